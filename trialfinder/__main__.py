@@ -1,0 +1,3 @@
+from trialfinder.cli import main
+
+main()

@@ -1,0 +1,303 @@
+"""The command line: parse options, call the library, turn errors into exit codes once."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from trialfinder import __version__
+from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, PHASES, SETTINGS, STATUSES
+from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+from trialfinder.model import normalize_nct_id
+from trialfinder.output import EXTENSIONS, FORMATS
+
+log = logging.getLogger("trialfinder")
+TERMINAL_LIMIT = 100
+
+
+class App:
+    """What the global options configure, shared by every command."""
+
+    def __init__(self, api_url: str | None, debug: bool, source: str) -> None:
+        self.api_url = api_url
+        self.debug = debug
+        self.source_name = source
+
+    def settings(self):
+        from trialfinder.settings import Settings
+
+        return Settings.from_env(api_url=self.api_url)
+
+    def source(self):
+        from trialfinder import sources
+
+        return sources.create(self.source_name, self.settings())
+
+
+class TrialfinderGroup(click.Group):
+    """Turns library errors into a one-line message and an exit code, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrialfinderError as exc:
+            _report(ctx, exc.message, exc.hint, exc)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader (e.g. `| head`) stopped early: not an error for us.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(ExitCode.OK)
+        except KeyboardInterrupt:
+            click.echo("trialfinder: interrupted", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so briefly, the traceback is behind --debug
+            _report(
+                ctx,
+                f"unexpected error: {exc.__class__.__name__}: {exc}",
+                "this is a bug in trialfinder; run again with --debug and report it",
+                exc,
+            )
+            ctx.exit(ExitCode.INTERNAL)
+
+
+def _report(ctx: click.Context, message: str, hint: str | None, exc: BaseException) -> None:
+    app = ctx.find_object(App)
+    if app is not None and app.debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"trialfinder: error: {message}", err=True)
+    if hint:
+        click.echo(f"  hint: {hint}", err=True)
+
+
+def _setup_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("trialfinder: %(levelname)s: %(message)s"))
+    root = logging.getLogger("trialfinder")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    root.propagate = False
+
+
+class NctIdType(click.ParamType):
+    name = "NCT_ID"
+
+    def convert(self, value, param, ctx):
+        try:
+            return normalize_nct_id(value)
+        except ValueError as exc:
+            self.fail(f"{exc}; NCT ids look like NCT01234567", param, ctx)
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        from trialfinder.criteria import parse_date
+
+        try:
+            return parse_date(value)
+        except InvalidInput as exc:
+            self.fail(f"{exc.message} ({exc.hint})", param, ctx)
+
+
+def _choice(names) -> click.Choice:
+    return click.Choice([*names, "any"], case_sensitive=False)
+
+
+@click.group(cls=TrialfinderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--api-url",
+    envvar="TRIALFINDER_API_URL",
+    metavar="URL",
+    help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
+)
+@click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
+@click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
+@click.version_option(__version__, prog_name="trialfinder")
+@click.pass_context
+def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> None:
+    """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
+    _setup_logging(debug)
+    ctx.obj = App(api_url=api_url, debug=debug, source=source)
+
+
+@cli.command(short_help="Search for trials (refractory cancer by default).")
+@click.argument("condition", nargs=-1)
+@click.option(
+    "--setting",
+    "settings",
+    multiple=True,
+    type=_choice(SETTINGS),
+    help=f"Disease setting; repeatable; 'any' for no restriction [default: {DEFAULT_SETTINGS[0]}].",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=_choice(STATUSES),
+    metavar="STATUS",
+    help=f"Overall status: {', '.join(STATUSES)} or any (no filter); repeatable "
+    "[default: recruiting, not-yet-recruiting].",
+)
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(list(PHASES)),
+    help="Phase (early1, 1, 2, 3, 4); repeatable.",
+)
+@click.option("--age", type=click.IntRange(0, 120), help="The patient's age in years.")
+@click.option(
+    "--sex", type=click.Choice(["female", "male"], case_sensitive=False), help="The patient's sex."
+)
+@click.option("--intervention", metavar="TEXT", help="A treatment name, e.g. 'pembrolizumab'.")
+@click.option("--updated-since", type=DateType(), help="Only trials updated on or after DATE.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help=f"Most trials to show; 0 for all [default: {TERMINAL_LIMIT} on a terminal, else all].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format [default: from the -o file name, else table].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.pass_obj
+def search(
+    app: App,
+    condition,
+    settings,
+    statuses,
+    phases,
+    age,
+    sex,
+    intervention,
+    updated_since,
+    limit,
+    fmt,
+    output,
+) -> None:
+    """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
+
+    With no CONDITION, all cancers are searched.
+    """
+    from trialfinder.criteria import SearchCriteria
+    from trialfinder.output import render
+    from trialfinder.pipeline import build_results, to_record
+
+    fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
+    to_terminal = output is None and sys.stdout.isatty()
+    if limit is None:
+        limit = TERMINAL_LIMIT if to_terminal else 0
+    criteria = SearchCriteria(
+        conditions=condition,
+        settings=settings or DEFAULT_SETTINGS,
+        statuses=statuses or DEFAULT_STATUSES,
+        phases=phases,
+        age=age,
+        sex=sex,
+        intervention=intervention,
+        updated_since=updated_since,
+        limit=limit,
+    )
+    source = app.source()
+    written = None
+    with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
+        results = source.search(criteria, on_progress=on_progress)
+        try:
+            with _open_output(output) as out:
+                written = render(fmt, map(to_record, build_results(results)), out)
+        finally:
+            _summarise(results, written)
+
+
+def _summarise(results, written: int | None) -> None:
+    if results.skipped:
+        click.echo(
+            f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
+            "(see the warnings above)",
+            err=True,
+        )
+    if written is None:
+        return
+    total = results.total
+    matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
+    hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
+    click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
+
+
+@contextlib.contextmanager
+def _open_output(path: Path | None):
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        handle = path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool):
+    if not enabled:
+        yield None
+        return
+    from trialfinder.progress import PageProgress
+
+    with PageProgress() as progress:
+        yield progress.update
+
+
+@cli.command(short_help="Show one trial in full.")
+@click.argument("nct_id", type=NctIdType())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+@click.pass_obj
+def show(app: App, nct_id: str, fmt: str) -> None:
+    """Show one trial in full, e.g. `trialfinder show NCT01234567`."""
+    import json
+
+    from trialfinder.output import trial_details, trial_record, trial_text
+
+    trial = app.source().get(nct_id)
+    if fmt == "json":
+        record = {**trial_record(trial), **trial_details(trial)}
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(trial_text(trial), nl=False)
+
+
+def main() -> None:
+    cli.main(prog_name="trialfinder")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

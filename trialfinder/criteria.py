@@ -1,0 +1,190 @@
+"""Search criteria, and how they become ClinicalTrials.gov API v2 parameters.
+
+User text is never pasted raw into an Essie expression: it is split into words and quoted
+phrases, each sent as a quoted phrase, so quotes, parentheses, brackets and words such as
+AND, OR, NOT or MISSING cannot change the meaning of the query or break its grammar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from trialfinder.errors import InvalidInput
+from trialfinder.knowledge import load_toml
+from trialfinder.model import normalize_nct_id
+
+# Friendly names (used on the command line and in config files) -> API enum values.
+STATUSES = {
+    "recruiting": "RECRUITING",
+    "not-yet-recruiting": "NOT_YET_RECRUITING",
+    "enrolling-by-invitation": "ENROLLING_BY_INVITATION",
+    "active-not-recruiting": "ACTIVE_NOT_RECRUITING",
+    "suspended": "SUSPENDED",
+    "terminated": "TERMINATED",
+    "completed": "COMPLETED",
+    "withdrawn": "WITHDRAWN",
+    "unknown": "UNKNOWN",
+    "available": "AVAILABLE",
+}
+DEFAULT_STATUSES = ("recruiting", "not-yet-recruiting")
+PHASES = {
+    "early1": "EARLY_PHASE1",
+    "1": "PHASE1",
+    "2": "PHASE2",
+    "3": "PHASE3",
+    "4": "PHASE4",
+}
+SETTINGS = ("refractory", "relapsed", "resistant")
+DEFAULT_SETTINGS = ("refractory",)
+SEXES = {"female": "FEMALE", "male": "MALE"}
+ANY = "any"
+
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_UNSAFE = re.compile(r'["\\]')
+
+
+def essie_phrase(text: str) -> str:
+    """Quote ``text`` as one Essie phrase (quote and backslash characters are dropped)."""
+    cleaned = " ".join(_UNSAFE.sub(" ", text).split())
+    return f'"{cleaned}"'
+
+
+def essie_text(text: str) -> str:
+    """Turn free user text into an Essie AND of quoted words and "quoted phrases"."""
+    parts = []
+    for match in _TOKEN.finditer(text):
+        piece = match.group(1) if match.group(1) is not None else match.group(2)
+        cleaned = " ".join(_UNSAFE.sub(" ", piece).split())
+        if cleaned:
+            parts.append(essie_phrase(cleaned))
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+
+def any_of(phrases: list[str] | tuple[str, ...]) -> str:
+    return "(" + " OR ".join(essie_phrase(p) for p in phrases) + ")"
+
+
+def _choices(values, allowed: dict | tuple, what: str) -> tuple[str, ...]:
+    """Validate friendly names; ``any`` anywhere means no restriction (empty tuple)."""
+    names = tuple(str(v).strip().lower() for v in values)
+    if ANY in names:
+        return ()
+    for name in names:
+        if name not in allowed:
+            raise InvalidInput(
+                f"unknown {what} {name!r}",
+                hint=f"choose from: {', '.join([*allowed, ANY])}",
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def parse_date(text: str) -> dt.date:
+    """Accept ``YYYY-MM-DD``, ``YYYY-MM`` (first of the month) or ``YYYY`` (1 January)."""
+    text = text.strip()
+    for fmt, length in (("%Y-%m-%d", 10), ("%Y-%m", 7), ("%Y", 4)):
+        if len(text) == length:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                break
+    raise InvalidInput(f"{text!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2025-01-31")
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What a patient or navigator is looking for. Construct with friendly names."""
+
+    conditions: tuple[str, ...] = ()
+    settings: tuple[str, ...] = DEFAULT_SETTINGS
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    phases: tuple[str, ...] = ()
+    age: int | None = None
+    sex: str | None = None
+    intervention: str | None = None
+    updated_since: dt.date | None = None
+    ids: tuple[str, ...] = ()
+    limit: int | None = None  # None: all results
+    cancer_only: bool = True
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen dataclass: normalise once, here
+        set_(self, "conditions", tuple(c for c in self.conditions if c.strip()))
+        set_(self, "settings", _choices(self.settings, SETTINGS, "setting"))
+        set_(self, "statuses", _choices(self.statuses, STATUSES, "status"))
+        set_(self, "phases", _choices(self.phases, PHASES, "phase"))
+        if self.sex is not None:
+            sex = self.sex.strip().lower()
+            if sex == ANY or sex == "all":
+                sex = None
+            elif sex not in SEXES:
+                raise InvalidInput(f"unknown sex {self.sex!r}", hint="choose female or male")
+            set_(self, "sex", sex)
+        if self.age is not None and not (0 <= self.age <= 120):
+            raise InvalidInput(f"age {self.age} is out of range", hint="give an age from 0 to 120")
+        if self.limit is not None:
+            if self.limit < 0:
+                raise InvalidInput("--limit cannot be negative", hint="use 0 for all results")
+            if self.limit == 0:
+                set_(self, "limit", None)
+        if self.intervention is not None and not self.intervention.strip():
+            set_(self, "intervention", None)
+        try:
+            set_(self, "ids", tuple(dict.fromkeys(normalize_nct_id(i) for i in self.ids)))
+        except ValueError as exc:
+            raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
+
+    def to_params(self) -> dict[str, str]:
+        """API v2 ``/studies`` parameters for these criteria (no paging or field selection)."""
+        params: dict[str, str] = {}
+        if self.ids:
+            # filter.ids selects exactly these trials; other filters still apply on top.
+            params["filter.ids"] = ",".join(self.ids)
+        condition = essie_text(" ".join(f'"{c}"' if " " in c else c for c in self.conditions))
+        if condition:
+            params["query.cond"] = condition
+        if self.settings:
+            params["query.term"] = self._setting_expression()
+        if self.intervention:
+            params["query.intr"] = essie_text(self.intervention)
+        if self.statuses:
+            params["filter.overallStatus"] = ",".join(STATUSES[s] for s in self.statuses)
+        advanced = self._advanced_filters()
+        if advanced:
+            params["filter.advanced"] = " AND ".join(advanced)
+        return params
+
+    def _setting_expression(self) -> str:
+        table = load_toml("settings.toml")
+        phrases: list[str] = []
+        for setting in self.settings:
+            phrases.extend(p for p in table[setting]["search_terms"] if p not in phrases)
+        words = any_of(phrases)
+        return f"(AREA[BasicSearch]{words} OR AREA[EligibilityCriteria]{words})"
+
+    def _advanced_filters(self) -> list[str]:
+        filters: list[str] = []
+        if self.cancer_only:
+            cancer = load_toml("cancer.toml")
+            mesh = " OR ".join(
+                f"AREA[{area}]{essie_phrase(term)}"
+                for term in cancer["mesh_ancestors"]
+                for area in ("ConditionAncestorTerm", "ConditionMeshTerm")
+            )
+            filters.append(f"({mesh} OR AREA[ConditionSearch]{any_of(cancer['words'])})")
+        if self.phases:
+            filters.append("(" + " OR ".join(f"AREA[Phase]{PHASES[p]}" for p in self.phases) + ")")
+        if self.age is not None:
+            years = f"{self.age} years"
+            filters.append(
+                f"(AREA[MinimumAge]RANGE[MIN, {years}] OR AREA[MinimumAge]MISSING)"
+                f" AND (AREA[MaximumAge]RANGE[{years}, MAX] OR AREA[MaximumAge]MISSING)"
+            )
+        if self.sex:
+            filters.append(f"(AREA[Sex]{SEXES[self.sex]} OR AREA[Sex]ALL OR AREA[Sex]MISSING)")
+        if self.updated_since:
+            filters.append(f"AREA[LastUpdatePostDate]RANGE[{self.updated_since.isoformat()}, MAX]")
+        return filters

@@ -1,0 +1,302 @@
+"""The trial model: immutable, typed objects parsed tolerantly from ClinicalTrials.gov v2 JSON.
+
+Every module and field of a record is optional in practice, so a missing module, a missing field
+or a ``null`` simply gives the empty value. A field of the wrong type (a string where a list
+belongs, say) or a record without an NCT id raises :class:`RecordError`, so that the caller
+can skip that one record with a warning instead of stopping the whole search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from trialfinder.errors import RecordError
+
+STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
+NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$")
+
+# Age units allowed by the API's pattern, converted to years.
+_YEARS_PER_UNIT = {
+    "year": 1.0,
+    "month": 1 / 12,
+    "week": 7 / 365.25,
+    "day": 1 / 365.25,
+    "hour": 1 / (365.25 * 24),
+    "minute": 1 / (365.25 * 24 * 60),
+}
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+?)s?\s*$")
+
+
+@dataclass(frozen=True)
+class Intervention:
+    type: str  # InterventionType enum, e.g. "DRUG"
+    name: str
+    other_names: tuple[str, ...] = ()
+    description: str = ""
+    arm_group_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArmGroup:
+    label: str
+    type: str = ""  # ArmGroupType enum, e.g. "EXPERIMENTAL"
+    description: str = ""
+    intervention_names: tuple[str, ...] = ()  # as the API gives them: "Drug: Teclistamab"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    criteria: str = ""
+    sex: str = ""  # "FEMALE", "MALE", "ALL" or "" when unknown
+    min_age_years: float | None = None
+    max_age_years: float | None = None
+    min_age_text: str = ""  # as written, e.g. "18 Years"
+    max_age_text: str = ""
+    healthy_volunteers: bool | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    facility: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = ""
+    status: str = ""  # RecruitmentStatus of this site, may differ from the trial's
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str = ""
+    role: str = ""
+    phone: str = ""
+    phone_ext: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class MeshTerm:
+    id: str
+    term: str
+
+
+@dataclass(frozen=True)
+class Trial:
+    nct_id: str
+    brief_title: str = ""
+    official_title: str = ""
+    acronym: str = ""
+    overall_status: str = ""
+    phases: tuple[str, ...] = ()
+    study_type: str = ""
+    primary_purpose: str = ""
+    conditions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    arm_groups: tuple[ArmGroup, ...] = ()
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    sites: tuple[Site, ...] = ()
+    central_contacts: tuple[Contact, ...] = ()
+    lead_sponsor: str = ""
+    first_posted: str = ""  # ISO dates as given; partial dates ("2024-05") kept as such
+    last_updated: str = ""
+    start_date: str = ""
+    brief_summary: str = ""
+    intervention_mesh: tuple[MeshTerm, ...] = ()
+    intervention_mesh_ancestors: tuple[MeshTerm, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return STUDY_URL.format(nct_id=self.nct_id)
+
+    @property
+    def title(self) -> str:
+        return self.brief_title or self.official_title or self.nct_id
+
+
+def is_nct_id(text: str) -> bool:
+    return bool(NCT_ID_PATTERN.match(text))
+
+
+def normalize_nct_id(text: str) -> str:
+    """``nct1234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars."""
+    text = text.strip()
+    if not is_nct_id(text):
+        raise ValueError(f"{text!r} is not an NCT id (NCT followed by 8 digits)")
+    return f"NCT{int(text[3:]):08d}"
+
+
+def age_in_years(text: str) -> float | None:
+    """``"18 Years"`` -> 18.0, ``"6 Months"`` -> 0.5; ``None`` for a missing or odd value."""
+    match = _AGE.match(text or "")
+    if not match:
+        return None
+    unit = match.group(2).lower()
+    if unit not in _YEARS_PER_UNIT:
+        return None
+    return round(float(match.group(1)) * _YEARS_PER_UNIT[unit], 4)
+
+
+def parse_study(data: Any) -> Trial:
+    """Build a :class:`Trial` from one study object of the API (full or ``fields``-limited)."""
+    if not isinstance(data, Mapping):
+        raise RecordError("record", f"expected a JSON object, got {type(data).__name__}")
+    reader = _Reader()
+    protocol = reader.obj(data, "protocolSection")
+    ident = reader.obj(protocol, "identificationModule")
+    nct_id = reader.text(ident, "nctId")
+    if not nct_id:
+        raise RecordError("record", "it has no NCT id")
+    try:
+        return _parse(reader, data, protocol, ident, nct_id)
+    except _WrongType as exc:
+        raise RecordError(nct_id, str(exc)) from None
+
+
+def _parse(reader: _Reader, data: Mapping, protocol: Mapping, ident: Mapping, nct_id: str) -> Trial:
+    r = reader
+    status = r.obj(protocol, "statusModule")
+    design = r.obj(protocol, "designModule")
+    conditions = r.obj(protocol, "conditionsModule")
+    arms = r.obj(protocol, "armsInterventionsModule")
+    elig = r.obj(protocol, "eligibilityModule")
+    contacts = r.obj(protocol, "contactsLocationsModule")
+    sponsor = r.obj(protocol, "sponsorCollaboratorsModule")
+    description = r.obj(protocol, "descriptionModule")
+    browse = r.obj(r.obj(data, "derivedSection"), "interventionBrowseModule")
+    min_age = r.text(elig, "minimumAge")
+    max_age = r.text(elig, "maximumAge")
+    return Trial(
+        nct_id=nct_id,
+        brief_title=r.text(ident, "briefTitle"),
+        official_title=r.text(ident, "officialTitle"),
+        acronym=r.text(ident, "acronym"),
+        overall_status=r.text(status, "overallStatus"),
+        phases=r.texts(design, "phases"),
+        study_type=r.text(design, "studyType"),
+        primary_purpose=r.text(r.obj(design, "designInfo"), "primaryPurpose"),
+        conditions=r.texts(conditions, "conditions"),
+        keywords=r.texts(conditions, "keywords"),
+        interventions=tuple(
+            Intervention(
+                type=r.text(item, "type"),
+                name=r.text(item, "name"),
+                other_names=r.texts(item, "otherNames"),
+                description=r.text(item, "description"),
+                arm_group_labels=r.texts(item, "armGroupLabels"),
+            )
+            for item in r.objs(arms, "interventions")
+        ),
+        arm_groups=tuple(
+            ArmGroup(
+                label=r.text(item, "label"),
+                type=r.text(item, "type"),
+                description=r.text(item, "description"),
+                intervention_names=r.texts(item, "interventionNames"),
+            )
+            for item in r.objs(arms, "armGroups")
+        ),
+        eligibility=Eligibility(
+            criteria=r.text(elig, "eligibilityCriteria"),
+            sex=r.text(elig, "sex"),
+            min_age_years=age_in_years(min_age),
+            max_age_years=age_in_years(max_age),
+            min_age_text=min_age,
+            max_age_text=max_age,
+            healthy_volunteers=r.boolean(elig, "healthyVolunteers"),
+        ),
+        sites=tuple(_site(r, item) for item in r.objs(contacts, "locations")),
+        central_contacts=tuple(
+            Contact(
+                name=r.text(item, "name"),
+                role=r.text(item, "role"),
+                phone=r.text(item, "phone"),
+                phone_ext=r.text(item, "phoneExt"),
+                email=r.text(item, "email"),
+            )
+            for item in r.objs(contacts, "centralContacts")
+        ),
+        lead_sponsor=r.text(r.obj(sponsor, "leadSponsor"), "name"),
+        first_posted=r.text(r.obj(status, "studyFirstPostDateStruct"), "date"),
+        last_updated=r.text(r.obj(status, "lastUpdatePostDateStruct"), "date"),
+        start_date=r.text(r.obj(status, "startDateStruct"), "date"),
+        brief_summary=r.text(description, "briefSummary"),
+        intervention_mesh=_mesh(r, browse, "meshes"),
+        intervention_mesh_ancestors=_mesh(r, browse, "ancestors"),
+    )
+
+
+def _site(r: _Reader, item: Mapping) -> Site:
+    geo = r.obj(item, "geoPoint")
+    lat, lon = r.number(geo, "lat"), r.number(geo, "lon")
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        lat = lon = None
+    return Site(
+        facility=r.text(item, "facility"),
+        city=r.text(item, "city"),
+        state=r.text(item, "state"),
+        zip=r.text(item, "zip"),
+        country=r.text(item, "country"),
+        status=r.text(item, "status"),
+        latitude=lat,
+        longitude=lon,
+    )
+
+
+def _mesh(r: _Reader, browse: Mapping, key: str) -> tuple[MeshTerm, ...]:
+    return tuple(MeshTerm(id=r.text(m, "id"), term=r.text(m, "term")) for m in r.objs(browse, key))
+
+
+class _WrongType(Exception):
+    pass
+
+
+class _Reader:
+    """Typed access to JSON: missing or null gives the empty value, a wrong type raises."""
+
+    def _get(self, obj: Mapping, key: str, kinds: tuple[type, ...], what: str) -> Any:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) and bool not in kinds:
+            raise _WrongType(f"field {key!r} should be {what}, got a boolean")
+        if not isinstance(value, kinds):
+            raise _WrongType(f"field {key!r} should be {what}, got {type(value).__name__}")
+        return value
+
+    def obj(self, obj: Mapping, key: str) -> Mapping:
+        return self._get(obj, key, (Mapping,), "an object") or {}
+
+    def objs(self, obj: Mapping, key: str) -> list[Mapping]:
+        items = self._get(obj, key, (list,), "a list") or []
+        for item in items:
+            if not isinstance(item, Mapping):
+                raise _WrongType(f"items of {key!r} should be objects, got {type(item).__name__}")
+        return items
+
+    def text(self, obj: Mapping, key: str) -> str:
+        value = self._get(obj, key, (str, int, float), "text")
+        return "" if value is None else str(value).strip()
+
+    def texts(self, obj: Mapping, key: str) -> tuple[str, ...]:
+        items = self._get(obj, key, (list,), "a list") or []
+        for item in items:
+            if not isinstance(item, str):
+                raise _WrongType(f"items of {key!r} should be text, got {type(item).__name__}")
+        return tuple(item.strip() for item in items if item.strip())
+
+    def number(self, obj: Mapping, key: str) -> float | None:
+        value = self._get(obj, key, (int, float), "a number")
+        return None if value is None else float(value)
+
+    def boolean(self, obj: Mapping, key: str) -> bool | None:
+        return self._get(obj, key, (bool,), "true or false")

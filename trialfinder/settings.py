@@ -1,0 +1,64 @@
+"""Run-time settings: defaults, overridden by environment variables, overridden by options.
+
+Environment variables (all optional):
+
+- ``TRIALFINDER_API_URL``: base URL of the ClinicalTrials.gov API v2.
+- ``TRIALFINDER_MIN_INTERVAL``: seconds between two requests (default 1, the site's crawl delay).
+- ``TRIALFINDER_RETRY_WAIT``: first back-off wait in seconds before a retry (default 1; 0 in tests).
+- ``TRIALFINDER_RETRY_AFTER_MAX``: longest ``Retry-After`` honoured, in seconds (default 120).
+- ``TRIALFINDER_MAX_ATTEMPTS``: tries per request, the first included (default 5).
+- ``TRIALFINDER_TIMEOUT``: read time-out in seconds (default 30).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+from trialfinder.errors import ConfigError
+
+DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str = DEFAULT_API_URL
+    connect_timeout: float = 10.0
+    timeout: float = 30.0  # read time-out: the API can take a while on large pages
+    min_interval: float = 1.0
+    retry_wait: float = 1.0
+    retry_wait_max: float = 30.0
+    retry_after_max: float = 120.0
+    max_attempts: int = 5
+    max_retry_seconds: float = 180.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name in types:
+            raw = environ.get(f"TRIALFINDER_{name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[name] = _convert(name, raw, types[name])
+        settings = cls(**values)
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _convert(name: str, raw: str, kind: str):
+    try:
+        if kind == "float":
+            value = float(raw)
+        elif kind == "int":
+            value = int(raw)
+        else:
+            return raw.strip()
+    except ValueError:
+        raise ConfigError(
+            f"TRIALFINDER_{name.upper()}={raw!r} is not a number", hint="unset it or give a number"
+        ) from None
+    if value < 0:
+        raise ConfigError(f"TRIALFINDER_{name.upper()} cannot be negative")
+    return value

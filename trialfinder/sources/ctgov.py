@@ -1,0 +1,279 @@
+"""ClinicalTrials.gov API v2: the default trial registry.
+
+One configured ``requests.Session`` sends every request: a User-Agent naming the tool, connect
+and read time-outs, polite pacing (one request a second by default, the site's crawl delay)
+and bounded retries on transient failures only.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from trialfinder import __version__
+from trialfinder.criteria import SearchCriteria
+from trialfinder.errors import ApiError, BadResponse, NetworkError, TrialNotFound
+from trialfinder.model import Trial, normalize_nct_id, parse_study
+from trialfinder.settings import Settings
+from trialfinder.sources import register
+from trialfinder.sources.base import Page, ProgressCallback, SearchResults, Source
+
+USER_AGENT = f"trialfinder/{__version__} (refractory-cancer clinical trial finder; python-requests)"
+MAX_PAGE_SIZE = 1000  # the API coerces larger values down to 1000
+
+# Only what trialfinder reads (see model.parse_study): no outcomes, results, references or
+# long descriptions, which make up most of a full record.
+SEARCH_FIELDS = (
+    "NCTId",
+    "BriefTitle",
+    "OfficialTitle",
+    "Acronym",
+    "StatusModule",
+    "LeadSponsorName",
+    "BriefSummary",
+    "ConditionsModule",
+    "DesignModule",
+    "ArmsInterventionsModule",
+    "EligibilityModule",
+    "ContactsLocationsModule",
+    "InterventionBrowseModule",
+)
+
+# Statuses worth a retry: the request itself was fine, the service was busy or restarting.
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+
+
+class _Transient(Exception):
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` is either seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+# Failures worth a retry: no answer, a broken connection, or a busy/restarting service.
+# Anything else (400, 404, a body that is not JSON) would fail the same way again.
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    _Transient,
+)
+
+
+class Pacer:
+    """Keeps at least ``min_interval`` seconds between requests; the first goes at once."""
+
+    def __init__(
+        self,
+        min_interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.min_interval = min_interval
+        self._clock = clock
+        self._sleep = sleep
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        if self._last is not None and self.min_interval > 0:
+            remaining = self._last + self.min_interval - self._clock()
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last = self._clock()
+
+
+def make_session(settings: Settings) -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+@register("clinicaltrials.gov")
+class ClinicalTrialsGov(Source):
+    name = "clinicaltrials.gov"
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.base_url = self.settings.api_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc or self.base_url
+        self.session = session or make_session(self.settings)
+        self._sleep = sleep
+        self.pacer = Pacer(self.settings.min_interval, sleep=sleep)
+        self.requests_sent = 0
+
+    # -- the Source interface -------------------------------------------------------------
+
+    def search(
+        self, criteria: SearchCriteria, on_progress: ProgressCallback | None = None
+    ) -> SearchResults:
+        return SearchResults(
+            pages=self._pages(criteria), limit=criteria.limit, on_progress=on_progress
+        )
+
+    def get(self, nct_id: str) -> Trial:
+        nct_id = normalize_nct_id(nct_id)
+        data = self._get_json(f"/studies/{nct_id}", {}, not_found=nct_id)
+        return parse_study(data)
+
+    # -- paging -----------------------------------------------------------------------------
+
+    def page_params(self, criteria: SearchCriteria) -> dict[str, str]:
+        """Parameters of the first page; later pages repeat them (the spec requires it)."""
+        page_size = MAX_PAGE_SIZE if criteria.limit is None else min(MAX_PAGE_SIZE, criteria.limit)
+        return {
+            **criteria.to_params(),
+            "fields": ",".join(SEARCH_FIELDS),
+            "pageSize": str(page_size),
+            "countTotal": "true",
+        }
+
+    def _pages(self, criteria: SearchCriteria) -> Iterator[Page]:
+        params = self.page_params(criteria)
+        seen_tokens: set[str] = set()
+        first = True
+        while True:
+            data = self._get_json("/studies", params)
+            studies = data.get("studies")
+            if not isinstance(studies, list):
+                raise BadResponse(
+                    f"{self.host} sent a page without a list of studies",
+                    hint="check that --api-url points to the ClinicalTrials.gov API v2",
+                )
+            total = data.get("totalCount") if first else None
+            yield Page(studies=studies, total=total if isinstance(total, int) else None)
+            first = False
+            token = data.get("nextPageToken")
+            if not token:
+                return
+            if not isinstance(token, str) or token in seen_tokens:
+                raise BadResponse(f"{self.host} sent the same page token twice; stopping")
+            seen_tokens.add(token)
+            params = {k: v for k, v in params.items() if k != "countTotal"}
+            params["pageToken"] = token
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _get_json(self, path: str, params: dict[str, str], not_found: str | None = None) -> Any:
+        response = self._send(path, params)
+        status = response.status_code
+        if status == 404 and not_found:
+            raise TrialNotFound(
+                f"{not_found} was not found on ClinicalTrials.gov",
+                hint="check the NCT id; trials are listed at https://clinicaltrials.gov",
+            )
+        if status == 400:
+            text = " ".join(response.text.split()) or "no explanation given"
+            raise ApiError(
+                f"ClinicalTrials.gov rejected the search: {text}",
+                hint="check the search words and options; run with --debug to see the request",
+                status=status,
+            )
+        if status in RETRYABLE_STATUS:
+            reason = "is rate-limiting requests" if status == 429 else "is having problems"
+            raise ApiError(
+                f"{self.host} {reason} (HTTP {status}) and did not recover after "
+                f"{self.settings.max_attempts} tries",
+                hint="try again in a few minutes",
+                status=status,
+            )
+        if status != 200:
+            raise ApiError(
+                f"{self.host} answered HTTP {status} for {path}",
+                hint="check that --api-url points to the ClinicalTrials.gov API v2",
+                status=status,
+            )
+        try:
+            return self._decode(response)
+        except ValueError as exc:
+            start = " ".join(response.text[:60].split())
+            raise BadResponse(
+                f"{self.host} sent a response that is not valid JSON ({exc.__class__.__name__}; "
+                f"it starts {start!r})",
+                hint="the service may be down for maintenance; try again later",
+            ) from exc
+
+    @staticmethod
+    def _decode(response: requests.Response) -> dict:
+        data = json.loads(response.content)
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        return data
+
+    def _send(self, path: str, params: dict[str, str]) -> requests.Response:
+        s = self.settings
+        retrying = Retrying(
+            retry=retry_if_exception_type(TRANSIENT_ERRORS),
+            stop=stop_after_attempt(max(1, s.max_attempts)) | stop_after_delay(s.max_retry_seconds),
+            wait=self._wait,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._send_once, path, params)
+        except _Transient as exc:
+            return exc.response
+        except requests.Timeout as exc:
+            raise NetworkError(
+                f"{self.host} did not answer in time ({s.timeout:g}s), {s.max_attempts} tries",
+                hint="try again later, or raise TRIALFINDER_TIMEOUT",
+            ) from exc
+        except requests.RequestException as exc:
+            raise NetworkError(
+                f"could not reach {self.host}",
+                hint="check your internet connection and try again, or point --api-url "
+                "(or TRIALFINDER_API_URL) at another server",
+            ) from exc
+
+    def _send_once(self, path: str, params: dict[str, str]) -> requests.Response:
+        self.pacer.wait()
+        self.requests_sent += 1
+        response = self.session.get(
+            self.base_url + path,
+            params=params,
+            timeout=(self.settings.connect_timeout, self.settings.timeout),
+        )
+        if response.status_code in RETRYABLE_STATUS:
+            raise _Transient(response)
+        return response
+
+    def _wait(self, retry_state) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, self.settings.retry_after_max)
+        backoff = wait_random_exponential(
+            multiplier=self.settings.retry_wait, max=self.settings.retry_wait_max
+        )
+        return backoff(retry_state)
