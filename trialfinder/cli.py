@@ -25,15 +25,28 @@ TERMINAL_LIMIT = 100
 class App:
     """What the global options configure, shared by every command."""
 
-    def __init__(self, api_url: str | None, debug: bool, source: str) -> None:
+    def __init__(
+        self,
+        api_url: str | None,
+        debug: bool,
+        source: str,
+        no_cache: bool = False,
+        refresh: bool = False,
+    ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
+        self.no_cache = no_cache
+        self.refresh = refresh
 
     def settings(self):
         from trialfinder.settings import Settings
 
-        return Settings.from_env(api_url=self.api_url)
+        return Settings.from_env(
+            api_url=self.api_url,
+            cache=False if self.no_cache else None,
+            cache_refresh=True if self.refresh else None,
+        )
 
     def source(self):
         from trialfinder import sources
@@ -124,13 +137,29 @@ def _choice(names) -> click.Choice:
     help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor store answers in the HTTP cache (fresh for TRIALFINDER_CACHE_TTL "
+    "seconds, default one hour).",
+)
+@click.option(
+    "--refresh", is_flag=True, help="Ask the API again instead of using cached answers; store them."
+)
 @click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
-def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    api_url: str | None,
+    source: str,
+    no_cache: bool,
+    refresh: bool,
+    debug: bool,
+) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source)
+    ctx.obj = App(api_url=api_url, debug=debug, source=source, no_cache=no_cache, refresh=refresh)
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")

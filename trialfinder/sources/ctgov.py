@@ -1,8 +1,14 @@
 """ClinicalTrials.gov API v2: the default trial registry.
 
 One configured ``requests.Session`` sends every request: a User-Agent naming the tool, connect
-and read time-outs, polite pacing (one request a second by default, the site's crawl delay)
-and bounded retries on transient failures only.
+and read time-outs, an HTTP cache (see ``trialfinder.httpcache``), polite pacing (one request a
+second by default, the site's crawl delay; answers from the cache are not paced) and bounded
+retries on transient failures only (busy or failing service, broken connection, time-out, and a
+200 answer whose body is not the JSON it should be, such as a maintenance page).
+
+``show`` asks for the same ``fields`` as a search, so the record of a trial a search just listed
+is served from the cache (each study of a search page is stored as the answer to its own
+``/studies/{nctId}`` request).
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ import email.utils
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -63,6 +71,22 @@ class _Transient(Exception):
         self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
 
 
+@dataclass
+class _Answer:
+    response: requests.Response
+    data: Any = None  # the decoded JSON object of a 200 answer
+    error: ValueError | None = None  # why a 200 answer could not be decoded
+
+
+class _Garbled(Exception):
+    """A 200 answer whose body is not a JSON object: a maintenance page, a cut-off body."""
+
+    def __init__(self, response: requests.Response, cause: ValueError) -> None:
+        super().__init__(str(cause))
+        self.response = response
+        self.cause = cause
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
     """``Retry-After`` is either seconds or an HTTP date."""
     if not value:
@@ -83,7 +107,9 @@ TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
     _Transient,
+    _Garbled,
 )
 
 
@@ -109,8 +135,32 @@ class Pacer:
         self._last = self._clock()
 
 
+class PacedAdapter(requests.adapters.HTTPAdapter):
+    """Transport that waits for the pacer and counts requests: only what reaches the network.
+
+    Mounted under the cache, so an answer from the cache is neither paced nor counted.
+    """
+
+    def __init__(self, pacer: Pacer, on_send: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.pacer = pacer
+        self.on_send = on_send
+
+    def send(self, request, *args, **kwargs):
+        self.pacer.wait()
+        if self.on_send:
+            self.on_send()
+        return super().send(request, *args, **kwargs)
+
+
 def make_session(settings: Settings) -> requests.Session:
-    session = requests.Session()
+    """The session every request goes through: cached unless the settings say otherwise."""
+    session = None
+    if settings.cache and settings.cache_ttl > 0:
+        from trialfinder.httpcache import open_cached_session
+
+        session = open_cached_session(settings)
+    session = session or requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
     return session
@@ -132,7 +182,13 @@ class ClinicalTrialsGov(Source):
         self.session = session or make_session(self.settings)
         self._sleep = sleep
         self.pacer = Pacer(self.settings.min_interval, sleep=sleep)
-        self.requests_sent = 0
+        self.requests_sent = 0  # requests that reached the network (cache hits excluded)
+        adapter = PacedAdapter(self.pacer, self._count_request)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def _count_request(self) -> None:
+        self.requests_sent += 1
 
     # -- the Source interface -------------------------------------------------------------
 
@@ -145,8 +201,13 @@ class ClinicalTrialsGov(Source):
 
     def get(self, nct_id: str) -> Trial:
         nct_id = normalize_nct_id(nct_id)
-        data = self._get_json(f"/studies/{nct_id}", {}, not_found=nct_id)
+        data = self._get_json(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
         return parse_study(data)
+
+    @staticmethod
+    def study_params() -> dict[str, str]:
+        """``/studies/{nctId}`` asks for what a search asks for: the same trial, the same bytes."""
+        return {"fields": ",".join(SEARCH_FIELDS)}
 
     # -- paging -----------------------------------------------------------------------------
 
@@ -172,6 +233,7 @@ class ClinicalTrialsGov(Source):
                     f"{self.host} sent a page without a list of studies",
                     hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 )
+            self._remember(studies)
             total = data.get("totalCount") if first else None
             yield Page(studies=studies, total=total if isinstance(total, int) else None)
             first = False
@@ -184,15 +246,33 @@ class ClinicalTrialsGov(Source):
             params = {k: v for k, v in params.items() if k != "countTotal"}
             params["pageToken"] = token
 
+    def _remember(self, studies: list[Any]) -> None:
+        """Keep each listed study as the answer ``show`` would get (see the module docstring)."""
+        if getattr(self.session, "cache", None) is None:
+            return
+        from trialfinder.httpcache import remember_studies
+
+        remember_studies(
+            self.session, self.base_url + "/studies/{nct_id}", self.study_params(), studies
+        )
+
     # -- HTTP -------------------------------------------------------------------------------
 
     def _get_json(self, path: str, params: dict[str, str], not_found: str | None = None) -> Any:
-        response = self._send(path, params)
+        answer = self._send(path, params)
+        response = answer.response
         status = response.status_code
         if status == 404 and not_found:
             raise TrialNotFound(
                 f"{not_found} was not found on ClinicalTrials.gov",
                 hint="check the NCT id; trials are listed at https://clinicaltrials.gov",
+            )
+        if status == 400 and "pageToken" in params:
+            text = " ".join(response.text.split()) or "no explanation given"
+            raise ApiError(
+                f"ClinicalTrials.gov rejected the token for the next page: {text}",
+                hint="tokens expire when the registry refreshes its data; run the search again",
+                status=status,
             )
         if status == 400:
             text = " ".join(response.text.split()) or "no explanation given"
@@ -215,15 +295,15 @@ class ClinicalTrialsGov(Source):
                 hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 status=status,
             )
-        try:
-            return self._decode(response)
-        except ValueError as exc:
+        if answer.error is not None:  # still garbled after the last try
             start = " ".join(response.text[:60].split())
             raise BadResponse(
-                f"{self.host} sent a response that is not valid JSON ({exc.__class__.__name__}; "
-                f"it starts {start!r})",
+                f"{self.host} sent a response that is not valid JSON "
+                f"({answer.error.__class__.__name__}; it starts {start!r}) "
+                f"{self.settings.max_attempts} times",
                 hint="the service may be down for maintenance; try again later",
-            ) from exc
+            )
+        return answer.data
 
     @staticmethod
     def _decode(response: requests.Response) -> dict:
@@ -232,7 +312,7 @@ class ClinicalTrialsGov(Source):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         return data
 
-    def _send(self, path: str, params: dict[str, str]) -> requests.Response:
+    def _send(self, path: str, params: dict[str, str]) -> _Answer:
         s = self.settings
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
@@ -244,7 +324,9 @@ class ClinicalTrialsGov(Source):
         try:
             return retrying(self._send_once, path, params)
         except _Transient as exc:
-            return exc.response
+            return _Answer(exc.response)
+        except _Garbled as exc:
+            return _Answer(exc.response, error=exc.cause)
         except requests.Timeout as exc:
             raise NetworkError(
                 f"{self.host} did not answer in time ({s.timeout:g}s), {s.max_attempts} tries",
@@ -257,17 +339,28 @@ class ClinicalTrialsGov(Source):
                 "(or TRIALFINDER_API_URL) at another server",
             ) from exc
 
-    def _send_once(self, path: str, params: dict[str, str]) -> requests.Response:
-        self.pacer.wait()
-        self.requests_sent += 1
+    def _send_once(self, path: str, params: dict[str, str]) -> _Answer:
+        extra = {"force_refresh": True} if self._refreshing() else {}
         response = self.session.get(
             self.base_url + path,
             params=params,
             timeout=(self.settings.connect_timeout, self.settings.timeout),
+            **extra,
         )
         if response.status_code in RETRYABLE_STATUS:
             raise _Transient(response)
-        return response
+        if response.status_code != 200:
+            return _Answer(response)
+        try:
+            return _Answer(response, data=self._decode(response))
+        except ValueError as exc:
+            from trialfinder.httpcache import forget
+
+            forget(self.session, response)
+            raise _Garbled(response, exc) from exc
+
+    def _refreshing(self) -> bool:
+        return self.settings.cache_refresh and hasattr(self.session, "cache")
 
     def _wait(self, retry_state) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None

@@ -1,0 +1,227 @@
+"""The HTTP cache: API answers kept in a SQLite file in the user's cache folder.
+
+A repeated search, or ``show`` of a trial a search just listed, costs no request while the
+answers are fresh (one hour by default, ``TRIALFINDER_CACHE_TTL``). Only 200 answers with a JSON
+body are kept. The cache must never stop a search: a file that is not a database is recreated,
+and a file another process keeps locked (or that fails later) is bypassed, each with a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests_cache import CachedSession
+from requests_cache.backends.base import BaseCache
+from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
+
+from trialfinder.settings import Settings
+
+log = logging.getLogger("trialfinder")
+
+CACHE_FILE = "http-cache.sqlite"
+
+
+def cache_path(settings: Settings) -> Path:
+    if settings.cache_dir:
+        return Path(settings.cache_dir).expanduser() / CACHE_FILE
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("trialfinder", appauthor=False)) / CACHE_FILE
+
+
+def open_cached_session(settings: Settings) -> requests.Session | None:
+    """A cached session, or ``None`` (with a warning) when the cache file cannot be used."""
+    path = cache_path(settings)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _cached_session(path, settings)
+    except sqlite3.OperationalError as exc:  # locked by another process, read-only, ...
+        log.warning("the cache %s cannot be used (%s); going without it this time", path, exc)
+        return None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+        log.warning("the cache %s is damaged (%s); starting a new one", path, exc)
+    except OSError as exc:
+        log.warning("the cache folder %s cannot be used (%s); going without it", path.parent, exc)
+        return None
+    try:
+        path.unlink()
+        return _cached_session(path, settings)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("the cache %s cannot be recreated (%s); going without it", path, exc)
+        return None
+
+
+def _cached_session(path: Path, settings: Settings) -> CachedSession:
+    backend = SafeSQLiteCache(path, lock_timeout=settings.cache_lock_timeout)
+    return CachedSession(
+        backend=backend,
+        expire_after=settings.cache_ttl,
+        allowable_codes=(200,),
+        allowable_methods=("GET",),
+        filter_fn=is_json_answer,
+        stale_if_error=False,
+    )
+
+
+def is_json_answer(response: Any) -> bool:
+    """Keep only answers that look like the API's JSON (an HTML error page sent as 200 is not)."""
+    content_type = response.headers.get("Content-Type", "")
+    return response.status_code == 200 and "json" in content_type.lower()
+
+
+def forget(session: requests.Session, response: requests.Response) -> None:
+    """Drop ``response`` from the cache: it said 200 but its body turned out to be unusable."""
+    cache = getattr(session, "cache", None)
+    key = getattr(response, "cache_key", None)
+    if cache is not None and key:
+        cache.delete(key)
+
+
+def remember_studies(
+    session: requests.Session, url: str, params: dict[str, str], studies: Iterable[Any]
+) -> int:
+    """Store each study of a search page as the answer to ``url.format(nct_id)`` with ``params``.
+
+    A search asks for the same ``fields`` as ``show``, so a trial just listed can be shown from
+    the cache without a request. Returns how many were stored (0 without a cache).
+    """
+    cache = getattr(session, "cache", None)
+    if not isinstance(cache, SafeSQLiteCache) or cache.broken:
+        return 0
+    import json
+
+    expires = session.settings.expire_after  # type: ignore[attr-defined]
+    from requests.structures import CaseInsensitiveDict
+    from requests_cache.models import CachedRequest, CachedResponse
+    from requests_cache.policy.expiration import get_expiration_datetime
+
+    expires_at = get_expiration_datetime(expires)
+    stored = 0
+    with cache.bulk_commit():
+        for study in studies:
+            nct_id = _nct_id(study)
+            if not nct_id:
+                continue
+            request = session.prepare_request(
+                requests.Request("GET", url.format(nct_id=nct_id), params=params)
+            )
+            response = CachedResponse(
+                content=json.dumps(study).encode(),
+                encoding="utf-8",
+                expires=expires_at,
+                headers=CaseInsensitiveDict({"Content-Type": "application/json"}),
+                reason="OK",
+                request=CachedRequest.from_request(request),
+                status_code=200,
+                url=request.url,
+            )
+            cache.save_response(response, cache.create_key(request), expires_at)
+            stored += 1
+    return stored
+
+
+def _nct_id(study: Any) -> str | None:
+    try:
+        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        return None
+    return nct_id if isinstance(nct_id, str) else None
+
+
+class _BoundedSQLiteDict(SQLiteDict):
+    """requests-cache's SQLite table, except that waiting for a write lock is bounded.
+
+    The stock version retries ``BEGIN IMMEDIATE`` forever while another process holds the file
+    locked, and drops failed writes silently; here the wait is SQLite's busy time-out, and a
+    failure is raised for :class:`SafeSQLiteCache` to report.
+    """
+
+    @contextmanager
+    def _acquire_sqlite_lock(self) -> Iterator[None]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._active_transaction = True
+            try:
+                yield
+                self._connection.commit()
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._connection.rollback()
+                raise
+            finally:
+                self._active_transaction = False
+
+
+class SafeSQLiteCache(SQLiteCache):
+    """SQLite backend whose failures (locked, damaged, full disk) never fail a request.
+
+    The first failure is logged as a warning and the cache is bypassed for the rest of the run.
+    """
+
+    def __init__(self, db_path: Path, lock_timeout: float = 2.0) -> None:
+        BaseCache.__init__(self, cache_name=str(db_path))
+        busy_ms = max(1, int(lock_timeout * 1000))
+        common = {"busy_timeout": busy_ms, "timeout": lock_timeout}
+        self.responses = _BoundedSQLiteDict(db_path, table_name="responses", **common)
+        self.redirects = _BoundedSQLiteDict(
+            db_path, table_name="redirects", lock=self.responses._lock, serializer=None, **common
+        )
+        self.broken = False
+
+    def _failed(self, exc: Exception) -> None:
+        if not self.broken:
+            log.warning("the cache %s failed (%s); going without it", self.db_path, exc)
+        self.broken = True
+
+    def get_response(self, key: str, default=None):
+        if self.broken:
+            return default
+        try:
+            return super().get_response(key, default)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return default
+
+    def save_response(self, response, cache_key=None, expires=None) -> None:
+        if self.broken:
+            return
+        try:
+            super().save_response(response, cache_key, expires)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def delete(self, *keys: str, **kwargs: Any) -> None:
+        if self.broken:
+            return
+        try:
+            super().delete(*keys, **kwargs)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    @contextmanager
+    def bulk_commit(self) -> Iterator[None]:
+        """One transaction for many writes; a failure is reported, never raised."""
+        transaction = contextlib.ExitStack()
+        if not self.broken:
+            try:
+                transaction.enter_context(self.responses.bulk_commit())
+            except sqlite3.Error as exc:
+                self._failed(exc)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                transaction.__exit__(*sys.exc_info())
+            raise
+        try:
+            transaction.close()
+        except sqlite3.Error as exc:
+            self._failed(exc)
