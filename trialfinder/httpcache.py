@@ -1,19 +1,25 @@
 """The HTTP cache: API answers kept in a SQLite file in the user's cache folder.
 
 A repeated search, or ``show`` of a trial a search just listed, costs no request while the
-answers are fresh (one hour by default, ``TRIALFINDER_CACHE_TTL``). Only 200 answers with a JSON
-body are kept. The cache must never stop a search: a file that is not a database is recreated,
-and a file another process keeps locked (or that fails later) is bypassed, each with a warning.
+answers are fresh (one hour by default, ``TRIALFINDER_CACHE_TTL``). For ``show``, a small table
+(``listed``) notes which cached search page holds each trial: a search and ``show`` ask for the
+same ``fields``, so the trial's record in that page is exactly what ``show`` would be sent.
+Only 200 answers with a JSON body are kept. The cache must never stop a search: a file that is
+not a database is recreated, and a file another process keeps locked (or that fails later) is
+bypassed, each with a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +69,7 @@ def _cached_session(path: Path, settings: Settings) -> CachedSession:
     backend = SafeSQLiteCache(path, lock_timeout=settings.cache_lock_timeout)
     return CachedSession(
         backend=backend,
-        expire_after=settings.cache_ttl,
+        expire_after=timedelta(seconds=settings.cache_ttl),
         allowable_codes=(200,),
         allowable_methods=("GET",),
         filter_fn=is_json_answer,
@@ -83,57 +89,6 @@ def forget(session: requests.Session, response: requests.Response) -> None:
     key = getattr(response, "cache_key", None)
     if cache is not None and key:
         cache.delete(key)
-
-
-def remember_studies(
-    session: requests.Session, url: str, params: dict[str, str], studies: Iterable[Any]
-) -> int:
-    """Store each study of a search page as the answer to ``url.format(nct_id)`` with ``params``.
-
-    A search asks for the same ``fields`` as ``show``, so a trial just listed can be shown from
-    the cache without a request. Returns how many were stored (0 without a cache).
-    """
-    cache = getattr(session, "cache", None)
-    if not isinstance(cache, SafeSQLiteCache) or cache.broken:
-        return 0
-    import json
-
-    expires = session.settings.expire_after  # type: ignore[attr-defined]
-    from requests.structures import CaseInsensitiveDict
-    from requests_cache.models import CachedRequest, CachedResponse
-    from requests_cache.policy.expiration import get_expiration_datetime
-
-    expires_at = get_expiration_datetime(expires)
-    stored = 0
-    with cache.bulk_commit():
-        for study in studies:
-            nct_id = _nct_id(study)
-            if not nct_id:
-                continue
-            request = session.prepare_request(
-                requests.Request("GET", url.format(nct_id=nct_id), params=params)
-            )
-            response = CachedResponse(
-                content=json.dumps(study).encode(),
-                encoding="utf-8",
-                expires=expires_at,
-                headers=CaseInsensitiveDict({"Content-Type": "application/json"}),
-                reason="OK",
-                request=CachedRequest.from_request(request),
-                status_code=200,
-                url=request.url,
-            )
-            cache.save_response(response, cache.create_key(request), expires_at)
-            stored += 1
-    return stored
-
-
-def _nct_id(study: Any) -> str | None:
-    try:
-        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
-    except (KeyError, TypeError):
-        return None
-    return nct_id if isinstance(nct_id, str) else None
 
 
 class _BoundedSQLiteDict(SQLiteDict):
@@ -175,6 +130,51 @@ class SafeSQLiteCache(SQLiteCache):
             db_path, table_name="redirects", lock=self.responses._lock, serializer=None, **common
         )
         self.broken = False
+        with self.responses.connection(commit=True) as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS listed ("
+                " nct_id TEXT PRIMARY KEY, page_key TEXT, fields TEXT, expires REAL)"
+            )
+
+    def remember_listing(
+        self, page_key: str, nct_ids: Iterable[str], fields: str, expires: datetime | None
+    ) -> None:
+        """Note which cached search page holds each trial, so ``show`` can find it there."""
+        if self.broken:
+            return
+        expires_at = expires.timestamp() if expires else None
+        rows = [(nct_id, page_key, fields, expires_at) for nct_id in nct_ids]
+        try:
+            with self.responses.connection(commit=True) as con:
+                con.executemany("INSERT OR REPLACE INTO listed VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def listed_study(self, nct_id: str, fields: str) -> dict | None:
+        """The record of ``nct_id`` from a fresh cached search page asked with ``fields``."""
+        if self.broken:
+            return None
+        try:
+            with self.responses.connection() as con:
+                row = con.execute(
+                    "SELECT page_key FROM listed WHERE nct_id = ? AND fields = ?"
+                    " AND (expires IS NULL OR expires > ?)",
+                    (nct_id, fields, time.time()),
+                ).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        page = self.get_response(row[0]) if row else None
+        if page is None or page.is_expired:
+            return None
+        try:
+            studies = json.loads(page.content)["studies"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        for study in studies if isinstance(studies, list) else ():
+            if _nct_id(study) == nct_id:
+                return study
+        return None
 
     def _failed(self, exc: Exception) -> None:
         if not self.broken:
@@ -225,3 +225,11 @@ class SafeSQLiteCache(SQLiteCache):
             transaction.close()
         except sqlite3.Error as exc:
             self._failed(exc)
+
+
+def _nct_id(study: Any) -> str | None:
+    try:
+        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        return None
+    return nct_id if isinstance(nct_id, str) else None

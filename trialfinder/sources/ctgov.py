@@ -60,6 +60,15 @@ SEARCH_FIELDS = (
     "InterventionBrowseModule",
 )
 
+
+def _nct_id(study: Any) -> str | None:
+    try:
+        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        return None
+    return nct_id if isinstance(nct_id, str) else None
+
+
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
@@ -201,6 +210,10 @@ class ClinicalTrialsGov(Source):
 
     def get(self, nct_id: str) -> Trial:
         nct_id = normalize_nct_id(nct_id)
+        cache = self._cache()
+        listed = cache.listed_study(nct_id, self.study_params()["fields"]) if cache else None
+        if listed is not None:  # a search listed it a moment ago, with the same fields
+            return parse_study(listed)
         data = self._get_json(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
         return parse_study(data)
 
@@ -226,14 +239,15 @@ class ClinicalTrialsGov(Source):
         seen_tokens: set[str] = set()
         first = True
         while True:
-            data = self._get_json("/studies", params)
+            answer = self._get_answer("/studies", params)
+            data = answer.data
             studies = data.get("studies")
             if not isinstance(studies, list):
                 raise BadResponse(
                     f"{self.host} sent a page without a list of studies",
                     hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 )
-            self._remember(studies)
+            self._remember(answer.response, studies, params["fields"])
             total = data.get("totalCount") if first else None
             yield Page(studies=studies, total=total if isinstance(total, int) else None)
             first = False
@@ -246,19 +260,31 @@ class ClinicalTrialsGov(Source):
             params = {k: v for k, v in params.items() if k != "countTotal"}
             params["pageToken"] = token
 
-    def _remember(self, studies: list[Any]) -> None:
-        """Keep each listed study as the answer ``show`` would get (see the module docstring)."""
-        if getattr(self.session, "cache", None) is None:
-            return
-        from trialfinder.httpcache import remember_studies
+    def _cache(self):
+        """The HTTP cache, when there is one and cached answers may be used."""
+        cache = getattr(self.session, "cache", None)
+        if cache is None or self._refreshing() or not hasattr(cache, "listed_study"):
+            return None
+        return cache
 
-        remember_studies(
-            self.session, self.base_url + "/studies/{nct_id}", self.study_params(), studies
-        )
+    def _remember(self, page: requests.Response, studies: list[Any], fields: str) -> None:
+        """Note which cached page holds each trial, for ``show`` (see the module docstring)."""
+        cache = getattr(self.session, "cache", None)
+        key = getattr(page, "cache_key", None)
+        if cache is None or not key or getattr(page, "from_cache", True):
+            return
+        ids = [nct_id for nct_id in map(_nct_id, studies) if nct_id]
+        cache.remember_listing(key, ids, fields, getattr(page, "expires", None))
 
     # -- HTTP -------------------------------------------------------------------------------
 
     def _get_json(self, path: str, params: dict[str, str], not_found: str | None = None) -> Any:
+        return self._get_answer(path, params, not_found).data
+
+    def _get_answer(
+        self, path: str, params: dict[str, str], not_found: str | None = None
+    ) -> _Answer:
+        """A 200 answer with its decoded JSON object, or the error that explains why not."""
         answer = self._send(path, params)
         response = answer.response
         status = response.status_code
@@ -303,7 +329,7 @@ class ClinicalTrialsGov(Source):
                 f"{self.settings.max_attempts} times",
                 hint="the service may be down for maintenance; try again later",
             )
-        return answer.data
+        return answer
 
     @staticmethod
     def _decode(response: requests.Response) -> dict:
@@ -331,6 +357,14 @@ class ClinicalTrialsGov(Source):
             raise NetworkError(
                 f"{self.host} did not answer in time ({s.timeout:g}s), {s.max_attempts} tries",
                 hint="try again later, or raise TRIALFINDER_TIMEOUT",
+            ) from exc
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            raise NetworkError(
+                f"{self.host} broke off its answer before the end, {s.max_attempts} tries",
+                hint="the connection or the service is unstable; try again later",
             ) from exc
         except requests.RequestException as exc:
             raise NetworkError(
