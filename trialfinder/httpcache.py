@@ -124,7 +124,8 @@ class SafeSQLiteCache(SQLiteCache):
     def __init__(self, db_path: Path, lock_timeout: float = 2.0) -> None:
         BaseCache.__init__(self, cache_name=str(db_path))
         busy_ms = max(1, int(lock_timeout * 1000))
-        common = {"busy_timeout": busy_ms, "timeout": lock_timeout}
+        # fast_save: no fsync per write; a cache file damaged by a crash is simply recreated.
+        common = {"busy_timeout": busy_ms, "timeout": lock_timeout, "fast_save": True}
         self.responses = _BoundedSQLiteDict(db_path, table_name="responses", **common)
         self.redirects = _BoundedSQLiteDict(
             db_path, table_name="redirects", lock=self.responses._lock, serializer=None, **common
