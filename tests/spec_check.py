@@ -41,9 +41,8 @@ _ESSIE_TOKEN = re.compile(
     r'\s+|"[^"]*"|\(|\)|AND\b|OR\b|NOT\b|MISSING\b|'
     r"AREA\[[A-Za-z]+\]|RANGE\[[^\[\]]*\]|[A-Z_0-9]+\b"
 )
-_RANGE_BODY = re.compile(
-    r"^\s*(MIN|MAX|\d{4}-\d{2}-\d{2}|\d+(\.\d+)? years)\s*,\s*(MIN|MAX|\d{4}-\d{2}-\d{2}|\d+(\.\d+)? years)\s*$"
-)
+_RANGE_END = r"\s*(MIN|MAX|\d{4}-\d{2}-\d{2}|\d+(\.\d+)? years)\s*"
+_RANGE_BODY = re.compile(f"^{_RANGE_END},{_RANGE_END}$")
 
 
 @cache
