@@ -29,7 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 PREFIX = "/api/v2"
 
@@ -190,6 +190,10 @@ class FakeApi:
             queue = self._faults.setdefault(path, deque())
             for _ in range(times):
                 queue.append(Fault(**fault))
+
+    def request_urls(self) -> list[str]:
+        """Every request received, as a URL (to check against the spec)."""
+        return [f"{self.url}{r.path}?{urlencode(r.params)}" for r in self.requests]
 
     def studies_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == "/studies"]

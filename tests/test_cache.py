@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
 from trialfinder.criteria import SearchCriteria
@@ -37,7 +38,10 @@ def cache_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def api(fake_api):
     fake_api.studies = many_studies(30)
-    return fake_api
+    yield fake_api
+    if spec_available():  # what the cache let through (search pages, show) conforms too
+        for url in fake_api.request_urls():
+            check_request(url)
 
 
 ALL_IDS = [f"NCT{10_000_000 + n:08d}" for n in range(1, 31)]

@@ -12,6 +12,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
 from trialfinder.criteria import SearchCriteria
@@ -33,7 +34,10 @@ def api(fake_api, monkeypatch):
     fake_api.studies = many_studies(TOTAL)
     monkeypatch.setattr("trialfinder.sources.ctgov.MAX_PAGE_SIZE", PAGE)
     monkeypatch.setenv("TRIALFINDER_TIMEOUT", "0.3")
-    return fake_api
+    yield fake_api
+    if spec_available():  # retries and later pages conform as well
+        for url in fake_api.request_urls():
+            check_request(url)
 
 
 def search():

@@ -69,6 +69,8 @@ def _nct_id(study: Any) -> str | None:
     return nct_id if isinstance(nct_id, str) else None
 
 
+FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
+
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
@@ -220,7 +222,7 @@ class ClinicalTrialsGov(Source):
     @staticmethod
     def study_params() -> dict[str, str]:
         """``/studies/{nctId}`` asks for what a search asks for: the same trial, the same bytes."""
-        return {"fields": ",".join(SEARCH_FIELDS)}
+        return {"fields": FIELDS_PARAM}
 
     # -- paging -----------------------------------------------------------------------------
 
@@ -229,7 +231,7 @@ class ClinicalTrialsGov(Source):
         page_size = MAX_PAGE_SIZE if criteria.limit is None else min(MAX_PAGE_SIZE, criteria.limit)
         return {
             **criteria.to_params(),
-            "fields": "|".join(SEARCH_FIELDS),
+            "fields": FIELDS_PARAM,
             "pageSize": str(page_size),
             "countTotal": "true",
         }
