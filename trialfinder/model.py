@@ -151,9 +151,12 @@ def parse_study(data: Any) -> Trial:
     if not isinstance(data, Mapping):
         raise RecordError("record", f"expected a JSON object, got {type(data).__name__}")
     reader = _Reader()
-    protocol = reader.obj(data, "protocolSection")
-    ident = reader.obj(protocol, "identificationModule")
-    nct_id = reader.text(ident, "nctId")
+    try:
+        protocol = reader.obj(data, "protocolSection")
+        ident = reader.obj(protocol, "identificationModule")
+        nct_id = reader.text(ident, "nctId")
+    except _WrongType as exc:
+        raise RecordError("record", str(exc)) from None
     if not nct_id:
         raise RecordError("record", "it has no NCT id")
     try:
@@ -285,14 +288,14 @@ class _Reader:
 
     def text(self, obj: Mapping, key: str) -> str:
         value = self._get(obj, key, (str, int, float), "text")
-        return "" if value is None else str(value).strip()
+        return "" if value is None else _clean(str(value))
 
     def texts(self, obj: Mapping, key: str) -> tuple[str, ...]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
             if not isinstance(item, str):
                 raise _WrongType(f"items of {key!r} should be text, got {type(item).__name__}")
-        return tuple(item.strip() for item in items if item.strip())
+        return tuple(text for text in map(_clean, items) if text)
 
     def number(self, obj: Mapping, key: str) -> float | None:
         value = self._get(obj, key, (int, float), "a number")
@@ -300,3 +303,13 @@ class _Reader:
 
     def boolean(self, obj: Mapping, key: str) -> bool | None:
         return self._get(obj, key, (bool,), "true or false")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Stripped, with lone surrogates (JSON's "\\ud800" escapes) replaced: every output format
+    is encoded as UTF-8, which cannot encode them."""
+    text = text.strip()
+    return text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)
