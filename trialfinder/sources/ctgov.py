@@ -249,7 +249,7 @@ class ClinicalTrialsGov(Source):
                     f"{self.host} sent a page without a list of studies",
                     hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 )
-            self._remember(answer.response, studies, params["fields"])
+            self._remember(answer.response, studies, params.get("fields", ""))
             total = data.get("totalCount") if first else None
             yield Page(studies=studies, total=total if isinstance(total, int) else None)
             first = False
