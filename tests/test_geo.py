@@ -9,7 +9,7 @@ import re
 import pytest
 
 from trialfinder.criteria import SearchCriteria
-from trialfinder.errors import ExitCode, InvalidInput
+from trialfinder.errors import ExitCode, InvalidInput, PartialResults
 from trialfinder.geo import (
     Place,
     decimal_text,
@@ -486,3 +486,19 @@ def test_results_by_distance_then_limited():
         "NCT00000002",
     ]
     assert list(ordered(results, "relevance", 2)) == results  # sorted by the registry
+
+
+def test_distance_order_shows_what_arrived_before_a_failure():
+    options = ResultOptions(near=Place("p", 40.0, -75.0))
+
+    def arriving():
+        for nct, lat in (("NCT00000002", 42.0), ("NCT00000001", 40.5)):
+            location = [_site(nct, "RECRUITING", lat, -75.0)]
+            yield build_result(parse_study(make_study(nct_id=nct, locations=location)), options)
+        raise PartialResults("results are incomplete: 2 of 9 trials fetched", fetched=2, total=9)
+
+    shown = []
+    with pytest.raises(PartialResults, match="2 of 9"):
+        for result in ordered(arriving(), "distance", None):
+            shown.append(result.trial.nct_id)
+    assert shown == ["NCT00000001", "NCT00000002"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from trialfinder.errors import PartialResults
 from trialfinder.geo import NearestSite, Place, nearest_site
 from trialfinder.model import Trial
 from trialfinder.output import site_record, trial_record
@@ -66,7 +67,20 @@ def ordered(
     """
     if order != "distance":
         return results
-    return islice(by_distance(results), limit or None)
+    return _nearest_first(results, limit)
+
+
+def _nearest_first(results: Iterable[TrialResult], limit: int | None) -> Iterator[TrialResult]:
+    collected: list[TrialResult] = []
+    failure: PartialResults | None = None
+    try:
+        collected.extend(results)
+    except PartialResults as exc:
+        # Show what did arrive, sorted, then report the failure as a streaming search would.
+        failure = exc
+    yield from islice(by_distance(collected), limit or None)
+    if failure is not None:
+        raise failure
 
 
 def to_record(result: TrialResult) -> dict[str, Any]:
