@@ -219,3 +219,11 @@ def test_show_without_near_has_null_keys(fake_api):
     record = json.loads(result.stdout)
     assert record["nearest_site"] is None and record["distance_mi"] is None
     assert "near" not in record and "distance_mi" not in record["sites"][0]
+
+
+def test_show_near_says_when_no_site_is_open(fake_api):
+    fake_api.studies = [make_study(nct_id="NCT01000001", locations=[PROVIDENCE_CLOSED])]
+    result = run("show", "NCT01000001", "--near", "02115")
+    assert result.exit_code == 0, result.output
+    assert "Nearest site: Lifespan, Providence" in result.stdout
+    assert "(no site is recruiting; this one is completed)" in result.stdout

@@ -17,7 +17,6 @@ chosen, only counted.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import unicodedata
@@ -312,6 +311,8 @@ def _city_in_state(city: str, state: str, text: str) -> Place:
     key = name_key(city)
     rows = _zip_rows(state).get(key) or _other_names(state).get(key)
     if not rows:
+        import difflib
+
         close = difflib.get_close_matches(key, list(_zip_rows(state)), n=3, cutoff=0.8)
         names = [f"{_zip_rows(state)[k][0]['city']}, {state}" for k in close]
         hint = f"did you mean {' or '.join(names)}?" if names else PLACE_HINT

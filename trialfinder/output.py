@@ -267,7 +267,7 @@ def _nearest_cell(site: Mapping[str, Any] | None) -> str:
         return "no site location given"
     region = site.get("state") or site.get("country")
     parts = [_shorten(site.get("facility") or "", 45), site.get("city"), region]
-    status = status_text(site.get("status") or "").lower()
+    status = status_text(site["status"]).lower() if site.get("status") else "status not given"
     return f"{', '.join(p for p in parts if p)} ({status})"
 
 
