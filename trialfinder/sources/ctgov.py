@@ -156,7 +156,7 @@ class ClinicalTrialsGov(Source):
         page_size = MAX_PAGE_SIZE if limit is None else min(MAX_PAGE_SIZE, limit)
         return {
             **criteria.to_params(),
-            "fields": ",".join(SEARCH_FIELDS),
+            "fields": "|".join(SEARCH_FIELDS),
             "pageSize": str(page_size),
             "countTotal": "true",
         }
