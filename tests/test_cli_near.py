@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
+from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
 from trialfinder.errors import ExitCode
@@ -74,6 +76,8 @@ def test_search_near_sends_filter_geo_and_sorts_by_distance(fake_api, studies):
     assert request.params["filter.geo"] == BOSTON_ZIP_FILTER
     assert SPEC_GEO_PATTERN.match(request.params["filter.geo"])
     assert "sort" not in request.params  # distance is sorted here, not by the registry
+    if spec_available():
+        check_request(f"{fake_api.url}/studies?{urlencode(request.params)}")
     records = json.loads(result.stdout)
     assert [r["nct_id"] for r in records] == [
         "NCT01000001",
@@ -118,6 +122,8 @@ def test_sort_relevance_keeps_the_registry_order(fake_api, studies):
     assert result.exit_code == 0, result.output
     (request,) = fake_api.studies_requests()
     assert request.params["sort"] == "@relevance" and request.params["pageSize"] == "2"
+    if spec_available():
+        check_request(f"{fake_api.url}/studies?{urlencode(request.params)}")
     records = json.loads(result.stdout)
     assert [r["nct_id"] for r in records] == ["NCT01000003", "NCT01000009"]
     assert records[0]["distance_mi"] == 2691.4  # the distance is still worked out

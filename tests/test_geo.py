@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 import random
 import re
+from itertools import product
+from urllib.parse import urlencode
 
 import pytest
+from spec_check import check_request, needs_spec
 
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import ExitCode, InvalidInput, PartialResults
@@ -22,6 +25,8 @@ from trialfinder.geo import (
 )
 from trialfinder.model import parse_study
 from trialfinder.pipeline import ResultOptions, build_result, by_distance, ordered, to_record
+from trialfinder.settings import Settings
+from trialfinder.sources.ctgov import ClinicalTrialsGov
 
 from conftest import SHARED, load_real_record, needs_shared
 from factories import make_study
@@ -273,6 +278,39 @@ def test_sort_values_match_the_spec():
     pattern = re.compile(parameter["schema"]["items"]["pattern"])
     for sort in ("relevance", "updated", "newest"):
         assert pattern.match(SearchCriteria(sort=sort).to_params()["sort"])
+
+
+@needs_spec
+def test_every_location_and_sort_combination_validates_against_the_spec():
+    api = "https://clinicaltrials.gov/api/v2"
+    source = ClinicalTrialsGov(Settings(api_url=api))
+    places = [
+        None,
+        Place("Boston", 42.3427, -71.0922),
+        Place("Sydney", -33.8688, 151.2093),
+        Place("tiny", -1e-9, 4e-8),
+        Place("corner", -90.0, 180.0),
+    ]
+    count = 0
+    for near, within, sort, limit, conditions in product(
+        places,
+        [None, 1.0, 49.709695378986716, 500.0],
+        [None, "distance", "relevance", "updated", "newest"],
+        [None, 5],
+        [(), ("multiple myeloma",)],
+    ):
+        if near is None and (within is not None or sort == "distance"):
+            continue  # refused by SearchCriteria (tested below)
+        criteria = SearchCriteria(
+            conditions=conditions, near=near, within_mi=within, sort=sort, limit=limit
+        )
+        check_request(f"{api}/studies?{urlencode(source.page_params(criteria))}")
+        count += 1
+    assert count == (1 * 1 * 4 + 4 * 4 * 5) * 2 * 2
+    with pytest.raises(AssertionError, match="does not validate"):
+        check_request(f"{api}/studies?{urlencode({'filter.geo': 'distance(42.3, -71.1,50mi)'})}")
+    with pytest.raises(AssertionError, match="does not validate"):
+        check_request(f"{api}/studies?{urlencode({'filter.geo': 'distance(1e-09,0,50mi)'})}")
 
 
 @pytest.mark.parametrize(
