@@ -221,7 +221,7 @@ def search(
     )
     source = app.source()
     written = None
-    with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
+    with _progress(enabled=sys.stderr.isatty()) as on_progress:
         results = source.search(criteria, on_progress=on_progress)
         try:
             with _open_output(output) as out:
