@@ -264,7 +264,7 @@ def search(
     options = ResultOptions(near=place, within_mi=criteria.within_mi)
     source = app.source()
     written = None
-    with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
+    with _progress(enabled=sys.stderr.isatty()) as on_progress:
         results = source.search(criteria, on_progress=on_progress)
         try:
             rows = ordered(build_results(results, options), criteria.order, criteria.limit)
