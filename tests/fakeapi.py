@@ -72,21 +72,44 @@ MODULES = {
     ),
 }
 _P = "protocolSection"
-# Piece names (the API's leaf names) -> their path in a study record.
+_LOCATIONS = (_P, "contactsLocationsModule", "locations")
+_CONTACTS = (_P, "contactsLocationsModule", "centralContacts")
+_BROWSE = ("derivedSection", "interventionBrowseModule")
+# Piece names (the API's leaf names) -> their path in a study record; a path goes through lists
+# (locations, contacts, meshes), selecting the piece in every item.
 PIECES: dict[str, tuple[str, ...]] = {
     "NCTId": (_P, "identificationModule", "nctId"),
     "BriefTitle": (_P, "identificationModule", "briefTitle"),
     "OfficialTitle": (_P, "identificationModule", "officialTitle"),
     "Acronym": (_P, "identificationModule", "acronym"),
     "OverallStatus": (_P, "statusModule", "overallStatus"),
-    "LastUpdatePostDate": (_P, "statusModule", "lastUpdatePostDateStruct"),
+    "StartDate": (_P, "statusModule", "startDateStruct", "date"),
+    "StudyFirstPostDate": (_P, "statusModule", "studyFirstPostDateStruct", "date"),
+    "LastUpdatePostDate": (_P, "statusModule", "lastUpdatePostDateStruct", "date"),
     "LeadSponsorName": (_P, "sponsorCollaboratorsModule", "leadSponsor", "name"),
     "BriefSummary": (_P, "descriptionModule", "briefSummary"),
     "Condition": (_P, "conditionsModule", "conditions"),
     "Keyword": (_P, "conditionsModule", "keywords"),
     "Phase": (_P, "designModule", "phases"),
     "StudyType": (_P, "designModule", "studyType"),
+    "DesignPrimaryPurpose": (_P, "designModule", "designInfo", "primaryPurpose"),
     "EligibilityCriteria": (_P, "eligibilityModule", "eligibilityCriteria"),
+    "CentralContactName": (*_CONTACTS, "name"),
+    "CentralContactRole": (*_CONTACTS, "role"),
+    "CentralContactPhone": (*_CONTACTS, "phone"),
+    "CentralContactPhoneExt": (*_CONTACTS, "phoneExt"),
+    "CentralContactEMail": (*_CONTACTS, "email"),
+    "LocationFacility": (*_LOCATIONS, "facility"),
+    "LocationStatus": (*_LOCATIONS, "status"),
+    "LocationCity": (*_LOCATIONS, "city"),
+    "LocationState": (*_LOCATIONS, "state"),
+    "LocationZip": (*_LOCATIONS, "zip"),
+    "LocationCountry": (*_LOCATIONS, "country"),
+    "LocationGeoPoint": (*_LOCATIONS, "geoPoint"),
+    "InterventionMeshId": (*_BROWSE, "meshes", "id"),
+    "InterventionMeshTerm": (*_BROWSE, "meshes", "term"),
+    "InterventionAncestorId": (*_BROWSE, "ancestors", "id"),
+    "InterventionAncestorTerm": (*_BROWSE, "ancestors", "term"),
     "HasResults": ("hasResults",),
 }
 
@@ -111,20 +134,31 @@ def field_paths(names: str) -> list[tuple[str, ...]]:
 
 
 def select_fields(study: dict[str, Any], paths: list[tuple[str, ...]]) -> dict[str, Any]:
-    """The part of ``study`` under ``paths``, in the record's own nesting."""
-    selected: dict[str, Any] = {}
+    """The part of ``study`` under ``paths``, in the record's own nesting (lists item by item)."""
+    tree: dict[str, Any] = {}
     for path in paths:
-        value: Any = study
-        for key in path:
-            if not isinstance(value, dict) or key not in value:
+        node = tree
+        for key in path[:-1]:
+            child = node.setdefault(key, {})
+            if child is True:
                 break
-            value = value[key]
+            node = child
         else:
-            target = selected
-            for key in path[:-1]:
-                target = target.setdefault(key, {})
-            target[path[-1]] = value
-    return selected
+            node[path[-1]] = True
+    return _prune(study, tree) or {}
+
+
+def _prune(value: Any, tree: Any) -> Any:
+    if tree is True:
+        return value
+    if isinstance(value, list):
+        items = [_prune(item, tree) for item in value]
+        return [item for item in items if item is not None] or None
+    if not isinstance(value, dict):
+        return None
+    kept = {key: _prune(value[key], sub) for key, sub in tree.items() if key in value}
+    kept = {key: item for key, item in kept.items() if item is not None}
+    return kept or None
 
 
 class _QuietServer(ThreadingHTTPServer):

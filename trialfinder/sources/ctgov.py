@@ -42,23 +42,46 @@ from trialfinder.sources.base import Page, ProgressCallback, SearchResults, Sour
 USER_AGENT = f"trialfinder/{__version__} (refractory-cancer clinical trial finder; python-requests)"
 MAX_PAGE_SIZE = 1000  # the API coerces larger values down to 1000
 
-# Only what trialfinder reads (see model.parse_study): no outcomes, results, references or
-# long descriptions, which make up most of a full record.
+# Only what trialfinder reads (see model.parse_study), piece by piece where a module holds much
+# more: no outcomes, results, references or long descriptions, and no contacts per site or
+# study officials, which make up most of a full record.
 SEARCH_FIELDS = (
     "NCTId",
     "BriefTitle",
     "OfficialTitle",
     "Acronym",
-    "StatusModule",
+    "OverallStatus",
+    "StartDate",
+    "StudyFirstPostDate",
+    "LastUpdatePostDate",
     "LeadSponsorName",
     "BriefSummary",
     "ConditionsModule",
-    "DesignModule",
+    "StudyType",
+    "Phase",
+    "DesignPrimaryPurpose",
     "ArmsInterventionsModule",
     "EligibilityModule",
-    "ContactsLocationsModule",
-    "InterventionBrowseModule",
+    "CentralContactName",
+    "CentralContactRole",
+    "CentralContactPhone",
+    "CentralContactPhoneExt",
+    "CentralContactEMail",
+    "LocationFacility",
+    "LocationStatus",
+    "LocationCity",
+    "LocationState",
+    "LocationZip",
+    "LocationCountry",
+    "LocationGeoPoint",
+    "InterventionMeshId",
+    "InterventionMeshTerm",
+    "InterventionAncestorId",
+    "InterventionAncestorTerm",
 )
+
+
+FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
 
 
 def _nct_id(study: Any) -> str | None:
@@ -68,8 +91,6 @@ def _nct_id(study: Any) -> str | None:
         return None
     return nct_id if isinstance(nct_id, str) else None
 
-
-FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
 
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
