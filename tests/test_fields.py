@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from trialfinder.model import parse_study
 from trialfinder.sources.ctgov import FIELDS_PARAM, SEARCH_FIELDS
 
@@ -19,7 +17,6 @@ def limited(study: dict) -> dict:
 
 
 @needs_shared
-@pytest.mark.shared
 def test_a_fields_limited_real_record_parses_to_the_same_trial():
     full_bytes = limited_bytes = 0
     for path in real_record_paths():
