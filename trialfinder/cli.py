@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
 
 from trialfinder import __version__
-from trialfinder.criteria import (
+from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+
+# Only light modules here: `trialfinder --help` must start fast (see benchmarks/startup.py);
+# everything else is imported by the command that needs it.
+from trialfinder.vocabulary import (
     DEFAULT_SETTINGS,
     DEFAULT_STATUSES,
+    DEFAULT_WITHIN,
+    EXTENSIONS,
+    FORMATS,
     PHASES,
     SETTINGS,
     SORTS,
     STATUSES,
 )
-from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
-from trialfinder.geo import DEFAULT_WITHIN
-from trialfinder.model import normalize_nct_id
-from trialfinder.output import EXTENSIONS, FORMATS
 
-log = logging.getLogger("trialfinder")
 TERMINAL_LIMIT = 100
 
 
@@ -94,6 +93,8 @@ class TrialfinderGroup(click.Group):
 def _report(ctx: click.Context, message: str, hint: str | None, exc: BaseException) -> None:
     app = ctx.find_object(App)
     if app is not None and app.debug:
+        import traceback
+
         traceback.print_exception(exc, file=sys.stderr)
     click.echo(f"trialfinder: error: {message}", err=True)
     if hint:
@@ -101,6 +102,8 @@ def _report(ctx: click.Context, message: str, hint: str | None, exc: BaseExcepti
 
 
 def _setup_logging(debug: bool) -> None:
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("trialfinder: %(levelname)s: %(message)s"))
     root = logging.getLogger("trialfinder")
@@ -114,6 +117,8 @@ class NctIdType(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
+            from trialfinder.model import normalize_nct_id
+
             return normalize_nct_id(value)
         except ValueError as exc:
             self.fail(f"{exc}; NCT ids look like NCT01234567", param, ctx)
@@ -123,6 +128,8 @@ class DateType(click.ParamType):
     name = "DATE"
 
     def convert(self, value, param, ctx):
+        import datetime as dt
+
         if isinstance(value, dt.date):
             return value
         from trialfinder.criteria import parse_date

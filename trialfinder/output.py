@@ -16,8 +16,7 @@ from trialfinder.model import Site, Trial
 if TYPE_CHECKING:
     from trialfinder.geo import Place
 
-FORMATS = ("table", "json", "ndjson", "csv")
-EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
+from trialfinder.vocabulary import EXTENSIONS, FORMATS  # noqa: E402, F401 (re-exported)
 
 PHASE_NAMES = {
     "EARLY_PHASE1": "Early phase 1",
