@@ -66,6 +66,7 @@ class SearchResults:
                     break
             if self.on_progress:
                 self.on_progress(self.fetched, self.expected)
+            page = raw = None  # let this page go before the next one arrives
 
     @property
     def expected(self) -> int | None:

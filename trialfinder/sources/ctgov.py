@@ -273,9 +273,14 @@ class ClinicalTrialsGov(Source):
                 )
             self._remember(answer.response, studies, params.get("fields", ""))
             total = data.get("totalCount") if first else None
-            yield Page(studies=studies, total=total if isinstance(total, int) else None)
-            first = False
             token = data.get("nextPageToken")
+            page = Page(studies=studies, total=total if isinstance(total, int) else None)
+            # Hold no reference to this page (body, JSON, list) while the next one is fetched:
+            # the peak memory of a search is then one page, however many pages it has.
+            del answer, data, studies
+            yield page
+            page = None
+            first = False
             if not token:
                 return
             if not isinstance(token, str) or token in seen_tokens:
