@@ -109,6 +109,21 @@ def test_answers_expire_after_the_ttl(api, monkeypatch):
     assert len(api.requests) == 2
 
 
+def test_expired_answers_are_removed_from_the_file_at_the_next_start(api, tmp_path):
+    search_ids()
+    with sqlite3.connect(cache_file(tmp_path)) as db:
+        assert db.execute("select count(*) from responses").fetchone()[0] == 1
+        assert db.execute("select count(*) from listed").fetchone()[0] == 30
+        make_session(Settings.from_env())  # nothing has expired yet
+        assert db.execute("select count(*) from responses").fetchone()[0] == 1
+        db.execute("update responses set expires = 1000")  # long ago
+        db.execute("update listed set expires = 1000")
+    make_session(Settings.from_env())
+    with sqlite3.connect(cache_file(tmp_path)) as db:
+        assert db.execute("select count(*) from responses").fetchone()[0] == 0
+        assert db.execute("select count(*) from listed").fetchone()[0] == 0
+
+
 def test_ttl_zero_turns_the_cache_off(api, monkeypatch):
     monkeypatch.setenv("TRIALFINDER_CACHE_TTL", "0")
     search_ids()

@@ -67,6 +67,7 @@ def open_cached_session(settings: Settings) -> requests.Session | None:
 
 def _cached_session(path: Path, settings: Settings) -> CachedSession:
     backend = SafeSQLiteCache(path, lock_timeout=settings.cache_lock_timeout)
+    backend.delete_expired()
     return CachedSession(
         backend=backend,
         expire_after=timedelta(seconds=settings.cache_ttl),
@@ -136,6 +137,16 @@ class SafeSQLiteCache(SQLiteCache):
                 "CREATE TABLE IF NOT EXISTS listed ("
                 " nct_id TEXT PRIMARY KEY, page_key TEXT, fields TEXT, expires REAL)"
             )
+
+    def delete_expired(self) -> None:
+        """Drop answers past their time, so the file does not grow run after run."""
+        try:
+            with self.responses.connection(commit=True) as con:
+                now = time.time()
+                con.execute("DELETE FROM responses WHERE expires < ?", (int(now),))
+                con.execute("DELETE FROM listed WHERE expires < ?", (now,))
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def remember_listing(
         self, page_key: str, nct_ids: Iterable[str], fields: str, expires: datetime | None
