@@ -287,6 +287,9 @@ class _Reader:
         return items
 
     def text(self, obj: Mapping, key: str) -> str:
+        value = obj.get(key)
+        if type(value) is str:  # the common case first: a page of 1,000 trials holds ~600,000
+            return _clean(value)
         value = self._get(obj, key, (str, int, float), "text")
         return "" if value is None else _clean(str(value))
 
@@ -298,6 +301,9 @@ class _Reader:
         return tuple(text for text in map(_clean, items) if text)
 
     def number(self, obj: Mapping, key: str) -> float | None:
+        value = obj.get(key)
+        if type(value) is float:
+            return value
         value = self._get(obj, key, (int, float), "a number")
         return None if value is None else float(value)
 
