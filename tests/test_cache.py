@@ -175,6 +175,29 @@ def test_a_corrupt_cache_file_is_recreated_with_a_warning(api, tmp_path):
         assert db.execute("select count(*) from responses").fetchone()[0] >= 1
 
 
+def test_a_cache_file_damaged_inside_is_bypassed_then_recreated(api, tmp_path):
+    search_ids()
+    path = cache_file(tmp_path)
+    with sqlite3.connect(path) as db:
+        page_size = db.execute("pragma page_size").fetchone()[0]
+    data = bytearray(path.read_bytes())
+    assert len(data) > 2 * page_size
+    data[page_size:] = b"\x07" * (len(data) - page_size)  # every page but the first
+    path.write_bytes(bytes(data))
+    api.studies[0]["protocolSection"]["identificationModule"]["briefTitle"] = "Renamed"
+    damaged = run("search", "--format", "ndjson")
+    assert damaged.exit_code == 0, damaged.output
+    assert "is damaged" in damaged.stderr
+    assert len(damaged.stdout.splitlines()) == 30
+    assert damaged.stderr.count("WARNING") == 1
+    again = run("search", "--format", "ndjson")
+    assert again.exit_code == 0 and "WARNING" not in again.stderr
+    third = run("search", "--format", "ndjson")
+    assert "WARNING" not in third.stderr
+    assert json.loads(third.stdout.splitlines()[0])["title"] == "Renamed"
+    assert len(api.requests) == 3  # first search, the damaged run, the new cache's first
+
+
 def test_a_cache_file_locked_by_another_process_is_bypassed(api, tmp_path, monkeypatch):
     monkeypatch.setenv("TRIALFINDER_CACHE_LOCK_TIMEOUT", "0.05")
     search_ids()  # creates the cache

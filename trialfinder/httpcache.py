@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import sqlite3
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from requests_cache import CachedSession
 from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
 
+from trialfinder.model import nct_id_of
 from trialfinder.settings import Settings
 
 log = logging.getLogger("trialfinder")
@@ -184,14 +184,29 @@ class SafeSQLiteCache(SQLiteCache):
         except (ValueError, KeyError, TypeError):
             return None
         for study in studies if isinstance(studies, list) else ():
-            if _nct_id(study) == nct_id:
+            if nct_id_of(study) == nct_id:
                 return study
         return None
 
     def _failed(self, exc: Exception) -> None:
-        if not self.broken:
-            log.warning("the cache %s failed (%s); going without it", self.db_path, exc)
+        if self.broken:
+            return
         self.broken = True
+        damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.OperationalError
+        )
+        if not damaged:  # locked, read-only, disk full: the file itself is fine
+            log.warning("the cache %s failed (%s); going without it", self.db_path, exc)
+            return
+        log.warning(
+            "the cache %s is damaged (%s); going without it, a new one starts next time",
+            self.db_path,
+            exc,
+        )
+        self.responses.close()
+        self.redirects.close()
+        with contextlib.suppress(OSError):
+            Path(self.db_path).unlink()
 
     def get_response(self, key: str, default=None):
         if self.broken:
@@ -217,31 +232,3 @@ class SafeSQLiteCache(SQLiteCache):
             super().delete(*keys, **kwargs)
         except sqlite3.Error as exc:
             self._failed(exc)
-
-    @contextmanager
-    def bulk_commit(self) -> Iterator[None]:
-        """One transaction for many writes; a failure is reported, never raised."""
-        transaction = contextlib.ExitStack()
-        if not self.broken:
-            try:
-                transaction.enter_context(self.responses.bulk_commit())
-            except sqlite3.Error as exc:
-                self._failed(exc)
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                transaction.__exit__(*sys.exc_info())
-            raise
-        try:
-            transaction.close()
-        except sqlite3.Error as exc:
-            self._failed(exc)
-
-
-def _nct_id(study: Any) -> str | None:
-    try:
-        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
-    except (KeyError, TypeError):
-        return None
-    return nct_id if isinstance(nct_id, str) else None

@@ -146,6 +146,15 @@ def age_in_years(text: str) -> float | None:
     return round(float(match.group(1)) * _YEARS_PER_UNIT[unit], 4)
 
 
+def nct_id_of(data: Any) -> str | None:
+    """The NCT id of a raw study record, or ``None`` if it has none (without parsing it)."""
+    try:
+        nct_id = data["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError, IndexError):
+        return None
+    return nct_id if isinstance(nct_id, str) else None
+
+
 def parse_study(data: Any) -> Trial:
     """Build a :class:`Trial` from one study object of the API (full or ``fields``-limited)."""
     if not isinstance(data, Mapping):

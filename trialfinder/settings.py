@@ -8,6 +8,7 @@ Environment variables (all optional):
 - ``TRIALFINDER_RETRY_AFTER_MAX``: longest ``Retry-After`` honoured, in seconds (default 120).
 - ``TRIALFINDER_MAX_ATTEMPTS``: tries per request, the first included (default 5).
 - ``TRIALFINDER_TIMEOUT``: read time-out in seconds (default 30).
+- ``TRIALFINDER_CACHE``: 0 to go without the HTTP cache (as ``--no-cache``).
 - ``TRIALFINDER_CACHE_TTL``: seconds an API answer stays fresh in the HTTP cache (default 3600;
   0 turns the cache off).
 - ``TRIALFINDER_CACHE_DIR``: folder of the HTTP cache (default: the user's cache folder, e.g.

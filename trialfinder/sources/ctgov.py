@@ -34,7 +34,7 @@ from tenacity import (
 from trialfinder import __version__
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import ApiError, BadResponse, NetworkError, TrialNotFound
-from trialfinder.model import Trial, normalize_nct_id, parse_study
+from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
 from trialfinder.settings import Settings
 from trialfinder.sources import register
 from trialfinder.sources.base import Page, ProgressCallback, SearchResults, Source
@@ -82,14 +82,6 @@ SEARCH_FIELDS = (
 
 
 FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
-
-
-def _nct_id(study: Any) -> str | None:
-    try:
-        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
-    except (KeyError, TypeError):
-        return None
-    return nct_id if isinstance(nct_id, str) else None
 
 
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
@@ -302,7 +294,7 @@ class ClinicalTrialsGov(Source):
         key = getattr(page, "cache_key", None)
         if cache is None or not key or getattr(page, "from_cache", True):
             return
-        ids = [nct_id for nct_id in map(_nct_id, studies) if nct_id]
+        ids = [nct_id for nct_id in map(nct_id_of, studies) if nct_id]
         cache.remember_listing(key, ids, fields, getattr(page, "expires", None))
 
     # -- HTTP -------------------------------------------------------------------------------
