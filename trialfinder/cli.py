@@ -17,6 +17,7 @@ from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, PHASES, SET
 from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
 from trialfinder.model import normalize_nct_id
 from trialfinder.output import EXTENSIONS, FORMATS
+from trialfinder.tagging import CATEGORY_NAMES
 
 log = logging.getLogger("trialfinder")
 TERMINAL_LIMIT = 100
@@ -163,6 +164,22 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     "--sex", type=click.Choice(["female", "male"], case_sensitive=False), help="The patient's sex."
 )
 @click.option("--intervention", metavar="TEXT", help="A treatment name, e.g. 'pembrolizumab'.")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice(CATEGORY_NAMES, case_sensitive=False),
+    metavar="CATEGORY",
+    help="Treatment approach, e.g. car-t or immunotherapy; repeatable (any of them); "
+    "see `trialfinder categories`.",
+)
+@click.option(
+    "--biomarker",
+    "biomarkers",
+    multiple=True,
+    metavar="NAME",
+    help="A biomarker the trial selects for, e.g. KRAS, 'KRAS G12C', HER2, MSI-H; repeatable.",
+)
 @click.option("--updated-since", type=DateType(), help="Only trials updated on or after DATE.")
 @click.option(
     "--limit",
@@ -191,6 +208,8 @@ def search(
     age,
     sex,
     intervention,
+    categories,
+    biomarkers,
     updated_since,
     limit,
     fmt,
@@ -198,11 +217,14 @@ def search(
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
-    With no CONDITION, all cancers are searched.
+    With no CONDITION, all cancers are searched. --category and --biomarker, and a --setting
+    you give, are checked on each trial found, with its tags.
     """
+    import dataclasses
+
     from trialfinder.criteria import SearchCriteria
     from trialfinder.output import render
-    from trialfinder.pipeline import build_results, to_record
+    from trialfinder.pipeline import LocalFilter, TagFilter, build_results, to_record
 
     fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
     to_terminal = output is None and sys.stdout.isatty()
@@ -219,28 +241,53 @@ def search(
         updated_since=updated_since,
         limit=limit,
     )
+    wanted = TagFilter(
+        categories=tuple(dict.fromkeys(c.lower() for c in categories)),
+        biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
+        settings=criteria.settings if settings else (),  # only a setting the user asked for
+    )
+    if wanted.active:
+        # The limit counts trials shown: fetch until enough have passed the local filters.
+        page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
+        criteria = dataclasses.replace(criteria, limit=None, page_size=page_size)
     source = app.source()
     written = None
+    local = None
     with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
         results = source.search(criteria, on_progress=on_progress)
+        shown = build_results(results)
+        if wanted.active:
+            shown = local = LocalFilter(shown, wanted, limit)
         try:
             with _open_output(output) as out:
-                written = render(fmt, map(to_record, build_results(results)), out)
+                written = render(fmt, map(to_record, shown), out)
         finally:
-            _summarise(results, written)
+            _summarise(results, written, local)
 
 
-def _summarise(results, written: int | None) -> None:
+def _summarise(results, written: int | None, local=None) -> None:
     if results.skipped:
         click.echo(
             f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
             "(see the warnings above)",
             err=True,
         )
+    if local is not None:
+        click.echo(
+            f"trialfinder: {local.left_out:,} of {local.seen:,} fetched trials did not match "
+            f"{local.wanted.describe()} and were left out",
+            err=True,
+        )
     if written is None:
         return
     total = results.total
     matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
+    if local is not None:
+        more = local.limit is not None and local.kept >= local.limit and local.seen < (total or 0)
+        hint = " (use --limit 0 to check them all)" if more else ""
+        matched = f"{total:,} trials matched the registry search" if total is not None else matched
+        click.echo(f"{matched}; {written:,} shown after the local filters{hint}.", err=True)
+        return
     hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
     click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
 
@@ -286,13 +333,44 @@ def show(app: App, nct_id: str, fmt: str) -> None:
     import json
 
     from trialfinder.output import trial_details, trial_record, trial_text
+    from trialfinder.pipeline import tag_record
+    from trialfinder.tagging import tag_trial
 
     trial = app.source().get(nct_id)
+    tags = tag_trial(trial)
     if fmt == "json":
-        record = {**trial_record(trial), **trial_details(trial)}
+        record = {**trial_record(trial, tag_record(tags)), **trial_details(trial)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(trial_text(trial), nl=False)
+        click.echo(trial_text(trial, tags=tags), nl=False)
+
+
+@cli.command(short_help="List the treatment categories and what each means.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+def categories(fmt: str) -> None:
+    """List the treatment categories trials are tagged with (for `search --category`)."""
+    import json
+    import textwrap
+
+    from trialfinder.tagging import CATEGORIES
+
+    if fmt == "json":
+        items = [{"name": name, "explanation": text} for name, text in CATEGORIES.items()]
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    width = max(len(name) for name in CATEGORIES) + 2
+    for name, text in CATEGORIES.items():
+        lines = textwrap.wrap(text, 96 - width) or [""]
+        click.echo(name.ljust(width) + lines[0])
+        for line in lines[1:]:
+            click.echo(" " * width + line)
 
 
 def main() -> None:

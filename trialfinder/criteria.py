@@ -109,6 +109,7 @@ class SearchCriteria:
     ids: tuple[str, ...] = ()
     limit: int | None = None  # None: all results
     cancer_only: bool = True
+    page_size: int | None = None  # trials per page; None: as many as the limit needs
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise once, here

@@ -39,6 +39,10 @@ CSV_COLUMNS = (
     "sites_count",
     "last_updated",
     "url",
+    "categories",
+    "setting",
+    "biomarkers",
+    "evidence",
 )
 
 
@@ -175,6 +179,8 @@ def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, Mapping) and "reason" in value:  # a tag's evidence: its sentence
+        return str(value["reason"])
     if isinstance(value, (list, tuple)):
         return "; ".join(csv_cell(v) for v in value)
     if isinstance(value, float) and value.is_integer():
@@ -236,7 +242,9 @@ def render(fmt: str, records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     return RENDERERS[fmt](records, out)
 
 
-def trial_text(trial: Trial, templates: str | None = None, max_sites: int = 20) -> str:
+def trial_text(
+    trial: Trial, templates: str | None = None, max_sites: int = 20, tags: Any = None
+) -> str:
     """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template."""
     from trialfinder.templating import render as render_template
 
@@ -248,4 +256,5 @@ def trial_text(trial: Trial, templates: str | None = None, max_sites: int = 20) 
         age=age_text(trial),
         countries=countries,
         sites=trial.sites[:max_sites],
+        tags=tags,
     )

@@ -153,6 +153,8 @@ class ClinicalTrialsGov(Source):
     def page_params(self, criteria: SearchCriteria) -> dict[str, str]:
         """Parameters of the first page; later pages repeat them (the spec requires it)."""
         page_size = MAX_PAGE_SIZE if criteria.limit is None else min(MAX_PAGE_SIZE, criteria.limit)
+        if criteria.page_size:
+            page_size = min(MAX_PAGE_SIZE, criteria.page_size)
         return {
             **criteria.to_params(),
             "fields": ",".join(SEARCH_FIELDS),
