@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, needs_shared
-from factories import make_study
 from trialfinder.model import parse_study
 from trialfinder.tagging import (
     CATEGORIES,
@@ -21,6 +19,9 @@ from trialfinder.tagging import (
     normalize_biomarker,
     tag_trial,
 )
+
+from conftest import SHARED, needs_shared
+from factories import make_study
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -68,7 +69,11 @@ def reasons(tags: Tags, category: str) -> str:
         ("Cilta-cel", (), ""),  # short name
         ("LX-101", ("Yescarta",), ""),  # brand only among the other names
         ("Brexucabtagene autoleucel", (), ""),
-        ("XYZ-19 cells", (), "Autologous anti-CD19 chimeric antigen receptor T cells, one infusion."),
+        (
+            "XYZ-19 cells",
+            (),
+            "Autologous anti-CD19 chimeric antigen receptor T cells, one infusion.",
+        ),
         ("Anti-BCMA CAR-T cells", (), ""),
         ("Novel-cabtagene autoleucel", (), ""),  # an unknown product with the CAR T stem
     ],
@@ -118,7 +123,12 @@ def test_lymphodepleting_chemotherapy_before_cell_therapy_is_not_a_treatment_of_
             drug("Fludarabine"),
             drug("Tisagenlecleucel", kind="BIOLOGICAL"),
         ],
-        [arm("Arm A", ["Drug: Cyclophosphamide", "Drug: Fludarabine", "Biological: Tisagenlecleucel"])],
+        [
+            arm(
+                "Arm A",
+                ["Drug: Cyclophosphamide", "Drug: Fludarabine", "Biological: Tisagenlecleucel"],
+            )
+        ],
     )
     assert "car-t" in tags.categories
     assert "chemotherapy" not in tags.categories
@@ -281,7 +291,13 @@ def test_placebo_premedication_supportive_drugs_and_tests_are_not_partners(partn
 def test_a_drug_with_radiotherapy_named_in_the_arm_description_is_a_combination():
     tags = tag(
         [drug("Bevacizumab")],
-        [arm("Arm A", ["Drug: Bevacizumab"], description="Low-dose bevacizumab with standard radiotherapy")],
+        [
+            arm(
+                "Arm A",
+                ["Drug: Bevacizumab"],
+                description="Low-dose bevacizumab with standard radiotherapy",
+            )
+        ],
         conditions=["Diffuse Intrinsic Pontine Glioma"],
     )
     assert tags.categories == ("targeted-therapy", "combination", "radiation")
@@ -364,7 +380,8 @@ def test_settings_from_the_title(title, expected):
 def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
     criteria = (
         "Inclusion Criteria:\n\n* Disease refractory to at least two prior lines\n\n"
-        "Exclusion Criteria:\n\n* Relapse within 6 months of transplant\n* Platinum-resistant disease"
+        "Exclusion Criteria:\n\n* Relapse within 6 months of transplant\n"
+        "* Platinum-resistant disease"
     )
     tags = tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria)
     assert tags.settings == ("refractory",)
@@ -385,8 +402,13 @@ def test_a_negated_setting_does_not_count():
 
 
 def eligible(criteria, title="Drug X in Lung Cancer", conditions=("Non-small Cell Lung Cancer",)):
-    return tag([drug("X")], [arm("Arm A", ["Drug: X"])], criteria=criteria, title=title,
-               conditions=list(conditions))
+    return tag(
+        [drug("X")],
+        [arm("Arm A", ["Drug: X"])],
+        criteria=criteria,
+        title=title,
+        conditions=list(conditions),
+    )
 
 
 def test_biomarker_with_variant_from_the_inclusion_criteria():
@@ -454,8 +476,10 @@ def test_tagging_is_deterministic_and_records_are_plain_data():
     first, second = tag_trial(parse_study(study)), tag_trial(parse_study(study))
     assert first == second
     assert first.settings == ("refractory", "relapsed")
-    assert all(set(e.as_dict()) == {"tag", "kind", "source", "text", "matched", "reason"}
-               for e in first.evidence)
+    assert all(
+        set(e.as_dict()) == {"tag", "kind", "source", "text", "matched", "reason"}
+        for e in first.evidence
+    )
 
 
 # -- measured accuracy on the real records ------------------------------------------------

@@ -84,7 +84,9 @@ class TagFilter:
             return not self.active
         if self.categories and not set(self.categories) & set(tags.categories):
             return False
-        if self.biomarkers and not any(biomarker_matches(b, tags.biomarkers) for b in self.biomarkers):
+        if self.biomarkers and not any(
+            biomarker_matches(b, tags.biomarkers) for b in self.biomarkers
+        ):
             return False
         return not (self.settings and not set(self.settings) & set(tags.settings))
 

@@ -517,7 +517,8 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
 
 # A description listing what may be given ("may include ...") does not say what is given.
 _OPTIONS = re.compile(
-    r"\bmay include|\bsuch as\b|\bnot limited to|\be\.g\.|\b(?:investigator|physician)['’]?s choice",
+    r"\bmay include|\bsuch as\b|\bnot limited to|\be\.g\."
+    r"|\b(?:investigator|physician)['’]?s choice",
     re.IGNORECASE,
 )
 
@@ -594,7 +595,8 @@ def _candidate_arms(trial: Trial) -> list[ArmGroup]:
 
 _ARM_NEGATION = re.compile(
     r"\b(?:no|not|without|prior|previous(?:ly)?|after|following|before|placebo|instead of|"
-    r"progress\w*|refractory to|resistant to|failed|received|completion of|treated with|had|undergone|underwent|history of)\W+(?:[\w/-]+\W+){0,3}$",
+    r"progress\w*|refractory to|resistant to|failed|received|completion of|treated with|had|"
+    r"undergone|underwent|history of)\W+(?:[\w/-]+\W+){0,3}$",
     re.IGNORECASE,
 )
 
