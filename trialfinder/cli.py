@@ -13,8 +13,16 @@ from pathlib import Path
 import click
 
 from trialfinder import __version__
-from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, PHASES, SETTINGS, STATUSES
+from trialfinder.criteria import (
+    DEFAULT_SETTINGS,
+    DEFAULT_STATUSES,
+    PHASES,
+    SETTINGS,
+    SORTS,
+    STATUSES,
+)
 from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+from trialfinder.geo import DEFAULT_WITHIN
 from trialfinder.model import normalize_nct_id
 from trialfinder.output import EXTENSIONS, FORMATS
 from trialfinder.tagging import CATEGORY_NAMES
@@ -187,6 +195,26 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     help=f"Most trials to show; 0 for all [default: {TERMINAL_LIMIT} on a terminal, else all].",
 )
 @click.option(
+    "--near",
+    metavar="PLACE",
+    help="Only trials with a site near PLACE: a US ZIP code (02115), 'City, ST' "
+    "(Houston, TX) or lat,lon (29.76,-95.37). Adds each trial's nearest open site.",
+)
+@click.option(
+    "--within",
+    metavar="DISTANCE",
+    help=f"How far from --near, e.g. 50mi or 80km (plain numbers are miles; 1 to 500 miles) "
+    f"[default: {DEFAULT_WITHIN}].",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(list(SORTS), case_sensitive=False),
+    help="Order of the results: distance (nearest site first; the default with --near), "
+    "relevance, updated (last updated first) or newest (first posted first) "
+    "[default: distance with --near, else the registry's order]. Sorting by distance fetches "
+    "every trial within the distance, sorts them, then shows the first --limit.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
@@ -212,19 +240,37 @@ def search(
     biomarkers,
     updated_since,
     limit,
+    near,
+    within,
+    sort,
     fmt,
     output,
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
-    With no CONDITION, all cancers are searched. --category and --biomarker, and a --setting
-    you give, are checked on each trial found, with its tags.
+    With no CONDITION, all cancers are searched. With --near, only trials with a site within
+    --within of the place are found, nearest first. --category and --biomarker, and a
+    --setting you give, are checked on each trial found, with its tags.
     """
     import dataclasses
 
     from trialfinder.criteria import SearchCriteria
+    from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
-    from trialfinder.pipeline import LocalFilter, TagFilter, build_results, to_record
+    from trialfinder.pipeline import (
+        LocalFilter,
+        ResultOptions,
+        TagFilter,
+        build_results,
+        ordered,
+        to_record,
+    )
+
+    if within is not None and near is None:
+        raise click.UsageError("--within needs --near PLACE (the place to measure from)")
+    if sort and sort.lower() == "distance" and near is None:
+        raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
+    place = geocode(near) if near is not None else None
 
     fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
     to_terminal = output is None and sys.stdout.isatty()
@@ -240,32 +286,40 @@ def search(
         intervention=intervention,
         updated_since=updated_since,
         limit=limit,
+        near=place,
+        within_mi=parse_distance(within) if within is not None else None,
+        sort=sort,
     )
     wanted = TagFilter(
         categories=tuple(dict.fromkeys(c.lower() for c in categories)),
         biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
         settings=criteria.settings if settings else (),  # only a setting the user asked for
     )
+    fetch = criteria
     if wanted.active:
         # The limit counts trials shown: fetch until enough have passed the local filters.
         page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
-        criteria = dataclasses.replace(criteria, limit=None, page_size=page_size)
+        fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
+    options = ResultOptions(near=place, within_mi=criteria.within_mi)
     source = app.source()
     written = None
     local = None
-    with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
-        results = source.search(criteria, on_progress=on_progress)
-        shown = build_results(results)
+    with _progress(enabled=sys.stderr.isatty()) as on_progress:
+        results = source.search(fetch, on_progress=on_progress)
+        built = build_results(results, options)
         if wanted.active:
-            shown = local = LocalFilter(shown, wanted, limit)
+            # Sorting by distance needs every match first; the limit is applied after it.
+            keep = None if criteria.order == "distance" else criteria.limit
+            built = local = LocalFilter(built, wanted, keep)
         try:
+            rows = ordered(built, criteria.order, criteria.limit)
             with _open_output(output) as out:
-                written = render(fmt, map(to_record, shown), out)
+                written = render(fmt, map(to_record, rows), out, show_distance=place is not None)
         finally:
-            _summarise(results, written, local)
+            _summarise(results, written, criteria, local)
 
 
-def _summarise(results, written: int | None, local=None) -> None:
+def _summarise(results, written: int | None, criteria=None, local=None) -> None:
     if results.skipped:
         click.echo(
             f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
@@ -282,10 +336,13 @@ def _summarise(results, written: int | None, local=None) -> None:
         return
     total = results.total
     matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
+    if criteria is not None and criteria.near is not None:
+        matched += f" within {criteria.within_mi:g} miles of {criteria.near.name}"
     if local is not None:
         more = local.limit is not None and local.kept >= local.limit and local.seen < (total or 0)
         hint = " (use --limit 0 to check them all)" if more else ""
-        matched = f"{total:,} trials matched the registry search" if total is not None else matched
+        if total is not None:
+            matched = matched.replace("trials matched", "trials matched the registry search", 1)
         click.echo(f"{matched}; {written:,} shown after the local filters{hint}.", err=True)
         return
     hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
@@ -327,22 +384,29 @@ def _progress(enabled: bool):
     show_default=True,
     help="text for people, json for programs.",
 )
+@click.option(
+    "--near",
+    metavar="PLACE",
+    help="List the sites nearest first from PLACE: a US ZIP code, 'City, ST' or lat,lon.",
+)
 @click.pass_obj
-def show(app: App, nct_id: str, fmt: str) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567`."""
+def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
+    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`."""
     import json
 
-    from trialfinder.output import trial_details, trial_record, trial_text
-    from trialfinder.pipeline import tag_record
-    from trialfinder.tagging import tag_trial
+    from trialfinder.geo import geocode
+    from trialfinder.output import trial_details, trial_text
+    from trialfinder.pipeline import ResultOptions, build_result, to_record
 
+    place = geocode(near) if near is not None else None
     trial = app.source().get(nct_id)
-    tags = tag_trial(trial)
     if fmt == "json":
-        record = {**trial_record(trial, tag_record(tags)), **trial_details(trial)}
+        result = build_result(trial, ResultOptions(near=place))
+        record = {**to_record(result), **trial_details(trial, near=place)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(trial_text(trial, tags=tags), nl=False)
+        tags = build_result(trial).tags
+        click.echo(trial_text(trial, near=place, tags=tags), nl=False)
 
 
 @cli.command(short_help="List the treatment categories and what each means.")
