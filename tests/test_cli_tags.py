@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import urlencode
 
 from click.testing import CliRunner
+from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
@@ -86,6 +88,9 @@ def test_the_limit_counts_trials_shown_after_local_filtering(fake_api):
     )
     assert "5 of 7 fetched trials did not match" in result.stderr
     assert "2 shown after the local filters" in result.stderr
+    if spec_available():
+        for request in fake_api.requests:
+            check_request(f"{fake_api.url}{request.path}?{urlencode(request.params)}")
 
 
 def test_biomarker_filter(fake_api):
