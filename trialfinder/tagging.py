@@ -14,6 +14,7 @@ is pure and deterministic: the same trial always gives the same tags.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -192,6 +193,7 @@ class _Knowledge:
             re.IGNORECASE,
         )
         self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
+        self.palliative_words = tuple(lexicon["palliative"]["find"])
         self.mesh_ancestors = {
             term.casefold(): category for term, category in lexicon["mesh_ancestors"].items()
         }
@@ -477,14 +479,21 @@ def _agent_names(hits: list[_Hit]) -> list[str]:
 
 def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowledge) -> _Treatment:
     name = intervention.name
-    kinds = {m.lastgroup for m in k.not_treatment.finditer(name)}
-    if "placebo" in kinds:
-        return _Treatment(intervention, (), False, 0, "placebo")
     if intervention.type == "DIAGNOSTIC_TEST":
         return _Treatment(intervention, (), False, 0, "a test")
     hits = [(hit, "intervention name") for hit in _find_terms(name, cancer, k)]
     if not hits:
         hits = [(hit, "intervention name") for hit in _find_mechanisms(name, cancer, k)]
+    # A recognised medicine needs no check for tests and supportive care, only for placebo.
+    medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
+        h.category not in _PROCEDURE_CATEGORIES for h, _ in hits
+    )
+    if medicine:
+        kinds = {"placebo"} if k.placebo.search(name) else set()
+    else:
+        kinds = {m.lastgroup for m in k.not_treatment.finditer(name)}
+    if "placebo" in kinds:
+        return _Treatment(intervention, (), False, 0, "placebo")
     if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
         return _Treatment(intervention, (), False, 0, "a test or procedure, not a treatment")
     if not hits and ("supportive" in kinds or k.supportive.search(intervention.description[:200])):
@@ -831,7 +840,11 @@ def _tag_palliative(
         return
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
-    if not k.palliative.search(" | ".join(text for _, text in fields)):
+    everything = " | ".join(text for _, text in fields)
+    lowered = _lower(everything)
+    if not any(word in lowered for word in k.palliative_words) or not k.palliative.search(
+        everything
+    ):
         return
     for source, text in fields:
         match = k.palliative.search(text or "")
@@ -865,8 +878,15 @@ def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
     fields += [("keyword", kw) for kw in trial.keywords]
-    fields.append(("inclusion criteria", inclusion_criteria(trial.eligibility.criteria)))
-    return [(source, text, _lower(text)) for source, text in fields if text]
+    result = [(source, text, _lower(text)) for source, text in fields if text]
+    criteria = trial.eligibility.criteria
+    if criteria:
+        lowered = _lower(criteria)
+        end = lowered.find("exclusion criteria")
+        end = len(criteria) if end < 0 else end
+        if end:
+            result.append(("inclusion criteria", criteria[:end], lowered[:end]))
+    return result
 
 
 _SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
@@ -945,41 +965,72 @@ def _tag_biomarkers(
     ]
     if not candidates:
         return ()
-    for source, text, _ in fields:
-        for marker in candidates:
-            for match in marker.regex.finditer(text):
-                tag = _biomarker_tag(marker, match, text)
-                if tag is None or tag in found:
-                    continue
-                before = _clause(text, match.start(), backwards=True)
-                after = _clause(text, match.end())
-                if context["drug"].search(after) or context["drug"].search(before):
-                    continue
-                if (
-                    context["negative"].search(after[:30])
-                    or context["negative"].search(before[-25:])
-                    or _BARE_MINUS.match(after)
-                ):
-                    continue
-                if marker.needs_context and not (
-                    context["positive"].search(after[:45])
-                    or context["positive"].search(before[-30:])
-                    or tag != marker.name
-                ):
-                    continue
-                found.append(tag)
-                snippet = _snippet(text, match.start(), match.end())
-                evidence.append(
-                    Evidence(
-                        tag,
-                        BIOMARKER,
-                        source,
-                        snippet,
-                        match.group(),
-                        f'{tag}: "{snippet}" ({source}) selects patients by this biomarker',
-                    )
+    starts = []
+    position = 0
+    for _, text, _ in fields:
+        starts.append(position)
+        position += len(text) + 1
+    for marker in candidates:
+        for match in _marker_matches(marker, everything, lowered_all):
+            field = bisect_right(starts, match.start()) - 1
+            source, text, _ = fields[field]
+            offset = starts[field]
+            if match.end() - offset > len(text):
+                continue
+            tag = _biomarker_tag(marker, match, everything)
+            if tag is None or tag in found:
+                continue
+            before = _clause(everything, match.start(), backwards=True)
+            after = _clause(everything, match.end())
+            if context["drug"].search(after) or context["drug"].search(before):
+                continue
+            if (
+                context["negative"].search(after[:30])
+                or context["negative"].search(before[-25:])
+                or _BARE_MINUS.match(after)
+            ):
+                continue
+            if marker.needs_context and not (
+                context["positive"].search(after[:45])
+                or context["positive"].search(before[-30:])
+                or tag != marker.name
+            ):
+                continue
+            found.append(tag)
+            snippet = _snippet(text, match.start() - offset, match.end() - offset)
+            evidence.append(
+                Evidence(
+                    tag,
+                    BIOMARKER,
+                    source,
+                    snippet,
+                    match.group(),
+                    f'{tag}: "{snippet}" ({source}) selects patients by this biomarker',
                 )
+            )
     return tuple(found)
+
+
+def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Match[str]]:
+    """The marker's matches, looked for only around its `find` words (much faster)."""
+    positions: set[int] = set()
+    for token, haystack in [(t, text) for t in marker.capitals] + [
+        (w, lowered) for w in marker.words
+    ]:
+        position = haystack.find(token)
+        while position >= 0:
+            positions.add(position)
+            position = haystack.find(token, position + 1)
+    matches: list[re.Match[str]] = []
+    last_end = -1
+    for position in sorted(positions):
+        if position < last_end:
+            continue
+        match = marker.regex.search(text, max(0, position - 4), min(len(text), position + 80))
+        if match and match.start() >= last_end:
+            matches.append(match)
+            last_end = match.end()
+    return matches
 
 
 _BARE_MINUS = re.compile(r"\s?[-\u2212\u2013](?:\s|$|[/,;)])")  # "HER2- breast cancer"
