@@ -482,6 +482,9 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     if intervention.type == "DIAGNOSTIC_TEST":
         return _Treatment(intervention, (), False, 0, "a test")
     hits = [(hit, "intervention name") for hit in _find_terms(name, cancer, k)]
+    if not hits and intervention.type == "RADIATION" and not k.placebo.search(name):
+        how = f'"{name}" is listed as a RADIATION intervention'
+        hits = [(_Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
     if not hits:
         hits = [(hit, "intervention name") for hit in _find_mechanisms(name, cancer, k)]
     # A recognised medicine needs no check for tests and supportive care, only for placebo.
