@@ -436,6 +436,11 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
         ("FLT3-ITD or IDH1 mutated AML", ("FLT3", "IDH1")),
         ("MET exon 14 skipping mutation", ("MET exon 14",)),
         ("Patients who met all criteria", ()),  # the gene MET is written in capitals
+        ("Absence of sensitising EGFR mutations, and ALK and ROS1 rearrangements", ()),
+        ("Prior standard therapy, including PARP inhibitors (for BRCA mutants)", ()),
+        ("Tumour meets pathologic criteria for HER2 negativity", ()),
+        ("Provision of a tumour sample to assess PD-L1 expression", ()),  # measured only
+        ("PD-L1 TPS >= 50% by a local test", ("PD-L1",)),
     ],
 )
 def test_biomarkers_need_the_patient_to_have_them(line, expected):

@@ -134,6 +134,7 @@ class _Biomarker:
     variant: re.Pattern[str] | None
     variant_before: re.Pattern[str] | None
     needs_context: bool
+    positive: re.Pattern[str] | None  # this marker's own context words, if it has them
     from_match: bool
     aliases: tuple[str, ...]
     capitals: frozenset[str]  # one of these capitalised words must be in the text...
@@ -268,6 +269,7 @@ def _biomarker_patterns(table: dict[str, Any]) -> tuple[list[_Biomarker], dict[s
                     re.compile(spec["variant_before"]) if spec.get("variant_before") else None
                 ),
                 needs_context=spec.get("needs_context", True),
+                positive=re.compile(spec["positive"]) if spec.get("positive") else None,
                 from_match=spec.get("tag_from_match", False),
                 aliases=tuple(spec.get("aliases", ())),
                 capitals=frozenset(f for f in finds if f == f.upper()),
@@ -987,16 +989,21 @@ def _tag_biomarkers(
             after = _clause(everything, match.end())
             if context["drug"].search(after) or context["drug"].search(before):
                 continue
+            # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause before
+            # the marker counts for a negation, only a few words after it.
+            sentence = _sentence_before(everything, match.start())
             if (
                 context["negative"].search(after[:30])
-                or context["negative"].search(before[-25:])
+                or context["negative"].search(sentence)
                 or _BARE_MINUS.match(after)
+                or _WHICH_DRUG_FOR.search(before)
             ):
                 continue
+            positive = marker.positive or context["positive"]
             if marker.needs_context and not (
-                context["positive"].search(after[:45])
-                or context["positive"].search(before[-30:])
-                or tag != marker.name
+                positive.search(after[:45])
+                or positive.search(before[-30:])
+                or (tag != marker.name and marker.positive is None)
             ):
                 continue
             found.append(tag)
@@ -1034,6 +1041,17 @@ def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Matc
             matches.append(match)
             last_end = match.end()
     return matches
+
+
+# "PARP inhibitors (for BRCA mutants)": which drug suits which patients, not a requirement.
+_WHICH_DRUG_FOR = re.compile(r"\bfor (?:known |the |patients with )?$", re.IGNORECASE)
+
+
+def _sentence_before(text: str, position: int) -> str:
+    """The text from the start of the sentence (or line) to ``position``, at most 100 chars."""
+    piece = text[max(0, position - 100) : position]
+    cut = max(piece.rfind(c) for c in ".;\n")
+    return piece[cut + 1 :] if cut >= 0 else piece
 
 
 _BARE_MINUS = re.compile(r"\s?[-\u2212\u2013](?:\s|$|[/,;)])")  # "HER2- breast cancer"
