@@ -509,7 +509,10 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
         and k.conditioning.search(intervention.description)
     ):
         return _Treatment(intervention, (), False, 0, "conditioning before cell therapy")
-    for other in intervention.other_names:
+    # Other names are mostly brands of the same drug: when the name was recognised, the first
+    # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
+    others = intervention.other_names if not hits else intervention.other_names[:3]
+    for other in others:
         for hit in _find_terms(other, cancer, k):
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
@@ -911,44 +914,53 @@ def _windows(text: str, lowered: str, words: tuple[str, ...], margin: int = 60) 
 def _tag_settings(
     fields: list[tuple[str, str, str]], k: _Knowledge, evidence: list[Evidence]
 ) -> tuple[str, ...]:
-    found: list[str] = []
-    for source, text, lowered in fields:
-        positions = _windows(text, lowered, _SETTING_WORDS)
-        if not positions:
-            continue
-        pieces: list[tuple[int, int]] = []
-        for position in positions:
-            start, end = max(0, position - 40), position + 40
-            if pieces and start <= pieces[-1][1]:
-                pieces[-1] = (pieces[-1][0], end)
-            else:
-                pieces.append((start, end))
-        for setting, regex in k.settings:
-            if setting in found:
-                continue
-            match = None
-            for start, end in pieces:
-                for candidate in regex.finditer(text, start, min(end, len(text))):
-                    before = text[max(0, candidate.start() - 30) : candidate.start()]
-                    if not k.setting_negation.search(before):
-                        match = candidate
-                        break
-                if match:
-                    break
-            if match is None:
-                continue
-            found.append(setting)
-            evidence.append(
-                Evidence(
-                    setting,
-                    SETTING,
-                    source,
-                    _snippet(text, match.start(), match.end()),
-                    match.group(),
-                    f'{setting}: "{match.group()}" ({source}): '
-                    f"{k.setting_plain.get(setting, setting)}",
-                )
+    everything = "\n".join(text for _, text, _ in fields)
+    lowered = "\n".join(low for _, _, low in fields)
+    positions = _windows(everything, lowered, _SETTING_WORDS)
+    if not positions:
+        return ()
+    starts = []
+    offset = 0
+    for _, text, _ in fields:
+        starts.append(offset)
+        offset += len(text) + 1
+    pieces: list[tuple[int, int]] = []  # (start, end) around each word, within one field
+    for position in positions:
+        field = bisect_right(starts, position) - 1
+        field_end = starts[field] + len(fields[field][1])
+        start, end = max(starts[field], position - 40), min(field_end, position + 40)
+        if pieces and start <= pieces[-1][1]:
+            pieces[-1] = (pieces[-1][0], max(end, pieces[-1][1]))
+        else:
+            pieces.append((start, end))
+    found: dict[str, re.Match[str]] = {}
+    for setting, regex in k.settings:
+        for start, end in pieces:
+            match = next(
+                (
+                    m
+                    for m in regex.finditer(everything, start, end)
+                    if not k.setting_negation.search(everything[max(0, m.start() - 30) : m.start()])
+                ),
+                None,
             )
+            if match is not None:
+                found[setting] = match
+                break
+    for setting, match in found.items():
+        field = bisect_right(starts, match.start()) - 1
+        source, text, _ = fields[field]
+        at = match.start() - starts[field]
+        evidence.append(
+            Evidence(
+                setting,
+                SETTING,
+                source,
+                _snippet(text, at, at + len(match.group())),
+                match.group(),
+                f'{setting}: "{match.group()}" ({source}): {k.setting_plain.get(setting, setting)}',
+            )
+        )
     return tuple(s for s in ("refractory", "relapsed", "resistant") if s in found)
 
 
@@ -1123,15 +1135,16 @@ def _shorten(text: str, width: int = 160) -> str:
 
 
 def _snippet(text: str, start: int, end: int, width: int = 60) -> str:
-    """The words around a match, on one line."""
-    left = text.rfind("\n", 0, start) + 1
-    right = text.find("\n", end)
-    right = len(text) if right < 0 else right
-    left = max(left, start - width)
-    right = min(right, end + width)
+    """The whole words around a match, on one line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    left, right = max(line_start, start - width), min(line_end, end + width)
+    if left > line_start:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    if right < line_end:
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else right
     piece = " ".join(text[left:right].split()).lstrip("*-• ")
-    return (
-        ("…" if left > 0 and text[left - 1] not in "\n" else "")
-        + piece
-        + ("…" if right < len(text) and text[right] != "\n" else "")
-    )
+    return ("…" if left > line_start else "") + piece + ("…" if right < line_end else "")
