@@ -313,7 +313,10 @@ def _find_terms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
     lowered = _lower(text)
     words = _TOKEN.findall(lowered)
     index, stems = k.index, k.stem_tuple
-    if not any(w in index or (len(w) >= 6 and w.endswith(stems)) for w in words):
+    present = set(words)
+    if index.keys().isdisjoint(present) and not any(
+        w.endswith(stems) for w in present if len(w) >= 6
+    ):
         return []
     spans = [m.span() for m in _TOKEN.finditer(lowered)]
     hits: list[_Hit] = []
