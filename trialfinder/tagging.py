@@ -51,11 +51,9 @@ _STEM_PRIORITY = (
     "surgery",
     "stem-cell-transplant",
 )
-_TREATMENT_CATEGORIES = frozenset(_STEM_PRIORITY)
 _PROCEDURE_CATEGORIES = frozenset({"radiation", "surgery", "stem-cell-transplant"})
 _DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC", "RADIATION"})
 _EXCLUDED_ARMS = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
-_MAX_WORDS = 5  # the longest lexicon name, in words
 
 
 @dataclass(frozen=True)
@@ -456,9 +454,6 @@ class _Treatment:
             seen.append("immunotherapy")
         return tuple(c for c in CATEGORY_NAMES if c in seen)
 
-    def agent_names(self) -> list[str]:
-        return _agent_names([hit for hit, _ in self.hits]) or [self.intervention.name]
-
 
 def _agent_names(hits: list[_Hit]) -> list[str]:
     """Distinct treatments among ``hits``.
@@ -554,7 +549,7 @@ def _mesh_hits(intervention: Intervention, trial: Trial, k: _Knowledge) -> list[
         if term is not None:
             return [
                 (
-                    replace_how(hit, f'MeSH term "{mesh.term}" is {k.is_a[hit.category]}'),
+                    _with_how(hit, f'MeSH term "{mesh.term}" is {k.is_a[hit.category]}'),
                     "MeSH term",
                 )
                 for hit in _term_hits(term, mesh.term, k)
@@ -568,7 +563,8 @@ def _mesh_hits(intervention: Intervention, trial: Trial, k: _Knowledge) -> list[
     return []
 
 
-def replace_how(hit: _Hit, how: str) -> _Hit:
+def _with_how(hit: _Hit, how: str) -> _Hit:
+    """The same hit, explained differently."""
     return _Hit(hit.category, hit.canonical, hit.matched, how, hit.generic, hit.agents)
 
 
@@ -903,8 +899,8 @@ def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
 _SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
 
 
-def _windows(text: str, lowered: str, words: tuple[str, ...], margin: int = 60) -> list[int]:
-    """Start positions of the pieces of ``text`` around ``words`` (merged when they overlap)."""
+def _positions(lowered: str, words: tuple[str, ...]) -> list[int]:
+    """Where any of ``words`` occurs in ``lowered``, in order."""
     starts = []
     for word in words:
         position = lowered.find(word)
@@ -919,7 +915,7 @@ def _tag_settings(
 ) -> tuple[str, ...]:
     everything = "\n".join(text for _, text, _ in fields)
     lowered = "\n".join(low for _, _, low in fields)
-    positions = _windows(everything, lowered, _SETTING_WORDS)
+    positions = _positions(lowered, _SETTING_WORDS)
     if not positions:
         return ()
     starts = []
@@ -1126,6 +1122,7 @@ def biomarker_matches(query: str, biomarkers: Iterable[str]) -> bool:
 
 
 def biomarker_names() -> tuple[str, ...]:
+    """The biomarkers trialfinder recognises, as users name them."""
     return tuple(marker.name for marker in _knowledge().biomarkers)
 
 
