@@ -210,9 +210,6 @@ class _Knowledge:
             load_toml("settings.toml")["tagging"]["negations"], re.IGNORECASE
         )
         self.biomarkers, self.biomarker_context = _biomarker_patterns(load_toml("biomarkers.toml"))
-        self.exclusion = re.compile(
-            r"^\W*exclusion(?: criteria)?\b|\bexclusion criteria\b", re.I | re.M
-        )
 
     def _add_term(
         self, alias: str, canonical: str, categories: tuple[str, ...], generic: bool, agents: int
