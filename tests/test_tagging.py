@@ -462,6 +462,7 @@ def test_inclusion_criteria_stop_at_the_exclusion_criteria():
     text = "Inclusion Criteria:\n* A\n\nExclusion Criteria:\n* B"
     assert inclusion_criteria(text) == "Inclusion Criteria:\n* A\n\n"
     assert inclusion_criteria("* A only") == "* A only"
+    assert inclusion_criteria("Inclusion:\n* A\nExclusion:\n* B") == "Inclusion:\n* A\n"
 
 
 # -- the data and the contract ------------------------------------------------------------

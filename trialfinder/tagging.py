@@ -873,8 +873,14 @@ def _tag_palliative(
 
 def inclusion_criteria(criteria: str) -> str:
     """The inclusion part of an eligibility text (everything before the exclusion criteria)."""
-    position = _lower(criteria).find("exclusion criteria")
+    position = _exclusion_start(_lower(criteria))
     return criteria[:position] if position >= 0 else criteria
+
+
+def _exclusion_start(lowered: str) -> int:
+    """Where the exclusion criteria begin ("Exclusion Criteria", "Key exclusion:"), or -1."""
+    position = lowered.find("exclusion criteria")
+    return position if position >= 0 else lowered.find("exclusion:")
 
 
 def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
@@ -886,7 +892,7 @@ def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
     criteria = trial.eligibility.criteria
     if criteria:
         lowered = _lower(criteria)
-        end = lowered.find("exclusion criteria")
+        end = _exclusion_start(lowered)
         end = len(criteria) if end < 0 else end
         if end:
             result.append(("inclusion criteria", criteria[:end], lowered[:end]))
