@@ -1,6 +1,6 @@
 """The names the command line offers, with no imports: `trialfinder --help` reads only these.
 
-The modules that use them (criteria, output, geo) import them from here.
+The modules that use them (criteria, output, geo, tagging) import them from here.
 """
 
 # Friendly names (used on the command line and in config files) -> API enum values.
@@ -40,3 +40,17 @@ FORMATS = ("table", "json", "ndjson", "csv")
 EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
 
 DEFAULT_WITHIN = "100mi"
+
+# Treatment approaches (the tagging contract), in the order they are listed.
+CATEGORY_NAMES = (
+    "targeted-therapy",
+    "immunotherapy",
+    "car-t",
+    "combination",
+    "chemotherapy",
+    "radiation",
+    "hormone-therapy",
+    "surgery",
+    "stem-cell-transplant",
+    "palliative-care",
+)
