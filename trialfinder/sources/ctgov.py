@@ -125,8 +125,9 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-# Failures worth a retry: no answer, a broken connection, or a busy/restarting service.
-# Anything else (400, 404, a body that is not JSON) would fail the same way again.
+# Failures worth a retry: no answer, a broken connection, a busy or restarting service, or a 200
+# whose body is garbled (a maintenance page, a body cut short). Anything else (400, 404) would
+# fail the same way again.
 TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
