@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from importlib import resources
 from pathlib import Path
@@ -42,14 +43,26 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
 
 def environment(folder: str | Path | None = None):
     """A Jinja2 environment; templates in ``folder`` win over the packaged ones."""
+    if folder is None:
+        return _environment(None)
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise ConfigError(
+            f"template folder {str(folder)!r} does not exist",
+            hint="check --templates or TRIALFINDER_TEMPLATES",
+        )
+    return _environment(str(folder.resolve()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folder: str | None):
+    # One environment per folder, so that each template is compiled once per process (Jinja2
+    # still reloads a user's template file when it changes).
     import jinja2
 
     loaders: list[jinja2.BaseLoader] = []
     if folder is not None:
-        folder = Path(folder).expanduser()
-        if not folder.is_dir():
-            raise ConfigError(f"template folder {str(folder)!r} does not exist")
-        loaders.append(jinja2.FileSystemLoader(str(folder)))
+        loaders.append(jinja2.FileSystemLoader(folder))
     loaders.append(jinja2.FunctionLoader(_packaged))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -76,3 +89,10 @@ def render(name: str, folder: str | Path | None = None, **context: Any) -> str:
         ) from None
     except jinja2.TemplateError as exc:
         raise ConfigError(f"template {name!r} could not be rendered: {exc}") from None
+    except Exception as exc:
+        if folder is None:
+            raise  # a packaged template failing is a bug, not a configuration problem
+        raise ConfigError(
+            f"template {name!r} could not be rendered: {exc.__class__.__name__}: {exc}",
+            hint=f"check the templates in {folder}",
+        ) from None

@@ -1,0 +1,59 @@
+"""Reading level of the plain-language summaries over the real records in ../shared/ctgov.
+
+Prints the Flesch-Kincaid grade distribution (textstat, an independent implementation), the
+mean, the share at grade 8 or below, and the hardest summaries. Needs the `test` extra:
+
+    python benchmarks/readability.py [RECORDS_DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+import textstat
+
+from trialfinder.model import parse_study
+from trialfinder.summary import summarize
+
+DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "ctgov" / "records"
+
+
+def grades(records: Path) -> dict[str, float]:
+    result = {}
+    for path in sorted(records.glob("NCT*.json")):
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        result[trial.nct_id] = textstat.flesch_kincaid_grade(summarize(trial))
+    return result
+
+
+def main() -> int:
+    records = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_RECORDS
+    if not records.is_dir():
+        print(f"no records at {records}", file=sys.stderr)
+        return 2
+    by_trial = grades(records)
+    values = list(by_trial.values())
+    if not values:
+        print(f"no NCT*.json records in {records}", file=sys.stderr)
+        return 2
+    bins = Counter(min(max(int(v), 0), 12) for v in values)
+    version = ".".join(map(str, textstat.__version__))
+    print(f"summaries: {len(values)}  (Flesch-Kincaid grade, textstat {version})")
+    for grade in range(13):
+        label = f"{grade:>2}" if grade < 12 else "12+"
+        print(f"  grade {label:>3}: {bins.get(grade, 0):4d}  {'#' * bins.get(grade, 0)}")
+    at_most_8 = sum(v <= 8 for v in values) / len(values)
+    print(f"mean {statistics.mean(values):.2f}  median {statistics.median(values):.2f}  "
+          f"min {min(values):.2f}  max {max(values):.2f}")
+    print(f"grade <= 8: {at_most_8:.1%}")
+    hardest = sorted(by_trial.items(), key=lambda item: item[1], reverse=True)[:5]
+    print("hardest: " + ", ".join(f"{nct} {grade:.1f}" for nct, grade in hardest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
