@@ -47,8 +47,10 @@ def main() -> int:
         label = f"{grade:>2}" if grade < 12 else "12+"
         print(f"  grade {label:>3}: {bins.get(grade, 0):4d}  {'#' * bins.get(grade, 0)}")
     at_most_8 = sum(v <= 8 for v in values) / len(values)
-    print(f"mean {statistics.mean(values):.2f}  median {statistics.median(values):.2f}  "
-          f"min {min(values):.2f}  max {max(values):.2f}")
+    print(
+        f"mean {statistics.mean(values):.2f}  median {statistics.median(values):.2f}  "
+        f"min {min(values):.2f}  max {max(values):.2f}"
+    )
     print(f"grade <= 8: {at_most_8:.1%}")
     hardest = sorted(by_trial.items(), key=lambda item: item[1], reverse=True)[:5]
     print("hardest: " + ", ".join(f"{nct} {grade:.1f}" for nct, grade in hardest))

@@ -25,15 +25,23 @@ TERMINAL_LIMIT = 100
 class App:
     """What the global options configure, shared by every command."""
 
-    def __init__(self, api_url: str | None, debug: bool, source: str) -> None:
+    def __init__(
+        self, api_url: str | None, debug: bool, source: str, templates: str | None = None
+    ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
+        self.templates_option = templates
 
     def settings(self):
         from trialfinder.settings import Settings
 
-        return Settings.from_env(api_url=self.api_url)
+        return Settings.from_env(api_url=self.api_url, templates=self.templates_option)
+
+    @property
+    def templates(self) -> str | None:
+        """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
+        return self.settings().templates
 
     def source(self):
         from trialfinder import sources
@@ -124,13 +132,21 @@ def _choice(names) -> click.Choice:
     help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
+@click.option(
+    "--templates",
+    metavar="DIR",
+    help="A folder of your own templates (e.g. summary.txt.j2) to use instead of the "
+    "built-in wording (env TRIALFINDER_TEMPLATES).",
+)
 @click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
-def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> None:
+def cli(
+    ctx: click.Context, api_url: str | None, source: str, templates: str | None, debug: bool
+) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source)
+    ctx.obj = App(api_url=api_url, debug=debug, source=source, templates=templates)
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")
@@ -202,7 +218,8 @@ def search(
     """
     from trialfinder.criteria import SearchCriteria
     from trialfinder.output import render
-    from trialfinder.pipeline import build_results, to_record
+    from trialfinder.pipeline import ResultOptions, build_results, to_record
+    from trialfinder.templating import check
 
     fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
     to_terminal = output is None and sys.stdout.isatty()
@@ -219,13 +236,15 @@ def search(
         updated_since=updated_since,
         limit=limit,
     )
+    options = ResultOptions(templates=app.templates)
+    check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     source = app.source()
     written = None
     with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
         results = source.search(criteria, on_progress=on_progress)
         try:
             with _open_output(output) as out:
-                written = render(fmt, map(to_record, build_results(results)), out)
+                written = render(fmt, map(to_record, build_results(results, options)), out)
         finally:
             _summarise(results, written)
 
@@ -282,17 +301,45 @@ def _progress(enabled: bool):
 )
 @click.pass_obj
 def show(app: App, nct_id: str, fmt: str) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567`."""
+    """Show one trial in full, e.g. `trialfinder show NCT01234567`.
+
+    The text leads with the plain-language summary, then the details.
+    """
     import json
 
-    from trialfinder.output import trial_details, trial_record, trial_text
+    from trialfinder.output import trial_details, trial_text
+    from trialfinder.pipeline import ResultOptions, build_result, to_record
+    from trialfinder.templating import check
 
+    options = ResultOptions(templates=app.templates)
+    check(["summary.txt.j2", "trial.txt.j2"], options.templates)
     trial = app.source().get(nct_id)
+    result = build_result(trial, options)
     if fmt == "json":
-        record = {**trial_record(trial), **trial_details(trial)}
+        record = {**to_record(result), **trial_details(trial)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(trial_text(trial), nl=False)
+        click.echo(trial_text(trial, options.templates, summary=result.summary), nl=False)
+
+
+@cli.command(short_help="Explain a word used in trial summaries.")
+@click.argument("term", nargs=-1)
+@click.option("--list", "list_terms", is_flag=True, help="List every term the glossary explains.")
+def explain(term: tuple[str, ...], list_terms: bool) -> None:
+    """Print the plain definition of TERM, e.g. `trialfinder explain refractory`.
+
+    Case, spaces and hyphens do not matter: `CAR-T`, `car t` and `CAR T` are the same.
+    """
+    from trialfinder import glossary
+
+    if list_terms:
+        for entry in glossary.terms():
+            click.echo(f"{entry.name}: {entry.means}.")
+        return
+    if not term:
+        raise click.UsageError("give a TERM to explain, or --list to see them all")
+    entry = glossary.lookup(" ".join(term))
+    click.echo(f"{entry.name}: {entry.means}.")
 
 
 def main() -> None:

@@ -125,21 +125,20 @@ def _prior_patterns() -> list[tuple[str, re.Pattern[str]]]:
     tail = rf"\s+(?:{prior}\s+)?{gap}{nouns}\b"
     at_least, up_to = _alternatives(d["at_least"]), _alternatives(d["up_to"])
     joins = _alternatives(d["range_joins"])
-    flags = re.IGNORECASE
-    return [
-        ("range", re.compile(rf"{at_least}\s*(?P<low>{n})\s+(?:but\s+)?{up_to}\s*(?P<high>{n}){tail}", flags)),
-        ("range", re.compile(rf"\b(?P<low>{n})\s*{joins}\s*(?P<high>{n})\s+{prior}\s+{gap}{nouns}\b", flags)),
-        ("at_least", re.compile(rf"{at_least}\s*(?P<n>{n}){tail}", flags)),
-        ("at_least", re.compile(rf"\b(?P<n>{n})\s+{_alternatives(d['or_more'])}{tail}", flags)),
-        ("up_to", re.compile(rf"{up_to}\s*(?P<n>{n}){tail}", flags)),
+    or_more = _alternatives(d["or_more"])
+    patterns = [
+        ("range", rf"{at_least}\s*(?P<low>{n})\s+(?:but\s+)?{up_to}\s*(?P<high>{n}){tail}"),
+        ("range", rf"\b(?P<low>{n})\s*{joins}\s*(?P<high>{n})\s+{prior}\s+{gap}{nouns}\b"),
+        ("at_least", rf"{at_least}\s*(?P<n>{n}){tail}"),
+        ("at_least", rf"\b(?P<n>{n})\s+{or_more}{tail}"),
+        ("up_to", rf"{up_to}\s*(?P<n>{n}){tail}"),
     ]
+    return [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in patterns]
 
 
 def _prior_treatments(items: list[Criterion]) -> Requirement | None:
     d = _data()["prior_treatments"]
-    must_name = re.compile(
-        rf"{_alternatives(d['prior'])}|\blines?\b|\bregimens?\b", re.IGNORECASE
-    )
+    must_name = re.compile(rf"{_alternatives(d['prior'])}|\blines?\b|\bregimens?\b", re.IGNORECASE)
     for kind, pattern in _prior_patterns():
         for item in _wanted(items):
             match = pattern.search(item.text)
@@ -276,8 +275,8 @@ def _performance_status(items: list[Criterion]) -> Requirement | None:
                 scores.append((value - strict, m.group("v"), strict))
         if scores:
             best, written, strict = max(scores)
-            key = "ecog_score_below" if strict else "ecog_score_exact" if best == 0 else "ecog_score"
-            line = d[key].format(score=written)
+            key = "ecog_score_exact" if best == 0 else "ecog_score"
+            line = d["ecog_score_below" if strict else key].format(score=written)
             return Requirement("performance-status", f"{d['ecog_say'][best]} {line}", item.text)
     for item in _wanted(items):
         match = karnofsky.search(item.text)

@@ -39,6 +39,7 @@ CSV_COLUMNS = (
     "sites_count",
     "last_updated",
     "url",
+    "summary",
 )
 
 
@@ -236,8 +237,13 @@ def render(fmt: str, records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     return RENDERERS[fmt](records, out)
 
 
-def trial_text(trial: Trial, templates: str | None = None, max_sites: int = 20) -> str:
-    """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template."""
+def trial_text(
+    trial: Trial, templates: str | None = None, max_sites: int = 20, summary: str | None = None
+) -> str:
+    """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
+
+    ``summary`` (the plain-language summary) leads when given.
+    """
     from trialfinder.templating import render as render_template
 
     countries = sorted({s.country for s in trial.sites if s.country})
@@ -248,4 +254,5 @@ def trial_text(trial: Trial, templates: str | None = None, max_sites: int = 20) 
         age=age_text(trial),
         countries=countries,
         sites=trial.sites[:max_sites],
+        summary=summary,
     )

@@ -25,10 +25,14 @@ class ResultOptions:
 @dataclass(frozen=True)
 class TrialResult:
     trial: Trial
+    summary: str | None = None  # the plain-language summary
 
 
 def build_result(trial: Trial, options: ResultOptions | None = None) -> TrialResult:
-    return TrialResult(trial=trial)
+    from trialfinder.summary import summarize
+
+    options = options or ResultOptions()
+    return TrialResult(trial=trial, summary=summarize(trial, templates=options.templates))
 
 
 def build_results(
@@ -42,4 +46,4 @@ def build_results(
 
 def to_record(result: TrialResult) -> dict[str, Any]:
     """The JSON-ready object every format shows for one result."""
-    return trial_record(result.trial)
+    return trial_record(result.trial, {"summary": result.summary})

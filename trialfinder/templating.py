@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import textwrap
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,18 +79,40 @@ def _environment(folder: str | None):
 
 def render(name: str, folder: str | Path | None = None, **context: Any) -> str:
     """Render template ``name``; a missing or broken template is a :class:`ConfigError`."""
+    with _template_errors(name, folder):
+        return environment(folder).get_template(name).render(**context)
+
+
+def check(names: Iterable[str], folder: str | Path | None = None) -> None:
+    """Load (compile) templates up front, so a broken one stops a command before it starts."""
+    env = environment(folder)
+    for name in names:
+        with _template_errors(name, folder):
+            env.get_template(name)
+
+
+@contextlib.contextmanager
+def _template_errors(name: str, folder: str | Path | None):
     import jinja2
 
     try:
-        return environment(folder).get_template(name).render(**context)
-    except jinja2.TemplateNotFound:
-        raise ConfigError(f"template {name!r} was not found", hint="check --templates") from None
+        yield
+    except jinja2.TemplateNotFound as exc:
+        missing = exc.name or name
+        where = f" in {folder} or the built-in templates" if folder else ""
+        raise ConfigError(
+            f"template {missing!r} was not found{where}", hint="check --templates"
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(
-            f"template {exc.filename or name} is broken at line {exc.lineno}: {exc.message}"
+            f"template {exc.filename or exc.name or name} is broken at line {exc.lineno}: "
+            f"{exc.message}",
+            hint="fix the template, or remove it to use the built-in one",
         ) from None
     except jinja2.TemplateError as exc:
         raise ConfigError(f"template {name!r} could not be rendered: {exc}") from None
+    except ConfigError:
+        raise
     except Exception as exc:
         if folder is None:
             raise  # a packaged template failing is a bug, not a configuration problem
