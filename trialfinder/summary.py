@@ -77,7 +77,7 @@ class SummaryFacts:
     sites_count: int
     countries: tuple[str, ...]
     nearest_place: str  # "Dana-Farber Cancer Institute in Boston, Massachusetts", or ""
-    nearest_distance: str  # "12", or "" when unknown
+    nearest_distance: str  # "about 12 miles", "less than a mile", or ""
     nearest_status: str  # the site's own status when it differs from the trial's, or ""
     only_site: str  # the place of the only site, or ""
     contact: Contact | None
@@ -108,7 +108,7 @@ def summary_facts(
     phrases = _phrases()
     disease = phrases["disease"]["cancer" if is_cancer_trial(trial) else "other"]
     observational = trial.study_type.upper() == "OBSERVATIONAL"
-    tested = tested_interventions(trial)
+    tested = interventions_under_test(trial)
     tested_names = {i.name.lower() for i in tested}
     others = _unique(i.name for i in trial.interventions if i.name.lower() not in tested_names)
     combination = ""
@@ -153,7 +153,7 @@ def summary_facts(
     )
 
 
-def tested_interventions(trial: Trial) -> tuple[Intervention, ...]:
+def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
     """The interventions under test (see the module docstring for the rule)."""
     named = [i for i in trial.interventions if i.name]
     experimental = [a for a in trial.arm_groups if a.type.upper() == "EXPERIMENTAL"]
@@ -251,7 +251,7 @@ def _site_place(site: Site) -> str:
 
 
 def _distance(miles: float) -> str:
-    return "less than one" if miles < 1 else f"{miles:.0f}"
+    return "less than a mile" if miles < 1 else f"about {miles:.0f} miles"
 
 
 def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
