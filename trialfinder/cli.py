@@ -240,7 +240,7 @@ def search(
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     source = app.source()
     written = None
-    with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
+    with _progress(enabled=sys.stderr.isatty()) as on_progress:
         results = source.search(criteria, on_progress=on_progress)
         try:
             with _open_output(output) as out:
