@@ -19,7 +19,7 @@ from trialfinder.summary import summarize
 
 from conftest import needs_shared, real_record_paths
 
-pytestmark = [needs_shared, pytest.mark.shared]
+pytestmark = needs_shared
 
 PROMISES = re.compile(
     r"\b(cures?|cured|curing|guarantee[sd]?|proven|breakthrough|miracle|"
