@@ -22,12 +22,26 @@ from trialfinder.summary import summarize
 DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "ctgov" / "records"
 
 
-def grades(records: Path) -> dict[str, float]:
+def grades(records: Path, prose_only: bool = False) -> dict[str, float]:
     result = {}
     for path in sorted(records.glob("NCT*.json")):
         trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
-        result[trial.nct_id] = textstat.flesch_kincaid_grade(summarize(trial))
+        text = summarize(trial)
+        if prose_only:
+            text = prose(text)
+        result[trial.nct_id] = textstat.flesch_kincaid_grade(text)
     return result
+
+
+def prose(summary: str) -> str:
+    """The summary without its question headings, contact lines and link (a stricter check:
+    short headings count as easy sentences)."""
+    skip = ("Phone:", "Email:", "Trial page:", "Trial NCT")
+    return "\n".join(
+        line
+        for line in summary.splitlines()
+        if not line.endswith("?") and not line.startswith(skip)
+    )
 
 
 def main() -> int:
@@ -52,6 +66,11 @@ def main() -> int:
         f"min {min(values):.2f}  max {max(values):.2f}"
     )
     print(f"grade <= 8: {at_most_8:.1%}")
+    strict = list(grades(records, prose_only=True).values())
+    print(
+        f"prose only (no headings, contact lines or link): mean {statistics.mean(strict):.2f}  "
+        f"max {max(strict):.2f}  grade <= 8: {sum(v <= 8 for v in strict) / len(strict):.1%}"
+    )
     hardest = sorted(by_trial.items(), key=lambda item: item[1], reverse=True)[:5]
     print("hardest: " + ", ".join(f"{nct} {grade:.1f}" for nct, grade in hardest))
     return 0
