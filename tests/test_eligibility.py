@@ -74,6 +74,8 @@ def test_prior_treatments_only_from_inclusion():
         ("NSCLC with EGFR exon 19 deletion or L858R", "EGFR exon 19 deletion"),
         ("Documented ROS1 gene rearrangement", "ROS1 rearrangement"),
         ("BRAF V600E-mutant melanoma", "BRAF V600E"),
+        ("EGFR-mutated NSCLC", "EGFR mutation"),
+        ("HER2 amplified tumors", "HER2 amplification"),
     ],
 )
 def test_gene_change(line, change):

@@ -185,7 +185,8 @@ def _gene_change(items: list[Criterion], biomarkers: tuple[str, ...]) -> Require
                     change = re.sub(r"\s+", " ", f"{gene} {detail}")
                     changes.setdefault(change.lower(), change)
                 elif not any(key.startswith(gene.lower() + " ") for key in changes):
-                    changes.setdefault(gene.lower(), f"{gene} {parts['kind']}")
+                    kind = d["kind_names"].get(parts["kind"].lower(), parts["kind"])
+                    changes.setdefault(gene.lower(), f"{gene} {kind}")
         if len(changes) >= 3:
             break
     if changes:
