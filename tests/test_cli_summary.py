@@ -147,3 +147,44 @@ def test_explain_list_and_missing_term():
     assert len(listed) == len(load_toml("glossary.toml"))
     assert any(line.startswith("bispecific antibody: ") for line in listed)
     assert run("explain").exit_code == 2
+
+
+NEAR_BOSTON = {
+    "facility": "Dana-Farber Cancer Institute",
+    "status": "RECRUITING",
+    "city": "Boston",
+    "state": "Massachusetts",
+    "country": "United States",
+    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
+}
+FAR_AWAY = {
+    "facility": "UCSF Helen Diller",
+    "status": "RECRUITING",
+    "city": "San Francisco",
+    "state": "California",
+    "country": "United States",
+    "geoPoint": {"lat": 37.77493, "lon": -122.41942},
+}
+
+
+def test_with_near_the_summary_names_the_nearest_site(fake_api):
+    fake_api.studies = [make_study(locations=[FAR_AWAY, NEAR_BOSTON])]
+    result = run("search", "--near", "02115", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [record] = json.loads(result.stdout)
+    summary = record["summary"]
+    assert "The nearest site is Dana-Farber Cancer Institute in Boston, Massachusetts" in summary
+    assert "It is about 2 miles away." in summary  # the record's distance_mi is 2.0
+    assert record["distance_mi"] == 2.0
+    assert "The trial has 2 sites in all." in summary
+    without = json.loads(run("search", "--format", "json").stdout)[0]["summary"]
+    assert "It has 2 sites, all in United States." in without
+    assert "nearest" not in without
+
+
+def test_show_near_leads_with_a_summary_naming_the_nearest_site(fake_api):
+    fake_api.studies = [make_study(locations=[FAR_AWAY, NEAR_BOSTON])]
+    result = run("show", "NCT01000001", "--near", "Boston, MA")
+    assert result.exit_code == 0, result.output
+    plain = result.stdout.split("Details")[0]
+    assert "The nearest site is Dana-Farber Cancer Institute" in " ".join(plain.split())
