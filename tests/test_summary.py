@@ -245,6 +245,16 @@ def test_odd_markdown_and_huge_criteria():
     assert len(text) < 4_000
 
 
+def test_names_with_line_breaks_and_markdown_stay_on_one_line():
+    interventions = [{"type": "DRUG", "name": "**Drug A**\n  (oral)", "armGroupLabels": ["A"]}]
+    arms = [{"label": "A", "type": "EXPERIMENTAL"}]
+    text = summary_of(
+        interventions=interventions, arm_groups=arms, conditions=["Multiple\nMyeloma", "# Heading"]
+    )
+    assert '- "**Drug A** (oral)" is a medicine.' in text
+    assert 'It is for people with "Multiple Myeloma" or "# Heading".' in text
+
+
 def test_contact_without_phone_or_name():
     text = summary_of(central_contacts=[{"email": "x@example.org"}])
     assert "You can contact the study team." in text

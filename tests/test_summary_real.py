@@ -28,14 +28,19 @@ PROMISES = re.compile(
 )
 
 
-@pytest.fixture(scope="module")
-def summaries() -> list[tuple[dict, str, str]]:
-    """(raw record, its JSON text, its summary) for every real record."""
+@pytest.fixture(scope="module", params=["without tags", "with tags"])
+def summaries(request) -> list[tuple[dict, str, str]]:
+    """(raw record, its JSON text, its summary) for every real record, with and without tags."""
+    tag_trial = None
+    if request.param == "with tags":
+        tag_trial = pytest.importorskip("trialfinder.tagging", reason="no tagging yet").tag_trial
     result = []
     for path in real_record_paths():
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text)
-        result.append((raw, text, summarize(parse_study(raw))))
+        trial = parse_study(raw)
+        tags = tag_trial(trial) if tag_trial else None
+        result.append((raw, text, summarize(trial, tags=tags)))
     assert len(result) >= 200
     return result
 
@@ -63,7 +68,7 @@ def test_every_summary_keeps_the_key_facts(summaries):
         trial = parse_study(raw)
         assert trial.nct_id in summary
         for name in experimental_names(raw):
-            assert f'"{name}"' in summary, (trial.nct_id, name)
+            assert f'"{" ".join(name.split())}"' in summary, (trial.nct_id, name)
         assert phase_text(trial.phases).lower() in summary, trial.nct_id
         if trial.overall_status:
             assert f'"{status_text(trial.overall_status).lower()}"' in summary, trial.nct_id

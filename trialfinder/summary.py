@@ -110,14 +110,16 @@ def summary_facts(
     observational = trial.study_type.upper() == "OBSERVATIONAL"
     tested = interventions_under_test(trial)
     tested_names = {i.name.lower() for i in tested}
-    others = _unique(i.name for i in trial.interventions if i.name.lower() not in tested_names)
+    others = _unique(
+        _one_line(i.name) for i in trial.interventions if i.name.lower() not in tested_names
+    )
     combination = ""
     if tags is not None and "combination" in tags.categories and len(tested) > 1:
         combination = phrases["phrases"]["combination"]
     countries = tuple(sorted({s.country for s in trial.sites if s.country}))
     nearest_place = nearest_distance = nearest_status = ""
     if nearest is not None:
-        nearest_place = _site_place(nearest.site)
+        nearest_place = _one_line(_site_place(nearest.site))
         nearest_distance = _distance(nearest.distance_mi)
         if nearest.site.status and nearest.site.status != trial.overall_status:
             nearest_status = status_text(nearest.site.status).lower()
@@ -127,12 +129,12 @@ def summary_facts(
         url=trial.url,
         disease=disease,
         observational=observational,
-        treatments=tuple(Treatment(i.name, _kind(i, tags)) for i in tested),
+        treatments=tuple(Treatment(_one_line(i.name), _kind(i, tags)) for i in tested),
         other_treatments=others,
         combination=combination,
         phase=phase_text(trial.phases).lower(),
         phase_explained=_phase_explained(trial, observational).format(disease=disease),
-        conditions=trial.conditions[:MAX_CONDITIONS],
+        conditions=tuple(_one_line(c) for c in trial.conditions[:MAX_CONDITIONS]),
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial),
@@ -148,7 +150,7 @@ def summary_facts(
         nearest_place=nearest_place,
         nearest_distance=nearest_distance,
         nearest_status=nearest_status,
-        only_site=_site_place(trial.sites[0]) if len(trial.sites) == 1 else "",
+        only_site=_one_line(_site_place(trial.sites[0])) if len(trial.sites) == 1 else "",
         contact=_first_contact(trial.central_contacts),
     )
 
@@ -256,6 +258,11 @@ def _distance(miles: float) -> str:
 
 def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
     return next((c for c in contacts if c.phone or c.email), contacts[0] if contacts else None)
+
+
+def _one_line(text: str) -> str:
+    """A name on one line: a line break inside a name would break the summary's layout."""
+    return " ".join(text.split())
 
 
 def _tidy(text: str) -> str:
