@@ -188,3 +188,14 @@ def test_show_near_leads_with_a_summary_naming_the_nearest_site(fake_api):
     assert result.exit_code == 0, result.output
     plain = result.stdout.split("Details")[0]
     assert "The nearest site is Dana-Farber Cancer Institute" in " ".join(plain.split())
+
+
+def test_templates_setting_comes_from_the_environment_and_the_option_wins():
+    from trialfinder.settings import Settings
+
+    assert Settings.from_env({}).templates is None
+    assert (
+        Settings.from_env({"TRIALFINDER_TEMPLATES": " /srv/wording "}).templates == "/srv/wording"
+    )
+    from_both = Settings.from_env({"TRIALFINDER_TEMPLATES": "/env"}, templates="/option")
+    assert from_both.templates == "/option"
