@@ -1,5 +1,7 @@
 """Reading level of the plain-language summaries over the real records in ../shared/ctgov.
 
+Each summary is made as `search` and `show` make it: with the trial's tags, without a place.
+
 Prints the Flesch-Kincaid grade distribution (textstat, an independent implementation), the
 mean, the share at grade 8 or below, and the hardest summaries. Needs the `test` extra:
 
@@ -18,6 +20,7 @@ import textstat
 
 from trialfinder.model import parse_study
 from trialfinder.summary import summarize
+from trialfinder.tagging import tag_trial
 
 DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "ctgov" / "records"
 
@@ -26,7 +29,7 @@ def grades(records: Path, prose_only: bool = False) -> dict[str, float]:
     result = {}
     for path in sorted(records.glob("NCT*.json")):
         trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
-        text = summarize(trial)
+        text = summarize(trial, tags=tag_trial(trial))
         if prose_only:
             text = prose(text)
         result[trial.nct_id] = textstat.flesch_kincaid_grade(text)

@@ -36,6 +36,7 @@ def test_show_leads_with_the_summary_then_the_details():
     out = result.stdout
     assert out.startswith("In plain words\n  Trial NCT01000001, in plain words.")
     assert out.index("A trial is research.") < out.index("Details") < out.index("Status:")
+    assert out.index("Details") < out.index("How trialfinder tags it")
     assert "Myeloma means cancer of the plasma cells" in out
 
 

@@ -98,6 +98,10 @@ def test_specific_change_replaces_a_vague_one():
 def test_biomarkers_from_the_tagging_when_criteria_name_none():
     found = {r.kind: r.text for r in key_requirements("* Adults", biomarkers=("HER2",))}
     assert found["gene-change"] == "The trial looks at these gene changes or markers: HER2."
+    two = key_requirements("* Adults", biomarkers=("HER2", "PD-L1"))[0].text
+    assert two.endswith("markers: HER2 and PD-L1.")
+    named = key_requirements("* KRAS G12C mutation", biomarkers=("PD-L1",))[0].text
+    assert named == "Your cancer must have a certain gene change: KRAS G12C."
 
 
 def test_measurable_disease():

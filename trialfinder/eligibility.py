@@ -193,13 +193,14 @@ def _gene_change(items: list[Criterion], biomarkers: tuple[str, ...]) -> Require
         listed = _join(list(changes.values())[:3])
         return Requirement("gene-change", d["say"].format(change=listed), "")
     if biomarkers:
-        return Requirement("gene-change", d["say_markers"].format(change=_join(biomarkers)), "")
+        markers = _join(biomarkers, "and")
+        return Requirement("gene-change", d["say_markers"].format(change=markers), "")
     return None
 
 
-def _join(names: list[str] | tuple[str, ...]) -> str:
+def _join(names: list[str] | tuple[str, ...], last: str = "or") -> str:
     names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 # -- measurable disease ----------------------------------------------------------------------
