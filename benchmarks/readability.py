@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -74,6 +75,15 @@ def main() -> int:
         f"prose only (no headings, contact lines or link): mean {statistics.mean(strict):.2f}  "
         f"max {max(strict):.2f}  grade <= 8: {sum(v <= 8 for v in strict) / len(strict):.1%}"
     )
+    trials = [
+        parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in records.glob("NCT*.json")
+    ]
+    tags = [tag_trial(t) for t in trials]
+    started = time.perf_counter()
+    for trial, trial_tags in zip(trials, tags, strict=True):
+        summarize(trial, tags=trial_tags)
+    per_summary = (time.perf_counter() - started) / len(trials) * 1000
+    print(f"speed: {per_summary:.2f} ms per summary (tags made beforehand)")
     hardest = sorted(by_trial.items(), key=lambda item: item[1], reverse=True)[:5]
     print("hardest: " + ", ".join(f"{nct} {grade:.1f}" for nct, grade in hardest))
     return 0

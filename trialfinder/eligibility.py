@@ -254,10 +254,14 @@ _SCORE_GLUE = re.compile(r"^[\s,()≤<=]*(?:or|and|to|-|–)?[\s,()≤<=]*$", re
 _KARNOFSKY_SCORE = re.compile(r"(?P<gt>>(?!=)\s*|more than (?!or equal))?\b(?P<v>\d{2,3})\b")
 
 
+@cache
+def _scale(name: str) -> re.Pattern[str]:
+    return re.compile(_alternatives(_data()["performance_status"][name]), re.IGNORECASE)
+
+
 def _performance_status(items: list[Criterion]) -> Requirement | None:
     d = _data()["performance_status"]
-    ecog = re.compile(_alternatives(d["ecog"]), re.IGNORECASE)
-    karnofsky = re.compile(_alternatives(d["karnofsky"]), re.IGNORECASE)
+    ecog, karnofsky = _scale("ecog"), _scale("karnofsky")
     for item in _wanted(items):
         match = ecog.search(item.text)
         if not match:

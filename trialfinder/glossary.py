@@ -70,16 +70,55 @@ def lookup(text: str) -> Term:
     raise InvalidInput(f"{text!r} is not in the glossary", hint=hint)
 
 
+_WORD = re.compile(r"[^\W_]+")
+_JOINER = re.compile(r"[ \t-]{1,3}")
+
+
 @cache
-def _pattern() -> re.Pattern[str]:
-    forms = sorted({f for t in terms() for f in t.forms}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b", re.IGNORECASE)
+def _forms_by_first_word() -> dict[str, list[tuple[tuple[str, ...], Term]]]:
+    """Each form as its words, filed under its first word, longest form first."""
+    table: dict[str, list[tuple[tuple[str, ...], Term]]] = {}
+    for term in terms():
+        for form in term.forms:
+            words = tuple(w.lower() for w in _WORD.findall(form))
+            if words:
+                table.setdefault(words[0], []).append((words, term))
+    for forms in table.values():
+        forms.sort(key=lambda item: len(item[0]), reverse=True)
+    return table
 
 
 def terms_in(text: str) -> list[tuple[int, Term]]:
-    """``(position, term)`` for every use of a glossary term in ``text``, in order."""
-    index = _index()
-    return [(m.start(), index[normalize(m.group(0))]) for m in _pattern().finditer(text)]
+    """``(position, term)`` for every use of a glossary term in ``text``, in order.
+
+    Whole words only; a space or a hyphen between words counts the same ("CAR-T" is "CAR T"),
+    and the longest form wins ("bispecific antibody" over "antibody").
+    """
+    table = _forms_by_first_word()
+    words = list(_WORD.finditer(text))
+    found = []
+    i = 0
+    while i < len(words):
+        for form, term in table.get(words[i].group(0).lower(), ()):
+            n = len(form)
+            if _matches(text, words[i : i + n], form):
+                found.append((words[i].start(), term))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _matches(text: str, words: list[re.Match[str]], form: tuple[str, ...]) -> bool:
+    if len(words) < len(form):
+        return False
+    for k, (word, expected) in enumerate(zip(words, form, strict=True)):
+        if word.group(0).lower() != expected:
+            return False
+        if k and not _JOINER.fullmatch(text, words[k - 1].end(), word.start()):
+            return False
+    return True
 
 
 def explain_first_uses(text: str) -> str:

@@ -175,9 +175,15 @@ def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
 
 
 def is_cancer_trial(trial: Trial) -> bool:
-    words = load_toml("cancer.toml")["words"]
-    text = " ".join((*trial.conditions, *trial.keywords, trial.title)).lower()
-    return any(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
+    """Its conditions, keywords or title use a cancer word (``data/cancer.toml``)."""
+    text = " ".join((*trial.conditions, *trial.keywords, trial.title))
+    return bool(_cancer_words().search(text))
+
+
+@cache
+def _cancer_words() -> re.Pattern[str]:
+    words = sorted(load_toml("cancer.toml")["words"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
 
 
 @cache
