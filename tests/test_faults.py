@@ -6,6 +6,7 @@ before the failure, the user is told how many out of how many and the exit code 
 
 from __future__ import annotations
 
+import csv
 import email.utils
 import json
 import time
@@ -201,9 +202,10 @@ def test_partial_results_written_to_a_file_are_the_fetched_ones(api, tmp_path):
     out = tmp_path / "trials.csv"
     result = CliRunner().invoke(cli, ["search", "-o", str(out)])
     assert result.exit_code == ExitCode.PARTIAL
-    rows = out.read_text(encoding="utf-8").splitlines()
-    assert rows[0].startswith("nct_id,") and len(rows) == 1 + 2 * PAGE
-    assert [row.split(",")[0] for row in rows[1:]] == ALL_IDS[: 2 * PAGE]
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][0] == "nct_id" and len(rows) == 1 + 2 * PAGE
+    assert [row[0] for row in rows[1:]] == ALL_IDS[: 2 * PAGE]
     assert "20 of 25 trials fetched" in result.stderr
 
 

@@ -38,12 +38,14 @@ class App:
         api_url: str | None,
         debug: bool,
         source: str,
+        templates: str | None = None,
         no_cache: bool = False,
         refresh: bool = False,
     ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
+        self.templates_option = templates
         self.no_cache = no_cache
         self.refresh = refresh
 
@@ -52,9 +54,15 @@ class App:
 
         return Settings.from_env(
             api_url=self.api_url,
+            templates=self.templates_option,
             cache=False if self.no_cache else None,
             cache_refresh=True if self.refresh else None,
         )
+
+    @property
+    def templates(self) -> str | None:
+        """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
+        return self.settings().templates
 
     def source(self):
         from trialfinder import sources
@@ -154,6 +162,12 @@ def _choice(names) -> click.Choice:
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
 @click.option(
+    "--templates",
+    metavar="DIR",
+    help="A folder of your own templates (e.g. summary.txt.j2) to use instead of the "
+    "built-in wording (env TRIALFINDER_TEMPLATES).",
+)
+@click.option(
     "--no-cache",
     is_flag=True,
     help="Neither read nor store answers in the HTTP cache (fresh for TRIALFINDER_CACHE_TTL "
@@ -169,13 +183,21 @@ def cli(
     ctx: click.Context,
     api_url: str | None,
     source: str,
+    templates: str | None,
     no_cache: bool,
     refresh: bool,
     debug: bool,
 ) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source, no_cache=no_cache, refresh=refresh)
+    ctx.obj = App(
+        api_url=api_url,
+        debug=debug,
+        source=source,
+        templates=templates,
+        no_cache=no_cache,
+        refresh=refresh,
+    )
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")
@@ -301,6 +323,7 @@ def search(
         ordered,
         to_record,
     )
+    from trialfinder.templating import check
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
@@ -336,7 +359,8 @@ def search(
         # The limit counts trials shown: fetch until enough have passed the local filters.
         page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
         fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
-    options = ResultOptions(near=place, within_mi=criteria.within_mi)
+    options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
+    check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     source = app.source()
     written = None
     local = None
@@ -427,22 +451,51 @@ def _progress(enabled: bool):
 )
 @click.pass_obj
 def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`."""
+    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`.
+
+    The text leads with the plain-language summary, then the details.
+    """
     import json
 
     from trialfinder.geo import geocode
     from trialfinder.output import trial_details, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
+    from trialfinder.templating import check
 
-    place = geocode(near) if near is not None else None
+    options = ResultOptions(
+        near=geocode(near) if near is not None else None, templates=app.templates
+    )
+    check(["summary.txt.j2", "trial.txt.j2"], options.templates)
     trial = app.source().get(nct_id)
+    result = build_result(trial, options)
     if fmt == "json":
-        result = build_result(trial, ResultOptions(near=place))
-        record = {**to_record(result), **trial_details(trial, near=place)}
+        record = {**to_record(result), **trial_details(trial, near=options.near)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        tags = build_result(trial).tags
-        click.echo(trial_text(trial, near=place, tags=tags), nl=False)
+        text = trial_text(
+            trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
+        )
+        click.echo(text, nl=False)
+
+
+@cli.command(short_help="Explain a word used in trial summaries.")
+@click.argument("term", nargs=-1)
+@click.option("--list", "list_terms", is_flag=True, help="List every term the glossary explains.")
+def explain(term: tuple[str, ...], list_terms: bool) -> None:
+    """Print the plain definition of TERM, e.g. `trialfinder explain refractory`.
+
+    Case, spaces and hyphens do not matter: `CAR-T`, `car t` and `CAR T` are the same.
+    """
+    from trialfinder import glossary
+
+    if list_terms:
+        for entry in glossary.terms():
+            click.echo(f"{entry.name}: {entry.means}.")
+        return
+    if not term:
+        raise click.UsageError("give a TERM to explain, or --list to see them all")
+    entry = glossary.lookup(" ".join(term))
+    click.echo(f"{entry.name}: {entry.means}.")
 
 
 @cli.command(short_help="List the treatment categories and what each means.")

@@ -15,6 +15,8 @@ Environment variables (all optional):
   ``~/.cache/trialfinder``).
 - ``TRIALFINDER_CACHE_LOCK_TIMEOUT``: seconds to wait for a cache file another process holds
   locked before going without the cache (default 2).
+- ``TRIALFINDER_TEMPLATES``: a folder of the user's own templates (e.g. ``summary.txt.j2``),
+  used instead of the packaged ones of the same name.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Settings:
     cache_ttl: float = 3600.0
     cache_dir: str = ""  # empty: platformdirs' user cache folder
     cache_lock_timeout: float = 2.0
+    templates: str | None = None  # a folder of the user's own templates
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
