@@ -28,6 +28,8 @@ FAST = settings(
         HealthCheck.filter_too_much,
     ],
 )
+# Tagging and summarising do more per trial: fewer examples keep the suite quick.
+FEWER = settings(FAST, max_examples=40)
 
 # Any Unicode, lone surrogates (which JSON's \ud800 escapes can produce) included.
 any_text = st.text(st.characters(codec=None, categories=None), max_size=40) | st.text(
@@ -182,7 +184,7 @@ def trials(draw) -> Trial:
     return trial
 
 
-@FAST
+@FEWER
 @given(trials())
 def test_any_parsed_trial_renders_as_json_and_csv(trial):
     record = trial_record(trial)
@@ -201,7 +203,7 @@ def test_any_parsed_trial_renders_as_json_and_csv(trial):
     assert len(rows) == 2 and rows[1][0] == trial.nct_id
 
 
-@FAST
+@FEWER
 @given(trials())
 def test_tagging_any_parsed_trial_never_crashes_and_is_deterministic(trial):
     tagging = pytest.importorskip("trialfinder.tagging")
@@ -214,7 +216,7 @@ def test_tagging_any_parsed_trial_never_crashes_and_is_deterministic(trial):
         assert set(tags.categories_of(intervention.name)) <= set(tags.categories)
 
 
-@FAST
+@FEWER
 @given(trials())
 def test_summarising_any_parsed_trial_never_crashes_and_is_deterministic(trial):
     summary = pytest.importorskip("trialfinder.summary")
