@@ -8,6 +8,7 @@ Run:  python benchmarks/memory.py [SMALL LARGE]
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -57,7 +58,9 @@ def main() -> None:
                 }
                 argv = [sys.executable, "-m", "trialfinder", "search", "-o", str(out)]
                 rss, seconds = peak_rss_mb(argv, env)
-                lines = sum(1 for _ in out.open(encoding="utf-8")) - (fmt == "csv")
+                with out.open(encoding="utf-8", newline="") as written:
+                    rows = csv.reader(written) if fmt == "csv" else written
+                    lines = sum(1 for _ in rows) - (fmt == "csv")  # CSV cells span lines
                 results[fmt, size] = rss
                 print(
                     f"  {size:>7,} trials {fmt:<7} {rss:7.1f} MB  "
