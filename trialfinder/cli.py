@@ -295,6 +295,97 @@ def show(app: App, nct_id: str, fmt: str) -> None:
         click.echo(trial_text(trial), nl=False)
 
 
+# -- digest ----------------------------------------------------------------------------------
+
+
+def _digest_logging(quiet: bool, debug: bool) -> None:
+    """Lines that read well in cron mail and the journal: time, level, message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    root = logging.getLogger("trialfinder")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
+
+
+def _load_digest_config(path: Path):
+    from trialfinder.digest.config import InvalidConfig, load_config
+
+    try:
+        return load_config(path)
+    except InvalidConfig as exc:
+        for line in exc.lines():
+            click.echo(f"trialfinder: error: {line}", err=True)
+        raise click.exceptions.Exit(ExitCode.CONFIG) from None
+
+
+_config_option = click.option(
+    "--config",
+    "config_path",
+    required=True,
+    envvar="TRIALFINDER_DIGEST_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The digest configuration file (TOML; env TRIALFINDER_DIGEST_CONFIG).",
+)
+
+
+@cli.group(short_help="Weekly email digests of new and changed trials.")
+def digest() -> None:
+    """Email digests of new and changed trials, for scheduled jobs (see README)."""
+
+
+@digest.command(short_help="Validate a digest configuration file.")
+@_config_option
+def check(config_path: Path) -> None:
+    """Check the configuration file and say precisely what is wrong (line and key)."""
+    config = _load_digest_config(config_path)
+    smtp = config.smtp
+    recipients = {r.lower() for s in config.searches for r in s.recipients}
+    click.echo(
+        f"{config_path}: valid. {len(config.searches)} saved search(es), "
+        f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+        f"state {config.state.path}"
+    )
+    if smtp.username and not smtp.password():
+        click.echo(
+            f"note: {smtp.password_env} is not set here; the scheduled run needs it "
+            "(the SMTP password)",
+            err=True,
+        )
+
+
+@digest.command("run", short_help="Run the saved searches and send the digests.")
+@_config_option
+@click.option(
+    "--dry-run", is_flag=True, help="Write the messages as .eml files; send and store nothing."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("digest-preview"),
+    show_default=True,
+    help="Folder for the .eml files of --dry-run.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log only problems (silent when all went well).")
+@click.pass_obj
+def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
+    """Run each saved search, compare with what each recipient was sent, email the changes.
+
+    Exit codes: 0 all delivered; 3 a search failed; 6 the config is broken; 7 a message
+    could not be delivered (or another run holds the state). Changes that were not
+    delivered are sent by the next run.
+    """
+    from trialfinder.digest.run import run_digest
+
+    _digest_logging(quiet, app.debug)
+    config = _load_digest_config(config_path)
+    report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
+
+
 def main() -> None:
     cli.main(prog_name="trialfinder")
 

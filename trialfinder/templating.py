@@ -53,6 +53,8 @@ def environment(folder: str | Path | None = None):
     loaders.append(jinja2.FunctionLoader(_packaged))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        # HTML templates (*.html.j2) escape every value; text templates stay as they are.
+        autoescape=jinja2.select_autoescape(("html", "html.j2", "htm", "xml"), default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

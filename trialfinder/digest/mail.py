@@ -1,0 +1,180 @@
+"""The digest email: one message per recipient per run, text and HTML from templates.
+
+Header values are built from the config and the change counts only, always on one line;
+text from trial records goes into the bodies, escaped in the HTML part (the HTML template
+is rendered with autoescape), so that no record can add a header or run a script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
+from trialfinder.digest.config import SavedSearch
+from trialfinder.digest.searching import Found, site_label
+from trialfinder.model import STUDY_URL
+from trialfinder.output import phase_text, status_text
+
+TEXT_TEMPLATE = "digest.txt.j2"
+HTML_TEMPLATE = "digest.html.j2"
+
+
+def one_line(text: str) -> str:
+    """Any run of whitespace (line breaks included) becomes one space."""
+    return " ".join(str(text).split())
+
+
+def subject_for(search: SavedSearch, changes: list[Change]) -> str:
+    """``3 new, 1 now recruiting: refractory myeloma trials near Boston``."""
+    return one_line(f"{counts_text(changes)}: {search.topic}")
+
+
+def message_id_for(
+    search: str, recipient: str, before: Snapshot | None, after: Snapshot, sender: str
+) -> str:
+    """The same search, recipient and change of state always give the same Message-ID."""
+    payload = json.dumps(
+        [search, recipient.lower(), _fingerprint(before), _fingerprint(after)], ensure_ascii=False
+    )
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "trialfinder.invalid"
+    return f"<digest.{digest}@{one_line(domain)}>"
+
+
+def _fingerprint(snapshot: Snapshot | None) -> Any:
+    if snapshot is None:
+        return None
+    return sorted(
+        (nct_id, s.status, s.last_updated, sorted(s.sites)) for nct_id, s in snapshot.items()
+    )
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    """Everything one message is made of; the templates get it as plain values."""
+
+    search: SavedSearch
+    recipient: str
+    changes: list[Change]
+    found: dict[str, Found]
+    generated: dt.datetime
+
+
+def _item(change: Change, found: Found | None) -> dict[str, Any]:
+    if found is not None:
+        trial = found.trial
+        nearest = None
+        if found.nearest_site is not None:
+            nearest = {
+                "label": one_line(site_label(found.nearest_site)),
+                "distance_mi": found.distance_mi,
+                "status": status_text(found.nearest_site.status)
+                if found.nearest_site.status
+                else "",
+            }
+        return {
+            "nct_id": trial.nct_id,
+            "title": one_line(trial.title),
+            "status": status_text(trial.overall_status),
+            "phases": phase_text(trial.phases),
+            "url": trial.url,
+            "notes": [one_line(n) for n in change.notes],
+            "summary": (found.summary or "").strip(),
+            "categories": list(found.categories),
+            "biomarkers": list(found.biomarkers),
+            "nearest": nearest,
+            "last_updated": trial.last_updated,
+        }
+    state = change.after or change.before
+    return {
+        "nct_id": change.nct_id,
+        "title": one_line(state.title if state and state.title else change.nct_id),
+        "status": status_text(state.status) if state else "Unknown",
+        "phases": "",
+        "url": STUDY_URL.format(nct_id=change.nct_id),
+        "notes": [one_line(n) for n in change.notes],
+        "summary": "",
+        "categories": [],
+        "biomarkers": [],
+        "nearest": None,
+        "last_updated": state.last_updated if state else "",
+    }
+
+
+def template_context(content: DigestContent, unsubscribe: str | None) -> dict[str, Any]:
+    groups = []
+    for kind in KINDS:
+        items = [
+            _item(change, content.found.get(change.nct_id))
+            for change in content.changes
+            if change.kind == kind
+        ]
+        if items:
+            groups.append({"kind": kind, "title": KIND_TITLES[kind], "items": items})
+    return {
+        "search_name": one_line(content.search.name),
+        "topic": one_line(content.search.topic),
+        "counts": counts_text(content.changes),
+        "total_changes": len(content.changes),
+        "results_count": len(content.found),
+        "groups": groups,
+        "recipient": content.recipient,
+        "generated": content.generated.strftime("%Y-%m-%d"),
+        "near": content.search.near,
+        "within_mi": content.search.within_mi,
+        "unsubscribe": unsubscribe,
+    }
+
+
+def unsubscribe_header(template: str | None, recipient: str) -> str | None:
+    """The List-Unsubscribe value; ``{recipient}`` in the config is replaced (URL-quoted)."""
+    if not template:
+        return None
+    return one_line(template.replace("{recipient}", quote(recipient, safe="@")))
+
+
+def build_message(
+    content: DigestContent,
+    *,
+    sender: str,
+    message_id: str,
+    list_unsubscribe: str | None = None,
+    templates: Path | None = None,
+) -> EmailMessage:
+    from trialfinder.templating import render
+
+    unsubscribe = unsubscribe_header(list_unsubscribe, content.recipient)
+    context = template_context(content, unsubscribe)
+    text = render(TEXT_TEMPLATE, templates, **context)
+    html = render(HTML_TEMPLATE, templates, **context)
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject_for(content.search, content.changes)
+    message["From"] = one_line(sender)
+    message["To"] = _address(content.recipient)
+    message["Date"] = format_datetime(content.generated)
+    message["Message-ID"] = one_line(message_id)
+    if unsubscribe:
+        message["List-Unsubscribe"] = unsubscribe
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def _address(text: str) -> Address | str:
+    name, address = parseaddr(one_line(text))
+    if not address:
+        return one_line(text)
+    username, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)

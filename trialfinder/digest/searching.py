@@ -1,0 +1,154 @@
+"""Run one saved search through the source and the result pipeline, as the digest sees it.
+
+The pipeline adds what the other features compute (tags, nearest site, plain-language
+summary) when they are there; the digest reads them with ``getattr`` so that it works with
+whatever this version of trialfinder computes, and the email shows what exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trialfinder.criteria import SearchCriteria
+from trialfinder.digest.changes import Snapshot, TrialState
+from trialfinder.digest.config import SavedSearch
+from trialfinder.model import Site, Trial
+
+
+@dataclass(frozen=True)
+class Found:
+    """One trial of a saved search's results, with what was worked out about it."""
+
+    trial: Trial
+    tags: Any = None  # tagging.Tags when trial tagging is available
+    nearest: Any = None  # geo.NearestSite when the search has `near`
+    summary: str | None = None
+    sites_in_range: tuple[str, ...] = ()
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(getattr(self.tags, "categories", ()) or ())
+
+    @property
+    def biomarkers(self) -> tuple[str, ...]:
+        return tuple(getattr(self.tags, "biomarkers", ()) or ())
+
+    @property
+    def distance_mi(self) -> float | None:
+        distance = getattr(self.nearest, "distance_mi", None)
+        return None if distance is None else round(float(distance), 1)
+
+    @property
+    def nearest_site(self) -> Site | None:
+        return getattr(self.nearest, "site", None)
+
+    def state(self) -> TrialState:
+        return TrialState(
+            status=self.trial.overall_status,
+            last_updated=self.trial.last_updated,
+            sites=self.sites_in_range,
+            title=self.trial.title,
+        )
+
+
+def site_label(site: Site) -> str:
+    """A readable, stable name for a site: "Dana-Farber, Boston, Massachusetts, United States"."""
+    parts = [site.facility, site.city, site.state, site.country]
+    return ", ".join(" ".join(p.split()) for p in parts if p and p.strip())
+
+
+def _options(search: SavedSearch, templates: Path | None, place: Any) -> Any:
+    """ResultOptions with the fields this version's pipeline knows."""
+    from trialfinder.pipeline import ResultOptions
+
+    wanted = {
+        "templates": str(templates) if templates else None,
+        "near": place,
+        "within_mi": search.within_mi,
+    }
+    known = {f.name for f in dataclasses.fields(ResultOptions)}
+    return ResultOptions(**{k: v for k, v in wanted.items() if k in known and v is not None})
+
+
+def _sites_in_range(trial: Trial, search: SavedSearch, place: Any) -> tuple[str, ...]:
+    if place is None or search.within_mi is None:
+        return tuple(dict.fromkeys(site_label(s) for s in trial.sites if site_label(s)))
+    from trialfinder import geo
+
+    labels = []
+    for entry in geo.sites_by_distance(trial, place.lat, place.lon):
+        if entry.distance_mi <= search.within_mi:
+            labels.append(site_label(entry.site))
+    return tuple(dict.fromkeys(label for label in labels if label))
+
+
+def _wanted(found: Found, search: SavedSearch) -> bool:
+    if search.categories and not set(search.categories) & set(found.categories):
+        return False
+    if search.biomarkers:
+        have = {b.casefold() for b in found.biomarkers}
+        if not any(b.casefold() in have for b in search.biomarkers):
+            return False
+    if search.near is not None:
+        distance = found.distance_mi
+        if distance is None or search.within_mi is None or distance > search.within_mi:
+            return False
+    return True
+
+
+def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
+    """The current results of ``search``, by NCT id; raises the source's errors."""
+    from trialfinder.pipeline import build_results
+
+    place = None
+    if search.near is not None:
+        from trialfinder import geo
+
+        place = geo.geocode(search.near)
+    results = source.search(search.criteria)
+    found: dict[str, Found] = {}
+    for result in build_results(results, _options(search, templates, place)):
+        trial = result.trial
+        nearest = getattr(result, "nearest", None)
+        if nearest is None and place is not None:
+            from trialfinder import geo
+
+            nearest = geo.nearest_site(trial, place.lat, place.lon)
+        item = Found(
+            trial=trial,
+            tags=getattr(result, "tags", None),
+            nearest=nearest,
+            summary=getattr(result, "summary", None),
+            sites_in_range=_sites_in_range(trial, search, place),
+        )
+        if _wanted(item, search):
+            found[trial.nct_id] = item
+    return found
+
+
+def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
+    """The current state of trials that left the results: closed, changed, or withdrawn.
+
+    One search by id, whatever their status; a trial the registry no longer has maps to None.
+    """
+    ids = sorted(set(nct_ids))
+    if not ids:
+        return {}
+    criteria = SearchCriteria(
+        ids=tuple(ids), settings=("any",), statuses=("any",), cancer_only=False
+    )
+    seen: dict[str, TrialState | None] = {nct_id: None for nct_id in ids}
+    for trial in source.search(criteria):
+        if trial.nct_id in seen:
+            seen[trial.nct_id] = TrialState(
+                status=trial.overall_status, last_updated=trial.last_updated, title=trial.title
+            )
+    return seen
+
+
+def snapshot_of(found: dict[str, Found]) -> Snapshot:
+    return {nct_id: item.state() for nct_id, item in found.items()}
