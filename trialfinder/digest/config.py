@@ -339,13 +339,15 @@ def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
     searches = []
     names: set[str] = set()
     for index, raw in enumerate(raw_searches):
+        name = raw.get("name")
+        if isinstance(name, str) and name.strip():
+            # The name keys the saved state: two searches cannot share it.
+            if name.strip().casefold() in names:
+                c.problem(("search", index, "name"), f"the name {name!r} is used twice")
+            names.add(name.strip().casefold())
         search = _read_search(raw, ("search", index), c, state, send_when_empty)
-        if search is None:
-            continue
-        if search.name.casefold() in names:
-            c.problem(("search", index, "name"), f"the name {search.name!r} is used twice")
-        names.add(search.name.casefold())
-        searches.append(search)
+        if search is not None:
+            searches.append(search)
     if c.problems or smtp is None:
         return None
     return DigestConfig(
