@@ -167,8 +167,9 @@ def build_message(
     if unsubscribe:
         message["List-Unsubscribe"] = unsubscribe
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
+    # Quoted-printable keeps the message 7-bit clean for any relay on the way.
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
 
 
