@@ -60,13 +60,17 @@ def test_subject_counts_the_changes():
 def test_headers_and_multipart_alternative_with_links_grouped_by_change():
     before = snapshot_of(found(make_study("NCT01000001", status="NOT_YET_RECRUITING")))
     results = found(make_study("NCT01000001"), make_study("NCT01000002", title="A new trial"))
-    message, _ = build(results, before, list_unsubscribe="<mailto:off@example.org?subject={recipient}>")
+    message, _ = build(
+        results, before, list_unsubscribe="<mailto:off@example.org?subject={recipient}>"
+    )
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["From"] == "Trial digest <digest@example.org>"
     assert message["To"] == "navigator@example.org"
     assert message["Date"] == "Mon, 30 Nov 2026 07:00:00 +0000"
-    assert message["Message-ID"].startswith("<digest.") and message["Message-ID"].endswith("@example.org>")
+    assert message["Message-ID"].startswith("<digest.") and message["Message-ID"].endswith(
+        "@example.org>"
+    )
     assert message["List-Unsubscribe"] == "<mailto:off@example.org?subject=navigator@example.org>"
     assert message["Auto-Submitted"] == "auto-generated"
     text, html = parts(message)
@@ -103,7 +107,14 @@ def test_hostile_record_text_cannot_inject_headers_or_markup():
     message, _ = build(found(study))
     assert message["Bcc"] is None and message["X-Injected"] is None
     assert set(message.keys()) == {
-        "Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type"
+        "Subject",
+        "From",
+        "To",
+        "Date",
+        "Message-ID",
+        "Auto-Submitted",
+        "MIME-Version",
+        "Content-Type",
     }
     text, html = parts(message)
     assert "<script>" not in html and "<b>" not in html and "<iframe>" not in html
@@ -121,12 +132,16 @@ def test_hostile_text_in_a_gone_trial_title_is_escaped_too():
 
 
 def test_utf8_survives_headers_and_bodies():
-    search = SavedSearch("Mielóma", SearchCriteria(), ("ana@example.org",), subject="mieloma — Bogotá")
+    search = SavedSearch(
+        "Mielóma", SearchCriteria(), ("ana@example.org",), subject="mieloma — Bogotá"
+    )
     study = make_study(title="Daratumumab en mieloma múltiple – ensayo ☤")
     results = found(study)
     changes, after = compare(None, snapshot_of(results))
     content = DigestContent(search, "Ana Núñez <ana@example.org>", changes, results, NOW)
-    raw = build_message(content, sender="Ensayos Ñ <d@example.org>", message_id="<x@example.org>").as_bytes()
+    raw = build_message(
+        content, sender="Ensayos Ñ <d@example.org>", message_id="<x@example.org>"
+    ).as_bytes()
     raw.decode("ascii")  # 7-bit clean on the wire
     message = message_from_bytes(raw, policy=default)
     assert message["Subject"] == "1 new: mieloma — Bogotá"

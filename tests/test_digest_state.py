@@ -57,7 +57,9 @@ def test_successive_snapshots_of_the_same_trials():
 
     # Week 3: 1 starts recruiting, 2 opens a site in Worcester, 3 is updated, 4 is new.
     week3 = snapshot(
-        make_study("NCT01000001", status="RECRUITING", locations=[BOSTON], last_updated="2025-07-01"),
+        make_study(
+            "NCT01000001", status="RECRUITING", locations=[BOSTON], last_updated="2025-07-01"
+        ),
         make_study("NCT01000002", locations=[BOSTON, WORCESTER], last_updated="2025-07-02"),
         make_study("NCT01000003", locations=[BOSTON], last_updated="2025-07-03"),
         make_study("NCT01000004"),
@@ -71,7 +73,10 @@ def test_successive_snapshots_of_the_same_trials():
     ]
     by_id = {c.nct_id: c for c in changes}
     # A trial is listed once, under its most important change, with every change noted.
-    assert by_id["NCT01000001"].notes == ("Not yet recruiting → Recruiting", "updated on 2025-07-01")
+    assert by_id["NCT01000001"].notes == (
+        "Not yet recruiting → Recruiting",
+        "updated on 2025-07-01",
+    )
     assert by_id["NCT01000002"].new_sites == (
         "UMass Memorial, Worcester, Massachusetts, United States",
     )

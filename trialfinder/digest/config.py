@@ -318,7 +318,9 @@ def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
     state = _read_state(c.table(data, "state", required=False), c, source_file)
     digest = c.table(data, "digest", required=False)
     c.unknown_keys(digest, ("digest",), ("send_when_empty", "list_unsubscribe", "templates"))
-    send_when_empty = c.get(digest, ("digest",), "send_when_empty", bool, "true or false", False)
+    send_when_empty = c.get(
+        digest, ("digest",), "send_when_empty", bool, "true or false", default=False
+    )
     unsubscribe = c.get(digest, ("digest",), "list_unsubscribe", str, "a string")
     if unsubscribe is not None and (not _single_line(unsubscribe) or "<" not in unsubscribe):
         c.problem(
@@ -497,7 +499,7 @@ def _read_search(
     first_run = c.get(table, p, "first_run", str, '"send" or "record"', default=state.first_run)
     if first_run not in FIRST_RUN:
         c.problem((*p, "first_run"), f'{first_run!r}: choose "send" or "record"')
-    send_empty = c.get(table, p, "send_when_empty", bool, "true or false", send_when_empty)
+    send_empty = c.get(table, p, "send_when_empty", bool, "true or false", default=send_when_empty)
     if len(c.problems) > before:
         return None
     criteria = SearchCriteria(

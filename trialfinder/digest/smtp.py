@@ -96,7 +96,9 @@ def send_message(
         except (OSError, smtplib.SMTPException) as exc:
             raise SendFailure(f"{where} refused the message: {_reason(exc)}", True) from exc
         try:
-            client.data(data)
+            code, reply = client.data(data)
+            if code != 250:  # data() returns the final reply instead of raising
+                raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPResponseException as exc:
             raise SendFailure(f"{where} refused the message: {_reason(exc)}", True) from exc
         except (OSError, smtplib.SMTPException) as exc:
