@@ -6,13 +6,14 @@ import datetime as dt
 from email import message_from_bytes
 from email.policy import default
 
-from factories import make_study
 from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import TrialState, compare
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.mail import DigestContent, build_message, message_id_for, subject_for
 from trialfinder.digest.searching import Found, snapshot_of
 from trialfinder.model import parse_study
+
+from factories import make_study
 
 HOSTILE = 'Evil\r\nBcc: victim@example.net\r\nX-Injected: yes <script>alert("x")</script> & <b>'
 SEARCH = SavedSearch(

@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from digestkit import FAMILY, NAVIGATOR, run, write_config
-from factories import make_study
-from smtpserver import SmtpServer
 from trialfinder.cli import cli
 from trialfinder.digest.smtp import SendFailure
 from trialfinder.digest.state import DigestState, RunLock
 from trialfinder.errors import ConfigError, ExitCode
+
+from digestkit import FAMILY, NAVIGATOR, run, write_config
+from factories import make_study
+from smtpserver import SmtpServer
 
 
 @pytest.fixture

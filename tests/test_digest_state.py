@@ -7,13 +7,14 @@ import time
 
 import pytest
 
-from factories import make_study
+from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import TrialState, compare, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, snapshot_of
 from trialfinder.digest.state import DigestState, Pending, RunLock, StateBusy
-from trialfinder.criteria import SearchCriteria
 from trialfinder.model import parse_study
+
+from factories import make_study
 
 BOSTON = {
     "facility": "Dana-Farber Cancer Institute",
