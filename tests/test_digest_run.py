@@ -335,3 +335,26 @@ def test_cli_run_with_a_broken_config_exits_config(tmp_path):
     result = CliRunner().invoke(cli, ["digest", "run", "--config", str(path)])
     assert result.exit_code == ExitCode.CONFIG
     assert f"{path}:2: smtp.host" in result.stderr
+
+
+def test_every_request_of_a_run_conforms_to_the_spec(two_trials, smtp, tmp_path):
+    from urllib.parse import urlencode
+
+    from spec_check import check_request, spec_available
+
+    if not spec_available():
+        pytest.skip("the API spec is not available")
+    config = write_config(
+        tmp_path,
+        smtp.port,
+        search_extra='phases = ["early1", 2]\nage = 67\nsex = "female"\n'
+        'statuses = ["recruiting", "active-not-recruiting"]\nintervention = "teclistamab (x)"\n'
+        'setting = ["refractory", "relapsed"]',
+    )
+    run(config)
+    two_trials.studies.pop()  # the next run looks it up by id
+    run(config)
+    requests = two_trials.studies_requests()
+    assert any("filter.ids" in r.params for r in requests)
+    for request in requests:
+        check_request(f"{two_trials.url}{request.path}?{urlencode(request.params)}")

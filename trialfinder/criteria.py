@@ -138,11 +138,14 @@ class SearchCriteria:
             raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
 
     def to_params(self) -> dict[str, str]:
-        """API v2 ``/studies`` parameters for these criteria (no paging or field selection)."""
+        """API v2 ``/studies`` parameters for these criteria (no paging or field selection).
+
+        Lists use "|", the delimiter of the spec's ``pipeDelimited`` style.
+        """
         params: dict[str, str] = {}
         if self.ids:
             # filter.ids selects exactly these trials; other filters still apply on top.
-            params["filter.ids"] = ",".join(self.ids)
+            params["filter.ids"] = "|".join(self.ids)
         condition = essie_text(" ".join(f'"{c}"' if " " in c else c for c in self.conditions))
         if condition:
             params["query.cond"] = condition
@@ -151,7 +154,7 @@ class SearchCriteria:
         if self.intervention:
             params["query.intr"] = essie_text(self.intervention)
         if self.statuses:
-            params["filter.overallStatus"] = ",".join(STATUSES[s] for s in self.statuses)
+            params["filter.overallStatus"] = "|".join(STATUSES[s] for s in self.statuses)
         advanced = self._advanced_filters()
         if advanced:
             params["filter.advanced"] = " AND ".join(advanced)

@@ -155,7 +155,7 @@ class ClinicalTrialsGov(Source):
         page_size = MAX_PAGE_SIZE if criteria.limit is None else min(MAX_PAGE_SIZE, criteria.limit)
         return {
             **criteria.to_params(),
-            "fields": ",".join(SEARCH_FIELDS),
+            "fields": "|".join(SEARCH_FIELDS),
             "pageSize": str(page_size),
             "countTotal": "true",
         }
