@@ -10,6 +10,7 @@ Replies can be queued to test failures:
 from __future__ import annotations
 
 import socket
+import ssl
 from collections import deque
 from dataclasses import dataclass
 from email import message_from_bytes
@@ -60,14 +61,25 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        users: dict[str, str] | None = None,
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """``starttls``: offer STARTTLS (and require it); ``implicit_tls``: TLS from the start."""
         self.handler = Handler()
         self.port = free_port()
         self.users = users
         self.logins: list[str] = []
-        kwargs = {}
+        kwargs: dict = {}
         if users is not None:
-            kwargs = {"authenticator": self._authenticate, "auth_require_tls": False}
+            kwargs["authenticator"] = self._authenticate
+            kwargs["auth_require_tls"] = starttls is not None or implicit_tls is not None
+        if starttls is not None:
+            kwargs.update(tls_context=starttls, require_starttls=True)
+        if implicit_tls is not None:
+            kwargs["ssl_context"] = implicit_tls
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
         self.running = False
 

@@ -213,27 +213,20 @@ def test_the_readme_example_is_valid_and_uses_every_key(tmp_path, monkeypatch):
     monkeypatch.setattr(config_module, "_known_categories", lambda names: None)
     monkeypatch.setattr(config_module, "_needs_tagging", lambda: None)
     (tmp_path / "my-templates").mkdir()
+    (tmp_path / "ca.pem").write_text("")
     text = example.replace(
-        'templates = "~/trialfinder-templates"', f'templates = "{tmp_path / "my-templates"}"'
-    )
+        'templates = "~/trialfinder-templates"', 'templates = "my-templates"'
+    ).replace('ca_file = "/etc/ssl/certs/relay-ca.pem"', 'ca_file = "ca.pem"')
     config = parse_config(text, tmp_path / "digest.toml")
     assert config.smtp.host == "smtp.example.org" and config.smtp.username == "digest"
     documented = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", example, re.M))
-    for key in config_module.SEARCH_KEYS + (
-        "host",
-        "port",
-        "security",
-        "username",
-        "password_env",
-        "sender",
-        "timeout",
-        "path",
-        "first_run",
-        "lock_timeout",
-        "send_when_empty",
-        "list_unsubscribe",
-        "templates",
-    ):
+    every_key = (
+        config_module.SMTP_KEYS
+        + config_module.STATE_KEYS
+        + config_module.DIGEST_KEYS
+        + config_module.SEARCH_KEYS
+    )
+    for key in every_key:
         assert key in documented, f"README example does not show {key!r}"
 
 

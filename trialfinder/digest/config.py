@@ -29,6 +29,18 @@ SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 FIRST_RUN = ("send", "record")
 DEFAULT_PASSWORD_ENV = "TRIALFINDER_SMTP_PASSWORD"
 STATE_FILE = "digest.sqlite3"
+SMTP_KEYS = (
+    "host",
+    "port",
+    "security",
+    "username",
+    "password_env",
+    "sender",
+    "timeout",
+    "ca_file",
+)
+STATE_KEYS = ("path", "first_run", "lock_timeout")
+DIGEST_KEYS = ("send_when_empty", "list_unsubscribe", "templates")
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,7 @@ class SmtpConfig:
     username: str | None = None
     password_env: str = DEFAULT_PASSWORD_ENV
     timeout: float = 30.0
+    ca_file: Path | None = None  # certificate authorities to trust instead of the system's
 
     @property
     def sender_address(self) -> str:
@@ -314,10 +327,10 @@ def parse_config(text: str, path: str | Path = "<config>") -> DigestConfig:
 
 def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
     c.unknown_keys(data, (), ("smtp", "state", "digest", "search"))
-    smtp = _read_smtp(c.table(data, "smtp", required=True), c)
+    smtp = _read_smtp(c.table(data, "smtp", required=True), c, source_file)
     state = _read_state(c.table(data, "state", required=False), c, source_file)
     digest = c.table(data, "digest", required=False)
-    c.unknown_keys(digest, ("digest",), ("send_when_empty", "list_unsubscribe", "templates"))
+    c.unknown_keys(digest, ("digest",), DIGEST_KEYS)
     send_when_empty = c.get(
         digest, ("digest",), "send_when_empty", bool, "true or false", default=False
     )
@@ -369,10 +382,9 @@ def _relative(text: str, source_file: Path) -> Path:
     return path if path.is_absolute() else source_file.parent / path
 
 
-def _read_smtp(table: dict, c: _Checker) -> SmtpConfig | None:
+def _read_smtp(table: dict, c: _Checker, source_file: Path) -> SmtpConfig | None:
     p = ("smtp",)
-    known = ("host", "port", "security", "username", "password_env", "sender", "timeout")
-    c.unknown_keys(table, p, known)
+    c.unknown_keys(table, p, SMTP_KEYS)
     if not table:
         return None
     host = c.get(table, p, "host", str, "the SMTP server's host name", required=True)
@@ -395,9 +407,14 @@ def _read_smtp(table: dict, c: _Checker) -> SmtpConfig | None:
     timeout = c.get(table, p, "timeout", (int, float), "seconds", default=30.0)
     if timeout <= 0:
         c.problem((*p, "timeout"), "must be more than 0 seconds")
+    raw_ca_file = c.get(table, p, "ca_file", str, "a PEM file name")
+    ca_file = _relative(raw_ca_file, source_file) if raw_ca_file else None
+    if ca_file is not None and not ca_file.is_file():
+        c.problem((*p, "ca_file"), f"{str(ca_file)!r} does not exist")
     if host is None or sender is None:
         return None
     return SmtpConfig(
+        ca_file=ca_file,
         host=host.strip(),
         sender=sender.strip(),
         port=port,
@@ -410,7 +427,7 @@ def _read_smtp(table: dict, c: _Checker) -> SmtpConfig | None:
 
 def _read_state(table: dict, c: _Checker, source_file: Path) -> StateConfig:
     p = ("state",)
-    c.unknown_keys(table, p, ("path", "first_run", "lock_timeout"))
+    c.unknown_keys(table, p, STATE_KEYS)
     raw_path = c.get(table, p, "path", str, "a file name")
     path = _relative(raw_path, source_file) if raw_path else default_state_path()
     first_run = c.get(table, p, "first_run", str, '"send" or "record"', default="send")

@@ -39,7 +39,7 @@ def _reason(exc: BaseException) -> str:
 def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
     """An open, secured, logged-in connection; raises a definite :class:`SendFailure`."""
     where = f"{config.host}:{config.port}"
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
     try:
         if config.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
