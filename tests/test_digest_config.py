@@ -160,6 +160,32 @@ def test_bad_values_name_their_line_and_key(replace, by, expected):
     assert any(re.search(expected, line) for line in lines), lines
 
 
+def test_near_and_within_become_the_search_place_and_radius(tmp_path):
+    text = MINIMAL.replace('condition = "multiple myeloma"', 'condition = "x"\nnear = "02115"')
+    criteria = parse_config(text, tmp_path / "d.toml").searches[0].criteria
+    assert criteria.near is not None and round(criteria.near.lat) == 42
+    assert criteria.within_mi == 100.0  # the default distance of `search --near`
+    text = text.replace('near = "02115"', 'near = "Houston, TX"\nwithin = 50')
+    assert parse_config(text, tmp_path / "d.toml").searches[0].criteria.within_mi == 50.0
+    text = text.replace("within = 50", 'within = "80km"')
+    assert round(parse_config(text, tmp_path / "d.toml").searches[0].criteria.within_mi, 1) == 49.7
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ('near = "02115"\nwithin = "900mi"', r":9: search\[1\]\.within: distance 900mi is too far"),
+        ('near = "02115"\nwithin = "far"', r":9: search\[1\]\.within: 'far' is not a distance"),
+        ('near = "Atlantis, ZZ"', r":8: search\[1\]\.near: "),
+        ('near = "99999"', r":8: search\[1\]\.near: "),
+    ],
+)
+def test_bad_places_and_distances(lines, expected):
+    text = MINIMAL.replace('condition = "multiple myeloma"', f'condition = "x"\n{lines}')
+    found = problems(text)
+    assert any(re.search(expected, line) for line in found), found
+
+
 def test_every_problem_is_reported_in_file_order():
     text = MINIMAL.replace('host = "smtp.example.org"', 'host = "smtp.example.org"\nport = 0')
     text += '\n[[search]]\nname = "Myeloma"\nrecipients = ["x@example.org"]\nphases = ["9"]\n'
@@ -207,9 +233,7 @@ def test_the_readme_example_is_valid_and_uses_every_key(tmp_path, monkeypatch):
     from trialfinder.digest import config as config_module
 
     example = readme_example()
-    # near/categories need the location and tagging features; validate the rest of it here.
-    monkeypatch.setattr(config_module, "_place", lambda text: None)
-    monkeypatch.setattr(config_module, "_distance", lambda value: 100.0)
+    # categories/biomarkers need trial tagging; validate the rest of it here.
     monkeypatch.setattr(config_module, "_known_categories", lambda names: None)
     monkeypatch.setattr(config_module, "_needs_tagging", lambda: None)
     (tmp_path / "my-templates").mkdir()
@@ -219,6 +243,8 @@ def test_the_readme_example_is_valid_and_uses_every_key(tmp_path, monkeypatch):
     ).replace('ca_file = "/etc/ssl/certs/relay-ca.pem"', 'ca_file = "ca.pem"')
     config = parse_config(text, tmp_path / "digest.toml")
     assert config.smtp.host == "smtp.example.org" and config.smtp.username == "digest"
+    criteria = config.searches[0].criteria
+    assert criteria.near.name.startswith("02115") and criteria.within_mi == 100.0
     documented = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", example, re.M))
     every_key = (
         config_module.SMTP_KEYS

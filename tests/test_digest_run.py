@@ -349,7 +349,7 @@ def test_every_request_of_a_run_conforms_to_the_spec(two_trials, smtp, tmp_path)
         smtp.port,
         search_extra='phases = ["early1", 2]\nage = 67\nsex = "female"\n'
         'statuses = ["recruiting", "active-not-recruiting"]\nintervention = "teclistamab (x)"\n'
-        'setting = ["refractory", "relapsed"]',
+        'setting = ["refractory", "relapsed"]\nnear = "Boston, MA"\nwithin = "80km"',
     )
     run(config)
     two_trials.studies.pop()  # the next run looks it up by id
@@ -358,3 +358,58 @@ def test_every_request_of_a_run_conforms_to_the_spec(two_trials, smtp, tmp_path)
     assert any("filter.ids" in r.params for r in requests)
     for request in requests:
         check_request(f"{two_trials.url}{request.path}?{urlencode(request.params)}")
+
+
+BOSTON = {
+    "facility": "Dana-Farber Cancer Institute",
+    "status": "RECRUITING",
+    "city": "Boston",
+    "state": "Massachusetts",
+    "zip": "02215",
+    "country": "United States",
+    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
+}
+WORCESTER = {
+    **BOSTON,
+    "facility": "UMass Memorial",
+    "city": "Worcester",
+    "zip": "01655",
+    "geoPoint": {"lat": 42.26259, "lon": -71.80229},
+}
+SEATTLE = {
+    **BOSTON,
+    "facility": "Fred Hutch",
+    "city": "Seattle",
+    "state": "Washington",
+    "zip": "98109",
+    "geoPoint": {"lat": 47.60621, "lon": -122.33207},
+}
+
+
+def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = [
+        make_study("NCT01000001", title="Near Boston", locations=[BOSTON]),
+        make_study("NCT01000002", title="Only in Seattle", locations=[SEATTLE]),
+    ]
+    config = write_config(tmp_path, smtp.port, search_extra='near = "02115"\nwithin = "50mi"')
+    run(config)
+    # The registry is asked for trials within range, and the tool checks the distance too.
+    assert fake_api.studies_requests()[0].params["filter.geo"].startswith("distance(42.")
+    (received,) = smtp.received
+    text = received.message.get_body(("plain",)).get_content()
+    assert received.message["Subject"] == "1 new: refractory myeloma trials near Boston"
+    assert "Only in Seattle" not in text
+    assert "sites within 50 miles of 02115" in text
+    assert (
+        "Nearest site: Dana-Farber Cancer Institute, Boston, Massachusetts, United States (" in text
+    )
+
+    fake_api.studies[0]["protocolSection"]["contactsLocationsModule"]["locations"].append(SEATTLE)
+    assert run(config).sent == 0  # a new site out of range is not news here
+
+    fake_api.studies[0]["protocolSection"]["contactsLocationsModule"]["locations"].append(WORCESTER)
+    run(config)
+    message = smtp.received[-1].message
+    assert message["Subject"] == "1 new site nearby: refractory myeloma trials near Boston"
+    html = message.get_body(("html",)).get_content()
+    assert "new site: UMass Memorial, Worcester, Massachusetts, United States" in html

@@ -34,7 +34,7 @@ def snapshot(*studies) -> dict[str, TrialState]:
     found = {}
     for study in studies:
         trial = parse_study(study)
-        found[trial.nct_id] = Found(trial, sites_in_range=_sites_in_range(trial, search, None))
+        found[trial.nct_id] = Found(trial, sites_in_range=_sites_in_range(trial, search))
     return snapshot_of(found)
 
 

@@ -17,6 +17,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from trialfinder import geo
 from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, SearchCriteria
 from trialfinder.errors import ConfigError, InvalidInput
 
@@ -78,8 +79,6 @@ class SavedSearch:
     subject: str = ""  # what the subject line calls these trials; the name by default
     categories: tuple[str, ...] = ()
     biomarkers: tuple[str, ...] = ()
-    near: str | None = None
-    within_mi: float | None = None
     first_run: str = "send"
     send_when_empty: bool = False
 
@@ -500,18 +499,15 @@ def _read_search(
     if biomarkers:
         c.check((*p, "biomarkers"), _needs_tagging)
 
-    near = c.get(table, p, "near", str, "a place: a ZIP code or a city")
+    near = c.get(table, p, "near", str, "a place: a ZIP code, 'City, ST' or lat,lon")
     within = c.get(table, p, "within", (str, int, float), 'a distance, e.g. "100mi"')
-    within_mi = None
-    if near is not None and not near.strip():
-        c.problem((*p, "near"), "give a place, e.g. a ZIP code or 'Boston, MA'")
+    place = within_mi = None
     if within is not None and near is None:
         c.problem((*p, "within"), "'within' needs 'near' (the place to measure from)")
-    if near is not None and within is None:
-        c.problem(p, "'near' needs 'within', e.g. within = \"100mi\"")
-    if near and within is not None:
-        within_mi = c.check((*p, "within"), lambda: _distance(within))
-        c.check((*p, "near"), lambda: _place(near))
+    if near is not None:
+        place = c.check((*p, "near"), lambda: geo.geocode(near))
+        if within is not None:
+            within_mi = c.check((*p, "within"), lambda: _distance(within))
 
     first_run = c.get(table, p, "first_run", str, '"send" or "record"', default=state.first_run)
     if first_run not in FIRST_RUN:
@@ -527,6 +523,8 @@ def _read_search(
         age=age,
         sex=sex,
         intervention=intervention,
+        near=place,
+        within_mi=within_mi,  # None: the default distance of `search`
     )
     return SavedSearch(
         name=name.strip(),
@@ -535,8 +533,6 @@ def _read_search(
         subject=subject.strip(),
         categories=tuple(x.lower() for x in categories),
         biomarkers=biomarkers,
-        near=near.strip() if near else None,
-        within_mi=within_mi,
         first_run=first_run,
         send_when_empty=send_empty,
     )
@@ -564,24 +560,8 @@ def _known_categories(names: tuple[str, ...]) -> None:
             )
 
 
-def _needs_geo() -> Any:
-    try:
-        from trialfinder import geo
-    except ImportError:
-        raise InvalidInput(
-            "searching near a place needs the location feature, "
-            "which this version of trialfinder does not have"
-        ) from None
-    return geo
-
-
 def _distance(value: str | int | float) -> float:
+    """Miles; a plain number is miles, as on the command line."""
     if isinstance(value, (int, float)):
-        if value <= 0:
-            raise InvalidInput(f"{value} is not a distance", hint='write e.g. "100mi" or "50km"')
-        return float(value)
-    return float(_needs_geo().parse_distance(value))
-
-
-def _place(text: str) -> Any:
-    return _needs_geo().geocode(text)
+        value = f"{value:g}"
+    return geo.parse_distance(value)

@@ -130,8 +130,8 @@ def template_context(content: DigestContent, unsubscribe: str | None) -> dict[st
         "groups": groups,
         "recipient": content.recipient,
         "generated": content.generated.strftime("%Y-%m-%d"),
-        "near": content.search.near,
-        "within_mi": content.search.within_mi,
+        "near": content.search.criteria.near.name if content.search.criteria.near else None,
+        "within_mi": content.search.criteria.within_mi,
         "unsubscribe": unsubscribe,
     }
 

@@ -61,72 +61,63 @@ def site_label(site: Site) -> str:
     return ", ".join(" ".join(p.split()) for p in parts if p and p.strip())
 
 
-def _options(search: SavedSearch, templates: Path | None, place: Any) -> Any:
+def _options(search: SavedSearch, templates: Path | None) -> Any:
     """ResultOptions with the fields this version's pipeline knows."""
     from trialfinder.pipeline import ResultOptions
 
+    criteria = search.criteria
     wanted = {
         "templates": str(templates) if templates else None,
-        "near": place,
-        "within_mi": search.within_mi,
+        "near": criteria.near,
+        "within_mi": criteria.within_mi,
     }
     known = {f.name for f in dataclasses.fields(ResultOptions)}
     return ResultOptions(**{k: v for k, v in wanted.items() if k in known and v is not None})
 
 
-def _sites_in_range(trial: Trial, search: SavedSearch, place: Any) -> tuple[str, ...]:
-    if place is None or search.within_mi is None:
-        return tuple(dict.fromkeys(site_label(s) for s in trial.sites if site_label(s)))
-    from trialfinder import geo
+def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
+    """Labels of the trial's sites within range of the search's place (all, without one)."""
+    place, within = search.criteria.near, search.criteria.within_mi
+    if place is None or within is None:
+        labels = [site_label(site) for site in trial.sites]
+    else:
+        from trialfinder import geo
 
-    labels = []
-    for entry in geo.sites_by_distance(trial, place.lat, place.lon):
-        if entry.distance_mi <= search.within_mi:
-            labels.append(site_label(entry.site))
+        labels = [
+            site_label(entry.site)
+            for entry in geo.sites_by_distance(trial, place.lat, place.lon)
+            if entry.distance_mi <= within
+        ]
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
 def _wanted(found: Found, search: SavedSearch) -> bool:
+    """The filters the registry cannot apply (tags), and the distance as a safety net."""
     if search.categories and not set(search.categories) & set(found.categories):
         return False
     if search.biomarkers:
         have = {b.casefold() for b in found.biomarkers}
         if not any(b.casefold() in have for b in search.biomarkers):
             return False
-    if search.near is not None:
-        distance = found.distance_mi
-        if distance is None or search.within_mi is None or distance > search.within_mi:
-            return False
-    return True
+    return search.criteria.near is None or bool(found.sites_in_range)
 
 
 def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
     """The current results of ``search``, by NCT id; raises the source's errors."""
     from trialfinder.pipeline import build_results
 
-    place = None
-    if search.near is not None:
-        from trialfinder import geo
-
-        place = geo.geocode(search.near)
     results = source.search(search.criteria)
     found: dict[str, Found] = {}
-    for result in build_results(results, _options(search, templates, place)):
-        trial = result.trial
-        nearest = getattr(result, "nearest", None)
-        if nearest is None and place is not None:
-            from trialfinder import geo
-
-            nearest = geo.nearest_site(trial, place.lat, place.lon)
+    for result in build_results(results, _options(search, templates)):
         item = Found(
-            trial=trial,
+            trial=result.trial,
             tags=getattr(result, "tags", None),
-            nearest=nearest,
+            nearest=getattr(result, "nearest", None),
             summary=getattr(result, "summary", None),
-            sites_in_range=_sites_in_range(trial, search, place),
+            sites_in_range=_sites_in_range(result.trial, search),
         )
         if _wanted(item, search):
-            found[trial.nct_id] = item
+            found[result.trial.nct_id] = item
     return found
 
 
