@@ -413,3 +413,66 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
     assert message["Subject"] == "1 new site nearby: refractory myeloma trials near Boston"
     html = message.get_body(("html",)).get_content()
     assert "new site: UMass Memorial, Worcester, Massachusetts, United States" in html
+
+
+def crashed_run(config, monkeypatch) -> None:
+    """A run that dies right after the SMTP server took the message."""
+    with monkeypatch.context() as patch:
+        patch.setattr(DigestState, "delivered", lambda self, pending: (_ for _ in ()).throw(Crash))
+        with pytest.raises(Crash):
+            run(config)
+
+
+def test_a_refused_resend_is_kept_and_nothing_newer_overtakes_it(
+    two_trials, smtp, tmp_path, monkeypatch
+):
+    config = write_config(tmp_path, smtp.port)
+    crashed_run(config, monkeypatch)
+    first_id = smtp.received[0].message["Message-ID"]
+    set_status(two_trials, "NCT01000001", "RECRUITING")
+    smtp.refuse_data("554 5.7.1 Try later")
+    report = run(config)
+    assert (report.sent, report.failed, report.exit_code) == (0, 1, ExitCode.DELIVERY)
+    assert len(smtp.received) == 1  # no new message built while the old one is unconfirmed
+
+    run(config)
+    assert [r.message["Message-ID"] for r in smtp.received][:2] == [first_id, first_id]
+    assert subjects(smtp)[2] == "1 now recruiting: refractory myeloma trials near Boston"
+    assert run(config).sent == 0 and len(smtp.received) == 3
+
+
+def test_a_pending_message_for_a_removed_recipient_is_dropped(
+    two_trials, smtp, tmp_path, monkeypatch, caplog
+):
+    config = write_config(tmp_path, smtp.port, recipients=(FAMILY,))
+    crashed_run(config, monkeypatch)
+    config = write_config(tmp_path, smtp.port, recipients=(NAVIGATOR,))
+    run(config)
+    assert [r.rcpt_tos for r in smtp.received] == [[FAMILY], [NAVIGATOR]]
+    assert any("no longer sends to them" in r.getMessage() for r in caplog.records)
+    with DigestState.open(tmp_path / "state" / "digest.sqlite3") as state:
+        assert state.pending() == []
+
+
+def test_hostile_record_text_over_real_smtp(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = [
+        make_study(
+            "NCT01000001",
+            title='Trial\r\nBcc: victim@example.net\r\n\r\n<script>alert("x")</script>\n.\nQUIT',
+            summary="<img src=x onerror=alert(1)>",
+        )
+    ]
+    config = write_config(tmp_path, smtp.port)
+    assert run(config).sent == 1
+    (received,) = smtp.received
+    assert received.rcpt_tos == [NAVIGATOR]  # no extra recipient smuggled in
+    message = received.message
+    assert message["Bcc"] is None
+    assert message["Subject"] == "1 new: refractory myeloma trials near Boston"
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    text = message.get_body(("plain",)).get_content()
+    # The lone "." line (end of data in SMTP) did not cut the message short.
+    assert "QUIT" in text and text.rstrip().endswith(
+        "Talk to your care team before acting on anything in it."
+    )

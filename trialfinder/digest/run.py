@@ -78,7 +78,23 @@ class DigestRun:
     # -- the outbox ---------------------------------------------------------------------------
 
     def flush_outbox(self) -> None:
+        subscribed = {
+            (search.name, recipient_key(r))
+            for search in self.config.searches
+            for r in search.recipients
+        }
         for pending in self.state.pending():
+            pair = (pending.search, recipient_key(pending.recipient))
+            if pair not in subscribed:
+                log.warning(
+                    "dropped message %s to %s: %r no longer sends to them (see the config)",
+                    pending.message_id,
+                    pending.recipient,
+                    pending.search,
+                )
+                if not self.dry_run:
+                    self.state.discard(pending)
+                continue
             log.warning(
                 "resending message %s to %s (search %r): an earlier run did not record "
                 "whether it was delivered",
@@ -86,8 +102,10 @@ class DigestRun:
                 pending.recipient,
                 pending.search,
             )
-            if not self.deliver(pending) or self.dry_run:
-                self.blocked.add((pending.search, recipient_key(pending.recipient)))
+            # Kept even when refused: the earlier attempt may have arrived, so a new message
+            # with the same changes could be a duplicate. It goes out before anything newer.
+            if not self.deliver(pending, resend=True) or self.dry_run:
+                self.blocked.add(pair)
 
     # -- searches -----------------------------------------------------------------------------
 
@@ -166,7 +184,7 @@ class DigestRun:
 
     # -- delivery -----------------------------------------------------------------------------
 
-    def deliver(self, pending: Pending, subject: str = "") -> bool:
+    def deliver(self, pending: Pending, subject: str = "", resend: bool = False) -> bool:
         if self.dry_run:
             self.write(pending, subject)
             return True
@@ -180,7 +198,7 @@ class DigestRun:
             )
         except SendFailure as failure:
             self.report.failed += 1
-            if failure.definite:
+            if failure.definite and not resend:
                 self.state.discard(pending)
                 later = "its changes will be in the next digest"
             else:
