@@ -476,3 +476,34 @@ def test_hostile_record_text_over_real_smtp(fake_api, smtp, tmp_path):
     assert "QUIT" in text and text.rstrip().endswith(
         "Talk to your care team before acting on anything in it."
     )
+
+
+def test_trials_that_left_are_looked_up_in_batches(fake_api, smtp, tmp_path, monkeypatch):
+    from trialfinder.digest import searching
+
+    from factories import many_studies
+
+    monkeypatch.setattr(searching, "LOOKUP_BATCH", 2)
+    fake_api.studies[:] = many_studies(5)
+    config = write_config(tmp_path, smtp.port)
+    run(config)
+    left = fake_api.studies[:]
+    fake_api.studies[:] = []  # all five left the results...
+    fake_api.studies.extend(left[:2])  # ...but two are still listed: set them apart
+    for study in fake_api.studies:
+        study["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+
+    def only_by_id(*args, **kwargs):  # the fake API ignores statuses: answer only look-ups
+        return real_page(*args, **kwargs) if args[0].get("filter.ids") else {"studies": []}
+
+    real_page = fake_api._page
+    monkeypatch.setattr(fake_api, "_page", only_by_id)
+    run(config)
+    lookups = [
+        r.params["filter.ids"] for r in fake_api.studies_requests() if "filter.ids" in r.params
+    ]
+    assert [len(ids.split("|")) for ids in lookups] == [2, 2, 1]
+    assert (
+        subjects(smtp)[-1]
+        == "2 closed, 3 no longer matching: refractory myeloma trials near Boston"
+    )

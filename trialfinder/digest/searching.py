@@ -18,6 +18,8 @@ from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.digest.config import SavedSearch
 from trialfinder.model import Site, Trial
 
+LOOKUP_BATCH = 100  # NCT ids per look-up request, to keep URLs short
+
 
 @dataclass(frozen=True)
 class Found:
@@ -124,20 +126,23 @@ def run_search(source, search: SavedSearch, templates: Path | None = None) -> di
 def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
     """The current state of trials that left the results: closed, changed, or withdrawn.
 
-    One search by id, whatever their status; a trial the registry no longer has maps to None.
+    Searched by id in batches, whatever their status; a trial the registry no longer has
+    maps to None.
     """
     ids = sorted(set(nct_ids))
     if not ids:
         return {}
-    criteria = SearchCriteria(
-        ids=tuple(ids), settings=("any",), statuses=("any",), cancer_only=False
-    )
-    seen: dict[str, TrialState | None] = {nct_id: None for nct_id in ids}
-    for trial in source.search(criteria):
-        if trial.nct_id in seen:
-            seen[trial.nct_id] = TrialState(
-                status=trial.overall_status, last_updated=trial.last_updated, title=trial.title
-            )
+    seen: dict[str, TrialState | None] = dict.fromkeys(ids)
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        batch = tuple(ids[start : start + LOOKUP_BATCH])
+        criteria = SearchCriteria(
+            ids=batch, settings=("any",), statuses=("any",), cancer_only=False
+        )
+        for trial in source.search(criteria):
+            if trial.nct_id in seen:
+                seen[trial.nct_id] = TrialState(
+                    status=trial.overall_status, last_updated=trial.last_updated, title=trial.title
+                )
     return seen
 
 
