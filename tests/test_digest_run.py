@@ -399,7 +399,7 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
     text = received.message.get_body(("plain",)).get_content()
     assert received.message["Subject"] == "1 new: refractory myeloma trials near Boston"
     assert "Only in Seattle" not in text
-    assert "sites within 50 miles of 02115" in text
+    assert "Sites within 50 miles of 02115" in text
     assert (
         "Nearest site: Dana-Farber Cancer Institute, Boston, Massachusetts, United States (" in text
     )

@@ -78,9 +78,10 @@ def _item(change: Change, found: Found | None) -> dict[str, Any]:
             nearest = {
                 "label": one_line(site_label(found.nearest_site)),
                 "distance_mi": found.distance_mi,
+                # Said plainly: a site's own status can differ from the trial's.
                 "status": status_text(found.nearest_site.status)
                 if found.nearest_site.status
-                else "",
+                else "site status not given",
             }
         return {
             "nct_id": trial.nct_id,
