@@ -243,7 +243,10 @@ def test_send_when_empty(two_trials, smtp, tmp_path):
     config = write_config(tmp_path, smtp.port, digest_extra="send_when_empty = true")
     run(config)
     run(config)
-    assert subjects(smtp)[1] == "no changes: refractory myeloma trials near Boston"
+    run(config)
+    assert subjects(smtp)[1:] == ["no changes: refractory myeloma trials near Boston"] * 2
+    # Two weeks without changes are two messages, not one message sent twice.
+    assert smtp.received[1].message["Message-ID"] != smtp.received[2].message["Message-ID"]
     assert "Nothing changed since the last digest" in (
         smtp.received[1].message.get_body(("plain",)).get_content()
     )

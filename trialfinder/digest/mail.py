@@ -40,11 +40,26 @@ def subject_for(search: SavedSearch, changes: list[Change]) -> str:
 
 
 def message_id_for(
-    search: str, recipient: str, before: Snapshot | None, after: Snapshot, sender: str
+    search: str,
+    recipient: str,
+    before: Snapshot | None,
+    after: Snapshot,
+    sender: str,
+    when: dt.datetime | None = None,
 ) -> str:
-    """The same search, recipient and change of state always give the same Message-ID."""
+    """The same run, search, recipient and change of state always give the same Message-ID.
+
+    The run's time is part of it so that two "nothing changed" digests are two messages.
+    """
     payload = json.dumps(
-        [search, recipient.lower(), _fingerprint(before), _fingerprint(after)], ensure_ascii=False
+        [
+            search,
+            recipient.lower(),
+            _fingerprint(before),
+            _fingerprint(after),
+            when.isoformat() if when else None,
+        ],
+        ensure_ascii=False,
     )
     digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "trialfinder.invalid"

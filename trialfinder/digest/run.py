@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialfinder.digest.changes import compare
+from trialfinder.digest.changes import Snapshot, TrialState, compare
 from trialfinder.digest.config import DigestConfig, SavedSearch
 from trialfinder.digest.mail import DigestContent, build_message, message_id_for
-from trialfinder.digest.searching import look_up, run_search, snapshot_of
+from trialfinder.digest.searching import Found, look_up, run_search, snapshot_of
 from trialfinder.digest.smtp import SendFailure, send_message
 from trialfinder.digest.state import DigestState, Pending, RunLock, recipient_key
 from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderError
@@ -138,7 +138,16 @@ class DigestRun:
         for recipient in search.recipients:
             self.digest_for(search, recipient, found, previous[recipient], current, looked_up)
 
-    def digest_for(self, search, recipient, found, before, current, looked_up) -> None:
+    def digest_for(
+        self,
+        search: SavedSearch,
+        recipient: str,
+        found: dict[str, Found],
+        before: Snapshot | None,
+        current: Snapshot,
+        looked_up: dict[str, TrialState | None],
+    ) -> None:
+        """Build and send (or write, in a dry run) one recipient's message for one search."""
         if (search.name, recipient_key(recipient)) in self.blocked:
             log.warning(
                 "nothing new sent to %s for %r: the earlier message is still undelivered",
@@ -166,7 +175,7 @@ class DigestRun:
             return
         content = DigestContent(search, recipient, changes, found, self.now)
         message_id = message_id_for(
-            search.name, recipient, before, snapshot, self.config.smtp.sender
+            search.name, recipient, before, snapshot, self.config.smtp.sender, self.now
         )
         message = build_message(
             content,
@@ -240,7 +249,7 @@ def run_digest(
     sender: Sender = send_message,
 ) -> RunReport:
     """Run every saved search and deliver the digests; ``out_dir`` makes it a dry run."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = now or dt.datetime.now(dt.timezone.utc)
     smtp = config.smtp
     if out_dir is None and smtp.username and not smtp.password():
         raise ConfigError(
