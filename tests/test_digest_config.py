@@ -64,6 +64,15 @@ def test_ssl_changes_the_default_port_and_keys_map_to_search_criteria(tmp_path):
     assert config.searches[0].first_run == "record" and config.searches[0].send_when_empty
 
 
+def test_recipients_differing_only_in_case_are_one(tmp_path):
+    text = MINIMAL.replace(
+        '["navigator@example.org"]',
+        '["Navigator@example.org", "b@example.org", "navigator@example.org"]',
+    )
+    config = parse_config(text, tmp_path / "d.toml")
+    assert config.searches[0].recipients == ("Navigator@example.org", "b@example.org")
+
+
 def test_a_relative_state_path_is_relative_to_the_config_file(tmp_path):
     text = MINIMAL + '\n[state]\npath = "state/digest.sqlite3"\n'
     config = parse_config(text, tmp_path / "conf" / "digest.toml")

@@ -194,3 +194,14 @@ def test_a_second_run_waits_for_the_first_to_finish(tmp_path):
     with RunLock(path, timeout=5):
         assert time.monotonic() - started >= 0.15
     releaser.join()
+
+
+def test_an_unwritable_state_folder_is_a_config_error(tmp_path):
+    from trialfinder.errors import ConfigError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="cannot create the lock file"):
+        RunLock(blocker / "digest.sqlite3", timeout=0).acquire()
+    with pytest.raises(ConfigError, match="cannot create the digest state file"):
+        DigestState.open(blocker / "digest.sqlite3")

@@ -529,13 +529,21 @@ def _read_search(
     return SavedSearch(
         name=name.strip(),
         criteria=criteria,
-        recipients=tuple(dict.fromkeys(recipients or ())),
+        recipients=_unique_addresses(recipients or ()),
         subject=subject.strip(),
         categories=tuple(x.lower() for x in categories),
         biomarkers=biomarkers,
         first_run=first_run,
         send_when_empty=send_empty,
     )
+
+
+def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """One message per address: "A@example.org" and "a@example.org" are one recipient."""
+    unique: dict[str, str] = {}
+    for address in addresses:
+        unique.setdefault(address.lower(), address)
+    return tuple(unique.values())
 
 
 def _needs_tagging() -> Any:

@@ -271,8 +271,14 @@ class RunLock:
     def acquire(self) -> None:
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the lock file {str(self.path)!r}: {exc.strerror}",
+                hint="check [state] path in the config: its folder must be writable",
+            ) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
