@@ -62,6 +62,8 @@ def test_ssl_changes_the_default_port_and_keys_map_to_search_criteria(tmp_path):
     assert criteria.phases == ("2", "3") and criteria.statuses == ("recruiting",)
     assert (criteria.age, criteria.sex, criteria.intervention) == (67, "female", "teclistamab")
     assert config.searches[0].first_run == "record" and config.searches[0].send_when_empty
+    # As with `search --setting`, a setting asked for is confirmed by the tags too.
+    assert config.searches[0].confirm_settings == ("refractory", "relapsed")
 
 
 def test_recipients_differing_only_in_case_are_one(tmp_path):
@@ -195,6 +197,22 @@ def test_bad_places_and_distances(lines, expected):
     assert any(re.search(expected, line) for line in found), found
 
 
+def test_categories_and_biomarkers(tmp_path):
+    text = MINIMAL.replace(
+        'condition = "multiple myeloma"',
+        'condition = "x"\ncategories = ["CAR-T", "immunotherapy"]\nbiomarkers = ["BCMA"]',
+    )
+    search = parse_config(text, tmp_path / "d.toml").searches[0]
+    assert search.categories == ("car-t", "immunotherapy") and search.biomarkers == ("BCMA",)
+    assert search.confirm_settings == ()  # no `setting` key: the registry's search only
+    lines = problems(text.replace('"CAR-T"', '"cart"'))
+    assert any(
+        line.startswith("digest.toml:8: search[1].categories: unknown category 'cart'")
+        and "car-t" in line
+        for line in lines
+    ), lines
+
+
 def test_every_problem_is_reported_in_file_order():
     text = MINIMAL.replace('host = "smtp.example.org"', 'host = "smtp.example.org"\nport = 0')
     text += '\n[[search]]\nname = "Myeloma"\nrecipients = ["x@example.org"]\nphases = ["9"]\n'
@@ -238,13 +256,10 @@ def readme_example() -> str:
     return match.group(1)
 
 
-def test_the_readme_example_is_valid_and_uses_every_key(tmp_path, monkeypatch):
+def test_the_readme_example_is_valid_and_uses_every_key(tmp_path):
     from trialfinder.digest import config as config_module
 
     example = readme_example()
-    # categories/biomarkers need trial tagging; validate the rest of it here.
-    monkeypatch.setattr(config_module, "_known_categories", lambda names: None)
-    monkeypatch.setattr(config_module, "_needs_tagging", lambda: None)
     (tmp_path / "my-templates").mkdir()
     (tmp_path / "ca.pem").write_text("")
     text = example.replace(

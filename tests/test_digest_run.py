@@ -510,3 +510,48 @@ def test_trials_that_left_are_looked_up_in_batches(fake_api, smtp, tmp_path, mon
         subjects(smtp)[-1]
         == "2 closed, 3 no longer matching: refractory myeloma trials near Boston"
     )
+
+
+def test_categories_and_biomarkers_filter_on_the_tags_shown_in_the_email(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = [
+        make_study(
+            "NCT01000001",
+            title="A CAR T trial",
+            interventions=[{"type": "BIOLOGICAL", "name": "Ciltacabtagene autoleucel"}],
+        ),
+        make_study(
+            "NCT01000002",
+            title="A KRAS trial",
+            interventions=[{"type": "DRUG", "name": "Sotorasib"}],
+            criteria="Inclusion Criteria:\n\n* Refractory NSCLC with a KRAS G12C mutation\n",
+        ),
+        make_study(
+            "NCT01000003",
+            title="A trial of neither",
+            interventions=[{"type": "DRUG", "name": "Melphalan"}],
+        ),
+    ]
+    config = write_config(
+        tmp_path, smtp.port, search_extra='categories = ["car-t"]\nbiomarkers = ["KRAS"]'
+    )
+    run(config)
+    assert subjects(smtp) == []  # no trial is both CAR T and KRAS
+
+    config = write_config(tmp_path, smtp.port, search_extra='categories = ["car-t"]')
+    run(config)
+    text = smtp.received[-1].message.get_body(("plain",)).get_content()
+    assert "A CAR T trial" in text and "A KRAS trial" not in text and "neither" not in text
+    assert "Treatment approach: " in text and "car-t" in text
+
+    config = write_config(tmp_path, smtp.port, search_extra='biomarkers = ["kras"]')
+    run(config)
+    message = smtp.received[-1].message
+    # The saved search changed: the CAR T trial no longer matches it, the KRAS one is new.
+    assert (
+        message["Subject"] == "1 new, 1 no longer matching: refractory myeloma trials near Boston"
+    )
+    html = message.get_body(("html",)).get_content()
+    assert (
+        html.index("A KRAS trial") < html.index("No longer matching") < html.index("A CAR T trial")
+    )
+    assert "Biomarkers: KRAS G12C" in html

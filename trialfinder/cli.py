@@ -25,6 +25,7 @@ from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
 from trialfinder.geo import DEFAULT_WITHIN
 from trialfinder.model import normalize_nct_id
 from trialfinder.output import EXTENSIONS, FORMATS
+from trialfinder.tagging import CATEGORY_NAMES
 
 log = logging.getLogger("trialfinder")
 TERMINAL_LIMIT = 100
@@ -171,6 +172,22 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     "--sex", type=click.Choice(["female", "male"], case_sensitive=False), help="The patient's sex."
 )
 @click.option("--intervention", metavar="TEXT", help="A treatment name, e.g. 'pembrolizumab'.")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice(CATEGORY_NAMES, case_sensitive=False),
+    metavar="CATEGORY",
+    help="Treatment approach, e.g. car-t or immunotherapy; repeatable (any of them); "
+    "see `trialfinder categories`.",
+)
+@click.option(
+    "--biomarker",
+    "biomarkers",
+    multiple=True,
+    metavar="NAME",
+    help="A biomarker the trial selects for, e.g. KRAS, 'KRAS G12C', HER2, MSI-H; repeatable.",
+)
 @click.option("--updated-since", type=DateType(), help="Only trials updated on or after DATE.")
 @click.option(
     "--limit",
@@ -219,6 +236,8 @@ def search(
     age,
     sex,
     intervention,
+    categories,
+    biomarkers,
     updated_since,
     limit,
     near,
@@ -230,12 +249,22 @@ def search(
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
-    --within of the place are found, nearest first.
+    --within of the place are found, nearest first. --category and --biomarker, and a
+    --setting you give, are checked on each trial found, with its tags.
     """
+    import dataclasses
+
     from trialfinder.criteria import SearchCriteria
     from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
-    from trialfinder.pipeline import ResultOptions, build_results, ordered, to_record
+    from trialfinder.pipeline import (
+        LocalFilter,
+        ResultOptions,
+        TagFilter,
+        build_results,
+        ordered,
+        to_record,
+    )
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
@@ -261,24 +290,46 @@ def search(
         within_mi=parse_distance(within) if within is not None else None,
         sort=sort,
     )
+    wanted = TagFilter(
+        categories=tuple(dict.fromkeys(c.lower() for c in categories)),
+        biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
+        settings=criteria.settings if settings else (),  # only a setting the user asked for
+    )
+    fetch = criteria
+    if wanted.active:
+        # The limit counts trials shown: fetch until enough have passed the local filters.
+        page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
+        fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
     options = ResultOptions(near=place, within_mi=criteria.within_mi)
     source = app.source()
     written = None
+    local = None
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        results = source.search(criteria, on_progress=on_progress)
+        results = source.search(fetch, on_progress=on_progress)
+        built = build_results(results, options)
+        if wanted.active:
+            # Sorting by distance needs every match first; the limit is applied after it.
+            keep = None if criteria.order == "distance" else criteria.limit
+            built = local = LocalFilter(built, wanted, keep)
         try:
-            rows = ordered(build_results(results, options), criteria.order, criteria.limit)
+            rows = ordered(built, criteria.order, criteria.limit)
             with _open_output(output) as out:
                 written = render(fmt, map(to_record, rows), out, show_distance=place is not None)
         finally:
-            _summarise(results, written, criteria)
+            _summarise(results, written, criteria, local)
 
 
-def _summarise(results, written: int | None, criteria=None) -> None:
+def _summarise(results, written: int | None, criteria=None, local=None) -> None:
     if results.skipped:
         click.echo(
             f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
             "(see the warnings above)",
+            err=True,
+        )
+    if local is not None:
+        click.echo(
+            f"trialfinder: {local.left_out:,} of {local.seen:,} fetched trials did not match "
+            f"{local.wanted.describe()} and were left out",
             err=True,
         )
     if written is None:
@@ -287,6 +338,13 @@ def _summarise(results, written: int | None, criteria=None) -> None:
     matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
     if criteria is not None and criteria.near is not None:
         matched += f" within {criteria.within_mi:g} miles of {criteria.near.name}"
+    if local is not None:
+        more = local.limit is not None and local.kept >= local.limit and local.seen < (total or 0)
+        hint = " (use --limit 0 to check them all)" if more else ""
+        if total is not None:
+            matched = matched.replace("trials matched", "trials matched the registry search", 1)
+        click.echo(f"{matched}; {written:,} shown after the local filters{hint}.", err=True)
+        return
     hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
     click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
 
@@ -347,7 +405,36 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
         record = {**to_record(result), **trial_details(trial, near=place)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(trial_text(trial, near=place), nl=False)
+        tags = build_result(trial).tags
+        click.echo(trial_text(trial, near=place, tags=tags), nl=False)
+
+
+@cli.command(short_help="List the treatment categories and what each means.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+def categories(fmt: str) -> None:
+    """List the treatment categories trials are tagged with (for `search --category`)."""
+    import json
+    import textwrap
+
+    from trialfinder.tagging import CATEGORIES
+
+    if fmt == "json":
+        items = [{"name": name, "explanation": text} for name, text in CATEGORIES.items()]
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    width = max(len(name) for name in CATEGORIES) + 2
+    for name, text in CATEGORIES.items():
+        lines = textwrap.wrap(text, 96 - width) or [""]
+        click.echo(name.ljust(width) + lines[0])
+        for line in lines[1:]:
+            click.echo(" " * width + line)
 
 
 # -- digest ----------------------------------------------------------------------------------

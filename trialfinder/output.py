@@ -42,6 +42,10 @@ CSV_COLUMNS = (
     "sites_count",
     "last_updated",
     "url",
+    "categories",
+    "setting",
+    "biomarkers",
+    "evidence",
 )
 
 
@@ -203,6 +207,8 @@ def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, Mapping) and "reason" in value:  # a tag's evidence: its sentence
+        return str(value["reason"])
     if isinstance(value, (list, tuple)):
         return "; ".join(csv_cell(v) for v in value)
     if isinstance(value, float) and value.is_integer():
@@ -305,11 +311,16 @@ def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | 
 
 
 def trial_text(
-    trial: Trial, templates: str | None = None, max_sites: int = 20, near: Place | None = None
+    trial: Trial,
+    templates: str | None = None,
+    max_sites: int = 20,
+    near: Place | None = None,
+    tags: Any = None,
 ) -> str:
     """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
 
-    With ``near``, the sites are listed nearest first, with their distances.
+    With ``near``, the sites are listed nearest first, with their distances; with ``tags``
+    (from :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
     """
     from trialfinder.geo import nearest_site
     from trialfinder.templating import render as render_template
@@ -330,5 +341,6 @@ def trial_text(
         age=age_text(trial),
         countries=countries,
         sites=trial.sites[:max_sites],
+        tags=tags,
         **context,
     )

@@ -77,8 +77,9 @@ class SavedSearch:
     criteria: SearchCriteria
     recipients: tuple[str, ...]
     subject: str = ""  # what the subject line calls these trials; the name by default
-    categories: tuple[str, ...] = ()
-    biomarkers: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # treatment approaches (any of them), from the tags
+    biomarkers: tuple[str, ...] = ()  # (any of them), from the tags
+    confirm_settings: tuple[str, ...] = ()  # settings the tags must confirm (any of them)
     first_run: str = "send"
     send_when_empty: bool = False
 
@@ -496,8 +497,6 @@ def _read_search(
     categories = c.strings(table, p, "categories", "a list of treatment categories") or ()
     c.check((*p, "categories"), lambda: _known_categories(categories))
     biomarkers = c.strings(table, p, "biomarkers", "a list of biomarkers") or ()
-    if biomarkers:
-        c.check((*p, "biomarkers"), _needs_tagging)
 
     near = c.get(table, p, "near", str, "a place: a ZIP code, 'City, ST' or lat,lon")
     within = c.get(table, p, "within", (str, int, float), 'a distance, e.g. "100mi"')
@@ -531,8 +530,10 @@ def _read_search(
         criteria=criteria,
         recipients=_unique_addresses(recipients or ()),
         subject=subject.strip(),
-        categories=tuple(x.lower() for x in categories),
-        biomarkers=biomarkers,
+        categories=tuple(dict.fromkeys(x.lower() for x in categories)),
+        biomarkers=tuple(dict.fromkeys(biomarkers)),
+        # As with `search --setting`: a setting asked for is also confirmed by the tags.
+        confirm_settings=criteria.settings if "setting" in table else (),
         first_run=first_run,
         send_when_empty=send_empty,
     )
@@ -546,25 +547,13 @@ def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(unique.values())
 
 
-def _needs_tagging() -> Any:
-    try:
-        from trialfinder import tagging
-    except ImportError:
-        raise InvalidInput(
-            "filtering by treatment category or biomarker needs trial tagging, "
-            "which this version of trialfinder does not have"
-        ) from None
-    return tagging
-
-
 def _known_categories(names: tuple[str, ...]) -> None:
-    if not names:
-        return
-    known = getattr(_needs_tagging(), "CATEGORIES", {})
+    from trialfinder.tagging import CATEGORY_NAMES
+
     for name in names:
-        if known and name.lower() not in known:
+        if name.lower() not in CATEGORY_NAMES:
             raise InvalidInput(
-                f"unknown category {name!r}", hint=f"choose from: {', '.join(known)}"
+                f"unknown category {name!r}", hint=f"choose from: {', '.join(CATEGORY_NAMES)}"
             )
 
 

@@ -94,13 +94,16 @@ def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
 
 
 def _wanted(found: Found, search: SavedSearch) -> bool:
-    """The filters the registry cannot apply (tags), and the distance as a safety net."""
-    if search.categories and not set(search.categories) & set(found.categories):
+    """The filters `search` applies locally (tags), and the distance as a safety net."""
+    from trialfinder.pipeline import TagFilter
+
+    wanted = TagFilter(
+        categories=search.categories,
+        biomarkers=search.biomarkers,
+        settings=search.confirm_settings,
+    )
+    if wanted.active and not wanted.accepts(found.tags):
         return False
-    if search.biomarkers:
-        have = {b.casefold() for b in found.biomarkers}
-        if not any(b.casefold() in have for b in search.biomarkers):
-            return False
     return search.criteria.near is None or bool(found.sites_in_range)
 
 
