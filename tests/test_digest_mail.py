@@ -159,3 +159,14 @@ def test_templates_can_be_overridden_from_a_folder(tmp_path):
     text, html = parts(message)
     assert text.rstrip() == "Custom: 1 new for refractory myeloma trials near Boston"
     assert "<html" in html  # the packaged HTML template is still used
+
+
+def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
+    trial = parse_study(make_study())
+    summary = "What it tests: <b>teclistamab</b>.\n\nWho can join:\n- adults\n- after 3 treatments"
+    results = {trial.nct_id: Found(trial, summary=summary)}
+    message, _ = build(results)
+    text, html = parts(message)
+    assert "  What it tests: <b>teclistamab</b>." in text
+    assert '<p style="margin: 4px 0;">What it tests: &lt;b&gt;teclistamab&lt;/b&gt;.</p>' in html
+    assert '<p style="margin: 4px 0;">Who can join:<br>- adults<br>- after 3 treatments</p>' in html

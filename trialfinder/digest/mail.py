@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -106,6 +107,7 @@ def _item(change: Change, found: Found | None) -> dict[str, Any]:
             "url": trial.url,
             "notes": [one_line(n) for n in change.notes],
             "summary": (found.summary or "").strip(),
+            "summary_paragraphs": _paragraphs(found.summary or ""),
             "categories": list(found.categories),
             "biomarkers": list(found.biomarkers),
             "nearest": nearest,
@@ -120,11 +122,20 @@ def _item(change: Change, found: Found | None) -> dict[str, Any]:
         "url": STUDY_URL.format(nct_id=change.nct_id),
         "notes": [one_line(n) for n in change.notes],
         "summary": "",
+        "summary_paragraphs": [],
         "categories": [],
         "biomarkers": [],
         "nearest": None,
         "last_updated": state.last_updated if state else "",
     }
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    """Paragraphs (split at blank lines), each a list of its lines, for the HTML part."""
+    paragraphs = re.split(r"\n\s*\n", text.strip().replace("\r\n", "\n"))
+    return [
+        [line.strip() for line in p.splitlines() if line.strip()] for p in paragraphs if p.strip()
+    ]
 
 
 def template_context(content: DigestContent, unsubscribe: str | None) -> dict[str, Any]:
