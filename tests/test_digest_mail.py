@@ -167,6 +167,6 @@ def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
     results = {trial.nct_id: Found(trial, summary=summary)}
     message, _ = build(results)
     text, html = parts(message)
-    assert "  What it tests: <b>teclistamab</b>." in text
+    assert "\n    What it tests: <b>teclistamab</b>." in text
     assert '<p style="margin: 4px 0;">What it tests: &lt;b&gt;teclistamab&lt;/b&gt;.</p>' in html
     assert '<p style="margin: 4px 0;">Who can join:<br>- adults<br>- after 3 treatments</p>' in html

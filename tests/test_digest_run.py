@@ -555,3 +555,38 @@ def test_categories_and_biomarkers_filter_on_the_tags_shown_in_the_email(fake_ap
         html.index("A KRAS trial") < html.index("No longer matching") < html.index("A CAR T trial")
     )
     assert "Biomarkers: KRAS G12C" in html
+
+
+def test_each_trial_comes_with_its_plain_language_summary(two_trials, smtp, tmp_path):
+    run(write_config(tmp_path, smtp.port))
+    message = smtp.received[0].message
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "Trial NCT01000001, in plain words." in body
+        assert "Trial NCT01000002, in plain words." in body
+        assert "What does it test?" in body
+
+
+def test_a_broken_template_stops_check_and_run_before_anything_is_sent(two_trials, smtp, tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "digest.html.j2").write_text("<p>{% for x in %}</p>\n")
+    config = write_config(tmp_path, smtp.port, digest_extra=f'templates = "{folder}"')
+    for command in ("check", "run"):
+        result = CliRunner().invoke(cli, ["digest", command, "--config", str(config)])
+        assert result.exit_code == ExitCode.CONFIG, result.output
+        assert "digest.html.j2 is broken at line 1" in result.stderr
+    assert smtp.received == [] and two_trials.requests == []
+
+
+def test_the_global_templates_option_applies_without_a_config_folder(two_trials, smtp, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "digest.txt.j2").write_text("Mine: {{ counts }}\n")
+    config = write_config(tmp_path, smtp.port)
+    result = CliRunner().invoke(
+        cli, ["--templates", str(folder), "digest", "run", "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.output
+    assert smtp.received[0].message.get_body(("plain",)).get_content().strip() == "Mine: 2 new"

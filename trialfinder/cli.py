@@ -34,15 +34,23 @@ TERMINAL_LIMIT = 100
 class App:
     """What the global options configure, shared by every command."""
 
-    def __init__(self, api_url: str | None, debug: bool, source: str) -> None:
+    def __init__(
+        self, api_url: str | None, debug: bool, source: str, templates: str | None = None
+    ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
+        self.templates_option = templates
 
     def settings(self):
         from trialfinder.settings import Settings
 
-        return Settings.from_env(api_url=self.api_url)
+        return Settings.from_env(api_url=self.api_url, templates=self.templates_option)
+
+    @property
+    def templates(self) -> str | None:
+        """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
+        return self.settings().templates
 
     def source(self):
         from trialfinder import sources
@@ -133,13 +141,21 @@ def _choice(names) -> click.Choice:
     help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
+@click.option(
+    "--templates",
+    metavar="DIR",
+    help="A folder of your own templates (e.g. summary.txt.j2) to use instead of the "
+    "built-in wording (env TRIALFINDER_TEMPLATES).",
+)
 @click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
-def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> None:
+def cli(
+    ctx: click.Context, api_url: str | None, source: str, templates: str | None, debug: bool
+) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source)
+    ctx.obj = App(api_url=api_url, debug=debug, source=source, templates=templates)
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")
@@ -265,6 +281,7 @@ def search(
         ordered,
         to_record,
     )
+    from trialfinder.templating import check
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
@@ -300,7 +317,8 @@ def search(
         # The limit counts trials shown: fetch until enough have passed the local filters.
         page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
         fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
-    options = ResultOptions(near=place, within_mi=criteria.within_mi)
+    options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
+    check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     source = app.source()
     written = None
     local = None
@@ -391,22 +409,51 @@ def _progress(enabled: bool):
 )
 @click.pass_obj
 def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`."""
+    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`.
+
+    The text leads with the plain-language summary, then the details.
+    """
     import json
 
     from trialfinder.geo import geocode
     from trialfinder.output import trial_details, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
+    from trialfinder.templating import check
 
-    place = geocode(near) if near is not None else None
+    options = ResultOptions(
+        near=geocode(near) if near is not None else None, templates=app.templates
+    )
+    check(["summary.txt.j2", "trial.txt.j2"], options.templates)
     trial = app.source().get(nct_id)
+    result = build_result(trial, options)
     if fmt == "json":
-        result = build_result(trial, ResultOptions(near=place))
-        record = {**to_record(result), **trial_details(trial, near=place)}
+        record = {**to_record(result), **trial_details(trial, near=options.near)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        tags = build_result(trial).tags
-        click.echo(trial_text(trial, near=place, tags=tags), nl=False)
+        text = trial_text(
+            trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
+        )
+        click.echo(text, nl=False)
+
+
+@cli.command(short_help="Explain a word used in trial summaries.")
+@click.argument("term", nargs=-1)
+@click.option("--list", "list_terms", is_flag=True, help="List every term the glossary explains.")
+def explain(term: tuple[str, ...], list_terms: bool) -> None:
+    """Print the plain definition of TERM, e.g. `trialfinder explain refractory`.
+
+    Case, spaces and hyphens do not matter: `CAR-T`, `car t` and `CAR T` are the same.
+    """
+    from trialfinder import glossary
+
+    if list_terms:
+        for entry in glossary.terms():
+            click.echo(f"{entry.name}: {entry.means}.")
+        return
+    if not term:
+        raise click.UsageError("give a TERM to explain, or --list to see them all")
+    entry = glossary.lookup(" ".join(term))
+    click.echo(f"{entry.name}: {entry.means}.")
 
 
 @cli.command(short_help="List the treatment categories and what each means.")
@@ -451,11 +498,17 @@ def _digest_logging(quiet: bool, debug: bool) -> None:
     root.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
 
 
-def _load_digest_config(path: Path):
+def _load_digest_config(path: Path, app: App):
+    """The config; without a [digest] templates folder, --templates (or its variable) applies."""
+    import dataclasses
+
     from trialfinder.digest.config import InvalidConfig, load_config
 
     try:
-        return load_config(path)
+        config = load_config(path)
+        if config.templates is None and app.templates:
+            config = dataclasses.replace(config, templates=Path(app.templates))
+        return config
     except InvalidConfig as exc:
         for line in exc.lines():
             click.echo(f"trialfinder: error: {line}", err=True)
@@ -477,11 +530,15 @@ def digest() -> None:
     """Email digests of new and changed trials, for scheduled jobs (see README)."""
 
 
-@digest.command(short_help="Validate a digest configuration file.")
+@digest.command("check", short_help="Validate a digest configuration file.")
 @_config_option
-def check(config_path: Path) -> None:
+@click.pass_obj
+def digest_check(app: App, config_path: Path) -> None:
     """Check the configuration file and say precisely what is wrong (line and key)."""
-    config = _load_digest_config(config_path)
+    from trialfinder.digest.run import check_templates
+
+    config = _load_digest_config(config_path, app)
+    check_templates(config)
     smtp = config.smtp
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
@@ -522,7 +579,7 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
     from trialfinder.digest.run import run_digest
 
     _digest_logging(quiet, app.debug)
-    config = _load_digest_config(config_path)
+    config = _load_digest_config(config_path, app)
     report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
     if report.exit_code:
         raise click.exceptions.Exit(report.exit_code)

@@ -46,6 +46,7 @@ CSV_COLUMNS = (
     "setting",
     "biomarkers",
     "evidence",
+    "summary",
 )
 
 
@@ -316,11 +317,13 @@ def trial_text(
     max_sites: int = 20,
     near: Place | None = None,
     tags: Any = None,
+    summary: str | None = None,
 ) -> str:
     """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
 
-    With ``near``, the sites are listed nearest first, with their distances; with ``tags``
-    (from :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
+    ``summary`` (the plain-language summary) leads when given. With ``near``, the sites are
+    listed nearest first, with their distances; with ``tags`` (from
+    :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
     """
     from trialfinder.geo import nearest_site
     from trialfinder.templating import render as render_template
@@ -342,5 +345,6 @@ def trial_text(
         countries=countries,
         sites=trial.sites[:max_sites],
         tags=tags,
+        summary=summary,
         **context,
     )

@@ -28,6 +28,8 @@ from trialfinder.output import phase_text, status_text
 
 TEXT_TEMPLATE = "digest.txt.j2"
 HTML_TEMPLATE = "digest.html.j2"
+SUMMARY_TEMPLATE = "summary.txt.j2"  # the plain-language summary of each trial
+TEMPLATES = (TEXT_TEMPLATE, HTML_TEMPLATE, SUMMARY_TEMPLATE)
 
 
 def one_line(text: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from trialfinder.digest.changes import Snapshot, TrialState, compare
 from trialfinder.digest.config import DigestConfig, SavedSearch
-from trialfinder.digest.mail import DigestContent, build_message, message_id_for
+from trialfinder.digest.mail import TEMPLATES, DigestContent, build_message, message_id_for
 from trialfinder.digest.searching import Found, look_up, run_search, snapshot_of
 from trialfinder.digest.smtp import SendFailure, send_message
 from trialfinder.digest.state import DigestState, Pending, RunLock, recipient_key
@@ -236,6 +236,13 @@ class DigestRun:
         log.info("dry run: wrote %s (%s)", path, subject or pending.message_id)
 
 
+def check_templates(config: DigestConfig) -> None:
+    """Compile the templates a digest uses; raises ConfigError naming a broken one."""
+    from trialfinder.templating import check
+
+    check(TEMPLATES, config.templates)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9@._-]+", "-", text).strip("-").lower()[:80] or "digest"
 
@@ -250,6 +257,7 @@ def run_digest(
 ) -> RunReport:
     """Run every saved search and deliver the digests; ``out_dir`` makes it a dry run."""
     now = now or dt.datetime.now(dt.timezone.utc)
+    check_templates(config)  # a broken template stops the run before anything is sent
     smtp = config.smtp
     if out_dir is None and smtp.username and not smtp.password():
         raise ConfigError(
