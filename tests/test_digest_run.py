@@ -590,3 +590,12 @@ def test_the_global_templates_option_applies_without_a_config_folder(two_trials,
     )
     assert result.exit_code == 0, result.output
     assert smtp.received[0].message.get_body(("plain",)).get_content().strip() == "Mine: 2 new"
+
+
+def test_past_max_summaries_trials_are_listed_without_their_summary(two_trials, smtp, tmp_path):
+    run(write_config(tmp_path, smtp.port, digest_extra="max_summaries = 1"))
+    text = smtp.received[0].message.get_body(("plain",)).get_content()
+    assert text.count("in plain words.") == 1
+    assert "summary is shown for the first\n1 trial(s) only" in text.replace("\r\n", "\n")
+    # Both trials are still there, with their links.
+    assert "study/NCT01000001" in text and "study/NCT01000002" in text

@@ -41,7 +41,8 @@ SMTP_KEYS = (
     "ca_file",
 )
 STATE_KEYS = ("path", "first_run", "lock_timeout")
-DIGEST_KEYS = ("send_when_empty", "list_unsubscribe", "templates")
+DIGEST_KEYS = ("send_when_empty", "list_unsubscribe", "templates", "max_summaries")
+DEFAULT_MAX_SUMMARIES = 30
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class DigestConfig:
     searches: tuple[SavedSearch, ...]
     send_when_empty: bool = False
     list_unsubscribe: str | None = None
+    max_summaries: int = DEFAULT_MAX_SUMMARIES  # trials per message shown with their summary
     templates: Path | None = None
     source_file: Path | None = None
 
@@ -335,6 +337,11 @@ def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
         digest, ("digest",), "send_when_empty", bool, "true or false", default=False
     )
     unsubscribe = c.get(digest, ("digest",), "list_unsubscribe", str, "a string")
+    max_summaries = c.get(
+        digest, ("digest",), "max_summaries", int, "a number", default=DEFAULT_MAX_SUMMARIES
+    )
+    if max_summaries < 0:
+        c.problem(("digest", "max_summaries"), "cannot be negative (0: no summaries)")
     if unsubscribe is not None and (not _single_line(unsubscribe) or "<" not in unsubscribe):
         c.problem(
             ("digest", "list_unsubscribe"),
@@ -371,6 +378,7 @@ def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
         searches=tuple(searches),
         send_when_empty=send_when_empty,
         list_unsubscribe=unsubscribe,
+        max_summaries=max_summaries,
         templates=templates_dir,
         source_file=source_file,
     )

@@ -140,14 +140,27 @@ def _paragraphs(text: str) -> list[list[str]]:
     ]
 
 
-def template_context(content: DigestContent, unsubscribe: str | None) -> dict[str, Any]:
+def template_context(
+    content: DigestContent, unsubscribe: str | None, max_summaries: int | None = None
+) -> dict[str, Any]:
+    """What the templates get. Past ``max_summaries`` trials, summaries are left out (the
+    trials are still listed) so that a large digest stays a readable size."""
     groups = []
+    shown = 0
+    left_out = 0
     for kind in KINDS:
-        items = [
-            _item(change, content.found.get(change.nct_id))
-            for change in content.changes
-            if change.kind == kind
-        ]
+        items = []
+        for change in content.changes:
+            if change.kind != kind:
+                continue
+            item = _item(change, content.found.get(change.nct_id))
+            if item["summary"]:
+                if max_summaries is not None and shown >= max_summaries:
+                    item.update(summary="", summary_paragraphs=[])
+                    left_out += 1
+                else:
+                    shown += 1
+            items.append(item)
         if items:
             groups.append({"kind": kind, "title": KIND_TITLES[kind], "items": items})
     return {
@@ -157,6 +170,8 @@ def template_context(content: DigestContent, unsubscribe: str | None) -> dict[st
         "total_changes": len(content.changes),
         "results_count": len(content.found),
         "groups": groups,
+        "summaries_shown": shown,
+        "summaries_left_out": left_out,
         "recipient": content.recipient,
         "generated": content.generated.strftime("%Y-%m-%d"),
         "near": content.search.criteria.near.name if content.search.criteria.near else None,
@@ -179,11 +194,12 @@ def build_message(
     message_id: str,
     list_unsubscribe: str | None = None,
     templates: Path | None = None,
+    max_summaries: int | None = None,
 ) -> EmailMessage:
     from trialfinder.templating import render
 
     unsubscribe = unsubscribe_header(list_unsubscribe, content.recipient)
-    context = template_context(content, unsubscribe)
+    context = template_context(content, unsubscribe, max_summaries)
     text = render(TEXT_TEMPLATE, templates, **context)
     html = render(HTML_TEMPLATE, templates, **context)
 

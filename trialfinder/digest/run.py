@@ -183,6 +183,7 @@ class DigestRun:
             message_id=message_id,
             list_unsubscribe=self.config.list_unsubscribe,
             templates=self.config.templates,
+            max_summaries=self.config.max_summaries,
         )
         pending = Pending(message_id, search.name, recipient, message.as_bytes(), snapshot)
         if self.dry_run:

@@ -110,6 +110,8 @@ class DigestState:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
             db.execute("PRAGMA synchronous=FULL")
+            # Give the space of sent outbox messages back (takes effect in a new file).
+            db.execute("PRAGMA auto_vacuum=FULL")
             db.executescript(SCHEMA)  # idempotent; executescript commits on its own
             with _transaction(db):
                 db.execute(
