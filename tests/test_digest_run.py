@@ -599,3 +599,19 @@ def test_past_max_summaries_trials_are_listed_without_their_summary(two_trials, 
     assert "summary is shown for the first\n1 trial(s) only" in text.replace("\r\n", "\n")
     # Both trials are still there, with their links.
     assert "study/NCT01000001" in text and "study/NCT01000002" in text
+
+
+def test_two_runs_at_once_send_each_change_once(two_trials, smtp, tmp_path):
+    import threading
+
+    config = write_config(tmp_path, smtp.port, state_extra="")
+    config.write_text(config.read_text().replace("lock_timeout = 0", "lock_timeout = 30"))
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(run(config))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # One run waited for the other, then found nothing left to send.
+    assert sorted(r.sent for r in reports) == [0, 1]
+    assert subjects(smtp) == ["2 new: refractory myeloma trials near Boston"]
