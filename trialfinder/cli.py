@@ -181,6 +181,26 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to FILE instead of standard output.",
 )
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: start with a UTF-8 byte-order mark (implies --format csv).",
+)
+@click.option(
+    "--ids-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist CSV. "
+    "Status, setting and cancer filters then apply only when given.",
+)
+@click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD.csv",
+    help="Add a first 'change' column against a previous shortlist: new, updated, "
+    "unchanged, dropped (implies --format csv).",
+)
 @click.pass_obj
 def search(
     app: App,
@@ -195,39 +215,73 @@ def search(
     limit,
     fmt,
     output,
+    excel,
+    ids_file,
+    compare_with,
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
-    With no CONDITION, all cancers are searched.
+    With no CONDITION, all cancers are searched. For a CSV shortlist:
+    `trialfinder search -o shortlist.csv`; a week later,
+    `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
     from trialfinder.criteria import SearchCriteria
     from trialfinder.output import render
     from trialfinder.pipeline import build_results, to_record
 
-    fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
+    csv_only = "--excel" if excel else "--compare" if compare_with else None
+    if fmt is None:
+        named = EXTENSIONS.get(output.suffix.lower()) if output else None
+        fmt = named or ("csv" if csv_only else "table")
+    if csv_only and fmt != "csv":
+        raise click.UsageError(f"{csv_only} writes CSV; it cannot be used with --format {fmt}")
+    ids: list[str] = []
+    if ids_file:
+        from trialfinder.shortlist import read_ids
+
+        ids = read_ids(ids_file)
+    previous = None
+    if compare_with:
+        from trialfinder.shortlist import read_shortlist
+
+        previous = read_shortlist(compare_with)
     to_terminal = output is None and sys.stdout.isatty()
     if limit is None:
-        limit = TERMINAL_LIMIT if to_terminal else 0
+        limit = TERMINAL_LIMIT if to_terminal and not ids else 0
     criteria = SearchCriteria(
         conditions=condition,
-        settings=settings or DEFAULT_SETTINGS,
-        statuses=statuses or DEFAULT_STATUSES,
+        # Asked for by NCT id: the default restrictions would hide trials the user listed.
+        settings=settings or (("any",) if ids else DEFAULT_SETTINGS),
+        statuses=statuses or (("any",) if ids else DEFAULT_STATUSES),
         phases=phases,
         age=age,
         sex=sex,
         intervention=intervention,
         updated_since=updated_since,
+        ids=tuple(ids),
         limit=limit,
+        cancer_only=not ids,
     )
+    options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     source = app.source()
     written = None
     with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
         results = source.search(criteria, on_progress=on_progress)
+        trials = results
+        if ids:
+            from trialfinder.shortlist import IdCheck
+
+            trials = IdCheck(results, ids)
         try:
-            with _open_output(output) as out:
-                written = render(fmt, map(to_record, build_results(results)), out)
+            with _open_output(output, utf8=fmt == "csv") as out:
+                written = render(fmt, map(to_record, build_results(trials)), out, **options)
         finally:
             _summarise(results, written)
+    if ids and (criteria.limit is None or written < criteria.limit) and trials.missing:
+        click.echo(
+            f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
+            err=True,
+        )
 
 
 def _summarise(results, written: int | None) -> None:
@@ -246,10 +300,24 @@ def _summarise(results, written: int | None) -> None:
 
 
 @contextlib.contextmanager
-def _open_output(path: Path | None):
+def _open_output(path: Path | None, utf8: bool = False):
+    """The output file, or standard output; ``utf8``: UTF-8 whatever the locale, and no
+    newline translation (CSV writes its own CRLF line ends)."""
     if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
+        stdout = sys.stdout
+        if utf8 and hasattr(stdout, "buffer"):
+            import io
+
+            stdout.flush()
+            wrapper = io.TextIOWrapper(stdout.buffer, encoding="utf-8", newline="")
+            try:
+                yield wrapper
+                wrapper.flush()
+            finally:
+                wrapper.detach()  # leave sys.stdout's buffer open
+            return
+        yield stdout
+        stdout.flush()
         return
     try:
         handle = path.open("w", encoding="utf-8", newline="")
