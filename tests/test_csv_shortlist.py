@@ -512,3 +512,85 @@ def test_compare_with_json_output_is_a_usage_error(tmp_path):
     result = run("search", "--compare", str(path), "--format", "json")
     assert result.exit_code == 2
     assert "--compare writes CSV" in result.stderr
+
+
+# -- the shortlist library --------------------------------------------------------------------
+
+
+def test_change_says_what_moved_where_the_old_row_shows_it():
+    from trialfinder.shortlist import change_of
+
+    old = {
+        "status": "RECRUITING",
+        "phases": "PHASE1",
+        "nearest_site": "Site A",
+        "nearest_city": "Boston",
+        "nearest_state": "Massachusetts",
+        "last_updated": "2025-05-01",
+    }
+    new = {
+        **old,
+        "status": "ACTIVE_NOT_RECRUITING",
+        "phases": "PHASE1; PHASE2",
+        "nearest_site": "Site B",
+        "nearest_city": "Worcester",
+        "last_updated": "2025-06-01",
+    }
+    assert change_of(new, old) == (
+        "updated: status Recruiting -> Active not recruiting; phase Phase 1 -> Phase 1/2; "
+        "nearest site Site A (Boston, Massachusetts) -> Site B (Worcester, Massachusetts)"
+    )
+    # Nothing the old row shows changed: say that the date moved.
+    assert change_of({**old, "last_updated": "2025-06-01"}, old) == (
+        "updated: last updated 2025-05-01 -> 2025-06-01"
+    )
+    # The old row did not show a nearest site (no --near then): not a change of the trial.
+    assert (
+        change_of(
+            {**new, "status": "RECRUITING", "phases": "PHASE1"},
+            {
+                **old,
+                "nearest_site": "",
+            },
+        )
+        == "updated: last updated 2025-05-01 -> 2025-06-01"
+    )
+    assert change_of(new, None) == "new"
+    assert change_of(old, dict(old)) == "unchanged"
+
+
+def test_read_ids_from_a_compared_excel_shortlist_skips_dropped_rows(tmp_path):
+    from trialfinder.shortlist import read_ids, read_shortlist
+
+    path = tmp_path / "compared.csv"
+    rows = [
+        ["change", "nct_id", "title", "last_updated"],
+        ["new", "NCT01000002", "Two,\nlines", "2025-06-01"],
+        ["unchanged", "nct1000001", "One", "2025-05-01"],
+        ["dropped", "NCT01000003", "Three", "2025-05-01"],
+    ]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert read_ids(path) == ["NCT01000002", "NCT01000001"]
+    shortlist = read_shortlist(path)
+    assert list(shortlist) == ["NCT01000002", "NCT01000001"]
+    assert shortlist["NCT01000002"]["title"] == "Two,\nlines"
+    assert shortlist["NCT01000001"]["status"] == ""  # a column the old file lacked
+
+
+def test_bad_id_inside_a_shortlist_names_its_line(tmp_path):
+    from trialfinder.errors import InvalidInput
+    from trialfinder.shortlist import read_ids
+
+    path = tmp_path / "old.csv"
+    path.write_text('nct_id,title\nNCT01000001,"two\nlines"\nNCT0X,bad\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 4: 'NCT0X' is not an NCT id"):
+        read_ids(path)
+
+
+def test_file_that_is_not_utf8_is_a_usage_error(tmp_path):
+    path = tmp_path / "ids.txt"
+    path.write_bytes("NCT01000001 # é\n".encode("latin-1"))
+    result = run("search", "--ids-file", str(path))
+    assert result.exit_code == 2
+    assert "is not UTF-8 text" in result.stderr

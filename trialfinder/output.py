@@ -295,6 +295,11 @@ def write_csv(
     # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
+    if previous is None:
+        for row in rows:  # csv_cells made these safe already
+            writer.writerow([row[column] for column in columns])
+        return counter.count
+    # The previous shortlist's cells were read from a file: make them safe again.
     for row in rows:
         writer.writerow([safe_cell(column, row.get(column, "")) for column in columns])
     return counter.count

@@ -175,6 +175,7 @@ class ClinicalTrialsGov(Source):
                     total += page.total
                     page = Page(studies=page.studies, total=total)
                 yield page
+                del page  # not held while the next page is fetched
 
     def _query_pages(self, criteria: SearchCriteria) -> Iterator[Page]:
         params = self.page_params(criteria)
@@ -192,6 +193,8 @@ class ClinicalTrialsGov(Source):
             yield Page(studies=studies, total=total if isinstance(total, int) else None)
             first = False
             token = data.get("nextPageToken")
+            # Let this page go before the next arrives: memory stays at one page.
+            del data, studies
             if not token:
                 return
             if not isinstance(token, str) or token in seen_tokens:
