@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
+from spec_check import check_request, needs_spec
 
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
@@ -327,7 +329,7 @@ def test_ids_file_fetches_exactly_those_trials_in_one_query(tmp_path):
     assert result.exit_code == 0, result.output
     assert [r["nct_id"] for r in read_csv(result.stdout)] == ["NCT01000002", "NCT01000004"]
     (request,) = requests
-    assert request.params["filter.ids"] == "NCT01000002,NCT01000004,NCT09999999"
+    assert request.params["filter.ids"] == "NCT01000002|NCT01000004|NCT09999999"
     # The default status, setting and cancer restrictions would hide listed trials.
     for default_filter in ("filter.overallStatus", "query.term", "filter.advanced"):
         assert default_filter not in request.params
@@ -388,13 +390,37 @@ def test_more_than_a_query_of_ids_is_paged(tmp_path, monkeypatch):
         requests = api.studies_requests()
     assert result.exit_code == 0, result.output
     assert [r.params["filter.ids"] for r in requests] == [
-        "NCT01000001,NCT01000002",
-        "NCT01000003,NCT01000004",
-        "NCT01000005,NCT01000009",
+        "NCT01000001|NCT01000002",
+        "NCT01000003|NCT01000004",
+        "NCT01000005|NCT01000009",
     ]
     assert len(read_csv(result.stdout)) == 5
     assert "5 trials matched; 5 shown." in result.stderr
     assert "1 NCT id(s) not found: NCT01000009" in result.stderr
+
+
+@needs_spec
+def test_a_thousand_and_one_ids_take_two_valid_queries(tmp_path):
+    ids = [f"NCT{2000000 + n:08d}" for n in range(1001)]
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids), encoding="utf-8")
+    studies = [make_study(nct_id=ids[0]), make_study(nct_id=ids[-1])]
+    with FakeApi(studies) as api:
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--ids-file",
+            str(ids_file),
+            "-o",
+            str(tmp_path / "x.csv"),
+        )
+        requests = api.studies_requests()
+    assert result.exit_code == 0, result.output
+    assert [len(r.params["filter.ids"].split("|")) for r in requests] == [1000, 1]
+    for request in requests:
+        check_request(f"{api.url}/studies?{urlencode(request.params)}")
+    assert "999 NCT id(s) not found" in result.stderr
 
 
 # -- the round trip and comparisons -----------------------------------------------------------

@@ -13,8 +13,16 @@ from pathlib import Path
 import click
 
 from trialfinder import __version__
-from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, PHASES, SETTINGS, STATUSES
+from trialfinder.criteria import (
+    DEFAULT_SETTINGS,
+    DEFAULT_STATUSES,
+    PHASES,
+    SETTINGS,
+    SORTS,
+    STATUSES,
+)
 from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+from trialfinder.geo import DEFAULT_WITHIN
 from trialfinder.model import normalize_nct_id
 from trialfinder.output import EXTENSIONS, FORMATS
 
@@ -170,6 +178,26 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     help=f"Most trials to show; 0 for all [default: {TERMINAL_LIMIT} on a terminal, else all].",
 )
 @click.option(
+    "--near",
+    metavar="PLACE",
+    help="Only trials with a site near PLACE: a US ZIP code (02115), 'City, ST' "
+    "(Houston, TX) or lat,lon (29.76,-95.37). Adds each trial's nearest open site.",
+)
+@click.option(
+    "--within",
+    metavar="DISTANCE",
+    help=f"How far from --near, e.g. 50mi or 80km (plain numbers are miles; 1 to 500 miles) "
+    f"[default: {DEFAULT_WITHIN}].",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(list(SORTS), case_sensitive=False),
+    help="Order of the results: distance (nearest site first; the default with --near), "
+    "relevance, updated (last updated first) or newest (first posted first) "
+    "[default: distance with --near, else the registry's order]. Sorting by distance fetches "
+    "every trial within the distance, sorts them, then shows the first --limit.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
@@ -213,6 +241,9 @@ def search(
     intervention,
     updated_since,
     limit,
+    near,
+    within,
+    sort,
     fmt,
     output,
     excel,
@@ -221,13 +252,21 @@ def search(
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
-    With no CONDITION, all cancers are searched. For a CSV shortlist:
+    With no CONDITION, all cancers are searched. With --near, only trials with a site within
+    --within of the place are found, nearest first. For a CSV shortlist:
     `trialfinder search -o shortlist.csv`; a week later,
     `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
     from trialfinder.criteria import SearchCriteria
+    from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
-    from trialfinder.pipeline import build_results, to_record
+    from trialfinder.pipeline import ResultOptions, build_results, ordered, to_record
+
+    if within is not None and near is None:
+        raise click.UsageError("--within needs --near PLACE (the place to measure from)")
+    if sort and sort.lower() == "distance" and near is None:
+        raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
+    place = geocode(near) if near is not None else None
 
     csv_only = "--excel" if excel else "--compare" if compare_with else None
     if fmt is None:
@@ -261,11 +300,15 @@ def search(
         ids=tuple(ids),
         limit=limit,
         cancer_only=not ids,
+        near=place,
+        within_mi=parse_distance(within) if within is not None else None,
+        sort=sort,
     )
-    options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
+    options = ResultOptions(near=place, within_mi=criteria.within_mi)
+    render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     source = app.source()
     written = None
-    with _progress(enabled=sys.stderr.isatty() and fmt != "table") as on_progress:
+    with _progress(enabled=sys.stderr.isatty()) as on_progress:
         results = source.search(criteria, on_progress=on_progress)
         trials = results
         if ids:
@@ -273,10 +316,17 @@ def search(
 
             trials = IdCheck(results, ids)
         try:
+            rows = ordered(build_results(trials, options), criteria.order, criteria.limit)
             with _open_output(output, utf8=fmt == "csv") as out:
-                written = render(fmt, map(to_record, build_results(trials)), out, **options)
+                written = render(
+                    fmt,
+                    map(to_record, rows),
+                    out,
+                    show_distance=place is not None,
+                    **render_options,
+                )
         finally:
-            _summarise(results, written)
+            _summarise(results, written, criteria)
     if ids and (criteria.limit is None or written < criteria.limit) and trials.missing:
         click.echo(
             f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
@@ -284,7 +334,7 @@ def search(
         )
 
 
-def _summarise(results, written: int | None) -> None:
+def _summarise(results, written: int | None, criteria=None) -> None:
     if results.skipped:
         click.echo(
             f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
@@ -295,6 +345,8 @@ def _summarise(results, written: int | None) -> None:
         return
     total = results.total
     matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
+    if criteria is not None and criteria.near is not None:
+        matched += f" within {criteria.within_mi:g} miles of {criteria.near.name}"
     hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
     click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
 
@@ -348,19 +400,28 @@ def _progress(enabled: bool):
     show_default=True,
     help="text for people, json for programs.",
 )
+@click.option(
+    "--near",
+    metavar="PLACE",
+    help="List the sites nearest first from PLACE: a US ZIP code, 'City, ST' or lat,lon.",
+)
 @click.pass_obj
-def show(app: App, nct_id: str, fmt: str) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567`."""
+def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
+    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`."""
     import json
 
-    from trialfinder.output import trial_details, trial_record, trial_text
+    from trialfinder.geo import geocode
+    from trialfinder.output import trial_details, trial_text
+    from trialfinder.pipeline import ResultOptions, build_result, to_record
 
+    place = geocode(near) if near is not None else None
     trial = app.source().get(nct_id)
     if fmt == "json":
-        record = {**trial_record(trial), **trial_details(trial)}
+        result = build_result(trial, ResultOptions(near=place))
+        record = {**to_record(result), **trial_details(trial, near=place)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(trial_text(trial), nl=False)
+        click.echo(trial_text(trial, near=place), nl=False)
 
 
 def main() -> None:

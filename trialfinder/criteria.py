@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from trialfinder.errors import InvalidInput
+from trialfinder.geo import DEFAULT_WITHIN_MI, MAX_WITHIN_MI, MIN_WITHIN_MI, Place, check_point
+from trialfinder.geo import geo_filter as _geo_filter
 from trialfinder.knowledge import load_toml
 from trialfinder.model import normalize_nct_id
 
@@ -39,6 +41,13 @@ PHASES = {
 SETTINGS = ("refractory", "relapsed", "resistant")
 DEFAULT_SETTINGS = ("refractory",)
 SEXES = {"female": "FEMALE", "male": "MALE"}
+# Result orders: the API's `sort` value, or None for an order trialfinder makes itself.
+SORTS = {
+    "distance": None,  # nearest site first; needs --near, sorted locally after fetching all
+    "relevance": "@relevance",
+    "updated": "LastUpdatePostDate:desc",
+    "newest": "StudyFirstPostDate:desc",
+}
 ANY = "any"
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -109,6 +118,9 @@ class SearchCriteria:
     ids: tuple[str, ...] = ()
     limit: int | None = None  # None: all results
     cancer_only: bool = True
+    near: Place | None = None  # only trials with a site within `within_mi` of this place
+    within_mi: float | None = None  # miles; DEFAULT_WITHIN_MI when `near` is given alone
+    sort: str | None = None  # a key of SORTS; None: distance with `near`, else the API's order
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise once, here
@@ -136,13 +148,51 @@ class SearchCriteria:
             set_(self, "ids", tuple(dict.fromkeys(normalize_nct_id(i) for i in self.ids)))
         except ValueError as exc:
             raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
+        self._check_location()
+
+    def _check_location(self) -> None:
+        set_ = object.__setattr__
+        if self.near is None:
+            if self.within_mi is not None:
+                raise InvalidInput("a distance needs a place", hint="add --near PLACE")
+        else:
+            check_point(self.near.lat, self.near.lon)
+            if self.within_mi is None:
+                set_(self, "within_mi", DEFAULT_WITHIN_MI)
+            elif not (MIN_WITHIN_MI <= self.within_mi <= MAX_WITHIN_MI):
+                raise InvalidInput(
+                    f"distance {self.within_mi:g} miles is out of range",
+                    hint="give a distance from 1 mile up to 500 miles (805 km)",
+                )
+        if self.sort is not None:
+            sort = self.sort.strip().lower()
+            if sort not in SORTS:
+                raise InvalidInput(
+                    f"unknown sort order {self.sort!r}", hint=f"choose from: {', '.join(SORTS)}"
+                )
+            if sort == "distance" and self.near is None:
+                raise InvalidInput("sorting by distance needs a place", hint="add --near PLACE")
+            set_(self, "sort", sort)
+
+    @property
+    def order(self) -> str | None:
+        """The order results come in: the chosen sort, else distance when a place is given."""
+        return self.sort or ("distance" if self.near else None)
+
+    @property
+    def fetch_limit(self) -> int | None:
+        """How many trials to fetch: all of them when they must be sorted here first."""
+        return None if self.order == "distance" else self.limit
 
     def to_params(self) -> dict[str, str]:
-        """API v2 ``/studies`` parameters for these criteria (no paging or field selection)."""
+        """API v2 ``/studies`` parameters for these criteria (no paging or field selection).
+
+        Lists use "|", the delimiter of the spec's ``pipeDelimited`` style.
+        """
         params: dict[str, str] = {}
         if self.ids:
             # filter.ids selects exactly these trials; other filters still apply on top.
-            params["filter.ids"] = ",".join(self.ids)
+            params["filter.ids"] = "|".join(self.ids)
         condition = essie_text(" ".join(f'"{c}"' if " " in c else c for c in self.conditions))
         if condition:
             params["query.cond"] = condition
@@ -151,10 +201,15 @@ class SearchCriteria:
         if self.intervention:
             params["query.intr"] = essie_text(self.intervention)
         if self.statuses:
-            params["filter.overallStatus"] = ",".join(STATUSES[s] for s in self.statuses)
+            params["filter.overallStatus"] = "|".join(STATUSES[s] for s in self.statuses)
         advanced = self._advanced_filters()
         if advanced:
             params["filter.advanced"] = " AND ".join(advanced)
+        if self.near is not None:
+            params["filter.geo"] = _geo_filter(self.near.lat, self.near.lon, self.within_mi)
+        api_sort = SORTS.get(self.order) if self.order else None
+        if api_sort:
+            params["sort"] = api_sort
         return params
 
     def _setting_expression(self) -> str:

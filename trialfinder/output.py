@@ -10,9 +10,12 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from trialfinder.model import Contact, Trial
+from trialfinder.model import Contact, Site, Trial
+
+if TYPE_CHECKING:
+    from trialfinder.geo import Place
 
 FORMATS = ("table", "json", "ndjson", "csv")
 EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
@@ -88,6 +91,27 @@ def age_text(trial: Trial) -> str:
     return "any age"
 
 
+def site_record(site: Site) -> dict[str, str]:
+    """A site as records show it (``nearest_site``): where it is and its own status."""
+    return {
+        "facility": site.facility,
+        "city": site.city,
+        "state": site.state,
+        "zip": site.zip,
+        "country": site.country,
+        "status": site.status,
+    }
+
+
+def site_text(site: Site) -> str:
+    """``Dana-Farber Cancer Institute, Boston, Massachusetts, United States``."""
+    return ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
+
+
+def distance_text(miles: float | None) -> str:
+    return "unknown" if miles is None else f"{miles:,.1f} mi"
+
+
 def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON object for one trial, as every format and command shows it.
 
@@ -125,10 +149,14 @@ def _contact(contact: Contact) -> dict[str, str | None]:
     }
 
 
-def trial_details(trial: Trial) -> dict[str, Any]:
-    """The full details that ``show --format json`` adds to the search record."""
+def trial_details(trial: Trial, near: Place | None = None) -> dict[str, Any]:
+    """The full details that ``show --format json`` adds to the search record.
+
+    With ``near``, the sites come nearest first, each with its ``distance_mi`` (null for a
+    site without coordinates; those come last and are counted).
+    """
     elig = trial.eligibility
-    return {
+    details: dict[str, Any] = {
         "official_title": trial.official_title or None,
         "acronym": trial.acronym or None,
         "study_type": trial.study_type or None,
@@ -165,20 +193,20 @@ def trial_details(trial: Trial) -> dict[str, Any]:
             {"name": c.name, "role": c.role, "phone": c.phone, "email": c.email}
             for c in trial.central_contacts
         ],
-        "sites": [
-            {
-                "facility": s.facility,
-                "city": s.city,
-                "state": s.state,
-                "zip": s.zip,
-                "country": s.country,
-                "status": s.status,
-                "latitude": s.latitude,
-                "longitude": s.longitude,
-            }
-            for s in trial.sites
-        ],
+        "sites": [site_details(s) for s in trial.sites],
     }
+    if near is not None:
+        details["near"] = {"name": near.name, "lat": near.lat, "lon": near.lon}
+        details["sites"] = [
+            {**site_details(site), "distance_mi": None if miles is None else round(miles, 1)}
+            for site, miles in sites_with_distances(trial, near)
+        ]
+        details["sites_without_coordinates"] = sum(1 for s in trial.sites if not s.has_coordinates)
+    return details
+
+
+def site_details(site: Site) -> dict[str, Any]:
+    return {**site_record(site), "latitude": site.latitude, "longitude": site.longitude}
 
 
 # -- renderers ------------------------------------------------------------------------------
@@ -318,8 +346,13 @@ class _Counter:
             yield item
 
 
-def write_table(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
-    """A table for people: NCT id, short title, status, phase, conditions."""
+def write_table(
+    records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
+) -> int:
+    """A table for people: NCT id, short title, status, phase, conditions.
+
+    ``show_distance`` (a search near a place) adds the nearest site and its distance.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -329,19 +362,38 @@ def write_table(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     table.add_column("Status", ratio=1)
     table.add_column("Phase", no_wrap=True)
     table.add_column("Conditions", ratio=2)
+    if show_distance:
+        table.add_column("Nearest site", ratio=2)
+        table.add_column("Distance", no_wrap=True, justify="right")
     count = 0
     for record in records:
-        table.add_row(
+        cells = [
             record["nct_id"],
             _shorten(record.get("title") or "", 90),
             status_text(record.get("status") or ""),
             phase_text(record.get("phases") or ()),
             _shorten(", ".join(record.get("conditions") or ()), 60),
-        )
+        ]
+        if show_distance:
+            cells += [
+                _nearest_cell(record.get("nearest_site")),
+                distance_text(record.get("distance_mi")),
+            ]
+        table.add_row(*cells)
         count += 1
     if count:
         Console(file=out, soft_wrap=False).print(table)
     return count
+
+
+def _nearest_cell(site: Mapping[str, Any] | None) -> str:
+    """``Dana-Farber Cancer Institute, Boston, Massachusetts (recruiting)``."""
+    if not site:
+        return "no site location given"
+    region = site.get("state") or site.get("country")
+    parts = [_shorten(site.get("facility") or "", 45), site.get("city"), region]
+    status = status_text(site["status"]).lower() if site.get("status") else "status not given"
+    return f"{', '.join(p for p in parts if p)} ({status})"
 
 
 def _shorten(text: str, width: int) -> str:
@@ -356,19 +408,52 @@ RENDERERS = {
 }
 
 
-def render(fmt: str, records: Iterable[Mapping[str, Any]], out: IO[str], **options: Any) -> int:
+def render(
+    fmt: str,
+    records: Iterable[Mapping[str, Any]],
+    out: IO[str],
+    *,
+    show_distance: bool = False,
+    **options: Any,
+) -> int:
     """Write ``records`` in format ``fmt``; returns how many were written.
 
-    ``options`` go to the renderer (``bom`` and ``previous`` for CSV).
+    ``show_distance`` adds the nearest-site columns to the table (the other formats always
+    carry ``nearest_site`` and ``distance_mi``). ``options`` go to the other renderers
+    (``bom`` and ``previous`` for CSV).
     """
+    if fmt == "table":
+        return write_table(records, out, show_distance=show_distance)
     return RENDERERS[fmt](records, out, **options)
 
 
-def trial_text(trial: Trial, templates: str | None = None, max_sites: int = 20) -> str:
-    """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template."""
+def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | None]]:
+    """Every site of ``trial``, nearest to ``near`` first; sites without coordinates last."""
+    from trialfinder.geo import sites_by_distance
+
+    located = [(n.site, n.distance_mi) for n in sites_by_distance(trial, near.lat, near.lon)]
+    return located + [(s, None) for s in trial.sites if not s.has_coordinates]
+
+
+def trial_text(
+    trial: Trial, templates: str | None = None, max_sites: int = 20, near: Place | None = None
+) -> str:
+    """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
+
+    With ``near``, the sites are listed nearest first, with their distances.
+    """
+    from trialfinder.geo import nearest_site
     from trialfinder.templating import render as render_template
 
     countries = sorted({s.country for s in trial.sites if s.country})
+    context: dict[str, Any] = {"near": None, "nearest": None, "site_distances": [], "unlocated": 0}
+    if near is not None:
+        context = {
+            "near": near,
+            "nearest": nearest_site(trial, near.lat, near.lon),
+            "site_distances": sites_with_distances(trial, near)[:max_sites],
+            "unlocated": sum(1 for s in trial.sites if not s.has_coordinates),
+        }
     return render_template(
         "trial.txt.j2",
         templates,
@@ -376,4 +461,5 @@ def trial_text(trial: Trial, templates: str | None = None, max_sites: int = 20) 
         age=age_text(trial),
         countries=countries,
         sites=trial.sites[:max_sites],
+        **context,
     )

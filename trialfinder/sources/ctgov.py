@@ -142,7 +142,7 @@ class ClinicalTrialsGov(Source):
         self, criteria: SearchCriteria, on_progress: ProgressCallback | None = None
     ) -> SearchResults:
         return SearchResults(
-            pages=self._pages(criteria), limit=criteria.limit, on_progress=on_progress
+            pages=self._pages(criteria), limit=criteria.fetch_limit, on_progress=on_progress
         )
 
     def get(self, nct_id: str) -> Trial:
@@ -154,10 +154,11 @@ class ClinicalTrialsGov(Source):
 
     def page_params(self, criteria: SearchCriteria) -> dict[str, str]:
         """Parameters of the first page; later pages repeat them (the spec requires it)."""
-        page_size = MAX_PAGE_SIZE if criteria.limit is None else min(MAX_PAGE_SIZE, criteria.limit)
+        limit = criteria.fetch_limit
+        page_size = MAX_PAGE_SIZE if limit is None else min(MAX_PAGE_SIZE, limit)
         return {
             **criteria.to_params(),
-            "fields": ",".join(SEARCH_FIELDS),
+            "fields": "|".join(SEARCH_FIELDS),
             "pageSize": str(page_size),
             "countTotal": "true",
         }

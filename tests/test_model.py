@@ -1,0 +1,140 @@
+import copy
+import json
+
+import pytest
+
+from trialfinder.errors import RecordError
+from trialfinder.model import Trial, age_in_years, normalize_nct_id, parse_study
+
+from conftest import load_real_record, needs_shared, real_record_paths
+from factories import make_study
+
+
+@needs_shared
+def test_all_real_records_parse():
+    paths = real_record_paths()
+    assert len(paths) == 242
+    trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in paths]
+    assert [t.nct_id for t in trials] == [p.stem for p in paths]
+    assert all(t.brief_title and t.overall_status for t in trials)
+    assert sum(1 for t in trials if t.sites) > 200
+
+
+@needs_shared
+def test_a_real_record_in_detail():
+    trial = parse_study(load_real_record("NCT04267848"))
+    assert trial.url == "https://clinicaltrials.gov/study/NCT04267848"
+    assert trial.overall_status == "RECRUITING"
+    assert trial.phases == ("PHASE3",)
+    assert trial.lead_sponsor == "National Cancer Institute (NCI)"
+    assert len(trial.sites) > 1000
+    carboplatin = next(i for i in trial.interventions if i.name == "Carboplatin")
+    assert carboplatin.type == "DRUG" and "Paraplatin" in carboplatin.other_names
+    assert trial.eligibility.min_age_years == 18.0
+    assert any(m.term for m in trial.intervention_mesh)
+
+
+@needs_shared
+def test_partial_dates_are_kept_as_given():
+    trial = parse_study(load_real_record("NCT01785420"))
+    assert trial.start_date == "2013-05"
+
+
+def test_factory_study_round_trip():
+    trial = parse_study(make_study(max_age="75 Years", sex="FEMALE"))
+    assert isinstance(trial, Trial)
+    assert trial.nct_id == "NCT01000001"
+    assert trial.interventions[0].other_names == ("JNJ-64007957",)
+    assert trial.arm_groups[0].intervention_names == ("Drug: Teclistamab",)
+    assert trial.eligibility.sex == "FEMALE"
+    assert trial.eligibility.max_age_years == 75.0
+    site = trial.sites[0]
+    assert site.city == "Boston" and site.has_coordinates
+    assert trial.central_contacts[0].email == "trials@example.org"
+    assert trial.first_posted == "2024-01-15" and trial.last_updated == "2025-06-01"
+
+
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        ("18 Years", 18.0),
+        ("6 Months", 0.5),
+        ("1 Year", 1.0),
+        ("26 Weeks", 0.4983),
+        ("30 Days", 0.0821),
+        ("", None),
+        ("N/A", None),
+        ("12 Parsecs", None),
+    ],
+)
+def test_ages_in_years(text, years):
+    assert age_in_years(text) == years
+
+
+def test_every_module_may_be_missing():
+    trial = parse_study({"protocolSection": {"identificationModule": {"nctId": "NCT00000105"}}})
+    assert trial.nct_id == "NCT00000105"
+    assert trial.title == "NCT00000105"
+    assert trial.phases == () and trial.sites == () and trial.eligibility.min_age_years is None
+
+
+def test_nulls_are_empty_values():
+    study = make_study()
+    protocol = study["protocolSection"]
+    protocol["designModule"]["phases"] = None
+    protocol["contactsLocationsModule"] = None
+    protocol["eligibilityModule"]["minimumAge"] = None
+    protocol["armsInterventionsModule"]["interventions"][0]["otherNames"] = None
+    trial = parse_study(study)
+    assert trial.phases == () and trial.sites == ()
+    assert trial.eligibility.min_age_years is None
+    assert trial.interventions[0].other_names == ()
+
+
+def test_sites_without_valid_coordinates_have_none():
+    study = make_study(
+        locations=[
+            {"facility": "A", "geoPoint": {"lat": 95.0, "lon": 10.0}},
+            {"facility": "B"},
+            {"facility": "C", "geoPoint": {"lat": 10.0}},
+        ]
+    )
+    assert [s.has_coordinates for s in parse_study(study).sites] == [False, False, False]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda s: s["protocolSection"]["designModule"].update(phases="PHASE2"), "'phases'"),
+        (lambda s: s["protocolSection"].update(statusModule=["x"]), "'statusModule'"),
+        (lambda s: s["protocolSection"]["conditionsModule"].update(conditions=[1]), "'conditions'"),
+        (
+            lambda s: s["protocolSection"]["identificationModule"].update(briefTitle={"a": 1}),
+            "'briefTitle'",
+        ),
+        (
+            lambda s: s["protocolSection"]["eligibilityModule"].update(healthyVolunteers="no"),
+            "'healthyVolunteers'",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_type_names_the_record(mutate, message):
+    study = copy.deepcopy(make_study(nct_id="NCT01234567"))
+    mutate(study)
+    with pytest.raises(RecordError, match=message) as caught:
+        parse_study(study)
+    assert caught.value.record_id == "NCT01234567"
+
+
+@pytest.mark.parametrize("data", [None, [], "text", {}, {"protocolSection": {}}])
+def test_records_without_an_nct_id_are_errors(data):
+    with pytest.raises(RecordError):
+        parse_study(data)
+
+
+def test_nct_ids_are_normalised():
+    assert normalize_nct_id(" nct1234567 ") == "NCT01234567"
+    assert normalize_nct_id("NCT04267848") == "NCT04267848"
+    for bad in ("NCT0", "NCT123456789", "12345678", "NCT1234567X", ""):
+        with pytest.raises(ValueError):
+            normalize_nct_id(bad)
