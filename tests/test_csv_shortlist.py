@@ -620,3 +620,72 @@ def test_file_that_is_not_utf8_is_a_usage_error(tmp_path):
     result = run("search", "--ids-file", str(path))
     assert result.exit_code == 2
     assert "is not UTF-8 text" in result.stderr
+
+
+# -- columns filled by the other features -----------------------------------------------------
+
+BOSTON_SITE = {
+    "facility": "Dana-Farber Cancer Institute",
+    "status": "RECRUITING",
+    "city": "Boston",
+    "state": "Massachusetts",
+    "zip": "02215",
+    "country": "United States",
+    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
+}
+NEW_YORK_SITE = {
+    "facility": "Memorial Sloan Kettering",
+    "status": "RECRUITING",
+    "city": "New York",
+    "state": "New York",
+    "zip": "10065",
+    "country": "United States",
+    "geoPoint": {"lat": 40.71427, "lon": -74.00597},
+}
+
+
+def test_near_fills_the_nearest_site_and_distance_columns(tmp_path):
+    path = tmp_path / "near.csv"
+    studies = [make_study(locations=[NEW_YORK_SITE, BOSTON_SITE])]
+    with FakeApi(studies) as api:
+        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(path.read_text(encoding="utf-8"))
+    assert row["nearest_site"] == "Dana-Farber Cancer Institute"
+    assert (row["nearest_city"], row["nearest_state"], row["nearest_country"]) == (
+        "Boston",
+        "Massachusetts",
+        "United States",
+    )
+    distance = float(row["distance_mi"])
+    assert 0 < distance < 5 and row["distance_mi"] == f"{distance:g}"
+    assert row["sites_count"] == "2"
+
+
+def test_compare_names_a_new_nearest_site(tmp_path):
+    old_path, new_path = tmp_path / "old.csv", tmp_path / "new.csv"
+    before = [make_study(locations=[NEW_YORK_SITE], last_updated="2025-05-01")]
+    after = [make_study(locations=[NEW_YORK_SITE, BOSTON_SITE], last_updated="2025-06-01")]
+    with FakeApi(before) as api:
+        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(old_path))
+        assert result.exit_code == 0, result.output
+        api.studies = after
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--near",
+            "02115",
+            "--ids-file",
+            str(old_path),
+            "--compare",
+            str(old_path),
+            "-o",
+            str(new_path),
+        )
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(new_path.read_text(encoding="utf-8"))
+    assert row["change"] == (
+        "updated: nearest site Memorial Sloan Kettering (New York, New York) -> "
+        "Dana-Farber Cancer Institute (Boston, Massachusetts)"
+    )
