@@ -3,9 +3,13 @@ comparison with a previous shortlist and the round trip. Every CSV is read back 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from urllib.parse import urlencode
 
 import pytest
@@ -689,3 +693,34 @@ def test_compare_names_a_new_nearest_site(tmp_path):
         "updated: nearest site Memorial Sloan Kettering (New York, New York) -> "
         "Dana-Farber Cancer Institute (Boston, Massachusetts)"
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_goes_to_a_terminal_stderr_and_stdout_stays_pure_csv(fake_api):
+    fake_api.studies = studies_1_to(30)
+    controller, terminal = os.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "trialfinder", "search", "--format", "csv", "--limit", "0"],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"},
+            timeout=60,
+        )
+        os.close(terminal)
+        terminal = None
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once everything written has been read
+            while chunk := os.read(controller, 65536):
+                shown += chunk
+    finally:
+        if terminal is not None:
+            os.close(terminal)
+        os.close(controller)
+    assert process.returncode == 0, shown.decode(errors="replace")
+    stdout = process.stdout.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(stdout, newline="")))
+    assert rows[0] == DOCUMENTED_COLUMNS and len(rows) == 31
+    assert stdout == csv_text([trial_record(parse_study(s)) for s in fake_api.studies])
+    assert b"Fetching trials" in shown  # the progress bar, on the terminal only
+    assert b"30 trials matched" in shown
