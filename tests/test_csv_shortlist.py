@@ -724,3 +724,24 @@ def test_progress_goes_to_a_terminal_stderr_and_stdout_stays_pure_csv(fake_api):
     assert stdout == csv_text([trial_record(parse_study(s)) for s in fake_api.studies])
     assert b"Fetching trials" in shown  # the progress bar, on the terminal only
     assert b"30 trials matched" in shown
+
+
+def test_compare_warns_when_a_limit_cut_the_results(tmp_path):
+    old_path, new_path = tmp_path / "old.csv", tmp_path / "new.csv"
+    with FakeApi(studies_1_to(3)) as api:
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--limit",
+            "2",
+            "--compare",
+            str(old_path),
+            "-o",
+            str(new_path),
+        )
+    assert result.exit_code == 0, result.output
+    rows = read_csv(new_path.read_text("utf-8"))
+    assert [r["change"] for r in rows] == ["unchanged", "unchanged", "dropped"]
+    assert "--limit showed 2 of 3 trials; trials beyond it are marked dropped" in result.stderr

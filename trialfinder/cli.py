@@ -286,7 +286,8 @@ def search(
         previous = read_shortlist(compare_with)
     to_terminal = output is None and sys.stdout.isatty()
     if limit is None:
-        limit = TERMINAL_LIMIT if to_terminal and not ids else 0
+        # A shortlist by id, or one compared with the last, wants every trial.
+        limit = TERMINAL_LIMIT if to_terminal and not ids and not previous else 0
     criteria = SearchCriteria(
         conditions=condition,
         # Asked for by NCT id: the default restrictions would hide trials the user listed.
@@ -327,6 +328,12 @@ def search(
                 )
         finally:
             _summarise(results, written, criteria)
+    if previous is not None and results.total is not None and written < results.total:
+        click.echo(
+            f"trialfinder: warning: --limit showed {written:,} of {results.total:,} trials; "
+            "trials beyond it are marked dropped",
+            err=True,
+        )
     if ids and (criteria.limit is None or written < criteria.limit) and trials.missing:
         click.echo(
             f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
