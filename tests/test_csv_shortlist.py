@@ -745,3 +745,15 @@ def test_compare_warns_when_a_limit_cut_the_results(tmp_path):
     rows = read_csv(new_path.read_text("utf-8"))
     assert [r["change"] for r in rows] == ["unchanged", "unchanged", "dropped"]
     assert "--limit showed 2 of 3 trials; trials beyond it are marked dropped" in result.stderr
+
+
+def test_shortlist_with_comment_lines_above_its_header_counts_lines_from_the_top(tmp_path):
+    from trialfinder.errors import InvalidInput
+    from trialfinder.shortlist import read_ids
+
+    path = tmp_path / "annotated.csv"
+    path.write_text("# week 12\n\nnct_id,title\nNCT01000001,A\nbad,B\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 5: 'bad' is not an NCT id"):
+        read_ids(path)
+    path.write_text("# week 12\n\nnct_id,title\nNCT01000001,A\n", encoding="utf-8")
+    assert read_ids(path) == ["NCT01000001"]
