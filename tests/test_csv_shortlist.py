@@ -19,6 +19,7 @@ from spec_check import check_request, needs_spec
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
 from trialfinder.output import BOM, CSV_COLUMNS, trial_record, write_csv
+from trialfinder.pipeline import build_result, to_record
 
 from factories import make_study
 from fakeapi import FakeApi
@@ -65,6 +66,11 @@ def csv_text(records, **options) -> str:
 
 def record_of(**study) -> dict:
     return trial_record(parse_study(make_study(**study)))
+
+
+def full_records(studies) -> list[dict]:
+    """The records a search writes for ``studies``: tags, summary and all."""
+    return [to_record(build_result(parse_study(s))) for s in studies]
 
 
 def run(*args: str):
@@ -282,9 +288,7 @@ def test_stdout_holds_nothing_but_the_csv():
     assert rows[0] == DOCUMENTED_COLUMNS
     assert [r[0] for r in rows[1:]] == [f"NCT0100000{n}" for n in range(1, 6)]
     assert all(len(r) == len(DOCUMENTED_COLUMNS) for r in rows)
-    assert stdout == csv_text(
-        [trial_record(parse_study(s)) for s in studies]
-    )  # byte for byte: no summary or progress text mixed in
+    assert stdout == csv_text(full_records(studies))  # byte for byte: nothing else mixed in
     assert "5 trials matched" in result.stderr
 
 
@@ -721,7 +725,7 @@ def test_progress_goes_to_a_terminal_stderr_and_stdout_stays_pure_csv(fake_api):
     stdout = process.stdout.decode("utf-8")
     rows = list(csv.reader(io.StringIO(stdout, newline="")))
     assert rows[0] == DOCUMENTED_COLUMNS and len(rows) == 31
-    assert stdout == csv_text([trial_record(parse_study(s)) for s in fake_api.studies])
+    assert stdout == csv_text(full_records(fake_api.studies))
     assert b"Fetching trials" in shown  # the progress bar, on the terminal only
     assert b"30 trials matched" in shown
 
@@ -744,7 +748,10 @@ def test_compare_warns_when_a_limit_cut_the_results(tmp_path):
     assert result.exit_code == 0, result.output
     rows = read_csv(new_path.read_text("utf-8"))
     assert [r["change"] for r in rows] == ["unchanged", "unchanged", "dropped"]
-    assert "--limit showed 2 of 3 trials; trials beyond it are marked dropped" in result.stderr
+    assert (
+        "--limit showed 2 trials, there may be more; trials beyond it are marked dropped"
+        in result.stderr
+    )
 
 
 def test_shortlist_with_comment_lines_above_its_header_counts_lines_from_the_top(tmp_path):
@@ -757,3 +764,28 @@ def test_shortlist_with_comment_lines_above_its_header_counts_lines_from_the_top
         read_ids(path)
     path.write_text("# week 12\n\nnct_id,title\nNCT01000001,A\n", encoding="utf-8")
     assert read_ids(path) == ["NCT01000001"]
+
+
+def test_search_fills_the_tag_summary_and_evidence_columns(tmp_path):
+    from trialfinder.summary import summarize
+    from trialfinder.tagging import tag_trial
+
+    path = tmp_path / "tagged.csv"
+    study = make_study(
+        title="Axicabtagene Ciloleucel in Relapsed or Refractory Large B-Cell Lymphoma",
+        conditions=["Large B-cell Lymphoma"],
+        interventions=[{"type": "BIOLOGICAL", "name": "Axicabtagene Ciloleucel"}],
+    )
+    with FakeApi([study]) as api:
+        result = run("--api-url", api.url, "search", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(path.read_text(encoding="utf-8"))
+    trial = parse_study(study)
+    tags = tag_trial(trial)
+    assert "car-t" in row["categories"].split("; ")
+    assert row["categories"] == "; ".join(tags.categories)
+    assert row["setting"] == "; ".join(tags.settings) and "refractory" in row["setting"]
+    reasons = [e.reason for e in tags.evidence]
+    assert any(r.startswith("car-t: ") for r in reasons)
+    assert row["evidence"] == "; ".join(reasons)
+    assert row["summary"] and row["summary"] == summarize(trial, tags=tags)

@@ -25,6 +25,7 @@ from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
 from trialfinder.geo import DEFAULT_WITHIN
 from trialfinder.model import normalize_nct_id
 from trialfinder.output import EXTENSIONS, FORMATS
+from trialfinder.tagging import CATEGORY_NAMES
 
 log = logging.getLogger("trialfinder")
 TERMINAL_LIMIT = 100
@@ -33,15 +34,23 @@ TERMINAL_LIMIT = 100
 class App:
     """What the global options configure, shared by every command."""
 
-    def __init__(self, api_url: str | None, debug: bool, source: str) -> None:
+    def __init__(
+        self, api_url: str | None, debug: bool, source: str, templates: str | None = None
+    ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
+        self.templates_option = templates
 
     def settings(self):
         from trialfinder.settings import Settings
 
-        return Settings.from_env(api_url=self.api_url)
+        return Settings.from_env(api_url=self.api_url, templates=self.templates_option)
+
+    @property
+    def templates(self) -> str | None:
+        """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
+        return self.settings().templates
 
     def source(self):
         from trialfinder import sources
@@ -132,13 +141,21 @@ def _choice(names) -> click.Choice:
     help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
+@click.option(
+    "--templates",
+    metavar="DIR",
+    help="A folder of your own templates (e.g. summary.txt.j2) to use instead of the "
+    "built-in wording (env TRIALFINDER_TEMPLATES).",
+)
 @click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
-def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> None:
+def cli(
+    ctx: click.Context, api_url: str | None, source: str, templates: str | None, debug: bool
+) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source)
+    ctx.obj = App(api_url=api_url, debug=debug, source=source, templates=templates)
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")
@@ -171,6 +188,22 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     "--sex", type=click.Choice(["female", "male"], case_sensitive=False), help="The patient's sex."
 )
 @click.option("--intervention", metavar="TEXT", help="A treatment name, e.g. 'pembrolizumab'.")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice(CATEGORY_NAMES, case_sensitive=False),
+    metavar="CATEGORY",
+    help="Treatment approach, e.g. car-t or immunotherapy; repeatable (any of them); "
+    "see `trialfinder categories`.",
+)
+@click.option(
+    "--biomarker",
+    "biomarkers",
+    multiple=True,
+    metavar="NAME",
+    help="A biomarker the trial selects for, e.g. KRAS, 'KRAS G12C', HER2, MSI-H; repeatable.",
+)
 @click.option("--updated-since", type=DateType(), help="Only trials updated on or after DATE.")
 @click.option(
     "--limit",
@@ -239,6 +272,8 @@ def search(
     age,
     sex,
     intervention,
+    categories,
+    biomarkers,
     updated_since,
     limit,
     near,
@@ -253,14 +288,25 @@ def search(
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
-    --within of the place are found, nearest first. For a CSV shortlist:
+    --within of the place are found, nearest first. --category and --biomarker, and a
+    --setting you give, are checked on each trial found, with its tags. For a CSV shortlist:
     `trialfinder search -o shortlist.csv`; a week later,
     `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
+    import dataclasses
+
     from trialfinder.criteria import SearchCriteria
     from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
-    from trialfinder.pipeline import ResultOptions, build_results, ordered, to_record
+    from trialfinder.pipeline import (
+        LocalFilter,
+        ResultOptions,
+        TagFilter,
+        build_results,
+        ordered,
+        to_record,
+    )
+    from trialfinder.templating import check
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
@@ -305,19 +351,36 @@ def search(
         within_mi=parse_distance(within) if within is not None else None,
         sort=sort,
     )
-    options = ResultOptions(near=place, within_mi=criteria.within_mi)
+    wanted = TagFilter(
+        categories=tuple(dict.fromkeys(c.lower() for c in categories)),
+        biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
+        settings=criteria.settings if settings else (),  # only a setting the user asked for
+    )
+    fetch = criteria
+    if wanted.active:
+        # The limit counts trials shown: fetch until enough have passed the local filters.
+        page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
+        fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
+    options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
+    check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     source = app.source()
     written = None
+    local = None
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        results = source.search(criteria, on_progress=on_progress)
+        results = source.search(fetch, on_progress=on_progress)
         trials = results
         if ids:
             from trialfinder.shortlist import IdCheck
 
             trials = IdCheck(results, ids)
+        built = build_results(trials, options)
+        if wanted.active:
+            # Sorting by distance needs every match first; the limit is applied after it.
+            keep = None if criteria.order == "distance" else criteria.limit
+            built = local = LocalFilter(built, wanted, keep)
         try:
-            rows = ordered(build_results(trials, options), criteria.order, criteria.limit)
+            rows = ordered(built, criteria.order, criteria.limit)
             with _open_output(output, utf8=fmt == "csv") as out:
                 written = render(
                     fmt,
@@ -327,25 +390,32 @@ def search(
                     **render_options,
                 )
         finally:
-            _summarise(results, written, criteria)
-    if previous is not None and results.total is not None and written < results.total:
+            _summarise(results, written, criteria, local)
+    limit_reached = criteria.limit is not None and written >= criteria.limit
+    if previous is not None and limit_reached and results.total != written:
         click.echo(
-            f"trialfinder: warning: --limit showed {written:,} of {results.total:,} trials; "
+            f"trialfinder: warning: --limit showed {written:,} trials, there may be more; "
             "trials beyond it are marked dropped",
             err=True,
         )
-    if ids and (criteria.limit is None or written < criteria.limit) and trials.missing:
+    if ids and not limit_reached and trials.missing:
         click.echo(
             f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
             err=True,
         )
 
 
-def _summarise(results, written: int | None, criteria=None) -> None:
+def _summarise(results, written: int | None, criteria=None, local=None) -> None:
     if results.skipped:
         click.echo(
             f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
             "(see the warnings above)",
+            err=True,
+        )
+    if local is not None:
+        click.echo(
+            f"trialfinder: {local.left_out:,} of {local.seen:,} fetched trials did not match "
+            f"{local.wanted.describe()} and were left out",
             err=True,
         )
     if written is None:
@@ -354,6 +424,13 @@ def _summarise(results, written: int | None, criteria=None) -> None:
     matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
     if criteria is not None and criteria.near is not None:
         matched += f" within {criteria.within_mi:g} miles of {criteria.near.name}"
+    if local is not None:
+        more = local.limit is not None and local.kept >= local.limit and local.seen < (total or 0)
+        hint = " (use --limit 0 to check them all)" if more else ""
+        if total is not None:
+            matched = matched.replace("trials matched", "trials matched the registry search", 1)
+        click.echo(f"{matched}; {written:,} shown after the local filters{hint}.", err=True)
+        return
     hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
     click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
 
@@ -414,21 +491,79 @@ def _progress(enabled: bool):
 )
 @click.pass_obj
 def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`."""
+    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`.
+
+    The text leads with the plain-language summary, then the details.
+    """
     import json
 
     from trialfinder.geo import geocode
     from trialfinder.output import trial_details, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
+    from trialfinder.templating import check
 
-    place = geocode(near) if near is not None else None
+    options = ResultOptions(
+        near=geocode(near) if near is not None else None, templates=app.templates
+    )
+    check(["summary.txt.j2", "trial.txt.j2"], options.templates)
     trial = app.source().get(nct_id)
+    result = build_result(trial, options)
     if fmt == "json":
-        result = build_result(trial, ResultOptions(near=place))
-        record = {**to_record(result), **trial_details(trial, near=place)}
+        record = {**to_record(result), **trial_details(trial, near=options.near)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(trial_text(trial, near=place), nl=False)
+        text = trial_text(
+            trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
+        )
+        click.echo(text, nl=False)
+
+
+@cli.command(short_help="Explain a word used in trial summaries.")
+@click.argument("term", nargs=-1)
+@click.option("--list", "list_terms", is_flag=True, help="List every term the glossary explains.")
+def explain(term: tuple[str, ...], list_terms: bool) -> None:
+    """Print the plain definition of TERM, e.g. `trialfinder explain refractory`.
+
+    Case, spaces and hyphens do not matter: `CAR-T`, `car t` and `CAR T` are the same.
+    """
+    from trialfinder import glossary
+
+    if list_terms:
+        for entry in glossary.terms():
+            click.echo(f"{entry.name}: {entry.means}.")
+        return
+    if not term:
+        raise click.UsageError("give a TERM to explain, or --list to see them all")
+    entry = glossary.lookup(" ".join(term))
+    click.echo(f"{entry.name}: {entry.means}.")
+
+
+@cli.command(short_help="List the treatment categories and what each means.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+def categories(fmt: str) -> None:
+    """List the treatment categories trials are tagged with (for `search --category`)."""
+    import json
+    import textwrap
+
+    from trialfinder.tagging import CATEGORIES
+
+    if fmt == "json":
+        items = [{"name": name, "explanation": text} for name, text in CATEGORIES.items()]
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    width = max(len(name) for name in CATEGORIES) + 2
+    for name, text in CATEGORIES.items():
+        lines = textwrap.wrap(text, 96 - width) or [""]
+        click.echo(name.ljust(width) + lines[0])
+        for line in lines[1:]:
+            click.echo(" " * width + line)
 
 
 def main() -> None:

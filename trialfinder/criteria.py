@@ -121,6 +121,7 @@ class SearchCriteria:
     near: Place | None = None  # only trials with a site within `within_mi` of this place
     within_mi: float | None = None  # miles; DEFAULT_WITHIN_MI when `near` is given alone
     sort: str | None = None  # a key of SORTS; None: distance with `near`, else the API's order
+    page_size: int | None = None  # trials per page; None: as many as the limit needs
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise once, here

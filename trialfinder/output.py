@@ -30,7 +30,7 @@ PHASE_NAMES = {
 }
 
 # The CSV shortlist columns, in their documented, stable order (README: "CSV shortlists").
-# Later features fill some of them (tags, nearest site, summary); until then they are empty.
+# Tags, nearest site and summary fill their columns when computed; otherwise they are empty.
 CSV_COLUMNS = (
     "nct_id",
     "title",
@@ -436,11 +436,18 @@ def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | 
 
 
 def trial_text(
-    trial: Trial, templates: str | None = None, max_sites: int = 20, near: Place | None = None
+    trial: Trial,
+    templates: str | None = None,
+    max_sites: int = 20,
+    near: Place | None = None,
+    tags: Any = None,
+    summary: str | None = None,
 ) -> str:
     """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
 
-    With ``near``, the sites are listed nearest first, with their distances.
+    ``summary`` (the plain-language summary) leads when given. With ``near``, the sites are
+    listed nearest first, with their distances; with ``tags`` (from
+    :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
     """
     from trialfinder.geo import nearest_site
     from trialfinder.templating import render as render_template
@@ -461,5 +468,7 @@ def trial_text(
         age=age_text(trial),
         countries=countries,
         sites=trial.sites[:max_sites],
+        tags=tags,
+        summary=summary,
         **context,
     )

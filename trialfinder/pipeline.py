@@ -3,6 +3,8 @@
 A :class:`TrialResult` is a trial plus everything computed from it (tags, nearest site,
 plain-language summary as those features land). Commands build results with
 :func:`build_results` and hand :func:`to_record` dicts to the renderers in ``output``.
+:class:`LocalFilter` keeps the results that match what the registry cannot search for
+(treatment categories, biomarkers, confirmed disease settings).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialfinder.errors import PartialResults
 from trialfinder.geo import NearestSite, Place, nearest_site
 from trialfinder.model import Trial
 from trialfinder.output import site_record, trial_record
+
+if TYPE_CHECKING:
+    from trialfinder.tagging import Tags
 
 
 @dataclass(frozen=True)
@@ -31,14 +36,21 @@ class ResultOptions:
 class TrialResult:
     trial: Trial
     nearest: NearestSite | None = None  # None without a place, or when no site has coordinates
+    tags: Tags | None = None  # treatment categories, settings, biomarkers, with evidence
+    summary: str | None = None  # the plain-language summary
 
 
 def build_result(trial: Trial, options: ResultOptions | None = None) -> TrialResult:
+    from trialfinder.summary import summarize
+    from trialfinder.tagging import tag_trial
+
     options = options or ResultOptions()
     nearest = None
     if options.near is not None:
         nearest = nearest_site(trial, options.near.lat, options.near.lon)
-    return TrialResult(trial=trial, nearest=nearest)
+    tags = tag_trial(trial)
+    summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
+    return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary)
 
 
 def build_results(
@@ -48,6 +60,18 @@ def build_results(
     options = options or ResultOptions()
     for trial in trials:
         yield build_result(trial, options)
+
+
+def tag_record(tags: Tags | None) -> dict[str, Any]:
+    """The record keys of the tags: categories, setting, biomarkers and evidence."""
+    if tags is None:
+        return {"categories": [], "setting": [], "biomarkers": [], "evidence": []}
+    return {
+        "categories": list(tags.categories),
+        "setting": list(tags.settings),
+        "biomarkers": list(tags.biomarkers),
+        "evidence": [e.as_dict() for e in tags.evidence],
+    }
 
 
 def by_distance(results: Iterable[TrialResult]) -> list[TrialResult]:
@@ -91,5 +115,70 @@ def to_record(result: TrialResult) -> dict[str, Any]:
         {
             "nearest_site": site_record(nearest.site) if nearest else None,
             "distance_mi": round(nearest.distance_mi, 1) if nearest else None,
+            **tag_record(result.tags),
+            "summary": result.summary,
         },
     )
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """Categories, biomarkers and settings a result must have (each list: any one of them)."""
+
+    categories: tuple[str, ...] = ()
+    biomarkers: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.categories or self.biomarkers or self.settings)
+
+    def accepts(self, tags: Tags | None) -> bool:
+        from trialfinder.tagging import biomarker_matches
+
+        if tags is None:
+            return not self.active
+        if self.categories and not set(self.categories) & set(tags.categories):
+            return False
+        if self.biomarkers and not any(
+            biomarker_matches(b, tags.biomarkers) for b in self.biomarkers
+        ):
+            return False
+        return not (self.settings and not set(self.settings) & set(tags.settings))
+
+    def describe(self) -> str:
+        parts = [f"--category {c}" for c in self.categories]
+        parts += [f"--biomarker {b}" for b in self.biomarkers]
+        parts += [f"--setting {s}" for s in self.settings]
+        return ", ".join(parts)
+
+
+class LocalFilter:
+    """Results that pass ``wanted``, at most ``limit`` of them; counts what it left out.
+
+    It stops pulling results as soon as ``limit`` have passed, so no more pages are fetched
+    than needed.
+    """
+
+    def __init__(
+        self, results: Iterable[TrialResult], wanted: TagFilter, limit: int | None = None
+    ) -> None:
+        self.results = results
+        self.wanted = wanted
+        self.limit = limit or None
+        self.seen = 0
+        self.left_out = 0
+        self.kept = 0
+
+    def __iter__(self) -> Iterator[TrialResult]:
+        if self.limit is not None and self.kept >= self.limit:
+            return
+        for result in self.results:
+            self.seen += 1
+            if not self.wanted.accepts(result.tags):
+                self.left_out += 1
+                continue
+            self.kept += 1
+            yield result
+            if self.limit is not None and self.kept >= self.limit:
+                return

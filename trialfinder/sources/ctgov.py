@@ -156,6 +156,8 @@ class ClinicalTrialsGov(Source):
         """Parameters of the first page; later pages repeat them (the spec requires it)."""
         limit = criteria.fetch_limit
         page_size = MAX_PAGE_SIZE if limit is None else min(MAX_PAGE_SIZE, limit)
+        if criteria.page_size:
+            page_size = min(MAX_PAGE_SIZE, criteria.page_size)
         return {
             **criteria.to_params(),
             "fields": "|".join(SEARCH_FIELDS),

@@ -1,0 +1,189 @@
+"""The command line and the tags: search filters, records, CSV, show and categories."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+from click.testing import CliRunner
+from spec_check import check_request, spec_available
+
+from trialfinder.cli import cli
+from trialfinder.model import parse_study
+from trialfinder.pipeline import LocalFilter, TagFilter, build_results, to_record
+from trialfinder.tagging import CATEGORIES
+
+from factories import make_study
+
+
+def car_t_trial(nct_id: str) -> dict:
+    return make_study(
+        nct_id=nct_id,
+        title="Ciltacabtagene Autoleucel in Relapsed or Refractory Multiple Myeloma",
+        interventions=[
+            {
+                "type": "BIOLOGICAL",
+                "name": "Ciltacabtagene autoleucel",
+                "armGroupLabels": ["Cilta-cel"],
+            }
+        ],
+        arm_groups=[
+            {
+                "label": "Cilta-cel",
+                "type": "EXPERIMENTAL",
+                "interventionNames": ["Biological: Ciltacabtagene autoleucel"],
+            }
+        ],
+    )
+
+
+def kras_trial(nct_id: str) -> dict:
+    return make_study(
+        nct_id=nct_id,
+        title="Adagrasib in Refractory KRAS G12C Non-small Cell Lung Cancer",
+        conditions=["Non-small Cell Lung Cancer"],
+        interventions=[{"type": "DRUG", "name": "Adagrasib", "armGroupLabels": ["Adagrasib"]}],
+        arm_groups=[
+            {"label": "Adagrasib", "type": "EXPERIMENTAL", "interventionNames": ["Drug: Adagrasib"]}
+        ],
+        criteria="Inclusion Criteria:\n\n* KRAS G12C mutation\n\nExclusion Criteria:\n\n* None",
+    )
+
+
+def plain_trial(nct_id: str) -> dict:
+    return make_study(nct_id=nct_id)  # teclistamab: immunotherapy, relapsed/refractory
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_category_filter_keeps_matching_trials_and_reports_the_rest(fake_api):
+    fake_api.studies = [
+        plain_trial("NCT01000001"),
+        car_t_trial("NCT01000002"),
+        kras_trial("NCT01000003"),
+    ]
+    result = run("search", "--category", "car-t", "--format", "ndjson")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["nct_id"] for r in records] == ["NCT01000002"]
+    assert records[0]["categories"] == ["immunotherapy", "car-t"]
+    assert "2 of 3 fetched trials did not match --category car-t" in result.stderr
+
+
+def test_the_limit_counts_trials_shown_after_local_filtering(fake_api):
+    studies = [plain_trial(f"NCT0100{n:04d}") for n in range(1, 6)]
+    studies += [car_t_trial(f"NCT0200{n:04d}") for n in range(1, 4)]
+    fake_api.studies = studies
+    result = run("search", "--category", "CAR-T", "--limit", "2", "--format", "json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert [r["nct_id"] for r in shown] == ["NCT02000001", "NCT02000002"]
+    # the registry was asked without the user's limit, so filtering could find enough
+    assert all(
+        "pageSize" in r.params and int(r.params["pageSize"]) >= 100 for r in fake_api.requests
+    )
+    assert "5 of 7 fetched trials did not match" in result.stderr
+    assert "2 shown after the local filters" in result.stderr
+    if spec_available():
+        for request in fake_api.requests:
+            check_request(f"{fake_api.url}{request.path}?{urlencode(request.params)}")
+
+
+def test_biomarker_filter(fake_api):
+    fake_api.studies = [plain_trial("NCT01000001"), kras_trial("NCT01000003")]
+    result = run("search", "--biomarker", "kras", "--format", "ndjson")
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["nct_id"] == "NCT01000003"
+    assert record["biomarkers"] == ["KRAS G12C"]
+    assert any(e["kind"] == "biomarker" for e in record["evidence"])
+
+
+def test_a_setting_given_is_confirmed_with_the_tags(fake_api):
+    resistant = make_study(
+        nct_id="NCT01000009",
+        title="Drug X in Metastatic Castration-Resistant Prostate Cancer",
+        conditions=["Prostate Cancer"],
+        criteria="Inclusion Criteria:\n\n* Adults\n",
+    )
+    fake_api.studies = [plain_trial("NCT01000001"), resistant]
+    result = run("search", "--setting", "resistant", "--format", "ndjson")
+    assert [json.loads(x)["nct_id"] for x in result.stdout.splitlines()] == ["NCT01000009"]
+    assert "--setting resistant" in result.stderr
+
+
+def test_without_local_filters_nothing_is_left_out(fake_api):
+    fake_api.studies = [plain_trial("NCT01000001"), car_t_trial("NCT01000002")]
+    result = run("search", "--format", "ndjson", "--limit", "1")
+    assert len(result.stdout.splitlines()) == 1
+    assert "left out" not in result.stderr
+    assert fake_api.requests[0].params["pageSize"] == "1"
+
+
+def test_unknown_category_is_a_usage_error():
+    result = run("search", "--category", "magic")
+    assert result.exit_code == 2
+    assert "car-t" in result.output  # the valid choices are listed
+
+
+def test_records_carry_the_tag_keys():
+    [result] = build_results([parse_study(car_t_trial("NCT01000002"))])
+    record = to_record(result)
+    assert record["categories"] == ["immunotherapy", "car-t"]
+    assert record["setting"] == ["refractory", "relapsed"]
+    assert record["biomarkers"] == []
+    assert {e["tag"] for e in record["evidence"]} >= {"car-t", "immunotherapy", "refractory"}
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_csv_has_readable_tag_and_evidence_columns(fake_api):
+    fake_api.studies = [car_t_trial("NCT01000002")]
+    result = run("search", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["categories"] == "immunotherapy; car-t"
+    assert row["setting"] == "refractory; relapsed"
+    assert (
+        'car-t: "Ciltacabtagene autoleucel" is a CAR T product (intervention name)'
+        in row["evidence"]
+    )
+    assert "{" not in row["evidence"]
+
+
+def test_local_filter_stops_pulling_once_enough_passed():
+    pulled = []
+
+    def results():
+        for n in range(100):
+            pulled.append(n)
+            yield from build_results([parse_study(car_t_trial(f"NCT0300{n:04d}"))])
+
+    wanted = TagFilter(categories=("car-t",))
+    shown = list(LocalFilter(results(), wanted, limit=3))
+    assert len(shown) == 3 and len(pulled) == 3
+
+
+def test_show_prints_tags_with_evidence(fake_api):
+    fake_api.studies = [car_t_trial("NCT01000002")]
+    text = run("show", "NCT01000002")
+    assert text.exit_code == 0, text.output
+    assert "How trialfinder tags it" in text.stdout
+    assert "Treatment:  immunotherapy, car-t" in text.stdout
+    assert 'car-t: "Ciltacabtagene autoleucel" is a CAR T product' in text.stdout
+    as_json = json.loads(run("show", "NCT01000002", "--format", "json").stdout)
+    assert as_json["categories"] == ["immunotherapy", "car-t"]
+    assert any(e["tag"] == "car-t" and e["kind"] == "category" for e in as_json["evidence"])
+
+
+def test_categories_command_lists_every_category_with_its_explanation():
+    result = run("categories")
+    assert result.exit_code == 0
+    for name, explanation in CATEGORIES.items():
+        assert name in result.stdout
+        assert explanation.split()[0] in result.stdout
+    items = json.loads(run("categories", "--format", "json").stdout)
+    assert [i["name"] for i in items] == list(CATEGORIES)
