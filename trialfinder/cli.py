@@ -242,6 +242,26 @@ def cli(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to FILE instead of standard output.",
 )
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: start with a UTF-8 byte-order mark (implies --format csv).",
+)
+@click.option(
+    "--ids-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist CSV. "
+    "Status, setting and cancer filters then apply only when given.",
+)
+@click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD.csv",
+    help="Add a first 'change' column against a previous shortlist: new, updated, "
+    "unchanged, dropped (implies --format csv).",
+)
 @click.pass_obj
 def search(
     app: App,
@@ -261,12 +281,17 @@ def search(
     sort,
     fmt,
     output,
+    excel,
+    ids_file,
+    compare_with,
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
     --within of the place are found, nearest first. --category and --biomarker, and a
-    --setting you give, are checked on each trial found, with its tags.
+    --setting you give, are checked on each trial found, with its tags. For a CSV shortlist:
+    `trialfinder search -o shortlist.csv`; a week later,
+    `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
     import dataclasses
 
@@ -289,20 +314,39 @@ def search(
         raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
     place = geocode(near) if near is not None else None
 
-    fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
+    csv_only = "--excel" if excel else "--compare" if compare_with else None
+    if fmt is None:
+        named = EXTENSIONS.get(output.suffix.lower()) if output else None
+        fmt = named or ("csv" if csv_only else "table")
+    if csv_only and fmt != "csv":
+        raise click.UsageError(f"{csv_only} writes CSV; it cannot be used with --format {fmt}")
+    ids: list[str] = []
+    if ids_file:
+        from trialfinder.shortlist import read_ids
+
+        ids = read_ids(ids_file)
+    previous = None
+    if compare_with:
+        from trialfinder.shortlist import read_shortlist
+
+        previous = read_shortlist(compare_with)
     to_terminal = output is None and sys.stdout.isatty()
     if limit is None:
-        limit = TERMINAL_LIMIT if to_terminal else 0
+        # A shortlist by id, or one compared with the last, wants every trial.
+        limit = TERMINAL_LIMIT if to_terminal and not ids and not previous else 0
     criteria = SearchCriteria(
         conditions=condition,
-        settings=settings or DEFAULT_SETTINGS,
-        statuses=statuses or DEFAULT_STATUSES,
+        # Asked for by NCT id: the default restrictions would hide trials the user listed.
+        settings=settings or (("any",) if ids else DEFAULT_SETTINGS),
+        statuses=statuses or (("any",) if ids else DEFAULT_STATUSES),
         phases=phases,
         age=age,
         sex=sex,
         intervention=intervention,
         updated_since=updated_since,
+        ids=tuple(ids),
         limit=limit,
+        cancer_only=not ids,
         near=place,
         within_mi=parse_distance(within) if within is not None else None,
         sort=sort,
@@ -319,22 +363,46 @@ def search(
         fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
     options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
+    render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     source = app.source()
     written = None
     local = None
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
         results = source.search(fetch, on_progress=on_progress)
-        built = build_results(results, options)
+        trials = results
+        if ids:
+            from trialfinder.shortlist import IdCheck
+
+            trials = IdCheck(results, ids)
+        built = build_results(trials, options)
         if wanted.active:
             # Sorting by distance needs every match first; the limit is applied after it.
             keep = None if criteria.order == "distance" else criteria.limit
             built = local = LocalFilter(built, wanted, keep)
         try:
             rows = ordered(built, criteria.order, criteria.limit)
-            with _open_output(output) as out:
-                written = render(fmt, map(to_record, rows), out, show_distance=place is not None)
+            with _open_output(output, utf8=fmt == "csv") as out:
+                written = render(
+                    fmt,
+                    map(to_record, rows),
+                    out,
+                    show_distance=place is not None,
+                    **render_options,
+                )
         finally:
             _summarise(results, written, criteria, local)
+    limit_reached = criteria.limit is not None and written >= criteria.limit
+    if previous is not None and limit_reached and results.total != written:
+        click.echo(
+            f"trialfinder: warning: --limit showed {written:,} trials, there may be more; "
+            "trials beyond it are marked dropped",
+            err=True,
+        )
+    if ids and not limit_reached and trials.missing:
+        click.echo(
+            f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
+            err=True,
+        )
 
 
 def _summarise(results, written: int | None, criteria=None, local=None) -> None:
@@ -368,10 +436,24 @@ def _summarise(results, written: int | None, criteria=None, local=None) -> None:
 
 
 @contextlib.contextmanager
-def _open_output(path: Path | None):
+def _open_output(path: Path | None, utf8: bool = False):
+    """The output file, or standard output; ``utf8``: UTF-8 whatever the locale, and no
+    newline translation (CSV writes its own CRLF line ends)."""
     if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
+        stdout = sys.stdout
+        if utf8 and hasattr(stdout, "buffer"):
+            import io
+
+            stdout.flush()
+            wrapper = io.TextIOWrapper(stdout.buffer, encoding="utf-8", newline="")
+            try:
+                yield wrapper
+                wrapper.flush()
+            finally:
+                wrapper.detach()  # leave sys.stdout's buffer open
+            return
+        yield stdout
+        stdout.flush()
         return
     try:
         handle = path.open("w", encoding="utf-8", newline="")
