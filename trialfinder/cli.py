@@ -293,19 +293,11 @@ def search(
     `trialfinder search -o shortlist.csv`; a week later,
     `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
-    import dataclasses
-
     from trialfinder.criteria import SearchCriteria
     from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
-    from trialfinder.pipeline import (
-        LocalFilter,
-        ResultOptions,
-        TagFilter,
-        build_results,
-        ordered,
-        to_record,
-    )
+    from trialfinder.pipeline import ResultOptions, TagFilter, to_record
+    from trialfinder.search import SearchRun
     from trialfinder.templating import check
 
     if within is not None and near is None:
@@ -356,83 +348,26 @@ def search(
         biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
         settings=criteria.settings if settings else (),  # only a setting the user asked for
     )
-    fetch = criteria
-    if wanted.active:
-        # The limit counts trials shown: fetch until enough have passed the local filters.
-        page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
-        fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
     options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
-    source = app.source()
-    written = None
-    local = None
+    finished = False
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        results = source.search(fetch, on_progress=on_progress)
-        trials = results
-        if ids:
-            from trialfinder.shortlist import IdCheck
-
-            trials = IdCheck(results, ids)
-        built = build_results(trials, options)
-        if wanted.active:
-            # Sorting by distance needs every match first; the limit is applied after it.
-            keep = None if criteria.order == "distance" else criteria.limit
-            built = local = LocalFilter(built, wanted, keep)
+        run = SearchRun(app.source(), criteria, wanted, options, on_progress=on_progress)
         try:
-            rows = ordered(built, criteria.order, criteria.limit)
             with _open_output(output, utf8=fmt == "csv") as out:
-                written = render(
-                    fmt,
-                    map(to_record, rows),
-                    out,
-                    show_distance=place is not None,
-                    **render_options,
-                )
+                records = map(to_record, run)
+                render(fmt, records, out, show_distance=place is not None, **render_options)
+            finished = True
         finally:
-            _summarise(results, written, criteria, local)
-    limit_reached = criteria.limit is not None and written >= criteria.limit
-    if previous is not None and limit_reached and results.total != written:
+            for line in run.report(finished):
+                click.echo(f"trialfinder: {line}", err=True)
+    if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
-            f"trialfinder: warning: --limit showed {written:,} trials, there may be more; "
+            f"trialfinder: warning: --limit showed {run.shown:,} trials, there may be more; "
             "trials beyond it are marked dropped",
             err=True,
         )
-    if ids and not limit_reached and trials.missing:
-        click.echo(
-            f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
-            err=True,
-        )
-
-
-def _summarise(results, written: int | None, criteria=None, local=None) -> None:
-    if results.skipped:
-        click.echo(
-            f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
-            "(see the warnings above)",
-            err=True,
-        )
-    if local is not None:
-        click.echo(
-            f"trialfinder: {local.left_out:,} of {local.seen:,} fetched trials did not match "
-            f"{local.wanted.describe()} and were left out",
-            err=True,
-        )
-    if written is None:
-        return
-    total = results.total
-    matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
-    if criteria is not None and criteria.near is not None:
-        matched += f" within {criteria.within_mi:g} miles of {criteria.near.name}"
-    if local is not None:
-        more = local.limit is not None and local.kept >= local.limit and local.seen < (total or 0)
-        hint = " (use --limit 0 to check them all)" if more else ""
-        if total is not None:
-            matched = matched.replace("trials matched", "trials matched the registry search", 1)
-        click.echo(f"{matched}; {written:,} shown after the local filters{hint}.", err=True)
-        return
-    hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
-    click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
 
 
 @contextlib.contextmanager

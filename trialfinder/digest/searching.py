@@ -1,22 +1,17 @@
-"""Run one saved search through the source and the result pipeline, as the digest sees it.
-
-The pipeline adds what the other features compute (tags, nearest site, plain-language
-summary) when they are there; the digest reads them with ``getattr`` so that it works with
-whatever this version of trialfinder computes, and the email shows what exists.
-"""
+"""Run one saved search as `trialfinder search` would, and keep what the digest needs."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.digest.config import SavedSearch
+from trialfinder.geo import NearestSite
 from trialfinder.model import Site, Trial
+from trialfinder.tagging import Tags
 
 LOOKUP_BATCH = 100  # NCT ids per look-up request, to keep URLs short
 
@@ -26,27 +21,26 @@ class Found:
     """One trial of a saved search's results, with what was worked out about it."""
 
     trial: Trial
-    tags: Any = None  # tagging.Tags when trial tagging is available
-    nearest: Any = None  # geo.NearestSite when the search has `near`
+    tags: Tags | None = None
+    nearest: NearestSite | None = None  # when the search has `near`
     summary: str | None = None
     sites_in_range: tuple[str, ...] = ()
 
     @property
     def categories(self) -> tuple[str, ...]:
-        return tuple(getattr(self.tags, "categories", ()) or ())
+        return self.tags.categories if self.tags else ()
 
     @property
     def biomarkers(self) -> tuple[str, ...]:
-        return tuple(getattr(self.tags, "biomarkers", ()) or ())
+        return self.tags.biomarkers if self.tags else ()
 
     @property
     def distance_mi(self) -> float | None:
-        distance = getattr(self.nearest, "distance_mi", None)
-        return None if distance is None else round(float(distance), 1)
+        return round(self.nearest.distance_mi, 1) if self.nearest else None
 
     @property
     def nearest_site(self) -> Site | None:
-        return getattr(self.nearest, "site", None)
+        return self.nearest.site if self.nearest else None
 
     def state(self) -> TrialState:
         return TrialState(
@@ -61,20 +55,6 @@ def site_label(site: Site) -> str:
     """A readable, stable name for a site: "Dana-Farber, Boston, Massachusetts, United States"."""
     parts = [site.facility, site.city, site.state, site.country]
     return ", ".join(" ".join(p.split()) for p in parts if p and p.strip())
-
-
-def _options(search: SavedSearch, templates: Path | None) -> Any:
-    """ResultOptions with the fields this version's pipeline knows."""
-    from trialfinder.pipeline import ResultOptions
-
-    criteria = search.criteria
-    wanted = {
-        "templates": str(templates) if templates else None,
-        "near": criteria.near,
-        "within_mi": criteria.within_mi,
-    }
-    known = {f.name for f in dataclasses.fields(ResultOptions)}
-    return ResultOptions(**{k: v for k, v in wanted.items() if k in known and v is not None})
 
 
 def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
@@ -93,36 +73,34 @@ def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
-def _wanted(found: Found, search: SavedSearch) -> bool:
-    """The filters `search` applies locally (tags), and the distance as a safety net."""
-    from trialfinder.pipeline import TagFilter
+def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
+    """The current results of ``search``, by NCT id; raises the source's errors."""
+    from trialfinder.pipeline import ResultOptions, TagFilter
+    from trialfinder.search import SearchRun
 
+    criteria = search.criteria
     wanted = TagFilter(
         categories=search.categories,
         biomarkers=search.biomarkers,
         settings=search.confirm_settings,
     )
-    if wanted.active and not wanted.accepts(found.tags):
-        return False
-    return search.criteria.near is None or bool(found.sites_in_range)
-
-
-def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
-    """The current results of ``search``, by NCT id; raises the source's errors."""
-    from trialfinder.pipeline import build_results
-
-    results = source.search(search.criteria)
+    options = ResultOptions(
+        near=criteria.near,
+        within_mi=criteria.within_mi,
+        templates=str(templates) if templates else None,
+    )
     found: dict[str, Found] = {}
-    for result in build_results(results, _options(search, templates)):
-        item = Found(
+    for result in SearchRun(source, criteria, wanted, options):
+        in_range = _sites_in_range(result.trial, search)
+        if criteria.near is not None and not in_range:
+            continue  # the registry matched a site just outside the radius
+        found[result.trial.nct_id] = Found(
             trial=result.trial,
-            tags=getattr(result, "tags", None),
-            nearest=getattr(result, "nearest", None),
-            summary=getattr(result, "summary", None),
-            sites_in_range=_sites_in_range(result.trial, search),
+            tags=result.tags,
+            nearest=result.nearest,
+            summary=result.summary,
+            sites_in_range=in_range,
         )
-        if _wanted(item, search):
-            found[result.trial.nct_id] = item
     return found
 
 
