@@ -21,7 +21,7 @@ from trialfinder.model import parse_study
 from trialfinder.output import BOM, CSV_COLUMNS, trial_record, write_csv
 from trialfinder.pipeline import build_result, to_record
 
-from factories import make_study
+from factories import BOSTON_SITE, make_study
 from fakeapi import FakeApi
 
 DOCUMENTED_COLUMNS = [
@@ -632,15 +632,6 @@ def test_file_that_is_not_utf8_is_a_usage_error(tmp_path):
 
 # -- columns filled by the other features -----------------------------------------------------
 
-BOSTON_SITE = {
-    "facility": "Dana-Farber Cancer Institute",
-    "status": "RECRUITING",
-    "city": "Boston",
-    "state": "Massachusetts",
-    "zip": "02215",
-    "country": "United States",
-    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
-}
 NEW_YORK_SITE = {
     "facility": "Memorial Sloan Kettering",
     "status": "RECRUITING",

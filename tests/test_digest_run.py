@@ -15,7 +15,7 @@ from trialfinder.digest.state import DigestState, RunLock
 from trialfinder.errors import ConfigError, ExitCode
 
 from digestkit import FAMILY, NAVIGATOR, run, write_config
-from factories import make_study
+from factories import BOSTON_SITE, make_study
 from smtpserver import SmtpServer
 
 
@@ -363,15 +363,7 @@ def test_every_request_of_a_run_conforms_to_the_spec(two_trials, smtp, tmp_path)
         check_request(f"{two_trials.url}{request.path}?{urlencode(request.params)}")
 
 
-BOSTON = {
-    "facility": "Dana-Farber Cancer Institute",
-    "status": "RECRUITING",
-    "city": "Boston",
-    "state": "Massachusetts",
-    "zip": "02215",
-    "country": "United States",
-    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
-}
+BOSTON = BOSTON_SITE
 WORCESTER = {
     **BOSTON,
     "facility": "UMass Memorial",
