@@ -17,6 +17,7 @@ from trialfinder.model import Contact, Site, Trial
 if TYPE_CHECKING:
     from trialfinder.geo import Place
 
+PIPE_TABLE_WIDTH = 160
 FORMATS = ("table", "json", "ndjson", "csv")
 EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
 
@@ -382,8 +383,17 @@ def write_table(
         table.add_row(*cells)
         count += 1
     if count:
-        Console(file=out, soft_wrap=False).print(table)
+        # A file or a pipe has no width of its own: give rows room rather than 80 columns.
+        width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
+        Console(file=out, soft_wrap=False, width=width).print(table)
     return count
+
+
+def _is_terminal(out: IO[str]) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _nearest_cell(site: Mapping[str, Any] | None) -> str:
