@@ -210,6 +210,15 @@ class _Knowledge:
             load_toml("settings.toml")["tagging"]["negations"], re.IGNORECASE
         )
         self.biomarkers, self.biomarker_context = _biomarker_patterns(load_toml("biomarkers.toml"))
+        # Capitalised find word -> the markers it can start; one set intersection per text.
+        self.markers_by_capital: dict[str, list[int]] = {}
+        for index, marker in enumerate(self.biomarkers):
+            for capital in marker.capitals:
+                self.markers_by_capital.setdefault(capital, []).append(index)
+        self.marker_capitals = frozenset(self.markers_by_capital)
+        self.marker_words = tuple(
+            (word, index) for index, marker in enumerate(self.biomarkers) for word in marker.words
+        )
 
     def _add_term(
         self, alias: str, canonical: str, categories: tuple[str, ...], generic: bool, agents: int
@@ -976,12 +985,7 @@ def _tag_biomarkers(
     context = k.biomarker_context
     everything = "\n".join(text for _, text, _ in fields)
     lowered_all = "\n".join(lowered for _, _, lowered in fields)
-    capitals = set(_CAPITALS.findall(everything))
-    candidates = [
-        marker
-        for marker in k.biomarkers
-        if not marker.capitals.isdisjoint(capitals) or any(w in lowered_all for w in marker.words)
-    ]
+    candidates = _biomarker_candidates(everything, lowered_all, k)
     if not candidates:
         return ()
     starts = []
@@ -1033,6 +1037,17 @@ def _tag_biomarkers(
                 )
             )
     return tuple(found)
+
+
+def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Biomarker]:
+    """The markers whose `find` words occur in ``text``, in the order of the data file."""
+    indexes = {
+        index
+        for capital in k.marker_capitals.intersection(_CAPITALS.findall(text))
+        for index in k.markers_by_capital[capital]
+    }
+    indexes.update(index for word, index in k.marker_words if word in lowered)
+    return [k.biomarkers[index] for index in sorted(indexes)]
 
 
 def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Match[str]]:
