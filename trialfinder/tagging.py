@@ -317,38 +317,54 @@ def _find_terms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
     lowered = _lower(text)
     words = _TOKEN.findall(lowered)
     index, stems = k.index, k.stem_tuple
-    present = set(words)
-    if index.keys().isdisjoint(present) and not any(
-        w.endswith(stems) for w in present if len(w) >= 6
-    ):
+    # Only words that start a lexicon name or end in a stem can start a hit.
+    starts = [
+        i
+        for i, word in enumerate(words)
+        if word in index or (len(word) >= 6 and word.endswith(stems))
+    ]
+    if not starts:
         return []
     spans = [m.span() for m in _TOKEN.finditer(lowered)]
     hits: list[_Hit] = []
-    i, count = 0, len(words)
-    while i < count:
-        word = words[i]
-        matched = 0
-        for spelling, term in index.get(word, ()):
-            size = len(spelling)
-            if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
-                continue
-            written = text[spans[i][0] : spans[i + size - 1][1]]
-            if term.exact is not None and not _same_case(written, term.exact):
-                continue
-            if term.categories[0] == "surgery" and _after_operation(text, spans[i][0]):
-                continue
-            matched = size
-            hits.extend(_term_hits(term, written, k))
-            break
-        if matched:
-            i += matched
+    free = 0  # the first word not yet part of a recognised name
+    for i in starts:
+        if i < free:
             continue
+        size = _name_at(words, i, text, spans, k, hits)
+        if size:
+            free = i + size
+            continue
+        word = words[i]
         if len(word) >= 6 and word.endswith(stems):
             hit = _stem_hit(word, text[spans[i][0] : spans[i][1]], cancer, text, spans[i][0], k)
             if hit is not None:
                 hits.append(hit)
-        i += 1
     return hits
+
+
+def _name_at(
+    words: list[str],
+    i: int,
+    text: str,
+    spans: list[tuple[int, int]],
+    k: _Knowledge,
+    hits: list[_Hit],
+) -> int:
+    """The lexicon name starting at word ``i`` (its hits added to ``hits``): its size in words."""
+    count = len(words)
+    for spelling, term in k.index.get(words[i], ()):
+        size = len(spelling)
+        if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
+            continue
+        written = text[spans[i][0] : spans[i + size - 1][1]]
+        if term.exact is not None and not _same_case(written, term.exact):
+            continue
+        if term.categories[0] == "surgery" and _after_operation(text, spans[i][0]):
+            continue
+        hits.extend(_term_hits(term, written, k))
+        return size
+    return 0
 
 
 def _same_case(written: str, exact: str) -> bool:
