@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from trialfinder.knowledge import load_toml
@@ -171,6 +171,9 @@ class _Knowledge:
             for alias in (canonical, *regimen["names"]):
                 self._add_term(alias, canonical, tuple(regimen["categories"]), False, 2)
         self.stem_tuple = tuple(stem for stem, _, _ in self.stems)
+        # The last letters every stem ends in: one set look-up rules out most words quickly.
+        self.ending_size = min(3, *(len(stem) for stem in self.stem_tuple))
+        self.stem_endings = frozenset(stem[-self.ending_size :] for stem in self.stem_tuple)
         # First word -> [(words, term)], longest first: one dict look-up per word of a text.
         self.index: dict[str, list[tuple[tuple[str, ...], _Term]]] = {}
         for alias, term in self.aliases:
@@ -288,6 +291,12 @@ def _knowledge() -> _Knowledge:
     return _Knowledge()
 
 
+def clear_caches() -> None:
+    """Forget the names and phrases recognised so far (the data files stay compiled)."""
+    _find_terms.cache_clear()
+    _find_mechanisms.cache_clear()
+
+
 @cache
 def category_explanations() -> dict[str, str]:
     """Category name -> one plain sentence, in the order of :data:`CATEGORY_NAMES`."""
@@ -312,19 +321,21 @@ class _Hit:
     agents: int = 1
 
 
-def _find_terms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
+@lru_cache(maxsize=4096)
+def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Lexicon names (longest first) and, in cancer trials, INN stems, in ``text``."""
+    k = _knowledge()
     lowered = _lower(text)
     words = _TOKEN.findall(lowered)
-    index, stems = k.index, k.stem_tuple
+    index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
     # Only words that start a lexicon name or end in a stem can start a hit.
     starts = [
         i
         for i, word in enumerate(words)
-        if word in index or (len(word) >= 6 and word.endswith(stems))
+        if word in index or (len(word) >= 6 and word[last:] in endings and word.endswith(stems))
     ]
     if not starts:
-        return []
+        return ()
     spans = [m.span() for m in _TOKEN.finditer(lowered)]
     hits: list[_Hit] = []
     free = 0  # the first word not yet part of a recognised name
@@ -340,7 +351,7 @@ def _find_terms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
             hit = _stem_hit(word, text[spans[i][0] : spans[i][1]], cancer, text, spans[i][0], k)
             if hit is not None:
                 hits.append(hit)
-    return hits
+    return tuple(hits)
 
 
 def _name_at(
@@ -406,8 +417,10 @@ def _stem_hit(
     return None
 
 
-def _find_mechanisms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
+@lru_cache(maxsize=4096)
+def _find_mechanisms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Phrases that describe a kind of treatment ("a KRAS G12C inhibitor"), one per kind."""
+    k = _knowledge()
     lowered = _lower(text)
     hits = []
     for pattern in k.mechanisms:
@@ -434,7 +447,7 @@ def _find_mechanisms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
                 )
             )
             break
-    return hits
+    return tuple(hits)
 
 
 def _search_near(pattern: _Pattern, text: str, lowered: str, margin: int = 80):
@@ -503,12 +516,12 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     name = intervention.name
     if intervention.type == "DIAGNOSTIC_TEST":
         return _Treatment(intervention, (), False, 0, "a test")
-    hits = [(hit, "intervention name") for hit in _find_terms(name, cancer, k)]
+    hits = [(hit, "intervention name") for hit in _find_terms(name, cancer)]
     if not hits and intervention.type == "RADIATION" and not k.placebo.search(name):
         how = f'"{name}" is listed as a RADIATION intervention'
         hits = [(_Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
     if not hits:
-        hits = [(hit, "intervention name") for hit in _find_mechanisms(name, cancer, k)]
+        hits = [(hit, "intervention name") for hit in _find_mechanisms(name, cancer)]
     # A recognised medicine needs no check for tests and supportive care, only for placebo.
     medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
         h.category not in _PROCEDURE_CATEGORIES for h, _ in hits
@@ -533,11 +546,11 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
     others = intervention.other_names if not hits else intervention.other_names[:3]
     for other in others:
-        for hit in _find_terms(other, cancer, k):
+        for hit in _find_terms(other, cancer):
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
     if not hits and intervention.description and not _OPTIONS.search(intervention.description):
-        for hit in _find_mechanisms(intervention.description, cancer, k):
+        for hit in _find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
             hits.append((hit, f'description of "{name}"'))
@@ -645,7 +658,7 @@ def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool, k: _Knowledg
     for text in (arm.label, arm.description):
         if not text:
             continue
-        for hit in _find_terms(text, cancer, k):
+        for hit in _find_terms(text, cancer):
             start = text.find(hit.matched)
             if start >= 0 and _ARM_NEGATION.search(text[max(0, start - 40) : start]):
                 continue
