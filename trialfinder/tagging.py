@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Intervention, Trial
@@ -311,8 +311,7 @@ CATEGORIES: dict[str, str] = category_explanations()
 # -- matching names -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # a tuple: made thousands of times, it must be cheap to build
     category: str
     canonical: str  # what was recognised (generic name, stem-matched word, phrase)
     matched: str  # the text as written
