@@ -377,16 +377,17 @@ def _name_at(
     return 0
 
 
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z0-9]")
+_AFTER_OPERATION = re.compile(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$")
+
+
 def _same_case(written: str, exact: str) -> bool:
-    return re.sub(r"[^A-Za-z0-9]", "", written) == re.sub(r"[^A-Za-z0-9]", "", exact)
+    return _NOT_LETTER_OR_DIGIT.sub("", written) == _NOT_LETTER_OR_DIGIT.sub("", exact)
 
 
 def _after_operation(text: str, start: int) -> bool:
     """ "Post-mastectomy radiotherapy" names an operation already done, not one studied."""
-    before = text[max(0, start - 25) : start].lower()
-    return bool(
-        re.search(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$", before)
-    )
+    return bool(_AFTER_OPERATION.search(text[max(0, start - 25) : start].lower()))
 
 
 def _term_hits(term: _Term, written: str, k: _Knowledge) -> list[_Hit]:
@@ -427,10 +428,10 @@ def _find_mechanisms(text: str, cancer: bool) -> tuple[_Hit, ...]:
             continue
         for match in _search_near(pattern, text, lowered):
             before = text[max(0, match.start() - 12) : match.start()].lower()
-            if re.search(r"\b(?:non|not|no|without|prior|previous)\W*$", before):
+            if _NEGATED.search(before):
                 continue
-            if pattern.category == "car-t" and re.search(
-                r"\bNK\b|natural killer|macrophage", text[match.start() : match.end() + 30], re.I
+            if pattern.category == "car-t" and _NOT_T_CELLS.search(
+                text[match.start() : match.end() + 30]
             ):
                 continue
             if pattern.category == "surgery" and _after_operation(text, match.start()):
@@ -447,6 +448,10 @@ def _find_mechanisms(text: str, cancer: bool) -> tuple[_Hit, ...]:
             )
             break
     return tuple(hits)
+
+
+_NEGATED = re.compile(r"\b(?:non|not|no|without|prior|previous)\W*$")
+_NOT_T_CELLS = re.compile(r"\bNK\b|natural killer|macrophage", re.IGNORECASE)
 
 
 def _search_near(pattern: _Pattern, text: str, lowered: str, margin: int = 80):
@@ -783,12 +788,15 @@ def _active_count(indexes: list[int], treatments: list[_Treatment]) -> int:
     return sum(treatments[i].agents for i in indexes if treatments[i].active)
 
 
+_INTERLEUKIN_2 = re.compile(r"interleukin-?2|\bIL-?2\b|aldesleukin", re.IGNORECASE)
+
+
 def _around_cell_therapy(treatment: _Treatment) -> _Treatment:
     hits = [hit for hit, _ in treatment.hits]
     name = treatment.intervention.name
     if hits and all(h.category == "chemotherapy" for h in hits):
         return _Treatment(treatment.intervention, (), False, 0, "conditioning before cell therapy")
-    if re.search(r"interleukin-?2|\bIL-?2\b|aldesleukin", name, re.I):
+    if _INTERLEUKIN_2.search(name):
         return _Treatment(treatment.intervention, (), False, 0, "support for the infused cells")
     return treatment
 
@@ -1114,15 +1122,18 @@ def _sentence_before(text: str, position: int) -> str:
 _BARE_MINUS = re.compile(r"\s?[-\u2212\u2013](?:\s|$|[/,;)])")  # "HER2- breast cancer"
 
 
+_LOWER_PREFIX = re.compile(r"^[a-z]+")  # "gBRCA1" -> "BRCA1"
+_BOTH_GENES = re.compile(r"[12]/2$")  # "BRCA1/2" -> "BRCA"
+_NON = re.compile(r"non-?\s*$")
+
+
 def _biomarker_tag(marker: _Biomarker, match: re.Match[str], text: str) -> str | None:
     if marker.from_match:
-        written = re.sub(r"^[a-z]+", "", match.group())
-        return re.sub(r"[12]/2$", "", written)
+        written = _LOWER_PREFIX.sub("", match.group())
+        return _BOTH_GENES.sub("", written)
     if marker.variant is not None:
         variant = marker.variant.search(text[match.end() : match.end() + 90])
-        if variant and not re.search(
-            r"non-?\s*$", text[match.end() : match.end() + variant.start(1)]
-        ):
+        if variant and not _NON.search(text[match.end() : match.end() + variant.start(1)]):
             return f"{marker.name} {variant.group(1)}"
     if marker.variant_before is not None:
         variant = marker.variant_before.search(text[max(0, match.start() - 40) : match.start()])
