@@ -1082,7 +1082,9 @@ def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Bioma
         for capital in k.marker_capitals.intersection(_CAPITALS.findall(text))
         for index in k.markers_by_capital[capital]
     }
-    indexes.update(index for word, index in k.marker_words if word in lowered)
+    for word, index in k.marker_words:
+        if index not in indexes and word in lowered:  # a marker found once needs no more looks
+            indexes.add(index)
     return [k.biomarkers[index] for index in sorted(indexes)]
 
 
