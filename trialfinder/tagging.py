@@ -51,6 +51,7 @@ _STEM_PRIORITY = (
     "surgery",
     "stem-cell-transplant",
 )
+_CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORY_NAMES)}
 _PROCEDURE_CATEGORIES = frozenset({"radiation", "surgery", "stem-cell-transplant"})
 _DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC", "RADIATION"})
 _EXCLUDED_ARMS = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
@@ -111,6 +112,7 @@ def _key(text: str) -> str:
 @dataclass(frozen=True)
 class _Term:
     canonical: str  # the generic name, e.g. "trastuzumab"
+    key: str  # _key(canonical)
     categories: tuple[str, ...]
     generic: bool  # an umbrella term such as "chemotherapy"
     agents: int  # how many treatments the term stands for (regimens: 2)
@@ -230,7 +232,9 @@ class _Knowledge:
         if not key or key in self.terms:
             return
         exact = alias if len(key) <= 4 else None
-        self.terms[key] = term = _Term(canonical, categories, generic, agents, exact)
+        self.terms[key] = term = _Term(
+            canonical, _key(canonical), categories, generic, agents, exact
+        )
         self.aliases.append((alias, term))
 
 
@@ -295,6 +299,7 @@ def clear_caches() -> None:
     """Forget the names and phrases recognised so far (the data files stay compiled)."""
     _find_terms.cache_clear()
     _find_mechanisms.cache_clear()
+    _not_treatment_kinds.cache_clear()
 
 
 @cache
@@ -391,7 +396,7 @@ def _after_operation(text: str, start: int) -> bool:
 
 
 def _term_hits(term: _Term, written: str, k: _Knowledge) -> list[_Hit]:
-    same = _key(written) == _key(term.canonical)
+    same = _key(written) == term.key
     name = f'"{written}"' if same else f'"{written}" ({term.canonical})'
     hits = []
     for category in term.categories:
@@ -533,7 +538,7 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     if medicine:
         kinds = {"placebo"} if k.placebo.search(name) else set()
     else:
-        kinds = {m.lastgroup for m in k.not_treatment.finditer(name)}
+        kinds = _not_treatment_kinds(name)
     if "placebo" in kinds:
         return _Treatment(intervention, (), False, 0, "placebo")
     if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
@@ -567,6 +572,12 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
         )
     unclassified_drug = cancer and intervention.type in _DRUG_TYPES
     return _Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
+
+
+@lru_cache(maxsize=4096)
+def _not_treatment_kinds(name: str) -> frozenset[str | None]:
+    """What a name says it is besides a treatment: "placebo", "test", "supportive" (one scan)."""
+    return frozenset(m.lastgroup for m in _knowledge().not_treatment.finditer(name))
 
 
 # A description listing what may be given ("may include ...") does not say what is given.
@@ -692,8 +703,7 @@ def tag_trial(trial: Trial) -> Tags:
     fields = _text_fields(trial) if cancer else []
     settings = _tag_settings(fields, k, evidence) if cancer else ()
     biomarkers = _tag_biomarkers(fields, k, evidence) if cancer else ()
-    order = {name: i for i, name in enumerate(CATEGORY_NAMES)}
-    evidence.sort(key=lambda e: (e.kind != CATEGORY, order.get(e.tag, 99)))
+    evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
         settings=settings,
