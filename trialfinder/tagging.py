@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
+from itertools import islice
 from typing import Any, NamedTuple
 
 from trialfinder.knowledge import load_toml
@@ -185,6 +186,9 @@ class _Knowledge:
                     entries.append((words, term))
         for entries in self.index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
+        self.longest_name = max(
+            len(words) for entries in self.index.values() for words, _ in entries
+        )
         not_treatment = lexicon["not_treatment"]
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
         self.supportive = re.compile(not_treatment["supportive"], re.IGNORECASE)
@@ -340,7 +344,9 @@ def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     ]
     if not starts:
         return ()
-    spans = [m.span() for m in _TOKEN.finditer(lowered)]
+    # Where each word is, up to the last word a name starting at the last candidate can reach.
+    reach = starts[-1] + k.longest_name
+    spans = [m.span() for m in islice(_TOKEN.finditer(lowered), reach)]
     hits: list[_Hit] = []
     free = 0  # the first word not yet part of a recognised name
     for i in starts:
