@@ -706,9 +706,12 @@ def tag_trial(trial: Trial) -> Tags:
     if trial.study_type != "OBSERVATIONAL":  # observational studies assign no treatment
         _tag_treatments(trial, cancer, k, categories, evidence, per_intervention)
         _tag_palliative(trial, cancer, k, categories, evidence)
-    fields = _text_fields(trial) if cancer else []
-    settings = _tag_settings(fields, k, evidence) if cancer else ()
-    biomarkers = _tag_biomarkers(fields, k, evidence) if cancer else ()
+    settings: tuple[str, ...] = ()
+    biomarkers: tuple[str, ...] = ()
+    if cancer:
+        fields = _text_fields(trial)
+        settings = _tag_settings(fields, k, evidence)
+        biomarkers = _tag_biomarkers(fields, k, evidence)
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
@@ -944,8 +947,17 @@ def _exclusion_start(lowered: str) -> int:
     return position if position >= 0 else lowered.find("exclusion:")
 
 
-def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
-    """(source, text, lower-case text) of the fields settings and biomarkers are read from."""
+class _Fields(NamedTuple):
+    """The fields settings and biomarkers are read from, and all of them joined by new lines."""
+
+    parts: list[tuple[str, str, str]]  # (source, text, lower-case text)
+    text: str
+    lowered: str
+    starts: list[int]  # where each part begins in the joined text
+
+
+def _text_fields(trial: Trial) -> _Fields:
+    """The fields settings and biomarkers are read from, lower-cased and joined once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
     fields += [("keyword", kw) for kw in trial.keywords]
@@ -957,7 +969,17 @@ def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
         end = len(criteria) if end < 0 else end
         if end:
             result.append(("inclusion criteria", criteria[:end], lowered[:end]))
-    return result
+    starts = []
+    offset = 0
+    for _, text, _ in result:
+        starts.append(offset)
+        offset += len(text) + 1
+    return _Fields(
+        result,
+        "\n".join(text for _, text, _ in result),
+        "\n".join(low for _, _, low in result),
+        starts,
+    )
 
 
 _SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
@@ -974,23 +996,15 @@ def _positions(lowered: str, words: tuple[str, ...]) -> list[int]:
     return sorted(starts)
 
 
-def _tag_settings(
-    fields: list[tuple[str, str, str]], k: _Knowledge, evidence: list[Evidence]
-) -> tuple[str, ...]:
-    everything = "\n".join(text for _, text, _ in fields)
-    lowered = "\n".join(low for _, _, low in fields)
+def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
+    parts, everything, lowered, starts = fields
     positions = _positions(lowered, _SETTING_WORDS)
     if not positions:
         return ()
-    starts = []
-    offset = 0
-    for _, text, _ in fields:
-        starts.append(offset)
-        offset += len(text) + 1
     pieces: list[tuple[int, int]] = []  # (start, end) around each word, within one field
     for position in positions:
         field = bisect_right(starts, position) - 1
-        field_end = starts[field] + len(fields[field][1])
+        field_end = starts[field] + len(parts[field][1])
         start, end = max(starts[field], position - 40), min(field_end, position + 40)
         if pieces and start <= pieces[-1][1]:
             pieces[-1] = (pieces[-1][0], max(end, pieces[-1][1]))
@@ -1012,7 +1026,7 @@ def _tag_settings(
                 break
     for setting, match in found.items():
         field = bisect_right(starts, match.start()) - 1
-        source, text, _ = fields[field]
+        source, text, _ = parts[field]
         at = match.start() - starts[field]
         evidence.append(
             Evidence(
@@ -1030,25 +1044,17 @@ def _tag_settings(
 _CAPITALS = re.compile(r"[A-Z][A-Z0-9]+")
 
 
-def _tag_biomarkers(
-    fields: list[tuple[str, str, str]], k: _Knowledge, evidence: list[Evidence]
-) -> tuple[str, ...]:
+def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
     found: list[str] = []
     context = k.biomarker_context
-    everything = "\n".join(text for _, text, _ in fields)
-    lowered_all = "\n".join(lowered for _, _, lowered in fields)
+    parts, everything, lowered_all, starts = fields
     candidates = _biomarker_candidates(everything, lowered_all, k)
     if not candidates:
         return ()
-    starts = []
-    position = 0
-    for _, text, _ in fields:
-        starts.append(position)
-        position += len(text) + 1
     for marker in candidates:
         for match in _marker_matches(marker, everything, lowered_all):
             field = bisect_right(starts, match.start()) - 1
-            source, text, _ = fields[field]
+            source, text, _ = parts[field]
             offset = starts[field]
             if match.end() - offset > len(text):
                 continue
