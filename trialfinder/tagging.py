@@ -320,7 +320,8 @@ CATEGORIES: dict[str, str] = category_explanations()
 # -- matching names -----------------------------------------------------------------------
 
 
-class _Hit(NamedTuple):  # a tuple: made thousands of times, it must be cheap to build
+# Hits and treatments are named tuples: made thousands of times, they must be cheap to build.
+class _Hit(NamedTuple):
     category: str
     canonical: str  # what was recognised (generic name, stem-matched word, phrase)
     matched: str  # the text as written
@@ -486,8 +487,7 @@ def _search_near(pattern: _Pattern, text: str, lowered: str, margin: int = 80):
 # -- one intervention ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Treatment:
+class _Treatment(NamedTuple):
     intervention: Intervention
     hits: tuple[tuple[_Hit, str], ...]  # (hit, source)
     active: bool  # a cancer treatment (counts in a combination)
