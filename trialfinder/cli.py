@@ -34,15 +34,23 @@ TERMINAL_LIMIT = 100
 class App:
     """What the global options configure, shared by every command."""
 
-    def __init__(self, api_url: str | None, debug: bool, source: str) -> None:
+    def __init__(
+        self, api_url: str | None, debug: bool, source: str, templates: str | None = None
+    ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
+        self.templates_option = templates
 
     def settings(self):
         from trialfinder.settings import Settings
 
-        return Settings.from_env(api_url=self.api_url)
+        return Settings.from_env(api_url=self.api_url, templates=self.templates_option)
+
+    @property
+    def templates(self) -> str | None:
+        """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
+        return self.settings().templates
 
     def source(self):
         from trialfinder import sources
@@ -133,13 +141,21 @@ def _choice(names) -> click.Choice:
     help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)
+@click.option(
+    "--templates",
+    metavar="DIR",
+    help="A folder of your own templates (e.g. summary.txt.j2) to use instead of the "
+    "built-in wording (env TRIALFINDER_TEMPLATES).",
+)
 @click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
-def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> None:
+def cli(
+    ctx: click.Context, api_url: str | None, source: str, templates: str | None, debug: bool
+) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source)
+    ctx.obj = App(api_url=api_url, debug=debug, source=source, templates=templates)
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")
@@ -226,6 +242,26 @@ def cli(ctx: click.Context, api_url: str | None, source: str, debug: bool) -> No
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to FILE instead of standard output.",
 )
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: start with a UTF-8 byte-order mark (implies --format csv).",
+)
+@click.option(
+    "--ids-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist CSV. "
+    "Status, setting and cancer filters then apply only when given.",
+)
+@click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD.csv",
+    help="Add a first 'change' column against a previous shortlist: new, updated, "
+    "unchanged, dropped (implies --format csv).",
+)
 @click.pass_obj
 def search(
     app: App,
@@ -245,12 +281,17 @@ def search(
     sort,
     fmt,
     output,
+    excel,
+    ids_file,
+    compare_with,
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
     --within of the place are found, nearest first. --category and --biomarker, and a
-    --setting you give, are checked on each trial found, with its tags.
+    --setting you give, are checked on each trial found, with its tags. For a CSV shortlist:
+    `trialfinder search -o shortlist.csv`; a week later,
+    `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
     import dataclasses
 
@@ -265,6 +306,7 @@ def search(
         ordered,
         to_record,
     )
+    from trialfinder.templating import check
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
@@ -272,20 +314,39 @@ def search(
         raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
     place = geocode(near) if near is not None else None
 
-    fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
+    csv_only = "--excel" if excel else "--compare" if compare_with else None
+    if fmt is None:
+        named = EXTENSIONS.get(output.suffix.lower()) if output else None
+        fmt = named or ("csv" if csv_only else "table")
+    if csv_only and fmt != "csv":
+        raise click.UsageError(f"{csv_only} writes CSV; it cannot be used with --format {fmt}")
+    ids: list[str] = []
+    if ids_file:
+        from trialfinder.shortlist import read_ids
+
+        ids = read_ids(ids_file)
+    previous = None
+    if compare_with:
+        from trialfinder.shortlist import read_shortlist
+
+        previous = read_shortlist(compare_with)
     to_terminal = output is None and sys.stdout.isatty()
     if limit is None:
-        limit = TERMINAL_LIMIT if to_terminal else 0
+        # A shortlist by id, or one compared with the last, wants every trial.
+        limit = TERMINAL_LIMIT if to_terminal and not ids and not previous else 0
     criteria = SearchCriteria(
         conditions=condition,
-        settings=settings or DEFAULT_SETTINGS,
-        statuses=statuses or DEFAULT_STATUSES,
+        # Asked for by NCT id: the default restrictions would hide trials the user listed.
+        settings=settings or (("any",) if ids else DEFAULT_SETTINGS),
+        statuses=statuses or (("any",) if ids else DEFAULT_STATUSES),
         phases=phases,
         age=age,
         sex=sex,
         intervention=intervention,
         updated_since=updated_since,
+        ids=tuple(ids),
         limit=limit,
+        cancer_only=not ids,
         near=place,
         within_mi=parse_distance(within) if within is not None else None,
         sort=sort,
@@ -300,23 +361,48 @@ def search(
         # The limit counts trials shown: fetch until enough have passed the local filters.
         page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
         fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
-    options = ResultOptions(near=place, within_mi=criteria.within_mi)
+    options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
+    check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
+    render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     source = app.source()
     written = None
     local = None
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
         results = source.search(fetch, on_progress=on_progress)
-        built = build_results(results, options)
+        trials = results
+        if ids:
+            from trialfinder.shortlist import IdCheck
+
+            trials = IdCheck(results, ids)
+        built = build_results(trials, options)
         if wanted.active:
             # Sorting by distance needs every match first; the limit is applied after it.
             keep = None if criteria.order == "distance" else criteria.limit
             built = local = LocalFilter(built, wanted, keep)
         try:
             rows = ordered(built, criteria.order, criteria.limit)
-            with _open_output(output) as out:
-                written = render(fmt, map(to_record, rows), out, show_distance=place is not None)
+            with _open_output(output, utf8=fmt == "csv") as out:
+                written = render(
+                    fmt,
+                    map(to_record, rows),
+                    out,
+                    show_distance=place is not None,
+                    **render_options,
+                )
         finally:
             _summarise(results, written, criteria, local)
+    limit_reached = criteria.limit is not None and written >= criteria.limit
+    if previous is not None and limit_reached and results.total != written:
+        click.echo(
+            f"trialfinder: warning: --limit showed {written:,} trials, there may be more; "
+            "trials beyond it are marked dropped",
+            err=True,
+        )
+    if ids and not limit_reached and trials.missing:
+        click.echo(
+            f"trialfinder: {len(trials.missing)} NCT id(s) not found: " + ", ".join(trials.missing),
+            err=True,
+        )
 
 
 def _summarise(results, written: int | None, criteria=None, local=None) -> None:
@@ -350,10 +436,24 @@ def _summarise(results, written: int | None, criteria=None, local=None) -> None:
 
 
 @contextlib.contextmanager
-def _open_output(path: Path | None):
+def _open_output(path: Path | None, utf8: bool = False):
+    """The output file, or standard output; ``utf8``: UTF-8 whatever the locale, and no
+    newline translation (CSV writes its own CRLF line ends)."""
     if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
+        stdout = sys.stdout
+        if utf8 and hasattr(stdout, "buffer"):
+            import io
+
+            stdout.flush()
+            wrapper = io.TextIOWrapper(stdout.buffer, encoding="utf-8", newline="")
+            try:
+                yield wrapper
+                wrapper.flush()
+            finally:
+                wrapper.detach()  # leave sys.stdout's buffer open
+            return
+        yield stdout
+        stdout.flush()
         return
     try:
         handle = path.open("w", encoding="utf-8", newline="")
@@ -391,22 +491,51 @@ def _progress(enabled: bool):
 )
 @click.pass_obj
 def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
-    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`."""
+    """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`.
+
+    The text leads with the plain-language summary, then the details.
+    """
     import json
 
     from trialfinder.geo import geocode
     from trialfinder.output import trial_details, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
+    from trialfinder.templating import check
 
-    place = geocode(near) if near is not None else None
+    options = ResultOptions(
+        near=geocode(near) if near is not None else None, templates=app.templates
+    )
+    check(["summary.txt.j2", "trial.txt.j2"], options.templates)
     trial = app.source().get(nct_id)
+    result = build_result(trial, options)
     if fmt == "json":
-        result = build_result(trial, ResultOptions(near=place))
-        record = {**to_record(result), **trial_details(trial, near=place)}
+        record = {**to_record(result), **trial_details(trial, near=options.near)}
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        tags = build_result(trial).tags
-        click.echo(trial_text(trial, near=place, tags=tags), nl=False)
+        text = trial_text(
+            trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
+        )
+        click.echo(text, nl=False)
+
+
+@cli.command(short_help="Explain a word used in trial summaries.")
+@click.argument("term", nargs=-1)
+@click.option("--list", "list_terms", is_flag=True, help="List every term the glossary explains.")
+def explain(term: tuple[str, ...], list_terms: bool) -> None:
+    """Print the plain definition of TERM, e.g. `trialfinder explain refractory`.
+
+    Case, spaces and hyphens do not matter: `CAR-T`, `car t` and `CAR T` are the same.
+    """
+    from trialfinder import glossary
+
+    if list_terms:
+        for entry in glossary.terms():
+            click.echo(f"{entry.name}: {entry.means}.")
+        return
+    if not term:
+        raise click.UsageError("give a TERM to explain, or --list to see them all")
+    entry = glossary.lookup(" ".join(term))
+    click.echo(f"{entry.name}: {entry.means}.")
 
 
 @cli.command(short_help="List the treatment categories and what each means.")
@@ -435,6 +564,107 @@ def categories(fmt: str) -> None:
         click.echo(name.ljust(width) + lines[0])
         for line in lines[1:]:
             click.echo(" " * width + line)
+
+
+# -- digest ----------------------------------------------------------------------------------
+
+
+def _digest_logging(quiet: bool, debug: bool) -> None:
+    """Lines that read well in cron mail and the journal: time, level, message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    root = logging.getLogger("trialfinder")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
+
+
+def _load_digest_config(path: Path, app: App):
+    """The config; without a [digest] templates folder, --templates (or its variable) applies."""
+    import dataclasses
+
+    from trialfinder.digest.config import InvalidConfig, load_config
+
+    try:
+        config = load_config(path)
+        if config.templates is None and app.templates:
+            config = dataclasses.replace(config, templates=Path(app.templates))
+        return config
+    except InvalidConfig as exc:
+        for line in exc.lines():
+            click.echo(f"trialfinder: error: {line}", err=True)
+        raise click.exceptions.Exit(ExitCode.CONFIG) from None
+
+
+_config_option = click.option(
+    "--config",
+    "config_path",
+    required=True,
+    envvar="TRIALFINDER_DIGEST_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The digest configuration file (TOML; env TRIALFINDER_DIGEST_CONFIG).",
+)
+
+
+@cli.group(short_help="Weekly email digests of new and changed trials.")
+def digest() -> None:
+    """Email digests of new and changed trials, for scheduled jobs (see README)."""
+
+
+@digest.command("check", short_help="Validate a digest configuration file.")
+@_config_option
+@click.pass_obj
+def digest_check(app: App, config_path: Path) -> None:
+    """Check the configuration file and say precisely what is wrong (line and key)."""
+    from trialfinder.digest.run import check_templates
+
+    config = _load_digest_config(config_path, app)
+    check_templates(config)
+    smtp = config.smtp
+    recipients = {r.lower() for s in config.searches for r in s.recipients}
+    click.echo(
+        f"{config_path}: valid. {len(config.searches)} saved search(es), "
+        f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+        f"state {config.state.path}"
+    )
+    if smtp.username and not smtp.password():
+        click.echo(
+            f"note: {smtp.password_env} is not set here; the scheduled run needs it "
+            "(the SMTP password)",
+            err=True,
+        )
+
+
+@digest.command("run", short_help="Run the saved searches and send the digests.")
+@_config_option
+@click.option(
+    "--dry-run", is_flag=True, help="Write the messages as .eml files; send and store nothing."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("digest-preview"),
+    show_default=True,
+    help="Folder for the .eml files of --dry-run.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log only problems (silent when all went well).")
+@click.pass_obj
+def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
+    """Run each saved search, compare with what each recipient was sent, email the changes.
+
+    Exit codes: 0 all delivered; 3 a search failed; 6 the config is broken; 7 a message
+    could not be delivered (or another run holds the state). Changes that were not
+    delivered are sent by the next run.
+    """
+    from trialfinder.digest.run import run_digest
+
+    _digest_logging(quiet, app.debug)
+    config = _load_digest_config(config_path, app)
+    report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 def main() -> None:

@@ -37,16 +37,20 @@ class TrialResult:
     trial: Trial
     nearest: NearestSite | None = None  # None without a place, or when no site has coordinates
     tags: Tags | None = None  # treatment categories, settings, biomarkers, with evidence
+    summary: str | None = None  # the plain-language summary
 
 
 def build_result(trial: Trial, options: ResultOptions | None = None) -> TrialResult:
+    from trialfinder.summary import summarize
     from trialfinder.tagging import tag_trial
 
     options = options or ResultOptions()
     nearest = None
     if options.near is not None:
         nearest = nearest_site(trial, options.near.lat, options.near.lon)
-    return TrialResult(trial=trial, nearest=nearest, tags=tag_trial(trial))
+    tags = tag_trial(trial)
+    summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
+    return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary)
 
 
 def build_results(
@@ -112,6 +116,7 @@ def to_record(result: TrialResult) -> dict[str, Any]:
             "nearest_site": site_record(nearest.site) if nearest else None,
             "distance_mi": round(nearest.distance_mi, 1) if nearest else None,
             **tag_record(result.tags),
+            "summary": result.summary,
         },
     )
 

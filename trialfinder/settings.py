@@ -8,6 +8,8 @@ Environment variables (all optional):
 - ``TRIALFINDER_RETRY_AFTER_MAX``: longest ``Retry-After`` honoured, in seconds (default 120).
 - ``TRIALFINDER_MAX_ATTEMPTS``: tries per request, the first included (default 5).
 - ``TRIALFINDER_TIMEOUT``: read time-out in seconds (default 30).
+- ``TRIALFINDER_TEMPLATES``: a folder of the user's own templates (e.g. ``summary.txt.j2``),
+  used instead of the packaged ones of the same name.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Settings:
     retry_after_max: float = 120.0
     max_attempts: int = 5
     max_retry_seconds: float = 180.0
+    templates: str | None = None  # a folder of the user's own templates
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:

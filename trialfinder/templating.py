@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import textwrap
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,17 +45,31 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
 
 def environment(folder: str | Path | None = None):
     """A Jinja2 environment; templates in ``folder`` win over the packaged ones."""
+    if folder is None:
+        return _environment(None)
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise ConfigError(
+            f"template folder {str(folder)!r} does not exist",
+            hint="check --templates or TRIALFINDER_TEMPLATES",
+        )
+    return _environment(str(folder.resolve()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folder: str | None):
+    # One environment per folder, so that each template is compiled once per process (Jinja2
+    # still reloads a user's template file when it changes).
     import jinja2
 
     loaders: list[jinja2.BaseLoader] = []
     if folder is not None:
-        folder = Path(folder).expanduser()
-        if not folder.is_dir():
-            raise ConfigError(f"template folder {str(folder)!r} does not exist")
-        loaders.append(jinja2.FileSystemLoader(str(folder)))
+        loaders.append(jinja2.FileSystemLoader(folder))
     loaders.append(jinja2.FunctionLoader(_packaged))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        # HTML templates (*.html.j2) escape every value; text templates stay as they are.
+        autoescape=jinja2.select_autoescape(("html", "html.j2", "htm", "xml"), default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -64,15 +81,44 @@ def environment(folder: str | Path | None = None):
 
 def render(name: str, folder: str | Path | None = None, **context: Any) -> str:
     """Render template ``name``; a missing or broken template is a :class:`ConfigError`."""
+    with _template_errors(name, folder):
+        return environment(folder).get_template(name).render(**context)
+
+
+def check(names: Iterable[str], folder: str | Path | None = None) -> None:
+    """Load (compile) templates up front, so a broken one stops a command before it starts."""
+    env = environment(folder)
+    for name in names:
+        with _template_errors(name, folder):
+            env.get_template(name)
+
+
+@contextlib.contextmanager
+def _template_errors(name: str, folder: str | Path | None):
     import jinja2
 
     try:
-        return environment(folder).get_template(name).render(**context)
-    except jinja2.TemplateNotFound:
-        raise ConfigError(f"template {name!r} was not found", hint="check --templates") from None
+        yield
+    except jinja2.TemplateNotFound as exc:
+        missing = exc.name or name
+        where = f" in {folder} or the built-in templates" if folder else ""
+        raise ConfigError(
+            f"template {missing!r} was not found{where}", hint="check --templates"
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(
-            f"template {exc.filename or name} is broken at line {exc.lineno}: {exc.message}"
+            f"template {exc.filename or exc.name or name} is broken at line {exc.lineno}: "
+            f"{exc.message}",
+            hint="fix the template, or remove it to use the built-in one",
         ) from None
     except jinja2.TemplateError as exc:
         raise ConfigError(f"template {name!r} could not be rendered: {exc}") from None
+    except ConfigError:
+        raise
+    except Exception as exc:
+        if folder is None:
+            raise  # a packaged template failing is a bug, not a configuration problem
+        raise ConfigError(
+            f"template {name!r} could not be rendered: {exc.__class__.__name__}: {exc}",
+            hint=f"check the templates in {folder}",
+        ) from None

@@ -1,0 +1,305 @@
+"""Plain-language summaries: content, tags and nearest site, templates, robustness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from trialfinder.errors import ConfigError
+from trialfinder.model import Site, parse_study
+from trialfinder.summary import interventions_under_test, summarize
+
+from factories import make_study
+
+CLOSING = (
+    "A trial is research. It may not help you. Your care team can tell you if it is right for you."
+)
+
+
+@dataclass(frozen=True)
+class StandInTags:
+    """The tagging contract's attributes, for tests that do not depend on the tagging itself."""
+
+    categories: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    biomarkers: tuple[str, ...] = ()
+    by_intervention: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def categories_of(self, intervention_name: str) -> tuple[str, ...]:
+        return self.by_intervention.get(intervention_name, ())
+
+
+@dataclass(frozen=True)
+class StandInNearest:
+    site: Site
+    distance_mi: float
+
+
+def summary_of(**study) -> str:
+    return summarize(parse_study(make_study(**study)))
+
+
+def test_default_summary_says_every_part():
+    text = summary_of()
+    assert text.startswith("Trial NCT01000001, in plain words.")
+    assert '- "Teclistamab" is a medicine.' in text
+    assert "It is a phase 2 trial." in text
+    assert "Phase 2 looks at whether the treatment can shrink or control the cancer." in text
+    assert 'It is for people with "Multiple Myeloma".' in text
+    assert "People aged 18 years and older can join." in text
+    assert "People of any sex can join." in text
+    assert 'Its status is "recruiting". It is looking for people to join now.' in text
+    assert "It has one site: Dana-Farber Cancer Institute in Boston, Massachusetts" in text
+    assert "You can contact Study Team." in text
+    assert "Phone: 617-555-0100." in text
+    assert "Email: trials@example.org" in text
+    assert "Trial page: https://clinicaltrials.gov/study/NCT01000001" in text
+    assert text.endswith(CLOSING)
+
+
+@pytest.mark.parametrize(
+    ("phases", "label", "explained"),
+    [
+        (["EARLY_PHASE1"], "It is a early phase 1 trial.", "very small first test"),
+        (["PHASE1"], "It is a phase 1 trial.", "looks for a safe dose"),
+        (["PHASE1", "PHASE2"], "It is a phase 1/2 trial.", "joins two steps"),
+        (["PHASE2"], "It is a phase 2 trial.", "shrink or control"),
+        (["PHASE2", "PHASE3"], "It is a phase 2/3 trial.", "compares it with the usual"),
+        (["PHASE3"], "It is a phase 3 trial.", "compares the new treatment"),
+        (["PHASE4"], "It is a phase 4 trial.", "already approved"),
+        (["NA"], 'The phase is "not applicable".', "different kind"),
+        ([], "The phase is not stated.", "does not say which phase"),
+    ],
+)
+def test_every_phase_is_explained(phases, label, explained):
+    text = summary_of(phases=phases)
+    assert label in text
+    assert explained in text
+    assert "Phase means one step in testing a new treatment" in text
+
+
+def test_observational_study_says_it_gives_no_treatment():
+    study = make_study(phases=[], interventions=[], arm_groups=[])
+    study["protocolSection"]["designModule"]["studyType"] = "OBSERVATIONAL"
+    text = summarize(parse_study(study))
+    assert "This study does not give a new treatment." in text
+    assert "The phase is not stated." in text
+
+
+def test_non_cancer_trial_does_not_speak_of_cancer_in_the_phase():
+    text = summary_of(conditions=["Mild Asthma"], title="Albuterol in asthma")
+    assert "shrink or control the illness" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("NOT_YET_RECRUITING", '"not yet recruiting". It has not started'),
+        ("ACTIVE_NOT_RECRUITING", '"active not recruiting". It is still going on'),
+        ("COMPLETED", '"completed". It has ended.'),
+        ("TERMINATED", '"terminated". It stopped early.'),
+        ("ENROLLING_BY_INVITATION", "Only people who are asked"),
+        ("UNKNOWN", "its status is not sure"),
+        ("", "The record does not say whether it is open."),
+    ],
+)
+def test_status_is_said_and_explained(status, said):
+    assert said in summary_of(status=status)
+
+
+def test_experimental_arms_decide_what_is_tested():
+    interventions = [
+        {"type": "DRUG", "name": "Newmab", "armGroupLabels": ["New"]},
+        {"type": "DRUG", "name": "Docetaxel", "armGroupLabels": ["Usual"]},
+        {"type": "DRUG", "name": "Placebo", "armGroupLabels": ["New"]},
+        {"type": "OTHER", "name": "Quality of life questionnaire"},  # linked to no arm
+    ]
+    arms = [
+        {"label": "New", "type": "EXPERIMENTAL", "interventionNames": ["Drug: Newmab"]},
+        {"label": "Usual", "type": "ACTIVE_COMPARATOR", "interventionNames": ["Drug: Docetaxel"]},
+    ]
+    trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+    names = [i.name for i in interventions_under_test(trial)]
+    assert names == ["Newmab", "Placebo", "Quality of life questionnaire"]
+    text = summarize(trial)
+    assert '- "Placebo" is a placebo. Placebo means a dummy treatment' in text
+    assert 'Other groups get "Docetaxel", to compare.' in text
+
+
+def test_without_experimental_arms_every_intervention_is_tested():
+    interventions = [
+        {"type": "DRUG", "name": "A-drug", "armGroupLabels": ["Cohort 1"]},
+        {"type": "RADIATION", "name": "Stereotactic radiosurgery", "armGroupLabels": ["Cohort 2"]},
+    ]
+    arms = [{"label": "Cohort 1"}, {"label": "Cohort 2", "type": "OTHER"}]
+    trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+    assert [i.name for i in interventions_under_test(trial)] == [
+        "A-drug",
+        "Stereotactic radiosurgery",
+    ]
+    text = summarize(trial)
+    assert '"Stereotactic radiosurgery" is a kind of radiation therapy.' in text
+    assert "Radiation therapy means high-energy rays" in text
+    assert "Other groups get" not in text
+
+
+def test_tags_say_the_kind_of_treatment_and_the_setting():
+    tags = StandInTags(
+        categories=("immunotherapy", "chemotherapy", "combination"),
+        settings=("refractory", "relapsed"),
+        by_intervention={"Teclistamab": ("immunotherapy",), "Cisplatin": ("chemotherapy",)},
+    )
+    interventions = [
+        {"type": "BIOLOGICAL", "name": "Teclistamab", "armGroupLabels": ["Arm A"]},
+        {"type": "DRUG", "name": "Cisplatin", "armGroupLabels": ["Arm A"]},
+    ]
+    arms = [{"label": "Arm A", "type": "EXPERIMENTAL"}]
+    trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+    text = summarize(trial, tags=tags)
+    assert '- "Teclistamab" is an immunotherapy. Immunotherapy means a treatment that helps' in text
+    assert '- "Cisplatin" is a kind of chemotherapy. Chemotherapy means' in text
+    assert "Some of these treatments are given together." in text
+    assert (
+        "It is for people whose cancer did not respond to treatment, or came back after treatment."
+        in text
+    )
+    without = summarize(trial)
+    assert "whose cancer" not in without
+    assert '"Teclistamab" is a biological medicine.' in without
+
+
+def test_tag_biomarkers_are_mentioned_when_criteria_name_no_gene_change():
+    text = summarize(parse_study(make_study()), tags=StandInTags(biomarkers=("KRAS G12C",)))
+    assert "The trial looks at these gene changes or markers: KRAS G12C." in text
+
+
+def test_nearest_site_says_where():
+    site = Site(facility="City Hospital", city="Denver", state="Colorado", country="United States",
+                status="NOT_YET_RECRUITING")  # fmt: skip
+    locations = [
+        {"facility": "A", "city": "Paris", "country": "France"},
+        {"facility": "City Hospital", "city": "Denver", "country": "United States"},
+    ]
+    trial = parse_study(make_study(locations=locations))
+    text = summarize(trial, nearest=StandInNearest(site=site, distance_mi=12.34))
+    assert "The nearest site is City Hospital in Denver, Colorado, United States." in text
+    assert "It is about 12 miles away." in text
+    assert 'This site is "not yet recruiting".' in text
+    assert "The trial has 2 sites in all." in text
+    close = summarize(trial, nearest=StandInNearest(site=site, distance_mi=0.4))
+    assert "It is less than a mile away." in close
+
+
+@pytest.mark.parametrize(
+    ("countries", "said"),
+    [
+        (["United States"] * 3, "It has 3 sites, all in United States."),
+        (["France", "Spain", "France"], "It has 3 sites in 2 countries: France and Spain."),
+        (["A", "B", "C", "D", "E"], "It has 5 sites in 5 countries."),
+        ([""] * 2, "It has 2 sites."),
+    ],
+)
+def test_without_a_location_it_counts_sites_and_countries(countries, said):
+    locations = [{"facility": f"Site {i}", "country": c} for i, c in enumerate(countries)]
+    assert said in summary_of(locations=locations)
+
+
+def test_missing_parts_still_give_a_correct_summary():
+    study = make_study(
+        criteria="",
+        phases=[],
+        locations=[],
+        central_contacts=[],
+        min_age=None,
+        sex="",
+        interventions=[],
+        arm_groups=[],
+        conditions=None,
+    )
+    study["protocolSection"]["conditionsModule"] = {}
+    text = summarize(parse_study(study))
+    assert "The record names no treatment." in text
+    assert "The phase is not stated." in text
+    assert "People of any age can join." in text
+    assert "The record does not say which sexes can join." in text
+    assert "The record lists no other rules to join." in text
+    assert "The record lists no sites yet." in text
+    assert "The record names no contact." in text
+    assert "It is for people with" not in text
+    assert text.endswith(CLOSING)
+
+
+def test_odd_markdown_and_huge_criteria():
+    criteria = (
+        "**Inclusion Criteria:**\n\n1. ECOG \\<= 1\n   * KRAS G12C\n\n"
+        "**Exclusion Criteria:**\n\n* Known brain metastases\n"
+        + "* " + "very long line " * 15_000 + "\n"
+    )  # fmt: skip
+    assert len(criteria) > 200_000
+    text = summary_of(criteria=criteria)
+    assert "- You must be up and about and able to do light work." in text
+    assert "- Your cancer must have a certain gene change: KRAS G12C." in text
+    assert "- You cannot join if the cancer has spread to the brain." in text
+    assert "very long line" not in text
+    assert len(text) < 4_000
+
+
+def test_names_with_line_breaks_and_markdown_stay_on_one_line():
+    interventions = [{"type": "DRUG", "name": "**Drug A**\n  (oral)", "armGroupLabels": ["A"]}]
+    arms = [{"label": "A", "type": "EXPERIMENTAL"}]
+    text = summary_of(
+        interventions=interventions, arm_groups=arms, conditions=["Multiple\nMyeloma", "# Heading"]
+    )
+    assert '- "**Drug A** (oral)" is a medicine.' in text
+    assert 'It is for people with "Multiple Myeloma" or "# Heading".' in text
+
+
+def test_contact_without_phone_or_name():
+    text = summary_of(central_contacts=[{"email": "x@example.org"}])
+    assert "You can contact the study team." in text
+    assert "Phone:" not in text
+    assert "Email: x@example.org" in text
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+
+def test_own_template_is_used(tmp_path):
+    (tmp_path / "summary.txt.j2").write_text("{{ s.nct_id }} is {{ s.status }}.\n\n\n{{ s.age }}")
+    trial = parse_study(make_study())
+    assert summarize(trial, templates=str(tmp_path)) == (
+        "NCT01000001 is recruiting.\n\n18 years and older"
+    )
+
+
+def test_own_template_keeps_glossary_explanations(tmp_path):
+    (tmp_path / "summary.txt.j2").write_text("For {{ trial.conditions | join(', ') }}.\n")
+    text = summarize(
+        parse_study(make_study(conditions=["Metastatic Melanoma"])), templates=tmp_path
+    )
+    assert "Metastasis means" in text
+
+
+def test_missing_template_folder_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        summarize(parse_study(make_study()), templates=str(tmp_path / "nope"))
+
+
+def test_broken_template_is_a_config_error(tmp_path):
+    (tmp_path / "summary.txt.j2").write_text("{% if s.phase %}no end\n")
+    with pytest.raises(ConfigError, match="broken at line"):
+        summarize(parse_study(make_study()), templates=str(tmp_path))
+
+
+def test_template_including_a_missing_one_is_a_config_error(tmp_path):
+    (tmp_path / "summary.txt.j2").write_text('{% include "header.j2" %}\n')
+    with pytest.raises(ConfigError, match="'header.j2' was not found"):
+        summarize(parse_study(make_study()), templates=str(tmp_path))
+
+
+@pytest.mark.parametrize("body", ["{{ s.no_such_fact }}", "{{ 1 / 0 }}"])
+def test_template_failing_at_render_is_a_config_error(tmp_path, body):
+    (tmp_path / "summary.txt.j2").write_text(body)
+    with pytest.raises(ConfigError, match="could not be rendered"):
+        summarize(parse_study(make_study()), templates=str(tmp_path))
