@@ -5,6 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+BOSTON_SITE = {
+    "facility": "Dana-Farber Cancer Institute",
+    "status": "RECRUITING",
+    "city": "Boston",
+    "state": "Massachusetts",
+    "zip": "02215",
+    "country": "United States",
+    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
+}
+
 
 def make_study(
     nct_id: str = "NCT01000001",
@@ -94,19 +104,7 @@ def make_study(
                     "email": "trials@example.org",
                 }
             ],
-            "locations": locations
-            if locations is not None
-            else [
-                {
-                    "facility": "Dana-Farber Cancer Institute",
-                    "status": "RECRUITING",
-                    "city": "Boston",
-                    "state": "Massachusetts",
-                    "zip": "02215",
-                    "country": "United States",
-                    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
-                }
-            ],
+            "locations": locations if locations is not None else [dict(BOSTON_SITE)],
         },
     }
     protocol.update(copy.deepcopy(extra_protocol))

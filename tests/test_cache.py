@@ -35,6 +35,12 @@ def cache_file(tmp_path: Path) -> Path:
     return tmp_path / "cache" / "trialfinder" / "http-cache.sqlite"
 
 
+@pytest.fixture(autouse=True)
+def with_the_cache(monkeypatch):
+    """The cache is on, as it is for users (conftest turns it off for other tests)."""
+    monkeypatch.setenv("TRIALFINDER_CACHE", "1")
+
+
 @pytest.fixture
 def api(fake_api):
     fake_api.studies = many_studies(30)
@@ -138,6 +144,8 @@ def test_ttl_and_folder_come_from_the_environment(monkeypatch, tmp_path):
     assert session.settings.expire_after == timedelta(seconds=120)
     assert Path(session.cache.db_path) == tmp_path / "elsewhere" / "http-cache.sqlite"
     assert not hasattr(make_session(Settings.from_env(cache=False)), "cache")
+    defaults = Settings.from_env({})  # what a user gets: the cache on, fresh for an hour
+    assert defaults.cache and defaults.cache_ttl == 3600 and not defaults.cache_refresh
 
 
 def test_error_answers_are_not_cached(api):

@@ -11,8 +11,11 @@ from click.testing import CliRunner
 from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
+from trialfinder.criteria import SearchCriteria
 from trialfinder.model import parse_study
-from trialfinder.pipeline import LocalFilter, TagFilter, build_results, to_record
+from trialfinder.pipeline import TagFilter, build_results, to_record
+from trialfinder.search import SearchRun
+from trialfinder.sources.base import SearchResults
 from trialfinder.tagging import CATEGORIES
 
 from factories import make_study
@@ -154,17 +157,38 @@ def test_csv_has_readable_tag_and_evidence_columns(fake_api):
     assert "{" not in row["evidence"]
 
 
+class PulledSource:
+    """A source whose trials are counted as they are pulled."""
+
+    def __init__(self, studies):
+        self.studies = studies
+        self.pulled = 0
+        self.asked_limit = "unset"
+
+    def _pages(self):
+        from trialfinder.sources.base import Page
+
+        for study in self.studies:
+            self.pulled += 1
+            yield Page(studies=[study], total=len(self.studies) if self.pulled == 1 else None)
+
+    def search(self, criteria, on_progress=None):
+        self.asked_limit = criteria.limit
+        return SearchResults(pages=self._pages(), limit=criteria.limit)
+
+
 def test_local_filter_stops_pulling_once_enough_passed():
-    pulled = []
-
-    def results():
-        for n in range(100):
-            pulled.append(n)
-            yield from build_results([parse_study(car_t_trial(f"NCT0300{n:04d}"))])
-
-    wanted = TagFilter(categories=("car-t",))
-    shown = list(LocalFilter(results(), wanted, limit=3))
-    assert len(shown) == 3 and len(pulled) == 3
+    plain = [make_study(nct_id=f"NCT0200{n:04d}") for n in range(5)]
+    car_t = [car_t_trial(f"NCT0300{n:04d}") for n in range(95)]
+    source = PulledSource([*plain, *car_t])
+    run = SearchRun(source, SearchCriteria(limit=3), TagFilter(categories=("car-t",)))
+    shown = [r.trial.nct_id for r in run]
+    assert shown == ["NCT03000000", "NCT03000001", "NCT03000002"]
+    assert source.asked_limit is None  # the registry is not limited: the filter counts
+    assert source.pulled == 8
+    assert (run.seen, run.left_out, run.shown) == (8, 5, 3)
+    assert "5 of 8 fetched trials did not match --category car-t" in run.report()[0]
+    assert "(use --limit 0 to check them all)" in run.report()[1]
 
 
 def test_show_prints_tags_with_evidence(fake_api):

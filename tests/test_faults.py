@@ -30,6 +30,12 @@ FIRST_PAGE = ALL_IDS[:PAGE]
 JSON = {"Content-Type": "application/json"}
 
 
+@pytest.fixture(autouse=True)
+def with_the_cache(monkeypatch):
+    """The cache is on, as it is for users (conftest turns it off for other tests)."""
+    monkeypatch.setenv("TRIALFINDER_CACHE", "1")
+
+
 @pytest.fixture
 def api(fake_api, monkeypatch):
     fake_api.studies = many_studies(TOTAL)

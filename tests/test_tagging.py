@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -15,12 +16,13 @@ from trialfinder.tagging import (
     Evidence,
     Tags,
     biomarker_matches,
+    clear_caches,
     inclusion_criteria,
     normalize_biomarker,
     tag_trial,
 )
 
-from conftest import SHARED, needs_shared
+from conftest import SHARED, needs_shared, real_record_paths
 from factories import make_study
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -472,6 +474,17 @@ def test_every_category_has_a_one_sentence_explanation():
     assert tuple(CATEGORIES) == CATEGORY_NAMES
     for name, text in CATEGORIES.items():
         assert text.endswith(".") and text.count(". ") == 0, name
+
+
+@needs_shared
+def test_remembered_names_give_the_same_tags_as_fresh_ones():
+    trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in real_record_paths()]
+    clear_caches()
+    fresh = [tag_trial(trial) for trial in trials]
+    assert any(tags.categories for tags in fresh)
+    assert [tag_trial(trial) for trial in trials] == fresh  # every name is remembered now
+    clear_caches()
+    assert [tag_trial(trial) for trial in reversed(trials)] == fresh[::-1]
 
 
 def test_tagging_is_deterministic_and_records_are_plain_data():

@@ -284,6 +284,26 @@ def cli(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to FILE instead of standard output.",
 )
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: start with a UTF-8 byte-order mark (implies --format csv).",
+)
+@click.option(
+    "--ids-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist CSV. "
+    "Status, setting and cancer filters then apply only when given.",
+)
+@click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD.csv",
+    help="Add a first 'change' column against a previous shortlist: new, updated, "
+    "unchanged, dropped (implies --format csv).",
+)
 @click.pass_obj
 def search(
     app: App,
@@ -303,26 +323,23 @@ def search(
     sort,
     fmt,
     output,
+    excel,
+    ids_file,
+    compare_with,
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
     --within of the place are found, nearest first. --category and --biomarker, and a
-    --setting you give, are checked on each trial found, with its tags.
+    --setting you give, are checked on each trial found, with its tags. For a CSV shortlist:
+    `trialfinder search -o shortlist.csv`; a week later,
+    `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
-    import dataclasses
-
     from trialfinder.criteria import SearchCriteria
     from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
-    from trialfinder.pipeline import (
-        LocalFilter,
-        ResultOptions,
-        TagFilter,
-        build_results,
-        ordered,
-        to_record,
-    )
+    from trialfinder.pipeline import ResultOptions, TagFilter, to_record
+    from trialfinder.search import SearchRun
     from trialfinder.templating import check
 
     if within is not None and near is None:
@@ -331,20 +348,39 @@ def search(
         raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
     place = geocode(near) if near is not None else None
 
-    fmt = fmt or (EXTENSIONS.get(output.suffix.lower(), "table") if output else "table")
+    csv_only = "--excel" if excel else "--compare" if compare_with else None
+    if fmt is None:
+        named = EXTENSIONS.get(output.suffix.lower()) if output else None
+        fmt = named or ("csv" if csv_only else "table")
+    if csv_only and fmt != "csv":
+        raise click.UsageError(f"{csv_only} writes CSV; it cannot be used with --format {fmt}")
+    ids: list[str] = []
+    if ids_file:
+        from trialfinder.shortlist import read_ids
+
+        ids = read_ids(ids_file)
+    previous = None
+    if compare_with:
+        from trialfinder.shortlist import read_shortlist
+
+        previous = read_shortlist(compare_with)
     to_terminal = output is None and sys.stdout.isatty()
     if limit is None:
-        limit = TERMINAL_LIMIT if to_terminal else 0
+        # A shortlist by id, or one compared with the last, wants every trial.
+        limit = TERMINAL_LIMIT if to_terminal and not ids and not previous else 0
     criteria = SearchCriteria(
         conditions=condition,
-        settings=settings or DEFAULT_SETTINGS,
-        statuses=statuses or DEFAULT_STATUSES,
+        # Asked for by NCT id: the default restrictions would hide trials the user listed.
+        settings=settings or (("any",) if ids else DEFAULT_SETTINGS),
+        statuses=statuses or (("any",) if ids else DEFAULT_STATUSES),
         phases=phases,
         age=age,
         sex=sex,
         intervention=intervention,
         updated_since=updated_since,
+        ids=tuple(ids),
         limit=limit,
+        cancer_only=not ids,
         near=place,
         within_mi=parse_distance(within) if within is not None else None,
         sort=sort,
@@ -354,66 +390,47 @@ def search(
         biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
         settings=criteria.settings if settings else (),  # only a setting the user asked for
     )
-    fetch = criteria
-    if wanted.active:
-        # The limit counts trials shown: fetch until enough have passed the local filters.
-        page_size = min(1000, max(100, 4 * criteria.limit)) if criteria.limit else None
-        fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
     options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
-    source = app.source()
-    written = None
-    local = None
+    render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
+    finished = False
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        results = source.search(fetch, on_progress=on_progress)
-        built = build_results(results, options)
-        if wanted.active:
-            # Sorting by distance needs every match first; the limit is applied after it.
-            keep = None if criteria.order == "distance" else criteria.limit
-            built = local = LocalFilter(built, wanted, keep)
+        run = SearchRun(app.source(), criteria, wanted, options, on_progress=on_progress)
         try:
-            rows = ordered(built, criteria.order, criteria.limit)
-            with _open_output(output) as out:
-                written = render(fmt, map(to_record, rows), out, show_distance=place is not None)
+            with _open_output(output, utf8=fmt == "csv") as out:
+                records = map(to_record, run)
+                render(fmt, records, out, show_distance=place is not None, **render_options)
+            finished = True
         finally:
-            _summarise(results, written, criteria, local)
-
-
-def _summarise(results, written: int | None, criteria=None, local=None) -> None:
-    if results.skipped:
+            for line in run.report(finished):
+                click.echo(f"trialfinder: {line}", err=True)
+    if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
-            f"trialfinder: {len(results.skipped)} record(s) could not be read and were skipped "
-            "(see the warnings above)",
+            f"trialfinder: warning: --limit showed {run.shown:,} trials, there may be more; "
+            "trials beyond it are marked dropped",
             err=True,
         )
-    if local is not None:
-        click.echo(
-            f"trialfinder: {local.left_out:,} of {local.seen:,} fetched trials did not match "
-            f"{local.wanted.describe()} and were left out",
-            err=True,
-        )
-    if written is None:
-        return
-    total = results.total
-    matched = f"{total:,} trials matched" if total is not None else f"{written:,} trials found"
-    if criteria is not None and criteria.near is not None:
-        matched += f" within {criteria.within_mi:g} miles of {criteria.near.name}"
-    if local is not None:
-        more = local.limit is not None and local.kept >= local.limit and local.seen < (total or 0)
-        hint = " (use --limit 0 to check them all)" if more else ""
-        if total is not None:
-            matched = matched.replace("trials matched", "trials matched the registry search", 1)
-        click.echo(f"{matched}; {written:,} shown after the local filters{hint}.", err=True)
-        return
-    hint = " (use --limit 0 to see all)" if total is not None and written < total else ""
-    click.echo(f"{matched}; {written:,} shown{hint}.", err=True)
 
 
 @contextlib.contextmanager
-def _open_output(path: Path | None):
+def _open_output(path: Path | None, utf8: bool = False):
+    """The output file, or standard output; ``utf8``: UTF-8 whatever the locale, and no
+    newline translation (CSV writes its own CRLF line ends)."""
     if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
+        stdout = sys.stdout
+        if utf8 and hasattr(stdout, "buffer"):
+            import io
+
+            stdout.flush()
+            wrapper = io.TextIOWrapper(stdout.buffer, encoding="utf-8", newline="")
+            try:
+                yield wrapper
+                wrapper.flush()
+            finally:
+                wrapper.detach()  # leave sys.stdout's buffer open
+            return
+        yield stdout
+        stdout.flush()
         return
     try:
         handle = path.open("w", encoding="utf-8", newline="")
@@ -524,6 +541,109 @@ def categories(fmt: str) -> None:
         click.echo(name.ljust(width) + lines[0])
         for line in lines[1:]:
             click.echo(" " * width + line)
+
+
+# -- digest ----------------------------------------------------------------------------------
+
+
+def _digest_logging(quiet: bool, debug: bool) -> None:
+    """Lines that read well in cron mail and the journal: time, level, message."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    root = logging.getLogger("trialfinder")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
+
+
+def _load_digest_config(path: Path, app: App):
+    """The config; without a [digest] templates folder, --templates (or its variable) applies."""
+    import dataclasses
+
+    from trialfinder.digest.config import InvalidConfig, load_config
+
+    try:
+        config = load_config(path)
+        if config.templates is None and app.templates:
+            config = dataclasses.replace(config, templates=Path(app.templates))
+        return config
+    except InvalidConfig as exc:
+        for line in exc.lines():
+            click.echo(f"trialfinder: error: {line}", err=True)
+        raise click.exceptions.Exit(ExitCode.CONFIG) from None
+
+
+_config_option = click.option(
+    "--config",
+    "config_path",
+    required=True,
+    envvar="TRIALFINDER_DIGEST_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The digest configuration file (TOML; env TRIALFINDER_DIGEST_CONFIG).",
+)
+
+
+@cli.group(short_help="Weekly email digests of new and changed trials.")
+def digest() -> None:
+    """Email digests of new and changed trials, for scheduled jobs (see README)."""
+
+
+@digest.command("check", short_help="Validate a digest configuration file.")
+@_config_option
+@click.pass_obj
+def digest_check(app: App, config_path: Path) -> None:
+    """Check the configuration file and say precisely what is wrong (line and key)."""
+    from trialfinder.digest.run import check_templates
+
+    config = _load_digest_config(config_path, app)
+    check_templates(config)
+    smtp = config.smtp
+    recipients = {r.lower() for s in config.searches for r in s.recipients}
+    click.echo(
+        f"{config_path}: valid. {len(config.searches)} saved search(es), "
+        f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+        f"state {config.state.path}"
+    )
+    if smtp.username and not smtp.password():
+        click.echo(
+            f"note: {smtp.password_env} is not set here; the scheduled run needs it "
+            "(the SMTP password)",
+            err=True,
+        )
+
+
+@digest.command("run", short_help="Run the saved searches and send the digests.")
+@_config_option
+@click.option(
+    "--dry-run", is_flag=True, help="Write the messages as .eml files; send and store nothing."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("digest-preview"),
+    show_default=True,
+    help="Folder for the .eml files of --dry-run.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log only problems (silent when all went well).")
+@click.pass_obj
+def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
+    """Run each saved search, compare with what each recipient was sent, email the changes.
+
+    Exit codes: 0 all delivered; 3 a search failed; 6 the config is broken; 7 a message
+    could not be delivered (or another run holds the state). Changes that were not
+    delivered are sent by the next run.
+    """
+    from trialfinder.digest.run import run_digest
+
+    _digest_logging(quiet, app.debug)
+    config = _load_digest_config(config_path, app)
+    report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 def main() -> None:

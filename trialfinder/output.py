@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
-from trialfinder.model import Site, Trial
+from trialfinder.model import Contact, Site, Trial
 
 if TYPE_CHECKING:
     from trialfinder.geo import Place
 
 from trialfinder.vocabulary import EXTENSIONS, FORMATS  # noqa: E402, F401 (re-exported)
+
+PIPE_TABLE_WIDTH = 160
 
 PHASE_NAMES = {
     "EARLY_PHASE1": "Early phase 1",
@@ -27,26 +30,40 @@ PHASE_NAMES = {
     "NA": "Not applicable",
 }
 
-# The CSV columns and their order; later columns come from annotations when present.
+# The CSV shortlist columns, in their documented, stable order (README: "CSV shortlists").
+# Tags, nearest site and summary fill their columns when computed; otherwise they are empty.
 CSV_COLUMNS = (
     "nct_id",
     "title",
     "status",
     "phases",
     "conditions",
-    "interventions",
-    "min_age",
-    "max_age",
-    "sex",
-    "sites_count",
-    "last_updated",
-    "url",
     "categories",
     "setting",
     "biomarkers",
-    "evidence",
+    "interventions",
+    "nearest_site",
+    "nearest_city",
+    "nearest_state",
+    "nearest_country",
+    "distance_mi",
+    "sites_count",
+    "min_age",
+    "max_age",
+    "sex",
+    "central_contact_name",
+    "central_contact_phone",
+    "central_contact_email",
+    "first_posted",
+    "last_updated",
+    "url",
     "summary",
+    "evidence",
 )
+# Columns whose values are numbers: a number there is written as is, never neutralised.
+CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
+LIST_SEPARATOR = "; "
+BOM = "\ufeff"
 
 
 def status_text(status: str) -> str:
@@ -113,12 +130,24 @@ def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> 
         "max_age": elig.max_age_years,
         "sex": elig.sex or None,
         "sites_count": len(trial.sites),
+        "central_contact": _contact(trial.central_contacts[0]) if trial.central_contacts else None,
+        "first_posted": trial.first_posted or None,
         "last_updated": trial.last_updated or None,
         "url": trial.url,
     }
     if annotations:
         record.update(annotations)
     return record
+
+
+def _contact(contact: Contact) -> dict[str, str | None]:
+    return {
+        "name": contact.name or None,
+        "role": contact.role or None,
+        "phone": contact.phone or None,
+        "phone_ext": contact.phone_ext or None,
+        "email": contact.email or None,
+    }
 
 
 def trial_details(trial: Trial, near: Place | None = None) -> dict[str, Any]:
@@ -204,27 +233,118 @@ def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     return count
 
 
-def csv_cell(value: Any) -> str:
+# -- CSV ----------------------------------------------------------------------------------
+
+# OWASP CSV injection: a spreadsheet reads a cell starting with one of these as a formula.
+# Leading blanks, separators and quotes are skipped first, as some spreadsheets do.
+_FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def neutralise(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (the OWASP rule)."""
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
+def csv_value(value: Any) -> str:
+    """One value as CSV text: lists joined with "; ", whole floats without ".0"."""
     if value is None:
         return ""
-    if isinstance(value, Mapping) and "reason" in value:  # a tag's evidence: its sentence
-        return str(value["reason"])
     if isinstance(value, (list, tuple)):
-        return "; ".join(csv_cell(v) for v in value)
+        return LIST_SEPARATOR.join(
+            neutralise(text) for text in (csv_value(v) for v in value) if text
+        )
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
-    """RFC 4180 CSV with a header row; list values are joined with "; "."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for record in records:
-        writer.writerow([csv_cell(record.get(column)) for column in CSV_COLUMNS])
-        count += 1
-    return count
+def safe_cell(column: str, text: str) -> str:
+    """``text`` made safe to open; numbers in numeric columns (even -3.5) stay numbers."""
+    if column in CSV_NUMERIC_COLUMNS and _NUMBER.match(text):
+        return text
+    return neutralise(text)
+
+
+def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
+    site = record.get("nearest_site") or {}
+    contact = record.get("central_contact") or {}
+    phone = contact.get("phone") or ""
+    if phone and contact.get("phone_ext"):
+        phone = f"{phone} ext. {contact['phone_ext']}"
+    values = {
+        **{column: record.get(column) for column in CSV_COLUMNS},
+        "nearest_site": site.get("facility"),
+        "nearest_city": site.get("city"),
+        "nearest_state": site.get("state"),
+        "nearest_country": site.get("country"),
+        "central_contact_name": contact.get("name"),
+        "central_contact_phone": phone,
+        "central_contact_email": contact.get("email"),
+        "evidence": [_reason(item) for item in record.get("evidence") or ()],
+    }
+    return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
+
+
+def _reason(evidence: Any) -> str:
+    """The readable sentence of one piece of tagging evidence (a dict or an object)."""
+    if isinstance(evidence, Mapping):
+        return str(evidence.get("reason") or "")
+    return str(getattr(evidence, "reason", "") or "")
+
+
+def write_csv(
+    records: Iterable[Mapping[str, Any]],
+    out: IO[str],
+    *,
+    bom: bool = False,
+    previous: Mapping[str, Mapping[str, str]] | None = None,
+) -> int:
+    """An RFC 4180 shortlist (every field quoted), one row per record, streamed.
+
+    ``bom`` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
+    ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
+    first ``change`` column, and rows for the trials that left the results. Returns the number
+    of records written (dropped rows not counted).
+    """
+    columns: tuple[str, ...] = CSV_COLUMNS
+    rows: Iterable[dict[str, str]]
+    counter = _Counter(records)
+    rows = (csv_cells(record) for record in counter)
+    if previous is not None:
+        from trialfinder.shortlist import CHANGE_COLUMN, compare
+
+        columns = (CHANGE_COLUMN, *CSV_COLUMNS)
+        rows = compare(rows, previous)
+    if bom:
+        out.write(BOM)
+    # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(columns)
+    if previous is None:
+        for row in rows:  # csv_cells made these safe already
+            writer.writerow([row[column] for column in columns])
+        return counter.count
+    # The previous shortlist's cells were read from a file: make them safe again.
+    for row in rows:
+        writer.writerow([safe_cell(column, row.get(column, "")) for column in columns])
+    return counter.count
+
+
+class _Counter:
+    """Counts the items passing through an iterable."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self):
+        for item in self._items:
+            self.count += 1
+            yield item
 
 
 def write_table(
@@ -263,8 +383,17 @@ def write_table(
         table.add_row(*cells)
         count += 1
     if count:
-        Console(file=out, soft_wrap=False).print(table)
+        # A file or a pipe has no width of its own: give rows room rather than 80 columns.
+        width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
+        Console(file=out, soft_wrap=False, width=width).print(table)
     return count
+
+
+def _is_terminal(out: IO[str]) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _nearest_cell(site: Mapping[str, Any] | None) -> str:
@@ -290,16 +419,22 @@ RENDERERS = {
 
 
 def render(
-    fmt: str, records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
+    fmt: str,
+    records: Iterable[Mapping[str, Any]],
+    out: IO[str],
+    *,
+    show_distance: bool = False,
+    **options: Any,
 ) -> int:
     """Write ``records`` in format ``fmt``; returns how many were written.
 
     ``show_distance`` adds the nearest-site columns to the table (the other formats always
-    carry ``nearest_site`` and ``distance_mi``).
+    carry ``nearest_site`` and ``distance_mi``). ``options`` go to the other renderers
+    (``bom`` and ``previous`` for CSV).
     """
     if fmt == "table":
         return write_table(records, out, show_distance=show_distance)
-    return RENDERERS[fmt](records, out)
+    return RENDERERS[fmt](records, out, **options)
 
 
 def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | None]]:

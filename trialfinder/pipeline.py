@@ -3,8 +3,8 @@
 A :class:`TrialResult` is a trial plus everything computed from it (tags, nearest site,
 plain-language summary as those features land). Commands build results with
 :func:`build_results` and hand :func:`to_record` dicts to the renderers in ``output``.
-:class:`LocalFilter` keeps the results that match what the registry cannot search for
-(treatment categories, biomarkers, confirmed disease settings).
+:class:`TagFilter` says which results match what the registry cannot search for (treatment
+categories, biomarkers, confirmed disease settings); ``search.SearchRun`` applies it.
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ class TrialResult:
     summary: str | None = None  # the plain-language summary
 
 
-def build_result(trial: Trial, options: ResultOptions | None = None) -> TrialResult:
+def build_result(
+    trial: Trial, options: ResultOptions | None = None, tags: Tags | None = None
+) -> TrialResult:
+    """Everything trialfinder works out about ``trial`` (``tags`` when already computed)."""
     from trialfinder.summary import summarize
     from trialfinder.tagging import tag_trial
 
@@ -48,7 +51,7 @@ def build_result(trial: Trial, options: ResultOptions | None = None) -> TrialRes
     nearest = None
     if options.near is not None:
         nearest = nearest_site(trial, options.near.lat, options.near.lon)
-    tags = tag_trial(trial)
+    tags = tags or tag_trial(trial)
     summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
     return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary)
 
@@ -151,34 +154,3 @@ class TagFilter:
         parts += [f"--biomarker {b}" for b in self.biomarkers]
         parts += [f"--setting {s}" for s in self.settings]
         return ", ".join(parts)
-
-
-class LocalFilter:
-    """Results that pass ``wanted``, at most ``limit`` of them; counts what it left out.
-
-    It stops pulling results as soon as ``limit`` have passed, so no more pages are fetched
-    than needed.
-    """
-
-    def __init__(
-        self, results: Iterable[TrialResult], wanted: TagFilter, limit: int | None = None
-    ) -> None:
-        self.results = results
-        self.wanted = wanted
-        self.limit = limit or None
-        self.seen = 0
-        self.left_out = 0
-        self.kept = 0
-
-    def __iter__(self) -> Iterator[TrialResult]:
-        if self.limit is not None and self.kept >= self.limit:
-            return
-        for result in self.results:
-            self.seen += 1
-            if not self.wanted.accepts(result.tags):
-                self.left_out += 1
-                continue
-            self.kept += 1
-            yield result
-            if self.limit is not None and self.kept >= self.limit:
-                return

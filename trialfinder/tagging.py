@@ -17,8 +17,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from itertools import islice
+from typing import Any, NamedTuple
 
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Intervention, Trial
@@ -41,6 +42,7 @@ _STEM_PRIORITY = (
     "surgery",
     "stem-cell-transplant",
 )
+_CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORY_NAMES)}
 _PROCEDURE_CATEGORIES = frozenset({"radiation", "surgery", "stem-cell-transplant"})
 _DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC", "RADIATION"})
 _EXCLUDED_ARMS = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
@@ -101,6 +103,7 @@ def _key(text: str) -> str:
 @dataclass(frozen=True)
 class _Term:
     canonical: str  # the generic name, e.g. "trastuzumab"
+    key: str  # _key(canonical)
     categories: tuple[str, ...]
     generic: bool  # an umbrella term such as "chemotherapy"
     agents: int  # how many treatments the term stands for (regimens: 2)
@@ -161,6 +164,9 @@ class _Knowledge:
             for alias in (canonical, *regimen["names"]):
                 self._add_term(alias, canonical, tuple(regimen["categories"]), False, 2)
         self.stem_tuple = tuple(stem for stem, _, _ in self.stems)
+        # The last letters every stem ends in: one set look-up rules out most words quickly.
+        self.ending_size = min(3, *(len(stem) for stem in self.stem_tuple))
+        self.stem_endings = frozenset(stem[-self.ending_size :] for stem in self.stem_tuple)
         # First word -> [(words, term)], longest first: one dict look-up per word of a text.
         self.index: dict[str, list[tuple[tuple[str, ...], _Term]]] = {}
         for alias, term in self.aliases:
@@ -170,6 +176,9 @@ class _Knowledge:
                     entries.append((words, term))
         for entries in self.index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
+        self.longest_name = max(
+            len(words) for entries in self.index.values() for words, _ in entries
+        )
         not_treatment = lexicon["not_treatment"]
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
         self.supportive = re.compile(not_treatment["supportive"], re.IGNORECASE)
@@ -200,6 +209,15 @@ class _Knowledge:
             load_toml("settings.toml")["tagging"]["negations"], re.IGNORECASE
         )
         self.biomarkers, self.biomarker_context = _biomarker_patterns(load_toml("biomarkers.toml"))
+        # Capitalised find word -> the markers it can start; one set intersection per text.
+        self.markers_by_capital: dict[str, list[int]] = {}
+        for index, marker in enumerate(self.biomarkers):
+            for capital in marker.capitals:
+                self.markers_by_capital.setdefault(capital, []).append(index)
+        self.marker_capitals = frozenset(self.markers_by_capital)
+        self.marker_words = tuple(
+            (word, index) for index, marker in enumerate(self.biomarkers) for word in marker.words
+        )
 
     def _add_term(
         self, alias: str, canonical: str, categories: tuple[str, ...], generic: bool, agents: int
@@ -208,7 +226,9 @@ class _Knowledge:
         if not key or key in self.terms:
             return
         exact = alias if len(key) <= 4 else None
-        self.terms[key] = term = _Term(canonical, categories, generic, agents, exact)
+        self.terms[key] = term = _Term(
+            canonical, _key(canonical), categories, generic, agents, exact
+        )
         self.aliases.append((alias, term))
 
 
@@ -269,6 +289,13 @@ def _knowledge() -> _Knowledge:
     return _Knowledge()
 
 
+def clear_caches() -> None:
+    """Forget the names and phrases recognised so far (the data files stay compiled)."""
+    _find_terms.cache_clear()
+    _find_mechanisms.cache_clear()
+    _not_treatment_kinds.cache_clear()
+
+
 @cache
 def category_explanations() -> dict[str, str]:
     """Category name -> one plain sentence, in the order of :data:`CATEGORY_NAMES`."""
@@ -283,8 +310,8 @@ CATEGORIES: dict[str, str] = category_explanations()
 # -- matching names -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Hit:
+# Hits and treatments are named tuples: made thousands of times, they must be cheap to build.
+class _Hit(NamedTuple):
     category: str
     canonical: str  # what was recognised (generic name, stem-matched word, phrase)
     matched: str  # the text as written
@@ -293,59 +320,80 @@ class _Hit:
     agents: int = 1
 
 
-def _find_terms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
+@lru_cache(maxsize=4096)
+def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Lexicon names (longest first) and, in cancer trials, INN stems, in ``text``."""
+    k = _knowledge()
     lowered = _lower(text)
     words = _TOKEN.findall(lowered)
-    index, stems = k.index, k.stem_tuple
-    present = set(words)
-    if index.keys().isdisjoint(present) and not any(
-        w.endswith(stems) for w in present if len(w) >= 6
-    ):
-        return []
-    spans = [m.span() for m in _TOKEN.finditer(lowered)]
+    index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
+    # Only words that start a lexicon name or end in a stem can start a hit.
+    starts = [
+        i
+        for i, word in enumerate(words)
+        if word in index or (len(word) >= 6 and word[last:] in endings and word.endswith(stems))
+    ]
+    if not starts:
+        return ()
+    # Where each word is, up to the last word a name starting at the last candidate can reach.
+    reach = starts[-1] + k.longest_name
+    spans = [m.span() for m in islice(_TOKEN.finditer(lowered), reach)]
     hits: list[_Hit] = []
-    i, count = 0, len(words)
-    while i < count:
-        word = words[i]
-        matched = 0
-        for spelling, term in index.get(word, ()):
-            size = len(spelling)
-            if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
-                continue
-            written = text[spans[i][0] : spans[i + size - 1][1]]
-            if term.exact is not None and not _same_case(written, term.exact):
-                continue
-            if term.categories[0] == "surgery" and _after_operation(text, spans[i][0]):
-                continue
-            matched = size
-            hits.extend(_term_hits(term, written, k))
-            break
-        if matched:
-            i += matched
+    free = 0  # the first word not yet part of a recognised name
+    for i in starts:
+        if i < free:
             continue
+        size = _name_at(words, i, text, spans, k, hits)
+        if size:
+            free = i + size
+            continue
+        word = words[i]
         if len(word) >= 6 and word.endswith(stems):
             hit = _stem_hit(word, text[spans[i][0] : spans[i][1]], cancer, text, spans[i][0], k)
             if hit is not None:
                 hits.append(hit)
-        i += 1
-    return hits
+    return tuple(hits)
+
+
+def _name_at(
+    words: list[str],
+    i: int,
+    text: str,
+    spans: list[tuple[int, int]],
+    k: _Knowledge,
+    hits: list[_Hit],
+) -> int:
+    """The lexicon name starting at word ``i`` (its hits added to ``hits``): its size in words."""
+    count = len(words)
+    for spelling, term in k.index.get(words[i], ()):
+        size = len(spelling)
+        if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
+            continue
+        written = text[spans[i][0] : spans[i + size - 1][1]]
+        if term.exact is not None and not _same_case(written, term.exact):
+            continue
+        if term.categories[0] == "surgery" and _after_operation(text, spans[i][0]):
+            continue
+        hits.extend(_term_hits(term, written, k))
+        return size
+    return 0
+
+
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z0-9]")
+_AFTER_OPERATION = re.compile(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$")
 
 
 def _same_case(written: str, exact: str) -> bool:
-    return re.sub(r"[^A-Za-z0-9]", "", written) == re.sub(r"[^A-Za-z0-9]", "", exact)
+    return _NOT_LETTER_OR_DIGIT.sub("", written) == _NOT_LETTER_OR_DIGIT.sub("", exact)
 
 
 def _after_operation(text: str, start: int) -> bool:
     """ "Post-mastectomy radiotherapy" names an operation already done, not one studied."""
-    before = text[max(0, start - 25) : start].lower()
-    return bool(
-        re.search(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$", before)
-    )
+    return bool(_AFTER_OPERATION.search(text[max(0, start - 25) : start].lower()))
 
 
 def _term_hits(term: _Term, written: str, k: _Knowledge) -> list[_Hit]:
-    same = _key(written) == _key(term.canonical)
+    same = _key(written) == term.key
     name = f'"{written}"' if same else f'"{written}" ({term.canonical})'
     hits = []
     for category in term.categories:
@@ -371,8 +419,10 @@ def _stem_hit(
     return None
 
 
-def _find_mechanisms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
+@lru_cache(maxsize=4096)
+def _find_mechanisms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Phrases that describe a kind of treatment ("a KRAS G12C inhibitor"), one per kind."""
+    k = _knowledge()
     lowered = _lower(text)
     hits = []
     for pattern in k.mechanisms:
@@ -380,10 +430,10 @@ def _find_mechanisms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
             continue
         for match in _search_near(pattern, text, lowered):
             before = text[max(0, match.start() - 12) : match.start()].lower()
-            if re.search(r"\b(?:non|not|no|without|prior|previous)\W*$", before):
+            if _NEGATED.search(before):
                 continue
-            if pattern.category == "car-t" and re.search(
-                r"\bNK\b|natural killer|macrophage", text[match.start() : match.end() + 30], re.I
+            if pattern.category == "car-t" and _NOT_T_CELLS.search(
+                text[match.start() : match.end() + 30]
             ):
                 continue
             if pattern.category == "surgery" and _after_operation(text, match.start()):
@@ -399,7 +449,11 @@ def _find_mechanisms(text: str, cancer: bool, k: _Knowledge) -> list[_Hit]:
                 )
             )
             break
-    return hits
+    return tuple(hits)
+
+
+_NEGATED = re.compile(r"\b(?:non|not|no|without|prior|previous)\W*$")
+_NOT_T_CELLS = re.compile(r"\bNK\b|natural killer|macrophage", re.IGNORECASE)
 
 
 def _search_near(pattern: _Pattern, text: str, lowered: str, margin: int = 80):
@@ -423,8 +477,7 @@ def _search_near(pattern: _Pattern, text: str, lowered: str, margin: int = 80):
 # -- one intervention ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Treatment:
+class _Treatment(NamedTuple):
     intervention: Intervention
     hits: tuple[tuple[_Hit, str], ...]  # (hit, source)
     active: bool  # a cancer treatment (counts in a combination)
@@ -468,12 +521,12 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     name = intervention.name
     if intervention.type == "DIAGNOSTIC_TEST":
         return _Treatment(intervention, (), False, 0, "a test")
-    hits = [(hit, "intervention name") for hit in _find_terms(name, cancer, k)]
+    hits = [(hit, "intervention name") for hit in _find_terms(name, cancer)]
     if not hits and intervention.type == "RADIATION" and not k.placebo.search(name):
         how = f'"{name}" is listed as a RADIATION intervention'
         hits = [(_Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
     if not hits:
-        hits = [(hit, "intervention name") for hit in _find_mechanisms(name, cancer, k)]
+        hits = [(hit, "intervention name") for hit in _find_mechanisms(name, cancer)]
     # A recognised medicine needs no check for tests and supportive care, only for placebo.
     medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
         h.category not in _PROCEDURE_CATEGORIES for h, _ in hits
@@ -481,7 +534,7 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     if medicine:
         kinds = {"placebo"} if k.placebo.search(name) else set()
     else:
-        kinds = {m.lastgroup for m in k.not_treatment.finditer(name)}
+        kinds = _not_treatment_kinds(name)
     if "placebo" in kinds:
         return _Treatment(intervention, (), False, 0, "placebo")
     if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
@@ -498,11 +551,11 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
     others = intervention.other_names if not hits else intervention.other_names[:3]
     for other in others:
-        for hit in _find_terms(other, cancer, k):
+        for hit in _find_terms(other, cancer):
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
     if not hits and intervention.description and not _OPTIONS.search(intervention.description):
-        for hit in _find_mechanisms(intervention.description, cancer, k):
+        for hit in _find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
             hits.append((hit, f'description of "{name}"'))
@@ -515,6 +568,12 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
         )
     unclassified_drug = cancer and intervention.type in _DRUG_TYPES
     return _Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
+
+
+@lru_cache(maxsize=4096)
+def _not_treatment_kinds(name: str) -> frozenset[str | None]:
+    """What a name says it is besides a treatment: "placebo", "test", "supportive" (one scan)."""
+    return frozenset(m.lastgroup for m in _knowledge().not_treatment.finditer(name))
 
 
 # A description listing what may be given ("may include ...") does not say what is given.
@@ -610,7 +669,7 @@ def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool, k: _Knowledg
     for text in (arm.label, arm.description):
         if not text:
             continue
-        for hit in _find_terms(text, cancer, k):
+        for hit in _find_terms(text, cancer):
             start = text.find(hit.matched)
             if start >= 0 and _ARM_NEGATION.search(text[max(0, start - 40) : start]):
                 continue
@@ -637,11 +696,13 @@ def tag_trial(trial: Trial) -> Tags:
     if trial.study_type != "OBSERVATIONAL":  # observational studies assign no treatment
         _tag_treatments(trial, cancer, k, categories, evidence, per_intervention)
         _tag_palliative(trial, cancer, k, categories, evidence)
-    fields = _text_fields(trial) if cancer else []
-    settings = _tag_settings(fields, k, evidence) if cancer else ()
-    biomarkers = _tag_biomarkers(fields, k, evidence) if cancer else ()
-    order = {name: i for i, name in enumerate(CATEGORY_NAMES)}
-    evidence.sort(key=lambda e: (e.kind != CATEGORY, order.get(e.tag, 99)))
+    settings: tuple[str, ...] = ()
+    biomarkers: tuple[str, ...] = ()
+    if cancer:
+        fields = _text_fields(trial)
+        settings = _tag_settings(fields, k, evidence)
+        biomarkers = _tag_biomarkers(fields, k, evidence)
+    evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
         settings=settings,
@@ -736,12 +797,15 @@ def _active_count(indexes: list[int], treatments: list[_Treatment]) -> int:
     return sum(treatments[i].agents for i in indexes if treatments[i].active)
 
 
+_INTERLEUKIN_2 = re.compile(r"interleukin-?2|\bIL-?2\b|aldesleukin", re.IGNORECASE)
+
+
 def _around_cell_therapy(treatment: _Treatment) -> _Treatment:
     hits = [hit for hit, _ in treatment.hits]
     name = treatment.intervention.name
     if hits and all(h.category == "chemotherapy" for h in hits):
         return _Treatment(treatment.intervention, (), False, 0, "conditioning before cell therapy")
-    if re.search(r"interleukin-?2|\bIL-?2\b|aldesleukin", name, re.I):
+    if _INTERLEUKIN_2.search(name):
         return _Treatment(treatment.intervention, (), False, 0, "support for the infused cells")
     return treatment
 
@@ -873,8 +937,17 @@ def _exclusion_start(lowered: str) -> int:
     return position if position >= 0 else lowered.find("exclusion:")
 
 
-def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
-    """(source, text, lower-case text) of the fields settings and biomarkers are read from."""
+class _Fields(NamedTuple):
+    """The fields settings and biomarkers are read from, and all of them joined by new lines."""
+
+    parts: list[tuple[str, str, str]]  # (source, text, lower-case text)
+    text: str
+    lowered: str
+    starts: list[int]  # where each part begins in the joined text
+
+
+def _text_fields(trial: Trial) -> _Fields:
+    """The fields settings and biomarkers are read from, lower-cased and joined once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
     fields += [("keyword", kw) for kw in trial.keywords]
@@ -886,7 +959,17 @@ def _text_fields(trial: Trial) -> list[tuple[str, str, str]]:
         end = len(criteria) if end < 0 else end
         if end:
             result.append(("inclusion criteria", criteria[:end], lowered[:end]))
-    return result
+    starts = []
+    offset = 0
+    for _, text, _ in result:
+        starts.append(offset)
+        offset += len(text) + 1
+    return _Fields(
+        result,
+        "\n".join(text for _, text, _ in result),
+        "\n".join(low for _, _, low in result),
+        starts,
+    )
 
 
 _SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
@@ -903,23 +986,15 @@ def _positions(lowered: str, words: tuple[str, ...]) -> list[int]:
     return sorted(starts)
 
 
-def _tag_settings(
-    fields: list[tuple[str, str, str]], k: _Knowledge, evidence: list[Evidence]
-) -> tuple[str, ...]:
-    everything = "\n".join(text for _, text, _ in fields)
-    lowered = "\n".join(low for _, _, low in fields)
+def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
+    parts, everything, lowered, starts = fields
     positions = _positions(lowered, _SETTING_WORDS)
     if not positions:
         return ()
-    starts = []
-    offset = 0
-    for _, text, _ in fields:
-        starts.append(offset)
-        offset += len(text) + 1
     pieces: list[tuple[int, int]] = []  # (start, end) around each word, within one field
     for position in positions:
         field = bisect_right(starts, position) - 1
-        field_end = starts[field] + len(fields[field][1])
+        field_end = starts[field] + len(parts[field][1])
         start, end = max(starts[field], position - 40), min(field_end, position + 40)
         if pieces and start <= pieces[-1][1]:
             pieces[-1] = (pieces[-1][0], max(end, pieces[-1][1]))
@@ -941,7 +1016,7 @@ def _tag_settings(
                 break
     for setting, match in found.items():
         field = bisect_right(starts, match.start()) - 1
-        source, text, _ = fields[field]
+        source, text, _ = parts[field]
         at = match.start() - starts[field]
         evidence.append(
             Evidence(
@@ -959,30 +1034,17 @@ def _tag_settings(
 _CAPITALS = re.compile(r"[A-Z][A-Z0-9]+")
 
 
-def _tag_biomarkers(
-    fields: list[tuple[str, str, str]], k: _Knowledge, evidence: list[Evidence]
-) -> tuple[str, ...]:
+def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
     found: list[str] = []
     context = k.biomarker_context
-    everything = "\n".join(text for _, text, _ in fields)
-    lowered_all = "\n".join(lowered for _, _, lowered in fields)
-    capitals = set(_CAPITALS.findall(everything))
-    candidates = [
-        marker
-        for marker in k.biomarkers
-        if not marker.capitals.isdisjoint(capitals) or any(w in lowered_all for w in marker.words)
-    ]
+    parts, everything, lowered_all, starts = fields
+    candidates = _biomarker_candidates(everything, lowered_all, k)
     if not candidates:
         return ()
-    starts = []
-    position = 0
-    for _, text, _ in fields:
-        starts.append(position)
-        position += len(text) + 1
     for marker in candidates:
         for match in _marker_matches(marker, everything, lowered_all):
             field = bisect_right(starts, match.start()) - 1
-            source, text, _ = fields[field]
+            source, text, _ = parts[field]
             offset = starts[field]
             if match.end() - offset > len(text):
                 continue
@@ -1025,6 +1087,19 @@ def _tag_biomarkers(
     return tuple(found)
 
 
+def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Biomarker]:
+    """The markers whose `find` words occur in ``text``, in the order of the data file."""
+    indexes = {
+        index
+        for capital in k.marker_capitals.intersection(_CAPITALS.findall(text))
+        for index in k.markers_by_capital[capital]
+    }
+    for word, index in k.marker_words:
+        if index not in indexes and word in lowered:  # a marker found once needs no more looks
+            indexes.add(index)
+    return [k.biomarkers[index] for index in sorted(indexes)]
+
+
 def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Match[str]]:
     """The marker's matches, looked for only around its `find` words (much faster)."""
     positions: set[int] = set()
@@ -1061,15 +1136,18 @@ def _sentence_before(text: str, position: int) -> str:
 _BARE_MINUS = re.compile(r"\s?[-\u2212\u2013](?:\s|$|[/,;)])")  # "HER2- breast cancer"
 
 
+_LOWER_PREFIX = re.compile(r"^[a-z]+")  # "gBRCA1" -> "BRCA1"
+_BOTH_GENES = re.compile(r"[12]/2$")  # "BRCA1/2" -> "BRCA"
+_NON = re.compile(r"non-?\s*$")
+
+
 def _biomarker_tag(marker: _Biomarker, match: re.Match[str], text: str) -> str | None:
     if marker.from_match:
-        written = re.sub(r"^[a-z]+", "", match.group())
-        return re.sub(r"[12]/2$", "", written)
+        written = _LOWER_PREFIX.sub("", match.group())
+        return _BOTH_GENES.sub("", written)
     if marker.variant is not None:
         variant = marker.variant.search(text[match.end() : match.end() + 90])
-        if variant and not re.search(
-            r"non-?\s*$", text[match.end() : match.end() + variant.start(1)]
-        ):
+        if variant and not _NON.search(text[match.end() : match.end() + variant.start(1)]):
             return f"{marker.name} {variant.group(1)}"
     if marker.variant_before is not None:
         variant = marker.variant_before.search(text[max(0, match.start() - 40) : match.start()])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import textwrap
 from collections.abc import Iterable
 from importlib import resources
@@ -21,6 +22,9 @@ def _packaged(name: str) -> str | None:
     return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
+_BULLET = re.compile(r"^([-*+•]|\d+[.)])\s")
+
+
 def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
     """Wrap each paragraph of ``text`` and indent it, keeping bullet structure readable."""
     lines = []
@@ -29,14 +33,16 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
         if not stripped:
             lines.append("")
             continue
-        lead = len(stripped) - len(stripped.lstrip())
-        prefix = " " * (width + lead)
+        body = stripped.lstrip()
+        prefix = " " * (width + len(stripped) - len(body))
+        # A list item's continuation lines line up with its text, after the bullet.
+        hanging = "  " if _BULLET.match(body) else ""
         lines.extend(
             textwrap.wrap(
-                stripped.lstrip(),
+                body,
                 wrap - len(prefix),
                 initial_indent=prefix,
-                subsequent_indent=prefix + "  ",
+                subsequent_indent=prefix + hanging,
             )
             or [prefix]
         )
@@ -68,6 +74,8 @@ def _environment(folder: str | None):
     loaders.append(jinja2.FunctionLoader(_packaged))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        # HTML templates (*.html.j2) escape every value; text templates stay as they are.
+        autoescape=jinja2.select_autoescape(("html", "html.j2", "htm", "xml"), default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

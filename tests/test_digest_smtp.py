@@ -1,0 +1,116 @@
+"""SMTP delivery over STARTTLS, SSL and plain connections, against real servers on loopback."""
+
+from __future__ import annotations
+
+import ssl
+
+import pytest
+import trustme
+
+from trialfinder.digest.config import SmtpConfig
+from trialfinder.digest.smtp import SendFailure, send_message
+
+from smtpserver import SmtpServer
+
+MESSAGE = b"From: d@example.org\r\nTo: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def server_context(ca):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path):
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+def config(port: int, security: str, **kwargs) -> SmtpConfig:
+    return SmtpConfig(
+        host="127.0.0.1", sender="d@example.org", port=port, security=security, timeout=5, **kwargs
+    )
+
+
+def test_starttls_with_login(server_context, ca_file):
+    with SmtpServer(users={"digest": "pw"}, starttls=server_context) as server:
+        send_message(
+            config(server.port, "starttls", username="digest", ca_file=ca_file),
+            "pw",
+            "d@example.org",
+            "a@example.org",
+            MESSAGE,
+        )
+        assert server.logins == ["digest"]
+        assert [r.rcpt_tos for r in server.received] == [["a@example.org"]]
+
+
+def test_ssl_from_the_start(server_context, ca_file):
+    with SmtpServer(implicit_tls=server_context) as server:
+        send_message(
+            config(server.port, "ssl", ca_file=ca_file),
+            None,
+            "d@example.org",
+            "a@example.org",
+            MESSAGE,
+        )
+        assert server.received[0].data.replace(b"\r\n", b"\n").endswith(b"hello\n")
+
+
+def test_plain_connection_refused_by_a_server_that_requires_starttls(server_context):
+    with SmtpServer(starttls=server_context) as server:
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                config(server.port, "none"), None, "d@example.org", "a@example.org", MESSAGE
+            )
+        assert info.value.definite and "530" in info.value.message
+        assert server.received == []
+
+
+def test_an_untrusted_certificate_is_refused_before_anything_is_sent(server_context):
+    with SmtpServer(users={"digest": "pw"}, starttls=server_context) as server:
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                config(server.port, "starttls", username="digest"),
+                "pw",
+                "d@example.org",
+                "a@example.org",
+                MESSAGE,
+            )
+        assert info.value.definite
+        assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
+        assert server.logins == [] and server.received == []
+
+
+def test_a_wrong_password_is_a_clear_definite_failure(server_context, ca_file):
+    with SmtpServer(users={"digest": "pw"}, starttls=server_context) as server:
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                config(server.port, "starttls", username="digest", ca_file=ca_file),
+                "nope",
+                "d@example.org",
+                "a@example.org",
+                MESSAGE,
+            )
+        assert info.value.definite
+        assert f"the SMTP server 127.0.0.1:{server.port} refused the login of 'digest'" in (
+            info.value.message
+        )
+
+
+def test_nothing_listening_is_a_definite_failure():
+    from smtpserver import free_port
+
+    port = free_port()
+    with pytest.raises(SendFailure) as info:
+        send_message(config(port, "none"), None, "d@example.org", "a@example.org", MESSAGE)
+    assert info.value.definite
+    assert info.value.message.startswith(f"cannot connect to the SMTP server 127.0.0.1:{port}:")

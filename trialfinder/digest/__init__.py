@@ -1,0 +1,11 @@
+"""Weekly email digests: saved searches, a state store of what each recipient was sent,
+messages rendered from templates, and SMTP delivery that neither loses nor repeats a change.
+
+- :mod:`.config`: the TOML configuration file, validated with line numbers.
+- :mod:`.state`: the SQLite state store (snapshots per recipient, the outbox, the run lock).
+- :mod:`.changes`: what changed between two snapshots of a saved search.
+- :mod:`.searching`: runs one saved search through the source and the result pipeline.
+- :mod:`.mail`: builds the email (text + HTML from templates, safe headers).
+- :mod:`.smtp`: hands a message to the SMTP server.
+- :mod:`.run`: one digest run, from the searches to the deliveries.
+"""

@@ -1,0 +1,572 @@
+"""The digest configuration file (TOML): SMTP settings, the state store and saved searches.
+
+:func:`load_config` reads and validates a file in one go and reports *every* problem it
+finds, each with the line and the key it concerns (:class:`InvalidConfig`), so that
+``trialfinder digest check`` can tell the user exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from trialfinder import geo
+from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, SearchCriteria
+from trialfinder.errors import ConfigError, InvalidInput
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+FIRST_RUN = ("send", "record")
+DEFAULT_PASSWORD_ENV = "TRIALFINDER_SMTP_PASSWORD"
+STATE_FILE = "digest.sqlite3"
+SMTP_KEYS = (
+    "host",
+    "port",
+    "security",
+    "username",
+    "password_env",
+    "sender",
+    "timeout",
+    "ca_file",
+)
+STATE_KEYS = ("path", "first_run", "lock_timeout")
+DIGEST_KEYS = ("send_when_empty", "list_unsubscribe", "templates", "max_summaries")
+DEFAULT_MAX_SUMMARIES = 30
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    sender: str  # "Name <address>", as it appears in the From header
+    port: int = 587
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    username: str | None = None
+    password_env: str = DEFAULT_PASSWORD_ENV
+    timeout: float = 30.0
+    ca_file: Path | None = None  # certificate authorities to trust instead of the system's
+
+    @property
+    def sender_address(self) -> str:
+        return parseaddr(self.sender)[1]
+
+    def password(self) -> str | None:
+        """The password, read from the environment variable named in the config."""
+        return os.environ.get(self.password_env) or None
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    path: Path
+    first_run: str = "send"  # "send": first results go out as new; "record": only remember
+    lock_timeout: float = 60.0  # seconds a run waits for another run to finish
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    name: str
+    criteria: SearchCriteria
+    recipients: tuple[str, ...]
+    subject: str = ""  # what the subject line calls these trials; the name by default
+    categories: tuple[str, ...] = ()  # treatment approaches (any of them), from the tags
+    biomarkers: tuple[str, ...] = ()  # (any of them), from the tags
+    confirm_settings: tuple[str, ...] = ()  # settings the tags must confirm (any of them)
+    first_run: str = "send"
+    send_when_empty: bool = False
+
+    @property
+    def topic(self) -> str:
+        return self.subject or self.name
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    smtp: SmtpConfig
+    state: StateConfig
+    searches: tuple[SavedSearch, ...]
+    send_when_empty: bool = False
+    list_unsubscribe: str | None = None
+    max_summaries: int = DEFAULT_MAX_SUMMARIES  # trials per message shown with their summary
+    templates: Path | None = None
+    source_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file: where (line, key) and what."""
+
+    line: int | None
+    key: str
+    message: str
+
+    def describe(self, file: str | Path) -> str:
+        where = f"{file}:{self.line}" if self.line else str(file)
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class InvalidConfig(ConfigError):
+    """The configuration file has problems; ``problems`` lists each one."""
+
+    def __init__(self, file: str | Path, problems: list[Problem]) -> None:
+        self.file = str(file)
+        self.problems = problems
+        first = problems[0].describe(file)
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(
+            first + more, hint=f"run `trialfinder digest check --config {file}` to see them all"
+        )
+
+    def lines(self) -> list[str]:
+        return [p.describe(self.file) for p in self.problems]
+
+
+def default_state_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("trialfinder", appauthor=False)) / STATE_FILE
+
+
+# -- where each key is written ------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*[.=]")
+
+
+class KeyLines:
+    """Line numbers of tables and keys in TOML text, for messages (tomllib keeps none).
+
+    Paths are tuples: ("smtp", "port"), ("search", 0, "within"). Good enough for the flat
+    files this module reads; an unknown path falls back to its table's line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple, int] = {}
+        table: tuple = ()
+        counts: dict[str, int] = {}
+        in_string = False
+        for number, line in enumerate(text.splitlines(), start=1):
+            # Skip the inside of multi-line strings, where "x = y" is text, not a key.
+            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
+                was_in_string = in_string
+                in_string = not in_string
+                if was_in_string:
+                    continue
+            elif in_string:
+                continue
+            header = _HEADER.match(line)
+            if header:
+                name = header.group(2)
+                if header.group(1) == "[[":
+                    index = counts.get(name, 0)
+                    counts[name] = index + 1
+                    table = (name, index)
+                else:
+                    table = tuple(name.split("."))
+                self.lines.setdefault(table, number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                self.lines.setdefault((*table, key.group(1).strip('"')), number)
+
+    def line(self, path: tuple) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+class _Checker:
+    """Reads typed values out of the parsed TOML, collecting problems instead of stopping."""
+
+    def __init__(self, key_lines: KeyLines) -> None:
+        self.key_lines = key_lines
+        self.problems: list[Problem] = []
+
+    def problem(self, path: tuple, message: str) -> None:
+        self.problems.append(Problem(self.key_lines.line(path), _dotted(path), message))
+
+    def table(self, data: dict, name: str, required: bool) -> dict:
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.problem((), f"the [{name}] table is missing")
+            return {}
+        if not isinstance(value, dict):
+            self.problem((name,), f"{name} must be a table, written [{name}]")
+            return {}
+        return value
+
+    def unknown_keys(self, table: dict, path: tuple, known: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                advice = (
+                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+                )
+                self.problem((*path, key), f"unknown key ({advice})")
+
+    def get(
+        self,
+        table: dict,
+        path: tuple,
+        key: str,
+        kind: type | tuple[type, ...],
+        what: str,
+        required: bool = False,
+        default: Any = None,
+    ) -> Any:
+        if key not in table:
+            if required:
+                self.problem(path, f"the key {key!r} is missing ({what})")
+            return default
+        value = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            self.problem((*path, key), f"expected {what}, got {value!r}")
+            return default
+        if not isinstance(value, kinds):
+            self.problem((*path, key), f"expected {what}, got {_toml_type(value)} {value!r}")
+            return default
+        return value
+
+    def strings(self, table: dict, path: tuple, key: str, what: str) -> tuple[str, ...] | None:
+        """A string or a list of strings, as a tuple; ``None`` when absent or wrong."""
+        value = self.get(table, path, key, (str, list), what)
+        if value is None:
+            return None
+        items = [value] if isinstance(value, str) else value
+        if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in items):
+            self.problem((*path, key), f"expected {what}")
+            return None
+        return tuple(str(item).strip() for item in items if str(item).strip())
+
+    def check(self, path: tuple, test: Callable[[], Any], default: Any = None) -> Any:
+        """Run ``test``; turn an :class:`InvalidInput` into a problem at ``path``."""
+        try:
+            return test()
+        except InvalidInput as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            self.problem(path, exc.message + hint)
+            return default
+
+
+def _toml_type(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _dotted(path: tuple) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _single_line(text: str) -> bool:
+    return "\r" not in text and "\n" not in text
+
+
+def _address_problem(text: str) -> str | None:
+    if not _single_line(text):
+        return "an address cannot contain a line break"
+    name, address = parseaddr(text)
+    if not address or "@" not in address or " " in address:
+        return f"{text!r} is not an email address (write e.g. 'Name <someone@example.org>')"
+    return None
+
+
+def load_config(path: str | Path) -> DigestConfig:
+    """Read and validate ``path``; raises :class:`InvalidConfig` listing every problem."""
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc}") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: str | Path = "<config>") -> DigestConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "(at line N, column M)"; keep its words, put the line in front.
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(match.group(1)) if match else None
+        raise InvalidConfig(path, [Problem(line, "", f"not valid TOML: {message}")]) from None
+    checker = _Checker(KeyLines(text))
+    config = _read(data, checker, Path(path))
+    if checker.problems:
+        checker.problems.sort(key=lambda p: p.line or 0)
+        raise InvalidConfig(path, checker.problems)
+    assert config is not None
+    return config
+
+
+def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
+    c.unknown_keys(data, (), ("smtp", "state", "digest", "search"))
+    smtp = _read_smtp(c.table(data, "smtp", required=True), c, source_file)
+    state = _read_state(c.table(data, "state", required=False), c, source_file)
+    digest = c.table(data, "digest", required=False)
+    c.unknown_keys(digest, ("digest",), DIGEST_KEYS)
+    send_when_empty = c.get(
+        digest, ("digest",), "send_when_empty", bool, "true or false", default=False
+    )
+    unsubscribe = c.get(digest, ("digest",), "list_unsubscribe", str, "a string")
+    max_summaries = c.get(
+        digest, ("digest",), "max_summaries", int, "a number", default=DEFAULT_MAX_SUMMARIES
+    )
+    if max_summaries < 0:
+        c.problem(("digest", "max_summaries"), "cannot be negative (0: no summaries)")
+    if unsubscribe is not None and (not _single_line(unsubscribe) or "<" not in unsubscribe):
+        c.problem(
+            ("digest", "list_unsubscribe"),
+            "write one line of <mailto:...> and/or <https://...> addresses in angle brackets",
+        )
+    templates = c.get(digest, ("digest",), "templates", str, "a folder name")
+    templates_dir = _relative(templates, source_file) if templates else None
+    if templates_dir is not None and not templates_dir.is_dir():
+        c.problem(("digest", "templates"), f"template folder {str(templates_dir)!r} does not exist")
+
+    raw_searches = data.get("search", [])
+    if not isinstance(raw_searches, list) or not all(isinstance(s, dict) for s in raw_searches):
+        c.problem(("search",), "saved searches are written as [[search]] tables")
+        raw_searches = []
+    if not raw_searches:
+        c.problem((), "no saved search: add at least one [[search]] table")
+    searches = []
+    names: set[str] = set()
+    for index, raw in enumerate(raw_searches):
+        name = raw.get("name")
+        if isinstance(name, str) and name.strip():
+            # The name keys the saved state: two searches cannot share it.
+            if name.strip().casefold() in names:
+                c.problem(("search", index, "name"), f"the name {name!r} is used twice")
+            names.add(name.strip().casefold())
+        search = _read_search(raw, ("search", index), c, state, send_when_empty)
+        if search is not None:
+            searches.append(search)
+    if c.problems or smtp is None:
+        return None
+    return DigestConfig(
+        smtp=smtp,
+        state=state,
+        searches=tuple(searches),
+        send_when_empty=send_when_empty,
+        list_unsubscribe=unsubscribe,
+        max_summaries=max_summaries,
+        templates=templates_dir,
+        source_file=source_file,
+    )
+
+
+def _relative(text: str, source_file: Path) -> Path:
+    """``~`` is expanded; a relative path is relative to the config file's folder."""
+    path = Path(os.path.expandvars(text)).expanduser()
+    return path if path.is_absolute() else source_file.parent / path
+
+
+def _read_smtp(table: dict, c: _Checker, source_file: Path) -> SmtpConfig | None:
+    p = ("smtp",)
+    c.unknown_keys(table, p, SMTP_KEYS)
+    if not table:
+        return None
+    host = c.get(table, p, "host", str, "the SMTP server's host name", required=True)
+    if host is not None and (not host.strip() or not _single_line(host) or " " in host.strip()):
+        c.problem((*p, "host"), f"{host!r} is not a host name")
+    security = c.get(table, p, "security", str, '"starttls", "ssl" or "none"', default="starttls")
+    if security not in SECURITY_PORTS:
+        c.problem((*p, "security"), f'{security!r}: choose "starttls", "ssl" or "none"')
+        security = "starttls"
+    port = c.get(table, p, "port", int, "a port number", default=SECURITY_PORTS[security])
+    if not 0 < port < 65536:
+        c.problem((*p, "port"), f"{port} is not a port number (1 to 65535)")
+    username = c.get(table, p, "username", str, "a user name")
+    password_env = c.get(table, p, "password_env", str, "an environment variable name")
+    if password_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+        c.problem((*p, "password_env"), f"{password_env!r} is not an environment variable name")
+    sender = c.get(table, p, "sender", str, "the From address", required=True)
+    if sender is not None and (problem := _address_problem(sender)):
+        c.problem((*p, "sender"), problem)
+    timeout = c.get(table, p, "timeout", (int, float), "seconds", default=30.0)
+    if timeout <= 0:
+        c.problem((*p, "timeout"), "must be more than 0 seconds")
+    raw_ca_file = c.get(table, p, "ca_file", str, "a PEM file name")
+    ca_file = _relative(raw_ca_file, source_file) if raw_ca_file else None
+    if ca_file is not None and not ca_file.is_file():
+        c.problem((*p, "ca_file"), f"{str(ca_file)!r} does not exist")
+    if host is None or sender is None:
+        return None
+    return SmtpConfig(
+        ca_file=ca_file,
+        host=host.strip(),
+        sender=sender.strip(),
+        port=port,
+        security=security,
+        username=username or None,
+        password_env=password_env or DEFAULT_PASSWORD_ENV,
+        timeout=float(timeout),
+    )
+
+
+def _read_state(table: dict, c: _Checker, source_file: Path) -> StateConfig:
+    p = ("state",)
+    c.unknown_keys(table, p, STATE_KEYS)
+    raw_path = c.get(table, p, "path", str, "a file name")
+    path = _relative(raw_path, source_file) if raw_path else default_state_path()
+    first_run = c.get(table, p, "first_run", str, '"send" or "record"', default="send")
+    if first_run not in FIRST_RUN:
+        c.problem((*p, "first_run"), f'{first_run!r}: choose "send" or "record"')
+        first_run = "send"
+    lock_timeout = c.get(table, p, "lock_timeout", (int, float), "seconds", default=60.0)
+    if lock_timeout < 0:
+        c.problem((*p, "lock_timeout"), "cannot be negative")
+    return StateConfig(path=path, first_run=first_run, lock_timeout=float(lock_timeout))
+
+
+SEARCH_KEYS = (
+    "name",
+    "subject",
+    "recipients",
+    "condition",
+    "setting",
+    "categories",
+    "biomarkers",
+    "near",
+    "within",
+    "age",
+    "sex",
+    "phases",
+    "statuses",
+    "intervention",
+    "first_run",
+    "send_when_empty",
+)
+
+
+def _read_search(
+    table: dict, p: tuple, c: _Checker, state: StateConfig, send_when_empty: bool
+) -> SavedSearch | None:
+    c.unknown_keys(table, p, SEARCH_KEYS)
+    before = len(c.problems)
+    name = c.get(table, p, "name", str, "a name for this search", required=True)
+    if name is not None and (not name.strip() or not _single_line(name)):
+        c.problem((*p, "name"), "the name must be one line of text")
+    subject = c.get(table, p, "subject", str, "text for the subject line", default="")
+    if not _single_line(subject):
+        c.problem((*p, "subject"), "the subject must be one line of text")
+    recipients = c.strings(table, p, "recipients", "a list of email addresses")
+    if "recipients" not in table:
+        c.problem(p, "the key 'recipients' is missing (a list of email addresses)")
+    elif not recipients:
+        c.problem((*p, "recipients"), "give at least one email address")
+    for address in recipients or ():
+        if problem := _address_problem(address):
+            c.problem((*p, "recipients"), problem)
+
+    conditions = c.strings(table, p, "condition", "a condition, or a list of them") or ()
+    settings = c.strings(table, p, "setting", "a list of settings")
+    phases = c.strings(table, p, "phases", "a list of phases, e.g. [2, 3]")
+    statuses = c.strings(table, p, "statuses", "a list of statuses")
+    age = c.get(table, p, "age", int, "an age in years")
+    sex = c.get(table, p, "sex", str, '"female" or "male"')
+    intervention = c.get(table, p, "intervention", str, "a treatment name")
+    # Each key is checked on its own so that a problem names the key it comes from.
+    c.check((*p, "setting"), lambda: SearchCriteria(settings=settings or DEFAULT_SETTINGS))
+    c.check((*p, "phases"), lambda: SearchCriteria(phases=phases or ()))
+    c.check((*p, "statuses"), lambda: SearchCriteria(statuses=statuses or DEFAULT_STATUSES))
+    c.check((*p, "age"), lambda: SearchCriteria(age=age))
+    c.check((*p, "sex"), lambda: SearchCriteria(sex=sex))
+
+    categories = c.strings(table, p, "categories", "a list of treatment categories") or ()
+    c.check((*p, "categories"), lambda: _known_categories(categories))
+    biomarkers = c.strings(table, p, "biomarkers", "a list of biomarkers") or ()
+
+    near = c.get(table, p, "near", str, "a place: a ZIP code, 'City, ST' or lat,lon")
+    within = c.get(table, p, "within", (str, int, float), 'a distance, e.g. "100mi"')
+    place = within_mi = None
+    if within is not None and near is None:
+        c.problem((*p, "within"), "'within' needs 'near' (the place to measure from)")
+    if near is not None:
+        place = c.check((*p, "near"), lambda: geo.geocode(near))
+        if within is not None:
+            within_mi = c.check((*p, "within"), lambda: _distance(within))
+
+    first_run = c.get(table, p, "first_run", str, '"send" or "record"', default=state.first_run)
+    if first_run not in FIRST_RUN:
+        c.problem((*p, "first_run"), f'{first_run!r}: choose "send" or "record"')
+    send_empty = c.get(table, p, "send_when_empty", bool, "true or false", default=send_when_empty)
+    if len(c.problems) > before:
+        return None
+    criteria = SearchCriteria(
+        conditions=conditions,
+        settings=settings or DEFAULT_SETTINGS,
+        statuses=statuses or DEFAULT_STATUSES,
+        phases=phases or (),
+        age=age,
+        sex=sex,
+        intervention=intervention,
+        near=place,
+        within_mi=within_mi,  # None: the default distance of `search`
+    )
+    return SavedSearch(
+        name=name.strip(),
+        criteria=criteria,
+        recipients=_unique_addresses(recipients or ()),
+        subject=subject.strip(),
+        categories=tuple(dict.fromkeys(x.lower() for x in categories)),
+        biomarkers=tuple(dict.fromkeys(biomarkers)),
+        # As with `search --setting`: a setting asked for is also confirmed by the tags.
+        confirm_settings=criteria.settings if "setting" in table else (),
+        first_run=first_run,
+        send_when_empty=send_empty,
+    )
+
+
+def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """One message per address: "A@example.org" and "a@example.org" are one recipient."""
+    unique: dict[str, str] = {}
+    for address in addresses:
+        unique.setdefault(address.lower(), address)
+    return tuple(unique.values())
+
+
+def _known_categories(names: tuple[str, ...]) -> None:
+    from trialfinder.tagging import CATEGORY_NAMES
+
+    for name in names:
+        if name.lower() not in CATEGORY_NAMES:
+            raise InvalidInput(
+                f"unknown category {name!r}", hint=f"choose from: {', '.join(CATEGORY_NAMES)}"
+            )
+
+
+def _distance(value: str | int | float) -> float:
+    """Miles; a plain number is miles, as on the command line."""
+    if isinstance(value, (int, float)):
+        value = f"{value:g}"
+    return geo.parse_distance(value)

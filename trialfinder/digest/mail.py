@@ -1,0 +1,226 @@
+"""The digest email: one message per recipient per run, text and HTML from templates.
+
+Header values are built from the config and the change counts only, always on one line;
+text from trial records goes into the bodies, escaped in the HTML part (the HTML template
+is rendered with autoescape), so that no record can add a header or run a script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
+from trialfinder.digest.config import SavedSearch
+from trialfinder.digest.searching import Found, site_label
+from trialfinder.model import STUDY_URL
+from trialfinder.output import phase_text, status_text
+
+TEXT_TEMPLATE = "digest.txt.j2"
+HTML_TEMPLATE = "digest.html.j2"
+SUMMARY_TEMPLATE = "summary.txt.j2"  # the plain-language summary of each trial
+TEMPLATES = (TEXT_TEMPLATE, HTML_TEMPLATE, SUMMARY_TEMPLATE)
+
+
+def one_line(text: str) -> str:
+    """Any run of whitespace (line breaks included) becomes one space."""
+    return " ".join(str(text).split())
+
+
+def subject_for(search: SavedSearch, changes: list[Change]) -> str:
+    """``3 new, 1 now recruiting: refractory myeloma trials near Boston``."""
+    return one_line(f"{counts_text(changes)}: {search.topic}")
+
+
+def message_id_for(
+    search: str,
+    recipient: str,
+    before: Snapshot | None,
+    after: Snapshot,
+    sender: str,
+    when: dt.datetime | None = None,
+) -> str:
+    """The same run, search, recipient and change of state always give the same Message-ID.
+
+    The run's time is part of it so that two "nothing changed" digests are two messages.
+    """
+    payload = json.dumps(
+        [
+            search,
+            recipient.lower(),
+            _fingerprint(before),
+            _fingerprint(after),
+            when.isoformat() if when else None,
+        ],
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "trialfinder.invalid"
+    return f"<digest.{digest}@{one_line(domain)}>"
+
+
+def _fingerprint(snapshot: Snapshot | None) -> Any:
+    if snapshot is None:
+        return None
+    return sorted(
+        (nct_id, s.status, s.last_updated, sorted(s.sites)) for nct_id, s in snapshot.items()
+    )
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    """Everything one message is made of; the templates get it as plain values."""
+
+    search: SavedSearch
+    recipient: str
+    changes: list[Change]
+    found: dict[str, Found]
+    generated: dt.datetime
+
+
+def _item(change: Change, found: Found | None) -> dict[str, Any]:
+    if found is not None:
+        trial = found.trial
+        nearest = None
+        if found.nearest_site is not None:
+            nearest = {
+                "label": one_line(site_label(found.nearest_site)),
+                "distance_mi": found.distance_mi,
+                # Said plainly: a site's own status can differ from the trial's.
+                "status": status_text(found.nearest_site.status)
+                if found.nearest_site.status
+                else "site status not given",
+            }
+        return {
+            "nct_id": trial.nct_id,
+            "title": one_line(trial.title),
+            "status": status_text(trial.overall_status),
+            "phases": phase_text(trial.phases),
+            "url": trial.url,
+            "notes": [one_line(n) for n in change.notes],
+            "summary": (found.summary or "").strip(),
+            "summary_paragraphs": _paragraphs(found.summary or ""),
+            "categories": list(found.categories),
+            "biomarkers": list(found.biomarkers),
+            "nearest": nearest,
+            "last_updated": trial.last_updated,
+        }
+    state = change.after or change.before
+    return {
+        "nct_id": change.nct_id,
+        "title": one_line(state.title if state and state.title else change.nct_id),
+        "status": status_text(state.status) if state else "Unknown",
+        "phases": "",
+        "url": STUDY_URL.format(nct_id=change.nct_id),
+        "notes": [one_line(n) for n in change.notes],
+        "summary": "",
+        "summary_paragraphs": [],
+        "categories": [],
+        "biomarkers": [],
+        "nearest": None,
+        "last_updated": state.last_updated if state else "",
+    }
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    """Paragraphs (split at blank lines), each a list of its lines, for the HTML part."""
+    paragraphs = re.split(r"\n\s*\n", text.strip().replace("\r\n", "\n"))
+    return [
+        [line.strip() for line in p.splitlines() if line.strip()] for p in paragraphs if p.strip()
+    ]
+
+
+def template_context(
+    content: DigestContent, unsubscribe: str | None, max_summaries: int | None = None
+) -> dict[str, Any]:
+    """What the templates get. Past ``max_summaries`` trials, summaries are left out (the
+    trials are still listed) so that a large digest stays a readable size."""
+    groups = []
+    shown = 0
+    left_out = 0
+    for kind in KINDS:
+        items = []
+        for change in content.changes:
+            if change.kind != kind:
+                continue
+            item = _item(change, content.found.get(change.nct_id))
+            if item["summary"]:
+                if max_summaries is not None and shown >= max_summaries:
+                    item.update(summary="", summary_paragraphs=[])
+                    left_out += 1
+                else:
+                    shown += 1
+            items.append(item)
+        if items:
+            groups.append({"kind": kind, "title": KIND_TITLES[kind], "items": items})
+    return {
+        "search_name": one_line(content.search.name),
+        "topic": one_line(content.search.topic),
+        "counts": counts_text(content.changes),
+        "total_changes": len(content.changes),
+        "results_count": len(content.found),
+        "groups": groups,
+        "summaries_shown": shown,
+        "summaries_left_out": left_out,
+        "recipient": content.recipient,
+        "generated": content.generated.strftime("%Y-%m-%d"),
+        "near": content.search.criteria.near.name if content.search.criteria.near else None,
+        "within_mi": content.search.criteria.within_mi,
+        "unsubscribe": unsubscribe,
+    }
+
+
+def unsubscribe_header(template: str | None, recipient: str) -> str | None:
+    """The List-Unsubscribe value; ``{recipient}`` in the config is replaced (URL-quoted)."""
+    if not template:
+        return None
+    return one_line(template.replace("{recipient}", quote(recipient, safe="@")))
+
+
+def build_message(
+    content: DigestContent,
+    *,
+    sender: str,
+    message_id: str,
+    list_unsubscribe: str | None = None,
+    templates: Path | None = None,
+    max_summaries: int | None = None,
+) -> EmailMessage:
+    from trialfinder.templating import render
+
+    unsubscribe = unsubscribe_header(list_unsubscribe, content.recipient)
+    context = template_context(content, unsubscribe, max_summaries)
+    text = render(TEXT_TEMPLATE, templates, **context)
+    html = render(HTML_TEMPLATE, templates, **context)
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject_for(content.search, content.changes)
+    message["From"] = one_line(sender)
+    message["To"] = _address(content.recipient)
+    message["Date"] = format_datetime(content.generated)
+    message["Message-ID"] = one_line(message_id)
+    if unsubscribe:
+        message["List-Unsubscribe"] = unsubscribe
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    # Quoted-printable keeps the message 7-bit clean for any relay on the way.
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def _address(text: str) -> Address | str:
+    name, address = parseaddr(one_line(text))
+    if not address:
+        return one_line(text)
+    username, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)

@@ -1,0 +1,131 @@
+"""Run one saved search as `trialfinder search` would, and keep what the digest needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from trialfinder.criteria import SearchCriteria
+from trialfinder.digest.changes import Snapshot, TrialState
+from trialfinder.digest.config import SavedSearch
+from trialfinder.geo import NearestSite
+from trialfinder.model import Site, Trial
+from trialfinder.tagging import Tags
+
+LOOKUP_BATCH = 100  # NCT ids per look-up request, to keep URLs short
+
+
+@dataclass(frozen=True)
+class Found:
+    """One trial of a saved search's results, with what was worked out about it."""
+
+    trial: Trial
+    tags: Tags | None = None
+    nearest: NearestSite | None = None  # when the search has `near`
+    summary: str | None = None
+    sites_in_range: tuple[str, ...] = ()
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.tags.categories if self.tags else ()
+
+    @property
+    def biomarkers(self) -> tuple[str, ...]:
+        return self.tags.biomarkers if self.tags else ()
+
+    @property
+    def distance_mi(self) -> float | None:
+        return round(self.nearest.distance_mi, 1) if self.nearest else None
+
+    @property
+    def nearest_site(self) -> Site | None:
+        return self.nearest.site if self.nearest else None
+
+    def state(self) -> TrialState:
+        return TrialState(
+            status=self.trial.overall_status,
+            last_updated=self.trial.last_updated,
+            sites=self.sites_in_range,
+            title=self.trial.title,
+        )
+
+
+def site_label(site: Site) -> str:
+    """A readable, stable name for a site: "Dana-Farber, Boston, Massachusetts, United States"."""
+    parts = [site.facility, site.city, site.state, site.country]
+    return ", ".join(" ".join(p.split()) for p in parts if p and p.strip())
+
+
+def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
+    """Labels of the trial's sites within range of the search's place (all, without one)."""
+    place, within = search.criteria.near, search.criteria.within_mi
+    if place is None or within is None:
+        labels = [site_label(site) for site in trial.sites]
+    else:
+        from trialfinder import geo
+
+        labels = [
+            site_label(entry.site)
+            for entry in geo.sites_by_distance(trial, place.lat, place.lon)
+            if entry.distance_mi <= within
+        ]
+    return tuple(dict.fromkeys(label for label in labels if label))
+
+
+def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
+    """The current results of ``search``, by NCT id; raises the source's errors."""
+    from trialfinder.pipeline import ResultOptions, TagFilter
+    from trialfinder.search import SearchRun
+
+    criteria = search.criteria
+    wanted = TagFilter(
+        categories=search.categories,
+        biomarkers=search.biomarkers,
+        settings=search.confirm_settings,
+    )
+    options = ResultOptions(
+        near=criteria.near,
+        within_mi=criteria.within_mi,
+        templates=str(templates) if templates else None,
+    )
+    found: dict[str, Found] = {}
+    for result in SearchRun(source, criteria, wanted, options):
+        in_range = _sites_in_range(result.trial, search)
+        if criteria.near is not None and not in_range:
+            continue  # the registry matched a site just outside the radius
+        found[result.trial.nct_id] = Found(
+            trial=result.trial,
+            tags=result.tags,
+            nearest=result.nearest,
+            summary=result.summary,
+            sites_in_range=in_range,
+        )
+    return found
+
+
+def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
+    """The current state of trials that left the results: closed, changed, or withdrawn.
+
+    Searched by id in batches, whatever their status; a trial the registry no longer has
+    maps to None.
+    """
+    ids = sorted(set(nct_ids))
+    if not ids:
+        return {}
+    seen: dict[str, TrialState | None] = dict.fromkeys(ids)
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        batch = tuple(ids[start : start + LOOKUP_BATCH])
+        criteria = SearchCriteria(
+            ids=batch, settings=("any",), statuses=("any",), cancer_only=False
+        )
+        for trial in source.search(criteria):
+            if trial.nct_id in seen:
+                seen[trial.nct_id] = TrialState(
+                    status=trial.overall_status, last_updated=trial.last_updated, title=trial.title
+                )
+    return seen
+
+
+def snapshot_of(found: dict[str, Found]) -> Snapshot:
+    return {nct_id: item.state() for nct_id, item in found.items()}

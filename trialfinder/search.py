@@ -1,0 +1,115 @@
+"""One search from the registry to the results a person sees, shared by every command.
+
+The registry finds what it can search for (conditions, setting wording, status, phase, age,
+place); trialfinder then tags each trial, keeps those that pass the local filters (treatment
+categories, biomarkers, confirmed settings), adds the nearest site and the summary, and puts
+the results in order. Iterate a :class:`SearchRun` once; afterwards :meth:`SearchRun.report`
+says what happened, so that nothing is left out silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from trialfinder.criteria import SearchCriteria
+from trialfinder.pipeline import ResultOptions, TagFilter, TrialResult, build_result, ordered
+from trialfinder.sources.base import ProgressCallback, Source
+
+
+class SearchRun:
+    def __init__(
+        self,
+        source: Source,
+        criteria: SearchCriteria,
+        wanted: TagFilter | None = None,
+        options: ResultOptions | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.criteria = criteria
+        self.wanted = wanted or TagFilter()
+        self.options = options or ResultOptions()
+        fetch = criteria
+        if self.wanted.active and criteria.limit:
+            # The limit counts trials shown: fetch without it, in larger pages, until enough
+            # trials have passed the local filters.
+            page_size = min(1000, max(100, 4 * criteria.limit))
+            fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
+        self.results = source.search(fetch, on_progress=on_progress)
+        self.seen = 0  # trials fetched and tagged
+        self.left_out = 0  # of those, how many the local filters left out
+        self.shown = 0
+        self._returned: set[str] = set()
+
+    def __iter__(self) -> Iterator[TrialResult]:
+        for result in ordered(self._matching(), self.criteria.order, self.criteria.limit):
+            self.shown += 1
+            yield result
+
+    def _matching(self) -> Iterator[TrialResult]:
+        from trialfinder.tagging import tag_trial
+
+        # Sorting by distance needs every match first; the limit is applied after sorting.
+        keep = None if self.criteria.order == "distance" else self.criteria.limit
+        kept = 0
+        for trial in self.results:
+            self.seen += 1
+            self._returned.add(trial.nct_id)
+            tags = tag_trial(trial)
+            if not self.wanted.accepts(tags):
+                self.left_out += 1
+                continue
+            yield build_result(trial, self.options, tags=tags)
+            kept += 1
+            if keep and kept >= keep:
+                return
+
+    @property
+    def missing_ids(self) -> list[str]:
+        """NCT ids asked for (``criteria.ids``) that no fetched trial carried."""
+        return [nct_id for nct_id in self.criteria.ids if nct_id not in self._returned]
+
+    @property
+    def limit_reached(self) -> bool:
+        return self.criteria.limit is not None and self.shown >= self.criteria.limit
+
+    def report(self, finished: bool = True) -> list[str]:
+        """Lines for people: skipped records, local filtering, how many matched and shown.
+
+        ``finished`` is False when writing stopped on an error: only the warnings then.
+        """
+        lines = []
+        skipped = len(self.results.skipped)
+        if skipped:
+            lines.append(
+                f"{skipped} record(s) could not be read and were skipped (see the warnings above)"
+            )
+        if self.wanted.active:
+            lines.append(
+                f"{self.left_out:,} of {self.seen:,} fetched trials did not match "
+                f"{self.wanted.describe()} and were left out"
+            )
+        if not finished:
+            return lines
+        total = self.results.total
+        place = self.criteria.near
+        within = f" within {self.criteria.within_mi:g} miles of {place.name}" if place else ""
+        if total is None:
+            matched = f"{self.shown:,} trials found{within}"
+        elif self.wanted.active:
+            matched = f"{total:,} trials matched the registry search{within}"
+        else:
+            matched = f"{total:,} trials matched{within}"
+        shown = f"{self.shown:,} shown" + (" after the local filters" if self.wanted.active else "")
+        hint = ""
+        if self.wanted.active:
+            if self.limit_reached and self.seen < (total or 0):
+                hint = " (use --limit 0 to check them all)"
+        elif total is not None and self.shown < total:
+            hint = " (use --limit 0 to see all)"
+        lines.append(f"{matched}; {shown}{hint}.")
+        if self.criteria.ids and not self.limit_reached and self.missing_ids:
+            lines.append(
+                f"{len(self.missing_ids)} NCT id(s) not found: " + ", ".join(self.missing_ids)
+            )
+        return lines
