@@ -451,9 +451,7 @@ def _progress(enabled: bool):
         yield progress.update
 
 
-@cli.command(short_help="Show one trial in full.")
-@click.argument("nct_id", type=NctIdType())
-@click.option(
+_text_or_json = click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -461,6 +459,11 @@ def _progress(enabled: bool):
     show_default=True,
     help="text for people, json for programs.",
 )
+
+
+@cli.command(short_help="Show one trial in full.")
+@click.argument("nct_id", type=NctIdType())
+@_text_or_json
 @click.option(
     "--near",
     metavar="PLACE",
@@ -516,14 +519,7 @@ def explain(term: tuple[str, ...], list_terms: bool) -> None:
 
 
 @cli.command(short_help="List the treatment categories and what each means.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs.",
-)
+@_text_or_json
 def categories(fmt: str) -> None:
     """List the treatment categories trials are tagged with (for `search --category`)."""
     import json
