@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
-from itertools import islice
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from trialfinder.knowledge import load_toml
@@ -118,6 +118,8 @@ class _Term:
     generic: bool  # an umbrella term such as "chemotherapy"
     agents: int  # how many treatments the term stands for (regimens: 2)
     exact: str | None  # short acronyms must be written exactly so ("RT", "ET", "Kd")
+    # (category, the end of the evidence sentence after the name), worded once
+    phrases: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -236,8 +238,15 @@ class _Knowledge:
         if not key or key in self.terms:
             return
         exact = alias if len(key) <= 4 else None
+        if agents > 1:
+            phrases = tuple(
+                (c, f" is a regimen of several treatments, including {self.is_a[c]}")
+                for c in categories
+            )
+        else:
+            phrases = tuple((c, f" is {self.is_a[c]}") for c in categories)
         self.terms[key] = term = _Term(
-            canonical, _key(canonical), categories, generic, agents, exact
+            canonical, _key(canonical), categories, generic, agents, exact, phrases
         )
         self.aliases.append((alias, term))
 
@@ -334,8 +343,7 @@ class _Hit(NamedTuple):
 def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Lexicon names (longest first) and, in cancer trials, INN stems, in ``text``."""
     k = _knowledge()
-    lowered = _lower(text)
-    words = _TOKEN.findall(lowered)
+    words, bounds = _words(_lower(text))
     index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
     # Only words that start a lexicon name or end in a stem can start a hit.
     starts = [
@@ -343,33 +351,42 @@ def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
         for i, word in enumerate(words)
         if word in index or (len(word) >= 6 and word[last:] in endings and word.endswith(stems))
     ]
-    if not starts:
-        return ()
-    # Where each word is, up to the last word a name starting at the last candidate can reach.
-    reach = starts[-1] + k.longest_name
-    spans = [m.span() for m in islice(_TOKEN.finditer(lowered), reach)]
     hits: list[_Hit] = []
     free = 0  # the first word not yet part of a recognised name
     for i in starts:
         if i < free:
             continue
-        size = _name_at(words, i, text, spans, k, hits)
+        size = _name_at(words, i, text, bounds, k, hits)
         if size:
             free = i + size
             continue
         word = words[i]
         if len(word) >= 6 and word.endswith(stems):
-            hit = _stem_hit(word, text[spans[i][0] : spans[i][1]], cancer, text, spans[i][0], k)
+            start = bounds[2 * i]
+            hit = _stem_hit(word, text[start : bounds[2 * i + 1]], cancer, text, start, k)
             if hit is not None:
                 hits.append(hit)
     return tuple(hits)
+
+
+_SEPARATOR = re.compile(r"([^a-z0-9]+)")
+
+
+def _words(lowered: str) -> tuple[list[str], list[int]]:
+    """The words of a lower-case text, and where each begins and ends.
+
+    Word ``i`` is ``lowered[bounds[2 * i] : bounds[2 * i + 1]]``. The first and the last word
+    are empty when the text begins or ends with a separator.
+    """
+    parts = _SEPARATOR.split(lowered)  # word, separator, word, ..., word
+    return parts[::2], list(accumulate(map(len, parts), initial=0))
 
 
 def _name_at(
     words: list[str],
     i: int,
     text: str,
-    spans: list[tuple[int, int]],
+    bounds: list[int],
     k: _Knowledge,
     hits: list[_Hit],
 ) -> int:
@@ -379,12 +396,13 @@ def _name_at(
         size = len(spelling)
         if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
             continue
-        written = text[spans[i][0] : spans[i + size - 1][1]]
+        start = bounds[2 * i]
+        written = text[start : bounds[2 * (i + size) - 1]]
         if term.exact is not None and not _same_case(written, term.exact):
             continue
-        if term.categories[0] == "surgery" and _after_operation(text, spans[i][0]):
+        if term.categories[0] == "surgery" and _after_operation(text, start):
             continue
-        hits.extend(_term_hits(term, written, k))
+        hits.extend(_term_hits(term, written))
         return size
     return 0
 
@@ -402,17 +420,13 @@ def _after_operation(text: str, start: int) -> bool:
     return bool(_AFTER_OPERATION.search(text[max(0, start - 25) : start].lower()))
 
 
-def _term_hits(term: _Term, written: str, k: _Knowledge) -> list[_Hit]:
-    same = _key(written) == term.key
+def _term_hits(term: _Term, written: str) -> list[_Hit]:
+    same = written == term.canonical or _key(written) == term.key
     name = f'"{written}"' if same else f'"{written}" ({term.canonical})'
-    hits = []
-    for category in term.categories:
-        if term.agents > 1:
-            how = f"{name} is a regimen of several treatments, including {k.is_a[category]}"
-        else:
-            how = f"{name} is {k.is_a[category]}"
-        hits.append(_Hit(category, term.canonical, written, how, term.generic, term.agents))
-    return hits
+    return [
+        _Hit(category, term.canonical, written, name + phrase, term.generic, term.agents)
+        for category, phrase in term.phrases
+    ]
 
 
 def _stem_hit(
@@ -608,7 +622,7 @@ def _mesh_hits(intervention: Intervention, trial: Trial, k: _Knowledge) -> list[
                     _with_how(hit, f'MeSH term "{mesh.term}" is {k.is_a[hit.category]}'),
                     "MeSH term",
                 )
-                for hit in _term_hits(term, mesh.term, k)
+                for hit in _term_hits(term, mesh.term)
             ]
         if len(trial.intervention_mesh) == 1:  # the ancestors then belong to this term alone
             for ancestor in trial.intervention_mesh_ancestors:
