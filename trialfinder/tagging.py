@@ -1127,13 +1127,13 @@ def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Bioma
 def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Match[str]]:
     """The marker's matches, looked for only around its `find` words (much faster)."""
     positions: set[int] = set()
-    for token, haystack in [(t, text) for t in marker.capitals] + [
-        (w, lowered) for w in marker.words
-    ]:
-        position = haystack.find(token)
+    for capital in marker.capitals:
+        positions.update(_whole_capital_positions(text, capital))
+    for word in marker.words:
+        position = lowered.find(word)
         while position >= 0:
             positions.add(position)
-            position = haystack.find(token, position + 1)
+            position = lowered.find(word, position + 1)
     matches: list[re.Match[str]] = []
     last_end = -1
     for position in sorted(positions):
@@ -1144,6 +1144,30 @@ def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Matc
             matches.append(match)
             last_end = match.end()
     return matches
+
+
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+
+
+def _whole_capital_positions(text: str, capital: str) -> list[int]:
+    """Where ``capital`` is a whole capitalised word of ``text`` (as :data:`_CAPITALS` reads it).
+
+    "ER" counts in "ER+" and "ER-positive", not in "CANCER" or "HER2".
+    """
+    found = []
+    size = len(capital)
+    position = text.find(capital)
+    while position >= 0:
+        end = position + size
+        if end == len(text) or (text[end] not in _UPPER and text[end] not in _DIGITS):
+            before = position - 1
+            while before >= 0 and text[before] in _DIGITS:
+                before -= 1
+            if before < 0 or text[before] not in _UPPER:
+                found.append(position)
+        position = text.find(capital, position + 1)
+    return found
 
 
 # "PARP inhibitors (for BRCA mutants)": which drug suits which patients, not a requirement.
