@@ -951,49 +951,45 @@ def _tag_palliative(
 
 def inclusion_criteria(criteria: str) -> str:
     """The inclusion part of an eligibility text (everything before the exclusion criteria)."""
-    position = _exclusion_start(_lower(criteria))
+    position = _exclusion_start(criteria)
     return criteria[:position] if position >= 0 else criteria
 
 
-def _exclusion_start(lowered: str) -> int:
+# Any mix of capitals and small letters; re.ASCII so that only the letters A-Z fold.
+_EXCLUSION_CRITERIA = re.compile("exclusion criteria", re.IGNORECASE | re.ASCII)
+_EXCLUSION_COLON = re.compile("exclusion:", re.IGNORECASE | re.ASCII)
+
+
+def _exclusion_start(criteria: str) -> int:
     """Where the exclusion criteria begin ("Exclusion Criteria", "Key exclusion:"), or -1."""
-    position = lowered.find("exclusion criteria")
-    return position if position >= 0 else lowered.find("exclusion:")
+    match = _EXCLUSION_CRITERIA.search(criteria) or _EXCLUSION_COLON.search(criteria)
+    return match.start() if match else -1
 
 
 class _Fields(NamedTuple):
     """The fields settings and biomarkers are read from, and all of them joined by new lines."""
 
-    parts: list[tuple[str, str, str]]  # (source, text, lower-case text)
+    parts: list[tuple[str, str]]  # (source, text)
     text: str
-    lowered: str
+    lowered: str  # the joined text in lower case, letter for letter
     starts: list[int]  # where each part begins in the joined text
 
 
 def _text_fields(trial: Trial) -> _Fields:
-    """The fields settings and biomarkers are read from, lower-cased and joined once."""
+    """The fields settings and biomarkers are read from, joined and lower-cased once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
     fields += [("keyword", kw) for kw in trial.keywords]
-    result = [(source, text, _lower(text)) for source, text in fields if text]
+    parts = [(source, text) for source, text in fields if text]
     criteria = trial.eligibility.criteria
     if criteria:
-        lowered = _lower(criteria)
-        end = _exclusion_start(lowered)
+        end = _exclusion_start(criteria)
         end = len(criteria) if end < 0 else end
         if end:
-            result.append(("inclusion criteria", criteria[:end], lowered[:end]))
-    starts = []
-    offset = 0
-    for _, text, _ in result:
-        starts.append(offset)
-        offset += len(text) + 1
-    return _Fields(
-        result,
-        "\n".join(text for _, text, _ in result),
-        "\n".join(low for _, _, low in result),
-        starts,
-    )
+            parts.append(("inclusion criteria", criteria[:end]))
+    starts = list(accumulate((len(text) + 1 for _, text in parts[:-1]), initial=0))[: len(parts)]
+    joined = "\n".join(text for _, text in parts)
+    return _Fields(parts, joined, _lower(joined), starts)
 
 
 _SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
@@ -1040,7 +1036,7 @@ def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> t
                 break
     for setting, match in found.items():
         field = bisect_right(starts, match.start()) - 1
-        source, text, _ = parts[field]
+        source, text = parts[field]
         at = match.start() - starts[field]
         evidence.append(
             Evidence(
@@ -1068,7 +1064,7 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
     for marker in candidates:
         for match in _marker_matches(marker, everything, lowered_all):
             field = bisect_right(starts, match.start()) - 1
-            source, text, _ = parts[field]
+            source, text = parts[field]
             offset = starts[field]
             if match.end() - offset > len(text):
                 continue
