@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -142,6 +142,11 @@ class _Biomarker:
     aliases: tuple[str, ...]
     capitals: frozenset[str]  # one of these capitalised words must be in the text...
     words: tuple[str, ...]  # ...or one of these (lower case) anywhere in it
+
+    @property
+    def one_tag(self) -> bool:
+        """Every mention gives the same tag, the marker's name (no variants)."""
+        return self.variant is None and self.variant_before is None and not self.from_match
 
 
 class _Knowledge:
@@ -1062,6 +1067,8 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
     if not candidates:
         return ()
     for marker in candidates:
+        if marker.one_tag and marker.name in found:
+            continue
         for match in _marker_matches(marker, everything, lowered_all):
             field = bisect_right(starts, match.start()) - 1
             source, text = parts[field]
@@ -1104,6 +1111,8 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
                     f'{tag}: "{snippet}" ({source}) selects patients by this biomarker',
                 )
             )
+            if marker.one_tag:
+                break  # its other mentions can only repeat the tag
     return tuple(found)
 
 
@@ -1120,8 +1129,8 @@ def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Bioma
     return [k.biomarkers[index] for index in sorted(indexes)]
 
 
-def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Match[str]]:
-    """The marker's matches, looked for only around its `find` words (much faster)."""
+def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> Iterator[re.Match[str]]:
+    """The marker's matches, looked for only around its `find` words (much faster), in order."""
     positions: set[int] = set()
     for capital in marker.capitals:
         positions.update(_whole_capital_positions(text, capital))
@@ -1130,16 +1139,14 @@ def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Matc
         while position >= 0:
             positions.add(position)
             position = lowered.find(word, position + 1)
-    matches: list[re.Match[str]] = []
     last_end = -1
     for position in sorted(positions):
         if position < last_end:
             continue
         match = marker.regex.search(text, max(0, position - 4), min(len(text), position + 80))
         if match and match.start() >= last_end:
-            matches.append(match)
+            yield match  # found lazily: the caller may stop at the first that counts
             last_end = match.end()
-    return matches
 
 
 _UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
