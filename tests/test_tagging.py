@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from trialfinder import tagging
 from trialfinder.model import parse_study
 from trialfinder.tagging import (
     CATEGORIES,
@@ -398,6 +399,47 @@ def test_a_negated_setting_does_not_count():
         criteria="Inclusion Criteria:\n\n* In remission\n",
     )
     assert tags.settings == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Disease refractory to lenalidomide", "refractory"),
+        ("R/R disease", "refractory"),
+        ("Chemo-refractory or TKI-refractory disease", "refractory"),
+        ("Relapsed disease that never responded to induction", "refractory"),
+        ("Relapse after, or failed to respond to, prior therapy", "refractory"),
+        ("Relapsed, with no remission after induction", "refractory"),
+        ("Relapsed, with no response to salvage", "refractory"),
+        ("Primary induction failure", "refractory"),
+        ("RELAPSING disease", "relapsed"),
+        ("Recurrent disease", "relapsed"),
+        ("Distant recurrence", "relapsed"),
+        ("Castration-resistant disease", "resistant"),
+        ("Platinum resistant disease", "resistant"),
+        ("Chemoresistant disease", "resistant"),
+        ("Acquired resistance to osimertinib", "resistant"),
+        ("Disease resistant to imatinib", "resistant"),
+        ("Relapsed, and res\u0131stant to imatinib", "resistant"),  # a dotless i reads as i
+    ],
+)
+def test_the_quick_check_before_the_setting_patterns_changes_no_tag(line, expected, monkeypatch):
+    criteria = f"Inclusion Criteria:\n\n* {line}\n"
+    quick = tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria)
+    if expected:
+        assert expected in quick.settings
+    monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    clear_caches()
+    assert tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria) == quick
+
+
+@needs_shared
+def test_the_quick_check_before_the_setting_patterns_changes_no_real_record(monkeypatch):
+    trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in real_record_paths()]
+    quick = [tag_trial(trial) for trial in trials]
+    assert sum(bool(tags.settings) for tags in quick) > 10
+    monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    assert [tag_trial(trial) for trial in trials] == quick
 
 
 # -- biomarkers ---------------------------------------------------------------------------

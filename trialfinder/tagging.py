@@ -275,9 +275,16 @@ def _lower(text: str) -> str:
     return lowered
 
 
-def _settings_patterns(table: dict[str, Any]) -> list[tuple[str, re.Pattern[str]]]:
+def _settings_patterns(
+    table: dict[str, Any],
+) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """(setting, its patterns as one, its `find` words) for each setting."""
     return [
-        (name, re.compile("|".join(f"(?:{p})" for p in table[name]["tag_patterns"]), re.I))
+        (
+            name,
+            re.compile("|".join(f"(?:{p})" for p in table[name]["tag_patterns"]), re.I),
+            tuple(table[name]["find"]),
+        )
         for name in ("refractory", "relapsed", "resistant")
     ]
 
@@ -1026,8 +1033,10 @@ def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> t
         else:
             pieces.append((start, end))
     found: dict[str, re.Match[str]] = {}
-    for setting, regex in k.settings:
+    for setting, regex, words in k.settings:
         for start, end in pieces:
+            if not _may_match(lowered[start:end], words):
+                continue
             match = next(
                 (
                     m
@@ -1054,6 +1063,19 @@ def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> t
             )
         )
     return tuple(s for s in ("refractory", "relapsed", "resistant") if s in found)
+
+
+# The only letters besides A-Z and a-z that a case-insensitive pattern can read as a-z.
+_FOLDING_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K (Kelvin)
+
+
+def _may_match(piece: str, words: tuple[str, ...]) -> bool:
+    """Whether a pattern whose matches all contain one of ``words`` can match in ``piece``.
+
+    ``piece`` is lower-cased; a few letters outside a-z also match a-z without case, so a
+    piece holding one of them is always tried.
+    """
+    return any(word in piece for word in words) or any(c in piece for c in _FOLDING_TO_ASCII)
 
 
 _CAPITALS = re.compile(r"[A-Z][A-Z0-9]+")
