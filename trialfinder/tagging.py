@@ -1102,24 +1102,24 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
                 continue
             before = _clause(everything, match.start(), backwards=True)
             after = _clause(everything, match.end())
-            if context["drug"].search(after) or context["drug"].search(before):
-                continue
-            # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause before
-            # the marker counts for a negation, only a few words after it.
-            sentence = _sentence_before(everything, match.start())
-            if (
-                context["negative"].search(after[:30])
-                or context["negative"].search(sentence)
-                or _BARE_MINUS.match(after)
-                or _WHICH_DRUG_FOR.search(before)
-            ):
-                continue
+            # The checks are independent; the ones that rule out most for least come first.
             positive = marker.positive or context["positive"]
             if marker.needs_context and not (
                 positive.search(after[:45])
                 or positive.search(before[-30:])
                 or (tag != marker.name and marker.positive is None)
             ):
+                continue
+            if (
+                _BARE_MINUS.match(after)
+                or _WHICH_DRUG_FOR.search(before)
+                or context["negative"].search(after[:30])
+                # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause
+                # before the marker counts for a negation, only a few words after it.
+                or context["negative"].search(_sentence_before(everything, match.start()))
+            ):
+                continue
+            if context["drug"].search(after) or context["drug"].search(before):
                 continue
             found.append(tag)
             snippet = _snippet(text, match.start() - offset, match.end() - offset)
@@ -1233,11 +1233,17 @@ def _clause(text: str, position: int, backwards: bool = False) -> str:
     """The text up to the nearest clause break (a full stop, semicolon or line end)."""
     if backwards:
         piece = text[max(0, position - 60) : position]
-        cut = max(piece.rfind(c) for c in ".;\n(,")
-        return piece[cut + 1 :] if cut >= 0 else piece
+        cut = max(
+            piece.rfind("."),
+            piece.rfind(";"),
+            piece.rfind("\n"),
+            piece.rfind("("),
+            piece.rfind(","),
+        )
+        return piece[cut + 1 :]
     piece = text[position : position + 60]
-    cuts = [piece.find(c) for c in ".;\n),"]
-    cuts = [c for c in cuts if c > 0]
+    first = (piece.find("."), piece.find(";"), piece.find("\n"), piece.find(")"), piece.find(","))
+    cuts = [c for c in first if c > 0]  # each mark's first place, unless it starts the piece
     return piece[: min(cuts)] if cuts else piece
 
 
