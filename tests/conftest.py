@@ -46,6 +46,9 @@ def quiet_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("TRIALFINDER_MIN_INTERVAL", "0")
     monkeypatch.setenv("TRIALFINDER_RETRY_WAIT", "0")
     monkeypatch.setenv("TRIALFINDER_RETRY_AFTER_MAX", "0")
+    # No HTTP cache unless a test turns it on (TRIALFINDER_CACHE=1): tests change what the fake
+    # API serves between two runs a second apart, which a cache would rightly hide for an hour.
+    monkeypatch.setenv("TRIALFINDER_CACHE", "0")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

@@ -7,8 +7,13 @@ queued per path to test what the tool does when the service misbehaves:
     api.fail("/studies", status=503, times=2)
     api.fail("/studies", action="reset")          # drop the connection
     api.fail("/studies", action="truncate")        # send half a body
-    api.fail("/studies", action="slow", delay=2)   # answer after 2 seconds
+    api.fail("/studies", action="slow", delay=2)   # answer the fault after 2 seconds
+    api.fail("/studies", action="delay", delay=2)  # answer normally after 2 seconds
     api.fail("/studies", status=200, body="<html>maintenance</html>")
+    api.fail("/studies", status=400, body="bad token", after_pages=1)   # fail a later page
+
+``fields`` is honoured for the names trialfinder sends (sections, modules and the piece names
+in ``PIECES``); an unknown name is rejected with 400, as the real API does.
 
 Used by the end-to-end tests and by the benchmarks (with a request and byte counter).
 """
@@ -24,9 +29,141 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 PREFIX = "/api/v2"
+
+SECTIONS = (
+    "protocolSection",
+    "resultsSection",
+    "annotationSection",
+    "documentSection",
+    "derivedSection",
+)
+MODULES = {
+    "protocolSection": (
+        "identificationModule",
+        "statusModule",
+        "sponsorCollaboratorsModule",
+        "oversightModule",
+        "descriptionModule",
+        "conditionsModule",
+        "designModule",
+        "armsInterventionsModule",
+        "outcomesModule",
+        "eligibilityModule",
+        "contactsLocationsModule",
+        "referencesModule",
+        "ipdSharingStatementModule",
+    ),
+    "resultsSection": (
+        "participantFlowModule",
+        "baselineCharacteristicsModule",
+        "outcomeMeasuresModule",
+        "adverseEventsModule",
+        "moreInfoModule",
+    ),
+    "annotationSection": ("annotationModule",),
+    "documentSection": ("largeDocumentModule",),
+    "derivedSection": (
+        "miscInfoModule",
+        "conditionBrowseModule",
+        "interventionBrowseModule",
+    ),
+}
+_P = "protocolSection"
+_LOCATIONS = (_P, "contactsLocationsModule", "locations")
+_CONTACTS = (_P, "contactsLocationsModule", "centralContacts")
+_BROWSE = ("derivedSection", "interventionBrowseModule")
+# Piece names (the API's leaf names) -> their path in a study record; a path goes through lists
+# (locations, contacts, meshes), selecting the piece in every item.
+PIECES: dict[str, tuple[str, ...]] = {
+    "NCTId": (_P, "identificationModule", "nctId"),
+    "BriefTitle": (_P, "identificationModule", "briefTitle"),
+    "OfficialTitle": (_P, "identificationModule", "officialTitle"),
+    "Acronym": (_P, "identificationModule", "acronym"),
+    "OverallStatus": (_P, "statusModule", "overallStatus"),
+    "StartDate": (_P, "statusModule", "startDateStruct", "date"),
+    "StudyFirstPostDate": (_P, "statusModule", "studyFirstPostDateStruct", "date"),
+    "LastUpdatePostDate": (_P, "statusModule", "lastUpdatePostDateStruct", "date"),
+    "LeadSponsorName": (_P, "sponsorCollaboratorsModule", "leadSponsor", "name"),
+    "BriefSummary": (_P, "descriptionModule", "briefSummary"),
+    "Condition": (_P, "conditionsModule", "conditions"),
+    "Keyword": (_P, "conditionsModule", "keywords"),
+    "Phase": (_P, "designModule", "phases"),
+    "StudyType": (_P, "designModule", "studyType"),
+    "DesignPrimaryPurpose": (_P, "designModule", "designInfo", "primaryPurpose"),
+    "EligibilityCriteria": (_P, "eligibilityModule", "eligibilityCriteria"),
+    "CentralContactName": (*_CONTACTS, "name"),
+    "CentralContactRole": (*_CONTACTS, "role"),
+    "CentralContactPhone": (*_CONTACTS, "phone"),
+    "CentralContactPhoneExt": (*_CONTACTS, "phoneExt"),
+    "CentralContactEMail": (*_CONTACTS, "email"),
+    "LocationFacility": (*_LOCATIONS, "facility"),
+    "LocationStatus": (*_LOCATIONS, "status"),
+    "LocationCity": (*_LOCATIONS, "city"),
+    "LocationState": (*_LOCATIONS, "state"),
+    "LocationZip": (*_LOCATIONS, "zip"),
+    "LocationCountry": (*_LOCATIONS, "country"),
+    "LocationGeoPoint": (*_LOCATIONS, "geoPoint"),
+    "InterventionMeshId": (*_BROWSE, "meshes", "id"),
+    "InterventionMeshTerm": (*_BROWSE, "meshes", "term"),
+    "InterventionAncestorId": (*_BROWSE, "ancestors", "id"),
+    "InterventionAncestorTerm": (*_BROWSE, "ancestors", "term"),
+    "HasResults": ("hasResults",),
+}
+
+
+def field_paths(names: str) -> list[tuple[str, ...]]:
+    """The record paths a ``fields`` value selects; ``ValueError`` names an unknown one."""
+    paths: list[tuple[str, ...]] = []
+    for name in (n.strip() for n in names.replace("|", ",").split(",")):
+        if not name:
+            continue
+        camel = name[0].lower() + name[1:]
+        if name in PIECES:
+            paths.append(PIECES[name])
+        elif camel in SECTIONS:
+            paths.append((camel,))
+        elif any(camel in modules for modules in MODULES.values()):
+            section = next(sec for sec, modules in MODULES.items() if camel in modules)
+            paths.append((section, camel))
+        else:
+            raise ValueError(name)
+    return paths
+
+
+def select_fields(study: dict[str, Any], paths: list[tuple[str, ...]]) -> dict[str, Any]:
+    """The part of ``study`` under ``paths``, in the record's own nesting (lists item by item)."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for key in path[:-1]:
+            child = node.setdefault(key, {})
+            if child is True:
+                break
+            node = child
+        else:
+            node[path[-1]] = True
+    return _prune(study, tree) or {}
+
+
+def _prune(value: Any, tree: Any) -> Any:
+    if tree is True:
+        return value
+    if isinstance(value, list):
+        items = [_prune(item, tree) for item in value]
+        return [item for item in items if item is not None] or None
+    if not isinstance(value, dict):
+        return None
+    kept = {key: _prune(value[key], sub) for key, sub in tree.items() if key in value}
+    kept = {key: item for key, item in kept.items() if item is not None}
+    return kept or None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that timed out and left is expected in fault tests
 
 
 @dataclass
@@ -34,7 +171,7 @@ class Fault:
     status: int = 503
     body: str | bytes = "Service Unavailable"
     headers: dict[str, str] = field(default_factory=dict)
-    action: str = "respond"  # respond | reset | truncate | slow
+    action: str = "respond"  # respond | reset | truncate | slow | delay
     delay: float = 0.0
     after_pages: int = 0  # only once this many /studies pages were served successfully
 
@@ -54,10 +191,10 @@ class FakeApi:
         self.empty_pages_first = 0  # serve this many empty pages (with a token) before data
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
 
     # -- control ---------------------------------------------------------------------------
@@ -87,6 +224,10 @@ class FakeApi:
             queue = self._faults.setdefault(path, deque())
             for _ in range(times):
                 queue.append(Fault(**fault))
+
+    def request_urls(self) -> list[str]:
+        """Every request received, as a URL (to check against the spec)."""
+        return [f"{self.url}{r.path}?{urlencode(r.params)}" for r in self.requests]
 
     def studies_requests(self) -> list[Request]:
         return [r for r in self.requests if r.path == "/studies"]
@@ -128,18 +269,26 @@ class FakeApi:
             page["studies"] = []
             page["nextPageToken"] = f"empty{remaining_empty - 1}" if remaining_empty > 1 else "t0"
         else:
-            page["studies"] = matching[start : start + size]
+            page["studies"] = self._select(matching[start : start + size], params)
             if start + size < len(matching):
                 page["nextPageToken"] = f"t{start + size}"
         if params.get("countTotal") == "true" and not token:
             page["totalCount"] = len(matching)
         return page
 
+    @staticmethod
+    def _select(studies: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
+        if not params.get("fields"):
+            return studies
+        paths = field_paths(params["fields"])
+        return [select_fields(study, paths) for study in studies]
+
     def _handler_class(self):
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per request
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
@@ -151,8 +300,16 @@ class FakeApi:
                 with api._lock:
                     api.requests.append(Request(path, params))
                 fault = api._next_fault(path)
-                if fault:
+                if fault and fault.action == "delay":
+                    time.sleep(fault.delay)  # then answer normally
+                elif fault:
                     self._fault(fault)
+                    return
+                try:
+                    field_paths(params.get("fields", ""))
+                except ValueError as exc:
+                    message = f"Parameter 'fields' contains invalid field name: '{exc}'"
+                    self._send(400, message.encode(), "text/plain; charset=UTF-8")
                     return
                 if path == "/studies":
                     self._json(api._page(params))
@@ -163,7 +320,7 @@ class FakeApi:
                     nct_id = path.rsplit("/", 1)[1].upper()
                     for study in api.studies:
                         if study["protocolSection"]["identificationModule"]["nctId"] == nct_id:
-                            self._json(study)
+                            self._json(api._select([study], params)[0])
                             return
                     self._send(404, b"Not Found", "text/plain")
                     return
@@ -212,7 +369,8 @@ class FakeApi:
                     )
                     self.close_connection = True
                     return
-                content_type = fault.headers.pop("Content-Type", "text/plain; charset=UTF-8")
-                self._send(fault.status, body, content_type, fault.headers)
+                headers = dict(fault.headers)
+                content_type = headers.pop("Content-Type", "text/plain; charset=UTF-8")
+                self._send(fault.status, body, content_type, headers)
 
         return Handler

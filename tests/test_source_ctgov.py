@@ -14,7 +14,7 @@ from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import ApiError, BadResponse, NetworkError, PartialResults, TrialNotFound
 from trialfinder.settings import Settings
 from trialfinder.sources import available, create
-from trialfinder.sources.ctgov import ClinicalTrialsGov, Pacer
+from trialfinder.sources.ctgov import SEARCH_FIELDS, ClinicalTrialsGov, Pacer
 
 from factories import make_page, make_study, many_studies
 
@@ -183,11 +183,11 @@ def test_unknown_trial_is_not_found():
 
 
 @responses.activate
-def test_get_fetches_the_full_record_by_canonical_id():
+def test_get_fetches_the_record_by_canonical_id_with_the_search_fields():
     responses.get(f"{STUDIES}/NCT01000001", json=make_study())
     trial = make_source().get("NCT1000001")
     assert trial.nct_id == "NCT01000001"
-    assert urlsplit(responses.calls[0].request.url).query == ""
+    assert params_of(responses.calls[0]) == {"fields": "|".join(SEARCH_FIELDS)}
     check_calls_against_spec()
 
 

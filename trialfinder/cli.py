@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
 
 from trialfinder import __version__
-from trialfinder.criteria import (
+from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+
+# Only light modules here: `trialfinder --help` must start fast (see benchmarks/startup.py);
+# everything else is imported by the command that needs it.
+from trialfinder.vocabulary import (
+    CATEGORY_NAMES,
     DEFAULT_SETTINGS,
     DEFAULT_STATUSES,
+    DEFAULT_WITHIN,
+    EXTENSIONS,
+    FORMATS,
     PHASES,
     SETTINGS,
     SORTS,
     STATUSES,
 )
-from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
-from trialfinder.geo import DEFAULT_WITHIN
-from trialfinder.model import normalize_nct_id
-from trialfinder.output import EXTENSIONS, FORMATS
-from trialfinder.tagging import CATEGORY_NAMES
 
-log = logging.getLogger("trialfinder")
 TERMINAL_LIMIT = 100
 
 
@@ -35,17 +34,30 @@ class App:
     """What the global options configure, shared by every command."""
 
     def __init__(
-        self, api_url: str | None, debug: bool, source: str, templates: str | None = None
+        self,
+        api_url: str | None,
+        debug: bool,
+        source: str,
+        templates: str | None = None,
+        no_cache: bool = False,
+        refresh: bool = False,
     ) -> None:
         self.api_url = api_url
         self.debug = debug
         self.source_name = source
         self.templates_option = templates
+        self.no_cache = no_cache
+        self.refresh = refresh
 
     def settings(self):
         from trialfinder.settings import Settings
 
-        return Settings.from_env(api_url=self.api_url, templates=self.templates_option)
+        return Settings.from_env(
+            api_url=self.api_url,
+            templates=self.templates_option,
+            cache=False if self.no_cache else None,
+            cache_refresh=True if self.refresh else None,
+        )
 
     @property
     def templates(self) -> str | None:
@@ -90,6 +102,8 @@ class TrialfinderGroup(click.Group):
 def _report(ctx: click.Context, message: str, hint: str | None, exc: BaseException) -> None:
     app = ctx.find_object(App)
     if app is not None and app.debug:
+        import traceback
+
         traceback.print_exception(exc, file=sys.stderr)
     click.echo(f"trialfinder: error: {message}", err=True)
     if hint:
@@ -97,6 +111,8 @@ def _report(ctx: click.Context, message: str, hint: str | None, exc: BaseExcepti
 
 
 def _setup_logging(debug: bool) -> None:
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("trialfinder: %(levelname)s: %(message)s"))
     root = logging.getLogger("trialfinder")
@@ -110,6 +126,8 @@ class NctIdType(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
+            from trialfinder.model import normalize_nct_id
+
             return normalize_nct_id(value)
         except ValueError as exc:
             self.fail(f"{exc}; NCT ids look like NCT01234567", param, ctx)
@@ -119,6 +137,8 @@ class DateType(click.ParamType):
     name = "DATE"
 
     def convert(self, value, param, ctx):
+        import datetime as dt
+
         if isinstance(value, dt.date):
             return value
         from trialfinder.criteria import parse_date
@@ -147,15 +167,37 @@ def _choice(names) -> click.Choice:
     help="A folder of your own templates (e.g. summary.txt.j2) to use instead of the "
     "built-in wording (env TRIALFINDER_TEMPLATES).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor store answers in the HTTP cache (fresh for TRIALFINDER_CACHE_TTL "
+    "seconds, default one hour).",
+)
+@click.option(
+    "--refresh", is_flag=True, help="Ask the API again instead of using cached answers; store them."
+)
 @click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
 def cli(
-    ctx: click.Context, api_url: str | None, source: str, templates: str | None, debug: bool
+    ctx: click.Context,
+    api_url: str | None,
+    source: str,
+    templates: str | None,
+    no_cache: bool,
+    refresh: bool,
+    debug: bool,
 ) -> None:
     """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
     _setup_logging(debug)
-    ctx.obj = App(api_url=api_url, debug=debug, source=source, templates=templates)
+    ctx.obj = App(
+        api_url=api_url,
+        debug=debug,
+        source=source,
+        templates=templates,
+        no_cache=no_cache,
+        refresh=refresh,
+    )
 
 
 @cli.command(short_help="Search for trials (refractory cancer by default).")
@@ -506,6 +548,8 @@ def categories(fmt: str) -> None:
 
 def _digest_logging(quiet: bool, debug: bool) -> None:
     """Lines that read well in cron mail and the journal: time, level, message."""
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")

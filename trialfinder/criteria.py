@@ -17,38 +17,17 @@ from trialfinder.geo import geo_filter as _geo_filter
 from trialfinder.knowledge import load_toml
 from trialfinder.model import normalize_nct_id
 
-# Friendly names (used on the command line and in config files) -> API enum values.
-STATUSES = {
-    "recruiting": "RECRUITING",
-    "not-yet-recruiting": "NOT_YET_RECRUITING",
-    "enrolling-by-invitation": "ENROLLING_BY_INVITATION",
-    "active-not-recruiting": "ACTIVE_NOT_RECRUITING",
-    "suspended": "SUSPENDED",
-    "terminated": "TERMINATED",
-    "completed": "COMPLETED",
-    "withdrawn": "WITHDRAWN",
-    "unknown": "UNKNOWN",
-    "available": "AVAILABLE",
-}
-DEFAULT_STATUSES = ("recruiting", "not-yet-recruiting")
-PHASES = {
-    "early1": "EARLY_PHASE1",
-    "1": "PHASE1",
-    "2": "PHASE2",
-    "3": "PHASE3",
-    "4": "PHASE4",
-}
-SETTINGS = ("refractory", "relapsed", "resistant")
-DEFAULT_SETTINGS = ("refractory",)
-SEXES = {"female": "FEMALE", "male": "MALE"}
-# Result orders: the API's `sort` value, or None for an order trialfinder makes itself.
-SORTS = {
-    "distance": None,  # nearest site first; needs --near, sorted locally after fetching all
-    "relevance": "@relevance",
-    "updated": "LastUpdatePostDate:desc",
-    "newest": "StudyFirstPostDate:desc",
-}
-ANY = "any"
+# The friendly names live in `vocabulary` (light enough for `trialfinder --help`).
+from trialfinder.vocabulary import (  # noqa: E402, F401 (re-exported)
+    ANY,
+    DEFAULT_SETTINGS,
+    DEFAULT_STATUSES,
+    PHASES,
+    SETTINGS,
+    SEXES,
+    SORTS,
+    STATUSES,
+)
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _UNSAFE = re.compile(r'["\\]')

@@ -146,14 +146,26 @@ def age_in_years(text: str) -> float | None:
     return round(float(match.group(1)) * _YEARS_PER_UNIT[unit], 4)
 
 
+def nct_id_of(data: Any) -> str | None:
+    """The NCT id of a raw study record, or ``None`` if it has none (without parsing it)."""
+    try:
+        nct_id = data["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError, IndexError):
+        return None
+    return nct_id if isinstance(nct_id, str) else None
+
+
 def parse_study(data: Any) -> Trial:
     """Build a :class:`Trial` from one study object of the API (full or ``fields``-limited)."""
     if not isinstance(data, Mapping):
         raise RecordError("record", f"expected a JSON object, got {type(data).__name__}")
     reader = _Reader()
-    protocol = reader.obj(data, "protocolSection")
-    ident = reader.obj(protocol, "identificationModule")
-    nct_id = reader.text(ident, "nctId")
+    try:
+        protocol = reader.obj(data, "protocolSection")
+        ident = reader.obj(protocol, "identificationModule")
+        nct_id = reader.text(ident, "nctId")
+    except _WrongType as exc:
+        raise RecordError("record", str(exc)) from None
     if not nct_id:
         raise RecordError("record", "it has no NCT id")
     try:
@@ -284,19 +296,35 @@ class _Reader:
         return items
 
     def text(self, obj: Mapping, key: str) -> str:
+        value = obj.get(key)
+        if type(value) is str:  # the common case first: a page of 1,000 trials holds ~600,000
+            return _clean(value)
         value = self._get(obj, key, (str, int, float), "text")
-        return "" if value is None else str(value).strip()
+        return "" if value is None else _clean(str(value))
 
     def texts(self, obj: Mapping, key: str) -> tuple[str, ...]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
             if not isinstance(item, str):
                 raise _WrongType(f"items of {key!r} should be text, got {type(item).__name__}")
-        return tuple(item.strip() for item in items if item.strip())
+        return tuple(text for text in map(_clean, items) if text)
 
     def number(self, obj: Mapping, key: str) -> float | None:
+        value = obj.get(key)
+        if type(value) is float:
+            return value
         value = self._get(obj, key, (int, float), "a number")
         return None if value is None else float(value)
 
     def boolean(self, obj: Mapping, key: str) -> bool | None:
         return self._get(obj, key, (bool,), "true or false")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Stripped, with lone surrogates (JSON's "\\ud800" escapes) replaced: every output format
+    is encoded as UTF-8, which cannot encode them."""
+    text = text.strip()
+    return text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)

@@ -17,9 +17,9 @@ from trialfinder.model import Contact, Site, Trial
 if TYPE_CHECKING:
     from trialfinder.geo import Place
 
+from trialfinder.vocabulary import EXTENSIONS, FORMATS  # noqa: E402, F401 (re-exported)
+
 PIPE_TABLE_WIDTH = 160
-FORMATS = ("table", "json", "ndjson", "csv")
-EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
 
 PHASE_NAMES = {
     "EARLY_PHASE1": "Early phase 1",

@@ -8,6 +8,13 @@ Environment variables (all optional):
 - ``TRIALFINDER_RETRY_AFTER_MAX``: longest ``Retry-After`` honoured, in seconds (default 120).
 - ``TRIALFINDER_MAX_ATTEMPTS``: tries per request, the first included (default 5).
 - ``TRIALFINDER_TIMEOUT``: read time-out in seconds (default 30).
+- ``TRIALFINDER_CACHE``: 0 to go without the HTTP cache (as ``--no-cache``).
+- ``TRIALFINDER_CACHE_TTL``: seconds an API answer stays fresh in the HTTP cache (default 3600;
+  0 turns the cache off).
+- ``TRIALFINDER_CACHE_DIR``: folder of the HTTP cache (default: the user's cache folder, e.g.
+  ``~/.cache/trialfinder``).
+- ``TRIALFINDER_CACHE_LOCK_TIMEOUT``: seconds to wait for a cache file another process holds
+  locked before going without the cache (default 2).
 - ``TRIALFINDER_TEMPLATES``: a folder of the user's own templates (e.g. ``summary.txt.j2``),
   used instead of the packaged ones of the same name.
 """
@@ -34,6 +41,11 @@ class Settings:
     retry_after_max: float = 120.0
     max_attempts: int = 5
     max_retry_seconds: float = 180.0
+    cache: bool = True  # --no-cache turns it off
+    cache_refresh: bool = False  # --refresh: ignore cached answers, but store the new ones
+    cache_ttl: float = 3600.0
+    cache_dir: str = ""  # empty: platformdirs' user cache folder
+    cache_lock_timeout: float = 2.0
     templates: str | None = None  # a folder of the user's own templates
 
     @classmethod
@@ -52,6 +64,8 @@ class Settings:
 
 def _convert(name: str, raw: str, kind: str):
     try:
+        if kind == "bool":
+            return _boolean(name, raw)
         if kind == "float":
             value = float(raw)
         elif kind == "int":
@@ -65,3 +79,12 @@ def _convert(name: str, raw: str, kind: str):
     if value < 0:
         raise ConfigError(f"TRIALFINDER_{name.upper()} cannot be negative")
     return value
+
+
+def _boolean(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"TRIALFINDER_{name.upper()}={raw!r} is not true or false", hint="use 1 or 0")

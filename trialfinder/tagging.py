@@ -28,18 +28,8 @@ CATEGORY = "category"
 SETTING = "setting"
 BIOMARKER = "biomarker"
 
-CATEGORY_NAMES = (
-    "targeted-therapy",
-    "immunotherapy",
-    "car-t",
-    "combination",
-    "chemotherapy",
-    "radiation",
-    "hormone-therapy",
-    "surgery",
-    "stem-cell-transplant",
-    "palliative-care",
-)
+from trialfinder.vocabulary import CATEGORY_NAMES  # noqa: E402 (light, for the CLI's --help)
+
 # When a word ends in stems of several categories, the first category listed here wins
 # (a "-deruxtecan" conjugate is a targeted therapy although "-tecan" is a chemotherapy stem).
 _STEM_PRIORITY = (

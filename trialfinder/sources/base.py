@@ -69,6 +69,7 @@ class SearchResults:
             del studies
             if self.on_progress:
                 self.on_progress(self.fetched, self.expected)
+            page = raw = None  # let this page go before the next one arrives
 
     @property
     def expected(self) -> int | None:

@@ -1,8 +1,14 @@
 """ClinicalTrials.gov API v2: the default trial registry.
 
 One configured ``requests.Session`` sends every request: a User-Agent naming the tool, connect
-and read time-outs, polite pacing (one request a second by default, the site's crawl delay)
-and bounded retries on transient failures only.
+and read time-outs, an HTTP cache (see ``trialfinder.httpcache``), polite pacing (one request a
+second by default, the site's crawl delay; answers from the cache are not paced) and bounded
+retries on transient failures only (busy or failing service, broken connection, time-out, and a
+200 answer whose body is not the JSON it should be, such as a maintenance page).
+
+``show`` asks for the same ``fields`` as a search, so the record of a trial a search just listed
+is served from the cache (each study of a search page is stored as the answer to its own
+``/studies/{nctId}`` request).
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ import email.utils
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -27,7 +34,7 @@ from tenacity import (
 from trialfinder import __version__
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import ApiError, BadResponse, NetworkError, TrialNotFound
-from trialfinder.model import Trial, normalize_nct_id, parse_study
+from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
 from trialfinder.settings import Settings
 from trialfinder.sources import register
 from trialfinder.sources.base import Page, ProgressCallback, SearchResults, Source
@@ -36,23 +43,47 @@ USER_AGENT = f"trialfinder/{__version__} (refractory-cancer clinical trial finde
 MAX_PAGE_SIZE = 1000  # the API coerces larger values down to 1000
 MAX_IDS_PER_QUERY = 1000  # more NCT ids are sent in several queries, to keep URLs short
 
-# Only what trialfinder reads (see model.parse_study): no outcomes, results, references or
-# long descriptions, which make up most of a full record.
+# Only what trialfinder reads (see model.parse_study), piece by piece where a module holds much
+# more: no outcomes, results, references or long descriptions, and no contacts per site or
+# study officials, which make up most of a full record.
 SEARCH_FIELDS = (
     "NCTId",
     "BriefTitle",
     "OfficialTitle",
     "Acronym",
-    "StatusModule",
+    "OverallStatus",
+    "StartDate",
+    "StudyFirstPostDate",
+    "LastUpdatePostDate",
     "LeadSponsorName",
     "BriefSummary",
     "ConditionsModule",
-    "DesignModule",
+    "StudyType",
+    "Phase",
+    "DesignPrimaryPurpose",
     "ArmsInterventionsModule",
     "EligibilityModule",
-    "ContactsLocationsModule",
-    "InterventionBrowseModule",
+    "CentralContactName",
+    "CentralContactRole",
+    "CentralContactPhone",
+    "CentralContactPhoneExt",
+    "CentralContactEMail",
+    "LocationFacility",
+    "LocationStatus",
+    "LocationCity",
+    "LocationState",
+    "LocationZip",
+    "LocationCountry",
+    "LocationGeoPoint",
+    "InterventionMeshId",
+    "InterventionMeshTerm",
+    "InterventionAncestorId",
+    "InterventionAncestorTerm",
 )
+
+
+FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
+
 
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -63,6 +94,22 @@ class _Transient(Exception):
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
         self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+
+
+@dataclass
+class _Answer:
+    response: requests.Response
+    data: Any = None  # the decoded JSON object of a 200 answer
+    error: ValueError | None = None  # why a 200 answer could not be decoded
+
+
+class _Garbled(Exception):
+    """A 200 answer whose body is not a JSON object: a maintenance page, a cut-off body."""
+
+    def __init__(self, response: requests.Response, cause: ValueError) -> None:
+        super().__init__(str(cause))
+        self.response = response
+        self.cause = cause
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -79,13 +126,16 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-# Failures worth a retry: no answer, a broken connection, or a busy/restarting service.
-# Anything else (400, 404, a body that is not JSON) would fail the same way again.
+# Failures worth a retry: no answer, a broken connection, a busy or restarting service, or a 200
+# whose body is garbled (a maintenance page, a body cut short). Anything else (400, 404) would
+# fail the same way again.
 TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
     _Transient,
+    _Garbled,
 )
 
 
@@ -111,8 +161,32 @@ class Pacer:
         self._last = self._clock()
 
 
+class PacedAdapter(requests.adapters.HTTPAdapter):
+    """Transport that waits for the pacer and counts requests: only what reaches the network.
+
+    Mounted under the cache, so an answer from the cache is neither paced nor counted.
+    """
+
+    def __init__(self, pacer: Pacer, on_send: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.pacer = pacer
+        self.on_send = on_send
+
+    def send(self, request, *args, **kwargs):
+        self.pacer.wait()
+        if self.on_send:
+            self.on_send()
+        return super().send(request, *args, **kwargs)
+
+
 def make_session(settings: Settings) -> requests.Session:
-    session = requests.Session()
+    """The session every request goes through: cached unless the settings say otherwise."""
+    session = None
+    if settings.cache and settings.cache_ttl > 0:
+        from trialfinder.httpcache import open_cached_session
+
+        session = open_cached_session(settings)
+    session = session or requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
     return session
@@ -134,7 +208,13 @@ class ClinicalTrialsGov(Source):
         self.session = session or make_session(self.settings)
         self._sleep = sleep
         self.pacer = Pacer(self.settings.min_interval, sleep=sleep)
-        self.requests_sent = 0
+        self.requests_sent = 0  # requests that reached the network (cache hits excluded)
+        adapter = PacedAdapter(self.pacer, self._count_request)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def _count_request(self) -> None:
+        self.requests_sent += 1
 
     # -- the Source interface -------------------------------------------------------------
 
@@ -147,8 +227,17 @@ class ClinicalTrialsGov(Source):
 
     def get(self, nct_id: str) -> Trial:
         nct_id = normalize_nct_id(nct_id)
-        data = self._get_json(f"/studies/{nct_id}", {}, not_found=nct_id)
+        cache = self._cache()
+        listed = cache.listed_study(nct_id, self.study_params()["fields"]) if cache else None
+        if listed is not None:  # a search listed it a moment ago, with the same fields
+            return parse_study(listed)
+        data = self._get_json(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
         return parse_study(data)
+
+    @staticmethod
+    def study_params() -> dict[str, str]:
+        """``/studies/{nctId}`` asks for what a search asks for: the same trial, the same bytes."""
+        return {"fields": FIELDS_PARAM}
 
     # -- paging -----------------------------------------------------------------------------
 
@@ -160,7 +249,7 @@ class ClinicalTrialsGov(Source):
             page_size = min(MAX_PAGE_SIZE, criteria.page_size)
         return {
             **criteria.to_params(),
-            "fields": "|".join(SEARCH_FIELDS),
+            "fields": FIELDS_PARAM,
             "pageSize": str(page_size),
             "countTotal": "true",
         }
@@ -185,19 +274,24 @@ class ClinicalTrialsGov(Source):
         seen_tokens: set[str] = set()
         first = True
         while True:
-            data = self._get_json("/studies", params)
+            answer = self._get_answer("/studies", params)
+            data = answer.data
             studies = data.get("studies")
             if not isinstance(studies, list):
                 raise BadResponse(
                     f"{self.host} sent a page without a list of studies",
                     hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 )
+            self._remember(answer.response, studies, params.get("fields", ""))
             total = data.get("totalCount") if first else None
-            yield Page(studies=studies, total=total if isinstance(total, int) else None)
-            first = False
             token = data.get("nextPageToken")
-            # Let this page go before the next arrives: memory stays at one page.
-            del data, studies
+            page = Page(studies=studies, total=total if isinstance(total, int) else None)
+            # Hold no reference to this page (body, JSON, list) while the next one is fetched:
+            # the peak memory of a search is then one page, however many pages it has.
+            del answer, data, studies
+            yield page
+            page = None
+            first = False
             if not token:
                 return
             if not isinstance(token, str) or token in seen_tokens:
@@ -206,15 +300,45 @@ class ClinicalTrialsGov(Source):
             params = {k: v for k, v in params.items() if k != "countTotal"}
             params["pageToken"] = token
 
+    def _cache(self):
+        """The HTTP cache, when there is one and cached answers may be used."""
+        cache = getattr(self.session, "cache", None)
+        if cache is None or self._refreshing() or not hasattr(cache, "listed_study"):
+            return None
+        return cache
+
+    def _remember(self, page: requests.Response, studies: list[Any], fields: str) -> None:
+        """Note which cached page holds each trial, for ``show`` (see the module docstring)."""
+        cache = getattr(self.session, "cache", None)
+        key = getattr(page, "cache_key", None)
+        if cache is None or not key or getattr(page, "from_cache", True):
+            return
+        ids = [nct_id for nct_id in map(nct_id_of, studies) if nct_id]
+        cache.remember_listing(key, ids, fields, getattr(page, "expires", None))
+
     # -- HTTP -------------------------------------------------------------------------------
 
     def _get_json(self, path: str, params: dict[str, str], not_found: str | None = None) -> Any:
-        response = self._send(path, params)
+        return self._get_answer(path, params, not_found).data
+
+    def _get_answer(
+        self, path: str, params: dict[str, str], not_found: str | None = None
+    ) -> _Answer:
+        """A 200 answer with its decoded JSON object, or the error that explains why not."""
+        answer = self._send(path, params)
+        response = answer.response
         status = response.status_code
         if status == 404 and not_found:
             raise TrialNotFound(
                 f"{not_found} was not found on ClinicalTrials.gov",
                 hint="check the NCT id; trials are listed at https://clinicaltrials.gov",
+            )
+        if status == 400 and "pageToken" in params:
+            text = " ".join(response.text.split()) or "no explanation given"
+            raise ApiError(
+                f"ClinicalTrials.gov rejected the token for the next page: {text}",
+                hint="tokens expire when the registry refreshes its data; run the search again",
+                status=status,
             )
         if status == 400:
             text = " ".join(response.text.split()) or "no explanation given"
@@ -237,15 +361,15 @@ class ClinicalTrialsGov(Source):
                 hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 status=status,
             )
-        try:
-            return self._decode(response)
-        except ValueError as exc:
+        if answer.error is not None:  # still garbled after the last try
             start = " ".join(response.text[:60].split())
             raise BadResponse(
-                f"{self.host} sent a response that is not valid JSON ({exc.__class__.__name__}; "
-                f"it starts {start!r})",
+                f"{self.host} sent a response that is not valid JSON "
+                f"({answer.error.__class__.__name__}; it starts {start!r}) "
+                f"{self.settings.max_attempts} times",
                 hint="the service may be down for maintenance; try again later",
-            ) from exc
+            )
+        return answer
 
     @staticmethod
     def _decode(response: requests.Response) -> dict:
@@ -254,7 +378,7 @@ class ClinicalTrialsGov(Source):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         return data
 
-    def _send(self, path: str, params: dict[str, str]) -> requests.Response:
+    def _send(self, path: str, params: dict[str, str]) -> _Answer:
         s = self.settings
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
@@ -266,11 +390,21 @@ class ClinicalTrialsGov(Source):
         try:
             return retrying(self._send_once, path, params)
         except _Transient as exc:
-            return exc.response
+            return _Answer(exc.response)
+        except _Garbled as exc:
+            return _Answer(exc.response, error=exc.cause)
         except requests.Timeout as exc:
             raise NetworkError(
                 f"{self.host} did not answer in time ({s.timeout:g}s), {s.max_attempts} tries",
                 hint="try again later, or raise TRIALFINDER_TIMEOUT",
+            ) from exc
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            raise NetworkError(
+                f"{self.host} broke off its answer before the end, {s.max_attempts} tries",
+                hint="the connection or the service is unstable; try again later",
             ) from exc
         except requests.RequestException as exc:
             raise NetworkError(
@@ -279,17 +413,28 @@ class ClinicalTrialsGov(Source):
                 "(or TRIALFINDER_API_URL) at another server",
             ) from exc
 
-    def _send_once(self, path: str, params: dict[str, str]) -> requests.Response:
-        self.pacer.wait()
-        self.requests_sent += 1
+    def _send_once(self, path: str, params: dict[str, str]) -> _Answer:
+        extra = {"force_refresh": True} if self._refreshing() else {}
         response = self.session.get(
             self.base_url + path,
             params=params,
             timeout=(self.settings.connect_timeout, self.settings.timeout),
+            **extra,
         )
         if response.status_code in RETRYABLE_STATUS:
             raise _Transient(response)
-        return response
+        if response.status_code != 200:
+            return _Answer(response)
+        try:
+            return _Answer(response, data=self._decode(response))
+        except ValueError as exc:
+            from trialfinder.httpcache import forget
+
+            forget(self.session, response)
+            raise _Garbled(response, exc) from exc
+
+    def _refreshing(self) -> bool:
+        return self.settings.cache_refresh and hasattr(self.session, "cache")
 
     def _wait(self, retry_state) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None

@@ -1,0 +1,56 @@
+"""The names the command line offers, with no imports: `trialfinder --help` reads only these.
+
+The modules that use them (criteria, output, geo, tagging) import them from here.
+"""
+
+# Friendly names (used on the command line and in config files) -> API enum values.
+STATUSES = {
+    "recruiting": "RECRUITING",
+    "not-yet-recruiting": "NOT_YET_RECRUITING",
+    "enrolling-by-invitation": "ENROLLING_BY_INVITATION",
+    "active-not-recruiting": "ACTIVE_NOT_RECRUITING",
+    "suspended": "SUSPENDED",
+    "terminated": "TERMINATED",
+    "completed": "COMPLETED",
+    "withdrawn": "WITHDRAWN",
+    "unknown": "UNKNOWN",
+    "available": "AVAILABLE",
+}
+DEFAULT_STATUSES = ("recruiting", "not-yet-recruiting")
+PHASES = {
+    "early1": "EARLY_PHASE1",
+    "1": "PHASE1",
+    "2": "PHASE2",
+    "3": "PHASE3",
+    "4": "PHASE4",
+}
+SETTINGS = ("refractory", "relapsed", "resistant")
+DEFAULT_SETTINGS = ("refractory",)
+SEXES = {"female": "FEMALE", "male": "MALE"}
+# Result orders: the API's `sort` value, or None for an order trialfinder makes itself.
+SORTS = {
+    "distance": None,  # nearest site first; needs --near, sorted locally after fetching all
+    "relevance": "@relevance",
+    "updated": "LastUpdatePostDate:desc",
+    "newest": "StudyFirstPostDate:desc",
+}
+ANY = "any"
+
+FORMATS = ("table", "json", "ndjson", "csv")
+EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
+
+DEFAULT_WITHIN = "100mi"
+
+# Treatment approaches (the tagging contract), in the order they are listed.
+CATEGORY_NAMES = (
+    "targeted-therapy",
+    "immunotherapy",
+    "car-t",
+    "combination",
+    "chemotherapy",
+    "radiation",
+    "hormone-therapy",
+    "surgery",
+    "stem-cell-transplant",
+    "palliative-care",
+)
