@@ -177,6 +177,26 @@ def test_an_unknown_bispecific_is_an_immunotherapy_by_its_description():
     assert "description" in tags.evidence_for("immunotherapy")[0].source
 
 
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Treatment may include a PD-1 inhibitor.",
+        "Standard options SUCH AS a PD-1 inhibitor.",
+        "Options include, but are not limited to, a PD-1 inhibitor.",
+        "Any approved drug, E.G. a PD-1 inhibitor.",
+        "Investigator\u2019s choice of a PD-1 inhibitor or chemotherapy.",
+        "Options \u017fuch as a PD-1 inhibitor.",  # a long s reads as s
+    ],
+)
+def test_a_description_listing_options_does_not_say_what_is_given(description):
+    assert single("Standard of care", description=description).categories == ()
+
+
+def test_a_description_naming_one_treatment_says_what_is_given():
+    tags = single("Standard of care", description="Patients receive a PD-1 inhibitor.")
+    assert tags.categories == ("immunotherapy",)
+
+
 def test_targeted_radiotherapy_is_radiation_not_targeted_therapy():
     tags = single("Targeted radiotherapy", kind="RADIATION")
     assert "targeted-therapy" not in tags.categories

@@ -580,7 +580,7 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
         for hit in _find_terms(other, cancer):
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
-    if not hits and intervention.description and not _OPTIONS.search(intervention.description):
+    if not hits and intervention.description and not _lists_options(intervention.description):
         for hit in _find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
@@ -608,6 +608,12 @@ _OPTIONS = re.compile(
     r"|\b(?:investigator|physician)['’]?s choice",
     re.IGNORECASE,
 )
+_OPTIONS_WORDS = ("may include", "such as", "not limited to", "e.g.", "s choice")
+
+
+def _lists_options(description: str) -> bool:
+    lowered = _lower(description)
+    return _may_match(lowered, _OPTIONS_WORDS) and _OPTIONS.search(description) is not None
 
 
 def _mesh_hits(intervention: Intervention, trial: Trial, k: _Knowledge) -> list[tuple[_Hit, str]]:
