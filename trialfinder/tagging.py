@@ -612,6 +612,7 @@ _OPTIONS_WORDS = ("may include", "such as", "not limited to", "e.g.", "s choice"
 
 
 def _lists_options(description: str) -> bool:
+    """Whether a description lists what may be given; the pattern runs only if a word is there."""
     lowered = _lower(description)
     return _may_match(lowered, _OPTIONS_WORDS) and _OPTIONS.search(description) is not None
 
