@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from trialfinder import tagging
 from trialfinder.model import parse_study
 from trialfinder.tagging import (
     CATEGORIES,
@@ -174,6 +175,26 @@ def test_an_unknown_bispecific_is_an_immunotherapy_by_its_description():
     tags = single("XYZ-123", description="A BCMA x CD3 bispecific T-cell engager given weekly.")
     assert tags.categories == ("immunotherapy",)
     assert "description" in tags.evidence_for("immunotherapy")[0].source
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Treatment may include a PD-1 inhibitor.",
+        "Standard options SUCH AS a PD-1 inhibitor.",
+        "Options include, but are not limited to, a PD-1 inhibitor.",
+        "Any approved drug, E.G. a PD-1 inhibitor.",
+        "Investigator\u2019s choice of a PD-1 inhibitor or chemotherapy.",
+        "Options \u017fuch as a PD-1 inhibitor.",  # a long s reads as s
+    ],
+)
+def test_a_description_listing_options_does_not_say_what_is_given(description):
+    assert single("Standard of care", description=description).categories == ()
+
+
+def test_a_description_naming_one_treatment_says_what_is_given():
+    tags = single("Standard of care", description="Patients receive a PD-1 inhibitor.")
+    assert tags.categories == ("immunotherapy",)
 
 
 def test_targeted_radiotherapy_is_radiation_not_targeted_therapy():
@@ -398,6 +419,47 @@ def test_a_negated_setting_does_not_count():
         criteria="Inclusion Criteria:\n\n* In remission\n",
     )
     assert tags.settings == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Disease refractory to lenalidomide", "refractory"),
+        ("R/R disease", "refractory"),
+        ("Chemo-refractory or TKI-refractory disease", "refractory"),
+        ("Relapsed disease that never responded to induction", "refractory"),
+        ("Relapse after, or failed to respond to, prior therapy", "refractory"),
+        ("Relapsed, with no remission after induction", "refractory"),
+        ("Relapsed, with no response to salvage", "refractory"),
+        ("Primary induction failure", "refractory"),
+        ("RELAPSING disease", "relapsed"),
+        ("Recurrent disease", "relapsed"),
+        ("Distant recurrence", "relapsed"),
+        ("Castration-resistant disease", "resistant"),
+        ("Platinum resistant disease", "resistant"),
+        ("Chemoresistant disease", "resistant"),
+        ("Acquired resistance to osimertinib", "resistant"),
+        ("Disease resistant to imatinib", "resistant"),
+        ("Relapsed, and res\u0131stant to imatinib", "resistant"),  # a dotless i reads as i
+    ],
+)
+def test_the_quick_check_before_the_setting_patterns_changes_no_tag(line, expected, monkeypatch):
+    criteria = f"Inclusion Criteria:\n\n* {line}\n"
+    quick = tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria)
+    if expected:
+        assert expected in quick.settings
+    monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    clear_caches()
+    assert tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria) == quick
+
+
+@needs_shared
+def test_the_quick_check_before_the_setting_patterns_changes_no_real_record(monkeypatch):
+    trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in real_record_paths()]
+    quick = [tag_trial(trial) for trial in trials]
+    assert sum(bool(tags.settings) for tags in quick) > 10
+    monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    assert [tag_trial(trial) for trial in trials] == quick
 
 
 # -- biomarkers ---------------------------------------------------------------------------

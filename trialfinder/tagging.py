@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
-from itertools import islice
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from trialfinder.knowledge import load_toml
@@ -108,6 +108,8 @@ class _Term:
     generic: bool  # an umbrella term such as "chemotherapy"
     agents: int  # how many treatments the term stands for (regimens: 2)
     exact: str | None  # short acronyms must be written exactly so ("RT", "ET", "Kd")
+    # (category, the end of the evidence sentence after the name), worded once
+    phrases: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,11 @@ class _Biomarker:
     aliases: tuple[str, ...]
     capitals: frozenset[str]  # one of these capitalised words must be in the text...
     words: tuple[str, ...]  # ...or one of these (lower case) anywhere in it
+
+    @property
+    def one_tag(self) -> bool:
+        """Every mention gives the same tag, the marker's name (no variants)."""
+        return self.variant is None and self.variant_before is None and not self.from_match
 
 
 class _Knowledge:
@@ -226,8 +233,15 @@ class _Knowledge:
         if not key or key in self.terms:
             return
         exact = alias if len(key) <= 4 else None
+        if agents > 1:
+            phrases = tuple(
+                (c, f" is a regimen of several treatments, including {self.is_a[c]}")
+                for c in categories
+            )
+        else:
+            phrases = tuple((c, f" is {self.is_a[c]}") for c in categories)
         self.terms[key] = term = _Term(
-            canonical, _key(canonical), categories, generic, agents, exact
+            canonical, _key(canonical), categories, generic, agents, exact, phrases
         )
         self.aliases.append((alias, term))
 
@@ -251,9 +265,16 @@ def _lower(text: str) -> str:
     return lowered
 
 
-def _settings_patterns(table: dict[str, Any]) -> list[tuple[str, re.Pattern[str]]]:
+def _settings_patterns(
+    table: dict[str, Any],
+) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """(setting, its patterns as one, its `find` words) for each setting."""
     return [
-        (name, re.compile("|".join(f"(?:{p})" for p in table[name]["tag_patterns"]), re.I))
+        (
+            name,
+            re.compile("|".join(f"(?:{p})" for p in table[name]["tag_patterns"]), re.I),
+            tuple(table[name]["find"]),
+        )
         for name in ("refractory", "relapsed", "resistant")
     ]
 
@@ -324,8 +345,7 @@ class _Hit(NamedTuple):
 def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Lexicon names (longest first) and, in cancer trials, INN stems, in ``text``."""
     k = _knowledge()
-    lowered = _lower(text)
-    words = _TOKEN.findall(lowered)
+    words, bounds = _words(_lower(text))
     index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
     # Only words that start a lexicon name or end in a stem can start a hit.
     starts = [
@@ -333,33 +353,42 @@ def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
         for i, word in enumerate(words)
         if word in index or (len(word) >= 6 and word[last:] in endings and word.endswith(stems))
     ]
-    if not starts:
-        return ()
-    # Where each word is, up to the last word a name starting at the last candidate can reach.
-    reach = starts[-1] + k.longest_name
-    spans = [m.span() for m in islice(_TOKEN.finditer(lowered), reach)]
     hits: list[_Hit] = []
     free = 0  # the first word not yet part of a recognised name
     for i in starts:
         if i < free:
             continue
-        size = _name_at(words, i, text, spans, k, hits)
+        size = _name_at(words, i, text, bounds, k, hits)
         if size:
             free = i + size
             continue
         word = words[i]
         if len(word) >= 6 and word.endswith(stems):
-            hit = _stem_hit(word, text[spans[i][0] : spans[i][1]], cancer, text, spans[i][0], k)
+            start = bounds[2 * i]
+            hit = _stem_hit(word, text[start : bounds[2 * i + 1]], cancer, text, start, k)
             if hit is not None:
                 hits.append(hit)
     return tuple(hits)
+
+
+_SEPARATOR = re.compile(r"([^a-z0-9]+)")
+
+
+def _words(lowered: str) -> tuple[list[str], list[int]]:
+    """The words of a lower-case text, and where each begins and ends.
+
+    Word ``i`` is ``lowered[bounds[2 * i] : bounds[2 * i + 1]]``. The first and the last word
+    are empty when the text begins or ends with a separator.
+    """
+    parts = _SEPARATOR.split(lowered)  # word, separator, word, ..., word
+    return parts[::2], list(accumulate(map(len, parts), initial=0))
 
 
 def _name_at(
     words: list[str],
     i: int,
     text: str,
-    spans: list[tuple[int, int]],
+    bounds: list[int],
     k: _Knowledge,
     hits: list[_Hit],
 ) -> int:
@@ -369,12 +398,13 @@ def _name_at(
         size = len(spelling)
         if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
             continue
-        written = text[spans[i][0] : spans[i + size - 1][1]]
+        start = bounds[2 * i]
+        written = text[start : bounds[2 * (i + size) - 1]]
         if term.exact is not None and not _same_case(written, term.exact):
             continue
-        if term.categories[0] == "surgery" and _after_operation(text, spans[i][0]):
+        if term.categories[0] == "surgery" and _after_operation(text, start):
             continue
-        hits.extend(_term_hits(term, written, k))
+        hits.extend(_term_hits(term, written))
         return size
     return 0
 
@@ -392,17 +422,13 @@ def _after_operation(text: str, start: int) -> bool:
     return bool(_AFTER_OPERATION.search(text[max(0, start - 25) : start].lower()))
 
 
-def _term_hits(term: _Term, written: str, k: _Knowledge) -> list[_Hit]:
-    same = _key(written) == term.key
+def _term_hits(term: _Term, written: str) -> list[_Hit]:
+    same = written == term.canonical or _key(written) == term.key
     name = f'"{written}"' if same else f'"{written}" ({term.canonical})'
-    hits = []
-    for category in term.categories:
-        if term.agents > 1:
-            how = f"{name} is a regimen of several treatments, including {k.is_a[category]}"
-        else:
-            how = f"{name} is {k.is_a[category]}"
-        hits.append(_Hit(category, term.canonical, written, how, term.generic, term.agents))
-    return hits
+    return [
+        _Hit(category, term.canonical, written, name + phrase, term.generic, term.agents)
+        for category, phrase in term.phrases
+    ]
 
 
 def _stem_hit(
@@ -554,7 +580,7 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
         for hit in _find_terms(other, cancer):
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
-    if not hits and intervention.description and not _OPTIONS.search(intervention.description):
+    if not hits and intervention.description and not _lists_options(intervention.description):
         for hit in _find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
@@ -582,6 +608,13 @@ _OPTIONS = re.compile(
     r"|\b(?:investigator|physician)['’]?s choice",
     re.IGNORECASE,
 )
+_OPTIONS_WORDS = ("may include", "such as", "not limited to", "e.g.", "s choice")
+
+
+def _lists_options(description: str) -> bool:
+    """Whether a description lists what may be given; the pattern runs only if a word is there."""
+    lowered = _lower(description)
+    return _may_match(lowered, _OPTIONS_WORDS) and _OPTIONS.search(description) is not None
 
 
 def _mesh_hits(intervention: Intervention, trial: Trial, k: _Knowledge) -> list[tuple[_Hit, str]]:
@@ -598,7 +631,7 @@ def _mesh_hits(intervention: Intervention, trial: Trial, k: _Knowledge) -> list[
                     _with_how(hit, f'MeSH term "{mesh.term}" is {k.is_a[hit.category]}'),
                     "MeSH term",
                 )
-                for hit in _term_hits(term, mesh.term, k)
+                for hit in _term_hits(term, mesh.term)
             ]
         if len(trial.intervention_mesh) == 1:  # the ancestors then belong to this term alone
             for ancestor in trial.intervention_mesh_ancestors:
@@ -927,49 +960,45 @@ def _tag_palliative(
 
 def inclusion_criteria(criteria: str) -> str:
     """The inclusion part of an eligibility text (everything before the exclusion criteria)."""
-    position = _exclusion_start(_lower(criteria))
+    position = _exclusion_start(criteria)
     return criteria[:position] if position >= 0 else criteria
 
 
-def _exclusion_start(lowered: str) -> int:
+# Any mix of capitals and small letters; re.ASCII so that only the letters A-Z fold.
+_EXCLUSION_CRITERIA = re.compile("exclusion criteria", re.IGNORECASE | re.ASCII)
+_EXCLUSION_COLON = re.compile("exclusion:", re.IGNORECASE | re.ASCII)
+
+
+def _exclusion_start(criteria: str) -> int:
     """Where the exclusion criteria begin ("Exclusion Criteria", "Key exclusion:"), or -1."""
-    position = lowered.find("exclusion criteria")
-    return position if position >= 0 else lowered.find("exclusion:")
+    match = _EXCLUSION_CRITERIA.search(criteria) or _EXCLUSION_COLON.search(criteria)
+    return match.start() if match else -1
 
 
 class _Fields(NamedTuple):
     """The fields settings and biomarkers are read from, and all of them joined by new lines."""
 
-    parts: list[tuple[str, str, str]]  # (source, text, lower-case text)
+    parts: list[tuple[str, str]]  # (source, text)
     text: str
-    lowered: str
+    lowered: str  # the joined text in lower case, letter for letter
     starts: list[int]  # where each part begins in the joined text
 
 
 def _text_fields(trial: Trial) -> _Fields:
-    """The fields settings and biomarkers are read from, lower-cased and joined once."""
+    """The fields settings and biomarkers are read from, joined and lower-cased once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
     fields += [("keyword", kw) for kw in trial.keywords]
-    result = [(source, text, _lower(text)) for source, text in fields if text]
+    parts = [(source, text) for source, text in fields if text]
     criteria = trial.eligibility.criteria
     if criteria:
-        lowered = _lower(criteria)
-        end = _exclusion_start(lowered)
+        end = _exclusion_start(criteria)
         end = len(criteria) if end < 0 else end
         if end:
-            result.append(("inclusion criteria", criteria[:end], lowered[:end]))
-    starts = []
-    offset = 0
-    for _, text, _ in result:
-        starts.append(offset)
-        offset += len(text) + 1
-    return _Fields(
-        result,
-        "\n".join(text for _, text, _ in result),
-        "\n".join(low for _, _, low in result),
-        starts,
-    )
+            parts.append(("inclusion criteria", criteria[:end]))
+    starts = list(accumulate((len(text) + 1 for _, text in parts[:-1]), initial=0))[: len(parts)]
+    joined = "\n".join(text for _, text in parts)
+    return _Fields(parts, joined, _lower(joined), starts)
 
 
 _SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
@@ -1001,8 +1030,10 @@ def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> t
         else:
             pieces.append((start, end))
     found: dict[str, re.Match[str]] = {}
-    for setting, regex in k.settings:
+    for setting, regex, words in k.settings:
         for start, end in pieces:
+            if not _may_match(lowered[start:end], words):
+                continue
             match = next(
                 (
                     m
@@ -1016,7 +1047,7 @@ def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> t
                 break
     for setting, match in found.items():
         field = bisect_right(starts, match.start()) - 1
-        source, text, _ = parts[field]
+        source, text = parts[field]
         at = match.start() - starts[field]
         evidence.append(
             Evidence(
@@ -1031,6 +1062,19 @@ def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> t
     return tuple(s for s in ("refractory", "relapsed", "resistant") if s in found)
 
 
+# The only letters besides A-Z and a-z that a case-insensitive pattern can read as a-z.
+_FOLDING_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K (Kelvin)
+
+
+def _may_match(piece: str, words: tuple[str, ...]) -> bool:
+    """Whether a pattern whose matches all contain one of ``words`` can match in ``piece``.
+
+    ``piece`` is lower-cased; a few letters outside a-z also match a-z without case, so a
+    piece holding one of them is always tried.
+    """
+    return any(word in piece for word in words) or any(c in piece for c in _FOLDING_TO_ASCII)
+
+
 _CAPITALS = re.compile(r"[A-Z][A-Z0-9]+")
 
 
@@ -1042,9 +1086,11 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
     if not candidates:
         return ()
     for marker in candidates:
+        if marker.one_tag and marker.name in found:
+            continue
         for match in _marker_matches(marker, everything, lowered_all):
             field = bisect_right(starts, match.start()) - 1
-            source, text, _ = parts[field]
+            source, text = parts[field]
             offset = starts[field]
             if match.end() - offset > len(text):
                 continue
@@ -1053,24 +1099,24 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
                 continue
             before = _clause(everything, match.start(), backwards=True)
             after = _clause(everything, match.end())
-            if context["drug"].search(after) or context["drug"].search(before):
-                continue
-            # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause before
-            # the marker counts for a negation, only a few words after it.
-            sentence = _sentence_before(everything, match.start())
-            if (
-                context["negative"].search(after[:30])
-                or context["negative"].search(sentence)
-                or _BARE_MINUS.match(after)
-                or _WHICH_DRUG_FOR.search(before)
-            ):
-                continue
+            # The checks are independent; the ones that rule out most for least come first.
             positive = marker.positive or context["positive"]
             if marker.needs_context and not (
                 positive.search(after[:45])
                 or positive.search(before[-30:])
                 or (tag != marker.name and marker.positive is None)
             ):
+                continue
+            if (
+                _BARE_MINUS.match(after)
+                or _WHICH_DRUG_FOR.search(before)
+                or context["negative"].search(after[:30])
+                # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause
+                # before the marker counts for a negation, only a few words after it.
+                or context["negative"].search(_sentence_before(everything, match.start()))
+            ):
+                continue
+            if context["drug"].search(after) or context["drug"].search(before):
                 continue
             found.append(tag)
             snippet = _snippet(text, match.start() - offset, match.end() - offset)
@@ -1084,6 +1130,8 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
                     f'{tag}: "{snippet}" ({source}) selects patients by this biomarker',
                 )
             )
+            if marker.one_tag:
+                break  # its other mentions can only repeat the tag
     return tuple(found)
 
 
@@ -1100,26 +1148,48 @@ def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Bioma
     return [k.biomarkers[index] for index in sorted(indexes)]
 
 
-def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> list[re.Match[str]]:
-    """The marker's matches, looked for only around its `find` words (much faster)."""
+def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> Iterator[re.Match[str]]:
+    """The marker's matches, looked for only around its `find` words (much faster), in order."""
     positions: set[int] = set()
-    for token, haystack in [(t, text) for t in marker.capitals] + [
-        (w, lowered) for w in marker.words
-    ]:
-        position = haystack.find(token)
+    for capital in marker.capitals:
+        positions.update(_whole_capital_positions(text, capital))
+    for word in marker.words:
+        position = lowered.find(word)
         while position >= 0:
             positions.add(position)
-            position = haystack.find(token, position + 1)
-    matches: list[re.Match[str]] = []
+            position = lowered.find(word, position + 1)
     last_end = -1
     for position in sorted(positions):
         if position < last_end:
             continue
         match = marker.regex.search(text, max(0, position - 4), min(len(text), position + 80))
         if match and match.start() >= last_end:
-            matches.append(match)
+            yield match  # found lazily: the caller may stop at the first that counts
             last_end = match.end()
-    return matches
+
+
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+
+
+def _whole_capital_positions(text: str, capital: str) -> list[int]:
+    """Where ``capital`` is a whole capitalised word of ``text`` (as :data:`_CAPITALS` reads it).
+
+    "ER" counts in "ER+" and "ER-positive", not in "CANCER" or "HER2".
+    """
+    found = []
+    size = len(capital)
+    position = text.find(capital)
+    while position >= 0:
+        end = position + size
+        if end == len(text) or (text[end] not in _UPPER and text[end] not in _DIGITS):
+            before = position - 1
+            while before >= 0 and text[before] in _DIGITS:
+                before -= 1
+            if before < 0 or text[before] not in _UPPER:
+                found.append(position)
+        position = text.find(capital, position + 1)
+    return found
 
 
 # "PARP inhibitors (for BRCA mutants)": which drug suits which patients, not a requirement.
@@ -1160,11 +1230,17 @@ def _clause(text: str, position: int, backwards: bool = False) -> str:
     """The text up to the nearest clause break (a full stop, semicolon or line end)."""
     if backwards:
         piece = text[max(0, position - 60) : position]
-        cut = max(piece.rfind(c) for c in ".;\n(,")
-        return piece[cut + 1 :] if cut >= 0 else piece
+        cut = max(
+            piece.rfind("."),
+            piece.rfind(";"),
+            piece.rfind("\n"),
+            piece.rfind("("),
+            piece.rfind(","),
+        )
+        return piece[cut + 1 :]
     piece = text[position : position + 60]
-    cuts = [piece.find(c) for c in ".;\n),"]
-    cuts = [c for c in cuts if c > 0]
+    first = (piece.find("."), piece.find(";"), piece.find("\n"), piece.find(")"), piece.find(","))
+    cuts = [c for c in first if c > 0]  # each mark's first place, unless it starts the piece
     return piece[: min(cuts)] if cuts else piece
 
 
