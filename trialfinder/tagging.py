@@ -167,6 +167,8 @@ class _Knowledge:
                 )
                 for m in table.get("mechanisms", [])
             )
+        # Every mechanism's `find` words, looked for once per text (one pass, not one per phrase).
+        self.mechanism_words = tuple(sorted({w for m in self.mechanisms for w in m.find}))
         for canonical, regimen in lexicon["regimens"].items():
             for alias in (canonical, *regimen["names"]):
                 self._add_term(alias, canonical, tuple(regimen["categories"]), False, 2)
@@ -450,9 +452,12 @@ def _find_mechanisms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     """Phrases that describe a kind of treatment ("a KRAS G12C inhibitor"), one per kind."""
     k = _knowledge()
     lowered = _lower(text)
+    present = {word for word in k.mechanism_words if word in lowered}
     hits = []
     for pattern in k.mechanisms:
         if pattern.category not in _PROCEDURE_CATEGORIES and not cancer:
+            continue
+        if pattern.find and present.isdisjoint(pattern.find):
             continue
         for match in _search_near(pattern, text, lowered):
             before = text[max(0, match.start() - 12) : match.start()].lower()
@@ -483,13 +488,11 @@ _NOT_T_CELLS = re.compile(r"\bNK\b|natural killer|macrophage", re.IGNORECASE)
 
 
 def _search_near(pattern: _Pattern, text: str, lowered: str, margin: int = 80):
-    """Matches of ``pattern`` in the parts of ``text`` around its `find` words."""
-    if not pattern.find:
-        yield from pattern.regex.finditer(text)
-        return
-    if not any(word in lowered for word in pattern.find):
-        return
-    if len(text) <= 2 * margin:
+    """Matches of ``pattern`` in the parts of ``text`` around its `find` words.
+
+    The caller has checked that one of the words is there.
+    """
+    if not pattern.find or len(text) <= 2 * margin:
         yield from pattern.regex.finditer(text)
         return
     end_seen = 0
