@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -459,7 +460,40 @@ def test_the_quick_check_before_the_setting_patterns_changes_no_real_record(monk
     quick = [tag_trial(trial) for trial in trials]
     assert sum(bool(tags.settings) for tags in quick) > 10
     monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    clear_caches()
     assert [tag_trial(trial) for trial in trials] == quick
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (
+            r"\bpremedicat|\b[Hh][12] receptor antagonist|\bG-CSF\b",
+            (" receptor antagonist", "g-csf", "premedicat"),
+        ),
+        (r"\bpre-?conditioning|\blympho-?deplet", ("conditioning", "lympho")),
+        (r"\bquality[- ]of[- ]life", ("quality",)),
+        (r"(?:PD-?1|CTLA-?4)+ inhibitor", (" inhibitor",)),
+        (r"\bpain\b|\w+ectomy", ("ectomy", "pain")),
+        (r"\bpain\b|\w+", None),  # the second alternative needs no fixed word
+        (r"(?:x|)ray", ("ray",)),
+        (r"a?b*[^c]", None),
+    ],
+)
+def test_the_words_a_pattern_needs(pattern, words):
+    assert tagging._required_words(re.compile(pattern, re.IGNORECASE)) == words
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dexamethasone", "DEXAMETHA\u017fONE", "G-CSF", "G-C\u017fF", "no", "none"],
+)
+def test_a_guarded_pattern_finds_what_the_pattern_finds(text):
+    regex = re.compile(r"\bdexamethasone|\bG-CSF\b|\bno\b", re.IGNORECASE)
+    guarded = tagging._Guarded(regex)
+    assert guarded.words is not None
+    assert bool(guarded.search(text)) == bool(regex.search(text))
+    assert guarded.search("Cisplatin") is None
 
 
 # -- biomarkers ---------------------------------------------------------------------------

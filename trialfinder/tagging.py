@@ -21,6 +21,11 @@ from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
 
+try:  # the reader of regular expressions, to find the words a pattern needs
+    from re import _parser as _regex_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as _regex_parser  # type: ignore[no-redef]
+
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Intervention, Trial
 
@@ -120,6 +125,67 @@ class _Pattern:
     find: tuple[str, ...]  # words near which the phrase can be (checked first, for speed)
 
 
+class _Guarded:
+    """A compiled pattern that is only run when the text holds a word every match contains.
+
+    Long case-insensitive alternations are slow to run; looking for their words is not.
+    """
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.words = _required_words(regex)
+
+    def may_match(self, text: str) -> bool:
+        return self.words is None or _may_match(_lower(text), self.words)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if self.may_match(text) else None
+
+
+def _required_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case pieces of text one of which every match of ``regex`` contains (None: unknown).
+
+    Read from the parsed pattern: a run of plain letters in sequence, or one such run for each
+    alternative of a group that must match.
+    """
+    try:
+        parsed = _regex_parser.parse(regex.pattern, regex.flags)
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return None
+    found = _sequence_words(list(parsed))
+    return tuple(sorted(found)) if found else None
+
+
+def _sequence_words(items: list[tuple[Any, Any]]) -> set[str] | None:
+    constants = _regex_parser
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is constants.LITERAL and value < 128:
+            run.append(chr(value).lower())
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        found: set[str] | None = None
+        if op is constants.SUBPATTERN and not value[1] and not value[2]:  # no inline flags
+            found = _sequence_words(list(value[3]))
+        elif op is constants.BRANCH:
+            branches = [_sequence_words(list(branch)) for branch in value[1]]
+            if all(branches):
+                found = set().union(*branches)  # type: ignore[arg-type]
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and value[0] >= 1:
+            found = _sequence_words(list(value[2]))
+        elif op is constants.IN and all(
+            kind is constants.LITERAL and char < 128 for kind, char in value
+        ):
+            found = {chr(char).lower() for _, char in value}
+        if found:
+            options.append(found)
+    # The most selective choice: the one whose shortest piece is longest.
+    return max(options, key=lambda words: min(map(len, words)), default=None)
+
+
 @dataclass(frozen=True)
 class _Biomarker:
     name: str
@@ -190,14 +256,17 @@ class _Knowledge:
         )
         not_treatment = lexicon["not_treatment"]
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
-        self.supportive = re.compile(not_treatment["supportive"], re.IGNORECASE)
-        self.conditioning = re.compile(not_treatment["conditioning"], re.IGNORECASE)
+        self.supportive = _Guarded(re.compile(not_treatment["supportive"], re.IGNORECASE))
+        self.conditioning = _Guarded(re.compile(not_treatment["conditioning"], re.IGNORECASE))
         # One scan of a name tells whether it is a placebo, a test or a supportive medicine.
-        self.not_treatment = re.compile(
-            "|".join(
-                f"(?P<{kind}>{not_treatment[kind]})" for kind in ("placebo", "test", "supportive")
-            ),
-            re.IGNORECASE,
+        self.not_treatment = _Guarded(
+            re.compile(
+                "|".join(
+                    f"(?P<{kind}>{not_treatment[kind]})"
+                    for kind in ("placebo", "test", "supportive")
+                ),
+                re.IGNORECASE,
+            )
         )
         self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
         self.palliative_words = tuple(lexicon["palliative"]["find"])
@@ -602,7 +671,10 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
 @lru_cache(maxsize=4096)
 def _not_treatment_kinds(name: str) -> frozenset[str | None]:
     """What a name says it is besides a treatment: "placebo", "test", "supportive" (one scan)."""
-    return frozenset(m.lastgroup for m in _knowledge().not_treatment.finditer(name))
+    guarded = _knowledge().not_treatment
+    if not guarded.may_match(name):
+        return frozenset()
+    return frozenset(m.lastgroup for m in guarded.regex.finditer(name))
 
 
 # A description listing what may be given ("may include ...") does not say what is given.
