@@ -6,9 +6,9 @@ second by default, the site's crawl delay; answers from the cache are not paced)
 retries on transient failures only (busy or failing service, broken connection, time-out, and a
 200 answer whose body is not the JSON it should be, such as a maintenance page).
 
-``show`` asks for the same ``fields`` as a search with site details, so the record of a trial a
-search just listed is served from the cache (each study of a search page is stored as the answer
-to its own ``/studies/{nctId}`` request).
+``show`` asks for the same ``fields`` as a search with site details, so the record of a trial such
+a search just listed is read from that cached search page (the cache notes which page holds each
+trial) instead of being asked for again.
 """
 
 from __future__ import annotations
