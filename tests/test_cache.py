@@ -31,6 +31,13 @@ def search_ids(*options: str) -> list[str]:
     return [json.loads(line)["nct_id"] for line in result.stdout.splitlines()]
 
 
+def list_table(*options: str) -> str:
+    """A search as a person runs it on a terminal: a table, with each site's details."""
+    result = run(*options, "search", "--format", "table", "--limit", "100")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 def cache_file(tmp_path: Path) -> Path:
     return tmp_path / "cache" / "trialfinder" / "http-cache.sqlite"
 
@@ -62,7 +69,7 @@ def test_repeated_search_costs_no_request(api, tmp_path):
 
 
 def test_show_of_a_listed_trial_costs_no_request_and_matches_a_fresh_show(api):
-    search_ids()
+    assert "NCT10000007" in list_table()
     cached = run("show", "NCT10000007")
     assert cached.exit_code == 0, cached.output
     assert len(api.requests) == 1  # only the search
@@ -75,12 +82,21 @@ def test_show_of_a_listed_trial_costs_no_request_and_matches_a_fresh_show(api):
     assert len(api.requests) == 2
 
 
-def test_show_asks_for_the_search_fields(api):
+def test_show_asks_for_the_fields_of_a_search_with_site_details(api):
     run("show", "NCT10000003")
     (request,) = api.requests
     assert request.path == "/studies/NCT10000003"
-    search_ids("--no-cache")
+    list_table("--no-cache")
     assert request.params["fields"] == api.studies_requests()[0].params["fields"]
+
+
+def test_show_after_an_export_without_site_details_asks_for_them(api):
+    search_ids()  # NDJSON, no place: each site's city, state and country only
+    assert "LocationFacility" not in api.studies_requests()[0].params["fields"]
+    shown = run("show", "NCT10000007")
+    assert shown.exit_code == 0, shown.output
+    assert len(api.requests) == 2
+    assert "Dana-Farber Cancer Institute" in shown.stdout
 
 
 def test_no_cache_neither_reads_nor_stores(api):
@@ -100,9 +116,11 @@ def test_refresh_asks_again_and_stores_the_new_answer(api):
     again = run("search", "--format", "ndjson")
     assert len(api.requests) == 2
     assert json.loads(again.stdout.splitlines()[0])["title"] == "Renamed trial"
+    assert "Renamed trial" in list_table("--refresh")
+    assert len(api.requests) == 3
     shown = run("show", "NCT10000001")
     assert "Renamed trial" in shown.stdout
-    assert len(api.requests) == 2
+    assert len(api.requests) == 3
 
 
 def test_answers_expire_after_the_ttl(api, monkeypatch):

@@ -60,6 +60,8 @@ def test_later_pages_and_single_trial_requests_validate():
     check_request(f"{API}/studies/NCT01234567")
     ids = SearchCriteria(ids=("nct1234567", "NCT04267848"), statuses=("any",), settings=("any",))
     check_request(first_page_url(ids))
+    check_request(first_page_url(SearchCriteria(site_details=False)))
+    check_request(f"{API}/studies/NCT01234567?{urlencode(SOURCE.study_params())}")
 
 
 @needs_spec

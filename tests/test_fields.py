@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import pytest
+from click.testing import CliRunner
+
+from trialfinder.cli import cli
+from trialfinder.criteria import SearchCriteria
 from trialfinder.model import parse_study
-from trialfinder.sources.ctgov import FIELDS_PARAM, SEARCH_FIELDS
+from trialfinder.settings import Settings
+from trialfinder.sources.ctgov import (
+    FIELDS_PARAM,
+    FIELDS_PARAM_WITHOUT_SITE_DETAILS,
+    SEARCH_FIELDS,
+    SITE_DETAIL_FIELDS,
+    ClinicalTrialsGov,
+)
 
 from conftest import needs_shared, real_record_paths
 from factories import make_study
@@ -49,3 +62,50 @@ def test_unknown_field_names_are_rejected_like_the_api_does(fake_api):
     assert response.status_code == 400
     assert "invalid field name: 'Nonsense'" in response.text
     assert len(SEARCH_FIELDS) == len(set(SEARCH_FIELDS))
+
+
+def without_site_details(study: dict) -> dict:
+    return select_fields(study, field_paths(FIELDS_PARAM_WITHOUT_SITE_DETAILS))
+
+
+@needs_shared
+def test_without_site_details_a_real_record_keeps_its_sites_count_and_places():
+    full_bytes = slim_bytes = 0
+    for path in real_record_paths():
+        record = json.loads(path.read_text(encoding="utf-8"))
+        full, slim = parse_study(record), parse_study(without_site_details(record))
+        assert len(slim.sites) == len(full.sites), path.name
+        assert [(s.city, s.state, s.country) for s in slim.sites] == [
+            (s.city, s.state, s.country) for s in full.sites
+        ]
+        assert replace(slim, sites=full.sites) == full  # nothing else is missing
+        full_bytes += len(json.dumps(record))
+        slim_bytes += len(json.dumps(without_site_details(record)))
+    assert slim_bytes < full_bytes / 3
+
+
+def test_what_asks_for_site_details():
+    source = ClinicalTrialsGov(Settings(api_url="https://ctgov.test/api/v2"))
+    details = source.page_params(SearchCriteria())["fields"].split("|")
+    slim = source.page_params(SearchCriteria(site_details=False))["fields"].split("|")
+    assert set(details) - set(slim) == set(SITE_DETAIL_FIELDS)
+    assert {"LocationCity", "LocationState", "LocationCountry"} <= set(slim)
+    assert source.study_params()["fields"] == FIELDS_PARAM
+
+
+@pytest.mark.parametrize(
+    "args, details",
+    [
+        (["--format", "table"], True),
+        (["--format", "ndjson"], False),
+        (["-o", "{tmp}/shortlist.csv"], False),
+        (["--format", "json", "--near", "02115"], True),
+    ],
+)
+def test_the_cli_asks_for_site_details_only_where_it_uses_them(fake_api, tmp_path, args, details):
+    fake_api.studies = [make_study()]
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(cli, ["search", *args])
+    assert result.exit_code == 0, result.output
+    fields = fake_api.studies_requests()[0].params["fields"].split("|")
+    assert ("LocationGeoPoint" in fields) is details

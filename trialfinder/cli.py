@@ -384,6 +384,8 @@ def search(
         near=place,
         within_mi=parse_distance(within) if within is not None else None,
         sort=sort,
+        # A table is read, then a trial shown (from the cache); a place needs every site.
+        site_details=place is not None or fmt == "table",
     )
     wanted = TagFilter(
         categories=tuple(dict.fromkeys(c.lower() for c in categories)),

@@ -101,6 +101,10 @@ class SearchCriteria:
     within_mi: float | None = None  # miles; DEFAULT_WITHIN_MI when `near` is given alone
     sort: str | None = None  # a key of SORTS; None: distance with `near`, else the API's order
     page_size: int | None = None  # trials per page; None: as many as the limit needs
+    # Each site's facility, status, ZIP and coordinates, besides its city, state and country:
+    # needed for the nearest site, a site table, `show` and digests; an export without a place
+    # to measure from leaves them out (they are most of the bytes of a large search).
+    site_details: bool = True
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise once, here

@@ -6,9 +6,9 @@ second by default, the site's crawl delay; answers from the cache are not paced)
 retries on transient failures only (busy or failing service, broken connection, time-out, and a
 200 answer whose body is not the JSON it should be, such as a maintenance page).
 
-``show`` asks for the same ``fields`` as a search, so the record of a trial a search just listed
-is served from the cache (each study of a search page is stored as the answer to its own
-``/studies/{nctId}`` request).
+``show`` asks for the same ``fields`` as a search with site details, so the record of a trial such
+a search just listed is read from that cached search page (the cache notes which page holds each
+trial) instead of being asked for again.
 """
 
 from __future__ import annotations
@@ -82,7 +82,14 @@ SEARCH_FIELDS = (
 )
 
 
+# Of each site, only city, state and country when the search does not need the details
+# (SearchCriteria.site_details): enough for the site count and the summary's countries.
+SITE_DETAIL_FIELDS = ("LocationFacility", "LocationStatus", "LocationZip", "LocationGeoPoint")
+
 FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
+FIELDS_PARAM_WITHOUT_SITE_DETAILS = "|".join(
+    name for name in SEARCH_FIELDS if name not in SITE_DETAIL_FIELDS
+)
 
 
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
@@ -249,7 +256,7 @@ class ClinicalTrialsGov(Source):
             page_size = min(MAX_PAGE_SIZE, criteria.page_size)
         return {
             **criteria.to_params(),
-            "fields": FIELDS_PARAM,
+            "fields": FIELDS_PARAM if criteria.site_details else FIELDS_PARAM_WITHOUT_SITE_DETAILS,
             "pageSize": str(page_size),
             "countTotal": "true",
         }
