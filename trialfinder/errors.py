@@ -84,12 +84,6 @@ class ConfigError(TrialfinderError):
     exit_code = ExitCode.CONFIG
 
 
-class DeliveryError(TrialfinderError):
-    """An email could not be handed to the SMTP server."""
-
-    exit_code = ExitCode.DELIVERY
-
-
 class RecordError(Exception):
     """One study record could not be parsed; the search skips it with a warning."""
 

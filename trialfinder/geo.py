@@ -110,10 +110,6 @@ def _measured(sites: Iterable[Site], lat: float, lon: float) -> list[tuple[float
     return measured
 
 
-def count_sites_without_coordinates(trial: Trial) -> int:
-    return sum(1 for site in trial.sites if not site.has_coordinates)
-
-
 def nearest_site(trial: Trial, lat: float, lon: float) -> NearestSite | None:
     """The nearest open (recruiting / not yet recruiting) site, else the nearest of any status.
 

@@ -104,11 +104,6 @@ def site_record(site: Site) -> dict[str, str]:
     }
 
 
-def site_text(site: Site) -> str:
-    """``Dana-Farber Cancer Institute, Boston, Massachusetts, United States``."""
-    return ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
-
-
 def distance_text(miles: float | None) -> str:
     return "unknown" if miles is None else f"{miles:,.1f} mi"
 
@@ -289,11 +284,9 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
 
 
-def _reason(evidence: Any) -> str:
-    """The readable sentence of one piece of tagging evidence (a dict or an object)."""
-    if isinstance(evidence, Mapping):
-        return str(evidence.get("reason") or "")
-    return str(getattr(evidence, "reason", "") or "")
+def _reason(evidence: Mapping[str, Any]) -> str:
+    """The readable sentence of one piece of tagging evidence."""
+    return str(evidence.get("reason") or "")
 
 
 def write_csv(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from trialfinder.errors import InvalidInput
-from trialfinder.model import Trial, normalize_nct_id
+from trialfinder.model import normalize_nct_id
 from trialfinder.output import BOM, CSV_COLUMNS, LIST_SEPARATOR, phase_text, status_text
 
 CHANGE_COLUMN = "change"
@@ -210,25 +210,3 @@ def _site(row: Mapping[str, str]) -> str:
     place = ", ".join(p for p in (row.get("nearest_city"), row.get("nearest_state")) if p)
     facility = row.get("nearest_site") or ""
     return f"{facility} ({place})" if place else facility
-
-
-# -- checking which ids came back ------------------------------------------------------------
-
-
-class IdCheck:
-    """Passes trials through and notes which of the wanted NCT ids came back."""
-
-    def __init__(self, trials: Iterable[Trial], wanted: Iterable[str]) -> None:
-        self._trials = trials
-        self.wanted = list(wanted)
-        self._seen: set[str] = set()
-
-    def __iter__(self) -> Iterator[Trial]:
-        for trial in self._trials:
-            self._seen.add(trial.nct_id)
-            yield trial
-
-    @property
-    def missing(self) -> list[str]:
-        """The wanted ids that no trial carried (in the order they were asked for)."""
-        return [nct_id for nct_id in self.wanted if nct_id not in self._seen]

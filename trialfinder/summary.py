@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from trialfinder.eligibility import Requirement, key_requirements
 from trialfinder.glossary import explain_first_uses
@@ -24,26 +24,12 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Site, Trial
 from trialfinder.output import age_text, phase_text, status_text
 
+if TYPE_CHECKING:
+    from trialfinder.geo import NearestSite
+    from trialfinder.tagging import Tags
+
 TEMPLATE = "summary.txt.j2"
 MAX_CONDITIONS = 4
-MAX_COUNTRIES_NAMED = 3
-
-
-class TagsLike(Protocol):
-    """What the summary needs from the tagging (``trialfinder.tagging.Tags``)."""
-
-    categories: tuple[str, ...]
-    settings: tuple[str, ...]
-    biomarkers: tuple[str, ...]
-
-    def categories_of(self, intervention_name: str) -> tuple[str, ...]: ...
-
-
-class NearestLike(Protocol):
-    """What the summary needs from the location feature (``trialfinder.geo.NearestSite``)."""
-
-    site: Site
-    distance_mi: float
 
 
 @dataclass(frozen=True)
@@ -85,8 +71,8 @@ class SummaryFacts:
 
 def summarize(
     trial: Trial,
-    tags: TagsLike | None = None,
-    nearest: NearestLike | None = None,
+    tags: Tags | None = None,
+    nearest: NearestSite | None = None,
     templates: str | None = None,
 ) -> str:
     """The plain-language summary of ``trial``.
@@ -103,7 +89,7 @@ def summarize(
 
 
 def summary_facts(
-    trial: Trial, tags: TagsLike | None = None, nearest: NearestLike | None = None
+    trial: Trial, tags: Tags | None = None, nearest: NearestSite | None = None
 ) -> SummaryFacts:
     phrases = _phrases()
     disease = phrases["disease"]["cancer" if is_cancer_trial(trial) else "other"]
@@ -210,7 +196,7 @@ def _unique_interventions(items: list[Intervention]) -> tuple[Intervention, ...]
     return tuple(seen.values())
 
 
-def _kind(intervention: Intervention, tags: TagsLike | None) -> str:
+def _kind(intervention: Intervention, tags: Tags | None) -> str:
     """What kind of treatment it is: the tagging's categories, else the record's type."""
     phrases = _phrases()
     if tags is not None:
@@ -237,7 +223,7 @@ def _category_sentence(category: str) -> str:
     return CATEGORIES.get(category, "").rstrip(".")
 
 
-def _setting(tags: TagsLike | None) -> str:
+def _setting(tags: Tags | None) -> str:
     if tags is None:
         return ""
     words = _phrases()["settings"]

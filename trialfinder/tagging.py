@@ -89,10 +89,6 @@ class Tags:
     def evidence_for(self, tag: str) -> tuple[Evidence, ...]:
         return tuple(e for e in self.evidence if e.tag == tag)
 
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        return tuple(e.reason for e in self.evidence)
-
 
 # -- the knowledge, compiled once ---------------------------------------------------------
 
@@ -251,9 +247,6 @@ class _Knowledge:
                     entries.append((words, term))
         for entries in self.index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
-        self.longest_name = max(
-            len(words) for entries in self.index.values() for words, _ in entries
-        )
         not_treatment = lexicon["not_treatment"]
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
         self.supportive = _Guarded(re.compile(not_treatment["supportive"], re.IGNORECASE))
