@@ -77,7 +77,9 @@ class TrialfinderGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TrialfinderError as exc:
-            _report(ctx, exc.message, exc.hint, exc)
+            lines = exc.lines()
+            # A hint speaks to a single problem; a list of problems stands on its own.
+            _report(ctx, lines, exc.hint if lines == [exc.message] else None, exc)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             # The reader (e.g. `| head`) stopped early: not an error for us.
@@ -92,20 +94,21 @@ class TrialfinderGroup(click.Group):
         except Exception as exc:  # a bug: say so briefly, the traceback is behind --debug
             _report(
                 ctx,
-                f"unexpected error: {exc.__class__.__name__}: {exc}",
+                [f"unexpected error: {exc.__class__.__name__}: {exc}"],
                 "this is a bug in trialfinder; run again with --debug and report it",
                 exc,
             )
             ctx.exit(ExitCode.INTERNAL)
 
 
-def _report(ctx: click.Context, message: str, hint: str | None, exc: BaseException) -> None:
+def _report(ctx: click.Context, lines: list[str], hint: str | None, exc: BaseException) -> None:
     app = ctx.find_object(App)
     if app is not None and app.debug:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"trialfinder: error: {message}", err=True)
+    for line in lines:
+        click.echo(f"trialfinder: error: {line}", err=True)
     if hint:
         click.echo(f"  hint: {hint}", err=True)
 
@@ -561,17 +564,12 @@ def _load_digest_config(path: Path, app: App):
     """The config; without a [digest] templates folder, --templates (or its variable) applies."""
     import dataclasses
 
-    from trialfinder.digest.config import InvalidConfig, load_config
+    from trialfinder.digest.config import load_config
 
-    try:
-        config = load_config(path)
-        if config.templates is None and app.templates:
-            config = dataclasses.replace(config, templates=Path(app.templates))
-        return config
-    except InvalidConfig as exc:
-        for line in exc.lines():
-            click.echo(f"trialfinder: error: {line}", err=True)
-        raise click.exceptions.Exit(ExitCode.CONFIG) from None
+    config = load_config(path)
+    if config.templates is None and app.templates:
+        config = dataclasses.replace(config, templates=Path(app.templates))
+    return config
 
 
 _config_option = click.option(

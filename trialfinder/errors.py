@@ -29,6 +29,10 @@ class TrialfinderError(Exception):
         self.message = message
         self.hint = hint
 
+    def lines(self) -> list[str]:
+        """Everything to tell the user, one line each (several problems, say)."""
+        return [self.message]
+
     def __str__(self) -> str:
         return self.message
 
