@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -49,7 +50,9 @@ class App:
         self.no_cache = no_cache
         self.refresh = refresh
 
+    @functools.cached_property
     def settings(self):
+        """Defaults, then TRIALFINDER_* variables, then the global options; read once."""
         from trialfinder.settings import Settings
 
         return Settings.from_env(
@@ -62,12 +65,12 @@ class App:
     @property
     def templates(self) -> str | None:
         """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
-        return self.settings().templates
+        return self.settings.templates
 
     def source(self):
         from trialfinder import sources
 
-        return sources.create(self.source_name, self.settings())
+        return sources.create(self.source_name, self.settings)
 
 
 class TrialfinderGroup(click.Group):
