@@ -9,16 +9,33 @@ import textwrap
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialfinder.errors import ConfigError
 from trialfinder.output import phase_text, status_text
 
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
 PACKAGE = "trialfinder.templates"
 
 
+@functools.cache
+def _template_folder() -> Traversable:
+    """The packaged templates; in a source checkout that is not installed, ``templates/``.
+
+    setup.cfg maps the top-level ``templates/`` folder into the package as
+    ``trialfinder.templates``; only an install makes that mapping, so code run straight from a
+    checkout (``python -m trialfinder`` in its folder) finds the folder beside the package.
+    """
+    try:
+        return resources.files(PACKAGE)
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
 def _packaged(name: str) -> str | None:
-    resource = resources.files(PACKAGE).joinpath(name)
+    resource = _template_folder().joinpath(name)
     return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
