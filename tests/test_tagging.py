@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trialfinder import tagging
 from trialfinder.model import parse_study
@@ -561,6 +563,67 @@ def test_inclusion_criteria_stop_at_the_exclusion_criteria():
     assert inclusion_criteria(text) == "Inclusion Criteria:\n* A\n\n"
     assert inclusion_criteria("* A only") == "* A only"
     assert inclusion_criteria("Inclusion:\n* A\nExclusion:\n* B") == "Inclusion:\n* A\n"
+
+
+# -- reading text quickly -----------------------------------------------------------------
+# The tagger splits and searches text with byte tables and plain finds instead of patterns;
+# these check that each shortcut reads text exactly as the pattern it stands for.
+
+# Letters of both cases, digits and separators, with the letters outside A-Z that lower to
+# ASCII ("\u212a", the Kelvin sign), change length when lowered ("İ") or fold oddly ("ſ", "ı").
+tricky_text = st.text(
+    st.sampled_from(list("aAbBeEhHkKrRsS0129 -/+:\n,.") + ["İ", "ı", "ſ", "\u212a", "é", "≥", "Σ"]),
+    max_size=60,
+) | st.text(max_size=60)
+QUICK = settings(max_examples=300, deadline=None, database=None)
+
+
+@QUICK
+@given(tricky_text)
+def test_words_are_the_runs_of_small_letters_and_digits(text):
+    lowered = tagging._lower(text)
+    words, starts = tagging._words(lowered)
+    assert list(zip(words, starts, strict=True)) == [
+        (m.group(), m.start()) for m in re.finditer("[a-z0-9]+", lowered)
+    ]
+
+
+@QUICK
+@given(tricky_text)
+def test_capitalised_words_are_what_the_capitals_pattern_reads(text):
+    tokens = set(re.findall("[A-Z][A-Z0-9]+", text))
+    words = tagging._capital_words(text)
+    assert {w for w in words if len(w) >= 2} == tokens
+    runs = tagging._capital_runs(text)
+    # Every capitalised word starts with a run of capitals: the quick look misses none.
+    assert all(re.match("[A-Z]+", t).group().encode() in runs for t in tokens)
+
+
+@QUICK
+@given(
+    tricky_text,
+    st.sampled_from(
+        [
+            "exclusion criteria",
+            "EXCLUSION CRITERIA",
+            "Key Exclusion:",
+            "exclusİon criteria",
+            "exclusion\u212a:",
+            "EXCLUSION: ",
+            "exclusion",
+            "",
+        ]
+    ),
+    tricky_text,
+)
+def test_the_exclusion_criteria_start_where_the_case_insensitive_pattern_says(
+    before, heading, after
+):
+    text = before + heading + after
+    match = re.search("exclusion criteria", text, re.IGNORECASE | re.ASCII) or re.search(
+        "exclusion:", text, re.IGNORECASE | re.ASCII
+    )
+    assert tagging._exclusion_start(text) == (match.start() if match else -1)
 
 
 # -- the data and the contract ------------------------------------------------------------
