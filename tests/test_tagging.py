@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialfinder import tagging
+from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.tagging import (
     CATEGORIES,
@@ -624,6 +627,87 @@ def test_the_exclusion_criteria_start_where_the_case_insensitive_pattern_says(
         "exclusion:", text, re.IGNORECASE | re.ASCII
     )
     assert tagging._exclusion_start(text) == (match.start() if match else -1)
+
+
+# -- the quick looks miss nothing ---------------------------------------------------------
+# Before a pattern from the data files runs, the tagger looks for its `find` words (biomarkers,
+# settings, treatment descriptions, palliative aims) and runs it only near them. For any phrase
+# each pattern matches, these compare the tags with and without those looks: a `find` list
+# that misses a way of writing the phrase fails here.
+
+KNOWLEDGE = tagging._knowledge()
+CONTRACT = settings(max_examples=40, deadline=None, database=None, derandomize=True)
+
+
+def phrase(pattern: re.Pattern) -> st.SearchStrategy[str]:
+    return st.from_regex(pattern, fullmatch=True).filter(lambda text: "\n" not in text)
+
+
+@pytest.mark.parametrize("marker", KNOWLEDGE.biomarkers, ids=lambda marker: marker.name)
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data):
+    mention = data.draw(phrase(marker.regex))
+    criteria = f"Inclusion Criteria:\n\n* Tumour {mention} positive\n"
+    quick = eligible(criteria).biomarkers
+    with (
+        mock.patch.object(tagging, "_biomarker_candidates", lambda t, lo, k: list(k.biomarkers)),
+        mock.patch.object(tagging, "_marker_matches", lambda m, t, lo: m.regex.finditer(t)),
+    ):
+        everywhere = eligible(criteria).biomarkers
+    assert everywhere  # the phrase itself is a mention
+    assert quick == everywhere
+
+
+@pytest.mark.parametrize(
+    "pattern", KNOWLEDGE.mechanisms, ids=lambda p: f"{p.category}-{p.means.split()[-1]}"
+)
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_for_a_treatment_description_miss_none(pattern, data):
+    text = f"Patients receive {data.draw(phrase(pattern.regex))} on day 1"
+    clear_caches()
+    quick = tagging._find_mechanisms(text, True)
+    unguarded = [dataclasses.replace(p, find=()) for p in KNOWLEDGE.mechanisms]
+    with mock.patch.object(KNOWLEDGE, "mechanisms", unguarded):
+        clear_caches()
+        everywhere = tagging._find_mechanisms(text, True)
+    clear_caches()
+    assert quick == everywhere
+
+
+SETTING_PATTERNS = [
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, table in load_toml("settings.toml").items()
+    for pattern in table.get("tag_patterns", ())
+]
+
+
+@pytest.mark.parametrize(
+    ("setting", "pattern"), SETTING_PATTERNS, ids=[p.pattern for _, p in SETTING_PATTERNS]
+)
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern, data):
+    criteria = f"Inclusion Criteria:\n\n* Patients with {data.draw(phrase(pattern))} disease\n"
+    quick = eligible(criteria).settings
+    with (
+        mock.patch.object(tagging, "_may_match", lambda piece, words: True),
+        mock.patch.object(tagging, "_positions", lambda lowered, w: list(range(len(lowered)))),
+    ):
+        everywhere = eligible(criteria).settings
+    assert quick == everywhere
+
+
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_look_for_a_palliative_aim_misses_none(data):
+    title = f"A Study of {data.draw(phrase(KNOWLEDGE.palliative))} in Lung Cancer"
+    quick = eligible("", title=title).categories
+    with mock.patch.object(KNOWLEDGE, "palliative_words", ("",)):
+        everywhere = eligible("", title=title).categories
+    assert "palliative-care" in everywhere
+    assert quick == everywhere
 
 
 # -- the data and the contract ------------------------------------------------------------

@@ -271,6 +271,8 @@ class _Knowledge:
         self.cancer_acronyms = frozenset(w for w in words if w == w.upper())
         self.cancer_words = tuple(w.lower() for w in words if w != w.upper())
         self.settings = _settings_patterns(load_toml("settings.toml"))
+        # Every setting's `find` words: where they are, the setting patterns are tried.
+        self.setting_words = tuple(sorted({w for _, _, words in self.settings for w in words}))
         self.setting_plain = {
             name: table["plain"]
             for name, table in load_toml("settings.toml").items()
@@ -1077,9 +1079,6 @@ def _text_fields(trial: Trial) -> _Fields:
     return _Fields(parts, joined, lowered, starts)
 
 
-_SETTING_WORDS = ("refract", "relaps", "r/r", "recurr", "resist", "respond", "failure")
-
-
 def _positions(lowered: str, words: tuple[str, ...]) -> list[int]:
     """Where any of ``words`` occurs in ``lowered``, in order."""
     starts = []
@@ -1093,7 +1092,7 @@ def _positions(lowered: str, words: tuple[str, ...]) -> list[int]:
 
 def _tag_settings(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
     parts, everything, lowered, starts = fields
-    positions = _positions(lowered, _SETTING_WORDS)
+    positions = _positions(lowered, k.setting_words)
     if not positions:
         return ()
     pieces: list[tuple[int, int]] = []  # (start, end) around each word, within one field
