@@ -544,6 +544,25 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
         ("Tumour meets pathologic criteria for HER2 negativity", ()),
         ("Provision of a tumour sample to assess PD-L1 expression", ()),  # measured only
         ("PD-L1 TPS >= 50% by a local test", ("PD-L1",)),
+        ("AKT1 E17K mutation", ("AKT1 E17K",)),
+        ("PTEN loss by immunohistochemistry", ("PTEN",)),
+        ("PTEN wild-type tumour", ()),
+        ("STK11 or KEAP1 mutation", ("STK11", "KEAP1")),
+        ("JAK2 V617F-positive myelofibrosis", ("JAK2 V617F",)),
+        ("CALR mutation", ("CALR",)),
+        ("Prior therapy with a JAK2 inhibitor", ()),
+        ("High-grade B-cell lymphoma with MYC and BCL2 rearrangements", ("MYC", "BCL2")),
+        ("Prior treatment with a BCL-2 inhibitor", ()),
+        ("TMB-high (at least 10 mutations per megabase)", ("TMB-H",)),
+        ("Tumour mutational burden (TMB) >= 10 mut/Mb", ("TMB-H",)),
+        ("TMB will be measured centrally", ()),
+        ("HPV-positive oropharyngeal cancer", ("HPV+",)),
+        ("HPV-negative head and neck cancer", ()),
+        ("Patients will be stratified by PIK3CA status", ()),  # any status may take part
+        ("Eligible regardless of PD-L1 expression", ()),
+        ("Known EGFR, ALK or ROS1 alterations are not eligible", ()),
+        ("Tumours with KRAS, NRAS or BRAF mutations", ("KRAS", "NRAS", "BRAF")),
+        ("JAK2, CALR or MPL mutation", ("JAK2", "CALR", "MPL")),
     ],
 )
 def test_biomarkers_need_the_patient_to_have_them(line, expected):
@@ -648,7 +667,9 @@ def phrase(pattern: re.Pattern) -> st.SearchStrategy[str]:
 @given(data=st.data())
 def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data):
     mention = data.draw(phrase(marker.regex))
-    criteria = f"Inclusion Criteria:\n\n* Tumour {mention} positive\n"
+    says_so = marker.positive or KNOWLEDGE.biomarker_context["positive"]
+    word = next(word for word in ("positive", "loss") if says_so.search(word))
+    criteria = f"Inclusion Criteria:\n\n* Tumour {mention} {word}\n"
     quick = eligible(criteria).biomarkers
     with (
         mock.patch.object(tagging, "_biomarker_candidates", lambda t, lo, k: list(k.biomarkers)),

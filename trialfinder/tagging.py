@@ -1213,6 +1213,8 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
                 # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause
                 # before the marker counts for a negation, only a few words after it.
                 or context["negative"].search(_sentence_before(everything, match.start()))
+                # "Known EGFR or ALK alterations are not eligible"
+                or context["ruled_out"].search(_sentence_after(everything, match.end()))
             ):
                 continue
             if context["drug"].search(after) or context["drug"].search(before):
@@ -1247,6 +1249,10 @@ def _biomarker_candidates(text: str, lowered: str, k: _Knowledge) -> list[_Bioma
     return [k.biomarkers[index] for index in sorted(indexes)]
 
 
+# A find word may stand a few words into the phrase: "high tumour mutational burden".
+_FIND_LOOK_BACK = 30
+
+
 def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> Iterator[re.Match[str]]:
     """The marker's matches, looked for only around its `find` words (much faster), in order."""
     positions: set[int] = set()
@@ -1261,7 +1267,8 @@ def _marker_matches(marker: _Biomarker, text: str, lowered: str) -> Iterator[re.
     for position in sorted(positions):
         if position < last_end:
             continue
-        match = marker.regex.search(text, max(0, position - 4), min(len(text), position + 80))
+        window = max(0, position - _FIND_LOOK_BACK, last_end), min(len(text), position + 80)
+        match = marker.regex.search(text, *window)
         if match and match.start() >= last_end:
             yield match  # found lazily: the caller may stop at the first that counts
             last_end = match.end()
@@ -1293,6 +1300,13 @@ def _whole_capital_positions(text: str, capital: str) -> list[int]:
 
 # "PARP inhibitors (for BRCA mutants)": which drug suits which patients, not a requirement.
 _WHICH_DRUG_FOR = re.compile(r"\bfor (?:known |the |patients with )?$", re.IGNORECASE)
+
+
+def _sentence_after(text: str, position: int) -> str:
+    """The text from ``position`` to the end of the sentence (or line), at most 150 chars."""
+    piece = text[position : position + 150]
+    cuts = [c for c in map(piece.find, ".;\n") if c >= 0]
+    return piece[: min(cuts)] if cuts else piece
 
 
 def _sentence_before(text: str, position: int) -> str:
