@@ -338,6 +338,28 @@ def test_a_regimen_is_a_combination_on_its_own():
     assert tags.categories == ("combination", "chemotherapy")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Izalontamab Brengitecan",  # names this file does not list: antibody + payload
+        "Trastuzumab Rezetecan",  # a listed antibody carrying a payload
+        "Raludotatug Deruxtecan",
+        "Sigvotatug Vedotin",
+        "Telisotuzumab Adizutecan",
+        "Puxitatug Samrotecan",
+    ],
+)
+def test_an_antibody_drug_conjugate_is_one_targeted_treatment(name):
+    tags = single(name)
+    assert tags.categories == ("targeted-therapy",)  # not a combination, not a chemotherapy
+    assert "antibody-drug conjugate" in reasons(tags, "targeted-therapy")
+
+
+@pytest.mark.parametrize("name", ["Cetuximab + Irinotecan", "Cetuximab Irinotecan"])
+def test_an_antibody_next_to_a_chemotherapy_drug_is_not_a_conjugate(name):
+    assert single(name).categories == ("targeted-therapy", "combination", "chemotherapy")
+
+
 def test_an_intervention_listed_only_in_a_placebo_arm_gives_no_category():
     tags = tag(
         [drug("Pembrolizumab", arms=["A", "B"]), drug("Olaparib", arms=["A"])],

@@ -235,6 +235,10 @@ class _Knowledge:
             for alias in (canonical, *regimen["names"]):
                 self._add_term(alias, canonical, tuple(regimen["categories"]), False, 2)
         self.stem_tuple = tuple(stem for stem, _, _ in self.stems)
+        conjugates = lexicon["targeted-therapy"]["conjugates"]
+        self.antibody_endings = tuple(conjugates["antibody_endings"])
+        self.payload_endings = tuple(conjugates["payload_endings"])
+        self.conjugate_means = conjugates["means"]
         # The last letters every stem ends in: one set look-up rules out most words quickly.
         self.ending_size = min(3, *(len(stem) for stem in self.stem_tuple))
         self.stem_endings = frozenset(stem[-self.ending_size :] for stem in self.stem_tuple)
@@ -422,10 +426,20 @@ def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
         if i < free:
             continue
         if word in index:
+            found = len(hits)
             size = _name_at(words, starts, i, text, k, hits)
-            if size:
+            if size == 1 and cancer and _conjugate_at(words, starts, i, text, k):
+                del hits[found:]  # "Trastuzumab Rezetecan": the antibody carries a payload
+            elif size:
                 free = i + size
                 continue
+        if cancer and _conjugate_at(words, starts, i, text, k):
+            start, end = starts[i], starts[i + 1] + len(words[i + 1])
+            written = text[start:end]
+            how = f'"{written}" is {k.conjugate_means}'
+            hits.append(_Hit("targeted-therapy", f"{word} {words[i + 1]}", written, how))
+            free = i + 2
+            continue
         # Only a word that ends in a stem's last letters can end in the stem (one set look-up).
         if len(word) >= 6 and word[last:] in endings and word.endswith(stems):
             start = starts[i]
@@ -450,6 +464,17 @@ def _words(lowered: str) -> tuple[list[str], list[int]]:
     pieces = spaced.split(" ")  # words, and an empty piece between two separators in a row
     offsets = accumulate(map(_PLUS_ONE, map(len, pieces)), initial=0)
     return list(compress(pieces, pieces)), list(compress(offsets, pieces))
+
+
+def _conjugate_at(words: list[str], starts: list[int], i: int, text: str, k: _Knowledge) -> bool:
+    """Whether words ``i`` and ``i + 1`` name an antibody-drug conjugate ("Disitamab Vedotin")."""
+    if i + 1 >= len(words) or not words[i].endswith(k.antibody_endings):
+        return False
+    payload = words[i + 1]
+    if not payload.endswith(k.payload_endings) or payload in k.terms:
+        return False
+    between = text[starts[i] + len(words[i]) : starts[i + 1]]
+    return between.isspace()  # "Cetuximab + Irinotecan" is two treatments
 
 
 def _name_at(
