@@ -339,6 +339,21 @@ def test_a_regimen_is_a_combination_on_its_own():
 
 
 @pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("225Ac-PSMA-617", "radiation"),  # radioligands named by their isotope
+        ("[177Lu]Lu-DOTA-TATE", "radiation"),
+        ("Lead-212 VMT-a-NET", "radiation"),
+        ("Eltanexor", "targeted-therapy"),  # -nexor: XPO1 inhibitors
+        ("Nirogacestat", "targeted-therapy"),  # -gacestat: gamma-secretase inhibitors
+        ("Retlirafusp alfa", "immunotherapy"),  # -fusp: immune-directed fusion proteins
+    ],
+)
+def test_new_medicines_are_recognised_by_their_stem_or_isotope(name, expected):
+    assert single(name).categories == (expected,)
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "Izalontamab Brengitecan",  # names this file does not list: antibody + payload
