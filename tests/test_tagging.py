@@ -454,6 +454,31 @@ def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
     assert tags.evidence_for("refractory")[0].source == "inclusion criteria"
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Metastatic Castration-Resistant Prostate Cancer", ("resistant",)),
+        ("Radioiodine-Refractory Differentiated Thyroid Cancer", ("refractory",)),
+        ("Triple-Class Refractory Multiple Myeloma", ("refractory",)),
+        ("Recurrent Glioblastoma", ("relapsed",)),
+        ("BCG-Unresponsive Non-Muscle Invasive Bladder Cancer", ("refractory",)),
+        ("Relapse-Free Survival After Surgery for Colon Cancer", ()),  # an outcome
+        ("Newly Diagnosed Multiple Myeloma", ()),
+    ],
+)
+def test_settings_from_the_title_alone(title, expected):
+    tags = tag(
+        [drug("X")],
+        [arm("Arm A", ["Drug: X"])],
+        title=title,
+        official_title="",
+        conditions=["Cancer"],
+        keywords=[],
+        criteria="",
+    )
+    assert tags.settings == expected
+
+
 def test_a_negated_setting_does_not_count():
     tags = tag(
         [drug("X")],
@@ -481,6 +506,7 @@ def test_a_negated_setting_does_not_count():
         ("Castration-resistant disease", "resistant"),
         ("Platinum resistant disease", "resistant"),
         ("Chemoresistant disease", "resistant"),
+        ("BCG-unresponsive non-muscle invasive bladder cancer", "refractory"),
         ("Acquired resistance to osimertinib", "resistant"),
         ("Disease resistant to imatinib", "resistant"),
         ("Relapsed, and res\u0131stant to imatinib", "resistant"),  # a dotless i reads as i
