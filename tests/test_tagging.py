@@ -375,6 +375,25 @@ def test_an_antibody_next_to_a_chemotherapy_drug_is_not_a_conjugate(name):
     assert single(name).categories == ("targeted-therapy", "combination", "chemotherapy")
 
 
+@pytest.mark.parametrize(
+    ("condition", "description", "combination"),
+    [
+        ("Multiple Myeloma", "40 mg orally once a week", True),  # Pd: a doublet regimen
+        ("Multiple Myeloma", "Premedication before each step-up dose", False),
+        ("Non-small Cell Lung Cancer", "40 mg orally once a week", False),  # a supportive drug
+    ],
+)
+def test_dexamethasone_counts_in_a_blood_cancer_regimen(condition, description, combination):
+    tags = tag(
+        [drug("Pomalidomide"), drug("Dexamethasone", description=description)],
+        [arm("Arm A", ["Drug: Pomalidomide", "Drug: Dexamethasone"])],
+        conditions=[condition],
+        title="Pomalidomide and Dexamethasone",
+    )
+    assert ("combination" in tags.categories) is combination
+    assert tags.categories_of("Dexamethasone") == ()
+
+
 def test_an_intervention_listed_only_in_a_placebo_arm_gives_no_category():
     tags = tag(
         [drug("Pembrolizumab", arms=["A", "B"]), drug("Olaparib", arms=["A"])],

@@ -265,6 +265,10 @@ class _Knowledge:
                 re.IGNORECASE,
             )
         )
+        steroids = lexicon["regimen_steroids"]
+        self.regimen_steroids = frozenset(steroids["names"])
+        self.blood_cancers = tuple(steroids["blood_cancers"])
+        self.steroid_support = re.compile(steroids["support"])
         self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
         self.palliative_words = tuple(lexicon["palliative"]["find"])
         self.mesh_ancestors = {
@@ -661,6 +665,8 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
     if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
         return _Treatment(intervention, (), False, 0, "a test or procedure, not a treatment")
     if not hits and ("supportive" in kinds or k.supportive.search(intervention.description[:200])):
+        if cancer and _regimen_steroid(intervention, trial, k):
+            return _Treatment(intervention, (), True, 1)  # active, though of no category
         return _Treatment(intervention, (), False, 0, "a supportive medicine")
     if (
         hits
@@ -689,6 +695,17 @@ def _classify(intervention: Intervention, cancer: bool, trial: Trial, k: _Knowle
         )
     unclassified_drug = cancer and intervention.type in _DRUG_TYPES
     return _Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
+
+
+def _regimen_steroid(intervention: Intervention, trial: Trial, k: _Knowledge) -> bool:
+    """A steroid given as part of a blood cancer's regimen ("pomalidomide + dexamethasone")."""
+    words = _words(_lower(intervention.name))[0]
+    if not words or words[0] not in k.regimen_steroids:
+        return False
+    if k.steroid_support.search(f"{intervention.name} {intervention.description}"):
+        return False
+    about = _lower(" ".join((*trial.conditions, trial.brief_title)))
+    return any(word in about for word in k.blood_cancers)
 
 
 @lru_cache(maxsize=4096)
