@@ -645,6 +645,11 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
         ("Known EGFR, ALK or ROS1 alterations are not eligible", ()),
         ("Tumours with KRAS, NRAS or BRAF mutations", ("KRAS", "NRAS", "BRAF")),
         ("JAK2, CALR or MPL mutation", ("JAK2", "CALR", "MPL")),
+        ("ER-positive, HER2-negative breast cancer", ("HR+",)),  # the negative is HER2's
+        ("Estrogen receptor positive breast cancer", ("HR+",)),  # phrases in any case
+        ("Mismatch repair deficient colorectal cancer", ("MSI-H/dMMR",)),
+        ("KRAS, NRAS and BRAF wild-type", ()),
+        ("BRCA status must be known", ()),  # any status may take part
     ],
 )
 def test_biomarkers_need_the_patient_to_have_them(line, expected):

@@ -1251,7 +1251,7 @@ def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) ->
             if (
                 _BARE_MINUS.match(after)
                 or _WHICH_DRUG_FOR.search(before)
-                or context["negative"].search(after[:30])
+                or context["negative"].search(_before_next_marker(after[:30]))
                 # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause
                 # before the marker counts for a negation, only a few words after it.
                 or context["negative"].search(_sentence_before(everything, match.start()))
@@ -1342,6 +1342,16 @@ def _whole_capital_positions(text: str, capital: str) -> list[int]:
 
 # "PARP inhibitors (for BRCA mutants)": which drug suits which patients, not a requirement.
 _WHICH_DRUG_FOR = re.compile(r"\bfor (?:known |the |patients with )?$", re.IGNORECASE)
+
+
+# ", HER2-negative" after "ER-positive" is about another marker.
+_NEXT_MARKER = re.compile(r"[,;]\s*(?:and |or )?[A-Z]")
+
+
+def _before_next_marker(piece: str) -> str:
+    """``piece`` up to a comma that starts another capitalised name."""
+    match = _NEXT_MARKER.search(piece)
+    return piece[: match.start()] if match else piece
 
 
 def _sentence_after(text: str, position: int) -> str:
