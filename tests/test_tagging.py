@@ -347,6 +347,8 @@ def test_a_regimen_is_a_combination_on_its_own():
         ("Eltanexor", "targeted-therapy"),  # -nexor: XPO1 inhibitors
         ("Nirogacestat", "targeted-therapy"),  # -gacestat: gamma-secretase inhibitors
         ("Retlirafusp alfa", "immunotherapy"),  # -fusp: immune-directed fusion proteins
+        ("TACE", "chemotherapy"),  # transarterial chemoembolization
+        ("DEB-TACE with doxorubicin", "chemotherapy"),  # one treatment, not two
     ],
 )
 def test_new_medicines_are_recognised_by_their_stem_or_isotope(name, expected):
@@ -373,6 +375,18 @@ def test_an_antibody_drug_conjugate_is_one_targeted_treatment(name):
 @pytest.mark.parametrize("name", ["Cetuximab + Irinotecan", "Cetuximab Irinotecan"])
 def test_an_antibody_next_to_a_chemotherapy_drug_is_not_a_conjugate(name):
     assert single(name).categories == ("targeted-therapy", "combination", "chemotherapy")
+
+
+def test_tocilizumab_for_cytokine_release_is_supportive_despite_its_antibody_stem():
+    tags = tag(
+        [
+            drug("Ciltacabtagene autoleucel", kind="BIOLOGICAL"),
+            drug("Tocilizumab", description="Given for cytokine release syndrome"),
+        ],
+        [arm("Arm A", ["Biological: Ciltacabtagene autoleucel", "Drug: Tocilizumab"])],
+    )
+    assert tags.categories == ("immunotherapy", "car-t")  # no combination
+    assert tags.categories_of("Tocilizumab") == ()
 
 
 @pytest.mark.parametrize(

@@ -255,6 +255,7 @@ class _Knowledge:
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
         self.supportive = _Guarded(re.compile(not_treatment["supportive"], re.IGNORECASE))
         self.conditioning = _Guarded(re.compile(not_treatment["conditioning"], re.IGNORECASE))
+        self.stem_exceptions = frozenset(not_treatment["stem_exceptions"])
         # One scan of a name tells whether it is a placebo, a test or a supportive medicine.
         self.not_treatment = _Guarded(
             re.compile(
@@ -445,7 +446,12 @@ def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
             free = i + 2
             continue
         # Only a word that ends in a stem's last letters can end in the stem (one set look-up).
-        if len(word) >= 6 and word[last:] in endings and word.endswith(stems):
+        if (
+            len(word) >= 6
+            and word[last:] in endings
+            and word.endswith(stems)
+            and word not in k.stem_exceptions
+        ):
             start = starts[i]
             hit = _stem_hit(word, text[start : start + len(word)], cancer, text, start, k)
             if hit is not None:
