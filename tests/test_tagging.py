@@ -898,3 +898,17 @@ def test_held_out_accuracy_meets_the_goals():
             continue
         goal = module.GOALS.get(category, module.DEFAULT_GOAL)
         assert cell["f1"] >= goal, (category, cell)
+
+
+@needs_shared
+def test_the_speed_benchmark_prints_its_figures(capsys, monkeypatch):
+    spec = importlib.util.spec_from_file_location("tagging_speed", BENCHMARKS / "tagging_speed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("TRIALFINDER_SHARED_DIR", str(SHARED))
+    monkeypatch.setattr(sys, "argv", ["tagging_speed.py", "50", "--stages"])
+    assert module.main() == 0
+    printed = capsys.readouterr().out
+    assert "50 trials (242 distinct records)" in printed
+    assert "cold:" in printed and "warm:" in printed
+    assert re.search(r"biomarkers +\d+\.\d{3} s", printed)
