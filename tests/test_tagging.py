@@ -448,6 +448,41 @@ def test_a_treatment_trial_is_not_palliative_care():
     assert "palliative-care" not in single("Pembrolizumab").categories
 
 
+@pytest.mark.parametrize(
+    ("title", "intervention", "expected"),
+    [
+        (
+            "Single-Fraction Radiotherapy for Painful Bone Metastases",
+            drug("8 Gy in one fraction", kind="RADIATION"),
+            ("radiation", "palliative-care"),
+        ),
+        (
+            "Yoga to Improve Quality of Life in Breast Cancer Survivors",
+            drug("Yoga", kind="BEHAVIORAL"),
+            ("palliative-care",),
+        ),
+        (  # a cancer treatment whose quality of life is measured: not the trial's main aim
+            "Quality of Life With Nivolumab Versus Chemotherapy",
+            drug("Nivolumab", kind="BIOLOGICAL"),
+            ("immunotherapy",),
+        ),
+    ],
+)
+def test_palliative_aim_from_the_title(title, intervention, expected):
+    label = f"{intervention['type'].title()}: {intervention['name']}"
+    tags = tag(
+        [intervention],
+        [arm("Arm A", [label])],
+        title=title,
+        official_title="",
+        keywords=[],
+        criteria="",
+        conditions=["Cancer"],
+        primary_purpose="TREATMENT",
+    )
+    assert tags.categories == expected
+
+
 # -- settings -----------------------------------------------------------------------------
 
 

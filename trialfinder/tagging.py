@@ -1032,6 +1032,9 @@ def _tag_combination(
 _DOSE = re.compile(r"\s*\(?\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|iu|units?)\b.*$|\s+dose\b.*$", re.I)
 
 
+_ANTICANCER = frozenset(CATEGORY_NAMES) - {"palliative-care", "combination"}
+
+
 def _tag_palliative(
     trial: Trial, cancer: bool, k: _Knowledge, categories: set[str], evidence: list[Evidence]
 ) -> None:
@@ -1058,8 +1061,17 @@ def _tag_palliative(
         everything
     ):
         return
+    # A trial of a cancer treatment that measures quality of life does not aim at it.
+    treats_cancer = not categories.isdisjoint(_ANTICANCER)
     for source, text in fields:
-        match = k.palliative.search(text or "")
+        match = next(
+            (
+                m
+                for m in k.palliative.finditer(text or "")
+                if not (treats_cancer and m.group().lower() == "quality of life")
+            ),
+            None,
+        )
         if match:
             categories.add("palliative-care")
             evidence.append(
