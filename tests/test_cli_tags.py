@@ -7,6 +7,7 @@ import io
 import json
 from urllib.parse import urlencode
 
+import pytest
 from click.testing import CliRunner
 from spec_check import check_request, spec_available
 
@@ -125,6 +126,24 @@ def test_without_local_filters_nothing_is_left_out(fake_api):
     assert len(result.stdout.splitlines()) == 1
     assert "left out" not in result.stderr
     assert fake_api.requests[0].params["pageSize"] == "1"
+
+
+@pytest.mark.parametrize("typed", ["KRASS", "HER3", "G12C"])
+def test_unknown_biomarker_is_a_usage_error_before_any_request(fake_api, typed):
+    result = run("search", "--biomarker", typed)
+    assert result.exit_code == 2
+    assert f"unknown biomarker '{typed}'" in result.stderr
+    assert "KRAS" in result.stderr  # the known ones are listed
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize(
+    "typed", ["kras", "KRAS G12C", "BRCA1", "HLA-A*02:01", "MSI-H", "erbb2", "ER+", "tmb-high"]
+)
+def test_biomarker_names_aliases_and_variants_are_accepted(fake_api, typed):
+    fake_api.studies = [plain_trial("NCT01000001")]
+    result = run("search", "--biomarker", typed, "--format", "ndjson")
+    assert result.exit_code == 0, result.output
 
 
 def test_unknown_category_is_a_usage_error():

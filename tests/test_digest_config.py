@@ -200,15 +200,21 @@ def test_bad_places_and_distances(lines, expected):
 def test_categories_and_biomarkers(tmp_path):
     text = MINIMAL.replace(
         'condition = "multiple myeloma"',
-        'condition = "x"\ncategories = ["CAR-T", "immunotherapy"]\nbiomarkers = ["BCMA"]',
+        'condition = "x"\ncategories = ["CAR-T", "immunotherapy"]\nbiomarkers = ["KRAS G12C"]',
     )
     search = parse_config(text, tmp_path / "d.toml").searches[0]
-    assert search.categories == ("car-t", "immunotherapy") and search.biomarkers == ("BCMA",)
+    assert search.categories == ("car-t", "immunotherapy") and search.biomarkers == ("KRAS G12C",)
     assert search.confirm_settings == ()  # no `setting` key: the registry's search only
     lines = problems(text.replace('"CAR-T"', '"cart"'))
     assert any(
         line.startswith("digest.toml:8: search[1].categories: unknown category 'cart'")
         and "car-t" in line
+        for line in lines
+    ), lines
+    lines = problems(text.replace('"KRAS G12C"', '"KRASS"'))
+    assert any(
+        line.startswith("digest.toml:9: search[1].biomarkers: unknown biomarker 'KRASS'")
+        and "KRAS" in line
         for line in lines
     ), lines
 

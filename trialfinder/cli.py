@@ -346,6 +346,7 @@ def search(
     from trialfinder.output import render
     from trialfinder.pipeline import ResultOptions, TagFilter, to_record
     from trialfinder.search import SearchRun
+    from trialfinder.tagging import check_biomarkers
     from trialfinder.templating import check
 
     if within is not None and near is None:
@@ -395,7 +396,7 @@ def search(
     )
     wanted = TagFilter(
         categories=tuple(dict.fromkeys(c.lower() for c in categories)),
-        biomarkers=tuple(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
+        biomarkers=check_biomarkers(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
         settings=criteria.settings if settings else (),  # only a setting the user asked for
     )
     options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)

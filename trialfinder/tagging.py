@@ -26,6 +26,7 @@ try:  # the reader of regular expressions, to find the words a pattern needs
 except ImportError:  # Python 3.10
     import sre_parse as _regex_parser  # type: ignore[no-redef]
 
+from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Intervention, Trial
 
@@ -1454,6 +1455,30 @@ def biomarker_matches(query: str, biomarkers: Iterable[str]) -> bool:
 def biomarker_names() -> tuple[str, ...]:
     """The biomarkers trialfinder recognises, as users name them."""
     return tuple(marker.name for marker in _knowledge().biomarkers)
+
+
+def check_biomarkers(queries: Iterable[str]) -> tuple[str, ...]:
+    """The biomarkers asked for, each one trialfinder can tag; a typo is an InvalidInput.
+
+    A marker's name or alias is known ("HER2", "ERBB2", "MSI-H"), and so is a variant of it:
+    the name followed by something with a digit ("KRAS G12C", "BRCA1", "HLA-A*02:01").
+    """
+    known = {
+        _key(name) for marker in _knowledge().biomarkers for name in (marker.name, *marker.aliases)
+    }
+    wanted = tuple(queries)
+    for query in wanted:
+        key = _key(query)
+        if key in known or any(
+            key.startswith(name) and any(c.isdigit() for c in key[len(name) :]) for name in known
+        ):
+            continue
+        raise InvalidInput(
+            f"unknown biomarker {query!r}",
+            hint=f"known biomarkers: {', '.join(biomarker_names())} "
+            "(a variant such as 'KRAS G12C' or 'BRCA1' works too)",
+        )
+    return wanted
 
 
 # -- small helpers ------------------------------------------------------------------------

@@ -505,6 +505,7 @@ def _read_search(
     categories = c.strings(table, p, "categories", "a list of treatment categories") or ()
     c.check((*p, "categories"), lambda: _known_categories(categories))
     biomarkers = c.strings(table, p, "biomarkers", "a list of biomarkers") or ()
+    c.check((*p, "biomarkers"), lambda: _known_biomarkers(biomarkers))
 
     near = c.get(table, p, "near", str, "a place: a ZIP code, 'City, ST' or lat,lon")
     within = c.get(table, p, "within", (str, int, float), 'a distance, e.g. "100mi"')
@@ -563,6 +564,12 @@ def _known_categories(names: tuple[str, ...]) -> None:
             raise InvalidInput(
                 f"unknown category {name!r}", hint=f"choose from: {', '.join(CATEGORY_NAMES)}"
             )
+
+
+def _known_biomarkers(names: tuple[str, ...]) -> None:
+    from trialfinder.tagging import check_biomarkers
+
+    check_biomarkers(names)
 
 
 def _distance(value: str | int | float) -> float:
