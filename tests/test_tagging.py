@@ -85,6 +85,13 @@ def reasons(tags: Tags, category: str) -> str:
         ),
         ("Anti-BCMA CAR-T cells", (), ""),
         ("Novel-cabtagene autoleucel", (), ""),  # an unknown product with the CAR T stem
+        ("UCART22", (), ""),  # an allogeneic ("universal") CAR T code
+        ("CAR19", (), ""),
+        (
+            "XYZ-19",
+            (),
+            "Autologous T cells transduced with a lentiviral vector encoding an anti-CD19 CAR.",
+        ),
     ],
 )
 def test_car_t_is_recognised_however_it_is_named(name, other_names, description):
@@ -339,6 +346,14 @@ def test_a_regimen_is_a_combination_on_its_own():
 
 
 @pytest.mark.parametrize(
+    "description",
+    ["A small-molecule inhibitor of KRAS G12D", "An oral inhibitor of mutant EGFR"],
+)
+def test_an_unnamed_drug_described_as_an_inhibitor_of_a_target_is_targeted(description):
+    assert single("XYZ-2", description=description).categories == ("targeted-therapy",)
+
+
+@pytest.mark.parametrize(
     ("name", "expected"),
     [
         ("225Ac-PSMA-617", "radiation"),  # radioligands named by their isotope
@@ -348,6 +363,7 @@ def test_a_regimen_is_a_combination_on_its_own():
         ("Nirogacestat", "targeted-therapy"),  # -gacestat: gamma-secretase inhibitors
         ("Retlirafusp alfa", "immunotherapy"),  # -fusp: immune-directed fusion proteins
         ("TACE", "chemotherapy"),  # transarterial chemoembolization
+        ("CAR-macrophage", "immunotherapy"),  # an engineered cell therapy, not CAR T
         ("DEB-TACE with doxorubicin", "chemotherapy"),  # one treatment, not two
     ],
 )

@@ -213,6 +213,7 @@ class _Knowledge:
         self.aliases: list[tuple[str, _Term]] = []
         self.stems: list[tuple[str, str, str]] = []  # (stem, category, meaning)
         self.mechanisms: list[_Pattern] = []
+        targets = lexicon["targeted-therapy"]["targets"]["any"]  # for mechanism phrases
         for category in _STEM_PRIORITY:
             table = lexicon.get(category, {})
             for canonical, aliases in table.get("drugs", {}).items():
@@ -224,7 +225,7 @@ class _Knowledge:
             self.mechanisms.extend(
                 _Pattern(
                     category,
-                    re.compile(m["pattern"], re.IGNORECASE),
+                    re.compile(m["pattern"].replace("{targets}", targets), re.IGNORECASE),
                     m["means"],
                     tuple(m.get("find", ())),
                 )
