@@ -694,6 +694,9 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
         ("Mismatch repair deficient colorectal cancer", ("MSI-H/dMMR",)),
         ("KRAS, NRAS and BRAF wild-type", ()),
         ("BRCA status must be known", ()),  # any status may take part
+        ("METex14 skipping mutation", ("MET exon 14",)),
+        ("EGFR exon19 deletion", ("EGFR exon 19",)),
+        ("FGFR2b overexpression", ("FGFR2b",)),
     ],
 )
 def test_biomarkers_need_the_patient_to_have_them(line, expected):

@@ -1394,6 +1394,8 @@ _BARE_MINUS = re.compile(r"\s?[-\u2212\u2013](?:\s|$|[/,;)])")  # "HER2- breast 
 _LOWER_PREFIX = re.compile(r"^[a-z]+")  # "gBRCA1" -> "BRCA1"
 _BOTH_GENES = re.compile(r"[12]/2$")  # "BRCA1/2" -> "BRCA"
 _NON = re.compile(r"non-?\s*$")
+_EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
+_EXON_NAME = r"exon \1"
 
 
 def _biomarker_tag(marker: _Biomarker, match: re.Match[str], text: str) -> str | None:
@@ -1403,7 +1405,7 @@ def _biomarker_tag(marker: _Biomarker, match: re.Match[str], text: str) -> str |
     if marker.variant is not None:
         variant = marker.variant.search(text[match.end() : match.end() + 90])
         if variant and not _NON.search(text[match.end() : match.end() + variant.start(1)]):
-            return f"{marker.name} {variant.group(1)}"
+            return f"{marker.name} {_EXON.sub(_EXON_NAME, variant.group(1))}"
     if marker.variant_before is not None:
         variant = marker.variant_before.search(text[max(0, match.start() - 40) : match.start()])
         if variant:
