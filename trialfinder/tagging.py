@@ -14,6 +14,7 @@ is pure and deterministic: the same trial always gives the same tags.
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -461,8 +462,16 @@ def _find_terms(text: str, cancer: bool) -> tuple[_Hit, ...]:
     return tuple(hits)
 
 
-# Letters and digits stay, everything else becomes a space (on the text encoded one byte a letter).
-_WORD_BYTES = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+def _byte_table(keep: str) -> bytes:
+    """A ``bytes.translate`` table that keeps these ASCII characters and turns others to spaces.
+
+    Text is encoded one byte a letter (``encode("ascii", "replace")``), so positions still match.
+    """
+    kept = set(keep.encode("ascii"))
+    return bytes(c if c in kept else 32 for c in range(256))
+
+
+_WORD_BYTES = _byte_table(string.ascii_lowercase + string.digits)
 _PLUS_ONE = (1).__add__
 
 
@@ -470,7 +479,6 @@ def _words(lowered: str) -> tuple[list[str], list[int]]:
     """The words (runs of a-z and 0-9) of a lower-case text, and where each begins.
 
     Done with a byte table and splits, which run in C: far faster than a pattern on long texts.
-    Encoding with "replace" keeps one byte for every letter, so positions match the text.
     """
     spaced = lowered.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii")
     pieces = spaced.split(" ")  # words, and an empty piece between two separators in a row
@@ -1212,13 +1220,8 @@ def _may_match(piece: str, words: tuple[str, ...]) -> bool:
     return any(word in piece for word in words) or any(c in piece for c in _FOLDING_TO_ASCII)
 
 
-# Capitals and digits stay, everything else becomes a space (on the text encoded one byte a letter).
-_CAPITAL_BYTES = bytes(c if 48 <= c <= 57 or 65 <= c <= 90 else 32 for c in range(256))
-_DIGIT_CHARS = "0123456789"
-
-
-# Capitals stay, everything else becomes a space.
-_CAPITAL_LETTER_BYTES = bytes(c if 65 <= c <= 90 else 32 for c in range(256))
+_CAPITAL_BYTES = _byte_table(string.ascii_uppercase + string.digits)
+_CAPITAL_LETTER_BYTES = _byte_table(string.ascii_uppercase)
 
 
 def _capital_runs(text: str) -> set[bytes]:
@@ -1236,7 +1239,7 @@ def _capital_words(text: str) -> set[str]:
     ("5FU" -> "FU").
     """
     runs = text.encode("ascii", "replace").translate(_CAPITAL_BYTES).decode("ascii").split()
-    return set(map(str.lstrip, runs, repeat(_DIGIT_CHARS)))
+    return set(map(str.lstrip, runs, repeat(string.digits)))
 
 
 def _tag_biomarkers(fields: _Fields, k: _Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
