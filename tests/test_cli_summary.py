@@ -13,7 +13,7 @@ from trialfinder.cli import cli
 from trialfinder.knowledge import load_toml
 
 from conftest import TEST_API_URL
-from factories import make_page, make_study
+from factories import BOSTON_SITE, make_page, make_study
 
 STUDIES = f"{TEST_API_URL}/studies"
 
@@ -150,20 +150,13 @@ def test_explain_list_and_missing_term():
     assert run("explain").exit_code == 2
 
 
-NEAR_BOSTON = {
-    "facility": "Dana-Farber Cancer Institute",
-    "status": "RECRUITING",
-    "city": "Boston",
-    "state": "Massachusetts",
-    "country": "United States",
-    "geoPoint": {"lat": 42.35843, "lon": -71.05977},
-}
+NEAR_BOSTON = BOSTON_SITE
 FAR_AWAY = {
+    **BOSTON_SITE,
     "facility": "UCSF Helen Diller",
-    "status": "RECRUITING",
     "city": "San Francisco",
     "state": "California",
-    "country": "United States",
+    "zip": "94143",
     "geoPoint": {"lat": 37.77493, "lon": -122.41942},
 }
 
