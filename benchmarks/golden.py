@@ -1,0 +1,89 @@
+"""Record, or compare against, what trialfinder says about every real reference record.
+
+    python benchmarks/golden.py record FILE     # tags, evidence and summary of each record
+    python benchmarks/golden.py diff OLD NEW    # every record whose output changed, field by field
+
+Before a change to tagging or summaries, record the outputs; after it, record them again and
+diff: every difference must be a deliberate fix, explained in the closing note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from common import shared_dir
+
+
+def outputs(nct_path: Path) -> dict[str, Any]:
+    from trialfinder.model import parse_study
+    from trialfinder.pipeline import build_result, tag_record
+
+    trial = parse_study(json.loads(nct_path.read_text(encoding="utf-8")))
+    result = build_result(trial)
+    record = tag_record(result.tags)
+    record["nct_id"] = trial.nct_id
+    record["summary"] = result.summary
+    return record
+
+
+def record(target: Path) -> None:
+    paths = sorted((shared_dir() / "records").glob("NCT*.json"))
+    if not paths:
+        sys.exit(f"no records in {shared_dir() / 'records'}")
+    with target.open("w", encoding="utf-8") as out:
+        for path in paths:
+            out.write(json.dumps(outputs(path), ensure_ascii=False, sort_keys=True) + "\n")
+    print(f"{len(paths)} records written to {target}")
+
+
+def load(path: Path) -> dict[str, dict[str, Any]]:
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {row["nct_id"]: row for row in rows}
+
+
+def diff(old_path: Path, new_path: Path) -> None:
+    old, new = load(old_path), load(new_path)
+    changed = 0
+    for nct_id in sorted(old.keys() | new.keys()):
+        a, b = old.get(nct_id, {}), new.get(nct_id, {})
+        keys = [k for k in sorted(a.keys() | b.keys()) if k != "evidence" and a.get(k) != b.get(k)]
+        if not keys:
+            continue
+        changed += 1
+        print(f"== {nct_id}")
+        for key in keys:
+            if key == "summary":
+                lines = difflib.unified_diff(
+                    (a.get(key) or "").splitlines(), (b.get(key) or "").splitlines(), n=0
+                )
+                print("  summary:")
+                for line in list(lines)[2:]:
+                    if not line.startswith("@@"):
+                        print("    " + line)
+            else:
+                print(f"  {key}: {a.get(key)!r} -> {b.get(key)!r}")
+    print(f"{changed} of {len(old.keys() | new.keys())} records changed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("record")
+    rec.add_argument("file", type=Path)
+    dif = sub.add_parser("diff")
+    dif.add_argument("old", type=Path)
+    dif.add_argument("new", type=Path)
+    args = parser.parse_args()
+    if args.command == "record":
+        record(args.file)
+    else:
+        diff(args.old, args.new)
+
+
+if __name__ == "__main__":
+    main()
