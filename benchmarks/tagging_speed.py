@@ -65,23 +65,24 @@ def main() -> int:
 def print_stages(trials: list, count: int) -> None:
     """Cold time of each step of tagging, scaled to ``count`` trials (best of a few runs)."""
     from trialfinder import tagging
+    from trialfinder.tagging import arms, biomarkers, lexicon, reader, settings
 
-    k = tagging._knowledge()
-    cancer = [tagging._is_cancer_trial(t, k) for t in trials]
-    fields = [tagging._text_fields(t) if c else None for t, c in zip(trials, cancer, strict=True)]
+    k = lexicon.knowledge()
+    cancer = [reader.is_cancer_trial(t, k) for t in trials]
+    fields = [reader.text_fields(t) if c else None for t, c in zip(trials, cancer, strict=True)]
     assigned = [t.study_type != "OBSERVATIONAL" for t in trials]
     work = list(zip(trials, cancer, fields, assigned, strict=True))
     stages = {
-        "is it about cancer": lambda: [tagging._is_cancer_trial(t, k) for t, *_ in work],
+        "is it about cancer": lambda: [reader.is_cancer_trial(t, k) for t, *_ in work],
         "treatments and arms": lambda: [
-            tagging._tag_treatments(t, c, k, set(), [], []) for t, c, _, a in work if a
+            arms.tag_treatments(t, c, k, set(), [], []) for t, c, _, a in work if a
         ],
         "palliative aim": lambda: [
-            tagging._tag_palliative(t, c, k, set(), []) for t, c, _, a in work if a
+            arms.tag_palliative(t, c, k, set(), []) for t, c, _, a in work if a
         ],
-        "text fields": lambda: [tagging._text_fields(t) for t, c, _, _ in work if c],
-        "settings": lambda: [tagging._tag_settings(f, k, []) for _, c, f, _ in work if c],
-        "biomarkers": lambda: [tagging._tag_biomarkers(f, k, []) for _, c, f, _ in work if c],
+        "text fields": lambda: [reader.text_fields(t) for t, c, _, _ in work if c],
+        "settings": lambda: [settings.tag_settings(f, k, []) for _, c, f, _ in work if c],
+        "biomarkers": lambda: [biomarkers.tag_biomarkers(f, k, []) for _, c, f, _ in work if c],
     }
     scale = count / len(trials)
     print(f"cold time of each step, for {count:,} trials:")

@@ -23,11 +23,17 @@ from trialfinder.tagging import (
     Evidence,
     Tags,
     biomarker_matches,
+    biomarkers,
     clear_caches,
     inclusion_criteria,
+    lexicon,
     normalize_biomarker,
+    reader,
     tag_trial,
+    treatments,
 )
+from trialfinder.tagging import settings as settings_module
+from trialfinder.tagging import text as tagging_text
 
 from conftest import SHARED, needs_shared, real_record_paths
 from factories import make_study
@@ -580,7 +586,7 @@ def test_the_quick_check_before_the_setting_patterns_changes_no_tag(line, expect
     quick = tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria)
     if expected:
         assert expected in quick.settings
-    monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    monkeypatch.setattr(settings_module, "may_match", lambda piece, words: True)
     clear_caches()
     assert tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria) == quick
 
@@ -590,7 +596,7 @@ def test_the_quick_check_before_the_setting_patterns_changes_no_real_record(monk
     trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in real_record_paths()]
     quick = [tag_trial(trial) for trial in trials]
     assert sum(bool(tags.settings) for tags in quick) > 10
-    monkeypatch.setattr(tagging, "_may_match", lambda piece, words: True)
+    monkeypatch.setattr(settings_module, "may_match", lambda piece, words: True)
     clear_caches()
     assert [tag_trial(trial) for trial in trials] == quick
 
@@ -612,7 +618,7 @@ def test_the_quick_check_before_the_setting_patterns_changes_no_real_record(monk
     ],
 )
 def test_the_words_a_pattern_needs(pattern, words):
-    assert tagging._required_words(re.compile(pattern, re.IGNORECASE)) == words
+    assert tagging_text.required_words(re.compile(pattern, re.IGNORECASE)) == words
 
 
 @pytest.mark.parametrize(
@@ -621,7 +627,7 @@ def test_the_words_a_pattern_needs(pattern, words):
 )
 def test_a_guarded_pattern_finds_what_the_pattern_finds(text):
     regex = re.compile(r"\bdexamethasone|\bG-CSF\b|\bno\b", re.IGNORECASE)
-    guarded = tagging._Guarded(regex)
+    guarded = tagging_text.Guarded(regex)
     assert guarded.words is not None
     assert bool(guarded.search(text)) == bool(regex.search(text))
     assert guarded.search("Cisplatin") is None
@@ -737,8 +743,8 @@ QUICK = settings(max_examples=300, deadline=None, database=None)
 @QUICK
 @given(tricky_text)
 def test_words_are_the_runs_of_small_letters_and_digits(text):
-    lowered = tagging._lower(text)
-    words, starts = tagging._words(lowered)
+    lowered = tagging_text.lower(text)
+    words, starts = tagging_text.split_words(lowered)
     assert list(zip(words, starts, strict=True)) == [
         (m.group(), m.start()) for m in re.finditer("[a-z0-9]+", lowered)
     ]
@@ -748,9 +754,9 @@ def test_words_are_the_runs_of_small_letters_and_digits(text):
 @given(tricky_text)
 def test_capitalised_words_are_what_the_capitals_pattern_reads(text):
     tokens = set(re.findall("[A-Z][A-Z0-9]+", text))
-    words = tagging._capital_words(text)
+    words = tagging_text.capital_words(text)
     assert {w for w in words if len(w) >= 2} == tokens
-    runs = tagging._capital_runs(text)
+    runs = tagging_text.capital_runs(text)
     # Every capitalised word starts with a run of capitals: the quick look misses none.
     assert all(re.match("[A-Z]+", t).group().encode() in runs for t in tokens)
 
@@ -779,7 +785,7 @@ def test_the_exclusion_criteria_start_where_the_case_insensitive_pattern_says(
     match = re.search("exclusion criteria", text, re.IGNORECASE | re.ASCII) or re.search(
         "exclusion:", text, re.IGNORECASE | re.ASCII
     )
-    assert tagging._exclusion_start(text) == (match.start() if match else -1)
+    assert reader.exclusion_start(text) == (match.start() if match else -1)
 
 
 # -- the quick looks miss nothing ---------------------------------------------------------
@@ -788,7 +794,7 @@ def test_the_exclusion_criteria_start_where_the_case_insensitive_pattern_says(
 # each pattern matches, these compare the tags with and without those looks: a `find` list
 # that misses a way of writing the phrase fails here.
 
-KNOWLEDGE = tagging._knowledge()
+KNOWLEDGE = lexicon.knowledge()
 CONTRACT = settings(max_examples=40, deadline=None, database=None, derandomize=True)
 
 
@@ -806,8 +812,8 @@ def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data)
     criteria = f"Inclusion Criteria:\n\n* Tumour {mention} {word}\n"
     quick = eligible(criteria).biomarkers
     with (
-        mock.patch.object(tagging, "_biomarker_candidates", lambda t, lo, k: list(k.biomarkers)),
-        mock.patch.object(tagging, "_marker_matches", lambda m, t, lo: m.regex.finditer(t)),
+        mock.patch.object(biomarkers, "_biomarker_candidates", lambda t, lo, k: list(k.biomarkers)),
+        mock.patch.object(biomarkers, "_marker_matches", lambda m, t, lo: m.regex.finditer(t)),
     ):
         everywhere = eligible(criteria).biomarkers
     assert everywhere  # the phrase itself is a mention
@@ -822,11 +828,11 @@ def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data)
 def test_the_quick_looks_for_a_treatment_description_miss_none(pattern, data):
     text = f"Patients receive {data.draw(phrase(pattern.regex))} on day 1"
     clear_caches()
-    quick = tagging._find_mechanisms(text, True)
+    quick = treatments.find_mechanisms(text, True)
     unguarded = [dataclasses.replace(p, find=()) for p in KNOWLEDGE.mechanisms]
     with mock.patch.object(KNOWLEDGE, "mechanisms", unguarded):
         clear_caches()
-        everywhere = tagging._find_mechanisms(text, True)
+        everywhere = treatments.find_mechanisms(text, True)
     clear_caches()
     assert quick == everywhere
 
@@ -847,8 +853,10 @@ def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern
     criteria = f"Inclusion Criteria:\n\n* Patients with {data.draw(phrase(pattern))} disease\n"
     quick = eligible(criteria).settings
     with (
-        mock.patch.object(tagging, "_may_match", lambda piece, words: True),
-        mock.patch.object(tagging, "_positions", lambda lowered, w: list(range(len(lowered)))),
+        mock.patch.object(settings_module, "may_match", lambda piece, words: True),
+        mock.patch.object(
+            settings_module, "_positions", lambda lowered, w: list(range(len(lowered)))
+        ),
     ):
         everywhere = eligible(criteria).settings
     assert quick == everywhere

@@ -1,0 +1,232 @@
+"""The tagging knowledge: the data files (lexicon, categories, settings, biomarkers) compiled."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from trialfinder.knowledge import load_toml
+from trialfinder.tagging.text import Guarded, name_key, spellings
+
+# When a word ends in stems of several categories, the first category listed here wins
+# (a "-deruxtecan" conjugate is a targeted therapy although "-tecan" is a chemotherapy stem).
+STEM_PRIORITY = (
+    "car-t",
+    "immunotherapy",
+    "targeted-therapy",
+    "hormone-therapy",
+    "chemotherapy",
+    "radiation",
+    "surgery",
+    "stem-cell-transplant",
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    canonical: str  # the generic name, e.g. "trastuzumab"
+    key: str  # name_key(canonical)
+    categories: tuple[str, ...]
+    generic: bool  # an umbrella term such as "chemotherapy"
+    agents: int  # how many treatments the term stands for (regimens: 2)
+    exact: str | None  # short acronyms must be written exactly so ("RT", "ET", "Kd")
+    # (category, the end of the evidence sentence after the name), worded once
+    phrases: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    category: str
+    regex: re.Pattern[str]
+    means: str
+    find: tuple[str, ...]  # words near which the phrase can be (checked first, for speed)
+
+
+@dataclass(frozen=True)
+class MarkerRule:
+    name: str
+    regex: re.Pattern[str]
+    variant: re.Pattern[str] | None
+    variant_before: re.Pattern[str] | None
+    needs_context: bool
+    positive: re.Pattern[str] | None  # this marker's own context words, if it has them
+    from_match: bool
+    aliases: tuple[str, ...]
+    capitals: frozenset[str]  # one of these capitalised words must be in the text...
+    words: tuple[str, ...]  # ...or one of these (lower case) anywhere in it
+
+    @property
+    def one_tag(self) -> bool:
+        """Every mention gives the same tag, the marker's name (no variants)."""
+        return self.variant is None and self.variant_before is None and not self.from_match
+
+
+class Knowledge:
+    """Everything read from the data files, with every pattern compiled once."""
+
+    def __init__(self) -> None:
+        lexicon = load_toml("lexicon.toml")
+        self.is_a = {name: table["is_a"] for name, table in load_toml("categories.toml").items()}
+        generic = {name_key(g) for g in lexicon["context"]["generic"]}
+        self.terms: dict[str, Term] = {}
+        self.aliases: list[tuple[str, Term]] = []
+        self.stems: list[tuple[str, str, str]] = []  # (stem, category, meaning)
+        self.mechanisms: list[Pattern] = []
+        targets = lexicon["targeted-therapy"]["targets"]["any"]  # for mechanism phrases
+        for category in STEM_PRIORITY:
+            table = lexicon.get(category, {})
+            for canonical, aliases in table.get("drugs", {}).items():
+                term_generic = name_key(canonical) in generic
+                for alias in (canonical, *aliases):
+                    self._add_term(alias, canonical, (category,), term_generic, 1)
+            stems = sorted(table.get("stems", {}).items(), key=lambda item: -len(item[0]))
+            self.stems.extend((stem, category, means) for stem, means in stems)
+            self.mechanisms.extend(
+                Pattern(
+                    category,
+                    re.compile(m["pattern"].replace("{targets}", targets), re.IGNORECASE),
+                    m["means"],
+                    tuple(m.get("find", ())),
+                )
+                for m in table.get("mechanisms", [])
+            )
+        # Every mechanism's `find` words, looked for once per text (one pass, not one per phrase).
+        self.mechanism_words = tuple(sorted({w for m in self.mechanisms for w in m.find}))
+        for canonical, regimen in lexicon["regimens"].items():
+            for alias in (canonical, *regimen["names"]):
+                self._add_term(alias, canonical, tuple(regimen["categories"]), False, 2)
+        self.stem_tuple = tuple(stem for stem, _, _ in self.stems)
+        conjugates = lexicon["targeted-therapy"]["conjugates"]
+        self.antibody_endings = tuple(conjugates["antibody_endings"])
+        self.payload_endings = tuple(conjugates["payload_endings"])
+        self.conjugate_means = conjugates["means"]
+        # The last letters every stem ends in: one set look-up rules out most words quickly.
+        self.ending_size = min(3, *(len(stem) for stem in self.stem_tuple))
+        self.stem_endings = frozenset(stem[-self.ending_size :] for stem in self.stem_tuple)
+        # First word -> [(words, term)], longest first: one dict look-up per word of a text.
+        self.index: dict[str, list[tuple[tuple[str, ...], Term]]] = {}
+        for alias, term in self.aliases:
+            for words in spellings(alias):
+                entries = self.index.setdefault(words[0], [])
+                if all(w != words for w, _ in entries):
+                    entries.append((words, term))
+        for entries in self.index.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        not_treatment = lexicon["not_treatment"]
+        self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
+        self.supportive = Guarded(re.compile(not_treatment["supportive"], re.IGNORECASE))
+        self.conditioning = Guarded(re.compile(not_treatment["conditioning"], re.IGNORECASE))
+        self.stem_exceptions = frozenset(not_treatment["stem_exceptions"])
+        # One scan of a name tells whether it is a placebo, a test or a supportive medicine.
+        self.not_treatment = Guarded(
+            re.compile(
+                "|".join(
+                    f"(?P<{kind}>{not_treatment[kind]})"
+                    for kind in ("placebo", "test", "supportive")
+                ),
+                re.IGNORECASE,
+            )
+        )
+        steroids = lexicon["regimen_steroids"]
+        self.regimen_steroids = frozenset(steroids["names"])
+        self.blood_cancers = tuple(steroids["blood_cancers"])
+        self.steroid_support = re.compile(steroids["support"])
+        self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
+        self.palliative_words = tuple(lexicon["palliative"]["find"])
+        self.mesh_ancestors = {
+            term.casefold(): category for term, category in lexicon["mesh_ancestors"].items()
+        }
+        words = [*load_toml("cancer.toml")["words"], *lexicon["context"]["cancer_words"]]
+        # Whole capitalised acronyms ("ALL", "AML"); other words anywhere, in any case.
+        self.cancer_acronyms = frozenset(w for w in words if w == w.upper())
+        self.cancer_words = tuple(w.lower() for w in words if w != w.upper())
+        self.settings = _settings_patterns(load_toml("settings.toml"))
+        # Every setting's `find` words: where they are, the setting patterns are tried.
+        self.setting_words = tuple(sorted({w for _, _, words in self.settings for w in words}))
+        self.setting_plain = {
+            name: table["plain"]
+            for name, table in load_toml("settings.toml").items()
+            if "plain" in table
+        }
+        self.setting_negation = re.compile(
+            load_toml("settings.toml")["tagging"]["negations"], re.IGNORECASE
+        )
+        self.biomarkers, self.biomarker_context = _biomarker_patterns(load_toml("biomarkers.toml"))
+        # The capital letters a capitalised find word starts with ("IDH1" -> "IDH") -> its markers:
+        # one set intersection with a text's runs of capitals finds the markers worth a look.
+        self.markers_by_capitals: dict[bytes, list[int]] = {}
+        for index, marker in enumerate(self.biomarkers):
+            for capital in marker.capitals:
+                letters = re.match("[A-Z]*", capital).group().encode("ascii")  # type: ignore[union-attr]
+                indexes = self.markers_by_capitals.setdefault(letters, [])
+                if index not in indexes:
+                    indexes.append(index)
+        self.marker_words = tuple(
+            (word, index) for index, marker in enumerate(self.biomarkers) for word in marker.words
+        )
+
+    def _add_term(
+        self, alias: str, canonical: str, categories: tuple[str, ...], generic: bool, agents: int
+    ) -> None:
+        key = name_key(alias)
+        if not key or key in self.terms:
+            return
+        exact = alias if len(key) <= 4 else None
+        if agents > 1:
+            phrases = tuple(
+                (c, f" is a regimen of several treatments, including {self.is_a[c]}")
+                for c in categories
+            )
+        else:
+            phrases = tuple((c, f" is {self.is_a[c]}") for c in categories)
+        self.terms[key] = term = Term(
+            canonical, name_key(canonical), categories, generic, agents, exact, phrases
+        )
+        self.aliases.append((alias, term))
+
+
+def _settings_patterns(
+    table: dict[str, Any],
+) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """(setting, its patterns as one, its `find` words) for each setting."""
+    return [
+        (
+            name,
+            re.compile("|".join(f"(?:{p})" for p in table[name]["tag_patterns"]), re.I),
+            tuple(table[name]["find"]),
+        )
+        for name in ("refractory", "relapsed", "resistant")
+    ]
+
+
+def _biomarker_patterns(table: dict[str, Any]) -> tuple[list[MarkerRule], dict[str, re.Pattern]]:
+    context = {name: re.compile(pattern) for name, pattern in table["context"].items()}
+    markers = []
+    for name, spec in table.items():
+        if name == "context":
+            continue
+        finds = spec.get("find", [name])
+        markers.append(
+            MarkerRule(
+                name=name,
+                regex=re.compile(spec["pattern"]),
+                variant=re.compile(spec["variant"]) if spec.get("variant") else None,
+                variant_before=(
+                    re.compile(spec["variant_before"]) if spec.get("variant_before") else None
+                ),
+                needs_context=spec.get("needs_context", True),
+                positive=re.compile(spec["positive"]) if spec.get("positive") else None,
+                from_match=spec.get("tag_from_match", False),
+                aliases=tuple(spec.get("aliases", ())),
+                capitals=frozenset(f for f in finds if f == f.upper()),
+                words=tuple(f.lower() for f in finds if f != f.upper()),
+            )
+        )
+    return markers, context
+
+
+@cache
+def knowledge() -> Knowledge:
+    return Knowledge()

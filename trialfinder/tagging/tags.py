@@ -1,0 +1,48 @@
+"""What tagging gives back: :class:`Tags` for a trial, each tag with its :class:`Evidence`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from trialfinder.vocabulary import CATEGORY_NAMES
+
+CATEGORY = "category"
+SETTING = "setting"
+BIOMARKER = "biomarker"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why one tag was given: the field it was found in, the text, the term and a sentence."""
+
+    tag: str
+    kind: str  # "category" | "setting" | "biomarker"
+    source: str  # e.g. "intervention name", 'arm "Arm A"', "inclusion criteria"
+    text: str  # the text the term was found in (shortened)
+    matched: str  # the term or rule that matched
+    reason: str  # a readable sentence, starting with the tag
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Tags:
+    categories: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    biomarkers: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    # (intervention name, its categories), in the trial's order of interventions
+    intervention_categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def categories_of(self, intervention_name: str) -> tuple[str, ...]:
+        """The categories attributed to one intervention (by name, ignoring case)."""
+        wanted = intervention_name.strip().casefold()
+        found: list[str] = []
+        for name, categories in self.intervention_categories:
+            if name.casefold() == wanted:
+                found.extend(c for c in categories if c not in found)
+        return tuple(c for c in CATEGORY_NAMES if c in found)
+
+    def evidence_for(self, tag: str) -> tuple[Evidence, ...]:
+        return tuple(e for e in self.evidence if e.tag == tag)

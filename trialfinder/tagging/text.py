@@ -1,0 +1,212 @@
+"""Cutting trial text into words and finding them fast: the helpers every tagging step shares.
+
+Positions always refer to the original text: lower-casing keeps lengths, and word splitting
+returns where each word begins.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from itertools import accumulate, compress, repeat
+from typing import Any
+
+try:  # the reader of regular expressions, to find the words a pattern needs
+    from re import _parser as regex_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as regex_parser  # type: ignore[no-redef]
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def name_key(text: str) -> str:
+    """Names compare without case, spaces or punctuation: "ISB 2001" == "isb-2001"."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+class Guarded:
+    """A compiled pattern that is only run when the text holds a word every match contains.
+
+    Long case-insensitive alternations are slow to run; looking for their words is not.
+    """
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.words = required_words(regex)
+
+    def may_match(self, text: str) -> bool:
+        return self.words is None or may_match(lower(text), self.words)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if self.may_match(text) else None
+
+
+def required_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case pieces of text one of which every match of ``regex`` contains (None: unknown).
+
+    Read from the parsed pattern: a run of plain letters in sequence, or one such run for each
+    alternative of a group that must match.
+    """
+    try:
+        parsed = regex_parser.parse(regex.pattern, regex.flags)
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return None
+    found = _sequence_words(list(parsed))
+    return tuple(sorted(found)) if found else None
+
+
+def _sequence_words(items: list[tuple[Any, Any]]) -> set[str] | None:
+    constants = regex_parser
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is constants.LITERAL and value < 128:
+            run.append(chr(value).lower())
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        found: set[str] | None = None
+        if op is constants.SUBPATTERN and not value[1] and not value[2]:  # no inline flags
+            found = _sequence_words(list(value[3]))
+        elif op is constants.BRANCH:
+            branches = [_sequence_words(list(branch)) for branch in value[1]]
+            if all(branches):
+                found = set().union(*branches)  # type: ignore[arg-type]
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and value[0] >= 1:
+            found = _sequence_words(list(value[2]))
+        elif op is constants.IN and all(
+            kind is constants.LITERAL and char < 128 for kind, char in value
+        ):
+            found = {chr(char).lower() for _, char in value}
+        if found:
+            options.append(found)
+    # The most selective choice: the one whose shortest piece is longest.
+    return max(options, key=lambda words: min(map(len, words)), default=None)
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def spellings(alias: str) -> set[tuple[str, ...]]:
+    """The ways a name can be split into words: "APG-2575", "APG 2575" and "APG2575"."""
+    words = tuple(_TOKEN.findall(lower(alias)))
+    joined = "".join(words)
+    split = tuple(_TOKEN.findall(re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", joined)))
+    return {w for w in (words, (joined,), split) if w}
+
+
+def lower(text: str) -> str:
+    """Lower case with the same length, so that positions match the original text."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered
+
+
+def byte_table(keep: str) -> bytes:
+    """A ``bytes.translate`` table that keeps these ASCII characters and turns others to spaces.
+
+    Text is encoded one byte a letter (``encode("ascii", "replace")``), so positions still match.
+    """
+    kept = set(keep.encode("ascii"))
+    return bytes(c if c in kept else 32 for c in range(256))
+
+
+_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits)
+_PLUS_ONE = (1).__add__
+
+
+def split_words(lowered: str) -> tuple[list[str], list[int]]:
+    """The words (runs of a-z and 0-9) of a lower-case text, and where each begins.
+
+    Done with a byte table and splits, which run in C: far faster than a pattern on long texts.
+    """
+    spaced = lowered.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii")
+    pieces = spaced.split(" ")  # words, and an empty piece between two separators in a row
+    offsets = accumulate(map(_PLUS_ONE, map(len, pieces)), initial=0)
+    return list(compress(pieces, pieces)), list(compress(offsets, pieces))
+
+
+# The only letters besides A-Z and a-z that a case-insensitive pattern can read as a-z.
+FOLDING_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K (Kelvin)
+
+
+def may_match(piece: str, words: tuple[str, ...]) -> bool:
+    """Whether a pattern whose matches all contain one of ``words`` can match in ``piece``.
+
+    ``piece`` is lower-cased; a few letters outside a-z also match a-z without case, so a
+    piece holding one of them is always tried.
+    """
+    return any(word in piece for word in words) or any(c in piece for c in FOLDING_TO_ASCII)
+
+
+_CAPITAL_BYTES = byte_table(string.ascii_uppercase + string.digits)
+_CAPITAL_LETTER_BYTES = byte_table(string.ascii_uppercase)
+
+
+def capital_runs(text: str) -> set[bytes]:
+    """The runs of capital letters in ``text`` (ASCII bytes): "HER2-positive" gives b"HER".
+
+    Every capitalised word starts with one, so they rule markers in or out quickly.
+    """
+    return set(text.encode("ascii", "replace").translate(_CAPITAL_LETTER_BYTES).split())
+
+
+def capital_words(text: str) -> set[str]:
+    """The capitalised words of ``text`` ("HER2", "NSCLC"): a capital, then capitals or digits.
+
+    Runs of capitals and digits are cut out in C; leading digits are not part of the word
+    ("5FU" -> "FU").
+    """
+    runs = text.encode("ascii", "replace").translate(_CAPITAL_BYTES).decode("ascii").split()
+    return set(map(str.lstrip, runs, repeat(string.digits)))
+
+
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+
+
+def whole_capital_positions(text: str, capital: str) -> list[int]:
+    """Where ``capital`` is a whole capitalised word of ``text`` (as :func:`capital_words` has it).
+
+    "ER" counts in "ER+" and "ER-positive", not in "CANCER" or "HER2".
+    """
+    found = []
+    size = len(capital)
+    position = text.find(capital)
+    while position >= 0:
+        end = position + size
+        if end == len(text) or (text[end] not in _UPPER and text[end] not in _DIGITS):
+            before = position - 1
+            while before >= 0 and text[before] in _DIGITS:
+                before -= 1
+            if before < 0 or text[before] not in _UPPER:
+                found.append(position)
+        position = text.find(capital, position + 1)
+    return found
+
+
+# -- small helpers ------------------------------------------------------------------------
+
+
+def shorten(text: str, width: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def snippet(text: str, start: int, end: int, width: int = 60) -> str:
+    """The whole words around a match, on one line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    left, right = max(line_start, start - width), min(line_end, end + width)
+    if left > line_start:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    if right < line_end:
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else right
+    piece = " ".join(text[left:right].split()).lstrip("*-• ")
+    return ("…" if left > line_start else "") + piece + ("…" if right < line_end else "")

@@ -1,0 +1,360 @@
+"""One intervention: which treatment categories its names, description or MeSH term say it is."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from trialfinder.model import Intervention, Trial
+from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
+from trialfinder.tagging.text import lower, may_match, name_key, split_words
+from trialfinder.vocabulary import CATEGORY_NAMES
+
+PROCEDURE_CATEGORIES = frozenset({"radiation", "surgery", "stem-cell-transplant"})
+DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC", "RADIATION"})
+
+
+# -- matching names -----------------------------------------------------------------------
+
+
+# Hits and treatments are named tuples: made thousands of times, they must be cheap to build.
+class Hit(NamedTuple):
+    category: str
+    canonical: str  # what was recognised (generic name, stem-matched word, phrase)
+    matched: str  # the text as written
+    how: str  # the end of the evidence sentence
+    generic: bool = False
+    agents: int = 1
+
+
+@lru_cache(maxsize=4096)
+def find_terms(text: str, cancer: bool) -> tuple[Hit, ...]:
+    """Lexicon names (longest first) and, in cancer trials, INN stems, in ``text``."""
+    k = knowledge()
+    words, starts = split_words(lower(text))
+    index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
+    hits: list[Hit] = []
+    free = 0  # the first word not yet part of a recognised name
+    for i, word in enumerate(words):
+        if i < free:
+            continue
+        if word in index:
+            found = len(hits)
+            size = _name_at(words, starts, i, text, k, hits)
+            if size == 1 and cancer and _conjugate_at(words, starts, i, text, k):
+                del hits[found:]  # "Trastuzumab Rezetecan": the antibody carries a payload
+            elif size:
+                free = i + size
+                continue
+        if cancer and _conjugate_at(words, starts, i, text, k):
+            start, end = starts[i], starts[i + 1] + len(words[i + 1])
+            written = text[start:end]
+            how = f'"{written}" is {k.conjugate_means}'
+            hits.append(Hit("targeted-therapy", f"{word} {words[i + 1]}", written, how))
+            free = i + 2
+            continue
+        # Only a word that ends in a stem's last letters can end in the stem (one set look-up).
+        if (
+            len(word) >= 6
+            and word[last:] in endings
+            and word.endswith(stems)
+            and word not in k.stem_exceptions
+        ):
+            start = starts[i]
+            hit = _stem_hit(word, text[start : start + len(word)], cancer, text, start, k)
+            if hit is not None:
+                hits.append(hit)
+    return tuple(hits)
+
+
+def _conjugate_at(words: list[str], starts: list[int], i: int, text: str, k: Knowledge) -> bool:
+    """Whether words ``i`` and ``i + 1`` name an antibody-drug conjugate ("Disitamab Vedotin")."""
+    if i + 1 >= len(words) or not words[i].endswith(k.antibody_endings):
+        return False
+    payload = words[i + 1]
+    if not payload.endswith(k.payload_endings) or payload in k.terms:
+        return False
+    between = text[starts[i] + len(words[i]) : starts[i + 1]]
+    return between.isspace()  # "Cetuximab + Irinotecan" is two treatments
+
+
+def _name_at(
+    words: list[str],
+    starts: list[int],
+    i: int,
+    text: str,
+    k: Knowledge,
+    hits: list[Hit],
+) -> int:
+    """The lexicon name starting at word ``i`` (its hits added to ``hits``): its size in words."""
+    count = len(words)
+    for spelling, term in k.index[words[i]]:
+        size = len(spelling)
+        if size > count - i or (size > 1 and tuple(words[i : i + size]) != spelling):
+            continue
+        start = starts[i]
+        last = i + size - 1
+        written = text[start : starts[last] + len(words[last])]
+        if term.exact is not None and not _same_case(written, term.exact):
+            continue
+        if term.categories[0] == "surgery" and after_operation(text, start):
+            continue
+        hits.extend(_term_hits(term, written))
+        return size
+    return 0
+
+
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z0-9]")
+_AFTER_OPERATION = re.compile(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$")
+
+
+def _same_case(written: str, exact: str) -> bool:
+    return _NOT_LETTER_OR_DIGIT.sub("", written) == _NOT_LETTER_OR_DIGIT.sub("", exact)
+
+
+def after_operation(text: str, start: int) -> bool:
+    """ "Post-mastectomy radiotherapy" names an operation already done, not one studied."""
+    return bool(_AFTER_OPERATION.search(text[max(0, start - 25) : start].lower()))
+
+
+def _term_hits(term: Term, written: str) -> list[Hit]:
+    same = written == term.canonical or name_key(written) == term.key
+    name = f'"{written}"' if same else f'"{written}" ({term.canonical})'
+    return [
+        Hit(category, term.canonical, written, name + phrase, term.generic, term.agents)
+        for category, phrase in term.phrases
+    ]
+
+
+def _stem_hit(
+    word: str, written: str, cancer: bool, text: str, start: int, k: Knowledge
+) -> Hit | None:
+    for stem, category, means in k.stems:
+        if not word.endswith(stem):
+            continue
+        if category not in PROCEDURE_CATEGORIES and not cancer:
+            return None  # drug stems are only trusted in cancer trials (-nib, -mab are broad)
+        if category == "surgery" and after_operation(text, start):
+            return None
+        return Hit(category, word, written, f'"{written}" ends in -{stem}, {means}')
+    return None
+
+
+@lru_cache(maxsize=4096)
+def find_mechanisms(text: str, cancer: bool) -> tuple[Hit, ...]:
+    """Phrases that describe a kind of treatment ("a KRAS G12C inhibitor"), one per kind."""
+    k = knowledge()
+    lowered = lower(text)
+    present = {word for word in k.mechanism_words if word in lowered}
+    hits = []
+    for pattern in k.mechanisms:
+        if pattern.category not in PROCEDURE_CATEGORIES and not cancer:
+            continue
+        if pattern.find and present.isdisjoint(pattern.find):
+            continue
+        for match in _search_near(pattern, text, lowered):
+            before = text[max(0, match.start() - 12) : match.start()].lower()
+            if _NEGATED.search(before):
+                continue
+            if pattern.category == "car-t" and _NOT_T_CELLS.search(
+                text[match.start() : match.end() + 30]
+            ):
+                continue
+            if pattern.category == "surgery" and after_operation(text, match.start()):
+                continue
+            written = match.group().strip()
+            hits.append(
+                Hit(
+                    pattern.category,
+                    written.lower(),
+                    written,
+                    f'"{written}" {pattern.means}',
+                    generic=True,
+                )
+            )
+            break
+    return tuple(hits)
+
+
+_NEGATED = re.compile(r"\b(?:non|not|no|without|prior|previous)\W*$")
+_NOT_T_CELLS = re.compile(r"\bNK\b|natural killer|macrophage", re.IGNORECASE)
+
+
+def _search_near(pattern: Pattern, text: str, lowered: str, margin: int = 80):
+    """Matches of ``pattern`` in the parts of ``text`` around its `find` words.
+
+    The caller has checked that one of the words is there.
+    """
+    if not pattern.find or len(text) <= 2 * margin:
+        yield from pattern.regex.finditer(text)
+        return
+    end_seen = 0
+    for start in sorted(p for word in pattern.find if (p := lowered.find(word)) >= 0):
+        lo, hi = max(end_seen, start - margin), min(len(text), start + margin)
+        if hi > lo:
+            yield from pattern.regex.finditer(text, lo, hi)
+            end_seen = hi
+
+
+# -- one intervention ---------------------------------------------------------------------
+
+
+class Treatment(NamedTuple):
+    intervention: Intervention
+    hits: tuple[tuple[Hit, str], ...]  # (hit, source)
+    active: bool  # a cancer treatment (counts in a combination)
+    agents: int  # how many distinct treatments it stands for
+    note: str = ""  # why it is not counted, when it is not
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for hit, _ in self.hits:
+            if hit.category not in seen:
+                seen.append(hit.category)
+        if "car-t" in seen and "immunotherapy" not in seen:
+            seen.append("immunotherapy")
+        return tuple(c for c in CATEGORY_NAMES if c in seen)
+
+
+def agent_names(hits: list[Hit]) -> list[str]:
+    """Distinct treatments among ``hits``.
+
+    Umbrella terms and descriptions ("chemotherapy", "a kinase inhibitor") count once per
+    category, and not at all when a named treatment of that category is there.
+    """
+    named = {h.category for h in hits if not h.generic}
+    generic_seen: set[str] = set()
+    names: list[str] = []
+    for hit in hits:
+        if hit.generic:
+            if hit.category in named or hit.category in generic_seen:
+                continue
+            generic_seen.add(hit.category)
+        label = hit.canonical
+        if label not in names:
+            names.append(label)
+            if hit.agents > 1:
+                names.append(label + " (second drug)")
+    return names
+
+
+def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledge) -> Treatment:
+    name = intervention.name
+    if intervention.type == "DIAGNOSTIC_TEST":
+        return Treatment(intervention, (), False, 0, "a test")
+    hits = [(hit, "intervention name") for hit in find_terms(name, cancer)]
+    if not hits and intervention.type == "RADIATION" and not k.placebo.search(name):
+        how = f'"{name}" is listed as a RADIATION intervention'
+        hits = [(Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
+    if not hits:
+        hits = [(hit, "intervention name") for hit in find_mechanisms(name, cancer)]
+    # A recognised medicine needs no check for tests and supportive care, only for placebo.
+    medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
+        h.category not in PROCEDURE_CATEGORIES for h, _ in hits
+    )
+    if medicine:
+        kinds = {"placebo"} if k.placebo.search(name) else set()
+    else:
+        kinds = not_treatment_kinds(name)
+    if "placebo" in kinds:
+        return Treatment(intervention, (), False, 0, "placebo")
+    if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
+        return Treatment(intervention, (), False, 0, "a test or procedure, not a treatment")
+    if not hits and ("supportive" in kinds or k.supportive.search(intervention.description[:200])):
+        if cancer and _regimen_steroid(intervention, trial, k):
+            return Treatment(intervention, (), True, 1)  # active, though of no category
+        return Treatment(intervention, (), False, 0, "a supportive medicine")
+    if (
+        hits
+        and all(h.category == "chemotherapy" for h, _ in hits)
+        and k.conditioning.search(intervention.description)
+    ):
+        return Treatment(intervention, (), False, 0, "conditioning before cell therapy")
+    # Other names are mostly brands of the same drug: when the name was recognised, the first
+    # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
+    others = intervention.other_names if not hits else intervention.other_names[:3]
+    for other in others:
+        for hit in find_terms(other, cancer):
+            if all(hit.canonical != h.canonical for h, _ in hits):
+                hits.append((hit, f'other name of "{name}"'))
+    if not hits and intervention.description and not _lists_options(intervention.description):
+        for hit in find_mechanisms(intervention.description, cancer):
+            if hit.category == "surgery" and intervention.type != "PROCEDURE":
+                continue
+            hits.append((hit, f'description of "{name}"'))
+    if not hits and cancer:
+        hits.extend(_mesh_hits(intervention, trial, k))
+    hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
+    if hits:
+        return Treatment(
+            intervention, tuple(hits), True, max(1, len(agent_names([h for h, _ in hits])))
+        )
+    unclassified_drug = cancer and intervention.type in DRUG_TYPES
+    return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
+
+
+def _regimen_steroid(intervention: Intervention, trial: Trial, k: Knowledge) -> bool:
+    """A steroid given as part of a blood cancer's regimen ("pomalidomide + dexamethasone")."""
+    words = split_words(lower(intervention.name))[0]
+    if not words or words[0] not in k.regimen_steroids:
+        return False
+    if k.steroid_support.search(f"{intervention.name} {intervention.description}"):
+        return False
+    about = lower(" ".join((*trial.conditions, trial.brief_title)))
+    return any(word in about for word in k.blood_cancers)
+
+
+@lru_cache(maxsize=4096)
+def not_treatment_kinds(name: str) -> frozenset[str | None]:
+    """What a name says it is besides a treatment: "placebo", "test", "supportive" (one scan)."""
+    guarded = knowledge().not_treatment
+    if not guarded.may_match(name):
+        return frozenset()
+    return frozenset(m.lastgroup for m in guarded.regex.finditer(name))
+
+
+# A description listing what may be given ("may include ...") does not say what is given.
+_OPTIONS = re.compile(
+    r"\bmay include|\bsuch as\b|\bnot limited to|\be\.g\."
+    r"|\b(?:investigator|physician)['’]?s choice",
+    re.IGNORECASE,
+)
+_OPTIONS_WORDS = ("may include", "such as", "not limited to", "e.g.", "s choice")
+
+
+def _lists_options(description: str) -> bool:
+    """Whether a description lists what may be given; the pattern runs only if a word is there."""
+    lowered = lower(description)
+    return may_match(lowered, _OPTIONS_WORDS) and _OPTIONS.search(description) is not None
+
+
+def _mesh_hits(intervention: Intervention, trial: Trial, k: Knowledge) -> list[tuple[Hit, str]]:
+    """The second, noisier signal: the MeSH term ClinicalTrials.gov derived for this drug."""
+    names = {name_key(n) for n in (intervention.name, *intervention.other_names) if name_key(n)}
+    for mesh in trial.intervention_mesh:
+        mesh_key = name_key(mesh.term)
+        if not mesh_key or not any(mesh_key in n or n in mesh_key for n in names):
+            continue
+        term = k.terms.get(mesh_key)
+        if term is not None:
+            return [
+                (
+                    _with_how(hit, f'MeSH term "{mesh.term}" is {k.is_a[hit.category]}'),
+                    "MeSH term",
+                )
+                for hit in _term_hits(term, mesh.term)
+            ]
+        if len(trial.intervention_mesh) == 1:  # the ancestors then belong to this term alone
+            for ancestor in trial.intervention_mesh_ancestors:
+                category = k.mesh_ancestors.get(ancestor.term.casefold())
+                if category:
+                    how = f'MeSH term "{mesh.term}" falls under "{ancestor.term}"'
+                    return [(Hit(category, mesh.term, mesh.term, how), "MeSH term")]
+    return []
+
+
+def _with_how(hit: Hit, how: str) -> Hit:
+    """The same hit, explained differently."""
+    return Hit(hit.category, hit.canonical, hit.matched, how, hit.generic, hit.agents)
