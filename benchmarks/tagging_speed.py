@@ -68,12 +68,12 @@ def print_stages(trials: list, count: int) -> None:
     from trialfinder.tagging import arms, biomarkers, lexicon, reader, settings
 
     k = lexicon.knowledge()
-    cancer = [reader.is_cancer_trial(t, k) for t in trials]
+    cancer = [reader.is_cancer_trial(t) for t in trials]
     fields = [reader.text_fields(t) if c else None for t, c in zip(trials, cancer, strict=True)]
     assigned = [t.study_type != "OBSERVATIONAL" for t in trials]
     work = list(zip(trials, cancer, fields, assigned, strict=True))
     stages = {
-        "is it about cancer": lambda: [reader.is_cancer_trial(t, k) for t, *_ in work],
+        "is it about cancer": lambda: [reader.is_cancer_trial(t) for t, *_ in work],
         "treatments and arms": lambda: [
             arms.tag_treatments(t, c, k, set(), [], []) for t, c, _, a in work if a
         ],

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from trialfinder.eligibility import key_requirements, split_criteria
+from trialfinder.eligibility import key_requirements
 
 
 def kinds(criteria: str) -> dict[str, str]:
@@ -18,15 +18,6 @@ def criteria(inclusion: list[str], exclusion: list[str] = ()) -> str:
     if exclusion:
         text += "\n\nExclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in exclusion)
     return text
-
-
-def test_sections_are_told_apart_even_inline():
-    items = split_criteria("Inclusion Criteria: adults. Exclusion Criteria: pregnancy")
-    assert [(i.section, i.text) for i in items] == [
-        ("inclusion", "adults."),
-        ("exclusion", "pregnancy"),
-    ]
-    assert split_criteria("* adults only")[0].section == ""
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialfinder import tagging
 from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.tagging import (
@@ -25,10 +24,8 @@ from trialfinder.tagging import (
     biomarker_matches,
     biomarkers,
     clear_caches,
-    inclusion_criteria,
     lexicon,
     normalize_biomarker,
-    reader,
     tag_trial,
     treatments,
 )
@@ -720,13 +717,6 @@ def test_biomarker_filter_matching():
     assert normalize_biomarker("msi-h") == "MSI-H/dMMR"
 
 
-def test_inclusion_criteria_stop_at_the_exclusion_criteria():
-    text = "Inclusion Criteria:\n* A\n\nExclusion Criteria:\n* B"
-    assert inclusion_criteria(text) == "Inclusion Criteria:\n* A\n\n"
-    assert inclusion_criteria("* A only") == "* A only"
-    assert inclusion_criteria("Inclusion:\n* A\nExclusion:\n* B") == "Inclusion:\n* A\n"
-
-
 # -- reading text quickly -----------------------------------------------------------------
 # The tagger splits and searches text with byte tables and plain finds instead of patterns;
 # these check that each shortcut reads text exactly as the pattern it stands for.
@@ -759,33 +749,6 @@ def test_capitalised_words_are_what_the_capitals_pattern_reads(text):
     runs = tagging_text.capital_runs(text)
     # Every capitalised word starts with a run of capitals: the quick look misses none.
     assert all(re.match("[A-Z]+", t).group().encode() in runs for t in tokens)
-
-
-@QUICK
-@given(
-    tricky_text,
-    st.sampled_from(
-        [
-            "exclusion criteria",
-            "EXCLUSION CRITERIA",
-            "Key Exclusion:",
-            "exclusİon criteria",
-            "exclusion\u212a:",
-            "EXCLUSION: ",
-            "exclusion",
-            "",
-        ]
-    ),
-    tricky_text,
-)
-def test_the_exclusion_criteria_start_where_the_case_insensitive_pattern_says(
-    before, heading, after
-):
-    text = before + heading + after
-    match = re.search("exclusion criteria", text, re.IGNORECASE | re.ASCII) or re.search(
-        "exclusion:", text, re.IGNORECASE | re.ASCII
-    )
-    assert reader.exclusion_start(text) == (match.start() if match else -1)
 
 
 # -- the quick looks miss nothing ---------------------------------------------------------

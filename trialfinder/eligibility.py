@@ -15,14 +15,11 @@ from functools import cache
 from typing import Any
 
 from trialfinder.knowledge import load_toml
+from trialfinder.tagging.reader import Item as Criterion
+from trialfinder.tagging.reader import read_criteria
 
-# Beyond this, a single criterion is cut: no real criterion is this long, and it keeps the
-# work per record small whatever the size of the criteria section.
-MAX_ITEM_CHARS = 2_000
-MAX_ITEMS = 2_000
 _NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _TIME_WORDS = r"(?:weeks?|days?|months?|years?|hours?|cycles?|doses?|mg|times?)"
-_MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
 
 
 @dataclass(frozen=True)
@@ -32,19 +29,13 @@ class Requirement:
     source: str  # the criterion it comes from, as written
 
 
-@dataclass(frozen=True)
-class Criterion:
-    section: str  # "inclusion", "exclusion" or "" when the text has no headings
-    text: str
-
-
 def key_requirements(criteria: str, biomarkers: tuple[str, ...] = ()) -> tuple[Requirement, ...]:
     """The key requirements found in ``criteria``, in a fixed order.
 
     ``biomarkers`` (from the tagging) name gene changes or markers the trial is about; they are
     mentioned when the criteria themselves name no required gene change.
     """
-    items = split_criteria(criteria)
+    items = list(read_criteria(criteria).items)
     found = [
         _prior_treatments(items),
         _gene_change(items, biomarkers),
@@ -55,46 +46,9 @@ def key_requirements(criteria: str, biomarkers: tuple[str, ...] = ()) -> tuple[R
     return tuple(r for r in found if r is not None)
 
 
-def split_criteria(criteria: str) -> list[Criterion]:
-    """One :class:`Criterion` per line or sentence, tagged with its section."""
-    text = _MARKDOWN_ESCAPE.sub(r"\1", criteria or "")
-    headings = _headings()
-    items: list[Criterion] = []
-    section = ""
-    position = 0
-    for match in headings.finditer(text):
-        items.extend(_items(text[position : match.start()], section))
-        section = "exclusion" if match.group("exclusion") else "inclusion"
-        position = match.end()
-        if len(items) >= MAX_ITEMS:
-            break
-    items.extend(_items(text[position:], section))
-    return items[:MAX_ITEMS]
-
-
-def _items(text: str, section: str) -> list[Criterion]:
-    items = []
-    for line in text.splitlines():
-        line = line.strip(" \t*-•#>:").strip()
-        if not line:
-            continue
-        parts = re.split(r"(?<=[.;])\s+", line) if len(line) > 400 else [line]
-        items.extend(Criterion(section, part[:MAX_ITEM_CHARS]) for part in parts if part)
-    return items
-
-
 @cache
 def _data() -> dict[str, Any]:
     return load_toml("eligibility.toml")
-
-
-@cache
-def _headings() -> re.Pattern[str]:
-    sections = _data()["sections"]
-    return re.compile(
-        rf"(?P<exclusion>{_alternatives(sections['exclusion'])})|{_alternatives(sections['inclusion'])}",
-        re.IGNORECASE,
-    )
 
 
 def _alternatives(phrases: list[str]) -> str:

@@ -23,6 +23,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Site, Trial
 from trialfinder.output import age_text, phase_text, status_text
+from trialfinder.tagging.reader import arm_plan, is_cancer_trial
 
 if TYPE_CHECKING:
     from trialfinder.geo import NearestSite
@@ -142,44 +143,14 @@ def summary_facts(
 
 
 def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
-    """The interventions under test (see the module docstring for the rule)."""
-    named = [i for i in trial.interventions if i.name]
-    experimental = [a for a in trial.arm_groups if a.type.upper() == "EXPERIMENTAL"]
-    if not experimental:
-        return _unique_interventions(named)
-    labels = {a.label.lower() for a in experimental}
-    in_experimental = {_arm_name(n) for a in experimental for n in a.intervention_names}
-    in_any_arm = {_arm_name(n) for a in trial.arm_groups for n in a.intervention_names}
-    tested = [
-        i
-        for i in named
-        if any(label.lower() in labels for label in i.arm_group_labels)
-        or i.name.lower() in in_experimental
-        or (not i.arm_group_labels and i.name.lower() not in in_any_arm)
-    ]
-    return _unique_interventions(tested)
-
-
-def is_cancer_trial(trial: Trial) -> bool:
-    """Its conditions, keywords or title use a cancer word (``data/cancer.toml``)."""
-    text = " ".join((*trial.conditions, *trial.keywords, trial.title))
-    return bool(_cancer_words().search(text))
-
-
-@cache
-def _cancer_words() -> re.Pattern[str]:
-    words = sorted(load_toml("cancer.toml")["words"], key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+    """The interventions under test, named once each (see ``tagging.reader.ArmPlan``)."""
+    tested = [trial.interventions[i] for i in arm_plan(trial).tested]
+    return _unique_interventions([i for i in tested if i.name])
 
 
 @cache
 def _phrases() -> dict[str, Any]:
     return load_toml("summary.toml")
-
-
-def _arm_name(text: str) -> str:
-    """``"Drug: Teclistamab"`` -> ``"teclistamab"`` (arms name interventions with their type)."""
-    return text.split(":", 1)[1].strip().lower() if ":" in text else text.strip().lower()
 
 
 def _unique(names) -> tuple[str, ...]:

@@ -87,7 +87,7 @@ CATEGORIES: dict[str, str] = category_explanations()
 def tag_trial(trial: Trial) -> Tags:
     """Categories, settings and biomarkers of ``trial``, each with its evidence."""
     k = knowledge()
-    cancer = is_cancer_trial(trial, k)
+    cancer = is_cancer_trial(trial)
     evidence: list[Evidence] = []
     categories: set[str] = set()
     per_intervention: list[tuple[str, tuple[str, ...]]] = []

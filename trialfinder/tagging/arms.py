@@ -7,7 +7,7 @@ import re
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import (
-    EXCLUDED_ARMS,
+    PLACEBO_ARMS,
     arm_interventions,
     candidate_arms,
     indexes_in_treatment_arms,
@@ -120,7 +120,7 @@ def tag_treatments(
     for arm in trial.arm_groups:
         # An arm's own words matter where its listed interventions leave a single treatment
         # ("X given with standard radiotherapy"); arms that already combine two are clear.
-        if arm.type in EXCLUDED_ARMS or _active_count(arms.get(arm.label, []), treatments) >= 2:
+        if arm.type in PLACEBO_ARMS or _active_count(arms.get(arm.label, []), treatments) >= 2:
             continue
         hits = _arm_text_hits(arm, cancer, cell_therapy, k)
         arm_hits[arm.label] = hits

@@ -1,24 +1,286 @@
-"""The reader of a trial's text: the one place that decides where the exclusion criteria start,
-whether a trial is about cancer, and which arms give the treatments under test."""
+"""The reader of a trial's text: each question about its layout is answered here, once.
+
+- **Eligibility criteria** (:func:`read_criteria`): split into sections (inclusion, exclusion,
+  or ``""`` where the text has no heading) under any common heading ("Key Inclusion Criteria",
+  "Non-inclusion criteria", "Patients must not have any of the following:"), into cohorts or
+  parts with their own rules ("Part A", "Cohort 2", "Arm B only"), and into items (a bullet,
+  a numbered line, or a sentence of a long paragraph), each with its section, its cohort and
+  the lead-in line it hangs from ("Prior treatment with:"). The headings are data
+  (``data/eligibility.toml``, ``[sections]``).
+- **Where the exclusion criteria start**: at the first exclusion heading (:func:`read_criteria`).
+- **Whether a trial is about cancer** (:func:`is_cancer_trial`).
+- **Which interventions are tested and which are comparators** (:func:`arm_plan`).
+
+Tagging, summaries, the search's confirmation and the prescreen all ask these questions here,
+so they cannot disagree.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
-from trialfinder.tagging.lexicon import Knowledge
+from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.text import capital_words, lower
 
-EXCLUDED_ARMS = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
+INCLUSION = "inclusion"
+EXCLUSION = "exclusion"
+
+# Beyond these, criteria are cut: no real criterion is this long, and it bounds the work per
+# record whatever the size of the eligibility text.
+MAX_ITEM_CHARS = 2_000
+MAX_ITEMS = 2_000
+MAX_CRITERIA_CHARS = 100_000
+
+# Arms that give no treatment of their own, and arms that give the comparison treatment.
+PLACEBO_ARMS = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
+COMPARATOR_ARMS = PLACEBO_ARMS | {"ACTIVE_COMPARATOR"}
 
 
-def is_cancer_trial(trial: Trial, k: Knowledge) -> bool:
+# -- eligibility criteria -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One criterion, as written, with where it stands."""
+
+    text: str
+    section: str  # INCLUSION, EXCLUSION, or "" when the text has no heading
+    cohort: str = ""  # "" when it applies to everyone; else "Part A", "Cohort 2", ...
+    lead: str = ""  # the line it hangs from ("Prior treatment with:"), or ""
+
+    @property
+    def wanted(self) -> bool:
+        """Whether it says what a person must have or be (not an exclusion)."""
+        return self.section != EXCLUSION
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A trial's eligibility criteria, read: its items, in order, and its cohorts."""
+
+    items: tuple[Item, ...]
+
+    @property
+    def cohorts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i.cohort for i in self.items if i.cohort))
+
+    def inclusion(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.wanted)
+
+    def exclusion(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if not i.wanted)
+
+    @property
+    def inclusion_text(self) -> str:
+        """The items that say what a person must have, one per line."""
+        return "\n".join(i.text for i in self.items if i.wanted)
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
+_BULLET = re.compile(r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))?\s*")
+
+
+class _Layout:
+    """The heading patterns of ``data/eligibility.toml``, compiled once."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        words = table["sections"]
+        self.inclusion = _whole_line(words["inclusion"], words["qualifiers"])
+        self.exclusion = _whole_line(words["exclusion"], words["qualifiers"])
+        self.both = _whole_line(words["both"], words["qualifiers"])
+        self.exclusion_lead = _any(words["exclusion_leads"])
+        self.inclusion_lead = _any(words["inclusion_leads"])
+        self.inline = re.compile(rf"[ \t]*[-–]?[ \t]*(?<![\w-])(?={words['inline']})", re.I)
+        self.heading_start = re.compile(
+            rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
+            re.I,
+        )
+        cohort = "|".join(words["cohort_words"])
+        ident = r"(?:\d{1,2}[A-Za-z]?\d?|[A-Za-z]\d{0,2}|[IVX]{1,4})\b"
+        label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{ident})*)"
+        self.cohort = re.compile(
+            rf"^(?:(?:for|in)\s+)?{label}\b(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$", re.IGNORECASE
+        )
+        self.cohort_in_heading = re.compile(label, re.IGNORECASE)
+        self.all_cohorts = re.compile(words["all_cohorts"], re.IGNORECASE)
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _whole_line(phrases: list[str], qualifiers: list[str]) -> re.Pattern[str]:
+    """A heading: qualifiers ("key", "part 2"), one of ``phrases``, at most a cohort ("(Parts 1
+    and 2)", "specific to Cohort A1") and a colon; then, rarely, the first item ("after")."""
+    phrase = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    qualifier = "|".join(sorted(qualifiers, key=len, reverse=True))
+    return re.compile(
+        rf"^(?:(?:{qualifier})\s+)*(?:{phrase})\b(?:[^:：.;]{{0,60}}?[:：]\s*[-–]?\s*(?P<after>.*)"
+        rf"|\s*(?:\([^)]{{0,40}}\)|(?:for|specific to|only for|in)\s[^:：.;]{{0,40}})?\s*)$",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _layout() -> _Layout:
+    return _Layout(load_toml("eligibility.toml"))
+
+
+@lru_cache(maxsize=1024)
+def read_criteria(criteria: str) -> Criteria:
+    """The eligibility text ``criteria`` split into sections, cohorts and items."""
+    layout = _layout()
+    text = _MARKDOWN_ESCAPE.sub(r"\1", (criteria or "")[:MAX_CRITERIA_CHARS])
+    text = layout.inline.sub(lambda m: _break_before(m, text, layout), text)
+    items: list[Item] = []
+    section, cohort = "", ""
+    leads: list[tuple[int, str]] = []  # (indent, line) of the open lead-in lines
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        line = _BULLET.sub("", raw, count=1).strip()
+        line = line.strip("*_ ").strip()
+        if not line:
+            continue
+        heading = _heading(line, layout)
+        if heading is not None:
+            section, cohort, line = heading
+            leads = []
+            if not line:
+                continue
+        match = layout.cohort.match(line) if heading is None else None
+        if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
+            cohort = _cohort_name(match.group("label"))
+            leads = []
+            continue
+        item_cohort = cohort
+        if match and len(match.group("rest")) <= 40:
+            item_cohort = _cohort_name(match.group("label"))
+            line = match.group("after").strip() or line
+        leads = [(i, t) for i, t in leads if i < indent]
+        lead = leads[-1][1] if leads else ""
+        for part in _sentences(line):
+            items.append(Item(part[:MAX_ITEM_CHARS], section, item_cohort, lead))
+        if line.endswith((":", "：")):
+            leads.append((indent, line))
+        if len(items) >= MAX_ITEMS:
+            break
+    return Criteria(tuple(items[:MAX_ITEMS]))
+
+
+def _break_before(match: re.Match[str], text: str, layout: _Layout) -> str:
+    """A line break before a heading inside a paragraph; none where the heading starts its line
+    or goes on from a qualifier ("Part 2 additional exclusion criteria:", "Inclusion and ...")."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    if layout.heading_start.search(text[line_start : match.start()]):
+        return match.group()
+    return "\n"
+
+
+def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
+    """(section, cohort, the first item when it shares the line) for a heading, else None."""
+    if len(line) > 600:
+        return None
+    if match := layout.both.match(line):
+        section = ""
+    elif match := layout.exclusion.match(line):
+        section = EXCLUSION
+    elif match := layout.inclusion.match(line):
+        section = INCLUSION
+    elif line.endswith((":", "：")) and len(line) <= 160:
+        if layout.exclusion_lead.search(line):
+            return EXCLUSION, "", ""
+        if layout.inclusion_lead.search(line):
+            return INCLUSION, "", ""
+        return None
+    else:
+        return None
+    after = (match.group("after") or "").strip()
+    title = line[: len(line) - len(after)] if after else line
+    named = layout.cohort_in_heading.search(title)
+    if named is None or layout.all_cohorts.search(title):
+        return section, "", after
+    return section, _cohort_name(named.group("label")), after
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _cohort_name(label: str) -> str:
+    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2"."""
+    words = _SPACES.sub(" ", label.strip()).split(" ")
+    return " ".join([words[0].capitalize(), *(w.upper() if len(w) <= 3 else w for w in words[1:])])
+
+
+def _sentences(line: str) -> list[str]:
+    """A long paragraph is several criteria: split it into sentences."""
+    if len(line) <= 400:
+        return [line]
+    return [part for part in re.split(r"(?<=[.;])\s+", line) if part]
+
+
+def inclusion_criteria(criteria: str) -> str:
+    """The parts of an eligibility text that say what a person must have, one item a line."""
+    return read_criteria(criteria).inclusion_text
+
+
+# -- is it about cancer -------------------------------------------------------------------
+
+
+def is_cancer_trial(trial: Trial) -> bool:
+    """Its conditions, titles or keywords use a cancer word (``data/cancer.toml`` and the
+    lexicon's ``cancer_words``; acronyms such as "ALL" only as whole capitalised words)."""
+    k = knowledge()
     text = " | ".join((*trial.conditions, trial.brief_title, trial.official_title, *trial.keywords))
     lowered = lower(text)
     if any(word in lowered for word in k.cancer_words):
         return True
     return not k.cancer_acronyms.isdisjoint(capital_words(text))
+
+
+# -- arms: what is tested, what is compared -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArmPlan:
+    """Which of a trial's interventions (by index) are tested and which are comparators.
+
+    Tested: those given in an EXPERIMENTAL arm; when no arm is marked experimental, those in
+    any arm that is not a comparator (or, when every arm is an active comparator, in any arm
+    that gives a treatment); and always those linked to no arm at all, so nothing is lost.
+    Comparators: those given only in other arms (active comparator, placebo, sham, usual
+    care). ``arms`` maps each arm's label to its interventions, from both sides of the record.
+    """
+
+    tested: tuple[int, ...]
+    comparators: tuple[int, ...]
+    arms: dict[str, list[int]]
+    tested_arms: tuple[ArmGroup, ...]
+    comparator_arms: tuple[ArmGroup, ...]
+
+
+def arm_plan(trial: Trial) -> ArmPlan:
+    arms = arm_interventions(trial)
+    tested_arms = candidate_arms(trial)
+    tested_labels = {a.label for a in tested_arms}
+    comparator_arms = tuple(a for a in trial.arm_groups if a.label not in tested_labels)
+    linked = {i for indexes in arms.values() for i in indexes}
+    if not trial.arm_groups or not linked:
+        everything = tuple(range(len(trial.interventions)))
+        return ArmPlan(everything, (), arms, tuple(tested_arms), comparator_arms)
+    tested = {i for a in tested_arms for i in arms.get(a.label, ())}
+    tested.update(i for i in range(len(trial.interventions)) if i not in linked)
+    comparators = sorted(linked - tested)
+    return ArmPlan(
+        tuple(sorted(tested)), tuple(comparators), arms, tuple(tested_arms), comparator_arms
+    )
 
 
 def arm_interventions(trial: Trial) -> dict[str, list[int]]:
@@ -44,11 +306,14 @@ def arm_interventions(trial: Trial) -> dict[str, list[int]]:
 
 
 def candidate_arms(trial: Trial) -> list[ArmGroup]:
-    """Experimental arms; when none is marked so, every arm that gives a treatment."""
+    """The arms that give the treatments under test (see :class:`ArmPlan`)."""
     experimental = [a for a in trial.arm_groups if a.type == "EXPERIMENTAL"]
     if experimental:
         return experimental
-    return [a for a in trial.arm_groups if a.type not in EXCLUDED_ARMS]
+    others = [a for a in trial.arm_groups if a.type not in COMPARATOR_ARMS]
+    if others:
+        return others
+    return [a for a in trial.arm_groups if a.type not in PLACEBO_ARMS]
 
 
 def indexes_in_treatment_arms(trial: Trial, arms: dict[str, list[int]]) -> set[int] | None:
@@ -57,31 +322,14 @@ def indexes_in_treatment_arms(trial: Trial, arms: dict[str, list[int]]) -> set[i
         return None
     given: set[int] = set()
     for arm in trial.arm_groups:
-        if arm.type not in EXCLUDED_ARMS:
+        if arm.type not in PLACEBO_ARMS:
             given.update(arms.get(arm.label, ()))
     listed = {i for indexes in arms.values() for i in indexes}
     given.update(i for i in range(len(trial.interventions)) if i not in listed)
     return given
 
 
-# -- settings and biomarkers --------------------------------------------------------------
-
-
-def inclusion_criteria(criteria: str) -> str:
-    """The inclusion part of an eligibility text (everything before the exclusion criteria)."""
-    position = exclusion_start(criteria)
-    return criteria[:position] if position >= 0 else criteria
-
-
-def exclusion_start(criteria: str, lowered: str | None = None) -> int:
-    """Where the exclusion criteria begin ("Exclusion Criteria", "Key exclusion:"), or -1.
-
-    Looked for in the lower-case text (``lowered``, when the caller has it): besides A-Z, only
-    the Kelvin sign lowers to an ASCII letter, "k", which neither phrase holds.
-    """
-    lowered = lower(criteria) if lowered is None else lowered
-    position = lowered.find("exclusion criteria")
-    return position if position >= 0 else lowered.find("exclusion:")
+# -- the text settings and biomarkers are read from ---------------------------------------
 
 
 class Fields(NamedTuple):
@@ -94,22 +342,14 @@ class Fields(NamedTuple):
 
 
 def text_fields(trial: Trial) -> Fields:
-    """The fields settings and biomarkers are read from, joined and lower-cased once."""
+    """Titles, conditions, keywords and the inclusion items, joined and lower-cased once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
     fields += [("keyword", kw) for kw in trial.keywords]
+    if trial.eligibility.criteria:
+        criteria = read_criteria(trial.eligibility.criteria)
+        fields.append(("inclusion criteria", criteria.inclusion_text))
     parts = [(source, text) for source, text in fields if text]
     joined = "\n".join([text for _, text in parts])
-    lowered = lower(joined)
-    criteria = trial.eligibility.criteria
-    if criteria:
-        lowered_criteria = lower(criteria)
-        end = exclusion_start(criteria, lowered_criteria)
-        if end:
-            end = len(criteria) if end < 0 else end
-            parts.append(("inclusion criteria", criteria[:end]))
-            separator = "\n" if joined else ""
-            joined = joined + separator + criteria[:end]
-            lowered = lowered + separator + lowered_criteria[:end]
     starts = list(accumulate([len(text) + 1 for _, text in parts[:-1]], initial=0))[: len(parts)]
-    return Fields(parts, joined, lowered, starts)
+    return Fields(parts, joined, lower(joined), starts)

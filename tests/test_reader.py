@@ -1,0 +1,212 @@
+"""The reader: sections, cohorts and items of eligibility criteria; what a trial tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialfinder.model import parse_study
+from trialfinder.tagging.reader import (
+    EXCLUSION,
+    INCLUSION,
+    arm_plan,
+    inclusion_criteria,
+    is_cancer_trial,
+    read_criteria,
+)
+
+from conftest import needs_shared, real_record_paths
+from factories import make_study
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    return [(i.section, i.text) for i in read_criteria(text).items]
+
+
+def test_sections_are_told_apart_even_inline():
+    assert sections("Inclusion Criteria: adults. Exclusion Criteria: pregnancy") == [
+        (INCLUSION, "adults."),
+        (EXCLUSION, "pregnancy"),
+    ]
+    assert sections("* adults only") == [("", "adults only")]
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("Inclusion Criteria:", INCLUSION),
+        ("Key Inclusion Criteria", INCLUSION),
+        ("INCLUSION CRITERIA：", INCLUSION),
+        ("Diagnosis and Inclusion Criteria", INCLUSION),
+        ("Inclusion Criteria (all of the following):", INCLUSION),
+        ("Subjects must meet all of the following criteria to be eligible:", INCLUSION),
+        ("Exclusion Criteria", EXCLUSION),
+        ("Key exclusion criteria for both phases:", EXCLUSION),
+        ("Non-inclusion criteria:", EXCLUSION),
+        ("Exclusion criteria:", EXCLUSION),
+        ("Patients must not have any of the following:", EXCLUSION),
+        ("Subjects will be excluded if they meet any of the following criteria:", EXCLUSION),
+        ("Inclusion Criteria and Exclusion Criteria:", ""),
+    ],
+)
+def test_common_headings_open_their_section(heading, section):
+    text = f"* Before\n\n{heading}\n\n1. First item\n2. Second item"
+    assert sections(text)[1:] == [(section, "First item"), (section, "Second item")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Elevated liver tests (see exclusion criterion #3 and #4)",
+        "Exclusion of patients with HIV infection is not required.",
+        "Patients who meet the exclusion criteria of the main study",
+        "Other protocol-defined inclusion/exclusion criteria apply.",
+    ],
+)
+def test_a_criterion_that_mentions_a_section_does_not_open_it(line):
+    text = f"Inclusion Criteria:\n\n* {line}\n* ECOG 0 or 1\n"
+    assert [s for s, _ in sections(text)] == [INCLUSION, INCLUSION]
+
+
+def test_cohorts_from_headings_and_from_item_prefixes():
+    text = (
+        "Inclusion Criteria (All Cohorts):\n* Age 18 or older\n"
+        "Part A:\n* KRAS G12C mutation\n"
+        "PART B:\n* BRAF V600E mutation\n"
+        "Inclusion criteria specific to Cohort A1:\n* Prior sotorasib\n"
+        "Exclusion Criteria:\n* Pregnancy\n"
+        "Part 2 additional exclusion criteria:\n* Prior BRAF inhibitor\n"
+        "Exclusion Criteria:\n* Cohort 3: active brain metastases\n"
+    )
+    items = [(i.section, i.cohort, i.text) for i in read_criteria(text).items]
+    assert items == [
+        (INCLUSION, "", "Age 18 or older"),
+        (INCLUSION, "Part A", "KRAS G12C mutation"),
+        (INCLUSION, "Part B", "BRAF V600E mutation"),
+        (INCLUSION, "Cohort A1", "Prior sotorasib"),
+        (EXCLUSION, "", "Pregnancy"),
+        (EXCLUSION, "Part 2", "Prior BRAF inhibitor"),
+        (EXCLUSION, "Cohort 3", "active brain metastases"),
+    ]
+    assert read_criteria(text).cohorts == ("Part A", "Part B", "Cohort A1", "Part 2", "Cohort 3")
+
+
+def test_words_that_only_begin_like_a_cohort_name_are_not_cohorts():
+    text = "Inclusion Criteria:\n* Participants: adults with cancer\n* Partial response: allowed\n"
+    assert {i.cohort for i in read_criteria(text).items} == {""}
+
+
+def test_items_keep_the_line_they_hang_from():
+    text = (
+        "Exclusion Criteria:\n\n"
+        "1. Prior treatment with:\n"
+        "   * a BCMA-directed therapy\n"
+        "   * a proteasome inhibitor\n"
+        "2. Pregnancy\n"
+    )
+    items = read_criteria(text).items
+    assert [(i.text, i.lead) for i in items] == [
+        ("Prior treatment with:", ""),
+        ("a BCMA-directed therapy", "Prior treatment with:"),
+        ("a proteasome inhibitor", "Prior treatment with:"),
+        ("Pregnancy", ""),
+    ]
+
+
+def test_markdown_escapes_are_undone():
+    assert sections("Inclusion Criteria:\n* HLA-A\\*02:01 positive, ANC \\>= 1.5")[0] == (
+        INCLUSION,
+        "HLA-A*02:01 positive, ANC >= 1.5",
+    )
+
+
+def test_inclusion_text_leaves_out_every_exclusion_section():
+    text = "Inclusion:\n* A\nExclusion:\n* B\nPart 2 additional inclusion criteria:\n* C"
+    assert inclusion_criteria(text) == "A\nC"
+    assert inclusion_criteria("* A only") == "A only"
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(max_size=300))
+def test_any_text_is_read_without_error_and_loses_no_words(text):
+    criteria = read_criteria(text)
+    for item in criteria.items:
+        assert item.text.strip()
+        assert item.section in (INCLUSION, EXCLUSION, "")
+
+
+def test_huge_criteria_are_bounded():
+    criteria = read_criteria("Inclusion Criteria:\n" + "* adults\n" * 50_000)
+    assert 0 < len(criteria.items) <= 2_000
+
+
+@needs_shared
+def test_every_real_record_with_an_exclusion_heading_has_exclusion_items():
+    missed = []
+    for path in real_record_paths():
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        text = trial.eligibility.criteria
+        lines = [line.strip(" *:-").lower() for line in text.splitlines()]
+        heading = next((n for n, line in enumerate(lines) if line == "exclusion criteria"), None)
+        listed = heading is not None and any(len(line) > 3 for line in lines[heading + 1 :])
+        if listed and not read_criteria(text).exclusion():
+            missed.append(trial.nct_id)
+    assert missed == []
+
+
+# -- what a trial tests -------------------------------------------------------------------
+
+
+def arms_study(arms, interventions):
+    return parse_study(
+        make_study(
+            arm_groups=[
+                {"label": label, "type": kind, "interventionNames": names}
+                for label, kind, names in arms
+            ],
+            interventions=[{"type": "DRUG", "name": name} for name in interventions],
+        )
+    )
+
+
+def test_experimental_arms_are_tested_and_the_others_compared():
+    trial = arms_study(
+        [
+            ("New", "EXPERIMENTAL", ["Drug: X", "Drug: D"]),
+            ("Usual", "ACTIVE_COMPARATOR", ["Drug: Y", "Drug: D"]),
+        ],
+        ["X", "Y", "D", "Unlinked"],
+    )
+    plan = arm_plan(trial)
+    names = [i.name for i in trial.interventions]
+    assert [names[i] for i in plan.tested] == ["X", "D", "Unlinked"]
+    assert [names[i] for i in plan.comparators] == ["Y"]
+    assert [a.label for a in plan.comparator_arms] == ["Usual"]
+
+
+def test_without_experimental_arms_placebo_and_active_comparators_are_comparators():
+    trial = arms_study(
+        [("A", "ACTIVE_COMPARATOR", ["Drug: Y"]), ("P", "PLACEBO_COMPARATOR", ["Drug: Placebo"])],
+        ["Y", "Placebo"],
+    )
+    plan = arm_plan(trial)
+    assert [trial.interventions[i].name for i in plan.tested] == ["Y"]
+    assert [trial.interventions[i].name for i in plan.comparators] == ["Placebo"]
+
+
+def test_without_arms_every_intervention_is_tested():
+    trial = parse_study(make_study(arm_groups=[], interventions=[{"type": "DRUG", "name": "X"}]))
+    assert arm_plan(trial).tested == (0,)
+    trial = arms_study([], ["X", "Y"])
+    assert arm_plan(trial).tested == (0, 1)
+
+
+def test_a_cancer_trial_is_told_by_its_words_and_whole_acronyms():
+    assert is_cancer_trial(parse_study(make_study(conditions=["Acute Lymphoblastic Leukemia"])))
+    assert is_cancer_trial(parse_study(make_study(conditions=["ALL"], title="Study in ALL")))
+    assert not is_cancer_trial(
+        parse_study(make_study(conditions=["Asthma"], title="Study of all asthma patients"))
+    )
