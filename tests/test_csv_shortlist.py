@@ -34,6 +34,7 @@ DOCUMENTED_COLUMNS = [
     "categories",
     "setting",
     "biomarkers",
+    "excluded_biomarkers",
     "interventions",
     "nearest_site",
     "nearest_city",

@@ -41,6 +41,7 @@ CSV_COLUMNS = (
     "categories",
     "setting",
     "biomarkers",
+    "excluded_biomarkers",
     "interventions",
     "nearest_site",
     "nearest_city",

@@ -66,13 +66,24 @@ def build_results(
 
 
 def tag_record(tags: Tags | None) -> dict[str, Any]:
-    """The record keys of the tags: categories, setting, biomarkers and evidence."""
+    """The record keys of the tags: categories, settings, biomarkers, requirements, evidence."""
     if tags is None:
-        return {"categories": [], "setting": [], "biomarkers": [], "evidence": []}
+        return {
+            "categories": [],
+            "comparator_categories": [],
+            "setting": [],
+            "biomarkers": [],
+            "excluded_biomarkers": [],
+            "requirements": [],
+            "evidence": [],
+        }
     return {
         "categories": list(tags.categories),
+        "comparator_categories": list(tags.comparator_categories),
         "setting": list(tags.settings),
         "biomarkers": list(tags.biomarkers),
+        "excluded_biomarkers": list(tags.excluded_biomarkers),
+        "requirements": [r.as_dict() for r in tags.requirements],
         "evidence": [e.as_dict() for e in tags.evidence],
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from trialfinder.tagging.requirements import Requirement
 from trialfinder.vocabulary import CATEGORY_NAMES
 
 CATEGORY = "category"
@@ -28,12 +29,23 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Tags:
+    """What trialfinder read in one trial.
+
+    ``categories`` are the approaches of the treatments under test (experimental arms);
+    ``comparator_categories`` those given only in comparator arms. ``biomarkers`` are markers
+    a patient must have, ``excluded_biomarkers`` markers a patient must not have.
+    ``requirements`` are the rules of the criteria as typed data (``tagging.requirements``).
+    """
+
     categories: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
     biomarkers: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     # (intervention name, its categories), in the trial's order of interventions
     intervention_categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    excluded_biomarkers: tuple[str, ...] = ()
+    comparator_categories: tuple[str, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
 
     def categories_of(self, intervention_name: str) -> tuple[str, ...]:
         """The categories attributed to one intervention (by name, ignoring case)."""
