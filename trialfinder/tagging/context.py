@@ -1,0 +1,648 @@
+"""Context rules: does the text around a phrase negate it, make it hypothetical, and so on?
+
+A tagger or a criteria reader finds a *target* in trial text (a biomarker, a disease setting, a
+treatment, "brain metastases") and asks this module what its context does to it. The cues are
+data, ``trialfinder/data/context.toml`` (its header explains the file), in the style of
+medspaCy's ConText: each rule is a phrase or a pattern, a category and a direction.
+
+Categories (what a cue says about the target):
+
+- ``NEGATED``: absent, excluded or not required ("no", "without", "HER2-negative", "are not
+  eligible").
+- ``HYPOTHETICAL``: neither asserted nor denied ("regardless of", "stratified by", "if known",
+  "with or without", "either ... or ... are eligible").
+- ``HISTORICAL``: happened before the trial, such as an earlier treatment ("prior", "received",
+  "progressed on", "within 28 days before the first dose").
+- ``PREVENTION``: an event that has not happened, to be prevented or whose risk is weighed
+  ("to prevent relapse", "risk of recurrence", "no evidence of recurrent disease").
+- ``NOT_CANCER``: the word is not about the patient's cancer: another condition
+  ("steroid-refractory GVHD", "refractory hypertension"), an outcome being measured
+  ("relapse-free survival", "time to relapse") or the target of a drug ("EGFR inhibitor").
+- ``EXCEPTION``: carved out of what the criterion says, or allowed only on conditions
+  ("unless", "except", "other than", "allowed if", "may be enrolled"). In an exclusion criterion
+  the target does not (always) exclude; in an inclusion criterion it is not (always) required.
+
+Public API::
+
+    effects(text, start, end) -> frozenset[str]   # the categories covering text[start:end]
+    Context(text)                                  # finds the cues once, for many targets:
+        .effects(start, end) -> frozenset[str]
+        .covering(start, end) -> list[Modifier]    # which cues, to explain a decision
+        .modifiers -> list[Modifier]               # every cue found, in text order
+    modifiers(text) -> list[Modifier]
+    Modifier(category, direction, span, phrase, rule, reach)
+    rules() -> Rules                               # the shipped rules, read and checked once
+    load_rules(path) / parse_rules(text, file)     # another rules file; InvalidConfig if broken
+    Rules.context(text), Rules.effects(...), Rules.without(rule)
+
+Pass the span of the thing itself ("HER2" in "HER2-negative"), not of its qualifiers: a cue
+never affects a target it overlaps, so "not responsive to" found as a setting is not negated
+by its own "not". How a cue's scope is found:
+
+- a ``forward`` cue covers a target that starts after it, a ``backward`` cue one that ends before
+  it, ``both`` either; within ``scope`` words when the rule gives one, else to the end of the
+  clause;
+- a ``terminate`` cue (";", a full stop, a new line, "but", "who", ...) ends the scopes of the
+  categories it names (every category when it names none), on both sides or, with ``ends``, on
+  one ("for" ends a forward negation, "no prior therapy for metastatic disease", but not a
+  backward one, "prior therapy for metastatic disease is not allowed"); a cue's own
+  ``stopped_by`` words end its scope too ("positive" ends "negative" reaching back:
+  "ER-positive, HER2-negative");
+- a ``pseudo`` phrase ("no more than", "not limited to") cancels the cues inside it; a cue inside
+  a longer cue is ignored too (the longer phrase decides: "are not eligible", not "not");
+- a rule with ``scope = 0`` marks only a target inside its own phrase ("relapse" in
+  "relapse-free survival").
+
+``effects(text, start, end)`` keeps the last few hundred texts' cues, so calling it for every
+mention of a text costs one search of the text; ``Context(text)`` does the same explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from trialfinder.errors import ConfigError
+from trialfinder.knowledge import data_text
+from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
+
+__all__ = [
+    "CATEGORIES",
+    "DIRECTIONS",
+    "Context",
+    "InvalidRules",
+    "Modifier",
+    "Rule",
+    "Rules",
+    "effects",
+    "example_target",
+    "load_rules",
+    "modifiers",
+    "parse_rules",
+    "rules",
+]
+
+CATEGORIES = ("NEGATED", "HYPOTHETICAL", "HISTORICAL", "PREVENTION", "NOT_CANCER", "EXCEPTION")
+TRIGGERS = ("forward", "backward", "both")
+DIRECTIONS = (*TRIGGERS, "terminate", "pseudo")
+RULE_KEYS = (
+    "phrase",
+    "pattern",
+    "category",
+    "direction",
+    "scope",
+    "stopped_by",
+    "ends",
+    "note",
+    "examples",
+    "counter_examples",
+)
+DATA_FILE = "context.toml"
+CACHED_TEXTS = 512
+
+_WORD = re.compile(r"\w+")
+_TARGET = re.compile(r"\{([^{}]*)\}")
+_SEPARATORS = re.compile(r"[\s\-]+")
+_WORD_CHAR = re.compile(r"\w")
+_NOTHING: frozenset[str] = frozenset()
+
+
+class InvalidRules(InvalidConfig):
+    """A context rules file has problems (each with its line and key)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ``[[rule]]`` of the file."""
+
+    number: int  # its position in the file, from 1 (messages say rule[number])
+    line: int | None
+    phrase: str | None
+    pattern: str | None
+    category: str | None  # a trigger's category; None for a terminator or pseudo of every one
+    categories: frozenset[str]  # what it marks (a trigger) or what it stops (terminate, pseudo)
+    direction: str
+    scope: int | None = None  # words; None: to the end of the clause
+    stopped_by: tuple[str, ...] = ()
+    ends: str = "both"  # a terminator: the scopes it ends, "forward", "backward" or "both"
+    note: str = ""
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+
+    @property
+    def cue(self) -> str:
+        return self.phrase if self.phrase is not None else f"/{self.pattern}/"
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.direction in TRIGGERS
+
+    def __str__(self) -> str:
+        return f"rule[{self.number}] {self.cue} ({self.direction} {self.category or 'all'})"
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A cue found in a text: which rule, where, and the stretch of text it covers."""
+
+    category: str  # the rule's category; "TERMINATE" or "PSEUDO" for those rules
+    direction: str
+    span: tuple[int, int]
+    phrase: str  # the text as written
+    rule: Rule
+    reach: tuple[int, int]  # characters it covers, itself included
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether this cue applies to the target ``text[start:end]``."""
+        first, last = self.span
+        low, high = self.reach
+        if start >= last:
+            return start < high
+        if end <= first:
+            return end > low
+        return self.rule.scope == 0 and first <= start and end <= last
+
+
+def example_target(example: str) -> tuple[str, int, int]:
+    """``"No {EGFR} mutation"`` -> ``("No EGFR mutation", 3, 7)``: the text and its target."""
+    match = _TARGET.search(example)
+    if match is None:
+        raise ValueError(f"no {{target}} in {example!r}")
+    text = example[: match.start()] + match.group(1) + example[match.end() :]
+    return text, match.start(), match.start() + len(match.group(1))
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+def literal_key(text: str) -> str:
+    """What a literal phrase and the text it matched have in common: case, spaces and hyphens
+    do not count ("Wild-type", "wild type" and "wildtype" are all "wildtype")."""
+    return _SEPARATORS.sub("", text.lower())
+
+
+def literal_regex(phrases: Iterable[str]) -> str:
+    """One regular expression for many literal phrases, built as a trie so that each position
+    of a text is tried once, the longest phrase first.
+
+    Matching ignores case (compile with re.IGNORECASE); a phrase starting or ending with a
+    letter or digit matches whole words only; a space matches any run of spaces and hyphens, a
+    hyphen matches a hyphen, a space or nothing.
+    """
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for token in _tokens(phrase):
+            node = node.setdefault(token, {})
+        node[""] = {}
+    return _emit(trie, "", root=True)
+
+
+def _tokens(phrase: str) -> list[str]:
+    tokens: list[str] = []
+    for char in phrase.strip().lower():
+        if char.isspace():
+            if tokens and tokens[-1] in (" ", "-"):
+                tokens[-1] = " "
+            else:
+                tokens.append(" ")
+        elif char == "-":
+            if not tokens or tokens[-1] != " ":
+                tokens.append("-")
+        else:
+            tokens.append(char)
+    return tokens
+
+
+def _emit(node: dict, previous: str, root: bool = False) -> str:
+    branches = []
+    for token in sorted(node, key=lambda t: (t == "", t)):
+        if token == "":
+            # End of a phrase: a whole word must end here.
+            branches.append(r"\b" if _WORD_CHAR.match(previous) else "")
+            continue
+        if token == " ":
+            piece = r"[\s\-]+"
+        elif token == "-":
+            piece = r"[\s\-]*"
+        else:
+            piece = re.escape(token)
+            if root and _WORD_CHAR.match(token):
+                piece = r"\b" + piece
+        branches.append(piece + _emit(node[token], token))
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
+
+
+class _Finder:
+    """All the cues of one direction: one compiled alternation (patterns, then a literal trie)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.by_group: dict[str, list[Rule]] = {}
+        self.by_literal: dict[str, list[Rule]] = {}
+        parts = []
+        groups: dict[str, str] = {}  # a pattern written twice is one group with both rules
+        for rule in rules:
+            if rule.pattern is not None:
+                name = groups.setdefault(rule.pattern, f"r{rule.number}")
+                if name not in self.by_group:
+                    parts.append(f"(?P<{name}>{rule.pattern})")
+                self.by_group.setdefault(name, []).append(rule)
+            else:
+                assert rule.phrase is not None
+                self.by_literal.setdefault(literal_key(rule.phrase), []).append(rule)
+        if self.by_literal:
+            phrases = [r.phrase for group in self.by_literal.values() for r in group]
+            parts.append("(?P<literal>" + literal_regex(p for p in phrases if p) + ")")
+        self.regex = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+    def find(self, text: str) -> Iterator[tuple[int, int, list[Rule]]]:
+        if self.regex is None:
+            return
+        for match in self.regex.finditer(text):
+            start, end = match.span()
+            if start == end:
+                continue
+            group = match.lastgroup
+            if group == "literal":
+                found = self.by_literal.get(literal_key(match.group()))
+            else:
+                found = self.by_group.get(group or "")
+            if found:
+                yield start, end, found
+
+
+# -- the rules ------------------------------------------------------------------------------
+
+
+class Rules:
+    """A checked set of rules, compiled: find the cues of a text and what they cover."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self._finders = {
+            direction: _Finder([r for r in self.rules if r.direction == direction])
+            for direction in DIRECTIONS
+        }
+        self._stops = {
+            rule.number: re.compile(literal_regex(rule.stopped_by), re.IGNORECASE)
+            for rule in self.rules
+            if rule.stopped_by
+        }
+        self._cached_context = lru_cache(maxsize=CACHED_TEXTS)(self.context)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def without(self, rule: Rule) -> Rules:
+        """These rules less ``rule`` (to show what a terminator or pseudo phrase changes)."""
+        return Rules(r for r in self.rules if r is not rule)
+
+    def context(self, text: str) -> Context:
+        return Context(text, self)
+
+    def modifiers(self, text: str) -> list[Modifier]:
+        return self._cached_context(text).modifiers
+
+    def effects(self, text: str, start: int, end: int) -> frozenset[str]:
+        return self._cached_context(text).effects(start, end)
+
+    def clear_cache(self) -> None:
+        self._cached_context.cache_clear()
+
+    # The work of Context, kept here with the compiled rules it uses.
+    def _find(self, text: str) -> tuple[list[Modifier], list[Modifier], list[int]]:
+        """The cues of ``text``: (triggers with their reach, terminators and pseudo phrases,
+        where each clause ends)."""
+        found: dict[str, list[tuple[int, int, Rule]]] = {}
+        for direction, finder in self._finders.items():
+            found[direction] = [
+                (start, end, rule) for start, end, rules in finder.find(text) for rule in rules
+            ]
+        pseudo = found.pop("pseudo")
+        terminators = [m for m in found.pop("terminate") if not _cancelled(m, pseudo)]
+        triggers = [m for d in TRIGGERS for m in found[d] if not _cancelled(m, pseudo)]
+        triggers = _outermost(triggers)
+
+        # Where each category's scope ends, looking forward (starts of the terminators that
+        # stop it) and backward (their ends), in text order.
+        stops: dict[str, tuple[list[int], list[int]]] = {}
+        for category in CATEGORIES:
+            mine = [(s, e, r.ends) for s, e, r in terminators if category in r.categories]
+            stops[category] = (
+                sorted(s for s, _, ends in mine if ends != "backward"),
+                sorted(e for _, e, ends in mine if ends != "forward"),
+            )
+        everywhere = sorted(
+            e
+            for s, e, r in terminators
+            if r.categories == frozenset(CATEGORIES) and r.ends == "both"
+        )
+
+        modifiers = [self._modifier(text, s, e, rule, stops) for s, e, rule in triggers]
+        modifiers.sort(key=lambda m: m.span)
+        others = [
+            Modifier(rule.direction.upper(), rule.direction, (s, e), text[s:e], rule, (s, e))
+            for s, e, rule in terminators + pseudo
+        ]
+        return modifiers, others, everywhere
+
+    def _modifier(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        rule: Rule,
+        stops: dict[str, tuple[list[int], list[int]]],
+    ) -> Modifier:
+        assert rule.category is not None
+        low, high = start, end
+        if rule.scope != 0:
+            starts, ends = stops[rule.category]
+            stop = self._stops.get(rule.number)
+            if rule.direction in ("forward", "both"):
+                index = bisect_left(starts, end)
+                high = starts[index] if index < len(starts) else len(text)
+                if stop is not None:
+                    match = stop.search(text, end, high)
+                    if match:
+                        high = match.start()
+                if rule.scope is not None:
+                    high = min(high, _words_after(text, end, high, rule.scope))
+            if rule.direction in ("backward", "both"):
+                index = bisect_right(ends, start)
+                low = ends[index - 1] if index else 0
+                if stop is not None:
+                    stops_before = [m.end() for m in stop.finditer(text, low, start)]
+                    if stops_before:
+                        low = stops_before[-1]
+                if rule.scope is not None:
+                    low = max(low, _words_before(text, low, start, rule.scope))
+        span = (start, end)
+        return Modifier(rule.category, rule.direction, span, text[start:end], rule, (low, high))
+
+
+def _cancelled(match: tuple[int, int, Rule], pseudo: list[tuple[int, int, Rule]]) -> bool:
+    """Whether a pseudo phrase holds this cue and stops one of its categories."""
+    start, end, rule = match
+    return any(s <= start and end <= e and rule.categories & r.categories for s, e, r in pseudo)
+
+
+def _outermost(found: list[tuple[int, int, Rule]]) -> list[tuple[int, int, Rule]]:
+    """The cues not inside a longer one (cues with the same span are all kept)."""
+    found = sorted(found, key=lambda m: (m[0], -m[1]))
+    kept = []
+    reach = -1  # the furthest end of the cues seen so far with another span
+    index = 0
+    while index < len(found):
+        start, end = found[index][:2]
+        group_end = index
+        while group_end < len(found) and found[group_end][:2] == (start, end):
+            group_end += 1
+        if end > reach:
+            kept.extend(found[index:group_end])
+        reach = max(reach, end)
+        index = group_end
+    return kept
+
+
+def _words_after(text: str, position: int, limit: int, count: int) -> int:
+    """Where the ``count``-th word after ``position`` ends (``limit`` at most)."""
+    for seen, word in enumerate(_WORD.finditer(text, position, limit), start=1):
+        if seen == count:
+            return word.end()
+    return limit
+
+
+def _words_before(text: str, limit: int, position: int, count: int) -> int:
+    """Where the ``count``-th word before ``position`` starts (``limit`` at least)."""
+    # Words are short: look back a little first, then as far as the clause goes.
+    for window in (max(limit, position - 16 * count), limit):
+        words = [w.start() for w in _WORD.finditer(text, window, position)]
+        # A window that starts inside a word counts a piece of it: trust it only with a spare.
+        if len(words) > count or (len(words) == count and window == limit):
+            return words[-count]
+        if window == limit:
+            break
+    return limit
+
+
+class Context:
+    """The cues of one text, found once; ask what covers each target in it."""
+
+    def __init__(self, text: str, rules: Rules | None = None) -> None:
+        self.text = text
+        self.rules = rules if rules is not None else _shipped()
+        triggers, others, self._clause_ends = self.rules._find(text)
+        self.triggers: list[Modifier] = triggers
+        self.modifiers: list[Modifier] = sorted(triggers + others, key=lambda m: m.span)
+        # Cues grouped by clause (the stretches between terminators of every category): a
+        # target is checked only against the cues whose reach meets its clause.
+        self._by_clause: dict[int, list[Modifier]] = {}
+        for modifier in triggers:
+            low, high = modifier.reach
+            for clause in range(self._clause(low), self._clause(high) + 1):
+                self._by_clause.setdefault(clause, []).append(modifier)
+
+    def _clause(self, position: int) -> int:
+        return bisect_right(self._clause_ends, position)
+
+    def covering(self, start: int, end: int) -> list[Modifier]:
+        """The cues that apply to ``text[start:end]``, in text order."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} is outside a text of {len(self.text)} characters")
+        first, last = self._clause(start), self._clause(end)
+        candidates = self._by_clause.get(first, [])
+        if last != first:
+            seen = {id(m) for m in candidates}
+            for clause in range(first + 1, last + 1):
+                extra = [m for m in self._by_clause.get(clause, []) if id(m) not in seen]
+                candidates = candidates + extra
+                seen.update(id(m) for m in extra)
+        return [m for m in candidates if m.covers(start, end)]
+
+    def effects(self, start: int, end: int) -> frozenset[str]:
+        """The categories whose cues cover ``text[start:end]``."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} is outside a text of {len(self.text)} characters")
+        first = self._clause(start)
+        if self._clause(end) != first:
+            return frozenset(m.category for m in self.covering(start, end))
+        candidates = self._by_clause.get(first)
+        if not candidates:
+            return _NOTHING
+        return frozenset(m.category for m in candidates if m.covers(start, end))
+
+
+# -- reading and checking the file ----------------------------------------------------------
+
+
+@cache
+def rules() -> Rules:
+    """The shipped rules (``trialfinder/data/context.toml``), read and checked once."""
+    return parse_rules(data_text(DATA_FILE), DATA_FILE)
+
+
+def _shipped() -> Rules:
+    return rules()
+
+
+def modifiers(text: str) -> list[Modifier]:
+    """Every cue of the shipped rules found in ``text`` (after pseudo phrases), in text order."""
+    return rules().modifiers(text)
+
+
+def effects(text: str, start: int, end: int) -> frozenset[str]:
+    """The categories whose cues cover ``text[start:end]`` (shipped rules)."""
+    return rules().effects(text, start, end)
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and check a rules file; :class:`InvalidRules` lists every problem in it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read context rules {str(path)!r}: {exc}") from None
+    return parse_rules(text, path)
+
+
+def parse_rules(text: str, file: str | Path = "<rules>") -> Rules:
+    """Check and compile rules written as TOML; :class:`InvalidRules` lists every problem."""
+    hint = "see the header of trialfinder/data/context.toml for how rules are written"
+    data = parse_toml(text, file, hint, error=InvalidRules)
+    checker = Checker(KeyLines(text))
+    checker.unknown_keys(data, (), ("rule",))
+    tables = checker.tables(data, "rule")
+    if not tables and "rule" not in data:
+        checker.problem((), "no rules: write each one as a [[rule]] table")
+    read = [_read_rule(table, index, checker) for index, table in enumerate(tables)]
+    found = [rule for rule in read if rule is not None]
+    _check_repeats(found, checker)
+    if checker.problems:
+        raise InvalidRules(file, checker.sorted_problems(), hint)
+    return Rules(found)
+
+
+def _read_rule(table: dict, index: int, c: Checker) -> Rule | None:
+    path = ("rule", index)
+    before = len(c.problems)
+    c.unknown_keys(table, path, RULE_KEYS)
+    direction = c.choice(
+        table, path, "direction", DIRECTIONS, "a direction", required=True, default=None
+    )
+    trigger = direction in TRIGGERS
+    phrase = c.get(table, path, "phrase", str, "a phrase")
+    pattern = c.get(table, path, "pattern", str, "a regular expression")
+    if "phrase" not in table and "pattern" not in table:
+        c.problem(path, "the key 'phrase' is missing (or 'pattern', for a regular expression)")
+    elif "phrase" in table and "pattern" in table:
+        c.problem((*path, "pattern"), "write 'phrase' or 'pattern', not both")
+    if phrase is not None and not phrase.strip():
+        c.problem((*path, "phrase"), "the phrase is empty")
+    if pattern is not None:
+        _check_pattern(pattern, (*path, "pattern"), c)
+
+    category, categories = _read_category(table, path, trigger, c, direction is not None)
+    scope = c.get(table, path, "scope", int, "a number of words")
+    if scope is not None:
+        if not trigger and direction is not None:
+            c.problem((*path, "scope"), f"a {direction} rule has no scope")
+        elif scope < 0:
+            c.problem((*path, "scope"), "cannot be negative (0: only a target inside the phrase)")
+    stopped_by = c.strings(table, path, "stopped_by", "a list of phrases") or ()
+    if stopped_by and not trigger and direction is not None:
+        c.problem((*path, "stopped_by"), f"a {direction} rule has no scope to stop")
+    ends = c.choice(table, path, "ends", TRIGGERS, "a direction", default="both") or "both"
+    if "ends" in table and direction not in ("terminate", None):
+        c.problem((*path, "ends"), "only a terminate rule ends scopes")
+    note = c.get(table, path, "note", str, "text", default="")
+    examples = _read_examples(table, path, "examples", c)
+    counter = _read_examples(table, path, "counter_examples", c)
+    if len(c.problems) > before or direction is None:
+        return None
+    return Rule(
+        number=index + 1,
+        line=c.key_lines.line(path),
+        phrase=phrase.strip() if phrase is not None else None,
+        pattern=pattern,
+        category=category,
+        categories=categories,
+        direction=direction,
+        scope=scope,
+        stopped_by=stopped_by,
+        ends=ends,
+        note=note,
+        examples=examples,
+        counter_examples=counter,
+    )
+
+
+def _check_pattern(pattern: str, path: tuple, c: Checker) -> None:
+    try:
+        # Compiled as it will be, inside an alternation: a flag in the middle is an error there.
+        compiled = re.compile(f"x|(?:{pattern})", re.IGNORECASE)
+    except re.error as exc:
+        c.problem(path, f"the regular expression does not compile: {exc}")
+        return
+    if compiled.groupindex or re.search(r"\\[1-9]|\(\?P=", pattern):
+        c.problem(path, "named groups and back-references are not allowed; use (?:...)")
+    elif re.fullmatch(f"(?:{pattern})", "", re.IGNORECASE) is not None:
+        c.problem(path, "the regular expression matches empty text")
+
+
+def _read_category(
+    table: dict, path: tuple, trigger: bool, c: Checker, known_direction: bool
+) -> tuple[str | None, frozenset[str]]:
+    if trigger or not known_direction:
+        category = c.choice(table, path, "category", CATEGORIES, "a category", required=trigger)
+        return category, frozenset([category] if category else ())
+    # A terminator or pseudo phrase: the categories it stops, every one when none is named.
+    names = c.strings(table, path, "category", "a category or a list of them")
+    if not names:
+        return None, frozenset(CATEGORIES)
+    for name in names:
+        if name not in CATEGORIES:
+            c.choice({"category": name}, path, "category", CATEGORIES, "a category")
+    return (names[0] if len(names) == 1 else None), frozenset(names)
+
+
+def _read_examples(table: dict, path: tuple, key: str, c: Checker) -> tuple[str, ...]:
+    value = c.get(table, path, key, list, "a list of texts, each with a {target}")
+    if value is None:
+        return ()
+    examples = []
+    for number, example in enumerate(value):
+        where = (*path, key, number)
+        if not isinstance(example, str):
+            c.problem(where, f"expected a text with a {{target}}, got {example!r}")
+            continue
+        line = c.key_lines.find((*path, key), example[:40].split("{")[0] or example[:40])
+        targets = _TARGET.findall(example)
+        if not targets:
+            c.problem(where, "no target: mark it in braces, as in 'no {EGFR} mutation'", line)
+        elif len(targets) > 1:
+            c.problem(where, "mark one target only (in braces)", line)
+        elif not targets[0].strip():
+            c.problem(where, "the target in braces is empty", line)
+        else:
+            examples.append(example)
+    return tuple(examples)
+
+
+def _check_repeats(found: list[Rule], c: Checker) -> None:
+    seen: dict[tuple, Rule] = {}
+    for rule in found:
+        cue = literal_key(rule.phrase) if rule.phrase is not None else rule.pattern
+        key = (cue, rule.direction, rule.categories, rule.scope)
+        if key in seen:
+            c.problem(("rule", rule.number - 1), f"repeats rule[{seen[key].number}]")
+        seen.setdefault(key, rule)
