@@ -22,7 +22,9 @@ from trialfinder.tagging.context import (
     InvalidRules,
     effects,
     example_target,
+    literal_regex,
     load_rules,
+    match_starts,
     parse_rules,
     rules,
 )
@@ -287,6 +289,53 @@ def test_the_fast_lookup_agrees_with_checking_every_cue(words, data):
     slow = frozenset(m.category for m in found.triggers if m.covers(start, end))
     assert found.effects(start, end) == slow <= set(CATEGORIES)
     assert {m.category for m in found.covering(start, end)} == slow
+
+
+def test_every_shipped_cue_is_indexed_by_the_words_it_starts_with():
+    # An expression whose start cannot be read is tried at every word: correct but slow.
+    for rule in SHIPPED:
+        assert match_starts(rule.pattern or literal_regex([rule.phrase])), rule
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (r"\bno\b", {"no"}),
+        (r"\b(?:must|do)\s*not\b", {"mus", "do", "don"}),  # "donot" too
+        (r"\bwild[\s-]?type\b|\bWT\b", {"wil", "wt"}),
+        (r"(?<=[a-z])[-\u2013](?=\s)", {"-", "\u2013"}),
+        (r"[;\n]|:(?=\s)", {";", "\n", ":"}),
+        (r"\b(?:to\s+)?prevent", {"to", "pre"}),
+        (r"(?:≤|\\<)\s*\d", {"≤", "\\"}),
+        (literal_regex(["no", "not", "no evidence of", "non"]), {"no", "not", "non"}),
+        (r"\w+ing", None),  # could start with any word
+        (r"\sbut", None),  # starts with a space, where no word starts
+        (r"ab", None),  # "ab" then anything: not a whole key
+    ],
+)
+def test_the_words_a_cue_can_start_with(source, expected):
+    assert match_starts(source) == (frozenset(expected) if expected is not None else None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.sampled_from(_FUZZ_WORDS), max_size=25))
+def test_the_word_index_finds_what_trying_every_rule_everywhere_finds(words):
+    text = " ".join(words)
+    fast = set(SHIPPED._finder.find(text))
+    slow = set()
+    for rule in SHIPPED:
+        regex = re.compile(rule.pattern or literal_regex([rule.phrase]), re.IGNORECASE)
+        for token in re.finditer(r"\w+|[^\w \t\f\v]", text):
+            match = regex.match(text, token.start())
+            if match and match.end() > match.start():
+                slow.add((match.start(), match.end(), rule))
+    assert fast == slow
+
+
+def test_a_letter_whose_lower_case_is_longer_does_not_shift_the_text():
+    text = "İstanbul İİ: no EGFR"
+    egfr = text.index("EGFR")
+    assert effects(text, egfr, egfr + 4) == {"NEGATED"}
 
 
 # -- a broken rules file -------------------------------------------------------------------------
