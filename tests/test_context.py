@@ -229,6 +229,12 @@ examples = ["no less than {x}"]
         ("NO {x}", {"NEGATED"}),  # case does not matter
         ("nothing {x}", set()),  # whole words only
         ("know {x}", set()),
+        ("no (a) {x}", {"NEGATED"}),  # over an aside in parentheses
+        ("(no a) {x}", set()),  # but not out of one
+        ("no (a {x}) b", {"NEGATED"}),
+        ("{x} (a) neg", {"NEGATED"}),
+        ("{x} (a neg)", set()),
+        ("(maybe {x}", {"HYPOTHETICAL"}),  # a parenthesis never closed changes nothing
     ],
 )
 def test_scope_terminators_and_pseudo_phrases(example, expected):
@@ -544,6 +550,11 @@ def _in_record(text: str, sentence: str, target: str, nth: int = 0) -> frozenset
         ("NCT06103864", "No prior chemotherapy", "chemotherapy", 0, "NEGATED", ""),
         ("NCT06103864", "No prior chemotherapy", "recurrent", 0, "", "NEGATED"),
         ("NCT04576156", "Relapsed/refractory to JAK", "refractory", 0, "", "NOT_CANCER"),
+        # "Prior treatment with chemotherapy ... is not permitted (prior adjuvant or
+        # neoadjuvant chemotherapy is permitted)"
+        ("NCT05501886", "Prior treatment with chemotherapy", "chemotherapy", 0, "NEGATED", ""),
+        ("NCT05501886", "Prior treatment with chemotherapy", "chemotherapy", 0, "", "EXCEPTION"),
+        ("NCT05501886", "(prior adjuvant", "chemotherapy", 0, "EXCEPTION", "NEGATED"),
         (
             "NCT05170204",
             "including, but not limited to, corticosteroids",

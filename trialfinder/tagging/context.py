@@ -50,6 +50,8 @@ by its own "not". How a cue's scope is found:
   "ER-positive, HER2-negative");
 - a ``pseudo`` phrase ("no more than", "not limited to") cancels the cues inside it; a cue inside
   a longer cue is ignored too (the longer phrase decides: "are not eligible", not "not");
+- a cue inside parentheses does not reach outside them ("... is not permitted (prior adjuvant
+  chemotherapy is permitted)");
 - a rule with ``scope = 0`` marks only a target inside its own phrase ("relapse" in
   "relapse-free survival").
 
@@ -117,6 +119,7 @@ _WORD = re.compile(r"\w+")
 _TARGET = re.compile(r"\{([^{}]*)\}")
 _SEPARATORS = re.compile(r"[\s\-]+")
 _WORD_CHAR = re.compile(r"\w")
+_PARENTHESIS = re.compile(r"[()]")
 _NOTHING: frozenset[str] = frozenset()
 _EVERY_CATEGORY = frozenset(CATEGORIES)
 
@@ -493,7 +496,8 @@ class Rules:
         clause_ends = sorted(
             e for _, e, r in terminators if r.ends == "both" and r.categories == _EVERY_CATEGORY
         )
-        modifiers = [self._modifier(text, s, e, rule, stops) for s, e, rule in triggers]
+        asides = _parentheses(text) if "(" in text else []
+        modifiers = [self._modifier(text, s, e, rule, stops, asides) for s, e, rule in triggers]
         return modifiers, terminators + pseudo, clause_ends
 
     def _modifier(
@@ -503,15 +507,22 @@ class Rules:
         end: int,
         rule: Rule,
         stops: dict[str, tuple[list[int], list[int]]],
+        asides: list[tuple[int, int]],
     ) -> Modifier:
         assert rule.category is not None
         low, high = start, end
         if rule.scope != 0:
+            # A cue inside parentheses says nothing of what is outside them.
+            opening, closing = -1, len(text)
+            for left, right in asides:
+                if opening < left < start and end <= right:
+                    opening, closing = left, right
             starts, ends = stops[rule.category]
             stop = self._stops.get(rule.number)
             if rule.direction in ("forward", "both"):
                 index = bisect_left(starts, end)
                 high = starts[index] if index < len(starts) else len(text)
+                high = min(high, closing)
                 if stop is not None:
                     match = stop.search(text, end, high)
                     if match:
@@ -521,6 +532,7 @@ class Rules:
             if rule.direction in ("backward", "both"):
                 index = bisect_right(ends, start)
                 low = ends[index - 1] if index else 0
+                low = max(low, opening + 1)
                 if stop is not None:
                     stops_before = [m.end() for m in stop.finditer(text, low, start)]
                     if stops_before:
@@ -529,6 +541,18 @@ class Rules:
                     low = max(low, _words_before(text, low, start, rule.scope))
         span = (start, end)
         return Modifier(rule.category, rule.direction, span, text[start:end], rule, (low, high))
+
+
+def _parentheses(text: str) -> list[tuple[int, int]]:
+    """Where each closed pair of parentheses opens and closes (a lone one is ignored)."""
+    pairs = []
+    opened: list[int] = []
+    for mark in _PARENTHESIS.finditer(text):
+        if mark.group() == "(":
+            opened.append(mark.start())
+        elif opened:
+            pairs.append((opened.pop(), mark.start()))
+    return pairs
 
 
 def _cancelled(match: tuple[int, int, Rule], pseudo: list[tuple[int, int, Rule]]) -> bool:
