@@ -242,8 +242,16 @@ def test_scope_terminators_and_pseudo_phrases(example, expected):
 
 
 def test_spaces_and_hyphens_in_a_phrase_match_either():
+    mine = parse_rules(
+        '[[rule]]\nphrase = "wild-type"\ncategory = "NEGATED"\ndirection = "backward"\n'
+        '[[rule]]\nphrase = "steroid refractory"\ncategory = "NOT_CANCER"\ndirection = "forward"\n'
+    )
     for written in ("wild-type", "wild type", "Wildtype", "wild - type", "WILD-TYPE"):
-        assert "NEGATED" in marked(written + " {KRAS}"), written
+        assert marked("{KRAS} " + written, mine) == {"NEGATED"}, written
+    for written in ("steroid refractory", "Steroid-refractory", "steroid  -refractory"):
+        assert marked(written + " {GVHD}", mine) == {"NOT_CANCER"}, written
+    assert marked("steroidrefractory {GVHD}", mine) == frozenset()  # a space needs a gap
+    assert marked("{KRAS} wild-types", mine) == frozenset()  # whole words
     assert "NEGATED" in marked("No {brain metastases}")
     assert "NOT_CANCER" in marked("steroid {refractory} GVHD")
 
