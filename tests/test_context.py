@@ -476,6 +476,10 @@ def test_every_problem_is_reported_with_its_line_and_key(tmp_path):
             r"^r\.toml:5: rule\[1\]\.examples: expected a list of texts",
         ),
         (
+            '[[rule]]\npattern = \'\\sbut\'\ncategory = "NEGATED"\ndirection = "forward"\n',
+            r"^r\.toml:2: rule\[1\]\.pattern: a cue is looked for where a word or a sign starts",
+        ),
+        (
             '[[rule]]\nphrase = "Wild type"\ncategory = "NEGATED"\ndirection = "forward"\n\n'
             '[[rule]]\nphrase = "wild-type"\ncategory = "NEGATED"\ndirection = "forward"\n',
             r"^r\.toml:6: rule\[2\]: repeats rule\[1\]",

@@ -31,9 +31,13 @@ Public API::
         .modifiers -> list[Modifier]               # every cue found, in text order
     modifiers(text) -> list[Modifier]
     Modifier(category, direction, span, phrase, rule, reach)
+        # category: the rule's, or "TERMINATE" / "PSEUDO"; reach: the characters it covers
     rules() -> Rules                               # the shipped rules, read and checked once
-    load_rules(path) / parse_rules(text, file)     # another rules file; InvalidConfig if broken
-    Rules.context(text), Rules.effects(...), Rules.without(rule)
+    load_rules(path) / parse_rules(text, file)     # another rules file, checked
+    Rules.context(text), .effects(text, start, end), .modifiers(text), .without(rule)
+
+A broken rules file raises :class:`InvalidRules` (a ``ConfigError``: exit code 6) listing every
+problem as ``context.toml:LINE: rule[N].KEY: message``.
 
 Pass the span of the thing itself ("HER2" in "HER2-negative"), not of its qualifiers: a cue
 never affects a target it overlaps, so "not responsive to" found as a setting is not negated
@@ -57,6 +61,8 @@ by its own "not". How a cue's scope is found:
 
 ``effects(text, start, end)`` keeps the last few hundred texts' cues, so calling it for every
 mention of a text costs one search of the text; ``Context(text)`` does the same explicitly.
+The search looks at each word and sign once and tries only the cues that can start with it
+(see :class:`_Finder`); ``benchmarks/context_speed.py`` measures it on the real criteria.
 """
 
 from __future__ import annotations
@@ -84,6 +90,8 @@ else:  # pragma: no cover
 __all__ = [
     "CATEGORIES",
     "DIRECTIONS",
+    "RULE_KEYS",
+    "TRIGGERS",
     "Context",
     "InvalidRules",
     "Modifier",
@@ -91,7 +99,9 @@ __all__ = [
     "Rules",
     "effects",
     "example_target",
+    "literal_regex",
     "load_rules",
+    "match_starts",
     "modifiers",
     "parse_rules",
     "rules",
@@ -136,7 +146,7 @@ class Rule:
     line: int | None
     phrase: str | None
     pattern: str | None
-    category: str | None  # a trigger's category; None for a terminator or pseudo of every one
+    category: str | None  # as written: a trigger's; a terminator's or pseudo's one, or None
     categories: frozenset[str]  # what it marks (a trigger) or what it stops (terminate, pseudo)
     direction: str
     scope: int | None = None  # words; None: to the end of the clause
@@ -323,7 +333,7 @@ def match_starts(source: str) -> frozenset[str] | None:
     tried at every token."""
     try:
         found = _expand({("", False)}, list(_sre_parse.parse(source)), KEY_SIZE)
-    except Exception:  # an expression this reading does not know: try it everywhere
+    except Exception:  # an expression this reading does not know (or _SpaceFirst): everywhere
         return None
     # A token read only in part ("ab" then anything) cannot be looked up by its first letters.
     if found is None or any(not key or not done for key, done in found) or len(found) > 2000:
@@ -400,10 +410,25 @@ def _add(growing: set[str], chars: list[str], k: int) -> set[tuple[str, bool]] |
                 elif text:
                     result.add((text, True))  # the token ended
                 elif lower.isspace() and lower not in "\n\r":
-                    return None  # a match starting with a space: tokens never do
+                    raise _SpaceFirst  # no token starts with a space: it would never match
                 else:
                     result.add((lower, True))
     return result
+
+
+class _SpaceFirst(Exception):
+    """An expression whose match can start with a space."""
+
+
+def starts_with_space(source: str) -> bool:
+    """Whether a match of ``source`` can start with a space (where no cue is looked for)."""
+    try:
+        _expand({("", False)}, list(_sre_parse.parse(source)), KEY_SIZE)
+    except _SpaceFirst:
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def _charset(items: list) -> list[str] | None:
@@ -771,6 +796,12 @@ def _check_pattern(pattern: str, path: tuple, c: Checker) -> None:
         c.problem(path, "named groups and back-references are not allowed; use (?:...)")
     elif re.fullmatch(f"(?:{pattern})", "", re.IGNORECASE) is not None:
         c.problem(path, "the regular expression matches empty text")
+    elif starts_with_space(pattern):
+        c.problem(
+            path,
+            "a cue is looked for where a word or a sign starts, never at a space: "
+            "write (?<=\\s) for a space before it",
+        )
 
 
 def _read_category(
