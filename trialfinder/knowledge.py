@@ -13,8 +13,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+def data_text(name: str) -> str:
+    """The text of ``trialfinder/data/NAME``, for readers that report problems by line."""
+    return resources.files("trialfinder").joinpath("data", name).read_text(encoding="utf-8")
+
+
 @cache
 def load_toml(name: str) -> dict[str, Any]:
     """Parse ``trialfinder/data/NAME`` once per process."""
-    text = resources.files("trialfinder").joinpath("data", name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return tomllib.loads(data_text(name))

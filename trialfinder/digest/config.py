@@ -7,24 +7,16 @@ finds, each with the line and the key it concerns (:class:`InvalidConfig`), so t
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
 
 from trialfinder import geo
 from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, SearchCriteria
 from trialfinder.errors import ConfigError, InvalidInput
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 FIRST_RUN = ("send", "record")
@@ -101,187 +93,10 @@ class DigestConfig:
     source_file: Path | None = None
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the file: where (line, key) and what."""
-
-    line: int | None
-    key: str
-    message: str
-
-    def describe(self, file: str | Path) -> str:
-        where = f"{file}:{self.line}" if self.line else str(file)
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-
-
-class InvalidConfig(ConfigError):
-    """The configuration file has problems; ``problems`` lists each one."""
-
-    def __init__(self, file: str | Path, problems: list[Problem]) -> None:
-        self.file = str(file)
-        self.problems = problems
-        first = problems[0].describe(file)
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        super().__init__(
-            first + more, hint=f"run `trialfinder digest check --config {file}` to see them all"
-        )
-
-    def lines(self) -> list[str]:
-        return [p.describe(self.file) for p in self.problems]
-
-
 def default_state_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("trialfinder", appauthor=False)) / STATE_FILE
-
-
-# -- where each key is written ------------------------------------------------------------
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*[.=]")
-
-
-class KeyLines:
-    """Line numbers of tables and keys in TOML text, for messages (tomllib keeps none).
-
-    Paths are tuples: ("smtp", "port"), ("search", 0, "within"). Good enough for the flat
-    files this module reads; an unknown path falls back to its table's line.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.lines: dict[tuple, int] = {}
-        table: tuple = ()
-        counts: dict[str, int] = {}
-        in_string = False
-        for number, line in enumerate(text.splitlines(), start=1):
-            # Skip the inside of multi-line strings, where "x = y" is text, not a key.
-            if line.count('"""') % 2 == 1 or line.count("'''") % 2 == 1:
-                was_in_string = in_string
-                in_string = not in_string
-                if was_in_string:
-                    continue
-            elif in_string:
-                continue
-            header = _HEADER.match(line)
-            if header:
-                name = header.group(2)
-                if header.group(1) == "[[":
-                    index = counts.get(name, 0)
-                    counts[name] = index + 1
-                    table = (name, index)
-                else:
-                    table = tuple(name.split("."))
-                self.lines.setdefault(table, number)
-                continue
-            key = _KEY.match(line)
-            if key:
-                self.lines.setdefault((*table, key.group(1).strip('"')), number)
-
-    def line(self, path: tuple) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
-
-# -- validation -----------------------------------------------------------------------------
-
-
-class _Checker:
-    """Reads typed values out of the parsed TOML, collecting problems instead of stopping."""
-
-    def __init__(self, key_lines: KeyLines) -> None:
-        self.key_lines = key_lines
-        self.problems: list[Problem] = []
-
-    def problem(self, path: tuple, message: str) -> None:
-        self.problems.append(Problem(self.key_lines.line(path), _dotted(path), message))
-
-    def table(self, data: dict, name: str, required: bool) -> dict:
-        value = data.get(name)
-        if value is None:
-            if required:
-                self.problem((), f"the [{name}] table is missing")
-            return {}
-        if not isinstance(value, dict):
-            self.problem((name,), f"{name} must be a table, written [{name}]")
-            return {}
-        return value
-
-    def unknown_keys(self, table: dict, path: tuple, known: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                advice = (
-                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
-                )
-                self.problem((*path, key), f"unknown key ({advice})")
-
-    def get(
-        self,
-        table: dict,
-        path: tuple,
-        key: str,
-        kind: type | tuple[type, ...],
-        what: str,
-        required: bool = False,
-        default: Any = None,
-    ) -> Any:
-        if key not in table:
-            if required:
-                self.problem(path, f"the key {key!r} is missing ({what})")
-            return default
-        value = table[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            self.problem((*path, key), f"expected {what}, got {value!r}")
-            return default
-        if not isinstance(value, kinds):
-            self.problem((*path, key), f"expected {what}, got {_toml_type(value)} {value!r}")
-            return default
-        return value
-
-    def strings(self, table: dict, path: tuple, key: str, what: str) -> tuple[str, ...] | None:
-        """A string or a list of strings, as a tuple; ``None`` when absent or wrong."""
-        value = self.get(table, path, key, (str, list), what)
-        if value is None:
-            return None
-        items = [value] if isinstance(value, str) else value
-        if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in items):
-            self.problem((*path, key), f"expected {what}")
-            return None
-        return tuple(str(item).strip() for item in items if str(item).strip())
-
-    def check(self, path: tuple, test: Callable[[], Any], default: Any = None) -> Any:
-        """Run ``test``; turn an :class:`InvalidInput` into a problem at ``path``."""
-        try:
-            return test()
-        except InvalidInput as exc:
-            hint = f" ({exc.hint})" if exc.hint else ""
-            self.problem(path, exc.message + hint)
-            return default
-
-
-def _toml_type(value: Any) -> str:
-    return {
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
-def _dotted(path: tuple) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def _single_line(text: str) -> bool:
@@ -310,24 +125,17 @@ def load_config(path: str | Path) -> DigestConfig:
 
 
 def parse_config(text: str, path: str | Path = "<config>") -> DigestConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib says "(at line N, column M)"; keep its words, put the line in front.
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(match.group(1)) if match else None
-        raise InvalidConfig(path, [Problem(line, "", f"not valid TOML: {message}")]) from None
-    checker = _Checker(KeyLines(text))
+    hint = f"run `trialfinder digest check --config {path}` to see them all"
+    data = parse_toml(text, path, hint)
+    checker = Checker(KeyLines(text))
     config = _read(data, checker, Path(path))
     if checker.problems:
-        checker.problems.sort(key=lambda p: p.line or 0)
-        raise InvalidConfig(path, checker.problems)
+        raise InvalidConfig(path, checker.sorted_problems(), hint)
     assert config is not None
     return config
 
 
-def _read(data: dict, c: _Checker, source_file: Path) -> DigestConfig | None:
+def _read(data: dict, c: Checker, source_file: Path) -> DigestConfig | None:
     c.unknown_keys(data, (), ("smtp", "state", "digest", "search"))
     smtp = _read_smtp(c.table(data, "smtp", required=True), c, source_file)
     state = _read_state(c.table(data, "state", required=False), c, source_file)
@@ -390,7 +198,7 @@ def _relative(text: str, source_file: Path) -> Path:
     return path if path.is_absolute() else source_file.parent / path
 
 
-def _read_smtp(table: dict, c: _Checker, source_file: Path) -> SmtpConfig | None:
+def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
     p = ("smtp",)
     c.unknown_keys(table, p, SMTP_KEYS)
     if not table:
@@ -433,7 +241,7 @@ def _read_smtp(table: dict, c: _Checker, source_file: Path) -> SmtpConfig | None
     )
 
 
-def _read_state(table: dict, c: _Checker, source_file: Path) -> StateConfig:
+def _read_state(table: dict, c: Checker, source_file: Path) -> StateConfig:
     p = ("state",)
     c.unknown_keys(table, p, STATE_KEYS)
     raw_path = c.get(table, p, "path", str, "a file name")
@@ -469,7 +277,7 @@ SEARCH_KEYS = (
 
 
 def _read_search(
-    table: dict, p: tuple, c: _Checker, state: StateConfig, send_when_empty: bool
+    table: dict, p: tuple, c: Checker, state: StateConfig, send_when_empty: bool
 ) -> SavedSearch | None:
     c.unknown_keys(table, p, SEARCH_KEYS)
     before = len(c.problems)
