@@ -24,7 +24,7 @@ def test_search_pages_through_a_real_server(fake_api, monkeypatch):
     pages = fake_api.studies_requests()
     assert len(pages) == 3
     assert [p.params.get("pageToken") for p in pages] == [None, "t1000", "t2000"]
-    assert "2,500 trials matched; 2,500 shown." in result.stderr
+    assert "2,500 trials matched the registry search; 2,500 shown after the local" in result.stderr
     if spec_available():
         for request in pages:
             check_request(f"{fake_api.url}{request.path}?{urlencode(request.params)}")
@@ -94,7 +94,8 @@ def test_the_sex_filter_leaves_out_trials_only_for_the_other_sex(fake_api, sex, 
     everyone = [s["protocolSection"]["identificationModule"]["nctId"] for s in SEX_STUDIES]
     kept = [nct_id for nct_id in everyone if nct_id not in left_out]
     assert _ndjson_ids(result.stdout) == kept
-    assert f"{len(kept)} trials matched; {len(kept)} shown." in result.stderr
+    assert f"{len(kept)} trials matched the registry search; {len(kept)} shown" in result.stderr
+    assert "left out" not in result.stderr  # every trial here says it was treated before
     [request] = fake_api.studies_requests()
     assert 'AREA[Sex]"ALL"' in request.params["filter.advanced"]
     if spec_available():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trialfinder.errors import InvalidInput
@@ -35,7 +36,8 @@ _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _UNSAFE = re.compile(r'["\\]')
 # The words Essie reads as operators wherever a search term may stand.
 ESSIE_OPERATORS = frozenset(
-    "ALL AND OR NOT MISSING MIN MAX RANGE DISTANCE AREA SEARCH TILT COVERAGE EXPANSION".split()
+    {"ALL", "AND", "OR", "NOT", "MISSING", "MIN", "MAX", "RANGE", "DISTANCE"}
+    | {"AREA", "SEARCH", "TILT", "COVERAGE", "EXPANSION"}
 )
 
 
@@ -82,6 +84,17 @@ def _choices(values, allowed: dict | tuple, what: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def chosen_settings(given: Iterable[str] = (), by_ids: bool = False) -> tuple[str, ...]:
+    """The disease settings a search is for: those ``given``; else previously treated disease
+    (:data:`DEFAULT_SETTINGS`), except for trials asked for by NCT id (``by_ids``), which are
+    not restricted. ``search.SearchRun`` confirms whichever settings it gets with the tags.
+    """
+    given = tuple(given)
+    if given:
+        return given
+    return (ANY,) if by_ids else DEFAULT_SETTINGS
+
+
 def parse_date(text: str) -> dt.date:
     """Accept ``YYYY-MM-DD``, ``YYYY-MM`` (first of the month) or ``YYYY`` (1 January)."""
     text = text.strip()
@@ -99,6 +112,7 @@ class SearchCriteria:
     """What a patient or navigator is looking for. Construct with friendly names."""
 
     conditions: tuple[str, ...] = ()
+    # Searched for by their words here, then confirmed with each trial's tags (SearchRun).
     settings: tuple[str, ...] = DEFAULT_SETTINGS
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     phases: tuple[str, ...] = ()
