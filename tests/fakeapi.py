@@ -15,12 +15,21 @@ queued per path to test what the tool does when the service misbehaves:
 ``fields`` is honoured for the names trialfinder sends (sections, modules and the piece names
 in ``PIECES``); an unknown name is rejected with 400, as the real API does.
 
+``filter.advanced`` is emulated for the Sex area only, with the registry's Essie semantics:
+a term AND-ed at the top level that is nothing but ``AREA[Sex]...`` atoms joined by OR, e.g.
+``(AREA[Sex]MALE OR AREA[Sex]"ALL" OR AREA[Sex]MISSING)``, keeps the studies it matches
+(``totalCount`` counts them too). An enum value, bare or quoted, matches the record's
+``eligibilityModule.sex`` (any case); ``MISSING`` matches a record without one; a bare ``ALL``
+is the ALL operator and matches every study, as on the real service; any other value is a 400.
+Every other part of the expression (and every ``query.*``) is passed through: not applied.
+
 Used by the end-to-end tests and by the benchmarks (with a request and byte counter).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import threading
@@ -112,6 +121,72 @@ PIECES: dict[str, tuple[str, ...]] = {
     "InterventionAncestorTerm": (*_BROWSE, "ancestors", "term"),
     "HasResults": ("hasResults",),
 }
+
+
+SEX_VALUES = ("FEMALE", "MALE", "ALL")
+_SEX_ATOM = re.compile(r'AREA\[Sex\](?:"([^"]*)"|([A-Za-z_]+))')
+
+
+def _top_level(expression: str, operator: str) -> list[str]:
+    """``expression`` split at ``operator`` ("AND", "OR") outside parentheses and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    separator = f" {operator} "
+    for position, char in enumerate(expression):
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and expression.startswith(separator, position):
+            parts.append(expression[start:position])
+            start = position + len(separator)
+    parts.append(expression[start:])
+    return [part.strip() for part in parts]
+
+
+def _unwrapped(term: str) -> str:
+    """``term`` without the parentheses around the whole of it, if it has them."""
+    while term.startswith("(") and term.endswith(")"):
+        depth, quoted = 0, False
+        for position, char in enumerate(term):
+            if char == '"':
+                quoted = not quoted
+            elif not quoted and char in "()":
+                depth += 1 if char == "(" else -1
+                if depth == 0 and position < len(term) - 1:
+                    return term  # "(a) OR (b)": the first pair closes early
+        term = term[1:-1].strip()
+    return term
+
+
+def sex_filter(expression: str) -> list[list[tuple[bool, str]]]:
+    """The Sex terms of a ``filter.advanced`` expression: for each, its atoms as (quoted, value).
+
+    ``ValueError`` names a value that is not a Sex enum value.
+    """
+    terms = []
+    for term in _top_level(expression, "AND"):
+        atoms = [_SEX_ATOM.fullmatch(atom) for atom in _top_level(_unwrapped(term), "OR")]
+        if not all(atoms):
+            continue  # not (only) about Sex: passed through
+        parsed = [(m.group(1) is not None, m.group(1) or m.group(2) or "") for m in atoms]
+        for quoted, value in parsed:
+            if value.upper() not in SEX_VALUES and (quoted or value != "MISSING"):
+                raise ValueError(value)
+        terms.append(parsed)
+    return terms
+
+
+def sex_matches(study: dict[str, Any], terms: list[list[tuple[bool, str]]]) -> bool:
+    sex = study.get("protocolSection", {}).get("eligibilityModule", {}).get("sex")
+    for atoms in terms:
+        if not any(
+            (not quoted and value == "ALL")  # the ALL operator: every study
+            or (not quoted and value == "MISSING" and not sex)
+            or (sex is not None and value.upper() == sex.upper())
+            for quoted, value in atoms
+        ):
+            return False
+    return True
 
 
 def field_paths(names: str) -> list[tuple[str, ...]]:
@@ -247,10 +322,12 @@ class FakeApi:
             for i in params.get("filter.ids", "").replace("|", ",").split(",")
             if i.strip()
         }
+        sexes = sex_filter(params.get("filter.advanced", ""))
         matching = [
             s
             for s in self.studies
-            if not ids or s["protocolSection"]["identificationModule"]["nctId"] in ids
+            if (not ids or s["protocolSection"]["identificationModule"]["nctId"] in ids)
+            and sex_matches(s, sexes)
         ]
         size = int(params.get("pageSize") or 10)
         size = 10 if size == 0 else min(size, 1000)
@@ -312,7 +389,18 @@ class FakeApi:
                     self._send(400, message.encode(), "text/plain; charset=UTF-8")
                     return
                 if path == "/studies":
-                    self._json(api._page(params))
+                    try:
+                        page = api._page(params)
+                    except ValueError as exc:
+                        message = (
+                            "Error parsing query in advanced filter:\nAllowed values for enum "
+                            "field `protocolSection.eligibilityModule.sex` are "
+                            + ", ".join(f"`{v}`" for v in SEX_VALUES)
+                            + f" (got `{exc}`)"
+                        )
+                        self._send(400, message.encode(), "text/plain; charset=UTF-8")
+                        return
+                    self._json(page)
                     with api._lock:
                         api.pages_served += 1
                     return

@@ -6,7 +6,8 @@ of unknown parameters is not documented (``filter.phase``, for one, does not exi
 
 Essie expressions are checked for structure: balanced quotes, parentheses and brackets, and,
 outside quoted phrases, nothing but operators, area names and literals the tool writes itself,
-so that user text can only ever appear inside quotes.
+so that user text can only ever appear inside quotes. The ALL operator (every study) is never
+what the tool means: an enum value ALL must be quoted, as in ``AREA[Sex]"ALL"``.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def _check_one(path: str, name: str | None, value: str | None) -> None:
 
 @cache
 def check_essie(expression: str) -> None:
-    """Balanced quotes, parentheses and brackets; only operators outside quoted phrases."""
+    """Balanced quotes, parentheses and brackets; only operators outside quoted phrases, and
+    never the match-all ALL."""
     assert expression.count('"') % 2 == 0, f"unbalanced quotes in {expression!r}"
     depth = 0
     position = 0
@@ -116,6 +118,8 @@ def check_essie(expression: str) -> None:
         elif token == ")":
             depth -= 1
             assert depth >= 0, f"unbalanced ')' in {expression!r}"
+        elif token == "ALL":
+            raise AssertionError(f"the ALL operator (every study) in {expression!r}")
         elif token.startswith("RANGE["):
             assert _RANGE_BODY.match(token[6:-1]), f"bad RANGE in {expression!r}"
         position = match.end()

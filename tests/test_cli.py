@@ -73,7 +73,7 @@ def test_search_json_carries_the_documented_fields():
     assert record["phases"] == ["PHASE2"] and record["interventions"] == ["Teclistamab"]
     assert record["min_age"] == 18 and record["max_age"] == 80 and record["sites_count"] == 1
     assert record["url"] == "https://clinicaltrials.gov/study/NCT01000001"
-    assert "1 trials matched; 1 shown." in result.stderr
+    assert "1 trials matched the registry search; 1 shown after the local filters." in result.stderr
 
 
 @responses.activate
@@ -142,7 +142,10 @@ def test_table_format_shows_the_columns():
     assert result.exit_code == 0
     for text in ("NCT01000001", "Teclistamab", "Recruiting", "Phase 1/2", "Multiple Myeloma"):
         assert text in result.stdout
-    assert "7 trials matched; 1 shown (use --limit 0 to see all)." in result.stderr
+    assert (
+        "7 trials matched the registry search; 1 shown after the local filters "
+        "(use --limit 0 to check them all)."
+    ) in result.stderr
 
 
 @responses.activate

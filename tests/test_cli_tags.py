@@ -13,6 +13,7 @@ from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
 from trialfinder.criteria import SearchCriteria
+from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.pipeline import TagFilter, build_results, to_record
 from trialfinder.search import SearchRun
@@ -117,12 +118,117 @@ def test_a_setting_given_is_confirmed_with_the_tags(fake_api):
     fake_api.studies = [plain_trial("NCT01000001"), resistant]
     result = run("search", "--setting", "resistant", "--format", "ndjson")
     assert [json.loads(x)["nct_id"] for x in result.stdout.splitlines()] == ["NCT01000009"]
-    assert "--setting resistant" in result.stderr
+    assert (
+        "1 of 2 fetched trials were left out: their records do not say the disease is "
+        "resistant (use --setting any to see them)"
+    ) in result.stderr
+
+
+def not_treated_before() -> list[dict]:
+    """Trials for disease not treated before, that a word search can still find."""
+    return [
+        make_study(
+            nct_id="NCT04000001",
+            title="Drug A for Newly Diagnosed Multiple Myeloma",
+            criteria="Inclusion Criteria:\n\n* Newly diagnosed myeloma, no prior therapy\n",
+        ),
+        make_study(
+            nct_id="NCT04000002",
+            title="Adjuvant Drug B After Surgery for Stage II Colon Cancer",
+            conditions=["Colon Cancer"],
+            criteria="Inclusion Criteria:\n\n* Complete resection\n* No prior chemotherapy\n",
+        ),
+        make_study(
+            nct_id="NCT04000003",
+            title="Drug C in Metastatic Castration-Sensitive Prostate Cancer",
+            conditions=["Prostate Cancer"],
+            criteria="Inclusion Criteria:\n\n* Metastatic hormone-sensitive prostate cancer\n",
+        ),
+    ]
+
+
+def treated_before() -> list[dict]:
+    return [
+        make_study(
+            nct_id="NCT03000001",
+            title="Drug D in Refractory Lymphoma",
+            criteria="Inclusion Criteria:\n\n* Adults\n",
+        ),
+        make_study(
+            nct_id="NCT03000002",
+            title="Drug E in Relapsed Acute Myeloid Leukemia",
+            criteria="Inclusion Criteria:\n\n* Adults\n",
+        ),
+        make_study(
+            nct_id="NCT03000003",
+            title="Drug F in Platinum-Resistant Ovarian Cancer",
+            criteria="Inclusion Criteria:\n\n* Adults\n",
+            sex="FEMALE",
+        ),
+    ]
+
+
+def test_the_default_is_disease_treated_before_confirmed_with_the_tags(fake_api):
+    first_line, kept = not_treated_before(), treated_before()
+    fake_api.studies = [first_line[0], kept[0], first_line[1], kept[1], first_line[2], kept[2]]
+    result = run("search", "--format", "ndjson")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["nct_id"] for r in records] == ["NCT03000001", "NCT03000002", "NCT03000003"]
+    assert [r["setting"] for r in records] == [["refractory"], ["relapsed"], ["resistant"]]
+    assert result.stderr.splitlines() == [
+        "trialfinder: 3 of 6 fetched trials were left out: their records do not say the disease "
+        "was treated before (use --setting any to see them)",
+        "trialfinder: 6 trials matched the registry search; 3 shown after the local filters.",
+    ]
+    # The registry was asked for the words of all three settings.
+    query = fake_api.studies_requests()[0].params["query.term"]
+    for setting in ("refractory", "relapsed", "resistant"):
+        for phrase in load_toml("settings.toml")[setting]["search_terms"]:
+            assert f'"{phrase}"' in query
+
+
+def test_setting_any_shows_every_trial_and_confirms_nothing(fake_api):
+    fake_api.studies = [*not_treated_before(), *treated_before()]
+    result = run("search", "--setting", "any", "--format", "ndjson")
+    assert len(result.stdout.splitlines()) == 6
+    assert "left out" not in result.stderr
+    assert "6 trials matched; 6 shown." in result.stderr
+    assert "query.term" not in fake_api.studies_requests()[0].params
+
+
+def test_trials_listed_by_id_are_not_confirmed_unless_a_setting_is_given(fake_api, tmp_path):
+    fake_api.studies = [*not_treated_before(), *treated_before()]
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("NCT04000001\nNCT03000002\n", encoding="utf-8")
+    listed = run("search", "--ids-file", str(ids_file), "--format", "ndjson")
+    shown = sorted(json.loads(x)["nct_id"] for x in listed.stdout.splitlines())
+    assert shown == ["NCT03000002", "NCT04000001"]
+    assert "left out" not in listed.stderr
+    args = ["search", "--ids-file", str(ids_file), "--setting", "relapsed", "--format", "ndjson"]
+    relapsed = run(*args)
+    assert [json.loads(x)["nct_id"] for x in relapsed.stdout.splitlines()] == ["NCT03000002"]
+    assert "their records do not say the disease is relapsed" in relapsed.stderr
+
+
+def test_the_settings_line_comes_first_and_the_other_filters_count_the_rest(fake_api):
+    fake_api.studies = [
+        *not_treated_before(),
+        car_t_trial("NCT01000002"),
+        plain_trial("NCT01000001"),
+    ]
+    result = run("search", "--category", "car-t", "--format", "ndjson")
+    assert [json.loads(x)["nct_id"] for x in result.stdout.splitlines()] == ["NCT01000002"]
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("trialfinder: 3 of 5 fetched trials were left out: their records")
+    assert lines[1] == (
+        "trialfinder: 1 of the other 2 did not match --category car-t and were left out"
+    )
 
 
 def test_without_local_filters_nothing_is_left_out(fake_api):
     fake_api.studies = [plain_trial("NCT01000001"), car_t_trial("NCT01000002")]
-    result = run("search", "--format", "ndjson", "--limit", "1")
+    result = run("search", "--setting", "any", "--format", "ndjson", "--limit", "1")
     assert len(result.stdout.splitlines()) == 1
     assert "left out" not in result.stderr
     assert fake_api.requests[0].params["pageSize"] == "1"

@@ -6,7 +6,15 @@ from urllib.parse import urlencode
 import pytest
 from spec_check import check_essie, check_request, needs_spec
 
-from trialfinder.criteria import SearchCriteria, essie_text, parse_date
+from trialfinder.criteria import (
+    ESSIE_OPERATORS,
+    PHASES,
+    SEXES,
+    SearchCriteria,
+    area_value,
+    essie_text,
+    parse_date,
+)
 from trialfinder.errors import InvalidInput
 from trialfinder.settings import Settings
 from trialfinder.sources.ctgov import ClinicalTrialsGov
@@ -132,8 +140,37 @@ def test_phase_sex_and_date_filters():
         phases=("1", "early1"), sex="Female", updated_since=dt.date(2025, 3, 1)
     ).to_params()["filter.advanced"]
     assert "(AREA[Phase]PHASE1 OR AREA[Phase]EARLY_PHASE1)" in advanced
-    assert "(AREA[Sex]FEMALE OR AREA[Sex]ALL OR AREA[Sex]MISSING)" in advanced
+    assert '(AREA[Sex]FEMALE OR AREA[Sex]"ALL" OR AREA[Sex]MISSING)' in advanced
     assert "AREA[LastUpdatePostDate]RANGE[2025-03-01, MAX]" in advanced
+
+
+@needs_spec
+@pytest.mark.parametrize("sex, value", [("male", "MALE"), ("FEMALE", "FEMALE")])
+def test_the_sex_filter_sends_all_as_the_enum_value_not_the_operator(sex, value):
+    criteria = SearchCriteria(sex=sex, settings=("any",), cancer_only=False)
+    assert criteria.to_params()["filter.advanced"] == (
+        f'(AREA[Sex]{value} OR AREA[Sex]"ALL" OR AREA[Sex]MISSING)'
+    )
+    check_request(first_page_url(criteria))
+
+
+@needs_spec
+def test_the_checker_rejects_the_all_operator_outside_quotes():
+    old = "(AREA[Sex]MALE OR AREA[Sex]ALL OR AREA[Sex]MISSING)"
+    with pytest.raises(AssertionError, match="ALL operator"):
+        check_request(f"{API}/studies?{urlencode({'filter.advanced': old})}")
+
+
+def test_no_enum_value_sent_bare_reads_as_an_operator():
+    # Every enum value the criteria can put in an expression, bare or quoted as needed.
+    advanced = SearchCriteria(phases=tuple(PHASES), sex="female").to_params()["filter.advanced"]
+    outside_quotes = re.sub(r'"[^"]*"', "", advanced)
+    for value in [*PHASES.values(), *SEXES.values(), "ALL"]:
+        assert value in advanced
+    assert set(re.findall(r"AREA\[\w+\](\w+)", outside_quotes)) & ESSIE_OPERATORS <= {"MISSING"}
+    assert area_value("Sex", "ALL") == 'AREA[Sex]"ALL"'
+    assert area_value("Sex", "all") == 'AREA[Sex]"all"'
+    assert area_value("Phase", "PHASE2") == "AREA[Phase]PHASE2"
 
 
 def test_page_size_follows_a_smaller_limit_only():

@@ -508,7 +508,7 @@ def test_compare_marks_new_updated_unchanged_and_dropped(tmp_path):
     dropped = rows[-1]
     old_row = next(r for r in read_csv(old_path.read_text("utf-8")) if r["nct_id"] == "NCT01000003")
     assert {k: v for k, v in dropped.items() if k != "change"} == old_row
-    assert "3 trials matched; 3 shown." in result.stderr
+    assert "3 trials matched the registry search; 3 shown after the local filters." in result.stderr
 
 
 def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):

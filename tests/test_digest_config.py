@@ -42,7 +42,8 @@ def test_minimal_config_gets_the_documented_defaults(monkeypatch, tmp_path):
     assert config.state.first_run == "send"
     (search,) = config.searches
     assert search.criteria.conditions == ("multiple myeloma",)
-    assert search.criteria.settings == ("refractory",)
+    # As for `search`: disease treated before (and confirmed with the tags when run).
+    assert search.criteria.settings == ("refractory", "relapsed", "resistant")
     assert search.criteria.statuses == ("recruiting", "not-yet-recruiting")
     assert search.topic == "Myeloma" and not search.send_when_empty
 
@@ -62,8 +63,6 @@ def test_ssl_changes_the_default_port_and_keys_map_to_search_criteria(tmp_path):
     assert criteria.phases == ("2", "3") and criteria.statuses == ("recruiting",)
     assert (criteria.age, criteria.sex, criteria.intervention) == (67, "female", "teclistamab")
     assert config.searches[0].first_run == "record" and config.searches[0].send_when_empty
-    # As with `search --setting`, a setting asked for is confirmed by the tags too.
-    assert config.searches[0].confirm_settings == ("refractory", "relapsed")
 
 
 def test_recipients_differing_only_in_case_are_one(tmp_path):
@@ -204,7 +203,6 @@ def test_categories_and_biomarkers(tmp_path):
     )
     search = parse_config(text, tmp_path / "d.toml").searches[0]
     assert search.categories == ("car-t", "immunotherapy") and search.biomarkers == ("KRAS G12C",)
-    assert search.confirm_settings == ()  # no `setting` key: the registry's search only
     for right, typo, reported, listed in [
         (
             '"CAR-T"',

@@ -549,6 +549,39 @@ def test_categories_and_biomarkers_filter_on_the_tags_shown_in_the_email(fake_ap
     assert "Biomarkers: KRAS G12C" in html
 
 
+@pytest.mark.parametrize(
+    "setting, sent",
+    [
+        ("", {"NCT01000001", "NCT01000003"}),  # the default: disease treated before
+        ('setting = ["resistant"]', {"NCT01000003"}),
+        ('setting = ["any"]', {"NCT01000001", "NCT01000002", "NCT01000003"}),
+    ],
+)
+def test_the_setting_of_a_saved_search_is_confirmed_with_the_tags(
+    fake_api, smtp, tmp_path, setting, sent
+):
+    fake_api.studies[:] = [
+        make_study("NCT01000001", title="Drug A in Relapsed Myeloma"),
+        make_study(
+            "NCT01000002",
+            title="Drug B in Newly Diagnosed Myeloma",
+            criteria="Inclusion Criteria:\n\n* Newly diagnosed myeloma, no prior therapy\n",
+        ),
+        make_study(
+            "NCT01000003",
+            title="Drug C in Lenalidomide-Resistant Myeloma",
+            criteria="Inclusion Criteria:\n\n* Adults\n",
+        ),
+    ]
+    run(write_config(tmp_path, smtp.port, search_extra=setting))
+    text = smtp.received[-1].message.get_body(("plain",)).get_content()
+    assert {
+        nct_id for nct_id in ("NCT01000001", "NCT01000002", "NCT01000003") if nct_id in text
+    } == sent
+    query = fake_api.studies_requests()[0].params.get("query.term", "")
+    assert ('"castration-resistant"' in query) == (setting != 'setting = ["any"]')
+
+
 def test_each_trial_comes_with_its_plain_language_summary(two_trials, smtp, tmp_path):
     run(write_config(tmp_path, smtp.port))
     message = smtp.received[0].message

@@ -56,7 +56,7 @@ def search():
 def assert_complete(result, ids):
     assert result.exit_code == ExitCode.OK, result.output
     assert ids == ALL_IDS
-    assert f"{TOTAL} trials matched; {TOTAL} shown." in result.stderr
+    assert f"{TOTAL} trials matched the registry search; {TOTAL} shown after" in result.stderr
 
 
 def assert_partial(result, ids, cause: str):

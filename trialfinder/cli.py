@@ -206,14 +206,16 @@ def cli(
     )
 
 
-@cli.command(short_help="Search for trials (refractory cancer by default).")
+@cli.command(short_help="Search for trials (cancer treated before, by default).")
 @click.argument("condition", nargs=-1)
 @click.option(
     "--setting",
     "settings",
     multiple=True,
     type=_choice(SETTINGS),
-    help=f"Disease setting; repeatable; 'any' for no restriction [default: {DEFAULT_SETTINGS[0]}].",
+    help="Disease setting, repeatable (any of them): searched for by its words, then "
+    "confirmed in each trial's record; 'any' for no restriction [default: "
+    f"{', '.join(DEFAULT_SETTINGS[:-1])} or {DEFAULT_SETTINGS[-1]}: disease treated before].",
 )
 @click.option(
     "--status",
@@ -336,12 +338,13 @@ def search(
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
-    --within of the place are found, nearest first. --category and --biomarker, and a
-    --setting you give, are checked on each trial found, with its tags. For a CSV shortlist:
+    --within of the place are found, nearest first. The setting (by default, disease treated
+    before), --category and --biomarker are checked on each trial found, with its tags. For a
+    CSV shortlist:
     `trialfinder search -o shortlist.csv`; a week later,
     `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
     """
-    from trialfinder.criteria import SearchCriteria
+    from trialfinder.criteria import SearchCriteria, chosen_settings
     from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import render
     from trialfinder.pipeline import ResultOptions, TagFilter, to_record
@@ -378,7 +381,7 @@ def search(
     criteria = SearchCriteria(
         conditions=condition,
         # Asked for by NCT id: the default restrictions would hide trials the user listed.
-        settings=settings or (("any",) if ids else DEFAULT_SETTINGS),
+        settings=chosen_settings(settings, by_ids=bool(ids)),
         statuses=statuses or (("any",) if ids else DEFAULT_STATUSES),
         phases=phases,
         age=age,
@@ -397,7 +400,6 @@ def search(
     wanted = TagFilter(
         categories=tuple(dict.fromkeys(c.lower() for c in categories)),
         biomarkers=check_biomarkers(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
-        settings=criteria.settings if settings else (),  # only a setting the user asked for
     )
     options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching

@@ -2,13 +2,16 @@
 
 User text is never pasted raw into an Essie expression: it is split into words and quoted
 phrases, each sent as a quoted phrase, so quotes, parentheses, brackets and words such as
-AND, OR, NOT or MISSING cannot change the meaning of the query or break its grammar.
+AND, OR, NOT or MISSING cannot change the meaning of the query or break its grammar. Enum
+values are written bare, except one spelled like an operator: the Sex value ALL is sent as
+``AREA[Sex]"ALL"``, since ``AREA[Sex]ALL`` is the ALL operator and matches every study.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trialfinder.errors import InvalidInput
@@ -31,6 +34,11 @@ from trialfinder.vocabulary import (  # noqa: E402, F401 (re-exported)
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _UNSAFE = re.compile(r'["\\]')
+# The words Essie reads as operators wherever a search term may stand.
+ESSIE_OPERATORS = frozenset(
+    {"ALL", "AND", "OR", "NOT", "MISSING", "MIN", "MAX", "RANGE", "DISTANCE"}
+    | {"AREA", "SEARCH", "TILT", "COVERAGE", "EXPANSION"}
+)
 
 
 def essie_phrase(text: str) -> str:
@@ -52,6 +60,12 @@ def essie_text(text: str) -> str:
     return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
 
+def area_value(area: str, value: str) -> str:
+    """``AREA[area]value`` for an enum value: bare, or quoted when it reads as an operator."""
+    term = f'"{value}"' if value.upper() in ESSIE_OPERATORS else value
+    return f"AREA[{area}]{term}"
+
+
 def any_of(phrases: list[str] | tuple[str, ...]) -> str:
     return "(" + " OR ".join(essie_phrase(p) for p in phrases) + ")"
 
@@ -68,6 +82,17 @@ def _choices(values, allowed: dict | tuple, what: str) -> tuple[str, ...]:
                 hint=f"choose from: {', '.join([*allowed, ANY])}",
             )
     return tuple(dict.fromkeys(names))
+
+
+def chosen_settings(given: Iterable[str] = (), by_ids: bool = False) -> tuple[str, ...]:
+    """The disease settings a search is for: those ``given``; else previously treated disease
+    (:data:`DEFAULT_SETTINGS`), except for trials asked for by NCT id (``by_ids``), which are
+    not restricted. ``search.SearchRun`` confirms whichever settings it gets with the tags.
+    """
+    given = tuple(given)
+    if given:
+        return given
+    return (ANY,) if by_ids else DEFAULT_SETTINGS
 
 
 def parse_date(text: str) -> dt.date:
@@ -87,6 +112,7 @@ class SearchCriteria:
     """What a patient or navigator is looking for. Construct with friendly names."""
 
     conditions: tuple[str, ...] = ()
+    # Searched for by their words here, then confirmed with each trial's tags (SearchRun).
     settings: tuple[str, ...] = DEFAULT_SETTINGS
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     phases: tuple[str, ...] = ()
@@ -215,7 +241,9 @@ class SearchCriteria:
             )
             filters.append(f"({mesh} OR AREA[ConditionSearch]{any_of(cancer['words'])})")
         if self.phases:
-            filters.append("(" + " OR ".join(f"AREA[Phase]{PHASES[p]}" for p in self.phases) + ")")
+            filters.append(
+                "(" + " OR ".join(area_value("Phase", PHASES[p]) for p in self.phases) + ")"
+            )
         if self.age is not None:
             years = f"{self.age} years"
             filters.append(
@@ -223,7 +251,10 @@ class SearchCriteria:
                 f" AND (AREA[MaximumAge]RANGE[{years}, MAX] OR AREA[MaximumAge]MISSING)"
             )
         if self.sex:
-            filters.append(f"(AREA[Sex]{SEXES[self.sex]} OR AREA[Sex]ALL OR AREA[Sex]MISSING)")
+            # Trials for this sex, for all ("ALL", quoted: bare it is the match-all operator),
+            # and any that do not say.
+            sexes = " OR ".join(area_value("Sex", value) for value in (SEXES[self.sex], "ALL"))
+            filters.append(f"({sexes} OR AREA[Sex]MISSING)")
         if self.updated_since:
             filters.append(f"AREA[LastUpdatePostDate]RANGE[{self.updated_since.isoformat()}, MAX]")
         return filters

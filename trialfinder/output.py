@@ -10,16 +10,22 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
 from trialfinder.model import Contact, Site, Trial
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from trialfinder.geo import Place
 
 from trialfinder.vocabulary import EXTENSIONS, FORMATS  # noqa: E402, F401 (re-exported)
 
 PIPE_TABLE_WIDTH = 160
+# Console widths (in columns) below which the table is laid out narrow (see results_table).
+NARROW_TABLE = 100
+NARROW_TABLE_WITH_SITES = 120
 
 PHASE_NAMES = {
     "EARLY_PHASE1": "Early phase 1",
@@ -344,43 +350,89 @@ class _Counter:
 def write_table(
     records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
 ) -> int:
-    """A table for people: NCT id, short title, status, phase, conditions.
+    """A table for people (:func:`results_table`), as wide as the terminal.
 
     ``show_distance`` (a search near a place) adds the nearest site and its distance.
     """
     from rich.console import Console
+
+    # A file or a pipe has no width of its own: give rows room rather than 80 columns.
+    width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
+    console = Console(file=out, soft_wrap=False, width=width)
+    table = results_table(records, show_distance=show_distance, width=console.width)
+    if table.row_count:
+        console.print(table)
+    return table.row_count
+
+
+def results_table(
+    records: Iterable[Mapping[str, Any]], *, show_distance: bool = False, width: int | None = None
+) -> Table:
+    """NCT id, short title, status, phase, conditions, and what the trial is about (its
+    settings and treatment approaches in short words, :func:`about_text`); ``width`` (the
+    console's) shapes it.
+
+    So that the title and the About text stay readable, the conditions (mostly in the title
+    already) are shown only in a wide table without sites; narrower than
+    :data:`NARROW_TABLE` columns (:data:`NARROW_TABLE_WITH_SITES` with ``show_distance``),
+    the phase goes under the status and the distance above the nearest site.
+    """
     from rich.table import Table
 
+    narrow = width is not None and width < (
+        NARROW_TABLE_WITH_SITES if show_distance else NARROW_TABLE
+    )
     table = Table(show_lines=False, header_style="bold", expand=False)
     table.add_column("NCT id", no_wrap=True)
     table.add_column("Title", ratio=3)
-    table.add_column("Status", ratio=1)
-    table.add_column("Phase", no_wrap=True)
-    table.add_column("Conditions", ratio=2)
+    conditions = not narrow and not show_distance
+    table.add_column("Status, phase" if narrow else "Status", max_width=10)
+    if not narrow:
+        table.add_column("Phase", max_width=10)
+    if conditions:
+        table.add_column("Conditions", ratio=2)
+    # Wide enough for its longest word ("immunotherapy"); a longer one is folded, not cut.
+    table.add_column("About", min_width=13, overflow="fold")
     if show_distance:
         table.add_column("Nearest site", ratio=2)
-        table.add_column("Distance", no_wrap=True, justify="right")
-    count = 0
+        if not narrow:
+            table.add_column("Distance", no_wrap=True, justify="right")
     for record in records:
-        cells = [
-            record["nct_id"],
-            _shorten(record.get("title") or "", 90),
-            status_text(record.get("status") or ""),
-            phase_text(record.get("phases") or ()),
-            _shorten(", ".join(record.get("conditions") or ()), 60),
-        ]
+        status = status_text(record.get("status") or "")
+        phase = phase_text(record.get("phases") or ())
+        cells = [record["nct_id"], _shorten(record.get("title") or "", 90)]
+        cells += [f"{status}\n{phase}"] if narrow else [status, phase]
+        if conditions:
+            cells.append(_shorten(", ".join(record.get("conditions") or ()), 60))
+        cells.append(about_text(record))
         if show_distance:
-            cells += [
-                _nearest_cell(record.get("nearest_site")),
-                distance_text(record.get("distance_mi")),
-            ]
+            site = _nearest_cell(record.get("nearest_site"))
+            distance = distance_text(record.get("distance_mi"))
+            cells += [f"{distance}\n{site}"] if narrow else [site, distance]
         table.add_row(*cells)
-        count += 1
-    if count:
-        # A file or a pipe has no width of its own: give rows room rather than 80 columns.
-        width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
-        Console(file=out, soft_wrap=False, width=width).print(table)
-    return count
+    return table
+
+
+def about_text(record: Mapping[str, Any]) -> str:
+    """``relapsed · CAR T, immunotherapy``: a record's settings, then its treatment approaches,
+    in the short words of ``settings.toml`` and ``categories.toml``; empty when it has neither."""
+    settings_words, category_words = _short_words()
+    parts = [
+        ", ".join(words.get(name) or name.replace("-", " ") for name in record.get(key) or ())
+        for key, words in (("setting", settings_words), ("categories", category_words))
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+@cache
+def _short_words() -> tuple[dict[str, str], dict[str, str]]:
+    """Setting name -> its short word; category name -> its short words."""
+    from trialfinder.knowledge import load_toml
+
+    def shorts(file: str) -> dict[str, str]:
+        return {name: table["short"] for name, table in load_toml(file).items() if "short" in table}
+
+    return shorts("settings.toml"), shorts("categories.toml")
 
 
 def _is_terminal(out: IO[str]) -> bool:

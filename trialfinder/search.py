@@ -1,10 +1,11 @@
 """One search from the registry to the results a person sees, shared by every command.
 
 The registry finds what it can search for (conditions, setting wording, status, phase, age,
-place); trialfinder then tags each trial, keeps those that pass the local filters (treatment
-categories, biomarkers, confirmed settings), adds the nearest site and the summary, and puts
-the results in order. Iterate a :class:`SearchRun` once; afterwards :meth:`SearchRun.report`
-says what happened, so that nothing is left out silently.
+place); trialfinder then tags each trial, keeps those whose tags confirm one of the settings
+searched for (whenever the criteria name settings, the default included) and that pass the
+other local filters (treatment categories, biomarkers), adds the nearest site and the summary,
+and puts the results in order. Iterate a :class:`SearchRun` once; afterwards
+:meth:`SearchRun.report` says what happened, so that nothing is left out silently.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from trialfinder.criteria import SearchCriteria
+from trialfinder.criteria import DEFAULT_SETTINGS, SearchCriteria
 from trialfinder.pipeline import ResultOptions, TagFilter, TrialResult, build_result, ordered
 from trialfinder.sources.base import ProgressCallback, Source
 
@@ -27,17 +28,20 @@ class SearchRun:
         on_progress: ProgressCallback | None = None,
     ) -> None:
         self.criteria = criteria
+        # A setting is found by its words in the registry, and confirmed by the trial's tags.
+        self.confirm = TagFilter(settings=criteria.settings)
         self.wanted = wanted or TagFilter()
         self.options = options or ResultOptions()
         fetch = criteria
-        if self.wanted.active and criteria.limit:
+        if self.filtered and criteria.fetch_limit:
             # The limit counts trials shown: fetch without it, in larger pages, until enough
-            # trials have passed the local filters.
-            page_size = min(1000, max(100, 4 * criteria.limit))
+            # trials have passed the local filters. (Sorted by distance, all are fetched anyway.)
+            page_size = min(1000, max(100, 4 * criteria.fetch_limit))
             fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
         self.results = source.search(fetch, on_progress=on_progress)
         self.seen = 0  # trials fetched and tagged
-        self.left_out = 0  # of those, how many the local filters left out
+        self.unconfirmed = 0  # of those, how many the tags did not confirm a setting of
+        self.left_out = 0  # of the others, how many `wanted` left out
         self.shown = 0
         self._returned: set[str] = set()
 
@@ -56,6 +60,9 @@ class SearchRun:
             self.seen += 1
             self._returned.add(trial.nct_id)
             tags = tag_trial(trial)
+            if not self.confirm.accepts(tags):
+                self.unconfirmed += 1
+                continue
             if not self.wanted.accepts(tags):
                 self.left_out += 1
                 continue
@@ -63,6 +70,11 @@ class SearchRun:
             kept += 1
             if keep and kept >= keep:
                 return
+
+    @property
+    def filtered(self) -> bool:
+        """Whether trials are checked here, after the registry search."""
+        return self.confirm.active or self.wanted.active
 
     @property
     def missing_ids(self) -> list[str]:
@@ -84,10 +96,18 @@ class SearchRun:
             lines.append(
                 f"{skipped} record(s) could not be read and were skipped (see the warnings above)"
             )
-        if self.wanted.active:
+        if self.unconfirmed:
             lines.append(
-                f"{self.left_out:,} of {self.seen:,} fetched trials did not match "
-                f"{self.wanted.describe()} and were left out"
+                f"{self.unconfirmed:,} of {self.seen:,} fetched trials were left out: their "
+                f"records do not say {_settings_words(self.confirm.settings)} "
+                "(use --setting any to see them)"
+            )
+        if self.wanted.active:
+            checked = self.seen - self.unconfirmed
+            of = f"the other {checked:,}" if self.unconfirmed else f"{checked:,} fetched trials"
+            lines.append(
+                f"{self.left_out:,} of {of} did not match {self.wanted.describe()} "
+                "and were left out"
             )
         if not finished:
             return lines
@@ -96,13 +116,13 @@ class SearchRun:
         within = f" within {self.criteria.within_mi:g} miles of {place.name}" if place else ""
         if total is None:
             matched = f"{self.shown:,} trials found{within}"
-        elif self.wanted.active:
+        elif self.filtered:
             matched = f"{total:,} trials matched the registry search{within}"
         else:
             matched = f"{total:,} trials matched{within}"
-        shown = f"{self.shown:,} shown" + (" after the local filters" if self.wanted.active else "")
+        shown = f"{self.shown:,} shown" + (" after the local filters" if self.filtered else "")
         hint = ""
-        if self.wanted.active:
+        if self.filtered:
             if self.limit_reached and self.seen < (total or 0):
                 hint = " (use --limit 0 to check them all)"
         elif total is not None and self.shown < total:
@@ -113,3 +133,11 @@ class SearchRun:
                 f"{len(self.missing_ids)} NCT id(s) not found: " + ", ".join(self.missing_ids)
             )
         return lines
+
+
+def _settings_words(settings: tuple[str, ...]) -> str:
+    """What the records of trials left out do not say: "the disease was treated before"."""
+    if set(settings) == set(DEFAULT_SETTINGS):
+        return "the disease was treated before"
+    *others, last = settings
+    return "the disease is " + (f"{', '.join(others)} or {last}" if others else last)

@@ -25,7 +25,8 @@ PHASES = {
     "4": "PHASE4",
 }
 SETTINGS = ("refractory", "relapsed", "resistant")
-DEFAULT_SETTINGS = ("refractory",)
+# By default: disease treated before, in any of the three settings (see criteria.chosen_settings).
+DEFAULT_SETTINGS = SETTINGS
 SEXES = {"female": "FEMALE", "male": "MALE"}
 # Result orders: the API's `sort` value, or None for an order trialfinder makes itself.
 SORTS = {

@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from trialfinder import geo
-from trialfinder.criteria import DEFAULT_SETTINGS, DEFAULT_STATUSES, SearchCriteria
+from trialfinder.criteria import DEFAULT_STATUSES, SearchCriteria, chosen_settings
 from trialfinder.errors import ConfigError, InvalidInput
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
 
@@ -72,7 +72,6 @@ class SavedSearch:
     subject: str = ""  # what the subject line calls these trials; the name by default
     categories: tuple[str, ...] = ()  # treatment approaches (any of them), from the tags
     biomarkers: tuple[str, ...] = ()  # (any of them), from the tags
-    confirm_settings: tuple[str, ...] = ()  # settings the tags must confirm (any of them)
     first_run: str = "send"
     send_when_empty: bool = False
 
@@ -304,7 +303,7 @@ def _read_search(
     sex = c.get(table, p, "sex", str, '"female" or "male"')
     intervention = c.get(table, p, "intervention", str, "a treatment name")
     # Each key is checked on its own so that a problem names the key it comes from.
-    c.check((*p, "setting"), lambda: SearchCriteria(settings=settings or DEFAULT_SETTINGS))
+    c.check((*p, "setting"), lambda: SearchCriteria(settings=chosen_settings(settings or ())))
     c.check((*p, "phases"), lambda: SearchCriteria(phases=phases or ()))
     c.check((*p, "statuses"), lambda: SearchCriteria(statuses=statuses or DEFAULT_STATUSES))
     c.check((*p, "age"), lambda: SearchCriteria(age=age))
@@ -333,7 +332,7 @@ def _read_search(
         return None
     criteria = SearchCriteria(
         conditions=conditions,
-        settings=settings or DEFAULT_SETTINGS,
+        settings=chosen_settings(settings or ()),  # confirmed with the tags, as by `search`
         statuses=statuses or DEFAULT_STATUSES,
         phases=phases or (),
         age=age,
@@ -349,8 +348,6 @@ def _read_search(
         subject=subject.strip(),
         categories=tuple(dict.fromkeys(x.lower() for x in categories)),
         biomarkers=tuple(dict.fromkeys(biomarkers)),
-        # As with `search --setting`: a setting asked for is also confirmed by the tags.
-        confirm_settings=criteria.settings if "setting" in table else (),
         first_run=first_run,
         send_when_empty=send_empty,
     )

@@ -79,11 +79,7 @@ def run_search(source, search: SavedSearch, templates: Path | None = None) -> di
     from trialfinder.search import SearchRun
 
     criteria = search.criteria
-    wanted = TagFilter(
-        categories=search.categories,
-        biomarkers=search.biomarkers,
-        settings=search.confirm_settings,
-    )
+    wanted = TagFilter(categories=search.categories, biomarkers=search.biomarkers)
     options = ResultOptions(
         near=criteria.near,
         within_mi=criteria.within_mi,
