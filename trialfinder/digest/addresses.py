@@ -86,7 +86,7 @@ def parse_mailbox(text: str) -> Mailbox:
     try:
         header = default.header_factory("To", text)
         groups = header.groups
-    except Exception:  # noqa: BLE001 - the parser raises IndexError, HeaderParseError...
+    except Exception:  # the parser raises IndexError, HeaderParseError...
         raise InvalidInput(f"{text!r} is not an email address ({example})") from None
     addresses = [address for group in groups for address in group.addresses]
     # The lenient reader counts what a strict one would stop at: "<a@x.org> <b@x.org>".
