@@ -26,11 +26,12 @@ class SendFailure(Exception):
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
-    return f"{exc.smtp_code} {_printable(exc.smtp_error)}"
+    return f"{exc.smtp_code} {printable(exc.smtp_error)}"
 
 
-def _printable(reply: bytes | str) -> str:
-    """A server's words on one line, without the control characters a hostile one may send."""
+def printable(reply: bytes | str) -> str:
+    """A server's (or an error's) words on one line, without the control characters a
+    hostile server may send: what is logged and kept in the state is safe to print."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
@@ -41,7 +42,7 @@ def _reason(exc: BaseException) -> str:
     text = str(exc) or exc.__class__.__name__
     if not isinstance(exc, (OSError, smtplib.SMTPException)):
         text = f"{exc.__class__.__name__}: {text}"
-    return " ".join(text.split())
+    return printable(text)
 
 
 def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
@@ -108,7 +109,7 @@ def send_message(
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients[recipient]
             raise SendFailure(
-                f"{where} refused the recipient: {code} {_printable(reply)}", True
+                f"{where} refused the recipient: {code} {printable(reply)}", True
             ) from exc
         except SendFailure:
             raise
