@@ -613,6 +613,15 @@ def digest_check(app: App, config_path: Path) -> None:
             "(the SMTP password)",
             err=True,
         )
+    from trialfinder.digest.addresses import parse_mailbox
+
+    everyone = [smtp.sender, *(r for search in config.searches for r in search.recipients)]
+    for address in dict.fromkeys(a for a in everyone if parse_mailbox(a).needs_smtputf8):
+        click.echo(
+            f"note: {address} has a non-ASCII name before the @: it is sent with SMTPUTF8, "
+            f"which {smtp.host} must offer (else its messages are not delivered)",
+            err=True,
+        )
 
 
 @digest.command("run", short_help="Run the saved searches and send the digests.")
@@ -644,6 +653,27 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
     report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
     if report.exit_code:
         raise click.exceptions.Exit(report.exit_code)
+
+
+@digest.command("status", short_help="Show the outbox, dead letters and last runs.")
+@_config_option
+@click.option("--runs", "run_count", type=click.IntRange(0, 50), default=5, show_default=True)
+@click.pass_obj
+def digest_status(app: App, config_path: Path, run_count: int) -> None:
+    """What waits in the outbox, which recipients failed lately, the dead letters (messages
+    set aside after too many failed tries) and the last runs. Reads the state, changes nothing.
+    """
+    from trialfinder.digest.state import DigestState, real_path
+    from trialfinder.digest.status import status_lines
+
+    config = _load_digest_config(config_path, app)
+    path = real_path(config.state.path)
+    if not path.exists():
+        click.echo(f"state {path}: no run has been made yet")
+        return
+    with DigestState.open_readonly(path) as state:
+        for line in status_lines(state, config, run_count):
+            click.echo(line)
 
 
 def main() -> None:
