@@ -657,7 +657,14 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
 
 @digest.command("status", short_help="Show the outbox, dead letters and last runs.")
 @_config_option
-@click.option("--runs", "run_count", type=click.IntRange(0, 50), default=5, show_default=True)
+@click.option(
+    "--runs",
+    "run_count",
+    type=click.IntRange(0, 50),
+    default=5,
+    show_default=True,
+    help="How many of the last runs to list.",
+)
 @click.pass_obj
 def digest_status(app: App, config_path: Path, run_count: int) -> None:
     """What waits in the outbox, which recipients failed lately, the dead letters (messages
