@@ -441,6 +441,8 @@ BAD_FILES = {
     "timeout": ('host = "smtp.example.org"', 'host = "smtp.example.org"\ntimeout = nan'),
     "lock_timeout": ("[[search]]", "[state]\nlock_timeout = inf\n\n[[search]]"),
     "ca_file": ('host = "smtp.example.org"', 'host = "smtp.example.org"\nca_file = "digest.toml"'),
+    "sender": ("Trial digest <", "Trial\\u2028digest <"),
+    "host": ('"smtp.example.org"', '"' + "ä" * 70 + '.example"'),
 }
 
 

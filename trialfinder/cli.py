@@ -642,9 +642,10 @@ def digest_check(app: App, config_path: Path) -> None:
 def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
     """Run each saved search, compare with what each recipient was sent, email the changes.
 
-    Exit codes: 0 all delivered; 3 a search failed; 6 the config is broken; 7 a message
-    could not be delivered (or another run holds the state). Changes that were not
-    delivered are sent by the next run.
+    Exit codes: 0 all delivered; 3 a search failed; 6 the config or the state file is
+    broken; 7 a message could not be delivered or waits for its next try (or another run
+    holds the state). Changes that were not delivered are sent by a later run; see
+    `digest status`.
     """
     from trialfinder.digest.run import run_digest
 

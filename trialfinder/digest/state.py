@@ -631,8 +631,9 @@ class RunLock:
                         hint="let it finish; raise [state] lock_timeout to wait longer",
                     ) from None
                 time.sleep(self.poll)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # the process id is a courtesy (a full disk)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:
