@@ -21,6 +21,7 @@ def write_config(
     smtp_extra: str = "",
     state_extra: str = "",
     digest_extra: str = "",
+    retry_wait: float = 0,
     search_extra: str = "",
     more_searches: str = "",
 ) -> Path:
@@ -40,6 +41,7 @@ lock_timeout = 0
 {state_extra}
 
 [digest]
+retry_wait = {retry_wait}
 {digest_extra}
 
 [[search]]

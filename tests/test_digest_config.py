@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import trustme
 from click.testing import CliRunner
 
 from trialfinder.cli import cli
@@ -242,7 +243,7 @@ def test_header_injection_through_the_config_is_refused():
     )
     assert any("search[1].subject: the subject must be one line" in line for line in problems(text))
     text = MINIMAL.replace('"navigator@example.org"', '"a@example.org\\nBcc: evil@example.org"')
-    assert any("line break" in line for line in problems(text))
+    assert any("U+000A (line feed)" in line for line in problems(text))
 
 
 def test_key_lines_ignore_look_alikes_inside_multiline_strings():
@@ -269,7 +270,7 @@ def test_the_readme_example_is_valid_and_uses_every_key(tmp_path):
 
     example = readme_example()
     (tmp_path / "my-templates").mkdir()
-    (tmp_path / "ca.pem").write_text("")
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     text = example.replace(
         'templates = "~/trialfinder-templates"', 'templates = "my-templates"'
     ).replace('ca_file = "/etc/ssl/certs/relay-ca.pem"', 'ca_file = "ca.pem"')
@@ -313,3 +314,143 @@ def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):
         in result.stdout
     )
     assert "TRIALFINDER_SMTP_PASSWORD is not set" in result.stderr
+
+
+# -- values that `digest run` could not deliver are refused by `digest check` ----------------
+
+# Each entry: what replaces the recipient list (or a line added to a table), and what the
+# problem says. TOML escapes keep the control characters out of this file.
+BAD_RECIPIENTS = [
+    ('"a@example.org, b@example.org"', "holds 2 addresses, not one"),
+    ('"<a@example.org> <b@evil.example>"', "holds 2 addresses, not one"),
+    ('"Last, First <a@example.org>"', "holds 2 addresses, not one"),
+    ('"a\\u2028b@example.org"', "U+2028 (line separator) at position 2"),
+    ('"Ann <a\\u000bb@example.org>"', "U+000B (vertical tab)"),
+    ('"Ann\\u202e <a@example.org>"', "U+202E (right-to-left override)"),
+    ('"a\\u0000@example.org"', "U+0000 (null)"),
+    ('"a@' + "ä" * 70 + '.org"', "not a valid host name: Label too long"),
+    ('"a@' + "b" * 64 + '.org"', "a part is longer than 63 characters"),
+    ('"a@' + ("b" * 60 + ".") * 5 + 'org"', "longer than 253 characters"),
+    ('"' + "x" * 65 + '@example.org"', "longer than 64 bytes"),
+    ('"a@-example.org"', "each part is letters, digits and inner hyphens"),
+    ('"a@[127.0.0.1]"', "not an IP address"),
+    ('"Name a@example.org"', "is not an email address"),
+    ('"a@b@example.org"', "is not an email address"),
+    ('"a..b@example.org"', "is not an email address"),
+    ('"undisclosed: a@example.org;"', "is not an email address"),
+    ('"a@"', "is not an email address"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), BAD_RECIPIENTS)
+def test_a_recipient_is_exactly_one_deliverable_address(value, expected):
+    text = MINIMAL.replace('recipients = ["navigator@example.org"]', f"recipients = [{value}]")
+    lines = problems(text)
+    assert any(line.startswith("digest.toml:8: search[1].recipients: ") for line in lines), lines
+    assert any(expected in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("table_line", "by", "expected"),
+    [
+        ("sender", 'sender = "a@example.org, b@example.org"', "3: smtp.sender: "),
+        ("sender", 'sender = "Digest\\u2028 <d@example.org>"', "3: smtp.sender: "),
+        ("host", 'host = "smtp.example.org\\u000b"', "2: smtp.host: "),
+        ("host", 'host = "' + "ä" * 70 + '.example"', "2: smtp.host: "),
+        ("host", 'host = "smtp example org"', "2: smtp.host: "),
+        ("host", 'host = "smtp.example.org"\ntimeout = nan', "3: smtp.timeout: nan: write"),
+        ("host", 'host = "smtp.example.org"\ntimeout = inf', "3: smtp.timeout: inf: write"),
+        ("host", 'host = "smtp.example.org"\ntimeout = -inf', "3: smtp.timeout: -inf"),
+        ("host", 'host = "smtp.example.org"\ntimeout = 0', "3: smtp.timeout: 0: write"),
+        ("host", 'host = "smtp.example.org"\ntimeout = 1e300', "3: smtp.timeout: 1e+300"),
+        ("name", 'name = "Myeloma"\nsubject = "a\\u001b]0;title\\u0007"', "search[1].subject: "),
+        ("name", 'name = "My\\u2029eloma"', "6: search[1].name: "),
+    ],
+)
+def test_smtp_values_and_header_text_are_checked(table_line, by, expected):
+    text = re.sub(rf"^{table_line} = .*$", by.replace("\\", "\\\\"), MINIMAL, count=1, flags=re.M)
+    assert text != MINIMAL
+    lines = problems(text)
+    assert any(expected in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("[state]\nlock_timeout = nan", "state.lock_timeout: nan: write a number of seconds"),
+        ("[state]\nlock_timeout = inf", "state.lock_timeout: inf: write"),
+        ("[state]\nlock_timeout = -1", "state.lock_timeout: -1: write"),
+        ("[digest]\nretry_wait = nan", "digest.retry_wait: nan: write"),
+        ("[digest]\nmax_tries = 0", "digest.max_tries: 0: write a number from 1 to 100"),
+        ('[digest]\nlist_unsubscribe = "<mailto:a@example.org>\\u0085"', "list_unsubscribe"),
+        ('[digest]\nlist_unsubscribe = "<https://exämple.org/u>"', "percent-encode"),
+    ],
+)
+def test_state_and_digest_numbers_are_finite(line, expected):
+    lines = problems(MINIMAL + "\n" + line + "\n")
+    assert any(expected in found for found in lines), lines
+
+
+def test_zero_waits_are_allowed_where_they_mean_do_not_wait(tmp_path):
+    text = MINIMAL + "\n[state]\nlock_timeout = 0\n[digest]\nretry_wait = 0\nmax_tries = 1\n"
+    config = parse_config(text, tmp_path / "d.toml")
+    assert (config.state.lock_timeout, config.retry_wait, config.max_tries) == (0.0, 0.0, 1)
+
+
+def test_internationalised_addresses_travel_in_the_form_servers_accept(tmp_path):
+    text = MINIMAL.replace(
+        'recipients = ["navigator@example.org"]',
+        'recipients = ["jose@exämple.org", "jösé@example.org", "Jose <JOSE@EXÄMPLE.org>"]',
+    ).replace("Trial digest <", "Ensayos Ñandú <")
+    config = parse_config(text, tmp_path / "d.toml")
+    # The last one is the first one again (domains are case-blind): one message, not two.
+    assert config.searches[0].recipients == ("jose@exämple.org", "jösé@example.org")
+    assert config.smtp.mailbox.name == "Ensayos Ñandú"
+    assert config.smtp.sender_address == "digest@example.org"
+    from trialfinder.digest.addresses import parse_mailbox
+
+    idn = parse_mailbox("jose@exämple.org")
+    assert (idn.address, idn.needs_smtputf8) == ("jose@xn--exmple-cua.org", False)
+    assert parse_mailbox("jösé@example.org").needs_smtputf8
+
+
+def test_a_ca_file_is_loaded_at_check_time_whatever_the_security(tmp_path):
+    (tmp_path / "ca.pem").write_text("not a certificate\n")
+    (tmp_path / "ca.der").write_bytes(b"\x30\x82\x01\x0a" + bytes(200))
+    good = tmp_path / "good.pem"
+    trustme.CA().cert_pem.write_to_path(str(good))
+    for security in ("starttls", "ssl", "none"):
+        for name in ("ca.pem", "ca.der", "missing.pem"):
+            text = MINIMAL.replace(
+                'host = "smtp.example.org"',
+                f'host = "smtp.example.org"\nsecurity = "{security}"\nca_file = "{name}"',
+            )
+            with pytest.raises(InvalidConfig) as info:
+                parse_config(text, tmp_path / "digest.toml")
+            (line,) = info.value.lines()
+            assert f"digest.toml:4: smtp.ca_file: '{tmp_path / name}' " in line, line
+            assert ("does not exist" if name == "missing.pem" else "no certificate") in line
+        config = parse_config(text.replace("missing.pem", "good.pem"), tmp_path / "digest.toml")
+        assert config.smtp.ca_file == good
+
+
+BAD_FILES = {
+    "recipients": ('recipients = ["navigator@example.org"]', 'recipients = ["a@x.org, b@x.org"]'),
+    "timeout": ('host = "smtp.example.org"', 'host = "smtp.example.org"\ntimeout = nan'),
+    "lock_timeout": ("[[search]]", "[state]\nlock_timeout = inf\n\n[[search]]"),
+    "ca_file": ('host = "smtp.example.org"', 'host = "smtp.example.org"\nca_file = "digest.toml"'),
+    "sender": ("Trial digest <", "Trial\\u2028digest <"),
+    "host": ('"smtp.example.org"', '"' + "ä" * 70 + '.example"'),
+}
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize("key", list(BAD_FILES))
+def test_check_and_run_both_refuse_a_bad_value_before_anything_happens(tmp_path, command, key):
+    path = tmp_path / "digest.toml"
+    path.write_text(MINIMAL.replace(*BAD_FILES[key]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["digest", command, "--config", str(path)])
+    assert result.exit_code == ExitCode.CONFIG, result.output
+    (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert f"{path}:" in error and f".{key}: " in error
+    assert "Traceback" not in result.output

@@ -170,3 +170,28 @@ def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
     assert "\n    What it tests: <b>teclistamab</b>." in text
     assert '<p style="margin: 4px 0;">What it tests: &lt;b&gt;teclistamab&lt;/b&gt;.</p>' in html
     assert '<p style="margin: 4px 0;">Who can join:<br>- adults<br>- after 3 treatments</p>' in html
+
+
+def test_internationalised_addresses_in_the_headers():
+    results = found(make_study())
+    changes, after = compare(None, snapshot_of(results))
+
+    def raw(recipient: str, sender: str = "Ensayos Ñandú <d@exämple.org>") -> bytes:
+        content = DigestContent(SEARCH, recipient, changes, results, NOW)
+        message_id = message_id_for(SEARCH.name, recipient, None, after, sender)
+        return build_message(content, sender=sender, message_id=message_id).as_bytes()
+
+    # A non-ASCII domain travels as its A-label and the display name as an RFC 2047 word:
+    # the message stays 7-bit, for any server.
+    ascii_only = raw("José <jose@exämple.org>")
+    ascii_only.decode("ascii")
+    message = message_from_bytes(ascii_only, policy=default)
+    assert message["To"] == "José <jose@xn--exmple-cua.org>"
+    assert message["From"] == "Ensayos Ñandú <d@xn--exmple-cua.org>"
+    assert message["Message-ID"].endswith("@xn--exmple-cua.org>")
+    # A non-ASCII name before the @ is written as it is (the message goes with SMTPUTF8),
+    # never as an encoded word, which would be another address.
+    headers = raw("jösé@example.org").split(b"\r\n\r\n")[0]
+    assert b"\r\nTo: j\xc3\xb6s\xc3\xa9@example.org\r\n" in headers and b"?=@" not in headers
+    utf8 = raw("jösé@example.org")
+    assert message_from_bytes(utf8, policy=default)["To"] == "jösé@example.org"

@@ -114,3 +114,87 @@ def test_nothing_listening_is_a_definite_failure():
         send_message(config(port, "none"), None, "d@example.org", "a@example.org", MESSAGE)
     assert info.value.definite
     assert info.value.message.startswith(f"cannot connect to the SMTP server 127.0.0.1:{port}:")
+
+
+UTF8_MESSAGE = "From: d@example.org\r\nTo: jösé@example.org\r\nSubject: hi\r\n\r\nhola\r\n".encode()
+
+
+def test_a_non_ascii_mailbox_goes_with_smtputf8_when_the_server_offers_it():
+    with SmtpServer(smtputf8=True) as server:
+        send_message(
+            config(server.port, "none"), None, "d@example.org", "jösé@example.org", UTF8_MESSAGE
+        )
+        assert [r.rcpt_tos for r in server.received] == [["jösé@example.org"]]
+        assert server.received[0].data == UTF8_MESSAGE
+        assert server.handler.mail_options == [["SMTPUTF8"]]
+        # ASCII addresses do not ask for it.
+        send_message(config(server.port, "none"), None, "d@example.org", "a@example.org", MESSAGE)
+        assert server.handler.mail_options[-1] == []
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient"),
+    [("d@example.org", "jösé@example.org"), ("dö@example.org", "a@example.org")],
+)
+def test_without_smtputf8_a_non_ascii_mailbox_is_a_clear_definite_failure(sender, recipient):
+    with SmtpServer() as server:
+        with pytest.raises(SendFailure) as info:
+            send_message(config(server.port, "none"), None, sender, recipient, UTF8_MESSAGE)
+        assert info.value.definite
+        unusual = recipient if not recipient.isascii() else sender
+        assert f"does not offer SMTPUTF8, which the address {unusual!r} needs" in info.value.message
+        assert server.received == [] and server.handler.mail_options == []
+
+
+def test_any_error_of_the_exchange_is_a_send_failure_never_an_escape(monkeypatch):
+    import smtplib
+
+    with SmtpServer() as server:
+
+        def broken_rcpt(self, recipient, options=()):
+            raise ValueError("bad recipient for the client library")
+
+        monkeypatch.setattr(smtplib.SMTP, "rcpt", broken_rcpt)
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                config(server.port, "none"), None, "d@example.org", "a@example.org", MESSAGE
+            )
+        assert info.value.definite
+        assert "could not send the message: ValueError: bad recipient" in info.value.message
+
+        def broken_data(self, message):
+            raise UnicodeEncodeError("ascii", "ö", 0, 1, "not ASCII")
+
+        monkeypatch.undo()
+        monkeypatch.setattr(smtplib.SMTP, "data", broken_data)
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                config(server.port, "none"), None, "d@example.org", "a@example.org", MESSAGE
+            )
+        assert not info.value.definite  # during DATA: it may have arrived
+        assert "UnicodeEncodeError" in info.value.message
+
+
+def test_a_ca_file_that_went_bad_after_the_check_is_a_send_failure(tmp_path):
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(SendFailure) as info:
+        send_message(
+            config(1, "starttls", ca_file=bad), None, "d@example.org", "a@example.org", MESSAGE
+        )
+    assert info.value.definite and info.value.message.startswith(
+        "cannot connect to the SMTP server"
+    )
+
+
+def test_a_hostile_reply_is_kept_on_one_printable_line():
+    with SmtpServer() as server:
+        server.refuse_rcpt("550 5.1.1 \x1b]0;owned\x07 no\x1b[2J such user", "a@example.org")
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                config(server.port, "none"), None, "d@example.org", "a@example.org", MESSAGE
+            )
+        assert info.value.message.endswith(
+            "refused the recipient: 550 5.1.1 ]0;owned no [2J such user"
+        )
+        assert info.value.message.isprintable()

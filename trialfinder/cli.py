@@ -615,6 +615,15 @@ def digest_check(app: App, config_path: Path) -> None:
             "(the SMTP password)",
             err=True,
         )
+    from trialfinder.digest.addresses import parse_mailbox
+
+    everyone = [smtp.sender, *(r for search in config.searches for r in search.recipients)]
+    for address in dict.fromkeys(a for a in everyone if parse_mailbox(a).needs_smtputf8):
+        click.echo(
+            f"note: {address} has a non-ASCII name before the @: it is sent with SMTPUTF8, "
+            f"which {smtp.host} must offer (else its messages are not delivered)",
+            err=True,
+        )
 
 
 @digest.command("run", short_help="Run the saved searches and send the digests.")
@@ -635,9 +644,10 @@ def digest_check(app: App, config_path: Path) -> None:
 def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
     """Run each saved search, compare with what each recipient was sent, email the changes.
 
-    Exit codes: 0 all delivered; 3 a search failed; 6 the config is broken; 7 a message
-    could not be delivered (or another run holds the state). Changes that were not
-    delivered are sent by the next run.
+    Exit codes: 0 all delivered; 3 a search failed; 6 the config or the state file is
+    broken; 7 a message could not be delivered or waits for its next try (or another run
+    holds the state). Changes that were not delivered are sent by a later run; see
+    `digest status`.
     """
     from trialfinder.digest.run import run_digest
 
@@ -646,6 +656,34 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
     report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
     if report.exit_code:
         raise click.exceptions.Exit(report.exit_code)
+
+
+@digest.command("status", short_help="Show the outbox, dead letters and last runs.")
+@_config_option
+@click.option(
+    "--runs",
+    "run_count",
+    type=click.IntRange(0, 50),
+    default=5,
+    show_default=True,
+    help="How many of the last runs to list.",
+)
+@click.pass_obj
+def digest_status(app: App, config_path: Path, run_count: int) -> None:
+    """What waits in the outbox, which recipients failed lately, the dead letters (messages
+    set aside after too many failed tries) and the last runs. Reads the state, changes nothing.
+    """
+    from trialfinder.digest.state import DigestState, real_path
+    from trialfinder.digest.status import status_lines
+
+    config = _load_digest_config(config_path, app)
+    path = real_path(config.state.path)
+    if not path.exists():
+        click.echo(f"state {path}: no run has been made yet")
+        return
+    with DigestState.open_readonly(path) as state:
+        for line in status_lines(state, config, run_count):
+            click.echo(line)
 
 
 def main() -> None:

@@ -7,14 +7,15 @@ finds, each with the line and the key it concerns (:class:`InvalidConfig`), so t
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 
 from trialfinder import geo
 from trialfinder.criteria import DEFAULT_STATUSES, SearchCriteria, chosen_settings
+from trialfinder.digest.addresses import Mailbox, ascii_host, forbidden_character, parse_mailbox
 from trialfinder.errors import ConfigError, InvalidInput
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
 
@@ -33,8 +34,20 @@ SMTP_KEYS = (
     "ca_file",
 )
 STATE_KEYS = ("path", "first_run", "lock_timeout")
-DIGEST_KEYS = ("send_when_empty", "list_unsubscribe", "templates", "max_summaries")
+DIGEST_KEYS = (
+    "send_when_empty",
+    "list_unsubscribe",
+    "templates",
+    "max_summaries",
+    "retry_wait",
+    "max_tries",
+)
 DEFAULT_MAX_SUMMARIES = 30
+DEFAULT_RETRY_WAIT = 3600.0  # seconds before a failed message is tried again; doubles per try
+DEFAULT_MAX_TRIES = 5  # failed tries (one per run at most) before a message is set aside
+MAX_TIMEOUT = 3600.0  # seconds: smtp.timeout and state.lock_timeout
+MAX_RETRY_WAIT = 7 * 86400.0
+MAX_MAX_TRIES = 100
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,13 @@ class SmtpConfig:
     ca_file: Path | None = None  # certificate authorities to trust instead of the system's
 
     @property
+    def mailbox(self) -> Mailbox:
+        return parse_mailbox(self.sender)
+
+    @property
     def sender_address(self) -> str:
-        return parseaddr(self.sender)[1]
+        """The address of the SMTP envelope (an internationalised domain in ASCII)."""
+        return self.mailbox.address
 
     def password(self) -> str | None:
         """The password, read from the environment variable named in the config."""
@@ -89,6 +107,8 @@ class DigestConfig:
     list_unsubscribe: str | None = None
     max_summaries: int = DEFAULT_MAX_SUMMARIES  # trials per message shown with their summary
     templates: Path | None = None
+    retry_wait: float = DEFAULT_RETRY_WAIT
+    max_tries: int = DEFAULT_MAX_TRIES
     source_file: Path | None = None
 
 
@@ -102,13 +122,49 @@ def _single_line(text: str) -> bool:
     return "\r" not in text and "\n" not in text
 
 
-def _address_problem(text: str) -> str | None:
+def _one_line_problem(text: str, what: str) -> str | None:
+    """Why ``text`` cannot be a header value (a name, a subject), if it cannot."""
     if not _single_line(text):
-        return "an address cannot contain a line break"
-    name, address = parseaddr(text)
-    if not address or "@" not in address or " " in address:
-        return f"{text!r} is not an email address (write e.g. 'Name <someone@example.org>')"
+        return f"the {what} must be one line of text"
+    bad = forbidden_character(text)
+    if bad:
+        return f"the {what} contains a control or invisible character: {bad}"
     return None
+
+
+def _number(
+    c: Checker,
+    table: dict,
+    path: tuple,
+    key: str,
+    default: float,
+    high: float,
+    zero: bool = False,
+) -> float:
+    """Seconds: a finite number above 0 (or 0 itself when ``zero``), at most ``high``."""
+    value = c.get(table, path, key, (int, float), "seconds", default=default)
+    low = "0 or more" if zero else "more than 0"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero) or value > high:
+        c.problem((*path, key), f"{value!r}: write a number of seconds, {low}, at most {high:g}")
+        return default
+    return float(value)
+
+
+def _load_ca_file(path: Path) -> None:
+    """Load ``path`` as the TLS context will; raises InvalidInput saying why it cannot."""
+    import ssl
+
+    if not path.is_file():
+        raise InvalidInput(f"{str(path)!r} does not exist")
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as exc:
+        raise InvalidInput(
+            f"{str(path)!r} holds no certificate in PEM form ({exc.reason or exc})",
+            hint="give the CA certificate as a PEM file (-----BEGIN CERTIFICATE-----)",
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read {str(path)!r}: {exc}") from None
 
 
 def load_config(path: str | Path) -> DigestConfig:
@@ -149,10 +205,20 @@ def _read(data: dict, c: Checker, source_file: Path) -> DigestConfig | None:
     )
     if max_summaries < 0:
         c.problem(("digest", "max_summaries"), "cannot be negative (0: no summaries)")
-    if unsubscribe is not None and (not _single_line(unsubscribe) or "<" not in unsubscribe):
+    retry_wait = _number(
+        c, digest, ("digest",), "retry_wait", DEFAULT_RETRY_WAIT, MAX_RETRY_WAIT, zero=True
+    )
+    max_tries = c.get(digest, ("digest",), "max_tries", int, "a number", default=DEFAULT_MAX_TRIES)
+    if not 1 <= max_tries <= MAX_MAX_TRIES:
+        c.problem(("digest", "max_tries"), f"{max_tries}: write a number from 1 to {MAX_MAX_TRIES}")
+        max_tries = DEFAULT_MAX_TRIES
+    if unsubscribe is not None and (
+        not unsubscribe.isascii() or not unsubscribe.isprintable() or "<" not in unsubscribe
+    ):
         c.problem(
             ("digest", "list_unsubscribe"),
-            "write one line of <mailto:...> and/or <https://...> addresses in angle brackets",
+            "write one line of <mailto:...> and/or <https://...> addresses in angle brackets "
+            "(ASCII: percent-encode other characters)",
         )
     templates = c.get(digest, ("digest",), "templates", str, "a folder name")
     templates_dir = _relative(templates, source_file) if templates else None
@@ -188,6 +254,8 @@ def _read(data: dict, c: Checker, source_file: Path) -> DigestConfig | None:
         max_summaries=max_summaries,
         templates=templates_dir,
         source_file=source_file,
+        retry_wait=retry_wait,
+        max_tries=max_tries,
     )
 
 
@@ -203,8 +271,8 @@ def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
     if not table:
         return None
     host = c.get(table, p, "host", str, "the SMTP server's host name", required=True)
-    if host is not None and (not host.strip() or not _single_line(host) or " " in host.strip()):
-        c.problem((*p, "host"), f"{host!r} is not a host name")
+    if host is not None:
+        host = c.check((*p, "host"), lambda: ascii_host(host))
     security = c.get(table, p, "security", str, '"starttls", "ssl" or "none"', default="starttls")
     if security not in SECURITY_PORTS:
         c.problem((*p, "security"), f'{security!r}: choose "starttls", "ssl" or "none"')
@@ -217,26 +285,25 @@ def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
     if password_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
         c.problem((*p, "password_env"), f"{password_env!r} is not an environment variable name")
     sender = c.get(table, p, "sender", str, "the From address", required=True)
-    if sender is not None and (problem := _address_problem(sender)):
-        c.problem((*p, "sender"), problem)
-    timeout = c.get(table, p, "timeout", (int, float), "seconds", default=30.0)
-    if timeout <= 0:
-        c.problem((*p, "timeout"), "must be more than 0 seconds")
+    if sender is not None and c.check((*p, "sender"), lambda: parse_mailbox(sender)) is None:
+        sender = None
+    timeout = _number(c, table, p, "timeout", 30.0, MAX_TIMEOUT)
     raw_ca_file = c.get(table, p, "ca_file", str, "a PEM file name")
     ca_file = _relative(raw_ca_file, source_file) if raw_ca_file else None
-    if ca_file is not None and not ca_file.is_file():
-        c.problem((*p, "ca_file"), f"{str(ca_file)!r} does not exist")
+    # Loaded now, whatever `security` says: a file that is named must be usable.
+    if ca_file is not None:
+        c.check((*p, "ca_file"), lambda: _load_ca_file(ca_file))
     if host is None or sender is None:
         return None
     return SmtpConfig(
         ca_file=ca_file,
-        host=host.strip(),
+        host=host,
         sender=sender.strip(),
         port=port,
         security=security,
         username=username or None,
         password_env=password_env or DEFAULT_PASSWORD_ENV,
-        timeout=float(timeout),
+        timeout=timeout,
     )
 
 
@@ -249,10 +316,8 @@ def _read_state(table: dict, c: Checker, source_file: Path) -> StateConfig:
     if first_run not in FIRST_RUN:
         c.problem((*p, "first_run"), f'{first_run!r}: choose "send" or "record"')
         first_run = "send"
-    lock_timeout = c.get(table, p, "lock_timeout", (int, float), "seconds", default=60.0)
-    if lock_timeout < 0:
-        c.problem((*p, "lock_timeout"), "cannot be negative")
-    return StateConfig(path=path, first_run=first_run, lock_timeout=float(lock_timeout))
+    lock_timeout = _number(c, table, p, "lock_timeout", 60.0, MAX_TIMEOUT, zero=True)
+    return StateConfig(path=path, first_run=first_run, lock_timeout=lock_timeout)
 
 
 SEARCH_KEYS = (
@@ -281,19 +346,20 @@ def _read_search(
     c.unknown_keys(table, p, SEARCH_KEYS)
     before = len(c.problems)
     name = c.get(table, p, "name", str, "a name for this search", required=True)
-    if name is not None and (not name.strip() or not _single_line(name)):
+    if name is not None and not name.strip():
         c.problem((*p, "name"), "the name must be one line of text")
+    elif name is not None and (problem := _one_line_problem(name, "name")):
+        c.problem((*p, "name"), problem)
     subject = c.get(table, p, "subject", str, "text for the subject line", default="")
-    if not _single_line(subject):
-        c.problem((*p, "subject"), "the subject must be one line of text")
+    if problem := _one_line_problem(subject, "subject"):
+        c.problem((*p, "subject"), problem)
     recipients = c.strings(table, p, "recipients", "a list of email addresses")
     if "recipients" not in table:
         c.problem(p, "the key 'recipients' is missing (a list of email addresses)")
     elif not recipients:
         c.problem((*p, "recipients"), "give at least one email address")
     for address in recipients or ():
-        if problem := _address_problem(address):
-            c.problem((*p, "recipients"), problem)
+        c.check((*p, "recipients"), lambda address=address: parse_mailbox(address))
 
     conditions = c.strings(table, p, "condition", "a condition, or a list of them") or ()
     settings = c.strings(table, p, "setting", "a list of settings")
@@ -354,10 +420,10 @@ def _read_search(
 
 
 def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
-    """One message per address: "A@example.org" and "a@example.org" are one recipient."""
+    """One message per address: "A@example.org" and "Ann <a@example.org>" are one recipient."""
     unique: dict[str, str] = {}
     for address in addresses:
-        unique.setdefault(address.lower(), address)
+        unique.setdefault(parse_mailbox(address).address.lower(), address)
     return tuple(unique.values())
 
 

@@ -12,14 +12,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.policy import SMTP, SMTPUTF8
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, site_label
@@ -65,8 +65,7 @@ def message_id_for(
         ensure_ascii=False,
     )
     digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "trialfinder.invalid"
-    return f"<digest.{digest}@{one_line(domain)}>"
+    return f"<digest.{digest}@{parse_mailbox(sender).domain}>"
 
 
 def _fingerprint(snapshot: Snapshot | None) -> Any:
@@ -203,10 +202,14 @@ def build_message(
     text = render(TEXT_TEMPLATE, templates, **context)
     html = render(HTML_TEMPLATE, templates, **context)
 
-    message = EmailMessage(policy=SMTP)
+    sender_box, recipient_box = parse_mailbox(sender), parse_mailbox(content.recipient)
+    # A non-ASCII name before the @ can only be written raw, in a message sent with SMTPUTF8;
+    # otherwise every header is ASCII (a non-ASCII display name becomes an RFC 2047 word).
+    smtputf8 = sender_box.needs_smtputf8 or recipient_box.needs_smtputf8
+    message = EmailMessage(policy=SMTPUTF8 if smtputf8 else SMTP)
     message["Subject"] = subject_for(content.search, content.changes)
-    message["From"] = one_line(sender)
-    message["To"] = _address(content.recipient)
+    message["From"] = sender_box.header()
+    message["To"] = recipient_box.header()
     message["Date"] = format_datetime(content.generated)
     message["Message-ID"] = one_line(message_id)
     if unsubscribe:
@@ -216,11 +219,3 @@ def build_message(
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
-
-
-def _address(text: str) -> Address | str:
-    name, address = parseaddr(one_line(text))
-    if not address:
-        return one_line(text)
-    username, _, domain = address.rpartition("@")
-    return Address(display_name=name, username=username, domain=domain)

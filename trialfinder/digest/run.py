@@ -7,10 +7,19 @@ was, so the next run reports every change not yet delivered; a successful one me
 next run reports only what changed since. A message whose fate is unknown (the run stopped,
 or the connection broke, after it was handed over) stays in the outbox and is sent again,
 byte for byte with the same Message-ID, so that mail systems see one message, not two.
+
+Whatever goes wrong with one message (it cannot be built or encoded, the server refuses it,
+the connection breaks) is that recipient's failure: it is recorded and the run goes on with
+the others. A recipient whose message failed is tried again at later runs, waiting longer
+each time ([digest] retry_wait); after [digest] max_tries failed tries the message is set
+aside as a dead letter, so that it never holds back that recipient's newer changes. Only an
+error of the state file itself stops the run, since a delivery that cannot be recorded would
+be sent again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -18,12 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import Snapshot, TrialState, compare
 from trialfinder.digest.config import DigestConfig, SavedSearch
 from trialfinder.digest.mail import TEMPLATES, DigestContent, build_message, message_id_for
 from trialfinder.digest.searching import Found, look_up, run_search, snapshot_of
-from trialfinder.digest.smtp import SendFailure, send_message
-from trialfinder.digest.state import DigestState, Pending, RunLock, recipient_key
+from trialfinder.digest.smtp import SendFailure, printable, send_message
+from trialfinder.digest.state import DigestState, Pending, RunLock, real_path, recipient_key
 from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderError
 
 log = logging.getLogger("trialfinder.digest")
@@ -39,10 +49,12 @@ class RunReport:
     recorded: int = 0
     unchanged: int = 0
     search_failures: int = 0
+    deferred: int = 0  # recipients not tried again yet (waiting after failed tries)
+    set_aside: int = 0  # messages moved to the dead letters by this run
 
     @property
     def exit_code(self) -> int:
-        if self.failed:
+        if self.failed or self.deferred:
             return ExitCode.DELIVERY
         if self.search_failures:
             return ExitCode.NETWORK
@@ -83,6 +95,8 @@ class DigestRun:
             for search in self.config.searches
             for r in search.recipients
         }
+        if not self.dry_run:
+            self.state.forget_failures(keep=subscribed)
         for pending in self.state.pending():
             pair = (pending.search, recipient_key(pending.recipient))
             if pair not in subscribed:
@@ -95,6 +109,9 @@ class DigestRun:
                 if not self.dry_run:
                     self.state.discard(pending)
                 continue
+            if self.deferred(pending.search, pending.recipient):
+                self.blocked.add(pair)
+                continue
             log.warning(
                 "resending message %s to %s (search %r): an earlier run did not record "
                 "whether it was delivered",
@@ -103,9 +120,32 @@ class DigestRun:
                 pending.search,
             )
             # Kept even when refused: the earlier attempt may have arrived, so a new message
-            # with the same changes could be a duplicate. It goes out before anything newer.
+            # with the same changes could be a duplicate. It goes out before anything newer
+            # (until it is set aside), and a recipient gets one try a run.
             if not self.deliver(pending, resend=True) or self.dry_run:
                 self.blocked.add(pair)
+
+    def deferred(self, search: str, recipient: str) -> bool:
+        """True (and logged) when the last try for this recipient failed too recently."""
+        if self.dry_run:
+            return False
+        failure = self.state.failure(search, recipient)
+        if failure is None:
+            return False
+        next_try = failure.next_try(self.config.retry_wait)
+        if self.now >= next_try:
+            return False
+        self.report.deferred += 1
+        log.warning(
+            "not tried again yet for %s (%r): %d failed tr%s, the last: %s; next try from %s",
+            recipient,
+            search,
+            failure.tries,
+            "y" if failure.tries == 1 else "ies",
+            failure.error,
+            next_try.isoformat(timespec="minutes"),
+        )
+        return True
 
     # -- searches -----------------------------------------------------------------------------
 
@@ -173,24 +213,32 @@ class DigestRun:
                 self.state.save_snapshot(search.name, recipient, snapshot)
             log.info("no changes for %s in %r: nothing sent", recipient, search.name)
             return
-        content = DigestContent(search, recipient, changes, found, self.now)
-        message_id = message_id_for(
-            search.name, recipient, before, snapshot, self.config.smtp.sender, self.now
-        )
-        message = build_message(
-            content,
-            sender=self.config.smtp.sender,
-            message_id=message_id,
-            list_unsubscribe=self.config.list_unsubscribe,
-            templates=self.config.templates,
-            max_summaries=self.config.max_summaries,
-        )
-        pending = Pending(message_id, search.name, recipient, message.as_bytes(), snapshot)
+        if self.deferred(search.name, recipient):
+            return
+        try:
+            content = DigestContent(search, recipient, changes, found, self.now)
+            message_id = message_id_for(
+                search.name, recipient, before, snapshot, self.config.smtp.sender, self.now
+            )
+            message = build_message(
+                content,
+                sender=self.config.smtp.sender,
+                message_id=message_id,
+                list_unsubscribe=self.config.list_unsubscribe,
+                templates=self.config.templates,
+                max_summaries=self.config.max_summaries,
+            )
+            pending = Pending(message_id, search.name, recipient, message.as_bytes(), snapshot)
+            subject = str(message["Subject"])
+        except Exception as exc:  # whatever the email package or a template raises
+            reason = printable(exc.message) if isinstance(exc, TrialfinderError) else _describe(exc)
+            self.failed(search.name, recipient, f"the message cannot be built: {reason}")
+            return
         if self.dry_run:
-            self.write(pending, str(message["Subject"]))
+            self.write(pending, subject)
             return
         self.state.put_pending(pending)
-        self.deliver(pending, str(message["Subject"]))
+        self.deliver(pending, subject)
 
     # -- delivery -----------------------------------------------------------------------------
 
@@ -203,29 +251,54 @@ class DigestRun:
                 self.config.smtp,
                 self._password,
                 self.config.smtp.sender_address,
-                pending.recipient,
+                parse_mailbox(pending.recipient).address,
                 pending.message,
             )
-        except SendFailure as failure:
-            self.report.failed += 1
-            if failure.definite and not resend:
-                self.state.discard(pending)
-                later = "its changes will be in the next digest"
-            else:
-                later = "it will be sent again, with the same Message-ID, by the next run"
-            log.error(
-                "not delivered to %s (%r): %s; %s",
-                pending.recipient,
-                pending.search,
-                failure.message,
-                later,
-            )
+        except Exception as exc:
+            # Not a SendFailure: unforeseen, so whether it arrived is not known.
+            failure = exc if isinstance(exc, SendFailure) else SendFailure(_describe(exc), False)
+            keep = resend or not failure.definite
+            self.failed(pending.search, pending.recipient, failure.message, pending, keep)
             return False
         self.state.delivered(pending)
         self.report.sent += 1
         what = f'"{subject}"' if subject else pending.message_id
         log.info("sent %s to %s", what, pending.recipient)
         return True
+
+    def failed(
+        self,
+        search: str,
+        recipient: str,
+        error: str,
+        pending: Pending | None = None,
+        keep: bool = False,
+    ) -> None:
+        """Record a failed try (``keep``: its message stays in the outbox, to go again)."""
+        self.report.failed += 1
+        max_tries = self.config.max_tries
+        failure = self.state.failed(
+            search, recipient, error, self.now, pending=pending, keep=keep, max_tries=max_tries
+        )
+        if failure.tries >= max_tries:
+            self.report.set_aside += 1
+            later = (
+                f"set aside as a dead letter after {failure.tries} failed tries "
+                "(see `trialfinder digest status`); its changes will be in the next digest"
+            )
+        else:
+            when = failure.next_try(self.config.retry_wait)
+            when_text = (
+                "by the next run"
+                if when <= self.now
+                else (f"by a run from {when.isoformat(timespec='minutes')}")
+            )
+            if keep:
+                later = f"it will be sent again, with the same Message-ID, {when_text}"
+            else:
+                later = "its changes will be in the next digest"
+            later += f" (failed try {failure.tries} of {max_tries})"
+        log.error("not delivered to %s (%r): %s; %s", recipient, search, error, later)
 
     def write(self, pending: Pending, subject: str) -> None:
         assert self.out_dir is not None
@@ -242,6 +315,10 @@ def check_templates(config: DigestConfig) -> None:
     from trialfinder.templating import check
 
     check(TEMPLATES, config.templates)
+
+
+def _describe(exc: BaseException) -> str:
+    return printable(f"{exc.__class__.__name__}: {exc}")
 
 
 def _slug(text: str) -> str:
@@ -265,14 +342,39 @@ def run_digest(
             f"smtp.username is set but the environment variable {smtp.password_env} is empty",
             hint=f"export {smtp.password_env} with the SMTP password before the run",
         )
+    # The real path: a state reached through a symbolic link is the same state, same lock.
+    path = real_path(config.state.path)
     if out_dir is not None:
-        with DigestState.open_readonly(config.state.path) as state:
+        with DigestState.open_readonly(path) as state:
             return _run(DigestRun(config, source, state, out_dir, now, sender))
-    with (
-        RunLock(config.state.path, config.state.lock_timeout),
-        DigestState.open(config.state.path) as state,
-    ):
-        return _run(DigestRun(config, source, state, None, now, sender))
+    timeout = config.state.lock_timeout
+    with RunLock(path, timeout), DigestState.open(path, timeout=timeout) as state:
+        run = DigestRun(config, source, state, None, now, sender)
+        run_id = state.start_run(now)
+        try:
+            report = _run(run)
+        except TrialfinderError as exc:
+            # Logged when the state can still take it; the error itself is what matters.
+            with contextlib.suppress(TrialfinderError):
+                _finish(state, run_id, run.report, exc.exit_code, exc.message)
+            raise
+        _finish(state, run_id, report, report.exit_code)
+        return report
+
+
+def _finish(
+    state: DigestState, run_id: int, report: RunReport, exit_code: int, error: str | None = None
+) -> None:
+    state.finish_run(
+        run_id,
+        sent=report.sent,
+        failed=report.failed,
+        deferred=report.deferred,
+        set_aside=report.set_aside,
+        search_failures=report.search_failures,
+        exit_code=exit_code,
+        error=error,
+    )
 
 
 def _run(run: DigestRun) -> RunReport:
@@ -281,7 +383,7 @@ def _run(run: DigestRun) -> RunReport:
         try:
             run.run_search(search)
         except TrialfinderError as exc:
-            if isinstance(exc, ConfigError):
+            if isinstance(exc, ConfigError):  # the state file's errors too
                 raise
             run.report.search_failures += 1
             log.error("search %r failed: %s", search.name, exc.message)
@@ -290,9 +392,10 @@ def _run(run: DigestRun) -> RunReport:
         log.info("dry run: %d message(s) written, state unchanged", len(report.written))
     else:
         log.info(
-            "done: %d sent, %d failed, %d unchanged, %d first run(s) recorded",
+            "done: %d sent, %d failed, %d not tried yet, %d unchanged, %d first run(s) recorded",
             report.sent,
             report.failed,
+            report.deferred,
             report.unchanged,
             report.recorded,
         )

@@ -1,8 +1,13 @@
 """Hand one message to the SMTP server: STARTTLS, SSL or plain, with login when configured.
 
 A failure says whether the server certainly did *not* take the message (``definite``:
-it could not be reached, refused the login, the sender, the recipient or the message)
-or whether it may have (the connection broke while the message was being handed over).
+it could not be reached, refused the login, the sender, the recipient or the message, or
+the addresses cannot travel over it) or whether it may have (the connection broke while the
+message was being handed over). Every error of the exchange, whatever its type, is such a
+failure of that one message; none escapes to stop the run.
+
+An address with a non-ASCII name before the ``@`` is sent with SMTPUTF8 (RFC 6531), which
+the server must offer; otherwise the message is refused here, before anything is sent.
 """
 
 from __future__ import annotations
@@ -21,33 +26,37 @@ class SendFailure(Exception):
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = (
-        exc.smtp_error.decode("utf-8", "replace")
-        if isinstance(exc.smtp_error, bytes)
-        else str(exc.smtp_error)
-    )
-    return f"{exc.smtp_code} {' '.join(text.split())}"
+    return f"{exc.smtp_code} {printable(exc.smtp_error)}"
+
+
+def printable(reply: bytes | str) -> str:
+    """A server's (or an error's) words on one line, without the control characters a
+    hostile server may send: what is logged and kept in the state is safe to print."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return _reply(exc)
     text = str(exc) or exc.__class__.__name__
-    return " ".join(text.split())
+    if not isinstance(exc, (OSError, smtplib.SMTPException)):
+        text = f"{exc.__class__.__name__}: {text}"
+    return printable(text)
 
 
 def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
     """An open, secured, logged-in connection; raises a definite :class:`SendFailure`."""
     where = f"{config.host}:{config.port}"
-    context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
     try:
+        context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
         if config.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 config.host, config.port, timeout=config.timeout, context=context
             )
         else:
             client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # nothing was sent: any error is a refusal
         raise SendFailure(
             f"cannot connect to the SMTP server {where}: {_reason(exc)}", True
         ) from exc
@@ -64,7 +73,7 @@ def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
             f"the SMTP server {where} refused the login of {config.username!r}: {_reason(exc)}",
             True,
         ) from exc
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+    except Exception as exc:
         _close(client)
         raise SendFailure(
             f"the SMTP server {where} failed before sending: {_reason(exc)}", True
@@ -81,7 +90,17 @@ def send_message(
     try:
         try:
             client.ehlo_or_helo_if_needed()
-            code, reply = client.mail(sender)
+            options: list[str] = []
+            if not (sender + recipient).isascii():
+                if not client.has_extn("smtputf8"):
+                    unusual = recipient if not recipient.isascii() else sender
+                    raise SendFailure(
+                        f"{where} does not offer SMTPUTF8, which the address {unusual!r} needs "
+                        "(a non-ASCII name before the @)",
+                        True,
+                    )
+                options.append("SMTPUTF8")
+            code, reply = client.mail(sender, options)
             if code != 250:
                 raise smtplib.SMTPSenderRefused(code, reply, sender)
             code, reply = client.rcpt(recipient)
@@ -89,19 +108,21 @@ def send_message(
                 raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients[recipient]
-            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
             raise SendFailure(
-                f"{where} refused the recipient: {code} {' '.join(text.split())}", True
+                f"{where} refused the recipient: {code} {printable(reply)}", True
             ) from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise SendFailure(f"{where} refused the message: {_reason(exc)}", True) from exc
+        except SendFailure:
+            raise
+        except Exception as exc:  # before DATA: certainly not sent
+            what = "refused" if isinstance(exc, smtplib.SMTPResponseException) else "could not send"
+            raise SendFailure(f"{where} {what} the message: {_reason(exc)}", True) from exc
         try:
             code, reply = client.data(data)
             if code != 250:  # data() returns the final reply instead of raising
                 raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPResponseException as exc:
             raise SendFailure(f"{where} refused the message: {_reason(exc)}", True) from exc
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:
             # The message may have arrived before the connection broke: not known.
             raise SendFailure(
                 f"the connection to {where} broke while sending the message: {_reason(exc)}", False
@@ -113,5 +134,5 @@ def send_message(
 def _close(client: smtplib.SMTP) -> None:
     try:
         client.quit()
-    except (OSError, smtplib.SMTPException):
+    except Exception:  # the message's fate is already decided
         client.close()

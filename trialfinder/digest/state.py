@@ -8,25 +8,41 @@ server accepts it, the snapshot is stored and the outbox entry removed in one tr
 A run that stops in between leaves the entry behind, and the next run sends that same
 message again (same Message-ID) instead of building a new one.
 
-:class:`RunLock` keeps two runs from working on the same state at once.
+A failed try is counted per search and recipient (:class:`Failure`); the run waits longer
+before each new try, and after ``max_tries`` the message is moved from the outbox to the
+*dead letters*, so that it no longer holds back that recipient's newer changes. Each run is
+logged (:class:`RunRecord`). ``digest status`` shows all of it.
+
+Every SQLite error becomes a :class:`StateError` that names the file and the true cause (the
+file is damaged, locked by another program, the disk is full); a transaction that fails is
+rolled back whole, so what earlier transactions recorded stays recorded.
+
+:class:`RunLock` keeps two runs from working on the same state at once; it is taken on the
+real path of the state file, so a path through a symbolic link takes the same lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
+import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from trialfinder.digest.changes import Snapshot, TrialState
-from trialfinder.errors import ConfigError, ExitCode, TrialfinderError
+from trialfinder.errors import ConfigError, ExitCode
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: failures, dead_letters and runs (a version 1 file gains them)
+MAX_BACKOFF = 7 * 86400.0  # seconds: the longest wait between two tries of a message
+KEEP_DEAD_LETTERS = 50  # the newest are kept; each holds its message
+KEEP_RUNS = 50
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -54,13 +70,102 @@ CREATE TABLE IF NOT EXISTS outbox (
     snapshot TEXT NOT NULL,
     UNIQUE (search, recipient)
 );
+CREATE TABLE IF NOT EXISTS failures (
+    search TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    tries INTEGER NOT NULL,
+    first_failed TEXT NOT NULL,
+    last_tried TEXT NOT NULL,
+    error TEXT NOT NULL,
+    PRIMARY KEY (search, recipient)
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    set_aside TEXT NOT NULL,
+    message_id TEXT NOT NULL,  -- '' when no message could be built
+    search TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    tries INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    message BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    started TEXT NOT NULL,
+    finished TEXT,  -- NULL: the run stopped before its end (killed, power cut)
+    sent INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    deferred INTEGER NOT NULL DEFAULT 0,
+    set_aside INTEGER NOT NULL DEFAULT 0,
+    search_failures INTEGER NOT NULL DEFAULT 0,
+    exit_code INTEGER,
+    error TEXT
+);
 """
 
 
-class StateBusy(TrialfinderError):
-    """Another digest run holds the state; this one did nothing."""
+class StateError(ConfigError):
+    """The state file cannot be read or written: damaged, on a full disk, not writable."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class StateBusy(StateError):
+    """Another digest run (or another program) holds the state."""
 
     exit_code = ExitCode.DELIVERY
+
+
+def _state_error(exc: sqlite3.Error, path: Path | None) -> StateError:
+    """The error to report for ``exc``, with its true cause in words."""
+    where = f"the digest state file {str(path)!r}" if path else "the digest state"
+    text = str(exc)
+    code = getattr(exc, "sqlite_errorname", "")  # Python 3.11+
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered or code.startswith("SQLITE_BUSY"):
+        return StateBusy(
+            f"{where} is locked by another program ({text}); this run stopped",
+            hint="what was already sent is recorded; raise [state] lock_timeout to wait longer",
+        )
+    if "malformed" in lowered or "not a database" in lowered or code.startswith("SQLITE_CORRUPT"):
+        return StateError(
+            f"{where} is damaged ({text})",
+            hint="restore it from a backup, or move it aside to start afresh "
+            "(every recipient is then sent their trials as new)",
+        )
+    free = _free_space(path)
+    if "full" in lowered or code == "SQLITE_FULL" or (free is not None and free < 1 << 20):
+        room = f", {free:,} bytes free" if free is not None else ""
+        return StateError(
+            f"cannot write {where}: the disk is full ({text}{room}); this run stopped",
+            hint="free some space; what was already sent is recorded",
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return StateError(f"cannot write {where}: it is read-only ({text})")
+    return StateError(f"{where} failed: {text}")
+
+
+def _free_space(path: Path | None) -> int | None:
+    if path is None:
+        return None
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+
+
+Result = TypeVar("Result")
+
+
+def _guarded(method: Callable[..., Result]) -> Callable[..., Result]:
+    """Turn the SQLite errors of a :class:`DigestState` method into :class:`StateError`."""
+
+    @functools.wraps(method)
+    def guarded(self: DigestState, *args, **kwargs) -> Result:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise _state_error(exc, self.path) from exc
+
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -73,6 +178,49 @@ class Pending:
     message: bytes
     snapshot: Snapshot
     created: str = ""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Failed tries to deliver one search's digest to one recipient, since the last success."""
+
+    search: str
+    recipient: str
+    tries: int
+    first_failed: str
+    last_tried: str
+    error: str
+
+    def next_try(self, wait: float) -> dt.datetime:
+        """``wait`` seconds after the last try, doubled for each earlier one, at most a week."""
+        seconds = min(wait * 2.0 ** min(self.tries - 1, 64), MAX_BACKOFF)
+        return dt.datetime.fromisoformat(self.last_tried) + dt.timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message set aside after too many failed tries (kept for ``digest status``)."""
+
+    set_aside: str
+    message_id: str  # "" when no message could be built
+    search: str
+    recipient: str
+    tries: int
+    error: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    started: str
+    finished: str | None  # None: the run stopped before its end
+    sent: int
+    failed: int
+    deferred: int
+    set_aside: int
+    search_failures: int
+    exit_code: int | None
+    error: str | None
 
 
 def recipient_key(address: str) -> str:
@@ -102,35 +250,39 @@ class DigestState:
     def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
         self.db = connection
         self.path = path
+        self.has_logs = True  # False: a version 1 file, read without adding the new tables
 
     @classmethod
-    def open(cls, path: Path) -> DigestState:
-        path = Path(path).expanduser()
+    def open(cls, path: Path, timeout: float = 10.0) -> DigestState:
+        """Read-write; ``timeout``: seconds to wait while another program writes to it."""
+        path = real_path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
             db.execute("PRAGMA synchronous=FULL")
             # Give the space of sent outbox messages back (takes effect in a new file).
             db.execute("PRAGMA auto_vacuum=FULL")
             db.executescript(SCHEMA)  # idempotent; executescript commits on its own
             with _transaction(db):
                 db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(
-                f"cannot use the digest state file {str(path)!r}: {exc}",
-                hint="check [state] path in the config; the file must be a trialfinder state",
-            ) from None
+        except sqlite3.Error as exc:
+            if str(exc) == "file is not a database":  # another file, not a damaged state
+                raise StateError(
+                    f"cannot use the digest state file {str(path)!r}: {exc}",
+                    hint="check [state] path in the config; the file must be a trialfinder state",
+                ) from None
+            raise _state_error(exc, path) from None
         except OSError as exc:
             raise ConfigError(f"cannot create the digest state file {str(path)!r}: {exc}") from None
         return cls(db, path)
 
     @classmethod
     def open_readonly(cls, path: Path) -> DigestState:
-        """For dry runs: reads the state if there is one, never writes a byte."""
-        path = Path(path).expanduser()
+        """For dry runs and ``digest status``: reads the state if there is one, never writes."""
+        path = real_path(path)
         if not path.exists():
             db = sqlite3.connect(":memory:", isolation_level=None)
             db.executescript(SCHEMA)
@@ -138,9 +290,13 @@ class DigestState:
         try:
             db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
             db.execute("SELECT count(*) FROM delivered").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"cannot read the digest state file {str(path)!r}: {exc}") from None
-        return cls(db, path)
+        except sqlite3.Error as exc:
+            raise _state_error(exc, path) from None
+        state = cls(db, path)
+        state.has_logs = bool(
+            db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
+        )
+        return state
 
     def close(self) -> None:
         self.db.close()
@@ -153,6 +309,7 @@ class DigestState:
 
     # -- snapshots ----------------------------------------------------------------------------
 
+    @_guarded
     def snapshot(self, search: str, recipient: str) -> Snapshot | None:
         """What was last delivered to ``recipient`` for ``search``; ``None`` if nothing ever."""
         recipient = recipient_key(recipient)
@@ -171,6 +328,7 @@ class DigestState:
             for nct_id, status, updated, sites, title in rows
         }
 
+    @_guarded
     def save_snapshot(self, search: str, recipient: str, snapshot: Snapshot) -> None:
         with _transaction(self.db):
             self._write_snapshot(search, recipient_key(recipient), snapshot)
@@ -182,6 +340,10 @@ class DigestState:
         )
         self.db.execute(
             "DELETE FROM delivered WHERE search = ? AND recipient = ?", (search, recipient)
+        )
+        # Up to date: earlier failed tries no longer count.
+        self.db.execute(
+            "DELETE FROM failures WHERE search = ? AND recipient = ?", (search, recipient)
         )
         self.db.executemany(
             "INSERT INTO delivered VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -201,6 +363,7 @@ class DigestState:
 
     # -- the outbox ---------------------------------------------------------------------------
 
+    @_guarded
     def put_pending(self, pending: Pending) -> None:
         """Record a message before it is sent (it replaces any older one for that recipient)."""
         with _transaction(self.db):
@@ -220,6 +383,7 @@ class DigestState:
                 ),
             )
 
+    @_guarded
     def pending(self) -> list[Pending]:
         rows = self.db.execute(
             "SELECT message_id, search, recipient, message, snapshot, created FROM outbox "
@@ -230,16 +394,179 @@ class DigestState:
             for mid, search, recipient, message, snapshot, created in rows
         ]
 
+    @_guarded
     def delivered(self, pending: Pending) -> None:
         """The SMTP server accepted ``pending``: store its snapshot and clear it, atomically."""
         with _transaction(self.db):
             self._write_snapshot(pending.search, recipient_key(pending.recipient), pending.snapshot)
             self.db.execute("DELETE FROM outbox WHERE message_id = ?", (pending.message_id,))
 
+    @_guarded
     def discard(self, pending: Pending) -> None:
-        """The server refused ``pending`` outright: forget it; the changes stay undelivered."""
+        """Forget ``pending`` (its recipient left the search); the changes stay undelivered."""
         with _transaction(self.db):
             self.db.execute("DELETE FROM outbox WHERE message_id = ?", (pending.message_id,))
+
+    # -- failed tries and dead letters --------------------------------------------------------
+
+    @_guarded
+    def failure(self, search: str, recipient: str) -> Failure | None:
+        row = self.db.execute(
+            "SELECT search, recipient, tries, first_failed, last_tried, error FROM failures "
+            "WHERE search = ? AND recipient = ?",
+            (search, recipient_key(recipient)),
+        ).fetchone()
+        return Failure(*row) if row else None
+
+    @_guarded
+    def failures(self) -> list[Failure]:
+        if not self.has_logs:
+            return []
+        rows = self.db.execute(
+            "SELECT search, recipient, tries, first_failed, last_tried, error FROM failures "
+            "ORDER BY search, recipient"
+        )
+        return [Failure(*row) for row in rows]
+
+    @_guarded
+    def failed(
+        self,
+        search: str,
+        recipient: str,
+        error: str,
+        now: dt.datetime,
+        *,
+        pending: Pending | None = None,
+        keep: bool = False,
+        max_tries: int,
+    ) -> Failure:
+        """Count a failed try, in one transaction with what becomes of its message.
+
+        ``keep``: ``pending`` stays in the outbox (it may have arrived: it must go again as
+        it is); otherwise it is dropped (certainly not delivered: the next message carries its
+        changes). At ``max_tries`` the message is set aside as a dead letter and the count
+        starts again.
+        """
+        key = recipient_key(recipient)
+        when = now.isoformat(timespec="seconds")
+        with _transaction(self.db):
+            self.db.execute(
+                "INSERT INTO failures VALUES (?, ?, 1, ?, ?, ?) "
+                "ON CONFLICT (search, recipient) DO UPDATE SET "
+                "tries = tries + 1, last_tried = excluded.last_tried, error = excluded.error",
+                (search, key, when, when, error),
+            )
+            failure = Failure(
+                *self.db.execute(
+                    "SELECT search, recipient, tries, first_failed, last_tried, error "
+                    "FROM failures WHERE search = ? AND recipient = ?",
+                    (search, key),
+                ).fetchone()
+            )
+            if pending is not None and not keep:
+                self.db.execute("DELETE FROM outbox WHERE message_id = ?", (pending.message_id,))
+            if failure.tries >= max_tries:
+                self.db.execute(
+                    "INSERT INTO dead_letters VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        when,
+                        pending.message_id if pending else "",
+                        search,
+                        key,
+                        failure.tries,
+                        error,
+                        pending.message if pending else b"",
+                    ),
+                )
+                if pending is not None:
+                    self.db.execute(
+                        "DELETE FROM outbox WHERE message_id = ?", (pending.message_id,)
+                    )
+                self.db.execute(
+                    "DELETE FROM failures WHERE search = ? AND recipient = ?", (search, key)
+                )
+                self.db.execute(
+                    "DELETE FROM dead_letters WHERE rowid NOT IN "
+                    "(SELECT rowid FROM dead_letters ORDER BY rowid DESC LIMIT ?)",
+                    (KEEP_DEAD_LETTERS,),
+                )
+        return failure
+
+    @_guarded
+    def forget_failures(self, keep: set[tuple[str, str]]) -> None:
+        """Forget the failed tries of searches and recipients no longer in the config."""
+        rows = self.db.execute("SELECT search, recipient FROM failures").fetchall()
+        gone = [pair for pair in rows if pair not in keep]
+        if gone:
+            with _transaction(self.db):
+                self.db.executemany("DELETE FROM failures WHERE search = ? AND recipient = ?", gone)
+
+    @_guarded
+    def dead_letters(self) -> list[DeadLetter]:
+        if not self.has_logs:
+            return []
+        rows = self.db.execute(
+            "SELECT set_aside, message_id, search, recipient, tries, error, length(message) "
+            "FROM dead_letters ORDER BY rowid"
+        )
+        return [DeadLetter(*row) for row in rows]
+
+    # -- the log of runs ----------------------------------------------------------------------
+
+    @_guarded
+    def start_run(self, started: dt.datetime) -> int:
+        with _transaction(self.db):
+            cursor = self.db.execute(
+                "INSERT INTO runs (started) VALUES (?)", (started.isoformat(timespec="seconds"),)
+            )
+            self.db.execute(
+                "DELETE FROM runs WHERE rowid NOT IN "
+                "(SELECT rowid FROM runs ORDER BY rowid DESC LIMIT ?)",
+                (KEEP_RUNS,),
+            )
+        return int(cursor.lastrowid or 0)
+
+    @_guarded
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        sent: int,
+        failed: int,
+        deferred: int,
+        set_aside: int,
+        search_failures: int,
+        exit_code: int,
+        error: str | None = None,
+    ) -> None:
+        with _transaction(self.db):
+            self.db.execute(
+                "UPDATE runs SET finished = ?, sent = ?, failed = ?, deferred = ?, "
+                "set_aside = ?, search_failures = ?, exit_code = ?, error = ? WHERE rowid = ?",
+                (
+                    _now(),
+                    sent,
+                    failed,
+                    deferred,
+                    set_aside,
+                    search_failures,
+                    exit_code,
+                    error,
+                    run_id,
+                ),
+            )
+
+    @_guarded
+    def runs(self, limit: int = 10) -> list[RunRecord]:
+        """The last ``limit`` runs, newest first."""
+        if not self.has_logs:
+            return []
+        rows = self.db.execute(
+            "SELECT started, finished, sent, failed, deferred, set_aside, search_failures, "
+            "exit_code, error FROM runs ORDER BY rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [RunRecord(*row) for row in rows]
 
 
 @contextlib.contextmanager
@@ -247,10 +574,18 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does that): the first error is the
+        # one to report, never "no transaction is active".
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
+
+
+def real_path(path: Path) -> Path:
+    """The state file's real path: ``~`` expanded and every symbolic link followed."""
+    return Path(os.path.realpath(Path(path).expanduser()))
 
 
 def _now() -> str:
@@ -265,7 +600,8 @@ class RunLock:
     """
 
     def __init__(self, state_path: Path, timeout: float, poll: float = 0.05) -> None:
-        self.path = Path(str(Path(state_path).expanduser()) + ".lock")
+        # The real path: two runs reaching one file by different paths take one lock.
+        self.path = Path(str(real_path(state_path)) + ".lock")
         self.timeout = timeout
         self.poll = poll
         self._fd: int | None = None
@@ -295,8 +631,9 @@ class RunLock:
                         hint="let it finish; raise [state] lock_timeout to wait longer",
                     ) from None
                 time.sleep(self.poll)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # the process id is a courtesy (a full disk)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:
