@@ -12,6 +12,7 @@ import click
 
 from trialfinder import __version__
 from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+from trialfinder.inert import inert
 
 # Only light modules here: `trialfinder --help` must start fast (see benchmarks/startup.py);
 # everything else is imported by the command that needs it.
@@ -111,16 +112,28 @@ def _report(ctx: click.Context, lines: list[str], hint: str | None, exc: BaseExc
 
         traceback.print_exception(exc, file=sys.stderr)
     for line in lines:
-        click.echo(f"trialfinder: error: {line}", err=True)
+        click.echo(inert(f"trialfinder: error: {line}"), err=True)
     if hint:
-        click.echo(f"  hint: {hint}", err=True)
+        click.echo(inert(f"  hint: {hint}"), err=True)
+
+
+def _log_handler(fmt: str, datefmt: str | None = None):
+    """A handler on standard error whose lines are inert (log messages quote records)."""
+    import logging
+
+    class InertFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return inert(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertFormatter(fmt, datefmt))
+    return handler
 
 
 def _setup_logging(debug: bool) -> None:
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("trialfinder: %(levelname)s: %(message)s"))
+    handler = _log_handler("trialfinder: %(levelname)s: %(message)s")
     root = logging.getLogger("trialfinder")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
@@ -412,7 +425,7 @@ def search(
             finished = True
         finally:
             for line in run.report(finished):
-                click.echo(f"trialfinder: {line}", err=True)
+                click.echo(inert(f"trialfinder: {line}"), err=True)
     if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
             f"trialfinder: warning: --limit showed {run.shown:,} trials, there may be more; "
@@ -484,9 +497,8 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
 
     The text leads with the plain-language summary, then the details.
     """
-    import json
-
     from trialfinder.geo import geocode
+    from trialfinder.inert import json_text
     from trialfinder.output import trial_details, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
     from trialfinder.templating import check
@@ -499,7 +511,7 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
     result = build_result(trial, options)
     if fmt == "json":
         record = {**to_record(result), **trial_details(trial, near=options.near)}
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        click.echo(json_text(record, indent=2))
     else:
         text = trial_text(
             trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
@@ -555,9 +567,8 @@ def _digest_logging(quiet: bool, debug: bool) -> None:
     """Lines that read well in cron mail and the journal: time, level, message."""
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    handler = _log_handler(
+        "%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S"
     )
     root = logging.getLogger("trialfinder")
     root.handlers[:] = [handler]
@@ -603,9 +614,11 @@ def digest_check(app: App, config_path: Path) -> None:
     smtp = config.smtp
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
-        f"{config_path}: valid. {len(config.searches)} saved search(es), "
-        f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
-        f"state {config.state.path}"
+        inert(
+            f"{config_path}: valid. {len(config.searches)} saved search(es), "
+            f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+            f"state {config.state.path}"
+        )
     )
     if smtp.username and not smtp.password():
         click.echo(

@@ -7,11 +7,11 @@ Every renderer takes an iterable of *trial records*: the JSON-ready dicts made b
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
+from trialfinder.inert import inert, json_text
 from trialfinder.model import Contact, Site, Trial
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     out.write("[")
     for record in records:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(json_text(record))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -224,7 +224,7 @@ def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_text(record) + "\n")
         count += 1
     return count
 
@@ -350,6 +350,7 @@ def write_table(
     """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_lines=False, header_style="bold", expand=False)
     table.add_column("NCT id", no_wrap=True)
@@ -374,7 +375,8 @@ def write_table(
                 _nearest_cell(record.get("nearest_site")),
                 distance_text(record.get("distance_mi")),
             ]
-        table.add_row(*cells)
+        # Text, not markup: "[link=...]" or "[/]" in a record is shown as written.
+        table.add_row(*(Text(inert(cell)) for cell in cells))
         count += 1
     if count:
         # A file or a pipe has no width of its own: give rows room rather than 80 columns.
@@ -401,6 +403,7 @@ def _nearest_cell(site: Mapping[str, Any] | None) -> str:
 
 
 def _shorten(text: str, width: int) -> str:
+    text = inert(text)  # measured as it will show
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -465,14 +468,16 @@ def trial_text(
             "site_distances": sites_with_distances(trial, near)[:max_sites],
             "unlocated": sum(1 for s in trial.sites if not s.has_coordinates),
         }
-    return render_template(
-        "trial.txt.j2",
-        templates,
-        trial=trial,
-        age=age_text(trial),
-        countries=countries,
-        sites=trial.sites[:max_sites],
-        tags=tags,
-        summary=summary,
-        **context,
+    return inert(
+        render_template(
+            "trial.txt.j2",
+            templates,
+            trial=trial,
+            age=age_text(trial),
+            countries=countries,
+            sites=trial.sites[:max_sites],
+            tags=tags,
+            summary=summary,
+            **context,
+        )
     )

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, site_label
+from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
 from trialfinder.output import phase_text, status_text
 
@@ -200,11 +201,12 @@ def build_message(
 
     unsubscribe = unsubscribe_header(list_unsubscribe, content.recipient)
     context = template_context(content, unsubscribe, max_summaries)
-    text = render(TEXT_TEMPLATE, templates, **context)
-    html = render(HTML_TEMPLATE, templates, **context)
+    # Record and config text carries no control characters into a mail reader.
+    text = inert(render(TEXT_TEMPLATE, templates, **context))
+    html = inert(render(HTML_TEMPLATE, templates, **context))
 
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject_for(content.search, content.changes)
+    message["Subject"] = inert(subject_for(content.search, content.changes))
     message["From"] = one_line(sender)
     message["To"] = _address(content.recipient)
     message["Date"] = format_datetime(content.generated)
