@@ -212,6 +212,12 @@ def test_the_table_on_a_terminal_shows_record_text_as_written_and_nothing_else(h
     assert "click me" in text and "evil iso" in text
 
 
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_csv_on_a_terminal_is_inert_too(hostile_api):
+    text = assert_inert(run_on_terminal("search", "--format", "csv"), crlf=True)
+    assert "click me" in text and "[/]" in text
+
+
 def test_show_writes_no_control_byte(hostile_api):
     process = subprocess.run(
         [sys.executable, "-m", "trialfinder", "show", "NCT01000001"],

@@ -6,11 +6,13 @@ Every renderer takes an iterable of *trial records*: the JSON-ready dicts made b
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
+from trialfinder.errors import PartialResults, TrialfinderError
 from trialfinder.inert import inert, json_text
 from trialfinder.model import Contact, Site, Trial
 
@@ -210,13 +212,21 @@ def site_details(site: Site) -> dict[str, Any]:
 
 
 def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
-    """A JSON array, written one object at a time."""
+    """A JSON array, written one object at a time; valid JSON even when it stops part-way.
+
+    Each object goes out in one write with its separator, and an export that fails (or is
+    interrupted) still closes its array, so that a partial file holds the objects written.
+    """
     count = 0
     out.write("[")
-    for record in records:
-        out.write(",\n" if count else "\n")
-        out.write(json_text(record))
-        count += 1
+    try:
+        for record in records:
+            out.write((",\n" if count else "\n") + json_text(record))
+            count += 1
+    except BaseException:
+        with contextlib.suppress(OSError, TrialfinderError):  # a full disk: nothing to close
+            out.write("\n]\n" if count else "]\n")
+        raise
     out.write("\n]\n" if count else "]\n")
     return count
 
@@ -306,7 +316,7 @@ def write_csv(
     """
     columns: tuple[str, ...] = CSV_COLUMNS
     rows: Iterable[dict[str, str]]
-    counter = _Counter(records)
+    counter = Counted(records)
     rows = (csv_cells(record) for record in counter)
     if previous is not None:
         from trialfinder.shortlist import CHANGE_COLUMN, compare
@@ -328,8 +338,8 @@ def write_csv(
     return counter.count
 
 
-class _Counter:
-    """Counts the items passing through an iterable."""
+class Counted:
+    """Counts the items passing through an iterable (``count``)."""
 
     def __init__(self, items: Iterable[Any]) -> None:
         self._items = items
@@ -362,7 +372,8 @@ def write_table(
         table.add_column("Nearest site", ratio=2)
         table.add_column("Distance", no_wrap=True, justify="right")
     count = 0
-    for record in records:
+    arrived = _Arrived(records)
+    for record in arrived:
         cells = [
             record["nct_id"],
             _shorten(record.get("title") or "", 90),
@@ -382,7 +393,26 @@ def write_table(
         # A file or a pipe has no width of its own: give rows room rather than 80 columns.
         width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
         Console(file=out, soft_wrap=False, width=width).print(table)
+    arrived.raise_failure()  # after showing what arrived
     return count
+
+
+class _Arrived:
+    """The records until fetching fails; :meth:`raise_failure` then raises that failure."""
+
+    def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
+        self._records = records
+        self._failure: PartialResults | None = None
+
+    def __iter__(self):
+        try:
+            yield from self._records
+        except PartialResults as exc:
+            self._failure = exc
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
 
 
 def _is_terminal(out: IO[str]) -> bool:
