@@ -1,7 +1,8 @@
 """A user's file is never destroyed: ``-o FILE`` changes only when the export is complete.
 
 A failure, Ctrl-C, SIGTERM or SIGHUP part-way leaves FILE as it was and keeps what was written
-as FILE.partial (valid JSON for JSON); a full disk is a one-line error with its documented code.
+as FILE.partial (valid JSON for JSON); a full disk and a non-UTF-8 argument are one-line errors
+with their documented codes.
 """
 
 from __future__ import annotations
@@ -281,6 +282,23 @@ def test_a_hangup_ignored_by_nohup_stays_ignored(api, tmp_path):
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert [record["nct_id"] for record in json.loads(out.read_bytes())] == IDS
+
+
+# -- arguments that are not text -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [[b"search", b"my\xffeloma"], [b"search", b"-o", b"\xff.csv"]])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(args, tmp_path):
+    process = subprocess.run(
+        [sys.executable, "-m", "trialfinder", *args],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert process.returncode == ExitCode.USAGE
+    assert b"is not UTF-8 text" in process.stderr and b"\\xff" in process.stderr
+    assert b"Traceback" not in process.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- documented ------------------------------------------------------------------------------

@@ -87,6 +87,20 @@ class App:
 class TrialfinderGroup(click.Group):
     """Turns library errors into a one-line message and an exit code, in one place."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                # Bytes that are not UTF-8 arrive as lone surrogates: show them as \xNN.
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise click.UsageError(
+                    f"argument '{shown}' is not UTF-8 text; trialfinder reads its arguments, "
+                    "file names included, as UTF-8",
+                    ctx,
+                ) from None
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
             with _signals_as_interrupts():
