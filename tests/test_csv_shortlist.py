@@ -788,3 +788,41 @@ def test_search_fills_the_tag_summary_and_evidence_columns(tmp_path):
     assert any(r.startswith("car-t: ") for r in reasons)
     assert row["evidence"] == "; ".join(reasons)
     assert row["summary"] and row["summary"] == summarize(trial, tags=tags)
+
+
+# -- cells of any length -------------------------------------------------------------------
+
+
+def test_a_cell_longer_than_the_csv_default_limit_round_trips(tmp_path):
+    from trialfinder.shortlist import read_ids, read_shortlist
+
+    long_text = "Eligibility, in full. " * 8_000 + "End."  # over 131,072 characters
+    record = to_record(build_result(parse_study(make_study(title=long_text))))
+    path = tmp_path / "shortlist.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        write_csv([record], handle)
+    rows = read_shortlist(path)
+    assert rows["NCT01000001"]["title"] == long_text
+    assert read_ids(path) == ["NCT01000001"]
+
+
+def test_a_long_cell_round_trips_through_the_command_line(fake_api, tmp_path):
+    long_title = "Relapsed myeloma " * 9_000 + "trial"  # 153,005 characters
+    fake_api.studies = [make_study(title=long_title), make_study("NCT01000002")]
+    shortlist = tmp_path / "shortlist.csv"
+    assert run("search", "-o", str(shortlist)).exit_code == 0
+    result = run("search", "--ids-file", str(shortlist), "--compare", str(shortlist))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert [(r["change"], len(r["title"])) for r in rows] == [
+        ("unchanged", len(long_title)),
+        ("unchanged", len("Teclistamab in Relapsed or Refractory Multiple Myeloma")),
+    ]
+
+
+def test_a_huge_line_in_an_ids_file_is_a_usage_error(tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text('"' + "x" * 200_000 + "\n")
+    result = run("search", "--ids-file", str(ids))
+    assert result.exit_code == 2
+    assert "line 1" in result.stderr and "is not an NCT id" in result.stderr

@@ -208,11 +208,14 @@ def test_partial_results_written_to_a_file_are_the_fetched_ones(api, tmp_path):
     out = tmp_path / "trials.csv"
     result = CliRunner().invoke(cli, ["search", "-o", str(out)])
     assert result.exit_code == ExitCode.PARTIAL
-    with out.open(encoding="utf-8", newline="") as handle:
+    assert not out.exists()  # an incomplete export never takes the file's name
+    partial = tmp_path / "trials.csv.partial"
+    with partial.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][0] == "nct_id" and len(rows) == 1 + 2 * PAGE
     assert [row[0] for row in rows[1:]] == ALL_IDS[: 2 * PAGE]
     assert "20 of 25 trials fetched" in result.stderr
+    assert f"what was written so far is kept in {partial}" in result.stderr
 
 
 # -- Retry-After, at the library level -------------------------------------------------------------

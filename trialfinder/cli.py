@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from trialfinder import __version__
-from trialfinder.errors import ExitCode, InvalidInput, TrialfinderError
+from trialfinder.errors import (
+    ExitCode,
+    InvalidInput,
+    Terminated,
+    TrialfinderError,
+    add_note,
+    notes_of,
+)
+from trialfinder.inert import inert
 
 # Only light modules here: `trialfinder --help` must start fast (see benchmarks/startup.py);
 # everything else is imported by the command that needs it.
@@ -76,32 +87,105 @@ class App:
 class TrialfinderGroup(click.Group):
     """Turns library errors into a one-line message and an exit code, in one place."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                # Bytes that are not UTF-8 arrive as lone surrogates: show them as \xNN.
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise click.UsageError(
+                    f"argument '{shown}' is not UTF-8 text; trialfinder reads its arguments, "
+                    "file names included, as UTF-8",
+                    ctx,
+                ) from None
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with _signals_as_interrupts():
+                return super().invoke(ctx)
         except TrialfinderError as exc:
             lines = exc.lines()
             # A hint speaks to a single problem; a list of problems stands on its own.
-            _report(ctx, lines, exc.hint if lines == [exc.message] else None, exc)
+            hint = exc.hint if lines == [exc.message] else None
+            _report(ctx, _with_notes(lines, exc), hint, exc)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             # The reader (e.g. `| head`) stopped early: not an error for us.
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(ExitCode.OK)
-        except KeyboardInterrupt:
-            click.echo("trialfinder: interrupted", err=True)
-            ctx.exit(ExitCode.INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            if isinstance(exc, Terminated):
+                what, code = f"stopped by {exc.signal_name}", exc.exit_code
+            else:
+                what, code = "interrupted", ExitCode.INTERRUPTED
+            click.echo(inert(f"trialfinder: {'; '.join([what, *notes_of(exc)])}"), err=True)
+            ctx.exit(code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except Exception as exc:  # a bug: say so briefly, the traceback is behind --debug
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
+                # A full disk anywhere (a renderer's own stream is more precise, see outfile).
+                where = exc.filename or "the output"
+                _report(ctx, [f"cannot write {where}: {exc.strerror}"], None, exc)
+                ctx.exit(ExitCode.OUTPUT)
+            # A bug: say so briefly, the traceback is behind --debug.
             _report(
                 ctx,
-                [f"unexpected error: {exc.__class__.__name__}: {exc}"],
+                _with_notes([f"unexpected error: {exc.__class__.__name__}: {exc}"], exc),
                 "this is a bug in trialfinder; run again with --debug and report it",
                 exc,
             )
             ctx.exit(ExitCode.INTERNAL)
+
+
+# The disk is full, over quota or failing: no bug, and not the user's input either.
+_DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+# What `timeout`, systemd, cron and a closed terminal send; handled as Ctrl-C is.
+_STOP_SIGNALS = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts():
+    """SIGTERM and SIGHUP raise :class:`Terminated` (a KeyboardInterrupt), so that they stop
+    trialfinder as Ctrl-C does: clean-up runs, a partial file is kept, a message is shown.
+
+    A signal that is ignored (``nohup``) stays ignored; a second signal while stopping is
+    not raised again, so that the clean-up can finish.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping: list[str] = []
+
+    def stop(signum: int, frame) -> None:
+        if stopping:
+            return
+        name = signal.Signals(signum).name
+        stopping.append(name)
+        raise Terminated(name, _STOP_SIGNALS[name])
+
+    previous = {}
+    for name in _STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _with_notes(lines: list[str], exc: BaseException) -> list[str]:
+    """The last line of an error carries its notes (where a partial file was kept, say)."""
+    notes = notes_of(exc)
+    if not notes or not lines:
+        return lines
+    return [*lines[:-1], "; ".join([lines[-1], *notes])]
 
 
 def _report(ctx: click.Context, lines: list[str], hint: str | None, exc: BaseException) -> None:
@@ -111,16 +195,28 @@ def _report(ctx: click.Context, lines: list[str], hint: str | None, exc: BaseExc
 
         traceback.print_exception(exc, file=sys.stderr)
     for line in lines:
-        click.echo(f"trialfinder: error: {line}", err=True)
+        click.echo(inert(f"trialfinder: error: {line}"), err=True)
     if hint:
-        click.echo(f"  hint: {hint}", err=True)
+        click.echo(inert(f"  hint: {hint}"), err=True)
+
+
+def _log_handler(fmt: str, datefmt: str | None = None):
+    """A handler on standard error whose lines are inert (log messages quote records)."""
+    import logging
+
+    class InertFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return inert(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertFormatter(fmt, datefmt))
+    return handler
 
 
 def _setup_logging(debug: bool) -> None:
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("trialfinder: %(levelname)s: %(message)s"))
+    handler = _log_handler("trialfinder: %(levelname)s: %(message)s")
     root = logging.getLogger("trialfinder")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
@@ -346,7 +442,7 @@ def search(
     """
     from trialfinder.criteria import SearchCriteria, chosen_settings
     from trialfinder.geo import geocode, parse_distance
-    from trialfinder.output import render
+    from trialfinder.output import Counted, render
     from trialfinder.pipeline import ResultOptions, TagFilter, to_record
     from trialfinder.search import SearchRun
     from trialfinder.tagging import check_biomarkers
@@ -407,14 +503,14 @@ def search(
     finished = False
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
         run = SearchRun(app.source(), criteria, wanted, options, on_progress=on_progress)
+        records = Counted(map(to_record, run))
         try:
-            with _open_output(output, utf8=fmt == "csv") as out:
-                records = map(to_record, run)
+            with _output(output, fmt, keep=lambda: records.count > 0) as out:
                 render(fmt, records, out, show_distance=place is not None, **render_options)
             finished = True
         finally:
             for line in run.report(finished):
-                click.echo(f"trialfinder: {line}", err=True)
+                click.echo(inert(f"trialfinder: {line}"), err=True)
     if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
             f"trialfinder: warning: --limit showed {run.shown:,} trials, there may be more; "
@@ -424,31 +520,57 @@ def search(
 
 
 @contextlib.contextmanager
-def _open_output(path: Path | None, utf8: bool = False):
-    """The output file, or standard output; ``utf8``: UTF-8 whatever the locale, and no
-    newline translation (CSV writes its own CRLF line ends)."""
+def _output(path: Path | None, fmt: str, keep):
+    """Where the export goes: ``path``, replaced only once complete (see
+    :mod:`trialfinder.outfile`), or standard output. On failure the error gets a note on
+    what became of ``path``; ``keep()`` says whether there is anything worth keeping."""
     if path is None:
-        stdout = sys.stdout
-        if utf8 and hasattr(stdout, "buffer"):
-            import io
-
-            stdout.flush()
-            wrapper = io.TextIOWrapper(stdout.buffer, encoding="utf-8", newline="")
-            try:
-                yield wrapper
-                wrapper.flush()
-            finally:
-                wrapper.detach()  # leave sys.stdout's buffer open
-            return
-        yield stdout
-        stdout.flush()
+        with _open_stdout(utf8=fmt == "csv", inert_text=fmt != "table") as out:
+            yield out
         return
+    from trialfinder.outfile import ReplacingFile
+
+    export = ReplacingFile(path, keep=keep)
     try:
-        handle = path.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
-    with handle:
-        yield handle
+        with export as out:
+            yield out
+    except BaseException as exc:
+        if export.partial is not None:
+            add_note(exc, f"what was written so far is kept in {export.partial}")
+        if export.replaced:
+            add_note(exc, f"{path} was written in full")
+        elif export.existed:
+            add_note(exc, f"{path} was not changed")
+        raise
+
+
+@contextlib.contextmanager
+def _open_stdout(utf8: bool = False, inert_text: bool = False):
+    """Standard output; ``utf8``: UTF-8 whatever the locale, and no newline translation (CSV
+    writes its own CRLF line ends). ``inert_text``: on a terminal, control characters are
+    dropped from what is written (a table makes its own text inert, and styles it)."""
+    from trialfinder.outfile import GuardedStream, Utf8Writer
+
+    stdout = sys.stdout
+    if utf8 and hasattr(stdout, "buffer"):
+        stdout.flush()
+        stdout = Utf8Writer(stdout.buffer)
+    out = GuardedStream(stdout, "standard output")
+    yield _InertStream(out) if inert_text and out.isatty() else out
+    out.flush()
+
+
+class _InertStream:
+    """Writes ``inert`` text to a terminal: what a program would read from a file, shown safely."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(inert(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 @contextlib.contextmanager
@@ -486,9 +608,8 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
 
     The text leads with the plain-language summary, then the details.
     """
-    import json
-
     from trialfinder.geo import geocode
+    from trialfinder.inert import json_text
     from trialfinder.output import trial_details, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
     from trialfinder.templating import check
@@ -501,12 +622,13 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
     result = build_result(trial, options)
     if fmt == "json":
         record = {**to_record(result), **trial_details(trial, near=options.near)}
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        text = json_text(record, indent=2) + "\n"
     else:
         text = trial_text(
             trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
         )
-        click.echo(text, nl=False)
+    with _open_stdout() as out:
+        out.write(text)
 
 
 @cli.command(short_help="Explain a word used in trial summaries.")
@@ -557,9 +679,8 @@ def _digest_logging(quiet: bool, debug: bool) -> None:
     """Lines that read well in cron mail and the journal: time, level, message."""
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    handler = _log_handler(
+        "%(asctime)s trialfinder %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S"
     )
     root = logging.getLogger("trialfinder")
     root.handlers[:] = [handler]
@@ -605,9 +726,11 @@ def digest_check(app: App, config_path: Path) -> None:
     smtp = config.smtp
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
-        f"{config_path}: valid. {len(config.searches)} saved search(es), "
-        f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
-        f"state {config.state.path}"
+        inert(
+            f"{config_path}: valid. {len(config.searches)} saved search(es), "
+            f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+            f"state {config.state.path}"
+        )
     )
     if smtp.username and not smtp.password():
         click.echo(

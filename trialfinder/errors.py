@@ -16,7 +16,10 @@ class ExitCode:
     PARTIAL = 5  # results were written but are incomplete
     CONFIG = 6  # a configuration or template file is missing or broken
     DELIVERY = 7  # a digest email could not be delivered
-    INTERRUPTED = 130  # Ctrl-C
+    OUTPUT = 8  # the output could not be written: disk full, no permission, file system error
+    HANGUP = 129  # SIGHUP (128 + 1): the terminal closed
+    INTERRUPTED = 130  # Ctrl-C (SIGINT, 128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15): timeout, systemd, cron, kill
 
 
 class TrialfinderError(Exception):
@@ -86,6 +89,31 @@ class ConfigError(TrialfinderError):
     """A configuration file, template folder or cache setting is missing or broken."""
 
     exit_code = ExitCode.CONFIG
+
+
+class OutputError(TrialfinderError):
+    """The output (an -o file or standard output) could not be written."""
+
+    exit_code = ExitCode.OUTPUT
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: stop as Ctrl-C stops, with that signal's exit code."""
+
+    def __init__(self, signal_name: str, exit_code: int) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.exit_code = exit_code
+
+
+def add_note(exc: BaseException, note: str) -> None:
+    """Attach ``note`` to ``exc`` for the one-line report (``BaseException.add_note`` of
+    Python 3.11, also on 3.10)."""
+    exc.__notes__ = [*getattr(exc, "__notes__", ()), note]  # type: ignore[attr-defined]
+
+
+def notes_of(exc: BaseException) -> list[str]:
+    return list(getattr(exc, "__notes__", ()))
 
 
 class RecordError(Exception):

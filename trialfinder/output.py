@@ -6,13 +6,15 @@ Every renderer takes an iterable of *trial records*: the JSON-ready dicts made b
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
+from trialfinder.errors import PartialResults, TrialfinderError
+from trialfinder.inert import inert, json_text
 from trialfinder.model import Contact, Site, Trial
 
 if TYPE_CHECKING:
@@ -216,13 +218,21 @@ def site_details(site: Site) -> dict[str, Any]:
 
 
 def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
-    """A JSON array, written one object at a time."""
+    """A JSON array, written one object at a time; valid JSON even when it stops part-way.
+
+    Each object goes out in one write with its separator, and an export that fails (or is
+    interrupted) still closes its array, so that a partial file holds the objects written.
+    """
     count = 0
     out.write("[")
-    for record in records:
-        out.write(",\n" if count else "\n")
-        out.write(json.dumps(record, ensure_ascii=False))
-        count += 1
+    try:
+        for record in records:
+            out.write((",\n" if count else "\n") + json_text(record))
+            count += 1
+    except BaseException:
+        with contextlib.suppress(OSError, TrialfinderError):  # a full disk: nothing to close
+            out.write("\n]\n" if count else "]\n")
+        raise
     out.write("\n]\n" if count else "]\n")
     return count
 
@@ -230,7 +240,7 @@ def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_text(record) + "\n")
         count += 1
     return count
 
@@ -312,7 +322,7 @@ def write_csv(
     """
     columns: tuple[str, ...] = CSV_COLUMNS
     rows: Iterable[dict[str, str]]
-    counter = _Counter(records)
+    counter = Counted(records)
     rows = (csv_cells(record) for record in counter)
     if previous is not None:
         from trialfinder.shortlist import CHANGE_COLUMN, compare
@@ -334,8 +344,8 @@ def write_csv(
     return counter.count
 
 
-class _Counter:
-    """Counts the items passing through an iterable."""
+class Counted:
+    """Counts the items passing through an iterable (``count``)."""
 
     def __init__(self, items: Iterable[Any]) -> None:
         self._items = items
@@ -359,9 +369,11 @@ def write_table(
     # A file or a pipe has no width of its own: give rows room rather than 80 columns.
     width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
     console = Console(file=out, soft_wrap=False, width=width)
-    table = results_table(records, show_distance=show_distance, width=console.width)
+    arrived = _Arrived(records)
+    table = results_table(arrived, show_distance=show_distance, width=console.width)
     if table.row_count:
         console.print(table)
+    arrived.raise_failure()  # after showing what arrived
     return table.row_count
 
 
@@ -378,6 +390,7 @@ def results_table(
     the phase goes under the status and the distance above the nearest site.
     """
     from rich.table import Table
+    from rich.text import Text
 
     narrow = width is not None and width < (
         NARROW_TABLE_WITH_SITES if show_distance else NARROW_TABLE
@@ -409,7 +422,8 @@ def results_table(
             site = _nearest_cell(record.get("nearest_site"))
             distance = distance_text(record.get("distance_mi"))
             cells += [f"{distance}\n{site}"] if narrow else [site, distance]
-        table.add_row(*cells)
+        # Text, not markup: "[link=...]" or "[/]" in a record is shown as written.
+        table.add_row(*(Text(inert(cell)) for cell in cells))
     return table
 
 
@@ -435,6 +449,24 @@ def _short_words() -> tuple[dict[str, str], dict[str, str]]:
     return shorts("settings.toml"), shorts("categories.toml")
 
 
+class _Arrived:
+    """The records until fetching fails; :meth:`raise_failure` then raises that failure."""
+
+    def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
+        self._records = records
+        self._failure: PartialResults | None = None
+
+    def __iter__(self):
+        try:
+            yield from self._records
+        except PartialResults as exc:
+            self._failure = exc
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+
 def _is_terminal(out: IO[str]) -> bool:
     try:
         return out.isatty()
@@ -453,6 +485,7 @@ def _nearest_cell(site: Mapping[str, Any] | None) -> str:
 
 
 def _shorten(text: str, width: int) -> str:
+    text = inert(text)  # measured as it will show
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -517,14 +550,16 @@ def trial_text(
             "site_distances": sites_with_distances(trial, near)[:max_sites],
             "unlocated": sum(1 for s in trial.sites if not s.has_coordinates),
         }
-    return render_template(
-        "trial.txt.j2",
-        templates,
-        trial=trial,
-        age=age_text(trial),
-        countries=countries,
-        sites=trial.sites[:max_sites],
-        tags=tags,
-        summary=summary,
-        **context,
+    return inert(
+        render_template(
+            "trial.txt.j2",
+            templates,
+            trial=trial,
+            age=age_text(trial),
+            countries=countries,
+            sites=trial.sites[:max_sites],
+            tags=tags,
+            summary=summary,
+            **context,
+        )
     )

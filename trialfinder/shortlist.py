@@ -38,9 +38,23 @@ def is_shortlist(text: str) -> bool:
     """True when the first line that is not blank or a comment is a header naming nct_id."""
     for line in text.splitlines():
         if line.strip() and not line.lstrip().startswith(COMMENT):
-            header = next(csv.reader([line]), [])
+            _allow_cells_of(line)
+            try:
+                header = next(csv.reader([line]), [])
+            except csv.Error:
+                return False
             return ID_COLUMN in (cell.strip().lower() for cell in header)
     return False
+
+
+def _allow_cells_of(text: str) -> None:
+    """Let ``csv`` read any cell of ``text``: no cell is longer than the text itself.
+
+    The csv module refuses cells over 131,072 characters by default, and a summary or
+    eligibility text that trialfinder wrote can be longer.
+    """
+    if len(text) > csv.field_size_limit():
+        csv.field_size_limit(len(text))
 
 
 def read_ids(path: Path) -> list[str]:
@@ -52,7 +66,7 @@ def read_ids(path: Path) -> list[str]:
     :class:`InvalidInput` naming its line.
     """
     text = read_text(path)
-    pairs = _shortlist_ids(text) if is_shortlist(text) else _listed_ids(text)
+    pairs = _shortlist_ids(text, path) if is_shortlist(text) else _listed_ids(text)
     ids: dict[str, None] = {}
     for line_number, raw in pairs:
         try:
@@ -74,8 +88,8 @@ def _listed_ids(text: str) -> Iterator[tuple[int, str]]:
             yield number, entry
 
 
-def _shortlist_ids(text: str) -> Iterator[tuple[int, str]]:
-    reader = _ShortlistReader(text)
+def _shortlist_ids(text: str, path: Path) -> Iterator[tuple[int, str]]:
+    reader = _ShortlistReader(text, path)
     for row in reader:
         if (row.get(CHANGE_COLUMN) or "").strip() == DROPPED:
             continue
@@ -88,7 +102,9 @@ class _ShortlistReader:
     """Rows of a shortlist as dicts with lower-case column names; ``line_num`` counts from
     the top of the file (comment lines before the header included)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: Path) -> None:
+        _allow_cells_of(text)
+        self._path = path
         lines = io.StringIO(text.removeprefix(BOM), newline="")
         self._skipped = 0
         while True:
@@ -107,7 +123,13 @@ class _ShortlistReader:
         return self._reader.line_num + self._skipped
 
     def __iter__(self) -> Iterator[dict[str, str]]:
-        return iter(self._reader)
+        try:
+            yield from self._reader
+        except csv.Error as exc:
+            raise InvalidInput(
+                f"{self._path}, line {self.line_num}: not readable as CSV: {exc}",
+                hint="give a CSV written by `trialfinder search --format csv`",
+            ) from None
 
 
 def read_shortlist(path: Path) -> dict[str, dict[str, str]]:
@@ -122,7 +144,7 @@ def read_shortlist(path: Path) -> dict[str, dict[str, str]]:
             hint="give a CSV written by `trialfinder search --format csv`",
         )
     rows: dict[str, dict[str, str]] = {}
-    reader = _ShortlistReader(text)
+    reader = _ShortlistReader(text, path)
     for row in reader:
         if (row.get(CHANGE_COLUMN) or "").strip() == DROPPED:
             continue

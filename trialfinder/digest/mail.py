@@ -23,6 +23,7 @@ from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, site_label
+from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
 from trialfinder.output import phase_text, status_text
 
@@ -199,15 +200,16 @@ def build_message(
 
     unsubscribe = unsubscribe_header(list_unsubscribe, content.recipient)
     context = template_context(content, unsubscribe, max_summaries)
-    text = render(TEXT_TEMPLATE, templates, **context)
-    html = render(HTML_TEMPLATE, templates, **context)
+    # Record and config text carries no control characters into a mail reader.
+    text = inert(render(TEXT_TEMPLATE, templates, **context))
+    html = inert(render(HTML_TEMPLATE, templates, **context))
 
     sender_box, recipient_box = parse_mailbox(sender), parse_mailbox(content.recipient)
     # A non-ASCII name before the @ can only be written raw, in a message sent with SMTPUTF8;
     # otherwise every header is ASCII (a non-ASCII display name becomes an RFC 2047 word).
     smtputf8 = sender_box.needs_smtputf8 or recipient_box.needs_smtputf8
     message = EmailMessage(policy=SMTPUTF8 if smtputf8 else SMTP)
-    message["Subject"] = subject_for(content.search, content.changes)
+    message["Subject"] = inert(subject_for(content.search, content.changes))
     message["From"] = sender_box.header()
     message["To"] = recipient_box.header()
     message["Date"] = format_datetime(content.generated)
