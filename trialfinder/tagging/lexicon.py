@@ -133,6 +133,7 @@ class Knowledge:
         self.regimen_steroids = frozenset(steroids["names"])
         self.blood_cancers = tuple(steroids["blood_cancers"])
         self.steroid_support = re.compile(steroids["support"])
+        self.choice_arm = re.compile(lexicon["context"]["choice_arm"], re.IGNORECASE)
         self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
         self.palliative_words = tuple(lexicon["palliative"]["find"])
         self.mesh_ancestors = {

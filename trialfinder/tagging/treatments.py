@@ -105,6 +105,22 @@ def _name_at(
     return 0
 
 
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:no|not|without|prior|previous(?:ly)?|after|following|before|placebo|instead of|"
+    r"progress\w*|refractory to|resistant to|failed|received|completion of|treated with|had|"
+    r"undergone|underwent|history of|delayed|deferred|cross(?:es|ed|ing)?[- ]?over to)"
+    r"\W+(?:[\w/-]+\W+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def negated_before(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` say the treatment is not the one given here
+    ("after tisagenlecleucel", "no prior radiotherapy", "delayed cranial radiotherapy",
+    "may cross over to receive imetelstat")."""
+    return bool(_NEGATION_BEFORE.search(text[max(0, start - 40) : start]))
+
+
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z0-9]")
 _AFTER_OPERATION = re.compile(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$")
 

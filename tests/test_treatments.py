@@ -1,0 +1,297 @@
+"""Treatment categories: what the experimental arms test, what the comparator arms give, CAR T
+however a record names it, and where a CAR T product's cells come from."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from trialfinder.model import parse_study
+from trialfinder.tagging import Tags, tag_trial
+
+from conftest import SHARED, load_real_record, needs_shared, real_record_paths
+from factories import make_study
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def drug(name, arms=("Arm A",), kind="DRUG", other_names=(), description=""):
+    return {
+        "type": kind,
+        "name": name,
+        "otherNames": list(other_names),
+        "description": description,
+        "armGroupLabels": list(arms),
+    }
+
+
+def arm(label, names, kind="EXPERIMENTAL", description=""):
+    return {"label": label, "type": kind, "description": description, "interventionNames": names}
+
+
+def tag(interventions, arm_groups=None, **fields) -> Tags:
+    """Tags of a made-up cancer trial with these interventions and arms."""
+    fields.setdefault("conditions", ["Non-small Cell Lung Cancer"])
+    study = make_study(interventions=interventions, arm_groups=arm_groups, **fields)
+    return tag_trial(parse_study(study))
+
+
+def reasons(tags: Tags, category: str) -> list[str]:
+    return [e.reason for e in tags.evidence_for(category)]
+
+
+# -- categories come from the experimental arms -------------------------------------------
+
+
+def test_a_comparator_drug_is_a_comparator_category_not_a_tested_one():
+    tags = tag(
+        [drug("Datopotamab deruxtecan", arms=["Dato-DXd"]), drug("Docetaxel", arms=["Standard"])],
+        [
+            arm("Dato-DXd", ["Drug: Datopotamab deruxtecan"]),
+            arm("Standard", ["Drug: Docetaxel"], kind="ACTIVE_COMPARATOR"),
+        ],
+    )
+    assert tags.categories == ("targeted-therapy",)
+    assert tags.comparator_categories == ("chemotherapy",)
+    [why] = reasons(tags, "chemotherapy")
+    assert why == (
+        'chemotherapy: "Docetaxel" is a chemotherapy (intervention name) '
+        '(comparator arm "Standard")'
+    )
+    assert tags.categories_of("Docetaxel") == ()  # what a summary calls a treatment under test
+    assert tags.categories_of("Datopotamab deruxtecan") == ("targeted-therapy",)
+
+
+def test_a_category_given_in_both_kinds_of_arm_is_only_a_tested_one():
+    tags = tag(
+        [
+            drug("Olaparib", arms=["A"]),
+            drug("Paclitaxel", arms=["A"]),
+            drug("Carboplatin", arms=["B"]),
+        ],
+        [
+            arm("A", ["Drug: Olaparib", "Drug: Paclitaxel"]),
+            arm("B", ["Drug: Carboplatin"], kind="ACTIVE_COMPARATOR"),
+        ],
+    )
+    assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
+    assert tags.comparator_categories == ()
+    # ... and its evidence is the tested arm's, not the comparator's
+    assert all("comparator" not in why for why in reasons(tags, "chemotherapy"))
+
+
+def test_a_drug_given_with_placebo_in_the_control_arm_is_compared_with():
+    tags = tag(
+        [
+            drug("Capivasertib", arms=["A"]),
+            drug("Placebo", arms=["B"]),
+            drug("Fulvestrant", arms=["A", "B"]),
+            drug("Docetaxel", arms=["B"]),
+        ],
+        [
+            arm("A", ["Drug: Capivasertib", "Drug: Fulvestrant"]),
+            arm(
+                "B", ["Drug: Placebo", "Drug: Fulvestrant", "Drug: Docetaxel"], "PLACEBO_COMPARATOR"
+            ),
+        ],
+        conditions=["Breast Cancer"],
+    )
+    assert tags.categories == ("targeted-therapy", "combination", "hormone-therapy")
+    assert tags.comparator_categories == ("chemotherapy",)
+
+
+def test_the_comparator_arms_own_words_say_what_it_gives():
+    tags = tag(
+        [drug("Osimertinib", arms=["Observation", "Upfront radiotherapy"])],
+        [
+            arm("Observation", ["Drug: Osimertinib"], description="Delayed cranial radiotherapy"),
+            arm(
+                "Upfront radiotherapy",
+                ["Drug: Osimertinib"],
+                kind="ACTIVE_COMPARATOR",
+                description="Stereotactic radiosurgery upfront, with osimertinib",
+            ),
+        ],
+    )
+    assert tags.categories == ("targeted-therapy",)  # delayed radiotherapy is not given here
+    assert tags.comparator_categories == ("combination", "radiation")
+    assert reasons(tags, "radiation") == [
+        'radiation: "radiotherapy" is a radiotherapy (comparator arm "Upfront radiotherapy")'
+    ]
+    assert reasons(tags, "combination") == [
+        'combination: comparator arm "Upfront radiotherapy" gives osimertinib + radiotherapy '
+        "together"
+    ]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Patients may cross over to receive pembrolizumab at progression.",
+        "Crossover to pembrolizumab is allowed after progression.",
+        "Deferred pembrolizumab at progression.",
+    ],
+)
+def test_a_treatment_offered_later_in_an_arm_is_not_what_it_gives(words):
+    tags = tag(
+        [drug("Docetaxel", arms=["Standard"])],
+        [arm("Standard", ["Drug: Docetaxel"], kind="ACTIVE_COMPARATOR", description=words)],
+    )
+    assert tags.categories == ("chemotherapy",)  # every arm is a comparator: all are tested
+    assert "immunotherapy" not in tags.comparator_categories
+
+
+def test_alternatives_of_an_investigators_choice_arm_are_not_a_combination():
+    options = ["Tamoxifen", "Anastrozole", "Letrozole", "Exemestane"]
+    tags = tag(
+        [drug("Imlunestrant", arms=["A"]), *(drug(o, arms=["B"]) for o in options)],
+        [
+            arm("A", ["Drug: Imlunestrant"]),
+            arm(
+                "B",
+                [f"Drug: {o}" for o in options],
+                kind="ACTIVE_COMPARATOR",
+                description="Investigator's choice of tamoxifen, anastrozole, letrozole or "
+                "exemestane.",
+            ),
+        ],
+        conditions=["Breast Cancer"],
+    )
+    assert tags.categories == ("hormone-therapy",)
+    assert tags.comparator_categories == ()  # one endocrine drug, of the investigator's choice
+
+
+def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination():
+    options = ["Paclitaxel", "Docetaxel", "Irinotecan"]
+    tags = tag(
+        [drug("Ramucirumab"), *(drug(o) for o in options)],
+        [
+            arm(
+                "Arm A",
+                ["Drug: Ramucirumab", *(f"Drug: {o}" for o in options)],
+                description="Ramucirumab plus physician's choice of chemotherapy",
+            )
+        ],
+        conditions=["Gastric Cancer"],
+    )
+    assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
+    assert reasons(tags, "combination") == [
+        'combination: arm "Arm A" gives ramucirumab + paclitaxel together '
+        "(a choice among treatments: one of each kind counts)"
+    ]
+
+
+def test_a_regimen_among_the_options_is_a_combination():
+    tags = tag(
+        [drug("FOLFOX"), drug("Capecitabine")],
+        [
+            arm(
+                "Arm A",
+                ["Drug: FOLFOX", "Drug: Capecitabine"],
+                description="Best available therapy: FOLFOX or capecitabine",
+            )
+        ],
+        conditions=["Colorectal Cancer"],
+    )
+    assert tags.categories == ("combination", "chemotherapy")
+
+
+def test_a_car_t_trial_compared_with_standard_chemotherapy():
+    """ZUMA-7's shape: lymphodepletion is conditioning in the CAR T arm, while the comparator's
+    chemotherapy, though it shares a drug, is a treatment of its own."""
+    tags = tag(
+        [
+            drug("Axicabtagene ciloleucel", arms=["Axi-cel"], kind="BIOLOGICAL"),
+            drug("Fludarabine", arms=["Axi-cel"]),
+            drug("Cyclophosphamide", arms=["Axi-cel", "Standard of care"]),
+            drug("R-ICE", arms=["Standard of care"]),
+            drug("Autologous stem cell transplant", arms=["Standard of care"], kind="PROCEDURE"),
+        ],
+        [
+            arm(
+                "Axi-cel",
+                ["Drug: Fludarabine", "Drug: Cyclophosphamide", "Biological: Axi-cel"],
+            ),
+            arm(
+                "Standard of care",
+                ["Drug: R-ICE", "Drug: Cyclophosphamide", "Procedure: ASCT"],
+                kind="ACTIVE_COMPARATOR",
+            ),
+        ],
+        conditions=["Large B-cell Lymphoma"],
+    )
+    assert tags.categories == ("immunotherapy", "car-t")
+    assert tags.comparator_categories == (
+        "targeted-therapy",
+        "combination",
+        "chemotherapy",
+        "stem-cell-transplant",
+    )
+    assert tags.categories_of("Fludarabine") == ()
+
+
+@needs_shared
+def test_every_real_record_keeps_tested_and_comparator_categories_apart():
+    """The two never share a category, and what a summary calls tested has a tested category."""
+    for path in real_record_paths():
+        tags = tag_trial(parse_study(load_real_record(path.stem)))
+        assert not set(tags.categories) & set(tags.comparator_categories), path.stem
+        for _, categories in tags.intervention_categories:
+            assert set(categories) <= set(tags.categories), path.stem
+
+
+@needs_shared
+def test_a_real_trial_against_standard_chemotherapy_and_pembrolizumab():
+    tags = tag_trial(parse_study(load_real_record("NCT05048797")))
+    assert tags.categories == ("targeted-therapy",)  # trastuzumab deruxtecan alone
+    assert {"immunotherapy", "chemotherapy"} <= set(tags.comparator_categories)
+    for category in ("immunotherapy", "chemotherapy"):
+        assert all('(comparator arm "' in why for why in reasons(tags, category))
+
+
+# -- the evaluation -----------------------------------------------------------------------
+
+
+def _eval_module():
+    spec = importlib.util.spec_from_file_location("tagging_eval", BENCHMARKS / "tagging_eval.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tagging_eval"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_comparator_labels_are_well_formed():
+    module = _eval_module()
+    labels = module.load_labels()
+    comparators = module.load_comparator_labels()
+    assert comparators
+    for (nct_id, category), reason in comparators.items():
+        assert nct_id in labels and reason
+        # comparator-only means not among the tested categories
+        assert labels[nct_id][category][0] != "yes", (nct_id, category)
+
+
+def test_a_score_counts_and_divides():
+    score = _eval_module().Score()
+    assert [score.count(*pair) for pair in [(1, 1), (1, 0), (0, 1), (0, 0)]] == ["", "FP", "FN", ""]
+    assert (score.tp, score.fp, score.fn, score.n) == (1, 1, 1, 2)
+    assert score.precision == score.recall == score.f1 == 0.5
+
+
+@needs_shared
+def test_the_evaluation_prints_every_category_and_the_comparators(capsys, monkeypatch):
+    module = _eval_module()
+    monkeypatch.setenv("TRIALFINDER_SHARED_DIR", str(SHARED))
+    monkeypatch.setattr(sys, "argv", ["tagging_eval.py", "--errors", "dev"])
+    assert module.main() == 0
+    printed = capsys.readouterr().out
+    assert printed.count("comparator categories") == 2  # dev and held-out
+    assert printed.count("targeted-therapy") >= 2
+    assert "mistakes (dev):" in printed
+    results = module.evaluate(SHARED / "records")
+    assert results.comparators["dev"].n + results.comparators["held-out"].n == len(
+        module.load_comparator_labels()
+    )
