@@ -295,3 +295,107 @@ def test_the_evaluation_prints_every_category_and_the_comparators(capsys, monkey
     assert results.comparators["dev"].n + results.comparators["held-out"].n == len(
         module.load_comparator_labels()
     )
+
+
+# -- CAR T where patients meet it ---------------------------------------------------------
+
+LYMPHODEPLETION = [drug("Fludarabine"), drug("Cyclophosphamide")]
+LYMPHODEPLETION_NAMES = ["Drug: Fludarabine", "Drug: Cyclophosphamide"]
+
+
+def cell_therapy_trial(title, name="Cellular therapy", arm_label="Arm A", arm_text="", **kw):
+    """A CAR T trial as records often give it: a generic cell-therapy intervention given
+    after fludarabine and cyclophosphamide, the product named elsewhere."""
+    therapy = drug(name, arms=[arm_label], kind="BIOLOGICAL", **kw)
+    chemo = [dict(d, armGroupLabels=[arm_label]) for d in LYMPHODEPLETION]
+    return tag(
+        [therapy, *chemo],
+        [arm(arm_label, [f"Biological: {name}", *LYMPHODEPLETION_NAMES], description=arm_text)],
+        title=title,
+        conditions=["Large B-cell Lymphoma"],
+    )
+
+
+@pytest.mark.parametrize(
+    "brand", ["Tecartus", "Kymriah", "Yescarta", "Breyanzi", "Abecma", "Carvykti", "Aucatzyl"]
+)
+def test_a_brand_in_the_title_makes_a_generic_cell_therapy_car_t(brand):
+    tags = cell_therapy_trial(f"{brand} for Relapsed or Refractory Lymphoma in Older Adults")
+    assert tags.categories == ("immunotherapy", "car-t")  # no chemotherapy, no combination
+    assert tags.categories_of("Cellular therapy") == ("immunotherapy", "car-t")
+    assert tags.categories_of("Fludarabine") == tags.categories_of("Cyclophosphamide") == ()
+    [why] = reasons(tags, "car-t")
+    assert f'"{brand}" (' in why and '(title, for "Cellular therapy")' in why
+
+
+@pytest.mark.parametrize(
+    ("arm_label", "arm_text"),
+    [
+        ("Kymriah", ""),
+        ("Arm A", "Participants receive standard-of-care Yescarta after lymphodepletion."),
+    ],
+)
+def test_a_brand_in_the_interventions_arm_names_its_car_t_cells(arm_label, arm_text):
+    tags = cell_therapy_trial(
+        "Outcomes of Commercial Cell Therapy", "CAR T cells", arm_label, arm_text
+    )
+    assert tags.categories == ("immunotherapy", "car-t")
+    assert any(f'arm "{arm_label}", for "CAR T cells"' in why for why in reasons(tags, "car-t"))
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Brexucabtagene: a CD19-directed genetically modified autologous T cell immunotherapy.",
+        "A BCMA-directed genetically modified autologous T cell immunotherapy, one infusion.",
+        "Autologous cells that carry a chimeric antigen receptor against GPRC5D.",
+    ],
+)
+def test_car_t_in_regulatory_wording(description):
+    tags = cell_therapy_trial("A Study in Lymphoma", "XYZ-101", description=description)
+    assert tags.categories == ("immunotherapy", "car-t")  # one treatment, not a combination
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "description", "expected"),
+    [
+        ("CAR-NK Cells in Lymphoma", "CD19 CAR-NK cells", "", ("immunotherapy",)),
+        (
+            "NK Cells in Lymphoma",
+            "NK-92/CD19",
+            "NK-92 cells expressing a chimeric antigen receptor against CD19",
+            ("immunotherapy",),
+        ),
+        ("CAR Macrophages in Lymphoma", "CAR macrophage", "", ("immunotherapy",)),
+        (
+            "Macrophages",
+            "MCY-19",
+            "Chimeric antigen receptor macrophages directed at CD19",
+            ("immunotherapy",),
+        ),
+        (
+            "TCR-T in Sarcoma",
+            "Cellular therapy",
+            "A MAGE-A4-directed genetically modified autologous T cell immunotherapy",
+            ("immunotherapy",),
+        ),
+        ("TCR-T in Sarcoma", "KRAS G12V TCR-T cells", "", ("immunotherapy",)),
+        ("TIL Therapy in Melanoma", "Tumor infiltrating lymphocytes", "", ("immunotherapy",)),
+        (
+            "Cell-free and Concentrated Ascites Reinfusion Therapy (CART) for Malignant Ascites",
+            "CART",
+            "Cell-free and concentrated ascites reinfusion therapy",
+            (),
+        ),
+        ("Cellular Therapy After Kymriah Failure", "Cellular therapy", "", ()),
+    ],
+)
+def test_no_car_t_where_there_is_none(title, name, description, expected):
+    tags = tag(
+        [drug(name, kind="BIOLOGICAL", description=description)],
+        [arm("Arm A", [f"Biological: {name}"])],
+        title=title,
+        conditions=["Cancer"],
+    )
+    assert "car-t" not in tags.categories
+    assert tags.categories == expected

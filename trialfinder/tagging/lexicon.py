@@ -134,6 +134,8 @@ class Knowledge:
         self.blood_cancers = tuple(steroids["blood_cancers"])
         self.steroid_support = re.compile(steroids["support"])
         self.choice_arm = re.compile(lexicon["context"]["choice_arm"], re.IGNORECASE)
+        car_t = lexicon["car-t"]
+        self.cell_words = re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE)
         self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
         self.palliative_words = tuple(lexicon["palliative"]["find"])
         self.mesh_ancestors = {

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
 from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
+from trialfinder.tagging.reader import arm_interventions
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
 
@@ -174,7 +175,7 @@ def find_mechanisms(text: str, cancer: bool) -> tuple[Hit, ...]:
             if _NEGATED.search(before):
                 continue
             if pattern.category == "car-t" and _NOT_T_CELLS.search(
-                text[match.start() : match.end() + 30]
+                text[max(0, match.start() - 40) : match.end() + 40]
             ):
                 continue
             if pattern.category == "surgery" and after_operation(text, match.start()):
@@ -194,7 +195,10 @@ def find_mechanisms(text: str, cancer: bool) -> tuple[Hit, ...]:
 
 
 _NEGATED = re.compile(r"\b(?:non|not|no|without|prior|previous)\W*$")
-_NOT_T_CELLS = re.compile(r"\bNK\b|natural killer|macrophage", re.IGNORECASE)
+# A chimeric antigen receptor on other cells: CAR-NK, CAR-NKT, CAR macrophages (CAR-M).
+_NOT_T_CELLS = re.compile(
+    r"\bi?NKT?\b|natural killer|macrophage|\bCAR[- ]?M\b|\bCAR[- ]?NK", re.IGNORECASE
+)
 
 
 def _search_near(pattern: Pattern, text: str, lowered: str, margin: int = 80):
@@ -238,9 +242,12 @@ def agent_names(hits: list[Hit]) -> list[str]:
     """Distinct treatments among ``hits``.
 
     Umbrella terms and descriptions ("chemotherapy", "a kinase inhibitor") count once per
-    category, and not at all when a named treatment of that category is there.
+    category, and not at all when a named treatment of that category is there; a CAR T product
+    is the immunotherapy its description speaks of ("a ... T cell immunotherapy").
     """
     named = {h.category for h in hits if not h.generic}
+    if any(h.category == "car-t" for h in hits):
+        named.add("immunotherapy")
     generic_seen: set[str] = set()
     names: list[str] = []
     for hit in hits:
@@ -300,6 +307,13 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
             hits.append((hit, f'description of "{name}"'))
+    if (
+        cancer
+        and intervention.type in _CELL_TYPES
+        and all(h.category == "car-t" for h, _ in hits)
+        and k.cell_words.search(name)
+    ):
+        hits.extend(_product_named_elsewhere(intervention, trial))
     if not hits and cancer:
         hits.extend(_mesh_hits(intervention, trial, k))
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
@@ -309,6 +323,35 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         )
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
     return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
+
+
+_CELL_TYPES = DRUG_TYPES | {"OTHER"}
+
+
+def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[tuple[Hit, str]]:
+    """The CAR T product that the intervention's own arms, or else the trial's titles, name
+    ("Tecartus for ...") for an intervention named only as cells ("CAR T cells")."""
+    arms = arm_interventions(trial)
+    index = trial.interventions.index(intervention)
+    places = [
+        (f'arm "{arm.label}"', text)
+        for arm in trial.arm_groups
+        if index in arms.get(arm.label, ())
+        for text in (arm.label, arm.description)
+    ]
+    places += [("title", trial.brief_title), ("official title", trial.official_title)]
+    for place, text in places:
+        hits = [
+            hit
+            for hit in find_terms(text, True)
+            if hit.category == "car-t"
+            and not hit.generic
+            and not negated_before(text, max(0, text.find(hit.matched)))
+        ]
+        if hits:
+            source = f'{place}, for "{intervention.name}"'
+            return [(hit, source) for hit in hits]
+    return []
 
 
 def _regimen_steroid(intervention: Intervention, trial: Trial, k: Knowledge) -> bool:
