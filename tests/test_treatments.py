@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from trialfinder.model import parse_study
+from trialfinder.summary import summarize
 from trialfinder.tagging import Tags, tag_trial
+from trialfinder.tagging.treatments import car_t_source
 
 from conftest import SHARED, load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -399,3 +401,90 @@ def test_no_car_t_where_there_is_none(title, name, description, expected):
     )
     assert "car-t" not in tags.categories
     assert tags.categories == expected
+
+
+# -- where a CAR T product's cells come from ----------------------------------------------
+
+
+def car_t_study(name, title="A Study in Large B-cell Lymphoma", description="", other_names=()):
+    study = make_study(
+        title=title,
+        conditions=["Large B-cell Lymphoma"],
+        interventions=[
+            drug(name, kind="BIOLOGICAL", description=description, other_names=other_names)
+        ],
+        arm_groups=[arm("Arm A", [f"Biological: {name}"])],
+    )
+    return parse_study(study)
+
+
+ALLOGENEIC = [
+    ("UCART19", "", ()),
+    ("Allogeneic CAR T cells", "", ()),
+    ("ALLO-501", "", ()),
+    ("CTX110", "", ()),
+    ("Cema-cel", "", ()),
+    ("Anti-CD19 CAR T cells", "Off-the-shelf CAR T cells from healthy donors", ()),
+    ("XYZ-19", "Donor-derived anti-CD19 CAR T cells", ()),
+]
+AUTOLOGOUS = [
+    ("Kymriah", "", ()),
+    ("Ciltacabtagene autoleucel", "", ()),
+    ("LX-101", "", ("Yescarta",)),
+    ("Anti-CD19 CAR T cells", "Autologous T cells transduced with an anti-CD19 CAR", ()),
+    ("Novel-cabtagene autoleucel", "", ()),  # "autoleucel": the patient's own cells
+]
+NOT_SAID = [
+    ("Anti-CD19 CAR T cells", "", ()),
+    # a transplant the patient had says nothing of where the CAR T cells come from
+    ("Anti-CD19 CAR T cells", "Prior allogeneic stem cell transplant is allowed", ()),
+    ("XYZ-19", "Donor-derived CAR T cells, or autologous ones when no donor is found", ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "other_names", "expected"),
+    [(*case, "allogeneic") for case in ALLOGENEIC]
+    + [(*case, "autologous") for case in AUTOLOGOUS]
+    + [(*case, "") for case in NOT_SAID],
+)
+def test_where_the_cells_of_a_car_t_product_come_from(name, description, other_names, expected):
+    trial = car_t_study(name, description=description, other_names=other_names)
+    assert "car-t" in tag_trial(trial).categories
+    assert car_t_source(trial.interventions[0], trial) == expected
+
+
+def test_a_product_named_in_the_title_says_where_generic_cells_come_from():
+    trial = car_t_study("CAR T cells", title="Tecartus for Mantle Cell Lymphoma")
+    assert car_t_source(trial.interventions[0]) == ""  # the intervention alone does not say
+    assert car_t_source(trial.interventions[0], trial) == "autologous"
+    trial = car_t_study("Allogeneic CAR T cells", title="Tecartus or Allogeneic CAR T")
+    assert car_t_source(trial.interventions[0], trial) == "allogeneic"  # its own words first
+
+
+def what_it_tests(trial) -> str:
+    return summarize(trial, tag_trial(trial)).split("Which step")[0]
+
+
+@pytest.mark.parametrize(("name", "description", "other_names"), ALLOGENEIC)
+def test_an_allogeneic_car_t_is_not_made_from_your_own_cells(name, description, other_names):
+    text = what_it_tests(car_t_study(name, description=description, other_names=other_names))
+    assert "a CAR T therapy made from a donor's immune cells, not your own." in text
+    assert "made from your own" not in text
+
+
+@pytest.mark.parametrize(("name", "description", "other_names"), AUTOLOGOUS)
+def test_an_autologous_car_t_is_made_from_your_own_cells(name, description, other_names):
+    text = what_it_tests(car_t_study(name, description=description, other_names=other_names))
+    assert "a CAR T therapy made from your own immune cells." in text
+
+
+@pytest.mark.parametrize(("name", "description", "other_names"), NOT_SAID)
+def test_a_car_t_of_unknown_origin_is_not_said_to_be_made_from_anyones_cells(
+    name, description, other_names
+):
+    text = what_it_tests(car_t_study(name, description=description, other_names=other_names))
+    assert "is an immunotherapy and a CAR T therapy." in text
+    assert "made from your own" not in text and "made from a donor" not in text
+    # the glossary's word for CAR T holds for both
+    assert "CAR T means a treatment made from immune cells, your own or a donor's," in text

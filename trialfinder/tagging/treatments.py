@@ -354,6 +354,34 @@ def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[t
     return []
 
 
+def car_t_source(intervention: Intervention, trial: Trial | None = None) -> str:
+    """Where a CAR T product's cells come from: "autologous" (the patient's own), "allogeneic"
+    (a donor's, "off the shelf"), or "" when the record does not say, or says both.
+
+    What the intervention says of itself comes first: a product the lexicon knows in its names,
+    the words of its names, then of its description (``[car-t.made_from]``); last, for an
+    intervention named only as cells, the product its arm or ``trial``'s title names.
+    """
+    k = knowledge()
+    names = (intervention.name, *intervention.other_names)
+    own = [hit for name in names for hit in find_terms(name, True) if hit.category == "car-t"]
+    said = _made_from(own, k)
+    for text in (" | ".join(names), intervention.description):
+        if said:
+            break
+        said = frozenset(kind for kind, words in k.made_from_words if words.search(text))
+    named_as_cells = k.cell_words.search(intervention.name)
+    if not said and named_as_cells and trial is not None and intervention in trial.interventions:
+        said = _made_from([hit for hit, _ in _product_named_elsewhere(intervention, trial)], k)
+    return next(iter(said)) if len(said) == 1 else ""
+
+
+def _made_from(hits: list[Hit], k: Knowledge) -> frozenset[str]:
+    return frozenset(
+        k.car_t_made_from[key] for h in hits if (key := name_key(h.canonical)) in k.car_t_made_from
+    )
+
+
 def _regimen_steroid(intervention: Intervention, trial: Trial, k: Knowledge) -> bool:
     """A steroid given as part of a blood cancer's regimen ("pomalidomide + dexamethasone")."""
     words = split_words(lower(intervention.name))[0]
