@@ -109,12 +109,13 @@ def tag_treatments(
     for a comparator) into ``per_intervention``, in the trial's order."""
     plan = arm_plan(trial)
     treatments = [classify(i, cancer, trial, k) for i in trial.interventions]
-    tested = _tag_side(trial, cancer, k, treatments, plan, plan.tested_arms, comparator=False)
+    cell_arms = _cell_therapy_arms(treatments, plan)
+    tested = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=False)
     given = set(plan.tested)
     for index, treatment in enumerate(tested.treatments):
         categories_given = treatment.categories if index in given else ()
         per_intervention.append((treatment.intervention.name, categories_given))
-    compared = _tag_side(trial, cancer, k, treatments, plan, plan.comparator_arms, comparator=True)
+    compared = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=True)
     categories.update(tested.categories)
     evidence.extend(tested.evidence)
     # A category given in both kinds of arm is one the trial tests.
@@ -128,11 +129,11 @@ def _tag_side(
     k: Knowledge,
     treatments: list[Treatment],
     plan: ArmPlan,
-    arms: tuple[ArmGroup, ...],
+    cell_arms: set[str],
     comparator: bool,
 ) -> _Side:
     """What the interventions and the arms' own words of one side give."""
-    cell_arms = _cell_therapy_arms(treatments, plan)
+    arms = plan.comparator_arms if comparator else plan.tested_arms
     treatments = _with_conditioning(treatments, plan, arms, cell_arms)
     side = _Side(comparator, treatments)
     indexes = plan.comparators if comparator else plan.tested
@@ -229,20 +230,23 @@ def _tag_combination(
     k: Knowledge,
 ) -> None:
     """``combination`` when one arm of the side gives two or more treatments together."""
-    candidates: list[tuple[str, list[int], list[Hit], bool]] = [
+    candidates: list[tuple[str, list[int], list[Hit], str]] = [
         (
             arm.label,
             plan.arms.get(arm.label, []),
             arm_hits.get(arm.label, []),
-            bool(k.choice_arm.search(f"{arm.label} {arm.description}")),
+            f"{arm.label} {arm.description}",
         )
         for arm in arms
     ]
     if not trial.arm_groups and not side.comparator:
-        candidates = [("the single group", list(range(len(treatments))), [], False)]
-    for label, indexes, extra, choice in candidates:
+        candidates = [("the single group", list(range(len(treatments))), [], "")]
+    for label, indexes, extra, words in candidates:
         given = [treatments[i] for i in indexes if treatments[i].active]
-        shown = _together(given, extra, choice)
+        shown = _together(given, extra, choice=False)
+        choice = bool(shown) and k.choice_arm.search(words) is not None
+        if choice:
+            shown = _together(given, extra, choice=True)
         if not shown:
             continue
         side.categories.add("combination")

@@ -136,9 +136,9 @@ class Knowledge:
         self.regimen_steroids = frozenset(steroids["names"])
         self.blood_cancers = tuple(steroids["blood_cancers"])
         self.steroid_support = re.compile(steroids["support"])
-        self.choice_arm = re.compile(lexicon["context"]["choice_arm"], re.IGNORECASE)
+        self.choice_arm = Guarded(re.compile(lexicon["context"]["choice_arm"], re.IGNORECASE))
         car_t = lexicon["car-t"]
-        self.cell_words = re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE)
+        self.cell_words = Guarded(re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE))
         made_from = car_t["made_from"]
         self.car_t_made_from = {
             name_key(name): kind for kind in MADE_FROM for name in made_from[kind]
