@@ -3,10 +3,6 @@ however a record names it, and where a CAR T product's cells come from."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from trialfinder.model import parse_study
@@ -14,24 +10,8 @@ from trialfinder.summary import summarize
 from trialfinder.tagging import Tags, tag_trial
 from trialfinder.tagging.treatments import car_t_source
 
-from conftest import SHARED, load_real_record, needs_shared, real_record_paths
-from factories import make_study
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def drug(name, arms=("Arm A",), kind="DRUG", other_names=(), description=""):
-    return {
-        "type": kind,
-        "name": name,
-        "otherNames": list(other_names),
-        "description": description,
-        "armGroupLabels": list(arms),
-    }
-
-
-def arm(label, names, kind="EXPERIMENTAL", description=""):
-    return {"label": label, "type": kind, "description": description, "interventionNames": names}
+from conftest import load_real_record, needs_shared, real_record_paths
+from factories import arm, drug, make_study
 
 
 def tag(interventions, arm_groups=None, **fields) -> Tags:
@@ -252,51 +232,6 @@ def test_a_real_trial_against_standard_chemotherapy_and_pembrolizumab():
     assert {"immunotherapy", "chemotherapy"} <= set(tags.comparator_categories)
     for category in ("immunotherapy", "chemotherapy"):
         assert all('(comparator arm "' in why for why in reasons(tags, category))
-
-
-# -- the evaluation -----------------------------------------------------------------------
-
-
-def _eval_module():
-    spec = importlib.util.spec_from_file_location("tagging_eval", BENCHMARKS / "tagging_eval.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tagging_eval"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_comparator_labels_are_well_formed():
-    module = _eval_module()
-    labels = module.load_labels()
-    comparators = module.load_comparator_labels()
-    assert comparators
-    for (nct_id, category), reason in comparators.items():
-        assert nct_id in labels and reason
-        # comparator-only means not among the tested categories
-        assert labels[nct_id][category][0] != "yes", (nct_id, category)
-
-
-def test_a_score_counts_and_divides():
-    score = _eval_module().Score()
-    assert [score.count(*pair) for pair in [(1, 1), (1, 0), (0, 1), (0, 0)]] == ["", "FP", "FN", ""]
-    assert (score.tp, score.fp, score.fn, score.n) == (1, 1, 1, 2)
-    assert score.precision == score.recall == score.f1 == 0.5
-
-
-@needs_shared
-def test_the_evaluation_prints_every_category_and_the_comparators(capsys, monkeypatch):
-    module = _eval_module()
-    monkeypatch.setenv("TRIALFINDER_SHARED_DIR", str(SHARED))
-    monkeypatch.setattr(sys, "argv", ["tagging_eval.py", "--errors", "dev"])
-    assert module.main() == 0
-    printed = capsys.readouterr().out
-    assert printed.count("comparator categories") == 2  # dev and held-out
-    assert printed.count("targeted-therapy") >= 2
-    assert "mistakes (dev):" in printed
-    results = module.evaluate(SHARED / "records")
-    assert results.comparators["dev"].n + results.comparators["held-out"].n == len(
-        module.load_comparator_labels()
-    )
 
 
 # -- CAR T where patients meet it ---------------------------------------------------------
