@@ -75,7 +75,7 @@ def print_stages(trials: list, count: int) -> None:
     stages = {
         "is it about cancer": lambda: [reader.is_cancer_trial(t) for t, *_ in work],
         "treatments and arms": lambda: [
-            arms.tag_treatments(t, c, k, set(), [], []) for t, c, _, a in work if a
+            arms.tag_treatments(t, c, k, set(), [], [], set()) for t, c, _, a in work if a
         ],
         "palliative aim": lambda: [
             arms.tag_palliative(t, c, k, set(), []) for t, c, _, a in work if a

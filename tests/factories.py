@@ -111,6 +111,30 @@ def make_study(
     return {"protocolSection": protocol, "derivedSection": {}, "hasResults": False}
 
 
+def drug(
+    name: str,
+    arms: tuple[str, ...] | list[str] = ("Arm A",),
+    kind: str = "DRUG",
+    other_names: tuple[str, ...] | list[str] = (),
+    description: str = "",
+) -> dict[str, Any]:
+    """One intervention, in the record's shape, given in ``arms``."""
+    return {
+        "type": kind,
+        "name": name,
+        "otherNames": list(other_names),
+        "description": description,
+        "armGroupLabels": list(arms),
+    }
+
+
+def arm(
+    label: str, names: list[str], kind: str = "EXPERIMENTAL", description: str = ""
+) -> dict[str, Any]:
+    """One arm group, in the record's shape; ``names`` as "Drug: X"."""
+    return {"label": label, "type": kind, "description": description, "interventionNames": names}
+
+
 def make_page(
     studies: list[dict], next_token: str | None = None, total: int | None = None
 ) -> dict[str, Any]:

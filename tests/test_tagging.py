@@ -33,23 +33,9 @@ from trialfinder.tagging import settings as settings_module
 from trialfinder.tagging import text as tagging_text
 
 from conftest import SHARED, needs_shared, real_record_paths
-from factories import make_study
+from factories import arm, drug, make_study
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def drug(name, arms=("Arm A",), kind="DRUG", other_names=(), description=""):
-    return {
-        "type": kind,
-        "name": name,
-        "otherNames": list(other_names),
-        "description": description,
-        "armGroupLabels": list(arms),
-    }
-
-
-def arm(label, names, kind="EXPERIMENTAL", description=""):
-    return {"label": label, "type": kind, "description": description, "interventionNames": names}
 
 
 def tag(interventions, arm_groups=None, **fields):
@@ -302,7 +288,9 @@ def test_a_combination_in_the_comparator_arm_only_does_not_count():
             arm("B", ["Drug: Carboplatin", "Drug: Pemetrexed"], kind="ACTIVE_COMPARATOR"),
         ],
     )
-    assert tags.categories == ("targeted-therapy", "chemotherapy")
+    # The chemotherapy is only what the trial compares with, not what it tests.
+    assert tags.categories == ("targeted-therapy",)
+    assert tags.comparator_categories == ("combination", "chemotherapy")
 
 
 @pytest.mark.parametrize(
@@ -896,12 +884,46 @@ def test_held_out_accuracy_meets_the_goals():
     module = _eval_module()
     results = module.evaluate(SHARED / "records")
     assert results is not None
-    for category, cell in results["held-out"].items():
-        if cell["n"] == 0:  # no positive example among the records (car-t, transplants)
-            assert cell["fp"] == 0, category
+    for category, score in results.categories["held-out"].items():
+        if score.n == 0:  # no positive example among the records (car-t, transplants)
+            assert score.fp == 0, category
             continue
         goal = module.GOALS.get(category, module.DEFAULT_GOAL)
-        assert cell["f1"] >= goal, (category, cell)
+        assert score.f1 >= goal, (category, score)
+
+
+def test_comparator_labels_are_well_formed():
+    module = _eval_module()
+    labels = module.load_labels()
+    comparators = module.load_comparator_labels()
+    assert comparators
+    for (nct_id, category), reason in comparators.items():
+        assert nct_id in labels and reason
+        # comparator-only means not among the tested categories
+        assert labels[nct_id][category][0] != "yes", (nct_id, category)
+
+
+def test_a_score_counts_and_divides():
+    score = _eval_module().Score()
+    assert [score.count(*pair) for pair in [(1, 1), (1, 0), (0, 1), (0, 0)]] == ["", "FP", "FN", ""]
+    assert (score.tp, score.fp, score.fn, score.n) == (1, 1, 1, 2)
+    assert score.precision == score.recall == score.f1 == 0.5
+
+
+@needs_shared
+def test_the_evaluation_prints_every_category_and_the_comparators(capsys, monkeypatch):
+    module = _eval_module()
+    monkeypatch.setenv("TRIALFINDER_SHARED_DIR", str(SHARED))
+    monkeypatch.setattr(sys, "argv", ["tagging_eval.py", "--errors", "dev"])
+    assert module.main() == 0
+    printed = capsys.readouterr().out
+    assert printed.count("comparator categories") == 2  # dev and held-out
+    assert printed.count("targeted-therapy") >= 2
+    assert "mistakes (dev):" in printed
+    results = module.evaluate(SHARED / "records")
+    assert results.comparators["dev"].n + results.comparators["held-out"].n == len(
+        module.load_comparator_labels()
+    )
 
 
 @needs_shared

@@ -24,6 +24,7 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Site, Trial
 from trialfinder.output import age_text, phase_text, status_text
 from trialfinder.tagging.reader import arm_plan, is_cancer_trial
+from trialfinder.tagging.treatments import car_t_source
 
 if TYPE_CHECKING:
     from trialfinder.geo import NearestSite
@@ -116,7 +117,7 @@ def summary_facts(
         url=trial.url,
         disease=disease,
         observational=observational,
-        treatments=tuple(Treatment(_one_line(i.name), _kind(i, tags)) for i in tested),
+        treatments=tuple(Treatment(_one_line(i.name), _kind(i, tags, trial)) for i in tested),
         other_treatments=others,
         combination=combination,
         phase=phase_text(trial.phases).lower(),
@@ -167,13 +168,15 @@ def _unique_interventions(items: list[Intervention]) -> tuple[Intervention, ...]
     return tuple(seen.values())
 
 
-def _kind(intervention: Intervention, tags: Tags | None) -> str:
+def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
     """What kind of treatment it is: the tagging's categories, else the record's type."""
     phrases = _phrases()
     if tags is not None:
         kinds = []
         for category in tags.categories_of(intervention.name):
             label = phrases["categories"].get(category)
+            if category == "car-t":  # "made from your own immune cells" only when it is so
+                label = phrases["car_t_made_from"].get(car_t_source(intervention, trial), label)
             if label is None:
                 label = _category_sentence(category)
             if label:

@@ -90,10 +90,11 @@ def tag_trial(trial: Trial) -> Tags:
     cancer = is_cancer_trial(trial)
     evidence: list[Evidence] = []
     categories: set[str] = set()
+    comparators: set[str] = set()
     per_intervention: list[tuple[str, tuple[str, ...]]] = []
 
     if trial.study_type != "OBSERVATIONAL":  # observational studies assign no treatment
-        tag_treatments(trial, cancer, k, categories, evidence, per_intervention)
+        tag_treatments(trial, cancer, k, categories, evidence, per_intervention, comparators)
         tag_palliative(trial, cancer, k, categories, evidence)
     settings: tuple[str, ...] = ()
     biomarkers: tuple[str, ...] = ()
@@ -108,4 +109,5 @@ def tag_trial(trial: Trial) -> Tags:
         biomarkers=biomarkers,
         evidence=tuple(evidence),
         intervention_categories=tuple(per_intervention),
+        comparator_categories=tuple(c for c in CATEGORY_NAMES if c in comparators),
     )

@@ -1,17 +1,21 @@
-"""Trial-level treatment rules: which interventions the arms give, combinations, palliative aim."""
+"""Trial-level treatment rules: what the tested and the comparator arms give, combinations,
+palliative aim.
+
+Which interventions are under test and which are comparators is decided once, by the reader
+(:func:`~trialfinder.tagging.reader.arm_plan`). ``categories`` are the approaches of the
+interventions under test, of what the tested arms' own words name, and ``combination`` when a
+tested arm gives two treatments together; ``comparator_categories`` are those given only in the
+comparator arms, found the same way and said so in their evidence.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import Knowledge
-from trialfinder.tagging.reader import (
-    PLACEBO_ARMS,
-    arm_interventions,
-    candidate_arms,
-    indexes_in_treatment_arms,
-)
+from trialfinder.tagging.reader import PLACEBO_ARMS, ArmPlan, arm_plan
 from trialfinder.tagging.tags import CATEGORY, Evidence
 from trialfinder.tagging.text import lower, shorten
 from trialfinder.tagging.treatments import (
@@ -21,18 +25,12 @@ from trialfinder.tagging.treatments import (
     agent_names,
     classify,
     find_terms,
+    negated_before,
 )
 from trialfinder.vocabulary import CATEGORY_NAMES
 
-_ARM_NEGATION = re.compile(
-    r"\b(?:no|not|without|prior|previous(?:ly)?|after|following|before|placebo|instead of|"
-    r"progress\w*|refractory to|resistant to|failed|received|completion of|treated with|had|"
-    r"undergone|underwent|history of)\W+(?:[\w/-]+\W+){0,3}$",
-    re.IGNORECASE,
-)
 
-
-def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool, k: Knowledge) -> list[Hit]:
+def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool) -> list[Hit]:
     """Treatments named in an arm's label or description ("X given with radiotherapy")."""
     hits = []
     for text in (arm.label, arm.description):
@@ -40,7 +38,7 @@ def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool, k: Knowledge
             continue
         for hit in find_terms(text, cancer):
             start = text.find(hit.matched)
-            if start >= 0 and _ARM_NEGATION.search(text[max(0, start - 40) : start]):
+            if start >= 0 and negated_before(text, start):
                 continue
             # Operations and transplants named in an arm's text are mostly context
             # ("before surgery", "after transplant"), so only the interventions count for them.
@@ -54,17 +52,47 @@ def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool, k: Knowledge
     return hits
 
 
-def _category_evidence(hit: Hit, source: str, text: str) -> Evidence:
-    return Evidence(
-        tag=hit.category,
-        kind=CATEGORY,
-        source=source,
-        text=shorten(text),
-        matched=hit.matched,
-        reason=f"{hit.category}: {hit.how} ({source})"
-        if source not in hit.how
-        else f"{hit.category}: {hit.how}",
-    )
+@dataclass
+class _Side:
+    """The categories one side of a trial gives (the tested arms, or the comparator arms)."""
+
+    comparator: bool
+    treatments: list[Treatment]  # as this side gives them (lymphodepletion is conditioning)
+    categories: set[str] = field(default_factory=set)
+    evidence: list[Evidence] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def arm_source(self, label: str) -> str:
+        return f'comparator arm "{label}"' if self.comparator else f'arm "{label}"'
+
+    def add(self, hit: Hit, source: str, text: str, comparator_arm: str = "") -> None:
+        """Tag ``hit``'s category, found in ``source``; CAR T is an immunotherapy too."""
+        if (hit.category, hit.canonical) in self.seen:
+            return
+        self.seen.add((hit.category, hit.canonical))
+        self.categories.add(hit.category)
+        reason = f"{hit.category}: {hit.how}"
+        if source not in hit.how:
+            reason += f" ({source})"
+        if comparator_arm:
+            reason += f' (comparator arm "{comparator_arm}")'
+        self.evidence.append(
+            Evidence(hit.category, CATEGORY, source, shorten(text), hit.matched, reason)
+        )
+        if hit.category == "car-t" and "immunotherapy" not in self.categories:
+            self.categories.add("immunotherapy")
+            self.evidence.append(
+                Evidence(
+                    "immunotherapy",
+                    CATEGORY,
+                    source,
+                    shorten(text),
+                    hit.matched,
+                    f'immunotherapy: "{hit.matched}" ({source}) is a CAR T product, '
+                    "an immune-cell therapy"
+                    + (f' (comparator arm "{comparator_arm}")' if comparator_arm else ""),
+                )
+            )
 
 
 def tag_treatments(
@@ -74,69 +102,109 @@ def tag_treatments(
     categories: set[str],
     evidence: list[Evidence],
     per_intervention: list[tuple[str, tuple[str, ...]]],
+    comparator_categories: set[str],
 ) -> None:
+    """The approaches under test into ``categories``, those given only in comparator arms into
+    ``comparator_categories``, each with its evidence; each intervention's own categories (none
+    for a comparator) into ``per_intervention``, in the trial's order."""
+    plan = arm_plan(trial)
     treatments = [classify(i, cancer, trial, k) for i in trial.interventions]
-    # In a trial of an engineered or adoptive cell therapy, chemotherapy is lymphodepletion
-    # and interleukin-2 supports the infused cells: neither is a treatment of its own there.
-    cell_therapy = any(
-        h.category == "car-t" or h.canonical.endswith("leucel") or "cell" in h.how
-        for t in treatments
-        for h, _ in t.hits
-        if h.category in ("car-t", "immunotherapy")
-    )
-    if cell_therapy:
-        treatments = [_around_cell_therapy(t) for t in treatments]
-    arms = arm_interventions(trial)
-    in_real_arm = indexes_in_treatment_arms(trial, arms)
-    seen: set[tuple[str, str]] = set()
-    for index, treatment in enumerate(treatments):
-        given = in_real_arm is None or index in in_real_arm
-        per_intervention.append(
-            (treatment.intervention.name, treatment.categories if given else ())
-        )
-        if not given:
-            continue
+    cell_arms = _cell_therapy_arms(treatments, plan)
+    tested = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=False)
+    given = set(plan.tested)
+    for index, treatment in enumerate(tested.treatments):
+        categories_given = treatment.categories if index in given else ()
+        per_intervention.append((treatment.intervention.name, categories_given))
+    compared = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=True)
+    categories.update(tested.categories)
+    evidence.extend(tested.evidence)
+    # A category given in both kinds of arm is one the trial tests.
+    comparator_categories.update(compared.categories - tested.categories)
+    evidence.extend(e for e in compared.evidence if e.tag in comparator_categories)
+
+
+def _tag_side(
+    trial: Trial,
+    cancer: bool,
+    k: Knowledge,
+    treatments: list[Treatment],
+    plan: ArmPlan,
+    cell_arms: set[str],
+    comparator: bool,
+) -> _Side:
+    """What the interventions and the arms' own words of one side give."""
+    arms = plan.comparator_arms if comparator else plan.tested_arms
+    treatments = _with_conditioning(treatments, plan, arms, cell_arms)
+    side = _Side(comparator, treatments)
+    indexes = plan.comparators if comparator else plan.tested
+    for index in indexes:
+        treatment = treatments[index]
+        where = _first_arm(index, arms, plan) if comparator else ""
         for hit, source in treatment.hits:
-            if (hit.category, hit.canonical) in seen:
-                continue
-            seen.add((hit.category, hit.canonical))
-            categories.add(hit.category)
             text = treatment.intervention.name if source == "intervention name" else source
-            evidence.append(_category_evidence(hit, source, text))
-            if hit.category == "car-t" and "immunotherapy" not in categories:
-                categories.add("immunotherapy")
-                evidence.append(
-                    Evidence(
-                        "immunotherapy",
-                        CATEGORY,
-                        source,
-                        shorten(text),
-                        hit.matched,
-                        f'immunotherapy: "{hit.matched}" ({source}) is a CAR T product, '
-                        "an immune-cell therapy",
-                    )
-                )
+            side.add(hit, source, text, where)
     arm_hits: dict[str, list[Hit]] = {}
-    for arm in trial.arm_groups:
+    for arm in arms:
         # An arm's own words matter where its listed interventions leave a single treatment
         # ("X given with standard radiotherapy"); arms that already combine two are clear.
-        if arm.type in PLACEBO_ARMS or _active_count(arms.get(arm.label, []), treatments) >= 2:
+        given = plan.arms.get(arm.label, [])
+        if arm.type in PLACEBO_ARMS or _active_count(given, treatments) >= 2:
             continue
-        hits = _arm_text_hits(arm, cancer, cell_therapy, k)
+        hits = _arm_text_hits(arm, cancer, arm.label in cell_arms or "" in cell_arms)
         arm_hits[arm.label] = hits
         for hit in hits:
-            if hit.category in categories or (hit.category, hit.canonical) in seen:
-                continue
-            seen.add((hit.category, hit.canonical))
-            categories.add(hit.category)
-            source = f'arm "{arm.label}"'
-            evidence.append(_category_evidence(hit, source, arm.description or arm.label))
+            if hit.category not in side.categories:
+                side.add(hit, side.arm_source(arm.label), arm.description or arm.label)
     if cancer:
-        _tag_combination(trial, treatments, arms, arm_hits, categories, evidence)
+        _tag_combination(trial, treatments, plan, arms, arm_hits, side, k)
+    return side
+
+
+def _first_arm(index: int, arms: tuple[ArmGroup, ...], plan: ArmPlan) -> str:
+    return next((a.label for a in arms if index in plan.arms.get(a.label, ())), "")
 
 
 def _active_count(indexes: list[int], treatments: list[Treatment]) -> int:
     return sum(treatments[i].agents for i in indexes if treatments[i].active)
+
+
+def _is_cell_therapy(treatment: Treatment) -> bool:
+    """An engineered or adoptive cell therapy (CAR T, TILs, TCR-T, NK cells)."""
+    return any(
+        h.category == "car-t" or h.canonical.endswith("leucel") or "cell" in h.how
+        for h, _ in treatment.hits
+        if h.category in ("car-t", "immunotherapy")
+    )
+
+
+def _cell_therapy_arms(treatments: list[Treatment], plan: ArmPlan) -> set[str]:
+    """Labels of the arms that give a cell therapy, and ``""`` (every arm) when a cell therapy
+    is linked to no arm."""
+    cells = {i for i, t in enumerate(treatments) if _is_cell_therapy(t)}
+    found = {label for label, indexes in plan.arms.items() if cells.intersection(indexes)}
+    linked = {i for indexes in plan.arms.values() for i in indexes}
+    return found | {""} if cells - linked else found
+
+
+def _with_conditioning(
+    treatments: list[Treatment],
+    plan: ArmPlan,
+    arms: tuple[ArmGroup, ...],
+    cell_arms: set[str],
+) -> list[Treatment]:
+    """In an arm that gives an engineered or adoptive cell therapy, chemotherapy is
+    lymphodepletion and interleukin-2 supports the infused cells: neither is a treatment of
+    its own there. A chemotherapy also given in an arm of this side without cell therapy (the
+    usual treatment a cell therapy is compared with) stays one."""
+    if not cell_arms:
+        return treatments
+    out = []
+    for index, treatment in enumerate(treatments):
+        given_in = [a.label for a in arms if index in plan.arms.get(a.label, ())]
+        if "" in cell_arms or all(label in cell_arms for label in given_in):
+            treatment = _around_cell_therapy(treatment)
+        out.append(treatment)
+    return out
 
 
 _INTERLEUKIN_2 = re.compile(r"interleukin-?2|\bIL-?2\b|aldesleukin", re.IGNORECASE)
@@ -155,53 +223,82 @@ def _around_cell_therapy(treatment: Treatment) -> Treatment:
 def _tag_combination(
     trial: Trial,
     treatments: list[Treatment],
-    arms: dict[str, list[int]],
+    plan: ArmPlan,
+    arms: tuple[ArmGroup, ...],
     arm_hits: dict[str, list[Hit]],
-    categories: set[str],
-    evidence: list[Evidence],
+    side: _Side,
+    k: Knowledge,
 ) -> None:
-    candidates: list[tuple[str, list[int], list[Hit]]] = [
-        (arm.label, arms.get(arm.label, []), arm_hits.get(arm.label, []))
-        for arm in candidate_arms(trial)
+    """``combination`` when one arm of the side gives two or more treatments together."""
+    candidates: list[tuple[str, list[int], list[Hit], str]] = [
+        (
+            arm.label,
+            plan.arms.get(arm.label, []),
+            arm_hits.get(arm.label, []),
+            f"{arm.label} {arm.description}",
+        )
+        for arm in arms
     ]
-    if not trial.arm_groups:
-        candidates = [("the single group", list(range(len(treatments))), [])]
-    for label, indexes, extra in candidates:
-        agents: list[str] = []
-        hits: list[Hit] = []
-        for index in indexes:
-            treatment = treatments[index]
-            if not treatment.active:
-                continue
-            if treatment.hits:
-                hits.extend(hit for hit, _ in treatment.hits)
-            else:
-                base = (
-                    _DOSE.sub("", treatment.intervention.name).strip()
-                    or treatment.intervention.name
-                )
-                if base not in agents:
-                    agents.append(base)
-        hits.extend(extra)
-        named = agent_names(hits)
-        agents = named + [a for a in agents if a not in named]
-        if len(agents) >= 2:
-            shown = [a for a in agents if not a.endswith("(second drug)")]
-            if len(shown) < 2:
-                shown = [f"{shown[0]} (a regimen of several drugs)"]
-            categories.add("combination")
-            source = f'arm "{label}"' if trial.arm_groups else "interventions"
-            evidence.append(
-                Evidence(
-                    "combination",
-                    CATEGORY,
-                    source,
-                    shorten(label),
-                    " + ".join(shown),
-                    f"combination: {source} gives {' + '.join(shown)} together",
-                )
+    if not trial.arm_groups and not side.comparator:
+        candidates = [("the single group", list(range(len(treatments))), [], "")]
+    for label, indexes, extra, words in candidates:
+        given = [treatments[i] for i in indexes if treatments[i].active]
+        shown = _together(given, extra, choice=False)
+        choice = bool(shown) and k.choice_arm.search(words) is not None
+        if choice:
+            shown = _together(given, extra, choice=True)
+        if not shown:
+            continue
+        side.categories.add("combination")
+        source = side.arm_source(label) if trial.arm_groups else "interventions"
+        note = " (a choice among treatments: one of each kind counts)" if choice else ""
+        side.evidence.append(
+            Evidence(
+                "combination",
+                CATEGORY,
+                source,
+                shorten(label),
+                " + ".join(shown),
+                f"combination: {source} gives {' + '.join(shown)} together{note}",
             )
-            return
+        )
+        return
+
+
+def _together(given: list[Treatment], extra: list[Hit], choice: bool) -> list[str]:
+    """The distinct treatments an arm gives together, as shown in the evidence.
+
+    In an arm that is a choice among treatments the listed ones are alternatives: one of each
+    category counts (and the first one the tagger cannot name), unless one of them is itself
+    several treatments (a regimen, "Ramucirumab + paclitaxel").
+    """
+    hits = [hit for treatment in given for hit, _ in treatment.hits] + extra
+    agents: list[str] = []
+    for treatment in given:
+        if not treatment.hits:
+            name = treatment.intervention.name
+            base = _DOSE.sub("", name).strip() or name
+            if base not in agents:
+                agents.append(base)
+    if choice:
+        first: dict[str, Hit] = {}
+        for hit in hits:
+            first.setdefault(hit.category, hit)
+        shown = _shown(agent_names(list(first.values())), agents[:1])
+        regimen = next((t for t in given if t.agents >= 2), None)
+        if not shown and regimen is not None:
+            shown = _shown(agent_names([hit for hit, _ in regimen.hits]), [])
+        return shown
+    return _shown(agent_names(hits), agents)
+
+
+def _shown(named: list[str], unnamed: list[str]) -> list[str]:
+    """How two or more treatments given together are named; [] for fewer."""
+    agents = named + [a for a in unnamed if a not in named]
+    if len(agents) < 2:
+        return []
+    shown = [a for a in agents if not a.endswith("(second drug)")]
+    return shown if len(shown) >= 2 else [f"{shown[0]} (a regimen of several drugs)"]
 
 
 _DOSE = re.compile(r"\s*\(?\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|iu|units?)\b.*$|\s+dose\b.*$", re.I)

@@ -23,6 +23,9 @@ STEM_PRIORITY = (
     "stem-cell-transplant",
 )
 
+# Where a CAR T product's cells come from: the patient's own, or a donor's.
+MADE_FROM = ("autologous", "allogeneic")
+
 
 @dataclass(frozen=True)
 class Term:
@@ -133,6 +136,16 @@ class Knowledge:
         self.regimen_steroids = frozenset(steroids["names"])
         self.blood_cancers = tuple(steroids["blood_cancers"])
         self.steroid_support = re.compile(steroids["support"])
+        self.choice_arm = Guarded(re.compile(lexicon["context"]["choice_arm"], re.IGNORECASE))
+        car_t = lexicon["car-t"]
+        self.cell_words = Guarded(re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE))
+        made_from = car_t["made_from"]
+        self.car_t_made_from = {
+            name_key(name): kind for kind in MADE_FROM for name in made_from[kind]
+        }
+        self.made_from_words = tuple(
+            (kind, re.compile(made_from[f"{kind}_words"], re.IGNORECASE)) for kind in MADE_FROM
+        )
         self.palliative = re.compile(lexicon["palliative"]["aims"], re.IGNORECASE)
         self.palliative_words = tuple(lexicon["palliative"]["find"])
         self.mesh_ancestors = {

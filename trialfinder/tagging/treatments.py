@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
 from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
+from trialfinder.tagging.reader import arm_interventions
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
 
@@ -105,6 +106,22 @@ def _name_at(
     return 0
 
 
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:no|not|without|prior|previous(?:ly)?|after|following|before|placebo|instead of|"
+    r"progress\w*|refractory to|resistant to|failed|received|completion of|treated with|had|"
+    r"undergone|underwent|history of|delayed|deferred|cross(?:es|ed|ing)?[- ]?over to)"
+    r"\W+(?:[\w/-]+\W+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def negated_before(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` say the treatment is not the one given here
+    ("after tisagenlecleucel", "no prior radiotherapy", "delayed cranial radiotherapy",
+    "may cross over to receive imetelstat")."""
+    return bool(_NEGATION_BEFORE.search(text[max(0, start - 40) : start]))
+
+
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z0-9]")
 _AFTER_OPERATION = re.compile(r"\b(?:post|after|following|prior|previous|before)\W*(?:\w+\W+)?$")
 
@@ -158,7 +175,7 @@ def find_mechanisms(text: str, cancer: bool) -> tuple[Hit, ...]:
             if _NEGATED.search(before):
                 continue
             if pattern.category == "car-t" and _NOT_T_CELLS.search(
-                text[match.start() : match.end() + 30]
+                text[max(0, match.start() - 40) : match.end() + 40]
             ):
                 continue
             if pattern.category == "surgery" and after_operation(text, match.start()):
@@ -178,7 +195,10 @@ def find_mechanisms(text: str, cancer: bool) -> tuple[Hit, ...]:
 
 
 _NEGATED = re.compile(r"\b(?:non|not|no|without|prior|previous)\W*$")
-_NOT_T_CELLS = re.compile(r"\bNK\b|natural killer|macrophage", re.IGNORECASE)
+# A chimeric antigen receptor on other cells: CAR-NK, CAR-NKT, CAR macrophages (CAR-M).
+_NOT_T_CELLS = re.compile(
+    r"\bi?NKT?\b|natural killer|macrophage|\bCAR[- ]?M\b|\bCAR[- ]?NK", re.IGNORECASE
+)
 
 
 def _search_near(pattern: Pattern, text: str, lowered: str, margin: int = 80):
@@ -222,9 +242,12 @@ def agent_names(hits: list[Hit]) -> list[str]:
     """Distinct treatments among ``hits``.
 
     Umbrella terms and descriptions ("chemotherapy", "a kinase inhibitor") count once per
-    category, and not at all when a named treatment of that category is there.
+    category, and not at all when a named treatment of that category is there; a CAR T product
+    is the immunotherapy its description speaks of ("a ... T cell immunotherapy").
     """
     named = {h.category for h in hits if not h.generic}
+    if any(h.category == "car-t" for h in hits):
+        named.add("immunotherapy")
     generic_seen: set[str] = set()
     names: list[str] = []
     for hit in hits:
@@ -284,6 +307,13 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
             hits.append((hit, f'description of "{name}"'))
+    if (
+        cancer
+        and intervention.type in _CELL_TYPES
+        and all(h.category == "car-t" for h, _ in hits)
+        and k.cell_words.search(name)
+    ):
+        hits.extend(_product_named_elsewhere(intervention, trial))
     if not hits and cancer:
         hits.extend(_mesh_hits(intervention, trial, k))
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
@@ -293,6 +323,63 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         )
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
     return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
+
+
+_CELL_TYPES = DRUG_TYPES | {"OTHER"}
+
+
+def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[tuple[Hit, str]]:
+    """The CAR T product that the intervention's own arms, or else the trial's titles, name
+    ("Tecartus for ...") for an intervention named only as cells ("CAR T cells")."""
+    arms = arm_interventions(trial)
+    index = trial.interventions.index(intervention)
+    places = [
+        (f'arm "{arm.label}"', text)
+        for arm in trial.arm_groups
+        if index in arms.get(arm.label, ())
+        for text in (arm.label, arm.description)
+    ]
+    places += [("title", trial.brief_title), ("official title", trial.official_title)]
+    for place, text in places:
+        hits = [
+            hit
+            for hit in find_terms(text, True)
+            if hit.category == "car-t"
+            and not hit.generic
+            and not negated_before(text, max(0, text.find(hit.matched)))
+        ]
+        if hits:
+            source = f'{place}, for "{intervention.name}"'
+            return [(hit, source) for hit in hits]
+    return []
+
+
+def car_t_source(intervention: Intervention, trial: Trial | None = None) -> str:
+    """Where a CAR T product's cells come from: "autologous" (the patient's own), "allogeneic"
+    (a donor's, "off the shelf"), or "" when the record does not say, or says both.
+
+    What the intervention says of itself comes first: a product the lexicon knows in its names,
+    the words of its names, then of its description (``[car-t.made_from]``); last, for an
+    intervention named only as cells, the product its arm or ``trial``'s title names.
+    """
+    k = knowledge()
+    names = (intervention.name, *intervention.other_names)
+    own = [hit for name in names for hit in find_terms(name, True) if hit.category == "car-t"]
+    said = _made_from(own, k)
+    for text in (" | ".join(names), intervention.description):
+        if said:
+            break
+        said = frozenset(kind for kind, words in k.made_from_words if words.search(text))
+    named_as_cells = k.cell_words.search(intervention.name)
+    if not said and named_as_cells and trial is not None and intervention in trial.interventions:
+        said = _made_from([hit for hit, _ in _product_named_elsewhere(intervention, trial)], k)
+    return next(iter(said)) if len(said) == 1 else ""
+
+
+def _made_from(hits: list[Hit], k: Knowledge) -> frozenset[str]:
+    return frozenset(
+        k.car_t_made_from[key] for h in hits if (key := name_key(h.canonical)) in k.car_t_made_from
+    )
 
 
 def _regimen_steroid(intervention: Intervention, trial: Trial, k: Knowledge) -> bool:

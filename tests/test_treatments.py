@@ -1,0 +1,425 @@
+"""Treatment categories: what the experimental arms test, what the comparator arms give, CAR T
+however a record names it, and where a CAR T product's cells come from."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialfinder.model import parse_study
+from trialfinder.summary import summarize
+from trialfinder.tagging import Tags, tag_trial
+from trialfinder.tagging.treatments import car_t_source
+
+from conftest import load_real_record, needs_shared, real_record_paths
+from factories import arm, drug, make_study
+
+
+def tag(interventions, arm_groups=None, **fields) -> Tags:
+    """Tags of a made-up cancer trial with these interventions and arms."""
+    fields.setdefault("conditions", ["Non-small Cell Lung Cancer"])
+    study = make_study(interventions=interventions, arm_groups=arm_groups, **fields)
+    return tag_trial(parse_study(study))
+
+
+def reasons(tags: Tags, category: str) -> list[str]:
+    return [e.reason for e in tags.evidence_for(category)]
+
+
+# -- categories come from the experimental arms -------------------------------------------
+
+
+def test_a_comparator_drug_is_a_comparator_category_not_a_tested_one():
+    tags = tag(
+        [drug("Datopotamab deruxtecan", arms=["Dato-DXd"]), drug("Docetaxel", arms=["Standard"])],
+        [
+            arm("Dato-DXd", ["Drug: Datopotamab deruxtecan"]),
+            arm("Standard", ["Drug: Docetaxel"], kind="ACTIVE_COMPARATOR"),
+        ],
+    )
+    assert tags.categories == ("targeted-therapy",)
+    assert tags.comparator_categories == ("chemotherapy",)
+    [why] = reasons(tags, "chemotherapy")
+    assert why == (
+        'chemotherapy: "Docetaxel" is a chemotherapy (intervention name) '
+        '(comparator arm "Standard")'
+    )
+    assert tags.categories_of("Docetaxel") == ()  # what a summary calls a treatment under test
+    assert tags.categories_of("Datopotamab deruxtecan") == ("targeted-therapy",)
+
+
+def test_a_category_given_in_both_kinds_of_arm_is_only_a_tested_one():
+    tags = tag(
+        [
+            drug("Olaparib", arms=["A"]),
+            drug("Paclitaxel", arms=["A"]),
+            drug("Carboplatin", arms=["B"]),
+        ],
+        [
+            arm("A", ["Drug: Olaparib", "Drug: Paclitaxel"]),
+            arm("B", ["Drug: Carboplatin"], kind="ACTIVE_COMPARATOR"),
+        ],
+    )
+    assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
+    assert tags.comparator_categories == ()
+    # ... and its evidence is the tested arm's, not the comparator's
+    assert all("comparator" not in why for why in reasons(tags, "chemotherapy"))
+
+
+def test_a_drug_given_with_placebo_in_the_control_arm_is_compared_with():
+    tags = tag(
+        [
+            drug("Capivasertib", arms=["A"]),
+            drug("Placebo", arms=["B"]),
+            drug("Fulvestrant", arms=["A", "B"]),
+            drug("Docetaxel", arms=["B"]),
+        ],
+        [
+            arm("A", ["Drug: Capivasertib", "Drug: Fulvestrant"]),
+            arm(
+                "B", ["Drug: Placebo", "Drug: Fulvestrant", "Drug: Docetaxel"], "PLACEBO_COMPARATOR"
+            ),
+        ],
+        conditions=["Breast Cancer"],
+    )
+    assert tags.categories == ("targeted-therapy", "combination", "hormone-therapy")
+    assert tags.comparator_categories == ("chemotherapy",)
+
+
+def test_the_comparator_arms_own_words_say_what_it_gives():
+    tags = tag(
+        [drug("Osimertinib", arms=["Observation", "Upfront radiotherapy"])],
+        [
+            arm("Observation", ["Drug: Osimertinib"], description="Delayed cranial radiotherapy"),
+            arm(
+                "Upfront radiotherapy",
+                ["Drug: Osimertinib"],
+                kind="ACTIVE_COMPARATOR",
+                description="Stereotactic radiosurgery upfront, with osimertinib",
+            ),
+        ],
+    )
+    assert tags.categories == ("targeted-therapy",)  # delayed radiotherapy is not given here
+    assert tags.comparator_categories == ("combination", "radiation")
+    assert reasons(tags, "radiation") == [
+        'radiation: "radiotherapy" is a radiotherapy (comparator arm "Upfront radiotherapy")'
+    ]
+    assert reasons(tags, "combination") == [
+        'combination: comparator arm "Upfront radiotherapy" gives osimertinib + radiotherapy '
+        "together"
+    ]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Patients may cross over to receive pembrolizumab at progression.",
+        "Crossover to pembrolizumab is allowed after progression.",
+        "Deferred pembrolizumab at progression.",
+    ],
+)
+def test_a_treatment_offered_later_in_an_arm_is_not_what_it_gives(words):
+    tags = tag(
+        [drug("Docetaxel", arms=["Standard"])],
+        [arm("Standard", ["Drug: Docetaxel"], kind="ACTIVE_COMPARATOR", description=words)],
+    )
+    assert tags.categories == ("chemotherapy",)  # every arm is a comparator: all are tested
+    assert "immunotherapy" not in tags.comparator_categories
+
+
+def test_alternatives_of_an_investigators_choice_arm_are_not_a_combination():
+    options = ["Tamoxifen", "Anastrozole", "Letrozole", "Exemestane"]
+    tags = tag(
+        [drug("Imlunestrant", arms=["A"]), *(drug(o, arms=["B"]) for o in options)],
+        [
+            arm("A", ["Drug: Imlunestrant"]),
+            arm(
+                "B",
+                [f"Drug: {o}" for o in options],
+                kind="ACTIVE_COMPARATOR",
+                description="Investigator's choice of tamoxifen, anastrozole, letrozole or "
+                "exemestane.",
+            ),
+        ],
+        conditions=["Breast Cancer"],
+    )
+    assert tags.categories == ("hormone-therapy",)
+    assert tags.comparator_categories == ()  # one endocrine drug, of the investigator's choice
+
+
+def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination():
+    options = ["Paclitaxel", "Docetaxel", "Irinotecan"]
+    tags = tag(
+        [drug("Ramucirumab"), *(drug(o) for o in options)],
+        [
+            arm(
+                "Arm A",
+                ["Drug: Ramucirumab", *(f"Drug: {o}" for o in options)],
+                description="Ramucirumab plus physician's choice of chemotherapy",
+            )
+        ],
+        conditions=["Gastric Cancer"],
+    )
+    assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
+    assert reasons(tags, "combination") == [
+        'combination: arm "Arm A" gives ramucirumab + paclitaxel together '
+        "(a choice among treatments: one of each kind counts)"
+    ]
+
+
+def test_a_regimen_among_the_options_is_a_combination():
+    tags = tag(
+        [drug("FOLFOX"), drug("Capecitabine")],
+        [
+            arm(
+                "Arm A",
+                ["Drug: FOLFOX", "Drug: Capecitabine"],
+                description="Best available therapy: FOLFOX or capecitabine",
+            )
+        ],
+        conditions=["Colorectal Cancer"],
+    )
+    assert tags.categories == ("combination", "chemotherapy")
+
+
+def test_a_car_t_trial_compared_with_standard_chemotherapy():
+    """ZUMA-7's shape: lymphodepletion is conditioning in the CAR T arm, while the comparator's
+    chemotherapy, though it shares a drug, is a treatment of its own."""
+    tags = tag(
+        [
+            drug("Axicabtagene ciloleucel", arms=["Axi-cel"], kind="BIOLOGICAL"),
+            drug("Fludarabine", arms=["Axi-cel"]),
+            drug("Cyclophosphamide", arms=["Axi-cel", "Standard of care"]),
+            drug("R-ICE", arms=["Standard of care"]),
+            drug("Autologous stem cell transplant", arms=["Standard of care"], kind="PROCEDURE"),
+        ],
+        [
+            arm(
+                "Axi-cel",
+                ["Drug: Fludarabine", "Drug: Cyclophosphamide", "Biological: Axi-cel"],
+            ),
+            arm(
+                "Standard of care",
+                ["Drug: R-ICE", "Drug: Cyclophosphamide", "Procedure: ASCT"],
+                kind="ACTIVE_COMPARATOR",
+            ),
+        ],
+        conditions=["Large B-cell Lymphoma"],
+    )
+    assert tags.categories == ("immunotherapy", "car-t")
+    assert tags.comparator_categories == (
+        "targeted-therapy",
+        "combination",
+        "chemotherapy",
+        "stem-cell-transplant",
+    )
+    assert tags.categories_of("Fludarabine") == ()
+
+
+@needs_shared
+def test_every_real_record_keeps_tested_and_comparator_categories_apart():
+    """The two never share a category, and what a summary calls tested has a tested category."""
+    for path in real_record_paths():
+        tags = tag_trial(parse_study(load_real_record(path.stem)))
+        assert not set(tags.categories) & set(tags.comparator_categories), path.stem
+        for _, categories in tags.intervention_categories:
+            assert set(categories) <= set(tags.categories), path.stem
+
+
+@needs_shared
+def test_a_real_trial_against_standard_chemotherapy_and_pembrolizumab():
+    tags = tag_trial(parse_study(load_real_record("NCT05048797")))
+    assert tags.categories == ("targeted-therapy",)  # trastuzumab deruxtecan alone
+    assert {"immunotherapy", "chemotherapy"} <= set(tags.comparator_categories)
+    for category in ("immunotherapy", "chemotherapy"):
+        assert all('(comparator arm "' in why for why in reasons(tags, category))
+
+
+# -- CAR T where patients meet it ---------------------------------------------------------
+
+LYMPHODEPLETION = [drug("Fludarabine"), drug("Cyclophosphamide")]
+LYMPHODEPLETION_NAMES = ["Drug: Fludarabine", "Drug: Cyclophosphamide"]
+
+
+def cell_therapy_trial(title, name="Cellular therapy", arm_label="Arm A", arm_text="", **kw):
+    """A CAR T trial as records often give it: a generic cell-therapy intervention given
+    after fludarabine and cyclophosphamide, the product named elsewhere."""
+    therapy = drug(name, arms=[arm_label], kind="BIOLOGICAL", **kw)
+    chemo = [dict(d, armGroupLabels=[arm_label]) for d in LYMPHODEPLETION]
+    return tag(
+        [therapy, *chemo],
+        [arm(arm_label, [f"Biological: {name}", *LYMPHODEPLETION_NAMES], description=arm_text)],
+        title=title,
+        conditions=["Large B-cell Lymphoma"],
+    )
+
+
+@pytest.mark.parametrize(
+    "brand", ["Tecartus", "Kymriah", "Yescarta", "Breyanzi", "Abecma", "Carvykti", "Aucatzyl"]
+)
+def test_a_brand_in_the_title_makes_a_generic_cell_therapy_car_t(brand):
+    tags = cell_therapy_trial(f"{brand} for Relapsed or Refractory Lymphoma in Older Adults")
+    assert tags.categories == ("immunotherapy", "car-t")  # no chemotherapy, no combination
+    assert tags.categories_of("Cellular therapy") == ("immunotherapy", "car-t")
+    assert tags.categories_of("Fludarabine") == tags.categories_of("Cyclophosphamide") == ()
+    [why] = reasons(tags, "car-t")
+    assert f'"{brand}" (' in why and '(title, for "Cellular therapy")' in why
+
+
+@pytest.mark.parametrize(
+    ("arm_label", "arm_text"),
+    [
+        ("Kymriah", ""),
+        ("Arm A", "Participants receive standard-of-care Yescarta after lymphodepletion."),
+    ],
+)
+def test_a_brand_in_the_interventions_arm_names_its_car_t_cells(arm_label, arm_text):
+    tags = cell_therapy_trial(
+        "Outcomes of Commercial Cell Therapy", "CAR T cells", arm_label, arm_text
+    )
+    assert tags.categories == ("immunotherapy", "car-t")
+    assert any(f'arm "{arm_label}", for "CAR T cells"' in why for why in reasons(tags, "car-t"))
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Brexucabtagene: a CD19-directed genetically modified autologous T cell immunotherapy.",
+        "A BCMA-directed genetically modified autologous T cell immunotherapy, one infusion.",
+        "Autologous cells that carry a chimeric antigen receptor against GPRC5D.",
+    ],
+)
+def test_car_t_in_regulatory_wording(description):
+    tags = cell_therapy_trial("A Study in Lymphoma", "XYZ-101", description=description)
+    assert tags.categories == ("immunotherapy", "car-t")  # one treatment, not a combination
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "description", "expected"),
+    [
+        ("CAR-NK Cells in Lymphoma", "CD19 CAR-NK cells", "", ("immunotherapy",)),
+        (
+            "NK Cells in Lymphoma",
+            "NK-92/CD19",
+            "NK-92 cells expressing a chimeric antigen receptor against CD19",
+            ("immunotherapy",),
+        ),
+        ("CAR Macrophages in Lymphoma", "CAR macrophage", "", ("immunotherapy",)),
+        (
+            "Macrophages",
+            "MCY-19",
+            "Chimeric antigen receptor macrophages directed at CD19",
+            ("immunotherapy",),
+        ),
+        (
+            "TCR-T in Sarcoma",
+            "Cellular therapy",
+            "A MAGE-A4-directed genetically modified autologous T cell immunotherapy",
+            ("immunotherapy",),
+        ),
+        ("TCR-T in Sarcoma", "KRAS G12V TCR-T cells", "", ("immunotherapy",)),
+        ("TIL Therapy in Melanoma", "Tumor infiltrating lymphocytes", "", ("immunotherapy",)),
+        (
+            "Cell-free and Concentrated Ascites Reinfusion Therapy (CART) for Malignant Ascites",
+            "CART",
+            "Cell-free and concentrated ascites reinfusion therapy",
+            (),
+        ),
+        ("Cellular Therapy After Kymriah Failure", "Cellular therapy", "", ()),
+    ],
+)
+def test_no_car_t_where_there_is_none(title, name, description, expected):
+    tags = tag(
+        [drug(name, kind="BIOLOGICAL", description=description)],
+        [arm("Arm A", [f"Biological: {name}"])],
+        title=title,
+        conditions=["Cancer"],
+    )
+    assert "car-t" not in tags.categories
+    assert tags.categories == expected
+
+
+# -- where a CAR T product's cells come from ----------------------------------------------
+
+
+def car_t_study(name, title="A Study in Large B-cell Lymphoma", description="", other_names=()):
+    study = make_study(
+        title=title,
+        conditions=["Large B-cell Lymphoma"],
+        interventions=[
+            drug(name, kind="BIOLOGICAL", description=description, other_names=other_names)
+        ],
+        arm_groups=[arm("Arm A", [f"Biological: {name}"])],
+    )
+    return parse_study(study)
+
+
+ALLOGENEIC = [
+    ("UCART19", "", ()),
+    ("Allogeneic CAR T cells", "", ()),
+    ("ALLO-501", "", ()),
+    ("CTX110", "", ()),
+    ("Cema-cel", "", ()),
+    ("Anti-CD19 CAR T cells", "Off-the-shelf CAR T cells from healthy donors", ()),
+    ("XYZ-19", "Donor-derived anti-CD19 CAR T cells", ()),
+]
+AUTOLOGOUS = [
+    ("Kymriah", "", ()),
+    ("Ciltacabtagene autoleucel", "", ()),
+    ("LX-101", "", ("Yescarta",)),
+    ("Anti-CD19 CAR T cells", "Autologous T cells transduced with an anti-CD19 CAR", ()),
+    ("Novel-cabtagene autoleucel", "", ()),  # "autoleucel": the patient's own cells
+]
+NOT_SAID = [
+    ("Anti-CD19 CAR T cells", "", ()),
+    # a transplant the patient had says nothing of where the CAR T cells come from
+    ("Anti-CD19 CAR T cells", "Prior allogeneic stem cell transplant is allowed", ()),
+    ("XYZ-19", "Donor-derived CAR T cells, or autologous ones when no donor is found", ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "other_names", "expected"),
+    [(*case, "allogeneic") for case in ALLOGENEIC]
+    + [(*case, "autologous") for case in AUTOLOGOUS]
+    + [(*case, "") for case in NOT_SAID],
+)
+def test_where_the_cells_of_a_car_t_product_come_from(name, description, other_names, expected):
+    trial = car_t_study(name, description=description, other_names=other_names)
+    assert "car-t" in tag_trial(trial).categories
+    assert car_t_source(trial.interventions[0], trial) == expected
+
+
+def test_a_product_named_in_the_title_says_where_generic_cells_come_from():
+    trial = car_t_study("CAR T cells", title="Tecartus for Mantle Cell Lymphoma")
+    assert car_t_source(trial.interventions[0]) == ""  # the intervention alone does not say
+    assert car_t_source(trial.interventions[0], trial) == "autologous"
+    trial = car_t_study("Allogeneic CAR T cells", title="Tecartus or Allogeneic CAR T")
+    assert car_t_source(trial.interventions[0], trial) == "allogeneic"  # its own words first
+
+
+def what_it_tests(trial) -> str:
+    return summarize(trial, tag_trial(trial)).split("Which step")[0]
+
+
+@pytest.mark.parametrize(("name", "description", "other_names"), ALLOGENEIC)
+def test_an_allogeneic_car_t_is_not_made_from_your_own_cells(name, description, other_names):
+    text = what_it_tests(car_t_study(name, description=description, other_names=other_names))
+    assert "a CAR T therapy made from a donor's immune cells, not your own." in text
+    assert "made from your own" not in text
+
+
+@pytest.mark.parametrize(("name", "description", "other_names"), AUTOLOGOUS)
+def test_an_autologous_car_t_is_made_from_your_own_cells(name, description, other_names):
+    text = what_it_tests(car_t_study(name, description=description, other_names=other_names))
+    assert "a CAR T therapy made from your own immune cells." in text
+
+
+@pytest.mark.parametrize(("name", "description", "other_names"), NOT_SAID)
+def test_a_car_t_of_unknown_origin_is_not_said_to_be_made_from_anyones_cells(
+    name, description, other_names
+):
+    text = what_it_tests(car_t_study(name, description=description, other_names=other_names))
+    assert "is an immunotherapy and a CAR T therapy." in text
+    assert "made from your own" not in text and "made from a donor" not in text
+    # the glossary's word for CAR T holds for both
+    assert "CAR T means a treatment made from immune cells, your own or a donor's," in text
