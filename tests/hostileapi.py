@@ -87,6 +87,7 @@ class HostileApi:
             raise TypeError(f"unknown options: {', '.join(options)}")
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.bytes_sent = 0  # as sent on the wire
+        self.gone = 0  # answers cut short because the client closed the connection
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -207,6 +208,8 @@ class HostileApi:
                     self.wfile.flush()
                 except OSError:
                     self.close_connection = True
+                    with api._lock:
+                        api.gone += 1
                     return False
                 with api._lock:
                     api.bytes_sent += len(data)

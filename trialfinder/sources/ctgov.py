@@ -293,9 +293,8 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
             response.close()
             raise
         original = response.raw
-        headers = urllib3.HTTPHeaderDict(original.headers)
-        for name in ("Content-Encoding", "Transfer-Encoding"):  # the body is decoded now
-            headers.discard(name)
+        skip = {"content-encoding", "transfer-encoding", "content-length"}  # decoded now
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
         headers["Content-Length"] = str(len(body))
         response.raw = urllib3.HTTPResponse(
             body=io.BytesIO(body),
@@ -317,7 +316,7 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
         raw = response.raw
         body = io.BytesIO()
         try:
-            for chunk in raw.stream(CHUNK_SIZE, decode_content=True):
+            for chunk in _chunks(raw):
                 body.write(chunk)
                 if raw.tell() > s.max_response_bytes:
                     raise self._too_large("max_response_mb", "")
@@ -342,6 +341,18 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
             f"{self.host} sent an answer larger than {limit:g} MiB{how}; it was not read further",
             hint=f"if this server's answers really are that large, raise {variable(name)}",
         )
+
+
+def _chunks(raw: Any) -> Iterator[bytes]:
+    """The decoded body, as it arrives: ``read1`` returns after one read from the socket, so a
+    server sending a byte at a time is checked against the deadline byte by byte (``stream``,
+    for urllib3 before 2.3, waits for a whole chunk)."""
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from raw.stream(CHUNK_SIZE, decode_content=True)
+        return
+    while chunk := read1(CHUNK_SIZE, decode_content=True):
+        yield chunk
 
 
 def _within(
@@ -624,16 +635,24 @@ class ClinicalTrialsGov(Source):
             seconds = min(s.request_deadline, budget_end - self._clock())
             return self._send_once(path, params, seconds)
 
+        planned: dict[int, float] = {}
+
+        def wait(state: RetryCallState) -> float:
+            # One wait per try, the same whether tenacity asks stop or wait first.
+            if state.attempt_number not in planned:
+                planned[state.attempt_number] = self._wait(state)
+            return planned[state.attempt_number]
+
         def no_time_left(state: RetryCallState) -> bool:
             # A wait that would end past the budget is not made: no try could follow it.
             nonlocal out_of_time
-            out_of_time = self._clock() + state.upcoming_sleep >= budget_end
+            out_of_time = self._clock() + wait(state) >= budget_end
             return out_of_time
 
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
             stop=stop_any(stop_after_attempt(s.max_attempts), no_time_left),
-            wait=self._wait,
+            wait=wait,
             sleep=self._sleep,
             reraise=True,
         )
