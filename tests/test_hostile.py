@@ -22,6 +22,7 @@ from trialfinder.cli import cli
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import (
     ApiError,
+    BadResponse,
     ExitCode,
     PagingStopped,
     PartialResults,
@@ -33,7 +34,7 @@ from trialfinder.sources import base
 from trialfinder.sources.base import PagingGuard
 from trialfinder.sources.ctgov import ClinicalTrialsGov, _retry_after_seconds
 
-from factories import make_page, many_studies
+from factories import make_page, make_study, many_studies
 from fakeapi import FakeApi
 
 TWO_IDS = ["NCT10000001", "NCT10000002"]
@@ -475,3 +476,23 @@ def test_with_the_cache_a_wrong_record_is_not_kept_and_an_alias_still_works(serv
         assert result.exit_code == ExitCode.OK, result.output
         assert json.loads(result.stdout)["nct_id"] == "NCT02000002"
     assert len(alias.requests) == 2  # the second show came from the cache
+
+
+@responses.activate
+def test_what_a_refusal_shows_of_the_server_is_inert():
+    api = "https://ctgov.test/api/v2"
+    responses.get(
+        f"{api}/studies",
+        status=302,
+        headers={"Location": "https://user:secret@evil.example:8443/x"},
+    )
+    responses.get(f"{api}/studies/NCT01000001", json=make_study(nct_id="\x1b]52;c;aGk=\x07"))
+    source = ClinicalTrialsGov(Settings(api_url=api, min_interval=0, cache=False))
+    with pytest.raises(RedirectRefused) as refused:
+        list(source.search(SearchCriteria()))
+    assert "to https://evil.example:8443;" in refused.value.message
+    assert "secret" not in refused.value.message
+    with pytest.raises(BadResponse) as wrong:
+        source.get("NCT01000001")
+    assert "with another record; it is not shown" in wrong.value.message
+    assert "\x1b" not in wrong.value.message

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timezone
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
@@ -118,6 +118,7 @@ RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5  # same-origin redirects only (an NCT id alias answers 301 to its trial)
 CHUNK_SIZE = 64 * 1024  # an answer is read this much at a time, the limits checked after each
 DEFAULT_PORTS = {"http": 80, "https": 443}
+NCT_ID = re.compile(r"NCT[0-9]{8}")
 
 
 class _Transient(Exception):
@@ -274,12 +275,15 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
     def _check_origin(self, url: str) -> None:
         try:
             origin = origin_of(url)
-            where = "{}://{}".format(*urlsplit(url)[:2])
+            parts = urlsplit(url)
+            # Scheme and host only: no credentials, and nothing a terminal would act on.
+            netloc = "".join(c for c in parts.netloc.rpartition("@")[2] if c.isprintable())
+            where = f"{parts.scheme}://{netloc}"
         except ValueError:
             origin, where = None, "an invalid address"
         if origin != self.origin:
             raise RedirectRefused(
-                f"{self.host} redirected the request to {unquote(where)}; trialfinder contacts "
+                f"{self.host} redirected the request to {where}; trialfinder contacts "
                 f"only the configured API ({self.settings.api_url.strip()}), so it stopped there",
                 hint="if the API has moved, point --api-url (or TRIALFINDER_API_URL) at its "
                 "new address",
@@ -454,10 +458,9 @@ class ClinicalTrialsGov(Source):
         redirected_to = urlsplit(answer.response.url).path.rsplit("/", 1)[-1].upper()
         if got != nct_id and not (answer.response.history and got == redirected_to):
             self._forget(answer.response)
+            other = f"the record of {got}" if got and NCT_ID.fullmatch(got) else "another record"
             raise BadResponse(
-                f"{self.host} answered the request for {nct_id} with "
-                + (f"the record of {got}" if got else "a record without an NCT id")
-                + "; it is not shown",
+                f"{self.host} answered the request for {nct_id} with {other}; it is not shown",
                 hint="check that --api-url points to the ClinicalTrials.gov API v2",
             )
         return parse_study(answer.data)
