@@ -242,7 +242,7 @@ def test_bad_records_are_skipped_with_a_warning_naming_them(caplog):
 @responses.activate
 def test_one_session_with_user_agent_and_timeouts(monkeypatch):
     seen = {}
-    source = make_source(connect_timeout=3, timeout=12)
+    source = make_source(connect_timeout=3, timeout=12, request_deadline=40)
     original = source.session.get
 
     def spy(url, **kwargs):
@@ -252,7 +252,8 @@ def test_one_session_with_user_agent_and_timeouts(monkeypatch):
     monkeypatch.setattr(source.session, "get", spy)
     responses.get(STUDIES, json=make_page([], total=0))
     list(source.search(SearchCriteria()))
-    assert seen["timeout"] == (3, 12)
+    # connect and read time-outs, and the deadline of the whole try
+    assert repr(seen["timeout"]) == "Timeout(connect=3, read=12, total=40)"
     user_agent = responses.calls[0].request.headers["User-Agent"]
     assert user_agent.startswith(f"trialfinder/{__version__} ")
 

@@ -251,6 +251,17 @@ class DateType(click.ParamType):
             self.fail(f"{exc.message} ({exc.hint})", param, ctx)
 
 
+def _api_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from trialfinder.settings import api_url_problem
+
+    problem = api_url_problem(value) if value is not None else None
+    if problem:
+        source = ctx.get_parameter_source("api_url")
+        given = "TRIALFINDER_API_URL=" if source == click.core.ParameterSource.ENVIRONMENT else ""
+        raise click.BadParameter(f"{given}{value!r} is not usable: {problem}", ctx, param)
+    return value
+
+
 def _choice(names) -> click.Choice:
     return click.Choice([*names, "any"], case_sensitive=False)
 
@@ -260,6 +271,7 @@ def _choice(names) -> click.Choice:
     "--api-url",
     envvar="TRIALFINDER_API_URL",
     metavar="URL",
+    callback=_api_url,
     help="Base URL of the ClinicalTrials.gov API v2 (env TRIALFINDER_API_URL).",
 )
 @click.option("--source", default="clinicaltrials.gov", show_default=True, hidden=True)

@@ -68,6 +68,18 @@ class BadResponse(SourceError):
     """The API answered 200 but the body is not the JSON it should be."""
 
 
+class ResponseTooLarge(BadResponse):
+    """An answer went past the size limit (as sent, or once decompressed); it was not read on."""
+
+
+class RedirectRefused(SourceError):
+    """The API redirected to another scheme, host or port: trialfinder contacts only its own."""
+
+
+class PagingStopped(BadResponse):
+    """Paging was stopped: the pages went on past what the first page announced, or repeated."""
+
+
 class TrialNotFound(TrialfinderError):
     exit_code = ExitCode.NOT_FOUND
 

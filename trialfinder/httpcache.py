@@ -181,7 +181,7 @@ class SafeSQLiteCache(SQLiteCache):
             return None
         try:
             studies = json.loads(page.content)["studies"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
         for study in studies if isinstance(studies, list) else ():
             if nct_id_of(study) == nct_id:

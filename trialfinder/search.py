@@ -112,6 +112,11 @@ class SearchRun:
         if not finished:
             return lines
         total = self.results.total
+        received = self.results.received
+        if total is not None and self.results.complete and received != total:
+            # The registry changed during the search, or miscounted: count what arrived.
+            lines.append(f"the registry announced {total:,} matching trials but sent {received:,}")
+            total = None
         place = self.criteria.near
         within = f" within {self.criteria.within_mi:g} miles of {place.name}" if place else ""
         if total is None:

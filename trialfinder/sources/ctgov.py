@@ -6,6 +6,12 @@ second by default, the site's crawl delay; answers from the cache are not paced)
 retries on transient failures only (busy or failing service, broken connection, time-out, and a
 200 answer whose body is not the JSON it should be, such as a maintenance page).
 
+Nothing a server sends can hold trialfinder for ever or fill its memory: every request goes to
+the configured scheme, host and port only (a redirect elsewhere is refused), each try has a
+deadline for connection, headers and body together, an answer is read up to a size limit (as
+sent and once decompressed), the tries of one request and the waits between them fit in one
+time budget, and paging stops where the first page's count says it should (``PagingGuard``).
+
 ``show`` asks for the same ``fields`` as a search with site details, so the record of a trial such
 a search just listed is read from that cached search page (the cache notes which page holds each
 trial) instead of being asked for again.
@@ -14,30 +20,45 @@ trial) instead of being asked for again.
 from __future__ import annotations
 
 import email.utils
+import io
 import json
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import urllib3
 from tenacity import (
+    RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
+    stop_any,
     wait_random_exponential,
 )
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import SSLError as TransportSSLError
 
 from trialfinder import __version__
 from trialfinder.criteria import SearchCriteria
-from trialfinder.errors import ApiError, BadResponse, NetworkError, TrialNotFound
+from trialfinder.errors import (
+    ApiError,
+    BadResponse,
+    NetworkError,
+    RedirectRefused,
+    ResponseTooLarge,
+    TrialNotFound,
+)
 from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
-from trialfinder.settings import Settings
+from trialfinder.settings import Settings, variable
 from trialfinder.sources import register
-from trialfinder.sources.base import Page, ProgressCallback, SearchResults, Source
+from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
 
 USER_AGENT = f"trialfinder/{__version__} (refractory-cancer clinical trial finder; python-requests)"
 MAX_PAGE_SIZE = 1000  # the API coerces larger values down to 1000
@@ -94,6 +115,10 @@ FIELDS_PARAM_WITHOUT_SITE_DETAILS = "|".join(
 
 # Statuses worth a retry: the request itself was fine, the service was busy or restarting.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+MAX_REDIRECTS = 5  # same-origin redirects only (an NCT id alias answers 301 to its trial)
+CHUNK_SIZE = 64 * 1024  # an answer is read this much at a time, the limits checked after each
+DEFAULT_PORTS = {"http": 80, "https": 443}
+NCT_ID = re.compile(r"NCT[0-9]{8}")
 
 
 class _Transient(Exception):
@@ -103,11 +128,17 @@ class _Transient(Exception):
         self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
 
 
+class DeadlineExceeded(requests.exceptions.Timeout):
+    """One try went past its deadline: connection, headers and body together."""
+
+
 @dataclass
 class _Answer:
     response: requests.Response
     data: Any = None  # the decoded JSON object of a 200 answer
     error: ValueError | None = None  # why a 200 answer could not be decoded
+    tries: int = 1
+    out_of_time: bool = False  # the retries stopped because the time budget was spent
 
 
 class _Garbled(Exception):
@@ -119,18 +150,37 @@ class _Garbled(Exception):
         self.cause = cause
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` is either seconds or an HTTP date."""
-    if not value:
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_HUGE = 10**18
+
+
+def ascii_int(value: str | None) -> int | None:
+    """A whole number written in ASCII digits (at most 10**18), else ``None``.
+
+    Not ``str.isdigit``: it is true for "²" and "٣", which ``int`` rejects or reads oddly.
+    """
+    if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    if not _ASCII_DIGITS.fullmatch(value):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return int(value) if len(value) <= 18 else _HUGE
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` is either seconds or an HTTP date; anything else (negative, "²") is None."""
+    if not value:
+        return None
+    seconds = ascii_int(value)
+    if seconds is not None:
+        return float(seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+        if when.tzinfo is None:  # "-0000": UTC, with no zone said
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None
 
 
 # Failures worth a retry: no answer, a broken connection, a busy or restarting service, or a 200
@@ -168,22 +218,183 @@ class Pacer:
         self._last = self._clock()
 
 
-class PacedAdapter(requests.adapters.HTTPAdapter):
-    """Transport that waits for the pacer and counts requests: only what reaches the network.
+def origin_of(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of ``url`` (the port filled in from the scheme)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme, 0)
 
-    Mounted under the cache, so an answer from the cache is neither paced nor counted.
+
+class GuardedAdapter(requests.adapters.HTTPAdapter):
+    """The transport: only to the API's origin, paced, counted, and each answer bounded.
+
+    Mounted under the cache, so an answer from the cache is neither paced nor counted. A request
+    to another scheme, host or port (a redirect, since trialfinder builds every URL from the
+    configured one) is refused before anything is sent. The body is read here, ``CHUNK_SIZE`` at
+    a time, up to the size limits; a ``total`` in the urllib3 ``Timeout`` is the try's deadline
+    for connection, headers and body together. urllib3 bounds each socket operation only, so a
+    server sending a byte every few seconds could otherwise hold a request for ever: the exchange
+    runs in a daemon thread that the caller stops waiting for at the deadline.
     """
 
-    def __init__(self, pacer: Pacer, on_send: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pacer: Pacer,
+        on_send: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
+        self.settings = settings
+        self.origin = origin_of(settings.api_url.strip())
+        self.host = urlsplit(settings.api_url.strip()).netloc
         self.pacer = pacer
         self.on_send = on_send
 
-    def send(self, request, *args, **kwargs):
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        self._check_origin(request.url)
+        seconds = getattr(timeout, "total", None)
+        deadline = None if seconds is None else time.monotonic() + seconds
         self.pacer.wait()
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlineExceeded(f"no time left to ask {self.host}")
         if self.on_send:
             self.on_send()
-        return super().send(request, *args, **kwargs)
+
+        def exchange() -> requests.Response:
+            response = super(GuardedAdapter, self).send(
+                request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+            )
+            return self._read(response, deadline)
+
+        if deadline is None:
+            return exchange()
+        return _within(
+            exchange, deadline, f"{self.host} did not answer in full within {seconds:g}s"
+        )
+
+    def _check_origin(self, url: str) -> None:
+        try:
+            origin = origin_of(url)
+            parts = urlsplit(url)
+            # Scheme and host only: no credentials, and nothing a terminal would act on.
+            netloc = "".join(c for c in parts.netloc.rpartition("@")[2] if c.isprintable())
+            where = f"{parts.scheme}://{netloc}"
+        except ValueError:
+            origin, where = None, "an invalid address"
+        if origin != self.origin:
+            raise RedirectRefused(
+                f"{self.host} redirected the request to {where}; trialfinder contacts "
+                f"only the configured API ({self.settings.api_url.strip()}), so it stopped there",
+                hint="if the API has moved, point --api-url (or TRIALFINDER_API_URL) at its "
+                "new address",
+            )
+
+    def _read(self, response: requests.Response, deadline: float | None) -> requests.Response:
+        """``response`` with its whole body read within the limits, ready for requests' own use."""
+        try:
+            body = self._body(response, deadline)
+        except BaseException:
+            response.close()
+            raise
+        original = response.raw
+        skip = {"content-encoding", "transfer-encoding", "content-length"}  # decoded now
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
+        headers["Content-Length"] = str(len(body))
+        response.raw = urllib3.HTTPResponse(
+            body=io.BytesIO(body),
+            headers=headers,
+            status=response.status_code,
+            reason=response.reason,
+            request_url=response.url,
+            preload_content=False,
+            decode_content=False,
+        )
+        original.release_conn()
+        return response
+
+    def _body(self, response: requests.Response, deadline: float | None) -> bytes:
+        s = self.settings
+        declared = ascii_int(response.headers.get("Content-Length"))
+        if declared is not None and declared > s.max_response_bytes:
+            raise self._too_large("max_response_mb", "")
+        raw = response.raw
+        body = io.BytesIO()
+        try:
+            for chunk in _chunks(raw):
+                body.write(chunk)
+                if raw.tell() > s.max_response_bytes:
+                    raise self._too_large("max_response_mb", "")
+                if body.tell() > s.max_decoded_bytes:
+                    raise self._too_large("max_decoded_mb", " once decompressed")
+                if deadline is not None and time.monotonic() > deadline:
+                    raise DeadlineExceeded(f"{self.host} is sending its answer too slowly")
+        # As requests itself translates them (Response.iter_content).
+        except ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        except DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        except ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(exc) from exc
+        except TransportSSLError as exc:
+            raise requests.exceptions.SSLError(exc) from exc
+        return body.getvalue()
+
+    def _too_large(self, name: str, how: str) -> ResponseTooLarge:
+        limit = getattr(self.settings, name)
+        return ResponseTooLarge(
+            f"{self.host} sent an answer larger than {limit:g} MiB{how}; it was not read further",
+            hint=f"if this server's answers really are that large, raise {variable(name)}",
+        )
+
+
+def _chunks(raw: Any) -> Iterator[bytes]:
+    """The decoded body, as it arrives: ``read1`` returns after one read from the socket, so a
+    server sending a byte at a time is checked against the deadline byte by byte (``stream``,
+    for urllib3 before 2.3, waits for a whole chunk)."""
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from raw.stream(CHUNK_SIZE, decode_content=True)
+        return
+    while chunk := read1(CHUNK_SIZE, decode_content=True):
+        yield chunk
+
+
+def _within(
+    exchange: Callable[[], requests.Response], deadline: float, late: str
+) -> requests.Response:
+    """``exchange()`` run in a daemon thread, waited for until ``deadline`` (monotonic) at most.
+
+    An exchange still running then is left to end by itself (it stops at its next chunk, or at
+    the read time-out) and its response is closed; the caller goes on at once.
+    """
+    done = threading.Event()
+    lock = threading.Lock()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            response = exchange()
+        except BaseException as exc:  # handed to the caller's thread
+            with lock:
+                outcome["error"] = exc
+                done.set()
+            return
+        with lock:
+            abandoned = outcome.get("abandoned", False)
+            outcome["response"] = response
+            done.set()
+        if abandoned:
+            response.close()
+
+    threading.Thread(target=run, name="trialfinder-request", daemon=True).start()
+    done.wait(max(0.0, deadline - time.monotonic()))
+    with lock:
+        if not done.is_set():
+            outcome["abandoned"] = True
+            raise DeadlineExceeded(late)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["response"]
 
 
 def make_session(settings: Settings) -> requests.Session:
@@ -208,15 +419,18 @@ class ClinicalTrialsGov(Source):
         settings: Settings | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings or Settings()
-        self.base_url = self.settings.api_url.rstrip("/")
+        self.base_url = self.settings.api_url.strip().rstrip("/")
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.session = session or make_session(self.settings)
+        self.session.max_redirects = MAX_REDIRECTS
         self._sleep = sleep
+        self._clock = clock  # for the retry budget
         self.pacer = Pacer(self.settings.min_interval, sleep=sleep)
         self.requests_sent = 0  # requests that reached the network (cache hits excluded)
-        adapter = PacedAdapter(self.pacer, self._count_request)
+        adapter = GuardedAdapter(self.settings, self.pacer, self._count_request)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -238,8 +452,18 @@ class ClinicalTrialsGov(Source):
         listed = cache.listed_study(nct_id, self.study_params()["fields"]) if cache else None
         if listed is not None:  # a search listed it a moment ago, with the same fields
             return parse_study(listed)
-        data = self._get_json(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
-        return parse_study(data)
+        answer = self._get_answer(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
+        got = nct_id_of(answer.data)
+        # An NCT id alias is answered with a 301 to its trial's own id (API_NOTES, fetchStudy).
+        redirected_to = urlsplit(answer.response.url).path.rsplit("/", 1)[-1].upper()
+        if got != nct_id and not (answer.response.history and got == redirected_to):
+            self._forget(answer.response)
+            other = f"the record of {got}" if got and NCT_ID.fullmatch(got) else "another record"
+            raise BadResponse(
+                f"{self.host} answered the request for {nct_id} with {other}; it is not shown",
+                hint="check that --api-url points to the ClinicalTrials.gov API v2",
+            )
+        return parse_study(answer.data)
 
     @staticmethod
     def study_params() -> dict[str, str]:
@@ -262,25 +486,27 @@ class ClinicalTrialsGov(Source):
         }
 
     def _pages(self, criteria: SearchCriteria) -> Iterator[Page]:
+        seen: set[str] = set()  # NCT ids sent so far: none is passed on twice
         if len(criteria.ids) <= MAX_IDS_PER_QUERY:
-            yield from self._query_pages(criteria)
+            yield from self._query_pages(criteria, seen)
             return
         # One query per batch of ids; the total grows as each batch reports its own.
         total = 0
         for start in range(0, len(criteria.ids), MAX_IDS_PER_QUERY):
             batch = replace(criteria, ids=criteria.ids[start : start + MAX_IDS_PER_QUERY])
-            for page in self._query_pages(batch):
+            for page in self._query_pages(batch, seen):
                 if page.total is not None:
                     total += page.total
                     page = Page(studies=page.studies, total=total)
                 yield page
                 del page  # not held while the next page is fetched
 
-    def _query_pages(self, criteria: SearchCriteria) -> Iterator[Page]:
+    def _query_pages(self, criteria: SearchCriteria, seen: set[str]) -> Iterator[Page]:
         params = self.page_params(criteria)
+        guard = PagingGuard(self.host, int(params["pageSize"]), seen)
         seen_tokens: set[str] = set()
-        first = True
         while True:
+            guard.before_page()
             answer = self._get_answer("/studies", params)
             data = answer.data
             studies = data.get("studies")
@@ -290,16 +516,21 @@ class ClinicalTrialsGov(Source):
                     hint="check that --api-url points to the ClinicalTrials.gov API v2",
                 )
             self._remember(answer.response, studies, params.get("fields", ""))
-            total = data.get("totalCount") if first else None
             token = data.get("nextPageToken")
-            page = Page(studies=studies, total=total if isinstance(total, int) else None)
+            first = guard.pages == 0
+            kept, stop = guard.admit(
+                studies, data.get("totalCount") if first else None, bool(token)
+            )
+            page = Page(studies=kept, total=guard.announced if first else None)
             # Hold no reference to this page (body, JSON, list) while the next one is fetched:
             # the peak memory of a search is then one page, however many pages it has.
-            del answer, data, studies
+            del answer, data, studies, kept
             yield page
             page = None
-            first = False
+            if stop is not None:
+                raise stop
             if not token:
+                guard.finish()
                 return
             if not isinstance(token, str) or token in seen_tokens:
                 raise BadResponse(f"{self.host} sent the same page token twice; stopping")
@@ -356,10 +587,12 @@ class ClinicalTrialsGov(Source):
             )
         if status in RETRYABLE_STATUS:
             reason = "is rate-limiting requests" if status == 429 else "is having problems"
+            wanted = _retry_after_seconds(response.headers.get("Retry-After"))
+            asked = f"it asked to wait {wanted:g}s; " if wanted and answer.out_of_time else ""
             raise ApiError(
                 f"{self.host} {reason} (HTTP {status}) and did not recover after "
-                f"{self.settings.max_attempts} tries",
-                hint="try again in a few minutes",
+                f"{self._tries(answer.tries, answer.out_of_time)}",
+                hint=f"{asked}try again in a few minutes",
                 status=status,
             )
         if status != 200:
@@ -372,8 +605,8 @@ class ClinicalTrialsGov(Source):
             start = " ".join(response.text[:60].split())
             raise BadResponse(
                 f"{self.host} sent a response that is not valid JSON "
-                f"({answer.error.__class__.__name__}; it starts {start!r}) "
-                f"{self.settings.max_attempts} times",
+                f"({answer.error.__class__.__name__}; it starts {start!r}), "
+                f"{self._tries(answer.tries, answer.out_of_time)}",
                 hint="the service may be down for maintenance; try again later",
             )
         return answer
@@ -385,24 +618,64 @@ class ClinicalTrialsGov(Source):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         return data
 
+    def _tries(self, tries: int, out_of_time: bool) -> str:
+        """ "3 tries", and why no more when the time budget, not the count, stopped them."""
+        text = "1 try" if tries == 1 else f"{tries} tries"
+        if out_of_time:
+            text += f" (no more fit in the {self.settings.max_retry_seconds:g}s a request may take)"
+        return text
+
     def _send(self, path: str, params: dict[str, str]) -> _Answer:
+        """One request with its retries, all within ``max_retry_seconds`` (waits included)."""
         s = self.settings
+        budget_end = self._clock() + s.max_retry_seconds
+        tries = 0
+        out_of_time = False
+
+        def attempt() -> _Answer:
+            nonlocal tries
+            tries += 1
+            seconds = min(s.request_deadline, budget_end - self._clock())
+            return self._send_once(path, params, seconds)
+
+        planned: dict[int, float] = {}
+
+        def wait(state: RetryCallState) -> float:
+            # One wait per try, the same whether tenacity asks stop or wait first.
+            if state.attempt_number not in planned:
+                planned[state.attempt_number] = self._wait(state)
+            return planned[state.attempt_number]
+
+        def no_time_left(state: RetryCallState) -> bool:
+            # A wait that would end past the budget is not made: no try could follow it.
+            nonlocal out_of_time
+            out_of_time = self._clock() + wait(state) >= budget_end
+            return out_of_time
+
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
-            stop=stop_after_attempt(max(1, s.max_attempts)) | stop_after_delay(s.max_retry_seconds),
-            wait=self._wait,
+            stop=stop_any(stop_after_attempt(s.max_attempts), no_time_left),
+            wait=wait,
             sleep=self._sleep,
             reraise=True,
         )
         try:
-            return retrying(self._send_once, path, params)
+            return retrying(attempt)
         except _Transient as exc:
-            return _Answer(exc.response)
+            return _Answer(exc.response, tries=tries, out_of_time=out_of_time)
         except _Garbled as exc:
-            return _Answer(exc.response, error=exc.cause)
+            return _Answer(exc.response, error=exc.cause, tries=tries, out_of_time=out_of_time)
+        except DeadlineExceeded as exc:
+            raise NetworkError(
+                f"{self.host} did not send its whole answer in time "
+                f"(at most {s.request_deadline:g}s a try), {self._tries(tries, out_of_time)}",
+                hint="the server or the connection is very slow; try again later, or raise "
+                "TRIALFINDER_REQUEST_DEADLINE",
+            ) from exc
         except requests.Timeout as exc:
             raise NetworkError(
-                f"{self.host} did not answer in time ({s.timeout:g}s), {s.max_attempts} tries",
+                f"{self.host} did not answer in time ({s.timeout:g}s), "
+                f"{self._tries(tries, out_of_time)}",
                 hint="try again later, or raise TRIALFINDER_TIMEOUT",
             ) from exc
         except (
@@ -410,8 +683,14 @@ class ClinicalTrialsGov(Source):
             requests.exceptions.ContentDecodingError,
         ) as exc:
             raise NetworkError(
-                f"{self.host} broke off its answer before the end, {s.max_attempts} tries",
+                f"{self.host} broke off its answer before the end, "
+                f"{self._tries(tries, out_of_time)}",
                 hint="the connection or the service is unstable; try again later",
+            ) from exc
+        except requests.TooManyRedirects as exc:
+            raise ApiError(
+                f"{self.host} redirected the request more than {MAX_REDIRECTS} times; stopping",
+                hint="check that --api-url points to the ClinicalTrials.gov API v2",
             ) from exc
         except requests.RequestException as exc:
             raise NetworkError(
@@ -420,12 +699,14 @@ class ClinicalTrialsGov(Source):
                 "(or TRIALFINDER_API_URL) at another server",
             ) from exc
 
-    def _send_once(self, path: str, params: dict[str, str]) -> _Answer:
+    def _send_once(self, path: str, params: dict[str, str], seconds: float) -> _Answer:
         extra = {"force_refresh": True} if self._refreshing() else {}
+        s = self.settings
         response = self.session.get(
             self.base_url + path,
             params=params,
-            timeout=(self.settings.connect_timeout, self.settings.timeout),
+            # total: the try's deadline, which GuardedAdapter enforces for the body too
+            timeout=urllib3.Timeout(connect=s.connect_timeout, read=s.timeout, total=seconds),
             **extra,
         )
         if response.status_code in RETRYABLE_STATUS:
@@ -434,11 +715,20 @@ class ClinicalTrialsGov(Source):
             return _Answer(response)
         try:
             return _Answer(response, data=self._decode(response))
+        except RecursionError:
+            self._forget(response)
+            raise BadResponse(
+                f"{self.host} sent JSON nested too deeply to read; it is not the API's answer",
+                hint="check that --api-url points to the ClinicalTrials.gov API v2",
+            ) from None
         except ValueError as exc:
-            from trialfinder.httpcache import forget
-
-            forget(self.session, response)
+            self._forget(response)
             raise _Garbled(response, exc) from exc
+
+    def _forget(self, response: requests.Response) -> None:
+        from trialfinder.httpcache import forget
+
+        forget(self.session, response)
 
     def _refreshing(self) -> bool:
         return self.settings.cache_refresh and hasattr(self.session, "cache")
