@@ -268,7 +268,7 @@ class ArmPlan:
 
 def arm_plan(trial: Trial) -> ArmPlan:
     arms = arm_interventions(trial)
-    tested_arms = candidate_arms(trial)
+    tested_arms = _tested_arms(trial)
     tested_labels = {a.label for a in tested_arms}
     comparator_arms = tuple(a for a in trial.arm_groups if a.label not in tested_labels)
     linked = {i for indexes in arms.values() for i in indexes}
@@ -305,7 +305,7 @@ def arm_interventions(trial: Trial) -> dict[str, list[int]]:
     return arms
 
 
-def candidate_arms(trial: Trial) -> list[ArmGroup]:
+def _tested_arms(trial: Trial) -> list[ArmGroup]:
     """The arms that give the treatments under test (see :class:`ArmPlan`)."""
     experimental = [a for a in trial.arm_groups if a.type == "EXPERIMENTAL"]
     if experimental:
@@ -314,19 +314,6 @@ def candidate_arms(trial: Trial) -> list[ArmGroup]:
     if others:
         return others
     return [a for a in trial.arm_groups if a.type not in PLACEBO_ARMS]
-
-
-def indexes_in_treatment_arms(trial: Trial, arms: dict[str, list[int]]) -> set[int] | None:
-    """Interventions given in some arm other than placebo/no intervention (None: no arms)."""
-    if not trial.arm_groups or not any(arms.values()):
-        return None
-    given: set[int] = set()
-    for arm in trial.arm_groups:
-        if arm.type not in PLACEBO_ARMS:
-            given.update(arms.get(arm.label, ()))
-    listed = {i for indexes in arms.values() for i in indexes}
-    given.update(i for i in range(len(trial.interventions)) if i not in listed)
-    return given
 
 
 # -- the text settings and biomarkers are read from ---------------------------------------
