@@ -84,7 +84,7 @@ def criteria_lines(criteria: str) -> list[Line]:
         line = BULLET.sub("", raw, count=1).strip().strip("*_ ").strip()
         if not line:
             continue
-        heading = HEADING.match(line) if len(line) <= 160 else None
+        heading = HEADING.match(line)
         if heading and (heading.group("after") is not None or len(line) <= 90):
             kind = heading.group("word").lower()
             if "inclusion" in line.lower() and "exclusion" in line.lower():
@@ -233,9 +233,9 @@ NEGATION_BEFORE = re.compile(
     r"|\bnon-?$",
     ICASE,
 )
-NEGATION_AFTER = re.compile(
-    r"^\W{0,3}non-|^[\w+-]*\W{0,3}(?:[\w+-]+\W+){0,3}?(?:negative|wild[- ]?type|wt\b|\(-\)|"
-    r"not detected|are (?:not eligible|excluded|ineligible)|is (?:not eligible|excluded))",
+NEGATION_AFTER = re.compile(  # within the same phrase: "HR-positive, HER2-negative" is two
+    r"^\W{0,3}non-|^[\w+-]*[ \t()-]{0,3}?(?:[\w+-]+[ \t()-]+){0,3}?(?:negative|wild[- ]?type|wt\b|"
+    r"\(-\)|not detected|are (?:not eligible|excluded|ineligible)|is (?:not eligible|excluded))",
     ICASE,
 )
 
@@ -267,11 +267,11 @@ MARKER_ALIASES = {
               "microsatellite instability high"],
     "dmmr": ["dmmr", "mismatch repair deficient", "mismatch repair-deficient",
              "deficient mismatch repair"],
-    "hr+": ["hr+", "hr-positive", "hormone receptor-positive", "hormone receptor positive",
-            "er+", "er-positive", "estrogen receptor-positive", "estrogen receptor positive"],
+    "hr+": ["hr+", "hr-positive", "hormone receptor", "er+", "er-positive", "estrogen receptor",
+            "oestrogen receptor"],
     "brca": ["brca", "brca1", "brca2"],
     "ros1": ["ros1", "ros-1", "ros 1"],
-    "bcr-abl": ["bcr-abl", "bcr::abl", "bcr-abl1", "philadelphia"],
+    "bcr-abl": ["bcr-abl", "bcr::abl", "bcr-abl1", "philadelphia", "ph+"],
 }  # fmt: skip
 # Words that say what kind of change a marker is: a criterion may word them differently.
 CHANGE_WORDS = {"mutation", "mutations", "mutated", "mutant", "fusion", "fusions", "rearrangement",
@@ -305,7 +305,16 @@ def marker_terms(value: str) -> list[list[str]]:
 
 def names_marker(text: str, value: str) -> list[int]:
     """Where ``text`` names the marker: the positions of its gene, when every specific part of
-    it is in the text too, and the gene is not named as a drug's target."""
+    it is in the text too, and the gene is not named as a drug's target. "MSI-H/dMMR" is named
+    by either."""
+    found = marker_places(text, value)
+    if not found and "/" in value:
+        parts = [p.strip() for p in value.split("/") if len(re.sub(r"\W", "", p)) >= 3]
+        found = sorted({place for part in parts for place in marker_places(text, part)})
+    return found
+
+
+def marker_places(text: str, value: str) -> list[int]:
     lowered = text.lower()
     terms = marker_terms(value)
     if not terms:
@@ -335,6 +344,32 @@ def said_as_wanted(value: str, lines: list[Line]) -> Line | None:
     return None
 
 
+UNWANTED_BEFORE = re.compile(
+    r"\b(?:without|lacking|lack of|absence of|no)\s+(?:[\w+-]+\s+){0,2}$", ICASE
+)
+UNWANTED_AFTER = re.compile(
+    r"^[\w+*:-]*[\s-]*(?:[\w+-]+[\s-]+)?(?:wild[- ]?type|wt\b|negative)", ICASE
+)
+
+
+def said_as_unwanted(value: str, lines: list[Line]) -> Line | None:
+    """An inclusion item that admits people without the marker ("either BRAF-mutant or BRAF
+    wild-type tumors are eligible", "participants without T315I mutation")."""
+    specific = [s for spellings in marker_terms(value)[1:] for s in spellings]
+    for line in lines:
+        if line.section == EXCLUSION or not names_marker(line.text, value):
+            continue
+        lowered = line.text.lower()
+        places = [m.start() for m in re.finditer(r"(?<![a-z0-9])[a-z0-9+-]", lowered)
+                  if any(lowered.startswith(s, m.start()) for s in specific)]  # fmt: skip
+        for position in [*names_marker(line.text, value), *places]:
+            if UNWANTED_BEFORE.search(lowered[:position]) or UNWANTED_AFTER.match(
+                lowered[position:]
+            ):
+                return line
+    return None
+
+
 def support_marker(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
     supporting = []
     for value in claim.values:
@@ -355,6 +390,8 @@ def support_marker(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
             return [], f"{value!r} is not named in an exclusion item or with a negation"
         if claim.rule == "not" and (wanted := said_as_wanted(value, lines)):
             return [], f"{value!r} is wanted in an inclusion item: {wanted.text[:80]!r}"
+        if claim.rule == "have" and (unwanted := said_as_unwanted(value, lines)):
+            return [], f"an inclusion item admits people without {value!r}: {unwanted.text[:80]!r}"
         supporting.extend(here)
     return supporting, ""
 
@@ -978,6 +1015,17 @@ def test_our_own_sections_and_cohorts():
                              EXCLUSION, "")  # fmt: skip
     cohort_c = [line for line in criteria_of("NCT06411691") if line.cohort == "cohort c"]
     assert cohort_c and "no more than 3 lines" in cohort_c[0].text
+
+
+def test_the_checker_finds_markers_as_criteria_write_them():
+    assert names_marker("MSI-high colorectal cancer", "MSI-H/dMMR") == [0]
+    assert names_marker("HER2-positive (IHC 3+)", "HER2")
+    assert names_marker("EGFR exon 19 deletion or L858R", "EGFR L858R")
+    assert names_marker("EGFR exon 19 deletion", "EGFR L858R") == []
+    for drug in ("prior EGFR inhibitor", "EGFR-TKI", "anti-PD-L1 agent", "KRAS G12C inhibitor",
+                 "HER2-directed therapy", "treatment targeting KRAS G12C"):  # fmt: skip
+        value = re.search(r"EGFR|PD-L1|KRAS G12C|HER2", drug).group()
+        assert names_marker(drug, value) == [], drug
 
 
 def test_the_checker_reads_counts_of_any_treatment_only():
