@@ -15,7 +15,7 @@ import pytest
 from trialfinder import glossary
 from trialfinder.model import parse_study
 from trialfinder.output import age_text, phase_text, status_text
-from trialfinder.summary import summarize
+from trialfinder.summary import key_rules, summarize
 from trialfinder.tagging import tag_trial
 
 from conftest import needs_shared, real_record_paths
@@ -39,6 +39,20 @@ NOT_TREATMENT = re.compile(
     re.IGNORECASE,
 )
 COMPARATOR_ARMS = {"ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"}
+
+
+def test_every_rule_a_summary_says_is_one_of_its_requirements():
+    """The rules of a summary are the sentences of the requirements the tagging read, in order
+    (each followed at most by glossary explanations): none made up, none from elsewhere."""
+    for path in real_record_paths():
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        tags = tag_trial(trial)
+        summary = summarize(trial, tags=tags)
+        part = summary.partition("What are some key rules?\n")[2].split("\n\n")[0]
+        said = [line[2:] for line in part.splitlines() if line.startswith("- ")]
+        expected = [rule.text for rule in key_rules(tags.requirements)]
+        assert len(said) == len(expected), trial.nct_id
+        assert all(s.startswith(e) for s, e in zip(said, expected, strict=True)), trial.nct_id
 
 
 @pytest.fixture(scope="module")

@@ -910,6 +910,8 @@ TRUE_AND_FALSE = [
     ("NCT05110196", "Your cancer must not have these gene changes: EGFR mutation, "
      "ALK rearrangement.",
      "You must have had at least one earlier line of treatment."),  # "either treatment naive or"
+    ("NCT06427811", "You must not have had a stem cell transplant before.",
+     "Your cancer must have this gene change: BCR-ABL T315I."),  # "participants without T315I"
 ]  # fmt: skip
 
 
