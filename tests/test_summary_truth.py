@@ -74,6 +74,16 @@ def cohort_name(label: str) -> str:
     return " ".join(label.lower().split())
 
 
+def same_cohort(ours: str, said: str) -> bool:
+    """Whether a line under our cohort ("" for everyone) holds for the part a summary names:
+    "part 1" holds for "Parts 1 and 2"."""
+    if not ours:
+        return True
+    word, _, ident = ours.partition(" ")
+    said_words = cohort_name(said).replace(",", " ").split()
+    return bool(said_words) and said_words[0].startswith(word[:4]) and ident in said_words[1:]
+
+
 def criteria_lines(criteria: str) -> list[Line]:
     """Items of the criteria with their section and cohort, by this file's own simple rules."""
     text = re.sub(r"\\([<>=\[\]()*_~#.+!-])", r"\1", criteria or "")
@@ -739,7 +749,7 @@ def check(raw: dict, summary: str) -> list[str]:
         if claim.cohort:
             if cohort_name(claim.cohort) not in " ".join(criteria.lower().split()):
                 why, found = f"the criteria name no {claim.cohort!r}", []
-            found = [line for line in found if line.cohort in ("", cohort_name(claim.cohort))]
+            found = [line for line in found if same_cohort(line.cohort, claim.cohort)]
         elif len(cohorts) == 1 and "" not in cohorts:
             why, found = f"said for everyone, but the criteria give it for {cohorts} only", []
         if not found:
@@ -1017,6 +1027,8 @@ def test_our_own_sections_and_cohorts():
                              EXCLUSION, "")  # fmt: skip
     cohort_c = [line for line in criteria_of("NCT06411691") if line.cohort == "cohort c"]
     assert cohort_c and "no more than 3 lines" in cohort_c[0].text
+    assert same_cohort("part 1", "Parts 1 and 2") and same_cohort("", "Part B")
+    assert not same_cohort("part 1", "Part 2") and not same_cohort("cohort a", "Part A")
 
 
 def test_the_checker_finds_markers_as_criteria_write_them():
