@@ -15,7 +15,8 @@ import pytest
 from trialfinder import glossary
 from trialfinder.model import parse_study
 from trialfinder.output import age_text, phase_text, status_text
-from trialfinder.summary import summarize
+from trialfinder.summary import key_rules, summarize
+from trialfinder.tagging import tag_trial
 
 from conftest import needs_shared, real_record_paths
 
@@ -28,39 +29,80 @@ PROMISES = re.compile(
 )
 
 
-@pytest.fixture(scope="module", params=["without tags", "with tags"])
-def summaries(request) -> list[tuple[dict, str, str]]:
-    """(raw record, its JSON text, its summary) for every real record, with and without tags."""
-    tag_trial = None
-    if request.param == "with tags":
-        tag_trial = pytest.importorskip("trialfinder.tagging", reason="no tagging yet").tag_trial
+# An intervention that is no treatment, by this test's own words: tests, scans, samples,
+# questionnaires, placebo, and entries that name no intervention.
+NOT_TREATMENT = re.compile(
+    r"placebo|\bsham\b|questionnaire|survey|quality[- ]of[- ]life|biospecimen|specimen|biopsy"
+    r"|imaging|tomography|\bMRI\b|magnetic resonance|\bPET\b|\bCT\b|ultrasound|\bscan"
+    r"|assessment|analysis|laborator|sequencing|\bassay|\btests?\b|screening|observation"
+    r"|echocardiog|monitoring|no intervention|pharmacogenomic|examination|frozen section",
+    re.IGNORECASE,
+)
+COMPARATOR_ARMS = {"ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"}
+
+
+def test_every_rule_a_summary_says_is_one_of_its_requirements():
+    """The rules of a summary are the sentences of the requirements the tagging read, in order
+    (each followed at most by glossary explanations): none made up, none from elsewhere."""
+    for path in real_record_paths():
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        tags = tag_trial(trial)
+        summary = summarize(trial, tags=tags)
+        part = summary.partition("What are some key rules?\n")[2].split("\n\n")[0]
+        said = [line[2:] for line in part.splitlines() if line.startswith("- ")]
+        expected = [rule.text for rule in key_rules(tags.requirements)]
+        assert len(said) == len(expected), trial.nct_id
+        assert all(s.startswith(e) for s, e in zip(said, expected, strict=True)), trial.nct_id
+
+
+@pytest.fixture(scope="module")
+def summaries() -> list[tuple[dict, str, str]]:
+    """(raw record, its JSON text, its summary with the record's tags) for every real record."""
     result = []
     for path in real_record_paths():
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text)
         trial = parse_study(raw)
-        tags = tag_trial(trial) if tag_trial else None
-        result.append((raw, text, summarize(trial, tags=tags)))
+        result.append((raw, text, summarize(trial, tags=tag_trial(trial))))
     assert len(result) >= 200
     return result
 
 
-def experimental_names(raw: dict) -> list[str]:
-    """Interventions of EXPERIMENTAL arms; every intervention when no arm is experimental."""
-    module = raw["protocolSection"].get("armsInterventionsModule", {})
-    interventions = [i for i in module.get("interventions", []) if i.get("name", "").strip()]
-    arms = [a for a in module.get("armGroups", []) if a.get("type") == "EXPERIMENTAL"]
-    if not arms:
-        return [i["name"].strip() for i in interventions]
-    labels = {a["label"] for a in arms}
-    by_arm = {
-        n.split(":", 1)[-1].strip().lower() for a in arms for n in a.get("interventionNames", [])
-    }
+def module(raw: dict) -> dict:
+    return raw["protocolSection"].get("armsInterventionsModule", {})
+
+
+def arm_names(raw: dict, arm: dict) -> list[str]:
+    """The interventions an arm gives, linked from either side of the record."""
+    listed = {n.split(":", 1)[-1].strip().lower() for n in arm.get("interventionNames", [])}
     return [
         i["name"].strip()
-        for i in interventions
-        if labels & set(i.get("armGroupLabels", [])) or i["name"].strip().lower() in by_arm
+        for i in module(raw).get("interventions", [])
+        if i.get("name", "").strip()
+        and (arm["label"] in i.get("armGroupLabels", []) or i["name"].strip().lower() in listed)
     ]
+
+
+def experimental_names(raw: dict) -> list[str]:
+    """Interventions of EXPERIMENTAL arms; every intervention when no arm is experimental."""
+    interventions = [i for i in module(raw).get("interventions", []) if i.get("name", "").strip()]
+    arms = [a for a in module(raw).get("armGroups", []) if a.get("type") == "EXPERIMENTAL"]
+    if not arms:
+        return [i["name"].strip() for i in interventions]
+    return list(dict.fromkeys(n for a in arms for n in arm_names(raw, a)))
+
+
+def is_treatment(raw: dict, name: str) -> bool:
+    types = {i.get("type") for i in module(raw).get("interventions", []) if i.get("name") == name}
+    return not NOT_TREATMENT.search(name) and types != {"DIAGNOSTIC_TEST"}
+
+
+def what_it_tests(summary: str) -> str:
+    return summary.split("What does it test?")[1].split("Which step of testing is it?")[0]
+
+
+def one_line(name: str) -> str:
+    return " ".join(name.split())
 
 
 def test_every_summary_keeps_the_key_facts(summaries):
@@ -68,12 +110,56 @@ def test_every_summary_keeps_the_key_facts(summaries):
         trial = parse_study(raw)
         assert trial.nct_id in summary
         for name in experimental_names(raw):
-            assert f'"{" ".join(name.split())}"' in summary, (trial.nct_id, name)
+            if is_treatment(raw, name):
+                assert one_line(name) in what_it_tests(summary), (trial.nct_id, name)
         assert phase_text(trial.phases).lower() in summary, trial.nct_id
         if trial.overall_status:
             assert f'"{status_text(trial.overall_status).lower()}"' in summary, trial.nct_id
         assert age_text(trial) in summary, trial.nct_id
         assert trial.url in summary
+
+
+def test_what_it_tests_lists_no_test_scan_questionnaire_or_placebo(summaries):
+    listed_somewhere = 0
+    for raw, _, summary in summaries:
+        for line in what_it_tests(summary).splitlines():
+            if line.startswith('- "'):
+                name = line[3:].split('"')[0]
+                assert not NOT_TREATMENT.search(name), (
+                    raw["protocolSection"]["identificationModule"]["nctId"],
+                    line,
+                )
+                listed_somewhere += 1
+        assert "no intervention" not in summary.lower()
+    assert listed_somewhere > 300
+
+
+def test_comparator_arms_are_said_by_their_whole_regimen(summaries):
+    """Every treatment of a comparator arm is named where other groups are said; a placebo as
+    a placebo."""
+    checked = 0
+    for raw, _, summary in summaries:
+        nct_id = raw["protocolSection"]["identificationModule"]["nctId"]
+        arms = module(raw).get("armGroups", [])
+        if raw["protocolSection"]["designModule"].get("studyType") == "OBSERVATIONAL" or not any(
+            a.get("type") == "EXPERIMENTAL" for a in arms
+        ):
+            continue
+        others = " ".join(
+            line for line in what_it_tests(summary).splitlines() if re.search(r" gets? ", line)
+        )
+        for arm in arms:
+            if arm.get("type") not in COMPARATOR_ARMS:
+                continue
+            for name in arm_names(raw, arm):
+                if re.search(r"placebo", name, re.IGNORECASE) and not re.search(
+                    r"\+|/|&|\bplus\b|\bwith\b|\band\b|\bcombin", name, re.IGNORECASE
+                ):
+                    assert "a placebo (a dummy treatment)" in others, (nct_id, name)
+                elif is_treatment(raw, name):
+                    assert one_line(name) in others, (nct_id, arm["label"], name)
+                    checked += 1
+    assert checked > 100
 
 
 def test_no_number_is_made_up(summaries):

@@ -1,14 +1,15 @@
 """Plain-language summaries a patient can read, rendered from ``templates/summary.txt.j2``.
 
-:func:`summary_facts` works out what a summary says, in plain phrases taken from data files
-(``data/summary.toml``, ``data/eligibility.toml``); the template arranges them; then every
-glossary term the text keeps is explained at its first use (``data/glossary.toml``).
+:func:`summary_facts` works out what a summary says, in plain phrases taken from a data file
+(``data/summary.toml``); the template arranges them; then every glossary term the text keeps
+is explained at its first use (``data/glossary.toml``).
 
-What counts as "tested": the interventions given in the trial's EXPERIMENTAL arms, plus any
-intervention the record links to no arm at all (so nothing is left out). When no arm is
-experimental (single-group studies without arm types, observational studies), every
-intervention counts as tested. The others (comparators, placebo, usual care) are named as what
-other groups get.
+- **What it tests**: the treatments under test (``tagging.reader.arm_plan``), leaving out
+  tests, scans, samples, questionnaires and placebo (as the tagging reads them) and entries
+  that name no intervention. Each comparator arm is named by its whole regimen.
+- **Key rules**: every "must", "must not", "at least", "up to" or "cannot" sentence is said
+  from one requirement the tagging read in the criteria (``Tags.requirements``), in the words
+  of ``[requirements]``; a rule of the exclusion criteria is only said as a limit.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from trialfinder.eligibility import Requirement, key_requirements
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Site, Trial
 from trialfinder.output import age_text, phase_text, status_text
-from trialfinder.tagging.reader import arm_plan, is_cancer_trial
-from trialfinder.tagging.treatments import car_t_source
+from trialfinder.tagging.reader import (
+    COMPARATOR_ARMS,
+    EXCLUSION,
+    ArmPlan,
+    arm_plan,
+    is_cancer_trial,
+)
+from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.treatments import car_t_source, not_a_treatment
 
 if TYPE_CHECKING:
     from trialfinder.geo import NearestSite
@@ -41,6 +48,24 @@ class Treatment:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """What one or more comparator arms give, to compare with the treatments under test."""
+
+    arms: tuple[str, ...]  # the arms' labels
+    gets: tuple[str, ...]  # names as written, the placebo phrase, or the "nothing" phrase
+    some: bool  # the arms give a choice of these, or some only at times: not all of them
+    compare: bool  # comparator arms (active, placebo, sham, none); else other arms ("Induction")
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """One key rule in plain words, and the requirement of the criteria it says."""
+
+    text: str
+    requirement: Requirement
+
+
+@dataclass(frozen=True)
 class SummaryFacts:
     """Everything a summary template can use, already in plain words."""
 
@@ -48,8 +73,9 @@ class SummaryFacts:
     url: str
     disease: str  # "the cancer" or "the illness"
     observational: bool
-    treatments: tuple[Treatment, ...]
-    other_treatments: tuple[str, ...]
+    treatments: tuple[Treatment, ...]  # the treatments under test
+    looked_at: tuple[str, ...]  # what it studies when that is no treatment (tests, exposures)
+    comparisons: tuple[Comparison, ...]
     combination: str  # a sentence, or ""
     phase: str  # "phase 2", "phase 1/2", "early phase 1", "not applicable", "not stated"
     phase_explained: str
@@ -58,7 +84,7 @@ class SummaryFacts:
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
     sex: str  # a sentence
-    requirements: tuple[Requirement, ...]
+    requirements: tuple[KeyRule, ...]
     has_criteria: bool
     status: str  # "recruiting", "active not recruiting", ...
     status_explained: str
@@ -79,9 +105,10 @@ def summarize(
 ) -> str:
     """The plain-language summary of ``trial``.
 
-    ``tags`` (from the tagging) say what kind of treatment each is and the disease setting;
-    ``nearest`` (from the location feature) says where the nearest site is; ``templates`` is a
-    folder of the user's own templates. A missing or broken template raises ConfigError.
+    ``tags`` (from the tagging; worked out here when not given) say what kind of treatment
+    each is, the disease setting and the rules of the criteria; ``nearest`` (from the location
+    feature) says where the nearest site is; ``templates`` is a folder of the user's own
+    templates. A missing or broken template raises ConfigError.
     """
     from trialfinder.templating import render
 
@@ -93,16 +120,24 @@ def summarize(
 def summary_facts(
     trial: Trial, tags: Tags | None = None, nearest: NearestSite | None = None
 ) -> SummaryFacts:
+    if tags is None:
+        from trialfinder.tagging import tag_trial
+
+        tags = tag_trial(trial)
     phrases = _phrases()
     disease = phrases["disease"]["cancer" if is_cancer_trial(trial) else "other"]
     observational = trial.study_type.upper() == "OBSERVATIONAL"
-    tested = interventions_under_test(trial)
-    tested_names = {i.name.lower() for i in tested}
-    others = _unique(
-        _one_line(i.name) for i in trial.interventions if i.name.lower() not in tested_names
-    )
+    plan = arm_plan(trial)
+    tested = _unique_interventions([trial.interventions[i] for i in plan.tested])
+    treatments = tuple(i for i in tested if _what_it_is(i, trial) == "treatment")
+    looked_at: tuple[str, ...] = ()
+    if observational or not treatments:
+        looked_at = _unique(
+            _one_line(i.name) for i in tested if _what_it_is(i, trial) in ("treatment", "test")
+        )
+        treatments = () if observational else treatments
     combination = ""
-    if tags is not None and "combination" in tags.categories and len(tested) > 1:
+    if "combination" in tags.categories and len(treatments) > 1:
         combination = phrases["phrases"]["combination"]
     countries = tuple(sorted({s.country for s in trial.sites if s.country}))
     nearest_place = nearest_distance = nearest_status = ""
@@ -117,8 +152,9 @@ def summary_facts(
         url=trial.url,
         disease=disease,
         observational=observational,
-        treatments=tuple(Treatment(_one_line(i.name), _kind(i, tags, trial)) for i in tested),
-        other_treatments=others,
+        treatments=tuple(Treatment(_one_line(i.name), _kind(i, tags, trial)) for i in treatments),
+        looked_at=looked_at,
+        comparisons=() if observational else comparisons(trial, plan),
         combination=combination,
         phase=phase_text(trial.phases).lower(),
         phase_explained=_phase_explained(trial, observational).format(disease=disease),
@@ -127,7 +163,7 @@ def summary_facts(
         setting=_setting(tags),
         age=age_text(trial),
         sex=phrases["sex"].get(elig.sex.upper() or "none", phrases["sex"]["none"]),
-        requirements=key_requirements(elig.criteria, tags.biomarkers if tags else ()),
+        requirements=key_rules(tags.requirements),
         has_criteria=bool(elig.criteria.strip()),
         status=status_text(trial.overall_status).lower() if trial.overall_status else "",
         status_explained=phrases["statuses"].get(
@@ -144,9 +180,250 @@ def summary_facts(
 
 
 def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
-    """The interventions under test, named once each (see ``tagging.reader.ArmPlan``)."""
-    tested = [trial.interventions[i] for i in arm_plan(trial).tested]
-    return _unique_interventions([i for i in tested if i.name])
+    """The treatments under test (see ``tagging.reader.ArmPlan``), named once each: no test,
+    scan, sample, questionnaire or placebo, and no entry that names no intervention."""
+    tested = _unique_interventions([trial.interventions[i] for i in arm_plan(trial).tested])
+    return tuple(i for i in tested if _what_it_is(i, trial) == "treatment")
+
+
+# -- what is tested, what is compared ------------------------------------------------------
+
+
+def _what_it_is(intervention: Intervention, trial: Trial) -> str:
+    """ "none" (names no intervention), "placebo" (a placebo and nothing more), "test" (a test,
+    scan, sample or questionnaire) or "treatment"."""
+    name = _one_line(intervention.name)
+    if not name or any(p.search(name) for p in _no_intervention()):
+        return "none"
+    kind = not_a_treatment(intervention, trial)
+    if kind == "placebo":
+        return "placebo" if _placebo_only(name) else "treatment"
+    return kind or "treatment"
+
+
+def comparisons(trial: Trial, plan: ArmPlan) -> tuple[Comparison, ...]:
+    """What the arms that give no treatment under test give, each by its whole regimen; arms
+    giving the same are one."""
+    words = _phrases()["interventions"]
+    given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
+    for arm in plan.comparator_arms:
+        items = [trial.interventions[i] for i in plan.arms.get(arm.label, ())]
+        gets = _regimen(items, trial)
+        if not gets:
+            if arm.type == "NO_INTERVENTION":
+                gets = (words["nothing"],)
+            elif arm.type in ("PLACEBO_COMPARATOR", "SHAM_COMPARATOR"):
+                gets = (words["placebo"],)
+            else:
+                continue  # the record does not say what this arm gives
+        said = "\n".join([arm.label, arm.description, *(i.name for i in items)])
+        some = len(gets) > 1 and _choice().search(said) is not None
+        key = (gets, some, arm.type in COMPARATOR_ARMS)
+        given.setdefault(key, []).append(_one_line(arm.label))
+    return tuple(Comparison(tuple(arms), *key) for key, arms in given.items())
+
+
+def _regimen(items: list[Intervention], trial: Trial) -> tuple[str, ...]:
+    """An arm's treatments, a placebo said once as such; its tests only when it gives no
+    treatment ("CT guided biopsy" against "PET-CT guided biopsy")."""
+    treatments: list[str] = []
+    tests: list[str] = []
+    for item in _unique_interventions(items):
+        what = _what_it_is(item, trial)
+        if what == "treatment":
+            treatments.append(_one_line(item.name))
+        elif what == "placebo":
+            treatments.append(_phrases()["interventions"]["placebo"])
+        elif what == "test":
+            tests.append(_one_line(item.name))
+    return _unique(treatments) or _unique(tests)
+
+
+@cache
+def _no_intervention() -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        re.compile(p, re.IGNORECASE) for p in _phrases()["interventions"]["no_intervention"]
+    )
+
+
+@cache
+def _choice() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["choice"], re.IGNORECASE)
+
+
+@cache
+def _placebo_with() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["placebo_with"], re.IGNORECASE)
+
+
+def _placebo_only(name: str) -> bool:
+    """Whether a placebo's name gives nothing with it ("Placebo to match olaparib" does not;
+    "Dapagliflozin in combination with placebo" does)."""
+    return _placebo_with().search(name) is None
+
+
+# -- key rules ------------------------------------------------------------------------------
+
+
+def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
+    """The key rules a summary says, one sentence per requirement (``[requirements]``).
+
+    Only the kinds listed in ``show``, in that order (rules for everyone before those of one
+    part of the trial), at most ``max_rules``. A rule of the exclusion criteria is said only
+    when it is a limit; a marker both required and excluded (for the same people) is not said;
+    a rule the data has no sentence for is not said.
+    """
+    data = _phrases()["requirements"]
+    order = {kind: i for i, kind in enumerate(data["show"])}
+    limits = set(data["limits"])
+    sayable = tuple(
+        r
+        for r in requirements
+        if r.kind in order and (r.section != EXCLUSION or f"{r.kind} {r.rule}" in limits)
+    )
+    clashing = _clashing_markers(sayable)
+    wanted = [
+        r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
+    ]
+    wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
+    rules: dict[str, KeyRule] = {}
+    for requirement in wanted:
+        text = rule_sentence(requirement)
+        if text and text not in rules:
+            rules[text] = KeyRule(text, requirement)
+        if len(rules) >= data["max_rules"]:
+            break
+    return tuple(rules.values())
+
+
+def rule_sentence(requirement: Requirement) -> str:
+    """One requirement in plain words, or "" when the data has no sentence for it."""
+    data = _phrases()["requirements"]
+    phrases = data.get(requirement.kind, {})
+    values = tuple(v for v in requirement.values if str(v).strip())
+    key = requirement.rule
+    if key == "between" and len(values) == 2 and values[0] == 0 and requirement.kind == "ecog":
+        key, values = "at-most", values[1:]  # "0 to 2" is "2 or lower"
+    if requirement.kind.startswith("biomarker-"):
+        group = _marker_group(tuple(str(v).strip() for v in values))
+        if not group:
+            return ""
+        key = f"{key}-{group}"
+    phrase = phrases.get(key) if isinstance(phrases, dict) else None
+    fields = _fields(requirement.kind, key, values)
+    if phrase is None or fields is None:
+        return ""
+    phrase = _by_count(phrase, fields.pop("count"))
+    if not phrase:
+        return ""
+    text = phrase.format(**fields)
+    if requirement.cohort:
+        rule = text[0].lower() + text[1:] if not phrase.startswith("{") else text
+        text = data["cohort"].format(cohort=_one_line(requirement.cohort), rule=rule)
+    return text
+
+
+_NUMBER_RULES = ("at-least", "at-most", "exactly")
+
+
+def _fields(kind: str, rule: str, values: tuple) -> dict[str, Any] | None:
+    """What a rule's sentence is filled with, and the count it depends on; None when the
+    values do not fit the rule (say nothing rather than something wrong)."""
+    data = _phrases()["requirements"]
+    if rule in _NUMBER_RULES or rule == "between":
+        numbers = [_count(v) for v in values]
+        if not numbers or None in numbers or len(numbers) != (2 if rule == "between" else 1):
+            return None
+        said = [str(n) if kind in data["digits"] else _word(n) for n in numbers]
+        if rule == "between":
+            if numbers[0] > numbers[1]:
+                return None
+            return {"count": None, "low": said[0], "high": said[1]}
+        return {"count": numbers[0], "n": said[0]}
+    if kind == "transplant":
+        kinds = data["transplant-kinds"]
+        which = str(values[0]).lower() if len(values) == 1 else "any"
+        return {"count": None, "kind": kinds[which]} if which in kinds else None
+    names = [_one_line(str(v)) for v in values]
+    if not names:
+        return {"count": 0, "values": ""}
+    if kind in data["comma_lists"]:
+        joined = ", ".join(names)
+    else:
+        joined = _join(names, data["and"] if rule == "all-of" else data["or"])
+    return {"count": len(names), "values": joined}
+
+
+def _by_count(phrase: str | list[str] | dict[str, str], count: int | None) -> str:
+    """The sentence for ``count``: a list is indexed by it, a table has zero, one and many."""
+    if isinstance(phrase, str):
+        return phrase
+    if count is None:
+        return ""
+    if isinstance(phrase, list):
+        return phrase[count] if 0 <= count < len(phrase) else ""
+    return phrase.get("zero" if count == 0 else "one" if count == 1 else "many", "")
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if value == int(value) and 0 <= value <= 99 else None
+
+
+def _word(number: int) -> str:
+    words = _phrases()["requirements"]["numbers"]
+    return words[number] if number < len(words) else str(number)
+
+
+def _join(names: list[str], last: str) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+
+@cache
+def _markers() -> tuple[re.Pattern[str], frozenset[str], tuple[str, ...]]:
+    table = _phrases()["requirements"]["markers"]
+    return re.compile(table["change_words"]), frozenset(table["genes"]), tuple(table["person"])
+
+
+def _marker_group(values: tuple[str, ...]) -> str:
+    """What markers are said as: "change", "gene", "marker" or "person" ("" when mixed with
+    markers of the person, or none)."""
+    change, genes, person = _markers()
+    groups = set()
+    for value in values:
+        if value.upper().startswith(person):
+            groups.add("person")
+        elif change.search(value):
+            groups.add("change")
+        elif value.upper() in genes:
+            groups.add("gene")
+        else:
+            groups.add("marker")
+    if not groups or ("person" in groups and len(groups) > 1):
+        return ""
+    return groups.pop() if len(groups) == 1 else "marker"
+
+
+def _marker_keys(requirement: Requirement) -> set[tuple[str, str]]:
+    return {(requirement.cohort, str(v).strip().casefold()) for v in requirement.values}
+
+
+def _clashing_markers(requirements: tuple[Requirement, ...]) -> set[tuple[str, str]]:
+    """Markers said both "must have" and "must not have" for the same people."""
+    required: set[tuple[str, str]] = set()
+    excluded: set[tuple[str, str]] = set()
+    for r in requirements:
+        if r.kind == "biomarker-required":
+            required |= _marker_keys(r)
+        elif r.kind == "biomarker-excluded":
+            excluded |= _marker_keys(r)
+    clash: set[tuple[str, str]] = set()
+    for cohort, value in required:
+        for other, excluded_value in excluded:
+            if value == excluded_value and (cohort == other or not cohort or not other):
+                clash |= {(cohort, value), (other, value)}
+    return clash
 
 
 @cache
@@ -183,8 +460,6 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
                 kinds.append(label)
         if kinds:
             return " and ".join(_unique(kinds))
-    if re.search(r"\bplacebo", intervention.name, re.IGNORECASE):
-        return phrases["phrases"]["placebo"]
     return phrases["intervention_types"].get(intervention.type.upper(), "")
 
 

@@ -445,3 +445,14 @@ def _mesh_hits(intervention: Intervention, trial: Trial, k: Knowledge) -> list[t
 def _with_how(hit: Hit, how: str) -> Hit:
     """The same hit, explained differently."""
     return Hit(hit.category, hit.canonical, hit.matched, how, hit.generic, hit.agents)
+
+
+def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
+    """ "placebo", or "test" for a test, scan, sample or questionnaire, as :func:`classify`
+    reads ``intervention`` in ``trial``; "" for anything else."""
+    from trialfinder.tagging.reader import is_cancer_trial
+
+    note = classify(intervention, is_cancer_trial(trial), trial, knowledge()).note
+    if note == "placebo":
+        return "placebo"
+    return "test" if note.startswith("a test") else ""

@@ -1,0 +1,465 @@
+"""Key rules in summaries: every "must" sentence is said from one requirement, in plain words."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from trialfinder import tagging
+from trialfinder.knowledge import load_toml
+from trialfinder.model import parse_study
+from trialfinder.summary import key_rules, rule_sentence, summarize
+from trialfinder.tagging import Tags, tag_trial
+from trialfinder.tagging.requirements import KINDS, Requirement
+
+from factories import make_study
+
+RULES = load_toml("summary.toml")["requirements"]
+MODAL = re.compile(r"\b(must|cannot|at least|up to|only)\b", re.IGNORECASE)
+
+
+def req(kind, rule, *values, section="inclusion", cohort="") -> Requirement:
+    return Requirement(kind, rule, tuple(values), "the item as written", section, cohort)
+
+
+def rules_part(text: str) -> list[str]:
+    if "What are some key rules?" not in text:
+        return []
+    part = text.split("What are some key rules?\n")[1].split("\n\n")[0]
+    return [line[2:] for line in part.splitlines() if line.startswith("- ")]
+
+
+CASES = [
+    (
+        req("prior-lines", "at-least", 2),
+        "You must have had at least two earlier lines of treatment.",
+    ),
+    (
+        req("prior-lines", "at-least", 1),
+        "You must have had at least one earlier line of treatment.",
+    ),
+    (
+        req("prior-lines", "at-most", 1),
+        "You may have had up to one earlier line of treatment, but not more.",
+    ),
+    (
+        req("prior-lines", "at-most", 0),
+        "You must not have had any earlier line of treatment.",
+    ),
+    (
+        req("prior-lines", "exactly", 2),
+        "You must have had exactly two earlier lines of treatment.",
+    ),
+    (
+        req("prior-lines", "between", 1, 3),
+        "You must have had one to three earlier lines of treatment.",
+    ),
+    (
+        req("prior-lines", "at-least", 12),
+        "You must have had at least 12 earlier lines of treatment.",
+    ),
+    (
+        req("prior-therapy-required", "any-of", "lenalidomide"),
+        "You must have been treated with lenalidomide before.",
+    ),
+    (
+        req("prior-therapy-required", "any-of", "a proteasome inhibitor", "lenalidomide"),
+        "You must have been treated with at least one of these before: a proteasome inhibitor "
+        "or lenalidomide.",
+    ),
+    (
+        req(
+            "prior-therapy-required",
+            "all-of",
+            "a proteasome inhibitor",
+            "lenalidomide",
+            "an anti-CD38 antibody",
+        ),
+        "You must have been treated with each of these before: a proteasome inhibitor, "
+        "lenalidomide and an anti-CD38 antibody.",
+    ),
+    (
+        req(
+            "prior-therapy-excluded",
+            "any-of",
+            "docetaxel",
+            "a KRAS G12C inhibitor",
+            section="exclusion",
+        ),
+        "You must not have been treated with any of these before: docetaxel or a KRAS G12C "
+        "inhibitor.",
+    ),
+    (
+        req("refractory-required", "any-of", "lenalidomide"),
+        "Your cancer must have stopped responding to lenalidomide, or never responded to it.",
+    ),
+    (
+        req("refractory-required", "all-of", "lenalidomide", "bortezomib"),
+        "Your cancer must have stopped responding to each of these, or never responded to them: "
+        "lenalidomide and bortezomib.",
+    ),
+    (
+        req("biomarker-required", "any-of", "EGFR exon 19 deletion", "EGFR L858R"),
+        "Your cancer must have one of these gene changes: EGFR exon 19 deletion or EGFR L858R.",
+    ),
+    (
+        req("biomarker-required", "any-of", "BRCA1", "BRCA2"),
+        "Your cancer must have a change in one of these genes: BRCA1 or BRCA2.",
+    ),
+    (
+        req("biomarker-required", "any-of", "KRAS G12C"),
+        "Your cancer must have this gene change: KRAS G12C.",
+    ),
+    (
+        req("biomarker-required", "any-of", "PD-L1"),
+        "Your cancer must have this marker: PD-L1.",
+    ),
+    (
+        req("biomarker-required", "any-of", "KRAS G12C", "PD-L1"),
+        "Your cancer must have one of these markers: KRAS G12C or PD-L1.",
+    ),
+    (
+        req("biomarker-required", "any-of", "HLA-A*02:01"),
+        "You must have this tissue type: HLA-A*02:01.",
+    ),
+    (
+        req(
+            "biomarker-excluded",
+            "any-of",
+            "EGFR mutation",
+            "ALK rearrangement",
+            section="exclusion",
+        ),
+        "Your cancer must not have these gene changes: EGFR mutation, ALK rearrangement.",
+    ),
+    (
+        req("biomarker-excluded", "any-of", "ALK rearrangement", section="exclusion"),
+        "Your cancer must not have this gene change: ALK rearrangement.",
+    ),
+    (
+        req("biomarker-excluded", "any-of", "EGFR", "ALK"),
+        "Your cancer must not have a change in any of these genes: EGFR, ALK.",
+    ),
+    (
+        req("ecog", "at-most", 1),
+        "You must be up and about and able to do light work. This is an ECOG score of 1 or lower.",
+    ),
+    (
+        req("ecog", "at-most", 0),
+        "You must be fully active, with no limits from your illness. This is an ECOG score of 0.",
+    ),
+    (
+        req("ecog", "between", 0, 2),
+        "You must be up and about for more than half the day and able to care for yourself. "
+        "This is an ECOG score of 2 or lower.",
+    ),
+    (
+        req("ecog", "between", 2, 3),
+        "Your ECOG score must be 2 to 3.",
+    ),
+    (
+        req("brain-metastases", "none", section="exclusion"),
+        "You cannot join if the cancer has spread to the brain.",
+    ),
+    (
+        req("brain-metastases", "treated-stable", section="exclusion"),
+        "If the cancer has spread to the brain, you may join only if it was treated and is now "
+        "stable.",
+    ),
+    (
+        req("brain-metastases", "active-allowed"),
+        "People whose cancer has spread to the brain may join, even if it is not treated.",
+    ),
+    (
+        req("measurable-disease", "required"),
+        "Your cancer must be big enough to measure on a scan or a test.",
+    ),
+    (
+        req("transplant", "prior-required", "autologous"),
+        "You must have had a stem cell transplant with your own cells before.",
+    ),
+    (
+        req("transplant", "prior-excluded", "allogeneic", section="exclusion"),
+        "You must not have had a stem cell transplant with cells from a donor before.",
+    ),
+    (
+        req("transplant", "prior-excluded", "autologous", "allogeneic"),
+        "You must not have had a stem cell transplant before.",
+    ),
+    (
+        req("transplant", "ineligible-required", "any"),
+        "You must be unable to have a stem cell transplant.",
+    ),
+    (
+        req("transplant", "eligible-required"),
+        "You must be able to have a stem cell transplant.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("requirement", "said"), CASES)
+def test_each_rule_is_said_in_plain_words(requirement, said):
+    assert rule_sentence(requirement) == said
+    assert [r.text for r in key_rules((requirement,))] == [said]
+
+
+def test_every_alternative_is_kept():
+    markers = ("EGFR exon 19 deletion", "EGFR L858R", "EGFR G719X", "EGFR S768I", "EGFR L861Q",
+               "EGFR exon 20 insertion", "EGFR T790M", "EGFR C797S", "EGFR exon 18")  # fmt: skip
+    for kind in ("biomarker-required", "biomarker-excluded"):
+        text = rule_sentence(req(kind, "any-of", *markers))
+        assert all(m in text for m in markers), text
+    drugs = ("bortezomib", "carfilzomib", "ixazomib", "lenalidomide", "pomalidomide")
+    for kind in ("prior-therapy-required", "prior-therapy-excluded", "refractory-required"):
+        text = rule_sentence(req(kind, "any-of", *drugs))
+        assert all(d in text for d in drugs), text
+
+
+@pytest.mark.parametrize("kind", [k for k in RULES["show"]])
+def test_no_rule_of_the_exclusion_section_is_said_as_something_to_have(kind):
+    """Whatever the rule, said from an exclusion item it is a limit or it is not said."""
+    for rule in rules_of(kind):
+        for values in sample_values(kind, rule):
+            excluded = req(kind, rule, *values, section="exclusion")
+            said = [r.text for r in key_rules((excluded,))]
+            if f"{kind} {rule}" in RULES["limits"]:
+                assert said == [rule_sentence(excluded)], (kind, rule)
+            else:
+                assert said == [], (kind, rule)
+
+
+def test_limits_read_as_limits():
+    """Every sentence a limit can give says "not", "cannot", "up to", "only" or a highest score."""
+    for kind_rule in RULES["limits"]:
+        kind, rule = kind_rule.split(" ")
+        for values in sample_values(kind, rule):
+            text = rule_sentence(req(kind, rule, *values, section="exclusion"))
+            assert re.search(
+                r"\bnot\b|cannot|up to|only|or lower|score of 0|score must be", text
+            ), text
+
+
+def test_a_cohort_rule_names_the_cohort_and_comes_after_rules_for_everyone():
+    rules = key_rules(
+        (
+            req("biomarker-required", "any-of", "KRAS G12D", cohort="Part B"),
+            req("biomarker-required", "any-of", "KRAS G12C"),
+            req("ecog", "at-most", 1, cohort="Cohort 2"),
+        )
+    )
+    assert [r.text for r in rules] == [
+        "Your cancer must have this gene change: KRAS G12C.",
+        "In one part of the trial (Part B), your cancer must have this gene change: KRAS G12D.",
+        "In one part of the trial (Cohort 2), you must be up and about and able to do light work. "
+        "This is an ECOG score of 1 or lower.",
+    ]
+    assert [r.requirement.cohort for r in rules] == ["", "Part B", "Cohort 2"]
+
+
+def test_a_marker_both_required_and_excluded_for_the_same_people_is_not_said():
+    """ "Either BRAF-mutant or BRAF wild-type tumors are eligible" must not become a rule."""
+    both = (
+        req("biomarker-required", "any-of", "BRAF mutation"),
+        req("biomarker-excluded", "any-of", "BRAF mutation"),
+        req("measurable-disease", "required"),
+    )
+    assert [r.requirement.kind for r in key_rules(both)] == ["measurable-disease"]
+    for_one_part = (
+        req("biomarker-required", "any-of", "BRAF mutation", cohort="Part A"),
+        req("biomarker-excluded", "any-of", "BRAF mutation"),
+    )
+    assert key_rules(for_one_part) == ()
+    in_different_parts = (
+        req("biomarker-required", "any-of", "PIK3CA mutation", cohort="Arm D"),
+        req("biomarker-excluded", "any-of", "PIK3CA mutation", cohort="Arm A"),
+    )
+    assert len(key_rules(in_different_parts)) == 2
+
+
+def test_only_the_key_kinds_in_order_and_at_most_a_few():
+    many = [
+        req("prior-therapy-excluded", "any-of", f"drug {i}", section="exclusion") for i in range(20)
+    ]
+    many += [req("age", "at-least", 18), req("sex", "only", "female"),
+             req("disease-setting", "any-of", "refractory"), req("ecog", "at-most", 1),
+             req("prior-lines", "at-least", 2)]  # fmt: skip
+    rules = key_rules(tuple(many))
+    assert len(rules) == RULES["max_rules"]
+    kinds = [r.requirement.kind for r in rules]
+    assert kinds[0] == "prior-lines" and "ecog" not in kinds  # the cap keeps the first kinds
+    assert not {"age", "sex", "disease-setting"} & set(kinds)
+    assert [r.text for r in key_rules((req("age", "at-least", 18),))] == []
+
+
+def test_the_same_sentence_is_said_once():
+    twice = (req("ecog", "at-most", 1), req("ecog", "between", 0, 1))
+    assert len(key_rules(twice)) == 1
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        req("prior-lines", "at-least", "two"),
+        req("prior-lines", "at-least", -1),
+        req("prior-lines", "at-least", 1.5),
+        req("prior-lines", "at-least", True),
+        req("prior-lines", "at-least"),
+        req("prior-lines", "between", 3, 1),
+        req("prior-lines", "between", 1),
+        req("prior-lines", "at-least", 0),
+        req("ecog", "at-most", 7),
+        req("ecog", "sometimes", 1),
+        req("transplant", "prior-required", "xenogeneic"),
+        req("biomarker-required", "any-of"),
+        req("biomarker-required", "any-of", "HLA-A*02:01", "KRAS G12C"),
+        req("prior-therapy-required", "any-of", " "),
+        req("no-such-kind", "any-of", "x"),
+    ],
+)
+def test_values_that_do_not_fit_say_nothing(requirement):
+    assert rule_sentence(requirement) == ""
+    assert key_rules((requirement,)) == ()
+
+
+def rules_of(kind: str) -> list[str]:
+    """The rules [requirements] has sentences for ("any-of-gene" is the rule "any-of")."""
+    return sorted({re.sub(r"-(change|gene|marker|person)$", "", key) for key in RULES[kind]})
+
+
+def sample_values(kind: str, rule: str) -> list[tuple]:
+    if kind == "ecog":
+        return [(n,) for n in range(5)] if rule == "at-most" else [(1, 2)]
+    if rule == "between":
+        return [(1, 3)]
+    if rule in ("at-least", "at-most", "exactly"):
+        return [(0,), (1,), (2,)]
+    if kind == "transplant":
+        return [(), ("autologous",), ("allogeneic",), ("any",)]
+    if kind.startswith("biomarker-"):
+        return [("KRAS G12C",), ("BRCA1", "BRCA2"), ("PD-L1",), ("HLA-A*02:01",)]
+    if rule.endswith("-of"):
+        return [("lenalidomide",), ("lenalidomide", "bortezomib")]
+    return [()]
+
+
+def test_every_phrase_fills_and_reads_plainly():
+    """Each sentence of [requirements] fills without a stray brace, ends a sentence, stays short,
+    and has no number but those of the values (and the ECOG score it names)."""
+    said = 0
+    for kind in RULES["show"]:
+        assert kind in KINDS, kind
+        for rule in rules_of(kind):
+            for values in sample_values(kind, rule):
+                text = rule_sentence(req(kind, rule, *values))
+                if not text:
+                    continue
+                said += 1
+                assert not set("{}") & set(text), text
+                assert text.endswith(".") and text[0].isupper(), text
+                assert all(len(s.split()) <= 22 for s in re.split(r"(?<=\.) ", text)), text
+                numbers = set(re.findall(r"\d+", text)) - set(
+                    re.findall(r"\d+", " ".join(map(str, values)))
+                )
+                assert numbers <= {str(v) for v in values} | set("01234"), text  # fmt: skip
+    assert said >= 40
+
+
+def test_phrase_fields_are_known():
+    allowed = {"values", "n", "low", "high", "kind", "rule", "cohort"}
+    for kind in RULES["show"]:
+        for phrase in flatten(RULES.get(kind, {})):
+            fields = {f for _, f, _, _ in string.Formatter().parse(phrase) if f}
+            assert fields <= allowed, (kind, phrase)
+
+
+def flatten(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in flatten(v)]
+    return [p for v in value for p in flatten(v)]
+
+
+# -- in a summary -------------------------------------------------------------------------------
+
+CRITERIA = """Inclusion Criteria:
+
+* At least 2 prior lines of therapy, including lenalidomide
+* Measurable disease
+* ECOG performance status 0-1
+* KRAS G12C mutation
+
+Exclusion Criteria:
+
+* Known EGFR mutation or ALK rearrangement
+* Active brain metastases
+"""
+
+
+def test_a_summary_says_the_rules_of_its_requirements_and_nothing_else():
+    trial = parse_study(make_study(criteria=CRITERIA))
+    requirements = (
+        req("prior-lines", "at-least", 2),
+        req("biomarker-required", "any-of", "KRAS G12C"),
+        req(
+            "biomarker-excluded",
+            "any-of",
+            "EGFR mutation",
+            "ALK rearrangement",
+            section="exclusion",
+        ),
+        req("ecog", "between", 0, 1),
+        req("biomarker-required", "any-of", "ALK rearrangement", section="exclusion"),  # wrong way
+    )
+    text = summarize(trial, tags=Tags(requirements=requirements))
+    assert rules_part(text) == [
+        "You must have had at least two earlier lines of treatment. Line of treatment means one "
+        "plan of treatment for the cancer, with one medicine or a few given together.",
+        "Your cancer must have this gene change: KRAS G12C.",
+        "Your cancer must not have these gene changes: EGFR mutation, ALK rearrangement. Mutation "
+        "means a change in a gene.",
+        "You must be up and about and able to do light work. This is an ECOG score of 1 or lower. "
+        "ECOG means a scale doctors use for how active you are; a lower score means more active.",
+    ]
+    assert "must have this gene change: ALK" not in text
+
+
+def test_without_requirements_a_summary_says_no_rule():
+    """The criteria are full of rules, but none was read: the summary says none of them."""
+    trial = parse_study(make_study(criteria=CRITERIA, sex="ALL", status="RECRUITING"))
+    text = summarize(trial, tags=Tags())
+    assert "What are some key rules?" not in text
+    assert "The full list of rules is on the trial page." in text
+    for sentence in re.split(r"(?<=[.?])\s+", text):
+        assert not MODAL.search(sentence), sentence
+
+
+def test_rules_come_from_the_tagging_when_no_tags_are_given(monkeypatch):
+    trial = parse_study(make_study(criteria=CRITERIA))
+    read = Tags(requirements=(req("measurable-disease", "required"),))
+    monkeypatch.setattr(tagging, "tag_trial", lambda _trial: read)
+    assert rules_part(summarize(trial)) == [
+        "Your cancer must be big enough to measure on a scan or a test."
+    ]
+
+
+def test_the_tagging_rules_of_a_made_up_trial_are_said_as_read():
+    """Whatever requirements the tagging reads in CRITERIA, the summary says exactly those."""
+    trial = parse_study(make_study(criteria=CRITERIA))
+    expected = [rule.text for rule in key_rules(tag_trial(trial).requirements)]
+    said = [line.split(". ")[0] for line in rules_part(summarize(trial))]
+    assert said == [e.split(". ")[0] for e in expected]
+
+
+def test_an_own_template_sees_the_requirement_behind_each_rule(tmp_path):
+    (tmp_path / "summary.txt.j2").write_text(
+        "{% for r in s.requirements %}{{ r.requirement.rule }} ({{ r.requirement.section }}): "
+        "{{ r.text }}\n{% endfor %}"
+    )
+    trial = parse_study(make_study())
+    tags = Tags(requirements=(req("brain-metastases", "none", section="exclusion"),))
+    assert summarize(trial, tags=tags, templates=str(tmp_path)) == (
+        "none (exclusion): You cannot join if the cancer has spread to the brain."
+    )

@@ -1,0 +1,1054 @@
+"""An independent check that every rule a summary states is in the record's own criteria.
+
+For every real record, each rule sentence of its summary ("must", "must not", "at least", "up
+to", "cannot", "only") is parsed with this file's own small patterns into a kind, a polarity and
+values, and looked for in the record's eligibility text, split here with this file's own simple
+section rules. Nothing of trialfinder's reader, requirements or summary code decides anything
+here: only the summary text (from ``summarize``) and the glossary's sentences (to strip them)
+are used.
+
+A sentence is supported when an item of the criteria says the same thing with the same values
+(the number of "at least 2", every marker named) and the same polarity: a "must have" marker
+stands in an inclusion item without a negation before it; a "must not have" marker stands with
+a negation, or in an exclusion item. A count of earlier lines must count lines of any treatment
+("2 prior lines of systemic therapy", not "1 prior taxane regimen"); a rule said for everyone
+must not stand only under one part of the trial; a part of the trial named must be in the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from trialfinder import glossary
+from trialfinder.model import parse_study
+from trialfinder.summary import summarize
+from trialfinder.tagging import Tags
+from trialfinder.tagging.requirements import Requirement
+
+from conftest import load_real_record, needs_shared, real_record_paths
+
+INCLUSION, EXCLUSION = "inclusion", "exclusion"
+NUMBERS = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
+NUMBER = r"(?:\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+ICASE = re.IGNORECASE
+
+
+def number(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBERS[word.lower()]
+
+
+# -- the criteria, split with our own rules -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    section: str  # INCLUSION, EXCLUSION or "" (no heading yet)
+    cohort: str  # "" unless under a heading or a lead naming a part of the trial ("part a")
+
+
+HEADING = re.compile(
+    r"^(?:[\w-]+\s+){0,3}?(?P<word>inclusion|exclusion|non-inclusion|eligibility|ineligibility)"
+    r"(?:\s+criteri\w*)?\b(?P<rest>[^:.]{0,80}?)(?::\s*(?P<after>.*))?$",
+    ICASE,
+)
+COHORT = (
+    r"\b(?P<label>(?:part|cohort|arm|group|phase|module|sub-?study)\s+"
+    r"(?:\d{1,2}[a-z]?\d?|[a-z]\d{0,2}|[ivx]{1,4}))\b"
+)
+COHORT_LEAD = re.compile(rf"^(?:for\s+|in\s+)?{COHORT}[^:]{{0,60}}:\s*(?P<after>.*)$", ICASE)
+NEGATIVE_LEAD = re.compile(
+    r"\bmust not\b|\bnot (?:be )?eligible\b|\bineligible\b|\bexcluded\b|\bcannot\b|\bwill not\b",
+    ICASE,
+)
+BULLET = re.compile(r"^\s*(?:[*•·\-–+>]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))?\s*")
+INLINE_HEADING = re.compile(r"(?<=\S)[ \t]*((?:key )?(?:inclusion|exclusion) criteria\s*:)", ICASE)
+
+
+def cohort_name(label: str) -> str:
+    return " ".join(label.lower().split())
+
+
+def same_cohort(ours: str, said: str) -> bool:
+    """Whether a line under our cohort ("" for everyone) holds for the part a summary names:
+    "part 1" holds for "Parts 1 and 2"."""
+    if not ours:
+        return True
+    word, _, ident = ours.partition(" ")
+    said_words = cohort_name(said).replace(",", " ").split()
+    return bool(said_words) and said_words[0].startswith(word[:4]) and ident in said_words[1:]
+
+
+def criteria_lines(criteria: str) -> list[Line]:
+    """Items of the criteria with their section and cohort, by this file's own simple rules."""
+    text = re.sub(r"\\([<>=\[\]()*_~#.+!-])", r"\1", criteria or "")
+    text = INLINE_HEADING.sub(r"\n\1", text)
+    lines: list[Line] = []
+    section, block = "", ""
+    for raw in text.splitlines():
+        line = BULLET.sub("", raw, count=1).strip().strip("*_ ").strip()
+        if not line:
+            continue
+        heading = HEADING.match(line)
+        if heading and (heading.group("after") is not None or len(line) <= 90):
+            kind = heading.group("word").lower()
+            if "inclusion" in line.lower() and "exclusion" in line.lower():
+                section = ""
+            elif kind in ("exclusion", "non-inclusion", "ineligibility"):
+                section = EXCLUSION
+            else:
+                section = INCLUSION
+            title = line[: heading.start("word")] + (heading.group("rest") or "")
+            named = re.search(COHORT, title, ICASE)
+            everyone = re.search(r"\ball (?:cohorts|parts|arms)|\bboth", line, ICASE)
+            block = cohort_name(named.group("label")) if named and not everyone else ""
+            line = (heading.group("after") or "").strip()
+            if not line:
+                continue
+        cohort = block
+        lead = COHORT_LEAD.match(line)
+        if lead:
+            if not lead.group("after").strip():
+                block = cohort_name(lead.group("label"))
+                continue
+            cohort = cohort_name(lead.group("label"))
+        if line.endswith(":") and len(line) <= 160 and NEGATIVE_LEAD.search(line):
+            section = EXCLUSION
+        parts = re.split(r"(?<=[.;])\s+", line) if len(line) > 400 else [line]
+        lines.extend(Line(part, section, cohort) for part in parts)
+    return lines
+
+
+# -- the rule sentences of a summary ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str
+    rule: str
+    values: tuple
+    cohort: str
+    sentence: str
+
+
+def strip_glossary(text: str) -> str:
+    for term in glossary.terms():
+        text = text.replace(" " + term.sentence, "")
+    return text
+
+
+def rule_sentences(summary: str) -> list[str]:
+    """The bullets of "What are some key rules?", without the glossary's explanations."""
+    if "What are some key rules?" not in summary:
+        return []
+    part = summary.split("What are some key rules?\n", 1)[1].split("\n\n", 1)[0]
+    return [strip_glossary(line[2:]) for line in part.splitlines() if line.startswith("- ")]
+
+
+def split_values(listed: str) -> tuple[str, ...]:
+    parts = re.split(r",\s+|\s+(?:or|and)\s+", listed.strip())
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+LINES_OF = r"earlier lines? of treatment"
+TRANSPLANT_KIND = r"(?P<kind> with your own cells| with cells from a donor|)"
+MARKER_NOUN = r"(?:gene changes?|genes?|markers?|tissue types?)"
+SENTENCES: list[tuple[str, str, str]] = [
+    # (kind, rule, pattern): groups "n", "low", "high", "one", "values", "not", "kind"
+    ("prior-lines", "at-least", rf"You must have had at least (?P<n>{NUMBER}) {LINES_OF}\."),
+    ("prior-lines", "at-most",
+     rf"You may have had up to (?P<n>{NUMBER}) {LINES_OF}, but not more\."),
+    ("prior-lines", "none", r"You must not have had any earlier line of treatment\."),
+    ("prior-lines", "exactly", rf"You must have had exactly (?P<n>{NUMBER}) {LINES_OF}\."),
+    ("prior-lines", "between",
+     rf"You must have had (?P<low>{NUMBER}) to (?P<high>{NUMBER}) {LINES_OF}\."),
+    ("prior-therapy", "any-of", r"You must have been treated with "
+     r"(?:at least one of these before: (?P<values>.+)|(?P<one>.+) before)\."),
+    ("prior-therapy", "all-of",
+     r"You must have been treated with each of these before: (?P<values>.+)\."),
+    ("prior-therapy-not", "any-of", r"You must not have been treated with "
+     r"(?:any of these before: (?P<values>.+)|(?P<one>.+) before)\."),
+    ("refractory", "all-of", r"Your cancer must have stopped responding to each of these, "
+     r"or never responded to them: (?P<values>.+)\."),
+    ("refractory", "any-of",
+     r"Your cancer must have stopped responding to (?P<values>.+), or never responded to it\."),
+    ("marker", "have", r"(?:Your cancer|You) must have "
+     rf"(?:this|one of these|a change in this|a change in one of these) {MARKER_NOUN}: "
+     r"(?P<values>.+)\."),
+    ("marker", "not", r"(?:Your cancer|You) must not have "
+     rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}: "
+     r"(?P<values>.+)\."),
+    ("ecog", "at-most", r"(?:.+\. )?This is an ECOG score of (?P<n>[0-4])(?: or lower)?\."),
+    ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
+    ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
+    ("brain", "treated-stable", r"If the cancer has spread to the brain, "
+     r"you may join only if it was treated and is now stable\."),
+    ("brain", "active-allowed",
+     r"People whose cancer has spread to the brain may join, even if it is not treated\."),
+    ("measurable", "required",
+     r"Your cancer must be big enough to measure on a scan or a test\."),
+    ("transplant", "prior",
+     rf"You must (?P<not>not )?have had a stem cell transplant{TRANSPLANT_KIND} before\."),
+    ("transplant", "ineligible",
+     rf"You must be unable to have a stem cell transplant{TRANSPLANT_KIND}\."),
+    ("transplant", "eligible",
+     rf"You must be able to have a stem cell transplant{TRANSPLANT_KIND}\."),
+]  # fmt: skip
+PATTERNS = [(kind, rule, re.compile(pattern)) for kind, rule, pattern in SENTENCES]
+TRANSPLANT_KINDS = {" with your own cells": "autologous", " with cells from a donor": "allogeneic"}
+
+
+def parse_claim(sentence: str) -> Claim | None:
+    cohort, rest = "", sentence
+    named = re.match(r"In one part of the trial \((?P<cohort>[^)]+)\), (?P<rest>.+)$", sentence)
+    if named:
+        cohort, rest = named.group("cohort"), named.group("rest")
+        rest = rest[0].upper() + rest[1:]
+    for kind, rule, pattern in PATTERNS:
+        match = pattern.fullmatch(rest)
+        if not match:
+            continue
+        found = {k: v for k, v in match.groupdict().items() if v is not None}
+        values: tuple = ()
+        if "n" in found:
+            values = (number(found["n"]),)
+        elif "low" in found:
+            values = (number(found["low"]), number(found["high"]))
+        elif "one" in found:
+            values = (found["one"],)
+        elif "values" in found:
+            values = split_values(found["values"])
+        if kind == "transplant":
+            rule = f"{rule}-not" if found.get("not") else rule
+            values = (TRANSPLANT_KINDS.get(found.get("kind", ""), "any"),)
+        return Claim(kind, rule, values, cohort, sentence)
+    return None
+
+
+# -- negation -------------------------------------------------------------------------------------
+
+# A negation anywhere before a marker in its clause ("Absence of sensitizing EGFR mutations
+# (...) and ALK and ROS1 rearrangements"), or a few words before it ("no known ALK"), or right
+# after it ("EGFR wild-type", "HER2-negative", "... are not eligible").
+NEGATION_IN_CLAUSE = re.compile(
+    r"\b(?:absence of|absent|lack of|lacking|negative for|free of|no evidence of)\b", ICASE
+)
+NEGATION_BEFORE = re.compile(
+    r"\b(?:without|no|not|excluding|except|wild[- ]?type|wt|negative)\b\W*(?:[\w+-]+\W+){0,3}$"
+    r"|\bnon-?$",
+    ICASE,
+)
+NEGATION_AFTER = re.compile(  # within the same phrase: "HR-positive, HER2-negative" is two
+    r"^\W{0,3}non-|^[\w+-]*[ \t()-]{0,3}?(?:[\w+-]+[ \t()-]+){0,3}?(?:negative|wild[- ]?type|wt\b|"
+    r"\(-\)|not detected|are (?:not eligible|excluded|ineligible)|is (?:not eligible|excluded))",
+    ICASE,
+)
+
+
+def clause_at(text: str, position: int) -> tuple[str, str]:
+    """The text of the clause before and after ``position`` (clauses end at ; or a full stop)."""
+    start = max(text.rfind(";", 0, position), text.rfind(". ", 0, position)) + 1
+    ends = [e for e in (text.find(";", position), text.find(". ", position)) if e >= 0]
+    return text[start:position], text[position : min(ends) if ends else len(text)]
+
+
+def negated(text: str, position: int) -> bool:
+    before, after = clause_at(text, position)
+    return bool(
+        NEGATION_IN_CLAUSE.search(before)
+        or NEGATION_BEFORE.search(before)
+        or NEGATION_AFTER.search(after)
+    )
+
+
+# -- markers --------------------------------------------------------------------------------------
+
+WORDS = re.compile(r"[a-z0-9+*:]+(?:[-'][a-z0-9+*:]+)*")
+# Marker names written another way in criteria (this file's own short list).
+MARKER_ALIASES = {
+    "her2": ["her2", "erbb2", "her-2"],
+    "pd-l1": ["pd-l1", "pdl1", "programmed death-ligand 1", "programmed death ligand 1"],
+    "msi-h": ["msi-h", "msi-high", "microsatellite instability-high",
+              "microsatellite instability high"],
+    "dmmr": ["dmmr", "mismatch repair deficient", "mismatch repair-deficient",
+             "deficient mismatch repair"],
+    "hr+": ["hr+", "hr-positive", "hormone receptor", "er+", "er-positive", "estrogen receptor",
+            "oestrogen receptor"],
+    "brca": ["brca", "brca1", "brca2"],
+    "ros1": ["ros1", "ros-1", "ros 1"],
+    "bcr-abl": ["bcr-abl", "bcr::abl", "bcr-abl1", "philadelphia", "ph+"],
+}  # fmt: skip
+# Words that say what kind of change a marker is: a criterion may word them differently.
+CHANGE_WORDS = {"mutation", "mutations", "mutated", "mutant", "fusion", "fusions", "rearrangement",
+                "rearrangements", "rearranged", "amplification", "amplified", "alteration",
+                "alterations", "altered", "variant", "variants", "positive", "change", "changes",
+                "deletion", "deletions", "insertion", "insertions", "skipping", "gene",
+                "expression", "overexpression", "loss", "exon"}  # fmt: skip
+# "anti-PD-L1 agent", "EGFR inhibitor", "EGFR-TKI", "HER2-directed therapy" name drugs.
+DRUG_BEFORE = re.compile(r"(?:anti-?|targeting)\s*$", ICASE)
+DRUG_AFTER = re.compile(
+    r"[\s-]*(?:\w+[\s-]+){0,3}?(?:tyrosine kinase inhibitor|inhibitor|tki|targeted|directed|"
+    r"antibod|agent|therap|blockade|blocker)",
+    ICASE,
+)
+CHANGE_AFTER = re.compile(
+    r"^[\w+*:-]*[\s-]*(?:[\w+-]+[\s-]+){0,3}?(?:mutat|fusion|rearrang|positiv|amplif|alteration|"
+    r"skipping|variant|deletion|insertion)",
+    ICASE,
+)
+
+
+def marker_terms(value: str) -> list[list[str]]:
+    """What must appear for a marker to be named: its gene (one of its spellings) and every
+    specific part (a variant such as G12C, an exon number); the kind of change may vary."""
+    return [
+        MARKER_ALIASES.get(word, [word])
+        for word in WORDS.findall(value.lower())
+        if word not in CHANGE_WORDS
+    ]
+
+
+def names_marker(text: str, value: str) -> list[int]:
+    """Where ``text`` names the marker: the positions of its gene, when every specific part of
+    it is in the text too, and the gene is not named as a drug's target. "MSI-H/dMMR" is named
+    by either."""
+    found = marker_places(text, value)
+    if not found and "/" in value:
+        parts = [p.strip() for p in value.split("/") if len(re.sub(r"\W", "", p)) >= 3]
+        found = sorted({place for part in parts for place in marker_places(text, part)})
+    return found
+
+
+def marker_places(text: str, value: str) -> list[int]:
+    lowered = text.lower()
+    terms = marker_terms(value)
+    if not terms:
+        return []
+    for spellings in terms[1:]:
+        if not any(re.search(rf"(?<![a-z0-9]){re.escape(s)}", lowered) for s in spellings):
+            return []
+    return [
+        m.start()
+        for s in terms[0]
+        for m in re.finditer(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z])", lowered)
+        if not DRUG_BEFORE.search(lowered[max(0, m.start() - 12) : m.start()])
+        and not DRUG_AFTER.match(lowered[m.end() : m.end() + 30])
+    ]
+
+
+def said_as_wanted(value: str, lines: list[Line]) -> Line | None:
+    """An inclusion item naming the marker as a change a person has ("tested positive for MET
+    exon14 skipping mutation"), without a negation."""
+    for line in lines:
+        if line.section == EXCLUSION:
+            continue
+        lowered = line.text.lower()
+        for position in names_marker(line.text, value):
+            if not negated(lowered, position) and CHANGE_AFTER.match(lowered[position:]):
+                return line
+    return None
+
+
+UNWANTED_BEFORE = re.compile(
+    r"\b(?:without|lacking|lack of|absence of|no)\s+(?:[\w+-]+\s+){0,2}$", ICASE
+)
+UNWANTED_AFTER = re.compile(
+    r"^[\w+*:-]*[\s-]*(?:[\w+-]+[\s-]+)?(?:wild[- ]?type|wt\b|negative)", ICASE
+)
+
+
+def said_as_unwanted(value: str, lines: list[Line]) -> Line | None:
+    """An inclusion item that admits people without the marker ("either BRAF-mutant or BRAF
+    wild-type tumors are eligible", "participants without T315I mutation")."""
+    specific = [s for spellings in marker_terms(value)[1:] for s in spellings]
+    for line in lines:
+        if line.section == EXCLUSION or not names_marker(line.text, value):
+            continue
+        lowered = line.text.lower()
+        places = [m.start() for m in re.finditer(r"(?<![a-z0-9])[a-z0-9+-]", lowered)
+                  if any(lowered.startswith(s, m.start()) for s in specific)]  # fmt: skip
+        for position in [*names_marker(line.text, value), *places]:
+            if UNWANTED_BEFORE.search(lowered[:position]) or UNWANTED_AFTER.match(
+                lowered[position:]
+            ):
+                return line
+    return None
+
+
+def support_marker(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
+    supporting = []
+    for value in claim.values:
+        here = []
+        for line in lines:
+            for position in names_marker(line.text, value):
+                is_negated = negated(line.text.lower(), position)
+                if claim.rule == "have":
+                    ok = line.section != EXCLUSION and not is_negated
+                else:
+                    ok = (line.section == EXCLUSION) != is_negated
+                if ok:
+                    here.append(line)
+                    break
+        if not here:
+            if claim.rule == "have":
+                return [], f"{value!r} is not named without a negation in an inclusion item"
+            return [], f"{value!r} is not named in an exclusion item or with a negation"
+        if claim.rule == "not" and (wanted := said_as_wanted(value, lines)):
+            return [], f"{value!r} is wanted in an inclusion item: {wanted.text[:80]!r}"
+        if claim.rule == "have" and (unwanted := said_as_unwanted(value, lines)):
+            return [], f"an inclusion item admits people without {value!r}: {unwanted.text[:80]!r}"
+        supporting.extend(here)
+    return supporting, ""
+
+
+# -- earlier treatment ----------------------------------------------------------------------------
+
+PRIOR = re.compile(
+    r"\b(?:prior|previous|previously|received|receiving|treated|pretreated|exposed|exposure|"
+    r"after|following|earlier|history of|failed)\b",
+    ICASE,
+)
+PRIOR_OR_AFTER = re.compile(rf"{PRIOR.pattern}|progress\w* (?:on|after|following)", ICASE)
+REFRACTORY = re.compile(r"refractor|resistan|progress|fail|relaps|recurr|stopped responding", ICASE)
+# A count of earlier lines: the number, then only generic words up to "lines", "regimens",
+# "therapies" or "treatments" (and after "of", only generic words: "2 prior lines of systemic
+# therapy", not "1 prior taxane regimen" nor "1 prior line of platinum-based chemotherapy").
+GENERIC = {"prior", "previous", "previously", "earlier", "systemic", "standard", "of", "the", "or",
+           "and", "anti-cancer", "anticancer", "antineoplastic", "anti-neoplastic", "cancer",
+           "cancer-directed", "anti-myeloma", "antimyeloma", "anti-lymphoma", "for", "advanced",
+           "metastatic", "recurrent", "relapsed", "refractory", "disease", "therapy", "therapies",
+           "treatment", "treatments", "line", "lines", "regimen", "regimens", "approved",
+           "available", "unique", "distinct", "different", "complete", "full", "more", "less",
+           "than", "at", "least", "most", "up", "to", "a", "an", "including"}  # fmt: skip
+LINES = re.compile(
+    rf"(?P<n>{NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<m>{NUMBER}))?\s*(?:or more\s+)?"
+    r"(?P<mid>(?:[\w-]+\s+){0,4}?)(?:lines?|regimens?|therap(?:y|ies)|treatments?)\b",
+    ICASE,
+)
+OF_WHAT = re.compile(
+    r"^\s+of\s+((?:[\w-]+\s+){0,3}?)(therap(?:y|ies)|treatments?|regimens?|\S+)", ICASE
+)
+MORE_THAN = re.compile(r"(?:>(?!=)|more than|greater than|over|exceed\w*)\s*$", ICASE)
+AT_MOST = re.compile(
+    r"(?:<=|≤|up to|no more than|not more than|at most|maximum of|max\.?)\s*$", ICASE
+)
+LESS_THAN = re.compile(r"(?:<(?!=)|less than|fewer than)\s*$", ICASE)
+AT_LEAST = r"(?:at least|>=|≥|minimum of)\s*"
+NAIVE = re.compile(
+    r"\b(?:no prior|not (?:have )?(?:previously )?received|untreated|treatment[- ]na[iï]ve|"
+    r"previously untreated|no previous)\b",
+    ICASE,
+)
+
+
+def counts_of_lines(text: str) -> list[tuple[int, int | None, str]]:
+    """(n, m of "n to m" or None, the words right before) for each count of earlier lines."""
+    found = []
+    for match in LINES.finditer(text):
+        words = match.group("mid").lower().split()
+        of = OF_WHAT.match(text[match.end() :])  # "lines of systemic therapy", "line of FOLFOX"
+        if of:
+            words += [*of.group(1).lower().split(), of.group(2).lower()]
+        if any(w not in GENERIC for w in words):
+            continue
+        if not PRIOR.search(text[max(0, match.start() - 80) : match.end() + 40]):
+            continue
+        m = number(match.group("m")) if match.group("m") else None
+        before = text[max(0, match.start() - 25) : match.start()]
+        found.append((number(match.group("n")), m, before))
+    return found
+
+
+def counts_support(claim: Claim, line: Line, n: int, m: int | None, before: str) -> bool:
+    wanted = line.section != EXCLUSION
+    if claim.rule == "between":
+        low, high = claim.values
+        at_least_low = re.search(rf"{AT_LEAST}{low}\b", line.text, ICASE)
+        # "1 to 2 prior lines", "at least 2 but no more than 5 previous regimens"
+        return wanted and (
+            (n, m) == (low, high)
+            or (m is None and n == high and bool(AT_MOST.search(before)) and bool(at_least_low))
+        )
+    if m is not None:
+        return False
+    limit = claim.values[0]
+    if claim.rule in ("at-least", "exactly"):
+        more_than = n == limit - 1 and MORE_THAN.search(before)  # "more than 1" is "at least 2"
+        return wanted and not AT_MOST.search(before) and (n == limit or bool(more_than))
+    if claim.rule == "at-most":
+        if wanted:
+            up_to = n == limit and (AT_MOST.search(before) or "or fewer" in line.text.lower())
+            return bool(up_to or (n == limit + 1 and LESS_THAN.search(before)))
+        return (n == limit and bool(MORE_THAN.search(before))) or n == limit + 1
+    return False
+
+
+def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
+    if claim.rule == "none":
+        return [
+            line
+            for line in lines
+            if (line.section != EXCLUSION and NAIVE.search(line.text))
+            or (
+                line.section == EXCLUSION
+                and re.match(
+                    r"(?:any )?(?:prior|previous)\b.*\b(?:therapy|treatment)", line.text, ICASE
+                )
+            )
+        ]
+    return [
+        line
+        for line in lines
+        if any(counts_support(claim, line, *count) for count in counts_of_lines(line.text))
+    ]
+
+
+def norm(text: str) -> str:
+    text = text.lower().replace("≥", " >= ").replace("≤", " <= ")
+    return " ".join(re.sub(r"[_/,;()\[\]]", " ", text).split())
+
+
+NOT_NAME_WORDS = {"a", "an", "the", "of", "based", "containing", "therapy", "agent", "agents"}
+
+
+def names_treatment(text: str, value: str) -> list[int]:
+    """Where a treatment (a drug or a class) is named: the whole name, or every word of it
+    that is not an article or a generic word."""
+    lowered = norm(text)
+    name = re.sub(r"^(?:an?|the)\s+", "", norm(value))
+    if not name:
+        return []
+    places = [m.start() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}", lowered)]
+    if places:
+        return places
+    words = [w for w in WORDS.findall(name) if w not in NOT_NAME_WORDS]
+    stems = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words]
+    if words and all(re.search(rf"(?<![a-z0-9]){re.escape(s)}", lowered) for s in stems):
+        return [lowered.find(stems[0])]
+    return []
+
+
+def support_treatments(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
+    supporting: list[Line] = []
+    for value in claim.values:
+        here = []
+        for line in lines:
+            text = norm(line.text)
+            for position in names_treatment(line.text, value):
+                if claim.kind == "prior-therapy-not":
+                    ok = bool(
+                        line.section == EXCLUSION
+                        or negated(text, position)
+                        or re.search(r"na[iï]ve", line.text, ICASE)
+                    )
+                else:
+                    context = REFRACTORY if claim.kind == "refractory" else PRIOR_OR_AFTER
+                    ok = bool(
+                        line.section != EXCLUSION
+                        and not negated(text, position)
+                        and context.search(line.text)
+                    )
+                if ok:
+                    here.append(line)
+                    break
+        if not here:
+            return [], f"{value!r} is not named where the criteria say so ({claim.kind})"
+        supporting.extend(here)
+    return supporting, ""
+
+
+# -- ECOG, brain metastases, measurable disease, transplant -----------------------------------
+
+ECOG_WORDS = re.compile(
+    r"\becog\b|eastern cooperative|performance status|\bwho\b[^.;]{0,20}status|zubrod", ICASE
+)
+KARNOFSKY = re.compile(r"karnofsky|\bkps\b|lansky", ICASE)
+KPS_TO_ECOG = {100: 0, 90: 0, 80: 1, 70: 1, 60: 2, 50: 2, 40: 3, 30: 3, 20: 4, 10: 4}
+SIGN_WORDS = [("less than or equal to", "<="), ("greater than or equal to", ">="),
+              ("less than", "<"), ("greater than", ">"), ("more than", ">"), ("≤", "<="),
+              ("≥", ">=")]  # fmt: skip
+SCORE = re.compile(r"(<=|>=|<|>)?\s*\b([0-4])\b(?!\s*(?:%|weeks?|days?|months?|mg|x\b))")
+SCORE_GLUE = re.compile(r"^[\s,()]*(?:or|and|to|-|–)?[\s,()]*$", ICASE)
+
+
+def first_scores(span: str) -> list[tuple[int, str]]:
+    """The first run of scores in ``span`` ("0, 1 or 2", "0-1", "<= 2"), not later numbers."""
+    scores: list[tuple[int, str]] = []
+    end = None
+    for match in SCORE.finditer(span):
+        if end is not None and not SCORE_GLUE.match(span[end : match.start()]):
+            break
+        scores.append((int(match.group(2)), match.group(1) or ""))
+        end = match.end()
+    return scores
+
+
+def ecog_supports(claim: Claim, line: Line) -> bool:
+    text = line.text
+    for phrase, sign in SIGN_WORDS:
+        text = re.sub(re.escape(phrase), sign, text, flags=ICASE)
+    text = re.sub(
+        r"\b(zero|one|two|three|four)\b", lambda m: str(number(m.group(1))), text, flags=ICASE
+    )
+    wanted = line.section != EXCLUSION
+    for match in ECOG_WORDS.finditer(text):
+        after = text[match.end() : match.end() + 80]
+        clause = re.split(r"[;.](?:\s|$)|karnofsky|kps|lansky", after, maxsplit=1, flags=ICASE)[0]
+        scores = first_scores(clause)
+        if not scores:
+            continue
+        if claim.rule == "between":
+            values = [score for score, _ in scores]
+            if wanted and claim.values[0] in values and claim.values[1] in values:
+                return True
+            continue
+        limit = claim.values[0]
+        if wanted and max(s - 1 if sign == "<" else s for s, sign in scores) == limit:
+            return True
+        if not wanted and any(
+            (s == limit + 1 and sign in ("", ">=")) or (s == limit and sign == ">")
+            for s, sign in scores
+        ):
+            return True  # "ECOG >= 2" excluded is "1 or lower"
+    if claim.rule == "at-most" and wanted:
+        for match in KARNOFSKY.finditer(text):
+            for m in re.finditer(r"\b(100|[1-9]0)\b", text[match.end() : match.end() + 60]):
+                value = int(m.group(1))  # conversions differ by one step at the edges
+                if claim.values[0] in (KPS_TO_ECOG[value], KPS_TO_ECOG.get(value - 10)):
+                    return True
+    return False
+
+
+BRAIN = re.compile(
+    r"(?:brain|cns|central nervous system|intracranial|cerebral)\W+(?:\(cns\)\W+)?"
+    r"(?:metasta|lesion|involvement|disease|tumou?r)|metasta\w* (?:to|in) the brain|leptomeningeal",
+    ICASE,
+)
+BRAIN_QUALIFIED = re.compile(
+    r"\b(?:active|untreated|symptomatic|unstable|progressi\w+|uncontrolled|unless|except|new|"
+    r"requir\w+|recently|treated|stable|asymptomatic|controlled|inactive|leptomeningeal|only|if)\b",
+    ICASE,
+)
+
+
+def brain_supports(rule: str, line: Line) -> bool:
+    match = BRAIN.search(line.text)
+    if not match:
+        return False
+    qualified = BRAIN_QUALIFIED.search(line.text)
+    if rule == "none":
+        before = line.text[max(0, match.start() - 40) : match.start()]
+        if re.search(r"resect|surg|radi|treat|therap|prior|\bfor\b", before, ICASE):
+            return False  # an item about something else ("... resection of brain metastases")
+        if line.section == EXCLUSION:
+            return not qualified
+        said_no = re.search(r"\b(?:no|without|absence of|free of)\b[^.;]{0,40}$", before, ICASE)
+        return bool(said_no) and not qualified
+    if rule == "treated-stable":
+        return bool(qualified)
+    allowed = re.search(
+        r"allowed|permitted|eligible|\bmay\b|\bcan\b|with or without", line.text, ICASE
+    )
+    return line.section != EXCLUSION and bool(allowed)
+
+
+def requires_measurable(sentence: str) -> bool:
+    """ "Measurable disease per RECIST", not "measurable or evaluable disease", "no measurable
+    disease", "non-measurable disease" nor "measurable disease or bone-only disease"."""
+    alternative = (
+        r"non-?measurable|evaluable|\bor\s+(?:non|not)\b|bone[- ]only|absence of measurable"
+    )
+    return bool(
+        re.search(r"(?<!non-)(?<!non )\bmeasurable\b", sentence, ICASE)
+        and not re.search(alternative, sentence, ICASE)
+        and not re.search(
+            r"\b(?:no|not|without|need not|do not need)\s+measurable", sentence, ICASE
+        )
+    )
+
+
+TRANSPLANT = re.compile(
+    r"(?:stem[- ]cells?|bone marrow|ha?ematopoietic|autologous|allogen\w*)\W+(?:\w+\W+){0,3}?"
+    r"transplant|\bhsct\b|\b(?:auto-?|allo-?|a)?sct\b",
+    ICASE,
+)
+TRANSPLANT_WORDS = {"autologous": r"autologous|\bauto|\basct\b", "allogeneic": r"allogen|\ballo"}
+INELIGIBLE = (
+    r"ineligible|not (?:be )?eligible|not (?:a )?candidate|unsuitable|not suitable|unfit|"
+    r"not fit|deferr|declin|refus|not planned|not considered"
+)
+
+
+def transplant_supports(claim: Claim, line: Line) -> bool:
+    match = TRANSPLANT.search(line.text)
+    kind = TRANSPLANT_WORDS.get(claim.values[0], "")
+    if not match or not re.search(kind, line.text, ICASE):
+        return False
+    text = line.text.lower()
+    is_negated = negated(text, match.start())
+    wanted = line.section != EXCLUSION
+    if claim.rule == "prior":
+        return wanted and not is_negated and bool(PRIOR.search(text) or "post" in text)
+    if claim.rule == "prior-not":
+        return (not wanted and not is_negated) or (wanted and is_negated)
+    if claim.rule == "ineligible":
+        return wanted and bool(re.search(INELIGIBLE, text))
+    eligible = re.search(r"eligible|candidate|suitable|\bfit\b", text)
+    return wanted and not re.search(INELIGIBLE, text) and bool(eligible)
+
+
+# -- the checker ----------------------------------------------------------------------------------
+
+
+def support(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
+    """The lines that support ``claim``, and why not when there are none."""
+    if claim.kind == "prior-lines":
+        found = support_prior_lines(claim, lines)
+        return found, f"no item counts {claim.values} earlier lines ({claim.rule}) of any treatment"
+    if claim.kind in ("prior-therapy", "refractory", "prior-therapy-not"):
+        return support_treatments(claim, lines)
+    if claim.kind == "marker":
+        return support_marker(claim, lines)
+    if claim.kind == "ecog":
+        found = [line for line in lines if ecog_supports(claim, line)]
+        return found, f"no item sets the ECOG score {claim.rule} {claim.values}"
+    if claim.kind == "brain":
+        found = [line for line in lines if brain_supports(claim.rule, line)]
+        return found, f"no item says brain metastases: {claim.rule}"
+    if claim.kind == "measurable":
+        found = [
+            line
+            for line in lines
+            if line.section != EXCLUSION
+            and any(requires_measurable(part) for part in re.split(r"(?<=\.)\s+", line.text))
+        ]
+        return found, "no inclusion item requires measurable disease (without an alternative)"
+    found = [line for line in lines if transplant_supports(claim, line)]
+    return found, f"no item says transplant {claim.rule} {claim.values}"
+
+
+def check(raw: dict, summary: str) -> list[str]:
+    """Every problem with the rules ``summary`` states about the record ``raw``."""
+    protocol = raw["protocolSection"]
+    nct_id = protocol["identificationModule"]["nctId"]
+    criteria = protocol.get("eligibilityModule", {}).get("eligibilityCriteria", "")
+    lines = criteria_lines(criteria)
+    problems = []
+    for sentence in rule_sentences(summary):
+        claim = parse_claim(sentence)
+        if claim is None:
+            problems.append(f"{nct_id}: {sentence!r}: not a rule this check knows")
+            continue
+        found, why = support(claim, lines)
+        cohorts = {line.cohort for line in found}
+        if claim.cohort:
+            if cohort_name(claim.cohort) not in " ".join(criteria.lower().split()):
+                why, found = f"the criteria name no {claim.cohort!r}", []
+            found = [line for line in found if same_cohort(line.cohort, claim.cohort)]
+        elif len(cohorts) == 1 and "" not in cohorts:
+            why, found = f"said for everyone, but the criteria give it for {cohorts} only", []
+        if not found:
+            problems.append(f"{nct_id}: {sentence!r}: {why}")
+    return problems + outside_the_rules(nct_id, protocol, summary)
+
+
+MODAL = re.compile(r"\b(?:must|cannot|at least|up to|only)\b", ICASE)
+# Sentences outside the rules that a summary says from the record's own fields, and the field
+# value each needs.
+FIELD_SENTENCES = {
+    "Only women can join.": ("sex", "FEMALE"),
+    "Only men can join.": ("sex", "MALE"),
+    "Only people who are asked by the study team can join.": ("status", "ENROLLING_BY_INVITATION"),
+}
+
+
+def outside_the_rules(nct_id: str, protocol: dict, summary: str) -> list[str]:
+    """A "must" or "only" sentence outside the rules is one said from the record's fields, and
+    true; the record's own words (names, places, contacts) are left out first."""
+    rest = summary
+    if "What are some key rules?" in summary:
+        before, after = summary.split("What are some key rules?", 1)
+        rest = before + after.split("\n\n", 1)[-1]
+    rest = strip_glossary(rest)
+    for words in sorted(record_words(protocol), key=len, reverse=True):
+        rest = rest.replace(words, "")
+    eligibility = protocol.get("eligibilityModule", {})
+    fields = {
+        "sex": eligibility.get("sex", ""),
+        "status": protocol.get("statusModule", {}).get("overallStatus", ""),
+    }
+    ages = " ".join((eligibility.get("minimumAge", ""), eligibility.get("maximumAge", "")))
+    problems = []
+    for sentence in re.split(r"(?<=[.?!])\s+", rest):
+        sentence = sentence.strip()
+        if not MODAL.search(sentence):
+            continue
+        field = FIELD_SENTENCES.get(sentence)
+        if re.fullmatch(r"People aged .+ can join\.", sentence):
+            if not set(re.findall(r"\d+", sentence)) <= set(re.findall(r"\d+", ages)):
+                problems.append(f"{nct_id}: {sentence!r}: the record's ages are {ages.strip()!r}")
+        elif field is None:
+            problems.append(f"{nct_id}: {sentence!r}: a rule said outside the rules")
+        elif fields[field[0]] != field[1]:
+            name, value = field[0], fields[field[0]]
+            problems.append(f"{nct_id}: {sentence!r}: the record's {name} is {value!r}")
+    return problems
+
+
+def record_words(protocol: dict) -> set[str]:
+    """The record's own names, places and contacts, as a summary writes them on one line."""
+    words = set(protocol.get("conditionsModule", {}).get("conditions", []))
+    arms = protocol.get("armsInterventionsModule", {})
+    words |= {i.get("name", "") for i in arms.get("interventions", [])}
+    words |= {a.get("label", "") for a in arms.get("armGroups", [])}
+    contacts = protocol.get("contactsLocationsModule", {})
+    for contact in contacts.get("centralContacts", []):
+        words |= {contact.get(k, "") for k in ("name", "phone", "phoneExt", "email")}
+    for site in contacts.get("locations", []):
+        words |= {site.get(k, "") for k in ("facility", "city", "state", "country")}
+    return {" ".join(w.split()) for w in words if w and w.strip()}
+
+
+def wrong_way_markers(raw: dict, summary: str) -> list[str]:
+    """ "Must have" markers that the criteria name only in the exclusion section, or only after
+    "absence of", or as "wild-type" or "negative"."""
+    protocol = raw["protocolSection"]
+    lines = criteria_lines(protocol.get("eligibilityModule", {}).get("eligibilityCriteria", ""))
+    problems = []
+    for sentence in rule_sentences(summary):
+        claim = parse_claim(sentence)
+        if claim is None or (claim.kind, claim.rule) != ("marker", "have"):
+            continue
+        for value in claim.values:
+            named = [(line, p) for line in lines for p in names_marker(line.text, value)]
+            if named and all(ruled_out(line, p) for line, p in named):
+                nct_id = protocol["identificationModule"]["nctId"]
+                problems.append(f"{nct_id}: {sentence!r}: {value!r} is only named as ruled out")
+    return problems
+
+
+def ruled_out(line: Line, position: int) -> bool:
+    before, after = clause_at(line.text.lower(), position)
+    return (
+        line.section == EXCLUSION
+        or "absence of" in before
+        or bool(re.search(r"wild[- ]?type|negative", before[-40:] + after[:30]))
+    )
+
+
+# -- over the real records ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_summaries() -> list[tuple[dict, str]]:
+    result = []
+    for path in real_record_paths():
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        result.append((raw, summarize(parse_study(raw))))
+    return result
+
+
+@needs_shared
+def test_every_rule_of_every_real_summary_is_in_its_criteria(real_summaries):
+    assert len(real_summaries) >= 200
+    problems = [p for raw, summary in real_summaries for p in check(raw, summary)]
+    assert not problems, "\n".join(problems)
+
+
+@needs_shared
+def test_no_summary_says_must_have_for_a_marker_the_criteria_rule_out(real_summaries):
+    problems = [p for raw, summary in real_summaries for p in wrong_way_markers(raw, summary)]
+    assert not problems, "\n".join(problems)
+
+
+# -- the checker can fail ----------------------------------------------------------------------
+
+
+def summary_with_rules(raw: dict, *sentences: str) -> str:
+    """The record's own summary, with ``sentences`` as its rules."""
+    summary = summarize(parse_study(raw), tags=Tags())
+    rules = "What are some key rules?\n" + "\n".join(f"- {s}" for s in sentences) + "\n"
+    return summary.replace("The full list of rules", rules + "The full list of rules", 1)
+
+
+UP_TO_THREE = "you may have had up to three earlier lines of treatment, but not more."
+TRUE_AND_FALSE = [
+    # (record, a true sentence, a false one)
+    ("NCT04975997", "You must have had one to two earlier lines of treatment.",
+     "You must have had at least three earlier lines of treatment."),
+    ("NCT04975997", "You must be up and about for more than half the day and able to care for "
+     "yourself. This is an ECOG score of 2 or lower.",
+     "You must be up and about and able to do light work. This is an ECOG score of 1 or lower."),
+    ("NCT04975997", "Your cancer must be big enough to measure on a scan or a test.",
+     "You must not have been treated with daratumumab before."),
+    ("NCT04975997", "You must not have been treated with iberdomide before.",
+     "You must have been treated with iberdomide before."),
+    ("NCT06627647", "Your cancer must not have these gene changes: EGFR mutation, "
+     "ALK rearrangement, ROS1 rearrangement.",
+     "Your cancer must have this gene change: ALK rearrangement."),
+    ("NCT06627647", "Your cancer must not have these gene changes: EGFR L858R, "
+     "EGFR exon 19 deletion.",
+     "Your cancer must have one of these gene changes: EGFR exon 19 deletion or EGFR L858R."),
+    ("NCT06627647", "If the cancer has spread to the brain, you may join only if it was treated "
+     "and is now stable.",
+     "You cannot join if the cancer has spread to the brain."),
+    ("NCT06627647", "You must not have been treated with an anti-PD-1 agent before.",
+     "You must have been treated with an anti-PD-1 agent before."),
+    ("NCT06627647", "Your cancer must have this marker: PD-L1.",
+     "Your cancer must not have this marker: PD-L1."),
+    ("NCT06411691", f"In one part of the trial (Cohort C), {UP_TO_THREE}",
+     f"In one part of the trial (Cohort Z), {UP_TO_THREE}"),
+    ("NCT06411691", f"In one part of the trial (Cohort C), {UP_TO_THREE}",
+     UP_TO_THREE.capitalize()),
+    ("NCT04576156", "Your cancer must have stopped responding to JAK inhibitor, or never "
+     "responded to it.",
+     "Your cancer must have stopped responding to momelotinib, or never responded to it."),
+    ("NCT04576156", "You must be unable to have a stem cell transplant with cells from a donor.",
+     "You must be able to have a stem cell transplant with cells from a donor."),
+    ("NCT05552976", "You must not have had a stem cell transplant with cells from a donor before.",
+     "You must have had a stem cell transplant with cells from a donor before."),
+    ("NCT06312176", "You must have been treated with each of these before: endocrine therapy "
+     "and CDK4/6 inhibitor.",
+     "You must have been treated with each of these before: endocrine therapy and chemotherapy."),
+    ("NCT05110196", "Your cancer must have this gene change: MET exon14 skipping.",
+     "Your cancer must not have this gene change: MET exon14 skipping."),
+    ("NCT05110196", "Your cancer must not have these gene changes: EGFR mutation, "
+     "ALK rearrangement.",
+     "You must have had at least one earlier line of treatment."),  # "either treatment naive or"
+    ("NCT06427811", "You must not have had a stem cell transplant before.",
+     "Your cancer must have this gene change: BCR-ABL T315I."),  # "participants without T315I"
+]  # fmt: skip
+
+
+@needs_shared
+@pytest.mark.parametrize(("nct_id", "true", "false"), TRUE_AND_FALSE)
+def test_the_checker_passes_a_true_rule_and_fails_a_false_one(nct_id, true, false):
+    raw = load_real_record(nct_id)
+    assert check(raw, summary_with_rules(raw, true)) == []
+    problems = check(raw, summary_with_rules(raw, false))
+    assert len(problems) == 1 and nct_id in problems[0] and false in problems[0], problems
+
+
+@needs_shared
+def test_the_checker_fails_what_it_cannot_read_and_rules_said_elsewhere():
+    raw = load_real_record("NCT04975997")
+    [problem] = check(raw, summary_with_rules(raw, "You must eat apples."))
+    assert "not a rule this check knows" in problem
+    summary = summarize(parse_study(raw), tags=Tags())
+    [problem] = check(raw, summary.replace("People of any sex can join.", "Only women can join."))
+    assert "sex is 'ALL'" in problem
+    moved = summary.replace("It is a phase 3 trial.", "It is a phase 3 trial. You must be 30.")
+    [problem] = check(raw, moved)
+    assert "said outside the rules" in problem
+
+
+@needs_shared
+def test_the_wording_check_catches_a_marker_said_the_wrong_way():
+    raw = load_real_record("NCT06627647")  # "Absence of ... EGFR mutations ... and ALK and ROS1"
+    for marker in ("ALK rearrangement", "ROS1 rearrangement", "EGFR mutation", "EGFR L858R"):
+        said = summary_with_rules(raw, f"Your cancer must have this gene change: {marker}.")
+        [problem] = wrong_way_markers(raw, said)
+        assert marker in problem and "only named as ruled out" in problem
+    said = summary_with_rules(raw, "Your cancer must have this marker: PD-L1.")
+    assert wrong_way_markers(raw, said) == []
+
+
+# -- true requirements, said and checked ------------------------------------------------------
+
+
+def req(kind: str, rule: str, values: tuple, text: str, section: str, cohort: str = ""):
+    return Requirement(kind, rule, values, text, section, cohort)
+
+
+HAND_READ = {
+    # Requirements read by hand from each record's criteria.
+    "NCT04975997": (
+        req("prior-lines", "between", (1, 2), "Received 1 to 2 prior lines", INCLUSION),
+        req("measurable-disease", "required", (), "measurable disease", INCLUSION),
+        req("ecog", "at-most", (2,), "ECOG 0, 1 or 2", INCLUSION),
+        req("prior-therapy-excluded", "any-of", ("iberdomide",), "Prior therapy with iberdomide.",
+            EXCLUSION),
+    ),
+    "NCT06627647": (
+        req("biomarker-excluded", "any-of", ("EGFR mutation", "ALK rearrangement",
+            "ROS1 rearrangement"), "Absence of sensitizing EGFR mutations ...", INCLUSION),
+        req("brain-metastases", "treated-stable", (), "Brain metastases unless ...", EXCLUSION),
+        req("prior-therapy-excluded", "any-of", ("anti-PD-1 agent", "anti-PD-L1 agent"),
+            "Any prior treatment with an anti-PD-1 or anti-PD-L1 agent.", EXCLUSION),
+    ),
+    "NCT06411691": (
+        req("prior-lines", "at-most", (3,), "no more than 3 lines", INCLUSION, "Cohort C"),
+    ),
+    "NCT04576156": (
+        req("refractory-required", "any-of", ("JAK inhibitor",), "Relapsed/refractory to JAK",
+            INCLUSION),
+        req("transplant", "ineligible-required", ("allogeneic",), "not eligible for allogeneic",
+            INCLUSION),
+    ),
+    "NCT05552976": (
+        req("prior-lines", "at-least", (1,), "at least one prior line", INCLUSION),
+        req("transplant", "prior-excluded", ("allogeneic",), "received allogeneic", EXCLUSION),
+    ),
+    "NCT06312176": (
+        req("prior-therapy-required", "all-of", ("endocrine therapy", "CDK4/6 inhibitor"),
+            "progression on one or more lines of endocrine therapy ...", INCLUSION),
+    ),
+    "NCT06427811": (
+        req("transplant", "prior-excluded", ("any",), "Previous treatment with a hematopoietic "
+            "stem-cell transplantation.", EXCLUSION),
+    ),
+}  # fmt: skip
+
+
+@needs_shared
+@pytest.mark.parametrize("nct_id", sorted(HAND_READ))
+def test_true_requirements_of_real_records_are_said_and_pass_the_check(nct_id):
+    raw = load_real_record(nct_id)
+    summary = summarize(parse_study(raw), tags=Tags(requirements=HAND_READ[nct_id]))
+    assert len(rule_sentences(summary)) == len(HAND_READ[nct_id])
+    assert check(raw, summary) == []
+
+
+def criteria_of(nct_id: str) -> list[Line]:
+    raw = load_real_record(nct_id)
+    return criteria_lines(raw["protocolSection"]["eligibilityModule"]["eligibilityCriteria"])
+
+
+@needs_shared
+def test_our_own_sections_and_cohorts():
+    lines = criteria_of("NCT04975997")
+    assert [line.section for line in lines[:4]] == [INCLUSION] * 4
+    assert lines[-1] == Line("Other protocol-defined Inclusion/Exclusion criteria apply.",
+                             EXCLUSION, "")  # fmt: skip
+    cohort_c = [line for line in criteria_of("NCT06411691") if line.cohort == "cohort c"]
+    assert cohort_c and "no more than 3 lines" in cohort_c[0].text
+    assert same_cohort("part 1", "Parts 1 and 2") and same_cohort("", "Part B")
+    assert not same_cohort("part 1", "Part 2") and not same_cohort("cohort a", "Part A")
+
+
+def test_the_checker_finds_markers_as_criteria_write_them():
+    assert names_marker("MSI-high colorectal cancer", "MSI-H/dMMR") == [0]
+    assert names_marker("HER2-positive (IHC 3+)", "HER2")
+    assert names_marker("EGFR exon 19 deletion or L858R", "EGFR L858R")
+    assert names_marker("EGFR exon 19 deletion", "EGFR L858R") == []
+    for drug in ("prior EGFR inhibitor", "EGFR-TKI", "anti-PD-L1 agent", "KRAS G12C inhibitor",
+                 "HER2-directed therapy", "treatment targeting KRAS G12C"):  # fmt: skip
+        value = re.search(r"EGFR|PD-L1|KRAS G12C|HER2", drug).group()
+        assert names_marker(drug, value) == [], drug
+
+
+def test_the_checker_reads_counts_of_any_treatment_only():
+    assert counts_of_lines("Received 1 to 2 prior lines of anti-myeloma therapy.") == [
+        (1, 2, "Received ")
+    ]
+    assert counts_of_lines("≥ 2 prior lines of systemic therapy")[0][:2] == (2, None)
+    for specific in ("Up to one prior taxane regimen",
+                     "at least 1 prior line of platinum-based chemotherapy",
+                     "at least 1 prior line of FOLFOX",
+                     "no more than 3 lines of systemic chemotherapy"):  # fmt: skip
+        assert counts_of_lines(specific) == [], specific
