@@ -1048,22 +1048,20 @@ def _brain_value(
     )
     if allowance is not None:
         s, e = allowance
-        if rules.brain_untreated.search(low, s, e) and not re.search(
-            r"\b(?:un|not |no )?treated\b", low[s:e].replace("untreated", "")
-        ):
-            return "active-allowed"
-        if (
-            rules.brain_untreated.search(low, s, e)
-            and rules.allowed(low, s, e)
-            and not rules.brain_stable.search(low, s, e)
-        ):
-            return "active-allowed"
-        return "treated-stable"
+        permitted = rules.allowed(low, s, e)
+        if permitted and rules.brain_untreated.search(low, s, e):
+            return "active-allowed"  # "including those with untreated brain metastases"
+        if rules.brain_stable.search(low, s, e) or not permitted:
+            return "treated-stable"
+        return "active-allowed"  # "Patients with brain metastases are eligible"
     strong = rules.strong_negations.search(before)
     # Active, stable: said of these metastases, just before them or in a clause after them.
     near = low[max(start, mention.start() - 45) : mention.end()]
     if _RELATIVE.match(low, mention.end()):
         near += low[mention.end() : min(end, mention.end() + 80)]
+    else:  # up to the end of this clause: "... metastases that are not stable"
+        clause = _CLAUSE_END.search(low, mention.end(), min(end, mention.end() + 80))
+        near += low[mention.end() : clause.start() if clause else min(end, mention.end() + 80)]
     if text.excluded or strong:
         if rules.brain_active.search(near):
             return "treated-stable"
@@ -1085,6 +1083,7 @@ def _brain_value(
     return "active-allowed"
 
 
+_CLAUSE_END = re.compile(r"[,;:(]")
 _RELATIVE = re.compile(r"\s*,?\s*(?:that|which|who|defined|not|unless|except|with|if)\b")
 
 
