@@ -1056,7 +1056,7 @@ def _brain_value(
         return "active-allowed"  # "Patients with brain metastases are eligible"
     strong = rules.strong_negations.search(before)
     # Active, stable: said of these metastases, just before them or in a clause after them.
-    near = low[max(start, mention.start() - 45) : mention.end()]
+    near = _described(low[max(start, mention.start() - 60) : mention.start()], rules)
     if _RELATIVE.match(low, mention.end()):
         near += low[mention.end() : min(end, mention.end() + 80)]
     else:  # up to the end of this clause: "... metastases that are not stable"
@@ -1066,7 +1066,7 @@ def _brain_value(
         if rules.brain_active.search(near):
             return "treated-stable"
         if not strong and rules.negations.search(
-            near, 0, mention.start() - max(start, mention.start() - 45)
+            low, max(start, mention.start() - 45), mention.start()
         ):
             return None
         if re.search(r"\d\s*(?:or (?:more|fewer)\s*)?$", before) or rules.brain_limits.search(
@@ -1084,6 +1084,36 @@ def _brain_value(
 
 
 _CLAUSE_END = re.compile(r"[,;:(]")
+_WORD = re.compile(r"[a-z][a-z/-]*")
+# Words that may stand among the descriptions of metastases ("known and untreated, or active").
+_DESCRIBING = frozenset(
+    {"or", "and", "and/or", "known", "suspected", "documented", "any", "other", "recently"}
+    | {"previously", "clinically", "radiologically", "neurologically", "with", "of", "the"}
+)
+
+
+def _described(before: str, rules: _Rules) -> str:
+    """The end of ``before`` that describes what follows: the words back to the first one that
+    neither describes nor joins ("uncontrolled seizures, or": nothing)."""
+    before = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group()), before)
+    cut, unknown = len(before), 0
+    for match in reversed(list(_WORD.finditer(before))):
+        word = match.group()
+        if (
+            word in _DESCRIBING
+            or rules.brain_active.search(word)
+            or rules.brain_stable.search(word)
+        ):
+            cut = match.start()
+            continue
+        # Another thing in a list ("seizures, or"), or a fourth unknown word: the description
+        # ends here. ("actively progressing": an adverb may stand among the descriptions.)
+        unknown += 1
+        if unknown > 3 or re.match(r"\s*[,;]|\s+(?:or|and)\b", before[match.end() :]):
+            break
+    return before[cut:]
+
+
 _RELATIVE = re.compile(r"\s*,?\s*(?:that|which|who|defined|not|unless|except|with|if)\b")
 
 
