@@ -535,6 +535,7 @@ def test_a_lead_in_line_gives_its_frame_and_its_alternatives():
 def test_empty_huge_and_odd_criteria():
     assert extract(read_criteria("")) == ()
     assert extract(read_criteria("Inclusion Criteria:\nExclusion Criteria:")) == ()
+    assert rules(criteria(["ECOG \x01 0-1", "\x01\x00"]), "ecog") == [("at-most", (1,))]
     filler = "* Adequate organ function as defined by the protocol, with normal values.\n" * 3000
     assert rules(criteria(["ECOG 0-1"]) + "\n" + filler, "ecog") == [("at-most", (1,))]
 

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from trialfinder.errors import ConfigError
 from trialfinder.tagging.lexicon import STEM_PRIORITY, knowledge
-from trialfinder.tagging.text import name_key, split_words
+from trialfinder.tagging.text import lower, name_key, split_words
 from trialfinder.tagging.treatments import find_terms
 
 if sys.version_info >= (3, 11):
@@ -98,6 +98,17 @@ class DrugClasses:
                 self._add(member, False, generic_name(member))
         for entries in self._index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
+        # The words a mention can start with, plurals of one-word names and short forms included.
+        plurals = {
+            w[0] + suffix
+            for entries in self._index.values()
+            for w, _, _ in entries
+            if len(w) == 1
+            for suffix in ("s", "es", "ies")
+        }
+        plurals |= {w[0][:-1] + "ies" for e in self._index.values() for w, _, _ in e if len(w) == 1}
+        exact = {a.lower() for a in self._exact} | {a.lower() + "s" for a in self._exact}
+        self._starts = frozenset(self._index) | plurals | exact
         # The longest word of each phrase and member, as split_words cuts it: every mention of
         # one holds it, so a text without any of them names none (a quick test).
         # (A one-letter word tells nothing: "S-1" is only found beside another telling word.)
@@ -122,22 +133,19 @@ class DrugClasses:
 
     def mentions(self, text: str) -> list[Mention]:
         """The classes and member drugs named in ``text``, leftmost-longest, in order."""
-        tokens = [(m.group(), m.start(), m.end()) for m in _WORDS.finditer(text)]
-        lowered = [token.lower() for token, _, _ in tokens]
-        index, exact = self._index, self._exact
+        low = lower(text)
+        words = _LOW_WORDS.findall(low)
+        if self._starts.isdisjoint(words):
+            return []
+        spans = [m.span() for m in _LOW_WORDS.finditer(low)]
+        tokens = [(text[a:b], a, b) for a, b in spans]
         found: list[Mention] = []
         i = 0
         while i < len(tokens):
-            word = lowered[i]
-            if (
-                word not in index
-                and tokens[i][0] not in exact
-                and not (word.endswith("s") and (word[:-1] in index or tokens[i][0][:-1] in exact))
-                and not (word.endswith("es") and word[:-2] in index)
-            ):
+            if words[i] not in self._starts:
                 i += 1
                 continue
-            size, mention = self._match_at(text, tokens, lowered, i)
+            size, mention = self._match_at(text, tokens, words, i)
             if mention is not None:
                 found.append(mention)
             i += size
@@ -172,6 +180,7 @@ class DrugClasses:
 
 
 _WORDS = re.compile(r"[A-Za-z]+|\d+")
+_LOW_WORDS = re.compile(r"[a-z]+|\d+")
 
 
 def _same_words(found: list[str], wanted: tuple[str, ...]) -> bool:
@@ -219,11 +228,27 @@ def drug_matches(drug: str, value: str) -> bool:
 def may_name_drugs(words: frozenset[str] | set[str]) -> bool:
     """A quick test: whether a text with these words (``text.split_words`` of it in lower case)
     can name a drug or a class at all. False means :func:`find_drugs` finds nothing."""
-    keys, stems, endings, exceptions = _drug_words()
-    if not keys.isdisjoint(words):
-        return True
-    ending = [w for w in words if w[-3:] in endings]
-    return any(len(w) >= 6 and w.endswith(stems) and w not in exceptions for w in ending)
+    return bool(drug_words(words))
+
+
+def drug_words(words: frozenset[str] | set[str]) -> set[str]:
+    """The words among ``words`` that can belong to the name of a drug or class: a text without
+    any of them names none (:func:`find_drugs` finds nothing in it)."""
+    quick = _drug_words()
+    return (quick.classes & words) | _lexicon_words(words, quick)
+
+
+def _lexicon_words(words: frozenset[str] | set[str], quick: _QuickTest) -> set[str]:
+    found = set(quick.lexicon & words)
+    found.update(
+        w
+        for w in words
+        if w[-3:] in quick.endings
+        and len(w) >= 6
+        and w.endswith(quick.stems)
+        and w not in quick.exceptions
+    )
+    return found
 
 
 # Words too common in criteria to tell that a drug is named ("treatment", "day" of "DAY101").
@@ -238,15 +263,23 @@ _COMMON = frozenset(
 
 
 def _key_word(words: list[str] | tuple[str, ...]) -> str:
-    """The word of a name most telling in a text: the longest that is not common."""
-    telling = [w for w in words if w not in _COMMON and not w.isdigit() and len(w) > 1]
+    """The word of a name most telling in a text: the longest that is not common (the number
+    of a code name, "3475" of "MK-3475"; not "5" of "5-FU")."""
+    telling = [w for w in words if w not in _COMMON and len(w) > (2 if w.isdigit() else 1)]
     return max(telling or words, key=len)
 
 
+class _QuickTest(NamedTuple):
+    classes: frozenset[str]  # the telling word of each class phrase, abbreviation and member
+    lexicon: frozenset[str]  # the telling word of each of the lexicon's drug names
+    stems: tuple[str, ...]  # the name stems of drugs
+    endings: frozenset[str]  # their last three letters
+    exceptions: frozenset[str]  # words that end in a stem but name no cancer drug
+
+
 @cache
-def _drug_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str], frozenset[str]]:
-    """The telling word of every name of a drug or class; the drug stems, their last three
-    letters, and the words that end in a stem but are no cancer drugs."""
+def _drug_words() -> _QuickTest:
+    """The words that tell a drug or class may be named, for the quick tests."""
     k = knowledge()
     classes = drug_classes()
     by_term: dict[str, set[str]] = {}
@@ -257,18 +290,26 @@ def _drug_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str], froz
     # A spelling cut into common pieces ("day", "101") is covered by the whole one ("day101").
     lexicon = {key for keys in by_term.values() for key in (keys - _COMMON or keys) if len(key) > 1}
     stems = {stem for stem, category, _ in k.stems if category in DRUG_CATEGORIES}
-    stems |= set(classes.stems)
     endings = frozenset(stem[-3:] for stem in stems)
-    return classes.key_words | lexicon, tuple(sorted(stems)), endings, k.stem_exceptions
+    return _QuickTest(
+        classes.key_words, frozenset(lexicon), tuple(sorted(stems)), endings, k.stem_exceptions
+    )
 
 
-def find_drugs(text: str) -> list[Mention]:
+def find_drugs(text: str, words: frozenset[str] | None = None) -> list[Mention]:
     """The drug classes and drugs named in ``text``, in order: class phrases and member drugs
-    (``drug_classes.toml``), and the lexicon's drug names and stems (as generic names)."""
-    found = drug_classes().mentions(text)
+    (``drug_classes.toml``), and the lexicon's drug names and stems (as generic names).
+
+    ``words``, the words of ``text`` or of a text that holds it (as :func:`drug_words` takes
+    them), lets the search skip what cannot be there.
+    """
+    quick = _drug_words()
+    no_classes = words is not None and quick.classes.isdisjoint(words)
+    found = [] if no_classes else drug_classes().mentions(text)
     taken = [(m.start, m.end) for m in found]
     cursor = 0
-    for hit in find_terms(text, True):
+    terms = () if words is not None and not _lexicon_words(words, quick) else find_terms(text, True)
+    for hit in terms:
         start = text.find(hit.matched, cursor)
         if start < 0:
             continue

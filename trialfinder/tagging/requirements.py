@@ -86,7 +86,7 @@ from functools import cache
 from typing import Any
 
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.drug_classes import Mention, drug_classes, find_drugs, may_name_drugs
+from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_words, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
 from trialfinder.tagging.text import byte_table, lower, may_match, required_words
 
@@ -138,12 +138,25 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     """The requirements of these kinds read from ``criteria``, item by item, in order: age, sex,
     prior-lines, prior-therapy-required, prior-therapy-excluded, refractory-required, ecog,
     brain-metastases, measurable-disease, transplant."""
+    if not criteria.items:
+        return ()
     rules = _rules()
+    lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
+    # The words of each item, cut in one pass over all of them, say which readers can find
+    # anything in it: most items are passed over with a few set look-ups.
+    spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+    item_words = [frozenset(part.split()) for part in spaced.decode("ascii").split("\x01")]
+    words = frozenset().union(*item_words)
+    readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
-    for item in criteria.items:
-        text = _Text(item, rules)
-        reads = [found for read in _READERS for found in read(text, rules)]
-        if reads and not text.skipped:  # the context is only looked at when there is a rule
+    for item, low, own in zip(criteria.items, lowered, item_words, strict=True):
+        text: _Text | None = None
+        reads: list[Read] = []
+        for read, gate in readers:
+            if not gate.isdisjoint(own):
+                text = text or _Text(item, low, own, rules)
+                reads.extend(read(text, rules))
+        if reads and text is not None and not text.skipped:  # context only when there is a rule
             found.extend(
                 Requirement(kind, rule, values, item.text, item.section, item.cohort)
                 for kind, rule, values in reads
@@ -203,8 +216,8 @@ class _Cues:
 def _phrase(phrase: str) -> str:
     """One phrase as a pattern of whole words (spaces flexible)."""
     body = r"\s+".join(re.escape(word) for word in phrase.split())
-    left = r"(?<!\w)" if phrase[0].isalnum() else ""
-    right = r"(?!\w)" if phrase[-1].isalnum() else ""
+    left = r"\b" if phrase[0].isalnum() else ""
+    right = r"\b" if phrase[-1].isalnum() else ""
     return left + body + right
 
 
@@ -261,12 +274,15 @@ class _Rules:
             rf"(?:\bbetween\s+|\b{exact}\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
         )
         self.count_words = frozenset(self.words)
+        self.line_near = re.compile("line|regimen|therap|treatment")
         self.naive = _Cues(self.prior_lines["naive"])
         self.line_words = _Cues(self.prior_lines["line_words"])
+        self.line_word_set = _first_words(self.prior_lines["line_words"])
         self.line_patterns = _line_patterns(self)
 
         prior = table["prior_therapy"]
         self.frames = _Cues(prior["frames"])
+        self.frame_words = _first_words(prior["frames"])
         self.not_frames = _Cues(prior["not_frames"])
         self.refractory = _Cues(prior["refractory"])
         self.not_refractory = _Cues(prior["not_refractory"])
@@ -275,7 +291,7 @@ class _Rules:
         self.carriers = _Cues(prior["carriers"])
         joins = "|".join(_phrase(w) for w in sorted(prior["joins"], key=len, reverse=True))
         self.pure_join = re.compile(rf"^(?:[\s,;:/()+&-]|{joins})*$")
-        self.or_word = re.compile(r"(?<!\w)(?:or|and/or)(?!\w)")
+        self.or_word = re.compile(r"\b(?:or|and/or)\b")
 
         ecog = table["ecog"]
         self.ecog_words = frozenset(ecog["words"])
@@ -301,9 +317,7 @@ class _Rules:
         acronyms = "|".join(
             _phrase(a) for a in sorted(transplant["acronyms"], key=len, reverse=True)
         )
-        self.transplant = re.compile(
-            rf"(?<!\w){sources}{joined}[\s-]*{nouns}(?!\w)|(?P<acronym>{acronyms})"
-        )
+        self.transplant = re.compile(rf"\b{sources}{joined}[\s-]*{nouns}\b|(?P<acronym>{acronyms})")
         self.transplant_acronyms = {
             " ".join(k.split()): v for k, v in transplant["acronyms"].items()
         }
@@ -329,6 +343,8 @@ class _Rules:
         self.age_not_ages = re.compile(r"[\s:]*" + _alternation(age["not_ages"]))
         self.age_bound = _age_pattern(self)
         self.age_patterns = [("age", self.age_bound)]
+        # An age has its unit or the word "age" near its number.
+        self.age_near = (re.compile(r"year|yr|y/o|yo\b|y\.o|\bold|\bage"), 40, 25)
 
         sex = table["sex"]
         female, male = _alternation(sex["female"]), _alternation(sex["male"])
@@ -336,8 +352,9 @@ class _Rules:
         self.sex_start = re.compile(
             rf"^(?:(?:{before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
         )
-        self.female = re.compile(rf"(?<!\w){female}(?!\w)")
-        self.male = re.compile(rf"(?<!\w){male}(?!\w)")
+        self.sex_words = frozenset(w for w in (*sex["female"], *sex["male"]) if " " not in w)
+        self.female = re.compile(rf"\b{female}\b")
+        self.male = re.compile(rf"\b{male}\b")
         nouns, then = _alternation(sex["nouns"]), _alternation(sex["then"])
         not_with = _alternation(sex["not_with"])
         self.sex_then = re.compile(
@@ -380,6 +397,13 @@ _ELIGIBLE_FOR = re.compile(
 )
 
 
+def _first_words(phrases: list[str]) -> frozenset[str]:
+    """The first word of each phrase, as an item's word set has it: a quick test of presence."""
+    spaced = "\x01".join(p.lower() for p in phrases).encode("ascii", "replace")
+    parts = spaced.translate(_ITEM_WORD_BYTES).decode("ascii").split("\x01")
+    return frozenset(words[0] for part in parts if (words := part.split()))
+
+
 def _alternation(phrases: list[str] | tuple[str, ...]) -> str:
     """A group matching any of ``phrases`` (literal, spaces flexible), the longest first."""
     ordered = sorted({" ".join(p.lower().split()) for p in phrases}, key=len, reverse=True)
@@ -399,15 +423,15 @@ _SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\be
 class _Text:
     """One item in lower case, its sentences, its lead-in line; whether it is read at all."""
 
-    def __init__(self, item: Item, rules: _Rules) -> None:
+    def __init__(self, item: Item, low: str, words: frozenset[str], rules: _Rules) -> None:
         self.item = item
-        self.low = lower(item.text)
-        self.lead = lower(item.lead)
+        self.low = low
+        self.words = words
+        self.lead = lower(item.lead) if item.lead else ""
         self.wanted = item.section != EXCLUSION
         self.excluded = item.section == EXCLUSION
         self.rules = rules
         self._sentences: list[tuple[int, int]] | None = None
-        self._words: frozenset[str] | None = None
 
     @property
     def skipped(self) -> bool:
@@ -418,14 +442,6 @@ class _Text:
             or (self.wanted and lead and rules.alternative_leads.search(lead))
             or (lead and (rules.hypotheticals.search(lead) or rules.scoped(lead)))
         )
-
-    @property
-    def words(self) -> frozenset[str]:
-        """The words of the item (runs of a-z and 0-9), for quick tests."""
-        if self._words is None:
-            spaced = self.low.encode("ascii", "replace").translate(_WORD_BYTES)
-            self._words = frozenset(spaced.decode("ascii").split())
-        return self._words
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -446,7 +462,7 @@ class _Text:
         return 0, len(self.low)
 
 
-_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits)
+_ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
 
 Read = tuple[str, str, tuple[Value, ...]]
 
@@ -474,13 +490,18 @@ def _from_numbers(
     lead_in: re.Pattern[str],
     start: int,
     end: int,
+    near: tuple[re.Pattern[str], int, int],
 ):
     """(kind, match) of ``patterns`` in ``text[start:end]``, each tried where a number is or
     where the words that lead to it begin ("at least", "between"): anchored matches are cheap,
-    a search of the whole text for these patterns is not."""
+    a search of the whole text for these patterns is not. Only numbers with a match of
+    ``near`` (pattern, characters before, characters after) around them are tried."""
     taken = start
+    near_pattern, before, after = near
     for number in numbers.finditer(text, start, end):
         if number.start() < taken:
+            continue
+        if not near_pattern.search(text, max(start, number.start() - before), number.end() + after):
             continue
         head_start = max(start, number.start() - 45)
         lead = lead_in.search(text, head_start, number.start())
@@ -501,11 +522,11 @@ def _from_numbers(
 
 def _read_age(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if rules.age_words.isdisjoint(text.words) or rules.other_subjects.search(low):
+    if rules.other_subjects.search(low):
         return []
     for start, end in text.sentences:
         for _, match in _from_numbers(
-            rules.age_patterns, low, rules.digits, rules.age_lead_in, start, end
+            rules.age_patterns, low, rules.digits, rules.age_lead_in, start, end, rules.age_near
         ):
             before = low[start : match.start()]
             if not _is_age(match, before, low, rules):
@@ -634,13 +655,14 @@ _OF_TAIL = re.compile(
 def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
     words = text.words
-    if rules.line_nouns.isdisjoint(words):
+    if rules.line_word_set.isdisjoint(words):
         return []
     if rules.count_words.isdisjoint(words) and not any(w.isdigit() for w in words):
         return []
     found: list[tuple[int, int, Read]] = []
     patterns, numbers, lead_in = rules.line_patterns, rules.count_re, rules.line_lead_in
-    for kind, match in _from_numbers(patterns, low, numbers, lead_in, 0, len(low)):
+    near = (rules.line_near, 0, 75)
+    for kind, match in _from_numbers(patterns, low, numbers, lead_in, 0, len(low), near):
         read = _line_rule(kind, match, text, rules)
         if read is not None:
             found.append((match.start(), match.end(), read))
@@ -735,7 +757,7 @@ def _count_bounds_excluded(comparison: str | None, count: int) -> tuple[int | No
 
 def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if not may_name_drugs(text.words):
+    if rules.frame_words.isdisjoint(text.words) and not text.lead:
         return []
     framed = rules.not_frames.blank(low)
     lead = rules.not_frames.blank(text.lead)
@@ -748,7 +770,7 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     for start, end in text.sentences:
         if not lead_framed and not rules.frames.search(framed, start, end):
             continue
-        mentions = find_drugs(text.item.text[start:end])
+        mentions = find_drugs(text.item.text[start:end], text.words)
         if mentions:
             mentions = [
                 Mention(m.value, m.start + start, m.end + start, m.is_class) for m in mentions
@@ -922,8 +944,6 @@ def _ecog_run() -> re.Pattern[str]:
 
 def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if rules.ecog_words.isdisjoint(text.words):
-        return []
     if text.wanted and text.lead and rules.alternatives.search(text.lead):
         return []
     high: int | None = None
@@ -1021,8 +1041,6 @@ _BRAIN_ORDER = {"none": 0, "treated-stable": 1, "active-allowed": 2}
 
 def _read_brain(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if rules.brain_words.isdisjoint(text.words):
-        return []
     for mention in rules.brain_phrases.finditer(low):
         before = low[max(0, mention.start() - 30) : mention.start()]
         if rules.brain_treatment_of.ends(before):
@@ -1122,7 +1140,7 @@ _RELATIVE = re.compile(r"\s*,?\s*(?:that|which|who|defined|not|unless|except|wit
 
 def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if not text.wanted or rules.measurable_words.isdisjoint(text.words):
+    if not text.wanted:
         return []
     mention = rules.measurable.search(low)
     if mention is None:
@@ -1140,8 +1158,6 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
 
 def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if rules.transplant_words.isdisjoint(text.words):
-        return []
     reads: list[Read] = []
     for start, end in text.sentences:
         sentence = low[start:end]
@@ -1269,13 +1285,26 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
     return found[0] if len(found) == 1 else "any"
 
 
-_READERS: tuple[Callable[[_Text, _Rules], list[Read]], ...] = (
-    _read_age,
-    _read_sex,
-    _read_prior_lines,
-    _read_prior_therapy,
-    _read_ecog,
-    _read_brain,
-    _read_measurable,
-    _read_transplant,
+# -- which readers run, and on which items -------------------------------------------------
+
+
+def _needles(words: frozenset[str], wanted: frozenset[str]) -> frozenset[str]:
+    """The words of ``wanted`` in the criteria: an item is read only if it holds one of them."""
+    return wanted & words
+
+
+_READERS: tuple[
+    tuple[
+        Callable[[_Text, _Rules], list[Read]], Callable[[frozenset[str], _Rules], frozenset[str]]
+    ],
+    ...,
+] = (
+    (_read_age, lambda words, rules: _needles(words, rules.age_words)),
+    (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
+    (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
+    (_read_prior_therapy, lambda words, rules: frozenset(drug_words(words))),
+    (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
+    (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
+    (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
+    (_read_transplant, lambda words, rules: _needles(words, rules.transplant_words)),
 )
