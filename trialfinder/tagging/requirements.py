@@ -90,6 +90,9 @@ from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_words, 
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
 from trialfinder.tagging.text import byte_table, lower, may_match, required_words
 
+# Keeps a-z, 0-9 and the separator of items (\x01); turns everything else to spaces.
+_ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
+
 KINDS = (
     "age",
     "sex",
@@ -171,7 +174,8 @@ class _Cues:
     """Phrases found as whole words in lower-case text.
 
     The phrases are one alternation between word boundaries: far faster to run than one
-    look-around per phrase.
+    look-around per phrase. Given the words of the item (``words``), a search is skipped when
+    no phrase's first word is among them.
     """
 
     def __init__(self, phrases: list[str] | tuple[str, ...]) -> None:
@@ -194,23 +198,47 @@ class _Cues:
         self._at_end = re.compile(f"(?:{body})[\\s,/(-]*$")
         self._at_start = re.compile(f"[\\s,/-]*(?:{body})")
         self._tail = max((len(p) for p in ordered), default=0) + 8
+        firsts = [_words_of(p) for p in ordered]
+        self._always = any(not w for w in firsts)  # a phrase of signs only ("≥", "+/-")
+        self._firsts = frozenset(w[0] for w in firsts if w)
 
-    def search(self, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+    def absent(self, words: frozenset[str] | None) -> bool:
+        """Whether no phrase can be in a text with these words (None: not known)."""
+        return words is not None and not self._always and self._firsts.isdisjoint(words)
+
+    def search(
+        self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ) -> re.Match[str] | None:
+        if self.absent(words):
+            return None
         return self.regex.search(text, start, len(text) if end is None else end)
 
-    def finditer(self, text: str, start: int = 0, end: int | None = None):
+    def finditer(
+        self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ):
+        if self.absent(words):
+            return iter(())
         return self.regex.finditer(text, start, len(text) if end is None else end)
 
-    def blank(self, text: str) -> str:
+    def blank(self, text: str, words: frozenset[str] | None = None) -> str:
         """``text`` with every phrase turned to spaces (positions kept)."""
+        if self.absent(words):
+            return text
         return self.regex.sub(lambda m: " " * len(m.group()), text)
 
-    def ends(self, text: str) -> bool:
+    def ends(self, text: str, words: frozenset[str] | None = None) -> bool:
         """Whether one of the phrases ends ``text`` (stands directly before what follows)."""
+        if self.absent(words):
+            return False
         return self._at_end.search(text, max(0, len(text) - self._tail)) is not None
 
-    def starts(self, text: str) -> bool:
-        return self._at_start.match(text) is not None
+    def starts(self, text: str, words: frozenset[str] | None = None) -> bool:
+        return not self.absent(words) and self._at_start.match(text) is not None
+
+
+def _words_of(text: str) -> list[str]:
+    """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
+    return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
 
 
 def _phrase(phrase: str) -> str:
@@ -370,9 +398,11 @@ class _Rules:
             for scope, words in self.scopes
         )
 
-    def allowed(self, text: str, start: int = 0, end: int | None = None) -> bool:
+    def allowed(
+        self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ) -> bool:
         """An allowance that is not itself negated ("is not permitted")."""
-        for match in self.allowances.finditer(text, start, end):
+        for match in self.allowances.finditer(text, start, end, words):
             if self.not_negated.search(text[max(0, match.start() - 14) : match.start()]):
                 continue
             if _ELIGIBLE_FOR.match(text, match.end()):
@@ -462,8 +492,6 @@ class _Text:
         return 0, len(self.low)
 
 
-_ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
-
 Read = tuple[str, str, tuple[Value, ...]]
 
 
@@ -522,7 +550,7 @@ def _from_numbers(
 
 def _read_age(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    if rules.other_subjects.search(low):
+    if rules.other_subjects.search(low, words=text.words):
         return []
     for start, end in text.sentences:
         for _, match in _from_numbers(
@@ -759,12 +787,13 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
     if rules.frame_words.isdisjoint(text.words) and not text.lead:
         return []
-    framed = rules.not_frames.blank(low)
+    words = text.words
+    framed = rules.not_frames.blank(low, words)
     lead = rules.not_frames.blank(text.lead)
     lead_framed = rules.frames.search(lead) is not None
     if not lead_framed and not rules.frames.search(framed):
         return []
-    if rules.allowed(low) or rules.exceptions.search(low):
+    if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
     for start, end in text.sentences:
@@ -779,10 +808,11 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     return list(dict.fromkeys(reads))
 
 
-def _negated(text: str, rules: _Rules) -> bool:
+def _negated(text: str, rules: _Rules, words: frozenset[str] | None = None) -> bool:
     """A negation in ``text`` that is not part of a count ("no more than 3 lines")."""
     return any(
-        not _NOT_A_NEGATION.match(text, match.end()) for match in rules.negations.finditer(text)
+        not _NOT_A_NEGATION.match(text, match.end())
+        for match in rules.negations.finditer(text, words=words)
     )
 
 
@@ -792,42 +822,44 @@ _NOT_A_NEGATION = re.compile(r"\s+(?:more|less|fewer|later|longer|greater|older)
 def _therapy_rules(
     text: _Text, rules: _Rules, start: int, end: int, mentions: list[Mention]
 ) -> list[Read]:
-    low = text.low
+    low, w = text.low, text.words
     sentence = low[start:end]
     if (
-        rules.hypotheticals.search(sentence)
-        or rules.with_or_without.search(sentence)
-        or rules.time_limits.search(sentence)
+        rules.hypotheticals.search(sentence, words=w)
+        or rules.with_or_without.search(sentence, words=w)
+        or rules.time_limits.search(sentence, words=w)
     ):
         return []
-    mentions = _keep(mentions, low, rules)
+    mentions = _keep(mentions, low, rules, w)
     reads: list[Read] = []
     for group in _lists(mentions, low, rules):
         first = group[0]
         before = low[start : first.start]
         own_before = low[max(start, _previous_end(mentions, first)) : first.start]
-        if rules.not_had.search(before) or rules.consequences.search(own_before[-60:]):
+        if rules.not_had.search(before, words=w) or rules.consequences.search(
+            own_before[-60:], words=w
+        ):
             continue
-        if rules.current.search(before):
+        if rules.current.search(before, words=w):
             continue
         values = tuple(dict.fromkeys(m.value for m in group))
-        count = rules.counts.search(own_before[-30:])
-        lower_count = count and rules.lower_counts.search(own_before[-30:])
-        strong = rules.strong_negations.search(before)
-        negated = strong or _negated(before, rules)
-        outcome = rules.outcomes.search(sentence)
+        count = rules.counts.search(own_before[-30:], words=w)
+        lower_count = count and rules.lower_counts.search(own_before[-30:], words=w)
+        strong = rules.strong_negations.search(before, words=w)
+        negated = strong or _negated(before, rules, w)
+        outcome = rules.outcomes.search(sentence, words=w)
         if (text.excluded and not strong) or negated:
             if outcome or (count and not (lower_count and text.excluded and not negated)):
                 continue  # about a progression, or a limit on how many
             if text.excluded and not strong and negated:
                 continue  # "no ..." in the exclusion criteria: ambiguous
-            if count or rules.setting_limits.search(sentence):
+            if count or rules.setting_limits.search(sentence, words=w):
                 continue
             reads.append(("prior-therapy-excluded", "any-of", values))
             continue
         if count and not lower_count:
             continue
-        read = _required(low, rules, start, end, group, own_before, values)
+        read = _required(low, rules, start, end, group, own_before, values, w)
         if read is not None:
             reads.append(read)
     return reads
@@ -841,22 +873,23 @@ def _required(
     group: list[Mention],
     own_before: str,
     values: tuple[Value, ...],
+    words: frozenset[str],
 ) -> Read | None:
     """A required (or refractory) list, when it is the whole list: nothing unrecognised is
     joined to it by "or" ("platinum or immunotherapy")."""
     first, last = group[0], group[-1]
     sentence = low[start:end]
-    joined = rules.not_alternatives.blank(low[first.start : last.end])
-    if rules.alternatives.search(sentence):
+    joined = rules.not_alternatives.blank(low[first.start : last.end], words)
+    if rules.alternatives.search(sentence, words=words):
         return None
-    after = rules.not_alternatives.blank(low[last.end : end])
+    after = rules.not_alternatives.blank(low[last.end : end], words)
     if re.match(r"\W*(?:or|and/or)\b", after) or re.search(r"\b(?:or|and/or)\W*$", own_before):
         return None
     rule = "any-of" if rules.or_word.search(joined) else "all-of"
     refractory = rules.refractory.ends(_FILLER.sub("", own_before)) or _refractory_after(
         low, last.end, end
     )
-    if refractory and not rules.not_refractory.search(sentence):
+    if refractory and not rules.not_refractory.search(sentence, words=words):
         return ("refractory-required", rule, values)
     return ("prior-therapy-required", rule, values)
 
@@ -867,7 +900,7 @@ _FILLER = re.compile(
 )
 
 
-def _keep(mentions: list[Mention], low: str, rules: _Rules) -> list[Mention]:
+def _keep(mentions: list[Mention], low: str, rules: _Rules, words: frozenset[str]) -> list[Mention]:
     """The mentions that name what a rule is about: not a class narrowed to some of its drugs
     ("investigational SERDs", "an ADC containing ..."), not a class that only carries a drug
     ("cisplatin-based chemotherapy"), not a drug or class given as an example of a class named
@@ -875,19 +908,19 @@ def _keep(mentions: list[Mention], low: str, rules: _Rules) -> list[Mention]:
     classes = drug_classes()
     kept: list[Mention] = []
     for index, mention in enumerate(mentions):
-        if rules.trial_names.starts(low[mention.end : mention.end + 20]):
+        if rules.trial_names.starts(low[mention.end : mention.end + 20], words):
             continue
         earlier = [c for k in kept if k.is_class and (c := classes.get(k.value)) is not None]
         if mention.is_class:
-            if rules.narrowing_before.ends(low[max(0, mention.start - 40) : mention.start]):
+            if rules.narrowing_before.ends(low[max(0, mention.start - 40) : mention.start], words):
                 continue
-            if rules.narrowing_after.starts(low[mention.end : mention.end + 30]):
+            if rules.narrowing_after.starts(low[mention.end : mention.end + 30], words):
                 continue
             previous = mentions[index - 1] if index else None
             if (
                 previous
                 and not previous.is_class
-                and rules.carriers.ends(low[previous.end : mention.start])
+                and rules.carriers.ends(low[previous.end : mention.start], words)
             ):
                 continue
             if any(mention.value in c.included and mention.value != c.name for c in earlier):
