@@ -439,7 +439,11 @@ def _build(name: str, tables: dict[str, dict[str, Any]]) -> DrugClass:
 
 
 class _KeyLines:
-    """Where each table, key and quoted name is written (tomllib keeps no line numbers)."""
+    """Where each table, key and quoted name is written (tomllib keeps no line numbers).
+
+    Kept small and local to this file; the digest configuration has its own (KeyLines in
+    ``digest/config.py``), and both belong in one shared validation module.
+    """
 
     _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]*)"|([^\]\s]+))\s*\]')
     _KEY = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=")
