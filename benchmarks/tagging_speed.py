@@ -65,7 +65,7 @@ def main() -> int:
 def print_stages(trials: list, count: int) -> None:
     """Cold time of each step of tagging, scaled to ``count`` trials (best of a few runs)."""
     from trialfinder import tagging
-    from trialfinder.tagging import arms, biomarkers, lexicon, reader, settings
+    from trialfinder.tagging import arms, biomarkers, lexicon, reader, requirements, settings
 
     k = lexicon.knowledge()
     cancer = [reader.is_cancer_trial(t) for t in trials]
@@ -83,6 +83,9 @@ def print_stages(trials: list, count: int) -> None:
         "text fields": lambda: [reader.text_fields(t) for t, c, _, _ in work if c],
         "settings": lambda: [settings.tag_settings(f, k, []) for _, c, f, _ in work if c],
         "biomarkers": lambda: [biomarkers.tag_biomarkers(f, k, []) for _, c, f, _ in work if c],
+        "requirements": lambda: [
+            requirements.extract(reader.read_criteria(t.eligibility.criteria)) for t, *_ in work
+        ],
     }
     scale = count / len(trials)
     print(f"cold time of each step, for {count:,} trials:")

@@ -27,12 +27,13 @@ def criteria(inclusion: list[str], exclusion: list[str] = ()) -> str:
         ("At least one prior line of anti-myeloma therapy", "at least one earlier treatment."),
         ("Received 1 to 3 prior lines of antimyeloma therapy", "1 to 3 earlier treatments"),
         (
-            "Received at least 1 but not more than 3 prior chemotherapy regimens",
+            "Received at least 1 but not more than 3 prior systemic regimens",
             "1 to 3 earlier treatments",
         ),
-        ("Have received no more than 3 lines of systemic chemotherapy", "up to 3 earlier"),
-        ("Progression on one or more lines of endocrine therapy", "at least one earlier"),
+        ("Have received no more than 3 lines of systemic therapy", "up to 3 earlier"),
+        ("Progression on one or more lines of therapy", "at least one earlier"),
         ("Received ≥ 2 prior regimens", "at least 2 earlier treatments"),
+        ("Must have received exactly one prior line of therapy", "exactly one earlier"),
     ],
 )
 def test_prior_treatments(line, expected):
@@ -50,11 +51,29 @@ def test_time_spans_are_not_treatment_counts(line):
     assert "prior-treatments" not in kinds(criteria([line]))
 
 
-def test_prior_treatments_only_from_inclusion():
-    found = kinds(
-        criteria(["Adults"], ["More than 2 prior lines of therapy at least 3 prior lines"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Received at least 1 but not more than 3 prior chemotherapy regimens",
+        "Have received no more than 3 lines of systemic chemotherapy",
+        "Progression on one or more lines of endocrine therapy",
+        "Up to one prior taxane regimen",
+    ],
+)
+def test_counts_of_one_drug_class_are_not_earlier_treatments(line):
+    assert "prior-treatments" not in kinds(criteria([line]))
+
+
+def test_an_excluded_count_says_how_many_are_allowed():
+    found = kinds(criteria(["Adults"], ["More than 2 prior lines of therapy"]))
+    assert found["prior-treatments"] == "You may have had up to 2 earlier treatments, but not more."
+
+
+def test_a_cohort_count_is_said_for_that_cohort_only():
+    text = "Inclusion Criteria:\n\nPart A:\n* Exactly one prior line of therapy\n"
+    assert kinds(text)["prior-treatments"] == (
+        "In Part A, you must have had exactly one earlier treatment."
     )
-    assert "prior-treatments" not in found
 
 
 @pytest.mark.parametrize(
@@ -130,9 +149,9 @@ def test_no_brain_rule_when_not_mentioned():
     [
         ("ECOG performance status of 0 or 1.", "light work", "ECOG score of 1 or lower"),
         ("Eastern Cooperative Oncology Group (ECOG) 0-2", "half the day", "of 2 or lower"),
-        ("ECOG performance status less than or equal to two", "half the day", "of two or"),
+        ("ECOG performance status less than or equal to two", "half the day", "of 2 or lower"),
         ("ECOG performance status 0.", "fully active", "ECOG score of 0."),
-        ("ECOG Performance Status < 2", "light work", "ECOG score below 2"),
+        ("ECOG Performance Status < 2", "light work", "ECOG score of 1 or lower"),
         (
             "ECOG performance status of 0 or 1 with no deterioration over the 2 weeks",
             "light work",

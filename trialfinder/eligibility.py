@@ -1,10 +1,12 @@
 """Key requirements from a trial's eligibility criteria, said in plain words.
 
-The criteria are free text written for doctors. This module looks for five things a patient
-asks first: how many earlier treatments, a gene change, measurable disease, whether cancer that
-spread to the brain is allowed, and how active one must be. The phrases it looks for and the
-sentences it says are data (``trialfinder/data/eligibility.toml``). It reports only what it
-finds; anything else stays in the full criteria that ``show`` prints.
+The criteria are free text written for doctors. This module says five things a patient asks
+first: how many earlier treatments, a gene change, measurable disease, whether cancer that
+spread to the brain is allowed, and how active one must be. All but the gene change are said
+from the typed requirements read by :mod:`trialfinder.tagging.requirements`, so the summary
+never says what those requirements contradict. The sentences are data
+(``trialfinder/data/eligibility.toml``). It reports only what it finds; anything else stays in
+the full criteria that ``show`` prints.
 """
 
 from __future__ import annotations
@@ -15,11 +17,9 @@ from functools import cache
 from typing import Any
 
 from trialfinder.knowledge import load_toml
+from trialfinder.tagging import requirements as typed
 from trialfinder.tagging.reader import Item as Criterion
 from trialfinder.tagging.reader import read_criteria
-
-_NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_TIME_WORDS = r"(?:weeks?|days?|months?|years?|hours?|cycles?|doses?|mg|times?)"
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,14 @@ def key_requirements(criteria: str, biomarkers: tuple[str, ...] = ()) -> tuple[R
     ``biomarkers`` (from the tagging) name gene changes or markers the trial is about; they are
     mentioned when the criteria themselves name no required gene change.
     """
-    items = list(read_criteria(criteria).items)
+    read = read_criteria(criteria)
+    rules = typed.extract(read)
     found = [
-        _prior_treatments(items),
-        _gene_change(items, biomarkers),
-        _measurable_disease(items),
-        _brain_metastases(items),
-        _performance_status(items),
+        _prior_treatments(rules),
+        _gene_change(list(read.items), biomarkers),
+        _measurable_disease(rules),
+        _brain_metastases(rules),
+        _performance_status(rules),
     ]
     return tuple(r for r in found if r is not None)
 
@@ -66,42 +67,56 @@ def _has_any(text: str, phrases: list[str]) -> bool:
     return any(p.lower() in lowered for p in phrases)
 
 
+def _of_kind(
+    rules: tuple[typed.Requirement, ...], kind: str
+) -> tuple[str, list[typed.Requirement]]:
+    """The requirements of ``kind`` a sentence can speak for: those for everyone, else those of
+    the one cohort that has any ("" and [] when several cohorts differ or there are none)."""
+    found = [r for r in rules if r.kind == kind]
+    everyone = [r for r in found if not r.cohort]
+    if everyone:
+        return "", everyone
+    cohorts = {r.cohort for r in found}
+    return (cohorts.pop(), found) if len(cohorts) == 1 else ("", [])
+
+
+def _said(kind: str, cohort: str, sentence: str, source: typed.Requirement) -> Requirement:
+    """The sentence, for the cohort it holds for ("In Part A, you must ...")."""
+    if cohort:
+        cohort = cohort.replace(" AND ", " and ")
+        sentence = f"In {cohort}, {sentence[0].lower()}{sentence[1:]}"
+    return Requirement(kind, sentence, source.text)
+
+
 # -- earlier treatments -----------------------------------------------------------------------
 
 
-@cache
-def _prior_patterns() -> list[tuple[str, re.Pattern[str]]]:
+def _prior_treatments(rules: tuple[typed.Requirement, ...]) -> Requirement | None:
+    """The lines of earlier treatment every requirement of the trial allows, said once."""
     d = _data()["prior_treatments"]
-    n = _alternatives(d["numbers"])
-    prior = _alternatives(d["prior"])
-    nouns = _alternatives(d["nouns"])
-    gap = rf"(?:(?!{_TIME_WORDS}\b)[\w/-]+\s+){{0,3}}?"
-    tail = rf"\s+(?:{prior}\s+)?{gap}{nouns}\b"
-    at_least, up_to = _alternatives(d["at_least"]), _alternatives(d["up_to"])
-    joins = _alternatives(d["range_joins"])
-    or_more = _alternatives(d["or_more"])
-    patterns = [
-        ("range", rf"{at_least}\s*(?P<low>{n})\s+(?:but\s+)?{up_to}\s*(?P<high>{n}){tail}"),
-        ("range", rf"\b(?P<low>{n})\s*{joins}\s*(?P<high>{n})\s+{prior}\s+{gap}{nouns}\b"),
-        ("at_least", rf"{at_least}\s*(?P<n>{n}){tail}"),
-        ("at_least", rf"\b(?P<n>{n})\s+{or_more}{tail}"),
-        ("up_to", rf"{up_to}\s*(?P<n>{n}){tail}"),
-    ]
-    return [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in patterns]
-
-
-def _prior_treatments(items: list[Criterion]) -> Requirement | None:
-    d = _data()["prior_treatments"]
-    must_name = re.compile(rf"{_alternatives(d['prior'])}|\blines?\b|\bregimens?\b", re.IGNORECASE)
-    for kind, pattern in _prior_patterns():
-        for item in _wanted(items):
-            match = pattern.search(item.text)
-            if match and must_name.search(match.group(0)):
-                values = {k: v for k, v in match.groupdict().items() if v}
-                if values.get("n", "").lower() in ("1", "one"):
-                    kind += "_one"
-                return Requirement("prior-treatments", d[f"say_{kind}"].format(**values), item.text)
-    return None
+    cohort, found = _of_kind(rules, "prior-lines")
+    if not found:
+        return None
+    low, high = 0, typed.MAX_PRIOR_LINES + 1
+    for r in found:
+        values = [int(v) for v in r.values]
+        if r.rule in ("at-least", "exactly", "between"):
+            low = max(low, values[0])
+        if r.rule in ("at-most", "exactly", "between"):
+            high = min(high, values[-1])
+    if low > high:
+        return None  # they disagree: say nothing
+    one = "_one" if (low if low else high) == 1 else ""
+    if low and high <= typed.MAX_PRIOR_LINES:
+        key = "say_exactly" + one if low == high else "say_range"
+    elif low:
+        key = "say_at_least" + one
+    elif 0 < high <= typed.MAX_PRIOR_LINES:
+        key = "say_up_to" + one
+    else:
+        return None
+    sentence = d[key].format(n=low or high, low=low, high=high)
+    return _said("prior-treatments", cohort, sentence, found[0])
 
 
 # -- gene change ------------------------------------------------------------------------------
@@ -160,51 +175,58 @@ def _join(names: list[str] | tuple[str, ...], last: str = "or") -> str:
 # -- measurable disease ----------------------------------------------------------------------
 
 
-def _measurable_disease(items: list[Criterion]) -> Requirement | None:
-    d = _data()["measurable_disease"]
-    for item in _wanted(items):
-        if _has_any(item.text, d["phrases"]) and not _has_any(item.text, d["negations"]):
-            return Requirement("measurable-disease", d["say"], item.text)
-    return None
+def _measurable_disease(rules: tuple[typed.Requirement, ...]) -> Requirement | None:
+    cohort, found = _of_kind(rules, "measurable-disease")
+    if not found:
+        return None
+    return _said("measurable-disease", cohort, _data()["measurable_disease"]["say"], found[0])
 
 
 # -- brain metastases -------------------------------------------------------------------------
 
+# The most permissive holds: an item allowing some people is an exception to one excluding all.
+_BRAIN_ORDER = ("none", "treated-stable", "active-allowed")
+_BRAIN_SAY = {
+    "none": "say_not_allowed",
+    "treated-stable": "say_limited",
+    "active-allowed": "say_allowed",
+}
 
-def _brain_metastases(items: list[Criterion]) -> Requirement | None:
-    d = _data()["brain_metastases"]
-    excluded = limited = allowed = None
-    for item in items:
-        if not _has_any(item.text, d["phrases"]):
-            continue
-        if item.section == "exclusion":
-            if _has_any(item.text, d["exceptions"]):
-                limited = limited or item
-            else:
-                excluded = excluded or item
-        elif _has_any(item.text, d["negations"]):
-            excluded = excluded or item
-        elif _has_any(item.text, d["limits"]):
-            limited = limited or item
-        else:
-            allowed = allowed or item
-    if excluded and not (limited or allowed):
-        return Requirement("brain-metastases", d["say_not_allowed"], excluded.text)
-    if limited or (excluded and allowed):
-        source = limited or excluded
-        return Requirement("brain-metastases", d["say_limited"], source.text)
-    if allowed:
-        return Requirement("brain-metastases", d["say_allowed"], allowed.text)
-    return None
+
+def _brain_metastases(rules: tuple[typed.Requirement, ...]) -> Requirement | None:
+    cohort, found = _of_kind(rules, "brain-metastases")
+    if not found:
+        return None
+    chosen = max(found, key=lambda r: _BRAIN_ORDER.index(r.rule))
+    sentence = _data()["brain_metastases"][_BRAIN_SAY[chosen.rule]]
+    return _said("brain-metastases", cohort, sentence, chosen)
 
 
 # -- performance status -----------------------------------------------------------------------
 
-_SCORE = re.compile(
-    r"(?P<lt>(?:<|less than)(?!\s*or equal)(?!=)\s*)?\b(?P<v>[0-4]|zero|one|two|three|four)\b",
-    re.IGNORECASE,
-)
-_SCORE_GLUE = re.compile(r"^[\s,()≤<=]*(?:or|and|to|-|–)?[\s,()≤<=]*$", re.IGNORECASE)
+
+def _performance_status(rules: tuple[typed.Requirement, ...]) -> Requirement | None:
+    """The most permissive ECOG score allowed (items that give several are alternatives)."""
+    d = _data()["performance_status"]
+    cohort, found = _of_kind(rules, "ecog")
+    if not found:
+        return None
+    if any(r.rule != "at-most" for r in found):
+        ranges = {r.values for r in found}
+        if len(ranges) != 1 or len(found[0].values) != 2:
+            return None
+        low, high = found[0].values
+        line = d["ecog_score_between"].format(low=low, high=high)
+        return _said("performance-status", cohort, f"{d['ecog_say'][high]} {line}", found[0])
+    chosen = max(found, key=lambda r: int(r.values[0]))
+    best = int(chosen.values[0])
+    sentence = None if chosen.section == "exclusion" else _karnofsky_sentence(chosen.text, best)
+    if sentence is None:
+        key = "ecog_score_exact" if best == 0 else "ecog_score"
+        sentence = f"{d['ecog_say'][best]} {d[key].format(score=best)}"
+    return _said("performance-status", cohort, sentence, chosen)
+
+
 _KARNOFSKY_SCORE = re.compile(r"(?P<gt>>(?!=)\s*|more than (?!or equal))?\b(?P<v>\d{2,3})\b")
 
 
@@ -213,50 +235,23 @@ def _scale(name: str) -> re.Pattern[str]:
     return re.compile(_alternatives(_data()["performance_status"][name]), re.IGNORECASE)
 
 
-def _performance_status(items: list[Criterion]) -> Requirement | None:
+def _karnofsky_sentence(text: str, ecog: int) -> str | None:
+    """For an item that gives a Karnofsky or Lansky score (and no ECOG score), the sentence in
+    that scale, when its score converts to the ECOG score ``ecog`` of the requirement."""
     d = _data()["performance_status"]
-    ecog, karnofsky = _scale("ecog"), _scale("karnofsky")
-    for item in _wanted(items):
-        match = ecog.search(item.text)
-        if not match:
+    match = _scale("karnofsky").search(text)
+    if match is None or _scale("ecog").search(text):
+        return None
+    span = re.split(r"[;.](?:\s|$)|\n", text[match.end() : match.end() + 80], maxsplit=1)[0]
+    for m in _KARNOFSKY_SCORE.finditer(span):
+        value = int(m.group("v"))
+        if value % 10 or not 10 <= value <= 100:
             continue
-        span = _clause(item.text[match.end() : match.end() + 120])
-        span = karnofsky.split(span)[0]
-        scores = []
-        previous_end = None
-        for m in _SCORE.finditer(span):
-            # Only the first run of scores ("0, 1 or 2"), not later numbers ("over 2 weeks").
-            if previous_end is not None and not _SCORE_GLUE.match(span[previous_end : m.start()]):
-                break
-            previous_end = m.end()
-            value = _score_value(m.group("v"))
-            strict = bool(m.group("lt"))
-            if 0 <= value - strict <= 4:
-                scores.append((value - strict, m.group("v"), strict))
-        if scores:
-            best, written, strict = max(scores)
-            key = "ecog_score_exact" if best == 0 else "ecog_score"
-            line = d["ecog_score_below" if strict else key].format(score=written)
-            return Requirement("performance-status", f"{d['ecog_say'][best]} {line}", item.text)
-    for item in _wanted(items):
-        match = karnofsky.search(item.text)
-        if not match:
-            continue
-        span = _clause(item.text[match.end() : match.end() + 80])
-        for m in _KARNOFSKY_SCORE.finditer(span):
-            value = int(m.group("v"))
-            if value % 10 or not 10 <= value <= 100:
-                continue
-            say = next(s for floor, s in d["karnofsky_say"] if value >= floor)
-            line = d["karnofsky_score_above" if m.group("gt") else "karnofsky_score"]
-            line = line.format(score=m.group("v"))
-            return Requirement("performance-status", f"{say} {line}", item.text)
+        lowest = value + 10 if m.group("gt") else value
+        table = _data()["requirements"]["ecog"]["karnofsky_to_ecog"]
+        if next(e for k, e in table if lowest >= k) != ecog:
+            return None
+        say = next(s for floor, s in d["karnofsky_say"] if value >= floor)
+        line = d["karnofsky_score_above" if m.group("gt") else "karnofsky_score"]
+        return f"{say} {line.format(score=m.group('v'))}"
     return None
-
-
-def _clause(text: str) -> str:
-    return re.split(r"[;.](?:\s|$)|\n", text, maxsplit=1)[0]
-
-
-def _score_value(token: str) -> int:
-    return int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]

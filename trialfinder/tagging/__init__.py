@@ -39,7 +39,13 @@ from trialfinder.tagging.queries import (
     check_biomarkers,
     normalize_biomarker,
 )
-from trialfinder.tagging.reader import inclusion_criteria, is_cancer_trial, text_fields
+from trialfinder.tagging.reader import (
+    inclusion_criteria,
+    is_cancer_trial,
+    read_criteria,
+    text_fields,
+)
+from trialfinder.tagging.requirements import extract
 from trialfinder.tagging.settings import tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
@@ -110,4 +116,5 @@ def tag_trial(trial: Trial) -> Tags:
         evidence=tuple(evidence),
         intervention_categories=tuple(per_intervention),
         comparator_categories=tuple(c for c in CATEGORY_NAMES if c in comparators),
+        requirements=extract(read_criteria(trial.eligibility.criteria)),
     )

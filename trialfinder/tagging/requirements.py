@@ -31,12 +31,67 @@ kind                        rule                                values
 
 ``section`` is "inclusion", "exclusion" or "" (no heading); ``cohort`` is "" when the rule holds
 for everyone, else the part of the trial it holds for ("Part A", "Cohort 2").
+
+How the rules are read (:func:`extract`; the phrases are data, ``data/eligibility.toml``,
+``[requirements.*]``; drug classes are ``data/drug_classes.toml``):
+
+- Polarity comes from the section and the words: in the exclusion criteria a named treatment or
+  condition is excluded; in the inclusion criteria it is required, unless a negation stands
+  before it ("no prior ..."). "Must not" says what a person must not have in either section.
+- An item gives no rule when its words make it conditional or partial: an allowance ("prior
+  transplant is allowed"), an exception ("unless", "except"), a hypothetical or a plan ("if",
+  "planned"), "with or without", a time limit on what is excluded ("within 4 weeks"), or a
+  scope the reader does not name as a cohort ("Colorectal cancer: ...", "Dose-escalation
+  part: ..."). Items under a lead-in that offers alternatives ("one of the following:") give
+  no rule either. When in doubt, nothing is said: unknown never excludes.
+- ``age``: whole years of age, as a person states it: "over 18" is at-least 18 (18 and a half
+  is over 18), "under 18" is at-most 17; an exclusion ("age < 18") gives the allowed side.
+  Ages at diagnosis, in days or months, or of other people are not read.
+- ``prior-lines``: counts of earlier lines of treatment, as the item counts them (usually for
+  advanced disease; the text says). A count about a drug or class ("up to one prior taxane
+  regimen", "2 lines of chemotherapy") is no count of lines and is not read. In the exclusion
+  criteria "more than 2 prior lines" is at-most 2.
+- ``prior-therapy-required`` / ``refractory-required``: values are class names (see
+  :mod:`trialfinder.tagging.drug_classes`) or generic drug names; all-of when the item lists
+  them with "and", any-of with "or". A list followed by an unrecognised alternative ("platinum
+  or immunotherapy") gives no required rule. Drugs given as examples of a class named before
+  them ("a proteasome inhibitor (bortezomib)") are not values. "Refractory to", "resistant to",
+  "progressed on" make refractory-required; with "relapsed" or "intolerant" beside it, the drug
+  is only required.
+- ``prior-therapy-excluded``: any-of. Not when the exclusion is limited to a setting ("for
+  metastatic disease"), a time ("within 6 months"), a count ("more than one JAK inhibitor"),
+  or a subset of the class ("investigational SERDs", "an ADC containing ...").
+- ``ecog``: the highest ECOG score allowed; ranges starting above 0 are between. Karnofsky and
+  Lansky scores convert by the standard table (90-100 is about ECOG 0, 70-80 about 1, 50-60
+  about 2, 30-40 about 3, 10-20 about 4): "Karnofsky >= 70" is ECOG at-most 1. Where an item
+  gives several scales or scores (alternatives, "ECOG 2 allowed if due to the disease"), the
+  most permissive holds.
+- ``brain-metastases``: none (brain metastases excluded), treated-stable (only some people
+  with brain metastases may join: treated, stable or without symptoms, as the item says; also
+  when only active, untreated or symptomatic ones are excluded), active-allowed (untreated or
+  active ones allowed, or the trial is for people with brain metastases). When several items of
+  one cohort give different values, the most permissive holds (an item allowing some people
+  with brain metastases is an exception to the one excluding them).
+- ``transplant``: blood stem cell transplants only (not a kidney or liver); autologous,
+  allogeneic or "any" when the item does not say which.
 """
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from trialfinder.knowledge import load_toml
+from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_words, find_drugs
+from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
+from trialfinder.tagging.text import byte_table, lower, may_match, required_words
+
+# Keeps a-z, 0-9 and the separator of items (\x01); turns everything else to spaces.
+_ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
 
 KINDS = (
     "age",
@@ -55,6 +110,9 @@ KINDS = (
 )
 
 Value = str | int | float
+
+MAX_PRIOR_LINES = 15
+MAX_AGE = 120
 
 
 @dataclass(frozen=True)
@@ -77,3 +135,1209 @@ class Requirement:
             "section": self.section,
             "text": self.text,
         }
+
+
+def extract(criteria: Criteria) -> tuple[Requirement, ...]:
+    """The requirements of these kinds read from ``criteria``, item by item, in order: age, sex,
+    prior-lines, prior-therapy-required, prior-therapy-excluded, refractory-required, ecog,
+    brain-metastases, measurable-disease, transplant."""
+    if not criteria.items:
+        return ()
+    rules = _rules()
+    lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
+    # The words of each item, cut in one pass over all of them, say which readers can find
+    # anything in it: most items are passed over with a few set look-ups.
+    spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+    item_words = [frozenset(part.split()) for part in spaced.decode("ascii").split("\x01")]
+    words = frozenset().union(*item_words)
+    readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
+    found: list[Requirement] = []
+    for item, low, own in zip(criteria.items, lowered, item_words, strict=True):
+        text: _Text | None = None
+        reads: list[Read] = []
+        for read, gate in readers:
+            if not gate.isdisjoint(own):
+                text = text or _Text(item, low, own, rules)
+                reads.extend(read(text, rules))
+        if reads and text is not None and not text.skipped:  # context only when there is a rule
+            found.extend(
+                Requirement(kind, rule, values, item.text, item.section, item.cohort)
+                for kind, rule, values in reads
+            )
+    return tuple(found)
+
+
+# -- phrases, compiled once -------------------------------------------------------------------
+
+
+class _Cues:
+    """Phrases found as whole words in lower-case text.
+
+    The phrases are one alternation between word boundaries: far faster to run than one
+    look-around per phrase. Given the words of the item (``words``), a search is skipped when
+    no phrase's first word is among them.
+    """
+
+    def __init__(self, phrases: list[str] | tuple[str, ...]) -> None:
+        ordered = sorted(
+            {" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len, reverse=True
+        )
+        buckets: dict[tuple[bool, bool], list[str]] = {}
+        for phrase in ordered:
+            edges = (
+                phrase[0].isalnum() or phrase[0] == "_",
+                phrase[-1].isalnum() or phrase[-1] == "_",
+            )
+            buckets.setdefault(edges, []).append(r"\s+".join(re.escape(w) for w in phrase.split()))
+        parts = [
+            ("\\b" if left else "") + "(?:" + "|".join(words) + ")" + ("\\b" if right else "")
+            for (left, right), words in buckets.items()
+        ]
+        body = "|".join(parts) or "(?!)"
+        self.regex = re.compile(body)
+        self._at_end = re.compile(f"(?:{body})[\\s,/(-]*$")
+        self._at_start = re.compile(f"[\\s,/-]*(?:{body})")
+        self._tail = max((len(p) for p in ordered), default=0) + 8
+        firsts = [_words_of(p) for p in ordered]
+        self._always = any(not w for w in firsts)  # a phrase of signs only ("≥", "+/-")
+        self._firsts = frozenset(w[0] for w in firsts if w)
+
+    def absent(self, words: frozenset[str] | None) -> bool:
+        """Whether no phrase can be in a text with these words (None: not known)."""
+        return words is not None and not self._always and self._firsts.isdisjoint(words)
+
+    def search(
+        self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ) -> re.Match[str] | None:
+        if self.absent(words):
+            return None
+        return self.regex.search(text, start, len(text) if end is None else end)
+
+    def finditer(
+        self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ):
+        if self.absent(words):
+            return iter(())
+        return self.regex.finditer(text, start, len(text) if end is None else end)
+
+    def blank(self, text: str, words: frozenset[str] | None = None) -> str:
+        """``text`` with every phrase turned to spaces (positions kept)."""
+        if self.absent(words):
+            return text
+        return self.regex.sub(lambda m: " " * len(m.group()), text)
+
+    def ends(self, text: str, words: frozenset[str] | None = None) -> bool:
+        """Whether one of the phrases ends ``text`` (stands directly before what follows)."""
+        if self.absent(words):
+            return False
+        return self._at_end.search(text, max(0, len(text) - self._tail)) is not None
+
+    def starts(self, text: str, words: frozenset[str] | None = None) -> bool:
+        return not self.absent(words) and self._at_start.match(text) is not None
+
+
+def _words_of(text: str) -> list[str]:
+    """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
+    return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
+
+
+def _phrase(phrase: str) -> str:
+    """One phrase as a pattern of whole words (spaces flexible)."""
+    body = r"\s+".join(re.escape(word) for word in phrase.split())
+    left = r"\b" if phrase[0].isalnum() else ""
+    right = r"\b" if phrase[-1].isalnum() else ""
+    return left + body + right
+
+
+# The cue lists of [requirements.context], each read into an attribute of the same name.
+_CONTEXT_LISTS = (
+    *("negations", "strong_negations", "allowances", "exceptions", "hypotheticals"),
+    *("time_limits", "with_or_without", "alternatives", "not_alternatives", "setting_limits"),
+    *("not_had", "consequences", "current", "outcomes", "trial_names"),
+    *("narrowing_before", "narrowing_after"),
+)
+
+
+class _Rules:
+    """Everything in ``[requirements.*]`` of ``data/eligibility.toml``, compiled."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        context = table["context"]
+        for name in _CONTEXT_LISTS:
+            setattr(self, name, _Cues(context[name]))
+        scopes = [re.compile(p) for p in context["scopes"]]
+        self.scopes = [(scope, required_words(scope)) for scope in scopes]
+        self.alternative_leads = _Cues(context["alternative_leads"])
+        self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
+
+        numbers = table["numbers"]
+        self.words: dict[str, int] = dict(numbers["words"])
+        self.number = (
+            "(?:"
+            + "|".join(
+                [r"\d{1,3}", *(re.escape(w) for w in sorted(self.words, key=len, reverse=True))]
+            )
+            + r")(?![\w.])"
+        )
+        self.comparisons: dict[str, str] = {}
+        for kind in ("ge", "gt", "le", "lt", "after_ge", "after_le"):
+            for phrase in numbers[kind]:
+                self.comparisons[" ".join(phrase.lower().split())] = kind
+        before = [p for p, k in self.comparisons.items() if not k.startswith("after")]
+        after = [p for p, k in self.comparisons.items() if k.startswith("after")]
+        self.before = _alternation(before)
+        self.after = _alternation(after)
+        self.range_joins = _alternation(numbers["range_joins"])
+        self.comparison_before = re.compile(
+            rf"({self.before})\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?$"
+        )
+        self.comparison_after = re.compile(rf"\s*(?:%\s*)?({self.after})(?!\w)")
+
+        self.prior_lines = table["prior_lines"]
+        self.line_nouns = frozenset(self.prior_lines["words"])
+        number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
+        self.count_re = re.compile(rf"(?<![\w.])\d{{1,2}}(?![\w.])|\b(?:{number_words})\b")
+        exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
+        self.line_lead_in = re.compile(
+            rf"(?:\bbetween\s+|\b{exact}\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
+        )
+        self.count_words = frozenset(self.words)
+        self.line_near = re.compile("line|regimen|therap|treatment")
+        self.naive = _Cues(self.prior_lines["naive"])
+        self.line_words = _Cues(self.prior_lines["line_words"])
+        self.line_word_set = _first_words(self.prior_lines["line_words"])
+        self.line_patterns = _line_patterns(self)
+
+        prior = table["prior_therapy"]
+        self.frames = _Cues(prior["frames"])
+        self.frame_words = _first_words(prior["frames"])
+        self.not_frames = _Cues(prior["not_frames"])
+        self.refractory = _Cues(prior["refractory"])
+        self.not_refractory = _Cues(prior["not_refractory"])
+        self.counts = _Cues(prior["counts"])
+        self.lower_counts = _Cues(prior["lower_counts"])
+        self.carriers = _Cues(prior["carriers"])
+        joins = "|".join(_phrase(w) for w in sorted(prior["joins"], key=len, reverse=True))
+        self.pure_join = re.compile(rf"^(?:[\s,;:/()+&-]|{joins})*$")
+        self.or_word = re.compile(r"\b(?:or|and/or)\b")
+
+        ecog = table["ecog"]
+        self.ecog_words = frozenset(ecog["words"])
+        self.ecog_scales = _Cues(ecog["scales"])
+        self.percent_scales = _Cues(ecog["percent_scales"])
+        self.karnofsky_to_ecog = [(int(k), int(e)) for k, e in ecog["karnofsky_to_ecog"]]
+
+        brain = table["brain_metastases"]
+        self.brain_words = frozenset(brain["words"])
+        for name in ("phrases", "active", "stable", "untreated", "treatment_of", "limits"):
+            setattr(self, f"brain_{name}", _Cues(brain[name]))
+
+        measurable = table["measurable_disease"]
+        self.measurable_words = frozenset(measurable["words"])
+        self.measurable = _Cues(measurable["phrases"])
+        self.measurable_alternatives = _Cues(measurable["alternatives"])
+
+        transplant = table["transplant"]
+        self.transplant_words = frozenset(transplant["words"])
+        sources = _alternation(transplant["sources"])
+        nouns = _alternation(transplant["nouns"])
+        joined = r"(?:[\s/-]+(?:or|and|/)?[\s/-]*(?:solid[\s-]+)?(?:organ|tissue)s?)?"
+        acronyms = "|".join(
+            _phrase(a) for a in sorted(transplant["acronyms"], key=len, reverse=True)
+        )
+        self.transplant = re.compile(rf"\b{sources}{joined}[\s-]*{nouns}\b|(?P<acronym>{acronyms})")
+        self.transplant_acronyms = {
+            " ".join(k.split()): v for k, v in transplant["acronyms"].items()
+        }
+        self.transplant_types = {t: _Cues(words) for t, words in transplant["types"].items()}
+        for name in ("frames", "after", "ongoing", "ineligible", "eligible"):
+            setattr(self, f"transplant_{name}", _Cues(transplant[name]))
+        self.bare_transplant = re.compile(
+            r"\s*(?:an?\s+|the\s+)?(?:(?:autologous|allogeneic|allogenic)\s+)?(?:stem[\s-]cell\s+)?transplant(?:ation)?(?!\w)"
+        )
+
+        age = table["age"]
+        self.age_words = frozenset(age["words"])
+        self.digits = re.compile(r"(?<![\d.])\d{1,3}(?![\d])")
+        self.age_lead_in = re.compile(
+            rf"(?:\bbetween\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
+        )
+        self.age_units = _alternation(age["units"])
+        self.small_units = _alternation(age["small_units"])
+        self.not_the_person = _Cues(age["not_the_person"])
+        self.other_times = _Cues(age["other_times"])
+        self.other_subjects = _Cues(age["other_subjects"])
+        self.age_anchors = _Cues(age["anchors"])
+        self.age_not_ages = re.compile(r"[\s:]*" + _alternation(age["not_ages"]))
+        self.age_bound = _age_pattern(self)
+        self.age_patterns = [("age", self.age_bound)]
+        # An age has its unit or the word "age" near its number.
+        self.age_near = (re.compile(r"year|yr|y/o|yo\b|y\.o|\bold|\bage"), 40, 25)
+
+        sex = table["sex"]
+        female, male = _alternation(sex["female"]), _alternation(sex["male"])
+        before = "|".join(_phrase(w) for w in sorted(sex["before"], key=len, reverse=True))
+        self.sex_start = re.compile(
+            rf"^(?:(?:{before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
+        )
+        self.sex_words = frozenset(w for w in (*sex["female"], *sex["male"]) if " " not in w)
+        self.female = re.compile(rf"\b{female}\b")
+        self.male = re.compile(rf"\b{male}\b")
+        nouns, then = _alternation(sex["nouns"]), _alternation(sex["then"])
+        not_with = _alternation(sex["not_with"])
+        self.sex_then = re.compile(
+            rf"\s*(?:{nouns}(?!\w))?\s*(?:$|[.;…]|\(?\s*,?\s*(?:{then}|\d)(?!\w)(?!\s+{not_with}(?!\w)))"
+        )
+
+    # -- context questions ------------------------------------------------------------------
+
+    def scoped(self, text: str) -> bool:
+        """Whether ``text`` holds only for some people, in a way the reader does not name."""
+        return any(
+            (words is None or may_match(text, words)) and scope.search(text)
+            for scope, words in self.scopes
+        )
+
+    def allowed(
+        self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ) -> bool:
+        """An allowance that is not itself negated ("is not permitted")."""
+        for match in self.allowances.finditer(text, start, end, words):
+            if self.not_negated.search(text[max(0, match.start() - 14) : match.start()]):
+                continue
+            if _ELIGIBLE_FOR.match(text, match.end()):
+                continue  # "who are eligible for transplant": a state, not a permission
+            return True
+        return False
+
+    def value(self, token: str) -> int | None:
+        token = " ".join(token.lower().split())
+        if token.isdigit():
+            return int(token)
+        return self.words.get(token)
+
+    def comparison(self, phrase: str | None) -> str | None:
+        if not phrase:
+            return None
+        return self.comparisons.get(" ".join(phrase.lower().split()))
+
+
+_ELIGIBLE_FOR = re.compile(
+    r"\s+(?:for|to\s+receive)\b(?!\s+(?:enrol+ment|inclusion|participation|this|the\s+(?:study|trial)|one|some|all))"
+)
+
+
+def _first_words(phrases: list[str]) -> frozenset[str]:
+    """The first word of each phrase, as an item's word set has it: a quick test of presence."""
+    spaced = "\x01".join(p.lower() for p in phrases).encode("ascii", "replace")
+    parts = spaced.translate(_ITEM_WORD_BYTES).decode("ascii").split("\x01")
+    return frozenset(words[0] for part in parts if (words := part.split()))
+
+
+def _alternation(phrases: list[str] | tuple[str, ...]) -> str:
+    """A group matching any of ``phrases`` (literal, spaces flexible), the longest first."""
+    ordered = sorted({" ".join(p.lower().split()) for p in phrases}, key=len, reverse=True)
+    return "(?:" + "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in ordered) + ")"
+
+
+@cache
+def _rules() -> _Rules:
+    return _Rules(load_toml("eligibility.toml")["requirements"])
+
+
+# -- an item, prepared once for every reader --------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?=\s|$)")
+
+
+class _Text:
+    """One item in lower case, its sentences, its lead-in line; whether it is read at all."""
+
+    def __init__(self, item: Item, low: str, words: frozenset[str], rules: _Rules) -> None:
+        self.item = item
+        self.low = low
+        self.words = words
+        self.lead = lower(item.lead) if item.lead else ""
+        self.wanted = item.section != EXCLUSION
+        self.excluded = item.section == EXCLUSION
+        self.rules = rules
+        self._sentences: list[tuple[int, int]] | None = None
+
+    @property
+    def skipped(self) -> bool:
+        """The item holds for some people only, or its lead-in offers alternatives."""
+        rules, lead = self.rules, self.lead
+        return bool(
+            rules.scoped(self.low)
+            or (self.wanted and lead and rules.alternative_leads.search(lead))
+            or (lead and (rules.hypotheticals.search(lead) or rules.scoped(lead)))
+        )
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            spans, start = [], 0
+            for match in _SENTENCE_END.finditer(self.low):
+                spans.append((start, match.end()))
+                start = match.end()
+            if start < len(self.low):
+                spans.append((start, len(self.low)))
+            self._sentences = spans
+        return self._sentences
+
+    def sentence_of(self, position: int) -> tuple[int, int]:
+        for start, end in self.sentences:
+            if start <= position < end:
+                return start, end
+        return 0, len(self.low)
+
+
+Read = tuple[str, str, tuple[Value, ...]]
+
+
+# -- age --------------------------------------------------------------------------------------
+
+
+def _age_pattern(rules: _Rules) -> re.Pattern[str]:
+    n, unit, small = r"\d{1,3}(?:\.\d+)?", rules.age_units, rules.small_units
+    symbol = r"(?:\(\s*[≤≥<>=/]{1,3}\s*\)\s*)?"
+    one = (
+        rf"(?:(?P<cmp§>{rules.before})\s*{symbol}(?:the\s+age\s+of\s+|age\s+)?)?"
+        rf"(?P<n§>{n})(?:\s*(?:(?P<small§>{small})|(?P<unit§>{unit}))(?!\w))?"
+        rf"(?:\s*(?:of\s+age|old))?(?:\s*,?\s*(?P<after§>{rules.after})(?!\w)(?!\s*than))?"
+    )
+    join = rf"\s*(?:{rules.range_joins}|,?\s*(?:and|but|or))\s*"
+    first, second = one.replace("§", "1"), one.replace("§", "2")
+    return re.compile(rf"(?:\bbetween\s+)?{first}(?:{join}{second})?")
+
+
+def _from_numbers(
+    patterns: list[tuple[str, re.Pattern[str]]],
+    text: str,
+    numbers: re.Pattern[str],
+    lead_in: re.Pattern[str],
+    start: int,
+    end: int,
+    near: tuple[re.Pattern[str], int, int],
+):
+    """(kind, match) of ``patterns`` in ``text[start:end]``, each tried where a number is or
+    where the words that lead to it begin ("at least", "between"): anchored matches are cheap,
+    a search of the whole text for these patterns is not. Only numbers with a match of
+    ``near`` (pattern, characters before, characters after) around them are tried."""
+    taken = start
+    near_pattern, before, after = near
+    for number in numbers.finditer(text, start, end):
+        if number.start() < taken:
+            continue
+        if not near_pattern.search(text, max(start, number.start() - before), number.end() + after):
+            continue
+        head_start = max(start, number.start() - 45)
+        lead = lead_in.search(text, head_start, number.start())
+        starts = ([lead.start()] if lead else []) + [number.start()]
+        found = next(
+            (
+                (kind, match)
+                for kind, pattern in patterns
+                for at in starts
+                if (match := pattern.match(text, at, end))
+            ),
+            None,
+        )
+        if found is not None:
+            taken = found[1].end()
+            yield found
+
+
+def _read_age(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    if rules.other_subjects.search(low, words=text.words):
+        return []
+    for start, end in text.sentences:
+        for _, match in _from_numbers(
+            rules.age_patterns, low, rules.digits, rules.age_lead_in, start, end, rules.age_near
+        ):
+            before = low[start : match.start()]
+            if not _is_age(match, before, low, rules):
+                continue
+            rest = low[match.end() : end].strip(" .;,)")
+            if text.excluded and (match.start() - start > 30 or "(" in before or len(rest) > 15):
+                return []  # "(age >= 11 and stage IV)": one condition of several
+            if rules.not_the_person.search(before) or rules.other_times.search(
+                low, match.end(), end
+            ):
+                return []
+            bounds = _age_bounds(match, rules)
+            return _age_rule(bounds, text.excluded) if bounds else []
+    return []
+
+
+def _is_age(match: re.Match[str], before: str, low: str, rules: _Rules) -> bool:
+    """A person's age: after an anchor word, at the start, or said to be "of age" or "old"."""
+    if rules.age_not_ages.match(low, match.end()):
+        return False
+    if not before.strip(" \t-–•*0123456789.)") or rules.age_anchors.ends(before):
+        return True
+    said = re.search(r"\bof\s+age\b|\bold\b|y/o|\by\.?o\b", match.group()) is not None
+    return said and len(before) <= 60
+
+
+def _age_bounds(match: re.Match[str], rules: _Rules) -> list[tuple[str, int]]:
+    """(comparison, years) of each number of an age phrase: ge, gt, le or lt."""
+    found: list[tuple[str, int]] = []
+    numbers = [
+        (
+            match.group(f"cmp{i}"),
+            match.group(f"n{i}"),
+            match.group(f"after{i}"),
+            match.group(f"small{i}"),
+        )
+        for i in (1, 2)
+    ]
+    second = numbers[1][1] is not None
+    for i, (cmp_, number, after, small) in enumerate(numbers):
+        if number is None or small:
+            continue
+        kind = rules.comparison(cmp_) or rules.comparison(after)
+        if kind is None and second:
+            kind = "ge" if i == 0 else "le"  # "18-65 years", "between 18 and 65"
+        if kind is None:
+            continue
+        found.append((kind.replace("after_", ""), int(float(number))))
+    return found
+
+
+def _age_rule(bounds: list[tuple[str, int]], excluded: bool) -> list[Read]:
+    low: int | None = None
+    high: int | None = None
+    for kind, years in bounds:
+        if excluded:  # the allowed side of an excluded age
+            kind = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}[kind]
+        if kind in ("ge", "gt"):
+            low = years if low is None else min(low, years)
+        else:
+            limit = years - 1 if kind == "lt" else years
+            high = limit if high is None else max(high, limit)
+    if low is not None and high is not None:
+        if not 0 <= low <= high <= MAX_AGE:
+            return []
+        return [("age", "between", (low, high))]
+    if low is not None and 0 <= low <= MAX_AGE:
+        return [("age", "at-least", (low,))]
+    if high is not None and 0 <= high <= MAX_AGE:
+        return [("age", "at-most", (high,))]
+    return []
+
+
+# -- sex --------------------------------------------------------------------------------------
+
+
+def _read_sex(text: _Text, rules: _Rules) -> list[Read]:
+    if not text.wanted or text.lead:
+        return []
+    match = rules.sex_start.match(text.low)
+    if match is None:
+        return []
+    if not rules.sex_then.match(text.low, match.end()):
+        return []
+    female = match.group("female") is not None
+    other = rules.male if female else rules.female
+    if other.search(text.low):
+        return []
+    return [("sex", "only", ("female" if female else "male",))]
+
+
+# -- earlier lines ----------------------------------------------------------------------------
+
+
+def _line_patterns(rules: _Rules) -> list[tuple[str, re.Pattern[str]]]:
+    d = rules.prior_lines
+    n = rules.number
+    time = _alternation(d["time_words"])
+    gap = rf"(?:(?!{time}(?!\w)|\d)[\w/()-]+\s+){{0,3}}?"
+    noun = _alternation(d["nouns"]) + r"(?!\w)"
+    tail = rf"\s+{gap}{noun}"
+    symbol = r"(?:\(\s*[≤≥<>=/]{0,3}\s*)?"
+    exact = _alternation(d["exact_words"])
+    verbs = _alternation(d["exact_verbs"])
+    patterns = [
+        (
+            "between",
+            rf"(?<![\w.])(?:between\s+)?(?P<lo>{n})\s*{rules.range_joins}\s*(?P<hi>{n})\)?{tail}",
+        ),
+        (
+            "bounds",
+            rf"(?P<c1>{rules.before})\s*{symbol}(?P<lo>{n})\s*\)?\s*(?:(?:but|and)\s+)?(?P<c2>{rules.before})\s*{symbol}(?P<hi>{n})\s*\)?{tail}",
+        ),
+        ("before", rf"(?P<c>{rules.before})\s*{symbol}(?P<n>{n})\s*\)?{tail}"),
+        ("after", rf"(?<![\w.])(?P<n>{n})\s*(?P<a>{rules.after}){tail}"),
+        ("exact", rf"(?:(?P<x>{exact})|{verbs})\s+(?P<n>{n}){tail}"),
+    ]
+    return [(kind, re.compile(pattern)) for kind, pattern in patterns]
+
+
+_OF_TAIL = re.compile(
+    r"\s+of\s+((?:(?!(?:including|which|that|for|in|with|and|or|as|at|on|before|after)\b)[\w/-]+\s*){1,4})"
+)
+
+
+def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    words = text.words
+    if rules.line_word_set.isdisjoint(words):
+        return []
+    if rules.count_words.isdisjoint(words) and not any(w.isdigit() for w in words):
+        return []
+    found: list[tuple[int, int, Read]] = []
+    patterns, numbers, lead_in = rules.line_patterns, rules.count_re, rules.line_lead_in
+    near = (rules.line_near, 0, 75)
+    for kind, match in _from_numbers(patterns, low, numbers, lead_in, 0, len(low), near):
+        read = _line_rule(kind, match, text, rules)
+        if read is not None:
+            found.append((match.start(), match.end(), read))
+    reads = list(dict.fromkeys(read for _, _, read in sorted(found)))
+    return reads if len(reads) == 1 else []  # two different counts: say nothing
+
+
+def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> Read | None:
+    low = text.low
+    phrase = match.group()
+    if not rules.line_words.search(phrase):
+        return None
+    start, end = text.sentence_of(match.start())
+    if low.count("(", start, match.start()) > low.count(")", start, match.start()):
+        return None  # a count inside brackets qualifies something else
+    tail = _OF_TAIL.match(low, match.end())
+    written = text.item.text
+    named = written[match.start() : tail.end() if tail else match.end()]
+    if find_drugs(named):
+        return None  # "one prior taxane regimen": a limit on taxanes, not on lines
+    groups = match.groupdict()
+    if kind in ("between", "bounds"):
+        lo, hi = rules.value(groups["lo"]), rules.value(groups["hi"])
+        if kind == "bounds":
+            c1, c2 = rules.comparison(groups["c1"]), rules.comparison(groups["c2"])
+            if c1 not in ("ge", "gt") or c2 not in ("le", "lt") or lo is None or hi is None:
+                return None
+            lo, hi = lo + (c1 == "gt"), hi - (c2 == "lt")
+        if lo is None or hi is None or not 0 <= lo <= hi <= MAX_PRIOR_LINES or text.excluded:
+            return None
+        low_bound: int | None = lo
+        high_bound: int | None = hi
+    else:
+        count = rules.value(groups["n"])
+        if count is None or count > MAX_PRIOR_LINES:
+            return None
+        if kind == "exact":
+            if text.excluded or rules.hypotheticals.search(low, start, match.start()):
+                return None
+            if groups.get("x") is None and (
+                count == 0 or re.search(r"\bmay\s+have\s+(?:\w+\s+)?$", low[start : match.start()])
+            ):
+                return None
+            low_bound = high_bound = count
+        else:
+            comparison = rules.comparison(groups.get("c") or groups.get("a"))
+            low_bound, high_bound = _count_bounds(comparison, count)
+            negated = rules.strong_negations.search(
+                low, max(start, match.start() - 30), match.start()
+            )
+            if text.excluded or negated:
+                low_bound, high_bound = _count_bounds_excluded(comparison, count)
+    if low_bound is not None and low_bound >= 1:
+        # A lower limit is false when the item offers another way in ("or treatment-naive").
+        near = _without_brackets(low[start : min(end, match.end() + 60)])
+        if rules.naive.search(near) or rules.alternatives.search(near):
+            return None
+    if low_bound is not None and high_bound is not None:
+        if low_bound == high_bound:
+            return ("prior-lines", "exactly", (low_bound,))
+        return ("prior-lines", "between", (low_bound, high_bound))
+    if low_bound is not None:
+        return ("prior-lines", "at-least", (low_bound,)) if low_bound >= 1 else None
+    if high_bound is not None and high_bound >= 0:
+        return ("prior-lines", "at-most", (high_bound,))
+    return None
+
+
+def _count_bounds(comparison: str | None, count: int) -> tuple[int | None, int | None]:
+    return {
+        "ge": (count, None),
+        "after_ge": (count, None),
+        "gt": (count + 1, None),
+        "le": (None, count),
+        "after_le": (None, count),
+        "lt": (None, count - 1),
+    }.get(comparison or "", (None, None))
+
+
+def _count_bounds_excluded(comparison: str | None, count: int) -> tuple[int | None, int | None]:
+    """The allowed counts when ``comparison count`` is excluded ("more than 2 prior lines")."""
+    return {
+        "ge": (None, count - 1),
+        "after_ge": (None, count - 1),
+        "gt": (None, count),
+        "lt": (count, None),
+    }.get(comparison or "", (None, None))
+
+
+# -- earlier treatment: required, refractory, excluded ---------------------------------------
+
+
+def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    if rules.frame_words.isdisjoint(text.words) and not text.lead:
+        return []
+    words = text.words
+    framed = rules.not_frames.blank(low, words)
+    lead = rules.not_frames.blank(text.lead)
+    lead_framed = rules.frames.search(lead) is not None
+    if not lead_framed and not rules.frames.search(framed):
+        return []
+    if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
+        return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
+    reads: list[Read] = []
+    for start, end in text.sentences:
+        if not lead_framed and not rules.frames.search(framed, start, end):
+            continue
+        mentions = find_drugs(text.item.text[start:end], text.words)
+        if mentions:
+            mentions = [
+                Mention(m.value, m.start + start, m.end + start, m.is_class) for m in mentions
+            ]
+            reads.extend(_therapy_rules(text, rules, start, end, mentions))
+    return list(dict.fromkeys(reads))
+
+
+def _negated(text: str, rules: _Rules, words: frozenset[str] | None = None) -> bool:
+    """A negation in ``text`` that is not part of a count ("no more than 3 lines")."""
+    return any(
+        not _NOT_A_NEGATION.match(text, match.end())
+        for match in rules.negations.finditer(text, words=words)
+    )
+
+
+_NOT_A_NEGATION = re.compile(r"\s+(?:more|less|fewer|later|longer|greater|older)\b")
+
+
+def _therapy_rules(
+    text: _Text, rules: _Rules, start: int, end: int, mentions: list[Mention]
+) -> list[Read]:
+    low, w = text.low, text.words
+    sentence = low[start:end]
+    if (
+        rules.hypotheticals.search(sentence, words=w)
+        or rules.with_or_without.search(sentence, words=w)
+        or rules.time_limits.search(sentence, words=w)
+    ):
+        return []
+    mentions = _keep(mentions, low, rules, w)
+    reads: list[Read] = []
+    for group in _lists(mentions, low, rules):
+        first = group[0]
+        before = low[start : first.start]
+        own_before = low[max(start, _previous_end(mentions, first)) : first.start]
+        if rules.not_had.search(before, words=w) or rules.consequences.search(
+            own_before[-60:], words=w
+        ):
+            continue
+        if rules.current.search(before, words=w):
+            continue
+        values = tuple(dict.fromkeys(m.value for m in group))
+        count = rules.counts.search(own_before[-30:], words=w)
+        lower_count = count and rules.lower_counts.search(own_before[-30:], words=w)
+        strong = rules.strong_negations.search(before, words=w)
+        negated = strong or _negated(before, rules, w)
+        outcome = rules.outcomes.search(sentence, words=w)
+        if (text.excluded and not strong) or negated:
+            if outcome or (count and not (lower_count and text.excluded and not negated)):
+                continue  # about a progression, or a limit on how many
+            if text.excluded and not strong and negated:
+                continue  # "no ..." in the exclusion criteria: ambiguous
+            if count or rules.setting_limits.search(sentence, words=w):
+                continue
+            reads.append(("prior-therapy-excluded", "any-of", values))
+            continue
+        if count and not lower_count:
+            continue
+        read = _required(low, rules, start, end, group, own_before, values, w)
+        if read is not None:
+            reads.append(read)
+    return reads
+
+
+def _required(
+    low: str,
+    rules: _Rules,
+    start: int,
+    end: int,
+    group: list[Mention],
+    own_before: str,
+    values: tuple[Value, ...],
+    words: frozenset[str],
+) -> Read | None:
+    """A required (or refractory) list, when it is the whole list: nothing unrecognised is
+    joined to it by "or" ("platinum or immunotherapy")."""
+    first, last = group[0], group[-1]
+    sentence = low[start:end]
+    joined = rules.not_alternatives.blank(low[first.start : last.end], words)
+    if rules.alternatives.search(sentence, words=words):
+        return None
+    after = rules.not_alternatives.blank(low[last.end : end], words)
+    if re.match(r"\W*(?:or|and/or)\b", after) or re.search(r"\b(?:or|and/or)\W*$", own_before):
+        return None
+    rule = "any-of" if rules.or_word.search(joined) else "all-of"
+    refractory = rules.refractory.ends(_FILLER.sub("", own_before)) or _refractory_after(
+        low, last.end, end
+    )
+    if refractory and not rules.not_refractory.search(sentence, words=words):
+        return ("refractory-required", rule, values)
+    return ("prior-therapy-required", rule, values)
+
+
+# Words between "progressed on" and the drug: "progression on prior osimertinib".
+_FILLER = re.compile(
+    r"(?:\s*\b(?:prior|previous|previously|the|a|an|any|treatment with|therapy with|with))*\s*$"
+)
+
+
+def _keep(mentions: list[Mention], low: str, rules: _Rules, words: frozenset[str]) -> list[Mention]:
+    """The mentions that name what a rule is about: not a class narrowed to some of its drugs
+    ("investigational SERDs", "an ADC containing ..."), not a class that only carries a drug
+    ("cisplatin-based chemotherapy"), not a drug or class given as an example of a class named
+    before it ("immune checkpoint inhibitors, including anti-PD-1")."""
+    classes = drug_classes()
+    kept: list[Mention] = []
+    for index, mention in enumerate(mentions):
+        if rules.trial_names.starts(low[mention.end : mention.end + 20], words):
+            continue
+        earlier = [c for k in kept if k.is_class and (c := classes.get(k.value)) is not None]
+        if mention.is_class:
+            if rules.narrowing_before.ends(low[max(0, mention.start - 40) : mention.start], words):
+                continue
+            if rules.narrowing_after.starts(low[mention.end : mention.end + 30], words):
+                continue
+            previous = mentions[index - 1] if index else None
+            if (
+                previous
+                and not previous.is_class
+                and rules.carriers.ends(low[previous.end : mention.start], words)
+            ):
+                continue
+            if any(mention.value in c.included and mention.value != c.name for c in earlier):
+                continue
+        elif any(c.covers(mention.value) for c in earlier):
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _lists(mentions: list[Mention], low: str, rules: _Rules) -> list[list[Mention]]:
+    """The mentions grouped into lists: those joined only by "and", "or", commas, articles."""
+    groups: list[list[Mention]] = []
+    for mention in mentions:
+        if groups and rules.pure_join.match(
+            _without_brackets(low[groups[-1][-1].end : mention.start])
+        ):
+            groups[-1].append(mention)
+        else:
+            groups.append([mention])
+    return groups
+
+
+def _without_brackets(text: str) -> str:
+    return re.sub(r"\([^()]*\)", " ", text)
+
+
+def _previous_end(mentions: list[Mention], mention: Mention) -> int:
+    ends = [m.end for m in mentions if m.end <= mention.start]
+    return max(ends) if ends else 0
+
+
+def _refractory_after(low: str, position: int, end: int) -> bool:
+    """ "lenalidomide-refractory", "platinum-resistant"."""
+    return bool(re.match(r"^[\s-]*(?:refractory|resistant)\b", low[position:end]))
+
+
+# -- performance status ----------------------------------------------------------------------
+
+_SCORE = r"(?:[0-4]|zero|one|two|three|four)(?![\d%\w])(?!\.\d)"
+_GLUE = r"\s*(?:,\s*(?:or\s+|and\s+)?|or\s+|and\s+|to\s+|[-–/]\s*)"
+_PERCENT = re.compile(
+    r"(?<![\d.])(\d{2,3})(?!\d)(?!\.\d)\s*%?(?!\s*(?:y\b|y/o|yo\b|years|yrs|months|mg|ml|mm))"
+)
+
+
+@cache
+def _ecog_run() -> re.Pattern[str]:
+    rules = _rules()
+    return re.compile(
+        rf"(?P<cmp>{rules.before})?\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\d?\s*\)?\s*)?(?<![\w.])(?P<run>{_SCORE}(?:{_GLUE}{_SCORE})*)(?:\s*(?P<after>{rules.after})(?!\w))?"
+    )
+
+
+def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    if text.wanted and text.lead and rules.alternatives.search(text.lead):
+        return []
+    high: int | None = None
+    low_score: int | None = None
+    ranged = False
+    for start, end in text.sentences:
+        percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end)]
+        for anchor in rules.ecog_scales.finditer(low, start, end):
+            if any(p <= anchor.start() < p + 40 for p in percent_at):
+                continue  # "Karnofsky performance status": not ECOG
+            stop = min([end, anchor.end() + 80, *(p for p in percent_at if p >= anchor.end())])
+            match = _ecog_run().search(low, anchor.end(), stop)
+            if match is None or re.search(
+                r"[;:]\s*\w", low[anchor.end() : match.start()][:-2] or " "
+            ):
+                continue
+            bounds = _ecog_bounds(match, text.excluded, rules)
+            if bounds is None:
+                continue
+            lo, hi, is_range = bounds
+            high = hi if high is None else max(high, hi)
+            low_score = lo if low_score is None else min(low_score, lo)
+            ranged = ranged or is_range
+        for anchor_at in percent_at:
+            window_end = min(end, anchor_at + 90)
+            lowest = _karnofsky_floor(low[anchor_at:window_end], text.excluded, rules)
+            if lowest is None:
+                continue
+            hi = next(e for k, e in rules.karnofsky_to_ecog if lowest >= k)
+            high = hi if high is None else max(high, hi)
+            low_score = 0
+            ranged = True
+    if high is None or not ranged or not 0 <= high <= 4:
+        return []
+    if low_score and low_score > 0:
+        return [("ecog", "between", (low_score, high))] if low_score <= high else []
+    return [("ecog", "at-most", (high,))]
+
+
+def _ecog_bounds(
+    match: re.Match[str], excluded: bool, rules: _Rules
+) -> tuple[int, int, bool] | None:
+    """(lowest, highest allowed score, whether it is a bound rather than one bare score)."""
+    scores = [
+        rules.value(s) for s in re.findall(r"[0-4]|zero|one|two|three|four", match.group("run"))
+    ]
+    values = [s for s in scores if s is not None]
+    if not values:
+        return None
+    kind = rules.comparison(match.group("cmp")) or rules.comparison(match.group("after"))
+    lo, hi = min(values), max(values)
+    if excluded:
+        if kind in ("ge", "after_ge") or (kind is None and hi == 4 and lo > 0):
+            return (0, lo - 1, True) if lo > 0 else None
+        if kind == "gt":
+            return 0, lo, True
+        return None
+    if kind in ("le", "after_le"):
+        return 0, hi, True
+    if kind == "lt":
+        return (0, hi - 1, True) if hi > 0 else None
+    if kind in ("ge", "gt", "after_ge"):
+        return None
+    if len(values) == 1:
+        return (0, 0, True) if hi == 0 else (hi, hi, False)
+    return lo, hi, True
+
+
+def _karnofsky_floor(window: str, excluded: bool, rules: _Rules) -> int | None:
+    """The lowest Karnofsky or Lansky score allowed, from the text after the scale's name."""
+    for match in _PERCENT.finditer(window):
+        score = int(match.group(1))
+        if score % 10 or not 10 <= score <= 100:
+            continue
+        before = window[max(0, match.start() - 30) : match.start()]
+        cmp_ = rules.comparison_before.search(before)
+        after = rules.comparison_after.match(window, match.end())
+        kind = rules.comparison(cmp_.group(1) if cmp_ else None) or rules.comparison(
+            after.group(1) if after else None
+        )
+        if excluded:
+            return {"lt": score, "le": score + 10}.get(kind or "")
+        if kind in ("gt",):
+            return score + 10
+        if kind in ("le", "lt", "after_le"):
+            return None
+        return score  # "≥ 70", "70 or higher", "60-100", "Karnofsky 70"
+    return None
+
+
+# -- brain metastases -------------------------------------------------------------------------
+
+_BRAIN_ORDER = {"none": 0, "treated-stable": 1, "active-allowed": 2}
+
+
+def _read_brain(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    for mention in rules.brain_phrases.finditer(low):
+        before = low[max(0, mention.start() - 30) : mention.start()]
+        if rules.brain_treatment_of.ends(before):
+            continue
+        start, end = text.sentence_of(mention.start())
+        value = _brain_value(text, rules, mention, start, end)
+        return [("brain-metastases", value, ())] if value else []
+    return []
+
+
+def _brain_value(
+    text: _Text, rules: _Rules, mention: re.Match[str], start: int, end: int
+) -> str | None:
+    low = text.low
+    before = low[start : mention.start()]
+    allowance = next(
+        (
+            (s, e)
+            for s, e in text.sentences
+            if rules.allowed(low, s, e) or rules.exceptions.search(low, s, e)
+        ),
+        None,
+    )
+    if allowance is not None:
+        s, e = allowance
+        permitted = rules.allowed(low, s, e)
+        if permitted and rules.brain_untreated.search(low, s, e):
+            return "active-allowed"  # "including those with untreated brain metastases"
+        if rules.brain_stable.search(low, s, e) or not permitted:
+            return "treated-stable"
+        return "active-allowed"  # "Patients with brain metastases are eligible"
+    strong = rules.strong_negations.search(before)
+    # Active, stable: said of these metastases, just before them or in a clause after them.
+    near = _described(low[max(start, mention.start() - 60) : mention.start()], rules)
+    if _RELATIVE.match(low, mention.end()):
+        near += low[mention.end() : min(end, mention.end() + 80)]
+    else:  # up to the end of this clause: "... metastases that are not stable"
+        clause = _CLAUSE_END.search(low, mention.end(), min(end, mention.end() + 80))
+        near += low[mention.end() : clause.start() if clause else min(end, mention.end() + 80)]
+    if text.excluded or strong:
+        if rules.brain_active.search(near):
+            return "treated-stable"
+        if not strong and rules.negations.search(
+            low, max(start, mention.start() - 45), mention.start()
+        ):
+            return None
+        if re.search(r"\d\s*(?:or (?:more|fewer)\s*)?$", before) or rules.brain_limits.search(
+            low, start, end
+        ):
+            return None
+        return "none"
+    if rules.negations.search(low, max(start, mention.start() - 45), mention.start()):
+        return "treated-stable" if rules.brain_active.search(near) else "none"
+    if rules.brain_stable.search(low, start, end) and not rules.brain_untreated.search(
+        low, start, end
+    ):
+        return "treated-stable"
+    return "active-allowed"
+
+
+_CLAUSE_END = re.compile(r"[,;:(]")
+_WORD = re.compile(r"[a-z][a-z/-]*")
+# Words that may stand among the descriptions of metastases ("known and untreated, or active").
+_DESCRIBING = frozenset(
+    {"or", "and", "and/or", "known", "suspected", "documented", "any", "other", "recently"}
+    | {"previously", "clinically", "radiologically", "neurologically", "with", "of", "the"}
+)
+
+
+def _described(before: str, rules: _Rules) -> str:
+    """The end of ``before`` that describes what follows: the words back to the first one that
+    neither describes nor joins ("uncontrolled seizures, or": nothing)."""
+    before = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group()), before)
+    cut, unknown = len(before), 0
+    for match in reversed(list(_WORD.finditer(before))):
+        word = match.group()
+        if (
+            word in _DESCRIBING
+            or rules.brain_active.search(word)
+            or rules.brain_stable.search(word)
+        ):
+            cut = match.start()
+            continue
+        # Another thing in a list ("seizures, or"), or a fourth unknown word: the description
+        # ends here. ("actively progressing": an adverb may stand among the descriptions.)
+        unknown += 1
+        if unknown > 3 or re.match(r"\s*[,;]|\s+(?:or|and)\b", before[match.end() :]):
+            break
+    return before[cut:]
+
+
+_RELATIVE = re.compile(r"\s*,?\s*(?:that|which|who|defined|not|unless|except|with|if)\b")
+
+
+# -- measurable disease -----------------------------------------------------------------------
+
+
+def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    if not text.wanted:
+        return []
+    mention = rules.measurable.search(low)
+    if mention is None:
+        return []
+    start, end = text.sentence_of(mention.start())
+    if rules.measurable_alternatives.search(low, start, end) or rules.negations.search(
+        low, start, mention.start()
+    ):
+        return []
+    return [("measurable-disease", "required", ())]
+
+
+# -- stem cell transplant ---------------------------------------------------------------------
+
+
+def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
+    low = text.low
+    reads: list[Read] = []
+    for start, end in text.sentences:
+        sentence = low[start:end]
+        if rules.exceptions.search(sentence) or rules.allowed(sentence):
+            continue
+        mentions = [m for m in rules.transplant.finditer(low, start, end) if not _echo(low, m)]
+        eligibility = _transplant_eligibility(text, rules, start, end, mentions)
+        if eligibility is not None:
+            reads.append(eligibility)
+            continue
+        previous = start
+        for index, match in enumerate(mentions):
+            following = mentions[index + 1].start() if index + 1 < len(mentions) else end
+            clause = low[previous : _clause_end(low, match.end(), following)]
+            before = low[previous : match.start()]
+            kind = _transplant_type(low, match, previous, rules)
+            read = None
+            if not (rules.hypotheticals.search(before) or rules.with_or_without.search(before)):
+                read = _transplant_rule(
+                    text, rules, low[start : match.start()], before, clause, kind
+                )
+            previous = match.end()
+            if read is not None:
+                reads.append(read)
+    return list(dict.fromkeys(reads))
+
+
+def _echo(low: str, match: re.Match[str]) -> bool:
+    """An acronym in brackets right after the name it stands for: "... transplant (ASCT)"."""
+    return bool(match.group("acronym")) and low[max(0, match.start() - 2) : match.start()].endswith(
+        "("
+    )
+
+
+def _clause_end(low: str, position: int, limit: int) -> int:
+    found = re.compile(r"[;,]\s+(?:or|and)\b|[;]").search(low, position, limit)
+    return found.start() if found else limit
+
+
+def _transplant_type(low: str, match: re.Match[str], previous: int, rules: _Rules) -> str:
+    written = " ".join(match.group().split())
+    if match.group("acronym"):
+        known = rules.transplant_acronyms.get(written)
+        if known and known != "any":
+            return known
+    window = low[max(previous, match.start() - 45) : match.end()]
+    found = [name for name, cues in rules.transplant_types.items() if cues.search(window)]
+    return found[0] if len(found) == 1 else "any"
+
+
+def _transplant_rule(
+    text: _Text, rules: _Rules, sentence_before: str, before: str, clause: str, kind: str
+) -> Read | None:
+    if rules.transplant_ongoing.search(clause):
+        return None
+    lead = text.lead
+    framed = rules.transplant_frames.search(sentence_before) or rules.transplant_frames.search(lead)
+    strong = rules.strong_negations.search(sentence_before)
+    if text.excluded and not strong:
+        if rules.transplant_after.ends(before) or rules.transplant_after.search(
+            clause.split("transplant")[0][-20:]
+        ):
+            return None
+        if rules.time_limits.search(clause) or rules.negations.search(before):
+            return None
+        if not framed:
+            return None
+        if re.search(r"graft.versus.host|gvhd", clause):
+            return None
+        return ("transplant", "prior-excluded", (kind,))
+    if not framed:
+        return None
+    if strong or rules.negations.search(before):
+        return ("transplant", "prior-excluded", (kind,))
+    return ("transplant", "prior-required", (kind,))
+
+
+def _transplant_eligibility(
+    text: _Text, rules: _Rules, start: int, end: int, mentions: list[re.Match[str]]
+) -> Read | None:
+    """ "Ineligible for autologous stem cell transplant", "transplant-eligible"."""
+    low = text.low
+    for cues, ineligible in (
+        (rules.transplant_ineligible, True),
+        (rules.transplant_eligible, False),
+    ):
+        for cue in cues.finditer(low, start, end):
+            if not ineligible and re.search(
+                r"(?:\bnot|\bin|\bun)\W*(?:be\W+|considered\W+)?$",
+                low[max(start, cue.start() - 20) : cue.start()],
+            ):
+                continue
+            if "transplant" in cue.group():
+                target = None
+            else:
+                target = next((m for m in mentions if 0 <= m.start() - cue.end() <= 60), None)
+                if target is None and not rules.bare_transplant.match(low, cue.end()):
+                    continue
+                if target is not None and re.search(r"[;.]", low[cue.end() : target.start()]):
+                    continue
+            kind = (
+                _transplant_type(low, target, cue.start(), rules)
+                if target is not None
+                else _bare_type(low, cue, rules)
+            )
+            strong = rules.strong_negations.search(
+                low, max(start, cue.start() - 20), cue.start()
+            ) or re.search(
+                r"\b(?:must|should|shall)\s+$", low[max(start, cue.start() - 10) : cue.start()]
+            )
+            wants_ineligible = ineligible != (text.excluded and not strong)
+            if strong and not ineligible:
+                wants_ineligible = True
+            return (
+                "transplant",
+                "ineligible-required" if wants_ineligible else "eligible-required",
+                (kind,),
+            )
+    return None
+
+
+def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
+    window = low[cue.start() : cue.end() + 40]
+    found = [name for name, cues in rules.transplant_types.items() if cues.search(window)]
+    return found[0] if len(found) == 1 else "any"
+
+
+# -- which readers run, and on which items -------------------------------------------------
+
+
+def _needles(words: frozenset[str], wanted: frozenset[str]) -> frozenset[str]:
+    """The words of ``wanted`` in the criteria: an item is read only if it holds one of them."""
+    return wanted & words
+
+
+_READERS: tuple[
+    tuple[
+        Callable[[_Text, _Rules], list[Read]], Callable[[frozenset[str], _Rules], frozenset[str]]
+    ],
+    ...,
+] = (
+    (_read_age, lambda words, rules: _needles(words, rules.age_words)),
+    (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
+    (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
+    (_read_prior_therapy, lambda words, rules: frozenset(drug_words(words))),
+    (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
+    (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
+    (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
+    (_read_transplant, lambda words, rules: _needles(words, rules.transplant_words)),
+)

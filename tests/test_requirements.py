@@ -1,0 +1,824 @@
+"""Requirements read from eligibility criteria as typed data, and the drug classes they name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trialfinder.errors import ConfigError
+from trialfinder.model import parse_study
+from trialfinder.pipeline import tag_record
+from trialfinder.tagging import tag_trial
+from trialfinder.tagging.drug_classes import (
+    drug_classes,
+    drug_matches,
+    find_drugs,
+    generic_name,
+    parse_drug_classes,
+)
+from trialfinder.tagging.reader import read_criteria
+from trialfinder.tagging.requirements import KINDS, Requirement, extract
+
+from conftest import load_real_record, needs_shared, real_record_paths
+from factories import make_study
+
+MINE = {
+    "age",
+    "sex",
+    "prior-lines",
+    "prior-therapy-required",
+    "prior-therapy-excluded",
+    "refractory-required",
+    "ecog",
+    "brain-metastases",
+    "measurable-disease",
+    "transplant",
+}
+
+
+def criteria(inclusion: list[str] | tuple[str, ...] = (), exclusion: list[str] | tuple = ()) -> str:
+    text = "Inclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in inclusion or ["Adults"])
+    if exclusion:
+        text += "\n\nExclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in exclusion)
+    return text
+
+
+def rules(text: str, kind: str) -> list[tuple[str, tuple]]:
+    return [(r.rule, r.values) for r in extract(read_criteria(text)) if r.kind == kind]
+
+
+def included(line: str, kind: str) -> list[tuple[str, tuple]]:
+    return rules(criteria([line]), kind)
+
+
+def excluded(line: str, kind: str) -> list[tuple[str, tuple]]:
+    return rules(criteria(["Adults"], [line]), kind)
+
+
+def test_every_kind_read_here_is_a_documented_kind():
+    assert set(KINDS) >= MINE
+
+
+# -- age and sex ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Age ≥ 18 years", ("at-least", (18,))),
+        ("18 years of age or older", ("at-least", (18,))),
+        ("Age over 18 years.", ("at-least", (18,))),  # 18 and a half is over 18
+        ("Age 18 - 75 years", ("between", (18, 75))),
+        ("Patients aged > 18 and < 80 years of age", ("between", (18, 79))),
+        ("Adults 18 to 65 years old.", ("between", (18, 65))),
+        ("Age greater than or equal to (≥) 18 years.", ("at-least", (18,))),
+        ("5 to < 18 years of age.", ("between", (5, 17))),
+        ("Patients ≤ 25 years of age", ("at-most", (25,))),
+    ],
+)
+def test_age_from_an_inclusion_item(line, expected):
+    assert included(line, "age") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Age < 18 or ≥ 85", ("between", (18, 84))),
+        ("Under 18 years of age.", ("at-least", (18,))),
+        (
+            "Be less than 18 years of age or greater than or equal to 80 years of age;",
+            ("between", (18, 79)),
+        ),
+    ],
+)
+def test_an_excluded_age_gives_the_allowed_ages(line, expected):
+    assert excluded(line, "age") == [expected]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Duration of diabetes > 2 years",
+        "Life expectancy of at least 12 weeks",
+        "Age 3 to 18 years at the time of diagnosis",
+        "Other prior malignancy within 5 years",
+        "For patients ≥ 16 years of age, a Karnofsky score of 70 or more",
+        "Female participants must be ≥ 1 year post-menopausal or use birth control",
+        "Provision of a tumour sample that is no older than 3 years",
+        "Body mass index ≥ 18.5 kg/m2",
+    ],
+)
+def test_other_numbers_of_years_are_no_age(line):
+    assert included(line, "age") == []
+
+
+def test_an_age_inside_a_combined_exclusion_is_no_age_rule():
+    assert excluded('"Poor risk" tumour (age >= 11 years old and stage IV disease)', "age") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "sex"),
+    [
+        ("Female patients aged ≥ 18 years", "female"),
+        ("Women aged 18 to 22 years", "female"),
+        ("Postmenopausal women with breast cancer", "female"),
+        ("Participant must be male aged ≥ 18 years.", "male"),
+        ("Men ≥ 18 years of age", "male"),
+        ("Female.", "female"),
+    ],
+)
+def test_sex_from_an_item(line, sex):
+    assert included(line, "sex") == [("only", (sex,))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Male or female ≥ 18 years",
+        "Women of childbearing potential must use effective contraception",
+        "Men must agree to use a condom",
+        "Female participants who:",
+        "Adult females, pre- and post-menopausal, and adult males",
+    ],
+)
+def test_no_sex_rule_from_rules_for_some_people_or_both(line):
+    assert included(line, "sex") == []
+
+
+def test_an_exclusion_about_women_is_no_sex_rule():
+    assert excluded("Women who are pregnant or breastfeeding", "sex") == []
+
+
+# -- earlier lines of treatment ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Received at least two prior regimens", ("at-least", (2,))),
+        ("≥ 3 prior lines of therapy", ("at-least", (3,))),
+        ("Two or more prior lines of systemic therapy", ("at-least", (2,))),
+        ("No more than 3 prior lines of therapy", ("at-most", (3,))),
+        ("Up to 1 prior line of systemic treatment is permitted", ("at-most", (1,))),
+        ("Exactly one prior line of therapy", ("exactly", (1,))),
+        ("Must have received three prior lines of therapy", ("exactly", (3,))),
+        ("Received 1 to 3 prior lines of antimyeloma therapy", ("between", (1, 3))),
+        ("At least 1 but not more than 3 prior systemic regimens", ("between", (1, 3))),
+        ("At least 2 prior lines of therapy in the metastatic setting", ("at-least", (2,))),
+    ],
+)
+def test_prior_lines(line, expected):
+    assert included(line, "prior-lines") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("More than 2 prior lines of therapy", ("at-most", (2,))),
+        ("At least 3 prior lines of systemic therapy", ("at-most", (2,))),
+        ("Fewer than 2 prior lines of therapy", ("at-least", (2,))),
+    ],
+)
+def test_an_excluded_count_of_lines_gives_the_allowed_counts(line, expected):
+    assert excluded(line, "prior-lines") == [expected]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Up to one prior taxane regimen",  # a limit on taxanes, not on lines
+        "No more than 3 lines of systemic chemotherapy",
+        "Progression on one or more lines of endocrine therapy",
+        "≤ 2 prior lines of EGFR TKIs",
+        "At least one prior oxaliplatin- or irinotecan-containing regimen",
+        "At least 2 cycles of the same therapy",
+        "No anticancer therapy within 4 weeks prior to the first dose",
+        "Either treatment-naive or progressed on 1 or more lines of therapy",
+        "Prior therapy (at least 2 lines for patients with lymphoma) is allowed",
+    ],
+)
+def test_no_count_of_lines_from_other_counts(line):
+    assert included(line, "prior-lines") == []
+
+
+def test_a_count_for_one_cohort_stays_with_it():
+    text = (
+        "Inclusion Criteria:\n\nPart A:\n\n* Exactly one prior line of therapy\n\n"
+        "Part B:\n\n* At least two prior lines of therapy\n"
+    )
+    found = [(r.cohort, r.rule, r.values) for r in extract(read_criteria(text))]
+    assert found == [("Part A", "exactly", (1,)), ("Part B", "at-least", (2,))]
+
+
+def test_a_count_for_a_disease_the_reader_names_no_cohort_is_left_out():
+    assert included("Colorectal cancer: at least two prior lines of therapy", "prior-lines") == []
+    text = criteria(["Patients with pancreatic cancer must have received at least 1 prior regimen"])
+    assert rules(text, "prior-lines") == []
+
+
+# -- earlier treatment: required, refractory, excluded ----------------------------------------
+
+
+def test_an_excluded_class():
+    found = excluded("Prior treatment with a BCMA-directed therapy", "prior-therapy-excluded")
+    assert found == [("any-of", ("BCMA-directed therapy",))]
+
+
+def test_required_classes_all_of():
+    line = "Must have received a proteasome inhibitor, an IMiD and an anti-CD38 antibody"
+    assert included(line, "prior-therapy-required") == [
+        ("all-of", ("proteasome inhibitor", "IMiD", "anti-CD38"))
+    ]
+
+
+def test_required_alternatives_any_of():
+    line = "Prior treatment with a platinum-based chemotherapy or a taxane"
+    assert included(line, "prior-therapy-required") == [("any-of", ("platinum", "taxane"))]
+
+
+def test_refractory_to_a_drug():
+    assert included("Refractory to lenalidomide", "refractory-required") == [
+        ("all-of", ("lenalidomide",))
+    ]
+    line = "Documented progression on prior osimertinib"
+    assert included(line, "refractory-required") == [("all-of", ("osimertinib",))]
+    assert included("Platinum-resistant ovarian cancer after prior platinum", "refractory-required")
+
+
+def test_relapsed_or_refractory_requires_the_drug_not_refractoriness():
+    text = criteria(["Relapsed or refractory to lenalidomide"])
+    assert rules(text, "refractory-required") == []
+    assert rules(text, "prior-therapy-required") == [("all-of", ("lenalidomide",))]
+
+
+def test_a_negated_inclusion_excludes():
+    assert included("No prior EGFR TKI", "prior-therapy-excluded") == [("any-of", ("EGFR TKI",))]
+    line = "Participants must not have received prior anti-PD-1 therapy"
+    assert excluded(line, "prior-therapy-excluded") == [("any-of", ("anti-PD-(L)1",))]
+
+
+def test_brand_and_code_names_become_generic_names():
+    found = excluded("Prior treatment with Revlimid or JNJ-68284528", "prior-therapy-excluded")
+    assert found == [("any-of", ("lenalidomide", "ciltacabtagene autoleucel"))]
+
+
+def test_drugs_given_as_examples_of_a_class_are_not_values():
+    line = "Must have received a proteasome inhibitor (e.g., bortezomib or carfilzomib)"
+    assert included(line, "prior-therapy-required") == [("all-of", ("proteasome inhibitor",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Prior BCMA-directed therapy is allowed",
+        "Known hypersensitivity to pembrolizumab or its excipients",
+        "Prior treatment with pembrolizumab within 4 weeks of the first dose",
+        "Prior chemotherapy for metastatic disease",
+        "Prior treatment with more than one JAK2 inhibitor",
+        "Previous treatment with investigational SERDs",
+        "Prior chemotherapy, except adjuvant chemotherapy completed more than 12 months ago",
+        "Pneumonitis from prior chemoradiation therapy",
+        "Disease progression during prior chemotherapy",
+        "Participants to be treated with palbociclib: QTcF ≥ 470 ms",
+        "Prior exposure to an ADC containing a topoisomerase I inhibitor payload",
+        "History of exposure to cumulative doses of anthracyclines above 360 mg/m2",
+    ],
+)
+def test_no_exclusion_from_allowed_limited_or_other_mentions(line):
+    assert excluded(line, "prior-therapy-excluded") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Must have received platinum-based chemotherapy or immunotherapy",  # an unknown other way
+        "Prior treatment with a platinum, or be ineligible for it",
+        "Prior anti-PD-1 therapy, unless contraindicated",
+        "Must be eligible for treatment with pembrolizumab",
+        "Patients who received prior chemotherapy must have recovered from its side effects",
+        "Received 3 to 6 cycles of a proteasome inhibitor with or without an anti-CD38 antibody",
+    ],
+)
+def test_no_requirement_that_a_careful_reader_would_not_state(line):
+    found = included(line, "prior-therapy-required") + included(line, "refractory-required")
+    assert found == []
+
+
+# -- performance status -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("ECOG 0-1", ("at-most", (1,))),
+        ("ECOG performance status ≤ 2", ("at-most", (2,))),
+        ("ECOG performance status of 0, 1 or 2.", ("at-most", (2,))),
+        ("ECOG performance status less than or equal to two", ("at-most", (2,))),
+        ("ECOG performance status < 2", ("at-most", (1,))),
+        ("ECOG performance status 0.", ("at-most", (0,))),
+        ("WHO performance status of 0 or 1", ("at-most", (1,))),
+        ("ECOG 1-2", ("between", (1, 2))),
+        ("Karnofsky performance status ≥ 70", ("at-most", (1,))),  # KPS 70-80 is about ECOG 1
+        ("Karnofsky performance status > 70", ("at-most", (1,))),
+        ("Lansky play-performance score of at least 50", ("at-most", (2,))),
+        ("Karnofsky ≥ 90", ("at-most", (0,))),
+        ("KPS > 12 y/o >/= 50 or LPS for < 12y >/= 50", ("at-most", (2,))),
+        ("ECOG 0 or 1 (patients with disease-related ECOG 2 are allowed)", ("at-most", (2,))),
+        ("ECOG 0 or 1, alternatively Karnofsky 60-100", ("at-most", (2,))),
+    ],
+)
+def test_ecog(line, expected):
+    assert included(line, "ecog") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("ECOG >= 2", ("at-most", (1,))),
+        ("Poor performance status, ECOG 3 or more", ("at-most", (2,))),
+        ("KPS < 50", ("at-most", (2,))),
+    ],
+)
+def test_an_excluded_score_gives_the_allowed_scores(line, expected):
+    assert excluded(line, "ecog") == [expected]
+
+
+def test_no_ecog_rule_without_a_score_of_the_scale():
+    assert included("ASA PS < 3", "ecog") == []
+    assert included("Able to do normal activities, based on the ECOG scale", "ecog") == []
+    alternatives = (
+        "Inclusion Criteria:\n\n* Ineligible for cisplatin, defined by one of the following:\n"
+        "  * Creatinine clearance < 60 mL/min\n  * ECOG performance status 2\n"
+    )
+    assert rules(alternatives, "ecog") == []
+
+
+# -- brain metastases -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion", "value"),
+    [
+        ([], ["Known brain metastases"], "none"),
+        ([], ["Current or past history of CNS metastases"], "none"),
+        ([], ["Active or untreated brain metastases"], "treated-stable"),
+        ([], ["Symptomatic brain metastases"], "treated-stable"),
+        ([], ["Brain metastases unless treated and stable for 4 weeks"], "treated-stable"),
+        ([], ["Participants must not have untreated CNS metastases"], "treated-stable"),
+        (["Brain metastases are allowed if treated and stable"], [], "treated-stable"),
+        (["Patients with untreated brain metastases are eligible"], [], "active-allowed"),
+        (["Patients with brain metastases are eligible"], [], "active-allowed"),
+        (["No evidence of brain metastases"], [], "none"),
+        (["1 to 3 brain metastases on MRI"], [], "active-allowed"),
+    ],
+)
+def test_brain_metastases(inclusion, exclusion, value):
+    assert rules(criteria(inclusion, exclusion), "brain-metastases") == [(value, ())]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("More than 3 brain metastases", []),
+        ("Major surgery within 4 weeks (2 weeks for resection of brain metastases)", []),
+        ("Brain metastases in the brain stem", []),
+        ("Ongoing steroids for control of symptoms of brain lesions", []),
+        # "uncontrolled" is said of the seizures: brain metastases are excluded
+        ("Uncontrolled seizures, or brain metastases", [("none", ())]),
+        (
+            "Symptomatic, untreated, or actively progressing brain metastases",
+            [("treated-stable", ())],
+        ),
+    ],
+)
+def test_brain_rules_only_about_the_persons_metastases(line, expected):
+    assert excluded(line, "brain-metastases") == expected
+
+
+# -- measurable disease -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Measurable disease per RECIST 1.1",
+        "At least one measurable lesion as defined by RECIST v1.1",
+        "Documented diagnosis of multiple myeloma and measurable disease",
+    ],
+)
+def test_measurable_disease(line):
+    assert included(line, "measurable-disease") == [("required", ())]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Measurable or evaluable disease per RECIST",
+        "Measurable disease or non-measurable bone-only disease",
+        "Patients do not need to have measurable disease",
+        "Measurable disease at diagnosis",
+        "Measurable lesions or splenomegaly",
+    ],
+)
+def test_measurable_disease_as_one_way_in_is_no_requirement(line):
+    assert included(line, "measurable-disease") == []
+    assert excluded("Measurable disease", "measurable-disease") == []
+
+
+# -- transplant -------------------------------------------------------------------------------
+
+
+AUTO, ALLO, ANY = ("autologous",), ("allogeneic",), ("any",)
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion", "expected"),
+    [
+        ([], ["Prior allogeneic stem cell transplant"], ("prior-excluded", ALLO)),
+        ([], ["History of organ transplant or bone marrow transplant"], ("prior-excluded", ANY)),
+        (
+            [],
+            ["Prior allogeneic stem cell or solid organ transplantation"],
+            ("prior-excluded", ALLO),
+        ),
+        (["Prior autologous stem cell transplant"], [], ("prior-required", AUTO)),
+        (["Relapsed after autologous stem cell transplant (ASCT)"], [], ("prior-required", AUTO)),
+        (["Ineligible for autologous stem cell transplant"], [], ("ineligible-required", AUTO)),
+        (["Not a candidate for transplant"], [], ("ineligible-required", ANY)),
+        (
+            ["Eligible for high-dose chemotherapy and autologous stem cell transplant"],
+            [],
+            ("eligible-required", AUTO),
+        ),
+        (
+            [],
+            ["Patients eligible for allogeneic stem cell transplantation"],
+            ("ineligible-required", ALLO),
+        ),
+        (
+            [],
+            ["Participants must not be eligible for autologous stem cell transplantation"],
+            ("ineligible-required", AUTO),
+        ),
+    ],
+)
+def test_transplant(inclusion, exclusion, expected):
+    assert rules(criteria(inclusion, exclusion), "transplant") == [expected]
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        (["Patients with or without prior transplant are eligible"], []),
+        (["Prior stem cell transplantation is allowed"], []),
+        ([], ["Autologous stem cell transplant within 3 months of the first dose"]),
+        ([], ["Active graft-versus-host disease after allogeneic stem cell transplantation"]),
+        ([], ["Prior kidney or liver transplant"]),
+        ([], ["Planned allogeneic stem cell transplant"]),
+        ([], ["Patients receiving hematopoietic cell transplant"]),
+        (["Not eligible for curative resection, transplantation, or ablation"], []),
+        (["Must have received autologous stem cell transplant, unless ineligible"], []),
+    ],
+)
+def test_no_transplant_rule_from_allowed_timed_or_other_transplants(inclusion, exclusion):
+    assert rules(criteria(inclusion, exclusion), "transplant") == []
+
+
+def test_two_transplants_in_one_item_each_with_its_own_rule():
+    line = (
+        "Previously received allogeneic stem cell transplant at any time or received autologous "
+        "stem cell transplant within 12 weeks of study treatment"
+    )
+    assert excluded(line, "transplant") == [("prior-excluded", ("allogeneic",))]
+
+
+# -- what each requirement carries ------------------------------------------------------------
+
+
+def test_each_requirement_carries_its_item_section_and_cohort():
+    text = (
+        "Inclusion Criteria:\n\n* ECOG 0-1\n\nCohort 2:\n\n"
+        "* At least two prior lines of therapy\n\nExclusion Criteria:\n\n* Known brain metastases\n"
+    )
+    found = extract(read_criteria(text))
+    assert found == (
+        Requirement("ecog", "at-most", (1,), "ECOG 0-1", "inclusion", ""),
+        Requirement(
+            "prior-lines",
+            "at-least",
+            (2,),
+            "At least two prior lines of therapy",
+            "inclusion",
+            "Cohort 2",
+        ),
+        Requirement("brain-metastases", "none", (), "Known brain metastases", "exclusion", ""),
+    )
+    assert found[1].as_dict() == {
+        "kind": "prior-lines",
+        "rule": "at-least",
+        "values": [2],
+        "cohort": "Cohort 2",
+        "section": "inclusion",
+        "text": "At least two prior lines of therapy",
+    }
+
+
+def test_a_lead_in_line_gives_its_frame_and_its_alternatives():
+    text = (
+        "Exclusion Criteria:\n\n* Prior treatment with:\n  * Second-generation AR inhibitors "
+        "(such as enzalutamide)\n  * Other investigational AR inhibitors\n"
+    )
+    assert rules(text, "prior-therapy-excluded") == [("any-of", ("androgen receptor inhibitor",))]
+
+
+def test_empty_huge_and_odd_criteria():
+    assert extract(read_criteria("")) == ()
+    assert extract(read_criteria("Inclusion Criteria:\nExclusion Criteria:")) == ()
+    assert rules(criteria(["ECOG \x01 0-1", "\x01\x00"]), "ecog") == [("at-most", (1,))]
+    filler = "* Adequate organ function as defined by the protocol, with normal values.\n" * 3000
+    assert rules(criteria(["ECOG 0-1"]) + "\n" + filler, "ecog") == [("at-most", (1,))]
+
+
+def test_tags_and_json_carry_the_requirements():
+    study = make_study(
+        criteria=criteria(["Age ≥ 18 years", "ECOG 0-1"], ["Prior BCMA-directed therapy"])
+    )
+    tags = tag_trial(parse_study(study))
+    assert [(r.kind, r.rule, r.values) for r in tags.requirements] == [
+        ("age", "at-least", (18,)),
+        ("ecog", "at-most", (1,)),
+        ("prior-therapy-excluded", "any-of", ("BCMA-directed therapy",)),
+    ]
+    record = json.loads(json.dumps(tag_record(tags)))
+    assert record["requirements"][2] == {
+        "kind": "prior-therapy-excluded",
+        "rule": "any-of",
+        "values": ["BCMA-directed therapy"],
+        "cohort": "",
+        "section": "exclusion",
+        "text": "Prior BCMA-directed therapy",
+    }
+
+
+# -- drug classes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("drug", "value"),
+    [
+        ("teclistamab", "BCMA-directed therapy"),
+        ("Carvykti", "BCMA-directed therapy"),  # a brand of ciltacabtagene autoleucel
+        ("ide-cel", "BCMA-directed therapy"),
+        ("Blenrep", "BCMA-directed therapy"),
+        ("elranatamab", "BCMA-directed therapy"),
+        ("carfilzomib", "proteasome inhibitor"),
+        ("ixazomib", "proteasome inhibitor"),
+        ("Darzalex", "anti-CD38"),
+        ("isatuximab", "anti-CD38"),
+        ("Revlimid", "IMiD"),
+        ("CC-4047", "IMiD"),
+        ("Taxol", "taxane"),
+        ("Taxol", "chemotherapy"),
+        ("oxaliplatin", "platinum"),
+        ("capecitabine", "fluoropyrimidine"),
+        ("osimertinib", "EGFR TKI"),
+        ("sotorasib", "KRAS G12C inhibitor"),
+        ("sotorasib", "KRAS inhibitor"),  # the narrower class is included
+        ("Keytruda", "anti-PD-(L)1"),
+        ("Keytruda", "immune checkpoint inhibitor"),
+        ("anti-PD-1", "immune checkpoint inhibitor"),
+        ("Xtandi", "androgen receptor pathway inhibitor"),
+        ("abiraterone", "androgen receptor pathway inhibitor"),
+        ("letrozole", "endocrine therapy"),
+        ("Revlimid", "lenalidomide"),
+        ("lenalidomide", "Revlimid"),
+        ("olaparib", "PARP inhibitor"),
+        ("zanubrutinib", "BTK inhibitor"),
+        ("azacitidine", "hypomethylating agent"),
+    ],
+)
+def test_a_drug_by_any_name_belongs_to_its_classes(drug, value):
+    assert drug_matches(drug, value)
+
+
+@pytest.mark.parametrize(
+    ("drug", "value"),
+    [
+        ("lenalidomide", "anti-CD38"),
+        ("abiraterone", "androgen receptor inhibitor"),  # a CYP17 inhibitor, not an AR blocker
+        ("pembrolizumab", "anti-CTLA-4"),
+        ("immune checkpoint inhibitor", "anti-PD-(L)1"),  # the wider class is not in the narrower
+        ("unknown-drug-123", "BCMA-directed therapy"),
+        ("pembrolizumab", "nivolumab"),
+        ("", "lenalidomide"),
+    ],
+)
+def test_a_drug_does_not_belong_to_other_classes(drug, value):
+    assert not drug_matches(drug, value)
+
+
+def test_every_member_is_written_by_the_generic_name_the_lexicon_knows():
+    for drug_class in drug_classes().classes.values():
+        for member in drug_class.member_names:
+            assert generic_name(member).casefold() == member.casefold(), member
+            assert drug_matches(member, drug_class.name), (member, drug_class.name)
+
+
+def test_find_drugs_names_classes_and_drugs_where_they_are():
+    text = "Prior PI (bortezomib), IMiDs and anti-CD 38 antibodies; not PI3K"
+    found = [(m.value, text[m.start : m.end], m.is_class) for m in find_drugs(text)]
+    assert found == [
+        ("proteasome inhibitor", "PI", True),
+        ("bortezomib", "bortezomib", False),
+        ("IMiD", "IMiDs", True),
+        ("anti-CD38", "anti-CD 38 antibodies", True),
+    ]
+
+
+TAXANE = '["taxane"]\nphrases = ["taxane"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            TAXANE + 'memebrs = ["docetaxel"]\n',
+            "x.toml:3: [taxane].memebrs: unknown key (did you mean 'members'?)",
+        ),
+        (
+            TAXANE + 'members = [\n  "docetaxel",\n  "Taxotere",\n]\n',
+            "x.toml:5: [taxane].members: 'Taxotere' is a name of 'docetaxel': write that",
+        ),
+        (
+            TAXANE + 'includes = ["platinums"]\n["platinum"]\nphrases = ["platinum"]\n',
+            "x.toml:3: [taxane].includes: no class 'platinums' (did you mean 'platinum'?)",
+        ),
+        (
+            TAXANE + '["b"]\nphrases = ["taxanes", "Taxane"]\n',
+            "x.toml:4: [b].phrases: 'Taxane' already names [taxane]",
+        ),
+        ('["a"]\nmembers = ["docetaxel"]\n', "x.toml:1: [a]: a class needs phrases"),
+        ('["a"]\nphrases = "taxane"\n', "x.toml:2: [a].phrases: must be a list of names in quotes"),
+        (TAXANE + 'category = "surgery"\n', "x.toml:3: [taxane].category: unknown category"),
+        (
+            '["a"]\nphrases = ["a"]\nincludes = ["b"]\n["b"]\nphrases = ["b"]\nincludes = ["a"]\n',
+            "cannot include itself",
+        ),
+        ('["a"\nphrases = []\n', "x.toml:1: not valid TOML"),
+    ],
+)
+def test_a_broken_drug_class_file_names_the_line_and_the_problem(text, message):
+    with pytest.raises(ConfigError) as raised:
+        parse_drug_classes(text, "x.toml")
+    assert message in raised.value.message
+
+
+def test_the_shipped_drug_classes_are_valid_and_cover_the_brief():
+    names = set(drug_classes().classes)
+    wanted = {
+        "BCMA-directed therapy", "proteasome inhibitor", "anti-CD38", "IMiD", "platinum", "taxane",
+        "anthracycline", "fluoropyrimidine", "EGFR TKI", "ALK inhibitor", "KRAS G12C inhibitor",
+        "BTK inhibitor", "BCL2 inhibitor", "PARP inhibitor", "CDK4/6 inhibitor", "anti-PD-(L)1",
+        "anti-CTLA-4", "hypomethylating agent", "endocrine therapy",
+        "androgen receptor pathway inhibitor",
+    }  # fmt: skip
+    assert wanted <= names
+
+
+# -- the real records -------------------------------------------------------------------------
+
+
+def _real(nct_id: str) -> tuple[Requirement, ...]:
+    trial = parse_study(load_real_record(nct_id))
+    return extract(read_criteria(trial.eligibility.criteria))
+
+
+@needs_shared
+def test_every_real_record_reads_and_every_requirement_comes_from_its_item():
+    paths = real_record_paths()
+    assert len(paths) > 200
+    kinds: dict[str, int] = {}
+    for path in paths:
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        read = read_criteria(trial.eligibility.criteria)
+        items = {(i.text, i.section, i.cohort) for i in read.items}
+        for r in extract(read):
+            assert (r.text, r.section, r.cohort) in items, (trial.nct_id, r)
+            assert r.kind in MINE, (trial.nct_id, r)
+            kinds[r.kind] = kinds.get(r.kind, 0) + 1
+            if r.kind == "prior-lines":
+                assert all(0 <= v <= 15 for v in r.values), (trial.nct_id, r)
+            if r.kind == "ecog":
+                assert all(0 <= v <= 4 for v in r.values), (trial.nct_id, r)
+            if r.kind == "age":
+                assert all(0 <= v <= 120 for v in r.values), (trial.nct_id, r)
+            if r.rule == "between":
+                assert r.values[0] <= r.values[1], (trial.nct_id, r)
+    assert set(kinds) == MINE  # every kind is found somewhere in the real records
+
+
+# (nct id, the kinds checked, every requirement of those kinds as (kind, rule, values, cohort)),
+# written after reading each record's criteria.
+HAND_CHECKED = [
+    ("NCT07030517", MINE - {"age", "sex", "brain-metastases", "transplant"}, {
+        ("prior-lines", "at-least", (3,), ""),
+        ("prior-therapy-required", "all-of", ("proteasome inhibitor", "anti-CD38", "IMiD"), ""),
+        ("prior-therapy-excluded", "any-of", ("BCMA-directed therapy",), ""),
+        ("ecog", "at-most", (2,), ""),
+        ("measurable-disease", "required", (), ""),
+    }),
+    ("NCT05572515", {"prior-lines", "prior-therapy-excluded", "ecog"}, {
+        ("prior-lines", "between", (1, 3), ""),
+        ("prior-therapy-excluded", "any-of", ("BCMA-directed therapy",), ""),
+        ("ecog", "at-most", (2,), ""),
+    }),
+    ("NCT05552976", {"prior-therapy-excluded", "transplant", "measurable-disease"}, {
+        ("prior-therapy-excluded", "any-of", ("mezigdomide", "carfilzomib"), ""),
+        ("transplant", "prior-excluded", ("allogeneic",), ""),
+        ("measurable-disease", "required", (), ""),
+    }),
+    ("NCT05519085", {"prior-therapy-excluded"}, {
+        ("prior-therapy-excluded", "any-of", ("mezigdomide", "pomalidomide"), ""),
+    }),
+    ("NCT02227251", {"age", "ecog", "transplant", "measurable-disease"}, {
+        ("age", "at-least", (18,), "Parts 1 AND 2"),
+        ("ecog", "at-most", (2,), "Parts 1 AND 2"),
+        ("transplant", "ineligible-required", ("autologous",), "Parts 1 AND 2"),
+        ("measurable-disease", "required", (), "Part 1"),
+        ("measurable-disease", "required", (), "Part 2"),
+    }),
+    ("NCT06750094", {"prior-lines", "prior-therapy-required", "prior-therapy-excluded", "ecog"}, {
+        ("prior-lines", "exactly", (1,), ""),
+        ("prior-therapy-required", "all-of", ("fluoropyrimidine", "oxaliplatin"), ""),
+        ("prior-therapy-excluded", "any-of", ("irinotecan",), ""),
+        ("ecog", "at-most", (1,), ""),
+    }),
+    ("NCT06417814", {"prior-lines", "refractory-required", "ecog", "brain-metastases"}, {
+        ("refractory-required", "all-of", ("osimertinib",), ""),
+        ("ecog", "at-most", (1,), ""),
+        ("brain-metastases", "treated-stable", (), ""),
+    }),
+    ("NCT05348876", {"sex", "age", "prior-therapy-excluded"}, {
+        ("sex", "only", ("male",), ""),
+        ("age", "at-least", (18,), ""),
+        ("prior-therapy-excluded", "any-of", ("androgen receptor inhibitor",), ""),
+        ("prior-therapy-excluded", "any-of", ("CYP17 inhibitor",), ""),
+    }),
+    ("NCT06120491", {"sex", "age", "ecog", "brain-metastases"}, {
+        ("sex", "only", ("male",), ""),
+        ("age", "at-least", (18,), ""),
+        ("ecog", "at-most", (1,), ""),
+        ("brain-metastases", "treated-stable", (), ""),
+    }),
+    ("NCT05144867", {"age", "ecog", "brain-metastases"}, {
+        ("age", "at-least", (18,), ""),
+        ("ecog", "at-most", (1,), ""),
+        ("brain-metastases", "active-allowed", (), ""),
+    }),
+    ("NCT04474964", {"age", "brain-metastases"}, {
+        ("age", "between", (3, 15), ""),
+        ("age", "between", (3, 16), ""),
+        ("brain-metastases", "none", (), ""),
+    }),
+    ("NCT06875310", MINE - {"age", "sex", "ecog", "transplant"}, {
+        ("brain-metastases", "active-allowed", (), ""),
+        ("measurable-disease", "required", (), ""),
+        ("prior-therapy-excluded", "any-of", ("KRAS G12C inhibitor",), ""),
+    }),
+    ("NCT06016452", {"ecog"}, {("ecog", "at-most", (2,), "")}),
+    ("NCT06720727", {"ecog", "age"}, {("ecog", "at-most", (1,), "")}),
+    ("NCT06194448", {"prior-therapy-excluded", "transplant", "ecog"}, {
+        ("prior-therapy-excluded", "any-of", ("EGFR TKI",), ""),
+        ("transplant", "prior-excluded", ("allogeneic",), ""),
+        ("ecog", "at-most", (1,), ""),
+    }),
+    ("NCT05994521", {"age", "ecog"}, {
+        ("age", "between", (18, 84), ""),
+        ("ecog", "at-most", (1,), ""),
+    }),
+    ("NCT06411691", {"prior-lines", "ecog", "brain-metastases"}, {
+        ("ecog", "at-most", (0,), ""),
+        ("brain-metastases", "none", (), ""),
+    }),
+    ("NCT05110196", {"prior-lines", "ecog"}, {("ecog", "at-most", (2,), "")}),
+    ("NCT04892173", {"ecog"}, set()),  # ECOG 2 is one way to be ineligible for cisplatin
+    ("NCT06760702", {"ecog", "prior-lines"}, {
+        ("ecog", "at-most", (2,), ""),  # ECOG 2 allowed when due to the disease
+        ("prior-lines", "at-least", (2,), ""),
+    }),
+    ("NCT03983954", {"prior-lines", "measurable-disease"}, set()),  # only for some parts
+    ("NCT06189209", {"prior-lines"}, set()),  # a count of chemotherapy regimens
+    ("NCT04862663", {"measurable-disease"}, set()),  # or lytic bone lesions
+    ("NCT05147467", {"measurable-disease"}, set()),  # or splenomegaly
+    ("NCT05742711", {"ecog"}, set()),  # ASA PS is another scale
+]  # fmt: skip
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("nct_id", "kinds", "expected"), HAND_CHECKED, ids=[c[0] for c in HAND_CHECKED]
+)
+def test_hand_checked_real_records(nct_id, kinds, expected):
+    found = {(r.kind, r.rule, r.values, r.cohort) for r in _real(nct_id) if r.kind in kinds}
+    assert found == expected

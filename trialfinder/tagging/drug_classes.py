@@ -1,0 +1,470 @@
+"""Drug classes: which drugs a class named in eligibility criteria covers, and which drugs and
+classes a text names.
+
+The classes are data (``data/drug_classes.toml``): each has the phrases that name it ("prior
+BCMA-directed therapy"), its member drugs by generic name, and optionally name stems, included
+classes and a lexicon category. The file is checked when it is read; a problem (an unknown key,
+a member written by its brand or code name, an unknown included class, a phrase given to two
+classes) is a :class:`~trialfinder.errors.ConfigError` naming the file and line.
+
+Drug names resolve through the lexicon (``data/lexicon.toml``): "Revlimid" and "CC-5013" are
+lenalidomide. The patient prescreen asks :func:`drug_matches`; the requirements ask
+:func:`find_drugs`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+from trialfinder.errors import ConfigError
+from trialfinder.tagging.lexicon import STEM_PRIORITY, knowledge
+from trialfinder.tagging.text import lower, name_key, split_words
+from trialfinder.tagging.treatments import find_terms
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DATA_FILE = "drug_classes.toml"
+KEYS = ("phrases", "abbreviations", "members", "stems", "includes", "category")
+# Lexicon categories whose names are drugs (not radiation, surgery or transplants).
+DRUG_CATEGORIES = frozenset(
+    {"car-t", "immunotherapy", "targeted-therapy", "hormone-therapy", "chemotherapy"}
+)
+
+
+@dataclass(frozen=True)
+class DrugClass:
+    """One class, with the drugs of the classes it includes folded in."""
+
+    name: str
+    phrases: tuple[str, ...]
+    abbreviations: tuple[str, ...]
+    members: frozenset[str]  # name_key of each generic name
+    member_names: tuple[str, ...]  # the members as the data file writes them
+    stems: tuple[str, ...]
+    categories: frozenset[str]
+    included: frozenset[str]  # the names of this class and of every class it includes
+
+    def covers(self, drug: str) -> bool:
+        """Whether the drug ``drug`` (any name) is in this class."""
+        generic = generic_name(drug)
+        if name_key(generic) in self.members:
+            return True
+        if self.stems and any(word.endswith(self.stems) for word in generic.split()):
+            return True
+        if self.categories:
+            return any(
+                hit.category in self.categories and not hit.generic
+                for hit in find_terms(generic, True)
+            )
+        return False
+
+
+class Mention(NamedTuple):
+    """A drug or a class named in a text: its value (class name or generic name) and where."""
+
+    value: str
+    start: int
+    end: int
+    is_class: bool
+
+
+class DrugClasses:
+    """The classes of the data file, and an index of the words that name them and their drugs."""
+
+    def __init__(self, classes: dict[str, DrugClass]) -> None:
+        self.classes = classes
+        self._by_key: dict[str, DrugClass] = {}
+        self._exact: dict[str, DrugClass] = {}
+        # first word -> [(words, class or None, value)], longest first
+        self._index: dict[str, list[tuple[tuple[str, ...], bool, str]]] = {}
+        for drug_class in classes.values():
+            self._by_key[name_key(drug_class.name)] = drug_class
+            for phrase in drug_class.phrases:
+                self._by_key.setdefault(name_key(phrase), drug_class)
+                self._add(phrase, True, drug_class.name)
+            for abbreviation in drug_class.abbreviations:
+                self._exact[abbreviation] = drug_class
+        for drug_class in classes.values():
+            for member in drug_class.member_names:
+                self._add(member, False, generic_name(member))
+        for entries in self._index.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        # The words a mention can start with, plurals of one-word names and short forms included.
+        plurals = {
+            w[0] + suffix
+            for entries in self._index.values()
+            for w, _, _ in entries
+            if len(w) == 1
+            for suffix in ("s", "es", "ies")
+        }
+        plurals |= {w[0][:-1] + "ies" for e in self._index.values() for w, _, _ in e if len(w) == 1}
+        exact = {a.lower() for a in self._exact} | {a.lower() + "s" for a in self._exact}
+        self._starts = frozenset(self._index) | plurals | exact
+        # The longest word of each phrase and member, as split_words cuts it: every mention of
+        # one holds it, so a text without any of them names none (a quick test).
+        # (A one-letter word tells nothing: "S-1" is only found beside another telling word.)
+        self.key_words = frozenset(
+            key
+            for phrase in (*self._phrases(), *self._exact)
+            if (words := split_words(phrase.lower())[0]) and len(key := _key_word(words)) > 1
+        )
+        self.stems = tuple(sorted({stem for c in classes.values() for stem in c.stems}))
+
+    def _phrases(self) -> list[str]:
+        return [p for c in self.classes.values() for p in (*c.phrases, *c.member_names)]
+
+    def _add(self, phrase: str, is_class: bool, value: str) -> None:
+        words = tuple(word.lower() for word in _WORDS.findall(phrase))
+        if words and all(entry[0] != words for entry in self._index.get(words[0], ())):
+            self._index.setdefault(words[0], []).append((words, is_class, value))
+
+    def get(self, name: str) -> DrugClass | None:
+        """The class named ``name`` (its name, a phrase or an abbreviation), or None."""
+        return self._exact.get(name.strip()) or self._by_key.get(name_key(name))
+
+    def mentions(self, text: str) -> list[Mention]:
+        """The classes and member drugs named in ``text``, leftmost-longest, in order."""
+        low = lower(text)
+        words = _LOW_WORDS.findall(low)
+        if self._starts.isdisjoint(words):
+            return []
+        spans = [m.span() for m in _LOW_WORDS.finditer(low)]
+        tokens = [(text[a:b], a, b) for a, b in spans]
+        found: list[Mention] = []
+        i = 0
+        while i < len(tokens):
+            if words[i] not in self._starts:
+                i += 1
+                continue
+            size, mention = self._match_at(text, tokens, words, i)
+            if mention is not None:
+                found.append(mention)
+            i += size
+        return found
+
+    def _match_at(
+        self, text: str, tokens: list[tuple[str, int, int]], lowered: list[str], i: int
+    ) -> tuple[int, Mention | None]:
+        word = lowered[i]
+        candidates = list(self._index.get(word, ()))
+        for suffix in ("s", "es"):  # a one-word phrase in the plural ("taxanes")
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                candidates += [
+                    e for e in self._index.get(word[: -len(suffix)], ()) if len(e[0]) == 1
+                ]
+        candidates.sort(key=lambda entry: -len(entry[0]))
+        for words, is_class, value in candidates:
+            size = len(words)
+            if i + size > len(tokens) or not _same_words(lowered[i : i + size], words):
+                continue
+            start, end = tokens[i][1], tokens[i + size - 1][2]
+            if _whole(text, start, end):
+                return size, Mention(value, start, end, is_class)
+        written = tokens[i][0]
+        exact = self._exact.get(written) or (
+            self._exact.get(written[:-1]) if written.endswith("s") else None
+        )
+        start, end = tokens[i][1], tokens[i][2]
+        if exact is not None and _whole(text, start, end):
+            return 1, Mention(exact.name, start, end, True)
+        return 1, None
+
+
+_WORDS = re.compile(r"[A-Za-z]+|\d+")
+_LOW_WORDS = re.compile(r"[a-z]+|\d+")
+
+
+def _same_words(found: list[str], wanted: tuple[str, ...]) -> bool:
+    """Word for word, the last one also in the plural."""
+    *head, last = wanted
+    plural = last[:-1] + "ies" if last.endswith("y") else last + "s"
+    return found[:-1] == head and found[-1] in (last, plural, last + "es")
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """Not part of a longer word or code ("PI" in "PI3K", "anti-PD-1" in "anti-PD-10")."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not before.isalnum() and not after.isalnum()
+
+
+# -- names ------------------------------------------------------------------------------------
+
+
+def generic_name(name: str) -> str:
+    """The generic name of a drug written by brand, code or generic name ("Revlimid" ->
+    "lenalidomide"), as the lexicon spells it; a name the lexicon does not know, in lower case."""
+    term = knowledge().terms.get(name_key(name))
+    return term.canonical if term is not None else " ".join(name.split()).lower()
+
+
+def drug_matches(drug: str, value: str) -> bool:
+    """Whether the drug ``drug`` (brand, code or generic name) belongs to ``value``, a class
+    ("BCMA-directed therapy") or a drug ("lenalidomide") of a prior-therapy requirement.
+
+    A class given as ``drug`` matches itself and the classes that include it ("anti-PD-1"
+    belongs to "immune checkpoint inhibitor"). Unknown names match only themselves.
+    """
+    classes = drug_classes()
+    wanted = classes.get(value)
+    named = classes.get(drug)
+    if named is not None:
+        return wanted is not None and named.name in wanted.included
+    if wanted is None:
+        key = name_key(generic_name(drug))
+        return bool(key) and key == name_key(generic_name(value))
+    return wanted.covers(drug)
+
+
+def may_name_drugs(words: frozenset[str] | set[str]) -> bool:
+    """A quick test: whether a text with these words (``text.split_words`` of it in lower case)
+    can name a drug or a class at all. False means :func:`find_drugs` finds nothing."""
+    return bool(drug_words(words))
+
+
+def drug_words(words: frozenset[str] | set[str]) -> set[str]:
+    """The words among ``words`` that can belong to the name of a drug or class: a text without
+    any of them names none (:func:`find_drugs` finds nothing in it)."""
+    quick = _drug_words()
+    return (quick.classes & words) | _lexicon_words(words, quick)
+
+
+def _lexicon_words(words: frozenset[str] | set[str], quick: _QuickTest) -> set[str]:
+    found = set(quick.lexicon & words)
+    found.update(
+        w
+        for w in words
+        if w[-3:] in quick.endings
+        and len(w) >= 6
+        and w.endswith(quick.stems)
+        and w not in quick.exceptions
+    )
+    return found
+
+
+# Words too common in criteria to tell that a drug is named ("treatment", "day" of "DAY101").
+_COMMON = frozenset(
+    {
+        *("a", "an", "and", "or", "of", "the", "with", "day", "days", "alt", "site", "oral"),
+        *("based", "containing", "new", "non", "anti", "therapy", "therapies", "ct"),
+        *("treatment", "treatments", "agent", "agents", "inhibitor", "inhibitors", "drug"),
+        *("antibody", "antibodies", "cell", "cells", "directed", "targeted", "targeting", "drugs"),
+    }
+)
+
+
+def _key_word(words: list[str] | tuple[str, ...]) -> str:
+    """The word of a name most telling in a text: the longest that is not common (the number
+    of a code name, "3475" of "MK-3475"; not "5" of "5-FU")."""
+    telling = [w for w in words if w not in _COMMON and len(w) > (2 if w.isdigit() else 1)]
+    return max(telling or words, key=len)
+
+
+class _QuickTest(NamedTuple):
+    classes: frozenset[str]  # the telling word of each class phrase, abbreviation and member
+    lexicon: frozenset[str]  # the telling word of each of the lexicon's drug names
+    stems: tuple[str, ...]  # the name stems of drugs
+    endings: frozenset[str]  # their last three letters
+    exceptions: frozenset[str]  # words that end in a stem but name no cancer drug
+
+
+@cache
+def _drug_words() -> _QuickTest:
+    """The words that tell a drug or class may be named, for the quick tests."""
+    k = knowledge()
+    classes = drug_classes()
+    by_term: dict[str, set[str]] = {}
+    for entries in k.index.values():
+        for words, term in entries:
+            if not term.generic and DRUG_CATEGORIES.intersection(term.categories):
+                by_term.setdefault(term.key, set()).add(_key_word(words))
+    # A spelling cut into common pieces ("day", "101") is covered by the whole one ("day101").
+    lexicon = {key for keys in by_term.values() for key in (keys - _COMMON or keys) if len(key) > 1}
+    stems = {stem for stem, category, _ in k.stems if category in DRUG_CATEGORIES}
+    endings = frozenset(stem[-3:] for stem in stems)
+    return _QuickTest(
+        classes.key_words, frozenset(lexicon), tuple(sorted(stems)), endings, k.stem_exceptions
+    )
+
+
+def find_drugs(text: str, words: frozenset[str] | None = None) -> list[Mention]:
+    """The drug classes and drugs named in ``text``, in order: class phrases and member drugs
+    (``drug_classes.toml``), and the lexicon's drug names and stems (as generic names).
+
+    ``words``, the words of ``text`` or of a text that holds it (as :func:`drug_words` takes
+    them), lets the search skip what cannot be there.
+    """
+    quick = _drug_words()
+    no_classes = words is not None and quick.classes.isdisjoint(words)
+    found = [] if no_classes else drug_classes().mentions(text)
+    taken = [(m.start, m.end) for m in found]
+    cursor = 0
+    terms = () if words is not None and not _lexicon_words(words, quick) else find_terms(text, True)
+    for hit in terms:
+        start = text.find(hit.matched, cursor)
+        if start < 0:
+            continue
+        end = start + len(hit.matched)
+        cursor = start
+        if hit.category not in DRUG_CATEGORIES or hit.generic:
+            continue
+        # Short regimen names are mostly other words in criteria ("AC of the oesophagus").
+        if hit.agents > 1 and len(name_key(hit.matched)) <= 4:
+            continue
+        if any(s < end and start < e for s, e in taken):
+            continue
+        taken.append((start, end))
+        found.append(Mention(hit.canonical, start, end, False))
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+# -- the data file ------------------------------------------------------------------------------
+
+
+@cache
+def drug_classes() -> DrugClasses:
+    """The classes of ``data/drug_classes.toml``, checked and indexed once."""
+    text = resources.files("trialfinder").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    return parse_drug_classes(text, f"trialfinder/data/{DATA_FILE}")
+
+
+def parse_drug_classes(text: str, source: str = DATA_FILE) -> DrugClasses:
+    """Read the classes from TOML ``text``; a problem raises ConfigError with ``source:line``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        where = f"{source}:{match.group(1)}" if match else source
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    lines = _KeyLines(text)
+    problems: list[tuple[int, str]] = []
+
+    def problem(table: str, key: str | None, message: str, needle: str | None = None) -> None:
+        where = f"[{table}].{key}" if key else f"[{table}]"
+        problems.append((lines.line(table, key, needle), f"{where}: {message}"))
+
+    tables: dict[str, dict[str, Any]] = {}
+    wrong: set[tuple[str, str]] = set()
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            problem(name, None, 'must be a table of a class, written ["name"]')
+            continue
+        tables[name] = table
+        for key in table:
+            if key not in KEYS:
+                close = difflib.get_close_matches(key, KEYS, n=1)
+                advice = (
+                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
+                )
+                problem(name, key, f"unknown key ({advice})")
+        for key in KEYS[:-1]:
+            value = table.get(key, [])
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and v.strip() for v in value
+            ):
+                problem(name, key, "must be a list of names in quotes")
+                table[key] = []
+                wrong.add((name, key))
+        if not table.get("phrases") and (name, "phrases") not in wrong:
+            problem(name, "phrases" if "phrases" in table else None, "a class needs phrases")
+        category = table.get("category", "")
+        if category and category not in DRUG_CATEGORIES:
+            known = ", ".join(c for c in STEM_PRIORITY if c in DRUG_CATEGORIES)
+            problem(name, "category", f"unknown category {category!r} (known: {known})")
+        for member in table.get("members", []):
+            term = knowledge().terms.get(name_key(member))
+            if term is not None and term.key != name_key(member):
+                problem(
+                    name,
+                    "members",
+                    f"{member!r} is a name of {term.canonical!r}: write that",
+                    needle=member,
+                )
+        for included in table.get("includes", []):
+            if included not in data:
+                close = difflib.get_close_matches(included, list(data), n=1)
+                advice = f" (did you mean {close[0]!r}?)" if close else ""
+                problem(name, "includes", f"no class {included!r}{advice}", needle=included)
+    owners: dict[str, str] = {}
+    for name, table in tables.items():
+        for phrase in [*table.get("phrases", []), name]:
+            owner = owners.setdefault(name_key(phrase), name)
+            if owner != name:
+                problem(name, "phrases", f"{phrase!r} already names [{owner}]", needle=phrase)
+    if not problems:
+        for name in tables:
+            if name in _closure(name, tables, ()):
+                problem(name, "includes", "a class cannot include itself, even through others")
+    if problems:
+        problems.sort()
+        first_line, first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"{source}:{first_line}: {first}{more}")
+    return DrugClasses({name: _build(name, tables) for name in tables})
+
+
+def _closure(name: str, tables: dict[str, dict[str, Any]], seen: tuple[str, ...]) -> set[str]:
+    """Every class ``name`` includes, directly or through others."""
+    found: set[str] = set()
+    for included in tables[name].get("includes", []):
+        if included not in found and included not in seen:
+            found.add(included)
+            found |= _closure(included, tables, (*seen, included))
+    return found
+
+
+def _build(name: str, tables: dict[str, dict[str, Any]]) -> DrugClass:
+    names = [name, *sorted(_closure(name, tables, ()))]
+    written = tuple(dict.fromkeys(m for n in names for m in tables[n].get("members", [])))
+    return DrugClass(
+        name=name,
+        phrases=tuple(tables[name]["phrases"]),
+        abbreviations=tuple(tables[name].get("abbreviations", [])),
+        members=frozenset(name_key(generic_name(m)) for m in written),
+        member_names=written,
+        stems=tuple(s.lower() for n in names for s in tables[n].get("stems", [])),
+        categories=frozenset(tables[n]["category"] for n in names if tables[n].get("category")),
+        included=frozenset(names),
+    )
+
+
+class _KeyLines:
+    """Where each table, key and quoted name is written (tomllib keeps no line numbers).
+
+    Kept small and local to this file; the digest configuration has its own (KeyLines in
+    ``digest/config.py``), and both belong in one shared validation module.
+    """
+
+    _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]*)"|([^\]\s]+))\s*\]')
+    _KEY = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.text_lines = text.splitlines()
+        self.tables: dict[str, int] = {}
+        self.keys: dict[tuple[str, str], int] = {}
+        table = ""
+        for number, line in enumerate(self.text_lines, start=1):
+            if header := self._HEADER.match(line):
+                table = header.group(1) if header.group(1) is not None else header.group(2)
+                self.tables.setdefault(table, number)
+            elif key := self._KEY.match(line):
+                self.keys.setdefault((table, key.group(1)), number)
+
+    def line(self, table: str, key: str | None, needle: str | None = None) -> int:
+        start = self.keys.get((table, key or ""), self.tables.get(table, 1))
+        if needle is not None:
+            quoted = f'"{needle}"'
+            for number in range(start, len(self.text_lines) + 1):
+                if quoted in self.text_lines[number - 1]:
+                    return number
+        return start
