@@ -26,8 +26,8 @@ import time
 
 from common import shared_dir
 
-from trialfinder.eligibility import split_criteria
 from trialfinder.tagging.context import Context, rules
+from trialfinder.tagging.reader import read_criteria
 
 RUNS = 5
 _WORD = re.compile(r"\w+")
@@ -45,7 +45,7 @@ def main() -> int:
         criteria = record["protocolSection"].get("eligibilityModule", {}).get("eligibilityCriteria")
         if criteria:
             sections.append(criteria)
-    items = [item.text for section in sections for item in split_criteria(section)]
+    items = [item.text for section in sections for item in read_criteria(section).items]
     spans = [[(w.start(), w.end()) for w in _WORD.finditer(text)] for text in items]
     calls = sum(map(len, spans))
     shipped = rules()
