@@ -890,7 +890,54 @@ _config_option = click.option(
 
 @cli.group(short_help="Weekly email digests of new and changed trials.")
 def digest() -> None:
-    """Email digests of new and changed trials, for scheduled jobs (see README)."""
+    """Email digests of new and changed trials, for scheduled jobs (cron, a systemd timer).
+
+    \b
+    Getting started:
+      trialfinder digest init digest.toml            a commented example configuration
+      trialfinder digest check --config digest.toml  says precisely what is wrong, if anything
+      trialfinder digest run --config digest.toml --dry-run   the messages as .eml files
+      trialfinder digest run --config digest.toml --quiet     from cron: silent when all is well
+      trialfinder digest status --config digest.toml          outbox, dead letters, last runs
+
+    Each saved search ([[search]] in the file) sends each of its recipients one message per
+    run with what changed since the last message that recipient received: new trials, status
+    and phase changes, a site near the search's place that opened, the nearest open site that
+    closed. `trialfinder digest run --help` says more, with the exit codes.
+    """
+
+
+DIGEST_EXAMPLE = "digest.example.toml.j2"
+
+
+@digest.command("init", short_help="Write a commented example configuration file.")
+@click.argument(
+    "path",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def digest_init(path: Path | None, force: bool) -> None:
+    """Write a commented example configuration to PATH (default: digest.toml in
+    trialfinder's configuration folder), to edit and then check with `digest check`."""
+    from trialfinder.templating import render
+
+    if path is None:
+        from platformdirs import user_config_dir
+
+        path = Path(user_config_dir("trialfinder", appauthor=False)) / "digest.toml"
+    text = render(DIGEST_EXAMPLE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w" if force else "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise click.UsageError(
+            f"{path} exists; give another PATH, or --force to replace it"
+        ) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(inert(f"wrote {path}; edit it, then: trialfinder digest check --config {path}"))
 
 
 @digest.command("check", short_help="Validate a digest configuration file.")
@@ -945,6 +992,18 @@ def digest_check(app: App, config_path: Path) -> None:
 @click.pass_obj
 def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
     """Run each saved search, compare with what each recipient was sent, email the changes.
+
+    Each saved search sends each of its recipients one message per run (a recipient of two
+    searches gets two, each with its own subject, so that one failing never holds back the
+    other). A message groups the trials by their most important change: new; now recruiting;
+    closed; nearest site closed ("The nearest site (Dana-Farber, 2 mi) closed; the nearest
+    open site is now 39 mi away"); status or phase changed; a new site nearby (an open site
+    within the search's distance of its place, only for a search with a place); updated; no
+    longer matching. Every change of a trial has its own line.
+
+    A recipient's state moves on only once the SMTP server accepted their message: a message
+    that failed is tried again by a later run (waiting longer each time), and after
+    [digest] max_tries it is set aside as a dead letter, its changes going in the next one.
 
     Exit codes: 0 all delivered; 3 a search failed; 6 the config or the state file is
     broken; 7 a message could not be delivered or waits for its next try (or another run
