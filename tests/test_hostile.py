@@ -94,7 +94,9 @@ def test_the_same_loop_written_to_a_csv_file_has_each_trial_once(serve, tmp_path
     out = tmp_path / "trials.csv"
     result = CliRunner().invoke(cli, ["search", "-o", str(out)])
     assert result.exit_code == ExitCode.PARTIAL, result.output
-    with out.open(encoding="utf-8", newline="") as handle:
+    # An incomplete export never becomes FILE: what was written is kept as FILE.partial.
+    assert not out.exists()
+    with out.with_name(out.name + ".partial").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))[1:]
     assert [row[0] for row in rows] == TWO_IDS
 
@@ -151,7 +153,8 @@ def test_a_small_shortfall_is_reported_but_the_search_succeeds(serve):
     assert result.exit_code == ExitCode.OK, result.output
     assert len(ids) == 5
     assert "the registry announced 8 matching trials but sent 5" in result.stderr
-    assert "5 trials found; 5 shown." in result.stderr
+    # Trials are confirmed by their tags (the default setting): "5 shown after the local filters".
+    assert "5 trials found; 5 shown" in result.stderr
     assert "--limit 0" not in result.stderr
 
 
