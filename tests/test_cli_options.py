@@ -72,6 +72,7 @@ def test_global_options_after_the_command_work(fake_api):
         (["search", "--sort", "distanse"], "did you mean 'distance'?"),
         (["search", "--format", "cvs"], "did you mean 'csv'?"),
         (["search", "--sex", "femal"], "did you mean 'female'?"),
+        (["search", "--phase", "erly1"], "did you mean 'early1'?"),
         (["show", "NCT01000001", "--format", "jsn"], "did you mean 'json'?"),
     ],
 )

@@ -175,3 +175,13 @@ def test_no_hint_when_standard_error_is_not_a_terminal(fake_api):
     result = CliRunner().invoke(cli, ["search"])
     assert result.exit_code == 0
     assert "next:" not in result.stderr and "trials matched" in result.stderr
+
+
+def test_the_bar_of_a_real_search_counts_against_the_registry_total(fake_api):
+    fake_api.studies = many_studies(300)  # tagging them takes longer than a refresh
+    screen = run_on_screen("search", "--limit", "0", columns=100, rows=60)
+    assert screen.returncode == 0, screen.text
+    counts = re.findall(r"(\d+)/300", screen.raw.decode("utf-8", "replace"))
+    assert counts, "the bar never showed the announced total"
+    assert all(0 <= int(n) <= 300 for n in counts)
+    assert "Fetching" not in screen.text
