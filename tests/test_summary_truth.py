@@ -413,7 +413,11 @@ PRIOR = re.compile(
     r"after|following|earlier|history of|failed)\b",
     ICASE,
 )
-PRIOR_OR_AFTER = re.compile(rf"{PRIOR.pattern}|progress\w* (?:on|after|following)", ICASE)
+# "Completed at least 1 cycle of neoadjuvant chemotherapy", "completed cisplatin plus
+# radiotherapy": a treatment the person had.
+PRIOR_OR_AFTER = re.compile(
+    rf"{PRIOR.pattern}|progress\w* (?:on|after|following)|\bcompleted\b", ICASE
+)
 REFRACTORY = re.compile(r"refractor|resistan|progress|fail|relaps|recurr|stopped responding", ICASE)
 # A count of earlier lines: the number, then only generic words up to "lines", "regimens",
 # "therapies" or "treatments" (and after "of", only generic words: "2 prior lines of systemic
@@ -509,28 +513,94 @@ def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
 
 
 def norm(text: str) -> str:
+    """Lower case, brackets and list marks as spaces, and a gene's number joined to its letters
+    ("Bcl-2", "CTLA4" and "CD 38" are "bcl2", "ctla4" and "cd38")."""
     text = text.lower().replace("≥", " >= ").replace("≤", " <= ")
-    return " ".join(re.sub(r"[_/,;()\[\]]", " ", text).split())
+    text = " ".join(re.sub(r"[_/,;()\[\]]", " ", text).split())
+    return re.sub(r"(?<=[a-z])[ -](?=\d)", "", text)
 
 
 NOT_NAME_WORDS = {"a", "an", "the", "of", "based", "containing", "therapy", "agent", "agents"}
+# Classes and drugs as criteria also write them (this file's own short list, in norm's form).
+TREATMENT_ALIASES = {
+    "chemotherapy": ["cytotoxic therapy", "cytotoxic therapies", "cytotoxic chemotherapy",
+                     "cytotoxic agent", "cytotoxic treatment", "chemotherapeutic agent"],
+    "immune checkpoint inhibitor": ["checkpoint inhibitor", "checkpoint blockade",
+                                    "checkpoint inhibition", "checkpoint blocker"],
+    "endocrine therapy": ["hormonal therapy", "hormonal therapies", "hormone therapy",
+                          "hormonal treatment", "hormonal agent", "endocrine treatment"],
+    "imid": ["immunomodulatory agent", "immunomodulatory drug", "immunomodulatory imide"],
+    "antibody-drug conjugate": ["antibody drug conjugate"],
+    "trastuzumab deruxtecan": ["t-dxd", "ds-8201", "enhertu"],
+}  # fmt: skip
+# Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
+# is no endocrine therapy.
+TREATMENT_ABBREVIATIONS = {"endocrine therapy": ["ET"], "antibody-drug conjugate": ["ADC"]}
+# Classes named by their target ("BCMA-directed therapy", "anti-CD38", "KRAS G12C inhibitor"),
+# as criteria also write them: "BCMA targeted therapy", "HER2 targeting therapies", "CD38
+# monoclonal antibody", "treatment targeting KRAS G12C mutation".
+TARGET_CLASSES = [
+    (re.compile(r"(?P<target>[a-z0-9-]+?)-directed therapy"),
+     r"(?<![a-z0-9]){t}[\s-]*(?:directed|targeted|targeting)\b|\banti-?\s*{t}(?![a-z0-9])"),
+    (re.compile(r"anti-(?P<target>[a-z0-9-]+)"),
+     r"(?<![a-z0-9]){t}[\s-]*(?:(?:monoclonal\s+)?antibod|directed|targeted)"),
+    (re.compile(r"(?P<target>[a-z0-9 -]+?) inhibitor"),
+     r"\btargeting\s+(?:the\s+)?{t}(?![a-z0-9])|(?<![a-z0-9]){t}[\s-]*(?:directed|targeted)"),
+]  # fmt: skip
 
 
 def names_treatment(text: str, value: str) -> list[int]:
-    """Where a treatment (a drug or a class) is named: the whole name, or every word of it
-    that is not an article or a generic word."""
+    """Where a treatment (a drug or a class) is named: the whole name or another spelling of it
+    (this file's own lists), or every word of it that is not an article or a generic word."""
     lowered = norm(text)
     name = re.sub(r"^(?:an?|the)\s+", "", norm(value))
     if not name:
         return []
-    places = [m.start() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}", lowered)]
-    if places:
-        return places
+    for spelling in [name, *TREATMENT_ALIASES.get(name, [])]:
+        places = [m.start() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(spelling)}", lowered)]
+        if places:
+            return places
+    for shape, pattern in TARGET_CLASSES:
+        if shape_match := shape.fullmatch(name):
+            target = re.escape(shape_match.group("target")).replace(r"\ ", r"\s+")
+            places = [m.start() for m in re.finditer(pattern.format(t=target), lowered)]
+            if places:
+                return places
+    for short in TREATMENT_ABBREVIATIONS.get(name, []):
+        written = re.search(rf"(?<![A-Za-z0-9]){short}s?(?![A-Za-z0-9])", text)
+        if written:
+            return [len(norm(text[: written.start()] + "x")) - 1]
     words = [w for w in WORDS.findall(name) if w not in NOT_NAME_WORDS]
     stems = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words]
     if words and all(re.search(rf"(?<![a-z0-9]){re.escape(s)}", lowered) for s in stems):
         return [lowered.find(stems[0])]
     return []
+
+
+# An item opening with "No prior ..." negates every treatment of its first clause: "No previous
+# irradiation to the pelvis or chemotherapy". A turn ("but", "unless", a full stop) ends it.
+NEGATED_OPENING = re.compile(r"^(?:no|without|not)\s+(?:any\s+)?(?:prior|previous|earlier)\b")
+CLAUSE_TURN = re.compile(
+    r"[.;:]|\b(?:but|unless|except|other than|apart from|however|although|must|should|is|are)\b"
+)
+
+
+# An item that allows a treatment ("may have received (neo)adjuvant chemotherapy") does not
+# require it.
+ALLOWED_ONLY = re.compile(
+    r"\bmay\b|\ballowed\b|\bpermitted\b|\bpermissible\b|\bacceptable\b|\bregardless\b|"
+    r"\bwith or without\b",
+    ICASE,
+)
+
+
+def negated_treatment(text: str, position: int) -> bool:
+    """Whether the treatment at ``position`` of ``text`` (in norm's form) is said with a
+    negation: near it, or at the opening of its clause."""
+    opening = NEGATED_OPENING.match(text)
+    return negated(text, position) or bool(
+        opening and not CLAUSE_TURN.search(text, opening.end(), position)
+    )
 
 
 def support_treatments(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
@@ -543,15 +613,16 @@ def support_treatments(claim: Claim, lines: list[Line]) -> tuple[list[Line], str
                 if claim.kind == "prior-therapy-not":
                     ok = bool(
                         line.section == EXCLUSION
-                        or negated(text, position)
+                        or negated_treatment(text, position)
                         or re.search(r"na[iï]ve", line.text, ICASE)
                     )
                 else:
                     context = REFRACTORY if claim.kind == "refractory" else PRIOR_OR_AFTER
                     ok = bool(
                         line.section != EXCLUSION
-                        and not negated(text, position)
+                        and not negated_treatment(text, position)
                         and context.search(line.text)
+                        and not ALLOWED_ONLY.search(line.text)
                     )
                 if ok:
                     here.append(line)
@@ -922,6 +993,30 @@ TRUE_AND_FALSE = [
      "You must have had at least one earlier line of treatment."),  # "either treatment naive or"
     ("NCT06427811", "You must not have had a stem cell transplant before.",
      "Your cancer must have this gene change: BCR-ABL T315I."),  # "participants without T315I"
+    # Treatments as the criteria write them: "completed", a negated opening, other spellings.
+    ("NCT02139605", "You must have been treated with chemotherapy before.",
+     "You must not have been treated with chemotherapy before."),  # "completed ... chemotherapy"
+    ("NCT03256916", "You must not have been treated with chemotherapy before.",
+     "You must have been treated with chemotherapy before."),  # "No previous ... or chemotherapy"
+    ("NCT03934567", "You must have been treated with each of these before: anti-CD20 and "
+     "chemotherapy.", "You must not have been treated with anti-CD20 before."),
+    ("NCT05147467", "You must not have been treated with BCL2 inhibitor before.",
+     "You must have been treated with BCL2 inhibitor before."),  # "Bcl-2 inhibitor"
+    ("NCT05317416", "You must not have been treated with BCMA-directed therapy before.",
+     "You must have been treated with BCMA-directed therapy before."),  # "BCMA targeted"
+    ("NCT05514054", "You must have been treated with endocrine therapy before.",
+     "You must have been treated with chemotherapy before."),  # "may have received chemo..."
+    ("NCT05605535", "You must not have been treated with endocrine therapy before.",
+     "You must have been treated with endocrine therapy before."),  # "hormonal therapy"
+    ("NCT06429761", "You must not have been treated with trastuzumab deruxtecan before.",
+     "You must not have been treated with trastuzumab emtansine before."),  # "T-DXd"
+    ("NCT06467357", "You must not have been treated with any of these before: HER2-directed "
+     "therapy, antibody-drug conjugate or immune checkpoint inhibitor.",
+     "You must have been treated with antibody-drug conjugate before."),  # "ADCs"
+    ("NCT06875310", "You must not have been treated with KRAS G12C inhibitor before.",
+     "You must have been treated with KRAS G12C inhibitor before."),  # "targeting KRAS G12C"
+    ("NCT07030517", "You must have been treated with each of these before: proteasome "
+     "inhibitor, anti-CD38 and IMiD.", "You must not have been treated with IMiD before."),
 ]  # fmt: skip
 
 
@@ -1052,3 +1147,90 @@ def test_the_checker_reads_counts_of_any_treatment_only():
                      "at least 1 prior line of FOLFOX",
                      "no more than 3 lines of systemic chemotherapy"):  # fmt: skip
         assert counts_of_lines(specific) == [], specific
+
+
+def supported(sentence: str, text: str, section: str) -> bool:
+    claim = parse_claim(sentence)
+    assert claim is not None, sentence
+    return bool(support(claim, [Line(text, section, "")])[0])
+
+
+TREATED_WITH = "You must have been treated with {} before."
+NOT_TREATED_WITH = "You must not have been treated with {} before."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        (TREATED_WITH.format("chemotherapy"),
+         "Patient completed at least 1 cycle of neoadjuvant chemotherapy", INCLUSION),
+        (NOT_TREATED_WITH.format("chemotherapy"),
+         "No previous irradiation to the pelvis or chemotherapy", INCLUSION),
+        (TREATED_WITH.format("chemotherapy"),
+         "At least two prior lines including anti-CD20 antibody and cytotoxic therapy", INCLUSION),
+        (NOT_TREATED_WITH.format("BCL2 inhibitor"), "Received Bcl-2 inhibitor treatment.",
+         EXCLUSION),
+        (NOT_TREATED_WITH.format("anti-CTLA-4"), "Prior treatment with anti-CTLA4", EXCLUSION),
+        (TREATED_WITH.format("anti-CD38"), "Received an anti- cluster of differentiation 38 "
+         "(CD38) monoclonal antibody", INCLUSION),
+        (TREATED_WITH.format("anti-CD38"), "Received an anti-CD 38 antibody", INCLUSION),
+        (NOT_TREATED_WITH.format("BCMA-directed therapy"),
+         "Prior treatment with BCMA targeted therapy", EXCLUSION),
+        (NOT_TREATED_WITH.format("BCMA-directed therapy"),
+         "Received any prior B cell maturation antigen (BCMA)-directed therapy", EXCLUSION),
+        (NOT_TREATED_WITH.format("HER2-directed therapy"),
+         "Prior exposure to other HER2 targeting therapies", EXCLUSION),
+        (NOT_TREATED_WITH.format("KRAS G12C inhibitor"),
+         "Treatment targeting KRAS G12C mutation (eg, sotorasib, adagrasib)", EXCLUSION),
+        (TREATED_WITH.format("endocrine therapy"),
+         "Participants must have received at least 24 months of any adjuvant ET", INCLUSION),
+        (NOT_TREATED_WITH.format("endocrine therapy"),
+         "No prior chemotherapy, immunotherapy, targeted or hormonal therapy", INCLUSION),
+        (NOT_TREATED_WITH.format("antibody-drug conjugate"), "Prior exposure to ADCs", EXCLUSION),
+        (NOT_TREATED_WITH.format("immune checkpoint inhibitor"),
+         "Prior treatment with immune checkpoint blockade therapies", EXCLUSION),
+        (NOT_TREATED_WITH.format("trastuzumab deruxtecan"), "Prior treatment with T-DXd",
+         EXCLUSION),
+        (TREATED_WITH.format("IMiD"), "received a PI, an anti-CD38 antibody and an "
+         "immunomodulatory agent", INCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_finds_treatments_as_criteria_write_them(sentence, text, section):
+    assert supported(sentence, text, section)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        # Each a way of writing above, with what makes it say something else.
+        (TREATED_WITH.format("chemotherapy"), "Patients who have not completed chemotherapy",
+         INCLUSION),
+        (TREATED_WITH.format("chemotherapy"),
+         "No previous irradiation to the pelvis or chemotherapy", INCLUSION),
+        (NOT_TREATED_WITH.format("chemotherapy"),
+         "No previous irradiation to the pelvis, but chemotherapy is required", INCLUSION),
+        (TREATED_WITH.format("chemotherapy"), "Participants may have received (neo)adjuvant "
+         "chemotherapy", INCLUSION),
+        (NOT_TREATED_WITH.format("chemotherapy"),
+         "Prior anti-cytotoxic T lymphocyte-associated protein 4 antibodies", EXCLUSION),
+        (NOT_TREATED_WITH.format("BCL2 inhibitor"), "Received Bcl-xL inhibitor treatment.",
+         EXCLUSION),
+        (NOT_TREATED_WITH.format("anti-CTLA-4"), "Prior treatment with anti-CTLA-8", EXCLUSION),
+        (TREATED_WITH.format("anti-CD38"), "Previously treated; CD38 expression on plasma cells",
+         INCLUSION),
+        (NOT_TREATED_WITH.format("BCMA-directed therapy"),
+         "BCMA expression on at least 5% of plasma cells", EXCLUSION),
+        (NOT_TREATED_WITH.format("KRAS G12C inhibitor"), "Known KRAS G12C mutation", EXCLUSION),
+        (TREATED_WITH.format("endocrine therapy"),
+         "Previously received chemotherapy (Smith et al.)", INCLUSION),
+        (NOT_TREATED_WITH.format("endocrine therapy"), "Prior hormone replacement therapy",
+         EXCLUSION),
+        (NOT_TREATED_WITH.format("antibody-drug conjugate"), "Prior exposure to ADCC-inducing "
+         "antibodies", EXCLUSION),
+        (NOT_TREATED_WITH.format("trastuzumab deruxtecan"), "Prior treatment with T-DM1",
+         EXCLUSION),
+        (TREATED_WITH.format("IMiD"), "Received prior immunomodulatory imaging", INCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_rejects_what_those_ways_of_writing_do_not_say(sentence, text, section):
+    assert not supported(sentence, text, section)
