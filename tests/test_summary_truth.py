@@ -697,7 +697,8 @@ def ecog_supports(claim: Claim, line: Line) -> bool:
 
 BRAIN = re.compile(
     r"(?:brain|cns|central nervous system|intracranial|cerebral)\W+(?:\(cns\)\W+)?"
-    r"(?:metasta|lesion|involvement|disease|tumou?r)|metasta\w* (?:to|in) the brain|leptomeningeal",
+    r"(?:metasta|lesion|involvement|disease|tumou?r)"
+    r"|metasta\w*(?: disease)? (?:to|in|of) the brain|leptomeningeal",
     ICASE,
 )
 BRAIN_QUALIFIED = re.compile(
@@ -705,27 +706,73 @@ BRAIN_QUALIFIED = re.compile(
     r"requir\w+|recently|treated|stable|asymptomatic|controlled|inactive|leptomeningeal|only|if)\b",
     ICASE,
 )
+# What an item lists after "including" or "such as" is other things: "CNS metastases or CNS
+# pathology including: ... severe uncontrolled mental illness". Leptomeningeal disease joined
+# to brain metastases by "or" is one more thing excluded, not a kind of them.
+OTHER_THINGS = re.compile(r"\b(?:including|such as|e\.g\.)", ICASE)
+LISTED_LEPTOMENINGEAL = re.compile(r"(?:,|\bor|\band(?:/or)?)\s+leptomeningeal", ICASE)
+COUNTED = re.compile(r"(?:\d|>|≥|more than|at least)\s*$", ICASE)  # "> 3 brain metastases"
+# An inclusion item naming brain metastases a person has, without a negation, lets people with
+# them join ("Participants with measurable and non-measurable CNS lesions", "1 to 3 brain
+# metastases", "untreated brain metastases not needing immediate local therapy"), unless it
+# says they must be treated or stable.
+TREATED_OR_STABLE = re.compile(
+    r"\b(?:treated|stable|stability|asymptomatic|controlled|inactive|irradiated|resected|"
+    r"radiotherapy|radiation|radiosurgery|surgery|excluded|ineligible|not eligible)\b",
+    ICASE,
+)
+UNTREATED = re.compile(r"\b(?:untreated|active|progressing|new)\W+(?:\w+\W+){0,2}$", ICASE)
+
+
+def brain_mentions(line: Line) -> list[re.Match[str]]:
+    """Where the item names brain metastases (leptomeningeal disease alone is not them)."""
+    return [m for m in BRAIN.finditer(line.text) if not m.group().lower().startswith("lepto")]
 
 
 def brain_supports(rule: str, line: Line) -> bool:
-    match = BRAIN.search(line.text)
-    if not match:
-        return False
-    qualified = BRAIN_QUALIFIED.search(line.text)
-    if rule == "none":
-        before = line.text[max(0, match.start() - 40) : match.start()]
-        if re.search(r"resect|surg|radi|treat|therap|prior|\bfor\b", before, ICASE):
-            return False  # an item about something else ("... resection of brain metastases")
-        if line.section == EXCLUSION:
-            return not qualified
-        said_no = re.search(r"\b(?:no|without|absence of|free of)\b[^.;]{0,40}$", before, ICASE)
-        return bool(said_no) and not qualified
+    mentions = brain_mentions(line)
     if rule == "treated-stable":
-        return bool(qualified)
-    allowed = re.search(
-        r"allowed|permitted|eligible|\bmay\b|\bcan\b|with or without", line.text, ICASE
+        if not mentions:  # leptomeningeal disease only: some with brain metastases may join
+            return bool(BRAIN.search(line.text) and BRAIN_QUALIFIED.search(line.text))
+        return bool(BRAIN_QUALIFIED.search(said_of(line.text, mentions[0])))
+    if not mentions:
+        return False
+    match = mentions[0]
+    if rule == "none":
+        return brain_excluded(line, match)
+    lowered = line.text.lower()
+    return line.section != EXCLUSION and any(
+        not negated(lowered, m.start())
+        and (
+            UNTREATED.search(lowered[max(0, m.start() - 40) : m.start()])
+            or not TREATED_OR_STABLE.search(line.text)
+        )
+        for m in mentions
     )
-    return line.section != EXCLUSION and bool(allowed)
+
+
+def said_of(text: str, match: re.Match[str]) -> str:
+    """The words of an item that can describe the brain metastases at ``match``: all but the
+    mention itself, what is listed after "including", and leptomeningeal disease listed beside
+    them."""
+    others = OTHER_THINGS.search(text, match.end())
+    rest = text[match.end() : others.start() if others else None]
+    return LISTED_LEPTOMENINGEAL.sub(" ", text[: match.start()] + " " + rest)
+
+
+def brain_excluded(line: Line, match: re.Match[str]) -> bool:
+    """Whether the item rules out everyone with brain metastases."""
+    text = line.text
+    before = text[max(0, match.start() - 40) : match.start()]
+    if re.search(r"resect|surg|radi|treat|therap|prior|\bfor\b", before, ICASE):
+        return False  # an item about something else ("... resection of brain metastases")
+    if COUNTED.search(before):
+        return False  # only more than some number of them
+    qualified = BRAIN_QUALIFIED.search(said_of(text, match))
+    if line.section == EXCLUSION:
+        return not qualified
+    said_no = re.search(r"\b(?:no|without|absence of|free of)\b[^.;]{0,40}$", before, ICASE)
+    return bool(said_no) and not qualified
 
 
 def requires_measurable(sentence: str) -> bool:
@@ -948,6 +995,11 @@ def summary_with_rules(raw: dict, *sentences: str) -> str:
 
 
 UP_TO_THREE = "you may have had up to three earlier lines of treatment, but not more."
+NO_BRAIN = "You cannot join if the cancer has spread to the brain."
+STABLE_BRAIN = (
+    "If the cancer has spread to the brain, you may join only if it was treated and is now stable."
+)
+ACTIVE_BRAIN = "People whose cancer has spread to the brain may join, even if it is not treated."
 TRUE_AND_FALSE = [
     # (record, a true sentence, a false one)
     ("NCT04975997", "You must have had one to two earlier lines of treatment.",
@@ -1017,6 +1069,16 @@ TRUE_AND_FALSE = [
      "You must have been treated with KRAS G12C inhibitor before."),  # "targeting KRAS G12C"
     ("NCT07030517", "You must have been treated with each of these before: proteasome "
      "inhibitor, anti-CD38 and IMiD.", "You must not have been treated with IMiD before."),
+    # Brain metastases as the criteria write them.
+    ("NCT04474964", NO_BRAIN, ACTIVE_BRAIN),  # "No evidence of metastatic disease in the brain"
+    ("NCT04603807", ACTIVE_BRAIN, NO_BRAIN),  # "Participants with ... CNS lesions"
+    ("NCT05144867", ACTIVE_BRAIN, NO_BRAIN),  # "1 to 3 brain metastases"; "> 3" excluded
+    ("NCT05786924", f"In one part of the trial (Part 2A3), {ACTIVE_BRAIN[0].lower()}"
+     f"{ACTIVE_BRAIN[1:]}", f"In one part of the trial (Part 2A1), {ACTIVE_BRAIN[0].lower()}"
+     f"{ACTIVE_BRAIN[1:]}"),  # "... and active CNS metastatic disease" in Part 2A3 only
+    ("NCT06346392", NO_BRAIN, STABLE_BRAIN),  # "CNS metastases or CNS pathology including: ..."
+    ("NCT06380751", NO_BRAIN, STABLE_BRAIN),  # "brain metastases, ..., or leptomeningeal disease"
+    ("NCT06411691", NO_BRAIN, STABLE_BRAIN),  # "brain metastases and/or leptomeningeal spread"
 ]  # fmt: skip
 
 
@@ -1233,4 +1295,55 @@ def test_the_checker_finds_treatments_as_criteria_write_them(sentence, text, sec
     ],
 )  # fmt: skip
 def test_the_checker_rejects_what_those_ways_of_writing_do_not_say(sentence, text, section):
+    assert not supported(sentence, text, section)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        (NO_BRAIN, "No evidence of metastatic disease in the brain, spine or cerebral spinal "
+         "fluid (CSF)", INCLUSION),
+        (NO_BRAIN, "CNS metastases or CNS pathology including: epilepsy, severe uncontrolled "
+         "mental illness", EXCLUSION),
+        (NO_BRAIN, "Spinal cord compression, brain metastases, carcinomatous meningitis, or "
+         "leptomeningeal disease", EXCLUSION),
+        (NO_BRAIN, "Known history or evidence of brain metastases and/or leptomeningeal spread.",
+         EXCLUSION),
+        (ACTIVE_BRAIN, "Participants with measurable and non-measurable CNS lesions per RECIST "
+         "v1.1, including leptomeningeal carcinomatosis", INCLUSION),
+        (ACTIVE_BRAIN, "Untreated brain metastases not needing immediate local therapy",
+         INCLUSION),
+        (ACTIVE_BRAIN, "1 to 3 brain metastases, each no more than 3 cm across", INCLUSION),
+        (ACTIVE_BRAIN, "NSCLC with KRAS mutations and active CNS metastatic disease", INCLUSION),
+        (ACTIVE_BRAIN, "Patients with treated or untreated brain metastases", INCLUSION),
+        (STABLE_BRAIN, "Brain metastases, unless treated and stable for 4 weeks", EXCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_finds_brain_metastases_as_criteria_write_them(sentence, text, section):
+    assert supported(sentence, text, section)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        (NO_BRAIN, "Metastatic disease in the brain, unless treated and stable", EXCLUSION),
+        (NO_BRAIN, "Brain metastases with leptomeningeal involvement", EXCLUSION),
+        (NO_BRAIN, "More than 3 brain metastases", EXCLUSION),
+        (NO_BRAIN, "> 3 brain metastases", EXCLUSION),
+        (NO_BRAIN, "Leptomeningeal disease", EXCLUSION),
+        (NO_BRAIN, "Metastatic disease in the bone", EXCLUSION),
+        (ACTIVE_BRAIN, "Patients with treated, stable brain metastases", INCLUSION),
+        (ACTIVE_BRAIN, "Patients with brain metastases are eligible if treated with "
+         "radiotherapy", INCLUSION),
+        (ACTIVE_BRAIN, "No evidence of brain metastases", INCLUSION),
+        (ACTIVE_BRAIN, "Participants without CNS lesions", INCLUSION),
+        (ACTIVE_BRAIN, "Leptomeningeal carcinomatosis is allowed", INCLUSION),
+        (ACTIVE_BRAIN, "Untreated brain metastases", EXCLUSION),
+        (STABLE_BRAIN, "Spinal cord compression, brain metastases, or leptomeningeal disease",
+         EXCLUSION),
+        (STABLE_BRAIN, "CNS metastases or CNS pathology including: uncontrolled epilepsy",
+         EXCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_rejects_brain_rules_those_ways_of_writing_do_not_say(sentence, text, section):
     assert not supported(sentence, text, section)
