@@ -790,20 +790,37 @@ def requires_measurable(sentence: str) -> bool:
     )
 
 
+# "High-dose chemotherapy requiring hematopoietic stem cell rescue" is a transplant of the
+# person's own cells, collected before the chemotherapy and given back after it.
 TRANSPLANT = re.compile(
     r"(?:stem[- ]cells?|bone marrow|ha?ematopoietic|autologous|allogen\w*)\W+(?:\w+\W+){0,3}?"
-    r"transplant|\bhsct\b|\b(?:auto-?|allo-?|a)?sct\b",
+    r"transplant|\bhsct\b|\b(?:auto-?|allo-?|a)?sct\b"
+    r"|(?:stem[- ]cells?|ha?ematopoietic)\W+(?:\w+\W+){0,2}?rescue",
     ICASE,
 )
-TRANSPLANT_WORDS = {"autologous": r"autologous|\bauto|\basct\b", "allogeneic": r"allogen|\ballo"}
+TRANSPLANT_WORDS = {
+    "autologous": r"autologous|\bauto|\basct\b|stem[- ]cells?\W+rescue",
+    "allogeneic": r"allogen|\ballo",
+}
 INELIGIBLE = (
     r"ineligible|not (?:be )?eligible|not (?:a )?candidate|unsuitable|not suitable|unfit|"
     r"not fit|deferr|declin|refus|not planned|not considered"
 )
 
 
+# A transplant of an organ is no stem cell transplant: "allogenic tissue/solid organ transplant"
+# (but "allogeneic stem cell or solid organ transplantation" names both).
+ORGAN = re.compile(r"organ|solid|tissue|kidney|renal|liver|hepatic|heart|lung|cornea", ICASE)
+STEM_CELLS = re.compile(r"stem|marrow|ha?ematopoietic|sct\b", ICASE)
+
+
 def transplant_supports(claim: Claim, line: Line) -> bool:
-    match = TRANSPLANT.search(line.text)
+    found = (
+        m
+        for m in TRANSPLANT.finditer(line.text)
+        if STEM_CELLS.search(m.group()) or not ORGAN.search(m.group())
+    )
+    match = next(found, None)
     kind = TRANSPLANT_WORDS.get(claim.values[0], "")
     if not match or not re.search(kind, line.text, ICASE):
         return False
@@ -1079,6 +1096,9 @@ TRUE_AND_FALSE = [
     ("NCT06346392", NO_BRAIN, STABLE_BRAIN),  # "CNS metastases or CNS pathology including: ..."
     ("NCT06380751", NO_BRAIN, STABLE_BRAIN),  # "brain metastases, ..., or leptomeningeal disease"
     ("NCT06411691", NO_BRAIN, STABLE_BRAIN),  # "brain metastases and/or leptomeningeal spread"
+    # "Prior high-dose chemotherapy requiring hematopoietic stem cell rescue"
+    ("NCT06726265", "You must not have had a stem cell transplant with your own cells before.",
+     "You must not have had a stem cell transplant with cells from a donor before."),
 ]  # fmt: skip
 
 
@@ -1347,3 +1367,18 @@ def test_the_checker_finds_brain_metastases_as_criteria_write_them(sentence, tex
 )  # fmt: skip
 def test_the_checker_rejects_brain_rules_those_ways_of_writing_do_not_say(sentence, text, section):
     assert not supported(sentence, text, section)
+
+
+OWN_CELLS = "You must not have had a stem cell transplant with your own cells before."
+
+
+def test_the_checker_reads_a_stem_cell_rescue_as_a_transplant_of_ones_own_cells():
+    rescue = "Prior high-dose chemotherapy requiring hematopoietic stem cell rescue."
+    assert supported(OWN_CELLS, rescue, EXCLUSION)
+    assert not supported(OWN_CELLS.replace("your own cells", "cells from a donor"), rescue,
+                         EXCLUSION)  # fmt: skip
+    assert not supported(OWN_CELLS.replace("must not", "must"), rescue, EXCLUSION)
+    assert not supported(OWN_CELLS, "Prior high-dose methotrexate with leucovorin rescue",
+                         EXCLUSION)  # fmt: skip
+    donor = OWN_CELLS.replace("your own cells", "cells from a donor")
+    assert not supported(donor, "History of allogenic tissue/solid organ transplant.", EXCLUSION)
