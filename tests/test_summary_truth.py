@@ -13,6 +13,8 @@ stands in an inclusion item without a negation before it; a "must not have" mark
 a negation, or in an exclusion item. A count of earlier lines must count lines of any treatment
 ("2 prior lines of systemic therapy", not "1 prior taxane regimen"); a rule said for everyone
 must not stand only under one part of the trial; a part of the trial named must be in the text.
+Treatments are found by their names or by this file's own short lists of other spellings
+("cytotoxic therapy", "T-DXd", "BCMA targeted therapy"); never by trialfinder's data.
 """
 
 from __future__ import annotations
