@@ -167,7 +167,7 @@ class DrugClasses:
             if i + size > len(tokens) or not _same_words(lowered[i : i + size], words):
                 continue
             start, end = tokens[i][1], tokens[i + size - 1][2]
-            if _whole(text, start, end):
+            if _whole(text, start, end) and _no_other_letters(text, start, end):
                 return size, Mention(value, start, end, is_class)
         written = tokens[i][0]
         exact = self._exact.get(written) or (
@@ -195,6 +195,12 @@ def _whole(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not before.isalnum() and not after.isalnum()
+
+
+def _no_other_letters(text: str, start: int, end: int) -> bool:
+    """No letter outside a-z inside a mention: "PI3Kδ inhibitor" (one form of the enzyme) is
+    not "PI3K inhibitor" (any form), though the words a-z and 0-9 of both are the same."""
+    return all(c.isascii() or not c.isalnum() for c in text[start:end])
 
 
 # -- names ------------------------------------------------------------------------------------
