@@ -688,6 +688,8 @@ TAXANE = '["taxane"]\nphrases = ["taxane"]\n'
             "cannot include itself",
         ),
         ('["a"\nphrases = []\n', "x.toml:1: not valid TOML"),
+        (TAXANE + "said = 3\n", "x.toml:3: [taxane].said: must be words in quotes"),
+        (TAXANE + 'sayd = "a taxane"\n', "did you mean 'said'?"),
     ],
 )
 def test_a_broken_drug_class_file_names_the_line_and_the_problem(text, message):

@@ -470,3 +470,24 @@ def test_an_own_template_sees_the_requirement_behind_each_rule(tmp_path):
     assert summarize(trial, tags=tags, templates=str(tmp_path)) == (
         "none (exclusion): You cannot join if the cancer has spread to the brain."
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("proteasome inhibitor", "a proteasome inhibitor"),
+        ("anti-CD38", "an anti-CD38 antibody"),
+        ("chemotherapy", "chemotherapy"),
+        ("iberdomide", "iberdomide"),  # a drug is said by its name
+    ],
+)
+def test_a_drug_class_is_said_as_a_sentence_names_it(value, said):
+    requirement = Requirement("prior-therapy-excluded", "any-of", (value,), "Prior X", "exclusion")
+    assert rule_sentence(requirement) == f"You must not have been treated with {said} before."
+
+
+def test_every_drug_class_says_how_a_sentence_names_it():
+    from trialfinder.tagging.drug_classes import drug_classes
+
+    classes = load_toml("drug_classes.toml")
+    assert all(drug_classes().get(name).said for name in classes)

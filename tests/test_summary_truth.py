@@ -553,9 +553,24 @@ TARGET_CLASSES = [
 
 def names_treatment(text: str, value: str) -> list[int]:
     """Where a treatment (a drug or a class) is named: the whole name or another spelling of it
-    (this file's own lists), or every word of it that is not an article or a generic word."""
-    lowered = norm(text)
+    (this file's own lists), or every word of it that is not an article or a generic word.
+    A sentence may name a class with a generic word after it ("an anti-CD38 antibody",
+    "platinum chemotherapy", "an immunomodulatory drug (IMiD)"): the class alone counts too."""
     name = re.sub(r"^(?:an?|the)\s+", "", norm(value))
+    without = re.sub(r"\s*\([^)]*\)\s*$", "", value)
+    short = re.sub(r"^(?:an?|the)\s+", "", norm(without))
+    bare = re.sub(r"\s+(?:antibody|antibodies|chemotherapy|therapy)$", "", short)
+    inside = re.search(r"\(([^)]*)\)\s*$", value)
+    named = norm(inside.group(1)) if inside else ""
+    for candidate in dict.fromkeys(c for c in (name, short, bare, named) if c):
+        places = _names_treatment(text, candidate)
+        if places:
+            return places
+    return []
+
+
+def _names_treatment(text: str, name: str) -> list[int]:
+    lowered = norm(text)
     if not name:
         return []
     for spelling in [name, *TREATMENT_ALIASES.get(name, [])]:
@@ -1314,6 +1329,13 @@ def test_the_checker_finds_treatments_as_criteria_write_them(sentence, text, sec
         (NOT_TREATED_WITH.format("trastuzumab deruxtecan"), "Prior treatment with T-DM1",
          EXCLUSION),
         (TREATED_WITH.format("IMiD"), "Received prior immunomodulatory imaging", INCLUSION),
+        # A class said with its article and a generic word after it is still that class only.
+        (NOT_TREATED_WITH.format("an anti-CD38 antibody"), "Prior anti-CD20 antibody",
+         EXCLUSION),
+        (TREATED_WITH.format("platinum chemotherapy"), "Previously received taxane chemotherapy",
+         INCLUSION),
+        (TREATED_WITH.format("an immunomodulatory drug (IMiD)"),
+         "Received a proteasome inhibitor", INCLUSION),
     ],
 )  # fmt: skip
 def test_the_checker_rejects_what_those_ways_of_writing_do_not_say(sentence, text, section):

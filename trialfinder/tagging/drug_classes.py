@@ -33,7 +33,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DATA_FILE = "drug_classes.toml"
-KEYS = ("phrases", "abbreviations", "members", "stems", "includes", "category")
+LIST_KEYS = ("phrases", "abbreviations", "members", "stems", "includes")
+KEYS = (*LIST_KEYS, "category", "said")
 # Lexicon categories whose names are drugs (not radiation, surgery or transplants).
 DRUG_CATEGORIES = frozenset(
     {"car-t", "immunotherapy", "targeted-therapy", "hormone-therapy", "chemotherapy"}
@@ -52,6 +53,7 @@ class DrugClass:
     stems: tuple[str, ...]
     categories: frozenset[str]
     included: frozenset[str]  # the names of this class and of every class it includes
+    said: str = ""  # how a sentence names it ("a proteasome inhibitor"); "" for the name
 
     def covers(self, drug: str) -> bool:
         """Whether the drug ``drug`` (any name) is in this class."""
@@ -373,7 +375,11 @@ def parse_drug_classes(text: str, source: str = DATA_FILE) -> DrugClasses:
                     f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
                 )
                 problem(name, key, f"unknown key ({advice})")
-        for key in KEYS[:-1]:
+        said = table.get("said", "")
+        if not isinstance(said, str):
+            problem(name, "said", "must be words in quotes")
+            table["said"] = ""
+        for key in LIST_KEYS:
             value = table.get(key, [])
             if not isinstance(value, list) or not all(
                 isinstance(v, str) and v.strip() for v in value
@@ -441,6 +447,7 @@ def _build(name: str, tables: dict[str, dict[str, Any]]) -> DrugClass:
         stems=tuple(s.lower() for n in names for s in tables[n].get("stems", [])),
         categories=frozenset(tables[n]["category"] for n in names if tables[n].get("category")),
         included=frozenset(names),
+        said=str(tables[name].get("said", "")),
     )
 
 
