@@ -18,10 +18,11 @@ from spec_check import check_request, needs_spec
 
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
-from trialfinder.output import BOM, CSV_COLUMNS, trial_record, write_csv
+from trialfinder.output import BOM, CSV_COLUMNS, TEXT_MARK, trial_record, write_csv
 from trialfinder.pipeline import build_result, to_record
 from trialfinder.sources.ctgov import FIELDS_PARAM_WITHOUT_SITE_DETAILS
 
+from conftest import load_real_record, needs_shared, real_record_paths
 from factories import BOSTON_SITE, make_study
 from fakeapi import FakeApi, field_paths, select_fields
 
@@ -29,7 +30,9 @@ DOCUMENTED_COLUMNS = [
     "nct_id",
     "title",
     "status",
+    "status_text",
     "phases",
+    "phase_text",
     "conditions",
     "categories",
     "setting",
@@ -40,11 +43,16 @@ DOCUMENTED_COLUMNS = [
     "nearest_city",
     "nearest_state",
     "nearest_country",
+    "nearest_site_status",
+    "nearest_contact_name",
+    "nearest_contact_phone",
+    "nearest_contact_email",
     "distance_mi",
     "sites_count",
     "min_age",
     "max_age",
     "sex",
+    "sex_text",
     "central_contact_name",
     "central_contact_phone",
     "central_contact_email",
@@ -116,7 +124,7 @@ def test_values_come_from_the_record_with_lists_joined():
     assert row["min_age"] == "18" and row["max_age"] == "0.5"
     assert row["sites_count"] == "1"
     assert row["central_contact_name"] == "Ana Núñez"
-    assert row["central_contact_phone"] == "617-555-0100 ext. 12"
+    assert row["central_contact_phone"] == TEXT_MARK + "617-555-0100 ext. 12"
     assert row["central_contact_email"] == "a@x.org"
     assert row["first_posted"] == "2024-01-15" and row["last_updated"] == "2025-06-01"
     assert row["url"] == "https://clinicaltrials.gov/study/NCT01000001"
@@ -245,7 +253,7 @@ def test_hostile_titles_and_contact_names_are_neutralised(hostile, tmp_path):
     (row,) = read_csv((tmp_path / "s.csv").read_text(encoding="utf-8"))
     for column in ("title", "central_contact_name", "interventions"):
         assert row[column] == "'" + hostile.strip()  # the model strips surrounding blanks
-    assert row["central_contact_phone"] == "'+1 617-555-0100"
+    assert row["central_contact_phone"] == TEXT_MARK + "+1 617-555-0100"
     assert row["central_contact_email"] == "'=x@y.org"
     assert not any(formula_like(cell) for cell in row.values())
 
@@ -826,3 +834,139 @@ def test_a_huge_line_in_an_ids_file_is_a_usage_error(tmp_path):
     result = run("search", "--ids-file", str(ids))
     assert result.exit_code == 2
     assert "line 1" in result.stderr and "is not an NCT id" in result.stderr
+
+
+# -- columns for people -------------------------------------------------------------------
+
+
+def test_codes_have_their_words_beside_them():
+    record = record_of(status="ACTIVE_NOT_RECRUITING", phases=["PHASE1", "PHASE2"], sex="FEMALE")
+    (row,) = read_csv(csv_text([record]))
+    assert (row["status"], row["status_text"]) == ("ACTIVE_NOT_RECRUITING", "Active not recruiting")
+    assert (row["phases"], row["phase_text"]) == ("PHASE1; PHASE2", "Phase 1/2")
+    assert (row["sex"], row["sex_text"]) == ("FEMALE", "Female")
+    header = list(row)
+    for code, words in (("status", "status_text"), ("phases", "phase_text"), ("sex", "sex_text")):
+        assert header.index(words) == header.index(code) + 1
+    # A code the record does not give leaves its words empty too: nothing is made up.
+    (row,) = read_csv(csv_text([{**record, "status": None, "phases": [], "sex": None}]))
+    assert row["status_text"] == row["phase_text"] == row["sex_text"] == ""
+
+
+@needs_shared
+def test_interventions_are_named_once_on_real_records():
+    record = to_record(build_result(parse_study(load_real_record("NCT02227251"))))
+    (row,) = read_csv(csv_text([record]))
+    assert row["interventions"] == "Selinexor"
+    for path in real_record_paths():
+        record = trial_record(parse_study(json.loads(path.read_text(encoding="utf-8"))))
+        names = [name.casefold() for name in record["interventions"]]
+        assert len(names) == len(set(names)), path.name
+
+
+def test_interventions_differing_only_in_case_are_named_once_as_first_written():
+    record = record_of(
+        interventions=[
+            {"type": "DRUG", "name": "Iberdomide"},
+            {"type": "DRUG", "name": "IBERDOMIDE"},
+            {"type": "DRUG", "name": "Dexamethasone"},
+            {"type": "DRUG", "name": "Iberdomide"},
+        ]
+    )
+    assert record["interventions"] == ["Iberdomide", "Dexamethasone"]
+
+
+BOSTON_WITH_CONTACTS = {
+    **BOSTON_SITE,
+    "contacts": [
+        {"name": "Dr. Investigator", "role": "PRINCIPAL_INVESTIGATOR"},
+        {"name": "Study Nurse", "role": "SUB_INVESTIGATOR", "phone": "617-555-0111"},
+        {"name": "Omar Nadeem", "role": "CONTACT", "phone": "617-632-3000", "phoneExt": "4"},
+    ],
+}
+
+
+def test_near_gives_the_nearest_sites_status_and_its_own_contact(tmp_path):
+    path = tmp_path / "near.csv"
+    with FakeApi([make_study(locations=[NEW_YORK_SITE, BOSTON_WITH_CONTACTS])]) as api:
+        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(path.read_text(encoding="utf-8"))
+    assert row["nearest_site"] == "Dana-Farber Cancer Institute"
+    assert row["nearest_site_status"] == "Recruiting"
+    # The listed contact, not the investigators: the one a patient is meant to call.
+    assert row["nearest_contact_name"] == "Omar Nadeem"
+    assert row["nearest_contact_phone"] == TEXT_MARK + "617-632-3000 ext. 4"
+    assert row["nearest_contact_email"] == ""
+    assert row["central_contact_name"] == "Study Team"  # the trial's own, unchanged
+
+
+def test_a_site_with_only_an_investigator_who_has_a_phone_gives_that_phone():
+    from trialfinder.model import Contact, Site
+    from trialfinder.output import site_contact
+
+    investigator = Contact(name="Dr. A", role="PRINCIPAL_INVESTIGATOR", phone="555-0100")
+    assert site_contact(Site(contacts=(Contact(name="Dr. B"), investigator)))["name"] == "Dr. A"
+    assert site_contact(Site(contacts=(Contact(name="Named, no way to reach"),))) is None
+    assert site_contact(Site()) is None
+
+
+@needs_shared
+def test_the_boston_site_of_a_real_trial_gives_its_own_contact_not_the_call_centre():
+    from trialfinder.geo import geocode
+    from trialfinder.pipeline import ResultOptions
+
+    result = build_result(
+        parse_study(load_real_record("NCT04975997")), ResultOptions(near=geocode("02115"))
+    )
+    (row,) = read_csv(csv_text([to_record(result)]))
+    assert row["nearest_city"] == "Boston" and row["nearest_site_status"] == "Recruiting"
+    assert row["nearest_contact_name"] == "Omar Nadeem, Site 010"
+    assert row["nearest_contact_phone"] == TEXT_MARK + "617-632-3000"
+    assert row["central_contact_phone"] == TEXT_MARK + "855-907-3286"  # the sponsor's centre
+
+
+# -- phone numbers ------------------------------------------------------------------------
+
+PHONES = [
+    "+1 617-555-0100",
+    "06123456789",
+    "18772854559",
+    "+33 1 23 45 67 89",
+    "(+86) 2164175590",
+    "617-632-3000 ext. 12",
+    "+44 (0)20 7946 0958",
+    "01-02-2024",
+]
+
+
+@pytest.mark.parametrize("phone", PHONES)
+def test_a_phone_number_keeps_its_text_behind_an_invisible_mark(phone):
+    from trialfinder.output import phone_cell
+
+    cell = phone_cell(phone)
+    assert cell == TEXT_MARK + phone
+    assert not formula_like(cell) and not cell[0].isdigit()
+    assert phone_cell(cell) == cell  # once is enough
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://evil.example","x")', "+1 555 =cmd", "-1+cmd|'/C calc'!A0"]
+)
+def test_anything_else_in_a_phone_column_is_neutralised_as_any_cell(text):
+    record = record_of()
+    record["central_contact"] = {"phone": text}
+    (row,) = read_csv(csv_text([record]))
+    assert row["central_contact_phone"] == "'" + text
+
+
+def test_the_commonest_phone_shapes_of_the_registry_are_marked():
+    """The commonest shapes of phone numbers in the registry's records (9 for a digit),
+    those that start with + or are plain digits (read as a formula or a number) included."""
+    from trialfinder.output import phone_cell
+
+    shapes = ["+99 (9) 99 9999 9999", "99999999999", "+999999999999", "9-999-999-9999"]
+    for shape in shapes:
+        phone = shape.replace("9", "0")
+        assert phone_cell(phone) == TEXT_MARK + phone
+    assert phone_cell("999-999-9999 (U.S. Only)") == "999-999-9999 (U.S. Only)"

@@ -44,7 +44,9 @@ CSV_COLUMNS = (
     "nct_id",
     "title",
     "status",
+    "status_text",
     "phases",
+    "phase_text",
     "conditions",
     "categories",
     "setting",
@@ -55,11 +57,16 @@ CSV_COLUMNS = (
     "nearest_city",
     "nearest_state",
     "nearest_country",
+    "nearest_site_status",
+    "nearest_contact_name",
+    "nearest_contact_phone",
+    "nearest_contact_email",
     "distance_mi",
     "sites_count",
     "min_age",
     "max_age",
     "sex",
+    "sex_text",
     "central_contact_name",
     "central_contact_phone",
     "central_contact_email",
@@ -71,8 +78,15 @@ CSV_COLUMNS = (
 )
 # Columns whose values are numbers: a number there is written as is, never neutralised.
 CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
+# Columns of phone numbers: see phone_cell.
+CSV_PHONE_COLUMNS = frozenset({"nearest_contact_phone", "central_contact_phone"})
+# Columns of dates (YYYY-MM-DD, or YYYY-MM when the registry gives only a month).
+CSV_DATE_COLUMNS = frozenset({"first_posted", "last_updated"})
 LIST_SEPARATOR = "; "
 BOM = "\ufeff"
+
+
+SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
 
 
 def status_text(status: str) -> str:
@@ -101,8 +115,9 @@ def age_text(trial: Trial) -> str:
     return "any age"
 
 
-def site_record(site: Site) -> dict[str, str]:
-    """A site as records show it (``nearest_site``): where it is and its own status."""
+def site_record(site: Site) -> dict[str, Any]:
+    """A site as records show it (``nearest_site``): where it is, its own status and whom to
+    call there (:func:`site_contact`)."""
     return {
         "facility": site.facility,
         "city": site.city,
@@ -110,6 +125,7 @@ def site_record(site: Site) -> dict[str, str]:
         "zip": site.zip,
         "country": site.country,
         "status": site.status,
+        "contact": site_contact(site),
     }
 
 
@@ -129,7 +145,7 @@ def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> 
         "status": trial.overall_status,
         "phases": list(trial.phases),
         "conditions": list(trial.conditions),
-        "interventions": [i.name for i in trial.interventions if i.name],
+        "interventions": unique(i.name for i in trial.interventions if i.name),
         "min_age": elig.min_age_years,
         "max_age": elig.max_age_years,
         "sex": elig.sex or None,
@@ -142,6 +158,30 @@ def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> 
     if annotations:
         record.update(annotations)
     return record
+
+
+def unique(names: Iterable[str]) -> list[str]:
+    """``names`` without repeats (whatever their case), each as first written.
+
+    A trial lists a drug once per arm or form ("Iberdomide; Iberdomide"): one name is enough.
+    """
+    seen: set[str] = set()
+    kept = []
+    for name in names:
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            kept.append(name)
+    return kept
+
+
+def site_contact(site: Site) -> dict[str, str | None] | None:
+    """Whom to call at ``site``: its first contact with a phone or email (a listed contact
+    before an investigator); ``None`` when the site gives none."""
+    reachable = [c for c in site.contacts if c.phone or c.email]
+    for contact in reachable:
+        if contact.role in ("", "CONTACT"):
+            return _contact(contact)
+    return _contact(reachable[0]) if reachable else None
 
 
 def _contact(contact: Contact) -> dict[str, str | None]:
@@ -251,6 +291,12 @@ def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 # Leading blanks, separators and quotes are skipped first, as some spreadsheets do.
 _FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# A phone number: digits, spaces and ( ) . - / + only, maybe an extension. Even run as a
+# formula it could only be arithmetic: no function, no link, no command.
+_PHONE = re.compile(r"^(?:\+|\(\+?)?\d[\d ().\-/+]*(?: ?(?:ext\.?|x) ?\d+)?$", re.IGNORECASE)
+# U+2060 WORD JOINER: invisible, not a space (no spreadsheet trims it), and not a formula or
+# number start, so "+1 617..." and "0612..." stay text as written (see phone_cell).
+TEXT_MARK = "\u2060"
 
 
 def neutralise(text: str) -> str:
@@ -273,31 +319,66 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
+def phone_cell(text: str) -> str:
+    """A phone number that spreadsheets show as written: a leading ``+`` is not read as a
+    formula, nor ``0612345678`` as the number 612345678.
+
+    A phone number gets :data:`TEXT_MARK` in front, which LibreOffice and Excel keep as an
+    invisible part of the text (where the OWASP ``'`` shows in LibreOffice); anything else
+    in a phone column is neutralised as any cell is.
+    """
+    text = text.removeprefix(TEXT_MARK)
+    return TEXT_MARK + text if _PHONE.match(text) else neutralise(text)
+
+
 def safe_cell(column: str, text: str) -> str:
-    """``text`` made safe to open; numbers in numeric columns (even -3.5) stay numbers."""
+    """``text`` made safe to open; numbers in numeric columns (even -3.5) stay numbers, phone
+    numbers stay text (:func:`phone_cell`)."""
     if column in CSV_NUMERIC_COLUMNS and _NUMBER.match(text):
         return text
+    if column in CSV_PHONE_COLUMNS and text:
+        return phone_cell(text)
     return neutralise(text)
 
 
-def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
-    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
+def row_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The shortlist row of one record, one value per column of :data:`CSV_COLUMNS`: text,
+    numbers and lists as the record has them, codes with their words beside them."""
     site = record.get("nearest_site") or {}
+    site_contact = site.get("contact") or {}
     contact = record.get("central_contact") or {}
-    phone = contact.get("phone") or ""
-    if phone and contact.get("phone_ext"):
-        phone = f"{phone} ext. {contact['phone_ext']}"
-    values = {
+    status, phases, sex = record.get("status"), record.get("phases"), record.get("sex")
+    return {
         **{column: record.get(column) for column in CSV_COLUMNS},
+        "status_text": status_text(status) if status else None,
+        "phase_text": phase_text(phases) if phases else None,
         "nearest_site": site.get("facility"),
         "nearest_city": site.get("city"),
         "nearest_state": site.get("state"),
         "nearest_country": site.get("country"),
+        "nearest_site_status": status_text(site["status"]) if site.get("status") else None,
+        "nearest_contact_name": site_contact.get("name"),
+        "nearest_contact_phone": _phone(site_contact),
+        "nearest_contact_email": site_contact.get("email"),
+        "sex_text": SEX_NAMES.get(sex, sex) if sex else None,
         "central_contact_name": contact.get("name"),
-        "central_contact_phone": phone,
+        "central_contact_phone": _phone(contact),
         "central_contact_email": contact.get("email"),
         "evidence": [_reason(item) for item in record.get("evidence") or ()],
     }
+
+
+def _phone(contact: Mapping[str, Any]) -> str:
+    """``617-555-0100 ext. 12``: a contact's phone with its extension."""
+    phone = contact.get("phone") or ""
+    if phone and contact.get("phone_ext"):
+        phone = f"{phone} ext. {contact['phone_ext']}"
+    return phone
+
+
+def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
+    values = row_values(record)
     return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
 
 
