@@ -22,6 +22,7 @@ a term AND-ed at the top level that is nothing but ``AREA[Sex]...`` atoms joined
 ``eligibilityModule.sex`` (any case); ``MISSING`` matches a record without one; a bare ``ALL``
 is the ALL operator and matches every study, as on the real service; any other value is a 400.
 Every other part of the expression (and every ``query.*``) is passed through: not applied.
+``filter.overallStatus`` is applied when ``api.filter_statuses`` is set (off by default).
 
 Used by the end-to-end tests and by the benchmarks (with a request and byte counter).
 """
@@ -269,6 +270,7 @@ class FakeApi:
         self.bytes_sent = 0
         self.pages_served = 0
         self.empty_pages_first = 0  # serve this many empty pages (with a token) before data
+        self.filter_statuses = False  # apply filter.overallStatus (off: every status is served)
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
@@ -328,11 +330,16 @@ class FakeApi:
             if i.strip()
         }
         sexes = sex_filter(params.get("filter.advanced", ""))
+        statuses = params.get("filter.overallStatus", "") if self.filter_statuses else ""
         matching = [
             s
             for s in self.studies
             if (not ids or s["protocolSection"]["identificationModule"]["nctId"] in ids)
             and sex_matches(s, sexes)
+            and (
+                not statuses
+                or s["protocolSection"]["statusModule"]["overallStatus"] in statuses.split("|")
+            )
         ]
         size = int(params.get("pageSize") or 10)
         size = 10 if size == 0 else min(size, 1000)

@@ -511,7 +511,7 @@ def test_compare_marks_new_updated_unchanged_and_dropped(tmp_path):
         ("updated: status Not yet recruiting -> Recruiting", "NCT01000001"),
         ("unchanged", "NCT01000002"),
         ("new", "NCT01000004"),
-        ("dropped", "NCT01000003"),
+        ("dropped: no longer in the results", "NCT01000003"),
     ]
     dropped = rows[-1]
     old_row = next(r for r in read_csv(old_path.read_text("utf-8")) if r["nct_id"] == "NCT01000003")
@@ -543,7 +543,7 @@ def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(
     assert [(r["change"], r["nct_id"]) for r in rows] == [
         ("unchanged", "NCT01000001"),
         ("unchanged", "NCT01000002"),
-        ("dropped", "NCT01000003"),
+        ("dropped: no longer in the results", "NCT01000003"),
     ]
     assert "1 NCT id(s) not found: NCT01000003" in result.stderr
 
@@ -617,7 +617,12 @@ def test_read_ids_from_a_compared_excel_shortlist_skips_dropped_rows(tmp_path):
         ["change", "nct_id", "title", "last_updated"],
         ["new", "NCT01000002", "Two,\nlines", "2025-06-01"],
         ["unchanged", "nct1000001", "One", "2025-05-01"],
-        ["dropped", "NCT01000003", "Three", "2025-05-01"],
+        [
+            "dropped: no longer recruiting (status Recruiting -> Completed)",
+            "NCT01000003",
+            "Three",
+            "2025-05-01",
+        ],
     ]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
@@ -754,7 +759,11 @@ def test_compare_warns_when_a_limit_cut_the_results(tmp_path):
         )
     assert result.exit_code == 0, result.output
     rows = read_csv(new_path.read_text("utf-8"))
-    assert [r["change"] for r in rows] == ["unchanged", "unchanged", "dropped"]
+    assert [r["change"] for r in rows] == [
+        "unchanged",
+        "unchanged",
+        "dropped: no longer in the results",
+    ]
     assert (
         "--limit showed 2 trials, there may be more; trials beyond it are marked dropped"
         in result.stderr
@@ -970,3 +979,241 @@ def test_the_commonest_phone_shapes_of_the_registry_are_marked():
         phone = shape.replace("9", "0")
         assert phone_cell(phone) == TEXT_MARK + phone
     assert phone_cell("999-999-9999 (U.S. Only)") == "999-999-9999 (U.S. Only)"
+
+
+# -- dates as spreadsheets write them -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written, day_first, iso",
+    [
+        ("2025-05-18", False, "2025-05-18"),
+        ("2025-05", False, "2025-05"),
+        ("2025-05-18 00:00:00", False, "2025-05-18"),
+        ("2025/05/18", False, "2025-05-18"),
+        ("5/18/2025", False, "2025-05-18"),
+        ("05/18/25", False, "2025-05-18"),
+        ("18/5/2025", False, "2025-05-18"),  # a day past 12 comes first: day first
+        ("5/6/2025", False, "2025-05-06"),  # ambiguous: month first, as US spreadsheets
+        ("5/6/2025", True, "2025-06-05"),  # ... unless the file writes days first
+        ("18.05.2025", False, "2025-05-18"),
+        ("May 18, 2025", False, "2025-05-18"),
+        ("18 May 2025", False, "2025-05-18"),
+        ("18-May-25", False, "2025-05-18"),
+        ("May 2025", False, "2025-05"),
+        ("45795", False, "2025-05-18"),  # Excel's serial number
+        (45795, False, "2025-05-18"),
+        (45795.0, False, "2025-05-18"),
+        ("not a date", False, "not a date"),  # kept as written, never guessed
+        ("13/13/2025", False, "13/13/2025"),
+        ("2025-02-30", False, "2025-02-30"),
+        ("123", False, "123"),
+    ],
+)
+def test_dates_are_read_as_spreadsheets_write_them(written, day_first, iso):
+    from trialfinder.shortlist import sheet_date
+
+    assert sheet_date(written, day_first) == iso
+
+
+def test_workbook_date_cells_are_dates():
+    import datetime as dt
+
+    from trialfinder.shortlist import sheet_date
+
+    assert sheet_date(dt.datetime(2025, 5, 18)) == "2025-05-18"
+    assert sheet_date(dt.date(2025, 5, 18)) == "2025-05-18"
+    assert sheet_date(None) == ""
+
+
+def test_a_file_that_writes_days_first_is_read_so_throughout(tmp_path):
+    from trialfinder.shortlist import read_shortlist
+
+    path = tmp_path / "european.csv"
+    path.write_text(
+        "nct_id,last_updated\nNCT01000001,18/5/2025\nNCT01000002,5/6/2025\n", encoding="utf-8"
+    )
+    rows = read_shortlist(path)
+    assert rows["NCT01000001"]["last_updated"] == "2025-05-18"
+    assert rows["NCT01000002"]["last_updated"] == "2025-06-05"  # 5 June, like its neighbour
+    path.write_text(
+        "nct_id,last_updated\nNCT01000001,5/18/2025\nNCT01000002,5/6/2025\n", encoding="utf-8"
+    )
+    assert read_shortlist(path)["NCT01000002"]["last_updated"] == "2025-05-06"
+
+
+# -- a shortlist saved again by a spreadsheet -------------------------------------------------
+
+
+def spreadsheet_saved(path, edit=None) -> None:
+    """``path`` as a US spreadsheet saves it again: dates as M/D/YYYY, numbers as shown,
+    quotes only where needed, no byte-order mark; ``edit(header, rows)`` adds the user's work."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    header = rows[0]
+    for row in rows[1:]:
+        for column in ("first_posted", "last_updated"):
+            year, month, day = row[header.index(column)].split("-")
+            row[header.index(column)] = f"{int(month)}/{int(day)}/{year}"
+        distance = row[header.index("distance_mi")]
+        if distance:
+            row[header.index("distance_mi")] = f"{float(distance):.2f}"
+    if edit:
+        edit(header, rows[1:])
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def add_notes(header, rows):
+    header += ["notes", "Called on"]
+    for number, row in enumerate(rows, start=1):
+        row += [f"note {number}, with a comma", f"6/{number}/2025"]
+
+
+def test_a_shortlist_saved_again_unchanged_compares_unchanged_and_keeps_its_notes(tmp_path):
+    old_path, new_path = tmp_path / "shortlist.csv", tmp_path / "week2.csv"
+    studies = [
+        make_study(nct_id=f"NCT0100000{n}", locations=[NEW_YORK_SITE, BOSTON_WITH_CONTACTS])
+        for n in (1, 2, 3)
+    ]
+    with FakeApi(studies) as api:
+        args = ("--api-url", api.url, "search", "--near", "02115")
+        assert run(*args, "-o", str(old_path)).exit_code == 0
+        spreadsheet_saved(old_path, add_notes)
+        result = run(*args, "--compare", str(old_path), "-o", str(new_path))
+    assert result.exit_code == 0, result.output
+    text = new_path.read_text(encoding="utf-8")
+    header = next(csv.reader(io.StringIO(text)))
+    assert header == ["change", *DOCUMENTED_COLUMNS, "notes", "Called on"]
+    rows = read_csv(text)
+    assert {r["change"] for r in rows} == {"unchanged"}
+    assert [(r["notes"], r["Called on"]) for r in rows] == [
+        (f"note {n}, with a comma", f"6/{n}/2025") for n in (1, 2, 3)
+    ]
+    assert rows[0]["last_updated"] == "2025-06-01"  # written as trialfinder writes dates
+
+
+def test_the_users_columns_follow_their_trial_and_stay_safe(tmp_path):
+    old_path = tmp_path / "old.csv"
+
+    def edit(header, rows):
+        header += ["=cmd()", "", "score"]
+        rows[0] += ['=HYPERLINK("http://evil.example")', "blank-named", "-2"]
+        rows[1] += ["", "", "7.5"]
+
+    with FakeApi(studies_1_to(3)) as api:
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        spreadsheet_saved(old_path, edit)
+        # Week 2: trial 1 has left, trial 4 is new, the order has changed.
+        api.studies = [api.studies[2], api.studies[1], *studies_1_to(4)[3:]]
+        result = run("--api-url", api.url, "search", "--compare", str(old_path))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    # A column without a name is named by its place in the old file.
+    assert rows[0][-3:] == ["'=cmd()", f"column {len(DOCUMENTED_COLUMNS) + 2}", "score"]
+    by_id = {row[1]: (row[0], row[-3:]) for row in rows[1:]}
+    assert by_id == {
+        "NCT01000003": ("unchanged", ["", "", ""]),
+        "NCT01000002": ("unchanged", ["", "", "7.5"]),
+        "NCT01000004": ("new", ["", "", ""]),
+        "NCT01000001": (
+            "dropped: no longer in the results",
+            ['\'=HYPERLINK("http://evil.example")', "blank-named", "-2"],  # -2 stays a number
+        ),
+    }
+
+
+def test_dropped_says_why_when_the_registry_tells(tmp_path):
+    old_path = tmp_path / "old.csv"
+    with FakeApi(studies_1_to(4)) as api:
+        api.filter_statuses = True
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        closed = make_study(nct_id="NCT01000001", title="Trial 1", status="COMPLETED")
+        suspended = make_study(nct_id="NCT01000002", title="Trial 2", status="SUSPENDED")
+        # Still recruiting, no longer matching: no longer treated before.
+        other = make_study(
+            nct_id="NCT01000003",
+            title="Newly Diagnosed Myeloma",
+            criteria="Inclusion Criteria:\n\n* Newly diagnosed multiple myeloma",
+        )
+        api.studies = [closed, suspended, other, api.studies[3]]
+        result = run("--api-url", api.url, "search", "--compare", str(old_path))
+    assert result.exit_code == 0, result.output
+    changes = {r["nct_id"]: r["change"] for r in read_csv(result.stdout)}
+    assert changes == {
+        "NCT01000004": "unchanged",
+        "NCT01000001": "dropped: no longer recruiting (status Recruiting -> Completed)",
+        "NCT01000002": "dropped: no longer recruiting (status Recruiting -> Suspended)",
+        "NCT01000003": "dropped: no longer in the results",
+    }
+
+
+def test_dropped_without_an_answer_from_the_registry_says_what_is_known(tmp_path):
+    from trialfinder.errors import SourceError
+    from trialfinder.shortlist import compare, dropped_why
+
+    old = {"nct_id": "NCT01000001", "status": "RECRUITING"}
+
+    def failing(ids):
+        raise SourceError("the registry is down")
+
+    rows = list(compare([], {"NCT01000001": old}, failing))
+    assert rows[0]["change"] == "dropped: no longer in the results"
+    assert dropped_why(old, None) == "dropped: no longer in the results"
+    assert dropped_why({**old, "status": "COMPLETED"}, "COMPLETED") == (
+        "dropped: no longer in the results"
+    )
+    assert dropped_why({**old, "status": "COMPLETED"}, "TERMINATED") == (
+        "dropped: no longer in the results (status Completed -> Terminated)"
+    )
+
+
+# -- the README's weekly recipe -------------------------------------------------------------
+
+
+def readme_recipe() -> dict[str, list[str]]:
+    """The commands of the README's shortlist recipe, by their comment (``week 1``, ...)."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## CSV shortlists", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    commands = {}
+    for line in block.splitlines():
+        command, _, comment = line.partition("#")
+        commands[comment.strip()] = shlex.split(command)
+    assert all(re.fullmatch(r"[a-z0-9 ]*", name) for name in commands)
+    return commands
+
+
+def test_the_readme_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, monkeypatch):
+    recipe = readme_recipe()
+    week1, week2 = recipe["week 1"], recipe["week 2"]
+    assert week1[0] == week2[0] == "trialfinder" and "--ids-file" not in week2
+    monkeypatch.chdir(tmp_path)
+    near = dict(locations=[BOSTON_SITE])
+    with FakeApi(studies_1_to(3, **near)) as api:
+        api.filter_statuses = True
+        result = run("--api-url", api.url, *week1[1:])
+        assert result.exit_code == 0, result.output
+        spreadsheet_saved(tmp_path / "shortlist.csv", add_notes)
+        updated = make_study(
+            nct_id="NCT01000002", phases=["PHASE3"], last_updated="2025-07-01", **near
+        )
+        closed = make_study(nct_id="NCT01000003", status="ACTIVE_NOT_RECRUITING", **near)
+        newcomer = make_study(nct_id="NCT01000009", **near)
+        api.studies = [api.studies[0], updated, closed, newcomer]
+        result = run("--api-url", api.url, *week2[1:])
+    assert result.exit_code == 0, result.output
+    rows = read_csv((tmp_path / "shortlist-week2.csv").read_text(encoding="utf-8"))
+    assert [(r["nct_id"], r["change"], r["notes"]) for r in rows] == [
+        ("NCT01000001", "unchanged", "note 1, with a comma"),
+        ("NCT01000002", "updated: phase Phase 2 -> Phase 3", "note 2, with a comma"),
+        ("NCT01000009", "new", ""),
+        (
+            "NCT01000003",
+            "dropped: no longer recruiting (status Recruiting -> Active not recruiting)",
+            "note 3, with a comma",
+        ),
+    ]

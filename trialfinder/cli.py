@@ -448,9 +448,10 @@ def search(
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
     --within of the place are found, nearest first. The setting (by default, disease treated
     before), --category and --biomarker are checked on each trial found, with its tags. For a
-    CSV shortlist:
-    `trialfinder search -o shortlist.csv`; a week later,
-    `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
+    shortlist (CSV, or an Excel workbook with -o FILE.xlsx):
+    `trialfinder search myeloma -o shortlist.csv`; a week later, the same search
+    `trialfinder search myeloma --compare shortlist.csv -o new.csv` shows what is new, what
+    changed and what left, with the columns you added carried forward.
     """
     from trialfinder.criteria import SearchCriteria, chosen_settings
     from trialfinder.geo import geocode, parse_distance
@@ -511,10 +512,15 @@ def search(
     )
     options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
+    source = app.source()
     render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
+    if previous is not None:
+        from trialfinder.shortlist import status_lookup
+
+        render_options["lookup"] = status_lookup(source)  # why a trial left the results
     finished = False
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        run = SearchRun(app.source(), criteria, wanted, options, on_progress=on_progress)
+        run = SearchRun(source, criteria, wanted, options, on_progress=on_progress)
         records = Counted(map(to_record, run))
         try:
             with _output(output, fmt, keep=lambda: records.count > 0) as out:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
@@ -305,9 +306,14 @@ def neutralise(text: str) -> str:
 
 
 def csv_value(value: Any) -> str:
-    """One value as CSV text: lists joined with "; ", whole floats without ".0"."""
+    """One value as CSV text: lists joined with "; ", whole floats without ".0", dates as
+    ``YYYY-MM-DD`` (a time only when there is one)."""
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return LIST_SEPARATOR.join(
             neutralise(text) for text in (csv_value(v) for v in value) if text
@@ -331,10 +337,10 @@ def phone_cell(text: str) -> str:
     return TEXT_MARK + text if _PHONE.match(text) else neutralise(text)
 
 
-def safe_cell(column: str, text: str) -> str:
-    """``text`` made safe to open; numbers in numeric columns (even -3.5) stay numbers, phone
-    numbers stay text (:func:`phone_cell`)."""
-    if column in CSV_NUMERIC_COLUMNS and _NUMBER.match(text):
+def safe_cell(column: str, text: str, numeric: Container[str] = CSV_NUMERIC_COLUMNS) -> str:
+    """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers,
+    phone numbers stay text (:func:`phone_cell`)."""
+    if column in numeric and _NUMBER.match(text):
         return text
     if column in CSV_PHONE_COLUMNS and text:
         return phone_cell(text)
@@ -392,36 +398,40 @@ def write_csv(
     out: IO[str],
     *,
     bom: bool = False,
-    previous: Mapping[str, Mapping[str, str]] | None = None,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
+    lookup: Any = None,
 ) -> int:
     """An RFC 4180 shortlist (every field quoted), one row per record, streamed.
 
     ``bom`` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
     ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
-    first ``change`` column, and rows for the trials that left the results. Returns the number
-    of records written (dropped rows not counted).
+    first ``change`` column, rows for the trials that left the results (``lookup`` asks the
+    registry why, see :func:`trialfinder.shortlist.compare`) and, last, the columns the user
+    added to it. Returns the number of records written (dropped rows not counted).
     """
-    columns: tuple[str, ...] = CSV_COLUMNS
-    rows: Iterable[dict[str, str]]
     counter = Counted(records)
-    rows = (csv_cells(record) for record in counter)
-    if previous is not None:
-        from trialfinder.shortlist import CHANGE_COLUMN, compare
-
-        columns = (CHANGE_COLUMN, *CSV_COLUMNS)
-        rows = compare(rows, previous)
+    rows: Iterable[Mapping[str, Any]] = (csv_cells(record) for record in counter)
     if bom:
         out.write(BOM)
     # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(columns)
     if previous is None:
+        writer.writerow(CSV_COLUMNS)
         for row in rows:  # csv_cells made these safe already
-            writer.writerow([row[column] for column in columns])
+            writer.writerow([row[column] for column in CSV_COLUMNS])
         return counter.count
+    from trialfinder.shortlist import CHANGE_COLUMN, compare
+
+    extras = list(getattr(previous, "extra_columns", ()))
+    columns = (CHANGE_COLUMN, *CSV_COLUMNS, *extras)
+    # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
+    numeric = CSV_NUMERIC_COLUMNS | set(extras)
+    writer.writerow([neutralise(column) for column in columns])
     # The previous shortlist's cells were read from a file: make them safe again.
-    for row in rows:
-        writer.writerow([safe_cell(column, row.get(column, "")) for column in columns])
+    for row in compare(rows, previous, lookup):
+        writer.writerow(
+            [safe_cell(column, csv_value(row.get(column)), numeric) for column in columns]
+        )
     return counter.count
 
 
