@@ -2,14 +2,18 @@
 
 ``needs_soffice`` skips a test (with the reason) where LibreOffice is not installed; CI
 installs it when it can (.ci/run). :func:`convert` runs ``soffice --convert-to`` with a
-private profile, so that tests may run side by side and leave the user's own alone.
+private profile, made once per test run (the first start is the slow one), so that the user's
+own is left alone.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,7 +39,7 @@ def convert(source: Path, to: str, out_dir: Path, infilter: str | None = None) -
     ``ext:filter:options``), written in ``out_dir``; returns the new file's path."""
     assert SOFFICE is not None
     out_dir.mkdir(parents=True, exist_ok=True)
-    profile = out_dir / ".lo-profile"
+    profile = _profile()
     command = [
         SOFFICE,
         f"-env:UserInstallation={profile.resolve().as_uri()}",
@@ -49,9 +53,16 @@ def convert(source: Path, to: str, out_dir: Path, infilter: str | None = None) -
     if infilter:
         command.append(f"--infilter={infilter}")
     command.append(str(source))
-    env = {**os.environ, "HOME": str(out_dir)}
+    env = {**os.environ, "HOME": str(profile)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     extension = to.split(":", 1)[0]
     result = out_dir / f"{source.stem}.{extension}"
     assert done.returncode == 0 and result.exists(), (done.stdout, done.stderr)
     return result
+
+
+@functools.cache
+def _profile() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="trialfinder-libreoffice-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

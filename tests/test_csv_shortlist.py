@@ -25,6 +25,7 @@ from trialfinder.sources.ctgov import FIELDS_PARAM_WITHOUT_SITE_DETAILS
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import BOSTON_SITE, make_study
 from fakeapi import FakeApi, field_paths, select_fields
+from officekit import needs_soffice
 
 DOCUMENTED_COLUMNS = [
     "nct_id",
@@ -1217,3 +1218,65 @@ def test_the_readme_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, 
             "note 3, with a comma",
         ),
     ]
+
+
+# -- opened by LibreOffice ------------------------------------------------------------------
+
+
+@needs_soffice
+def test_libreoffice_opens_a_shortlist_with_phones_as_text_and_nothing_run(tmp_path):
+    """CSV -> LibreOffice (importing at its most eager: formulas evaluated, dates detected)
+    -> xlsx -> openpyxl: phones are text as written, hostile cells are text, dates are dates;
+    then LibreOffice saves it as CSV again, and a comparison finds nothing changed."""
+    import openpyxl
+
+    from officekit import CSV_EXPORT, CSV_IMPORT, convert
+
+    phones = ["+1 617-555-0100", "0612345678", "18772854559", "+44 (0)20 7946 0958"]
+    studies = [
+        make_study(
+            nct_id=f"NCT0100000{n}",
+            title=HOSTILE[n],
+            central_contacts=[{"name": "Team", "phone": phone}],
+            locations=[{**BOSTON_SITE, "contacts": [{"name": "Site", "phone": phone}]}],
+        )
+        for n, phone in enumerate(phones, start=1)
+    ]
+    path = tmp_path / "shortlist.csv"
+    with FakeApi(studies) as api:
+        args = ("--api-url", api.url, "search", "--near", "02115")
+        assert run(*args, "-o", str(path)).exit_code == 0
+        workbook = convert(path, "xlsx", tmp_path / "opened", infilter=CSV_IMPORT)
+        sheet = openpyxl.load_workbook(workbook).active
+        header = [cell.value for cell in sheet[1]]
+        assert header == DOCUMENTED_COLUMNS
+        for row, phone, study in zip(sheet.iter_rows(min_row=2), phones, studies, strict=True):
+            cells = dict(zip(header, row, strict=True))
+            for column in ("central_contact_phone", "nearest_contact_phone"):
+                assert cells[column].data_type == "s"
+                assert cells[column].value == TEXT_MARK + phone  # shown as written
+            title = study["protocolSection"]["identificationModule"]["briefTitle"]
+            assert cells["title"].data_type == "s" and cells["title"].value == "'" + title.strip()
+            assert cells["nct_id"].data_type == "s"
+            assert cells["sites_count"].value == 1 and cells["min_age"].value == 18
+            assert cells["last_updated"].is_date
+        assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+        # Saved again as CSV by LibreOffice, with a note added: unchanged, the note kept.
+        saved = convert(workbook, CSV_EXPORT, tmp_path / "saved")
+        spreadsheet_saved_notes(saved)
+        result = run(*args, "--compare", str(saved))
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert [(r["change"], r["notes"]) for r in rows] == [
+        ("unchanged", f"note {n}, with a comma") for n in range(1, 5)
+    ]
+    assert [r["central_contact_phone"] for r in rows] == [TEXT_MARK + p for p in phones]
+
+
+def spreadsheet_saved_notes(path) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    rows[0].append("notes")
+    for number, row in enumerate(rows[1:], start=1):
+        row.append(f"note {number}, with a comma")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)

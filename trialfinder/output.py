@@ -580,11 +580,19 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def write_xlsx(records: Iterable[Mapping[str, Any]], out: IO[bytes], **options: Any) -> int:
+    """An Excel workbook (:func:`trialfinder.workbook.write_xlsx`); ``out`` is binary."""
+    from trialfinder.workbook import write_xlsx as write
+
+    return write(records, out, **options)
+
+
 RENDERERS = {
     "table": write_table,
     "json": write_json,
     "ndjson": write_ndjson,
     "csv": write_csv,
+    "xlsx": write_xlsx,
 }
 
 
@@ -600,7 +608,8 @@ def render(
 
     ``show_distance`` adds the nearest-site columns to the table (the other formats always
     carry ``nearest_site`` and ``distance_mi``). ``options`` go to the other renderers
-    (``bom`` and ``previous`` for CSV).
+    (``bom``, ``previous`` and ``lookup`` for CSV; ``previous`` and ``lookup`` for xlsx, which
+    writes bytes to ``out``).
     """
     if fmt == "table":
         return write_table(records, out, show_distance=show_distance)
