@@ -310,7 +310,7 @@ def test_ids_file_reads_a_workbook_and_a_plain_list_of_ids_in_one(tmp_path):
     plain.save(tmp_path / "ids.xlsx")
     result = run("search", "--ids-file", str(tmp_path / "ids.xlsx"))
     assert result.exit_code == 2
-    assert "ids.xlsx, line 5: 'bad id' is not an NCT id" in result.stderr
+    assert "ids.xlsx, sheet 'Sheet', row 5: 'bad id' is not an NCT id" in result.stderr
 
 
 def test_a_header_below_a_title_row_and_on_a_later_sheet_is_found(tmp_path):
@@ -405,3 +405,29 @@ def test_libreoffice_opens_the_workbook_and_saves_it_back_unchanged(tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
     assert {row["change"] for row in rows} == {"unchanged"} and len(rows) == len(studies())
+
+
+def test_a_csv_shortlist_compared_into_a_workbook_loses_the_csv_apostrophes(tmp_path):
+    old, new = tmp_path / "week1.csv", tmp_path / "week2.xlsx"
+    hostile = make_study(
+        nct_id="NCT01000007",
+        title="=cmd|' /C calc'!A0",
+        interventions=[{"type": "DRUG", "name": "@SUM(1)"}, {"type": "DRUG", "name": "Drug B"}],
+    )
+    with FakeApi([make_study(), hostile]) as api:
+        assert run("--api-url", api.url, "search", "-o", str(old)).exit_code == 0
+        # A spreadsheet's leftover: an empty column without a name, after the last.
+        lines = old.read_text(encoding="utf-8").splitlines()
+        old.write_text("\r\n".join(line + "," for line in lines) + "\r\n", encoding="utf-8")
+        api.studies = api.studies[:1]
+        result = run("--api-url", api.url, "search", "--compare", str(old), "-o", str(new))
+    assert result.exit_code == 0, result.output
+    rows = sheet_rows(new)
+    assert list(rows[0]) == ["change", *CSV_COLUMNS]  # no "column 36" carried
+    dropped = rows[-1]
+    assert dropped["change"] == "dropped: no longer in the results"
+    assert dropped["title"] == "=cmd|' /C calc'!A0"  # text in a text cell, as the registry has it
+    assert dropped["interventions"] == "@SUM(1); Drug B"
+    live = io.BytesIO()
+    write_xlsx([trial_record(parse_study(hostile))], live)
+    assert sheet_rows(live)[0]["interventions"] == "@SUM(1); Drug B"

@@ -300,14 +300,19 @@ _PHONE = re.compile(r"^(?:\+|\(\+?)?\d[\d ().\-/+]*(?: ?(?:ext\.?|x) ?\d+)?$", r
 TEXT_MARK = "\u2060"
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula, were it a CSV cell."""
+    return bool(_FORMULA_START.match(text))
+
+
 def neutralise(text: str) -> str:
     """Prefix ``'`` to text a spreadsheet would run as a formula (the OWASP rule)."""
     return "'" + text if _FORMULA_START.match(text) else text
 
 
-def csv_value(value: Any) -> str:
-    """One value as CSV text: lists joined with "; ", whole floats without ".0", dates as
-    ``YYYY-MM-DD`` (a time only when there is one)."""
+def csv_value(value: Any, safe: bool = True) -> str:
+    """One value as CSV text: lists joined with "; " (each item neutralised when ``safe``),
+    whole floats without ".0", dates as ``YYYY-MM-DD`` (a time only when there is one)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -315,9 +320,8 @@ def csv_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return LIST_SEPARATOR.join(
-            neutralise(text) for text in (csv_value(v) for v in value) if text
-        )
+        texts = (csv_value(item, safe) for item in value)
+        return LIST_SEPARATOR.join(neutralise(t) if safe else t for t in texts if t)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():

@@ -30,6 +30,7 @@ from trialfinder.output import (
     LIST_SEPARATOR,
     TEXT_MARK,
     csv_value,
+    formula_like,
     phase_text,
     status_text,
 )
@@ -134,22 +135,24 @@ def _column_name(name: Any) -> str:
     return str(name if name is not None else "").strip().lower()
 
 
-def _open_table(path: Path) -> tuple[_Table | None, Iterator[tuple[int, str]]]:
+def _open_table(path: Path) -> _Table | tuple[str, Iterator[tuple[int, str]]]:
     """A shortlist in ``path`` (CSV or workbook) as a table; or, when it has no header naming
-    nct_id, the ids it lists one per line (or down the first column of a workbook)."""
+    nct_id, how to name its lines and the ids it lists, one per line (or down the first
+    column of a workbook)."""
     data = _read_bytes(path)
     if data.startswith(ZIP_MAGIC):
         from trialfinder.workbook import read_sheet
 
         sheet = read_sheet(data, path, ID_COLUMN)
+        where = f"{path}, {sheet.name}, row"
         if sheet.header is None:
             firsts = ((number, cells[0] if cells else None) for number, cells in sheet.rows)
-            return None, ((number, str(cell)) for number, cell in firsts if cell not in (None, ""))
-        return _Table(list(sheet.header), sheet.rows, f"{path}, {sheet.name}, row"), iter(())
+            return where, ((n, str(cell)) for n, cell in firsts if cell not in (None, ""))
+        return _Table(list(sheet.header), sheet.rows, where)
     text = _decode(data, path)
     if not is_shortlist(text):
-        return None, _listed_ids(text)
-    return _csv_table(text, path), iter(())
+        return f"{path}, line", _listed_ids(text)
+    return _csv_table(text, path)
 
 
 def _csv_table(text: str, path: Path) -> _Table:
@@ -207,16 +210,17 @@ def read_ids(path: Path) -> list[str]:
     results), or one NCT id per line (down the first column of a workbook), where blank lines
     and ``#`` comments are ignored. A malformed id raises :class:`InvalidInput` naming its line.
     """
-    table, listed = _open_table(path)
-    if table is not None:
+    table = _open_table(path)
+    pairs: Iterable[tuple[int, str]]
+    if isinstance(table, _Table):
         where = table.where
-        pairs: Iterable[tuple[int, str]] = (
+        pairs = (
             (number, str(known[ID_COLUMN]))
             for number, known, _ in _table_rows(table)
             if str(known[ID_COLUMN] or "").strip()
         )
     else:
-        where, pairs = f"{path}, line", listed
+        where, pairs = table
     ids: dict[str, None] = {}
     for number, raw in pairs:
         try:
@@ -238,8 +242,8 @@ def read_shortlist(path: Path) -> Shortlist:
     Dates and numbers are read as a spreadsheet may have re-written them (:func:`sheet_date`);
     columns trialfinder does not write are kept as :attr:`Shortlist.extra_columns`.
     """
-    table, _ = _open_table(path)
-    if table is None:
+    table = _open_table(path)
+    if not isinstance(table, _Table):
         raise InvalidInput(
             f"{path} is not a trialfinder shortlist (no {ID_COLUMN} column in its header)",
             hint=SHORTLIST_HINT,
@@ -260,6 +264,15 @@ def read_shortlist(path: Path) -> Shortlist:
     day_first = _day_first(
         known.get(column) for known, _ in raw_rows.values() for column in CSV_DATE_COLUMNS
     )
+    # A column without a name or any value is a spreadsheet's leftover, not the user's.
+    extras = [
+        (name, index)
+        for name, index in extras
+        if str(table.header[index] or "").strip()
+        or any(
+            index < len(cells) and cells[index] not in (None, "") for _, cells in raw_rows.values()
+        )
+    ]
     shortlist = Shortlist(extra_columns=[name for name, _ in extras])
     for nct_id, (known, cells) in raw_rows.items():
         row = {column: cell_text(column, known.get(column), day_first) for column in CSV_COLUMNS}
@@ -301,6 +314,8 @@ def cell_text(column: str, value: Any, day_first: bool = False) -> str:
     if isinstance(value, (dt.date, int, float)):
         return value.isoformat() if isinstance(value, dt.date) else csv_value(value)
     text = str(value)
+    if text.startswith("'") and formula_like(text[1:]):
+        text = text[1:]  # the ' that makes a formula-like cell safe in CSV; written again there
     if column in CSV_PHONE_COLUMNS:
         return text.strip().removeprefix(TEXT_MARK)
     if column in CSV_NUMERIC_COLUMNS:

@@ -30,6 +30,7 @@ from trialfinder.output import (
     CSV_NUMERIC_COLUMNS,
     Counted,
     csv_value,
+    formula_like,
     row_values,
 )
 
@@ -74,7 +75,6 @@ DEFAULT_WIDTH = 16
 WRAPPED = frozenset({"title", "conditions", "interventions", "summary", "evidence", "change"})
 DATE_FORMAT = "yyyy-mm-dd"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
 # XML 1.0 cannot carry these, nor can a workbook: inert() removes the controls, this the rest.
 _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
@@ -129,7 +129,7 @@ def write_xlsx(
 def _texts(record: Mapping[str, Any]) -> dict[str, Any]:
     """The shortlist row of one record as text (as the CSV has it, not neutralised: a workbook's
     text cells are never formulas), for comparing and writing alike."""
-    return {column: csv_value(value) for column, value in row_values(record).items()}
+    return {column: csv_value(value, safe=False) for column, value in row_values(record).items()}
 
 
 def _lay_out(sheet: Any, columns: tuple[str, ...]) -> None:
@@ -215,7 +215,7 @@ class _Styles:
         from openpyxl.cell.cell import Cell
 
         text = isinstance(value, str)
-        quote = text and bool(_FORMULA_START.match(value))
+        quote = text and formula_like(value)
         style = self._style(sheet, header, wrap, bool(link), number_format, quote)
         cell = Cell(sheet, row=1, column=1, value=value, style_array=style)
         if text:
