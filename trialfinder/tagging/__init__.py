@@ -18,8 +18,9 @@ Modules, each deciding one thing:
 - ``text``: words, case and fast look-ups shared by every step;
 - ``treatments``: what one intervention is;
 - ``arms``: trial-level rules (which arms count, combination, palliative aim);
-- ``settings``: refractory, relapsed, resistant;
-- ``biomarkers``: the markers patients must have;
+- ``context``: what the words around a phrase do to it (negated, hypothetical, ...);
+- ``settings``: refractory, relapsed, resistant, and the ``disease-setting`` requirements;
+- ``biomarkers``: the markers patients must have and must not have, and their requirements;
 - ``queries``: checks of what a user typed (biomarker names);
 - ``tags``: the :class:`Tags` and :class:`Evidence` given back.
 """
@@ -31,7 +32,7 @@ from functools import cache
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.tagging.arms import tag_palliative, tag_treatments
-from trialfinder.tagging.biomarkers import tag_biomarkers
+from trialfinder.tagging.biomarkers import Markers, tag_biomarkers
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.queries import (
     biomarker_matches,
@@ -40,7 +41,7 @@ from trialfinder.tagging.queries import (
     normalize_biomarker,
 )
 from trialfinder.tagging.reader import inclusion_criteria, is_cancer_trial, text_fields
-from trialfinder.tagging.settings import tag_settings
+from trialfinder.tagging.settings import Settings, tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
 from trialfinder.vocabulary import CATEGORY_NAMES
@@ -95,8 +96,8 @@ def tag_trial(trial: Trial) -> Tags:
     if trial.study_type != "OBSERVATIONAL":  # observational studies assign no treatment
         tag_treatments(trial, cancer, k, categories, evidence, per_intervention)
         tag_palliative(trial, cancer, k, categories, evidence)
-    settings: tuple[str, ...] = ()
-    biomarkers: tuple[str, ...] = ()
+    settings = Settings((), ())
+    biomarkers = Markers((), (), ())
     if cancer:
         fields = text_fields(trial)
         settings = tag_settings(fields, k, evidence)
@@ -104,8 +105,10 @@ def tag_trial(trial: Trial) -> Tags:
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
-        settings=settings,
-        biomarkers=biomarkers,
+        settings=settings.settings,
+        biomarkers=biomarkers.required,
         evidence=tuple(evidence),
         intervention_categories=tuple(per_intervention),
+        excluded_biomarkers=biomarkers.excluded,
+        requirements=(*settings.requirements, *biomarkers.requirements),
     )
