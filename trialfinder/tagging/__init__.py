@@ -33,6 +33,7 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.tagging.arms import tag_palliative, tag_treatments
 from trialfinder.tagging.biomarkers import Markers, tag_biomarkers
+from trialfinder.tagging.context import rules as context_rules
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.queries import (
     biomarker_matches,
@@ -68,10 +69,11 @@ _CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORY_NAMES)}
 
 
 def clear_caches() -> None:
-    """Forget the names and phrases recognised so far (the data files stay compiled)."""
+    """Forget the names, phrases and clauses read so far (the data files stay compiled)."""
     find_terms.cache_clear()
     find_mechanisms.cache_clear()
     not_treatment_kinds.cache_clear()
+    context_rules().clear_cache()
 
 
 @cache

@@ -309,6 +309,9 @@ class _Finder:
         if self.everywhere:
             for key, matchers in self.by_key.items():
                 self.by_key[key] = matchers + self.everywhere
+        # The tokens worth a look, found in one pass in C (stepping through every token in
+        # Python costs far more).
+        self.keys = key_regex(self.by_key)
 
     def find(self, text: str) -> Iterator[tuple[int, int, Rule]]:
         by_key = self.by_key
@@ -316,7 +319,8 @@ class _Finder:
         lowered = text.lower()
         if len(lowered) != len(text):  # a letter whose lower case is longer: rare
             lowered = "".join(char if len(char.lower()) > 1 else char.lower() for char in text)
-        for token in _TOKEN.finditer(lowered):
+        tokens = _TOKEN.finditer(lowered) if everywhere else self.keys.finditer(lowered)
+        for token in tokens:
             matchers = by_key.get(token.group()[:KEY_SIZE], everywhere)
             if not matchers:
                 continue
@@ -328,6 +332,24 @@ class _Finder:
                 rules = found if isinstance(found, list) else found.get(literal_key(match.group()))
                 for rule in rules or ():
                     yield position, match.end(), rule
+
+
+def key_regex(keys: Iterable[str]) -> re.Pattern[str]:
+    """Where a token starting with one of ``keys`` is, in a lower-cased text: a word token by its
+    first ``KEY_SIZE`` letters (or whole when shorter), a sign by itself."""
+    keys = set(keys)
+    words = sorted((k for k in keys if _WORD_CHAR.match(k)), key=lambda k: -len(k))
+    long_keys = [re.escape(k) for k in words if len(k) >= KEY_SIZE]
+    short_keys = [re.escape(k) for k in words if len(k) < KEY_SIZE]
+    signs = [re.escape(k) for k in sorted(keys) if not _WORD_CHAR.match(k)]
+    alternatives = []
+    if long_keys:
+        alternatives.append(rf"(?<!\w)(?:{'|'.join(long_keys)})")
+    if short_keys:
+        alternatives.append(rf"(?<!\w)(?:{'|'.join(short_keys)})(?!\w)")
+    if signs:
+        alternatives.append(f"[{''.join(signs)}]")
+    return re.compile("|".join(alternatives) or "(?!)")
 
 
 def match_starts(source: str) -> frozenset[str] | None:
