@@ -58,6 +58,8 @@ class _Mention(NamedTuple):
 
 def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Markers:
     parts, everything, lowered, starts = fields.parts, fields.text, fields.lowered, fields.starts
+    if parts and parts[-1][0] == SUMMARY:  # the summary comes last and is not read here
+        everything, lowered = everything[: starts[-1]], lowered[: starts[-1]]
     candidates = _biomarker_candidates(everything, lowered, k)
     if not candidates:
         return Markers((), (), ())
@@ -65,8 +67,7 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
     for marker in candidates:
         for match in _marker_matches(marker, everything, lowered):
             index = bisect_right(starts, match.start()) - 1
-            source, text = parts[index]
-            if source == SUMMARY or match.end() - starts[index] > len(text):
+            if match.end() - starts[index] > len(parts[index][1]):
                 continue
             mention = _read(marker, match, index, fields, k)
             if mention is not None:
@@ -132,37 +133,41 @@ def _read(
     offset = fields.starts[index]
     text = fields.parts[index][1]
     item = fields.items[index]
-    excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
     start, end = match.start() - offset, match.end() - offset
+    in_exclusion = item is not None and item.section == EXCLUSION
+    if in_exclusion and _TREATED_FOR.search(text, 0, start):
+        return None  # "prior therapy for HER2-positive disease" excludes the therapy
+    tags = _biomarker_tags(marker, match, everything)
+    excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
+    # The words of the mention itself first (cheap), the context only when they may count.
+    says_result = says_no = True
+    if marker.needs_context and not excluded_by_name:
+        after = _clause(everything, match.end())
+        before = _clause(everything, match.start(), backwards=True)
+        positive = marker.positive or k.biomarker_context["positive"]
+        says_result = bool(
+            positive.search(after[:45])
+            or positive.search(before[-30:])
+            or (tags[0] != marker.name and marker.positive is None)
+            or _said_of_the_list(positive, everything, match.start(), match.end())
+        )
+        says_no = bool(_NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:]))
+        if not says_result and not says_no:
+            return None
     said = clause_effects(text, start, end)
     if "NEGATED" in said and "HYPOTHETICAL" in said:
         said = _nearest(text, start, end)  # "testing of ALK with no ALK rearrangement"
     if said & NOT_A_RULE:
         return None
-    tags = _biomarker_tags(marker, match, everything)
-    after = _clause(everything, match.end())
-    before = _clause(everything, match.start(), backwards=True)
     negated = "NEGATED" in said
     if excluded_by_name:
         negated = not negated  # "triple-negative" says no; "not triple-negative" says nothing
         if not negated:
             return None
-    elif marker.needs_context:
-        positive = marker.positive or k.biomarker_context["positive"]
-        says_result = (
-            positive.search(after[:45])
-            or positive.search(before[-30:])
-            or (tags[0] != marker.name and marker.positive is None)
-            or (negated and (_NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:])))
-            or _said_of_the_list(positive, everything, match.start(), match.end())
-        )
-        if not says_result:
-            return None
-    in_exclusion = item is not None and item.section == EXCLUSION
+    elif not says_result and not negated:
+        return None  # "wild-type" near a marker that nothing negates
     if negated and in_exclusion:
         return None  # "no EGFR mutation" among the exclusions: unclear, so nothing
-    if in_exclusion and _TREATED_FOR.search(text, 0, start):
-        return None  # "prior therapy for HER2-positive disease" excludes the therapy
     kind = EXCLUDED if negated or in_exclusion else REQUIRED
     return _Mention(tags, kind, index, match.start(), match.end())
 

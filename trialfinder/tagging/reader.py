@@ -351,18 +351,18 @@ class Fields(NamedTuple):
 
 
 def text_fields(trial: Trial) -> Fields:
-    """Titles, conditions, keywords, the brief summary and every criterion (inclusion and
-    exclusion, each with its section and cohort), joined and lower-cased once."""
+    """Titles, conditions, keywords, every criterion (inclusion and exclusion, each with its
+    section and cohort) and the brief summary, joined and lower-cased once."""
     fields: list[tuple[str, str, Item | None]] = [
         ("title", trial.brief_title, None),
         ("official title", trial.official_title, None),
     ]
     fields += [("condition", c, None) for c in trial.conditions]
     fields += [("keyword", kw, None) for kw in trial.keywords]
-    fields.append((SUMMARY, trial.brief_summary, None))
     if trial.eligibility.criteria:
         for item in read_criteria(trial.eligibility.criteria).items:
             fields.append((_ITEM_SOURCES[item.section], item.text, item))
+    fields.append((SUMMARY, trial.brief_summary, None))  # last: biomarkers read up to it
     kept = [field for field in fields if field[1]]
     parts = [(source, text) for source, text, _ in kept]
     joined = "\n".join([text for _, text in parts])
