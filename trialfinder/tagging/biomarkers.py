@@ -185,9 +185,10 @@ def _nearest(text: str, start: int, end: int) -> frozenset[str]:
 
 # A list of markers between a mention and the word said of them all: "KRAS, HRAS, NRAS or BRAF
 # mutations", "driver mutation (EGFR or ALK/ROS1)".
-_LIST = r"(?:[\s,/()]|\band/or\b|\bor\b|\band\b|\b[A-Z][A-Za-z0-9]*[A-Z0-9][\w-]*|\bnon-\S+)*"
-_LIST_HEAD = re.compile(_LIST)
-_LIST_TAIL = re.compile(_LIST + r"$")
+_LIST_UNIT = r"(?:[\s,/()]|\band/or\b|\bor\b|\band\b|\b[A-Z][A-Za-z0-9]*[A-Z0-9][\w-]*|\bnon-\S+)"
+_LIST_HEAD = re.compile(_LIST_UNIT + "*")
+_LIST_WORD = re.compile(_LIST_UNIT + "+")
+_PIECES = re.compile(r"\s*\S+\s*")
 _CLAUSE_END = re.compile(r"[.;\n]")
 
 
@@ -202,9 +203,13 @@ def _said_of_the_list(positive: re.Pattern[str], text: str, start: int, end: int
     before = text[max(0, start - 120) : start]
     cuts = [m.end() for m in _CLAUSE_END.finditer(before)]
     before = before[cuts[-1] :] if cuts else before
-    tail = _LIST_TAIL.search(before)
-    rest = before[: tail.start()] if tail else before
-    return rest != before and bool(positive.search(rest[-40:]))
+    # Walk back over the words of the list ("(EGFR or "), then look before it.
+    rest = len(before.rstrip())
+    for piece in reversed(_PIECES.findall(before[:rest])):
+        if not _LIST_WORD.fullmatch(piece):
+            break
+        rest -= len(piece)
+    return rest != len(before) and bool(positive.search(before[:rest][-40:]))
 
 
 # "Prior therapy for locally advanced or metastatic HER2-positive breast cancer": in an exclusion

@@ -157,23 +157,28 @@ def _requirements(
 def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
     """``none-of`` requirements from the inclusion criteria that say the disease was not treated."""
     lowered, starts, items = fields.lowered, fields.starts, fields.items
+    wanted = [i for i, item in enumerate(items) if item is not None and item.section != EXCLUSION]
+    if not wanted:
+        return []
+    # Only the stretch of text from the first inclusion criterion to the end of the last.
+    low, high = starts[wanted[0]], starts[wanted[-1]] + len(fields.parts[wanted[-1]][1])
     looks: dict[int, set[int]] = {}  # part -> the rules to try in it
     for word, rules in k.not_treated_words.items():
-        position = lowered.find(word)
+        position = lowered.find(word, low, high)
         while position >= 0:
             part = bisect_right(starts, position) - 1
             item = items[part]
             if item is not None and item.section != EXCLUSION:
                 looks.setdefault(part, set()).update(rules)
-            position = lowered.find(word, position + 1)
+            position = lowered.find(word, position + 1, high)
     for letter in FOLDING_TO_ASCII:  # letters that match a-z without case: every rule
-        position = lowered.find(letter)
+        position = lowered.find(letter, low, high)
         while position >= 0:
             part = bisect_right(starts, position) - 1
             item = items[part]
             if item is not None and item.section != EXCLUSION:
                 looks.setdefault(part, set()).update(range(len(k.not_treated)))
-            position = lowered.find(letter, position + 1)
+            position = lowered.find(letter, position + 1, high)
     found: list[Requirement] = []
     for part, numbers in sorted(looks.items()):
         item = items[part]
