@@ -35,6 +35,7 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -264,6 +265,9 @@ class FakeApi:
         self.bytes_sent = 0
         self.pages_served = 0
         self.empty_pages_first = 0  # serve this many empty pages (with a token) before data
+        # Whether a search (its parameters) finds the studies at all: a query the registry
+        # would answer with nothing, say one with the setting words (`query.term`).
+        self.answers: Callable[[dict[str, str]], bool] = lambda params: True
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
@@ -329,6 +333,8 @@ class FakeApi:
             if (not ids or s["protocolSection"]["identificationModule"]["nctId"] in ids)
             and sex_matches(s, sexes)
         ]
+        if not self.answers(params):
+            matching = []
         size = int(params.get("pageSize") or 10)
         size = 10 if size == 0 else min(size, 1000)
         token = params.get("pageToken", "")

@@ -454,3 +454,53 @@ def test_check_and_run_both_refuse_a_bad_value_before_anything_happens(tmp_path,
     (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
     assert f"{path}:" in error and f".{key}: " in error
     assert "Traceback" not in result.output
+
+
+def test_digest_init_writes_an_example_that_digest_check_accepts(tmp_path):
+    from trialfinder.digest import config as config_module
+
+    path = tmp_path / "conf" / "digest.toml"
+    result = CliRunner().invoke(cli, ["digest", "init", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"trialfinder digest check --config {path}" in result.stdout
+    example = path.read_text(encoding="utf-8")
+    assert example.startswith("# trialfinder digest configuration")
+    checked = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
+    assert checked.exit_code == 0, checked.output
+    assert "valid. 1 saved search(es), 2 recipient(s)" in checked.stdout
+    # Every key is shown, in use or commented out, with what it means.
+    documented = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", example, re.M))
+    for key in (
+        config_module.SMTP_KEYS
+        + config_module.STATE_KEYS
+        + config_module.DIGEST_KEYS
+        + config_module.SEARCH_KEYS
+    ):
+        assert key in documented, key
+    # The README shows the same text (one example, not two that drift apart).
+    assert readme_example() in example
+    # An existing file is never replaced without --force.
+    path.write_text("# mine\n", encoding="utf-8")
+    again = CliRunner().invoke(cli, ["digest", "init", str(path)])
+    assert again.exit_code == ExitCode.USAGE and "--force" in again.stderr
+    assert path.read_text(encoding="utf-8") == "# mine\n"
+    assert CliRunner().invoke(cli, ["digest", "init", str(path), "--force"]).exit_code == 0
+    assert path.read_text(encoding="utf-8") == example
+
+
+def test_digest_init_without_a_path_writes_to_the_configuration_folder(tmp_path):
+    result = CliRunner().invoke(cli, ["digest", "init"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "config" / "trialfinder" / "digest.toml").is_file()  # XDG_CONFIG_HOME
+
+
+def test_digest_help_is_installed_help_not_the_readme():
+    result = CliRunner().invoke(cli, ["digest", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "README" not in text
+    for command in ("digest init", "digest check", "--dry-run", "digest run --help"):
+        assert command in text
+    run_help = CliRunner().invoke(cli, ["digest", "run", "--help"]).output
+    assert "one message per run" in " ".join(run_help.split())
+    assert "Exit codes" in run_help and "README" not in run_help

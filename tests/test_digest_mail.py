@@ -81,7 +81,7 @@ def test_headers_and_multipart_alternative_with_links_grouped_by_change():
         # Grouped: the new trial comes under "New trials", before "Now recruiting".
         assert body.index("NCT01000002") < body.index("NCT01000001")
     assert "NEW TRIALS (1)" in text and "NOW RECRUITING (1)" in text
-    assert "Not yet recruiting → Recruiting" in text
+    assert "The status changed from not yet recruiting to recruiting." in text
     assert '<a href="https://clinicaltrials.gov/study/NCT01000001">' in html
 
 

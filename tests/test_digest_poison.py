@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -381,16 +382,24 @@ def test_an_old_state_file_gains_the_new_tables(tmp_path):
         "CREATE TABLE outbox (message_id TEXT PRIMARY KEY, search TEXT, recipient TEXT,"
         " created TEXT, message BLOB, snapshot TEXT, UNIQUE (search, recipient));"
         "INSERT INTO subscriptions VALUES ('s', 'a@example.org', '2025-01-01');"
+        "INSERT INTO delivered VALUES ('s', 'a@example.org', 'NCT01000001', 'RECRUITING',"
+        " '2025-06-01', '[\"Dana-Farber\"]', 'A trial');"
     )
     db.commit()
     db.close()
+    old = TrialState("RECRUITING", "2025-06-01", ("Dana-Farber",), "A trial")
     with DigestState.open_readonly(path) as state:  # a dry run or status: read as it is
         assert state.failures() == [] and state.runs() == [] and state.dead_letters() == []
+        # Phases and open sites were not recorded then: unknown, not "none".
+        assert state.snapshot("s", "a@example.org") == {"NCT01000001": old}
     with DigestState.open(path) as state:
-        assert state.snapshot("s", "a@example.org") == {}
+        assert state.snapshot("s", "a@example.org") == {"NCT01000001": old}
         assert state.failures() == [] and state.runs() == []
         version = state.db.execute("SELECT value FROM meta WHERE key = 'schema_version'")
-        assert version.fetchone() == ("2",)
+        assert version.fetchone() == ("3",)
+        now = replace(old, phases=("PHASE2",), open_sites=(("Dana-Farber", 2.0),))
+        state.save_snapshot("s", "a@example.org", {"NCT01000001": now})
+        assert state.snapshot("s", "a@example.org") == {"NCT01000001": now}
 
 
 def test_state_errors_are_typed(tmp_path):

@@ -85,7 +85,7 @@ def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):
     )
     text = smtp.received[-1].message.get_body(("plain",)).get_content()
     assert text.index("NEW TRIALS (2)") < text.index("NOW RECRUITING (1)")
-    assert "NCT01000002" in text and "no longer listed in the registry" in text
+    assert "NCT01000002" in text and "No longer listed in the registry." in text
     # The lookup of the trial that left asked for it by id, whatever its status.
     lookup = two_trials.studies_requests()[-1]
     assert lookup.params["filter.ids"] == "NCT01000002"
@@ -406,8 +406,21 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
     run(config)
     message = smtp.received[-1].message
     assert message["Subject"] == "1 new site nearby: refractory myeloma trials near Boston"
-    html = message.get_body(("html",)).get_content()
-    assert "new site: UMass Memorial, Worcester, Massachusetts, United States" in html
+    text = message.get_body(("plain",)).get_content()
+    assert "A site opened 37 mi away: UMass Memorial, Worcester, Massachusetts." in text, text
+
+    # The Boston site stops recruiting: its own line, with the nearest open site now.
+    locations = fake_api.studies[0]["protocolSection"]["contactsLocationsModule"]["locations"]
+    locations[0] = {**BOSTON, "status": "ACTIVE_NOT_RECRUITING"}
+    run(config)
+    message = smtp.received[-1].message
+    assert message["Subject"] == "1 nearest site closed: refractory myeloma trials near Boston"
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    assert (
+        "The nearest site (Dana-Farber Cancer Institute, Boston, Massachusetts, 2 mi) closed; "
+        "the nearest open site is now 37 mi away (UMass Memorial, Worcester, Massachusetts)."
+    ) in text
+    assert "NEAREST SITE CLOSED (1)" in message.get_body(("plain",)).get_content()
 
 
 def crashed_run(config, monkeypatch) -> None:
@@ -640,3 +653,23 @@ def test_two_runs_at_once_send_each_change_once(two_trials, smtp, tmp_path):
     # One run waited for the other, then found nothing left to send.
     assert sorted(r.sent for r in reports) == [0, 1]
     assert subjects(smtp) == ["2 new: refractory myeloma trials near Boston"]
+
+
+def test_each_saved_search_sends_each_recipient_its_own_message(two_trials, smtp, tmp_path):
+    # What the README and `digest run --help` say: one message per saved search and recipient.
+    second = f"""
+[[search]]
+name = "Lymphoma"
+subject = "lymphoma trials"
+condition = "lymphoma"
+recipients = ["{NAVIGATOR}", "{FAMILY}"]
+"""
+    config = write_config(tmp_path, smtp.port, more_searches=second)
+    report = run(config)
+    assert report.sent == 3
+    assert sorted(subjects(smtp, NAVIGATOR)) == [
+        "2 new: lymphoma trials",
+        "2 new: refractory myeloma trials near Boston",
+    ]
+    assert subjects(smtp, FAMILY) == ["2 new: lymphoma trials"]
+    assert len({r.message["Message-ID"] for r in smtp.received}) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -12,6 +13,7 @@ from trialfinder.digest.changes import TrialState, compare, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, snapshot_of
 from trialfinder.digest.state import DigestState, Pending, RunLock, StateBusy
+from trialfinder.geo import geocode
 from trialfinder.model import parse_study
 
 from factories import make_study
@@ -22,19 +24,36 @@ BOSTON = {
     "city": "Boston",
     "state": "Massachusetts",
     "country": "United States",
+    "geoPoint": {"lat": 42.33765, "lon": -71.10807},
 }
-WORCESTER = {**BOSTON, "facility": "UMass Memorial", "city": "Worcester"}
+WORCESTER = {
+    **BOSTON,
+    "facility": "UMass Memorial",
+    "city": "Worcester",
+    "geoPoint": {"lat": 42.26259, "lon": -71.80229},
+}
+SPRINGFIELD = {
+    **BOSTON,
+    "facility": "Baystate",
+    "city": "Springfield",
+    "geoPoint": {"lat": 42.10148, "lon": -72.58981},
+}
+NEAR_BOSTON = SearchCriteria(near=geocode("02115"), within_mi=100)
 
 
-def snapshot(*studies) -> dict[str, TrialState]:
-    """The digest's view of these study records, as one run would see them."""
-    from trialfinder.digest.searching import _sites_in_range
+def snapshot(*studies, criteria: SearchCriteria = NEAR_BOSTON) -> dict[str, TrialState]:
+    """The digest's view of these study records, as one run of a search would see them."""
+    from trialfinder.digest.searching import _open_in_range, _sites_in_range
 
-    search = SavedSearch("s", SearchCriteria(), ("a@example.org",))
+    search = SavedSearch("s", criteria, ("a@example.org",))
     found = {}
     for study in studies:
         trial = parse_study(study)
-        found[trial.nct_id] = Found(trial, sites_in_range=_sites_in_range(trial, search))
+        found[trial.nct_id] = Found(
+            trial,
+            sites_in_range=_sites_in_range(trial, search),
+            open_in_range=_open_in_range(trial, search),
+        )
     return snapshot_of(found)
 
 
@@ -75,11 +94,14 @@ def test_successive_snapshots_of_the_same_trials():
     by_id = {c.nct_id: c for c in changes}
     # A trial is listed once, under its most important change, with every change noted.
     assert by_id["NCT01000001"].notes == (
-        "Not yet recruiting → Recruiting",
-        "updated on 2025-07-01",
+        "The status changed from not yet recruiting to recruiting.",
+        "Record updated on 2025-07-01.",
     )
     assert by_id["NCT01000002"].new_sites == (
         "UMass Memorial, Worcester, Massachusetts, United States",
+    )
+    assert by_id["NCT01000002"].notes[0] == (
+        "A site opened 37 mi away: UMass Memorial, Worcester, Massachusetts."
     )
     assert counts_text(changes) == "1 new, 1 now recruiting, 1 new site nearby, 1 updated"
     assert stored == week3
@@ -94,7 +116,7 @@ def test_successive_snapshots_of_the_same_trials():
     }
     changes, stored = compare(stored, week4, looked_up)
     assert kinds(changes) == {"NCT01000003": "closed", "NCT01000002": "gone", "NCT01000001": "gone"}
-    assert "Recruiting → Completed" in {c.notes[0] for c in changes}
+    assert "The status changed from recruiting to completed." in {c.notes[0] for c in changes}
     assert stored == week4
 
 
@@ -111,6 +133,62 @@ def test_status_changes_while_still_in_the_results():
     assert kinds(compare(before, after)[0]) == {"NCT01000001": "closed"}
     after = snapshot(make_study("NCT01000001", status="ENROLLING_BY_INVITATION"))
     assert kinds(compare(before, after)[0]) == {"NCT01000001": "status"}
+
+
+def test_the_nearest_site_closing_is_said_with_the_nearest_open_site_now():
+    before = snapshot(make_study("NCT01000001", locations=[BOSTON, SPRINGFIELD]))
+    closed = {**BOSTON, "status": "ACTIVE_NOT_RECRUITING"}
+    changes, _ = compare(
+        before, snapshot(make_study("NCT01000001", locations=[closed, SPRINGFIELD]))
+    )
+    assert kinds(changes) == {"NCT01000001": "site_closed"}
+    assert changes[0].notes == (
+        "The nearest site (Dana-Farber Cancer Institute, Boston, Massachusetts, 1 mi) closed; "
+        "the nearest open site is now 78 mi away (Baystate, Springfield, Massachusetts).",
+    )
+    # The last open site in range closes; and a site that left the record is said so.
+    changes, _ = compare(before, snapshot(make_study("NCT01000001", locations=[closed])))
+    assert (
+        changes[0].notes[0].endswith("closed; no other site within the search's distance is open.")
+    )
+    changes, _ = compare(before, snapshot(make_study("NCT01000001", locations=[SPRINGFIELD])))
+    assert (
+        "Boston, Massachusetts, 1 mi) is no longer listed; the nearest open site is now"
+        in (changes[0].notes[0])
+    )
+
+
+def test_a_site_that_reopens_nearby_is_news_and_a_site_far_away_is_not():
+    paused = {**WORCESTER, "status": "SUSPENDED"}
+    before = snapshot(make_study("NCT01000001", locations=[BOSTON, paused]))
+    changes, _ = compare(before, snapshot(make_study("NCT01000001", locations=[BOSTON, WORCESTER])))
+    assert kinds(changes) == {"NCT01000001": "new_site"}
+    seattle = {**BOSTON, "city": "Seattle", "geoPoint": {"lat": 47.6, "lon": -122.3}}
+    changes, _ = compare(
+        before, snapshot(make_study("NCT01000001", locations=[BOSTON, paused, seattle]))
+    )
+    assert changes == []
+
+
+def test_without_a_place_no_site_is_nearby():
+    anywhere = SearchCriteria()
+    before = snapshot(make_study("NCT01000001", locations=[BOSTON]), criteria=anywhere)
+    after = snapshot(make_study("NCT01000001", locations=[BOSTON, WORCESTER]), criteria=anywhere)
+    assert compare(before, after)[0] == []
+    # A state saved by an older version listed every site: none of them is news either.
+    old = {nct: replace(state, sites=("Somewhere",)) for nct, state in before.items()}
+    assert compare(old, after)[0] == []
+
+
+def test_a_phase_change_has_its_own_line_and_an_unrecorded_phase_none():
+    before = snapshot(make_study("NCT01000001", phases=["PHASE1"]))
+    after = snapshot(make_study("NCT01000001", phases=["PHASE1", "PHASE2"]))
+    (change,) = compare(before, after)[0]
+    assert change.kind == "phase" and change.notes == (
+        "The phase changed from phase 1 to phase 1/2.",
+    )
+    unrecorded = {nct: replace(state, phases=None) for nct, state in before.items()}
+    assert compare(unrecorded, after)[0] == []
 
 
 # -- the store ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from trialfinder.geo import (
     parse_distance,
     sites_by_distance,
 )
+from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.pipeline import ResultOptions, build_result, by_distance, ordered, to_record
 from trialfinder.settings import Settings
@@ -540,3 +541,45 @@ def test_distance_order_shows_what_arrived_before_a_failure():
         for result in ordered(arriving(), "distance", None):
             shown.append(result.trial.nct_id)
     assert shown == ["NCT00000001", "NCT00000002"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "others"),
+    [
+        ("boston", "Boston, MA", ["Boston, GA", "Boston, NY"]),
+        ("St Louis", "Saint Louis, MO", ["Saint Louis, MI"]),
+        (
+            "springfield",
+            "Springfield, MO",
+            ["Springfield, MA", "Springfield, IL", "Springfield, OR"],
+        ),
+        ("Portland", "Portland, OR", ["Portland, ME", "Portland, TN"]),
+        ("kansas city", "Kansas City, MO", ["Kansas City, KS"]),
+    ],
+)
+def test_an_ambiguous_city_is_offered_the_most_populous_first(typed, first, others):
+    with pytest.raises(InvalidInput) as info:
+        geocode(typed)
+    listing = info.value.message.split(": ", 1)[1].split("; ")
+    assert listing[0] == first and info.value.hint == f"add the state, e.g. '{first}'"
+    assert "the largest first" in info.value.message
+    # The listed order follows the sizes: cities with a population first, in its order.
+    positions = [listing.index(name) for name in [first, *others]]
+    assert positions == sorted(positions)
+
+
+def test_every_population_entry_is_a_city_of_the_zip_code_data():
+    from trialfinder.geo import _zip_rows, name_key
+
+    populations = load_toml("places.toml")["population"]
+    assert len(populations) > 100
+    for place, thousands in populations.items():
+        city, state = (part.strip() for part in place.rsplit(",", 1))
+        assert _zip_rows(state).get(name_key(city)), place
+        assert isinstance(thousands, int) and 10 <= thousands <= 10_000, place
+
+
+def test_a_misspelled_city_gets_the_nearest_names():
+    with pytest.raises(InvalidInput, match="not a place trialfinder knows") as info:
+        geocode("Philadelfia")
+    assert info.value.hint.startswith("did you mean 'Philadelphia, PA'?")

@@ -84,7 +84,9 @@ def test_at_80_and_120_columns_every_row_shows_its_id_and_all_its_about_text(wid
     for row, record in zip(rows, records, strict=True):
         # Wrapped (or, for a word too long, folded), never cut.
         assert row[about].replace(" ", "") == about_text(record).replace(" ", ""), row[0]
-    if width == 120 and place is None:
-        assert "Conditions" in headers and "Phase" in headers
-    if width == 80:
-        assert "Conditions" not in headers  # left out: the title and About need the room
+    # The title and About need the room: the conditions are left out, the phase goes under
+    # the status, and the nearest site under the title.
+    assert "Conditions" not in headers and "Phase" not in headers
+    assert headers[1] == ("Title; nearest site" if place else "Title")
+    widths = [len(cell) for cell in text.splitlines()[1].split("┃")[1:-1]]
+    assert widths[1] == max(widths) and widths[1] >= width // 3  # the title's column is widest

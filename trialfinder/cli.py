@@ -53,8 +53,10 @@ class App:
         templates: str | None = None,
         no_cache: bool = False,
         refresh: bool = False,
+        quiet: bool = False,
     ) -> None:
         self.api_url = api_url
+        self.quiet = quiet
         self.debug = debug
         self.source_name = source
         self.templates_option = templates
@@ -99,6 +101,8 @@ class TrialfinderGroup(click.Group):
                     "file names included, as UTF-8",
                     ctx,
                 ) from None
+        args = hoist_global_options(args)
+        ctx.meta["trialfinder.argv"] = list(args)  # for hints that repeat the command
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
@@ -139,6 +143,39 @@ class TrialfinderGroup(click.Group):
                 exc,
             )
             ctx.exit(ExitCode.INTERNAL)
+
+
+# The global options, as they may also be written after the command (`search x --no-cache`).
+GLOBAL_FLAGS = frozenset({"--no-cache", "--refresh", "--debug", "--quiet", "-q"})
+GLOBAL_WITH_VALUE = frozenset({"--api-url", "--templates", "--source"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with the global options found after the command moved before it, so that
+    ``search myeloma --no-cache`` means ``--no-cache search myeloma``. Nothing after ``--``
+    is moved, and a value that follows a global option goes with it."""
+    start = 0
+    while start < len(args) and args[start].startswith("-") and args[start] != "--":
+        start += 2 if args[start] in GLOBAL_WITH_VALUE else 1
+    if start >= len(args):
+        return list(args)
+    head, hoisted, kept = list(args[:start]), [], []
+    rest = args[start:]
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            kept.extend(rest[i:])
+            break
+        if arg in GLOBAL_FLAGS or ("=" in arg and arg.split("=", 1)[0] in GLOBAL_WITH_VALUE):
+            hoisted.append(arg)
+        elif arg in GLOBAL_WITH_VALUE and i + 1 < len(rest):
+            hoisted.extend(rest[i : i + 2])
+            i += 1
+        else:
+            kept.append(arg)
+        i += 1
+    return head + hoisted + kept
 
 
 # The disk is full, over quota or failing: no bug, and not the user's input either.
@@ -262,8 +299,23 @@ def _api_url(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
-def _choice(names) -> click.Choice:
-    return click.Choice([*names, "any"], case_sensitive=False)
+class SuggestingChoice(click.Choice):
+    """A choice whose error offers the nearest choice: `recruting` -> did you mean 'recruiting'?"""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from trialfinder.hints import closest_choice
+
+            close = closest_choice(str(value), self.choices)
+            if close is None:
+                raise
+            self.fail(f"{exc.message}; did you mean {close!r}?", param, ctx)
+
+
+def _choice(names, any_: bool = True, case_sensitive: bool = False) -> SuggestingChoice:
+    return SuggestingChoice([*names, *(["any"] if any_ else [])], case_sensitive=case_sensitive)
 
 
 @click.group(cls=TrialfinderGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -290,7 +342,19 @@ def _choice(names) -> click.Choice:
 @click.option(
     "--refresh", is_flag=True, help="Ask the API again instead of using cached answers; store them."
 )
-@click.option("--debug", is_flag=True, help="Show requests and full tracebacks.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log each request (method, URL, status, bytes, time) and each retry, and show "
+    "full tracebacks.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No count line and no hint after the results (for cron jobs); errors and "
+    "warnings still print.",
+)
 @click.version_option(__version__, prog_name="trialfinder")
 @click.pass_context
 def cli(
@@ -301,8 +365,12 @@ def cli(
     no_cache: bool,
     refresh: bool,
     debug: bool,
+    quiet: bool,
 ) -> None:
-    """Find clinical trials for refractory cancer on ClinicalTrials.gov."""
+    """Find clinical trials for refractory cancer on ClinicalTrials.gov.
+
+    Global options may also come after the command: `trialfinder search myeloma --no-cache`.
+    """
     _setup_logging(debug)
     ctx.obj = App(
         api_url=api_url,
@@ -311,6 +379,7 @@ def cli(
         templates=templates,
         no_cache=no_cache,
         refresh=refresh,
+        quiet=quiet,
     )
 
 
@@ -338,19 +407,17 @@ def cli(
     "--phase",
     "phases",
     multiple=True,
-    type=click.Choice(list(PHASES)),
+    type=_choice(PHASES, any_=False, case_sensitive=True),
     help="Phase (early1, 1, 2, 3, 4); repeatable.",
 )
 @click.option("--age", type=click.IntRange(0, 120), help="The patient's age in years.")
-@click.option(
-    "--sex", type=click.Choice(["female", "male"], case_sensitive=False), help="The patient's sex."
-)
+@click.option("--sex", type=_choice(["female", "male"], any_=False), help="The patient's sex.")
 @click.option("--intervention", metavar="TEXT", help="A treatment name, e.g. 'pembrolizumab'.")
 @click.option(
     "--category",
     "categories",
     multiple=True,
-    type=click.Choice(CATEGORY_NAMES, case_sensitive=False),
+    type=_choice(CATEGORY_NAMES, any_=False),
     metavar="CATEGORY",
     help="Treatment approach, e.g. car-t or immunotherapy; repeatable (any of them); "
     "see `trialfinder categories`.",
@@ -382,7 +449,7 @@ def cli(
 )
 @click.option(
     "--sort",
-    type=click.Choice(list(SORTS), case_sensitive=False),
+    type=_choice(SORTS, any_=False),
     help="Order of the results: distance (nearest site first; the default with --near), "
     "relevance, updated (last updated first) or newest (first posted first) "
     "[default: distance with --near, else the registry's order]. Sorting by distance fetches "
@@ -391,7 +458,7 @@ def cli(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=_choice(FORMATS, any_=False, case_sensitive=True),
     help="Output format [default: from the -o file name, else table].",
 )
 @click.option(
@@ -513,15 +580,27 @@ def search(
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     finished = False
-    with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        run = SearchRun(app.source(), criteria, wanted, options, on_progress=on_progress)
+    source = app.source()
+    run = SearchRun(source, criteria, wanted, options)
+    shown: list[str] = []  # the NCT id of the first trial written, for the hint
+    with _progress(sys.stderr.isatty(), run, source) as progress:
         records = Counted(map(to_record, run))
         try:
             with _output(output, fmt, keep=lambda: records.count > 0) as out:
-                render(fmt, records, out, show_distance=place is not None, **render_options)
+                if progress is not None and output is None and sys.stdout.isatty():
+                    out = _BeforeFirstWrite(out, progress.stop)  # the bar never shares a line
+                render(
+                    fmt,
+                    _noting_first(records, shown),
+                    out,
+                    show_distance=place is not None,
+                    **render_options,
+                )
             finished = True
         finally:
-            for line in run.report(finished):
+            if progress is not None:
+                progress.stop()
+            for line in run.report(finished, quiet=app.quiet):
                 click.echo(inert(f"trialfinder: {line}"), err=True)
     if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
@@ -529,6 +608,81 @@ def search(
             "trials beyond it are marked dropped",
             err=True,
         )
+    if not app.quiet and sys.stderr.isatty():
+        hint = _next_step(click.get_current_context(), run, source, shown, near)
+        if hint:
+            click.echo(click.style(inert(hint), dim=True), err=True)
+
+
+def _noting_first(records, shown: list[str]):
+    """``records`` as they are, noting the NCT id of the first in ``shown``."""
+    for record in records:
+        if not shown:
+            shown.append(record["nct_id"])
+        yield record
+
+
+def _next_step(ctx: click.Context, run, source, shown: list[str], near: str | None) -> str:
+    """One line naming the command to run next: `show` the first trial; when nothing matched,
+    the condition spelled as the vocabulary knows it, or the search without its setting."""
+    from dataclasses import replace
+
+    from trialfinder import hints
+    from trialfinder.search import settings_words
+
+    argv = ctx.meta.get("trialfinder.argv") or ["search"]
+    if shown:
+        command = ["show", shown[0], *(["--near", near] if near else [])]
+        return f"next: {hints.command_line(command)}  (the first trial in full)"
+    criteria = run.criteria
+    if criteria.ids:
+        return ""
+    fixed = hints.spelling_suggestion(criteria.conditions)
+    if fixed:
+        words = " ".join(fixed)
+        again = hints.replace_conditions(argv, "search", criteria.conditions, fixed)
+        return f'nothing matched; did you mean "{words}"? {hints.command_line(again)}'
+    if "any" in criteria.settings:
+        return ""
+    without = run.unconfirmed or _count_without_setting(source, replace(criteria, limit=1))
+    if not without:
+        return ""
+    again = hints.command_line(hints.with_option(argv, "--setting", "any"))
+    return (
+        f"--setting any would show trials whose records do not say "
+        f"{settings_words(criteria.settings)} ({without:,} found without it): {again}"
+    )
+
+
+def _count_without_setting(source, criteria) -> int:
+    """How many trials the registry finds for ``criteria`` without its settings (0 when the
+    count cannot be had: the hint is left out, never an error)."""
+    from dataclasses import replace
+
+    try:
+        results = source.search(replace(criteria, settings=("any",), limit=1))
+        for _ in results:
+            break
+        return results.total or 0
+    except TrialfinderError:
+        return 0
+
+
+class _BeforeFirstWrite:
+    """A stream that calls ``before()`` once, just before its first write."""
+
+    def __init__(self, stream, before) -> None:
+        self._stream = stream
+        self._before = before
+
+    def write(self, text: str) -> int:
+        if self._before is not None:
+            before, self._before = self._before, None
+            before()
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 @contextlib.contextmanager
@@ -586,20 +740,33 @@ class _InertStream:
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool):
+def _progress(enabled: bool, run, source):
+    """A transient progress bar on standard error (``None`` when ``enabled`` is false) that
+    counts the trials ``run`` fetched and shows why ``source`` waits before retrying."""
     if not enabled:
         yield None
         return
     from trialfinder.progress import PageProgress
 
-    with PageProgress() as progress:
-        yield progress.update
+    results = run.results
+
+    def poll() -> tuple[int, int | None]:
+        return results.fetched, results.expected if results.total is not None else None
+
+    with PageProgress(poll) as progress:
+        if hasattr(source, "on_retry"):
+            source.on_retry = progress.notice
+        try:
+            yield progress
+        finally:
+            if hasattr(source, "on_retry"):
+                source.on_retry = None
 
 
 _text_or_json = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=_choice(["text", "json"], any_=False, case_sensitive=True),
     default="text",
     show_default=True,
     help="text for people, json for programs.",
@@ -723,7 +890,54 @@ _config_option = click.option(
 
 @cli.group(short_help="Weekly email digests of new and changed trials.")
 def digest() -> None:
-    """Email digests of new and changed trials, for scheduled jobs (see README)."""
+    """Email digests of new and changed trials, for scheduled jobs (cron, a systemd timer).
+
+    \b
+    Getting started:
+      trialfinder digest init digest.toml            a commented example configuration
+      trialfinder digest check --config digest.toml  says precisely what is wrong, if anything
+      trialfinder digest run --config digest.toml --dry-run   the messages as .eml files
+      trialfinder digest run --config digest.toml --quiet     from cron: silent when all is well
+      trialfinder digest status --config digest.toml          outbox, dead letters, last runs
+
+    Each saved search ([[search]] in the file) sends each of its recipients one message per
+    run with what changed since the last message that recipient received: new trials, status
+    and phase changes, a site near the search's place that opened, the nearest open site that
+    closed. `trialfinder digest run --help` says more, with the exit codes.
+    """
+
+
+DIGEST_EXAMPLE = "digest.example.toml.j2"
+
+
+@digest.command("init", short_help="Write a commented example configuration file.")
+@click.argument(
+    "path",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def digest_init(path: Path | None, force: bool) -> None:
+    """Write a commented example configuration to PATH (default: digest.toml in
+    trialfinder's configuration folder), to edit and then check with `digest check`."""
+    from trialfinder.templating import render
+
+    if path is None:
+        from platformdirs import user_config_dir
+
+        path = Path(user_config_dir("trialfinder", appauthor=False)) / "digest.toml"
+    text = render(DIGEST_EXAMPLE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w" if force else "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise click.UsageError(
+            f"{path} exists; give another PATH, or --force to replace it"
+        ) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(inert(f"wrote {path}; edit it, then: trialfinder digest check --config {path}"))
 
 
 @digest.command("check", short_help="Validate a digest configuration file.")
@@ -779,6 +993,18 @@ def digest_check(app: App, config_path: Path) -> None:
 def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet: bool) -> None:
     """Run each saved search, compare with what each recipient was sent, email the changes.
 
+    Each saved search sends each of its recipients one message per run (a recipient of two
+    searches gets two, each with its own subject, so that one failing never holds back the
+    other). A message groups the trials by their most important change: new; now recruiting;
+    closed; nearest site closed ("The nearest site (Dana-Farber, 2 mi) closed; the nearest
+    open site is now 39 mi away"); status or phase changed; a new site nearby (an open site
+    within the search's distance of its place, only for a search with a place); updated; no
+    longer matching. Every change of a trial has its own line.
+
+    A recipient's state moves on only once the SMTP server accepted their message: a message
+    that failed is tried again by a later run (waiting longer each time), and after
+    [digest] max_tries it is set aside as a dead letter, its changes going in the next one.
+
     Exit codes: 0 all delivered; 3 a search failed; 6 the config or the state file is
     broken; 7 a message could not be delivered or waits for its next try (or another run
     holds the state). Changes that were not delivered are sent by a later run; see
@@ -786,7 +1012,7 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
     """
     from trialfinder.digest.run import run_digest
 
-    _digest_logging(quiet, app.debug)
+    _digest_logging(quiet or app.quiet, app.debug)
     config = _load_digest_config(config_path, app)
     report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
     if report.exit_code:

@@ -319,7 +319,7 @@ def _city_in_state(city: str, state: str, text: str) -> Place:
 
 def _city_anywhere(text: str) -> Place:
     key = name_key(text)
-    states = sorted(s for s in _states_by_city().get(key, ()) if s not in ("AA", "AE", "AP"))
+    states = by_size(key, [s for s in _states_by_city().get(key, ()) if s not in _MILITARY])
     if len(states) == 1:
         return _city_in_state(text, states[0], text)
     if len(states) > 1:
@@ -328,13 +328,55 @@ def _city_anywhere(text: str) -> Place:
         more = len(states) - len(shown)
         listing = "; ".join(shown) + (f"; and {more} more" if more else "")
         raise InvalidInput(
-            f"{text!r} is a city in {len(states)} states: {listing}",
+            f"{text!r} is a city in {len(states)} states, the largest first: {listing}",
             hint=f"add the state, e.g. '{shown[0]}'",
         )
-    raise InvalidInput(
-        f"{text!r} is not a place trialfinder knows",
-        hint=PLACE_HINT + "; cities are US cities, with their state",
-    )
+    hint = PLACE_HINT + "; cities are US cities, with their state"
+    close = _close_cities(key)
+    if close:
+        hint = f"did you mean {' or '.join(repr(name) for name in close)}? If not, {hint}"
+    raise InvalidInput(f"{text!r} is not a place trialfinder knows", hint=hint)
+
+
+# Military "states" of the ZIP code data (APO/FPO addresses): never a place to travel to.
+_MILITARY = frozenset({"AA", "AE", "AP"})
+
+
+@cache
+def _populations() -> dict[tuple[str, str], int]:
+    """(city key, state) -> population in thousands, from places.toml's [population]."""
+    sizes = {}
+    for place, thousands in load_toml("places.toml")["population"].items():
+        city, _, state = place.rpartition(",")
+        sizes[(name_key(city), state.strip())] = int(thousands)
+    return sizes
+
+
+def by_size(key: str, states: Iterable[str]) -> list[str]:
+    """The states having a city ``key``, the most populous city first: those whose population
+    places.toml gives, largest first; then the others, more ZIP codes first, then A to Z."""
+    sizes = _populations()
+
+    def order(state: str) -> tuple[int, int, str]:
+        return (-sizes.get((key, state), -1), -len(_zip_rows(state).get(key, ())), state)
+
+    return sorted(states, key=order)
+
+
+def _close_cities(key: str) -> list[str]:
+    """Up to three known city names spelled like ``key``, the most populous first."""
+    import difflib
+
+    if len(key) < 4:
+        return []
+    cities = _states_by_city()
+    close = difflib.get_close_matches(key, list(cities), n=3, cutoff=0.85)
+    names = []
+    for match in close:
+        states = by_size(match, [s for s in cities[match] if s not in _MILITARY])
+        if states:
+            names.append(f"{_zip_rows(states[0])[match][0]['city']}, {states[0]}")
+    return names
 
 
 def _city_point(rows: list[dict], state: str) -> Place:

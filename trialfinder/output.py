@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 from trialfinder.vocabulary import EXTENSIONS, FORMATS  # noqa: E402, F401 (re-exported)
 
-PIPE_TABLE_WIDTH = 160
-# Console widths (in columns) below which the table is laid out narrow (see results_table).
-NARROW_TABLE = 100
-NARROW_TABLE_WITH_SITES = 120
+# From this many columns on, the table has a column each for the phase, the conditions (or
+# the nearest site and its distance); narrower, the phase goes under the status and the
+# nearest site under the title, so that the title keeps most of the width (see results_table).
+WIDE_TABLE = 160
 
 PHASE_NAMES = {
     "EARLY_PHASE1": "Early phase 1",
@@ -360,15 +360,16 @@ class Counted:
 def write_table(
     records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
 ) -> int:
-    """A table for people (:func:`results_table`), as wide as the terminal.
+    """A table for people (:func:`results_table`), as wide as the terminal; to a pipe or a
+    file, plain tab-separated lines instead (:func:`write_plain_table`).
 
     ``show_distance`` (a search near a place) adds the nearest site and its distance.
     """
+    if not _is_terminal(out):
+        return write_plain_table(records, out, show_distance=show_distance)
     from rich.console import Console
 
-    # A file or a pipe has no width of its own: give rows room rather than 80 columns.
-    width = None if _is_terminal(out) else PIPE_TABLE_WIDTH
-    console = Console(file=out, soft_wrap=False, width=width)
+    console = Console(file=out, soft_wrap=False)
     arrived = _Arrived(records)
     table = results_table(arrived, show_distance=show_distance, width=console.width)
     if table.row_count:
@@ -377,53 +378,110 @@ def write_table(
     return table.row_count
 
 
+# The columns of the plain table, for `cut -f` and `sort -t$'\t'`: the header's names.
+PLAIN_COLUMNS = ("NCT id", "Title", "Status", "Phase", "About")
+PLAIN_SITE_COLUMNS = ("Nearest site", "Distance (mi)")
+
+
+def write_plain_table(
+    records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
+) -> int:
+    """The table as tab-separated text, a header line then one line per trial, written as
+    the trials arrive: what a pipe (``| grep``, ``| cut -f1``) or a file gets. Tabs and line
+    breaks inside a cell become spaces; no cell is shortened."""
+    columns = PLAIN_COLUMNS + (PLAIN_SITE_COLUMNS if show_distance else ())
+    out.write("\t".join(columns) + "\n")
+    count = 0
+    for record in records:
+        cells = [
+            record["nct_id"],
+            record.get("title") or "",
+            status_text(record.get("status") or ""),
+            phase_text(record.get("phases") or ()),
+            about_text(record),
+        ]
+        if show_distance:
+            miles = record.get("distance_mi")
+            cells += [
+                _nearest_cell(record.get("nearest_site")),
+                "" if miles is None else f"{miles:g}",
+            ]
+        out.write("\t".join(" ".join(inert(cell).split()) for cell in cells) + "\n")
+        count += 1
+    return count
+
+
+# Widths (in characters) of the columns other than the title.
+_ID_WIDTH = 11
+_STATUS_WIDTH = 10  # "recruiting"; longer statuses wrap at their spaces
+_PHASE_WIDTH = 13  # "Early phase 1"
+_DISTANCE_WIDTH = 10  # "2,691.4 mi"
+_ABOUT_WIDTH = (14, 18)  # narrow, wide: its longest word ("immunotherapy") fits either
+_TITLE_SHARE = 0.6  # of what the fixed columns leave, in a wide table (the rest: conditions)
+
+
 def results_table(
     records: Iterable[Mapping[str, Any]], *, show_distance: bool = False, width: int | None = None
 ) -> Table:
-    """NCT id, short title, status, phase, conditions, and what the trial is about (its
-    settings and treatment approaches in short words, :func:`about_text`); ``width`` (the
-    console's) shapes it.
+    """NCT id, title, status, phase and what the trial is about (its settings and treatment
+    approaches in short words, :func:`about_text`), for a console ``width`` columns wide.
 
-    So that the title and the About text stay readable, the conditions (mostly in the title
-    already) are shown only in a wide table without sites; narrower than
-    :data:`NARROW_TABLE` columns (:data:`NARROW_TABLE_WITH_SITES` with ``show_distance``),
-    the phase goes under the status and the distance above the nearest site.
+    The title gets most of the width. Narrower than :data:`WIDE_TABLE` columns, the phase goes
+    under the status and, with ``show_distance``, the nearest site and its distance under the
+    title; from :data:`WIDE_TABLE` on, each has its column, and the conditions (mostly in the
+    title already) are shown too when there is no nearest site.
     """
     from rich.table import Table
     from rich.text import Text
 
-    narrow = width is not None and width < (
-        NARROW_TABLE_WITH_SITES if show_distance else NARROW_TABLE
-    )
+    width = width or 80
+    wide = width >= WIDE_TABLE
+    about_width = _ABOUT_WIDTH[width >= 100]
+    fixed = [_ID_WIDTH, _STATUS_WIDTH, about_width]
+    if wide:
+        fixed += [_PHASE_WIDTH] + ([_DISTANCE_WIDTH] if show_distance else [])
+    columns = len(fixed) + 1 + (1 if wide else 0)  # the title, and conditions or site
+    room = width - (3 * columns + 1) - sum(fixed)  # each column: its borders and padding
+    title_width = max(20, int(room * _TITLE_SHARE) if wide else room)
+    extra_width = max(12, room - title_width)  # conditions or the nearest site, when wide
+
     table = Table(show_lines=False, header_style="bold", expand=False)
-    table.add_column("NCT id", no_wrap=True)
-    table.add_column("Title", ratio=3)
-    conditions = not narrow and not show_distance
-    table.add_column("Status, phase" if narrow else "Status", max_width=10)
-    if not narrow:
-        table.add_column("Phase", max_width=10)
-    if conditions:
-        table.add_column("Conditions", ratio=2)
-    # Wide enough for its longest word ("immunotherapy"); a longer one is folded, not cut.
-    table.add_column("About", min_width=13, overflow="fold")
-    if show_distance:
-        table.add_column("Nearest site", ratio=2)
-        if not narrow:
-            table.add_column("Distance", no_wrap=True, justify="right")
+    table.add_column("NCT id", no_wrap=True, width=_ID_WIDTH)
+    title_header = "Title" if wide or not show_distance else "Title; nearest site"
+    table.add_column(title_header, width=title_width)
+    table.add_column("Status" if wide else "Status, phase", width=_STATUS_WIDTH)
+    if wide:
+        table.add_column("Phase", width=_PHASE_WIDTH)
+    if wide and not show_distance:
+        table.add_column("Conditions", width=extra_width)
+    # A word longer than the column is folded, not cut.
+    table.add_column("About", width=about_width, overflow="fold")
+    if wide and show_distance:
+        table.add_column("Nearest site", width=extra_width)
+        table.add_column("Distance", no_wrap=True, justify="right", width=_DISTANCE_WIDTH)
+    # About four lines of title; `show` has it in full.
+    longest_title = max(90, 4 * title_width)
     for record in records:
         status = status_text(record.get("status") or "")
         phase = phase_text(record.get("phases") or ())
-        cells = [record["nct_id"], _shorten(record.get("title") or "", 90)]
-        cells += [f"{status}\n{phase}"] if narrow else [status, phase]
-        if conditions:
-            cells.append(_shorten(", ".join(record.get("conditions") or ()), 60))
-        cells.append(about_text(record))
-        if show_distance:
-            site = _nearest_cell(record.get("nearest_site"))
-            distance = distance_text(record.get("distance_mi"))
-            cells += [f"{distance}\n{site}"] if narrow else [site, distance]
-        # Text, not markup: "[link=...]" or "[/]" in a record is shown as written.
-        table.add_row(*(Text(inert(cell)) for cell in cells))
+        title = Text(_shorten(record.get("title") or "", longest_title))
+        site = _nearest_cell(record.get("nearest_site"))
+        distance = distance_text(record.get("distance_mi"))
+        if show_distance and not wide:
+            title.append(f"\n{distance}: {inert(site)}", style="dim")
+        cells: list[Text] = [Text(inert(record["nct_id"])), title]
+        if wide:
+            cells += [Text(status), Text(phase)]
+        else:
+            cells.append(Text(f"{status}\n{phase}"))
+        if wide and not show_distance:
+            cells.append(Text(_shorten(", ".join(record.get("conditions") or ()), 120)))
+        cells.append(Text(about_text(record)))
+        if wide and show_distance:
+            cells += [Text(inert(site)), Text(distance)]
+        # Text, not markup: "[link=...]" or "[/]" in a record is shown as written; every
+        # piece from a record went through inert() above (_shorten does it too).
+        table.add_row(*cells)
     return table
 
 

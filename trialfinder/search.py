@@ -85,10 +85,11 @@ class SearchRun:
     def limit_reached(self) -> bool:
         return self.criteria.limit is not None and self.shown >= self.criteria.limit
 
-    def report(self, finished: bool = True) -> list[str]:
+    def report(self, finished: bool = True, quiet: bool = False) -> list[str]:
         """Lines for people: skipped records, local filtering, how many matched and shown.
 
         ``finished`` is False when writing stopped on an error: only the warnings then.
+        ``quiet`` (for cron jobs): only the warnings, what was skipped or not found.
         """
         lines = []
         skipped = len(self.results.skipped)
@@ -96,13 +97,13 @@ class SearchRun:
             lines.append(
                 f"{skipped} record(s) could not be read and were skipped (see the warnings above)"
             )
-        if self.unconfirmed:
+        if self.unconfirmed and not quiet:
             lines.append(
                 f"{self.unconfirmed:,} of {self.seen:,} fetched trials were left out: their "
-                f"records do not say {_settings_words(self.confirm.settings)} "
+                f"records do not say {settings_words(self.confirm.settings)} "
                 "(use --setting any to see them)"
             )
-        if self.wanted.active:
+        if self.wanted.active and not quiet:
             checked = self.seen - self.unconfirmed
             of = f"the other {checked:,}" if self.unconfirmed else f"{checked:,} fetched trials"
             lines.append(
@@ -132,7 +133,8 @@ class SearchRun:
                 hint = " (use --limit 0 to check them all)"
         elif total is not None and self.shown < total:
             hint = " (use --limit 0 to see all)"
-        lines.append(f"{matched}; {shown}{hint}.")
+        if not quiet:
+            lines.append(f"{matched}; {shown}{hint}.")
         if self.criteria.ids and not self.limit_reached and self.missing_ids:
             lines.append(
                 f"{len(self.missing_ids)} NCT id(s) not found: " + ", ".join(self.missing_ids)
@@ -140,7 +142,7 @@ class SearchRun:
         return lines
 
 
-def _settings_words(settings: tuple[str, ...]) -> str:
+def settings_words(settings: tuple[str, ...]) -> str:
     """What the records of trials left out do not say: "the disease was treated before"."""
     if set(settings) == set(DEFAULT_SETTINGS):
         return "the disease was treated before"

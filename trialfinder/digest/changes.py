@@ -2,7 +2,11 @@
 
 A *snapshot* maps NCT ids to :class:`TrialState`: the few facts a digest reports changes of.
 :func:`compare` takes the snapshot last delivered to a recipient and the current one, and
-returns the changes plus the snapshot to store once the digest is delivered.
+returns the changes plus the snapshot to store once the digest is delivered. Each change that
+matters is noted in a plain sentence of its own: a status or phase that changed, a site near
+the search's place that opened, the nearest open site that closed (and how far the nearest
+open one now is). Sites are followed only for a search with a place: without one, no site is
+"nearby".
 """
 
 from __future__ import annotations
@@ -12,12 +16,24 @@ from dataclasses import dataclass
 
 # The kinds of change, in the order the email shows them; a trial is listed once, under the
 # first kind that applies, with every change noted.
-KINDS = ("new", "recruiting", "closed", "status", "new_site", "updated", "gone")
+KINDS = (
+    "new",
+    "recruiting",
+    "closed",
+    "site_closed",
+    "status",
+    "phase",
+    "new_site",
+    "updated",
+    "gone",
+)
 KIND_TITLES = {
     "new": "New trials",
     "recruiting": "Now recruiting",
     "closed": "Closed",
+    "site_closed": "Nearest site closed",
     "status": "Status changed",
+    "phase": "Phase changed",
     "new_site": "New site nearby",
     "updated": "Updated",
     "gone": "No longer matching this search",
@@ -27,7 +43,9 @@ KIND_COUNTS = {
     "new": "new",
     "recruiting": "now recruiting",
     "closed": "closed",
+    "site_closed": "nearest site closed",
     "status": "status changed",
+    "phase": "phase changed",
     "new_site": "new site nearby",
     "updated": "updated",
     "gone": "no longer matching",
@@ -44,8 +62,12 @@ class TrialState:
 
     status: str = ""
     last_updated: str = ""
-    sites: tuple[str, ...] = ()  # readable labels of the sites within range (all without near)
+    sites: tuple[str, ...] = ()  # labels of the sites within range of the search's place
     title: str = ""
+    phases: tuple[str, ...] | None = None  # None: not recorded (a state saved before them)
+    # The open (recruiting or not yet) sites within range, (label, miles), nearest first;
+    # None without a place, or not recorded.
+    open_sites: tuple[tuple[str, float], ...] | None = None
 
 
 Snapshot = dict[str, TrialState]
@@ -97,16 +119,27 @@ def compare(
         notes: list[str] = []
         if now.status != old.status:
             kinds.append(_status_kind(old.status, now.status))
-            notes.append(f"{status_words(old.status)} → {status_words(now.status)}")
-        added = tuple(site for site in now.sites if site not in old.sites)
-        if added:
+            notes.append(status_sentence(old.status, now.status))
+        if old.phases is not None and now.phases is not None and old.phases != now.phases:
+            kinds.append("phase")
+            notes.append(f"The phase changed from {_phase(old.phases)} to {_phase(now.phases)}.")
+        closed = _nearest_closed(old, now)
+        if closed:
+            kinds.append("site_closed")
+            notes.append(closed)
+        opened = _opened_sites(old, now, closed)
+        if opened:
             kinds.append("new_site")
-            notes.extend(f"new site: {site}" for site in added)
+            notes.extend(
+                f"A site opened {miles_text(miles)} away: {short_label(label)}."
+                for label, miles in opened
+            )
         if now.last_updated != old.last_updated:
             kinds.append("updated")
-            notes.append(f"updated on {now.last_updated or 'an unknown date'}")
+            notes.append(f"Record updated on {now.last_updated or 'an unknown date'}.")
         if kinds:
             kind = min(kinds, key=KINDS.index)
+            added = tuple(label for label, _ in opened)
             changes.append(Change(nct_id, kind, tuple(notes), old, now, added))
 
     snapshot: Snapshot = dict(current)
@@ -118,15 +151,67 @@ def compare(
             continue
         now = missing[nct_id]
         if now is None:
-            changes.append(Change(nct_id, "gone", ("no longer listed in the registry",), old))
+            changes.append(Change(nct_id, "gone", ("No longer listed in the registry.",), old))
         elif now.status != old.status:
             kind = _status_kind(old.status, now.status)
-            note = f"{status_words(old.status)} → {status_words(now.status)}"
+            note = status_sentence(old.status, now.status)
             changes.append(Change(nct_id, kind, (note,), old, now))
         else:
-            changes.append(Change(nct_id, "gone", ("no longer matches this search",), old, now))
+            changes.append(Change(nct_id, "gone", ("No longer matches this search.",), old, now))
     changes.sort(key=lambda change: KINDS.index(change.kind))
     return changes, snapshot
+
+
+def status_sentence(old: str, new: str) -> str:
+    """``The status changed from Not yet recruiting to Recruiting.``"""
+    return f"The status changed from {status_words(old).lower()} to {status_words(new).lower()}."
+
+
+def _phase(phases: tuple[str, ...]) -> str:
+    from trialfinder.output import phase_text
+
+    return phase_text(phases).lower()
+
+
+def miles_text(miles: float) -> str:
+    """``2 mi``, ``39 mi``, ``less than 1 mi``: a distance as a sentence says it."""
+    return "less than 1 mi" if miles < 0.5 else f"{miles:,.0f} mi"
+
+
+def short_label(label: str) -> str:
+    """A site's label without ", United States": the place is already in the US."""
+    return label.removesuffix(", United States")
+
+
+def _nearest_closed(old: TrialState, now: TrialState) -> str:
+    """The sentence for the nearest open site no longer being open, or ``""``."""
+    if not old.open_sites or now.open_sites is None:
+        return ""
+    label, miles = old.open_sites[0]
+    if any(other == label for other, _ in now.open_sites):
+        return ""
+    what = "closed" if label in now.sites else "is no longer listed"
+    if now.open_sites:
+        nearest, now_miles = now.open_sites[0]
+        then = f"the nearest open site is now {miles_text(now_miles)} away ({short_label(nearest)})"
+    else:
+        then = "no other site within the search's distance is open"
+    return f"The nearest site ({short_label(label)}, {miles_text(miles)}) {what}; {then}."
+
+
+def _opened_sites(old: TrialState, now: TrialState, closed: str) -> list[tuple[str, float]]:
+    """Sites within range that are open now and were not (new, or newly open); the one the
+    closing sentence already names as the nearest is not repeated."""
+    if now.open_sites is None:
+        return []
+    if old.open_sites is None:  # saved before open sites were: the sites new within range
+        opened = [(label, miles) for label, miles in now.open_sites if label not in old.sites]
+    else:
+        was_open = {label for label, _ in old.open_sites}
+        opened = [(label, miles) for label, miles in now.open_sites if label not in was_open]
+    if closed and opened and now.open_sites and opened[0] == now.open_sites[0]:
+        opened = opened[1:]
+    return opened
 
 
 def count_by_kind(changes: list[Change]) -> dict[str, int]:

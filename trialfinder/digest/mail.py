@@ -1,4 +1,5 @@
-"""The digest email: one message per recipient per run, text and HTML from templates.
+"""The digest email: one message per saved search and recipient per run, text and HTML from
+templates.
 
 Header values are built from the config and the change counts only, always on one line;
 text from trial records goes into the bodies, escaped in the HTML part (the HTML template
@@ -73,7 +74,15 @@ def _fingerprint(snapshot: Snapshot | None) -> Any:
     if snapshot is None:
         return None
     return sorted(
-        (nct_id, s.status, s.last_updated, sorted(s.sites)) for nct_id, s in snapshot.items()
+        (
+            nct_id,
+            s.status,
+            s.last_updated,
+            sorted(s.sites),
+            *([list(s.phases)] if s.phases is not None else []),
+            *([[list(site) for site in s.open_sites]] if s.open_sites is not None else []),
+        )
+        for nct_id, s in snapshot.items()
     )
 
 

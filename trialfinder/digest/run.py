@@ -1,5 +1,5 @@
 """One digest run: resend what a crashed run left in the outbox, run each saved search,
-work out each recipient's changes, and deliver one message per recipient.
+work out each recipient's changes, and deliver one message per saved search and recipient.
 
 The delivery guarantee: a recipient's snapshot advances only in the same transaction that
 records the SMTP server's acceptance of their message. A failed send leaves it where it

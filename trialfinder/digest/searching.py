@@ -25,6 +25,8 @@ class Found:
     nearest: NearestSite | None = None  # when the search has `near`
     summary: str | None = None
     sites_in_range: tuple[str, ...] = ()
+    # Open sites within range, (label, miles), nearest first; None without a place.
+    open_in_range: tuple[tuple[str, float], ...] | None = None
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -48,6 +50,8 @@ class Found:
             last_updated=self.trial.last_updated,
             sites=self.sites_in_range,
             title=self.trial.title,
+            phases=tuple(self.trial.phases),
+            open_sites=self.open_in_range,
         )
 
 
@@ -58,19 +62,36 @@ def site_label(site: Site) -> str:
 
 
 def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
-    """Labels of the trial's sites within range of the search's place (all, without one)."""
+    """Labels of the trial's sites within range of the search's place (none without one)."""
+    return tuple(dict.fromkeys(label for label, _, _ in _in_range(trial, search)))
+
+
+def _open_in_range(trial: Trial, search: SavedSearch) -> tuple[tuple[str, float], ...] | None:
+    """The open sites within range, (label, miles rounded to 0.1), nearest first; ``None``
+    for a search without a place."""
+    if search.criteria.near is None:
+        return None
+    from trialfinder.geo import OPEN_STATUSES
+
+    opened: dict[str, float] = {}
+    for label, miles, status in _in_range(trial, search):
+        if status in OPEN_STATUSES:
+            opened.setdefault(label, round(miles, 1))
+    return tuple(opened.items())
+
+
+def _in_range(trial: Trial, search: SavedSearch) -> list[tuple[str, float, str]]:
+    """(label, miles, site status) of each site within range, nearest first."""
     place, within = search.criteria.near, search.criteria.within_mi
     if place is None or within is None:
-        labels = [site_label(site) for site in trial.sites]
-    else:
-        from trialfinder import geo
+        return []
+    from trialfinder import geo
 
-        labels = [
-            site_label(entry.site)
-            for entry in geo.sites_by_distance(trial, place.lat, place.lon)
-            if entry.distance_mi <= within
-        ]
-    return tuple(dict.fromkeys(label for label in labels if label))
+    return [
+        (label, entry.distance_mi, entry.site.status)
+        for entry in geo.sites_by_distance(trial, place.lat, place.lon)
+        if entry.distance_mi <= within and (label := site_label(entry.site))
+    ]
 
 
 def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
@@ -96,6 +117,7 @@ def run_search(source, search: SavedSearch, templates: Path | None = None) -> di
             nearest=result.nearest,
             summary=result.summary,
             sites_in_range=in_range,
+            open_in_range=_open_in_range(result.trial, search),
         )
     return found
 
@@ -118,7 +140,10 @@ def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
         for trial in source.search(criteria):
             if trial.nct_id in seen:
                 seen[trial.nct_id] = TrialState(
-                    status=trial.overall_status, last_updated=trial.last_updated, title=trial.title
+                    status=trial.overall_status,
+                    last_updated=trial.last_updated,
+                    title=trial.title,
+                    phases=tuple(trial.phases),
                 )
     return seen
 

@@ -32,14 +32,16 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.errors import ConfigError, ExitCode
 
-SCHEMA_VERSION = 2  # 2: failures, dead_letters and runs (a version 1 file gains them)
+# 2: failures, dead_letters and runs; 3: delivered.details (phases and open sites in range).
+# An older file gains what it lacks when opened for writing.
+SCHEMA_VERSION = 3
 MAX_BACKOFF = 7 * 86400.0  # seconds: the longest wait between two tries of a message
 KEEP_DEAD_LETTERS = 50  # the newest are kept; each holds its message
 KEEP_RUNS = 50
@@ -59,6 +61,7 @@ CREATE TABLE IF NOT EXISTS delivered (
     last_updated TEXT NOT NULL,
     sites TEXT NOT NULL,
     title TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '',  -- JSON: phases, open sites in range; '' not recorded
     PRIMARY KEY (search, recipient, nct_id)
 );
 CREATE TABLE IF NOT EXISTS outbox (
@@ -227,10 +230,35 @@ def recipient_key(address: str) -> str:
     return address.strip().lower()
 
 
+def _encode_details(state: TrialState) -> str:
+    """Phases and open sites in range as JSON; ``""`` when neither was recorded."""
+    details = {}
+    if state.phases is not None:
+        details["phases"] = list(state.phases)
+    if state.open_sites is not None:
+        details["open_sites"] = [[label, miles] for label, miles in state.open_sites]
+    return json.dumps(details, ensure_ascii=False) if details else ""
+
+
+def _with_details(state: TrialState, text: str) -> TrialState:
+    if not text:
+        return state
+    details = json.loads(text)
+    phases = details.get("phases")
+    open_sites = details.get("open_sites")
+    return replace(
+        state,
+        phases=None if phases is None else tuple(phases),
+        open_sites=None
+        if open_sites is None
+        else tuple((label, float(miles)) for label, miles in open_sites),
+    )
+
+
 def _encode_snapshot(snapshot: Snapshot) -> str:
     return json.dumps(
         {
-            nct_id: [s.status, s.last_updated, list(s.sites), s.title]
+            nct_id: [s.status, s.last_updated, list(s.sites), s.title, _encode_details(s)]
             for nct_id, s in sorted(snapshot.items())
         },
         ensure_ascii=False,
@@ -238,10 +266,11 @@ def _encode_snapshot(snapshot: Snapshot) -> str:
 
 
 def _decode_snapshot(text: str) -> Snapshot:
-    return {
-        nct_id: TrialState(status, updated, tuple(sites), title)
-        for nct_id, (status, updated, sites, title) in json.loads(text).items()
-    }
+    snapshot = {}
+    for nct_id, (status, updated, sites, title, *rest) in json.loads(text).items():
+        state = TrialState(status, updated, tuple(sites), title)
+        snapshot[nct_id] = _with_details(state, rest[0] if rest else "")
+    return snapshot
 
 
 class DigestState:
@@ -251,6 +280,7 @@ class DigestState:
         self.db = connection
         self.path = path
         self.has_logs = True  # False: a version 1 file, read without adding the new tables
+        self.has_details = True  # False: a file older than version 3, read as it is
 
     @classmethod
     def open(cls, path: Path, timeout: float = 10.0) -> DigestState:
@@ -263,6 +293,8 @@ class DigestState:
             # Give the space of sent outbox messages back (takes effect in a new file).
             db.execute("PRAGMA auto_vacuum=FULL")
             db.executescript(SCHEMA)  # idempotent; executescript commits on its own
+            if not _has_column(db, "delivered", "details"):  # a file of version 2 or older
+                db.execute("ALTER TABLE delivered ADD COLUMN details TEXT NOT NULL DEFAULT ''")
             with _transaction(db):
                 db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
@@ -296,6 +328,7 @@ class DigestState:
         state.has_logs = bool(
             db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
         )
+        state.has_details = _has_column(db, "delivered", "details")
         return state
 
     def close(self) -> None:
@@ -318,14 +351,17 @@ class DigestState:
         ).fetchone()
         if not known:
             return None
+        details = "details" if self.has_details else "''"
         rows = self.db.execute(
-            "SELECT nct_id, status, last_updated, sites, title FROM delivered "
+            f"SELECT nct_id, status, last_updated, sites, title, {details} FROM delivered "
             "WHERE search = ? AND recipient = ?",
             (search, recipient),
         )
         return {
-            nct_id: TrialState(status, updated, tuple(json.loads(sites)), title)
-            for nct_id, status, updated, sites, title in rows
+            nct_id: _with_details(
+                TrialState(status, updated, tuple(json.loads(sites)), title), more
+            )
+            for nct_id, status, updated, sites, title, more in rows
         }
 
     @_guarded
@@ -346,7 +382,7 @@ class DigestState:
             "DELETE FROM failures WHERE search = ? AND recipient = ?", (search, recipient)
         )
         self.db.executemany(
-            "INSERT INTO delivered VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO delivered VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     search,
@@ -356,6 +392,7 @@ class DigestState:
                     s.last_updated,
                     json.dumps(list(s.sites), ensure_ascii=False),
                     s.title,
+                    _encode_details(s),
                 )
                 for nct_id, s in snapshot.items()
             ],
@@ -581,6 +618,10 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         with contextlib.suppress(sqlite3.Error):
             db.execute("ROLLBACK")
         raise
+
+
+def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
 
 
 def real_path(path: Path) -> Path:

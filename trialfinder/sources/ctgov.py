@@ -22,6 +22,7 @@ from __future__ import annotations
 import email.utils
 import io
 import json
+import logging
 import re
 import threading
 import time
@@ -59,6 +60,8 @@ from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
 from trialfinder.settings import Settings, variable
 from trialfinder.sources import register
 from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
+
+log = logging.getLogger("trialfinder.requests")
 
 USER_AGENT = f"trialfinder/{__version__} (refractory-cancer clinical trial finder; python-requests)"
 MAX_PAGE_SIZE = 1000  # the API coerces larger values down to 1000
@@ -428,6 +431,8 @@ class ClinicalTrialsGov(Source):
         self.session.max_redirects = MAX_REDIRECTS
         self._sleep = sleep
         self._clock = clock  # for the retry budget
+        # Told why a request waits before its next try, and "" once it got through.
+        self.on_retry: Callable[[str], None] | None = None
         self.pacer = Pacer(self.settings.min_interval, sleep=sleep)
         self.requests_sent = 0  # requests that reached the network (cache hits excluded)
         adapter = GuardedAdapter(self.settings, self.pacer, self._count_request)
@@ -652,15 +657,24 @@ class ClinicalTrialsGov(Source):
             out_of_time = self._clock() + wait(state) >= budget_end
             return out_of_time
 
+        def announce(state: RetryCallState) -> None:
+            seconds = state.next_action.sleep if state.next_action else 0.0
+            exc = state.outcome.exception() if state.outcome else None
+            self._notice(f"waiting {_seconds_text(seconds)}: {_why_retried(exc, self.host)}")
+
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
             stop=stop_any(stop_after_attempt(s.max_attempts), no_time_left),
             wait=wait,
             sleep=self._sleep,
+            before_sleep=announce,
             reraise=True,
         )
         try:
-            return retrying(attempt)
+            answer = retrying(attempt)
+            if tries > 1:
+                self._notice("")
+            return answer
         except _Transient as exc:
             return _Answer(exc.response, tries=tries, out_of_time=out_of_time)
         except _Garbled as exc:
@@ -702,13 +716,31 @@ class ClinicalTrialsGov(Source):
     def _send_once(self, path: str, params: dict[str, str], seconds: float) -> _Answer:
         extra = {"force_refresh": True} if self._refreshing() else {}
         s = self.settings
-        response = self.session.get(
-            self.base_url + path,
-            params=params,
-            # total: the try's deadline, which GuardedAdapter enforces for the body too
-            timeout=urllib3.Timeout(connect=s.connect_timeout, read=s.timeout, total=seconds),
-            **extra,
-        )
+        started = time.monotonic()
+        try:
+            response = self.session.get(
+                self.base_url + path,
+                params=params,
+                # total: the try's deadline, which GuardedAdapter enforces for the body too
+                timeout=urllib3.Timeout(connect=s.connect_timeout, read=s.timeout, total=seconds),
+                **extra,
+            )
+        except Exception as exc:
+            if log.isEnabledFor(logging.DEBUG):
+                url = requests.Request("GET", self.base_url + path, params=params).prepare().url
+                log.debug(
+                    "GET %s -> %s (%.2f s)", url, exc.__class__.__name__, time.monotonic() - started
+                )
+            raise
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "GET %s -> %d, %s bytes, %.2f s%s",
+                response.url,
+                response.status_code,
+                f"{len(response.content):,}",
+                time.monotonic() - started,
+                " (from the cache)" if getattr(response, "from_cache", False) else "",
+            )
         if response.status_code in RETRYABLE_STATUS:
             raise _Transient(response)
         if response.status_code != 200:
@@ -724,6 +756,13 @@ class ClinicalTrialsGov(Source):
         except ValueError as exc:
             self._forget(response)
             raise _Garbled(response, exc) from exc
+
+    def _notice(self, text: str) -> None:
+        """A retry notice: logged, and passed to ``on_retry`` (a progress bar) when set."""
+        if text:
+            log.info("%s", text)
+        if self.on_retry is not None:
+            self.on_retry(text)
 
     def _forget(self, response: requests.Response) -> None:
         from trialfinder.httpcache import forget
@@ -741,3 +780,27 @@ class ClinicalTrialsGov(Source):
             multiplier=self.settings.retry_wait, max=self.settings.retry_wait_max
         )
         return backoff(retry_state)
+
+
+def _seconds_text(seconds: float) -> str:
+    """``4 s``, ``0.5 s``: how long a retry waits, as a person reads it."""
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1g} s"
+
+
+def _why_retried(exc: BaseException | None, host: str) -> str:
+    """Why a request is tried again, in a few words: "the registry said 429"."""
+    if isinstance(exc, _Transient):
+        status = exc.response.status_code
+        words = "too many requests" if status == 429 else "busy or failing"
+        return f"the registry said {status} ({words})"
+    if isinstance(exc, _Garbled):
+        return "the registry's answer was not the JSON expected"
+    if isinstance(exc, requests.Timeout):
+        return f"{host} did not answer in time"
+    if isinstance(
+        exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
+        return f"{host} broke off its answer"
+    if isinstance(exc, requests.ConnectionError):
+        return f"could not connect to {host}"
+    return "the request failed"
