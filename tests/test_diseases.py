@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from conftest import needs_shared, real_record_paths
 from trialfinder.diseases import (
     NARROWER,
     RELATED,
@@ -19,6 +18,8 @@ from trialfinder.diseases import (
 )
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial, parse_study
+
+from conftest import needs_shared, real_record_paths
 
 
 @pytest.mark.parametrize(
@@ -108,7 +109,8 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         ),
         (
             [
-                "Part 1: Bladder, Pancreatic Cancer, Rare Tumors, Any Tumor Type Excluding Breast, Gastric, Colorectal Cancer"
+                "Part 1: Bladder, Pancreatic Cancer, Rare Tumors, Any Tumor Type Excluding Breast, "
+                "Gastric, Colorectal Cancer"
             ],
             ("bladder cancer", "pancreatic cancer", "solid tumor"),
             ("breast cancer", "gastric cancer", "colorectal cancer"),

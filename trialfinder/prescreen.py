@@ -35,10 +35,10 @@ from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
+from trialfinder.vocabulary import FITS
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-POSSIBLE, CHECK, EXCLUDED = "possible", "check", "excluded"
-FITS = (POSSIBLE, CHECK, EXCLUDED)  # best first: the order of a search with a profile
+POSSIBLE, CHECK, EXCLUDED = FITS  # best first: the order of a search with a profile
 DATA_FILE = "prescreen.toml"
 
 
@@ -172,7 +172,7 @@ def rule_kinds() -> tuple[str, ...]:
 class _Facts:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self.received = profile.received()
+        self.received = _without_repeats(profile.received())
         self.history_known = profile.prior_treatments is not None
         self.unknown_names = tuple(t.written for t in (self.received or ()) if not t.known)
         self.transplants = tuple(t for t in (self.received or ()) if t.transplant)
@@ -194,6 +194,22 @@ class _Facts:
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
         return [t.written for t in treatments or () if any(_drug_is(d, value) for d in t.drugs)]
+
+
+def _without_repeats(treatments: tuple[Treatment, ...] | None) -> tuple[Treatment, ...] | None:
+    """The treatments received, each drug once ("Darzalex" in the history, "daratumumab" in
+    refractory_to: the first)."""
+    if treatments is None:
+        return None
+    seen: set[str] = set()
+    kept = []
+    for treatment in treatments:
+        drugs = set(treatment.drugs)
+        if drugs and drugs <= seen:
+            continue
+        seen |= drugs
+        kept.append(treatment)
+    return tuple(kept)
 
 
 @lru_cache(maxsize=16)
@@ -868,7 +884,8 @@ def verdict(checks: tuple[Check, ...]) -> Fit:
         names = r.words["fact-names"]
         if fit == POSSIBLE:
             passed = list(dict.fromkeys(names.get(c.rule, c.rule) for c in key))
-            reason = _fill(r.verdict["possible"], {"facts": _join(passed, "and")})
+            fits = "fit" if len(passed) > 1 else "fits"
+            reason = _fill(r.verdict["possible"], {"facts": _join(passed, "and"), "fit": fits})
         else:
             unknown = list(
                 dict.fromkeys(names.get(c.rule, c.rule) for c in key if c.outcome == UNKNOWN)

@@ -105,6 +105,72 @@ class Profile:
         return (*(self.prior_treatments or ()), *(self.refractory_to or ()))
 
 
+def describe(profile: Profile) -> list[str]:
+    """One line per fact, as the prescreen reads it (for ``trialfinder profile check``)."""
+    lines: list[str] = []
+    if profile.age is not None:
+        lines.append(f"age: {profile.age}")
+    if profile.sex is not None:
+        lines.append(f"sex: {profile.sex}")
+    if profile.diagnosis is not None:
+        diagnosis = profile.diagnosis
+        if diagnosis.healthy:
+            read = "no disease (a healthy volunteer)"
+        elif diagnosis.not_diagnosed:
+            read = "nothing diagnosed yet"
+        else:
+            read = ", ".join(diagnosis.diseases) or "not recognised"
+        lines.append(f"diagnosis: {diagnosis.text} (read as: {read})")
+    if profile.setting is not None:
+        lines.append(f"setting: {', '.join(profile.setting) or 'none given'}")
+    if profile.prior_lines is not None:
+        lines.append(f"prior lines: {profile.prior_lines}")
+    for key, treatments in (
+        ("prior treatments", profile.prior_treatments),
+        ("refractory to", profile.refractory_to),
+    ):
+        if treatments is not None:
+            lines.append(f"{key}: {'; '.join(_treatment_text(t) for t in treatments) or 'none'}")
+    if profile.biomarkers is not None:
+        lines.append(
+            f"biomarkers: {'; '.join(_marker_text(m) for m in profile.biomarkers) or 'none'}"
+        )
+    if profile.ecog is not None:
+        lines.append(f"ECOG: {profile.ecog}")
+    if profile.brain_metastases is not None:
+        lines.append(f"brain metastases: {profile.brain_metastases}")
+    if profile.measurable_disease is not None:
+        lines.append(f"measurable disease: {'yes' if profile.measurable_disease else 'no'}")
+    if profile.last_treatment is not None:
+        lines.append(f"last treatment: {profile.last_treatment.isoformat()}")
+    return lines or ["no facts: every check will be unknown"]
+
+
+def _treatment_text(treatment: Treatment) -> str:
+    if treatment.transplant:
+        return f"{treatment.written} = a stem cell transplant ({treatment.transplant})"
+    if not treatment.known:
+        return f"{treatment.written} = not known"
+    if treatment.drugs and [treatment.written.lower()] != [d.lower() for d in treatment.drugs]:
+        return f"{treatment.written} = {', '.join(treatment.drugs)}"
+    if treatment.radiation and not treatment.drugs:
+        return f"{treatment.written} = radiation"
+    if treatment.surgery:
+        return f"{treatment.written} = surgery"
+    if treatment.other:
+        return f"{treatment.written} = not a cancer treatment"
+    return treatment.written
+
+
+def _marker_text(marker: Marker) -> str:
+    if not marker.known:
+        return f"{marker.written} = not known"
+    name = f"{marker.name} {marker.variant}".strip()
+    status = "positive" if marker.positive else "negative"
+    level = f", {marker.level}" if marker.level else ""
+    return f"{marker.written} = {name} {status}{level}"
+
+
 # -- reading the file --------------------------------------------------------------------------
 
 

@@ -42,6 +42,9 @@ EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": 
 
 DEFAULT_WITHIN = "100mi"
 
+# The prescreen's verdicts against a patient's profile, best first (the order of a search).
+FITS = ("possible", "check", "excluded")
+
 # Treatment approaches (the tagging contract), in the order they are listed.
 CATEGORY_NAMES = (
     "targeted-therapy",
