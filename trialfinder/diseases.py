@@ -79,6 +79,7 @@ class Vocabulary:
 
     def __init__(self, table: dict) -> None:
         self.spelling = {k.lower(): v.lower().split() for k, v in table["spelling"].items()}
+        self._words: dict[str, list[str]] = {}  # each word folded once
         words = table["words"]
         entries = table["disease"]
         within = {name: tuple(entry.get("within", ())) for name, entry in entries.items()}
@@ -110,6 +111,7 @@ class Vocabulary:
         self.cancer_words = frozenset(self._fold(" ".join(words["cancer_words"]).split()))
         self.metastasis = frozenset(self._fold(" ".join(words["metastasis"]).split()))
         self.excluding = [tuple(self._fold(p.split())) for p in words["excluding"]]
+        self.excluding_starts = frozenset(p[0] for p in self.excluding)
         self.healthy = _Index((self._fold(p.split()), "healthy") for p in words["healthy"])
         self.not_diagnosed = _Index(
             (self._fold(p.split()), "not diagnosed") for p in words["not_diagnosed"]
@@ -129,6 +131,15 @@ class Vocabulary:
 
     def _word(self, lower: str) -> list[str]:
         """One word folded: its spelling, and a plural "s" dropped when the singular is known."""
+        return self._words.get(lower) or self._fold_word(lower)
+
+    def _fold_word(self, lower: str) -> list[str]:
+        parts = self._fold_one(lower)
+        if len(self._words) < 50_000:
+            self._words[lower] = parts
+        return parts
+
+    def _fold_one(self, lower: str) -> list[str]:
         parts = self.spelling.get(lower)
         if parts is not None:
             return parts
@@ -144,15 +155,20 @@ class Vocabulary:
     def tokens(self, text: str) -> tuple[list[str], list[str]]:
         """(the words as written, the words folded), side by side: a folded word that is the
         second of two ("nonsmall" -> "non small") has "" as its written word."""
-        text = _POSSESSIVE.sub("", text.replace("’", "'"))
-        text = _PLUS.sub(" positive ", text)
-        text = _TRAILING_MINUS.sub(" negative ", text)
+        if "'" in text or "’" in text:
+            text = _POSSESSIVE.sub("", text.replace("’", "'"))
+        if "+" in text:
+            text = _PLUS.sub(" positive ", text)
+        if "-" in text:
+            text = _TRAILING_MINUS.sub(" negative ", text)
         written: list[str] = []
         folded: list[str] = []
         for word in _WORD.findall(text):
             parts = self._word(word.lower())
-            for index, part in enumerate(parts):
-                written.append(word if index == 0 else "")
+            written.append(word)
+            folded.append(parts[0])
+            for part in parts[1:]:
+                written.append("")
                 folded.append(part)
         return written, folded
 
@@ -168,15 +184,20 @@ class Vocabulary:
         leaving_out = False
         i = 0
         while i < len(folded):
-            cut = next((len(p) for p in self.excluding if tuple(folded[i : i + len(p)]) == p), 0)
-            if cut:
-                leaving_out = True
-                i += cut
-                continue
-            size, name = max(
-                (self.phrases.match(folded, i), self.acronyms.match(written, i)),
-                key=lambda hit: hit[0],
-            )
+            word = folded[i]
+            if word in self.excluding_starts:
+                cut = next(
+                    (len(p) for p in self.excluding if tuple(folded[i : i + len(p)]) == p), 0
+                )
+                if cut:
+                    leaving_out = True
+                    i += cut
+                    continue
+            size, name = self.phrases.match(folded, i)
+            if written[i] in self.acronyms.starts:
+                acronym = self.acronyms.match(written, i)
+                if acronym[0] > size:
+                    size, name = acronym
             if not size and organs and cancer_text:
                 organ = self.organs.get(folded[i])
                 if organ and self.metastasis.isdisjoint(folded[i + 1 : i + 4]):
@@ -239,11 +260,17 @@ class _Index:
         for found in self._by_first.values():
             found.sort(key=lambda entry: -len(entry[0]))
 
+    @property
+    def starts(self):
+        """The words a phrase can start with."""
+        return self._by_first.keys()
+
     def match(self, words: list[str], i: int) -> tuple[int, str]:
         """(how many words, name) of the longest phrase at ``words[i]``, or (0, "")."""
         for phrase, name in self._by_first.get(words[i], ()):
-            if tuple(words[i : i + len(phrase)]) == phrase:
-                return len(phrase), name
+            size = len(phrase)
+            if size == 1 or tuple(words[i : i + size]) == phrase:
+                return size, name
         return 0, ""
 
     def search(self, words: list[str]) -> bool:

@@ -145,8 +145,15 @@ class _Rules:
         return _fill(self.rules[kind].get("question", ""), values)
 
 
+class _Kept(dict):
+    """Placeholders without a value stay as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def _fill(template: str, values: dict[str, Any]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group())), template)
+    return template.format_map(_Kept(values)) if "{" in template else template
 
 
 def _cues(phrases: list[str]) -> re.Pattern[str]:
@@ -376,9 +383,20 @@ def _years(value: float) -> int | float:
 # the disease --------------------------------------------------------------------------------
 
 
-def _disease_check(trial: Trial, facts: _Facts) -> Check:
+@lru_cache(maxsize=4096)
+def _is_cancer(
+    conditions: tuple[str, ...], title: str, official: str, keywords: tuple[str, ...]
+) -> bool:
     from trialfinder.tagging.reader import is_cancer_trial
 
+    return is_cancer_trial(
+        Trial(
+            "", brief_title=title, official_title=official, conditions=conditions, keywords=keywords
+        )
+    )
+
+
+def _disease_check(trial: Trial, facts: _Facts) -> Check:
     found = trial_diseases(trial)
     vocabulary = diseases()
     text = f"Conditions: {found.text}" if found.source == "conditions" else f"Title: {found.text}"
@@ -395,7 +413,9 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
 
     if diagnosis is None or not diagnosis.known:
         return check(UNKNOWN, "unknown")
-    cancer_trial = is_cancer_trial(trial)
+    cancer_trial = _is_cancer(
+        trial.conditions, trial.brief_title, trial.official_title, trial.keywords
+    )
     if not diagnosis.has_cancer:
         if not cancer_trial:
             same = any(
@@ -782,15 +802,25 @@ def _check_washout(requirement: Requirement, facts: _Facts, today: dt.date) -> C
 def washout_requirements(trial: Trial) -> tuple[Requirement, ...]:
     """The washout periods of the exclusion criteria (see ``[washout]`` of the data file):
     "Anticancer therapy within 4 weeks before the first dose" gives 28 days."""
+    return _washouts(trial.eligibility.criteria)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=1024)
+def _washouts(criteria: str) -> tuple[Requirement, ...]:
     from trialfinder.tagging.reader import EXCLUSION, read_criteria
 
-    criteria = trial.eligibility.criteria
     if not criteria or "within" not in criteria and "before" not in criteria:
         return ()
     r = rules()
     found: list[Requirement] = []
     for item in read_criteria(criteria).items:
-        if item.section != EXCLUSION:
+        if item.section != EXCLUSION or not _DIGIT.search(item.text):
+            continue
+        low = item.text.lower()
+        if "within" not in low and "before" not in low and "prior to" not in low:
             continue
         period = r.washout_period.search(item.text)
         if period is None or not r.washout_treatments.search(item.text):
