@@ -116,6 +116,7 @@ class _Rules:
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
+        self.washout_shorter = _cues(washout["shorter"])
         units = "|".join(sorted(washout["units"], key=len, reverse=True))
         self.washout_units = washout["units"]
         self.washout_period = re.compile(
@@ -792,6 +793,12 @@ def _check_washout(requirement: Requirement, facts: _Facts, today: dt.date) -> C
         )
     passes_on = last + dt.timedelta(days=days + 1)
     fact = f"last_treatment: {last.isoformat()}"
+    if today < passes_on and rules().washout_shorter.search(requirement.text):
+        tail = rules().sentence(
+            "washout", "unknown-shorter", last=last.isoformat(), date=passes_on.isoformat()
+        )
+        question = rules().question("washout")
+        return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
     if today < passes_on:
         tail = rules().sentence("washout", FAIL, last=last.isoformat(), date=passes_on.isoformat())
         return _check(requirement, FAIL, tail, fact, says=says, passes_on=passes_on)
@@ -825,9 +832,7 @@ def _washouts(criteria: str) -> tuple[Requirement, ...]:
         period = r.washout_period.search(item.text)
         if period is None or not r.washout_treatments.search(item.text):
             continue
-        if r.washout_not_about.search(item.text) or re.search(
-            r"\b(?:unless|except)\b", item.text, re.I
-        ):
+        if r.washout_not_about.search(item.text):
             continue
         number = int(period.group(1) or period.group(3))
         unit = (period.group(2) or period.group(4)).lower()
