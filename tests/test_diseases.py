@@ -62,6 +62,14 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     assert healthy.search_terms == ()
 
 
+def test_a_search_asks_for_the_disease_trials_are_listed_under():
+    assert read_diagnosis("stage IV lung adenocarcinoma").search_terms == (
+        "non-small cell lung cancer",
+    )
+    assert read_diagnosis("metastatic rectal cancer").search_terms == ("colorectal cancer",)
+    assert read_diagnosis("DLBCL").search_terms == ("diffuse large B-cell lymphoma",)
+
+
 def test_acronyms_count_only_as_written():
     assert read_diagnosis("ALL in second relapse").diseases == ("acute lymphoblastic leukemia",)
     assert not read_diagnosis("all of them").known

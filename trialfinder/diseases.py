@@ -32,6 +32,7 @@ class Disease:
     markers: tuple[str, ...]  # what defines it, as a profile writes markers ("HER2 positive")
     general: bool
     cancer: bool
+    search: str  # what a search asks the registry for
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class Diagnosis:
         if not self.has_cancer:
             return ()
         vocabulary = diseases()
-        return tuple(d for d in self.diseases if vocabulary.get(d).cancer)
+        found = (vocabulary.get(d) for d in self.diseases)
+        return tuple(dict.fromkeys(d.search for d in found if d.cancer))
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Vocabulary:
                 markers=tuple(entry.get("markers", ())),
                 general=bool(entry.get("general", False)),
                 cancer=bool(entry.get("cancer", True)),
+                search=entry.get("search", name),
             )
         phrases = [(p, name) for name, e in entries.items() for p in e.get("phrases", ())]
         self.known_words = {w for p, _ in phrases for w in self._fold(p.split())}
