@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trialfinder.errors import ConfigError, ExitCode
 from trialfinder.profile import (
@@ -13,6 +15,7 @@ from trialfinder.profile import (
     Profile,
     load_profile,
     parse_profile,
+    profile_from_table,
     read_marker,
     resolve_treatment,
     template,
@@ -178,3 +181,39 @@ def test_every_labelled_profile_reads_without_problems():
         # The profiles write drugs as patients do: every one must resolve.
         unknown = [t.written for t in profile.received() or () if not t.known]
         assert unknown == [], (path.name, unknown)
+
+
+def test_the_readme_shows_the_template():
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- profile-example -->\s*```toml\n(.*?)```", readme, re.S)
+    assert match, "README has no profile example"
+    assert match.group(1) == template()
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 200),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.lists(st.one_of(st.text(max_size=20), st.integers(), st.booleans()), max_size=4),
+    st.dates(),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([*KEYS, "other"]), _VALUES, max_size=6))
+def test_any_table_is_a_profile_or_a_list_of_problems(table):
+    """Whatever a file holds, reading it gives a profile or problems with their keys, never
+    an exception of another kind."""
+    table = {k: v for k, v in table.items() if v is not None}
+    try:
+        profile = profile_from_table(table, "any.toml")
+    except InvalidConfig as exc:
+        assert exc.exit_code == ExitCode.CONFIG
+        assert all(line.startswith("any.toml") for line in exc.lines())
+        return
+    assert isinstance(profile, Profile)
