@@ -111,6 +111,7 @@ class _Rules:
         self.verdict: dict[str, str] = table["verdict"]
         self.words: dict[str, Any] = table["words"]
         self.settings: dict[str, dict[str, Any]] = table["setting"]
+        self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
@@ -198,6 +199,11 @@ class _Facts:
         self.lines = profile.prior_lines
         if self.lines is None and profile.prior_treatments == ():
             self.lines = 0  # no treatment at all: no earlier line
+        if self.lines is not None:
+            derived = r.lines_settings["none" if self.lines == 0 else "some"]
+            self.setting_is.update(_value_key(v) for v in derived["is"])
+            self.setting_not.update(_value_key(v) for v in derived["not"])
+        self.setting_known = profile.setting is not None or self.lines is not None
 
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
@@ -477,11 +483,24 @@ def _defined_by(markers: tuple[str, ...], facts: _Facts) -> str:
 
 
 def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
-    if facts.profile.setting is None:
+    if not facts.setting_known:
         return _missing(requirement)
     values = {_value_key(v) for v in requirement.values}
-    settings = _join(facts.profile.setting, "and")
-    fact = f"setting: {', '.join(facts.profile.setting)}"
+    written = list(facts.profile.setting or ())
+    if facts.lines is not None:
+        words = rules().words
+        written.append(
+            f"treated with {facts.lines} {words['line'] if facts.lines == 1 else words['lines']}"
+        )
+    settings = _join(written, "and")
+    fact = "; ".join(
+        part
+        for part in (
+            f"setting: {', '.join(facts.profile.setting)}" if facts.profile.setting else "",
+            f"prior_lines: {facts.lines}" if facts.lines is not None else "",
+        )
+        if part
+    )
     has = values & facts.setting_is
     against = values <= facts.setting_not
     if requirement.rule == "none-of":
