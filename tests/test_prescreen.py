@@ -343,3 +343,39 @@ def test_a_third_of_the_labelled_pairs_is_held_out():
         pairs = [(r["profile"], r["nct_id"]) for r in csv.DictReader(handle, delimiter="\t")]
     held = sum(is_held_out(*pair) for pair in pairs)
     assert 0.25 < held / len(pairs) < 0.42
+
+
+def test_requirements_the_record_contradicts_are_left_to_the_trial_team():
+    """A setting both required and ruled out (one of them misread) never excludes; nor does a
+    marker both required and excluded. A required setting the titles also name is kept."""
+    trial = _trial(conditions=["Multiple Myeloma"])
+    wanted = Requirement("disease-setting", "any-of", ("refractory",), "After 2 lines", "inclusion")
+    ruled_out = Requirement(
+        "disease-setting", "none-of", ("refractory",), "Untreated CNS lymphoma", "exclusion"
+    )
+    relapsed = _profile(diagnosis="myeloma", setting=["relapsed"])
+    fit = prescreen(trial, Tags(requirements=(wanted, ruled_out)), relapsed)
+    settings = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert {c.outcome for c in settings} == {UNKNOWN}
+    assert all(c.contradicted and not c.question for c in settings)
+    assert "another criterion of the record says the opposite" in settings[-1].reason
+    assert fit.fit == POSSIBLE  # as for a trial that states no setting
+    assert prescreen(trial, Tags(requirements=(wanted, ruled_out)), Profile()).fit == CHECK
+    # The record's own settings confirm the requirement: it is checked, the other is not.
+    tags = Tags(settings=("refractory",), requirements=(wanted, ruled_out))
+    fit = prescreen(trial, tags, relapsed)
+    assert fit.fit == POSSIBLE
+    new = prescreen(trial, tags, _profile(diagnosis="myeloma", setting=["newly diagnosed"]))
+    assert new.fit == EXCLUDED and new.failed[0].text == "After 2 lines"
+    # Ruled out alone, in another part: checked.
+    elsewhere = Requirement(
+        "disease-setting", "none-of", ("refractory",), "x", "inclusion", "Part A"
+    )
+    other = Requirement("disease-setting", "any-of", ("refractory",), "y", "inclusion", "Part B")
+    assert prescreen(trial, Tags(requirements=(elsewhere, other)), relapsed).cohorts == ("Part B",)
+    her2 = (
+        Requirement("biomarker-required", "any-of", ("HER2",), "HER2 slides", "inclusion"),
+        Requirement("biomarker-excluded", "any-of", ("HER2",), "HER2-negative", "inclusion"),
+    )
+    fit = prescreen(trial, Tags(requirements=her2), _profile(biomarkers=["HER2 positive"]))
+    assert FAIL not in {c.outcome for c in fit.checks}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
@@ -55,6 +55,7 @@ class Check:
     cohort: str = ""  # "" when it holds for everyone
     question: str = ""  # what to ask the care team, when unknown
     passes_on: dt.date | None = None  # a washout: the first day the person would pass
+    contradicted: bool = False  # the record says the opposite elsewhere: shown, not weighed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -906,14 +907,57 @@ def prescreen(
     facts = _facts(profile)
     today = today or dt.date.today()
     checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
-    for requirement in (*(tags.requirements if tags else ()), *washout_requirements(trial)):
+    requirements = tags.requirements if tags else ()
+    contradicted = _contradicted(requirements, tags.settings if tags else ())
+    for requirement in (*requirements, *washout_requirements(trial)):
         if requirement.kind == "washout":
             checks.append(_check_washout(requirement, facts, today))
             continue
         checker = _CHECKERS.get(requirement.kind)
-        if checker is not None:
-            checks.append(checker(requirement, facts))
+        if checker is None:
+            continue
+        if requirement in contradicted:
+            tail = rules().sentence(requirement.kind, "unknown-contradicted")
+            checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
+            continue
+        checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
+
+
+def _contradicted(
+    requirements: tuple[Requirement, ...], settings: tuple[str, ...]
+) -> frozenset[Requirement]:
+    """The requirements the record itself contradicts (see ``data/prescreen.toml``): a
+    setting ruled out that another criterion (of the same part, or of everyone) requires or
+    that the tags found in the titles, conditions or inclusion criteria (and the requirement
+    for it, unless the tags name it too); a marker both required and excluded."""
+    found: set[Requirement] = set()
+    named = {_value_key(s) for s in settings}
+    by_kind: dict[str, list[Requirement]] = {}
+    for requirement in requirements:
+        by_kind.setdefault(requirement.kind, []).append(requirement)
+    for ruled_out in by_kind.get("disease-setting", ()):
+        if ruled_out.rule != "none-of":
+            continue
+        values = {_value_key(v) for v in ruled_out.values}
+        if values & named:
+            found.add(ruled_out)
+        for wanted in by_kind.get("disease-setting", ()):
+            required = {_value_key(v) for v in wanted.values}
+            if wanted.rule == "any-of" and _same_part(wanted, ruled_out) and values & required:
+                found.add(ruled_out)
+                if not required & named:  # the record names no such setting elsewhere
+                    found.add(wanted)
+    for wanted in by_kind.get("biomarker-required", ()):
+        for excluded in by_kind.get("biomarker-excluded", ()):
+            keys = {_value_key(v) for v in wanted.values}
+            if _same_part(wanted, excluded) and keys & {_value_key(v) for v in excluded.values}:
+                found.update((wanted, excluded))
+    return frozenset(found)
+
+
+def _same_part(one: Requirement, other: Requirement) -> bool:
+    return not one.cohort or not other.cohort or one.cohort == other.cohort
 
 
 def verdict(checks: tuple[Check, ...]) -> Fit:
@@ -934,7 +978,7 @@ def verdict(checks: tuple[Check, ...]) -> Fit:
         reason = _fill(template, {"reason": failed.reason})
         questions: tuple[str, ...] = ()
     else:
-        key = [c for c in own if r.key(c.rule)]
+        key = [c for c in own if r.key(c.rule) and not c.contradicted]
         names = r.words["fact-names"]
         if fit == POSSIBLE:
             passed = list(dict.fromkeys(names.get(c.rule, c.rule) for c in key))
@@ -961,7 +1005,7 @@ def _part_fit(checks: list[Check]) -> str:
     if any(c.outcome == FAIL for c in checks):
         return EXCLUDED
     r = rules()
-    key = [c for c in checks if r.key(c.rule)]
+    key = [c for c in checks if r.key(c.rule) and not c.contradicted]
     disease = [c for c in key if c.rule == "disease"]
     if disease and all(c.outcome == PASS for c in key):
         return POSSIBLE
