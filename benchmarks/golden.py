@@ -2,6 +2,7 @@
 
     python benchmarks/golden.py record FILE     # tags, evidence and summary of each record
     python benchmarks/golden.py diff OLD NEW    # every record whose output changed, field by field
+    python benchmarks/golden.py summary OLD NEW # one line a changed record: what changed where
 
 Before a change to tagging or summaries, record the outputs; after it, record them again and
 diff: every difference must be a deliberate fix, explained in the closing note.
@@ -46,12 +47,75 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
     return {row["nct_id"]: row for row in rows}
 
 
+def changed_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Keys whose value changed; a key the old output did not have counts only when filled."""
+    return [
+        k
+        for k in sorted(a.keys() | b.keys())
+        if k != "evidence" and (a.get(k) or None) != (b.get(k) or None)
+    ]
+
+
+SECTIONS = {
+    "What does it test?": "tested",
+    "Who is it for?": "who",
+    "What are some key rules?": "rules",
+    "Is it open, and where?": "where",
+    "How can I ask about it?": "contact",
+    "Which step of testing is it?": "phase",
+}
+
+
+def summary_sections(text: str) -> dict[str, list[str]]:
+    """The summary's lines by section."""
+    found: dict[str, list[str]] = {}
+    section = "top"
+    for line in text.splitlines():
+        if line in SECTIONS:
+            section = SECTIONS[line]
+        elif line.strip():
+            found.setdefault(section, []).append(line)
+    return found
+
+
+def summarize_changes(old_path: Path, new_path: Path) -> None:
+    old, new = load(old_path), load(new_path)
+    counts: dict[str, int] = {}
+    for nct_id in sorted(old.keys() | new.keys()):
+        a, b = old.get(nct_id, {}), new.get(nct_id, {})
+        parts = []
+        for key in changed_keys(a, b):
+            if key == "summary":
+                before = summary_sections(a.get(key) or "")
+                after = summary_sections(b.get(key) or "")
+                for section in sorted(before.keys() | after.keys()):
+                    gone = [x for x in before.get(section, []) if x not in after.get(section, [])]
+                    came = [x for x in after.get(section, []) if x not in before.get(section, [])]
+                    if gone or came:
+                        parts.append(f"summary {section} -{len(gone)}+{len(came)}")
+                        counts[f"summary {section}"] = counts.get(f"summary {section}", 0) + 1
+            elif isinstance(b.get(key) or a.get(key), list) and key != "requirements":
+                was, now = a.get(key) or [], b.get(key) or []
+                removed = [x for x in was if x not in now]
+                added = [x for x in now if x not in was]
+                parts.append(
+                    f"{key} " + " ".join([*(f"-{x}" for x in removed), *(f"+{x}" for x in added)])
+                )
+                counts[key] = counts.get(key, 0) + 1
+            else:
+                parts.append(f"{key} ({len(b.get(key) or [])})")
+                counts[key] = counts.get(key, 0) + 1
+        if parts:
+            print(f"{nct_id}: " + "; ".join(parts))
+    print("records changed, by part: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
 def diff(old_path: Path, new_path: Path) -> None:
     old, new = load(old_path), load(new_path)
     changed = 0
     for nct_id in sorted(old.keys() | new.keys()):
         a, b = old.get(nct_id, {}), new.get(nct_id, {})
-        keys = [k for k in sorted(a.keys() | b.keys()) if k != "evidence" and a.get(k) != b.get(k)]
+        keys = changed_keys(a, b)
         if not keys:
             continue
         changed += 1
@@ -75,14 +139,17 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("record")
     rec.add_argument("file", type=Path)
-    dif = sub.add_parser("diff")
-    dif.add_argument("old", type=Path)
-    dif.add_argument("new", type=Path)
+    for name in ("diff", "summary"):
+        command = sub.add_parser(name)
+        command.add_argument("old", type=Path)
+        command.add_argument("new", type=Path)
     args = parser.parse_args()
     if args.command == "record":
         record(args.file)
-    else:
+    elif args.command == "diff":
         diff(args.old, args.new)
+    else:
+        summarize_changes(args.old, args.new)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ a term AND-ed at the top level that is nothing but ``AREA[Sex]...`` atoms joined
 ``eligibilityModule.sex`` (any case); ``MISSING`` matches a record without one; a bare ``ALL``
 is the ALL operator and matches every study, as on the real service; any other value is a 400.
 Every other part of the expression (and every ``query.*``) is passed through: not applied.
+``filter.overallStatus`` is applied when ``api.filter_statuses`` is set (off by default).
 
 Used by the end-to-end tests and by the benchmarks (with a request and byte counter).
 """
@@ -116,6 +117,11 @@ PIECES: dict[str, tuple[str, ...]] = {
     "LocationZip": (*_LOCATIONS, "zip"),
     "LocationCountry": (*_LOCATIONS, "country"),
     "LocationGeoPoint": (*_LOCATIONS, "geoPoint"),
+    "LocationContactName": (*_LOCATIONS, "contacts", "name"),
+    "LocationContactRole": (*_LOCATIONS, "contacts", "role"),
+    "LocationContactPhone": (*_LOCATIONS, "contacts", "phone"),
+    "LocationContactPhoneExt": (*_LOCATIONS, "contacts", "phoneExt"),
+    "LocationContactEMail": (*_LOCATIONS, "contacts", "email"),
     "InterventionMeshId": (*_BROWSE, "meshes", "id"),
     "InterventionMeshTerm": (*_BROWSE, "meshes", "term"),
     "InterventionAncestorId": (*_BROWSE, "ancestors", "id"),
@@ -268,6 +274,7 @@ class FakeApi:
         # Whether a search (its parameters) finds the studies at all: a query the registry
         # would answer with nothing, say one with the setting words (`query.term`).
         self.answers: Callable[[dict[str, str]], bool] = lambda params: True
+        self.filter_statuses = False  # apply filter.overallStatus (off: every status is served)
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
@@ -327,11 +334,16 @@ class FakeApi:
             if i.strip()
         }
         sexes = sex_filter(params.get("filter.advanced", ""))
+        statuses = params.get("filter.overallStatus", "") if self.filter_statuses else ""
         matching = [
             s
             for s in self.studies
             if (not ids or s["protocolSection"]["identificationModule"]["nctId"] in ids)
             and sex_matches(s, sexes)
+            and (
+                not statuses
+                or s["protocolSection"]["statusModule"]["overallStatus"] in statuses.split("|")
+            )
         ]
         if not self.answers(params):
             matching = []

@@ -96,7 +96,9 @@ def test_search_near_sends_filter_geo_and_sorts_by_distance(fake_api, studies):
         "zip",
         "country",
         "status",
+        "contact",  # whom to call there: None when the site names nobody to reach
     }
+    assert records[0]["nearest_site"]["contact"] is None
     assert records[3]["nearest_site"] is None
     assert "within 50 miles of 02115 (Boston, MA)" in result.stderr
 

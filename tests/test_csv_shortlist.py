@@ -18,18 +18,22 @@ from spec_check import check_request, needs_spec
 
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
-from trialfinder.output import BOM, CSV_COLUMNS, trial_record, write_csv
+from trialfinder.output import BOM, CSV_COLUMNS, TEXT_MARK, trial_record, write_csv
 from trialfinder.pipeline import build_result, to_record
 from trialfinder.sources.ctgov import FIELDS_PARAM_WITHOUT_SITE_DETAILS
 
+from conftest import load_real_record, needs_shared, real_record_paths
 from factories import BOSTON_SITE, make_study
 from fakeapi import FakeApi, field_paths, select_fields
+from officekit import needs_soffice
 
 DOCUMENTED_COLUMNS = [
     "nct_id",
     "title",
     "status",
+    "status_text",
     "phases",
+    "phase_text",
     "conditions",
     "categories",
     "setting",
@@ -40,11 +44,16 @@ DOCUMENTED_COLUMNS = [
     "nearest_city",
     "nearest_state",
     "nearest_country",
+    "nearest_site_status",
+    "nearest_contact_name",
+    "nearest_contact_phone",
+    "nearest_contact_email",
     "distance_mi",
     "sites_count",
     "min_age",
     "max_age",
     "sex",
+    "sex_text",
     "central_contact_name",
     "central_contact_phone",
     "central_contact_email",
@@ -116,7 +125,7 @@ def test_values_come_from_the_record_with_lists_joined():
     assert row["min_age"] == "18" and row["max_age"] == "0.5"
     assert row["sites_count"] == "1"
     assert row["central_contact_name"] == "Ana Núñez"
-    assert row["central_contact_phone"] == "617-555-0100 ext. 12"
+    assert row["central_contact_phone"] == TEXT_MARK + "617-555-0100 ext. 12"
     assert row["central_contact_email"] == "a@x.org"
     assert row["first_posted"] == "2024-01-15" and row["last_updated"] == "2025-06-01"
     assert row["url"] == "https://clinicaltrials.gov/study/NCT01000001"
@@ -245,7 +254,7 @@ def test_hostile_titles_and_contact_names_are_neutralised(hostile, tmp_path):
     (row,) = read_csv((tmp_path / "s.csv").read_text(encoding="utf-8"))
     for column in ("title", "central_contact_name", "interventions"):
         assert row[column] == "'" + hostile.strip()  # the model strips surrounding blanks
-    assert row["central_contact_phone"] == "'+1 617-555-0100"
+    assert row["central_contact_phone"] == TEXT_MARK + "+1 617-555-0100"
     assert row["central_contact_email"] == "'=x@y.org"
     assert not any(formula_like(cell) for cell in row.values())
 
@@ -503,7 +512,7 @@ def test_compare_marks_new_updated_unchanged_and_dropped(tmp_path):
         ("updated: status Not yet recruiting -> Recruiting", "NCT01000001"),
         ("unchanged", "NCT01000002"),
         ("new", "NCT01000004"),
-        ("dropped", "NCT01000003"),
+        ("dropped: no longer in the results", "NCT01000003"),
     ]
     dropped = rows[-1]
     old_row = next(r for r in read_csv(old_path.read_text("utf-8")) if r["nct_id"] == "NCT01000003")
@@ -535,7 +544,7 @@ def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(
     assert [(r["change"], r["nct_id"]) for r in rows] == [
         ("unchanged", "NCT01000001"),
         ("unchanged", "NCT01000002"),
-        ("dropped", "NCT01000003"),
+        ("dropped: no longer in the results", "NCT01000003"),
     ]
     assert "1 NCT id(s) not found: NCT01000003" in result.stderr
 
@@ -609,7 +618,12 @@ def test_read_ids_from_a_compared_excel_shortlist_skips_dropped_rows(tmp_path):
         ["change", "nct_id", "title", "last_updated"],
         ["new", "NCT01000002", "Two,\nlines", "2025-06-01"],
         ["unchanged", "nct1000001", "One", "2025-05-01"],
-        ["dropped", "NCT01000003", "Three", "2025-05-01"],
+        [
+            "dropped: no longer recruiting (status Recruiting -> Completed)",
+            "NCT01000003",
+            "Three",
+            "2025-05-01",
+        ],
     ]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
@@ -746,7 +760,11 @@ def test_compare_warns_when_a_limit_cut_the_results(tmp_path):
         )
     assert result.exit_code == 0, result.output
     rows = read_csv(new_path.read_text("utf-8"))
-    assert [r["change"] for r in rows] == ["unchanged", "unchanged", "dropped"]
+    assert [r["change"] for r in rows] == [
+        "unchanged",
+        "unchanged",
+        "dropped: no longer in the results",
+    ]
     assert (
         "--limit showed 2 trials, there may be more; trials beyond it are marked dropped"
         in result.stderr
@@ -826,3 +844,437 @@ def test_a_huge_line_in_an_ids_file_is_a_usage_error(tmp_path):
     result = run("search", "--ids-file", str(ids))
     assert result.exit_code == 2
     assert "line 1" in result.stderr and "is not an NCT id" in result.stderr
+
+
+# -- columns for people -------------------------------------------------------------------
+
+
+def test_codes_have_their_words_beside_them():
+    record = record_of(status="ACTIVE_NOT_RECRUITING", phases=["PHASE1", "PHASE2"], sex="FEMALE")
+    (row,) = read_csv(csv_text([record]))
+    assert (row["status"], row["status_text"]) == ("ACTIVE_NOT_RECRUITING", "Active not recruiting")
+    assert (row["phases"], row["phase_text"]) == ("PHASE1; PHASE2", "Phase 1/2")
+    assert (row["sex"], row["sex_text"]) == ("FEMALE", "Female")
+    header = list(row)
+    for code, words in (("status", "status_text"), ("phases", "phase_text"), ("sex", "sex_text")):
+        assert header.index(words) == header.index(code) + 1
+    # A code the record does not give leaves its words empty too: nothing is made up.
+    (row,) = read_csv(csv_text([{**record, "status": None, "phases": [], "sex": None}]))
+    assert row["status_text"] == row["phase_text"] == row["sex_text"] == ""
+
+
+@needs_shared
+def test_interventions_are_named_once_on_real_records():
+    record = to_record(build_result(parse_study(load_real_record("NCT02227251"))))
+    (row,) = read_csv(csv_text([record]))
+    assert row["interventions"] == "Selinexor"
+    for path in real_record_paths():
+        record = trial_record(parse_study(json.loads(path.read_text(encoding="utf-8"))))
+        names = [name.casefold() for name in record["interventions"]]
+        assert len(names) == len(set(names)), path.name
+
+
+def test_interventions_differing_only_in_case_are_named_once_as_first_written():
+    record = record_of(
+        interventions=[
+            {"type": "DRUG", "name": "Iberdomide"},
+            {"type": "DRUG", "name": "IBERDOMIDE"},
+            {"type": "DRUG", "name": "Dexamethasone"},
+            {"type": "DRUG", "name": "Iberdomide"},
+        ]
+    )
+    assert record["interventions"] == ["Iberdomide", "Dexamethasone"]
+
+
+BOSTON_WITH_CONTACTS = {
+    **BOSTON_SITE,
+    "contacts": [
+        {"name": "Dr. Investigator", "role": "PRINCIPAL_INVESTIGATOR"},
+        {"name": "Study Nurse", "role": "SUB_INVESTIGATOR", "phone": "617-555-0111"},
+        {"name": "Omar Nadeem", "role": "CONTACT", "phone": "617-632-3000", "phoneExt": "4"},
+    ],
+}
+
+
+def test_near_gives_the_nearest_sites_status_and_its_own_contact(tmp_path):
+    path = tmp_path / "near.csv"
+    with FakeApi([make_study(locations=[NEW_YORK_SITE, BOSTON_WITH_CONTACTS])]) as api:
+        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    (row,) = read_csv(path.read_text(encoding="utf-8"))
+    assert row["nearest_site"] == "Dana-Farber Cancer Institute"
+    assert row["nearest_site_status"] == "Recruiting"
+    # The listed contact, not the investigators: the one a patient is meant to call.
+    assert row["nearest_contact_name"] == "Omar Nadeem"
+    assert row["nearest_contact_phone"] == TEXT_MARK + "617-632-3000 ext. 4"
+    assert row["nearest_contact_email"] == ""
+    assert row["central_contact_name"] == "Study Team"  # the trial's own, unchanged
+
+
+def test_a_site_with_only_an_investigator_who_has_a_phone_gives_that_phone():
+    from trialfinder.model import Contact, Site
+    from trialfinder.output import site_contact
+
+    investigator = Contact(name="Dr. A", role="PRINCIPAL_INVESTIGATOR", phone="555-0100")
+    assert site_contact(Site(contacts=(Contact(name="Dr. B"), investigator)))["name"] == "Dr. A"
+    assert site_contact(Site(contacts=(Contact(name="Named, no way to reach"),))) is None
+    assert site_contact(Site()) is None
+
+
+@needs_shared
+def test_the_boston_site_of_a_real_trial_gives_its_own_contact_not_the_call_centre():
+    from trialfinder.geo import geocode
+    from trialfinder.pipeline import ResultOptions
+
+    result = build_result(
+        parse_study(load_real_record("NCT04975997")), ResultOptions(near=geocode("02115"))
+    )
+    (row,) = read_csv(csv_text([to_record(result)]))
+    assert row["nearest_city"] == "Boston" and row["nearest_site_status"] == "Recruiting"
+    assert row["nearest_contact_name"] == "Omar Nadeem, Site 010"
+    assert row["nearest_contact_phone"] == TEXT_MARK + "617-632-3000"
+    assert row["central_contact_phone"] == TEXT_MARK + "855-907-3286"  # the sponsor's centre
+
+
+# -- phone numbers ------------------------------------------------------------------------
+
+PHONES = [
+    "+1 617-555-0100",
+    "06123456789",
+    "18772854559",
+    "+33 1 23 45 67 89",
+    "(+86) 2164175590",
+    "617-632-3000 ext. 12",
+    "+44 (0)20 7946 0958",
+    "01-02-2024",
+]
+
+
+@pytest.mark.parametrize("phone", PHONES)
+def test_a_phone_number_keeps_its_text_behind_an_invisible_mark(phone):
+    from trialfinder.output import phone_cell
+
+    cell = phone_cell(phone)
+    assert cell == TEXT_MARK + phone
+    assert not formula_like(cell) and not cell[0].isdigit()
+    assert phone_cell(cell) == cell  # once is enough
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://evil.example","x")', "+1 555 =cmd", "-1+cmd|'/C calc'!A0"]
+)
+def test_anything_else_in_a_phone_column_is_neutralised_as_any_cell(text):
+    record = record_of()
+    record["central_contact"] = {"phone": text}
+    (row,) = read_csv(csv_text([record]))
+    assert row["central_contact_phone"] == "'" + text
+
+
+def test_the_commonest_phone_shapes_of_the_registry_are_marked():
+    """The commonest shapes of phone numbers in the registry's records (9 for a digit),
+    those that start with + or are plain digits (read as a formula or a number) included."""
+    from trialfinder.output import phone_cell
+
+    shapes = ["+99 (9) 99 9999 9999", "99999999999", "+999999999999", "9-999-999-9999"]
+    for shape in shapes:
+        phone = shape.replace("9", "0")
+        assert phone_cell(phone) == TEXT_MARK + phone
+    assert phone_cell("999-999-9999 (U.S. Only)") == "999-999-9999 (U.S. Only)"
+
+
+# -- dates as spreadsheets write them -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written, day_first, iso",
+    [
+        ("2025-05-18", False, "2025-05-18"),
+        ("2025-05", False, "2025-05"),
+        ("2025-05-18 00:00:00", False, "2025-05-18"),
+        ("2025/05/18", False, "2025-05-18"),
+        ("5/18/2025", False, "2025-05-18"),
+        ("05/18/25", False, "2025-05-18"),
+        ("18/5/2025", False, "2025-05-18"),  # a day past 12 comes first: day first
+        ("5/6/2025", False, "2025-05-06"),  # ambiguous: month first, as US spreadsheets
+        ("5/6/2025", True, "2025-06-05"),  # ... unless the file writes days first
+        ("18.05.2025", False, "2025-05-18"),
+        ("May 18, 2025", False, "2025-05-18"),
+        ("18 May 2025", False, "2025-05-18"),
+        ("18-May-25", False, "2025-05-18"),
+        ("May 2025", False, "2025-05"),
+        ("45795", False, "2025-05-18"),  # Excel's serial number
+        (45795, False, "2025-05-18"),
+        (45795.0, False, "2025-05-18"),
+        ("not a date", False, "not a date"),  # kept as written, never guessed
+        ("13/13/2025", False, "13/13/2025"),
+        ("2025-02-30", False, "2025-02-30"),
+        ("123", False, "123"),
+    ],
+)
+def test_dates_are_read_as_spreadsheets_write_them(written, day_first, iso):
+    from trialfinder.shortlist import sheet_date
+
+    assert sheet_date(written, day_first) == iso
+
+
+def test_workbook_date_cells_are_dates():
+    import datetime as dt
+
+    from trialfinder.shortlist import sheet_date
+
+    assert sheet_date(dt.datetime(2025, 5, 18)) == "2025-05-18"
+    assert sheet_date(dt.date(2025, 5, 18)) == "2025-05-18"
+    assert sheet_date(None) == ""
+
+
+def test_a_file_that_writes_days_first_is_read_so_throughout(tmp_path):
+    from trialfinder.shortlist import read_shortlist
+
+    path = tmp_path / "european.csv"
+    path.write_text(
+        "nct_id,last_updated\nNCT01000001,18/5/2025\nNCT01000002,5/6/2025\n", encoding="utf-8"
+    )
+    rows = read_shortlist(path)
+    assert rows["NCT01000001"]["last_updated"] == "2025-05-18"
+    assert rows["NCT01000002"]["last_updated"] == "2025-06-05"  # 5 June, like its neighbour
+    path.write_text(
+        "nct_id,last_updated\nNCT01000001,5/18/2025\nNCT01000002,5/6/2025\n", encoding="utf-8"
+    )
+    assert read_shortlist(path)["NCT01000002"]["last_updated"] == "2025-05-06"
+
+
+# -- a shortlist saved again by a spreadsheet -------------------------------------------------
+
+
+def spreadsheet_saved(path, edit=None) -> None:
+    """``path`` as a US spreadsheet saves it again: dates as M/D/YYYY, numbers as shown,
+    quotes only where needed, no byte-order mark; ``edit(header, rows)`` adds the user's work."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    header = rows[0]
+    for row in rows[1:]:
+        for column in ("first_posted", "last_updated"):
+            year, month, day = row[header.index(column)].split("-")
+            row[header.index(column)] = f"{int(month)}/{int(day)}/{year}"
+        distance = row[header.index("distance_mi")]
+        if distance:
+            row[header.index("distance_mi")] = f"{float(distance):.2f}"
+    if edit:
+        edit(header, rows[1:])
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def add_notes(header, rows):
+    header += ["notes", "Called on"]
+    for number, row in enumerate(rows, start=1):
+        row += [f"note {number}, with a comma", f"6/{number}/2025"]
+
+
+def test_a_shortlist_saved_again_unchanged_compares_unchanged_and_keeps_its_notes(tmp_path):
+    old_path, new_path = tmp_path / "shortlist.csv", tmp_path / "week2.csv"
+    studies = [
+        make_study(nct_id=f"NCT0100000{n}", locations=[NEW_YORK_SITE, BOSTON_WITH_CONTACTS])
+        for n in (1, 2, 3)
+    ]
+    with FakeApi(studies) as api:
+        args = ("--api-url", api.url, "search", "--near", "02115")
+        assert run(*args, "-o", str(old_path)).exit_code == 0
+        spreadsheet_saved(old_path, add_notes)
+        result = run(*args, "--compare", str(old_path), "-o", str(new_path))
+    assert result.exit_code == 0, result.output
+    text = new_path.read_text(encoding="utf-8")
+    header = next(csv.reader(io.StringIO(text)))
+    assert header == ["change", *DOCUMENTED_COLUMNS, "notes", "Called on"]
+    rows = read_csv(text)
+    assert {r["change"] for r in rows} == {"unchanged"}
+    assert [(r["notes"], r["Called on"]) for r in rows] == [
+        (f"note {n}, with a comma", f"6/{n}/2025") for n in (1, 2, 3)
+    ]
+    assert rows[0]["last_updated"] == "2025-06-01"  # written as trialfinder writes dates
+
+
+def test_the_users_columns_follow_their_trial_and_stay_safe(tmp_path):
+    old_path = tmp_path / "old.csv"
+
+    def edit(header, rows):
+        header += ["=cmd()", "", "score"]
+        rows[0] += ['=HYPERLINK("http://evil.example")', "blank-named", "-2"]
+        rows[1] += ["", "", "7.5"]
+
+    with FakeApi(studies_1_to(3)) as api:
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        spreadsheet_saved(old_path, edit)
+        # Week 2: trial 1 has left, trial 4 is new, the order has changed.
+        api.studies = [api.studies[2], api.studies[1], *studies_1_to(4)[3:]]
+        result = run("--api-url", api.url, "search", "--compare", str(old_path))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    # A column without a name is named by its place in the old file.
+    assert rows[0][-3:] == ["'=cmd()", f"column {len(DOCUMENTED_COLUMNS) + 2}", "score"]
+    by_id = {row[1]: (row[0], row[-3:]) for row in rows[1:]}
+    assert by_id == {
+        "NCT01000003": ("unchanged", ["", "", ""]),
+        "NCT01000002": ("unchanged", ["", "", "7.5"]),
+        "NCT01000004": ("new", ["", "", ""]),
+        "NCT01000001": (
+            "dropped: no longer in the results",
+            ['\'=HYPERLINK("http://evil.example")', "blank-named", "-2"],  # -2 stays a number
+        ),
+    }
+
+
+def test_dropped_says_why_when_the_registry_tells(tmp_path):
+    old_path = tmp_path / "old.csv"
+    with FakeApi(studies_1_to(4)) as api:
+        api.filter_statuses = True
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        closed = make_study(nct_id="NCT01000001", title="Trial 1", status="COMPLETED")
+        suspended = make_study(nct_id="NCT01000002", title="Trial 2", status="SUSPENDED")
+        # Still recruiting, no longer matching: no longer treated before.
+        other = make_study(
+            nct_id="NCT01000003",
+            title="Newly Diagnosed Myeloma",
+            criteria="Inclusion Criteria:\n\n* Newly diagnosed multiple myeloma",
+        )
+        api.studies = [closed, suspended, other, api.studies[3]]
+        result = run("--api-url", api.url, "search", "--compare", str(old_path))
+    assert result.exit_code == 0, result.output
+    changes = {r["nct_id"]: r["change"] for r in read_csv(result.stdout)}
+    assert changes == {
+        "NCT01000004": "unchanged",
+        "NCT01000001": "dropped: no longer recruiting (status Recruiting -> Completed)",
+        "NCT01000002": "dropped: no longer recruiting (status Recruiting -> Suspended)",
+        "NCT01000003": "dropped: no longer in the results",
+    }
+
+
+def test_dropped_without_an_answer_from_the_registry_says_what_is_known(tmp_path):
+    from trialfinder.errors import SourceError
+    from trialfinder.shortlist import compare, dropped_why
+
+    old = {"nct_id": "NCT01000001", "status": "RECRUITING"}
+
+    def failing(ids):
+        raise SourceError("the registry is down")
+
+    rows = list(compare([], {"NCT01000001": old}, failing))
+    assert rows[0]["change"] == "dropped: no longer in the results"
+    assert dropped_why(old, None) == "dropped: no longer in the results"
+    assert dropped_why({**old, "status": "COMPLETED"}, "COMPLETED") == (
+        "dropped: no longer in the results"
+    )
+    assert dropped_why({**old, "status": "COMPLETED"}, "TERMINATED") == (
+        "dropped: no longer in the results (status Completed -> Terminated)"
+    )
+
+
+# -- the README's weekly recipe -------------------------------------------------------------
+
+
+def readme_recipe() -> dict[str, list[str]]:
+    """The commands of the README's shortlist recipe, by their comment (``week 1``, ...)."""
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## CSV shortlists", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    commands = {}
+    for line in block.splitlines():
+        command, _, comment = line.partition("#")
+        commands[comment.strip()] = shlex.split(command)
+    return commands
+
+
+def test_the_readme_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, monkeypatch):
+    recipe = readme_recipe()
+    week1, week2 = recipe["week 1"], recipe["week 2"]
+    assert week1[0] == week2[0] == "trialfinder" and "--ids-file" not in week2
+    monkeypatch.chdir(tmp_path)
+    near = dict(locations=[BOSTON_SITE])
+    with FakeApi(studies_1_to(3, **near)) as api:
+        api.filter_statuses = True
+        result = run("--api-url", api.url, *week1[1:])
+        assert result.exit_code == 0, result.output
+        spreadsheet_saved(tmp_path / "shortlist.csv", add_notes)
+        updated = make_study(
+            nct_id="NCT01000002", phases=["PHASE3"], last_updated="2025-07-01", **near
+        )
+        closed = make_study(nct_id="NCT01000003", status="ACTIVE_NOT_RECRUITING", **near)
+        newcomer = make_study(nct_id="NCT01000009", **near)
+        api.studies = [api.studies[0], updated, closed, newcomer]
+        result = run("--api-url", api.url, *week2[1:])
+    assert result.exit_code == 0, result.output
+    rows = read_csv((tmp_path / "shortlist-week2.csv").read_text(encoding="utf-8"))
+    assert [(r["nct_id"], r["change"], r["notes"]) for r in rows] == [
+        ("NCT01000001", "unchanged", "note 1, with a comma"),
+        ("NCT01000002", "updated: phase Phase 2 -> Phase 3", "note 2, with a comma"),
+        ("NCT01000009", "new", ""),
+        (
+            "NCT01000003",
+            "dropped: no longer recruiting (status Recruiting -> Active not recruiting)",
+            "note 3, with a comma",
+        ),
+    ]
+
+
+# -- opened by LibreOffice ------------------------------------------------------------------
+
+
+@needs_soffice
+def test_libreoffice_opens_a_shortlist_with_phones_as_text_and_nothing_run(tmp_path):
+    """CSV -> LibreOffice (importing at its most eager: formulas evaluated, dates detected)
+    -> xlsx -> openpyxl: phones are text as written, hostile cells are text, dates are dates;
+    then LibreOffice saves it as CSV again, and a comparison finds nothing changed."""
+    import openpyxl
+
+    from officekit import CSV_EXPORT, CSV_IMPORT, convert
+
+    phones = ["+1 617-555-0100", "0612345678", "18772854559", "+44 (0)20 7946 0958"]
+    studies = [
+        make_study(
+            nct_id=f"NCT0100000{n}",
+            title=HOSTILE[n],
+            central_contacts=[{"name": "Team", "phone": phone}],
+            locations=[{**BOSTON_SITE, "contacts": [{"name": "Site", "phone": phone}]}],
+        )
+        for n, phone in enumerate(phones, start=1)
+    ]
+    path = tmp_path / "shortlist.csv"
+    with FakeApi(studies) as api:
+        args = ("--api-url", api.url, "search", "--near", "02115")
+        assert run(*args, "-o", str(path)).exit_code == 0
+        workbook = convert(path, "xlsx", tmp_path / "opened", infilter=CSV_IMPORT)
+        sheet = openpyxl.load_workbook(workbook).active
+        header = [cell.value for cell in sheet[1]]
+        assert header == DOCUMENTED_COLUMNS
+        for row, phone, study in zip(sheet.iter_rows(min_row=2), phones, studies, strict=True):
+            cells = dict(zip(header, row, strict=True))
+            for column in ("central_contact_phone", "nearest_contact_phone"):
+                assert cells[column].data_type == "s"
+                assert cells[column].value == TEXT_MARK + phone  # shown as written
+            title = study["protocolSection"]["identificationModule"]["briefTitle"]
+            assert cells["title"].data_type == "s" and cells["title"].value == "'" + title.strip()
+            assert cells["nct_id"].data_type == "s"
+            assert cells["sites_count"].value == 1 and cells["min_age"].value == 18
+            assert cells["last_updated"].is_date
+        assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+        # Saved again as CSV by LibreOffice, with a note added: unchanged, the note kept.
+        saved = convert(workbook, CSV_EXPORT, tmp_path / "saved")
+        spreadsheet_saved_notes(saved)
+        result = run(*args, "--compare", str(saved))
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert [(r["change"], r["notes"]) for r in rows] == [
+        ("unchanged", f"note {n}, with a comma") for n in range(1, 5)
+    ]
+    assert [r["central_contact_phone"] for r in rows] == [TEXT_MARK + p for p in phones]
+
+
+def spreadsheet_saved_notes(path) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    rows[0].append("notes")
+    for number, row in enumerate(rows[1:], start=1):
+        row.append(f"note {number}, with a comma")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)

@@ -467,6 +467,14 @@ def test_real_record_from_a_zip_code():
         "zip": "02215",
         "country": "United States",
         "status": "RECRUITING",
+        # The site's own contact, as the record names it (a line to call, not a person).
+        "contact": {
+            "name": "Start Your Patient Journey to Cancer Care and Support",
+            "role": "CONTACT",
+            "phone": "877-442-3324",
+            "phone_ext": None,
+            "email": None,
+        },
     }
 
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from trialfinder.errors import RecordError
-from trialfinder.model import Trial, age_in_years, normalize_nct_id, parse_study
+from trialfinder.model import Contact, Trial, age_in_years, normalize_nct_id, parse_study
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -138,3 +138,22 @@ def test_nct_ids_are_normalised():
     for bad in ("NCT0", "NCT123456789", "12345678", "NCT1234567X", ""):
         with pytest.raises(ValueError):
             normalize_nct_id(bad)
+
+
+@needs_shared
+def test_each_site_keeps_its_own_contacts():
+    trial = parse_study(load_real_record("NCT04975997"))
+    boston = next(s for s in trial.sites if s.zip == "02215" and s.contacts)
+    assert boston.contacts[0] == Contact(
+        name="Omar Nadeem, Site 010", role="CONTACT", phone="617-632-3000"
+    )
+    # The sponsor's call centre is the trial's central contact, not this site's.
+    assert boston.contacts[0] not in trial.central_contacts
+    assert sum(bool(s.contacts) for s in trial.sites) > 1
+
+
+def test_a_site_contact_of_the_wrong_type_names_the_record():
+    study = make_study()
+    study["protocolSection"]["contactsLocationsModule"]["locations"][0]["contacts"] = ["555"]
+    with pytest.raises(RecordError, match="items of 'contacts' should be objects"):
+        parse_study(study)

@@ -609,6 +609,9 @@ def test_a_drug_by_any_name_belongs_to_its_classes(drug, value):
         ("abiraterone", "androgen receptor inhibitor"),  # a CYP17 inhibitor, not an AR blocker
         ("pembrolizumab", "anti-CTLA-4"),
         ("immune checkpoint inhibitor", "anti-PD-(L)1"),  # the wider class is not in the narrower
+        ("idelalisib", "PIK3CA inhibitor"),  # blocks the delta form of PI3K, not the alpha form
+        ("alpelisib", "PI3K-delta inhibitor"),
+        ("PI3K inhibitor", "PIK3CA inhibitor"),
         ("unknown-drug-123", "BCMA-directed therapy"),
         ("pembrolizumab", "nivolumab"),
         ("", "lenalidomide"),
@@ -634,6 +637,25 @@ def test_find_drugs_names_classes_and_drugs_where_they_are():
         ("IMiD", "IMiDs", True),
         ("anti-CD38", "anti-CD 38 antibodies", True),
     ]
+
+
+def test_a_class_of_one_form_of_an_enzyme_is_said_as_written_not_as_the_wider_class():
+    """ "Any other PIK3CA inhibitor" (NCT05022342) does not rule out idelalisib, a PI3K-delta
+    inhibitor: the rule names the alpha form, as the item does."""
+    item = "Prior or current exposure to alpelisib or to any other PIK3CA inhibitor"
+    assert excluded(item, "prior-therapy-excluded") == [
+        ("any-of", ("alpelisib",)),
+        ("any-of", ("PIK3CA inhibitor",)),
+    ]
+    assert excluded("Prior PI3K delta inhibitor", "prior-therapy-excluded") == [
+        ("any-of", ("PI3K-delta inhibitor",))
+    ]
+    assert drug_matches("alpelisib", "PI3K inhibitor") and drug_matches(
+        "duvelisib", "PI3K inhibitor"
+    )
+    # A form written with a Greek letter is not the wider class; no class is read then.
+    assert find_drugs("prior PI3Kδ inhibitor") == []
+    assert excluded("Prior treatment with a PI3Kδ inhibitor", "prior-therapy-excluded") == []
 
 
 TAXANE = '["taxane"]\nphrases = ["taxane"]\n'
@@ -666,6 +688,8 @@ TAXANE = '["taxane"]\nphrases = ["taxane"]\n'
             "cannot include itself",
         ),
         ('["a"\nphrases = []\n', "x.toml:1: not valid TOML"),
+        (TAXANE + "said = 3\n", "x.toml:3: [taxane].said: must be words in quotes"),
+        (TAXANE + 'sayd = "a taxane"\n', "did you mean 'said'?"),
     ],
 )
 def test_a_broken_drug_class_file_names_the_line_and_the_problem(text, message):

@@ -267,9 +267,9 @@ def test_several_comparator_arms_are_named_and_placebo_is_said_plainly():
             arm("Doce", "ACTIVE_COMPARATOR", "Docetaxel", "Matching placebo tablets")]  # fmt: skip
     lines = comparison_lines([drug(n) for n in names], arms)
     assert lines == [
-        'Group "Pembro" gets a placebo (a dummy treatment) and Pembrolizumab, to compare. Placebo '
+        'Group "Pembro" gets a placebo and Pembrolizumab, to compare. Placebo '
         "means a dummy treatment that looks like the real one but has no medicine in it.",
-        'Group "Doce" gets Docetaxel and a placebo (a dummy treatment), to compare.',
+        'Group "Doce" gets Docetaxel and a placebo, to compare.',
     ]
 
 
@@ -279,7 +279,7 @@ def test_arms_giving_the_same_are_one_sentence():
             arm("Placebo 1", "PLACEBO_COMPARATOR", "Placebo"),
             arm("Placebo 2", "PLACEBO_COMPARATOR", "Placebo")]  # fmt: skip
     lines = comparison_lines([drug(n) for n in names], arms)
-    assert lines[0].startswith("Other groups get a placebo (a dummy treatment), to compare.")
+    assert lines[0].startswith("Other groups get a placebo, to compare.")
     assert len(lines) == 1
 
 

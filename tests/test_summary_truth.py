@@ -13,6 +13,8 @@ stands in an inclusion item without a negation before it; a "must not have" mark
 a negation, or in an exclusion item. A count of earlier lines must count lines of any treatment
 ("2 prior lines of systemic therapy", not "1 prior taxane regimen"); a rule said for everyone
 must not stand only under one part of the trial; a part of the trial named must be in the text.
+Treatments are found by their names or by this file's own short lists of other spellings
+("cytotoxic therapy", "T-DXd", "BCMA targeted therapy"); never by trialfinder's data.
 """
 
 from __future__ import annotations
@@ -413,7 +415,11 @@ PRIOR = re.compile(
     r"after|following|earlier|history of|failed)\b",
     ICASE,
 )
-PRIOR_OR_AFTER = re.compile(rf"{PRIOR.pattern}|progress\w* (?:on|after|following)", ICASE)
+# "Completed at least 1 cycle of neoadjuvant chemotherapy", "completed cisplatin plus
+# radiotherapy": a treatment the person had.
+PRIOR_OR_AFTER = re.compile(
+    rf"{PRIOR.pattern}|progress\w* (?:on|after|following)|\bcompleted\b", ICASE
+)
 REFRACTORY = re.compile(r"refractor|resistan|progress|fail|relaps|recurr|stopped responding", ICASE)
 # A count of earlier lines: the number, then only generic words up to "lines", "regimens",
 # "therapies" or "treatments" (and after "of", only generic words: "2 prior lines of systemic
@@ -509,28 +515,109 @@ def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
 
 
 def norm(text: str) -> str:
+    """Lower case, brackets and list marks as spaces, and a gene's number joined to its letters
+    ("Bcl-2", "CTLA4" and "CD 38" are "bcl2", "ctla4" and "cd38")."""
     text = text.lower().replace("≥", " >= ").replace("≤", " <= ")
-    return " ".join(re.sub(r"[_/,;()\[\]]", " ", text).split())
+    text = " ".join(re.sub(r"[_/,;()\[\]]", " ", text).split())
+    return re.sub(r"(?<=[a-z])[ -](?=\d)", "", text)
 
 
 NOT_NAME_WORDS = {"a", "an", "the", "of", "based", "containing", "therapy", "agent", "agents"}
+# Classes and drugs as criteria also write them (this file's own short list, in norm's form).
+TREATMENT_ALIASES = {
+    "chemotherapy": ["cytotoxic therapy", "cytotoxic therapies", "cytotoxic chemotherapy",
+                     "cytotoxic agent", "cytotoxic treatment", "chemotherapeutic agent"],
+    "immune checkpoint inhibitor": ["checkpoint inhibitor", "checkpoint blockade",
+                                    "checkpoint inhibition", "checkpoint blocker"],
+    "endocrine therapy": ["hormonal therapy", "hormonal therapies", "hormone therapy",
+                          "hormonal treatment", "hormonal agent", "endocrine treatment"],
+    "imid": ["immunomodulatory agent", "immunomodulatory drug", "immunomodulatory imide"],
+    "antibody-drug conjugate": ["antibody drug conjugate"],
+    "trastuzumab deruxtecan": ["t-dxd", "ds-8201", "enhertu"],
+}  # fmt: skip
+# Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
+# is no endocrine therapy.
+TREATMENT_ABBREVIATIONS = {"endocrine therapy": ["ET"], "antibody-drug conjugate": ["ADC"]}
+# Classes named by their target ("BCMA-directed therapy", "anti-CD38", "KRAS G12C inhibitor"),
+# as criteria also write them: "BCMA targeted therapy", "HER2 targeting therapies", "CD38
+# monoclonal antibody", "treatment targeting KRAS G12C mutation".
+TARGET_CLASSES = [
+    (re.compile(r"(?P<target>[a-z0-9-]+?)-directed therapy"),
+     r"(?<![a-z0-9]){t}[\s-]*(?:directed|targeted|targeting)\b|\banti-?\s*{t}(?![a-z0-9])"),
+    (re.compile(r"anti-(?P<target>[a-z0-9-]+)"),
+     r"(?<![a-z0-9]){t}[\s-]*(?:(?:monoclonal\s+)?antibod|directed|targeted)"),
+    (re.compile(r"(?P<target>[a-z0-9 -]+?) inhibitor"),
+     r"\btargeting\s+(?:the\s+)?{t}(?![a-z0-9])|(?<![a-z0-9]){t}[\s-]*(?:directed|targeted)"),
+]  # fmt: skip
 
 
 def names_treatment(text: str, value: str) -> list[int]:
-    """Where a treatment (a drug or a class) is named: the whole name, or every word of it
-    that is not an article or a generic word."""
-    lowered = norm(text)
+    """Where a treatment (a drug or a class) is named: the whole name or another spelling of it
+    (this file's own lists), or every word of it that is not an article or a generic word.
+    A sentence may name a class with a generic word after it ("an anti-CD38 antibody",
+    "platinum chemotherapy", "an immunomodulatory drug (IMiD)"): the class alone counts too."""
     name = re.sub(r"^(?:an?|the)\s+", "", norm(value))
+    without = re.sub(r"\s*\([^)]*\)\s*$", "", value)
+    short = re.sub(r"^(?:an?|the)\s+", "", norm(without))
+    bare = re.sub(r"\s+(?:antibody|antibodies|chemotherapy|therapy)$", "", short)
+    inside = re.search(r"\(([^)]*)\)\s*$", value)
+    named = norm(inside.group(1)) if inside else ""
+    for candidate in dict.fromkeys(c for c in (name, short, bare, named) if c):
+        places = _names_treatment(text, candidate)
+        if places:
+            return places
+    return []
+
+
+def _names_treatment(text: str, name: str) -> list[int]:
+    lowered = norm(text)
     if not name:
         return []
-    places = [m.start() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}", lowered)]
-    if places:
-        return places
+    for spelling in [name, *TREATMENT_ALIASES.get(name, [])]:
+        places = [m.start() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(spelling)}", lowered)]
+        if places:
+            return places
+    for shape, pattern in TARGET_CLASSES:
+        if shape_match := shape.fullmatch(name):
+            target = re.escape(shape_match.group("target")).replace(r"\ ", r"\s+")
+            places = [m.start() for m in re.finditer(pattern.format(t=target), lowered)]
+            if places:
+                return places
+    for short in TREATMENT_ABBREVIATIONS.get(name, []):
+        written = re.search(rf"(?<![A-Za-z0-9]){short}s?(?![A-Za-z0-9])", text)
+        if written:
+            return [len(norm(text[: written.start()] + "x")) - 1]
     words = [w for w in WORDS.findall(name) if w not in NOT_NAME_WORDS]
     stems = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words]
     if words and all(re.search(rf"(?<![a-z0-9]){re.escape(s)}", lowered) for s in stems):
         return [lowered.find(stems[0])]
     return []
+
+
+# An item opening with "No prior ..." negates every treatment of its first clause: "No previous
+# irradiation to the pelvis or chemotherapy". A turn ("but", "unless", a full stop) ends it.
+NEGATED_OPENING = re.compile(r"^(?:no|without|not)\s+(?:any\s+)?(?:prior|previous|earlier)\b")
+CLAUSE_TURN = re.compile(
+    r"[.;:]|\b(?:but|unless|except|other than|apart from|however|although|must|should|is|are)\b"
+)
+
+
+# An item that allows a treatment ("may have received (neo)adjuvant chemotherapy") does not
+# require it.
+ALLOWED_ONLY = re.compile(
+    r"\bmay\b|\ballowed\b|\bpermitted\b|\bpermissible\b|\bacceptable\b|\bregardless\b|"
+    r"\bwith or without\b",
+    ICASE,
+)
+
+
+def negated_treatment(text: str, position: int) -> bool:
+    """Whether the treatment at ``position`` of ``text`` (in norm's form) is said with a
+    negation: near it, or at the opening of its clause."""
+    opening = NEGATED_OPENING.match(text)
+    return negated(text, position) or bool(
+        opening and not CLAUSE_TURN.search(text, opening.end(), position)
+    )
 
 
 def support_treatments(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
@@ -543,15 +630,16 @@ def support_treatments(claim: Claim, lines: list[Line]) -> tuple[list[Line], str
                 if claim.kind == "prior-therapy-not":
                     ok = bool(
                         line.section == EXCLUSION
-                        or negated(text, position)
+                        or negated_treatment(text, position)
                         or re.search(r"na[iï]ve", line.text, ICASE)
                     )
                 else:
                     context = REFRACTORY if claim.kind == "refractory" else PRIOR_OR_AFTER
                     ok = bool(
                         line.section != EXCLUSION
-                        and not negated(text, position)
+                        and not negated_treatment(text, position)
                         and context.search(line.text)
+                        and not ALLOWED_ONLY.search(line.text)
                     )
                 if ok:
                     here.append(line)
@@ -626,7 +714,8 @@ def ecog_supports(claim: Claim, line: Line) -> bool:
 
 BRAIN = re.compile(
     r"(?:brain|cns|central nervous system|intracranial|cerebral)\W+(?:\(cns\)\W+)?"
-    r"(?:metasta|lesion|involvement|disease|tumou?r)|metasta\w* (?:to|in) the brain|leptomeningeal",
+    r"(?:metasta|lesion|involvement|disease|tumou?r)"
+    r"|metasta\w*(?: disease)? (?:to|in|of) the brain|leptomeningeal",
     ICASE,
 )
 BRAIN_QUALIFIED = re.compile(
@@ -634,27 +723,73 @@ BRAIN_QUALIFIED = re.compile(
     r"requir\w+|recently|treated|stable|asymptomatic|controlled|inactive|leptomeningeal|only|if)\b",
     ICASE,
 )
+# What an item lists after "including" or "such as" is other things: "CNS metastases or CNS
+# pathology including: ... severe uncontrolled mental illness". Leptomeningeal disease joined
+# to brain metastases by "or" is one more thing excluded, not a kind of them.
+OTHER_THINGS = re.compile(r"\b(?:including|such as|e\.g\.)", ICASE)
+LISTED_LEPTOMENINGEAL = re.compile(r"(?:,|\bor|\band(?:/or)?)\s+leptomeningeal", ICASE)
+COUNTED = re.compile(r"(?:\d|>|≥|more than|at least)\s*$", ICASE)  # "> 3 brain metastases"
+# An inclusion item naming brain metastases a person has, without a negation, lets people with
+# them join ("Participants with measurable and non-measurable CNS lesions", "1 to 3 brain
+# metastases", "untreated brain metastases not needing immediate local therapy"), unless it
+# says they must be treated or stable.
+TREATED_OR_STABLE = re.compile(
+    r"\b(?:treated|stable|stability|asymptomatic|controlled|inactive|irradiated|resected|"
+    r"radiotherapy|radiation|radiosurgery|surgery|excluded|ineligible|not eligible)\b",
+    ICASE,
+)
+UNTREATED = re.compile(r"\b(?:untreated|active|progressing|new)\W+(?:\w+\W+){0,2}$", ICASE)
+
+
+def brain_mentions(line: Line) -> list[re.Match[str]]:
+    """Where the item names brain metastases (leptomeningeal disease alone is not them)."""
+    return [m for m in BRAIN.finditer(line.text) if not m.group().lower().startswith("lepto")]
 
 
 def brain_supports(rule: str, line: Line) -> bool:
-    match = BRAIN.search(line.text)
-    if not match:
-        return False
-    qualified = BRAIN_QUALIFIED.search(line.text)
-    if rule == "none":
-        before = line.text[max(0, match.start() - 40) : match.start()]
-        if re.search(r"resect|surg|radi|treat|therap|prior|\bfor\b", before, ICASE):
-            return False  # an item about something else ("... resection of brain metastases")
-        if line.section == EXCLUSION:
-            return not qualified
-        said_no = re.search(r"\b(?:no|without|absence of|free of)\b[^.;]{0,40}$", before, ICASE)
-        return bool(said_no) and not qualified
+    mentions = brain_mentions(line)
     if rule == "treated-stable":
-        return bool(qualified)
-    allowed = re.search(
-        r"allowed|permitted|eligible|\bmay\b|\bcan\b|with or without", line.text, ICASE
+        if not mentions:  # leptomeningeal disease only: some with brain metastases may join
+            return bool(BRAIN.search(line.text) and BRAIN_QUALIFIED.search(line.text))
+        return bool(BRAIN_QUALIFIED.search(said_of(line.text, mentions[0])))
+    if not mentions:
+        return False
+    match = mentions[0]
+    if rule == "none":
+        return brain_excluded(line, match)
+    lowered = line.text.lower()
+    return line.section != EXCLUSION and any(
+        not negated(lowered, m.start())
+        and (
+            UNTREATED.search(lowered[max(0, m.start() - 40) : m.start()])
+            or not TREATED_OR_STABLE.search(line.text)
+        )
+        for m in mentions
     )
-    return line.section != EXCLUSION and bool(allowed)
+
+
+def said_of(text: str, match: re.Match[str]) -> str:
+    """The words of an item that can describe the brain metastases at ``match``: all but the
+    mention itself, what is listed after "including", and leptomeningeal disease listed beside
+    them."""
+    others = OTHER_THINGS.search(text, match.end())
+    rest = text[match.end() : others.start() if others else None]
+    return LISTED_LEPTOMENINGEAL.sub(" ", text[: match.start()] + " " + rest)
+
+
+def brain_excluded(line: Line, match: re.Match[str]) -> bool:
+    """Whether the item rules out everyone with brain metastases."""
+    text = line.text
+    before = text[max(0, match.start() - 40) : match.start()]
+    if re.search(r"resect|surg|radi|treat|therap|prior|\bfor\b", before, ICASE):
+        return False  # an item about something else ("... resection of brain metastases")
+    if COUNTED.search(before):
+        return False  # only more than some number of them
+    qualified = BRAIN_QUALIFIED.search(said_of(text, match))
+    if line.section == EXCLUSION:
+        return not qualified
+    said_no = re.search(r"\b(?:no|without|absence of|free of)\b[^.;]{0,40}$", before, ICASE)
+    return bool(said_no) and not qualified
 
 
 def requires_measurable(sentence: str) -> bool:
@@ -672,20 +807,37 @@ def requires_measurable(sentence: str) -> bool:
     )
 
 
+# "High-dose chemotherapy requiring hematopoietic stem cell rescue" is a transplant of the
+# person's own cells, collected before the chemotherapy and given back after it.
 TRANSPLANT = re.compile(
     r"(?:stem[- ]cells?|bone marrow|ha?ematopoietic|autologous|allogen\w*)\W+(?:\w+\W+){0,3}?"
-    r"transplant|\bhsct\b|\b(?:auto-?|allo-?|a)?sct\b",
+    r"transplant|\bhsct\b|\b(?:auto-?|allo-?|a)?sct\b"
+    r"|(?:stem[- ]cells?|ha?ematopoietic)\W+(?:\w+\W+){0,2}?rescue",
     ICASE,
 )
-TRANSPLANT_WORDS = {"autologous": r"autologous|\bauto|\basct\b", "allogeneic": r"allogen|\ballo"}
+TRANSPLANT_WORDS = {
+    "autologous": r"autologous|\bauto|\basct\b|stem[- ]cells?\W+rescue",
+    "allogeneic": r"allogen|\ballo",
+}
 INELIGIBLE = (
     r"ineligible|not (?:be )?eligible|not (?:a )?candidate|unsuitable|not suitable|unfit|"
     r"not fit|deferr|declin|refus|not planned|not considered"
 )
 
 
+# A transplant of an organ is no stem cell transplant: "allogenic tissue/solid organ transplant"
+# (but "allogeneic stem cell or solid organ transplantation" names both).
+ORGAN = re.compile(r"organ|solid|tissue|kidney|renal|liver|hepatic|heart|lung|cornea", ICASE)
+STEM_CELLS = re.compile(r"stem|marrow|ha?ematopoietic|sct\b", ICASE)
+
+
 def transplant_supports(claim: Claim, line: Line) -> bool:
-    match = TRANSPLANT.search(line.text)
+    found = (
+        m
+        for m in TRANSPLANT.finditer(line.text)
+        if STEM_CELLS.search(m.group()) or not ORGAN.search(m.group())
+    )
+    match = next(found, None)
     kind = TRANSPLANT_WORDS.get(claim.values[0], "")
     if not match or not re.search(kind, line.text, ICASE):
         return False
@@ -877,6 +1029,11 @@ def summary_with_rules(raw: dict, *sentences: str) -> str:
 
 
 UP_TO_THREE = "you may have had up to three earlier lines of treatment, but not more."
+NO_BRAIN = "You cannot join if the cancer has spread to the brain."
+STABLE_BRAIN = (
+    "If the cancer has spread to the brain, you may join only if it was treated and is now stable."
+)
+ACTIVE_BRAIN = "People whose cancer has spread to the brain may join, even if it is not treated."
 TRUE_AND_FALSE = [
     # (record, a true sentence, a false one)
     ("NCT04975997", "You must have had one to two earlier lines of treatment.",
@@ -922,6 +1079,43 @@ TRUE_AND_FALSE = [
      "You must have had at least one earlier line of treatment."),  # "either treatment naive or"
     ("NCT06427811", "You must not have had a stem cell transplant before.",
      "Your cancer must have this gene change: BCR-ABL T315I."),  # "participants without T315I"
+    # Treatments as the criteria write them: "completed", a negated opening, other spellings.
+    ("NCT02139605", "You must have been treated with chemotherapy before.",
+     "You must not have been treated with chemotherapy before."),  # "completed ... chemotherapy"
+    ("NCT03256916", "You must not have been treated with chemotherapy before.",
+     "You must have been treated with chemotherapy before."),  # "No previous ... or chemotherapy"
+    ("NCT03934567", "You must have been treated with each of these before: anti-CD20 and "
+     "chemotherapy.", "You must not have been treated with anti-CD20 before."),
+    ("NCT05147467", "You must not have been treated with BCL2 inhibitor before.",
+     "You must have been treated with BCL2 inhibitor before."),  # "Bcl-2 inhibitor"
+    ("NCT05317416", "You must not have been treated with BCMA-directed therapy before.",
+     "You must have been treated with BCMA-directed therapy before."),  # "BCMA targeted"
+    ("NCT05514054", "You must have been treated with endocrine therapy before.",
+     "You must have been treated with chemotherapy before."),  # "may have received chemo..."
+    ("NCT05605535", "You must not have been treated with endocrine therapy before.",
+     "You must have been treated with endocrine therapy before."),  # "hormonal therapy"
+    ("NCT06429761", "You must not have been treated with trastuzumab deruxtecan before.",
+     "You must not have been treated with trastuzumab emtansine before."),  # "T-DXd"
+    ("NCT06467357", "You must not have been treated with any of these before: HER2-directed "
+     "therapy, antibody-drug conjugate or immune checkpoint inhibitor.",
+     "You must have been treated with antibody-drug conjugate before."),  # "ADCs"
+    ("NCT06875310", "You must not have been treated with KRAS G12C inhibitor before.",
+     "You must have been treated with KRAS G12C inhibitor before."),  # "targeting KRAS G12C"
+    ("NCT07030517", "You must have been treated with each of these before: proteasome "
+     "inhibitor, anti-CD38 and IMiD.", "You must not have been treated with IMiD before."),
+    # Brain metastases as the criteria write them.
+    ("NCT04474964", NO_BRAIN, ACTIVE_BRAIN),  # "No evidence of metastatic disease in the brain"
+    ("NCT04603807", ACTIVE_BRAIN, NO_BRAIN),  # "Participants with ... CNS lesions"
+    ("NCT05144867", ACTIVE_BRAIN, NO_BRAIN),  # "1 to 3 brain metastases"; "> 3" excluded
+    ("NCT05786924", f"In one part of the trial (Part 2A3), {ACTIVE_BRAIN[0].lower()}"
+     f"{ACTIVE_BRAIN[1:]}", f"In one part of the trial (Part 2A1), {ACTIVE_BRAIN[0].lower()}"
+     f"{ACTIVE_BRAIN[1:]}"),  # "... and active CNS metastatic disease" in Part 2A3 only
+    ("NCT06346392", NO_BRAIN, STABLE_BRAIN),  # "CNS metastases or CNS pathology including: ..."
+    ("NCT06380751", NO_BRAIN, STABLE_BRAIN),  # "brain metastases, ..., or leptomeningeal disease"
+    ("NCT06411691", NO_BRAIN, STABLE_BRAIN),  # "brain metastases and/or leptomeningeal spread"
+    # "Prior high-dose chemotherapy requiring hematopoietic stem cell rescue"
+    ("NCT06726265", "You must not have had a stem cell transplant with your own cells before.",
+     "You must not have had a stem cell transplant with cells from a donor before."),
 ]  # fmt: skip
 
 
@@ -1052,3 +1246,163 @@ def test_the_checker_reads_counts_of_any_treatment_only():
                      "at least 1 prior line of FOLFOX",
                      "no more than 3 lines of systemic chemotherapy"):  # fmt: skip
         assert counts_of_lines(specific) == [], specific
+
+
+def supported(sentence: str, text: str, section: str) -> bool:
+    claim = parse_claim(sentence)
+    assert claim is not None, sentence
+    return bool(support(claim, [Line(text, section, "")])[0])
+
+
+TREATED_WITH = "You must have been treated with {} before."
+NOT_TREATED_WITH = "You must not have been treated with {} before."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        (TREATED_WITH.format("chemotherapy"),
+         "Patient completed at least 1 cycle of neoadjuvant chemotherapy", INCLUSION),
+        (NOT_TREATED_WITH.format("chemotherapy"),
+         "No previous irradiation to the pelvis or chemotherapy", INCLUSION),
+        (TREATED_WITH.format("chemotherapy"),
+         "At least two prior lines including anti-CD20 antibody and cytotoxic therapy", INCLUSION),
+        (NOT_TREATED_WITH.format("BCL2 inhibitor"), "Received Bcl-2 inhibitor treatment.",
+         EXCLUSION),
+        (NOT_TREATED_WITH.format("anti-CTLA-4"), "Prior treatment with anti-CTLA4", EXCLUSION),
+        (TREATED_WITH.format("anti-CD38"), "Received an anti- cluster of differentiation 38 "
+         "(CD38) monoclonal antibody", INCLUSION),
+        (TREATED_WITH.format("anti-CD38"), "Received an anti-CD 38 antibody", INCLUSION),
+        (NOT_TREATED_WITH.format("BCMA-directed therapy"),
+         "Prior treatment with BCMA targeted therapy", EXCLUSION),
+        (NOT_TREATED_WITH.format("BCMA-directed therapy"),
+         "Received any prior B cell maturation antigen (BCMA)-directed therapy", EXCLUSION),
+        (NOT_TREATED_WITH.format("HER2-directed therapy"),
+         "Prior exposure to other HER2 targeting therapies", EXCLUSION),
+        (NOT_TREATED_WITH.format("KRAS G12C inhibitor"),
+         "Treatment targeting KRAS G12C mutation (eg, sotorasib, adagrasib)", EXCLUSION),
+        (TREATED_WITH.format("endocrine therapy"),
+         "Participants must have received at least 24 months of any adjuvant ET", INCLUSION),
+        (NOT_TREATED_WITH.format("endocrine therapy"),
+         "No prior chemotherapy, immunotherapy, targeted or hormonal therapy", INCLUSION),
+        (NOT_TREATED_WITH.format("antibody-drug conjugate"), "Prior exposure to ADCs", EXCLUSION),
+        (NOT_TREATED_WITH.format("immune checkpoint inhibitor"),
+         "Prior treatment with immune checkpoint blockade therapies", EXCLUSION),
+        (NOT_TREATED_WITH.format("trastuzumab deruxtecan"), "Prior treatment with T-DXd",
+         EXCLUSION),
+        (TREATED_WITH.format("IMiD"), "received a PI, an anti-CD38 antibody and an "
+         "immunomodulatory agent", INCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_finds_treatments_as_criteria_write_them(sentence, text, section):
+    assert supported(sentence, text, section)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        # Each a way of writing above, with what makes it say something else.
+        (TREATED_WITH.format("chemotherapy"), "Patients who have not completed chemotherapy",
+         INCLUSION),
+        (TREATED_WITH.format("chemotherapy"),
+         "No previous irradiation to the pelvis or chemotherapy", INCLUSION),
+        (NOT_TREATED_WITH.format("chemotherapy"),
+         "No previous irradiation to the pelvis, but chemotherapy is required", INCLUSION),
+        (TREATED_WITH.format("chemotherapy"), "Participants may have received (neo)adjuvant "
+         "chemotherapy", INCLUSION),
+        (NOT_TREATED_WITH.format("chemotherapy"),
+         "Prior anti-cytotoxic T lymphocyte-associated protein 4 antibodies", EXCLUSION),
+        (NOT_TREATED_WITH.format("BCL2 inhibitor"), "Received Bcl-xL inhibitor treatment.",
+         EXCLUSION),
+        (NOT_TREATED_WITH.format("anti-CTLA-4"), "Prior treatment with anti-CTLA-8", EXCLUSION),
+        (TREATED_WITH.format("anti-CD38"), "Previously treated; CD38 expression on plasma cells",
+         INCLUSION),
+        (NOT_TREATED_WITH.format("BCMA-directed therapy"),
+         "BCMA expression on at least 5% of plasma cells", EXCLUSION),
+        (NOT_TREATED_WITH.format("KRAS G12C inhibitor"), "Known KRAS G12C mutation", EXCLUSION),
+        (TREATED_WITH.format("endocrine therapy"),
+         "Previously received chemotherapy (Smith et al.)", INCLUSION),
+        (NOT_TREATED_WITH.format("endocrine therapy"), "Prior hormone replacement therapy",
+         EXCLUSION),
+        (NOT_TREATED_WITH.format("antibody-drug conjugate"), "Prior exposure to ADCC-inducing "
+         "antibodies", EXCLUSION),
+        (NOT_TREATED_WITH.format("trastuzumab deruxtecan"), "Prior treatment with T-DM1",
+         EXCLUSION),
+        (TREATED_WITH.format("IMiD"), "Received prior immunomodulatory imaging", INCLUSION),
+        # A class said with its article and a generic word after it is still that class only.
+        (NOT_TREATED_WITH.format("an anti-CD38 antibody"), "Prior anti-CD20 antibody",
+         EXCLUSION),
+        (TREATED_WITH.format("platinum chemotherapy"), "Previously received taxane chemotherapy",
+         INCLUSION),
+        (TREATED_WITH.format("an immunomodulatory drug (IMiD)"),
+         "Received a proteasome inhibitor", INCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_rejects_what_those_ways_of_writing_do_not_say(sentence, text, section):
+    assert not supported(sentence, text, section)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        (NO_BRAIN, "No evidence of metastatic disease in the brain, spine or cerebral spinal "
+         "fluid (CSF)", INCLUSION),
+        (NO_BRAIN, "CNS metastases or CNS pathology including: epilepsy, severe uncontrolled "
+         "mental illness", EXCLUSION),
+        (NO_BRAIN, "Spinal cord compression, brain metastases, carcinomatous meningitis, or "
+         "leptomeningeal disease", EXCLUSION),
+        (NO_BRAIN, "Known history or evidence of brain metastases and/or leptomeningeal spread.",
+         EXCLUSION),
+        (ACTIVE_BRAIN, "Participants with measurable and non-measurable CNS lesions per RECIST "
+         "v1.1, including leptomeningeal carcinomatosis", INCLUSION),
+        (ACTIVE_BRAIN, "Untreated brain metastases not needing immediate local therapy",
+         INCLUSION),
+        (ACTIVE_BRAIN, "1 to 3 brain metastases, each no more than 3 cm across", INCLUSION),
+        (ACTIVE_BRAIN, "NSCLC with KRAS mutations and active CNS metastatic disease", INCLUSION),
+        (ACTIVE_BRAIN, "Patients with treated or untreated brain metastases", INCLUSION),
+        (STABLE_BRAIN, "Brain metastases, unless treated and stable for 4 weeks", EXCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_finds_brain_metastases_as_criteria_write_them(sentence, text, section):
+    assert supported(sentence, text, section)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "section"),
+    [
+        (NO_BRAIN, "Metastatic disease in the brain, unless treated and stable", EXCLUSION),
+        (NO_BRAIN, "Brain metastases with leptomeningeal involvement", EXCLUSION),
+        (NO_BRAIN, "More than 3 brain metastases", EXCLUSION),
+        (NO_BRAIN, "> 3 brain metastases", EXCLUSION),
+        (NO_BRAIN, "Leptomeningeal disease", EXCLUSION),
+        (NO_BRAIN, "Metastatic disease in the bone", EXCLUSION),
+        (ACTIVE_BRAIN, "Patients with treated, stable brain metastases", INCLUSION),
+        (ACTIVE_BRAIN, "Patients with brain metastases are eligible if treated with "
+         "radiotherapy", INCLUSION),
+        (ACTIVE_BRAIN, "No evidence of brain metastases", INCLUSION),
+        (ACTIVE_BRAIN, "Participants without CNS lesions", INCLUSION),
+        (ACTIVE_BRAIN, "Leptomeningeal carcinomatosis is allowed", INCLUSION),
+        (ACTIVE_BRAIN, "Untreated brain metastases", EXCLUSION),
+        (STABLE_BRAIN, "Spinal cord compression, brain metastases, or leptomeningeal disease",
+         EXCLUSION),
+        (STABLE_BRAIN, "CNS metastases or CNS pathology including: uncontrolled epilepsy",
+         EXCLUSION),
+    ],
+)  # fmt: skip
+def test_the_checker_rejects_brain_rules_those_ways_of_writing_do_not_say(sentence, text, section):
+    assert not supported(sentence, text, section)
+
+
+OWN_CELLS = "You must not have had a stem cell transplant with your own cells before."
+
+
+def test_the_checker_reads_a_stem_cell_rescue_as_a_transplant_of_ones_own_cells():
+    rescue = "Prior high-dose chemotherapy requiring hematopoietic stem cell rescue."
+    assert supported(OWN_CELLS, rescue, EXCLUSION)
+    assert not supported(OWN_CELLS.replace("your own cells", "cells from a donor"), rescue,
+                         EXCLUSION)  # fmt: skip
+    assert not supported(OWN_CELLS.replace("must not", "must"), rescue, EXCLUSION)
+    assert not supported(OWN_CELLS, "Prior high-dose methotrexate with leucovorin rescue",
+                         EXCLUSION)  # fmt: skip
+    donor = OWN_CELLS.replace("your own cells", "cells from a donor")
+    assert not supported(donor, "History of allogenic tissue/solid organ transplant.", EXCLUSION)

@@ -1,4 +1,7 @@
-"""Tagging: categories, combination, settings and biomarkers, each with evidence."""
+"""Tagging: categories, combination and palliative aim, each with evidence; reading text quickly.
+
+Settings and biomarkers are tested in test_settings.py and test_biomarkers.py.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +17,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.tagging import (
     CATEGORIES,
     CATEGORY_NAMES,
     Evidence,
     Tags,
-    biomarker_matches,
-    biomarkers,
     clear_caches,
     lexicon,
-    normalize_biomarker,
     tag_trial,
     treatments,
 )
-from trialfinder.tagging import settings as settings_module
 from trialfinder.tagging import text as tagging_text
 
 from conftest import SHARED, needs_shared, real_record_paths
@@ -49,6 +47,16 @@ def single(name, **kwargs):
     intervention = drug(name, **kwargs)
     label = intervention["armGroupLabels"][0]
     return tag([intervention], [arm(label, [f"{intervention['type'].title()}: {name}"])])
+
+
+def eligible(criteria, title="Drug X in Lung Cancer", conditions=("Non-small Cell Lung Cancer",)):
+    return tag(
+        [drug("X")],
+        [arm("Arm A", ["Drug: X"])],
+        criteria=criteria,
+        title=title,
+        conditions=list(conditions),
+    )
 
 
 def reasons(tags: Tags, category: str) -> str:
@@ -490,100 +498,7 @@ def test_palliative_aim_from_the_title(title, intervention, expected):
     assert tags.categories == expected
 
 
-# -- settings -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("title", "expected"),
-    [
-        ("Drug X in Relapsed/Refractory Multiple Myeloma", ("refractory", "relapsed")),
-        ("Drug X in Relapsed or Refractory Follicular Lymphoma", ("refractory", "relapsed")),
-        ("Drug X in Metastatic Castration-Resistant Prostate Cancer", ("resistant",)),
-        ("Drug X in Platinum-Resistant Ovarian Cancer", ("resistant",)),
-        ("Drug X in Hormone-Refractory Prostate Cancer", ("refractory",)),
-        ("Drug X in Recurrent Glioblastoma", ("relapsed",)),
-        ("Drug X in Radioiodine-Refractory Thyroid Cancer", ("refractory",)),
-        ("Drug X in Triple-Class Refractory Multiple Myeloma", ("refractory",)),
-        ("Drug X in BCG-Unresponsive Bladder Cancer", ("refractory",)),
-        ("Drug X and Relapse-Free Survival in Colon Cancer", ()),  # an outcome
-        ("Drug X in Newly Diagnosed Multiple Myeloma", ()),
-    ],
-)
-def test_settings_from_the_title(title, expected):
-    tags = tag(
-        [drug("Drug X")],
-        [arm("Arm A", ["Drug: Drug X"])],
-        title=title,
-        criteria="Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* Pregnancy",
-        conditions=["Cancer"],
-    )
-    assert tags.settings == expected
-    for setting in expected:
-        assert tags.evidence_for(setting)[0].source == "title"
-
-
-def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
-    criteria = (
-        "Inclusion Criteria:\n\n* Disease refractory to at least two prior lines\n\n"
-        "Exclusion Criteria:\n\n* Relapse within 6 months of transplant\n"
-        "* Platinum-resistant disease"
-    )
-    tags = tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria)
-    assert tags.settings == ("refractory",)
-    assert tags.evidence_for("refractory")[0].source == "inclusion criteria"
-
-
-def test_a_negated_setting_does_not_count():
-    tags = tag(
-        [drug("X")],
-        [arm("Arm A", ["Drug: X"])],
-        title="Drug X to Lower the Risk of Relapse After Transplant",
-        criteria="Inclusion Criteria:\n\n* In remission\n",
-    )
-    assert tags.settings == ()
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("Disease refractory to lenalidomide", "refractory"),
-        ("R/R disease", "refractory"),
-        ("Chemo-refractory or TKI-refractory disease", "refractory"),
-        ("Relapsed disease that never responded to induction", "refractory"),
-        ("Relapse after, or failed to respond to, prior therapy", "refractory"),
-        ("Relapsed, with no remission after induction", "refractory"),
-        ("Relapsed, with no response to salvage", "refractory"),
-        ("Primary induction failure", "refractory"),
-        ("RELAPSING disease", "relapsed"),
-        ("Recurrent disease", "relapsed"),
-        ("Distant recurrence", "relapsed"),
-        ("Castration-resistant disease", "resistant"),
-        ("Platinum resistant disease", "resistant"),
-        ("Chemoresistant disease", "resistant"),
-        ("BCG-unresponsive non-muscle invasive bladder cancer", "refractory"),
-        ("Acquired resistance to osimertinib", "resistant"),
-        ("Disease resistant to imatinib", "resistant"),
-        ("Relapsed, and res\u0131stant to imatinib", "resistant"),  # a dotless i reads as i
-    ],
-)
-def test_the_quick_check_before_the_setting_patterns_changes_no_tag(line, expected, monkeypatch):
-    criteria = f"Inclusion Criteria:\n\n* {line}\n"
-    quick = tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria)
-    if expected:
-        assert expected in quick.settings
-    monkeypatch.setattr(settings_module, "may_match", lambda piece, words: True)
-    clear_caches()
-    assert tag([drug("X")], [arm("Arm A", ["Drug: X"])], title="Drug X", criteria=criteria) == quick
-
-
-@needs_shared
-def test_the_quick_check_before_the_setting_patterns_changes_no_real_record(monkeypatch):
-    trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in real_record_paths()]
-    quick = [tag_trial(trial) for trial in trials]
-    assert sum(bool(tags.settings) for tags in quick) > 10
-    monkeypatch.setattr(settings_module, "may_match", lambda piece, words: True)
-    clear_caches()
-    assert [tag_trial(trial) for trial in trials] == quick
+# -- reading patterns quickly -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -616,93 +531,6 @@ def test_a_guarded_pattern_finds_what_the_pattern_finds(text):
     assert guarded.words is not None
     assert bool(guarded.search(text)) == bool(regex.search(text))
     assert guarded.search("Cisplatin") is None
-
-
-# -- biomarkers ---------------------------------------------------------------------------
-
-
-def eligible(criteria, title="Drug X in Lung Cancer", conditions=("Non-small Cell Lung Cancer",)):
-    return tag(
-        [drug("X")],
-        [arm("Arm A", ["Drug: X"])],
-        criteria=criteria,
-        title=title,
-        conditions=list(conditions),
-    )
-
-
-def test_biomarker_with_variant_from_the_inclusion_criteria():
-    tags = eligible(
-        "Inclusion Criteria:\n\n* Documented KRAS G12C mutation in tumour tissue\n"
-        "* MSI-H or dMMR status\n\nExclusion Criteria:\n\n* Known EGFR mutation"
-    )
-    assert tags.biomarkers == ("KRAS G12C", "MSI-H/dMMR")
-    [evidence] = tags.evidence_for("KRAS G12C")
-    assert evidence.source == "inclusion criteria" and "KRAS G12C mutation" in evidence.text
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("HER2-positive metastatic breast cancer (IHC 3+)", ("HER2",)),
-        ("HER2-negative breast cancer", ()),
-        ("HR+/HER2- breast cancer", ("HR+",)),
-        ("Progression on a prior EGFR TKI", ()),  # a drug class, not the patient's marker
-        ("No prior treatment with a KRAS G12C inhibitor", ()),
-        ("KRAS wild-type colorectal cancer", ()),
-        ("ALK rearrangement or ROS1 fusion confirmed by a local test", ("ALK", "ROS1")),
-        ("Germline BRCA1 or BRCA2 mutation", ("BRCA1", "BRCA2")),
-        ("BRAF V600E mutation", ("BRAF V600E",)),
-        ("FLT3-ITD or IDH1 mutated AML", ("FLT3", "IDH1")),
-        ("MET exon 14 skipping mutation", ("MET exon 14",)),
-        ("Patients who met all criteria", ()),  # the gene MET is written in capitals
-        ("Absence of sensitising EGFR mutations, and ALK and ROS1 rearrangements", ()),
-        ("Prior standard therapy, including PARP inhibitors (for BRCA mutants)", ()),
-        ("Tumour meets pathologic criteria for HER2 negativity", ()),
-        ("Provision of a tumour sample to assess PD-L1 expression", ()),  # measured only
-        ("PD-L1 TPS >= 50% by a local test", ("PD-L1",)),
-        ("AKT1 E17K mutation", ("AKT1 E17K",)),
-        ("PTEN loss by immunohistochemistry", ("PTEN",)),
-        ("PTEN wild-type tumour", ()),
-        ("STK11 or KEAP1 mutation", ("STK11", "KEAP1")),
-        ("JAK2 V617F-positive myelofibrosis", ("JAK2 V617F",)),
-        ("CALR mutation", ("CALR",)),
-        ("Prior therapy with a JAK2 inhibitor", ()),
-        ("High-grade B-cell lymphoma with MYC and BCL2 rearrangements", ("MYC", "BCL2")),
-        ("Prior treatment with a BCL-2 inhibitor", ()),
-        ("TMB-high (at least 10 mutations per megabase)", ("TMB-H",)),
-        ("Tumour mutational burden (TMB) >= 10 mut/Mb", ("TMB-H",)),
-        ("TMB will be measured centrally", ()),
-        ("HPV-positive oropharyngeal cancer", ("HPV+",)),
-        ("HPV-negative head and neck cancer", ()),
-        ("Patients will be stratified by PIK3CA status", ()),  # any status may take part
-        ("Eligible regardless of PD-L1 expression", ()),
-        ("Known EGFR, ALK or ROS1 alterations are not eligible", ()),
-        ("Tumours with KRAS, NRAS or BRAF mutations", ("KRAS", "NRAS", "BRAF")),
-        ("JAK2, CALR or MPL mutation", ("JAK2", "CALR", "MPL")),
-        ("ER-positive, HER2-negative breast cancer", ("HR+",)),  # the negative is HER2's
-        ("Estrogen receptor positive breast cancer", ("HR+",)),  # phrases in any case
-        ("Mismatch repair deficient colorectal cancer", ("MSI-H/dMMR",)),
-        ("KRAS, NRAS and BRAF wild-type", ()),
-        ("BRCA status must be known", ()),  # any status may take part
-        ("METex14 skipping mutation", ("MET exon 14",)),
-        ("EGFR exon19 deletion", ("EGFR exon 19",)),
-        ("FGFR2b overexpression", ("FGFR2b",)),
-    ],
-)
-def test_biomarkers_need_the_patient_to_have_them(line, expected):
-    tags = eligible(f"Inclusion Criteria:\n\n* {line}\n\nExclusion Criteria:\n\n* None")
-    assert tags.biomarkers == expected
-
-
-def test_biomarker_filter_matching():
-    assert biomarker_matches("kras", ["KRAS G12C"])
-    assert biomarker_matches("KRAS G12C", ["KRAS G12C"])
-    assert not biomarker_matches("KRAS G12D", ["KRAS G12C"])
-    assert biomarker_matches("erbb2", ["HER2"])
-    assert biomarker_matches("dMMR", ["MSI-H/dMMR"])
-    assert not biomarker_matches("EGFR", ["HER2"])
-    assert normalize_biomarker("msi-h") == "MSI-H/dMMR"
 
 
 # -- reading text quickly -----------------------------------------------------------------
@@ -740,10 +568,10 @@ def test_capitalised_words_are_what_the_capitals_pattern_reads(text):
 
 
 # -- the quick looks miss nothing ---------------------------------------------------------
-# Before a pattern from the data files runs, the tagger looks for its `find` words (biomarkers,
-# settings, treatment descriptions, palliative aims) and runs it only near them. For any phrase
-# each pattern matches, these compare the tags with and without those looks: a `find` list
-# that misses a way of writing the phrase fails here.
+# Before a pattern from the data files runs, the tagger looks for its `find` words (treatment
+# descriptions, palliative aims; settings and biomarkers have their own test files) and runs it
+# only near them. For any phrase each pattern matches, these compare the tags with and without
+# those looks: a `find` list that misses a way of writing the phrase fails here.
 
 KNOWLEDGE = lexicon.knowledge()
 CONTRACT = settings(max_examples=40, deadline=None, database=None, derandomize=True)
@@ -751,24 +579,6 @@ CONTRACT = settings(max_examples=40, deadline=None, database=None, derandomize=T
 
 def phrase(pattern: re.Pattern) -> st.SearchStrategy[str]:
     return st.from_regex(pattern, fullmatch=True).filter(lambda text: "\n" not in text)
-
-
-@pytest.mark.parametrize("marker", KNOWLEDGE.biomarkers, ids=lambda marker: marker.name)
-@CONTRACT
-@given(data=st.data())
-def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data):
-    mention = data.draw(phrase(marker.regex))
-    says_so = marker.positive or KNOWLEDGE.biomarker_context["positive"]
-    word = next(word for word in ("positive", "loss") if says_so.search(word))
-    criteria = f"Inclusion Criteria:\n\n* Tumour {mention} {word}\n"
-    quick = eligible(criteria).biomarkers
-    with (
-        mock.patch.object(biomarkers, "_biomarker_candidates", lambda t, lo, k: list(k.biomarkers)),
-        mock.patch.object(biomarkers, "_marker_matches", lambda m, t, lo: m.regex.finditer(t)),
-    ):
-        everywhere = eligible(criteria).biomarkers
-    assert everywhere  # the phrase itself is a mention
-    assert quick == everywhere
 
 
 @pytest.mark.parametrize(
@@ -785,31 +595,6 @@ def test_the_quick_looks_for_a_treatment_description_miss_none(pattern, data):
         clear_caches()
         everywhere = treatments.find_mechanisms(text, True)
     clear_caches()
-    assert quick == everywhere
-
-
-SETTING_PATTERNS = [
-    (name, re.compile(pattern, re.IGNORECASE))
-    for name, table in load_toml("settings.toml").items()
-    for pattern in table.get("tag_patterns", ())
-]
-
-
-@pytest.mark.parametrize(
-    ("setting", "pattern"), SETTING_PATTERNS, ids=[p.pattern for _, p in SETTING_PATTERNS]
-)
-@CONTRACT
-@given(data=st.data())
-def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern, data):
-    criteria = f"Inclusion Criteria:\n\n* Patients with {data.draw(phrase(pattern))} disease\n"
-    quick = eligible(criteria).settings
-    with (
-        mock.patch.object(settings_module, "may_match", lambda piece, words: True),
-        mock.patch.object(
-            settings_module, "_positions", lambda lowered, w: list(range(len(lowered)))
-        ),
-    ):
-        everywhere = eligible(criteria).settings
     assert quick == everywhere
 
 

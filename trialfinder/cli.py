@@ -27,6 +27,7 @@ from trialfinder.inert import inert
 # Only light modules here: `trialfinder --help` must start fast (see benchmarks/startup.py);
 # everything else is imported by the command that needs it.
 from trialfinder.vocabulary import (
+    BINARY_FORMATS,
     CATEGORY_NAMES,
     DEFAULT_SETTINGS,
     DEFAULT_STATUSES,
@@ -485,7 +486,8 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
     "--format",
     "fmt",
     type=_choice(FORMATS, any_=False, case_sensitive=True),
-    help="Output format [default: from the -o file name, else table].",
+    help="Output format; xlsx: an Excel workbook [default: from the -o file name (.csv, .xlsx, "
+    ".json, .ndjson, .jsonl), else table].",
 )
 @click.option(
     "-o",
@@ -502,16 +504,18 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
     "--ids-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist CSV. "
+    help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist "
+    "(CSV or .xlsx). "
     "Status, setting and cancer filters then apply only when given.",
 )
 @click.option(
     "--compare",
     "compare_with",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    metavar="OLD.csv",
-    help="Add a first 'change' column against a previous shortlist: new, updated, "
-    "unchanged, dropped (implies --format csv).",
+    metavar="OLD",
+    help="Add a first 'change' column against a previous shortlist (CSV or .xlsx): new, "
+    "updated, unchanged, dropped; your own columns in OLD are carried forward "
+    "(implies --format csv unless -o names an .xlsx).",
 )
 @_profile_option
 @click.option(
@@ -553,9 +557,10 @@ def search(
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
     --within of the place are found, nearest first. The setting (by default, disease treated
     before), --category and --biomarker are checked on each trial found, with its tags. For a
-    CSV shortlist:
-    `trialfinder search -o shortlist.csv`; a week later,
-    `trialfinder search --ids-file shortlist.csv --compare shortlist.csv -o new.csv`.
+    shortlist (CSV, or an Excel workbook with -o FILE.xlsx):
+    `trialfinder search myeloma -o shortlist.csv`; a week later, the same search
+    `trialfinder search myeloma --compare shortlist.csv -o new.csv` shows what is new, what
+    changed and what left, with the columns you added carried forward.
 
     With --profile, each trial is prescreened against the patient's facts: possible trials
     come first, then those to check, then those excluded (see `trialfinder profile --help`).
@@ -582,12 +587,7 @@ def search(
         raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
     place = geocode(near) if near is not None else None
 
-    csv_only = "--excel" if excel else "--compare" if compare_with else None
-    if fmt is None:
-        named = EXTENSIONS.get(output.suffix.lower()) if output else None
-        fmt = named or ("csv" if csv_only else "table")
-    if csv_only and fmt != "csv":
-        raise click.UsageError(f"{csv_only} writes CSV; it cannot be used with --format {fmt}")
+    fmt = _output_format(fmt, output, excel=excel, compare=compare_with is not None)
     ids: list[str] = []
     if ids_file:
         from trialfinder.shortlist import read_ids
@@ -629,9 +629,14 @@ def search(
         near=place, within_mi=criteria.within_mi, templates=app.templates, profile=profile
     )
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
-    render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
-    finished = False
     source = app.source()
+    render_options: dict = {"bom": excel} if fmt == "csv" else {}
+    if previous is not None:
+        render_options["previous"] = previous
+        from trialfinder.shortlist import status_lookup
+
+        render_options["lookup"] = status_lookup(source)  # why a trial left the results
+    finished = False
     run = SearchRun(source, criteria, wanted, options, fits=fits)
     shown: list[str] = []  # the NCT id of the first trial written, for the hint
     with _progress(sys.stderr.isatty(), run, source) as progress:
@@ -762,18 +767,48 @@ class _BeforeFirstWrite:
         return getattr(self._stream, name)
 
 
+def _output_format(fmt: str | None, output: Path | None, excel: bool, compare: bool) -> str:
+    """The format to write: ``fmt``, else the one the -o file's extension names (an extension
+    trialfinder does not write is a usage error), else CSV for --excel and --compare, else the
+    table. Checks that the options given go together."""
+    name, suffix = (output.name, output.suffix.lower()) if output else ("", "")
+    if fmt is None:
+        if suffix and suffix not in EXTENSIONS:
+            *others, last = EXTENSIONS
+            raise click.UsageError(
+                f"-o {name}: trialfinder does not write {suffix} files; name it "
+                f"{', '.join(others)} or {last}, or give --format {'|'.join(FORMATS)}"
+            )
+        fmt = EXTENSIONS.get(suffix) or ("csv" if excel or compare else "table")
+    if excel and fmt != "csv":
+        raise click.UsageError(f"--excel writes CSV; it cannot be used with --format {fmt}")
+    if compare and fmt not in ("csv", "xlsx"):
+        raise click.UsageError(
+            f"--compare writes CSV or xlsx; it cannot be used with --format {fmt}"
+        )
+    if fmt in BINARY_FORMATS:
+        if output is None and sys.stdout.isatty():
+            raise click.UsageError(
+                f"--format {fmt} writes a file, not text for a terminal: give -o FILE.{fmt}"
+            )
+        if suffix and suffix != f".{fmt}":
+            raise click.UsageError(f"-o {name}: a workbook must be named .{fmt} to open")
+    return fmt
+
+
 @contextlib.contextmanager
 def _output(path: Path | None, fmt: str, keep):
     """Where the export goes: ``path``, replaced only once complete (see
     :mod:`trialfinder.outfile`), or standard output. On failure the error gets a note on
     what became of ``path``; ``keep()`` says whether there is anything worth keeping."""
+    binary = fmt in BINARY_FORMATS
     if path is None:
-        with _open_stdout(utf8=fmt == "csv", inert_text=fmt != "table") as out:
+        with _open_stdout(utf8=fmt == "csv", inert_text=fmt != "table", binary=binary) as out:
             yield out
         return
     from trialfinder.outfile import ReplacingFile
 
-    export = ReplacingFile(path, keep=keep)
+    export = ReplacingFile(path, keep=keep, binary=binary)
     try:
         with export as out:
             yield out
@@ -788,13 +823,20 @@ def _output(path: Path | None, fmt: str, keep):
 
 
 @contextlib.contextmanager
-def _open_stdout(utf8: bool = False, inert_text: bool = False):
+def _open_stdout(utf8: bool = False, inert_text: bool = False, binary: bool = False):
     """Standard output; ``utf8``: UTF-8 whatever the locale, and no newline translation (CSV
     writes its own CRLF line ends). ``inert_text``: on a terminal, control characters are
-    dropped from what is written (a table makes its own text inert, and styles it)."""
+    dropped from what is written (a table makes its own text inert, and styles it).
+    ``binary``: its byte stream (a workbook through a pipe)."""
     from trialfinder.outfile import GuardedStream, Utf8Writer
 
     stdout = sys.stdout
+    if binary:
+        stdout.flush()
+        out = GuardedStream(stdout.buffer, "standard output")
+        yield out
+        out.flush()
+        return
     if utf8 and hasattr(stdout, "buffer"):
         stdout.flush()
         stdout = Utf8Writer(stdout.buffer)

@@ -59,6 +59,15 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class Contact:
+    name: str = ""
+    role: str = ""
+    phone: str = ""
+    phone_ext: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Site:
     facility: str = ""
     city: str = ""
@@ -68,19 +77,11 @@ class Site:
     status: str = ""  # RecruitmentStatus of this site, may differ from the trial's
     latitude: float | None = None
     longitude: float | None = None
+    contacts: tuple[Contact, ...] = ()  # the site's own contacts and investigators
 
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str = ""
-    role: str = ""
-    phone: str = ""
-    phone_ext: str = ""
-    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -227,16 +228,7 @@ def _parse(reader: _Reader, data: Mapping, protocol: Mapping, ident: Mapping, nc
             healthy_volunteers=r.boolean(elig, "healthyVolunteers"),
         ),
         sites=tuple(_site(r, item) for item in r.objs(contacts, "locations")),
-        central_contacts=tuple(
-            Contact(
-                name=r.text(item, "name"),
-                role=r.text(item, "role"),
-                phone=r.text(item, "phone"),
-                phone_ext=r.text(item, "phoneExt"),
-                email=r.text(item, "email"),
-            )
-            for item in r.objs(contacts, "centralContacts")
-        ),
+        central_contacts=tuple(_contact(r, item) for item in r.objs(contacts, "centralContacts")),
         lead_sponsor=r.text(r.obj(sponsor, "leadSponsor"), "name"),
         first_posted=r.text(r.obj(status, "studyFirstPostDateStruct"), "date"),
         last_updated=r.text(r.obj(status, "lastUpdatePostDateStruct"), "date"),
@@ -261,6 +253,17 @@ def _site(r: _Reader, item: Mapping) -> Site:
         status=r.text(item, "status"),
         latitude=lat,
         longitude=lon,
+        contacts=tuple(_contact(r, contact) for contact in r.objs(item, "contacts")),
+    )
+
+
+def _contact(r: _Reader, item: Mapping) -> Contact:
+    return Contact(
+        name=r.text(item, "name"),
+        role=r.text(item, "role"),
+        phone=r.text(item, "phone"),
+        phone_ext=r.text(item, "phoneExt"),
+        email=r.text(item, "email"),
     )
 
 

@@ -77,8 +77,8 @@ class Utf8Writer:
 
 
 class ReplacingFile:
-    """Context manager: a text stream (UTF-8, no newline translation) that replaces ``path``
-    when the block ends normally.
+    """Context manager: a text stream (UTF-8, no newline translation; a byte stream when
+    ``binary``) that replaces ``path`` when the block ends normally.
 
     On an exception ``path`` is untouched; what was written is kept as :attr:`partial`
     (``path.partial``) when ``keep()`` is true and the exception is not a write failure, and
@@ -86,9 +86,12 @@ class ReplacingFile:
     directly. A symbolic link is followed: the file it points to is replaced.
     """
 
-    def __init__(self, path: Path, keep: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self, path: Path, keep: Callable[[], bool] = lambda: True, binary: bool = False
+    ) -> None:
         self.path = Path(path)
         self._keep = keep
+        self._binary = binary
         self.partial: Path | None = None
         self.existed = False  # a regular file was there: it is left as it was on failure
         self.replaced = False  # the export is complete and has taken the file's name
@@ -105,7 +108,7 @@ class ReplacingFile:
             except FileNotFoundError:
                 info = None
             if info is not None and not stat.S_ISREG(info.st_mode):
-                handle = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                handle = open(target, **self._mode())  # noqa: SIM115
             else:
                 self.existed = info is not None
                 handle = self._create_temp(info)
@@ -151,7 +154,7 @@ class ReplacingFile:
         self._discard()
         return False
 
-    def _create_temp(self, existing: os.stat_result | None) -> IO[str]:
+    def _create_temp(self, existing: os.stat_result | None) -> IO[Any]:
         folder = self._target.parent
         for _ in range(100):
             temp = folder / f".{self._target.name}.{secrets.token_hex(4)}.tmp"
@@ -164,12 +167,16 @@ class ReplacingFile:
             try:
                 if existing is not None:
                     os.chmod(temp, stat.S_IMODE(existing.st_mode))
-                return os.fdopen(fd, "w", encoding="utf-8", newline="")
+                return os.fdopen(fd, **self._mode())
             except BaseException:
                 os.close(fd)
                 self._discard()
                 raise
         raise FileExistsError(f"no free temporary file name in {folder}")
+
+    def _mode(self) -> dict[str, Any]:
+        """How to open the file: bytes, or UTF-8 text without newline translation."""
+        return {"mode": "wb"} if self._binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
 
     def _discard(self) -> None:
         if self._temp is not None:

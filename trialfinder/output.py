@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
@@ -44,7 +45,9 @@ CSV_COLUMNS = (
     "nct_id",
     "title",
     "status",
+    "status_text",
     "phases",
+    "phase_text",
     "conditions",
     "categories",
     "setting",
@@ -55,11 +58,16 @@ CSV_COLUMNS = (
     "nearest_city",
     "nearest_state",
     "nearest_country",
+    "nearest_site_status",
+    "nearest_contact_name",
+    "nearest_contact_phone",
+    "nearest_contact_email",
     "distance_mi",
     "sites_count",
     "min_age",
     "max_age",
     "sex",
+    "sex_text",
     "central_contact_name",
     "central_contact_phone",
     "central_contact_email",
@@ -74,8 +82,15 @@ CSV_COLUMNS = (
 FIT_COLUMNS = ("fit", "fit_reason", "failed_criteria", "unknown_criteria")
 # Columns whose values are numbers: a number there is written as is, never neutralised.
 CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
+# Columns of phone numbers: see phone_cell.
+CSV_PHONE_COLUMNS = frozenset({"nearest_contact_phone", "central_contact_phone"})
+# Columns of dates (YYYY-MM-DD, or YYYY-MM when the registry gives only a month).
+CSV_DATE_COLUMNS = frozenset({"first_posted", "last_updated"})
 LIST_SEPARATOR = "; "
 BOM = "\ufeff"
+
+
+SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
 
 
 def status_text(status: str) -> str:
@@ -104,8 +119,9 @@ def age_text(trial: Trial) -> str:
     return "any age"
 
 
-def site_record(site: Site) -> dict[str, str]:
-    """A site as records show it (``nearest_site``): where it is and its own status."""
+def site_record(site: Site) -> dict[str, Any]:
+    """A site as records show it (``nearest_site``): where it is, its own status and whom to
+    call there (:func:`site_contact`)."""
     return {
         "facility": site.facility,
         "city": site.city,
@@ -113,6 +129,7 @@ def site_record(site: Site) -> dict[str, str]:
         "zip": site.zip,
         "country": site.country,
         "status": site.status,
+        "contact": site_contact(site),
     }
 
 
@@ -132,7 +149,7 @@ def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> 
         "status": trial.overall_status,
         "phases": list(trial.phases),
         "conditions": list(trial.conditions),
-        "interventions": [i.name for i in trial.interventions if i.name],
+        "interventions": unique(i.name for i in trial.interventions if i.name),
         "min_age": elig.min_age_years,
         "max_age": elig.max_age_years,
         "sex": elig.sex or None,
@@ -145,6 +162,30 @@ def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> 
     if annotations:
         record.update(annotations)
     return record
+
+
+def unique(names: Iterable[str]) -> list[str]:
+    """``names`` without repeats (whatever their case), each as first written.
+
+    A trial lists a drug once per arm or form ("Iberdomide; Iberdomide"): one name is enough.
+    """
+    seen: set[str] = set()
+    kept = []
+    for name in names:
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            kept.append(name)
+    return kept
+
+
+def site_contact(site: Site) -> dict[str, str | None] | None:
+    """Whom to call at ``site``: its first contact with a phone or email (a listed contact
+    before an investigator); ``None`` when the site gives none."""
+    reachable = [c for c in site.contacts if c.phone or c.email]
+    for contact in reachable:
+        if contact.role in ("", "CONTACT"):
+            return _contact(contact)
+    return _contact(reachable[0]) if reachable else None
 
 
 def _contact(contact: Contact) -> dict[str, str | None]:
@@ -254,6 +295,17 @@ def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
 # Leading blanks, separators and quotes are skipped first, as some spreadsheets do.
 _FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# A phone number: digits, spaces and ( ) . - / + only, maybe an extension. Even run as a
+# formula it could only be arithmetic: no function, no link, no command.
+_PHONE = re.compile(r"^(?:\+|\(\+?)?\d[\d ().\-/+]*(?: ?(?:ext\.?|x) ?\d+)?$", re.IGNORECASE)
+# U+2060 WORD JOINER: invisible, not a space (no spreadsheet trims it), and not a formula or
+# number start, so "+1 617..." and "0612..." stay text as written (see phone_cell).
+TEXT_MARK = "\u2060"
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula, were it a CSV cell."""
+    return bool(_FORMULA_START.match(text))
 
 
 def neutralise(text: str) -> str:
@@ -261,14 +313,18 @@ def neutralise(text: str) -> str:
     return "'" + text if _FORMULA_START.match(text) else text
 
 
-def csv_value(value: Any) -> str:
-    """One value as CSV text: lists joined with "; ", whole floats without ".0"."""
+def csv_value(value: Any, safe: bool = True) -> str:
+    """One value as CSV text: lists joined with "; " (each item neutralised when ``safe``),
+    whole floats without ".0", dates as ``YYYY-MM-DD`` (a time only when there is one)."""
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return LIST_SEPARATOR.join(
-            neutralise(text) for text in (csv_value(v) for v in value) if text
-        )
+        texts = (csv_value(item, safe) for item in value)
+        return LIST_SEPARATOR.join(neutralise(t) if safe else t for t in texts if t)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
@@ -276,31 +332,66 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
-def safe_cell(column: str, text: str) -> str:
-    """``text`` made safe to open; numbers in numeric columns (even -3.5) stay numbers."""
-    if column in CSV_NUMERIC_COLUMNS and _NUMBER.match(text):
+def phone_cell(text: str) -> str:
+    """A phone number that spreadsheets show as written: a leading ``+`` is not read as a
+    formula, nor ``0612345678`` as the number 612345678.
+
+    A phone number gets :data:`TEXT_MARK` in front, which LibreOffice and Excel keep as an
+    invisible part of the text (where the OWASP ``'`` shows in LibreOffice); anything else
+    in a phone column is neutralised as any cell is.
+    """
+    text = text.removeprefix(TEXT_MARK)
+    return TEXT_MARK + text if _PHONE.match(text) else neutralise(text)
+
+
+def safe_cell(column: str, text: str, numeric: Container[str] = CSV_NUMERIC_COLUMNS) -> str:
+    """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers,
+    phone numbers stay text (:func:`phone_cell`)."""
+    if column in numeric and _NUMBER.match(text):
         return text
+    if column in CSV_PHONE_COLUMNS and text:
+        return phone_cell(text)
     return neutralise(text)
 
 
-def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
-    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
+def row_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The shortlist row of one record, one value per column of :data:`CSV_COLUMNS`: text,
+    numbers and lists as the record has them, codes with their words beside them."""
     site = record.get("nearest_site") or {}
+    site_contact = site.get("contact") or {}
     contact = record.get("central_contact") or {}
-    phone = contact.get("phone") or ""
-    if phone and contact.get("phone_ext"):
-        phone = f"{phone} ext. {contact['phone_ext']}"
-    values = {
+    status, phases, sex = record.get("status"), record.get("phases"), record.get("sex")
+    return {
         **{column: record.get(column) for column in CSV_COLUMNS},
+        "status_text": status_text(status) if status else None,
+        "phase_text": phase_text(phases) if phases else None,
         "nearest_site": site.get("facility"),
         "nearest_city": site.get("city"),
         "nearest_state": site.get("state"),
         "nearest_country": site.get("country"),
+        "nearest_site_status": status_text(site["status"]) if site.get("status") else None,
+        "nearest_contact_name": site_contact.get("name"),
+        "nearest_contact_phone": _phone(site_contact),
+        "nearest_contact_email": site_contact.get("email"),
+        "sex_text": SEX_NAMES.get(sex, sex) if sex else None,
         "central_contact_name": contact.get("name"),
-        "central_contact_phone": phone,
+        "central_contact_phone": _phone(contact),
         "central_contact_email": contact.get("email"),
         "evidence": [_reason(item) for item in record.get("evidence") or ()],
     }
+
+
+def _phone(contact: Mapping[str, Any]) -> str:
+    """``617-555-0100 ext. 12``: a contact's phone with its extension."""
+    phone = contact.get("phone") or ""
+    if phone and contact.get("phone_ext"):
+        phone = f"{phone} ext. {contact['phone_ext']}"
+    return phone
+
+
+def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
+    values = row_values(record)
     return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
 
 
@@ -326,41 +417,47 @@ def write_csv(
     out: IO[str],
     *,
     bom: bool = False,
-    previous: Mapping[str, Mapping[str, str]] | None = None,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
+    lookup: Any = None,
     fit: bool = False,
 ) -> int:
     """An RFC 4180 shortlist (every field quoted), one row per record, streamed.
 
     ``bom`` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
     ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
-    first ``change`` column, and rows for the trials that left the results. ``fit`` (a
-    search with a profile) adds the :data:`FIT_COLUMNS`. Returns the number of records
-    written (dropped rows not counted).
+    first ``change`` column, rows for the trials that left the results (``lookup`` asks the
+    registry why, see :func:`trialfinder.shortlist.compare`) and, last, the columns the user
+    added to it. ``fit`` (a search with a profile) adds the :data:`FIT_COLUMNS` after the
+    others. Returns the number of records written (dropped rows not counted).
     """
-    columns: tuple[str, ...] = CSV_COLUMNS + (FIT_COLUMNS if fit else ())
-    rows: Iterable[dict[str, str]]
     counter = Counted(records)
+    base = CSV_COLUMNS + (FIT_COLUMNS if fit else ())
+    rows: Iterable[Mapping[str, Any]]
     if fit:
         rows = ({**csv_cells(record), **fit_cells(record)} for record in counter)
     else:
         rows = (csv_cells(record) for record in counter)
-    if previous is not None:
-        from trialfinder.shortlist import CHANGE_COLUMN, compare
-
-        columns = (CHANGE_COLUMN, *columns)
-        rows = compare(rows, previous)
     if bom:
         out.write(BOM)
     # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(columns)
     if previous is None:
+        writer.writerow(base)
         for row in rows:  # csv_cells made these safe already
-            writer.writerow([row[column] for column in columns])
+            writer.writerow([row[column] for column in base])
         return counter.count
+    from trialfinder.shortlist import CHANGE_COLUMN, compare
+
+    extras = [c for c in getattr(previous, "extra_columns", ()) if c not in base]
+    columns = (CHANGE_COLUMN, *base, *extras)
+    # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
+    numeric = CSV_NUMERIC_COLUMNS | set(extras)
+    writer.writerow([neutralise(column) for column in columns])
     # The previous shortlist's cells were read from a file: make them safe again.
-    for row in rows:
-        writer.writerow([safe_cell(column, row.get(column, "")) for column in columns])
+    for row in compare(rows, previous, lookup):
+        writer.writerow(
+            [safe_cell(column, csv_value(row.get(column)), numeric) for column in columns]
+        )
     return counter.count
 
 
@@ -596,11 +693,19 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def write_xlsx(records: Iterable[Mapping[str, Any]], out: IO[bytes], **options: Any) -> int:
+    """An Excel workbook (:func:`trialfinder.workbook.write_xlsx`); ``out`` is binary."""
+    from trialfinder.workbook import write_xlsx as write
+
+    return write(records, out, **options)
+
+
 RENDERERS = {
     "table": write_table,
     "json": write_json,
     "ndjson": write_ndjson,
     "csv": write_csv,
+    "xlsx": write_xlsx,
 }
 
 
@@ -618,7 +723,8 @@ def render(
     ``show_distance`` adds the nearest-site columns to the table (the other formats always
     carry ``nearest_site`` and ``distance_mi``); ``show_fit`` the prescreen's verdict to the
     table and its columns to CSV (JSON carries it in every record that has it). ``options``
-    go to the other renderers (``bom`` and ``previous`` for CSV).
+    go to the other renderers (``bom``, ``previous`` and ``lookup`` for CSV; ``previous`` and
+    ``lookup`` for xlsx, which writes bytes to ``out``).
     """
     if fmt == "table":
         return write_table(records, out, show_distance=show_distance, show_fit=show_fit)

@@ -23,6 +23,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Site, Trial
 from trialfinder.output import age_text, phase_text, status_text
+from trialfinder.tagging.drug_classes import drug_classes
 from trialfinder.tagging.reader import (
     COMPARATOR_ARMS,
     EXCLUSION,
@@ -344,7 +345,7 @@ def _fields(kind: str, rule: str, values: tuple) -> dict[str, Any] | None:
         kinds = data["transplant-kinds"]
         which = str(values[0]).lower() if len(values) == 1 else "any"
         return {"count": None, "kind": kinds[which]} if which in kinds else None
-    names = [_one_line(str(v)) for v in values]
+    names = [_one_line(_said(kind, str(v))) for v in values]
     if not names:
         return {"count": 0, "values": ""}
     if kind in data["comma_lists"]:
@@ -352,6 +353,15 @@ def _fields(kind: str, rule: str, values: tuple) -> dict[str, Any] | None:
     else:
         joined = _join(names, data["and"] if rule == "all-of" else data["or"])
     return {"count": len(names), "values": joined}
+
+
+def _said(kind: str, value: str) -> str:
+    """A drug class as a sentence names it ("a proteasome inhibitor"); anything else as is."""
+    if kind in ("prior-therapy-required", "prior-therapy-excluded", "refractory-required"):
+        found = drug_classes().get(value)
+        if found is not None and found.said:
+            return found.said
+    return value
 
 
 def _by_count(phrase: str | list[str] | dict[str, str], count: int | None) -> str:

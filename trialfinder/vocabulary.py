@@ -37,8 +37,15 @@ SORTS = {
 }
 ANY = "any"
 
-FORMATS = ("table", "json", "ndjson", "csv")
-EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
+FORMATS = ("table", "json", "ndjson", "csv", "xlsx")
+EXTENSIONS = {
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+}
+BINARY_FORMATS = frozenset({"xlsx"})  # written as bytes: a file or a pipe, not a terminal
 
 DEFAULT_WITHIN = "100mi"
 

@@ -99,6 +99,11 @@ SEARCH_FIELDS = (
     "LocationZip",
     "LocationCountry",
     "LocationGeoPoint",
+    "LocationContactName",
+    "LocationContactRole",
+    "LocationContactPhone",
+    "LocationContactPhoneExt",
+    "LocationContactEMail",
     "InterventionMeshId",
     "InterventionMeshTerm",
     "InterventionAncestorId",
@@ -108,7 +113,17 @@ SEARCH_FIELDS = (
 
 # Of each site, only city, state and country when the search does not need the details
 # (SearchCriteria.site_details): enough for the site count and the summary's countries.
-SITE_DETAIL_FIELDS = ("LocationFacility", "LocationStatus", "LocationZip", "LocationGeoPoint")
+SITE_DETAIL_FIELDS = (
+    "LocationFacility",
+    "LocationStatus",
+    "LocationZip",
+    "LocationGeoPoint",
+    "LocationContactName",
+    "LocationContactRole",
+    "LocationContactPhone",
+    "LocationContactPhoneExt",
+    "LocationContactEMail",
+)
 
 FIELDS_PARAM = "|".join(SEARCH_FIELDS)  # pipeDelimited, as the spec declares it
 FIELDS_PARAM_WITHOUT_SITE_DETAILS = "|".join(

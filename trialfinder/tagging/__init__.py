@@ -18,8 +18,9 @@ Modules, each deciding one thing:
 - ``text``: words, case and fast look-ups shared by every step;
 - ``treatments``: what one intervention is;
 - ``arms``: trial-level rules (which arms count, combination, palliative aim);
-- ``settings``: refractory, relapsed, resistant;
-- ``biomarkers``: the markers patients must have;
+- ``context``: what the words around a phrase do to it (negated, hypothetical, ...);
+- ``settings``: refractory, relapsed, resistant, and the ``disease-setting`` requirements;
+- ``biomarkers``: the markers patients must have and must not have, and their requirements;
 - ``queries``: checks of what a user typed (biomarker names);
 - ``tags``: the :class:`Tags` and :class:`Evidence` given back.
 """
@@ -31,7 +32,8 @@ from functools import cache
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.tagging.arms import tag_palliative, tag_treatments
-from trialfinder.tagging.biomarkers import tag_biomarkers
+from trialfinder.tagging.biomarkers import Markers, tag_biomarkers
+from trialfinder.tagging.context import rules as context_rules
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.queries import (
     biomarker_matches,
@@ -46,7 +48,7 @@ from trialfinder.tagging.reader import (
     text_fields,
 )
 from trialfinder.tagging.requirements import extract
-from trialfinder.tagging.settings import tag_settings
+from trialfinder.tagging.settings import Settings, tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
 from trialfinder.vocabulary import CATEGORY_NAMES
@@ -73,10 +75,11 @@ _CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORY_NAMES)}
 
 
 def clear_caches() -> None:
-    """Forget the names and phrases recognised so far (the data files stay compiled)."""
+    """Forget the names, phrases and clauses read so far (the data files stay compiled)."""
     find_terms.cache_clear()
     find_mechanisms.cache_clear()
     not_treatment_kinds.cache_clear()
+    context_rules().clear_cache()
 
 
 @cache
@@ -102,8 +105,8 @@ def tag_trial(trial: Trial) -> Tags:
     if trial.study_type != "OBSERVATIONAL":  # observational studies assign no treatment
         tag_treatments(trial, cancer, k, categories, evidence, per_intervention, comparators)
         tag_palliative(trial, cancer, k, categories, evidence)
-    settings: tuple[str, ...] = ()
-    biomarkers: tuple[str, ...] = ()
+    settings = Settings((), ())
+    biomarkers = Markers((), (), ())
     if cancer:
         fields = text_fields(trial)
         settings = tag_settings(fields, k, evidence)
@@ -111,10 +114,15 @@ def tag_trial(trial: Trial) -> Tags:
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
-        settings=settings,
-        biomarkers=biomarkers,
+        settings=settings.settings,
+        biomarkers=biomarkers.required,
         evidence=tuple(evidence),
         intervention_categories=tuple(per_intervention),
         comparator_categories=tuple(c for c in CATEGORY_NAMES if c in comparators),
-        requirements=extract(read_criteria(trial.eligibility.criteria)),
+        excluded_biomarkers=biomarkers.excluded,
+        requirements=(
+            *settings.requirements,
+            *biomarkers.requirements,
+            *extract(read_criteria(trial.eligibility.criteria)),
+        ),
     )

@@ -1,74 +1,306 @@
-"""Biomarkers a trial's patients must have, from its titles, conditions and inclusion criteria."""
+"""Biomarkers a patient must have, and must not have, with the requirements they come from.
+
+A marker is found where it is written (``biomarkers.toml``: its pattern, variants and the words
+that make a mention a patient characteristic, such as "mutation" or "positive"), in the titles,
+conditions, keywords and criteria (never the summary). The context rules (``context.py``) say
+what the words around it do:
+
+- negated ("EGFR wild-type", "ALK negative", "absence of EGFR mutations", "HER2-") in an
+  inclusion criterion or a title: the patient must not have it;
+- hypothetical ("regardless of", "stratified by", "either ... or ... are eligible", "status must
+  be known", "tested for"), an exception, or not about the cancer (a drug's target: "EGFR
+  inhibitor", "anti-HER2 therapy"): nothing;
+- else, in an inclusion criterion or a title: the patient must have it; in an exclusion
+  criterion ("known BRAF V600E mutation"): the patient must not have it.
+
+Each criterion gives ``biomarker-required`` requirements, one per marker or per list of
+alternatives ("exon 19 deletion or L858R", "BRCA1 or BRCA2": either satisfies), and one
+``biomarker-excluded`` requirement with every marker it rules out. The trial's markers
+(``Tags.biomarkers`` and ``Tags.excluded_biomarkers``) are those of the requirements and of
+its titles, conditions and keywords.
+"""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from typing import NamedTuple
 
+from trialfinder.tagging.context import clause_covering, clause_effects, rules
 from trialfinder.tagging.lexicon import Knowledge, MarkerRule
-from trialfinder.tagging.reader import Fields
+from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
+from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import BIOMARKER, Evidence
 from trialfinder.tagging.text import capital_runs, snippet, whole_capital_positions
 
+REQUIRED = "biomarker-required"
+EXCLUDED = "biomarker-excluded"
+# What the context may say of a marker that then neither requires nor excludes it.
+NOT_A_RULE = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER", "EXCEPTION"})
 
-def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
-    found: list[str] = []
-    context = k.biomarker_context
-    parts, everything, lowered_all, starts = fields
-    candidates = _biomarker_candidates(everything, lowered_all, k)
+
+class Markers(NamedTuple):
+    """The markers a patient must have and must not have, and the requirements of the criteria."""
+
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+    requirements: tuple[Requirement, ...]
+
+
+class _Mention(NamedTuple):
+    tags: tuple[str, ...]  # the marker, or its variants written together ("G12C or G12D")
+    kind: str  # REQUIRED or EXCLUDED
+    part: int
+    start: int  # in the joined text
+    end: int
+
+
+def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Markers:
+    parts, everything, lowered, starts = fields.parts, fields.text, fields.lowered, fields.starts
+    if parts and parts[-1][0] == SUMMARY:  # the summary comes last and is not read here
+        everything, lowered = everything[: starts[-1]], lowered[: starts[-1]]
+    candidates = _biomarker_candidates(everything, lowered, k)
     if not candidates:
-        return ()
+        return Markers((), (), ())
+    mentions: list[_Mention] = []
     for marker in candidates:
-        if marker.one_tag and marker.name in found:
+        for match in _marker_matches(marker, everything, lowered):
+            index = bisect_right(starts, match.start()) - 1
+            if match.end() - starts[index] > len(parts[index][1]):
+                continue
+            mention = _read(marker, match, index, fields, k)
+            if mention is not None:
+                mentions.append(mention)
+    mentions = _consistent(sorted(mentions, key=lambda m: m.start))
+    requirements = tuple(_requirements(mentions, fields))
+    unclear = _unclear(mentions, fields)
+    required: list[str] = []
+    excluded: list[str] = []
+    for mention in mentions:
+        found = required if mention.kind == REQUIRED else excluded
+        for tag in mention.tags:
+            if tag not in found and (tag, mention.kind) not in unclear:
+                found.append(tag)
+                _add_evidence(tag, mention, fields, evidence)
+    return Markers(tuple(required), tuple(excluded), requirements)
+
+
+def _consistent(mentions: list[_Mention]) -> list[_Mention]:
+    """Without the markers a field or criterion both asks for and rules out ("ER+/HER2- or
+    triple-negative breast cancer": ER+ or not, either may join)."""
+    sides: dict[tuple[int, str], set[str]] = {}
+    for mention in mentions:
+        sides.setdefault((mention.part, mention.tags[0]), set()).add(mention.kind)
+    both = {key for key, kinds in sides.items() if len(kinds) > 1}
+    if not both:
+        return mentions
+    return [m for m in mentions if (m.part, m.tags[0]) not in both]
+
+
+def _unclear(mentions: list[_Mention], fields: Fields) -> set[tuple[str, str]]:
+    """Markers the trial both asks for and rules out in its titles or inclusion criteria
+    (unless in different cohorts): it says nothing clear of them. An exclusion criterion that
+    rules out a marker asked for elsewhere ("HER2 mutation without HER2 expression") narrows
+    the requirement and leaves it standing."""
+    cohorts: dict[tuple[str, str], set[str]] = {}
+    for mention in mentions:
+        item = fields.items[mention.part]
+        if item is not None and item.section == EXCLUSION:
             continue
-        for match in _marker_matches(marker, everything, lowered_all):
-            field = bisect_right(starts, match.start()) - 1
-            source, text = parts[field]
-            offset = starts[field]
-            if match.end() - offset > len(text):
-                continue
-            tag = _biomarker_tag(marker, match, everything)
-            if tag is None or tag in found:
-                continue
-            before = _clause(everything, match.start(), backwards=True)
-            after = _clause(everything, match.end())
-            # The checks are independent; the ones that rule out most for least come first.
-            positive = marker.positive or context["positive"]
-            if marker.needs_context and not (
-                positive.search(after[:45])
-                or positive.search(before[-30:])
-                or (tag != marker.name and marker.positive is None)
-            ):
-                continue
+        for tag in mention.tags:
+            cohorts.setdefault((tag, mention.kind), set()).add(item.cohort if item else "")
+    unclear: set[tuple[str, str]] = set()
+    for (tag, kind), where in cohorts.items():
+        if kind == REQUIRED and (tag, EXCLUDED) in cohorts:
+            elsewhere = cohorts[(tag, EXCLUDED)]
+            if "" in where or "" in elsewhere or where & elsewhere:
+                unclear.update({(tag, REQUIRED), (tag, EXCLUDED)})
+        elif kind == REQUIRED:
+            unclear.add((tag, EXCLUDED))  # ruled out only by an exclusion: narrowed
+    return unclear
+
+
+def _read(
+    marker: MarkerRule,
+    match: re.Match[str],
+    index: int,
+    fields: Fields,
+    k: Knowledge,
+) -> _Mention | None:
+    """What one mention of a marker says: required, excluded, or nothing (None)."""
+    everything = fields.text
+    offset = fields.starts[index]
+    text = fields.parts[index][1]
+    item = fields.items[index]
+    start, end = match.start() - offset, match.end() - offset
+    in_exclusion = item is not None and item.section == EXCLUSION
+    if in_exclusion and _TREATED_FOR.search(text, 0, start):
+        return None  # "prior therapy for HER2-positive disease" excludes the therapy
+    tags = _biomarker_tags(marker, match, everything)
+    excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
+    # The words of the mention itself first (cheap), the context only when they may count.
+    says_result = says_no = True
+    if marker.needs_context and not excluded_by_name:
+        after = _clause(everything, match.end())
+        before = _clause(everything, match.start(), backwards=True)
+        positive = marker.positive or k.biomarker_context["positive"]
+        says_result = bool(
+            positive.search(after[:45])
+            or positive.search(before[-30:])
+            or (tags[0] != marker.name and marker.positive is None)
+            or _said_of_the_list(positive, everything, match.start(), match.end())
+        )
+        says_no = bool(_NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:]))
+        if not says_result and not says_no:
+            return None
+    said = clause_effects(text, start, end)
+    if "NEGATED" in said and "HYPOTHETICAL" in said:
+        said = _nearest(text, start, end)  # "testing of ALK with no ALK rearrangement"
+    if said & NOT_A_RULE:
+        return None
+    negated = "NEGATED" in said
+    if excluded_by_name:
+        negated = not negated  # "triple-negative" says no; "not triple-negative" says nothing
+        if not negated:
+            return None
+    elif not says_result and not negated:
+        return None  # "wild-type" near a marker that nothing negates
+    if negated and in_exclusion:
+        return None  # "no EGFR mutation" among the exclusions: unclear, so nothing
+    kind = EXCLUDED if negated or in_exclusion else REQUIRED
+    return _Mention(tags, kind, index, match.start(), match.end())
+
+
+def _nearest(text: str, start: int, end: int) -> frozenset[str]:
+    """For a target both negated and hypothetical: negated when the nearest cue before it says
+    so ("testing of ALK with no ALK rearrangement"), else hypothetical ("either BRAF-mutant or
+    BRAF wild-type tumors are eligible")."""
+    low, _ = rules().clause(text, start, end)
+    before = [m for m in clause_covering(text, start, end) if m.span[1] <= start - low]
+    if before and max(before, key=lambda m: m.span[1]).category == "NEGATED":
+        return frozenset(["NEGATED"])
+    return frozenset(["HYPOTHETICAL"])
+
+
+# A list of markers between a mention and the word said of them all: "KRAS, HRAS, NRAS or BRAF
+# mutations", "driver mutation (EGFR or ALK/ROS1)".
+_LIST_UNIT = r"(?:[\s,/()]|\band/or\b|\bor\b|\band\b|\b[A-Z][A-Za-z0-9]*[A-Z0-9][\w-]*|\bnon-\S+)"
+_LIST_HEAD = re.compile(_LIST_UNIT + "*")
+_LIST_WORD = re.compile(_LIST_UNIT + "+")
+_PIECES = re.compile(r"\s*\S+\s*")
+_CLAUSE_END = re.compile(r"[.;\n]")
+
+
+def _said_of_the_list(positive: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Whether a word such as "mutation" is said of the list of markers this one is in."""
+    after = text[end : end + 120]
+    cut = _CLAUSE_END.search(after)
+    after = after[: cut.start()] if cut else after
+    head = _LIST_HEAD.match(after)
+    if head and head.end() and positive.search(after[head.end() : head.end() + 45]):
+        return True
+    before = text[max(0, start - 120) : start]
+    cuts = [m.end() for m in _CLAUSE_END.finditer(before)]
+    before = before[cuts[-1] :] if cuts else before
+    # Walk back over the words of the list ("(EGFR or "), then look before it.
+    rest = len(before.rstrip())
+    for piece in reversed(_PIECES.findall(before[:rest])):
+        if not _LIST_WORD.fullmatch(piece):
+            break
+        rest -= len(piece)
+    return rest != len(before) and bool(positive.search(before[:rest][-40:]))
+
+
+# "Prior therapy for locally advanced or metastatic HER2-positive breast cancer": in an exclusion
+# criterion, the marker is that of the disease treated, not one that excludes.
+_TREATED_FOR = re.compile(
+    r"(?i)\b(?:therap(?:y|ies)|treatments?|regimens?|chemotherapy)\s+(?:\w+\s+)?for\b[^.;]*$"
+)
+
+
+# A result that says no, next to a marker that has no word such as "mutation" by it.
+_NEGATIVE = re.compile(
+    r"(?i)negativ|wild[\s-]?type|\bWT\b|non-?mutated|unmutated|non-?amplified|^\s?[-\u2212\u2013]"
+)
+
+
+def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirement]:
+    """Per criterion: a ``biomarker-required`` requirement for each marker or list of
+    alternatives, and one ``biomarker-excluded`` with every marker it rules out."""
+    by_part: dict[int, list[_Mention]] = {}
+    for mention in mentions:
+        if fields.items[mention.part] is not None:
+            by_part.setdefault(mention.part, []).append(mention)
+    for index, found in by_part.items():
+        item = fields.items[index]
+        assert item is not None
+        groups: list[list[str]] = []
+        for chain in _lists(fields.text, [m for m in found if m.kind == REQUIRED]):
+            betweens = [
+                fields.text[a.end : b.start] for a, b in zip(chain, chain[1:], strict=False)
+            ]
+            # "KRAS, HRAS, NRAS, BRAF, and/or CRAF mutations": the "or" may come after the last.
+            betweens.append(fields.text[chain[-1].end : chain[-1].end + 12])
             if (
-                _BARE_MINUS.match(after)
-                or _WHICH_DRUG_FOR.search(before)
-                or context["negative"].search(_before_next_marker(after[:30]))
-                # "Absence of EGFR mutations and ALK and ROS1 rearrangements": the whole clause
-                # before the marker counts for a negation, only a few words after it.
-                or context["negative"].search(_sentence_before(everything, match.start()))
-                # "Known EGFR or ALK alterations are not eligible"
-                or context["ruled_out"].search(_sentence_after(everything, match.end()))
+                len(chain) > 1
+                and any(_OR_NEXT.match(b) for b in betweens[-1:])
+                or any(_OR.search(between) for between in betweens[:-1])
             ):
-                continue
-            if context["drug"].search(after) or context["drug"].search(before):
-                continue
-            found.append(tag)
-            quoted = snippet(text, match.start() - offset, match.end() - offset)
-            evidence.append(
-                Evidence(
-                    tag,
-                    BIOMARKER,
-                    source,
-                    quoted,
-                    match.group(),
-                    f'{tag}: "{quoted}" ({source}) selects patients by this biomarker',
-                )
-            )
-            if marker.one_tag:
-                break  # its other mentions can only repeat the tag
-    return tuple(found)
+                chain_tags = [tag for mention in chain for tag in mention.tags]
+                candidates = [list(dict.fromkeys(chain_tags))]  # alternatives: one requirement
+            else:
+                candidates = [list(mention.tags) for mention in chain]
+            for group in candidates:
+                if not any(set(group) <= set(seen) for seen in groups):
+                    groups.append(group)
+        for group in groups:
+            yield _requirement(REQUIRED, group, item)
+        excluded = list(dict.fromkeys(t for m in found if m.kind == EXCLUDED for t in m.tags))
+        if excluded:
+            yield _requirement(EXCLUDED, excluded, item)
+
+
+# Between two markers of one list: connectors and the words said of the markers.
+_BETWEEN = re.compile(
+    r"(?i)(?:[\s,/&()+:-]|\b(?:or|and|either|mutations?|mutated|mutant|fusions?|rearrange\w*|"
+    r"alterations?|altered|amplifi\w*|positive|gene|genes|deletions?|insertions?|variants?|"
+    r"over-?expression|expression|exon|skipping|translocations?|status|\d+|non-[\w-]+))*"
+)
+_OR = re.compile(r"(?i)\bor\b|/")
+_OR_NEXT = re.compile(r"(?i)^[\s,]*(?:and/or|or)\b")
+
+
+def _lists(text: str, mentions: list[_Mention]) -> Iterator[list[_Mention]]:
+    """The mentions in runs written as one list ("NTRK1, NTRK2 or NTRK3 fusion", "MYC and BCL2
+    rearrangements"): its markers are alternatives when the list says "or" anywhere, else each
+    is required."""
+    chain: list[_Mention] = []
+    for mention in mentions:
+        if chain:
+            between = text[chain[-1].end : mention.start]
+            if len(between) > 80 or _BETWEEN.fullmatch(between) is None:
+                yield chain
+                chain = []
+        chain.append(mention)
+    if chain:
+        yield chain
+
+
+def _requirement(kind: str, values: list[str], item: Item) -> Requirement:
+    return Requirement(kind, "any-of", tuple(values), item.text, item.section, item.cohort)
+
+
+def _add_evidence(tag: str, mention: _Mention, fields: Fields, evidence: list[Evidence]) -> None:
+    source, text = fields.parts[mention.part]
+    offset = fields.starts[mention.part]
+    quoted = snippet(text, mention.start - offset, mention.end - offset)
+    matched = fields.text[mention.start : mention.end]
+    if mention.kind == REQUIRED:
+        reason = f'{tag}: "{quoted}" ({source}) selects patients by this biomarker'
+    else:
+        reason = f'{tag}: "{quoted}" ({source}) leaves out patients with this biomarker'
+    evidence.append(Evidence(tag, BIOMARKER, source, quoted, matched, reason))
 
 
 def _biomarker_candidates(text: str, lowered: str, k: Knowledge) -> list[MarkerRule]:
@@ -105,39 +337,8 @@ def _marker_matches(marker: MarkerRule, text: str, lowered: str) -> Iterator[re.
         window = max(0, position - _FIND_LOOK_BACK, last_end), min(len(text), position + 80)
         match = marker.regex.search(text, *window)
         if match and match.start() >= last_end:
-            yield match  # found lazily: the caller may stop at the first that counts
+            yield match
             last_end = match.end()
-
-
-# "PARP inhibitors (for BRCA mutants)": which drug suits which patients, not a requirement.
-_WHICH_DRUG_FOR = re.compile(r"\bfor (?:known |the |patients with )?$", re.IGNORECASE)
-
-
-# ", HER2-negative" after "ER-positive" is about another marker.
-_NEXT_MARKER = re.compile(r"[,;]\s*(?:and |or )?[A-Z]")
-
-
-def _before_next_marker(piece: str) -> str:
-    """``piece`` up to a comma that starts another capitalised name."""
-    match = _NEXT_MARKER.search(piece)
-    return piece[: match.start()] if match else piece
-
-
-def _sentence_after(text: str, position: int) -> str:
-    """The text from ``position`` to the end of the sentence (or line), at most 150 chars."""
-    piece = text[position : position + 150]
-    cuts = [c for c in map(piece.find, ".;\n") if c >= 0]
-    return piece[: min(cuts)] if cuts else piece
-
-
-def _sentence_before(text: str, position: int) -> str:
-    """The text from the start of the sentence (or line) to ``position``, at most 100 chars."""
-    piece = text[max(0, position - 100) : position]
-    cut = max(piece.rfind(c) for c in ".;\n")
-    return piece[cut + 1 :] if cut >= 0 else piece
-
-
-_BARE_MINUS = re.compile(r"\s?[-\u2212\u2013](?:\s|$|[/,;)])")  # "HER2- breast cancer"
 
 
 _LOWER_PREFIX = re.compile(r"^[a-z]+")  # "gBRCA1" -> "BRCA1"
@@ -145,21 +346,37 @@ _BOTH_GENES = re.compile(r"[12]/2$")  # "BRCA1/2" -> "BRCA"
 _NON = re.compile(r"non-?\s*$")
 _EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
 _EXON_NAME = r"exon \1"
+# Between one variant and the next of a list: "G12C or G12D", "exon 19 deletion or exon 21 L858R".
+_NEXT_VARIANT = re.compile(r"(?i)^\W*(?:\w+\W+)?(?:and/or|or|,)(?=\W)")
 
 
-def _biomarker_tag(marker: MarkerRule, match: re.Match[str], text: str) -> str | None:
+def _biomarker_tags(marker: MarkerRule, match: re.Match[str], text: str) -> tuple[str, ...]:
+    """The tag of a mention: the marker, or each of the variants written after it."""
     if marker.from_match:
         written = _LOWER_PREFIX.sub("", match.group())
-        return _BOTH_GENES.sub("", written)
+        return (_BOTH_GENES.sub("", written),)
     if marker.variant is not None:
-        variant = marker.variant.search(text[match.end() : match.end() + 90])
-        if variant and not _NON.search(text[match.end() : match.end() + variant.start(1)]):
-            return f"{marker.name} {_EXON.sub(_EXON_NAME, variant.group(1))}"
+        piece = text[match.end() : match.end() + 90]
+        variant = marker.variant.search(piece)
+        if variant and not _NON.search(piece[: variant.start(1)]):
+            tags = [f"{marker.name} {_EXON.sub(_EXON_NAME, variant.group(1))}"]
+            # The variants listed after the first are alternatives to it.
+            while True:
+                piece = piece[variant.end() :]
+                joint = _NEXT_VARIANT.match(piece)
+                variant = marker.variant.search(piece[joint.end() :]) if joint else None
+                if joint is None or variant is None:
+                    break
+                piece = piece[joint.end() :]
+                name = f"{marker.name} {_EXON.sub(_EXON_NAME, variant.group(1))}"
+                if name not in tags:
+                    tags.append(name)
+            return tuple(tags)
     if marker.variant_before is not None:
         variant = marker.variant_before.search(text[max(0, match.start() - 40) : match.start()])
         if variant:
-            return f"{marker.name} {variant.group(1)}"
-    return marker.name
+            return (f"{marker.name} {variant.group(1)}",)
+    return (marker.name,)
 
 
 def _clause(text: str, position: int, backwards: bool = False) -> str:

@@ -25,6 +25,8 @@ Categories (what a cue says about the target):
 Public API::
 
     effects(text, start, end) -> frozenset[str]   # the categories covering text[start:end]
+    clause_effects(text, start, end)               # the same, reading the target's clause only
+    clause_covering(text, start, end)              # the cues covering it (spans in its clause)
     Context(text)                                  # finds the cues once, for many targets:
         .effects(start, end) -> frozenset[str]
         .covering(start, end) -> list[Modifier]    # which cues, to explain a decision
@@ -97,6 +99,8 @@ __all__ = [
     "Modifier",
     "Rule",
     "Rules",
+    "clause_covering",
+    "clause_effects",
     "effects",
     "example_target",
     "literal_regex",
@@ -305,6 +309,9 @@ class _Finder:
         if self.everywhere:
             for key, matchers in self.by_key.items():
                 self.by_key[key] = matchers + self.everywhere
+        # The tokens worth a look, found in one pass in C (stepping through every token in
+        # Python costs far more).
+        self.keys = key_regex(self.by_key)
 
     def find(self, text: str) -> Iterator[tuple[int, int, Rule]]:
         by_key = self.by_key
@@ -312,7 +319,8 @@ class _Finder:
         lowered = text.lower()
         if len(lowered) != len(text):  # a letter whose lower case is longer: rare
             lowered = "".join(char if len(char.lower()) > 1 else char.lower() for char in text)
-        for token in _TOKEN.finditer(lowered):
+        tokens = _TOKEN.finditer(lowered) if everywhere else self.keys.finditer(lowered)
+        for token in tokens:
             matchers = by_key.get(token.group()[:KEY_SIZE], everywhere)
             if not matchers:
                 continue
@@ -324,6 +332,24 @@ class _Finder:
                 rules = found if isinstance(found, list) else found.get(literal_key(match.group()))
                 for rule in rules or ():
                     yield position, match.end(), rule
+
+
+def key_regex(keys: Iterable[str]) -> re.Pattern[str]:
+    """Where a token starting with one of ``keys`` is, in a lower-cased text: a word token by its
+    first ``KEY_SIZE`` letters (or whole when shorter), a sign by itself."""
+    keys = set(keys)
+    words = sorted((k for k in keys if _WORD_CHAR.match(k)), key=lambda k: -len(k))
+    long_keys = [re.escape(k) for k in words if len(k) >= KEY_SIZE]
+    short_keys = [re.escape(k) for k in words if len(k) < KEY_SIZE]
+    signs = [re.escape(k) for k in sorted(keys) if not _WORD_CHAR.match(k)]
+    alternatives = []
+    if long_keys:
+        alternatives.append(rf"(?<!\w)(?:{'|'.join(long_keys)})")
+    if short_keys:
+        alternatives.append(rf"(?<!\w)(?:{'|'.join(short_keys)})(?!\w)")
+    if signs:
+        alternatives.append(f"[{''.join(signs)}]")
+    return re.compile("|".join(alternatives) or "(?!)")
 
 
 def match_starts(source: str) -> frozenset[str] | None:
@@ -463,6 +489,20 @@ class Rules:
             if rule.stopped_by
         }
         self._cached_context = lru_cache(maxsize=CACHED_TEXTS)(self.context)
+        # The terminators of every scope that are signs (";", a full stop, a new line): no cue
+        # reaches across them, so a target can be read in its clause alone (much faster in a
+        # long text than finding every cue of it).
+        signs = [
+            rule.pattern
+            for rule in self.rules
+            if rule.direction == "terminate"
+            and rule.categories == _EVERY_CATEGORY
+            and rule.ends == "both"
+            and rule.pattern is not None
+            and _starts_with_signs(rule.pattern)
+        ]
+        self._signs = re.compile("|".join(f"(?:{p})" for p in signs) or "(?!)", re.IGNORECASE)
+        self._sign_chars = sorted({key for p in signs for key in match_starts(p) or ()})
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -482,6 +522,30 @@ class Rules:
 
     def effects(self, text: str, start: int, end: int) -> frozenset[str]:
         return self._cached_context(text).effects(start, end)
+
+    def covering(self, text: str, start: int, end: int) -> list[Modifier]:
+        return self._cached_context(text).covering(start, end)
+
+    def clause(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """Where the clause around ``text[start:end]`` starts and ends: the cues that apply to
+        the target are those of ``text[low:high]`` (ask about ``start - low``, ``end - low``)."""
+        # Each sign is looked for with str.find (fast), then checked against its rule.
+        low, high = 0, len(text)
+        for char in self._sign_chars:
+            position = text.rfind(char, low, start)
+            while position >= 0:
+                sign = self._signs.match(text, position)
+                if sign is not None and sign.end() <= start:
+                    low = max(low, sign.end())
+                    break
+                position = text.rfind(char, low, position)
+            position = text.find(char, end, high)
+            while position >= 0:
+                if self._signs.match(text, position) is not None:
+                    high = position
+                    break
+                position = text.find(char, position + 1, high)
+        return low, high
 
     def clear_cache(self) -> None:
         self._cached_context.cache_clear()
@@ -566,6 +630,12 @@ class Rules:
                     low = max(low, _words_before(text, low, start, rule.scope))
         span = (start, end)
         return Modifier(rule.category, rule.direction, span, text[start:end], rule, (low, high))
+
+
+def _starts_with_signs(pattern: str) -> bool:
+    """Whether every match of ``pattern`` starts with a sign (not a letter or digit)."""
+    starts = match_starts(pattern)
+    return bool(starts) and all(not _WORD_CHAR.match(key) for key in starts or ())
 
 
 def _parentheses(text: str) -> list[tuple[int, int]]:
@@ -702,6 +772,22 @@ def modifiers(text: str) -> list[Modifier]:
 def effects(text: str, start: int, end: int) -> frozenset[str]:
     """The categories whose cues cover ``text[start:end]`` (shipped rules)."""
     return rules().effects(text, start, end)
+
+
+def clause_effects(text: str, start: int, end: int) -> frozenset[str]:
+    """The same as :func:`effects`, finding the cues of the target's clause only (fast in a long
+    text; the clauses of the last few hundred texts are remembered)."""
+    shipped = rules()
+    low, high = shipped.clause(text, start, end)
+    return shipped.effects(text[low:high], start - low, end - low)
+
+
+def clause_covering(text: str, start: int, end: int) -> list[Modifier]:
+    """The cues of the shipped rules that cover ``text[start:end]``, found in its clause (their
+    spans count from the clause's start)."""
+    shipped = rules()
+    low, high = shipped.clause(text, start, end)
+    return shipped.covering(text[low:high], start - low, end - low)
 
 
 def load_rules(path: str | Path) -> Rules:

@@ -33,7 +33,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DATA_FILE = "drug_classes.toml"
-KEYS = ("phrases", "abbreviations", "members", "stems", "includes", "category")
+LIST_KEYS = ("phrases", "abbreviations", "members", "stems", "includes")
+KEYS = (*LIST_KEYS, "category", "said")
 # Lexicon categories whose names are drugs (not radiation, surgery or transplants).
 DRUG_CATEGORIES = frozenset(
     {"car-t", "immunotherapy", "targeted-therapy", "hormone-therapy", "chemotherapy"}
@@ -52,6 +53,7 @@ class DrugClass:
     stems: tuple[str, ...]
     categories: frozenset[str]
     included: frozenset[str]  # the names of this class and of every class it includes
+    said: str = ""  # how a sentence names it ("a proteasome inhibitor"); "" for the name
 
     def covers(self, drug: str) -> bool:
         """Whether the drug ``drug`` (any name) is in this class."""
@@ -167,7 +169,7 @@ class DrugClasses:
             if i + size > len(tokens) or not _same_words(lowered[i : i + size], words):
                 continue
             start, end = tokens[i][1], tokens[i + size - 1][2]
-            if _whole(text, start, end):
+            if _whole(text, start, end) and _no_other_letters(text, start, end):
                 return size, Mention(value, start, end, is_class)
         written = tokens[i][0]
         exact = self._exact.get(written) or (
@@ -195,6 +197,12 @@ def _whole(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not before.isalnum() and not after.isalnum()
+
+
+def _no_other_letters(text: str, start: int, end: int) -> bool:
+    """No letter outside a-z inside a mention: "PI3Kδ inhibitor" (one form of the enzyme) is
+    not "PI3K inhibitor" (any form), though the words a-z and 0-9 of both are the same."""
+    return all(c.isascii() or not c.isalnum() for c in text[start:end])
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -367,7 +375,11 @@ def parse_drug_classes(text: str, source: str = DATA_FILE) -> DrugClasses:
                     f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
                 )
                 problem(name, key, f"unknown key ({advice})")
-        for key in KEYS[:-1]:
+        said = table.get("said", "")
+        if not isinstance(said, str):
+            problem(name, "said", "must be words in quotes")
+            table["said"] = ""
+        for key in LIST_KEYS:
             value = table.get(key, [])
             if not isinstance(value, list) or not all(
                 isinstance(v, str) and v.strip() for v in value
@@ -435,6 +447,7 @@ def _build(name: str, tables: dict[str, dict[str, Any]]) -> DrugClass:
         stems=tuple(s.lower() for n in names for s in tables[n].get("stems", [])),
         categories=frozenset(tables[n]["category"] for n in names if tables[n].get("category")),
         included=frozenset(names),
+        said=str(tables[name].get("said", "")),
     )
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.text import Guarded, name_key, spellings
+from trialfinder.tagging.text import Guarded, name_key, required_words, spellings
 
 # When a word ends in stems of several categories, the first category listed here wins
 # (a "-deruxtecan" conjugate is a targeted therapy although "-tecan" is a chemotherapy stem).
@@ -48,6 +48,17 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class NotTreated:
+    """Words saying the disease was not treated before (settings.toml [[not_treated]])."""
+
+    regex: re.Pattern[str]
+    rules_out: tuple[str, ...]  # the settings a patient it applies to cannot be in
+    unless: frozenset[str]  # context categories that cancel a match
+    negated: bool  # the match counts only when the context negates it
+    words: tuple[str, ...] | None  # one of these is in every match (None: unknown)
+
+
+@dataclass(frozen=True)
 class MarkerRule:
     name: str
     regex: re.Pattern[str]
@@ -55,6 +66,7 @@ class MarkerRule:
     variant_before: re.Pattern[str] | None
     needs_context: bool
     positive: re.Pattern[str] | None  # this marker's own context words, if it has them
+    excluded: re.Pattern[str] | None  # names that say a patient does not have it
     from_match: bool
     aliases: tuple[str, ...]
     capitals: frozenset[str]  # one of these capitalised words must be in the text...
@@ -155,17 +167,30 @@ class Knowledge:
         # Whole capitalised acronyms ("ALL", "AML"); other words anywhere, in any case.
         self.cancer_acronyms = frozenset(w for w in words if w == w.upper())
         self.cancer_words = tuple(w.lower() for w in words if w != w.upper())
-        self.settings = _settings_patterns(load_toml("settings.toml"))
-        # Every setting's `find` words: where they are, the setting patterns are tried.
-        self.setting_words = tuple(sorted({w for _, _, words in self.settings for w in words}))
+        settings = load_toml("settings.toml")
+        self.settings = _settings_patterns(settings)
+        # Word -> the setting patterns (indexes in self.settings) that may match where it is.
+        self.setting_words = _word_index(words for _, _, words in self.settings)
         self.setting_plain = {
             name: table["plain"]
-            for name, table in load_toml("settings.toml").items()
-            if "plain" in table
+            for name, table in settings.items()
+            if isinstance(table, dict) and "plain" in table
         }
-        self.setting_negation = re.compile(
-            load_toml("settings.toml")["tagging"]["negations"], re.IGNORECASE
+        self.summary_not_treated = Guarded(
+            re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
+        self.not_treated: tuple[NotTreated, ...] = tuple(
+            NotTreated(
+                regex,
+                tuple(rule["rules_out"]),
+                frozenset(rule.get("unless", ())),
+                rule.get("negated", False),
+                tuple(rule["find"]) if "find" in rule else required_words(regex),
+            )
+            for rule in settings["not_treated"]
+            for regex in [re.compile(rule["pattern"], re.IGNORECASE)]
+        )
+        self.not_treated_words = _word_index(rule.words or ("",) for rule in self.not_treated)
         self.biomarkers, self.biomarker_context = _biomarker_patterns(load_toml("biomarkers.toml"))
         # The capital letters a capitalised find word starts with ("IDH1" -> "IDH") -> its markers:
         # one set intersection with a text's runs of capitals finds the markers worth a look.
@@ -200,18 +225,31 @@ class Knowledge:
         self.aliases.append((alias, term))
 
 
-def _settings_patterns(
-    table: dict[str, Any],
-) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
-    """(setting, its patterns as one, its `find` words) for each setting."""
-    return [
-        (
-            name,
-            re.compile("|".join(f"(?:{p})" for p in table[name]["tag_patterns"]), re.I),
-            tuple(table[name]["find"]),
-        )
-        for name in ("refractory", "relapsed", "resistant")
-    ]
+def _word_index(words_of: Any) -> dict[str, list[int]]:
+    """Word -> the indexes of the patterns that need it, from each pattern's words. A word
+    holding a shorter one is looked for as the shorter one (fewer looks; it is found a few
+    letters further on, which the windows around the words allow for)."""
+    needs = [tuple(words) for words in words_of]
+    every = sorted({w for words in needs for w in words}, key=len)
+    shortest = {w: next(v for v in every if v in w) for w in every}
+    index: dict[str, list[int]] = {}
+    for number, words in enumerate(needs):
+        for word in words:
+            found = index.setdefault(shortest[word], [])
+            if number not in found:
+                found.append(number)
+    return index
+
+
+def _settings_patterns(table: dict[str, Any]) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """(setting, pattern, words) for each pattern of each setting: the words are those one of
+    which every match holds (read from the pattern), else the setting's `find` words."""
+    found = []
+    for name in ("refractory", "relapsed", "resistant"):
+        for pattern in table[name]["tag_patterns"]:
+            regex = re.compile(pattern, re.IGNORECASE)
+            found.append((name, regex, required_words(regex) or tuple(table[name]["find"])))
+    return found
 
 
 def _biomarker_patterns(table: dict[str, Any]) -> tuple[list[MarkerRule], dict[str, re.Pattern]]:
@@ -221,16 +259,20 @@ def _biomarker_patterns(table: dict[str, Any]) -> tuple[list[MarkerRule], dict[s
         if name == "context":
             continue
         finds = spec.get("find", [name])
+        pattern = spec["pattern"]
+        if spec.get("negative"):  # found like the marker, read as its absence
+            pattern = f"(?:{pattern})|(?:{spec['negative']})"
         markers.append(
             MarkerRule(
                 name=name,
-                regex=re.compile(spec["pattern"]),
+                regex=re.compile(pattern),
                 variant=re.compile(spec["variant"]) if spec.get("variant") else None,
                 variant_before=(
                     re.compile(spec["variant_before"]) if spec.get("variant_before") else None
                 ),
                 needs_context=spec.get("needs_context", True),
                 positive=re.compile(spec["positive"]) if spec.get("positive") else None,
+                excluded=re.compile(spec["negative"]) if spec.get("negative") else None,
                 from_match=spec.get("tag_from_match", False),
                 aliases=tuple(spec.get("aliases", ())),
                 capitals=frozenset(f for f in finds if f == f.upper()),

@@ -319,24 +319,39 @@ def _tested_arms(trial: Trial) -> list[ArmGroup]:
 # -- the text settings and biomarkers are read from ---------------------------------------
 
 
+SUMMARY = "summary"
+_ITEM_SOURCES = {INCLUSION: "inclusion criteria", EXCLUSION: "exclusion criteria", "": "criteria"}
+
+
 class Fields(NamedTuple):
-    """The fields settings and biomarkers are read from, and all of them joined by new lines."""
+    """The fields settings and biomarkers are read from, and all of them joined by new lines.
+
+    Each criterion is a part of its own, so that what is read in it keeps its item, section
+    and cohort (``items``; ``None`` for a title, condition, keyword or the summary).
+    """
 
     parts: list[tuple[str, str]]  # (source, text)
     text: str
     lowered: str  # the joined text in lower case, letter for letter
     starts: list[int]  # where each part begins in the joined text
+    items: list[Item | None]  # the criterion each part is, if it is one
 
 
 def text_fields(trial: Trial) -> Fields:
-    """Titles, conditions, keywords and the inclusion items, joined and lower-cased once."""
-    fields = [("title", trial.brief_title), ("official title", trial.official_title)]
-    fields += [("condition", c) for c in trial.conditions]
-    fields += [("keyword", kw) for kw in trial.keywords]
+    """Titles, conditions, keywords, every criterion (inclusion and exclusion, each with its
+    section and cohort) and the brief summary, joined and lower-cased once."""
+    fields: list[tuple[str, str, Item | None]] = [
+        ("title", trial.brief_title, None),
+        ("official title", trial.official_title, None),
+    ]
+    fields += [("condition", c, None) for c in trial.conditions]
+    fields += [("keyword", kw, None) for kw in trial.keywords]
     if trial.eligibility.criteria:
-        criteria = read_criteria(trial.eligibility.criteria)
-        fields.append(("inclusion criteria", criteria.inclusion_text))
-    parts = [(source, text) for source, text in fields if text]
+        for item in read_criteria(trial.eligibility.criteria).items:
+            fields.append((_ITEM_SOURCES[item.section], item.text, item))
+    fields.append((SUMMARY, trial.brief_summary, None))  # last: biomarkers read up to it
+    kept = [field for field in fields if field[1]]
+    parts = [(source, text) for source, text, _ in kept]
     joined = "\n".join([text for _, text in parts])
     starts = list(accumulate([len(text) + 1 for _, text in parts[:-1]], initial=0))[: len(parts)]
-    return Fields(parts, joined, lower(joined), starts)
+    return Fields(parts, joined, lower(joined), starts, [item for _, _, item in kept])

@@ -1,69 +1,205 @@
-"""Disease settings (refractory, relapsed, resistant) from titles, conditions and criteria."""
+"""Disease settings (refractory, relapsed, resistant) and the ``disease-setting`` requirements.
+
+A setting is read where its words are (``settings.toml``: titles, conditions, keywords, the brief
+summary and the criteria), and the context rules (``context.py``) say what the words around it
+do: a setting that is negated, hypothetical, to be prevented or not about the cancer does not
+count. Each criterion that names settings gives a requirement: an inclusion criterion "any-of"
+the settings it asks for, an exclusion criterion "none-of" those it rules out; criteria saying
+the disease was not treated ("treatment-naive", "no prior systemic therapy for metastatic
+disease") give "none-of" the settings that cannot be (``[[not_treated]]``). The trial's settings
+are those of its titles, conditions, keywords and summary and those its inclusion criteria ask
+for, never those of its exclusion criteria.
+"""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import NamedTuple
 
+from trialfinder.tagging.context import clause_effects
 from trialfinder.tagging.lexicon import Knowledge
-from trialfinder.tagging.reader import Fields
+from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
+from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import SETTING, Evidence
-from trialfinder.tagging.text import may_match, snippet
+from trialfinder.tagging.text import FOLDING_TO_ASCII, snippet
+
+SETTINGS = ("refractory", "relapsed", "resistant")
+KIND = "disease-setting"
+# What the context may say of a setting that then does not count.
+NOT_ASSERTED = frozenset({"NEGATED", "HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
+NOT_ABOUT_IT = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
 
 
-def _positions(lowered: str, words: tuple[str, ...]) -> list[int]:
-    """Where any of ``words`` occurs in ``lowered``, in order."""
-    starts = []
-    for word in words:
+class Settings(NamedTuple):
+    """The settings a trial is for and the ``disease-setting`` requirements of its criteria."""
+
+    settings: tuple[str, ...]
+    requirements: tuple[Requirement, ...]
+
+
+# A setting's pattern is tried only around the words every match of it holds (much faster than
+# everywhere): such a word stands at most this far into a phrase, and a phrase ends at most
+# this far after it.
+LOOK_BACK = 120
+LOOK_AHEAD = 160
+
+
+def _candidates(fields: Fields, k: Knowledge) -> dict[int, dict[int, list[int]]]:
+    """Part -> pattern (its index in ``k.settings``) -> where in the part its words are."""
+    lowered, starts = fields.lowered, fields.starts
+    found: dict[int, dict[int, list[int]]] = {}
+    for word, patterns in k.setting_words.items():
         position = lowered.find(word)
         while position >= 0:
-            starts.append(position)
+            part = bisect_right(starts, position) - 1
+            by_pattern = found.setdefault(part, {})
+            for pattern in patterns:
+                by_pattern.setdefault(pattern, []).append(position - starts[part])
             position = lowered.find(word, position + 1)
-    return sorted(starts)
+    # A few letters outside a-z match a-z without case ("resıstant"): every pattern near them.
+    for letter in FOLDING_TO_ASCII:
+        position = lowered.find(letter)
+        while position >= 0:
+            part = bisect_right(starts, position) - 1
+            by_pattern = found.setdefault(part, {})
+            for pattern in range(len(k.settings)):
+                by_pattern.setdefault(pattern, []).append(position - starts[part])
+            position = lowered.find(letter, position + 1)
+    return found
 
 
-def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> tuple[str, ...]:
-    parts, everything, lowered, starts = fields
-    positions = _positions(lowered, k.setting_words)
-    if not positions:
-        return ()
-    pieces: list[tuple[int, int]] = []  # (start, end) around each word, within one field
-    for position in positions:
-        field = bisect_right(starts, position) - 1
-        field_end = starts[field] + len(parts[field][1])
-        start, end = max(starts[field], position - 40), min(field_end, position + 40)
-        if pieces and start <= pieces[-1][1]:
-            pieces[-1] = (pieces[-1][0], max(end, pieces[-1][1]))
+def _windows(positions: list[int], size: int) -> list[tuple[int, int]]:
+    """The stretches of a part of ``size`` characters where a phrase holding a word found at
+    ``positions`` can be."""
+    windows: list[tuple[int, int]] = []
+    for position in sorted(positions):
+        start, end = max(0, position - LOOK_BACK), min(size, position + LOOK_AHEAD)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
         else:
-            pieces.append((start, end))
-    found: dict[str, re.Match[str]] = {}
-    for setting, regex, words in k.settings:
-        for start, end in pieces:
-            if not may_match(lowered[start:end], words):
-                continue
-            match = next(
-                (
-                    m
-                    for m in regex.finditer(everything, start, end)
-                    if not k.setting_negation.search(everything[max(0, m.start() - 30) : m.start()])
-                ),
-                None,
-            )
-            if match is not None:
-                found[setting] = match
-                break
-    for setting, match in found.items():
-        field = bisect_right(starts, match.start()) - 1
-        source, text = parts[field]
-        at = match.start() - starts[field]
+            windows.append((start, end))
+    return windows
+
+
+def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Settings:
+    parts, items = fields.parts, fields.items
+    first: dict[str, tuple[int, re.Match[str]]] = {}  # setting -> where it was first read
+    requirements: list[Requirement] = []
+    for index, by_pattern in sorted(_candidates(fields, k).items()):
+        source, text = parts[index]
+        mentions = []
+        for pattern, positions in sorted(by_pattern.items()):
+            setting, regex, _ = k.settings[pattern]
+            for start, end in _windows(positions, len(text)):
+                mentions.extend((setting, match) for match in regex.finditer(text, start, end))
+        if not mentions:
+            continue
+        asserted: dict[str, re.Match[str]] = {}
+        denied: list[str] = []
+        for setting, match in sorted(mentions, key=lambda m: m[1].start()):
+            said = clause_effects(text, match.start(), match.end())
+            if not said & NOT_ASSERTED:
+                asserted.setdefault(setting, match)
+            elif "NEGATED" in said and not said & NOT_ABOUT_IT:
+                denied.append(setting)
+        item = items[index]
+        if item is None or item.section != EXCLUSION:
+            for setting, match in asserted.items():
+                if setting not in first:
+                    first[setting] = (index, match)
+        if item is not None:
+            requirements.extend(_requirements(item, asserted, denied))
+    not_treated = _not_treated(fields, k)
+    requirements.extend(not_treated)
+    from_summary = [s for s, (index, _) in first.items() if parts[index][0] == SUMMARY]
+    if from_summary and (not_treated or _says_not_treated(fields, k)):
+        for setting in from_summary:
+            del first[setting]
+    for setting, (index, match) in sorted(first.items(), key=lambda s: SETTINGS.index(s[0])):
+        source, text = parts[index]
         evidence.append(
             Evidence(
                 setting,
                 SETTING,
                 source,
-                snippet(text, at, at + len(match.group())),
+                snippet(text, match.start(), match.end()),
                 match.group(),
                 f'{setting}: "{match.group()}" ({source}): {k.setting_plain.get(setting, setting)}',
             )
         )
-    return tuple(s for s in ("refractory", "relapsed", "resistant") if s in found)
+    return Settings(tuple(s for s in SETTINGS if s in first), tuple(requirements))
+
+
+def _says_not_treated(fields: Fields, k: Knowledge) -> bool:
+    """Whether the titles, conditions, keywords, summary or inclusion criteria say the disease
+    was not treated before ("first-line", "newly diagnosed", "adjuvant", ...)."""
+    return any(
+        (item is None or item.section != EXCLUSION) and k.summary_not_treated.search(text)
+        for (_, text), item in zip(fields.parts, fields.items, strict=True)
+    )
+
+
+def _requirements(
+    item: Item, asserted: dict[str, re.Match[str]], denied: list[str]
+) -> list[Requirement]:
+    """What one criterion says of the settings: asked for, or ruled out."""
+    named = _ordered(asserted)
+    if item.section == EXCLUSION:
+        return [_requirement("none-of", named, item)] if named else []
+    found = [_requirement("any-of", named, item)] if named else []
+    ruled_out = _ordered(s for s in denied if s not in asserted)
+    if ruled_out:
+        found.append(_requirement("none-of", ruled_out, item))
+    return found
+
+
+def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
+    """``none-of`` requirements from the inclusion criteria that say the disease was not treated."""
+    lowered, starts, items = fields.lowered, fields.starts, fields.items
+    wanted = [i for i, item in enumerate(items) if item is not None and item.section != EXCLUSION]
+    if not wanted:
+        return []
+    # Only the stretch of text from the first inclusion criterion to the end of the last.
+    low, high = starts[wanted[0]], starts[wanted[-1]] + len(fields.parts[wanted[-1]][1])
+    looks: dict[int, set[int]] = {}  # part -> the rules to try in it
+    for word, rules in k.not_treated_words.items():
+        position = lowered.find(word, low, high)
+        while position >= 0:
+            part = bisect_right(starts, position) - 1
+            item = items[part]
+            if item is not None and item.section != EXCLUSION:
+                looks.setdefault(part, set()).update(rules)
+            position = lowered.find(word, position + 1, high)
+    for letter in FOLDING_TO_ASCII:  # letters that match a-z without case: every rule
+        position = lowered.find(letter, low, high)
+        while position >= 0:
+            part = bisect_right(starts, position) - 1
+            item = items[part]
+            if item is not None and item.section != EXCLUSION:
+                looks.setdefault(part, set()).update(range(len(k.not_treated)))
+            position = lowered.find(letter, position + 1, high)
+    found: list[Requirement] = []
+    for part, numbers in sorted(looks.items()):
+        item = items[part]
+        assert item is not None
+        ruled_out: set[str] = set()
+        for number in sorted(numbers):
+            rule = k.not_treated[number]
+            for match in rule.regex.finditer(item.text):
+                said = clause_effects(item.text, match.start(), match.end())
+                if (not rule.negated or "NEGATED" in said) and not said & rule.unless:
+                    ruled_out.update(rule.rules_out)
+                    break
+        if ruled_out:
+            found.append(_requirement("none-of", _ordered(ruled_out), item))
+    return found
+
+
+def _ordered(settings: object) -> tuple[str, ...]:
+    chosen = set(settings)  # type: ignore[call-overload]
+    return tuple(s for s in SETTINGS if s in chosen)
+
+
+def _requirement(rule: str, values: tuple[str, ...], item: Item) -> Requirement:
+    return Requirement(KIND, rule, values, item.text, item.section, item.cohort)

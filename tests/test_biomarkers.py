@@ -1,0 +1,325 @@
+"""Biomarkers a patient must have and must not have, read with the context rules, and the
+biomarker requirements they come from (alternatives kept, each with its item and cohort)."""
+
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialfinder.model import parse_study
+from trialfinder.tagging import (
+    biomarker_matches,
+    biomarkers,
+    lexicon,
+    normalize_biomarker,
+    tag_trial,
+)
+
+from conftest import load_real_record, needs_shared
+from factories import make_study
+
+KNOWLEDGE = lexicon.knowledge()
+
+
+def eligible(criteria, title="Drug X in Lung Cancer", conditions=("Non-small Cell Lung Cancer",)):
+    study = make_study(
+        title=title,
+        criteria=criteria,
+        conditions=list(conditions),
+        interventions=[{"type": "DRUG", "name": "X", "armGroupLabels": ["Arm A"]}],
+        arm_groups=[{"label": "Arm A", "type": "EXPERIMENTAL", "interventionNames": ["Drug: X"]}],
+    )
+    return tag_trial(parse_study(study))
+
+
+def included(line):
+    return eligible(f"Inclusion Criteria:\n\n* {line}\n\nExclusion Criteria:\n\n* None")
+
+
+def marker_rules(tags):
+    return [
+        (r.kind, r.values, r.section, r.cohort)
+        for r in tags.requirements
+        if r.kind.startswith("biomarker")
+    ]
+
+
+def test_biomarker_with_variant_from_the_inclusion_criteria():
+    tags = eligible(
+        "Inclusion Criteria:\n\n* Documented KRAS G12C mutation in tumour tissue\n"
+        "* MSI-H or dMMR status\n\nExclusion Criteria:\n\n* Known EGFR mutation"
+    )
+    assert tags.biomarkers == ("KRAS G12C", "MSI-H/dMMR")
+    # An exclusion criterion rules the marker out (this was not read before).
+    assert tags.excluded_biomarkers == ("EGFR",)
+    [evidence] = tags.evidence_for("KRAS G12C")
+    assert evidence.source == "inclusion criteria" and "KRAS G12C mutation" in evidence.text
+    [evidence] = tags.evidence_for("EGFR")
+    assert evidence.source == "exclusion criteria" and "leaves out" in evidence.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("HER2-positive metastatic breast cancer (IHC 3+)", ("HER2",)),
+        ("HER2-negative breast cancer", ()),
+        ("HR+/HER2- breast cancer", ("HR+",)),
+        ("Progression on a prior EGFR TKI", ()),  # a drug class, not the patient's marker
+        ("No prior treatment with a KRAS G12C inhibitor", ()),
+        ("KRAS wild-type colorectal cancer", ()),
+        ("ALK rearrangement or ROS1 fusion confirmed by a local test", ("ALK", "ROS1")),
+        ("Germline BRCA1 or BRCA2 mutation", ("BRCA1", "BRCA2")),
+        ("BRAF V600E mutation", ("BRAF V600E",)),
+        ("FLT3-ITD or IDH1 mutated AML", ("FLT3", "IDH1")),
+        ("MET exon 14 skipping mutation", ("MET exon 14",)),
+        ("Patients who met all criteria", ()),  # the gene MET is written in capitals
+        ("Absence of sensitising EGFR mutations, and ALK and ROS1 rearrangements", ()),
+        ("Prior standard therapy, including PARP inhibitors (for BRCA mutants)", ()),
+        ("Tumour meets pathologic criteria for HER2 negativity", ()),
+        ("Provision of a tumour sample to assess PD-L1 expression", ()),  # measured only
+        ("PD-L1 TPS >= 50% by a local test", ("PD-L1",)),
+        ("AKT1 E17K mutation", ("AKT1 E17K",)),
+        ("PTEN loss by immunohistochemistry", ("PTEN",)),
+        ("PTEN wild-type tumour", ()),
+        ("STK11 or KEAP1 mutation", ("STK11", "KEAP1")),
+        ("JAK2 V617F-positive myelofibrosis", ("JAK2 V617F",)),
+        ("CALR mutation", ("CALR",)),
+        ("Prior therapy with a JAK2 inhibitor", ()),
+        ("High-grade B-cell lymphoma with MYC and BCL2 rearrangements", ("MYC", "BCL2")),
+        ("Prior treatment with a BCL-2 inhibitor", ()),
+        ("TMB-high (at least 10 mutations per megabase)", ("TMB-H",)),
+        ("Tumour mutational burden (TMB) >= 10 mut/Mb", ("TMB-H",)),
+        ("TMB will be measured centrally", ()),
+        ("HPV-positive oropharyngeal cancer", ("HPV+",)),
+        ("HPV-negative head and neck cancer", ()),
+        ("Patients will be stratified by PIK3CA status", ()),  # any status may take part
+        ("Eligible regardless of PD-L1 expression", ()),
+        ("Known EGFR, ALK or ROS1 alterations are not eligible", ()),
+        ("Tumours with KRAS, NRAS or BRAF mutations", ("KRAS", "NRAS", "BRAF")),
+        (
+            "Tumours with KRAS, HRAS, NRAS, BRAF, and/or CRAF mutations",
+            ("KRAS", "HRAS", "NRAS", "BRAF"),
+        ),
+        ("JAK2, CALR or MPL mutation", ("JAK2", "CALR", "MPL")),
+        ("ER-positive, HER2-negative breast cancer", ("HR+",)),  # the negative is HER2's
+        ("Estrogen receptor positive breast cancer", ("HR+",)),  # phrases in any case
+        ("Mismatch repair deficient colorectal cancer", ("MSI-H/dMMR",)),
+        ("KRAS, NRAS and BRAF wild-type", ()),
+        ("BRCA status must be known", ()),  # any status may take part
+        ("METex14 skipping mutation", ("MET exon 14",)),
+        ("EGFR exon19 deletion", ("EGFR exon 19",)),
+        ("FGFR2b overexpression", ("FGFR2b",)),
+        # Target antigens the criteria require
+        ("CD19-positive disease", ("CD19",)),
+        ("BCMA-expressing multiple myeloma", ("BCMA",)),
+        ("PSMA-positive prostate cancer on PET", ("PSMA",)),
+        ("MAGE-A4 expression by IHC", ("MAGE-A4",)),
+        ("Claudin 18.2 positive gastric cancer", ("CLDN18.2",)),
+        ("CD20, CD22 or CD30 expressing lymphoma", ("CD20", "CD22", "CD30")),
+        ("CD33-positive AML", ("CD33",)),
+        ("Myeloma with CD38 expression", ("CD38",)),
+        ("GPRC5D expression on myeloma cells", ("GPRC5D",)),
+        ("DLL3-positive small cell lung cancer", ("DLL3",)),
+        ("TROP2 high expression", ("TROP2",)),
+        ("B7-H3 expressing solid tumour", ("B7-H3",)),
+        ("GPC3-positive hepatocellular carcinoma", ("GPC3",)),
+        ("NY-ESO-1 positive synovial sarcoma", ("NY-ESO-1",)),
+        ("Mesothelin-expressing mesothelioma", ("mesothelin",)),
+        ("HLA-A*02:01 positive", ("HLA-A*02:01",)),
+        # ... and antigens named as a drug's target only
+        ("Prior CD19-directed CAR-T therapy", ()),
+        ("Prior anti-BCMA therapy", ()),
+        ("Previous treatment with a CD38 monoclonal antibody", ()),
+    ],
+)
+def test_biomarkers_need_the_patient_to_have_them(line, expected):
+    assert included(line).biomarkers == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("EGFR wild-type", ("EGFR",)),
+        ("ALK negative", ("ALK",)),
+        ("Documented absence of EGFR sensitizing mutations and ALK rearrangement", ("EGFR", "ALK")),
+        (
+            "Absence of sensitising EGFR mutations, and ALK and ROS1 rearrangements",
+            ("EGFR", "ALK", "ROS1"),
+        ),
+        ("HER2-negative breast cancer", ("HER2",)),
+        ("HR+/HER2- breast cancer", ("HER2",)),
+        ("Triple-negative breast cancer", ("HER2", "HR+")),
+        ("KRAS, NRAS and BRAF wild-type", ("KRAS", "NRAS", "BRAF")),
+        ("Local testing of ALK with no ALK rearrangement", ("ALK",)),
+        ("Patients with no EGFR, ALK or ROS1 alteration", ("EGFR", "ALK", "ROS1")),
+        # Nothing ruled out
+        ("Either BRAF-mutant or BRAF wild-type tumors are eligible", ()),
+        ("Eligible regardless of EGFR mutation status", ()),
+        ("Stratified by KRAS status", ()),
+        ("Irrespective of ALK status", ()),
+        ("EGFR mutation status must be known", ()),
+        ("Must agree to be tested for ALK rearrangement", ()),
+        ("HER2-low breast cancer", ()),
+        ("ER-positive, HER2-positive breast cancer", ()),
+    ],
+)
+def test_biomarkers_a_patient_must_not_have(line, expected):
+    assert included(line).excluded_biomarkers == expected
+
+
+def test_an_exclusion_criterion_rules_a_marker_out():
+    tags = eligible(
+        "Inclusion Criteria:\n\n* Metastatic colorectal cancer\n\n"
+        "Exclusion Criteria:\n\n* Known BRAF V600E mutation\n"
+        "* Prior therapy for HER2-positive disease\n"  # the disease treated, not a rule
+        "* Prior EGFR inhibitor\n"
+    )
+    assert tags.biomarkers == ()
+    assert tags.excluded_biomarkers == ("BRAF V600E",)
+    assert marker_rules(tags) == [
+        ("biomarker-excluded", ("BRAF V600E",), "exclusion", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "groups"),
+    [
+        (
+            "EGFR exon 19 deletion or exon 21 L858R mutation",
+            [("EGFR exon 19", "EGFR L858R")],
+        ),
+        ("KRAS G12C or G12D mutation", [("KRAS G12C", "KRAS G12D")]),
+        ("Germline BRCA1 or BRCA2 mutation", [("BRCA1", "BRCA2")]),
+        ("NTRK1, NTRK2 or NTRK3 gene fusion", [("NTRK1", "NTRK2", "NTRK3")]),
+        ("ALK rearrangement or ROS1 fusion", [("ALK", "ROS1")]),
+        # Both are required: two requirements
+        ("High-grade B-cell lymphoma with MYC and BCL2 rearrangements", [("MYC",), ("BCL2",)]),
+        ("ER-positive and PIK3CA-mutated breast cancer", [("HR+",), ("PIK3CA",)]),
+    ],
+)
+def test_alternatives_are_one_requirement_either_satisfies(line, groups):
+    tags = included(line)
+    rules = [r for r in tags.requirements if r.kind == "biomarker-required"]
+    assert [r.values for r in rules] == groups
+    assert all(r.rule == "any-of" and r.text == line and r.section == "inclusion" for r in rules)
+    assert set(tags.biomarkers) == {value for group in groups for value in group}
+
+
+def test_a_marker_required_in_one_part_has_that_cohort():
+    tags = eligible(
+        "Inclusion Criteria:\n\n* Advanced solid tumour\n"
+        "* Part A: KRAS G12C mutation\n* Part B: HER2-negative, ER-positive breast cancer\n"
+    )
+    assert marker_rules(tags) == [
+        ("biomarker-required", ("KRAS G12C",), "inclusion", "Part A"),
+        ("biomarker-required", ("HR+",), "inclusion", "Part B"),
+        ("biomarker-excluded", ("HER2",), "inclusion", "Part B"),
+    ]
+    assert tags.biomarkers == ("KRAS G12C", "HR+") and tags.excluded_biomarkers == ("HER2",)
+
+
+def test_the_markers_of_the_tags_are_those_of_the_requirements_and_titles():
+    tags = eligible(
+        "Inclusion Criteria:\n\n* EGFR exon 19 deletion or L858R\n* ALK negative\n",
+        title="Drug X in PD-L1 Positive NSCLC",
+    )
+    from_rules = {v for r in tags.requirements if r.kind == "biomarker-required" for v in r.values}
+    assert set(tags.biomarkers) == from_rules | {"PD-L1"}
+    assert tags.evidence_for("PD-L1")[0].source == "title"
+    assert set(tags.excluded_biomarkers) == {
+        v for r in tags.requirements if r.kind == "biomarker-excluded" for v in r.values
+    }
+
+
+def test_a_marker_asked_for_and_ruled_out_in_one_criterion_is_neither():
+    tags = included("ER+/HER2- or triple-negative breast cancer")
+    assert "HR+" not in tags.biomarkers and "HR+" not in tags.excluded_biomarkers
+    assert tags.excluded_biomarkers == ("HER2",)
+
+
+def test_biomarker_filter_matching():
+    assert biomarker_matches("kras", ["KRAS G12C"])
+    assert biomarker_matches("KRAS G12C", ["KRAS G12C"])
+    assert not biomarker_matches("KRAS G12D", ["KRAS G12C"])
+    assert biomarker_matches("erbb2", ["HER2"])
+    assert biomarker_matches("dMMR", ["MSI-H/dMMR"])
+    assert not biomarker_matches("EGFR", ["HER2"])
+    assert normalize_biomarker("msi-h") == "MSI-H/dMMR"
+    assert normalize_biomarker("bcma") == "BCMA"
+
+
+# -- real records -------------------------------------------------------------------------
+
+
+def real(nct_id):
+    return tag_trial(parse_study(load_real_record(nct_id)))
+
+
+@needs_shared
+def test_real_first_line_lung_trial_rules_out_driver_mutations():
+    # NCT06357533: "Absence of sensitising EGFR mutations, and ALK and ROS1 rearrangements";
+    # "Must provide tumor sample to determine PD-L1 status, TROP2 status" (a test, no result).
+    tags = real("NCT06357533")
+    assert tags.excluded_biomarkers == ("EGFR", "ALK", "ROS1")
+    assert tags.biomarkers == ("PD-L1",)
+
+
+@needs_shared
+def test_real_basket_trial_keeps_its_lists_of_alternatives_per_part():
+    # NCT05786924: "Part 1C: Advanced/metastatic PDAC with KRAS, HRAS, NRAS, BRAF, and/or CRAF
+    # (RAF1) mutations or alterations"; exclusion "Prior use of experimental agents that target
+    # the KRAS/BRAF/MEK/ERK pathway" (a drug's target).
+    tags = real("NCT05786924")
+    rules = {r.cohort: r.values for r in tags.requirements if r.kind == "biomarker-required"}
+    assert rules["Part 1C"] == ("KRAS", "HRAS", "NRAS", "BRAF")
+    assert rules["Part 2A4"] == ("KRAS G12C",)
+    assert tags.excluded_biomarkers == ()
+
+
+@needs_shared
+def test_real_her2_expressing_trial_keeps_her2_despite_a_narrower_exclusion():
+    # NCT04482309: "Selected HER2 Expressing Tumors"; exclusion "Known Somatic DNA mutation of
+    # HER2 (ERBB2) without tumoral HER2 protein expression".
+    tags = real("NCT04482309")
+    assert "HER2" in tags.biomarkers and "HER2" not in tags.excluded_biomarkers
+
+
+@needs_shared
+def test_real_hpv_positive_tumours_are_excluded():
+    # NCT06087614 exclusion: "HPV (p16) positive tumours".
+    assert "HPV+" in real("NCT06087614").excluded_biomarkers
+
+
+# -- the quick looks miss nothing ---------------------------------------------------------
+
+CONTRACT = settings(max_examples=40, deadline=None, database=None, derandomize=True)
+
+
+def phrase(pattern: re.Pattern) -> st.SearchStrategy[str]:
+    return st.from_regex(pattern, fullmatch=True).filter(lambda text: text.splitlines() == [text])
+
+
+@pytest.mark.parametrize("marker", KNOWLEDGE.biomarkers, ids=lambda marker: marker.name)
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data):
+    mention = data.draw(phrase(marker.regex))
+    says_so = marker.positive or KNOWLEDGE.biomarker_context["positive"]
+    word = next(word for word in ("positive", "loss") if says_so.search(word))
+    criteria = f"Inclusion Criteria:\n\n* Tumour {mention} {word}\n"
+    quick = eligible(criteria)
+    with (
+        mock.patch.object(biomarkers, "_biomarker_candidates", lambda t, lo, k: list(k.biomarkers)),
+        mock.patch.object(biomarkers, "_marker_matches", lambda m, t, lo: m.regex.finditer(t)),
+    ):
+        everywhere = eligible(criteria)
+    # The phrase itself is a mention: of a marker the patient has, or ("triple-negative") not.
+    assert everywhere.biomarkers or everywhere.excluded_biomarkers
+    assert (quick.biomarkers, quick.excluded_biomarkers) == (
+        everywhere.biomarkers,
+        everywhere.excluded_biomarkers,
+    )

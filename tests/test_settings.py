@@ -1,0 +1,378 @@
+"""Disease settings (refractory, relapsed, resistant) and the disease-setting requirements: read
+with the context rules, never from the exclusion criteria, the brief summary only when the record
+does not say the disease is untreated."""
+
+from __future__ import annotations
+
+import json
+import re
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialfinder.model import parse_study
+from trialfinder.tagging import clear_caches, lexicon, tag_trial
+from trialfinder.tagging import settings as settings_module
+
+from conftest import load_real_record, needs_shared, real_record_paths
+from factories import make_study
+
+KNOWLEDGE = lexicon.knowledge()
+
+
+def drug(name):
+    return {"type": "DRUG", "name": name, "armGroupLabels": ["Arm A"]}
+
+
+def tag(criteria="Inclusion Criteria:\n\n* Adults\n", title="Drug X", summary="", **fields):
+    """Tags of a made-up cancer trial of Drug X."""
+    fields.setdefault("conditions", ["Cancer"])
+    study = make_study(
+        title=title,
+        criteria=criteria,
+        summary=summary,
+        interventions=[drug("Drug X")],
+        arm_groups=[{"label": "Arm A", "type": "EXPERIMENTAL", "interventionNames": ["Drug: X"]}],
+        **fields,
+    )
+    return tag_trial(parse_study(study))
+
+
+def included(line, **fields):
+    return tag(f"Inclusion Criteria:\n\n* {line}\n\nExclusion Criteria:\n\n* Pregnancy", **fields)
+
+
+def setting_rules(tags):
+    return [
+        (r.rule, r.values, r.section, r.cohort)
+        for r in tags.requirements
+        if r.kind == "disease-setting"
+    ]
+
+
+# -- where settings are read --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Drug X in Relapsed/Refractory Multiple Myeloma", ("refractory", "relapsed")),
+        ("Drug X in Relapsed or Refractory Follicular Lymphoma", ("refractory", "relapsed")),
+        # Castration-resistant disease has progressed on hormone therapy: both settings.
+        ("Drug X in Metastatic Castration-Resistant Prostate Cancer", ("refractory", "resistant")),
+        ("Drug X in mCRPC", ("refractory", "resistant")),
+        ("Drug X in Platinum-Resistant Ovarian Cancer", ("resistant",)),
+        # The same disease as castration-resistant (was "refractory" only).
+        ("Drug X in Hormone-Refractory Prostate Cancer", ("refractory", "resistant")),
+        ("Drug X in Recurrent Glioblastoma", ("relapsed",)),
+        ("Drug X in Radioiodine-Refractory Thyroid Cancer", ("refractory",)),
+        ("Drug X in Triple-Class Refractory Multiple Myeloma", ("refractory",)),
+        ("Drug X in BCG-Unresponsive Bladder Cancer", ("refractory",)),
+        ("Drug X and Relapse-Free Survival in Colon Cancer", ()),  # an outcome
+        ("Drug X in Newly Diagnosed Multiple Myeloma", ()),
+        ("Drug X for Steroid-Refractory Acute GVHD After Transplant for Leukemia", ()),
+    ],
+)
+def test_settings_from_the_title(title, expected):
+    tags = tag(title=title)
+    assert tags.settings == expected
+    for setting in expected:
+        assert tags.evidence_for(setting)[0].source == "title"
+
+
+def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
+    criteria = (
+        "Inclusion Criteria:\n\n* Disease refractory to at least two prior lines\n\n"
+        "Exclusion Criteria:\n\n* Relapse within 6 months of transplant\n"
+        "* Platinum-resistant disease"
+    )
+    tags = tag(criteria)
+    assert tags.settings == ("refractory",)
+    assert tags.evidence_for("refractory")[0].source == "inclusion criteria"
+    # The exclusions are rules too: a patient with relapsed or resistant disease cannot join.
+    assert setting_rules(tags) == [
+        ("any-of", ("refractory",), "inclusion", ""),
+        ("none-of", ("relapsed",), "exclusion", ""),
+        ("none-of", ("resistant",), "exclusion", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Drug X to Lower the Risk of Relapse After Transplant",
+        "Maintenance therapy in first complete remission to prevent relapse",
+        "AML in first complete remission, as maintenance to delay relapse",
+        "No evidence of recurrent or metastatic disease after surgery",
+        "Relapse-free survival at 2 years",
+        "Time to relapse",
+        "Steroid-refractory acute graft-versus-host disease",
+        "Hepatitis refractory to steroids",
+        "Refractory nausea and vomiting",
+        "Relapsing multiple sclerosis",
+        "Treatment continues until relapse or unacceptable toxicity",
+        "Patients without relapsed disease",
+    ],
+)
+def test_a_setting_that_is_not_the_patients_cancer_now_does_not_count(line):
+    tags = included(line)
+    assert tags.settings == ()
+    assert not [r for r in setting_rules(tags) if r[0] == "any-of"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Disease that progressed on or after platinum-based chemotherapy", ("refractory",)),
+        ("Radiographic progression following their most recent regimen", ("refractory",)),
+        ("After at least 2 prior lines of systemic therapy", ("refractory",)),
+        ("Received at least one prior oxaliplatin- or irinotecan-based regimen", ("refractory",)),
+        ("Three or more prior regimens", ("refractory",)),
+        ("Previously treated advanced NSCLC", ("refractory",)),
+        ("Heavily pretreated disease", ("refractory",)),
+        ("Failed prior therapy with an anti-PD-1 antibody", ("refractory",)),
+        ("After failure of prior chemotherapy", ("refractory",)),
+        ("Second-line or later treatment of metastatic disease", ("refractory",)),
+        ("Must have exhausted all effective therapies", ("refractory",)),
+        ("Disease refractory to lenalidomide", ("refractory",)),
+        ("Relapsed disease that never responded to induction", ("refractory", "relapsed")),
+        ("Primary induction failure", ("refractory",)),
+        ("Distant recurrence", ("relapsed",)),
+        ("Disease that recurred after surgery", ("relapsed",)),
+        ("Progression within 6 months after the end of adjuvant therapy", ("relapsed",)),
+        ("Platinum refractory ovarian cancer", ("refractory", "resistant")),
+        ("Relapsed/refractory to JAK-inhibitor treatment", ("refractory", "relapsed", "resistant")),
+        ("Castration resistance while on continuous ADT", ("refractory", "resistant")),
+        ("Acquired resistance to osimertinib", ("resistant",)),
+        ("Relapsed, and res\u0131stant to imatinib", ("relapsed", "resistant")),  # dotless i
+        # Not a history of treatment: brain metastases treated before, cycles of a regimen.
+        ("Patients with previously treated brain metastases", ()),
+        ("At least 2 prior cycles of platinum-based chemoradiotherapy", ()),
+        ("No evidence of disease progression after first-line platinum", ()),
+    ],
+)
+def test_what_counts_as_disease_treated_before(line, expected):
+    tags = included(line)
+    assert tags.settings == expected
+    if expected:
+        [rule] = [r for r in setting_rules(tags) if r[0] == "any-of"]
+        assert rule == ("any-of", expected, "inclusion", "")
+
+
+# -- disease-setting requirements ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "ruled_out"),
+    [
+        ("Treatment-naive advanced NSCLC", ("refractory", "resistant")),
+        ("Previously untreated HER2-positive advanced breast cancer", ("refractory", "resistant")),
+        ("No prior systemic therapy for metastatic disease", ("refractory", "resistant")),
+        (
+            "Must not have received prior EGFR TKIs or other systemic therapy for stage IV NSCLC",
+            ("refractory", "resistant"),
+        ),
+        ("Newly diagnosed multiple myeloma", ("refractory", "relapsed", "resistant")),
+        ("Metastatic castration-sensitive prostate cancer", ("refractory", "resistant")),
+        ("Candidates for first-line treatment", ("refractory", "resistant")),
+    ],
+)
+def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, ruled_out):
+    tags = included(line)
+    assert tags.settings == ()
+    assert setting_rules(tags) == [("none-of", ruled_out, "inclusion", "")]
+    [rule] = [r for r in tags.requirements if r.kind == "disease-setting"]
+    assert rule.text == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Progressed after first-line chemotherapy",  # first-line was given before
+        "No prior systemic therapy, except for metastatic disease",
+        "Patients with newly diagnosed or relapsed disease may be enrolled",
+    ],
+)
+def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):
+    assert not [r for r in setting_rules(included(line)) if r[0] == "none-of"]
+
+
+def test_a_requirement_keeps_its_cohort():
+    criteria = (
+        "Inclusion Criteria:\n\n* Adults\n\nPart A:\n\n* Relapsed or refractory disease\n\n"
+        "Part B:\n\n* Newly diagnosed disease\n"
+    )
+    tags = tag(criteria)
+    assert tags.settings == ("refractory", "relapsed")
+    assert setting_rules(tags) == [
+        ("any-of", ("refractory", "relapsed"), "inclusion", "Part A"),
+        ("none-of", ("refractory", "relapsed", "resistant"), "inclusion", "Part B"),
+    ]
+
+
+def test_a_not_refractory_criterion_rules_the_setting_out():
+    assert setting_rules(included("Disease not refractory to lenalidomide")) == [
+        ("none-of", ("refractory",), "inclusion", "")
+    ]
+
+
+# -- the brief summary --------------------------------------------------------------------
+
+
+def test_the_summary_names_the_setting_when_the_rest_does_not():
+    tags = tag(summary="This study tests Drug X in people with relapsed or refractory lymphoma.")
+    assert tags.settings == ("refractory", "relapsed")
+    assert tags.evidence_for("relapsed")[0].source == "summary"
+
+
+@pytest.mark.parametrize(
+    ("title", "line"),
+    [
+        ("First-line Drug X in Lymphoma", "Adults"),
+        ("Drug X in Lymphoma", "Newly diagnosed lymphoma"),
+        ("Adjuvant Drug X After Surgery", "Adults"),
+        ("Drug X in Lymphoma", "Treatment-naive lymphoma"),
+        ("Drug X as Maintenance After First-line Therapy", "Adults"),
+        ("Drug X in Metastatic Hormone-Sensitive Prostate Cancer", "Adults"),
+    ],
+)
+def test_the_summary_says_nothing_of_settings_in_a_trial_for_untreated_disease(title, line):
+    summary = "Many patients relapse after standard treatment; Drug X may prevent it."
+    tags = included(line, title=title, summary=summary + " Patients previously treated elsewhere.")
+    assert tags.settings == ()
+
+
+# -- real records -------------------------------------------------------------------------
+
+
+def real(nct_id):
+    return tag_trial(parse_study(load_real_record(nct_id)))
+
+
+@needs_shared
+def test_real_btk_refractory_leukaemia_is_refractory_relapsed_and_resistant():
+    # NCT05147467: "Refractory, recurrent, or intolerant to BTK inhibitors and immunochemotherapy"
+    tags = real("NCT05147467")
+    assert tags.settings == ("refractory", "relapsed", "resistant")
+
+
+@needs_shared
+def test_real_first_line_trial_for_recurrent_disease_rules_out_treated_disease():
+    # NCT06350097: "Stage IV metastatic NSCLC or recurrent NSCLC"; "must not have received
+    # prior EGFR TKIs or other systemic therapy for Stage IIIB, IIIC or IV NSCLC".
+    tags = real("NCT06350097")
+    assert tags.settings == ("relapsed",)
+    rules = {(r.rule, r.values) for r in tags.requirements if r.kind == "disease-setting"}
+    assert rules == {("any-of", ("relapsed",)), ("none-of", ("refractory", "resistant"))}
+
+
+@needs_shared
+def test_real_castration_sensitive_trial_is_not_resistant():
+    # NCT06120491: "de novo or recurrent and castration-sensitive" prostate adenocarcinoma.
+    tags = real("NCT06120491")
+    assert "resistant" not in tags.settings and "refractory" not in tags.settings
+    assert any(
+        r.kind == "disease-setting" and r.rule == "none-of" and "resistant" in r.values
+        for r in tags.requirements
+    )
+
+
+@needs_shared
+def test_real_maintenance_in_remission_is_no_setting():
+    # NCT05170204: consolidation after chemoradiotherapy, "No disease progression during or
+    # following platinum-based cCRT"; "at least two prior cycles" of it.
+    assert real("NCT05170204").settings == ()
+
+
+@needs_shared
+def test_no_setting_is_read_from_an_exclusion_criterion_of_a_real_record():
+    for path in real_record_paths():
+        tags = tag_trial(parse_study(json.loads(path.read_text(encoding="utf-8"))))
+        for evidence in tags.evidence:
+            if evidence.kind == "setting":
+                assert evidence.source != "exclusion criteria", path.stem
+
+
+# -- the quick looks miss nothing ---------------------------------------------------------
+# A setting pattern is tried only around the words it needs; a not-treated rule only in the
+# criteria holding its `find` words. These compare the tags with and without those looks.
+
+CONTRACT = settings(max_examples=25, deadline=None, database=None, derandomize=True)
+
+
+def phrase(pattern: re.Pattern) -> st.SearchStrategy[str]:
+    return st.from_regex(pattern, fullmatch=True).filter(lambda text: text.splitlines() == [text])
+
+
+def everywhere(fields, k):
+    """Every pattern in every part, from its start."""
+    return {part: dict.fromkeys(range(len(k.settings)), [0]) for part in range(len(fields.parts))}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Disease refractory to lenalidomide",
+        "R/R disease",
+        "Relapse after, or failed to respond to, prior therapy",
+        "Relapsed, with no response to salvage",
+        "Castration-resistant disease",
+        "at least 2 prior lines of therapy, no more than 4, progressed on the last one",
+    ],
+)
+def test_the_quick_looks_change_no_tag(line):
+    quick = included(line)
+    assert quick.settings
+    with (
+        mock.patch.object(settings_module, "_candidates", everywhere),
+        mock.patch.object(settings_module, "_windows", lambda positions, size: [(0, size)]),
+    ):
+        clear_caches()
+        assert included(line) == quick
+
+
+@needs_shared
+def test_the_quick_looks_change_no_real_record():
+    paths = real_record_paths()[::3]  # every third record: the looks everywhere are slow
+    trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in paths]
+    quick = [tag_trial(trial) for trial in trials]
+    assert sum(bool(tags.settings) for tags in quick) > 5
+    with (
+        mock.patch.object(settings_module, "_candidates", everywhere),
+        mock.patch.object(settings_module, "_windows", lambda positions, size: [(0, size)]),
+        mock.patch.object(
+            KNOWLEDGE, "not_treated_words", {"": list(range(len(KNOWLEDGE.not_treated)))}
+        ),
+    ):
+        clear_caches()
+        assert [tag_trial(trial) for trial in trials] == quick
+
+
+@pytest.mark.parametrize(
+    ("setting", "pattern"),
+    [(s, p) for s, p, _ in KNOWLEDGE.settings],
+    ids=[p.pattern[:40] for _, p, _ in KNOWLEDGE.settings],
+)
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern, data):
+    line = f"Patients with {data.draw(phrase(pattern))} disease"
+    quick = included(line)
+    with (
+        mock.patch.object(settings_module, "_candidates", everywhere),
+        mock.patch.object(settings_module, "_windows", lambda positions, size: [(0, size)]),
+    ):
+        assert included(line) == quick
+
+
+@pytest.mark.parametrize("rule", KNOWLEDGE.not_treated, ids=lambda r: r.regex.pattern[:40])
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_for_untreated_disease_miss_none_of_its_phrases(rule, data):
+    line = f"Patients with {data.draw(phrase(rule.regex))} disease"
+    quick = included(line)
+    every = {"": list(range(len(KNOWLEDGE.not_treated)))}
+    with mock.patch.object(KNOWLEDGE, "not_treated_words", every):
+        assert included(line) == quick
