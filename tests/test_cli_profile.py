@@ -209,8 +209,11 @@ def test_show_asks_the_questions_of_what_the_profile_does_not_say(myeloma, tmp_p
     path.write_text('diagnosis = "myeloma"\nage = 70\n')
     text = " ".join(run("show", "NCT04975997", "--profile", str(path)).stdout.split())
     assert (
-        "check: Nothing in the profile rules you out, but your number of earlier treatments "
-        "could not be checked"
+        "check: Nothing in the profile rules you out, but your disease setting and number of "
+        "earlier treatments could not be checked"
     ) in text
-    assert "To ask your care team: - Ask how many lines of treatment you have had" in text
+    asks = text[text.index("To ask your care team:") :]
+    assert asks.index(
+        "- Ask whether your cancer counts as refractory for this trial."
+    ) < asks.index("- Ask how many lines of treatment you have had")
     assert "Ask your care team for your ECOG performance status" in text

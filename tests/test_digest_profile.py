@@ -16,6 +16,7 @@ from smtpserver import SmtpServer
 
 PROFILE = """\
 diagnosis = "multiple myeloma"
+setting = ["relapsed", "refractory"]
 age = 64
 sex = "female"
 prior_lines = {lines}

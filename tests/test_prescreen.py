@@ -293,7 +293,8 @@ def _labelled(profile: str, nct_id: str):
         ("P17", "NCT03788213", EXCLUDED, "sex"),  # a man, women only
         ("P29", "NCT05519085", EXCLUDED, "disease"),  # a healthy man, a myeloma trial
         ("P13", "NCT06875310", CHECK, None),  # "lung cancer": whether it is NSCLC is unknown
-        ("P26", "NCT04576156", POSSIBLE, None),  # myelofibrosis after JAK inhibitors
+        ("P26", "NCT04576156", CHECK, None),  # refractory to JAK inhibitors: relapsed too?
+        ("P02", "NCT06208150", POSSIBLE, None),  # myeloma relapsed after one line
     ],
 )
 def test_labelled_pairs(profile, nct_id, fit, rule):
