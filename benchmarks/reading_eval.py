@@ -167,6 +167,7 @@ def default_search_share(
 ) -> dict[str, Any]:
     """Of the records the default search finds, how many are not for previously treated disease."""
     from trialfinder.knowledge import load_toml
+    from trialfinder.pipeline import TagFilter
     from trialfinder.vocabulary import DEFAULT_SETTINGS
 
     wanted = DEFAULT_SETTINGS
@@ -202,7 +203,7 @@ def default_search_share(
         if not about_cancer or not any(phrase in text for phrase in phrases):
             continue
         found.append(nct_id)
-        if set(tags[nct_id].settings) & set(wanted):
+        if TagFilter(settings=wanted).accepts(tags[nct_id]):
             confirmed.append(nct_id)
 
     def share(ids: list[str]) -> dict[str, Any]:

@@ -323,3 +323,20 @@ def test_the_quick_looks_for_a_biomarker_miss_none_of_its_mentions(marker, data)
         everywhere.biomarkers,
         everywhere.excluded_biomarkers,
     )
+
+
+def test_a_variant_of_another_group_or_said_absent_is_not_the_markers():
+    """NCT06427811: "Ph+ CML-CP (Without T315I Mutation)", "For Ph+ CML-CP participants with
+    T315I mutation, ...": the trial selects Ph+ disease, not T315I."""
+    tags = tag_trial(
+        parse_study(
+            make_study(
+                title="Asciminib in Ph+ CML-CP (Without T315I Mutation)",
+                conditions=["Chronic Myeloid Leukemia"],
+                criteria="Inclusion Criteria:\n\n* For Ph+ CML-CP participants with T315I "
+                "mutation, a documented T315I mutation\n",
+            )
+        )
+    )
+    assert "BCR-ABL T315I" not in tags.biomarkers
+    assert "BCR-ABL" in tags.biomarkers

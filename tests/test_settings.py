@@ -376,3 +376,43 @@ def test_the_quick_looks_for_untreated_disease_miss_none_of_its_phrases(rule, da
     every = {"": list(range(len(KNOWLEDGE.not_treated)))}
     with mock.patch.object(KNOWLEDGE, "not_treated_words", every):
         assert included(line) == quick
+
+
+# -- disease treated before: what the default search keeps --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("criteria", "kept"),
+    [
+        # First-line treatment of disease that came back: relapsed, but not treated before.
+        ("Inclusion Criteria:\n\n* Recurrent or metastatic NSCLC\n* No prior systemic therapy "
+         "for metastatic disease\n", False),
+        ("Inclusion Criteria:\n\n* Relapsed breast cancer\n* Previously untreated\n", False),
+        # Asked for somewhere, even beside treatment-naive patients: kept.
+        ("Inclusion Criteria:\n\n* Relapsed breast cancer\n* No prior systemic therapy for "
+         "metastatic disease\n* Progressed on at least one prior line of therapy\n", True),
+        # Untreated in one part of the trial only: kept.
+        ("Inclusion Criteria:\n\n* Relapsed NSCLC\nPart A:\n* Previously untreated\n", True),
+        ("Inclusion Criteria:\n\n* Relapsed or refractory multiple myeloma\n", True),
+    ],
+)  # fmt: skip
+def test_disease_treated_before_is_a_setting_not_denied_for_everyone(criteria, kept):
+    from trialfinder.pipeline import TagFilter
+    from trialfinder.vocabulary import DEFAULT_SETTINGS
+
+    tags = tag(criteria, title="Drug X in Lung Cancer")
+    assert tags.settings  # each trial has a previously-treated setting
+    assert settings_module.for_treated_disease(tags.settings, tags.requirements) is kept
+    assert TagFilter(settings=DEFAULT_SETTINGS).accepts(tags) is kept
+    # Asked for by name, a setting is what the tags say.
+    assert TagFilter(settings=("relapsed",)).accepts(tags) is ("relapsed" in tags.settings)
+
+
+@needs_shared
+def test_the_default_keeps_no_first_line_trial_of_the_reference_records():
+    """NCT06350097 ('first-line osimertinib', 'recurrent NSCLC'), NCT06760637 ('previously
+    untreated ... for their locally advanced or metastatic disease'): relapsed, yet first-line."""
+    for nct_id in ("NCT06350097", "NCT06760637"):
+        tags = tag_trial(parse_study(load_real_record(nct_id)))
+        assert "relapsed" in tags.settings
+        assert not settings_module.for_treated_disease(tags.settings, tags.requirements)

@@ -169,6 +169,7 @@ class TagFilter:
 
     def accepts(self, tags: Tags | None) -> bool:
         from trialfinder.tagging import biomarker_matches
+        from trialfinder.tagging.settings import SETTINGS, for_treated_disease
 
         if tags is None:
             return not self.active
@@ -178,7 +179,11 @@ class TagFilter:
             biomarker_matches(b, tags.biomarkers) for b in self.biomarkers
         ):
             return False
-        return not (self.settings and not set(self.settings) & set(tags.settings))
+        if not self.settings:
+            return True
+        if set(self.settings) >= set(SETTINGS):  # disease treated before, the default
+            return for_treated_disease(tags.settings, tags.requirements)
+        return bool(set(self.settings) & set(tags.settings))
 
     def describe(self) -> str:
         parts = [f"--category {c}" for c in self.categories]

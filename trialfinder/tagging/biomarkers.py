@@ -344,6 +344,11 @@ def _marker_matches(marker: MarkerRule, text: str, lowered: str) -> Iterator[re.
 _LOWER_PREFIX = re.compile(r"^[a-z]+")  # "gBRCA1" -> "BRCA1"
 _BOTH_GENES = re.compile(r"[12]/2$")  # "BRCA1/2" -> "BRCA"
 _NON = re.compile(r"non-?\s*$")
+# Between a marker and a variant, these words make the variant another group's, or absent:
+# "Ph+ CML-CP (Without T315I Mutation)", "For Ph+ CML-CP participants with T315I mutation".
+_VARIANT_GAP = re.compile(
+    r"\b(?:without|no|not|negative|absence|participants|patients|subjects|people)\b", re.I
+)
 _EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
 _EXON_NAME = r"exon \1"
 # Between one variant and the next of a list: "G12C or G12D", "exon 19 deletion or exon 21 L858R".
@@ -358,7 +363,8 @@ def _biomarker_tags(marker: MarkerRule, match: re.Match[str], text: str) -> tupl
     if marker.variant is not None:
         piece = text[match.end() : match.end() + 90]
         variant = marker.variant.search(piece)
-        if variant and not _NON.search(piece[: variant.start(1)]):
+        gap = piece[: variant.start(1)] if variant else ""
+        if variant and not _NON.search(gap) and not _VARIANT_GAP.search(gap):
             tags = [f"{marker.name} {_EXON.sub(_EXON_NAME, variant.group(1))}"]
             # The variants listed after the first are alternatives to it.
             while True:

@@ -45,6 +45,25 @@ LOOK_BACK = 120
 LOOK_AHEAD = 160
 
 
+def for_treated_disease(settings: tuple[str, ...], requirements: tuple[Requirement, ...]) -> bool:
+    """Whether a trial is for disease treated before: it has a setting of :data:`SETTINGS`, and
+    its inclusion criteria do not require, of every patient, disease not treated before ("no
+    prior systemic therapy for metastatic disease", "previously untreated": a ``none-of``
+    requirement ruling out refractory disease, for no particular cohort) while asking nowhere
+    for refractory or resistant disease. A first-line trial for disease that came back after
+    curative treatment is relapsed, but not this."""
+    if not set(settings) & set(SETTINGS):
+        return False
+    wanted = [r for r in requirements if r.kind == KIND and r.section != EXCLUSION]
+    untreated = any(
+        r.rule == "none-of" and "refractory" in r.values and not r.cohort for r in wanted
+    )
+    treated = any(
+        r.rule == "any-of" and {"refractory", "resistant"} & set(r.values) for r in wanted
+    )
+    return treated or not untreated
+
+
 def _candidates(fields: Fields, k: Knowledge) -> dict[int, dict[int, list[int]]]:
     """Part -> pattern (its index in ``k.settings``) -> where in the part its words are."""
     lowered, starts = fields.lowered, fields.starts
