@@ -33,6 +33,7 @@ from trialfinder.vocabulary import (
     DEFAULT_STATUSES,
     DEFAULT_WITHIN,
     EXTENSIONS,
+    FITS,
     FORMATS,
     PHASES,
     SETTINGS,
@@ -384,6 +385,31 @@ def cli(
     )
 
 
+_profile_option = click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A patient's profile (TOML, see `trialfinder profile new`): prescreen each trial "
+    "against it.",
+)
+
+
+def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """--fit possible,check (or repeated): known verdicts, with a did-you-mean."""
+    from trialfinder.hints import closest_choice
+
+    chosen: list[str] = []
+    for value in values:
+        for word in filter(None, (w.strip().lower() for w in value.split(","))):
+            if word not in FITS:
+                close = closest_choice(word, FITS)
+                advice = f"did you mean {close!r}?" if close else f"choose from {', '.join(FITS)}"
+                raise click.BadParameter(f"{word!r} is not a verdict; {advice}", ctx, param)
+            chosen.append(word)
+    return tuple(f for f in FITS if f in chosen)
+
+
 @cli.command(short_help="Search for trials (cancer treated before, by default).")
 @click.argument("condition", nargs=-1)
 @click.option(
@@ -491,6 +517,16 @@ def cli(
     "updated, unchanged, dropped; your own columns in OLD are carried forward "
     "(implies --format csv unless -o names an .xlsx).",
 )
+@_profile_option
+@click.option(
+    "--fit",
+    "fits",
+    multiple=True,
+    callback=_fits,
+    metavar="VERDICTS",
+    help="With --profile, show only these verdicts, e.g. --fit possible,check "
+    f"({', '.join(FITS)}; the others are counted on standard error).",
+)
 @click.pass_obj
 def search(
     app: App,
@@ -513,6 +549,8 @@ def search(
     excel,
     ids_file,
     compare_with,
+    profile_path,
+    fits,
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
@@ -523,6 +561,9 @@ def search(
     `trialfinder search myeloma -o shortlist.csv`; a week later, the same search
     `trialfinder search myeloma --compare shortlist.csv -o new.csv` shows what is new, what
     changed and what left, with the columns you added carried forward.
+
+    With --profile, each trial is prescreened against the patient's facts: possible trials
+    come first, then those to check, then those excluded (see `trialfinder profile --help`).
     """
     from trialfinder.criteria import SearchCriteria, chosen_settings
     from trialfinder.geo import geocode, parse_distance
@@ -534,6 +575,14 @@ def search(
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
+    if fits and profile_path is None:
+        raise click.UsageError("--fit needs --profile FILE (the patient's facts)")
+    profile = _load_profile(profile_path, app) if profile_path is not None else None
+    if profile is not None:
+        if not condition and not ids_file:
+            condition = _profile_conditions(profile, app)
+        age = profile.age if age is None else age
+        sex = profile.sex if sex is None else sex
     if sort and sort.lower() == "distance" and near is None:
         raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
     place = geocode(near) if near is not None else None
@@ -576,7 +625,9 @@ def search(
         categories=tuple(dict.fromkeys(c.lower() for c in categories)),
         biomarkers=check_biomarkers(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
     )
-    options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
+    options = ResultOptions(
+        near=place, within_mi=criteria.within_mi, templates=app.templates, profile=profile
+    )
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     source = app.source()
     render_options: dict = {"bom": excel} if fmt == "csv" else {}
@@ -586,7 +637,7 @@ def search(
 
         render_options["lookup"] = status_lookup(source)  # why a trial left the results
     finished = False
-    run = SearchRun(source, criteria, wanted, options)
+    run = SearchRun(source, criteria, wanted, options, fits=fits)
     shown: list[str] = []  # the NCT id of the first trial written, for the hint
     with _progress(sys.stderr.isatty(), run, source) as progress:
         records = Counted(map(to_record, run))
@@ -599,6 +650,7 @@ def search(
                     _noting_first(records, shown),
                     out,
                     show_distance=place is not None,
+                    show_fit=profile is not None,
                     **render_options,
                 )
             finished = True
@@ -617,6 +669,31 @@ def search(
         hint = _next_step(click.get_current_context(), run, source, shown, near)
         if hint:
             click.echo(click.style(inert(hint), dim=True), err=True)
+
+
+def _load_profile(path: Path, app: App):
+    """The profile at ``path``; its warnings (names trialfinder does not know) on stderr."""
+    from trialfinder.profile import load_profile
+
+    profile = load_profile(path)
+    for warning in profile.warnings:
+        click.echo(inert(f"trialfinder: warning: {warning}"), err=True)
+    return profile
+
+
+def _profile_conditions(profile, app: App) -> tuple[str, ...]:
+    """What to search for when no CONDITION is given: the cancer the profile's diagnosis
+    names (as written, when trialfinder does not know it); nothing without a cancer."""
+    diagnosis = profile.diagnosis
+    if diagnosis is None:
+        return ()
+    terms = diagnosis.search_terms
+    if not terms and not diagnosis.known:
+        terms = (diagnosis.text,)
+    if terms and not app.quiet:
+        said = " or ".join(f'"{t}"' for t in terms)
+        click.echo(inert(f"trialfinder: searching for {said}, the profile's diagnosis"), err=True)
+    return terms
 
 
 def _noting_first(records, shown: list[str]):
@@ -823,11 +900,13 @@ _text_or_json = click.option(
     metavar="PLACE",
     help="List the sites nearest first from PLACE: a US ZIP code, 'City, ST' or lat,lon.",
 )
+@_profile_option
 @click.pass_obj
-def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
+def show(app: App, nct_id: str, fmt: str, near: str | None, profile_path: Path | None) -> None:
     """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`.
 
-    The text leads with the plain-language summary, then the details.
+    The text leads with the plain-language summary, then, with --profile, the checklist of
+    the trial's criteria against the patient's facts, then the details.
     """
     from trialfinder.geo import geocode
     from trialfinder.inert import json_text
@@ -835,8 +914,11 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
     from trialfinder.pipeline import ResultOptions, build_result, to_record
     from trialfinder.templating import check
 
+    profile = _load_profile(profile_path, app) if profile_path is not None else None
     options = ResultOptions(
-        near=geocode(near) if near is not None else None, templates=app.templates
+        near=geocode(near) if near is not None else None,
+        templates=app.templates,
+        profile=profile,
     )
     check(["summary.txt.j2", "trial.txt.j2"], options.templates)
     trial = app.source().get(nct_id)
@@ -846,7 +928,13 @@ def show(app: App, nct_id: str, fmt: str, near: str | None) -> None:
         text = json_text(record, indent=2) + "\n"
     else:
         text = trial_text(
-            trial, options.templates, near=options.near, tags=result.tags, summary=result.summary
+            trial,
+            options.templates,
+            near=options.near,
+            tags=result.tags,
+            summary=result.summary,
+            fit=result.fit,
+            profile_name=profile.name if profile else "",
         )
     with _open_stdout() as out:
         out.write(text)
@@ -891,6 +979,61 @@ def categories(fmt: str) -> None:
         click.echo(name.ljust(width) + lines[0])
         for line in lines[1:]:
             click.echo(" " * width + line)
+
+
+# -- profile ---------------------------------------------------------------------------------
+
+
+@cli.group(short_help="A patient's facts, to prescreen trials against.")
+def profile() -> None:
+    """A profile is a small TOML file of the facts a patient or navigator knows: age, sex,
+    diagnosis, setting, earlier treatments, test results, ECOG, brain metastases. Every key
+    is optional; a fact left out is unknown, and unknown never rules a trial out.
+
+    \b
+      trialfinder profile new me.toml            a commented example to edit
+      trialfinder profile check me.toml          what trialfinder reads in it
+      trialfinder search --profile me.toml       possible trials first
+      trialfinder show NCT01234567 --profile me.toml   the trial's criteria, one by one
+    """
+
+
+@profile.command("new", short_help="Write a commented example profile.")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def profile_new(path: Path | None, force: bool) -> None:
+    """Write a commented example profile to PATH (standard output without one), to edit and
+    then check with `trialfinder profile check PATH`."""
+    from trialfinder.profile import template
+
+    text = template()
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with path.open("w" if force else "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise click.UsageError(
+            f"{path} exists; give another PATH, or --force to replace it"
+        ) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(inert(f"wrote {path}; edit it, then: trialfinder profile check {path}"))
+
+
+@profile.command("check", short_help="Check a profile and show what is read in it.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def profile_check(app: App, path: Path) -> None:
+    """Check the profile at PATH: every problem with its line (exit code 6), names
+    trialfinder does not know as warnings, and each fact as the prescreen reads it."""
+    from trialfinder.profile import describe
+
+    profile = _load_profile(path, app)
+    click.echo(inert(f"{path}: valid."))
+    for line in describe(profile):
+        click.echo(inert(f"  {line}"))
 
 
 # -- digest ----------------------------------------------------------------------------------

@@ -77,6 +77,9 @@ CSV_COLUMNS = (
     "summary",
     "evidence",
 )
+# With a patient's profile (search --profile), these follow: the prescreen's verdict, its
+# reason, and the criteria that failed and that could not be checked.
+FIT_COLUMNS = ("fit", "fit_reason", "failed_criteria", "unknown_criteria")
 # Columns whose values are numbers: a number there is written as is, never neutralised.
 CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
 # Columns of phone numbers: see phone_cell.
@@ -392,6 +395,18 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
 
 
+def fit_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The :data:`FIT_COLUMNS` of one record, made safe (empty without a prescreen)."""
+    checks = record.get("checks") or ()
+    values = {
+        "fit": record.get("fit"),
+        "fit_reason": record.get("fit_reason"),
+        "failed_criteria": [c["text"] for c in checks if c.get("outcome") == "fail"],
+        "unknown_criteria": [c["text"] for c in checks if c.get("outcome") == "unknown"],
+    }
+    return {column: safe_cell(column, csv_value(values[column])) for column in FIT_COLUMNS}
+
+
 def _reason(evidence: Mapping[str, Any]) -> str:
     """The readable sentence of one piece of tagging evidence."""
     return str(evidence.get("reason") or "")
@@ -404,6 +419,7 @@ def write_csv(
     bom: bool = False,
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     lookup: Any = None,
+    fit: bool = False,
 ) -> int:
     """An RFC 4180 shortlist (every field quoted), one row per record, streamed.
 
@@ -411,23 +427,29 @@ def write_csv(
     ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
     first ``change`` column, rows for the trials that left the results (``lookup`` asks the
     registry why, see :func:`trialfinder.shortlist.compare`) and, last, the columns the user
-    added to it. Returns the number of records written (dropped rows not counted).
+    added to it. ``fit`` (a search with a profile) adds the :data:`FIT_COLUMNS` after the
+    others. Returns the number of records written (dropped rows not counted).
     """
     counter = Counted(records)
-    rows: Iterable[Mapping[str, Any]] = (csv_cells(record) for record in counter)
+    base = CSV_COLUMNS + (FIT_COLUMNS if fit else ())
+    rows: Iterable[Mapping[str, Any]]
+    if fit:
+        rows = ({**csv_cells(record), **fit_cells(record)} for record in counter)
+    else:
+        rows = (csv_cells(record) for record in counter)
     if bom:
         out.write(BOM)
     # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     if previous is None:
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(base)
         for row in rows:  # csv_cells made these safe already
-            writer.writerow([row[column] for column in CSV_COLUMNS])
+            writer.writerow([row[column] for column in base])
         return counter.count
     from trialfinder.shortlist import CHANGE_COLUMN, compare
 
-    extras = list(getattr(previous, "extra_columns", ()))
-    columns = (CHANGE_COLUMN, *CSV_COLUMNS, *extras)
+    extras = [c for c in getattr(previous, "extra_columns", ()) if c not in base]
+    columns = (CHANGE_COLUMN, *base, *extras)
     # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
     numeric = CSV_NUMERIC_COLUMNS | set(extras)
     writer.writerow([neutralise(column) for column in columns])
@@ -453,20 +475,27 @@ class Counted:
 
 
 def write_table(
-    records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
+    records: Iterable[Mapping[str, Any]],
+    out: IO[str],
+    *,
+    show_distance: bool = False,
+    show_fit: bool = False,
 ) -> int:
     """A table for people (:func:`results_table`), as wide as the terminal; to a pipe or a
     file, plain tab-separated lines instead (:func:`write_plain_table`).
 
-    ``show_distance`` (a search near a place) adds the nearest site and its distance.
+    ``show_distance`` (a search near a place) adds the nearest site and its distance;
+    ``show_fit`` (a search with a profile) the prescreen's verdict.
     """
     if not _is_terminal(out):
-        return write_plain_table(records, out, show_distance=show_distance)
+        return write_plain_table(records, out, show_distance=show_distance, show_fit=show_fit)
     from rich.console import Console
 
     console = Console(file=out, soft_wrap=False)
     arrived = _Arrived(records)
-    table = results_table(arrived, show_distance=show_distance, width=console.width)
+    table = results_table(
+        arrived, show_distance=show_distance, width=console.width, show_fit=show_fit
+    )
     if table.row_count:
         console.print(table)
     arrived.raise_failure()  # after showing what arrived
@@ -476,15 +505,21 @@ def write_table(
 # The columns of the plain table, for `cut -f` and `sort -t$'\t'`: the header's names.
 PLAIN_COLUMNS = ("NCT id", "Title", "Status", "Phase", "About")
 PLAIN_SITE_COLUMNS = ("Nearest site", "Distance (mi)")
+PLAIN_FIT_COLUMNS = ("Fit",)
 
 
 def write_plain_table(
-    records: Iterable[Mapping[str, Any]], out: IO[str], *, show_distance: bool = False
+    records: Iterable[Mapping[str, Any]],
+    out: IO[str],
+    *,
+    show_distance: bool = False,
+    show_fit: bool = False,
 ) -> int:
     """The table as tab-separated text, a header line then one line per trial, written as
     the trials arrive: what a pipe (``| grep``, ``| cut -f1``) or a file gets. Tabs and line
-    breaks inside a cell become spaces; no cell is shortened."""
+    breaks inside a cell become spaces; no cell is shortened. The fit comes last."""
     columns = PLAIN_COLUMNS + (PLAIN_SITE_COLUMNS if show_distance else ())
+    columns += PLAIN_FIT_COLUMNS if show_fit else ()
     out.write("\t".join(columns) + "\n")
     count = 0
     for record in records:
@@ -501,6 +536,8 @@ def write_plain_table(
                 _nearest_cell(record.get("nearest_site")),
                 "" if miles is None else f"{miles:g}",
             ]
+        if show_fit:
+            cells.append(record.get("fit") or "")
         out.write("\t".join(" ".join(inert(cell).split()) for cell in cells) + "\n")
         count += 1
     return count
@@ -512,11 +549,16 @@ _STATUS_WIDTH = 10  # "recruiting"; longer statuses wrap at their spaces
 _PHASE_WIDTH = 13  # "Early phase 1"
 _DISTANCE_WIDTH = 10  # "2,691.4 mi"
 _ABOUT_WIDTH = (14, 18)  # narrow, wide: its longest word ("immunotherapy") fits either
+_FIT_WIDTH = 8  # "possible", "excluded"
 _TITLE_SHARE = 0.6  # of what the fixed columns leave, in a wide table (the rest: conditions)
 
 
 def results_table(
-    records: Iterable[Mapping[str, Any]], *, show_distance: bool = False, width: int | None = None
+    records: Iterable[Mapping[str, Any]],
+    *,
+    show_distance: bool = False,
+    width: int | None = None,
+    show_fit: bool = False,
 ) -> Table:
     """NCT id, title, status, phase and what the trial is about (its settings and treatment
     approaches in short words, :func:`about_text`), for a console ``width`` columns wide.
@@ -532,7 +574,7 @@ def results_table(
     width = width or 80
     wide = width >= WIDE_TABLE
     about_width = _ABOUT_WIDTH[width >= 100]
-    fixed = [_ID_WIDTH, _STATUS_WIDTH, about_width]
+    fixed = [_ID_WIDTH, _STATUS_WIDTH, about_width] + ([_FIT_WIDTH] if show_fit else [])
     if wide:
         fixed += [_PHASE_WIDTH] + ([_DISTANCE_WIDTH] if show_distance else [])
     columns = len(fixed) + 1 + (1 if wide else 0)  # the title, and conditions or site
@@ -542,6 +584,8 @@ def results_table(
 
     table = Table(show_lines=False, header_style="bold", expand=False)
     table.add_column("NCT id", no_wrap=True, width=_ID_WIDTH)
+    if show_fit:
+        table.add_column("Fit", no_wrap=True, width=_FIT_WIDTH)
     title_header = "Title" if wide or not show_distance else "Title; nearest site"
     table.add_column(title_header, width=title_width)
     table.add_column("Status" if wide else "Status, phase", width=_STATUS_WIDTH)
@@ -564,7 +608,11 @@ def results_table(
         distance = distance_text(record.get("distance_mi"))
         if show_distance and not wide:
             title.append(f"\n{distance}: {inert(site)}", style="dim")
-        cells: list[Text] = [Text(inert(record["nct_id"])), title]
+        cells: list[Text] = [Text(inert(record["nct_id"]))]
+        if show_fit:
+            fit = record.get("fit") or ""
+            cells.append(Text(fit, style=_FIT_STYLES.get(fit, "")))
+        cells.append(title)
         if wide:
             cells += [Text(status), Text(phase)]
         else:
@@ -578,6 +626,9 @@ def results_table(
         # piece from a record went through inert() above (_shorten does it too).
         table.add_row(*cells)
     return table
+
+
+_FIT_STYLES = {"possible": "green", "check": "yellow", "excluded": "dim"}
 
 
 def about_text(record: Mapping[str, Any]) -> str:
@@ -664,17 +715,21 @@ def render(
     out: IO[str],
     *,
     show_distance: bool = False,
+    show_fit: bool = False,
     **options: Any,
 ) -> int:
     """Write ``records`` in format ``fmt``; returns how many were written.
 
     ``show_distance`` adds the nearest-site columns to the table (the other formats always
-    carry ``nearest_site`` and ``distance_mi``). ``options`` go to the other renderers
-    (``bom``, ``previous`` and ``lookup`` for CSV; ``previous`` and ``lookup`` for xlsx, which
-    writes bytes to ``out``).
+    carry ``nearest_site`` and ``distance_mi``); ``show_fit`` the prescreen's verdict to the
+    table and its columns to CSV (JSON carries it in every record that has it). ``options``
+    go to the other renderers (``bom``, ``previous`` and ``lookup`` for CSV; ``previous`` and
+    ``lookup`` for xlsx, which writes bytes to ``out``).
     """
     if fmt == "table":
-        return write_table(records, out, show_distance=show_distance)
+        return write_table(records, out, show_distance=show_distance, show_fit=show_fit)
+    if fmt == "csv" and show_fit:
+        options["fit"] = True
     return RENDERERS[fmt](records, out, **options)
 
 
@@ -693,11 +748,14 @@ def trial_text(
     near: Place | None = None,
     tags: Any = None,
     summary: str | None = None,
+    fit: Any = None,
+    profile_name: str = "",
 ) -> str:
     """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
 
-    ``summary`` (the plain-language summary) leads when given. With ``near``, the sites are
-    listed nearest first, with their distances; with ``tags`` (from
+    ``summary`` (the plain-language summary) leads when given, then ``fit`` (the prescreen
+    against the profile ``profile_name``: its checks, failed first, and the questions). With
+    ``near``, the sites are listed nearest first, with their distances; with ``tags`` (from
     :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
     """
     from trialfinder.geo import nearest_site
@@ -722,6 +780,17 @@ def trial_text(
             sites=trial.sites[:max_sites],
             tags=tags,
             summary=summary,
+            fit=fit,
+            fit_checks=_checks_in_order(fit),
+            profile_name=profile_name,
             **context,
         )
     )
+
+
+def _checks_in_order(fit: Any) -> list[Any]:
+    """The checks failed first, then those unknown, then those passed."""
+    if fit is None:
+        return []
+    order = {"fail": 0, "unknown": 1, "pass": 2}
+    return sorted(fit.checks, key=lambda c: order.get(c.outcome, 3))

@@ -20,6 +20,8 @@ from trialfinder.model import Trial
 from trialfinder.output import site_record, trial_record
 
 if TYPE_CHECKING:
+    from trialfinder.prescreen import Fit
+    from trialfinder.profile import Profile
     from trialfinder.tagging import Tags
 
 
@@ -30,6 +32,7 @@ class ResultOptions:
     templates: str | None = None  # a folder of the user's own templates
     near: Place | None = None  # the patient's place: find each trial's nearest site
     within_mi: float | None = None  # the search radius in miles, when `near` is given
+    profile: Profile | None = None  # a patient's profile: prescreen each trial against it
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class TrialResult:
     nearest: NearestSite | None = None  # None without a place, or when no site has coordinates
     tags: Tags | None = None  # treatment categories, settings, biomarkers, with evidence
     summary: str | None = None  # the plain-language summary
+    fit: Fit | None = None  # the prescreen against the profile, when there is one
 
 
 def build_result(
@@ -53,7 +57,12 @@ def build_result(
         nearest = nearest_site(trial, options.near.lat, options.near.lon)
     tags = tags or tag_trial(trial)
     summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
-    return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary)
+    fit = None
+    if options.profile is not None:
+        from trialfinder.prescreen import prescreen
+
+        fit = prescreen(trial, tags, options.profile)
+    return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary, fit=fit)
 
 
 def build_results(
@@ -97,18 +106,24 @@ def by_distance(results: Iterable[TrialResult]) -> list[TrialResult]:
 
 
 def ordered(
-    results: Iterable[TrialResult], order: str | None, limit: int | None
+    results: Iterable[TrialResult], order: str | None, limit: int | None, by_fit: bool = False
 ) -> Iterable[TrialResult]:
-    """Results in ``order``: ``"distance"`` sorts here (after all have arrived), then limits.
+    """Results in ``order``: ``"distance"`` sorts here (after all have arrived), then limits;
+    ``by_fit`` puts the prescreen's possible trials first, then check, then excluded (each
+    in the order of ``order``).
 
     Other orders come sorted (and limited) from the registry and pass through unchanged.
     """
-    if order != "distance":
+    if order != "distance" and not by_fit:
         return results
-    return _nearest_first(results, limit)
+    return _sorted(results, limit, order == "distance", by_fit)
 
 
-def _nearest_first(results: Iterable[TrialResult], limit: int | None) -> Iterator[TrialResult]:
+def _sorted(
+    results: Iterable[TrialResult], limit: int | None, nearest: bool, by_fit: bool
+) -> Iterator[TrialResult]:
+    from trialfinder.prescreen import rank
+
     collected: list[TrialResult] = []
     failure: PartialResults | None = None
     try:
@@ -116,7 +131,11 @@ def _nearest_first(results: Iterable[TrialResult], limit: int | None) -> Iterato
     except PartialResults as exc:
         # Show what did arrive, sorted, then report the failure as a streaming search would.
         failure = exc
-    yield from islice(by_distance(collected), limit or None)
+    if nearest:
+        collected = by_distance(collected)
+    if by_fit:
+        collected.sort(key=lambda r: rank(r.fit.fit if r.fit else None))
+    yield from islice(collected, limit or None)
     if failure is not None:
         raise failure
 
@@ -131,6 +150,7 @@ def to_record(result: TrialResult) -> dict[str, Any]:
             "distance_mi": round(nearest.distance_mi, 1) if nearest else None,
             **tag_record(result.tags),
             "summary": result.summary,
+            **(result.fit.as_record() if result.fit else {}),
         },
     )
 

@@ -11,6 +11,7 @@ and puts the results in order. Iterate a :class:`SearchRun` once; afterwards
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterator
 
 from trialfinder.criteria import DEFAULT_SETTINGS, SearchCriteria
@@ -26,14 +27,20 @@ class SearchRun:
         wanted: TagFilter | None = None,
         options: ResultOptions | None = None,
         on_progress: ProgressCallback | None = None,
+        fits: tuple[str, ...] = (),
     ) -> None:
         self.criteria = criteria
         # A setting is found by its words in the registry, and confirmed by the trial's tags.
         self.confirm = TagFilter(settings=criteria.settings)
         self.wanted = wanted or TagFilter()
         self.options = options or ResultOptions()
+        self.profile = self.options.profile
+        # With a profile: the verdicts shown (all when empty), possible first.
+        self.fits = fits
+        self.fit_counts: Counter[str] = Counter()  # verdicts of the trials that passed the rest
+        self.stopped_early = False  # the limit was reached before every trial was checked
         fetch = criteria
-        if self.filtered and criteria.fetch_limit:
+        if (self.filtered or self.profile is not None) and criteria.fetch_limit:
             # The limit counts trials shown: fetch without it, in larger pages, until enough
             # trials have passed the local filters. (Sorted by distance, all are fetched anyway.)
             page_size = min(1000, max(100, 4 * criteria.fetch_limit))
@@ -46,15 +53,22 @@ class SearchRun:
         self._returned: set[str] = set()
 
     def __iter__(self) -> Iterator[TrialResult]:
-        for result in ordered(self._matching(), self.criteria.order, self.criteria.limit):
+        by_fit = self.profile is not None
+        for result in ordered(
+            self._matching(), self.criteria.order, self.criteria.limit, by_fit=by_fit
+        ):
             self.shown += 1
             yield result
 
     def _matching(self) -> Iterator[TrialResult]:
+        from trialfinder.prescreen import FITS, rank
         from trialfinder.tagging import tag_trial
 
         # Sorting by distance needs every match first; the limit is applied after sorting.
+        # Sorted by fit, fetching stops once the limit is reached with trials of the best
+        # verdict shown: no later trial can come before them.
         keep = None if self.criteria.order == "distance" else self.criteria.limit
+        best = min((rank(f) for f in self.fits or FITS), default=0)
         kept = 0
         for trial in self.results:
             self.seen += 1
@@ -66,9 +80,16 @@ class SearchRun:
             if not self.wanted.accepts(tags):
                 self.left_out += 1
                 continue
-            yield build_result(trial, self.options, tags=tags)
-            kept += 1
+            result = build_result(trial, self.options, tags=tags)
+            if result.fit is not None:
+                self.fit_counts[result.fit.fit] += 1
+                if self.fits and result.fit.fit not in self.fits:
+                    continue
+            yield result
+            if result.fit is None or rank(result.fit.fit) == best:
+                kept += 1
             if keep and kept >= keep:
+                self.stopped_early = True
                 return
 
     @property
@@ -135,11 +156,34 @@ class SearchRun:
             hint = " (use --limit 0 to see all)"
         if not quiet:
             lines.append(f"{matched}; {shown}{hint}.")
+        lines.extend(self._fit_lines(quiet))
         if self.criteria.ids and not self.limit_reached and self.missing_ids:
             lines.append(
                 f"{len(self.missing_ids)} NCT id(s) not found: " + ", ".join(self.missing_ids)
             )
         return lines
+
+    def _fit_lines(self, quiet: bool) -> list[str]:
+        """How many trials the prescreen found possible, to check, excluded; and what
+        ``fits`` left out (said even when ``quiet``: trials were hidden)."""
+        from trialfinder.prescreen import EXCLUDED, FITS
+
+        if self.profile is None:
+            return []
+        counts = ", ".join(f"{self.fit_counts[f]:,} {f}" for f in FITS)
+        checked = sum(self.fit_counts.values())
+        of = f" (of the first {checked:,} checked)" if self.stopped_early else ""
+        hidden = [f for f in FITS if self.fits and f not in self.fits and self.fit_counts[f]]
+        if hidden:
+            left = " and ".join(f"{self.fit_counts[f]:,} {f}" for f in hidden)
+            tail = f"; {left} left out (--fit {','.join(self.fits)})"
+        elif self.fit_counts[EXCLUDED]:
+            tail = "; excluded trials are shown last"
+        else:
+            tail = ""
+        if quiet and not hidden:
+            return []
+        return [f"against the profile {self.profile.name}: {counts}{of}{tail}."]
 
 
 def settings_words(settings: tuple[str, ...]) -> str:

@@ -49,6 +49,9 @@ BINARY_FORMATS = frozenset({"xlsx"})  # written as bytes: a file or a pipe, not 
 
 DEFAULT_WITHIN = "100mi"
 
+# The prescreen's verdicts against a patient's profile, best first (the order of a search).
+FITS = ("possible", "check", "excluded")
+
 # Treatment approaches (the tagging contract), in the order they are listed.
 CATEGORY_NAMES = (
     "targeted-therapy",

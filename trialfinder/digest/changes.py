@@ -18,6 +18,7 @@ from dataclasses import dataclass
 # first kind that applies, with every change noted.
 KINDS = (
     "new",
+    "now_possible",
     "recruiting",
     "closed",
     "site_closed",
@@ -25,10 +26,13 @@ KINDS = (
     "phase",
     "new_site",
     "updated",
+    "now_check",
+    "now_excluded",
     "gone",
 )
 KIND_TITLES = {
     "new": "New trials",
+    "now_possible": "Could fit you now",
     "recruiting": "Now recruiting",
     "closed": "Closed",
     "site_closed": "Nearest site closed",
@@ -36,11 +40,14 @@ KIND_TITLES = {
     "phase": "Phase changed",
     "new_site": "New site nearby",
     "updated": "Updated",
+    "now_check": "Now to check",
+    "now_excluded": "No longer for you",
     "gone": "No longer matching this search",
 }
 # Short forms for the subject line: "3 new, 1 now recruiting".
 KIND_COUNTS = {
     "new": "new",
+    "now_possible": "newly possible",
     "recruiting": "now recruiting",
     "closed": "closed",
     "site_closed": "nearest site closed",
@@ -48,7 +55,16 @@ KIND_COUNTS = {
     "phase": "phase changed",
     "new_site": "new site nearby",
     "updated": "updated",
+    "now_check": "now to check",
+    "now_excluded": "newly excluded",
     "gone": "no longer matching",
+}
+# The kind of change a new verdict of the prescreen makes, and its sentence.
+FIT_KINDS = {"possible": "now_possible", "check": "now_check", "excluded": "now_excluded"}
+FIT_SENTENCES = {
+    "possible": "Checked against your profile, it could fit you now (it was {before}).",
+    "check": "Checked against your profile, it now needs checking (it was {before}).",
+    "excluded": "Checked against your profile, it no longer fits you (it was {before}).",
 }
 RECRUITING = "RECRUITING"
 CLOSED_STATUSES = frozenset(
@@ -68,6 +84,8 @@ class TrialState:
     # The open (recruiting or not yet) sites within range, (label, miles), nearest first;
     # None without a place, or not recorded.
     open_sites: tuple[tuple[str, float], ...] | None = None
+    # The prescreen's verdict against the recipient's profile; None without one.
+    fit: str | None = None
 
 
 Snapshot = dict[str, TrialState]
@@ -137,6 +155,9 @@ def compare(
         if now.last_updated != old.last_updated:
             kinds.append("updated")
             notes.append(f"Record updated on {now.last_updated or 'an unknown date'}.")
+        if old.fit is not None and now.fit is not None and old.fit != now.fit:
+            kinds.append(FIT_KINDS[now.fit])
+            notes.append(FIT_SENTENCES[now.fit].format(before=old.fit))
         if kinds:
             kind = min(kinds, key=KINDS.index)
             added = tuple(label for label, _ in opened)

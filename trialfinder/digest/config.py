@@ -17,6 +17,7 @@ from trialfinder import geo
 from trialfinder.criteria import DEFAULT_STATUSES, SearchCriteria, chosen_settings
 from trialfinder.digest.addresses import Mailbox, ascii_host, forbidden_character, parse_mailbox
 from trialfinder.errors import ConfigError, InvalidInput
+from trialfinder.profile import Profile, load_profile
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -92,10 +93,18 @@ class SavedSearch:
     biomarkers: tuple[str, ...] = ()  # (any of them), from the tags
     first_run: str = "send"
     send_when_empty: bool = False
+    # (recipient's address in lower case, or "" for every recipient) -> a patient's profile
+    profiles: tuple[tuple[str, Profile], ...] = ()
 
     @property
     def topic(self) -> str:
         return self.subject or self.name
+
+    def profile_for(self, recipient: str) -> Profile | None:
+        """The profile the digest to ``recipient`` is prescreened with, if any."""
+        wanted = parse_mailbox(recipient).address.lower()
+        found = dict(self.profiles)
+        return found.get(wanted, found.get(""))
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,7 @@ def _read(data: dict, c: Checker, source_file: Path) -> DigestConfig | None:
             if name.strip().casefold() in names:
                 c.problem(("search", index, "name"), f"the name {name!r} is used twice")
             names.add(name.strip().casefold())
-        search = _read_search(raw, ("search", index), c, state, send_when_empty)
+        search = _read_search(raw, ("search", index), c, state, send_when_empty, source_file)
         if search is not None:
             searches.append(search)
     if c.problems or smtp is None:
@@ -337,11 +346,17 @@ SEARCH_KEYS = (
     "intervention",
     "first_run",
     "send_when_empty",
+    "profile",
 )
 
 
 def _read_search(
-    table: dict, p: tuple, c: Checker, state: StateConfig, send_when_empty: bool
+    table: dict,
+    p: tuple,
+    c: Checker,
+    state: StateConfig,
+    send_when_empty: bool,
+    source_file: Path = Path("digest.toml"),
 ) -> SavedSearch | None:
     c.unknown_keys(table, p, SEARCH_KEYS)
     before = len(c.problems)
@@ -394,6 +409,7 @@ def _read_search(
     if first_run not in FIRST_RUN:
         c.problem((*p, "first_run"), f'{first_run!r}: choose "send" or "record"')
     send_empty = c.get(table, p, "send_when_empty", bool, "true or false", default=send_when_empty)
+    profiles = _read_profiles(table, p, c, recipients or (), source_file)
     if len(c.problems) > before:
         return None
     criteria = SearchCriteria(
@@ -416,7 +432,59 @@ def _read_search(
         biomarkers=tuple(dict.fromkeys(biomarkers)),
         first_run=first_run,
         send_when_empty=send_empty,
+        profiles=profiles,
     )
+
+
+def _read_profiles(
+    table: dict, p: tuple, c: Checker, recipients: tuple[str, ...], source_file: Path
+) -> tuple[tuple[str, Profile], ...]:
+    """``profile = "ann.toml"`` (for every recipient) or ``profile = { "ann@example.org" =
+    "ann.toml" }`` (per recipient); each file read and checked now."""
+    from trialfinder.validation import did_you_mean
+
+    value = table.get("profile")
+    if value is None:
+        return ()
+    key = (*p, "profile")
+    if isinstance(value, str):
+        files = {"": value}
+    elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        addresses = {parse_mailbox(r).address.lower(): r for r in recipients if _parses(r)}
+        files = {}
+        for address, file in value.items():
+            wanted = address.strip().lower()
+            if wanted not in addresses:
+                advice = did_you_mean(address, list(addresses) or ["(no recipients)"])
+                c.problem(key, f"{address!r} is not a recipient of this search ({advice})")
+                continue
+            files[wanted] = file
+    else:
+        c.problem(
+            key,
+            "write a profile file, or a table of recipients and files: "
+            '{ "ann@example.org" = "ann.toml" }',
+        )
+        return ()
+    profiles = []
+    for recipient, file in files.items():
+        try:
+            profile = load_profile(_relative(file, source_file))
+        except ConfigError as exc:
+            lines = exc.lines()
+            more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
+            c.problem(key, f"profile: {lines[0]}{more}")
+            continue
+        profiles.append((recipient, profile))
+    return tuple(profiles)
+
+
+def _parses(address: str) -> bool:
+    try:
+        parse_mailbox(address)
+    except InvalidInput:
+        return False
+    return True
 
 
 def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:

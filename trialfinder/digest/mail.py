@@ -12,12 +12,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from trialfinder.digest.addresses import parse_mailbox
@@ -27,6 +29,22 @@ from trialfinder.digest.searching import Found, site_label
 from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
 from trialfinder.output import phase_text, status_text
+from trialfinder.prescreen import rank
+from trialfinder.vocabulary import FITS
+
+if TYPE_CHECKING:
+    from trialfinder.prescreen import Fit
+
+POSSIBLE = FITS[0]
+# With a recipient's profile, the email leads with the trials that could fit them; each says
+# what changed, as its group's title would have.
+FIT_TITLE = "Could fit you"
+CHANGE_NOTES = {
+    "new": "New in this search.",
+    "recruiting": "Now recruiting.",
+    "new_site": "A new site nearby.",
+}
+
 
 TEXT_TEMPLATE = "digest.txt.j2"
 HTML_TEMPLATE = "digest.html.j2"
@@ -81,6 +99,7 @@ def _fingerprint(snapshot: Snapshot | None) -> Any:
             sorted(s.sites),
             *([list(s.phases)] if s.phases is not None else []),
             *([[list(site) for site in s.open_sites]] if s.open_sites is not None else []),
+            *([s.fit] if s.fit is not None else []),
         )
         for nct_id, s in snapshot.items()
     )
@@ -95,9 +114,23 @@ class DigestContent:
     changes: list[Change]
     found: dict[str, Found]
     generated: dt.datetime
+    fits: Mapping[str, Fit] | None = None  # the prescreen against the recipient's profile
+
+    @property
+    def profile_name(self) -> str:
+        profile = self.search.profile_for(self.recipient)
+        return profile.name if profile is not None else ""
 
 
-def _item(change: Change, found: Found | None) -> dict[str, Any]:
+def _item(change: Change, found: Found | None, fit: Fit | None = None) -> dict[str, Any]:
+    item = _change_item(change, found)
+    item["fit"] = fit.fit if fit else None
+    item["fit_reason"] = one_line(fit.reason) if fit else ""
+    item["questions"] = [one_line(q) for q in fit.questions[:3]] if fit else []
+    return item
+
+
+def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
     if found is not None:
         trial = found.trial
         nearest = None
@@ -157,12 +190,23 @@ def template_context(
     groups = []
     shown = 0
     left_out = 0
+    fits = content.fits or {}
+    # With a profile, the trials that could fit the recipient lead, whatever their change.
+    leading = [c for c in content.changes if _fit_of(fits, c) == POSSIBLE]
+    kinds: list[tuple[str, str, list[Change]]] = []
+    if leading:
+        kinds.append((POSSIBLE, FIT_TITLE, leading))
     for kind in KINDS:
+        rest = [c for c in content.changes if c.kind == kind and c not in leading]
+        rest.sort(key=lambda c: rank(_fit_of(fits, c)))
+        kinds.append((kind, KIND_TITLES[kind], rest))
+    for kind, title, changes in kinds:
         items = []
-        for change in content.changes:
-            if change.kind != kind:
-                continue
-            item = _item(change, content.found.get(change.nct_id))
+        for change in changes:
+            item = _item(change, content.found.get(change.nct_id), fits.get(change.nct_id))
+            if kind == POSSIBLE and change.kind != "now_possible":
+                item["notes"] = [CHANGE_NOTES.get(change.kind, ""), *item["notes"]]
+                item["notes"] = [n for n in item["notes"] if n]
             if item["summary"]:
                 if max_summaries is not None and shown >= max_summaries:
                     item.update(summary="", summary_paragraphs=[])
@@ -171,8 +215,11 @@ def template_context(
                     shown += 1
             items.append(item)
         if items:
-            groups.append({"kind": kind, "title": KIND_TITLES[kind], "items": items})
+            groups.append({"kind": kind, "title": title, "items": items})
+    counted = Counter(f.fit for f in fits.values())
     return {
+        "profile": content.profile_name,
+        "fit_counts": ", ".join(f"{counted[f]} {f}" for f in FITS) if fits else "",
         "search_name": one_line(content.search.name),
         "topic": one_line(content.search.topic),
         "counts": counts_text(content.changes),
@@ -187,6 +234,12 @@ def template_context(
         "within_mi": content.search.criteria.within_mi,
         "unsubscribe": unsubscribe,
     }
+
+
+def _fit_of(fits: Mapping[str, Fit], change: Change) -> str | None:
+    """The verdict of a trial still in the results (None for one that left them)."""
+    fit = fits.get(change.nct_id)
+    return fit.fit if fit is not None and change.kind != "gone" else None
 
 
 def unsubscribe_header(template: str | None, recipient: str) -> str | None:

@@ -26,15 +26,26 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import Snapshot, TrialState, compare
 from trialfinder.digest.config import DigestConfig, SavedSearch
 from trialfinder.digest.mail import TEMPLATES, DigestContent, build_message, message_id_for
-from trialfinder.digest.searching import Found, look_up, run_search, snapshot_of
+from trialfinder.digest.searching import (
+    Found,
+    fits_for,
+    look_up,
+    run_search,
+    snapshot_of,
+    with_fits,
+)
 from trialfinder.digest.smtp import SendFailure, printable, send_message
 from trialfinder.digest.state import DigestState, Pending, RunLock, real_path, recipient_key
 from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderError
+
+if TYPE_CHECKING:
+    from trialfinder.prescreen import Fit
 
 log = logging.getLogger("trialfinder.digest")
 
@@ -176,7 +187,9 @@ class DigestRun:
             looked_up = {}
         log.info("search %r: %d trial(s) found", search.name, len(found))
         for recipient in search.recipients:
-            self.digest_for(search, recipient, found, previous[recipient], current, looked_up)
+            fits = fits_for(found, search.profile_for(recipient))
+            mine = with_fits(current, fits)
+            self.digest_for(search, recipient, found, previous[recipient], mine, looked_up, fits)
 
     def digest_for(
         self,
@@ -186,8 +199,10 @@ class DigestRun:
         before: Snapshot | None,
         current: Snapshot,
         looked_up: dict[str, TrialState | None],
+        fits: dict[str, Fit] | None = None,
     ) -> None:
-        """Build and send (or write, in a dry run) one recipient's message for one search."""
+        """Build and send (or write, in a dry run) one recipient's message for one search
+        (``fits``: the prescreen against the recipient's profile, by NCT id)."""
         if (search.name, recipient_key(recipient)) in self.blocked:
             log.warning(
                 "nothing new sent to %s for %r: the earlier message is still undelivered",
@@ -216,7 +231,7 @@ class DigestRun:
         if self.deferred(search.name, recipient):
             return
         try:
-            content = DigestContent(search, recipient, changes, found, self.now)
+            content = DigestContent(search, recipient, changes, found, self.now, fits)
             message_id = message_id_for(
                 search.name, recipient, before, snapshot, self.config.smtp.sender, self.now
             )

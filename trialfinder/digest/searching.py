@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import Snapshot, TrialState
@@ -12,6 +13,10 @@ from trialfinder.digest.config import SavedSearch
 from trialfinder.geo import NearestSite
 from trialfinder.model import Site, Trial
 from trialfinder.tagging import Tags
+
+if TYPE_CHECKING:
+    from trialfinder.prescreen import Fit
+    from trialfinder.profile import Profile
 
 LOOKUP_BATCH = 100  # NCT ids per look-up request, to keep URLs short
 
@@ -146,6 +151,25 @@ def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
                     phases=tuple(trial.phases),
                 )
     return seen
+
+
+def fits_for(found: dict[str, Found], profile: Profile | None) -> dict[str, Fit] | None:
+    """The prescreen of every trial found against ``profile`` (None without one)."""
+    if profile is None:
+        return None
+    from trialfinder.prescreen import prescreen
+
+    return {nct_id: prescreen(item.trial, item.tags, profile) for nct_id, item in found.items()}
+
+
+def with_fits(snapshot: Snapshot, fits: dict[str, Fit] | None) -> Snapshot:
+    """``snapshot`` with each trial's verdict (unchanged without fits)."""
+    if fits is None:
+        return snapshot
+    return {
+        nct_id: replace(state, fit=fits[nct_id].fit) if nct_id in fits else state
+        for nct_id, state in snapshot.items()
+    }
 
 
 def snapshot_of(found: dict[str, Found]) -> Snapshot:

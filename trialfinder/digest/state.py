@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS delivered (
     last_updated TEXT NOT NULL,
     sites TEXT NOT NULL,
     title TEXT NOT NULL,
-    details TEXT NOT NULL DEFAULT '',  -- JSON: phases, open sites in range; '' not recorded
+    details TEXT NOT NULL DEFAULT '',  -- JSON: phases, open sites in range, fit; '' not recorded
     PRIMARY KEY (search, recipient, nct_id)
 );
 CREATE TABLE IF NOT EXISTS outbox (
@@ -231,12 +231,15 @@ def recipient_key(address: str) -> str:
 
 
 def _encode_details(state: TrialState) -> str:
-    """Phases and open sites in range as JSON; ``""`` when neither was recorded."""
+    """Phases, open sites in range and the prescreen's verdict as JSON; ``""`` when none was
+    recorded."""
     details = {}
     if state.phases is not None:
         details["phases"] = list(state.phases)
     if state.open_sites is not None:
         details["open_sites"] = [[label, miles] for label, miles in state.open_sites]
+    if state.fit is not None:
+        details["fit"] = state.fit
     return json.dumps(details, ensure_ascii=False) if details else ""
 
 
@@ -248,6 +251,7 @@ def _with_details(state: TrialState, text: str) -> TrialState:
     open_sites = details.get("open_sites")
     return replace(
         state,
+        fit=details.get("fit"),
         phases=None if phases is None else tuple(phases),
         open_sites=None
         if open_sites is None

@@ -1,0 +1,176 @@
+"""The disease vocabulary: what a diagnosis and a trial's conditions name, and how they relate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trialfinder.diseases import (
+    NARROWER,
+    RELATED,
+    SAME_OR_BROADER,
+    UNRELATED,
+    Vocabulary,
+    diseases,
+    read_diagnosis,
+    trial_diseases,
+)
+from trialfinder.knowledge import load_toml
+from trialfinder.model import Trial, parse_study
+
+from conftest import needs_shared, real_record_paths
+
+
+@pytest.mark.parametrize(
+    "written, named",
+    [
+        ("multiple myeloma, first relapse", ("multiple myeloma",)),
+        ("myeloma that came back", ("multiple myeloma",)),
+        ("Stage IV lung adenocarcinoma, EGFR exon 19 deletion", ("lung adenocarcinoma",)),
+        ("metastatic non-small cell lung cancer (adenocarcinoma)", ("non-small cell lung cancer",)),
+        # where it spread is not where it started
+        (
+            "triple negative breast cancer with lung and liver metastases",
+            ("triple-negative breast cancer",),
+        ),
+        ("metastatic rectal cancer with liver and lung metastases", ("rectal cancer",)),
+        ("relapsed B-cell acute lymphoblastic leukemia", ("B-cell acute lymphoblastic leukemia",)),
+        ("chronic lymphocytic leukemia (CLL)", ("chronic lymphocytic leukemia",)),
+        ("classical Hodgkin's lymphoma", ("Hodgkin lymphoma",)),
+        ("Non-Hodgkin lymphoma", ("non-Hodgkin lymphoma",)),
+        ("diffuse midline glioma H3 K27M-altered (DIPG)", ("diffuse midline glioma",)),
+        ("HER2+ stomach cancer", ("gastric cancer",)),
+        ("Tumours of the brain", ("cancer",)),
+    ],
+)
+def test_a_diagnosis_names_its_most_specific_disease(written, named):
+    diagnosis = read_diagnosis(written)
+    assert diagnosis.diseases == named
+    assert diagnosis.has_cancer
+
+
+def test_no_cancer_no_diagnosis_and_unknown_words():
+    healthy = read_diagnosis("healthy, no medical conditions")
+    assert healthy.healthy and not healthy.has_cancer and healthy.known
+    lump = read_diagnosis("breast lump, not diagnosed")
+    assert lump.not_diagnosed and not lump.has_cancer and lump.diseases == ()
+    diabetes = read_diagnosis("type 2 diabetes")
+    assert diabetes.diseases == ("type 2 diabetes",) and not diabetes.has_cancer
+    assert not read_diagnosis("feeling unwell").known
+    assert read_diagnosis("multiple myeloma").search_terms == ("multiple myeloma",)
+    assert healthy.search_terms == ()
+
+
+def test_a_search_asks_for_the_disease_trials_are_listed_under():
+    assert read_diagnosis("stage IV lung adenocarcinoma").search_terms == (
+        "non-small cell lung cancer",
+    )
+    assert read_diagnosis("metastatic rectal cancer").search_terms == ("colorectal cancer",)
+    assert read_diagnosis("DLBCL").search_terms == ("diffuse large B-cell lymphoma",)
+
+
+def test_acronyms_count_only_as_written():
+    assert read_diagnosis("ALL in second relapse").diseases == ("acute lymphoblastic leukemia",)
+    assert not read_diagnosis("all of them").known
+    assert read_diagnosis("MM").diseases == ("multiple myeloma",)
+
+
+@pytest.mark.parametrize(
+    "patient, trial, relation",
+    [
+        ("diffuse large B-cell lymphoma", "lymphoma", SAME_OR_BROADER),
+        ("lung adenocarcinoma", "solid tumor", SAME_OR_BROADER),
+        ("multiple myeloma", "multiple myeloma", SAME_OR_BROADER),
+        ("breast cancer", "triple-negative breast cancer", NARROWER),
+        ("lung cancer", "non-small cell lung cancer", NARROWER),
+        ("chronic lymphocytic leukemia", "lymphoma", RELATED),
+        ("follicular lymphoma", "chronic lymphocytic leukemia", UNRELATED),
+        ("colon cancer", "rectal cancer", UNRELATED),
+        ("multiple myeloma", "solid tumor", UNRELATED),
+    ],
+)
+def test_relations(patient, trial, relation):
+    assert diseases().relation(patient, trial) == relation
+
+
+def test_a_narrower_disease_is_defined_by_its_markers():
+    markers = diseases().defining_markers("breast cancer", "triple-negative breast cancer")
+    assert set(markers) == {"HR+ negative", "HER2 negative"}
+
+
+@pytest.mark.parametrize(
+    "conditions, included, excluded",
+    [
+        (["Relapsed or Refractory Multiple Myeloma"], ("multiple myeloma",), ()),
+        (
+            ["Carcinoma, Non-Small-Cell Lung", "Neoplasm Metastasis"],
+            ("non-small cell lung cancer",),
+            (),
+        ),
+        (["Lung Cancer, Non-Small Cell"], ("non-small cell lung cancer",), ()),
+        (["Brain Tumor", "Oncology"], ("brain tumor",), ()),  # "Oncology" tells nothing more
+        (
+            ["Cancer of Prostate", "Cancer Head Neck", "Cancer Cervix"],
+            ("prostate cancer", "head and neck cancer", "cervical cancer"),
+            (),
+        ),
+        (
+            [
+                "Part 1: Bladder, Pancreatic Cancer, Rare Tumors, Any Tumor Type Excluding Breast, "
+                "Gastric, Colorectal Cancer"
+            ],
+            ("bladder cancer", "pancreatic cancer", "solid tumor"),
+            ("breast cancer", "gastric cancer", "colorectal cancer"),
+        ),
+        (["Breast Cancer", "Brain Metastases, Adult"], ("breast cancer",), ()),
+    ],
+)
+def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):
+    found = trial_diseases(Trial(nct_id="NCT01000001", conditions=tuple(conditions)))
+    assert found.included == included
+    assert found.excluded == excluded
+    assert found.source == "conditions"
+
+
+def test_titles_when_the_conditions_name_no_disease():
+    trial = Trial(
+        nct_id="NCT01000001",
+        conditions=("HER2-negative",),
+        brief_title="Prevalence of HER2-low in Metastatic Breast Cancer Patients",
+    )
+    found = trial_diseases(trial)
+    assert found.included == ("breast cancer",) and found.source == "title"
+    healthy = trial_diseases(Trial(nct_id="NCT01000002", conditions=("Healthy Participants",)))
+    assert healthy.healthy and healthy.included == ()
+
+
+def test_a_condition_with_a_cancer_word_but_no_known_disease_is_unnamed():
+    found = trial_diseases(
+        Trial(nct_id="NCT01000004", conditions=("Multiple Myeloma", "Zyxoid Carcinosarcoid"))
+    )
+    assert found.included == ("multiple myeloma",)
+    assert found.unnamed is False  # no cancer word: "carcinosarcoid" is not one
+    found = trial_diseases(
+        Trial(nct_id="NCT01000005", conditions=("Multiple Myeloma", "Malignant Zyxoid"))
+    )
+    assert found.unnamed is True
+
+
+def test_the_data_file_is_checked():
+    table = load_toml("diseases.toml")
+    broken = {**table, "disease": {**table["disease"], "x": {"phrases": ["x"], "within": ["nope"]}}}
+    with pytest.raises(ValueError, match="nope"):
+        Vocabulary(broken)
+
+
+@needs_shared
+def test_every_real_cancer_record_names_a_disease():
+    from trialfinder.tagging.reader import is_cancer_trial
+
+    missing = []
+    for path in real_record_paths():
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        if is_cancer_trial(trial) and not trial_diseases(trial).included:
+            missing.append(trial.nct_id)
+    assert not missing

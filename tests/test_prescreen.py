@@ -1,0 +1,382 @@
+"""The prescreen: checks per criterion and the verdict, from the rules' own examples, built
+cases of cohorts and verdicts, and the real records with the hand-labelled profiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from trialfinder.knowledge import load_toml
+from trialfinder.model import Eligibility, Trial, parse_study
+from trialfinder.prescreen import (
+    CHECK,
+    EXCLUDED,
+    FAIL,
+    PASS,
+    POSSIBLE,
+    UNKNOWN,
+    Check,
+    check_disease,
+    check_requirement,
+    prescreen,
+    rank,
+    rule_kinds,
+    verdict,
+    washout_requirements,
+)
+from trialfinder.profile import Profile, load_profile, profile_from_table
+from trialfinder.tagging import tag_trial
+from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.tags import Tags
+
+from conftest import load_real_record, needs_shared, real_record_paths
+
+LABELS = Path(__file__).resolve().parents[1] / "benchmarks" / "labels"
+EXAMPLES = load_toml("prescreen_examples.toml")["example"]
+
+
+def _trial(**fields) -> Trial:
+    eligibility = Eligibility(healthy_volunteers=fields.pop("healthy_volunteers", None))
+    return Trial(
+        nct_id="NCT01000001",
+        conditions=tuple(fields.pop("conditions", ())),
+        brief_title=fields.pop("title", ""),
+        eligibility=eligibility,
+        **fields,
+    )
+
+
+def _run(example: dict) -> Check:
+    profile = profile_from_table(example["profile"], "<example>")
+    if example["rule"] == "disease":
+        return check_disease(_trial(**example["trial"]), profile)
+    req = example["requirement"]
+    requirement = Requirement(
+        example["rule"],
+        req["rule"],
+        tuple(req.get("values", ())),
+        req["text"],
+        req.get("section", "inclusion"),
+        req.get("cohort", ""),
+    )
+    check = check_requirement(requirement, profile, today=example.get("today"))
+    assert check is not None
+    return check
+
+
+@pytest.mark.parametrize(
+    "example", EXAMPLES, ids=[f"{e['rule']}-{e['outcome']}-{i}" for i, e in enumerate(EXAMPLES)]
+)
+def test_every_example_of_the_rules_gives_its_outcome(example):
+    check = _run(example)
+    assert check.outcome == example["outcome"], check.reason
+    assert check.rule == example["rule"]
+    assert check.reason.endswith(".") and check.reason[0].isupper()
+    assert "{" not in check.reason  # every placeholder filled
+    if "permanent" in example:
+        assert check.permanent is example["permanent"]
+    if check.outcome == UNKNOWN:
+        assert "{" not in check.question
+    else:
+        assert check.question == ""
+
+
+def test_every_rule_kind_has_examples_that_pass_fail_and_stay_unknown():
+    seen = {(e["rule"], e["outcome"]) for e in EXAMPLES}
+    for kind in rule_kinds():
+        for outcome in (PASS, FAIL, UNKNOWN):
+            assert (kind, outcome) in seen, f"no example of {kind} that gives {outcome}"
+    assert {e["rule"] for e in EXAMPLES} <= set(rule_kinds())
+
+
+def test_every_kind_the_reader_gives_has_a_rule():
+    from trialfinder.tagging.requirements import KINDS
+
+    assert set(KINDS) <= set(rule_kinds())
+
+
+# -- verdicts ---------------------------------------------------------------------------------
+
+
+def _check(outcome: str, rule: str = "ecog", cohort: str = "") -> Check:
+    return Check(rule, outcome, False, "text", "fact", f"A {rule} {outcome}.", cohort)
+
+
+def test_one_fail_for_everyone_excludes():
+    fit = verdict((_check(PASS, "disease"), _check(FAIL, "ecog")))
+    assert fit.fit == EXCLUDED
+    assert fit.reason == "Not for you: A ecog fail."
+    assert fit.questions == ()
+
+
+def test_possible_needs_the_key_facts_to_pass_and_check_says_which_are_unknown():
+    assert verdict((_check(PASS, "disease"), _check(UNKNOWN, "ecog"))).fit == POSSIBLE
+    fit = verdict((_check(PASS, "disease"), _check(UNKNOWN, "prior-lines")))
+    assert fit.fit == CHECK
+    assert "number of earlier treatments" in fit.reason
+    assert verdict((_check(UNKNOWN, "disease"),)).fit == CHECK
+    assert verdict(()).fit == CHECK  # nothing known: never possible
+
+
+def test_a_fail_in_one_named_part_leaves_the_other_parts():
+    checks = (
+        _check(PASS, "disease"),
+        _check(FAIL, "ecog", "Part A"),
+        _check(PASS, "ecog", "Part B"),
+    )
+    fit = verdict(checks)
+    assert fit.fit == POSSIBLE
+    assert fit.cohorts == ("Part B",)
+    assert "Part B" in fit.reason
+
+
+def test_fails_in_every_named_part_exclude():
+    checks = (
+        _check(PASS, "disease"),
+        _check(FAIL, "ecog", "Part A"),
+        _check(FAIL, "age", "Part B"),
+    )
+    fit = verdict(checks)
+    assert fit.fit == EXCLUDED
+    assert fit.reason.startswith("No part of the trial fits: ")
+
+
+def test_a_single_named_part_leaves_the_parts_the_criteria_do_not_name():
+    # P14 and NCT04862663: the phase III exclusions fail, the phase Ib cohorts carry none
+    fit = verdict((_check(PASS, "disease"), _check(FAIL, "prior-therapy-excluded", "Phase III")))
+    assert fit.fit == POSSIBLE
+
+
+def test_a_label_naming_several_parts_holds_in_each():
+    checks = (
+        _check(PASS, "disease"),
+        _check(FAIL, "ecog", "Parts 1 AND 2"),
+        _check(PASS, "age", "Part 1"),
+        _check(PASS, "age", "Part 2"),
+    )
+    assert verdict(checks).fit == EXCLUDED
+
+
+def test_the_order_of_a_search_with_a_profile():
+    fits = [EXCLUDED, None, POSSIBLE, CHECK]
+    assert sorted(fits, key=rank) == [POSSIBLE, CHECK, EXCLUDED, None]
+
+
+# -- built trials -----------------------------------------------------------------------------
+
+
+def _profile(**facts) -> Profile:
+    return profile_from_table(facts, "<test>")
+
+
+def test_an_empty_profile_never_excludes_and_asks_about_the_key_facts():
+    trial = _trial(conditions=["Multiple Myeloma"])
+    requirements = (
+        Requirement("prior-lines", "at-least", (3,), "At least 3 prior lines", "inclusion"),
+        Requirement("ecog", "at-most", (1,), "ECOG 0-1", "inclusion"),
+    )
+    fit = prescreen(trial, Tags(requirements=requirements), Profile())
+    assert fit.fit == CHECK
+    assert {c.outcome for c in fit.checks} == {UNKNOWN}
+    assert fit.questions[0].startswith("Ask whether your diagnosis counts as multiple myeloma")
+    assert any("ECOG" in q for q in fit.questions)
+
+
+def test_a_bcma_exclusion_names_the_drug_the_patient_had():
+    trial = _trial(conditions=["Relapsed or Refractory Multiple Myeloma"])
+    requirement = Requirement(
+        "prior-therapy-excluded",
+        "any-of",
+        ("BCMA-directed therapy",),
+        "Received any prior BCMA-directed therapy",
+        "exclusion",
+    )
+    profile = _profile(diagnosis="multiple myeloma", prior_treatments=["Velcade", "teclistamab"])
+    fit = prescreen(trial, Tags(requirements=(requirement,)), profile)
+    assert fit.fit == EXCLUDED
+    failed = fit.failed[0]
+    assert failed.reason == (
+        "The trial does not take people who have had BCMA-directed therapy; you had teclistamab."
+    )
+    assert failed.permanent is True
+    assert failed.fact == "prior_treatments: teclistamab"
+    assert failed.text == "Received any prior BCMA-directed therapy"
+
+
+def test_record_age_and_sex_count_as_criteria():
+    trial = Trial(
+        nct_id="NCT01000001",
+        conditions=("Breast Cancer",),
+        eligibility=Eligibility(
+            sex="FEMALE", min_age_years=18.0, max_age_years=65.0, min_age_text="18 Years"
+        ),
+    )
+    man = prescreen(trial, None, _profile(sex="male", age=40, diagnosis="breast cancer"))
+    assert man.fit == EXCLUDED
+    assert [c.rule for c in man.failed] == ["sex"]
+    old = prescreen(trial, None, _profile(sex="female", age=66, diagnosis="breast cancer"))
+    assert [c.rule for c in old.failed] == ["age"]
+    assert old.failed[0].permanent is True
+    fits = prescreen(trial, None, _profile(sex="female", age=65, diagnosis="breast cancer"))
+    assert fits.fit == POSSIBLE
+
+
+def test_a_washout_says_from_which_day_the_patient_would_pass():
+    trial = Trial(
+        nct_id="NCT01000001",
+        conditions=("Multiple Myeloma",),
+        eligibility=Eligibility(
+            criteria="Exclusion Criteria:\n\n* Anticancer therapy within 21 days before the "
+            "first dose\n* Radiotherapy within 14 days of the first dose"
+        ),
+    )
+    (washout,) = washout_requirements(trial)
+    assert washout.values == (21, "within 21 days")
+    profile = _profile(diagnosis="myeloma", last_treatment=dt.date(2026, 11, 20))
+    fit = prescreen(trial, None, profile, today=dt.date(2026, 12, 1))
+    assert fit.fit == EXCLUDED
+    (failed,) = fit.failed
+    assert failed.passes_on == dt.date(2026, 12, 12)
+    assert failed.permanent is False
+    assert "you would pass from 2026-12-12" in failed.reason
+    later = prescreen(trial, None, profile, today=dt.date(2026, 12, 12))
+    assert later.fit == POSSIBLE
+
+
+def test_unknown_drug_names_leave_treatment_checks_unknown():
+    requirement = Requirement(
+        "prior-therapy-excluded", "any-of", ("anti-CD38",), "Prior anti-CD38 antibody", "exclusion"
+    )
+    profile = _profile(prior_treatments=["lenalidomide", "Zorblatamab"])
+    assert profile.warnings and "Zorblatamab" in profile.warnings[0]
+    check = check_requirement(requirement, profile)
+    assert check.outcome == UNKNOWN
+    assert "Zorblatamab" in check.reason
+
+
+def test_checks_are_json_ready():
+    fit = verdict((_check(PASS, "disease"), _check(FAIL, "ecog")))
+    record = fit.as_record()
+    assert json.loads(json.dumps(record)) == record
+    assert set(record["checks"][0]) >= {"rule", "outcome", "permanent", "text", "fact", "reason"}
+    assert record["checks"][0]["permanent"] is None  # only a fail lasts or may change
+    assert record["checks"][1]["permanent"] is False
+
+
+# -- the real records ---------------------------------------------------------------------------
+
+
+def _labelled(profile: str, nct_id: str):
+    trial = parse_study(load_real_record(nct_id))
+    return prescreen(
+        trial,
+        tag_trial(trial),
+        load_profile(LABELS / "profiles" / f"{profile}.toml"),
+        today=dt.date(2026, 12, 1),
+    )
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "profile, nct_id, fit, rule",
+    [
+        ("P01", "NCT05572515", EXCLUDED, "prior-therapy-excluded"),  # teclistamab is BCMA
+        ("P01", "NCT04975997", EXCLUDED, "prior-lines"),  # four lines, one or two wanted
+        ("P01", "NCT05984147", EXCLUDED, "disease"),  # lymphoma, not myeloma
+        ("P04", "NCT05317416", EXCLUDED, "ecog"),  # ECOG 3
+        ("P27", "NCT05147467", EXCLUDED, "age"),  # a boy of 9, adults only
+        ("P17", "NCT03788213", EXCLUDED, "sex"),  # a man, women only
+        ("P29", "NCT05519085", EXCLUDED, "disease"),  # a healthy man, a myeloma trial
+        ("P13", "NCT06875310", CHECK, None),  # "lung cancer": whether it is NSCLC is unknown
+        ("P26", "NCT04576156", CHECK, None),  # refractory to JAK inhibitors: relapsed too?
+        ("P02", "NCT06208150", POSSIBLE, None),  # myeloma relapsed after one line
+    ],
+)
+def test_labelled_pairs(profile, nct_id, fit, rule):
+    found = _labelled(profile, nct_id)
+    assert found.fit == fit, found.reason
+    if rule:
+        assert rule in {c.rule for c in found.failed}
+
+
+@needs_shared
+def test_a_profile_that_says_nothing_excludes_no_real_trial():
+    profile = Profile()
+    for path in real_record_paths():
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        fit = prescreen(trial, tag_trial(trial), profile)
+        assert fit.fit == CHECK, trial.nct_id
+        assert all(c.outcome == UNKNOWN for c in fit.checks), trial.nct_id
+
+
+@needs_shared
+def test_every_check_of_the_labelled_profiles_reads_well():
+    """Every sentence, quote and question, over every labelled profile and record."""
+    profiles = [load_profile(p) for p in sorted((LABELS / "profiles").glob("P*.toml"))]
+    outcomes: Counter[str] = Counter()
+    for path in real_record_paths()[:40]:
+        trial = parse_study(json.loads(path.read_text(encoding="utf-8")))
+        tags = tag_trial(trial)
+        for profile in profiles:
+            fit = prescreen(trial, tags, profile, today=dt.date(2026, 12, 1))
+            assert fit.reason and "{" not in fit.reason
+            for check in fit.checks:
+                outcomes[check.outcome] += 1
+                assert check.reason.endswith(".") and "{" not in check.reason
+                assert check.text
+                if check.outcome == FAIL:
+                    assert check.fact, check
+    assert outcomes[PASS] and outcomes[FAIL] and outcomes[UNKNOWN]
+
+
+def test_a_third_of_the_labelled_pairs_is_held_out():
+    import csv
+
+    sys.path.insert(0, str(LABELS.parent))
+    from prescreen_eval import is_held_out
+
+    with (LABELS / "prescreen.tsv").open(encoding="utf-8") as handle:
+        pairs = [(r["profile"], r["nct_id"]) for r in csv.DictReader(handle, delimiter="\t")]
+    held = sum(is_held_out(*pair) for pair in pairs)
+    assert 0.25 < held / len(pairs) < 0.42
+
+
+def test_requirements_the_record_contradicts_are_left_to_the_trial_team():
+    """A setting both required and ruled out (one of them misread) never excludes; nor does a
+    marker both required and excluded. A required setting the titles also name is kept."""
+    trial = _trial(conditions=["Multiple Myeloma"])
+    wanted = Requirement("disease-setting", "any-of", ("refractory",), "After 2 lines", "inclusion")
+    ruled_out = Requirement(
+        "disease-setting", "none-of", ("refractory",), "Untreated CNS lymphoma", "exclusion"
+    )
+    relapsed = _profile(diagnosis="myeloma", setting=["relapsed"])
+    fit = prescreen(trial, Tags(requirements=(wanted, ruled_out)), relapsed)
+    settings = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert {c.outcome for c in settings} == {UNKNOWN}
+    assert all(c.contradicted and not c.question for c in settings)
+    assert "another criterion of the record says the opposite" in settings[-1].reason
+    assert fit.fit == POSSIBLE  # as for a trial that states no setting
+    assert prescreen(trial, Tags(requirements=(wanted, ruled_out)), Profile()).fit == CHECK
+    # The record's own settings confirm the requirement: it is checked, the other is not.
+    tags = Tags(settings=("refractory",), requirements=(wanted, ruled_out))
+    fit = prescreen(trial, tags, relapsed)
+    assert fit.fit == POSSIBLE
+    new = prescreen(trial, tags, _profile(diagnosis="myeloma", setting=["newly diagnosed"]))
+    assert new.fit == EXCLUDED and new.failed[0].text == "After 2 lines"
+    # Ruled out alone, in another part: checked.
+    elsewhere = Requirement(
+        "disease-setting", "none-of", ("refractory",), "x", "inclusion", "Part A"
+    )
+    other = Requirement("disease-setting", "any-of", ("refractory",), "y", "inclusion", "Part B")
+    assert prescreen(trial, Tags(requirements=(elsewhere, other)), relapsed).cohorts == ("Part B",)
+    her2 = (
+        Requirement("biomarker-required", "any-of", ("HER2",), "HER2 slides", "inclusion"),
+        Requirement("biomarker-excluded", "any-of", ("HER2",), "HER2-negative", "inclusion"),
+    )
+    fit = prescreen(trial, Tags(requirements=her2), _profile(biomarkers=["HER2 positive"]))
+    assert FAIL not in {c.outcome for c in fit.checks}

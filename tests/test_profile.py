@@ -1,0 +1,219 @@
+"""The profile file: every key optional, every problem with its line, names resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialfinder.errors import ConfigError, ExitCode
+from trialfinder.profile import (
+    KEYS,
+    Profile,
+    load_profile,
+    parse_profile,
+    profile_from_table,
+    read_marker,
+    resolve_treatment,
+    template,
+)
+from trialfinder.validation import InvalidConfig
+
+LABELS = Path(__file__).resolve().parents[1] / "benchmarks" / "labels" / "profiles"
+
+
+def test_the_template_is_a_valid_profile_with_every_key():
+    profile = parse_profile(template(), "profile.toml")
+    assert profile.warnings == ()
+    assert profile.age == 64 and profile.sex == "female"
+    assert profile.diagnosis.diseases == ("multiple myeloma",)
+    assert profile.setting == ("relapsed", "refractory")
+    assert profile.prior_lines == 4 and profile.ecog == 1
+    assert profile.brain_metastases == "none" and profile.measurable_disease is True
+    assert profile.last_treatment == dt.date(2026, 10, 20)
+    for key in KEYS:
+        assert f"\n{key} = " in template(), key  # each key shown, with a comment
+
+
+def test_an_empty_file_is_a_profile_that_knows_nothing():
+    profile = parse_profile("# nothing yet\n")
+    assert profile == Profile(source="<profile>")
+    assert profile.received() is None
+
+
+def test_every_problem_with_its_line_key_and_a_did_you_mean():
+    text = (
+        'age = "sixty"\n'  # 1
+        'sex = "femal"\n'  # 2
+        "ecog = 7\n"  # 3
+        'setting = ["relapsed", "refactory"]\n'  # 4
+        'brain_metastases = "treated"\n'  # 5
+        "prior_line = 2\n"  # 6
+        'last_treatment = "last spring"\n'  # 7
+        'measurable_disease = "yes"\n'  # 8
+    )
+    with pytest.raises(InvalidConfig) as caught:
+        parse_profile(text, "me.toml")
+    lines = caught.value.lines()
+    assert len(lines) == 8
+    assert lines[0] == "me.toml:1: age: expected an age in years, got a string 'sixty'"
+    assert lines[1].startswith('me.toml:2: sex: \'femal\' is not "female" or "male"')
+    assert "did you mean 'female'?" in lines[1]
+    assert lines[2].startswith("me.toml:3: ecog: 7 is out of range")
+    assert lines[3].startswith("me.toml:4: setting: 'refactory' is not a setting")
+    assert "did you mean 'refractory'?" in lines[3]
+    assert "did you mean 'treated-stable'?" in lines[4]
+    assert lines[5] == "me.toml:6: prior_line: unknown key (did you mean 'prior_lines'?)"
+    assert lines[6].startswith("me.toml:7: last_treatment: 'last spring' is not a date")
+    assert lines[7].startswith("me.toml:8: measurable_disease: expected true or false")
+    assert caught.value.exit_code == ExitCode.CONFIG
+
+
+def test_broken_toml_names_its_line():
+    with pytest.raises(InvalidConfig) as caught:
+        parse_profile('age = 64\nsex = "female\n', "me.toml")
+    assert caught.value.lines()[0].startswith("me.toml:2: not valid TOML")
+
+
+def test_a_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_profile(tmp_path / "nope.toml")
+    assert "does not exist" in caught.value.message
+    assert caught.value.exit_code == ExitCode.CONFIG
+
+
+def test_unknown_names_are_warnings_with_their_line():
+    text = (
+        'diagnosis = "feeling unwell"\n'
+        "prior_treatments = [\n"
+        '  "Revlimid",\n'
+        '  "Velcad",\n'
+        "]\n"
+        'biomarkers = ["KRSA G12C", "EGFR negative"]\n'
+    )
+    profile = parse_profile(text, "me.toml")
+    assert len(profile.warnings) == 3
+    assert profile.warnings[0].startswith("me.toml:1: diagnosis: 'feeling unwell' names no disease")
+    assert profile.warnings[1].startswith("me.toml:4: prior_treatments: 'Velcad' is not a")
+    assert "did you mean 'Velcade'?" in profile.warnings[1]
+    assert profile.warnings[2].startswith("me.toml:6: biomarkers: 'KRSA G12C'")
+    assert "did you mean 'KRAS'?" in profile.warnings[2]
+
+
+def test_refractory_drugs_missing_from_the_history_are_counted_as_received():
+    profile = parse_profile(
+        'prior_treatments = ["Velcade"]\nrefractory_to = ["Revlimid"]\n', "me.toml"
+    )
+    assert "'Revlimid' is not in prior_treatments" in profile.warnings[0]
+    assert [t.written for t in profile.received()] == ["Velcade", "Revlimid"]
+
+
+@pytest.mark.parametrize(
+    "written, drugs",
+    [
+        ("Velcade", ("bortezomib",)),
+        ("Tagrisso", ("osimertinib",)),
+        ("Revlimid", ("lenalidomide",)),
+        ("lenalidomide maintenance", ("lenalidomide",)),
+        ("R-CHOP", ("rituximab", "cyclophosphamide", "doxorubicin", "vincristine", "prednisone")),
+        ("R-ICE", ("rituximab", "ifosfamide", "carboplatin", "etoposide")),
+        ("platinum chemotherapy", ("platinum",)),
+        ("Yescarta", ("axicabtagene ciloleucel",)),
+    ],
+)
+def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, drugs):
+    treatment = resolve_treatment(written)
+    assert treatment.drugs == drugs and treatment.known
+
+
+def test_procedures_and_other_medicines():
+    assert resolve_treatment("autologous stem cell transplant").transplant == "autologous"
+    assert resolve_treatment("allo-SCT").transplant == "allogeneic"
+    assert resolve_treatment("stem cell transplant").transplant == "any"
+    assert resolve_treatment("stereotactic radiosurgery to the brain").radiation
+    assert resolve_treatment("gamma knife radiosurgery").radiation
+    assert resolve_treatment("debulking surgery").surgery
+    assert resolve_treatment("dexamethasone").other
+    assert resolve_treatment("Jardiance").other
+    assert not resolve_treatment("Zorblatamab").known  # a name stem, no class
+    assert not resolve_treatment("something new").known
+
+
+@pytest.mark.parametrize(
+    "written, name, variant, positive, level",
+    [
+        ("KRAS G12C", "KRAS", "G12C", True, ""),
+        ("EGFR exon 19 deletion", "EGFR", "exon 19", True, ""),
+        ("EGFR negative", "EGFR", "", False, ""),
+        ("PIK3CA wild-type", "PIK3CA", "", False, ""),
+        ("HER2-", "HER2", "", False, ""),
+        ("HER2 positive", "HER2", "", True, ""),
+        ("ER positive", "HR+", "", True, ""),
+        ("BRCA1 mutation", "BRCA", "1", True, ""),
+        ("BRCA2 negative", "BRCA", "2", False, ""),
+        ("MSS", "MSI-H/dMMR", "", False, ""),
+        ("PD-L1 50%", "PD-L1", "", True, "50%"),
+        ("PD-L1 CPS 15", "PD-L1", "", True, "CPS 15"),
+        ("PD-L1 0%", "PD-L1", "", False, "0%"),
+        ("Philadelphia chromosome negative", "BCR-ABL", "", False, ""),
+    ],
+)
+def test_markers(written, name, variant, positive, level):
+    marker = read_marker(written)
+    assert (marker.name, marker.variant, marker.positive, marker.level) == (
+        name,
+        variant,
+        positive,
+        level,
+    )
+    assert marker.known
+
+
+def test_every_labelled_profile_reads_without_problems():
+    paths = sorted(LABELS.glob("P*.toml"))
+    assert len(paths) >= 25
+    for path in paths:
+        profile = load_profile(path)
+        assert profile.diagnosis is not None and profile.diagnosis.known, path.name
+        # The profiles write drugs as patients do: every one must resolve.
+        unknown = [t.written for t in profile.received() or () if not t.known]
+        assert unknown == [], (path.name, unknown)
+
+
+def test_the_readme_shows_the_template():
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- profile-example -->\s*```toml\n(.*?)```", readme, re.S)
+    assert match, "README has no profile example"
+    assert match.group(1) == template()
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 200),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.lists(st.one_of(st.text(max_size=20), st.integers(), st.booleans()), max_size=4),
+    st.dates(),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([*KEYS, "other"]), _VALUES, max_size=6))
+def test_any_table_is_a_profile_or_a_list_of_problems(table):
+    """Whatever a file holds, reading it gives a profile or problems with their keys, never
+    an exception of another kind."""
+    table = {k: v for k, v in table.items() if v is not None}
+    try:
+        profile = profile_from_table(table, "any.toml")
+    except InvalidConfig as exc:
+        assert exc.exit_code == ExitCode.CONFIG
+        assert all(line.startswith("any.toml") for line in exc.lines())
+        return
+    assert isinstance(profile, Profile)

@@ -1,0 +1,356 @@
+"""Which diseases a text names, and how diseases relate: the vocabulary of ``data/diseases.toml``.
+
+The prescreen reads a profile's ``diagnosis`` ("multiple myeloma, first relapse") and a trial's
+conditions ("Relapsed or Refractory Multiple Myeloma") with it, then asks how the two relate:
+the same disease or a broader one ("Solid Tumor" takes lung cancer), a narrower one (a trial
+for triple-negative breast cancer, a patient with "breast cancer"), a related one, or none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from trialfinder.knowledge import load_toml
+from trialfinder.model import Trial
+
+DATA_FILE = "diseases.toml"
+
+# How one disease relates to another, seen from the trial's side.
+SAME_OR_BROADER = "broader"  # the trial's disease is the patient's, or includes it
+NARROWER = "narrower"  # the trial's disease is a part of the patient's (it may be theirs)
+RELATED = "related"  # a trial for it may or may not take the patient's disease
+UNRELATED = "none"
+
+
+@dataclass(frozen=True)
+class Disease:
+    name: str
+    lineage: frozenset[str]  # itself and every disease it is within, directly or not
+    related: frozenset[str]
+    markers: tuple[str, ...]  # what defines it, as a profile writes markers ("HER2 positive")
+    general: bool
+    cancer: bool
+    search: str  # what a search asks the registry for
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What a profile's ``diagnosis`` says."""
+
+    text: str
+    diseases: tuple[str, ...]  # the most specific diseases named, in order
+    healthy: bool = False  # a healthy volunteer
+    not_diagnosed: bool = False  # nothing diagnosed yet ("breast lump, not diagnosed")
+
+    @property
+    def known(self) -> bool:
+        """Whether the prescreen can use it at all."""
+        return bool(self.diseases) or self.healthy or self.not_diagnosed
+
+    @property
+    def has_cancer(self) -> bool:
+        vocabulary = diseases()
+        return not self.not_diagnosed and any(vocabulary.get(d).cancer for d in self.diseases)
+
+    @property
+    def search_terms(self) -> tuple[str, ...]:
+        """What to search the registry for: the cancers named (none without one)."""
+        if not self.has_cancer:
+            return ()
+        vocabulary = diseases()
+        found = (vocabulary.get(d) for d in self.diseases)
+        return tuple(dict.fromkeys(d.search for d in found if d.cancer))
+
+
+@dataclass(frozen=True)
+class TrialDiseases:
+    """The diseases a trial is for, from its conditions (or, when they name none, its titles)."""
+
+    included: tuple[str, ...]
+    excluded: tuple[str, ...]  # named after "excluding" in a condition
+    unnamed: bool  # a condition uses a cancer word but names no disease the vocabulary knows
+    source: str  # "conditions" or "title"
+    text: str  # what was read, as written
+    healthy: bool = False  # a condition names healthy volunteers ("Healthy Participants")
+
+
+class Vocabulary:
+    """The diseases of the data file, with an index of the words that name them."""
+
+    def __init__(self, table: dict) -> None:
+        self.spelling = {k.lower(): v.lower().split() for k, v in table["spelling"].items()}
+        self._words: dict[str, list[str]] = {}  # each word folded once
+        words = table["words"]
+        entries = table["disease"]
+        within = {name: tuple(entry.get("within", ())) for name, entry in entries.items()}
+        for name, parents in within.items():
+            for parent in parents:
+                if parent not in entries:
+                    raise ValueError(
+                        f"{DATA_FILE}: [disease.{name!r}] is within unknown {parent!r}"
+                    )
+        self.diseases: dict[str, Disease] = {}
+        for name, entry in entries.items():
+            self.diseases[name] = Disease(
+                name=name,
+                lineage=frozenset(_lineage(name, within)),
+                related=frozenset(entry.get("related", ())),
+                markers=tuple(entry.get("markers", ())),
+                general=bool(entry.get("general", False)),
+                cancer=bool(entry.get("cancer", True)),
+                search=entry.get("search", name),
+            )
+        phrases = [(p, name) for name, e in entries.items() for p in e.get("phrases", ())]
+        self.known_words = {w for p, _ in phrases for w in self._fold(p.split())}
+        self.phrases = _Index((self._fold(p.split()), name) for p, name in phrases)
+        self.acronyms = _Index(
+            (_WORD.findall(a), name) for name, e in entries.items() for a in e.get("acronyms", ())
+        )
+        self.organs = {
+            w: name for name, e in entries.items() for o in e.get("organs", ()) for w in [o.lower()]
+        }
+        self.cancer_words = frozenset(self._fold(" ".join(words["cancer_words"]).split()))
+        self.metastasis = frozenset(self._fold(" ".join(words["metastasis"]).split()))
+        self.excluding = [tuple(self._fold(p.split())) for p in words["excluding"]]
+        self.excluding_starts = frozenset(p[0] for p in self.excluding)
+        self.healthy = _Index((self._fold(p.split()), "healthy") for p in words["healthy"])
+        self.not_diagnosed = _Index(
+            (self._fold(p.split()), "not diagnosed") for p in words["not_diagnosed"]
+        )
+
+    def get(self, name: str) -> Disease:
+        return self.diseases[name]
+
+    # -- words ------------------------------------------------------------------------------
+
+    def _fold(self, words: list[str]) -> list[str]:
+        folded: list[str] = []
+        for word in words:
+            word = word.lower()
+            folded.extend(self.spelling.get(word, [word]))
+        return folded
+
+    def _word(self, lower: str) -> list[str]:
+        """One word folded: its spelling, and a plural "s" dropped when the singular is known."""
+        return self._words.get(lower) or self._fold_word(lower)
+
+    def _fold_word(self, lower: str) -> list[str]:
+        parts = self._fold_one(lower)
+        if len(self._words) < 50_000:
+            self._words[lower] = parts
+        return parts
+
+    def _fold_one(self, lower: str) -> list[str]:
+        parts = self.spelling.get(lower)
+        if parts is not None:
+            return parts
+        if lower not in self.known_words and lower.endswith("s"):
+            singular = lower[:-1]
+            parts = self.spelling.get(singular)
+            if parts is not None:
+                return parts
+            if singular in self.known_words:
+                return [singular]
+        return [lower]
+
+    def tokens(self, text: str) -> tuple[list[str], list[str]]:
+        """(the words as written, the words folded), side by side: a folded word that is the
+        second of two ("nonsmall" -> "non small") has "" as its written word."""
+        if "'" in text or "’" in text:
+            text = _POSSESSIVE.sub("", text.replace("’", "'"))
+        if "+" in text:
+            text = _PLUS.sub(" positive ", text)
+        if "-" in text:
+            text = _TRAILING_MINUS.sub(" negative ", text)
+        written: list[str] = []
+        folded: list[str] = []
+        for word in _WORD.findall(text):
+            parts = self._word(word.lower())
+            written.append(word)
+            folded.append(parts[0])
+            for part in parts[1:]:
+                written.append("")
+                folded.append(part)
+        return written, folded
+
+    # -- finding diseases -----------------------------------------------------------------------
+
+    def find(self, text: str, organs: bool = False) -> tuple[list[str], list[str]]:
+        """(diseases named, diseases named after "excluding"), leftmost-longest, in order.
+        ``organs``: organ words count too (in a trial's conditions)."""
+        written, folded = self.tokens(text)
+        cancer_text = not self.cancer_words.isdisjoint(folded)
+        found: list[str] = []
+        excluded: list[str] = []
+        leaving_out = False
+        i = 0
+        while i < len(folded):
+            word = folded[i]
+            if word in self.excluding_starts:
+                cut = next(
+                    (len(p) for p in self.excluding if tuple(folded[i : i + len(p)]) == p), 0
+                )
+                if cut:
+                    leaving_out = True
+                    i += cut
+                    continue
+            size, name = self.phrases.match(folded, i)
+            if written[i] in self.acronyms.starts:
+                acronym = self.acronyms.match(written, i)
+                if acronym[0] > size:
+                    size, name = acronym
+            if not size and organs and cancer_text:
+                organ = self.organs.get(folded[i])
+                if organ and self.metastasis.isdisjoint(folded[i + 1 : i + 4]):
+                    size, name = 1, organ
+            if size:
+                (excluded if leaving_out else found).append(name)
+                i += size
+            else:
+                i += 1
+        return list(dict.fromkeys(found)), list(dict.fromkeys(excluded))
+
+    def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        """``names`` without those another of them is within, nor general ones beside others."""
+        return self.telling(
+            [
+                n
+                for n in names
+                if not any(n != other and n in self.diseases[other].lineage for other in names)
+            ]
+        )
+
+    def telling(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        """``names`` without the general ones, when a more telling one is among them."""
+        telling = [n for n in names if not self.diseases[n].general]
+        return tuple(telling or names)
+
+    def relation(self, patient: str, trial: str) -> str:
+        """How the trial's disease ``trial`` relates to the patient's disease ``patient``."""
+        mine, theirs = self.diseases[patient], self.diseases[trial]
+        if trial in mine.lineage:
+            return SAME_OR_BROADER
+        if patient in theirs.lineage:
+            return NARROWER
+        if mine.related & theirs.lineage:
+            return RELATED  # a trial "for lymphoma" and CLL
+        return UNRELATED
+
+    def defining_markers(self, patient: str, trial: str) -> tuple[str, ...]:
+        """The markers that define ``trial`` within the patient's broader ``patient``: those of
+        every disease between them ("triple-negative" within "breast cancer": HR+ and HER2
+        negative)."""
+        theirs = self.diseases[trial]
+        between = [
+            self.diseases[n]
+            for n in theirs.lineage
+            if n != patient and patient in self.diseases[n].lineage
+        ]
+        return tuple(dict.fromkeys(m for d in between for m in d.markers))
+
+
+class _Index:
+    """Phrases by their first word, longest first: one look-up per word of a text."""
+
+    def __init__(self, entries) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for words, name in entries:
+            words = tuple(words)
+            if words:
+                self._by_first.setdefault(words[0], []).append((words, name))
+        for found in self._by_first.values():
+            found.sort(key=lambda entry: -len(entry[0]))
+
+    @property
+    def starts(self):
+        """The words a phrase can start with."""
+        return self._by_first.keys()
+
+    def match(self, words: list[str], i: int) -> tuple[int, str]:
+        """(how many words, name) of the longest phrase at ``words[i]``, or (0, "")."""
+        for phrase, name in self._by_first.get(words[i], ()):
+            size = len(phrase)
+            if size == 1 or tuple(words[i : i + size]) == phrase:
+                return size, name
+        return 0, ""
+
+    def search(self, words: list[str]) -> bool:
+        return any(self.match(words, i)[0] for i in range(len(words)))
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_POSSESSIVE = re.compile(r"'s\b")
+_PLUS = re.compile(r"\+")
+_TRAILING_MINUS = re.compile(r"(?<=[A-Za-z0-9])-(?=$|[\s/,;)])")
+
+
+def _lineage(name: str, within: dict[str, tuple[str, ...]]) -> set[str]:
+    found = {name}
+    todo = list(within[name])
+    while todo:
+        parent = todo.pop()
+        if parent not in found:
+            found.add(parent)
+            todo.extend(within[parent])
+    return found
+
+
+@cache
+def diseases() -> Vocabulary:
+    """The vocabulary of ``data/diseases.toml``, compiled once."""
+    return Vocabulary(load_toml(DATA_FILE))
+
+
+@lru_cache(maxsize=256)
+def read_diagnosis(text: str) -> Diagnosis:
+    """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases")."""
+    vocabulary = diseases()
+    _, folded = vocabulary.tokens(text)
+    found, _ = vocabulary.find(text)
+    not_diagnosed = vocabulary.not_diagnosed.search(folded)
+    healthy = not found and vocabulary.healthy.search(folded)
+    return Diagnosis(
+        text=text,
+        diseases=() if not_diagnosed else vocabulary.most_specific(found),
+        healthy=bool(healthy),
+        not_diagnosed=bool(not_diagnosed),
+    )
+
+
+def trial_diseases(trial: Trial) -> TrialDiseases:
+    """The diseases ``trial`` is for (see :class:`TrialDiseases`)."""
+    return _trial_diseases(trial.conditions, trial.brief_title, trial.official_title)
+
+
+@lru_cache(maxsize=4096)
+def _trial_diseases(conditions: tuple[str, ...], title: str, official: str) -> TrialDiseases:
+    vocabulary = diseases()
+    included: list[str] = []
+    excluded: list[str] = []
+    unnamed = healthy = False
+    for condition in conditions:
+        found, left_out = vocabulary.find(condition, organs=True)
+        included += found
+        excluded += left_out
+        if not found and not left_out:
+            _, folded = vocabulary.tokens(condition)
+            if vocabulary.healthy.search(folded):
+                healthy = True
+            else:
+                unnamed = unnamed or not vocabulary.cancer_words.isdisjoint(folded)
+    if included or healthy:
+        return TrialDiseases(
+            vocabulary.telling(list(dict.fromkeys(included))),
+            tuple(dict.fromkeys(excluded)),
+            unnamed,
+            "conditions",
+            "; ".join(conditions),
+            healthy,
+        )
+    for text in (title, official):
+        found, left_out = vocabulary.find(text)
+        if found:
+            return TrialDiseases(vocabulary.telling(found), tuple(left_out), unnamed, "title", text)
+    return TrialDiseases((), tuple(dict.fromkeys(excluded)), unnamed, "conditions", "")

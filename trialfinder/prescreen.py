@@ -1,0 +1,1061 @@
+"""The prescreen: could this person join this trial? Checked criterion by criterion.
+
+For each requirement the reader found in a trial's criteria (``Tags.requirements``), and for
+the record's disease, age and sex, a :class:`Check` says ``pass``, ``fail`` or ``unknown``
+when a fact of the :class:`~trialfinder.profile.Profile` bears on it, quoting the criterion,
+naming the fact and saying why in a plain sentence. **Unknown never excludes**: a fact the
+profile lacks, a name trialfinder does not know or a criterion the reader could not resolve
+gives ``unknown``. A :class:`Fit` then gives the verdict: ``excluded`` (a check fails, in every
+part of the trial), ``possible`` (nothing fails and the facts that matter most pass: disease,
+setting, prior lines, required markers) or ``check`` (nothing fails, but such a fact is
+unknown), with a one-line reason and the questions to take to the care team.
+
+The rules (which facts each kind uses, whether its failure lasts, the sentences, the words a
+profile may use) are data: ``data/prescreen.toml``.
+
+Parts of a trial: a rule read under a cohort ("Part A") holds for that cohort only; a rule
+with cohort "" holds for everyone. A person is excluded only when every part excludes them.
+The reader names the parts that have rules of their own; unless it names at least two parts of
+one kind ("Part A", "Part B"), the trial is taken to have other parts too, holding only the
+rules for everyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from typing import Any
+
+from trialfinder.diseases import NARROWER, RELATED, SAME_OR_BROADER, diseases, trial_diseases
+from trialfinder.knowledge import load_toml
+from trialfinder.model import Trial
+from trialfinder.profile import Marker, Profile, Treatment, read_marker
+from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.tags import Tags
+from trialfinder.vocabulary import FITS
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+POSSIBLE, CHECK, EXCLUDED = FITS  # best first: the order of a search with a profile
+DATA_FILE = "prescreen.toml"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One criterion checked against the profile."""
+
+    rule: str  # the requirement's kind ("prior-therapy-excluded"), or "disease", "age", "sex"
+    outcome: str  # PASS, FAIL or UNKNOWN
+    permanent: bool  # for a fail: it lasts (a treatment received); False: it may change
+    text: str  # the criterion as written, or the record's field ("Minimum age: 18 Years")
+    fact: str  # the profile's fact used ("prior_treatments: teclistamab"), "" when none
+    reason: str  # a plain sentence
+    cohort: str = ""  # "" when it holds for everyone
+    question: str = ""  # what to ask the care team, when unknown
+    passes_on: dt.date | None = None  # a washout: the first day the person would pass
+    contradicted: bool = False  # the record says the opposite elsewhere: shown, not weighed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "permanent": self.permanent if self.outcome == FAIL else None,
+            "text": self.text,
+            "fact": self.fact,
+            "reason": self.reason,
+            "cohort": self.cohort,
+            "passes_on": self.passes_on.isoformat() if self.passes_on else None,
+        }
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The verdict for one trial and one profile."""
+
+    fit: str  # POSSIBLE, CHECK or EXCLUDED
+    reason: str  # one line
+    checks: tuple[Check, ...]
+    questions: tuple[str, ...] = ()
+    cohorts: tuple[str, ...] = ()  # the named parts that could fit, when the trial names parts
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.outcome == FAIL)
+
+    @property
+    def unknown(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.outcome == UNKNOWN)
+
+    def as_record(self) -> dict[str, Any]:
+        """The keys a trial's record gains: ``fit``, ``fit_reason``, ``questions``, ``checks``."""
+        return {
+            "fit": self.fit,
+            "fit_reason": self.reason,
+            "questions": list(self.questions),
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+def rank(fit: str | None) -> int:
+    """The order of a search with a profile: possible, check, excluded (then no verdict)."""
+    return FITS.index(fit) if fit in FITS else len(FITS)
+
+
+# -- the rules, as data ----------------------------------------------------------------------------
+
+
+class _Rules:
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.rules: dict[str, dict[str, Any]] = table["rule"]
+        self.verdict: dict[str, str] = table["verdict"]
+        self.words: dict[str, Any] = table["words"]
+        self.settings: dict[str, dict[str, Any]] = table["setting"]
+        self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
+        self.markers: dict[str, Any] = table["markers"]
+        washout = table["washout"]
+        self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
+        self.washout_treatments = _cues(washout["treatments"])
+        self.washout_not_about = _cues(washout["not_about"])
+        self.washout_shorter = _cues(washout["shorter"])
+        units = "|".join(sorted(washout["units"], key=len, reverse=True))
+        self.washout_units = washout["units"]
+        self.washout_period = re.compile(
+            rf"\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?(\d{{1,3}})\s*({units})\b"
+            rf"|\b(\d{{1,3}})\s*({units})\s+(?:before|prior to|of)\b",
+            re.IGNORECASE,
+        )
+
+    def key(self, kind: str) -> bool:
+        return bool(self.rules.get(kind, {}).get("key"))
+
+    def permanent(self, kind: str) -> bool:
+        return bool(self.rules.get(kind, {}).get("permanent"))
+
+    def says(self, kind: str, rule: str, /, **values: Any) -> str:
+        template = self.rules[kind]["says"].get(rule) or next(
+            iter(self.rules[kind]["says"].values())
+        )
+        return _fill(template, values)
+
+    def sentence(self, kind: str, name: str, /, **values: Any) -> str:
+        entry = self.rules[kind]
+        template = entry.get(name) or entry[name.split("-")[0]]
+        return _fill(template, values)
+
+    def question(self, kind: str, /, **values: Any) -> str:
+        return _fill(self.rules[kind].get("question", ""), values)
+
+
+class _Kept(dict):
+    """Placeholders without a value stay as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    return template.format_map(_Kept(values)) if "{" in template else template
+
+
+def _cues(phrases: list[str]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=len, reverse=True)
+    body = "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
+
+
+@cache
+def rules() -> _Rules:
+    """The rules of ``data/prescreen.toml``, read once."""
+    return _Rules(load_toml(DATA_FILE))
+
+
+def rule_kinds() -> tuple[str, ...]:
+    """Every kind of rule the prescreen checks (``[rule.*]`` of the data file)."""
+    return tuple(rules().rules)
+
+
+# -- the profile's facts, worked out once per profile ---------------------------------------------
+
+
+class _Facts:
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.received = _without_repeats(profile.received())
+        self.history_known = profile.prior_treatments is not None
+        self.unknown_names = tuple(t.written for t in (self.received or ()) if not t.known)
+        self.transplants = tuple(t for t in (self.received or ()) if t.transplant)
+        self.markers: dict[str, list[Marker]] = {}
+        for marker in profile.biomarkers or ():
+            if marker.known:
+                self.markers.setdefault(marker.name, []).append(marker)
+        r = rules()
+        self.setting_is: set[str] = set()
+        self.setting_not: set[str] = set()
+        for name in profile.setting or ():
+            entry = r.settings[name]
+            self.setting_is.update(_value_key(v) for v in (name, *entry["is"]))
+            self.setting_not.update(_value_key(v) for v in entry["not"])
+        self.lines = profile.prior_lines
+        if self.lines is None and profile.prior_treatments == ():
+            self.lines = 0  # no treatment at all: no earlier line
+        if self.lines is not None:
+            derived = r.lines_settings["none" if self.lines == 0 else "some"]
+            self.setting_is.update(_value_key(v) for v in derived["is"])
+            self.setting_not.update(_value_key(v) for v in derived["not"])
+        self.setting_known = profile.setting is not None or self.lines is not None
+
+    def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
+        """The written names of ``treatments`` that give a drug of ``value``."""
+        return [t.written for t in treatments or () if any(_drug_is(d, value) for d in t.drugs)]
+
+
+def _without_repeats(treatments: tuple[Treatment, ...] | None) -> tuple[Treatment, ...] | None:
+    """The treatments received, each drug once ("Darzalex" in the history, "daratumumab" in
+    refractory_to: the first)."""
+    if treatments is None:
+        return None
+    seen: set[str] = set()
+    kept = []
+    for treatment in treatments:
+        drugs = set(treatment.drugs)
+        if drugs and drugs <= seen:
+            continue
+        seen |= drugs
+        kept.append(treatment)
+    return tuple(kept)
+
+
+@lru_cache(maxsize=16)
+def _facts(profile: Profile) -> _Facts:
+    return _Facts(profile)
+
+
+@lru_cache(maxsize=8192)
+def _drug_is(drug: str, value: str) -> bool:
+    from trialfinder.tagging.drug_classes import drug_matches
+
+    return drug_matches(drug, value)
+
+
+def _value_key(value: Any) -> str:
+    return re.sub(r"[^a-z0-9+]+", "-", str(value).lower()).strip("-")
+
+
+# -- one check per requirement ----------------------------------------------------------------
+
+
+def _check(
+    requirement: Requirement,
+    outcome: str,
+    reason_tail: str,
+    fact: str = "",
+    permanent: bool | None = None,
+    question: str = "",
+    says: str | None = None,
+    passes_on: dt.date | None = None,
+) -> Check:
+    r = rules()
+    kind = requirement.kind
+    said = says if says is not None else r.says(kind, requirement.rule, **_says_values(requirement))
+    reason = f"{said}; {reason_tail}." if reason_tail else f"{said}."
+    return Check(
+        rule=kind,
+        outcome=outcome,
+        permanent=r.permanent(kind) if permanent is None else permanent,
+        text=requirement.text,
+        fact=fact,
+        reason=reason[0].upper() + reason[1:],
+        cohort=requirement.cohort,
+        question=question if outcome == UNKNOWN else "",
+        passes_on=passes_on,
+    )
+
+
+def _says_values(requirement: Requirement) -> dict[str, Any]:
+    values = requirement.values
+    joined = _join(values, "and" if requirement.rule == "all-of" else "or")
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    low = numbers[0] if numbers else ""
+    high = numbers[-1] if numbers else ""
+    words = rules().words
+    lines = words["line"] if (high or low) == 1 else words["lines"]
+    return {"values": joined, "low": low, "high": high, "lines": lines}
+
+
+def _join(values: Iterable[Any], word: str = "or") -> str:
+    items = [_plain(v) for v in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _plain(value: Any) -> str:
+    text = str(value)
+    return text.replace("-", " ") if text in _SETTING_VALUES else text
+
+
+_SETTING_VALUES = frozenset(
+    {"newly-diagnosed", "treatment-naive", "previously-treated", "castration-resistant"}
+)
+
+
+def _unknown(requirement: Requirement, tail: str, **question_values: Any) -> Check:
+    values = {**_says_values(requirement), **question_values}
+    return _check(requirement, UNKNOWN, tail, question=rules().question(requirement.kind, **values))
+
+
+def _missing(requirement: Requirement) -> Check:
+    return _unknown(requirement, rules().sentence(requirement.kind, "unknown"))
+
+
+# age, sex -----------------------------------------------------------------------------------
+
+
+def _check_age(requirement: Requirement, facts: _Facts) -> Check:
+    age = facts.profile.age
+    if age is None:
+        return _missing(requirement)
+    values = [int(v) for v in requirement.values]
+    low = values[0] if requirement.rule in ("at-least", "between") else None
+    high = values[-1] if requirement.rule in ("at-most", "between") else None
+    fails = (low is not None and age < low) or (high is not None and age > high)
+    outcome = FAIL if fails else PASS
+    tail = rules().sentence("age", outcome, age=age)
+    # Too young may change; too old does not.
+    return _check(
+        requirement, outcome, tail, fact=f"age: {age}", permanent=high is not None and age > high
+    )
+
+
+def _check_sex(requirement: Requirement, facts: _Facts) -> Check:
+    sex = facts.profile.sex
+    wanted = str(requirement.values[0]) if requirement.values else ""
+    words = rules().words
+    says = rules().says("sex", "only", values=words.get(f"only-{wanted}", wanted))
+    if sex is None:
+        return _unknown(requirement, rules().sentence("sex", "unknown"))
+    outcome = PASS if sex == wanted else FAIL
+    tail = rules().sentence("sex", outcome, sex=words.get(sex, sex))
+    return _check(requirement, outcome, tail, fact=f"sex: {sex}", says=says)
+
+
+def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
+    """The record's own age limits and sex, which count as criteria."""
+    checks: list[Check] = []
+    elig = trial.eligibility
+    profile = facts.profile
+    low, high = elig.min_age_years, elig.max_age_years
+    if low is not None or high is not None:
+        text = "; ".join(
+            t
+            for t in (
+                f"Minimum age: {elig.min_age_text}" if elig.min_age_text else "",
+                f"Maximum age: {elig.max_age_text}" if elig.max_age_text else "",
+            )
+            if t
+        )
+        if low is not None and high is not None:
+            requirement = Requirement("age", "between", (_years(low), _years(high)), text)
+        elif low is not None:
+            requirement = Requirement("age", "at-least", (_years(low),), text)
+        else:
+            requirement = Requirement("age", "at-most", (_years(high),), text)
+        age = profile.age
+        if age is None:
+            checks.append(_missing(requirement))
+        else:
+            # A person of 17 is 17 to 18; a limit of 17.5 years may or may not be passed.
+            too_young = low is not None and age + 1 <= low
+            too_old = high is not None and age > high
+            maybe = (low is not None and age < low) or (high is not None and age + 1 > high + 1)
+            if too_young or too_old:
+                tail = rules().sentence("age", FAIL, age=age)
+                checks.append(_check(requirement, FAIL, tail, f"age: {age}", permanent=too_old))
+            elif maybe:
+                checks.append(_unknown(requirement, f"you are {age}, close to the limit"))
+            else:
+                tail = rules().sentence("age", PASS, age=age)
+                checks.append(_check(requirement, PASS, tail, f"age: {age}"))
+    if elig.sex in ("FEMALE", "MALE"):
+        wanted = elig.sex.lower()
+        checks.append(_check_sex(Requirement("sex", "only", (wanted,), f"Sex: {elig.sex}"), facts))
+    return checks
+
+
+def _years(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+# the disease --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _is_cancer(
+    conditions: tuple[str, ...], title: str, official: str, keywords: tuple[str, ...]
+) -> bool:
+    from trialfinder.tagging.reader import is_cancer_trial
+
+    return is_cancer_trial(
+        Trial(
+            "", brief_title=title, official_title=official, conditions=conditions, keywords=keywords
+        )
+    )
+
+
+def _disease_check(trial: Trial, facts: _Facts) -> Check:
+    found = trial_diseases(trial)
+    vocabulary = diseases()
+    text = f"Conditions: {found.text}" if found.source == "conditions" else f"Title: {found.text}"
+    names = _join(found.included) if found.included else "the conditions of the record"
+    requirement = Requirement("disease", "any", tuple(found.included), text)
+    says = rules().says("disease", "any", values=names)
+    diagnosis = facts.profile.diagnosis
+    question = rules().question("disease", values=names)
+
+    def check(outcome: str, name: str, permanent: bool | None = None, **values: Any) -> Check:
+        tail = rules().sentence("disease", name, **values)
+        fact = f"diagnosis: {diagnosis.text}" if diagnosis else ""
+        return _check(requirement, outcome, tail, fact, permanent, question=question, says=says)
+
+    if diagnosis is None or not diagnosis.known:
+        return check(UNKNOWN, "unknown")
+    cancer_trial = _is_cancer(
+        trial.conditions, trial.brief_title, trial.official_title, trial.keywords
+    )
+    if not diagnosis.has_cancer:
+        if not cancer_trial:
+            same = any(
+                vocabulary.relation(d, t) == SAME_OR_BROADER
+                for d in diagnosis.diseases
+                for t in found.included
+            ) or (diagnosis.healthy and found.healthy)
+            if same:
+                return check(PASS, "pass", patient=_join(diagnosis.diseases) or "no disease")
+            return check(UNKNOWN, "unknown")
+        if trial.eligibility.healthy_volunteers:
+            return check(UNKNOWN, "unknown-healthy")
+        if diagnosis.not_diagnosed:
+            return check(FAIL, "fail-not-diagnosed", permanent=False, diagnosis=diagnosis.text)
+        return check(FAIL, "fail-no-cancer", diagnosis=diagnosis.text)
+    if not cancer_trial:
+        return check(UNKNOWN, "unknown")
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    patient = _join(mine)
+    left_out = [
+        e for e in found.excluded for d in mine if vocabulary.relation(d, e) == SAME_OR_BROADER
+    ]
+    if left_out:
+        says_left = rules().says("disease", "left-out", values=_join(dict.fromkeys(left_out)))
+        tail = rules().sentence("disease", "fail", patient=patient)
+        return _check(requirement, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
+    relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
+    if SAME_OR_BROADER in relations:
+        return check(PASS, "pass", patient=patient)
+    narrower = [
+        (d, t) for d in mine for t in found.included if vocabulary.relation(d, t) == NARROWER
+    ]
+    if narrower:
+        outcomes = [_defined_by(vocabulary.defining_markers(d, t), facts) for d, t in narrower]
+        if PASS in outcomes:
+            return check(PASS, "pass", patient=patient)
+        if UNKNOWN in outcomes:
+            return check(UNKNOWN, "unknown-narrower", patient=patient)
+        return check(FAIL, "fail", patient=patient)
+    if RELATED in relations:
+        return check(UNKNOWN, "unknown-related", patient=patient)
+    if found.unnamed or not found.included:
+        return check(UNKNOWN, "unknown-not-named")
+    return check(FAIL, "fail", patient=patient)
+
+
+def _defined_by(markers: tuple[str, ...], facts: _Facts) -> str:
+    """Whether the patient has the markers that define a narrower disease."""
+    if not markers:
+        return UNKNOWN
+    outcomes = [_has_status(read_marker(m), facts) for m in markers]
+    if FAIL in outcomes:
+        return FAIL
+    return PASS if all(o == PASS for o in outcomes) else UNKNOWN
+
+
+# the disease setting -----------------------------------------------------------------------
+
+
+def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
+    if not facts.setting_known:
+        return _missing(requirement)
+    values = {_value_key(v) for v in requirement.values}
+    written = list(facts.profile.setting or ())
+    if facts.lines is not None:
+        words = rules().words
+        written.append(
+            f"treated with {facts.lines} {words['line'] if facts.lines == 1 else words['lines']}"
+        )
+    settings = _join(written, "and")
+    fact = "; ".join(
+        part
+        for part in (
+            f"setting: {', '.join(facts.profile.setting)}" if facts.profile.setting else "",
+            f"prior_lines: {facts.lines}" if facts.lines is not None else "",
+        )
+        if part
+    )
+    has = values & facts.setting_is
+    against = values <= facts.setting_not
+    if requirement.rule == "none-of":
+        outcome = FAIL if has else PASS if against else UNKNOWN
+    else:
+        outcome = PASS if has else FAIL if against else UNKNOWN
+    if outcome == UNKNOWN:
+        return _unknown(requirement, rules().sentence("disease-setting", "unknown"))
+    return _check(
+        requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
+    )
+
+
+# earlier lines --------------------------------------------------------------------------------
+
+
+def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
+    lines = facts.lines
+    if lines is None:
+        return _missing(requirement)
+    values = [int(v) for v in requirement.values]
+    low = values[0] if requirement.rule in ("at-least", "between", "exactly") else None
+    high = values[-1] if requirement.rule in ("at-most", "between", "exactly") else None
+    too_many = high is not None and lines > high
+    too_few = low is not None and lines < low
+    outcome = FAIL if too_many or too_few else PASS
+    words = rules().words
+    had = f"{lines} {words['line'] if lines == 1 else words['lines']}"
+    tail = rules().sentence("prior-lines", outcome, prior_lines=had)
+    # Too many lines lasts; too few may change with the next treatment.
+    return _check(requirement, outcome, tail, f"prior_lines: {lines}", permanent=too_many)
+
+
+# earlier treatments --------------------------------------------------------------------------
+
+
+def _check_prior_excluded(requirement: Requirement, facts: _Facts) -> Check:
+    kind = requirement.kind
+    if facts.received is None:
+        return _missing(requirement)
+    matched = list(
+        dict.fromkeys(n for v in requirement.values for n in facts.matching(facts.received, str(v)))
+    )
+    if matched:
+        tail = rules().sentence(kind, FAIL, matched=_join(matched, "and"))
+        return _check(requirement, FAIL, tail, f"prior_treatments: {', '.join(matched)}")
+    if facts.unknown_names:
+        return _unknown(
+            requirement,
+            rules().sentence(kind, "unknown-names", names=_join(facts.unknown_names, "and")),
+        )
+    if not facts.history_known:
+        return _missing(requirement)
+    return _check(requirement, PASS, rules().sentence(kind, PASS), "prior_treatments")
+
+
+def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
+    kind = requirement.kind
+    if facts.received is None:
+        return _missing(requirement)
+    found = {str(v): facts.matching(facts.received, str(v)) for v in requirement.values}
+    had = [v for v, names in found.items() if names]
+    missing = [v for v, names in found.items() if not names]
+    satisfied = bool(had) if requirement.rule == "any-of" else not missing
+    matched = list(dict.fromkeys(n for names in found.values() for n in names))
+    if satisfied:
+        tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
+        return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+    if facts.unknown_names:
+        return _unknown(
+            requirement,
+            rules().sentence(kind, "unknown-names", names=_join(facts.unknown_names, "and")),
+        )
+    if not facts.history_known:
+        return _missing(requirement)
+    word = "or" if requirement.rule == "any-of" else "and"
+    tail = rules().sentence(kind, FAIL, missing=_join(missing, word))
+    return _check(requirement, FAIL, tail, "prior_treatments")
+
+
+def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
+    kind = requirement.kind
+    profile = facts.profile
+    if profile.refractory_to is None and profile.prior_treatments is None:
+        return _missing(requirement)
+    states: dict[str, str] = {}
+    matched: list[str] = []
+    for value in map(str, requirement.values):
+        refractory = facts.matching(profile.refractory_to, value)
+        if refractory:
+            states[value] = PASS
+            matched += refractory
+        elif (
+            facts.history_known
+            and not facts.unknown_names
+            and not facts.matching(facts.received, value)
+        ):
+            states[value] = FAIL  # never had it, so the cancer cannot have stopped responding
+        else:
+            states[value] = UNKNOWN
+    outcomes = set(states.values())
+    if requirement.rule == "any-of":
+        outcome = PASS if PASS in outcomes else FAIL if outcomes == {FAIL} else UNKNOWN
+    else:
+        outcome = PASS if outcomes == {PASS} else FAIL if FAIL in outcomes else UNKNOWN
+    if outcome == PASS:
+        tail = rules().sentence(kind, PASS, matched=_join(dict.fromkeys(matched), "and"))
+        return _check(
+            requirement, PASS, tail, f"refractory_to: {', '.join(dict.fromkeys(matched))}"
+        )
+    if outcome == FAIL:
+        missing = [v for v, s in states.items() if s == FAIL]
+        tail = rules().sentence(kind, FAIL, missing=_join(missing, "or"))
+        return _check(requirement, FAIL, tail, "prior_treatments")
+    return _missing(requirement)
+
+
+def _check_transplant(requirement: Requirement, facts: _Facts) -> Check:
+    kind_word = rules().words.get(
+        f"transplant-{requirement.values[0] if requirement.values else 'any'}", "a"
+    )
+    says = rules().says("transplant", requirement.rule, kind=kind_word)
+    question = rules().question("transplant", kind=kind_word)
+    if requirement.rule in ("ineligible-required", "eligible-required"):
+        tail = rules().sentence("transplant", "unknown-eligible")
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+    if facts.received is None:
+        tail = rules().sentence("transplant", "unknown")
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+    wanted = str(requirement.values[0]) if requirement.values else "any"
+    had = [t for t in facts.transplants if wanted == "any" or t.transplant == wanted]
+    vague = [t for t in facts.transplants if t.transplant == "any" and wanted != "any"]
+    words = rules().words
+    if had:
+        described = words["transplants-had"].replace(
+            "{had}", _join([t.written for t in had], "and")
+        )
+    else:
+        described = words["transplants-none"]
+    fact = f"prior_treatments: {', '.join(t.written for t in had)}" if had else "prior_treatments"
+    if requirement.rule == "prior-excluded":
+        if had:
+            outcome = FAIL
+        elif vague or facts.unknown_names or not facts.history_known:
+            outcome = UNKNOWN
+        else:
+            outcome = PASS
+    else:
+        if had:
+            outcome = PASS
+        elif vague or facts.unknown_names or not facts.history_known:
+            outcome = UNKNOWN
+        else:
+            outcome = FAIL
+    if outcome == UNKNOWN:
+        tail = rules().sentence("transplant", "unknown")
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+    permanent = requirement.rule == "prior-excluded"
+    tail = rules().sentence("transplant", outcome, transplants=described)
+    return _check(requirement, outcome, tail, fact, permanent=permanent, says=says)
+
+
+# markers ------------------------------------------------------------------------------------
+
+
+def _has_status(wanted: Marker, facts: _Facts) -> str:
+    """Whether the profile's markers say the tumour has ``wanted`` (with its status): PASS,
+    FAIL or UNKNOWN (also for another variant of the same marker)."""
+    outcome, _ = _marker_state(wanted, facts)
+    if not wanted.positive:
+        return {PASS: FAIL, FAIL: PASS}.get(outcome, UNKNOWN)
+    return outcome
+
+
+def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
+    """(PASS: the tumour has the marker (variant), FAIL: it has not, UNKNOWN), and the
+    profile's markers the answer rests on."""
+    mine = facts.markers.get(wanted.name, [])
+    if not mine:
+        return UNKNOWN, []
+    levels = rules().markers["levels"]
+    needs_all = rules().markers["negative_needs_all"].get(wanted.name)
+    variant = _variant_key(wanted.variant)
+    positives = [m for m in mine if m.positive]
+    negatives = [m for m in mine if not m.positive]
+    for marker in positives:
+        theirs = _variant_key(marker.variant)
+        if not variant or theirs == variant:
+            if marker.level and wanted.name in levels:
+                return UNKNOWN, [marker]  # "PD-L1 5%": whether it is enough, the trial says
+            return PASS, [marker]
+    for marker in negatives:
+        theirs = _variant_key(marker.variant)
+        if theirs and theirs != variant:
+            continue  # "BRCA2 negative" says nothing of BRCA1
+        if needs_all and marker.part in needs_all:
+            parts = {m.part for m in negatives}
+            if not set(needs_all) <= parts:
+                continue  # "ER negative" alone: PR may be positive
+        if not theirs and variant and any(m.variant and m.positive for m in mine):
+            continue
+        return FAIL, [marker]
+    if not variant and needs_all is None and negatives and all(m.variant for m in negatives):
+        # "BRCA1 negative" and "BRCA2 negative" answer "BRCA" only together
+        return UNKNOWN, negatives
+    return UNKNOWN, positives or negatives
+
+
+def _variant_key(variant: str) -> str:
+    noise = {w.lower() for w in rules().markers["variant_noise"]}
+    words = [w for w in re.split(r"[\s-]+", variant.lower()) if w and w not in noise]
+    return "".join(words)
+
+
+def _marker_names(markers: list[Marker]) -> str:
+    return _join([m.written for m in markers], "and")
+
+
+def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
+    kind = requirement.kind
+    if facts.profile.biomarkers is None:
+        return _missing(requirement)
+    states = []
+    for value in requirement.values:
+        wanted = read_marker(str(value))
+        state, used = _marker_state(wanted, facts) if wanted.known else (UNKNOWN, [])
+        states.append((str(value), state, used))
+    has = [(v, used) for v, s, used in states if s == PASS]
+    has_not = [(v, used) for v, s, used in states if s == FAIL]
+    others = [m for _, s, used in states if s == UNKNOWN for m in used]
+    if kind == "biomarker-required":
+        outcome = PASS if has else FAIL if len(has_not) == len(states) else UNKNOWN
+    else:
+        outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
+    used = [m for _, u in (has if has else has_not) for m in u]
+    fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
+    if outcome == UNKNOWN:
+        if others:
+            tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
+        else:
+            tail = rules().sentence(kind, "unknown")
+        return _unknown(requirement, tail)
+    if (outcome == PASS) == (kind == "biomarker-required"):
+        tail = rules().sentence(kind, outcome, matched=_marker_names(used))
+    else:
+        tail = rules().sentence(kind, outcome, against=_marker_names(used))
+    return _check(requirement, outcome, tail, fact)
+
+
+# performance status, brain metastases, measurable disease ---------------------------------------
+
+
+def _check_ecog(requirement: Requirement, facts: _Facts) -> Check:
+    ecog = facts.profile.ecog
+    if ecog is None:
+        return _missing(requirement)
+    values = [int(v) for v in requirement.values]
+    low = values[0] if requirement.rule == "between" else 0
+    high = values[-1]
+    outcome = PASS if low <= ecog <= high else FAIL
+    tail = rules().sentence("ecog", outcome, ecog=ecog)
+    return _check(requirement, outcome, tail, f"ecog: {ecog}")
+
+
+def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
+    brain = facts.profile.brain_metastases
+    if brain is None:
+        return _missing(requirement)
+    rule = requirement.rule
+    fails = (rule == "none" and brain != "none") or (rule == "treated-stable" and brain == "active")
+    outcome = FAIL if fails else PASS
+    described = rules().words[f"brain-{brain}"]
+    if (
+        outcome == FAIL
+        and rule == "treated-stable"
+        and not rules().active_words.search(requirement.text)
+    ):
+        tail = rules().sentence("brain-metastases", "unknown-active", brain=described)
+        return _unknown(requirement, tail)
+    tail = rules().sentence("brain-metastases", outcome, brain=described)
+    # Having had brain metastases lasts; active ones may become treated and stable.
+    permanent = rule == "none"
+    return _check(requirement, outcome, tail, f"brain_metastases: {brain}", permanent=permanent)
+
+
+def _check_measurable(requirement: Requirement, facts: _Facts) -> Check:
+    measurable = facts.profile.measurable_disease
+    if measurable is None:
+        return _missing(requirement)
+    outcome = PASS if measurable else FAIL
+    tail = rules().sentence("measurable-disease", outcome)
+    return _check(requirement, outcome, tail, f"measurable_disease: {str(measurable).lower()}")
+
+
+# washout ------------------------------------------------------------------------------------
+
+
+def _check_washout(requirement: Requirement, facts: _Facts, today: dt.date) -> Check:
+    last = facts.profile.last_treatment
+    days, period = int(requirement.values[0]), str(requirement.values[1])
+    says = rules().says("washout", "within", period=period)
+    if last is None:
+        return _check(
+            requirement,
+            UNKNOWN,
+            rules().sentence("washout", "unknown"),
+            question=rules().question("washout"),
+            says=says,
+        )
+    passes_on = last + dt.timedelta(days=days + 1)
+    fact = f"last_treatment: {last.isoformat()}"
+    if today < passes_on and rules().washout_shorter.search(requirement.text):
+        tail = rules().sentence(
+            "washout", "unknown-shorter", last=last.isoformat(), date=passes_on.isoformat()
+        )
+        question = rules().question("washout")
+        return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
+    if today < passes_on:
+        tail = rules().sentence("washout", FAIL, last=last.isoformat(), date=passes_on.isoformat())
+        return _check(requirement, FAIL, tail, fact, says=says, passes_on=passes_on)
+    tail = rules().sentence("washout", PASS, last=last.isoformat())
+    return _check(requirement, PASS, tail, fact, says=says)
+
+
+def washout_requirements(trial: Trial) -> tuple[Requirement, ...]:
+    """The washout periods of the exclusion criteria (see ``[washout]`` of the data file):
+    "Anticancer therapy within 4 weeks before the first dose" gives 28 days."""
+    return _washouts(trial.eligibility.criteria)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=1024)
+def _washouts(criteria: str) -> tuple[Requirement, ...]:
+    from trialfinder.tagging.reader import EXCLUSION, read_criteria
+
+    if not criteria or "within" not in criteria and "before" not in criteria:
+        return ()
+    r = rules()
+    found: list[Requirement] = []
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION or not _DIGIT.search(item.text):
+            continue
+        low = item.text.lower()
+        if "within" not in low and "before" not in low and "prior to" not in low:
+            continue
+        period = r.washout_period.search(item.text)
+        if period is None or not r.washout_treatments.search(item.text):
+            continue
+        if r.washout_not_about.search(item.text):
+            continue
+        number = int(period.group(1) or period.group(3))
+        unit = (period.group(2) or period.group(4)).lower()
+        days = number * r.washout_units[unit]
+        written = f"within {number} {unit}"
+        found.append(
+            Requirement("washout", "within", (days, written), item.text, item.section, item.cohort)
+        )
+    return tuple(found)
+
+
+_CHECKERS: dict[str, Callable[[Requirement, _Facts], Check]] = {
+    "age": _check_age,
+    "sex": _check_sex,
+    "disease-setting": _check_setting,
+    "prior-lines": _check_lines,
+    "prior-therapy-required": _check_prior_required,
+    "prior-therapy-excluded": _check_prior_excluded,
+    "refractory-required": _check_refractory,
+    "biomarker-required": _check_markers,
+    "biomarker-excluded": _check_markers,
+    "ecog": _check_ecog,
+    "brain-metastases": _check_brain,
+    "measurable-disease": _check_measurable,
+    "transplant": _check_transplant,
+}
+
+
+def check_disease(trial: Trial, profile: Profile) -> Check:
+    """The check of the record's disease (its conditions, or titles) against the diagnosis."""
+    return _disease_check(trial, _facts(profile))
+
+
+def check_requirement(
+    requirement: Requirement, profile: Profile, today: dt.date | None = None
+) -> Check | None:
+    """The check of one requirement against ``profile`` (None for a kind it has no rule for)."""
+    facts = _facts(profile)
+    if requirement.kind == "washout":
+        return _check_washout(requirement, facts, today or dt.date.today())
+    checker = _CHECKERS.get(requirement.kind)
+    return checker(requirement, facts) if checker else None
+
+
+# -- the verdict -------------------------------------------------------------------------------
+
+
+def prescreen(
+    trial: Trial, tags: Tags | None, profile: Profile, today: dt.date | None = None
+) -> Fit:
+    """The checks and the verdict for ``trial`` (with its ``tags``) and ``profile``."""
+    facts = _facts(profile)
+    today = today or dt.date.today()
+    checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
+    requirements = tags.requirements if tags else ()
+    contradicted = _contradicted(requirements, tags.settings if tags else ())
+    for requirement in (*requirements, *washout_requirements(trial)):
+        if requirement.kind == "washout":
+            checks.append(_check_washout(requirement, facts, today))
+            continue
+        checker = _CHECKERS.get(requirement.kind)
+        if checker is None:
+            continue
+        if requirement in contradicted:
+            tail = rules().sentence(requirement.kind, "unknown-contradicted")
+            checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
+            continue
+        checks.append(checker(requirement, facts))
+    return verdict(tuple(checks))
+
+
+def _contradicted(
+    requirements: tuple[Requirement, ...], settings: tuple[str, ...]
+) -> frozenset[Requirement]:
+    """The requirements the record itself contradicts (see ``data/prescreen.toml``): a
+    setting ruled out that another criterion (of the same part, or of everyone) requires or
+    that the tags found in the titles, conditions or inclusion criteria (and the requirement
+    for it, unless the tags name it too); a marker both required and excluded."""
+    found: set[Requirement] = set()
+    named = {_value_key(s) for s in settings}
+    by_kind: dict[str, list[Requirement]] = {}
+    for requirement in requirements:
+        by_kind.setdefault(requirement.kind, []).append(requirement)
+    for ruled_out in by_kind.get("disease-setting", ()):
+        if ruled_out.rule != "none-of":
+            continue
+        values = {_value_key(v) for v in ruled_out.values}
+        if values & named:
+            found.add(ruled_out)
+        for wanted in by_kind.get("disease-setting", ()):
+            required = {_value_key(v) for v in wanted.values}
+            if wanted.rule == "any-of" and _same_part(wanted, ruled_out) and values & required:
+                found.add(ruled_out)
+                if not required & named:  # the record names no such setting elsewhere
+                    found.add(wanted)
+    for wanted in by_kind.get("biomarker-required", ()):
+        for excluded in by_kind.get("biomarker-excluded", ()):
+            keys = {_value_key(v) for v in wanted.values}
+            if _same_part(wanted, excluded) and keys & {_value_key(v) for v in excluded.values}:
+                found.update((wanted, excluded))
+    return frozenset(found)
+
+
+def _same_part(one: Requirement, other: Requirement) -> bool:
+    return not one.cohort or not other.cohort or one.cohort == other.cohort
+
+
+def verdict(checks: tuple[Check, ...]) -> Fit:
+    """The :class:`Fit` of these checks, part by part (see the module docstring)."""
+    r = rules()
+    parts = _parts([c.cohort for c in checks if c.cohort])
+    outcomes = []
+    for name, applies in parts:
+        own = [c for c in checks if applies(c.cohort)]
+        outcomes.append((name, _part_fit(own), own))
+    best = min(outcomes, key=lambda o: rank(o[1]))
+    _, fit, own = best
+    named = len(parts) > 1 or parts[0][0] != ""
+    fitting = tuple(n for n, f, _ in outcomes if f != EXCLUDED and n)
+    if fit == EXCLUDED:
+        failed = next(c for c in own if c.outcome == FAIL)
+        template = r.verdict["excluded-cohorts" if named else "excluded"]
+        reason = _fill(template, {"reason": failed.reason})
+        questions: tuple[str, ...] = ()
+    else:
+        key = [c for c in own if r.key(c.rule) and not c.contradicted]
+        names = r.words["fact-names"]
+        if fit == POSSIBLE:
+            passed = list(dict.fromkeys(names.get(c.rule, c.rule) for c in key))
+            fits = "fit" if len(passed) > 1 else "fits"
+            reason = _fill(r.verdict["possible"], {"facts": _join(passed, "and"), "fit": fits})
+        else:
+            unknown = list(
+                dict.fromkeys(names.get(c.rule, c.rule) for c in key if c.outcome == UNKNOWN)
+            )
+            if unknown:
+                reason = _fill(r.verdict["check"], {"facts": "your " + _join(unknown, "and")})
+            else:
+                reason = r.verdict["check-nothing"]
+        ordered = sorted(
+            (c for c in own if c.outcome == UNKNOWN and c.question), key=lambda c: not r.key(c.rule)
+        )
+        questions = tuple(dict.fromkeys(c.question for c in ordered))
+        if named and fitting:
+            reason += ". " + _fill(r.verdict["fits-cohorts"], {"cohorts": ", ".join(fitting)})
+    return Fit(fit, reason, checks, questions, fitting)
+
+
+def _part_fit(checks: list[Check]) -> str:
+    if any(c.outcome == FAIL for c in checks):
+        return EXCLUDED
+    r = rules()
+    key = [c for c in checks if r.key(c.rule) and not c.contradicted]
+    disease = [c for c in key if c.rule == "disease"]
+    if disease and all(c.outcome == PASS for c in key):
+        return POSSIBLE
+    return CHECK
+
+
+# -- parts of a trial ------------------------------------------------------------------------------
+
+_LABEL = re.compile(r"^(?P<word>[A-Za-z]+?)s?\s+(?P<ids>.+)$")
+
+
+def _label(cohort: str) -> tuple[str, frozenset[str]]:
+    """ "Parts 1 AND 2" -> ("part", {"1", "2"}); "Cohort A1" -> ("cohort", {"a1"})."""
+    match = _LABEL.match(cohort.strip())
+    if match is None:
+        return cohort.lower(), frozenset()
+    ids = re.split(r"\s*(?:,|&|/|\band\b|\bor\b)\s*", match.group("ids"), flags=re.I)
+    return match.group("word").lower(), frozenset(i.lower() for i in ids if i)
+
+
+def _parts(cohorts: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
+    """The parts of a trial: (name, which checks hold in it, by their cohort)."""
+    named = list(dict.fromkeys(cohorts))
+    if not named:
+        return [("", lambda cohort: True)]
+    labels = {c: _label(c) for c in named}
+    atomic = [c for c in named if len(labels[c][1]) <= 1]
+    # A label covering several ("Parts 1 AND 2") holds in each part it names.
+    covering = [c for c in named if len(labels[c][1]) > 1]
+    for cover in covering:
+        word, ids = labels[cover]
+        for ident in ids:
+            name = f"{word.capitalize()} {ident.upper()}"
+            if not any(labels[a] == (word, frozenset({ident})) for a in atomic):
+                atomic.append(name)
+                labels[name] = (word, frozenset({ident}))
+
+    def holds(part: str) -> Callable[[str], bool]:
+        word, ids = labels[part]
+
+        def applies(cohort: str) -> bool:
+            if not cohort or cohort == part:
+                return True
+            their_word, their_ids = labels.get(cohort) or _label(cohort)
+            return their_word == word and bool(ids) and ids <= their_ids
+
+        return applies
+
+    parts = [(name, holds(name)) for name in atomic]
+    words = {labels[a][0] for a in atomic}
+    if len(atomic) < 2 or len(words) > 1:
+        parts.append(("", lambda cohort: not cohort))  # parts the criteria do not name
+    return parts

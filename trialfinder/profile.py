@@ -1,0 +1,654 @@
+"""A patient profile: the facts a patient or navigator knows, read from a TOML file and checked.
+
+Every key is optional (``data/profile_template.toml`` is the commented example). A broken file
+is one :class:`~trialfinder.validation.InvalidConfig` naming every problem with its line and key
+(a did-you-mean for keys and for values chosen from a list). Names trialfinder does not know
+(a drug, a marker, a diagnosis) are warnings, not errors: the checks that need them stay
+unknown. Drug names resolve through the lexicon ("Velcade" is bortezomib), regimens through
+``data/prescreen.toml`` ("R-CHOP"), the diagnosis through ``data/diseases.toml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from trialfinder.diseases import Diagnosis, read_diagnosis
+from trialfinder.errors import ConfigError
+from trialfinder.knowledge import data_text, load_toml
+from trialfinder.validation import Checker, InvalidConfig, KeyLines, Problem, parse_toml
+
+KEYS = (
+    "age",
+    "sex",
+    "diagnosis",
+    "setting",
+    "prior_lines",
+    "prior_treatments",
+    "refractory_to",
+    "biomarkers",
+    "ecog",
+    "brain_metastases",
+    "measurable_disease",
+    "last_treatment",
+)
+SEXES = ("female", "male")
+BRAIN_METASTASES = ("none", "treated-stable", "active")
+MAX_LINES = 30
+TEMPLATE_FILE = "profile_template.toml"
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One entry of ``prior_treatments`` or ``refractory_to``, resolved."""
+
+    written: str
+    drugs: tuple[str, ...] = ()  # generic drug names, class names or regimen names
+    transplant: str | None = None  # "autologous", "allogeneic" or "any"
+    radiation: bool = False
+    surgery: bool = False
+    other: bool = False  # a medicine that is not a cancer treatment (dexamethasone, metformin)
+    stem_only: bool = False  # a drug known only by its name stem ("-tamab"): its class is not
+
+    @property
+    def known(self) -> bool:
+        if self.stem_only:
+            return False
+        return bool(self.drugs or self.transplant or self.radiation or self.surgery or self.other)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One entry of ``biomarkers``: "KRAS G12C", "EGFR negative", "PD-L1 50%"."""
+
+    written: str
+    name: str  # as trialfinder names the marker ("KRAS", "HR+"), or as written when unknown
+    variant: str = ""  # "G12C", "exon 19", "1" (of BRCA1); "" for the marker as a whole
+    positive: bool = True
+    level: str = ""  # "50%", "CPS 15"
+    known: bool = True
+    part: str = ""  # for a marker standing for several, which one was written ("ER" of HR+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The facts of one profile file; ``None`` where the file does not say."""
+
+    source: str = "<profile>"
+    age: int | None = None
+    sex: str | None = None
+    diagnosis: Diagnosis | None = None
+    setting: tuple[str, ...] | None = None  # canonical names (data/prescreen.toml [setting])
+    prior_lines: int | None = None
+    prior_treatments: tuple[Treatment, ...] | None = None
+    refractory_to: tuple[Treatment, ...] | None = None
+    biomarkers: tuple[Marker, ...] | None = None
+    ecog: int | None = None
+    brain_metastases: str | None = None
+    measurable_disease: bool | None = None
+    last_treatment: dt.date | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return Path(self.source).name
+
+    def received(self) -> tuple[Treatment, ...] | None:
+        """Every treatment received: the history and what the cancer was refractory to."""
+        if self.prior_treatments is None and self.refractory_to is None:
+            return None
+        return (*(self.prior_treatments or ()), *(self.refractory_to or ()))
+
+
+def describe(profile: Profile) -> list[str]:
+    """One line per fact, as the prescreen reads it (for ``trialfinder profile check``)."""
+    lines: list[str] = []
+    if profile.age is not None:
+        lines.append(f"age: {profile.age}")
+    if profile.sex is not None:
+        lines.append(f"sex: {profile.sex}")
+    if profile.diagnosis is not None:
+        diagnosis = profile.diagnosis
+        if diagnosis.healthy:
+            read = "no disease (a healthy volunteer)"
+        elif diagnosis.not_diagnosed:
+            read = "nothing diagnosed yet"
+        else:
+            read = ", ".join(diagnosis.diseases) or "not recognised"
+        lines.append(f"diagnosis: {diagnosis.text} (read as: {read})")
+    if profile.setting is not None:
+        lines.append(f"setting: {', '.join(profile.setting) or 'none given'}")
+    if profile.prior_lines is not None:
+        lines.append(f"prior lines: {profile.prior_lines}")
+    for key, treatments in (
+        ("prior treatments", profile.prior_treatments),
+        ("refractory to", profile.refractory_to),
+    ):
+        if treatments is not None:
+            lines.append(f"{key}: {'; '.join(_treatment_text(t) for t in treatments) or 'none'}")
+    if profile.biomarkers is not None:
+        lines.append(
+            f"biomarkers: {'; '.join(_marker_text(m) for m in profile.biomarkers) or 'none'}"
+        )
+    if profile.ecog is not None:
+        lines.append(f"ECOG: {profile.ecog}")
+    if profile.brain_metastases is not None:
+        lines.append(f"brain metastases: {profile.brain_metastases}")
+    if profile.measurable_disease is not None:
+        lines.append(f"measurable disease: {'yes' if profile.measurable_disease else 'no'}")
+    if profile.last_treatment is not None:
+        lines.append(f"last treatment: {profile.last_treatment.isoformat()}")
+    return lines or ["no facts: every check will be unknown"]
+
+
+def _treatment_text(treatment: Treatment) -> str:
+    if treatment.transplant:
+        return f"{treatment.written} = a stem cell transplant ({treatment.transplant})"
+    if not treatment.known:
+        return f"{treatment.written} = not known"
+    if treatment.drugs and [treatment.written.lower()] != [d.lower() for d in treatment.drugs]:
+        return f"{treatment.written} = {', '.join(treatment.drugs)}"
+    if treatment.radiation and not treatment.drugs:
+        return f"{treatment.written} = radiation"
+    if treatment.surgery:
+        return f"{treatment.written} = surgery"
+    if treatment.other:
+        return f"{treatment.written} = not a cancer treatment"
+    return treatment.written
+
+
+def _marker_text(marker: Marker) -> str:
+    if not marker.known:
+        return f"{marker.written} = not known"
+    name = f"{marker.name} {marker.variant}".strip()
+    status = "positive" if marker.positive else "negative"
+    level = f", {marker.level}" if marker.level else ""
+    return f"{marker.written} = {name} {status}{level}"
+
+
+# -- reading the file --------------------------------------------------------------------------
+
+
+def template() -> str:
+    """The commented example profile that ``trialfinder profile new`` writes."""
+    return data_text(TEMPLATE_FILE)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and check the profile at ``path``; raises :class:`InvalidConfig` (every problem)
+    or :class:`ConfigError` (no such file)."""
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"profile file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read profile file {str(path)!r}: {exc}") from None
+    return parse_profile(text, path)
+
+
+def parse_profile(text: str, path: str | Path = "<profile>") -> Profile:
+    """The profile in TOML ``text`` (``path`` names it in messages)."""
+    hint = f"run `trialfinder profile check {path}` to see every problem"
+    return profile_from_table(parse_toml(text, path, hint), path, KeyLines(text), hint)
+
+
+def profile_from_table(
+    data: dict[str, Any],
+    path: str | Path = "<profile>",
+    lines: KeyLines | None = None,
+    hint: str | None = None,
+) -> Profile:
+    """The profile of parsed TOML ``data`` (``lines``: where its keys are written)."""
+    lines = lines or KeyLines("")
+    checker = Checker(lines)
+    warnings: list[Problem] = []
+    profile = _read(data, checker, lines, warnings, str(path))
+    if checker.problems:
+        raise InvalidConfig(path, checker.sorted_problems(), hint)
+    ordered = sorted(warnings, key=lambda p: p.line or 0)
+    return replace(profile, warnings=tuple(w.describe(path) for w in ordered))
+
+
+def _read(
+    data: dict[str, Any], c: Checker, lines: KeyLines, warnings: list[Problem], source: str
+) -> Profile:
+    c.unknown_keys(data, (), KEYS)
+
+    def warn(key: str, message: str, needle: str = "") -> None:
+        warnings.append(Problem(lines.find((key,), needle), key, message))
+
+    age = _number(c, data, "age", "an age in years", 0, 120)
+    sex = data.get("sex")
+    if isinstance(sex, str):
+        data = {**data, "sex": sex.strip().lower()}
+    sex = c.choice(data, (), "sex", SEXES, '"female" or "male"')
+    diagnosis = None
+    written = c.get(data, (), "diagnosis", str, "the diagnosis, in words")
+    if written is not None:
+        if not written.strip():
+            c.problem(("diagnosis",), "write the diagnosis in words, or leave the key out")
+        else:
+            diagnosis = read_diagnosis(" ".join(written.split()))
+            if not diagnosis.known:
+                warn(
+                    "diagnosis",
+                    f"{written!r} names no disease trialfinder knows; the checks of the "
+                    "disease stay unknown",
+                )
+    setting = _settings(c, data)
+    prior_lines = _number(c, data, "prior_lines", "a number of lines", 0, MAX_LINES)
+    prior = _treatments(c, data, "prior_treatments", warn)
+    refractory = _treatments(c, data, "refractory_to", warn)
+    if prior is not None and refractory:
+        for treatment in refractory:
+            if treatment.known and not any(_same(treatment, p) for p in prior):
+                warn(
+                    "refractory_to",
+                    f"{treatment.written!r} is not in prior_treatments; it is counted as received",
+                    treatment.written,
+                )
+    markers = _markers(c, data, warn)
+    ecog = _number(c, data, "ecog", "an ECOG score from 0 to 4", 0, 4)
+    brain = data.get("brain_metastases")
+    if isinstance(brain, str):
+        data = {**data, "brain_metastases": brain.strip().lower()}
+    brain = c.choice(
+        data, (), "brain_metastases", BRAIN_METASTASES, "none, treated-stable or active"
+    )
+    measurable = c.get(data, (), "measurable_disease", bool, "true or false")
+    last = _date(c, data, "last_treatment")
+    return Profile(
+        source=source,
+        age=age,
+        sex=sex,
+        diagnosis=diagnosis,
+        setting=setting,
+        prior_lines=prior_lines,
+        prior_treatments=prior,
+        refractory_to=refractory,
+        biomarkers=markers,
+        ecog=ecog,
+        brain_metastases=brain,
+        measurable_disease=measurable,
+        last_treatment=last,
+    )
+
+
+def _number(c: Checker, data: dict, key: str, what: str, low: int, high: int) -> int | None:
+    value = c.get(data, (), key, int, what)
+    if value is not None and not low <= value <= high:
+        c.problem((key,), f"{value} is out of range: write {what}, {low} to {high}")
+        return None
+    return value
+
+
+def _date(c: Checker, data: dict, key: str) -> dt.date | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    c.problem((key,), f"{value!r} is not a date: write it as 2026-10-20 (year-month-day)")
+    return None
+
+
+def _strings(c: Checker, data: dict, key: str, what: str) -> tuple[str, ...] | None:
+    if key not in data:
+        return None
+    value = data[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        c.problem((key,), f"expected {what}, a list of names in quotes")
+        return None
+    return tuple(" ".join(v.split()) for v in value if v.strip())
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def _settings(c: Checker, data: dict) -> tuple[str, ...] | None:
+    written = _strings(c, data, "setting", "disease settings")
+    if written is None:
+        return None
+    words = setting_words()
+    found: list[str] = []
+    for value in written:
+        name = words.get(_key(value))
+        if name is None:
+            choices = sorted({w for w in words_as_written()})
+            c.problem(
+                ("setting",),
+                f"{value!r} is not a setting trialfinder knows ({_did_you_mean(value, choices)})",
+                line=c.key_lines.find(("setting",), value),
+            )
+            continue
+        found.append(name)
+    return tuple(dict.fromkeys(found))
+
+
+@cache
+def setting_words() -> dict[str, str]:
+    """Each way of writing a setting (as :func:`_key` folds it) -> its name."""
+    table = load_toml("prescreen.toml")["setting"]
+    words = {}
+    for name, entry in table.items():
+        for written in (name, *entry["written"]):
+            words.setdefault(_key(written), name)
+    return words
+
+
+@cache
+def words_as_written() -> tuple[str, ...]:
+    table = load_toml("prescreen.toml")["setting"]
+    return tuple(w for name, entry in table.items() for w in (name, *entry["written"]))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word.lower(), [c.lower() for c in choices], n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "choose from: " + ", ".join(choices)
+
+
+# -- treatments --------------------------------------------------------------------------------
+
+
+def _treatments(c: Checker, data: dict, key: str, warn) -> tuple[Treatment, ...] | None:
+    written = _strings(c, data, key, "treatments")
+    if written is None:
+        return None
+    resolved = tuple(resolve_treatment(w) for w in written)
+    for treatment in resolved:
+        if treatment.stem_only:
+            warn(
+                key,
+                f"{treatment.written!r} is known only by its name stem, not its drug class; the "
+                "checks that need it stay unknown",
+                treatment.written,
+            )
+        elif not treatment.known:
+            hint = _treatment_hint(treatment.written)
+            warn(
+                key,
+                f"{treatment.written!r} is not a treatment trialfinder knows{hint}; the checks "
+                "that need it stay unknown",
+                treatment.written,
+            )
+    return resolved
+
+
+def _same(one: Treatment, other: Treatment) -> bool:
+    return bool(set(one.drugs) & set(other.drugs)) or (
+        one.transplant is not None and one.transplant == other.transplant
+    )
+
+
+@cache
+def _vocabulary() -> _TreatmentWords:
+    return _TreatmentWords(load_toml("prescreen.toml")["treatments"], load_toml("prescreen.toml"))
+
+
+class _TreatmentWords:
+    def __init__(self, table: dict, everything: dict) -> None:
+        self.regimens = {_name(k): tuple(v) for k, v in everything["regimens"].items()}
+        self.transplant = _phrases(table["transplant"])
+        self.autologous = _phrases(table["autologous"])
+        self.allogeneic = _phrases(table["allogeneic"])
+        self.radiation = _phrases(table["radiation"])
+        self.surgery = _phrases(table["surgery"])
+        self.other = {_name(n) for n in table["other"]}
+        self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
+
+
+def _phrases(phrases: list[str]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(
+        r"(?<![A-Za-z0-9])(?:"
+        + "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
+        + r")(?![A-Za-z0-9])",
+        re.IGNORECASE,
+    )
+
+
+def _name(text: str) -> str:
+    return re.sub(r"[^a-z0-9+]", "", text.lower())
+
+
+@cache
+def resolve_treatment(written: str) -> Treatment:
+    """What one written treatment is: drugs (generic or class names), a transplant, radiation,
+    surgery, another medicine, or nothing trialfinder knows."""
+    from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, drug_classes, find_drugs
+    from trialfinder.tagging.lexicon import knowledge
+    from trialfinder.tagging.text import name_key
+
+    words = _vocabulary()
+    if words.transplant.search(written):
+        auto, allo = words.autologous.search(written), words.allogeneic.search(written)
+        kind = "any" if bool(auto) == bool(allo) else "autologous" if auto else "allogeneic"
+        return Treatment(written, transplant=kind)
+    regimen = words.regimens.get(_name(written))
+    if regimen is not None:
+        return Treatment(written, drugs=regimen)
+    if _name(written) in words.other:
+        return Treatment(written, other=True)
+    term = knowledge().terms.get(name_key(written))
+    if term is not None:
+        if term.agents > 1:
+            return Treatment(written, drugs=(term.canonical,))
+        if DRUG_CATEGORIES.intersection(term.categories) and not term.generic:
+            return Treatment(written, drugs=(term.canonical,))
+        if "radiation" in term.categories and not term.generic:  # a radioligand: "Pluvicto"
+            return Treatment(written, drugs=(term.canonical,), radiation=True)
+    named = drug_classes().get(written)
+    if named is not None:
+        return Treatment(written, drugs=(named.name,))
+    if words.radiation.search(written):
+        return Treatment(written, radiation=True)
+    if words.surgery.search(written):
+        return Treatment(written, surgery=True)
+    mentions = find_drugs(written)
+    if mentions:
+        drugs = tuple(dict.fromkeys(m.value for m in mentions))
+        named = any(m.is_class or _named_drug(m.value) for m in mentions)
+        return Treatment(written, drugs=drugs, stem_only=not named)
+    if term is not None and term.generic and DRUG_CATEGORIES.intersection(term.categories):
+        return Treatment(written, drugs=(term.canonical,))  # "chemotherapy"
+    return Treatment(written)
+
+
+def _named_drug(generic: str) -> bool:
+    """Whether the lexicon or a drug class names this drug (not only its name stem)."""
+    from trialfinder.tagging.drug_classes import drug_classes
+    from trialfinder.tagging.lexicon import knowledge
+    from trialfinder.tagging.text import name_key
+
+    key = name_key(generic)
+    return key in knowledge().terms or any(
+        key in c.members for c in drug_classes().classes.values()
+    )
+
+
+@cache
+def _known_names() -> tuple[str, ...]:
+    from trialfinder.tagging.lexicon import knowledge
+
+    names = {alias for alias, _ in knowledge().aliases}
+    names.update(load_toml("prescreen.toml")["regimens"])
+    return tuple(sorted(names))
+
+
+def _treatment_hint(written: str) -> str:
+    close = difflib.get_close_matches(written, _known_names(), n=1, cutoff=0.8)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# -- biomarkers --------------------------------------------------------------------------------
+
+
+def _markers(c: Checker, data: dict, warn) -> tuple[Marker, ...] | None:
+    written = _strings(c, data, "biomarkers", "test results")
+    if written is None:
+        return None
+    markers = tuple(read_marker(w) for w in written)
+    for marker in markers:
+        if not marker.known:
+            close = difflib.get_close_matches(marker.name, _marker_names(), n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            warn(
+                "biomarkers",
+                f"{marker.written!r}: {marker.name!r} is not a marker trialfinder knows{hint}; "
+                "the checks that need it stay unknown",
+                marker.written,
+            )
+    return markers
+
+
+@cache
+def _marker_rules() -> dict[str, Any]:
+    return load_toml("prescreen.toml")["markers"]
+
+
+@cache
+def _marker_names() -> tuple[str, ...]:
+    from trialfinder.tagging.lexicon import knowledge
+
+    names = [n for m in knowledge().biomarkers for n in (m.name, *m.aliases)]
+    return tuple(names + list(_marker_rules()["aliases"]))
+
+
+_LEVEL = re.compile(r"(?i)\b(?:(?:CPS|TPS|TC|IC)\s*)?[<>≥≤]?\s*\d+(?:\.\d+)?\s*%?")
+
+
+def read_marker(written: str) -> Marker:
+    """A marker as a profile (or a requirement value) writes it: name, variant, status, level."""
+    rules = _marker_rules()
+    text = " ".join(written.split())
+    status: bool | None = None
+    part = ""
+    sign = re.search(r"\s*([+-])$", text)
+    if sign:  # "HER2-", "ER+"
+        status = sign.group(1) == "+"
+        text = text[: sign.start()]
+    for alias, target in sorted(rules["aliases"].items(), key=lambda kv: -len(kv[0])):
+        match = re.match(rf"(?i){re.escape(alias)}(?![A-Za-z0-9])", text)
+        if match:
+            part = alias
+            rest = text[match.end() :]
+            target_words = target.split(" ")
+            text = target_words[0] + rest
+            if len(target_words) > 1:
+                status = target_words[1].lower() == "positive"
+            break
+    name, rest, attached = _marker_name(text)
+    known = name is not None
+    if name is None:
+        first = text.split(" ")[0] if text else written
+        name, rest = first, text[len(first) :]
+    name_base = name
+    rest_words = _words(rest)
+    negative = _status_words(rules["negative"])
+    positive = _status_words(rules["positive"])
+    noise = {w.lower() for w in rules["variant_noise"]}
+    level = ""
+    level_match = _LEVEL.search(rest) if name_base in rules["levels"] else None
+    if level_match:
+        level = level_match.group().strip()
+        rest_words = _words(rest[: level_match.start()] + " " + rest[level_match.end() :])
+        number = re.search(r"\d+(?:\.\d+)?", level)
+        if number and float(number.group()) == 0 and status is None:
+            status = False
+    joined = " ".join(rest_words).lower()
+    if status is None:
+        if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", joined) for n in negative):
+            status = False
+        else:
+            status = True
+    variant_words = [
+        w
+        for w in rest_words
+        if w.lower() not in noise
+        and not any(w.lower() == s for s in negative | positive)
+        and w.lower() not in {"wild", "type", "not", "no"}
+    ]
+    variant = _variant(" ".join([attached, *variant_words]).strip())
+    return Marker(
+        written=written,
+        name=name_base,
+        variant=variant,
+        positive=status,
+        level=level,
+        known=known,
+        part=part,
+    )
+
+
+def _status_words(words: list[str]) -> set[str]:
+    return {w.lower() for w in words}
+
+
+def _words(text: str) -> list[str]:
+    """The words of what follows a marker's name; a sign at its end is a status ("HER2-")."""
+    sign = re.search(r"([+-])\s*$", text)
+    words = [w for w in re.split(r"[\s,;()]+", text.rstrip("+- ")) if w]
+    if sign:
+        words.append("positive" if sign.group(1) == "+" else "negative")
+    return words
+
+
+def _variant(text: str) -> str:
+    """ "exon19" -> "exon 19"; "p.G12C" -> "G12C"."""
+    text = re.sub(r"(?i)^p\.\s*", "", text)
+    text = re.sub(r"(?i)\bex(?:on)?\s*(\d+)\b", r"exon \1", text)
+    return text.strip()
+
+
+@cache
+def _known_marker_keys() -> tuple[tuple[str, str], ...]:
+    """(name_key, marker name) of every name and alias, longest first."""
+    from trialfinder.tagging.lexicon import knowledge
+    from trialfinder.tagging.text import name_key
+
+    pairs = {(name_key(n), m.name) for m in knowledge().biomarkers for n in (m.name, *m.aliases)}
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def _marker_name(text: str) -> tuple[str | None, str, str]:
+    """(the marker named at the start of ``text``, the rest, a variant written onto the name:
+    "1" of "BRCA1"), the longest name first."""
+    from trialfinder.tagging.text import name_key
+
+    words = text.split(" ")
+    for size in range(min(4, len(words)), 0, -1):
+        head = " ".join(words[:size])
+        key = name_key(head)
+        for known, name in _known_marker_keys():
+            if key == known:
+                # An alias that is the name and a number ("BRCA1" of BRCA) keeps the number.
+                own = name_key(name)
+                extra = key[len(own) :] if key.startswith(own) else ""
+                return name, text[len(head) :], extra.upper() if extra.isdigit() else ""
+    first = words[0] if words else ""
+    key = name_key(first)
+    for known, name in _known_marker_keys():
+        if key.startswith(known) and any(ch.isdigit() for ch in key[len(known) :]):
+            return name, text[len(first) :], key[len(known) :].upper()
+    return None, text, ""
