@@ -252,6 +252,21 @@ def _log_handler(fmt: str, datefmt: str | None = None):
     return handler
 
 
+def _write_new(path: Path, text: str, force: bool, make_folder: bool = False) -> None:
+    """Write an example file the user asked for, never over an existing one without --force."""
+    try:
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w" if force else "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise click.UsageError(
+            f"{path} exists; give another PATH, or --force to replace it"
+        ) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def _setup_logging(debug: bool) -> None:
     import logging
 
@@ -1010,15 +1025,7 @@ def profile_new(path: Path | None, force: bool) -> None:
     if path is None:
         click.echo(text, nl=False)
         return
-    try:
-        with path.open("w" if force else "x", encoding="utf-8") as out:
-            out.write(text)
-    except FileExistsError:
-        raise click.UsageError(
-            f"{path} exists; give another PATH, or --force to replace it"
-        ) from None
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    _write_new(path, text, force)
     click.echo(inert(f"wrote {path}; edit it, then: trialfinder profile check {path}"))
 
 
@@ -1112,16 +1119,7 @@ def digest_init(path: Path | None, force: bool) -> None:
 
         path = Path(user_config_dir("trialfinder", appauthor=False)) / "digest.toml"
     text = render(DIGEST_EXAMPLE)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w" if force else "x", encoding="utf-8") as out:
-            out.write(text)
-    except FileExistsError:
-        raise click.UsageError(
-            f"{path} exists; give another PATH, or --force to replace it"
-        ) from None
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
+    _write_new(path, text, force, make_folder=True)
     click.echo(inert(f"wrote {path}; edit it, then: trialfinder digest check --config {path}"))
 
 
