@@ -12,6 +12,10 @@ queued per path to test what the tool does when the service misbehaves:
     api.fail("/studies", status=200, body="<html>maintenance</html>")
     api.fail("/studies", status=400, body="bad token", after_pages=1)   # fail a later page
 
+``latency`` (seconds) delays every answer, as a distant server would; ``reuse_pages`` keeps the
+body of each ``/studies`` page by its query and sends it again when asked again, so that a
+benchmark asking the same pages many times measures the client, not this server.
+
 ``fields`` is honoured for the names trialfinder sends (sections, modules and the piece names
 in ``PIECES``); an unknown name is rejected with 400, as the real API does.
 
@@ -258,8 +262,16 @@ class Request:
 
 
 class FakeApi:
-    def __init__(self, studies: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        studies: list[dict[str, Any]] | None = None,
+        latency: float = 0.0,
+        reuse_pages: bool = False,
+    ) -> None:
         self.studies: list[dict[str, Any]] = list(studies or [])
+        self.latency = latency
+        self.reuse_pages = reuse_pages
+        self._bodies: dict[str, bytes] = {}
         self.requests: list[Request] = []
         self.bytes_sent = 0
         self.pages_served = 0
@@ -376,6 +388,8 @@ class FakeApi:
                 params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 with api._lock:
                     api.requests.append(Request(path, params))
+                if api.latency:
+                    time.sleep(api.latency)
                 fault = api._next_fault(path)
                 if fault and fault.action == "delay":
                     time.sleep(fault.delay)  # then answer normally
@@ -387,6 +401,11 @@ class FakeApi:
                 except ValueError as exc:
                     message = f"Parameter 'fields' contains invalid field name: '{exc}'"
                     self._send(400, message.encode(), "text/plain; charset=UTF-8")
+                    return
+                if path == "/studies" and parts.query in api._bodies:
+                    self._send(200, api._bodies[parts.query], "application/json")
+                    with api._lock:
+                        api.pages_served += 1
                     return
                 if path == "/studies":
                     try:
@@ -400,7 +419,9 @@ class FakeApi:
                         )
                         self._send(400, message.encode(), "text/plain; charset=UTF-8")
                         return
-                    self._json(page)
+                    body = self._json(page)
+                    if api.reuse_pages:
+                        api._bodies[parts.query] = body
                     with api._lock:
                         api.pages_served += 1
                     return
@@ -414,8 +435,10 @@ class FakeApi:
                     return
                 self._send(404, b"Not Found", "text/plain")
 
-            def _json(self, data: Any) -> None:
-                self._send(200, json.dumps(data).encode(), "application/json")
+            def _json(self, data: Any) -> bytes:
+                body = json.dumps(data).encode()
+                self._send(200, body, "application/json")
+                return body
 
             def _send(
                 self,
