@@ -64,13 +64,14 @@ def start(*args: str, **options) -> subprocess.Popen:
 
 
 def wait_for_second_page(api, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    """Until the process asked for page 2: every row of page 1 has gone to the writer."""
+    """Until the process asked for page 2, and has had the time to write page 1's rows (it
+    asks for the next page while it works on one)."""
     deadline = time.monotonic() + timeout
     while len(api.studies_requests()) < 2:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the export never asked for a second page"
         time.sleep(0.02)
-    time.sleep(0.2)  # the process is now waiting for the answer
+    time.sleep(0.5)  # the process is now waiting for the answer
 
 
 # -- replaced only when complete ------------------------------------------------------------------
