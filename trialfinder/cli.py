@@ -455,7 +455,7 @@ def search(
     from trialfinder.criteria import SearchCriteria, chosen_settings
     from trialfinder.geo import geocode, parse_distance
     from trialfinder.output import Counted, render
-    from trialfinder.pipeline import ResultOptions, TagFilter, to_record
+    from trialfinder.pipeline import ResultOptions, TagFilter
     from trialfinder.search import SearchRun
     from trialfinder.tagging import check_biomarkers
     from trialfinder.templating import check
@@ -514,13 +514,14 @@ def search(
     render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     finished = False
     with _progress(enabled=sys.stderr.isatty()) as on_progress:
-        run = SearchRun(app.source(), criteria, wanted, options, on_progress=on_progress)
-        records = Counted(map(to_record, run))
+        run = SearchRun(app.source(), criteria, wanted, options, on_progress, app.settings.workers)
+        records = Counted(run.records())
         try:
             with _output(output, fmt, keep=lambda: records.count > 0) as out:
                 render(fmt, records, out, show_distance=place is not None, **render_options)
             finished = True
         finally:
+            run.close()
             for line in run.report(finished):
                 click.echo(inert(f"trialfinder: {line}"), err=True)
     if previous is not None and run.limit_reached and run.results.total != run.shown:

@@ -5,18 +5,23 @@ plain-language summary as those features land). Commands build results with
 :func:`build_results` and hand :func:`to_record` dicts to the renderers in ``output``.
 :class:`TagFilter` says which results match what the registry cannot search for (treatment
 categories, biomarkers, confirmed disease settings); ``search.SearchRun`` applies it.
+
+:func:`assess` does all of that for one record of a search, as a :class:`TrialJob` says, and
+tells what became of it (an :class:`Outcome`). It is pure: the same record and job give the
+same outcome in any process, so that ``trialfinder.workers`` can run it on worker processes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from trialfinder.errors import PartialResults
+from trialfinder.errors import PartialResults, RecordError, TrialfinderError
 from trialfinder.geo import NearestSite, Place, nearest_site
-from trialfinder.model import Trial
+from trialfinder.model import Trial, parse_study
 from trialfinder.output import site_record, trial_record
 
 if TYPE_CHECKING:
@@ -88,35 +93,42 @@ def tag_record(tags: Tags | None) -> dict[str, Any]:
     }
 
 
-def by_distance(results: Iterable[TrialResult]) -> list[TrialResult]:
-    """All results, nearest site first; trials with no located site last, in arrival order."""
-    return sorted(
-        results,
-        key=lambda r: (r.nearest is None, r.nearest.distance_mi if r.nearest else 0.0),
-    )
+def _distance_of(result: TrialResult) -> float | None:
+    return result.nearest.distance_mi if result.nearest else None
+
+
+def by_distance(results: Iterable[Any], distance: Callable[[Any], float | None] = _distance_of):
+    """All results, nearest site first; trials with no located site last, in arrival order.
+
+    ``distance`` gives a result's distance (of a :class:`TrialResult` by default).
+    """
+    return sorted(results, key=lambda r: (distance(r) is None, distance(r) or 0.0))
 
 
 def ordered(
-    results: Iterable[TrialResult], order: str | None, limit: int | None
-) -> Iterable[TrialResult]:
+    results: Iterable[Any],
+    order: str | None,
+    limit: int | None,
+    distance: Callable[[Any], float | None] = _distance_of,
+) -> Iterable[Any]:
     """Results in ``order``: ``"distance"`` sorts here (after all have arrived), then limits.
 
     Other orders come sorted (and limited) from the registry and pass through unchanged.
     """
     if order != "distance":
         return results
-    return _nearest_first(results, limit)
+    return _nearest_first(results, limit, distance)
 
 
-def _nearest_first(results: Iterable[TrialResult], limit: int | None) -> Iterator[TrialResult]:
-    collected: list[TrialResult] = []
+def _nearest_first(results: Iterable[Any], limit: int | None, distance) -> Iterator[Any]:
+    collected: list[Any] = []
     failure: PartialResults | None = None
     try:
         collected.extend(results)
     except PartialResults as exc:
         # Show what did arrive, sorted, then report the failure as a streaming search would.
         failure = exc
-    yield from islice(by_distance(collected), limit or None)
+    yield from islice(by_distance(collected, distance), limit or None)
     if failure is not None:
         raise failure
 
@@ -165,3 +177,71 @@ class TagFilter:
         parts += [f"--biomarker {b}" for b in self.biomarkers]
         parts += [f"--setting {s}" for s in self.settings]
         return ", ".join(parts)
+
+
+# What became of one record (Outcome.kind).
+KEPT = "kept"  # a result, shown
+UNCONFIRMED = "unconfirmed"  # its tags do not confirm a setting searched for
+LEFT_OUT = "left out"  # it does not match the wanted categories or biomarkers
+SKIPPED = "skipped"  # the record could not be read, or working on it failed
+STOPPED = "stopped"  # an error that stops the search (a user's broken template, say)
+
+
+@dataclass(frozen=True)
+class TrialJob:
+    """What to work out about each record of a search; small, so that it is cheap to send
+    to worker processes (no settings, no HTTP session)."""
+
+    confirm: TagFilter = field(default_factory=TagFilter)  # settings the tags must confirm
+    wanted: TagFilter = field(default_factory=TagFilter)  # what else a result must have
+    options: ResultOptions = field(default_factory=ResultOptions)
+    record: bool = False  # give back the record (:func:`to_record`), not the TrialResult
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one record: ``kind`` is one of KEPT, UNCONFIRMED, LEFT_OUT, SKIPPED,
+    STOPPED. ``value`` is the result or its record (KEPT), why it was skipped (SKIPPED), or
+    the error (STOPPED); ``distance`` is the nearest site's, for sorting (KEPT)."""
+
+    kind: str
+    nct_id: str
+    value: Any = None
+    distance: float | None = None
+    details: str = ""  # SKIPPED by a failure: its traceback, for --debug
+
+    def record_error(self) -> RecordError:
+        return RecordError(self.nct_id, self.value)
+
+
+def assess(job: TrialJob, raw: Any) -> Outcome:
+    """Parse, tag, filter and build the result of one record of a search, as ``job`` says.
+
+    Only the user's own errors (a broken template) stop the search (STOPPED); a record that
+    cannot be read is SKIPPED, and so is one whose processing fails, naming its NCT id.
+    """
+    from trialfinder.tagging import tag_trial
+
+    try:
+        trial = parse_study(raw)
+    except RecordError as exc:
+        return Outcome(SKIPPED, exc.record_id, exc.reason)
+    try:
+        tags = tag_trial(trial)
+        if not job.confirm.accepts(tags):
+            return Outcome(UNCONFIRMED, trial.nct_id)
+        if not job.wanted.accepts(tags):
+            return Outcome(LEFT_OUT, trial.nct_id)
+        result = build_result(trial, job.options, tags=tags)
+        value = to_record(result) if job.record else result
+        return Outcome(KEPT, trial.nct_id, value, _distance_of(result))
+    except TrialfinderError as exc:
+        return Outcome(STOPPED, trial.nct_id, exc)
+    except Exception as exc:  # a bug, met on this record only: the others go on
+        return Outcome(
+            SKIPPED,
+            trial.nct_id,
+            f"processing it failed ({exc.__class__.__name__}: {exc}); this is a bug in "
+            "trialfinder, run with --debug and report it",
+            details=traceback.format_exc(),
+        )

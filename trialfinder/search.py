@@ -4,17 +4,32 @@ The registry finds what it can search for (conditions, setting wording, status, 
 place); trialfinder then tags each trial, keeps those whose tags confirm one of the settings
 searched for (whenever the criteria name settings, the default included) and that pass the
 other local filters (treatment categories, biomarkers), adds the nearest site and the summary,
-and puts the results in order. Iterate a :class:`SearchRun` once; afterwards
-:meth:`SearchRun.report` says what happened, so that nothing is left out silently.
+and puts the results in order. Iterate a :class:`SearchRun` once (or its records, with
+:meth:`SearchRun.records`); afterwards :meth:`SearchRun.report` says what happened, so that
+nothing is left out silently.
+
+The work on each trial runs on worker processes for a large search (``workers``, see
+``trialfinder.workers``) while the next page is fetched; the results come in the same order
+either way.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 from trialfinder.criteria import DEFAULT_SETTINGS, SearchCriteria
-from trialfinder.pipeline import ResultOptions, TagFilter, TrialResult, build_result, ordered
+from trialfinder.pipeline import (
+    LEFT_OUT,
+    UNCONFIRMED,
+    Outcome,
+    ResultOptions,
+    TagFilter,
+    TrialJob,
+    TrialResult,
+    ordered,
+)
 from trialfinder.sources.base import ProgressCallback, Source
 
 
@@ -26,8 +41,11 @@ class SearchRun:
         wanted: TagFilter | None = None,
         options: ResultOptions | None = None,
         on_progress: ProgressCallback | None = None,
+        workers: int = 1,
     ) -> None:
+        """``workers``: processes for the work on each trial (1: all of it in this one)."""
         self.criteria = criteria
+        self.workers = workers
         # A setting is found by its words in the registry, and confirmed by the trial's tags.
         self.confirm = TagFilter(settings=criteria.settings)
         self.wanted = wanted or TagFilter()
@@ -44,29 +62,62 @@ class SearchRun:
         self.left_out = 0  # of the others, how many `wanted` left out
         self.shown = 0
         self._returned: set[str] = set()
+        self._shown: Iterator[Any] | None = None
 
     def __iter__(self) -> Iterator[TrialResult]:
-        for result in ordered(self._matching(), self.criteria.order, self.criteria.limit):
-            self.shown += 1
-            yield result
+        return self._start(records=False)
 
-    def _matching(self) -> Iterator[TrialResult]:
-        from trialfinder.tagging import tag_trial
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The results as records (``pipeline.to_record``), made where the work is done."""
+        return self._start(records=True)
+
+    def close(self) -> None:
+        """Stops the search where it is: the worker processes and the page being fetched."""
+        if self._shown is not None:
+            self._shown.close()
+
+    def _start(self, records: bool) -> Iterator[Any]:
+        self._shown = self._in_order(records)
+        return self._shown
+
+    def _in_order(self, records: bool) -> Iterator[Any]:
+        from trialfinder.workers import TrialWork
 
         # Sorting by distance needs every match first; the limit is applied after sorting.
         keep = None if self.criteria.order == "distance" else self.criteria.limit
+        job = TrialJob(self.confirm, self.wanted, self.options, record=records)
+        if keep and self.filtered:
+            # Which page holds the last trial shown is not known: none is fetched or worked
+            # on before it is needed.
+            self.results.prefetch = False
+            work = TrialWork(job)
+        else:
+            work = TrialWork(job, self.workers, expected=self.criteria.fetch_limit)
+        matching = self.results.each(work)
+        try:
+            for outcome in ordered(
+                self._matching(matching, keep),
+                self.criteria.order,
+                self.criteria.limit,
+                distance=lambda o: o.distance,
+            ):
+                self.shown += 1
+                yield outcome.value
+        finally:
+            matching.close()
+
+    def _matching(self, outcomes: Iterator[Outcome], keep: int | None) -> Iterator[Outcome]:
         kept = 0
-        for trial in self.results:
+        for outcome in outcomes:
             self.seen += 1
-            self._returned.add(trial.nct_id)
-            tags = tag_trial(trial)
-            if not self.confirm.accepts(tags):
+            self._returned.add(outcome.nct_id)
+            if outcome.kind == UNCONFIRMED:
                 self.unconfirmed += 1
                 continue
-            if not self.wanted.accepts(tags):
+            if outcome.kind == LEFT_OUT:
                 self.left_out += 1
                 continue
-            yield build_result(trial, self.options, tags=tags)
+            yield outcome
             kept += 1
             if keep and kept >= keep:
                 return
