@@ -257,3 +257,32 @@ def test_workers_end_with_a_main_process_that_was_killed(fake_api, tmp_path):
     while [pid for pid in pool if running(pid)]:
         assert time.monotonic() < deadline, "a worker outlived its main process"
         time.sleep(0.02)
+
+
+# -- only the work the output shows ------------------------------------------------------------
+
+
+def test_a_table_makes_no_summaries_and_an_export_does(fake_api, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import trialfinder.summary
+    from trialfinder.cli import cli
+
+    fake_api.studies = many_studies(3)
+    made = []
+    summarize = trialfinder.summary.summarize
+
+    def counted(trial, **options):
+        made.append(trial.nct_id)
+        return summarize(trial, **options)
+
+    monkeypatch.setattr(trialfinder.summary, "summarize", counted)
+    table = CliRunner().invoke(cli, ["search", "--setting", "any", "--format", "table"])
+    assert table.exit_code == 0, table.output
+    assert "NCT10000003" in table.stdout
+    assert made == []
+    out = tmp_path / "trials.ndjson"
+    export = CliRunner().invoke(cli, ["search", "--setting", "any", "-o", str(out)])
+    assert export.exit_code == 0, export.output
+    assert len(made) == 3
+    assert all(json.loads(line)["summary"] for line in out.read_text().splitlines())

@@ -509,7 +509,12 @@ def search(
         categories=tuple(dict.fromkeys(c.lower() for c in categories)),
         biomarkers=check_biomarkers(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
     )
-    options = ResultOptions(near=place, within_mi=criteria.within_mi, templates=app.templates)
+    options = ResultOptions(
+        near=place,
+        within_mi=criteria.within_mi,
+        templates=app.templates,
+        summary=fmt != "table",  # a table does not show it
+    )
     check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
     render_options = {"bom": excel, "previous": previous} if fmt == "csv" else {}
     finished = False

@@ -35,6 +35,7 @@ class ResultOptions:
     templates: str | None = None  # a folder of the user's own templates
     near: Place | None = None  # the patient's place: find each trial's nearest site
     within_mi: float | None = None  # the search radius in miles, when `near` is given
+    summary: bool = True  # write the plain-language summary (a table does not show it)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def build_result(
     if options.near is not None:
         nearest = nearest_site(trial, options.near.lat, options.near.lon)
     tags = tags or tag_trial(trial)
-    summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
+    summary = None
+    if options.summary:
+        summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
     return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary)
 
 

@@ -182,9 +182,10 @@ def _init_worker(job: TrialJob) -> None:
     from trialfinder.tagging.lexicon import knowledge
 
     knowledge()
-    from trialfinder.templating import environment
+    if job.options.summary:
+        from trialfinder.templating import environment
 
-    environment(job.options.templates).get_template("summary.txt.j2")
+        environment(job.options.templates).get_template("summary.txt.j2")
 
 
 def _end_with(parent: Any) -> None:
