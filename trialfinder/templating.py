@@ -68,15 +68,19 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
 
 def environment(folder: str | Path | None = None):
     """A Jinja2 environment; templates in ``folder`` win over the packaged ones."""
-    if folder is None:
-        return _environment(None)
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
+    return _environment(None if folder is None else _resolved(str(folder)))
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: str) -> str:
+    """The user's template folder, checked and resolved once per process (not per summary)."""
+    path = Path(folder).expanduser()
+    if not path.is_dir():
         raise ConfigError(
-            f"template folder {str(folder)!r} does not exist",
+            f"template folder {str(path)!r} does not exist",
             hint="check --templates or TRIALFINDER_TEMPLATES",
         )
-    return _environment(str(folder.resolve()))
+    return str(path.resolve())
 
 
 @functools.lru_cache(maxsize=8)
