@@ -138,3 +138,41 @@ def test_nct_ids_are_normalised():
     for bad in ("NCT0", "NCT123456789", "12345678", "NCT1234567X", ""):
         with pytest.raises(ValueError):
             normalize_nct_id(bad)
+
+
+def test_sites_are_made_when_first_read(monkeypatch):
+    import trialfinder.model
+    from trialfinder.model import Site
+    from trialfinder.output import trial_record
+
+    made = []
+    site = trialfinder.model._site
+    monkeypatch.setattr(trialfinder.model, "_site", lambda r, item: made.append(1) or site(r, item))
+    locations = [{"city": "Boston", "country": "United States"}, {"city": "Lyon", "zip": "69008"}]
+    trial = parse_study(make_study(locations=locations))
+    assert len(trial.sites) == 2 and trial_record(trial)["sites_count"] == 2
+    assert made == []  # counting them made none
+    assert trial.sites == (
+        Site(city="Boston", country="United States"),
+        Site(city="Lyon", zip="69008"),
+    )
+    assert len(made) == 2
+    assert [s.city for s in trial.sites] == ["Boston", "Lyon"] and len(made) == 2  # made once
+    assert copy.deepcopy(trial) == trial and hash(trial) == hash(copy.deepcopy(trial))
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"city": ["Boston"]},
+        {"facility": True},
+        {"geoPoint": [42.3, -71.1]},
+        {"geoPoint": {"lat": "42.3", "lon": -71.1}},
+        "Boston",
+    ],
+)
+def test_a_site_of_the_wrong_shape_still_names_the_record_when_parsed(location):
+    study = make_study(nct_id="NCT01234567", locations=[{"city": "Lyon"}, location])
+    with pytest.raises(RecordError) as caught:
+        parse_study(study)
+    assert caught.value.record_id == "NCT01234567"

@@ -9,7 +9,7 @@ can skip that one record with a warning instead of stopping the whole search.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,51 @@ class Site:
         return self.latitude is not None and self.longitude is not None
 
 
+class Sites(Sequence[Site]):
+    """A trial's sites, each made into a :class:`Site` when they are first read.
+
+    Counting them reads nothing: an export without a place, whose table or records show only
+    how many there are, makes no :class:`Site` at all. The site records were checked when the
+    trial was parsed, so reading them cannot fail. Equal to the tuple of the same sites.
+    """
+
+    __slots__ = ("_items", "_sites")
+
+    def __init__(self, items: Sequence[Mapping[str, Any]]) -> None:
+        self._items = items  # the study record's locations, checked by _checked_sites
+        self._sites: tuple[Site, ...] | None = None
+
+    def _all(self) -> tuple[Site, ...]:
+        if self._sites is None:
+            reader = _Reader()
+            self._sites = tuple(_site(reader, item) for item in self._items)
+            self._items = ()  # the record's part is not needed any more
+        return self._sites
+
+    def __len__(self) -> int:
+        return len(self._items) if self._sites is None else len(self._sites)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Site]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Sites, tuple)):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self):
+        return tuple, (self._all(),)
+
+
 @dataclass(frozen=True)
 class Contact:
     name: str = ""
@@ -104,7 +149,7 @@ class Trial:
     interventions: tuple[Intervention, ...] = ()
     arm_groups: tuple[ArmGroup, ...] = ()
     eligibility: Eligibility = field(default_factory=Eligibility)
-    sites: tuple[Site, ...] = ()
+    sites: Sequence[Site] = ()  # a Sites when parsed: each Site made when first read
     central_contacts: tuple[Contact, ...] = ()
     lead_sponsor: str = ""
     first_posted: str = ""  # ISO dates as given; partial dates ("2024-05") kept as such
@@ -226,7 +271,7 @@ def _parse(reader: _Reader, data: Mapping, protocol: Mapping, ident: Mapping, nc
             max_age_text=max_age,
             healthy_volunteers=r.boolean(elig, "healthyVolunteers"),
         ),
-        sites=tuple(_site(r, item) for item in r.objs(contacts, "locations")),
+        sites=Sites(_checked_sites(r, contacts)),
         central_contacts=tuple(
             Contact(
                 name=r.text(item, "name"),
@@ -262,6 +307,24 @@ def _site(r: _Reader, item: Mapping) -> Site:
         latitude=lat,
         longitude=lon,
     )
+
+
+_SITE_TEXTS = ("facility", "city", "state", "zip", "country", "status")
+_TEXT_OR_MISSING = frozenset({str, type(None)})
+_DECIMALS = frozenset({float})
+
+
+def _checked_sites(r: _Reader, contacts: Mapping) -> list[Mapping]:
+    """The trial's site records, each checked as :func:`_site` will read it (which raises for a
+    field of the wrong type); the usual site, all text and decimal coordinates, quickly."""
+    items = r.objs(contacts, "locations")
+    for item in items:
+        if _TEXT_OR_MISSING.issuperset(map(type, map(item.get, _SITE_TEXTS))):
+            geo = item.get("geoPoint")
+            if geo is None or (type(geo) is dict and _DECIMALS.issuperset(map(type, geo.values()))):
+                continue
+        _site(r, item)  # anything else, the slow way: it raises for a field of the wrong type
+    return items
 
 
 def _mesh(r: _Reader, browse: Mapping, key: str) -> tuple[MeshTerm, ...]:
