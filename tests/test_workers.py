@@ -24,6 +24,7 @@ from trialfinder.pipeline import ResultOptions, TagFilter
 from trialfinder.search import SearchRun
 from trialfinder.settings import Settings
 from trialfinder.sources.ctgov import ClinicalTrialsGov
+from trialfinder.workers import TrialWork
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study, many_studies
@@ -125,13 +126,15 @@ def test_a_broken_template_stops_the_search_at_its_trial(small_pool, tmp_path, c
     assert failure.value.__notes__ == ["at NCT10000025"]
 
 
-def test_a_small_search_starts_no_pool(monkeypatch):
+@pytest.mark.parametrize(("count", "pool"), [(29, False), (30, True)])
+def test_a_small_search_starts_no_pool(monkeypatch, count, pool):
+    monkeypatch.setattr(workers, "POOL_THRESHOLD", 30)
     started = []
     monkeypatch.setattr(workers, "_start_pool", lambda *args: started.append(args))
-    with FakeApi(many_studies(workers.POOL_THRESHOLD - 1)) as api:
-        _, records = searched(api, 4)
-    assert len(records) == workers.POOL_THRESHOLD - 1
-    assert started == []
+    monkeypatch.setattr(TrialWork, "results", lambda self, started: [])  # no work here
+    with FakeApi(many_studies(count)) as api:
+        searched(api, 4)
+    assert bool(started) == pool
 
 
 PROBE = """
