@@ -78,39 +78,67 @@ CASES: dict[str, tuple[list[str], bool]] = {
     "ndjson-any": (["search", "--setting", "any", "--format", "ndjson"], False),
     "csv-any": (["search", "--setting", "any", "--format", "csv"], False),
     "csv-excel-limit": (["search", "--setting", "any", "--excel", "--limit", "7"], False),
-    "json-category": (["search", "lymphoma", "--category", "immunotherapy", "-o", "{tmp}/c.json"],
-                      False),
-    "csv-biomarker": (["search", "--biomarker", "HER2", "--biomarker", "KRAS", "--setting", "any",
-                       "--format", "csv"], False),
-    "json-relapsed-limit": (["search", "--setting", "relapsed", "--limit", "5", "--format",
-                             "json"], False),
+    "json-category": (
+        ["search", "lymphoma", "--category", "immunotherapy", "-o", "{tmp}/c.json"],
+        False,
+    ),
+    "csv-biomarker": (
+        [
+            "search",
+            "--biomarker",
+            "HER2",
+            "--biomarker",
+            "KRAS",
+            "--setting",
+            "any",
+            "--format",
+            "csv",
+        ],
+        False,
+    ),
+    "json-relapsed-limit": (
+        ["search", "--setting", "relapsed", "--limit", "5", "--format", "json"],
+        False,
+    ),
     "json-near": (["search", "--near", "02115", "--within", "500mi", "--format", "json"], False),
-    "csv-near-sort": (["search", "--near", "Houston, TX", "--sort", "updated", "--limit", "9",
-                       "--format", "csv"], False),
+    "csv-near-sort": (
+        ["search", "--near", "Houston, TX", "--sort", "updated", "--limit", "9", "--format", "csv"],
+        False,
+    ),
     "table-plain": (["search", "--setting", "any"], False),
     "table-plain-near": (["search", "--near", "02115", "--limit", "20"], False),
     "table-terminal": (["search", "--setting", "any", "--limit", "12"], True),
     "table-terminal-near": (["search", "myeloma", "--near", "02115", "--limit", "8"], True),
     "table-terminal-profile": (["search", "--profile", "{tmp}/p.toml", "--limit", "8"], True),
     "ids-json": (["search", "--ids-file", "{tmp}/ids.txt", "--format", "json"], False),
-    "ids-csv-from-shortlist": (["search", "--ids-file", "{tmp}/short.csv", "--format", "csv"],
-                               False),
+    "ids-csv-from-shortlist": (
+        ["search", "--ids-file", "{tmp}/short.csv", "--format", "csv"],
+        False,
+    ),
     "ids-table": (["search", "--ids-file", "{tmp}/ids.txt"], False),
     "profile-json": (["search", "--profile", "{tmp}/p.toml", "--format", "json"], False),
-    "profile-csv-fit": (["search", "--profile", "{tmp}/p.toml", "--fit", "possible,check",
-                         "--format", "csv"], False),
-    "profile-limit": (["search", "--profile", "{tmp}/p.toml", "--limit", "3", "--format",
-                       "ndjson"], False),
+    "profile-csv-fit": (
+        ["search", "--profile", "{tmp}/p.toml", "--fit", "possible,check", "--format", "csv"],
+        False,
+    ),
+    "profile-limit": (
+        ["search", "--profile", "{tmp}/p.toml", "--limit", "3", "--format", "ndjson"],
+        False,
+    ),
     "compare": (["search", "--setting", "refractory", "--compare", "{tmp}/short.csv"], False),
     "digest-check": (["digest", "check", "--config", "{tmp}/digest.toml"], False),
-    "digest-dry-run": (["digest", "run", "--config", "{tmp}/digest.toml", "--dry-run", "--out",
-                        "{tmp}/c.eml"], False),
+    "digest-dry-run": (
+        ["digest", "run", "--config", "{tmp}/digest.toml", "--dry-run", "--out", "{tmp}/c.eml"],
+        False,
+    ),
     "show-text": (["show", "NCT06627647"], False),
     "show-json": (["show", "NCT04267848", "--format", "json"], False),
     "show-near-text": (["show", "NCT05048797", "--near", "02115"], False),
     "show-profile-text": (["show", "NCT04862663", "--profile", "{tmp}/p.toml"], False),
-    "show-profile-json": (["show", "NCT04862663", "--profile", "{tmp}/p.toml", "--format", "json"],
-                          False),
+    "show-profile-json": (
+        ["show", "NCT04862663", "--profile", "{tmp}/p.toml", "--format", "json"],
+        False,
+    ),
     "error-within": (["search", "--within", "50mi", "--format", "json"], False),
     "error-sort": (["search", "--sort", "distance", "--format", "json"], False),
     "error-fit": (["search", "--fit", "possible", "--format", "json"], False),
@@ -130,8 +158,9 @@ def _prepare(tmp: Path, url: str, env: dict[str, str]) -> None:
     (tmp / "digest.toml").write_text(DIGEST, encoding="utf-8")
     # A shortlist of the trials of one search, for --ids-file and --compare.
     args = ["search", "--setting", "relapsed", "--limit", "15", "-o", str(tmp / "short.csv")]
-    subprocess.run([sys.executable, "-m", "trialfinder", *args], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "trialfinder", *args], env=env, check=True, capture_output=True
+    )
 
 
 def _run(args: list[str], terminal: bool, env: dict[str, str]) -> str:

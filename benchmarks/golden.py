@@ -22,7 +22,8 @@ from common import shared_dir
 
 def outputs(nct_path: Path) -> dict[str, Any]:
     from trialfinder.model import parse_study
-    from trialfinder.pipeline import build_result, tag_record
+    from trialfinder.pipeline import build_result
+    from trialfinder.records import tag_record
 
     trial = parse_study(json.loads(nct_path.read_text(encoding="utf-8")))
     result = build_result(trial)

@@ -18,8 +18,9 @@ from spec_check import check_request, needs_spec
 
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
-from trialfinder.output import BOM, CSV_COLUMNS, TEXT_MARK, trial_record, write_csv
 from trialfinder.pipeline import build_result, to_record
+from trialfinder.records import trial_record
+from trialfinder.shortlist import BOM, CSV_COLUMNS, TEXT_MARK, write_csv
 from trialfinder.sources.ctgov import FIELDS_PARAM_WITHOUT_SITE_DETAILS
 
 from conftest import load_real_record, needs_shared, real_record_paths
@@ -913,7 +914,7 @@ def test_near_gives_the_nearest_sites_status_and_its_own_contact(tmp_path):
 
 def test_a_site_with_only_an_investigator_who_has_a_phone_gives_that_phone():
     from trialfinder.model import Contact, Site
-    from trialfinder.output import site_contact
+    from trialfinder.records import site_contact
 
     investigator = Contact(name="Dr. A", role="PRINCIPAL_INVESTIGATOR", phone="555-0100")
     assert site_contact(Site(contacts=(Contact(name="Dr. B"), investigator)))["name"] == "Dr. A"
@@ -952,7 +953,7 @@ PHONES = [
 
 @pytest.mark.parametrize("phone", PHONES)
 def test_a_phone_number_keeps_its_text_behind_an_invisible_mark(phone):
-    from trialfinder.output import phone_cell
+    from trialfinder.shortlist import phone_cell
 
     cell = phone_cell(phone)
     assert cell == TEXT_MARK + phone
@@ -973,7 +974,7 @@ def test_anything_else_in_a_phone_column_is_neutralised_as_any_cell(text):
 def test_the_commonest_phone_shapes_of_the_registry_are_marked():
     """The commonest shapes of phone numbers in the registry's records (9 for a digit),
     those that start with + or are plain digits (read as a formula or a number) included."""
-    from trialfinder.output import phone_cell
+    from trialfinder.shortlist import phone_cell
 
     shapes = ["+99 (9) 99 9999 9999", "99999999999", "+999999999999", "9-999-999-9999"]
     for shape in shapes:

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from trialfinder.errors import RecordError
 from trialfinder.model import Trial, parse_study
-from trialfinder.output import trial_details, trial_record, write_csv, write_ndjson
+from trialfinder.output import write_ndjson
+from trialfinder.records import trial_details, trial_record
+from trialfinder.shortlist import write_csv
 
 FAST = settings(
     max_examples=100,

@@ -8,7 +8,7 @@ import pytest
 
 from trialfinder.errors import ConfigError
 from trialfinder.model import parse_study
-from trialfinder.pipeline import tag_record
+from trialfinder.records import tag_record
 from trialfinder.tagging import tag_trial
 from trialfinder.tagging.drug_classes import (
     drug_classes,

@@ -14,9 +14,9 @@ import pytest
 
 from trialfinder import glossary
 from trialfinder.model import parse_study
-from trialfinder.output import age_text, phase_text, status_text
 from trialfinder.summary import key_rules, summarize
 from trialfinder.tagging import tag_trial
+from trialfinder.wording import age_text, phase_text, status_text
 
 from conftest import needs_shared, real_record_paths
 

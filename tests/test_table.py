@@ -14,9 +14,10 @@ from trialfinder.cli import cli
 from trialfinder.geo import geocode
 from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
-from trialfinder.output import about_text, results_table
+from trialfinder.output import results_table
 from trialfinder.pipeline import ResultOptions, build_results, to_record
 from trialfinder.vocabulary import CATEGORY_NAMES, SETTINGS
+from trialfinder.wording import about_text
 
 from conftest import needs_shared, real_record_paths
 from factories import make_study

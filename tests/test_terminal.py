@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from trialfinder.cli import cli
-from trialfinder.output import about_text, status_text
 from trialfinder.progress import PageProgress
+from trialfinder.wording import about_text, status_text
 
 from conftest import needs_shared, real_record_paths
 from factories import make_study, many_studies

@@ -20,8 +20,9 @@ from trialfinder.cli import cli
 from trialfinder.errors import ExitCode
 from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
-from trialfinder.output import CSV_COLUMNS, trial_record
 from trialfinder.pipeline import build_result, to_record
+from trialfinder.records import trial_record
+from trialfinder.shortlist import CSV_COLUMNS
 from trialfinder.workbook import ABOUT_SHEET, CUT, MAX_CELL, SHEET, write_xlsx
 
 from factories import BOSTON_SITE, make_study, many_studies

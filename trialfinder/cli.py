@@ -582,8 +582,9 @@ def search(
     """
     from trialfinder.criteria import SearchCriteria, chosen_settings
     from trialfinder.geo import geocode, parse_distance
-    from trialfinder.output import Counted, render
+    from trialfinder.output import render
     from trialfinder.pipeline import ResultOptions, TagFilter, to_record
+    from trialfinder.records import Counted
     from trialfinder.search import SearchRun
     from trialfinder.tagging import check_biomarkers
     from trialfinder.templating import check
@@ -925,8 +926,9 @@ def show(app: App, nct_id: str, fmt: str, near: str | None, profile_path: Path |
     """
     from trialfinder.geo import geocode
     from trialfinder.inert import json_text
-    from trialfinder.output import trial_details, trial_text
+    from trialfinder.output import trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
+    from trialfinder.records import trial_details
     from trialfinder.templating import check
 
     profile = _load_profile(profile_path, app) if profile_path is not None else None

@@ -1,264 +1,46 @@
 """Renderers: one streaming function per output format, shared by every command.
 
-Every renderer takes an iterable of *trial records*: the JSON-ready dicts made by
-:func:`trial_record`, and writes them to a text stream as they arrive.
+Every renderer takes an iterable of *trial records* (the JSON-ready dicts of
+:mod:`trialfinder.records`) and writes them to a stream as they arrive: JSON and NDJSON here,
+the table for people here, CSV in :mod:`trialfinder.shortlist`, the workbook in
+:mod:`trialfinder.workbook`. :func:`render` picks one by its format's name; :data:`NEEDS` says
+what each format shows, so that the search works out only that. ``show``'s text is here too
+(:func:`trial_text`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import datetime as dt
-import re
-from collections.abc import Container, Iterable, Mapping
-from functools import cache
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from trialfinder.errors import PartialResults, TrialfinderError
+from trialfinder.geo import Place, nearest_site
 from trialfinder.inert import inert, json_text
-from trialfinder.model import Contact, Site, Trial
+from trialfinder.model import Trial
+from trialfinder.records import sites_with_distances
+from trialfinder.shortlist import write_csv
+from trialfinder.templating import render as render_template
+from trialfinder.wording import (
+    about_text,
+    age_text,
+    distance_text,
+    one_line,
+    phase_text,
+    place_text,
+    shorten,
+    site_label,
+    status_text,
+)
+from trialfinder.workbook import write_xlsx
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-    from trialfinder.geo import Place
-
-from trialfinder.vocabulary import EXTENSIONS, FORMATS  # noqa: E402, F401 (re-exported)
 
 # From this many columns on, the table has a column each for the phase, the conditions (or
 # the nearest site and its distance); narrower, the phase goes under the status and the
 # nearest site under the title, so that the title keeps most of the width (see results_table).
 WIDE_TABLE = 160
-
-PHASE_NAMES = {
-    "EARLY_PHASE1": "Early phase 1",
-    "PHASE1": "Phase 1",
-    "PHASE2": "Phase 2",
-    "PHASE3": "Phase 3",
-    "PHASE4": "Phase 4",
-    "NA": "Not applicable",
-}
-
-# The CSV shortlist columns, in their documented, stable order (README: "CSV shortlists").
-# Tags, nearest site and summary fill their columns when computed; otherwise they are empty.
-CSV_COLUMNS = (
-    "nct_id",
-    "title",
-    "status",
-    "status_text",
-    "phases",
-    "phase_text",
-    "conditions",
-    "categories",
-    "setting",
-    "biomarkers",
-    "excluded_biomarkers",
-    "interventions",
-    "nearest_site",
-    "nearest_city",
-    "nearest_state",
-    "nearest_country",
-    "nearest_site_status",
-    "nearest_contact_name",
-    "nearest_contact_phone",
-    "nearest_contact_email",
-    "distance_mi",
-    "sites_count",
-    "min_age",
-    "max_age",
-    "sex",
-    "sex_text",
-    "central_contact_name",
-    "central_contact_phone",
-    "central_contact_email",
-    "first_posted",
-    "last_updated",
-    "url",
-    "summary",
-    "evidence",
-)
-# With a patient's profile (search --profile), these follow: the prescreen's verdict, its
-# reason, and the criteria that failed and that could not be checked.
-FIT_COLUMNS = ("fit", "fit_reason", "failed_criteria", "unknown_criteria")
-# Columns whose values are numbers: a number there is written as is, never neutralised.
-CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
-# Columns of phone numbers: see phone_cell.
-CSV_PHONE_COLUMNS = frozenset({"nearest_contact_phone", "central_contact_phone"})
-# Columns of dates (YYYY-MM-DD, or YYYY-MM when the registry gives only a month).
-CSV_DATE_COLUMNS = frozenset({"first_posted", "last_updated"})
-LIST_SEPARATOR = "; "
-BOM = "\ufeff"
-
-
-SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
-
-
-def status_text(status: str) -> str:
-    """``NOT_YET_RECRUITING`` -> ``Not yet recruiting``."""
-    return status.replace("_", " ").capitalize() if status else "Unknown"
-
-
-def phase_text(phases: Iterable[str]) -> str:
-    """``("PHASE1", "PHASE2")`` -> ``Phase 1/2``; no phase -> ``Not stated``."""
-    phases = list(phases)
-    if not phases:
-        return "Not stated"
-    if len(phases) == 2 and all(p.startswith("PHASE") for p in phases):
-        return f"Phase {phases[0][-1]}/{phases[1][-1]}"
-    return ", ".join(PHASE_NAMES.get(p, p) for p in phases)
-
-
-def age_text(trial: Trial) -> str:
-    low, high = trial.eligibility.min_age_text, trial.eligibility.max_age_text
-    if low and high:
-        return f"{low.lower()} to {high.lower()}"
-    if low:
-        return f"{low.lower()} and older"
-    if high:
-        return f"up to {high.lower()}"
-    return "any age"
-
-
-def site_record(site: Site) -> dict[str, Any]:
-    """A site as records show it (``nearest_site``): where it is, its own status and whom to
-    call there (:func:`site_contact`)."""
-    return {
-        "facility": site.facility,
-        "city": site.city,
-        "state": site.state,
-        "zip": site.zip,
-        "country": site.country,
-        "status": site.status,
-        "contact": site_contact(site),
-    }
-
-
-def distance_text(miles: float | None) -> str:
-    return "unknown" if miles is None else f"{miles:,.1f} mi"
-
-
-def trial_record(trial: Trial, annotations: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON object for one trial, as every format and command shows it.
-
-    ``annotations`` adds computed fields (tags, nearest site, summary, ...) after the base ones.
-    """
-    elig = trial.eligibility
-    record: dict[str, Any] = {
-        "nct_id": trial.nct_id,
-        "title": trial.title,
-        "status": trial.overall_status,
-        "phases": list(trial.phases),
-        "conditions": list(trial.conditions),
-        "interventions": unique(i.name for i in trial.interventions if i.name),
-        "min_age": elig.min_age_years,
-        "max_age": elig.max_age_years,
-        "sex": elig.sex or None,
-        "sites_count": len(trial.sites),
-        "central_contact": _contact(trial.central_contacts[0]) if trial.central_contacts else None,
-        "first_posted": trial.first_posted or None,
-        "last_updated": trial.last_updated or None,
-        "url": trial.url,
-    }
-    if annotations:
-        record.update(annotations)
-    return record
-
-
-def unique(names: Iterable[str]) -> list[str]:
-    """``names`` without repeats (whatever their case), each as first written.
-
-    A trial lists a drug once per arm or form ("Iberdomide; Iberdomide"): one name is enough.
-    """
-    seen: set[str] = set()
-    kept = []
-    for name in names:
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            kept.append(name)
-    return kept
-
-
-def site_contact(site: Site) -> dict[str, str | None] | None:
-    """Whom to call at ``site``: its first contact with a phone or email (a listed contact
-    before an investigator); ``None`` when the site gives none."""
-    reachable = [c for c in site.contacts if c.phone or c.email]
-    for contact in reachable:
-        if contact.role in ("", "CONTACT"):
-            return _contact(contact)
-    return _contact(reachable[0]) if reachable else None
-
-
-def _contact(contact: Contact) -> dict[str, str | None]:
-    return {
-        "name": contact.name or None,
-        "role": contact.role or None,
-        "phone": contact.phone or None,
-        "phone_ext": contact.phone_ext or None,
-        "email": contact.email or None,
-    }
-
-
-def trial_details(trial: Trial, near: Place | None = None) -> dict[str, Any]:
-    """The full details that ``show --format json`` adds to the search record.
-
-    With ``near``, the sites come nearest first, each with its ``distance_mi`` (null for a
-    site without coordinates; those come last and are counted).
-    """
-    elig = trial.eligibility
-    details: dict[str, Any] = {
-        "official_title": trial.official_title or None,
-        "acronym": trial.acronym or None,
-        "study_type": trial.study_type or None,
-        "primary_purpose": trial.primary_purpose or None,
-        "keywords": list(trial.keywords),
-        "lead_sponsor": trial.lead_sponsor or None,
-        "first_posted": trial.first_posted or None,
-        "start_date": trial.start_date or None,
-        "brief_summary": trial.brief_summary or None,
-        "min_age_text": elig.min_age_text or None,
-        "max_age_text": elig.max_age_text or None,
-        "healthy_volunteers": elig.healthy_volunteers,
-        "eligibility_criteria": elig.criteria or None,
-        "intervention_details": [
-            {
-                "type": i.type,
-                "name": i.name,
-                "other_names": list(i.other_names),
-                "description": i.description,
-                "arm_group_labels": list(i.arm_group_labels),
-            }
-            for i in trial.interventions
-        ],
-        "arm_groups": [
-            {
-                "label": a.label,
-                "type": a.type,
-                "description": a.description,
-                "interventions": list(a.intervention_names),
-            }
-            for a in trial.arm_groups
-        ],
-        "central_contacts": [
-            {"name": c.name, "role": c.role, "phone": c.phone, "email": c.email}
-            for c in trial.central_contacts
-        ],
-        "sites": [site_details(s) for s in trial.sites],
-    }
-    if near is not None:
-        details["near"] = {"name": near.name, "lat": near.lat, "lon": near.lon}
-        details["sites"] = [
-            {**site_details(site), "distance_mi": None if miles is None else round(miles, 1)}
-            for site, miles in sites_with_distances(trial, near)
-        ]
-        details["sites_without_coordinates"] = sum(1 for s in trial.sites if not s.has_coordinates)
-    return details
-
-
-def site_details(site: Site) -> dict[str, Any]:
-    return {**site_record(site), "latitude": site.latitude, "longitude": site.longitude}
-
-
-# -- renderers ------------------------------------------------------------------------------
 
 
 def write_json(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
@@ -287,191 +69,6 @@ def write_ndjson(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
         out.write(json_text(record) + "\n")
         count += 1
     return count
-
-
-# -- CSV ----------------------------------------------------------------------------------
-
-# OWASP CSV injection: a spreadsheet reads a cell starting with one of these as a formula.
-# Leading blanks, separators and quotes are skipped first, as some spreadsheets do.
-_FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-# A phone number: digits, spaces and ( ) . - / + only, maybe an extension. Even run as a
-# formula it could only be arithmetic: no function, no link, no command.
-_PHONE = re.compile(r"^(?:\+|\(\+?)?\d[\d ().\-/+]*(?: ?(?:ext\.?|x) ?\d+)?$", re.IGNORECASE)
-# U+2060 WORD JOINER: invisible, not a space (no spreadsheet trims it), and not a formula or
-# number start, so "+1 617..." and "0612..." stay text as written (see phone_cell).
-TEXT_MARK = "\u2060"
-
-
-def formula_like(text: str) -> bool:
-    """Whether a spreadsheet would run ``text`` as a formula, were it a CSV cell."""
-    return bool(_FORMULA_START.match(text))
-
-
-def neutralise(text: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would run as a formula (the OWASP rule)."""
-    return "'" + text if _FORMULA_START.match(text) else text
-
-
-def csv_value(value: Any, safe: bool = True) -> str:
-    """One value as CSV text: lists joined with "; " (each item neutralised when ``safe``),
-    whole floats without ".0", dates as ``YYYY-MM-DD`` (a time only when there is one)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        texts = (csv_value(item, safe) for item in value)
-        return LIST_SEPARATOR.join(neutralise(t) if safe else t for t in texts if t)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def phone_cell(text: str) -> str:
-    """A phone number that spreadsheets show as written: a leading ``+`` is not read as a
-    formula, nor ``0612345678`` as the number 612345678.
-
-    A phone number gets :data:`TEXT_MARK` in front, which LibreOffice and Excel keep as an
-    invisible part of the text (where the OWASP ``'`` shows in LibreOffice); anything else
-    in a phone column is neutralised as any cell is.
-    """
-    text = text.removeprefix(TEXT_MARK)
-    return TEXT_MARK + text if _PHONE.match(text) else neutralise(text)
-
-
-def safe_cell(column: str, text: str, numeric: Container[str] = CSV_NUMERIC_COLUMNS) -> str:
-    """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers,
-    phone numbers stay text (:func:`phone_cell`)."""
-    if column in numeric and _NUMBER.match(text):
-        return text
-    if column in CSV_PHONE_COLUMNS and text:
-        return phone_cell(text)
-    return neutralise(text)
-
-
-def row_values(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The shortlist row of one record, one value per column of :data:`CSV_COLUMNS`: text,
-    numbers and lists as the record has them, codes with their words beside them."""
-    site = record.get("nearest_site") or {}
-    site_contact = site.get("contact") or {}
-    contact = record.get("central_contact") or {}
-    status, phases, sex = record.get("status"), record.get("phases"), record.get("sex")
-    return {
-        **{column: record.get(column) for column in CSV_COLUMNS},
-        "status_text": status_text(status) if status else None,
-        "phase_text": phase_text(phases) if phases else None,
-        "nearest_site": site.get("facility"),
-        "nearest_city": site.get("city"),
-        "nearest_state": site.get("state"),
-        "nearest_country": site.get("country"),
-        "nearest_site_status": status_text(site["status"]) if site.get("status") else None,
-        "nearest_contact_name": site_contact.get("name"),
-        "nearest_contact_phone": _phone(site_contact),
-        "nearest_contact_email": site_contact.get("email"),
-        "sex_text": SEX_NAMES.get(sex, sex) if sex else None,
-        "central_contact_name": contact.get("name"),
-        "central_contact_phone": _phone(contact),
-        "central_contact_email": contact.get("email"),
-        "evidence": [_reason(item) for item in record.get("evidence") or ()],
-    }
-
-
-def _phone(contact: Mapping[str, Any]) -> str:
-    """``617-555-0100 ext. 12``: a contact's phone with its extension."""
-    phone = contact.get("phone") or ""
-    if phone and contact.get("phone_ext"):
-        phone = f"{phone} ext. {contact['phone_ext']}"
-    return phone
-
-
-def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
-    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
-    values = row_values(record)
-    return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
-
-
-def fit_cells(record: Mapping[str, Any]) -> dict[str, str]:
-    """The :data:`FIT_COLUMNS` of one record, made safe (empty without a prescreen)."""
-    checks = record.get("checks") or ()
-    values = {
-        "fit": record.get("fit"),
-        "fit_reason": record.get("fit_reason"),
-        "failed_criteria": [c["text"] for c in checks if c.get("outcome") == "fail"],
-        "unknown_criteria": [c["text"] for c in checks if c.get("outcome") == "unknown"],
-    }
-    return {column: safe_cell(column, csv_value(values[column])) for column in FIT_COLUMNS}
-
-
-def _reason(evidence: Mapping[str, Any]) -> str:
-    """The readable sentence of one piece of tagging evidence."""
-    return str(evidence.get("reason") or "")
-
-
-def write_csv(
-    records: Iterable[Mapping[str, Any]],
-    out: IO[str],
-    *,
-    bom: bool = False,
-    previous: Mapping[str, Mapping[str, Any]] | None = None,
-    lookup: Any = None,
-    fit: bool = False,
-) -> int:
-    """An RFC 4180 shortlist (every field quoted), one row per record, streamed.
-
-    ``bom`` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
-    ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
-    first ``change`` column, rows for the trials that left the results (``lookup`` asks the
-    registry why, see :func:`trialfinder.shortlist.compare`) and, last, the columns the user
-    added to it. ``fit`` (a search with a profile) adds the :data:`FIT_COLUMNS` after the
-    others. Returns the number of records written (dropped rows not counted).
-    """
-    counter = Counted(records)
-    base = CSV_COLUMNS + (FIT_COLUMNS if fit else ())
-    rows: Iterable[Mapping[str, Any]]
-    if fit:
-        rows = ({**csv_cells(record), **fit_cells(record)} for record in counter)
-    else:
-        rows = (csv_cells(record) for record in counter)
-    if bom:
-        out.write(BOM)
-    # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    if previous is None:
-        writer.writerow(base)
-        for row in rows:  # csv_cells made these safe already
-            writer.writerow([row[column] for column in base])
-        return counter.count
-    from trialfinder.shortlist import CHANGE_COLUMN, compare
-
-    extras = [c for c in getattr(previous, "extra_columns", ()) if c not in base]
-    columns = (CHANGE_COLUMN, *base, *extras)
-    # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
-    numeric = CSV_NUMERIC_COLUMNS | set(extras)
-    writer.writerow([neutralise(column) for column in columns])
-    # The previous shortlist's cells were read from a file: make them safe again.
-    for row in compare(rows, previous, lookup):
-        writer.writerow(
-            [safe_cell(column, csv_value(row.get(column)), numeric) for column in columns]
-        )
-    return counter.count
-
-
-class Counted:
-    """Counts the items passing through an iterable (``count``)."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        self._items = items
-        self.count = 0
-
-    def __iter__(self):
-        for item in self._items:
-            self.count += 1
-            yield item
 
 
 def write_table(
@@ -538,7 +135,7 @@ def write_plain_table(
             ]
         if show_fit:
             cells.append(record.get("fit") or "")
-        out.write("\t".join(" ".join(inert(cell).split()) for cell in cells) + "\n")
+        out.write("\t".join(one_line(inert(cell)) for cell in cells) + "\n")
         count += 1
     return count
 
@@ -631,28 +228,6 @@ def results_table(
 _FIT_STYLES = {"possible": "green", "check": "yellow", "excluded": "dim"}
 
 
-def about_text(record: Mapping[str, Any]) -> str:
-    """``relapsed · CAR T, immunotherapy``: a record's settings, then its treatment approaches,
-    in the short words of ``settings.toml`` and ``categories.toml``; empty when it has neither."""
-    settings_words, category_words = _short_words()
-    parts = [
-        ", ".join(words.get(name) or name.replace("-", " ") for name in record.get(key) or ())
-        for key, words in (("setting", settings_words), ("categories", category_words))
-    ]
-    return " · ".join(part for part in parts if part)
-
-
-@cache
-def _short_words() -> tuple[dict[str, str], dict[str, str]]:
-    """Setting name -> its short word; category name -> its short words."""
-    from trialfinder.knowledge import load_toml
-
-    def shorts(file: str) -> dict[str, str]:
-        return {name: table["short"] for name, table in load_toml(file).items() if "short" in table}
-
-    return shorts("settings.toml"), shorts("categories.toml")
-
-
 class _Arrived:
     """The records until fetching fails; :meth:`raise_failure` then raises that failure."""
 
@@ -682,22 +257,15 @@ def _nearest_cell(site: Mapping[str, Any] | None) -> str:
     """``Dana-Farber Cancer Institute, Boston, Massachusetts (recruiting)``."""
     if not site:
         return "no site location given"
-    region = site.get("state") or site.get("country")
-    parts = [_shorten(site.get("facility") or "", 45), site.get("city"), region]
+    place = place_text(site.get("city"), site.get("state") or site.get("country"))
+    label = site_label(_shorten(site.get("facility") or "", 45), place)
     status = status_text(site["status"]).lower() if site.get("status") else "status not given"
-    return f"{', '.join(p for p in parts if p)} ({status})"
+    return f"{label} ({status})"
 
 
 def _shorten(text: str, width: int) -> str:
-    text = inert(text)  # measured as it will show
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def write_xlsx(records: Iterable[Mapping[str, Any]], out: IO[bytes], **options: Any) -> int:
-    """An Excel workbook (:func:`trialfinder.workbook.write_xlsx`); ``out`` is binary."""
-    from trialfinder.workbook import write_xlsx as write
-
-    return write(records, out, **options)
+    """``text`` made inert, then cut to ``width`` (measured as it will show)."""
+    return shorten(inert(text), width)
 
 
 RENDERERS = {
@@ -733,14 +301,6 @@ def render(
     return RENDERERS[fmt](records, out, **options)
 
 
-def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | None]]:
-    """Every site of ``trial``, nearest to ``near`` first; sites without coordinates last."""
-    from trialfinder.geo import sites_by_distance
-
-    located = [(n.site, n.distance_mi) for n in sites_by_distance(trial, near.lat, near.lon)]
-    return located + [(s, None) for s in trial.sites if not s.has_coordinates]
-
-
 def trial_text(
     trial: Trial,
     templates: str | None = None,
@@ -758,9 +318,6 @@ def trial_text(
     ``near``, the sites are listed nearest first, with their distances; with ``tags`` (from
     :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
     """
-    from trialfinder.geo import nearest_site
-    from trialfinder.templating import render as render_template
-
     countries = sorted({s.country for s in trial.sites if s.country})
     context: dict[str, Any] = {"near": None, "nearest": None, "site_distances": [], "unlocated": 0}
     if near is not None:

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 from trialfinder.errors import PartialResults
 from trialfinder.geo import NearestSite, Place, nearest_site
 from trialfinder.model import Trial
-from trialfinder.output import site_record, trial_record
+from trialfinder.prescreen import prescreen, rank
+from trialfinder.records import site_record, tag_record, trial_record
+from trialfinder.summary import summarize
+from trialfinder.tagging import biomarker_matches, tag_trial
+from trialfinder.tagging.settings import SETTINGS, for_treated_disease
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
@@ -48,9 +52,6 @@ def build_result(
     trial: Trial, options: ResultOptions | None = None, tags: Tags | None = None
 ) -> TrialResult:
     """Everything trialfinder works out about ``trial`` (``tags`` when already computed)."""
-    from trialfinder.summary import summarize
-    from trialfinder.tagging import tag_trial
-
     options = options or ResultOptions()
     nearest = None
     if options.near is not None:
@@ -59,8 +60,6 @@ def build_result(
     summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
     fit = None
     if options.profile is not None:
-        from trialfinder.prescreen import prescreen
-
         fit = prescreen(trial, tags, options.profile)
     return TrialResult(trial=trial, nearest=nearest, tags=tags, summary=summary, fit=fit)
 
@@ -72,29 +71,6 @@ def build_results(
     options = options or ResultOptions()
     for trial in trials:
         yield build_result(trial, options)
-
-
-def tag_record(tags: Tags | None) -> dict[str, Any]:
-    """The record keys of the tags: categories, settings, biomarkers, requirements, evidence."""
-    if tags is None:
-        return {
-            "categories": [],
-            "comparator_categories": [],
-            "setting": [],
-            "biomarkers": [],
-            "excluded_biomarkers": [],
-            "requirements": [],
-            "evidence": [],
-        }
-    return {
-        "categories": list(tags.categories),
-        "comparator_categories": list(tags.comparator_categories),
-        "setting": list(tags.settings),
-        "biomarkers": list(tags.biomarkers),
-        "excluded_biomarkers": list(tags.excluded_biomarkers),
-        "requirements": [r.as_dict() for r in tags.requirements],
-        "evidence": [e.as_dict() for e in tags.evidence],
-    }
 
 
 def by_distance(results: Iterable[TrialResult]) -> list[TrialResult]:
@@ -122,8 +98,6 @@ def ordered(
 def _sorted(
     results: Iterable[TrialResult], limit: int | None, nearest: bool, by_fit: bool
 ) -> Iterator[TrialResult]:
-    from trialfinder.prescreen import rank
-
     collected: list[TrialResult] = []
     failure: PartialResults | None = None
     try:
@@ -168,9 +142,6 @@ class TagFilter:
         return bool(self.categories or self.biomarkers or self.settings)
 
     def accepts(self, tags: Tags | None) -> bool:
-        from trialfinder.tagging import biomarker_matches
-        from trialfinder.tagging.settings import SETTINGS, for_treated_disease
-
         if tags is None:
             return not self.active
         if self.categories and not set(self.categories) & set(tags.categories):

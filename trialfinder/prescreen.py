@@ -33,6 +33,8 @@ from trialfinder.diseases import NARROWER, RELATED, SAME_OR_BROADER, diseases, t
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
+from trialfinder.tagging.drug_classes import drug_matches
+from trialfinder.tagging.reader import EXCLUSION, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS
@@ -234,8 +236,6 @@ def _facts(profile: Profile) -> _Facts:
 
 @lru_cache(maxsize=8192)
 def _drug_is(drug: str, value: str) -> bool:
-    from trialfinder.tagging.drug_classes import drug_matches
-
     return drug_matches(drug, value)
 
 
@@ -395,8 +395,6 @@ def _years(value: float) -> int | float:
 def _is_cancer(
     conditions: tuple[str, ...], title: str, official: str, keywords: tuple[str, ...]
 ) -> bool:
-    from trialfinder.tagging.reader import is_cancer_trial
-
     return is_cancer_trial(
         Trial(
             "", brief_title=title, official_title=official, conditions=conditions, keywords=keywords
@@ -837,8 +835,6 @@ _DIGIT = re.compile(r"\d")
 
 @lru_cache(maxsize=1024)
 def _washouts(criteria: str) -> tuple[Requirement, ...]:
-    from trialfinder.tagging.reader import EXCLUSION, read_criteria
-
     if not criteria or "within" not in criteria and "before" not in criteria:
         return ()
     r = rules()

@@ -21,6 +21,9 @@ from typing import Any
 from trialfinder.diseases import Diagnosis, read_diagnosis
 from trialfinder.errors import ConfigError
 from trialfinder.knowledge import data_text, load_toml
+from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, drug_classes, find_drugs
+from trialfinder.tagging.lexicon import knowledge
+from trialfinder.tagging.text import name_key
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, Problem, parse_toml
 
 KEYS = (
@@ -436,10 +439,6 @@ def _name(text: str) -> str:
 def resolve_treatment(written: str) -> Treatment:
     """What one written treatment is: drugs (generic or class names), a transplant, radiation,
     surgery, another medicine, or nothing trialfinder knows."""
-    from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, drug_classes, find_drugs
-    from trialfinder.tagging.lexicon import knowledge
-    from trialfinder.tagging.text import name_key
-
     words = _vocabulary()
     if words.transplant.search(written):
         auto, allo = words.autologous.search(written), words.allogeneic.search(written)
@@ -477,10 +476,6 @@ def resolve_treatment(written: str) -> Treatment:
 
 def _named_drug(generic: str) -> bool:
     """Whether the lexicon or a drug class names this drug (not only its name stem)."""
-    from trialfinder.tagging.drug_classes import drug_classes
-    from trialfinder.tagging.lexicon import knowledge
-    from trialfinder.tagging.text import name_key
-
     key = name_key(generic)
     return key in knowledge().terms or any(
         key in c.members for c in drug_classes().classes.values()
@@ -489,8 +484,6 @@ def _named_drug(generic: str) -> bool:
 
 @cache
 def _known_names() -> tuple[str, ...]:
-    from trialfinder.tagging.lexicon import knowledge
-
     names = {alias for alias, _ in knowledge().aliases}
     names.update(load_toml("prescreen.toml")["regimens"])
     return tuple(sorted(names))
@@ -529,8 +522,6 @@ def _marker_rules() -> dict[str, Any]:
 
 @cache
 def _marker_names() -> tuple[str, ...]:
-    from trialfinder.tagging.lexicon import knowledge
-
     names = [n for m in knowledge().biomarkers for n in (m.name, *m.aliases)]
     return tuple(names + list(_marker_rules()["aliases"]))
 
@@ -624,9 +615,6 @@ def _variant(text: str) -> str:
 @cache
 def _known_marker_keys() -> tuple[tuple[str, str], ...]:
     """(name_key, marker name) of every name and alias, longest first."""
-    from trialfinder.tagging.lexicon import knowledge
-    from trialfinder.tagging.text import name_key
-
     pairs = {(name_key(n), m.name) for m in knowledge().biomarkers for n in (m.name, *m.aliases)}
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
@@ -634,8 +622,6 @@ def _known_marker_keys() -> tuple[tuple[str, str], ...]:
 def _marker_name(text: str) -> tuple[str | None, str, str]:
     """(the marker named at the start of ``text``, the rest, a variant written onto the name:
     "1" of "BRCA1"), the longest name first."""
-    from trialfinder.tagging.text import name_key
-
     words = text.split(" ")
     for size in range(min(4, len(words)), 0, -1):
         head = " ".join(words[:size])

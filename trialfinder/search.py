@@ -16,7 +16,9 @@ from collections.abc import Iterator
 
 from trialfinder.criteria import DEFAULT_SETTINGS, SearchCriteria
 from trialfinder.pipeline import ResultOptions, TagFilter, TrialResult, build_result, ordered
+from trialfinder.prescreen import EXCLUDED, FITS, rank
 from trialfinder.sources.base import ProgressCallback, Source
+from trialfinder.tagging import tag_trial
 
 
 class SearchRun:
@@ -61,9 +63,6 @@ class SearchRun:
             yield result
 
     def _matching(self) -> Iterator[TrialResult]:
-        from trialfinder.prescreen import FITS, rank
-        from trialfinder.tagging import tag_trial
-
         # Sorting by distance needs every match first; the limit is applied after sorting.
         # Sorted by fit, fetching stops once the limit is reached with trials of the best
         # verdict shown: no later trial can come before them.
@@ -166,8 +165,6 @@ class SearchRun:
     def _fit_lines(self, quiet: bool) -> list[str]:
         """How many trials the prescreen found possible, to check, excluded; and what
         ``fits`` left out (said even when ``quiet``: trials were hidden)."""
-        from trialfinder.prescreen import EXCLUDED, FITS
-
         if self.profile is None:
             return []
         counts = ", ".join(f"{self.fit_counts[f]:,} {f}" for f in FITS)

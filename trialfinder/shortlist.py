@@ -1,10 +1,14 @@
-"""Shortlists: read NCT ids back from a file, and compare a search with a previous shortlist.
+"""Shortlists: the CSV a search writes, read back, and compared with a new search.
 
-A shortlist is the CSV that ``search --format csv`` writes, or the workbook of ``--format xlsx``
-(columns in :data:`trialfinder.output.CSV_COLUMNS`), perhaps saved again by a spreadsheet: dates
+A shortlist is the CSV that ``search --format csv`` writes (columns :data:`CSV_COLUMNS`, every
+cell made safe to open in a spreadsheet), or the workbook of ``--format xlsx``
+(:mod:`trialfinder.workbook`, the same columns), perhaps saved again by a spreadsheet: dates
 re-spelt (``5/18/2025``, a serial number), columns of the user's own added (notes, "called
 on"). Week to week, a navigator runs the same search again with ``--compare`` and sees what is
 new, what changed and what left the results, with the own columns carried forward.
+
+Here are the columns and their cells, the CSV writer, the reading of a shortlist (CSV or
+workbook) or a list of NCT ids, and the comparison.
 """
 
 from __future__ import annotations
@@ -14,28 +18,71 @@ import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import InvalidInput, TrialfinderError
 from trialfinder.model import normalize_nct_id
-from trialfinder.output import (
-    BOM,
-    CSV_COLUMNS,
-    CSV_DATE_COLUMNS,
-    CSV_NUMERIC_COLUMNS,
-    CSV_PHONE_COLUMNS,
-    LIST_SEPARATOR,
-    TEXT_MARK,
-    csv_value,
-    formula_like,
-    phase_text,
-    status_text,
-)
+from trialfinder.records import Counted
+from trialfinder.sources.base import Source
+from trialfinder.wording import phase_text, place_text, sex_text, site_label, status_text
 
 log = logging.getLogger(__name__)
+
+# The CSV shortlist columns, in their documented, stable order (README: "CSV shortlists").
+# Tags, nearest site and summary fill their columns when computed; otherwise they are empty.
+CSV_COLUMNS = (
+    "nct_id",
+    "title",
+    "status",
+    "status_text",
+    "phases",
+    "phase_text",
+    "conditions",
+    "categories",
+    "setting",
+    "biomarkers",
+    "excluded_biomarkers",
+    "interventions",
+    "nearest_site",
+    "nearest_city",
+    "nearest_state",
+    "nearest_country",
+    "nearest_site_status",
+    "nearest_contact_name",
+    "nearest_contact_phone",
+    "nearest_contact_email",
+    "distance_mi",
+    "sites_count",
+    "min_age",
+    "max_age",
+    "sex",
+    "sex_text",
+    "central_contact_name",
+    "central_contact_phone",
+    "central_contact_email",
+    "first_posted",
+    "last_updated",
+    "url",
+    "summary",
+    "evidence",
+)
+# With a patient's profile (search --profile), these follow: the prescreen's verdict, its
+# reason, and the criteria that failed and that could not be checked.
+FIT_COLUMNS = ("fit", "fit_reason", "failed_criteria", "unknown_criteria")
+# Columns whose values are numbers: a number there is written as is, never neutralised.
+CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
+# Columns of phone numbers: see phone_cell.
+CSV_PHONE_COLUMNS = frozenset({"nearest_contact_phone", "central_contact_phone"})
+# Columns of dates (YYYY-MM-DD, or YYYY-MM when the registry gives only a month).
+CSV_DATE_COLUMNS = frozenset({"first_posted", "last_updated"})
+LIST_SEPARATOR = "; "
+BOM = "\ufeff"
 
 CHANGE_COLUMN = "change"
 NEW, UPDATED, UNCHANGED, DROPPED = "new", "updated", "unchanged", "dropped"
@@ -66,6 +113,176 @@ class Shortlist(dict):
     def __init__(self, rows: Iterable[tuple[str, dict[str, Any]]] = (), extra_columns=()):
         super().__init__(rows)
         self.extra_columns: list[str] = list(extra_columns)
+
+
+# -- cells and the CSV writer ---------------------------------------------------------------
+
+# OWASP CSV injection: a spreadsheet reads a cell starting with one of these as a formula.
+# Leading blanks, separators and quotes are skipped first, as some spreadsheets do.
+_FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# A phone number: digits, spaces and ( ) . - / + only, maybe an extension. Even run as a
+# formula it could only be arithmetic: no function, no link, no command.
+_PHONE = re.compile(r"^(?:\+|\(\+?)?\d[\d ().\-/+]*(?: ?(?:ext\.?|x) ?\d+)?$", re.IGNORECASE)
+# U+2060 WORD JOINER: invisible, not a space (no spreadsheet trims it), and not a formula or
+# number start, so "+1 617..." and "0612..." stay text as written (see phone_cell).
+TEXT_MARK = "\u2060"
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula, were it a CSV cell."""
+    return bool(_FORMULA_START.match(text))
+
+
+def neutralise(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (the OWASP rule)."""
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
+def csv_value(value: Any, safe: bool = True) -> str:
+    """One value as CSV text: lists joined with "; " (each item neutralised when ``safe``),
+    whole floats without ".0", dates as ``YYYY-MM-DD`` (a time only when there is one)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        texts = (csv_value(item, safe) for item in value)
+        return LIST_SEPARATOR.join(neutralise(t) if safe else t for t in texts if t)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def phone_cell(text: str) -> str:
+    """A phone number that spreadsheets show as written: a leading ``+`` is not read as a
+    formula, nor ``0612345678`` as the number 612345678.
+
+    A phone number gets :data:`TEXT_MARK` in front, which LibreOffice and Excel keep as an
+    invisible part of the text (where the OWASP ``'`` shows in LibreOffice); anything else
+    in a phone column is neutralised as any cell is.
+    """
+    text = text.removeprefix(TEXT_MARK)
+    return TEXT_MARK + text if _PHONE.match(text) else neutralise(text)
+
+
+def safe_cell(column: str, text: str, numeric: Container[str] = CSV_NUMERIC_COLUMNS) -> str:
+    """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers,
+    phone numbers stay text (:func:`phone_cell`)."""
+    if column in numeric and _NUMBER.match(text):
+        return text
+    if column in CSV_PHONE_COLUMNS and text:
+        return phone_cell(text)
+    return neutralise(text)
+
+
+def row_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The shortlist row of one record, one value per column of :data:`CSV_COLUMNS`: text,
+    numbers and lists as the record has them, codes with their words beside them."""
+    site = record.get("nearest_site") or {}
+    site_contact = site.get("contact") or {}
+    contact = record.get("central_contact") or {}
+    status, phases, sex = record.get("status"), record.get("phases"), record.get("sex")
+    return {
+        **{column: record.get(column) for column in CSV_COLUMNS},
+        "status_text": status_text(status) if status else None,
+        "phase_text": phase_text(phases) if phases else None,
+        "nearest_site": site.get("facility"),
+        "nearest_city": site.get("city"),
+        "nearest_state": site.get("state"),
+        "nearest_country": site.get("country"),
+        "nearest_site_status": status_text(site["status"]) if site.get("status") else None,
+        "nearest_contact_name": site_contact.get("name"),
+        "nearest_contact_phone": _phone(site_contact),
+        "nearest_contact_email": site_contact.get("email"),
+        "sex_text": sex_text(sex) if sex else None,
+        "central_contact_name": contact.get("name"),
+        "central_contact_phone": _phone(contact),
+        "central_contact_email": contact.get("email"),
+        "evidence": [_reason(item) for item in record.get("evidence") or ()],
+    }
+
+
+def _phone(contact: Mapping[str, Any]) -> str:
+    """``617-555-0100 ext. 12``: a contact's phone with its extension."""
+    phone = contact.get("phone") or ""
+    if phone and contact.get("phone_ext"):
+        phone = f"{phone} ext. {contact['phone_ext']}"
+    return phone
+
+
+def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The shortlist row for one record: every column of :data:`CSV_COLUMNS`, made safe."""
+    values = row_values(record)
+    return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
+
+
+def fit_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The :data:`FIT_COLUMNS` of one record, made safe (empty without a prescreen)."""
+    checks = record.get("checks") or ()
+    values = {
+        "fit": record.get("fit"),
+        "fit_reason": record.get("fit_reason"),
+        "failed_criteria": [c["text"] for c in checks if c.get("outcome") == "fail"],
+        "unknown_criteria": [c["text"] for c in checks if c.get("outcome") == "unknown"],
+    }
+    return {column: safe_cell(column, csv_value(values[column])) for column in FIT_COLUMNS}
+
+
+def _reason(evidence: Mapping[str, Any]) -> str:
+    """The readable sentence of one piece of tagging evidence."""
+    return str(evidence.get("reason") or "")
+
+
+def write_csv(
+    records: Iterable[Mapping[str, Any]],
+    out: IO[str],
+    *,
+    bom: bool = False,
+    previous: Mapping[str, Mapping[str, Any]] | None = None,
+    lookup: Any = None,
+    fit: bool = False,
+) -> int:
+    """An RFC 4180 shortlist (every field quoted), one row per record, streamed.
+
+    ``bom`` starts the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
+    ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
+    first ``change`` column, rows for the trials that left the results (``lookup`` asks the
+    registry why, see :func:`trialfinder.shortlist.compare`) and, last, the columns the user
+    added to it. ``fit`` (a search with a profile) adds the :data:`FIT_COLUMNS` after the
+    others. Returns the number of records written (dropped rows not counted).
+    """
+    counter = Counted(records)
+    base = CSV_COLUMNS + (FIT_COLUMNS if fit else ())
+    rows: Iterable[Mapping[str, Any]]
+    if fit:
+        rows = ({**csv_cells(record), **fit_cells(record)} for record in counter)
+    else:
+        rows = (csv_cells(record) for record in counter)
+    if bom:
+        out.write(BOM)
+    # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    if previous is None:
+        writer.writerow(base)
+        for row in rows:  # csv_cells made these safe already
+            writer.writerow([row[column] for column in base])
+        return counter.count
+    extras = [c for c in getattr(previous, "extra_columns", ()) if c not in base]
+    columns = (CHANGE_COLUMN, *base, *extras)
+    # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
+    numeric = CSV_NUMERIC_COLUMNS | set(extras)
+    writer.writerow([neutralise(column) for column in columns])
+    # The previous shortlist's cells were read from a file: make them safe again.
+    for row in compare(rows, previous, lookup):
+        writer.writerow(
+            [safe_cell(column, csv_value(row.get(column)), numeric) for column in columns]
+        )
+    return counter.count
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -141,8 +358,6 @@ def _open_table(path: Path) -> _Table | tuple[str, Iterator[tuple[int, str]]]:
     column of a workbook)."""
     data = _read_bytes(path)
     if data.startswith(ZIP_MAGIC):
-        from trialfinder.workbook import read_sheet
-
         sheet = read_sheet(data, path, ID_COLUMN)
         where = f"{path}, {sheet.name}, row"
         if sheet.header is None:
@@ -326,6 +541,61 @@ def cell_text(column: str, value: Any, day_first: bool = False) -> str:
     return text
 
 
+@dataclass
+class Sheet:
+    """A worksheet read back: its name, its header row (``None`` when no row names the id
+    column) and its rows after the header (or all of them), each with its row number."""
+
+    name: str
+    header: list[Any] | None
+    rows: Iterator[tuple[int, list[Any]]]
+
+
+def read_sheet(data: bytes, path: Path, id_column: str, header_within: int = 20) -> Sheet:
+    """The first worksheet of the workbook ``data`` whose header (within its first
+    ``header_within`` rows) names ``id_column``; else the first worksheet, headerless.
+
+    Cells come as stored: text, numbers, dates (``datetime``), booleans; a formula gives the
+    value a spreadsheet last computed for it, and is never run. A file that is no workbook is
+    :class:`InvalidInput`.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on styles it does not know
+            return _read_sheet(data, id_column, header_within)
+    except InvalidInput:
+        raise
+    except Exception as exc:  # a damaged or foreign file: any of zipfile's, XML's, openpyxl's
+        raise InvalidInput(
+            f"{path} is not a workbook that can be read: {exc.__class__.__name__}: {exc}",
+            hint="save it again as an Excel workbook (.xlsx), or as CSV",
+        ) from None
+
+
+def _read_sheet(data: bytes, id_column: str, header_within: int) -> Sheet:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        first: Sheet | None = None
+        for worksheet in workbook.worksheets:
+            rows = worksheet.iter_rows(values_only=True)
+            head = [list(row) for row in islice(rows, header_within)]
+            name = f"sheet {worksheet.title!r}"
+            for index, row in enumerate(head):
+                if any(str(cell or "").strip().lower() == id_column for cell in row):
+                    rest = [*head[index + 1 :], *(list(row) for row in rows)]
+                    return Sheet(name, row, enumerate(rest, start=index + 2))
+            if first is None:
+                everything = [*head, *(list(row) for row in rows)]
+                first = Sheet(name, None, enumerate(everything, start=1))
+    finally:
+        workbook.close()
+    if first is None:
+        raise InvalidInput("the workbook has no worksheet", hint="give a shortlist with its header")
+    return first
+
+
 # -- dates as spreadsheets write them --------------------------------------------------------
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -505,9 +775,8 @@ def _current_statuses(lookup: StatusLookup | None, ids: list[str]) -> Mapping[st
         return {}
 
 
-def status_lookup(source) -> StatusLookup:
+def status_lookup(source: Source) -> StatusLookup:
     """A lookup of the registry's current status of trials, by NCT id, through ``source``."""
-    from trialfinder.criteria import SearchCriteria
 
     def lookup(ids: list[str]) -> dict[str, str]:
         criteria = SearchCriteria(
@@ -544,6 +813,5 @@ def _phase(cell: str) -> str:
 
 
 def _site(row: Mapping[str, Any]) -> str:
-    place = ", ".join(p for p in (row.get("nearest_city"), row.get("nearest_state")) if p)
-    facility = row.get("nearest_site") or ""
-    return f"{facility} ({place})" if place else facility
+    place = place_text(row.get("nearest_city"), row.get("nearest_state"))
+    return site_label(row.get("nearest_site"), place, "{facility} ({place})")

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
-from trialfinder.model import Contact, Intervention, Site, Trial
-from trialfinder.output import age_text, phase_text, status_text
+from trialfinder.model import Contact, Intervention, Trial
+from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.drug_classes import drug_classes
 from trialfinder.tagging.reader import (
     COMPARATOR_ARMS,
@@ -33,6 +33,15 @@ from trialfinder.tagging.reader import (
 )
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.treatments import car_t_source, not_a_treatment
+from trialfinder.templating import render
+from trialfinder.wording import (
+    age_text,
+    distance_words,
+    one_line,
+    phase_text,
+    site_name,
+    status_text,
+)
 
 if TYPE_CHECKING:
     from trialfinder.geo import NearestSite
@@ -40,6 +49,7 @@ if TYPE_CHECKING:
 
 TEMPLATE = "summary.txt.j2"
 MAX_CONDITIONS = 4
+IN_PLACE = "{facility} in {place}"  # how a sentence names a site
 
 
 @dataclass(frozen=True)
@@ -111,8 +121,6 @@ def summarize(
     feature) says where the nearest site is; ``templates`` is a folder of the user's own
     templates. A missing or broken template raises ConfigError.
     """
-    from trialfinder.templating import render
-
     facts = summary_facts(trial, tags, nearest)
     text = render(TEMPLATE, templates, s=facts, trial=trial, tags=tags)
     return explain_first_uses(_tidy(text))
@@ -122,8 +130,6 @@ def summary_facts(
     trial: Trial, tags: Tags | None = None, nearest: NearestSite | None = None
 ) -> SummaryFacts:
     if tags is None:
-        from trialfinder.tagging import tag_trial
-
         tags = tag_trial(trial)
     phrases = _phrases()
     disease = phrases["disease"]["cancer" if is_cancer_trial(trial) else "other"]
@@ -134,7 +140,7 @@ def summary_facts(
     looked_at: tuple[str, ...] = ()
     if observational or not treatments:
         looked_at = _unique(
-            _one_line(i.name) for i in tested if _what_it_is(i, trial) in ("treatment", "test")
+            one_line(i.name) for i in tested if _what_it_is(i, trial) in ("treatment", "test")
         )
         treatments = () if observational else treatments
     combination = ""
@@ -143,8 +149,8 @@ def summary_facts(
     countries = tuple(sorted({s.country for s in trial.sites if s.country}))
     nearest_place = nearest_distance = nearest_status = ""
     if nearest is not None:
-        nearest_place = _one_line(_site_place(nearest.site))
-        nearest_distance = _distance(nearest.distance_mi)
+        nearest_place = site_name(nearest.site, IN_PLACE)
+        nearest_distance = distance_words(nearest.distance_mi)
         if nearest.site.status and nearest.site.status != trial.overall_status:
             nearest_status = status_text(nearest.site.status).lower()
     elig = trial.eligibility
@@ -153,13 +159,13 @@ def summary_facts(
         url=trial.url,
         disease=disease,
         observational=observational,
-        treatments=tuple(Treatment(_one_line(i.name), _kind(i, tags, trial)) for i in treatments),
+        treatments=tuple(Treatment(one_line(i.name), _kind(i, tags, trial)) for i in treatments),
         looked_at=looked_at,
         comparisons=() if observational else comparisons(trial, plan),
         combination=combination,
         phase=phase_text(trial.phases).lower(),
         phase_explained=_phase_explained(trial, observational).format(disease=disease),
-        conditions=tuple(_one_line(c) for c in trial.conditions[:MAX_CONDITIONS]),
+        conditions=tuple(one_line(c) for c in trial.conditions[:MAX_CONDITIONS]),
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial),
@@ -175,7 +181,7 @@ def summary_facts(
         nearest_place=nearest_place,
         nearest_distance=nearest_distance,
         nearest_status=nearest_status,
-        only_site=_one_line(_site_place(trial.sites[0])) if len(trial.sites) == 1 else "",
+        only_site=site_name(trial.sites[0], IN_PLACE) if len(trial.sites) == 1 else "",
         contact=_first_contact(trial.central_contacts),
     )
 
@@ -193,7 +199,7 @@ def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
 def _what_it_is(intervention: Intervention, trial: Trial) -> str:
     """ "none" (names no intervention), "placebo" (a placebo and nothing more), "test" (a test,
     scan, sample or questionnaire) or "treatment"."""
-    name = _one_line(intervention.name)
+    name = one_line(intervention.name)
     if not name or any(p.search(name) for p in _no_intervention()):
         return "none"
     kind = not_a_treatment(intervention, trial)
@@ -220,7 +226,7 @@ def comparisons(trial: Trial, plan: ArmPlan) -> tuple[Comparison, ...]:
         said = "\n".join([arm.label, arm.description, *(i.name for i in items)])
         some = len(gets) > 1 and _choice().search(said) is not None
         key = (gets, some, arm.type in COMPARATOR_ARMS)
-        given.setdefault(key, []).append(_one_line(arm.label))
+        given.setdefault(key, []).append(one_line(arm.label))
     return tuple(Comparison(tuple(arms), *key) for key, arms in given.items())
 
 
@@ -232,11 +238,11 @@ def _regimen(items: list[Intervention], trial: Trial) -> tuple[str, ...]:
     for item in _unique_interventions(items):
         what = _what_it_is(item, trial)
         if what == "treatment":
-            treatments.append(_one_line(item.name))
+            treatments.append(one_line(item.name))
         elif what == "placebo":
             treatments.append(_phrases()["interventions"]["placebo"])
         elif what == "test":
-            tests.append(_one_line(item.name))
+            tests.append(one_line(item.name))
     return _unique(treatments) or _unique(tests)
 
 
@@ -320,7 +326,7 @@ def rule_sentence(requirement: Requirement) -> str:
     text = phrase.format(**fields)
     if requirement.cohort:
         rule = text[0].lower() + text[1:] if not phrase.startswith("{") else text
-        text = data["cohort"].format(cohort=_one_line(requirement.cohort), rule=rule)
+        text = data["cohort"].format(cohort=one_line(requirement.cohort), rule=rule)
     return text
 
 
@@ -345,7 +351,7 @@ def _fields(kind: str, rule: str, values: tuple) -> dict[str, Any] | None:
         kinds = data["transplant-kinds"]
         which = str(values[0]).lower() if len(values) == 1 else "any"
         return {"count": None, "kind": kinds[which]} if which in kinds else None
-    names = [_one_line(_said(kind, str(v))) for v in values]
+    names = [one_line(_said(kind, str(v))) for v in values]
     if not names:
         return {"count": 0, "values": ""}
     if kind in data["comma_lists"]:
@@ -475,10 +481,6 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
 
 def _category_sentence(category: str) -> str:
     """The tagging's own words for a category this file has no label for."""
-    try:
-        from trialfinder.tagging import CATEGORIES
-    except ImportError:  # the tagging is not installed in this build
-        return ""
     return CATEGORIES.get(category, "").rstrip(".")
 
 
@@ -496,24 +498,8 @@ def _phase_explained(trial: Trial, observational: bool) -> str:
     return phases.get("+".join(p.upper() for p in trial.phases), "")
 
 
-def _site_place(site: Site) -> str:
-    where = ", ".join(p for p in (site.city, site.state, site.country) if p)
-    if site.facility and where:
-        return f"{site.facility} in {where}"
-    return site.facility or where
-
-
-def _distance(miles: float) -> str:
-    return "less than a mile" if miles < 1 else f"about {miles:.0f} miles"
-
-
 def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
     return next((c for c in contacts if c.phone or c.email), contacts[0] if contacts else None)
-
-
-def _one_line(text: str) -> str:
-    """A name on one line: a line break inside a name would break the summary's layout."""
-    return " ".join(text.split())
 
 
 def _tidy(text: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trialfinder.errors import ConfigError
-from trialfinder.output import phase_text, status_text
+from trialfinder.wording import phase_text, status_text
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable

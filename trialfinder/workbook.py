@@ -1,6 +1,6 @@
-"""Excel workbooks: a shortlist as a real ``.xlsx``, and a shortlist read back from one.
+"""Excel workbooks: a shortlist as a real ``.xlsx`` (read back by :mod:`trialfinder.shortlist`).
 
-The workbook holds the columns of the CSV shortlist (:data:`trialfinder.output.CSV_COLUMNS`),
+The workbook holds the columns of the CSV shortlist (:data:`trialfinder.shortlist.CSV_COLUMNS`),
 typed: dates are dates, numbers are numbers, and everything else, NCT ids and phone numbers
 included, is a text cell, so that nothing is read as a formula or loses a leading zero or ``+``.
 The header is frozen and filtered, long texts wrap, each NCT id links to its page, and a second
@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import re
-import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from itertools import islice
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
-from trialfinder.errors import InvalidInput
 from trialfinder.inert import inert
-from trialfinder.model import STUDY_URL
-from trialfinder.output import (
+from trialfinder.knowledge import load_toml
+from trialfinder.model import STUDY_URL, normalize_nct_id
+from trialfinder.records import Counted
+from trialfinder.shortlist import (
+    CHANGE_COLUMN,
     CSV_COLUMNS,
     CSV_DATE_COLUMNS,
     CSV_NUMERIC_COLUMNS,
-    Counted,
+    compare,
     csv_value,
     formula_like,
     row_values,
@@ -87,7 +84,7 @@ def write_xlsx(
     lookup: Any = None,
 ) -> int:
     """A workbook of ``records`` (and, with ``previous``, a first ``change`` column, the
-    dropped trials and the user's own columns, as :func:`trialfinder.output.write_csv` does),
+    dropped trials and the user's own columns, as :func:`trialfinder.shortlist.write_csv` does),
     written to ``out`` once the records have all arrived. A search that fails part-way still
     leaves a workbook of what arrived (kept as FILE.partial). Returns the number of records.
     """
@@ -96,15 +93,13 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
     extras = list(getattr(previous, "extra_columns", ())) if previous is not None else []
-    columns = (*(("change",) if previous is not None else ()), *CSV_COLUMNS, *extras)
+    columns = (*((CHANGE_COLUMN,) if previous is not None else ()), *CSV_COLUMNS, *extras)
     styles = _Styles()
     _lay_out(sheet, columns)
     sheet.append([styles.header(sheet, name) for name in columns])
     counter = Counted(records)
     rows: Iterable[Mapping[str, Any]] = (_texts(record) for record in counter)
     if previous is not None:
-        from trialfinder.shortlist import compare
-
         rows = compare(rows, previous, lookup)
     count = 0
 
@@ -243,8 +238,6 @@ def _typed(column: str, value: Any) -> Any:
 
 def _study_url(nct_id: str) -> str | None:
     """The trial's page, made from its NCT id (never from a link found in a file)."""
-    from trialfinder.model import normalize_nct_id
-
     try:
         return STUDY_URL.format(nct_id=normalize_nct_id(nct_id))
     except ValueError:
@@ -261,8 +254,6 @@ def sheet_text(text: str) -> str:
 
 
 def _about_sheet(workbook: Any, columns: tuple[str, ...], extras: list[str], styles) -> None:
-    from trialfinder.knowledge import load_toml
-
     about = load_toml("columns.toml")
     sheet = workbook.create_sheet(ABOUT_SHEET)
     for letter, width in zip("ABC", (26, 90, 50), strict=True):
@@ -287,61 +278,3 @@ def _about_sheet(workbook: Any, columns: tuple[str, ...], extras: list[str], sty
     )
     sheet.append([])
     sheet.append([None, styles.text(sheet, note, wrap=True)])
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Sheet:
-    """A worksheet read back: its name, its header row (``None`` when no row names the id
-    column) and its rows after the header (or all of them), each with its row number."""
-
-    name: str
-    header: list[Any] | None
-    rows: Iterator[tuple[int, list[Any]]]
-
-
-def read_sheet(data: bytes, path: Path, id_column: str, header_within: int = 20) -> Sheet:
-    """The first worksheet of the workbook ``data`` whose header (within its first
-    ``header_within`` rows) names ``id_column``; else the first worksheet, headerless.
-
-    Cells come as stored: text, numbers, dates (``datetime``), booleans; a formula gives the
-    value a spreadsheet last computed for it, and is never run. A file that is no workbook is
-    :class:`InvalidInput`.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's notes on styles it does not know
-            return _read_sheet(data, id_column, header_within)
-    except InvalidInput:
-        raise
-    except Exception as exc:  # a damaged or foreign file: any of zipfile's, XML's, openpyxl's
-        raise InvalidInput(
-            f"{path} is not a workbook that can be read: {exc.__class__.__name__}: {exc}",
-            hint="save it again as an Excel workbook (.xlsx), or as CSV",
-        ) from None
-
-
-def _read_sheet(data: bytes, id_column: str, header_within: int) -> Sheet:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        first: Sheet | None = None
-        for worksheet in workbook.worksheets:
-            rows = worksheet.iter_rows(values_only=True)
-            head = [list(row) for row in islice(rows, header_within)]
-            name = f"sheet {worksheet.title!r}"
-            for index, row in enumerate(head):
-                if any(str(cell or "").strip().lower() == id_column for cell in row):
-                    rest = [*head[index + 1 :], *(list(row) for row in rows)]
-                    return Sheet(name, row, enumerate(rest, start=index + 2))
-            if first is None:
-                everything = [*head, *(list(row) for row in rows)]
-                first = Sheet(name, None, enumerate(everything, start=1))
-    finally:
-        workbook.close()
-    if first is None:
-        raise InvalidInput("the workbook has no worksheet", hint="give a shortlist with its header")
-    return first

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trialfinder.wording import miles_text, phase_text, short_label, status_text
+
 # The kinds of change, in the order the email shows them; a trial is listed once, under the
 # first kind that applies, with every change noted.
 KINDS = (
@@ -101,10 +103,6 @@ class Change:
     new_sites: tuple[str, ...] = ()
 
 
-def status_words(status: str) -> str:
-    return status.replace("_", " ").capitalize() if status else "Unknown"
-
-
 def _status_kind(old: str, new: str) -> str:
     if new == RECRUITING:
         return "recruiting"
@@ -185,23 +183,11 @@ def compare(
 
 def status_sentence(old: str, new: str) -> str:
     """``The status changed from Not yet recruiting to Recruiting.``"""
-    return f"The status changed from {status_words(old).lower()} to {status_words(new).lower()}."
+    return f"The status changed from {status_text(old).lower()} to {status_text(new).lower()}."
 
 
 def _phase(phases: tuple[str, ...]) -> str:
-    from trialfinder.output import phase_text
-
     return phase_text(phases).lower()
-
-
-def miles_text(miles: float) -> str:
-    """``2 mi``, ``39 mi``, ``less than 1 mi``: a distance as a sentence says it."""
-    return "less than 1 mi" if miles < 0.5 else f"{miles:,.0f} mi"
-
-
-def short_label(label: str) -> str:
-    """A site's label without ", United States": the place is already in the US."""
-    return label.removesuffix(", United States")
 
 
 def _nearest_closed(old: TrialState, now: TrialState) -> str:

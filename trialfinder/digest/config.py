@@ -18,7 +18,8 @@ from trialfinder.criteria import DEFAULT_STATUSES, SearchCriteria, chosen_settin
 from trialfinder.digest.addresses import Mailbox, ascii_host, forbidden_character, parse_mailbox
 from trialfinder.errors import ConfigError, InvalidInput
 from trialfinder.profile import Profile, load_profile
-from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
+from trialfinder.tagging import CATEGORY_NAMES, check_biomarkers
+from trialfinder.validation import Checker, InvalidConfig, KeyLines, did_you_mean, parse_toml
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 FIRST_RUN = ("send", "record")
@@ -441,8 +442,6 @@ def _read_profiles(
 ) -> tuple[tuple[str, Profile], ...]:
     """``profile = "ann.toml"`` (for every recipient) or ``profile = { "ann@example.org" =
     "ann.toml" }`` (per recipient); each file read and checked now."""
-    from trialfinder.validation import did_you_mean
-
     value = table.get("profile")
     if value is None:
         return ()
@@ -496,8 +495,6 @@ def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _known_categories(names: tuple[str, ...]) -> None:
-    from trialfinder.tagging import CATEGORY_NAMES
-
     for name in names:
         if name.lower() not in CATEGORY_NAMES:
             raise InvalidInput(
@@ -506,8 +503,6 @@ def _known_categories(names: tuple[str, ...]) -> None:
 
 
 def _known_biomarkers(names: tuple[str, ...]) -> None:
-    from trialfinder.tagging import check_biomarkers
-
     check_biomarkers(names)
 
 

@@ -25,12 +25,13 @@ from urllib.parse import quote
 from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
 from trialfinder.digest.config import SavedSearch
-from trialfinder.digest.searching import Found, site_label
+from trialfinder.digest.searching import Found
 from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
-from trialfinder.output import phase_text, status_text
 from trialfinder.prescreen import rank
+from trialfinder.templating import render
 from trialfinder.vocabulary import FITS
+from trialfinder.wording import one_line, phase_text, site_name, status_text
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
@@ -50,11 +51,6 @@ TEXT_TEMPLATE = "digest.txt.j2"
 HTML_TEMPLATE = "digest.html.j2"
 SUMMARY_TEMPLATE = "summary.txt.j2"  # the plain-language summary of each trial
 TEMPLATES = (TEXT_TEMPLATE, HTML_TEMPLATE, SUMMARY_TEMPLATE)
-
-
-def one_line(text: str) -> str:
-    """Any run of whitespace (line breaks included) becomes one space."""
-    return " ".join(str(text).split())
 
 
 def subject_for(search: SavedSearch, changes: list[Change]) -> str:
@@ -136,7 +132,7 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         nearest = None
         if found.nearest_site is not None:
             nearest = {
-                "label": one_line(site_label(found.nearest_site)),
+                "label": site_name(found.nearest_site),
                 "distance_mi": found.distance_mi,
                 # Said plainly: a site's own status can differ from the trial's.
                 "status": status_text(found.nearest_site.status)
@@ -258,8 +254,6 @@ def build_message(
     templates: Path | None = None,
     max_summaries: int | None = None,
 ) -> EmailMessage:
-    from trialfinder.templating import render
-
     unsubscribe = unsubscribe_header(list_unsubscribe, content.recipient)
     context = template_context(content, unsubscribe, max_summaries)
     # Record and config text carries no control characters into a mail reader.

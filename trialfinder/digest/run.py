@@ -43,6 +43,7 @@ from trialfinder.digest.searching import (
 from trialfinder.digest.smtp import SendFailure, printable, send_message
 from trialfinder.digest.state import DigestState, Pending, RunLock, real_path, recipient_key
 from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderError
+from trialfinder.templating import check
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
@@ -327,8 +328,6 @@ class DigestRun:
 
 def check_templates(config: DigestConfig) -> None:
     """Compile the templates a digest uses; raises ConfigError naming a broken one."""
-    from trialfinder.templating import check
-
     check(TEMPLATES, config.templates)
 
 

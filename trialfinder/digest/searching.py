@@ -7,12 +7,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trialfinder import geo
 from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.digest.config import SavedSearch
-from trialfinder.geo import NearestSite
+from trialfinder.geo import OPEN_STATUSES, NearestSite
 from trialfinder.model import Site, Trial
+from trialfinder.pipeline import ResultOptions, TagFilter
+from trialfinder.prescreen import prescreen
+from trialfinder.search import SearchRun
 from trialfinder.tagging import Tags
+from trialfinder.wording import site_name
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
@@ -60,12 +65,6 @@ class Found:
         )
 
 
-def site_label(site: Site) -> str:
-    """A readable, stable name for a site: "Dana-Farber, Boston, Massachusetts, United States"."""
-    parts = [site.facility, site.city, site.state, site.country]
-    return ", ".join(" ".join(p.split()) for p in parts if p and p.strip())
-
-
 def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
     """Labels of the trial's sites within range of the search's place (none without one)."""
     return tuple(dict.fromkeys(label for label, _, _ in _in_range(trial, search)))
@@ -76,8 +75,6 @@ def _open_in_range(trial: Trial, search: SavedSearch) -> tuple[tuple[str, float]
     for a search without a place."""
     if search.criteria.near is None:
         return None
-    from trialfinder.geo import OPEN_STATUSES
-
     opened: dict[str, float] = {}
     for label, miles, status in _in_range(trial, search):
         if status in OPEN_STATUSES:
@@ -90,20 +87,15 @@ def _in_range(trial: Trial, search: SavedSearch) -> list[tuple[str, float, str]]
     place, within = search.criteria.near, search.criteria.within_mi
     if place is None or within is None:
         return []
-    from trialfinder import geo
-
     return [
         (label, entry.distance_mi, entry.site.status)
         for entry in geo.sites_by_distance(trial, place.lat, place.lon)
-        if entry.distance_mi <= within and (label := site_label(entry.site))
+        if entry.distance_mi <= within and (label := site_name(entry.site))
     ]
 
 
 def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
     """The current results of ``search``, by NCT id; raises the source's errors."""
-    from trialfinder.pipeline import ResultOptions, TagFilter
-    from trialfinder.search import SearchRun
-
     criteria = search.criteria
     wanted = TagFilter(categories=search.categories, biomarkers=search.biomarkers)
     options = ResultOptions(
@@ -157,8 +149,6 @@ def fits_for(found: dict[str, Found], profile: Profile | None) -> dict[str, Fit]
     """The prescreen of every trial found against ``profile`` (None without one)."""
     if profile is None:
         return None
-    from trialfinder.prescreen import prescreen
-
     return {nct_id: prescreen(item.trial, item.tags, profile) for nct_id, item in found.items()}
 
 

@@ -16,6 +16,7 @@ import smtplib
 import ssl
 
 from trialfinder.digest.config import SmtpConfig
+from trialfinder.wording import one_line
 
 
 class SendFailure(Exception):
@@ -33,7 +34,7 @@ def printable(reply: bytes | str) -> str:
     """A server's (or an error's) words on one line, without the control characters a
     hostile server may send: what is logged and kept in the state is safe to print."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return one_line("".join(c if c.isprintable() else " " for c in text))
 
 
 def _reason(exc: BaseException) -> str:

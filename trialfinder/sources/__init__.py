@@ -10,7 +10,15 @@ from trialfinder.sources.base import Page, SearchResults, Source
 
 DEFAULT_SOURCE = "clinicaltrials.gov"
 
-_FACTORIES: dict[str, Callable[[Settings], Source]] = {}
+
+def _clinicaltrials_gov(settings: Settings) -> Source:
+    # Imported here so that `trialfinder --help` does not pay for requests and tenacity.
+    from trialfinder.sources.ctgov import ClinicalTrialsGov
+
+    return ClinicalTrialsGov(settings)
+
+
+_FACTORIES: dict[str, Callable[[Settings], Source]] = {DEFAULT_SOURCE: _clinicaltrials_gov}
 
 
 def register(name: str) -> Callable:
@@ -24,12 +32,10 @@ def register(name: str) -> Callable:
 
 
 def available() -> list[str]:
-    _load_builtin()
     return sorted(_FACTORIES)
 
 
 def create(name: str, settings: Settings) -> Source:
-    _load_builtin()
     try:
         factory = _FACTORIES[name]
     except KeyError:
@@ -37,11 +43,6 @@ def create(name: str, settings: Settings) -> Source:
             f"unknown source {name!r}", hint=f"choose from: {', '.join(available())}"
         ) from None
     return factory(settings)
-
-
-def _load_builtin() -> None:
-    # Imported here so that `trialfinder --help` does not pay for requests and tenacity.
-    from trialfinder.sources import ctgov  # noqa: F401
 
 
 __all__ = ["DEFAULT_SOURCE", "Page", "SearchResults", "Source", "available", "create", "register"]

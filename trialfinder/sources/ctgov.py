@@ -58,7 +58,6 @@ from trialfinder.errors import (
 )
 from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
 from trialfinder.settings import Settings, variable
-from trialfinder.sources import register
 from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
 
 log = logging.getLogger("trialfinder.requests")
@@ -419,6 +418,7 @@ def make_session(settings: Settings) -> requests.Session:
     """The session every request goes through: cached unless the settings say otherwise."""
     session = None
     if settings.cache and settings.cache_ttl > 0:
+        # requests-cache (and its SQLite store) only for a search that uses the cache.
         from trialfinder.httpcache import open_cached_session
 
         session = open_cached_session(settings)
@@ -428,7 +428,6 @@ def make_session(settings: Settings) -> requests.Session:
     return session
 
 
-@register("clinicaltrials.gov")
 class ClinicalTrialsGov(Source):
     name = "clinicaltrials.gov"
 
@@ -780,7 +779,7 @@ class ClinicalTrialsGov(Source):
             self.on_retry(text)
 
     def _forget(self, response: requests.Response) -> None:
-        from trialfinder.httpcache import forget
+        from trialfinder.httpcache import forget  # as make_session: only with the cache
 
         forget(self.session, response)
 

@@ -17,7 +17,7 @@ from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import PLACEBO_ARMS, ArmPlan, arm_plan
 from trialfinder.tagging.tags import CATEGORY, Evidence
-from trialfinder.tagging.text import lower, shorten
+from trialfinder.tagging.text import lower
 from trialfinder.tagging.treatments import (
     PROCEDURE_CATEGORIES,
     Hit,
@@ -28,6 +28,9 @@ from trialfinder.tagging.treatments import (
     negated_before,
 )
 from trialfinder.vocabulary import CATEGORY_NAMES
+from trialfinder.wording import shorten
+
+EVIDENCE_WIDTH = 160  # characters of the text a piece of evidence quotes
 
 
 def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool) -> list[Hit]:
@@ -77,7 +80,9 @@ class _Side:
         if comparator_arm:
             reason += f' (comparator arm "{comparator_arm}")'
         self.evidence.append(
-            Evidence(hit.category, CATEGORY, source, shorten(text), hit.matched, reason)
+            Evidence(
+                hit.category, CATEGORY, source, shorten(text, EVIDENCE_WIDTH), hit.matched, reason
+            )
         )
         if hit.category == "car-t" and "immunotherapy" not in self.categories:
             self.categories.add("immunotherapy")
@@ -86,7 +91,7 @@ class _Side:
                     "immunotherapy",
                     CATEGORY,
                     source,
-                    shorten(text),
+                    shorten(text, EVIDENCE_WIDTH),
                     hit.matched,
                     f'immunotherapy: "{hit.matched}" ({source}) is a CAR T product, '
                     "an immune-cell therapy"
@@ -257,7 +262,7 @@ def _tag_combination(
                 "combination",
                 CATEGORY,
                 source,
-                shorten(label),
+                shorten(label, EVIDENCE_WIDTH),
                 " + ".join(shown),
                 f"combination: {source} gives {' + '.join(shown)} together{note}",
             )
@@ -351,7 +356,7 @@ def tag_palliative(
                     "palliative-care",
                     CATEGORY,
                     source,
-                    shorten(text),
+                    shorten(text, EVIDENCE_WIDTH),
                     match.group(),
                     f'palliative-care: "{match.group()}" in the {source} shows that relieving '
                     "symptoms or side effects is the trial's main aim",

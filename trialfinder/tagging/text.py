@@ -191,11 +191,6 @@ def whole_capital_positions(text: str, capital: str) -> list[int]:
 # -- small helpers ------------------------------------------------------------------------
 
 
-def shorten(text: str, width: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def snippet(text: str, start: int, end: int, width: int = 60) -> str:
     """The whole words around a match, on one line."""
     line_start = text.rfind("\n", 0, start) + 1

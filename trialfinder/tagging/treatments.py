@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
 from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
-from trialfinder.tagging.reader import arm_interventions
+from trialfinder.tagging.reader import arm_interventions, is_cancer_trial
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
 
@@ -450,8 +450,6 @@ def _with_how(hit: Hit, how: str) -> Hit:
 def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
     """ "placebo", or "test" for a test, scan, sample or questionnaire, as :func:`classify`
     reads ``intervention`` in ``trial``; "" for anything else."""
-    from trialfinder.tagging.reader import is_cancer_trial
-
     note = classify(intervention, is_cancer_trial(trial), trial, knowledge()).note
     if note == "placebo":
         return "placebo"

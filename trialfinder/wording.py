@@ -1,0 +1,133 @@
+"""How trialfinder words a trial's facts for people, one definition each: status, phase, sex,
+age, distance, a site's name and place, the short words of the table's About column, and text
+put on one line and cut to a width.
+
+Summaries, CSV and workbook cells, tables, ``show`` and digests all say these things the same
+way because they all call these functions. This module only words things: it reads no record
+format and renders nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from trialfinder.knowledge import load_toml
+from trialfinder.model import Site, Trial
+
+PHASE_NAMES = {
+    "EARLY_PHASE1": "Early phase 1",
+    "PHASE1": "Phase 1",
+    "PHASE2": "Phase 2",
+    "PHASE3": "Phase 3",
+    "PHASE4": "Phase 4",
+    "NA": "Not applicable",
+}
+SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
+ELLIPSIS = "…"
+
+
+def one_line(text: str) -> str:
+    """Any run of whitespace (line breaks included) becomes one space; none at either end."""
+    return " ".join(str(text).split())
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line (:func:`one_line`), cut to ``width`` characters with "…" at the
+    end where it was cut."""
+    text = one_line(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + ELLIPSIS
+
+
+def status_text(status: str) -> str:
+    """``NOT_YET_RECRUITING`` -> ``Not yet recruiting``; no status -> ``Unknown``."""
+    return status.replace("_", " ").capitalize() if status else "Unknown"
+
+
+def phase_text(phases: Iterable[str]) -> str:
+    """``("PHASE1", "PHASE2")`` -> ``Phase 1/2``; no phase -> ``Not stated``."""
+    phases = list(phases)
+    if not phases:
+        return "Not stated"
+    if len(phases) == 2 and all(p.startswith("PHASE") for p in phases):
+        return f"Phase {phases[0][-1]}/{phases[1][-1]}"
+    return ", ".join(PHASE_NAMES.get(p, p) for p in phases)
+
+
+def sex_text(sex: str) -> str:
+    """``FEMALE`` -> ``Female`` (a code trialfinder does not know is kept as it is)."""
+    return SEX_NAMES.get(sex, sex)
+
+
+def age_text(trial: Trial) -> str:
+    """``18 years and older``, ``18 years to 75 years``, ``up to 17 years`` or ``any age``."""
+    low, high = trial.eligibility.min_age_text, trial.eligibility.max_age_text
+    if low and high:
+        return f"{low.lower()} to {high.lower()}"
+    if low:
+        return f"{low.lower()} and older"
+    if high:
+        return f"up to {high.lower()}"
+    return "any age"
+
+
+def distance_text(miles: float | None) -> str:
+    """A distance in a table cell: ``2,691.4 mi``; ``unknown`` without one."""
+    return "unknown" if miles is None else f"{miles:,.1f} mi"
+
+
+def miles_text(miles: float) -> str:
+    """A distance as a digest's sentence says it: ``2 mi``, ``39 mi``, ``less than 1 mi``."""
+    return "less than 1 mi" if miles < 0.5 else f"{miles:,.0f} mi"
+
+
+def distance_words(miles: float) -> str:
+    """A distance as a summary says it: ``about 39 miles``, ``less than a mile``."""
+    return "less than a mile" if miles < 1 else f"about {miles:.0f} miles"
+
+
+def place_text(*parts: str | None) -> str:
+    """``Boston, Massachusetts, United States``: the parts known, in order, each on one line."""
+    return ", ".join(one_line(part) for part in parts if part and part.strip())
+
+
+def site_label(facility: str | None, place: str, form: str = "{facility}, {place}") -> str:
+    """A site as people name it: its facility, then where it is (:func:`place_text`), put
+    together as ``form`` says (``"{facility} in {place}"`` in a sentence); the one of them
+    that is known when the other is not."""
+    name = one_line(facility or "")
+    if name and place:
+        return form.format(facility=name, place=place)
+    return name or place
+
+
+def site_name(site: Site, form: str = "{facility}, {place}") -> str:
+    """``Dana-Farber, Boston, Massachusetts, United States``: :func:`site_label` of a site."""
+    return site_label(site.facility, place_text(site.city, site.state, site.country), form)
+
+
+def short_label(label: str) -> str:
+    """A site's label without ", United States": for a place that is in the US already."""
+    return label.removesuffix(", United States")
+
+
+def about_text(record: Mapping[str, Any]) -> str:
+    """``relapsed · CAR T, immunotherapy``: a record's settings, then its treatment approaches,
+    in the short words of ``settings.toml`` and ``categories.toml``; empty when it has neither."""
+    settings_words, category_words = _short_words()
+    parts = [
+        ", ".join(words.get(name) or name.replace("-", " ") for name in record.get(key) or ())
+        for key, words in (("setting", settings_words), ("categories", category_words))
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+@cache
+def _short_words() -> tuple[dict[str, str], dict[str, str]]:
+    """Setting name -> its short word; category name -> its short words."""
+
+    def shorts(file: str) -> dict[str, str]:
+        return {name: table["short"] for name, table in load_toml(file).items() if "short" in table}
+
+    return shorts("settings.toml"), shorts("categories.toml")
