@@ -16,6 +16,7 @@ from trialfinder.criteria import SearchCriteria
 from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.pipeline import TagFilter, build_results, to_record
+from trialfinder.request import SearchRequest
 from trialfinder.search import SearchRun
 from trialfinder.sources.base import SearchResults
 from trialfinder.tagging import CATEGORIES
@@ -306,7 +307,7 @@ def test_local_filter_stops_pulling_once_enough_passed():
     plain = [make_study(nct_id=f"NCT0200{n:04d}") for n in range(5)]
     car_t = [car_t_trial(f"NCT0300{n:04d}") for n in range(95)]
     source = PulledSource([*plain, *car_t])
-    run = SearchRun(source, SearchCriteria(limit=3), TagFilter(categories=("car-t",)))
+    run = SearchRun(source, SearchRequest(SearchCriteria(), TagFilter(categories=("car-t",)), 3))
     shown = [r.trial.nct_id for r in run]
     assert shown == ["NCT03000000", "NCT03000001", "NCT03000002"]
     assert source.asked_limit is None  # the registry is not limited: the filter counts

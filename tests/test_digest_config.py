@@ -203,7 +203,8 @@ def test_categories_and_biomarkers(tmp_path):
         'condition = "x"\ncategories = ["CAR-T", "immunotherapy"]\nbiomarkers = ["KRAS G12C"]',
     )
     search = parse_config(text, tmp_path / "d.toml").searches[0]
-    assert search.categories == ("car-t", "immunotherapy") and search.biomarkers == ("KRAS G12C",)
+    assert search.request.wanted.categories == ("car-t", "immunotherapy")
+    assert search.request.wanted.biomarkers == ("KRAS G12C",)
     for right, typo, reported, listed in [
         (
             '"CAR-T"',

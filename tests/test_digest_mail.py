@@ -12,13 +12,14 @@ from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.mail import DigestContent, build_message, message_id_for, subject_for
 from trialfinder.digest.searching import Found, snapshot_of
 from trialfinder.model import parse_study
+from trialfinder.request import SearchRequest
 
 from factories import make_study
 
 HOSTILE = 'Evil\r\nBcc: victim@example.net\r\nX-Injected: yes <script>alert("x")</script> & <b>'
 SEARCH = SavedSearch(
     name="Refractory myeloma near Boston",
-    criteria=SearchCriteria(conditions=("multiple myeloma",)),
+    request=SearchRequest(SearchCriteria(conditions=("multiple myeloma",))),
     recipients=("navigator@example.org",),
     subject="refractory myeloma trials near Boston",
 )
@@ -134,7 +135,7 @@ def test_hostile_text_in_a_gone_trial_title_is_escaped_too():
 
 def test_utf8_survives_headers_and_bodies():
     search = SavedSearch(
-        "Mielóma", SearchCriteria(), ("ana@example.org",), subject="mieloma — Bogotá"
+        "Mielóma", SearchRequest(), ("ana@example.org",), subject="mieloma — Bogotá"
     )
     study = make_study(title="Daratumumab en mieloma múltiple – ensayo ☤")
     results = found(study)

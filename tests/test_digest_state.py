@@ -15,6 +15,7 @@ from trialfinder.digest.searching import Found, snapshot_of
 from trialfinder.digest.state import DigestState, Pending, RunLock, StateBusy
 from trialfinder.geo import geocode
 from trialfinder.model import parse_study
+from trialfinder.request import SearchRequest
 
 from factories import make_study
 
@@ -45,7 +46,7 @@ def snapshot(*studies, criteria: SearchCriteria = NEAR_BOSTON) -> dict[str, Tria
     """The digest's view of these study records, as one run of a search would see them."""
     from trialfinder.digest.searching import _open_in_range, _sites_in_range
 
-    search = SavedSearch("s", criteria, ("a@example.org",))
+    search = SavedSearch("s", SearchRequest(criteria), ("a@example.org",))
     found = {}
     for study in studies:
         trial = parse_study(study)

@@ -25,7 +25,9 @@ from trialfinder.geo import (
 )
 from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
-from trialfinder.pipeline import ResultOptions, build_result, by_distance, ordered, to_record
+from trialfinder.pipeline import ResultOptions, build_result, by_distance, sort_results, to_record
+from trialfinder.request import SearchRequest
+from trialfinder.search import fetch_criteria
 from trialfinder.settings import Settings
 from trialfinder.sources.ctgov import ClinicalTrialsGov
 
@@ -262,14 +264,17 @@ def test_criteria_send_filter_geo(geo_pattern):
 
 def test_criteria_order_and_fetching():
     boston = geocode("02115")
-    near = SearchCriteria(near=boston, limit=5)
-    assert near.order == "distance" and near.fetch_limit is None  # all, then sorted here
-    assert "sort" not in near.to_params()
-    by_relevance = SearchCriteria(near=boston, limit=5, sort="relevance")
-    assert by_relevance.fetch_limit == 5
-    assert by_relevance.to_params()["sort"] == "@relevance"
-    plain = SearchCriteria(limit=5)
-    assert plain.order is None and plain.fetch_limit == 5 and "sort" not in plain.to_params()
+    near = SearchRequest(SearchCriteria(near=boston, settings=("any",)), limit=5)
+    assert near.criteria.order == "distance" and "sort" not in near.criteria.to_params()
+    assert fetch_criteria(near).limit is None  # all, then sorted here
+    by_relevance = SearchRequest(
+        SearchCriteria(near=boston, sort="relevance", settings=("any",)), limit=5
+    )
+    assert fetch_criteria(by_relevance).limit == 5
+    assert by_relevance.criteria.to_params()["sort"] == "@relevance"
+    plain = SearchRequest(SearchCriteria(settings=("any",)), limit=5)
+    assert plain.criteria.order is None and fetch_criteria(plain).limit == 5
+    assert "sort" not in plain.criteria.to_params()
     assert SearchCriteria(sort="updated").to_params()["sort"] == "LastUpdatePostDate:desc"
 
 
@@ -301,7 +306,7 @@ def test_every_location_and_sort_combination_validates_against_the_spec():
         [(), ("multiple myeloma",)],
     ):
         if near is None and (within is not None or sort == "distance"):
-            continue  # refused by SearchCriteria (tested below)
+            continue  # refused by build_request (tests/test_request.py)
         criteria = SearchCriteria(
             conditions=conditions, near=near, within_mi=within, sort=sort, limit=limit
         )
@@ -317,8 +322,6 @@ def test_every_location_and_sort_combination_validates_against_the_spec():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"within_mi": 50.0}, "a distance needs a place"),
-        ({"sort": "distance"}, "sorting by distance needs a place"),
         ({"sort": "alphabetical"}, "unknown sort order"),
         ({"near": Place("x", 0, 0), "within_mi": 0.5}, "out of range"),
         ({"near": Place("x", 0, 0), "within_mi": 600.0}, "out of range"),
@@ -528,11 +531,9 @@ def test_results_by_distance_then_limited():
         "NCT00000003",
         "NCT00000009",  # no located site: last
     ]
-    assert [r.trial.nct_id for r in ordered(results, "distance", 2)] == [
-        "NCT00000001",
-        "NCT00000002",
-    ]
-    assert list(ordered(results, "relevance", 2)) == results  # sorted by the registry
+    nearest_first, failure = sort_results(results, nearest=True, by_fit=False)
+    assert nearest_first == by_distance(results) and failure is None
+    assert sort_results(results, nearest=False, by_fit=False) == (results, None)
 
 
 def test_distance_order_shows_what_arrived_before_a_failure():
@@ -544,11 +545,9 @@ def test_distance_order_shows_what_arrived_before_a_failure():
             yield build_result(parse_study(make_study(nct_id=nct, locations=location)), options)
         raise PartialResults("results are incomplete: 2 of 9 trials fetched", fetched=2, total=9)
 
-    shown = []
-    with pytest.raises(PartialResults, match="2 of 9"):
-        for result in ordered(arriving(), "distance", None):
-            shown.append(result.trial.nct_id)
-    assert shown == ["NCT00000001", "NCT00000002"]
+    arrived, failure = sort_results(arriving(), nearest=True, by_fit=False)
+    assert [result.trial.nct_id for result in arrived] == ["NCT00000001", "NCT00000002"]
+    assert isinstance(failure, PartialResults) and "2 of 9" in failure.message
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from trialfinder.digest.mail import DigestContent, build_message
 from trialfinder.digest.searching import Found, snapshot_of
 from trialfinder.inert import inert, json_text
 from trialfinder.model import parse_study
+from trialfinder.request import SearchRequest
 
 from conftest import needs_shared, real_record_paths
 from factories import make_study
@@ -283,7 +284,7 @@ def test_an_error_message_quoting_the_server_is_inert(fake_api):
 def test_the_digest_text_and_html_parts_are_inert():
     search = SavedSearch(
         name=f"Myeloma {WINDOW_TITLE}",
-        criteria=SearchCriteria(conditions=("multiple myeloma",)),
+        request=SearchRequest(SearchCriteria(conditions=("multiple myeloma",))),
         recipients=("navigator@example.org",),
         subject=f"myeloma {OSC52}trials\u202e",
     )

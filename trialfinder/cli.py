@@ -30,7 +30,6 @@ from trialfinder.vocabulary import (
     BINARY_FORMATS,
     CATEGORY_NAMES,
     DEFAULT_SETTINGS,
-    DEFAULT_STATUSES,
     DEFAULT_WITHIN,
     EXTENSIONS,
     FITS,
@@ -39,9 +38,8 @@ from trialfinder.vocabulary import (
     SETTINGS,
     SORTS,
     STATUSES,
+    TERMINAL_LIMIT,
 )
-
-TERMINAL_LIMIT = 100
 
 
 class App:
@@ -580,80 +578,50 @@ def search(
     With --profile, each trial is prescreened against the patient's facts: possible trials
     come first, then those to check, then those excluded (see `trialfinder profile --help`).
     """
-    from trialfinder.criteria import SearchCriteria, chosen_settings
-    from trialfinder.geo import geocode, parse_distance
-    from trialfinder.output import render
-    from trialfinder.pipeline import ResultOptions, TagFilter, to_record
+    from trialfinder.output import NEEDS, render
+    from trialfinder.pipeline import to_record
     from trialfinder.records import Counted
+    from trialfinder.request import SearchOptions
     from trialfinder.search import SearchRun
-    from trialfinder.tagging import check_biomarkers
+    from trialfinder.shortlist import read_ids, read_shortlist, status_lookup
     from trialfinder.templating import check
 
-    if within is not None and near is None:
-        raise click.UsageError("--within needs --near PLACE (the place to measure from)")
-    if fits and profile_path is None:
-        raise click.UsageError("--fit needs --profile FILE (the patient's facts)")
-    profile = _load_profile(profile_path, app) if profile_path is not None else None
-    if profile is not None:
-        if not condition and not ids_file:
-            condition = _profile_conditions(profile, app)
-        age = profile.age if age is None else age
-        sex = profile.sex if sex is None else sex
-    if sort and sort.lower() == "distance" and near is None:
-        raise click.UsageError("--sort distance needs --near PLACE (the place to measure from)")
-    place = geocode(near) if near is not None else None
-
     fmt = _output_format(fmt, output, excel=excel, compare=compare_with is not None)
-    ids: list[str] = []
-    if ids_file:
-        from trialfinder.shortlist import read_ids
-
-        ids = read_ids(ids_file)
-    previous = None
-    if compare_with:
-        from trialfinder.shortlist import read_shortlist
-
-        previous = read_shortlist(compare_with)
-    to_terminal = output is None and sys.stdout.isatty()
-    if limit is None:
-        # A shortlist by id, or one compared with the last, wants every trial.
-        limit = TERMINAL_LIMIT if to_terminal and not ids and not previous else 0
-    criteria = SearchCriteria(
-        conditions=condition,
-        # Asked for by NCT id: the default restrictions would hide trials the user listed.
-        settings=chosen_settings(settings, by_ids=bool(ids)),
-        statuses=statuses or (("any",) if ids else DEFAULT_STATUSES),
-        phases=phases,
-        age=age,
-        sex=sex,
-        intervention=intervention,
-        updated_since=updated_since,
-        ids=tuple(ids),
-        limit=limit,
-        cancer_only=not ids,
-        near=place,
-        within_mi=parse_distance(within) if within is not None else None,
-        sort=sort,
-        # A table is read, then a trial shown (from the cache); a place needs every site.
-        site_details=place is not None or fmt == "table",
+    request = _request(
+        SearchOptions(
+            conditions=condition,
+            settings=settings,
+            statuses=statuses,
+            phases=phases,
+            age=age,
+            sex=sex,
+            intervention=intervention,
+            categories=categories,
+            biomarkers=biomarkers,
+            updated_since=updated_since,
+            near=near,
+            within=within,
+            sort=sort,
+            limit=limit,
+            ids=tuple(read_ids(ids_file)) if ids_file else (),
+            profile=_load_profile(profile_path, app) if profile_path is not None else None,
+            fits=fits,
+            to_terminal=output is None and sys.stdout.isatty(),
+            compare=compare_with is not None,
+        )
     )
-    wanted = TagFilter(
-        categories=tuple(dict.fromkeys(c.lower() for c in categories)),
-        biomarkers=check_biomarkers(dict.fromkeys(b.strip() for b in biomarkers if b.strip())),
-    )
-    options = ResultOptions(
-        near=place, within_mi=criteria.within_mi, templates=app.templates, profile=profile
-    )
-    check(["summary.txt.j2"], options.templates)  # template problems stop us before searching
+    if request.conditions_from_profile and not app.quiet:
+        said = " or ".join(f'"{t}"' for t in request.criteria.conditions)
+        click.echo(inert(f"trialfinder: searching for {said}, the profile's diagnosis"), err=True)
+    previous = read_shortlist(compare_with) if compare_with else None
+    check(["summary.txt.j2"], app.templates)  # template problems stop us before searching
     source = app.source()
     render_options: dict = {"bom": excel} if fmt == "csv" else {}
     if previous is not None:
         render_options["previous"] = previous
-        from trialfinder.shortlist import status_lookup
-
         render_options["lookup"] = status_lookup(source)  # why a trial left the results
     finished = False
-    run = SearchRun(source, criteria, wanted, options, fits=fits)
+    run = SearchRun(source, request, NEEDS[fmt], templates=app.templates)
     shown: list[str] = []  # the NCT id of the first trial written, for the hint
     with _progress(sys.stderr.isatty(), run, source) as progress:
         records = Counted(map(to_record, run))
@@ -665,8 +633,8 @@ def search(
                     fmt,
                     _noting_first(records, shown),
                     out,
-                    show_distance=place is not None,
-                    show_fit=profile is not None,
+                    show_distance=request.criteria.near is not None,
+                    show_fit=request.profile is not None,
                     **render_options,
                 )
             finished = True
@@ -687,6 +655,30 @@ def search(
             click.echo(click.style(inert(hint), dim=True), err=True)
 
 
+# How the search command's options are named in messages about rules between them.
+_OPTION_NAMES = {
+    "within": "--within",
+    "near": "--near PLACE",
+    "sort": "--sort",
+    "fits": "--fit",
+    "profile": "--profile FILE",
+}
+
+
+def _request(options):
+    """The search request of ``options``; a rule between options broken is a usage error, as
+    click reports its own, and any other problem the library's error (the first one)."""
+    from trialfinder.request import InvalidRequest, build_request
+
+    try:
+        return build_request(options, spell=lambda option: _OPTION_NAMES.get(option, option))
+    except InvalidRequest as exc:
+        first = exc.problems[0]
+        if first.between_options:
+            raise click.UsageError(first.message) from None
+        raise
+
+
 def _load_profile(path: Path, app: App):
     """The profile at ``path``; its warnings (names trialfinder does not know) on stderr."""
     from trialfinder.profile import load_profile
@@ -695,21 +687,6 @@ def _load_profile(path: Path, app: App):
     for warning in profile.warnings:
         click.echo(inert(f"trialfinder: warning: {warning}"), err=True)
     return profile
-
-
-def _profile_conditions(profile, app: App) -> tuple[str, ...]:
-    """What to search for when no CONDITION is given: the cancer the profile's diagnosis
-    names (as written, when trialfinder does not know it); nothing without a cancer."""
-    diagnosis = profile.diagnosis
-    if diagnosis is None:
-        return ()
-    terms = diagnosis.search_terms
-    if not terms and not diagnosis.known:
-        terms = (diagnosis.text,)
-    if terms and not app.quiet:
-        said = " or ".join(f'"{t}"' for t in terms)
-        click.echo(inert(f"trialfinder: searching for {said}, the profile's diagnosis"), err=True)
-    return terms
 
 
 def _noting_first(records, shown: list[str]):
@@ -723,8 +700,6 @@ def _noting_first(records, shown: list[str]):
 def _next_step(ctx: click.Context, run, source, shown: list[str], near: str | None) -> str:
     """One line naming the command to run next: `show` the first trial; when nothing matched,
     the condition spelled as the vocabulary knows it, or the search without its setting."""
-    from dataclasses import replace
-
     from trialfinder import hints
     from trialfinder.search import settings_words
 
@@ -740,9 +715,9 @@ def _next_step(ctx: click.Context, run, source, shown: list[str], near: str | No
         words = " ".join(fixed)
         again = hints.replace_conditions(argv, "search", criteria.conditions, fixed)
         return f'nothing matched; did you mean "{words}"? {hints.command_line(again)}'
-    if "any" in criteria.settings:
+    if not criteria.settings:  # --setting any: there is no setting to do without
         return ""
-    without = run.unconfirmed or _count_without_setting(source, replace(criteria, limit=1))
+    without = run.unconfirmed or _count_without_setting(source, run.fetch)
     if not without:
         return ""
     again = hints.command_line(hints.with_option(argv, "--setting", "any"))
@@ -758,7 +733,7 @@ def _count_without_setting(source, criteria) -> int:
     from dataclasses import replace
 
     try:
-        results = source.search(replace(criteria, settings=("any",), limit=1))
+        results = source.search(replace(criteria, settings=("any",), limit=1, page_size=None))
         for _ in results:
             break
         return results.total or 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from trialfinder.errors import InvalidInput
@@ -70,7 +70,7 @@ def any_of(phrases: list[str] | tuple[str, ...]) -> str:
     return "(" + " OR ".join(essie_phrase(p) for p in phrases) + ")"
 
 
-def _choices(values, allowed: dict | tuple, what: str) -> tuple[str, ...]:
+def _choices(values: Iterable[object], allowed: Collection[str], what: str) -> tuple[str, ...]:
     """Validate friendly names; ``any`` anywhere means no restriction (empty tuple)."""
     names = tuple(str(v).strip().lower() for v in values)
     if ANY in names:
@@ -84,15 +84,70 @@ def _choices(values, allowed: dict | tuple, what: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def chosen_settings(given: Iterable[str] = (), by_ids: bool = False) -> tuple[str, ...]:
-    """The disease settings a search is for: those ``given``; else previously treated disease
-    (:data:`DEFAULT_SETTINGS`), except for trials asked for by NCT id (``by_ids``), which are
-    not restricted. ``search.SearchRun`` confirms whichever settings it gets with the tags.
-    """
-    given = tuple(given)
-    if given:
-        return given
-    return (ANY,) if by_ids else DEFAULT_SETTINGS
+# One check of each criterion, used by SearchCriteria and by trialfinder.request (which names
+# the option a problem comes from).
+
+
+def settings_of(values: Iterable[object]) -> tuple[str, ...]:
+    """Disease settings by name (:data:`SETTINGS`); ``any``: none, no restriction."""
+    return _choices(values, SETTINGS, "setting")
+
+
+def statuses_of(values: Iterable[object]) -> tuple[str, ...]:
+    """Overall statuses by name (:data:`STATUSES`); ``any``: no filter."""
+    return _choices(values, STATUSES, "status")
+
+
+def phases_of(values: Iterable[object]) -> tuple[str, ...]:
+    """Phases by name (:data:`PHASES`: early1, 1, 2, 3, 4)."""
+    return _choices(values, PHASES, "phase")
+
+
+def sex_of(value: str | None) -> str | None:
+    """``female`` or ``male``; ``any``, ``all`` or nothing: ``None`` (no restriction)."""
+    if value is None:
+        return None
+    sex = value.strip().lower()
+    if sex in (ANY, "all"):
+        return None
+    if sex not in SEXES:
+        raise InvalidInput(f"unknown sex {value!r}", hint="choose female or male")
+    return sex
+
+
+def age_of(value: int | None) -> int | None:
+    """An age in years, 0 to 120."""
+    if value is not None and not (0 <= value <= 120):
+        raise InvalidInput(f"age {value} is out of range", hint="give an age from 0 to 120")
+    return value
+
+
+def ids_of(values: Iterable[str]) -> tuple[str, ...]:
+    """NCT ids, normalised, without repeats."""
+    try:
+        return tuple(dict.fromkeys(normalize_nct_id(i) for i in values))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
+
+
+def within_of(miles: float) -> float:
+    """A search radius in miles, as the registry accepts it."""
+    if not (MIN_WITHIN_MI <= miles <= MAX_WITHIN_MI):
+        raise InvalidInput(
+            f"distance {miles:g} miles is out of range",
+            hint="give a distance from 1 mile up to 500 miles (805 km)",
+        )
+    return miles
+
+
+def sort_of(value: str | None) -> str | None:
+    """A result order by name (:data:`SORTS`)."""
+    if value is None:
+        return None
+    sort = value.strip().lower()
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort order {value!r}", hint=f"choose from: {', '.join(SORTS)}")
+    return sort
 
 
 def parse_date(text: str) -> dt.date:
@@ -109,7 +164,14 @@ def parse_date(text: str) -> dt.date:
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    """What a patient or navigator is looking for. Construct with friendly names."""
+    """What the registry is asked for, and how: the query, and the fetching (``limit``,
+    ``page_size``, ``site_details``), which the search runner decides
+    (``trialfinder.search``). Construct with friendly names; each value is checked here.
+
+    Rules between options (a distance needs a place, say) are checked where a request is built
+    from a person's options (:func:`trialfinder.request.build_request`); here a distance
+    without a place is simply not sent.
+    """
 
     conditions: tuple[str, ...] = ()
     # Searched for by their words here, then confirmed with each trial's tags (SearchRun).
@@ -121,7 +183,7 @@ class SearchCriteria:
     intervention: str | None = None
     updated_since: dt.date | None = None
     ids: tuple[str, ...] = ()
-    limit: int | None = None  # None: all results
+    limit: int | None = None  # the most trials to fetch; None (or 0): every one
     cancer_only: bool = True
     near: Place | None = None  # only trials with a site within `within_mi` of this place
     within_mi: float | None = None  # miles; DEFAULT_WITHIN_MI when `near` is given alone
@@ -135,18 +197,11 @@ class SearchCriteria:
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise once, here
         set_(self, "conditions", tuple(c for c in self.conditions if c.strip()))
-        set_(self, "settings", _choices(self.settings, SETTINGS, "setting"))
-        set_(self, "statuses", _choices(self.statuses, STATUSES, "status"))
-        set_(self, "phases", _choices(self.phases, PHASES, "phase"))
-        if self.sex is not None:
-            sex = self.sex.strip().lower()
-            if sex == ANY or sex == "all":
-                sex = None
-            elif sex not in SEXES:
-                raise InvalidInput(f"unknown sex {self.sex!r}", hint="choose female or male")
-            set_(self, "sex", sex)
-        if self.age is not None and not (0 <= self.age <= 120):
-            raise InvalidInput(f"age {self.age} is out of range", hint="give an age from 0 to 120")
+        set_(self, "settings", settings_of(self.settings))
+        set_(self, "statuses", statuses_of(self.statuses))
+        set_(self, "phases", phases_of(self.phases))
+        set_(self, "sex", sex_of(self.sex))
+        age_of(self.age)
         if self.limit is not None:
             if self.limit < 0:
                 raise InvalidInput("--limit cannot be negative", hint="use 0 for all results")
@@ -154,45 +209,17 @@ class SearchCriteria:
                 set_(self, "limit", None)
         if self.intervention is not None and not self.intervention.strip():
             set_(self, "intervention", None)
-        try:
-            set_(self, "ids", tuple(dict.fromkeys(normalize_nct_id(i) for i in self.ids)))
-        except ValueError as exc:
-            raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
-        self._check_location()
-
-    def _check_location(self) -> None:
-        set_ = object.__setattr__
-        if self.near is None:
-            if self.within_mi is not None:
-                raise InvalidInput("a distance needs a place", hint="add --near PLACE")
-        else:
+        set_(self, "ids", ids_of(self.ids))
+        if self.near is not None:
             check_point(self.near.lat, self.near.lon)
-            if self.within_mi is None:
-                set_(self, "within_mi", DEFAULT_WITHIN_MI)
-            elif not (MIN_WITHIN_MI <= self.within_mi <= MAX_WITHIN_MI):
-                raise InvalidInput(
-                    f"distance {self.within_mi:g} miles is out of range",
-                    hint="give a distance from 1 mile up to 500 miles (805 km)",
-                )
-        if self.sort is not None:
-            sort = self.sort.strip().lower()
-            if sort not in SORTS:
-                raise InvalidInput(
-                    f"unknown sort order {self.sort!r}", hint=f"choose from: {', '.join(SORTS)}"
-                )
-            if sort == "distance" and self.near is None:
-                raise InvalidInput("sorting by distance needs a place", hint="add --near PLACE")
-            set_(self, "sort", sort)
+            within = DEFAULT_WITHIN_MI if self.within_mi is None else self.within_mi
+            set_(self, "within_mi", within_of(within))
+        set_(self, "sort", sort_of(self.sort))
 
     @property
     def order(self) -> str | None:
         """The order results come in: the chosen sort, else distance when a place is given."""
         return self.sort or ("distance" if self.near else None)
-
-    @property
-    def fetch_limit(self) -> int | None:
-        """How many trials to fetch: all of them when they must be sorted here first."""
-        return None if self.order == "distance" else self.limit
 
     def to_params(self) -> dict[str, str]:
         """API v2 ``/studies`` parameters for these criteria (no paging or field selection).

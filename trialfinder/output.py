@@ -11,13 +11,14 @@ what each format shows, so that the search works out only that. ``show``'s text 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from trialfinder.errors import PartialResults, TrialfinderError
 from trialfinder.geo import Place, nearest_site
 from trialfinder.inert import inert, json_text
 from trialfinder.model import Trial
+from trialfinder.pipeline import OutputNeeds
 from trialfinder.records import sites_with_distances
 from trialfinder.shortlist import write_csv
 from trialfinder.templating import render as render_template
@@ -268,13 +269,16 @@ def _shorten(text: str, width: int) -> str:
     return shorten(inert(text), width)
 
 
-RENDERERS = {
+RENDERERS: dict[str, Callable[..., int]] = {
     "table": write_table,
     "json": write_json,
     "ndjson": write_ndjson,
     "csv": write_csv,
     "xlsx": write_xlsx,
 }
+# What each format shows beyond a record's base fields. A table is read, then a trial shown
+# with `show`, which finds it in the cache with every site's details.
+NEEDS = {fmt: OutputNeeds(site_details=fmt == "table") for fmt in RENDERERS}
 
 
 def render(

@@ -1,32 +1,38 @@
 """From trials to results: what trialfinder works out about each trial it found.
 
 A :class:`TrialResult` is a trial plus everything computed from it (tags, nearest site,
-plain-language summary as those features land). Commands build results with
-:func:`build_results` and hand :func:`to_record` dicts to the renderers in ``output``.
+plain-language summary, the prescreen against a profile). Commands build results with
+:func:`build_result` and hand :func:`to_record` dicts to the renderers in ``output``.
 :class:`TagFilter` says which results match what the registry cannot search for (treatment
 categories, biomarkers, confirmed disease settings); ``search.SearchRun`` applies it.
+:class:`OutputNeeds` says what an output shows, so that a search fetches and works out only
+that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from trialfinder.errors import PartialResults
 from trialfinder.geo import NearestSite, Place, nearest_site
 from trialfinder.model import Trial
-from trialfinder.prescreen import prescreen, rank
+from trialfinder.prescreen import Fit, prescreen, rank
+from trialfinder.profile import Profile
 from trialfinder.records import site_record, tag_record, trial_record
 from trialfinder.summary import summarize
-from trialfinder.tagging import biomarker_matches, tag_trial
+from trialfinder.tagging import Tags, biomarker_matches, tag_trial
 from trialfinder.tagging.settings import SETTINGS, for_treated_disease
 
-if TYPE_CHECKING:
-    from trialfinder.prescreen import Fit
-    from trialfinder.profile import Profile
-    from trialfinder.tagging import Tags
+
+@dataclass(frozen=True)
+class OutputNeeds:
+    """What an output shows of each trial, beyond its record's base fields (see
+    ``output.NEEDS``)."""
+
+    # Every site's facility, status, coordinates and contacts (a place needs them anyway).
+    site_details: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,37 +87,24 @@ def by_distance(results: Iterable[TrialResult]) -> list[TrialResult]:
     )
 
 
-def ordered(
-    results: Iterable[TrialResult], order: str | None, limit: int | None, by_fit: bool = False
-) -> Iterable[TrialResult]:
-    """Results in ``order``: ``"distance"`` sorts here (after all have arrived), then limits;
-    ``by_fit`` puts the prescreen's possible trials first, then check, then excluded (each
-    in the order of ``order``).
-
-    Other orders come sorted (and limited) from the registry and pass through unchanged.
-    """
-    if order != "distance" and not by_fit:
-        return results
-    return _sorted(results, limit, order == "distance", by_fit)
-
-
-def _sorted(
-    results: Iterable[TrialResult], limit: int | None, nearest: bool, by_fit: bool
-) -> Iterator[TrialResult]:
+def sort_results(
+    results: Iterable[TrialResult], nearest: bool, by_fit: bool
+) -> tuple[list[TrialResult], PartialResults | None]:
+    """Every result, ``nearest`` site first and, ``by_fit``, the prescreen's possible trials
+    first, then check, then excluded (each group in the order of the first); and the failure
+    that ended the fetching early, if one did (what arrived is sorted, the failure is for the
+    caller to raise once it is shown)."""
     collected: list[TrialResult] = []
     failure: PartialResults | None = None
     try:
         collected.extend(results)
     except PartialResults as exc:
-        # Show what did arrive, sorted, then report the failure as a streaming search would.
         failure = exc
     if nearest:
         collected = by_distance(collected)
     if by_fit:
         collected.sort(key=lambda r: rank(r.fit.fit if r.fit else None))
-    yield from islice(collected, limit or None)
-    if failure is not None:
-        raise failure
+    return collected, failure
 
 
 def to_record(result: TrialResult) -> dict[str, Any]:

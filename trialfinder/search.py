@@ -2,10 +2,13 @@
 
 The registry finds what it can search for (conditions, setting wording, status, phase, age,
 place); trialfinder then tags each trial, keeps those whose tags confirm one of the settings
-searched for (whenever the criteria name settings, the default included) and that pass the
-other local filters (treatment categories, biomarkers), adds the nearest site and the summary,
-and puts the results in order. Iterate a :class:`SearchRun` once; afterwards
+searched for (whenever the request names settings, the default included) and that pass the
+other local filters (treatment categories, biomarkers), adds the nearest site, the summary and
+the prescreen, and puts the results in order. Iterate a :class:`SearchRun` once; afterwards
 :meth:`SearchRun.report` says what happened, so that nothing is left out silently.
+
+What is fetched follows from the request and what the output shows (:func:`fetch_criteria`),
+and the request's limit is applied in one place, to the results in their final order.
 """
 
 from __future__ import annotations
@@ -13,41 +16,81 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Iterator
+from itertools import islice
 
-from trialfinder.criteria import DEFAULT_SETTINGS, SearchCriteria
-from trialfinder.pipeline import ResultOptions, TagFilter, TrialResult, build_result, ordered
+from trialfinder.criteria import SearchCriteria
+from trialfinder.pipeline import (
+    OutputNeeds,
+    ResultOptions,
+    TrialResult,
+    build_result,
+    sort_results,
+)
 from trialfinder.prescreen import EXCLUDED, FITS, rank
+from trialfinder.request import SearchRequest
 from trialfinder.sources.base import ProgressCallback, Source
 from trialfinder.tagging import tag_trial
+from trialfinder.vocabulary import DEFAULT_SETTINGS
+
+LARGEST_PAGE = 1000  # trials per page: the registry's largest
+# Pages of a search whose trials are checked here: large enough that a limit of trials shown
+# is usually reached in a page or two, however many the checks leave out.
+CHECKED_PAGE = 100
+CHECKED_PAGE_PER_TRIAL = 4
+
+
+def fetch_criteria(request: SearchRequest, needs: OutputNeeds | None = None) -> SearchCriteria:
+    """What to ask the registry for ``request``, for an output that shows ``needs``: how many
+    trials (every one, when they are sorted or checked here), in pages of what size, and
+    whether with every site's details (for a place, or an output that shows sites)."""
+    needs = needs or OutputNeeds()
+    criteria = request.criteria
+    site_details = criteria.near is not None or needs.site_details
+    limit, page_size = request.limit, None
+    if limit is None or criteria.order == "distance":
+        limit = None  # every trial: all are shown, or sorted by distance first
+    elif request.checked_here:
+        # The limit counts trials shown: fetch without it, in larger pages, until enough
+        # trials have passed the checks.
+        page_size = min(LARGEST_PAGE, max(CHECKED_PAGE, CHECKED_PAGE_PER_TRIAL * limit))
+        limit = None
+    return dataclasses.replace(
+        criteria, limit=limit, page_size=page_size, site_details=site_details
+    )
 
 
 class SearchRun:
+    """``request`` run against ``source`` for an output that shows ``needs``; summaries in
+    the wording of the ``templates`` folder (the built-in one by default)."""
+
     def __init__(
         self,
         source: Source,
-        criteria: SearchCriteria,
-        wanted: TagFilter | None = None,
-        options: ResultOptions | None = None,
+        request: SearchRequest,
+        needs: OutputNeeds | None = None,
+        *,
+        templates: str | None = None,
         on_progress: ProgressCallback | None = None,
-        fits: tuple[str, ...] = (),
     ) -> None:
-        self.criteria = criteria
+        self.request = request
+        self.criteria = request.criteria
         # A setting is found by its words in the registry, and confirmed by the trial's tags.
-        self.confirm = TagFilter(settings=criteria.settings)
-        self.wanted = wanted or TagFilter()
-        self.options = options or ResultOptions()
-        self.profile = self.options.profile
+        self.confirm = request.confirm
+        self.wanted = request.wanted
+        self.profile = request.profile
         # With a profile: the verdicts shown (all when empty), possible first.
-        self.fits = fits
+        self.fits = request.fits
+        self.limit = request.limit
+        self.options = ResultOptions(
+            templates=templates,
+            near=self.criteria.near,
+            within_mi=self.criteria.within_mi,
+            profile=self.profile,
+        )
         self.fit_counts: Counter[str] = Counter()  # verdicts of the trials that passed the rest
         self.stopped_early = False  # the limit was reached before every trial was checked
-        fetch = criteria
-        if (self.filtered or self.profile is not None) and criteria.fetch_limit:
-            # The limit counts trials shown: fetch without it, in larger pages, until enough
-            # trials have passed the local filters. (Sorted by distance, all are fetched anyway.)
-            page_size = min(1000, max(100, 4 * criteria.fetch_limit))
-            fetch = dataclasses.replace(criteria, limit=None, page_size=page_size)
-        self.results = source.search(fetch, on_progress=on_progress)
+        self.fetch = fetch_criteria(request, needs)  # what the registry is asked for
+        self.results = source.search(self.fetch, on_progress=on_progress)
         self.seen = 0  # trials fetched and tagged
         self.unconfirmed = 0  # of those, how many the tags did not confirm a setting of
         self.left_out = 0  # of the others, how many `wanted` left out
@@ -55,18 +98,23 @@ class SearchRun:
         self._returned: set[str] = set()
 
     def __iter__(self) -> Iterator[TrialResult]:
-        by_fit = self.profile is not None
-        for result in ordered(
-            self._matching(), self.criteria.order, self.criteria.limit, by_fit=by_fit
-        ):
+        results: Iterator[TrialResult] = self._matching()
+        failure = None
+        nearest, by_fit = self.criteria.order == "distance", self.profile is not None
+        if nearest or by_fit:
+            collected, failure = sort_results(results, nearest=nearest, by_fit=by_fit)
+            results = iter(collected)
+        for result in islice(results, self.limit):  # the one place the limit is applied
             self.shown += 1
             yield result
+        if failure is not None:
+            raise failure  # after what did arrive, as a streaming search would
 
     def _matching(self) -> Iterator[TrialResult]:
-        # Sorting by distance needs every match first; the limit is applied after sorting.
         # Sorted by fit, fetching stops once the limit is reached with trials of the best
-        # verdict shown: no later trial can come before them.
-        keep = None if self.criteria.order == "distance" else self.criteria.limit
+        # verdict shown: no later trial can come before them. (Sorting by distance needs
+        # every match first; other orders stop as soon as the limit is shown.)
+        enough = None if self.criteria.order == "distance" else self.limit
         best = min((rank(f) for f in self.fits or FITS), default=0)
         kept = 0
         for trial in self.results:
@@ -87,7 +135,7 @@ class SearchRun:
             yield result
             if result.fit is None or rank(result.fit.fit) == best:
                 kept += 1
-            if keep and kept >= keep:
+            if enough and kept >= enough:
                 self.stopped_early = True
                 return
 
@@ -103,7 +151,7 @@ class SearchRun:
 
     @property
     def limit_reached(self) -> bool:
-        return self.criteria.limit is not None and self.shown >= self.criteria.limit
+        return self.limit is not None and self.shown >= self.limit
 
     def report(self, finished: bool = True, quiet: bool = False) -> list[str]:
         """Lines for people: skipped records, local filtering, how many matched and shown.

@@ -25,7 +25,7 @@ PHASES = {
     "4": "PHASE4",
 }
 SETTINGS = ("refractory", "relapsed", "resistant")
-# By default: disease treated before, in any of the three settings (see criteria.chosen_settings).
+# By default: disease treated before, in any of the three settings (see request.build_request).
 DEFAULT_SETTINGS = SETTINGS
 SEXES = {"female": "FEMALE", "male": "MALE"}
 # Result orders: the API's `sort` value, or None for an order trialfinder makes itself.
@@ -48,6 +48,8 @@ EXTENSIONS = {
 BINARY_FORMATS = frozenset({"xlsx"})  # written as bytes: a file or a pipe, not a terminal
 
 DEFAULT_WITHIN = "100mi"
+# Most trials shown on a terminal when --limit is not given (elsewhere: all of them).
+TERMINAL_LIMIT = 100
 
 # The prescreen's verdicts against a patient's profile, best first (the order of a search).
 FITS = ("possible", "check", "excluded")

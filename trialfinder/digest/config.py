@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from trialfinder import geo
-from trialfinder.criteria import DEFAULT_STATUSES, SearchCriteria, chosen_settings
+from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.addresses import Mailbox, ascii_host, forbidden_character, parse_mailbox
 from trialfinder.errors import ConfigError, InvalidInput
 from trialfinder.profile import Profile, load_profile
-from trialfinder.tagging import CATEGORY_NAMES, check_biomarkers
+from trialfinder.request import InvalidRequest, SearchOptions, SearchRequest, build_request
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, did_you_mean, parse_toml
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -87,11 +86,9 @@ class StateConfig:
 @dataclass(frozen=True)
 class SavedSearch:
     name: str
-    criteria: SearchCriteria
+    request: SearchRequest  # built as `trialfinder search` builds its own
     recipients: tuple[str, ...]
     subject: str = ""  # what the subject line calls these trials; the name by default
-    categories: tuple[str, ...] = ()  # treatment approaches (any of them), from the tags
-    biomarkers: tuple[str, ...] = ()  # (any of them), from the tags
     first_run: str = "send"
     send_when_empty: bool = False
     # (recipient's address in lower case, or "" for every recipient) -> a patient's profile
@@ -100,6 +97,11 @@ class SavedSearch:
     @property
     def topic(self) -> str:
         return self.subject or self.name
+
+    @property
+    def criteria(self) -> SearchCriteria:
+        """What the registry is asked: conditions, settings, place, ..."""
+        return self.request.criteria
 
     def profile_for(self, recipient: str) -> Profile | None:
         """The profile the digest to ``recipient`` is prescreened with, if any."""
@@ -377,34 +379,20 @@ def _read_search(
     for address in recipients or ():
         c.check((*p, "recipients"), lambda address=address: parse_mailbox(address))
 
-    conditions = c.strings(table, p, "condition", "a condition, or a list of them") or ()
-    settings = c.strings(table, p, "setting", "a list of settings")
-    phases = c.strings(table, p, "phases", "a list of phases, e.g. [2, 3]")
-    statuses = c.strings(table, p, "statuses", "a list of statuses")
-    age = c.get(table, p, "age", int, "an age in years")
-    sex = c.get(table, p, "sex", str, '"female" or "male"')
-    intervention = c.get(table, p, "intervention", str, "a treatment name")
-    # Each key is checked on its own so that a problem names the key it comes from.
-    c.check((*p, "setting"), lambda: SearchCriteria(settings=chosen_settings(settings or ())))
-    c.check((*p, "phases"), lambda: SearchCriteria(phases=phases or ()))
-    c.check((*p, "statuses"), lambda: SearchCriteria(statuses=statuses or DEFAULT_STATUSES))
-    c.check((*p, "age"), lambda: SearchCriteria(age=age))
-    c.check((*p, "sex"), lambda: SearchCriteria(sex=sex))
-
-    categories = c.strings(table, p, "categories", "a list of treatment categories") or ()
-    c.check((*p, "categories"), lambda: _known_categories(categories))
-    biomarkers = c.strings(table, p, "biomarkers", "a list of biomarkers") or ()
-    c.check((*p, "biomarkers"), lambda: _known_biomarkers(biomarkers))
-
-    near = c.get(table, p, "near", str, "a place: a ZIP code, 'City, ST' or lat,lon")
-    within = c.get(table, p, "within", (str, int, float), 'a distance, e.g. "100mi"')
-    place = within_mi = None
-    if within is not None and near is None:
-        c.problem((*p, "within"), "'within' needs 'near' (the place to measure from)")
-    if near is not None:
-        place = c.check((*p, "near"), lambda: geo.geocode(near))
-        if within is not None:
-            within_mi = c.check((*p, "within"), lambda: _distance(within))
+    options = SearchOptions(
+        conditions=c.strings(table, p, "condition", "a condition, or a list of them") or (),
+        settings=c.strings(table, p, "setting", "a list of settings") or (),
+        phases=c.strings(table, p, "phases", "a list of phases, e.g. [2, 3]") or (),
+        statuses=c.strings(table, p, "statuses", "a list of statuses") or (),
+        age=c.get(table, p, "age", int, "an age in years"),
+        sex=c.get(table, p, "sex", str, '"female" or "male"'),
+        intervention=c.get(table, p, "intervention", str, "a treatment name"),
+        categories=c.strings(table, p, "categories", "a list of treatment categories") or (),
+        biomarkers=c.strings(table, p, "biomarkers", "a list of biomarkers") or (),
+        near=c.get(table, p, "near", str, "a place: a ZIP code, 'City, ST' or lat,lon"),
+        within=c.get(table, p, "within", (str, int, float), 'a distance, e.g. "100mi"'),
+    )
+    request = _request(options, p, c)
 
     first_run = c.get(table, p, "first_run", str, '"send" or "record"', default=state.first_run)
     if first_run not in FIRST_RUN:
@@ -413,24 +401,11 @@ def _read_search(
     profiles = _read_profiles(table, p, c, recipients or (), source_file)
     if len(c.problems) > before:
         return None
-    criteria = SearchCriteria(
-        conditions=conditions,
-        settings=chosen_settings(settings or ()),  # confirmed with the tags, as by `search`
-        statuses=statuses or DEFAULT_STATUSES,
-        phases=phases or (),
-        age=age,
-        sex=sex,
-        intervention=intervention,
-        near=place,
-        within_mi=within_mi,  # None: the default distance of `search`
-    )
     return SavedSearch(
         name=name.strip(),
-        criteria=criteria,
+        request=request,
         recipients=_unique_addresses(recipients or ()),
         subject=subject.strip(),
-        categories=tuple(dict.fromkeys(x.lower() for x in categories)),
-        biomarkers=tuple(dict.fromkeys(biomarkers)),
         first_run=first_run,
         send_when_empty=send_empty,
         profiles=profiles,
@@ -494,20 +469,21 @@ def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(unique.values())
 
 
-def _known_categories(names: tuple[str, ...]) -> None:
-    for name in names:
-        if name.lower() not in CATEGORY_NAMES:
-            raise InvalidInput(
-                f"unknown category {name!r}", hint=f"choose from: {', '.join(CATEGORY_NAMES)}"
-            )
+# How a problem of a search's options names its key in the file.
+SEARCH_KEY_OF = {"conditions": "condition", "settings": "setting"}
 
 
-def _known_biomarkers(names: tuple[str, ...]) -> None:
-    check_biomarkers(names)
+def _request(options: SearchOptions, p: tuple, c: Checker) -> SearchRequest | None:
+    """The request of a saved search, as ``trialfinder search`` builds it from its options;
+    each problem at the key it comes from."""
 
+    def key(option: str) -> str:
+        return SEARCH_KEY_OF.get(option, option)
 
-def _distance(value: str | int | float) -> float:
-    """Miles; a plain number is miles, as on the command line."""
-    if isinstance(value, (int, float)):
-        value = f"{value:g}"
-    return geo.parse_distance(value)
+    try:
+        return build_request(options, spell=lambda option: repr(key(option)))
+    except InvalidRequest as exc:
+        for problem in exc.problems:
+            hint = f" ({problem.hint})" if problem.hint else ""
+            c.problem((*p, key(problem.option)), problem.message + hint)
+        return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from trialfinder import geo
 from trialfinder.criteria import SearchCriteria
@@ -13,17 +12,17 @@ from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.digest.config import SavedSearch
 from trialfinder.geo import OPEN_STATUSES, NearestSite
 from trialfinder.model import Site, Trial
-from trialfinder.pipeline import ResultOptions, TagFilter
-from trialfinder.prescreen import prescreen
+from trialfinder.pipeline import OutputNeeds
+from trialfinder.prescreen import Fit, prescreen
+from trialfinder.profile import Profile
 from trialfinder.search import SearchRun
 from trialfinder.tagging import Tags
 from trialfinder.wording import site_name
 
-if TYPE_CHECKING:
-    from trialfinder.prescreen import Fit
-    from trialfinder.profile import Profile
-
 LOOKUP_BATCH = 100  # NCT ids per look-up request, to keep URLs short
+# Every site's details: the summary in a digest names a lone site's facility, and the sites
+# near the search's place are followed from run to run.
+NEEDS = OutputNeeds(site_details=True)
 
 
 @dataclass(frozen=True)
@@ -97,14 +96,9 @@ def _in_range(trial: Trial, search: SavedSearch) -> list[tuple[str, float, str]]
 def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
     """The current results of ``search``, by NCT id; raises the source's errors."""
     criteria = search.criteria
-    wanted = TagFilter(categories=search.categories, biomarkers=search.biomarkers)
-    options = ResultOptions(
-        near=criteria.near,
-        within_mi=criteria.within_mi,
-        templates=str(templates) if templates else None,
-    )
+    run = SearchRun(source, search.request, NEEDS, templates=str(templates) if templates else None)
     found: dict[str, Found] = {}
-    for result in SearchRun(source, criteria, wanted, options):
+    for result in run:
         in_range = _sites_in_range(result.trial, search)
         if criteria.near is not None and not in_range:
             continue  # the registry matched a site just outside the radius

@@ -462,7 +462,7 @@ class ClinicalTrialsGov(Source):
         self, criteria: SearchCriteria, on_progress: ProgressCallback | None = None
     ) -> SearchResults:
         return SearchResults(
-            pages=self._pages(criteria), limit=criteria.fetch_limit, on_progress=on_progress
+            pages=self._pages(criteria), limit=criteria.limit, on_progress=on_progress
         )
 
     def get(self, nct_id: str) -> Trial:
@@ -493,7 +493,7 @@ class ClinicalTrialsGov(Source):
 
     def page_params(self, criteria: SearchCriteria) -> dict[str, str]:
         """Parameters of the first page; later pages repeat them (the spec requires it)."""
-        limit = criteria.fetch_limit
+        limit = criteria.limit
         page_size = MAX_PAGE_SIZE if limit is None else min(MAX_PAGE_SIZE, limit)
         if criteria.page_size:
             page_size = min(MAX_PAGE_SIZE, criteria.page_size)
