@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from trialfinder import tagging
+from trialfinder import summary, tagging
 from trialfinder.errors import ConfigError
 from trialfinder.model import Site, parse_study
 from trialfinder.summary import interventions_under_test, summarize
@@ -168,7 +168,7 @@ def test_without_tags_the_summary_tags_the_trial_itself(monkeypatch):
     def no_second_reading(_trial):
         raise AssertionError("the trial was tagged again")
 
-    monkeypatch.setattr(tagging, "tag_trial", no_second_reading)
+    monkeypatch.setattr(summary, "tag_trial", no_second_reading)
     assert summarize(trial, tags=tags)  # given tags are used as they are
 
 

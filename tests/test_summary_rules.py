@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from trialfinder import glossary, tagging
+from trialfinder import glossary, summary
 from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.summary import key_rules, rule_sentence, summarize
@@ -439,7 +439,7 @@ def test_without_requirements_a_summary_says_no_rule():
 def test_rules_come_from_the_tagging_when_no_tags_are_given(monkeypatch):
     trial = parse_study(make_study(criteria=CRITERIA))
     read = Tags(requirements=(req("measurable-disease", "required"),))
-    monkeypatch.setattr(tagging, "tag_trial", lambda _trial: read)
+    monkeypatch.setattr(summary, "tag_trial", lambda _trial: read)
     assert rules_part(summarize(trial)) == [
         "Your cancer must be big enough to measure on a scan or a test."
     ]
