@@ -282,6 +282,8 @@ class FakeApi:
         self.requests: list[Request] = []
         self.bytes_sent = 0
         self.pages_served = 0
+        self.in_flight = 0  # requests received and not yet answered
+        self.max_in_flight = 0
         self.empty_pages_first = 0  # serve this many empty pages (with a token) before data
         # Whether a search (its parameters) finds the studies at all: a query the registry
         # would answer with nothing, say one with the setting words (`query.term`).
@@ -401,6 +403,16 @@ class FakeApi:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                with api._lock:
+                    api.in_flight += 1
+                    api.max_in_flight = max(api.max_in_flight, api.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with api._lock:
+                        api.in_flight -= 1
+
+            def _answer(self) -> None:
                 parts = urlsplit(self.path)
                 path = parts.path.removeprefix(PREFIX) or "/"
                 params = {k: v[-1] for k, v in parse_qs(parts.query).items()}

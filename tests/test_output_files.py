@@ -64,13 +64,35 @@ def start(*args: str, **options) -> subprocess.Popen:
 
 
 def wait_for_second_page(api, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    """Until the process asked for page 2: every row of page 1 has gone to the writer."""
+    """Until the process asked for page 2 and has written page 1's rows: it asks for the next
+    page while it works on one, so it is done with page 1 once it is idle, waiting for page 2."""
     deadline = time.monotonic() + timeout
     while len(api.studies_requests()) < 2:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the export never asked for a second page"
         time.sleep(0.02)
-    time.sleep(0.2)  # the process is now waiting for the answer
+    wait_until_idle(process.pid, deadline)
+
+
+def wait_until_idle(pid: int, deadline: float, quiet: float = 0.3) -> None:
+    """Until the process has used no CPU for ``quiet`` seconds (or, without /proc, a second)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        time.sleep(1.0)
+        return
+
+    def cpu() -> int:  # clock ticks in user and system mode
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    used = cpu()
+    while True:
+        time.sleep(quiet)
+        now = cpu()
+        if now == used:
+            return
+        assert time.monotonic() < deadline, "the export never waited for its next page"
+        used = now
 
 
 # -- replaced only when complete ------------------------------------------------------------------

@@ -1,13 +1,21 @@
-"""The interface every trial registry implements, and the paging loop they share."""
+"""The interface every trial registry implements, and the paging loop they share.
+
+While the records of one page are worked on, the next page is fetched in a background thread
+(:class:`Prefetch`): one request in flight at most, and at most one page waiting, so that a
+search holds about two pages at a time. The registry's rules (pacing, retries,
+:class:`PagingGuard`) apply in that thread as they would in the caller's, and what goes wrong
+there reaches the caller where it asks for that page, as if it had been fetched then.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import PagingStopped, PartialResults, RecordError, SourceError
@@ -144,13 +152,122 @@ class PagingGuard:
         return f"the {self.announced:,} trials it announced"
 
 
+class PageWork(Protocol):
+    """What is done with the records of each page (see :meth:`SearchResults.each`)."""
+
+    def start(self, studies: list[Any], total: int | None) -> Any:
+        """Begins the work on one page's records as soon as the page arrives (in the thread
+        that fetched it); ``total`` is the first page's count of trials, else ``None``."""
+
+    def results(self, started: Any) -> Iterable[Any]:
+        """The page's items in the order of its records, from what :meth:`start` returned; a
+        record that could not be worked on is given as the :class:`RecordError` saying why."""
+
+    def close(self) -> None:
+        """Stops what is still under way; called once the search is over, however it ended."""
+
+
+class Parsing:
+    """The plain work: each record parsed into a :class:`Trial`."""
+
+    def start(self, studies: list[Any], total: int | None) -> list[Any]:
+        return studies
+
+    def results(self, started: list[Any]) -> Iterator[Trial | RecordError]:
+        for raw in started:
+            try:
+                yield parse_study(raw)
+            except RecordError as exc:
+                yield exc
+
+    def close(self) -> None:
+        pass
+
+
+class Prefetch:
+    """The pages of ``pages``, each with its work started (``start(studies, total)``).
+
+    After :meth:`ask`, the next page is fetched and its work started in a daemon thread, while
+    the caller goes on with the current one; :func:`next` then waits for it. Without
+    :meth:`ask`, :func:`next` fetches in the caller's thread. One page is fetched at a time,
+    and one waits at most. What the fetch raised (``StopIteration`` at the end) is raised by
+    :func:`next`. After :meth:`close`, a fetch under way is left to finish by itself and its
+    page is dropped: nothing is fetched after it.
+    """
+
+    def __init__(self, pages: Iterable[Page], start: Callable[[list[Any], int | None], Any]):
+        self._pages = iter(pages)
+        self._start = start
+        self._changed = threading.Condition()
+        self._fetching = False
+        self._ahead: tuple[bool, Any] | None = None  # (fetched, (total, count, started) or error)
+        self._closed = False
+
+    def _fetch(self) -> tuple[bool, Any]:
+        try:
+            page = next(self._pages)
+            total, studies = page.total, page.studies
+            del page  # the work holds the records from here
+            return True, (total, len(studies), self._start(studies, total))
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller, whatever it is)
+            return False, exc
+
+    def _fetch_ahead(self) -> None:
+        fetched = self._fetch()
+        with self._changed:
+            self._fetching = False
+            closed = self._closed
+            if not closed:
+                self._ahead = fetched
+            self._changed.notify_all()
+        if closed:
+            self._close_pages()
+
+    def ask(self) -> None:
+        """Starts fetching the next page in the background, unless it is on its way."""
+        with self._changed:
+            if self._fetching or self._ahead is not None or self._closed:
+                return
+            self._fetching = True
+        threading.Thread(target=self._fetch_ahead, name="trialfinder-prefetch", daemon=True).start()
+
+    def __iter__(self) -> Prefetch:
+        return self
+
+    def __next__(self) -> tuple[int | None, int, Any]:
+        """(the first page's count or ``None``, the page's number of records, its work)."""
+        with self._changed:
+            while self._fetching:
+                self._changed.wait()
+            fetched, self._ahead = self._ahead, None
+        ok, value = fetched if fetched is not None else self._fetch()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._ahead = None
+            fetching = self._fetching
+        if not fetching:
+            self._close_pages()
+
+    def _close_pages(self) -> None:
+        close = getattr(self._pages, "close", None)
+        if close is not None:
+            close()
+
+
 @dataclass
 class SearchResults:
     """An iterator of trials that also reports what it met on the way.
 
     ``total`` is known once the first page has arrived; ``skipped`` lists the records that
     could not be parsed (each was logged as a warning, naming it); ``complete`` is true once the
-    registry's last page has arrived (not when the limit stopped the paging).
+    registry's last page has arrived (not when the limit stopped the paging). With
+    ``prefetch``, the next page is fetched while the records of one are worked on, unless the
+    limit will be reached before it is needed.
     """
 
     pages: Iterable[Page]
@@ -160,6 +277,7 @@ class SearchResults:
     fetched: int = 0
     skipped: list[RecordError] = field(default_factory=list)
     complete: bool = False
+    prefetch: bool = True
 
     @property
     def received(self) -> int:
@@ -167,10 +285,28 @@ class SearchResults:
         return self.fetched + len(self.skipped)
 
     def __iter__(self) -> Iterator[Trial]:
-        pages = iter(self.pages)
+        return self.each(Parsing())
+
+    def each(self, work: PageWork) -> Iterator[Any]:
+        """The items ``work`` makes of the records, page by page, in order (see
+        :class:`PageWork`); a record it gives back as a :class:`RecordError` is skipped, with a
+        warning. The limit counts the items."""
+        pages = Prefetch(self.pages, work.start)
+        try:
+            yield from self._each(pages, work)
+        finally:
+            pages.close()
+            work.close()
+
+    def _each(self, pages: Prefetch, work: PageWork) -> Iterator[Any]:
+        if self.prefetch:
+            # Every page is read in a fetching thread, the first too: the memory the pages take
+            # is then reused page after page, not held once by each thread (C's malloc keeps an
+            # arena of memory per thread).
+            pages.ask()
         while self.limit is None or self.fetched < self.limit:
             try:
-                page = next(pages)
+                total, count, started = next(pages)
             except StopIteration:
                 self.complete = True
                 return
@@ -178,25 +314,22 @@ class SearchResults:
                 if self.fetched == 0 and not self.skipped:
                     raise
                 raise self._partial(exc) from exc
-            if page.total is not None:
-                self.total = page.total
-            studies = page.studies
-            del page  # hold one page at a time, not two while the next is fetched
-            for raw in studies:
-                try:
-                    trial = parse_study(raw)
-                except RecordError as exc:
-                    self.skipped.append(exc)
-                    log.warning("skipped record %s: %s", exc.record_id, exc.reason)
+            if total is not None:
+                self.total = total
+            if self.prefetch and (self.limit is None or self.fetched + count < self.limit):
+                pages.ask()
+            for item in work.results(started):
+                if isinstance(item, RecordError):
+                    self.skipped.append(item)
+                    log.warning("skipped record %s: %s", item.record_id, item.reason)
                     continue
                 self.fetched += 1
-                yield trial
+                yield item
                 if self.limit is not None and self.fetched >= self.limit:
                     break
-            del studies
+            started = item = None  # let this page go before the next one arrives
             if self.on_progress:
                 self.on_progress(self.fetched, self.expected)
-            page = raw = None  # let this page go before the next one arrives
 
     @property
     def expected(self) -> int | None:

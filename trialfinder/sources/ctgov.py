@@ -540,12 +540,11 @@ class ClinicalTrialsGov(Source):
             kept, stop = guard.admit(
                 studies, data.get("totalCount") if first else None, bool(token)
             )
-            page = Page(studies=kept, total=guard.announced if first else None)
-            # Hold no reference to this page (body, JSON, list) while the next one is fetched:
-            # the peak memory of a search is then one page, however many pages it has.
+            page = [Page(studies=kept, total=guard.announced if first else None)]
+            # Hold no reference to this page (body, JSON, list) while suspended, nor while the
+            # next one is fetched: whoever takes the page decides how long it lives.
             del answer, data, studies, kept
-            yield page
-            page = None
+            yield page.pop()
             if stop is not None:
                 raise stop
             if not token:
