@@ -157,3 +157,59 @@ def test_a_site_contact_of_the_wrong_type_names_the_record():
     study["protocolSection"]["contactsLocationsModule"]["locations"][0]["contacts"] = ["555"]
     with pytest.raises(RecordError, match="items of 'contacts' should be objects"):
         parse_study(study)
+
+
+def test_sites_can_be_made_when_first_read(monkeypatch):
+    import trialfinder.model
+    from trialfinder.model import Site
+    from trialfinder.records import trial_record
+
+    made = []
+    site = trialfinder.model._site
+    monkeypatch.setattr(trialfinder.model, "_site", lambda r, item: made.append(1) or site(r, item))
+    locations = [{"city": "Boston", "country": "United States"}, {"city": "Lyon", "zip": "69008"}]
+    assert parse_study(make_study(locations=locations)).sites == (
+        Site(city="Boston", country="United States"),
+        Site(city="Lyon", zip="69008"),
+    )
+    made.clear()
+    trial = parse_study(make_study(locations=locations), lazy_sites=True)
+    assert len(trial.sites) == 2 and trial_record(trial)["sites_count"] == 2
+    assert made == []  # counting them made none
+    assert trial.sites == (
+        Site(city="Boston", country="United States"),
+        Site(city="Lyon", zip="69008"),
+    )
+    assert len(made) == 2
+    assert [s.city for s in trial.sites] == ["Boston", "Lyon"] and len(made) == 2  # made once
+    assert copy.deepcopy(trial) == trial and hash(trial) == hash(copy.deepcopy(trial))
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"city": ["Boston"]},
+        {"facility": True},
+        {"geoPoint": [42.3, -71.1]},
+        {"geoPoint": {"lat": "42.3", "lon": -71.1}},
+        {"contacts": [{"name": ["Desk"]}]},
+        {"contacts": {"name": "Desk"}},
+        {"contacts": ["Desk"]},
+        "Boston",
+    ],
+)
+@pytest.mark.parametrize("lazy_sites", [False, True])
+def test_a_site_of_the_wrong_shape_names_the_record_when_parsed(location, lazy_sites):
+    study = make_study(nct_id="NCT01234567", locations=[{"city": "Lyon"}, location])
+    with pytest.raises(RecordError) as caught:
+        parse_study(study, lazy_sites=lazy_sites)
+    assert caught.value.record_id == "NCT01234567"
+
+
+def test_sites_made_when_first_read_keep_their_contacts():
+    contact = {"name": "Desk", "role": "CONTACT", "phone": "617-555-0100", "email": None}
+    locations = [{"facility": "A", "city": "Boston", "contacts": [contact]}]
+    eager = parse_study(make_study(locations=locations))
+    lazy = parse_study(make_study(locations=locations), lazy_sites=True)
+    assert lazy == eager
+    assert lazy.sites[0].contacts == (Contact(name="Desk", role="CONTACT", phone="617-555-0100"),)

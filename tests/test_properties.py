@@ -92,6 +92,11 @@ def study_records(wild: bool) -> st.SearchStrategy:
         country=field(),
         status=field(),
         geoPoint=obj(lat=field(st.floats()), lon=field(st.floats())),
+        contacts=st.lists(
+            obj(name=field(), role=field(), phone=field(), phoneExt=field(), email=field()),
+            max_size=2,
+        )
+        | (any_json if wild else st.none()),
     )
     mesh = st.lists(obj(id=field(), term=field(long_text)), max_size=3)
     protocol = obj(
@@ -176,6 +181,19 @@ def test_what_json_decoding_gives_back_parses_the_same(data):
     first = parse_or_error(data)
     second = parse_or_error(json.loads(text))
     assert (first is None) == (second is None)
+
+
+@FAST
+@given(wild_records)
+def test_sites_made_when_first_read_are_the_sites_made_at_once(data):
+    trial = parse_or_error(data)
+    try:
+        lazy = parse_study(data, lazy_sites=True)
+    except RecordError:
+        lazy = None
+    assert lazy == trial
+    if trial is not None:
+        assert len(lazy.sites) == len(trial.sites) and tuple(lazy.sites) == trial.sites
 
 
 @st.composite
