@@ -579,7 +579,6 @@ def search(
     come first, then those to check, then those excluded (see `trialfinder profile --help`).
     """
     from trialfinder.output import NEEDS, render
-    from trialfinder.pipeline import to_record
     from trialfinder.records import Counted
     from trialfinder.request import SearchOptions
     from trialfinder.search import SearchRun
@@ -621,10 +620,12 @@ def search(
         render_options["previous"] = previous
         render_options["lookup"] = status_lookup(source)  # why a trial left the results
     finished = False
-    run = SearchRun(source, request, NEEDS[fmt], templates=app.templates)
+    run = SearchRun(
+        source, request, NEEDS[fmt], templates=app.templates, workers=app.settings.workers
+    )
     shown: list[str] = []  # the NCT id of the first trial written, for the hint
     with _progress(sys.stderr.isatty(), run, source) as progress:
-        records = Counted(map(to_record, run))
+        records = Counted(run.records())
         try:
             with _output(output, fmt, keep=lambda: records.count > 0) as out:
                 if progress is not None and output is None and sys.stdout.isatty():
@@ -639,6 +640,7 @@ def search(
                 )
             finished = True
         finally:
+            run.close()  # the worker processes and the page on its way, however it ended
             if progress is not None:
                 progress.stop()
             for line in run.report(finished, quiet=app.quiet):

@@ -276,9 +276,9 @@ RENDERERS: dict[str, Callable[..., int]] = {
     "csv": write_csv,
     "xlsx": write_xlsx,
 }
-# What each format shows beyond a record's base fields. A table is read, then a trial shown
-# with `show`, which finds it in the cache with every site's details.
-NEEDS = {fmt: OutputNeeds(site_details=fmt == "table") for fmt in RENDERERS}
+# What each format shows beyond a record's base fields. A table shows no summary; it is read,
+# then a trial shown with `show`, which finds it in the cache with every site's details.
+NEEDS = {fmt: OutputNeeds(site_details=fmt == "table", summary=fmt != "table") for fmt in RENDERERS}
 
 
 def render(

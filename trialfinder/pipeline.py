@@ -7,17 +7,23 @@ plain-language summary, the prescreen against a profile). Commands build results
 categories, biomarkers, confirmed disease settings); ``search.SearchRun`` applies it.
 :class:`OutputNeeds` says what an output shows, so that a search fetches and works out only
 that.
+
+:func:`assess` does all of that for one record of a search, as a :class:`TrialJob` says
+(parse, tag, filter, nearest site, summary, prescreen), and tells what became of it (an
+:class:`Outcome`). It is pure: the same record and job give the same outcome in any process,
+so that ``trialfinder.workers`` can run it on worker processes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from trialfinder.errors import PartialResults
+from trialfinder.errors import PartialResults, RecordError, TrialfinderError
 from trialfinder.geo import NearestSite, Place, nearest_site
-from trialfinder.model import Trial
+from trialfinder.model import Trial, parse_study
 from trialfinder.prescreen import Fit, prescreen, rank
 from trialfinder.profile import Profile
 from trialfinder.records import site_record, tag_record, trial_record
@@ -33,6 +39,7 @@ class OutputNeeds:
 
     # Every site's facility, status, coordinates and contacts (a place needs them anyway).
     site_details: bool = False
+    summary: bool = True  # the plain-language summary
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class ResultOptions:
     near: Place | None = None  # the patient's place: find each trial's nearest site
     within_mi: float | None = None  # the search radius in miles, when `near` is given
     profile: Profile | None = None  # a patient's profile: prescreen each trial against it
+    summary: bool = True  # write the plain-language summary (a table does not show it)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,9 @@ def build_result(
     if options.near is not None:
         nearest = nearest_site(trial, options.near.lat, options.near.lon)
     tags = tags or tag_trial(trial)
-    summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
+    summary = None
+    if options.summary:
+        summary = summarize(trial, tags=tags, nearest=nearest, templates=options.templates)
     fit = None
     if options.profile is not None:
         fit = prescreen(trial, tags, options.profile)
@@ -79,31 +89,49 @@ def build_results(
         yield build_result(trial, options)
 
 
-def by_distance(results: Iterable[TrialResult]) -> list[TrialResult]:
-    """All results, nearest site first; trials with no located site last, in arrival order."""
-    return sorted(
-        results,
-        key=lambda r: (r.nearest is None, r.nearest.distance_mi if r.nearest else 0.0),
-    )
+def distance_of(result: TrialResult) -> float | None:
+    """The distance of a result's nearest site, ``None`` without one."""
+    return result.nearest.distance_mi if result.nearest else None
+
+
+def verdict_of(result: TrialResult) -> str | None:
+    """The prescreen's verdict of a result, ``None`` without a profile."""
+    return result.fit.fit if result.fit else None
+
+
+Sorted = TypeVar("Sorted")
+
+
+def by_distance(
+    results: Iterable[Sorted], distance: Callable[[Sorted], float | None] = distance_of
+) -> list[Sorted]:
+    """All results, nearest site first; trials with no located site last, in arrival order.
+    ``distance`` gives a result's distance (of a :class:`TrialResult` by default)."""
+    return sorted(results, key=lambda r: (distance(r) is None, distance(r) or 0.0))
 
 
 def sort_results(
-    results: Iterable[TrialResult], nearest: bool, by_fit: bool
-) -> tuple[list[TrialResult], PartialResults | None]:
+    results: Iterable[Sorted],
+    nearest: bool,
+    by_fit: bool,
+    distance: Callable[[Sorted], float | None] = distance_of,
+    verdict: Callable[[Sorted], str | None] = verdict_of,
+) -> tuple[list[Sorted], PartialResults | None]:
     """Every result, ``nearest`` site first and, ``by_fit``, the prescreen's possible trials
     first, then check, then excluded (each group in the order of the first); and the failure
     that ended the fetching early, if one did (what arrived is sorted, the failure is for the
-    caller to raise once it is shown)."""
-    collected: list[TrialResult] = []
+    caller to raise once it is shown). ``distance`` and ``verdict`` read a result's (a
+    :class:`TrialResult`'s by default, an :class:`Outcome`'s in a search)."""
+    collected: list[Sorted] = []
     failure: PartialResults | None = None
     try:
         collected.extend(results)
     except PartialResults as exc:
         failure = exc
     if nearest:
-        collected = by_distance(collected)
+        collected = by_distance(collected, distance)
     if by_fit:
-        collected.sort(key=lambda r: rank(r.fit.fit if r.fit else None))
+        collected.sort(key=lambda r: rank(verdict(r)))
     return collected, failure
 
 
@@ -154,3 +182,74 @@ class TagFilter:
         parts += [f"--biomarker {b}" for b in self.biomarkers]
         parts += [f"--setting {s}" for s in self.settings]
         return ", ".join(parts)
+
+
+# What became of one record (Outcome.kind).
+KEPT = "kept"  # a result, shown unless the verdicts asked for leave it out
+UNCONFIRMED = "unconfirmed"  # its tags do not confirm a setting searched for
+LEFT_OUT = "left out"  # it does not match the wanted categories or biomarkers
+SKIPPED = "skipped"  # the record could not be read, or working on it failed
+STOPPED = "stopped"  # an error that stops the search (a user's broken template, say)
+
+
+@dataclass(frozen=True)
+class TrialJob:
+    """What to work out about each record of a search; small, so that it is cheap to send
+    to worker processes (no settings, no HTTP session)."""
+
+    confirm: TagFilter = field(default_factory=TagFilter)  # settings the tags must confirm
+    wanted: TagFilter = field(default_factory=TagFilter)  # what else a result must have
+    options: ResultOptions = field(default_factory=ResultOptions)
+    record: bool = False  # give back the record (:func:`to_record`), not the TrialResult
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one record: ``kind`` is one of KEPT, UNCONFIRMED, LEFT_OUT, SKIPPED,
+    STOPPED. ``value`` is the result or its record (KEPT), why it was skipped (SKIPPED), or
+    the error (STOPPED); ``distance`` (the nearest site's) and ``fit`` (the prescreen's
+    verdict) are what the search sorts and counts a KEPT result by."""
+
+    kind: str
+    nct_id: str
+    value: Any = None
+    distance: float | None = None
+    fit: str | None = None
+    details: str = ""  # SKIPPED by a failure: its traceback, for --debug
+
+    def record_error(self) -> RecordError:
+        return RecordError(self.nct_id, self.value)
+
+
+def assess(job: TrialJob, raw: Any) -> Outcome:
+    """Parse, tag, filter and build the result of one record of a search (its nearest site,
+    summary and prescreen), as ``job`` says.
+
+    Only the user's own errors (a broken template) stop the search (STOPPED); a record that
+    cannot be read is SKIPPED, and so is one whose processing fails, naming its NCT id.
+    """
+    # A summary names the countries, a place needs every site: otherwise they are only counted.
+    counted_only = not (job.options.summary or job.options.near)
+    try:
+        trial = parse_study(raw, lazy_sites=counted_only)
+    except RecordError as exc:
+        return Outcome(SKIPPED, exc.record_id, exc.reason)
+    try:
+        tags = tag_trial(trial)
+        if not job.confirm.accepts(tags):
+            return Outcome(UNCONFIRMED, trial.nct_id)
+        if not job.wanted.accepts(tags):
+            return Outcome(LEFT_OUT, trial.nct_id)
+        result = build_result(trial, job.options, tags=tags)
+        value = to_record(result) if job.record else result
+        return Outcome(KEPT, trial.nct_id, value, distance_of(result), verdict_of(result))
+    except TrialfinderError as exc:
+        return Outcome(STOPPED, trial.nct_id, exc)
+    except Exception as exc:  # a bug, met on this record only: the others go on
+        return Outcome(
+            SKIPPED,
+            trial.nct_id,
+            f"processing it failed ({exc.__class__.__name__}: {exc}); this is a bug in "
+            "trialfinder, run with --debug and report it",
+            details=traceback.format_exc(),
+        )

@@ -8,35 +8,50 @@ the prescreen, and puts the results in order. Iterate a :class:`SearchRun` once;
 :meth:`SearchRun.report` says what happened, so that nothing is left out silently.
 
 What is fetched follows from the request and what the output shows (:func:`fetch_criteria`),
-and the request's limit is applied in one place, to the results in their final order.
+and the request's limit is applied in one place, to the results in their final order. The
+work on each trial (``pipeline.assess``: tags, filters, nearest site, summary, prescreen) runs
+on worker processes for a large search (``trialfinder.workers``) while the next page is
+fetched (``sources.base.Prefetch``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from itertools import islice
+from typing import Any
 
 from trialfinder.criteria import SearchCriteria
 from trialfinder.pipeline import (
+    LEFT_OUT,
+    UNCONFIRMED,
+    Outcome,
     OutputNeeds,
     ResultOptions,
+    TrialJob,
     TrialResult,
-    build_result,
     sort_results,
 )
 from trialfinder.prescreen import EXCLUDED, FITS, rank
 from trialfinder.request import SearchRequest
 from trialfinder.sources.base import ProgressCallback, Source
-from trialfinder.tagging import tag_trial
 from trialfinder.vocabulary import DEFAULT_SETTINGS
+from trialfinder.workers import TrialWork
 
 LARGEST_PAGE = 1000  # trials per page: the registry's largest
 # Pages of a search whose trials are checked here: large enough that a limit of trials shown
 # is usually reached in a page or two, however many the checks leave out.
 CHECKED_PAGE = 100
 CHECKED_PAGE_PER_TRIAL = 4
+
+
+def _distance(outcome: Outcome) -> float | None:
+    return outcome.distance
+
+
+def _verdict(outcome: Outcome) -> str | None:
+    return outcome.fit
 
 
 def fetch_criteria(request: SearchRequest, needs: OutputNeeds | None = None) -> SearchCriteria:
@@ -61,7 +76,14 @@ def fetch_criteria(request: SearchRequest, needs: OutputNeeds | None = None) -> 
 
 class SearchRun:
     """``request`` run against ``source`` for an output that shows ``needs``; summaries in
-    the wording of the ``templates`` folder (the built-in one by default)."""
+    the wording of the ``templates`` folder (the built-in one by default). The work on each
+    trial runs on ``workers`` processes for a large search (see ``trialfinder.workers``; 1:
+    all of it in this process) while the next page is fetched; the results come in the same
+    order either way.
+
+    Iterate it once, for the results (:class:`TrialResult`), or :meth:`records` for their
+    records, made where the work is done; :meth:`close` stops it where it is.
+    """
 
     def __init__(
         self,
@@ -71,7 +93,9 @@ class SearchRun:
         *,
         templates: str | None = None,
         on_progress: ProgressCallback | None = None,
+        workers: int = 1,
     ) -> None:
+        needs = needs or OutputNeeds()
         self.request = request
         self.criteria = request.criteria
         # A setting is found by its words in the registry, and confirmed by the trial's tags.
@@ -81,11 +105,13 @@ class SearchRun:
         # With a profile: the verdicts shown (all when empty), possible first.
         self.fits = request.fits
         self.limit = request.limit
+        self.workers = workers
         self.options = ResultOptions(
             templates=templates,
             near=self.criteria.near,
             within_mi=self.criteria.within_mi,
             profile=self.profile,
+            summary=needs.summary,
         )
         self.fit_counts: Counter[str] = Counter()  # verdicts of the trials that passed the rest
         self.stopped_early = False  # the limit was reached before every trial was checked
@@ -96,44 +122,73 @@ class SearchRun:
         self.left_out = 0  # of the others, how many `wanted` left out
         self.shown = 0
         self._returned: set[str] = set()
+        self._shown: Generator[Any, None, None] | None = None
 
     def __iter__(self) -> Iterator[TrialResult]:
-        results: Iterator[TrialResult] = self._matching()
-        failure = None
-        nearest, by_fit = self.criteria.order == "distance", self.profile is not None
-        if nearest or by_fit:
-            collected, failure = sort_results(results, nearest=nearest, by_fit=by_fit)
-            results = iter(collected)
-        for result in islice(results, self.limit):  # the one place the limit is applied
-            self.shown += 1
-            yield result
-        if failure is not None:
-            raise failure  # after what did arrive, as a streaming search would
+        return self._start(records=False)
 
-    def _matching(self) -> Iterator[TrialResult]:
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The results as records (``pipeline.to_record``), made where the work is done."""
+        return self._start(records=True)
+
+    def close(self) -> None:
+        """Stops the search where it is: the worker processes and the page being fetched."""
+        if self._shown is not None:
+            self._shown.close()
+
+    def _start(self, records: bool) -> Generator[Any, None, None]:
+        self._shown = self._in_order(records)
+        return self._shown
+
+    def _in_order(self, records: bool) -> Generator[Any, None, None]:
         # Sorted by fit, fetching stops once the limit is reached with trials of the best
         # verdict shown: no later trial can come before them. (Sorting by distance needs
         # every match first; other orders stop as soon as the limit is shown.)
-        enough = None if self.criteria.order == "distance" else self.limit
+        nearest, by_fit = self.criteria.order == "distance", self.profile is not None
+        enough = None if nearest else self.limit
+        job = TrialJob(self.confirm, self.wanted, self.options, record=records)
+        if enough is not None and self.request.checked_here:
+            # Which page holds the last trial shown is not known: none is fetched or worked
+            # on before it is needed.
+            self.results.prefetch = False
+            work = TrialWork(job)
+        else:
+            work = TrialWork(job, self.workers, expected=self.fetch.limit)
+        outcomes = self.results.each(work)
+        try:
+            kept: Iterator[Outcome] = self._matching(outcomes, enough)
+            failure = None
+            if nearest or by_fit:
+                collected, failure = sort_results(
+                    kept, nearest, by_fit, distance=_distance, verdict=_verdict
+                )
+                kept = iter(collected)
+            for outcome in islice(kept, self.limit):  # the one place the limit is applied
+                self.shown += 1
+                yield outcome.value
+            if failure is not None:
+                raise failure  # after what did arrive, as a streaming search would
+        finally:
+            outcomes.close()
+
+    def _matching(self, outcomes: Iterator[Outcome], enough: int | None) -> Iterator[Outcome]:
         best = min((rank(f) for f in self.fits or FITS), default=0)
         kept = 0
-        for trial in self.results:
+        for outcome in outcomes:
             self.seen += 1
-            self._returned.add(trial.nct_id)
-            tags = tag_trial(trial)
-            if not self.confirm.accepts(tags):
+            self._returned.add(outcome.nct_id)
+            if outcome.kind == UNCONFIRMED:
                 self.unconfirmed += 1
                 continue
-            if not self.wanted.accepts(tags):
+            if outcome.kind == LEFT_OUT:
                 self.left_out += 1
                 continue
-            result = build_result(trial, self.options, tags=tags)
-            if result.fit is not None:
-                self.fit_counts[result.fit.fit] += 1
-                if self.fits and result.fit.fit not in self.fits:
+            if outcome.fit is not None:
+                self.fit_counts[outcome.fit] += 1
+                if self.fits and outcome.fit not in self.fits:
                     continue
-            yield result
-            if result.fit is None or rank(result.fit.fit) == best:
+            yield outcome
+            if outcome.fit is None or rank(outcome.fit) == best:
                 kept += 1
             if enough and kept >= enough:
                 self.stopped_early = True

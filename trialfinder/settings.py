@@ -26,6 +26,8 @@ a finite number in its range is a configuration error naming the variable):
   locked before going without the cache (default 2).
 - ``TRIALFINDER_TEMPLATES``: a folder of the user's own templates (e.g. ``summary.txt.j2``),
   used instead of the packaged ones of the same name.
+- ``TRIALFINDER_WORKERS``: processes that tag, summarise and prescreen the trials of a large
+  search (default: the number of CPU cores; 1 does it all in the main process).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlsplit
 
 from trialfinder.errors import ConfigError
@@ -59,7 +61,16 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "max_retry_seconds": (0, 7 * DAY, False),
     "cache_ttl": (0, 365 * DAY, True),
     "cache_lock_timeout": (0, HOUR, True),
+    "workers": (1, 256, True),
 }
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (the default number of workers)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,7 @@ class Settings:
     cache_dir: str = ""  # empty: platformdirs' user cache folder
     cache_lock_timeout: float = 2.0
     templates: str | None = None  # a folder of the user's own templates
+    workers: int = field(default_factory=cpu_cores)  # 1: no worker processes
 
     def __post_init__(self) -> None:
         problem = api_url_problem(self.api_url)
