@@ -8,7 +8,7 @@ times, side by side in the same run, each in a fresh child process (interpreter 
   command sends, with the same ``fields`` and the same pause between requests
   (``--interval``, the tool's default of 1 s), and does nothing else;
 - ``trialfinder search --setting any -o out.ndjson``, ``-o out.csv`` and the table (standard
-  output to a file: every trial, 160 columns), each with an empty cache (cold);
+  output to a file: every trial, one tab-separated line each), each with an empty cache (cold);
 - the same again with the answers in the cache (warm: no request is sent).
 
 It prints each run's wall time, its ratio to the floor (the table has its own floor: a table
@@ -158,7 +158,9 @@ def command(output: str, folder: Path) -> tuple[list[str], Path | None]:
 def written(output: str, folder: Path) -> int:
     """Trials in the file an output wrote."""
     if output == "table":
-        return (folder / "table.txt").read_text(encoding="utf-8").count("│ NCT")
+        # To a file the table is tab-separated, a header line then one line a trial.
+        lines = (folder / "table.txt").read_text(encoding="utf-8").splitlines()
+        return sum(1 for line in lines if line.startswith("NCT") and "\t" in line)
     text = (folder / f"out.{output}").read_bytes()
     if output == "ndjson":
         return text.count(b"\n")
