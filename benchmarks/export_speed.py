@@ -159,8 +159,8 @@ def written(output: str, folder: Path) -> int:
     """Trials in the file an output wrote."""
     if output == "table":
         # To a file the table is tab-separated, a header line then one line a trial.
-        lines = (folder / "table.txt").read_text(encoding="utf-8").splitlines()
-        return sum(1 for line in lines if line.startswith("NCT") and "\t" in line)
+        header, *lines = (folder / "table.txt").read_text(encoding="utf-8").splitlines()
+        return sum(1 for line in lines if line.startswith("NCT"))
     text = (folder / f"out.{output}").read_bytes()
     if output == "ndjson":
         return text.count(b"\n")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from trialfinder.errors import PartialResults, RecordError, TrialfinderError
 from trialfinder.geo import NearestSite, Place, nearest_site
@@ -99,30 +99,27 @@ def verdict_of(result: TrialResult) -> str | None:
     return result.fit.fit if result.fit else None
 
 
-Sorted = TypeVar("Sorted")
-
-
 def by_distance(
-    results: Iterable[Sorted], distance: Callable[[Sorted], float | None] = distance_of
-) -> list[Sorted]:
+    results: Iterable[Any], distance: Callable[[Any], float | None] = distance_of
+) -> list[Any]:
     """All results, nearest site first; trials with no located site last, in arrival order.
     ``distance`` gives a result's distance (of a :class:`TrialResult` by default)."""
     return sorted(results, key=lambda r: (distance(r) is None, distance(r) or 0.0))
 
 
 def sort_results(
-    results: Iterable[Sorted],
+    results: Iterable[Any],
     nearest: bool,
     by_fit: bool,
-    distance: Callable[[Sorted], float | None] = distance_of,
-    verdict: Callable[[Sorted], str | None] = verdict_of,
-) -> tuple[list[Sorted], PartialResults | None]:
+    distance: Callable[[Any], float | None] = distance_of,
+    verdict: Callable[[Any], str | None] = verdict_of,
+) -> tuple[list[Any], PartialResults | None]:
     """Every result, ``nearest`` site first and, ``by_fit``, the prescreen's possible trials
     first, then check, then excluded (each group in the order of the first); and the failure
     that ended the fetching early, if one did (what arrived is sorted, the failure is for the
     caller to raise once it is shown). ``distance`` and ``verdict`` read a result's (a
     :class:`TrialResult`'s by default, an :class:`Outcome`'s in a search)."""
-    collected: list[Sorted] = []
+    collected: list[Any] = []
     failure: PartialResults | None = None
     try:
         collected.extend(results)

@@ -13,7 +13,7 @@ import logging
 import math
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -287,7 +287,7 @@ class SearchResults:
     def __iter__(self) -> Iterator[Trial]:
         return self.each(Parsing())
 
-    def each(self, work: PageWork) -> Iterator[Any]:
+    def each(self, work: PageWork) -> Generator[Any, None, None]:
         """The items ``work`` makes of the records, page by page, in order (see
         :class:`PageWork`); a record it gives back as a :class:`RecordError` is skipped, with a
         warning. The limit counts the items."""
