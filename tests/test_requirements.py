@@ -19,6 +19,7 @@ from trialfinder.tagging.drug_classes import (
 )
 from trialfinder.tagging.reader import read_criteria
 from trialfinder.tagging.requirements import KINDS, Requirement, extract
+from trialfinder.validation import InvalidConfig
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -666,29 +667,37 @@ TAXANE = '["taxane"]\nphrases = ["taxane"]\n'
     [
         (
             TAXANE + 'memebrs = ["docetaxel"]\n',
-            "x.toml:3: [taxane].memebrs: unknown key (did you mean 'members'?)",
+            "x.toml:3: taxane.memebrs: unknown key (did you mean 'members'?)",
         ),
         (
             TAXANE + 'members = [\n  "docetaxel",\n  "Taxotere",\n]\n',
-            "x.toml:5: [taxane].members: 'Taxotere' is a name of 'docetaxel': write that",
+            "x.toml:5: taxane.members: 'Taxotere' is a name of 'docetaxel': write that",
         ),
         (
             TAXANE + 'includes = ["platinums"]\n["platinum"]\nphrases = ["platinum"]\n',
-            "x.toml:3: [taxane].includes: no class 'platinums' (did you mean 'platinum'?)",
+            "x.toml:3: taxane.includes: no class 'platinums' (did you mean 'platinum'?)",
         ),
         (
             TAXANE + '["b"]\nphrases = ["taxanes", "Taxane"]\n',
-            "x.toml:4: [b].phrases: 'Taxane' already names [taxane]",
+            "x.toml:4: b.phrases: 'Taxane' already names [taxane]",
         ),
-        ('["a"]\nmembers = ["docetaxel"]\n', "x.toml:1: [a]: a class needs phrases"),
-        ('["a"]\nphrases = "taxane"\n', "x.toml:2: [a].phrases: must be a list of names in quotes"),
-        (TAXANE + 'category = "surgery"\n', "x.toml:3: [taxane].category: unknown category"),
+        ('["a"]\nmembers = ["docetaxel"]\n', "x.toml:1: a: the key 'phrases' is missing"),
+        ('["a"]\nphrases = []\n', "x.toml:2: a.phrases: a class needs phrases"),
+        ('["a"]\nphrases = ["a", " "]\n', "x.toml:2: a.phrases[2]: is empty"),
+        (
+            '["a"]\nphrases = "taxane"\n',
+            "x.toml:2: a.phrases: expected a list of names in quotes, got a string",
+        ),
+        (
+            TAXANE + 'category = "surgery"\n',
+            "x.toml:3: taxane.category: 'surgery' is not a category of drugs",
+        ),
         (
             '["a"]\nphrases = ["a"]\nincludes = ["b"]\n["b"]\nphrases = ["b"]\nincludes = ["a"]\n',
             "cannot include itself",
         ),
         ('["a"\nphrases = []\n', "x.toml:1: not valid TOML"),
-        (TAXANE + "said = 3\n", "x.toml:3: [taxane].said: must be words in quotes"),
+        (TAXANE + "said = 3\n", "x.toml:3: taxane.said: expected text in quotes, got a number 3"),
         (TAXANE + 'sayd = "a taxane"\n', "did you mean 'said'?"),
     ],
 )
@@ -696,6 +705,15 @@ def test_a_broken_drug_class_file_names_the_line_and_the_problem(text, message):
     with pytest.raises(ConfigError) as raised:
         parse_drug_classes(text, "x.toml")
     assert message in raised.value.message
+
+
+def test_a_class_named_with_spaces_is_quoted_as_toml_writes_it():
+    text = '["proteasome inhibitor"]\nphrases = ["PI"]\nmembres = ["bortezomib"]\n'
+    with pytest.raises(InvalidConfig) as raised:
+        parse_drug_classes(text, "x.toml")
+    assert raised.value.lines() == [
+        "x.toml:3: \"proteasome inhibitor\".membres: unknown key (did you mean 'members'?)"
+    ]
 
 
 def test_the_shipped_drug_classes_are_valid_and_cover_the_brief():

@@ -489,5 +489,6 @@ def test_a_drug_class_is_said_as_a_sentence_names_it(value, said):
 def test_every_drug_class_says_how_a_sentence_names_it():
     from trialfinder.tagging.drug_classes import drug_classes
 
-    classes = load_toml("drug_classes.toml")
+    classes = drug_classes().classes
+    assert len(classes) > 40
     assert all(drug_classes().get(name).said for name in classes)

@@ -13,10 +13,12 @@ Paths name a place in the data as tuples: ``("smtp", "port")``, ``("rule", 0, "p
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,22 +73,52 @@ def parse_toml(
 
 # -- where each key is written ------------------------------------------------------------
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*[.=]")
+# A key as TOML writes it: bare, "quoted" (with escapes) or 'literal'; dotted keys join them.
+_PART = r"""(?:[A-Za-z0-9_\-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_PARTS = re.compile(rf"\s*({_PART})\s*")
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_PART}(?:\s*\.\s*{_PART})*)\s*\]\]?")
+_KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
+
+
+def _key_parts(written: str) -> tuple[str, ...]:
+    """``disease."solid tumor"`` -> ("disease", "solid tumor")."""
+    parts = []
+    for match in _PARTS.finditer(written):
+        part = match.group(1)
+        if part.startswith('"'):
+            try:
+                part = json.loads(part)
+            except ValueError:
+                part = part[1:-1]
+        elif part.startswith("'"):
+            part = part[1:-1]
+        parts.append(part)
+    return tuple(parts)
 
 
 class KeyLines:
     """Line numbers of tables and keys in TOML text, for messages (tomllib keeps none).
 
-    Paths are tuples: ("smtp", "port"), ("search", 0, "within"). Good enough for the flat
-    files read with it; an unknown path falls back to its table's line.
+    Paths are tuples: ("smtp", "port"), ("search", 0, "within"), ("disease", "solid tumor",
+    "within"). Good enough for the files read with it; an unknown path falls back to its
+    table's line. The text is read on the first question, so a file without problems costs
+    nothing.
     """
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[tuple, int] = {}
         self.text_lines = text.splitlines()
+        self._lines: dict[tuple, int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple, int]:
+        if self._lines is None:
+            self._lines = self._read()
+        return self._lines
+
+    def _read(self) -> dict[tuple, int]:
+        lines: dict[tuple, int] = {}
         table: tuple = ()
-        counts: dict[str, int] = {}
+        counts: dict[tuple, int] = {}
         in_string = False
         for number, line in enumerate(self.text_lines, start=1):
             # Skip the inside of multi-line strings, where "x = y" is text, not a key.
@@ -99,18 +131,22 @@ class KeyLines:
                 continue
             header = _HEADER.match(line)
             if header:
-                name = header.group(2)
+                parts = _key_parts(header.group(2))
                 if header.group(1) == "[[":
-                    index = counts.get(name, 0)
-                    counts[name] = index + 1
-                    table = (name, index)
+                    index = counts.get(parts, 0)
+                    counts[parts] = index + 1
+                    table = (*parts, index)
                 else:
-                    table = tuple(name.split("."))
-                self.lines.setdefault(table, number)
+                    table = parts
+                for size in range(1, len(table) + 1):
+                    lines.setdefault(table[:size], number)
                 continue
             key = _KEY.match(line)
             if key:
-                self.lines.setdefault((*table, key.group(1).strip('"')), number)
+                parts = _key_parts(key.group(1))
+                for size in range(1, len(parts) + 1):
+                    lines.setdefault((*table, *parts[:size]), number)
+        return lines
 
     def line(self, path: tuple) -> int | None:
         while path:
@@ -239,6 +275,241 @@ class Checker:
         return sorted(self.problems, key=lambda p: p.line or 0)
 
 
+# -- shapes: what a whole file may hold ---------------------------------------------------
+
+
+class Shape:
+    """What a value must be. :meth:`check` reports each way ``value`` is not, at ``path``."""
+
+    what = "a value"
+    plural = "values"  # for "a list of ..."
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        raise NotImplementedError
+
+    def wrong(self, value: Any, path: tuple, c: Checker) -> None:
+        if isinstance(value, bool):
+            got = "true" if value else "false"
+        else:
+            shown = repr(value)
+            got = f"{toml_type(value)} {shown if len(shown) <= 60 else shown[:57] + '...'}"
+        line = _item_line(path, str(value)[:40], c) if isinstance(value, (str, int)) else None
+        c.problem(path, f"expected {self.what}, got {got}", line)
+
+
+class Value(Shape):
+    """A single value of one of ``kinds`` (``bool`` only when it is named)."""
+
+    def __init__(self, kinds: type | tuple[type, ...], what: str, plural: str) -> None:
+        self.kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        self.what = what
+        self.plural = plural
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, self.kinds) or (is_bool and bool not in self.kinds):
+            self.wrong(value, path, c)
+
+
+class Text(Value):
+    """Text in quotes; not blank when ``blank`` is false."""
+
+    def __init__(self, blank: bool = True) -> None:
+        super().__init__(str, "text in quotes", "texts in quotes")
+        self.blank = blank
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        super().check(value, path, c)
+        if not self.blank and isinstance(value, str) and not value.strip():
+            c.problem(path, "is empty", _item_line(path, '""', c))
+
+
+TEXT = Text()
+WHOLE = Value(int, "a whole number", "whole numbers")
+NUMBER = Value((int, float), "a number", "numbers")
+FLAG = Value(bool, "true or false", "true or false values")
+DATE = Value(date, "a date (2026-12-01)", "dates")
+
+
+class Choice(Shape):
+    """Text that must be one of ``choices``; a near miss gets a did-you-mean."""
+
+    def __init__(self, choices: Iterable[str], what: str) -> None:
+        self.choices = tuple(choices)
+        self.what = what
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        if not isinstance(value, str):
+            self.wrong(value, path, c)
+        elif value not in self.choices:
+            message = f"{value!r} is not {self.what} ({did_you_mean(value, self.choices)})"
+            c.problem(path, message, _item_line(path, value, c))
+
+
+class Regex(Shape):
+    """A regular expression (text) that compiles, with ``flags`` as its reader compiles it."""
+
+    what = "a regular expression in quotes"
+    plural = "regular expressions in quotes"
+
+    def __init__(self, flags: int = 0) -> None:
+        self.flags = flags
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        if not isinstance(value, str):
+            self.wrong(value, path, c)
+            return
+        try:
+            re.compile(value, self.flags)
+        except re.error as exc:
+            line = _item_line(path, value[:40], c)
+            c.problem(path, f"the regular expression does not compile: {exc}", line)
+
+
+class ListOf(Shape):
+    """A list whose every item is ``item``."""
+
+    def __init__(self, item: Shape, what: str | None = None) -> None:
+        self.item = item
+        self.what = what or f"a list of {item.plural}"
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        if not isinstance(value, list):
+            self.wrong(value, path, c)
+            return
+        for index, item in enumerate(value):
+            self.item.check(item, (*path, index), c)
+
+
+class Table(Shape):
+    """A table with known keys: ``required`` ones, ``optional`` ones and, when ``others`` is
+    given, any other key whose value is ``others``. Any other key is unknown (did you mean?)."""
+
+    what = "a table"
+    plural = "tables"
+
+    def __init__(
+        self,
+        required: dict[str, Shape] | None = None,
+        optional: dict[str, Shape] | None = None,
+        others: Shape | None = None,
+    ) -> None:
+        self.required = required or {}
+        self.optional = optional or {}
+        self.others = others
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        if not isinstance(value, dict):
+            self.wrong(value, path, c)
+            return
+        known = (*self.required, *self.optional)
+        for key, item in value.items():
+            shape = self.required.get(key) or self.optional.get(key)
+            if shape is None and self.others is not None and not _near_miss(key, known):
+                shape = self.others
+            if shape is None:
+                c.problem((*path, key), f"unknown key ({did_you_mean(key, known, 'keys')})")
+            else:
+                shape.check(item, (*path, key), c)
+        for key, shape in self.required.items():
+            if key not in value:
+                c.problem(path, f"the key {key!r} is missing ({shape.what})")
+
+
+class Names(Shape):
+    """A table of names each holding ``item``: any name, or one of ``names`` (did you mean?),
+    all of them when ``every`` is true."""
+
+    what = "a table"
+    plural = "tables"
+
+    def __init__(
+        self, item: Shape, names: Iterable[str] | None = None, every: bool = False
+    ) -> None:
+        self.item = item
+        self.names = tuple(names) if names is not None else None
+        self.every = every
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        if not isinstance(value, dict):
+            self.wrong(value, path, c)
+            return
+        for name, item in value.items():
+            if self.names is not None and name not in self.names:
+                message = f"unknown name ({did_you_mean(name, self.names)})"
+                c.problem((*path, name), message)
+            else:
+                self.item.check(item, (*path, name), c)
+        if self.every and self.names is not None:
+            for name in self.names:
+                if name not in value:
+                    c.problem(path, f"{name!r} is missing ({self.item.what})")
+
+
+class Either(Shape):
+    """One of several shapes: the first that fits without a problem."""
+
+    def __init__(self, *shapes: Shape, what: str | None = None) -> None:
+        self.shapes = shapes
+        self.what = what or " or ".join(shape.what for shape in shapes)
+
+    def check(self, value: Any, path: tuple, c: Checker) -> None:
+        tried: list[list[Problem]] = []
+        for shape in self.shapes:
+            trial = Checker(c.key_lines)
+            shape.check(value, path, trial)
+            if not trial.problems:
+                return
+            tried.append(trial.problems)
+        # The shape of the right kind (a table for a table) explains best; else say all of them.
+        for shape, problems in zip(self.shapes, tried, strict=True):
+            if _same_kind(shape, value):
+                c.problems.extend(problems)
+                return
+        self.wrong(value, path, c)
+
+
+def _near_miss(key: str, known: tuple[str, ...]) -> bool:
+    """``key`` is a known key misspelled (where other keys may hold anything: "contxt")."""
+    return bool(difflib.get_close_matches(key.casefold(), [k.casefold() for k in known], 1, 0.8))
+
+
+def _same_kind(shape: Shape, value: Any) -> bool:
+    if isinstance(shape, (Table, Names)):
+        return isinstance(value, dict)
+    if isinstance(shape, ListOf):
+        return isinstance(value, list)
+    return False
+
+
+def _item_line(path: tuple, needle: str, c: Checker) -> int | None:
+    """The line of an item of a list that may be written over several lines."""
+    if path and isinstance(path[-1], int):
+        return c.key_lines.find(path[:-1], needle)
+    return None
+
+
+def check_shape(
+    data: dict[str, Any],
+    shape: Shape,
+    text: str,
+    file: str | Path,
+    checks: Iterable[Callable[[dict[str, Any], Checker], None]] = (),
+    hint: str | None = None,
+    error: type[InvalidConfig] = InvalidConfig,
+) -> None:
+    """Check parsed ``data`` against ``shape``, then (when it has the shape) run ``checks`` (which
+    look across the file: a name used where it is defined); :class:`InvalidConfig` lists every
+    problem, each with its line."""
+    c = Checker(KeyLines(text))
+    shape.check(data, (), c)
+    if not c.problems:
+        for check in checks:
+            check(data, c)
+    if c.problems:
+        raise error(file, c.sorted_problems(), hint)
+
+
 def did_you_mean(word: str, choices: Iterable[str], name: str = "choose from") -> str:
     """'did you mean 'x'?' for a near miss (any case), else the list of choices."""
     choices = tuple(choices)
@@ -262,12 +533,17 @@ def toml_type(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+_BARE = re.compile(r"[A-Za-z0-9_\-]+")
+
+
 def dotted(path: tuple) -> str:
-    """("search", 0, "name") -> "search[1].name"."""
+    """("search", 0, "name") -> "search[1].name"; a name that is not a bare TOML key is quoted
+    as TOML writes it: ("disease", "solid tumor") -> 'disease."solid tumor"'."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part + 1}]"
         else:
-            text += f".{part}" if text else str(part)
+            name = part if _BARE.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+            text += f".{name}" if text else name
     return text
