@@ -1168,16 +1168,16 @@ def test_dropped_without_an_answer_from_the_registry_says_what_is_known(tmp_path
     )
 
 
-# -- the README's weekly recipe -------------------------------------------------------------
+# -- the documented weekly recipe -----------------------------------------------------------
 
 
-def readme_recipe() -> dict[str, list[str]]:
-    """The commands of the README's shortlist recipe, by their comment (``week 1``, ...)."""
+def documented_recipe() -> dict[str, list[str]]:
+    """The commands of docs/shortlists.md's recipe, by their comment (``week 1``, ...)."""
     import shlex
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## CSV shortlists", 1)[1]
+    docs = Path(__file__).resolve().parents[1] / "docs" / "shortlists.md"
+    section = docs.read_text(encoding="utf-8").split("# CSV shortlists", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
     commands = {}
     for line in block.splitlines():
@@ -1186,8 +1186,8 @@ def readme_recipe() -> dict[str, list[str]]:
     return commands
 
 
-def test_the_readme_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, monkeypatch):
-    recipe = readme_recipe()
+def test_the_documented_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, monkeypatch):
+    recipe = documented_recipe()
     week1, week2 = recipe["week 1"], recipe["week 2"]
     assert week1[0] == week2[0] == "trialfinder" and "--ids-file" not in week2
     monkeypatch.chdir(tmp_path)

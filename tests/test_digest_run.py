@@ -656,7 +656,7 @@ def test_two_runs_at_once_send_each_change_once(two_trials, smtp, tmp_path):
 
 
 def test_each_saved_search_sends_each_recipient_its_own_message(two_trials, smtp, tmp_path):
-    # What the README and `digest run --help` say: one message per saved search and recipient.
+    # What docs/digests.md and `digest run --help` say: one message per saved search and recipient.
     second = f"""
 [[search]]
 name = "Lymphoma"

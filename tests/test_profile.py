@@ -183,12 +183,14 @@ def test_every_labelled_profile_reads_without_problems():
         assert unknown == [], (path.name, unknown)
 
 
-def test_the_readme_shows_the_template():
+def test_the_docs_show_the_template():
     import re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- profile-example -->\s*```toml\n(.*?)```", readme, re.S)
-    assert match, "README has no profile example"
+    docs = Path(__file__).resolve().parents[1] / "docs" / "prescreen.md"
+    match = re.search(
+        r"<!-- profile-example -->\s*```toml\n(.*?)```", docs.read_text("utf-8"), re.S
+    )
+    assert match, "docs/prescreen.md has no profile example"
     assert match.group(1) == template()
 
 

@@ -1,7 +1,7 @@
 """Typed errors raised by the library; the CLI turns them into exit codes in one place.
 
 Every error carries a one-line ``message`` and an optional ``hint`` telling the user what to
-do next. The exit codes are documented in README.md ("Exit codes").
+do next. The exit codes are documented in docs/searching.md ("Exit codes").
 """
 
 from __future__ import annotations
