@@ -175,7 +175,11 @@ def test_the_default_is_disease_treated_before_confirmed_with_the_tags(fake_api)
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["nct_id"] for r in records] == ["NCT03000001", "NCT03000002", "NCT03000003"]
-    assert [r["setting"] for r in records] == [["refractory"], ["relapsed"], ["resistant"]]
+    assert [r["setting"] for r in records] == [
+        ["refractory"],
+        ["relapsed"],
+        ["refractory", "resistant"],
+    ]
     assert result.stderr.splitlines() == [
         "trialfinder: 3 of 6 fetched trials were left out: their records do not say the disease "
         "was treated before (use --setting any to see them)",

@@ -123,6 +123,11 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             elif "NEGATED" in said and not said & NOT_ABOUT_IT:
                 denied.append(setting)
         item = items[index]
+        # A cancer resisting a medicine it was given did not respond to it: resistant disease is
+        # refractory too (as castration-resistant prostate cancer is). Not in an exclusion:
+        # leaving out platinum-resistant disease leaves in other refractory disease.
+        if "resistant" in asserted and (item is None or item.section != EXCLUSION):
+            asserted.setdefault("refractory", asserted["resistant"])
         if item is None or item.section != EXCLUSION:
             for setting, match in asserted.items():
                 if setting not in first:
@@ -135,6 +140,13 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
     if from_summary and (not_treated or _says_not_treated(fields, k)):
         for setting in from_summary:
             del first[setting]
+    # Relapsed disease named outside the criteria (a condition "Relapse Leukemia") while the
+    # inclusion criteria say, of every patient, that the disease was never treated ("Previously
+    # untreated", "newly diagnosed") is not what the trial is for. Refractory and resistant stay:
+    # "no prior therapy for metastatic disease" leaves "resistant to adjuvant therapy" true.
+    never_treated = any("relapsed" in r.values for r in not_treated if not r.cohort)
+    if never_treated and "relapsed" in first and items[first["relapsed"][0]] is None:
+        del first["relapsed"]
     for setting, (index, match) in sorted(first.items(), key=lambda s: SETTINGS.index(s[0])):
         source, text = parts[index]
         evidence.append(
