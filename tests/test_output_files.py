@@ -310,5 +310,5 @@ def test_every_exit_code_is_in_the_documented_table():
         docs.read_text(encoding="utf-8").split("## Exit codes\n", 1)[1].strip().split("\n\n", 1)[0]
     )
     documented = {int(line.split("|")[1]) for line in table.splitlines()[2:]}
-    codes = {value for name, value in vars(ExitCode).items() if name.isupper()}
+    codes = {int(code) for code in ExitCode}
     assert documented == codes

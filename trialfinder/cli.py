@@ -285,7 +285,7 @@ class NctIdType(click.ParamType):
             from trialfinder.model import normalize_nct_id
 
             return normalize_nct_id(value)
-        except ValueError as exc:
+        except InvalidInput as exc:
             self.fail(f"{exc}; NCT ids look like NCT01234567", param, ctx)
 
 

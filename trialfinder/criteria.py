@@ -154,10 +154,7 @@ class SearchCriteria:
                 set_(self, "limit", None)
         if self.intervention is not None and not self.intervention.strip():
             set_(self, "intervention", None)
-        try:
-            set_(self, "ids", tuple(dict.fromkeys(normalize_nct_id(i) for i in self.ids)))
-        except ValueError as exc:
-            raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
+        set_(self, "ids", tuple(dict.fromkeys(normalize_nct_id(i) for i in self.ids)))
         self._check_location()
 
     def _check_location(self) -> None:

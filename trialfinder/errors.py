@@ -6,8 +6,12 @@ do next. The exit codes are documented in docs/searching.md ("Exit codes").
 
 from __future__ import annotations
 
+from enum import IntEnum
 
-class ExitCode:
+
+class ExitCode(IntEnum):
+    """The documented exit codes; each is an int, so it is what the process exits with."""
+
     OK = 0
     INTERNAL = 1  # a bug: please report it (run with --debug for the traceback)
     USAGE = 2  # bad option, argument, NCT id, date or place (also click's own usage errors)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trialfinder.errors import RecordError
+from trialfinder.errors import InvalidInput, RecordError
 
 STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$")
@@ -129,10 +129,16 @@ def is_nct_id(text: str) -> bool:
 
 
 def normalize_nct_id(text: str) -> str:
-    """``nct1234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars."""
+    """``nct1234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars.
+
+    Anything else is :class:`~trialfinder.errors.InvalidInput` (a usage error).
+    """
     text = text.strip()
     if not is_nct_id(text):
-        raise ValueError(f"{text!r} is not an NCT id (NCT followed by 8 digits)")
+        raise InvalidInput(
+            f"{text!r} is not an NCT id (NCT followed by 8 digits)",
+            hint="NCT ids look like NCT01234567",
+        )
     return f"NCT{int(text[3:]):08d}"
 
 

@@ -225,7 +225,7 @@ def read_ids(path: Path) -> list[str]:
     for number, raw in pairs:
         try:
             ids[normalize_nct_id(raw)] = None
-        except ValueError:
+        except InvalidInput:
             raise InvalidInput(
                 f"{where} {number}: {raw.strip()!r} is not an NCT id",
                 hint="write one NCT id per line, e.g. NCT01234567 (# starts a comment)",
@@ -256,7 +256,7 @@ def read_shortlist(path: Path) -> Shortlist:
             continue
         try:
             nct_id = normalize_nct_id(raw)
-        except ValueError:
+        except InvalidInput:
             raise InvalidInput(
                 f"{table.where} {number}: {raw!r} is not an NCT id", hint=SHORTLIST_HINT
             ) from None

@@ -247,7 +247,7 @@ def _study_url(nct_id: str) -> str | None:
 
     try:
         return STUDY_URL.format(nct_id=normalize_nct_id(nct_id))
-    except ValueError:
+    except InvalidInput:
         return None
 
 
