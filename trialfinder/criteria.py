@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from trialfinder.errors import InvalidInput
@@ -20,17 +20,18 @@ from trialfinder.geo import geo_filter as _geo_filter
 from trialfinder.knowledge import load_toml
 from trialfinder.model import normalize_nct_id
 
-# The friendly names live in `vocabulary` (light enough for `trialfinder --help`).
-from trialfinder.vocabulary import (  # noqa: E402, F401 (re-exported)
+# The friendly names live in `vocabulary` (light enough for `trialfinder --help`); the
+# defaults are re-exported (`X as X`) for the modules that import them from here.
+from trialfinder.vocabulary import (  # noqa: E402
     ANY,
-    DEFAULT_SETTINGS,
-    DEFAULT_STATUSES,
     PHASES,
     SETTINGS,
     SEXES,
     SORTS,
     STATUSES,
 )
+from trialfinder.vocabulary import DEFAULT_SETTINGS as DEFAULT_SETTINGS  # noqa: E402
+from trialfinder.vocabulary import DEFAULT_STATUSES as DEFAULT_STATUSES  # noqa: E402
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _UNSAFE = re.compile(r'["\\]')
@@ -70,7 +71,9 @@ def any_of(phrases: list[str] | tuple[str, ...]) -> str:
     return "(" + " OR ".join(essie_phrase(p) for p in phrases) + ")"
 
 
-def _choices(values, allowed: dict | tuple, what: str) -> tuple[str, ...]:
+def _choices(
+    values: Iterable[object], allowed: Mapping[str, object] | tuple[str, ...], what: str
+) -> tuple[str, ...]:
     """Validate friendly names; ``any`` anywhere means no restriction (empty tuple)."""
     names = tuple(str(v).strip().lower() for v in values)
     if ANY in names:
@@ -139,7 +142,7 @@ class SearchCriteria:
         set_(self, "statuses", _choices(self.statuses, STATUSES, "status"))
         set_(self, "phases", _choices(self.phases, PHASES, "phase"))
         if self.sex is not None:
-            sex = self.sex.strip().lower()
+            sex: str | None = self.sex.strip().lower()
             if sex == ANY or sex == "all":
                 sex = None
             elif sex not in SEXES:
@@ -213,6 +216,7 @@ class SearchCriteria:
         if advanced:
             params["filter.advanced"] = " AND ".join(advanced)
         if self.near is not None:
+            assert self.within_mi is not None  # set with near, in __post_init__
             params["filter.geo"] = _geo_filter(self.near.lat, self.near.lon, self.within_mi)
         api_sort = SORTS.get(self.order) if self.order else None
         if api_sort:

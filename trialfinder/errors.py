@@ -125,7 +125,7 @@ class Terminated(KeyboardInterrupt):
 def add_note(exc: BaseException, note: str) -> None:
     """Attach ``note`` to ``exc`` for the one-line report (``BaseException.add_note`` of
     Python 3.11, also on 3.10)."""
-    exc.__notes__ = [*getattr(exc, "__notes__", ()), note]  # type: ignore[attr-defined]
+    exc.__notes__ = [*getattr(exc, "__notes__", ()), note]
 
 
 def notes_of(exc: BaseException) -> list[str]:

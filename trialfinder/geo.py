@@ -23,10 +23,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Site, Trial
+
+# One ZIP code of the zipcodes package: zip_code, city, state, lat, long, active, ...
+ZipRow = dict[str, Any]
 
 EARTH_RADIUS_MI = 3958.8  # mean radius (IUGG), in statute miles
 KM_PER_MILE = 1.609344
@@ -270,22 +274,22 @@ def _geocode_city(text: str) -> Place:
 
 
 @cache
-def _zip_rows(state: str) -> dict[str, list[dict]]:
+def _zip_rows(state: str) -> dict[str, list[ZipRow]]:
     """City key -> ZIP code rows of that city, in one state (primary city names only)."""
     import zipcodes
 
-    rows: dict[str, list[dict]] = {}
+    rows: dict[str, list[ZipRow]] = {}
     for row in zipcodes.filter_by(state=state):
         rows.setdefault(name_key(row["city"]), []).append(row)
     return rows
 
 
 @cache
-def _other_names(state: str) -> dict[str, list[dict]]:
+def _other_names(state: str) -> dict[str, list[ZipRow]]:
     """City key -> ZIP code rows, for the other names the postal service accepts for a ZIP."""
     import zipcodes
 
-    rows: dict[str, list[dict]] = {}
+    rows: dict[str, list[ZipRow]] = {}
     for row in zipcodes.filter_by(state=state):
         for name in row.get("acceptable_cities") or ():
             rows.setdefault(name_key(name), []).append(row)
@@ -379,7 +383,7 @@ def _close_cities(key: str) -> list[str]:
     return names
 
 
-def _city_point(rows: list[dict], state: str) -> Place:
+def _city_point(rows: list[ZipRow], state: str) -> Place:
     located = [r for r in rows if r.get("lat") and r.get("long")]
     standard = [r for r in located if r.get("zip_code_type") == "STANDARD" and r.get("active")]
     chosen = standard or located

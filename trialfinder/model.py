@@ -181,7 +181,13 @@ def parse_study(data: Any) -> Trial:
         raise RecordError(nct_id, str(exc)) from None
 
 
-def _parse(reader: _Reader, data: Mapping, protocol: Mapping, ident: Mapping, nct_id: str) -> Trial:
+def _parse(
+    reader: _Reader,
+    data: Mapping[str, Any],
+    protocol: Mapping[str, Any],
+    ident: Mapping[str, Any],
+    nct_id: str,
+) -> Trial:
     r = reader
     status = r.obj(protocol, "statusModule")
     design = r.obj(protocol, "designModule")
@@ -245,7 +251,7 @@ def _parse(reader: _Reader, data: Mapping, protocol: Mapping, ident: Mapping, nc
     )
 
 
-def _site(r: _Reader, item: Mapping) -> Site:
+def _site(r: _Reader, item: Mapping[str, Any]) -> Site:
     geo = r.obj(item, "geoPoint")
     lat, lon = r.number(geo, "lat"), r.number(geo, "lon")
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -263,7 +269,7 @@ def _site(r: _Reader, item: Mapping) -> Site:
     )
 
 
-def _contact(r: _Reader, item: Mapping) -> Contact:
+def _contact(r: _Reader, item: Mapping[str, Any]) -> Contact:
     return Contact(
         name=r.text(item, "name"),
         role=r.text(item, "role"),
@@ -273,7 +279,7 @@ def _contact(r: _Reader, item: Mapping) -> Contact:
     )
 
 
-def _mesh(r: _Reader, browse: Mapping, key: str) -> tuple[MeshTerm, ...]:
+def _mesh(r: _Reader, browse: Mapping[str, Any], key: str) -> tuple[MeshTerm, ...]:
     return tuple(MeshTerm(id=r.text(m, "id"), term=r.text(m, "term")) for m in r.objs(browse, key))
 
 
@@ -284,7 +290,7 @@ class _WrongType(Exception):
 class _Reader:
     """Typed access to JSON: missing or null gives the empty value, a wrong type raises."""
 
-    def _get(self, obj: Mapping, key: str, kinds: tuple[type, ...], what: str) -> Any:
+    def _get(self, obj: Mapping[str, Any], key: str, kinds: tuple[type, ...], what: str) -> Any:
         value = obj.get(key)
         if value is None:
             return None
@@ -294,39 +300,40 @@ class _Reader:
             raise _WrongType(f"field {key!r} should be {what}, got {type(value).__name__}")
         return value
 
-    def obj(self, obj: Mapping, key: str) -> Mapping:
+    def obj(self, obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         return self._get(obj, key, (Mapping,), "an object") or {}
 
-    def objs(self, obj: Mapping, key: str) -> list[Mapping]:
+    def objs(self, obj: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
             if not isinstance(item, Mapping):
                 raise _WrongType(f"items of {key!r} should be objects, got {type(item).__name__}")
         return items
 
-    def text(self, obj: Mapping, key: str) -> str:
+    def text(self, obj: Mapping[str, Any], key: str) -> str:
         value = obj.get(key)
         if type(value) is str:  # the common case first: a page of 1,000 trials holds ~600,000
             return _clean(value)
         value = self._get(obj, key, (str, int, float), "text")
         return "" if value is None else _clean(str(value))
 
-    def texts(self, obj: Mapping, key: str) -> tuple[str, ...]:
+    def texts(self, obj: Mapping[str, Any], key: str) -> tuple[str, ...]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
             if not isinstance(item, str):
                 raise _WrongType(f"items of {key!r} should be text, got {type(item).__name__}")
         return tuple(text for text in map(_clean, items) if text)
 
-    def number(self, obj: Mapping, key: str) -> float | None:
+    def number(self, obj: Mapping[str, Any], key: str) -> float | None:
         value = obj.get(key)
         if type(value) is float:
             return value
         value = self._get(obj, key, (int, float), "a number")
         return None if value is None else float(value)
 
-    def boolean(self, obj: Mapping, key: str) -> bool | None:
-        return self._get(obj, key, (bool,), "true or false")
+    def boolean(self, obj: Mapping[str, Any], key: str) -> bool | None:
+        value: bool | None = self._get(obj, key, (bool,), "true or false")
+        return value
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

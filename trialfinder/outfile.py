@@ -13,9 +13,10 @@ import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, Literal
 
 from trialfinder.errors import InvalidInput, OutputError
 
@@ -50,7 +51,7 @@ class GuardedStream:
         return getattr(self._stream, name)
 
     @contextlib.contextmanager
-    def _guard(self):
+    def _guard(self) -> Iterator[None]:
         try:
             yield
         except BrokenPipeError:
@@ -118,7 +119,12 @@ class ReplacingFile:
         self._stream = GuardedStream(handle, str(self.path))  # closed in __exit__
         return self._stream
 
-    def __exit__(self, exc_type, exc, traceback) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
         stream, temp = self._stream, self._temp
         assert stream is not None
         if exc is None:
@@ -167,7 +173,8 @@ class ReplacingFile:
             try:
                 if existing is not None:
                     os.chmod(temp, stat.S_IMODE(existing.st_mode))
-                return os.fdopen(fd, **self._mode())
+                handle: IO[Any] = os.fdopen(fd, **self._mode())
+                return handle
             except BaseException:
                 os.close(fd)
                 self._discard()

@@ -35,7 +35,7 @@ from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
-from trialfinder.vocabulary import FITS
+from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 POSSIBLE, CHECK, EXCLUDED = FITS  # best first: the order of a search with a profile
@@ -148,7 +148,7 @@ class _Rules:
         return _fill(self.rules[kind].get("question", ""), values)
 
 
-class _Kept(dict):
+class _Kept(dict[str, Any]):
     """Placeholders without a value stay as written."""
 
     def __missing__(self, key: str) -> str:
@@ -361,6 +361,7 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
         elif low is not None:
             requirement = Requirement("age", "at-least", (_years(low),), text)
         else:
+            assert high is not None  # one of the two is given
             requirement = Requirement("age", "at-most", (_years(high),), text)
         age = profile.age
         if age is None:

@@ -243,7 +243,7 @@ _DISEASE = Table(
 
 
 def _disease_names(data: dict[str, Any]) -> Iterable[str]:
-    return data["disease"]
+    return tuple(data["disease"])
 
 
 DISEASES = DataFile(

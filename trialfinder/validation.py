@@ -29,6 +29,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# Where a value is in a file: keys and list positions, ("search", 0, "within").
+KeyPath = tuple[str | int, ...]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -107,18 +110,18 @@ class KeyLines:
 
     def __init__(self, text: str) -> None:
         self.text_lines = text.splitlines()
-        self._lines: dict[tuple, int] | None = None
+        self._lines: dict[KeyPath, int] | None = None
 
     @property
-    def lines(self) -> dict[tuple, int]:
+    def lines(self) -> dict[KeyPath, int]:
         if self._lines is None:
             self._lines = self._read()
         return self._lines
 
-    def _read(self) -> dict[tuple, int]:
-        lines: dict[tuple, int] = {}
-        table: tuple = ()
-        counts: dict[tuple, int] = {}
+    def _read(self) -> dict[KeyPath, int]:
+        lines: dict[KeyPath, int] = {}
+        table: KeyPath = ()
+        counts: dict[KeyPath, int] = {}
         in_string = False
         for number, line in enumerate(self.text_lines, start=1):
             # Skip the inside of multi-line strings, where "x = y" is text, not a key.
@@ -148,14 +151,14 @@ class KeyLines:
                     lines.setdefault((*table, *parts[:size]), number)
         return lines
 
-    def line(self, path: tuple) -> int | None:
+    def line(self, path: KeyPath) -> int | None:
         while path:
             if path in self.lines:
                 return self.lines[path]
             path = path[:-1]
         return None
 
-    def find(self, path: tuple, needle: str) -> int | None:
+    def find(self, path: KeyPath, needle: str) -> int | None:
         """The first line from ``path``'s own line on that holds ``needle``: where one item of
         a list written over several lines is. Falls back to :meth:`line`."""
         start = self.line(path)
@@ -177,11 +180,11 @@ class Checker:
         self.key_lines = key_lines
         self.problems: list[Problem] = []
 
-    def problem(self, path: tuple, message: str, line: int | None = None) -> None:
+    def problem(self, path: KeyPath, message: str, line: int | None = None) -> None:
         where = line if line is not None else self.key_lines.line(path)
         self.problems.append(Problem(where, dotted(path), message))
 
-    def table(self, data: dict, name: str, required: bool) -> dict:
+    def table(self, data: dict[str, Any], name: str, required: bool) -> dict[str, Any]:
         value = data.get(name)
         if value is None:
             if required:
@@ -192,7 +195,7 @@ class Checker:
             return {}
         return value
 
-    def tables(self, data: dict, name: str) -> list[dict]:
+    def tables(self, data: dict[str, Any], name: str) -> list[dict[str, Any]]:
         """The ``[[name]]`` tables (an array of tables); none when absent or written wrong."""
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
@@ -200,7 +203,7 @@ class Checker:
             return []
         return value
 
-    def unknown_keys(self, table: dict, path: tuple, known: Iterable[str]) -> None:
+    def unknown_keys(self, table: dict[str, Any], path: KeyPath, known: Iterable[str]) -> None:
         known = tuple(known)
         for key in table:
             if key not in known:
@@ -208,8 +211,8 @@ class Checker:
 
     def get(
         self,
-        table: dict,
-        path: tuple,
+        table: dict[str, Any],
+        path: KeyPath,
         key: str,
         kind: type | tuple[type, ...],
         what: str,
@@ -232,8 +235,8 @@ class Checker:
 
     def choice(
         self,
-        table: dict,
-        path: tuple,
+        table: dict[str, Any],
+        path: KeyPath,
         key: str,
         choices: Iterable[str],
         what: str,
@@ -242,7 +245,7 @@ class Checker:
     ) -> str | None:
         """A string that must be one of ``choices``; a near miss gets a did-you-mean."""
         choices = tuple(choices)
-        value = self.get(table, path, key, str, what, required=required)
+        value: str | None = self.get(table, path, key, str, what, required=required)
         if value is None:
             return default
         if value not in choices:
@@ -250,7 +253,9 @@ class Checker:
             return default
         return value
 
-    def strings(self, table: dict, path: tuple, key: str, what: str) -> tuple[str, ...] | None:
+    def strings(
+        self, table: dict[str, Any], path: KeyPath, key: str, what: str
+    ) -> tuple[str, ...] | None:
         """A string or a list of strings, as a tuple; ``None`` when absent or wrong."""
         value = self.get(table, path, key, (str, list), what)
         if value is None:
@@ -261,7 +266,7 @@ class Checker:
             return None
         return tuple(str(item).strip() for item in items if str(item).strip())
 
-    def check(self, path: tuple, test: Callable[[], Any], default: Any = None) -> Any:
+    def check(self, path: KeyPath, test: Callable[[], Any], default: Any = None) -> Any:
         """Run ``test``; turn an :class:`InvalidInput` into a problem at ``path``."""
         try:
             return test()
@@ -284,10 +289,10 @@ class Shape:
     what = "a value"
     plural = "values"  # for "a list of ..."
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         raise NotImplementedError
 
-    def wrong(self, value: Any, path: tuple, c: Checker) -> None:
+    def wrong(self, value: Any, path: KeyPath, c: Checker) -> None:
         if isinstance(value, bool):
             got = "true" if value else "false"
         else:
@@ -305,7 +310,7 @@ class Value(Shape):
         self.what = what
         self.plural = plural
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         is_bool = isinstance(value, bool)
         if not isinstance(value, self.kinds) or (is_bool and bool not in self.kinds):
             self.wrong(value, path, c)
@@ -318,7 +323,7 @@ class Text(Value):
         super().__init__(str, "text in quotes", "texts in quotes")
         self.blank = blank
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         super().check(value, path, c)
         if not self.blank and isinstance(value, str) and not value.strip():
             c.problem(path, "is empty", _item_line(path, '""', c))
@@ -338,7 +343,7 @@ class Choice(Shape):
         self.choices = tuple(choices)
         self.what = what
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         if not isinstance(value, str):
             self.wrong(value, path, c)
         elif value not in self.choices:
@@ -355,7 +360,7 @@ class Regex(Shape):
     def __init__(self, flags: int = 0) -> None:
         self.flags = flags
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         if not isinstance(value, str):
             self.wrong(value, path, c)
             return
@@ -373,7 +378,7 @@ class ListOf(Shape):
         self.item = item
         self.what = what or f"a list of {item.plural}"
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         if not isinstance(value, list):
             self.wrong(value, path, c)
             return
@@ -398,7 +403,7 @@ class Table(Shape):
         self.optional = optional or {}
         self.others = others
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         if not isinstance(value, dict):
             self.wrong(value, path, c)
             return
@@ -430,7 +435,7 @@ class Names(Shape):
         self.names = tuple(names) if names is not None else None
         self.every = every
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         if not isinstance(value, dict):
             self.wrong(value, path, c)
             return
@@ -453,7 +458,7 @@ class Either(Shape):
         self.shapes = shapes
         self.what = what or " or ".join(shape.what for shape in shapes)
 
-    def check(self, value: Any, path: tuple, c: Checker) -> None:
+    def check(self, value: Any, path: KeyPath, c: Checker) -> None:
         tried: list[list[Problem]] = []
         for shape in self.shapes:
             trial = Checker(c.key_lines)
@@ -482,7 +487,7 @@ def _same_kind(shape: Shape, value: Any) -> bool:
     return False
 
 
-def _item_line(path: tuple, needle: str, c: Checker) -> int | None:
+def _item_line(path: KeyPath, needle: str, c: Checker) -> int | None:
     """The line of an item of a list that may be written over several lines."""
     if path and isinstance(path[-1], int):
         return c.key_lines.find(path[:-1], needle)
@@ -536,7 +541,7 @@ def toml_type(value: Any) -> str:
 _BARE = re.compile(r"[A-Za-z0-9_\-]+")
 
 
-def dotted(path: tuple) -> str:
+def dotted(path: KeyPath) -> str:
     """("search", 0, "name") -> "search[1].name"; a name that is not a bare TOML key is quoted
     as TOML writes it: ("disease", "solid tumor") -> 'disease."solid tumor"'."""
     text = ""

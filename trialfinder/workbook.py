@@ -176,7 +176,7 @@ class _Styles:
                 model.number_format = number_format
             if quote:
                 model.quotePrefix = True  # Excel keeps it text even when the cell is edited
-            self._made[key] = model._style
+            self._made[key] = model._style  # type: ignore[attr-defined]  # openpyxl's own
         return self._made[key]
 
     def header(self, sheet: Any, name: str) -> Any:
@@ -260,7 +260,9 @@ def sheet_text(text: str) -> str:
     return text
 
 
-def _about_sheet(workbook: Any, columns: tuple[str, ...], extras: list[str], styles) -> None:
+def _about_sheet(
+    workbook: Any, columns: tuple[str, ...], extras: list[str], styles: _Styles
+) -> None:
     from trialfinder.knowledge import load_toml
 
     about = load_toml("columns.toml")

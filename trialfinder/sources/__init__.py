@@ -13,7 +13,7 @@ DEFAULT_SOURCE = "clinicaltrials.gov"
 _FACTORIES: dict[str, Callable[[Settings], Source]] = {}
 
 
-def register(name: str) -> Callable:
+def register(name: str) -> Callable[[Callable[[Settings], Source]], Callable[[Settings], Source]]:
     """Class decorator: make a :class:`Source` available under ``name``."""
 
     def decorate(factory: Callable[[Settings], Source]) -> Callable[[Settings], Source]:

@@ -196,7 +196,7 @@ class SearchResults:
             del studies
             if self.on_progress:
                 self.on_progress(self.fetched, self.expected)
-            page = raw = None  # let this page go before the next one arrives
+            raw = None  # let this page's last record go before the next page arrives
 
     @property
     def expected(self) -> int | None:

@@ -244,7 +244,7 @@ def may_name_drugs(words: frozenset[str] | set[str]) -> bool:
     return bool(drug_words(words))
 
 
-def drug_words(words: frozenset[str] | set[str]) -> set[str]:
+def drug_words(words: frozenset[str] | set[str]) -> set[str] | frozenset[str]:
     """The words among ``words`` that can belong to the name of a drug or class: a text without
     any of them names none (:func:`find_drugs` finds nothing in it)."""
     quick = _drug_words()

@@ -80,7 +80,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -215,7 +215,7 @@ class _Cues:
 
     def finditer(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
-    ):
+    ) -> Iterator[re.Match[str]]:
         if self.absent(words):
             return iter(())
         return self.regex.finditer(text, start, len(text) if end is None else end)
@@ -260,6 +260,37 @@ _CONTEXT_LISTS = (
 
 class _Rules:
     """Everything in ``[requirements.*]`` of ``data/eligibility.toml``, compiled."""
+
+    # Set by name in __init__: the cue lists of _CONTEXT_LISTS, and those of brain metastases
+    # and transplants.
+    negations: _Cues
+    strong_negations: _Cues
+    allowances: _Cues
+    exceptions: _Cues
+    hypotheticals: _Cues
+    time_limits: _Cues
+    with_or_without: _Cues
+    alternatives: _Cues
+    not_alternatives: _Cues
+    setting_limits: _Cues
+    not_had: _Cues
+    consequences: _Cues
+    current: _Cues
+    outcomes: _Cues
+    trial_names: _Cues
+    narrowing_before: _Cues
+    narrowing_after: _Cues
+    brain_phrases: _Cues
+    brain_active: _Cues
+    brain_stable: _Cues
+    brain_untreated: _Cues
+    brain_treatment_of: _Cues
+    brain_limits: _Cues
+    transplant_frames: _Cues
+    transplant_after: _Cues
+    transplant_ongoing: _Cues
+    transplant_ineligible: _Cues
+    transplant_eligible: _Cues
 
     def __init__(self, table: dict[str, Any]) -> None:
         context = table["context"]
@@ -346,7 +377,7 @@ class _Rules:
             _phrase(a) for a in sorted(transplant["acronyms"], key=len, reverse=True)
         )
         self.transplant = re.compile(rf"\b{sources}{joined}[\s-]*{nouns}\b|(?P<acronym>{acronyms})")
-        self.transplant_acronyms = {
+        self.transplant_acronyms: dict[str, str] = {
             " ".join(k.split()): v for k, v in transplant["acronyms"].items()
         }
         self.transplant_types = {t: _Cues(words) for t, words in transplant["types"].items()}
@@ -376,9 +407,9 @@ class _Rules:
 
         sex = table["sex"]
         female, male = _alternation(sex["female"]), _alternation(sex["male"])
-        before = "|".join(_phrase(w) for w in sorted(sex["before"], key=len, reverse=True))
+        sex_before = "|".join(_phrase(w) for w in sorted(sex["before"], key=len, reverse=True))
         self.sex_start = re.compile(
-            rf"^(?:(?:{before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
+            rf"^(?:(?:{sex_before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
         )
         self.sex_words = frozenset(w for w in (*sex["female"], *sex["male"]) if " " not in w)
         self.female = re.compile(rf"\b{female}\b")
@@ -519,7 +550,7 @@ def _from_numbers(
     start: int,
     end: int,
     near: tuple[re.Pattern[str], int, int],
-):
+) -> Iterator[tuple[str, re.Match[str]]]:
     """(kind, match) of ``patterns`` in ``text[start:end]``, each tried where a number is or
     where the words that lead to it begin ("at least", "between"): anchored matches are cheap,
     a search of the whole text for these patterns is not. Only numbers with a match of

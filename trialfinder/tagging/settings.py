@@ -107,7 +107,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
     requirements: list[Requirement] = []
     for index, by_pattern in sorted(_candidates(fields, k).items()):
         source, text = parts[index]
-        mentions = []
+        mentions: list[tuple[str, re.Match[str]]] = []
         for pattern, positions in sorted(by_pattern.items()):
             setting, regex, _ = k.settings[pattern]
             for start, end in _windows(positions, len(text)):
