@@ -76,6 +76,18 @@ def test_the_readme_starts_with_the_two_set_up_commands_ci_uses():
     assert text.index("## Set up") == text.index("\n## ") + 1
 
 
+def test_ci_checks_lint_layout_and_types_before_the_tests_as_contributing_says():
+    ci = _text(ROOT / ".ci" / "run")
+    checks = ci.index("ruff check . && ruff format --check . && mypy")
+    assert checks < ci.index('pytest "$repo/tests"')
+    contributing = _text(DOCS / "contributing.md")
+    for command in ("ruff check .", "ruff format --check .", "mypy", "pytest tests"):
+        assert command in contributing
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    assert config["mypy"]["files"] == "trialfinder" and config["mypy"]["strict"] == "True"
+
+
 # -- configuration: every environment variable ------------------------------------------------
 
 

@@ -24,18 +24,20 @@ PARTIAL_SUFFIX = ".partial"
 
 
 class GuardedStream:
-    """A text stream whose write failures are :class:`OutputError` naming ``where``.
+    """A stream whose write failures are :class:`OutputError` naming ``where`` (text, or bytes
+    for a workbook written to standard output).
 
     A closed pipe (``BrokenPipeError``) is left alone: the reader stopped, which is no error.
     """
 
-    def __init__(self, stream: IO[str], where: str) -> None:
+    def __init__(self, stream: IO[Any], where: str) -> None:
         self._stream = stream
         self.where = where
 
-    def write(self, text: str) -> int:
+    def write(self, text: Any) -> int:
         with self._guard():
-            return self._stream.write(text)
+            written: int = self._stream.write(text)
+            return written
 
     def flush(self) -> None:
         with self._guard():

@@ -10,7 +10,7 @@ import contextlib
 import csv
 import datetime as dt
 import re
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
 
@@ -468,7 +468,7 @@ class Counted:
         self._items = items
         self.count = 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         for item in self._items:
             self.count += 1
             yield item
@@ -660,7 +660,7 @@ class _Arrived:
         self._records = records
         self._failure: PartialResults | None = None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
         try:
             yield from self._records
         except PartialResults as exc:
@@ -700,7 +700,7 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], out: IO[bytes], **options: 
     return write(records, out, **options)
 
 
-RENDERERS = {
+RENDERERS: dict[str, Callable[..., int]] = {
     "table": write_table,
     "json": write_json,
     "ndjson": write_ndjson,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,9 @@ from trialfinder.diseases import Diagnosis, read_diagnosis
 from trialfinder.errors import ConfigError
 from trialfinder.knowledge import data_text, load_toml
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, Problem, parse_toml
+
+# warn(key, message, needle): a name the profile uses that trialfinder does not know.
+Warn = Callable[[str, str, str], None]
 
 KEYS = (
     "age",
@@ -280,15 +284,17 @@ def _read(
     )
 
 
-def _number(c: Checker, data: dict, key: str, what: str, low: int, high: int) -> int | None:
-    value = c.get(data, (), key, int, what)
+def _number(
+    c: Checker, data: dict[str, Any], key: str, what: str, low: int, high: int
+) -> int | None:
+    value: int | None = c.get(data, (), key, int, what)
     if value is not None and not low <= value <= high:
         c.problem((key,), f"{value} is out of range: write {what}, {low} to {high}")
         return None
     return value
 
 
-def _date(c: Checker, data: dict, key: str) -> dt.date | None:
+def _date(c: Checker, data: dict[str, Any], key: str) -> dt.date | None:
     value = data.get(key)
     if value is None:
         return None
@@ -305,7 +311,7 @@ def _date(c: Checker, data: dict, key: str) -> dt.date | None:
     return None
 
 
-def _strings(c: Checker, data: dict, key: str, what: str) -> tuple[str, ...] | None:
+def _strings(c: Checker, data: dict[str, Any], key: str, what: str) -> tuple[str, ...] | None:
     if key not in data:
         return None
     value = data[key]
@@ -320,7 +326,7 @@ def _strings(c: Checker, data: dict, key: str, what: str) -> tuple[str, ...] | N
 # -- settings ----------------------------------------------------------------------------------
 
 
-def _settings(c: Checker, data: dict) -> tuple[str, ...] | None:
+def _settings(c: Checker, data: dict[str, Any]) -> tuple[str, ...] | None:
     written = _strings(c, data, "setting", "disease settings")
     if written is None:
         return None
@@ -344,7 +350,7 @@ def _settings(c: Checker, data: dict) -> tuple[str, ...] | None:
 def setting_words() -> dict[str, str]:
     """Each way of writing a setting (as :func:`_key` folds it) -> its name."""
     table = load_toml("prescreen.toml")["setting"]
-    words = {}
+    words: dict[str, str] = {}
     for name, entry in table.items():
         for written in (name, *entry["written"]):
             words.setdefault(_key(written), name)
@@ -371,7 +377,9 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 # -- treatments --------------------------------------------------------------------------------
 
 
-def _treatments(c: Checker, data: dict, key: str, warn) -> tuple[Treatment, ...] | None:
+def _treatments(
+    c: Checker, data: dict[str, Any], key: str, warn: Warn
+) -> tuple[Treatment, ...] | None:
     written = _strings(c, data, key, "treatments")
     if written is None:
         return None
@@ -407,7 +415,7 @@ def _vocabulary() -> _TreatmentWords:
 
 
 class _TreatmentWords:
-    def __init__(self, table: dict, everything: dict) -> None:
+    def __init__(self, table: dict[str, Any], everything: dict[str, Any]) -> None:
         self.regimens = {_name(k): tuple(v) for k, v in everything["regimens"].items()}
         self.transplant = _phrases(table["transplant"])
         self.autologous = _phrases(table["autologous"])
@@ -468,8 +476,8 @@ def resolve_treatment(written: str) -> Treatment:
     mentions = find_drugs(written)
     if mentions:
         drugs = tuple(dict.fromkeys(m.value for m in mentions))
-        named = any(m.is_class or _named_drug(m.value) for m in mentions)
-        return Treatment(written, drugs=drugs, stem_only=not named)
+        by_name = any(m.is_class or _named_drug(m.value) for m in mentions)
+        return Treatment(written, drugs=drugs, stem_only=not by_name)
     if term is not None and term.generic and DRUG_CATEGORIES.intersection(term.categories):
         return Treatment(written, drugs=(term.canonical,))  # "chemotherapy"
     return Treatment(written)
@@ -504,7 +512,7 @@ def _treatment_hint(written: str) -> str:
 # -- biomarkers --------------------------------------------------------------------------------
 
 
-def _markers(c: Checker, data: dict, warn) -> tuple[Marker, ...] | None:
+def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...] | None:
     written = _strings(c, data, "biomarkers", "test results")
     if written is None:
         return None
@@ -524,7 +532,8 @@ def _markers(c: Checker, data: dict, warn) -> tuple[Marker, ...] | None:
 
 @cache
 def _marker_rules() -> dict[str, Any]:
-    return load_toml("prescreen.toml")["markers"]
+    markers: dict[str, Any] = load_toml("prescreen.toml")["markers"]
+    return markers
 
 
 @cache

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialfinder.errors import InvalidInput, TrialfinderError
 from trialfinder.model import normalize_nct_id
@@ -52,10 +52,13 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Serial numbers of 1 January 1990 and 31 December 2099: a wider number is no trial's date.
 EXCEL_SERIALS = range(32874, 73051)
 
+if TYPE_CHECKING:
+    from trialfinder.sources.base import Source
+
 StatusLookup = Callable[[list[str]], Mapping[str, str]]
 
 
-class Shortlist(dict):
+class Shortlist(dict[str, dict[str, Any]]):
     """NCT id -> row (column -> value), in file order; ``extra_columns``: the columns the
     user added, in the file's order and spelling, carried forward by :func:`compare`.
 
@@ -63,7 +66,9 @@ class Shortlist(dict):
     cells of the user's columns are kept as read (a workbook's dates and numbers typed).
     """
 
-    def __init__(self, rows: Iterable[tuple[str, dict[str, Any]]] = (), extra_columns=()):
+    def __init__(
+        self, rows: Iterable[tuple[str, dict[str, Any]]] = (), extra_columns: Iterable[str] = ()
+    ) -> None:
         super().__init__(rows)
         self.extra_columns: list[str] = list(extra_columns)
 
@@ -505,7 +510,7 @@ def _current_statuses(lookup: StatusLookup | None, ids: list[str]) -> Mapping[st
         return {}
 
 
-def status_lookup(source) -> StatusLookup:
+def status_lookup(source: Source) -> StatusLookup:
     """A lookup of the registry's current status of trials, by NCT id, through ``source``."""
     from trialfinder.criteria import SearchCriteria
 
@@ -522,7 +527,13 @@ def status_lookup(source) -> StatusLookup:
     return lookup
 
 
-def _both(old, row, column, describe=None, describe_row=None):
+def _both(
+    old: Mapping[str, Any],
+    row: Mapping[str, Any],
+    column: str,
+    describe: Callable[[str], str] | None = None,
+    describe_row: Callable[[Mapping[str, Any]], str] | None = None,
+) -> tuple[str | None, str | None]:
     """(before, after) texts of ``column``, or (None, None) when either row does not show it.
 
     A missing value means the other search did not ask for it (no --near, say), not a change.

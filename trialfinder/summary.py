@@ -15,6 +15,7 @@ is explained at its first use (``data/glossary.toml``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -327,13 +328,16 @@ def rule_sentence(requirement: Requirement) -> str:
 _NUMBER_RULES = ("at-least", "at-most", "exactly")
 
 
-def _fields(kind: str, rule: str, values: tuple) -> dict[str, Any] | None:
+def _fields(kind: str, rule: str, values: tuple[object, ...]) -> dict[str, Any] | None:
     """What a rule's sentence is filled with, and the count it depends on; None when the
     values do not fit the rule (say nothing rather than something wrong)."""
     data = _phrases()["requirements"]
     if rule in _NUMBER_RULES or rule == "between":
-        numbers = [_count(v) for v in values]
-        if not numbers or None in numbers or len(numbers) != (2 if rule == "between" else 1):
+        counted = [_count(v) for v in values]
+        numbers = [n for n in counted if n is not None]
+        if not numbers or len(numbers) != len(counted):
+            return None
+        if len(numbers) != (2 if rule == "between" else 1):
             return None
         said = [str(n) if kind in data["digits"] else _word(n) for n in numbers]
         if rule == "between":
@@ -441,7 +445,7 @@ def _phrases() -> dict[str, Any]:
     return load_toml("summary.toml")
 
 
-def _unique(names) -> tuple[str, ...]:
+def _unique(names: Iterable[str]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for name in names:
         seen.setdefault(name.lower(), name)
@@ -470,7 +474,8 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
                 kinds.append(label)
         if kinds:
             return " and ".join(_unique(kinds))
-    return phrases["intervention_types"].get(intervention.type.upper(), "")
+    said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
+    return said
 
 
 def _category_sentence(category: str) -> str:
@@ -490,7 +495,7 @@ def _setting(tags: Tags | None) -> str:
 
 
 def _phase_explained(trial: Trial, observational: bool) -> str:
-    phases = _phrases()["phases"]
+    phases: dict[str, str] = _phrases()["phases"]
     if not trial.phases:
         return phases["observational"] if observational else phases["none"]
     return phases.get("+".join(p.upper() for p in trial.phases), "")

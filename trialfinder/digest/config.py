@@ -7,18 +7,20 @@ finds, each with the line and the key it concerns (:class:`InvalidConfig`), so t
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trialfinder import geo
 from trialfinder.criteria import DEFAULT_STATUSES, SearchCriteria, chosen_settings
 from trialfinder.digest.addresses import Mailbox, ascii_host, forbidden_character, parse_mailbox
 from trialfinder.errors import ConfigError, InvalidInput
 from trialfinder.profile import Profile, load_profile
-from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
+from trialfinder.validation import Checker, InvalidConfig, KeyLines, KeyPath, parse_toml
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 FIRST_RUN = ("send", "record")
@@ -143,8 +145,8 @@ def _one_line_problem(text: str, what: str) -> str | None:
 
 def _number(
     c: Checker,
-    table: dict,
-    path: tuple,
+    table: dict[str, Any],
+    path: KeyPath,
     key: str,
     default: float,
     high: float,
@@ -199,7 +201,7 @@ def parse_config(text: str, path: str | Path = "<config>") -> DigestConfig:
     return config
 
 
-def _read(data: dict, c: Checker, source_file: Path) -> DigestConfig | None:
+def _read(data: dict[str, Any], c: Checker, source_file: Path) -> DigestConfig | None:
     c.unknown_keys(data, (), ("smtp", "state", "digest", "search"))
     smtp = _read_smtp(c.table(data, "smtp", required=True), c, source_file)
     state = _read_state(c.table(data, "state", required=False), c, source_file)
@@ -274,7 +276,7 @@ def _relative(text: str, source_file: Path) -> Path:
     return path if path.is_absolute() else source_file.parent / path
 
 
-def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
+def _read_smtp(table: dict[str, Any], c: Checker, source_file: Path) -> SmtpConfig | None:
     p = ("smtp",)
     c.unknown_keys(table, p, SMTP_KEYS)
     if not table:
@@ -316,7 +318,7 @@ def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
     )
 
 
-def _read_state(table: dict, c: Checker, source_file: Path) -> StateConfig:
+def _read_state(table: dict[str, Any], c: Checker, source_file: Path) -> StateConfig:
     p = ("state",)
     c.unknown_keys(table, p, STATE_KEYS)
     raw_path = c.get(table, p, "path", str, "a file name")
@@ -351,8 +353,8 @@ SEARCH_KEYS = (
 
 
 def _read_search(
-    table: dict,
-    p: tuple,
+    table: dict[str, Any],
+    p: KeyPath,
     c: Checker,
     state: StateConfig,
     send_when_empty: bool,
@@ -374,7 +376,7 @@ def _read_search(
     elif not recipients:
         c.problem((*p, "recipients"), "give at least one email address")
     for address in recipients or ():
-        c.check((*p, "recipients"), lambda address=address: parse_mailbox(address))
+        c.check((*p, "recipients"), functools.partial(parse_mailbox, address))
 
     conditions = c.strings(table, p, "condition", "a condition, or a list of them") or ()
     settings = c.strings(table, p, "setting", "a list of settings")
@@ -437,7 +439,7 @@ def _read_search(
 
 
 def _read_profiles(
-    table: dict, p: tuple, c: Checker, recipients: tuple[str, ...], source_file: Path
+    table: dict[str, Any], p: KeyPath, c: Checker, recipients: tuple[str, ...], source_file: Path
 ) -> tuple[tuple[str, Profile], ...]:
     """``profile = "ann.toml"`` (for every recipient) or ``profile = { "ann@example.org" =
     "ann.toml" }`` (per recipient); each file read and checked now."""

@@ -46,6 +46,7 @@ from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderEr
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
+    from trialfinder.sources.base import Source
 
 log = logging.getLogger("trialfinder.digest")
 
@@ -78,7 +79,7 @@ class DigestRun:
     def __init__(
         self,
         config: DigestConfig,
-        source,
+        source: Source,
         state: DigestState,
         out_dir: Path | None,
         now: dt.datetime,
@@ -342,7 +343,7 @@ def _slug(text: str) -> str:
 
 def run_digest(
     config: DigestConfig,
-    source,
+    source: Source,
     *,
     out_dir: Path | None = None,
     now: dt.datetime | None = None,

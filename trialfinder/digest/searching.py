@@ -17,6 +17,7 @@ from trialfinder.tagging import Tags
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
     from trialfinder.profile import Profile
+    from trialfinder.sources.base import Source
 
 LOOKUP_BATCH = 100  # NCT ids per look-up request, to keep URLs short
 
@@ -99,7 +100,9 @@ def _in_range(trial: Trial, search: SavedSearch) -> list[tuple[str, float, str]]
     ]
 
 
-def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
+def run_search(
+    source: Source, search: SavedSearch, templates: Path | None = None
+) -> dict[str, Found]:
     """The current results of ``search``, by NCT id; raises the source's errors."""
     from trialfinder.pipeline import ResultOptions, TagFilter
     from trialfinder.search import SearchRun
@@ -127,7 +130,7 @@ def run_search(source, search: SavedSearch, templates: Path | None = None) -> di
     return found
 
 
-def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
+def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
     """The current state of trials that left the results: closed, changed, or withdrawn.
 
     Searched by id in batches, whatever their status; a trial the registry no longer has
