@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -167,6 +170,22 @@ def test_the_cli_reference_covers_every_command_and_option():
             if isinstance(param, click.Option) and not param.hidden:
                 assert param.opts[-1] in text, (ctx.command_path, param.opts)
     assert "--source" not in text  # hidden
+
+
+@pytest.mark.parametrize("command", [(), ("search",), ("digest", "run")])
+def test_the_reference_is_what_help_prints_on_an_80_column_terminal(command):
+    env = {**os.environ, "COLUMNS": "80"}
+    printed = subprocess.run(
+        [sys.executable, "-m", "trialfinder", *command, "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
+    ).stdout
+    title = " ".join(("trialfinder", *command))
+    section = _text(DOCS / "cli.md").split(f"\n## {title}\n\n```text\n", 1)[1]
+    assert section.split("\n```\n", 1)[0] + "\n" == printed
 
 
 def test_the_reference_is_the_same_on_a_narrow_terminal(monkeypatch):

@@ -3,8 +3,8 @@
     python -m trialfinder.docs docs/cli.md            # write it again
     python -m trialfinder.docs --check docs/cli.md    # exit 1 when it is not what --help says
 
-The help is rendered 80 columns wide, whatever the terminal, so the file is the same on every
-machine; a test regenerates it and fails when the file has drifted from the commands.
+The help is rendered as on an 80-column terminal, whatever the terminal, so the file is the same
+on every machine; a test regenerates it and fails when the file has drifted from the commands.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import click
 
 from trialfinder.cli import cli
 
-WIDTH = 80
+WIDTH = 80  # columns of the terminal; click leaves two of them free, as it does on a terminal
 PROGRAM = "trialfinder"
 HEADER = """\
 # CLI reference
@@ -32,9 +32,9 @@ when it differs from the commands). The guides say more: [searching](searching.m
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    return click.Context(
-        command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH
-    )
+    # The command's own settings (``-h`` for help) as click's make_context applies them.
+    settings = {"terminal_width": WIDTH - 2, "max_content_width": WIDTH, **command.context_settings}
+    return click.Context(command, info_name=name, parent=parent, **settings)
 
 
 def commands(

@@ -220,6 +220,9 @@ class Source(ABC):
     """A registry of clinical trials: search it, or fetch one trial by NCT id."""
 
     name: str = ""
+    # Told why a request waits before it is tried again (a progress bar shows it); a source
+    # that never retries leaves it alone.
+    on_retry: Callable[[str], None] | None = None
 
     @abstractmethod
     def search(
