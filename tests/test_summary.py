@@ -31,7 +31,9 @@ def summary_of(**study) -> str:
 
 def test_default_summary_says_every_part():
     text = summary_of()
-    assert text.startswith("Trial NCT01000001, in plain words.")
+    # The heading above it ("In plain words") names it: no line of its own says so again.
+    assert text.startswith("What does it test?\n")
+    assert "in plain words" not in text.lower()
     assert '- "Teclistamab" is an immunotherapy.' in text
     assert "It is a phase 2 trial." in text
     assert "Phase 2 looks at whether the treatment can shrink or control the cancer." in text
@@ -333,7 +335,7 @@ def test_nearest_site_says_where():
 @pytest.mark.parametrize(
     ("countries", "said"),
     [
-        (["United States"] * 3, "It has 3 sites, all in United States."),
+        (["United States"] * 3, "It has 3 sites, all in the United States."),
         (["France", "Spain", "France"], "It has 3 sites in 2 countries: France and Spain."),
         (["A", "B", "C", "D", "E"], "It has 5 sites in 5 countries."),
         ([""] * 2, "It has 2 sites."),
@@ -364,7 +366,7 @@ def test_missing_parts_still_give_a_correct_summary():
     assert "The record does not say which sexes can join." in text
     assert "The record lists no other rules to join." in text
     assert "The record lists no sites yet." in text
-    assert "The record names no contact." in text
+    assert "The record gives no phone or email to ask about it." in text
     assert "It is for people with" not in text
     assert text.endswith(CLOSING)
 
