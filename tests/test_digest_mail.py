@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from email import message_from_bytes
 from email.policy import default
@@ -163,13 +165,22 @@ def test_templates_can_be_overridden_from_a_folder(tmp_path):
 
 def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
     trial = parse_study(make_study())
-    summary = "What it tests: <b>teclistamab</b>.\n\nWho can join:\n- adults\n- after 3 treatments"
+    summary = (
+        "What does it test?\n- <b>teclistamab</b>.\nIt is given alone.\n\n"
+        "Who can join?\nAdults.\nSee the rules.\n- after 3 treatments\n- & more\n\nA trial is research."
+    )
     results = {trial.nct_id: Found(trial, summary=summary)}
     message, _ = build(results)
     text, html = parts(message)
-    assert "\n    What it tests: <b>teclistamab</b>." in text
-    assert '<p style="margin: 4px 0;">What it tests: &lt;b&gt;teclistamab&lt;/b&gt;.</p>' in html
-    assert '<p style="margin: 4px 0;">Who can join:<br>- adults<br>- after 3 treatments</p>' in html
+    assert "\n    What does it test?\n    - <b>teclistamab</b>." in text.replace("\r\n", "\n")
+    # In HTML: each question a heading, "- " lines a list, other lines one paragraph.
+    body = re.sub(r' style="[^"]*"', "", html).replace("\r\n", "\n")
+    assert (
+        "<h4>What does it test?</h4>\n<ul>\n<li>&lt;b&gt;teclistamab&lt;/b&gt;.</li>\n</ul>\n"
+        "<p>It is given alone.</p>\n<h4>Who can join?</h4>\n<p>Adults. See the rules.</p>\n"
+        "<ul>\n<li>after 3 treatments</li>\n<li>&amp; more</li>\n</ul>\n<p>A trial is research.</p>"
+    ) in body
+    assert "<br" not in html and not re.search(r"^\s*- ", html, re.MULTILINE)
 
 
 def test_internationalised_addresses_in_the_headers():

@@ -14,7 +14,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
@@ -26,6 +26,7 @@ from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, site_label
+from trialfinder.geo import country_name
 from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
 from trialfinder.output import phase_text, status_text
@@ -135,8 +136,10 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         trial = found.trial
         nearest = None
         if found.nearest_site is not None:
+            site = found.nearest_site
             nearest = {
-                "label": one_line(site_label(found.nearest_site)),
+                # The country as people name it ("South Korea", not "Korea, Republic of").
+                "label": one_line(site_label(replace(site, country=country_name(site.country)))),
                 "distance_mi": found.distance_mi,
                 # Said plainly: a site's own status can differ from the trial's.
                 "status": status_text(found.nearest_site.status)
@@ -152,7 +155,8 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
             "notes": [one_line(n) for n in change.notes],
             "summary": (found.summary or "").strip(),
             "summary_paragraphs": _paragraphs(found.summary or ""),
-            "categories": list(found.categories),
+            "summary_sections": summary_sections(found.summary or ""),
+            "categories": category_words(found.categories),
             "biomarkers": list(found.biomarkers),
             "nearest": nearest,
             "last_updated": trial.last_updated,
@@ -167,11 +171,42 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         "notes": [one_line(n) for n in change.notes],
         "summary": "",
         "summary_paragraphs": [],
+        "summary_sections": [],
         "categories": [],
         "biomarkers": [],
         "nearest": None,
         "last_updated": state.last_updated if state else "",
     }
+
+
+def category_words(categories: tuple[str, ...]) -> list[str]:
+    """Treatment approaches as people name them (categories.toml's ``words``): "CAR T cell
+    therapy", never the code "car-t"."""
+    from trialfinder.knowledge import load_toml
+
+    table = load_toml("categories.toml")
+    return [table.get(name, {}).get("words") or name.replace("-", " ") for name in categories]
+
+
+def summary_sections(text: str) -> list[dict[str, Any]]:
+    """A summary for the HTML part: each paragraph a section with its heading (its first line
+    when that is a question: "What does it test?") and its blocks in order, a run of list
+    items ("- ...") a list, other lines one paragraph of text."""
+    sections = []
+    for lines in _paragraphs(text):
+        heading = ""
+        if len(lines) > 1 and lines[0].endswith("?") and not lines[0].startswith("- "):
+            heading, lines = lines[0], lines[1:]
+        blocks: list[dict[str, Any]] = []
+        for line in lines:
+            listed = line.startswith("- ")
+            if listed:
+                line = line[2:].strip()
+            if not blocks or blocks[-1]["list"] != listed:
+                blocks.append({"list": listed, "lines": []})
+            blocks[-1]["lines"].append(line)
+        sections.append({"heading": heading, "blocks": blocks})
+    return sections
 
 
 def _paragraphs(text: str) -> list[list[str]]:
