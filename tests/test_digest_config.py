@@ -310,8 +310,7 @@ def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):
     result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        "valid. 1 saved search, 1 recipient; SMTP smtp.example.org:587 (starttls)"
-        in result.stdout
+        "valid. 1 saved search, 1 recipient; SMTP smtp.example.org:587 (starttls)" in result.stdout
     )
     assert "TRIALFINDER_SMTP_PASSWORD is not set" in result.stderr
 

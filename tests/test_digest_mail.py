@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 from email import message_from_bytes
 from email.policy import default
 
@@ -167,7 +166,8 @@ def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
     trial = parse_study(make_study())
     summary = (
         "What does it test?\n- <b>teclistamab</b>.\nIt is given alone.\n\n"
-        "Who can join?\nAdults.\nSee the rules.\n- after 3 treatments\n- & more\n\nA trial is research."
+        "Who can join?\nAdults.\nSee the rules.\n- after 3 treatments\n- & more\n\n"
+        "A trial is research."
     )
     results = {trial.nct_id: Found(trial, summary=summary)}
     message, _ = build(results)

@@ -505,9 +505,10 @@ def _phase_explained(trial: Trial, observational: bool) -> str:
 
 def _site_place(site: Site) -> str:
     where = ", ".join(p for p in (site.city, site.state, country_name(site.country)) if p)
-    if site.facility and where:
-        return f"{site.facility} in {where}"
-    return site.facility or where
+    facility = site.facility.strip().rstrip(",;")
+    if facility and where:
+        return f"{facility} in {where}"
+    return facility or where
 
 
 def _distance(miles: float) -> str:
@@ -533,10 +534,16 @@ def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
                 name=_contact_name(contact.name),
                 role=contact.role,
                 phone=phone,
-                phone_ext=_one_line(contact.phone_ext) if phone else "",
+                phone_ext=_extension(contact.phone_ext) if phone else "",
                 email=email,
             )
     return None
+
+
+def _extension(text: str) -> str:
+    """A phone extension ("7028", "option 6"), or "" for anything else ("+33")."""
+    text = _one_line(text).lstrip(" .,;:")
+    return text if re.match(_phrases()["contacts"]["extension"], text, re.IGNORECASE) else ""
 
 
 def _contact_name(name: str) -> str:

@@ -138,8 +138,17 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         if found.nearest_site is not None:
             site = found.nearest_site
             nearest = {
-                # The country as people name it ("South Korea", not "Korea, Republic of").
-                "label": one_line(site_label(replace(site, country=country_name(site.country)))),
+                # The country as people name it ("South Korea", not "Korea, Republic of"); no
+                # comma a name ends with is doubled.
+                "label": one_line(
+                    site_label(
+                        replace(
+                            site,
+                            facility=site.facility.strip().rstrip(",;"),
+                            country=country_name(site.country),
+                        )
+                    )
+                ),
                 "distance_mi": found.distance_mi,
                 # Said plainly: a site's own status can differ from the trial's.
                 "status": status_text(found.nearest_site.status)
