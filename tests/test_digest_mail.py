@@ -84,6 +84,10 @@ def test_headers_and_multipart_alternative_with_links_grouped_by_change():
     assert "NEW TRIALS (1)" in text and "NOW RECRUITING (1)" in text
     assert "The status changed from not yet recruiting to recruiting." in text
     assert '<a href="https://clinicaltrials.gov/study/NCT01000001">' in html
+    # The way to stop it, as an address a reader can use (not the header's "<...>").
+    address = "mailto:off@example.org?subject=navigator@example.org"
+    assert f"To stop receiving it: {address}\n" in text.replace("\r\n", "\n")
+    assert f'To stop receiving it: <a href="{address}">{address}</a>.' in html
 
 
 def test_no_list_unsubscribe_header_unless_configured():
@@ -173,12 +177,13 @@ def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
     message, _ = build(results)
     text, html = parts(message)
     assert "\n    What does it test?\n    - <b>teclistamab</b>." in text.replace("\r\n", "\n")
-    # In HTML: each question a heading, "- " lines a list, other lines one paragraph.
+    # In HTML: each question a heading, "- " lines a list, each other line a paragraph.
     body = re.sub(r' style="[^"]*"', "", html).replace("\r\n", "\n")
     assert (
-        "<h4>What does it test?</h4>\n<ul>\n<li>&lt;b&gt;teclistamab&lt;/b&gt;.</li>\n</ul>\n"
-        "<p>It is given alone.</p>\n<h4>Who can join?</h4>\n<p>Adults. See the rules.</p>\n"
-        "<ul>\n<li>after 3 treatments</li>\n<li>&amp; more</li>\n</ul>\n<p>A trial is research.</p>"
+        "<div>\n<h4>What does it test?</h4>\n<ul>\n<li>&lt;b&gt;teclistamab&lt;/b&gt;.</li>\n"
+        "</ul>\n<p>It is given alone.</p>\n</div>\n<div>\n<h4>Who can join?</h4>\n"
+        "<p>Adults.</p>\n<p>See the rules.</p>\n<ul>\n<li>after 3 treatments</li>\n"
+        "<li>&amp; more</li>\n</ul>\n</div>\n<div>\n<p>A trial is research.</p>\n</div>"
     ) in body
     assert "<br" not in html and not re.search(r"^\s*- ", html, re.MULTILINE)
 

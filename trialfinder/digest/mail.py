@@ -200,7 +200,7 @@ def category_words(categories: tuple[str, ...]) -> list[str]:
 def summary_sections(text: str) -> list[dict[str, Any]]:
     """A summary for the HTML part: each paragraph a section with its heading (its first line
     when that is a question: "What does it test?") and its blocks in order, a run of list
-    items ("- ...") a list, other lines one paragraph of text."""
+    items ("- ...") a list, a run of other lines a block of text (a paragraph each)."""
     sections = []
     for lines in _paragraphs(text):
         heading = ""
@@ -277,6 +277,8 @@ def template_context(
         "near": content.search.criteria.near.name if content.search.criteria.near else None,
         "within_mi": content.search.criteria.within_mi,
         "unsubscribe": unsubscribe,
+        # The header's addresses without its angle brackets, to show and link in the bodies.
+        "unsubscribe_links": re.findall(r"<((?:https?|mailto):[^<>\s]+)>", unsubscribe or ""),
     }
 
 
