@@ -321,7 +321,7 @@ def test_show_prints_tags_with_evidence(fake_api):
     text = run("show", "NCT01000002")
     assert text.exit_code == 0, text.output
     assert "How trialfinder tags it" in text.stdout
-    assert "Treatment:  immunotherapy, car-t" in text.stdout
+    assert "Treatment:  immunotherapy, CAR T cell therapy" in text.stdout  # in words
     assert 'car-t: "Ciltacabtagene autoleucel" is a CAR T product' in text.stdout
     as_json = json.loads(run("show", "NCT01000002", "--format", "json").stdout)
     assert as_json["categories"] == ["immunotherapy", "car-t"]

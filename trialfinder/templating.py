@@ -82,6 +82,15 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
     return "\n".join(lines)
 
 
+def category_words(categories: Iterable[str]) -> list[str]:
+    """Treatment approaches as people name them (categories.toml's ``words``): "CAR T cell
+    therapy", never the code "car-t" of the command line."""
+    from trialfinder.knowledge import load_toml
+
+    table = load_toml("categories.toml")
+    return [table.get(name, {}).get("words") or name.replace("-", " ") for name in categories]
+
+
 def environment(folder: str | Path | None = None):
     """A Jinja2 environment; templates in ``folder`` win over the packaged ones."""
     return _environment(None if folder is None else _resolved(str(folder)))
@@ -124,6 +133,7 @@ def _environment(folder: str | None):
         indent_wrap=_indent,
         counted=counted,
         country=country_name,
+        category_words=category_words,
     )
     return env
 

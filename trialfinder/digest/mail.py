@@ -31,6 +31,7 @@ from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
 from trialfinder.output import phase_text, status_text
 from trialfinder.prescreen import rank
+from trialfinder.templating import category_words
 from trialfinder.vocabulary import FITS
 
 if TYPE_CHECKING:
@@ -186,15 +187,6 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         "nearest": None,
         "last_updated": state.last_updated if state else "",
     }
-
-
-def category_words(categories: tuple[str, ...]) -> list[str]:
-    """Treatment approaches as people name them (categories.toml's ``words``): "CAR T cell
-    therapy", never the code "car-t"."""
-    from trialfinder.knowledge import load_toml
-
-    table = load_toml("categories.toml")
-    return [table.get(name, {}).get("words") or name.replace("-", " ") for name in categories]
 
 
 def summary_sections(text: str) -> list[dict[str, Any]]:
