@@ -248,7 +248,7 @@ def test_every_problem_of_a_file_is_said_at_once_in_file_order(tmp_path):
     numbers = [int(line.split(":")[1]) for line in lines]
     assert numbers == sorted(numbers)
     assert "refractory: the key 'means' is missing (text in quotes)" in lines[0]
-    assert "(and 3 more problem(s))" in raised.value.message
+    assert "(and 3 more problems)" in raised.value.message
 
 
 def test_a_value_of_the_wrong_kind_is_named_with_its_line(tmp_path):
@@ -269,6 +269,7 @@ def test_a_copy_is_checked_as_the_file_it_is_named_for(tmp_path):
     assert raised.value.lines() == [
         f"{copy}: the key 'abbreviations' is missing (a table)",
         f"{copy}: the key 'population' is missing (a table)",
+        f"{copy}: the key 'countries' is missing (a table)",
     ]
     with pytest.raises(ValueError, match="not a data file"):
         read_data_file(copy)

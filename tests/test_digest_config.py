@@ -310,8 +310,7 @@ def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):
     result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        "valid. 1 saved search(es), 1 recipient(s); SMTP smtp.example.org:587 (starttls)"
-        in result.stdout
+        "valid. 1 saved search, 1 recipient; SMTP smtp.example.org:587 (starttls)" in result.stdout
     )
     assert "TRIALFINDER_SMTP_PASSWORD is not set" in result.stderr
 
@@ -467,7 +466,7 @@ def test_digest_init_writes_an_example_that_digest_check_accepts(tmp_path):
     assert example.startswith("# trialfinder digest configuration")
     checked = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
     assert checked.exit_code == 0, checked.output
-    assert "valid. 1 saved search(es), 2 recipient(s)" in checked.stdout
+    assert "valid. 1 saved search, 2 recipients" in checked.stdout
     # Every key is shown, in use or commented out, with what it means.
     documented = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", example, re.M))
     for key in (

@@ -105,7 +105,7 @@ def test_a_syntax_error_names_its_line_and_the_error_carries_every_problem():
     assert info.value.hint == "fix it"
     error = InvalidConfig("f.toml", [Problem(3, "k", "bad"), Problem(None, "", "worse")])
     assert error.lines() == ["f.toml:3: k: bad", "f.toml: worse"]
-    assert str(error) == "f.toml:3: k: bad (and 1 more problem(s))"
+    assert str(error) == "f.toml:3: k: bad (and 1 more problem)"
     assert isinstance(error, ConfigError) and error.exit_code == ExitCode.CONFIG
 
 

@@ -613,7 +613,7 @@ def search(
     from trialfinder.pipeline import ResultOptions, TagFilter, to_record
     from trialfinder.search import SearchRun
     from trialfinder.tagging import check_biomarkers
-    from trialfinder.templating import check
+    from trialfinder.templating import check, counted
 
     if within is not None and near is None:
         raise click.UsageError("--within needs --near PLACE (the place to measure from)")
@@ -703,7 +703,8 @@ def search(
                 click.echo(inert(f"trialfinder: {line}"), err=True)
     if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
-            f"trialfinder: warning: --limit showed {run.shown:,} trials, there may be more; "
+            f"trialfinder: warning: --limit showed {counted(run.shown, 'trial')}, "
+            "there may be more; "
             "trials beyond it are marked dropped",
             err=True,
         )
@@ -1160,6 +1161,7 @@ def digest_init(path: Path | None, force: bool) -> None:
 def digest_check(app: App, config_path: Path) -> None:
     """Check the configuration file and say precisely what is wrong (line and key)."""
     from trialfinder.digest.run import check_templates
+    from trialfinder.templating import counted
 
     config = _load_digest_config(config_path, app)
     check_templates(config)
@@ -1167,8 +1169,10 @@ def digest_check(app: App, config_path: Path) -> None:
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
         inert(
-            f"{config_path}: valid. {len(config.searches)} saved search(es), "
-            f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+            f"{config_path}: valid. "
+            f"{counted(len(config.searches), 'saved search', 'saved searches')}, "
+            f"{counted(len(recipients), 'recipient')}; "
+            f"SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
             f"state {config.state.path}"
         )
     )

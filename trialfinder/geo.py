@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -235,6 +235,26 @@ def _words(text: str) -> list[str]:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     ascii_text = re.sub(r"['’`]", "", ascii_text.lower())
     return re.sub(r"[^a-z0-9]+", " ", ascii_text).split()
+
+
+def country_name(country: str, article: bool = False) -> str:
+    """The name people use for a country the registry names formally: "Korea, Republic of"
+    is "South Korea" (places.toml's [countries]); with ``article``, as a sentence says it,
+    "the United States"."""
+    names, with_the = _countries()
+    name = names.get(country.strip(), country.strip())
+    return f"the {name}" if article and name in with_the else name
+
+
+def country_names() -> Mapping[str, str]:
+    """The registry's formal name of a country -> the name people use (places.toml)."""
+    return _countries()[0]
+
+
+@cache
+def _countries() -> tuple[dict[str, str], frozenset[str]]:
+    table = load_toml("places.toml")["countries"]
+    return dict(table["names"]), frozenset(table["with_the"])
 
 
 @cache

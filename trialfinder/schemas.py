@@ -584,6 +584,14 @@ SUMMARY = DataFile(
                 }
             ),
             "requirements": _SUMMARY_REQUIREMENTS,
+            "contacts": Table(
+                required={
+                    "not_a_name": ListOf(REGEX_I),
+                    "phone_digits": WHOLE,
+                    **dict.fromkeys(("email", "web_address"), REGEX),
+                    "extension": REGEX_I,
+                }
+            ),
         }
     ),
     checks=(_summary_kinds,),
@@ -596,7 +604,7 @@ CANCER = DataFile(Table(required=texts("mesh_ancestors", "words")))
 CONDITIONS = DataFile(Table(required=texts("names", "words")))
 CATEGORIES_FILE = DataFile(
     Names(
-        Table(required=words("explanation", "is_a"), optional=words("short")),
+        Table(required=words("explanation", "is_a"), optional=words("short", "words")),
         names=CATEGORY_NAMES,
         every=True,
     )
@@ -609,6 +617,12 @@ PLACES = DataFile(
             "states": Names(TEXT),  # full name -> postal code
             "abbreviations": Names(TEXT),  # short word -> full word
             "population": Names(WHOLE),  # "City, ST" -> thousands
+            "countries": Table(
+                required={
+                    "with_the": TEXTS,  # said with "the": "sites in the United States"
+                    "names": Names(TEXT),  # the registry's name -> the name people use
+                }
+            ),
         }
     )
 )

@@ -506,7 +506,11 @@ def _current_statuses(lookup: StatusLookup | None, ids: list[str]) -> Mapping[st
     try:
         return lookup(ids)
     except TrialfinderError as exc:
-        log.warning("could not ask why %d trial(s) left the results: %s", len(ids), exc.message)
+        from trialfinder.templating import counted
+
+        log.warning(
+            "could not ask why %s left the results: %s", counted(len(ids), "trial"), exc.message
+        )
         return {}
 
 

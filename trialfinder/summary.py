@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Site, Trial
@@ -141,7 +142,13 @@ def summary_facts(
     combination = ""
     if "combination" in tags.categories and len(treatments) > 1:
         combination = phrases["phrases"]["combination"]
-    countries = tuple(sorted({s.country for s in trial.sites if s.country}))
+    # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
+    countries = tuple(
+        sorted(
+            {country_name(s.country, article=True) for s in trial.sites if s.country.strip()},
+            key=lambda name: name.removeprefix("the ").casefold(),
+        )
+    )
     nearest_place = nearest_distance = nearest_status = ""
     if nearest is not None:
         nearest_place = _one_line(_site_place(nearest.site))
@@ -502,18 +509,59 @@ def _phase_explained(trial: Trial, observational: bool) -> str:
 
 
 def _site_place(site: Site) -> str:
-    where = ", ".join(p for p in (site.city, site.state, site.country) if p)
-    if site.facility and where:
-        return f"{site.facility} in {where}"
-    return site.facility or where
+    where = ", ".join(p for p in (site.city, site.state, country_name(site.country)) if p)
+    facility = site.facility.strip().rstrip(",;")
+    if facility and where:
+        return f"{facility} in {where}"
+    return facility or where
 
 
 def _distance(miles: float) -> str:
-    return "less than a mile" if miles < 1 else f"about {miles:.0f} miles"
+    from trialfinder.templating import counted
+
+    return "less than a mile" if miles < 1 else f"about {counted(round(miles), 'mile')}"
 
 
 def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
-    return next((c for c in contacts if c.phone or c.email), contacts[0] if contacts else None)
+    """The first contact with a phone or an email, built only from its real name, phone and
+    email (``[contacts]``): a sentence written where the name goes is left out, and so is a
+    phone or email that is none. ``None`` when no contact gives a way to reach it."""
+    data = _phrases()["contacts"]
+    for contact in contacts:
+        phone = _one_line(contact.phone)
+        if sum(ch.isdigit() for ch in phone) < data["phone_digits"]:
+            phone = ""
+        email = contact.email.strip()
+        if not re.match(data["email"], email):
+            email = ""
+        if phone or email:
+            return Contact(
+                name=_contact_name(contact.name),
+                role=contact.role,
+                phone=phone,
+                phone_ext=_extension(contact.phone_ext) if phone else "",
+                email=email,
+            )
+    return None
+
+
+def _extension(text: str) -> str:
+    """A phone extension ("7028", "option 6"), or "" for anything else ("+33")."""
+    text = _one_line(text).lstrip(" .,;:")
+    return text if re.match(_phrases()["contacts"]["extension"], text, re.IGNORECASE) else ""
+
+
+def _contact_name(name: str) -> str:
+    """``name`` when it reads as a name (or a team's), without any web address in it; else "".
+    A name written twice ("Allist Co., Ltd Allist Co., Ltd") is said once."""
+    data = _phrases()["contacts"]
+    name = _one_line(re.sub(data["web_address"], "", name))
+    half, rest = name[: len(name) // 2], name[len(name) // 2 :]
+    if half and rest.strip() == half.strip():
+        name = half.strip()
+    if any(re.search(p, name, re.IGNORECASE) for p in data["not_a_name"]):
+        return ""
+    return name.strip(" .,;-")
 
 
 def _one_line(text: str) -> str:

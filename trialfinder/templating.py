@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trialfinder.errors import ConfigError
+from trialfinder.geo import country_name
 from trialfinder.output import phase_text, status_text
 
 if TYPE_CHECKING:
@@ -42,6 +43,21 @@ def _packaged(name: str) -> str | None:
 
 
 _BULLET = re.compile(r"^([-*+•]|\d+[.)])\s")
+_CONSONANT_Y = re.compile(r"[^aeiou]y$")
+
+
+def counted(number: float, word: str, plural: str = "") -> str:
+    """``1 trial``, ``2 trials``, ``1,148 sites``, ``2.5 miles``, ``3 countries``: a count with
+    its thousands separated and its word in the right number (``plural`` when the word's
+    plural is not regular). A template writes it ``n | counted("trial")``."""
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if number == 1:
+        return f"1 {word}"
+    if not plural:
+        plural = word[:-1] + "ies" if _CONSONANT_Y.search(word) else word + "s"
+    said = f"{number:,.6g}" if isinstance(number, float) else f"{number:,}"
+    return f"{said} {plural}"
 
 
 def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
@@ -66,6 +82,15 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
             or [prefix]
         )
     return "\n".join(lines)
+
+
+def category_words(categories: Iterable[str]) -> list[str]:
+    """Treatment approaches as people name them (categories.toml's ``words``): "CAR T cell
+    therapy", never the code "car-t" of the command line."""
+    from trialfinder.knowledge import load_toml
+
+    table = load_toml("categories.toml")
+    return [table.get(name, {}).get("words") or name.replace("-", " ") for name in categories]
 
 
 def environment(folder: str | Path | None = None) -> jinja2.Environment:
@@ -104,7 +129,14 @@ def _environment(folder: str | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(status_text=status_text, phase_text=phase_text, indent_wrap=_indent)
+    env.filters.update(
+        status_text=status_text,
+        phase_text=phase_text,
+        indent_wrap=_indent,
+        counted=counted,
+        country=country_name,
+        category_words=category_words,
+    )
     return env
 
 

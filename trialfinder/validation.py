@@ -53,7 +53,9 @@ class InvalidConfig(ConfigError):
         self.file = str(file)
         self.problems = problems
         first = problems[0].describe(file)
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        from trialfinder.templating import counted
+
+        more = f" (and {counted(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
         super().__init__(first + more, hint=hint)
 
     def lines(self) -> list[str]:

@@ -200,8 +200,15 @@ def miles_text(miles: float) -> str:
 
 
 def short_label(label: str) -> str:
-    """A site's label without ", United States": the place is already in the US."""
-    return label.removesuffix(", United States")
+    """A site's label without ", United States" (the place is already in the US), its country
+    as people name it ("..., Seoul, South Korea", not "Korea, Republic of")."""
+    from trialfinder.geo import country_names
+
+    label = label.removesuffix(", United States")
+    for formal, name in country_names().items():
+        if label.endswith(f", {formal}"):
+            return label.removesuffix(formal) + name
+    return label
 
 
 def _nearest_closed(old: TrialState, now: TrialState) -> str:

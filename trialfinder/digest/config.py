@@ -474,7 +474,9 @@ def _read_profiles(
             profile = load_profile(_relative(file, source_file))
         except ConfigError as exc:
             lines = exc.lines()
-            more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
+            from trialfinder.templating import counted
+
+            more = f" (and {counted(len(lines) - 1, 'more problem')})" if len(lines) > 1 else ""
             c.problem(key, f"profile: {lines[0]}{more}")
             continue
         profiles.append((recipient, profile))

@@ -43,6 +43,7 @@ from trialfinder.digest.searching import (
 from trialfinder.digest.smtp import SendFailure, printable, send_message
 from trialfinder.digest.state import DigestState, Pending, RunLock, real_path, recipient_key
 from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderError
+from trialfinder.templating import counted
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
@@ -180,13 +181,13 @@ class DigestRun:
         except SourceError as exc:
             # Not fatal: those trials stay in the snapshot and are reported on a later run.
             log.warning(
-                "could not look up %d trial(s) that left %r: %s",
-                len(gone),
+                "could not look up %s that left %r: %s",
+                counted(len(gone), "trial"),
                 search.name,
                 exc.message,
             )
             looked_up = {}
-        log.info("search %r: %d trial(s) found", search.name, len(found))
+        log.info("search %r: %s found", search.name, counted(len(found), "trial"))
         for recipient in search.recipients:
             fits = fits_for(found, search.profile_for(recipient))
             mine = with_fits(current, fits)
@@ -217,10 +218,10 @@ class DigestRun:
             if not self.dry_run:
                 self.state.save_snapshot(search.name, recipient, snapshot)
             log.info(
-                "first run of %r for %s: %d trial(s) recorded, nothing sent (first_run = record)",
+                "first run of %r for %s: %s recorded, nothing sent (first_run = record)",
                 search.name,
                 recipient,
-                len(snapshot),
+                counted(len(snapshot), "trial"),
             )
             return
         if not changes and not search.send_when_empty:
@@ -405,14 +406,14 @@ def _run(run: DigestRun) -> RunReport:
             log.error("search %r failed: %s", search.name, exc.message)
     report = run.report
     if run.dry_run:
-        log.info("dry run: %d message(s) written, state unchanged", len(report.written))
+        log.info("dry run: %s written, state unchanged", counted(len(report.written), "message"))
     else:
         log.info(
-            "done: %d sent, %d failed, %d not tried yet, %d unchanged, %d first run(s) recorded",
+            "done: %d sent, %d failed, %d not tried yet, %d unchanged, %s recorded",
             report.sent,
             report.failed,
             report.deferred,
             report.unchanged,
-            report.recorded,
+            counted(report.recorded, "first run"),
         )
     return report

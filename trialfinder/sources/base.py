@@ -114,10 +114,12 @@ class PagingGuard:
                 "and a next page; stopping"
             )
         elif repeated:
+            from trialfinder.templating import counted
+
             log.warning(
-                "%s sent %d trial(s) again on page %d; each is kept once",
+                "%s sent %s again on page %d; each is kept once",
                 self.source,
-                repeated,
+                counted(repeated, "trial"),
                 self.pages,
             )
         if more and self.empty >= MAX_EMPTY_PAGES and stop is None:
