@@ -14,6 +14,7 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -293,6 +294,8 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     wanted = [
         r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
     ]
+    # "At least one earlier line" says nothing more when "one to three earlier lines" is said.
+    wanted = [r for r in wanted if not any(_narrower(o, r) for o in wanted)]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -380,6 +383,32 @@ def _by_count(phrase: str | list[str] | dict[str, str], count: int | None) -> st
     if isinstance(phrase, list):
         return phrase[count] if 0 <= count < len(phrase) else ""
     return phrase.get("zero" if count == 0 else "one" if count == 1 else "many", "")
+
+
+def _range(requirement: Requirement) -> tuple[float, float] | None:
+    """The numbers a number rule allows, or None for another rule."""
+    numbers = [_count(v) for v in requirement.values]
+    if None in numbers or not numbers:
+        return None
+    low, high = numbers[0], numbers[-1]
+    assert low is not None and high is not None
+    return {
+        "at-least": (low, math.inf) if len(numbers) == 1 else None,
+        "at-most": (-math.inf, high) if len(numbers) == 1 else None,
+        "exactly": (low, low) if len(numbers) == 1 else None,
+        "between": (low, high) if len(numbers) == 2 else None,
+    }.get(requirement.rule)
+
+
+def _narrower(one: Requirement, other: Requirement) -> bool:
+    """Whether ``one`` allows strictly less than ``other`` of the same kind, for the same people
+    (so saying ``other`` too adds nothing)."""
+    if (one.kind, one.cohort, one.section) != (other.kind, other.cohort, other.section):
+        return False
+    mine, theirs = _range(one), _range(other)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return theirs[0] <= mine[0] and mine[1] <= theirs[1]
 
 
 def _count(value: object) -> int | None:
