@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
@@ -145,7 +145,7 @@ def summary_facts(
     # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
     countries = tuple(
         sorted(
-            {country_name(s.country, article=True) for s in trial.sites if s.country.strip()},
+            {country_name(c, article=True) for c in {s.country for s in trial.sites} if c.strip()},
             key=lambda name: name.removeprefix("the ").casefold(),
         )
     )
@@ -550,13 +550,13 @@ def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
     """The first contact with a phone or an email, built only from its real name, phone and
     email (``[contacts]``): a sentence written where the name goes is left out, and so is a
     phone or email that is none. ``None`` when no contact gives a way to reach it."""
-    data = _phrases()["contacts"]
+    data, patterns = _phrases()["contacts"], _contact_patterns()
     for contact in contacts:
         phone = _one_line(contact.phone)
         if sum(ch.isdigit() for ch in phone) < data["phone_digits"]:
             phone = ""
         email = contact.email.strip()
-        if not re.match(data["email"], email):
+        if not patterns.email.match(email):
             email = ""
         if phone or email:
             return Contact(
@@ -572,20 +572,39 @@ def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
 def _extension(text: str) -> str:
     """A phone extension ("7028", "option 6"), or "" for anything else ("+33")."""
     text = _one_line(text).lstrip(" .,;:")
-    return text if re.match(_phrases()["contacts"]["extension"], text, re.IGNORECASE) else ""
+    return text if _contact_patterns().extension.match(text) else ""
 
 
 def _contact_name(name: str) -> str:
     """``name`` when it reads as a name (or a team's), without any web address in it; else "".
     A name written twice ("Allist Co., Ltd Allist Co., Ltd") is said once."""
-    data = _phrases()["contacts"]
-    name = _one_line(re.sub(data["web_address"], "", name))
+    patterns = _contact_patterns()
+    name = _one_line(patterns.web_address.sub("", name))
     half, rest = name[: len(name) // 2], name[len(name) // 2 :]
     if half and rest.strip() == half.strip():
         name = half.strip()
-    if any(re.search(p, name, re.IGNORECASE) for p in data["not_a_name"]):
+    if patterns.not_a_name.search(name):
         return ""
     return name.strip(" .,;-")
+
+
+class _ContactPatterns(NamedTuple):
+    email: re.Pattern[str]
+    extension: re.Pattern[str]
+    web_address: re.Pattern[str]
+    not_a_name: re.Pattern[str]
+
+
+@cache
+def _contact_patterns() -> _ContactPatterns:
+    """The patterns of ``[contacts]``, compiled once."""
+    data = _phrases()["contacts"]
+    return _ContactPatterns(
+        re.compile(data["email"]),
+        re.compile(data["extension"], re.IGNORECASE),
+        re.compile(data["web_address"]),
+        re.compile("|".join(f"(?:{p})" for p in data["not_a_name"]) or "(?!)", re.IGNORECASE),
+    )
 
 
 def _one_line(text: str) -> str:
