@@ -14,11 +14,12 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
@@ -145,7 +146,7 @@ def summary_facts(
     # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
     countries = tuple(
         sorted(
-            {country_name(s.country, article=True) for s in trial.sites if s.country.strip()},
+            {country_name(c, article=True) for c in {s.country for s in trial.sites} if c.strip()},
             key=lambda name: name.removeprefix("the ").casefold(),
         )
     )
@@ -294,6 +295,8 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     wanted = [
         r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
     ]
+    # "At least one earlier line" says nothing more when "one to three earlier lines" is said.
+    wanted = [r for r in wanted if not any(_narrower(o, r) for o in wanted)]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -384,6 +387,32 @@ def _by_count(phrase: str | list[str] | dict[str, str], count: int | None) -> st
     if isinstance(phrase, list):
         return phrase[count] if 0 <= count < len(phrase) else ""
     return phrase.get("zero" if count == 0 else "one" if count == 1 else "many", "")
+
+
+def _range(requirement: Requirement) -> tuple[float, float] | None:
+    """The numbers a number rule allows, or None for another rule."""
+    numbers = [_count(v) for v in requirement.values]
+    if None in numbers or not numbers:
+        return None
+    low, high = numbers[0], numbers[-1]
+    assert low is not None and high is not None
+    return {
+        "at-least": (low, math.inf) if len(numbers) == 1 else None,
+        "at-most": (-math.inf, high) if len(numbers) == 1 else None,
+        "exactly": (low, low) if len(numbers) == 1 else None,
+        "between": (low, high) if len(numbers) == 2 else None,
+    }.get(requirement.rule)
+
+
+def _narrower(one: Requirement, other: Requirement) -> bool:
+    """Whether ``one`` allows strictly less than ``other`` of the same kind, for the same people
+    (so saying ``other`` too adds nothing)."""
+    if (one.kind, one.cohort, one.section) != (other.kind, other.cohort, other.section):
+        return False
+    mine, theirs = _range(one), _range(other)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return theirs[0] <= mine[0] and mine[1] <= theirs[1]
 
 
 def _count(value: object) -> int | None:
@@ -526,13 +555,13 @@ def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
     """The first contact with a phone or an email, built only from its real name, phone and
     email (``[contacts]``): a sentence written where the name goes is left out, and so is a
     phone or email that is none. ``None`` when no contact gives a way to reach it."""
-    data = _phrases()["contacts"]
+    data, patterns = _phrases()["contacts"], _contact_patterns()
     for contact in contacts:
         phone = _one_line(contact.phone)
         if sum(ch.isdigit() for ch in phone) < data["phone_digits"]:
             phone = ""
         email = contact.email.strip()
-        if not re.match(data["email"], email):
+        if not patterns.email.match(email):
             email = ""
         if phone or email:
             return Contact(
@@ -548,20 +577,39 @@ def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
 def _extension(text: str) -> str:
     """A phone extension ("7028", "option 6"), or "" for anything else ("+33")."""
     text = _one_line(text).lstrip(" .,;:")
-    return text if re.match(_phrases()["contacts"]["extension"], text, re.IGNORECASE) else ""
+    return text if _contact_patterns().extension.match(text) else ""
 
 
 def _contact_name(name: str) -> str:
     """``name`` when it reads as a name (or a team's), without any web address in it; else "".
     A name written twice ("Allist Co., Ltd Allist Co., Ltd") is said once."""
-    data = _phrases()["contacts"]
-    name = _one_line(re.sub(data["web_address"], "", name))
+    patterns = _contact_patterns()
+    name = _one_line(patterns.web_address.sub("", name))
     half, rest = name[: len(name) // 2], name[len(name) // 2 :]
     if half and rest.strip() == half.strip():
         name = half.strip()
-    if any(re.search(p, name, re.IGNORECASE) for p in data["not_a_name"]):
+    if patterns.not_a_name.search(name):
         return ""
     return name.strip(" .,;-")
+
+
+class _ContactPatterns(NamedTuple):
+    email: re.Pattern[str]
+    extension: re.Pattern[str]
+    web_address: re.Pattern[str]
+    not_a_name: re.Pattern[str]
+
+
+@cache
+def _contact_patterns() -> _ContactPatterns:
+    """The patterns of ``[contacts]``, compiled once."""
+    data = _phrases()["contacts"]
+    return _ContactPatterns(
+        re.compile(data["email"]),
+        re.compile(data["extension"], re.IGNORECASE),
+        re.compile(data["web_address"]),
+        re.compile("|".join(f"(?:{p})" for p in data["not_a_name"]) or "(?!)", re.IGNORECASE),
+    )
 
 
 def _one_line(text: str) -> str:

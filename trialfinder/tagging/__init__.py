@@ -42,6 +42,7 @@ from trialfinder.tagging.queries import (
     normalize_biomarker,
 )
 from trialfinder.tagging.reader import (
+    forget_trials,
     inclusion_criteria,
     is_cancer_trial,
     read_criteria,
@@ -80,6 +81,7 @@ def clear_caches() -> None:
     find_mechanisms.cache_clear()
     not_treatment_kinds.cache_clear()
     context_rules().clear_cache()
+    forget_trials()
 
 
 @cache
