@@ -39,7 +39,7 @@ PHASE_NAMES = {
     "NA": "Not applicable",
 }
 
-# The CSV shortlist columns, in their documented, stable order (README: "CSV shortlists").
+# The CSV shortlist columns, in their documented, stable order (docs/shortlists.md).
 # Tags, nearest site and summary fill their columns when computed; otherwise they are empty.
 CSV_COLUMNS = (
     "nct_id",
