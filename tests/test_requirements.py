@@ -305,6 +305,50 @@ def test_no_requirement_that_a_careful_reader_would_not_state(line):
     assert found == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # NCT04862663: the CDK4/6 inhibitors are the treatment to come, not one had before
+        "Eligible for fulvestrant therapy and at least one of the following: palbociclib, "
+        "ribociclib, or abemaciclib, as per local investigator assessment. Previous tolerance "
+        "to specific CDK4/6 inhibitors and dose levels required.",
+        "Suitable for palbociclib. Must have received a CDK4/6 inhibitor before.",
+        "Candidate for treatment with docetaxel. Prior taxane therapy is required.",
+        "Patients must be eligible to receive a proteasome inhibitor; previous bortezomib.",
+    ],
+)
+def test_a_treatment_the_item_plans_is_no_treatment_had(line):
+    found = included(line, "prior-therapy-required") + included(line, "refractory-required")
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the plan names another drug: the history stands
+        (
+            "Must have received prior platinum-based chemotherapy. Must be eligible for docetaxel.",
+            ("all-of", ("platinum",)),
+        ),
+        (
+            "Prior treatment with an aromatase inhibitor; eligible for fulvestrant",
+            ("all-of", ("aromatase inhibitor",)),
+        ),
+        # a negated plan is no plan
+        (
+            "Must have received a CDK4/6 inhibitor. Not a candidate for palbociclib.",
+            ("all-of", ("CDK4/6 inhibitor",)),
+        ),
+        (
+            "Not eligible for palbociclib. Must have received a CDK4/6 inhibitor before.",
+            ("all-of", ("CDK4/6 inhibitor",)),
+        ),
+    ],
+)
+def test_a_plan_for_another_treatment_keeps_the_history(line, expected):
+    assert included(line, "prior-therapy-required") == [expected]
+
+
 # -- performance status -----------------------------------------------------------------------
 
 
@@ -833,7 +877,8 @@ HAND_CHECKED = [
     }),
     ("NCT03983954", {"prior-lines", "measurable-disease"}, set()),  # only for some parts
     ("NCT06189209", {"prior-lines"}, set()),  # a count of chemotherapy regimens
-    ("NCT04862663", {"measurable-disease"}, set()),  # or lytic bone lesions
+    # or lytic bone lesions; the CDK4/6 inhibitors are planned, not had
+    ("NCT04862663", {"measurable-disease", "prior-therapy-required"}, set()),
     ("NCT05147467", {"measurable-disease"}, set()),  # or splenomegaly
     ("NCT05742711", {"ecog"}, set()),  # ASA PS is another scale
 ]  # fmt: skip

@@ -58,6 +58,11 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   them ("a proteasome inhibitor (bortezomib)") are not values. "Refractory to", "resistant to",
   "progressed on" make refractory-required; with "relapsed" or "intolerant" beside it, the drug
   is only required.
+- A drug or class an item names as a plan ("eligible for fulvestrant and palbociclib",
+  "candidate for docetaxel") is the treatment to come: no sentence of that item that names it,
+  or a class it belongs to, gives a prior-therapy rule ("Previous tolerance to CDK4/6
+  inhibitors required" after "Eligible for ... palbociclib"). The plans are
+  ``[requirements.prior_therapy] plans``.
 - ``prior-therapy-excluded``: any-of. Not when the exclusion is limited to a setting ("for
   metastatic disease"), a time ("within 6 months"), a count ("more than one JAK inhibitor"),
   or a subset of the class ("investigational SERDs", "an ADC containing ...").
@@ -86,7 +91,13 @@ from functools import cache
 from typing import Any
 
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_words, find_drugs
+from trialfinder.tagging.drug_classes import (
+    Mention,
+    drug_classes,
+    drug_matches,
+    drug_words,
+    find_drugs,
+)
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
 from trialfinder.tagging.text import byte_table, lower, may_match, required_words
 
@@ -312,6 +323,7 @@ class _Rules:
         self.frames = _Cues(prior["frames"])
         self.frame_words = _first_words(prior["frames"])
         self.not_frames = _Cues(prior["not_frames"])
+        self.plans = _Cues(prior["plans"])
         self.refractory = _Cues(prior["refractory"])
         self.not_refractory = _Cues(prior["not_refractory"])
         self.counts = _Cues(prior["counts"])
@@ -796,16 +808,44 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
+    planned = _planned(text, rules)
     for start, end in text.sentences:
         if not lead_framed and not rules.frames.search(framed, start, end):
             continue
         mentions = find_drugs(text.item.text[start:end], text.words)
+        if planned:
+            mentions = [m for m in mentions if not _is_planned(m.value, planned)]
         if mentions:
             mentions = [
                 Mention(m.value, m.start + start, m.end + start, m.is_class) for m in mentions
             ]
             reads.extend(_therapy_rules(text, rules, start, end, mentions))
     return list(dict.fromkeys(reads))
+
+
+def _planned(text: _Text, rules: _Rules) -> tuple[str, ...]:
+    """The drugs and classes an item names as a plan for treatment, after one of ``plans``
+    ("Eligible for fulvestrant and palbociclib"), unless the plan is negated ("not eligible
+    for", "ineligible for")."""
+    low = text.low
+    found: list[str] = []
+    for cue in rules.plans.finditer(low, words=text.words):
+        if _NOT_PLANNED.search(low, max(0, cue.start() - 25), cue.start()):
+            continue
+        _, end = text.sentence_of(cue.start())
+        found += [m.value for m in find_drugs(text.item.text[cue.end() : end])]
+    return tuple(dict.fromkeys(found))
+
+
+_NOT_PLANNED = re.compile(
+    r"\b(?:not|never|no\s+longer)\s+(?:be\s+|been\s+|considered\s+)?(?:an?\s+)?$"
+)
+
+
+def _is_planned(value: str, planned: tuple[str, ...]) -> bool:
+    """Whether ``value`` names a planned drug, a class a planned drug belongs to, or a drug of a
+    planned class."""
+    return any(drug_matches(p, value) or drug_matches(value, p) for p in planned)
 
 
 def _negated(text: str, rules: _Rules, words: frozenset[str] | None = None) -> bool:
