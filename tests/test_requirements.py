@@ -24,6 +24,7 @@ from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
 
 MINE = {
+    "disease-setting",
     "age",
     "sex",
     "prior-lines",
@@ -347,6 +348,85 @@ def test_a_treatment_the_item_plans_is_no_treatment_had(line):
 )
 def test_a_plan_for_another_treatment_keeps_the_history(line, expected):
     assert included(line, "prior-therapy-required") == [expected]
+
+
+# -- stage: whether the cancer may have spread -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Clinicoradiological stage T1-T4N0M0 using PSMA-PETCT and MRI",
+        "Confirmed diagnosis of breast cancer. Clinical stages breast cancer: HER2 positive, T1 "
+        "or T2 or T3, N0 or N1, resectable T4, or resectable N2, (all M0)",
+        "No evidence of distant metastases, or locally advanced inoperable disease",
+        "Histologically confirmed Stage II or III primary invasive breast cancer",
+        "Locally advanced cervical cancer (Stage IIIB-IVA)",  # IVA has not spread far
+        "Non-metastatic castration-resistant prostate cancer",
+        "Absence of local and distant metastases (EUS and DOTANOC scan)",
+    ],
+)
+def test_disease_that_must_not_have_spread(line):
+    assert included(line, "disease-setting") == [("any-of", ("non-metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Stage I-IV.",
+        "Non-metastatic disease or oligometastatic",
+        "FIGO Stage III or IV ovarian cancer",
+        "Stage IIIB-IIIC or Stage IV NSCLC",
+        "No evidence of metastatic disease in the brain, spine or CSF",  # one organ
+        "Clinical stage T1-T4, N0-N2, M0 at diagnosis",  # another time
+        "Patients with recurrent disease will be eligible if they have completed treatment for "
+        "Stage I-III breast cancer",
+        "Ann Arbor stage I-II Hodgkin lymphoma",  # another staging system
+        "Stage 3 chronic kidney disease",
+    ],
+)
+def test_no_stage_rule_from_spread_allowed_or_other_stages(line):
+    assert included(line, "disease-setting") == []
+
+
+def test_no_stage_rule_when_another_inclusion_item_takes_spread_disease():
+    for other in ("Locally advanced or metastatic disease", "Treated brain metastases allowed"):
+        text = criteria(["T1-4N0M0 prostate cancer", other], ["Evidence of distant disease."])
+        assert rules(text, "disease-setting") == []
+    text = criteria(["T1-4N0M0 prostate cancer"], ["Evidence of distant disease."])
+    assert rules(text, "disease-setting") == [
+        ("any-of", ("non-metastatic",)),
+        ("none-of", ("metastatic",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Evidence of distant disease.",
+        "Any pTis/3/4, M1 patients",
+        "Diagnosed with Stage IV breast cancer",
+        "Patients with distant metastasis (including nonregional lymph nodes metastasis) will be "
+        "excluded.",
+        "Metastatic disease or disease not amenable for definitive locoregional treatment.",
+    ],
+)
+def test_spread_disease_excluded(line):
+    assert excluded(line, "disease-setting") == [("none-of", ("metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Patients with distant metastasis needing upfront systemic therapy.",
+        "Prior chemotherapy for metastatic disease",
+        "Locally advanced or metastatic disease at initial diagnosis.",
+        "Evidence of any metastatic disease in the brain, spine or CSF.",
+        "Distant metastases, unless resected",
+    ],
+)
+def test_no_exclusion_of_spread_disease_that_is_qualified(line):
+    assert excluded(line, "disease-setting") == []
 
 
 # -- performance status -----------------------------------------------------------------------

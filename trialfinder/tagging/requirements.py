@@ -11,7 +11,9 @@ kind                        rule                                values
 ``age``                     at-least, at-most, between          years (numbers)
 ``sex``                     only                                "female" or "male"
 ``disease-setting``         any-of, none-of                     refractory, relapsed,
-                                                                resistant, newly-diagnosed, ...
+                                                                resistant (read by
+                                                                ``settings``); non-metastatic,
+                                                                metastatic (read here)
 ``prior-lines``             at-least, at-most, exactly, between counts of earlier lines
 ``prior-therapy-required``  any-of, all-of                      drugs or drug classes
 ``prior-therapy-excluded``  any-of                              drugs or drug classes
@@ -71,6 +73,14 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   about 2, 30-40 about 3, 10-20 about 4): "Karnofsky >= 70" is ECOG at-most 1. Where an item
   gives several scales or scores (alternatives, "ECOG 2 allowed if due to the disease"), the
   most permissive holds.
+- ``disease-setting`` (the stage): "any-of non-metastatic" from an inclusion item saying the
+  cancer has not spread ("T1-4N0M0", "(all M0)", "no evidence of distant metastases", "Stage
+  II or III"), "none-of metastatic" from an exclusion item naming spread disease ("Evidence of
+  distant disease.", "M1", "Stage IV breast cancer"). Not from a stage said of one organ ("in
+  the brain"), of another time ("at diagnosis", "history of"), of another staging system (Ann
+  Arbor, ISS) or qualified ("needing upfront systemic therapy", "unless resected"); and none
+  for a trial whose inclusion criteria also take spread disease ("or metastatic", "Stage III or
+  IV", "treated brain metastases are allowed").
 - ``brain-metastases``: none (brain metastases excluded), treated-stable (only some people
   with brain metastases may join: treated, stable or without symptoms, as the item says; also
   when only active, untreated or symptomatic ones are excluded), active-allowed (untreated or
@@ -151,7 +161,7 @@ class Requirement:
 def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     """The requirements of these kinds read from ``criteria``, item by item, in order: age, sex,
     prior-lines, prior-therapy-required, prior-therapy-excluded, refractory-required, ecog,
-    brain-metastases, measurable-disease, transplant."""
+    brain-metastases, measurable-disease, transplant, and the stage (``disease-setting``)."""
     if not criteria.items:
         return ()
     rules = _rules()
@@ -175,6 +185,8 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
                 Requirement(kind, rule, values, item.text, item.section, item.cohort)
                 for kind, rule, values in reads
             )
+    if any(r.kind == "disease-setting" for r in found) and _asks_for_spread(criteria, rules):
+        found = [r for r in found if r.kind != "disease-setting"]
     return tuple(found)
 
 
@@ -332,6 +344,16 @@ class _Rules:
         joins = "|".join(_phrase(w) for w in sorted(prior["joins"], key=len, reverse=True))
         self.pure_join = re.compile(rf"^(?:[\s,;:/()+&-]|{joins})*$")
         self.or_word = re.compile(r"\b(?:or|and/or)\b")
+
+        stage = table["stage"]
+        self.stage_words = frozenset(stage["words"])
+        self.non_metastatic = [re.compile(p) for p in stage["non_metastatic"]]
+        self.stages = re.compile(stage["stages"])
+        self.metastatic = [re.compile(p) for p in stage["metastatic"]]
+        for name in ("spread", "elsewhere", "other_times", "earlier", "other_systems"):
+            setattr(self, f"stage_{name}", re.compile(stage[name]))
+        self.stage_not_before = re.compile(stage["not_before"])
+        self.stage_not_after = re.compile(stage["not_after"])
 
         ecog = table["ecog"]
         self.ecog_words = frozenset(ecog["words"])
@@ -998,6 +1020,81 @@ def _refractory_after(low: str, position: int, end: int) -> bool:
     return bool(re.match(r"^[\s-]*(?:refractory|resistant)\b", low[position:end]))
 
 
+# -- stage: whether the cancer may have spread --------------------------------------------------
+
+NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
+METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
+
+
+def _stage_words(words: frozenset[str], rules: _Rules) -> frozenset[str]:
+    """The words of the criteria a stage can be read near: the data's, and TNM codes."""
+    return (words & rules.stage_words) | frozenset(
+        w for w in words if w.endswith(("m0", "m1", "m1a", "m1b", "m1c"))
+    )
+
+
+def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
+    """Disease that must not have spread ("T1-4N0M0", "no evidence of distant metastases",
+    "Stage II or III"), or spread disease excluded ("Evidence of distant disease.")."""
+    low = text.low
+    if rules.stage_other_systems.search(low) or rules.stage_other_times.search(low):
+        return []
+    if rules.exceptions.search(low, words=text.words) or rules.allowed(low, words=text.words):
+        return []
+    if text.wanted:
+        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=text.words):
+            return []
+        found = _non_metastatic(low, rules)
+        if not found:
+            return []
+        rest = low
+        for start, end in sorted(found, reverse=True):
+            rest = rest[:start] + " " * (end - start) + rest[end:]
+        if rules.stage_spread.search(rest):
+            return []  # "non-metastatic or oligometastatic", "stage III or IV"
+        return [NON_METASTATIC]
+    for start, end in text.sentences:
+        for pattern in rules.metastatic:
+            match = pattern.search(low, start, end)
+            if match is None:
+                continue
+            if rules.stage_not_before.search(low, start, match.start()):
+                return []
+            after = low[match.end() : end]
+            if rules.stage_elsewhere.match(after) or rules.stage_not_after.match(after):
+                return []
+            return [METASTATIC_EXCLUDED]
+    return []
+
+
+def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
+    """Where ``low`` says the disease has not spread; [] when one of them is said of one organ
+    ("no evidence of metastatic disease in the brain")."""
+    found: list[tuple[int, int]] = []
+    for pattern in rules.non_metastatic:
+        for match in pattern.finditer(low):
+            if rules.stage_elsewhere.match(low, match.end()):
+                return []
+            found.append(match.span())
+    for match in rules.stages.finditer(low):
+        found.append(match.span())
+    return found
+
+
+def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
+    """Whether an inclusion item of the criteria takes people whose cancer has spread: then no
+    stage rule of the trial is right for everyone."""
+    for item in criteria.items:
+        if item.section == EXCLUSION:
+            continue
+        low = lower(item.text)
+        for start, end in _non_metastatic(low, rules):
+            low = low[:start] + " " * (end - start) + low[end:]
+        if rules.stage_spread.search(low):
+            return True
+    return False
+
+
 # -- performance status ----------------------------------------------------------------------
 
 _SCORE = r"(?:[0-4]|zero|one|two|three|four)(?![\d%\w])(?!\.\d)"
@@ -1380,4 +1477,5 @@ _READERS: tuple[
     (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
     (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
     (_read_transplant, lambda words, rules: _needles(words, rules.transplant_words)),
+    (_read_stage, _stage_words),
 )
