@@ -374,6 +374,17 @@ def test_requirements_the_record_contradicts_are_left_to_the_trial_team():
     )
     other = Requirement("disease-setting", "any-of", ("refractory",), "y", "inclusion", "Part B")
     assert prescreen(trial, Tags(requirements=(elsewhere, other)), relapsed).cohorts == ("Part B",)
+    # No earlier line at all, in a trial for refractory disease: "no other treatment".
+    none = Requirement("prior-lines", "at-most", (0,), "Any therapy for metastatic disease", "x")
+    treated = _profile(diagnosis="myeloma", prior_lines=1)
+    assert prescreen(trial, Tags(requirements=(none,)), treated).fit == EXCLUDED
+    for tags in (
+        Tags(settings=("refractory",), requirements=(none,)),
+        Tags(requirements=(none, wanted)),
+    ):
+        fit = prescreen(trial, tags, treated)
+        lines = next(c for c in fit.checks if c.rule == "prior-lines")
+        assert lines.contradicted and fit.fit != EXCLUDED
     her2 = (
         Requirement("biomarker-required", "any-of", ("HER2",), "HER2 slides", "inclusion"),
         Requirement("biomarker-excluded", "any-of", ("HER2",), "HER2-negative", "inclusion"),

@@ -203,6 +203,61 @@ def test_no_count_of_lines_from_other_counts(line):
     assert included(line, "prior-lines") == []
 
 
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        ("Adults", "Prior systemic therapy (chemotherapy, immunotherapy, targeted therapy, or "
+         "biological therapy) for advanced or metastatic NSCLC."),
+        ("Adults", "Any prior systemic therapy received for advanced or mNSCLC. Prior systemic "
+         "therapy in the neoadjuvant or adjuvant setting is allowed."),
+        ("Adults", "Use of chemotherapy, immunotherapy or any anti-cancer therapy in the "
+         "metastatic setting."),
+        ("No prior systemic anti-cancer therapy given for advanced or metastatic disease.", ""),
+        ("Treatment-naive for palliative intent systemic therapy for locally advanced or "
+         "metastatic disease", ""),
+        ("Patients must NOT have received any systemic anti-cancer therapy for the treatment of "
+         "gastric or gastroesophageal junction adenocarcinoma.", ""),
+    ],
+)  # fmt: skip
+def test_any_treatment_for_advanced_disease_excluded_is_no_earlier_line(inclusion, exclusion):
+    assert rules(criteria([inclusion], [exclusion] if exclusion else []), "prior-lines") == [
+        ("at-most", (0,))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        # one kind of treatment only: hormone therapy stays allowed
+        ("Adults", "Prior chemotherapy for metastatic disease"),
+        ("Adults", "Any prior systemic non-hormonal anti-cancer therapy for metastatic breast "
+         "cancer"),
+        ("Adults", "Previous systemic anti-cancer therapy in the metastatic setting. Note: Up to "
+         "one line of single-agent endocrine therapy is allowed."),
+        ("Adults", "Any prior anticancer pharmacotherapy for metastatic prostate cancer, with "
+         "exceptions."),
+        ("Adults", "No prior systemic therapy for metastatic disease"),  # "no" in the exclusions
+        ("Prior systemic therapy for metastatic disease", ""),  # required, not excluded
+        ("Patients who have not had previous systemic treatment for metastatic disease or who "
+         "received gemcitabine more than 6 months ago", ""),
+        ("Adults", "Systemic anticancer therapy within 4 weeks before the first dose"),
+    ],
+)  # fmt: skip
+def test_no_count_of_lines_from_a_kind_of_treatment_or_an_alternative(inclusion, exclusion):
+    assert rules(criteria([inclusion], [exclusion] if exclusion else []), "prior-lines") == []
+
+
+def test_no_earlier_line_beside_a_treatment_required_is_no_rule():
+    """NCT06417814: progression on osimertinib is required, "any anti-cancer therapy in the
+    metastatic setting" excluded: it means any other."""
+    text = criteria(
+        ["Documented progression on prior osimertinib in the metastatic setting."],
+        ["Use of chemotherapy or any anti-cancer therapy in the metastatic setting."],
+    )
+    assert rules(text, "prior-lines") == []
+    assert rules(text, "refractory-required") == [("all-of", ("osimertinib",))]
+
+
 def test_a_count_for_one_cohort_stays_with_it():
     text = (
         "Inclusion Criteria:\n\nPart A:\n\n* Exactly one prior line of therapy\n\n"
@@ -930,6 +985,7 @@ HAND_CHECKED = [
         ("brain-metastases", "none", (), ""),
     }),
     ("NCT06875310", MINE - {"age", "sex", "ecog", "transplant"}, {
+        ("prior-lines", "at-most", (0,), ""),
         ("brain-metastases", "active-allowed", (), ""),
         ("measurable-disease", "required", (), ""),
         ("prior-therapy-excluded", "any-of", ("KRAS G12C inhibitor",), ""),

@@ -165,7 +165,8 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("prior-lines", "at-least", rf"You must have had at least (?P<n>{NUMBER}) {LINES_OF}\."),
     ("prior-lines", "at-most",
      rf"You may have had up to (?P<n>{NUMBER}) {LINES_OF}, but not more\."),
-    ("prior-lines", "none", r"You must not have had any earlier line of treatment\."),
+    ("prior-lines", "none", r"You must not have had any earlier line of treatment for cancer "
+     r"that is advanced or has spread\."),
     ("prior-lines", "exactly", rf"You must have had exactly (?P<n>{NUMBER}) {LINES_OF}\."),
     ("prior-lines", "between",
      rf"You must have had (?P<low>{NUMBER}) to (?P<high>{NUMBER}) {LINES_OF}\."),
@@ -515,7 +516,10 @@ def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
             or (
                 line.section == EXCLUSION
                 and re.match(
-                    r"(?:any )?(?:prior|previous)\b.*\b(?:therapy|treatment)", line.text, ICASE
+                    r"(?:any |use of )?(?:prior|previous)?\b.*\b(?:therapy|treatment)\b.*"
+                    r"\b(?:advanced|metastatic)\b",
+                    line.text,
+                    ICASE,
                 )
             )
         ]

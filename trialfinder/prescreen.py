@@ -930,7 +930,9 @@ def _contradicted(
     """The requirements the record itself contradicts (see ``data/prescreen.toml``): a
     setting ruled out that another criterion (of the same part, or of everyone) requires or
     that the tags found in the titles, conditions or inclusion criteria (and the requirement
-    for it, unless the tags name it too); a marker both required and excluded."""
+    for it, unless the tags name it too); a marker both required and excluded; no earlier
+    line at all where the record asks for refractory or resistant disease (of the same part,
+    or in its titles): "no treatment for metastatic disease" then means no other one."""
     found: set[Requirement] = set()
     named = {_value_key(s) for s in settings}
     by_kind: dict[str, list[Requirement]] = {}
@@ -948,6 +950,17 @@ def _contradicted(
                 found.add(ruled_out)
                 if not required & named:  # the record names no such setting elsewhere
                     found.add(wanted)
+    treated = {"refractory", "resistant"}
+    for lines in by_kind.get("prior-lines", ()):
+        if lines.values != (0,):
+            continue
+        if named & treated or any(
+            wanted.rule == "any-of"
+            and _same_part(wanted, lines)
+            and {_value_key(v) for v in wanted.values} & treated
+            for wanted in by_kind.get("disease-setting", ())
+        ):
+            found.add(lines)
     for wanted in by_kind.get("biomarker-required", ()):
         for excluded in by_kind.get("biomarker-excluded", ()):
             keys = {_value_key(v) for v in wanted.values}

@@ -187,7 +187,33 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
             )
     if any(r.kind == "disease-setting" for r in found) and _asks_for_spread(criteria, rules):
         found = [r for r in found if r.kind != "disease-setting"]
+    if any(_no_line(r) for r in found):
+        found = [r for r in found if not (_no_line(r) and _treated_before(r, found))]
     return tuple(found)
+
+
+def _no_line(requirement: Requirement) -> bool:
+    return requirement.kind == "prior-lines" and requirement.values == (0,)
+
+
+def _treated_before(requirement: Requirement, found: list[Requirement]) -> bool:
+    """Whether an inclusion item of the same part asks for earlier treatment (a drug had or
+    failed, a lower count of lines): then "no treatment for metastatic disease" means no other
+    treatment ("progression on osimertinib" beside "any anti-cancer therapy in the metastatic
+    setting"), and no count is read from it."""
+    return any(
+        other.section != EXCLUSION
+        and (not other.cohort or not requirement.cohort or other.cohort == requirement.cohort)
+        and (
+            other.kind in ("prior-therapy-required", "refractory-required")
+            or (
+                other.kind == "prior-lines"
+                and other.rule in ("at-least", "exactly", "between")
+                and int(other.values[0]) >= 1
+            )
+        )
+        for other in found
+    )
 
 
 # -- phrases, compiled once -------------------------------------------------------------------
@@ -318,6 +344,9 @@ class _Rules:
 
         self.prior_lines = table["prior_lines"]
         self.line_nouns = frozenset(self.prior_lines["words"])
+        for name in ("any_treatment", "for_advanced", "not_any", "curative", "naive_before"):
+            setattr(self, f"lines_{name}", re.compile(self.prior_lines[name]))
+        self.lines_gap = int(self.prior_lines["gap"])
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
         self.count_re = re.compile(rf"(?<![\w.])\d{{1,2}}(?![\w.])|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
@@ -712,6 +741,43 @@ def _line_patterns(rules: _Rules) -> list[tuple[str, re.Pattern[str]]]:
 _OF_TAIL = re.compile(
     r"\s+of\s+((?:(?!(?:including|which|that|for|in|with|and|or|as|at|on|before|after)\b)[\w/-]+\s*){1,4})"
 )
+
+
+def _read_no_lines(text: _Text, rules: _Rules) -> list[Read]:
+    """No earlier line of treatment: any systemic treatment for advanced disease excluded
+    ("Prior systemic therapy for advanced or metastatic NSCLC"; in the inclusion criteria
+    negated: "No prior systemic anti-cancer therapy for advanced disease")."""
+    low = text.low
+    for start, end in text.sentences:
+        for match in rules.lines_any_treatment.finditer(low, start, end):
+            window = min(end, match.end() + rules.lines_gap)
+            if not rules.lines_for_advanced.search(low, match.end(), window):
+                continue
+            if rules.lines_not_any.search(low, start, end):
+                return []
+            before = low[start : match.start()]
+            negated = rules.lines_naive_before.search(before) is not None
+            strong = rules.strong_negations.search(before, words=text.words) is not None
+            if text.excluded and negated and not strong:
+                return []  # "no ..." among the exclusion criteria: ambiguous
+            if text.wanted and not negated:
+                return []
+            if _allowed_elsewhere(text, rules, start, end):
+                return []
+            return [("prior-lines", "at-most", (0,))]
+    return []
+
+
+def _allowed_elsewhere(text: _Text, rules: _Rules, start: int, end: int) -> bool:
+    """An allowance in another sentence of the item that is not about treatment before or
+    after surgery ("Note: up to one line of endocrine therapy is allowed")."""
+    low = text.low
+    return any(
+        (s, e) != (start, end)
+        and rules.allowed(low, s, e)
+        and not rules.lines_curative.search(low, s, e)
+        for s, e in text.sentences
+    )
 
 
 def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
@@ -1472,6 +1538,7 @@ _READERS: tuple[
     (_read_age, lambda words, rules: _needles(words, rules.age_words)),
     (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
     (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
+    (_read_no_lines, lambda words, rules: _needles(words, rules.line_nouns)),
     (_read_prior_therapy, lambda words, rules: frozenset(drug_words(words))),
     (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
     (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
