@@ -12,12 +12,13 @@ from trialfinder.diseases import (
     SAME_OR_BROADER,
     UNRELATED,
     Vocabulary,
+    criteria_left_out,
     diseases,
     read_diagnosis,
     trial_diseases,
 )
 from trialfinder.knowledge import load_toml
-from trialfinder.model import Trial, parse_study
+from trialfinder.model import Eligibility, Trial, parse_study
 
 from conftest import needs_shared, real_record_paths
 
@@ -155,6 +156,29 @@ def test_a_condition_with_a_cancer_word_but_no_known_disease_is_unnamed():
         Trial(nct_id="NCT01000005", conditions=("Multiple Myeloma", "Malignant Zyxoid"))
     )
     assert found.unnamed is True
+
+
+@pytest.mark.parametrize(
+    ("item", "left_out"),
+    [
+        (
+            "Locally advanced unresectable or metastatic solid tumors (excluding NSCLC and CRC).",
+            ("non-small cell lung cancer", "colorectal cancer"),
+        ),
+        ("Any advanced solid tumour, other than breast cancer", ("breast cancer",)),
+        # another illness than the trial's: nothing is left out of the trial's disease
+        ("No active second malignancy (other than colorectal cancer in remission).", ()),
+        ("History of other malignancy, except non-melanoma skin cancer", ()),
+        # nothing named before it
+        ("Measurable disease (except colorectal cancer with bone lesions only)", ()),
+    ],
+)
+def test_diseases_an_inclusion_criterion_leaves_out(item, left_out):
+    trial = Trial("NCT01000001", eligibility=Eligibility(f"Inclusion Criteria:\n\n* {item}\n"))
+    assert tuple(d for d, _ in criteria_left_out(trial)) == left_out
+    assert all(text == item for _, text in criteria_left_out(trial))
+    excluded = Trial("NCT01000002", eligibility=Eligibility(f"Exclusion Criteria:\n\n* {item}\n"))
+    assert criteria_left_out(excluded) == ()
 
 
 def test_the_data_file_is_checked():

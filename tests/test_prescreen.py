@@ -41,7 +41,10 @@ EXAMPLES = load_toml("prescreen_examples.toml")["example"]
 
 
 def _trial(**fields) -> Trial:
-    eligibility = Eligibility(healthy_volunteers=fields.pop("healthy_volunteers", None))
+    eligibility = Eligibility(
+        criteria=fields.pop("criteria", ""),
+        healthy_volunteers=fields.pop("healthy_volunteers", None),
+    )
     return Trial(
         nct_id="NCT01000001",
         conditions=tuple(fields.pop("conditions", ())),

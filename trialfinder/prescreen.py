@@ -29,7 +29,14 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
-from trialfinder.diseases import NARROWER, RELATED, SAME_OR_BROADER, diseases, trial_diseases
+from trialfinder.diseases import (
+    NARROWER,
+    RELATED,
+    SAME_OR_BROADER,
+    criteria_left_out,
+    diseases,
+    trial_diseases,
+)
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
@@ -450,6 +457,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         says_left = rules().says("disease", "left-out", values=_join(dict.fromkeys(left_out)))
         tail = rules().sentence("disease", "fail", patient=patient)
         return _check(requirement, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
+    for excluded, criterion in criteria_left_out(trial):
+        if any(vocabulary.relation(d, excluded) == SAME_OR_BROADER for d in mine):
+            says_left = rules().says("disease", "left-out", values=excluded)
+            tail = rules().sentence("disease", "fail", patient=patient)
+            left = Requirement("disease", "left-out", (excluded,), criterion, "inclusion")
+            return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
     if SAME_OR_BROADER in relations:
         return check(PASS, "pass", patient=patient)
