@@ -123,6 +123,8 @@ class _Rules:
         self.markers: dict[str, Any] = table["markers"]
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
+        self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
+        self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
         self.washout_shorter = _cues(washout["shorter"])
@@ -440,8 +442,18 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             ) or (diagnosis.healthy and found.healthy)
             if same:
                 return check(PASS, "pass", patient=_join(diagnosis.diseases) or "no disease")
+            if (
+                diagnosis.healthy
+                and trial.eligibility.healthy_volunteers is False
+                and _only_known_diseases(trial.conditions)
+                and not rules().healthy_people.search(trial.eligibility.criteria)
+            ):
+                # a trial for diseases its conditions all name, not open to healthy volunteers
+                return check(FAIL, "fail-healthy", diagnosis=diagnosis.text)
             return check(UNKNOWN, "unknown")
-        if trial.eligibility.healthy_volunteers:
+        if trial.eligibility.healthy_volunteers and not _needs_the_disease(
+            trial.eligibility.criteria
+        ):
             return check(UNKNOWN, "unknown-healthy")
         if diagnosis.not_diagnosed:
             return check(FAIL, "fail-not-diagnosed", permanent=False, diagnosis=diagnosis.text)
@@ -481,6 +493,34 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     if found.unnamed or not found.included:
         return check(UNKNOWN, "unknown-not-named")
     return check(FAIL, "fail", patient=patient)
+
+
+@lru_cache(maxsize=1024)
+def _only_known_diseases(conditions: tuple[str, ...]) -> bool:
+    """Whether every condition of a record names a disease the vocabulary knows (not "Obesity",
+    which a person calling themselves healthy may have, nor "Healthy Volunteers")."""
+    vocabulary = diseases()
+    return bool(conditions) and all(vocabulary.find(c, organs=True)[0] for c in conditions)
+
+
+@lru_cache(maxsize=1024)
+def _needs_the_disease(criteria: str) -> bool:
+    """Whether an inclusion criterion for everyone asks for a confirmed diagnosis of a disease
+    ("Confirmed diagnosis of primary breast cancer") and no criterion speaks of healthy people
+    (see ``confirmed`` in ``[rule.disease]``)."""
+    from trialfinder.tagging.reader import EXCLUSION, read_criteria
+
+    r = rules()
+    if not criteria or r.healthy_people.search(criteria):
+        return False
+    vocabulary = diseases()
+    return any(
+        item.section != EXCLUSION
+        and not item.cohort
+        and r.confirmed.search(item.text)
+        and vocabulary.find(item.text)[0]
+        for item in read_criteria(criteria).items
+    )
 
 
 def _defined_by(markers: tuple[str, ...], facts: _Facts) -> str:
