@@ -314,6 +314,20 @@ def test_a_negated_inclusion_excludes():
     assert excluded(line, "prior-therapy-excluded") == [("any-of", ("anti-PD-(L)1",))]
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Prior Brain Radiotherapy", "Patients with prior history of radiation therapy to the brain"],
+)
+def test_radiotherapy_to_the_brain_is_a_treatment_had(line):
+    assert excluded(line, "prior-therapy-excluded") == [("any-of", ("brain radiotherapy",))]
+    # a wait after it is a washout, not a rule on having had it
+    waited = (
+        "A minimum of 2 weeks must have elapsed between the end of whole brain radiotherapy and "
+        "enrollment"
+    )
+    assert excluded(waited, "prior-therapy-excluded") == []
+
+
 def test_brand_and_code_names_become_generic_names():
     found = excluded("Prior treatment with Revlimid or JNJ-68284528", "prior-therapy-excluded")
     assert found == [("any-of", ("lenalidomide", "ciltacabtagene autoleucel"))]

@@ -121,6 +121,7 @@ class _Rules:
         self.settings: dict[str, dict[str, Any]] = table["setting"]
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
+        self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
@@ -214,6 +215,13 @@ class _Facts:
             self.setting_is.update(_value_key(v) for v in derived["is"])
             self.setting_not.update(_value_key(v) for v in derived["not"])
         self.setting_known = profile.setting is not None or self.lines is not None
+
+    def placeless(self, values: Iterable[Any]) -> list[str]:
+        """The radiotherapy written without a place, when a value is radiotherapy to one place
+        (``radiation_classes``): whether it was that one, the profile does not say."""
+        if not set(map(str, values)) & rules().radiation_classes:
+            return []
+        return [t.written for t in self.received or () if t.radiation and not t.drugs]
 
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
@@ -601,6 +609,9 @@ def _check_prior_excluded(requirement: Requirement, facts: _Facts) -> Check:
     if matched:
         tail = rules().sentence(kind, FAIL, matched=_join(matched, "and"))
         return _check(requirement, FAIL, tail, f"prior_treatments: {', '.join(matched)}")
+    if placeless := facts.placeless(requirement.values):
+        tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
+        return _unknown(requirement, tail)
     if facts.unknown_names:
         return _unknown(
             requirement,
@@ -623,6 +634,9 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
     if satisfied:
         tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
         return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+    if placeless := facts.placeless(missing):
+        tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
+        return _unknown(requirement, tail)
     if facts.unknown_names:
         return _unknown(
             requirement,
