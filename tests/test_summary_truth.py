@@ -550,6 +550,9 @@ TREATMENT_ALIASES = {
     "imid": ["immunomodulatory agent", "immunomodulatory drug", "immunomodulatory imide"],
     "antibody-drug conjugate": ["antibody drug conjugate"],
     "trastuzumab deruxtecan": ["t-dxd", "ds-8201", "enhertu"],
+    "radiotherapy to the brain": ["brain radiotherapy", "radiation therapy to the brain",
+                                  "brain radiation", "whole brain radiotherapy",
+                                  "cranial radiotherapy", "cranial irradiation"],
 }  # fmt: skip
 # Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
 # is no endocrine therapy.
