@@ -18,7 +18,7 @@ from trialfinder.tagging.drug_classes import (
     parse_drug_classes,
 )
 from trialfinder.tagging.reader import read_criteria
-from trialfinder.tagging.requirements import KINDS, Requirement, extract
+from trialfinder.tagging.requirements import KINDS, Requirement, extract, read_requirements
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -256,6 +256,50 @@ def test_no_earlier_line_beside_a_treatment_required_is_no_rule():
     )
     assert rules(text, "prior-lines") == []
     assert rules(text, "refractory-required") == [("all-of", ("osimertinib",))]
+
+
+def _scoped(inclusion: list[str]) -> list[tuple[str, str, tuple, tuple]]:
+    _, scoped = read_requirements(read_criteria(criteria(inclusion)))
+    return [(r.kind, r.rule, r.values, r.scope) for r in scoped]
+
+
+def test_a_rule_for_people_with_some_diseases_keeps_them_as_its_scope():
+    line = (
+        "At a minimum, solid tumor patients must have received at least two lines of systemic "
+        "therapies in the metastatic incurable settings."
+    )
+    assert included(line, "prior-lines") == []  # not a rule for everyone
+    assert _scoped([line]) == [("prior-lines", "at-least", (2,), ("solid tumor",))]
+    line = "Colorectal cancer: disease that has failed at least two prior systemic therapies;"
+    assert _scoped([line]) == [("prior-lines", "at-least", (2,), ("colorectal cancer",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the second sentence is about other people: whose rule is whose cannot be told
+        "Patients with NSCLC must have had appropriate targeted therapy. Other patients must "
+        "have had platinum-based chemotherapy.",
+        "Dose-escalation part: at least two prior lines of therapy",  # no disease named
+        "Patients who received prior chemotherapy must have recovered from its side effects",
+    ],
+)
+def test_no_scoped_rule_when_its_people_are_not_a_disease(line):
+    assert _scoped([line]) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # "and/or" something the reader does not name: another way in
+        "Previously treated with platinum-based chemotherapy and/or immunotherapy",
+        # examples, not a list of what is required
+        "Failed at least two prior systemic therapies (including oxaliplatin, irinotecan, "
+        "fluoropyrimidine-based agents, etc.)",
+    ],
+)
+def test_no_required_treatment_from_an_open_list(line):
+    assert included(line, "prior-therapy-required") == []
 
 
 def test_a_count_for_one_cohort_stays_with_it():

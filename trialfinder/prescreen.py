@@ -14,10 +14,12 @@ The rules (which facts each kind uses, whether its failure lasts, the sentences,
 profile may use) are data: ``data/prescreen.toml``.
 
 Parts of a trial: a rule read under a cohort ("Part A") holds for that cohort only; a rule
-with cohort "" holds for everyone. A person is excluded only when every part excludes them.
-The reader names the parts that have rules of their own; unless it names at least two parts of
-one kind ("Part A", "Part B"), the trial is taken to have other parts too, holding only the
-rules for everyone.
+with cohort "" holds for everyone. A rule of a criterion limited to people with some diseases
+("solid tumor patients must have received at least two lines") holds when the diagnosis is one
+of them (``Tags.scoped_requirements``), and is left out otherwise. A person is excluded only
+when every part excludes them. The reader names the parts that have rules of their own;
+unless it names at least two parts of one kind ("Part A", "Part B"), the trial is taken to
+have other parts too, holding only the rules for everyone.
 """
 
 from __future__ import annotations
@@ -975,6 +977,8 @@ def prescreen(
     today = today or dt.date.today()
     checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
     requirements = tags.requirements if tags else ()
+    if tags and tags.scoped_requirements:
+        requirements = (*requirements, *_for_this_disease(tags.scoped_requirements, facts))
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     for requirement in (*requirements, *washout_requirements(trial)):
         if requirement.kind == "washout":
@@ -989,6 +993,22 @@ def prescreen(
             continue
         checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
+
+
+def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[Requirement, ...]:
+    """The requirements of criteria limited to some diseases ("solid tumor patients must ...")
+    that hold for this patient: the diagnosis is one of those diseases, or within one. With the
+    diagnosis unknown, or another disease, they are left out (unknown never excludes)."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or not diagnosis.has_cancer:
+        return ()
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    return tuple(
+        r
+        for r in scoped
+        if any(vocabulary.relation(d, s) == SAME_OR_BROADER for d in mine for s in r.scope)
+    )
 
 
 def _contradicted(

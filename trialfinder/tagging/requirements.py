@@ -146,6 +146,9 @@ class Requirement:
     text: str  # the item of the criteria, as written
     section: str = ""  # "inclusion", "exclusion" or ""
     cohort: str = ""  # "" for everyone, else "Part A", "Cohort 2", ...
+    # The diseases the item is limited to ("solid tumor patients must ..."): the rule holds for
+    # people with one of them only (see :func:`read_requirements`); () for everyone.
+    scope: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -162,8 +165,20 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     """The requirements of these kinds read from ``criteria``, item by item, in order: age, sex,
     prior-lines, prior-therapy-required, prior-therapy-excluded, refractory-required, ecog,
     brain-metastases, measurable-disease, transplant, and the stage (``disease-setting``)."""
+    return read_requirements(criteria)[0]
+
+
+def read_requirements(
+    criteria: Criteria,
+) -> tuple[tuple[Requirement, ...], tuple[Requirement, ...]]:
+    """(the requirements of :func:`extract`, those of items limited to people with some
+    diseases). An item the reader would leave out because it holds for some people only keeps
+    its rules when its words name the diseases it is for ("At a minimum, solid tumor patients
+    must have received at least two lines ...", "Colorectal cancer: ..."): each then carries
+    those diseases as its ``scope``, and only the prescreen, which knows the patient's
+    diagnosis, uses them."""
     if not criteria.items:
-        return ()
+        return (), ()
     rules = _rules()
     lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
     # The words of each item, cut in one pass over all of them, say which readers can find
@@ -173,6 +188,7 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     words = frozenset().union(*item_words)
     readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
+    scoped: list[Requirement] = []
     for item, low, own in zip(criteria.items, lowered, item_words, strict=True):
         text: _Text | None = None
         reads: list[Read] = []
@@ -180,16 +196,28 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
             if not gate.isdisjoint(own):
                 text = text or _Text(item, low, own, rules)
                 reads.extend(read(text, rules))
-        if reads and text is not None and not text.skipped:  # context only when there is a rule
+        if not reads or text is None:
+            continue
+        if not text.skipped:  # context only when there is a rule
             found.extend(
                 Requirement(kind, rule, values, item.text, item.section, item.cohort)
                 for kind, rule, values in reads
             )
-    if any(r.kind == "disease-setting" for r in found) and _asks_for_spread(criteria, rules):
+        elif scope := text.scope_diseases:
+            scoped.extend(
+                Requirement(kind, rule, values, item.text, item.section, item.cohort, scope)
+                for kind, rule, values in reads
+            )
+    if any(r.kind == "disease-setting" for r in (*found, *scoped)) and _asks_for_spread(
+        criteria, rules
+    ):
         found = [r for r in found if r.kind != "disease-setting"]
-    if any(_no_line(r) for r in found):
-        found = [r for r in found if not (_no_line(r) and _treated_before(r, found))]
-    return tuple(found)
+        scoped = [r for r in scoped if r.kind != "disease-setting"]
+    every = [*found, *scoped]
+    if any(_no_line(r) for r in every):
+        found = [r for r in found if not (_no_line(r) and _treated_before(r, every))]
+        scoped = [r for r in scoped if not (_no_line(r) and _treated_before(r, every))]
+    return tuple(found), tuple(scoped)
 
 
 def _no_line(requirement: Requirement) -> bool:
@@ -461,6 +489,18 @@ class _Rules:
             for scope, words in self.scopes
         )
 
+    def scope_matches(self, text: str) -> list[str]:
+        """The words of ``text`` that limit it to some people: each scope's match, with the
+        words of its clause before it ("solid" of "solid tumor patients must")."""
+        found = []
+        for scope, words in self.scopes:
+            if (words is None or may_match(text, words)) and (match := scope.search(text)):
+                start = max(
+                    (m.end() for m in _CLAUSE_MARK.finditer(text, 0, match.start())), default=0
+                )
+                found.append(text[start : match.end()])
+        return found
+
     def allowed(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
     ) -> bool:
@@ -483,6 +523,24 @@ class _Rules:
         if not phrase:
             return None
         return self.comparisons.get(" ".join(phrase.lower().split()))
+
+
+def _diseases_named(text: str) -> list[str]:
+    """The diseases the vocabulary finds in ``text`` (a scope: "solid tumor patients must"),
+    without the general ones when a more telling one is there."""
+    from trialfinder.diseases import diseases
+
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text)
+    return list(vocabulary.telling(found)) if found else []
+
+
+_CLAUSE_MARK = re.compile(r"[.;:](?=\s)")
+# A later sentence of a scoped item about other people ("Other patients must have had ..."):
+# the item's rules cannot be told apart by whom they are for.
+_OTHER_PEOPLE = re.compile(
+    r"\s*(?:all\s+)?(?:other|remaining|those|patients|participants|subjects|for|in)\b"
+)
 
 
 _ELIGIBLE_FOR = re.compile(
@@ -535,6 +593,26 @@ class _Text:
             or (self.wanted and lead and rules.alternative_leads.search(lead))
             or (lead and (rules.hypotheticals.search(lead) or rules.scoped(lead)))
         )
+
+    @property
+    def scope_diseases(self) -> tuple[str, ...]:
+        """The diseases a skipped item is limited to, when the words that limit it name them
+        ("solid tumor patients must", "Colorectal cancer:"); () when it is skipped for another
+        reason (alternatives, a condition) or its scope names no disease."""
+        rules, lead = self.rules, self.lead
+        if self.wanted and lead and rules.alternative_leads.search(lead):
+            return ()
+        if lead and rules.hypotheticals.search(lead):
+            return ()
+        if any(_OTHER_PEOPLE.match(self.low, start) for start, _ in self.sentences[1:]):
+            return ()
+        named: list[str] = []
+        for text in (self.low, lead):
+            for scope in rules.scope_matches(text) if text else ():
+                named += _diseases_named(scope)
+                if not named:
+                    return ()  # limited by something else than a disease
+        return tuple(dict.fromkeys(named))
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -1011,8 +1089,14 @@ def _required(
     if rules.alternatives.search(sentence, words=words):
         return None
     after = rules.not_alternatives.blank(low[last.end : end], words)
-    if re.match(r"\W*(?:or|and/or)\b", after) or re.search(r"\b(?:or|and/or)\W*$", own_before):
+    if (
+        re.match(r"\W*(?:or|and/or)\b", after)
+        or re.match(r"[\w\s-]{0,30}?\band/or\b", low[last.end : end])  # "and/or immunotherapy"
+        or re.search(r"\b(?:or|and/or)\W*$", own_before)
+    ):
         return None
+    if _EXAMPLES_BEFORE.search(own_before) and _ETC.match(low, last.end, end):
+        return None  # "(including oxaliplatin, irinotecan, ..., etc.)": examples, not a rule
     rule = "any-of" if rules.or_word.search(joined) else "all-of"
     refractory = rules.refractory.ends(_FILLER.sub("", own_before)) or _refractory_after(
         low, last.end, end
@@ -1021,6 +1105,9 @@ def _required(
         return ("refractory-required", rule, values)
     return ("prior-therapy-required", rule, values)
 
+
+_EXAMPLES_BEFORE = re.compile(r"\b(?:including|such\s+as|e\.g\.?|eg|for\s+example|like)[\s:,(]*$")
+_ETC = re.compile(r"[^.;()]{0,40}?\betc\b")
 
 # Words between "progressed on" and the drug: "progression on prior osimertinib".
 _FILLER = re.compile(
