@@ -338,6 +338,46 @@ _CONTEXT_LISTS = (
 class _Rules:
     """Everything in ``[requirements.*]`` of ``data/eligibility.toml``, compiled."""
 
+    # Set from lists of the data file by name (see ``__init__``).
+    negations: _Cues
+    strong_negations: _Cues
+    allowances: _Cues
+    exceptions: _Cues
+    hypotheticals: _Cues
+    time_limits: _Cues
+    with_or_without: _Cues
+    alternatives: _Cues
+    not_alternatives: _Cues
+    setting_limits: _Cues
+    not_had: _Cues
+    consequences: _Cues
+    current: _Cues
+    outcomes: _Cues
+    trial_names: _Cues
+    narrowing_before: _Cues
+    narrowing_after: _Cues
+    lines_any_treatment: re.Pattern[str]
+    lines_for_advanced: re.Pattern[str]
+    lines_not_any: re.Pattern[str]
+    lines_curative: re.Pattern[str]
+    lines_naive_before: re.Pattern[str]
+    stage_spread: re.Pattern[str]
+    stage_elsewhere: re.Pattern[str]
+    stage_other_times: re.Pattern[str]
+    stage_earlier: re.Pattern[str]
+    stage_other_systems: re.Pattern[str]
+    brain_phrases: _Cues
+    brain_active: _Cues
+    brain_stable: _Cues
+    brain_untreated: _Cues
+    brain_treatment_of: _Cues
+    brain_limits: _Cues
+    transplant_frames: _Cues
+    transplant_after: _Cues
+    transplant_ongoing: _Cues
+    transplant_ineligible: _Cues
+    transplant_eligible: _Cues
+
     def __init__(self, table: dict[str, Any]) -> None:
         context = table["context"]
         for name in _CONTEXT_LISTS:
