@@ -11,12 +11,13 @@ from trialfinder.diseases import (
     RELATED,
     SAME_OR_BROADER,
     UNRELATED,
+    criteria_left_out,
     diseases,
     read_diagnosis,
     trial_diseases,
 )
 from trialfinder.knowledge import InvalidDataFile, data_text, read_data_file
-from trialfinder.model import Trial, parse_study
+from trialfinder.model import Eligibility, Trial, parse_study
 
 from conftest import needs_shared, real_record_paths
 
@@ -164,6 +165,29 @@ def test_the_data_file_is_checked_when_it_is_read(tmp_path):
     )
     with pytest.raises(InvalidDataFile, match=r"disease\.x\.within: no disease 'nope'"):
         read_data_file(copy)
+
+
+@pytest.mark.parametrize(
+    ("item", "left_out"),
+    [
+        (
+            "Locally advanced unresectable or metastatic solid tumors (excluding NSCLC and CRC).",
+            ("non-small cell lung cancer", "colorectal cancer"),
+        ),
+        ("Any advanced solid tumour, other than breast cancer", ("breast cancer",)),
+        # another illness than the trial's: nothing is left out of the trial's disease
+        ("No active second malignancy (other than colorectal cancer in remission).", ()),
+        ("History of other malignancy, except non-melanoma skin cancer", ()),
+        # nothing named before it
+        ("Measurable disease (except colorectal cancer with bone lesions only)", ()),
+    ],
+)
+def test_diseases_an_inclusion_criterion_leaves_out(item, left_out):
+    trial = Trial("NCT01000001", eligibility=Eligibility(f"Inclusion Criteria:\n\n* {item}\n"))
+    assert tuple(d for d, _ in criteria_left_out(trial)) == left_out
+    assert all(text == item for _, text in criteria_left_out(trial))
+    excluded = Trial("NCT01000002", eligibility=Eligibility(f"Exclusion Criteria:\n\n* {item}\n"))
+    assert criteria_left_out(excluded) == ()
 
 
 @needs_shared

@@ -136,6 +136,12 @@ def test_procedures_and_other_medicines():
     assert resolve_treatment("stereotactic radiosurgery to the brain").radiation
     assert resolve_treatment("gamma knife radiosurgery").radiation
     assert resolve_treatment("debulking surgery").surgery
+    # radiotherapy is given somewhere: to the brain when the words say so, else no one knows
+    for written in ("stereotactic radiosurgery to the brain", "whole brain radiotherapy", "SRS"):
+        treatment = resolve_treatment(written)
+        assert treatment.radiation and treatment.drugs == ("brain radiotherapy",)
+    for written in ("radiotherapy", "radiation to the prostate", "SBRT to the lung"):
+        assert resolve_treatment(written).drugs == ()
     assert resolve_treatment("dexamethasone").other
     assert resolve_treatment("Jardiance").other
     assert not resolve_treatment("Zorblatamab").known  # a name stem, no class

@@ -108,6 +108,34 @@ def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
 
 
 @pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        # NCT05607199: an allowance among the exclusion criteria excludes no one
+        (
+            "Adults",
+            "Patients with CRPC (castrate resistant prostate cancer) should continue to receive "
+            "ongoing medical castration with LHRH analogues, and such patients are allowed.",
+        ),
+        (
+            "Adults",
+            "Known untreated CNS metastases. Patients with previously treated CNS metastases "
+            "are eligible provided they are stable.",
+        ),
+        ("Patients with recurrent disease will be eligible if 6 months have elapsed", "Pregnancy"),
+        ("Up to 1 prior line of systemic treatment is permitted", "Pregnancy"),
+    ],
+)
+def test_a_setting_allowed_or_carved_out_is_no_requirement(inclusion, exclusion):
+    tags = tag(f"Inclusion Criteria:\n\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}")
+    assert setting_rules(tags) == []
+
+
+def test_a_setting_beside_an_allowance_of_something_else_stays_a_requirement():
+    tags = included("Relapsed disease; prior radiotherapy is allowed")
+    assert setting_rules(tags) == [("any-of", ("relapsed",), "inclusion", "")]
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "Drug X to Lower the Risk of Relapse After Transplant",

@@ -46,7 +46,8 @@ CASES = [
     ),
     (
         req("prior-lines", "at-most", 0),
-        "You must not have had any earlier line of treatment.",
+        "You must not have had any earlier line of treatment for cancer that is advanced or has "
+        "spread.",
     ),
     (
         req("prior-lines", "exactly", 2),

@@ -318,6 +318,53 @@ def read_diagnosis(text: str) -> Diagnosis:
     )
 
 
+# In an inclusion criterion, diseases left out of the one it names: "metastatic solid tumors
+# (excluding NSCLC and CRC)", "any solid tumour, other than breast cancer". The bracket, or the
+# clause after the comma, is what is left out.
+_LEAVING_OUT = re.compile(
+    r"\(\s*(?:excluding|except(?:\s+for)?|other\s+than|apart\s+from|but\s+not)\b[^()]*\)"
+    r"|,\s*(?:excluding|except(?:\s+for)?|other\s+than|apart\s+from|but\s+not)\b[^.;()]*",
+    re.IGNORECASE,
+)
+# Before it in its sentence, these make the criterion about another illness than the one the
+# trial is for ("History of other malignancy, except ..."): nothing is left out then.
+_ANOTHER_ILLNESS = re.compile(
+    r"\b(?:history|prior|previous|previously|other|another|second|no|not|without|active|"
+    r"concurrent|known)\b",
+    re.IGNORECASE,
+)
+
+
+def criteria_left_out(trial: Trial) -> tuple[tuple[str, str], ...]:
+    """(disease, criterion) for each disease an inclusion criterion for everyone leaves out of
+    the disease it names ("solid tumors (excluding NSCLC and CRC)")."""
+    return _criteria_left_out(trial.eligibility.criteria)
+
+
+@lru_cache(maxsize=1024)
+def _criteria_left_out(criteria: str) -> tuple[tuple[str, str], ...]:
+    if not criteria or not _LEAVING_OUT.search(criteria):
+        return ()
+    from trialfinder.tagging.reader import EXCLUSION, read_criteria
+
+    vocabulary = diseases()
+    found: list[tuple[str, str]] = []
+    for item in read_criteria(criteria).items:
+        if item.section == EXCLUSION or item.cohort:
+            continue
+        for match in _LEAVING_OUT.finditer(item.text):
+            sentence_start = max(item.text.rfind(".", 0, match.start()), 0)
+            before = item.text[sentence_start : match.start()]
+            named, _ = vocabulary.find(before, organs=True)
+            if not named or _ANOTHER_ILLNESS.search(before):
+                continue
+            written, left_out = vocabulary.find(match.group(), organs=True)
+            for disease in dict.fromkeys((*written, *left_out)):
+                if disease not in named:
+                    found.append((disease, item.text))
+    return tuple(found)
+
+
 def trial_diseases(trial: Trial) -> TrialDiseases:
     """The diseases ``trial`` is for (see :class:`TrialDiseases`)."""
     return _trial_diseases(trial.conditions, trial.brief_title, trial.official_title)

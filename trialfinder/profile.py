@@ -423,6 +423,7 @@ class _TreatmentWords:
         self.radiation = _phrases(table["radiation"])
         self.surgery = _phrases(table["surgery"])
         self.other = {_name(n) for n in table["other"]}
+        self.radiation_classes = frozenset(table["radiation_classes"])
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
 
 
@@ -468,9 +469,13 @@ def resolve_treatment(written: str) -> Treatment:
             return Treatment(written, drugs=(term.canonical,), radiation=True)
     named = drug_classes().get(written)
     if named is not None:
-        return Treatment(written, drugs=(named.name,))
+        radiation = named.name in _vocabulary().radiation_classes
+        return Treatment(written, drugs=(named.name,), radiation=radiation)
     if words.radiation.search(written):
-        return Treatment(written, radiation=True)
+        # where it was given, when a class of radiotherapy names it ("whole brain radiotherapy");
+        # else no drug: a check about radiotherapy to one place stays unknown
+        places = tuple(dict.fromkeys(m.value for m in find_drugs(written) if m.is_class))
+        return Treatment(written, drugs=places, radiation=True)
     if words.surgery.search(written):
         return Treatment(written, surgery=True)
     mentions = find_drugs(written)

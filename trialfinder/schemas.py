@@ -311,20 +311,53 @@ ELIGIBILITY = DataFile(
                         }
                     ),
                     "prior_lines": Table(
-                        required=texts(
-                            "words",
-                            "nouns",
-                            "line_words",
-                            "exact_verbs",
-                            "exact_words",
-                            "time_words",
-                            "naive",
-                        )
+                        required={
+                            **texts(
+                                "words",
+                                "nouns",
+                                "line_words",
+                                "exact_verbs",
+                                "exact_words",
+                                "time_words",
+                                "naive",
+                            ),
+                            **dict.fromkeys(
+                                (
+                                    "any_treatment",
+                                    "for_advanced",
+                                    "not_any",
+                                    "curative",
+                                    "naive_before",
+                                ),
+                                REGEX,
+                            ),
+                            "gap": WHOLE,
+                        }
+                    ),
+                    "stage": Table(
+                        required={
+                            **texts("words"),
+                            **dict.fromkeys(("non_metastatic", "metastatic"), ListOf(REGEX)),
+                            **dict.fromkeys(
+                                (
+                                    "stages",
+                                    "spread",
+                                    "elsewhere",
+                                    "other_times",
+                                    "other_systems",
+                                    "earlier",
+                                    "not_before",
+                                    "not_after",
+                                ),
+                                REGEX,
+                            ),
+                        }
                     ),
                     "prior_therapy": Table(
                         required=texts(
                             "frames",
                             "not_frames",
+                            "plans",
                             "refractory",
                             "not_refractory",
                             "counts",
@@ -398,6 +431,7 @@ _SENTENCES = (
     "fail",
     "fail-no-cancer",
     "fail-not-diagnosed",
+    "fail-healthy",
     "unknown",
     "unknown-narrower",
     "unknown-related",
@@ -409,6 +443,7 @@ _SENTENCES = (
     "unknown-active",
     "unknown-eligible",
     "unknown-shorter",
+    "unknown-place",
 )
 _RULE = Table(
     required={
@@ -418,7 +453,10 @@ _RULE = Table(
         "says": Names(TEXT),
         **words("pass", "fail", "unknown", "question"),
     },
-    optional={**words(*_SENTENCES[2:]), "active_words": TEXTS},
+    optional={
+        **words(*_SENTENCES[2:]),
+        **texts("active_words", "confirmed", "healthy_people"),
+    },
 )
 _IS_NOT = Table(required=texts("is", "not"))
 
@@ -476,6 +514,7 @@ PRESCREEN = DataFile(
                     "surgery",
                     "qualifiers",
                     "other",
+                    "radiation_classes",
                 )
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
@@ -507,7 +546,7 @@ PRESCREEN_EXAMPLES = DataFile(
                         ),
                         "trial": Table(
                             required={"conditions": TEXTS},
-                            optional={"healthy_volunteers": FLAG, "title": TEXT},
+                            optional={"healthy_volunteers": FLAG, "title": TEXT, "criteria": TEXT},
                         ),
                         "permanent": FLAG,
                         "today": DATE,

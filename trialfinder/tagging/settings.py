@@ -29,6 +29,10 @@ KIND = "disease-setting"
 # What the context may say of a setting that then does not count.
 NOT_ASSERTED = frozenset({"NEGATED", "HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
 NOT_ABOUT_IT = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
+# What the context may say of a setting that then gives no requirement: carved out of the
+# criterion or allowed on conditions ("Patients with CRPC ... are allowed" among the exclusion
+# criteria excludes no one; "relapsed disease is also eligible" requires nothing).
+NOT_A_RULE = frozenset({"EXCEPTION"})
 
 
 class Settings(NamedTuple):
@@ -116,8 +120,11 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             continue
         asserted: dict[str, re.Match[str]] = {}
         denied: list[str] = []
+        excepted: set[str] = set()
         for setting, match in sorted(mentions, key=lambda m: m[1].start()):
             said = clause_effects(text, match.start(), match.end())
+            if said & NOT_A_RULE:
+                excepted.add(setting)
             if not said & NOT_ASSERTED:
                 asserted.setdefault(setting, match)
             elif "NEGATED" in said and not said & NOT_ABOUT_IT:
@@ -133,7 +140,10 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 if setting not in first:
                     first[setting] = (index, match)
         if item is not None:
-            requirements.extend(_requirements(item, asserted, denied))
+            ruled = {s: m for s, m in asserted.items() if s not in excepted}
+            requirements.extend(
+                _requirements(item, ruled, [s for s in denied if s not in excepted])
+            )
     not_treated = _not_treated(fields, k)
     requirements.extend(not_treated)
     from_summary = [s for s, (index, _) in first.items() if parts[index][0] == SUMMARY]
