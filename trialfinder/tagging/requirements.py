@@ -1222,9 +1222,11 @@ METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 def _stage_words(words: frozenset[str], rules: _Rules) -> frozenset[str]:
     """The words of the criteria a stage can be read near: the data's, and TNM codes."""
-    return (words & rules.stage_words) | frozenset(
-        w for w in words if w.endswith(("m0", "m1", "m1a", "m1b", "m1c"))
-    )
+    return (words & rules.stage_words) | frozenset(_TNM_M.findall(" ".join(words)))
+
+
+# A TNM code's word ("t2n0m0", "m1b"): a pattern over the words joined runs in C.
+_TNM_M = re.compile(r"\S*m(?:0|1[abc]?)(?!\S)")
 
 
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
@@ -1653,8 +1655,9 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 
 
 def _needles(words: frozenset[str], wanted: frozenset[str]) -> frozenset[str]:
-    """The words of ``wanted`` in the criteria: an item is read only if it holds one of them."""
-    return wanted & words
+    """``wanted`` when the criteria hold one of its words, else nothing: an item is read only
+    if it holds one of them (``isdisjoint`` looks through the item's few words, not these)."""
+    return wanted if not wanted.isdisjoint(words) else frozenset()
 
 
 _READERS: tuple[
