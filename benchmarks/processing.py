@@ -51,6 +51,14 @@ def main() -> None:
         from trialfinder.summary import summarize
 
         rows.append(("summarise", best_of(3, lambda: [summarize(t) for t in trials])))
+        if importlib.util.find_spec("trialfinder.tagging"):
+            # What a search does: the summary is given the trial's tags.
+            rows.append(
+                (
+                    "tag + summarise",
+                    best_of(3, lambda: [summarize(t, tags=tag_trial(t)) for t in trials]),
+                )
+            )
     else:
         rows.append(("summarise", None))
     options = ResultOptions()

@@ -199,6 +199,15 @@ def test_an_exclusion_criterion_rules_a_marker_out():
         # Both are required: two requirements
         ("High-grade B-cell lymphoma with MYC and BCL2 rearrangements", [("MYC",), ("BCL2",)]),
         ("ER-positive and PIK3CA-mutated breast cancer", [("HR+",), ("PIK3CA",)]),
+        # A slash after each marker's own result joins markers that are each required
+        # (NCT05296798); a slash between bare names offers either.
+        (
+            "Human epidermal growth factor receptor 2 (HER2)-positive/estrogen receptor "
+            "(ER)-positive adenocarcinoma of the breast",
+            [("HER2",), ("HR+",)],
+        ),
+        ("Patients with positive oncogene mutation status (EGFR/ALK)", [("EGFR", "ALK")]),
+        ("EGFR/ALK-positive non-small cell lung cancer", [("EGFR", "ALK")]),
     ],
 )
 def test_alternatives_are_one_requirement_either_satisfies(line, groups):

@@ -73,7 +73,7 @@ def test_search_json_carries_the_documented_fields():
     assert record["phases"] == ["PHASE2"] and record["interventions"] == ["Teclistamab"]
     assert record["min_age"] == 18 and record["max_age"] == 80 and record["sites_count"] == 1
     assert record["url"] == "https://clinicaltrials.gov/study/NCT01000001"
-    assert "1 trials matched the registry search; 1 shown after the local filters." in result.stderr
+    assert "1 trial matched the registry search; 1 shown after the local filters." in result.stderr
 
 
 @responses.activate
@@ -261,7 +261,7 @@ def test_skipped_records_are_counted_at_the_end():
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 1
     assert "skipped record NCT01000009" in result.stderr
-    assert "1 record(s) could not be read and were skipped" in result.stderr
+    assert "1 record could not be read and was skipped" in result.stderr
 
 
 def test_api_url_option_wins_over_the_environment(fake_api):

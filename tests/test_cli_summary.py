@@ -34,7 +34,10 @@ def test_show_leads_with_the_summary_then_the_details():
     result = run("show", "NCT01000001")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("In plain words\n  Trial NCT01000001, in plain words.")
+    # Under the heading, the summary starts with its first question: it does not say its
+    # heading again.
+    assert out.startswith("In plain words\n  What does it test?\n")
+    assert out.lower().count("in plain words") == 1
     assert out.index("A trial is research.") < out.index("Details") < out.index("Status:")
     assert out.index("Details") < out.index("How trialfinder tags it")
     assert "Myeloma means cancer of the plasma cells" in out
@@ -44,7 +47,7 @@ def test_show_leads_with_the_summary_then_the_details():
 def test_show_json_carries_the_summary():
     responses.get(f"{STUDIES}/NCT01000001", json=make_study())
     record = json.loads(run("show", "NCT01000001", "--format", "json").stdout)
-    assert record["summary"].startswith("Trial NCT01000001, in plain words.")
+    assert record["summary"].startswith("What does it test?\n")
 
 
 @responses.activate
@@ -54,7 +57,7 @@ def test_search_records_carry_the_summary_in_every_machine_format():
     [line] = run("search", "--format", "ndjson").stdout.splitlines()
     rows = list(csv.DictReader(io.StringIO(run("search", "--format", "csv").stdout)))
     summary = from_json["summary"]
-    assert summary.startswith("Trial NCT01000001, in plain words.")
+    assert summary.startswith("What does it test?\n")
     assert "Teclistamab" in summary
     assert json.loads(line)["summary"] == summary
     assert rows[0]["summary"].replace("\r\n", "\n") == summary
@@ -172,7 +175,7 @@ def test_with_near_the_summary_names_the_nearest_site(fake_api):
     assert record["distance_mi"] == 2.0
     assert "The trial has 2 sites in all." in summary
     without = json.loads(run("search", "--format", "json").stdout)[0]["summary"]
-    assert "It has 2 sites, all in United States." in without
+    assert "It has 2 sites, all in the United States." in without
     assert "nearest" not in without
 
 

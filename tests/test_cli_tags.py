@@ -120,8 +120,8 @@ def test_a_setting_given_is_confirmed_with_the_tags(fake_api):
     result = run("search", "--setting", "resistant", "--format", "ndjson")
     assert [json.loads(x)["nct_id"] for x in result.stdout.splitlines()] == ["NCT01000009"]
     assert (
-        "1 of 2 fetched trials were left out: their records do not say the disease is "
-        "resistant (use --setting any to see them)"
+        "1 of 2 fetched trials was left out: its record does not say the disease is "
+        "resistant (use --setting any to see it)"
     ) in result.stderr
 
 
@@ -176,7 +176,11 @@ def test_the_default_is_disease_treated_before_confirmed_with_the_tags(fake_api)
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["nct_id"] for r in records] == ["NCT03000001", "NCT03000002", "NCT03000003"]
-    assert [r["setting"] for r in records] == [["refractory"], ["relapsed"], ["resistant"]]
+    assert [r["setting"] for r in records] == [
+        ["refractory"],
+        ["relapsed"],
+        ["refractory", "resistant"],
+    ]
     assert result.stderr.splitlines() == [
         "trialfinder: 3 of 6 fetched trials were left out: their records do not say the disease "
         "was treated before (use --setting any to see them)",
@@ -209,7 +213,7 @@ def test_trials_listed_by_id_are_not_confirmed_unless_a_setting_is_given(fake_ap
     args = ["search", "--ids-file", str(ids_file), "--setting", "relapsed", "--format", "ndjson"]
     relapsed = run(*args)
     assert [json.loads(x)["nct_id"] for x in relapsed.stdout.splitlines()] == ["NCT03000002"]
-    assert "their records do not say the disease is relapsed" in relapsed.stderr
+    assert "its record does not say the disease is relapsed" in relapsed.stderr
 
 
 def test_the_settings_line_comes_first_and_the_other_filters_count_the_rest(fake_api):
@@ -223,7 +227,7 @@ def test_the_settings_line_comes_first_and_the_other_filters_count_the_rest(fake
     lines = result.stderr.splitlines()
     assert lines[0].startswith("trialfinder: 3 of 5 fetched trials were left out: their records")
     assert lines[1] == (
-        "trialfinder: 1 of the other 2 did not match --category car-t and were left out"
+        "trialfinder: 1 of the other 2 did not match --category car-t and was left out"
     )
 
 
@@ -322,7 +326,7 @@ def test_show_prints_tags_with_evidence(fake_api):
     text = run("show", "NCT01000002")
     assert text.exit_code == 0, text.output
     assert "How trialfinder tags it" in text.stdout
-    assert "Treatment:  immunotherapy, car-t" in text.stdout
+    assert "Treatment:  immunotherapy, CAR T cell therapy" in text.stdout  # in words
     assert 'car-t: "Ciltacabtagene autoleucel" is a CAR T product' in text.stdout
     as_json = json.loads(run("show", "NCT01000002", "--format", "json").stdout)
     assert as_json["categories"] == ["immunotherapy", "car-t"]

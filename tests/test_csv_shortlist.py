@@ -360,7 +360,7 @@ def test_ids_file_fetches_exactly_those_trials_in_one_query(tmp_path):
     for default_filter in ("filter.overallStatus", "query.term", "filter.advanced"):
         assert default_filter not in request.params
     missing = [line for line in result.stderr.splitlines() if "not found" in line]
-    assert missing == ["trialfinder: 1 NCT id(s) not found: NCT09999999"]
+    assert missing == ["trialfinder: 1 NCT id not found: NCT09999999"]
 
 
 def test_ids_file_keeps_filters_the_user_asked_for(tmp_path):
@@ -422,7 +422,7 @@ def test_more_than_a_query_of_ids_is_paged(tmp_path, monkeypatch):
     ]
     assert len(read_csv(result.stdout)) == 5
     assert "5 trials matched; 5 shown." in result.stderr
-    assert "1 NCT id(s) not found: NCT01000009" in result.stderr
+    assert "1 NCT id not found: NCT01000009" in result.stderr
 
 
 @needs_spec
@@ -446,7 +446,7 @@ def test_a_thousand_and_one_ids_take_two_valid_queries(tmp_path):
     assert [len(r.params["filter.ids"].split("|")) for r in requests] == [1000, 1]
     for request in requests:
         check_request(f"{api.url}/studies?{urlencode(request.params)}")
-    assert "999 NCT id(s) not found" in result.stderr
+    assert "999 NCT ids not found" in result.stderr
 
 
 # -- the round trip and comparisons -----------------------------------------------------------
@@ -547,7 +547,7 @@ def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(
         ("unchanged", "NCT01000002"),
         ("dropped: no longer in the results", "NCT01000003"),
     ]
-    assert "1 NCT id(s) not found: NCT01000003" in result.stderr
+    assert "1 NCT id not found: NCT01000003" in result.stderr
 
 
 def test_compare_with_a_file_that_is_not_a_shortlist_is_a_usage_error(tmp_path):
@@ -1169,16 +1169,16 @@ def test_dropped_without_an_answer_from_the_registry_says_what_is_known(tmp_path
     )
 
 
-# -- the README's weekly recipe -------------------------------------------------------------
+# -- the documented weekly recipe -----------------------------------------------------------
 
 
-def readme_recipe() -> dict[str, list[str]]:
-    """The commands of the README's shortlist recipe, by their comment (``week 1``, ...)."""
+def documented_recipe() -> dict[str, list[str]]:
+    """The commands of docs/shortlists.md's recipe, by their comment (``week 1``, ...)."""
     import shlex
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## CSV shortlists", 1)[1]
+    docs = Path(__file__).resolve().parents[1] / "docs" / "shortlists.md"
+    section = docs.read_text(encoding="utf-8").split("# CSV shortlists", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")
     commands = {}
     for line in block.splitlines():
@@ -1187,8 +1187,8 @@ def readme_recipe() -> dict[str, list[str]]:
     return commands
 
 
-def test_the_readme_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, monkeypatch):
-    recipe = readme_recipe()
+def test_the_documented_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_path, monkeypatch):
+    recipe = documented_recipe()
     week1, week2 = recipe["week 1"], recipe["week 2"]
     assert week1[0] == week2[0] == "trialfinder" and "--ids-file" not in week2
     monkeypatch.chdir(tmp_path)

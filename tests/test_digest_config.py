@@ -13,7 +13,7 @@ from trialfinder.cli import cli
 from trialfinder.digest.config import InvalidConfig, KeyLines, load_config, parse_config
 from trialfinder.errors import ConfigError, ExitCode
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DIGESTS_DOC = Path(__file__).resolve().parents[1] / "docs" / "digests.md"
 
 MINIMAL = """\
 [smtp]
@@ -259,17 +259,17 @@ def test_missing_file_is_a_config_error(tmp_path):
         load_config(tmp_path / "nope.toml")
 
 
-def readme_example() -> str:
-    text = README.read_text(encoding="utf-8")
+def documented_example() -> str:
+    text = DIGESTS_DOC.read_text(encoding="utf-8")
     match = re.search(r"<!-- digest-config -->\s*```toml\n(.*?)```", text, re.S)
-    assert match, "README has no digest config example"
+    assert match, "docs/digests.md has no digest config example"
     return match.group(1)
 
 
-def test_the_readme_example_is_valid_and_uses_every_key(tmp_path):
+def test_the_documented_example_is_valid_and_uses_every_key(tmp_path):
     from trialfinder.digest import config as config_module
 
-    example = readme_example()
+    example = documented_example()
     (tmp_path / "my-templates").mkdir()
     trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     text = example.replace(
@@ -287,7 +287,7 @@ def test_the_readme_example_is_valid_and_uses_every_key(tmp_path):
         + config_module.SEARCH_KEYS
     )
     for key in every_key:
-        assert key in documented, f"README example does not show {key!r}"
+        assert key in documented, f"the documented example does not show {key!r}"
 
 
 def test_cli_check_reports_each_problem_and_exits_config(tmp_path):
@@ -311,8 +311,7 @@ def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):
     result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        "valid. 1 saved search(es), 1 recipient(s); SMTP smtp.example.org:587 (starttls)"
-        in result.stdout
+        "valid. 1 saved search, 1 recipient; SMTP smtp.example.org:587 (starttls)" in result.stdout
     )
     assert "TRIALFINDER_SMTP_PASSWORD is not set" in result.stderr
 
@@ -468,7 +467,7 @@ def test_digest_init_writes_an_example_that_digest_check_accepts(tmp_path):
     assert example.startswith("# trialfinder digest configuration")
     checked = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
     assert checked.exit_code == 0, checked.output
-    assert "valid. 1 saved search(es), 2 recipient(s)" in checked.stdout
+    assert "valid. 1 saved search, 2 recipients" in checked.stdout
     # Every key is shown, in use or commented out, with what it means.
     documented = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", example, re.M))
     for key in (
@@ -478,8 +477,8 @@ def test_digest_init_writes_an_example_that_digest_check_accepts(tmp_path):
         + config_module.SEARCH_KEYS
     ):
         assert key in documented, key
-    # The README shows the same text (one example, not two that drift apart).
-    assert readme_example() in example
+    # docs/digests.md shows the same text (one example, not two that drift apart).
+    assert documented_example() in example
     # An existing file is never replaced without --force.
     path.write_text("# mine\n", encoding="utf-8")
     again = CliRunner().invoke(cli, ["digest", "init", str(path)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email import message_from_bytes
 from email.policy import default
 
@@ -84,6 +85,10 @@ def test_headers_and_multipart_alternative_with_links_grouped_by_change():
     assert "NEW TRIALS (1)" in text and "NOW RECRUITING (1)" in text
     assert "The status changed from not yet recruiting to recruiting." in text
     assert '<a href="https://clinicaltrials.gov/study/NCT01000001">' in html
+    # The way to stop it, as an address a reader can use (not the header's "<...>").
+    address = "mailto:off@example.org?subject=navigator@example.org"
+    assert f"To stop receiving it: {address}\n" in text.replace("\r\n", "\n")
+    assert f'To stop receiving it: <a href="{address}">{address}</a>.' in html
 
 
 def test_no_list_unsubscribe_header_unless_configured():
@@ -164,13 +169,24 @@ def test_templates_can_be_overridden_from_a_folder(tmp_path):
 
 def test_a_summary_keeps_its_paragraphs_and_lines_and_is_escaped():
     trial = parse_study(make_study())
-    summary = "What it tests: <b>teclistamab</b>.\n\nWho can join:\n- adults\n- after 3 treatments"
+    summary = (
+        "What does it test?\n- <b>teclistamab</b>.\nIt is given alone.\n\n"
+        "Who can join?\nAdults.\nSee the rules.\n- after 3 treatments\n- & more\n\n"
+        "A trial is research."
+    )
     results = {trial.nct_id: Found(trial, summary=summary)}
     message, _ = build(results)
     text, html = parts(message)
-    assert "\n    What it tests: <b>teclistamab</b>." in text
-    assert '<p style="margin: 4px 0;">What it tests: &lt;b&gt;teclistamab&lt;/b&gt;.</p>' in html
-    assert '<p style="margin: 4px 0;">Who can join:<br>- adults<br>- after 3 treatments</p>' in html
+    assert "\n    What does it test?\n    - <b>teclistamab</b>." in text.replace("\r\n", "\n")
+    # In HTML: each question a heading, "- " lines a list, each other line a paragraph.
+    body = re.sub(r' style="[^"]*"', "", html).replace("\r\n", "\n")
+    assert (
+        "<div>\n<h4>What does it test?</h4>\n<ul>\n<li>&lt;b&gt;teclistamab&lt;/b&gt;.</li>\n"
+        "</ul>\n<p>It is given alone.</p>\n</div>\n<div>\n<h4>Who can join?</h4>\n"
+        "<p>Adults.</p>\n<p>See the rules.</p>\n<ul>\n<li>after 3 treatments</li>\n"
+        "<li>&amp; more</li>\n</ul>\n</div>\n<div>\n<p>A trial is research.</p>\n</div>"
+    ) in body
+    assert "<br" not in html and not re.search(r"^\s*- ", html, re.MULTILINE)
 
 
 def test_internationalised_addresses_in_the_headers():

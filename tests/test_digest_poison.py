@@ -90,7 +90,7 @@ def test_a_poisoned_message_in_the_outbox_never_stops_the_others(two_trials, smt
     assert (report.sent, report.failed, report.exit_code) == (2, 1, ExitCode.DELIVERY)
     assert by_recipient(smtp).keys() == {NAVIGATOR, FAMILY}
     text = status(config)
-    assert "outbox: 1 message(s)" in text
+    assert "outbox: 1 message not yet confirmed" in text
     assert f"{JOSE} ('Refractory myeloma near Boston'), <digest.poisoned@example.org>" in text
     assert "1 failed try of 3" in text and "does not offer SMTPUTF8" in text
 
@@ -99,7 +99,7 @@ def test_a_poisoned_message_in_the_outbox_never_stops_the_others(two_trials, smt
     report = run(config)
     assert (report.failed, report.set_aside, report.sent) == (1, 1, 0)
     text = status(config)
-    assert "outbox: 0 message(s)" in text and "dead letters: 1" in text
+    assert "outbox: 0 messages" in text and "dead letters: 1" in text
     assert f"{JOSE} ('Refractory myeloma near Boston'), <digest.poisoned@example.org>" in text
     assert "after 3 failed tries: 127.0.0.1:" in text
 

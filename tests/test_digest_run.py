@@ -6,6 +6,8 @@ nothing lost (every undelivered change arrives) and nothing sent twice.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -546,7 +548,9 @@ def test_categories_and_biomarkers_filter_on_the_tags_shown_in_the_email(fake_ap
     run(config)
     text = smtp.received[-1].message.get_body(("plain",)).get_content()
     assert "A CAR T trial" in text and "A KRAS trial" not in text and "neither" not in text
-    assert "Treatment approach: " in text and "car-t" in text
+    # In words, never the code used on the command line.
+    (approach,) = re.findall(r"Treatment approach: (.*)", text)
+    assert "CAR T cell therapy" in approach and "car-t" not in approach
 
     config = write_config(tmp_path, smtp.port, search_extra='biomarkers = ["kras"]')
     run(config)
@@ -601,9 +605,10 @@ def test_each_trial_comes_with_its_plain_language_summary(two_trials, smtp, tmp_
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     for body in (text, html):
-        assert "Trial NCT01000001, in plain words." in body
-        assert "Trial NCT01000002, in plain words." in body
-        assert "What does it test?" in body
+        assert "Trial page: https://clinicaltrials.gov/study/NCT01000001" in body
+        assert "Trial page: https://clinicaltrials.gov/study/NCT01000002" in body
+        assert body.count("What does it test?") == 2
+    assert html.count(">What does it test?</h4>") == 2  # a heading in HTML, not a line
 
 
 def test_a_broken_template_stops_check_and_run_before_anything_is_sent(two_trials, smtp, tmp_path):
@@ -633,8 +638,8 @@ def test_the_global_templates_option_applies_without_a_config_folder(two_trials,
 def test_past_max_summaries_trials_are_listed_without_their_summary(two_trials, smtp, tmp_path):
     run(write_config(tmp_path, smtp.port, digest_extra="max_summaries = 1"))
     text = smtp.received[0].message.get_body(("plain",)).get_content()
-    assert text.count("in plain words.") == 1
-    assert "summary is shown for the first\n1 trial(s) only" in text.replace("\r\n", "\n")
+    assert text.count("What does it test?") == 1
+    assert "summary is shown for the first\n1 trial only" in text.replace("\r\n", "\n")
     # Both trials are still there, with their links.
     assert "study/NCT01000001" in text and "study/NCT01000002" in text
 
@@ -656,7 +661,7 @@ def test_two_runs_at_once_send_each_change_once(two_trials, smtp, tmp_path):
 
 
 def test_each_saved_search_sends_each_recipient_its_own_message(two_trials, smtp, tmp_path):
-    # What the README and `digest run --help` say: one message per saved search and recipient.
+    # What docs/digests.md and `digest run --help` say: one message per saved search and recipient.
     second = f"""
 [[search]]
 name = "Lymphoma"

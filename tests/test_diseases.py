@@ -11,12 +11,11 @@ from trialfinder.diseases import (
     RELATED,
     SAME_OR_BROADER,
     UNRELATED,
-    Vocabulary,
     diseases,
     read_diagnosis,
     trial_diseases,
 )
-from trialfinder.knowledge import load_toml
+from trialfinder.knowledge import InvalidDataFile, data_text, read_data_file
 from trialfinder.model import Trial, parse_study
 
 from conftest import needs_shared, real_record_paths
@@ -157,11 +156,14 @@ def test_a_condition_with_a_cancer_word_but_no_known_disease_is_unnamed():
     assert found.unnamed is True
 
 
-def test_the_data_file_is_checked():
-    table = load_toml("diseases.toml")
-    broken = {**table, "disease": {**table["disease"], "x": {"phrases": ["x"], "within": ["nope"]}}}
-    with pytest.raises(ValueError, match="nope"):
-        Vocabulary(broken)
+def test_the_data_file_is_checked_when_it_is_read(tmp_path):
+    copy = tmp_path / "diseases.toml"
+    copy.write_text(
+        data_text("diseases.toml") + '[disease.x]\nphrases = ["x"]\nwithin = ["nope"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidDataFile, match=r"disease\.x\.within: no disease 'nope'"):
+        read_data_file(copy)
 
 
 @needs_shared

@@ -186,7 +186,7 @@ def test_repeats_mixed_with_new_trials_are_dropped_with_a_warning(caplog):
     first, _ = guard.admit(many_studies(3), 6, more=True)
     second, stop = guard.admit(many_studies(2) + many_studies(1, prefix=2), None, more=False)
     assert len(first) == 3 and len(second) == 1 and stop is None
-    assert "sent 2 trial(s) again on page 2" in caplog.text
+    assert "sent 2 trials again on page 2" in caplog.text
     guard.finish()  # 4 of 6: within the margin
 
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from trialfinder.errors import RecordError
+from trialfinder.errors import ExitCode, InvalidInput, RecordError
 from trialfinder.model import Contact, Trial, age_in_years, normalize_nct_id, parse_study
 
 from conftest import load_real_record, needs_shared, real_record_paths
@@ -136,8 +136,10 @@ def test_nct_ids_are_normalised():
     assert normalize_nct_id(" nct1234567 ") == "NCT01234567"
     assert normalize_nct_id("NCT04267848") == "NCT04267848"
     for bad in ("NCT0", "NCT123456789", "12345678", "NCT1234567X", ""):
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidInput, match="is not an NCT id") as raised:
             normalize_nct_id(bad)
+        assert raised.value.exit_code == ExitCode.USAGE
+        assert raised.value.hint == "NCT ids look like NCT01234567"
 
 
 @needs_shared

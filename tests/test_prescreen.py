@@ -23,6 +23,7 @@ from trialfinder.prescreen import (
     Check,
     check_disease,
     check_requirement,
+    criteria_left_out,
     prescreen,
     rank,
     rule_kinds,
@@ -41,7 +42,10 @@ EXAMPLES = load_toml("prescreen_examples.toml")["example"]
 
 
 def _trial(**fields) -> Trial:
-    eligibility = Eligibility(healthy_volunteers=fields.pop("healthy_volunteers", None))
+    eligibility = Eligibility(
+        criteria=fields.pop("criteria", ""),
+        healthy_volunteers=fields.pop("healthy_volunteers", None),
+    )
     return Trial(
         nct_id="NCT01000001",
         conditions=tuple(fields.pop("conditions", ())),
@@ -346,6 +350,22 @@ def test_a_third_of_the_labelled_pairs_is_held_out():
     assert 0.25 < held / len(pairs) < 0.42
 
 
+def test_a_rule_for_some_diseases_holds_for_a_patient_with_one_of_them():
+    trial = _trial(conditions=["Solid Tumor, Adult", "Non-hodgkin Lymphoma"])
+    lines = Requirement(
+        "prior-lines", "at-least", (2,), "Solid tumor patients must have had two lines",
+        "inclusion", scope=("solid tumor",),
+    )  # fmt: skip
+    tags = Tags(scoped_requirements=(lines,))
+    lung = _profile(diagnosis="metastatic lung adenocarcinoma", prior_lines=1)
+    fit = prescreen(trial, tags, lung)
+    assert fit.fit == EXCLUDED and fit.failed[0].text == lines.text
+    lymphoma = _profile(diagnosis="diffuse large B-cell lymphoma", prior_lines=1)
+    assert not [c for c in prescreen(trial, tags, lymphoma).checks if c.rule == "prior-lines"]
+    unknown = prescreen(trial, tags, _profile(prior_lines=1))
+    assert not [c for c in unknown.checks if c.rule == "prior-lines"]
+
+
 def test_requirements_the_record_contradicts_are_left_to_the_trial_team():
     """A setting both required and ruled out (one of them misread) never excludes; nor does a
     marker both required and excluded. A required setting the titles also name is kept."""
@@ -374,9 +394,43 @@ def test_requirements_the_record_contradicts_are_left_to_the_trial_team():
     )
     other = Requirement("disease-setting", "any-of", ("refractory",), "y", "inclusion", "Part B")
     assert prescreen(trial, Tags(requirements=(elsewhere, other)), relapsed).cohorts == ("Part B",)
+    # No earlier line at all, in a trial for refractory disease: "no other treatment".
+    none = Requirement("prior-lines", "at-most", (0,), "Any therapy for metastatic disease", "x")
+    treated = _profile(diagnosis="myeloma", prior_lines=1)
+    assert prescreen(trial, Tags(requirements=(none,)), treated).fit == EXCLUDED
+    for tags in (
+        Tags(settings=("refractory",), requirements=(none,)),
+        Tags(requirements=(none, wanted)),
+    ):
+        fit = prescreen(trial, tags, treated)
+        lines = next(c for c in fit.checks if c.rule == "prior-lines")
+        assert lines.contradicted and fit.fit != EXCLUDED
     her2 = (
         Requirement("biomarker-required", "any-of", ("HER2",), "HER2 slides", "inclusion"),
         Requirement("biomarker-excluded", "any-of", ("HER2",), "HER2-negative", "inclusion"),
     )
     fit = prescreen(trial, Tags(requirements=her2), _profile(biomarkers=["HER2 positive"]))
     assert FAIL not in {c.outcome for c in fit.checks}
+
+
+@pytest.mark.parametrize(
+    ("item", "left_out"),
+    [
+        (
+            "Locally advanced unresectable or metastatic solid tumors (excluding NSCLC and CRC).",
+            ("non-small cell lung cancer", "colorectal cancer"),
+        ),
+        ("Any advanced solid tumour, other than breast cancer", ("breast cancer",)),
+        # another illness than the trial's: nothing is left out of the trial's disease
+        ("No active second malignancy (other than colorectal cancer in remission).", ()),
+        ("History of other malignancy, except non-melanoma skin cancer", ()),
+        # nothing named before it
+        ("Measurable disease (except colorectal cancer with bone lesions only)", ()),
+    ],
+)
+def test_diseases_an_inclusion_criterion_leaves_out(item, left_out):
+    trial = Trial("NCT01000001", eligibility=Eligibility(f"Inclusion Criteria:\n\n* {item}\n"))
+    assert tuple(d for d, _ in criteria_left_out(trial)) == left_out
+    assert all(text == item for _, text in criteria_left_out(trial))
+    excluded = Trial("NCT01000002", eligibility=Eligibility(f"Exclusion Criteria:\n\n* {item}\n"))
+    assert criteria_left_out(excluded) == ()

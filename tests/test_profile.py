@@ -136,6 +136,12 @@ def test_procedures_and_other_medicines():
     assert resolve_treatment("stereotactic radiosurgery to the brain").radiation
     assert resolve_treatment("gamma knife radiosurgery").radiation
     assert resolve_treatment("debulking surgery").surgery
+    # radiotherapy is given somewhere: to the brain when the words say so, else no one knows
+    for written in ("stereotactic radiosurgery to the brain", "whole brain radiotherapy", "SRS"):
+        treatment = resolve_treatment(written)
+        assert treatment.radiation and treatment.drugs == ("brain radiotherapy",)
+    for written in ("radiotherapy", "radiation to the prostate", "SBRT to the lung"):
+        assert resolve_treatment(written).drugs == ()
     assert resolve_treatment("dexamethasone").other
     assert resolve_treatment("Jardiance").other
     assert not resolve_treatment("Zorblatamab").known  # a name stem, no class
@@ -183,12 +189,14 @@ def test_every_labelled_profile_reads_without_problems():
         assert unknown == [], (path.name, unknown)
 
 
-def test_the_readme_shows_the_template():
+def test_the_docs_show_the_template():
     import re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- profile-example -->\s*```toml\n(.*?)```", readme, re.S)
-    assert match, "README has no profile example"
+    docs = Path(__file__).resolve().parents[1] / "docs" / "prescreen.md"
+    match = re.search(
+        r"<!-- profile-example -->\s*```toml\n(.*?)```", docs.read_text("utf-8"), re.S
+    )
+    assert match, "docs/prescreen.md has no profile example"
     assert match.group(1) == template()
 
 

@@ -18,12 +18,14 @@ from trialfinder.tagging.drug_classes import (
     parse_drug_classes,
 )
 from trialfinder.tagging.reader import read_criteria
-from trialfinder.tagging.requirements import KINDS, Requirement, extract
+from trialfinder.tagging.requirements import KINDS, Requirement, extract, read_requirements
+from trialfinder.validation import InvalidConfig
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
 
 MINE = {
+    "disease-setting",
     "age",
     "sex",
     "prior-lines",
@@ -202,6 +204,105 @@ def test_no_count_of_lines_from_other_counts(line):
     assert included(line, "prior-lines") == []
 
 
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        ("Adults", "Prior systemic therapy (chemotherapy, immunotherapy, targeted therapy, or "
+         "biological therapy) for advanced or metastatic NSCLC."),
+        ("Adults", "Any prior systemic therapy received for advanced or mNSCLC. Prior systemic "
+         "therapy in the neoadjuvant or adjuvant setting is allowed."),
+        ("Adults", "Use of chemotherapy, immunotherapy or any anti-cancer therapy in the "
+         "metastatic setting."),
+        ("No prior systemic anti-cancer therapy given for advanced or metastatic disease.", ""),
+        ("Treatment-naive for palliative intent systemic therapy for locally advanced or "
+         "metastatic disease", ""),
+        ("Patients must NOT have received any systemic anti-cancer therapy for the treatment of "
+         "gastric or gastroesophageal junction adenocarcinoma.", ""),
+    ],
+)  # fmt: skip
+def test_any_treatment_for_advanced_disease_excluded_is_no_earlier_line(inclusion, exclusion):
+    assert rules(criteria([inclusion], [exclusion] if exclusion else []), "prior-lines") == [
+        ("at-most", (0,))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        # one kind of treatment only: hormone therapy stays allowed
+        ("Adults", "Prior chemotherapy for metastatic disease"),
+        ("Adults", "Any prior systemic non-hormonal anti-cancer therapy for metastatic breast "
+         "cancer"),
+        ("Adults", "Previous systemic anti-cancer therapy in the metastatic setting. Note: Up to "
+         "one line of single-agent endocrine therapy is allowed."),
+        ("Adults", "Any prior anticancer pharmacotherapy for metastatic prostate cancer, with "
+         "exceptions."),
+        ("Adults", "No prior systemic therapy for metastatic disease"),  # "no" in the exclusions
+        ("Prior systemic therapy for metastatic disease", ""),  # required, not excluded
+        ("Patients who have not had previous systemic treatment for metastatic disease or who "
+         "received gemcitabine more than 6 months ago", ""),
+        ("Adults", "Systemic anticancer therapy within 4 weeks before the first dose"),
+    ],
+)  # fmt: skip
+def test_no_count_of_lines_from_a_kind_of_treatment_or_an_alternative(inclusion, exclusion):
+    assert rules(criteria([inclusion], [exclusion] if exclusion else []), "prior-lines") == []
+
+
+def test_no_earlier_line_beside_a_treatment_required_is_no_rule():
+    """NCT06417814: progression on osimertinib is required, "any anti-cancer therapy in the
+    metastatic setting" excluded: it means any other."""
+    text = criteria(
+        ["Documented progression on prior osimertinib in the metastatic setting."],
+        ["Use of chemotherapy or any anti-cancer therapy in the metastatic setting."],
+    )
+    assert rules(text, "prior-lines") == []
+    assert rules(text, "refractory-required") == [("all-of", ("osimertinib",))]
+
+
+def _scoped(inclusion: list[str]) -> list[tuple[str, str, tuple, tuple]]:
+    _, scoped = read_requirements(read_criteria(criteria(inclusion)))
+    return [(r.kind, r.rule, r.values, r.scope) for r in scoped]
+
+
+def test_a_rule_for_people_with_some_diseases_keeps_them_as_its_scope():
+    line = (
+        "At a minimum, solid tumor patients must have received at least two lines of systemic "
+        "therapies in the metastatic incurable settings."
+    )
+    assert included(line, "prior-lines") == []  # not a rule for everyone
+    assert _scoped([line]) == [("prior-lines", "at-least", (2,), ("solid tumor",))]
+    line = "Colorectal cancer: disease that has failed at least two prior systemic therapies;"
+    assert _scoped([line]) == [("prior-lines", "at-least", (2,), ("colorectal cancer",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the second sentence is about other people: whose rule is whose cannot be told
+        "Patients with NSCLC must have had appropriate targeted therapy. Other patients must "
+        "have had platinum-based chemotherapy.",
+        "Dose-escalation part: at least two prior lines of therapy",  # no disease named
+        "Patients who received prior chemotherapy must have recovered from its side effects",
+    ],
+)
+def test_no_scoped_rule_when_its_people_are_not_a_disease(line):
+    assert _scoped([line]) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # "and/or" something the reader does not name: another way in
+        "Previously treated with platinum-based chemotherapy and/or immunotherapy",
+        # examples, not a list of what is required
+        "Failed at least two prior systemic therapies (including oxaliplatin, irinotecan, "
+        "fluoropyrimidine-based agents, etc.)",
+    ],
+)
+def test_no_required_treatment_from_an_open_list(line):
+    assert included(line, "prior-therapy-required") == []
+
+
 def test_a_count_for_one_cohort_stays_with_it():
     text = (
         "Inclusion Criteria:\n\nPart A:\n\n* Exactly one prior line of therapy\n\n"
@@ -258,6 +359,20 @@ def test_a_negated_inclusion_excludes():
     assert excluded(line, "prior-therapy-excluded") == [("any-of", ("anti-PD-(L)1",))]
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Prior Brain Radiotherapy", "Patients with prior history of radiation therapy to the brain"],
+)
+def test_radiotherapy_to_the_brain_is_a_treatment_had(line):
+    assert excluded(line, "prior-therapy-excluded") == [("any-of", ("brain radiotherapy",))]
+    # a wait after it is a washout, not a rule on having had it
+    waited = (
+        "A minimum of 2 weeks must have elapsed between the end of whole brain radiotherapy and "
+        "enrollment"
+    )
+    assert excluded(waited, "prior-therapy-excluded") == []
+
+
 def test_brand_and_code_names_become_generic_names():
     found = excluded("Prior treatment with Revlimid or JNJ-68284528", "prior-therapy-excluded")
     assert found == [("any-of", ("lenalidomide", "ciltacabtagene autoleucel"))]
@@ -303,6 +418,129 @@ def test_no_exclusion_from_allowed_limited_or_other_mentions(line):
 def test_no_requirement_that_a_careful_reader_would_not_state(line):
     found = included(line, "prior-therapy-required") + included(line, "refractory-required")
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # NCT04862663: the CDK4/6 inhibitors are the treatment to come, not one had before
+        "Eligible for fulvestrant therapy and at least one of the following: palbociclib, "
+        "ribociclib, or abemaciclib, as per local investigator assessment. Previous tolerance "
+        "to specific CDK4/6 inhibitors and dose levels required.",
+        "Suitable for palbociclib. Must have received a CDK4/6 inhibitor before.",
+        "Candidate for treatment with docetaxel. Prior taxane therapy is required.",
+        "Patients must be eligible to receive a proteasome inhibitor; previous bortezomib.",
+    ],
+)
+def test_a_treatment_the_item_plans_is_no_treatment_had(line):
+    found = included(line, "prior-therapy-required") + included(line, "refractory-required")
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the plan names another drug: the history stands
+        (
+            "Must have received prior platinum-based chemotherapy. Must be eligible for docetaxel.",
+            ("all-of", ("platinum",)),
+        ),
+        (
+            "Prior treatment with an aromatase inhibitor; eligible for fulvestrant",
+            ("all-of", ("aromatase inhibitor",)),
+        ),
+        # a negated plan is no plan
+        (
+            "Must have received a CDK4/6 inhibitor. Not a candidate for palbociclib.",
+            ("all-of", ("CDK4/6 inhibitor",)),
+        ),
+        (
+            "Not eligible for palbociclib. Must have received a CDK4/6 inhibitor before.",
+            ("all-of", ("CDK4/6 inhibitor",)),
+        ),
+    ],
+)
+def test_a_plan_for_another_treatment_keeps_the_history(line, expected):
+    assert included(line, "prior-therapy-required") == [expected]
+
+
+# -- stage: whether the cancer may have spread -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Clinicoradiological stage T1-T4N0M0 using PSMA-PETCT and MRI",
+        "Confirmed diagnosis of breast cancer. Clinical stages breast cancer: HER2 positive, T1 "
+        "or T2 or T3, N0 or N1, resectable T4, or resectable N2, (all M0)",
+        "No evidence of distant metastases, or locally advanced inoperable disease",
+        "Histologically confirmed Stage II or III primary invasive breast cancer",
+        "Locally advanced cervical cancer (Stage IIIB-IVA)",  # IVA has not spread far
+        "Non-metastatic castration-resistant prostate cancer",
+        "Absence of local and distant metastases (EUS and DOTANOC scan)",
+    ],
+)
+def test_disease_that_must_not_have_spread(line):
+    assert included(line, "disease-setting") == [("any-of", ("non-metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Stage I-IV.",
+        "Non-metastatic disease or oligometastatic",
+        "FIGO Stage III or IV ovarian cancer",
+        "Stage IIIB-IIIC or Stage IV NSCLC",
+        "No evidence of metastatic disease in the brain, spine or CSF",  # one organ
+        "Clinical stage T1-T4, N0-N2, M0 at diagnosis",  # another time
+        "Patients with recurrent disease will be eligible if they have completed treatment for "
+        "Stage I-III breast cancer",
+        "Ann Arbor stage I-II Hodgkin lymphoma",  # another staging system
+        "Stage 3 chronic kidney disease",
+    ],
+)
+def test_no_stage_rule_from_spread_allowed_or_other_stages(line):
+    assert included(line, "disease-setting") == []
+
+
+def test_no_stage_rule_when_another_inclusion_item_takes_spread_disease():
+    for other in ("Locally advanced or metastatic disease", "Treated brain metastases allowed"):
+        text = criteria(["T1-4N0M0 prostate cancer", other], ["Evidence of distant disease."])
+        assert rules(text, "disease-setting") == []
+    text = criteria(["T1-4N0M0 prostate cancer"], ["Evidence of distant disease."])
+    assert rules(text, "disease-setting") == [
+        ("any-of", ("non-metastatic",)),
+        ("none-of", ("metastatic",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Evidence of distant disease.",
+        "Any pTis/3/4, M1 patients",
+        "Diagnosed with Stage IV breast cancer",
+        "Patients with distant metastasis (including nonregional lymph nodes metastasis) will be "
+        "excluded.",
+        "Metastatic disease or disease not amenable for definitive locoregional treatment.",
+    ],
+)
+def test_spread_disease_excluded(line):
+    assert excluded(line, "disease-setting") == [("none-of", ("metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Patients with distant metastasis needing upfront systemic therapy.",
+        "Prior chemotherapy for metastatic disease",
+        "Locally advanced or metastatic disease at initial diagnosis.",
+        "Evidence of any metastatic disease in the brain, spine or CSF.",
+        "Distant metastases, unless resected",
+    ],
+)
+def test_no_exclusion_of_spread_disease_that_is_qualified(line):
+    assert excluded(line, "disease-setting") == []
 
 
 # -- performance status -----------------------------------------------------------------------
@@ -666,29 +904,37 @@ TAXANE = '["taxane"]\nphrases = ["taxane"]\n'
     [
         (
             TAXANE + 'memebrs = ["docetaxel"]\n',
-            "x.toml:3: [taxane].memebrs: unknown key (did you mean 'members'?)",
+            "x.toml:3: taxane.memebrs: unknown key (did you mean 'members'?)",
         ),
         (
             TAXANE + 'members = [\n  "docetaxel",\n  "Taxotere",\n]\n',
-            "x.toml:5: [taxane].members: 'Taxotere' is a name of 'docetaxel': write that",
+            "x.toml:5: taxane.members: 'Taxotere' is a name of 'docetaxel': write that",
         ),
         (
             TAXANE + 'includes = ["platinums"]\n["platinum"]\nphrases = ["platinum"]\n',
-            "x.toml:3: [taxane].includes: no class 'platinums' (did you mean 'platinum'?)",
+            "x.toml:3: taxane.includes: no class 'platinums' (did you mean 'platinum'?)",
         ),
         (
             TAXANE + '["b"]\nphrases = ["taxanes", "Taxane"]\n',
-            "x.toml:4: [b].phrases: 'Taxane' already names [taxane]",
+            "x.toml:4: b.phrases: 'Taxane' already names [taxane]",
         ),
-        ('["a"]\nmembers = ["docetaxel"]\n', "x.toml:1: [a]: a class needs phrases"),
-        ('["a"]\nphrases = "taxane"\n', "x.toml:2: [a].phrases: must be a list of names in quotes"),
-        (TAXANE + 'category = "surgery"\n', "x.toml:3: [taxane].category: unknown category"),
+        ('["a"]\nmembers = ["docetaxel"]\n', "x.toml:1: a: the key 'phrases' is missing"),
+        ('["a"]\nphrases = []\n', "x.toml:2: a.phrases: a class needs phrases"),
+        ('["a"]\nphrases = ["a", " "]\n', "x.toml:2: a.phrases[2]: is empty"),
+        (
+            '["a"]\nphrases = "taxane"\n',
+            "x.toml:2: a.phrases: expected a list of names in quotes, got a string",
+        ),
+        (
+            TAXANE + 'category = "surgery"\n',
+            "x.toml:3: taxane.category: 'surgery' is not a category of drugs",
+        ),
         (
             '["a"]\nphrases = ["a"]\nincludes = ["b"]\n["b"]\nphrases = ["b"]\nincludes = ["a"]\n',
             "cannot include itself",
         ),
         ('["a"\nphrases = []\n', "x.toml:1: not valid TOML"),
-        (TAXANE + "said = 3\n", "x.toml:3: [taxane].said: must be words in quotes"),
+        (TAXANE + "said = 3\n", "x.toml:3: taxane.said: expected text in quotes, got a number 3"),
         (TAXANE + 'sayd = "a taxane"\n', "did you mean 'said'?"),
     ],
 )
@@ -696,6 +942,15 @@ def test_a_broken_drug_class_file_names_the_line_and_the_problem(text, message):
     with pytest.raises(ConfigError) as raised:
         parse_drug_classes(text, "x.toml")
     assert message in raised.value.message
+
+
+def test_a_class_named_with_spaces_is_quoted_as_toml_writes_it():
+    text = '["proteasome inhibitor"]\nphrases = ["PI"]\nmembres = ["bortezomib"]\n'
+    with pytest.raises(InvalidConfig) as raised:
+        parse_drug_classes(text, "x.toml")
+    assert raised.value.lines() == [
+        "x.toml:3: \"proteasome inhibitor\".membres: unknown key (did you mean 'members'?)"
+    ]
 
 
 def test_the_shipped_drug_classes_are_valid_and_cover_the_brief():
@@ -806,6 +1061,7 @@ HAND_CHECKED = [
         ("brain-metastases", "none", (), ""),
     }),
     ("NCT06875310", MINE - {"age", "sex", "ecog", "transplant"}, {
+        ("prior-lines", "at-most", (0,), ""),
         ("brain-metastases", "active-allowed", (), ""),
         ("measurable-disease", "required", (), ""),
         ("prior-therapy-excluded", "any-of", ("KRAS G12C inhibitor",), ""),
@@ -833,7 +1089,8 @@ HAND_CHECKED = [
     }),
     ("NCT03983954", {"prior-lines", "measurable-disease"}, set()),  # only for some parts
     ("NCT06189209", {"prior-lines"}, set()),  # a count of chemotherapy regimens
-    ("NCT04862663", {"measurable-disease"}, set()),  # or lytic bone lesions
+    # or lytic bone lesions; the CDK4/6 inhibitors are planned, not had
+    ("NCT04862663", {"measurable-disease", "prior-therapy-required"}, set()),
     ("NCT05147467", {"measurable-disease"}, set()),  # or splenomegaly
     ("NCT05742711", {"ecog"}, set()),  # ASA PS is another scale
 ]  # fmt: skip

@@ -63,7 +63,7 @@ def setting_rules(tags):
         # Castration-resistant disease has progressed on hormone therapy: both settings.
         ("Drug X in Metastatic Castration-Resistant Prostate Cancer", ("refractory", "resistant")),
         ("Drug X in mCRPC", ("refractory", "resistant")),
-        ("Drug X in Platinum-Resistant Ovarian Cancer", ("resistant",)),
+        ("Drug X in Platinum-Resistant Ovarian Cancer", ("refractory", "resistant")),
         # The same disease as castration-resistant (was "refractory" only).
         ("Drug X in Hormone-Refractory Prostate Cancer", ("refractory", "resistant")),
         ("Drug X in Recurrent Glioblastoma", ("relapsed",)),
@@ -82,6 +82,14 @@ def test_settings_from_the_title(title, expected):
         assert tags.evidence_for(setting)[0].source == "title"
 
 
+def test_relapse_named_only_in_the_conditions_does_not_count_for_disease_never_treated():
+    never = "Inclusion Criteria:\n\n* Previously untreated acute lymphoblastic leukemia\n"
+    assert tag(criteria=never, conditions=["ALL, Childhood", "Relapse Leukemia"]).settings == ()
+    # Untreated for metastatic disease only: a relapse after surgery is still what it is for.
+    later = "Inclusion Criteria:\n\n* Previously untreated for their metastatic disease\n"
+    assert tag(criteria=later, conditions=["Recurrent Breast Cancer"]).settings == ("relapsed",)
+
+
 def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
     criteria = (
         "Inclusion Criteria:\n\n* Disease refractory to at least two prior lines\n\n"
@@ -97,6 +105,34 @@ def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
         ("none-of", ("relapsed",), "exclusion", ""),
         ("none-of", ("resistant",), "exclusion", ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion"),
+    [
+        # NCT05607199: an allowance among the exclusion criteria excludes no one
+        (
+            "Adults",
+            "Patients with CRPC (castrate resistant prostate cancer) should continue to receive "
+            "ongoing medical castration with LHRH analogues, and such patients are allowed.",
+        ),
+        (
+            "Adults",
+            "Known untreated CNS metastases. Patients with previously treated CNS metastases "
+            "are eligible provided they are stable.",
+        ),
+        ("Patients with recurrent disease will be eligible if 6 months have elapsed", "Pregnancy"),
+        ("Up to 1 prior line of systemic treatment is permitted", "Pregnancy"),
+    ],
+)
+def test_a_setting_allowed_or_carved_out_is_no_requirement(inclusion, exclusion):
+    tags = tag(f"Inclusion Criteria:\n\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}")
+    assert setting_rules(tags) == []
+
+
+def test_a_setting_beside_an_allowance_of_something_else_stays_a_requirement():
+    tags = included("Relapsed disease; prior radiotherapy is allowed")
+    assert setting_rules(tags) == [("any-of", ("relapsed",), "inclusion", "")]
 
 
 @pytest.mark.parametrize(
@@ -142,11 +178,26 @@ def test_a_setting_that_is_not_the_patients_cancer_now_does_not_count(line):
         ("Distant recurrence", ("relapsed",)),
         ("Disease that recurred after surgery", ("relapsed",)),
         ("Progression within 6 months after the end of adjuvant therapy", ("relapsed",)),
+        (
+            "Breast cancer recurrence or progression while on, or within 12 months of, completing"
+            " a (neo)adjuvant ET regimen",
+            ("refractory", "relapsed"),
+        ),
+        (
+            "Received ET as adjuvant therapy in the early setting and progressed within 24 months",
+            ("relapsed",),
+        ),
+        ("Recurrence during adjuvant osimertinib", ("relapsed",)),
+        ("Mutations which may cause resistance to current treatment", ("refractory", "resistant")),
+        # Progression before surgery, during neoadjuvant treatment, is not disease that came back.
+        ("Disease progression during neoadjuvant chemotherapy", ("refractory",)),
+        # A side effect that comes back, not the cancer.
+        ("Grade 3 neutropenia on therapy that is recurrent after dose reduction", ()),
         ("Platinum refractory ovarian cancer", ("refractory", "resistant")),
         ("Relapsed/refractory to JAK-inhibitor treatment", ("refractory", "relapsed", "resistant")),
         ("Castration resistance while on continuous ADT", ("refractory", "resistant")),
-        ("Acquired resistance to osimertinib", ("resistant",)),
-        ("Relapsed, and res\u0131stant to imatinib", ("relapsed", "resistant")),  # dotless i
+        ("Acquired resistance to osimertinib", ("refractory", "resistant")),
+        ("Relapsed, and res\u0131stant to imatinib", ("refractory", "relapsed", "resistant")),  # ı
         # Not a history of treatment: brain metastases treated before, cycles of a regimen.
         ("Patients with previously treated brain metastases", ()),
         ("At least 2 prior cycles of platinum-based chemoradiotherapy", ()),
@@ -168,7 +219,15 @@ def test_what_counts_as_disease_treated_before(line, expected):
     ("line", "ruled_out"),
     [
         ("Treatment-naive advanced NSCLC", ("refractory", "resistant")),
-        ("Previously untreated HER2-positive advanced breast cancer", ("refractory", "resistant")),
+        (
+            "Previously untreated HER2-positive breast cancer",
+            ("refractory", "relapsed", "resistant"),
+        ),
+        # Untreated for advanced disease only: it may have come back after adjuvant treatment.
+        (
+            "Previously untreated with any systemic therapy for their metastatic disease",
+            ("refractory", "resistant"),
+        ),
         ("No prior systemic therapy for metastatic disease", ("refractory", "resistant")),
         (
             "Must not have received prior EGFR TKIs or other systemic therapy for stage IV NSCLC",

@@ -31,7 +31,9 @@ def summary_of(**study) -> str:
 
 def test_default_summary_says_every_part():
     text = summary_of()
-    assert text.startswith("Trial NCT01000001, in plain words.")
+    # The heading above it ("In plain words") names it: no line of its own says so again.
+    assert text.startswith("What does it test?\n")
+    assert "in plain words" not in text.lower()
     assert '- "Teclistamab" is an immunotherapy.' in text
     assert "It is a phase 2 trial." in text
     assert "Phase 2 looks at whether the treatment can shrink or control the cancer." in text
@@ -333,7 +335,7 @@ def test_nearest_site_says_where():
 @pytest.mark.parametrize(
     ("countries", "said"),
     [
-        (["United States"] * 3, "It has 3 sites, all in United States."),
+        (["United States"] * 3, "It has 3 sites, all in the United States."),
         (["France", "Spain", "France"], "It has 3 sites in 2 countries: France and Spain."),
         (["A", "B", "C", "D", "E"], "It has 5 sites in 5 countries."),
         ([""] * 2, "It has 2 sites."),
@@ -364,7 +366,7 @@ def test_missing_parts_still_give_a_correct_summary():
     assert "The record does not say which sexes can join." in text
     assert "The record lists no other rules to join." in text
     assert "The record lists no sites yet." in text
-    assert "The record names no contact." in text
+    assert "The record gives no phone or email to ask about it." in text
     assert "It is for people with" not in text
     assert text.endswith(CLOSING)
 
@@ -440,3 +442,61 @@ def test_template_failing_at_render_is_a_config_error(tmp_path, body):
     (tmp_path / "summary.txt.j2").write_text(body)
     with pytest.raises(ConfigError, match="could not be rendered"):
         summarize(parse_study(make_study()), templates=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("contact", "said", "not_said"),
+    [
+        (  # a sponsor's sentence where the name goes: the phone and email only
+            {
+                "name": "There may be multiple sites in this clinical trial. 1-877-CTLILLY or",
+                "phone": "1-317-615-4559",
+                "email": "hub@example.org",
+            },
+            "You can contact the study team.\nPhone: 1-317-615-4559.\nEmail: hub@example.org",
+            "There may be",
+        ),
+        (  # a web address in the name is left out of it
+            {"name": "BMS Contact Center www.BMSClinicalTrials.com", "phone": "855-907-3286"},
+            "You can contact BMS Contact Center.\nPhone: 855-907-3286.",
+            "www.",
+        ),
+        (  # a name written twice is said once
+            {"name": "Allist Co., Ltd Allist Co., Ltd", "email": "a@example.org"},
+            "You can contact Allist Co., Ltd.\nEmail: a@example.org",
+            "Ltd Allist",
+        ),
+        (  # an extension that is none ("+33") is not said; a real one is, without its dot
+            {"name": "Ana Ruiz", "phone": "0144495000", "phoneExt": "+33"},
+            "Phone: 0144495000.",
+            "extension",
+        ),
+        (
+            {"name": "Ana Ruiz", "phone": "022-24177000", "phoneExt": ". 7028"},
+            "Phone: 022-24177000, extension 7028.",
+            "extension .",
+        ),
+        (  # no phone and no email: no contact to give, whatever the name
+            {"name": "First line of the email MUST contain the NCT# and Site #."},
+            "The record gives no phone or email to ask about it.",
+            "You can contact",
+        ),
+    ],
+)
+def test_a_contact_is_built_from_a_real_name_phone_and_email(contact, said, not_said):
+    text = summary_of(central_contacts=[{"role": "CONTACT", **contact}])
+    assert said in text
+    assert not_said not in text
+
+
+def test_countries_are_named_as_people_name_them_and_joined():
+    countries = ["United States", "Korea, Republic of", "Spain", "Korea, Republic of"]
+    locations = [{"facility": f"Site {i}", "country": c} for i, c in enumerate(countries)]
+    text = summary_of(locations=locations)
+    assert "It has 4 sites in 3 countries: South Korea, Spain and the United States." in text
+    one = summary_of(
+        locations=[{"facility": "A", "city": "Seoul", "country": "Korea, Republic of"}]
+    )
+    assert "It has one site: A in Seoul, South Korea." in one
+    many = [{"facility": f"Site {i}", "country": "United States"} for i in range(1148)]
+    assert "It has 1,148 sites, all in the United States." in summary_of(locations=many)

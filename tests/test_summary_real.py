@@ -168,7 +168,8 @@ def test_no_number_is_made_up(summaries):
         trial = parse_study(raw)
         allowed = set(re.findall(r"\d+", text))
         allowed |= {str(len(trial.sites)), str(len({s.country for s in trial.sites if s.country}))}
-        made_up = set(re.findall(r"\d+", summary)) - allowed
+        said = re.sub(r"\d{1,3}(?:,\d{3})+\b", lambda m: m[0].replace(",", ""), summary)
+        made_up = set(re.findall(r"\d+", said)) - allowed
         assert not made_up, (trial.nct_id, made_up)
 
 

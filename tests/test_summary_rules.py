@@ -46,7 +46,8 @@ CASES = [
     ),
     (
         req("prior-lines", "at-most", 0),
-        "You must not have had any earlier line of treatment.",
+        "You must not have had any earlier line of treatment for cancer that is advanced or has "
+        "spread.",
     ),
     (
         req("prior-lines", "exactly", 2),
@@ -293,6 +294,18 @@ def test_only_the_key_kinds_in_order_and_at_most_a_few():
     assert [r.text for r in key_rules((req("age", "at-least", 18),))] == []
 
 
+def test_a_rule_another_says_more_precisely_is_not_said():
+    both = (req("prior-lines", "at-least", 1), req("prior-lines", "between", 1, 3))
+    assert [r.requirement.rule for r in key_rules(both)] == ["between"]
+    capped = (req("prior-lines", "at-most", 5), req("prior-lines", "exactly", 2))
+    assert [r.requirement.rule for r in key_rules(capped)] == ["exactly"]
+    # Rules for different people, or that do not contain one another, are both said.
+    parts = (req("prior-lines", "at-least", 1), req("prior-lines", "between", 1, 3, cohort="A"))
+    assert len(key_rules(parts)) == 2
+    apart = (req("prior-lines", "at-least", 2), req("prior-lines", "between", 1, 3))
+    assert len(key_rules(apart)) == 2
+
+
 def test_the_same_sentence_is_said_once():
     twice = (req("ecog", "at-most", 1), req("ecog", "between", 0, 1))
     assert len(key_rules(twice)) == 1
@@ -489,5 +502,6 @@ def test_a_drug_class_is_said_as_a_sentence_names_it(value, said):
 def test_every_drug_class_says_how_a_sentence_names_it():
     from trialfinder.tagging.drug_classes import drug_classes
 
-    classes = load_toml("drug_classes.toml")
+    classes = drug_classes().classes
+    assert len(classes) > 40
     assert all(drug_classes().get(name).said for name in classes)

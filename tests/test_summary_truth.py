@@ -165,7 +165,8 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("prior-lines", "at-least", rf"You must have had at least (?P<n>{NUMBER}) {LINES_OF}\."),
     ("prior-lines", "at-most",
      rf"You may have had up to (?P<n>{NUMBER}) {LINES_OF}, but not more\."),
-    ("prior-lines", "none", r"You must not have had any earlier line of treatment\."),
+    ("prior-lines", "none", r"You must not have had any earlier line of treatment for cancer "
+     r"that is advanced or has spread\."),
     ("prior-lines", "exactly", rf"You must have had exactly (?P<n>{NUMBER}) {LINES_OF}\."),
     ("prior-lines", "between",
      rf"You must have had (?P<low>{NUMBER}) to (?P<high>{NUMBER}) {LINES_OF}\."),
@@ -515,7 +516,10 @@ def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
             or (
                 line.section == EXCLUSION
                 and re.match(
-                    r"(?:any )?(?:prior|previous)\b.*\b(?:therapy|treatment)", line.text, ICASE
+                    r"(?:any |use of )?(?:prior|previous)?\b.*\b(?:therapy|treatment)\b.*"
+                    r"\b(?:advanced|metastatic)\b",
+                    line.text,
+                    ICASE,
                 )
             )
         ]
@@ -546,6 +550,9 @@ TREATMENT_ALIASES = {
     "imid": ["immunomodulatory agent", "immunomodulatory drug", "immunomodulatory imide"],
     "antibody-drug conjugate": ["antibody drug conjugate"],
     "trastuzumab deruxtecan": ["t-dxd", "ds-8201", "enhertu"],
+    "radiotherapy to the brain": ["brain radiotherapy", "radiation therapy to the brain",
+                                  "brain radiation", "whole brain radiotherapy",
+                                  "cranial radiotherapy", "cranial irradiation"],
 }  # fmt: skip
 # Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
 # is no endocrine therapy.

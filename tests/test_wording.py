@@ -27,6 +27,7 @@ from trialfinder.wording import (
     shorten,
     site_label,
     site_name,
+    site_words,
     status_text,
 )
 
@@ -104,10 +105,11 @@ def test_three_wordings_of_a_distance_each_for_its_place():
     assert distance_text(2691.44) == "2,691.4 mi"
     assert distance_text(None) == "unknown"
     assert [miles_text(m) for m in (0.2, 38.6, 1234.4)] == ["less than 1 mi", "39 mi", "1,234 mi"]
-    assert [distance_words(m) for m in (0.4, 1.0, 38.6)] == [
+    assert [distance_words(m) for m in (0.4, 1.0, 38.6, 1204.2)] == [
         "less than a mile",
-        "about 1 miles",
+        "about 1 mile",
         "about 39 miles",
+        "about 1,204 miles",
     ]
 
 
@@ -136,6 +138,16 @@ def test_site_name_of_a_site():
     )
     assert short_label(site_name(site)) == "Dana-Farber, Boston, Massachusetts"
     assert short_label("Hospital, Paris, France") == "Hospital, Paris, France"
+    assert short_label("Hospital, Seoul, Korea, Republic of") == "Hospital, Seoul, South Korea"
+
+
+def test_a_sentence_names_a_site_country_as_people_do_without_a_doubled_comma():
+    site = Site(facility="Asan Medical Center,", city="Seoul", country="Korea, Republic of")
+    # the record's own words stay in tables and files
+    assert site_name(site) == "Asan Medical Center,, Seoul, Korea, Republic of"
+    assert site_words(site) == "Asan Medical Center, Seoul, South Korea"
+    assert site_words(site, "{facility} in {place}") == "Asan Medical Center in Seoul, South Korea"
+    assert site_words(Site(city="Boston", country="United States")) == "Boston, United States"
 
 
 def test_about_text_uses_the_short_words_of_the_data_files():

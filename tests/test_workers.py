@@ -136,7 +136,7 @@ def test_a_trial_that_breaks_the_work_is_named_and_skipped(small_pool, caplog, c
     assert "RuntimeError: the filter broke" in skipped.reason
     assert "this is a bug in trialfinder" in skipped.reason
     assert "skipped record NCT77777777: processing it failed" in caplog.text
-    assert run.report()[0].startswith("1 record(s) could not be read and were skipped")
+    assert run.report()[0].startswith("1 record could not be read and was skipped")
     assert small_pool == ([2] if count == 2 else [])
 
 

@@ -9,7 +9,10 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -41,6 +44,27 @@ from trialfinder.vocabulary import (
     TERMINAL_LIMIT,
 )
 
+if TYPE_CHECKING:
+    import datetime as dt
+    import logging
+
+    from trialfinder.criteria import SearchCriteria
+    from trialfinder.digest.config import DigestConfig
+    from trialfinder.outfile import GuardedStream
+    from trialfinder.profile import Profile
+    from trialfinder.progress import PageProgress
+    from trialfinder.request import SearchOptions, SearchRequest
+    from trialfinder.search import SearchRun
+    from trialfinder.settings import Settings
+    from trialfinder.sources.base import Source
+
+    _TextParam = click.ParamType[str]
+    _DateParam = click.ParamType[dt.date]
+    _TextChoice = click.Choice[str]
+else:  # click before 8.2 takes no type parameters
+    _TextParam = _DateParam = click.ParamType
+    _TextChoice = click.Choice
+
 
 class App:
     """What the global options configure, shared by every command."""
@@ -64,7 +88,7 @@ class App:
         self.refresh = refresh
 
     @functools.cached_property
-    def settings(self):
+    def settings(self) -> Settings:
         """Defaults, then TRIALFINDER_* variables, then the global options; read once."""
         from trialfinder.settings import Settings
 
@@ -80,7 +104,7 @@ class App:
         """The user's template folder (--templates, else TRIALFINDER_TEMPLATES), if any."""
         return self.settings.templates
 
-    def source(self):
+    def source(self) -> Source:
         from trialfinder import sources
 
         return sources.create(self.source_name, self.settings)
@@ -105,7 +129,7 @@ class TrialfinderGroup(click.Group):
         ctx.meta["trialfinder.argv"] = list(args)  # for hints that repeat the command
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             with _signals_as_interrupts():
                 return super().invoke(ctx)
@@ -186,7 +210,7 @@ _STOP_SIGNALS = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}
 
 
 @contextlib.contextmanager
-def _signals_as_interrupts():
+def _signals_as_interrupts() -> Iterator[None]:
     """SIGTERM and SIGHUP raise :class:`Terminated` (a KeyboardInterrupt), so that they stop
     trialfinder as Ctrl-C does: clean-up runs, a partial file is kept, a message is shown.
 
@@ -198,7 +222,7 @@ def _signals_as_interrupts():
         return
     stopping: list[str] = []
 
-    def stop(signum: int, frame) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
         if stopping:
             return
         name = signal.Signals(signum).name
@@ -237,7 +261,7 @@ def _report(ctx: click.Context, lines: list[str], hint: str | None, exc: BaseExc
         click.echo(inert(f"  hint: {hint}"), err=True)
 
 
-def _log_handler(fmt: str, datefmt: str | None = None):
+def _log_handler(fmt: str, datefmt: str | None = None) -> logging.Handler:
     """A handler on standard error whose lines are inert (log messages quote records)."""
     import logging
 
@@ -275,22 +299,24 @@ def _setup_logging(debug: bool) -> None:
     root.propagate = False
 
 
-class NctIdType(click.ParamType):
+class NctIdType(_TextParam):
     name = "NCT_ID"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
             from trialfinder.model import normalize_nct_id
 
             return normalize_nct_id(value)
-        except ValueError as exc:
+        except InvalidInput as exc:
             self.fail(f"{exc}; NCT ids look like NCT01234567", param, ctx)
 
 
-class DateType(click.ParamType):
+class DateType(_DateParam):
     name = "DATE"
 
-    def convert(self, value, param, ctx):
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         import datetime as dt
 
         if isinstance(value, dt.date):
@@ -314,10 +340,10 @@ def _api_url(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return value
 
 
-class SuggestingChoice(click.Choice):
+class SuggestingChoice(_TextChoice):
     """A choice whose error offers the nearest choice: `recruting` -> did you mean 'recruiting'?"""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
@@ -329,7 +355,9 @@ class SuggestingChoice(click.Choice):
             self.fail(f"{exc.message}; did you mean {close!r}?", param, ctx)
 
 
-def _choice(names, any_: bool = True, case_sensitive: bool = False) -> SuggestingChoice:
+def _choice(
+    names: Iterable[str], any_: bool = True, case_sensitive: bool = False
+) -> SuggestingChoice:
     return SuggestingChoice([*names, *(["any"] if any_ else [])], case_sensitive=case_sensitive)
 
 
@@ -543,27 +571,27 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 @click.pass_obj
 def search(
     app: App,
-    condition,
-    settings,
-    statuses,
-    phases,
-    age,
-    sex,
-    intervention,
-    categories,
-    biomarkers,
-    updated_since,
-    limit,
-    near,
-    within,
-    sort,
-    fmt,
-    output,
-    excel,
-    ids_file,
-    compare_with,
-    profile_path,
-    fits,
+    condition: tuple[str, ...],
+    settings: tuple[str, ...],
+    statuses: tuple[str, ...],
+    phases: tuple[str, ...],
+    age: int | None,
+    sex: str | None,
+    intervention: str | None,
+    categories: tuple[str, ...],
+    biomarkers: tuple[str, ...],
+    updated_since: dt.date | None,
+    limit: int | None,
+    near: str | None,
+    within: str | None,
+    sort: str | None,
+    fmt: str | None,
+    output: Path | None,
+    excel: bool,
+    ids_file: Path | None,
+    compare_with: Path | None,
+    profile_path: Path | None,
+    fits: tuple[str, ...],
 ) -> None:
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
@@ -578,6 +606,7 @@ def search(
     With --profile, each trial is prescreened against the patient's facts: possible trials
     come first, then those to check, then those excluded (see `trialfinder profile --help`).
     """
+    from trialfinder.counting import counted
     from trialfinder.output import NEEDS, render
     from trialfinder.records import Counted
     from trialfinder.request import SearchOptions
@@ -615,7 +644,7 @@ def search(
     previous = read_shortlist(compare_with) if compare_with else None
     check(["summary.txt.j2"], app.templates)  # template problems stop us before searching
     source = app.source()
-    render_options: dict = {"bom": excel} if fmt == "csv" else {}
+    render_options: dict[str, Any] = {"bom": excel} if fmt == "csv" else {}
     if previous is not None:
         render_options["previous"] = previous
         render_options["lookup"] = status_lookup(source)  # why a trial left the results
@@ -647,7 +676,8 @@ def search(
                 click.echo(inert(f"trialfinder: {line}"), err=True)
     if previous is not None and run.limit_reached and run.results.total != run.shown:
         click.echo(
-            f"trialfinder: warning: --limit showed {run.shown:,} trials, there may be more; "
+            f"trialfinder: warning: --limit showed {counted(run.shown, 'trial')}, "
+            "there may be more; "
             "trials beyond it are marked dropped",
             err=True,
         )
@@ -667,7 +697,7 @@ _OPTION_NAMES = {
 }
 
 
-def _request(options):
+def _request(options: SearchOptions) -> SearchRequest:
     """The search request of ``options``; a rule between options broken is a usage error, as
     click reports its own, and any other problem the library's error (the first one)."""
     from trialfinder.request import InvalidRequest, build_request
@@ -681,7 +711,7 @@ def _request(options):
         raise
 
 
-def _load_profile(path: Path, app: App):
+def _load_profile(path: Path, app: App) -> Profile:
     """The profile at ``path``; its warnings (names trialfinder does not know) on stderr."""
     from trialfinder.profile import load_profile
 
@@ -691,7 +721,7 @@ def _load_profile(path: Path, app: App):
     return profile
 
 
-def _noting_first(records, shown: list[str]):
+def _noting_first(records: Iterable[dict[str, Any]], shown: list[str]) -> Iterator[dict[str, Any]]:
     """``records`` as they are, noting the NCT id of the first in ``shown``."""
     for record in records:
         if not shown:
@@ -699,7 +729,9 @@ def _noting_first(records, shown: list[str]):
         yield record
 
 
-def _next_step(ctx: click.Context, run, source, shown: list[str], near: str | None) -> str:
+def _next_step(
+    ctx: click.Context, run: SearchRun, source: Source, shown: list[str], near: str | None
+) -> str:
     """One line naming the command to run next: `show` the first trial; when nothing matched,
     the condition spelled as the vocabulary knows it, or the search without its setting."""
     from trialfinder import hints
@@ -722,14 +754,14 @@ def _next_step(ctx: click.Context, run, source, shown: list[str], near: str | No
     without = run.unconfirmed or _count_without_setting(source, run.fetch)
     if not without:
         return ""
-    again = hints.command_line(hints.with_option(argv, "--setting", "any"))
+    with_any = hints.command_line(hints.with_option(argv, "--setting", "any"))
     return (
         f"--setting any would show trials whose records do not say "
-        f"{settings_words(criteria.settings)} ({without:,} found without it): {again}"
+        f"{settings_words(criteria.settings)} ({without:,} found without it): {with_any}"
     )
 
 
-def _count_without_setting(source, criteria) -> int:
+def _count_without_setting(source: Source, criteria: SearchCriteria) -> int:
     """How many trials the registry finds for ``criteria`` without its settings (0 when the
     count cannot be had: the hint is left out, never an error)."""
     from dataclasses import replace
@@ -746,7 +778,7 @@ def _count_without_setting(source, criteria) -> int:
 class _BeforeFirstWrite:
     """A stream that calls ``before()`` once, just before its first write."""
 
-    def __init__(self, stream, before) -> None:
+    def __init__(self, stream: IO[str], before: Callable[[], None] | None) -> None:
         self._stream = stream
         self._before = before
 
@@ -756,7 +788,7 @@ class _BeforeFirstWrite:
             before()
         return self._stream.write(text)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 
@@ -790,7 +822,7 @@ def _output_format(fmt: str | None, output: Path | None, excel: bool, compare: b
 
 
 @contextlib.contextmanager
-def _output(path: Path | None, fmt: str, keep):
+def _output(path: Path | None, fmt: str, keep: Callable[[], bool]) -> Iterator[Any]:
     """Where the export goes: ``path``, replaced only once complete (see
     :mod:`trialfinder.outfile`), or standard output. On failure the error gets a note on
     what became of ``path``; ``keep()`` says whether there is anything worth keeping."""
@@ -816,7 +848,9 @@ def _output(path: Path | None, fmt: str, keep):
 
 
 @contextlib.contextmanager
-def _open_stdout(utf8: bool = False, inert_text: bool = False, binary: bool = False):
+def _open_stdout(
+    utf8: bool = False, inert_text: bool = False, binary: bool = False
+) -> Iterator[Any]:
     """Standard output; ``utf8``: UTF-8 whatever the locale, and no newline translation (CSV
     writes its own CRLF line ends). ``inert_text``: on a terminal, control characters are
     dropped from what is written (a table makes its own text inert, and styles it).
@@ -841,18 +875,18 @@ def _open_stdout(utf8: bool = False, inert_text: bool = False, binary: bool = Fa
 class _InertStream:
     """Writes ``inert`` text to a terminal: what a program would read from a file, shown safely."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: GuardedStream) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
         return self._stream.write(inert(text))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool, run, source):
+def _progress(enabled: bool, run: SearchRun, source: Source) -> Iterator[PageProgress | None]:
     """A transient progress bar on standard error (``None`` when ``enabled`` is false) that
     counts the trials ``run`` fetched and shows why ``source`` waits before retrying."""
     if not enabled:
@@ -1037,7 +1071,7 @@ def _digest_logging(quiet: bool, debug: bool) -> None:
     root.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
 
 
-def _load_digest_config(path: Path, app: App):
+def _load_digest_config(path: Path, app: App) -> DigestConfig:
     """The config; without a [digest] templates folder, --templates (or its variable) applies."""
     import dataclasses
 
@@ -1107,6 +1141,7 @@ def digest_init(path: Path | None, force: bool) -> None:
 @click.pass_obj
 def digest_check(app: App, config_path: Path) -> None:
     """Check the configuration file and say precisely what is wrong (line and key)."""
+    from trialfinder.counting import counted
     from trialfinder.digest.run import check_templates
 
     config = _load_digest_config(config_path, app)
@@ -1115,8 +1150,10 @@ def digest_check(app: App, config_path: Path) -> None:
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
         inert(
-            f"{config_path}: valid. {len(config.searches)} saved search(es), "
-            f"{len(recipients)} recipient(s); SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
+            f"{config_path}: valid. "
+            f"{counted(len(config.searches), 'saved search', 'saved searches')}, "
+            f"{counted(len(recipients), 'recipient')}; "
+            f"SMTP {smtp.host}:{smtp.port} ({smtp.security}); "
             f"state {config.state.path}"
         )
     )

@@ -20,17 +20,18 @@ from trialfinder.geo import geo_filter as _geo_filter
 from trialfinder.knowledge import load_toml
 from trialfinder.model import normalize_nct_id
 
-# The friendly names live in `vocabulary` (light enough for `trialfinder --help`).
-from trialfinder.vocabulary import (  # noqa: E402, F401 (re-exported)
+# The friendly names live in `vocabulary` (light enough for `trialfinder --help`); the
+# defaults are re-exported (`X as X`) for the modules that import them from here.
+from trialfinder.vocabulary import (  # noqa: E402
     ANY,
-    DEFAULT_SETTINGS,
-    DEFAULT_STATUSES,
     PHASES,
     SETTINGS,
     SEXES,
     SORTS,
     STATUSES,
 )
+from trialfinder.vocabulary import DEFAULT_SETTINGS as DEFAULT_SETTINGS  # noqa: E402
+from trialfinder.vocabulary import DEFAULT_STATUSES as DEFAULT_STATUSES  # noqa: E402
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _UNSAFE = re.compile(r'["\\]')
@@ -124,10 +125,7 @@ def age_of(value: int | None) -> int | None:
 
 def ids_of(values: Iterable[str]) -> tuple[str, ...]:
     """NCT ids, normalised, without repeats."""
-    try:
-        return tuple(dict.fromkeys(normalize_nct_id(i) for i in values))
-    except ValueError as exc:
-        raise InvalidInput(str(exc), hint="NCT ids look like NCT01234567") from None
+    return tuple(dict.fromkeys(normalize_nct_id(i) for i in values))
 
 
 def within_of(miles: float) -> float:
@@ -243,6 +241,7 @@ class SearchCriteria:
         if advanced:
             params["filter.advanced"] = " AND ".join(advanced)
         if self.near is not None:
+            assert self.within_mi is not None  # set with near, in __post_init__
             params["filter.geo"] = _geo_filter(self.near.lat, self.near.lon, self.within_mi)
         api_sort = SORTS.get(self.order) if self.order else None
         if api_sort:

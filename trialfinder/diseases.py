@@ -9,8 +9,10 @@ for triple-negative breast cancer, a patient with "breast cancer"), a related on
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
@@ -79,18 +81,15 @@ class TrialDiseases:
 class Vocabulary:
     """The diseases of the data file, with an index of the words that name them."""
 
-    def __init__(self, table: dict) -> None:
-        self.spelling = {k.lower(): v.lower().split() for k, v in table["spelling"].items()}
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.spelling: dict[str, list[str]] = {
+            k.lower(): v.lower().split() for k, v in table["spelling"].items()
+        }
         self._words: dict[str, list[str]] = {}  # each word folded once
         words = table["words"]
         entries = table["disease"]
+        # Every name under `within` is a disease of the file (checked when it is read).
         within = {name: tuple(entry.get("within", ())) for name, entry in entries.items()}
-        for name, parents in within.items():
-            for parent in parents:
-                if parent not in entries:
-                    raise ValueError(
-                        f"{DATA_FILE}: [disease.{name!r}] is within unknown {parent!r}"
-                    )
         self.diseases: dict[str, Disease] = {}
         for name, entry in entries.items():
             self.diseases[name] = Disease(
@@ -143,7 +142,7 @@ class Vocabulary:
         return parts
 
     def _fold_one(self, lower: str) -> list[str]:
-        parts = self.spelling.get(lower)
+        parts: list[str] | None = self.spelling.get(lower)
         if parts is not None:
             return parts
         if lower not in self.known_words and lower.endswith("s"):
@@ -254,7 +253,7 @@ class Vocabulary:
 class _Index:
     """Phrases by their first word, longest first: one look-up per word of a text."""
 
-    def __init__(self, entries) -> None:
+    def __init__(self, entries: Iterable[tuple[Iterable[str], str]]) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for words, name in entries:
             words = tuple(words)
@@ -264,7 +263,7 @@ class _Index:
             found.sort(key=lambda entry: -len(entry[0]))
 
     @property
-    def starts(self):
+    def starts(self) -> KeysView[str]:
         """The words a phrase can start with."""
         return self._by_first.keys()
 

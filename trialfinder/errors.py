@@ -1,13 +1,17 @@
 """Typed errors raised by the library; the CLI turns them into exit codes in one place.
 
 Every error carries a one-line ``message`` and an optional ``hint`` telling the user what to
-do next. The exit codes are documented in README.md ("Exit codes").
+do next. The exit codes are documented in docs/searching.md ("Exit codes").
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 
-class ExitCode:
+
+class ExitCode(IntEnum):
+    """The documented exit codes; each is an int, so it is what the process exits with."""
+
     OK = 0
     INTERNAL = 1  # a bug: please report it (run with --debug for the traceback)
     USAGE = 2  # bad option, argument, NCT id, date or place (also click's own usage errors)
@@ -121,7 +125,7 @@ class Terminated(KeyboardInterrupt):
 def add_note(exc: BaseException, note: str) -> None:
     """Attach ``note`` to ``exc`` for the one-line report (``BaseException.add_note`` of
     Python 3.11, also on 3.10)."""
-    exc.__notes__ = [*getattr(exc, "__notes__", ()), note]  # type: ignore[attr-defined]
+    exc.__notes__ = [*getattr(exc, "__notes__", ()), note]
 
 
 def notes_of(exc: BaseException) -> list[str]:

@@ -20,13 +20,17 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Site, Trial
+
+# One ZIP code of the zipcodes package: zip_code, city, state, lat, long, active, ...
+ZipRow = dict[str, Any]
 
 EARTH_RADIUS_MI = 3958.8  # mean radius (IUGG), in statute miles
 KM_PER_MILE = 1.609344
@@ -233,6 +237,26 @@ def _words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", ascii_text).split()
 
 
+def country_name(country: str, article: bool = False) -> str:
+    """The name people use for a country the registry names formally: "Korea, Republic of"
+    is "South Korea" (places.toml's [countries]); with ``article``, as a sentence says it,
+    "the United States"."""
+    names, with_the = _countries()
+    name = names.get(country.strip(), country.strip())
+    return f"the {name}" if article and name in with_the else name
+
+
+def country_names() -> Mapping[str, str]:
+    """The registry's formal name of a country -> the name people use (places.toml)."""
+    return _countries()[0]
+
+
+@cache
+def _countries() -> tuple[dict[str, str], frozenset[str]]:
+    table = load_toml("places.toml")["countries"]
+    return dict(table["names"]), frozenset(table["with_the"])
+
+
 @cache
 def _state_codes() -> dict[str, str]:
     """Comparison key of a state's name or code -> its two-letter code."""
@@ -270,22 +294,22 @@ def _geocode_city(text: str) -> Place:
 
 
 @cache
-def _zip_rows(state: str) -> dict[str, list[dict]]:
+def _zip_rows(state: str) -> dict[str, list[ZipRow]]:
     """City key -> ZIP code rows of that city, in one state (primary city names only)."""
     import zipcodes
 
-    rows: dict[str, list[dict]] = {}
+    rows: dict[str, list[ZipRow]] = {}
     for row in zipcodes.filter_by(state=state):
         rows.setdefault(name_key(row["city"]), []).append(row)
     return rows
 
 
 @cache
-def _other_names(state: str) -> dict[str, list[dict]]:
+def _other_names(state: str) -> dict[str, list[ZipRow]]:
     """City key -> ZIP code rows, for the other names the postal service accepts for a ZIP."""
     import zipcodes
 
-    rows: dict[str, list[dict]] = {}
+    rows: dict[str, list[ZipRow]] = {}
     for row in zipcodes.filter_by(state=state):
         for name in row.get("acceptable_cities") or ():
             rows.setdefault(name_key(name), []).append(row)
@@ -379,7 +403,7 @@ def _close_cities(key: str) -> list[str]:
     return names
 
 
-def _city_point(rows: list[dict], state: str) -> Place:
+def _city_point(rows: list[ZipRow], state: str) -> Place:
     located = [r for r in rows if r.get("lat") and r.get("long")]
     standard = [r for r in located if r.get("zip_code_type") == "STANDARD" and r.get("active")]
     chosen = standard or located

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
@@ -94,6 +94,13 @@ def terms_in(text: str) -> list[tuple[int, Term]]:
     Whole words only; a space or a hyphen between words counts the same ("CAR-T" is "CAR T"),
     and the longest form wins ("bispecific antibody" over "antibody").
     """
+    return list(_terms_in(text))
+
+
+# Summaries are mostly the same sentences (the templates' own and the glossary's definitions):
+# each distinct sentence is read once.
+@lru_cache(maxsize=8192)
+def _terms_in(text: str) -> tuple[tuple[int, Term], ...]:
     table = _forms_by_first_word()
     words = list(_WORD.finditer(text))
     found = []
@@ -107,7 +114,7 @@ def terms_in(text: str) -> list[tuple[int, Term]]:
                 break
         else:
             i += 1
-    return found
+    return tuple(found)
 
 
 def _matches(text: str, words: list[re.Match[str]], form: tuple[str, ...]) -> bool:

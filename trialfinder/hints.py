@@ -46,9 +46,9 @@ def spelling_suggestion(conditions: Sequence[str]) -> list[str] | None:
     known = condition_words()
     changed = False
 
-    def fix(match: re.Match) -> str:
+    def fix(match: re.Match[str]) -> str:
         nonlocal changed
-        word = match.group(0)
+        word: str = match.group(0)
         lower = word.lower()
         if len(lower) < 4 or lower in known:
             return word
@@ -56,7 +56,7 @@ def spelling_suggestion(conditions: Sequence[str]) -> list[str] | None:
         if not close:
             return word
         changed = True
-        return close[0]
+        return str(close[0])
 
     fixed = [re.sub(r"[A-Za-z]+", fix, text) for text in conditions]
     return fixed if changed else None

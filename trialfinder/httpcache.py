@@ -26,6 +26,7 @@ import requests
 from requests_cache import CachedSession
 from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
+from requests_cache.models.response import CachedResponse
 
 from trialfinder.model import nct_id_of
 from trialfinder.settings import Settings
@@ -103,14 +104,16 @@ class _BoundedSQLiteDict(SQLiteDict):
     @contextmanager
     def _acquire_sqlite_lock(self) -> Iterator[None]:
         with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
+            connection = self._connection
+            assert connection is not None  # connected by SQLiteDict before any write
+            connection.execute("BEGIN IMMEDIATE")
             self._active_transaction = True
             try:
                 yield
-                self._connection.commit()
+                connection.commit()
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
-                    self._connection.rollback()
+                    connection.rollback()
                 raise
             finally:
                 self._active_transaction = False
@@ -126,7 +129,11 @@ class SafeSQLiteCache(SQLiteCache):
         BaseCache.__init__(self, cache_name=str(db_path))
         busy_ms = max(1, int(lock_timeout * 1000))
         # fast_save: no fsync per write; a cache file damaged by a crash is simply recreated.
-        common = {"busy_timeout": busy_ms, "timeout": lock_timeout, "fast_save": True}
+        common: dict[str, Any] = {
+            "busy_timeout": busy_ms,
+            "timeout": lock_timeout,
+            "fast_save": True,
+        }
         self.responses = _BoundedSQLiteDict(db_path, table_name="responses", **common)
         self.redirects = _BoundedSQLiteDict(
             db_path, table_name="redirects", lock=self.responses._lock, serializer=None, **common
@@ -162,7 +169,7 @@ class SafeSQLiteCache(SQLiteCache):
         except sqlite3.Error as exc:
             self._failed(exc)
 
-    def listed_study(self, nct_id: str, fields: str) -> dict | None:
+    def listed_study(self, nct_id: str, fields: str) -> dict[str, Any] | None:
         """The record of ``nct_id`` from a fresh cached search page asked with ``fields``."""
         if self.broken:
             return None
@@ -185,7 +192,8 @@ class SafeSQLiteCache(SQLiteCache):
             return None
         for study in studies if isinstance(studies, list) else ():
             if nct_id_of(study) == nct_id:
-                return study
+                found: dict[str, Any] = study
+                return found
         return None
 
     def _failed(self, exc: Exception) -> None:
@@ -208,16 +216,24 @@ class SafeSQLiteCache(SQLiteCache):
         with contextlib.suppress(OSError):
             Path(self.db_path).unlink()
 
-    def get_response(self, key: str, default=None):
+    def get_response(
+        self, key: str, default: CachedResponse | None = None
+    ) -> CachedResponse | None:
         if self.broken:
             return default
         try:
-            return super().get_response(key, default)
+            response: CachedResponse | None = super().get_response(key, default)
+            return response
         except sqlite3.Error as exc:
             self._failed(exc)
             return default
 
-    def save_response(self, response, cache_key=None, expires=None) -> None:
+    def save_response(
+        self,
+        response: requests.Response,
+        cache_key: str | None = None,
+        expires: datetime | None = None,
+    ) -> None:
         if self.broken:
             return
         try:

@@ -1,16 +1,26 @@
-"""Read the domain knowledge kept as data files in ``trialfinder/data/`` (TOML, TSV)."""
+"""Read the domain knowledge kept as data files in ``trialfinder/data/`` (TOML, TSV).
+
+Every TOML file is checked against its shape (:mod:`trialfinder.schemas`) when it is read: an
+unknown or misspelled key, or a value of the wrong kind, raises :class:`InvalidDataFile` naming
+the file, the line and the key (with a did-you-mean), every problem at once.
+"""
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from trialfinder.errors import ConfigError
+from trialfinder.schemas import SCHEMAS
+from trialfinder.validation import InvalidConfig, check_shape, parse_toml
+
+DATA_DIR = "trialfinder/data"
+
+
+class InvalidDataFile(InvalidConfig):
+    """A data file has problems (each with its line and key)."""
 
 
 def data_text(name: str) -> str:
@@ -20,5 +30,27 @@ def data_text(name: str) -> str:
 
 @cache
 def load_toml(name: str) -> dict[str, Any]:
-    """Parse ``trialfinder/data/NAME`` once per process."""
-    return tomllib.loads(data_text(name))
+    """Parse and check ``trialfinder/data/NAME`` once per process."""
+    return parse_data(data_text(name), name, f"{DATA_DIR}/{name}")
+
+
+def read_data_file(path: str | Path, name: str | None = None) -> dict[str, Any]:
+    """Read and check a data file kept elsewhere (an edited copy): checked as the file ``name``
+    of ``trialfinder/data/`` is (by default the one of the same name)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {str(path)!r}: {exc}") from None
+    return parse_data(text, name or path.name, path)
+
+
+def parse_data(text: str, name: str, file: str | Path) -> dict[str, Any]:
+    """The parsed TOML ``text``, checked against the shape of the data file ``name``."""
+    schema = SCHEMAS.get(name)
+    if schema is None:
+        raise ValueError(f"{name!r} is not a data file read with load_toml")
+    hint = f"the header of {DATA_DIR}/{name} explains its keys"
+    data = parse_toml(text, file, hint, error=InvalidDataFile)
+    check_shape(data, schema.shape, text, file, schema.checks, hint, error=InvalidDataFile)
+    return data

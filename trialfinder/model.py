@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from trialfinder.errors import RecordError
+from trialfinder.errors import InvalidInput, RecordError
 
 STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$")
@@ -108,7 +108,7 @@ class Sites(Sequence[Site]):
     def __len__(self) -> int:
         return len(self._items) if self._sites is None else len(self._sites)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index: Any) -> Any:
         return self._all()[index]
 
     def __iter__(self) -> Iterator[Site]:
@@ -125,7 +125,7 @@ class Sites(Sequence[Site]):
     def __repr__(self) -> str:
         return repr(self._all())
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[tuple[Site, ...]], tuple[tuple[Site, ...]]]:
         return tuple, (self._all(),)
 
 
@@ -174,10 +174,16 @@ def is_nct_id(text: str) -> bool:
 
 
 def normalize_nct_id(text: str) -> str:
-    """``nct1234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars."""
+    """``nct1234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars.
+
+    Anything else is :class:`~trialfinder.errors.InvalidInput` (a usage error).
+    """
     text = text.strip()
     if not is_nct_id(text):
-        raise ValueError(f"{text!r} is not an NCT id (NCT followed by 8 digits)")
+        raise InvalidInput(
+            f"{text!r} is not an NCT id (NCT followed by 8 digits)",
+            hint="NCT ids look like NCT01234567",
+        )
     return f"NCT{int(text[3:]):08d}"
 
 
@@ -226,7 +232,12 @@ def parse_study(data: Any, lazy_sites: bool = False) -> Trial:
 
 
 def _parse(
-    r: _Reader, data: Mapping, protocol: Mapping, ident: Mapping, nct_id: str, lazy_sites: bool
+    r: _Reader,
+    data: Mapping[str, Any],
+    protocol: Mapping[str, Any],
+    ident: Mapping[str, Any],
+    nct_id: str,
+    lazy_sites: bool,
 ) -> Trial:
     status = r.obj(protocol, "statusModule")
     design = r.obj(protocol, "designModule")
@@ -292,7 +303,7 @@ def _parse(
     )
 
 
-def _site(r: _Reader, item: Mapping) -> Site:
+def _site(r: _Reader, item: Mapping[str, Any]) -> Site:
     geo = r.obj(item, "geoPoint")
     lat, lon = r.number(geo, "lat"), r.number(geo, "lon")
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -316,7 +327,7 @@ _TEXT_OR_MISSING = frozenset({str, type(None)})
 _DECIMALS = frozenset({float})
 
 
-def _checked_sites(r: _Reader, contacts: Mapping) -> list[Mapping]:
+def _checked_sites(r: _Reader, contacts: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The trial's site records, each checked as :func:`_site` will read it (which raises for a
     field of the wrong type); the usual site, all text and decimal coordinates, quickly."""
     items = r.objs(contacts, "locations")
@@ -342,7 +353,7 @@ def _checked_sites(r: _Reader, contacts: Mapping) -> list[Mapping]:
     return items
 
 
-def _contact(r: _Reader, item: Mapping) -> Contact:
+def _contact(r: _Reader, item: Mapping[str, Any]) -> Contact:
     return Contact(
         name=r.text(item, "name"),
         role=r.text(item, "role"),
@@ -352,7 +363,7 @@ def _contact(r: _Reader, item: Mapping) -> Contact:
     )
 
 
-def _mesh(r: _Reader, browse: Mapping, key: str) -> tuple[MeshTerm, ...]:
+def _mesh(r: _Reader, browse: Mapping[str, Any], key: str) -> tuple[MeshTerm, ...]:
     return tuple(MeshTerm(id=r.text(m, "id"), term=r.text(m, "term")) for m in r.objs(browse, key))
 
 
@@ -363,7 +374,7 @@ class _WrongType(Exception):
 class _Reader:
     """Typed access to JSON: missing or null gives the empty value, a wrong type raises."""
 
-    def _get(self, obj: Mapping, key: str, kinds: tuple[type, ...], what: str) -> Any:
+    def _get(self, obj: Mapping[str, Any], key: str, kinds: tuple[type, ...], what: str) -> Any:
         value = obj.get(key)
         if value is None:
             return None
@@ -373,39 +384,40 @@ class _Reader:
             raise _WrongType(f"field {key!r} should be {what}, got {type(value).__name__}")
         return value
 
-    def obj(self, obj: Mapping, key: str) -> Mapping:
+    def obj(self, obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         return self._get(obj, key, (Mapping,), "an object") or {}
 
-    def objs(self, obj: Mapping, key: str) -> list[Mapping]:
+    def objs(self, obj: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
             if not isinstance(item, Mapping):
                 raise _WrongType(f"items of {key!r} should be objects, got {type(item).__name__}")
         return items
 
-    def text(self, obj: Mapping, key: str) -> str:
+    def text(self, obj: Mapping[str, Any], key: str) -> str:
         value = obj.get(key)
         if type(value) is str:  # the common case first: a page of 1,000 trials holds ~600,000
             return _clean(value)
         value = self._get(obj, key, (str, int, float), "text")
         return "" if value is None else _clean(str(value))
 
-    def texts(self, obj: Mapping, key: str) -> tuple[str, ...]:
+    def texts(self, obj: Mapping[str, Any], key: str) -> tuple[str, ...]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
             if not isinstance(item, str):
                 raise _WrongType(f"items of {key!r} should be text, got {type(item).__name__}")
         return tuple(text for text in map(_clean, items) if text)
 
-    def number(self, obj: Mapping, key: str) -> float | None:
+    def number(self, obj: Mapping[str, Any], key: str) -> float | None:
         value = obj.get(key)
         if type(value) is float:
             return value
         value = self._get(obj, key, (int, float), "a number")
         return None if value is None else float(value)
 
-    def boolean(self, obj: Mapping, key: str) -> bool | None:
-        return self._get(obj, key, (bool,), "true or false")
+    def boolean(self, obj: Mapping[str, Any], key: str) -> bool | None:
+        value: bool | None = self._get(obj, key, (bool,), "true or false")
+        return value
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -13,9 +13,10 @@ import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, Literal
 
 from trialfinder.errors import InvalidInput, OutputError
 
@@ -23,18 +24,20 @@ PARTIAL_SUFFIX = ".partial"
 
 
 class GuardedStream:
-    """A text stream whose write failures are :class:`OutputError` naming ``where``.
+    """A stream whose write failures are :class:`OutputError` naming ``where`` (text, or bytes
+    for a workbook written to standard output).
 
     A closed pipe (``BrokenPipeError``) is left alone: the reader stopped, which is no error.
     """
 
-    def __init__(self, stream: IO[str], where: str) -> None:
+    def __init__(self, stream: IO[Any], where: str) -> None:
         self._stream = stream
         self.where = where
 
-    def write(self, text: str) -> int:
+    def write(self, text: Any) -> int:
         with self._guard():
-            return self._stream.write(text)
+            written: int = self._stream.write(text)
+            return written
 
     def flush(self) -> None:
         with self._guard():
@@ -50,7 +53,7 @@ class GuardedStream:
         return getattr(self._stream, name)
 
     @contextlib.contextmanager
-    def _guard(self):
+    def _guard(self) -> Iterator[None]:
         try:
             yield
         except BrokenPipeError:
@@ -118,7 +121,12 @@ class ReplacingFile:
         self._stream = GuardedStream(handle, str(self.path))  # closed in __exit__
         return self._stream
 
-    def __exit__(self, exc_type, exc, traceback) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
         stream, temp = self._stream, self._temp
         assert stream is not None
         if exc is None:
@@ -167,7 +175,8 @@ class ReplacingFile:
             try:
                 if existing is not None:
                     os.chmod(temp, stat.S_IMODE(existing.st_mode))
-                return os.fdopen(fd, **self._mode())
+                handle: IO[Any] = os.fdopen(fd, **self._mode())
+                return handle
             except BaseException:
                 os.close(fd)
                 self._discard()

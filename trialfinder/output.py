@@ -11,7 +11,7 @@ what each format shows, so that the search works out only that. ``show``'s text 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from trialfinder.errors import PartialResults, TrialfinderError
@@ -236,7 +236,7 @@ class _Arrived:
         self._records = records
         self._failure: PartialResults | None = None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
         try:
             yield from self._records
         except PartialResults as exc:

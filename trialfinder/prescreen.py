@@ -14,10 +14,12 @@ The rules (which facts each kind uses, whether its failure lasts, the sentences,
 profile may use) are data: ``data/prescreen.toml``.
 
 Parts of a trial: a rule read under a cohort ("Part A") holds for that cohort only; a rule
-with cohort "" holds for everyone. A person is excluded only when every part excludes them.
-The reader names the parts that have rules of their own; unless it names at least two parts of
-one kind ("Part A", "Part B"), the trial is taken to have other parts too, holding only the
-rules for everyone.
+with cohort "" holds for everyone. A rule of a criterion limited to people with some diseases
+("solid tumor patients must have received at least two lines") holds when the diagnosis is one
+of them (``Tags.scoped_requirements``), and is left out otherwise. A person is excluded only
+when every part excludes them. The reader names the parts that have rules of their own;
+unless it names at least two parts of one kind ("Part A", "Part B"), the trial is taken to
+have other parts too, holding only the rules for everyone.
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
-from trialfinder.diseases import NARROWER, RELATED, SAME_OR_BROADER, diseases, trial_diseases
+from trialfinder.diseases import (
+    NARROWER,
+    RELATED,
+    SAME_OR_BROADER,
+    diseases,
+    trial_diseases,
+)
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
@@ -37,7 +45,7 @@ from trialfinder.tagging.drug_classes import drug_matches
 from trialfinder.tagging.reader import EXCLUSION, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
-from trialfinder.vocabulary import FITS
+from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 POSSIBLE, CHECK, EXCLUDED = FITS  # best first: the order of a search with a profile
@@ -116,8 +124,11 @@ class _Rules:
         self.settings: dict[str, dict[str, Any]] = table["setting"]
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
+        self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
+        self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
+        self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
         self.washout_shorter = _cues(washout["shorter"])
@@ -150,7 +161,7 @@ class _Rules:
         return _fill(self.rules[kind].get("question", ""), values)
 
 
-class _Kept(dict):
+class _Kept(dict[str, Any]):
     """Placeholders without a value stay as written."""
 
     def __missing__(self, key: str) -> str:
@@ -207,6 +218,13 @@ class _Facts:
             self.setting_is.update(_value_key(v) for v in derived["is"])
             self.setting_not.update(_value_key(v) for v in derived["not"])
         self.setting_known = profile.setting is not None or self.lines is not None
+
+    def placeless(self, values: Iterable[Any]) -> list[str]:
+        """The radiotherapy written without a place, when a value is radiotherapy to one place
+        (``radiation_classes``): whether it was that one, the profile does not say."""
+        if not set(map(str, values)) & rules().radiation_classes:
+            return []
+        return [t.written for t in self.received or () if t.radiation and not t.drugs]
 
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
@@ -361,6 +379,7 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
         elif low is not None:
             requirement = Requirement("age", "at-least", (_years(low),), text)
         else:
+            assert high is not None  # one of the two is given
             requirement = Requirement("age", "at-most", (_years(high),), text)
         age = profile.age
         if age is None:
@@ -431,8 +450,18 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             ) or (diagnosis.healthy and found.healthy)
             if same:
                 return check(PASS, "pass", patient=_join(diagnosis.diseases) or "no disease")
+            if (
+                diagnosis.healthy
+                and trial.eligibility.healthy_volunteers is False
+                and _only_known_diseases(trial.conditions)
+                and not rules().healthy_people.search(trial.eligibility.criteria)
+            ):
+                # a trial for diseases its conditions all name, not open to healthy volunteers
+                return check(FAIL, "fail-healthy", diagnosis=diagnosis.text)
             return check(UNKNOWN, "unknown")
-        if trial.eligibility.healthy_volunteers:
+        if trial.eligibility.healthy_volunteers and not _needs_the_disease(
+            trial.eligibility.criteria
+        ):
             return check(UNKNOWN, "unknown-healthy")
         if diagnosis.not_diagnosed:
             return check(FAIL, "fail-not-diagnosed", permanent=False, diagnosis=diagnosis.text)
@@ -448,6 +477,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         says_left = rules().says("disease", "left-out", values=_join(dict.fromkeys(left_out)))
         tail = rules().sentence("disease", "fail", patient=patient)
         return _check(requirement, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
+    for excluded, criterion in criteria_left_out(trial):
+        if any(vocabulary.relation(d, excluded) == SAME_OR_BROADER for d in mine):
+            says_left = rules().says("disease", "left-out", values=excluded)
+            tail = rules().sentence("disease", "fail", patient=patient)
+            left = Requirement("disease", "left-out", (excluded,), criterion, "inclusion")
+            return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
     if SAME_OR_BROADER in relations:
         return check(PASS, "pass", patient=patient)
@@ -466,6 +501,77 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     if found.unnamed or not found.included:
         return check(UNKNOWN, "unknown-not-named")
     return check(FAIL, "fail", patient=patient)
+
+
+@lru_cache(maxsize=1024)
+def _only_known_diseases(conditions: tuple[str, ...]) -> bool:
+    """Whether every condition of a record names a disease the vocabulary knows (not "Obesity",
+    which a person calling themselves healthy may have, nor "Healthy Volunteers")."""
+    vocabulary = diseases()
+    return bool(conditions) and all(vocabulary.find(c, organs=True)[0] for c in conditions)
+
+
+# In an inclusion criterion, diseases left out of the one it names: "metastatic solid tumors
+# (excluding NSCLC and CRC)", "any solid tumour, other than breast cancer". The bracket, or the
+# clause after the comma, is what is left out.
+_LEAVING_OUT = re.compile(
+    r"\(\s*(?:excluding|except(?:\s+for)?|other\s+than|apart\s+from|but\s+not)\b[^()]*\)"
+    r"|,\s*(?:excluding|except(?:\s+for)?|other\s+than|apart\s+from|but\s+not)\b[^.;()]*",
+    re.IGNORECASE,
+)
+# Before it in its sentence, these make the criterion about another illness than the one the
+# trial is for ("History of other malignancy, except ..."): nothing is left out then.
+_ANOTHER_ILLNESS = re.compile(
+    r"\b(?:history|prior|previous|previously|other|another|second|no|not|without|active|"
+    r"concurrent|known)\b",
+    re.IGNORECASE,
+)
+
+
+def criteria_left_out(trial: Trial) -> tuple[tuple[str, str], ...]:
+    """(disease, criterion) for each disease an inclusion criterion for everyone leaves out of
+    the disease it names ("solid tumors (excluding NSCLC and CRC)")."""
+    return _criteria_left_out(trial.eligibility.criteria)
+
+
+@lru_cache(maxsize=1024)
+def _criteria_left_out(criteria: str) -> tuple[tuple[str, str], ...]:
+    if not criteria or not _LEAVING_OUT.search(criteria):
+        return ()
+    vocabulary = diseases()
+    found: list[tuple[str, str]] = []
+    for item in read_criteria(criteria).items:
+        if item.section == EXCLUSION or item.cohort:
+            continue
+        for match in _LEAVING_OUT.finditer(item.text):
+            sentence_start = max(item.text.rfind(".", 0, match.start()), 0)
+            before = item.text[sentence_start : match.start()]
+            named, _ = vocabulary.find(before, organs=True)
+            if not named or _ANOTHER_ILLNESS.search(before):
+                continue
+            written, left_out = vocabulary.find(match.group(), organs=True)
+            for disease in dict.fromkeys((*written, *left_out)):
+                if disease not in named:
+                    found.append((disease, item.text))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _needs_the_disease(criteria: str) -> bool:
+    """Whether an inclusion criterion for everyone asks for a confirmed diagnosis of a disease
+    ("Confirmed diagnosis of primary breast cancer") and no criterion speaks of healthy people
+    (see ``confirmed`` in ``[rule.disease]``)."""
+    r = rules()
+    if not criteria or r.healthy_people.search(criteria):
+        return False
+    vocabulary = diseases()
+    return any(
+        item.section != EXCLUSION
+        and not item.cohort
+        and r.confirmed.search(item.text)
+        and vocabulary.find(item.text)[0]
+        for item in read_criteria(criteria).items
+    )
 
 
 def _defined_by(markers: tuple[str, ...], facts: _Facts) -> str:
@@ -546,6 +652,9 @@ def _check_prior_excluded(requirement: Requirement, facts: _Facts) -> Check:
     if matched:
         tail = rules().sentence(kind, FAIL, matched=_join(matched, "and"))
         return _check(requirement, FAIL, tail, f"prior_treatments: {', '.join(matched)}")
+    if placeless := facts.placeless(requirement.values):
+        tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
+        return _unknown(requirement, tail)
     if facts.unknown_names:
         return _unknown(
             requirement,
@@ -568,6 +677,9 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
     if satisfied:
         tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
         return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+    if placeless := facts.placeless(missing):
+        tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
+        return _unknown(requirement, tail)
     if facts.unknown_names:
         return _unknown(
             requirement,
@@ -904,6 +1016,8 @@ def prescreen(
     today = today or dt.date.today()
     checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
     requirements = tags.requirements if tags else ()
+    if tags and tags.scoped_requirements:
+        requirements = (*requirements, *_for_this_disease(tags.scoped_requirements, facts))
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     for requirement in (*requirements, *washout_requirements(trial)):
         if requirement.kind == "washout":
@@ -920,13 +1034,31 @@ def prescreen(
     return verdict(tuple(checks))
 
 
+def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[Requirement, ...]:
+    """The requirements of criteria limited to some diseases ("solid tumor patients must ...")
+    that hold for this patient: the diagnosis is one of those diseases, or within one. With the
+    diagnosis unknown, or another disease, they are left out (unknown never excludes)."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or not diagnosis.has_cancer:
+        return ()
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    return tuple(
+        r
+        for r in scoped
+        if any(vocabulary.relation(d, s) == SAME_OR_BROADER for d in mine for s in r.scope)
+    )
+
+
 def _contradicted(
     requirements: tuple[Requirement, ...], settings: tuple[str, ...]
 ) -> frozenset[Requirement]:
     """The requirements the record itself contradicts (see ``data/prescreen.toml``): a
     setting ruled out that another criterion (of the same part, or of everyone) requires or
     that the tags found in the titles, conditions or inclusion criteria (and the requirement
-    for it, unless the tags name it too); a marker both required and excluded."""
+    for it, unless the tags name it too); a marker both required and excluded; no earlier
+    line at all where the record asks for refractory or resistant disease (of the same part,
+    or in its titles): "no treatment for metastatic disease" then means no other one."""
     found: set[Requirement] = set()
     named = {_value_key(s) for s in settings}
     by_kind: dict[str, list[Requirement]] = {}
@@ -944,6 +1076,17 @@ def _contradicted(
                 found.add(ruled_out)
                 if not required & named:  # the record names no such setting elsewhere
                     found.add(wanted)
+    treated = {"refractory", "resistant"}
+    for lines in by_kind.get("prior-lines", ()):
+        if lines.values != (0,):
+            continue
+        if named & treated or any(
+            wanted.rule == "any-of"
+            and _same_part(wanted, lines)
+            and {_value_key(v) for v in wanted.values} & treated
+            for wanted in by_kind.get("disease-setting", ())
+        ):
+            found.add(lines)
     for wanted in by_kind.get("biomarker-required", ()):
         for excluded in by_kind.get("biomarker-excluded", ()):
             keys = {_value_key(v) for v in wanted.values}

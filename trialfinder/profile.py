@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,9 @@ from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, drug_classes, find
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.text import name_key
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, Problem, parse_toml
+
+# warn(key, message, needle): a name the profile uses that trialfinder does not know.
+Warn = Callable[[str, str, str], None]
 
 KEYS = (
     "age",
@@ -283,15 +287,17 @@ def _read(
     )
 
 
-def _number(c: Checker, data: dict, key: str, what: str, low: int, high: int) -> int | None:
-    value = c.get(data, (), key, int, what)
+def _number(
+    c: Checker, data: dict[str, Any], key: str, what: str, low: int, high: int
+) -> int | None:
+    value: int | None = c.get(data, (), key, int, what)
     if value is not None and not low <= value <= high:
         c.problem((key,), f"{value} is out of range: write {what}, {low} to {high}")
         return None
     return value
 
 
-def _date(c: Checker, data: dict, key: str) -> dt.date | None:
+def _date(c: Checker, data: dict[str, Any], key: str) -> dt.date | None:
     value = data.get(key)
     if value is None:
         return None
@@ -308,7 +314,7 @@ def _date(c: Checker, data: dict, key: str) -> dt.date | None:
     return None
 
 
-def _strings(c: Checker, data: dict, key: str, what: str) -> tuple[str, ...] | None:
+def _strings(c: Checker, data: dict[str, Any], key: str, what: str) -> tuple[str, ...] | None:
     if key not in data:
         return None
     value = data[key]
@@ -323,7 +329,7 @@ def _strings(c: Checker, data: dict, key: str, what: str) -> tuple[str, ...] | N
 # -- settings ----------------------------------------------------------------------------------
 
 
-def _settings(c: Checker, data: dict) -> tuple[str, ...] | None:
+def _settings(c: Checker, data: dict[str, Any]) -> tuple[str, ...] | None:
     written = _strings(c, data, "setting", "disease settings")
     if written is None:
         return None
@@ -347,7 +353,7 @@ def _settings(c: Checker, data: dict) -> tuple[str, ...] | None:
 def setting_words() -> dict[str, str]:
     """Each way of writing a setting (as :func:`_key` folds it) -> its name."""
     table = load_toml("prescreen.toml")["setting"]
-    words = {}
+    words: dict[str, str] = {}
     for name, entry in table.items():
         for written in (name, *entry["written"]):
             words.setdefault(_key(written), name)
@@ -374,7 +380,9 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 # -- treatments --------------------------------------------------------------------------------
 
 
-def _treatments(c: Checker, data: dict, key: str, warn) -> tuple[Treatment, ...] | None:
+def _treatments(
+    c: Checker, data: dict[str, Any], key: str, warn: Warn
+) -> tuple[Treatment, ...] | None:
     written = _strings(c, data, key, "treatments")
     if written is None:
         return None
@@ -410,7 +418,7 @@ def _vocabulary() -> _TreatmentWords:
 
 
 class _TreatmentWords:
-    def __init__(self, table: dict, everything: dict) -> None:
+    def __init__(self, table: dict[str, Any], everything: dict[str, Any]) -> None:
         self.regimens = {_name(k): tuple(v) for k, v in everything["regimens"].items()}
         self.transplant = _phrases(table["transplant"])
         self.autologous = _phrases(table["autologous"])
@@ -418,6 +426,7 @@ class _TreatmentWords:
         self.radiation = _phrases(table["radiation"])
         self.surgery = _phrases(table["surgery"])
         self.other = {_name(n) for n in table["other"]}
+        self.radiation_classes = frozenset(table["radiation_classes"])
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
 
 
@@ -459,16 +468,20 @@ def resolve_treatment(written: str) -> Treatment:
             return Treatment(written, drugs=(term.canonical,), radiation=True)
     named = drug_classes().get(written)
     if named is not None:
-        return Treatment(written, drugs=(named.name,))
+        radiation = named.name in _vocabulary().radiation_classes
+        return Treatment(written, drugs=(named.name,), radiation=radiation)
     if words.radiation.search(written):
-        return Treatment(written, radiation=True)
+        # where it was given, when a class of radiotherapy names it ("whole brain radiotherapy");
+        # else no drug: a check about radiotherapy to one place stays unknown
+        places = tuple(dict.fromkeys(m.value for m in find_drugs(written) if m.is_class))
+        return Treatment(written, drugs=places, radiation=True)
     if words.surgery.search(written):
         return Treatment(written, surgery=True)
     mentions = find_drugs(written)
     if mentions:
         drugs = tuple(dict.fromkeys(m.value for m in mentions))
-        named = any(m.is_class or _named_drug(m.value) for m in mentions)
-        return Treatment(written, drugs=drugs, stem_only=not named)
+        by_name = any(m.is_class or _named_drug(m.value) for m in mentions)
+        return Treatment(written, drugs=drugs, stem_only=not by_name)
     if term is not None and term.generic and DRUG_CATEGORIES.intersection(term.categories):
         return Treatment(written, drugs=(term.canonical,))  # "chemotherapy"
     return Treatment(written)
@@ -497,7 +510,7 @@ def _treatment_hint(written: str) -> str:
 # -- biomarkers --------------------------------------------------------------------------------
 
 
-def _markers(c: Checker, data: dict, warn) -> tuple[Marker, ...] | None:
+def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...] | None:
     written = _strings(c, data, "biomarkers", "test results")
     if written is None:
         return None
@@ -517,7 +530,8 @@ def _markers(c: Checker, data: dict, warn) -> tuple[Marker, ...] | None:
 
 @cache
 def _marker_rules() -> dict[str, Any]:
-    return load_toml("prescreen.toml")["markers"]
+    markers: dict[str, Any] = load_toml("prescreen.toml")["markers"]
+    return markers
 
 
 @cache

@@ -9,13 +9,15 @@ itself (``poll``) at each refresh, and shows why it is waiting while a request i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -28,13 +30,19 @@ Poll = Callable[[], "tuple[int, int | None]"]
 class _Polled(Progress):
     """A Progress whose one task is brought up to date from ``poll`` before each refresh."""
 
-    def __init__(self, poll: Poll | None, *columns, **options) -> None:
+    def __init__(self, poll: Poll | None, *columns: ProgressColumn, **options: Any) -> None:
         self._poll = poll  # set before Progress first asks for its renderables
         self.task_id: TaskID | None = None
         super().__init__(*columns, **options)
         self.task_id = self.add_task("", total=None)
 
-    def get_renderables(self):
+    @property
+    def task(self) -> TaskID:
+        """The one task (added in __init__)."""
+        assert self.task_id is not None
+        return self.task_id
+
+    def get_renderables(self) -> Iterable[RenderableType]:
         if self._poll is not None and self.task_id is not None:
             fetched, expected = self._poll()
             self.update(self.task_id, completed=fetched, total=expected)
@@ -67,13 +75,13 @@ class PageProgress:
             redirect_stdout=False,
             redirect_stderr=True,
         )
-        self._progress.update(self._progress.task_id, description=description)
+        self._progress.update(self._progress.task, description=description)
 
     def __enter__(self) -> PageProgress:
         self._progress.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def stop(self) -> None:
@@ -81,10 +89,10 @@ class PageProgress:
         self._progress.stop()
 
     def update(self, fetched: int, expected: int | None) -> None:
-        self._progress.update(self._progress.task_id, completed=fetched, total=expected)
+        self._progress.update(self._progress.task, completed=fetched, total=expected)
 
     def notice(self, text: str) -> None:
         """Say why nothing moves, e.g. "waiting 4 s: the registry said 429 (too many
         requests)"; the next notice replaces it, and ``""`` clears it."""
         shown = f"{self.description} ({text})" if text else self.description
-        self._progress.update(self._progress.task_id, description=shown)
+        self._progress.update(self._progress.task, description=shown)

@@ -22,6 +22,7 @@ from collections.abc import Generator, Iterator
 from itertools import islice
 from typing import Any
 
+from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.pipeline import (
     LEFT_OUT,
@@ -217,21 +218,26 @@ class SearchRun:
         lines = []
         skipped = len(self.results.skipped)
         if skipped:
+            was = "was" if skipped == 1 else "were"
             lines.append(
-                f"{skipped} record(s) could not be read and were skipped (see the warnings above)"
+                f"{counted(skipped, 'record')} could not be read and {was} skipped "
+                "(see the warnings above)"
             )
         if self.unconfirmed and not quiet:
+            one = self.unconfirmed == 1
+            left_out = "was left out: its record does" if one else "were left out: their records do"
             lines.append(
-                f"{self.unconfirmed:,} of {self.seen:,} fetched trials were left out: their "
-                f"records do not say {settings_words(self.confirm.settings)} "
-                "(use --setting any to see them)"
+                f"{self.unconfirmed:,} of {counted(self.seen, 'fetched trial')} {left_out} "
+                f"not say {settings_words(self.confirm.settings)} "
+                f"(use --setting any to see {'it' if one else 'them'})"
             )
         if self.wanted.active and not quiet:
             checked = self.seen - self.unconfirmed
-            of = f"the other {checked:,}" if self.unconfirmed else f"{checked:,} fetched trials"
+            of = f"the other {checked:,}" if self.unconfirmed else counted(checked, "fetched trial")
+            one = self.left_out == 1
             lines.append(
                 f"{self.left_out:,} of {of} did not match {self.wanted.describe()} "
-                "and were left out"
+                f"and {'was' if one else 'were'} left out"
             )
         if not finished:
             return lines
@@ -239,16 +245,20 @@ class SearchRun:
         received = self.results.received
         if total is not None and self.results.complete and received != total:
             # The registry changed during the search, or miscounted: count what arrived.
-            lines.append(f"the registry announced {total:,} matching trials but sent {received:,}")
+            lines.append(
+                f"the registry announced {counted(total, 'matching trial')} but sent {received:,}"
+            )
             total = None
         place = self.criteria.near
-        within = f" within {self.criteria.within_mi:g} miles of {place.name}" if place else ""
+        within = ""
+        if place and self.criteria.within_mi is not None:
+            within = f" within {counted(self.criteria.within_mi, 'mile')} of {place.name}"
         if total is None:
-            matched = f"{self.shown:,} trials found{within}"
+            matched = f"{counted(self.shown, 'trial')} found{within}"
         elif self.filtered:
-            matched = f"{total:,} trials matched the registry search{within}"
+            matched = f"{counted(total, 'trial')} matched the registry search{within}"
         else:
-            matched = f"{total:,} trials matched{within}"
+            matched = f"{counted(total, 'trial')} matched{within}"
         shown = f"{self.shown:,} shown" + (" after the local filters" if self.filtered else "")
         hint = ""
         if self.filtered:
@@ -261,7 +271,8 @@ class SearchRun:
         lines.extend(self._fit_lines(quiet))
         if self.criteria.ids and not self.limit_reached and self.missing_ids:
             lines.append(
-                f"{len(self.missing_ids)} NCT id(s) not found: " + ", ".join(self.missing_ids)
+                f"{counted(len(self.missing_ids), 'NCT id')} not found: "
+                + ", ".join(self.missing_ids)
             )
         return lines
 

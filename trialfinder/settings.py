@@ -36,6 +36,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from trialfinder.errors import ConfigError
@@ -114,10 +115,11 @@ class Settings:
         return int(self.max_decoded_mb * MIB)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         environ = os.environ if environ is None else environ
-        values: dict = {}
-        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        # With postponed annotations each field's type is its name: "float", "bool", "str | None".
+        types = {f.name: str(f.type) for f in fields(cls)}
         for name in types:
             raw = environ.get(variable(name))
             if raw is None or raw == "":
@@ -158,7 +160,7 @@ def _check_range(name: str, value: float, low: float, high: float, low_allowed: 
     )
 
 
-def _convert(name: str, raw: str, kind: str):
+def _convert(name: str, raw: str, kind: str) -> Any:
     try:
         if kind == "bool":
             return _boolean(name, raw)

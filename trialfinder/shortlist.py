@@ -25,16 +25,23 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import InvalidInput, TrialfinderError
 from trialfinder.model import normalize_nct_id
 from trialfinder.records import Counted
 from trialfinder.sources.base import Source
-from trialfinder.wording import phase_text, place_text, sex_text, site_label, status_text
+from trialfinder.wording import (
+    phase_text,
+    place_text,
+    sex_text,
+    site_label,
+    status_text,
+)
 
 log = logging.getLogger(__name__)
 
-# The CSV shortlist columns, in their documented, stable order (README: "CSV shortlists").
+# The CSV shortlist columns, in their documented, stable order (docs/shortlists.md).
 # Tags, nearest site and summary fill their columns when computed; otherwise they are empty.
 CSV_COLUMNS = (
     "nct_id",
@@ -102,7 +109,7 @@ EXCEL_SERIALS = range(32874, 73051)
 StatusLookup = Callable[[list[str]], Mapping[str, str]]
 
 
-class Shortlist(dict):
+class Shortlist(dict[str, dict[str, Any]]):
     """NCT id -> row (column -> value), in file order; ``extra_columns``: the columns the
     user added, in the file's order and spelling, carried forward by :func:`compare`.
 
@@ -110,7 +117,9 @@ class Shortlist(dict):
     cells of the user's columns are kept as read (a workbook's dates and numbers typed).
     """
 
-    def __init__(self, rows: Iterable[tuple[str, dict[str, Any]]] = (), extra_columns=()):
+    def __init__(
+        self, rows: Iterable[tuple[str, dict[str, Any]]] = (), extra_columns: Iterable[str] = ()
+    ) -> None:
         super().__init__(rows)
         self.extra_columns: list[str] = list(extra_columns)
 
@@ -440,7 +449,7 @@ def read_ids(path: Path) -> list[str]:
     for number, raw in pairs:
         try:
             ids[normalize_nct_id(raw)] = None
-        except ValueError:
+        except InvalidInput:
             raise InvalidInput(
                 f"{where} {number}: {raw.strip()!r} is not an NCT id",
                 hint="write one NCT id per line, e.g. NCT01234567 (# starts a comment)",
@@ -471,7 +480,7 @@ def read_shortlist(path: Path) -> Shortlist:
             continue
         try:
             nct_id = normalize_nct_id(raw)
-        except ValueError:
+        except InvalidInput:
             raise InvalidInput(
                 f"{table.where} {number}: {raw!r} is not an NCT id", hint=SHORTLIST_HINT
             ) from None
@@ -771,7 +780,9 @@ def _current_statuses(lookup: StatusLookup | None, ids: list[str]) -> Mapping[st
     try:
         return lookup(ids)
     except TrialfinderError as exc:
-        log.warning("could not ask why %d trial(s) left the results: %s", len(ids), exc.message)
+        log.warning(
+            "could not ask why %s left the results: %s", counted(len(ids), "trial"), exc.message
+        )
         return {}
 
 
@@ -791,7 +802,13 @@ def status_lookup(source: Source) -> StatusLookup:
     return lookup
 
 
-def _both(old, row, column, describe=None, describe_row=None):
+def _both(
+    old: Mapping[str, Any],
+    row: Mapping[str, Any],
+    column: str,
+    describe: Callable[[str], str] | None = None,
+    describe_row: Callable[[Mapping[str, Any]], str] | None = None,
+) -> tuple[str | None, str | None]:
     """(before, after) texts of ``column``, or (None, None) when either row does not show it.
 
     A missing value means the other search did not ask for it (no --near, say), not a change.

@@ -14,11 +14,14 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Contact, Intervention, Trial
@@ -39,7 +42,7 @@ from trialfinder.wording import (
     distance_words,
     one_line,
     phase_text,
-    site_name,
+    site_words,
     status_text,
 )
 
@@ -146,10 +149,16 @@ def summary_facts(
     combination = ""
     if "combination" in tags.categories and len(treatments) > 1:
         combination = phrases["phrases"]["combination"]
-    countries = tuple(sorted({s.country for s in trial.sites if s.country}))
+    # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
+    countries = tuple(
+        sorted(
+            {country_name(c, article=True) for c in {s.country for s in trial.sites} if c.strip()},
+            key=lambda name: name.removeprefix("the ").casefold(),
+        )
+    )
     nearest_place = nearest_distance = nearest_status = ""
     if nearest is not None:
-        nearest_place = site_name(nearest.site, IN_PLACE)
+        nearest_place = site_words(nearest.site, IN_PLACE)
         nearest_distance = distance_words(nearest.distance_mi)
         if nearest.site.status and nearest.site.status != trial.overall_status:
             nearest_status = status_text(nearest.site.status).lower()
@@ -181,7 +190,7 @@ def summary_facts(
         nearest_place=nearest_place,
         nearest_distance=nearest_distance,
         nearest_status=nearest_status,
-        only_site=site_name(trial.sites[0], IN_PLACE) if len(trial.sites) == 1 else "",
+        only_site=site_words(trial.sites[0], IN_PLACE) if len(trial.sites) == 1 else "",
         contact=_first_contact(trial.central_contacts),
     )
 
@@ -292,6 +301,8 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     wanted = [
         r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
     ]
+    # "At least one earlier line" says nothing more when "one to three earlier lines" is said.
+    wanted = [r for r in wanted if not any(_narrower(o, r) for o in wanted)]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -333,13 +344,16 @@ def rule_sentence(requirement: Requirement) -> str:
 _NUMBER_RULES = ("at-least", "at-most", "exactly")
 
 
-def _fields(kind: str, rule: str, values: tuple) -> dict[str, Any] | None:
+def _fields(kind: str, rule: str, values: tuple[object, ...]) -> dict[str, Any] | None:
     """What a rule's sentence is filled with, and the count it depends on; None when the
     values do not fit the rule (say nothing rather than something wrong)."""
     data = _phrases()["requirements"]
     if rule in _NUMBER_RULES or rule == "between":
-        numbers = [_count(v) for v in values]
-        if not numbers or None in numbers or len(numbers) != (2 if rule == "between" else 1):
+        counted = [_count(v) for v in values]
+        numbers = [n for n in counted if n is not None]
+        if not numbers or len(numbers) != len(counted):
+            return None
+        if len(numbers) != (2 if rule == "between" else 1):
             return None
         said = [str(n) if kind in data["digits"] else _word(n) for n in numbers]
         if rule == "between":
@@ -379,6 +393,32 @@ def _by_count(phrase: str | list[str] | dict[str, str], count: int | None) -> st
     if isinstance(phrase, list):
         return phrase[count] if 0 <= count < len(phrase) else ""
     return phrase.get("zero" if count == 0 else "one" if count == 1 else "many", "")
+
+
+def _range(requirement: Requirement) -> tuple[float, float] | None:
+    """The numbers a number rule allows, or None for another rule."""
+    numbers = [_count(v) for v in requirement.values]
+    if None in numbers or not numbers:
+        return None
+    low, high = numbers[0], numbers[-1]
+    assert low is not None and high is not None
+    return {
+        "at-least": (low, math.inf) if len(numbers) == 1 else None,
+        "at-most": (-math.inf, high) if len(numbers) == 1 else None,
+        "exactly": (low, low) if len(numbers) == 1 else None,
+        "between": (low, high) if len(numbers) == 2 else None,
+    }.get(requirement.rule)
+
+
+def _narrower(one: Requirement, other: Requirement) -> bool:
+    """Whether ``one`` allows strictly less than ``other`` of the same kind, for the same people
+    (so saying ``other`` too adds nothing)."""
+    if (one.kind, one.cohort, one.section) != (other.kind, other.cohort, other.section):
+        return False
+    mine, theirs = _range(one), _range(other)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return theirs[0] <= mine[0] and mine[1] <= theirs[1]
 
 
 def _count(value: object) -> int | None:
@@ -447,7 +487,7 @@ def _phrases() -> dict[str, Any]:
     return load_toml("summary.toml")
 
 
-def _unique(names) -> tuple[str, ...]:
+def _unique(names: Iterable[str]) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for name in names:
         seen.setdefault(name.lower(), name)
@@ -476,7 +516,8 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
                 kinds.append(label)
         if kinds:
             return " and ".join(_unique(kinds))
-    return phrases["intervention_types"].get(intervention.type.upper(), "")
+    said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
+    return said
 
 
 def _category_sentence(category: str) -> str:
@@ -492,14 +533,71 @@ def _setting(tags: Tags | None) -> str:
 
 
 def _phase_explained(trial: Trial, observational: bool) -> str:
-    phases = _phrases()["phases"]
+    phases: dict[str, str] = _phrases()["phases"]
     if not trial.phases:
         return phases["observational"] if observational else phases["none"]
     return phases.get("+".join(p.upper() for p in trial.phases), "")
 
 
 def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
-    return next((c for c in contacts if c.phone or c.email), contacts[0] if contacts else None)
+    """The first contact with a phone or an email, built only from its real name, phone and
+    email (``[contacts]``): a sentence written where the name goes is left out, and so is a
+    phone or email that is none. ``None`` when no contact gives a way to reach it."""
+    data, patterns = _phrases()["contacts"], _contact_patterns()
+    for contact in contacts:
+        phone = one_line(contact.phone)
+        if sum(ch.isdigit() for ch in phone) < data["phone_digits"]:
+            phone = ""
+        email = contact.email.strip()
+        if not patterns.email.match(email):
+            email = ""
+        if phone or email:
+            return Contact(
+                name=_contact_name(contact.name),
+                role=contact.role,
+                phone=phone,
+                phone_ext=_extension(contact.phone_ext) if phone else "",
+                email=email,
+            )
+    return None
+
+
+def _extension(text: str) -> str:
+    """A phone extension ("7028", "option 6"), or "" for anything else ("+33")."""
+    text = one_line(text).lstrip(" .,;:")
+    return text if _contact_patterns().extension.match(text) else ""
+
+
+def _contact_name(name: str) -> str:
+    """``name`` when it reads as a name (or a team's), without any web address in it; else "".
+    A name written twice ("Allist Co., Ltd Allist Co., Ltd") is said once."""
+    patterns = _contact_patterns()
+    name = one_line(patterns.web_address.sub("", name))
+    half, rest = name[: len(name) // 2], name[len(name) // 2 :]
+    if half and rest.strip() == half.strip():
+        name = half.strip()
+    if patterns.not_a_name.search(name):
+        return ""
+    return name.strip(" .,;-")
+
+
+class _ContactPatterns(NamedTuple):
+    email: re.Pattern[str]
+    extension: re.Pattern[str]
+    web_address: re.Pattern[str]
+    not_a_name: re.Pattern[str]
+
+
+@cache
+def _contact_patterns() -> _ContactPatterns:
+    """The patterns of ``[contacts]``, compiled once."""
+    data = _phrases()["contacts"]
+    return _ContactPatterns(
+        re.compile(data["email"]),
+        re.compile(data["extension"], re.IGNORECASE),
+        re.compile(data["web_address"]),
+        re.compile("|".join(f"(?:{p})" for p in data["not_a_name"]) or "(?!)", re.IGNORECASE),
+    )
 
 
 def _tidy(text: str) -> str:

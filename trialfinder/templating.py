@@ -6,16 +6,20 @@ import contextlib
 import functools
 import re
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trialfinder.counting import counted
 from trialfinder.errors import ConfigError
-from trialfinder.wording import phase_text, status_text
+from trialfinder.geo import country_name
+from trialfinder.wording import category_words, phase_text, status_text
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
+
+    import jinja2
 
 PACKAGE = "trialfinder.templates"
 
@@ -66,7 +70,7 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
     return "\n".join(lines)
 
 
-def environment(folder: str | Path | None = None):
+def environment(folder: str | Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment; templates in ``folder`` win over the packaged ones."""
     return _environment(None if folder is None else _resolved(str(folder)))
 
@@ -84,7 +88,7 @@ def _resolved(folder: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _environment(folder: str | None):
+def _environment(folder: str | None) -> jinja2.Environment:
     # One environment per folder, so that each template is compiled once per process (Jinja2
     # still reloads a user's template file when it changes).
     import jinja2
@@ -102,14 +106,22 @@ def _environment(folder: str | None):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(status_text=status_text, phase_text=phase_text, indent_wrap=_indent)
+    env.filters.update(
+        status_text=status_text,
+        phase_text=phase_text,
+        indent_wrap=_indent,
+        counted=counted,
+        country=country_name,
+        category_words=category_words,
+    )
     return env
 
 
 def render(name: str, folder: str | Path | None = None, **context: Any) -> str:
     """Render template ``name``; a missing or broken template is a :class:`ConfigError`."""
     with _template_errors(name, folder):
-        return environment(folder).get_template(name).render(**context)
+        text: str = environment(folder).get_template(name).render(**context)
+        return text
 
 
 def check(names: Iterable[str], folder: str | Path | None = None) -> None:
@@ -121,7 +133,7 @@ def check(names: Iterable[str], folder: str | Path | None = None) -> None:
 
 
 @contextlib.contextmanager
-def _template_errors(name: str, folder: str | Path | None):
+def _template_errors(name: str, folder: str | Path | None) -> Iterator[None]:
     import jinja2
 
     try:

@@ -1,6 +1,7 @@
 """How trialfinder words a trial's facts for people, one definition each: status, phase, sex,
-age, distance, a site's name and place, the short words of the table's About column, and text
-put on one line and cut to a width.
+age, distance (its count said by counting.counted), treatment approaches in words, a
+site's name and place, the short words of the table's About column, and text put on one line
+and cut to a width.
 
 Summaries, CSV and workbook cells, tables, ``show`` and digests all say these things the same
 way because they all call these functions. This module only words things: it reads no record
@@ -13,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from trialfinder.counting import counted
+from trialfinder.geo import country_name, country_names
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Site, Trial
 
@@ -38,6 +41,13 @@ def shorten(text: str, width: int) -> str:
     end where it was cut."""
     text = one_line(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + ELLIPSIS
+
+
+def category_words(categories: Iterable[str]) -> list[str]:
+    """Treatment approaches as people name them (categories.toml's ``words``): "CAR T cell
+    therapy", never the code "car-t" of the command line."""
+    table = load_toml("categories.toml")
+    return [table.get(name, {}).get("words") or name.replace("-", " ") for name in categories]
 
 
 def status_text(status: str) -> str:
@@ -83,8 +93,9 @@ def miles_text(miles: float) -> str:
 
 
 def distance_words(miles: float) -> str:
-    """A distance as a summary says it: ``about 39 miles``, ``less than a mile``."""
-    return "less than a mile" if miles < 1 else f"about {miles:.0f} miles"
+    """A distance as a summary says it: ``about 39 miles``, ``about 1,204 miles``, ``less than
+    a mile``."""
+    return "less than a mile" if miles < 1 else f"about {counted(round(miles), 'mile')}"
 
 
 def place_text(*parts: str | None) -> str:
@@ -107,9 +118,22 @@ def site_name(site: Site, form: str = "{facility}, {place}") -> str:
     return site_label(site.facility, place_text(site.city, site.state, site.country), form)
 
 
+def site_words(site: Site, form: str = "{facility}, {place}") -> str:
+    """A site as a sentence or a digest names it: :func:`site_name` with its country as people
+    name it ("South Korea", not "Korea, Republic of") and no comma its facility's name ends
+    with doubled."""
+    facility = (site.facility or "").strip().rstrip(",;")
+    return site_label(facility, place_text(site.city, site.state, country_name(site.country)), form)
+
+
 def short_label(label: str) -> str:
-    """A site's label without ", United States": for a place that is in the US already."""
-    return label.removesuffix(", United States")
+    """A site's label without ", United States" (the place is already in the US), its country
+    as people name it ("..., Seoul, South Korea", not "Korea, Republic of")."""
+    label = label.removesuffix(", United States")
+    for formal, name in country_names().items():
+        if label.endswith(f", {formal}"):
+            return label.removesuffix(formal) + name
+    return label
 
 
 def about_text(record: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
+from trialfinder.errors import InvalidInput
 from trialfinder.inert import inert
 from trialfinder.knowledge import load_toml
 from trialfinder.model import STUDY_URL, normalize_nct_id
@@ -171,7 +172,7 @@ class _Styles:
                 model.number_format = number_format
             if quote:
                 model.quotePrefix = True  # Excel keeps it text even when the cell is edited
-            self._made[key] = model._style
+            self._made[key] = model._style  # type: ignore[attr-defined]  # openpyxl's own
         return self._made[key]
 
     def header(self, sheet: Any, name: str) -> Any:
@@ -240,7 +241,7 @@ def _study_url(nct_id: str) -> str | None:
     """The trial's page, made from its NCT id (never from a link found in a file)."""
     try:
         return STUDY_URL.format(nct_id=normalize_nct_id(nct_id))
-    except ValueError:
+    except InvalidInput:
         return None
 
 
@@ -253,7 +254,9 @@ def sheet_text(text: str) -> str:
     return text
 
 
-def _about_sheet(workbook: Any, columns: tuple[str, ...], extras: list[str], styles) -> None:
+def _about_sheet(
+    workbook: Any, columns: tuple[str, ...], extras: list[str], styles: _Styles
+) -> None:
     about = load_toml("columns.toml")
     sheet = workbook.create_sheet(ABOUT_SHEET)
     for letter, width in zip("ABC", (26, 90, 50), strict=True):

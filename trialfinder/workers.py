@@ -54,7 +54,7 @@ class TrialWork:
         self.workers = workers
         self.expected = expected
         self._pool: ProcessPoolExecutor | None = None
-        self._submitted: list[Future] = []
+        self._submitted: list[Future[bytes]] = []
         self._decided = workers <= 1
         self._closed = False
 
@@ -81,7 +81,9 @@ class TrialWork:
         self._submitted += [future for _, future in chunks]
         return None, chunks
 
-    def results(self, started: tuple[list[Any] | None, list[tuple[str, Future]] | None]):
+    def results(
+        self, started: tuple[list[Any] | None, list[tuple[str, Future[bytes]]] | None]
+    ) -> Iterator[Outcome | RecordError]:
         """The outcomes of one page's records, in their order (see ``SearchResults.each``)."""
         here, chunks = started
         for raw in here or ():

@@ -168,15 +168,15 @@ def compare(
         if nct_id not in missing:
             snapshot[nct_id] = old  # not looked up this time: report it later
             continue
-        now = missing[nct_id]
-        if now is None:
+        found = missing[nct_id]
+        if found is None:
             changes.append(Change(nct_id, "gone", ("No longer listed in the registry.",), old))
-        elif now.status != old.status:
-            kind = _status_kind(old.status, now.status)
-            note = status_sentence(old.status, now.status)
-            changes.append(Change(nct_id, kind, (note,), old, now))
+        elif found.status != old.status:
+            kind = _status_kind(old.status, found.status)
+            note = status_sentence(old.status, found.status)
+            changes.append(Change(nct_id, kind, (note,), old, found))
         else:
-            changes.append(Change(nct_id, "gone", ("No longer matches this search.",), old, now))
+            changes.append(Change(nct_id, "gone", ("No longer matches this search.",), old, found))
     changes.sort(key=lambda change: KINDS.index(change.kind))
     return changes, snapshot
 

@@ -7,18 +7,28 @@ finds, each with the line and the key it concerns (:class:`InvalidConfig`), so t
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.addresses import Mailbox, ascii_host, forbidden_character, parse_mailbox
 from trialfinder.errors import ConfigError, InvalidInput
 from trialfinder.profile import Profile, load_profile
 from trialfinder.request import InvalidRequest, SearchOptions, SearchRequest, build_request
-from trialfinder.validation import Checker, InvalidConfig, KeyLines, did_you_mean, parse_toml
+from trialfinder.validation import (
+    Checker,
+    InvalidConfig,
+    KeyLines,
+    KeyPath,
+    did_you_mean,
+    parse_toml,
+)
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 FIRST_RUN = ("send", "record")
@@ -146,8 +156,8 @@ def _one_line_problem(text: str, what: str) -> str | None:
 
 def _number(
     c: Checker,
-    table: dict,
-    path: tuple,
+    table: dict[str, Any],
+    path: KeyPath,
     key: str,
     default: float,
     high: float,
@@ -202,7 +212,7 @@ def parse_config(text: str, path: str | Path = "<config>") -> DigestConfig:
     return config
 
 
-def _read(data: dict, c: Checker, source_file: Path) -> DigestConfig | None:
+def _read(data: dict[str, Any], c: Checker, source_file: Path) -> DigestConfig | None:
     c.unknown_keys(data, (), ("smtp", "state", "digest", "search"))
     smtp = _read_smtp(c.table(data, "smtp", required=True), c, source_file)
     state = _read_state(c.table(data, "state", required=False), c, source_file)
@@ -277,7 +287,7 @@ def _relative(text: str, source_file: Path) -> Path:
     return path if path.is_absolute() else source_file.parent / path
 
 
-def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
+def _read_smtp(table: dict[str, Any], c: Checker, source_file: Path) -> SmtpConfig | None:
     p = ("smtp",)
     c.unknown_keys(table, p, SMTP_KEYS)
     if not table:
@@ -319,7 +329,7 @@ def _read_smtp(table: dict, c: Checker, source_file: Path) -> SmtpConfig | None:
     )
 
 
-def _read_state(table: dict, c: Checker, source_file: Path) -> StateConfig:
+def _read_state(table: dict[str, Any], c: Checker, source_file: Path) -> StateConfig:
     p = ("state",)
     c.unknown_keys(table, p, STATE_KEYS)
     raw_path = c.get(table, p, "path", str, "a file name")
@@ -354,8 +364,8 @@ SEARCH_KEYS = (
 
 
 def _read_search(
-    table: dict,
-    p: tuple,
+    table: dict[str, Any],
+    p: KeyPath,
     c: Checker,
     state: StateConfig,
     send_when_empty: bool,
@@ -377,7 +387,7 @@ def _read_search(
     elif not recipients:
         c.problem((*p, "recipients"), "give at least one email address")
     for address in recipients or ():
-        c.check((*p, "recipients"), lambda address=address: parse_mailbox(address))
+        c.check((*p, "recipients"), functools.partial(parse_mailbox, address))
 
     options = SearchOptions(
         conditions=c.strings(table, p, "condition", "a condition, or a list of them") or (),
@@ -399,7 +409,7 @@ def _read_search(
         c.problem((*p, "first_run"), f'{first_run!r}: choose "send" or "record"')
     send_empty = c.get(table, p, "send_when_empty", bool, "true or false", default=send_when_empty)
     profiles = _read_profiles(table, p, c, recipients or (), source_file)
-    if len(c.problems) > before:
+    if len(c.problems) > before or request is None:
         return None
     return SavedSearch(
         name=name.strip(),
@@ -413,7 +423,7 @@ def _read_search(
 
 
 def _read_profiles(
-    table: dict, p: tuple, c: Checker, recipients: tuple[str, ...], source_file: Path
+    table: dict[str, Any], p: KeyPath, c: Checker, recipients: tuple[str, ...], source_file: Path
 ) -> tuple[tuple[str, Profile], ...]:
     """``profile = "ann.toml"`` (for every recipient) or ``profile = { "ann@example.org" =
     "ann.toml" }`` (per recipient); each file read and checked now."""
@@ -446,7 +456,7 @@ def _read_profiles(
             profile = load_profile(_relative(file, source_file))
         except ConfigError as exc:
             lines = exc.lines()
-            more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
+            more = f" (and {counted(len(lines) - 1, 'more problem')})" if len(lines) > 1 else ""
             c.problem(key, f"profile: {lines[0]}{more}")
             continue
         profiles.append((recipient, profile))
@@ -473,7 +483,7 @@ def _unique_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
 SEARCH_KEY_OF = {"conditions": "condition", "settings": "setting"}
 
 
-def _request(options: SearchOptions, p: tuple, c: Checker) -> SearchRequest | None:
+def _request(options: SearchOptions, p: KeyPath, c: Checker) -> SearchRequest | None:
     """The request of a saved search, as ``trialfinder search`` builds it from its options;
     each problem at the key it comes from."""
 

@@ -31,7 +31,13 @@ from trialfinder.model import STUDY_URL
 from trialfinder.prescreen import rank
 from trialfinder.templating import render
 from trialfinder.vocabulary import FITS
-from trialfinder.wording import one_line, phase_text, site_name, status_text
+from trialfinder.wording import (
+    category_words,
+    one_line,
+    phase_text,
+    site_words,
+    status_text,
+)
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
@@ -132,7 +138,9 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         nearest = None
         if found.nearest_site is not None:
             nearest = {
-                "label": site_name(found.nearest_site),
+                # The country as people name it ("South Korea", not "Korea, Republic of"); no
+                # comma a name ends with is doubled.
+                "label": site_words(found.nearest_site),
                 "distance_mi": found.distance_mi,
                 # Said plainly: a site's own status can differ from the trial's.
                 "status": status_text(found.nearest_site.status)
@@ -148,7 +156,8 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
             "notes": [one_line(n) for n in change.notes],
             "summary": (found.summary or "").strip(),
             "summary_paragraphs": _paragraphs(found.summary or ""),
-            "categories": list(found.categories),
+            "summary_sections": summary_sections(found.summary or ""),
+            "categories": category_words(found.categories),
             "biomarkers": list(found.biomarkers),
             "nearest": nearest,
             "last_updated": trial.last_updated,
@@ -163,11 +172,33 @@ def _change_item(change: Change, found: Found | None) -> dict[str, Any]:
         "notes": [one_line(n) for n in change.notes],
         "summary": "",
         "summary_paragraphs": [],
+        "summary_sections": [],
         "categories": [],
         "biomarkers": [],
         "nearest": None,
         "last_updated": state.last_updated if state else "",
     }
+
+
+def summary_sections(text: str) -> list[dict[str, Any]]:
+    """A summary for the HTML part: each paragraph a section with its heading (its first line
+    when that is a question: "What does it test?") and its blocks in order, a run of list
+    items ("- ...") a list, a run of other lines a block of text (a paragraph each)."""
+    sections = []
+    for lines in _paragraphs(text):
+        heading = ""
+        if len(lines) > 1 and lines[0].endswith("?") and not lines[0].startswith("- "):
+            heading, lines = lines[0], lines[1:]
+        blocks: list[dict[str, Any]] = []
+        for line in lines:
+            listed = line.startswith("- ")
+            if listed:
+                line = line[2:].strip()
+            if not blocks or blocks[-1]["list"] != listed:
+                blocks.append({"list": listed, "lines": []})
+            blocks[-1]["lines"].append(line)
+        sections.append({"heading": heading, "blocks": blocks})
+    return sections
 
 
 def _paragraphs(text: str) -> list[list[str]]:
@@ -229,6 +260,8 @@ def template_context(
         "near": content.search.criteria.near.name if content.search.criteria.near else None,
         "within_mi": content.search.criteria.within_mi,
         "unsubscribe": unsubscribe,
+        # The header's addresses without its angle brackets, to show and link in the bodies.
+        "unsubscribe_links": re.findall(r"<((?:https?|mailto):[^<>\s]+)>", unsubscribe or ""),
     }
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trialfinder.counting import counted
 from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import Snapshot, TrialState, compare
 from trialfinder.digest.config import DigestConfig, SavedSearch
@@ -47,6 +48,7 @@ from trialfinder.templating import check
 
 if TYPE_CHECKING:
     from trialfinder.prescreen import Fit
+    from trialfinder.sources.base import Source
 
 log = logging.getLogger("trialfinder.digest")
 
@@ -79,7 +81,7 @@ class DigestRun:
     def __init__(
         self,
         config: DigestConfig,
-        source,
+        source: Source,
         state: DigestState,
         out_dir: Path | None,
         now: dt.datetime,
@@ -180,13 +182,13 @@ class DigestRun:
         except SourceError as exc:
             # Not fatal: those trials stay in the snapshot and are reported on a later run.
             log.warning(
-                "could not look up %d trial(s) that left %r: %s",
-                len(gone),
+                "could not look up %s that left %r: %s",
+                counted(len(gone), "trial"),
                 search.name,
                 exc.message,
             )
             looked_up = {}
-        log.info("search %r: %d trial(s) found", search.name, len(found))
+        log.info("search %r: %s found", search.name, counted(len(found), "trial"))
         for recipient in search.recipients:
             fits = fits_for(found, search.profile_for(recipient))
             mine = with_fits(current, fits)
@@ -217,10 +219,10 @@ class DigestRun:
             if not self.dry_run:
                 self.state.save_snapshot(search.name, recipient, snapshot)
             log.info(
-                "first run of %r for %s: %d trial(s) recorded, nothing sent (first_run = record)",
+                "first run of %r for %s: %s recorded, nothing sent (first_run = record)",
                 search.name,
                 recipient,
-                len(snapshot),
+                counted(len(snapshot), "trial"),
             )
             return
         if not changes and not search.send_when_empty:
@@ -341,7 +343,7 @@ def _slug(text: str) -> str:
 
 def run_digest(
     config: DigestConfig,
-    source,
+    source: Source,
     *,
     out_dir: Path | None = None,
     now: dt.datetime | None = None,
@@ -403,14 +405,14 @@ def _run(run: DigestRun) -> RunReport:
             log.error("search %r failed: %s", search.name, exc.message)
     report = run.report
     if run.dry_run:
-        log.info("dry run: %d message(s) written, state unchanged", len(report.written))
+        log.info("dry run: %s written, state unchanged", counted(len(report.written), "message"))
     else:
         log.info(
-            "done: %d sent, %d failed, %d not tried yet, %d unchanged, %d first run(s) recorded",
+            "done: %d sent, %d failed, %d not tried yet, %d unchanged, %s recorded",
             report.sent,
             report.failed,
             report.deferred,
             report.unchanged,
-            report.recorded,
+            counted(report.recorded, "first run"),
         )
     return report

@@ -16,6 +16,7 @@ from trialfinder.pipeline import OutputNeeds
 from trialfinder.prescreen import Fit, prescreen
 from trialfinder.profile import Profile
 from trialfinder.search import SearchRun
+from trialfinder.sources.base import Source
 from trialfinder.tagging import Tags
 from trialfinder.wording import site_name
 
@@ -93,7 +94,9 @@ def _in_range(trial: Trial, search: SavedSearch) -> list[tuple[str, float, str]]
     ]
 
 
-def run_search(source, search: SavedSearch, templates: Path | None = None) -> dict[str, Found]:
+def run_search(
+    source: Source, search: SavedSearch, templates: Path | None = None
+) -> dict[str, Found]:
     """The current results of ``search``, by NCT id; raises the source's errors."""
     criteria = search.criteria
     run = SearchRun(source, search.request, NEEDS, templates=str(templates) if templates else None)
@@ -113,7 +116,7 @@ def run_search(source, search: SavedSearch, templates: Path | None = None) -> di
     return found
 
 
-def look_up(source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
+def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
     """The current state of trials that left the results: closed, changed, or withdrawn.
 
     Searched by id in batches, whatever their status; a trial the registry no longer has

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.errors import ConfigError, ExitCode
@@ -162,7 +162,7 @@ def _guarded(method: Callable[..., Result]) -> Callable[..., Result]:
     """Turn the SQLite errors of a :class:`DigestState` method into :class:`StateError`."""
 
     @functools.wraps(method)
-    def guarded(self: DigestState, *args, **kwargs) -> Result:
+    def guarded(self: DigestState, *args: Any, **kwargs: Any) -> Result:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
@@ -233,7 +233,7 @@ def recipient_key(address: str) -> str:
 def _encode_details(state: TrialState) -> str:
     """Phases, open sites in range and the prescreen's verdict as JSON; ``""`` when none was
     recorded."""
-    details = {}
+    details: dict[str, Any] = {}
     if state.phases is not None:
         details["phases"] = list(state.phases)
     if state.open_sites is not None:
@@ -341,7 +341,7 @@ class DigestState:
     def __enter__(self) -> DigestState:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- snapshots ----------------------------------------------------------------------------
@@ -693,5 +693,5 @@ class RunLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.release()

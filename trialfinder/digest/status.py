@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from trialfinder.counting import counted
 from trialfinder.digest.config import DigestConfig
 from trialfinder.digest.smtp import printable
 from trialfinder.digest.state import DigestState, Failure, RunRecord
@@ -32,7 +33,8 @@ def _run_text(run: RunRecord) -> str:
         return f"{run.started}  did not finish (stopped or killed)"
     counts = (
         f"{run.sent} sent, {run.failed} failed, {run.deferred} not tried yet, "
-        f"{run.set_aside} set aside, {run.search_failures} search(es) failed"
+        f"{run.set_aside} set aside, "
+        f"{counted(run.search_failures, 'search', 'searches')} failed"
     )
     error = f"; {printable(run.error)}" if run.error else ""
     return f"{run.started}  exit {run.exit_code}: {counts}{error}"
@@ -42,7 +44,7 @@ def status_lines(state: DigestState, config: DigestConfig, run_count: int = 5) -
     lines = [f"state {state.path}"]
     failures = {(f.search, f.recipient): f for f in state.failures()}
     pending = state.pending()
-    lines.append(f"outbox: {len(pending)} message(s) not yet confirmed as delivered")
+    lines.append(f"outbox: {counted(len(pending), 'message')} not yet confirmed as delivered")
     for message in pending:
         failure = failures.pop((message.search, message.recipient), None)
         why = _failure_text(failure, config) if failure else "not tried since it was built"

@@ -21,7 +21,7 @@ def _clinicaltrials_gov(settings: Settings) -> Source:
 _FACTORIES: dict[str, Callable[[Settings], Source]] = {DEFAULT_SOURCE: _clinicaltrials_gov}
 
 
-def register(name: str) -> Callable:
+def register(name: str) -> Callable[[Callable[[Settings], Source]], Callable[[Settings], Source]]:
     """Class decorator: make a :class:`Source` available under ``name``."""
 
     def decorate(factory: Callable[[Settings], Source]) -> Callable[[Settings], Source]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import PagingStopped, PartialResults, RecordError, SourceError
 from trialfinder.model import Trial, nct_id_of, parse_study
@@ -123,9 +124,9 @@ class PagingGuard:
             )
         elif repeated:
             log.warning(
-                "%s sent %d trial(s) again on page %d; each is kept once",
+                "%s sent %s again on page %d; each is kept once",
                 self.source,
-                repeated,
+                counted(repeated, "trial"),
                 self.pages,
             )
         if more and self.empty >= MAX_EMPTY_PAGES and stop is None:
@@ -243,7 +244,8 @@ class Prefetch:
         ok, value = fetched if fetched is not None else self._fetch()
         if not ok:
             raise value
-        return value
+        page: tuple[int | None, int, Any] = value
+        return page
 
     def close(self) -> None:
         with self._changed:
@@ -353,6 +355,9 @@ class Source(ABC):
     """A registry of clinical trials: search it, or fetch one trial by NCT id."""
 
     name: str = ""
+    # Told why a request waits before it is tried again (a progress bar shows it); a source
+    # that never retries leaves it alone.
+    on_retry: Callable[[str], None] | None = None
 
     @abstractmethod
     def search(

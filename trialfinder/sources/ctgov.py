@@ -26,10 +26,10 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -40,7 +40,6 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_any,
     wait_random_exponential,
 )
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
@@ -59,6 +58,9 @@ from trialfinder.errors import (
 from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
 from trialfinder.settings import Settings, variable
 from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
+
+if TYPE_CHECKING:
+    from trialfinder.httpcache import SafeSQLiteCache
 
 log = logging.getLogger("trialfinder.requests")
 
@@ -267,8 +269,16 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
         self.pacer = pacer
         self.on_send = on_send
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        self._check_origin(request.url)
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,  # an urllib3.Timeout whose total is the try's deadline
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        self._check_origin(request.url or "")
         seconds = getattr(timeout, "total", None)
         deadline = None if seconds is None else time.monotonic() + seconds
         self.pacer.wait()
@@ -411,7 +421,8 @@ def _within(
             raise DeadlineExceeded(late)
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["response"]
+    response: requests.Response = outcome["response"]
+    return response
 
 
 def make_session(settings: Settings) -> requests.Session:
@@ -556,12 +567,13 @@ class ClinicalTrialsGov(Source):
             params = {k: v for k, v in params.items() if k != "countTotal"}
             params["pageToken"] = token
 
-    def _cache(self):
+    def _cache(self) -> SafeSQLiteCache | None:
         """The HTTP cache, when there is one and cached answers may be used."""
         cache = getattr(self.session, "cache", None)
         if cache is None or self._refreshing() or not hasattr(cache, "listed_study"):
             return None
-        return cache
+        found: SafeSQLiteCache = cache
+        return found
 
     def _remember(self, page: requests.Response, studies: list[Any], fields: str) -> None:
         """Note which cached page holds each trial, for ``show`` (see the module docstring)."""
@@ -630,7 +642,7 @@ class ClinicalTrialsGov(Source):
         return answer
 
     @staticmethod
-    def _decode(response: requests.Response) -> dict:
+    def _decode(response: requests.Response) -> dict[str, Any]:
         data = json.loads(response.content)
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
@@ -675,9 +687,10 @@ class ClinicalTrialsGov(Source):
             exc = state.outcome.exception() if state.outcome else None
             self._notice(f"waiting {_seconds_text(seconds)}: {_why_retried(exc, self.host)}")
 
+        attempts = stop_after_attempt(s.max_attempts)
         retrying = Retrying(
             retry=retry_if_exception_type(TRANSIENT_ERRORS),
-            stop=stop_any(stop_after_attempt(s.max_attempts), no_time_left),
+            stop=lambda state: attempts(state) or no_time_left(state),
             wait=wait,
             sleep=self._sleep,
             before_sleep=announce,
@@ -727,15 +740,18 @@ class ClinicalTrialsGov(Source):
             ) from exc
 
     def _send_once(self, path: str, params: dict[str, str], seconds: float) -> _Answer:
-        extra = {"force_refresh": True} if self._refreshing() else {}
+        # requests-cache's own argument; the timeout an urllib3.Timeout, which requests hands to
+        # the adapter as it is (GuardedAdapter reads its total).
+        extra: dict[str, Any] = {"force_refresh": True} if self._refreshing() else {}
         s = self.settings
+        # total: the try's deadline, which GuardedAdapter enforces for the body too
+        timeout = urllib3.Timeout(connect=s.connect_timeout, read=s.timeout, total=seconds)
         started = time.monotonic()
         try:
             response = self.session.get(
                 self.base_url + path,
                 params=params,
-                # total: the try's deadline, which GuardedAdapter enforces for the body too
-                timeout=urllib3.Timeout(connect=s.connect_timeout, read=s.timeout, total=seconds),
+                timeout=timeout,  # type: ignore[arg-type]
                 **extra,
             )
         except Exception as exc:
@@ -785,7 +801,7 @@ class ClinicalTrialsGov(Source):
     def _refreshing(self) -> bool:
         return self.settings.cache_refresh and hasattr(self.session, "cache")
 
-    def _wait(self, retry_state) -> float:
+    def _wait(self, retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
             return min(exc.retry_after, self.settings.retry_after_max)

@@ -42,12 +42,13 @@ from trialfinder.tagging.queries import (
     normalize_biomarker,
 )
 from trialfinder.tagging.reader import (
+    forget_trials,
     inclusion_criteria,
     is_cancer_trial,
     read_criteria,
     text_fields,
 )
-from trialfinder.tagging.requirements import extract
+from trialfinder.tagging.requirements import read_requirements
 from trialfinder.tagging.settings import Settings, tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
@@ -80,6 +81,7 @@ def clear_caches() -> None:
     find_mechanisms.cache_clear()
     not_treatment_kinds.cache_clear()
     context_rules().clear_cache()
+    forget_trials()
 
 
 @cache
@@ -112,6 +114,7 @@ def tag_trial(trial: Trial) -> Tags:
         settings = tag_settings(fields, k, evidence)
         biomarkers = tag_biomarkers(fields, k, evidence)
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
+    read, scoped = read_requirements(read_criteria(trial.eligibility.criteria))
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
         settings=settings.settings,
@@ -123,6 +126,7 @@ def tag_trial(trial: Trial) -> Tags:
         requirements=(
             *settings.requirements,
             *biomarkers.requirements,
-            *extract(read_criteria(trial.eligibility.criteria)),
+            *read,
         ),
+        scoped_requirements=scoped,
     )

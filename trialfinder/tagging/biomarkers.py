@@ -245,7 +245,7 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirem
             if (
                 len(chain) > 1
                 and any(_OR_NEXT.match(b) for b in betweens[-1:])
-                or any(_OR.search(between) for between in betweens[:-1])
+                or any(_joins_alternatives(between) for between in betweens[:-1])
             ):
                 chain_tags = [tag for mention in chain for tag in mention.tags]
                 candidates = [list(dict.fromkeys(chain_tags))]  # alternatives: one requirement
@@ -267,8 +267,18 @@ _BETWEEN = re.compile(
     r"alterations?|altered|amplifi\w*|positive|gene|genes|deletions?|insertions?|variants?|"
     r"over-?expression|expression|exon|skipping|translocations?|status|\d+|non-[\w-]+))*"
 )
-_OR = re.compile(r"(?i)\bor\b|/")
 _OR_NEXT = re.compile(r"(?i)^[\s,]*(?:and/or|or)\b")
+# A slash after a marker's own result joins markers that are each required: "HER2-positive/
+# ER-positive" (while "EGFR/ALK" and "EGFR/ALK-positive" offer either).
+_OWN_RESULT_SLASH = re.compile(r"(?i)(?:positive|[+])\s*/")
+
+
+def _joins_alternatives(between: str) -> bool:
+    """Whether the words between two markers of a list make them alternatives: "or", or a slash
+    not written after the first marker's own result."""
+    if re.search(r"(?i)\bor\b", between):
+        return True
+    return "/" in between and not _OWN_RESULT_SLASH.search(between)
 
 
 def _lists(text: str, mentions: list[_Mention]) -> Iterator[list[_Mention]]:

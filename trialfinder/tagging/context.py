@@ -80,11 +80,11 @@ from typing import Any
 
 from trialfinder.errors import ConfigError
 from trialfinder.knowledge import data_text
-from trialfinder.validation import Checker, InvalidConfig, KeyLines, parse_toml
+from trialfinder.validation import Checker, InvalidConfig, KeyLines, KeyPath, parse_toml
 
 if sys.version_info >= (3, 11):
-    from re import _constants as _sre_constants
-    from re import _parser as _sre_parse
+    from re import _constants as _sre_constants  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
 else:  # pragma: no cover
     import sre_constants as _sre_constants
     import sre_parse as _sre_parse
@@ -220,7 +220,7 @@ def literal_regex(phrases: Iterable[str]) -> str:
     letter or digit matches whole words only; a space matches any run of spaces and hyphens, a
     hyphen matches a hyphen, a space or nothing.
     """
-    trie: dict = {}
+    trie: dict[str, Any] = {}
     for phrase in phrases:
         node = trie
         for token in _tokens(phrase):
@@ -245,7 +245,7 @@ def _tokens(phrase: str) -> list[str]:
     return tokens
 
 
-def _emit(node: dict, previous: str, root: bool = False) -> str:
+def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
     branches = []
     for token in sorted(node, key=lambda t: (t == "", t)):
         if token == "":
@@ -367,7 +367,9 @@ def match_starts(source: str) -> frozenset[str] | None:
     return frozenset(key for key, _ in found)
 
 
-def _expand(states: set[tuple[str, bool]], items: list, k: int) -> set[tuple[str, bool]] | None:
+def _expand(
+    states: set[tuple[str, bool]], items: list[Any], k: int
+) -> set[tuple[str, bool]] | None:
     """What ``items`` (parsed regular expression) add to the starts read so far. A state is
     (letters, finished): finished once ``k`` letters are read or the token has ended."""
     for op, value in items:
@@ -404,11 +406,12 @@ def _step(growing: set[str], op: Any, value: Any, k: int) -> set[tuple[str, bool
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
         low, high, repeated = value
         result = set(unfinished) if low == 0 else set()
-        current: set[tuple[str, bool]] | None = unfinished
+        current = unfinished
         for count in range(1, min(high, k + 1) + 1):
-            current = _expand(current, list(repeated), k)
-            if current is None:
+            expanded = _expand(current, list(repeated), k)
+            if expanded is None:
                 return None
+            current = expanded
             if count >= low or count == k + 1:
                 result |= current
             if all(finished for _, finished in current):
@@ -457,7 +460,7 @@ def starts_with_space(source: str) -> bool:
     return False
 
 
-def _charset(items: list) -> list[str] | None:
+def _charset(items: list[Any]) -> list[str] | None:
     c = _sre_constants
     chars: list[str] = []
     for op, value in items:
@@ -576,7 +579,7 @@ class Rules:
         # Where each category's scope ends, looking forward (starts of the terminators that
         # stop it) and backward (their ends), in text order.
         stops: dict[str, tuple[list[int], list[int]]] = {}
-        for category in {rule.category for _, _, rule in triggers}:
+        for category in {rule.category for _, _, rule in triggers if rule.category}:
             mine = [(s, e, r.ends) for s, e, r in terminators if category in r.categories]
             stops[category] = (
                 [s for s, _, ends in mine if ends != "backward"],
@@ -817,7 +820,7 @@ def parse_rules(text: str, file: str | Path = "<rules>") -> Rules:
     return Rules(found)
 
 
-def _read_rule(table: dict, index: int, c: Checker) -> Rule | None:
+def _read_rule(table: dict[str, Any], index: int, c: Checker) -> Rule | None:
     path = ("rule", index)
     before = len(c.problems)
     c.unknown_keys(table, path, RULE_KEYS)
@@ -871,7 +874,7 @@ def _read_rule(table: dict, index: int, c: Checker) -> Rule | None:
     )
 
 
-def _check_pattern(pattern: str, path: tuple, c: Checker) -> None:
+def _check_pattern(pattern: str, path: KeyPath, c: Checker) -> None:
     try:
         # Compiled as it will be, inside an alternation: a flag in the middle is an error there.
         compiled = re.compile(f"x|(?:{pattern})", re.IGNORECASE)
@@ -891,7 +894,7 @@ def _check_pattern(pattern: str, path: tuple, c: Checker) -> None:
 
 
 def _read_category(
-    table: dict, path: tuple, trigger: bool, c: Checker, known_direction: bool
+    table: dict[str, Any], path: KeyPath, trigger: bool, c: Checker, known_direction: bool
 ) -> tuple[str | None, frozenset[str]]:
     if trigger or not known_direction:
         category = c.choice(table, path, "category", CATEGORIES, "a category", required=trigger)
@@ -906,7 +909,7 @@ def _read_category(
     return (names[0] if len(names) == 1 else None), frozenset(names)
 
 
-def _read_examples(table: dict, path: tuple, key: str, c: Checker) -> tuple[str, ...]:
+def _read_examples(table: dict[str, Any], path: KeyPath, key: str, c: Checker) -> tuple[str, ...]:
     value = c.get(table, path, key, list, "a list of texts, each with a {target}")
     if value is None:
         return ()
@@ -930,7 +933,7 @@ def _read_examples(table: dict, path: tuple, key: str, c: Checker) -> tuple[str,
 
 
 def _check_repeats(found: list[Rule], c: Checker) -> None:
-    seen: dict[tuple, Rule] = {}
+    seen: dict[tuple[Any, ...], Rule] = {}
     for rule in found:
         cue = literal_key(rule.phrase) if rule.phrase is not None else rule.pattern
         key = (cue, rule.direction, rule.categories, rule.scope)

@@ -14,23 +14,28 @@ lenalidomide. The patient prescreen asks :func:`drug_matches`; the requirements 
 
 from __future__ import annotations
 
-import difflib
 import re
-import sys
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from trialfinder.errors import ConfigError
+from trialfinder.knowledge import data_text
 from trialfinder.tagging.lexicon import STEM_PRIORITY, knowledge
 from trialfinder.tagging.text import lower, name_key, split_words
 from trialfinder.tagging.treatments import find_terms
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from trialfinder.validation import (
+    TEXT,
+    Checker,
+    Choice,
+    ListOf,
+    Names,
+    Table,
+    Text,
+    check_shape,
+    did_you_mean,
+    parse_toml,
+)
 
 DATA_FILE = "drug_classes.toml"
 LIST_KEYS = ("phrases", "abbreviations", "members", "stems", "includes")
@@ -239,7 +244,7 @@ def may_name_drugs(words: frozenset[str] | set[str]) -> bool:
     return bool(drug_words(words))
 
 
-def drug_words(words: frozenset[str] | set[str]) -> set[str]:
+def drug_words(words: frozenset[str] | set[str]) -> set[str] | frozenset[str]:
     """The words among ``words`` that can belong to the name of a drug or class: a text without
     any of them names none (:func:`find_drugs` finds nothing in it)."""
     quick = _drug_words()
@@ -342,87 +347,61 @@ def find_drugs(text: str, words: frozenset[str] | None = None) -> list[Mention]:
 @cache
 def drug_classes() -> DrugClasses:
     """The classes of ``data/drug_classes.toml``, checked and indexed once."""
-    text = resources.files("trialfinder").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
-    return parse_drug_classes(text, f"trialfinder/data/{DATA_FILE}")
+    return parse_drug_classes(data_text(DATA_FILE), f"trialfinder/data/{DATA_FILE}")
 
 
-def parse_drug_classes(text: str, source: str = DATA_FILE) -> DrugClasses:
-    """Read the classes from TOML ``text``; a problem raises ConfigError with ``source:line``."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        where = f"{source}:{match.group(1)}" if match else source
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
-    lines = _KeyLines(text)
-    problems: list[tuple[int, str]] = []
+_NAMES = ListOf(Text(blank=False), "a list of names in quotes")
+_CLASS = Table(
+    required={"phrases": _NAMES},
+    optional={
+        **dict.fromkeys(LIST_KEYS[1:], _NAMES),
+        "category": Choice(
+            [c for c in STEM_PRIORITY if c in DRUG_CATEGORIES], "a category of drugs"
+        ),
+        "said": TEXT,
+    },
+)
+_HINT = f"the header of trialfinder/data/{DATA_FILE} explains its keys"
 
-    def problem(table: str, key: str | None, message: str, needle: str | None = None) -> None:
-        where = f"[{table}].{key}" if key else f"[{table}]"
-        problems.append((lines.line(table, key, needle), f"{where}: {message}"))
 
-    tables: dict[str, dict[str, Any]] = {}
-    wrong: set[tuple[str, str]] = set()
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            problem(name, None, 'must be a table of a class, written ["name"]')
-            continue
-        tables[name] = table
-        for key in table:
-            if key not in KEYS:
-                close = difflib.get_close_matches(key, KEYS, n=1)
-                advice = (
-                    f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
-                )
-                problem(name, key, f"unknown key ({advice})")
-        said = table.get("said", "")
-        if not isinstance(said, str):
-            problem(name, "said", "must be words in quotes")
-            table["said"] = ""
-        for key in LIST_KEYS:
-            value = table.get(key, [])
-            if not isinstance(value, list) or not all(
-                isinstance(v, str) and v.strip() for v in value
-            ):
-                problem(name, key, "must be a list of names in quotes")
-                table[key] = []
-                wrong.add((name, key))
-        if not table.get("phrases") and (name, "phrases") not in wrong:
-            problem(name, "phrases" if "phrases" in table else None, "a class needs phrases")
-        category = table.get("category", "")
-        if category and category not in DRUG_CATEGORIES:
-            known = ", ".join(c for c in STEM_PRIORITY if c in DRUG_CATEGORIES)
-            problem(name, "category", f"unknown category {category!r} (known: {known})")
+def parse_drug_classes(text: str, source: str | Path = DATA_FILE) -> DrugClasses:
+    """Read the classes from TOML ``text``; :class:`~trialfinder.validation.InvalidConfig` (a
+    ConfigError) lists every problem, each with ``source:line``."""
+    data = parse_toml(text, source, _HINT)
+    check_shape(data, Names(_CLASS), text, source, (_check_classes,), _HINT)
+    return DrugClasses({name: _build(name, data) for name in data})
+
+
+def _check_classes(tables: dict[str, dict[str, Any]], c: Checker) -> None:
+    """What the shape cannot tell: members by their generic names, included classes that
+    exist (and never the class itself), each phrase naming one class only."""
+    for name, table in tables.items():
+        if not table["phrases"]:
+            c.problem((name, "phrases"), "a class needs phrases")
         for member in table.get("members", []):
             term = knowledge().terms.get(name_key(member))
             if term is not None and term.key != name_key(member):
-                problem(
-                    name,
-                    "members",
-                    f"{member!r} is a name of {term.canonical!r}: write that",
-                    needle=member,
-                )
+                where = (name, "members")
+                message = f"{member!r} is a name of {term.canonical!r}: write that"
+                c.problem(where, message, c.key_lines.find(where, f'"{member}"'))
         for included in table.get("includes", []):
-            if included not in data:
-                close = difflib.get_close_matches(included, list(data), n=1)
-                advice = f" (did you mean {close[0]!r}?)" if close else ""
-                problem(name, "includes", f"no class {included!r}{advice}", needle=included)
+            if included not in tables:
+                where = (name, "includes")
+                message = f"no class {included!r} ({did_you_mean(included, tables)})"
+                c.problem(where, message, c.key_lines.find(where, f'"{included}"'))
     owners: dict[str, str] = {}
     for name, table in tables.items():
-        for phrase in [*table.get("phrases", []), name]:
+        for phrase in [*table["phrases"], name]:
             owner = owners.setdefault(name_key(phrase), name)
             if owner != name:
-                problem(name, "phrases", f"{phrase!r} already names [{owner}]", needle=phrase)
-    if not problems:
+                where = (name, "phrases")
+                message = f"{phrase!r} already names [{owner}]"
+                c.problem(where, message, c.key_lines.find(where, f'"{phrase}"'))
+    if not c.problems:
         for name in tables:
             if name in _closure(name, tables, ()):
-                problem(name, "includes", "a class cannot include itself, even through others")
-    if problems:
-        problems.sort()
-        first_line, first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConfigError(f"{source}:{first_line}: {first}{more}")
-    return DrugClasses({name: _build(name, tables) for name in tables})
+                message = "a class cannot include itself, even through others"
+                c.problem((name, "includes"), message)
 
 
 def _closure(name: str, tables: dict[str, dict[str, Any]], seen: tuple[str, ...]) -> set[str]:
@@ -449,35 +428,3 @@ def _build(name: str, tables: dict[str, dict[str, Any]]) -> DrugClass:
         included=frozenset(names),
         said=str(tables[name].get("said", "")),
     )
-
-
-class _KeyLines:
-    """Where each table, key and quoted name is written (tomllib keeps no line numbers).
-
-    Kept small and local to this file; the digest configuration has its own (KeyLines in
-    ``digest/config.py``), and both belong in one shared validation module.
-    """
-
-    _HEADER = re.compile(r'^\s*\[\s*(?:"([^"]*)"|([^\]\s]+))\s*\]')
-    _KEY = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=")
-
-    def __init__(self, text: str) -> None:
-        self.text_lines = text.splitlines()
-        self.tables: dict[str, int] = {}
-        self.keys: dict[tuple[str, str], int] = {}
-        table = ""
-        for number, line in enumerate(self.text_lines, start=1):
-            if header := self._HEADER.match(line):
-                table = header.group(1) if header.group(1) is not None else header.group(2)
-                self.tables.setdefault(table, number)
-            elif key := self._KEY.match(line):
-                self.keys.setdefault((table, key.group(1)), number)
-
-    def line(self, table: str, key: str | None, needle: str | None = None) -> int:
-        start = self.keys.get((table, key or ""), self.tables.get(table, 1))
-        if needle is not None:
-            quoted = f'"{needle}"'
-            for number in range(start, len(self.text_lines) + 1):
-                if quoted in self.text_lines[number - 1]:
-                    return number
-        return start

@@ -163,10 +163,10 @@ class Knowledge:
         self.mesh_ancestors = {
             term.casefold(): category for term, category in lexicon["mesh_ancestors"].items()
         }
-        words = [*load_toml("cancer.toml")["words"], *lexicon["context"]["cancer_words"]]
+        cancer_words = [*load_toml("cancer.toml")["words"], *lexicon["context"]["cancer_words"]]
         # Whole capitalised acronyms ("ALL", "AML"); other words anywhere, in any case.
-        self.cancer_acronyms = frozenset(w for w in words if w == w.upper())
-        self.cancer_words = tuple(w.lower() for w in words if w != w.upper())
+        self.cancer_acronyms = frozenset(w for w in cancer_words if w == w.upper())
+        self.cancer_words = tuple(w.lower() for w in cancer_words if w != w.upper())
         settings = load_toml("settings.toml")
         self.settings = _settings_patterns(settings)
         # Word -> the setting patterns (indexes in self.settings) that may match where it is.
@@ -252,7 +252,9 @@ def _settings_patterns(table: dict[str, Any]) -> list[tuple[str, re.Pattern[str]
     return found
 
 
-def _biomarker_patterns(table: dict[str, Any]) -> tuple[list[MarkerRule], dict[str, re.Pattern]]:
+def _biomarker_patterns(
+    table: dict[str, Any],
+) -> tuple[list[MarkerRule], dict[str, re.Pattern[str]]]:
     context = {name: re.compile(pattern) for name, pattern in table["context"].items()}
     markers = []
     for name, spec in table.items():

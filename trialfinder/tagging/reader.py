@@ -17,11 +17,13 @@ so they cannot disagree.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
@@ -234,6 +236,36 @@ def inclusion_criteria(criteria: str) -> str:
 # -- is it about cancer -------------------------------------------------------------------
 
 
+_R = TypeVar("_R")
+
+
+def per_trial(read: Callable[[Trial], _R]) -> Callable[[Trial], _R]:
+    """``read``, remembering its answer for the last trial it was given: tagging, the summary
+    and the prescreen each ask the same questions of one trial in turn."""
+    last: list[tuple[Trial | None, Any]] = [(None, None)]
+
+    @functools.wraps(read)
+    def remembered(trial: Trial) -> _R:
+        seen, answer = last[0]  # one read of one tuple: safe beside other threads
+        if seen is not trial:
+            answer = read(trial)
+            last[0] = (trial, answer)
+        return cast(_R, answer)
+
+    _FORGET.append(lambda: last.__setitem__(0, (None, None)))
+    return remembered
+
+
+_FORGET: list[Callable[[], None]] = []
+
+
+def forget_trials() -> None:
+    """Forget the answers :func:`per_trial` remembers (after the data files change)."""
+    for forget in _FORGET:
+        forget()
+
+
+@per_trial
 def is_cancer_trial(trial: Trial) -> bool:
     """Its conditions, titles or keywords use a cancer word (``data/cancer.toml`` and the
     lexicon's ``cancer_words``; acronyms such as "ALL" only as whole capitalised words)."""
@@ -266,6 +298,7 @@ class ArmPlan:
     comparator_arms: tuple[ArmGroup, ...]
 
 
+@per_trial
 def arm_plan(trial: Trial) -> ArmPlan:
     arms = arm_interventions(trial)
     tested_arms = _tested_arms(trial)

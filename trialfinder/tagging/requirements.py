@@ -11,7 +11,9 @@ kind                        rule                                values
 ``age``                     at-least, at-most, between          years (numbers)
 ``sex``                     only                                "female" or "male"
 ``disease-setting``         any-of, none-of                     refractory, relapsed,
-                                                                resistant, newly-diagnosed, ...
+                                                                resistant (read by
+                                                                ``settings``); non-metastatic,
+                                                                metastatic (read here)
 ``prior-lines``             at-least, at-most, exactly, between counts of earlier lines
 ``prior-therapy-required``  any-of, all-of                      drugs or drug classes
 ``prior-therapy-excluded``  any-of                              drugs or drug classes
@@ -58,6 +60,11 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   them ("a proteasome inhibitor (bortezomib)") are not values. "Refractory to", "resistant to",
   "progressed on" make refractory-required; with "relapsed" or "intolerant" beside it, the drug
   is only required.
+- A drug or class an item names as a plan ("eligible for fulvestrant and palbociclib",
+  "candidate for docetaxel") is the treatment to come: no sentence of that item that names it,
+  or a class it belongs to, gives a prior-therapy rule ("Previous tolerance to CDK4/6
+  inhibitors required" after "Eligible for ... palbociclib"). The plans are
+  ``[requirements.prior_therapy] plans``.
 - ``prior-therapy-excluded``: any-of. Not when the exclusion is limited to a setting ("for
   metastatic disease"), a time ("within 6 months"), a count ("more than one JAK inhibitor"),
   or a subset of the class ("investigational SERDs", "an ADC containing ...").
@@ -66,6 +73,14 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   about 2, 30-40 about 3, 10-20 about 4): "Karnofsky >= 70" is ECOG at-most 1. Where an item
   gives several scales or scores (alternatives, "ECOG 2 allowed if due to the disease"), the
   most permissive holds.
+- ``disease-setting`` (the stage): "any-of non-metastatic" from an inclusion item saying the
+  cancer has not spread ("T1-4N0M0", "(all M0)", "no evidence of distant metastases", "Stage
+  II or III"), "none-of metastatic" from an exclusion item naming spread disease ("Evidence of
+  distant disease.", "M1", "Stage IV breast cancer"). Not from a stage said of one organ ("in
+  the brain"), of another time ("at diagnosis", "history of"), of another staging system (Ann
+  Arbor, ISS) or qualified ("needing upfront systemic therapy", "unless resected"); and none
+  for a trial whose inclusion criteria also take spread disease ("or metastatic", "Stage III or
+  IV", "treated brain metastases are allowed").
 - ``brain-metastases``: none (brain metastases excluded), treated-stable (only some people
   with brain metastases may join: treated, stable or without symptoms, as the item says; also
   when only active, untreated or symptomatic ones are excluded), active-allowed (untreated or
@@ -80,13 +95,20 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_words, find_drugs
+from trialfinder.tagging.drug_classes import (
+    Mention,
+    drug_classes,
+    drug_matches,
+    drug_words,
+    find_drugs,
+)
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
 from trialfinder.tagging.text import byte_table, lower, may_match, required_words
 
@@ -125,6 +147,9 @@ class Requirement:
     text: str  # the item of the criteria, as written
     section: str = ""  # "inclusion", "exclusion" or ""
     cohort: str = ""  # "" for everyone, else "Part A", "Cohort 2", ...
+    # The diseases the item is limited to ("solid tumor patients must ..."): the rule holds for
+    # people with one of them only (see :func:`read_requirements`); () for everyone.
+    scope: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,9 +165,21 @@ class Requirement:
 def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     """The requirements of these kinds read from ``criteria``, item by item, in order: age, sex,
     prior-lines, prior-therapy-required, prior-therapy-excluded, refractory-required, ecog,
-    brain-metastases, measurable-disease, transplant."""
+    brain-metastases, measurable-disease, transplant, and the stage (``disease-setting``)."""
+    return read_requirements(criteria)[0]
+
+
+def read_requirements(
+    criteria: Criteria,
+) -> tuple[tuple[Requirement, ...], tuple[Requirement, ...]]:
+    """(the requirements of :func:`extract`, those of items limited to people with some
+    diseases). An item the reader would leave out because it holds for some people only keeps
+    its rules when its words name the diseases it is for ("At a minimum, solid tumor patients
+    must have received at least two lines ...", "Colorectal cancer: ..."): each then carries
+    those diseases as its ``scope``, and only the prescreen, which knows the patient's
+    diagnosis, uses them."""
     if not criteria.items:
-        return ()
+        return (), ()
     rules = _rules()
     lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
     # The words of each item, cut in one pass over all of them, say which readers can find
@@ -152,6 +189,7 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     words = frozenset().union(*item_words)
     readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
+    scoped: list[Requirement] = []
     for item, low, own in zip(criteria.items, lowered, item_words, strict=True):
         text: _Text | None = None
         reads: list[Read] = []
@@ -159,12 +197,52 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
             if not gate.isdisjoint(own):
                 text = text or _Text(item, low, own, rules)
                 reads.extend(read(text, rules))
-        if reads and text is not None and not text.skipped:  # context only when there is a rule
+        if not reads or text is None:
+            continue
+        if not text.skipped:  # context only when there is a rule
             found.extend(
                 Requirement(kind, rule, values, item.text, item.section, item.cohort)
                 for kind, rule, values in reads
             )
-    return tuple(found)
+        elif scope := text.scope_diseases:
+            scoped.extend(
+                Requirement(kind, rule, values, item.text, item.section, item.cohort, scope)
+                for kind, rule, values in reads
+            )
+    if any(r.kind == "disease-setting" for r in (*found, *scoped)) and _asks_for_spread(
+        criteria, rules
+    ):
+        found = [r for r in found if r.kind != "disease-setting"]
+        scoped = [r for r in scoped if r.kind != "disease-setting"]
+    every = [*found, *scoped]
+    if any(_no_line(r) for r in every):
+        found = [r for r in found if not (_no_line(r) and _treated_before(r, every))]
+        scoped = [r for r in scoped if not (_no_line(r) and _treated_before(r, every))]
+    return tuple(found), tuple(scoped)
+
+
+def _no_line(requirement: Requirement) -> bool:
+    return requirement.kind == "prior-lines" and requirement.values == (0,)
+
+
+def _treated_before(requirement: Requirement, found: list[Requirement]) -> bool:
+    """Whether an inclusion item of the same part asks for earlier treatment (a drug had or
+    failed, a lower count of lines): then "no treatment for metastatic disease" means no other
+    treatment ("progression on osimertinib" beside "any anti-cancer therapy in the metastatic
+    setting"), and no count is read from it."""
+    return any(
+        other.section != EXCLUSION
+        and (not other.cohort or not requirement.cohort or other.cohort == requirement.cohort)
+        and (
+            other.kind in ("prior-therapy-required", "refractory-required")
+            or (
+                other.kind == "prior-lines"
+                and other.rule in ("at-least", "exactly", "between")
+                and int(other.values[0]) >= 1
+            )
+        )
+        for other in found
+    )
 
 
 # -- phrases, compiled once -------------------------------------------------------------------
@@ -215,7 +293,7 @@ class _Cues:
 
     def finditer(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
-    ):
+    ) -> Iterator[re.Match[str]]:
         if self.absent(words):
             return iter(())
         return self.regex.finditer(text, start, len(text) if end is None else end)
@@ -261,6 +339,47 @@ _CONTEXT_LISTS = (
 class _Rules:
     """Everything in ``[requirements.*]`` of ``data/eligibility.toml``, compiled."""
 
+    # Set by name in __init__: the cue lists of _CONTEXT_LISTS, and those of brain metastases
+    # and transplants.
+    negations: _Cues
+    strong_negations: _Cues
+    allowances: _Cues
+    exceptions: _Cues
+    hypotheticals: _Cues
+    time_limits: _Cues
+    with_or_without: _Cues
+    alternatives: _Cues
+    not_alternatives: _Cues
+    setting_limits: _Cues
+    not_had: _Cues
+    consequences: _Cues
+    current: _Cues
+    outcomes: _Cues
+    trial_names: _Cues
+    narrowing_before: _Cues
+    narrowing_after: _Cues
+    lines_any_treatment: re.Pattern[str]
+    lines_for_advanced: re.Pattern[str]
+    lines_not_any: re.Pattern[str]
+    lines_curative: re.Pattern[str]
+    lines_naive_before: re.Pattern[str]
+    stage_spread: re.Pattern[str]
+    stage_elsewhere: re.Pattern[str]
+    stage_other_times: re.Pattern[str]
+    stage_earlier: re.Pattern[str]
+    stage_other_systems: re.Pattern[str]
+    brain_phrases: _Cues
+    brain_active: _Cues
+    brain_stable: _Cues
+    brain_untreated: _Cues
+    brain_treatment_of: _Cues
+    brain_limits: _Cues
+    transplant_frames: _Cues
+    transplant_after: _Cues
+    transplant_ongoing: _Cues
+    transplant_ineligible: _Cues
+    transplant_eligible: _Cues
+
     def __init__(self, table: dict[str, Any]) -> None:
         context = table["context"]
         for name in _CONTEXT_LISTS:
@@ -295,6 +414,9 @@ class _Rules:
 
         self.prior_lines = table["prior_lines"]
         self.line_nouns = frozenset(self.prior_lines["words"])
+        for name in ("any_treatment", "for_advanced", "not_any", "curative", "naive_before"):
+            setattr(self, f"lines_{name}", re.compile(self.prior_lines[name]))
+        self.lines_gap = int(self.prior_lines["gap"])
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
         self.count_re = re.compile(rf"(?<![\w.])\d{{1,2}}(?![\w.])|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
@@ -312,6 +434,7 @@ class _Rules:
         self.frames = _Cues(prior["frames"])
         self.frame_words = _first_words(prior["frames"])
         self.not_frames = _Cues(prior["not_frames"])
+        self.plans = _Cues(prior["plans"])
         self.refractory = _Cues(prior["refractory"])
         self.not_refractory = _Cues(prior["not_refractory"])
         self.counts = _Cues(prior["counts"])
@@ -320,6 +443,16 @@ class _Rules:
         joins = "|".join(_phrase(w) for w in sorted(prior["joins"], key=len, reverse=True))
         self.pure_join = re.compile(rf"^(?:[\s,;:/()+&-]|{joins})*$")
         self.or_word = re.compile(r"\b(?:or|and/or)\b")
+
+        stage = table["stage"]
+        self.stage_words = frozenset(stage["words"])
+        self.non_metastatic = [re.compile(p) for p in stage["non_metastatic"]]
+        self.stages = re.compile(stage["stages"])
+        self.metastatic = [re.compile(p) for p in stage["metastatic"]]
+        for name in ("spread", "elsewhere", "other_times", "earlier", "other_systems"):
+            setattr(self, f"stage_{name}", re.compile(stage[name]))
+        self.stage_not_before = re.compile(stage["not_before"])
+        self.stage_not_after = re.compile(stage["not_after"])
 
         ecog = table["ecog"]
         self.ecog_words = frozenset(ecog["words"])
@@ -346,7 +479,7 @@ class _Rules:
             _phrase(a) for a in sorted(transplant["acronyms"], key=len, reverse=True)
         )
         self.transplant = re.compile(rf"\b{sources}{joined}[\s-]*{nouns}\b|(?P<acronym>{acronyms})")
-        self.transplant_acronyms = {
+        self.transplant_acronyms: dict[str, str] = {
             " ".join(k.split()): v for k, v in transplant["acronyms"].items()
         }
         self.transplant_types = {t: _Cues(words) for t, words in transplant["types"].items()}
@@ -376,9 +509,9 @@ class _Rules:
 
         sex = table["sex"]
         female, male = _alternation(sex["female"]), _alternation(sex["male"])
-        before = "|".join(_phrase(w) for w in sorted(sex["before"], key=len, reverse=True))
+        sex_before = "|".join(_phrase(w) for w in sorted(sex["before"], key=len, reverse=True))
         self.sex_start = re.compile(
-            rf"^(?:(?:{before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
+            rf"^(?:(?:{sex_before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
         )
         self.sex_words = frozenset(w for w in (*sex["female"], *sex["male"]) if " " not in w)
         self.female = re.compile(rf"\b{female}\b")
@@ -397,6 +530,18 @@ class _Rules:
             (words is None or may_match(text, words)) and scope.search(text)
             for scope, words in self.scopes
         )
+
+    def scope_matches(self, text: str) -> list[str]:
+        """The words of ``text`` that limit it to some people: each scope's match, with the
+        words of its clause before it ("solid" of "solid tumor patients must")."""
+        found = []
+        for scope, words in self.scopes:
+            if (words is None or may_match(text, words)) and (match := scope.search(text)):
+                start = max(
+                    (m.end() for m in _CLAUSE_MARK.finditer(text, 0, match.start())), default=0
+                )
+                found.append(text[start : match.end()])
+        return found
 
     def allowed(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
@@ -420,6 +565,22 @@ class _Rules:
         if not phrase:
             return None
         return self.comparisons.get(" ".join(phrase.lower().split()))
+
+
+def _diseases_named(text: str) -> list[str]:
+    """The diseases the vocabulary finds in ``text`` (a scope: "solid tumor patients must"),
+    without the general ones when a more telling one is there."""
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text)
+    return list(vocabulary.telling(found)) if found else []
+
+
+_CLAUSE_MARK = re.compile(r"[.;:](?=\s)")
+# A later sentence of a scoped item about other people ("Other patients must have had ..."):
+# the item's rules cannot be told apart by whom they are for.
+_OTHER_PEOPLE = re.compile(
+    r"\s*(?:all\s+)?(?:other|remaining|those|patients|participants|subjects|for|in)\b"
+)
 
 
 _ELIGIBLE_FOR = re.compile(
@@ -474,6 +635,26 @@ class _Text:
         )
 
     @property
+    def scope_diseases(self) -> tuple[str, ...]:
+        """The diseases a skipped item is limited to, when the words that limit it name them
+        ("solid tumor patients must", "Colorectal cancer:"); () when it is skipped for another
+        reason (alternatives, a condition) or its scope names no disease."""
+        rules, lead = self.rules, self.lead
+        if self.wanted and lead and rules.alternative_leads.search(lead):
+            return ()
+        if lead and rules.hypotheticals.search(lead):
+            return ()
+        if any(_OTHER_PEOPLE.match(self.low, start) for start, _ in self.sentences[1:]):
+            return ()
+        named: list[str] = []
+        for text in (self.low, lead):
+            for scope in rules.scope_matches(text) if text else ():
+                named += _diseases_named(scope)
+                if not named:
+                    return ()  # limited by something else than a disease
+        return tuple(dict.fromkeys(named))
+
+    @property
     def sentences(self) -> list[tuple[int, int]]:
         if self._sentences is None:
             spans, start = [], 0
@@ -519,7 +700,7 @@ def _from_numbers(
     start: int,
     end: int,
     near: tuple[re.Pattern[str], int, int],
-):
+) -> Iterator[tuple[str, re.Match[str]]]:
     """(kind, match) of ``patterns`` in ``text[start:end]``, each tried where a number is or
     where the words that lead to it begin ("at least", "between"): anchored matches are cheap,
     a search of the whole text for these patterns is not. Only numbers with a match of
@@ -680,6 +861,43 @@ _OF_TAIL = re.compile(
 )
 
 
+def _read_no_lines(text: _Text, rules: _Rules) -> list[Read]:
+    """No earlier line of treatment: any systemic treatment for advanced disease excluded
+    ("Prior systemic therapy for advanced or metastatic NSCLC"; in the inclusion criteria
+    negated: "No prior systemic anti-cancer therapy for advanced disease")."""
+    low = text.low
+    for start, end in text.sentences:
+        for match in rules.lines_any_treatment.finditer(low, start, end):
+            window = min(end, match.end() + rules.lines_gap)
+            if not rules.lines_for_advanced.search(low, match.end(), window):
+                continue
+            if rules.lines_not_any.search(low, start, end):
+                return []
+            before = low[start : match.start()]
+            negated = rules.lines_naive_before.search(before) is not None
+            strong = rules.strong_negations.search(before, words=text.words) is not None
+            if text.excluded and negated and not strong:
+                return []  # "no ..." among the exclusion criteria: ambiguous
+            if text.wanted and not negated:
+                return []
+            if _allowed_elsewhere(text, rules, start, end):
+                return []
+            return [("prior-lines", "at-most", (0,))]
+    return []
+
+
+def _allowed_elsewhere(text: _Text, rules: _Rules, start: int, end: int) -> bool:
+    """An allowance in another sentence of the item that is not about treatment before or
+    after surgery ("Note: up to one line of endocrine therapy is allowed")."""
+    low = text.low
+    return any(
+        (s, e) != (start, end)
+        and rules.allowed(low, s, e)
+        and not rules.lines_curative.search(low, s, e)
+        for s, e in text.sentences
+    )
+
+
 def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
     words = text.words
@@ -796,16 +1014,44 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
+    planned = _planned(text, rules)
     for start, end in text.sentences:
         if not lead_framed and not rules.frames.search(framed, start, end):
             continue
         mentions = find_drugs(text.item.text[start:end], text.words)
+        if planned:
+            mentions = [m for m in mentions if not _is_planned(m.value, planned)]
         if mentions:
             mentions = [
                 Mention(m.value, m.start + start, m.end + start, m.is_class) for m in mentions
             ]
             reads.extend(_therapy_rules(text, rules, start, end, mentions))
     return list(dict.fromkeys(reads))
+
+
+def _planned(text: _Text, rules: _Rules) -> tuple[str, ...]:
+    """The drugs and classes an item names as a plan for treatment, after one of ``plans``
+    ("Eligible for fulvestrant and palbociclib"), unless the plan is negated ("not eligible
+    for", "ineligible for")."""
+    low = text.low
+    found: list[str] = []
+    for cue in rules.plans.finditer(low, words=text.words):
+        if _NOT_PLANNED.search(low, max(0, cue.start() - 25), cue.start()):
+            continue
+        _, end = text.sentence_of(cue.start())
+        found += [m.value for m in find_drugs(text.item.text[cue.end() : end])]
+    return tuple(dict.fromkeys(found))
+
+
+_NOT_PLANNED = re.compile(
+    r"\b(?:not|never|no\s+longer)\s+(?:be\s+|been\s+|considered\s+)?(?:an?\s+)?$"
+)
+
+
+def _is_planned(value: str, planned: tuple[str, ...]) -> bool:
+    """Whether ``value`` names a planned drug, a class a planned drug belongs to, or a drug of a
+    planned class."""
+    return any(drug_matches(p, value) or drug_matches(value, p) for p in planned)
 
 
 def _negated(text: str, rules: _Rules, words: frozenset[str] | None = None) -> bool:
@@ -883,8 +1129,14 @@ def _required(
     if rules.alternatives.search(sentence, words=words):
         return None
     after = rules.not_alternatives.blank(low[last.end : end], words)
-    if re.match(r"\W*(?:or|and/or)\b", after) or re.search(r"\b(?:or|and/or)\W*$", own_before):
+    if (
+        re.match(r"\W*(?:or|and/or)\b", after)
+        or re.match(r"[\w\s-]{0,30}?\band/or\b", low[last.end : end])  # "and/or immunotherapy"
+        or re.search(r"\b(?:or|and/or)\W*$", own_before)
+    ):
         return None
+    if _EXAMPLES_BEFORE.search(own_before) and _ETC.match(low, last.end, end):
+        return None  # "(including oxaliplatin, irinotecan, ..., etc.)": examples, not a rule
     rule = "any-of" if rules.or_word.search(joined) else "all-of"
     refractory = rules.refractory.ends(_FILLER.sub("", own_before)) or _refractory_after(
         low, last.end, end
@@ -893,6 +1145,9 @@ def _required(
         return ("refractory-required", rule, values)
     return ("prior-therapy-required", rule, values)
 
+
+_EXAMPLES_BEFORE = re.compile(r"\b(?:including|such\s+as|e\.g\.?|eg|for\s+example|like)[\s:,(]*$")
+_ETC = re.compile(r"[^.;()]{0,40}?\betc\b")
 
 # Words between "progressed on" and the drug: "progression on prior osimertinib".
 _FILLER = re.compile(
@@ -956,6 +1211,83 @@ def _previous_end(mentions: list[Mention], mention: Mention) -> int:
 def _refractory_after(low: str, position: int, end: int) -> bool:
     """ "lenalidomide-refractory", "platinum-resistant"."""
     return bool(re.match(r"^[\s-]*(?:refractory|resistant)\b", low[position:end]))
+
+
+# -- stage: whether the cancer may have spread --------------------------------------------------
+
+NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
+METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
+
+
+def _stage_words(words: frozenset[str], rules: _Rules) -> frozenset[str]:
+    """The words of the criteria a stage can be read near: the data's, and TNM codes."""
+    return (words & rules.stage_words) | frozenset(_TNM_M.findall(" ".join(words)))
+
+
+# A TNM code's word ("t2n0m0", "m1b"): a pattern over the words joined runs in C.
+_TNM_M = re.compile(r"\S*m(?:0|1[abc]?)(?!\S)")
+
+
+def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
+    """Disease that must not have spread ("T1-4N0M0", "no evidence of distant metastases",
+    "Stage II or III"), or spread disease excluded ("Evidence of distant disease.")."""
+    low = text.low
+    if rules.stage_other_systems.search(low) or rules.stage_other_times.search(low):
+        return []
+    if rules.exceptions.search(low, words=text.words) or rules.allowed(low, words=text.words):
+        return []
+    if text.wanted:
+        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=text.words):
+            return []
+        found = _non_metastatic(low, rules)
+        if not found:
+            return []
+        rest = low
+        for start, end in sorted(found, reverse=True):
+            rest = rest[:start] + " " * (end - start) + rest[end:]
+        if rules.stage_spread.search(rest):
+            return []  # "non-metastatic or oligometastatic", "stage III or IV"
+        return [NON_METASTATIC]
+    for start, end in text.sentences:
+        for pattern in rules.metastatic:
+            match = pattern.search(low, start, end)
+            if match is None:
+                continue
+            if rules.stage_not_before.search(low, start, match.start()):
+                return []
+            after = low[match.end() : end]
+            if rules.stage_elsewhere.match(after) or rules.stage_not_after.match(after):
+                return []
+            return [METASTATIC_EXCLUDED]
+    return []
+
+
+def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
+    """Where ``low`` says the disease has not spread; [] when one of them is said of one organ
+    ("no evidence of metastatic disease in the brain")."""
+    found: list[tuple[int, int]] = []
+    for pattern in rules.non_metastatic:
+        for match in pattern.finditer(low):
+            if rules.stage_elsewhere.match(low, match.end()):
+                return []
+            found.append(match.span())
+    for match in rules.stages.finditer(low):
+        found.append(match.span())
+    return found
+
+
+def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
+    """Whether an inclusion item of the criteria takes people whose cancer has spread: then no
+    stage rule of the trial is right for everyone."""
+    for item in criteria.items:
+        if item.section == EXCLUSION:
+            continue
+        low = lower(item.text)
+        for start, end in _non_metastatic(low, rules):
+            low = low[:start] + " " * (end - start) + low[end:]
+        if rules.stage_spread.search(low):
+            return True
+    return False
 
 
 # -- performance status ----------------------------------------------------------------------
@@ -1322,8 +1654,9 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 
 
 def _needles(words: frozenset[str], wanted: frozenset[str]) -> frozenset[str]:
-    """The words of ``wanted`` in the criteria: an item is read only if it holds one of them."""
-    return wanted & words
+    """``wanted`` when the criteria hold one of its words, else nothing: an item is read only
+    if it holds one of them (``isdisjoint`` looks through the item's few words, not these)."""
+    return wanted if not wanted.isdisjoint(words) else frozenset()
 
 
 _READERS: tuple[
@@ -1335,9 +1668,11 @@ _READERS: tuple[
     (_read_age, lambda words, rules: _needles(words, rules.age_words)),
     (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
     (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
+    (_read_no_lines, lambda words, rules: _needles(words, rules.line_nouns)),
     (_read_prior_therapy, lambda words, rules: frozenset(drug_words(words))),
     (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
     (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
     (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
     (_read_transplant, lambda words, rules: _needles(words, rules.transplant_words)),
+    (_read_stage, _stage_words),
 )

@@ -29,6 +29,10 @@ KIND = "disease-setting"
 # What the context may say of a setting that then does not count.
 NOT_ASSERTED = frozenset({"NEGATED", "HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
 NOT_ABOUT_IT = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
+# What the context may say of a setting that then gives no requirement: carved out of the
+# criterion or allowed on conditions ("Patients with CRPC ... are allowed" among the exclusion
+# criteria excludes no one; "relapsed disease is also eligible" requires nothing).
+NOT_A_RULE = frozenset({"EXCEPTION"})
 
 
 class Settings(NamedTuple):
@@ -107,7 +111,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
     requirements: list[Requirement] = []
     for index, by_pattern in sorted(_candidates(fields, k).items()):
         source, text = parts[index]
-        mentions = []
+        mentions: list[tuple[str, re.Match[str]]] = []
         for pattern, positions in sorted(by_pattern.items()):
             setting, regex, _ = k.settings[pattern]
             for start, end in _windows(positions, len(text)):
@@ -116,25 +120,43 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             continue
         asserted: dict[str, re.Match[str]] = {}
         denied: list[str] = []
+        excepted: set[str] = set()
         for setting, match in sorted(mentions, key=lambda m: m[1].start()):
             said = clause_effects(text, match.start(), match.end())
+            if said & NOT_A_RULE:
+                excepted.add(setting)
             if not said & NOT_ASSERTED:
                 asserted.setdefault(setting, match)
             elif "NEGATED" in said and not said & NOT_ABOUT_IT:
                 denied.append(setting)
         item = items[index]
+        # A cancer resisting a medicine it was given did not respond to it: resistant disease is
+        # refractory too (as castration-resistant prostate cancer is). Not in an exclusion:
+        # leaving out platinum-resistant disease leaves in other refractory disease.
+        if "resistant" in asserted and (item is None or item.section != EXCLUSION):
+            asserted.setdefault("refractory", asserted["resistant"])
         if item is None or item.section != EXCLUSION:
             for setting, match in asserted.items():
                 if setting not in first:
                     first[setting] = (index, match)
         if item is not None:
-            requirements.extend(_requirements(item, asserted, denied))
+            ruled = {s: m for s, m in asserted.items() if s not in excepted}
+            requirements.extend(
+                _requirements(item, ruled, [s for s in denied if s not in excepted])
+            )
     not_treated = _not_treated(fields, k)
     requirements.extend(not_treated)
     from_summary = [s for s, (index, _) in first.items() if parts[index][0] == SUMMARY]
     if from_summary and (not_treated or _says_not_treated(fields, k)):
         for setting in from_summary:
             del first[setting]
+    # Relapsed disease named outside the criteria (a condition "Relapse Leukemia") while the
+    # inclusion criteria say, of every patient, that the disease was never treated ("Previously
+    # untreated", "newly diagnosed") is not what the trial is for. Refractory and resistant stay:
+    # "no prior therapy for metastatic disease" leaves "resistant to adjuvant therapy" true.
+    never_treated = any("relapsed" in r.values for r in not_treated if not r.cohort)
+    if never_treated and "relapsed" in first and items[first["relapsed"][0]] is None:
+        del first["relapsed"]
     for setting, (index, match) in sorted(first.items(), key=lambda s: SETTINGS.index(s[0])):
         source, text = parts[index]
         evidence.append(

@@ -34,7 +34,9 @@ class Tags:
     ``categories`` are the approaches of the treatments under test (experimental arms);
     ``comparator_categories`` those given only in comparator arms. ``biomarkers`` are markers
     a patient must have, ``excluded_biomarkers`` markers a patient must not have.
-    ``requirements`` are the rules of the criteria as typed data (``tagging.requirements``).
+    ``requirements`` are the rules of the criteria as typed data (``tagging.requirements``);
+    ``scoped_requirements`` those of criteria limited to people with some diseases (each
+    names them as its ``scope``), for the prescreen only.
     """
 
     categories: tuple[str, ...] = ()
@@ -46,6 +48,7 @@ class Tags:
     excluded_biomarkers: tuple[str, ...] = ()
     comparator_categories: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = ()
+    scoped_requirements: tuple[Requirement, ...] = ()
 
     def categories_of(self, intervention_name: str) -> tuple[str, ...]:
         """The categories attributed to one intervention (by name, ignoring case)."""

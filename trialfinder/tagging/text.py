@@ -14,7 +14,7 @@ from typing import Any
 try:  # the reader of regular expressions, to find the words a pattern needs
     from re import _parser as regex_parser  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
-    import sre_parse as regex_parser  # type: ignore[no-redef]
+    import sre_parse as regex_parser
 
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")

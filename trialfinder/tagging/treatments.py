@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -201,7 +202,9 @@ _NOT_T_CELLS = re.compile(
 )
 
 
-def _search_near(pattern: Pattern, text: str, lowered: str, margin: int = 80):
+def _search_near(
+    pattern: Pattern, text: str, lowered: str, margin: int = 80
+) -> Iterator[re.Match[str]]:
     """Matches of ``pattern`` in the parts of ``text`` around its `find` words.
 
     The caller has checked that one of the words is there.
@@ -278,7 +281,9 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         h.category not in PROCEDURE_CATEGORIES for h, _ in hits
     )
     if medicine:
-        kinds = {"placebo"} if k.placebo.search(name) else set()
+        kinds: frozenset[str | None] = (
+            frozenset({"placebo"}) if k.placebo.search(name) else frozenset()
+        )
     else:
         kinds = not_treatment_kinds(name)
     if "placebo" in kinds:

@@ -1,0 +1,685 @@
+"""The shape of every data file in ``trialfinder/data/``: which keys each table may hold, and what.
+
+:func:`trialfinder.knowledge.load_toml` checks a file against its shape when it first reads it,
+so a misspelled or unknown key is an error naming the file, the line and the key, with a
+did-you-mean, never a key silently ignored::
+
+    trialfinder/data/lexicon.toml:12: car-t.drgus: unknown key (did you mean 'drugs'?)
+
+Each file is described with the shapes of :mod:`trialfinder.validation`; ``checks`` look across
+a file (a disease ``within`` another that exists). Two files have readers of their own that
+check them: ``context.toml`` (:func:`trialfinder.tagging.context.parse_rules`) and
+``drug_classes.toml`` (:func:`trialfinder.tagging.drug_classes.parse_drug_classes``); the
+profile example ``profile_template.toml`` is checked as any profile is
+(:func:`trialfinder.profile.load_profile`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from trialfinder.validation import (
+    DATE,
+    FLAG,
+    NUMBER,
+    TEXT,
+    WHOLE,
+    Checker,
+    Choice,
+    Either,
+    ListOf,
+    Names,
+    Regex,
+    Shape,
+    Table,
+    did_you_mean,
+)
+from trialfinder.vocabulary import CATEGORY_NAMES, SETTINGS
+
+# Files whose own readers check them (see the module docstring).
+OWN_READERS = {
+    "context.toml": "trialfinder.tagging.context.parse_rules",
+    "drug_classes.toml": "trialfinder.tagging.drug_classes.parse_drug_classes",
+    "profile_template.toml": "trialfinder.profile.load_profile",
+}
+
+# The registry's own values (ClinicalTrials.gov API v2 enums), which summary.toml words.
+API_STATUSES = (
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
+)
+API_PHASES = ("NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4")
+API_SEXES = ("FEMALE", "MALE", "ALL")
+API_INTERVENTION_TYPES = (
+    "BEHAVIORAL",
+    "BIOLOGICAL",
+    "COMBINATION_PRODUCT",
+    "DEVICE",
+    "DIAGNOSTIC_TEST",
+    "DIETARY_SUPPLEMENT",
+    "DRUG",
+    "GENETIC",
+    "PROCEDURE",
+    "RADIATION",
+    "OTHER",
+)
+
+Check = Callable[[dict[str, Any], Checker], None]
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A data file's shape, and the checks that look across it."""
+
+    shape: Shape
+    checks: tuple[Check, ...] = ()
+
+
+TEXTS = ListOf(TEXT)
+REGEX = Regex()
+REGEX_I = Regex(re.IGNORECASE)  # patterns their readers compile ignoring case
+CATEGORY = Choice(CATEGORY_NAMES, "a category")
+CATEGORIES = ListOf(CATEGORY, "a list of categories")
+
+
+def texts(*keys: str) -> dict[str, Shape]:
+    """Keys that each hold a list of texts."""
+    return dict.fromkeys(keys, TEXTS)
+
+
+def words(*keys: str) -> dict[str, Shape]:
+    """Keys that each hold one text."""
+    return dict.fromkeys(keys, TEXT)
+
+
+def names_in(
+    where: tuple[str, ...], key: str, defined: Callable[[dict[str, Any]], Iterable[str]], what: str
+) -> Check:
+    """A check: every name listed under ``key`` of each table in ``where`` is ``defined``."""
+
+    def check(data: dict[str, Any], c: Checker) -> None:
+        known = tuple(defined(data))
+        tables = data
+        for part in where:
+            tables = tables[part]
+        for name, table in tables.items():
+            for value in table.get(key, ()):
+                if value not in known:
+                    path = (*where, name, key)
+                    line = c.key_lines.find(path, f'"{value}"')
+                    close = difflib.get_close_matches(value, known, n=1)
+                    advice = f" (did you mean {close[0]!r}?)" if close else ""
+                    c.problem(path, f"no {what} {value!r}{advice}", line)
+
+    return check
+
+
+# -- lexicon.toml: treatments by name, stem and phrase ---------------------------------------
+
+_MECHANISM = Table(required={"pattern": REGEX_I, "means": TEXT}, optional={"find": TEXTS})
+_TREATMENTS = {
+    "drugs": Names(TEXTS),  # generic name = [brands, code names, other spellings]
+    "stems": Names(TEXT),  # stem = what it means
+    "mechanisms": ListOf(_MECHANISM, "[[CATEGORY.mechanisms]] tables"),
+}
+_LEXICON_CATEGORY = Table(optional=_TREATMENTS)
+LEXICON = DataFile(
+    Table(
+        required={
+            "car-t": Table(
+                required={
+                    "made_from": Table(
+                        required={
+                            **texts("autologous", "allogeneic"),
+                            "autologous_words": REGEX_I,
+                            "allogeneic_words": REGEX_I,
+                        }
+                    ),
+                    "named_elsewhere": Table(required={"cell_words": REGEX_I}),
+                },
+                optional=_TREATMENTS,
+            ),
+            "targeted-therapy": Table(
+                required={
+                    "conjugates": Table(
+                        required={**texts("antibody_endings", "payload_endings"), "means": TEXT}
+                    ),
+                    "targets": Table(required={"any": REGEX_I}),
+                },
+                optional=_TREATMENTS,
+            ),
+            "regimens": Names(Table(required={"categories": CATEGORIES, "names": TEXTS})),
+            "not_treatment": Table(
+                required={
+                    **dict.fromkeys(("placebo", "test", "supportive", "conditioning"), REGEX_I),
+                    "stem_exceptions": TEXTS,
+                }
+            ),
+            "context": Table(required={**texts("generic", "cancer_words"), "choice_arm": REGEX_I}),
+            "regimen_steroids": Table(
+                required={**texts("names", "blood_cancers"), "support": REGEX}
+            ),
+            "palliative": Table(required={"aims": REGEX_I, "find": TEXTS}),
+            "mesh_ancestors": Names(CATEGORY),  # MeSH term = category
+        },
+        optional={
+            name: _LEXICON_CATEGORY
+            for name in CATEGORY_NAMES
+            if name not in ("car-t", "targeted-therapy")
+        },
+    )
+)
+
+
+# -- biomarkers.toml: one table a marker, and the context words -----------------------------
+
+_MARKER = Table(
+    required={"pattern": REGEX},
+    optional={
+        **dict.fromkeys(("variant", "variant_before", "positive", "negative"), REGEX),
+        **texts("find", "aliases"),
+        **dict.fromkeys(("needs_context", "tag_from_match"), FLAG),
+    },
+)
+BIOMARKERS = DataFile(
+    Table(required={"context": Table(required={"positive": REGEX})}, others=_MARKER)
+)
+
+
+# -- settings.toml: refractory, relapsed, resistant ------------------------------------------
+
+_SETTING = Table(
+    required={
+        **words("label", "short", "plain"),
+        **texts("search_terms", "find"),
+        "tag_patterns": ListOf(REGEX_I),
+    }
+)
+SETTINGS_FILE = DataFile(
+    Table(
+        required={
+            **dict.fromkeys(SETTINGS, _SETTING),
+            "summary": Table(required={"not_treated": REGEX_I}),
+            "not_treated": ListOf(
+                Table(
+                    required={
+                        "pattern": REGEX_I,
+                        "rules_out": ListOf(Choice(SETTINGS, "a setting"), "a list of settings"),
+                    },
+                    optional={**texts("find", "unless"), "negated": FLAG},
+                ),
+                "[[not_treated]] tables",
+            ),
+        }
+    )
+)
+
+
+# -- diseases.toml: the prescreen's vocabulary of diseases -----------------------------------
+
+_DISEASE = Table(
+    optional={
+        **texts("phrases", "acronyms", "organs", "within", "related", "markers"),
+        **dict.fromkeys(("general", "cancer"), FLAG),
+        "search": TEXT,
+    }
+)
+
+
+def _disease_names(data: dict[str, Any]) -> Iterable[str]:
+    return tuple(data["disease"])
+
+
+DISEASES = DataFile(
+    Table(
+        required={
+            "spelling": Names(TEXT),
+            "words": Table(
+                required=texts(
+                    "metastasis", "excluding", "cancer_words", "healthy", "not_diagnosed"
+                )
+            ),
+            "disease": Names(_DISEASE),
+        }
+    ),
+    checks=(
+        names_in(("disease",), "within", _disease_names, "disease"),
+        names_in(("disease",), "related", _disease_names, "disease"),
+    ),
+)
+
+
+# -- eligibility.toml: sections of the criteria, and the phrases of requirements -------------
+
+ELIGIBILITY = DataFile(
+    Table(
+        required={
+            "sections": Table(
+                required={
+                    **texts("inclusion", "exclusion", "both", "qualifiers", "cohort_words"),
+                    **dict.fromkeys(("exclusion_leads", "inclusion_leads"), ListOf(REGEX_I)),
+                    **dict.fromkeys(("inline", "all_cohorts"), REGEX_I),
+                }
+            ),
+            "requirements": Table(
+                required={
+                    "context": Table(
+                        required={
+                            **texts(
+                                "negations",
+                                "strong_negations",
+                                "allowances",
+                                "exceptions",
+                                "hypotheticals",
+                                "time_limits",
+                                "with_or_without",
+                                "alternatives",
+                                "not_alternatives",
+                                "setting_limits",
+                                "not_had",
+                                "consequences",
+                                "current",
+                                "outcomes",
+                                "narrowing_before",
+                                "trial_names",
+                                "narrowing_after",
+                                "alternative_leads",
+                            ),
+                            "scopes": ListOf(REGEX),
+                        }
+                    ),
+                    "numbers": Table(
+                        required={
+                            "words": Names(WHOLE),
+                            **texts("ge", "gt", "le", "lt", "after_ge", "after_le", "range_joins"),
+                        }
+                    ),
+                    "prior_lines": Table(
+                        required={
+                            **texts(
+                                "words",
+                                "nouns",
+                                "line_words",
+                                "exact_verbs",
+                                "exact_words",
+                                "time_words",
+                                "naive",
+                            ),
+                            **dict.fromkeys(
+                                (
+                                    "any_treatment",
+                                    "for_advanced",
+                                    "not_any",
+                                    "curative",
+                                    "naive_before",
+                                ),
+                                REGEX,
+                            ),
+                            "gap": WHOLE,
+                        }
+                    ),
+                    "stage": Table(
+                        required={
+                            **texts("words"),
+                            **dict.fromkeys(("non_metastatic", "metastatic"), ListOf(REGEX)),
+                            **dict.fromkeys(
+                                (
+                                    "stages",
+                                    "spread",
+                                    "elsewhere",
+                                    "other_times",
+                                    "other_systems",
+                                    "earlier",
+                                    "not_before",
+                                    "not_after",
+                                ),
+                                REGEX,
+                            ),
+                        }
+                    ),
+                    "prior_therapy": Table(
+                        required=texts(
+                            "frames",
+                            "not_frames",
+                            "plans",
+                            "refractory",
+                            "not_refractory",
+                            "counts",
+                            "lower_counts",
+                            "carriers",
+                            "joins",
+                        )
+                    ),
+                    "ecog": Table(
+                        required={
+                            **texts("scales", "percent_scales", "words"),
+                            "karnofsky_to_ecog": ListOf(
+                                ListOf(WHOLE), "a list of [Karnofsky score, ECOG score] pairs"
+                            ),
+                        }
+                    ),
+                    "brain_metastases": Table(
+                        required=texts(
+                            "words",
+                            "phrases",
+                            "active",
+                            "stable",
+                            "untreated",
+                            "treatment_of",
+                            "limits",
+                        )
+                    ),
+                    "measurable_disease": Table(required=texts("words", "phrases", "alternatives")),
+                    "transplant": Table(
+                        required={
+                            **texts(
+                                "words",
+                                "sources",
+                                "nouns",
+                                "frames",
+                                "after",
+                                "ongoing",
+                                "ineligible",
+                                "eligible",
+                            ),
+                            "acronyms": Names(TEXT),
+                            "types": Names(TEXTS),
+                        }
+                    ),
+                    "age": Table(
+                        required=texts(
+                            "words",
+                            "units",
+                            "small_units",
+                            "anchors",
+                            "not_ages",
+                            "not_the_person",
+                            "other_times",
+                            "other_subjects",
+                        )
+                    ),
+                    "sex": Table(
+                        required=texts("female", "male", "before", "nouns", "then", "not_with")
+                    ),
+                }
+            ),
+        }
+    )
+)
+
+
+# -- prescreen.toml and its examples ---------------------------------------------------------
+
+_SENTENCES = (
+    "pass",
+    "fail",
+    "fail-no-cancer",
+    "fail-not-diagnosed",
+    "fail-healthy",
+    "unknown",
+    "unknown-narrower",
+    "unknown-related",
+    "unknown-not-named",
+    "unknown-healthy",
+    "unknown-contradicted",
+    "unknown-names",
+    "unknown-other",
+    "unknown-active",
+    "unknown-eligible",
+    "unknown-shorter",
+    "unknown-place",
+)
+_RULE = Table(
+    required={
+        "facts": TEXTS,
+        "key": FLAG,
+        "permanent": FLAG,
+        "says": Names(TEXT),
+        **words("pass", "fail", "unknown", "question"),
+    },
+    optional={
+        **words(*_SENTENCES[2:]),
+        **texts("active_words", "confirmed", "healthy_people"),
+    },
+)
+_IS_NOT = Table(required=texts("is", "not"))
+
+
+PRESCREEN = DataFile(
+    Table(
+        required={
+            "rule": Names(_RULE),
+            "verdict": Table(
+                required=words(
+                    "excluded",
+                    "excluded-cohorts",
+                    "possible",
+                    "check",
+                    "check-nothing",
+                    "fits-cohorts",
+                )
+            ),
+            "words": Table(
+                required={
+                    **words(
+                        "female",
+                        "male",
+                        "only-female",
+                        "only-male",
+                        "line",
+                        "lines",
+                        "brain-none",
+                        "brain-treated-stable",
+                        "brain-active",
+                        "transplant-autologous",
+                        "transplant-allogeneic",
+                        "transplant-any",
+                        "transplants-none",
+                        "transplants-had",
+                    ),
+                    "fact-names": Names(TEXT),
+                }
+            ),
+            "setting": Names(Table(required=texts("written", "is", "not"))),
+            "lines_settings": Names(_IS_NOT, names=("none", "some"), every=True),
+            "markers": Table(
+                required={
+                    **texts("negative", "positive", "variant_noise", "levels"),
+                    "aliases": Names(TEXT),
+                    "negative_needs_all": Names(TEXTS),
+                }
+            ),
+            "treatments": Table(
+                required=texts(
+                    "transplant",
+                    "autologous",
+                    "allogeneic",
+                    "radiation",
+                    "surgery",
+                    "qualifiers",
+                    "other",
+                    "radiation_classes",
+                )
+            ),
+            "regimens": Names(TEXTS),  # regimen = [its drugs]
+            "washout": Table(
+                required={**texts("treatments", "not_about", "shorter"), "units": Names(WHOLE)}
+            ),
+        }
+    )
+)
+
+_VALUE = Either(TEXT, NUMBER, what="text or a number")
+PRESCREEN_EXAMPLES = DataFile(
+    Table(
+        required={
+            "example": ListOf(
+                Table(
+                    required={
+                        "rule": TEXT,
+                        "profile": Table(others=Either(TEXT, NUMBER, FLAG, DATE, TEXTS)),
+                        "outcome": Choice(("pass", "fail", "unknown"), "an outcome"),
+                    },
+                    optional={
+                        "requirement": Table(
+                            required={"rule": TEXT, "values": ListOf(_VALUE), "text": TEXT},
+                            optional={
+                                "section": Choice(("inclusion", "exclusion"), "a section"),
+                                "cohort": TEXT,
+                            },
+                        ),
+                        "trial": Table(
+                            required={"conditions": TEXTS},
+                            optional={"healthy_volunteers": FLAG, "title": TEXT, "criteria": TEXT},
+                        ),
+                        "permanent": FLAG,
+                        "today": DATE,
+                    },
+                ),
+                "[[example]] tables",
+            )
+        }
+    )
+)
+
+
+# -- summary.toml: the words of a plain-language summary -------------------------------------
+
+_BY_COUNT = Either(
+    TEXT,
+    Table(optional=words("zero", "one", "many")),
+    TEXTS,
+    what="a sentence, a table of sentences by count (zero, one, many) or a list of them",
+)
+
+
+def _summary_kinds(data: dict[str, Any], c: Checker) -> None:
+    """The sentences of [requirements.KIND] are of a kind that ``show`` lists."""
+    requirements = data["requirements"]
+    shown = requirements["show"]
+    for name in requirements:
+        if name in _SUMMARY_REQUIREMENTS.required or name in _SUMMARY_REQUIREMENTS.optional:
+            continue
+        if name not in shown:
+            known = (*_SUMMARY_REQUIREMENTS.required, *_SUMMARY_REQUIREMENTS.optional, *shown)
+            c.problem(
+                ("requirements", name),
+                f"unknown key: not a kind that `show` lists ({did_you_mean(name, known, 'keys')})",
+            )
+
+
+_SUMMARY_REQUIREMENTS = Table(
+    required={
+        **texts("show", "limits", "digits", "numbers", "comma_lists"),
+        "max_rules": WHOLE,
+        **words("cohort", "or", "and"),
+        "markers": Table(required={"change_words": REGEX, **texts("genes", "person")}),
+        "transplant-kinds": Table(required=words("autologous", "allogeneic", "any")),
+    },
+    others=Names(_BY_COUNT),  # [requirements.KIND]: rule -> sentence(s)
+)
+SUMMARY = DataFile(
+    Table(
+        required={
+            "phases": Names(
+                TEXT,
+                names=(
+                    *API_PHASES,
+                    "PHASE1+PHASE2",
+                    "PHASE2+PHASE3",
+                    "none",
+                    "observational",
+                ),
+            ),
+            "statuses": Names(TEXT, names=(*API_STATUSES, "none")),
+            "intervention_types": Names(TEXT, names=API_INTERVENTION_TYPES),
+            "settings": Names(TEXT, names=SETTINGS),
+            "sex": Names(TEXT, names=(*API_SEXES, "none")),
+            "disease": Table(required=words("cancer", "other")),
+            "categories": Names(TEXT, names=CATEGORY_NAMES),
+            "car_t_made_from": Table(required=words("autologous", "allogeneic")),
+            "phrases": Table(required=words("combination")),
+            "interventions": Table(
+                required={
+                    "no_intervention": ListOf(REGEX_I),
+                    **dict.fromkeys(("placebo_with", "choice"), REGEX_I),
+                    **words("placebo", "nothing"),
+                }
+            ),
+            "requirements": _SUMMARY_REQUIREMENTS,
+            "contacts": Table(
+                required={
+                    "not_a_name": ListOf(REGEX_I),
+                    "phone_digits": WHOLE,
+                    **dict.fromkeys(("email", "web_address"), REGEX),
+                    "extension": REGEX_I,
+                }
+            ),
+        }
+    ),
+    checks=(_summary_kinds,),
+)
+
+
+# -- the small files -------------------------------------------------------------------------
+
+CANCER = DataFile(Table(required=texts("mesh_ancestors", "words")))
+CONDITIONS = DataFile(Table(required=texts("names", "words")))
+CATEGORIES_FILE = DataFile(
+    Names(
+        Table(required=words("explanation", "is_a"), optional=words("short", "words")),
+        names=CATEGORY_NAMES,
+        every=True,
+    )
+)
+COLUMNS = DataFile(Names(Table(required=words("meaning", "example"))))
+GLOSSARY = DataFile(Names(Table(required={"means": TEXT}, optional={"forms": TEXTS})))
+PLACES = DataFile(
+    Table(
+        required={
+            "states": Names(TEXT),  # full name -> postal code
+            "abbreviations": Names(TEXT),  # short word -> full word
+            "population": Names(WHOLE),  # "City, ST" -> thousands
+            "countries": Table(
+                required={
+                    "with_the": TEXTS,  # said with "the": "sites in the United States"
+                    "names": Names(TEXT),  # the registry's name -> the name people use
+                }
+            ),
+        }
+    )
+)
+
+# File name -> its shape, for every data file read with load_toml.
+SCHEMAS: dict[str, DataFile] = {
+    "biomarkers.toml": BIOMARKERS,
+    "cancer.toml": CANCER,
+    "categories.toml": CATEGORIES_FILE,
+    "columns.toml": COLUMNS,
+    "conditions.toml": CONDITIONS,
+    "diseases.toml": DISEASES,
+    "eligibility.toml": ELIGIBILITY,
+    "glossary.toml": GLOSSARY,
+    "lexicon.toml": LEXICON,
+    "places.toml": PLACES,
+    "prescreen.toml": PRESCREEN,
+    "prescreen_examples.toml": PRESCREEN_EXAMPLES,
+    "settings.toml": SETTINGS_FILE,
+    "summary.toml": SUMMARY,
+}
