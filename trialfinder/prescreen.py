@@ -652,7 +652,16 @@ def _check_prior_excluded(requirement: Requirement, facts: _Facts) -> Check:
     if matched:
         tail = rules().sentence(kind, FAIL, matched=_join(matched, "and"))
         return _check(requirement, FAIL, tail, f"prior_treatments: {', '.join(matched)}")
-    if placeless := facts.placeless(requirement.values):
+    if unsure := _history_unsure(requirement, facts, requirement.values):
+        return unsure
+    return _check(requirement, PASS, rules().sentence(kind, PASS), "prior_treatments")
+
+
+def _history_unsure(requirement: Requirement, facts: _Facts, names: Iterable[Any]) -> Check | None:
+    """``unknown`` when the profile cannot tell whether ``names`` were had: radiotherapy without
+    its place, treatments trialfinder does not know, or no whole history; else None."""
+    kind = requirement.kind
+    if placeless := facts.placeless(names):
         tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
         return _unknown(requirement, tail)
     if facts.unknown_names:
@@ -662,7 +671,7 @@ def _check_prior_excluded(requirement: Requirement, facts: _Facts) -> Check:
         )
     if not facts.history_known:
         return _missing(requirement)
-    return _check(requirement, PASS, rules().sentence(kind, PASS), "prior_treatments")
+    return None
 
 
 def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
@@ -677,16 +686,8 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
     if satisfied:
         tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
         return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
-    if placeless := facts.placeless(missing):
-        tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
-        return _unknown(requirement, tail)
-    if facts.unknown_names:
-        return _unknown(
-            requirement,
-            rules().sentence(kind, "unknown-names", names=_join(facts.unknown_names, "and")),
-        )
-    if not facts.history_known:
-        return _missing(requirement)
+    if unsure := _history_unsure(requirement, facts, missing):
+        return unsure
     word = "or" if requirement.rule == "any-of" else "and"
     tail = rules().sentence(kind, FAIL, missing=_join(missing, word))
     return _check(requirement, FAIL, tail, "prior_treatments")
