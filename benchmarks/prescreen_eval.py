@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from common import shared_dir
+from evaluation import Counts
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels"
@@ -81,9 +82,10 @@ def verdicts(labels: list[dict[str, str]]) -> dict[tuple[str, str], Any]:
     return found
 
 
-class Figures:
+class Figures(Counts):
     def __init__(self) -> None:
-        self.tp = self.fp = self.fn = self.tn = 0
+        super().__init__()
+        self.tn = 0
         self.eligible = 0
         self.possible = 0
         self.rules: Counter[str] = Counter()
@@ -103,14 +105,6 @@ class Figures:
             for rule in {c.rule for c in fit.failed}:
                 self.rules[rule] += 1
                 self.rules_right[rule] += label == "excluded"
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     def lines(self, part: str) -> list[str]:
         scored = self.tp + self.fp + self.fn + self.tn

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from common import shared_dir
+from evaluation import Counts
 from tagging_eval import is_held_out
 
 HERE = Path(__file__).resolve().parent
@@ -54,27 +55,11 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-class Scores:
-    def __init__(self) -> None:
-        self.tp = self.fp = self.fn = 0
-
+class Scores(Counts):
     def add(self, got: set[str], want: set[str]) -> None:
         self.tp += len(got & want)
         self.fp += len(got - want)
         self.fn += len(want - got)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     def line(self, name: str, goals: Iterable[tuple[str, float]] = ()) -> str:
         flags = [f"{what} below {goal}" for what, goal in goals if getattr(self, what) < goal]

@@ -25,6 +25,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from common import shared_dir  # noqa: E402
+from evaluation import Counts  # noqa: E402
 
 LABELS = HERE / "labels" / "tagging.tsv"
 COMPARATOR_LABELS = HERE / "labels" / "comparators.tsv"
@@ -60,12 +61,9 @@ def load_comparator_labels(path: Path = COMPARATOR_LABELS) -> dict[tuple[str, st
 
 
 @dataclass
-class Score:
+class Score(Counts):
     """Counts of one category (or of the comparators) in one part, and what follows."""
 
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
     n: int = 0  # labelled yes
 
     def count(self, got: bool, want: bool) -> str:
@@ -80,19 +78,6 @@ class Score:
             self.fn += 1
             return "FN"
         return ""
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else (0.0 if self.fn else 1.0)
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -341,7 +340,6 @@ def test_every_check_of_the_labelled_profiles_reads_well():
 def test_a_third_of_the_labelled_pairs_is_held_out():
     import csv
 
-    sys.path.insert(0, str(LABELS.parent))
     from prescreen_eval import is_held_out
 
     with (LABELS / "prescreen.tsv").open(encoding="utf-8") as handle:

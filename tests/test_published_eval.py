@@ -5,15 +5,10 @@ layout are made up for the tests."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-from published_eval import nih_trialbench, profile_from_text, score, trec  # noqa: E402
+from published_eval import nih_trialbench, profile_from_text, score, trec
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ Settings and biomarkers are tested in test_settings.py and test_biomarkers.py.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
 import sys
@@ -647,11 +646,9 @@ def test_tagging_is_deterministic_and_records_are_plain_data():
 
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("tagging_eval", BENCHMARKS / "tagging_eval.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tagging_eval"] = module
-    spec.loader.exec_module(module)
-    return module
+    import tagging_eval
+
+    return tagging_eval
 
 
 def test_labels_are_well_formed():
@@ -713,9 +710,8 @@ def test_the_evaluation_prints_every_category_and_the_comparators(capsys, monkey
 
 @needs_shared
 def test_the_speed_benchmark_prints_its_figures(capsys, monkeypatch):
-    spec = importlib.util.spec_from_file_location("tagging_speed", BENCHMARKS / "tagging_speed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    import tagging_speed as module
+
     monkeypatch.setenv("TRIALFINDER_SHARED_DIR", str(SHARED))
     monkeypatch.setattr(sys, "argv", ["tagging_speed.py", "50", "--stages"])
     assert module.main() == 0
