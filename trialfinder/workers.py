@@ -38,9 +38,9 @@ log = logging.getLogger("trialfinder")
 
 # Fewer trials than this are processed in this process: starting a worker takes about 0.9 s of
 # CPU (the interpreter, the imports, the data files and patterns compiled on first use), and
-# sending it the records more; on two cores the pool was slower for 1,000 trials, about even
-# for 2,000 and faster for 4,000 (benchmarks/README.md).
-POOL_THRESHOLD = 2000
+# sending it the records more; on two shared cores, two workers were slower for 1,000 and 2,000
+# trials (medians of four runs) and a third faster for 4,000 (benchmarks/README.md).
+POOL_THRESHOLD = 3000
 # Records per chunk: enough that sending a chunk costs little beside its work, few enough that
 # every worker gets some of each page.
 MIN_CHUNK = 25
