@@ -239,7 +239,7 @@ def running(pid: int) -> bool:
 def export_with_a_pool_at_work(api: FakeApi, out: Path) -> tuple[subprocess.Popen, list[int]]:
     """`search -o out` in its own process group, once its two workers have started (and ignore
     Ctrl-C) and page 2 is on its way (held back by the server)."""
-    api.studies = many_studies(1100)  # two pages of 1,000: a pool, and a page on its way
+    api.studies = many_studies(3100)  # pages of 1,000: a pool, and a page on its way
     api.fail("/studies", action="delay", delay=20, after_pages=1)
     process = subprocess.Popen(
         [sys.executable, "-m", "trialfinder", "search", "--setting", "any", "-o", str(out)],

@@ -36,9 +36,11 @@ from trialfinder.templating import environment
 
 log = logging.getLogger("trialfinder")
 
-# Fewer trials than this are processed in this process: starting the workers (about a second,
-# 0.3 s of CPU each) and sending them the records costs about what they would save.
-POOL_THRESHOLD = 1000
+# Fewer trials than this are processed in this process: starting a worker takes about 0.9 s of
+# CPU (the interpreter, the imports, the data files and patterns compiled on first use), and
+# sending it the records more; on two shared cores, two workers were slower for 1,000 and 2,000
+# trials (medians of four runs) and a third faster for 4,000 (benchmarks/README.md).
+POOL_THRESHOLD = 3000
 # Records per chunk: enough that sending a chunk costs little beside its work, few enough that
 # every worker gets some of each page.
 MIN_CHUNK = 25
