@@ -475,3 +475,16 @@ def test_the_default_keeps_no_first_line_trial_of_the_reference_records():
         tags = tag_trial(parse_study(load_real_record(nct_id)))
         assert "relapsed" in tags.settings
         assert not settings_module.for_treated_disease(tags.settings, tags.requirements)
+
+
+def test_a_setting_another_setting_brings_is_data_and_checked(tmp_path):
+    from trialfinder.knowledge import InvalidDataFile, data_text, read_data_file
+
+    assert KNOWLEDGE.setting_also["resistant"] == ("refractory",)
+    copy = tmp_path / "settings.toml"
+    copy.write_text(
+        data_text("settings.toml").replace('also = ["refractory"]', 'also = ["refactory"]'),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidDataFile, match=r"settings\.toml:\d+: resistant\.also"):
+        read_data_file(copy)

@@ -209,7 +209,8 @@ _SETTING = Table(
         **words("label", "short", "plain"),
         **texts("search_terms", "find"),
         "tag_patterns": ListOf(REGEX_I),
-    }
+    },
+    optional={"also": ListOf(Choice(SETTINGS, "a setting"), "a list of settings")},
 )
 SETTINGS_FILE = DataFile(
     Table(

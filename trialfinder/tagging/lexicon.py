@@ -176,6 +176,12 @@ class Knowledge:
             for name, table in settings.items()
             if isinstance(table, dict) and "plain" in table
         }
+        # Setting -> the settings it also is, outside the exclusion criteria ([resistant] also).
+        self.setting_also = {
+            name: tuple(table.get("also", ()))
+            for name, table in settings.items()
+            if isinstance(table, dict) and "plain" in table
+        }
         self.summary_not_treated = Guarded(
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )

@@ -130,11 +130,13 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             elif "NEGATED" in said and not said & NOT_ABOUT_IT:
                 denied.append(setting)
         item = items[index]
-        # A cancer resisting a medicine it was given did not respond to it: resistant disease is
-        # refractory too (as castration-resistant prostate cancer is). Not in an exclusion:
-        # leaving out platinum-resistant disease leaves in other refractory disease.
-        if "resistant" in asserted and (item is None or item.section != EXCLUSION):
-            asserted.setdefault("refractory", asserted["resistant"])
+        # A setting that is another too (settings.toml `also`: resistant disease is refractory).
+        # Not in an exclusion: leaving out platinum-resistant disease leaves in other
+        # refractory disease.
+        if item is None or item.section != EXCLUSION:
+            for setting, match in list(asserted.items()):
+                for other in k.setting_also.get(setting, ()):
+                    asserted.setdefault(other, match)
         if item is None or item.section != EXCLUSION:
             for setting, match in asserted.items():
                 if setting not in first:
