@@ -50,3 +50,22 @@ def test_the_probe_does_see_a_heavy_module():
         "tenacity",
         "urllib3",
     ]
+
+
+def test_the_cli_module_adds_few_modules_to_those_of_click():
+    """pathlib (with urllib.parse) and signal cost `--help` about a tenth of click's own start:
+    the commands that need them import them. (Under an editable install pathlib is already
+    loaded by the import hook before click, and cannot be seen to be added.)"""
+    code = """
+import sys
+import click
+before = set(sys.modules)
+import trialfinder.cli
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    added = set(done.stdout.split())
+    assert "trialfinder.cli" in added
+    assert added.isdisjoint({"pathlib", "urllib.parse", "signal", "json"})

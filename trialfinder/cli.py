@@ -6,11 +6,8 @@ import contextlib
 import errno
 import functools
 import os
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
 
@@ -47,6 +44,7 @@ from trialfinder.vocabulary import (
 if TYPE_CHECKING:
     import datetime as dt
     import logging
+    from pathlib import Path
 
     from trialfinder.criteria import SearchCriteria
     from trialfinder.digest.config import DigestConfig
@@ -169,6 +167,16 @@ class TrialfinderGroup(click.Group):
             ctx.exit(ExitCode.INTERNAL)
 
 
+class _PathArgument(click.Path):
+    """A file or folder argument given to the command as a ``pathlib.Path``; pathlib is imported
+    when a path is given, not for ``--help`` (see benchmarks/startup.py)."""
+
+    def coerce_path_result(self, value: Any) -> Any:
+        import pathlib
+
+        return pathlib.Path(value)
+
+
 # The global options, as they may also be written after the command (`search x --no-cache`).
 GLOBAL_FLAGS = frozenset({"--no-cache", "--refresh", "--debug", "--quiet", "-q"})
 GLOBAL_WITH_VALUE = frozenset({"--api-url", "--templates", "--source"})
@@ -217,6 +225,9 @@ def _signals_as_interrupts() -> Iterator[None]:
     A signal that is ignored (``nohup``) stays ignored; a second signal while stopping is
     not raised again, so that the clean-up can finish.
     """
+    import signal  # here, not on import: `--help` never needs it
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -429,7 +440,7 @@ def cli(
 _profile_option = click.option(
     "--profile",
     "profile_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_PathArgument(dir_okay=False),
     metavar="FILE",
     help="A patient's profile (TOML, see `trialfinder profile new`): prescreen each trial "
     "against it.",
@@ -533,7 +544,7 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=_PathArgument(dir_okay=False, writable=True),
     help="Write to FILE instead of standard output.",
 )
 @click.option(
@@ -543,7 +554,7 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 )
 @click.option(
     "--ids-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=_PathArgument(exists=True, dir_okay=False),
     metavar="FILE",
     help="Fetch exactly the trials in FILE: one NCT id per line, or a previous shortlist "
     "(CSV or .xlsx). "
@@ -552,7 +563,7 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 @click.option(
     "--compare",
     "compare_with",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=_PathArgument(exists=True, dir_okay=False),
     metavar="OLD",
     help="Add a first 'change' column against a previous shortlist (CSV or .xlsx): new, "
     "updated, unchanged, dropped; your own columns in OLD are carried forward "
@@ -1027,7 +1038,7 @@ def profile() -> None:
 
 
 @profile.command("new", short_help="Write a commented example profile.")
-@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, type=_PathArgument(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def profile_new(path: Path | None, force: bool) -> None:
     """Write a commented example profile to PATH (standard output without one), to edit and
@@ -1043,7 +1054,7 @@ def profile_new(path: Path | None, force: bool) -> None:
 
 
 @profile.command("check", short_help="Check a profile and show what is read in it.")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=_PathArgument(dir_okay=False))
 @click.pass_obj
 def profile_check(app: App, path: Path) -> None:
     """Check the profile at PATH: every problem with its line (exit code 6), names
@@ -1074,12 +1085,13 @@ def _digest_logging(quiet: bool, debug: bool) -> None:
 def _load_digest_config(path: Path, app: App) -> DigestConfig:
     """The config; without a [digest] templates folder, --templates (or its variable) applies."""
     import dataclasses
+    import pathlib
 
     from trialfinder.digest.config import load_config
 
     config = load_config(path)
     if config.templates is None and app.templates:
-        config = dataclasses.replace(config, templates=Path(app.templates))
+        config = dataclasses.replace(config, templates=pathlib.Path(app.templates))
     return config
 
 
@@ -1088,7 +1100,7 @@ _config_option = click.option(
     "config_path",
     required=True,
     envvar="TRIALFINDER_DIGEST_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_PathArgument(dir_okay=False),
     help="The digest configuration file (TOML; env TRIALFINDER_DIGEST_CONFIG).",
 )
 
@@ -1119,7 +1131,7 @@ DIGEST_EXAMPLE = "digest.example.toml.j2"
 @click.argument(
     "path",
     required=False,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_PathArgument(dir_okay=False),
 )
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def digest_init(path: Path | None, force: bool) -> None:
@@ -1128,9 +1140,11 @@ def digest_init(path: Path | None, force: bool) -> None:
     from trialfinder.templating import render
 
     if path is None:
+        import pathlib
+
         from platformdirs import user_config_dir
 
-        path = Path(user_config_dir("trialfinder", appauthor=False)) / "digest.toml"
+        path = pathlib.Path(user_config_dir("trialfinder", appauthor=False)) / "digest.toml"
     text = render(DIGEST_EXAMPLE)
     _write_new(path, text, force, make_folder=True)
     click.echo(inert(f"wrote {path}; edit it, then: trialfinder digest check --config {path}"))
@@ -1182,8 +1196,8 @@ def digest_check(app: App, config_path: Path) -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("digest-preview"),
+    type=_PathArgument(file_okay=False),
+    default="digest-preview",
     show_default=True,
     help="Folder for the .eml files of --dry-run.",
 )
