@@ -4,7 +4,14 @@ import json
 import pytest
 
 from trialfinder.errors import ExitCode, InvalidInput, RecordError
-from trialfinder.model import Contact, Trial, age_in_years, normalize_nct_id, parse_study
+from trialfinder.model import (
+    Contact,
+    Trial,
+    age_in_years,
+    normalize_nct_id,
+    parse_study,
+    site_countries,
+)
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -215,3 +222,37 @@ def test_sites_made_when_first_read_keep_their_contacts():
     lazy = parse_study(make_study(locations=locations), lazy_sites=True)
     assert lazy == eager
     assert lazy.sites[0].contacts == (Contact(name="Desk", role="CONTACT", phone="617-555-0100"),)
+
+
+def test_the_countries_of_sites_not_yet_made_are_read_without_making_them(monkeypatch):
+    import trialfinder.model
+
+    made = []
+    site = trialfinder.model._site
+    monkeypatch.setattr(trialfinder.model, "_site", lambda r, item: made.append(1) or site(r, item))
+    locations = [
+        {"city": "Boston", "country": " United States "},
+        {"city": "Lyon", "country": "France"},
+        {"city": "Nowhere"},
+        {"city": "Paris", "country": 7},  # read as text, as its Site would be
+    ]
+    lazy = parse_study(make_study(locations=locations), lazy_sites=True)
+    made.clear()
+    assert site_countries(lazy.sites) == {"United States", "France", "", "7"}
+    assert made == []
+    assert site_countries(parse_study(make_study(locations=locations)).sites) == {
+        "United States",
+        "France",
+        "",
+        "7",
+    }
+
+
+@needs_shared
+def test_the_countries_of_every_real_record_are_the_same_read_either_way():
+    for path in real_record_paths():
+        study = json.loads(path.read_text(encoding="utf-8"))
+        eager = parse_study(study).sites
+        assert site_countries(parse_study(study, lazy_sites=True).sites) == {
+            s.country for s in eager
+        }, path.name

@@ -3,12 +3,17 @@ prescreen), the filter on its tags, its record, and the order of the results."""
 
 from __future__ import annotations
 
+import json
+
 from trialfinder.geo import Place
 from trialfinder.model import parse_study
 from trialfinder.pipeline import (
+    KEPT,
     ResultOptions,
     TagFilter,
+    TrialJob,
     TrialResult,
+    assess,
     build_result,
     build_results,
     by_distance,
@@ -20,6 +25,7 @@ from trialfinder.summary import summarize
 from trialfinder.tagging import tag_trial
 from trialfinder.vocabulary import DEFAULT_SETTINGS
 
+from conftest import needs_shared, real_record_paths
 from factories import make_study
 
 BOSTON = Place("Boston", 42.3427, -71.0922)
@@ -138,3 +144,15 @@ def test_sorted_by_fit_keeps_the_order_within_each_verdict():
         "NCT01000003",
     ]
     assert [r.fit.fit for r in ordered][-2:] == ["excluded", "excluded"]
+
+
+@needs_shared
+def test_a_search_record_with_a_summary_is_the_same_with_sites_left_unmade():
+    """assess reads no site of a trial when no place is given, yet writes the same record and
+    summary (whose countries it reads from the site records) as from every site made."""
+    job = TrialJob(options=ResultOptions(summary=True), record=True)
+    for path in real_record_paths():
+        study = json.loads(path.read_text(encoding="utf-8"))
+        outcome = assess(job, study)
+        assert outcome.kind == KEPT, path.name
+        assert outcome.value == to_record(build_result(parse_study(study))), path.name

@@ -108,6 +108,14 @@ class Sites(Sequence[Site]):
     def __len__(self) -> int:
         return len(self._items) if self._sites is None else len(self._sites)
 
+    def countries(self) -> set[str]:
+        """The countries of the sites as their :class:`Site` would give them, read from the
+        records without making a single one (a summary names the countries only)."""
+        if self._sites is not None:
+            return {site.country for site in self._sites}
+        reader = _Reader()
+        return {reader.text(item, "country") for item in self._items}
+
     def __getitem__(self, index: Any) -> Any:
         return self._all()[index]
 
@@ -127,6 +135,13 @@ class Sites(Sequence[Site]):
 
     def __reduce__(self) -> tuple[type[tuple[Site, ...]], tuple[tuple[Site, ...]]]:
         return tuple, (self._all(),)
+
+
+def site_countries(sites: Sequence[Site]) -> set[str]:
+    """The country of each of ``sites`` (a tuple, or :class:`Sites` read without being made)."""
+    if isinstance(sites, Sites):
+        return sites.countries()
+    return {site.country for site in sites}
 
 
 @dataclass(frozen=True)

@@ -225,10 +225,9 @@ def assess(job: TrialJob, raw: Any) -> Outcome:
     Only the user's own errors (a broken template) stop the search (STOPPED); a record that
     cannot be read is SKIPPED, and so is one whose processing fails, naming its NCT id.
     """
-    # A summary names the countries, a place needs every site: otherwise they are only counted.
-    counted_only = not (job.options.summary or job.options.near)
+    # Only a place needs every site made: counts and a summary's countries read the records.
     try:
-        trial = parse_study(raw, lazy_sites=counted_only)
+        trial = parse_study(raw, lazy_sites=not job.options.near)
     except RecordError as exc:
         return Outcome(SKIPPED, exc.record_id, exc.reason)
     try:

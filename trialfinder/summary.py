@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
-from trialfinder.model import Contact, Intervention, Trial
+from trialfinder.model import Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.drug_classes import drug_classes
 from trialfinder.tagging.reader import (
@@ -152,7 +152,7 @@ def summary_facts(
     # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
     countries = tuple(
         sorted(
-            {country_name(c, article=True) for c in {s.country for s in trial.sites} if c.strip()},
+            {country_name(c, article=True) for c in site_countries(trial.sites) if c.strip()},
             key=lambda name: name.removeprefix("the ").casefold(),
         )
     )
