@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,16 +43,18 @@ def export(url: str, path: Path) -> None:
         cli.main(args, standalone_mode=False)
 
 
-def measure(count: int, folder: Path) -> tuple[float, float, int]:
-    """(peak MiB, seconds, bytes written) for exporting ``count`` trials."""
+def served_export(
+    count: int, path: Path, export: Callable[[str, Path], None]
+) -> tuple[float, float]:
+    """(peak MiB, seconds) of ``export(url, path)`` with ``count`` trials served by a fake API
+    in a process of its own: timed first without tracemalloc (which slows Python down), then
+    measured with it."""
     context = multiprocessing.get_context("spawn")
     urls, stop = context.Queue(), context.Event()
     server = context.Process(target=serve, args=(count, urls, stop), daemon=True)
     server.start()
     try:
         url = urls.get(timeout=120)
-        path = folder / f"export-{count}.csv"
-        # Timed without tracemalloc, which slows Python down; then measured with it.
         started = time.perf_counter()
         export(url, path)
         seconds = time.perf_counter() - started
@@ -62,22 +65,32 @@ def measure(count: int, folder: Path) -> tuple[float, float, int]:
     finally:
         stop.set()
         server.join(timeout=10)
+    return peak / 2**20, seconds
+
+
+def measure(count: int, folder: Path) -> tuple[float, float, int]:
+    """(peak MiB, seconds, bytes written) for exporting ``count`` trials."""
+    path = folder / f"export-{count}.csv"
+    peak, seconds = served_export(count, path, export)
     rows = path.read_bytes().count(b'\r\n"NCT')
     if rows != count:
         raise SystemExit(f"expected {count} rows, found {rows}")
-    return peak / 2**20, seconds, path.stat().st_size
+    return peak, seconds, path.stat().st_size
 
 
-def main(counts: list[int]) -> None:
+def report(
+    counts: list[int], measure: Callable[[int, Path], tuple[float, float, int]], kind: str
+) -> None:
+    """Each count's peak memory, time and file size, after a small warm-up export."""
     os.environ["TRIALFINDER_MIN_INTERVAL"] = "0"  # a local server: no pacing needed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         measure(10, folder)  # warm up: imports and caches are not part of the export
-        print(f"{'trials':>8} {'peak memory':>12} {'time':>8} {'CSV size':>10}")
+        print(f"{'trials':>8} {'peak memory':>12} {'time':>8} {kind + ' size':>10}")
         for count in counts:
             peak, seconds, size = measure(count, folder)
             print(f"{count:>8,} {peak:>9.1f} MiB {seconds:>7.2f}s {size / 2**20:>7.1f} MiB")
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [1_000, 10_000])
+    report([int(arg) for arg in sys.argv[1:]] or [1_000, 10_000], measure, "CSV")
