@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -163,6 +166,32 @@ def test_a_label_naming_several_parts_holds_in_each():
         _check(PASS, "age", "Part 2"),
     )
     assert verdict(checks).fit == EXCLUDED
+
+
+def test_parts_named_together_are_listed_in_the_order_written_in_every_run():
+    """A label naming several parts ("Parts 3B and 3A") gives its parts in the order written,
+    whatever the interpreter's hash seed (the order a set happens to take changes per run)."""
+    code = """
+from trialfinder.prescreen import Check, verdict
+checks = (
+    Check("disease", "pass", False, "t", "f", "r", ""),
+    Check("age", "pass", False, "t", "f", "r", "Part 1"),
+    Check("ecog", "pass", False, "t", "f", "r", "Parts 3B and 3A and 2C, 2A"),
+)
+print(verdict(checks).cohorts)
+"""
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=60,
+        )
+        seen.add(done.stdout.strip())
+    assert seen == {"('Part 1', 'Part 3B', 'Part 3A', 'Part 2C', 'Part 2A')"}
 
 
 def test_the_order_of_a_search_with_a_profile():

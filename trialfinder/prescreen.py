@@ -1157,13 +1157,14 @@ def _part_fit(checks: list[Check]) -> str:
 _LABEL = re.compile(r"^(?P<word>[A-Za-z]+?)s?\s+(?P<ids>.+)$")
 
 
-def _label(cohort: str) -> tuple[str, frozenset[str]]:
-    """ "Parts 1 AND 2" -> ("part", {"1", "2"}); "Cohort A1" -> ("cohort", {"a1"})."""
+def _label(cohort: str) -> tuple[str, tuple[str, ...]]:
+    """ "Parts 1 AND 2" -> ("part", ("1", "2")); "Cohort A1" -> ("cohort", ("a1",)): the ids in
+    the order written, each once (a part's name is said in that order, whatever the run)."""
     match = _LABEL.match(cohort.strip())
     if match is None:
-        return cohort.lower(), frozenset()
+        return cohort.lower(), ()
     ids = re.split(r"\s*(?:,|&|/|\band\b|\bor\b)\s*", match.group("ids"), flags=re.I)
-    return match.group("word").lower(), frozenset(i.lower() for i in ids if i)
+    return match.group("word").lower(), tuple(dict.fromkeys(i.lower() for i in ids if i))
 
 
 def _parts(cohorts: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
@@ -1179,9 +1180,9 @@ def _parts(cohorts: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
         word, ids = labels[cover]
         for ident in ids:
             name = f"{word.capitalize()} {ident.upper()}"
-            if not any(labels[a] == (word, frozenset({ident})) for a in atomic):
+            if not any(labels[a] == (word, (ident,)) for a in atomic):
                 atomic.append(name)
-                labels[name] = (word, frozenset({ident}))
+                labels[name] = (word, (ident,))
 
     def holds(part: str) -> Callable[[str], bool]:
         word, ids = labels[part]
@@ -1190,7 +1191,7 @@ def _parts(cohorts: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
             if not cohort or cohort == part:
                 return True
             their_word, their_ids = labels.get(cohort) or _label(cohort)
-            return their_word == word and bool(ids) and ids <= their_ids
+            return their_word == word and bool(ids) and set(ids) <= set(their_ids)
 
         return applies
 
