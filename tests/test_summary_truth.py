@@ -1025,9 +1025,6 @@ KNOWN_WRONG = {
     # The EGFR and ALK rules hold only for non-squamous patients ("applicable to non-squamous
     # patients only"), and "EGFR exon 19, EGFR" drops the deletion and L858R's names.
     "NCT04267848": "applicable to non-squamous patients only",
-    # "(or other targetable mutations including but not limited to ALK, if routinely tested)":
-    # ALK is excluded only where it is routinely tested.
-    "NCT05048797": "if routinely tested",
 }
 
 
