@@ -1019,22 +1019,11 @@ def real_summaries() -> list[tuple[dict, str]]:
     return result
 
 
-# Sentences known to be wrong or unsupported, each with why, until the reading is fixed: the
-# test fails on any other problem, and on one of these once it is gone (update the list).
-KNOWN_WRONG = {
-    # The EGFR and ALK rules hold only for non-squamous patients ("applicable to non-squamous
-    # patients only"), and "EGFR exon 19, EGFR" drops the deletion and L858R's names.
-    "NCT04267848": "applicable to non-squamous patients only",
-}
-
-
 @needs_shared
 def test_every_rule_of_every_real_summary_is_in_its_criteria(real_summaries):
     assert len(real_summaries) >= 200
     problems = [p for raw, summary in real_summaries for p in check(raw, summary)]
-    unknown = [p for p in problems if p.split(":")[0] not in KNOWN_WRONG]
-    assert not unknown, "\n".join(unknown)
-    assert {p.split(":")[0] for p in problems} == set(KNOWN_WRONG)
+    assert not problems, "\n".join(problems)
 
 
 @needs_shared

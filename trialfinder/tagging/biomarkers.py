@@ -38,6 +38,7 @@ REQUIRED = "biomarker-required"
 EXCLUDED = "biomarker-excluded"
 # What the context may say of a marker that then neither requires nor excludes it.
 NOT_A_RULE = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER", "EXCEPTION"})
+_EITHER = frozenset({"NEGATED", "HYPOTHETICAL"})
 
 
 class Markers(NamedTuple):
@@ -156,7 +157,9 @@ def _read(
             return None
     said = clause_effects(text, start, end)
     if "NEGATED" in said and "HYPOTHETICAL" in said:
-        said = _nearest(text, start, end)  # "testing of ALK with no ALK rearrangement"
+        # "testing of ALK with no ALK rearrangement": one of the two, the nearest; what else
+        # is said of it (an exception) still holds.
+        said = said - _EITHER | _nearest(text, start, end)
     if said & NOT_A_RULE:
         return None
     negated = "NEGATED" in said
