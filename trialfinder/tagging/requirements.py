@@ -184,13 +184,11 @@ def read_requirements(
     lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
     # The words of each item, cut in one pass over all of them, say which readers can find
     # anything in it: most items are passed over with a few set look-ups.
-    spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
-    item_words = [frozenset(part.split()) for part in spaced.decode("ascii").split("\x01")]
-    words = frozenset().union(*item_words)
+    words = _Words.of(criteria.items, lowered)
     readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own in zip(criteria.items, lowered, item_words, strict=True):
+    for item, low, own in zip(criteria.items, lowered, words.own, strict=True):
         text: _Text | None = None
         reads: list[Read] = []
         for read, gate in readers:
@@ -210,7 +208,7 @@ def read_requirements(
                 for kind, rule, values in reads
             )
     if any(r.kind == "disease-setting" for r in (*found, *scoped)) and _asks_for_spread(
-        criteria, rules
+        words, rules
     ):
         found = [r for r in found if r.kind != "disease-setting"]
         scoped = [r for r in scoped if r.kind != "disease-setting"]
@@ -1219,13 +1217,17 @@ NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
 METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 
-def _stage_words(words: frozenset[str], rules: _Rules) -> frozenset[str]:
+def _stage_words(words: _Words, rules: _Rules) -> frozenset[str]:
     """The words of the criteria a stage can be read near: the data's, and TNM codes."""
-    return (words & rules.stage_words) | frozenset(_TNM_M.findall(" ".join(words)))
+    text = words.text
+    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
+    codes = _TNM_M.findall(text) if "m0" in text or "m1" in text else ()
+    return (words.all & rules.stage_words) | frozenset(codes)
 
 
-# A TNM code's word ("t2n0m0", "m1b"): a pattern over the words joined runs in C.
-_TNM_M = re.compile(r"\S*m(?:0|1[abc]?)(?!\S)")
+# A TNM code's word ("t2n0m0", "m1b") in the text of the criteria's words; each match starts
+# where a word does, so the search runs once over the text, not once from every letter.
+_TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
 
 
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
@@ -1276,15 +1278,20 @@ def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
     return found
 
 
-def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
+def _asks_for_spread(words: _Words, rules: _Rules) -> bool:
     """Whether an inclusion item of the criteria takes people whose cancer has spread: then no
     stage rule of the trial is right for everyone."""
-    for item in criteria.items:
+    stage_words = _stage_words(words, rules)
+    for item, own in zip(words.items, words.own, strict=True):
         if item.section == EXCLUSION:
             continue
         low = lower(item.text)
-        for start, end in _non_metastatic(low, rules):
-            low = low[:start] + " " * (end - start) + low[end:]
+        # What says that the cancer has not spread is taken out first. It is only said with one
+        # of the stage words (the premise of the stage reader's gate, ``[requirements.stage]
+        # words``): an item without any has nothing to take out.
+        if not stage_words.isdisjoint(own):
+            for start, end in _non_metastatic(low, rules):
+                low = low[:start] + " " * (end - start) + low[end:]
         if rules.stage_spread.search(low):
             return True
     return False
@@ -1653,23 +1660,51 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 # -- which readers run, and on which items -------------------------------------------------
 
 
-def _needles(words: frozenset[str], wanted: frozenset[str]) -> frozenset[str]:
+class _Words:
+    """The words of the criteria, cut once for every reader: each item's (``own``), all of them
+    (``all``), and the text they were cut from (``text``: a-z, 0-9 and spaces, the items
+    separated by "\\x01")."""
+
+    def __init__(self, items: tuple[Item, ...], text: str) -> None:
+        self.items = items
+        self.text = text
+        self.own = [frozenset(part.split()) for part in text.split("\x01")]
+        self.all: frozenset[str] = frozenset().union(*self.own)
+
+    @classmethod
+    def of(cls, items: tuple[Item, ...], lowered: list[str]) -> _Words:
+        """The words of ``items``, given in lower case without "\\x01" (``lowered``)."""
+        spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+        return cls(items, spaced.decode("ascii"))
+
+
+def _needles(words: _Words, wanted: frozenset[str]) -> frozenset[str]:
     """``wanted`` when the criteria hold one of its words, else nothing: an item is read only
     if it holds one of them (``isdisjoint`` looks through the item's few words, not these)."""
-    return wanted if not wanted.isdisjoint(words) else frozenset()
+    return wanted if not wanted.isdisjoint(words.all) else frozenset()
+
+
+def _therapy_words(words: _Words, rules: _Rules) -> frozenset[str]:
+    """The words that can belong to the name of a drug or class (:func:`drug_words`) in the
+    items :func:`_read_prior_therapy` reads on: those with a lead-in line or the first word of
+    one of its frames; an item without any of them names no treatment it reads."""
+    framed = [
+        own
+        for item, own in zip(words.items, words.own, strict=True)
+        if item.lead or not rules.frame_words.isdisjoint(own)
+    ]
+    return frozenset(drug_words(frozenset().union(*framed))) if framed else frozenset()
 
 
 _READERS: tuple[
-    tuple[
-        Callable[[_Text, _Rules], list[Read]], Callable[[frozenset[str], _Rules], frozenset[str]]
-    ],
+    tuple[Callable[[_Text, _Rules], list[Read]], Callable[[_Words, _Rules], frozenset[str]]],
     ...,
 ] = (
     (_read_age, lambda words, rules: _needles(words, rules.age_words)),
     (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
     (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
     (_read_no_lines, lambda words, rules: _needles(words, rules.line_nouns)),
-    (_read_prior_therapy, lambda words, rules: frozenset(drug_words(words))),
+    (_read_prior_therapy, _therapy_words),
     (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
     (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
     (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
