@@ -312,6 +312,28 @@ class _Cues:
         return not self.absent(words) and self._at_start.match(text) is not None
 
 
+class _Gated:
+    """A pattern searched for in lower-case text only when the text holds one of the pieces
+    that every match of it holds (:func:`required_words`): a few substring tests are far
+    cheaper than trying the pattern at every letter, and most texts hold none of them."""
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = re.compile(pattern)
+        self.pieces = required_words(self.regex)
+
+    def absent(self, low: str) -> bool:
+        """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it)."""
+        return self.pieces is not None and not may_match(low, self.pieces)
+
+    def search(self, low: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+        if self.absent(low):
+            return None
+        return self.regex.search(low, start, len(low) if end is None else end)
+
+    def finditer(self, low: str) -> Iterator[re.Match[str]]:
+        return iter(()) if self.absent(low) else self.regex.finditer(low)
+
+
 def _words_of(text: str) -> list[str]:
     """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
     return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
@@ -361,11 +383,10 @@ class _Rules:
     lines_not_any: re.Pattern[str]
     lines_curative: re.Pattern[str]
     lines_naive_before: re.Pattern[str]
-    stage_spread: re.Pattern[str]
-    stage_elsewhere: re.Pattern[str]
-    stage_other_times: re.Pattern[str]
-    stage_earlier: re.Pattern[str]
-    stage_other_systems: re.Pattern[str]
+    stage_spread: _Gated
+    stage_other_times: _Gated
+    stage_earlier: _Gated
+    stage_other_systems: _Gated
     brain_phrases: _Cues
     brain_active: _Cues
     brain_stable: _Cues
@@ -383,7 +404,12 @@ class _Rules:
         for name in _CONTEXT_LISTS:
             setattr(self, name, _Cues(context[name]))
         scopes = [re.compile(p) for p in context["scopes"]]
-        self.scopes = [(scope, required_words(scope)) for scope in scopes]
+        # A scope anchored at the start is tried there only, at once: looking for its words
+        # first would cost more. The others are run only on a text with one of their words.
+        self.scopes = [
+            (scope, None if scope.pattern.startswith("^") else required_words(scope))
+            for scope in scopes
+        ]
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
 
@@ -444,11 +470,12 @@ class _Rules:
 
         stage = table["stage"]
         self.stage_words = frozenset(stage["words"])
-        self.non_metastatic = [re.compile(p) for p in stage["non_metastatic"]]
-        self.stages = re.compile(stage["stages"])
-        self.metastatic = [re.compile(p) for p in stage["metastatic"]]
-        for name in ("spread", "elsewhere", "other_times", "earlier", "other_systems"):
-            setattr(self, f"stage_{name}", re.compile(stage[name]))
+        self.non_metastatic = [_Gated(p) for p in stage["non_metastatic"]]
+        self.stages = _Gated(stage["stages"])
+        self.metastatic = [_Gated(p) for p in stage["metastatic"]]
+        for name in ("spread", "other_times", "earlier", "other_systems"):
+            setattr(self, f"stage_{name}", _Gated(stage[name]))
+        self.stage_elsewhere = re.compile(stage["elsewhere"])
         self.stage_not_before = re.compile(stage["not_before"])
         self.stage_not_after = re.compile(stage["not_after"])
 
@@ -655,13 +682,7 @@ class _Text:
     @property
     def sentences(self) -> list[tuple[int, int]]:
         if self._sentences is None:
-            spans, start = [], 0
-            for match in _SENTENCE_END.finditer(self.low):
-                spans.append((start, match.end()))
-                start = match.end()
-            if start < len(self.low):
-                spans.append((start, len(self.low)))
-            self._sentences = spans
+            self._sentences = _sentences(self.low)
         return self._sentences
 
     def sentence_of(self, position: int) -> tuple[int, int]:
@@ -669,6 +690,19 @@ class _Text:
             if start <= position < end:
                 return start, end
         return 0, len(self.low)
+
+
+def _sentences(low: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``low``."""
+    if "." not in low and ";" not in low and "；" not in low:  # nothing can end one early
+        return [(0, len(low))] if low else []
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(low):
+        spans.append((start, match.end()))
+        start = match.end()
+    if start < len(low):
+        spans.append((start, len(low)))
+    return spans
 
 
 Read = tuple[str, str, tuple[Value, ...]]
@@ -1005,16 +1039,19 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         return []
     words = text.words
     framed = rules.not_frames.blank(low, words)
-    lead = rules.not_frames.blank(text.lead)
-    lead_framed = rules.frames.search(lead) is not None
+    lead_framed = bool(text.lead) and (
+        rules.frames.search(rules.not_frames.blank(text.lead)) is not None
+    )
     if not lead_framed and not rules.frames.search(framed):
         return []
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
     planned = _planned(text, rules)
-    for start, end in text.sentences:
-        if not lead_framed and not rules.frames.search(framed, start, end):
+    sentences = text.sentences
+    for start, end in sentences:
+        # (An item of one sentence is framed: that was the search above.)
+        if not lead_framed and len(sentences) > 1 and not rules.frames.search(framed, start, end):
             continue
         mentions = find_drugs(text.item.text[start:end], text.words)
         if planned:
