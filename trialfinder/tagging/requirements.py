@@ -112,6 +112,11 @@ from trialfinder.tagging.drug_classes import (
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
 from trialfinder.tagging.text import byte_table, lower, may_match, required_words
 
+try:  # the reader of regular expressions, to find the words a pattern starts with
+    from re import _parser as regex_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as regex_parser
+
 # Keeps a-z, 0-9 and the separator of items (\x01); turns everything else to spaces.
 _ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
 
@@ -334,6 +339,78 @@ class _Gated:
         return iter(()) if self.absent(low) else self.regex.finditer(low)
 
 
+_ALNUM = frozenset(map(ord, string.ascii_lowercase + string.digits))
+
+
+class _Unspelled(Exception):
+    """A pattern that does not spell its first word out plainly."""
+
+
+def _pattern_first_words(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """The words (as an item's word set has them) one of which every match of ``regex`` starts
+    with, or None when the pattern does not say so plainly. It must start at a word boundary
+    (the text before it is no letter or digit, so a word starts there) and spell its first
+    word letter by letter up to what ends a word: a sign, a space or a word boundary."""
+    try:
+        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return None
+    if regex.flags & re.IGNORECASE or parsed[:1] != [(regex_parser.AT, regex_parser.AT_BOUNDARY)]:
+        return None
+    try:
+        spelling, ended = _spell(parsed[1:], {""})
+    except _Unspelled:
+        return None
+    if spelling or "" in ended:  # a word that may go on after the match, or none at all
+        return None
+    return frozenset(ended)
+
+
+def _spell(items: list[tuple[Any, Any]], spelling: set[str]) -> tuple[set[str], set[str]]:
+    """(the first words still being spelled, those ended) after ``items``, from ``spelling``.
+    Look-arounds are passed over: they only take matches away."""
+    p = regex_parser
+    ended: set[str] = set()
+    for op, value in items:
+        if not spelling:
+            break
+        if op is p.LITERAL and value in _ALNUM:
+            spelling = {word + chr(value) for word in spelling}
+        elif op is p.LITERAL or (
+            op is p.IN
+            and all(
+                (kind is p.LITERAL and char not in _ALNUM)
+                or (kind is p.CATEGORY and char is p.CATEGORY_SPACE)
+                for kind, char in value
+            )
+        ):  # a sign or a space: the end of the word
+            ended |= spelling
+            spelling = set()
+        elif op is p.AT and value is p.AT_BOUNDARY:  # after a letter, the end of the word
+            ended |= {word for word in spelling if word}
+            spelling = {word for word in spelling if not word}
+        elif op is p.SUBPATTERN and not value[1] and not value[2]:  # a group, no inline flags
+            spelling, more = _spell(list(value[3]), spelling)
+            ended |= more
+        elif op is p.BRANCH:
+            going: set[str] = set()
+            for branch in value[1]:
+                still, more = _spell(list(branch), spelling)
+                going |= still
+                ended |= more
+            spelling = going
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT):
+            least, most, body = value
+            still, more = _spell(list(body), spelling)
+            if still and most > 1:
+                raise _Unspelled  # a word spelled by a repetition ("[a-z]+")
+            ended |= more
+            spelling = still | spelling if least == 0 else still
+        elif op not in (p.ASSERT, p.ASSERT_NOT):
+            raise _Unspelled
+    return spelling, ended
+
+
 def _words_of(text: str) -> list[str]:
     """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
     return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
@@ -441,6 +518,9 @@ class _Rules:
         for name in ("any_treatment", "for_advanced", "not_any", "curative", "naive_before"):
             setattr(self, f"lines_{name}", re.compile(self.prior_lines[name]))
         self.lines_gap = int(self.prior_lines["gap"])
+        # No-lines rules are read from a match of `any_treatment` only: an item without one of
+        # the words its matches start with is not read for them.
+        self.any_treatment_words = _pattern_first_words(self.lines_any_treatment) or self.line_nouns
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
         self.count_re = re.compile(rf"(?<![\w.])\d{{1,2}}(?![\w.])|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
@@ -1740,7 +1820,7 @@ _READERS: tuple[
     (_read_age, lambda words, rules: _needles(words, rules.age_words)),
     (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
     (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
-    (_read_no_lines, lambda words, rules: _needles(words, rules.line_nouns)),
+    (_read_no_lines, lambda words, rules: _needles(words, rules.any_treatment_words)),
     (_read_prior_therapy, _therapy_words),
     (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
     (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),

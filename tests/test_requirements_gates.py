@@ -1,0 +1,107 @@
+"""Requirements found through the quick tests that decide which items a reader reads: each
+spelling a reader's pattern starts with, codes cut oddly, and the words of one item deciding
+about another."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialfinder.tagging.reader import read_criteria
+from trialfinder.tagging.requirements import extract
+
+
+def criteria(inclusion: list[str], exclusion: list[str] | None = None) -> str:
+    text = "Inclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in inclusion)
+    if exclusion:
+        text += "\n\nExclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in exclusion)
+    return text
+
+
+def read(inclusion: list[str], exclusion: list[str] | None = None) -> list[tuple]:
+    return [
+        (r.kind, r.rule, r.values) for r in extract(read_criteria(criteria(inclusion, exclusion)))
+    ]
+
+
+NO_LINE = [("prior-lines", "at-most", (0,))]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "systemic",
+        "anti-cancer",
+        "anticancer",
+        "anti-neoplastic",
+        "antineoplastic",
+        "anti-tumor",
+        "antitumour",
+        "any",
+    ],
+)
+def test_each_first_word_of_any_treatment_is_read(first):
+    assert read(["Adults"], [f"Prior {first} therapy for metastatic disease"]) == NO_LINE
+    assert read(["Adults"], [f"Prior {first.upper()} THERAPY FOR METASTATIC DISEASE"]) == NO_LINE
+
+
+def test_no_earlier_line_read_across_an_odd_space():
+    assert read(["No prior\u00a0systemic\u2009therapy for advanced disease"]) == NO_LINE
+    assert read(["Adults"], ["Prior chemotherapy for metastatic disease"]) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "pT2N0M0 breast cancer",
+        "Breast cancer, cM0",
+        "T2N0\u00b7M0 breast cancer",
+        "Stage T1c N1 M0",
+    ],
+)
+def test_tnm_codes_that_have_not_spread(code):
+    assert read([code]) == [("disease-setting", "any-of", ("non-metastatic",))]
+
+
+@pytest.mark.parametrize("code", ["M1 disease", "pM1c disease", "Known M1b lung cancer"])
+def test_tnm_codes_of_spread_disease_excluded(code):
+    assert read(["Adults"], [code]) == [("disease-setting", "none-of", ("metastatic",))]
+
+
+def test_no_tnm_code_in_words_that_only_end_alike():
+    assert read(["Adults"], ["Haemoglobin below 10 g/dL in arm1"]) == []
+    assert read(["Platelets from study KM10"]) == []
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "Advanced disease is allowed",  # no stage word: spread all the same
+        "Patients with stage III-IV disease",
+        "Oligometastatic disease (up to 3 lesions)",
+    ],
+)
+def test_spread_taken_in_another_inclusion_item_drops_every_stage_rule(other):
+    assert read(["T1-4N0M0 prostate cancer", other], ["Evidence of distant disease."]) == []
+
+
+def test_items_that_take_no_spread_keep_the_stage_rules():
+    for other in ("Adequate organ function", "Positive for PSMA; life expectancy 12 weeks"):
+        assert read(["T1-4N0M0 prostate cancer", other], ["Evidence of distant disease."]) == [
+            ("disease-setting", "any-of", ("non-metastatic",)),
+            ("disease-setting", "none-of", ("metastatic",)),
+        ]
+
+
+def test_a_drug_named_beside_a_frame_in_another_item_is_read_where_it_is_framed():
+    assert read(["Lenalidomide allergy screening", "Prior treatment with bortezomib"]) == [
+        ("prior-therapy-required", "all-of", ("bortezomib",))
+    ]
+    assert read(["Lenalidomide allergy screening", "Adults"]) == []
+
+
+def test_a_one_sentence_item_and_its_sentences_read_alike():
+    one = read(["Adults"], ["Prior treatment with a BCMA-directed therapy"])
+    two = read(["Adults"], ["Prior treatment with a BCMA-directed therapy. Adults only"])
+    assert one == two == [("prior-therapy-excluded", "any-of", ("BCMA-directed therapy",))]
+    # A second sentence without a frame names a drug that is not read.
+    assert read(["Adults"], ["Adults only; lenalidomide allergy"]) == []
