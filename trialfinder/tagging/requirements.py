@@ -1133,6 +1133,13 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         # (An item of one sentence is framed: that was the search above.)
         if not lead_framed and len(sentences) > 1 and not rules.frames.search(framed, start, end):
             continue
+        sentence = low[start:end]
+        if (
+            rules.hypotheticals.search(sentence, words=words)
+            or rules.with_or_without.search(sentence, words=words)
+            or rules.time_limits.search(sentence, words=words)
+        ):
+            continue  # a plan, an option or a time limit: no rule from this sentence
         mentions = find_drugs(text.item.text[start:end], text.words)
         if planned:
             mentions = [m for m in mentions if not _is_planned(m.value, planned)]
@@ -1183,14 +1190,10 @@ _NOT_A_NEGATION = re.compile(r"\s+(?:more|less|fewer|later|longer|greater|older)
 def _therapy_rules(
     text: _Text, rules: _Rules, start: int, end: int, mentions: list[Mention]
 ) -> list[Read]:
+    """The rules about the treatments named in one sentence (``start``, ``end``) that is no
+    plan, option or time limit (the reader leaves those out before looking for names)."""
     low, w = text.low, text.words
     sentence = low[start:end]
-    if (
-        rules.hypotheticals.search(sentence, words=w)
-        or rules.with_or_without.search(sentence, words=w)
-        or rules.time_limits.search(sentence, words=w)
-    ):
-        return []
     mentions = _keep(mentions, low, rules, w)
     reads: list[Read] = []
     for group in _lists(mentions, low, rules):
