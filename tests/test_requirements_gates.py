@@ -105,3 +105,33 @@ def test_a_one_sentence_item_and_its_sentences_read_alike():
     assert one == two == [("prior-therapy-excluded", "any-of", ("BCMA-directed therapy",))]
     # A second sentence without a frame names a drug that is not read.
     assert read(["Adults"], ["Adults only; lenalidomide allergy"]) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("At least 2 prior lines of therapy", [("prior-lines", "at-least", (2,))]),
+        ("At least 12 prior lines of therapy", [("prior-lines", "at-least", (12,))]),
+        ("One to 3 prior lines of therapy", [("prior-lines", "between", (1, 3))]),
+        ("Received 1-3 prior regimens", [("prior-lines", "between", (1, 3))]),
+        ("At least 123 prior lines of therapy", []),  # no count of lines
+        ("At least 2.5 prior lines of therapy", []),
+        ("v2 prior lines of therapy", []),
+    ],
+)
+def test_counts_of_lines_in_digits_and_words(line, expected):
+    assert read([line]) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Age ≥18 years", [("age", "at-least", (18,))]),
+        ("Age 18.5 years or older", [("age", "at-least", (18,))]),
+        ("Age \u0661\u0668 years or older", [("age", "at-least", (18,))]),  # Arabic-Indic digits
+        ("Aged 1000 years", []),
+        ("Age x18 years", []),
+    ],
+)
+def test_ages_in_digits(line, expected):
+    assert read([line]) == expected

@@ -522,7 +522,13 @@ class _Rules:
         # the words its matches start with is not read for them.
         self.any_treatment_words = _pattern_first_words(self.lines_any_treatment) or self.line_nouns
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
-        self.count_re = re.compile(rf"(?<![\w.])\d{{1,2}}(?![\w.])|\b(?:{number_words})\b")
+        # A count of one or two digits, not part of a longer number or word. Written to start
+        # with the digit (what is before it is looked at once a digit is found, a look-behind
+        # over the digit), so that the search skips from digit to digit instead of trying every
+        # letter: the matches are those of (?<![\w.])\d{1,2}(?![\w.]).
+        count_digits = r"\d(?<![\w.]\d)\d?(?![\w.])"
+        self.count_digits = re.compile(count_digits)
+        self.count_re = re.compile(rf"{count_digits}|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
         self.line_lead_in = re.compile(
             rf"(?:\bbetween\s+|\b{exact}\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
@@ -596,7 +602,9 @@ class _Rules:
 
         age = table["age"]
         self.age_words = frozenset(age["words"])
-        self.digits = re.compile(r"(?<![\d.])\d{1,3}(?![\d])")
+        # A number of up to three digits: the matches of (?<![\d.])\d{1,3}(?!\d), written to
+        # start with the digit (see count_digits).
+        self.digits = re.compile(r"\d(?<![\d.]\d)\d{0,2}(?!\d)")
         self.age_lead_in = re.compile(
             rf"(?:\bbetween\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
         )
@@ -1015,10 +1023,13 @@ def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
     words = text.words
     if rules.line_word_set.isdisjoint(words):
         return []
-    if rules.count_words.isdisjoint(words) and not any(w.isdigit() for w in words):
+    # A count written as a word is a whole word of the item: without one, digits only.
+    in_words = not rules.count_words.isdisjoint(words)
+    if not in_words and not any(w.isdigit() for w in words):
         return []
     found: list[tuple[int, int, Read]] = []
-    patterns, numbers, lead_in = rules.line_patterns, rules.count_re, rules.line_lead_in
+    numbers = rules.count_re if in_words else rules.count_digits
+    patterns, lead_in = rules.line_patterns, rules.line_lead_in
     near = (rules.line_near, 0, 75)
     for kind, match in _from_numbers(patterns, low, numbers, lead_in, 0, len(low), near):
         read = _line_rule(kind, match, text, rules)
