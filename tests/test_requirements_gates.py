@@ -135,3 +135,43 @@ def test_counts_of_lines_in_digits_and_words(line, expected):
 )
 def test_ages_in_digits(line, expected):
     assert read([line]) == expected
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion", "expected"),
+    [
+        ("Transplant-ineligible patients", None, ("ineligible-required", ("any",))),
+        (
+            "Not eligible for high-dose chemotherapy with stem cell rescue",
+            None,
+            ("ineligible-required", ("autologous",)),
+        ),
+        (
+            "Adequate bone marrow function. Prior autologous stem cell transplant required",
+            None,
+            ("prior-required", ("autologous",)),
+        ),
+        (
+            "Adults",
+            "Stem cell donors. Prior allogeneic transplant",
+            ("prior-excluded", ("allogeneic",)),
+        ),
+        ("Adults", "Known CNS disease. Prior allogeneic HSCT", ("prior-excluded", ("allogeneic",))),
+    ],
+)
+def test_transplants_read_in_the_sentence_that_names_them(inclusion, exclusion, expected):
+    found = read([inclusion], [exclusion] if exclusion else None)
+    assert [(rule, values) for kind, rule, values in found if kind == "transplant"] == [expected]
+
+
+def test_no_transplant_rule_from_an_exception_or_words_that_only_sound_alike():
+    assert read(["Adults"], ["Prior allogeneic transplant unless more than 1 year ago"]) == []
+    assert read(["Adequate bone marrow function; stem cell factor levels normal"]) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "highest"),
+    [("Performance status ECOG 0-1 or Karnofsky >= 70", 1), ("ECOG ≤ 2", 2), ("Karnofsky ≥ 60", 2)],
+)
+def test_performance_scales_read_alone_or_together(line, highest):
+    assert read([line]) == [("ecog", "at-most", (highest,))]

@@ -1453,8 +1453,8 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     low_score: int | None = None
     ranged = False
     for start, end in text.sentences:
-        percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end)]
-        for anchor in rules.ecog_scales.finditer(low, start, end):
+        percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
+        for anchor in rules.ecog_scales.finditer(low, start, end, text.words):
             if any(p <= anchor.start() < p + 40 for p in percent_at):
                 continue  # "Karnofsky performance status": not ECOG
             stop = min([end, anchor.end() + 80, *(p for p in percent_at if p >= anchor.end())])
@@ -1662,11 +1662,18 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
 def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
     reads: list[Read] = []
+    # Without the first word of an (in)eligibility cue, a sentence is only read for the
+    # transplants it names.
+    no_cues = rules.transplant_ineligible.absent(text.words) and rules.transplant_eligible.absent(
+        text.words
+    )
     for start, end in text.sentences:
+        mentions = [m for m in rules.transplant.finditer(low, start, end) if not _echo(low, m)]
+        if not mentions and no_cues:
+            continue
         sentence = low[start:end]
         if rules.exceptions.search(sentence) or rules.allowed(sentence):
             continue
-        mentions = [m for m in rules.transplant.finditer(low, start, end) if not _echo(low, m)]
         eligibility = _transplant_eligibility(text, rules, start, end, mentions)
         if eligibility is not None:
             reads.append(eligibility)
