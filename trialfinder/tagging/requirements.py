@@ -1012,7 +1012,7 @@ def _allowed_elsewhere(text: _Text, rules: _Rules, start: int, end: int) -> bool
     low = text.low
     return any(
         (s, e) != (start, end)
-        and rules.allowed(low, s, e)
+        and rules.allowed(low, s, e, text.words)
         and not rules.lines_curative.search(low, s, e)
         for s, e in text.sentences
     )
@@ -1069,7 +1069,7 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
         if count is None or count > MAX_PRIOR_LINES:
             return None
         if kind == "exact":
-            if text.excluded or rules.hypotheticals.search(low, start, match.start()):
+            if text.excluded or rules.hypotheticals.search(low, start, match.start(), text.words):
                 return None
             if groups.get("x") is None and (
                 count == 0 or re.search(r"\bmay\s+have\s+(?:\w+\s+)?$", low[start : match.start()])
@@ -1544,7 +1544,7 @@ _BRAIN_ORDER = {"none": 0, "treated-stable": 1, "active-allowed": 2}
 
 def _read_brain(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    for mention in rules.brain_phrases.finditer(low):
+    for mention in rules.brain_phrases.finditer(low, words=text.words):
         before = low[max(0, mention.start() - 30) : mention.start()]
         if rules.brain_treatment_of.ends(before):
             continue
@@ -1557,22 +1557,22 @@ def _read_brain(text: _Text, rules: _Rules) -> list[Read]:
 def _brain_value(
     text: _Text, rules: _Rules, mention: re.Match[str], start: int, end: int
 ) -> str | None:
-    low = text.low
+    low, words = text.low, text.words
     before = low[start : mention.start()]
     allowance = next(
         (
             (s, e)
             for s, e in text.sentences
-            if rules.allowed(low, s, e) or rules.exceptions.search(low, s, e)
+            if rules.allowed(low, s, e, words) or rules.exceptions.search(low, s, e, words)
         ),
         None,
     )
     if allowance is not None:
         s, e = allowance
-        permitted = rules.allowed(low, s, e)
-        if permitted and rules.brain_untreated.search(low, s, e):
+        permitted = rules.allowed(low, s, e, words)
+        if permitted and rules.brain_untreated.search(low, s, e, words):
             return "active-allowed"  # "including those with untreated brain metastases"
-        if rules.brain_stable.search(low, s, e) or not permitted:
+        if rules.brain_stable.search(low, s, e, words) or not permitted:
             return "treated-stable"
         return "active-allowed"  # "Patients with brain metastases are eligible"
     strong = rules.strong_negations.search(before)
@@ -1595,9 +1595,9 @@ def _brain_value(
         ):
             return None
         return "none"
-    if rules.negations.search(low, max(start, mention.start() - 45), mention.start()):
+    if rules.negations.search(low, max(start, mention.start() - 45), mention.start(), words):
         return "treated-stable" if rules.brain_active.search(near) else "none"
-    if rules.brain_stable.search(low, start, end) and not rules.brain_untreated.search(
+    if rules.brain_stable.search(low, start, end, words) and not rules.brain_untreated.search(
         low, start, end
     ):
         return "treated-stable"
@@ -1645,7 +1645,7 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
     if not text.wanted:
         return []
-    mention = rules.measurable.search(low)
+    mention = rules.measurable.search(low, words=text.words)
     if mention is None:
         return []
     start, end = text.sentence_of(mention.start())
@@ -1660,19 +1660,18 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
 
 
 def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
-    low = text.low
+    low, words = text.low, text.words
     reads: list[Read] = []
     # Without the first word of an (in)eligibility cue, a sentence is only read for the
     # transplants it names.
-    no_cues = rules.transplant_ineligible.absent(text.words) and rules.transplant_eligible.absent(
-        text.words
-    )
+    no_cues = rules.transplant_ineligible.absent(words) and rules.transplant_eligible.absent(words)
     for start, end in text.sentences:
         mentions = [m for m in rules.transplant.finditer(low, start, end) if not _echo(low, m)]
         if not mentions and no_cues:
             continue
         sentence = low[start:end]
-        if rules.exceptions.search(sentence) or rules.allowed(sentence):
+        # (A sentence holds whole words of the item: it starts and ends beside a sign.)
+        if rules.exceptions.search(sentence, words=words) or rules.allowed(sentence, words=words):
             continue
         eligibility = _transplant_eligibility(text, rules, start, end, mentions)
         if eligibility is not None:
@@ -1754,7 +1753,7 @@ def _transplant_eligibility(
         (rules.transplant_ineligible, True),
         (rules.transplant_eligible, False),
     ):
-        for cue in cues.finditer(low, start, end):
+        for cue in cues.finditer(low, start, end, text.words):
             if not ineligible and re.search(
                 r"(?:\bnot|\bin|\bun)\W*(?:be\W+|considered\W+)?$",
                 low[max(start, cue.start() - 20) : cue.start()],
