@@ -213,7 +213,7 @@ def read_requirements(
                 for kind, rule, values in reads
             )
     if any(r.kind == "disease-setting" for r in (*found, *scoped)) and _asks_for_spread(
-        words, rules
+        criteria, rules
     ):
         found = [r for r in found if r.kind != "disease-setting"]
         scoped = [r for r in scoped if r.kind != "disease-setting"]
@@ -1409,20 +1409,16 @@ def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
     return found
 
 
-def _asks_for_spread(words: _Words, rules: _Rules) -> bool:
+def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
     """Whether an inclusion item of the criteria takes people whose cancer has spread: then no
-    stage rule of the trial is right for everyone."""
-    stage_words = _stage_words(words, rules)
-    for item, own in zip(words.items, words.own, strict=True):
+    stage rule of the trial is right for everyone. (Each pattern is only run on an item holding
+    a piece of every match of it: most items are passed over with a few substring tests.)"""
+    for item in criteria.items:
         if item.section == EXCLUSION:
             continue
         low = lower(item.text)
-        # What says that the cancer has not spread is taken out first. It is only said with one
-        # of the stage words (the premise of the stage reader's gate, ``[requirements.stage]
-        # words``): an item without any has nothing to take out.
-        if not stage_words.isdisjoint(own):
-            for start, end in _non_metastatic(low, rules):
-                low = low[:start] + " " * (end - start) + low[end:]
+        for start, end in _non_metastatic(low, rules):
+            low = low[:start] + " " * (end - start) + low[end:]
         if rules.stage_spread.search(low):
             return True
     return False
