@@ -112,6 +112,11 @@ from trialfinder.tagging.drug_classes import (
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
 from trialfinder.tagging.text import byte_table, lower, may_match, required_words
 
+try:  # the reader of regular expressions, to find the words a pattern starts with
+    from re import _parser as regex_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as regex_parser
+
 # Keeps a-z, 0-9 and the separator of items (\x01); turns everything else to spaces.
 _ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
 
@@ -184,13 +189,11 @@ def read_requirements(
     lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
     # The words of each item, cut in one pass over all of them, say which readers can find
     # anything in it: most items are passed over with a few set look-ups.
-    spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
-    item_words = [frozenset(part.split()) for part in spaced.decode("ascii").split("\x01")]
-    words = frozenset().union(*item_words)
+    words = _Words.of(criteria.items, lowered)
     readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own in zip(criteria.items, lowered, item_words, strict=True):
+    for item, low, own in zip(criteria.items, lowered, words.own, strict=True):
         text: _Text | None = None
         reads: list[Read] = []
         for read, gate in readers:
@@ -314,6 +317,100 @@ class _Cues:
         return not self.absent(words) and self._at_start.match(text) is not None
 
 
+class _Gated:
+    """A pattern searched for in lower-case text only when the text holds one of the pieces
+    that every match of it holds (:func:`required_words`): a few substring tests are far
+    cheaper than trying the pattern at every letter, and most texts hold none of them."""
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = re.compile(pattern)
+        self.pieces = required_words(self.regex)
+
+    def absent(self, low: str) -> bool:
+        """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it)."""
+        return self.pieces is not None and not may_match(low, self.pieces)
+
+    def search(self, low: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+        if self.absent(low):
+            return None
+        return self.regex.search(low, start, len(low) if end is None else end)
+
+    def finditer(self, low: str) -> Iterator[re.Match[str]]:
+        return iter(()) if self.absent(low) else self.regex.finditer(low)
+
+
+_ALNUM = frozenset(map(ord, string.ascii_lowercase + string.digits))
+
+
+class _Unspelled(Exception):
+    """A pattern that does not spell its first word out plainly."""
+
+
+def _pattern_first_words(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """The words (as an item's word set has them) one of which every match of ``regex`` starts
+    with, or None when the pattern does not say so plainly. It must start at a word boundary
+    (the text before it is no letter or digit, so a word starts there) and spell its first
+    word letter by letter up to what ends a word: a sign, a space or a word boundary."""
+    try:
+        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return None
+    if regex.flags & re.IGNORECASE or parsed[:1] != [(regex_parser.AT, regex_parser.AT_BOUNDARY)]:
+        return None
+    try:
+        spelling, ended = _spell(parsed[1:], {""})
+    except _Unspelled:
+        return None
+    if spelling or "" in ended:  # a word that may go on after the match, or none at all
+        return None
+    return frozenset(ended)
+
+
+def _spell(items: list[tuple[Any, Any]], spelling: set[str]) -> tuple[set[str], set[str]]:
+    """(the first words still being spelled, those ended) after ``items``, from ``spelling``.
+    Look-arounds are passed over: they only take matches away."""
+    p = regex_parser
+    ended: set[str] = set()
+    for op, value in items:
+        if not spelling:
+            break
+        if op is p.LITERAL and value in _ALNUM:
+            spelling = {word + chr(value) for word in spelling}
+        elif op is p.LITERAL or (
+            op is p.IN
+            and all(
+                (kind is p.LITERAL and char not in _ALNUM)
+                or (kind is p.CATEGORY and char is p.CATEGORY_SPACE)
+                for kind, char in value
+            )
+        ):  # a sign or a space: the end of the word
+            ended |= spelling
+            spelling = set()
+        elif op is p.AT and value is p.AT_BOUNDARY:  # after a letter, the end of the word
+            ended |= {word for word in spelling if word}
+            spelling = {word for word in spelling if not word}
+        elif op is p.SUBPATTERN and not value[1] and not value[2]:  # a group, no inline flags
+            spelling, more = _spell(list(value[3]), spelling)
+            ended |= more
+        elif op is p.BRANCH:
+            going: set[str] = set()
+            for branch in value[1]:
+                still, more = _spell(list(branch), spelling)
+                going |= still
+                ended |= more
+            spelling = going
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT):
+            least, most, body = value
+            still, more = _spell(list(body), spelling)
+            if still and most > 1:
+                raise _Unspelled  # a word spelled by a repetition ("[a-z]+")
+            ended |= more
+            spelling = still | spelling if least == 0 else still
+        elif op not in (p.ASSERT, p.ASSERT_NOT):
+            raise _Unspelled
+    return spelling, ended
+
+
 def _words_of(text: str) -> list[str]:
     """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
     return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
@@ -363,11 +460,10 @@ class _Rules:
     lines_not_any: re.Pattern[str]
     lines_curative: re.Pattern[str]
     lines_naive_before: re.Pattern[str]
-    stage_spread: re.Pattern[str]
-    stage_elsewhere: re.Pattern[str]
-    stage_other_times: re.Pattern[str]
-    stage_earlier: re.Pattern[str]
-    stage_other_systems: re.Pattern[str]
+    stage_spread: _Gated
+    stage_other_times: _Gated
+    stage_earlier: _Gated
+    stage_other_systems: _Gated
     brain_phrases: _Cues
     brain_active: _Cues
     brain_stable: _Cues
@@ -385,7 +481,12 @@ class _Rules:
         for name in _CONTEXT_LISTS:
             setattr(self, name, _Cues(context[name]))
         scopes = [re.compile(p) for p in context["scopes"]]
-        self.scopes = [(scope, required_words(scope)) for scope in scopes]
+        # A scope anchored at the start is tried there only, at once: looking for its words
+        # first would cost more. The others are run only on a text with one of their words.
+        self.scopes = [
+            (scope, None if scope.pattern.startswith("^") else required_words(scope))
+            for scope in scopes
+        ]
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
 
@@ -417,8 +518,17 @@ class _Rules:
         for name in ("any_treatment", "for_advanced", "not_any", "curative", "naive_before"):
             setattr(self, f"lines_{name}", re.compile(self.prior_lines[name]))
         self.lines_gap = int(self.prior_lines["gap"])
+        # No-lines rules are read from a match of `any_treatment` only: an item without one of
+        # the words its matches start with is not read for them.
+        self.any_treatment_words = _pattern_first_words(self.lines_any_treatment) or self.line_nouns
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
-        self.count_re = re.compile(rf"(?<![\w.])\d{{1,2}}(?![\w.])|\b(?:{number_words})\b")
+        # A count of one or two digits, not part of a longer number or word. Written to start
+        # with the digit (what is before it is looked at once a digit is found, a look-behind
+        # over the digit), so that the search skips from digit to digit instead of trying every
+        # letter: the matches are those of (?<![\w.])\d{1,2}(?![\w.]).
+        count_digits = r"\d(?<![\w.]\d)\d?(?![\w.])"
+        self.count_digits = re.compile(count_digits)
+        self.count_re = re.compile(rf"{count_digits}|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
         self.line_lead_in = re.compile(
             rf"(?:\bbetween\s+|\b{exact}\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
@@ -446,11 +556,12 @@ class _Rules:
 
         stage = table["stage"]
         self.stage_words = frozenset(stage["words"])
-        self.non_metastatic = [re.compile(p) for p in stage["non_metastatic"]]
-        self.stages = re.compile(stage["stages"])
-        self.metastatic = [re.compile(p) for p in stage["metastatic"]]
-        for name in ("spread", "elsewhere", "other_times", "earlier", "other_systems"):
-            setattr(self, f"stage_{name}", re.compile(stage[name]))
+        self.non_metastatic = [_Gated(p) for p in stage["non_metastatic"]]
+        self.stages = _Gated(stage["stages"])
+        self.metastatic = [_Gated(p) for p in stage["metastatic"]]
+        for name in ("spread", "other_times", "earlier", "other_systems"):
+            setattr(self, f"stage_{name}", _Gated(stage[name]))
+        self.stage_elsewhere = re.compile(stage["elsewhere"])
         self.stage_not_before = re.compile(stage["not_before"])
         self.stage_not_after = re.compile(stage["not_after"])
 
@@ -491,7 +602,9 @@ class _Rules:
 
         age = table["age"]
         self.age_words = frozenset(age["words"])
-        self.digits = re.compile(r"(?<![\d.])\d{1,3}(?![\d])")
+        # A number of up to three digits: the matches of (?<![\d.])\d{1,3}(?!\d), written to
+        # start with the digit (see count_digits).
+        self.digits = re.compile(r"\d(?<![\d.]\d)\d{0,2}(?!\d)")
         self.age_lead_in = re.compile(
             rf"(?:\bbetween\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
         )
@@ -657,13 +770,7 @@ class _Text:
     @property
     def sentences(self) -> list[tuple[int, int]]:
         if self._sentences is None:
-            spans, start = [], 0
-            for match in _SENTENCE_END.finditer(self.low):
-                spans.append((start, match.end()))
-                start = match.end()
-            if start < len(self.low):
-                spans.append((start, len(self.low)))
-            self._sentences = spans
+            self._sentences = _sentences(self.low)
         return self._sentences
 
     def sentence_of(self, position: int) -> tuple[int, int]:
@@ -671,6 +778,19 @@ class _Text:
             if start <= position < end:
                 return start, end
         return 0, len(self.low)
+
+
+def _sentences(low: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``low``."""
+    if "." not in low and ";" not in low and "；" not in low:  # nothing can end one early
+        return [(0, len(low))] if low else []
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(low):
+        spans.append((start, match.end()))
+        start = match.end()
+    if start < len(low):
+        spans.append((start, len(low)))
+    return spans
 
 
 Read = tuple[str, str, tuple[Value, ...]]
@@ -892,7 +1012,7 @@ def _allowed_elsewhere(text: _Text, rules: _Rules, start: int, end: int) -> bool
     low = text.low
     return any(
         (s, e) != (start, end)
-        and rules.allowed(low, s, e)
+        and rules.allowed(low, s, e, text.words)
         and not rules.lines_curative.search(low, s, e)
         for s, e in text.sentences
     )
@@ -903,10 +1023,13 @@ def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
     words = text.words
     if rules.line_word_set.isdisjoint(words):
         return []
-    if rules.count_words.isdisjoint(words) and not any(w.isdigit() for w in words):
+    # A count written as a word is a whole word of the item: without one, digits only.
+    in_words = not rules.count_words.isdisjoint(words)
+    if not in_words and not any(w.isdigit() for w in words):
         return []
     found: list[tuple[int, int, Read]] = []
-    patterns, numbers, lead_in = rules.line_patterns, rules.count_re, rules.line_lead_in
+    numbers = rules.count_re if in_words else rules.count_digits
+    patterns, lead_in = rules.line_patterns, rules.line_lead_in
     near = (rules.line_near, 0, 75)
     for kind, match in _from_numbers(patterns, low, numbers, lead_in, 0, len(low), near):
         read = _line_rule(kind, match, text, rules)
@@ -946,7 +1069,7 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
         if count is None or count > MAX_PRIOR_LINES:
             return None
         if kind == "exact":
-            if text.excluded or rules.hypotheticals.search(low, start, match.start()):
+            if text.excluded or rules.hypotheticals.search(low, start, match.start(), text.words):
                 return None
             if groups.get("x") is None and (
                 count == 0 or re.search(r"\bmay\s+have\s+(?:\w+\s+)?$", low[start : match.start()])
@@ -1007,17 +1130,27 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         return []
     words = text.words
     framed = rules.not_frames.blank(low, words)
-    lead = rules.not_frames.blank(text.lead)
-    lead_framed = rules.frames.search(lead) is not None
+    lead_framed = bool(text.lead) and (
+        rules.frames.search(rules.not_frames.blank(text.lead)) is not None
+    )
     if not lead_framed and not rules.frames.search(framed):
         return []
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
     planned = _planned(text, rules)
-    for start, end in text.sentences:
-        if not lead_framed and not rules.frames.search(framed, start, end):
+    sentences = text.sentences
+    for start, end in sentences:
+        # (An item of one sentence is framed: that was the search above.)
+        if not lead_framed and len(sentences) > 1 and not rules.frames.search(framed, start, end):
             continue
+        sentence = low[start:end]
+        if (
+            rules.hypotheticals.search(sentence, words=words)
+            or rules.with_or_without.search(sentence, words=words)
+            or rules.time_limits.search(sentence, words=words)
+        ):
+            continue  # a plan, an option or a time limit: no rule from this sentence
         mentions = find_drugs(text.item.text[start:end], text.words)
         if planned:
             mentions = [m for m in mentions if not _is_planned(m.value, planned)]
@@ -1068,14 +1201,10 @@ _NOT_A_NEGATION = re.compile(r"\s+(?:more|less|fewer|later|longer|greater|older)
 def _therapy_rules(
     text: _Text, rules: _Rules, start: int, end: int, mentions: list[Mention]
 ) -> list[Read]:
+    """The rules about the treatments named in one sentence (``start``, ``end``) that is no
+    plan, option or time limit (the reader leaves those out before looking for names)."""
     low, w = text.low, text.words
     sentence = low[start:end]
-    if (
-        rules.hypotheticals.search(sentence, words=w)
-        or rules.with_or_without.search(sentence, words=w)
-        or rules.time_limits.search(sentence, words=w)
-    ):
-        return []
     mentions = _keep(mentions, low, rules, w)
     reads: list[Read] = []
     for group in _lists(mentions, low, rules):
@@ -1219,13 +1348,17 @@ NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
 METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 
-def _stage_words(words: frozenset[str], rules: _Rules) -> frozenset[str]:
+def _stage_words(words: _Words, rules: _Rules) -> frozenset[str]:
     """The words of the criteria a stage can be read near: the data's, and TNM codes."""
-    return (words & rules.stage_words) | frozenset(_TNM_M.findall(" ".join(words)))
+    text = words.text
+    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
+    codes = _TNM_M.findall(text) if "m0" in text or "m1" in text else ()
+    return (words.all & rules.stage_words) | frozenset(codes)
 
 
-# A TNM code's word ("t2n0m0", "m1b"): a pattern over the words joined runs in C.
-_TNM_M = re.compile(r"\S*m(?:0|1[abc]?)(?!\S)")
+# A TNM code's word ("t2n0m0", "m1b") in the text of the criteria's words; each match starts
+# where a word does, so the search runs once over the text, not once from every letter.
+_TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
 
 
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
@@ -1278,7 +1411,8 @@ def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
 
 def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
     """Whether an inclusion item of the criteria takes people whose cancer has spread: then no
-    stage rule of the trial is right for everyone."""
+    stage rule of the trial is right for everyone. (Each pattern is only run on an item holding
+    a piece of every match of it: most items are passed over with a few substring tests.)"""
     for item in criteria.items:
         if item.section == EXCLUSION:
             continue
@@ -1315,8 +1449,8 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     low_score: int | None = None
     ranged = False
     for start, end in text.sentences:
-        percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end)]
-        for anchor in rules.ecog_scales.finditer(low, start, end):
+        percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
+        for anchor in rules.ecog_scales.finditer(low, start, end, text.words):
             if any(p <= anchor.start() < p + 40 for p in percent_at):
                 continue  # "Karnofsky performance status": not ECOG
             stop = min([end, anchor.end() + 80, *(p for p in percent_at if p >= anchor.end())])
@@ -1406,7 +1540,7 @@ _BRAIN_ORDER = {"none": 0, "treated-stable": 1, "active-allowed": 2}
 
 def _read_brain(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
-    for mention in rules.brain_phrases.finditer(low):
+    for mention in rules.brain_phrases.finditer(low, words=text.words):
         before = low[max(0, mention.start() - 30) : mention.start()]
         if rules.brain_treatment_of.ends(before):
             continue
@@ -1419,22 +1553,22 @@ def _read_brain(text: _Text, rules: _Rules) -> list[Read]:
 def _brain_value(
     text: _Text, rules: _Rules, mention: re.Match[str], start: int, end: int
 ) -> str | None:
-    low = text.low
+    low, words = text.low, text.words
     before = low[start : mention.start()]
     allowance = next(
         (
             (s, e)
             for s, e in text.sentences
-            if rules.allowed(low, s, e) or rules.exceptions.search(low, s, e)
+            if rules.allowed(low, s, e, words) or rules.exceptions.search(low, s, e, words)
         ),
         None,
     )
     if allowance is not None:
         s, e = allowance
-        permitted = rules.allowed(low, s, e)
-        if permitted and rules.brain_untreated.search(low, s, e):
+        permitted = rules.allowed(low, s, e, words)
+        if permitted and rules.brain_untreated.search(low, s, e, words):
             return "active-allowed"  # "including those with untreated brain metastases"
-        if rules.brain_stable.search(low, s, e) or not permitted:
+        if rules.brain_stable.search(low, s, e, words) or not permitted:
             return "treated-stable"
         return "active-allowed"  # "Patients with brain metastases are eligible"
     strong = rules.strong_negations.search(before)
@@ -1457,9 +1591,9 @@ def _brain_value(
         ):
             return None
         return "none"
-    if rules.negations.search(low, max(start, mention.start() - 45), mention.start()):
+    if rules.negations.search(low, max(start, mention.start() - 45), mention.start(), words):
         return "treated-stable" if rules.brain_active.search(near) else "none"
-    if rules.brain_stable.search(low, start, end) and not rules.brain_untreated.search(
+    if rules.brain_stable.search(low, start, end, words) and not rules.brain_untreated.search(
         low, start, end
     ):
         return "treated-stable"
@@ -1507,7 +1641,7 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
     low = text.low
     if not text.wanted:
         return []
-    mention = rules.measurable.search(low)
+    mention = rules.measurable.search(low, words=text.words)
     if mention is None:
         return []
     start, end = text.sentence_of(mention.start())
@@ -1522,13 +1656,19 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
 
 
 def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
-    low = text.low
+    low, words = text.low, text.words
     reads: list[Read] = []
+    # Without the first word of an (in)eligibility cue, a sentence is only read for the
+    # transplants it names.
+    no_cues = rules.transplant_ineligible.absent(words) and rules.transplant_eligible.absent(words)
     for start, end in text.sentences:
-        sentence = low[start:end]
-        if rules.exceptions.search(sentence) or rules.allowed(sentence):
-            continue
         mentions = [m for m in rules.transplant.finditer(low, start, end) if not _echo(low, m)]
+        if not mentions and no_cues:
+            continue
+        sentence = low[start:end]
+        # (A sentence holds whole words of the item: it starts and ends beside a sign.)
+        if rules.exceptions.search(sentence, words=words) or rules.allowed(sentence, words=words):
+            continue
         eligibility = _transplant_eligibility(text, rules, start, end, mentions)
         if eligibility is not None:
             reads.append(eligibility)
@@ -1609,7 +1749,7 @@ def _transplant_eligibility(
         (rules.transplant_ineligible, True),
         (rules.transplant_eligible, False),
     ):
-        for cue in cues.finditer(low, start, end):
+        for cue in cues.finditer(low, start, end, text.words):
             if not ineligible and re.search(
                 r"(?:\bnot|\bin|\bun)\W*(?:be\W+|considered\W+)?$",
                 low[max(start, cue.start() - 20) : cue.start()],
@@ -1653,23 +1793,51 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 # -- which readers run, and on which items -------------------------------------------------
 
 
-def _needles(words: frozenset[str], wanted: frozenset[str]) -> frozenset[str]:
+class _Words:
+    """The words of the criteria, cut once for every reader: each item's (``own``), all of them
+    (``all``), and the text they were cut from (``text``: a-z, 0-9 and spaces, the items
+    separated by "\\x01")."""
+
+    def __init__(self, items: tuple[Item, ...], text: str) -> None:
+        self.items = items
+        self.text = text
+        self.own = [frozenset(part.split()) for part in text.split("\x01")]
+        self.all: frozenset[str] = frozenset().union(*self.own)
+
+    @classmethod
+    def of(cls, items: tuple[Item, ...], lowered: list[str]) -> _Words:
+        """The words of ``items``, given in lower case without "\\x01" (``lowered``)."""
+        spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+        return cls(items, spaced.decode("ascii"))
+
+
+def _needles(words: _Words, wanted: frozenset[str]) -> frozenset[str]:
     """``wanted`` when the criteria hold one of its words, else nothing: an item is read only
     if it holds one of them (``isdisjoint`` looks through the item's few words, not these)."""
-    return wanted if not wanted.isdisjoint(words) else frozenset()
+    return wanted if not wanted.isdisjoint(words.all) else frozenset()
+
+
+def _therapy_words(words: _Words, rules: _Rules) -> frozenset[str]:
+    """The words that can belong to the name of a drug or class (:func:`drug_words`) in the
+    items :func:`_read_prior_therapy` reads on: those with a lead-in line or the first word of
+    one of its frames; an item without any of them names no treatment it reads."""
+    framed = [
+        own
+        for item, own in zip(words.items, words.own, strict=True)
+        if item.lead or not rules.frame_words.isdisjoint(own)
+    ]
+    return frozenset(drug_words(frozenset().union(*framed))) if framed else frozenset()
 
 
 _READERS: tuple[
-    tuple[
-        Callable[[_Text, _Rules], list[Read]], Callable[[frozenset[str], _Rules], frozenset[str]]
-    ],
+    tuple[Callable[[_Text, _Rules], list[Read]], Callable[[_Words, _Rules], frozenset[str]]],
     ...,
 ] = (
     (_read_age, lambda words, rules: _needles(words, rules.age_words)),
     (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
     (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
-    (_read_no_lines, lambda words, rules: _needles(words, rules.line_nouns)),
-    (_read_prior_therapy, lambda words, rules: frozenset(drug_words(words))),
+    (_read_no_lines, lambda words, rules: _needles(words, rules.any_treatment_words)),
+    (_read_prior_therapy, _therapy_words),
     (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
     (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
     (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),

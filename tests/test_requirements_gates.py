@@ -1,0 +1,177 @@
+"""Requirements found through the quick tests that decide which items a reader reads: each
+spelling a reader's pattern starts with, codes cut oddly, and the words of one item deciding
+about another."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialfinder.tagging.reader import read_criteria
+from trialfinder.tagging.requirements import extract
+
+
+def criteria(inclusion: list[str], exclusion: list[str] | None = None) -> str:
+    text = "Inclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in inclusion)
+    if exclusion:
+        text += "\n\nExclusion Criteria:\n\n" + "\n".join(f"* {line}" for line in exclusion)
+    return text
+
+
+def read(inclusion: list[str], exclusion: list[str] | None = None) -> list[tuple]:
+    return [
+        (r.kind, r.rule, r.values) for r in extract(read_criteria(criteria(inclusion, exclusion)))
+    ]
+
+
+NO_LINE = [("prior-lines", "at-most", (0,))]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "systemic",
+        "anti-cancer",
+        "anticancer",
+        "anti-neoplastic",
+        "antineoplastic",
+        "anti-tumor",
+        "antitumour",
+        "any",
+    ],
+)
+def test_each_first_word_of_any_treatment_is_read(first):
+    assert read(["Adults"], [f"Prior {first} therapy for metastatic disease"]) == NO_LINE
+    assert read(["Adults"], [f"Prior {first.upper()} THERAPY FOR METASTATIC DISEASE"]) == NO_LINE
+
+
+def test_no_earlier_line_read_across_an_odd_space():
+    assert read(["No prior\u00a0systemic\u2009therapy for advanced disease"]) == NO_LINE
+    assert read(["Adults"], ["Prior chemotherapy for metastatic disease"]) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "pT2N0M0 breast cancer",
+        "Breast cancer, cM0",
+        "T2N0\u00b7M0 breast cancer",
+        "Stage T1c N1 M0",
+    ],
+)
+def test_tnm_codes_that_have_not_spread(code):
+    assert read([code]) == [("disease-setting", "any-of", ("non-metastatic",))]
+
+
+@pytest.mark.parametrize("code", ["M1 disease", "pM1c disease", "Known M1b lung cancer"])
+def test_tnm_codes_of_spread_disease_excluded(code):
+    assert read(["Adults"], [code]) == [("disease-setting", "none-of", ("metastatic",))]
+
+
+def test_no_tnm_code_in_words_that_only_end_alike():
+    assert read(["Adults"], ["Haemoglobin below 10 g/dL in arm1"]) == []
+    assert read(["Platelets from study KM10"]) == []
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "Advanced disease is allowed",  # no stage word: spread all the same
+        "Patients with stage III-IV disease",
+        "Oligometastatic disease (up to 3 lesions)",
+    ],
+)
+def test_spread_taken_in_another_inclusion_item_drops_every_stage_rule(other):
+    assert read(["T1-4N0M0 prostate cancer", other], ["Evidence of distant disease."]) == []
+
+
+def test_items_that_take_no_spread_keep_the_stage_rules():
+    for other in ("Adequate organ function", "Positive for PSMA; life expectancy 12 weeks"):
+        assert read(["T1-4N0M0 prostate cancer", other], ["Evidence of distant disease."]) == [
+            ("disease-setting", "any-of", ("non-metastatic",)),
+            ("disease-setting", "none-of", ("metastatic",)),
+        ]
+
+
+def test_a_drug_named_beside_a_frame_in_another_item_is_read_where_it_is_framed():
+    assert read(["Lenalidomide allergy screening", "Prior treatment with bortezomib"]) == [
+        ("prior-therapy-required", "all-of", ("bortezomib",))
+    ]
+    assert read(["Lenalidomide allergy screening", "Adults"]) == []
+
+
+def test_a_one_sentence_item_and_its_sentences_read_alike():
+    one = read(["Adults"], ["Prior treatment with a BCMA-directed therapy"])
+    two = read(["Adults"], ["Prior treatment with a BCMA-directed therapy. Adults only"])
+    assert one == two == [("prior-therapy-excluded", "any-of", ("BCMA-directed therapy",))]
+    # A second sentence without a frame names a drug that is not read.
+    assert read(["Adults"], ["Adults only; lenalidomide allergy"]) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("At least 2 prior lines of therapy", [("prior-lines", "at-least", (2,))]),
+        ("At least 12 prior lines of therapy", [("prior-lines", "at-least", (12,))]),
+        ("One to 3 prior lines of therapy", [("prior-lines", "between", (1, 3))]),
+        ("Received 1-3 prior regimens", [("prior-lines", "between", (1, 3))]),
+        ("At least 123 prior lines of therapy", []),  # no count of lines
+        ("At least 2.5 prior lines of therapy", []),
+        ("v2 prior lines of therapy", []),
+    ],
+)
+def test_counts_of_lines_in_digits_and_words(line, expected):
+    assert read([line]) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Age ≥18 years", [("age", "at-least", (18,))]),
+        ("Age 18.5 years or older", [("age", "at-least", (18,))]),
+        ("Age \u0661\u0668 years or older", [("age", "at-least", (18,))]),  # Arabic-Indic digits
+        ("Aged 1000 years", []),
+        ("Age x18 years", []),
+    ],
+)
+def test_ages_in_digits(line, expected):
+    assert read([line]) == expected
+
+
+@pytest.mark.parametrize(
+    ("inclusion", "exclusion", "expected"),
+    [
+        ("Transplant-ineligible patients", None, ("ineligible-required", ("any",))),
+        (
+            "Not eligible for high-dose chemotherapy with stem cell rescue",
+            None,
+            ("ineligible-required", ("autologous",)),
+        ),
+        (
+            "Adequate bone marrow function. Prior autologous stem cell transplant required",
+            None,
+            ("prior-required", ("autologous",)),
+        ),
+        (
+            "Adults",
+            "Stem cell donors. Prior allogeneic transplant",
+            ("prior-excluded", ("allogeneic",)),
+        ),
+        ("Adults", "Known CNS disease. Prior allogeneic HSCT", ("prior-excluded", ("allogeneic",))),
+    ],
+)
+def test_transplants_read_in_the_sentence_that_names_them(inclusion, exclusion, expected):
+    found = read([inclusion], [exclusion] if exclusion else None)
+    assert [(rule, values) for kind, rule, values in found if kind == "transplant"] == [expected]
+
+
+def test_no_transplant_rule_from_an_exception_or_words_that_only_sound_alike():
+    assert read(["Adults"], ["Prior allogeneic transplant unless more than 1 year ago"]) == []
+    assert read(["Adequate bone marrow function; stem cell factor levels normal"]) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "highest"),
+    [("Performance status ECOG 0-1 or Karnofsky >= 70", 1), ("ECOG ≤ 2", 2), ("Karnofsky ≥ 60", 2)],
+)
+def test_performance_scales_read_alone_or_together(line, highest):
+    assert read([line]) == [("ecog", "at-most", (highest,))]
