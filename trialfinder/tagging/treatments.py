@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
 from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
-from trialfinder.tagging.reader import arm_interventions, is_cancer_trial
+from trialfinder.tagging.reader import arm_interventions, is_cancer_trial, per_trial
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
 
@@ -452,10 +452,22 @@ def _with_how(hit: Hit, how: str) -> Hit:
     return Hit(hit.category, hit.canonical, hit.matched, how, hit.generic, hit.agents)
 
 
+@per_trial
+def classified(trial: Trial) -> tuple[Treatment, ...]:
+    """What each of ``trial``'s interventions is (:func:`classify`), in the trial's order: read
+    once, for the tagging and the summary alike."""
+    k = knowledge()
+    cancer = is_cancer_trial(trial)
+    return tuple(classify(i, cancer, trial, k) for i in trial.interventions)
+
+
 def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
     """ "placebo", or "test" for a test, scan, sample or questionnaire, as :func:`classify`
     reads ``intervention`` in ``trial``; "" for anything else."""
-    note = classify(intervention, is_cancer_trial(trial), trial, knowledge()).note
+    treatment = next((t for t in classified(trial) if t.intervention is intervention), None)
+    if treatment is None:  # not one of the trial's own interventions
+        treatment = classify(intervention, is_cancer_trial(trial), trial, knowledge())
+    note = treatment.note
     if note == "placebo":
         return "placebo"
     return "test" if note.startswith("a test") else ""
