@@ -36,20 +36,23 @@ def find_terms(text: str, cancer: bool) -> tuple[Hit, ...]:
     k = knowledge()
     words, starts = split_words(lower(text))
     index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
+    antibody = k.antibody_endings
     hits: list[Hit] = []
     free = 0  # the first word not yet part of a recognised name
     for i, word in enumerate(words):
         if i < free:
             continue
+        # Only an antibody's name starts a conjugate (the first test of _conjugate_at).
+        conjugate = cancer and word.endswith(antibody)
         if word in index:
             found = len(hits)
             size = _name_at(words, starts, i, text, k, hits)
-            if size == 1 and cancer and _conjugate_at(words, starts, i, text, k):
+            if size == 1 and conjugate and _conjugate_at(words, starts, i, text, k):
                 del hits[found:]  # "Trastuzumab Rezetecan": the antibody carries a payload
             elif size:
                 free = i + size
                 continue
-        if cancer and _conjugate_at(words, starts, i, text, k):
+        if conjugate and _conjugate_at(words, starts, i, text, k):
             start, end = starts[i], starts[i + 1] + len(words[i + 1])
             written = text[start:end]
             how = f'"{written}" is {k.conjugate_means}'
