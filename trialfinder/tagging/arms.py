@@ -338,7 +338,7 @@ def tag_palliative(
     fields += [("condition", c) for c in trial.conditions]
     everything = " | ".join(text for _, text in fields)
     lowered = lower(everything)
-    if not any(word in lowered for word in k.palliative_words) or not k.palliative.search(
+    if not any(map(lowered.__contains__, k.palliative_words)) or not k.palliative.search(
         everything
     ):
         return

@@ -272,7 +272,7 @@ def is_cancer_trial(trial: Trial) -> bool:
     k = knowledge()
     text = " | ".join((*trial.conditions, trial.brief_title, trial.official_title, *trial.keywords))
     lowered = lower(text)
-    if any(word in lowered for word in k.cancer_words):
+    if any(map(lowered.__contains__, k.cancer_words)):
         return True
     return not k.cancer_acronyms.isdisjoint(capital_words(text))
 
