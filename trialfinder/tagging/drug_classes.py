@@ -146,8 +146,7 @@ class DrugClasses:
         words = _LOW_WORDS.findall(low)
         if self._starts.isdisjoint(words):
             return []
-        spans = [m.span() for m in _LOW_WORDS.finditer(low)]
-        tokens = [(text[a:b], a, b) for a, b in spans]
+        tokens = list(_LOW_WORDS.finditer(low))  # where each of ``words`` is
         found: list[Mention] = []
         i = 0
         while i < len(tokens):
@@ -161,7 +160,7 @@ class DrugClasses:
         return found
 
     def _match_at(
-        self, text: str, tokens: list[tuple[str, int, int]], lowered: list[str], i: int
+        self, text: str, tokens: list[re.Match[str]], lowered: list[str], i: int
     ) -> tuple[int, Mention | None]:
         word = lowered[i]
         candidates = list(self._index.get(word, ()))
@@ -175,14 +174,14 @@ class DrugClasses:
             size = len(words)
             if i + size > len(tokens) or not _same_words(lowered[i : i + size], words):
                 continue
-            start, end = tokens[i][1], tokens[i + size - 1][2]
+            start, end = tokens[i].start(), tokens[i + size - 1].end()
             if _whole(text, start, end) and _no_other_letters(text, start, end):
                 return size, Mention(value, start, end, is_class)
-        written = tokens[i][0]
+        start, end = tokens[i].span()
+        written = text[start:end]
         exact = self._exact.get(written) or (
             self._exact.get(written[:-1]) if written.endswith("s") else None
         )
-        start, end = tokens[i][1], tokens[i][2]
         if exact is not None and _whole(text, start, end):
             return 1, Mention(exact.name, start, end, True)
         return 1, None
