@@ -76,3 +76,92 @@ def test_longest_form_wins():
 def test_blank_lines_and_lines_without_terms_are_kept():
     text = "Title\n\nNo jargon here.\n- a bullet"
     assert glossary.explain_first_uses(text) == text
+
+
+# -- explanation at first use, against a plain reading ---------------------------------------
+# The plain reading: split each line into sentences, read each sentence word by word for the
+# longest form starting at that word, and put each new term's definition after the sentence.
+
+_WORD = re.compile(r"[^\W_]+")
+_JOINER = re.compile(r"[ \t-]{1,3}")
+
+
+def _plain_terms(sentence):
+    forms = sorted(
+        (
+            (tuple(w.lower() for w in _WORD.findall(form)), term)
+            for term in glossary.terms()
+            for form in term.forms
+        ),
+        key=lambda item: -len(item[0]),
+    )
+    words = list(_WORD.finditer(sentence))
+    found, i = [], 0
+    while i < len(words):
+        for form, term in forms:
+            run = words[i : i + len(form)]
+            if len(run) == len(form) and all(
+                w.group(0).lower() == f
+                and (k == 0 or _JOINER.fullmatch(sentence, run[k - 1].end(), w.start()))
+                for k, (w, f) in enumerate(zip(run, form, strict=True))
+            ):
+                found.append(term)
+                i += len(form)
+                break
+        else:
+            i += 1
+    return found
+
+
+def _plain_explain(text):
+    explained, lines = set(), []
+    for line in text.split("\n"):
+        if not line.strip():
+            lines.append(line)
+            continue
+        out, queue = [], [s for s in re.split(r"(?<=[.!?])\s+", line) if s]
+        while queue:
+            sentence = queue.pop(0)
+            out.append(sentence)
+            added = []
+            for term in _plain_terms(sentence):
+                if term.name not in explained:
+                    explained.add(term.name)
+                    added.append(term.sentence)
+            queue[0:0] = added
+        lines.append(" ".join(out))
+    return "\n".join(lines)
+
+
+AWKWARD = [
+    "",
+    "   ",
+    "A refractory cancer.  Then a placebo!\tAnd a cohort?\x0bEnd.  ",
+    "Refractory.\r\nPlacebo.   \n\n  leading spaces: a bispecific antibody.",
+    "A bispecific. Antibody here, bispecific\tantibody there, bispecific - antibody.",
+    "bispecific_antibody, bispecific , antibody, bispecific\u00a0antibody.",
+    "CAR-T, car t, CAR--T, CAR    T, CART, xCAR T, CAR Tx, CAR T2.",
+    "Écarté refractoryé réfractory _refractory_ 2refractory refractory2 REFRACTORY.",
+    "İnfusion infusion; \u212aarnofsky (Kelvin K) and Karnofsky; ſarcoma sarcoma.",
+    "antibody-drug conjugate. Then antibody. Then monoclonal antibody.",
+    "no punctuation at the end: refractory",
+    "Two gaps.\u2028Line separator inside a line. Placebo.\u00a0Chemotherapy.",
+    "Relapsed? Remission! Randomized. Phase 2. Cohort A.",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_explanation_at_first_use_matches_the_plain_reading(text):
+    assert glossary.explain_first_uses(text) == _plain_explain(text)
+
+
+def test_explanation_matches_the_plain_reading_on_mixed_words():
+    import random
+
+    rng = random.Random(7)
+    words = [f for term in glossary.terms() for f in (*term.forms, term.name.upper())]
+    words += ["the", "cancer", "x", "é", "2", "İ"]
+    gaps = [" ", "  ", "-", " - ", "\t", ". ", ".  ", "! ", "? ", ".\n", "\n", ", ", "_", ".\t"]
+    for _ in range(300):
+        text = "".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(1, 30)))
+        assert glossary.explain_first_uses(text) == _plain_explain(text), text

@@ -27,6 +27,29 @@ def test_indent_wrap_wraps_and_keeps_bullets_hanging(tmp_path):
     assert text.splitlines() == ["  - one two three", "    four five six", "", "  plain"]
 
 
+@pytest.mark.parametrize(
+    ("items", "said"),
+    [
+        ([], " / "),
+        (["A"], 'A / "A"'),
+        (["A", "B"], 'A and B / "A" or "B"'),
+        (["A", "B", "C"], 'A, B and C / "A", "B" or "C"'),
+        ([1, 2], '1 and 2 / "1" or "2"'),
+    ],
+)
+def test_listed_says_a_list_as_a_sentence_does(tmp_path, items, said):
+    (tmp_path / "l.txt.j2").write_text('{{ x | listed }} / {{ x | listed("or", quoted=true) }}')
+    assert render("l.txt.j2", tmp_path, x=items) == said
+
+
+def test_listed_in_html_escapes_each_item(tmp_path):
+    (tmp_path / "l.html.j2").write_text("{{ x | listed(quoted=true) }}")
+    assert (
+        render("l.html.j2", tmp_path, x=["<b>", "C&D"])
+        == "&#34;&lt;b&gt;&#34; and &#34;C&amp;D&#34;"
+    )
+
+
 def test_a_users_template_wins_over_the_packaged_one(tmp_path):
     (tmp_path / "summary.txt.j2").write_text("Mine: {{ s.nct_id }}\n")
 

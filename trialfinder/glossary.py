@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Where a sentence ends within its line: after ".", "!" or "?", the spaces up to the next
+# sentence (a line break ends a sentence of its own). Definitions are put before the spaces.
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])[^\S\n]+|\n")
+_GAP = re.compile(r"([.!?])[^\S\n]+")
+# A gap that is not one space, or spaces at the end of a line
+_ODD_GAP = re.compile(r"[.!?](?:[^\S \n]|[^\S\n](?:[^\S\n]|\n|\Z))")
+_LAST_GAP = re.compile(r"([.!?])[^\S\n]+(?=\n|\Z)")  # spaces after the last sentence
 
 
 @dataclass(frozen=True)
@@ -92,29 +99,74 @@ def terms_in(text: str) -> list[tuple[int, Term]]:
     """``(position, term)`` for every use of a glossary term in ``text``, in order.
 
     Whole words only; a space or a hyphen between words counts the same ("CAR-T" is "CAR T"),
-    and the longest form wins ("bispecific antibody" over "antibody").
+    and the longest form wins ("bispecific antibody" over "antibody"). A use never spans two
+    sentences or lines: a joiner holds no ".", "!", "?" or line break.
     """
-    return list(_terms_in(text))
-
-
-# Summaries are mostly the same sentences (the templates' own and the glossary's definitions):
-# each distinct sentence is read once.
-@lru_cache(maxsize=8192)
-def _terms_in(text: str) -> tuple[tuple[int, Term], ...]:
     table = _forms_by_first_word()
-    words = list(_WORD.finditer(text))
     found = []
-    i = 0
-    while i < len(words):
-        for form, term in table.get(words[i].group(0).lower(), ()):
-            n = len(form)
-            if _matches(text, words[i : i + n], form):
-                found.append((words[i].start(), term))
-                i += n
+    end = 0  # uses do not overlap: a word inside one starts none
+    for start, first in _first_words_in(text):
+        if start < end:
+            continue
+        word = _WORD.match(text, start)
+        assert word is not None  # a word of the lower-case text is one of the text
+        for form, term in table[first]:
+            words = [word]
+            if len(form) > 1:
+                following = _WORD.finditer(text, word.end())
+                words += [w for _, w in zip(range(len(form) - 1), following, strict=False)]
+            if _matches(text, words, form):
+                found.append((start, term))
+                end = words[-1].end()
                 break
+    return found
+
+
+# Bytes a-z and 0-9 stay, every other byte is a space: the runs of a-z and 0-9 of an ASCII
+# text, cut out in C.
+_ALNUM_ONLY = bytes(c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
+
+
+def _first_words_in(text: str) -> list[tuple[int, str]]:
+    """``(position, word)`` for each word of ``text`` that some form starts with, in order.
+
+    Read from the text in lower case, letter for letter (a letter that lower-cases to two, "İ",
+    is kept): lower case turns no letter or digit into anything else, nor anything else into
+    one, so the words there are the text's words in lower case. A first word of a-z and 0-9 is
+    then a run of a-z and 0-9 (any other character, "?" for one outside ASCII, cuts a run), so
+    looking at those runs finds them all; any other first word is looked for as it is.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    ascii_words, other_words = _first_words()
+    runs = lowered.encode("ascii", "replace").translate(_ALNUM_ONLY).split()
+    present = [run.decode("ascii") for run in ascii_words.intersection(runs)]
+    found = []
+    for word in present + other_words:
+        at = lowered.find(word)
+        while at >= 0:
+            after = at + len(word)
+            # a whole word ([^\W_] is a letter or digit: isalnum), not a piece of one
+            if (at == 0 or not lowered[at - 1].isalnum()) and (
+                after == len(lowered) or not lowered[after].isalnum()
+            ):
+                found.append((at, word))
+            at = lowered.find(word, after)
+    found.sort()
+    return found
+
+
+@cache
+def _first_words() -> tuple[frozenset[bytes], list[str]]:
+    """The forms' first words: those of a-z and 0-9 (as bytes), and any others."""
+    ascii_words, other_words = set(), []
+    for word in _forms_by_first_word():
+        if word.isascii() and word.isalnum():
+            ascii_words.add(word.encode("ascii"))
         else:
-            i += 1
-    return tuple(found)
+            other_words.append(word)
+    return frozenset(ascii_words), other_words
 
 
 def _matches(text: str, words: list[re.Match[str]], form: tuple[str, ...]) -> bool:
@@ -128,26 +180,59 @@ def _matches(text: str, words: list[re.Match[str]], form: tuple[str, ...]) -> bo
     return True
 
 
+@cache
+def _defined_with() -> dict[str, tuple[Term, ...]]:
+    """Term name -> the terms its own definition uses, in order (read once)."""
+    return {term.name: tuple(t for _, t in terms_in(term.sentence)) for term in terms()}
+
+
 def explain_first_uses(text: str) -> str:
     """Add each term's definition right after the sentence that first uses it.
 
-    Works paragraph by paragraph (one per line), so a definition stays beside its term.
-    Definitions are read for terms too, so a word used in a definition is explained as well.
+    A sentence ends at ".", "!" or "?" and the spaces after it, or at the end of its line (one
+    paragraph a line), so a definition stays beside its term. Definitions are read for terms
+    too, so a word used in a definition is explained as well. Sentences on a line are said
+    with one space between them, as they are joined again.
     """
     explained: set[str] = set()
-    lines = []
-    for line in text.split("\n"):
-        sentences = [s for s in _SENTENCE_END.split(line) if s] if line.strip() else [line]
-        out: list[str] = []
-        queue = list(sentences)
+    defined_with = _defined_with()
+
+    def first_uses(used: Iterable[Term]) -> list[Term]:
+        """The terms not explained yet, in order, each once; from now on they are."""
+        new = []
+        for term in used:
+            if term.name not in explained:
+                explained.add(term.name)
+                new.append(term)
+        return new
+
+    uses = terms_in(text)  # the whole text read once: no use spans two sentences
+    pieces: list[str] = []
+    copied = 0  # the text before this is in ``pieces``
+    i = 0
+    while i < len(uses):
+        gap = _SENTENCE_GAP.search(text, uses[i][0])
+        end = len(text) if gap is None else gap.start()  # where this use's sentence ends
+        used = []
+        while i < len(uses) and uses[i][0] < end:
+            used.append(uses[i][1])
+            i += 1
+        # A definition follows the sentence, and the definitions of the new terms it uses
+        # follow it in turn.
+        queue = first_uses(used)
+        if queue:
+            pieces.append(text[copied:end])
+            copied = end
         while queue:
-            sentence = queue.pop(0)
-            out.append(sentence)
-            added = []
-            for _, term in terms_in(sentence):
-                if term.name not in explained:
-                    explained.add(term.name)
-                    added.append(term.sentence)
-            queue[0:0] = added
-        lines.append(" ".join(out) if line.strip() else line)
-    return "\n".join(lines)
+            term = queue.pop(0)
+            pieces.append(" " + term.sentence)
+            queue[0:0] = first_uses(defined_with[term.name])
+    pieces.append(text[copied:])
+    return _one_space("".join(pieces))
+
+
+def _one_space(text: str) -> str:
+    """One space between two sentences of a line, and none after the last."""
+    if _ODD_GAP.search(text) is None:  # as it should be already: nothing to change
+        return text
+    return _GAP.sub(r"\1 ", _LAST_GAP.sub(r"\1", text))

@@ -301,8 +301,14 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     wanted = [
         r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
     ]
-    # "At least one earlier line" says nothing more when "one to three earlier lines" is said.
-    wanted = [r for r in wanted if not any(_narrower(o, r) for o in wanted)]
+    # "At least one earlier line" says nothing more when "one to three earlier lines" is said
+    # (only a rule of the same kind, for the same people, can be narrower: compare those).
+    alike: dict[tuple[str, str, str], list[Requirement]] = {}
+    for r in wanted:
+        alike.setdefault((r.kind, r.cohort, r.section), []).append(r)
+    wanted = [
+        r for r in wanted if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
+    ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -546,7 +552,7 @@ def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
     data, patterns = _phrases()["contacts"], _contact_patterns()
     for contact in contacts:
         phone = one_line(contact.phone)
-        if sum(ch.isdigit() for ch in phone) < data["phone_digits"]:
+        if sum(map(str.isdigit, phone)) < data["phone_digits"]:
             phone = ""
         email = contact.email.strip()
         if not patterns.email.match(email):

@@ -70,6 +70,15 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
     return "\n".join(lines)
 
 
+def _listed(items: Iterable[object], last: str = "and", quoted: bool = False) -> str:
+    """ "A", "A and B", "A, B and C" ("or" for ``last``: "A, B or C"); with ``quoted``, each
+    item in double quotes; "" for no items. A filter, so that a list costs no macro call."""
+    said = [f'"{item}"' if quoted else str(item) for item in items]
+    if len(said) <= 1:
+        return "".join(said)
+    return f"{', '.join(said[:-1])} {last} {said[-1]}"
+
+
 def environment(folder: str | Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment; templates in ``folder`` win over the packaged ones."""
     return _environment(None if folder is None else _resolved(str(folder)))
@@ -113,6 +122,7 @@ def _environment(folder: str | None) -> jinja2.Environment:
         counted=counted,
         country=country_name,
         category_words=category_words,
+        listed=_listed,
     )
     return env
 

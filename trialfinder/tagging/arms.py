@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from trialfinder.model import ArmGroup, Trial
-from trialfinder.tagging.lexicon import Knowledge
-from trialfinder.tagging.reader import PLACEBO_ARMS, ArmPlan, arm_plan
+from trialfinder.tagging.lexicon import Knowledge, knowledge
+from trialfinder.tagging.reader import PLACEBO_ARMS, ArmPlan, arm_plan, is_cancer_trial
 from trialfinder.tagging.tags import CATEGORY, Evidence
 from trialfinder.tagging.text import lower
 from trialfinder.tagging.treatments import (
@@ -23,6 +23,7 @@ from trialfinder.tagging.treatments import (
     Hit,
     Treatment,
     agent_names,
+    classified,
     classify,
     find_terms,
     negated_before,
@@ -113,7 +114,10 @@ def tag_treatments(
     ``comparator_categories``, each with its evidence; each intervention's own categories (none
     for a comparator) into ``per_intervention``, in the trial's order."""
     plan = arm_plan(trial)
-    treatments = [classify(i, cancer, trial, k) for i in trial.interventions]
+    if cancer == is_cancer_trial(trial) and k is knowledge():  # as the trial reads: read once
+        treatments = list(classified(trial))
+    else:
+        treatments = [classify(i, cancer, trial, k) for i in trial.interventions]
     cell_arms = _cell_therapy_arms(treatments, plan)
     tested = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=False)
     given = set(plan.tested)
@@ -334,7 +338,7 @@ def tag_palliative(
     fields += [("condition", c) for c in trial.conditions]
     everything = " | ".join(text for _, text in fields)
     lowered = lower(everything)
-    if not any(word in lowered for word in k.palliative_words) or not k.palliative.search(
+    if not any(map(lowered.__contains__, k.palliative_words)) or not k.palliative.search(
         everything
     ):
         return

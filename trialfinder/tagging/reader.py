@@ -272,7 +272,7 @@ def is_cancer_trial(trial: Trial) -> bool:
     k = knowledge()
     text = " | ".join((*trial.conditions, trial.brief_title, trial.official_title, *trial.keywords))
     lowered = lower(text)
-    if any(word in lowered for word in k.cancer_words):
+    if any(map(lowered.__contains__, k.cancer_words)):
         return True
     return not k.cancer_acronyms.isdisjoint(capital_words(text))
 
@@ -384,7 +384,8 @@ def text_fields(trial: Trial) -> Fields:
             fields.append((_ITEM_SOURCES[item.section], item.text, item))
     fields.append((SUMMARY, trial.brief_summary, None))  # last: biomarkers read up to it
     kept = [field for field in fields if field[1]]
-    parts = [(source, text) for source, text, _ in kept]
-    joined = "\n".join([text for _, text in parts])
-    starts = list(accumulate([len(text) + 1 for _, text in parts[:-1]], initial=0))[: len(parts)]
-    return Fields(parts, joined, lower(joined), starts, [item for _, _, item in kept])
+    sources, texts, items = zip(*kept, strict=True) if kept else ((), (), ())  # the columns
+    joined = "\n".join(texts)
+    starts = list(accumulate([len(text) + 1 for text in texts[:-1]], initial=0))[: len(texts)]
+    parts = list(zip(sources, texts, strict=True))
+    return Fields(parts, joined, lower(joined), starts, list(items))

@@ -139,7 +139,10 @@ def may_match(piece: str, words: tuple[str, ...]) -> bool:
     ``piece`` is lower-cased; a few letters outside a-z also match a-z without case, so a
     piece holding one of them is always tried.
     """
-    return any(word in piece for word in words) or any(c in piece for c in FOLDING_TO_ASCII)
+    if any(map(piece.__contains__, words)):  # (``word in piece`` for each, in C)
+        return True
+    # Those letters are not ASCII: an ASCII piece (a flag CPython keeps) holds none.
+    return not piece.isascii() and any(c in piece for c in FOLDING_TO_ASCII)
 
 
 _CAPITAL_BYTES = byte_table(string.ascii_uppercase + string.digits)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
 from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
-from trialfinder.tagging.reader import arm_interventions, is_cancer_trial
+from trialfinder.tagging.reader import arm_interventions, is_cancer_trial, per_trial
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
 
@@ -36,20 +36,23 @@ def find_terms(text: str, cancer: bool) -> tuple[Hit, ...]:
     k = knowledge()
     words, starts = split_words(lower(text))
     index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
+    antibody = k.antibody_endings
     hits: list[Hit] = []
     free = 0  # the first word not yet part of a recognised name
     for i, word in enumerate(words):
         if i < free:
             continue
+        # Only an antibody's name starts a conjugate (the first test of _conjugate_at).
+        conjugate = cancer and word.endswith(antibody)
         if word in index:
             found = len(hits)
             size = _name_at(words, starts, i, text, k, hits)
-            if size == 1 and cancer and _conjugate_at(words, starts, i, text, k):
+            if size == 1 and conjugate and _conjugate_at(words, starts, i, text, k):
                 del hits[found:]  # "Trastuzumab Rezetecan": the antibody carries a payload
             elif size:
                 free = i + size
                 continue
-        if cancer and _conjugate_at(words, starts, i, text, k):
+        if conjugate and _conjugate_at(words, starts, i, text, k):
             start, end = starts[i], starts[i + 1] + len(words[i + 1])
             written = text[start:end]
             how = f'"{written}" is {k.conjugate_means}'
@@ -164,7 +167,7 @@ def find_mechanisms(text: str, cancer: bool) -> tuple[Hit, ...]:
     """Phrases that describe a kind of treatment ("a KRAS G12C inhibitor"), one per kind."""
     k = knowledge()
     lowered = lower(text)
-    present = {word for word in k.mechanism_words if word in lowered}
+    present = set(filter(lowered.__contains__, k.mechanism_words))  # (a loop run in C)
     hits = []
     for pattern in k.mechanisms:
         if pattern.category not in PROCEDURE_CATEGORIES and not cancer:
@@ -395,7 +398,7 @@ def _regimen_steroid(intervention: Intervention, trial: Trial, k: Knowledge) -> 
     if k.steroid_support.search(f"{intervention.name} {intervention.description}"):
         return False
     about = lower(" ".join((*trial.conditions, trial.brief_title)))
-    return any(word in about for word in k.blood_cancers)
+    return any(map(about.__contains__, k.blood_cancers))
 
 
 @lru_cache(maxsize=4096)
@@ -452,10 +455,22 @@ def _with_how(hit: Hit, how: str) -> Hit:
     return Hit(hit.category, hit.canonical, hit.matched, how, hit.generic, hit.agents)
 
 
+@per_trial
+def classified(trial: Trial) -> tuple[Treatment, ...]:
+    """What each of ``trial``'s interventions is (:func:`classify`), in the trial's order: read
+    once, for the tagging and the summary alike."""
+    k = knowledge()
+    cancer = is_cancer_trial(trial)
+    return tuple(classify(i, cancer, trial, k) for i in trial.interventions)
+
+
 def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
     """ "placebo", or "test" for a test, scan, sample or questionnaire, as :func:`classify`
     reads ``intervention`` in ``trial``; "" for anything else."""
-    note = classify(intervention, is_cancer_trial(trial), trial, knowledge()).note
+    treatment = next((t for t in classified(trial) if t.intervention is intervention), None)
+    if treatment is None:  # not one of the trial's own interventions
+        treatment = classify(intervention, is_cancer_trial(trial), trial, knowledge())
+    note = treatment.note
     if note == "placebo":
         return "placebo"
     return "test" if note.startswith("a test") else ""
