@@ -352,11 +352,12 @@ def test_the_key_scan_finds_each_wanted_token_of_every_example():
     ("source", "expected"),
     [
         (r"\bno\b", {"no"}),
-        (r"\b(?:must|do)\s*not\b", {"mus", "do", "don"}),  # "donot" too
-        (r"\bwild[\s-]?type\b|\bWT\b", {"wil", "wt"}),
+        (r"\b(?:must|do)\s*not\b", {"must", "mustn", "do", "donot"}),  # "mustnot" too
+        (r"\bwild[\s-]?type\b|\bWT\b", {"wild", "wildt", "wt"}),  # "wild type", "wildtype"
         (r"(?<=[a-z])[-\u2013](?=\s)", {"-", "\u2013"}),
         (r"[;\n]|:(?=\s)", {";", "\n", ":"}),
-        (r"\b(?:to\s+)?prevent", {"to", "pre"}),
+        (r"\b(?:to\s+)?prevent", {"to", "preve"}),
+        (r"\bTKIs?\W+for", {"tki", "tkis"}),  # a sign or space after a word ends it
         (r"(?:≤|\\<)\s*\d", {"≤", "\\"}),
         (literal_regex(["no", "not", "no evidence of", "non"]), {"no", "not", "non"}),
         (r"\w+ing", None),  # could start with any word

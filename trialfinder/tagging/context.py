@@ -268,7 +268,7 @@ def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
 
 # Where a cue can start: every run of letters and digits, and every other character but spaces.
 _TOKEN = re.compile(r"\w+|[^\w \t\f\v]")
-KEY_SIZE = 3  # a token is looked up by its first letters, in lower case: "wil" for "Wild-type"
+KEY_SIZE = 5  # a token is looked up by its first letters, in lower case: "wild" for "Wild-type"
 
 
 class _Finder:
@@ -404,6 +404,9 @@ def _step(growing: set[str], op: Any, value: Any, k: int) -> set[tuple[str, bool
     if op is c.LITERAL:
         return _add(growing, [chr(value)], k)
     if op is c.IN:
+        if value == [(c.CATEGORY, c.CATEGORY_NOT_WORD)] and all(growing):
+            # A sign or a space (\W) after letters: the token ended, whichever it is.
+            return {(text, True) for text in growing}
         chars = _charset(value)
         return None if chars is None else _add(growing, chars, k)
     if op is c.BRANCH:
