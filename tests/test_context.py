@@ -22,6 +22,7 @@ from trialfinder.tagging.context import (
     InvalidRules,
     effects,
     example_target,
+    key_regex,
     literal_regex,
     load_rules,
     match_starts,
@@ -311,15 +312,52 @@ def test_every_shipped_cue_is_indexed_by_the_words_it_starts_with():
         assert match_starts(rule.pattern or literal_regex([rule.phrase])), rule
 
 
+_KEYS = frozenset().union(
+    *(match_starts(r.pattern or literal_regex([r.phrase])) or () for r in SHIPPED)
+)
+_TOKENS = re.compile(r"\w+|\W")
+
+
+def _wanted_tokens(keys: frozenset[str], lowered: str) -> list[tuple[int, str]]:
+    """Each word whose first KEY_SIZE letters (the whole word when shorter) are a key, and each
+    other character that is one, token by token: what the key scan must find."""
+    found = []
+    for token in _TOKENS.finditer(lowered):
+        word = token.group()
+        key = word[: context.KEY_SIZE] if len(word) >= context.KEY_SIZE else word
+        if key in keys:
+            found.append((token.start(), key))
+    return found
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.sampled_from(_FUZZ_WORDS), max_size=25), joint=st.sampled_from(" -,/"))
+def test_the_key_scan_finds_each_token_whose_key_is_wanted(words, joint):
+    keys = _KEYS | {"i", "in"}  # a short key that starts a longer one too
+    lowered = joint.join(words).lower()
+    scan = key_regex(keys)
+    assert [(m.start(), m.group()) for m in scan.finditer(lowered)] == _wanted_tokens(keys, lowered)
+
+
+def test_the_key_scan_finds_each_wanted_token_of_every_example():
+    scan = key_regex(_KEYS)
+    for rule in SHIPPED:
+        for example in rule.examples + rule.counter_examples:
+            lowered = example_target(example)[0].lower()
+            found = [(m.start(), m.group()) for m in scan.finditer(lowered)]
+            assert found == _wanted_tokens(_KEYS, lowered), example
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
         (r"\bno\b", {"no"}),
-        (r"\b(?:must|do)\s*not\b", {"mus", "do", "don"}),  # "donot" too
-        (r"\bwild[\s-]?type\b|\bWT\b", {"wil", "wt"}),
+        (r"\b(?:must|do)\s*not\b", {"must", "mustn", "do", "donot"}),  # "mustnot" too
+        (r"\bwild[\s-]?type\b|\bWT\b", {"wild", "wildt", "wt"}),  # "wild type", "wildtype"
         (r"(?<=[a-z])[-\u2013](?=\s)", {"-", "\u2013"}),
         (r"[;\n]|:(?=\s)", {";", "\n", ":"}),
-        (r"\b(?:to\s+)?prevent", {"to", "pre"}),
+        (r"\b(?:to\s+)?prevent", {"to", "preve"}),
+        (r"\bTKIs?\W+for", {"tki", "tkis"}),  # a sign or space after a word ends it
         (r"(?:≤|\\<)\s*\d", {"≤", "\\"}),
         (literal_regex(["no", "not", "no evidence of", "non"]), {"no", "not", "non"}),
         (r"\w+ing", None),  # could start with any word

@@ -386,7 +386,7 @@ def test_the_quick_looks_change_no_tag(line):
     assert quick.settings
     with (
         mock.patch.object(settings_module, "_candidates", everywhere),
-        mock.patch.object(settings_module, "_windows", lambda positions, size: [(0, size)]),
+        mock.patch.object(settings_module, "_windows", lambda positions, size, around: [(0, size)]),
     ):
         clear_caches()
         assert included(line) == quick
@@ -400,7 +400,7 @@ def test_the_quick_looks_change_no_real_record():
     assert sum(bool(tags.settings) for tags in quick) > 5
     with (
         mock.patch.object(settings_module, "_candidates", everywhere),
-        mock.patch.object(settings_module, "_windows", lambda positions, size: [(0, size)]),
+        mock.patch.object(settings_module, "_windows", lambda positions, size, around: [(0, size)]),
         mock.patch.object(
             KNOWLEDGE, "not_treated_words", {"": list(range(len(KNOWLEDGE.not_treated)))}
         ),
@@ -421,7 +421,28 @@ def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern
     quick = included(line)
     with (
         mock.patch.object(settings_module, "_candidates", everywhere),
-        mock.patch.object(settings_module, "_windows", lambda positions, size: [(0, size)]),
+        mock.patch.object(settings_module, "_windows", lambda positions, size, around: [(0, size)]),
+    ):
+        assert included(line) == quick
+
+
+@pytest.mark.parametrize(
+    ("setting", "pattern"),
+    [(s, p) for s, p, _ in KNOWLEDGE.settings],
+    ids=[p.pattern[:40] for _, p, _ in KNOWLEDGE.settings],
+)
+@CONTRACT
+@given(data=st.data())
+def test_the_quick_looks_find_phrases_close_together_as_everywhere(setting, pattern, data):
+    # Phrases a few characters apart, each holding the words: the stretches looked at around
+    # each word meet, and a phrase may start or end by another's words.
+    first, second = data.draw(phrase(pattern)), data.draw(phrase(pattern))
+    gap = data.draw(st.sampled_from(["", " ", ", ", " and ", " to ", "-", " (", " or other "]))
+    line = f"Patients with {first}{gap}{second} disease"
+    quick = included(line)
+    with (
+        mock.patch.object(settings_module, "_candidates", everywhere),
+        mock.patch.object(settings_module, "_windows", lambda positions, size, around: [(0, size)]),
     ):
         assert included(line) == quick
 

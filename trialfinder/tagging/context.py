@@ -268,7 +268,7 @@ def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
 
 # Where a cue can start: every run of letters and digits, and every other character but spaces.
 _TOKEN = re.compile(r"\w+|[^\w \t\f\v]")
-KEY_SIZE = 3  # a token is looked up by its first letters, in lower case: "wil" for "Wild-type"
+KEY_SIZE = 5  # a token is looked up by its first letters, in lower case: "wild" for "Wild-type"
 
 
 class _Finder:
@@ -336,20 +336,35 @@ class _Finder:
 
 def key_regex(keys: Iterable[str]) -> re.Pattern[str]:
     """Where a token starting with one of ``keys`` is, in a lower-cased text: a word token by its
-    first ``KEY_SIZE`` letters (or whole when shorter), a sign by itself."""
+    first ``KEY_SIZE`` letters (or whole when shorter), a sign by itself.
+
+    The word keys are written as a trie ("pr(?:e|i|o)"): an alternation of a hundred and more
+    keys tried one by one at every word would cost more than all the cues looked for after it.
+    """
     keys = set(keys)
-    words = sorted((k for k in keys if _WORD_CHAR.match(k)), key=lambda k: -len(k))
-    long_keys = [re.escape(k) for k in words if len(k) >= KEY_SIZE]
-    short_keys = [re.escape(k) for k in words if len(k) < KEY_SIZE]
+    trie: dict[str, Any] = {}
+    for key in keys:
+        if _WORD_CHAR.match(key):
+            node = trie
+            for char in key:
+                node = node.setdefault(char, {})
+            node[""] = len(key) < KEY_SIZE  # True: a shorter key is a whole token
     signs = [re.escape(k) for k in sorted(keys) if not _WORD_CHAR.match(k)]
     alternatives = []
-    if long_keys:
-        alternatives.append(rf"(?<!\w)(?:{'|'.join(long_keys)})")
-    if short_keys:
-        alternatives.append(rf"(?<!\w)(?:{'|'.join(short_keys)})(?!\w)")
+    if trie:
+        alternatives.append(r"(?<!\w)" + _key_trie(trie))
     if signs:
         alternatives.append(f"[{''.join(signs)}]")
     return re.compile("|".join(alternatives) or "(?!)")
+
+
+def _key_trie(node: dict[str, Any]) -> str:
+    """A trie of :func:`key_regex`: the longer keys first, as in an alternation sorted by length;
+    a key of ``KEY_SIZE`` letters starts a token, a shorter one is the whole token."""
+    branches = [re.escape(char) + _key_trie(node[char]) for char in sorted(node) if char]
+    if "" in node:
+        branches.append(r"(?!\w)" if node[""] else "")
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def match_starts(source: str) -> frozenset[str] | None:
@@ -389,6 +404,9 @@ def _step(growing: set[str], op: Any, value: Any, k: int) -> set[tuple[str, bool
     if op is c.LITERAL:
         return _add(growing, [chr(value)], k)
     if op is c.IN:
+        if value == [(c.CATEGORY, c.CATEGORY_NOT_WORD)] and all(growing):
+            # A sign or a space (\W) after letters: the token ended, whichever it is.
+            return {(text, True) for text in growing}
         chars = _charset(value)
         return None if chars is None else _add(growing, chars, k)
     if op is c.BRANCH:

@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 from trialfinder.tagging.context import clause_effects
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import SETTING, Evidence
-from trialfinder.tagging.text import FOLDING_TO_ASCII, snippet
+from trialfinder.tagging.text import FOLDING_TO_ASCII, required_words, snippet
+
+try:  # the reader of regular expressions, to find how far a pattern's matches reach
+    from re import _parser as regex_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as regex_parser
 
 SETTINGS = ("refractory", "relapsed", "resistant")
 KIND = "disease-setting"
@@ -44,7 +50,7 @@ class Settings(NamedTuple):
 
 # A setting's pattern is tried only around the words every match of it holds (much faster than
 # everywhere): such a word stands at most this far into a phrase, and a phrase ends at most
-# this far after it.
+# this far after it. A pattern whose matches are shorter is tried closer (see _around).
 LOOK_BACK = 120
 LOOK_AHEAD = 160
 
@@ -92,17 +98,92 @@ def _candidates(fields: Fields, k: Knowledge) -> dict[int, dict[int, list[int]]]
     return found
 
 
-def _windows(positions: list[int], size: int) -> list[tuple[int, int]]:
+def _windows(positions: list[int], size: int, around: tuple[int, int]) -> list[tuple[int, int]]:
     """The stretches of a part of ``size`` characters where a phrase holding a word found at
-    ``positions`` can be."""
+    ``positions`` can be: ``around`` (characters before, after) each."""
+    back, ahead = around
     windows: list[tuple[int, int]] = []
     for position in sorted(positions):
-        start, end = max(0, position - LOOK_BACK), min(size, position + LOOK_AHEAD)
+        start, end = max(0, position - back), min(size, position + ahead)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:
             windows.append((start, end))
     return windows
+
+
+@cache
+def _around(regex: re.Pattern[str]) -> tuple[int, int]:
+    """How far before and after a word it holds a match of a setting's pattern can be looked for.
+
+    When the words come from the pattern itself (every match holds one of them), a match that
+    consumes at most ``width`` characters and looks at no more than ``reach`` from where it
+    starts (its lookaheads and word boundaries included) is looked for ``width`` before each
+    word and ``reach`` after it: every match holding a word starts in its stretch, and no match
+    ends early for want of text (a stretch holding another word reaches on past it), so the
+    matches found are those of a wider stretch. Else, :data:`LOOK_BACK` and
+    :data:`LOOK_AHEAD`.
+    """
+    span = _span_of(regex)
+    if span is None or not required_words(regex):
+        return LOOK_BACK, LOOK_AHEAD
+    width, reach = span
+    if width > LOOK_BACK or reach > LOOK_AHEAD:
+        return LOOK_BACK, LOOK_AHEAD
+    return width, reach
+
+
+def _span_of(regex: re.Pattern[str]) -> tuple[int, int] | None:
+    """The most characters a match of ``regex`` consumes and looks at from where it starts
+    (None: unbounded or not read)."""
+    try:
+        parsed = regex_parser.parse(regex.pattern, regex.flags)
+    except Exception:  # noqa: BLE001 (a pattern not read is looked for as widely as before)
+        return None
+    return _span(list(parsed))
+
+
+def _span(items: list[tuple[Any, Any]]) -> tuple[int, int] | None:
+    """(the most characters ``items`` of a parsed pattern consume, the furthest they look from
+    where they start), or None when unbounded or not known. A lookbehind looks back only."""
+    c = regex_parser
+    consumed = furthest = 0
+    for op, value in items:
+        inner: tuple[int, int] | None
+        if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+            inner = (1, 1)
+        elif op is c.AT:
+            inner = (0, 1)  # a word boundary or an end looks at the next character
+        elif op is c.SUBPATTERN:
+            inner = _span(list(value[-1]))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            inner = _span(list(value))
+        elif op is c.BRANCH:
+            spans = [_span(list(branch)) for branch in value[1]]
+            known = [span for span in spans if span is not None]
+            if len(known) < len(spans):
+                return None
+            inner = (max(w for w, _ in known), max(f for _, f in known))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            _, high, repeated = value
+            once = _span(list(repeated))
+            if once is None or high == c.MAXREPEAT:
+                return None
+            inner = (high * once[0], (high - 1) * once[0] + once[1]) if high else (0, 0)
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            direction, asserted = value
+            if direction < 0:
+                inner = (0, 0)
+            else:
+                ahead = _span(list(asserted))
+                inner = None if ahead is None else (0, ahead[1])
+        else:
+            return None
+        if inner is None:
+            return None
+        furthest = max(furthest, consumed + inner[1])
+        consumed += inner[0]
+    return consumed, max(furthest, consumed)
 
 
 def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Settings:
@@ -114,7 +195,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
         mentions: list[tuple[str, re.Match[str]]] = []
         for pattern, positions in sorted(by_pattern.items()):
             setting, regex, _ = k.settings[pattern]
-            for start, end in _windows(positions, len(text)):
+            for start, end in _windows(positions, len(text), _around(regex)):
                 mentions.extend((setting, match) for match in regex.finditer(text, start, end))
         if not mentions:
             continue
