@@ -29,7 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from trialfinder.errors import RecordError, add_note
-from trialfinder.model import nct_id_of
+from trialfinder.model import StudyText, nct_id_of
 from trialfinder.pipeline import SKIPPED, STOPPED, Outcome, TrialJob, assess
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.templating import environment
@@ -83,13 +83,19 @@ class TrialWork:
         self._submitted += [future for _, future in chunks]
         return None, chunks
 
+    @property
+    def wants_text(self) -> bool:
+        """With a pool: a record's JSON text costs a fraction of the decoded record to send (to
+        pickle here, and to unpickle in the worker), and is decoded there."""
+        return self._pool is not None
+
     def results(
         self, started: tuple[list[Any] | None, list[tuple[str, Future[bytes]]] | None]
     ) -> Iterator[Outcome | RecordError]:
         """The outcomes of one page's records, in their order (see ``SearchResults.each``)."""
         here, chunks = started
         for raw in here or ():
-            yield delivered(assess(self.job, raw))
+            yield delivered(assess(self.job, decoded(raw)))
         for span, future in chunks or ():
             try:
                 outcomes = future.result()
@@ -118,6 +124,11 @@ def delivered(outcome: Outcome) -> Outcome | RecordError:
             log.debug("%s", outcome.details)
         return outcome.record_error()
     return outcome
+
+
+def decoded(raw: Any) -> Any:
+    """A record as :func:`~trialfinder.pipeline.assess` takes it: its JSON text decoded."""
+    return raw.decoded() if isinstance(raw, StudyText) else raw
 
 
 def _span(part: list[Any]) -> str:
@@ -204,5 +215,5 @@ def _assess_chunk(payload: bytes) -> bytes:
     """The outcomes of the records in ``payload``, as bytes too: chunks done ahead of the
     writer wait in the main process as bytes, each read only when its turn comes."""
     assert _job is not None, "the worker was not initialised"
-    outcomes = [assess(_job, raw) for raw in pickle.loads(payload)]
+    outcomes = [assess(_job, decoded(raw)) for raw in pickle.loads(payload)]
     return pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
