@@ -217,7 +217,7 @@ def age_in_years(text: str) -> float | None:
 @dataclass(frozen=True, slots=True)
 class StudyText:
     """One study record as the JSON text the registry sent, with the NCT id read from it when
-    its page was checked (``sources.ctgov.split_page``): sent to a worker process, the text
+    its page was checked (``sources.ctgov.decode_page``): sent to a worker process, the text
     costs a fraction of what the decoded record does, and is decoded there."""
 
     text: str

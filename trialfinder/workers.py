@@ -12,8 +12,11 @@ compiles the data files and templates once. A forked worker would start sooner, 
 a process that has threads running (the page being fetched, the cache's SQLite connection),
 which is unsafe, and its memory (the page in hand); spawn also works alike on Linux, macOS and
 Windows. A worker gets the :class:`~trialfinder.pipeline.TrialJob` once, when it starts, then
-only records; no settings or HTTP session go to it. Workers ignore Ctrl-C: the main process
-handles it, and stops them.
+only records: after the first page, each as the JSON text the registry sent
+(:attr:`TrialWork.wants_text`), which the main process pickles for a twentieth of what the
+decoded record costs, and which the worker decodes (a little more work there than unpickling
+the record: see benchmarks/README.md). No settings or HTTP session go to it. Workers ignore
+Ctrl-C: the main process handles it, and stops them.
 """
 
 from __future__ import annotations

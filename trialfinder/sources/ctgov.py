@@ -430,7 +430,7 @@ _JSON = json.JSONDecoder()
 
 
 def decode_page(content: bytes, studies_as_text: bool = False) -> dict[str, Any]:
-    """A page of the API decoded as ``json.loads`` decodes it, or raises as it does (a
+    """An answer of the API decoded as ``json.loads`` decodes it, or raises as it does (a
     ``ValueError``, a ``RecursionError``); ``ValueError`` too for JSON that is not an object.
 
     ``studies_as_text``: each item of the page's ``studies`` list is given as its JSON text, a
