@@ -17,7 +17,7 @@ from trialfinder import workers
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import TrialfinderError
 from trialfinder.model import StudyText, nct_id_of
-from trialfinder.pipeline import TagFilter
+from trialfinder.pipeline import OutputNeeds, TagFilter
 from trialfinder.request import SearchRequest
 from trialfinder.search import SearchRun
 from trialfinder.settings import Settings
@@ -311,3 +311,18 @@ def test_a_garbled_page_once_is_retried_alike_with_a_pool_and_without(small_pool
     assert [record["nct_id"] for record in records] == IDS
     assert requests == 3 + 1
     assert as_text[:3] == [False, True, True]  # the retry too
+
+
+def test_show_reads_a_trial_of_a_page_sent_as_text_from_the_cached_page(small_pool, as_text):
+    with FakeApi(STUDIES) as api:
+        settings = Settings.from_env(api_url=api.url, cache=True, min_interval=0)
+        criteria = SearchCriteria(settings=("any",), statuses=("any",))
+        request = SearchRequest(criteria, TagFilter())
+        needs = OutputNeeds(site_details=True)  # the fields `show` asks for
+        run = SearchRun(ClinicalTrialsGov(settings), request, needs, workers=2)
+        assert [record["nct_id"] for record in run.records()] == IDS
+        assert as_text[:3] == [False, True, True]
+        asked = len(api.requests)
+        trial = ClinicalTrialsGov(settings).get(IDS[PAGE + 5])  # on a page sent as text
+        assert trial.nct_id == IDS[PAGE + 5] and trial.brief_title == "Trial number 26"
+        assert len(api.requests) == asked  # read from the search's cached page
