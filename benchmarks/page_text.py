@@ -4,23 +4,36 @@ objects and pickled (as before), or walked study by study and sent as text
 
 A page of 1,000 real records (cycled), with the fields an export asks for and with every site's
 details (a table, a place); CPU milliseconds, the least of seven runs; memory from tracemalloc:
-what the decoded page holds, and the peak while it is decoded.
+what the decoded page holds, and the peak while it is decoded. ``--export`` adds the peak of
+the main process's Python allocations (tracemalloc) in each quarter of a 4,000-trial search on
+two workers against the fake API.
 
-    python benchmarks/page_text.py
+    python benchmarks/page_text.py [--export]
 """
 
 from __future__ import annotations
 
 import json
 import pickle
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from common import field_paths, real_records, select_fields
+from common import FakeApi, field_paths, real_records, select_fields, studies
 
-from trialfinder.sources.ctgov import FIELDS_PARAM, FIELDS_PARAM_WITHOUT_SITE_DETAILS, decode_page
+from trialfinder.criteria import SearchCriteria
+from trialfinder.pipeline import TagFilter
+from trialfinder.request import SearchRequest
+from trialfinder.search import SearchRun
+from trialfinder.settings import Settings
+from trialfinder.sources.ctgov import (
+    FIELDS_PARAM,
+    FIELDS_PARAM_WITHOUT_SITE_DETAILS,
+    ClinicalTrialsGov,
+    decode_page,
+)
 from trialfinder.workers import decoded
 
 CHUNK = 250  # records per chunk, as workers.MAX_CHUNK
@@ -56,6 +69,26 @@ def memory(content: bytes, as_text: bool) -> tuple[float, float]:
     return held / 2**20, peak / 2**20
 
 
+def export_peaks(trials: int = 4000) -> None:
+    """The main process's peak of Python allocations in each quarter of a search on two
+    workers (the records made in the workers, as an export does)."""
+    with FakeApi(studies(trials), reuse_pages=True) as api:
+        settings = Settings.from_env(api_url=api.url, cache=False, min_interval=0)
+        criteria = SearchCriteria(settings=("any",), statuses=("any",))
+        run = SearchRun(
+            ClinicalTrialsGov(settings), SearchRequest(criteria, TagFilter()), workers=2
+        )
+        peaks = []
+        tracemalloc.start()
+        for count, _ in enumerate(run.records(), start=1):
+            if count % (trials // 4) == 0:
+                peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
+                tracemalloc.reset_peak()
+        tracemalloc.stop()
+    quarters = ", ".join(f"{peak:.0f}" for peak in peaks)
+    print(f"\n{trials:,} trials on two workers: main process peak by quarter {quarters} MiB")
+
+
 def main() -> None:
     records = real_records()
     for name, fields in (("export", FIELDS_PARAM_WITHOUT_SITE_DETAILS), ("sites", FIELDS_PARAM)):
@@ -81,3 +114,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    if "--export" in sys.argv[1:]:
+        export_peaks()
