@@ -187,8 +187,8 @@ def search(count: int, second: str, times: int = 1, studies=STUDIES):
     """A search of every trial on ``count`` workers, its second page answered ``times`` times
     with ``second``: (records, skipped records, the error it stopped with, requests sent)."""
     with FakeApi(studies) as api:
-        api.fail("/studies", times=times, status=200, body=as_bytes(second), headers=JSON,
-                 after_pages=1)  # fmt: skip
+        body = as_bytes(second)
+        api.fail("/studies", times=times, status=200, body=body, headers=JSON, after_pages=1)
         settings = Settings.from_env(api_url=api.url, cache=False, min_interval=0)
         criteria = SearchCriteria(settings=("any",), statuses=("any",))
         run = SearchRun(
