@@ -12,8 +12,11 @@ compiles the data files and templates once. A forked worker would start sooner, 
 a process that has threads running (the page being fetched, the cache's SQLite connection),
 which is unsafe, and its memory (the page in hand); spawn also works alike on Linux, macOS and
 Windows. A worker gets the :class:`~trialfinder.pipeline.TrialJob` once, when it starts, then
-only records; no settings or HTTP session go to it. Workers ignore Ctrl-C: the main process
-handles it, and stops them.
+only records: after the first page, each as the JSON text the registry sent
+(:attr:`TrialWork.wants_text`), which the main process pickles for a twentieth of what the
+decoded record costs, and which the worker decodes (a little more work there than unpickling
+the record: see benchmarks/README.md). No settings or HTTP session go to it. Workers ignore
+Ctrl-C: the main process handles it, and stops them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from trialfinder.errors import RecordError, add_note
-from trialfinder.model import nct_id_of
+from trialfinder.model import StudyText, nct_id_of
 from trialfinder.pipeline import SKIPPED, STOPPED, Outcome, TrialJob, assess
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.templating import environment
@@ -83,13 +86,19 @@ class TrialWork:
         self._submitted += [future for _, future in chunks]
         return None, chunks
 
+    @property
+    def wants_text(self) -> bool:
+        """With a pool: a record's JSON text costs a fraction of the decoded record to send (to
+        pickle here, and to unpickle in the worker), and is decoded there."""
+        return self._pool is not None
+
     def results(
         self, started: tuple[list[Any] | None, list[tuple[str, Future[bytes]]] | None]
     ) -> Iterator[Outcome | RecordError]:
         """The outcomes of one page's records, in their order (see ``SearchResults.each``)."""
         here, chunks = started
         for raw in here or ():
-            yield delivered(assess(self.job, raw))
+            yield delivered(assess(self.job, decoded(raw)))
         for span, future in chunks or ():
             try:
                 outcomes = future.result()
@@ -118,6 +127,11 @@ def delivered(outcome: Outcome) -> Outcome | RecordError:
             log.debug("%s", outcome.details)
         return outcome.record_error()
     return outcome
+
+
+def decoded(raw: Any) -> Any:
+    """A record as :func:`~trialfinder.pipeline.assess` takes it: its JSON text decoded."""
+    return raw.decoded() if isinstance(raw, StudyText) else raw
 
 
 def _span(part: list[Any]) -> str:
@@ -204,5 +218,5 @@ def _assess_chunk(payload: bytes) -> bytes:
     """The outcomes of the records in ``payload``, as bytes too: chunks done ahead of the
     writer wait in the main process as bytes, each read only when its turn comes."""
     assert _job is not None, "the worker was not initialised"
-    outcomes = [assess(_job, raw) for raw in pickle.loads(payload)]
+    outcomes = [assess(_job, decoded(raw)) for raw in pickle.loads(payload)]
     return pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)

@@ -164,12 +164,21 @@ class PageWork(Protocol):
         """The page's items in the order of its records, from what :meth:`start` returned; a
         record that could not be worked on is given as the :class:`RecordError` saying why."""
 
+    @property
+    def wants_text(self) -> bool:
+        """Whether the records of the pages still to come may be given as their JSON text
+        (:class:`~trialfinder.model.StudyText`, each decoded where it is worked on): work that
+        sends them to other processes sends text for a fraction of the cost. Read after each
+        :meth:`start`; records may come decoded all the same (the first page's do)."""
+
     def close(self) -> None:
         """Stops what is still under way; called once the search is over, however it ended."""
 
 
 class Parsing:
     """The plain work: each record parsed into a :class:`Trial`."""
+
+    wants_text = False
 
     def start(self, studies: list[Any], total: int | None) -> list[Any]:
         return studies
@@ -269,7 +278,9 @@ class SearchResults:
     could not be parsed (each was logged as a warning, naming it); ``complete`` is true once the
     registry's last page has arrived (not when the limit stopped the paging). With
     ``prefetch``, the next page is fetched while the records of one are worked on, unless the
-    limit will be reached before it is needed.
+    limit will be reached before it is needed. ``text_records`` is set once the work wants
+    the records as text (:attr:`PageWork.wants_text`); a registry that can give them so reads
+    it before it decodes each page.
     """
 
     pages: Iterable[Page]
@@ -280,6 +291,7 @@ class SearchResults:
     skipped: list[RecordError] = field(default_factory=list)
     complete: bool = False
     prefetch: bool = True
+    text_records: threading.Event = field(default_factory=threading.Event)
 
     @property
     def received(self) -> int:
@@ -293,7 +305,14 @@ class SearchResults:
         """The items ``work`` makes of the records, page by page, in order (see
         :class:`PageWork`); a record it gives back as a :class:`RecordError` is skipped, with a
         warning. The limit counts the items."""
-        pages = Prefetch(self.pages, work.start)
+
+        def start(studies: list[Any], total: int | None) -> Any:
+            started = work.start(studies, total)
+            if work.wants_text:
+                self.text_records.set()
+            return started
+
+        pages = Prefetch(self.pages, start)
         try:
             yield from self._each(pages, work)
         finally:

@@ -55,7 +55,7 @@ from trialfinder.errors import (
     ResponseTooLarge,
     TrialNotFound,
 )
-from trialfinder.model import Trial, nct_id_of, normalize_nct_id, parse_study
+from trialfinder.model import StudyText, Trial, nct_id_of, normalize_nct_id, parse_study
 from trialfinder.settings import Settings, variable
 from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
 
@@ -425,6 +425,91 @@ def _within(
     return response
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, as the json module skips it
+_JSON = json.JSONDecoder()
+
+
+def decode_page(content: bytes, studies_as_text: bool = False) -> dict[str, Any]:
+    """An answer of the API decoded as ``json.loads`` decodes it, or raises as it does (a
+    ``ValueError``, a ``RecursionError``); ``ValueError`` too for JSON that is not an object.
+
+    ``studies_as_text``: each item of the page's ``studies`` list is given as its JSON text, a
+    :class:`~trialfinder.model.StudyText`. Records sent to worker processes cost less to send,
+    and to take in, as text than as decoded objects: here each study is decoded on its own (so
+    that the page is checked whole, as ``json.loads`` would check it, and the study's NCT id
+    read), then dropped at once, and only its text is kept. What the walk does not expect (a
+    garbled page) is left to ``json.loads``, so that the page fails, or not, as it would have.
+    """
+    if studies_as_text:
+        text = content.decode(json.detect_encoding(content), "surrogatepass")  # as json.loads
+        try:
+            return _split_page(text)
+        except ValueError:
+            pass
+    data = json.loads(content)
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _split_page(text: str) -> dict[str, Any]:
+    """The JSON object ``text``, its ``studies`` list (if it is one) as StudyText items."""
+    value = _JSON.raw_decode
+    page: dict[str, Any] = {}
+    at = _after(text, _skip(text, 0), "{")
+    if text[at : at + 1] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at : at + 1] != '"':
+                raise ValueError(f"expected a name at {at}")
+            key, at = value(text, at)
+            at = _after(text, _skip(text, at), ":")
+            if key == "studies" and text[at : at + 1] == "[":
+                page[key], at = _split_studies(text, at + 1)
+            else:
+                page[key], at = value(text, at)
+            at = _skip(text, at)
+            if text[at : at + 1] == "}":
+                at += 1
+                break
+            at = _after(text, at, ",")
+    if _skip(text, at) != len(text):
+        raise ValueError(f"extra data at {at}")
+    return page
+
+
+def _split_studies(text: str, at: int) -> tuple[list[StudyText], int]:
+    """The items of the JSON list opened before ``at``, and where the list ends."""
+    value = _JSON.raw_decode
+    studies: list[StudyText] = []
+    at = _skip(text, at)
+    if text[at : at + 1] == "]":
+        return studies, at + 1
+    while True:
+        start = at
+        study, at = value(text, at)
+        studies.append(StudyText(text[start:at], nct_id_of(study)))
+        del study  # only its text is kept
+        at = _skip(text, at)
+        if text[at : at + 1] == "]":
+            return studies, at + 1
+        at = _after(text, at, ",")
+
+
+def _after(text: str, at: int, char: str) -> int:
+    """Where the next value starts, after ``char`` at ``at`` and whitespace (else ValueError)."""
+    if text[at : at + 1] != char:
+        raise ValueError(f"expected {char!r} at {at}")
+    return _skip(text, at + 1)
+
+
+def _skip(text: str, at: int) -> int:
+    """Where the whitespace from ``at`` ends."""
+    space = _WHITESPACE.match(text, at)
+    return space.end() if space else at
+
+
 def make_session(settings: Settings) -> requests.Session:
     """The session every request goes through: cached unless the settings say otherwise."""
     session = None
@@ -472,9 +557,10 @@ class ClinicalTrialsGov(Source):
     def search(
         self, criteria: SearchCriteria, on_progress: ProgressCallback | None = None
     ) -> SearchResults:
-        return SearchResults(
-            pages=self._pages(criteria), limit=criteria.limit, on_progress=on_progress
-        )
+        # The work on the records tells, once it has begun, whether it takes them as text.
+        text = threading.Event()
+        pages = self._pages(criteria, text.is_set)
+        return SearchResults(pages, criteria.limit, on_progress, text_records=text)
 
     def get(self, nct_id: str) -> Trial:
         nct_id = normalize_nct_id(nct_id)
@@ -515,29 +601,33 @@ class ClinicalTrialsGov(Source):
             "countTotal": "true",
         }
 
-    def _pages(self, criteria: SearchCriteria) -> Iterator[Page]:
+    def _pages(self, criteria: SearchCriteria, as_text: Callable[[], bool]) -> Iterator[Page]:
+        """The pages of the search; ``as_text()`` says, before each page is decoded, whether
+        its studies are to be given as their JSON text (see :func:`decode_page`)."""
         seen: set[str] = set()  # NCT ids sent so far: none is passed on twice
         if len(criteria.ids) <= MAX_IDS_PER_QUERY:
-            yield from self._query_pages(criteria, seen)
+            yield from self._query_pages(criteria, seen, as_text)
             return
         # One query per batch of ids; the total grows as each batch reports its own.
         total = 0
         for start in range(0, len(criteria.ids), MAX_IDS_PER_QUERY):
             batch = replace(criteria, ids=criteria.ids[start : start + MAX_IDS_PER_QUERY])
-            for page in self._query_pages(batch, seen):
+            for page in self._query_pages(batch, seen, as_text):
                 if page.total is not None:
                     total += page.total
                     page = Page(studies=page.studies, total=total)
                 yield page
                 del page  # not held while the next page is fetched
 
-    def _query_pages(self, criteria: SearchCriteria, seen: set[str]) -> Iterator[Page]:
+    def _query_pages(
+        self, criteria: SearchCriteria, seen: set[str], as_text: Callable[[], bool]
+    ) -> Iterator[Page]:
         params = self.page_params(criteria)
         guard = PagingGuard(self.host, int(params["pageSize"]), seen)
         seen_tokens: set[str] = set()
         while True:
             guard.before_page()
-            answer = self._get_answer("/studies", params)
+            answer = self._get_answer("/studies", params, as_text=as_text())
             data = answer.data
             studies = data.get("studies")
             if not isinstance(studies, list):
@@ -590,10 +680,15 @@ class ClinicalTrialsGov(Source):
         return self._get_answer(path, params, not_found).data
 
     def _get_answer(
-        self, path: str, params: dict[str, str], not_found: str | None = None
+        self,
+        path: str,
+        params: dict[str, str],
+        not_found: str | None = None,
+        as_text: bool = False,
     ) -> _Answer:
-        """A 200 answer with its decoded JSON object, or the error that explains why not."""
-        answer = self._send(path, params)
+        """A 200 answer with its decoded JSON object, or the error that explains why not;
+        ``as_text``: its studies as their JSON text (see :func:`decode_page`)."""
+        answer = self._send(path, params, as_text)
         response = answer.response
         status = response.status_code
         if status == 404 and not_found:
@@ -641,13 +736,6 @@ class ClinicalTrialsGov(Source):
             )
         return answer
 
-    @staticmethod
-    def _decode(response: requests.Response) -> dict[str, Any]:
-        data = json.loads(response.content)
-        if not isinstance(data, dict):
-            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-        return data
-
     def _tries(self, tries: int, out_of_time: bool) -> str:
         """ "3 tries", and why no more when the time budget, not the count, stopped them."""
         text = "1 try" if tries == 1 else f"{tries} tries"
@@ -655,7 +743,7 @@ class ClinicalTrialsGov(Source):
             text += f" (no more fit in the {self.settings.max_retry_seconds:g}s a request may take)"
         return text
 
-    def _send(self, path: str, params: dict[str, str]) -> _Answer:
+    def _send(self, path: str, params: dict[str, str], as_text: bool) -> _Answer:
         """One request with its retries, all within ``max_retry_seconds`` (waits included)."""
         s = self.settings
         budget_end = self._clock() + s.max_retry_seconds
@@ -666,7 +754,7 @@ class ClinicalTrialsGov(Source):
             nonlocal tries
             tries += 1
             seconds = min(s.request_deadline, budget_end - self._clock())
-            return self._send_once(path, params, seconds)
+            return self._send_once(path, params, seconds, as_text)
 
         planned: dict[int, float] = {}
 
@@ -739,7 +827,9 @@ class ClinicalTrialsGov(Source):
                 "(or TRIALFINDER_API_URL) at another server",
             ) from exc
 
-    def _send_once(self, path: str, params: dict[str, str], seconds: float) -> _Answer:
+    def _send_once(
+        self, path: str, params: dict[str, str], seconds: float, as_text: bool
+    ) -> _Answer:
         # requests-cache's own argument; the timeout an urllib3.Timeout, which requests hands to
         # the adapter as it is (GuardedAdapter reads its total).
         extra: dict[str, Any] = {"force_refresh": True} if self._refreshing() else {}
@@ -775,7 +865,7 @@ class ClinicalTrialsGov(Source):
         if response.status_code != 200:
             return _Answer(response)
         try:
-            return _Answer(response, data=self._decode(response))
+            return _Answer(response, data=decode_page(response.content, as_text))
         except RecursionError:
             self._forget(response)
             raise BadResponse(
