@@ -84,6 +84,27 @@ def test_the_plain_table_puts_each_trial_on_one_line():
     assert out.getvalue().splitlines()[1].split("\t")[1] == "Two lines and a tab"
 
 
+def test_the_plain_table_writes_its_header_once_with_the_first_trial_or_at_the_end():
+    out = io.StringIO()
+    assert write_plain_table(records(2), out) == 2
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("NCT id\t") and len(lines) == 3
+    empty = io.StringIO()
+    assert write_plain_table([], empty) == 0
+    assert empty.getvalue().startswith("NCT id\t")
+
+
+def test_a_plain_table_whose_search_fails_before_any_trial_writes_nothing():
+    def failing():
+        raise OSError("could not reach the registry")
+        yield  # a generator, as a search is
+
+    out = io.StringIO()
+    with pytest.raises(OSError):
+        write_plain_table(failing(), out)
+    assert out.getvalue() == ""
+
+
 def test_show_text_leads_with_the_summary_and_lists_the_nearest_sites_first():
     result = build_result(parse_study(make_study()))
     text = trial_text(result.trial, summary=result.summary, near=Place("02115", 42.34, -71.09))

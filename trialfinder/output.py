@@ -115,12 +115,16 @@ def write_plain_table(
 ) -> int:
     """The table as tab-separated text, a header line then one line per trial, written as
     the trials arrive: what a pipe (``| grep``, ``| cut -f1``) or a file gets. Tabs and line
-    breaks inside a cell become spaces; no cell is shortened. The fit comes last."""
+    breaks inside a cell become spaces; no cell is shortened. The fit comes last. The header
+    comes with the first trial (or at the end of a search that found none): a search that
+    fails before any trial arrives writes nothing, not a header that looks like no results."""
     columns = PLAIN_COLUMNS + (PLAIN_SITE_COLUMNS if show_distance else ())
     columns += PLAIN_FIT_COLUMNS if show_fit else ()
-    out.write("\t".join(columns) + "\n")
+    header = "\t".join(columns) + "\n"
     count = 0
     for record in records:
+        if not count:
+            out.write(header)
         cells = [
             record["nct_id"],
             record.get("title") or "",
@@ -138,6 +142,8 @@ def write_plain_table(
             cells.append(record.get("fit") or "")
         out.write("\t".join(one_line(inert(cell)) for cell in cells) + "\n")
         count += 1
+    if not count:
+        out.write(header)
     return count
 
 
