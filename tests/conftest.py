@@ -63,3 +63,32 @@ def fake_api(monkeypatch):
     with FakeApi() as api:
         monkeypatch.setenv("TRIALFINDER_API_URL", api.url)
         yield api
+
+
+# Pages of the searches that test worker processes: a few dozen trials make several pages.
+SMALL_PAGE = 20
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of SMALL_PAGE trials."""
+    monkeypatch.setattr("trialfinder.sources.ctgov.MAX_PAGE_SIZE", SMALL_PAGE)
+
+
+@pytest.fixture
+def small_pool(monkeypatch):
+    """A pool even for a few small pages, in chunks of 5; lists the workers of each pool
+    started."""
+    from trialfinder import workers
+
+    monkeypatch.setattr(workers, "POOL_THRESHOLD", 10)
+    monkeypatch.setattr(workers, "MIN_CHUNK", 5)
+    started: list[int] = []
+    start = workers._start_pool
+
+    def counted(job, count):
+        started.append(count)
+        return start(job, count)
+
+    monkeypatch.setattr(workers, "_start_pool", counted)
+    return started

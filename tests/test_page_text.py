@@ -13,7 +13,6 @@ import pickle
 
 import pytest
 
-from trialfinder import workers
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import TrialfinderError
 from trialfinder.model import StudyText, nct_id_of
@@ -24,10 +23,12 @@ from trialfinder.settings import Settings
 from trialfinder.sources import ctgov
 from trialfinder.sources.ctgov import ClinicalTrialsGov, decode_page
 
+from conftest import SMALL_PAGE
 from factories import make_study, many_studies
 from fakeapi import FakeApi
 
-PAGE = 20
+PAGE = SMALL_PAGE
+pytestmark = pytest.mark.usefixtures("small_pages")
 STUDIES = many_studies(3 * PAGE)
 IDS = [nct_id_of(s) for s in STUDIES]
 JSON = {"Content-Type": "application/json"}
@@ -155,18 +156,6 @@ def test_a_page_in_odd_bytes_is_read_as_json_loads_reads_it(content):
 
 
 # -- a search with a pool and without: the second page as the registry sent it ------------------
-
-
-@pytest.fixture(autouse=True)
-def small_pages(monkeypatch):
-    monkeypatch.setattr("trialfinder.sources.ctgov.MAX_PAGE_SIZE", PAGE)
-
-
-@pytest.fixture
-def small_pool(monkeypatch):
-    """A pool for the 60 trials, in chunks of 5."""
-    monkeypatch.setattr(workers, "POOL_THRESHOLD", 10)
-    monkeypatch.setattr(workers, "MIN_CHUNK", 5)
 
 
 @pytest.fixture

@@ -29,11 +29,12 @@ from trialfinder.settings import Settings
 from trialfinder.sources.ctgov import ClinicalTrialsGov
 from trialfinder.workers import TrialWork
 
-from conftest import load_real_record, needs_shared, real_record_paths
+from conftest import SMALL_PAGE, load_real_record, needs_shared, real_record_paths
 from factories import make_study, many_studies
 from fakeapi import FakeApi
 
-PAGE = 20
+PAGE = SMALL_PAGE
+pytestmark = pytest.mark.usefixtures("small_pages")
 
 
 @dataclass(frozen=True)
@@ -52,28 +53,6 @@ def car_t(nct_id: str) -> dict:
         title="Ciltacabtagene Autoleucel in Relapsed or Refractory Multiple Myeloma",
         interventions=[{"type": "BIOLOGICAL", "name": "Ciltacabtagene autoleucel"}],
     )
-
-
-@pytest.fixture(autouse=True)
-def small_pages(monkeypatch):
-    """Pages of PAGE trials, so that a few dozen trials make several pages."""
-    monkeypatch.setattr("trialfinder.sources.ctgov.MAX_PAGE_SIZE", PAGE)
-
-
-@pytest.fixture
-def small_pool(monkeypatch):
-    """A pool even for a few pages of 20, in chunks of 5; counts the pools started."""
-    monkeypatch.setattr(workers, "POOL_THRESHOLD", 10)
-    monkeypatch.setattr(workers, "MIN_CHUNK", 5)
-    started = []
-    start = workers._start_pool
-
-    def counted(job, count):
-        started.append(count)
-        return start(job, count)
-
-    monkeypatch.setattr(workers, "_start_pool", counted)
-    return started
 
 
 def search_run(api: FakeApi, count: int, wanted=None, templates=None, profile=None) -> SearchRun:
