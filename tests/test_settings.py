@@ -379,6 +379,13 @@ def everywhere(fields, k):
     return {part: dict.fromkeys(range(len(k.settings)), [0]) for part in range(len(fields.parts))}
 
 
+EVERY_SETTING_PATTERN = pytest.mark.parametrize(
+    ("setting", "pattern"),
+    [(s, p) for s, p, _ in KNOWLEDGE.settings],
+    ids=[p.pattern[:40] for _, p, _ in KNOWLEDGE.settings],
+)
+
+
 @contextlib.contextmanager
 def looking_everywhere():
     """Each setting pattern searched in the whole of every part, not only around its words."""
@@ -424,11 +431,7 @@ def test_the_quick_looks_change_no_real_record():
         assert [tag_trial(trial) for trial in trials] == quick
 
 
-@pytest.mark.parametrize(
-    ("setting", "pattern"),
-    [(s, p) for s, p, _ in KNOWLEDGE.settings],
-    ids=[p.pattern[:40] for _, p, _ in KNOWLEDGE.settings],
-)
+@EVERY_SETTING_PATTERN
 @CONTRACT
 @given(data=st.data())
 def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern, data):
@@ -438,11 +441,7 @@ def test_the_quick_looks_for_a_setting_miss_none_of_its_phrases(setting, pattern
         assert included(line) == quick
 
 
-@pytest.mark.parametrize(
-    ("setting", "pattern"),
-    [(s, p) for s, p, _ in KNOWLEDGE.settings],
-    ids=[p.pattern[:40] for _, p, _ in KNOWLEDGE.settings],
-)
+@EVERY_SETTING_PATTERN
 @CONTRACT
 @given(data=st.data())
 def test_the_quick_looks_find_phrases_close_together_as_everywhere(setting, pattern, data):
