@@ -621,6 +621,7 @@ def search(
     from trialfinder.output import NEEDS, render
     from trialfinder.records import Counted
     from trialfinder.request import SearchOptions
+    from trialfinder.resultstore import StoreSettings
     from trialfinder.search import SearchRun
     from trialfinder.shortlist import read_ids, read_shortlist, status_lookup
     from trialfinder.templating import check
@@ -661,7 +662,12 @@ def search(
         render_options["lookup"] = status_lookup(source)  # why a trial left the results
     finished = False
     run = SearchRun(
-        source, request, NEEDS[fmt], templates=app.templates, workers=app.settings.workers
+        source,
+        request,
+        NEEDS[fmt],
+        templates=app.templates,
+        workers=app.settings.workers,
+        store=StoreSettings.from_settings(app.settings),
     )
     shown: list[str] = []  # the NCT id of the first trial written, for the hint
     with _progress(sys.stderr.isatty(), run, source) as progress:

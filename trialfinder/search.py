@@ -36,6 +36,7 @@ from trialfinder.pipeline import (
 )
 from trialfinder.prescreen import EXCLUDED, FITS, rank
 from trialfinder.request import SearchRequest
+from trialfinder.resultstore import StoreSettings
 from trialfinder.sources.base import ProgressCallback, Source
 from trialfinder.vocabulary import DEFAULT_SETTINGS
 from trialfinder.workers import TrialWork
@@ -80,7 +81,8 @@ class SearchRun:
     the wording of the ``templates`` folder (the built-in one by default). The work on each
     trial runs on ``workers`` processes for a large search (see ``trialfinder.workers``; 1:
     all of it in this process) while the next page is fetched; the results come in the same
-    order either way.
+    order either way. With ``store``, records worked out in an earlier search are taken from
+    it, and those worked out now are kept there (``trialfinder.resultstore``).
 
     Iterate it once, for the results (:class:`TrialResult`), or :meth:`records` for their
     records, made where the work is done; :meth:`close` stops it where it is.
@@ -95,6 +97,7 @@ class SearchRun:
         templates: str | None = None,
         on_progress: ProgressCallback | None = None,
         workers: int = 1,
+        store: StoreSettings | None = None,
     ) -> None:
         needs = needs or OutputNeeds()
         self.request = request
@@ -107,6 +110,7 @@ class SearchRun:
         self.fits = request.fits
         self.limit = request.limit
         self.workers = workers
+        self.store = store
         self.options = ResultOptions(
             templates=templates,
             near=self.criteria.near,
@@ -148,13 +152,14 @@ class SearchRun:
         nearest, by_fit = self.criteria.order == "distance", self.profile is not None
         enough = None if nearest else self.limit
         job = TrialJob(self.confirm, self.wanted, self.options, record=records)
+        store = self.store.open(job) if self.store is not None else None
         if enough is not None and self.request.checked_here:
             # Which page holds the last trial shown is not known: none is fetched or worked
             # on before it is needed.
             self.results.prefetch = False
-            work = TrialWork(job)
+            work = TrialWork(job, store=store)
         else:
-            work = TrialWork(job, self.workers, expected=self.fetch.limit)
+            work = TrialWork(job, self.workers, expected=self.fetch.limit, store=store)
         outcomes = self.results.each(work)
         try:
             kept: Iterator[Outcome] = self._matching(outcomes, enough)

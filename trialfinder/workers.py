@@ -34,6 +34,7 @@ from typing import Any
 from trialfinder.errors import RecordError, add_note
 from trialfinder.model import StudyText, nct_id_of
 from trialfinder.pipeline import SKIPPED, STOPPED, Outcome, TrialJob, assess
+from trialfinder.resultstore import ResultStore
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.templating import environment
 
@@ -53,60 +54,91 @@ MAX_CHUNK = 250
 class TrialWork:
     """Assesses the records of each page, on worker processes when it pays (see the module)."""
 
-    def __init__(self, job: TrialJob, workers: int = 1, expected: int | None = None) -> None:
-        """``expected``: the most trials the search may bring, when known before it starts."""
+    def __init__(
+        self,
+        job: TrialJob,
+        workers: int = 1,
+        expected: int | None = None,
+        store: ResultStore | None = None,
+    ) -> None:
+        """``expected``: the most trials the search may bring, when known before it starts;
+        ``store``: outcomes kept from earlier searches, and where to keep this one's."""
         self.job = job
         self.workers = workers
         self.expected = expected
+        self.store = store
         self._pool: ProcessPoolExecutor | None = None
         self._submitted: list[Future[bytes]] = []
         self._decided = workers <= 1
         self._closed = False
 
-    def start(self, studies: list[Any], total: int | None) -> Any:
+    def start(self, studies: list[Any], total: int | None) -> _Started:
+        keys: list[bytes | None] = []
+        kept: dict[int, Outcome] = {}
+        if self.store is not None:
+            keys = [self.store.key(raw) for raw in studies]
+            kept = self.store.get(keys)
+        todo = [raw for index, raw in enumerate(studies) if index not in kept] if kept else studies
         if not self._decided:
             self._decided = True
             size = len(studies) if total is None else max(total, len(studies))
             if self.expected is not None:
                 size = min(size, self.expected)
+            if studies:  # the share of the first page already worked out, of the search
+                size = size * len(todo) // len(studies)
             if size >= POOL_THRESHOLD and not self._closed:
                 self._pool = _start_pool(self.job, self.workers)
+        started = _Started(keys, kept, len(studies))
         if self._pool is None:
-            return studies, None
-        size = max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(len(studies) / (2 * self.workers))))
-        chunks = []
+            started.here = todo
+            return started
+        size = max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(len(todo) / (2 * self.workers))))
         with _no_sigint_while_spawning():
-            for start in range(0, len(studies), size):
-                part = studies[start : start + size]
+            for start in range(0, len(todo), size):
+                part = todo[start : start + size]
                 # Sent as bytes: the records are let go at once, and a page waiting for a
                 # worker takes a tenth of the memory.
                 payload = pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
-                chunks.append((_span(part), self._pool.submit(_assess_chunk, payload)))
+                started.chunks.append((_span(part), self._pool.submit(_assess_chunk, payload)))
         self._submitted = [f for f in self._submitted if not f.done()]
-        self._submitted += [future for _, future in chunks]
-        return None, chunks
+        self._submitted += [future for _, future in started.chunks]
+        return started
 
     @property
     def wants_text(self) -> bool:
         """With a pool: a record's JSON text costs a fraction of the decoded record to send (to
-        pickle here, and to unpickle in the worker), and is decoded there."""
-        return self._pool is not None
+        pickle here, and to unpickle in the worker), and is decoded there. With a store: the
+        text is the record's key."""
+        return self._pool is not None or self.store is not None
 
-    def results(
-        self, started: tuple[list[Any] | None, list[tuple[str, Future[bytes]]] | None]
-    ) -> Iterator[Outcome | RecordError]:
-        """The outcomes of one page's records, in their order (see ``SearchResults.each``)."""
-        here, chunks = started
-        for raw in here or ():
-            yield delivered(assess(self.job, decoded(raw)))
-        for span, future in chunks or ():
+    def results(self, started: _Started) -> Iterator[Outcome | RecordError]:
+        """The outcomes of one page's records, in their order (see ``SearchResults.each``);
+        those worked out here are kept in the store once the page is done (or left)."""
+        done = self._worked_out(started)
+        new: list[tuple[bytes, Outcome]] = []
+        try:
+            for index in range(started.count):
+                outcome = started.kept.get(index)
+                if outcome is None:
+                    outcome = next(done)
+                    key = started.keys[index] if started.keys else None
+                    if key is not None:
+                        new.append((key, outcome))
+                yield delivered(outcome)
+        finally:
+            if self.store is not None and new:
+                self.store.put(new)
+
+    def _worked_out(self, started: _Started) -> Iterator[Outcome]:
+        for raw in started.here:
+            yield assess(self.job, decoded(raw))
+        for span, future in started.chunks:
             try:
                 outcomes = future.result()
             except Exception as exc:  # the worker itself failed (killed, out of memory)
                 add_note(exc, f"while processing {span}")
                 raise
-            for outcome in pickle.loads(outcomes):
-                yield delivered(outcome)
+            yield from pickle.loads(outcomes)
 
     def close(self) -> None:
         self._closed = True
@@ -114,6 +146,21 @@ class TrialWork:
         if pool is not None:
             _stop_pool(pool, busy=not all(future.done() for future in self._submitted))
             self._submitted = []
+        if self.store is not None:
+            self.store.close()
+
+
+class _Started:
+    """One page's work as :meth:`TrialWork.start` began it: the records' keys in the store and
+    the outcomes found there (by index), the others' records to work out here (``here``) or
+    the chunks sent to the workers, in order."""
+
+    def __init__(self, keys: list[bytes | None], kept: dict[int, Outcome], count: int) -> None:
+        self.keys = keys
+        self.kept = kept
+        self.count = count
+        self.here: list[Any] = []
+        self.chunks: list[tuple[str, Future[bytes]]] = []
 
 
 def delivered(outcome: Outcome) -> Outcome | RecordError:

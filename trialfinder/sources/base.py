@@ -312,6 +312,8 @@ class SearchResults:
                 self.text_records.set()
             return started
 
+        if work.wants_text:  # known before the first page (records kept by their text)
+            self.text_records.set()
         pages = Prefetch(self.pages, start)
         try:
             yield from self._each(pages, work)
