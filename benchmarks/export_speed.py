@@ -9,7 +9,10 @@ times, side by side in the same run, each in a fresh child process (interpreter 
   (``--interval``, the tool's default of 1 s), and does nothing else;
 - ``trialfinder search --setting any -o out.ndjson``, ``-o out.csv`` and the table (standard
   output to a file: every trial, one tab-separated line each), each with an empty cache (cold);
-- the same again with the answers in the cache (warm: no request is sent).
+- the same again with the answers in the cache and the results of the cold run kept
+  (warm: no request is sent, no record worked out again; ``trialfinder.resultstore``);
+- the same with the answers in the cache but no results kept (warm answers: every record is
+  worked out again, as after an upgrade of trialfinder).
 
 It prints each run's wall time, its ratio to the floor (the table has its own floor: a table
 asks for each site's details), CPU time per trial (user + system, worker processes included),
@@ -219,10 +222,12 @@ def measure(
                 api.latency = 0
             floor_name, floor_requests = floors[params["fields"]]
             api.latency = latency_ms / 1000
-            for state in ("cold", "warm"):
+            for state in ("cold", "warm", "warm answers"):
                 best = None
                 for attempt in range(repeat):
                     cache = folder / f"cache-{output}-{attempt if state == 'cold' else 0}"
+                    if state == "warm answers":
+                        (cache / "results.sqlite").unlink(missing_ok=True)
                     api.requests.clear()
                     argv, stdout = command(output, folder)
                     env = environment(api.url, interval, cache)
@@ -234,7 +239,7 @@ def measure(
                     sent = [r.params for r in api.studies_requests()]
                     if state == "cold" and sent != floor_requests:
                         sys.exit(f"{run.name} asked for other pages than its floor")
-                    if state == "warm" and sent:
+                    if state != "cold" and sent:
                         sys.exit(f"{run.name} sent {len(sent)} requests; the cache should answer")
                     best = run if best is None or run.wall < best.wall else best
                 runs.append(best)

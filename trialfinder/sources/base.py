@@ -168,8 +168,10 @@ class PageWork(Protocol):
     def wants_text(self) -> bool:
         """Whether the records of the pages still to come may be given as their JSON text
         (:class:`~trialfinder.model.StudyText`, each decoded where it is worked on): work that
-        sends them to other processes sends text for a fraction of the cost. Read after each
-        :meth:`start`; records may come decoded all the same (the first page's do)."""
+        sends them to other processes sends text for a fraction of the cost, and work that
+        keeps results by record needs the text as the key. Read before the first page and after
+        each :meth:`start`; records may come decoded all the same (the first page's do unless
+        it was true from the start)."""
 
     def close(self) -> None:
         """Stops what is still under way; called once the search is over, however it ended."""
