@@ -9,8 +9,9 @@ it out) is kept in a SQLite file beside the HTTP cache (``results.sqlite``), und
 - the record's JSON text as the registry sent it: any change to the record is another key;
 - what was asked of it (the :class:`~trialfinder.pipeline.TrialJob`: the checks, the place,
   whether with a summary);
-- this trialfinder (:func:`code_digest`): its code, data files and templates, and the Python
-  and Jinja2 versions, so that another release or an edited data file never reads an old result.
+- this trialfinder (:func:`code_digest`): its code, data files and templates, and the versions
+  of Python and of the libraries it runs on, so that another release or an edited data file
+  never reads an old result.
 
 Not kept: a search with a patient profile (the prescreen depends on the day it runs) or with the
 user's own templates (a file can change under the same name), results as objects (the
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import sys
 import threading
@@ -89,13 +91,31 @@ def storable(job: TrialJob) -> bool:
 @cache
 def code_digest() -> bytes:
     """A digest of what makes an outcome: every file of the package and of its templates, and
-    the versions of Python and Jinja2 (a new release of either could word a summary otherwise)."""
-    import jinja2
-
+    the versions of Python and of the libraries trialfinder runs on (a new Jinja2 could word a
+    summary otherwise)."""
     return digest_of(
         [resources.files("trialfinder"), resources.files("trialfinder.templates")],
-        f"python {sys.version_info[:2]} jinja2 {jinja2.__version__}",
+        f"python {sys.version_info[:3]} {_library_versions()}",
     )
+
+
+def _library_versions() -> str:
+    from importlib import metadata
+
+    try:
+        required = metadata.requires("trialfinder") or []
+    except metadata.PackageNotFoundError:  # run from a source folder: what it imports
+        required = ["Jinja2"]
+    versions = []
+    for requirement in required:
+        name = re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0]
+        if "extra ==" in requirement or not name:
+            continue
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} missing")
+    return " ".join(sorted(versions))
 
 
 def digest_of(folders: Sequence[Traversable], versions: str = "") -> bytes:
