@@ -391,10 +391,13 @@ def _choice(
     "--no-cache",
     is_flag=True,
     help="Neither read nor store answers in the HTTP cache (fresh for TRIALFINDER_CACHE_TTL "
-    "seconds, default one hour).",
+    "seconds, default one hour), nor the results kept from earlier searches.",
 )
 @click.option(
-    "--refresh", is_flag=True, help="Ask the API again instead of using cached answers; store them."
+    "--refresh",
+    is_flag=True,
+    help="Ask the API again instead of using cached answers, and work every trial out again "
+    "instead of using kept results; store both.",
 )
 @click.option(
     "--debug",
