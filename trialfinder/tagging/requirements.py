@@ -187,20 +187,12 @@ def read_requirements(
         return (), ()
     rules = _rules()
     lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
-    # The words of each item, cut in one pass over all of them, say which readers can find
-    # anything in it: most items are passed over with a few set look-ups.
-    words = _Words.of(criteria.items, lowered)
-    readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own in zip(criteria.items, lowered, words.own, strict=True):
-        text: _Text | None = None
-        reads: list[Read] = []
-        for read, gate in readers:
-            if not gate.isdisjoint(own):
-                text = text or _Text(item, low, own, rules)
-                reads.extend(read(text, rules))
-        if not reads or text is None:
+    for item, low, own, readers in _items_to_read(criteria.items, lowered, rules):
+        text = _Text(item, low, own, rules)
+        reads = [read for reader in readers for read in reader(text, rules)]
+        if not reads:
             continue
         if not text.skipped:  # context only when there is a rule
             found.extend(
@@ -1348,14 +1340,6 @@ NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
 METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 
-def _stage_words(words: _Words, rules: _Rules) -> frozenset[str]:
-    """The words of the criteria a stage can be read near: the data's, and TNM codes."""
-    text = words.text
-    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
-    codes = _TNM_M.findall(text) if "m0" in text or "m1" in text else ()
-    return (words.all & rules.stage_words) | frozenset(codes)
-
-
 # A TNM code's word ("t2n0m0", "m1b") in the text of the criteria's words; each match starts
 # where a word does, so the search runs once over the text, not once from every letter.
 _TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
@@ -1793,54 +1777,83 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 # -- which readers run, and on which items -------------------------------------------------
 
 
-class _Words:
-    """The words of the criteria, cut once for every reader: each item's (``own``), all of them
-    (``all``), and the text they were cut from (``text``: a-z, 0-9 and spaces, the items
-    separated by "\\x01")."""
+Reader = Callable[[_Text, _Rules], list[Read]]
 
-    def __init__(self, items: tuple[Item, ...], text: str) -> None:
-        self.items = items
-        self.text = text
-        self.own = [frozenset(part.split()) for part in text.split("\x01")]
-        self.all: frozenset[str] = frozenset().union(*self.own)
-
-    @classmethod
-    def of(cls, items: tuple[Item, ...], lowered: list[str]) -> _Words:
-        """The words of ``items``, given in lower case without "\\x01" (``lowered``)."""
-        spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
-        return cls(items, spaced.decode("ascii"))
-
-
-def _needles(words: _Words, wanted: frozenset[str]) -> frozenset[str]:
-    """``wanted`` when the criteria hold one of its words, else nothing: an item is read only
-    if it holds one of them (``isdisjoint`` looks through the item's few words, not these)."""
-    return wanted if not wanted.isdisjoint(words.all) else frozenset()
-
-
-def _therapy_words(words: _Words, rules: _Rules) -> frozenset[str]:
-    """The words that can belong to the name of a drug or class (:func:`drug_words`) in the
-    items :func:`_read_prior_therapy` reads on: those with a lead-in line or the first word of
-    one of its frames; an item without any of them names no treatment it reads."""
-    framed = [
-        own
-        for item, own in zip(words.items, words.own, strict=True)
-        if item.lead or not rules.frame_words.isdisjoint(own)
-    ]
-    return frozenset(drug_words(frozenset().union(*framed))) if framed else frozenset()
-
-
-_READERS: tuple[
-    tuple[Callable[[_Text, _Rules], list[Read]], Callable[[_Words, _Rules], frozenset[str]]],
-    ...,
-] = (
-    (_read_age, lambda words, rules: _needles(words, rules.age_words)),
-    (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
-    (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
-    (_read_no_lines, lambda words, rules: _needles(words, rules.any_treatment_words)),
-    (_read_prior_therapy, _therapy_words),
-    (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
-    (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
-    (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
-    (_read_transplant, lambda words, rules: _needles(words, rules.transplant_words)),
-    (_read_stage, _stage_words),
+# Each reader, and the words of the data an item must hold one of for it to find anything
+# there (the first words of its patterns). Earlier treatment (None) is decided per criteria:
+# see :func:`_items_to_read`.
+_READERS: tuple[tuple[Reader, Callable[[_Rules], frozenset[str]] | None], ...] = (
+    (_read_age, lambda rules: rules.age_words),
+    (_read_sex, lambda rules: rules.sex_words),
+    (_read_prior_lines, lambda rules: rules.line_nouns),
+    (_read_no_lines, lambda rules: rules.any_treatment_words),
+    (_read_prior_therapy, None),
+    (_read_ecog, lambda rules: rules.ecog_words),
+    (_read_brain, lambda rules: rules.brain_words),
+    (_read_measurable, lambda rules: rules.measurable_words),
+    (_read_transplant, lambda rules: rules.transplant_words),
+    (_read_stage, lambda rules: rules.stage_words),
 )
+
+
+@cache
+def _gates() -> tuple[tuple[tuple[Reader, frozenset[str] | None], ...], frozenset[str]]:
+    """(each reader with its words, as :data:`_READERS`; every word that decides whether an
+    item is read: those of the readers and the first words of the frames of earlier
+    treatment)."""
+    rules = _rules()
+    gates = tuple((read, None if wanted is None else wanted(rules)) for read, wanted in _READERS)
+    deciding = rules.frame_words.union(*(words for _, words in gates if words is not None))
+    return gates, deciding
+
+
+def _items_to_read(
+    items: tuple[Item, ...], lowered: list[str], rules: _Rules
+) -> list[tuple[Item, str, frozenset[str], list[Reader]]]:
+    """(item, its text in lower case, its words, the readers that can find something in it) for
+    each item some reader reads, in order. ``lowered`` holds the items in lower case, without
+    "\\x01".
+
+    The words are cut in one pass over all the items (a-z and 0-9, the items separated by
+    "\\x01"). An item is read by a reader only if it holds one of the reader's words: most
+    items are passed over after one set intersection, and the set of all an item's words is
+    built only for the others. Stages are also read near a TNM code ("t2n0m0", "m1b"); earlier
+    treatment only in an item with a lead-in line or the first word of a frame, and one of the
+    words of the name of a drug or class (:func:`drug_words`), for it finds nothing elsewhere.
+    """
+    gates, deciding = _gates()
+    spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+    text = spaced.decode("ascii")
+    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
+    codes = frozenset(_TNM_M.findall(text)) if "m0" in text or "m1" in text else frozenset()
+    if codes:
+        deciding = deciding | codes
+        gates = tuple(
+            (read, words | codes if read is _read_stage and words is not None else words)
+            for read, words in gates
+        )
+    candidates: list[tuple[Item, str, frozenset[str], frozenset[str], bool]] = []
+    for item, low, part in zip(items, lowered, text.split("\x01"), strict=True):
+        cut = part.split()
+        hit = deciding.intersection(cut)
+        if hit or item.lead:
+            framed = bool(item.lead) or not rules.frame_words.isdisjoint(hit)
+            candidates.append((item, low, frozenset(cut), hit, framed))
+    framed_words = [own for _, _, own, _, framed in candidates if framed]
+    # (Whether a word can belong to the name of a drug does not depend on the other words: one
+    # look through the words of all the framed items is one look through each.)
+    drugs = drug_words(frozenset().union(*framed_words)) if framed_words else frozenset()
+    found = []
+    for item, low, own, hit, framed in candidates:
+        readers = [
+            read
+            for read, words in gates
+            if (
+                not words.isdisjoint(hit)
+                if words is not None
+                else framed and not drugs.isdisjoint(own)
+            )
+        ]
+        if readers:
+            found.append((item, low, own, readers))
+    return found
