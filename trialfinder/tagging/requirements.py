@@ -98,7 +98,7 @@ import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
@@ -1796,64 +1796,73 @@ _READERS: tuple[tuple[Reader, Callable[[_Rules], frozenset[str]] | None], ...] =
 )
 
 
+class _Gates(NamedTuple):
+    """Which readers a word lets in, as bits: bit ``i`` for reader ``i`` of :data:`_READERS`,
+    :data:`_FRAMED` for the first word of a frame of earlier treatment."""
+
+    bits: dict[str, int]  # every deciding word -> its bits
+    words: frozenset[str]  # the deciding words
+    readers: tuple[tuple[Reader, ...], ...]  # the readers of each combination of reader bits
+
+
+_THERAPY = 1 << [read for read, _ in _READERS].index(_read_prior_therapy)
+_STAGE = 1 << [read for read, _ in _READERS].index(_read_stage)
+_ALL_READERS = (1 << len(_READERS)) - 1
+_FRAMED = 1 << len(_READERS)
+
+
 @cache
-def _gates() -> tuple[tuple[tuple[Reader, frozenset[str] | None], ...], frozenset[str]]:
-    """(each reader with its words, as :data:`_READERS`; every word that decides whether an
-    item is read: those of the readers and the first words of the frames of earlier
-    treatment)."""
+def _gates() -> _Gates:
     rules = _rules()
-    gates = tuple((read, None if wanted is None else wanted(rules)) for read, wanted in _READERS)
-    deciding = rules.frame_words.union(*(words for _, words in gates if words is not None))
-    return gates, deciding
+    bits: dict[str, int] = dict.fromkeys(rules.frame_words, _FRAMED)
+    for index, (_, wanted) in enumerate(_READERS):
+        for word in wanted(rules) if wanted is not None else ():
+            bits[word] = bits.get(word, 0) | 1 << index
+    readers = tuple(
+        tuple(read for index, (read, _) in enumerate(_READERS) if combination >> index & 1)
+        for combination in range(_ALL_READERS + 1)
+    )
+    return _Gates(bits, frozenset(bits), readers)
 
 
 def _items_to_read(
     items: tuple[Item, ...], lowered: list[str], rules: _Rules
-) -> list[tuple[Item, str, frozenset[str], list[Reader]]]:
+) -> list[tuple[Item, str, frozenset[str], tuple[Reader, ...]]]:
     """(item, its text in lower case, its words, the readers that can find something in it) for
     each item some reader reads, in order. ``lowered`` holds the items in lower case, without
     "\\x01".
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
     "\\x01"). An item is read by a reader only if it holds one of the reader's words: most
-    items are passed over after one set intersection, and the set of all an item's words is
-    built only for the others. Stages are also read near a TNM code ("t2n0m0", "m1b"); earlier
-    treatment only in an item with a lead-in line or the first word of a frame, and one of the
-    words of the name of a drug or class (:func:`drug_words`), for it finds nothing elsewhere.
+    items are passed over after one look-up of their words, and the set of all an item's words
+    is built only for the others. Stages are also read near a TNM code ("t2n0m0", "m1b");
+    earlier treatment only in an item with a lead-in line or the first word of a frame, and
+    one of the words of the name of a drug or class (:func:`drug_words`), for it finds nothing
+    elsewhere.
     """
-    gates, deciding = _gates()
+    bits, deciding, table = _gates()
     spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
     text = spaced.decode("ascii")
     # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
-    codes = frozenset(_TNM_M.findall(text)) if "m0" in text or "m1" in text else frozenset()
-    if codes:
-        deciding = deciding | codes
-        gates = tuple(
-            (read, words | codes if read is _read_stage and words is not None else words)
-            for read, words in gates
-        )
-    candidates: list[tuple[Item, str, frozenset[str], frozenset[str], bool]] = []
+    if ("m0" in text or "m1" in text) and (codes := _TNM_M.findall(text)):
+        bits = {**bits, **{code: bits.get(code, 0) | _STAGE for code in codes}}
+        deciding = frozenset(bits)
+    candidates: list[tuple[Item, str, frozenset[str], int]] = []
     for item, low, part in zip(items, lowered, text.split("\x01"), strict=True):
         cut = part.split()
-        hit = deciding.intersection(cut)
-        if hit or item.lead:
-            framed = bool(item.lead) or not rules.frame_words.isdisjoint(hit)
-            candidates.append((item, low, frozenset(cut), hit, framed))
-    framed_words = [own for _, _, own, _, framed in candidates if framed]
+        found = 0
+        for word in deciding.intersection(cut):
+            found |= bits[word]
+        if found or item.lead:
+            candidates.append((item, low, frozenset(cut), found | _FRAMED if item.lead else found))
+    framed = [own for _, _, own, found in candidates if found & _FRAMED]
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
     # look through the words of all the framed items is one look through each.)
-    drugs = drug_words(frozenset().union(*framed_words)) if framed_words else frozenset()
-    found = []
-    for item, low, own, hit, framed in candidates:
-        readers = [
-            read
-            for read, words in gates
-            if (
-                not words.isdisjoint(hit)
-                if words is not None
-                else framed and not drugs.isdisjoint(own)
-            )
-        ]
-        if readers:
-            found.append((item, low, own, readers))
-    return found
+    drugs = drug_words(frozenset().union(*framed)) if framed else frozenset()
+    read = []
+    for item, low, own, found in candidates:
+        if found & _FRAMED and not drugs.isdisjoint(own):
+            found |= _THERAPY
+        if readers := table[found & _ALL_READERS]:
+            read.append((item, low, own, readers))
+    return read
