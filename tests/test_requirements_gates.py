@@ -175,3 +175,21 @@ def test_no_transplant_rule_from_an_exception_or_words_that_only_sound_alike():
 )
 def test_performance_scales_read_alone_or_together(line, highest):
     assert read([line]) == [("ecog", "at-most", (highest,))]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "Colorectal cancer: ",
+        "Colorectal cancer\uff1a ",  # a full-width colon
+        "Colorectal cancer - ",
+        "Colorectal cancer \u2013 ",  # an en dash
+        "Dose escalation part - ",
+        "Colorectal cancer patients must have had ",
+        "In the case of colorectal cancer, ",
+        "For some parts of the study, ",
+    ],
+)
+def test_every_sign_and_phrase_that_limits_an_item_to_some_people_is_seen(scope):
+    assert read([f"{scope}at least 2 prior lines of therapy"]) == []
+    assert read(["At least 2 prior lines of therapy"]) == [("prior-lines", "at-least", (2,))]

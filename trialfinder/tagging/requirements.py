@@ -416,6 +416,67 @@ def _phrase(phrase: str) -> str:
     return left + body + right
 
 
+Pieces = tuple[tuple[str, ...], ...]
+
+
+def _required_pieces(regex: re.Pattern[str]) -> Pieces:
+    """Sets of pieces of text, every match of ``regex`` holding a piece of each: the runs of
+    plain characters of the pattern's parts that must match, and of its groups of alternatives
+    that each hold one; the sets of fewest pieces first. () when the pattern does not say
+    plainly, or ignores case."""
+    if regex.flags & re.IGNORECASE:
+        return ()
+    try:
+        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return ()
+    return tuple(sorted((tuple(sorted(p)) for p in _sequence_pieces(parsed)), key=len))
+
+
+def _sequence_pieces(items: list[tuple[Any, Any]]) -> list[set[str]]:
+    """The sets of pieces of a sequence of parsed items, one set for each part that must match."""
+    p = regex_parser
+    found: list[set[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is p.LITERAL:
+            run.append(chr(value))
+            continue
+        if run:
+            found.append({"".join(run)})
+            run = []
+        one: set[str] | None = None
+        if op is p.SUBPATTERN and not value[1] and not value[2]:  # a group, no inline flags
+            one = _one_set(_sequence_pieces(list(value[3])))
+        elif op is p.BRANCH:
+            branches = [_one_set(_sequence_pieces(list(branch))) for branch in value[1]]
+            if all(branches):
+                one = set().union(*branches)  # type: ignore[arg-type]
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT) and value[0] >= 1:
+            one = _one_set(_sequence_pieces(list(value[2])))
+        elif op is p.IN and all(kind is p.LITERAL for kind, _ in value):
+            one = {chr(char) for _, char in value}
+        if one:
+            found.append(one)
+    return found
+
+
+def _one_set(sets: list[set[str]]) -> set[str] | None:
+    """The most telling of ``sets``: the one whose shortest piece is longest."""
+    return max(sets, key=lambda pieces: min(map(len, pieces)), default=None)
+
+
+def _holds(text: str, pieces: Pieces) -> bool:
+    """Whether ``text`` holds a piece of each set (:func:`_required_pieces`)."""
+    for one in pieces:
+        for piece in one:
+            if piece in text:
+                break
+        else:
+            return False
+    return True
+
+
 # The cue lists of [requirements.context], each read into an attribute of the same name.
 _CONTEXT_LISTS = (
     *("negations", "strong_negations", "allowances", "exceptions", "hypotheticals"),
@@ -472,12 +533,19 @@ class _Rules:
         context = table["context"]
         for name in _CONTEXT_LISTS:
             setattr(self, name, _Cues(context[name]))
-        scopes = [re.compile(p) for p in context["scopes"]]
-        # A scope anchored at the start is tried there only, at once: looking for its words
-        # first would cost more. The others are run only on a text with one of their words.
+        # A scope is run only on a text holding a piece of each of its sets of pieces (most
+        # texts lack the words of a phrase). One anchored at the start mostly fails at once:
+        # looking for words first would cost more, so only the signs it needs are looked for
+        # (most texts lack the ": " or " - " that ends a heading).
         self.scopes = [
-            (scope, None if scope.pattern.startswith("^") else required_words(scope))
-            for scope in scopes
+            (
+                scope,
+                tuple(p for p in pieces if all(len(piece) == 1 for piece in p))
+                if scope.pattern.startswith("^")
+                else pieces,
+            )
+            for scope in map(re.compile, context["scopes"])
+            for pieces in [_required_pieces(scope)]
         ]
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
@@ -632,16 +700,16 @@ class _Rules:
     def scoped(self, text: str) -> bool:
         """Whether ``text`` holds only for some people, in a way the reader does not name."""
         return any(
-            (words is None or may_match(text, words)) and scope.search(text)
-            for scope, words in self.scopes
+            (not pieces or _holds(text, pieces)) and scope.search(text)
+            for scope, pieces in self.scopes
         )
 
     def scope_matches(self, text: str) -> list[str]:
         """The words of ``text`` that limit it to some people: each scope's match, with the
         words of its clause before it ("solid" of "solid tumor patients must")."""
         found = []
-        for scope, words in self.scopes:
-            if (words is None or may_match(text, words)) and (match := scope.search(text)):
+        for scope, pieces in self.scopes:
+            if (not pieces or _holds(text, pieces)) and (match := scope.search(text)):
                 start = max(
                     (m.end() for m in _CLAUSE_MARK.finditer(text, 0, match.start())), default=0
                 )
