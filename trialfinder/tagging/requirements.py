@@ -1085,7 +1085,7 @@ def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
         return []
     # A count written as a word is a whole word of the item: without one, digits only.
     in_words = not rules.count_words.isdisjoint(words)
-    if not in_words and not any(w.isdigit() for w in words):
+    if not in_words and not any(map(str.isdigit, words)):
         return []
     found: list[tuple[int, int, Read]] = []
     numbers = rules.count_re if in_words else rules.count_digits
