@@ -186,10 +186,9 @@ def read_requirements(
     if not criteria.items:
         return (), ()
     rules = _rules()
-    lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own, readers in _items_to_read(criteria.items, lowered, rules):
+    for item, low, own, readers in _items_to_read(criteria.items, rules):
         text = _Text(item, low, own, rules)
         reads = [read for reader in readers for read in reader(text, rules)]
         if not reads:
@@ -1893,12 +1892,24 @@ def _gates() -> _Gates:
     return _Gates(bits, frozenset(bits), readers)
 
 
+def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
+    """(each item's text in lower case (:func:`lower`) with "\\x01" turned to a space, the
+    same joined by "\\x01")."""
+    joined = "\x01".join(item.text for item in items)
+    low = joined.lower()
+    if len(low) == len(joined) and joined.count("\x01") == len(items) - 1:
+        # All in one pass: the separator, neither a letter nor passed over by lower(), keeps
+        # each item as lowered alone (a final sigma stays final).
+        return low.split("\x01"), low
+    lowered = [lower(item.text).replace("\x01", " ") for item in items]
+    return lowered, "\x01".join(lowered)
+
+
 def _items_to_read(
-    items: tuple[Item, ...], lowered: list[str], rules: _Rules
+    items: tuple[Item, ...], rules: _Rules
 ) -> list[tuple[Item, str, frozenset[str], tuple[Reader, ...]]]:
-    """(item, its text in lower case, its words, the readers that can find something in it) for
-    each item some reader reads, in order. ``lowered`` holds the items in lower case, without
-    "\\x01".
+    """(item, its text in lower case (:func:`_lowered`), its words, the readers that can find
+    something in it) for each item some reader reads, in order.
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
     "\\x01"). An item is read by a reader only if it holds one of the reader's words: most
@@ -1909,7 +1920,8 @@ def _items_to_read(
     elsewhere.
     """
     bits, deciding, table = _gates()
-    spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+    lowered, joined = _lowered(items)
+    spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
     text = spaced.decode("ascii")
     # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
     if ("m0" in text or "m1" in text) and (codes := _TNM_M.findall(text)):
