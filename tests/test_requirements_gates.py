@@ -193,3 +193,32 @@ def test_performance_scales_read_alone_or_together(line, highest):
 def test_every_sign_and_phrase_that_limits_an_item_to_some_people_is_seen(scope):
     assert read([f"{scope}at least 2 prior lines of therapy"]) == []
     assert read(["At least 2 prior lines of therapy"]) == [("prior-lines", "at-least", (2,))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Prior systemic therapy for metastatic disease",
+        "Prior systemic therapies in the metastatic setting",
+        "Prior systemic treatment for advanced disease",
+        "Prior systemic treatments for metastatic disease",
+        "Prior systemic regimen for advanced disease",
+        "Prior systemic regimens for advanced disease",
+        "Prior systemic anticancer pharmacotherapy for metastatic disease",
+        "Any prior therapy for metastatic disease",
+        "Prior anti-cancer treatment for the treatment of NSCLC",
+    ],
+)
+def test_each_last_word_of_any_treatment_is_read(line):
+    assert read(["Adults"], [line]) == NO_LINE
+    assert read(["Adults"], [line.upper()]) == NO_LINE
+
+
+def test_no_earlier_line_without_a_treatment_noun_or_what_it_was_given_for():
+    assert read(["Adults"], ["Prior systemic chemotherapy for metastatic disease"]) == []
+    assert read(["Adults"], ["Prior systemic therapy, metastatic disease"]) == []
+
+
+@pytest.mark.parametrize("word", ["prior", "previous", "systemic", "standard", "anticancer"])
+def test_counts_of_lines_read_beside_each_kind_of_line_word(word):
+    assert read([f"At least 2 {word} therapies"]) == [("prior-lines", "at-least", (2,))]

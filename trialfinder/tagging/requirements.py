@@ -337,19 +337,21 @@ class _Unspelled(Exception):
     """A pattern that does not spell its first word out plainly."""
 
 
-def _pattern_first_words(regex: re.Pattern[str]) -> frozenset[str] | None:
+def _pattern_first_words(regex: re.Pattern[str], last: bool = False) -> frozenset[str] | None:
     """The words (as an item's word set has them) one of which every match of ``regex`` starts
-    with, or None when the pattern does not say so plainly. It must start at a word boundary
-    (the text before it is no letter or digit, so a word starts there) and spell its first
-    word letter by letter up to what ends a word: a sign, a space or a word boundary."""
+    with (with ``last``, ends with), or None when the pattern does not say so plainly. It must
+    start (end) at a word boundary (the text before it is no letter or digit, so a word starts
+    there) and spell its first (last) word letter by letter up to what ends a word: a sign, a
+    space or a word boundary."""
     try:
         parsed = list(regex_parser.parse(regex.pattern, regex.flags))
     except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
         return None
-    if regex.flags & re.IGNORECASE or parsed[:1] != [(regex_parser.AT, regex_parser.AT_BOUNDARY)]:
+    edge, rest = (parsed[-1:], parsed[:-1]) if last else (parsed[:1], parsed[1:])
+    if regex.flags & re.IGNORECASE or edge != [(regex_parser.AT, regex_parser.AT_BOUNDARY)]:
         return None
     try:
-        spelling, ended = _spell(parsed[1:], {""})
+        spelling, ended = _spell(rest, {""}, last)
     except _Unspelled:
         return None
     if spelling or "" in ended:  # a word that may go on after the match, or none at all
@@ -357,16 +359,20 @@ def _pattern_first_words(regex: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(ended)
 
 
-def _spell(items: list[tuple[Any, Any]], spelling: set[str]) -> tuple[set[str], set[str]]:
-    """(the first words still being spelled, those ended) after ``items``, from ``spelling``.
-    Look-arounds are passed over: they only take matches away."""
+def _spell(
+    items: list[tuple[Any, Any]], spelling: set[str], backward: bool = False
+) -> tuple[set[str], set[str]]:
+    """(the first words still being spelled, those ended) after ``items``, from ``spelling``;
+    with ``backward``, the last words, ``items`` read from the end. Look-arounds are passed
+    over: they only take matches away."""
     p = regex_parser
     ended: set[str] = set()
-    for op, value in items:
+    for op, value in reversed(items) if backward else items:
         if not spelling:
             break
         if op is p.LITERAL and value in _ALNUM:
-            spelling = {word + chr(value) for word in spelling}
+            letter = chr(value)
+            spelling = {letter + w if backward else w + letter for w in spelling}
         elif op is p.LITERAL or (
             op is p.IN
             and all(
@@ -381,18 +387,18 @@ def _spell(items: list[tuple[Any, Any]], spelling: set[str]) -> tuple[set[str], 
             ended |= {word for word in spelling if word}
             spelling = {word for word in spelling if not word}
         elif op is p.SUBPATTERN and not value[1] and not value[2]:  # a group, no inline flags
-            spelling, more = _spell(list(value[3]), spelling)
+            spelling, more = _spell(list(value[3]), spelling, backward)
             ended |= more
         elif op is p.BRANCH:
             going: set[str] = set()
             for branch in value[1]:
-                still, more = _spell(list(branch), spelling)
+                still, more = _spell(list(branch), spelling, backward)
                 going |= still
                 ended |= more
             spelling = going
         elif op in (p.MAX_REPEAT, p.MIN_REPEAT):
             least, most, body = value
-            still, more = _spell(list(body), spelling)
+            still, more = _spell(list(body), spelling, backward)
             if still and most > 1:
                 raise _Unspelled  # a word spelled by a repetition ("[a-z]+")
             ended |= more
@@ -580,6 +586,16 @@ class _Rules:
         # No-lines rules are read from a match of `any_treatment` only: an item without one of
         # the words its matches start with is not read for them.
         self.any_treatment_words = _pattern_first_words(self.lines_any_treatment) or self.line_nouns
+        # ... and with one of the words they end with, and one a match of `for_advanced`, which
+        # each needs, starts with.
+        self.no_line_words = (self.any_treatment_words,) + tuple(
+            words
+            for words in (
+                _pattern_first_words(self.lines_any_treatment, last=True),
+                _pattern_first_words(self.lines_for_advanced),
+            )
+            if words
+        )
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
         # A count of one or two digits, not part of a longer number or word. Written to start
         # with the digit (what is before it is looked at once a digit is found, a look-behind
@@ -1846,50 +1862,63 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 
 Reader = Callable[[_Text, _Rules], list[Read]]
 
-# Each reader, and the words of the data an item must hold one of for it to find anything
-# there (the first words of its patterns). Earlier treatment (None) is decided per criteria:
-# see :func:`_items_to_read`.
-_READERS: tuple[tuple[Reader, Callable[[_Rules], frozenset[str]] | None], ...] = (
-    (_read_age, lambda rules: rules.age_words),
-    (_read_sex, lambda rules: rules.sex_words),
-    (_read_prior_lines, lambda rules: rules.line_nouns),
-    (_read_no_lines, lambda rules: rules.any_treatment_words),
+# Each reader, and the sets of words of the data an item must hold one word of each of for it
+# to find anything there (the first words of its patterns; those its rules need besides).
+# Earlier treatment (None) is decided per criteria: see :func:`_items_to_read`.
+_READERS: tuple[tuple[Reader, Callable[[_Rules], tuple[frozenset[str], ...]] | None], ...] = (
+    (_read_age, lambda rules: (rules.age_words,)),
+    (_read_sex, lambda rules: (rules.sex_words,)),
+    (_read_prior_lines, lambda rules: (rules.line_nouns, rules.line_word_set)),
+    (_read_no_lines, lambda rules: rules.no_line_words),
     (_read_prior_therapy, None),
-    (_read_ecog, lambda rules: rules.ecog_words),
-    (_read_brain, lambda rules: rules.brain_words),
-    (_read_measurable, lambda rules: rules.measurable_words),
-    (_read_transplant, lambda rules: rules.transplant_words),
-    (_read_stage, lambda rules: rules.stage_words),
+    (_read_ecog, lambda rules: (rules.ecog_words,)),
+    (_read_brain, lambda rules: (rules.brain_words,)),
+    (_read_measurable, lambda rules: (rules.measurable_words,)),
+    (_read_transplant, lambda rules: (rules.transplant_words,)),
+    (_read_stage, lambda rules: (rules.stage_words,)),
 )
 
 
 class _Gates(NamedTuple):
-    """Which readers a word lets in, as bits: bit ``i`` for reader ``i`` of :data:`_READERS`,
-    :data:`_FRAMED` for the first word of a frame of earlier treatment."""
+    """Which readers a word lets in, as bits: bit ``i`` for the first set of words of reader
+    ``i`` of :data:`_READERS`, :data:`_FRAMED` for the first word of a frame of earlier
+    treatment, one bit above those for each other set."""
 
     bits: dict[str, int]  # every deciding word -> its bits
     words: frozenset[str]  # the deciding words
-    readers: tuple[tuple[Reader, ...], ...]  # the readers of each combination of reader bits
+    needs: tuple[tuple[Reader, int], ...]  # each reader, and the bits of all its sets
 
 
 _THERAPY = 1 << [read for read, _ in _READERS].index(_read_prior_therapy)
 _STAGE = 1 << [read for read, _ in _READERS].index(_read_stage)
-_ALL_READERS = (1 << len(_READERS)) - 1
 _FRAMED = 1 << len(_READERS)
+_FIRST_SETS = (1 << len(_READERS)) - 1 | _FRAMED  # the bits an item is looked at further for
 
 
 @cache
 def _gates() -> _Gates:
     rules = _rules()
     bits: dict[str, int] = dict.fromkeys(rules.frame_words, _FRAMED)
-    for index, (_, wanted) in enumerate(_READERS):
-        for word in wanted(rules) if wanted is not None else ():
-            bits[word] = bits.get(word, 0) | 1 << index
-    readers = tuple(
-        tuple(read for index, (read, _) in enumerate(_READERS) if combination >> index & 1)
-        for combination in range(_ALL_READERS + 1)
-    )
-    return _Gates(bits, frozenset(bits), readers)
+    needs: list[tuple[Reader, int]] = []
+    more = _FRAMED << 1  # the bit of the next set after a reader's first
+    for index, (read, wanted) in enumerate(_READERS):
+        need = 1 << index
+        for number, words in enumerate(wanted(rules) if wanted is not None else ()):
+            bit = 1 << index if number == 0 else more
+            if number:
+                need |= bit
+                more <<= 1
+            for word in words:
+                bits[word] = bits.get(word, 0) | bit
+        needs.append((read, need))
+    return _Gates(bits, frozenset(bits), tuple(needs))
+
+
+@cache
+def _readers_of(found: int) -> tuple[Reader, ...]:
+    """The readers with a word of each of their sets among ``found`` (bits of :func:`_gates`).
+    (Kept for each combination of bits: there are few.)"""
+    return tuple(read for read, need in _gates().needs if found & need == need)
 
 
 def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
@@ -1912,14 +1941,15 @@ def _items_to_read(
     something in it) for each item some reader reads, in order.
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
-    "\\x01"). An item is read by a reader only if it holds one of the reader's words: most
-    items are passed over after one look-up of their words, and the set of all an item's words
-    is built only for the others. Stages are also read near a TNM code ("t2n0m0", "m1b");
+    "\\x01"). An item is read by a reader only if it holds a word of each of the reader's sets
+    (:data:`_READERS`): most items are passed over after one look-up of their words, and the set
+    of all an item's words is built only for the others. Stages are also read near a TNM code
+    ("t2n0m0", "m1b");
     earlier treatment only in an item with a lead-in line or the first word of a frame, and
     one of the words of the name of a drug or class (:func:`drug_words`), for it finds nothing
     elsewhere.
     """
-    bits, deciding, table = _gates()
+    bits, deciding, _ = _gates()
     lowered, joined = _lowered(items)
     spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
     text = spaced.decode("ascii")
@@ -1933,7 +1963,7 @@ def _items_to_read(
         found = 0
         for word in deciding.intersection(cut):
             found |= bits[word]
-        if found or item.lead:
+        if found & _FIRST_SETS or item.lead:
             candidates.append((item, low, frozenset(cut), found | _FRAMED if item.lead else found))
     framed = [own for _, _, own, found in candidates if found & _FRAMED]
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
@@ -1943,6 +1973,6 @@ def _items_to_read(
     for item, low, own, found in candidates:
         if found & _FRAMED and not drugs.isdisjoint(own):
             found |= _THERAPY
-        if readers := table[found & _ALL_READERS]:
+        if readers := _readers_of(found):
             read.append((item, low, own, readers))
     return read
