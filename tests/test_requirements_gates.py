@@ -222,3 +222,45 @@ def test_no_earlier_line_without_a_treatment_noun_or_what_it_was_given_for():
 @pytest.mark.parametrize("word", ["prior", "previous", "systemic", "standard", "anticancer"])
 def test_counts_of_lines_read_beside_each_kind_of_line_word(word):
     assert read([f"At least 2 {word} therapies"]) == [("prior-lines", "at-least", (2,))]
+
+
+NON_METASTATIC = [("disease-setting", "any-of", ("non-metastatic",))]
+METASTATIC_EXCLUDED = [("disease-setting", "none-of", ("metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Non-metastatic prostate cancer",
+        "Nonmetastatic prostate cancer",
+        "Non metastatic prostate cancer",
+        "No evidence of distant metastases",
+        "Without metastatic disease",
+        "Absence of metastases",
+        "Stage II or III breast cancer",
+    ],
+)
+def test_each_way_of_saying_the_cancer_has_not_spread_is_read(line):
+    assert read([line]) == NON_METASTATIC
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Stage II or III (Ann Arbor) lymphoma",
+        "Stage II or III myeloma (R-ISS)",
+        "Stage II or III disease (St. Jude)",
+        "Stage II or III renal disease",
+        "Stage II or III breast cancer at diagnosis",
+        "Stage II or III breast cancer at presentation",
+    ],
+)
+def test_a_stage_of_another_system_or_time_is_not_read(line):
+    assert read([line]) == []
+
+
+@pytest.mark.parametrize(
+    "line", ["Distant metastases", "Metastatic disease", "M1 disease", "Stage IV breast cancer"]
+)
+def test_each_way_of_naming_spread_disease_is_excluded(line):
+    assert read(["Adults"], [line]) == METASTATIC_EXCLUDED

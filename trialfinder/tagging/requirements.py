@@ -311,23 +311,31 @@ class _Cues:
 class _Gated:
     """A pattern searched for in lower-case text only when the text holds one of the pieces
     that every match of it holds (:func:`required_words`): a few substring tests are far
-    cheaper than trying the pattern at every letter, and most texts hold none of them."""
+    cheaper than trying the pattern at every letter, and most texts hold none of them. Given
+    the words of the item searched (``words``), also only when it holds one of the words its
+    matches start with (:func:`_pattern_first_words`), where the pattern spells them."""
 
     def __init__(self, pattern: str) -> None:
         self.regex = re.compile(pattern)
         self.pieces = required_words(self.regex)
+        self.firsts = _pattern_first_words(self.regex)
 
-    def absent(self, low: str) -> bool:
-        """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it)."""
+    def absent(self, low: str, words: frozenset[str] | None = None) -> bool:
+        """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it), an item
+        with these words (None: not known)."""
+        if words is not None and self.firsts is not None and self.firsts.isdisjoint(words):
+            return True
         return self.pieces is not None and not may_match(low, self.pieces)
 
-    def search(self, low: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
-        if self.absent(low):
+    def search(
+        self, low: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ) -> re.Match[str] | None:
+        if self.absent(low, words):
             return None
         return self.regex.search(low, start, len(low) if end is None else end)
 
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        return iter(()) if self.absent(low) else self.regex.finditer(low)
+    def finditer(self, low: str, words: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        return iter(()) if self.absent(low, words) else self.regex.finditer(low)
 
 
 _ALNUM = frozenset(map(ord, string.ascii_lowercase + string.digits))
@@ -1431,15 +1439,17 @@ _TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     """Disease that must not have spread ("T1-4N0M0", "no evidence of distant metastases",
     "Stage II or III"), or spread disease excluded ("Evidence of distant disease.")."""
-    low = text.low
-    if rules.stage_other_systems.search(low) or rules.stage_other_times.search(low):
+    low, words = text.low, text.words
+    if rules.stage_other_systems.search(low, words=words) or rules.stage_other_times.search(
+        low, words=words
+    ):
         return []
-    if rules.exceptions.search(low, words=text.words) or rules.allowed(low, words=text.words):
+    if rules.exceptions.search(low, words=words) or rules.allowed(low, words=words):
         return []
     if text.wanted:
-        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=text.words):
+        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=words):
             return []
-        found = _non_metastatic(low, rules)
+        found = _non_metastatic(low, rules, words)
         if not found:
             return []
         rest = low
@@ -1450,7 +1460,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
         return [NON_METASTATIC]
     for start, end in text.sentences:
         for pattern in rules.metastatic:
-            match = pattern.search(low, start, end)
+            match = pattern.search(low, start, end, words)
             if match is None:
                 continue
             if rules.stage_not_before.search(low, start, match.start()):
@@ -1462,16 +1472,19 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     return []
 
 
-def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
-    """Where ``low`` says the disease has not spread; [] when one of them is said of one organ
-    ("no evidence of metastatic disease in the brain")."""
+def _non_metastatic(
+    low: str, rules: _Rules, words: frozenset[str] | None = None
+) -> list[tuple[int, int]]:
+    """Where ``low`` (an item with these words, None: not known) says the disease has not
+    spread; [] when one of them is said of one organ ("no evidence of metastatic disease in
+    the brain")."""
     found: list[tuple[int, int]] = []
     for pattern in rules.non_metastatic:
-        for match in pattern.finditer(low):
+        for match in pattern.finditer(low, words):
             if rules.stage_elsewhere.match(low, match.end()):
                 return []
             found.append(match.span())
-    for match in rules.stages.finditer(low):
+    for match in rules.stages.finditer(low, words):
         found.append(match.span())
     return found
 
