@@ -1221,7 +1221,7 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
-    planned = _planned(text, rules)
+    planned: tuple[str, ...] | None = None  # looked for once a sentence names a treatment
     sentences = text.sentences
     for start, end in sentences:
         # (An item of one sentence is framed: that was the search above.)
@@ -1235,6 +1235,8 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         ):
             continue  # a plan, an option or a time limit: no rule from this sentence
         mentions = find_drugs(text.item.text[start:end], text.words)
+        if mentions and planned is None:
+            planned = _planned(text, rules)
         if planned:
             mentions = [m for m in mentions if not _is_planned(m.value, planned)]
         if mentions:
