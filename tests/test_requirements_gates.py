@@ -264,3 +264,19 @@ def test_a_stage_of_another_system_or_time_is_not_read(line):
 )
 def test_each_way_of_naming_spread_disease_is_excluded(line):
     assert read(["Adults"], [line]) == METASTATIC_EXCLUDED
+
+
+@pytest.mark.parametrize(
+    ("line", "drugs"),
+    [
+        ("Prior to enrollment, patients must have received lenalidomide", [("lenalidomide",)]),
+        ("Shadow prior treatment with bortezomib", [("bortezomib",)]),  # "had" inside a word
+        (
+            "Adults; prior to enrollment: received bortezomib. Had lenalidomide",
+            [("bortezomib",), ("lenalidomide",)],
+        ),
+    ],
+)
+def test_a_frame_after_words_that_only_look_like_one_is_read(line, drugs):
+    assert read([line]) == [("prior-therapy-required", "all-of", d) for d in drugs]
+    assert read(["Prior to enrollment, lenalidomide"]) == []

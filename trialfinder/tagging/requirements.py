@@ -1213,10 +1213,13 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         return []
     words = text.words
     framed = rules.not_frames.blank(low, words)
+    # No frame starts before the first place one of their first words is written (each is a
+    # whole word of the item, and blanking "prior to" leaves the others where they were).
+    first = min(map(low.find, rules.frame_words.intersection(words)), default=len(low))
     lead_framed = bool(text.lead) and (
         rules.frames.search(rules.not_frames.blank(text.lead)) is not None
     )
-    if not lead_framed and not rules.frames.search(framed):
+    if not lead_framed and not rules.frames.search(framed, first):
         return []
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
@@ -1225,7 +1228,11 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
     sentences = text.sentences
     for start, end in sentences:
         # (An item of one sentence is framed: that was the search above.)
-        if not lead_framed and len(sentences) > 1 and not rules.frames.search(framed, start, end):
+        if (
+            not lead_framed
+            and len(sentences) > 1
+            and not rules.frames.search(framed, max(start, first), end)
+        ):
             continue
         sentence = low[start:end]
         if (
