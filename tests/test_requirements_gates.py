@@ -175,3 +175,108 @@ def test_no_transplant_rule_from_an_exception_or_words_that_only_sound_alike():
 )
 def test_performance_scales_read_alone_or_together(line, highest):
     assert read([line]) == [("ecog", "at-most", (highest,))]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "Colorectal cancer: ",
+        "Colorectal cancer\uff1a ",  # a full-width colon
+        "Colorectal cancer - ",
+        "Colorectal cancer \u2013 ",  # an en dash
+        "Dose escalation part - ",
+        "Colorectal cancer patients must have had ",
+        "In the case of colorectal cancer, ",
+        "For some parts of the study, ",
+    ],
+)
+def test_every_sign_and_phrase_that_limits_an_item_to_some_people_is_seen(scope):
+    assert read([f"{scope}at least 2 prior lines of therapy"]) == []
+    assert read(["At least 2 prior lines of therapy"]) == [("prior-lines", "at-least", (2,))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Prior systemic therapy for metastatic disease",
+        "Prior systemic therapies in the metastatic setting",
+        "Prior systemic treatment for advanced disease",
+        "Prior systemic treatments for metastatic disease",
+        "Prior systemic regimen for advanced disease",
+        "Prior systemic regimens for advanced disease",
+        "Prior systemic anticancer pharmacotherapy for metastatic disease",
+        "Any prior therapy for metastatic disease",
+        "Prior anti-cancer treatment for the treatment of NSCLC",
+    ],
+)
+def test_each_last_word_of_any_treatment_is_read(line):
+    assert read(["Adults"], [line]) == NO_LINE
+    assert read(["Adults"], [line.upper()]) == NO_LINE
+
+
+def test_no_earlier_line_without_a_treatment_noun_or_what_it_was_given_for():
+    assert read(["Adults"], ["Prior systemic chemotherapy for metastatic disease"]) == []
+    assert read(["Adults"], ["Prior systemic therapy, metastatic disease"]) == []
+
+
+@pytest.mark.parametrize("word", ["prior", "previous", "systemic", "standard", "anticancer"])
+def test_counts_of_lines_read_beside_each_kind_of_line_word(word):
+    assert read([f"At least 2 {word} therapies"]) == [("prior-lines", "at-least", (2,))]
+
+
+NON_METASTATIC = [("disease-setting", "any-of", ("non-metastatic",))]
+METASTATIC_EXCLUDED = [("disease-setting", "none-of", ("metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Non-metastatic prostate cancer",
+        "Nonmetastatic prostate cancer",
+        "Non metastatic prostate cancer",
+        "No evidence of distant metastases",
+        "Without metastatic disease",
+        "Absence of metastases",
+        "Stage II or III breast cancer",
+    ],
+)
+def test_each_way_of_saying_the_cancer_has_not_spread_is_read(line):
+    assert read([line]) == NON_METASTATIC
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Stage II or III (Ann Arbor) lymphoma",
+        "Stage II or III myeloma (R-ISS)",
+        "Stage II or III disease (St. Jude)",
+        "Stage II or III renal disease",
+        "Stage II or III breast cancer at diagnosis",
+        "Stage II or III breast cancer at presentation",
+    ],
+)
+def test_a_stage_of_another_system_or_time_is_not_read(line):
+    assert read([line]) == []
+
+
+@pytest.mark.parametrize(
+    "line", ["Distant metastases", "Metastatic disease", "M1 disease", "Stage IV breast cancer"]
+)
+def test_each_way_of_naming_spread_disease_is_excluded(line):
+    assert read(["Adults"], [line]) == METASTATIC_EXCLUDED
+
+
+@pytest.mark.parametrize(
+    ("line", "drugs"),
+    [
+        ("Prior to enrollment, patients must have received lenalidomide", [("lenalidomide",)]),
+        ("Shadow prior treatment with bortezomib", [("bortezomib",)]),  # "had" inside a word
+        (
+            "Adults; prior to enrollment: received bortezomib. Had lenalidomide",
+            [("bortezomib",), ("lenalidomide",)],
+        ),
+    ],
+)
+def test_a_frame_after_words_that_only_look_like_one_is_read(line, drugs):
+    assert read([line]) == [("prior-therapy-required", "all-of", d) for d in drugs]
+    assert read(["Prior to enrollment, lenalidomide"]) == []

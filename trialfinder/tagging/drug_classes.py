@@ -15,9 +15,10 @@ lenalidomide. The patient prescreen asks :func:`drug_matches`; the requirements 
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
+from itertools import compress, count, product
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -144,19 +145,20 @@ class DrugClasses:
         """The classes and member drugs named in ``text``, leftmost-longest, in order."""
         low = lower(text)
         words = _LOW_WORDS.findall(low)
-        if self._starts.isdisjoint(words):
+        # Where a mention may start: picked out in C, for most words start none.
+        starts = list(compress(count(), map(self._starts.__contains__, words)))
+        if not starts:
             return []
         tokens = list(_LOW_WORDS.finditer(low))  # where each of ``words`` is
         found: list[Mention] = []
-        i = 0
-        while i < len(tokens):
-            if words[i] not in self._starts:
-                i += 1
+        following = 0  # the first word after the last mention
+        for i in starts:
+            if i < following:
                 continue
             size, mention = self._match_at(text, tokens, words, i)
             if mention is not None:
                 found.append(mention)
-            i += size
+            following = i + size
         return found
 
     def _match_at(
@@ -254,17 +256,33 @@ def drug_words(words: frozenset[str] | set[str]) -> set[str] | frozenset[str]:
 
 def _lexicon_words(words: frozenset[str] | set[str], quick: _QuickTest) -> set[str]:
     found = set(quick.lexicon & words)
-    # Only a word whose last three letters end a stem can end in one: that test, the one most
-    # words fail, runs in C over all of them; the others only on the few that pass it.
+    # Only a word whose last four letters can end a stem can end in one: that test, the one
+    # most words fail, runs in C over all of them; the others only on the few that pass it.
     listed = list(words)
-    ending = compress(listed, map(quick.endings.__contains__, map(_LAST_THREE, listed)))
+    ending = compress(listed, map(quick.endings.__contains__, map(_LAST_FOUR, listed)))
     found.update(
-        w for w in ending if len(w) >= 6 and w.endswith(quick.stems) and w not in quick.exceptions
+        w
+        for w in ending
+        if len(w) >= _SHORTEST_NAME and w.endswith(quick.stems) and w not in quick.exceptions
     )
     return found
 
 
-_LAST_THREE = itemgetter(slice(-3, None))
+_SHORTEST_NAME = 6  # a word shorter than this is not taken for a name with a stem
+_ENDING = 4  # letters at the end of a word that tell whether it may end in a stem
+_LAST_FOUR = itemgetter(slice(-_ENDING, None))
+
+
+def _endings(stems: set[str]) -> frozenset[str]:
+    """The last :data:`_ENDING` letters of every word of at least :data:`_SHORTEST_NAME` a-z
+    and 0-9 that ends in one of ``stems`` (a shorter stem, with each letter or digit that
+    may stand before it)."""
+    alnum = string.ascii_lowercase + string.digits
+    found: set[str] = set()
+    for stem in stems:
+        missing = max(0, _ENDING - len(stem))
+        found.update("".join(p) + stem[-_ENDING:] for p in product(alnum, repeat=missing))
+    return frozenset(found)
 
 
 # Words too common in criteria to tell that a drug is named ("treatment", "day" of "DAY101").
@@ -289,7 +307,7 @@ class _QuickTest(NamedTuple):
     classes: frozenset[str]  # the telling word of each class phrase, abbreviation and member
     lexicon: frozenset[str]  # the telling word of each of the lexicon's drug names
     stems: tuple[str, ...]  # the name stems of drugs
-    endings: frozenset[str]  # their last three letters
+    endings: frozenset[str]  # the last letters of a word that may end in one (_endings)
     exceptions: frozenset[str]  # words that end in a stem but name no cancer drug
 
 
@@ -306,7 +324,7 @@ def _drug_words() -> _QuickTest:
     # A spelling cut into common pieces ("day", "101") is covered by the whole one ("day101").
     lexicon = {key for keys in by_term.values() for key in (keys - _COMMON or keys) if len(key) > 1}
     stems = {stem for stem, category, _ in k.stems if category in DRUG_CATEGORIES}
-    endings = frozenset(stem[-3:] for stem in stems)
+    endings = _endings(stems)
     return _QuickTest(
         classes.key_words, frozenset(lexicon), tuple(sorted(stems)), endings, k.stem_exceptions
     )

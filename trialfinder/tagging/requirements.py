@@ -98,7 +98,7 @@ import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
@@ -186,21 +186,12 @@ def read_requirements(
     if not criteria.items:
         return (), ()
     rules = _rules()
-    lowered = [lower(item.text).replace("\x01", " ") for item in criteria.items]
-    # The words of each item, cut in one pass over all of them, say which readers can find
-    # anything in it: most items are passed over with a few set look-ups.
-    words = _Words.of(criteria.items, lowered)
-    readers = [(read, gate) for read, wanted in _READERS if (gate := wanted(words, rules))]
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own in zip(criteria.items, lowered, words.own, strict=True):
-        text: _Text | None = None
-        reads: list[Read] = []
-        for read, gate in readers:
-            if not gate.isdisjoint(own):
-                text = text or _Text(item, low, own, rules)
-                reads.extend(read(text, rules))
-        if not reads or text is None:
+    for item, low, own, readers in _items_to_read(criteria.items, rules):
+        text = _Text(item, low, own, rules)
+        reads = [read for reader in readers for read in reader(text, rules)]
+        if not reads:
             continue
         if not text.skipped:  # context only when there is a rule
             found.extend(
@@ -320,23 +311,31 @@ class _Cues:
 class _Gated:
     """A pattern searched for in lower-case text only when the text holds one of the pieces
     that every match of it holds (:func:`required_words`): a few substring tests are far
-    cheaper than trying the pattern at every letter, and most texts hold none of them."""
+    cheaper than trying the pattern at every letter, and most texts hold none of them. Given
+    the words of the item searched (``words``), also only when it holds one of the words its
+    matches start with (:func:`_pattern_first_words`), where the pattern spells them."""
 
     def __init__(self, pattern: str) -> None:
         self.regex = re.compile(pattern)
         self.pieces = required_words(self.regex)
+        self.firsts = _pattern_first_words(self.regex)
 
-    def absent(self, low: str) -> bool:
-        """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it)."""
+    def absent(self, low: str, words: frozenset[str] | None = None) -> bool:
+        """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it), an item
+        with these words (None: not known)."""
+        if words is not None and self.firsts is not None and self.firsts.isdisjoint(words):
+            return True
         return self.pieces is not None and not may_match(low, self.pieces)
 
-    def search(self, low: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
-        if self.absent(low):
+    def search(
+        self, low: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
+    ) -> re.Match[str] | None:
+        if self.absent(low, words):
             return None
         return self.regex.search(low, start, len(low) if end is None else end)
 
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        return iter(()) if self.absent(low) else self.regex.finditer(low)
+    def finditer(self, low: str, words: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        return iter(()) if self.absent(low, words) else self.regex.finditer(low)
 
 
 _ALNUM = frozenset(map(ord, string.ascii_lowercase + string.digits))
@@ -346,19 +345,21 @@ class _Unspelled(Exception):
     """A pattern that does not spell its first word out plainly."""
 
 
-def _pattern_first_words(regex: re.Pattern[str]) -> frozenset[str] | None:
+def _pattern_first_words(regex: re.Pattern[str], last: bool = False) -> frozenset[str] | None:
     """The words (as an item's word set has them) one of which every match of ``regex`` starts
-    with, or None when the pattern does not say so plainly. It must start at a word boundary
-    (the text before it is no letter or digit, so a word starts there) and spell its first
-    word letter by letter up to what ends a word: a sign, a space or a word boundary."""
+    with (with ``last``, ends with), or None when the pattern does not say so plainly. It must
+    start (end) at a word boundary (the text before it is no letter or digit, so a word starts
+    there) and spell its first (last) word letter by letter up to what ends a word: a sign, a
+    space or a word boundary."""
     try:
         parsed = list(regex_parser.parse(regex.pattern, regex.flags))
     except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
         return None
-    if regex.flags & re.IGNORECASE or parsed[:1] != [(regex_parser.AT, regex_parser.AT_BOUNDARY)]:
+    edge, rest = (parsed[-1:], parsed[:-1]) if last else (parsed[:1], parsed[1:])
+    if regex.flags & re.IGNORECASE or edge != [(regex_parser.AT, regex_parser.AT_BOUNDARY)]:
         return None
     try:
-        spelling, ended = _spell(parsed[1:], {""})
+        spelling, ended = _spell(rest, {""}, last)
     except _Unspelled:
         return None
     if spelling or "" in ended:  # a word that may go on after the match, or none at all
@@ -366,16 +367,20 @@ def _pattern_first_words(regex: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(ended)
 
 
-def _spell(items: list[tuple[Any, Any]], spelling: set[str]) -> tuple[set[str], set[str]]:
-    """(the first words still being spelled, those ended) after ``items``, from ``spelling``.
-    Look-arounds are passed over: they only take matches away."""
+def _spell(
+    items: list[tuple[Any, Any]], spelling: set[str], backward: bool = False
+) -> tuple[set[str], set[str]]:
+    """(the first words still being spelled, those ended) after ``items``, from ``spelling``;
+    with ``backward``, the last words, ``items`` read from the end. Look-arounds are passed
+    over: they only take matches away."""
     p = regex_parser
     ended: set[str] = set()
-    for op, value in items:
+    for op, value in reversed(items) if backward else items:
         if not spelling:
             break
         if op is p.LITERAL and value in _ALNUM:
-            spelling = {word + chr(value) for word in spelling}
+            letter = chr(value)
+            spelling = {letter + w if backward else w + letter for w in spelling}
         elif op is p.LITERAL or (
             op is p.IN
             and all(
@@ -390,18 +395,18 @@ def _spell(items: list[tuple[Any, Any]], spelling: set[str]) -> tuple[set[str], 
             ended |= {word for word in spelling if word}
             spelling = {word for word in spelling if not word}
         elif op is p.SUBPATTERN and not value[1] and not value[2]:  # a group, no inline flags
-            spelling, more = _spell(list(value[3]), spelling)
+            spelling, more = _spell(list(value[3]), spelling, backward)
             ended |= more
         elif op is p.BRANCH:
             going: set[str] = set()
             for branch in value[1]:
-                still, more = _spell(list(branch), spelling)
+                still, more = _spell(list(branch), spelling, backward)
                 going |= still
                 ended |= more
             spelling = going
         elif op in (p.MAX_REPEAT, p.MIN_REPEAT):
             least, most, body = value
-            still, more = _spell(list(body), spelling)
+            still, more = _spell(list(body), spelling, backward)
             if still and most > 1:
                 raise _Unspelled  # a word spelled by a repetition ("[a-z]+")
             ended |= more
@@ -422,6 +427,67 @@ def _phrase(phrase: str) -> str:
     left = r"\b" if phrase[0].isalnum() else ""
     right = r"\b" if phrase[-1].isalnum() else ""
     return left + body + right
+
+
+Pieces = tuple[tuple[str, ...], ...]
+
+
+def _required_pieces(regex: re.Pattern[str]) -> Pieces:
+    """Sets of pieces of text, every match of ``regex`` holding a piece of each: the runs of
+    plain characters of the pattern's parts that must match, and of its groups of alternatives
+    that each hold one; the sets of fewest pieces first. () when the pattern does not say
+    plainly, or ignores case."""
+    if regex.flags & re.IGNORECASE:
+        return ()
+    try:
+        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return ()
+    return tuple(sorted((tuple(sorted(p)) for p in _sequence_pieces(parsed)), key=len))
+
+
+def _sequence_pieces(items: list[tuple[Any, Any]]) -> list[set[str]]:
+    """The sets of pieces of a sequence of parsed items, one set for each part that must match."""
+    p = regex_parser
+    found: list[set[str]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is p.LITERAL:
+            run.append(chr(value))
+            continue
+        if run:
+            found.append({"".join(run)})
+            run = []
+        one: set[str] | None = None
+        if op is p.SUBPATTERN and not value[1] and not value[2]:  # a group, no inline flags
+            one = _one_set(_sequence_pieces(list(value[3])))
+        elif op is p.BRANCH:
+            branches = [_one_set(_sequence_pieces(list(branch))) for branch in value[1]]
+            if all(branches):
+                one = set().union(*branches)  # type: ignore[arg-type]
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT) and value[0] >= 1:
+            one = _one_set(_sequence_pieces(list(value[2])))
+        elif op is p.IN and all(kind is p.LITERAL for kind, _ in value):
+            one = {chr(char) for _, char in value}
+        if one:
+            found.append(one)
+    return found
+
+
+def _one_set(sets: list[set[str]]) -> set[str] | None:
+    """The most telling of ``sets``: the one whose shortest piece is longest."""
+    return max(sets, key=lambda pieces: min(map(len, pieces)), default=None)
+
+
+def _holds(text: str, pieces: Pieces) -> bool:
+    """Whether ``text`` holds a piece of each set (:func:`_required_pieces`)."""
+    for one in pieces:
+        for piece in one:
+            if piece in text:
+                break
+        else:
+            return False
+    return True
 
 
 # The cue lists of [requirements.context], each read into an attribute of the same name.
@@ -480,12 +546,19 @@ class _Rules:
         context = table["context"]
         for name in _CONTEXT_LISTS:
             setattr(self, name, _Cues(context[name]))
-        scopes = [re.compile(p) for p in context["scopes"]]
-        # A scope anchored at the start is tried there only, at once: looking for its words
-        # first would cost more. The others are run only on a text with one of their words.
+        # A scope is run only on a text holding a piece of each of its sets of pieces (most
+        # texts lack the words of a phrase). One anchored at the start mostly fails at once:
+        # looking for words first would cost more, so only the signs it needs are looked for
+        # (most texts lack the ": " or " - " that ends a heading).
         self.scopes = [
-            (scope, None if scope.pattern.startswith("^") else required_words(scope))
-            for scope in scopes
+            (
+                scope,
+                tuple(p for p in pieces if all(len(piece) == 1 for piece in p))
+                if scope.pattern.startswith("^")
+                else pieces,
+            )
+            for scope in map(re.compile, context["scopes"])
+            for pieces in [_required_pieces(scope)]
         ]
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
@@ -521,6 +594,16 @@ class _Rules:
         # No-lines rules are read from a match of `any_treatment` only: an item without one of
         # the words its matches start with is not read for them.
         self.any_treatment_words = _pattern_first_words(self.lines_any_treatment) or self.line_nouns
+        # ... and with one of the words they end with, and one a match of `for_advanced`, which
+        # each needs, starts with.
+        self.no_line_words = (self.any_treatment_words,) + tuple(
+            words
+            for words in (
+                _pattern_first_words(self.lines_any_treatment, last=True),
+                _pattern_first_words(self.lines_for_advanced),
+            )
+            if words
+        )
         number_words = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
         # A count of one or two digits, not part of a longer number or word. Written to start
         # with the digit (what is before it is looked at once a digit is found, a look-behind
@@ -640,16 +723,16 @@ class _Rules:
     def scoped(self, text: str) -> bool:
         """Whether ``text`` holds only for some people, in a way the reader does not name."""
         return any(
-            (words is None or may_match(text, words)) and scope.search(text)
-            for scope, words in self.scopes
+            (not pieces or _holds(text, pieces)) and scope.search(text)
+            for scope, pieces in self.scopes
         )
 
     def scope_matches(self, text: str) -> list[str]:
         """The words of ``text`` that limit it to some people: each scope's match, with the
         words of its clause before it ("solid" of "solid tumor patients must")."""
         found = []
-        for scope, words in self.scopes:
-            if (words is None or may_match(text, words)) and (match := scope.search(text)):
+        for scope, pieces in self.scopes:
+            if (not pieces or _holds(text, pieces)) and (match := scope.search(text)):
                 start = max(
                     (m.end() for m in _CLAUSE_MARK.finditer(text, 0, match.start())), default=0
                 )
@@ -1025,7 +1108,7 @@ def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
         return []
     # A count written as a word is a whole word of the item: without one, digits only.
     in_words = not rules.count_words.isdisjoint(words)
-    if not in_words and not any(w.isdigit() for w in words):
+    if not in_words and not any(map(str.isdigit, words)):
         return []
     found: list[tuple[int, int, Read]] = []
     numbers = rules.count_re if in_words else rules.count_digits
@@ -1130,19 +1213,26 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         return []
     words = text.words
     framed = rules.not_frames.blank(low, words)
+    # No frame starts before the first place one of their first words is written (each is a
+    # whole word of the item, and blanking "prior to" leaves the others where they were).
+    first = min(map(low.find, rules.frame_words.intersection(words)), default=len(low))
     lead_framed = bool(text.lead) and (
         rules.frames.search(rules.not_frames.blank(text.lead)) is not None
     )
-    if not lead_framed and not rules.frames.search(framed):
+    if not lead_framed and not rules.frames.search(framed, first):
         return []
     if rules.allowed(low, words=words) or rules.exceptions.search(low, words=words):
         return []  # "... is permitted", "except adjuvant": no rule on the treatment as a whole
     reads: list[Read] = []
-    planned = _planned(text, rules)
+    planned: tuple[str, ...] | None = None  # looked for once a sentence names a treatment
     sentences = text.sentences
     for start, end in sentences:
         # (An item of one sentence is framed: that was the search above.)
-        if not lead_framed and len(sentences) > 1 and not rules.frames.search(framed, start, end):
+        if (
+            not lead_framed
+            and len(sentences) > 1
+            and not rules.frames.search(framed, max(start, first), end)
+        ):
             continue
         sentence = low[start:end]
         if (
@@ -1152,6 +1242,8 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
         ):
             continue  # a plan, an option or a time limit: no rule from this sentence
         mentions = find_drugs(text.item.text[start:end], text.words)
+        if mentions and planned is None:
+            planned = _planned(text, rules)
         if planned:
             mentions = [m for m in mentions if not _is_planned(m.value, planned)]
         if mentions:
@@ -1348,14 +1440,6 @@ NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
 METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 
-def _stage_words(words: _Words, rules: _Rules) -> frozenset[str]:
-    """The words of the criteria a stage can be read near: the data's, and TNM codes."""
-    text = words.text
-    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
-    codes = _TNM_M.findall(text) if "m0" in text or "m1" in text else ()
-    return (words.all & rules.stage_words) | frozenset(codes)
-
-
 # A TNM code's word ("t2n0m0", "m1b") in the text of the criteria's words; each match starts
 # where a word does, so the search runs once over the text, not once from every letter.
 _TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
@@ -1364,15 +1448,17 @@ _TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     """Disease that must not have spread ("T1-4N0M0", "no evidence of distant metastases",
     "Stage II or III"), or spread disease excluded ("Evidence of distant disease.")."""
-    low = text.low
-    if rules.stage_other_systems.search(low) or rules.stage_other_times.search(low):
+    low, words = text.low, text.words
+    if rules.stage_other_systems.search(low, words=words) or rules.stage_other_times.search(
+        low, words=words
+    ):
         return []
-    if rules.exceptions.search(low, words=text.words) or rules.allowed(low, words=text.words):
+    if rules.exceptions.search(low, words=words) or rules.allowed(low, words=words):
         return []
     if text.wanted:
-        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=text.words):
+        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=words):
             return []
-        found = _non_metastatic(low, rules)
+        found = _non_metastatic(low, rules, words)
         if not found:
             return []
         rest = low
@@ -1383,7 +1469,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
         return [NON_METASTATIC]
     for start, end in text.sentences:
         for pattern in rules.metastatic:
-            match = pattern.search(low, start, end)
+            match = pattern.search(low, start, end, words)
             if match is None:
                 continue
             if rules.stage_not_before.search(low, start, match.start()):
@@ -1395,16 +1481,19 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     return []
 
 
-def _non_metastatic(low: str, rules: _Rules) -> list[tuple[int, int]]:
-    """Where ``low`` says the disease has not spread; [] when one of them is said of one organ
-    ("no evidence of metastatic disease in the brain")."""
+def _non_metastatic(
+    low: str, rules: _Rules, words: frozenset[str] | None = None
+) -> list[tuple[int, int]]:
+    """Where ``low`` (an item with these words, None: not known) says the disease has not
+    spread; [] when one of them is said of one organ ("no evidence of metastatic disease in
+    the brain")."""
     found: list[tuple[int, int]] = []
     for pattern in rules.non_metastatic:
-        for match in pattern.finditer(low):
+        for match in pattern.finditer(low, words):
             if rules.stage_elsewhere.match(low, match.end()):
                 return []
             found.append(match.span())
-    for match in rules.stages.finditer(low):
+    for match in rules.stages.finditer(low, words):
         found.append(match.span())
     return found
 
@@ -1793,54 +1882,119 @@ def _bare_type(low: str, cue: re.Match[str], rules: _Rules) -> str:
 # -- which readers run, and on which items -------------------------------------------------
 
 
-class _Words:
-    """The words of the criteria, cut once for every reader: each item's (``own``), all of them
-    (``all``), and the text they were cut from (``text``: a-z, 0-9 and spaces, the items
-    separated by "\\x01")."""
+Reader = Callable[[_Text, _Rules], list[Read]]
 
-    def __init__(self, items: tuple[Item, ...], text: str) -> None:
-        self.items = items
-        self.text = text
-        self.own = [frozenset(part.split()) for part in text.split("\x01")]
-        self.all: frozenset[str] = frozenset().union(*self.own)
-
-    @classmethod
-    def of(cls, items: tuple[Item, ...], lowered: list[str]) -> _Words:
-        """The words of ``items``, given in lower case without "\\x01" (``lowered``)."""
-        spaced = "\x01".join(lowered).encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
-        return cls(items, spaced.decode("ascii"))
-
-
-def _needles(words: _Words, wanted: frozenset[str]) -> frozenset[str]:
-    """``wanted`` when the criteria hold one of its words, else nothing: an item is read only
-    if it holds one of them (``isdisjoint`` looks through the item's few words, not these)."""
-    return wanted if not wanted.isdisjoint(words.all) else frozenset()
-
-
-def _therapy_words(words: _Words, rules: _Rules) -> frozenset[str]:
-    """The words that can belong to the name of a drug or class (:func:`drug_words`) in the
-    items :func:`_read_prior_therapy` reads on: those with a lead-in line or the first word of
-    one of its frames; an item without any of them names no treatment it reads."""
-    framed = [
-        own
-        for item, own in zip(words.items, words.own, strict=True)
-        if item.lead or not rules.frame_words.isdisjoint(own)
-    ]
-    return frozenset(drug_words(frozenset().union(*framed))) if framed else frozenset()
-
-
-_READERS: tuple[
-    tuple[Callable[[_Text, _Rules], list[Read]], Callable[[_Words, _Rules], frozenset[str]]],
-    ...,
-] = (
-    (_read_age, lambda words, rules: _needles(words, rules.age_words)),
-    (_read_sex, lambda words, rules: _needles(words, rules.sex_words)),
-    (_read_prior_lines, lambda words, rules: _needles(words, rules.line_nouns)),
-    (_read_no_lines, lambda words, rules: _needles(words, rules.any_treatment_words)),
-    (_read_prior_therapy, _therapy_words),
-    (_read_ecog, lambda words, rules: _needles(words, rules.ecog_words)),
-    (_read_brain, lambda words, rules: _needles(words, rules.brain_words)),
-    (_read_measurable, lambda words, rules: _needles(words, rules.measurable_words)),
-    (_read_transplant, lambda words, rules: _needles(words, rules.transplant_words)),
-    (_read_stage, _stage_words),
+# Each reader, and the sets of words of the data an item must hold one word of each of for it
+# to find anything there (the first words of its patterns; those its rules need besides).
+# Earlier treatment (None) is decided per criteria: see :func:`_items_to_read`.
+_READERS: tuple[tuple[Reader, Callable[[_Rules], tuple[frozenset[str], ...]] | None], ...] = (
+    (_read_age, lambda rules: (rules.age_words,)),
+    (_read_sex, lambda rules: (rules.sex_words,)),
+    (_read_prior_lines, lambda rules: (rules.line_nouns, rules.line_word_set)),
+    (_read_no_lines, lambda rules: rules.no_line_words),
+    (_read_prior_therapy, None),
+    (_read_ecog, lambda rules: (rules.ecog_words,)),
+    (_read_brain, lambda rules: (rules.brain_words,)),
+    (_read_measurable, lambda rules: (rules.measurable_words,)),
+    (_read_transplant, lambda rules: (rules.transplant_words,)),
+    (_read_stage, lambda rules: (rules.stage_words,)),
 )
+
+
+class _Gates(NamedTuple):
+    """Which readers a word lets in, as bits: bit ``i`` for the first set of words of reader
+    ``i`` of :data:`_READERS`, :data:`_FRAMED` for the first word of a frame of earlier
+    treatment, one bit above those for each other set."""
+
+    bits: dict[str, int]  # every deciding word -> its bits
+    words: frozenset[str]  # the deciding words
+    needs: tuple[tuple[Reader, int], ...]  # each reader, and the bits of all its sets
+
+
+_THERAPY = 1 << [read for read, _ in _READERS].index(_read_prior_therapy)
+_STAGE = 1 << [read for read, _ in _READERS].index(_read_stage)
+_FRAMED = 1 << len(_READERS)
+_FIRST_SETS = (1 << len(_READERS)) - 1 | _FRAMED  # the bits an item is looked at further for
+
+
+@cache
+def _gates() -> _Gates:
+    rules = _rules()
+    bits: dict[str, int] = dict.fromkeys(rules.frame_words, _FRAMED)
+    needs: list[tuple[Reader, int]] = []
+    more = _FRAMED << 1  # the bit of the next set after a reader's first
+    for index, (read, wanted) in enumerate(_READERS):
+        need = 1 << index
+        for number, words in enumerate(wanted(rules) if wanted is not None else ()):
+            bit = 1 << index if number == 0 else more
+            if number:
+                need |= bit
+                more <<= 1
+            for word in words:
+                bits[word] = bits.get(word, 0) | bit
+        needs.append((read, need))
+    return _Gates(bits, frozenset(bits), tuple(needs))
+
+
+@cache
+def _readers_of(found: int) -> tuple[Reader, ...]:
+    """The readers with a word of each of their sets among ``found`` (bits of :func:`_gates`).
+    (Kept for each combination of bits: there are few.)"""
+    return tuple(read for read, need in _gates().needs if found & need == need)
+
+
+def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
+    """(each item's text in lower case (:func:`lower`) with "\\x01" turned to a space, the
+    same joined by "\\x01")."""
+    joined = "\x01".join(item.text for item in items)
+    low = joined.lower()
+    if len(low) == len(joined) and joined.count("\x01") == len(items) - 1:
+        # All in one pass: the separator, neither a letter nor passed over by lower(), keeps
+        # each item as lowered alone (a final sigma stays final).
+        return low.split("\x01"), low
+    lowered = [lower(item.text).replace("\x01", " ") for item in items]
+    return lowered, "\x01".join(lowered)
+
+
+def _items_to_read(
+    items: tuple[Item, ...], rules: _Rules
+) -> list[tuple[Item, str, frozenset[str], tuple[Reader, ...]]]:
+    """(item, its text in lower case (:func:`_lowered`), its words, the readers that can find
+    something in it) for each item some reader reads, in order.
+
+    The words are cut in one pass over all the items (a-z and 0-9, the items separated by
+    "\\x01"). An item is read by a reader only if it holds a word of each of the reader's sets
+    (:data:`_READERS`): most items are passed over after one look-up of their words, and the set
+    of all an item's words is built only for the others. Stages are also read near a TNM code
+    ("t2n0m0", "m1b");
+    earlier treatment only in an item with a lead-in line or the first word of a frame, and
+    one of the words of the name of a drug or class (:func:`drug_words`), for it finds nothing
+    elsewhere.
+    """
+    bits, deciding, _ = _gates()
+    lowered, joined = _lowered(items)
+    spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
+    text = spaced.decode("ascii")
+    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
+    if ("m0" in text or "m1" in text) and (codes := _TNM_M.findall(text)):
+        bits = {**bits, **{code: bits.get(code, 0) | _STAGE for code in codes}}
+        deciding = frozenset(bits)
+    candidates: list[tuple[Item, str, frozenset[str], int]] = []
+    for item, low, part in zip(items, lowered, text.split("\x01"), strict=True):
+        cut = part.split()
+        found = 0
+        for word in deciding.intersection(cut):
+            found |= bits[word]
+        if found & _FIRST_SETS or item.lead:
+            candidates.append((item, low, frozenset(cut), found | _FRAMED if item.lead else found))
+    framed = [own for _, _, own, found in candidates if found & _FRAMED]
+    # (Whether a word can belong to the name of a drug does not depend on the other words: one
+    # look through the words of all the framed items is one look through each.)
+    drugs = drug_words(frozenset().union(*framed)) if framed else frozenset()
+    read = []
+    for item, low, own, found in candidates:
+        if found & _FRAMED and not drugs.isdisjoint(own):
+            found |= _THERAPY
+        if readers := _readers_of(found):
+            read.append((item, low, own, readers))
+    return read
