@@ -38,6 +38,9 @@ from factories import make_page, make_study, many_studies
 from fakeapi import FakeApi
 
 TWO_IDS = ["NCT10000001", "NCT10000002"]
+# Seconds a busy machine may add to a run bounded by a deadline. Enough to tell a deadline kept
+# from one ignored: a page trickled a byte at a time would take hours.
+SLACK = 2.5
 
 
 @pytest.fixture
@@ -204,7 +207,7 @@ def test_a_trickling_body_ends_at_the_deadline(serve, monkeypatch):
         "did not send its whole answer in time (at most 2s a try), 1 try",
         "TRIALFINDER_REQUEST_DEADLINE",
     )
-    assert 1.9 < elapsed < 3.5, elapsed  # the CLI starting up, then a 2 s request
+    assert 1.9 < elapsed < 2 + SLACK, elapsed  # the CLI starting up, then a 2 s request
     assert api.bytes_sent >= 2  # it was sending, a byte every 0.5 s
     waited = time.monotonic()
     while not api.gone and time.monotonic() - waited < 3:
@@ -218,7 +221,7 @@ def test_trickling_headers_end_at_the_deadline(serve, monkeypatch):
     serve("trickle-headers", interval=0.2)
     result, _, elapsed = search()
     assert_clean_failure(result, ExitCode.NETWORK, "did not send its whole answer in time")
-    assert 0.9 < elapsed < 2.0, elapsed
+    assert 0.9 < elapsed < 1 + SLACK, elapsed
 
 
 def test_the_tries_of_a_trickle_fit_in_the_retry_budget(serve, monkeypatch):
@@ -232,7 +235,7 @@ def test_the_tries_of_a_trickle_fit_in_the_retry_budget(serve, monkeypatch):
         "2 tries (no more fit in the 1.5s a request may take)",
     )
     assert len(api.requests) == 2  # 1 s, then the 0.5 s left
-    assert 1.4 < elapsed < 2.5, elapsed
+    assert 1.4 < elapsed < 1.5 + SLACK, elapsed
 
 
 def test_an_endless_body_stops_at_the_size_limit(serve, monkeypatch):
