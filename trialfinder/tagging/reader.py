@@ -373,19 +373,24 @@ class Fields(NamedTuple):
 def text_fields(trial: Trial) -> Fields:
     """Titles, conditions, keywords, every criterion (inclusion and exclusion, each with its
     section and cohort) and the brief summary, joined and lower-cased once."""
-    fields: list[tuple[str, str, Item | None]] = [
-        ("title", trial.brief_title, None),
-        ("official title", trial.official_title, None),
-    ]
-    fields += [("condition", c, None) for c in trial.conditions]
-    fields += [("keyword", kw, None) for kw in trial.keywords]
+    fields = [("title", trial.brief_title), ("official title", trial.official_title)]
+    fields += [("condition", c) for c in trial.conditions]
+    fields += [("keyword", kw) for kw in trial.keywords]
+    parts = [field for field in fields if field[1]]
+    items: list[Item | None] = [None] * len(parts)
     if trial.eligibility.criteria:
-        for item in read_criteria(trial.eligibility.criteria).items:
-            fields.append((_ITEM_SOURCES[item.section], item.text, item))
-    fields.append((SUMMARY, trial.brief_summary, None))  # last: biomarkers read up to it
-    kept = [field for field in fields if field[1]]
-    sources, texts, items = zip(*kept, strict=True) if kept else ((), (), ())  # the columns
+        criteria = [item for item in read_criteria(trial.eligibility.criteria).items if item.text]
+        parts += [(_ITEM_SOURCES[item.section], item.text) for item in criteria]
+        items += criteria
+    if trial.brief_summary:  # last: biomarkers read up to it
+        parts.append((SUMMARY, trial.brief_summary))
+        items.append(None)
+    texts = [text for _, text in parts]
     joined = "\n".join(texts)
-    starts = list(accumulate([len(text) + 1 for text in texts[:-1]], initial=0))[: len(texts)]
-    parts = list(zip(sources, texts, strict=True))
-    return Fields(parts, joined, lower(joined), starts, list(items))
+    # Each part begins one past the end of the one before it (the new line between them).
+    starts = list(accumulate(map(_PLUS_ONE, map(len, texts)), initial=0))
+    del starts[len(texts) :]
+    return Fields(parts, joined, lower(joined), starts, items)
+
+
+_PLUS_ONE = (1).__add__
