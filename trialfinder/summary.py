@@ -290,8 +290,7 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     a rule the data has no sentence for is not said.
     """
     data = _phrases()["requirements"]
-    order = {kind: i for i, kind in enumerate(data["show"])}
-    limits = set(data["limits"])
+    order, limits = _shown_kinds()
     sayable = tuple(
         r
         for r in requirements
@@ -306,9 +305,12 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     alike: dict[tuple[str, str, str], list[Requirement]] = {}
     for r in wanted:
         alike.setdefault((r.kind, r.cohort, r.section), []).append(r)
-    wanted = [
-        r for r in wanted if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
-    ]
+    if any(len(group) > 1 for group in alike.values()):  # else none is narrower than another
+        wanted = [
+            r
+            for r in wanted
+            if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
+        ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -318,6 +320,14 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         if len(rules) >= data["max_rules"]:
             break
     return tuple(rules.values())
+
+
+@cache
+def _shown_kinds() -> tuple[dict[str, int], frozenset[str]]:
+    """The kinds of rule a summary says, each with its place in the order (``show``), and the
+    rules of the exclusion criteria said as limits (``limits``)."""
+    data = _phrases()["requirements"]
+    return {kind: i for i, kind in enumerate(data["show"])}, frozenset(data["limits"])
 
 
 def rule_sentence(requirement: Requirement) -> str:
@@ -606,7 +616,10 @@ def _contact_patterns() -> _ContactPatterns:
     )
 
 
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     """Trim trailing spaces and runs of blank lines a template may leave."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    text = "\n".join([line.rstrip() for line in text.strip().splitlines()])
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
