@@ -210,3 +210,14 @@ def test_a_cancer_trial_is_told_by_its_words_and_whole_acronyms():
     assert not is_cancer_trial(
         parse_study(make_study(conditions=["Asthma"], title="Study of all asthma patients"))
     )
+
+
+def test_clear_caches_forgets_the_criteria_read():
+    from trialfinder.tagging import clear_caches
+
+    text = "Inclusion Criteria:\n- Adults\nExclusion Criteria:\n- Pregnancy"
+    first = read_criteria(text)
+    assert read_criteria(text) is first  # remembered within a trial's reading
+    clear_caches()
+    again = read_criteria(text)
+    assert again is not first and again == first  # read afresh, the same
