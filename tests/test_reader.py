@@ -221,3 +221,40 @@ def test_clear_caches_forgets_the_criteria_read():
     clear_caches()
     again = read_criteria(text)
     assert again is not first and again == first  # read afresh, the same
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Inclusion Criteria: adults - Exclusion Criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults \t– Exclusion Criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults\t\tExclusion Criteria:pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults -- Exclusion Criteria: pregnancy", ["adults -", "pregnancy"]),
+        ("Inclusion Criteria: adults –\t - Exclusion Criteria: x", ["adults –", "x"]),
+        ("Inclusion Criteria: adults - Non-inclusion criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: a, b Exclusion criteria : c", ["a, b", "c"]),
+    ],
+)
+def test_a_heading_inside_a_paragraph_starts_a_line_in_place_of_the_gap_before_it(text, expected):
+    items = read_criteria(text).items
+    assert [i.text for i in items] == expected
+    assert [i.section for i in items] == [INCLUSION, EXCLUSION]
+
+
+def test_a_heading_word_joined_to_the_word_before_it_is_no_heading():
+    text = (
+        "Inclusion Criteria:\n- adults; see non-Exclusion Criteria: x, or x-Exclusion Criteria: y"
+    )
+    assert sections(text) == [(INCLUSION, text.split("- ", 1)[1])]
+
+
+def test_every_heading_inside_a_paragraph_is_found():
+    text = (
+        "Exclusion Criteria: a Inclusion Criteria: b - Exclusion Criteria: c\tInclusion Criteria: d"
+    )
+    assert sections(text) == [
+        (EXCLUSION, "a"),
+        (INCLUSION, "b"),
+        (EXCLUSION, "c"),
+        (INCLUSION, "d"),
+    ]

@@ -88,6 +88,10 @@ _MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
 _BULLET = re.compile(r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))?\s*")
 
 
+_INLINE_GAP = r"[ \t]*[-–]?[ \t]*"  # before a heading inside a paragraph
+_GAP_CHARACTERS = " \t-–"  # what it is made of
+
+
 class _Layout:
     """The heading patterns of ``data/eligibility.toml``, compiled once."""
 
@@ -98,7 +102,10 @@ class _Layout:
         self.both = _whole_line(words["both"], words["qualifiers"])
         self.exclusion_lead = _any(words["exclusion_leads"])
         self.inclusion_lead = _any(words["inclusion_leads"])
-        self.inline = re.compile(rf"[ \t]*[-–]?[ \t]*(?<![\w-])(?={words['inline']})", re.I)
+        # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
+        # where such a heading starts (found first: see _break_inline_headings).
+        self.inline = re.compile(rf"{_INLINE_GAP}(?<![\w-])(?={words['inline']})", re.I)
+        self.inline_start = re.compile(rf"(?<![\w-])(?={words['inline']})", re.I)
         self.heading_start = re.compile(
             rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
             re.I,
@@ -139,7 +146,7 @@ def read_criteria(criteria: str) -> Criteria:
     """The eligibility text ``criteria`` split into sections, cohorts and items."""
     layout = _layout()
     text = _MARKDOWN_ESCAPE.sub(r"\1", (criteria or "")[:MAX_CRITERIA_CHARS])
-    text = layout.inline.sub(lambda m: _break_before(m, text, layout), text)
+    text = _break_inline_headings(text, layout)
     items: list[Item] = []
     section, cohort = "", ""
     leads: list[tuple[int, str]] = []  # (indent, line) of the open lead-in lines
@@ -175,6 +182,42 @@ def read_criteria(criteria: str) -> Criteria:
         if len(items) >= MAX_ITEMS:
             break
     return Criteria(tuple(items[:MAX_ITEMS]))
+
+
+def _break_inline_headings(text: str, layout: _Layout) -> str:
+    """``layout.inline.sub`` with :func:`_break_before`: a line break before each heading
+    inside a paragraph, in place of the spaces and dash before it.
+
+    That pattern, which starts with the spaces, is tried at every character of the text; here
+    the headings are found first (``inline_start``), and the pattern is only tried where the
+    spaces and dash before each begin, found by walking back. Its match there ends where the
+    heading starts, as no heading starts with a space or dash (one that does is read the
+    slow way). As ``re.sub`` does, the empty match where the heading starts is replaced too
+    after a match of spaces or a dash: the matches are the same, and so is the text.
+    """
+    pieces: list[str] = []
+    copied = 0  # the text before this is in ``pieces``; a match starts no earlier
+    for heading in layout.inline_start.finditer(text):
+        at = heading.start()
+        if text[at : at + 1] in _GAP_CHARACTERS:  # ("" is in it too: no heading at the end)
+            return layout.inline.sub(lambda m: _break_before(m, text, layout), text)
+        start = at
+        while start > copied and text[start - 1] in " \t":
+            start -= 1
+        if start > copied and text[start - 1] in "-–":
+            start -= 1
+            while start > copied and text[start - 1] in " \t":
+                start -= 1
+        pieces.append(text[copied:start])
+        for begin in (start, at) if start < at else (at,):
+            match = layout.inline.match(text, begin)
+            assert match is not None and match.end() == at  # up to the heading
+            pieces.append(_break_before(match, text, layout))
+        copied = at
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    return "".join(pieces)
 
 
 def _break_before(match: re.Match[str], text: str, layout: _Layout) -> str:
