@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
@@ -289,11 +289,12 @@ def per_trial(read: Callable[[Trial], _R]) -> Callable[[Trial], _R]:
 
     @functools.wraps(read)
     def remembered(trial: Trial) -> _R:
+        answer: _R
         seen, answer = last[0]  # one read of one tuple: safe beside other threads
         if seen is not trial:
             answer = read(trial)
             last[0] = (trial, answer)
-        return cast(_R, answer)
+        return answer
 
     _FORGET.append(lambda: last.__setitem__(0, (None, None)))
     return remembered
