@@ -258,3 +258,12 @@ def test_every_heading_inside_a_paragraph_is_found():
         (EXCLUSION, "c"),
         (INCLUSION, "d"),
     ]
+
+
+@pytest.mark.parametrize("heading", ["Exclu\u017fion Criteria:", "Exclus\u0131on Criteria:"])
+def test_a_heading_spelt_with_letters_that_read_as_a_to_z_is_found_inside_a_paragraph(heading):
+    # "ſ" and "ı" are read as "s" and "i" by a pattern that ignores case, not by lower().
+    assert sections(f"Inclusion Criteria: adults - {heading} pregnancy") == [
+        (INCLUSION, "adults"),
+        (EXCLUSION, "pregnancy"),
+    ]

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, TypeVar
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import knowledge
-from trialfinder.tagging.text import capital_words, lower
+from trialfinder.tagging.text import FOLDING_TO_ASCII, capital_words, leading_words, lower
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
@@ -106,6 +106,7 @@ class _Layout:
         # where such a heading starts (found first: see _break_inline_headings).
         self.inline = re.compile(rf"{_INLINE_GAP}(?<![\w-])(?={words['inline']})", re.I)
         self.inline_start = re.compile(rf"(?<![\w-])(?={words['inline']})", re.I)
+        self.inline_words = leading_words(re.compile(words["inline"], re.I))
         self.heading_start = re.compile(
             rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
             re.I,
@@ -189,16 +190,16 @@ def _break_inline_headings(text: str, layout: _Layout) -> str:
     inside a paragraph, in place of the spaces and dash before it.
 
     That pattern, which starts with the spaces, is tried at every character of the text; here
-    the headings are found first (``inline_start``), and the pattern is only tried where the
-    spaces and dash before each begin, found by walking back. Its match there ends where the
-    heading starts, as no heading starts with a space or dash (one that does is read the
-    slow way). As ``re.sub`` does, the empty match where the heading starts is replaced too
-    after a match of spaces or a dash: the matches are the same, and so is the text.
+    the headings are found first (:func:`_inline_heading_starts`), and the pattern is only
+    tried where the spaces and dash before each begin, found by walking back. Its match there
+    ends where the heading starts, as no heading starts with a space or dash (one that does
+    is read the slow way). As ``re.sub`` does, the empty match where the heading starts is
+    replaced too after a match of spaces or a dash: the matches are the same, and so is the
+    text.
     """
     pieces: list[str] = []
     copied = 0  # the text before this is in ``pieces``; a match starts no earlier
-    for heading in layout.inline_start.finditer(text):
-        at = heading.start()
+    for at in _inline_heading_starts(text, layout):
         if text[at : at + 1] in _GAP_CHARACTERS:  # ("" is in it too: no heading at the end)
             return layout.inline.sub(lambda m: _break_before(m, text, layout), text)
         start = at
@@ -218,6 +219,27 @@ def _break_inline_headings(text: str, layout: _Layout) -> str:
         return text
     pieces.append(text[copied:])
     return "".join(pieces)
+
+
+def _inline_heading_starts(text: str, layout: _Layout) -> list[int]:
+    """Where the headings that ``inline_start`` finds start, in order.
+
+    Every such heading starts with one of ``inline_words`` in some case, so only where the
+    lower-case text has one is the pattern tried (not at every character); a text holding a
+    letter outside a-z that the pattern may read as one (``FOLDING_TO_ASCII``) is searched
+    throughout.
+    """
+    words = layout.inline_words
+    lowered = lower(text)
+    if words is None or (not lowered.isascii() and any(c in lowered for c in FOLDING_TO_ASCII)):
+        return [heading.start() for heading in layout.inline_start.finditer(text)]
+    found = set()
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            found.add(at)
+            at = lowered.find(word, at + 1)
+    return [at for at in sorted(found) if layout.inline_start.match(text, at)]
 
 
 def _break_before(match: re.Match[str], text: str, layout: _Layout) -> str:
