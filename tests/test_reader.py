@@ -267,3 +267,19 @@ def test_a_heading_spelt_with_letters_that_read_as_a_to_z_is_found_inside_a_para
         (INCLUSION, "adults"),
         (EXCLUSION, "pregnancy"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("İNCLUSION CRITERIA:", INCLUSION),
+        ("Excluſion criteria:", EXCLUSION),
+        ("\u212aey exclusion criteria:", EXCLUSION),
+        ("Part 2 additional exclusion criteria:", EXCLUSION),
+        ("Patient Eligibility:", INCLUSION),
+    ],
+)
+def test_a_heading_line_is_read_whatever_letters_it_starts_with(heading, section):
+    other = EXCLUSION if section == INCLUSION else INCLUSION
+    first = "Inclusion Criteria:" if other == INCLUSION else "Exclusion Criteria:"
+    assert sections(f"{first}\n- x\n{heading}\n- y") == [(other, "x"), (section, "y")]

@@ -100,6 +100,12 @@ class _Layout:
         self.inclusion = _whole_line(words["inclusion"], words["qualifiers"])
         self.exclusion = _whole_line(words["exclusion"], words["qualifiers"])
         self.both = _whole_line(words["both"], words["qualifiers"])
+        # What every heading of these three starts with (see _may_start_heading).
+        starts = [leading_words(p) for p in (self.both, self.exclusion, self.inclusion)]
+        self.heading_words: tuple[str, ...] | None = None
+        if None not in starts:
+            self.heading_words = tuple(sorted({w for found in starts if found for w in found}))
+        self.heading_reach = max(map(len, self.heading_words or ("",)))
         self.exclusion_lead = _any(words["exclusion_leads"])
         self.inclusion_lead = _any(words["inclusion_leads"])
         # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
@@ -255,11 +261,12 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     """(section, cohort, the first item when it shares the line) for a heading, else None."""
     if len(line) > 600:
         return None
-    if match := layout.both.match(line):
+    may_start = _may_start_heading(line, layout)
+    if may_start and (match := layout.both.match(line)):
         section = ""
-    elif match := layout.exclusion.match(line):
+    elif may_start and (match := layout.exclusion.match(line)):
         section = EXCLUSION
-    elif match := layout.inclusion.match(line):
+    elif may_start and (match := layout.inclusion.match(line)):
         section = INCLUSION
     elif line.endswith((":", "：")) and len(line) <= 160:
         if layout.exclusion_lead.search(line):
@@ -275,6 +282,17 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     if named is None or layout.all_cohorts.search(title):
         return section, "", after
     return section, _cohort_name(named.group("label")), after
+
+
+def _may_start_heading(line: str, layout: _Layout) -> bool:
+    """Whether ``line`` may start with a heading of ``both``, ``exclusion`` or ``inclusion``:
+    each starts with one of ``heading_words`` in some case (``leading_words``). A line that
+    starts with letters outside ASCII, which a pattern may read as a-z, always may."""
+    words = layout.heading_words
+    if words is None:
+        return True
+    head = line[: layout.heading_reach]
+    return not head.isascii() or head.lower().startswith(words)
 
 
 _SPACES = re.compile(r"\s+")
