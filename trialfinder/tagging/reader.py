@@ -152,15 +152,18 @@ def _layout() -> _Layout:
 def read_criteria(criteria: str) -> Criteria:
     """The eligibility text ``criteria`` split into sections, cohorts and items."""
     layout = _layout()
-    text = _MARKDOWN_ESCAPE.sub(r"\1", (criteria or "")[:MAX_CRITERIA_CHARS])
+    text = (criteria or "")[:MAX_CRITERIA_CHARS]
+    if "\\" in text:  # (every escape starts with one)
+        text = _MARKDOWN_ESCAPE.sub(r"\1", text)
     text = _break_inline_headings(text, layout)
     items: list[Item] = []
     section, cohort = "", ""
     leads: list[tuple[int, str]] = []  # (indent, line) of the open lead-in lines
     for raw in text.splitlines():
-        if not raw.strip():
+        body = raw.lstrip()
+        if not body:
             continue
-        indent = len(raw) - len(raw.lstrip())
+        indent = len(raw) - len(body)
         line = _BULLET.sub("", raw, count=1).strip()
         line = line.strip("*_ ").strip()
         if not line:
@@ -180,7 +183,8 @@ def read_criteria(criteria: str) -> Criteria:
         if match and len(match.group("rest")) <= 40:
             item_cohort = _cohort_name(match.group("label"))
             line = match.group("after").strip() or line
-        leads = [(i, t) for i, t in leads if i < indent]
+        if leads:
+            leads = [(i, t) for i, t in leads if i < indent]
         lead = leads[-1][1] if leads else ""
         for part in _sentences(line):
             items.append(Item(part[:MAX_ITEM_CHARS], section, item_cohort, lead))
