@@ -210,3 +210,76 @@ def test_a_cancer_trial_is_told_by_its_words_and_whole_acronyms():
     assert not is_cancer_trial(
         parse_study(make_study(conditions=["Asthma"], title="Study of all asthma patients"))
     )
+
+
+def test_clear_caches_forgets_the_criteria_read():
+    from trialfinder.tagging import clear_caches
+
+    text = "Inclusion Criteria:\n- Adults\nExclusion Criteria:\n- Pregnancy"
+    first = read_criteria(text)
+    assert read_criteria(text) is first  # remembered within a trial's reading
+    clear_caches()
+    again = read_criteria(text)
+    assert again is not first and again == first  # read afresh, the same
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Inclusion Criteria: adults - Exclusion Criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults \t– Exclusion Criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults\t\tExclusion Criteria:pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults -- Exclusion Criteria: pregnancy", ["adults -", "pregnancy"]),
+        ("Inclusion Criteria: adults –\t - Exclusion Criteria: x", ["adults –", "x"]),
+        ("Inclusion Criteria: adults - Non-inclusion criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: a, b Exclusion criteria : c", ["a, b", "c"]),
+    ],
+)
+def test_a_heading_inside_a_paragraph_starts_a_line_in_place_of_the_gap_before_it(text, expected):
+    items = read_criteria(text).items
+    assert [i.text for i in items] == expected
+    assert [i.section for i in items] == [INCLUSION, EXCLUSION]
+
+
+def test_a_heading_word_joined_to_the_word_before_it_is_no_heading():
+    text = (
+        "Inclusion Criteria:\n- adults; see non-Exclusion Criteria: x, or x-Exclusion Criteria: y"
+    )
+    assert sections(text) == [(INCLUSION, text.split("- ", 1)[1])]
+
+
+def test_every_heading_inside_a_paragraph_is_found():
+    text = (
+        "Exclusion Criteria: a Inclusion Criteria: b - Exclusion Criteria: c\tInclusion Criteria: d"
+    )
+    assert sections(text) == [
+        (EXCLUSION, "a"),
+        (INCLUSION, "b"),
+        (EXCLUSION, "c"),
+        (INCLUSION, "d"),
+    ]
+
+
+@pytest.mark.parametrize("heading", ["Exclu\u017fion Criteria:", "Exclus\u0131on Criteria:"])
+def test_a_heading_spelt_with_letters_that_read_as_a_to_z_is_found_inside_a_paragraph(heading):
+    # "ſ" and "ı" are read as "s" and "i" by a pattern that ignores case, not by lower().
+    assert sections(f"Inclusion Criteria: adults - {heading} pregnancy") == [
+        (INCLUSION, "adults"),
+        (EXCLUSION, "pregnancy"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("İNCLUSION CRITERIA:", INCLUSION),
+        ("Excluſion criteria:", EXCLUSION),
+        ("\u212aey exclusion criteria:", EXCLUSION),
+        ("Part 2 additional exclusion criteria:", EXCLUSION),
+        ("Patient Eligibility:", INCLUSION),
+    ],
+)
+def test_a_heading_line_is_read_whatever_letters_it_starts_with(heading, section):
+    other = EXCLUSION if section == INCLUSION else INCLUSION
+    first = "Inclusion Criteria:" if other == INCLUSION else "Exclusion Criteria:"
+    assert sections(f"{first}\n- x\n{heading}\n- y") == [(other, "x"), (section, "y")]

@@ -499,6 +499,8 @@ def test_palliative_aim_from_the_title(title, intervention, expected):
 
 # -- reading patterns quickly -----------------------------------------------------------
 
+CONTRACT_QUICK = settings(max_examples=60, deadline=None, database=None, derandomize=True)
+
 
 @pytest.mark.parametrize(
     ("pattern", "words"),
@@ -518,6 +520,46 @@ def test_palliative_aim_from_the_title(title, intervention, expected):
 )
 def test_the_words_a_pattern_needs(pattern, words):
     assert tagging_text.required_words(re.compile(pattern, re.IGNORECASE)) == words
+
+
+LEADING = [
+    (r"(?:key |main )?(?:inclusion|non-inclusion) criteria\b", None),
+    (r"abc|de", ("abc", "de")),
+    (r"(?:x)?Y\d", ("xy", "y")),
+    (r"^(?:(?:key|main)\s+)*exclusion", ("exclusion", "key", "main")),
+    (r"ab*c", ("ab", "ac")),
+    (r"a\d", ("a",)),
+    (r"(?:a|)b", ("ab", "b")),
+    (r"\d|x", None),  # a match may start with any digit
+    (r"[ab]c", None),
+    (r"(?i:ab)c", None),  # inline flags are not read
+]
+
+
+@pytest.mark.parametrize(("pattern", "words"), LEADING)
+def test_the_words_every_match_of_a_pattern_starts_with(pattern, words):
+    regex = re.compile(pattern, re.IGNORECASE)
+    expected = words
+    if pattern.startswith("(?:key"):
+        prefixes = ("", "key ", "main ")
+        expected = tuple(
+            sorted(f"{p}{w} criteria" for p in prefixes for w in ("inclusion", "non-inclusion"))
+        )
+    assert tagging_text.leading_words(regex) == expected
+
+
+@pytest.mark.parametrize("pattern", [p for p, words in LEADING if words is not None])
+@CONTRACT_QUICK
+@given(data=st.data())
+def test_every_match_starts_with_one_of_the_leading_words(pattern, data):
+    regex = re.compile(pattern, re.IGNORECASE)
+    words = tagging_text.leading_words(regex)
+    assert words is not None
+    text = data.draw(st.from_regex(regex, fullmatch=True))
+    match = regex.match(text)
+    assert match is not None
+    lowered = tagging_text.lower(match.group())
+    assert lowered.startswith(words) or not lowered.isascii()
 
 
 @pytest.mark.parametrize(

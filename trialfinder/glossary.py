@@ -108,9 +108,17 @@ def terms_in(text: str) -> list[tuple[int, Term]]:
     for start, first in _first_words_in(text):
         if start < end:
             continue
-        word = _WORD.match(text, start)
-        assert word is not None  # a word of the lower-case text is one of the text
+        word = None
         for form, term in table[first]:
+            if len(form) == 1 and first.isascii():
+                # Found whole by _first_words_in: the text's word there is the one whose
+                # letters lower-case to these (of a-z and 0-9), so it is this form.
+                found.append((start, term))
+                end = start + len(first)
+                break
+            if word is None:
+                word = _WORD.match(text, start)
+                assert word is not None  # a word of the lower-case text is one of the text
             words = [word]
             if len(form) > 1:
                 following = _WORD.finditer(text, word.end())

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
-from trialfinder.model import Contact, Intervention, Trial, site_countries
+from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.drug_classes import drug_classes
 from trialfinder.tagging.reader import (
@@ -209,7 +209,7 @@ def _what_it_is(intervention: Intervention, trial: Trial) -> str:
     """ "none" (names no intervention), "placebo" (a placebo and nothing more), "test" (a test,
     scan, sample or questionnaire) or "treatment"."""
     name = one_line(intervention.name)
-    if not name or any(p.search(name) for p in _no_intervention()):
+    if not name or _no_intervention().search(name):
         return "none"
     kind = not_a_treatment(intervention, trial)
     if kind == "placebo":
@@ -232,11 +232,15 @@ def comparisons(trial: Trial, plan: ArmPlan) -> tuple[Comparison, ...]:
                 gets = (words["placebo"],)
             else:
                 continue  # the record does not say what this arm gives
-        said = "\n".join([arm.label, arm.description, *(i.name for i in items)])
-        some = len(gets) > 1 and _choice().search(said) is not None
+        some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
         key = (gets, some, arm.type in COMPARATOR_ARMS)
         given.setdefault(key, []).append(one_line(arm.label))
     return tuple(Comparison(tuple(arms), *key) for key, arms in given.items())
+
+
+def _arm_words(arm: ArmGroup, items: list[Intervention]) -> str:
+    """What an arm's record says of it: its label, description and interventions' names."""
+    return "\n".join([arm.label, arm.description, *(i.name for i in items)])
 
 
 def _regimen(items: list[Intervention], trial: Trial) -> tuple[str, ...]:
@@ -256,10 +260,10 @@ def _regimen(items: list[Intervention], trial: Trial) -> tuple[str, ...]:
 
 
 @cache
-def _no_intervention() -> tuple[re.Pattern[str], ...]:
-    return tuple(
-        re.compile(p, re.IGNORECASE) for p in _phrases()["interventions"]["no_intervention"]
-    )
+def _no_intervention() -> re.Pattern[str]:
+    """Any of the ``no_intervention`` patterns, as one."""
+    patterns = _phrases()["interventions"]["no_intervention"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
 
 
 @cache
@@ -290,8 +294,7 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     a rule the data has no sentence for is not said.
     """
     data = _phrases()["requirements"]
-    order = {kind: i for i, kind in enumerate(data["show"])}
-    limits = set(data["limits"])
+    order, limits = _shown_kinds()
     sayable = tuple(
         r
         for r in requirements
@@ -306,9 +309,12 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     alike: dict[tuple[str, str, str], list[Requirement]] = {}
     for r in wanted:
         alike.setdefault((r.kind, r.cohort, r.section), []).append(r)
-    wanted = [
-        r for r in wanted if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
-    ]
+    if any(len(group) > 1 for group in alike.values()):  # else none is narrower than another
+        wanted = [
+            r
+            for r in wanted
+            if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
+        ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -318,6 +324,14 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         if len(rules) >= data["max_rules"]:
             break
     return tuple(rules.values())
+
+
+@cache
+def _shown_kinds() -> tuple[dict[str, int], frozenset[str]]:
+    """The kinds of rule a summary says, each with its place in the order (``show``), and the
+    rules of the exclusion criteria said as limits (``limits``)."""
+    data = _phrases()["requirements"]
+    return {kind: i for i, kind in enumerate(data["show"])}, frozenset(data["limits"])
 
 
 def rule_sentence(requirement: Requirement) -> str:
@@ -606,7 +620,10 @@ def _contact_patterns() -> _ContactPatterns:
     )
 
 
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     """Trim trailing spaces and runs of blank lines a template may leave."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    text = "\n".join([line.rstrip() for line in text.strip().splitlines()])
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text

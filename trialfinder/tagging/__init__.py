@@ -76,7 +76,9 @@ _CATEGORY_ORDER = {name: i for i, name in enumerate(CATEGORY_NAMES)}
 
 
 def clear_caches() -> None:
-    """Forget the names, phrases and clauses read so far (the data files stay compiled)."""
+    """Forget the names, phrases, clauses and criteria read so far (the data files stay
+    compiled)."""
+    read_criteria.cache_clear()
     find_terms.cache_clear()
     find_mechanisms.cache_clear()
     not_treatment_kinds.cache_clear()

@@ -23,12 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import knowledge
-from trialfinder.tagging.text import capital_words, lower
+from trialfinder.tagging.text import FOLDING_TO_ASCII, capital_words, leading_words, lower
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
@@ -88,6 +88,10 @@ _MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
 _BULLET = re.compile(r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))?\s*")
 
 
+_INLINE_GAP = r"[ \t]*[-–]?[ \t]*"  # before a heading inside a paragraph
+_GAP_CHARACTERS = " \t-–"  # what it is made of
+
+
 class _Layout:
     """The heading patterns of ``data/eligibility.toml``, compiled once."""
 
@@ -96,9 +100,19 @@ class _Layout:
         self.inclusion = _whole_line(words["inclusion"], words["qualifiers"])
         self.exclusion = _whole_line(words["exclusion"], words["qualifiers"])
         self.both = _whole_line(words["both"], words["qualifiers"])
+        # What every heading of these three starts with (see _may_start_heading).
+        starts = [leading_words(p) for p in (self.both, self.exclusion, self.inclusion)]
+        self.heading_words: tuple[str, ...] | None = None
+        if None not in starts:
+            self.heading_words = tuple(sorted({w for found in starts if found for w in found}))
+        self.heading_reach = max(map(len, self.heading_words or ("",)))
         self.exclusion_lead = _any(words["exclusion_leads"])
         self.inclusion_lead = _any(words["inclusion_leads"])
-        self.inline = re.compile(rf"[ \t]*[-–]?[ \t]*(?<![\w-])(?={words['inline']})", re.I)
+        # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
+        # where such a heading starts (found first: see _break_inline_headings).
+        self.inline = re.compile(rf"{_INLINE_GAP}(?<![\w-])(?={words['inline']})", re.I)
+        self.inline_start = re.compile(rf"(?<![\w-])(?={words['inline']})", re.I)
+        self.inline_words = leading_words(re.compile(words["inline"], re.I))
         self.heading_start = re.compile(
             rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
             re.I,
@@ -138,15 +152,18 @@ def _layout() -> _Layout:
 def read_criteria(criteria: str) -> Criteria:
     """The eligibility text ``criteria`` split into sections, cohorts and items."""
     layout = _layout()
-    text = _MARKDOWN_ESCAPE.sub(r"\1", (criteria or "")[:MAX_CRITERIA_CHARS])
-    text = layout.inline.sub(lambda m: _break_before(m, text, layout), text)
+    text = (criteria or "")[:MAX_CRITERIA_CHARS]
+    if "\\" in text:  # (every escape starts with one)
+        text = _MARKDOWN_ESCAPE.sub(r"\1", text)
+    text = _break_inline_headings(text, layout)
     items: list[Item] = []
     section, cohort = "", ""
     leads: list[tuple[int, str]] = []  # (indent, line) of the open lead-in lines
     for raw in text.splitlines():
-        if not raw.strip():
+        body = raw.lstrip()
+        if not body:
             continue
-        indent = len(raw) - len(raw.lstrip())
+        indent = len(raw) - len(body)
         line = _BULLET.sub("", raw, count=1).strip()
         line = line.strip("*_ ").strip()
         if not line:
@@ -166,7 +183,8 @@ def read_criteria(criteria: str) -> Criteria:
         if match and len(match.group("rest")) <= 40:
             item_cohort = _cohort_name(match.group("label"))
             line = match.group("after").strip() or line
-        leads = [(i, t) for i, t in leads if i < indent]
+        if leads:
+            leads = [(i, t) for i, t in leads if i < indent]
         lead = leads[-1][1] if leads else ""
         for part in _sentences(line):
             items.append(Item(part[:MAX_ITEM_CHARS], section, item_cohort, lead))
@@ -175,6 +193,63 @@ def read_criteria(criteria: str) -> Criteria:
         if len(items) >= MAX_ITEMS:
             break
     return Criteria(tuple(items[:MAX_ITEMS]))
+
+
+def _break_inline_headings(text: str, layout: _Layout) -> str:
+    """``layout.inline.sub`` with :func:`_break_before`: a line break before each heading
+    inside a paragraph, in place of the spaces and dash before it.
+
+    That pattern, which starts with the spaces, is tried at every character of the text; here
+    the headings are found first (:func:`_inline_heading_starts`), and the pattern is only
+    tried where the spaces and dash before each begin, found by walking back. Its match there
+    ends where the heading starts, as no heading starts with a space or dash (one that does
+    is read the slow way). As ``re.sub`` does, the empty match where the heading starts is
+    replaced too after a match of spaces or a dash: the matches are the same, and so is the
+    text.
+    """
+    pieces: list[str] = []
+    copied = 0  # the text before this is in ``pieces``; a match starts no earlier
+    for at in _inline_heading_starts(text, layout):
+        if text[at : at + 1] in _GAP_CHARACTERS:  # ("" is in it too: no heading at the end)
+            return layout.inline.sub(lambda m: _break_before(m, text, layout), text)
+        start = at
+        while start > copied and text[start - 1] in " \t":
+            start -= 1
+        if start > copied and text[start - 1] in "-–":
+            start -= 1
+            while start > copied and text[start - 1] in " \t":
+                start -= 1
+        pieces.append(text[copied:start])
+        for begin in (start, at) if start < at else (at,):
+            match = layout.inline.match(text, begin)
+            assert match is not None and match.end() == at  # up to the heading
+            pieces.append(_break_before(match, text, layout))
+        copied = at
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    return "".join(pieces)
+
+
+def _inline_heading_starts(text: str, layout: _Layout) -> list[int]:
+    """Where the headings that ``inline_start`` finds start, in order.
+
+    Every such heading starts with one of ``inline_words`` in some case, so only where the
+    lower-case text has one is the pattern tried (not at every character); a text holding a
+    letter outside a-z that the pattern may read as one (``FOLDING_TO_ASCII``) is searched
+    throughout.
+    """
+    words = layout.inline_words
+    lowered = lower(text)
+    if words is None or (not lowered.isascii() and any(c in lowered for c in FOLDING_TO_ASCII)):
+        return [heading.start() for heading in layout.inline_start.finditer(text)]
+    found = set()
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            found.add(at)
+            at = lowered.find(word, at + 1)
+    return [at for at in sorted(found) if layout.inline_start.match(text, at)]
 
 
 def _break_before(match: re.Match[str], text: str, layout: _Layout) -> str:
@@ -190,11 +265,12 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     """(section, cohort, the first item when it shares the line) for a heading, else None."""
     if len(line) > 600:
         return None
-    if match := layout.both.match(line):
+    may_start = _may_start_heading(line, layout)
+    if may_start and (match := layout.both.match(line)):
         section = ""
-    elif match := layout.exclusion.match(line):
+    elif may_start and (match := layout.exclusion.match(line)):
         section = EXCLUSION
-    elif match := layout.inclusion.match(line):
+    elif may_start and (match := layout.inclusion.match(line)):
         section = INCLUSION
     elif line.endswith((":", "：")) and len(line) <= 160:
         if layout.exclusion_lead.search(line):
@@ -210,6 +286,17 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     if named is None or layout.all_cohorts.search(title):
         return section, "", after
     return section, _cohort_name(named.group("label")), after
+
+
+def _may_start_heading(line: str, layout: _Layout) -> bool:
+    """Whether ``line`` may start with a heading of ``both``, ``exclusion`` or ``inclusion``:
+    each starts with one of ``heading_words`` in some case (``leading_words``). A line that
+    starts with letters outside ASCII, which a pattern may read as a-z, always may."""
+    words = layout.heading_words
+    if words is None:
+        return True
+    head = line[: layout.heading_reach]
+    return not head.isascii() or head.lower().startswith(words)
 
 
 _SPACES = re.compile(r"\s+")
@@ -246,11 +333,12 @@ def per_trial(read: Callable[[Trial], _R]) -> Callable[[Trial], _R]:
 
     @functools.wraps(read)
     def remembered(trial: Trial) -> _R:
+        answer: _R
         seen, answer = last[0]  # one read of one tuple: safe beside other threads
         if seen is not trial:
             answer = read(trial)
             last[0] = (trial, answer)
-        return cast(_R, answer)
+        return answer
 
     _FORGET.append(lambda: last.__setitem__(0, (None, None)))
     return remembered
@@ -373,19 +461,24 @@ class Fields(NamedTuple):
 def text_fields(trial: Trial) -> Fields:
     """Titles, conditions, keywords, every criterion (inclusion and exclusion, each with its
     section and cohort) and the brief summary, joined and lower-cased once."""
-    fields: list[tuple[str, str, Item | None]] = [
-        ("title", trial.brief_title, None),
-        ("official title", trial.official_title, None),
-    ]
-    fields += [("condition", c, None) for c in trial.conditions]
-    fields += [("keyword", kw, None) for kw in trial.keywords]
+    fields = [("title", trial.brief_title), ("official title", trial.official_title)]
+    fields += [("condition", c) for c in trial.conditions]
+    fields += [("keyword", kw) for kw in trial.keywords]
+    parts = [field for field in fields if field[1]]
+    items: list[Item | None] = [None] * len(parts)
     if trial.eligibility.criteria:
-        for item in read_criteria(trial.eligibility.criteria).items:
-            fields.append((_ITEM_SOURCES[item.section], item.text, item))
-    fields.append((SUMMARY, trial.brief_summary, None))  # last: biomarkers read up to it
-    kept = [field for field in fields if field[1]]
-    sources, texts, items = zip(*kept, strict=True) if kept else ((), (), ())  # the columns
+        criteria = [item for item in read_criteria(trial.eligibility.criteria).items if item.text]
+        parts += [(_ITEM_SOURCES[item.section], item.text) for item in criteria]
+        items += criteria
+    if trial.brief_summary:  # last: biomarkers read up to it
+        parts.append((SUMMARY, trial.brief_summary))
+        items.append(None)
+    texts = [text for _, text in parts]
     joined = "\n".join(texts)
-    starts = list(accumulate([len(text) + 1 for text in texts[:-1]], initial=0))[: len(texts)]
-    parts = list(zip(sources, texts, strict=True))
-    return Fields(parts, joined, lower(joined), starts, list(items))
+    # Each part begins one past the end of the one before it (the new line between them).
+    starts = list(accumulate(map(_PLUS_ONE, map(len, texts)), initial=0))
+    del starts[len(texts) :]
+    return Fields(parts, joined, lower(joined), starts, items)
+
+
+_PLUS_ONE = (1).__add__

@@ -86,6 +86,45 @@ def _sequence_words(items: list[tuple[Any, Any]]) -> set[str] | None:
     return max(options, key=lambda words: min(map(len, words)), default=None)
 
 
+def leading_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case pieces of text one of which every match of ``regex`` starts with (None:
+    unknown, or a match may start with anything).
+
+    Read from the parsed pattern: its plain letters from the start, through groups, choices,
+    repeats and optional parts (``(?:key )?``), up to the first thing that is not a plain
+    letter or a place (``^``, ``\\b``).
+    """
+    try:
+        parsed = regex_parser.parse(regex.pattern, regex.flags)
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return None
+    starts = _starts(list(parsed))
+    return None if "" in starts else tuple(sorted(starts))
+
+
+def _starts(items: list[tuple[Any, Any]]) -> set[str]:
+    """What every match of the sequence ``items`` starts with, one of these pieces ("" when
+    that is not known)."""
+    constants = regex_parser
+    if not items:
+        return {""}
+    (op, value), rest = items[0], items[1:]
+    if op is constants.LITERAL and value < 128:
+        return {chr(value).lower() + tail for tail in _starts(rest)}
+    if op is constants.SUBPATTERN and not value[1] and not value[2]:  # no inline flags
+        return _starts([*value[3], *rest])
+    if op is constants.BRANCH:
+        return set().union(*(_starts([*branch, *rest]) for branch in value[1]))
+    if op is constants.AT:  # "^", "\\b": a place, not a letter
+        return _starts(rest)
+    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+        low, high, repeated = value
+        # Once: what follows counts too; more: the first time only; none: what follows.
+        first = _starts([*repeated, *rest]) if high == 1 else _starts(list(repeated))
+        return first | _starts(rest) if low == 0 else first
+    return {""}
+
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 

@@ -467,8 +467,10 @@ def classified(trial: Trial) -> tuple[Treatment, ...]:
 def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
     """ "placebo", or "test" for a test, scan, sample or questionnaire, as :func:`classify`
     reads ``intervention`` in ``trial``; "" for anything else."""
-    treatment = next((t for t in classified(trial) if t.intervention is intervention), None)
-    if treatment is None:  # not one of the trial's own interventions
+    for treatment in classified(trial):
+        if treatment.intervention is intervention:
+            break
+    else:  # not one of the trial's own interventions
         treatment = classify(intervention, is_cancer_trial(trial), trial, knowledge())
     note = treatment.note
     if note == "placebo":
