@@ -247,6 +247,7 @@ def _tokens(phrase: str) -> list[str]:
 
 def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
     branches = []
+    words: list[str] = []  # a run of phrases starting with a letter or digit, at the root
     for token in sorted(node, key=lambda t: (t == "", t)):
         if token == "":
             # End of a phrase: a whole word must end here.
@@ -258,12 +259,25 @@ def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
             piece = r"[\s\-]*"
         else:
             piece = re.escape(token)
-            if root and _WORD_CHAR.match(token):
-                piece = r"\b" + piece
-        branches.append(piece + _emit(node[token], token))
+        piece += _emit(node[token], token)
+        if root and _WORD_CHAR.match(token):
+            words.append(piece)
+            continue
+        if words:
+            branches.append(_whole_words(words))
+            words = []
+        branches.append(piece)
+    if words:
+        branches.append(_whole_words(words))
     if len(branches) == 1:
         return branches[0]
     return "(?:" + "|".join(branches) + ")"
+
+
+def _whole_words(pieces: list[str]) -> str:
+    r"""Phrases that start a word, behind one ``\b``: where no word starts, a search then fails
+    at once instead of trying each phrase (the same matches as ``\bone|\btwo``)."""
+    return r"\b" + (pieces[0] if len(pieces) == 1 else "(?:" + "|".join(pieces) + ")")
 
 
 # Where a cue can start: every run of letters and digits, and every other character but spaces.
