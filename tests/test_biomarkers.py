@@ -71,6 +71,9 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
         ("Progression on a prior EGFR TKI", ()),  # a drug class, not the patient's marker
         ("No prior treatment with a KRAS G12C inhibitor", ()),
         ("KRAS wild-type colorectal cancer", ()),
+        # The result written before the marker: read only when nothing after it says so.
+        ("Activating mutation in EGFR", ("EGFR",)),
+        ("Documented mutated KRAS", ("KRAS",)),
         ("ALK rearrangement or ROS1 fusion confirmed by a local test", ("ALK", "ROS1")),
         ("Germline BRCA1 or BRCA2 mutation", ("BRCA1", "BRCA2")),
         ("BRAF V600E mutation", ("BRAF V600E",)),

@@ -306,6 +306,41 @@ def test_the_fast_lookup_agrees_with_checking_every_cue(words, data):
     assert {m.category for m in found.covering(start, end)} == slow
 
 
+_SIGNED_WORDS = [*_FUZZ_WORDS, ".", ":", "\n", "e.g.", "vs.", "?", "\u2022", "HER2:", "end."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_SIGNED_WORDS), max_size=30),
+    glue=st.sampled_from([" ", ""]),
+    data=st.data(),
+)
+def test_a_clause_ends_at_the_nearest_signs_around_the_target(words, glue, data):
+    # Signs are looked for character by character, and only where the text has them: the
+    # clause must still end at the nearest sign on each side, wherever the signs are.
+    text = glue.join(words)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    signs = [m for m in map(SHIPPED._signs.match, [text] * len(text), range(len(text))) if m]
+    low = max((m.end() for m in signs if m.end() <= start), default=0)
+    high = min((m.start() for m in signs if m.start() >= end), default=len(text))
+    assert SHIPPED.clause(text, start, end) == (low, high)
+
+
+def test_a_clause_is_read_between_its_signs():
+    text = "No prior therapy (e.g. surgery). Known EGFR mutation: allowed; ALK"
+    egfr = text.index("EGFR")
+    low, high = SHIPPED.clause(text, egfr, egfr + 4)
+    assert text[low:high] == " Known EGFR mutation"
+
+
+def test_phrases_of_words_and_of_signs_share_one_trie():
+    regex = re.compile(literal_regex(["+", ",", "positive", "and", "wild-type"]), re.IGNORECASE)
+    text = "ER+, PR positive and HER2 wild type; unpositive, andante"
+    found = [m.group() for m in regex.finditer(text)]
+    assert found == ["+", ",", "positive", "and", "wild type", ","]
+
+
 def test_every_shipped_cue_is_indexed_by_the_words_it_starts_with():
     # An expression whose start cannot be read is tried at every word: correct but slow.
     for rule in SHIPPED:

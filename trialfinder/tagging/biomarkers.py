@@ -141,20 +141,20 @@ def _read(
     tags = _biomarker_tags(marker, match, everything)
     excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
     # The words of the mention itself first (cheap), the context only when they may count.
-    says_result = says_no = True
+    says_result = True
     if marker.needs_context and not excluded_by_name:
         after = _clause(everything, match.end())
-        before = _clause(everything, match.start(), backwards=True)
         positive = marker.positive or k.biomarker_context["positive"]
-        says_result = bool(
-            positive.search(after[:45])
-            or positive.search(before[-30:])
-            or (tags[0] != marker.name and marker.positive is None)
-            or _said_of_the_list(positive, everything, match.start(), match.end())
-        )
-        says_no = bool(_NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:]))
-        if not says_result and not says_no:
-            return None
+        if not positive.search(after[:45]):  # (usually it does: "EGFR mutation")
+            before = _clause(everything, match.start(), backwards=True)
+            says_result = bool(
+                positive.search(before[-30:])
+                or (tags[0] != marker.name and marker.positive is None)
+                or _said_of_the_list(positive, everything, match.start(), match.end())
+            )
+            says_no = _NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:])
+            if not says_result and not says_no:
+                return None
     said = clause_effects(text, start, end)
     if "NEGATED" in said and "HYPOTHETICAL" in said:
         # "testing of ALK with no ALK rearrangement": one of the two, the nearest; what else

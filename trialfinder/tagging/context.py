@@ -247,6 +247,7 @@ def _tokens(phrase: str) -> list[str]:
 
 def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
     branches = []
+    words: list[str] = []  # a run of phrases starting with a letter or digit, at the root
     for token in sorted(node, key=lambda t: (t == "", t)):
         if token == "":
             # End of a phrase: a whole word must end here.
@@ -258,12 +259,25 @@ def _emit(node: dict[str, Any], previous: str, root: bool = False) -> str:
             piece = r"[\s\-]*"
         else:
             piece = re.escape(token)
-            if root and _WORD_CHAR.match(token):
-                piece = r"\b" + piece
-        branches.append(piece + _emit(node[token], token))
+        piece += _emit(node[token], token)
+        if root and _WORD_CHAR.match(token):
+            words.append(piece)
+            continue
+        if words:
+            branches.append(_whole_words(words))
+            words = []
+        branches.append(piece)
+    if words:
+        branches.append(_whole_words(words))
     if len(branches) == 1:
         return branches[0]
     return "(?:" + "|".join(branches) + ")"
+
+
+def _whole_words(pieces: list[str]) -> str:
+    r"""Phrases that start a word, behind one ``\b``: where no word starts, a search then fails
+    at once instead of trying each phrase (the same matches as ``\bone|\btwo``)."""
+    return r"\b" + (pieces[0] if len(pieces) == 1 else "(?:" + "|".join(pieces) + ")")
 
 
 # Where a cue can start: every run of letters and digits, and every other character but spaces.
@@ -524,6 +538,9 @@ class Rules:
         ]
         self._signs = re.compile("|".join(f"(?:{p})" for p in signs) or "(?!)", re.IGNORECASE)
         self._sign_chars = sorted({key for p in signs for key in match_starts(p) or ()})
+        # Any of those characters, found in one pass (the signs are then checked one by one).
+        chars = "".join(map(re.escape, self._sign_chars))
+        self._sign_char = re.compile(f"[{chars}]" if chars else "(?!)")
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -550,9 +567,13 @@ class Rules:
     def clause(self, text: str, start: int, end: int) -> tuple[int, int]:
         """Where the clause around ``text[start:end]`` starts and ends: the cues that apply to
         the target are those of ``text[low:high]`` (ask about ``start - low``, ``end - low``)."""
-        # Each sign is looked for with str.find (fast), then checked against its rule.
+        # The characters a sign starts with are found in one pass each way, then each is
+        # checked against its rule; a character not written before the target needs no look.
         low, high = 0, len(text)
+        written = set(self._sign_char.findall(text, 0, start)) if start else ()
         for char in self._sign_chars:
+            if char not in written:
+                continue
             position = text.rfind(char, low, start)
             while position >= 0:
                 sign = self._signs.match(text, position)
@@ -560,12 +581,10 @@ class Rules:
                     low = max(low, sign.end())
                     break
                 position = text.rfind(char, low, position)
-            position = text.find(char, end, high)
-            while position >= 0:
-                if self._signs.match(text, position) is not None:
-                    high = position
-                    break
-                position = text.find(char, position + 1, high)
+        for candidate in self._sign_char.finditer(text, end):
+            if self._signs.match(text, candidate.start()) is not None:
+                high = candidate.start()  # the first sign after the target
+                break
         return low, high
 
     def clear_cache(self) -> None:
@@ -727,6 +746,10 @@ class Context:
         # Cues grouped by clause (the stretches between terminators of every category): a
         # target is checked only against the cues whose reach meets its clause.
         self._by_clause: dict[int, list[Modifier]] = {}
+        if not self._clause_ends:  # one clause (the usual case in a clause of a longer text)
+            if triggers:
+                self._by_clause[0] = list(triggers)
+            return
         for modifier in triggers:
             low, high = modifier.reach
             for clause in range(self._clause(low), self._clause(high) + 1):

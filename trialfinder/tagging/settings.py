@@ -102,6 +102,9 @@ def _windows(positions: list[int], size: int, around: tuple[int, int]) -> list[t
     """The stretches of a part of ``size`` characters where a phrase holding a word found at
     ``positions`` can be: ``around`` (characters before, after) each."""
     back, ahead = around
+    if len(positions) == 1:  # the usual case: one word, one stretch
+        position = positions[0]
+        return [(max(0, position - back), min(size, position + ahead))]
     windows: list[tuple[int, int]] = []
     for position in sorted(positions):
         start, end = max(0, position - back), min(size, position + ahead)
@@ -110,6 +113,12 @@ def _windows(positions: list[int], size: int, around: tuple[int, int]) -> list[t
         else:
             windows.append((start, end))
     return windows
+
+
+@cache
+def _arounds(k: Knowledge) -> tuple[tuple[int, int], ...]:
+    """:func:`_around` of each setting pattern, by its index in ``k.settings`` (read once)."""
+    return tuple(_around(regex) for _, regex, _ in k.settings)
 
 
 @cache
@@ -190,13 +199,15 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
     parts, items = fields.parts, fields.items
     first: dict[str, tuple[int, re.Match[str]]] = {}  # setting -> where it was first read
     requirements: list[Requirement] = []
+    patterns, arounds = k.settings, _arounds(k)
     for index, by_pattern in sorted(_candidates(fields, k).items()):
         source, text = parts[index]
         mentions: list[tuple[str, re.Match[str]]] = []
         for pattern, positions in sorted(by_pattern.items()):
-            setting, regex, _ = k.settings[pattern]
-            for start, end in _windows(positions, len(text), _around(regex)):
-                mentions.extend((setting, match) for match in regex.finditer(text, start, end))
+            setting, regex, _ = patterns[pattern]
+            for start, end in _windows(positions, len(text), arounds[pattern]):
+                for match in regex.finditer(text, start, end):
+                    mentions.append((setting, match))
         if not mentions:
             continue
         asserted: dict[str, re.Match[str]] = {}
