@@ -18,6 +18,7 @@ PACKAGE = Path(trialfinder.__file__).resolve().parent
 LATE_IMPORTS = {
     ("trialfinder.sources", "trialfinder.sources.ctgov"): "requests and tenacity, for a search",
     ("trialfinder.sources.ctgov", "trialfinder.httpcache"): "requests-cache, with the cache on",
+    ("trialfinder.resultstore", "trialfinder.httpcache"): "the cache's folder, with the cache on",
 }
 # The command line imports what each command needs inside it, so that `--help` starts fast
 # (tests/test_startup.py); any of its imports may be late.
