@@ -69,7 +69,7 @@ class StoreSettings:
     def from_settings(cls, settings: Settings) -> StoreSettings | None:
         """``None`` when the HTTP cache is off (``--no-cache``, ``TRIALFINDER_CACHE=0``, a TTL
         of 0): then nothing is kept between searches."""
-        if not settings.cache or settings.cache_ttl <= 0:
+        if not settings.uses_cache:
             return None
         from trialfinder.httpcache import cache_path
 

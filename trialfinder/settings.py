@@ -107,6 +107,12 @@ class Settings:
             _check_range(name, getattr(self, name), low, high, low_allowed)
 
     @property
+    def uses_cache(self) -> bool:
+        """Whether answers (and results: ``resultstore``) are kept between runs: not with
+        ``--no-cache``, ``TRIALFINDER_CACHE=0`` or a TTL of 0."""
+        return self.cache and self.cache_ttl > 0
+
+    @property
     def max_response_bytes(self) -> int:
         return int(self.max_response_mb * MIB)
 

@@ -513,7 +513,7 @@ def _skip(text: str, at: int) -> int:
 def make_session(settings: Settings) -> requests.Session:
     """The session every request goes through: cached unless the settings say otherwise."""
     session = None
-    if settings.cache and settings.cache_ttl > 0:
+    if settings.uses_cache:
         # requests-cache (and its SQLite store) only for a search that uses the cache.
         from trialfinder.httpcache import open_cached_session
 
