@@ -10,7 +10,7 @@ import re
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trialfinder.model import parse_study
@@ -359,7 +359,16 @@ def test_no_setting_is_read_from_an_exclusion_criterion_of_a_real_record():
 # A setting pattern is tried only around the words it needs; a not-treated rule only in the
 # criteria holding its `find` words. These compare the tags with and without those looks.
 
-CONTRACT = settings(max_examples=25, deadline=None, database=None, derandomize=True)
+# The health checks of speed and of drawn phrases filtered out count against a time budget
+# that a busy machine exhausts (they failed under a load of 8 to 12 and passed when rerun);
+# a strategy that yields no phrase at all still fails (Unsatisfiable).
+CONTRACT = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 # A phrase is on one line: no character that str.splitlines breaks at (drawing them and
