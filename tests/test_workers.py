@@ -190,18 +190,32 @@ def workers_default() -> int:
 
 
 def workers_of(pid: int) -> list[int]:
-    """The worker processes of process ``pid`` (not multiprocessing's resource tracker)."""
+    """The worker processes of process ``pid`` (not multiprocessing's resource tracker).
+
+    Threads and children come and go while /proc is read: one gone between the listing and the
+    read is passed over (the caller asks again)."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for child in children:
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
             if b"spawn_main" in command and b"resource_tracker" not in command:
                 found.append(int(child))
     return found
 
 
 def ignores_sigint(pid: int) -> bool:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # gone since it was listed
+        return False
+    for line in status.splitlines():
         if line.startswith("SigIgn:"):
             return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
     return False
