@@ -127,7 +127,9 @@ RULE_KEYS = (
     "counter_examples",
 )
 DATA_FILE = "context.toml"
-CACHED_TEXTS = 512
+# Texts whose cues are remembered: a trial's settings, biomarkers and requirements ask about the
+# same criteria in turn (more would keep objects alive for the garbage collector to walk).
+CACHED_TEXTS = 128
 
 _WORD = re.compile(r"\w+")
 _TARGET = re.compile(r"\{([^{}]*)\}")

@@ -148,7 +148,9 @@ def _layout() -> _Layout:
     return _Layout(load_toml("eligibility.toml"))
 
 
-@lru_cache(maxsize=1024)
+# The criteria of the last few trials: tagging, the summary and the prescreen ask for a trial's in
+# turn. A memo of thousands would keep their items alive for the garbage collector to walk.
+@lru_cache(maxsize=16)
 def read_criteria(criteria: str) -> Criteria:
     """The eligibility text ``criteria`` split into sections, cohorts and items."""
     layout = _layout()
