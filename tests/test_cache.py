@@ -225,6 +225,18 @@ def test_a_cache_file_damaged_inside_is_bypassed_then_recreated(api, tmp_path):
     assert len(api.requests) == 3  # first search, the damaged run, the new cache's first
 
 
+def test_a_cache_folder_that_cannot_be_made_is_reported_once(api, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TRIALFINDER_CACHE_DIR", str(blocker / "cache"))
+    result = run("search", "--format", "ndjson")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["nct_id"] for line in result.stdout.splitlines()] == ALL_IDS
+    # The answers and the results kept between searches both live there: one warning.
+    assert result.stderr.count("WARNING") == 1, result.stderr
+    assert f"the cache folder {blocker / 'cache'} cannot be used" in result.stderr
+
+
 def test_a_cache_file_locked_by_another_process_is_bypassed(api, tmp_path, monkeypatch):
     monkeypatch.setenv("TRIALFINDER_CACHE_LOCK_TIMEOUT", "0.05")
     search_ids()  # creates the cache

@@ -44,19 +44,37 @@ def cache_path(settings: Settings) -> Path:
     return Path(user_cache_dir("trialfinder", appauthor=False)) / CACHE_FILE
 
 
+# Cache folders found unusable in this process: each is reported once, although the answers
+# and the results kept between searches (``trialfinder.resultstore``) both live there.
+_UNUSABLE_FOLDERS: set[Path] = set()
+
+
+def usable_folder(folder: Path) -> bool:
+    """Whether the cache folder ``folder`` is there or could be made (a warning, once, if not)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return True
+    except OSError as exc:
+        if folder not in _UNUSABLE_FOLDERS:
+            _UNUSABLE_FOLDERS.add(folder)
+            log.warning("the cache folder %s cannot be used (%s); going without it", folder, exc)
+        return False
+
+
 def open_cached_session(settings: Settings) -> requests.Session | None:
     """A cached session, or ``None`` (with a warning) when the cache file cannot be used."""
     path = cache_path(settings)
+    if not usable_folder(path.parent):
+        return None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         return _cached_session(path, settings)
     except sqlite3.OperationalError as exc:  # locked by another process, read-only, ...
         log.warning("the cache %s cannot be used (%s); going without it this time", path, exc)
         return None
     except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
         log.warning("the cache %s is damaged (%s); starting a new one", path, exc)
-    except OSError as exc:
-        log.warning("the cache folder %s cannot be used (%s); going without it", path.parent, exc)
+    except OSError as exc:  # a folder where the file should be, no permission
+        log.warning("the cache %s cannot be used (%s); going without it", path, exc)
         return None
     try:
         path.unlink()

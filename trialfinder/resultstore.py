@@ -163,9 +163,12 @@ class ResultStore:
         the file cannot be used (with a warning; a damaged file is replaced)."""
         if not storable(job):
             return None
+        from trialfinder.httpcache import usable_folder
+
+        if not usable_folder(path.parent):
+            return None
         for attempt in (1, 2):
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 connection = _connect(path, lock_timeout)
                 return cls(connection, path, job, read=not refresh)
             except sqlite3.OperationalError as exc:  # locked, read-only, disk full
