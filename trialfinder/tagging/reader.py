@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -104,7 +104,7 @@ class _Layout:
         starts = [leading_words(p) for p in (self.both, self.exclusion, self.inclusion)]
         self.heading_words: tuple[str, ...] | None = None
         if None not in starts:
-            self.heading_words = tuple(sorted({w for found in starts if found for w in found}))
+            self.heading_words = _shortest_prefixes(w for found in starts if found for w in found)
         self.heading_reach = max(map(len, self.heading_words or ("",)))
         self.exclusion_lead = _any(words["exclusion_leads"])
         self.inclusion_lead = _any(words["inclusion_leads"])
@@ -125,6 +125,17 @@ class _Layout:
         )
         self.cohort_in_heading = re.compile(label, re.IGNORECASE)
         self.all_cohorts = re.compile(words["all_cohorts"], re.IGNORECASE)
+
+
+def _shortest_prefixes(words: Iterable[str]) -> tuple[str, ...]:
+    """``words`` less those that start with another of them: a text starts with one of these
+    exactly when it starts with one of ``words`` ("exclusion criteria" goes, "exclusion" stays),
+    and fewer, shorter words are checked faster."""
+    kept: list[str] = []
+    for word in sorted(set(words), key=len):
+        if not word.startswith(tuple(kept)):
+            kept.append(word)
+    return tuple(sorted(kept))
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
