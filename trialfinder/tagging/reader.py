@@ -28,7 +28,13 @@ from typing import Any, NamedTuple, TypeVar
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import knowledge
-from trialfinder.tagging.text import FOLDING_TO_ASCII, capital_words, leading_words, lower
+from trialfinder.tagging.text import (
+    FOLDING_TO_ASCII,
+    WordStarts,
+    capital_words,
+    leading_words,
+    lower,
+)
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
@@ -113,6 +119,7 @@ class _Layout:
         self.inline = re.compile(rf"{_INLINE_GAP}(?<![\w-])(?={words['inline']})", re.I)
         self.inline_start = re.compile(rf"(?<![\w-])(?={words['inline']})", re.I)
         self.inline_words = leading_words(re.compile(words["inline"], re.I))
+        self.inline_starts = WordStarts(self.inline_words or ())
         self.heading_start = re.compile(
             rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
             re.I,
@@ -256,12 +263,7 @@ def _inline_heading_starts(text: str, layout: _Layout) -> list[int]:
     lowered = lower(text)
     if words is None or (not lowered.isascii() and any(c in lowered for c in FOLDING_TO_ASCII)):
         return [heading.start() for heading in layout.inline_start.finditer(text)]
-    found = set()
-    for word in words:
-        at = lowered.find(word)
-        while at >= 0:
-            found.add(at)
-            at = lowered.find(word, at + 1)
+    found = layout.inline_starts.find(lowered)
     return [at for at in sorted(found) if layout.inline_start.match(text, at)]
 
 
