@@ -335,6 +335,8 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
         ruled_out: set[str] = set()
         for number in sorted(numbers):
             rule = k.not_treated[number]
+            if ruled_out.issuperset(rule.rules_out):
+                continue  # it could rule out nothing more
             for match in rule.regex.finditer(item.text):
                 said = clause_effects(item.text, match.start(), match.end())
                 if (not rule.negated or "NEGATED" in said) and not said & rule.unless:
