@@ -184,7 +184,8 @@ def read_criteria(criteria: str) -> Criteria:
         if not body:
             continue
         indent = len(raw) - len(body)
-        line = _BULLET.sub("", raw, count=1).strip()
+        bullet = _BULLET.match(raw)  # (every part of it is optional: it always matches)
+        line = raw[bullet.end() if bullet else 0 :].strip()
         line = line.strip("*_ ").strip()
         if not line:
             continue
