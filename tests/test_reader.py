@@ -50,6 +50,9 @@ def test_sections_are_told_apart_even_inline():
         ("Patients must not have any of the following:", EXCLUSION),
         ("Subjects will be excluded if they meet any of the following criteria:", EXCLUSION),
         ("Inclusion Criteria and Exclusion Criteria:", ""),
+        ("INCLUSION/EXCLUSION CRITERIA:", ""),
+        ("Ineligibility criteria:", EXCLUSION),
+        ("Inclu\u017fion Criteria:", INCLUSION),  # a long s, which a pattern reads as "s"
     ],
 )
 def test_common_headings_open_their_section(heading, section):

@@ -83,6 +83,21 @@ def test_settings_from_the_title(title, expected):
         assert tags.evidence_for(setting)[0].source == "title"
 
 
+def test_a_setting_kept_from_the_title_leaves_the_others_to_be_read_further_on():
+    # Refractory is kept from the title; the condition still adds resistant disease, and a
+    # relapse the summary negates first and asserts later is still read where it is asserted.
+    tags = tag(
+        title="Drug X in Refractory Ovarian Cancer",
+        conditions=["Platinum-resistant Ovarian Cancer", "Refractory Ovarian Cancer"],
+        summary="Patients without relapse are not eligible. Patients with relapsed disease are.",
+    )
+    assert tags.settings == ("refractory", "relapsed", "resistant")
+    assert tags.evidence_for("refractory")[0].source == "title"
+    assert tags.evidence_for("resistant")[0].source == "condition"
+    relapsed = tags.evidence_for("relapsed")[0]
+    assert (relapsed.source, relapsed.matched) == ("summary", "relapsed")
+
+
 def test_relapse_named_only_in_the_conditions_does_not_count_for_disease_never_treated():
     never = "Inclusion Criteria:\n\n* Previously untreated acute lymphoblastic leukemia\n"
     assert tag(criteria=never, conditions=["ALL, Childhood", "Relapse Leukemia"]).settings == ()

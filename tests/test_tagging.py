@@ -578,6 +578,30 @@ def test_a_guarded_pattern_finds_what_the_pattern_finds(text):
 # The tagger splits and searches text with byte tables and plain finds instead of patterns;
 # these check that each shortcut reads text exactly as the pattern it stands for.
 
+
+@pytest.mark.parametrize(
+    ("words", "piece"),
+    [
+        (
+            ("inclusion criteria", "key exclusion criteria", "non-inclusion criteria"),
+            "clusion criteria",
+        ),
+        (("abab", "bab"), "bab"),  # held twice by one word
+        (("one", "two"), "o"),
+        (("no", "yes"), ""),  # nothing shared: each word is looked for
+    ],
+)
+@CONTRACT_QUICK
+@given(data=st.data())
+def test_word_starts_finds_every_place_a_word_starts(words, piece, data):
+    starts = tagging_text.WordStarts(words)
+    assert starts.piece == piece
+    pieces = st.sampled_from([*words, " ", "x", "a", "b", "ab", "clusion criteria"])
+    text = "".join(data.draw(st.lists(pieces, max_size=20)))
+    expected = {at for at in range(len(text)) if text.startswith(words, at)}
+    assert starts.find(text) == expected
+
+
 # Letters of both cases, digits and separators, with the letters outside A-Z that lower to
 # ASCII ("\u212a", the Kelvin sign), change length when lowered ("İ") or fold oddly ("ſ", "ı").
 tricky_text = st.text(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -28,7 +28,13 @@ from typing import Any, NamedTuple, TypeVar
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import knowledge
-from trialfinder.tagging.text import FOLDING_TO_ASCII, capital_words, leading_words, lower
+from trialfinder.tagging.text import (
+    FOLDING_TO_ASCII,
+    WordStarts,
+    capital_words,
+    leading_words,
+    lower,
+)
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
@@ -104,7 +110,7 @@ class _Layout:
         starts = [leading_words(p) for p in (self.both, self.exclusion, self.inclusion)]
         self.heading_words: tuple[str, ...] | None = None
         if None not in starts:
-            self.heading_words = tuple(sorted({w for found in starts if found for w in found}))
+            self.heading_words = _shortest_prefixes(w for found in starts if found for w in found)
         self.heading_reach = max(map(len, self.heading_words or ("",)))
         self.exclusion_lead = _any(words["exclusion_leads"])
         self.inclusion_lead = _any(words["inclusion_leads"])
@@ -113,6 +119,7 @@ class _Layout:
         self.inline = re.compile(rf"{_INLINE_GAP}(?<![\w-])(?={words['inline']})", re.I)
         self.inline_start = re.compile(rf"(?<![\w-])(?={words['inline']})", re.I)
         self.inline_words = leading_words(re.compile(words["inline"], re.I))
+        self.inline_starts = WordStarts(self.inline_words or ())
         self.heading_start = re.compile(
             rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
             re.I,
@@ -125,6 +132,17 @@ class _Layout:
         )
         self.cohort_in_heading = re.compile(label, re.IGNORECASE)
         self.all_cohorts = re.compile(words["all_cohorts"], re.IGNORECASE)
+
+
+def _shortest_prefixes(words: Iterable[str]) -> tuple[str, ...]:
+    """``words`` less those that start with another of them: a text starts with one of these
+    exactly when it starts with one of ``words`` ("exclusion criteria" goes, "exclusion" stays),
+    and fewer, shorter words are checked faster."""
+    kept: list[str] = []
+    for word in sorted(set(words), key=len):
+        if not word.startswith(tuple(kept)):
+            kept.append(word)
+    return tuple(sorted(kept))
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
@@ -166,7 +184,8 @@ def read_criteria(criteria: str) -> Criteria:
         if not body:
             continue
         indent = len(raw) - len(body)
-        line = _BULLET.sub("", raw, count=1).strip()
+        bullet = _BULLET.match(raw)  # (every part of it is optional: it always matches)
+        line = raw[bullet.end() if bullet else 0 :].strip()
         line = line.strip("*_ ").strip()
         if not line:
             continue
@@ -245,12 +264,7 @@ def _inline_heading_starts(text: str, layout: _Layout) -> list[int]:
     lowered = lower(text)
     if words is None or (not lowered.isascii() and any(c in lowered for c in FOLDING_TO_ASCII)):
         return [heading.start() for heading in layout.inline_start.finditer(text)]
-    found = set()
-    for word in words:
-        at = lowered.find(word)
-        while at >= 0:
-            found.add(at)
-            at = lowered.find(word, at + 1)
+    found = layout.inline_starts.find(lowered)
     return [at for at in sorted(found) if layout.inline_start.match(text, at)]
 
 

@@ -202,9 +202,16 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
     patterns, arounds = k.settings, _arounds(k)
     for index, by_pattern in sorted(_candidates(fields, k).items()):
         source, text = parts[index]
+        item = items[index]
+        # Outside the criteria (a title, a condition, the summary) a setting only counts where
+        # it is first asserted, for the trial's settings: one already kept (and the settings it
+        # also is) needs no more reading there.
+        known = () if item is not None else tuple(s for s in SETTINGS if _kept(s, first, k))
         mentions: list[tuple[str, re.Match[str]]] = []
         for pattern, positions in sorted(by_pattern.items()):
             setting, regex, _ = patterns[pattern]
+            if setting in known:
+                continue
             for start, end in _windows(positions, len(text), arounds[pattern]):
                 for match in regex.finditer(text, start, end):
                     mentions.append((setting, match))
@@ -214,6 +221,8 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
         denied: list[str] = []
         excepted: set[str] = set()
         for setting, match in sorted(mentions, key=lambda m: m[1].start()):
+            if item is None and setting in asserted:
+                continue  # (the same: only its first assertion in the part counts)
             said = clause_effects(text, match.start(), match.end())
             if said & NOT_A_RULE:
                 excepted.add(setting)
@@ -221,7 +230,6 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 asserted.setdefault(setting, match)
             elif "NEGATED" in said and not said & NOT_ABOUT_IT:
                 denied.append(setting)
-        item = items[index]
         # A setting that is another too (settings.toml `also`: resistant disease is refractory).
         # Not in an exclusion: leaving out platinum-resistant disease leaves in other
         # refractory disease.
@@ -264,6 +272,12 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             )
         )
     return Settings(tuple(s for s in SETTINGS if s in first), tuple(requirements))
+
+
+def _kept(setting: str, first: dict[str, Any], k: Knowledge) -> bool:
+    """Whether the trial's ``setting`` and those it also is (``setting_also``) are all kept
+    (in ``first``): asserting it again changes nothing of the trial's settings."""
+    return setting in first and all(other in first for other in k.setting_also.get(setting, ()))
 
 
 def _says_not_treated(fields: Fields, k: Knowledge) -> bool:
@@ -321,6 +335,8 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
         ruled_out: set[str] = set()
         for number in sorted(numbers):
             rule = k.not_treated[number]
+            if ruled_out.issuperset(rule.rules_out):
+                continue  # it could rule out nothing more
             for match in rule.regex.finditer(item.text):
                 said = clause_effects(item.text, match.start(), match.end())
                 if (not rule.negated or "NEGATED" in said) and not said & rule.unless:

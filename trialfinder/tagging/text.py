@@ -168,6 +168,58 @@ def split_words(lowered: str) -> tuple[list[str], list[int]]:
     return list(compress(pieces, pieces)), list(compress(offsets, pieces))
 
 
+class WordStarts:
+    """Where any of some words starts in a text, found with one search.
+
+    The text is searched for the longest piece every word holds ("clusion criteria" for
+    "inclusion criteria" and "key exclusion criteria"), and each word is checked where it would
+    stand around each place the piece is found: a word holds the piece wherever it is. Words
+    sharing no piece are searched for one by one.
+    """
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        self.words = words
+        self.piece = shared_piece(words)
+        # (word, where the piece is in it), for each place it is
+        self.around = tuple(
+            (word, offset)
+            for word in words
+            for offset in range(len(word) - len(self.piece) + 1)
+            if self.piece and word.startswith(self.piece, offset)
+        )
+
+    def find(self, text: str) -> set[int]:
+        found: set[int] = set()
+        if not self.piece:
+            for word in self.words:
+                at = text.find(word)
+                while at >= 0:
+                    found.add(at)
+                    at = text.find(word, at + 1)
+            return found
+        at = text.find(self.piece)
+        while at >= 0:
+            for word, offset in self.around:
+                start = at - offset
+                if start >= 0 and text.startswith(word, start):
+                    found.add(start)
+            at = text.find(self.piece, at + 1)
+        return found
+
+
+def shared_piece(words: tuple[str, ...]) -> str:
+    """The longest piece of text every one of ``words`` holds ("" when they share none)."""
+    if not words:
+        return ""
+    shortest = min(words, key=len)
+    for size in range(len(shortest), 0, -1):
+        for start in range(len(shortest) - size + 1):
+            piece = shortest[start : start + size]
+            if all(piece in word for word in words):
+                return piece
+    return ""
+
+
 # The only letters besides A-Z and a-z that a case-insensitive pattern can read as a-z.
 FOLDING_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")  # İ ı ſ K (Kelvin)
 
