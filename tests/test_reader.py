@@ -46,6 +46,8 @@ def test_sections_are_told_apart_even_inline():
         ("Exclusion Criteria", EXCLUSION),
         ("Key exclusion criteria for both phases:", EXCLUSION),
         ("Non-inclusion criteria:", EXCLUSION),
+        ("Non inclusion criteria:", EXCLUSION),  # not "Non" then an inclusion heading
+        ("NON INCLUSION CRITERIA", EXCLUSION),
         ("Exclusion criteria:", EXCLUSION),
         ("Patients must not have any of the following:", EXCLUSION),
         ("Subjects will be excluded if they meet any of the following criteria:", EXCLUSION),
@@ -235,6 +237,8 @@ def test_clear_caches_forgets_the_criteria_read():
         ("Inclusion Criteria: adults -- Exclusion Criteria: pregnancy", ["adults -", "pregnancy"]),
         ("Inclusion Criteria: adults –\t - Exclusion Criteria: x", ["adults –", "x"]),
         ("Inclusion Criteria: adults - Non-inclusion criteria: pregnancy", ["adults", "pregnancy"]),
+        ("Inclusion Criteria: adults. Non inclusion criteria: pregnancy", ["adults.", "pregnancy"]),
+        ("Inclusion Criteria: adults NON INCLUSION CRITERIA: pregnancy", ["adults", "pregnancy"]),
         ("Inclusion Criteria: a, b Exclusion criteria : c", ["a, b", "c"]),
     ],
 )

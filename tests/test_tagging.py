@@ -533,6 +533,7 @@ LEADING = [
     (r"\d|x", None),  # a match may start with any digit
     (r"[ab]c", None),
     (r"(?i:ab)c", None),  # inline flags are not read
+    (r"(?<!non )ab|(?<=x)c", ("ab", "c")),  # a look behind is a place, not a letter
 ]
 
 

@@ -92,7 +92,7 @@ def leading_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
 
     Read from the parsed pattern: its plain letters from the start, through groups, choices,
     repeats and optional parts (``(?:key )?``), up to the first thing that is not a plain
-    letter or a place (``^``, ``\\b``).
+    letter or a place (``^``, ``\\b``, a look behind).
     """
     try:
         parsed = regex_parser.parse(regex.pattern, regex.flags)
@@ -117,6 +117,8 @@ def _starts(items: list[tuple[Any, Any]]) -> set[str]:
         return set().union(*(_starts([*branch, *rest]) for branch in value[1]))
     if op is constants.AT:  # "^", "\\b": a place, not a letter
         return _starts(rest)
+    if op in (constants.ASSERT, constants.ASSERT_NOT) and value[0] < 0:
+        return _starts(rest)  # a look behind says where a match may start, not what it holds
     if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
         low, high, repeated = value
         # Once: what follows counts too; more: the first time only; none: what follows.
