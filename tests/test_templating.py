@@ -128,3 +128,13 @@ def test_a_packaged_template_renders_the_same_each_time():
     assert render("digest.example.toml.j2") == first
     with pytest.raises(ConfigError, match="'no-such.txt.j2' was not found"):
         render("no-such.txt.j2")
+
+
+def test_jinjas_own_globals_are_there_for_a_users_template(tmp_path):
+    (tmp_path / "g.txt.j2").write_text(
+        "{% set n = namespace(total=0) %}{% set sep = joiner('/') %}"
+        "{% for i in range(4) %}{% set n.total = n.total + i %}{% endfor %}"
+        "{{ n.total }} {{ dict(a=1) | length }} {% for x in 'ab' %}{{ sep() }}{{ x }}{% endfor %}"
+    )
+    assert render("g.txt.j2", tmp_path) == "6 1 a/b"
+    assert render("g.txt.j2", tmp_path, range=lambda n: [10]) == "10 1 a/b"  # given values win
