@@ -3,6 +3,8 @@ with a template as a configuration error that says what to fix."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from trialfinder.errors import ConfigError
@@ -98,3 +100,41 @@ def test_one_environment_per_folder_so_each_template_compiles_once(tmp_path):
     assert environment() is environment(None)
     assert environment(tmp_path) is environment(str(tmp_path))
     assert environment(tmp_path) is not environment()
+
+
+def test_a_users_template_is_read_again_when_it_changes(tmp_path):
+    template = tmp_path / "summary.txt.j2"
+    template.write_text("First: {{ x }}")
+    assert render("summary.txt.j2", tmp_path, x=1) == "First: 1"
+    template.write_text("Second: {{ x }}")
+    later = template.stat().st_mtime + 10  # a change the file's time shows, however coarse
+    os.utime(template, (later, later))
+    assert render("summary.txt.j2", tmp_path, x=1) == "Second: 1"
+
+
+def test_a_users_template_that_breaks_later_is_a_config_error(tmp_path):
+    template = tmp_path / "summary.txt.j2"
+    template.write_text("Fine: {{ x }}")
+    assert render("summary.txt.j2", tmp_path, x=1) == "Fine: 1"
+    template.write_text("{% if x %}no end\n")
+    later = template.stat().st_mtime + 10
+    os.utime(template, (later, later))
+    with pytest.raises(ConfigError, match="broken at line"):
+        render("summary.txt.j2", tmp_path, x=1)
+
+
+def test_a_packaged_template_renders_the_same_each_time():
+    first = render("digest.example.toml.j2")
+    assert render("digest.example.toml.j2") == first
+    with pytest.raises(ConfigError, match="'no-such.txt.j2' was not found"):
+        render("no-such.txt.j2")
+
+
+def test_jinjas_own_globals_are_there_for_a_users_template(tmp_path):
+    (tmp_path / "g.txt.j2").write_text(
+        "{% set n = namespace(total=0) %}{% set sep = joiner('/') %}"
+        "{% for i in range(4) %}{% set n.total = n.total + i %}{% endfor %}"
+        "{{ n.total }} {{ dict(a=1) | length }} {% for x in 'ab' %}{{ sep() }}{{ x }}{% endfor %}"
+    )
+    assert render("g.txt.j2", tmp_path) == "6 1 a/b"
+    assert render("g.txt.j2", tmp_path, range=lambda n: [10]) == "10 1 a/b"  # given values win

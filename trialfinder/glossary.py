@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
@@ -19,8 +19,12 @@ from trialfinder.knowledge import load_toml
 # sentence (a line break ends a sentence of its own). Definitions are put before the spaces.
 _SENTENCE_GAP = re.compile(r"(?<=[.!?])[^\S\n]+|\n")
 _GAP = re.compile(r"([.!?])[^\S\n]+")
-# A gap that is not one space, or spaces at the end of a line
-_ODD_GAP = re.compile(r"[.!?](?:[^\S \n]|[^\S\n](?:[^\S\n]|\n|\Z))")
+# A gap that is not one space, or spaces at the end of a line: one pattern for each mark, as
+# a pattern that starts with one character skips to it in C, one that starts with a choice of
+# three steps through every character.
+_ODD_GAPS = tuple(
+    re.compile(re.escape(mark) + r"(?:[^\S \n]|[^\S\n](?:[^\S\n]|\n|\Z))") for mark in ".!?"
+)
 _LAST_GAP = re.compile(r"([.!?])[^\S\n]+(?=\n|\Z)")  # spaces after the last sentence
 
 
@@ -30,7 +34,7 @@ class Term:
     forms: tuple[str, ...]
     means: str
 
-    @property
+    @cached_property
     def sentence(self) -> str:
         """The definition as a sentence of its own: ``Placebo means a dummy treatment ...``."""
         name = self.name[0].upper() + self.name[1:]
@@ -241,6 +245,6 @@ def explain_first_uses(text: str) -> str:
 
 def _one_space(text: str) -> str:
     """One space between two sentences of a line, and none after the last."""
-    if _ODD_GAP.search(text) is None:  # as it should be already: nothing to change
+    if not any(gap.search(text) for gap in _ODD_GAPS):  # as it should be: nothing to change
         return text
     return _GAP.sub(r"\1 ", _LAST_GAP.sub(r"\1", text))

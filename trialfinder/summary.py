@@ -35,7 +35,7 @@ from trialfinder.tagging.reader import (
     is_cancer_trial,
 )
 from trialfinder.tagging.requirements import Requirement
-from trialfinder.tagging.treatments import car_t_source, not_a_treatment
+from trialfinder.tagging.treatments import car_t_source, not_treatments
 from trialfinder.templating import render
 from trialfinder.wording import (
     age_text,
@@ -138,12 +138,14 @@ def summary_facts(
     disease = phrases["disease"]["cancer" if is_cancer_trial(trial) else "other"]
     observational = trial.study_type.upper() == "OBSERVATIONAL"
     plan = arm_plan(trial)
-    tested = _unique_interventions([trial.interventions[i] for i in plan.tested])
-    treatments = tuple(i for i in tested if _what_it_is(i, trial) == "treatment")
+    what = _what_each_is(trial)
+    given = trial.interventions
+    tested = _unique_interventions(trial, plan.tested)
+    treatments = tuple(given[i] for i in tested if what[i] == "treatment")
     looked_at: tuple[str, ...] = ()
     if observational or not treatments:
         looked_at = _unique(
-            one_line(i.name) for i in tested if _what_it_is(i, trial) in ("treatment", "test")
+            one_line(given[i].name) for i in tested if what[i] in ("treatment", "test")
         )
         treatments = () if observational else treatments
     combination = ""
@@ -170,7 +172,7 @@ def summary_facts(
         observational=observational,
         treatments=tuple(Treatment(one_line(i.name), _kind(i, tags, trial)) for i in treatments),
         looked_at=looked_at,
-        comparisons=() if observational else comparisons(trial, plan),
+        comparisons=() if observational else comparisons(trial, plan, what),
         combination=combination,
         phase=phase_text(trial.phases).lower(),
         phase_explained=_phase_explained(trial, observational).format(disease=disease),
@@ -198,33 +200,48 @@ def summary_facts(
 def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
     """The treatments under test (see ``tagging.reader.ArmPlan``), named once each: no test,
     scan, sample, questionnaire or placebo, and no entry that names no intervention."""
-    tested = _unique_interventions([trial.interventions[i] for i in arm_plan(trial).tested])
-    return tuple(i for i in tested if _what_it_is(i, trial) == "treatment")
+    what = _what_each_is(trial)
+    tested = _unique_interventions(trial, arm_plan(trial).tested)
+    return tuple(trial.interventions[i] for i in tested if what[i] == "treatment")
 
 
 # -- what is tested, what is compared ------------------------------------------------------
 
 
-def _what_it_is(intervention: Intervention, trial: Trial) -> str:
-    """ "none" (names no intervention), "placebo" (a placebo and nothing more), "test" (a test,
-    scan, sample or questionnaire) or "treatment"."""
-    name = one_line(intervention.name)
+def _what_each_is(trial: Trial) -> tuple[str, ...]:
+    """What each of ``trial``'s interventions is, in its order (read once a summary): "none"
+    (names no intervention), "placebo" (a placebo and nothing more), "test" (a test, scan,
+    sample or questionnaire) or "treatment"."""
+    return tuple(
+        _what_it_is(intervention.name, kind)
+        for intervention, kind in zip(trial.interventions, not_treatments(trial), strict=True)
+    )
+
+
+def _what_it_is(name: str, not_treatment: str) -> str:
+    """What an intervention named ``name`` is, which the tagging reads as ``not_treatment``
+    ("placebo", "test" or ""): see :func:`_what_each_is`."""
+    name = one_line(name)
     if not name or _no_intervention().search(name):
         return "none"
-    kind = not_a_treatment(intervention, trial)
-    if kind == "placebo":
+    if not_treatment == "placebo":
         return "placebo" if _placebo_only(name) else "treatment"
-    return kind or "treatment"
+    return not_treatment or "treatment"
 
 
-def comparisons(trial: Trial, plan: ArmPlan) -> tuple[Comparison, ...]:
+def comparisons(
+    trial: Trial, plan: ArmPlan, what: tuple[str, ...] | None = None
+) -> tuple[Comparison, ...]:
     """What the arms that give no treatment under test give, each by its whole regimen; arms
-    giving the same are one."""
+    giving the same are one. ``what`` is what each intervention is, when it is known."""
     words = _phrases()["interventions"]
+    if what is None:
+        what = _what_each_is(trial)
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
     for arm in plan.comparator_arms:
-        items = [trial.interventions[i] for i in plan.arms.get(arm.label, ())]
-        gets = _regimen(items, trial)
+        indexes = plan.arms.get(arm.label, ())
+        items = [trial.interventions[i] for i in indexes]
+        gets = _regimen(trial, indexes, what)
         if not gets:
             if arm.type == "NO_INTERVENTION":
                 gets = (words["nothing"],)
@@ -243,19 +260,20 @@ def _arm_words(arm: ArmGroup, items: list[Intervention]) -> str:
     return "\n".join([arm.label, arm.description, *(i.name for i in items)])
 
 
-def _regimen(items: list[Intervention], trial: Trial) -> tuple[str, ...]:
-    """An arm's treatments, a placebo said once as such; its tests only when it gives no
-    treatment ("CT guided biopsy" against "PET-CT guided biopsy")."""
+def _regimen(trial: Trial, indexes: Iterable[int], what: tuple[str, ...]) -> tuple[str, ...]:
+    """An arm's treatments (``trial``'s interventions at ``indexes``, each of which is ``what``
+    says), a placebo said once as such; its tests only when it gives no treatment ("CT guided
+    biopsy" against "PET-CT guided biopsy")."""
     treatments: list[str] = []
     tests: list[str] = []
-    for item in _unique_interventions(items):
-        what = _what_it_is(item, trial)
-        if what == "treatment":
-            treatments.append(one_line(item.name))
-        elif what == "placebo":
+    for i in _unique_interventions(trial, indexes):
+        kind = what[i]
+        if kind == "treatment":
+            treatments.append(one_line(trial.interventions[i].name))
+        elif kind == "placebo":
             treatments.append(_phrases()["interventions"]["placebo"])
-        elif what == "test":
-            tests.append(one_line(item.name))
+        elif kind == "test":
+            tests.append(one_line(trial.interventions[i].name))
     return _unique(treatments) or _unique(tests)
 
 
@@ -514,11 +532,12 @@ def _unique(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _unique_interventions(items: list[Intervention]) -> tuple[Intervention, ...]:
-    seen: dict[str, Intervention] = {}
-    for item in items:
-        seen.setdefault(item.name.lower(), item)
-    return tuple(seen.values())
+def _unique_interventions(trial: Trial, indexes: Iterable[int]) -> list[int]:
+    """The first of ``indexes`` of each name among ``trial``'s interventions, in their order."""
+    seen: dict[str, int] = {}
+    for i in indexes:
+        seen.setdefault(trial.interventions[i].name.lower(), i)
+    return list(seen.values())
 
 
 def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,7 +105,7 @@ def _environment(folder: str | None) -> jinja2.Environment:
     if folder is not None:
         loaders.append(jinja2.FileSystemLoader(folder))
     loaders.append(jinja2.FunctionLoader(_packaged))
-    env = jinja2.Environment(
+    env = _environment_class()(
         loader=jinja2.ChoiceLoader(loaders),
         # HTML templates (*.html.j2) escape every value; text templates stay as they are.
         autoescape=jinja2.select_autoescape(("html", "html.j2", "htm", "xml"), default=False),
@@ -127,47 +126,88 @@ def _environment(folder: str | None) -> jinja2.Environment:
     return env
 
 
+@functools.cache
+def _environment_class() -> type[jinja2.Environment]:
+    import jinja2
+
+    class Environment(jinja2.Environment):
+        """A Jinja2 environment whose templates' globals are one plain dict.
+
+        Every render copies its template's globals into the new context: Jinja2's own globals,
+        a chain of the template's over the environment's, are walked key by key in Python for
+        that, a dict is copied in C. A copy sees what a chain does here: the environment's
+        globals are set before any template is loaded and never changed.
+        """
+
+        def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+            return {**self.globals, **(d or {})}
+
+    return Environment
+
+
 def render(name: str, folder: str | Path | None = None, **context: Any) -> str:
     """Render template ``name``; a missing or broken template is a :class:`ConfigError`."""
-    with _template_errors(name, folder):
-        text: str = environment(folder).get_template(name).render(**context)
-        return text
+    try:
+        template = _packaged_template(name) if folder is None else _template(name, folder)
+        text: str = template.render(**context)
+    except Exception as exc:
+        error = _config_error(exc, name, folder)
+        if error is None:
+            raise
+        raise error from None
+    return text
 
 
 def check(names: Iterable[str], folder: str | Path | None = None) -> None:
     """Load (compile) templates up front, so a broken one stops a command before it starts."""
-    env = environment(folder)
     for name in names:
-        with _template_errors(name, folder):
-            env.get_template(name)
+        try:
+            _template(name, folder)
+        except Exception as exc:
+            error = _config_error(exc, name, folder)
+            if error is None:
+                raise
+            raise error from None
 
 
-@contextlib.contextmanager
-def _template_errors(name: str, folder: str | Path | None) -> Iterator[None]:
+def _template(name: str, folder: str | Path | None) -> jinja2.Template:
+    """Template ``name`` as the environment of ``folder`` has it: a user's template file is
+    read again when it has changed since it was compiled."""
+    return environment(folder).get_template(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _packaged_template(name: str) -> jinja2.Template:
+    """A packaged template, compiled once per process and then kept.
+
+    The environment would give the same one each time (a packaged template is never reloaded:
+    its loader gives no way to tell it has changed), but only after looking it up in its cache
+    and checking it, on every call.
+    """
+    return _template(name, None)
+
+
+def _config_error(exc: Exception, name: str, folder: str | Path | None) -> ConfigError | None:
+    """The :class:`ConfigError` that ``exc``, raised loading or rendering template ``name``,
+    is for the user; None when it is to be raised as it is (a ConfigError already, or a
+    packaged template failing, which is a bug and not a configuration problem)."""
     import jinja2
 
-    try:
-        yield
-    except jinja2.TemplateNotFound as exc:
+    if isinstance(exc, jinja2.TemplateNotFound):
         missing = exc.name or name
         where = f" in {folder} or the built-in templates" if folder else ""
-        raise ConfigError(
-            f"template {missing!r} was not found{where}", hint="check --templates"
-        ) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(
+        return ConfigError(f"template {missing!r} was not found{where}", hint="check --templates")
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return ConfigError(
             f"template {exc.filename or exc.name or name} is broken at line {exc.lineno}: "
             f"{exc.message}",
             hint="fix the template, or remove it to use the built-in one",
-        ) from None
-    except jinja2.TemplateError as exc:
-        raise ConfigError(f"template {name!r} could not be rendered: {exc}") from None
-    except ConfigError:
-        raise
-    except Exception as exc:
-        if folder is None:
-            raise  # a packaged template failing is a bug, not a configuration problem
-        raise ConfigError(
-            f"template {name!r} could not be rendered: {exc.__class__.__name__}: {exc}",
-            hint=f"check the templates in {folder}",
-        ) from None
+        )
+    if isinstance(exc, jinja2.TemplateError):
+        return ConfigError(f"template {name!r} could not be rendered: {exc}")
+    if isinstance(exc, ConfigError) or folder is None:
+        return None
+    return ConfigError(
+        f"template {name!r} could not be rendered: {exc.__class__.__name__}: {exc}",
+        hint=f"check the templates in {folder}",
+    )

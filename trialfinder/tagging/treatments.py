@@ -472,6 +472,15 @@ def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
             break
     else:  # not one of the trial's own interventions
         treatment = classify(intervention, is_cancer_trial(trial), trial, knowledge())
+    return _not_a_treatment(treatment)
+
+
+def not_treatments(trial: Trial) -> tuple[str, ...]:
+    """:func:`not_a_treatment` of each of ``trial``'s interventions, in the trial's order."""
+    return tuple(map(_not_a_treatment, classified(trial)))
+
+
+def _not_a_treatment(treatment: Treatment) -> str:
     note = treatment.note
     if note == "placebo":
         return "placebo"
