@@ -353,12 +353,13 @@ def _drug_words() -> _QuickTest:
     )
 
 
-def find_drugs(text: str, words: frozenset[str] | None = None) -> list[Mention]:
+def find_drugs(text: str, words: frozenset[str] | set[str] | None = None) -> list[Mention]:
     """The drug classes and drugs named in ``text``, in order: class phrases and member drugs
     (``drug_classes.toml``), and the lexicon's drug names and stems (as generic names).
 
     ``words``, the words of ``text`` or of a text that holds it (as :func:`drug_words` takes
-    them), lets the search skip what cannot be there.
+    them), lets the search skip what cannot be there. Those :func:`drug_words` keeps of them
+    are as good (it keeps each word on its own merits), and quicker to look through.
     """
     quick = _drug_words()
     no_classes = words is not None and quick.classes.isdisjoint(words)

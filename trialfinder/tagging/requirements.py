@@ -188,8 +188,8 @@ def read_requirements(
     rules = _rules()
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own, readers in _items_to_read(criteria.items, rules):
-        text = _Text(item, low, own, rules)
+    for item, low, own, named, readers in _items_to_read(criteria.items, rules):
+        text = _Text(item, low, own, named, rules)
         reads = [read for reader in readers for read in reader(text, rules)]
         if not reads:
             continue
@@ -810,10 +810,20 @@ _SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\be
 class _Text:
     """One item in lower case, its sentences, its lead-in line; whether it is read at all."""
 
-    def __init__(self, item: Item, low: str, words: frozenset[str], rules: _Rules) -> None:
+    def __init__(
+        self,
+        item: Item,
+        low: str,
+        words: frozenset[str],
+        named: frozenset[str] | set[str],
+        rules: _Rules,
+    ) -> None:
         self.item = item
         self.low = low
         self.words = words
+        # The words of the item that can belong to the name of a drug or class (drug_words):
+        # what find_drugs needs to know of them, and a smaller set to look through.
+        self.named = named
         self.lead = lower(item.lead) if item.lead else ""
         self.wanted = item.section != EXCLUSION
         self.excluded = item.section == EXCLUSION
@@ -1241,7 +1251,7 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
             or rules.time_limits.search(sentence, words=words)
         ):
             continue  # a plan, an option or a time limit: no rule from this sentence
-        mentions = find_drugs(text.item.text[start:end], text.words)
+        mentions = find_drugs(text.item.text[start:end], text.named)
         if mentions and planned is None:
             planned = _planned(text, rules)
         if planned:
@@ -1264,7 +1274,7 @@ def _planned(text: _Text, rules: _Rules) -> tuple[str, ...]:
         if _NOT_PLANNED.search(low, max(0, cue.start() - 25), cue.start()):
             continue
         _, end = text.sentence_of(cue.start())
-        found += [m.value for m in find_drugs(text.item.text[cue.end() : end])]
+        found += [m.value for m in find_drugs(text.item.text[cue.end() : end], text.named)]
     return tuple(dict.fromkeys(found))
 
 
@@ -1943,6 +1953,11 @@ def _readers_of(found: int) -> tuple[Reader, ...]:
     return tuple(read for read, need in _gates().needs if found & need == need)
 
 
+# An item to read: the item, its text in lower case, its words, those that may name a drug,
+# the readers to run (see _items_to_read).
+_ToRead = tuple[Item, str, frozenset[str], frozenset[str] | set[str], tuple[Reader, ...]]
+
+
 def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
     """(each item's text in lower case (:func:`lower`) with "\\x01" turned to a space, the
     same joined by "\\x01")."""
@@ -1956,11 +1971,11 @@ def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
     return lowered, "\x01".join(lowered)
 
 
-def _items_to_read(
-    items: tuple[Item, ...], rules: _Rules
-) -> list[tuple[Item, str, frozenset[str], tuple[Reader, ...]]]:
-    """(item, its text in lower case (:func:`_lowered`), its words, the readers that can find
-    something in it) for each item some reader reads, in order.
+def _items_to_read(items: tuple[Item, ...], rules: _Rules) -> list[_ToRead]:
+    """(item, its text in lower case (:func:`_lowered`), its words, those of them that can
+    belong to the name of a drug or class (:func:`drug_words`; only for an item read for
+    earlier treatment, else none), the readers that can find something in it) for each item
+    some reader reads, in order.
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
     "\\x01"). An item is read by a reader only if it holds a word of each of the reader's sets
@@ -1991,10 +2006,14 @@ def _items_to_read(
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
     # look through the words of all the framed items is one look through each.)
     drugs = drug_words(frozenset().union(*framed)) if framed else frozenset()
-    read = []
+    read: list[_ToRead] = []
     for item, low, own, found in candidates:
-        if found & _FRAMED and not drugs.isdisjoint(own):
+        named: frozenset[str] | set[str] = _NONE
+        if found & _FRAMED and (named := drugs & own):
             found |= _THERAPY
         if readers := _readers_of(found):
-            read.append((item, low, own, readers))
+            read.append((item, low, own, named, readers))
     return read
+
+
+_NONE: frozenset[str] = frozenset()
