@@ -319,6 +319,9 @@ class _Gated:
         self.regex = re.compile(pattern)
         self.pieces = required_words(self.regex)
         self.firsts = _pattern_first_words(self.regex)
+        # The alternatives of a pattern that is one, each gated alone (see :meth:`found`).
+        parts = _alternatives(pattern)
+        self.alternatives = tuple(map(_Gated, parts)) if len(parts) > 1 else ()
 
     def absent(self, low: str, words: frozenset[str] | None = None) -> bool:
         """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it), an item
@@ -336,6 +339,53 @@ class _Gated:
 
     def finditer(self, low: str, words: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         return iter(()) if self.absent(low, words) else self.regex.finditer(low)
+
+    def found(self, low: str, words: frozenset[str] | None = None) -> bool:
+        """Whether the pattern matches anywhere in ``low``. The pattern "a|b|c" matches where
+        one of its alternatives does: each is run alone, and only on a text holding its own
+        pieces ("metasta" is one substring test; the whole pattern, tried at every letter,
+        would run wherever a piece of any alternative is)."""
+        if self.absent(low, words):
+            return False
+        if self.alternatives:
+            return any(part.found(low, words) for part in self.alternatives)
+        return self.regex.search(low) is not None
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The alternatives of ``pattern`` split at each "|" outside brackets and groups; [pattern]
+    when it has one, or when they may not be run alone (inline flags, a reference to a group,
+    an alternative that does not compile)."""
+    parts, depth, start, index, in_class = [], 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 1  # an escaped character
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("^", index + 1):
+                index += 1
+            if pattern.startswith("]", index + 1):
+                index += 1  # a "]" first in a set ("[]a]", "[^]a]") is one of its characters
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    if len(parts) == 1 or re.search(r"\(\?[aiLmsux]|\\[1-9]|\(\?P=", pattern):
+        return [pattern]
+    try:
+        for part in parts:
+            re.compile(part)
+    except re.error:
+        return [pattern]
+    return parts
 
 
 _ALNUM = frozenset(map(ord, string.ascii_lowercase + string.digits))
@@ -1466,7 +1516,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     if rules.exceptions.search(low, words=words) or rules.allowed(low, words=words):
         return []
     if text.wanted:
-        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=words):
+        if rules.stage_earlier.found(low) or rules.hypotheticals.search(low, words=words):
             return []
         found = _non_metastatic(low, rules, words)
         if not found:
@@ -1474,7 +1524,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
         rest = low
         for start, end in sorted(found, reverse=True):
             rest = rest[:start] + " " * (end - start) + rest[end:]
-        if rules.stage_spread.search(rest):
+        if rules.stage_spread.found(rest):
             return []  # "non-metastatic or oligometastatic", "stage III or IV"
         return [NON_METASTATIC]
     for start, end in text.sentences:
@@ -1518,7 +1568,7 @@ def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
         low = lower(item.text)
         for start, end in _non_metastatic(low, rules):
             low = low[:start] + " " * (end - start) + low[end:]
-        if rules.stage_spread.search(low):
+        if rules.stage_spread.found(low):
             return True
     return False
 
