@@ -860,6 +860,18 @@ _SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\be
 class _Text:
     """One item in lower case, its sentences, its lead-in line; whether it is read at all."""
 
+    __slots__ = (
+        "item",
+        "low",
+        "words",
+        "named",
+        "lead",
+        "wanted",
+        "excluded",
+        "rules",
+        "_sentences",
+    )
+
     def __init__(
         self,
         item: Item,
@@ -1015,13 +1027,16 @@ def _read_age(text: _Text, rules: _Rules) -> list[Read]:
     return []
 
 
+_SAID_OLD = re.compile(r"\bof\s+age\b|\bold\b|y/o|\by\.?o\b")
+
+
 def _is_age(match: re.Match[str], before: str, low: str, rules: _Rules) -> bool:
     """A person's age: after an anchor word, at the start, or said to be "of age" or "old"."""
     if rules.age_not_ages.match(low, match.end()):
         return False
     if not before.strip(" \t-–•*0123456789.)") or rules.age_anchors.ends(before):
         return True
-    said = re.search(r"\bof\s+age\b|\bold\b|y/o|\by\.?o\b", match.group()) is not None
+    said = _SAID_OLD.search(match.group()) is not None
     return said and len(before) <= 60
 
 
@@ -1411,9 +1426,9 @@ def _required(
         return None
     after = rules.not_alternatives.blank(low[last.end : end], words)
     if (
-        re.match(r"\W*(?:or|and/or)\b", after)
-        or re.match(r"[\w\s-]{0,30}?\band/or\b", low[last.end : end])  # "and/or immunotherapy"
-        or re.search(r"\b(?:or|and/or)\W*$", own_before)
+        _OR_AFTER.match(after)
+        or _AND_OR_AFTER.match(low[last.end : end])  # "and/or immunotherapy"
+        or _OR_BEFORE.search(own_before)
     ):
         return None
     if _EXAMPLES_BEFORE.search(own_before) and _ETC.match(low, last.end, end):
@@ -1427,6 +1442,9 @@ def _required(
     return ("prior-therapy-required", rule, values)
 
 
+_OR_AFTER = re.compile(r"\W*(?:or|and/or)\b")
+_AND_OR_AFTER = re.compile(r"[\w\s-]{0,30}?\band/or\b")
+_OR_BEFORE = re.compile(r"\b(?:or|and/or)\W*$")
 _EXAMPLES_BEFORE = re.compile(r"\b(?:including|such\s+as|e\.g\.?|eg|for\s+example|like)[\s:,(]*$")
 _ETC = re.compile(r"[^.;()]{0,40}?\betc\b")
 
@@ -1481,7 +1499,10 @@ def _lists(mentions: list[Mention], low: str, rules: _Rules) -> list[list[Mentio
 
 
 def _without_brackets(text: str) -> str:
-    return re.sub(r"\([^()]*\)", " ", text)
+    return _BRACKETS.sub(" ", text)
+
+
+_BRACKETS = re.compile(r"\([^()]*\)")
 
 
 def _previous_end(mentions: list[Mention], mention: Mention) -> int:
@@ -1491,7 +1512,10 @@ def _previous_end(mentions: list[Mention], mention: Mention) -> int:
 
 def _refractory_after(low: str, position: int, end: int) -> bool:
     """ "lenalidomide-refractory", "platinum-resistant"."""
-    return bool(re.match(r"^[\s-]*(?:refractory|resistant)\b", low[position:end]))
+    return _REFRACTORY_AFTER.match(low, position, end) is not None
+
+
+_REFRACTORY_AFTER = re.compile(r"[\s-]*(?:refractory|resistant)\b")
 
 
 # -- stage: whether the cancer may have spread --------------------------------------------------
@@ -1577,6 +1601,8 @@ def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
 
 _SCORE = r"(?:[0-4]|zero|one|two|three|four)(?![\d%\w])(?!\.\d)"
 _GLUE = r"\s*(?:,\s*(?:or\s+|and\s+)?|or\s+|and\s+|to\s+|[-–/]\s*)"
+_SCORES = re.compile(r"[0-4]|zero|one|two|three|four")  # each score of a run of them
+_NEW_CLAUSE = re.compile(r"[;:]\s*\w")
 _PERCENT = re.compile(
     r"(?<![\d.])(\d{2,3})(?!\d)(?!\.\d)\s*%?(?!\s*(?:y\b|y/o|yo\b|years|yrs|months|mg|ml|mm))"
 )
@@ -1600,13 +1626,11 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     for start, end in text.sentences:
         percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
         for anchor in rules.ecog_scales.finditer(low, start, end, text.words):
-            if any(p <= anchor.start() < p + 40 for p in percent_at):
+            if percent_at and any(p <= anchor.start() < p + 40 for p in percent_at):
                 continue  # "Karnofsky performance status": not ECOG
             stop = min([end, anchor.end() + 80, *(p for p in percent_at if p >= anchor.end())])
             match = _ecog_run().search(low, anchor.end(), stop)
-            if match is None or re.search(
-                r"[;:]\s*\w", low[anchor.end() : match.start()][:-2] or " "
-            ):
+            if match is None or _NEW_CLAUSE.search(low[anchor.end() : match.start()][:-2]):
                 continue
             bounds = _ecog_bounds(match, text.excluded, rules)
             if bounds is None:
@@ -1635,9 +1659,7 @@ def _ecog_bounds(
     match: re.Match[str], excluded: bool, rules: _Rules
 ) -> tuple[int, int, bool] | None:
     """(lowest, highest allowed score, whether it is a bound rather than one bare score)."""
-    scores = [
-        rules.value(s) for s in re.findall(r"[0-4]|zero|one|two|three|four", match.group("run"))
-    ]
+    scores = [rules.value(s) for s in _SCORES.findall(match.group("run"))]
     values = [s for s in scores if s is not None]
     if not values:
         return None
