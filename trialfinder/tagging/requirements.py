@@ -987,21 +987,14 @@ def _from_numbers(
             continue
         if not near_pattern.search(text, max(start, number.start() - before), number.end() + after):
             continue
-        head_start = max(start, number.start() - 45)
-        lead = lead_in.search(text, head_start, number.start())
-        starts = ([lead.start()] if lead else []) + [number.start()]
-        found = next(
-            (
-                (kind, match)
-                for kind, pattern in patterns
-                for at in starts
-                if (match := pattern.match(text, at, end))
-            ),
-            None,
-        )
-        if found is not None:
-            taken = found[1].end()
-            yield found
+        lead = lead_in.search(text, max(start, number.start() - 45), number.start())
+        for kind, pattern in patterns:  # each from the lead-in words, then from the number
+            match = pattern.match(text, lead.start(), end) if lead else None
+            if match is None and (match := pattern.match(text, number.start(), end)) is None:
+                continue
+            taken = match.end()
+            yield kind, match
+            break
 
 
 def _read_age(text: _Text, rules: _Rules) -> list[Read]:
