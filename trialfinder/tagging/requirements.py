@@ -1517,9 +1517,25 @@ NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
 METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 
-# A TNM code's word ("t2n0m0", "m1b") in the text of the criteria's words; each match starts
-# where a word does, so the search runs once over the text, not once from every letter.
-_TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
+# A TNM code's word ("t2n0m0", "m1b"), whole.
+_TNM_M = re.compile(r"[a-z0-9]*m(?:0|1[abc]?)")
+_M0_M1 = re.compile(r"m[01]")
+
+
+def _tnm_codes(text: str) -> set[str]:
+    """The words of ``text`` (runs of a-z and 0-9 between spaces and "\x01") that are TNM
+    codes. Each holds "m0" or "m1": only the words around those are looked at, not every
+    word of the text."""
+    codes = set()
+    for hit in _M0_M1.finditer(text):
+        at = hit.start()
+        start = max(text.rfind(" ", 0, at), text.rfind("\x01", 0, at)) + 1
+        end = min(
+            (e for e in (text.find(" ", at), text.find("\x01", at)) if e >= 0), default=len(text)
+        )
+        if _TNM_M.fullmatch(text, start, end):
+            codes.add(text[start:end])
+    return codes
 
 
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
@@ -2055,8 +2071,8 @@ def _items_to_read(items: tuple[Item, ...], rules: _Rules) -> list[_ToRead]:
     lowered, joined = _lowered(items)
     spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
     text = spaced.decode("ascii")
-    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
-    if ("m0" in text or "m1" in text) and (codes := _TNM_M.findall(text)):
+    # (Most criteria have no word with "m0" or "m1": one scan of the text finds none.)
+    if codes := _tnm_codes(text):
         bits = {**bits, **{code: bits.get(code, 0) | _STAGE for code in codes}}
         deciding = frozenset(bits)
     candidates: list[tuple[Item, str, frozenset[str], int]] = []
