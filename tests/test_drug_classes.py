@@ -41,3 +41,28 @@ def test_a_mention_of_several_words_is_not_read_again_from_its_inner_words():
         "anti-PD-1",
         "anti-PD-L1",
     ]
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
+    return frozenset(
+        "".join(c if c.isascii() and c.isalnum() else " " for c in text.lower()).split()
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prior treatment with bortezomib and Revlimid, or a proteasome inhibitor",
+        "Refractory to taxanes; prior anti-PD-1 or anti-PD-L1 therapy",
+        "Progression on a CDK4/6 inhibitor (palbociclib, ribociclib) and fulvestrant",
+        "Received at least two prior regimens including an IMiD and a PI",
+        "Prior zorbanib or xyzplatin",
+        "No prior surgery within 4 weeks",
+    ],
+)
+def test_the_drug_words_of_a_text_let_the_search_skip_as_its_words_do(text):
+    words = _words(f"{text}. Other words of the item: participants, baseline, docetaxel")
+    found = find_drugs(text)
+    assert find_drugs(text, words) == found
+    assert find_drugs(text, frozenset(drug_words(words))) == found

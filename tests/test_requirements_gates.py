@@ -280,3 +280,42 @@ def test_each_way_of_naming_spread_disease_is_excluded(line):
 def test_a_frame_after_words_that_only_look_like_one_is_read(line, drugs):
     assert read([line]) == [("prior-therapy-required", "all-of", d) for d in drugs]
     assert read(["Prior to enrollment, lenalidomide"]) == []
+
+
+NOT_SPREAD = [("disease-setting", "any-of", ("non-metastatic",))]
+
+
+@pytest.mark.parametrize(
+    "spread",
+    [
+        "Locally advanced or metastatic disease",  # "metasta"
+        "Disease staged cM1 is eligible",  # an M1 code
+        "Stage 4 disease is eligible",  # "stage IV" / "stage 4"
+        "Stage III to IVB disease",  # a range up to IV
+        "Advanced disease",  # "advanced", not "locally advanced"
+    ],
+)
+def test_each_way_of_saying_the_cancer_has_spread_takes_the_stage_rule_away(spread):
+    assert read(["Stage II or III breast cancer", "Adequate organ function"]) == NOT_SPREAD
+    assert read(["Stage II or III breast cancer", spread]) == []
+    assert read(["Stage II or III breast cancer", "Locally advanced disease"]) == NOT_SPREAD
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        "History of stage II breast cancer",
+        "Prior stage II breast cancer",
+        "Previously diagnosed stage II breast cancer",
+        "Recurrent stage II breast cancer",
+        "Relapsed stage II breast cancer",
+    ],
+)
+def test_each_way_of_saying_a_stage_is_of_another_time_gives_no_stage_rule(earlier):
+    assert read(["Stage II breast cancer"]) == NOT_SPREAD
+    assert read([earlier]) == []
+
+
+def test_spread_said_in_the_item_with_the_stage_gives_no_stage_rule():
+    assert read(["Stage III breast cancer"]) == NOT_SPREAD
+    assert read(["Stage III or IV breast cancer"]) == []

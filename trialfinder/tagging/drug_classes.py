@@ -94,8 +94,8 @@ class DrugClasses:
         self.classes = classes
         self._by_key: dict[str, DrugClass] = {}
         self._exact: dict[str, DrugClass] = {}
-        # first word -> [(words, class or None, value)], longest first
-        self._index: dict[str, list[tuple[tuple[str, ...], bool, str]]] = {}
+        # first word -> the phrases and members that start with it, longest first
+        self._index: dict[str, list[_Entry]] = {}
         for drug_class in classes.values():
             self._by_key[name_key(drug_class.name)] = drug_class
             for phrase in drug_class.phrases:
@@ -107,16 +107,21 @@ class DrugClasses:
             for member in drug_class.member_names:
                 self._add(member, False, generic_name(member))
         for entries in self._index.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
+            entries.sort(key=lambda entry: -len(entry.words))
         # The words a mention can start with, plurals of one-word names and short forms included.
         plurals = {
-            w[0] + suffix
+            entry.words[0] + suffix
             for entries in self._index.values()
-            for w, _, _ in entries
-            if len(w) == 1
+            for entry in entries
+            if len(entry.words) == 1
             for suffix in ("s", "es", "ies")
         }
-        plurals |= {w[0][:-1] + "ies" for e in self._index.values() for w, _, _ in e if len(w) == 1}
+        plurals |= {
+            entry.words[0][:-1] + "ies"
+            for entries in self._index.values()
+            for entry in entries
+            if len(entry.words) == 1
+        }
         exact = {a.lower() for a in self._exact} | {a.lower() + "s" for a in self._exact}
         self._starts = frozenset(self._index) | plurals | exact
         # The longest word of each phrase and member, as split_words cuts it: every mention of
@@ -134,8 +139,9 @@ class DrugClasses:
 
     def _add(self, phrase: str, is_class: bool, value: str) -> None:
         words = tuple(word.lower() for word in _WORDS.findall(phrase))
-        if words and all(entry[0] != words for entry in self._index.get(words[0], ())):
-            self._index.setdefault(words[0], []).append((words, is_class, value))
+        if words and all(entry.words != words for entry in self._index.get(words[0], ())):
+            entry = _Entry(words, list(words[:-1]), _last_forms(words[-1]), is_class, value)
+            self._index.setdefault(words[0], []).append(entry)
 
     def get(self, name: str) -> DrugClass | None:
         """The class named ``name`` (its name, a phrase or an abbreviation), or None."""
@@ -165,20 +171,26 @@ class DrugClasses:
         self, text: str, tokens: list[re.Match[str]], lowered: list[str], i: int
     ) -> tuple[int, Mention | None]:
         word = lowered[i]
-        candidates = list(self._index.get(word, ()))
-        for suffix in ("s", "es"):  # a one-word phrase in the plural ("taxanes")
-            if word.endswith(suffix) and len(word) > len(suffix) + 2:
-                candidates += [
-                    e for e in self._index.get(word[: -len(suffix)], ()) if len(e[0]) == 1
-                ]
-        candidates.sort(key=lambda entry: -len(entry[0]))
-        for words, is_class, value in candidates:
-            size = len(words)
-            if i + size > len(tokens) or not _same_words(lowered[i : i + size], words):
+        candidates = self._index.get(word, ())
+        plural = [  # a one-word phrase in the plural ("taxanes")
+            entry
+            for suffix in ("s", "es")
+            if word.endswith(suffix) and len(word) > len(suffix) + 2
+            for entry in self._index.get(word[: -len(suffix)], ())
+            if len(entry.words) == 1
+        ]
+        if plural:  # (each list of the index is in order already, longest first)
+            candidates = sorted([*candidates, *plural], key=lambda entry: -len(entry.words))
+        for entry in candidates:
+            size = len(entry.words)
+            last = i + size - 1
+            if last >= len(tokens) or lowered[last] not in entry.lasts:
                 continue
-            start, end = tokens[i].start(), tokens[i + size - 1].end()
+            if size > 1 and lowered[i:last] != entry.head:
+                continue
+            start, end = tokens[i].start(), tokens[last].end()
             if _whole(text, start, end) and _no_other_letters(text, start, end):
-                return size, Mention(value, start, end, is_class)
+                return size, Mention(entry.value, start, end, entry.is_class)
         start, end = tokens[i].span()
         written = text[start:end]
         exact = self._exact.get(written) or (
@@ -193,11 +205,21 @@ _WORDS = re.compile(r"[A-Za-z]+|\d+")
 _LOW_WORDS = re.compile(r"[a-z]+|\d+")
 
 
-def _same_words(found: list[str], wanted: tuple[str, ...]) -> bool:
-    """Word for word, the last one also in the plural."""
-    *head, last = wanted
+class _Entry(NamedTuple):
+    """A phrase or member in the index: a mention of it is its words, word for word, the last
+    one also in the plural."""
+
+    words: tuple[str, ...]  # in lower case, as _WORDS cuts them
+    head: list[str]  # all the words but the last
+    lasts: frozenset[str]  # the last word, and its plurals (:func:`_last_forms`)
+    is_class: bool
+    value: str  # the class name, or the member's generic name
+
+
+def _last_forms(last: str) -> frozenset[str]:
+    """The last word of a phrase as a mention may write it: as it is, or in the plural."""
     plural = last[:-1] + "ies" if last.endswith("y") else last + "s"
-    return found[:-1] == head and found[-1] in (last, plural, last + "es")
+    return frozenset({last, plural, last + "es"})
 
 
 def _whole(text: str, start: int, end: int) -> bool:
@@ -210,7 +232,8 @@ def _whole(text: str, start: int, end: int) -> bool:
 def _no_other_letters(text: str, start: int, end: int) -> bool:
     """No letter outside a-z inside a mention: "PI3Kδ inhibitor" (one form of the enzyme) is
     not "PI3K inhibitor" (any form), though the words a-z and 0-9 of both are the same."""
-    return all(c.isascii() or not c.isalnum() for c in text[start:end])
+    written = text[start:end]
+    return written.isascii() or all(c.isascii() or not c.isalnum() for c in written)
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -330,12 +353,13 @@ def _drug_words() -> _QuickTest:
     )
 
 
-def find_drugs(text: str, words: frozenset[str] | None = None) -> list[Mention]:
+def find_drugs(text: str, words: frozenset[str] | set[str] | None = None) -> list[Mention]:
     """The drug classes and drugs named in ``text``, in order: class phrases and member drugs
     (``drug_classes.toml``), and the lexicon's drug names and stems (as generic names).
 
     ``words``, the words of ``text`` or of a text that holds it (as :func:`drug_words` takes
-    them), lets the search skip what cannot be there.
+    them), lets the search skip what cannot be there. Those :func:`drug_words` keeps of them
+    are as good (it keeps each word on its own merits), and quicker to look through.
     """
     quick = _drug_words()
     no_classes = words is not None and quick.classes.isdisjoint(words)

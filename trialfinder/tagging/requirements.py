@@ -188,8 +188,8 @@ def read_requirements(
     rules = _rules()
     found: list[Requirement] = []
     scoped: list[Requirement] = []
-    for item, low, own, readers in _items_to_read(criteria.items, rules):
-        text = _Text(item, low, own, rules)
+    for item, low, own, named, readers in _items_to_read(criteria.items, rules):
+        text = _Text(item, low, own, named, rules)
         reads = [read for reader in readers for read in reader(text, rules)]
         if not reads:
             continue
@@ -319,6 +319,9 @@ class _Gated:
         self.regex = re.compile(pattern)
         self.pieces = required_words(self.regex)
         self.firsts = _pattern_first_words(self.regex)
+        # The alternatives of a pattern that is one, each gated alone (see :meth:`found`).
+        parts = _alternatives(pattern)
+        self.alternatives = tuple(map(_Gated, parts)) if len(parts) > 1 else ()
 
     def absent(self, low: str, words: frozenset[str] | None = None) -> bool:
         """Whether the pattern cannot match anywhere in ``low`` (nor in a part of it), an item
@@ -336,6 +339,53 @@ class _Gated:
 
     def finditer(self, low: str, words: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         return iter(()) if self.absent(low, words) else self.regex.finditer(low)
+
+    def found(self, low: str, words: frozenset[str] | None = None) -> bool:
+        """Whether the pattern matches anywhere in ``low``. The pattern "a|b|c" matches where
+        one of its alternatives does: each is run alone, and only on a text holding its own
+        pieces ("metasta" is one substring test; the whole pattern, tried at every letter,
+        would run wherever a piece of any alternative is)."""
+        if self.absent(low, words):
+            return False
+        if self.alternatives:
+            return any(part.found(low, words) for part in self.alternatives)
+        return self.regex.search(low) is not None
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The alternatives of ``pattern`` split at each "|" outside brackets and groups; [pattern]
+    when it has one, or when they may not be run alone (inline flags, a reference to a group,
+    an alternative that does not compile)."""
+    parts, depth, start, index, in_class = [], 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 1  # an escaped character
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("^", index + 1):
+                index += 1
+            if pattern.startswith("]", index + 1):
+                index += 1  # a "]" first in a set ("[]a]", "[^]a]") is one of its characters
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    if len(parts) == 1 or re.search(r"\(\?[aiLmsux]|\\[1-9]|\(\?P=", pattern):
+        return [pattern]
+    try:
+        for part in parts:
+            re.compile(part)
+    except re.error:
+        return [pattern]
+    return parts
 
 
 _ALNUM = frozenset(map(ord, string.ascii_lowercase + string.digits))
@@ -810,10 +860,32 @@ _SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\be
 class _Text:
     """One item in lower case, its sentences, its lead-in line; whether it is read at all."""
 
-    def __init__(self, item: Item, low: str, words: frozenset[str], rules: _Rules) -> None:
+    __slots__ = (
+        "item",
+        "low",
+        "words",
+        "named",
+        "lead",
+        "wanted",
+        "excluded",
+        "rules",
+        "_sentences",
+    )
+
+    def __init__(
+        self,
+        item: Item,
+        low: str,
+        words: frozenset[str],
+        named: frozenset[str] | set[str],
+        rules: _Rules,
+    ) -> None:
         self.item = item
         self.low = low
         self.words = words
+        # The words of the item that can belong to the name of a drug or class (drug_words):
+        # what find_drugs needs to know of them, and a smaller set to look through.
+        self.named = named
         self.lead = lower(item.lead) if item.lead else ""
         self.wanted = item.section != EXCLUSION
         self.excluded = item.section == EXCLUSION
@@ -915,21 +987,14 @@ def _from_numbers(
             continue
         if not near_pattern.search(text, max(start, number.start() - before), number.end() + after):
             continue
-        head_start = max(start, number.start() - 45)
-        lead = lead_in.search(text, head_start, number.start())
-        starts = ([lead.start()] if lead else []) + [number.start()]
-        found = next(
-            (
-                (kind, match)
-                for kind, pattern in patterns
-                for at in starts
-                if (match := pattern.match(text, at, end))
-            ),
-            None,
-        )
-        if found is not None:
-            taken = found[1].end()
-            yield found
+        lead = lead_in.search(text, max(start, number.start() - 45), number.start())
+        for kind, pattern in patterns:  # each from the lead-in words, then from the number
+            match = pattern.match(text, lead.start(), end) if lead else None
+            if match is None and (match := pattern.match(text, number.start(), end)) is None:
+                continue
+            taken = match.end()
+            yield kind, match
+            break
 
 
 def _read_age(text: _Text, rules: _Rules) -> list[Read]:
@@ -955,13 +1020,16 @@ def _read_age(text: _Text, rules: _Rules) -> list[Read]:
     return []
 
 
+_SAID_OLD = re.compile(r"\bof\s+age\b|\bold\b|y/o|\by\.?o\b")
+
+
 def _is_age(match: re.Match[str], before: str, low: str, rules: _Rules) -> bool:
     """A person's age: after an anchor word, at the start, or said to be "of age" or "old"."""
     if rules.age_not_ages.match(low, match.end()):
         return False
     if not before.strip(" \t-–•*0123456789.)") or rules.age_anchors.ends(before):
         return True
-    said = re.search(r"\bof\s+age\b|\bold\b|y/o|\by\.?o\b", match.group()) is not None
+    said = _SAID_OLD.search(match.group()) is not None
     return said and len(before) <= 60
 
 
@@ -1241,7 +1309,7 @@ def _read_prior_therapy(text: _Text, rules: _Rules) -> list[Read]:
             or rules.time_limits.search(sentence, words=words)
         ):
             continue  # a plan, an option or a time limit: no rule from this sentence
-        mentions = find_drugs(text.item.text[start:end], text.words)
+        mentions = find_drugs(text.item.text[start:end], text.named)
         if mentions and planned is None:
             planned = _planned(text, rules)
         if planned:
@@ -1264,7 +1332,7 @@ def _planned(text: _Text, rules: _Rules) -> tuple[str, ...]:
         if _NOT_PLANNED.search(low, max(0, cue.start() - 25), cue.start()):
             continue
         _, end = text.sentence_of(cue.start())
-        found += [m.value for m in find_drugs(text.item.text[cue.end() : end])]
+        found += [m.value for m in find_drugs(text.item.text[cue.end() : end], text.named)]
     return tuple(dict.fromkeys(found))
 
 
@@ -1351,9 +1419,9 @@ def _required(
         return None
     after = rules.not_alternatives.blank(low[last.end : end], words)
     if (
-        re.match(r"\W*(?:or|and/or)\b", after)
-        or re.match(r"[\w\s-]{0,30}?\band/or\b", low[last.end : end])  # "and/or immunotherapy"
-        or re.search(r"\b(?:or|and/or)\W*$", own_before)
+        _OR_AFTER.match(after)
+        or _AND_OR_AFTER.match(low[last.end : end])  # "and/or immunotherapy"
+        or _OR_BEFORE.search(own_before)
     ):
         return None
     if _EXAMPLES_BEFORE.search(own_before) and _ETC.match(low, last.end, end):
@@ -1367,6 +1435,9 @@ def _required(
     return ("prior-therapy-required", rule, values)
 
 
+_OR_AFTER = re.compile(r"\W*(?:or|and/or)\b")
+_AND_OR_AFTER = re.compile(r"[\w\s-]{0,30}?\band/or\b")
+_OR_BEFORE = re.compile(r"\b(?:or|and/or)\W*$")
 _EXAMPLES_BEFORE = re.compile(r"\b(?:including|such\s+as|e\.g\.?|eg|for\s+example|like)[\s:,(]*$")
 _ETC = re.compile(r"[^.;()]{0,40}?\betc\b")
 
@@ -1421,7 +1492,10 @@ def _lists(mentions: list[Mention], low: str, rules: _Rules) -> list[list[Mentio
 
 
 def _without_brackets(text: str) -> str:
-    return re.sub(r"\([^()]*\)", " ", text)
+    return _BRACKETS.sub(" ", text)
+
+
+_BRACKETS = re.compile(r"\([^()]*\)")
 
 
 def _previous_end(mentions: list[Mention], mention: Mention) -> int:
@@ -1431,7 +1505,10 @@ def _previous_end(mentions: list[Mention], mention: Mention) -> int:
 
 def _refractory_after(low: str, position: int, end: int) -> bool:
     """ "lenalidomide-refractory", "platinum-resistant"."""
-    return bool(re.match(r"^[\s-]*(?:refractory|resistant)\b", low[position:end]))
+    return _REFRACTORY_AFTER.match(low, position, end) is not None
+
+
+_REFRACTORY_AFTER = re.compile(r"[\s-]*(?:refractory|resistant)\b")
 
 
 # -- stage: whether the cancer may have spread --------------------------------------------------
@@ -1440,9 +1517,25 @@ NON_METASTATIC = ("disease-setting", "any-of", ("non-metastatic",))
 METASTATIC_EXCLUDED = ("disease-setting", "none-of", ("metastatic",))
 
 
-# A TNM code's word ("t2n0m0", "m1b") in the text of the criteria's words; each match starts
-# where a word does, so the search runs once over the text, not once from every letter.
-_TNM_M = re.compile(r"(?<![a-z0-9])[a-z0-9]*m(?:0|1[abc]?)(?![a-z0-9])")
+# A TNM code's word ("t2n0m0", "m1b"), whole.
+_TNM_M = re.compile(r"[a-z0-9]*m(?:0|1[abc]?)")
+_M0_M1 = re.compile(r"m[01]")
+
+
+def _tnm_codes(text: str) -> set[str]:
+    """The words of ``text`` (runs of a-z and 0-9 between spaces and "\x01") that are TNM
+    codes. Each holds "m0" or "m1": only the words around those are looked at, not every
+    word of the text."""
+    codes = set()
+    for hit in _M0_M1.finditer(text):
+        at = hit.start()
+        start = max(text.rfind(" ", 0, at), text.rfind("\x01", 0, at)) + 1
+        end = min(
+            (e for e in (text.find(" ", at), text.find("\x01", at)) if e >= 0), default=len(text)
+        )
+        if _TNM_M.fullmatch(text, start, end):
+            codes.add(text[start:end])
+    return codes
 
 
 def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
@@ -1456,7 +1549,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     if rules.exceptions.search(low, words=words) or rules.allowed(low, words=words):
         return []
     if text.wanted:
-        if rules.stage_earlier.search(low) or rules.hypotheticals.search(low, words=words):
+        if rules.stage_earlier.found(low) or rules.hypotheticals.search(low, words=words):
             return []
         found = _non_metastatic(low, rules, words)
         if not found:
@@ -1464,7 +1557,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
         rest = low
         for start, end in sorted(found, reverse=True):
             rest = rest[:start] + " " * (end - start) + rest[end:]
-        if rules.stage_spread.search(rest):
+        if rules.stage_spread.found(rest):
             return []  # "non-metastatic or oligometastatic", "stage III or IV"
         return [NON_METASTATIC]
     for start, end in text.sentences:
@@ -1508,7 +1601,7 @@ def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
         low = lower(item.text)
         for start, end in _non_metastatic(low, rules):
             low = low[:start] + " " * (end - start) + low[end:]
-        if rules.stage_spread.search(low):
+        if rules.stage_spread.found(low):
             return True
     return False
 
@@ -1517,6 +1610,8 @@ def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
 
 _SCORE = r"(?:[0-4]|zero|one|two|three|four)(?![\d%\w])(?!\.\d)"
 _GLUE = r"\s*(?:,\s*(?:or\s+|and\s+)?|or\s+|and\s+|to\s+|[-–/]\s*)"
+_SCORES = re.compile(r"[0-4]|zero|one|two|three|four")  # each score of a run of them
+_NEW_CLAUSE = re.compile(r"[;:]\s*\w")
 _PERCENT = re.compile(
     r"(?<![\d.])(\d{2,3})(?!\d)(?!\.\d)\s*%?(?!\s*(?:y\b|y/o|yo\b|years|yrs|months|mg|ml|mm))"
 )
@@ -1540,13 +1635,11 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     for start, end in text.sentences:
         percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
         for anchor in rules.ecog_scales.finditer(low, start, end, text.words):
-            if any(p <= anchor.start() < p + 40 for p in percent_at):
+            if percent_at and any(p <= anchor.start() < p + 40 for p in percent_at):
                 continue  # "Karnofsky performance status": not ECOG
             stop = min([end, anchor.end() + 80, *(p for p in percent_at if p >= anchor.end())])
             match = _ecog_run().search(low, anchor.end(), stop)
-            if match is None or re.search(
-                r"[;:]\s*\w", low[anchor.end() : match.start()][:-2] or " "
-            ):
+            if match is None or _NEW_CLAUSE.search(low[anchor.end() : match.start()][:-2]):
                 continue
             bounds = _ecog_bounds(match, text.excluded, rules)
             if bounds is None:
@@ -1575,9 +1668,7 @@ def _ecog_bounds(
     match: re.Match[str], excluded: bool, rules: _Rules
 ) -> tuple[int, int, bool] | None:
     """(lowest, highest allowed score, whether it is a bound rather than one bare score)."""
-    scores = [
-        rules.value(s) for s in re.findall(r"[0-4]|zero|one|two|three|four", match.group("run"))
-    ]
+    scores = [rules.value(s) for s in _SCORES.findall(match.group("run"))]
     values = [s for s in scores if s is not None]
     if not values:
         return None
@@ -1943,6 +2034,11 @@ def _readers_of(found: int) -> tuple[Reader, ...]:
     return tuple(read for read, need in _gates().needs if found & need == need)
 
 
+# An item to read: the item, its text in lower case, its words, those that may name a drug,
+# the readers to run (see _items_to_read).
+_ToRead = tuple[Item, str, frozenset[str], frozenset[str] | set[str], tuple[Reader, ...]]
+
+
 def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
     """(each item's text in lower case (:func:`lower`) with "\\x01" turned to a space, the
     same joined by "\\x01")."""
@@ -1956,11 +2052,11 @@ def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
     return lowered, "\x01".join(lowered)
 
 
-def _items_to_read(
-    items: tuple[Item, ...], rules: _Rules
-) -> list[tuple[Item, str, frozenset[str], tuple[Reader, ...]]]:
-    """(item, its text in lower case (:func:`_lowered`), its words, the readers that can find
-    something in it) for each item some reader reads, in order.
+def _items_to_read(items: tuple[Item, ...], rules: _Rules) -> list[_ToRead]:
+    """(item, its text in lower case (:func:`_lowered`), its words, those of them that can
+    belong to the name of a drug or class (:func:`drug_words`; only for an item read for
+    earlier treatment, else none), the readers that can find something in it) for each item
+    some reader reads, in order.
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
     "\\x01"). An item is read by a reader only if it holds a word of each of the reader's sets
@@ -1975,8 +2071,8 @@ def _items_to_read(
     lowered, joined = _lowered(items)
     spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
     text = spaced.decode("ascii")
-    # Every TNM code's word holds "m0" or "m1": most criteria have none, and are not searched.
-    if ("m0" in text or "m1" in text) and (codes := _TNM_M.findall(text)):
+    # (Most criteria have no word with "m0" or "m1": one scan of the text finds none.)
+    if codes := _tnm_codes(text):
         bits = {**bits, **{code: bits.get(code, 0) | _STAGE for code in codes}}
         deciding = frozenset(bits)
     candidates: list[tuple[Item, str, frozenset[str], int]] = []
@@ -1991,10 +2087,14 @@ def _items_to_read(
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
     # look through the words of all the framed items is one look through each.)
     drugs = drug_words(frozenset().union(*framed)) if framed else frozenset()
-    read = []
+    read: list[_ToRead] = []
     for item, low, own, found in candidates:
-        if found & _FRAMED and not drugs.isdisjoint(own):
+        named: frozenset[str] | set[str] = _NONE
+        if found & _FRAMED and (named := drugs & own):
             found |= _THERAPY
         if readers := _readers_of(found):
-            read.append((item, low, own, readers))
+            read.append((item, low, own, named, readers))
     return read
+
+
+_NONE: frozenset[str] = frozenset()
