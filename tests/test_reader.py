@@ -48,6 +48,15 @@ def test_sections_are_told_apart_even_inline():
         ("Non-inclusion criteria:", EXCLUSION),
         ("Non inclusion criteria:", EXCLUSION),  # not "Non" then an inclusion heading
         ("NON INCLUSION CRITERIA", EXCLUSION),
+        ("Noninclusion criteria:", EXCLUSION),
+        ("Criteria of non-inclusion:", EXCLUSION),
+        ("Criteria for exclusion:", EXCLUSION),
+        ("Non-eligibility criteria:", EXCLUSION),
+        ("Non eligibility criteria", EXCLUSION),
+        ("Not eligible:", EXCLUSION),
+        ("Ineligible patients:", EXCLUSION),
+        ("Subjects meeting any of the following criteria will not be enrolled:", EXCLUSION),
+        ("Criteria for inclusion:", INCLUSION),
         ("Exclusion criteria:", EXCLUSION),
         ("Patients must not have any of the following:", EXCLUSION),
         ("Subjects will be excluded if they meet any of the following criteria:", EXCLUSION),
@@ -69,6 +78,7 @@ def test_common_headings_open_their_section(heading, section):
         "Exclusion of patients with HIV infection is not required.",
         "Patients who meet the exclusion criteria of the main study",
         "Other protocol-defined inclusion/exclusion criteria apply.",
+        "Not eligible for curative surgery or radiotherapy",
     ],
 )
 def test_a_criterion_that_mentions_a_section_does_not_open_it(line):
