@@ -86,6 +86,29 @@ def test_a_criterion_that_mentions_a_section_does_not_open_it(line):
     assert [s for s, _ in sections(text)] == [INCLUSION, INCLUSION]
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Inclusion in Part B requires prior therapy", "Exclusion for a QTc above 470 ms is waived"],
+)
+def test_an_item_that_starts_with_a_section_word_keeps_its_section(line):
+    text = f"Exclusion Criteria:\n\n* HIV\n* {line}\n* ECOG 3 or 4\n"
+    assert sections(text) == [(EXCLUSION, "HIV"), (EXCLUSION, line), (EXCLUSION, "ECOG 3 or 4")]
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("Inclusion Criteria for Participants with Stage III NSCLC", INCLUSION),
+        ("Exclusion Criteria for Part A", EXCLUSION),
+        ("Exclusion (all parts)", EXCLUSION),
+        ("Other Exclusions", EXCLUSION),
+    ],
+)
+def test_a_heading_without_a_colon_still_opens_its_section(heading, section):
+    text = f"Inclusion Criteria:\n* Adults\n{heading}\n* Pregnancy\n"
+    assert sections(text)[1][0] == section
+
+
 def test_cohorts_from_headings_and_from_item_prefixes():
     text = (
         "Inclusion Criteria (All Cohorts):\n* Age 18 or older\n"

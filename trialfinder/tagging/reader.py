@@ -151,12 +151,20 @@ def _any(patterns: list[str]) -> re.Pattern[str]:
 
 def _whole_line(phrases: list[str], qualifiers: list[str]) -> re.Pattern[str]:
     """A heading: qualifiers ("key", "part 2"), one of ``phrases``, at most a cohort ("(Parts 1
-    and 2)", "specific to Cohort A1") and a colon; then, rarely, the first item ("after")."""
-    phrase = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    and 2)", "specific to Cohort A1") and a colon; then, rarely, the first item ("after").
+
+    Without a colon, only a phrase of several words ("Inclusion Criteria for Participants with
+    Stage III NSCLC") takes the words of a cohort after it: an item such as "Inclusion in Part
+    B requires ..." is no heading."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    phrase = "|".join(re.escape(p) for p in ordered)
+    several = "|".join(re.escape(p) for p in ordered if " " in p) or "(?!)"
     qualifier = "|".join(sorted(qualifiers, key=len, reverse=True))
     return re.compile(
-        rf"^(?:(?:{qualifier})\s+)*(?:{phrase})\b(?:[^:：.;]{{0,60}}?[:：]\s*[-–]?\s*(?P<after>.*)"
-        rf"|\s*(?:\([^)]{{0,40}}\)|(?:for|specific to|only for|in)\s[^:：.;]{{0,40}})?\s*)$",
+        rf"^(?:(?:{qualifier})\s+)*"
+        rf"(?:(?:{phrase})\b[^:：.;]{{0,60}}?[:：]\s*[-–]?\s*(?P<after>.*)"
+        rf"|(?:{phrase})\b\s*(?:\([^)]{{0,40}}\))?\s*"
+        rf"|(?:{several})\b\s*(?:for|specific to|only for|in)\s[^:：.;]{{0,40}}\s*)$",
         re.IGNORECASE,
     )
 
