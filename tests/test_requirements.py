@@ -360,6 +360,36 @@ def test_a_negated_inclusion_excludes():
 
 
 @pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        ("Prior treatment with a PD-1 inhibitor is not allowed", ("anti-PD-(L)1",)),
+        (
+            "Patients previously treated with BCMA-directed therapy are excluded",
+            ("BCMA-directed therapy",),
+        ),
+        ("Participants who received prior ipilimumab will not be enrolled", ("ipilimumab",)),
+    ],
+)
+def test_an_inclusion_item_that_rules_a_treatment_out_after_naming_it_excludes(line, values):
+    assert included(line, "prior-therapy-required") == []
+    assert included(line, "prior-therapy-excluded") == [("any-of", values)]
+
+
+def test_a_treatment_said_not_to_be_needed_is_no_rule():
+    line = "Prior anti-PD-1 therapy is not required"
+    assert included(line, "prior-therapy-required") == []
+    assert included(line, "prior-therapy-excluded") == []
+
+
+def test_what_is_ruled_out_after_a_later_treatment_is_said_of_that_one_only():
+    line = "Prior treatment with a platinum doublet; patients treated with ipilimumab are excluded"
+    assert included(line, "prior-therapy-excluded") == [("any-of", ("ipilimumab",))]
+    line = "Prior carboplatin is required, and prior ipilimumab is not allowed"
+    assert included(line, "prior-therapy-excluded") == [("any-of", ("ipilimumab",))]
+    assert included(line, "prior-therapy-required") == []  # which is ruled out: say less
+
+
+@pytest.mark.parametrize(
     "line",
     ["Prior Brain Radiotherapy", "Patients with prior history of radiation therapy to the brain"],
 )

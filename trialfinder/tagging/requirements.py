@@ -545,7 +545,7 @@ _CONTEXT_LISTS = (
     *("negations", "strong_negations", "allowances", "exceptions", "hypotheticals"),
     *("time_limits", "with_or_without", "alternatives", "not_alternatives", "setting_limits"),
     *("not_had", "consequences", "current", "outcomes", "trial_names"),
-    *("narrowing_before", "narrowing_after"),
+    *("narrowing_before", "narrowing_after", "ruled_out_after", "not_required_after"),
 )
 
 
@@ -556,6 +556,8 @@ class _Rules:
     # and transplants.
     negations: _Cues
     strong_negations: _Cues
+    ruled_out_after: _Cues
+    not_required_after: _Cues
     allowances: _Cues
     exceptions: _Cues
     hypotheticals: _Cues
@@ -1367,7 +1369,8 @@ def _therapy_rules(
     sentence = low[start:end]
     mentions = _keep(mentions, low, rules, w)
     reads: list[Read] = []
-    for group in _lists(mentions, low, rules):
+    groups = _lists(mentions, low, rules)
+    for index, group in enumerate(groups):
         first = group[0]
         before = low[start : first.start]
         own_before = low[max(start, _previous_end(mentions, first)) : first.start]
@@ -1377,11 +1380,21 @@ def _therapy_rules(
             continue
         if rules.current.search(before, words=w):
             continue
+        # What the sentence says after the group: "... is not allowed" rules it out, "... is
+        # not required" asks nothing; said after a later group, it may be of that one only,
+        # and nothing is read of this one.
+        said_after = _said_after(low, rules, w, group[-1].end, end)
+        if said_after is not None:
+            following = groups[index + 1][0].start if index + 1 < len(groups) else end
+            if said_after != "ruled-out" or (
+                following < end and _said_after(low, rules, w, group[-1].end, following) is None
+            ):
+                continue
         values = tuple(dict.fromkeys(m.value for m in group))
         count = rules.counts.search(own_before[-30:], words=w)
         lower_count = count and rules.lower_counts.search(own_before[-30:], words=w)
         strong = rules.strong_negations.search(before, words=w)
-        negated = strong or _negated(before, rules, w)
+        negated = strong or _negated(before, rules, w) or said_after is not None
         outcome = rules.outcomes.search(sentence, words=w)
         if (text.excluded and not strong) or negated:
             if outcome or (count and not (lower_count and text.excluded and not negated)):
@@ -1398,6 +1411,16 @@ def _therapy_rules(
         if read is not None:
             reads.append(read)
     return reads
+
+
+def _said_after(low: str, rules: _Rules, words: frozenset[str], start: int, end: int) -> str | None:
+    """ "not-required" when ``low[start:end]`` says a treatment named before it is not needed,
+    "ruled-out" when it says it is not allowed (the first said counts), else None."""
+    ruled_out = rules.ruled_out_after.search(low, start, end, words)
+    not_required = rules.not_required_after.search(low, start, end, words)
+    if not_required and (ruled_out is None or not_required.start() < ruled_out.start()):
+        return "not-required"
+    return "ruled-out" if ruled_out else None
 
 
 def _required(
