@@ -253,6 +253,15 @@ def test_a_marker_asked_for_and_ruled_out_in_one_criterion_is_neither():
     assert tags.excluded_biomarkers == ("HER2",)
 
 
+@pytest.mark.parametrize(
+    "line", ["EGFR mutation is not required", "Documented KRAS G12C mutation is not mandatory"]
+)
+def test_a_marker_said_not_to_be_required_is_neither_asked_for_nor_ruled_out(line):
+    tags = included(line)
+    assert tags.biomarkers == () and tags.excluded_biomarkers == ()
+    assert marker_rules(tags) == []
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])
