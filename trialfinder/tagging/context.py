@@ -7,10 +7,9 @@ medspaCy's ConText: each rule is a phrase or a pattern, a category and a directi
 
 Categories (what a cue says about the target):
 
-- ``NEGATED``: absent, excluded or not required ("no", "without", "HER2-negative", "are not
-  eligible").
+- ``NEGATED``: absent or excluded ("no", "without", "HER2-negative", "are not eligible").
 - ``HYPOTHETICAL``: neither asserted nor denied ("regardless of", "stratified by", "if known",
-  "with or without", "either ... or ... are eligible").
+  "with or without", "either ... or ... are eligible", "is not required").
 - ``HISTORICAL``: happened before the trial, such as an earlier treatment ("prior", "received",
   "progressed on", "within 28 days before the first dose").
 - ``PREVENTION``: an event that has not happened, to be prevented or whose risk is weighed
