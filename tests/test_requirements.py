@@ -1004,6 +1004,14 @@ def _real(nct_id: str) -> tuple[Requirement, ...]:
 
 
 @needs_shared
+def test_what_the_exclusion_criteria_rule_out_after_two_treatments_holds_for_both():
+    """NCT05022342: "... exposure to alpelisib or ... to any other PIK3CA inhibitor should be
+    excluded": both stay ruled out, as without the last words."""
+    found = {r.values for r in _real("NCT05022342") if r.kind == "prior-therapy-excluded"}
+    assert found == {("alpelisib",), ("PIK3CA inhibitor",)}
+
+
+@needs_shared
 def test_every_real_record_reads_and_every_requirement_comes_from_its_item():
     paths = real_record_paths()
     assert len(paths) > 200

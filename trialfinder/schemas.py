@@ -301,8 +301,6 @@ ELIGIBILITY = DataFile(
                                 "trial_names",
                                 "narrowing_after",
                                 "alternative_leads",
-                                "ruled_out_after",
-                                "not_required_after",
                             ),
                             "scopes": ListOf(REGEX),
                         }

@@ -102,6 +102,8 @@ from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
+from trialfinder.tagging.context import clause_covering
+from trialfinder.tagging.context import rules as context_rules
 from trialfinder.tagging.drug_classes import (
     Mention,
     drug_classes,
@@ -545,7 +547,7 @@ _CONTEXT_LISTS = (
     *("negations", "strong_negations", "allowances", "exceptions", "hypotheticals"),
     *("time_limits", "with_or_without", "alternatives", "not_alternatives", "setting_limits"),
     *("not_had", "consequences", "current", "outcomes", "trial_names"),
-    *("narrowing_before", "narrowing_after", "ruled_out_after", "not_required_after"),
+    *("narrowing_before", "narrowing_after"),
 )
 
 
@@ -556,8 +558,6 @@ class _Rules:
     # and transplants.
     negations: _Cues
     strong_negations: _Cues
-    ruled_out_after: _Cues
-    not_required_after: _Cues
     allowances: _Cues
     exceptions: _Cues
     hypotheticals: _Cues
@@ -1381,20 +1381,25 @@ def _therapy_rules(
         if rules.current.search(before, words=w):
             continue
         # What the sentence says after the group: "... is not allowed" rules it out, "... is
-        # not required" asks nothing; said after a later group, it may be of that one only,
-        # and nothing is read of this one.
-        said_after = _said_after(low, rules, w, group[-1].end, end)
+        # not required" asks nothing. Said after a later group, it may be of that one only:
+        # in the inclusion criteria nothing is read of this one, in the exclusion criteria it
+        # is read as if nothing were said after it.
+        said_after = _said_after(text.item.text, first.start, group[-1].end)
         if said_after is not None:
-            following = groups[index + 1][0].start if index + 1 < len(groups) else end
-            if said_after != "ruled-out" or (
-                following < end and _said_after(low, rules, w, group[-1].end, following) is None
-            ):
+            if said_after[0] != "ruled-out":
                 continue
+            following = groups[index + 1][0].start if index + 1 < len(groups) else end
+            if said_after[1] >= following:
+                if not text.excluded:
+                    continue
+                said_after = None
         values = tuple(dict.fromkeys(m.value for m in group))
         count = rules.counts.search(own_before[-30:], words=w)
         lower_count = count and rules.lower_counts.search(own_before[-30:], words=w)
-        strong = rules.strong_negations.search(before, words=w)
-        negated = strong or _negated(before, rules, w) or said_after is not None
+        # Ruled out after it is said of the treatment itself: as strong as "must not" before
+        # it, and no double negation in the exclusion criteria ("... should be excluded").
+        strong = rules.strong_negations.search(before, words=w) or said_after is not None
+        negated = strong or _negated(before, rules, w)
         outcome = rules.outcomes.search(sentence, words=w)
         if (text.excluded and not strong) or negated:
             if outcome or (count and not (lower_count and text.excluded and not negated)):
@@ -1413,14 +1418,21 @@ def _therapy_rules(
     return reads
 
 
-def _said_after(low: str, rules: _Rules, words: frozenset[str], start: int, end: int) -> str | None:
-    """ "not-required" when ``low[start:end]`` says a treatment named before it is not needed,
-    "ruled-out" when it says it is not allowed (the first said counts), else None."""
-    ruled_out = rules.ruled_out_after.search(low, start, end, words)
-    not_required = rules.not_required_after.search(low, start, end, words)
-    if not_required and (ruled_out is None or not_required.start() < ruled_out.start()):
-        return "not-required"
-    return "ruled-out" if ruled_out else None
+def _said_after(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """What the first cue written after the treatments at ``text[start:end]`` says of them, by
+    the context rules (:mod:`trialfinder.tagging.context`), and where it starts: "ruled-out"
+    for a negation ("is not allowed", "are excluded"), "not-required" for a cue that neither
+    asks nor denies ("is not required"); None without one."""
+    low, _ = context_rules().clause(text, start, end)
+    after = [
+        m
+        for m in clause_covering(text, start, end)
+        if m.span[0] + low >= end and m.category in ("NEGATED", "HYPOTHETICAL")
+    ]
+    if not after:
+        return None
+    first = min(after, key=lambda m: m.span[0])
+    return ("ruled-out" if first.category == "NEGATED" else "not-required"), first.span[0] + low
 
 
 def _required(
