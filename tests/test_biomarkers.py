@@ -262,6 +262,22 @@ def test_a_marker_said_not_to_be_required_is_neither_asked_for_nor_ruled_out(lin
     assert marker_rules(tags) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "HER2-low (IHC 1+ or IHC 2+/ISH-negative) metastatic breast cancer",
+        "HER2 Low metastatic breast cancer",
+        "HER2-ultralow breast cancer",
+    ],
+)
+def test_her2_low_disease_neither_asks_for_her2_nor_rules_it_out(line):
+    tags = included(line)
+    assert "HER2" not in tags.biomarkers and "HER2" not in tags.excluded_biomarkers
+    assert included(line + "; HER2-positive disease is not eligible").excluded_biomarkers == (
+        "HER2",
+    )
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])
