@@ -278,6 +278,12 @@ def test_her2_low_disease_neither_asks_for_her2_nor_rules_it_out(line):
     )
 
 
+def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone():
+    tags = included("Patients with KRAS G12C mutation are eligible only in Cohort A")
+    assert tags.biomarkers == () and marker_rules(tags) == []
+    assert included("Patients with KRAS G12C mutation are eligible").biomarkers == ("KRAS G12C",)
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])
