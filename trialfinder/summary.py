@@ -229,14 +229,10 @@ def _what_it_is(name: str, not_treatment: str) -> str:
     return not_treatment or "treatment"
 
 
-def comparisons(
-    trial: Trial, plan: ArmPlan, what: tuple[str, ...] | None = None
-) -> tuple[Comparison, ...]:
+def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Comparison, ...]:
     """What the arms that give no treatment under test give, each by its whole regimen; arms
-    giving the same are one. ``what`` is what each intervention is, when it is known."""
+    giving the same are one. ``what`` is what each intervention is (:func:`_what_each_is`)."""
     words = _phrases()["interventions"]
-    if what is None:
-        what = _what_each_is(trial)
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
     for arm in plan.comparator_arms:
         indexes = plan.arms.get(arm.label, ())

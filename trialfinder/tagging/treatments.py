@@ -464,19 +464,9 @@ def classified(trial: Trial) -> tuple[Treatment, ...]:
     return tuple(classify(i, cancer, trial, k) for i in trial.interventions)
 
 
-def not_a_treatment(intervention: Intervention, trial: Trial) -> str:
-    """ "placebo", or "test" for a test, scan, sample or questionnaire, as :func:`classify`
-    reads ``intervention`` in ``trial``; "" for anything else."""
-    for treatment in classified(trial):
-        if treatment.intervention is intervention:
-            break
-    else:  # not one of the trial's own interventions
-        treatment = classify(intervention, is_cancer_trial(trial), trial, knowledge())
-    return _not_a_treatment(treatment)
-
-
 def not_treatments(trial: Trial) -> tuple[str, ...]:
-    """:func:`not_a_treatment` of each of ``trial``'s interventions, in the trial's order."""
+    """For each of ``trial``'s interventions, in the trial's order, as :func:`classify` reads
+    it: "placebo", "test" for a test, scan, sample or questionnaire, "" for anything else."""
     return tuple(map(_not_a_treatment, classified(trial)))
 
 
