@@ -16,11 +16,12 @@ import pytest
 from click.testing import CliRunner
 from spec_check import check_request, needs_spec
 
+from trialfinder import shortlist
 from trialfinder.cli import cli
 from trialfinder.model import parse_study
 from trialfinder.pipeline import build_result, to_record
 from trialfinder.records import trial_record
-from trialfinder.shortlist import BOM, CSV_COLUMNS, TEXT_MARK, write_csv
+from trialfinder.shortlist import BOM, CSV_COLUMNS, TEXT_MARK, csv_line, neutralise, write_csv
 from trialfinder.sources.ctgov import FIELDS_PARAM_WITHOUT_SITE_DETAILS
 
 from conftest import load_real_record, needs_shared, real_record_paths
@@ -200,6 +201,58 @@ def test_quotes_commas_newlines_and_accents_survive(tmp_path):
     assert row["title"] == title
     # RFC 4180: every field quoted, inner quotes doubled.
     assert '"Étude ""BISPEC-1"", phase 2;' in text
+
+
+AWKWARD_CELLS = [
+    "",
+    '"',
+    '""',
+    'say "hi"',
+    "a,b",
+    "line\nbreak",
+    "carriage\rreturn",
+    "crlf\r\nend",
+    "nul\x00inside",
+    "tab\tinside",
+    " leading and trailing ",
+    "Étude — ≥ 2 lines, 10 µg/m²",
+    "\u2028line separator\u2029",
+    "'already quoted",
+    "\ufeffbom first",
+    "x" * 5000 + '"',
+]
+
+
+def test_csv_lines_are_what_the_csv_module_writes_with_every_cell_quoted():
+    rows = [AWKWARD_CELLS, AWKWARD_CELLS[::-1], [""], ["only"], AWKWARD_CELLS[3:7]]
+    expected = io.StringIO(newline="")
+    csv.writer(expected, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerows(rows)
+    ours = "".join(csv_line(row) for row in rows)
+    assert ours == expected.getvalue()
+    assert list(csv.reader(io.StringIO(ours, newline=""))) == rows
+
+
+def test_write_csv_gives_the_bytes_of_the_csv_module(tmp_path):
+    """The whole shortlist, header and rows, against csv.writer given the same cells."""
+    records = [
+        record_of(title=title, nct_id=f"NCT0300000{n}")
+        for n, title in enumerate(AWKWARD_CELLS[1:9])
+    ]
+    records.append(record_of(title='=HYPERLINK("x")', nct_id="NCT03000009"))
+    text = csv_text(records)
+    cells = list(csv.reader(io.StringIO(text, newline="")))
+    expected = io.StringIO(newline="")
+    csv.writer(expected, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerows(cells)
+    assert text == expected.getvalue()
+    assert [row[1] for row in cells[1:-1]] == [t.strip() for t in AWKWARD_CELLS[1:9]]
+    assert cells[-1][1] == '\'=HYPERLINK("x")'
+
+
+@pytest.mark.parametrize("first", [chr(c) for c in range(0x80)] + ["\u2060", "é", "＝"])
+def test_neutralise_agrees_with_the_formula_rule_whatever_the_first_character(first):
+    for text in (first, first + "=1+1", first + "SUM(1)", first + " -2"):
+        assert neutralise(text) == ("'" + text if shortlist.formula_like(text) else text)
+    assert neutralise("") == ""
 
 
 def test_excel_option_writes_a_byte_order_mark(tmp_path):

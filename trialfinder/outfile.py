@@ -13,7 +13,7 @@ import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
@@ -34,14 +34,23 @@ class GuardedStream:
         self._stream = stream
         self.where = where
 
+    # (Written out rather than with a context manager: a write is made for every row.)
     def write(self, text: Any) -> int:
-        with self._guard():
+        try:
             written: int = self._stream.write(text)
-            return written
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from None
+        return written
 
     def flush(self) -> None:
-        with self._guard():
+        try:
             self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def isatty(self) -> bool:
         try:
@@ -52,14 +61,8 @@ class GuardedStream:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write {self.where}: {_reason(exc)}") from None
+    def _error(self, exc: OSError) -> OutputError:
+        return OutputError(f"cannot write {self.where}: {_reason(exc)}")
 
 
 class Utf8Writer:

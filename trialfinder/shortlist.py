@@ -143,8 +143,15 @@ def formula_like(text: str) -> bool:
     return bool(_FORMULA_START.match(text))
 
 
+# The characters a text :data:`_FORMULA_START` matches can begin with: a text beginning with
+# none of them is passed over without the pattern (most cells, on every row of an export).
+_FORMULA_FIRST = frozenset(' \n,;"=+-@\t\r')
+
+
 def neutralise(text: str) -> str:
     """Prefix ``'`` to text a spreadsheet would run as a formula (the OWASP rule)."""
+    if not text or text[0] not in _FORMULA_FIRST:
+        return text
     return "'" + text if _FORMULA_START.match(text) else text
 
 
@@ -153,6 +160,8 @@ def csv_value(value: Any, safe: bool = True) -> str:
     whole floats without ".0", dates as ``YYYY-MM-DD`` (a time only when there is one)."""
     if value is None:
         return ""
+    if type(value) is str:  # (most values: no other check needed)
+        return value
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):
@@ -274,24 +283,35 @@ def write_csv(
         rows = (csv_cells(record) for record in counter)
     if bom:
         out.write(BOM)
-    # QUOTE_ALL, as OWASP advises: a separator inside a cell can never start a new cell.
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    write = out.write
     if previous is None:
-        writer.writerow(base)
+        write(csv_line(base))
         for row in rows:  # csv_cells made these safe already
-            writer.writerow([row[column] for column in base])
+            write(csv_line([row[column] for column in base]))
         return counter.count
     extras = [c for c in getattr(previous, "extra_columns", ()) if c not in base]
     columns = (CHANGE_COLUMN, *base, *extras)
     # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
     numeric = CSV_NUMERIC_COLUMNS | set(extras)
-    writer.writerow([neutralise(column) for column in columns])
+    write(csv_line([neutralise(column) for column in columns]))
     # The previous shortlist's cells were read from a file: make them safe again.
     for row in compare(rows, previous, lookup):
-        writer.writerow(
-            [safe_cell(column, csv_value(row.get(column)), numeric) for column in columns]
+        write(
+            csv_line([safe_cell(column, csv_value(row.get(column)), numeric) for column in columns])
         )
     return counter.count
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV line of text cells, each quoted (RFC 4180, as ``csv.writer`` writes with
+    ``QUOTE_ALL``), ended by CR LF.
+
+    Every cell quoted, as OWASP advises: a separator inside a cell can never start a new cell.
+    Written here rather than by ``csv.writer``, which looks at every character of a cell in
+    turn: a row holds about 2,000 characters (the summary), and doubling the quotes with one
+    ``str.replace`` a cell is about three times faster; tests check both give the same bytes.
+    """
+    return ",".join(['"' + cell.replace('"', '""') + '"' for cell in cells]) + "\r\n"
 
 
 # -- reading ---------------------------------------------------------------------------------
