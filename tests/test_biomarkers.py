@@ -284,6 +284,82 @@ def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone(
     assert included("Patients with KRAS G12C mutation are eligible").biomarkers == ("KRAS G12C",)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "HER2 status: positive or negative",
+        "HER2 positive or negative",
+        "HER2 positive/negative",
+        "HER2 positive and/or negative",
+        "KRAS mutant or wild-type",
+        "BRCA1/2 mutation status: mutated or wild-type",
+        "PD-L1 positive or negative tumors are eligible",
+        "EGFR mutation-positive or -negative",
+        "HER2 positive or HER2 low",
+    ],
+)
+def test_a_marker_whose_both_results_are_welcome_selects_no_one(line):
+    tags = included(line)
+    assert tags.biomarkers == () and tags.excluded_biomarkers == ()
+    assert marker_rules(tags) == []
+
+
+def test_one_result_after_a_colon_is_still_asked_for():
+    assert included("HER2 status: positive").biomarkers == ("HER2",)
+    assert included("HER2 status: negative").excluded_biomarkers == ("HER2",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "HER2-positive or triple-negative breast cancer",
+        "Triple-negative or HER2-positive breast cancer",
+        "KRAS wild-type or KRAS G12C-mutant colorectal cancer",
+    ],
+)
+def test_alternatives_of_both_kinds_neither_ask_for_nor_rule_out(line):
+    """A HER2-positive patient with hormone receptors joins "HER2-positive or triple-negative":
+    neither HER2 nor the hormone receptors are asked for or ruled out."""
+    tags = included(line)
+    assert tags.biomarkers == () and tags.excluded_biomarkers == ()
+
+
+@pytest.mark.parametrize(
+    "line, required, excluded",
+    [
+        ("ER+ or PR+, HER2-negative breast cancer", ("HR+",), ("HER2",)),
+        ("ER+ and/or PR+ and HER2- breast cancer", ("HR+",), ("HER2",)),
+        ("HR-positive, HER2-negative breast cancer", ("HR+",), ("HER2",)),
+        ("No EGFR or ALK alteration", (), ("EGFR", "ALK")),
+    ],
+)
+def test_what_follows_alternatives_holds_for_each(line, required, excluded):
+    tags = included(line)
+    assert (tags.biomarkers, tags.excluded_biomarkers) == (required, excluded)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Patients whose tumors harbor EGFR mutations must have progressed on osimertinib",
+        "Participants with EGFR, ALK or ROS1 genomic aberrations must have had disease "
+        "progression on approved targeted therapy",
+        "Patients with HER2-positive disease must have received trastuzumab",
+    ],
+)
+def test_a_rule_for_the_patients_with_a_marker_does_not_ask_everyone_for_it(line):
+    tags = included(line)
+    assert tags.biomarkers == () and marker_rules(tags) == []
+    # ... and what they must have had is not asked of everyone either.
+    assert not [r for r in tags.requirements if r.kind.startswith(("prior-", "refractory"))]
+
+
+def test_the_patients_a_trial_is_for_are_still_read_as_such():
+    line = "Patients with known EGFR mutation who have progressed on osimertinib"
+    assert included(line).biomarkers == ("EGFR",)
+    assert included("Patients must have EGFR mutation").biomarkers == ("EGFR",)
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])

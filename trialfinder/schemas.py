@@ -198,7 +198,10 @@ _MARKER = Table(
     },
 )
 BIOMARKERS = DataFile(
-    Table(required={"context": Table(required={"positive": REGEX})}, others=_MARKER)
+    Table(
+        required={"context": Table(required={"positive": REGEX}, optional={"either": REGEX})},
+        others=_MARKER,
+    )
 )
 
 

@@ -73,7 +73,7 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
             mention = _read(marker, match, index, fields, k)
             if mention is not None:
                 mentions.append(mention)
-    mentions = _consistent(sorted(mentions, key=lambda m: m.start))
+    mentions = _consistent(_mixed_alternatives(sorted(mentions, key=lambda m: m.start), everything))
     requirements = tuple(_requirements(mentions, fields))
     unclear = _unclear(mentions, fields)
     required: list[str] = []
@@ -85,6 +85,64 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
                 found.append(tag)
                 _add_evidence(tag, mention, fields, evidence)
     return Markers(tuple(required), tuple(excluded), requirements)
+
+
+# Between two markers of a list of alternatives, whatever is said of each ("HER2-positive or
+# triple-negative", "KRAS wild-type or KRAS G12C-mutant").
+_ALTERNATIVES_GAP = re.compile(
+    r"(?i)(?:[\s,/&()+:-]|\b(?:or|and|either|mutations?|mutated|mutant|positive|negative|wild|"
+    r"type|WT|non-?mutated|unmutated|status|gene|expression|low|high|\d+)\b)*"
+)
+_OR = re.compile(r"(?i)(?<!and/)\bor\b")  # ("and/or" joins two markers, not two lists)
+_JOINED = re.compile(r"(?i),|\band\b")
+
+
+def _mixed_alternatives(mentions: list[_Mention], text: str) -> list[_Mention]:
+    """In a list of alternatives where some rule a marker out and others ask for one
+    ("HER2-positive or triple-negative breast cancer", "ER+/HER2- or triple-negative"): a marker
+    is ruled out only if every alternative rules it out (HER2 in the second), and asked for only
+    if every alternative asks for a marker; otherwise the list says nothing of it. Mentions in
+    sorted order; lists of one kind are left to :func:`_requirements`."""
+    kept: list[_Mention] = []
+    chain: list[_Mention] = []
+    for mention in [*mentions, None]:
+        if mention is not None and chain:
+            last = chain[-1]
+            gap = text[last.end : mention.start]
+            if mention.part == last.part and len(gap) <= 40 and _ALTERNATIVES_GAP.fullmatch(gap):
+                chain.append(mention)
+                continue
+        if chain:
+            kept.extend(_either_side(chain, text))
+        chain = [mention] if mention is not None else []
+    return kept
+
+
+def _either_side(chain: list[_Mention], text: str) -> list[_Mention]:
+    """See :func:`_mixed_alternatives`: one list. What comes after an "or" joined by a comma or
+    "and" ("ER+ or PR+, HER2-") is said of every alternative: such a list is left alone."""
+    branches: list[list[_Mention]] = [[chain[0]]]
+    for before, mention in zip(chain, chain[1:], strict=False):
+        gap = text[before.end : mention.start]
+        if _OR.search(gap):
+            branches.append([])
+        elif len(branches) > 1 and _JOINED.search(gap):
+            return chain
+        branches[-1].append(mention)
+    if len(branches) < 2 or len({m.kind for m in chain}) < 2:
+        return chain
+    ruled_out = set.intersection(
+        *({tag for m in branch if m.kind == EXCLUDED for tag in m.tags} for branch in branches)
+    )
+    asked = all(any(m.kind == REQUIRED for m in branch) for branch in branches)
+    kept = []
+    for mention in chain:
+        if mention.kind == REQUIRED:
+            if asked:
+                kept.append(mention)
+        elif tags := tuple(tag for tag in mention.tags if tag in ruled_out):
+            kept.append(mention._replace(tags=tags))
+    return kept
 
 
 def _consistent(mentions: list[_Mention]) -> list[_Mention]:
@@ -144,6 +202,9 @@ def _read(
     says_result = True
     if marker.needs_context and not excluded_by_name:
         after = _clause(everything, match.end())
+        either = k.biomarker_context.get("either")
+        if either is not None and either.search(after):
+            return None  # "HER2 status: positive or negative": both results are welcome
         positive = marker.positive or k.biomarker_context["positive"]
         if not positive.search(after[:45]):  # (usually it does: "EGFR mutation")
             before = _clause(everything, match.start(), backwards=True)
