@@ -594,6 +594,9 @@ def test_no_exclusion_of_spread_disease_that_is_qualified(line):
         ("KPS > 12 y/o >/= 50 or LPS for < 12y >/= 50", ("at-most", (2,))),
         ("ECOG 0 or 1 (patients with disease-related ECOG 2 are allowed)", ("at-most", (2,))),
         ("ECOG 0 or 1, alternatively Karnofsky 60-100", ("at-most", (2,))),
+        # Either scale will do: the more lenient (a Karnofsky score given, then ECOG by name).
+        ("Karnofsky 70% or higher, or ECOG 2 or less", ("at-most", (2,))),
+        ("KPS ≥ 60 or ECOG ≤ 2", ("at-most", (2,))),
     ],
 )
 def test_ecog(line, expected):
@@ -747,10 +750,24 @@ def test_transplant(inclusion, exclusion, expected):
         ([], ["Patients receiving hematopoietic cell transplant"]),
         (["Not eligible for curative resection, transplantation, or ablation"], []),
         (["Must have received autologous stem cell transplant, unless ineligible"], []),
+        (["Prior autologous stem cell transplant is not required"], []),
     ],
 )
 def test_no_transplant_rule_from_allowed_timed_or_other_transplants(inclusion, exclusion):
     assert rules(criteria(inclusion, exclusion), "transplant") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Prior autologous stem cell transplant is not allowed", AUTO),
+        ("Prior allogeneic transplant is not permitted", ALLO),
+        ("Prior autologous transplant is excluded", AUTO),
+    ],
+)
+def test_a_transplant_ruled_out_after_it_among_the_inclusion_criteria(line, kind):
+    """Not "You must have had a stem cell transplant": the words after it rule it out."""
+    assert included(line, "transplant") == [("prior-excluded", kind)]
 
 
 def test_two_transplants_in_one_item_each_with_its_own_rule():

@@ -1670,8 +1670,11 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     for start, end in text.sentences:
         percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
         for anchor in rules.ecog_scales.finditer(low, start, end, text.words):
-            if percent_at and any(p <= anchor.start() < p + 40 for p in percent_at):
-                continue  # "Karnofsky performance status": not ECOG
+            if any(
+                p <= anchor.start() < p + 40 and not _DIGIT.search(low, p, anchor.start())
+                for p in percent_at
+            ):
+                continue  # "Karnofsky performance status": not ECOG (unlike "KPS 70, or ECOG 2")
             stop = min([end, anchor.end() + 80, *(p for p in percent_at if p >= anchor.end())])
             match = _ecog_run().search(low, anchor.end(), stop)
             if match is None or _NEW_CLAUSE.search(low[anchor.end() : match.start()][:-2]):
@@ -1697,6 +1700,9 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     if low_score and low_score > 0:
         return [("ecog", "between", (low_score, high))] if low_score <= high else []
     return [("ecog", "at-most", (high,))]
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _ecog_bounds(
@@ -1899,6 +1905,16 @@ def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
                 read = _transplant_rule(
                     text, rules, low[start : match.start()], before, clause, kind
                 )
+            if read is not None and not text.excluded:
+                # What is said after it: "Prior autologous transplant is not allowed" rules it
+                # out, "... is not required" asks nothing.
+                said = _said_after(text.item.text, match.start(), match.end())
+                if said is not None:
+                    read = (
+                        ("transplant", "prior-excluded", (kind,))
+                        if said[0] == "ruled-out"
+                        else None
+                    )
             previous = match.end()
             if read is not None:
                 reads.append(read)
