@@ -219,6 +219,21 @@ def test_an_empty_profile_never_excludes_and_asks_about_the_key_facts():
     assert any("ECOG" in q for q in fit.questions)
 
 
+def test_a_count_of_lines_from_none_lets_in_a_newly_diagnosed_patient():
+    """ "No more than 1 prior line" takes people never treated: it asks for no refractory
+    disease, so it does not exclude a newly diagnosed patient (it did, on its setting)."""
+    trial = _trial(
+        conditions=["Colorectal Cancer"],
+        criteria="Inclusion Criteria:\n\n* Metastatic colorectal cancer\n"
+        "* No more than 1 prior line of therapy",
+    )
+    profile = _profile(diagnosis="colorectal cancer", setting=["newly diagnosed"], prior_lines=0)
+    fit = prescreen(trial, tag_trial(trial), profile)
+    assert fit.fit != EXCLUDED
+    assert [c.outcome for c in fit.checks if c.rule == "prior-lines"] == ["pass"]
+    assert not [c for c in fit.checks if c.rule == "disease-setting"]
+
+
 def test_a_bcma_exclusion_names_the_drug_the_patient_had():
     trial = _trial(conditions=["Relapsed or Refractory Multiple Myeloma"])
     requirement = Requirement(

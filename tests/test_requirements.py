@@ -615,6 +615,54 @@ def test_an_excluded_score_gives_the_allowed_scores(line, expected):
     assert excluded(line, "ecog") == [expected]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "At least one prior line of therapy is not required",
+        "No more than 1 prior line, except patients with EGFR mutation who may have had up to 3",
+    ],
+)
+def test_no_count_of_lines_that_the_item_makes_optional_or_excepts(line):
+    assert included(line, "prior-lines") == []
+
+
+def test_an_optional_earlier_treatment_is_not_required():
+    assert included("Prior PD-1 inhibitor is optional", "prior-therapy-required") == []
+
+
+def test_an_exception_later_in_the_item_is_not_one_to_its_count():
+    line = (
+        "Must have received at least 2 but no more than 5 previous systemic regimens including at"
+        " least 1 course of anthracycline-based chemotherapy (unless contraindicated)"
+    )
+    assert included(line, "prior-lines") == [("between", (2, 5))]
+
+
+def test_measurable_disease_with_another_way_in_allowed_in_its_own_sentence():
+    assert (
+        included(
+            "Must have measurable disease; evaluable-only disease is also allowed",
+            "measurable-disease",
+        )
+        == []
+    )
+    stays = "At least one measurable lesion per RECIST 1.1. Bone-only disease is not permitted."
+    assert included(stays, "measurable-disease") == [("required", ())]
+
+
+def test_a_count_of_lines_from_none_asks_for_no_disease_setting():
+    """The trial stays one for previously treated disease (its settings), but the item does not
+    ask everyone for refractory disease: people never treated may join."""
+    for line in ("No more than 1 prior line of therapy", "0-2 prior lines of therapy"):
+        tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
+        assert "refractory" in tags.settings
+        assert not [r for r in tags.requirements if r.kind == "disease-setting"], line
+    tags = tag_trial(parse_study(make_study(criteria=criteria(["At least 2 prior lines"]))))
+    assert [(r.rule, r.values) for r in tags.requirements if r.kind == "disease-setting"] == [
+        ("any-of", ("refractory",))
+    ]
+
+
 def test_no_ecog_rule_without_a_score_of_the_scale():
     assert included("ASA PS < 3", "ecog") == []
     assert included("Able to do normal activities, based on the ECOG scale", "ecog") == []

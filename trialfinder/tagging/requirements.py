@@ -217,6 +217,27 @@ def read_requirements(
     return tuple(found), tuple(scoped)
 
 
+def open_to_untreated(
+    settings: tuple[Requirement, ...], found: tuple[Requirement, ...]
+) -> tuple[Requirement, ...]:
+    """``settings`` (the disease settings asked for, item by item) less those of an item whose
+    count of earlier lines starts at none ("No more than 1 prior line of therapy"): that item
+    lets in people never treated, so it asks for no refractory or relapsed disease."""
+    from_none = {
+        (r.text, r.section, r.cohort)
+        for r in found
+        if r.kind == "prior-lines"
+        and (r.rule == "at-most" or (r.rule in ("between", "exactly") and r.values[0] == 0))
+    }
+    if not from_none:
+        return settings
+    return tuple(
+        r
+        for r in settings
+        if not (r.rule == "any-of" and (r.text, r.section, r.cohort) in from_none)
+    )
+
+
 def _no_line(requirement: Requirement) -> bool:
     return requirement.kind == "prior-lines" and requirement.values == (0,)
 
@@ -1205,6 +1226,11 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
     named = written[match.start() : tail.end() if tail else match.end()]
     if find_drugs(named):
         return None  # "one prior taxane regimen": a limit on taxanes, not on lines
+    if not text.excluded and (
+        _said_after(written, match.start(), match.end()) is not None
+        or rules.exceptions.search(low, match.end(), min(end, match.end() + _EXCEPT_AFTER))
+    ):
+        return None  # "... is not required", "..., except patients with EGFR mutation who ..."
     groups = match.groupdict()
     if kind in ("between", "bounds"):
         lo, hi = rules.value(groups["lo"]), rules.value(groups["hi"])
@@ -1251,6 +1277,11 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
     if high_bound is not None and high_bound >= 0:
         return ("prior-lines", "at-most", (high_bound,))
     return None
+
+
+# How far after a count of lines an exception is taken as one to the count ("1 prior line,
+# except ..."), not to what the item goes on to say ("... including anthracyclines (unless ...").
+_EXCEPT_AFTER = 12
 
 
 def _count_bounds(comparison: str | None, count: int) -> tuple[int | None, int | None]:
@@ -1870,6 +1901,13 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
         low, start, mention.start()
     ):
         return []
+    # Another way in, allowed in a sentence of its own ("Must have measurable disease;
+    # evaluable-only disease is also allowed"; not "Bone-only disease is not permitted").
+    for other_start, other_end in text.sentences:
+        if rules.measurable_alternatives.search(low, other_start, other_end) and rules.allowed(
+            low, other_start, other_end
+        ):
+            return []
     return [("measurable-disease", "required", ())]
 
 
