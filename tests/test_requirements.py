@@ -115,6 +115,28 @@ def test_other_numbers_of_years_are_no_age(line):
     assert included(line, "age") == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Age 18 years or older (12 years or older in Part B)",
+        "Age ≥ 18 years (≥ 12 years in Part B)",
+        "Age 18 years or older (aged 12 or older in Part B)",
+    ],
+)
+def test_two_age_limits_in_one_item_give_no_rule_for_all(line):
+    """Not "at least 18" for a trial whose Part B takes children from 12."""
+    assert included(line, "age") == []
+
+
+def test_a_span_of_time_after_an_age_leaves_the_age():
+    line = "Adults aged 18 to 64 years with disease present for at least 3 years"
+    assert included(line, "age") == [("between", (18, 64))]
+
+
+def test_an_age_ruled_out_after_it_among_the_inclusion_criteria():
+    assert included("Patients older than 65 years are not eligible", "age") == [("at-most", (65,))]
+
+
 def test_an_age_inside_a_combined_exclusion_is_no_age_rule():
     assert excluded('"Poor risk" tumour (age >= 11 years old and stage IV disease)', "age") == []
 

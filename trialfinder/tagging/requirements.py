@@ -1038,9 +1038,24 @@ def _read_age(text: _Text, rules: _Rules) -> list[Read]:
                 low, match.end(), end
             ):
                 return []
+            if _ANOTHER_AGE.search(rest):
+                return []  # "18 years or older (12 years or older in Part B)": not one rule
             bounds = _age_bounds(match, rules)
-            return _age_rule(bounds, text.excluded) if bounds else []
+            excluded = text.excluded
+            if not excluded and (said := _said_after(text.item.text, match.start(), match.end())):
+                if said[0] == "not-required":
+                    return []
+                excluded = True  # "Patients older than 65 years are not eligible"
+            return _age_rule(bounds, excluded) if bounds else []
     return []
+
+
+# Another age limit after the one read ("12 years or older in Part B"), not a span of time
+# ("present for at least 3 years").
+_ANOTHER_AGE = re.compile(
+    r"\b\d{1,3}\s*(?:years?|yrs?)\s*(?:of\s+age|old|(?:or|and)\s+(?:older|over|above))\b"
+    r"|(?:\baged?|≥|>=|>)\s*\d{1,3}\s*(?:years?|yrs?)\b|\baged?\s+\d{1,3}\b|\b\d{1,3}\s*y/o\b"
+)
 
 
 _SAID_OLD = re.compile(r"\bof\s+age\b|\bold\b|y/o|\by\.?o\b")
