@@ -685,6 +685,72 @@ def test_a_count_of_lines_from_none_asks_for_no_disease_setting():
     ]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Must have progressed on or be intolerant to a prior BTK inhibitor",
+        "Treatment with at least one prior platinum doublet or refusal of chemotherapy",
+        "Stage IV NSCLC, either treatment naive or progressed on 1 or more lines of therapy",
+        "Progressed following prior treatment or who have no satisfactory alternative treatment",
+    ],
+)
+def test_an_item_with_another_way_in_asks_for_no_disease_setting(line):
+    tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
+    assert not [r for r in tags.requirements if r.kind == "disease-setting"], line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Newly diagnosed or relapsed AML",
+        "Relapsed AML or newly diagnosed AML",
+        "First-line or second-line treatment of metastatic NSCLC",
+        "Stage IV NSCLC, either treatment naive or progressed on 1 or more lines of therapy",
+    ],
+)
+def test_untreated_or_treated_disease_asks_for_neither(line):
+    """Both are welcome: no setting asked for, none ruled out (the prescreen excluded a
+    refractory patient from NCT05110196, whose item reads like the last)."""
+    tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
+    assert not [r for r in tags.requirements if r.kind == "disease-setting"], line
+
+
+def test_not_treated_phrases_joined_together_leave_the_setting():
+    line = (
+        "Disease-free interval from completion of adjuvant or neoadjuvant systemic treatment to"
+        " recurrence of >= 6 months"
+    )
+    tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
+    assert [(r.rule, r.values) for r in tags.requirements if r.kind == "disease-setting"] == [
+        ("any-of", ("relapsed",))
+    ]
+    tags = tag_trial(parse_study(make_study(criteria=criteria(["Newly diagnosed myeloma"]))))
+    assert [r.rule for r in tags.requirements if r.kind == "disease-setting"] == ["none-of"]
+
+
+def test_settings_joined_by_either_are_still_asked_for():
+    line = "Have been either non-responders or have recurred after standard therapy"
+    tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
+    assert [r.values for r in tags.requirements if r.kind == "disease-setting"] == [
+        ("refractory", "relapsed")
+    ]
+
+
+def test_treatments_joined_by_and_or_ask_for_one_of_them():
+    assert included(
+        "Must have received prior enzalutamide and/or abiraterone", "prior-therapy-required"
+    ) == [("any-of", ("enzalutamide", "abiraterone"))]
+    assert included(
+        "Must have received prior enzalutamide and abiraterone", "prior-therapy-required"
+    ) == [("all-of", ("enzalutamide", "abiraterone"))]
+
+
+def test_a_treatment_said_not_exclusionary_is_not_excluded():
+    text = criteria(["Adults"], ["Prior treatment with a KRAS G12C inhibitor is not exclusionary"])
+    assert rules(text, "prior-therapy-excluded") == []
+    assert excluded("Prior treatment with a KRAS G12C inhibitor", "prior-therapy-excluded")
+
+
 def test_no_ecog_rule_without_a_score_of_the_scale():
     assert included("ASA PS < 3", "ecog") == []
     assert included("Able to do normal activities, based on the ECOG scale", "ecog") == []

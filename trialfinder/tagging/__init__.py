@@ -48,7 +48,7 @@ from trialfinder.tagging.reader import (
     read_criteria,
     text_fields,
 )
-from trialfinder.tagging.requirements import open_to_untreated, read_requirements
+from trialfinder.tagging.requirements import read_requirements, settings_for_all
 from trialfinder.tagging.settings import Settings, tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
@@ -117,7 +117,7 @@ def tag_trial(trial: Trial) -> Tags:
         biomarkers = tag_biomarkers(fields, k, evidence)
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     read, scoped = read_requirements(read_criteria(trial.eligibility.criteria))
-    setting_rules = open_to_untreated(settings.requirements, read)
+    setting_rules = settings_for_all(settings.requirements, read, k.summary_not_treated.regex)
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
         settings=settings.settings,

@@ -217,25 +217,64 @@ def read_requirements(
     return tuple(found), tuple(scoped)
 
 
-def open_to_untreated(
-    settings: tuple[Requirement, ...], found: tuple[Requirement, ...]
+def settings_for_all(
+    settings: tuple[Requirement, ...],
+    found: tuple[Requirement, ...],
+    not_treated: re.Pattern[str],
 ) -> tuple[Requirement, ...]:
-    """``settings`` (the disease settings asked for, item by item) less those of an item whose
-    count of earlier lines starts at none ("No more than 1 prior line of therapy"): that item
-    lets in people never treated, so it asks for no refractory or relapsed disease."""
+    """``settings`` (the disease settings asked for, item by item) less those of an inclusion
+    item that lets in people whose disease need not be refractory or relapsed: one whose count of
+    earlier lines starts at none ("No more than 1 prior line of therapy"), or that offers
+    another way in by "or" ("progressed on or intolerant to a BTK inhibitor", "or refusal of
+    chemotherapy": the `alternatives` of eligibility.toml; "newly diagnosed or relapsed",
+    "first-line or second-line": ``not_treated``, what says the disease was not treated)."""
     from_none = {
         (r.text, r.section, r.cohort)
         for r in found
         if r.kind == "prior-lines"
         and (r.rule == "at-most" or (r.rule in ("between", "exactly") and r.values[0] == 0))
     }
-    if not from_none:
-        return settings
     return tuple(
         r
         for r in settings
-        if not (r.rule == "any-of" and (r.text, r.section, r.cohort) in from_none)
+        if not (
+            r.rule == "any-of"
+            and r.section != EXCLUSION
+            and (
+                (r.text, r.section, r.cohort) in from_none
+                or _another_way_in(lower(r.text), not_treated)
+            )
+        )
     )
+
+
+def _another_way_in(low: str, not_treated: re.Pattern[str]) -> bool:
+    """Whether an alternative is offered by "or" or "either" a few words before it ("or be
+    intolerant", "or who have no satisfactory treatment", "either treatment naive or
+    progressed"), or, for disease not treated, by "or" just after it ("newly diagnosed or
+    relapsed"). Not "either" itself, which may join the settings themselves ("either
+    non-responders or have recurred"), nor an alternative to something else ("(unless
+    contraindicated)")."""
+    for match in _rules().alternatives.finditer(low):
+        if match.group() != "either" and _OR_JUST_BEFORE.search(low, 0, match.start()):
+            return True
+    # A not-treated phrase joined by "or" to something else than another ("adjuvant or
+    # neoadjuvant treatment" offers no other way in).
+    spans = [(m.start(), m.end()) for m in not_treated.finditer(low)]
+    starts, ends = {start for start, _ in spans}, {end for _, end in spans}
+    for start, end in spans:
+        after = _OR_AFTER_PHRASE.match(low, end)
+        if after and after.end() not in starts:
+            return True
+        before = _OR_BEFORE_PHRASE.search(low, 0, start)
+        if before and before.start() not in ends:
+            return True
+    return False
+
+
+_OR_JUST_BEFORE = re.compile(r"\b(?:or|either)\s+(?:[a-z-]+\s+){0,4}$")
+_OR_AFTER_PHRASE = re.compile(r"\s*,?\s*(?:or|and/or)\s+")
+_OR_BEFORE_PHRASE = re.compile(r"\s*,?\s*\b(?:or|and/or|either)\s+$")
 
 
 def _no_line(requirement: Requirement) -> bool:
@@ -1507,7 +1546,9 @@ def _required(
         return None
     if _EXAMPLES_BEFORE.search(own_before) and _ETC.match(low, last.end, end):
         return None  # "(including oxaliplatin, irinotecan, ..., etc.)": examples, not a rule
-    rule = "any-of" if rules.or_word.search(joined) else "all-of"
+    # ("and/or" joins no other way in, but asks for one of the two at least.)
+    either = rules.or_word.search(joined) or _AND_OR.search(low, first.start, last.end)
+    rule = "any-of" if either else "all-of"
     refractory = rules.refractory.ends(_FILLER.sub("", own_before)) or _refractory_after(
         low, last.end, end
     )
@@ -1517,6 +1558,7 @@ def _required(
 
 
 _OR_AFTER = re.compile(r"\W*(?:or|and/or)\b")
+_AND_OR = re.compile(r"\band/or\b")
 _AND_OR_AFTER = re.compile(r"[\w\s-]{0,30}?\band/or\b")
 _OR_BEFORE = re.compile(r"\b(?:or|and/or)\W*$")
 _EXAMPLES_BEFORE = re.compile(r"\b(?:including|such\s+as|e\.g\.?|eg|for\s+example|like)[\s:,(]*$")
