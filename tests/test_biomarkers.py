@@ -278,6 +278,20 @@ def test_her2_low_disease_neither_asks_for_her2_nor_rules_it_out(line):
     )
 
 
+@pytest.mark.parametrize(
+    "line", ["HER2 IHC 0", "HER2 (IHC 0)", "HER2 IHC 1+ or 2+/ISH-negative", "HER2 IHC 2+ or 1+"]
+)
+def test_a_her2_score_below_positive_does_not_ask_for_her2(line):
+    """Not "Your cancer must have this marker: HER2" for a HER2-zero or HER2-low trial."""
+    tags = included(line)
+    assert "HER2" not in tags.biomarkers and marker_rules(tags) == []
+
+
+@pytest.mark.parametrize("line", ["HER2 IHC 3+ or ISH amplified", "HER2 IHC 2+/ISH+"])
+def test_a_her2_positive_score_asks_for_her2(line):
+    assert included(line).biomarkers == ("HER2",)
+
+
 def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone():
     tags = included("Patients with KRAS G12C mutation are eligible only in Cohort A")
     assert tags.biomarkers == () and marker_rules(tags) == []
