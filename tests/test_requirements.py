@@ -751,6 +751,18 @@ def test_a_treatment_said_not_exclusionary_is_not_excluded():
     assert excluded("Prior treatment with a KRAS G12C inhibitor", "prior-therapy-excluded")
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Patients with radiologically confirmed brain metastases are not eligible", "none"),
+        ("Patients with active brain metastases are not eligible", "treated-stable"),
+        ("Patients with brain metastases are eligible", "active-allowed"),
+    ],
+)
+def test_brain_metastases_ruled_out_after_them_among_the_inclusion_criteria(line, expected):
+    assert included(line, "brain-metastases") == [(expected, ())]
+
+
 def test_no_ecog_rule_without_a_score_of_the_scale():
     assert included("ASA PS < 3", "ecog") == []
     assert included("Able to do normal activities, based on the ECOG scale", "ecog") == []

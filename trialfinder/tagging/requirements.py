@@ -1880,7 +1880,12 @@ def _brain_value(
         if rules.brain_stable.search(low, s, e, words) or not permitted:
             return "treated-stable"
         return "active-allowed"  # "Patients with brain metastases are eligible"
-    strong = rules.strong_negations.search(before)
+    strong: object = rules.strong_negations.search(before)
+    if not text.excluded and not strong:
+        said = _said_after(text.item.text, mention.start(), mention.end())
+        if said is not None and said[0] == "not-required":
+            return None
+        strong = said is not None  # "Patients with brain metastases are not eligible"
     # Active, stable: said of these metastases, just before them or in a clause after them.
     near = _described(low[max(start, mention.start() - 60) : mention.start()], rules)
     if _RELATIVE.match(low, mention.end()):
