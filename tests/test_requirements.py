@@ -763,6 +763,28 @@ def test_brain_metastases_ruled_out_after_them_among_the_inclusion_criteria(line
     assert included(line, "brain-metastases") == [(expected, ())]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Prior anti-PD-1 therapy discontinued due to toxicity",
+        "Discontinuation of prior osimertinib due to interstitial lung disease",
+        "Intolerance to prior ipilimumab",
+        "Grade 3 or higher immune-related adverse event with prior checkpoint inhibitor",
+        "Prior nivolumab stopped because of an adverse event",
+    ],
+)
+def test_an_exclusion_for_a_toxicity_does_not_exclude_the_treatment(line):
+    """A patient who had the drug without that toxicity may join: not "must not have had it"."""
+    assert excluded(line, "prior-therapy-excluded") == []
+
+
+def test_treatments_a_required_line_may_include_are_not_required():
+    line = "Must have received at least one prior therapy, which may include pembrolizumab"
+    assert included(line, "prior-therapy-required") == []
+    line = "Must have received at least 2 prior regimens including a platinum"
+    assert included(line, "prior-therapy-required") == [("all-of", ("platinum",))]
+
+
 def test_no_ecog_rule_without_a_score_of_the_scale():
     assert included("ASA PS < 3", "ecog") == []
     assert included("Able to do normal activities, based on the ECOG scale", "ecog") == []
