@@ -292,6 +292,19 @@ def test_a_her2_positive_score_asks_for_her2(line):
     assert included(line).biomarkers == ("HER2",)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tumor must be PD-L1 positive (TPS >= 1%) or PD-L1 status unknown",
+        "PD-L1 positive or PD-L1 status unknown",
+        "Absence of EGFR mutation is not required",
+    ],
+)
+def test_a_marker_or_an_unknown_result_or_its_absence_not_required_says_nothing(line):
+    tags = included(line)
+    assert tags.biomarkers == () and tags.excluded_biomarkers == ()
+
+
 def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone():
     tags = included("Patients with KRAS G12C mutation are eligible only in Cohort A")
     assert tags.biomarkers == () and marker_rules(tags) == []

@@ -241,7 +241,10 @@ def _nearest(text: str, start: int, end: int) -> frozenset[str]:
     so ("testing of ALK with no ALK rearrangement"), else hypothetical ("either BRAF-mutant or
     BRAF wild-type tumors are eligible")."""
     low, _ = rules().clause(text, start, end)
-    before = [m for m in clause_covering(text, start, end) if m.span[1] <= start - low]
+    covering = clause_covering(text, start, end)
+    if any(m.category == "HYPOTHETICAL" and m.span[0] >= end - low for m in covering):
+        return frozenset(["HYPOTHETICAL"])  # said of all before it: "Absence of X is not required"
+    before = [m for m in covering if m.span[1] <= start - low]
     if before and max(before, key=lambda m: m.span[1]).category == "NEGATED":
         return frozenset(["NEGATED"])
     return frozenset(["HYPOTHETICAL"])
