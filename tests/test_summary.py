@@ -162,6 +162,36 @@ def test_tags_say_the_kind_of_treatment_and_the_setting():
     assert "whose cancer" not in summarize(trial, tags=Tags())
 
 
+@pytest.mark.parametrize(
+    "title, criteria",
+    [
+        ("Drug X in Newly Diagnosed or Relapsed AML", "Newly diagnosed or relapsed AML"),
+        ("Drug X in NSCLC", "Stage IV NSCLC, either treatment naive or progressed on 1 line"),
+        ("Drug X in Prostate Cancer", "Adenocarcinoma, de novo or recurrent"),
+    ],
+)
+def test_a_trial_that_takes_untreated_disease_too_is_not_said_to_be_only_for_treated(
+    title, criteria
+):
+    """ "It is for people whose cancer came back" would turn the newly diagnosed away."""
+    tags = tagging.tag_trial(parse_study(make_study(title=title, criteria=criteria)))
+    assert tags.settings and tags.untreated_too
+    text = summary_of(title=title, criteria=criteria)
+    assert "It is for people whose cancer" not in text
+
+
+@pytest.mark.parametrize(
+    "title, criteria",
+    [
+        ("Drug X in Relapsed AML", "Relapsed AML"),
+        ("Drug X in DLBCL", "At least 2 prior regimens for de novo or transformed DLBCL"),
+        ("Drug X in CLL", "Refractory to BTK inhibitors, or first-line BTK inhibitor fails"),
+    ],
+)
+def test_a_trial_for_treated_disease_says_so(title, criteria):
+    assert "It is for people whose cancer" in summary_of(title=title, criteria=criteria)
+
+
 def test_without_tags_the_summary_tags_the_trial_itself(monkeypatch):
     trial = parse_study(make_study())
     tags = tagging.tag_trial(trial)

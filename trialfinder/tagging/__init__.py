@@ -132,4 +132,5 @@ def tag_trial(trial: Trial) -> Tags:
             *read,
         ),
         scoped_requirements=scoped,
+        untreated_too=settings.untreated_too,
     )

@@ -185,6 +185,7 @@ class Knowledge:
         self.summary_not_treated = Guarded(
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
+        self.untreated = Guarded(re.compile(settings["summary"]["untreated"], re.IGNORECASE))
         self.not_treated: tuple[NotTreated, ...] = tuple(
             NotTreated(
                 regex,

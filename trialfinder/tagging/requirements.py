@@ -258,9 +258,14 @@ def _another_way_in(low: str, not_treated: re.Pattern[str]) -> bool:
     for match in _rules().alternatives.finditer(low):
         if match.group() != "either" and _OR_JUST_BEFORE.search(low, 0, match.start()):
             return True
-    # A not-treated phrase joined by "or" to something else than another ("adjuvant or
-    # neoadjuvant treatment" offers no other way in).
-    spans = [(m.start(), m.end()) for m in not_treated.finditer(low)]
+    return offered_with_or(low, not_treated)
+
+
+def offered_with_or(low: str, phrases: re.Pattern[str]) -> bool:
+    """Whether one of ``phrases`` in ``low`` is joined by "or" (or "either") to something else
+    than another of them: "newly diagnosed or relapsed", "first-line or second-line", not
+    "adjuvant or neoadjuvant"."""
+    spans = [(m.start(), m.end()) for m in phrases.finditer(low)]
     starts, ends = {start for start, _ in spans}, {end for _, end in spans}
     for start, end in spans:
         after = _OR_AFTER_PHRASE.match(low, end)

@@ -21,9 +21,9 @@ from typing import Any, NamedTuple
 from trialfinder.tagging.context import clause_effects
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
-from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.requirements import Requirement, offered_with_or
 from trialfinder.tagging.tags import SETTING, Evidence
-from trialfinder.tagging.text import FOLDING_TO_ASCII, required_words, snippet
+from trialfinder.tagging.text import FOLDING_TO_ASCII, lower, required_words, snippet
 
 try:  # the reader of regular expressions, to find how far a pattern's matches reach
     from re import _parser as regex_parser  # type: ignore[attr-defined]
@@ -46,6 +46,9 @@ class Settings(NamedTuple):
 
     settings: tuple[str, ...]
     requirements: tuple[Requirement, ...]
+    # The titles, conditions, summary or inclusion criteria offer untreated disease as well
+    # ("Newly diagnosed or relapsed AML"): the trial is not only for these settings.
+    untreated_too: bool = False
 
 
 # A setting's pattern is tried only around the words every match of it holds (much faster than
@@ -271,7 +274,21 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 f'{setting}: "{match.group()}" ({source}): {k.setting_plain.get(setting, setting)}',
             )
         )
-    return Settings(tuple(s for s in SETTINGS if s in first), tuple(requirements))
+    kept = tuple(s for s in SETTINGS if s in first)
+    return Settings(kept, tuple(requirements), bool(kept) and _untreated_too(fields, k))
+
+
+def _untreated_too(fields: Fields, k: Knowledge) -> bool:
+    """Whether a title, condition, keyword, the summary or an inclusion criterion offers
+    untreated disease beside other disease ("newly diagnosed or relapsed", "either treatment
+    naive or progressed")."""
+    phrases = k.untreated
+    return any(
+        (item is None or item.section != EXCLUSION)
+        and phrases.may_match(text)
+        and offered_with_or(lower(text), phrases.regex)
+        for (_, text), item in zip(fields.parts, fields.items, strict=True)
+    )
 
 
 def _kept(setting: str, first: dict[str, Any], k: Knowledge) -> bool:

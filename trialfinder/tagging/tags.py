@@ -49,6 +49,9 @@ class Tags:
     comparator_categories: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = ()
     scoped_requirements: tuple[Requirement, ...] = ()
+    # The trial offers untreated disease too, beside its ``settings`` ("Newly diagnosed or
+    # relapsed AML"): it is not only for them.
+    untreated_too: bool = False
 
     def categories_of(self, intervention_name: str) -> tuple[str, ...]:
         """The categories attributed to one intervention (by name, ignoring case)."""
