@@ -305,6 +305,31 @@ def test_a_marker_or_an_unknown_result_or_its_absence_not_required_says_nothing(
     assert tags.biomarkers == () and tags.excluded_biomarkers == ()
 
 
+def excluding(line):
+    return eligible(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "EGFR mutation other than exon 19 deletion or L858R",
+        "HER2-positive breast cancer patients who have not received trastuzumab",
+    ],
+)
+def test_an_exclusion_narrowed_after_the_marker_rules_out_no_marker(line):
+    """Exon 19 and L858R are the mutations this trial keeps; HER2-positive patients who had
+    trastuzumab may join."""
+    tags = excluding(line)
+    assert tags.excluded_biomarkers == () and marker_rules(tags) == []
+
+
+def test_a_marker_asked_for_but_for_a_variant_is_asked_for_as_the_marker():
+    assert included("EGFR mutation other than exon 20 insertion").biomarkers == ("EGFR",)
+    assert excluding("Tumors harboring EGFR exon 20 insertions").excluded_biomarkers == (
+        "EGFR exon 20",
+    )
+
+
 def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone():
     tags = included("Patients with KRAS G12C mutation are eligible only in Cohort A")
     assert tags.biomarkers == () and marker_rules(tags) == []

@@ -196,6 +196,9 @@ def _read(
     in_exclusion = item is not None and item.section == EXCLUSION
     if in_exclusion and _TREATED_FOR.search(text, 0, start):
         return None  # "prior therapy for HER2-positive disease" excludes the therapy
+    if in_exclusion and _NARROWED.match(text, end):
+        return None  # "HER2-positive patients who have not received trastuzumab"
+    excepted = _EXCEPTED_VARIANT.match(text, end) is not None
     tags = _biomarker_tags(marker, match, everything)
     excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
     # The words of the mention itself first (cheap), the context only when they may count.
@@ -232,6 +235,8 @@ def _read(
         return None  # "wild-type" near a marker that nothing negates
     if negated and in_exclusion:
         return None  # "no EGFR mutation" among the exclusions: unclear, so nothing
+    if excepted and (negated or in_exclusion):
+        return None  # "EGFR mutation other than exon 19 deletion": not every EGFR mutation
     kind = EXCLUDED if negated or in_exclusion else REQUIRED
     return _Mention(tags, kind, index, match.start(), match.end())
 
@@ -424,8 +429,18 @@ _NON = re.compile(r"non-?\s*$")
 # Between a marker and a variant, these words make the variant another group's, or absent:
 # "Ph+ CML-CP (Without T315I Mutation)", "For Ph+ CML-CP participants with T315I mutation".
 _VARIANT_GAP = re.compile(
-    r"\b(?:without|no|not|negative|absence|participants|patients|subjects|people)\b", re.I
+    r"\b(?:without|no|not|negative|absence|participants|patients|subjects|people)\b"
+    r"|\b(?:other\s+than|except|excluding|apart\s+from|besides)\b",
+    re.I,
 )
+# After a marker, a variant it is not: "EGFR mutation other than exon 19 deletion or L858R".
+_EXCEPTED_VARIANT = re.compile(
+    r"[\w\s-]{0,25}?\b(?:other\s+than|except(?:\s+for)?|excluding|apart\s+from|besides)\b", re.I
+)
+# After a marker in an exclusion criterion, the people it excludes narrowed ("HER2-positive
+# breast cancer patients who have not received trastuzumab"): not everyone with the marker.
+# (Not "mutations that are sensitive to targeted therapy": said of the marker, NCT06561386.)
+_NARROWED = re.compile(r"[^.;:\n()]{0,40}?\b(?:who|whose)\b", re.I)
 _EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
 _EXON_NAME = r"exon \1"
 # Between one variant and the next of a list: "G12C or G12D", "exon 19 deletion or exon 21 L858R".
