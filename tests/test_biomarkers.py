@@ -330,6 +330,16 @@ def test_a_marker_asked_for_but_for_a_variant_is_asked_for_as_the_marker():
     )
 
 
+def test_a_marker_of_one_of_the_kinds_that_may_join_is_not_asked_of_everyone():
+    text = (
+        "Inclusion Criteria:\n\n- Large B-cell lymphoma including:\n\n"
+        "i) Diffuse large B-cell lymphoma\n\n"
+        "ii) High-grade B-cell lymphoma, with MYC and BCL2 rearrangements\n"
+    )
+    tags = eligible(text, title="Drug X in Lymphoma", conditions=("Lymphoma",))
+    assert tags.biomarkers == () and marker_rules(tags) == []
+
+
 def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone():
     tags = included("Patients with KRAS G12C mutation are eligible only in Cohort A")
     assert tags.biomarkers == () and marker_rules(tags) == []

@@ -154,6 +154,37 @@ def test_items_keep_the_line_they_hang_from():
     ]
 
 
+def test_lettered_items_at_the_indent_of_a_bulleted_lead_in_hang_from_it():
+    """NCT06356129's layout: the kinds of lymphoma that may join, numbered i) to v) under a
+    bulleted line, at its own indent; the next bulleted line hangs from nothing."""
+    text = (
+        "Inclusion Criteria:\n\n"
+        "- Large B-cell lymphoma including:\n\n"
+        "i) Diffuse large B-cell lymphoma\n\n"
+        "ii) High-grade B-cell lymphoma with MYC and BCL2 rearrangements\n\n"
+        "iii) T-cell/histiocyte-rich large B-cell lymphoma\n\n"
+        "* IPI score 1 or 2\n"
+    )
+    items = read_criteria(text).items
+    lead = "Large B-cell lymphoma including:"
+    assert [(i.text, i.lead) for i in items] == [
+        (lead, ""),
+        ("Diffuse large B-cell lymphoma", lead),
+        ("High-grade B-cell lymphoma with MYC and BCL2 rearrangements", lead),
+        ("T-cell/histiocyte-rich large B-cell lymphoma", lead),
+        ("IPI score 1 or 2", ""),
+    ]
+
+
+def test_a_numbered_list_after_a_line_without_a_bullet_is_the_main_list():
+    text = (
+        "Inclusion Criteria:\n\n"
+        "Subjects who meet each of the following criteria are eligible:\n\n"
+        "1. Age 18 years or older\n2. ECOG 0-1\n"
+    )
+    assert {i.lead for i in read_criteria(text).items} == {""}
+
+
 def test_markdown_escapes_are_undone():
     assert sections("Inclusion Criteria:\n* HLA-A\\*02:01 positive, ANC \\>= 1.5")[0] == (
         INCLUSION,

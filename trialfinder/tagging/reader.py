@@ -91,7 +91,22 @@ class Criteria:
 
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
-_BULLET = re.compile(r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))?\s*")
+_BULLET = re.compile(
+    r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?(?:[a-zA-Z]|[ivx]{2,4}|[IVX]{2,4})[.)](?=\s))?\s*"
+)
+# The kind of a line's bullet: a sign, a number, a letter or a roman numeral. An item numbered
+# or lettered ("1.", "a)", "ii)") at the indent of a lead-in line with a bullet of another kind
+# still hangs from it ("- ... large B-cell lymphoma including:" then "i) ...", "ii) ..."); a
+# lead-in line without a bullet, or with one of the same kind, starts no such list.
+_BULLET_KINDS = re.compile(
+    r"^\s*(?:(?P<sign>[*•·\-–+>#])|\(?(?:(?P<roman>[ivx]{2,4}|[IVX]{2,4})|(?P<number>\d{1,2})"
+    r"|(?P<letter>[a-zA-Z]))[.)]\s)"
+)
+
+
+def _bullet_kind(raw: str) -> str:
+    match = _BULLET_KINDS.match(raw)
+    return (match.lastgroup or "") if match else ""
 
 
 _INLINE_GAP = r"[ \t]*[-–]?[ \t]*"  # before a heading inside a paragraph
@@ -186,7 +201,7 @@ def read_criteria(criteria: str) -> Criteria:
     text = _break_inline_headings(text, layout)
     items: list[Item] = []
     section, cohort = "", ""
-    leads: list[tuple[int, str]] = []  # (indent, line) of the open lead-in lines
+    leads: list[tuple[int, str, str]] = []  # (indent, line, bullet kind) of open lead-ins
     for raw in text.splitlines():
         body = raw.lstrip()
         if not body:
@@ -212,13 +227,18 @@ def read_criteria(criteria: str) -> Criteria:
         if match and len(match.group("rest")) <= 40:
             item_cohort = _cohort_name(match.group("label"))
             line = match.group("after").strip() or line
+        kind = _bullet_kind(raw) if leads or line.endswith((":", "：")) else ""
         if leads:
-            leads = [(i, t) for i, t in leads if i < indent]
+            leads = [
+                (i, t, k)
+                for i, t, k in leads
+                if i < indent or (i == indent and k and kind not in ("", "sign", k))
+            ]
         lead = leads[-1][1] if leads else ""
         for part in _sentences(line):
             items.append(Item(part[:MAX_ITEM_CHARS], section, item_cohort, lead))
         if line.endswith((":", "：")):
-            leads.append((indent, line))
+            leads.append((indent, line, kind))
         if len(items) >= MAX_ITEMS:
             break
     return Criteria(tuple(items[:MAX_ITEMS]))

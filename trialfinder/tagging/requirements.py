@@ -282,6 +282,16 @@ _OR_AFTER_PHRASE = re.compile(r"\s*,?\s*(?:or|and/or)\s+")
 _OR_BEFORE_PHRASE = re.compile(r"\s*,?\s*\b(?:or|and/or|either)\s+$")
 
 
+def one_of_alternatives(item: Item) -> bool:
+    """Whether ``item`` is one of the alternatives its lead-in line offers ("... one of the
+    following:", "... large B-cell lymphoma including:"): what it asks is not asked of all."""
+    return bool(
+        item.section != EXCLUSION
+        and item.lead
+        and _rules().alternative_leads.search(lower(item.lead))
+    )
+
+
 def _no_line(requirement: Requirement) -> bool:
     return requirement.kind == "prior-lines" and requirement.values == (0,)
 
