@@ -422,6 +422,20 @@ def test_the_patients_a_trial_is_for_are_still_read_as_such():
     assert included("Patients must have EGFR mutation").biomarkers == ("EGFR",)
 
 
+def test_a_marker_named_only_among_the_keywords_is_not_asked_for():
+    """Keywords name what a study is about: NCT06065748's "ESR1 mutation" names its subgroups,
+    and its criteria take both ("ESR1m versus ESR1nmd")."""
+    study = make_study(
+        title="Drug X in Breast Cancer",
+        criteria="Inclusion Criteria:\n\n* Advanced breast cancer",
+        conditions=["Breast Cancer"],
+    )
+    study["protocolSection"]["conditionsModule"]["keywords"] = ["ESR1 mutation"]
+    assert tag_trial(parse_study(study)).biomarkers == ()
+    study["protocolSection"]["identificationModule"]["briefTitle"] = "Drug X in ESR1-Mutant Cancer"
+    assert tag_trial(parse_study(study)).biomarkers == ("ESR1",)
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from trialfinder.tagging.context import clause_covering, clause_effects, rules
 from trialfinder.tagging.lexicon import Knowledge, MarkerRule
-from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
+from trialfinder.tagging.reader import EXCLUSION, KEYWORD, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import Requirement, one_of_alternatives
 from trialfinder.tagging.tags import BIOMARKER, Evidence
 from trialfinder.tagging.text import capital_runs, snippet, whole_capital_positions
@@ -194,6 +194,8 @@ def _read(
     item = fields.items[index]
     start, end = match.start() - offset, match.end() - offset
     in_exclusion = item is not None and item.section == EXCLUSION
+    if fields.parts[index][0] == KEYWORD:
+        return None  # a topic of the study ("ESR1 mutation" for its subgroups), not a rule
     if item is not None and one_of_alternatives(item):
         return None  # "ii) High-grade B-cell lymphoma with MYC and BCL2 rearrangements"
     if in_exclusion and _TREATED_FOR.search(text, 0, start):

@@ -485,6 +485,7 @@ def _tested_arms(trial: Trial) -> list[ArmGroup]:
 
 
 SUMMARY = "summary"
+KEYWORD = "keyword"
 _ITEM_SOURCES = {INCLUSION: "inclusion criteria", EXCLUSION: "exclusion criteria", "": "criteria"}
 
 
@@ -507,7 +508,7 @@ def text_fields(trial: Trial) -> Fields:
     section and cohort) and the brief summary, joined and lower-cased once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
     fields += [("condition", c) for c in trial.conditions]
-    fields += [("keyword", kw) for kw in trial.keywords]
+    fields += [(KEYWORD, kw) for kw in trial.keywords]
     parts = [field for field in fields if field[1]]
     items: list[Item | None] = [None] * len(parts)
     if trial.eligibility.criteria:
