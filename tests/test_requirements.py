@@ -728,6 +728,13 @@ def test_not_treated_phrases_joined_together_leave_the_setting():
     assert [r.rule for r in tags.requirements if r.kind == "disease-setting"] == ["none-of"]
 
 
+def test_untreated_disease_allowed_on_a_condition_rules_out_no_setting():
+    """NCT03983954: refractory patients may join; the untreated only if they refused."""
+    line = "Treatment-naive patients will be eligible only if they refused standard treatment"
+    tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
+    assert not [r for r in tags.requirements if r.kind == "disease-setting"]
+
+
 def test_settings_joined_by_either_are_still_asked_for():
     line = "Have been either non-responders or have recurred after standard therapy"
     tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
