@@ -436,6 +436,25 @@ def test_a_marker_named_only_among_the_keywords_is_not_asked_for():
     assert tag_trial(parse_study(study)).biomarkers == ("ESR1",)
 
 
+def test_markers_listed_with_commas_only_are_alternatives():
+    """NCT05786924 Part 1E: not "must have KRAS", "must have HRAS", ... one after another."""
+    line = "Solid tumors with KRAS, HRAS, NRAS, BRAF, CRAF (RAF1) mutations or alterations"
+    assert marker_rules(included(line)) == [
+        ("biomarker-required", ("KRAS", "HRAS", "NRAS", "BRAF"), "inclusion", "")
+    ]
+    both = marker_rules(included("High-grade lymphoma with MYC and BCL2 rearrangements"))
+    assert [values for _, values, _, _ in both] == [("MYC",), ("BCL2",)]
+
+
+def test_markers_of_another_way_in_are_no_rule_for_everyone():
+    """NCT03745326: KRAS G12D is asked for; NRAS and HRAS "will also be eligible"."""
+    tags = included(
+        "KRAS G12D mutation\n* Tumors expressing G12D mutated NRAS and HRAS will also be eligible"
+    )
+    assert marker_rules(tags) == [("biomarker-required", ("KRAS G12D",), "inclusion", "")]
+    assert set(tags.biomarkers) >= {"KRAS G12D", "NRAS", "HRAS"}
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])

@@ -311,6 +311,8 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirem
     for index, found in by_part.items():
         item = fields.items[index]
         assert item is not None
+        if _ALSO_ELIGIBLE.search(item.text):
+            continue  # another way in ("NRAS and HRAS will also be eligible"): no rule for all
         groups: list[list[str]] = []
         for chain in _lists(fields.text, [m for m in found if m.kind == REQUIRED]):
             betweens = [
@@ -322,6 +324,7 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirem
                 len(chain) > 1
                 and any(_OR_NEXT.match(b) for b in betweens[-1:])
                 or any(_joins_alternatives(between) for between in betweens[:-1])
+                or (len(chain) > 1 and all(_commas_only(b) for b in betweens[:-1]))
             ):
                 chain_tags = [tag for mention in chain for tag in mention.tags]
                 candidates = [list(dict.fromkeys(chain_tags))]  # alternatives: one requirement
@@ -344,6 +347,16 @@ _BETWEEN = re.compile(
     r"over-?expression|expression|exon|skipping|translocations?|status|\d+|non-[\w-]+))*"
 )
 _OR_NEXT = re.compile(r"(?i)^[\s,]*(?:and/or|or)\b")
+# Markers listed with commas only ("KRAS, HRAS, NRAS, BRAF, CRAF (RAF1) mutations"): any of them
+# (with "and" they may each be asked for: "MYC, BCL2 and BCL6 rearrangements").
+_AND = re.compile(r"(?i)\band\b")
+
+
+def _commas_only(between: str) -> bool:
+    return "," in between and not _AND.search(between)
+
+
+_ALSO_ELIGIBLE = re.compile(r"(?i)\balso\s+(?:be\s+)?eligible\b")
 # A slash after a marker's own result joins markers that are each required: "HER2-positive/
 # ER-positive" (while "EGFR/ALK" and "EGFR/ALK-positive" offer either).
 _OWN_RESULT_SLASH = re.compile(r"(?i)(?:positive|[+])\s*/")
