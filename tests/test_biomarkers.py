@@ -455,6 +455,28 @@ def test_markers_of_another_way_in_are_no_rule_for_everyone():
     assert set(tags.biomarkers) >= {"KRAS G12D", "NRAS", "HRAS"}
 
 
+def test_an_exclusion_criterion_that_says_who_is_eligible_rules_nothing_out():
+    """NCT06561386: "Participants with unknown or indeterminate BRAF mutation, activating RET
+    mutations or NTRK fusion gene alterations are eligible", among its exclusion criteria."""
+    line = "Participants with unknown activating RET mutations or NTRK fusions are eligible"
+    assert excluding(line).excluded_biomarkers == ()
+
+
+def test_an_exclusion_said_again_after_the_marker_rules_it_out():
+    assert excluding("Participants with known RET mutations are excluded").excluded_biomarkers == (
+        "RET",
+    )
+    assert excluding("No EGFR mutation").excluded_biomarkers == ()  # unclear: nothing
+
+
+def test_an_exclusion_of_marker_patients_who_lack_a_treatment_rules_out_no_marker():
+    line = (
+        "Participant with known mismatch repair deficiency (dMMR)/ high microsatellite instability"
+        " (MSI-H) status who has not received immunotherapy treatments"
+    )
+    assert excluding(line).excluded_biomarkers == ()
+
+
 def test_biomarker_filter_matching():
     assert biomarker_matches("kras", ["KRAS G12C"])
     assert biomarker_matches("KRAS G12C", ["KRAS G12C"])

@@ -30,7 +30,7 @@ from typing import NamedTuple
 from trialfinder.tagging.context import clause_covering, clause_effects, rules
 from trialfinder.tagging.lexicon import Knowledge, MarkerRule
 from trialfinder.tagging.reader import EXCLUSION, KEYWORD, SUMMARY, Fields, Item
-from trialfinder.tagging.requirements import Requirement, one_of_alternatives
+from trialfinder.tagging.requirements import Requirement, one_of_alternatives, said_allowed
 from trialfinder.tagging.tags import BIOMARKER, Evidence
 from trialfinder.tagging.text import capital_runs, snippet, whole_capital_positions
 
@@ -202,6 +202,8 @@ def _read(
         return None  # "prior therapy for HER2-positive disease" excludes the therapy
     if in_exclusion and _NARROWED.match(text, end):
         return None  # "HER2-positive patients who have not received trastuzumab"
+    if in_exclusion and said_allowed(_OUTSIDE_BRACKETS.sub(" ", _rest_of_sentence(text, end))):
+        return None  # "... activating RET mutations ... are eligible" among the exclusions
     excepted = _EXCEPTED_VARIANT.match(text, end) is not None
     tags = _biomarker_tags(marker, match, everything)
     excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
@@ -238,11 +240,21 @@ def _read(
     elif not says_result and not negated:
         return None  # "wild-type" near a marker that nothing negates
     if negated and in_exclusion:
-        return None  # "no EGFR mutation" among the exclusions: unclear, so nothing
+        if not _ruled_out_after(text, start, end):
+            return None  # "no EGFR mutation" among the exclusions: unclear, so nothing
+        negated = False  # "... RET mutations ... are excluded": an exclusion said twice
     if excepted and (negated or in_exclusion):
         return None  # "EGFR mutation other than exon 19 deletion": not every EGFR mutation
     kind = EXCLUDED if negated or in_exclusion else REQUIRED
     return _Mention(tags, kind, index, match.start(), match.end())
+
+
+def _ruled_out_after(text: str, start: int, end: int) -> bool:
+    """Whether the negation of a target is said after it ("... are excluded", "are not
+    eligible"), not before it ("no EGFR mutation")."""
+    low, _ = rules().clause(text, start, end)
+    negations = [m for m in clause_covering(text, start, end) if m.category == "NEGATED"]
+    return bool(negations) and all(m.span[0] >= end - low for m in negations)
 
 
 def _nearest(text: str, start: int, end: int) -> frozenset[str]:
@@ -356,6 +368,15 @@ def _commas_only(between: str) -> bool:
     return "," in between and not _AND.search(between)
 
 
+_SENTENCE_END = re.compile(r"[.;](?:\s|$)")
+_OUTSIDE_BRACKETS = re.compile(r"\([^()]*\)")
+
+
+def _rest_of_sentence(text: str, start: int) -> str:
+    end = _SENTENCE_END.search(text, start)
+    return text[start : end.start() if end else len(text)]
+
+
 _ALSO_ELIGIBLE = re.compile(r"(?i)\balso\s+(?:be\s+)?eligible\b")
 # A slash after a marker's own result joins markers that are each required: "HER2-positive/
 # ER-positive" (while "EGFR/ALK" and "EGFR/ALK-positive" offer either).
@@ -457,7 +478,7 @@ _EXCEPTED_VARIANT = re.compile(
 # After a marker in an exclusion criterion, the people it excludes narrowed ("HER2-positive
 # breast cancer patients who have not received trastuzumab"): not everyone with the marker.
 # (Not "mutations that are sensitive to targeted therapy": said of the marker, NCT06561386.)
-_NARROWED = re.compile(r"[^.;:\n()]{0,40}?\b(?:who|whose)\b", re.I)
+_NARROWED = re.compile(r"[^.;:\n]{0,60}?\b(?:who|whose)\b", re.I)
 _EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
 _EXON_NAME = r"exon \1"
 # Between one variant and the next of a list: "G12C or G12D", "exon 19 deletion or exon 21 L858R".

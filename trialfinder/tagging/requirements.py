@@ -282,6 +282,12 @@ _OR_AFTER_PHRASE = re.compile(r"\s*,?\s*(?:or|and/or)\s+")
 _OR_BEFORE_PHRASE = re.compile(r"\s*,?\s*\b(?:or|and/or|either)\s+$")
 
 
+def said_allowed(text: str) -> bool:
+    """Whether ``text`` says something is allowed, not itself negated ("are eligible", "is
+    permitted"; not "is not permitted")."""
+    return _rules().allowed(lower(text))
+
+
 def one_of_alternatives(item: Item) -> bool:
     """Whether ``item`` is one of the alternatives its lead-in line offers ("... one of the
     following:", "... large B-cell lymphoma including:"): what it asks is not asked of all."""
