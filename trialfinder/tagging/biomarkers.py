@@ -30,7 +30,12 @@ from typing import NamedTuple
 from trialfinder.tagging.context import clause_covering, clause_effects, rules
 from trialfinder.tagging.lexicon import Knowledge, MarkerRule
 from trialfinder.tagging.reader import EXCLUSION, KEYWORD, SUMMARY, Fields, Item
-from trialfinder.tagging.requirements import Requirement, one_of_alternatives, said_allowed
+from trialfinder.tagging.requirements import (
+    Requirement,
+    excepted_after,
+    one_of_alternatives,
+    said_allowed,
+)
 from trialfinder.tagging.tags import BIOMARKER, Evidence
 from trialfinder.tagging.text import capital_runs, snippet, whole_capital_positions
 
@@ -204,8 +209,8 @@ def _read(
         return None  # "HER2-positive patients who have not received trastuzumab"
     if in_exclusion and said_allowed(_OUTSIDE_BRACKETS.sub(" ", _rest_of_sentence(text, end))):
         return None  # "... activating RET mutations ... are eligible" among the exclusions
-    excepted = _EXCEPTED_VARIANT.match(text, end) is not None
-    tags = _biomarker_tags(marker, match, everything)
+    excepted = excepted_after(text, end, end + _EXCEPTION_REACH)
+    tags = (marker.name,) if excepted else _biomarker_tags(marker, match, everything)
     excluded_by_name = marker.excluded is not None and marker.excluded.fullmatch(match.group())
     # The words of the mention itself first (cheap), the context only when they may count.
     says_result = True
@@ -467,14 +472,11 @@ _NON = re.compile(r"non-?\s*$")
 # Between a marker and a variant, these words make the variant another group's, or absent:
 # "Ph+ CML-CP (Without T315I Mutation)", "For Ph+ CML-CP participants with T315I mutation".
 _VARIANT_GAP = re.compile(
-    r"\b(?:without|no|not|negative|absence|participants|patients|subjects|people)\b"
-    r"|\b(?:other\s+than|except|excluding|apart\s+from|besides)\b",
-    re.I,
+    r"\b(?:without|no|not|negative|absence|participants|patients|subjects|people)\b", re.I
 )
-# After a marker, a variant it is not: "EGFR mutation other than exon 19 deletion or L858R".
-_EXCEPTED_VARIANT = re.compile(
-    r"[\w\s-]{0,25}?\b(?:other\s+than|except(?:\s+for)?|excluding|apart\s+from|besides)\b", re.I
-)
+# How far after a marker an exception is taken as one to the marker ("EGFR mutation other than
+# exon 19 deletion or L858R"): what follows it is a variant the marker is not.
+_EXCEPTION_REACH = 30
 # After a marker in an exclusion criterion, the people it excludes narrowed ("HER2-positive
 # breast cancer patients who have not received trastuzumab"): not everyone with the marker.
 # (Not "mutations that are sensitive to targeted therapy": said of the marker, NCT06561386.)

@@ -282,6 +282,12 @@ _OR_AFTER_PHRASE = re.compile(r"\s*,?\s*(?:or|and/or)\s+")
 _OR_BEFORE_PHRASE = re.compile(r"\s*,?\s*\b(?:or|and/or|either)\s+$")
 
 
+def excepted_after(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds an exception ("other than", "except", "excluding":
+    eligibility.toml's `exceptions`)."""
+    return _rules().exceptions.search(lower(text[start:end])) is not None
+
+
 def said_allowed(text: str) -> bool:
     """Whether ``text`` says something is allowed, not itself negated ("are eligible", "is
     permitted"; not "is not permitted")."""
