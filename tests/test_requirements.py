@@ -735,6 +735,17 @@ def test_untreated_disease_allowed_on_a_condition_rules_out_no_setting():
     assert not [r for r in tags.requirements if r.kind == "disease-setting"]
 
 
+def test_a_long_run_of_spaces_around_an_untreated_phrase_is_read_in_one_pass():
+    from trialfinder.tagging.lexicon import knowledge
+    from trialfinder.tagging.requirements import offered_with_or
+
+    untreated = knowledge().untreated.regex
+    run = " " * 50_000
+    assert not offered_with_or(f"x{run}newly diagnosed{run}x", untreated)
+    assert offered_with_or(f"x{run}relapsed or newly diagnosed{run}x", untreated)
+    assert offered_with_or(f"x{run}newly diagnosed or relapsed{run}x", untreated)
+
+
 def test_settings_joined_by_either_are_still_asked_for():
     line = "Have been either non-responders or have recurred after standard therapy"
     tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))

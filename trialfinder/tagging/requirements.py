@@ -271,15 +271,21 @@ def offered_with_or(low: str, phrases: re.Pattern[str]) -> bool:
         after = _OR_AFTER_PHRASE.match(low, end)
         if after and after.end() not in starts:
             return True
-        before = _OR_BEFORE_PHRASE.search(low, 0, start)
-        if before and before.start() not in ends:
-            return True
+        # (Looked for in the few characters before: a run of spaces costs no more than its
+        # length.)
+        before = _OR_BEFORE_PHRASE.search(low, max(0, start - 12), start)
+        if before:
+            joint = before.start()
+            while joint > 0 and low[joint - 1] in " ,\t\n":
+                joint -= 1
+            if joint not in ends:
+                return True
     return False
 
 
 _OR_JUST_BEFORE = re.compile(r"\b(?:or|either)\s+(?:[a-z-]+\s+){0,4}$")
-_OR_AFTER_PHRASE = re.compile(r"\s*,?\s*(?:or|and/or)\s+")
-_OR_BEFORE_PHRASE = re.compile(r"\s*,?\s*\b(?:or|and/or|either)\s+$")
+_OR_AFTER_PHRASE = re.compile(r"[\s,]*(?:or|and/or)\s")
+_OR_BEFORE_PHRASE = re.compile(r"\b(?:or|and/or|either)\s+$")
 
 
 def excepted_after(text: str, start: int, end: int) -> bool:
