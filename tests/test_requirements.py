@@ -652,6 +652,24 @@ def test_an_optional_earlier_treatment_is_not_required():
     assert included("Prior PD-1 inhibitor is optional", "prior-therapy-required") == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "At least two prior regimens (one if the patient is ineligible for chemotherapy)",
+        "At least 1 prior line in the metastatic setting, or have relapsed within 6 months of"
+        " adjuvant therapy",
+        "Up to 3 prior lines for Part A; no limit for Part B",
+    ],
+)
+def test_no_count_of_lines_for_everyone_when_some_may_have_another(line):
+    assert included(line, "prior-lines") == []
+
+
+def test_a_count_of_lines_with_a_bracket_that_adds_to_it_stays():
+    line = "At least 2 prior lines (including at least 1 platinum-based regimen)"
+    assert included(line, "prior-lines") == [("at-least", (2,))]
+
+
 def test_an_exception_later_in_the_item_is_not_one_to_its_count():
     line = (
         "Must have received at least 2 but no more than 5 previous systemic regimens including at"

@@ -1318,6 +1318,15 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
         or rules.exceptions.search(low, match.end(), min(end, match.end() + _EXCEPT_AFTER))
     ):
         return None  # "... is not required", "..., except patients with EGFR mutation who ..."
+    if _FOR_A_PART.search(low, match.end(), end):
+        return None  # "Up to 3 prior lines for Part A; no limit for Part B": not for everyone
+    bracket = _BRACKET_AFTER.match(low, match.end())
+    if (
+        bracket
+        and rules.hypotheticals.search(bracket.group(1))
+        and rules.count_re.search(bracket.group(1))
+    ):
+        return None  # "At least two prior regimens (one if ineligible for chemotherapy)"
     groups = match.groupdict()
     if kind in ("between", "bounds"):
         lo, hi = rules.value(groups["lo"]), rules.value(groups["hi"])
@@ -1351,9 +1360,12 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
             if text.excluded or negated:
                 low_bound, high_bound = _count_bounds_excluded(comparison, count)
     if low_bound is not None and low_bound >= 1:
-        # A lower limit is false when the item offers another way in ("or treatment-naive").
+        # A lower limit is false when the item offers another way in ("or treatment-naive",
+        # "..., or have relapsed within 6 months of adjuvant therapy").
         near = _without_brackets(low[start : min(end, match.end() + 60)])
         if rules.naive.search(near) or rules.alternatives.search(near):
+            return None
+        if _OR_ANOTHER_WAY.search(low, match.end(), end):
             return None
     if low_bound is not None and high_bound is not None:
         if low_bound == high_bound:
@@ -1369,6 +1381,13 @@ def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> R
 # How far after a count of lines an exception is taken as one to the count ("1 prior line,
 # except ..."), not to what the item goes on to say ("... including anthracyclines (unless ...").
 _EXCEPT_AFTER = 12
+# After a count of lines: the part of the trial it is for ("... for Part A"), a condition in
+# brackets giving another count, another way in joined by "or" to a verb ("or have relapsed").
+_FOR_A_PART = re.compile(
+    r"\b(?:for|in)\s+(?:the\s+)?(?:part|cohort|arm|group)\s+[a-z0-9][\w.-]{0,3}\b"
+)
+_BRACKET_AFTER = re.compile(r"[^()]{0,30}?\(([^()]{0,120})\)")
+_OR_ANOTHER_WAY = re.compile(r"\bor\s+(?:who\s+)?(?:have|has|had|be|is|are|if)\b")
 
 
 def _count_bounds(comparison: str | None, count: int) -> tuple[int | None, int | None]:
