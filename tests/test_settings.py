@@ -541,3 +541,23 @@ def test_a_setting_another_setting_brings_is_data_and_checked(tmp_path):
     )
     with pytest.raises(InvalidDataFile, match=r"settings\.toml:\d+: resistant\.also"):
         read_data_file(copy)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Newly diagnosed or relapsed AML",
+        "either treatment-naïve or progressed on one line",
+        "chemotherapy naive or pretreated",
+        "previously untreated or relapsed disease",
+        "de novo or recurrent disease",
+        "recurrent or de novo disease",
+    ],
+)
+def test_every_untreated_phrase_holds_one_of_its_find_words(text):
+    """settings.toml [summary] `untreated` is only tried in texts holding an `untreated_find`
+    word: each of its matches must hold one, or a phrase would be missed."""
+    guarded = KNOWLEDGE.untreated
+    matches = [m.group().lower() for m in guarded.regex.finditer(text)]
+    assert matches
+    assert all(any(word in match for word in guarded.words) for match in matches)

@@ -219,7 +219,9 @@ SETTINGS_FILE = DataFile(
     Table(
         required={
             **dict.fromkeys(SETTINGS, _SETTING),
-            "summary": Table(required={"not_treated": REGEX_I, "untreated": REGEX_I}),
+            "summary": Table(
+                required={"not_treated": REGEX_I, "untreated": REGEX_I, "untreated_find": TEXTS}
+            ),
             "not_treated": ListOf(
                 Table(
                     required={

@@ -185,7 +185,10 @@ class Knowledge:
         self.summary_not_treated = Guarded(
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
-        self.untreated = Guarded(re.compile(settings["summary"]["untreated"], re.IGNORECASE))
+        self.untreated = Guarded(
+            re.compile(settings["summary"]["untreated"], re.IGNORECASE),
+            tuple(settings["summary"]["untreated_find"]),
+        )
         self.not_treated: tuple[NotTreated, ...] = tuple(
             NotTreated(
                 regex,

@@ -23,7 +23,7 @@ from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import Requirement, offered_with_or
 from trialfinder.tagging.tags import SETTING, Evidence
-from trialfinder.tagging.text import FOLDING_TO_ASCII, lower, required_words, snippet
+from trialfinder.tagging.text import FOLDING_TO_ASCII, may_match, required_words, snippet
 
 try:  # the reader of regular expressions, to find how far a pattern's matches reach
     from re import _parser as regex_parser  # type: ignore[attr-defined]
@@ -282,13 +282,18 @@ def _untreated_too(fields: Fields, k: Knowledge) -> bool:
     """Whether a title, condition, keyword, the summary or an inclusion criterion offers
     untreated disease beside other disease ("newly diagnosed or relapsed", "either treatment
     naive or progressed")."""
-    phrases = k.untreated
-    return any(
-        (item is None or item.section != EXCLUSION)
-        and phrases.may_match(text)
-        and offered_with_or(lower(text), phrases.regex)
-        for (_, text), item in zip(fields.parts, fields.items, strict=True)
-    )
+    phrases, words = k.untreated, k.untreated.words
+    lowered, starts = fields.lowered, fields.starts
+    # (One look at the whole text first: most trials name no untreated disease at all.)
+    if words is not None and not may_match(lowered, words):
+        return False
+    for (_, text), item, start in zip(fields.parts, fields.items, starts, strict=True):
+        if item is not None and item.section == EXCLUSION:
+            continue
+        low = lowered[start : start + len(text)]
+        if (words is None or may_match(low, words)) and offered_with_or(low, phrases.regex):
+            return True
+    return False
 
 
 def _kept(setting: str, first: dict[str, Any], k: Knowledge) -> bool:

@@ -31,9 +31,10 @@ class Guarded:
     Long case-insensitive alternations are slow to run; looking for their words is not.
     """
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    def __init__(self, regex: re.Pattern[str], words: tuple[str, ...] | None = None) -> None:
         self.regex = regex
-        self.words = required_words(regex)
+        # The words every match holds: given (a data file's `find`), or read from the pattern.
+        self.words = words if words is not None else required_words(regex)
 
     def may_match(self, text: str) -> bool:
         return self.words is None or may_match(lower(text), self.words)
