@@ -207,7 +207,7 @@ def _read(
         return None  # "prior therapy for HER2-positive disease" excludes the therapy
     if in_exclusion and _NARROWED.match(text, end):
         return None  # "HER2-positive patients who have not received trastuzumab"
-    if in_exclusion and said_allowed(_OUTSIDE_BRACKETS.sub(" ", _rest_of_sentence(text, end))):
+    if in_exclusion and said_allowed(_OUTSIDE_BRACKETS.sub(" ", _rest_of_clause(text, end))):
         return None  # "... activating RET mutations ... are eligible" among the exclusions
     excepted = excepted_after(text, end, end + _EXCEPTION_REACH)
     tags = (marker.name,) if excepted else _biomarker_tags(marker, match, everything)
@@ -373,12 +373,11 @@ def _commas_only(between: str) -> bool:
     return "," in between and not _AND.search(between)
 
 
-_SENTENCE_END = re.compile(r"[.;](?:\s|$)")
 _OUTSIDE_BRACKETS = re.compile(r"\([^()]*\)")
 
 
-def _rest_of_sentence(text: str, start: int) -> str:
-    end = _SENTENCE_END.search(text, start)
+def _rest_of_clause(text: str, start: int) -> str:
+    end = _CLAUSE_END.search(text, start)
     return text[start : end.start() if end else len(text)]
 
 

@@ -1932,7 +1932,7 @@ def _brain_value(
         if rules.brain_stable.search(low, s, e, words) or not permitted:
             return "treated-stable"
         return "active-allowed"  # "Patients with brain metastases are eligible"
-    strong: object = rules.strong_negations.search(before)
+    strong = rules.strong_negations.search(before) is not None
     if not text.excluded and not strong:
         said = _said_after(text.item.text, mention.start(), mention.end())
         if said is not None and said[0] == "not-required":
