@@ -20,6 +20,8 @@ from trialfinder.tagging.context import (
     RULE_KEYS,
     Context,
     InvalidRules,
+    clause_covering,
+    covering_after,
     effects,
     example_target,
     key_regex,
@@ -325,6 +327,37 @@ def test_a_clause_ends_at_the_nearest_signs_around_the_target(words, glue, data)
     low = max((m.end() for m in signs if m.end() <= start), default=0)
     high = min((m.start() for m in signs if m.start() >= end), default=len(text))
     assert SHIPPED.clause(text, start, end) == (low, high)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_SIGNED_WORDS), max_size=30),
+    glue=st.sampled_from([" ", ""]),
+    data=st.data(),
+)
+def test_the_cues_after_a_target_are_those_of_its_clause_that_start_after_it(words, glue, data):
+    # A clause with no word a cue may start with after the target is not read: the cues found
+    # must still be those of the whole clause that start after the target.
+    text = glue.join(words)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    low, _ = SHIPPED.clause(text, start, end)
+    every = clause_covering(text, start, end)
+    expected = [(m.category, m.span) for m in every if m.span[0] + low >= end]
+    found_low, found = covering_after(text, start, end)
+    assert found_low == low
+    assert [(m.category, m.span) for m in found] == expected
+
+
+def test_only_what_is_said_after_a_target_is_after_it():
+    text = "No prior therapy; prior nivolumab is not allowed"
+    drug = text.index("nivolumab")
+    low, after = covering_after(text, drug, drug + len("nivolumab"))
+    # ("No" is before the target, and in another clause.)
+    assert [(m.category, text[low + m.span[0] : low + m.span[1]]) for m in after] == [
+        ("NEGATED", "is not allowed")
+    ]
+    assert covering_after("No EGFR mutation", 3, 7) == (0, [])
 
 
 def test_a_clause_is_read_between_its_signs():

@@ -26,6 +26,7 @@ Public API::
     effects(text, start, end) -> frozenset[str]   # the categories covering text[start:end]
     clause_effects(text, start, end)               # the same, reading the target's clause only
     clause_covering(text, start, end)              # the cues covering it (spans in its clause)
+    covering_after(text, start, end)               # those of them written after it
     Context(text)                                  # finds the cues once, for many targets:
         .effects(start, end) -> frozenset[str]
         .covering(start, end) -> list[Modifier]    # which cues, to explain a decision
@@ -100,6 +101,7 @@ __all__ = [
     "Rules",
     "clause_covering",
     "clause_effects",
+    "covering_after",
     "effects",
     "example_target",
     "literal_regex",
@@ -588,6 +590,19 @@ class Rules:
                 break
         return low, high
 
+    def may_start_cue(self, text: str, start: int, end: int) -> bool:
+        """Whether a cue may start in ``text[start:end]``: a token there starts as one does
+        (every cue starts with such a token; its text lower-cased, as :meth:`_find` reads it)."""
+        finder = self._finder
+        if finder.everywhere:
+            return True
+        before = max(0, start - 1)  # (the character before says whether a word starts)
+        piece = text[before:end]
+        lowered = piece.lower()
+        if len(lowered) != len(piece):
+            return True
+        return finder.keys.search(lowered, start - before) is not None
+
     def clear_cache(self) -> None:
         self._cached_context.cache_clear()
 
@@ -833,6 +848,18 @@ def clause_covering(text: str, start: int, end: int) -> list[Modifier]:
     shipped = rules()
     low, high = shipped.clause(text, start, end)
     return shipped.covering(text[low:high], start - low, end - low)
+
+
+def covering_after(text: str, start: int, end: int) -> tuple[int, list[Modifier]]:
+    """(where the clause of ``text[start:end]`` starts, the cues of :func:`clause_covering`
+    that start after the target, spans counting from the clause's start). A clause with no
+    word a cue may start with after the target has none: it is not read further."""
+    shipped = rules()
+    low, high = shipped.clause(text, start, end)
+    if not shipped.may_start_cue(text, end, high):
+        return low, []
+    found = shipped.covering(text[low:high], start - low, end - low)
+    return low, [m for m in found if m.span[0] + low >= end]
 
 
 def load_rules(path: str | Path) -> Rules:

@@ -102,8 +102,7 @@ from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.context import clause_covering
-from trialfinder.tagging.context import rules as context_rules
+from trialfinder.tagging.context import covering_after
 from trialfinder.tagging.drug_classes import (
     Mention,
     drug_classes,
@@ -1560,12 +1559,8 @@ def _said_after(text: str, start: int, end: int) -> tuple[str, int] | None:
     the context rules (:mod:`trialfinder.tagging.context`), and where it starts: "ruled-out"
     for a negation ("is not allowed", "are excluded"), "not-required" for a cue that neither
     asks nor denies ("is not required"); None without one."""
-    low, _ = context_rules().clause(text, start, end)
-    after = [
-        m
-        for m in clause_covering(text, start, end)
-        if m.span[0] + low >= end and m.category in ("NEGATED", "HYPOTHETICAL")
-    ]
+    low, found = covering_after(text, start, end)
+    after = [m for m in found if m.category in ("NEGATED", "HYPOTHETICAL")]
     if not after:
         return None
     first = min(after, key=lambda m: m.span[0])
