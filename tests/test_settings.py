@@ -146,6 +146,31 @@ def test_a_setting_allowed_or_carved_out_is_no_requirement(inclusion, exclusion)
     assert setting_rules(tags) == []
 
 
+@pytest.mark.parametrize(
+    "inclusion",
+    [
+        # NCT06140836, a first-line trial that lets in some people treated before.
+        "Up to 1 prior line of systemic treatment for NSCLC is permitted",
+        # NCT06194448, for untreated stage III disease.
+        "Patients who had recurred after complete surgery can be included if they did not"
+        " receive chemotherapy",
+        "Patients with recurrent disease will be eligible if 6 months have elapsed",
+        # (resistant disease is refractory too: allowed on conditions as well)
+        "Castration-resistant disease is allowed if testosterone is below 50 ng/dL",
+    ],
+)
+def test_a_setting_allowed_on_conditions_only_is_not_what_the_trial_is_for(inclusion):
+    assert included(inclusion).settings == ()
+
+
+def test_a_setting_asked_for_beside_one_allowed_on_conditions_stays():
+    tags = tag(
+        "Inclusion Criteria:\n\n* Relapsed or refractory disease\n"
+        "* Up to 1 prior line of systemic treatment is permitted\n"
+    )
+    assert tags.settings == ("refractory", "relapsed")
+
+
 def test_a_setting_beside_an_allowance_of_something_else_stays_a_requirement():
     tags = included("Relapsed disease; prior radiotherapy is allowed")
     assert setting_rules(tags) == [("any-of", ("relapsed",), "inclusion", "")]
@@ -268,6 +293,13 @@ def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, rul
         "Progressed after first-line chemotherapy",  # first-line was given before
         "No prior systemic therapy, except for metastatic disease",
         "Patients with newly diagnosed or relapsed disease may be enrolled",
+        # "De novo" says how the disease arose, not that it was never treated.
+        "Previously treated, pathologically confirmed de novo DLBCL, or DLBCL transformed from"
+        " previously diagnosed indolent lymphoma",
+        "At least 2 previous systemic regimens for the treatment of their de novo or transformed"
+        " DLBCL",
+        "EGFR mutation (Ex19del, L858R), alone or with other EGFR mutations including de novo"
+        " T790M",
     ],
 )
 def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):

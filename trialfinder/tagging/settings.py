@@ -239,10 +239,14 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
         if item is None or item.section != EXCLUSION:
             for setting, match in list(asserted.items()):
                 for other in k.setting_also.get(setting, ()):
+                    if other not in asserted and setting in excepted:
+                        excepted.add(other)  # (allowed on conditions, as what it is)
                     asserted.setdefault(other, match)
         if item is None or item.section != EXCLUSION:
             for setting, match in asserted.items():
-                if setting not in first:
+                # Allowed on conditions only ("Up to 1 prior line ... is permitted", "...
+                # can be included if ..."): some may join with it, the trial is not for it.
+                if setting not in first and setting not in excepted:
                     first[setting] = (index, match)
         if item is not None:
             ruled = {s: m for s, m in asserted.items() if s not in excepted}
