@@ -185,11 +185,36 @@ def test_a_trial_that_takes_untreated_disease_too_is_not_said_to_be_only_for_tre
     [
         ("Drug X in Relapsed AML", "Relapsed AML"),
         ("Drug X in DLBCL", "At least 2 prior regimens for de novo or transformed DLBCL"),
-        ("Drug X in CLL", "Refractory to BTK inhibitors, or first-line BTK inhibitor fails"),
+        ("Drug X in CLL", "Refractory to BTK inhibitors"),
+        ("Drug X in Solid Tumors", "Progressed following prior treatment"),
+        # Named in the title, the setting is the trial's own word for whom it is for.
+        (
+            "Drug X in Relapsed or Refractory CLL",
+            "Refractory to BTK inhibitors, or first-line BTK inhibitor fails",
+        ),
     ],
 )
 def test_a_trial_for_treated_disease_says_so(title, criteria):
     assert "It is for people whose cancer" in summary_of(title=title, criteria=criteria)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        # NCT04482309: people with no satisfactory treatment need not have had any.
+        "Progressed following prior treatment or who have no satisfactory alternative treatment"
+        " options",
+        "Must be refractory or intolerant to standard treatment, or have no standard treatment",
+        # "Or first-line ..." may offer disease not treated: the reading cannot tell that
+        # this first-line treatment failed, so it says nothing.
+        "Refractory to BTK inhibitors, or first-line BTK inhibitor fails",
+    ],
+)
+def test_a_setting_read_only_where_another_way_in_is_offered_is_not_said(criteria):
+    title = "Drug X in Solid Tumors"
+    tags = tagging.tag_trial(parse_study(make_study(title=title, criteria=criteria)))
+    assert tags.settings and tags.untreated_too
+    assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
 
 
 def test_without_tags_the_summary_tags_the_trial_itself(monkeypatch):

@@ -562,8 +562,8 @@ def _category_sentence(category: str) -> str:
 
 def _setting(tags: Tags | None) -> str:
     """The settings the trial is for, as a sentence ends; "" when it takes untreated disease
-    too ("newly diagnosed or relapsed"): "It is for people whose cancer came back" would turn
-    away the newly diagnosed."""
+    too ("newly diagnosed or relapsed", "or no satisfactory alternative treatment"): "It is for
+    people whose cancer came back" would turn away the newly diagnosed."""
     if tags is None or tags.untreated_too:
         return ""
     words = _phrases()["settings"]

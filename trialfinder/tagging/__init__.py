@@ -42,13 +42,15 @@ from trialfinder.tagging.queries import (
     normalize_biomarker,
 )
 from trialfinder.tagging.reader import (
+    CRITERIA_SOURCES,
+    EXCLUSION,
     forget_trials,
     inclusion_criteria,
     is_cancer_trial,
     read_criteria,
     text_fields,
 )
-from trialfinder.tagging.requirements import read_requirements, settings_for_all
+from trialfinder.tagging.requirements import Requirement, read_requirements, settings_for_all
 from trialfinder.tagging.settings import Settings, tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
@@ -118,6 +120,7 @@ def tag_trial(trial: Trial) -> Tags:
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     read, scoped = read_requirements(read_criteria(trial.eligibility.criteria))
     setting_rules = settings_for_all(settings.requirements, read, k.summary_not_treated.regex)
+    untreated_too = settings.untreated_too or _asked_of_some(evidence, setting_rules)
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
         settings=settings.settings,
@@ -132,5 +135,21 @@ def tag_trial(trial: Trial) -> Tags:
             *read,
         ),
         scoped_requirements=scoped,
-        untreated_too=settings.untreated_too,
+        untreated_too=untreated_too,
     )
+
+
+def _asked_of_some(evidence: list[Evidence], setting_rules: tuple[Requirement, ...]) -> bool:
+    """Whether every setting of the trial was read first in the criteria, and is asked by no
+    criterion of everyone who joins: each that names it offers another way in ("Progressed
+    following prior treatment or who have no satisfactory alternative treatment options", see
+    :func:`settings_for_all`). The trial is then not only for disease treated before. (A
+    setting named in a title or condition is the trial's own word for whom it is for.)"""
+    asked = {
+        value
+        for rule in setting_rules
+        if rule.rule == "any-of" and rule.section != EXCLUSION
+        for value in rule.values
+    }
+    read = [e for e in evidence if e.kind == SETTING]
+    return bool(read) and all(e.source in CRITERIA_SOURCES and e.tag not in asked for e in read)

@@ -487,6 +487,7 @@ def _tested_arms(trial: Trial) -> list[ArmGroup]:
 SUMMARY = "summary"
 KEYWORD = "keyword"
 _ITEM_SOURCES = {INCLUSION: "inclusion criteria", EXCLUSION: "exclusion criteria", "": "criteria"}
+CRITERIA_SOURCES = frozenset(_ITEM_SOURCES.values())  # the sources of what a criterion says
 
 
 class Fields(NamedTuple):

@@ -50,7 +50,8 @@ class Tags:
     requirements: tuple[Requirement, ...] = ()
     scoped_requirements: tuple[Requirement, ...] = ()
     # The trial offers untreated disease too, beside its ``settings`` ("Newly diagnosed or
-    # relapsed AML"): it is not only for them.
+    # relapsed AML"), or reads them only in criteria that offer another way in ("... or who
+    # have no satisfactory alternative treatment"): it is not only for them.
     untreated_too: bool = False
 
     def categories_of(self, intervention_name: str) -> tuple[str, ...]:
