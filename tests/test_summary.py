@@ -199,6 +199,23 @@ def test_a_trial_for_treated_disease_says_so(title, criteria):
 
 
 @pytest.mark.parametrize(
+    "title, criteria, said",
+    [
+        # NCT06252142: "previously treated" for a watch-and-wait study of cancer that responded.
+        ("Drug X in Previously Treated Rectal Cancer", "Adults", "has been treated before"),
+        ("Drug X in Cancer", "At least two prior lines of systemic therapy", "has been treated"),
+        ("Drug X in Cancer", "Must have exhausted all effective therapies", "has been treated"),
+        ("Drug X in Refractory AML", "Adults", "did not respond to treatment"),
+        ("Drug X in Cancer", "Progressed on at least one prior line", "did not respond"),
+        ("Drug X in Cancer", "Non-responders to prior BCG", "did not respond"),
+    ],
+)
+def test_refractory_disease_read_only_as_treated_before_is_said_to_be_so(title, criteria, said):
+    text = summary_of(title=title, criteria=criteria)
+    assert f"It is for people whose cancer {said}" in text
+
+
+@pytest.mark.parametrize(
     "criteria",
     [
         # NCT04482309: people with no satisfactory treatment need not have had any.

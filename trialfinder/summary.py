@@ -35,6 +35,7 @@ from trialfinder.tagging.reader import (
     is_cancer_trial,
 )
 from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments
 from trialfinder.templating import render
 from trialfinder.wording import (
@@ -563,10 +564,17 @@ def _category_sentence(category: str) -> str:
 def _setting(tags: Tags | None) -> str:
     """The settings the trial is for, as a sentence ends; "" when it takes untreated disease
     too ("newly diagnosed or relapsed", "or no satisfactory alternative treatment"): "It is for
-    people whose cancer came back" would turn away the newly diagnosed."""
+    people whose cancer came back" would turn away the newly diagnosed. Refractory disease read
+    from words that say only that it was treated is said to be so (summary.toml
+    [settings_read])."""
     if tags is None or tags.untreated_too:
         return ""
-    words = _phrases()["settings"]
+    phrases = _phrases()
+    words = dict(phrases["settings"])
+    read = phrases["settings_read"]
+    refractory = next((e for e in tags.evidence_for("refractory") if e.kind == SETTING), None)
+    if refractory is not None and not re.search(read["no_response"], refractory.matched, re.I):
+        words["refractory"] = read["treated"]  # "previously treated": no word of no response
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
 
 
