@@ -166,8 +166,8 @@ CASES = [
     ),
     (
         req("brain-metastases", "treated-stable", section="exclusion"),
-        "If the cancer has spread to the brain, you may join only if it was treated and is now "
-        "stable.",
+        "If the cancer has spread to the brain, you may join only on some conditions, such as "
+        "treatment that left it stable.",
     ),
     (
         req("brain-metastases", "active-allowed"),

@@ -190,7 +190,7 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
     ("brain", "treated-stable", r"If the cancer has spread to the brain, "
-     r"you may join only if it was treated and is now stable\."),
+     r"you may join only on some conditions, such as treatment that left it stable\."),
     ("brain", "active-allowed",
      r"People whose cancer has spread to the brain may join, even if it is not treated\."),
     ("measurable", "required",
@@ -1045,7 +1045,8 @@ def summary_with_rules(raw: dict, *sentences: str) -> str:
 UP_TO_THREE = "you may have had up to three earlier lines of treatment, but not more."
 NO_BRAIN = "You cannot join if the cancer has spread to the brain."
 STABLE_BRAIN = (
-    "If the cancer has spread to the brain, you may join only if it was treated and is now stable."
+    "If the cancer has spread to the brain, you may join only on some conditions, such as"
+    " treatment that left it stable."
 )
 ACTIVE_BRAIN = "People whose cancer has spread to the brain may join, even if it is not treated."
 TRUE_AND_FALSE = [
@@ -1065,8 +1066,8 @@ TRUE_AND_FALSE = [
     ("NCT06627647", "Your cancer must not have these gene changes: EGFR L858R, "
      "EGFR exon 19 deletion.",
      "Your cancer must have one of these gene changes: EGFR exon 19 deletion or EGFR L858R."),
-    ("NCT06627647", "If the cancer has spread to the brain, you may join only if it was treated "
-     "and is now stable.",
+    ("NCT06627647", "If the cancer has spread to the brain, you may join only on some "
+     "conditions, such as treatment that left it stable.",
      "You cannot join if the cancer has spread to the brain."),
     ("NCT06627647", "You must not have been treated with an anti-PD-1 agent before.",
      "You must have been treated with an anti-PD-1 agent before."),
