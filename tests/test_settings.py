@@ -300,6 +300,9 @@ def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, rul
         " DLBCL",
         "EGFR mutation (Ex19del, L858R), alone or with other EGFR mutations including de novo"
         " T790M",
+        # NCT03671044: an allowance of first-line treatment given.
+        "Patients may have received one prior chemotherapy regimen for adjuvant therapy and/or"
+        " one chemotherapy treatment/regimen for firstline metastatic therapy",
     ],
 )
 def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):

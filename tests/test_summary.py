@@ -215,6 +215,23 @@ def test_refractory_disease_read_only_as_treated_before_is_said_to_be_so(title, 
     assert f"It is for people whose cancer {said}" in text
 
 
+def test_a_setting_ruled_out_for_some_who_join_is_not_said():
+    # NCT04956640: some parts take NSCLC "previously untreated in the advanced/metastatic
+    # setting", another asks for "at least one prior oxaliplatin- or irinotecan-containing
+    # regimen".
+    criteria = (
+        "Inclusion Criteria:\n\n* Metastatic cancer\n"
+        "* For some parts of the study, Stage IV NSCLC that is previously untreated in the"
+        " advanced/metastatic setting\n"
+        "* For one part of the study, participants must have received at least one prior"
+        " oxaliplatin-containing regimen for metastatic CRC\n"
+    )
+    title = "Drug X in Solid Tumors"
+    tags = tagging.tag_trial(parse_study(make_study(title=title, criteria=criteria)))
+    assert tags.settings == ("refractory",) and tags.untreated_too
+    assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
+
+
 @pytest.mark.parametrize(
     "criteria",
     [

@@ -120,7 +120,11 @@ def tag_trial(trial: Trial) -> Tags:
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     read, scoped = read_requirements(read_criteria(trial.eligibility.criteria))
     setting_rules = settings_for_all(settings.requirements, read, k.summary_not_treated.regex)
-    untreated_too = settings.untreated_too or _asked_of_some(evidence, setting_rules)
+    untreated_too = (
+        settings.untreated_too
+        or _asked_of_some(evidence, setting_rules)
+        or _ruled_out_for_some(settings.settings, setting_rules)
+    )
     return Tags(
         categories=tuple(c for c in CATEGORY_NAMES if c in categories),
         settings=settings.settings,
@@ -153,3 +157,14 @@ def _asked_of_some(evidence: list[Evidence], setting_rules: tuple[Requirement, .
     }
     read = [e for e in evidence if e.kind == SETTING]
     return bool(read) and all(e.source in CRITERIA_SOURCES and e.tag not in asked for e in read)
+
+
+def _ruled_out_for_some(settings: tuple[str, ...], setting_rules: tuple[Requirement, ...]) -> bool:
+    """Whether an inclusion criterion rules out a setting of the trial, for some who join or
+    all ("For some parts of the study ... NSCLC that is previously untreated in the advanced
+    setting" beside "For one part ... at least one prior regimen"): the trial is then not only
+    for its settings."""
+    return any(
+        rule.rule == "none-of" and rule.section != EXCLUSION and set(rule.values) & set(settings)
+        for rule in setting_rules
+    )
