@@ -259,6 +259,12 @@ def test_a_cohort_rule_names_the_cohort_and_comes_after_rules_for_everyone():
     assert [r.requirement.cohort for r in rules] == ["", "Part B", "Cohort 2"]
 
 
+def test_a_rule_of_several_parts_says_some_parts():
+    # NCT02227251: "Inclusion Criteria (Parts 1 and 2):"
+    [rule] = key_rules((req("ecog", "at-most", 1, cohort="Parts 1 and 2"),))
+    assert rule.text.startswith("In some parts of the trial (Parts 1 and 2), you must be up")
+
+
 def test_a_marker_both_required_and_excluded_for_the_same_people_is_not_said():
     """ "Either BRAF-mutant or BRAF wild-type tumors are eligible" must not become a rule."""
     both = (

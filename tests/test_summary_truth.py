@@ -208,7 +208,9 @@ TRANSPLANT_KINDS = {" with your own cells": "autologous", " with cells from a do
 
 def parse_claim(sentence: str) -> Claim | None:
     cohort, rest = "", sentence
-    named = re.match(r"In one part of the trial \((?P<cohort>[^)]+)\), (?P<rest>.+)$", sentence)
+    named = re.match(
+        r"In (?:one part|some parts) of the trial \((?P<cohort>[^)]+)\), (?P<rest>.+)$", sentence
+    )
     if named:
         cohort, rest = named.group("cohort"), named.group("rest")
         rest = rest[0].upper() + rest[1:]

@@ -42,7 +42,7 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.drug_classes import drug_matches
-from trialfinder.tagging.reader import EXCLUSION, is_cancer_trial, read_criteria
+from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
@@ -1154,25 +1154,13 @@ def _part_fit(checks: list[Check]) -> str:
 
 # -- parts of a trial ------------------------------------------------------------------------------
 
-_LABEL = re.compile(r"^(?P<word>[A-Za-z]+?)s?\s+(?P<ids>.+)$")
-
-
-def _label(cohort: str) -> tuple[str, tuple[str, ...]]:
-    """ "Parts 1 AND 2" -> ("part", ("1", "2")); "Cohort A1" -> ("cohort", ("a1",)): the ids in
-    the order written, each once (a part's name is said in that order, whatever the run)."""
-    match = _LABEL.match(cohort.strip())
-    if match is None:
-        return cohort.lower(), ()
-    ids = re.split(r"\s*(?:,|&|/|\band\b|\bor\b)\s*", match.group("ids"), flags=re.I)
-    return match.group("word").lower(), tuple(dict.fromkeys(i.lower() for i in ids if i))
-
 
 def _parts(cohorts: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
     """The parts of a trial: (name, which checks hold in it, by their cohort)."""
     named = list(dict.fromkeys(cohorts))
     if not named:
         return [("", lambda cohort: True)]
-    labels = {c: _label(c) for c in named}
+    labels = {c: cohort_label(c) for c in named}
     atomic = [c for c in named if len(labels[c][1]) <= 1]
     # A label covering several ("Parts 1 AND 2") holds in each part it names.
     covering = [c for c in named if len(labels[c][1]) > 1]
@@ -1190,7 +1178,7 @@ def _parts(cohorts: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
         def applies(cohort: str) -> bool:
             if not cohort or cohort == part:
                 return True
-            their_word, their_ids = labels.get(cohort) or _label(cohort)
+            their_word, their_ids = labels.get(cohort) or cohort_label(cohort)
             return their_word == word and bool(ids) and set(ids) <= set(their_ids)
 
         return applies

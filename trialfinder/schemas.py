@@ -594,7 +594,7 @@ _SUMMARY_REQUIREMENTS = Table(
     required={
         **texts("show", "limits", "digits", "numbers", "comma_lists"),
         "max_rules": WHOLE,
-        **words("cohort", "or", "and"),
+        **words("cohort", "cohorts", "or", "and"),
         "markers": Table(required={"change_words": REGEX, **texts("genes", "person")}),
         "transplant-kinds": Table(required=words("autologous", "allogeneic", "any")),
     },

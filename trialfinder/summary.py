@@ -32,6 +32,7 @@ from trialfinder.tagging.reader import (
     EXCLUSION,
     ArmPlan,
     arm_plan,
+    cohort_label,
     is_cancer_trial,
 )
 from trialfinder.tagging.requirements import Requirement
@@ -372,7 +373,9 @@ def rule_sentence(requirement: Requirement) -> str:
     text = phrase.format(**fields)
     if requirement.cohort:
         rule = text[0].lower() + text[1:] if not phrase.startswith("{") else text
-        text = data["cohort"].format(cohort=one_line(requirement.cohort), rule=rule)
+        several = len(cohort_label(requirement.cohort)[1]) > 1  # "Parts 1 and 2"
+        sentence = data["cohorts" if several else "cohort"]
+        text = sentence.format(cohort=one_line(requirement.cohort), rule=rule)
     return text
 
 

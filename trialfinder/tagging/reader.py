@@ -347,9 +347,26 @@ _SPACES = re.compile(r"\s+")
 
 
 def _cohort_name(label: str) -> str:
-    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2"."""
+    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2", "Parts 1 AND 2" -> "Parts 1 and 2"."""
     words = _SPACES.sub(" ", label.strip()).split(" ")
-    return " ".join([words[0].capitalize(), *(w.upper() if len(w) <= 3 else w for w in words[1:])])
+    rest = (
+        w.lower() if w.lower() in _JOINING else w.upper() if len(w) <= 3 else w for w in words[1:]
+    )
+    return " ".join([words[0].capitalize(), *rest])
+
+
+_JOINING = ("and", "or")
+_LABEL = re.compile(r"^(?P<word>[A-Za-z]+?)s?\s+(?P<ids>.+)$")
+
+
+def cohort_label(cohort: str) -> tuple[str, tuple[str, ...]]:
+    """ "Parts 1 and 2" -> ("part", ("1", "2")); "Cohort A1" -> ("cohort", ("a1",)): the ids in
+    the order written, each once. A label with several ids names several parts."""
+    match = _LABEL.match(cohort.strip())
+    if match is None:
+        return cohort.lower(), ()
+    ids = re.split(r"\s*(?:,|&|/|\band\b|\bor\b)\s*", match.group("ids"), flags=re.I)
+    return match.group("word").lower(), tuple(dict.fromkeys(i.lower() for i in ids if i))
 
 
 def _sentences(line: str) -> list[str]:
