@@ -196,6 +196,11 @@ def test_an_exclusion_criterion_rules_a_marker_out():
             [("EGFR exon 19", "EGFR L858R")],
         ),
         ("KRAS G12C or G12D mutation", [("KRAS G12C", "KRAS G12D")]),
+        # A hyphen between the gene and its variant (NCT06898385).
+        ("KRAS-G12V mutation", [("KRAS G12V",)]),
+        ("BRAF-V600E mutant melanoma", [("BRAF V600E",)]),
+        # A test's result in a sample is no sample for a test (NCT06898385).
+        ("Patients with tumor tissue tested positive for KRAS G12V mutation", [("KRAS G12V",)]),
         ("Germline BRCA1 or BRCA2 mutation", [("BRCA1", "BRCA2")]),
         ("NTRK1, NTRK2 or NTRK3 gene fusion", [("NTRK1", "NTRK2", "NTRK3")]),
         ("ALK rearrangement or ROS1 fusion", [("ALK", "ROS1")]),
