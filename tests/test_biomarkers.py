@@ -303,6 +303,12 @@ def test_a_her2_positive_score_asks_for_her2(line):
         "Tumor must be PD-L1 positive (TPS >= 1%) or PD-L1 status unknown",
         "PD-L1 positive or PD-L1 status unknown",
         "Absence of EGFR mutation is not required",
+        # A status to be found out (NCT07040059, NCT06350097).
+        "Patients who have not undergone HER2 testing must be willing and able to provide an"
+        " adequate archived tumor tissue sample or a fresh tumor tissue sample to confirm HER2"
+        " status.",
+        "Provision of a tumour tissue sample sufficient to allow for central confirmation of the"
+        " EGFR mutation status.",
     ],
 )
 def test_a_marker_or_an_unknown_result_or_its_absence_not_required_says_nothing(line):
