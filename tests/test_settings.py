@@ -163,6 +163,26 @@ def test_a_setting_allowed_on_conditions_only_is_not_what_the_trial_is_for(inclu
     assert included(inclusion).settings == ()
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # NCT03983954 (Group 2): caps on the count of lines.
+        "Must not have had more than 2 prior lines of therapy",
+        "Patients will be allowed to have up to 2 prior regimens for metastatic disease",
+        "No more than 3 prior lines of therapy",
+    ],
+)
+def test_a_cap_on_earlier_lines_neither_asks_for_nor_rules_out_a_setting(line):
+    tags = included(line)
+    assert tags.settings == () and setting_rules(tags) == []
+
+
+def test_a_count_of_lines_for_one_part_is_no_rule_for_everyone():
+    tags = included("At least 2 prior lines of therapy for Part A")
+    assert tags.settings == ("refractory",)
+    assert setting_rules(tags) == []
+
+
 def test_a_setting_asked_for_beside_one_allowed_on_conditions_stays():
     tags = tag(
         "Inclusion Criteria:\n\n* Relapsed or refractory disease\n"

@@ -226,7 +226,8 @@ def settings_for_all(
     earlier lines starts at none ("No more than 1 prior line of therapy"), or that offers
     another way in by "or" ("progressed on or intolerant to a BTK inhibitor", "or refusal of
     chemotherapy": the `alternatives` of eligibility.toml; "newly diagnosed or relapsed",
-    "first-line or second-line": ``not_treated``, what says the disease was not treated)."""
+    "first-line or second-line": ``not_treated``, what says the disease was not treated), or
+    that says it is for one part of the trial ("At least 2 prior lines for Part A")."""
     from_none = {
         (r.text, r.section, r.cohort)
         for r in found
@@ -242,6 +243,7 @@ def settings_for_all(
             and (
                 (r.text, r.section, r.cohort) in from_none
                 or _another_way_in(lower(r.text), not_treated)
+                or (not r.cohort and _FOR_A_PART.search(lower(r.text)))
             )
         )
     )

@@ -39,6 +39,8 @@ NOT_ABOUT_IT = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER"})
 # criterion or allowed on conditions ("Patients with CRPC ... are allowed" among the exclusion
 # criteria excludes no one; "relapsed disease is also eligible" requires nothing).
 NOT_A_RULE = frozenset({"EXCEPTION"})
+# A count in what was read ("2 prior lines"): denied, it sets a cap, it does not rule out.
+_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five)\b", re.IGNORECASE)
 
 
 class Settings(NamedTuple):
@@ -231,8 +233,8 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 excepted.add(setting)
             if not said & NOT_ASSERTED:
                 asserted.setdefault(setting, match)
-            elif "NEGATED" in said and not said & NOT_ABOUT_IT:
-                denied.append(setting)
+            elif "NEGATED" in said and not said & NOT_ABOUT_IT and not _COUNT.search(match.group()):
+                denied.append(setting)  # (a count denied is a cap: "not more than 2 prior lines")
         # A setting that is another too (settings.toml `also`: resistant disease is refractory).
         # Not in an exclusion: leaving out platinum-resistant disease leaves in other
         # refractory disease.
