@@ -240,6 +240,10 @@ def test_no_count_of_lines_from_other_counts(line):
          "metastatic disease", ""),
         ("Patients must NOT have received any systemic anti-cancer therapy for the treatment of "
          "gastric or gastroesophageal junction adenocarcinoma.", ""),
+        # NCT06038539: examples in brackets before what it was given for
+        ("Adults", "Patients who have received any previous systemic therapy (including "
+         "chemotherapy, immunotherapy, HER2-targeted agents, and antitumor vaccines) for treatment "
+         "or prevention of breast cancer"),
     ],
 )  # fmt: skip
 def test_any_treatment_for_advanced_disease_excluded_is_no_earlier_line(inclusion, exclusion):

@@ -115,11 +115,11 @@ def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
     tags = tag(criteria)
     assert tags.settings == ("refractory",)
     assert tags.evidence_for("refractory")[0].source == "inclusion criteria"
-    # The exclusions are rules too: a patient with relapsed or resistant disease cannot join.
+    # The exclusions are rules too: a patient with relapsed disease cannot join. Resistance
+    # to platinum excludes that resistance only, not every cancer resistant to a medicine.
     assert setting_rules(tags) == [
         ("any-of", ("refractory",), "inclusion", ""),
         ("none-of", ("relapsed",), "exclusion", ""),
-        ("none-of", ("resistant",), "exclusion", ""),
     ]
 
 
@@ -143,6 +143,28 @@ def test_settings_from_inclusion_criteria_but_not_exclusion_criteria():
 )
 def test_a_setting_allowed_or_carved_out_is_no_requirement(inclusion, exclusion):
     tags = tag(f"Inclusion Criteria:\n\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}")
+    assert setting_rules(tags) == []
+
+
+@pytest.mark.parametrize(
+    "exclusion",
+    [
+        # The treatment is excluded, not every cancer treated before (NCT06831370, NCT03165734,
+        # NCT05519085).
+        "Previously treated with brentuximab vedotin.",
+        "Previously treated with pacritinib",
+        "Participant has had progression during treatment or within 60 days of the last dose of"
+        " a proteasome inhibitor",
+        # Something else treated (NCT06038539, NCT06760702).
+        "Patients with a history of concurrent or previously treated non-breast malignancies.",
+        "Untreated CNS metastases. Patients with previously treated (> 6 months of screening) CNS"
+        " metastases are eligible.",
+    ],
+)
+def test_an_exclusion_of_a_treatment_or_of_something_else_treated_rules_no_setting_out(
+    exclusion,
+):
+    tags = tag(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {exclusion}")
     assert setting_rules(tags) == []
 
 

@@ -518,8 +518,9 @@ def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
             or (
                 line.section == EXCLUSION
                 and re.match(
+                    # (All treatment of the cancer excluded excludes that of advanced cancer.)
                     r"(?:any |use of )?(?:prior|previous)?\b.*\b(?:therapy|treatment)\b.*"
-                    r"\b(?:advanced|metastatic)\b",
+                    r"\b(?:advanced|metastatic|for (?:the )?treatment (?:or prevention )?of)\b",
                     line.text,
                     ICASE,
                 )

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from trialfinder.tagging.context import clause_effects
+from trialfinder.tagging.drug_classes import find_drugs
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import Requirement, offered_with_or
@@ -323,7 +324,12 @@ def _requirements(
     """What one criterion says of the settings: asked for, or ruled out."""
     named = _ordered(asserted)
     if item.section == EXCLUSION:
-        return [_requirement("none-of", named, item)] if named else []
+        # "Previously treated with brentuximab vedotin", "progression within 60 days of a
+        # proteasome inhibitor": the treatment is excluded (a requirement of its own), not
+        # every cancer treated before.
+        if not named or find_drugs(item.text):
+            return []
+        return [_requirement("none-of", named, item)]
     found = [_requirement("any-of", named, item)] if named else []
     ruled_out = _ordered(s for s in denied if s not in asserted)
     if ruled_out:
