@@ -342,6 +342,11 @@ def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, rul
         " DLBCL",
         "EGFR mutation (Ex19del, L858R), alone or with other EGFR mutations including de novo"
         " T790M",
+        # Naive to one treatment (NCT05022342), or to chemotherapy only: the disease may have
+        # been treated ("chemotherapy-naive castration-resistant prostate cancer").
+        "Patient should be alpelisib treatment naïve.",
+        "PD-1 inhibitor treatment-naive",
+        "Chemotherapy-naive metastatic castration-resistant prostate cancer",
         # NCT03671044: an allowance of first-line treatment given.
         "Patients may have received one prior chemotherapy regimen for adjuvant therapy and/or"
         " one chemotherapy treatment/regimen for firstline metastatic therapy",

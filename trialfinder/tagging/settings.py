@@ -372,6 +372,8 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
             if ruled_out.issuperset(rule.rules_out):
                 continue  # it could rule out nothing more
             for match in rule.regex.finditer(item.text):
+                if _naive_to_a_treatment(item.text, match.start()):
+                    continue
                 said = clause_effects(item.text, match.start(), match.end())
                 if (not rule.negated or "NEGATED" in said) and not said & rule.unless:
                     ruled_out.update(rule.rules_out)
@@ -379,6 +381,15 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
         if ruled_out:
             found.append(_requirement("none-of", _ordered(ruled_out), item))
     return found
+
+
+def _naive_to_a_treatment(text: str, start: int) -> bool:
+    """Whether a treatment is named just before ``start`` ("alpelisib treatment naive", "PD-1
+    inhibitor treatment-naive"): the person has not had it, the disease may well have been
+    treated (a requirement on the treatment says so)."""
+    before = text[max(0, start - 60) : start]
+    mentions = find_drugs(before)
+    return bool(mentions) and not before[mentions[-1].end :].strip(" -")
 
 
 def _ordered(settings: object) -> tuple[str, ...]:
