@@ -347,6 +347,9 @@ def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, rul
         "Patient should be alpelisib treatment naïve.",
         "PD-1 inhibitor treatment-naive",
         "Chemotherapy-naive metastatic castration-resistant prostate cancer",
+        # A first-line therapy that exists (NCT05984277, NCT06357533).
+        "Absence of documented tumor genomic alterations in any other actionable driver oncogenes"
+        " for which there are locally approved targeted first-line therapies.",
         # NCT03671044: an allowance of first-line treatment given.
         "Patients may have received one prior chemotherapy regimen for adjuvant therapy and/or"
         " one chemotherapy treatment/regimen for firstline metastatic therapy",
