@@ -199,6 +199,34 @@ def test_a_cap_on_earlier_lines_neither_asks_for_nor_rules_out_a_setting(line):
     assert tags.settings == () and setting_rules(tags) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # NCT03946202, NCT06350097: another way in beside the setting.
+        "Primary locally advanced breast cancer, or locally recurrent breast cancer",
+        "Stage IIIB or IIIC or Stage IV metastatic NSCLC or recurrent NSCLC",
+        "Recurrent or metastatic disease",
+        # NCT05519085: a response, not a failure, to earlier treatment.
+        "Participants achieved minimal response [MR] or better to at least 1 prior therapy.",
+    ],
+)
+def test_a_setting_offered_beside_something_else_is_asked_of_no_one(line):
+    assert [r for r in setting_rules(included(line)) if r[0] == "any-of"] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Relapsed or refractory multiple myeloma", ("refractory", "relapsed")),
+        ("Relapsed or primary refractory AML", ("refractory", "relapsed")),
+        ("Documented disease progression during or after the last regimen", ("refractory",)),
+        ("Progressed on or after at least one prior line", ("refractory",)),
+    ],
+)
+def test_settings_offered_beside_each_other_or_after_a_treatment_are_asked(line, expected):
+    assert setting_rules(included(line)) == [("any-of", expected, "inclusion", "")]
+
+
 def test_a_count_of_lines_for_one_part_is_no_rule_for_everyone():
     tags = included("At least 2 prior lines of therapy for Part A")
     assert tags.settings == ("refractory",)
@@ -420,12 +448,13 @@ def test_real_btk_refractory_leukaemia_is_refractory_relapsed_and_resistant():
 
 @needs_shared
 def test_real_first_line_trial_for_recurrent_disease_rules_out_treated_disease():
-    # NCT06350097: "Stage IV metastatic NSCLC or recurrent NSCLC"; "must not have received
-    # prior EGFR TKIs or other systemic therapy for Stage IIIB, IIIC or IV NSCLC".
+    # NCT06350097: "Stage IV metastatic NSCLC or recurrent NSCLC" (recurrent disease is one
+    # way in, not asked of everyone); "must not have received prior EGFR TKIs or other systemic
+    # therapy for Stage IIIB, IIIC or IV NSCLC".
     tags = real("NCT06350097")
     assert tags.settings == ("relapsed",)
     rules = {(r.rule, r.values) for r in tags.requirements if r.kind == "disease-setting"}
-    assert rules == {("any-of", ("relapsed",)), ("none-of", ("refractory", "resistant"))}
+    assert rules == {("none-of", ("refractory", "resistant"))}
 
 
 @needs_shared

@@ -252,7 +252,12 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 if setting not in first and setting not in excepted:
                     first[setting] = (index, match)
         if item is not None:
-            ruled = {s: m for s, m in asserted.items() if s not in excepted}
+            wanted = item.section != EXCLUSION
+            ruled = {
+                s: m
+                for s, m in asserted.items()
+                if s not in excepted and not (wanted and _beside_another_way_in(text, m, mentions))
+            }
             requirements.extend(
                 _requirements(item, ruled, [s for s in denied if s not in excepted])
             )
@@ -381,6 +386,37 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
         if ruled_out:
             found.append(_requirement("none-of", _ordered(ruled_out), item))
     return found
+
+
+def _beside_another_way_in(
+    text: str, match: re.Match[str], mentions: list[tuple[str, re.Match[str]]]
+) -> bool:
+    """Whether an inclusion criterion offers the setting read at ``match`` by "or" beside
+    something that is no setting, before it or after it ("Primary locally advanced breast
+    cancer, or locally recurrent breast cancer", "Recurrent or metastatic disease"): the setting
+    is not asked of everyone. ("Relapsed or refractory" offers settings only.)"""
+    others = [other.start() for _, other in mentions if other is not match]
+    before = _OR_JUST_BEFORE.search(text, max(0, match.start() - 30), match.start())
+    if before is not None:
+        clause_start = max(text.rfind(sign, 0, before.start()) for sign in ".;:\n") + 1
+        if not any(clause_start <= other < before.start() for other in others):
+            return True
+    after = _OR_JUST_AFTER.match(text, match.end())
+    return after is not None and not any(
+        after.end() <= other <= after.end() + _NEXT_WORDS for other in others
+    )
+
+
+# "or" a few words before a setting ("..., or locally recurrent"), or right after one
+# ("recurrent or metastatic", not "progressed on or after", "second-line or later"); a setting
+# named within so many characters after that "or" is the other alternative.
+_OR_JUST_BEFORE = re.compile(r"\bor\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+_OR_JUST_AFTER = re.compile(
+    r"[\s,]*\bor\s+(?!(?:after|following|within|during|on|upon|beyond|before|while|despite"
+    r"|later|subsequent|higher|greater|more)\b)",
+    re.IGNORECASE,
+)
+_NEXT_WORDS = 20
 
 
 def _naive_to_a_treatment(text: str, start: int) -> bool:
