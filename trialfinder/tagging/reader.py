@@ -53,9 +53,11 @@ COMPARATOR_ARMS = PLACEBO_ARMS | {"ACTIVE_COMPARATOR"}
 # -- eligibility criteria -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
-    """One criterion, as written, with where it stands."""
+class Item(NamedTuple):
+    """One criterion, as written, with where it stands.
+
+    A named tuple, not a frozen dataclass: a trial has dozens of items and each is built once,
+    for every trial read, and a tuple is several times cheaper to build."""
 
     text: str
     section: str  # INCLUSION, EXCLUSION, or "" when the text has no heading
@@ -121,7 +123,7 @@ class _Layout:
         self.inclusion = _whole_line(words["inclusion"], words["qualifiers"])
         self.exclusion = _whole_line(words["exclusion"], words["qualifiers"])
         self.both = _whole_line(words["both"], words["qualifiers"])
-        # What every heading of these three starts with (see _may_start_heading).
+        # What every heading of these three starts with (see _heading).
         starts = [leading_words(p) for p in (self.both, self.exclusion, self.inclusion)]
         self.heading_words: tuple[str, ...] | None = None
         if None not in starts:
@@ -227,7 +229,8 @@ def read_criteria(criteria: str) -> Criteria:
         if match and len(match.group("rest")) <= 40:
             item_cohort = _cohort_name(match.group("label"))
             line = match.group("after").strip() or line
-        kind = _bullet_kind(raw) if leads or line.endswith((":", "：")) else ""
+        lead_in = line.endswith((":", "："))  # ("Prior treatment with:")
+        kind = _bullet_kind(raw) if leads or lead_in else ""
         if leads:
             leads = [
                 (i, t, k)
@@ -235,9 +238,13 @@ def read_criteria(criteria: str) -> Criteria:
                 if i < indent or (i == indent and k and kind not in ("", "sign", k))
             ]
         lead = leads[-1][1] if leads else ""
-        for part in _sentences(line):
-            items.append(Item(part[:MAX_ITEM_CHARS], section, item_cohort, lead))
-        if line.endswith((":", "：")):
+        if len(line) <= _PARAGRAPH:  # (the usual case: one criterion, shorter than the cut)
+            items.append(Item(line, section, item_cohort, lead))
+        else:
+            items += [
+                Item(p[:MAX_ITEM_CHARS], section, item_cohort, lead) for p in _sentences(line)
+            ]
+        if lead_in:
             leads.append((indent, line, kind))
         if len(items) >= MAX_ITEMS:
             break
@@ -309,7 +316,12 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     """(section, cohort, the first item when it shares the line) for a heading, else None."""
     if len(line) > 600:
         return None
-    may_start = _may_start_heading(line, layout)
+    # Whether it may start with a heading of ``both``, ``exclusion`` or ``inclusion``: each
+    # starts with one of ``heading_words`` in some case (``leading_words``). A line that starts
+    # with letters outside ASCII, which a pattern may read as a-z, always may.
+    words = layout.heading_words
+    head = line[: layout.heading_reach]
+    may_start = words is None or not head.isascii() or head.lower().startswith(words)
     if may_start and (match := layout.both.match(line)):
         section = ""
     elif may_start and (match := layout.exclusion.match(line)):
@@ -332,17 +344,6 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     return section, _cohort_name(named.group("label")), after
 
 
-def _may_start_heading(line: str, layout: _Layout) -> bool:
-    """Whether ``line`` may start with a heading of ``both``, ``exclusion`` or ``inclusion``:
-    each starts with one of ``heading_words`` in some case (``leading_words``). A line that
-    starts with letters outside ASCII, which a pattern may read as a-z, always may."""
-    words = layout.heading_words
-    if words is None:
-        return True
-    head = line[: layout.heading_reach]
-    return not head.isascii() or head.lower().startswith(words)
-
-
 _SPACES = re.compile(r"\s+")
 
 
@@ -352,11 +353,14 @@ def _cohort_name(label: str) -> str:
     return " ".join([words[0].capitalize(), *(w.upper() if len(w) <= 3 else w for w in words[1:])])
 
 
-def _sentences(line: str) -> list[str]:
+# A line longer than this is a paragraph of several criteria (see _sentences); a shorter one is
+# one item, whole (it is shorter than MAX_ITEM_CHARS).
+_PARAGRAPH = 400
+
+
+def _sentences(paragraph: str) -> list[str]:
     """A long paragraph is several criteria: split it into sentences."""
-    if len(line) <= 400:
-        return [line]
-    return [part for part in re.split(r"(?<=[.;])\s+", line) if part]
+    return [part for part in re.split(r"(?<=[.;])\s+", paragraph) if part]
 
 
 def inclusion_criteria(criteria: str) -> str:
