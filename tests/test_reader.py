@@ -132,6 +132,12 @@ def test_cohorts_from_headings_and_from_item_prefixes():
     assert read_criteria(text).cohorts == ("Part A", "Part B", "Cohort A1", "Part 2", "Cohort 3")
 
 
+def test_a_cohort_after_a_full_width_colon_is_read_too():
+    text = "Inclusion Criteria:\nCohort B：\n* Prior sotorasib\n* Cohort C： no prior therapy\n"
+    items = [(i.cohort, i.text) for i in read_criteria(text).items]
+    assert items == [("Cohort B", "Prior sotorasib"), ("Cohort C", "no prior therapy")]
+
+
 def test_words_that_only_begin_like_a_cohort_name_are_not_cohorts():
     text = "Inclusion Criteria:\n* Participants: adults with cancer\n* Partial response: allowed\n"
     assert {i.cohort for i in read_criteria(text).items} == {""}

@@ -144,6 +144,7 @@ class _Layout:
         cohort = "|".join(words["cohort_words"])
         ident = r"(?:\d{1,2}[A-Za-z]?\d?|[A-Za-z]\d{0,2}|[IVX]{1,4})\b"
         label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{ident})*)"
+        # (Its colon is not optional: a line without one is not looked at.)
         self.cohort = re.compile(
             rf"^(?:(?:for|in)\s+)?{label}\b(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$", re.IGNORECASE
         )
@@ -220,7 +221,9 @@ def read_criteria(criteria: str) -> Criteria:
             leads = []
             if not line:
                 continue
-        match = layout.cohort.match(line) if heading is None else None
+        match = None
+        if heading is None and (":" in line or "：" in line):  # (a cohort's line holds one)
+            match = layout.cohort.match(line)
         if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
             cohort = _cohort_name(match.group("label"))
             leads = []
