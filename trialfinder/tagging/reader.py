@@ -264,26 +264,30 @@ def _break_inline_headings(text: str, layout: _Layout) -> str:
     ends where the heading starts, as no heading starts with a space or dash (one that does
     is read the slow way). As ``re.sub`` does, the empty match where the heading starts is
     replaced too after a match of spaces or a dash: the matches are the same, and so is the
-    text.
+    text. A match replaced by itself (a heading that starts its line, the usual case) leaves
+    the text as it is: only the others are cut out and replaced.
     """
     pieces: list[str] = []
-    copied = 0  # the text before this is in ``pieces``; a match starts no earlier
+    copied = 0  # the text before this is in ``pieces``
+    after = 0  # where the last heading starts: a match starts no earlier
     for at in _inline_heading_starts(text, layout):
         if text[at : at + 1] in _GAP_CHARACTERS:  # ("" is in it too: no heading at the end)
             return layout.inline.sub(lambda m: _break_before(m, text, layout), text)
         start = at
-        while start > copied and text[start - 1] in " \t":
+        while start > after and text[start - 1] in " \t":
             start -= 1
-        if start > copied and text[start - 1] in "-–":
+        if start > after and text[start - 1] in "-–":
             start -= 1
-            while start > copied and text[start - 1] in " \t":
+            while start > after and text[start - 1] in " \t":
                 start -= 1
-        pieces.append(text[copied:start])
         for begin in (start, at) if start < at else (at,):
             match = layout.inline.match(text, begin)
             assert match is not None and match.end() == at  # up to the heading
-            pieces.append(_break_before(match, text, layout))
-        copied = at
+            replacement = _break_before(match, text, layout)
+            if replacement != match.group():
+                pieces += (text[copied:begin], replacement)
+                copied = at
+        after = at
     if not pieces:
         return text
     pieces.append(text[copied:])
