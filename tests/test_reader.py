@@ -360,3 +360,16 @@ def test_a_heading_line_is_read_whatever_letters_it_starts_with(heading, section
     other = EXCLUSION if section == INCLUSION else INCLUSION
     first = "Inclusion Criteria:" if other == INCLUSION else "Exclusion Criteria:"
     assert sections(f"{first}\n- x\n{heading}\n- y") == [(other, "x"), (section, "y")]
+
+
+def test_no_item_is_empty_text():
+    # text_fields takes every item as a part of its own: an empty one would be a part of nothing.
+    text = (
+        "Inclusion Criteria:\n*\n- \n**\n1.\n* __ *\nPart A:\n* Cohort 2:  \n"
+        + "Long criterion. " * 40
+        + "\n;  ;  .\nExclusion Criteria:\n\t-\n"
+        + ("x; " * 200)
+        + "\n"
+    )
+    items = read_criteria(text).items
+    assert items and all(item.text for item in items)

@@ -59,7 +59,7 @@ class Item(NamedTuple):
     A named tuple, not a frozen dataclass: a trial has dozens of items and each is built once,
     for every trial read, and a tuple is several times cheaper to build."""
 
-    text: str
+    text: str  # never empty
     section: str  # INCLUSION, EXCLUSION, or "" when the text has no heading
     cohort: str = ""  # "" when it applies to everyone; else "Part A", "Cohort 2", ...
     lead: str = ""  # the line it hangs from ("Prior treatment with:"), or ""
@@ -523,7 +523,7 @@ def text_fields(trial: Trial) -> Fields:
     parts = [field for field in fields if field[1]]
     items: list[Item | None] = [None] * len(parts)
     if trial.eligibility.criteria:
-        criteria = [item for item in read_criteria(trial.eligibility.criteria).items if item.text]
+        criteria = read_criteria(trial.eligibility.criteria).items
         parts += [(_ITEM_SOURCES[item.section], item.text) for item in criteria]
         items += criteria
     if trial.brief_summary:  # last: biomarkers read up to it
