@@ -132,6 +132,12 @@ def test_cohorts_from_headings_and_from_item_prefixes():
     assert read_criteria(text).cohorts == ("Part A", "Part B", "Cohort A1", "Part 2", "Cohort 3")
 
 
+def test_a_cohort_after_a_full_width_colon_is_read_too():
+    text = "Inclusion Criteria:\nCohort B：\n* Prior sotorasib\n* Cohort C： no prior therapy\n"
+    items = [(i.cohort, i.text) for i in read_criteria(text).items]
+    assert items == [("Cohort B", "Prior sotorasib"), ("Cohort C", "no prior therapy")]
+
+
 def test_words_that_only_begin_like_a_cohort_name_are_not_cohorts():
     text = "Inclusion Criteria:\n* Participants: adults with cancer\n* Partial response: allowed\n"
     assert {i.cohort for i in read_criteria(text).items} == {""}
@@ -354,3 +360,16 @@ def test_a_heading_line_is_read_whatever_letters_it_starts_with(heading, section
     other = EXCLUSION if section == INCLUSION else INCLUSION
     first = "Inclusion Criteria:" if other == INCLUSION else "Exclusion Criteria:"
     assert sections(f"{first}\n- x\n{heading}\n- y") == [(other, "x"), (section, "y")]
+
+
+def test_no_item_is_empty_text():
+    # text_fields takes every item as a part of its own: an empty one would be a part of nothing.
+    text = (
+        "Inclusion Criteria:\n*\n- \n**\n1.\n* __ *\nPart A:\n* Cohort 2:  \n"
+        + "Long criterion. " * 40
+        + "\n;  ;  .\nExclusion Criteria:\n\t-\n"
+        + ("x; " * 200)
+        + "\n"
+    )
+    items = read_criteria(text).items
+    assert items and all(item.text for item in items)

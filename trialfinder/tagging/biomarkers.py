@@ -193,14 +193,14 @@ def _read(
     k: Knowledge,
 ) -> _Mention | None:
     """What one mention of a marker says: required, excluded, or nothing (None)."""
+    source, text = fields.parts[index]
+    if source == KEYWORD:
+        return None  # a topic of the study ("ESR1 mutation" for its subgroups), not a rule
     everything = fields.text
     offset = fields.starts[index]
-    text = fields.parts[index][1]
     item = fields.items[index]
     start, end = match.start() - offset, match.end() - offset
     in_exclusion = item is not None and item.section == EXCLUSION
-    if fields.parts[index][0] == KEYWORD:
-        return None  # a topic of the study ("ESR1 mutation" for its subgroups), not a rule
     if item is not None and one_of_alternatives(item):
         return None  # "ii) High-grade B-cell lymphoma with MYC and BCL2 rearrangements"
     if in_exclusion and _TREATED_FOR.search(text, 0, start):
@@ -227,9 +227,10 @@ def _read(
                 or (tags[0] != marker.name and marker.positive is None)
                 or _said_of_the_list(positive, everything, match.start(), match.end())
             )
-            says_no = _NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:])
-            if not says_result and not says_no:
-                return None
+            if not says_result and not (
+                _NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:])
+            ):
+                return None  # neither a result such as "mutation" nor one that says no
     said = clause_effects(text, start, end)
     if "NEGATED" in said and "HYPOTHETICAL" in said:
         # "testing of ALK with no ALK rearrangement": one of the two, the nearest; what else

@@ -53,11 +53,13 @@ COMPARATOR_ARMS = PLACEBO_ARMS | {"ACTIVE_COMPARATOR"}
 # -- eligibility criteria -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
-    """One criterion, as written, with where it stands."""
+class Item(NamedTuple):
+    """One criterion, as written, with where it stands.
 
-    text: str
+    A named tuple, not a frozen dataclass: a trial has dozens of items and each is built once,
+    for every trial read, and a tuple is several times cheaper to build."""
+
+    text: str  # never empty
     section: str  # INCLUSION, EXCLUSION, or "" when the text has no heading
     cohort: str = ""  # "" when it applies to everyone; else "Part A", "Cohort 2", ...
     lead: str = ""  # the line it hangs from ("Prior treatment with:"), or ""
@@ -121,7 +123,7 @@ class _Layout:
         self.inclusion = _whole_line(words["inclusion"], words["qualifiers"])
         self.exclusion = _whole_line(words["exclusion"], words["qualifiers"])
         self.both = _whole_line(words["both"], words["qualifiers"])
-        # What every heading of these three starts with (see _may_start_heading).
+        # What every heading of these three starts with (see _heading).
         starts = [leading_words(p) for p in (self.both, self.exclusion, self.inclusion)]
         self.heading_words: tuple[str, ...] | None = None
         if None not in starts:
@@ -142,6 +144,7 @@ class _Layout:
         cohort = "|".join(words["cohort_words"])
         ident = r"(?:\d{1,2}[A-Za-z]?\d?|[A-Za-z]\d{0,2}|[IVX]{1,4})\b"
         label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{ident})*)"
+        # (Its colon is not optional: a line without one is not looked at.)
         self.cohort = re.compile(
             rf"^(?:(?:for|in)\s+)?{label}\b(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$", re.IGNORECASE
         )
@@ -218,7 +221,9 @@ def read_criteria(criteria: str) -> Criteria:
             leads = []
             if not line:
                 continue
-        match = layout.cohort.match(line) if heading is None else None
+        match = None
+        if heading is None and (":" in line or "：" in line):  # (a cohort's line holds one)
+            match = layout.cohort.match(line)
         if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
             cohort = _cohort_name(match.group("label"))
             leads = []
@@ -227,7 +232,8 @@ def read_criteria(criteria: str) -> Criteria:
         if match and len(match.group("rest")) <= 40:
             item_cohort = _cohort_name(match.group("label"))
             line = match.group("after").strip() or line
-        kind = _bullet_kind(raw) if leads or line.endswith((":", "：")) else ""
+        lead_in = line.endswith((":", "："))  # ("Prior treatment with:")
+        kind = _bullet_kind(raw) if leads or lead_in else ""
         if leads:
             leads = [
                 (i, t, k)
@@ -235,9 +241,13 @@ def read_criteria(criteria: str) -> Criteria:
                 if i < indent or (i == indent and k and kind not in ("", "sign", k))
             ]
         lead = leads[-1][1] if leads else ""
-        for part in _sentences(line):
-            items.append(Item(part[:MAX_ITEM_CHARS], section, item_cohort, lead))
-        if line.endswith((":", "：")):
+        if len(line) <= _PARAGRAPH:  # (the usual case: one criterion, shorter than the cut)
+            items.append(Item(line, section, item_cohort, lead))
+        else:
+            items += [
+                Item(p[:MAX_ITEM_CHARS], section, item_cohort, lead) for p in _sentences(line)
+            ]
+        if lead_in:
             leads.append((indent, line, kind))
         if len(items) >= MAX_ITEMS:
             break
@@ -254,26 +264,30 @@ def _break_inline_headings(text: str, layout: _Layout) -> str:
     ends where the heading starts, as no heading starts with a space or dash (one that does
     is read the slow way). As ``re.sub`` does, the empty match where the heading starts is
     replaced too after a match of spaces or a dash: the matches are the same, and so is the
-    text.
+    text. A match replaced by itself (a heading that starts its line, the usual case) leaves
+    the text as it is: only the others are cut out and replaced.
     """
     pieces: list[str] = []
-    copied = 0  # the text before this is in ``pieces``; a match starts no earlier
+    copied = 0  # the text before this is in ``pieces``
+    after = 0  # where the last heading starts: a match starts no earlier
     for at in _inline_heading_starts(text, layout):
         if text[at : at + 1] in _GAP_CHARACTERS:  # ("" is in it too: no heading at the end)
             return layout.inline.sub(lambda m: _break_before(m, text, layout), text)
         start = at
-        while start > copied and text[start - 1] in " \t":
+        while start > after and text[start - 1] in " \t":
             start -= 1
-        if start > copied and text[start - 1] in "-–":
+        if start > after and text[start - 1] in "-–":
             start -= 1
-            while start > copied and text[start - 1] in " \t":
+            while start > after and text[start - 1] in " \t":
                 start -= 1
-        pieces.append(text[copied:start])
         for begin in (start, at) if start < at else (at,):
             match = layout.inline.match(text, begin)
             assert match is not None and match.end() == at  # up to the heading
-            pieces.append(_break_before(match, text, layout))
-        copied = at
+            replacement = _break_before(match, text, layout)
+            if replacement != match.group():
+                pieces += (text[copied:begin], replacement)
+                copied = at
+        after = at
     if not pieces:
         return text
     pieces.append(text[copied:])
@@ -309,7 +323,12 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     """(section, cohort, the first item when it shares the line) for a heading, else None."""
     if len(line) > 600:
         return None
-    may_start = _may_start_heading(line, layout)
+    # Whether it may start with a heading of ``both``, ``exclusion`` or ``inclusion``: each
+    # starts with one of ``heading_words`` in some case (``leading_words``). A line that starts
+    # with letters outside ASCII, which a pattern may read as a-z, always may.
+    words = layout.heading_words
+    head = line[: layout.heading_reach]
+    may_start = words is None or not head.isascii() or head.lower().startswith(words)
     if may_start and (match := layout.both.match(line)):
         section = ""
     elif may_start and (match := layout.exclusion.match(line)):
@@ -330,17 +349,6 @@ def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
     if named is None or layout.all_cohorts.search(title):
         return section, "", after
     return section, _cohort_name(named.group("label")), after
-
-
-def _may_start_heading(line: str, layout: _Layout) -> bool:
-    """Whether ``line`` may start with a heading of ``both``, ``exclusion`` or ``inclusion``:
-    each starts with one of ``heading_words`` in some case (``leading_words``). A line that
-    starts with letters outside ASCII, which a pattern may read as a-z, always may."""
-    words = layout.heading_words
-    if words is None:
-        return True
-    head = line[: layout.heading_reach]
-    return not head.isascii() or head.lower().startswith(words)
 
 
 _SPACES = re.compile(r"\s+")
@@ -369,11 +377,14 @@ def cohort_label(cohort: str) -> tuple[str, tuple[str, ...]]:
     return match.group("word").lower(), tuple(dict.fromkeys(i.lower() for i in ids if i))
 
 
-def _sentences(line: str) -> list[str]:
+# A line longer than this is a paragraph of several criteria (see _sentences); a shorter one is
+# one item, whole (it is shorter than MAX_ITEM_CHARS).
+_PARAGRAPH = 400
+
+
+def _sentences(paragraph: str) -> list[str]:
     """A long paragraph is several criteria: split it into sentences."""
-    if len(line) <= 400:
-        return [line]
-    return [part for part in re.split(r"(?<=[.;])\s+", line) if part]
+    return [part for part in re.split(r"(?<=[.;])\s+", paragraph) if part]
 
 
 def inclusion_criteria(criteria: str) -> str:
@@ -530,7 +541,7 @@ def text_fields(trial: Trial) -> Fields:
     parts = [field for field in fields if field[1]]
     items: list[Item | None] = [None] * len(parts)
     if trial.eligibility.criteria:
-        criteria = [item for item in read_criteria(trial.eligibility.criteria).items if item.text]
+        criteria = read_criteria(trial.eligibility.criteria).items
         parts += [(_ITEM_SOURCES[item.section], item.text) for item in criteria]
         items += criteria
     if trial.brief_summary:  # last: biomarkers read up to it
