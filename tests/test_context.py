@@ -218,6 +218,11 @@ examples = ["no less than {x}"]
         ("maybe {x} but", {"HYPOTHETICAL"}),
         ("{x} maybe", {"HYPOTHETICAL"}),  # both sides
         ("{x} a maybe", set()),
+        ("maybe, {x}", {"HYPOTHETICAL"}),  # signs between are no words
+        ("maybe a-{x}", set()),  # a hyphen ends a word
+        ("maybe a_{x}", {"HYPOTHETICAL"}),  # "a_x" is one word
+        ("maybe éa {x}", set()),  # so is "éa"
+        ("maybe\n{x}", {"HYPOTHETICAL"}),
         ("{x} a neg", {"NEGATED"}),  # two words back
         ("{x} a b neg", set()),
         ("{x} pos neg", set()),  # stopped by its own stop word
