@@ -218,6 +218,11 @@ examples = ["no less than {x}"]
         ("maybe {x} but", {"HYPOTHETICAL"}),
         ("{x} maybe", {"HYPOTHETICAL"}),  # both sides
         ("{x} a maybe", set()),
+        ("maybe, {x}", {"HYPOTHETICAL"}),  # signs between are no words
+        ("maybe a-{x}", set()),  # a hyphen ends a word
+        ("maybe a_{x}", {"HYPOTHETICAL"}),  # "a_x" is one word
+        ("maybe éa {x}", set()),  # so is "éa"
+        ("maybe\n{x}", {"HYPOTHETICAL"}),
         ("{x} a neg", {"NEGATED"}),  # two words back
         ("{x} a b neg", set()),
         ("{x} pos neg", set()),  # stopped by its own stop word
@@ -302,8 +307,14 @@ def test_the_fast_lookup_agrees_with_checking_every_cue(words, data):
     text = " ".join(words)
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
+    # Asked first (each trigger's reach worked out only where it may matter), then after
+    # every reach is known.
+    first_asked = Context(text)
+    lazy = first_asked.effects(start, end)
     found = Context(text)
     slow = frozenset(m.category for m in found.triggers if m.covers(start, end))
+    assert lazy == slow
+    assert {m.category for m in first_asked.covering(start, end)} == slow
     assert found.effects(start, end) == slow <= set(CATEGORIES)
     assert {m.category for m in found.covering(start, end)} == slow
 

@@ -604,6 +604,34 @@ def test_the_quick_looks_for_untreated_disease_miss_none_of_its_phrases(rule, da
         assert included(line) == quick
 
 
+@pytest.mark.parametrize(
+    ("criteria", "rules_out"),
+    [
+        (
+            "Inclusion Criteria:\n\n* No prior systemic therapy for metastatic disease\n"
+            "* No prior therapy in the locally advanced setting\n* Adults\n"
+            "Exclusion Criteria:\n\n* Prior therapy for metastatic disease",
+            True,
+        ),
+        (
+            "Inclusion Criteria:\n\n* First line, front-line or 1st-line treatment\n"
+            "* Previously untreated, no prior chemotherapy for stage IV disease",
+            True,
+        ),
+        # Words that start alike at the very end of the inclusion criteria, whole or cut short.
+        ("Inclusion Criteria:\n\n* Adults\n* No prior systemic therapy for recurrent", True),
+        ("Inclusion Criteria:\n\n* Adults\n* No prior systemic therapy for", False),
+    ],
+)
+def test_words_of_untreated_disease_that_start_alike_are_all_found(criteria, rules_out):
+    quick = tag(criteria)
+    assert any(rule == "none-of" for rule, *_ in setting_rules(quick)) == rules_out
+    every = {"": list(range(len(KNOWLEDGE.not_treated)))}
+    with mock.patch.object(KNOWLEDGE, "not_treated_words", every):
+        clear_caches()
+        assert tag(criteria) == quick
+
+
 # -- disease treated before: what the default search keeps --------------------------------
 
 

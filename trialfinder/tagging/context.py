@@ -75,6 +75,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -607,8 +608,10 @@ class Rules:
         self._cached_context.cache_clear()
 
     # The work of Context, kept here with the compiled rules it uses.
-    def _find(self, text: str) -> tuple[list[Modifier], list[tuple[int, int, Rule]], list[int]]:
-        """The cues of ``text``: (triggers with their reach, terminators and pseudo phrases,
+    def _find(
+        self, text: str
+    ) -> tuple[list[tuple[int, int, Rule]], list[tuple[int, int, Rule]], list[int]]:
+        """The cues of ``text``: (triggers, in text order; terminators, then pseudo phrases;
         where the clauses end)."""
         triggers: list[tuple[int, int, Rule]] = []
         terminators: list[tuple[int, int, Rule]] = []
@@ -628,22 +631,33 @@ class Rules:
             return [], terminators + pseudo, []
         triggers = _outermost(triggers)
         terminators.sort(key=lambda m: m[:2])
+        clause_ends = sorted(
+            e for _, e, r in terminators if r.ends == "both" and r.categories == _EVERY_CATEGORY
+        )
+        return triggers, terminators + pseudo, clause_ends
 
-        # Where each category's scope ends, looking forward (starts of the terminators that
-        # stop it) and backward (their ends), in text order.
+    def _bounds(
+        self,
+        text: str,
+        triggers: list[tuple[int, int, Rule]],
+        terminators: Iterable[tuple[int, int, Rule]],
+    ) -> tuple[dict[str, tuple[list[int], list[int]]], list[tuple[int, int]]]:
+        """What ends the triggers' scopes: for each of their categories, where its scope ends
+        looking forward (starts of the terminators that stop it) and backward (their ends), in
+        text order; and the asides in parentheses."""
         stops: dict[str, tuple[list[int], list[int]]] = {}
         for category in {rule.category for _, _, rule in triggers if rule.category}:
-            mine = [(s, e, r.ends) for s, e, r in terminators if category in r.categories]
+            mine = [
+                (s, e, r.ends)
+                for s, e, r in terminators
+                if r.direction == "terminate" and category in r.categories
+            ]
             stops[category] = (
                 [s for s, _, ends in mine if ends != "backward"],
                 sorted(e for _, e, ends in mine if ends != "forward"),
             )
-        clause_ends = sorted(
-            e for _, e, r in terminators if r.ends == "both" and r.categories == _EVERY_CATEGORY
-        )
         asides = _parentheses(text) if "(" in text else []
-        modifiers = [self._modifier(text, s, e, rule, stops, asides) for s, e, rule in triggers]
-        return modifiers, terminators + pseudo, clause_ends
+        return stops, asides
 
     def _modifier(
         self,
@@ -714,6 +728,10 @@ def _cancelled(match: tuple[int, int, Rule], pseudo: list[tuple[int, int, Rule]]
 
 def _outermost(found: list[tuple[int, int, Rule]]) -> list[tuple[int, int, Rule]]:
     """The cues not inside a longer one (cues with the same span are all kept)."""
+    # The usual case: each cue ends before the next one (as found, in text order) starts, so
+    # none is inside another and the order is already the one sorted below.
+    if all(before[1] <= after[0] for before, after in pairwise(found)):
+        return found
     found = sorted(found, key=lambda m: (m[0], -m[1]))
     kept = []
     reach = -1  # the furthest end of the cues seen so far with another span
@@ -732,10 +750,18 @@ def _outermost(found: list[tuple[int, int, Rule]]) -> list[tuple[int, int, Rule]
 
 def _words_after(text: str, position: int, limit: int, count: int) -> int:
     """Where the ``count``-th word after ``position`` ends (``limit`` at most)."""
-    for seen, word in enumerate(_WORD.finditer(text, position, limit), start=1):
-        if seen == count:
-            return word.end()
-    return limit
+    if count < 1:
+        return limit
+    words = _words(count).match(text, position, limit)
+    return words.end() if words is not None else limit
+
+
+@cache
+def _words(count: int) -> re.Pattern[str]:
+    r"""``count`` words from where a match starts, each whole (``\b``: ``\w+`` cannot stop
+    inside a word, so each turn takes one word as :data:`_WORD` finds it): one call in C
+    instead of stepping through the words in Python."""
+    return re.compile(rf"(?:\W*\w+\b){{{count}}}")
 
 
 def _words_before(text: str, limit: int, position: int, count: int) -> int:
@@ -752,24 +778,36 @@ def _words_before(text: str, limit: int, position: int, count: int) -> int:
 
 
 class Context:
-    """The cues of one text, found once; ask what covers each target in it."""
+    """The cues of one text, found once; ask what covers each target in it.
+
+    A trigger's reach is worked out when a target first needs it: a forward cue after the
+    target, or a backward one before it, cannot cover it whatever its reach (a target is mostly
+    asked about once)."""
 
     def __init__(self, text: str, rules: Rules | None = None) -> None:
         self.text = text
         self.rules = rules if rules is not None else _shipped()
-        triggers, self._others, self._clause_ends = self.rules._find(text)
-        self.triggers: list[Modifier] = triggers  # in text order, each with its reach
+        self._cues, self._others, self._clause_ends = self.rules._find(text)
+        self._modifiers: list[Modifier | None] = [None] * len(self._cues)
+        # (what ends each category's scopes, the asides): read when a reach is first needed
+        self._ends: tuple[dict[str, tuple[list[int], list[int]]], list[tuple[int, int]]] | None
+        self._ends = None
         # Cues grouped by clause (the stretches between terminators of every category): a
         # target is checked only against the cues whose reach meets its clause.
-        self._by_clause: dict[int, list[Modifier]] = {}
+        self._by_clause: dict[int, list[int]] = {}
         if not self._clause_ends:  # one clause (the usual case in a clause of a longer text)
-            if triggers:
-                self._by_clause[0] = list(triggers)
+            if self._cues:
+                self._by_clause[0] = list(range(len(self._cues)))
             return
-        for modifier in triggers:
-            low, high = modifier.reach
+        for index in range(len(self._cues)):
+            low, high = self._modifier(index).reach
             for clause in range(self._clause(low), self._clause(high) + 1):
-                self._by_clause.setdefault(clause, []).append(modifier)
+                self._by_clause.setdefault(clause, []).append(index)
+
+    @property
+    def triggers(self) -> list[Modifier]:
+        """The triggers found (after pseudo phrases), in text order, each with its reach."""
+        return [self._modifier(index) for index in range(len(self._cues))]
 
     @property
     def modifiers(self) -> list[Modifier]:
@@ -781,6 +819,32 @@ class Context:
         ]
         return sorted(self.triggers + others, key=lambda m: m.span)
 
+    def _modifier(self, index: int) -> Modifier:
+        """The trigger ``index`` with its reach (worked out once)."""
+        modifier = self._modifiers[index]
+        if modifier is None:
+            if self._ends is None:
+                self._ends = self.rules._bounds(self.text, self._cues, self._others)
+            start, end, rule = self._cues[index]
+            modifier = self.rules._modifier(self.text, start, end, rule, *self._ends)
+            self._modifiers[index] = modifier
+        return modifier
+
+    def _covering(self, indexes: Iterable[int], start: int, end: int) -> Iterator[Modifier]:
+        """The triggers among ``indexes`` that cover ``text[start:end]``."""
+        cues = self._cues
+        for index in indexes:
+            first, last, rule = cues[index]
+            # A backward cue reaches no further than its own end, a forward one starts at its
+            # own start (:meth:`Modifier.covers`): no reach to work out for a target beyond.
+            if start >= last and rule.direction == "backward":
+                continue
+            if end <= first and rule.direction == "forward":
+                continue
+            modifier = self._modifier(index)
+            if modifier.covers(start, end):
+                yield modifier
+
     def _clause(self, position: int) -> int:
         return bisect_right(self._clause_ends, position)
 
@@ -791,12 +855,12 @@ class Context:
         first, last = self._clause(start), self._clause(end)
         candidates = self._by_clause.get(first, [])
         if last != first:
-            seen = {id(m) for m in candidates}
+            seen = set(candidates)
             for clause in range(first + 1, last + 1):
-                extra = [m for m in self._by_clause.get(clause, []) if id(m) not in seen]
+                extra = [i for i in self._by_clause.get(clause, []) if i not in seen]
                 candidates = candidates + extra
-                seen.update(id(m) for m in extra)
-        return [m for m in candidates if m.covers(start, end)]
+                seen.update(extra)
+        return list(self._covering(candidates, start, end))
 
     def effects(self, start: int, end: int) -> frozenset[str]:
         """The categories whose cues cover ``text[start:end]``."""
@@ -808,7 +872,7 @@ class Context:
         candidates = self._by_clause.get(first)
         if not candidates:
             return _NOTHING
-        return frozenset(m.category for m in candidates if m.covers(start, end))
+        return frozenset(m.category for m in self._covering(candidates, start, end))
 
 
 # -- reading and checking the file ----------------------------------------------------------

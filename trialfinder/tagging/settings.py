@@ -104,6 +104,58 @@ def _candidates(fields: Fields, k: Knowledge) -> dict[int, dict[int, list[int]]]
     return found
 
 
+class _WordGroup(NamedTuple):
+    """Words that lead to the same rules and start alike, looked for as one."""
+
+    piece: str  # what each of them starts with (the word itself, alone)
+    words: tuple[str, ...]  # the words, when more than one: checked where the piece is
+    rules: list[int]  # the rules to try where one of them is
+
+
+# Words whose shared start is shorter than this are looked for one by one.
+SHARED_START = 3
+
+
+def _not_treated_groups(k: Knowledge) -> tuple[_WordGroup, ...]:
+    """The words of the not-treated rules (lexicon ``not_treated_words``: word -> the rules to
+    try where it is), put together when they start alike and lead to the same rules ("for
+    advanced", "for metastatic", ...: "for "): the criteria are scanned once for what they
+    start with, and the words are checked where it is, in one call (a scan of the criteria
+    costs more than the checks at every "for " in them). A place counts where one of the words
+    is, as when each word is looked for. (Read once, unless the words were replaced.)"""
+    index, groups = _groups_once(k)
+    return groups if index is k.not_treated_words else _grouped(k.not_treated_words)
+
+
+@cache
+def _groups_once(k: Knowledge) -> tuple[dict[str, list[int]], tuple[_WordGroup, ...]]:
+    return k.not_treated_words, _grouped(k.not_treated_words)
+
+
+def _grouped(index: dict[str, list[int]]) -> tuple[_WordGroup, ...]:
+    groups: list[_WordGroup] = []
+    for word in sorted(index):
+        rules = index[word]
+        if groups and groups[-1].rules == rules:
+            last = groups[-1]
+            shared = _shared_start(last.piece, word)
+            if len(shared) >= SHARED_START:
+                groups[-1] = _WordGroup(shared, (*(last.words or (last.piece,)), word), rules)
+                continue
+        groups.append(_WordGroup(word, (), rules))
+    return tuple(groups)
+
+
+def _shared_start(one: str, other: str) -> str:
+    """The letters both start with."""
+    size = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        size += 1
+    return one[:size]
+
+
 def _windows(positions: list[int], size: int, around: tuple[int, int]) -> list[tuple[int, int]]:
     """The stretches of a part of ``size`` characters where a phrase holding a word found at
     ``positions`` can be: ``around`` (characters before, after) each."""
@@ -351,14 +403,15 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
     # Only the stretch of text from the first inclusion criterion to the end of the last.
     low, high = starts[wanted[0]], starts[wanted[-1]] + len(fields.parts[wanted[-1]][1])
     looks: dict[int, set[int]] = {}  # part -> the rules to try in it
-    for word, rules in k.not_treated_words.items():
-        position = lowered.find(word, low, high)
+    for piece, words, rules in _not_treated_groups(k):
+        position = lowered.find(piece, low, high)
         while position >= 0:
-            part = bisect_right(starts, position) - 1
-            item = items[part]
-            if item is not None and item.section != EXCLUSION:
-                looks.setdefault(part, set()).update(rules)
-            position = lowered.find(word, position + 1, high)
+            if not words or lowered.startswith(words, position, high):
+                part = bisect_right(starts, position) - 1
+                item = items[part]
+                if item is not None and item.section != EXCLUSION:
+                    looks.setdefault(part, set()).update(rules)
+            position = lowered.find(piece, position + 1, high)
     for letter in FOLDING_TO_ASCII:  # letters that match a-z without case: every rule
         position = lowered.find(letter, low, high)
         while position >= 0:
