@@ -111,15 +111,20 @@ from trialfinder.tagging.drug_classes import (
     find_drugs,
 )
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
-from trialfinder.tagging.text import byte_table, lower, may_match, required_words
+from trialfinder.tagging.text import lower, may_match, required_words
 
 try:  # the reader of regular expressions, to find the words a pattern starts with
     from re import _parser as regex_parser  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
     import sre_parse as regex_parser
 
-# Keeps a-z, 0-9 and the separator of items (\x01); turns everything else to spaces.
-_ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
+# Keeps a-z, 0-9 and the separator of items (\x01), turns A-Z to a-z and everything else to
+# spaces: the words of a text, as its lower case has them (but for the Kelvin sign, see
+# _items_to_read).
+_ITEM_WORD_BYTES = bytes(
+    ord(c.lower()) if c in string.ascii_letters + string.digits + "\x01" else ord(" ")
+    for c in map(chr, range(256))
+)
 
 KINDS = (
     "age",
@@ -2237,60 +2242,57 @@ def _readers_of(found: int) -> tuple[Reader, ...]:
 _ToRead = tuple[Item, str, frozenset[str], frozenset[str] | set[str], tuple[Reader, ...]]
 
 
-def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
-    """(each item's text in lower case (:func:`lower`) with "\\x01" turned to a space, the
-    same joined by "\\x01")."""
-    joined = "\x01".join(item.text for item in items)
-    low = joined.lower()
-    if len(low) == len(joined) and joined.count("\x01") == len(items) - 1:
-        # All in one pass: the separator, neither a letter nor passed over by lower(), keeps
-        # each item as lowered alone (a final sigma stays final).
-        return low.split("\x01"), low
-    lowered = [lower(item.text).replace("\x01", " ") for item in items]
-    return lowered, "\x01".join(lowered)
+# The one letter not in ASCII whose lower case is an ASCII letter (the Kelvin sign:
+# "\u212a".lower() == "k"): criteria holding it are put in lower case before their words are cut.
+_ASCII_IN_LOWER_CASE = "\u212a"
+_SEPARATOR = "\x01"  # between two items, in the text whose words are cut
 
 
 def _items_to_read(items: tuple[Item, ...], rules: _Rules) -> list[_ToRead]:
-    """(item, its text in lower case (:func:`_lowered`), its words, those of them that can
-    belong to the name of a drug or class (:func:`drug_words`; only for an item read for
-    earlier treatment, else none), the readers that can find something in it) for each item
-    some reader reads, in order.
+    """(item, its text in lower case (:func:`lower`, "\\x01" turned to a space), its words,
+    those of them that can belong to the name of a drug or class (:func:`drug_words`; only for
+    an item read for earlier treatment, else none), the readers that can find something in it)
+    for each item some reader reads, in order.
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
-    "\\x01"). An item is read by a reader only if it holds a word of each of the reader's sets
+    "\\x01"): :data:`_ITEM_WORD_BYTES` turns A-Z to a-z, so only the items read are put in lower
+    case. An item is read by a reader only if it holds a word of each of the reader's sets
     (:data:`_READERS`): most items are passed over after one look-up of their words, and the set
     of all an item's words is built only for the others. Stages are also read near a TNM code
-    ("t2n0m0", "m1b");
-    earlier treatment only in an item with a lead-in line or the first word of a frame, and
-    one of the words of the name of a drug or class (:func:`drug_words`), for it finds nothing
-    elsewhere.
+    ("t2n0m0", "m1b"); earlier treatment only in an item with a lead-in line or the first word
+    of a frame, and one of the words of the name of a drug or class (:func:`drug_words`), for
+    it finds nothing elsewhere.
     """
     bits, deciding, _ = _gates()
-    lowered, joined = _lowered(items)
-    spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
-    text = spaced.decode("ascii")
+    joined = _SEPARATOR.join([item.text for item in items])
+    lowered: list[str] | None = None  # every item in lower case, when the words need it
+    if joined.count(_SEPARATOR) != len(items) - 1 or _ASCII_IN_LOWER_CASE in joined:
+        lowered = [lower(item.text).replace(_SEPARATOR, " ") for item in items]
+        joined = _SEPARATOR.join(lowered)
+    text = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
     # (Most criteria have no word with "m0" or "m1": one scan of the text finds none.)
     if codes := _tnm_codes(text):
         bits = {**bits, **{code: bits.get(code, 0) | _STAGE for code in codes}}
         deciding = frozenset(bits)
-    candidates: list[tuple[Item, str, frozenset[str], int]] = []
-    for item, low, part in zip(items, lowered, text.split("\x01"), strict=True):
+    candidates: list[tuple[int, Item, frozenset[str], int]] = []
+    for index, (item, part) in enumerate(zip(items, text.split(_SEPARATOR), strict=True)):
         cut = part.split()
-        found = 0
+        gate = 0
         for word in deciding.intersection(cut):
-            found |= bits[word]
-        if found & _FIRST_SETS or item.lead:
-            candidates.append((item, low, frozenset(cut), found | _FRAMED if item.lead else found))
-    framed = [own for _, _, own, found in candidates if found & _FRAMED]
+            gate |= bits[word]
+        if gate & _FIRST_SETS or item.lead:
+            candidates.append((index, item, frozenset(cut), gate | _FRAMED if item.lead else gate))
+    framed = [own for _, _, own, gate in candidates if gate & _FRAMED]
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
     # look through the words of all the framed items is one look through each.)
     drugs = drug_words(frozenset().union(*framed)) if framed else frozenset()
     read: list[_ToRead] = []
-    for item, low, own, found in candidates:
+    for index, item, own, gate in candidates:
         named: frozenset[str] | set[str] = _NONE
-        if found & _FRAMED and (named := drugs & own):
-            found |= _THERAPY
-        if readers := _readers_of(found):
+        if gate & _FRAMED and (named := drugs & own):
+            gate |= _THERAPY
+        if readers := _readers_of(gate):
+            low = lower(item.text) if lowered is None else lowered[index]
             read.append((item, low, own, named, readers))
     return read
 
