@@ -428,22 +428,22 @@ def _edges(phrase: str) -> tuple[bool, bool]:
     return (phrase[0].isalnum() or phrase[0] == "_", phrase[-1].isalnum() or phrase[-1] == "_")
 
 
-def _phrase_tree(phrases: list[str]) -> str:
-    """One pattern finding ``phrases`` (lower case, one space between words; spaces flexible),
-    each a whole word where it starts or ends with a letter, digit or "_": a tree of their
-    letters, so that at each place the search follows the branch of the letter there instead
-    of trying every phrase. Where one phrase goes on from another, the longer is tried first,
-    as in an alternation of the phrases, the longest first."""
+def _phrase_tree(phrases: list[str], space: str = r"\s+", whole_words: bool = True) -> str:
+    """One pattern finding ``phrases`` (lower case, one space between words, matched by
+    ``space``), with ``whole_words`` each a whole word where it starts or ends with a letter,
+    digit or "_": a tree of their letters, so that at each place the search follows the branch
+    of the letter there instead of trying every phrase. Where one phrase goes on from another,
+    the longer is tried first, as in an alternation of the phrases, the longest first."""
     tree: dict[str, Any] = {}
     for phrase in phrases:
         node = tree
         for char in phrase:
             node = node.setdefault(char, {})
-        node[""] = _edges(phrase)[1]  # a phrase ends here (with a word boundary or not)
+        node[""] = whole_words and _edges(phrase)[1]  # a phrase ends here (a word boundary?)
 
     def pattern(node: dict[str, Any]) -> str:
         branches = [
-            (r"\s+" if char == " " else re.escape(char)) + pattern(child)
+            (space if char == " " else re.escape(char)) + pattern(child)
             for char, child in node.items()
             if char
         ]
@@ -451,6 +451,8 @@ def _phrase_tree(phrases: list[str]) -> str:
             branches.append("\\b" if node[""] else "")
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
+    if not whole_words:
+        return pattern(tree) if tree else ""
     words = {char: node for char, node in tree.items() if _edges(char)[0]}
     signs = {char: node for char, node in tree.items() if not _edges(char)[0]}
     return "|".join(
@@ -779,6 +781,12 @@ class _Rules:
         before = [p for p, k in self.comparisons.items() if not k.startswith("after")]
         after = [p for p, k in self.comparisons.items() if k.startswith("after")]
         self.before = _alternation(before)
+        # The same phrases as a tree, for the lead-ins to a number, of which only where one
+        # starts is used (every pattern of the same phrases gives the same place): quicker to
+        # try at each place before the number.
+        lead_before = (
+            "(?:" + _phrase_tree(sorted(before, key=len, reverse=True), r"\s*", False) + ")"
+        )
         self.after = _alternation(after)
         self.range_joins = _alternation(numbers["range_joins"])
         self.comparison_before = re.compile(
@@ -814,7 +822,7 @@ class _Rules:
         self.count_re = re.compile(rf"{count_digits}|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
         self.line_lead_in = re.compile(
-            rf"(?:\bbetween\s+|\b{exact}\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
+            rf"(?:\bbetween\s+|\b{exact}\s+|{lead_before}\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
         )
         self.count_words = frozenset(self.words)
         self.line_near = re.compile("line|regimen|therap|treatment")
@@ -889,7 +897,7 @@ class _Rules:
         # start with the digit (see count_digits).
         self.digits = re.compile(r"\d(?<![\d.]\d)\d{0,2}(?!\d)")
         self.age_lead_in = re.compile(
-            rf"(?:\bbetween\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
+            rf"(?:\bbetween\s+|{lead_before}\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
         )
         self.age_units = _alternation(age["units"])
         self.small_units = _alternation(age["small_units"])
