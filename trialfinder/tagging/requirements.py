@@ -781,12 +781,6 @@ class _Rules:
         before = [p for p, k in self.comparisons.items() if not k.startswith("after")]
         after = [p for p, k in self.comparisons.items() if k.startswith("after")]
         self.before = _alternation(before)
-        # The same phrases as a tree, for the lead-ins to a number, of which only where one
-        # starts is used (every pattern of the same phrases gives the same place): quicker to
-        # try at each place before the number.
-        lead_before = (
-            "(?:" + _phrase_tree(sorted(before, key=len, reverse=True), r"\s*", False) + ")"
-        )
         self.after = _alternation(after)
         self.range_joins = _alternation(numbers["range_joins"])
         self.comparison_before = re.compile(
@@ -822,7 +816,7 @@ class _Rules:
         self.count_re = re.compile(rf"{count_digits}|\b(?:{number_words})\b")
         exact = _alternation([*self.prior_lines["exact_words"], *self.prior_lines["exact_verbs"]])
         self.line_lead_in = re.compile(
-            rf"(?:\bbetween\s+|\b{exact}\s+|{lead_before}\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
+            rf"(?:\bbetween\s+|\b{exact}\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{0,3}}\s*)?)$"
         )
         self.count_words = frozenset(self.words)
         self.line_near = re.compile("line|regimen|therap|treatment")
@@ -897,7 +891,7 @@ class _Rules:
         # start with the digit (see count_digits).
         self.digits = re.compile(r"\d(?<![\d.]\d)\d{0,2}(?!\d)")
         self.age_lead_in = re.compile(
-            rf"(?:\bbetween\s+|{lead_before}\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
+            rf"(?:\bbetween\s+|(?:{self.before})\s*(?:\(\s*[≤≥<>=/]{{1,3}}\s*\)\s*)?(?:the\s+age\s+of\s+|age\s+)?)$"
         )
         self.age_units = _alternation(age["units"])
         self.small_units = _alternation(age["small_units"])
@@ -1000,9 +994,23 @@ def _first_words(phrases: list[str]) -> frozenset[str]:
 
 
 def _alternation(phrases: list[str] | tuple[str, ...]) -> str:
-    """A group matching any of ``phrases`` (literal, spaces flexible), the longest first."""
+    """A group matching any of ``phrases`` (literal, spaces flexible), the longest first.
+
+    Written as a tree of their letters (:func:`_phrase_tree`): the phrases that match at one
+    place each start the next, and the tree tries them the longest first, as the alternation
+    does. Not when two phrases can match the same text without one starting the other ("more
+    than", "morethan"): the order of the alternation decides between them.
+    """
     ordered = sorted({" ".join(p.lower().split()) for p in phrases}, key=len, reverse=True)
-    return "(?:" + "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in ordered) + ")"
+    if any(
+        longer.replace(" ", "").startswith(shorter.replace(" ", ""))
+        and not longer.startswith(shorter)
+        for shorter in ordered
+        for longer in ordered
+        if longer != shorter
+    ):
+        return "(?:" + "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in ordered) + ")"
+    return "(?:" + _phrase_tree(ordered, r"\s*", whole_words=False) + ")"
 
 
 @cache
