@@ -319,3 +319,35 @@ def test_each_way_of_saying_a_stage_is_of_another_time_gives_no_stage_rule(earli
 def test_spread_said_in_the_item_with_the_stage_gives_no_stage_rule():
     assert read(["Stage III breast cancer"]) == NOT_SPREAD
     assert read(["Stage III or IV breast cancer"]) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "highest"),
+    [
+        ("KPS ≥ 70", 1),
+        ("\u212aPS ≥ 70", 1),  # the Kelvin sign, "k" in lower case
+        ("\u212aarnofsky score of 60 or more", 2),
+        ("KARNOFSKY SCORE OF 60 OR MORE", 2),
+    ],
+)
+def test_words_in_capitals_or_with_a_letter_whose_lower_case_is_ascii_are_read(line, highest):
+    assert read([line]) == [("ecog", "at-most", (highest,))]
+
+
+def test_an_item_read_among_items_in_other_scripts():
+    items = ["Ψ ΣΟΣ", "\u0130stanbul cohort", "Age \u2265 18 years", "ΑΣ"]
+    assert read(items) == [("age", "at-least", (18,))]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Less than 3 prior lines of therapy", ("at-most", (2,))),
+        ("Less than or equal to 3 prior lines of therapy", ("at-most", (3,))),
+        ("Less  than\tor equal to 3 prior lines of therapy", ("at-most", (3,))),
+        ("More than 2 prior lines of therapy", ("at-least", (3,))),
+        ("More than or equal to 2 prior lines of therapy", ("at-least", (2,))),
+    ],
+)
+def test_the_longest_comparison_that_goes_on_from_a_shorter_one_is_read(line, expected):
+    assert read([line]) == [("prior-lines", *expected)]

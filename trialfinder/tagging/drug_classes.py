@@ -124,6 +124,8 @@ class DrugClasses:
         }
         exact = {a.lower() for a in self._exact} | {a.lower() + "s" for a in self._exact}
         self._starts = frozenset(self._index) | plurals | exact
+        # The entries a mention starting with each of these words may be, longest first.
+        self._entries_at = {word: self._entries_starting(word) for word in self._starts}
         # The longest word of each phrase and member, as split_words cuts it: every mention of
         # one holds it, so a text without any of them names none (a quick test).
         # (A one-letter word tells nothing: "S-1" is only found beside another telling word.)
@@ -167,11 +169,9 @@ class DrugClasses:
             following = i + size
         return found
 
-    def _match_at(
-        self, text: str, tokens: list[re.Match[str]], lowered: list[str], i: int
-    ) -> tuple[int, Mention | None]:
-        word = lowered[i]
-        candidates = self._index.get(word, ())
+    def _entries_starting(self, word: str) -> tuple[_Entry, ...]:
+        """The entries of the index a mention starting with ``word`` may be, longest first."""
+        candidates = self._index.get(word, [])
         plural = [  # a one-word phrase in the plural ("taxanes")
             entry
             for suffix in ("s", "es")
@@ -181,7 +181,13 @@ class DrugClasses:
         ]
         if plural:  # (each list of the index is in order already, longest first)
             candidates = sorted([*candidates, *plural], key=lambda entry: -len(entry.words))
-        for entry in candidates:
+        return tuple(candidates)
+
+    def _match_at(
+        self, text: str, tokens: list[re.Match[str]], lowered: list[str], i: int
+    ) -> tuple[int, Mention | None]:
+        """(words taken, the mention) at word ``i``, one of the words a mention starts with."""
+        for entry in self._entries_at[lowered[i]]:
             size = len(entry.words)
             last = i + size - 1
             if last >= len(tokens) or lowered[last] not in entry.lasts:

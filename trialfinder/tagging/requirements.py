@@ -111,15 +111,20 @@ from trialfinder.tagging.drug_classes import (
     find_drugs,
 )
 from trialfinder.tagging.reader import EXCLUSION, Criteria, Item
-from trialfinder.tagging.text import byte_table, lower, may_match, required_words
+from trialfinder.tagging.text import lower, may_match, required_words
 
 try:  # the reader of regular expressions, to find the words a pattern starts with
     from re import _parser as regex_parser  # type: ignore[attr-defined]
 except ImportError:  # Python 3.10
     import sre_parse as regex_parser
 
-# Keeps a-z, 0-9 and the separator of items (\x01); turns everything else to spaces.
-_ITEM_WORD_BYTES = byte_table(string.ascii_lowercase + string.digits + "\x01")
+# Keeps a-z, 0-9 and the separator of items (\x01), turns A-Z to a-z and everything else to
+# spaces: the words of a text, as its lower case has them (but for the Kelvin sign, see
+# _items_to_read).
+_ITEM_WORD_BYTES = bytes(
+    ord(c.lower()) if c in string.ascii_letters + string.digits + "\x01" else ord(" ")
+    for c in map(chr, range(256))
+)
 
 KINDS = (
     "age",
@@ -341,27 +346,42 @@ def _treated_before(requirement: Requirement, found: list[Requirement]) -> bool:
 class _Cues:
     """Phrases found as whole words in lower-case text.
 
-    The phrases are one alternation between word boundaries: far faster to run than one
-    look-around per phrase. Given the words of the item (``words``), a search is skipped when
-    no phrase's first word is among them.
+    The phrases are one pattern between word boundaries, a tree of their letters
+    (:func:`_phrase_tree`): far faster to run than one look-around per phrase, and than an
+    alternation that tries every phrase wherever a word starts. Given the words of the item
+    (``words``), a search is skipped when no phrase's first word is among them.
     """
 
     def __init__(self, phrases: list[str] | tuple[str, ...]) -> None:
         ordered = sorted(
             {" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len, reverse=True
         )
+        # The phrases by their edges (a word boundary before, after), the longest first: an
+        # alternation of these groups, each tried in turn, finds a phrase of an earlier group
+        # before a longer one of a later group (with "post" in one, "post-" in another, "post"
+        # in "post-transplant"). The tree finds the longest of those that match at a place,
+        # so it is used unless a phrase is the start of a longer one of a later group.
         buckets: dict[tuple[bool, bool], list[str]] = {}
         for phrase in ordered:
-            edges = (
-                phrase[0].isalnum() or phrase[0] == "_",
-                phrase[-1].isalnum() or phrase[-1] == "_",
+            buckets.setdefault(_edges(phrase), []).append(phrase)
+        group = {edges: index for index, edges in enumerate(buckets)}
+        if any(
+            longer.startswith(shorter) and group[_edges(shorter)] < group[_edges(longer)]
+            for shorter in ordered
+            for longer in ordered
+            if len(longer) > len(shorter)
+        ):
+            body = "|".join(
+                ("\\b" if left else "")
+                + "(?:"
+                + "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in group_phrases)
+                + ")"
+                + ("\\b" if right else "")
+                for (left, right), group_phrases in buckets.items()
             )
-            buckets.setdefault(edges, []).append(r"\s+".join(re.escape(w) for w in phrase.split()))
-        parts = [
-            ("\\b" if left else "") + "(?:" + "|".join(words) + ")" + ("\\b" if right else "")
-            for (left, right), words in buckets.items()
-        ]
-        body = "|".join(parts) or "(?!)"
+        else:
+            body = _phrase_tree(ordered)
+        body = body or "(?!)"
         self.regex = re.compile(body)
         self._at_end = re.compile(f"(?:{body})[\\s,/(-]*$")
         self._at_start = re.compile(f"[\\s,/-]*(?:{body})")
@@ -402,6 +422,44 @@ class _Cues:
 
     def starts(self, text: str, words: frozenset[str] | None = None) -> bool:
         return not self.absent(words) and self._at_start.match(text) is not None
+
+
+def _edges(phrase: str) -> tuple[bool, bool]:
+    """Whether ``phrase`` starts, and ends, with a letter, digit or "_" (a word boundary goes
+    there)."""
+    return (phrase[0].isalnum() or phrase[0] == "_", phrase[-1].isalnum() or phrase[-1] == "_")
+
+
+def _phrase_tree(phrases: list[str], space: str = r"\s+", whole_words: bool = True) -> str:
+    """One pattern finding ``phrases`` (lower case, one space between words, matched by
+    ``space``), with ``whole_words`` each a whole word where it starts or ends with a letter,
+    digit or "_": a tree of their letters, so that at each place the search follows the branch
+    of the letter there instead of trying every phrase. Where one phrase goes on from another,
+    the longer is tried first, as in an alternation of the phrases, the longest first."""
+    tree: dict[str, Any] = {}
+    for phrase in phrases:
+        node = tree
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = whole_words and _edges(phrase)[1]  # a phrase ends here (a word boundary?)
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [
+            (space if char == " " else re.escape(char)) + pattern(child)
+            for char, child in node.items()
+            if char
+        ]
+        if "" in node:
+            branches.append("\\b" if node[""] else "")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    if not whole_words:
+        return pattern(tree) if tree else ""
+    words = {char: node for char, node in tree.items() if _edges(char)[0]}
+    signs = {char: node for char, node in tree.items() if not _edges(char)[0]}
+    return "|".join(
+        [*(["\\b" + pattern(words)] if words else []), *([pattern(signs)] if signs else [])]
+    )
 
 
 class _Gated:
@@ -938,9 +996,23 @@ def _first_words(phrases: list[str]) -> frozenset[str]:
 
 
 def _alternation(phrases: list[str] | tuple[str, ...]) -> str:
-    """A group matching any of ``phrases`` (literal, spaces flexible), the longest first."""
+    """A group matching any of ``phrases`` (literal, spaces flexible), the longest first.
+
+    Written as a tree of their letters (:func:`_phrase_tree`): the phrases that match at one
+    place each start the next, and the tree tries them the longest first, as the alternation
+    does. Not when two phrases can match the same text without one starting the other ("more
+    than", "morethan"): the order of the alternation decides between them.
+    """
     ordered = sorted({" ".join(p.lower().split()) for p in phrases}, key=len, reverse=True)
-    return "(?:" + "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in ordered) + ")"
+    if any(
+        longer.replace(" ", "").startswith(shorter.replace(" ", ""))
+        and not longer.startswith(shorter)
+        for shorter in ordered
+        for longer in ordered
+        if longer != shorter
+    ):
+        return "(?:" + "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in ordered) + ")"
+    return "(?:" + _phrase_tree(ordered, r"\s*", whole_words=False) + ")"
 
 
 @cache
@@ -2239,60 +2311,57 @@ def _readers_of(found: int) -> tuple[Reader, ...]:
 _ToRead = tuple[Item, str, frozenset[str], frozenset[str] | set[str], tuple[Reader, ...]]
 
 
-def _lowered(items: tuple[Item, ...]) -> tuple[list[str], str]:
-    """(each item's text in lower case (:func:`lower`) with "\\x01" turned to a space, the
-    same joined by "\\x01")."""
-    joined = "\x01".join(item.text for item in items)
-    low = joined.lower()
-    if len(low) == len(joined) and joined.count("\x01") == len(items) - 1:
-        # All in one pass: the separator, neither a letter nor passed over by lower(), keeps
-        # each item as lowered alone (a final sigma stays final).
-        return low.split("\x01"), low
-    lowered = [lower(item.text).replace("\x01", " ") for item in items]
-    return lowered, "\x01".join(lowered)
+# The one letter not in ASCII whose lower case is an ASCII letter (the Kelvin sign:
+# "\u212a".lower() == "k"): criteria holding it are put in lower case before their words are cut.
+_ASCII_IN_LOWER_CASE = "\u212a"
+_SEPARATOR = "\x01"  # between two items, in the text whose words are cut
 
 
 def _items_to_read(items: tuple[Item, ...], rules: _Rules) -> list[_ToRead]:
-    """(item, its text in lower case (:func:`_lowered`), its words, those of them that can
-    belong to the name of a drug or class (:func:`drug_words`; only for an item read for
-    earlier treatment, else none), the readers that can find something in it) for each item
-    some reader reads, in order.
+    """(item, its text in lower case (:func:`lower`, "\\x01" turned to a space), its words,
+    those of them that can belong to the name of a drug or class (:func:`drug_words`; only for
+    an item read for earlier treatment, else none), the readers that can find something in it)
+    for each item some reader reads, in order.
 
     The words are cut in one pass over all the items (a-z and 0-9, the items separated by
-    "\\x01"). An item is read by a reader only if it holds a word of each of the reader's sets
+    "\\x01"): :data:`_ITEM_WORD_BYTES` turns A-Z to a-z, so only the items read are put in lower
+    case. An item is read by a reader only if it holds a word of each of the reader's sets
     (:data:`_READERS`): most items are passed over after one look-up of their words, and the set
     of all an item's words is built only for the others. Stages are also read near a TNM code
-    ("t2n0m0", "m1b");
-    earlier treatment only in an item with a lead-in line or the first word of a frame, and
-    one of the words of the name of a drug or class (:func:`drug_words`), for it finds nothing
-    elsewhere.
+    ("t2n0m0", "m1b"); earlier treatment only in an item with a lead-in line or the first word
+    of a frame, and one of the words of the name of a drug or class (:func:`drug_words`), for
+    it finds nothing elsewhere.
     """
     bits, deciding, _ = _gates()
-    lowered, joined = _lowered(items)
-    spaced = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES)
-    text = spaced.decode("ascii")
+    joined = _SEPARATOR.join([item.text for item in items])
+    lowered: list[str] | None = None  # every item in lower case, when the words need it
+    if joined.count(_SEPARATOR) != len(items) - 1 or _ASCII_IN_LOWER_CASE in joined:
+        lowered = [lower(item.text).replace(_SEPARATOR, " ") for item in items]
+        joined = _SEPARATOR.join(lowered)
+    text = joined.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
     # (Most criteria have no word with "m0" or "m1": one scan of the text finds none.)
     if codes := _tnm_codes(text):
         bits = {**bits, **{code: bits.get(code, 0) | _STAGE for code in codes}}
         deciding = frozenset(bits)
-    candidates: list[tuple[Item, str, frozenset[str], int]] = []
-    for item, low, part in zip(items, lowered, text.split("\x01"), strict=True):
+    candidates: list[tuple[int, Item, frozenset[str], int]] = []
+    for index, (item, part) in enumerate(zip(items, text.split(_SEPARATOR), strict=True)):
         cut = part.split()
-        found = 0
+        gate = 0
         for word in deciding.intersection(cut):
-            found |= bits[word]
-        if found & _FIRST_SETS or item.lead:
-            candidates.append((item, low, frozenset(cut), found | _FRAMED if item.lead else found))
-    framed = [own for _, _, own, found in candidates if found & _FRAMED]
+            gate |= bits[word]
+        if gate & _FIRST_SETS or item.lead:
+            candidates.append((index, item, frozenset(cut), gate | _FRAMED if item.lead else gate))
+    framed = [own for _, _, own, gate in candidates if gate & _FRAMED]
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
     # look through the words of all the framed items is one look through each.)
     drugs = drug_words(frozenset().union(*framed)) if framed else frozenset()
     read: list[_ToRead] = []
-    for item, low, own, found in candidates:
+    for index, item, own, gate in candidates:
         named: frozenset[str] | set[str] = _NONE
-        if found & _FRAMED and (named := drugs & own):
-            found |= _THERAPY
-        if readers := _readers_of(found):
+        if gate & _FRAMED and (named := drugs & own):
+            gate |= _THERAPY
+        if readers := _readers_of(gate):
+            low = lower(item.text) if lowered is None else lowered[index]
             read.append((item, low, own, named, readers))
     return read
 
