@@ -322,18 +322,21 @@ def test_the_fast_lookup_agrees_with_checking_every_cue(words, data):
 _SIGNED_WORDS = [*_FUZZ_WORDS, ".", ":", "\n", "e.g.", "vs.", "?", "\u2022", "HER2:", "end."]
 
 
+@st.composite
+def signed_targets(draw: st.DrawFn) -> tuple[str, int, int]:
+    """A text of words and signs, and a target span in it."""
+    words = draw(st.lists(st.sampled_from(_SIGNED_WORDS), max_size=30))
+    text = draw(st.sampled_from([" ", ""])).join(words)
+    start = draw(st.integers(0, len(text)))
+    return text, start, draw(st.integers(start, len(text)))
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    words=st.lists(st.sampled_from(_SIGNED_WORDS), max_size=30),
-    glue=st.sampled_from([" ", ""]),
-    data=st.data(),
-)
-def test_a_clause_ends_at_the_nearest_signs_around_the_target(words, glue, data):
+@given(target=signed_targets())
+def test_a_clause_ends_at_the_nearest_signs_around_the_target(target):
     # Signs are looked for character by character, and only where the text has them: the
     # clause must still end at the nearest sign on each side, wherever the signs are.
-    text = glue.join(words)
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, len(text)))
+    text, start, end = target
     signs = [m for m in map(SHIPPED._signs.match, [text] * len(text), range(len(text))) if m]
     low = max((m.end() for m in signs if m.end() <= start), default=0)
     high = min((m.start() for m in signs if m.start() >= end), default=len(text))
@@ -341,17 +344,11 @@ def test_a_clause_ends_at_the_nearest_signs_around_the_target(words, glue, data)
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    words=st.lists(st.sampled_from(_SIGNED_WORDS), max_size=30),
-    glue=st.sampled_from([" ", ""]),
-    data=st.data(),
-)
-def test_the_cues_after_a_target_are_those_of_its_clause_that_start_after_it(words, glue, data):
+@given(target=signed_targets())
+def test_the_cues_after_a_target_are_those_of_its_clause_that_start_after_it(target):
     # A clause with no word a cue may start with after the target is not read: the cues found
     # must still be those of the whole clause that start after the target.
-    text = glue.join(words)
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, len(text)))
+    text, start, end = target
     low, _ = SHIPPED.clause(text, start, end)
     every = clause_covering(text, start, end)
     expected = [(m.category, m.span) for m in every if m.span[0] + low >= end]
