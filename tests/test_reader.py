@@ -132,6 +132,20 @@ def test_cohorts_from_headings_and_from_item_prefixes():
     assert read_criteria(text).cohorts == ("Part A", "Part B", "Cohort A1", "Part 2", "Cohort 3")
 
 
+def test_a_label_naming_every_part_the_criteria_name_is_for_everyone():
+    # NCT02227251: "Inclusion Criteria (Parts 1 and 2):", then each part's own criteria.
+    text = (
+        "Inclusion Criteria (Parts 1 and 2):\n* ECOG 0-2\n"
+        "Part 1 additional inclusion criteria:\n* Measurable disease\n"
+        "Part 2 additional inclusion criteria:\n* Bone marrow function\n"
+    )
+    cohorts = [i.cohort for i in read_criteria(text).items]
+    assert cohorts == ["", "Part 1", "Part 2"]
+    # A part the label does not name keeps it a rule of some parts.
+    other = text + "Part 3 additional inclusion criteria:\n* Prior lenalidomide\n"
+    assert [i.cohort for i in read_criteria(other).items][0] == "Parts 1 and 2"
+
+
 def test_a_cohort_after_a_full_width_colon_is_read_too():
     text = "Inclusion Criteria:\nCohort B：\n* Prior sotorasib\n* Cohort C： no prior therapy\n"
     items = [(i.cohort, i.text) for i in read_criteria(text).items]

@@ -1286,9 +1286,9 @@ HAND_CHECKED = [
         ("prior-therapy-excluded", "any-of", ("mezigdomide", "pomalidomide"), ""),
     }),
     ("NCT02227251", {"age", "ecog", "transplant", "measurable-disease"}, {
-        ("age", "at-least", (18,), "Parts 1 and 2"),
-        ("ecog", "at-most", (2,), "Parts 1 and 2"),
-        ("transplant", "ineligible-required", ("autologous",), "Parts 1 and 2"),
+        ("age", "at-least", (18,), ""),
+        ("ecog", "at-most", (2,), ""),
+        ("transplant", "ineligible-required", ("autologous",), ""),
         ("measurable-disease", "required", (), "Part 1"),
         ("measurable-disease", "required", (), "Part 2"),
     }),

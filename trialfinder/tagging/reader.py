@@ -251,7 +251,22 @@ def read_criteria(criteria: str) -> Criteria:
             leads.append((indent, line, kind))
         if len(items) >= MAX_ITEMS:
             break
-    return Criteria(tuple(items[:MAX_ITEMS]))
+    return Criteria(_for_every_part(items[:MAX_ITEMS]))
+
+
+def _for_every_part(items: list[Item]) -> tuple[Item, ...]:
+    """``items``, those of a label that names every part the criteria name ("Parts 1 and 2"
+    beside "Part 1" and "Part 2") made rules for everyone."""
+    labels = {item.cohort: cohort_label(item.cohort) for item in items if item.cohort}
+    several = {name for name, (_, ids) in labels.items() if len(ids) > 1}
+    if not several:
+        return tuple(items)
+    words = {word for word, _ in labels.values()}
+    named = {ident for _, ids in labels.values() for ident in ids}
+    everyone = {name for name in several if len(words) == 1 and set(labels[name][1]) >= named}
+    if not everyone:
+        return tuple(items)
+    return tuple(item._replace(cohort="") if item.cohort in everyone else item for item in items)
 
 
 def _break_inline_headings(text: str, layout: _Layout) -> str:
