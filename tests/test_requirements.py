@@ -1368,3 +1368,16 @@ HAND_CHECKED = [
 def test_hand_checked_real_records(nct_id, kinds, expected):
     found = {(r.kind, r.rule, r.values, r.cohort) for r in _real(nct_id) if r.kind in kinds}
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "excluded"),
+    [
+        # NCT05022342 (Part B): never had the treatment.
+        ("Patient should be alpelisib treatment naïve.", ("alpelisib",)),
+        ("EGFR TKI-naive", ("EGFR TKI",)),
+        ("Chemotherapy-naive", ("chemotherapy",)),
+    ],
+)
+def test_naive_to_a_treatment_rules_the_treatment_out(line, excluded):
+    assert included(line, "prior-therapy-excluded") == [("any-of", excluded)]
