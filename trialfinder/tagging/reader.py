@@ -18,6 +18,7 @@ so they cannot disagree.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,6 +71,10 @@ class Item(NamedTuple):
         return self.section != EXCLUSION
 
 
+# An item made from its fields in one call in C (a named tuple's own constructor is Python).
+_new_item = functools.partial(tuple.__new__, Item)
+
+
 @dataclass(frozen=True)
 class Criteria:
     """A trial's eligibility criteria, read: its items, in order, and its cohorts."""
@@ -93,6 +98,7 @@ class Criteria:
 
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
+_ESCAPED = operator.itemgetter(1)  # a match's character after the backslash (called in C)
 _BULLET = re.compile(
     r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?(?:[a-zA-Z]|[ivx]{2,4}|[IVX]{2,4})[.)](?=\s))?\s*"
 )
@@ -129,6 +135,11 @@ class _Layout:
         if None not in starts:
             self.heading_words = _shortest_prefixes(w for found in starts if found for w in found)
         self.heading_reach = max(map(len, self.heading_words or ("",)))
+        # What every heading of these three starts with: tried before them, it rules most
+        # lines out at once ("Patients with ...").
+        self.any_heading = _heading_start(
+            words["both"] + words["exclusion"] + words["inclusion"], words["qualifiers"]
+        )
         self.exclusion_lead = _any(words["exclusion_leads"])
         self.inclusion_lead = _any(words["inclusion_leads"])
         # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
@@ -136,6 +147,8 @@ class _Layout:
         self.inline = re.compile(rf"{_INLINE_GAP}(?<![\w-])(?={words['inline']})", re.I)
         self.inline_start = re.compile(rf"(?<![\w-])(?={words['inline']})", re.I)
         self.inline_words = leading_words(re.compile(words["inline"], re.I))
+        if self.inline_words and not all(map(str.isascii, self.inline_words)):
+            self.inline_words = None  # (they are looked for in the text's ASCII letters)
         self.inline_starts = WordStarts(self.inline_words or ())
         self.heading_start = re.compile(
             rf"(?:^|\b(?:and|or)|[&/])\s*$|^\s*(?:(?:{'|'.join(words['qualifiers'])})(?:\s+|$))*$",
@@ -187,6 +200,14 @@ def _whole_line(phrases: list[str], qualifiers: list[str]) -> re.Pattern[str]:
     )
 
 
+def _heading_start(phrases: list[str], qualifiers: list[str]) -> re.Pattern[str]:
+    """The start of every heading :func:`_whole_line` makes of ``phrases``: its qualifiers
+    and phrase."""
+    phrase = "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+    qualifier = "|".join(sorted(qualifiers, key=len, reverse=True))
+    return re.compile(rf"(?:(?:{qualifier})\s+)*(?:{phrase})\b", re.IGNORECASE)
+
+
 @cache
 def _layout() -> _Layout:
     return _Layout(load_toml("eligibility.toml"))
@@ -200,11 +221,12 @@ def read_criteria(criteria: str) -> Criteria:
     layout = _layout()
     text = (criteria or "")[:MAX_CRITERIA_CHARS]
     if "\\" in text:  # (every escape starts with one)
-        text = _MARKDOWN_ESCAPE.sub(r"\1", text)
+        text = _MARKDOWN_ESCAPE.sub(_ESCAPED, text)
     text = _break_inline_headings(text, layout)
     items: list[Item] = []
     section, cohort = "", ""
     leads: list[tuple[int, str, str]] = []  # (indent, line, bullet kind) of open lead-ins
+    words, reach = layout.heading_words, layout.heading_reach
     for raw in text.splitlines():
         body = raw.lstrip()
         if not body:
@@ -215,7 +237,13 @@ def read_criteria(criteria: str) -> Criteria:
         line = line.strip("*_ ").strip()
         if not line:
             continue
-        heading = _heading(line, layout)
+        # Whether it may start with a heading (see _heading), tested here: most lines do not,
+        # and only a line ending with a colon may be a lead-in heading.
+        head = line[:reach]
+        may_start = words is None or not head.isascii() or head.lower().startswith(words)
+        heading = None
+        if may_start or line[-1] in ":：":
+            heading = _heading(line, layout, may_start)
         if heading is not None:
             section, cohort, line = heading
             leads = []
@@ -242,10 +270,11 @@ def read_criteria(criteria: str) -> Criteria:
             ]
         lead = leads[-1][1] if leads else ""
         if len(line) <= _PARAGRAPH:  # (the usual case: one criterion, shorter than the cut)
-            items.append(Item(line, section, item_cohort, lead))
+            items.append(_new_item((line, section, item_cohort, lead)))
         else:
             items += [
-                Item(p[:MAX_ITEM_CHARS], section, item_cohort, lead) for p in _sentences(line)
+                _new_item((p[:MAX_ITEM_CHARS], section, item_cohort, lead))
+                for p in _sentences(line)
             ]
         if lead_in:
             leads.append((indent, line, kind))
@@ -254,10 +283,14 @@ def read_criteria(criteria: str) -> Criteria:
     return Criteria(_for_every_part(items[:MAX_ITEMS]))
 
 
+_COHORT = operator.itemgetter(2)  # an item's cohort
+
+
 def _for_every_part(items: list[Item]) -> tuple[Item, ...]:
     """``items``, those of a label that names every part the criteria name ("Parts 1 and 2"
     beside "Part 1" and "Part 2") made rules for everyone."""
-    labels = {item.cohort: cohort_label(item.cohort) for item in items if item.cohort}
+    cohorts = {*map(_COHORT, items)} - {""}  # (each read once, in C)
+    labels = {name: cohort_label(name) for name in cohorts}
     several = {name for name, (_, ids) in labels.items() if len(ids) > 1}
     if not several:
         return tuple(items)
@@ -288,6 +321,10 @@ def _break_inline_headings(text: str, layout: _Layout) -> str:
     for at in _inline_heading_starts(text, layout):
         if text[at : at + 1] in _GAP_CHARACTERS:  # ("" is in it too: no heading at the end)
             return layout.inline.sub(lambda m: _break_before(m, text, layout), text)
+        line_start = text.rfind("\n", 0, at) + 1
+        if at == line_start or text[line_start:at].isspace():
+            after = at  # (the usual case) it starts its line: every match is kept as it is
+            continue
         start = at
         while start > after and text[start - 1] in " \t":
             start -= 1
@@ -318,9 +355,11 @@ def _inline_heading_starts(text: str, layout: _Layout) -> list[int]:
     throughout.
     """
     words = layout.inline_words
-    lowered = lower(text)
-    if words is None or (not lowered.isascii() and any(c in lowered for c in FOLDING_TO_ASCII)):
+    if words is None or (not text.isascii() and any(c in text for c in FOLDING_TO_ASCII)):
         return [heading.start() for heading in layout.inline_start.finditer(text)]
+    # Its ASCII letters in lower case, any other character a "?" (faster than ``lower``): the
+    # words are ASCII, and without those letters nothing else matches one.
+    lowered = text.encode("ascii", "replace").lower().decode("ascii")
     found = layout.inline_starts.find(lowered)
     return [at for at in sorted(found) if layout.inline_start.match(text, at)]
 
@@ -334,16 +373,16 @@ def _break_before(match: re.Match[str], text: str, layout: _Layout) -> str:
     return "\n"
 
 
-def _heading(line: str, layout: _Layout) -> tuple[str, str, str] | None:
-    """(section, cohort, the first item when it shares the line) for a heading, else None."""
+def _heading(line: str, layout: _Layout, may_start: bool) -> tuple[str, str, str] | None:
+    """(section, cohort, the first item when it shares the line) for a heading, else None.
+
+    ``may_start``: whether it may start with a heading of ``both``, ``exclusion`` or
+    ``inclusion``: each starts with one of ``heading_words`` in some case (``leading_words``);
+    a line that starts with letters outside ASCII, which a pattern may read as a-z, always may.
+    """
     if len(line) > 600:
         return None
-    # Whether it may start with a heading of ``both``, ``exclusion`` or ``inclusion``: each
-    # starts with one of ``heading_words`` in some case (``leading_words``). A line that starts
-    # with letters outside ASCII, which a pattern may read as a-z, always may.
-    words = layout.heading_words
-    head = line[: layout.heading_reach]
-    may_start = words is None or not head.isascii() or head.lower().startswith(words)
+    may_start = may_start and layout.any_heading.match(line) is not None
     if may_start and (match := layout.both.match(line)):
         section = ""
     elif may_start and (match := layout.exclusion.match(line)):
