@@ -387,3 +387,37 @@ def test_no_item_is_empty_text():
     )
     items = read_criteria(text).items
     assert items and all(item.text for item in items)
+
+
+def test_a_part_labelled_inside_a_numbered_criterion_ends_with_that_criterion():
+    # NCT05607199: "3. ... for each of the respective parts of the study:" holds indented
+    # "Part 1:", "Part 2A and 2B:" labels; "4. ECOG ..." is a rule for everyone again.
+    text = (
+        "Inclusion Criteria:\n"
+        "1. Age 18 or older.\n"
+        "2. Patients have to meet the following criteria for each part:\n"
+        "   Part 1:\n"
+        "   Solid tumour after at least 2 lines of therapy.\n"
+        "   Part 2:\n"
+        "   Relapsed AML.\n"
+        "   * Prior azacitidine allowed\n"
+        "3. ECOG performance status of 0 or 1.\n"
+        "Exclusion Criteria:\n"
+        "1. Pregnancy.\n"
+    )
+    items = [(i.cohort, i.text) for i in read_criteria(text).items]
+    assert items == [
+        ("", "Age 18 or older."),
+        ("", "Patients have to meet the following criteria for each part:"),
+        ("Part 1", "Solid tumour after at least 2 lines of therapy."),
+        ("Part 2", "Relapsed AML."),
+        ("Part 2", "Prior azacitidine allowed"),
+        ("", "ECOG performance status of 0 or 1."),
+        ("", "Pregnancy."),
+    ]
+
+
+def test_a_part_labelled_at_the_margin_keeps_the_numbered_criteria_under_it():
+    text = "Inclusion Criteria:\n1. Adults\nPart A:\n1. KRAS G12C\n2. Prior sotorasib\n"
+    cohorts = [i.cohort for i in read_criteria(text).items]
+    assert cohorts == ["", "Part A", "Part A"]

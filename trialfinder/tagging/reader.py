@@ -227,11 +227,18 @@ def read_criteria(criteria: str) -> Criteria:
     section, cohort = "", ""
     leads: list[tuple[int, str, str]] = []  # (indent, line, bullet kind) of open lead-ins
     words, reach = layout.heading_words, layout.heading_reach
+    # A cohort labelled inside a numbered or bulleted criterion ("3. ... for each part:" over
+    # an indented "Part 1:") ends at that criterion's next sibling ("4. ECOG ..."): the
+    # (indent, bullet kind) of the criterion, while such a cohort is open.
+    enclosing: tuple[int, str] | None = None
+    previous = (0, "")  # (indent, line as written) of the last criterion
     for raw in text.splitlines():
         body = raw.lstrip()
         if not body:
             continue
         indent = len(raw) - len(body)
+        if enclosing and indent <= enclosing[0] and _bullet_kind(raw) == enclosing[1]:
+            cohort, enclosing = "", None
         bullet = _BULLET.match(raw)  # (every part of it is optional: it always matches)
         line = raw[bullet.end() if bullet else 0 :].strip()
         line = line.strip("*_ ").strip()
@@ -246,7 +253,7 @@ def read_criteria(criteria: str) -> Criteria:
             heading = _heading(line, layout, may_start)
         if heading is not None:
             section, cohort, line = heading
-            leads = []
+            leads, enclosing = [], None
             if not line:
                 continue
         match = None
@@ -255,6 +262,8 @@ def read_criteria(criteria: str) -> Criteria:
         if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
             cohort = _cohort_name(match.group("label"))
             leads = []
+            if enclosing is None and previous[0] < indent and (kind := _bullet_kind(previous[1])):
+                enclosing = (previous[0], kind)  # (a later label inside it keeps it)
             continue
         item_cohort = cohort
         if match and len(match.group("rest")) <= 40:
@@ -278,6 +287,7 @@ def read_criteria(criteria: str) -> Criteria:
             ]
         if lead_in:
             leads.append((indent, line, kind))
+        previous = (indent, raw)
         if len(items) >= MAX_ITEMS:
             break
     return Criteria(_for_every_part(items[:MAX_ITEMS]))
