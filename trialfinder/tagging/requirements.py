@@ -102,7 +102,8 @@ from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.context import covering_after
+from trialfinder.tagging.context import covering_after, key_regex, literal_regex, match_starts
+from trialfinder.tagging.context import rules as context_rules
 from trialfinder.tagging.drug_classes import (
     Mention,
     drug_classes,
@@ -1633,12 +1634,64 @@ def _said_after(text: str, start: int, end: int) -> tuple[str, int] | None:
     the context rules (:mod:`trialfinder.tagging.context`), and where it starts: "ruled-out"
     for a negation ("is not allowed", "are excluded"), "not-required" for a cue that neither
     asks nor denies ("is not required"); None without one."""
+    if not _may_say_after(text, start, end):
+        return None
     low, found = covering_after(text, start, end)
     after = [m for m in found if m.category in ("NEGATED", "HYPOTHETICAL")]
     if not after:
         return None
     first = min(after, key=lambda m: m.span[0])
     return ("ruled-out" if first.category == "NEGATED" else "not-required"), first.span[0] + low
+
+
+# The categories of the cues :func:`_said_after` reads.
+_SAID_AFTER = ("NEGATED", "HYPOTHETICAL")
+
+
+class _CuesAfter(NamedTuple):
+    """The context rules of :data:`_SAID_AFTER` that look back (a cue that only looks forward
+    covers nothing before it): where their cues may start, and their patterns by the first
+    letters of a token (as the context rules find them)."""
+
+    keys: re.Pattern[str]
+    by_key: dict[str, list[re.Pattern[str]]]
+
+
+@cache
+def _cues_after() -> _CuesAfter | None:
+    """None when the start of one of them cannot be told."""
+    by_key: dict[str, list[re.Pattern[str]]] = {}
+    for rule in context_rules():
+        if rule.category not in _SAID_AFTER or rule.direction not in ("backward", "both"):
+            continue
+        source = rule.pattern if rule.pattern is not None else literal_regex([rule.phrase or ""])
+        starts = match_starts(source)
+        if starts is None:
+            return None
+        for key in starts:
+            by_key.setdefault(key, []).append(re.compile(source, re.IGNORECASE))
+    return _CuesAfter(key_regex(by_key), by_key)
+
+
+def _may_say_after(text: str, start: int, end: int) -> bool:
+    """Whether a cue of :func:`_said_after` may stand after ``text[start:end]`` in its clause: a
+    look at the few tokens there a cue of one of its rules may start with (most have none) is
+    far cheaper than finding every cue of the clause."""
+    cues = _cues_after()
+    if cues is None:
+        return True
+    low, high = context_rules().clause(text, start, end)
+    clause = text[low:high]
+    lowered = clause.lower()
+    if len(lowered) != len(clause):
+        return True
+    for token in cues.keys.finditer(lowered, end - low):
+        at = token.start()
+        for pattern in cues.by_key.get(token.group(), ()):
+            match = pattern.match(clause, at)
+            if match is not None and match.end() > at:
+                return True
+    return False
 
 
 def _required(
