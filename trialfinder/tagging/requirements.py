@@ -1217,18 +1217,15 @@ def _is_age(match: re.Match[str], before: str, low: str, rules: _Rules) -> bool:
     return said and len(before) <= 60
 
 
+# The groups of each number of an age phrase (see _age_pattern), the first then the second.
+_AGE_GROUPS = tuple(f"{name}{i}" for i in (1, 2) for name in ("cmp", "n", "after", "small"))
+
+
 def _age_bounds(match: re.Match[str], rules: _Rules) -> list[tuple[str, int]]:
     """(comparison, years) of each number of an age phrase: ge, gt, le or lt."""
     found: list[tuple[str, int]] = []
-    numbers = [
-        (
-            match.group(f"cmp{i}"),
-            match.group(f"n{i}"),
-            match.group(f"after{i}"),
-            match.group(f"small{i}"),
-        )
-        for i in (1, 2)
-    ]
+    groups = match.group(*_AGE_GROUPS)
+    numbers = (groups[:4], groups[4:])
     second = numbers[1][1] is not None
     for i, (cmp_, number, after, small) in enumerate(numbers):
         if number is None or small:
@@ -1680,6 +1677,11 @@ def _may_say_after(text: str, start: int, end: int) -> bool:
     cues = _cues_after()
     if cues is None:
         return True
+    # Most often no such token follows at all: then the clause need not be found. (From the
+    # character before, which tells whether a word starts.)
+    rest = text[end - 1 :].lower() if end else text.lower()
+    if len(rest) == len(text) - max(end - 1, 0) and not cues.keys.search(rest, 1 if end else 0):
+        return False
     low, high = context_rules().clause(text, start, end)
     clause = text[low:high]
     lowered = clause.lower()
@@ -1839,6 +1841,14 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     """Disease that must not have spread ("T1-4N0M0", "no evidence of distant metastases",
     "Stage II or III"), or spread disease excluded ("Evidence of distant disease.")."""
     low, words = text.low, text.words
+    # What the stage is said with first: most items read say none (the other tests are pure).
+    found: list[tuple[int, int]] = []
+    if text.wanted:
+        found = _non_metastatic(low, rules, words)
+        if not found:
+            return []
+    elif all(pattern.absent(low, words) for pattern in rules.metastatic):
+        return []
     if rules.stage_other_systems.search(low, words=words) or rules.stage_other_times.search(
         low, words=words
     ):
@@ -1847,9 +1857,6 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
         return []
     if text.wanted:
         if rules.stage_earlier.found(low) or rules.hypotheticals.search(low, words=words):
-            return []
-        found = _non_metastatic(low, rules, words)
-        if not found:
             return []
         rest = low
         for start, end in sorted(found, reverse=True):
