@@ -391,17 +391,19 @@ class _Cues:
         self._at_start = re.compile(f"[\\s,/-]*(?:{body})")
         self._tail = max((len(p) for p in ordered), default=0) + 8
         firsts = [_words_of(p) for p in ordered]
-        self._always = any(not w for w in firsts)  # a phrase of signs only ("≥", "+/-")
-        self._firsts = frozenset(w[0] for w in firsts if w)
+        # The first words of the phrases, one of which a text holding a phrase holds; None when
+        # a phrase is of signs only ("≥", "+/-").
+        self._firsts = None if any(not w for w in firsts) else frozenset(w[0] for w in firsts)
 
     def absent(self, words: frozenset[str] | None) -> bool:
         """Whether no phrase can be in a text with these words (None: not known)."""
-        return words is not None and not self._always and self._firsts.isdisjoint(words)
+        return words is not None and self._firsts is not None and self._firsts.isdisjoint(words)
 
     def search(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
     ) -> re.Match[str] | None:
-        if self.absent(words):
+        # (The test of absent, written out: searches are many.)
+        if words is not None and self._firsts is not None and self._firsts.isdisjoint(words):
             return None
         return self.regex.search(text, start, len(text) if end is None else end)
 
@@ -927,8 +929,10 @@ class _Rules:
         self.age_not_ages = re.compile(r"[\s:]*" + _alternation(age["not_ages"]))
         self.age_bound = _age_pattern(self)
         self.age_patterns = [("age", self.age_bound)]
-        # An age has its unit or the word "age" near its number.
-        self.age_near = (re.compile(r"year|yr|y/o|yo\b|y\.o|\bold|\bage"), 40, 25)
+        # An age has its unit or the word "age" near its number: "year", "yr", "y/o", "yo",
+        # "y.o", "old" or "age", the last two starting a word (each pattern starts with a
+        # letter, so that a search skips in C to the few places where one may start).
+        self.age_near = (re.compile(r"y(?:ear|r|/o|o\b|\.o)|o(?<!\wo)ld|a(?<!\wa)ge"), 40, 25)
 
         sex = table["sex"]
         female, male = _alternation(sex["female"]), _alternation(sex["male"])
@@ -949,10 +953,10 @@ class _Rules:
 
     def scoped(self, text: str) -> bool:
         """Whether ``text`` holds only for some people, in a way the reader does not name."""
-        return any(
-            (not pieces or _holds(text, pieces)) and scope.search(text)
-            for scope, pieces in self.scopes
-        )
+        for scope, pieces in self.scopes:
+            if (not pieces or _holds(text, pieces)) and scope.search(text):
+                return True
+        return False
 
     def scope_matches(self, text: str) -> list[str]:
         """The words of ``text`` that limit it to some people: each scope's match, with the
