@@ -645,6 +645,29 @@ def _spell(
     return spelling, ended
 
 
+def _whole_words_needed(regex: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """Sets of words (as an item's word set has them), every match of ``regex`` holding one word
+    of each, whole: those its pattern spells out plainly after a word boundary, in the sequence
+    every match follows (see :func:`_pattern_first_words`)."""
+    if regex.flags & re.IGNORECASE:
+        return ()
+    try:
+        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return ()
+    found = []
+    for index, (op, value) in enumerate(parsed):
+        if op is not regex_parser.AT or value is not regex_parser.AT_BOUNDARY:
+            continue
+        try:
+            spelling, ended = _spell(parsed[index + 1 :], {""})
+        except _Unspelled:
+            continue
+        if not spelling and ended and "" not in ended:
+            found.append(frozenset(ended))
+    return tuple(found)
+
+
 def _words_of(text: str) -> list[str]:
     """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
     return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
@@ -789,6 +812,9 @@ class _Rules:
             for scope in map(re.compile, context["scopes"])
             for pieces in [_required_pieces(scope)]
         ]
+        # ... and, given the words of the item, only on one holding a word of each set its
+        # matches hold (a few set look-ups).
+        self.scope_words = [_whole_words_needed(scope) for scope, _ in self.scopes]
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
 
@@ -951,9 +977,12 @@ class _Rules:
 
     # -- context questions ------------------------------------------------------------------
 
-    def scoped(self, text: str) -> bool:
-        """Whether ``text`` holds only for some people, in a way the reader does not name."""
-        for scope, pieces in self.scopes:
+    def scoped(self, text: str, words: frozenset[str] | None = None) -> bool:
+        """Whether ``text`` (an item with these words; None: not known) holds only for some
+        people, in a way the reader does not name."""
+        for (scope, pieces), needed in zip(self.scopes, self.scope_words, strict=True):
+            if words is not None and any(map(words.isdisjoint, needed)):
+                continue
             if (not pieces or _holds(text, pieces)) and scope.search(text):
                 return True
         return False
@@ -1092,7 +1121,7 @@ class _Text:
         """The item holds for some people only, or its lead-in offers alternatives."""
         rules, lead = self.rules, self.lead
         return bool(
-            rules.scoped(self.low)
+            rules.scoped(self.low, self.words)
             or (self.wanted and lead and rules.alternative_leads.search(lead))
             or (lead and (rules.hypotheticals.search(lead) or rules.scoped(lead)))
         )
