@@ -410,13 +410,13 @@ class _Cues:
     def finditer(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
     ) -> Iterator[re.Match[str]]:
-        if self.absent(words):
+        if words is not None and self._firsts is not None and self._firsts.isdisjoint(words):
             return iter(())
         return self.regex.finditer(text, start, len(text) if end is None else end)
 
     def blank(self, text: str, words: frozenset[str] | None = None) -> str:
         """``text`` with every phrase turned to spaces (positions kept)."""
-        if self.absent(words):
+        if words is not None and self._firsts is not None and self._firsts.isdisjoint(words):
             return text
         return self.regex.sub(lambda m: " " * len(m.group()), text)
 
