@@ -1898,12 +1898,15 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     low, words = text.low, text.words
     # What the stage is said with first: most items read say none (the other tests are pure).
     found: list[tuple[int, int]] = []
+    metastatic: list[re.Pattern[str]] = []  # (in the exclusion criteria) those that may match
     if text.wanted:
         found = _non_metastatic(low, rules, words)
         if not found:
             return []
-    elif all(pattern.absent(low, words) for pattern in rules.metastatic):
-        return []
+    else:
+        metastatic = [p.regex for p in rules.metastatic if not p.absent(low, words)]
+        if not metastatic:
+            return []
     if rules.stage_other_systems.search(low, words=words) or rules.stage_other_times.search(
         low, words=words
     ):
@@ -1920,8 +1923,8 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
             return []  # "non-metastatic or oligometastatic", "stage III or IV"
         return [NON_METASTATIC]
     for start, end in text.sentences:
-        for pattern in rules.metastatic:
-            match = pattern.search(low, start, end, words)
+        for regex in metastatic:
+            match = regex.search(low, start, end)
             if match is None:
                 continue
             if rules.stage_not_before.search(low, start, match.start()):
