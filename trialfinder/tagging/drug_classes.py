@@ -18,7 +18,7 @@ import re
 import string
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress, count, product
+from itertools import accumulate, compress, count, product
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -152,18 +152,20 @@ class DrugClasses:
     def mentions(self, text: str) -> list[Mention]:
         """The classes and member drugs named in ``text``, leftmost-longest, in order."""
         low = lower(text)
-        words = _LOW_WORDS.findall(low)
+        pieces = _LOW_WORD_PIECES.split(low)  # what is between the words, and each word, in turn
+        words = pieces[1::2]
         # Where a mention may start: picked out in C, for most words start none.
         starts = list(compress(count(), map(self._starts.__contains__, words)))
         if not starts:
             return []
-        tokens = list(_LOW_WORDS.finditer(low))  # where each of ``words`` is
+        # Where each piece ends: word i is low[edges[2 * i] : edges[2 * i + 1]].
+        edges = list(accumulate(map(len, pieces)))
         found: list[Mention] = []
         following = 0  # the first word after the last mention
         for i in starts:
             if i < following:
                 continue
-            size, mention = self._match_at(text, tokens, words, i)
+            size, mention = self._match_at(text, edges, words, i)
             if mention is not None:
                 found.append(mention)
             following = i + size
@@ -184,20 +186,21 @@ class DrugClasses:
         return tuple(candidates)
 
     def _match_at(
-        self, text: str, tokens: list[re.Match[str]], lowered: list[str], i: int
+        self, text: str, edges: list[int], lowered: list[str], i: int
     ) -> tuple[int, Mention | None]:
-        """(words taken, the mention) at word ``i``, one of the words a mention starts with."""
+        """(words taken, the mention) at word ``i``, one of the words a mention starts with
+        (``edges``: where each piece of :meth:`mentions` ends)."""
         for entry in self._entries_at[lowered[i]]:
             size = len(entry.words)
             last = i + size - 1
-            if last >= len(tokens) or lowered[last] not in entry.lasts:
+            if last >= len(lowered) or lowered[last] not in entry.lasts:
                 continue
             if size > 1 and lowered[i:last] != entry.head:
                 continue
-            start, end = tokens[i].start(), tokens[last].end()
+            start, end = edges[2 * i], edges[2 * last + 1]
             if _whole(text, start, end) and _no_other_letters(text, start, end):
                 return size, Mention(entry.value, start, end, entry.is_class)
-        start, end = tokens[i].span()
+        start, end = edges[2 * i], edges[2 * i + 1]
         written = text[start:end]
         exact = self._exact.get(written) or (
             self._exact.get(written[:-1]) if written.endswith("s") else None
@@ -208,7 +211,8 @@ class DrugClasses:
 
 
 _WORDS = re.compile(r"[A-Za-z]+|\d+")
-_LOW_WORDS = re.compile(r"[a-z]+|\d+")
+# The words of a text in lower case, kept by :meth:`re.Pattern.split` between what separates them.
+_LOW_WORD_PIECES = re.compile(r"([a-z]+|\d+)")
 
 
 class _Entry(NamedTuple):

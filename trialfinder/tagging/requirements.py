@@ -102,7 +102,8 @@ from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
 from trialfinder.knowledge import load_toml
-from trialfinder.tagging.context import covering_after
+from trialfinder.tagging.context import covering_after, key_regex, literal_regex, match_starts
+from trialfinder.tagging.context import rules as context_rules
 from trialfinder.tagging.drug_classes import (
     Mention,
     drug_classes,
@@ -380,37 +381,42 @@ class _Cues:
                 for (left, right), group_phrases in buckets.items()
             )
         else:
-            body = _phrase_tree(ordered)
+            # (Phrases starting with a sign are two patterns in one otherwise, slow in any case.)
+            letters = {phrase[0] for phrase in ordered}
+            few = len(letters) <= (10 if any(not _edges(char)[0] for char in letters) else 5)
+            body = _phrase_tree(ordered, starts_checked_behind=few)
         body = body or "(?!)"
         self.regex = re.compile(body)
         self._at_end = re.compile(f"(?:{body})[\\s,/(-]*$")
         self._at_start = re.compile(f"[\\s,/-]*(?:{body})")
         self._tail = max((len(p) for p in ordered), default=0) + 8
         firsts = [_words_of(p) for p in ordered]
-        self._always = any(not w for w in firsts)  # a phrase of signs only ("≥", "+/-")
-        self._firsts = frozenset(w[0] for w in firsts if w)
+        # The first words of the phrases, one of which a text holding a phrase holds; None when
+        # a phrase is of signs only ("≥", "+/-").
+        self._firsts = None if any(not w for w in firsts) else frozenset(w[0] for w in firsts)
 
     def absent(self, words: frozenset[str] | None) -> bool:
         """Whether no phrase can be in a text with these words (None: not known)."""
-        return words is not None and not self._always and self._firsts.isdisjoint(words)
+        return words is not None and self._firsts is not None and self._firsts.isdisjoint(words)
 
     def search(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
     ) -> re.Match[str] | None:
-        if self.absent(words):
+        # (The test of absent, written out: searches are many.)
+        if words is not None and self._firsts is not None and self._firsts.isdisjoint(words):
             return None
         return self.regex.search(text, start, len(text) if end is None else end)
 
     def finditer(
         self, text: str, start: int = 0, end: int | None = None, words: frozenset[str] | None = None
     ) -> Iterator[re.Match[str]]:
-        if self.absent(words):
+        if words is not None and self._firsts is not None and self._firsts.isdisjoint(words):
             return iter(())
         return self.regex.finditer(text, start, len(text) if end is None else end)
 
     def blank(self, text: str, words: frozenset[str] | None = None) -> str:
         """``text`` with every phrase turned to spaces (positions kept)."""
-        if self.absent(words):
+        if words is not None and self._firsts is not None and self._firsts.isdisjoint(words):
             return text
         return self.regex.sub(lambda m: " " * len(m.group()), text)
 
@@ -430,12 +436,23 @@ def _edges(phrase: str) -> tuple[bool, bool]:
     return (phrase[0].isalnum() or phrase[0] == "_", phrase[-1].isalnum() or phrase[-1] == "_")
 
 
-def _phrase_tree(phrases: list[str], space: str = r"\s+", whole_words: bool = True) -> str:
+def _phrase_tree(
+    phrases: list[str],
+    space: str = r"\s+",
+    whole_words: bool = True,
+    starts_checked_behind: bool = False,
+) -> str:
     """One pattern finding ``phrases`` (lower case, one space between words, matched by
     ``space``), with ``whole_words`` each a whole word where it starts or ends with a letter,
     digit or "_": a tree of their letters, so that at each place the search follows the branch
     of the letter there instead of trying every phrase. Where one phrase goes on from another,
-    the longer is tried first, as in an alternation of the phrases, the longest first."""
+    the longer is tried first, as in an alternation of the phrases, the longest first.
+
+    With ``starts_checked_behind``, the start of a word is checked after its first letter (a
+    look-behind over it, the same matches as a word boundary before it): the pattern then
+    starts with one of a few letters, and a search skips in C to the places holding one,
+    instead of trying the pattern at each. Far quicker for phrases that start with a few
+    letters only, slower for those that start with many."""
     tree: dict[str, Any] = {}
     for phrase in phrases:
         node = tree
@@ -455,6 +472,14 @@ def _phrase_tree(phrases: list[str], space: str = r"\s+", whole_words: bool = Tr
 
     if not whole_words:
         return pattern(tree) if tree else ""
+    if starts_checked_behind:
+        firsts = [
+            re.escape(char)
+            + (f"(?<!\\w{re.escape(char)})" if _edges(char)[0] else "")
+            + pattern(child)
+            for char, child in tree.items()
+        ]
+        return firsts[0] if len(firsts) == 1 else "(?:" + "|".join(firsts) + ")"
     words = {char: node for char, node in tree.items() if _edges(char)[0]}
     signs = {char: node for char, node in tree.items() if not _edges(char)[0]}
     return "|".join(
@@ -620,6 +645,29 @@ def _spell(
     return spelling, ended
 
 
+def _whole_words_needed(regex: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """Sets of words (as an item's word set has them), every match of ``regex`` holding one word
+    of each, whole: those its pattern spells out plainly after a word boundary, in the sequence
+    every match follows (see :func:`_pattern_first_words`)."""
+    if regex.flags & re.IGNORECASE:
+        return ()
+    try:
+        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return ()
+    found = []
+    for index, (op, value) in enumerate(parsed):
+        if op is not regex_parser.AT or value is not regex_parser.AT_BOUNDARY:
+            continue
+        try:
+            spelling, ended = _spell(parsed[index + 1 :], {""})
+        except _Unspelled:
+            continue
+        if not spelling and ended and "" not in ended:
+            found.append(frozenset(ended))
+    return tuple(found)
+
+
 def _words_of(text: str) -> list[str]:
     """The words of ``text`` as an item's word set has them (runs of a-z and 0-9)."""
     return text.lower().encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode().split()
@@ -764,6 +812,9 @@ class _Rules:
             for scope in map(re.compile, context["scopes"])
             for pieces in [_required_pieces(scope)]
         ]
+        # ... and, given the words of the item, only on one holding a word of each set its
+        # matches hold (a few set look-ups).
+        self.scope_words = [_whole_words_needed(scope) for scope, _ in self.scopes]
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
 
@@ -904,8 +955,10 @@ class _Rules:
         self.age_not_ages = re.compile(r"[\s:]*" + _alternation(age["not_ages"]))
         self.age_bound = _age_pattern(self)
         self.age_patterns = [("age", self.age_bound)]
-        # An age has its unit or the word "age" near its number.
-        self.age_near = (re.compile(r"year|yr|y/o|yo\b|y\.o|\bold|\bage"), 40, 25)
+        # An age has its unit or the word "age" near its number: "year", "yr", "y/o", "yo",
+        # "y.o", "old" or "age", the last two starting a word (each pattern starts with a
+        # letter, so that a search skips in C to the few places where one may start).
+        self.age_near = (re.compile(r"y(?:ear|r|/o|o\b|\.o)|o(?<!\wo)ld|a(?<!\wa)ge"), 40, 25)
 
         sex = table["sex"]
         female, male = _alternation(sex["female"]), _alternation(sex["male"])
@@ -924,12 +977,15 @@ class _Rules:
 
     # -- context questions ------------------------------------------------------------------
 
-    def scoped(self, text: str) -> bool:
-        """Whether ``text`` holds only for some people, in a way the reader does not name."""
-        return any(
-            (not pieces or _holds(text, pieces)) and scope.search(text)
-            for scope, pieces in self.scopes
-        )
+    def scoped(self, text: str, words: frozenset[str] | None = None) -> bool:
+        """Whether ``text`` (an item with these words; None: not known) holds only for some
+        people, in a way the reader does not name."""
+        for (scope, pieces), needed in zip(self.scopes, self.scope_words, strict=True):
+            if words is not None and any(map(words.isdisjoint, needed)):
+                continue
+            if (not pieces or _holds(text, pieces)) and scope.search(text):
+                return True
+        return False
 
     def scope_matches(self, text: str) -> list[str]:
         """The words of ``text`` that limit it to some people: each scope's match, with the
@@ -1065,7 +1121,7 @@ class _Text:
         """The item holds for some people only, or its lead-in offers alternatives."""
         rules, lead = self.rules, self.lead
         return bool(
-            rules.scoped(self.low)
+            rules.scoped(self.low, self.words)
             or (self.wanted and lead and rules.alternative_leads.search(lead))
             or (lead and (rules.hypotheticals.search(lead) or rules.scoped(lead)))
         )
@@ -1216,18 +1272,15 @@ def _is_age(match: re.Match[str], before: str, low: str, rules: _Rules) -> bool:
     return said and len(before) <= 60
 
 
+# The groups of each number of an age phrase (see _age_pattern), the first then the second.
+_AGE_GROUPS = tuple(f"{name}{i}" for i in (1, 2) for name in ("cmp", "n", "after", "small"))
+
+
 def _age_bounds(match: re.Match[str], rules: _Rules) -> list[tuple[str, int]]:
     """(comparison, years) of each number of an age phrase: ge, gt, le or lt."""
     found: list[tuple[str, int]] = []
-    numbers = [
-        (
-            match.group(f"cmp{i}"),
-            match.group(f"n{i}"),
-            match.group(f"after{i}"),
-            match.group(f"small{i}"),
-        )
-        for i in (1, 2)
-    ]
+    groups = match.group(*_AGE_GROUPS)
+    numbers = (groups[:4], groups[4:])
     second = numbers[1][1] is not None
     for i, (cmp_, number, after, small) in enumerate(numbers):
         if number is None or small:
@@ -1633,12 +1686,69 @@ def _said_after(text: str, start: int, end: int) -> tuple[str, int] | None:
     the context rules (:mod:`trialfinder.tagging.context`), and where it starts: "ruled-out"
     for a negation ("is not allowed", "are excluded"), "not-required" for a cue that neither
     asks nor denies ("is not required"); None without one."""
+    if not _may_say_after(text, start, end):
+        return None
     low, found = covering_after(text, start, end)
     after = [m for m in found if m.category in ("NEGATED", "HYPOTHETICAL")]
     if not after:
         return None
     first = min(after, key=lambda m: m.span[0])
     return ("ruled-out" if first.category == "NEGATED" else "not-required"), first.span[0] + low
+
+
+# The categories of the cues :func:`_said_after` reads.
+_SAID_AFTER = ("NEGATED", "HYPOTHETICAL")
+
+
+class _CuesAfter(NamedTuple):
+    """The context rules of :data:`_SAID_AFTER` that look back (a cue that only looks forward
+    covers nothing before it): where their cues may start, and their patterns by the first
+    letters of a token (as the context rules find them)."""
+
+    keys: re.Pattern[str]
+    by_key: dict[str, list[re.Pattern[str]]]
+
+
+@cache
+def _cues_after() -> _CuesAfter | None:
+    """None when the start of one of them cannot be told."""
+    by_key: dict[str, list[re.Pattern[str]]] = {}
+    for rule in context_rules():
+        if rule.category not in _SAID_AFTER or rule.direction not in ("backward", "both"):
+            continue
+        source = rule.pattern if rule.pattern is not None else literal_regex([rule.phrase or ""])
+        starts = match_starts(source)
+        if starts is None:
+            return None
+        for key in starts:
+            by_key.setdefault(key, []).append(re.compile(source, re.IGNORECASE))
+    return _CuesAfter(key_regex(by_key), by_key)
+
+
+def _may_say_after(text: str, start: int, end: int) -> bool:
+    """Whether a cue of :func:`_said_after` may stand after ``text[start:end]`` in its clause: a
+    look at the few tokens there a cue of one of its rules may start with (most have none) is
+    far cheaper than finding every cue of the clause."""
+    cues = _cues_after()
+    if cues is None:
+        return True
+    # Most often no such token follows at all: then the clause need not be found. (From the
+    # character before, which tells whether a word starts.)
+    rest = text[end - 1 :].lower() if end else text.lower()
+    if len(rest) == len(text) - max(end - 1, 0) and not cues.keys.search(rest, 1 if end else 0):
+        return False
+    low, high = context_rules().clause(text, start, end)
+    clause = text[low:high]
+    lowered = clause.lower()
+    if len(lowered) != len(clause):
+        return True
+    for token in cues.keys.finditer(lowered, end - low):
+        at = token.start()
+        for pattern in cues.by_key.get(token.group(), ()):
+            match = pattern.match(clause, at)
+            if match is not None and match.end() > at:
+                return True
+    return False
 
 
 def _required(
@@ -1786,6 +1896,17 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     """Disease that must not have spread ("T1-4N0M0", "no evidence of distant metastases",
     "Stage II or III"), or spread disease excluded ("Evidence of distant disease.")."""
     low, words = text.low, text.words
+    # What the stage is said with first: most items read say none (the other tests are pure).
+    found: list[tuple[int, int]] = []
+    metastatic: list[re.Pattern[str]] = []  # (in the exclusion criteria) those that may match
+    if text.wanted:
+        found = _non_metastatic(low, rules, words)
+        if not found:
+            return []
+    else:
+        metastatic = [p.regex for p in rules.metastatic if not p.absent(low, words)]
+        if not metastatic:
+            return []
     if rules.stage_other_systems.search(low, words=words) or rules.stage_other_times.search(
         low, words=words
     ):
@@ -1795,9 +1916,6 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     if text.wanted:
         if rules.stage_earlier.found(low) or rules.hypotheticals.search(low, words=words):
             return []
-        found = _non_metastatic(low, rules, words)
-        if not found:
-            return []
         rest = low
         for start, end in sorted(found, reverse=True):
             rest = rest[:start] + " " * (end - start) + rest[end:]
@@ -1805,8 +1923,8 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
             return []  # "non-metastatic or oligometastatic", "stage III or IV"
         return [NON_METASTATIC]
     for start, end in text.sentences:
-        for pattern in rules.metastatic:
-            match = pattern.search(low, start, end, words)
+        for regex in metastatic:
+            match = regex.search(low, start, end)
             if match is None:
                 continue
             if rules.stage_not_before.search(low, start, match.start()):
