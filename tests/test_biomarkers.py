@@ -596,3 +596,24 @@ def test_a_variant_of_another_group_or_said_absent_is_not_the_markers():
     )
     assert "BCR-ABL T315I" not in tags.biomarkers
     assert "BCR-ABL" in tags.biomarkers
+
+
+def test_a_marker_excluded_only_together_with_no_expression_is_not_ruled_out():
+    # NCT04482309 takes HER2-expressing tumours and excludes a HER2 mutation without expression.
+    tags = eligible(
+        "Inclusion Criteria:\n\n* Solid tumour that expresses HER2\n\n"
+        "Exclusion Criteria:\n\n"
+        "* Known Somatic DNA mutation of HER2 (ERBB2) without tumoral HER2 protein expression."
+    )
+    assert tags.biomarkers == ("HER2",)
+    assert tags.excluded_biomarkers == ()
+    assert [kind for kind, *_ in marker_rules(tags)] == ["biomarker-required"]
+
+
+def test_tissue_for_scoring_a_marker_again_does_not_ask_for_the_marker():
+    # NCT06131424: a HER2-negative study that asks for slides to score HER2 again.
+    tags = included(
+        "Must have historical IHC-stained FFPE tissue from locally-advanced or mBC slides for HER2 "
+        "in an acceptable quality to allow for accurate rescoring of HER2 expression"
+    )
+    assert tags.biomarkers == () and marker_rules(tags) == []
