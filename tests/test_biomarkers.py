@@ -216,6 +216,11 @@ def test_an_exclusion_criterion_rules_a_marker_out():
         ),
         ("Patients with positive oncogene mutation status (EGFR/ALK)", [("EGFR", "ALK")]),
         ("EGFR/ALK-positive non-small cell lung cancer", [("EGFR", "ALK")]),
+        # "ROS" beside ALK is ROS1 (NCT05277844): no alternative is cut.
+        (
+            "Patients with positive oncogene driver mutation (EGFR or ALK/ROS)",
+            [("EGFR", "ALK", "ROS1")],
+        ),
     ],
 )
 def test_alternatives_are_one_requirement_either_satisfies(line, groups):
@@ -616,4 +621,9 @@ def test_tissue_for_scoring_a_marker_again_does_not_ask_for_the_marker():
         "Must have historical IHC-stained FFPE tissue from locally-advanced or mBC slides for HER2 "
         "in an acceptable quality to allow for accurate rescoring of HER2 expression"
     )
+    assert tags.biomarkers == () and marker_rules(tags) == []
+
+
+def test_ros_alone_is_no_marker_away_from_alk():
+    tags = included("Increased ROS production after treatment is allowed")
     assert tags.biomarkers == () and marker_rules(tags) == []
