@@ -105,7 +105,7 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
         ("Tumours with KRAS, NRAS or BRAF mutations", ("KRAS", "NRAS", "BRAF")),
         (
             "Tumours with KRAS, HRAS, NRAS, BRAF, and/or CRAF mutations",
-            ("KRAS", "HRAS", "NRAS", "BRAF"),
+            ("KRAS", "HRAS", "NRAS", "BRAF", "RAF1"),  # CRAF is RAF1
         ),
         ("JAK2, CALR or MPL mutation", ("JAK2", "CALR", "MPL")),
         ("ER-positive, HER2-negative breast cancer", ("HR+",)),  # the negative is HER2's
@@ -216,6 +216,11 @@ def test_an_exclusion_criterion_rules_a_marker_out():
         ),
         ("Patients with positive oncogene mutation status (EGFR/ALK)", [("EGFR", "ALK")]),
         ("EGFR/ALK-positive non-small cell lung cancer", [("EGFR", "ALK")]),
+        # A second name in brackets does not end the list (NCT05786924 Part 1E).
+        (
+            "Solid tumors with KRAS, HRAS, NRAS, BRAF, CRAF (RAF1) mutations or alterations",
+            [("KRAS", "HRAS", "NRAS", "BRAF", "RAF1")],
+        ),
         # "ROS" beside ALK is ROS1 (NCT05277844): no alternative is cut.
         (
             "Patients with positive oncogene driver mutation (EGFR or ALK/ROS)",
@@ -456,7 +461,7 @@ def test_markers_listed_with_commas_only_are_alternatives():
     """NCT05786924 Part 1E: not "must have KRAS", "must have HRAS", ... one after another."""
     line = "Solid tumors with KRAS, HRAS, NRAS, BRAF, CRAF (RAF1) mutations or alterations"
     assert marker_rules(included(line)) == [
-        ("biomarker-required", ("KRAS", "HRAS", "NRAS", "BRAF"), "inclusion", "")
+        ("biomarker-required", ("KRAS", "HRAS", "NRAS", "BRAF", "RAF1"), "inclusion", "")
     ]
     both = marker_rules(included("High-grade lymphoma with MYC and BCL2 rearrangements"))
     assert [values for _, values, _, _ in both] == [("MYC",), ("BCL2",)]
@@ -536,7 +541,7 @@ def test_real_basket_trial_keeps_its_lists_of_alternatives_per_part():
     # the KRAS/BRAF/MEK/ERK pathway" (a drug's target).
     tags = real("NCT05786924")
     rules = {r.cohort: r.values for r in tags.requirements if r.kind == "biomarker-required"}
-    assert rules["Part 1C"] == ("KRAS", "HRAS", "NRAS", "BRAF")
+    assert rules["Part 1C"] == ("KRAS", "HRAS", "NRAS", "BRAF", "RAF1")
     assert rules["Part 2A4"] == ("KRAS G12C",)
     assert tags.excluded_biomarkers == ()
 

@@ -69,6 +69,7 @@ NEGATIVE_LEAD = re.compile(
     ICASE,
 )
 BULLET = re.compile(r"^\s*(?:[*•·\-–+>]+|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))?\s*")
+NUMBERED = re.compile(r"^\s*\(?\d{1,2}[.)]\s")
 INLINE_HEADING = re.compile(r"(?<=\S)[ \t]*((?:key )?(?:inclusion|exclusion) criteria\s*:)", ICASE)
 
 
@@ -92,10 +93,17 @@ def criteria_lines(criteria: str) -> list[Line]:
     text = INLINE_HEADING.sub(r"\n\1", text)
     lines: list[Line] = []
     section, block = "", ""
+    numbered_at: int | None = None  # the indent of the last numbered line
+    block_ends_at: int | None = None  # a part labelled inside a numbered item ends at the next
     for raw in text.splitlines():
         line = BULLET.sub("", raw, count=1).strip().strip("*_ ").strip()
         if not line:
             continue
+        indent = len(raw) - len(raw.lstrip())
+        if NUMBERED.match(raw):
+            if block_ends_at is not None and indent <= block_ends_at:
+                block, block_ends_at = "", None
+            numbered_at = indent
         heading = HEADING.match(line)
         if heading and (heading.group("after") is not None or len(line) <= 90):
             kind = heading.group("word").lower()
@@ -109,6 +117,7 @@ def criteria_lines(criteria: str) -> list[Line]:
             named = re.search(COHORT, title, ICASE)
             everyone = re.search(r"\ball (?:cohorts|parts|arms)|\bboth", line, ICASE)
             block = cohort_name(named.group("label")) if named and not everyone else ""
+            block_ends_at = None
             line = (heading.group("after") or "").strip()
             if not line:
                 continue
@@ -117,6 +126,8 @@ def criteria_lines(criteria: str) -> list[Line]:
         if lead:
             if not lead.group("after").strip():
                 block = cohort_name(lead.group("label"))
+                if block_ends_at is None and numbered_at is not None and numbered_at < indent:
+                    block_ends_at = numbered_at
                 continue
             cohort = cohort_name(lead.group("label"))
         if line.endswith(":") and len(line) <= 160 and NEGATIVE_LEAD.search(line):
@@ -289,7 +300,8 @@ MARKER_ALIASES = {
     "hr+": ["hr+", "hr-positive", "hormone receptor", "er+", "er-positive", "estrogen receptor",
             "oestrogen receptor"],
     "brca": ["brca", "brca1", "brca2"],
-    "ros1": ["ros1", "ros-1", "ros 1"],
+    "ros1": ["ros1", "ros-1", "ros 1", "alk/ros"],
+    "raf1": ["raf1", "craf", "c-raf"],
     "bcr-abl": ["bcr-abl", "bcr::abl", "bcr-abl1", "philadelphia", "ph+"],
     "hpv+": ["hpv+", "hpv"],
 }  # fmt: skip

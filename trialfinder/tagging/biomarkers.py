@@ -333,6 +333,7 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirem
             continue  # another way in ("NRAS and HRAS will also be eligible"): no rule for all
         groups: list[list[str]] = []
         for chain in _lists(fields.text, [m for m in found if m.kind == REQUIRED]):
+            chain = _one_name_each(fields.text, chain)
             betweens = [
                 fields.text[a.end : b.start] for a, b in zip(chain, chain[1:], strict=False)
             ]
@@ -368,6 +369,21 @@ _OR_NEXT = re.compile(r"(?i)^[\s,]*(?:and/or|or)\b")
 # Markers listed with commas only ("KRAS, HRAS, NRAS, BRAF, CRAF (RAF1) mutations"): any of them
 # (with "and" they may each be asked for: "MYC, BCL2 and BCL6 rearrangements").
 _AND = re.compile(r"(?i)\band\b")
+
+
+# Only a bracket between two names of one marker: "CRAF (RAF1)".
+_BRACKET_ONLY = re.compile(r"\s*\(\s*")
+
+
+def _one_name_each(text: str, chain: list[_Mention]) -> list[_Mention]:
+    """``chain`` with a marker's second name in brackets left out ("BRAF, CRAF (RAF1)
+    mutations"): the list goes on after it as before it."""
+    kept = chain[:1]
+    for mention in chain[1:]:
+        last = kept[-1]
+        if mention.tags != last.tags or not _BRACKET_ONLY.fullmatch(text[last.end : mention.start]):
+            kept.append(mention)
+    return kept
 
 
 def _commas_only(between: str) -> bool:
