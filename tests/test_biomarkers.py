@@ -108,6 +108,12 @@ def test_biomarker_with_variant_from_the_inclusion_criteria():
             ("KRAS", "HRAS", "NRAS", "BRAF", "RAF1"),  # CRAF is RAF1
         ),
         ("JAK2, CALR or MPL mutation", ("JAK2", "CALR", "MPL")),
+        # A variant in brackets is the marker's (NCT06119581: "BRAF (V600E)").
+        ("Tumours with a BRAF (V600E) mutation", ("BRAF V600E",)),
+        ("KRAS (G12C) mutant NSCLC", ("KRAS G12C",)),
+        # Each of the three, not the first: NTRK.
+        ("NTRK1/2/3 gene fusion", ("NTRK",)),
+        ("neurotrophic tyrosine receptor kinase (NTRK)1/2/3 fusion", ("NTRK",)),
         ("ER-positive, HER2-negative breast cancer", ("HR+",)),  # the negative is HER2's
         ("Estrogen receptor positive breast cancer", ("HR+",)),  # phrases in any case
         ("Mismatch repair deficient colorectal cancer", ("MSI-H/dMMR",)),
