@@ -421,3 +421,16 @@ def test_a_part_labelled_at_the_margin_keeps_the_numbered_criteria_under_it():
     text = "Inclusion Criteria:\n1. Adults\nPart A:\n1. KRAS G12C\n2. Prior sotorasib\n"
     cohorts = [i.cohort for i in read_criteria(text).items]
     assert cohorts == ["", "Part A", "Part A"]
+
+
+def test_a_long_heading_without_a_colon_opens_its_part():
+    # NCT06119581: the exclusion criteria of one part, under a heading with no colon.
+    text = (
+        "Inclusion Criteria:\n* Adults\nExclusion Criteria:\n* Pregnancy\n"
+        "Exclusion Criteria for Participants receiving Pemetrexed and Platinum (Part B and "
+        "Safety Lead-In Part B)\n* Have predominantly squamous cell histology for NSCLC\n"
+    )
+    items = [(i.section, i.cohort, i.text) for i in read_criteria(text).items]
+    squamous = "Have predominantly squamous cell histology for NSCLC"
+    assert items[-1] == (EXCLUSION, "Part B", squamous)
+    assert len(items) == 3

@@ -195,7 +195,7 @@ def _whole_line(phrases: list[str], qualifiers: list[str]) -> re.Pattern[str]:
         rf"^(?:(?:{qualifier})\s+)*"
         rf"(?:(?:{phrase})\b[^:：.;]{{0,60}}?[:：]\s*[-–]?\s*(?P<after>.*)"
         rf"|(?:{phrase})\b\s*(?:\([^)]{{0,40}}\))?\s*"
-        rf"|(?:{several})\b\s*(?:for|specific to|only for|in)\s[^:：.;]{{0,40}}\s*)$",
+        rf"|(?:{several})\b\s*(?:for|specific to|only for|in)\s[^:：.;]{{0,90}}\s*)$",
         re.IGNORECASE,
     )
 
