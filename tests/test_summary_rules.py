@@ -498,6 +498,9 @@ def test_an_own_template_sees_the_requirement_behind_each_rule(tmp_path):
         ("anti-CD38", "an anti-CD38 antibody"),
         ("chemotherapy", "chemotherapy"),
         ("iberdomide", "iberdomide"),  # a drug is said by its name
+        # Its drugs are the second-generation ones (enzalutamide): first-generation bicalutamide
+        # is not one of them, and may have been given (NCT05348876 allows it)
+        ("androgen receptor inhibitor", "a second-generation androgen receptor inhibitor"),
     ],
 )
 def test_a_drug_class_is_said_as_a_sentence_names_it(value, said):
