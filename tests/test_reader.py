@@ -13,6 +13,7 @@ from trialfinder.tagging.reader import (
     EXCLUSION,
     INCLUSION,
     arm_plan,
+    cohort_label,
     inclusion_criteria,
     is_cancer_trial,
     read_criteria,
@@ -144,6 +145,36 @@ def test_a_label_naming_every_part_the_criteria_name_is_for_everyone():
     # A part the label does not name keeps it a rule of some parts.
     other = text + "Part 3 additional inclusion criteria:\n* Prior lenalidomide\n"
     assert [i.cohort for i in read_criteria(other).items][0] == "Parts 1 and 2"
+
+
+def test_a_label_saying_the_word_again_names_every_part_it_lists():
+    # NCT04613596: "Phase 2 and Phase 3: Prior systemic treatment ..." is for both phases.
+    text = (
+        "Inclusion Criteria:\n* Phase 2: KRAS G12C\n* Phase 3: PD-L1 TPS >=50%\n"
+        "Exclusion Criteria:\n* Phase 2 and Phase 3: Prior systemic treatment\n"
+        "* Phase 2: Active brain metastases\n"
+    )
+    cohorts = [i.cohort for i in read_criteria(text).items]
+    assert cohorts == ["Phase 2", "Phase 3", "", "Phase 2"]
+    assert cohort_label("Phase 2 and Phase 3") == ("phase", ("2", "3"))
+
+
+def test_what_follows_a_label_ending_with_a_colon_is_the_lead_in_of_the_items_under_it():
+    # NCT04613596: the three CNS cases are alternatives ("one of the following"), not rules.
+    text = (
+        "Inclusion Criteria:\n\n"
+        "* Phase 3: CNS Inclusion - patients must have one of the following:\n\n"
+        "  1. No evidence of brain metastases\n"
+        "  2. Untreated brain metastases not needing immediate local therapy\n"
+        "* Phase 3: Presence of measurable disease\n"
+    )
+    items = [(i.cohort, i.lead, i.text) for i in read_criteria(text).items]
+    lead = "CNS Inclusion - patients must have one of the following:"
+    assert items == [
+        ("Phase 3", lead, "No evidence of brain metastases"),
+        ("Phase 3", lead, "Untreated brain metastases not needing immediate local therapy"),
+        ("Phase 3", "", "Presence of measurable disease"),
+    ]
 
 
 def test_a_cohort_after_a_full_width_colon_is_read_too():

@@ -156,7 +156,9 @@ class _Layout:
         )
         cohort = "|".join(words["cohort_words"])
         ident = r"(?:\d{1,2}[A-Za-z]?\d?|[A-Za-z]\d{0,2}|[IVX]{1,4})\b"
-        label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{ident})*)"
+        # ("Phase 2 and Phase 3": the word may be said again before each id.)
+        again = rf"(?:(?:{cohort})\s+)?"
+        label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{again}{ident})*)"
         # (Its colon is not optional: a line without one is not looked at.)
         self.cohort = re.compile(
             rf"^(?:(?:for|in)\s+)?{label}\b(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$", re.IGNORECASE
@@ -261,7 +263,10 @@ def read_criteria(criteria: str) -> Criteria:
             match = layout.cohort.match(line)
         if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
             cohort = _cohort_name(match.group("label"))
-            leads = []
+            # ("Phase 3: ... patients must have one of the following:": what follows the label
+            # is the lead-in of the items under it.)
+            after = match.group("after").strip()
+            leads = [(indent, after, _bullet_kind(raw))] if after else []
             if enclosing is None and previous[0] < indent and (kind := _bullet_kind(previous[1])):
                 enclosing = (previous[0], kind)  # (a later label inside it keeps it)
             continue
@@ -437,8 +442,11 @@ def cohort_label(cohort: str) -> tuple[str, tuple[str, ...]]:
     match = _LABEL.match(cohort.strip())
     if match is None:
         return cohort.lower(), ()
+    word = match.group("word").lower()
     ids = re.split(r"\s*(?:,|&|/|\band\b|\bor\b)\s*", match.group("ids"), flags=re.I)
-    return match.group("word").lower(), tuple(dict.fromkeys(i.lower() for i in ids if i))
+    # ("Phase 2 and Phase 3": the word said again before an id is no part of it.)
+    ids = [re.sub(rf"^{re.escape(word)}s?\s+", "", i.lower()) for i in ids]
+    return word, tuple(dict.fromkeys(i for i in ids if i))
 
 
 # A line longer than this is a paragraph of several criteria (see _sentences); a shorter one is
