@@ -183,6 +183,45 @@ def test_a_trial_that_takes_untreated_disease_too_is_not_said_to_be_only_for_tre
 @pytest.mark.parametrize(
     "title, criteria",
     [
+        # NCT03946202, NCT06561386, NCT06103864, NCT05022342: recurrent beside disease that
+        # need not have been treated before.
+        ("Drug X in Locally Advanced/Recurrent Breast Cancer", "Adults"),
+        ("Drug X for Stage IV/Recurrent Non-small Cell Lung Cancer", "Adults"),
+        ("Drug X in Locally Recurrent Inoperable or Metastatic Breast Cancer", "Adults"),
+        (
+            "Drug X in Breast Cancer",
+            "ABC/MBC (locoregionally recurrent not amenable to cure or metastatic)",
+        ),
+        # NCT05099809: one kind of cancer among locally advanced ones.
+        (
+            "Drug X in Cancer",
+            "Locally advanced (primarily inoperable T3 and T4 stages) and recurrent breast cancers",
+        ),
+        # NCT05894239: a condition on those whose disease came back.
+        (
+            "Drug X in Breast Cancer",
+            "Disease-free interval from end of adjuvant therapy to recurrence of >= 6 months",
+        ),
+        # NCT06760637: first-line for advanced disease, of everyone.
+        ("Drug X in Recurrent Breast Cancer", "No prior systemic therapy for metastatic disease"),
+    ],
+)
+def test_a_trial_not_only_for_disease_that_came_back_is_not_said_to_be(title, criteria):
+    tags = tagging.tag_trial(parse_study(make_study(title=title, criteria=criteria)))
+    assert tags.settings == ("relapsed",)
+    assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
+
+
+def test_disease_that_came_back_offered_beside_refractory_disease_is_left_out():
+    # NCT06750094: "Recurrent, Unresectable or Metastatic CRC" beside "progression on" a line.
+    title = "Drug X in Recurrent, Unresectable or Metastatic Colorectal Cancer"
+    text = summary_of(title=title, criteria="Progression on one line of therapy")
+    assert "It is for people whose cancer did not respond to treatment.\n" in text
+
+
+@pytest.mark.parametrize(
+    "title, criteria",
+    [
         ("Drug X in Relapsed AML", "Relapsed AML"),
         ("Drug X in DLBCL", "At least 2 prior regimens for de novo or transformed DLBCL"),
         ("Drug X in CLL", "Refractory to BTK inhibitors"),

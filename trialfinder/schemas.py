@@ -616,7 +616,9 @@ SUMMARY = DataFile(
             "statuses": Names(TEXT, names=(*API_STATUSES, "none")),
             "intervention_types": Names(TEXT, names=API_INTERVENTION_TYPES),
             "settings": Names(TEXT, names=SETTINGS),
-            "settings_read": Table(required={"no_response": REGEX_I, "treated": TEXT}),
+            "settings_read": Table(
+                required={"no_response": REGEX_I, "treated": TEXT, "not_only_relapsed": REGEX_I}
+            ),
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),

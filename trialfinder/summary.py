@@ -36,6 +36,7 @@ from trialfinder.tagging.reader import (
     is_cancer_trial,
 )
 from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.settings import for_treated_disease
 from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments
 from trialfinder.templating import render
@@ -568,16 +569,23 @@ def _setting(tags: Tags | None) -> str:
     """The settings the trial is for, as a sentence ends; "" when it takes untreated disease
     too ("newly diagnosed or relapsed", "or no satisfactory alternative treatment"): "It is for
     people whose cancer came back" would turn away the newly diagnosed. Refractory disease read
-    from words that say only that it was treated is said to be so (summary.toml
-    [settings_read])."""
+    from words that say only that it was treated is said to be so, and relapsed disease read
+    beside disease that need not have been treated ("Stage IV or recurrent") is not said
+    (summary.toml [settings_read]). "" too when the criteria ask of everyone that the disease
+    had no treatment for its advanced stage (``for_treated_disease``)."""
     if tags is None or tags.untreated_too:
         return ""
+    if not for_treated_disease(tags.settings, tags.requirements):
+        return ""  # "no prior therapy for metastatic disease", of everyone: first-line
     phrases = _phrases()
     words = dict(phrases["settings"])
     read = phrases["settings_read"]
     refractory = next((e for e in tags.evidence_for("refractory") if e.kind == SETTING), None)
     if refractory is not None and not re.search(read["no_response"], refractory.matched, re.I):
         words["refractory"] = read["treated"]  # "previously treated": no word of no response
+    relapsed = next((e for e in tags.evidence_for("relapsed") if e.kind == SETTING), None)
+    if relapsed is not None and re.search(read["not_only_relapsed"], relapsed.text, re.I):
+        words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
 
 
