@@ -628,3 +628,10 @@ def test_countries_are_named_as_people_name_them_and_joined():
     assert "It has one site: A in Seoul, South Korea." in one
     many = [{"facility": f"Site {i}", "country": "United States"} for i in range(1148)]
     assert "It has 1,148 sites, all in the United States." in summary_of(locations=many)
+
+
+def test_a_sex_the_criteria_ask_of_everyone_is_said_when_the_record_says_any():
+    # NCT03418623: sex "ALL" in the record, "1. Male participants..." in its criteria.
+    text = summary_of(sex="ALL", criteria="Inclusion Criteria:\n\n1. Male participants...")
+    assert "Only men can join." in text
+    assert "People of any sex can join." in summary_of(sex="ALL", criteria="Adults")

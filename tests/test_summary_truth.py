@@ -980,10 +980,27 @@ def outside_the_rules(nct_id: str, protocol: dict, summary: str) -> list[str]:
                 problems.append(f"{nct_id}: {sentence!r}: the record's ages are {ages.strip()!r}")
         elif field is None:
             problems.append(f"{nct_id}: {sentence!r}: a rule said outside the rules")
-        elif fields[field[0]] != field[1]:
+        elif fields[field[0]] != field[1] and not asks_one_sex(protocol, fields, field):
             name, value = field[0], fields[field[0]]
             problems.append(f"{nct_id}: {sentence!r}: the record's {name} is {value!r}")
     return problems
+
+
+# An inclusion criterion that starts by naming one sex ("1. Male participants...").
+SEX_LINES = {
+    "MALE": re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:males?|men)\b(?!\s+(?:or|and)\b)", ICASE),
+    "FEMALE": re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:females?|women)\b(?!\s+(?:or|and)\b)", ICASE),
+}
+
+
+def asks_one_sex(protocol: dict, fields: dict[str, str], field: tuple[str, str]) -> bool:
+    """Whether the record's sex is all (or not given) and an inclusion criterion asks the sex a
+    sentence says of everyone."""
+    if field[0] != "sex" or fields["sex"] not in ("ALL", ""):
+        return False
+    text = protocol.get("eligibilityModule", {}).get("eligibilityCriteria", "")
+    inclusion = re.split(r"exclusion criteria", text, maxsplit=1, flags=ICASE)[0]
+    return any(SEX_LINES[field[1]].search(line) for line in inclusion.splitlines())
 
 
 def record_words(protocol: dict) -> set[str]:

@@ -183,7 +183,7 @@ def summary_facts(
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial),
-        sex=phrases["sex"].get(elig.sex.upper() or "none", phrases["sex"]["none"]),
+        sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(tags.requirements),
         has_criteria=bool(elig.criteria.strip()),
         status=status_text(trial.overall_status).lower() if trial.overall_status else "",
@@ -587,6 +587,22 @@ def _setting(tags: Tags | None) -> str:
     if relapsed is not None and re.search(read["not_only_relapsed"], relapsed.text, re.I):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
+
+
+def _sex(field: str, tags: Tags) -> str:
+    """Which sexes can join: the record's field ("ALL", "FEMALE", "MALE"), or "none"; but when it
+    says all or nothing and an inclusion criterion asks one sex of everyone ("Male
+    participants"), that sex."""
+    said = field.upper() or "none"
+    if said not in ("ALL", "none"):
+        return said
+    asked = {
+        str(r.values[0]).upper()
+        for r in tags.requirements
+        if r.kind == "sex" and r.rule == "only" and r.values and not r.cohort
+        if r.section != EXCLUSION and not r.scope
+    }
+    return asked.pop() if len(asked) == 1 else said
 
 
 def _phase_explained(trial: Trial, observational: bool) -> str:
