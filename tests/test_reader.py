@@ -177,6 +177,23 @@ def test_what_follows_a_label_ending_with_a_colon_is_the_lead_in_of_the_items_un
     ]
 
 
+def test_a_bulleted_label_over_indented_items_ends_at_its_next_sibling():
+    # NCT04482309: "* Part 2:The respective cohorts ... are:" over its cohorts, then criteria
+    # for everyone ("* Has measurable target disease ...").
+    text = (
+        "Inclusion Criteria:\n\n"
+        "* Part 1:The respective cohorts are:\n\n  * Cohort 1: Biliary tract cancer\n"
+        "* Part 2:The respective cohorts are:\n\n  * Cohort A: HER2 IHC 3+\n"
+        "* Has measurable target disease\n"
+    )
+    items = [(i.cohort, i.text) for i in read_criteria(text).items]
+    assert items == [
+        ("Cohort 1", "Biliary tract cancer"),
+        ("Cohort A", "HER2 IHC 3+"),
+        ("", "Has measurable target disease"),
+    ]
+
+
 def test_a_cohort_after_a_full_width_colon_is_read_too():
     text = "Inclusion Criteria:\nCohort B：\n* Prior sotorasib\n* Cohort C： no prior therapy\n"
     items = [(i.cohort, i.text) for i in read_criteria(text).items]

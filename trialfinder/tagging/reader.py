@@ -269,6 +269,9 @@ def read_criteria(criteria: str) -> Criteria:
             leads = [(indent, after, _bullet_kind(raw))] if after else []
             if enclosing is None and previous[0] < indent and (kind := _bullet_kind(previous[1])):
                 enclosing = (previous[0], kind)  # (a later label inside it keeps it)
+            elif enclosing is None and after and (kind := _bullet_kind(raw)):
+                # ("* Part 2: The cohorts are:" over indented items: it ends at "* ECOG ...".)
+                enclosing = (indent, kind)
             continue
         item_cohort = cohort
         if match and len(match.group("rest")) <= 40:
