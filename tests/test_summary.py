@@ -635,3 +635,14 @@ def test_a_sex_the_criteria_ask_of_everyone_is_said_when_the_record_says_any():
     text = summary_of(sex="ALL", criteria="Inclusion Criteria:\n\n1. Male participants...")
     assert "Only men can join." in text
     assert "People of any sex can join." in summary_of(sex="ALL", criteria="Adults")
+
+
+def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
+    # NCT06008288: "who have progressed after prior systemic therapy or are intolerant and lack
+    # satisfactory alternative treatment options" (its brief summary).
+    summary = (
+        "Patients with advanced solid tumors who have progressed after prior systemic therapy "
+        "or are intolerant and lack satisfactory alternative treatment options."
+    )
+    text = summary_of(title="Drug X in Solid Tumors", summary=summary, criteria="Adults")
+    assert "It is for people whose cancer has been treated before.\n" in text

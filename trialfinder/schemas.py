@@ -617,7 +617,12 @@ SUMMARY = DataFile(
             "intervention_types": Names(TEXT, names=API_INTERVENTION_TYPES),
             "settings": Names(TEXT, names=SETTINGS),
             "settings_read": Table(
-                required={"no_response": REGEX_I, "treated": TEXT, "not_only_relapsed": REGEX_I}
+                required={
+                    "no_response": REGEX_I,
+                    "treated": TEXT,
+                    "intolerant": REGEX_I,
+                    "not_only_relapsed": REGEX_I,
+                }
             ),
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
             "disease": Table(required=words("cancer", "other")),

@@ -583,6 +583,8 @@ def _setting(tags: Tags | None) -> str:
     refractory = next((e for e in tags.evidence_for("refractory") if e.kind == SETTING), None)
     if refractory is not None and not re.search(read["no_response"], refractory.matched, re.I):
         words["refractory"] = read["treated"]  # "previously treated": no word of no response
+    if refractory is not None and re.search(read["intolerant"], refractory.text, re.I):
+        words["refractory"] = read["treated"]  # "progressed ... or are intolerant"
     relapsed = next((e for e in tags.evidence_for("relapsed") if e.kind == SETTING), None)
     if relapsed is not None and re.search(read["not_only_relapsed"], relapsed.text, re.I):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
