@@ -482,3 +482,14 @@ def test_a_long_heading_without_a_colon_opens_its_part():
     squamous = "Have predominantly squamous cell histology for NSCLC"
     assert items[-1] == (EXCLUSION, "Part B", squamous)
     assert len(items) == 3
+
+
+def test_a_risk_group_with_its_own_rules_is_a_part_of_the_trial():
+    # NCT03067181: "Standard risk 1: Patients must be < 11 years of age at enrollment".
+    text = (
+        "Inclusion Criteria:\n* There is no age limit for the low risk stratum\n"
+        "* Standard risk 1: Patients must be < 11 years of age at enrollment\n"
+        "* Standard risk 2: Patients must be >= 11 and < 25 years of age at enrollment\n"
+    )
+    cohorts = [i.cohort for i in read_criteria(text).items]
+    assert cohorts == ["", "Standard risk 1", "Standard risk 2"]
