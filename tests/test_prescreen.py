@@ -476,3 +476,19 @@ def test_diseases_an_inclusion_criterion_leaves_out(item, left_out):
     assert all(text == item for _, text in criteria_left_out(trial))
     excluded = Trial("NCT01000002", eligibility=Eligibility(f"Exclusion Criteria:\n\n* {item}\n"))
     assert criteria_left_out(excluded) == ()
+
+
+@needs_shared
+def test_an_untreated_patient_is_not_excluded_by_a_setting_of_one_part_of_the_study():
+    # NCT04956640: "For one part of the study, participants must have received at least one
+    # prior oxaliplatin- or irinotecan-containing regimen"; other parts take untreated NSCLC.
+    trial = parse_study(load_real_record("NCT04956640"))
+    profile = _profile(
+        diagnosis="stage IV lung adenocarcinoma",
+        setting=["untreated", "metastatic"],
+        prior_lines=0,
+        biomarkers=["KRAS G12C"],
+    )
+    fit = prescreen(trial, tag_trial(trial), profile)
+    assert fit.fit != EXCLUDED, fit.reason
+    assert not [c for c in fit.checks if c.rule == "disease-setting"]

@@ -703,3 +703,22 @@ def test_every_untreated_phrase_holds_one_of_its_find_words(text):
     matches = [m.group().lower() for m in guarded.regex.finditer(text)]
     assert matches
     assert all(any(word in match for word in guarded.words) for match in matches)
+
+
+def test_a_setting_for_parts_the_item_does_not_name_is_not_asked_of_everyone():
+    tags = tag(
+        "Inclusion Criteria:\n\n"
+        "* For one part of the study, participants must have received at least one prior "
+        "oxaliplatin-containing regimen for metastatic colorectal cancer.\n"
+        "* For some parts of the study, NSCLC that is previously untreated in the advanced "
+        "setting.\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    assert setting_rules(tags) == []
+
+
+@needs_shared
+def test_real_setting_of_one_part_of_the_study_does_not_rule_out_untreated_disease():
+    # NCT04956640: "For one part of the study, participants must have received at least one
+    # prior oxaliplatin- or irinotecan-containing regimen"; other parts take untreated NSCLC.
+    tags = real("NCT04956640")
+    assert [r for r in tags.requirements if r.kind == "disease-setting"] == []

@@ -233,7 +233,9 @@ def settings_for_all(
     another way in by "or" ("progressed on or intolerant to a BTK inhibitor", "or refusal of
     chemotherapy": the `alternatives` of eligibility.toml; "newly diagnosed or relapsed",
     "first-line or second-line": ``not_treated``, what says the disease was not treated), or
-    that says it is for one part of the trial ("At least 2 prior lines for Part A")."""
+    that says it is for one part of the trial ("At least 2 prior lines for Part A"); and, asked
+    for or ruled out, those of an inclusion item for parts of the trial it does not name ("For
+    one part of the study, participants must have received at least one prior regimen")."""
     from_none = {
         (r.text, r.section, r.cohort)
         for r in found
@@ -244,13 +246,16 @@ def settings_for_all(
         r
         for r in settings
         if not (
-            r.rule == "any-of"
-            and r.section != EXCLUSION
-            and (
-                (r.text, r.section, r.cohort) in from_none
-                or _another_way_in(lower(r.text), not_treated)
-                or (not r.cohort and _FOR_A_PART.search(lower(r.text)))
+            (
+                r.rule == "any-of"
+                and r.section != EXCLUSION
+                and (
+                    (r.text, r.section, r.cohort) in from_none
+                    or _another_way_in(lower(r.text), not_treated)
+                    or (not r.cohort and _FOR_A_PART.search(lower(r.text)))
+                )
             )
+            or (r.section != EXCLUSION and not r.cohort and _FOR_SOME_PARTS.search(lower(r.text)))
         )
     )
 
@@ -1511,6 +1516,12 @@ _EXCEPT_AFTER = 12
 # brackets giving another count, another way in joined by "or" to a verb ("or have relapsed").
 _FOR_A_PART = re.compile(
     r"\b(?:for|in)\s+(?:the\s+)?(?:part|cohort|arm|group)\s+[a-z0-9][\w.-]{0,3}\b"
+)
+# An item for parts of the trial it does not name ("For one part of the study, participants must
+# have received ...", "For some parts of the study, ... previously untreated"): the setting it
+# asks for or rules out is not asked of everyone.
+_FOR_SOME_PARTS = re.compile(
+    r"^\W{0,3}for\s+(?:one|some|certain)\s+(?:parts?|cohorts?|arms?)\s+of\s+the\s+(?:study|trial)\b"
 )
 _BRACKET_AFTER = re.compile(r"[^()]{0,30}?\(([^()]{0,120})\)")
 _OR_ANOTHER_WAY = re.compile(r"\bor\s+(?:who\s+)?(?:have|has|had|be|is|are|if)\b")
