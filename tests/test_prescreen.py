@@ -492,3 +492,14 @@ def test_an_untreated_patient_is_not_excluded_by_a_setting_of_one_part_of_the_st
     fit = prescreen(trial, tag_trial(trial), profile)
     assert fit.fit != EXCLUDED, fit.reason
     assert not [c for c in fit.checks if c.rule == "disease-setting"]
+
+
+@needs_shared
+def test_a_lung_cancer_does_not_pass_the_disease_of_a_trial_for_carcinoma_of_the_cervix():
+    # NCT03256916, conditions "Carcinoma Cervix,Stage III": "The trial is for people with solid
+    # tumor or cervical cancer; you have non-small cell lung cancer" passed.
+    trial = parse_study(load_real_record("NCT03256916"))
+    fit = prescreen(trial, tag_trial(trial), _profile(diagnosis="non-small cell lung cancer"))
+    [check] = [c for c in fit.checks if c.rule == "disease"]
+    assert check.outcome == FAIL
+    assert "solid tumor" not in check.reason

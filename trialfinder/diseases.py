@@ -182,6 +182,7 @@ class Vocabulary:
         written, folded = self.tokens(text)
         cancer_text = not self.cancer_words.isdisjoint(folded)
         found: list[str] = []
+        named: set[str] = set()  # found by more than a bare cancer word ("carcinoma")
         excluded: list[str] = []
         leaving_out = False
         i = 0
@@ -206,9 +207,18 @@ class Vocabulary:
                     size, name = 1, organ
             if size:
                 (excluded if leaving_out else found).append(name)
+                if not leaving_out and (size > 1 or folded[i] not in self.cancer_words):
+                    named.add(name)
                 i += size
             else:
                 i += 1
+        # A bare cancer word ("Carcinoma Cervix") names the broad disease only when nothing in
+        # the text names a narrower one.
+        found = [
+            n
+            for n in found
+            if n in named or not any(n != o and n in self.diseases[o].lineage for o in found)
+        ]
         return list(dict.fromkeys(found)), list(dict.fromkeys(excluded))
 
     def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
