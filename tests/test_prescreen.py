@@ -503,3 +503,18 @@ def test_a_lung_cancer_does_not_pass_the_disease_of_a_trial_for_carcinoma_of_the
     [check] = [c for c in fit.checks if c.rule == "disease"]
     assert check.outcome == FAIL
     assert "solid tumor" not in check.reason
+
+
+def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial_team():
+    """The reason said "the profile says yours are active; whether the criterion counts them,
+    it says", and the question asked whether the patient had brain metastases at all."""
+    requirement = Requirement(
+        "brain-metastases", "treated-stable", (), "Symptomatic brain metastases", "exclusion"
+    )
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(
+        "the profile says yours are active, and the criterion does not say whether active ones "
+        "are left out."
+    )
+    assert "whether you have brain metastases" not in check.question

@@ -891,7 +891,8 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
         and not rules().active_words.search(requirement.text)
     ):
         tail = rules().sentence("brain-metastases", "unknown-active", brain=described)
-        return _unknown(requirement, tail)
+        question = rules().rules["brain-metastases"]["question-active"]
+        return replace(_unknown(requirement, tail), question=question)
     tail = rules().sentence("brain-metastases", outcome, brain=described)
     # Having had brain metastases lasts; active ones may become treated and stable.
     permanent = rule == "none"

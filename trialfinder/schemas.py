@@ -460,7 +460,7 @@ _RULE = Table(
         **words("pass", "fail", "unknown", "question"),
     },
     optional={
-        **words(*_SENTENCES[2:]),
+        **words(*_SENTENCES[2:], "question-active"),
         **texts("active_words", "confirmed", "healthy_people"),
     },
 )
