@@ -518,3 +518,15 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
         "are left out."
     )
     assert "whether you have brain metastases" not in check.question
+
+
+def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecognised():
+    """NCT06268873 (kidney disease and high blood pressure), for a myeloma: the check quoted
+    "Conditions: " with nothing after it and said "the profile does not give a diagnosis
+    trialfinder recognises"."""
+    trial = _trial(conditions=["Chronic Kidney Disease and Hypertension"])
+    check = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert check.outcome == UNKNOWN
+    assert check.text == "Conditions: Chronic Kidney Disease and Hypertension"
+    assert "recognises" not in check.reason
+    assert "the profile says multiple myeloma" in check.reason

@@ -424,7 +424,8 @@ def _is_cancer(
 def _disease_check(trial: Trial, facts: _Facts) -> Check:
     found = trial_diseases(trial)
     vocabulary = diseases()
-    text = f"Conditions: {found.text}" if found.source == "conditions" else f"Title: {found.text}"
+    written = found.text or "; ".join(trial.conditions)
+    text = f"Conditions: {written}" if found.source == "conditions" else f"Title: {written}"
     names = _join(found.included) if found.included else "the conditions of the record"
     requirement = Requirement("disease", "any", tuple(found.included), text)
     says = rules().says("disease", "any", values=names)
@@ -458,7 +459,7 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             ):
                 # a trial for diseases its conditions all name, not open to healthy volunteers
                 return check(FAIL, "fail-healthy", diagnosis=diagnosis.text)
-            return check(UNKNOWN, "unknown")
+            return check(UNKNOWN, "unknown-unlike", diagnosis=diagnosis.text)
         if trial.eligibility.healthy_volunteers and not _needs_the_disease(
             trial.eligibility.criteria
         ):
@@ -467,7 +468,7 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             return check(FAIL, "fail-not-diagnosed", permanent=False, diagnosis=diagnosis.text)
         return check(FAIL, "fail-no-cancer", diagnosis=diagnosis.text)
     if not cancer_trial:
-        return check(UNKNOWN, "unknown")
+        return check(UNKNOWN, "unknown-unlike", diagnosis=diagnosis.text)
     mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
     patient = _join(mine)
     left_out = [

@@ -441,6 +441,7 @@ _SENTENCES = (
     "unknown",
     "unknown-narrower",
     "unknown-related",
+    "unknown-unlike",
     "unknown-not-named",
     "unknown-healthy",
     "unknown-contradicted",
