@@ -127,6 +127,8 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # tumor too (a lung cancer passed the check of a trial for cervical cancer).
         (["Carcinoma Cervix,Stage III"], ("cervical cancer",), ()),
         (["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"], ("ovarian cancer",), ()),
+        # NCT06256588: read as any cancer, it passed a lung cancer or a myeloma.
+        (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):
