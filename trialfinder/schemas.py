@@ -298,6 +298,7 @@ ELIGIBILITY = DataFile(
                                 "alternatives",
                                 "not_alternatives",
                                 "setting_limits",
+                                "treated_settings",
                                 "not_had",
                                 "consequences",
                                 "current",
