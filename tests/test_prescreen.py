@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -530,3 +531,23 @@ def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecogni
     assert check.text == "Conditions: Chronic Kidney Disease and Hypertension"
     assert "recognises" not in check.reason
     assert "the profile says multiple myeloma" in check.reason
+
+
+def test_a_disease_the_conditions_leave_out_but_the_title_takes_in_stays_unknown():
+    """NCT05438667, "TCR-T Cell Therapy on Advanced Solid Tumors" with the condition
+    "Pancreatic Cancer" and criteria for other solid tumors too: a lung cancer was excluded."""
+    trial = _trial(
+        conditions=["Pancreatic Cancer"],
+        criteria="Inclusion Criteria:\n\n* Subjects with advanced solid tumors confirmed by "
+        "histology who have failed standard treatment",
+    )
+    trial = replace(trial, brief_title="TCR-T Cell Therapy on Advanced Solid Tumors")
+    check = check_disease(trial, _profile(diagnosis="non-small cell lung cancer"))
+    assert check.outcome == UNKNOWN
+    assert "its title names a wider group" in check.reason
+    gallbladder = replace(trial, brief_title="Everolimus in Carcinoma Gallbladder")
+    assert check_disease(gallbladder, _profile(diagnosis="lung cancer")).outcome == FAIL
+    # A title naming solid tumors that the criteria do not: the conditions hold.
+    untold = _trial(conditions=["Pancreatic Cancer"], criteria="Inclusion Criteria:\n\n* Adults")
+    untold = replace(untold, brief_title=trial.brief_title)
+    assert check_disease(untold, _profile(diagnosis="lung cancer")).outcome == FAIL

@@ -176,9 +176,12 @@ class Vocabulary:
 
     # -- finding diseases -----------------------------------------------------------------------
 
-    def find(self, text: str, organs: bool = False) -> tuple[list[str], list[str]]:
+    def find(
+        self, text: str, organs: bool = False, bare: bool = True
+    ) -> tuple[list[str], list[str]]:
         """(diseases named, diseases named after "excluding"), leftmost-longest, in order.
-        ``organs``: organ words count too (in a trial's conditions)."""
+        ``organs``: organ words count too (in a trial's conditions); ``bare``: a bare cancer
+        word ("carcinoma") names a disease too."""
         written, folded = self.tokens(text)
         cancer_text = not self.cancer_words.isdisjoint(folded)
         found: list[str] = []
@@ -205,6 +208,8 @@ class Vocabulary:
                 organ = self.organs.get(folded[i])
                 if organ and self.metastasis.isdisjoint(folded[i + 1 : i + 4]):
                     size, name = 1, organ
+            if size == 1 and not bare and folded[i] in self.cancer_words:
+                size = 0
             if size:
                 (excluded if leaving_out else found).append(name)
                 if not leaving_out and (size > 1 or folded[i] not in self.cancer_words):

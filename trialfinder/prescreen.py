@@ -501,7 +501,32 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return check(UNKNOWN, "unknown-related", patient=patient)
     if found.unnamed or not found.included:
         return check(UNKNOWN, "unknown-not-named")
+    if found.source == "conditions" and _title_takes(trial, mine):
+        return check(UNKNOWN, "unknown-title", patient=patient)
     return check(FAIL, "fail", patient=patient)
+
+
+def _title_takes(trial: Trial, mine: list[str]) -> bool:
+    """Whether a title of ``trial`` names a disease the patient's is within, broader than its
+    conditions, and its criteria name it too ("TCR-T Cell Therapy on Advanced Solid Tumors",
+    conditions "Pancreatic Cancer", criteria "Subjects with advanced solid tumors")."""
+    vocabulary = diseases()
+    for title in (trial.brief_title, trial.official_title):
+        named = vocabulary.most_specific(vocabulary.find(title, organs=True, bare=False)[0])
+        wider = [
+            n
+            for n in named
+            if not vocabulary.get(n).general
+            and any(vocabulary.relation(d, n) == SAME_OR_BROADER for d in mine)
+        ]
+        if wider and set(wider) & set(_criteria_diseases(trial.eligibility.criteria)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _criteria_diseases(criteria: str) -> tuple[str, ...]:
+    return tuple(diseases().find(criteria, bare=False)[0])
 
 
 @lru_cache(maxsize=1024)

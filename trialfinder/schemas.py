@@ -443,6 +443,7 @@ _SENTENCES = (
     "unknown-narrower",
     "unknown-related",
     "unknown-unlike",
+    "unknown-title",
     "unknown-not-named",
     "unknown-healthy",
     "unknown-contradicted",
