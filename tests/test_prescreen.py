@@ -533,6 +533,17 @@ def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecogni
     assert "the profile says multiple myeloma" in check.reason
 
 
+def test_the_conditions_trialfinder_does_not_know_are_quoted_in_the_question():
+    """The question was "Ask whether your diagnosis counts as the conditions of the record for
+    this trial." (NCT06268873, NCT06742723 and every other record for no known disease)."""
+    trial = _trial(conditions=["Chronic Kidney Disease and Hypertension"])
+    check = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert check.question == (
+        'Ask whether your diagnosis counts as "Chronic Kidney Disease and Hypertension" for '
+        "this trial."
+    )
+
+
 def test_a_disease_the_conditions_leave_out_but_the_title_takes_in_stays_unknown():
     """NCT05438667, "TCR-T Cell Therapy on Advanced Solid Tumors" with the condition
     "Pancreatic Cancer" and criteria for other solid tumors too: a lung cancer was excluded."""

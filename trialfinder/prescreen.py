@@ -426,7 +426,8 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     vocabulary = diseases()
     written = found.text or "; ".join(trial.conditions)
     text = f"Conditions: {written}" if found.source == "conditions" else f"Title: {written}"
-    names = _join(found.included) if found.included else "the conditions of the record"
+    as_written = _join(f'"{c}"' for c in trial.conditions[:_CONDITIONS_QUOTED])
+    names = _join(found.included) if found.included else as_written or "the record's conditions"
     requirement = Requirement("disease", "any", tuple(found.included), text)
     says = rules().says("disease", "any", values=names)
     diagnosis = facts.profile.diagnosis
@@ -504,6 +505,10 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     if found.source == "conditions" and _title_takes(trial, mine):
         return check(UNKNOWN, "unknown-title", patient=patient)
     return check(FAIL, "fail", patient=patient)
+
+
+# How many of a record's conditions, none of them known, are quoted as written.
+_CONDITIONS_QUOTED = 3
 
 
 def _title_takes(trial: Trial, mine: list[str]) -> bool:
