@@ -562,3 +562,23 @@ def test_a_disease_the_conditions_leave_out_but_the_title_takes_in_stays_unknown
     untold = _trial(conditions=["Pancreatic Cancer"], criteria="Inclusion Criteria:\n\n* Adults")
     untold = replace(untold, brief_title=trial.brief_title)
     assert check_disease(untold, _profile(diagnosis="lung cancer")).outcome == FAIL
+
+
+def test_a_variant_that_is_not_sensitizing_is_not_ruled_out_by_a_sensitizing_criterion():
+    """NCT06726265, "Epidermal growth factor receptor (EGFR)-sensitizing (activating) mutation"
+    in the exclusion criteria, ruled out an EGFR exon 20 insertion ("The trial does not take
+    cancer with EGFR; yours has EGFR exon 20 insertion")."""
+    requirement = Requirement(
+        "biomarker-excluded",
+        "any-of",
+        ("EGFR",),
+        "Epidermal growth factor receptor (EGFR)-sensitizing (activating) mutation",
+        "exclusion",
+    )
+    insertion = check_requirement(requirement, _profile(biomarkers=["EGFR exon 20 insertion"]))
+    assert insertion is not None and insertion.outcome == UNKNOWN
+    assert "yours has" not in insertion.reason
+    l858r = check_requirement(requirement, _profile(biomarkers=["EGFR L858R"]))
+    assert l858r is not None and l858r.outcome == FAIL
+    plain = replace(requirement, text="EGFR mutation")
+    assert check_requirement(plain, _profile(biomarkers=["EGFR exon 20 insertion"])).outcome == FAIL

@@ -880,6 +880,9 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
     used = [m for _, u in (has if has else has_not) for m in u]
     fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
+    if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
+        tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
+        return _unknown(requirement, tail)
     if outcome == UNKNOWN:
         if others:
             tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
@@ -891,6 +894,22 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     else:
         tail = rules().sentence(kind, outcome, against=_marker_names(used))
     return _check(requirement, outcome, tail, fact)
+
+
+def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
+    """Whether ``requirement`` rules out only the sensitizing changes of a marker and each of
+    the profile's ``used`` markers is a variant of it not among them ("EGFR exon 20")."""
+    markers = rules().markers
+    low = requirement.text.lower()
+    if not used or not any(word in low for word in markers["sensitizing_words"]):
+        return False
+    sensitizing = {
+        name: {v.lower() for v in variants} for name, variants in markers["sensitizing"].items()
+    }
+    return all(
+        m.name in sensitizing and m.variant and m.variant.lower() not in sensitizing[m.name]
+        for m in used
+    )
 
 
 # performance status, brain metastases, measurable disease ---------------------------------------

@@ -449,6 +449,7 @@ _SENTENCES = (
     "unknown-contradicted",
     "unknown-names",
     "unknown-other",
+    "unknown-sensitizing",
     "unknown-active",
     "unknown-eligible",
     "unknown-shorter",
@@ -510,8 +511,10 @@ PRESCREEN = DataFile(
             "markers": Table(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
+                    **texts("sensitizing_words"),
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
+                    "sensitizing": Names(TEXTS),
                 }
             ),
             "treatments": Table(
