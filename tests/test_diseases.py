@@ -126,7 +126,17 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # NCT03256916: "carcinoma" beside an organ names that organ's cancer, not any solid
         # tumor too (a lung cancer passed the check of a trial for cervical cancer).
         (["Carcinoma Cervix,Stage III"], ("cervical cancer",), ()),
-        (["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"], ("ovarian cancer",), ()),
+        (
+            ["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"],
+            ("ovarian cancer", "germ cell tumor"),
+            (),
+        ),
+        # NCT03067181: germ cell tumors by their kinds, not any solid tumor ("carcinoma").
+        (
+            ["Extragonadal Embryonal Carcinoma", "Testicular Mixed Choriocarcinoma and Teratoma"],
+            ("germ cell tumor",),
+            (),
+        ),
         # NCT06256588: read as any cancer, it passed a lung cancer or a myeloma.
         (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
     ],
