@@ -123,6 +123,22 @@ def test_a_narrower_disease_is_defined_by_its_markers():
             ("breast cancer", "gastric cancer", "colorectal cancer"),
         ),
         (["Breast Cancer", "Brain Metastases, Adult"], ("breast cancer",), ()),
+        # NCT03256916: "carcinoma" beside an organ names that organ's cancer, not any solid
+        # tumor too (a lung cancer passed the check of a trial for cervical cancer).
+        (["Carcinoma Cervix,Stage III"], ("cervical cancer",), ()),
+        (
+            ["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"],
+            ("ovarian cancer", "germ cell tumor"),
+            (),
+        ),
+        # NCT03067181: germ cell tumors by their kinds, not any solid tumor ("carcinoma").
+        (
+            ["Extragonadal Embryonal Carcinoma", "Testicular Mixed Choriocarcinoma and Teratoma"],
+            ("germ cell tumor",),
+            (),
+        ),
+        # NCT06256588: read as any cancer, it passed a lung cancer or a myeloma.
+        (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -476,3 +477,108 @@ def test_diseases_an_inclusion_criterion_leaves_out(item, left_out):
     assert all(text == item for _, text in criteria_left_out(trial))
     excluded = Trial("NCT01000002", eligibility=Eligibility(f"Exclusion Criteria:\n\n* {item}\n"))
     assert criteria_left_out(excluded) == ()
+
+
+@needs_shared
+def test_an_untreated_patient_is_not_excluded_by_a_setting_of_one_part_of_the_study():
+    # NCT04956640: "For one part of the study, participants must have received at least one
+    # prior oxaliplatin- or irinotecan-containing regimen"; other parts take untreated NSCLC.
+    trial = parse_study(load_real_record("NCT04956640"))
+    profile = _profile(
+        diagnosis="stage IV lung adenocarcinoma",
+        setting=["untreated", "metastatic"],
+        prior_lines=0,
+        biomarkers=["KRAS G12C"],
+    )
+    fit = prescreen(trial, tag_trial(trial), profile)
+    assert fit.fit != EXCLUDED, fit.reason
+    assert not [c for c in fit.checks if c.rule == "disease-setting"]
+
+
+@needs_shared
+def test_a_lung_cancer_does_not_pass_the_disease_of_a_trial_for_carcinoma_of_the_cervix():
+    # NCT03256916, conditions "Carcinoma Cervix,Stage III": "The trial is for people with solid
+    # tumor or cervical cancer; you have non-small cell lung cancer" passed.
+    trial = parse_study(load_real_record("NCT03256916"))
+    fit = prescreen(trial, tag_trial(trial), _profile(diagnosis="non-small cell lung cancer"))
+    [check] = [c for c in fit.checks if c.rule == "disease"]
+    assert check.outcome == FAIL
+    assert "solid tumor" not in check.reason
+
+
+def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial_team():
+    """The reason said "the profile says yours are active; whether the criterion counts them,
+    it says", and the question asked whether the patient had brain metastases at all."""
+    requirement = Requirement(
+        "brain-metastases", "treated-stable", (), "Symptomatic brain metastases", "exclusion"
+    )
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(
+        "the profile says yours are active, and the criterion does not say whether active ones "
+        "are left out."
+    )
+    assert "whether you have brain metastases" not in check.question
+
+
+def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecognised():
+    """NCT06268873 (kidney disease and high blood pressure), for a myeloma: the check quoted
+    "Conditions: " with nothing after it and said "the profile does not give a diagnosis
+    trialfinder recognises"."""
+    trial = _trial(conditions=["Chronic Kidney Disease and Hypertension"])
+    check = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert check.outcome == UNKNOWN
+    assert check.text == "Conditions: Chronic Kidney Disease and Hypertension"
+    assert "recognises" not in check.reason
+    assert "the profile says multiple myeloma" in check.reason
+
+
+def test_the_conditions_trialfinder_does_not_know_are_quoted_in_the_question():
+    """The question was "Ask whether your diagnosis counts as the conditions of the record for
+    this trial." (NCT06268873, NCT06742723 and every other record for no known disease)."""
+    trial = _trial(conditions=["Chronic Kidney Disease and Hypertension"])
+    check = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert check.question == (
+        'Ask whether your diagnosis counts as "Chronic Kidney Disease and Hypertension" for '
+        "this trial."
+    )
+
+
+def test_a_disease_the_conditions_leave_out_but_the_title_takes_in_stays_unknown():
+    """NCT05438667, "TCR-T Cell Therapy on Advanced Solid Tumors" with the condition
+    "Pancreatic Cancer" and criteria for other solid tumors too: a lung cancer was excluded."""
+    trial = _trial(
+        conditions=["Pancreatic Cancer"],
+        criteria="Inclusion Criteria:\n\n* Subjects with advanced solid tumors confirmed by "
+        "histology who have failed standard treatment",
+    )
+    trial = replace(trial, brief_title="TCR-T Cell Therapy on Advanced Solid Tumors")
+    check = check_disease(trial, _profile(diagnosis="non-small cell lung cancer"))
+    assert check.outcome == UNKNOWN
+    assert "its title names a wider group" in check.reason
+    gallbladder = replace(trial, brief_title="Everolimus in Carcinoma Gallbladder")
+    assert check_disease(gallbladder, _profile(diagnosis="lung cancer")).outcome == FAIL
+    # A title naming solid tumors that the criteria do not: the conditions hold.
+    untold = _trial(conditions=["Pancreatic Cancer"], criteria="Inclusion Criteria:\n\n* Adults")
+    untold = replace(untold, brief_title=trial.brief_title)
+    assert check_disease(untold, _profile(diagnosis="lung cancer")).outcome == FAIL
+
+
+def test_a_variant_that_is_not_sensitizing_is_not_ruled_out_by_a_sensitizing_criterion():
+    """NCT06726265, "Epidermal growth factor receptor (EGFR)-sensitizing (activating) mutation"
+    in the exclusion criteria, ruled out an EGFR exon 20 insertion ("The trial does not take
+    cancer with EGFR; yours has EGFR exon 20 insertion")."""
+    requirement = Requirement(
+        "biomarker-excluded",
+        "any-of",
+        ("EGFR",),
+        "Epidermal growth factor receptor (EGFR)-sensitizing (activating) mutation",
+        "exclusion",
+    )
+    insertion = check_requirement(requirement, _profile(biomarkers=["EGFR exon 20 insertion"]))
+    assert insertion is not None and insertion.outcome == UNKNOWN
+    assert "yours has" not in insertion.reason
+    l858r = check_requirement(requirement, _profile(biomarkers=["EGFR L858R"]))
+    assert l858r is not None and l858r.outcome == FAIL
+    plain = replace(requirement, text="EGFR mutation")
+    assert check_requirement(plain, _profile(biomarkers=["EGFR exon 20 insertion"])).outcome == FAIL

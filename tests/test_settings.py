@@ -703,3 +703,41 @@ def test_every_untreated_phrase_holds_one_of_its_find_words(text):
     matches = [m.group().lower() for m in guarded.regex.finditer(text)]
     assert matches
     assert all(any(word in match for word in guarded.words) for match in matches)
+
+
+def test_a_setting_for_parts_the_item_does_not_name_is_not_asked_of_everyone():
+    tags = tag(
+        "Inclusion Criteria:\n\n"
+        "* For one part of the study, participants must have received at least one prior "
+        "oxaliplatin-containing regimen for metastatic colorectal cancer.\n"
+        "* For some parts of the study, NSCLC that is previously untreated in the advanced "
+        "setting.\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    assert setting_rules(tags) == []
+
+
+@needs_shared
+def test_real_setting_of_one_part_of_the_study_does_not_rule_out_untreated_disease():
+    # NCT04956640: "For one part of the study, participants must have received at least one
+    # prior oxaliplatin- or irinotecan-containing regimen"; other parts take untreated NSCLC.
+    tags = real("NCT04956640")
+    assert [r for r in tags.requirements if r.kind == "disease-setting"] == []
+
+
+def test_a_treated_setting_between_two_diseases_is_of_the_later_one_only():
+    tags = included(
+        "Locally advanced head and neck cancers, locally advanced cancer cervix and recurrent "
+        "breast cancers, anorectal cancers (stages IIA to IIIC)"
+    )
+    assert setting_rules(tags) == []
+    relapsed = included("Relapsed or refractory multiple myeloma after at least 1 prior line")
+    assert setting_rules(relapsed)
+
+
+@needs_shared
+def test_real_recurrent_breast_cancer_among_locally_advanced_cancers_is_not_asked_of_all():
+    # NCT05099809: "locally advanced head and neck cancers ..., locally advanced cancer cervix
+    # ..., locally advanced ... and recurrent breast cancers, cancer oesophagus ...": a newly
+    # diagnosed head and neck cancer was excluded as not relapsed.
+    tags = real("NCT05099809")
+    assert [r for r in tags.requirements if r.kind == "disease-setting"] == []

@@ -176,12 +176,16 @@ class Vocabulary:
 
     # -- finding diseases -----------------------------------------------------------------------
 
-    def find(self, text: str, organs: bool = False) -> tuple[list[str], list[str]]:
+    def find(
+        self, text: str, organs: bool = False, bare: bool = True
+    ) -> tuple[list[str], list[str]]:
         """(diseases named, diseases named after "excluding"), leftmost-longest, in order.
-        ``organs``: organ words count too (in a trial's conditions)."""
+        ``organs``: organ words count too (in a trial's conditions); ``bare``: a bare cancer
+        word ("carcinoma") names a disease too."""
         written, folded = self.tokens(text)
         cancer_text = not self.cancer_words.isdisjoint(folded)
         found: list[str] = []
+        named: set[str] = set()  # found by more than a bare cancer word ("carcinoma")
         excluded: list[str] = []
         leaving_out = False
         i = 0
@@ -204,11 +208,22 @@ class Vocabulary:
                 organ = self.organs.get(folded[i])
                 if organ and self.metastasis.isdisjoint(folded[i + 1 : i + 4]):
                     size, name = 1, organ
+            if size == 1 and not bare and folded[i] in self.cancer_words:
+                size = 0
             if size:
                 (excluded if leaving_out else found).append(name)
+                if not leaving_out and (size > 1 or folded[i] not in self.cancer_words):
+                    named.add(name)
                 i += size
             else:
                 i += 1
+        # A bare cancer word ("Carcinoma Cervix") names the broad disease only when nothing in
+        # the text names a narrower one.
+        found = [
+            n
+            for n in found
+            if n in named or not any(n != o and n in self.diseases[o].lineage for o in found)
+        ]
         return list(dict.fromkeys(found)), list(dict.fromkeys(excluded))
 
     def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:

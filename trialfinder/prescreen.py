@@ -424,8 +424,10 @@ def _is_cancer(
 def _disease_check(trial: Trial, facts: _Facts) -> Check:
     found = trial_diseases(trial)
     vocabulary = diseases()
-    text = f"Conditions: {found.text}" if found.source == "conditions" else f"Title: {found.text}"
-    names = _join(found.included) if found.included else "the conditions of the record"
+    written = found.text or "; ".join(trial.conditions)
+    text = f"Conditions: {written}" if found.source == "conditions" else f"Title: {written}"
+    as_written = _join(f'"{c}"' for c in trial.conditions[:_CONDITIONS_QUOTED])
+    names = _join(found.included) if found.included else as_written or "the record's conditions"
     requirement = Requirement("disease", "any", tuple(found.included), text)
     says = rules().says("disease", "any", values=names)
     diagnosis = facts.profile.diagnosis
@@ -458,7 +460,7 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             ):
                 # a trial for diseases its conditions all name, not open to healthy volunteers
                 return check(FAIL, "fail-healthy", diagnosis=diagnosis.text)
-            return check(UNKNOWN, "unknown")
+            return check(UNKNOWN, "unknown-unlike", diagnosis=diagnosis.text)
         if trial.eligibility.healthy_volunteers and not _needs_the_disease(
             trial.eligibility.criteria
         ):
@@ -467,7 +469,7 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             return check(FAIL, "fail-not-diagnosed", permanent=False, diagnosis=diagnosis.text)
         return check(FAIL, "fail-no-cancer", diagnosis=diagnosis.text)
     if not cancer_trial:
-        return check(UNKNOWN, "unknown")
+        return check(UNKNOWN, "unknown-unlike", diagnosis=diagnosis.text)
     mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
     patient = _join(mine)
     left_out = [
@@ -500,7 +502,36 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return check(UNKNOWN, "unknown-related", patient=patient)
     if found.unnamed or not found.included:
         return check(UNKNOWN, "unknown-not-named")
+    if found.source == "conditions" and _title_takes(trial, mine):
+        return check(UNKNOWN, "unknown-title", patient=patient)
     return check(FAIL, "fail", patient=patient)
+
+
+# How many of a record's conditions, none of them known, are quoted as written.
+_CONDITIONS_QUOTED = 3
+
+
+def _title_takes(trial: Trial, mine: list[str]) -> bool:
+    """Whether a title of ``trial`` names a disease the patient's is within, broader than its
+    conditions, and its criteria name it too ("TCR-T Cell Therapy on Advanced Solid Tumors",
+    conditions "Pancreatic Cancer", criteria "Subjects with advanced solid tumors")."""
+    vocabulary = diseases()
+    for title in (trial.brief_title, trial.official_title):
+        named = vocabulary.most_specific(vocabulary.find(title, organs=True, bare=False)[0])
+        wider = [
+            n
+            for n in named
+            if not vocabulary.get(n).general
+            and any(vocabulary.relation(d, n) == SAME_OR_BROADER for d in mine)
+        ]
+        if wider and set(wider) & set(_criteria_diseases(trial.eligibility.criteria)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _criteria_diseases(criteria: str) -> tuple[str, ...]:
+    return tuple(diseases().find(criteria, bare=False)[0])
 
 
 @lru_cache(maxsize=1024)
@@ -849,6 +880,9 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
     used = [m for _, u in (has if has else has_not) for m in u]
     fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
+    if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
+        tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
+        return _unknown(requirement, tail)
     if outcome == UNKNOWN:
         if others:
             tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
@@ -860,6 +894,22 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     else:
         tail = rules().sentence(kind, outcome, against=_marker_names(used))
     return _check(requirement, outcome, tail, fact)
+
+
+def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
+    """Whether ``requirement`` rules out only the sensitizing changes of a marker and each of
+    the profile's ``used`` markers is a variant of it not among them ("EGFR exon 20")."""
+    markers = rules().markers
+    low = requirement.text.lower()
+    if not used or not any(word in low for word in markers["sensitizing_words"]):
+        return False
+    sensitizing = {
+        name: {v.lower() for v in variants} for name, variants in markers["sensitizing"].items()
+    }
+    return all(
+        m.name in sensitizing and m.variant and m.variant.lower() not in sensitizing[m.name]
+        for m in used
+    )
 
 
 # performance status, brain metastases, measurable disease ---------------------------------------
@@ -891,7 +941,8 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
         and not rules().active_words.search(requirement.text)
     ):
         tail = rules().sentence("brain-metastases", "unknown-active", brain=described)
-        return _unknown(requirement, tail)
+        question = rules().rules["brain-metastases"]["question-active"]
+        return replace(_unknown(requirement, tail), question=question)
     tail = rules().sentence("brain-metastases", outcome, brain=described)
     # Having had brain metastases lasts; active ones may become treated and stable.
     permanent = rule == "none"

@@ -298,6 +298,7 @@ ELIGIBILITY = DataFile(
                                 "alternatives",
                                 "not_alternatives",
                                 "setting_limits",
+                                "treated_settings",
                                 "not_had",
                                 "consequences",
                                 "current",
@@ -441,11 +442,14 @@ _SENTENCES = (
     "unknown",
     "unknown-narrower",
     "unknown-related",
+    "unknown-unlike",
+    "unknown-title",
     "unknown-not-named",
     "unknown-healthy",
     "unknown-contradicted",
     "unknown-names",
     "unknown-other",
+    "unknown-sensitizing",
     "unknown-active",
     "unknown-eligible",
     "unknown-shorter",
@@ -460,7 +464,7 @@ _RULE = Table(
         **words("pass", "fail", "unknown", "question"),
     },
     optional={
-        **words(*_SENTENCES[2:]),
+        **words(*_SENTENCES[2:], "question-active"),
         **texts("active_words", "confirmed", "healthy_people"),
     },
 )
@@ -507,8 +511,10 @@ PRESCREEN = DataFile(
             "markers": Table(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
+                    **texts("sensitizing_words"),
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
+                    "sensitizing": Names(TEXTS),
                 }
             ),
             "treatments": Table(

@@ -233,7 +233,11 @@ def settings_for_all(
     another way in by "or" ("progressed on or intolerant to a BTK inhibitor", "or refusal of
     chemotherapy": the `alternatives` of eligibility.toml; "newly diagnosed or relapsed",
     "first-line or second-line": ``not_treated``, what says the disease was not treated), or
-    that says it is for one part of the trial ("At least 2 prior lines for Part A")."""
+    that says it is for one part of the trial ("At least 2 prior lines for Part A"), or whose
+    setting is of one of the diseases it names ("locally advanced cervical cancer ... and
+    recurrent breast cancers": the `treated_settings` of eligibility.toml); and, asked
+    for or ruled out, those of an inclusion item for parts of the trial it does not name ("For
+    one part of the study, participants must have received at least one prior regimen")."""
     from_none = {
         (r.text, r.section, r.cohort)
         for r in found
@@ -244,15 +248,45 @@ def settings_for_all(
         r
         for r in settings
         if not (
-            r.rule == "any-of"
-            and r.section != EXCLUSION
-            and (
-                (r.text, r.section, r.cohort) in from_none
-                or _another_way_in(lower(r.text), not_treated)
-                or (not r.cohort and _FOR_A_PART.search(lower(r.text)))
+            (
+                r.rule == "any-of"
+                and r.section != EXCLUSION
+                and (
+                    (r.text, r.section, r.cohort) in from_none
+                    or _another_way_in(lower(r.text), not_treated)
+                    or (not r.cohort and _FOR_A_PART.search(lower(r.text)))
+                    or _of_a_later_disease(lower(r.text))
+                )
             )
+            or (r.section != EXCLUSION and not r.cohort and _FOR_SOME_PARTS.search(lower(r.text)))
         )
     )
+
+
+def _of_a_later_disease(low: str) -> bool:
+    """Whether every word of a treated setting in ``low`` stands between two diseases, neither
+    within the other, and so is of the one after it only ("locally advanced head and neck
+    cancers, ... locally advanced cervical cancer ... and recurrent breast cancers")."""
+    vocabulary = diseases()
+    seen = False
+    for match in _rules().treated_settings.regex.finditer(low):
+        seen = True
+        found = vocabulary.find(low[: match.start()])[0]
+        before = [d for d in found if not vocabulary.get(d).general]
+        after = vocabulary.telling(
+            vocabulary.find(" ".join(low[match.end() :].split()[:_DISEASE_AFTER]))[0]
+        )
+        if not before or not after:
+            return False
+        if any(
+            one == other
+            or one in vocabulary.get(other).lineage
+            or other in vocabulary.get(one).lineage
+            for one in after
+            for other in before
+        ):
+            return False
+    return seen
 
 
 def _another_way_in(low: str, not_treated: re.Pattern[str]) -> bool:
@@ -746,7 +780,7 @@ def _holds(text: str, pieces: Pieces) -> bool:
 _CONTEXT_LISTS = (
     *("negations", "strong_negations", "allowances", "exceptions", "hypotheticals"),
     *("time_limits", "with_or_without", "alternatives", "not_alternatives", "setting_limits"),
-    *("not_had", "consequences", "current", "outcomes", "trial_names"),
+    *("treated_settings", "not_had", "consequences", "current", "outcomes", "trial_names"),
     *("narrowing_before", "narrowing_after"),
 )
 
@@ -766,6 +800,7 @@ class _Rules:
     alternatives: _Cues
     not_alternatives: _Cues
     setting_limits: _Cues
+    treated_settings: _Cues
     not_had: _Cues
     consequences: _Cues
     current: _Cues
@@ -1511,6 +1546,14 @@ _EXCEPT_AFTER = 12
 # brackets giving another count, another way in joined by "or" to a verb ("or have relapsed").
 _FOR_A_PART = re.compile(
     r"\b(?:for|in)\s+(?:the\s+)?(?:part|cohort|arm|group)\s+[a-z0-9][\w.-]{0,3}\b"
+)
+# An item for parts of the trial it does not name ("For one part of the study, participants must
+# have received ...", "For some parts of the study, ... previously untreated"): the setting it
+# asks for or rules out is not asked of everyone.
+# How many words after a word of a treated setting the disease it is of is looked for.
+_DISEASE_AFTER = 5
+_FOR_SOME_PARTS = re.compile(
+    r"^\W{0,3}for\s+(?:one|some|certain)\s+(?:parts?|cohorts?|arms?)\s+of\s+the\s+(?:study|trial)\b"
 )
 _BRACKET_AFTER = re.compile(r"[^()]{0,30}?\(([^()]{0,120})\)")
 _OR_ANOTHER_WAY = re.compile(r"\bor\s+(?:who\s+)?(?:have|has|had|be|is|are|if)\b")
