@@ -582,3 +582,14 @@ def test_a_variant_that_is_not_sensitizing_is_not_ruled_out_by_a_sensitizing_cri
     assert l858r is not None and l858r.outcome == FAIL
     plain = replace(requirement, text="EGFR mutation")
     assert check_requirement(plain, _profile(biomarkers=["EGFR exon 20 insertion"])).outcome == FAIL
+
+
+@pytest.mark.parametrize("rule", ["at-most", "exactly"])
+def test_no_earlier_line_is_said_in_words(rule):
+    requirement = Requirement(
+        "prior-lines", rule, (0,), "No prior systemic therapy for advanced disease", "inclusion"
+    )
+    check = check_requirement(requirement, profile_from_table({"prior_lines": 1}, "<test>"))
+    assert check is not None and check.outcome == "fail"
+    assert check.reason.startswith("The trial takes people who have had no earlier line")
+    assert "0 earlier" not in check.reason

@@ -276,7 +276,11 @@ def _check(
 ) -> Check:
     r = rules()
     kind = requirement.kind
-    said = says if says is not None else r.says(kind, requirement.rule, **_says_values(requirement))
+    rule = requirement.rule
+    # "At most 0 earlier lines" is "no earlier line", where the data has words for it.
+    if rule in ("at-most", "exactly") and tuple(requirement.values) == (0,):
+        rule = "none" if "none" in r.rules[kind]["says"] else rule
+    said = says if says is not None else r.says(kind, rule, **_says_values(requirement))
     reason = f"{said}; {reason_tail}." if reason_tail else f"{said}."
     return Check(
         rule=kind,
