@@ -679,15 +679,23 @@ def _spell(
     return spelling, ended
 
 
+def _parsed_plainly(regex: re.Pattern[str]) -> list[tuple[Any, Any]] | None:
+    """The parsed pattern of ``regex``, or None when it ignores case or cannot be parsed (such a
+    pattern is simply run, never ruled out by its words)."""
+    if regex.flags & re.IGNORECASE:
+        return None
+    try:
+        return list(regex_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+        return None
+
+
 def _whole_words_needed(regex: re.Pattern[str]) -> tuple[frozenset[str], ...]:
     """Sets of words (as an item's word set has them), every match of ``regex`` holding one word
     of each, whole: those its pattern spells out plainly after a word boundary, in the sequence
     every match follows (see :func:`_pattern_first_words`)."""
-    if regex.flags & re.IGNORECASE:
-        return ()
-    try:
-        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
-    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+    parsed = _parsed_plainly(regex)
+    if parsed is None:
         return ()
     found = []
     for index, (op, value) in enumerate(parsed):
@@ -723,11 +731,8 @@ def _required_pieces(regex: re.Pattern[str]) -> Pieces:
     plain characters of the pattern's parts that must match, and of its groups of alternatives
     that each hold one; the sets of fewest pieces first. () when the pattern does not say
     plainly, or ignores case."""
-    if regex.flags & re.IGNORECASE:
-        return ()
-    try:
-        parsed = list(regex_parser.parse(regex.pattern, regex.flags))
-    except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
+    parsed = _parsed_plainly(regex)
+    if parsed is None:
         return ()
     return tuple(sorted((tuple(sorted(p)) for p in _sequence_pieces(parsed)), key=len))
 
