@@ -593,3 +593,17 @@ def test_no_earlier_line_is_said_in_words(rule):
     assert check is not None and check.outcome == "fail"
     assert check.reason.startswith("The trial takes people who have had no earlier line")
     assert "0 earlier" not in check.reason
+
+
+def test_an_age_band_of_the_criteria_does_not_exclude_when_the_record_sets_no_age_limit():
+    # NCT03067181: no age limit in the record's fields; a side study's band among the criteria.
+    criteria = "Inclusion Criteria:\n\n* >= 11 and < 25 years old at enrollment\n"
+    profile = profile_from_table({"age": 40}, "<test>")
+    open_to_all = _trial(criteria=criteria)
+    ages = [c for c in prescreen(open_to_all, tag_trial(open_to_all), profile).checks]
+    ages = [c for c in ages if c.rule == "age"]
+    assert [(c.outcome, c.contradicted) for c in ages] == [("unknown", True)]
+    assert "age fields set no limit" in ages[0].reason
+    limited = replace(open_to_all, eligibility=replace(open_to_all.eligibility, min_age_years=11.0))
+    ages = [c for c in prescreen(limited, tag_trial(limited), profile).checks if c.rule == "age"]
+    assert "fail" in [c.outcome for c in ages]

@@ -1075,6 +1075,7 @@ def prescreen(
     if tags and tags.scoped_requirements:
         requirements = (*requirements, *_for_this_disease(tags.scoped_requirements, facts))
     contradicted = _contradicted(requirements, tags.settings if tags else ())
+    contradicted |= _ages_against_the_record(trial, requirements)
     for requirement in (*requirements, *washout_requirements(trial)):
         if requirement.kind == "washout":
             checks.append(_check_washout(requirement, facts, today))
@@ -1104,6 +1105,19 @@ def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[R
         for r in scoped
         if any(vocabulary.relation(d, s) == SAME_OR_BROADER for d in mine for s in r.scope)
     )
+
+
+def _ages_against_the_record(
+    trial: Trial, requirements: tuple[Requirement, ...]
+) -> frozenset[Requirement]:
+    """The age rules read from the criteria, when the record's own age fields set no limit:
+    the record then says people of any age may join, and a band among its criteria may be a
+    group's or a side study's (NCT03067181: '>= 11 and < 25 years old' for a pilot study of a
+    trial with no age limit for its low-risk stratum)."""
+    elig = trial.eligibility
+    if elig.min_age_years is not None or elig.max_age_years is not None:
+        return frozenset()
+    return frozenset(r for r in requirements if r.kind == "age")
 
 
 def _contradicted(
