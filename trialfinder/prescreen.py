@@ -124,6 +124,12 @@ class _Rules:
         self.settings: dict[str, dict[str, Any]] = table["setting"]
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
+        self.sensitizing_words = _cues(self.markers["sensitizing_words"])
+        # marker -> its sensitizing variants, in lower case
+        self.sensitizing = {
+            name: frozenset(v.lower() for v in variants)
+            for name, variants in self.markers["sensitizing"].items()
+        }
         self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
@@ -520,6 +526,7 @@ def _title_takes(trial: Trial, mine: list[str]) -> bool:
     conditions, and its criteria name it too ("TCR-T Cell Therapy on Advanced Solid Tumors",
     conditions "Pancreatic Cancer", criteria "Subjects with advanced solid tumors")."""
     vocabulary = diseases()
+    criteria: set[str] | None = None  # the diseases the criteria name
     for title in (trial.brief_title, trial.official_title):
         named = vocabulary.most_specific(vocabulary.find(title, organs=True, bare=False)[0])
         wider = [
@@ -528,14 +535,13 @@ def _title_takes(trial: Trial, mine: list[str]) -> bool:
             if not vocabulary.get(n).general
             and any(vocabulary.relation(d, n) == SAME_OR_BROADER for d in mine)
         ]
-        if wider and set(wider) & set(_criteria_diseases(trial.eligibility.criteria)):
+        if not wider:
+            continue
+        if criteria is None:  # (read once, and only when a title names such a disease)
+            criteria = set(vocabulary.find(trial.eligibility.criteria, bare=False)[0])
+        if criteria & set(wider):
             return True
     return False
-
-
-@lru_cache(maxsize=256)
-def _criteria_diseases(criteria: str) -> tuple[str, ...]:
-    return tuple(diseases().find(criteria, bare=False)[0])
 
 
 @lru_cache(maxsize=1024)
@@ -903,13 +909,10 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
 def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
     """Whether ``requirement`` rules out only the sensitizing changes of a marker and each of
     the profile's ``used`` markers is a variant of it not among them ("EGFR exon 20")."""
-    markers = rules().markers
-    low = requirement.text.lower()
-    if not used or not any(word in low for word in markers["sensitizing_words"]):
+    r = rules()
+    if not used or not r.sensitizing_words.search(requirement.text):
         return False
-    sensitizing = {
-        name: {v.lower() for v in variants} for name, variants in markers["sensitizing"].items()
-    }
+    sensitizing = r.sensitizing
     return all(
         m.name in sensitizing and m.variant and m.variant.lower() not in sensitizing[m.name]
         for m in used
