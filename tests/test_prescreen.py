@@ -582,6 +582,9 @@ def test_a_variant_that_is_not_sensitizing_is_not_ruled_out_by_a_sensitizing_cri
     assert l858r is not None and l858r.outcome == FAIL
     plain = replace(requirement, text="EGFR mutation")
     assert check_requirement(plain, _profile(biomarkers=["EGFR exon 20 insertion"])).outcome == FAIL
+    # Whole words: an "insensitive" change is no sensitizing one.
+    other = replace(requirement, text="EGFR mutations insensitive to approved TKIs")
+    assert check_requirement(other, _profile(biomarkers=["EGFR exon 20 insertion"])).outcome == FAIL
 
 
 @pytest.mark.parametrize("rule", ["at-most", "exactly"])
