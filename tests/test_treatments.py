@@ -423,3 +423,17 @@ def test_a_car_t_of_unknown_origin_is_not_said_to_be_made_from_anyones_cells(
     assert "made from your own" not in text and "made from a donor" not in text
     # the glossary's word for CAR T holds for both
     assert "CAR T means a treatment made from immune cells, your own or a donor's," in text
+
+
+def test_a_partner_drug_among_other_names_is_tested_but_not_the_named_drug_s_kind():
+    # NCT04613596: "Adagrasib" lists "pembrolizumab" among its other names (given with it).
+    study = make_study(
+        title="Adagrasib in KRAS G12C NSCLC",
+        conditions=["Non-small Cell Lung Cancer"],
+        interventions=[drug("Adagrasib", other_names=["MRTX849", "pembrolizumab"])],
+        arm_groups=[arm("Arm A", ["Drug: Adagrasib"])],
+    )
+    tags = tag_trial(parse_study(study))
+    assert "immunotherapy" in tags.categories  # the trial gives pembrolizumab
+    assert tags.categories_of("Adagrasib") == ("targeted-therapy",)
+    assert "immunotherapy" not in summarize(parse_study(study), tags=tags).split("\n\n")[0]

@@ -122,7 +122,7 @@ def tag_treatments(
     tested = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=False)
     given = set(plan.tested)
     for index, treatment in enumerate(tested.treatments):
-        categories_given = treatment.categories if index in given else ()
+        categories_given = treatment.own_categories if index in given else ()
         per_intervention.append((treatment.intervention.name, categories_given))
     compared = _tag_side(trial, cancer, k, treatments, plan, cell_arms, comparator=True)
     categories.update(tested.categories)

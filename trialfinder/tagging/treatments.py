@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -235,13 +235,26 @@ class Treatment(NamedTuple):
 
     @property
     def categories(self) -> tuple[str, ...]:
-        seen: list[str] = []
-        for hit, _ in self.hits:
-            if hit.category not in seen:
-                seen.append(hit.category)
-        if "car-t" in seen and "immunotherapy" not in seen:
-            seen.append("immunotherapy")
-        return tuple(c for c in CATEGORY_NAMES if c in seen)
+        """The categories of everything it gives, a partner drug named among its other names
+        too (what the trial tests)."""
+        return _categories_of(hit for hit, _ in self.hits)
+
+    @property
+    def own_categories(self) -> tuple[str, ...]:
+        """The categories of the drug it names: when its name is recognised, those of the
+        treatments its name and its brands name, not of a partner drug among its other names
+        (NCT04613596: "Adagrasib", other name "pembrolizumab", is no immunotherapy)."""
+        named = {hit.canonical for hit, source in self.hits if source == "intervention name"}
+        if not named:
+            return self.categories
+        return _categories_of(hit for hit, _ in self.hits if hit.canonical in named)
+
+
+def _categories_of(hits: Iterable[Hit]) -> tuple[str, ...]:
+    seen = {hit.category for hit in hits}
+    if "car-t" in seen:
+        seen.add("immunotherapy")
+    return tuple(c for c in CATEGORY_NAMES if c in seen)
 
 
 def agent_names(hits: list[Hit]) -> list[str]:
