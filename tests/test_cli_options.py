@@ -79,7 +79,10 @@ def test_global_options_after_the_command_work(fake_api):
 def test_a_mistyped_choice_gets_a_did_you_mean(args, suggestion):
     result = run(*args)
     assert result.exit_code == ExitCode.USAGE
-    assert suggestion in result.stderr and "Traceback" not in result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    # one sentence saying what is wrong, then the question: "... 'male'. Did you mean 'male'?"
+    assert error.endswith(". D" + suggestion[1:]), error
+    assert ".." not in error and ".;" not in error and "Traceback" not in result.stderr
 
 
 def test_a_choice_far_from_all_gets_the_list_only():

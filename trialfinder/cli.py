@@ -363,7 +363,8 @@ class SuggestingChoice(_TextChoice):
             close = closest_choice(str(value), self.choices)
             if close is None:
                 raise
-            self.fail(f"{exc.message}; did you mean {close!r}?", param, ctx)
+            # (click's message ends with a full stop: the question is a sentence of its own)
+            self.fail(f"{exc.message.rstrip('.')}. Did you mean {close!r}?", param, ctx)
 
 
 def _choice(
