@@ -237,5 +237,6 @@ def test_show_near_says_when_no_site_is_open(fake_api):
     fake_api.studies = [make_study(nct_id="NCT01000001", locations=[PROVIDENCE_CLOSED])]
     result = run("show", "NCT01000001", "--near", "02115")
     assert result.exit_code == 0, result.output
-    assert "Nearest site: Lifespan, Providence" in result.stdout
-    assert "(no site is recruiting; this one is completed)" in result.stdout
+    said = " ".join(result.stdout.split())  # (wrapped to the width)
+    assert "Nearest site: Lifespan, Providence" in said
+    assert "(no site is recruiting; this one is completed)" in said

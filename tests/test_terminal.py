@@ -185,3 +185,49 @@ def test_the_bar_of_a_real_search_counts_against_the_registry_total(fake_api):
     assert counts, "the bar never showed the announced total"
     assert all(0 <= int(n) <= 300 for n in counts)
     assert "Fetching" not in screen.text
+
+
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _words(text: str) -> str:
+    return re.sub(r"-\s+", "-", " ".join(text.split()))
+
+
+def _written_lines(raw: bytes) -> list[str]:
+    """The lines as the program wrote them (before the terminal folds any), escapes left out."""
+    return _ESCAPES.sub(b"", raw).decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+
+
+@needs_shared
+@pytest.mark.parametrize("columns", [60, 80])
+def test_show_wraps_its_text_to_the_terminal(fake_api, columns):
+    # The real records with the longest titles, arm labels and intervention names.
+    every = _real_studies(len(real_record_paths()))
+    records = sorted(every, key=lambda s: -len(json.dumps(s["protocolSection"])))[:3]
+    fake_api.studies = records
+    for record in records:
+        nct_id = record["protocolSection"]["identificationModule"]["nctId"]
+        screen = run_on_screen("show", nct_id, "--near", "02115", columns=columns)
+        assert screen.returncode == 0, screen.text
+        lines = _written_lines(screen.raw)
+        # Each line fits, but for one word longer than a line (a web address), kept whole.
+        too_long = [line for line in lines if len(line) > columns and len(line.split()) > 1]
+        assert not [line for line in too_long if "https://" not in line], too_long
+        piped = CliRunner().invoke(cli, ["show", nct_id, "--near", "02115"])
+        assert piped.exit_code == 0, piped.output
+        # Piped, the same words (a line may break after a hyphen), wrapped to a file's width.
+        assert _words(piped.stdout) == _words("\n".join(lines))
+        assert max(len(line) for line in piped.stdout.splitlines()) > columns
+
+
+@pytest.mark.parametrize("args", [["categories"], ["explain", "--list"]])
+def test_lists_of_words_wrap_to_the_terminal_and_piped_keep_a_line_each(args):
+    screen = run_on_screen(*args, columns=60)
+    assert screen.returncode == 0, screen.text
+    lines = [line for line in _written_lines(screen.raw) if line]
+    assert lines and max(len(line) for line in lines) <= 60
+    piped = CliRunner().invoke(cli, args)
+    assert _words(piped.stdout) == _words("\n".join(lines))
+    if args[0] == "explain":  # one term a line, for grep
+        assert len(piped.stdout.splitlines()) < len(lines)

@@ -954,11 +954,12 @@ def show(app: App, nct_id: str, fmt: str, near: str | None, profile_path: Path |
     """Show one trial in full, e.g. `trialfinder show NCT01234567 --near 02115`.
 
     The text leads with the plain-language summary, then, with --profile, the checklist of
-    the trial's criteria against the patient's facts, then the details.
+    the trial's criteria against the patient's facts, then the details. It is wrapped to the
+    terminal, 88 columns at most (in a file or a pipe, 88).
     """
     from trialfinder.geo import geocode
     from trialfinder.inert import json_text
-    from trialfinder.output import trial_text
+    from trialfinder.output import text_width, trial_text
     from trialfinder.pipeline import ResultOptions, build_result, to_record
     from trialfinder.records import trial_details
     from trialfinder.templating import check
@@ -984,6 +985,7 @@ def show(app: App, nct_id: str, fmt: str, near: str | None, profile_path: Path |
             summary=result.summary,
             fit=result.fit,
             profile_name=profile.name if profile else "",
+            width=text_width(sys.stdout),
         )
     with _open_stdout() as out:
         out.write(text)
@@ -1001,12 +1003,24 @@ def explain(term: tuple[str, ...], list_terms: bool) -> None:
 
     if list_terms:
         for entry in glossary.terms():
-            click.echo(f"{entry.name}: {entry.means}.")
+            _echo_wrapped(f"{entry.name}: {entry.means}.")
         return
     if not term:
         raise click.UsageError("give a TERM to explain, or --list to see them all")
     entry = glossary.lookup(" ".join(term))
-    click.echo(f"{entry.name}: {entry.means}.")
+    _echo_wrapped(f"{entry.name}: {entry.means}.")
+
+
+def _echo_wrapped(paragraph: str) -> None:
+    """``paragraph`` wrapped to the terminal (its later lines indented); one line in a pipe."""
+    import textwrap
+
+    from trialfinder.output import text_width
+
+    if not sys.stdout.isatty():
+        click.echo(paragraph)
+        return
+    click.echo(textwrap.fill(paragraph, text_width(sys.stdout), subsequent_indent="  "))
 
 
 @cli.command(short_help="List the treatment categories and what each means.")
@@ -1016,6 +1030,7 @@ def categories(fmt: str) -> None:
     import json
     import textwrap
 
+    from trialfinder.output import text_width
     from trialfinder.tagging import CATEGORIES
 
     if fmt == "json":
@@ -1024,7 +1039,7 @@ def categories(fmt: str) -> None:
         return
     width = max(len(name) for name in CATEGORIES) + 2
     for name, text in CATEGORIES.items():
-        lines = textwrap.wrap(text, 96 - width) or [""]
+        lines = textwrap.wrap(text, text_width(sys.stdout) - width) or [""]
         click.echo(name.ljust(width) + lines[0])
         for line in lines[1:]:
             click.echo(" " * width + line)

@@ -21,6 +21,7 @@ from trialfinder.model import Trial
 from trialfinder.pipeline import OutputNeeds
 from trialfinder.records import sites_with_distances
 from trialfinder.shortlist import write_csv
+from trialfinder.templating import TEXT_WIDTH
 from trialfinder.templating import render as render_template
 from trialfinder.wording import (
     about_text,
@@ -320,8 +321,10 @@ def trial_text(
     summary: str | None = None,
     fit: Any = None,
     profile_name: str = "",
+    width: int = TEXT_WIDTH,
 ) -> str:
-    """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template.
+    """One trial in full, as readable text (``show``), from the ``trial.txt.j2`` template,
+    wrapped to ``width`` columns (see :func:`text_width`).
 
     ``summary`` (the plain-language summary) leads when given, then ``fit`` (the prescreen
     against the profile ``profile_name``: its checks, failed first, and the questions). With
@@ -350,9 +353,24 @@ def trial_text(
             fit=fit,
             fit_checks=_checks_in_order(fit),
             profile_name=profile_name,
+            width=width,
             **context,
         )
     )
+
+
+def text_width(stream: IO[str]) -> int:
+    """The width to wrap text for on ``stream``: a terminal's own, up to :data:`TEXT_WIDTH`
+    (longer lines are hard to follow); :data:`TEXT_WIDTH` for a file or a pipe."""
+    import shutil
+
+    if not stream.isatty():
+        return TEXT_WIDTH
+    return max(MIN_TEXT_WIDTH, min(TEXT_WIDTH, shutil.get_terminal_size().columns))
+
+
+# Narrower than this, text would be a word a line: it is wrapped here and the terminal folds it.
+MIN_TEXT_WIDTH = 40
 
 
 def _checks_in_order(fit: Any) -> list[Any]:

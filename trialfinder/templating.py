@@ -45,8 +45,17 @@ def _packaged(name: str) -> str | None:
 _BULLET = re.compile(r"^([-*+•]|\d+[.)])\s")
 
 
-def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
-    """Wrap each paragraph of ``text`` and indent it, keeping bullet structure readable."""
+# The width text is wrapped to when the template is not told one (``width`` in its context):
+# lines longer than this are hard to follow, and it is what a file or a pipe gets.
+TEXT_WIDTH = 88
+
+
+def _indent(context: Any, text: str, width: int = 4, wrap: int | None = None, hang: int = 0) -> str:
+    """Wrap each paragraph of ``text`` to ``wrap`` columns (by default the context's ``width``,
+    else :data:`TEXT_WIDTH`) and indent it by ``width``, keeping bullet structure readable;
+    with ``hang``, a paragraph's later lines go ``hang`` columns further in ("Conditions:
+    ..."). A word longer than a line (a web address) is kept whole."""
+    wrap = wrap or context.get("width") or TEXT_WIDTH
     lines = []
     for line in (text or "").splitlines():
         stripped = line.rstrip()
@@ -56,13 +65,14 @@ def _indent(text: str, width: int = 4, wrap: int = 88) -> str:
         body = stripped.lstrip()
         prefix = " " * (width + len(stripped) - len(body))
         # A list item's continuation lines line up with its text, after the bullet.
-        hanging = "  " if _BULLET.match(body) else ""
+        hanging = "  " if _BULLET.match(body) else " " * hang
         lines.extend(
             textwrap.wrap(
                 body,
-                wrap - len(prefix),
+                max(wrap - len(prefix), 20),
                 initial_indent=prefix,
                 subsequent_indent=prefix + hanging,
+                break_long_words=False,
             )
             or [prefix]
         )
@@ -117,7 +127,7 @@ def _environment(folder: str | None) -> jinja2.Environment:
     env.filters.update(
         status_text=status_text,
         phase_text=phase_text,
-        indent_wrap=_indent,
+        indent_wrap=jinja2.pass_context(_indent),
         counted=counted,
         country=country_name,
         category_words=category_words,
