@@ -642,6 +642,15 @@ def test_words_of_untreated_disease_that_start_alike_are_all_found(criteria, rul
         ("Inclusion Criteria:\n\n* Recurrent or metastatic NSCLC\n* No prior systemic therapy "
          "for metastatic disease\n", False),
         ("Inclusion Criteria:\n\n* Relapsed breast cancer\n* Previously untreated\n", False),
+        # No earlier line of treatment, of everyone (a count of none): first-line.
+        ("Inclusion Criteria:\n\n* Stage IV or recurrent NSCLC with no prior systemic "
+         "anti-cancer therapy given as primary therapy for advanced or metastatic disease\n",
+         False),
+        ("Inclusion Criteria:\n\n* Relapsed NSCLC\n* No more than 0 prior lines of therapy\n",
+         False),
+        # ... in one part of the trial only: kept.
+        ("Inclusion Criteria:\n\n* Relapsed NSCLC\nPart A:\n* No prior systemic therapy for "
+         "advanced disease\n", True),
         # Asked for somewhere, even beside treatment-naive patients: kept.
         ("Inclusion Criteria:\n\n* Relapsed breast cancer\n* No prior systemic therapy for "
          "metastatic disease\n* Progressed on at least one prior line of therapy\n", True),
@@ -665,8 +674,10 @@ def test_disease_treated_before_is_a_setting_not_denied_for_everyone(criteria, k
 @needs_shared
 def test_the_default_keeps_no_first_line_trial_of_the_reference_records():
     """NCT06350097 ('first-line osimertinib', 'recurrent NSCLC'), NCT06760637 ('previously
-    untreated ... for their locally advanced or metastatic disease'): relapsed, yet first-line."""
-    for nct_id in ("NCT06350097", "NCT06760637"):
+    untreated ... for their locally advanced or metastatic disease'), NCT06561386 ('Stage IV or
+    recurrent ... with no prior systemic anti-cancer therapy ... for advanced or metastatic
+    disease'): relapsed, yet first-line."""
+    for nct_id in ("NCT06350097", "NCT06760637", "NCT06561386"):
         tags = tag_trial(parse_study(load_real_record(nct_id)))
         assert "relapsed" in tags.settings
         assert not settings_module.for_treated_disease(tags.settings, tags.requirements)

@@ -216,9 +216,9 @@ def read_requirements(
         found = [r for r in found if r.kind != "disease-setting"]
         scoped = [r for r in scoped if r.kind != "disease-setting"]
     every = [*found, *scoped]
-    if any(_no_line(r) for r in every):
-        found = [r for r in found if not (_no_line(r) and _treated_before(r, every))]
-        scoped = [r for r in scoped if not (_no_line(r) and _treated_before(r, every))]
+    if any(no_earlier_line(r) for r in every):
+        found = [r for r in found if not (no_earlier_line(r) and _treated_before(r, every))]
+        scoped = [r for r in scoped if not (no_earlier_line(r) and _treated_before(r, every))]
     return tuple(found), tuple(scoped)
 
 
@@ -351,7 +351,9 @@ def one_of_alternatives(item: Item) -> bool:
     )
 
 
-def _no_line(requirement: Requirement) -> bool:
+def no_earlier_line(requirement: Requirement) -> bool:
+    """Whether ``requirement`` allows no earlier line of treatment ("no prior systemic therapy
+    for advanced disease": at most, or exactly, none)."""
     return requirement.kind == "prior-lines" and requirement.values == (0,)
 
 

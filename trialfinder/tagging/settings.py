@@ -22,7 +22,7 @@ from trialfinder.tagging.context import clause_effects
 from trialfinder.tagging.drug_classes import find_drugs
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
-from trialfinder.tagging.requirements import Requirement, offered_with_or
+from trialfinder.tagging.requirements import Requirement, no_earlier_line, offered_with_or
 from trialfinder.tagging.tags import SETTING, Evidence
 from trialfinder.tagging.text import FOLDING_TO_ASCII, may_match, required_words, snippet
 
@@ -65,17 +65,23 @@ def for_treated_disease(settings: tuple[str, ...], requirements: tuple[Requireme
     """Whether a trial is for disease treated before: it has a setting of :data:`SETTINGS`, and
     its inclusion criteria do not require, of every patient, disease not treated before ("no
     prior systemic therapy for metastatic disease", "previously untreated": a ``none-of``
-    requirement ruling out refractory disease, for no particular cohort) while asking nowhere
-    for refractory or resistant disease. A first-line trial for disease that came back after
-    curative treatment is relapsed, but not this."""
+    requirement ruling out refractory disease, or no earlier line of treatment, for no
+    particular cohort) while asking nowhere for refractory or resistant disease. A first-line
+    trial for disease that came back after curative treatment is relapsed, but not this."""
     if not set(settings) & set(SETTINGS):
         return False
-    wanted = [r for r in requirements if r.kind == KIND and r.section != EXCLUSION]
+    wanted = [r for r in requirements if r.section != EXCLUSION]
     untreated = any(
-        r.rule == "none-of" and "refractory" in r.values and not r.cohort for r in wanted
+        not r.cohort
+        and (
+            (r.kind == KIND and r.rule == "none-of" and "refractory" in r.values)
+            or no_earlier_line(r)
+        )
+        for r in wanted
     )
     treated = any(
-        r.rule == "any-of" and {"refractory", "resistant"} & set(r.values) for r in wanted
+        r.kind == KIND and r.rule == "any-of" and {"refractory", "resistant"} & set(r.values)
+        for r in wanted
     )
     return treated or not untreated
 
