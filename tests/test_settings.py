@@ -752,3 +752,38 @@ def test_real_recurrent_breast_cancer_among_locally_advanced_cancers_is_not_aske
     # diagnosed head and neck cancer was excluded as not relapsed.
     tags = real("NCT05099809")
     assert [r for r in tags.requirements if r.kind == "disease-setting"] == []
+
+
+# -- a setting that ends a span of time ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "asked"),
+    [
+        # The span's end: a rule for those whose disease came back; de novo disease joins too.
+        ("Disease-free interval from completion of adjuvant or neoadjuvant systemic "
+         "non-hormonal treatment to recurrence of >= 6 months", False),
+        ("Time from the end of induction therapy to relapse of at least 12 months", False),
+        ("Disease-free interval between the end of adjuvant therapy and relapse of more "
+         "than 6 months", False),
+        # The setting asked for, and a span beside it: still asked of everyone.
+        ("Relapsed breast cancer with a disease-free interval of at least 6 months", True),
+        ("Recurrence within 12 months of completion of adjuvant chemotherapy", True),
+    ],
+)  # fmt: skip
+def test_a_setting_that_ends_a_span_of_time_is_taken_not_asked(line, asked):
+    tags = included(line)
+    assert "relapsed" in tags.settings or "refractory" in tags.settings, tags.settings
+    rules = [rule for rule in setting_rules(tags) if rule[0] == "any-of"]
+    assert bool(rules) is asked, rules
+
+
+@needs_shared
+def test_the_interval_to_recurrence_asks_no_setting_of_de_novo_disease():
+    """NCT05296798 and NCT05894239 (first-line, "Disease-free interval from completion of
+    adjuvant or neoadjuvant systemic non-hormonal treatment to recurrence of >= 6 months"):
+    a patient whose cancer was metastatic from the start is not told it must have come back."""
+    for nct_id in ("NCT05296798", "NCT05894239"):
+        tags = tag_trial(parse_study(load_real_record(nct_id)))
+        assert "relapsed" in tags.settings
+        assert not setting_rules(tags)

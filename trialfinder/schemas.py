@@ -222,6 +222,7 @@ SETTINGS_FILE = DataFile(
             "summary": Table(
                 required={"not_treated": REGEX_I, "untreated": REGEX_I, "untreated_find": TEXTS}
             ),
+            "conditional": Table(required={"interval_end": REGEX_I}),
             "not_treated": ListOf(
                 Table(
                     required={

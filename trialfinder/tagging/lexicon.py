@@ -185,6 +185,7 @@ class Knowledge:
         self.summary_not_treated = Guarded(
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
+        self.interval_end = re.compile(settings["conditional"]["interval_end"], re.IGNORECASE)
         self.untreated = Guarded(
             re.compile(settings["summary"]["untreated"], re.IGNORECASE),
             tuple(settings["summary"]["untreated_find"]),

@@ -314,7 +314,9 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             ruled = {
                 s: m
                 for s, m in asserted.items()
-                if s not in excepted and not (wanted and _beside_another_way_in(text, m, mentions))
+                if s not in excepted
+                and not (wanted and _beside_another_way_in(text, m, mentions))
+                and not _ends_an_interval(text, m, k)
             }
             requirements.extend(
                 _requirements(item, ruled, [s for s in denied if s not in excepted])
@@ -464,6 +466,17 @@ def _beside_another_way_in(
     return after is not None and not any(
         after.end() <= other <= after.end() + _NEXT_WORDS for other in others
     )
+
+
+def _ends_an_interval(text: str, match: re.Match[str], k: Knowledge) -> bool:
+    """Whether the setting read at ``match`` ends a span of time the criterion measures
+    ("Disease-free interval from completion of adjuvant ... treatment to recurrence of >= 6
+    months": settings.toml [conditional]): a rule for those it happened to, not asked of all."""
+    spans = k.interval_end.finditer(text, max(0, match.start() - _INTERVAL_BACK), match.end())
+    return any(span.end() == match.end() for span in spans)
+
+
+_INTERVAL_BACK = 160  # characters looked at before the setting for the span's start
 
 
 # "or" a few words before a setting ("..., or locally recurrent"), or right after one
