@@ -44,7 +44,7 @@ NEAR_BOSTON = SearchCriteria(near=geocode("02115"), within_mi=100)
 
 def snapshot(*studies, criteria: SearchCriteria = NEAR_BOSTON) -> dict[str, TrialState]:
     """The digest's view of these study records, as one run of a search would see them."""
-    from trialfinder.digest.searching import _open_in_range, _sites_in_range
+    from trialfinder.digest.searching import open_in_range, sites_in_range
 
     search = SavedSearch("s", SearchRequest(criteria), ("a@example.org",))
     found = {}
@@ -52,8 +52,8 @@ def snapshot(*studies, criteria: SearchCriteria = NEAR_BOSTON) -> dict[str, Tria
         trial = parse_study(study)
         found[trial.nct_id] = Found(
             trial,
-            sites_in_range=_sites_in_range(trial, search),
-            open_in_range=_open_in_range(trial, search),
+            sites_in_range=sites_in_range(trial, search),
+            open_in_range=open_in_range(trial, search),
         )
     return snapshot_of(found)
 

@@ -576,13 +576,13 @@ def test_an_ambiguous_city_is_offered_the_most_populous_first(typed, first, othe
 
 
 def test_every_population_entry_is_a_city_of_the_zip_code_data():
-    from trialfinder.geo import _zip_rows, name_key
+    from trialfinder.geo import name_key, zip_rows
 
     populations = load_toml("places.toml")["population"]
     assert len(populations) > 100
     for place, thousands in populations.items():
         city, state = (part.strip() for part in place.rsplit(",", 1))
-        assert _zip_rows(state).get(name_key(city)), place
+        assert zip_rows(state).get(name_key(city)), place
         assert isinstance(thousands, int) and 10 <= thousands <= 10_000, place
 
 

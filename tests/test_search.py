@@ -218,7 +218,7 @@ def test_settings_words():
 def test_the_hint_after_nothing_shown_offers_no_setting_to_drop_when_none_was_asked_for():
     import click
 
-    from trialfinder.cli import _next_step, cli
+    from trialfinder.cli import cli, next_step
 
     source = ListSource(studies(2))
     for settings, hint in ((ANY, ""), ((), "--setting any would show trials")):
@@ -227,5 +227,5 @@ def test_the_hint_after_nothing_shown_offers_no_setting_to_drop_when_none_was_as
         assert list(run) == [] and run.left_out == 2
         context = click.Context(cli)
         context.meta["trialfinder.argv"] = ["search", "--category", "surgery"]
-        said = _next_step(context, run, source, [], None)
+        said = next_step(context, run, source, [], None)
         assert said.startswith(hint) and bool(said) == bool(hint)

@@ -703,7 +703,7 @@ def search(
             err=True,
         )
     if not app.quiet and sys.stderr.isatty():
-        hint = _next_step(click.get_current_context(), run, source, shown, near)
+        hint = next_step(click.get_current_context(), run, source, shown, near)
         if hint:
             click.echo(click.style(inert(hint), dim=True), err=True)
 
@@ -750,7 +750,7 @@ def _noting_first(records: Iterable[dict[str, Any]], shown: list[str]) -> Iterat
         yield record
 
 
-def _next_step(
+def next_step(
     ctx: click.Context, run: SearchRun, source: Source, shown: list[str], near: str | None
 ) -> str:
     """One line naming the command to run next: `show` the first trial; when nothing matched,

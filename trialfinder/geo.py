@@ -288,13 +288,13 @@ def _geocode_city(text: str) -> Place:
         if len(words) > size:
             state = _state_code(" ".join(words[-size:]))
             city = " ".join(words[:-size])
-            if state and _zip_rows(state).get(name_key(city)):
+            if state and zip_rows(state).get(name_key(city)):
                 return _city_in_state(city, state, text)
     return _city_anywhere(text)
 
 
 @cache
-def _zip_rows(state: str) -> dict[str, list[ZipRow]]:
+def zip_rows(state: str) -> dict[str, list[ZipRow]]:
     """City key -> ZIP code rows of that city, in one state (primary city names only)."""
     import zipcodes
 
@@ -330,12 +330,12 @@ def _states_by_city() -> dict[str, set[str]]:
 
 def _city_in_state(city: str, state: str, text: str) -> Place:
     key = name_key(city)
-    rows = _zip_rows(state).get(key) or _other_names(state).get(key)
+    rows = zip_rows(state).get(key) or _other_names(state).get(key)
     if not rows:
         import difflib
 
-        close = difflib.get_close_matches(key, list(_zip_rows(state)), n=3, cutoff=0.8)
-        names = [f"{_zip_rows(state)[k][0]['city']}, {state}" for k in close]
+        close = difflib.get_close_matches(key, list(zip_rows(state)), n=3, cutoff=0.8)
+        names = [f"{zip_rows(state)[k][0]['city']}, {state}" for k in close]
         hint = f"did you mean {' or '.join(names)}?" if names else PLACE_HINT
         raise InvalidInput(f"no city {city!r} found in {state}", hint=hint)
     return _city_point(rows, state)
@@ -347,7 +347,7 @@ def _city_anywhere(text: str) -> Place:
     if len(states) == 1:
         return _city_in_state(text, states[0], text)
     if len(states) > 1:
-        name = _zip_rows(states[0])[key][0]["city"]
+        name = zip_rows(states[0])[key][0]["city"]
         shown = [f"{name}, {state}" for state in states[:MAX_CANDIDATES_SHOWN]]
         more = len(states) - len(shown)
         listing = "; ".join(shown) + (f"; and {more} more" if more else "")
@@ -382,7 +382,7 @@ def by_size(key: str, states: Iterable[str]) -> list[str]:
     sizes = _populations()
 
     def order(state: str) -> tuple[int, int, str]:
-        return (-sizes.get((key, state), -1), -len(_zip_rows(state).get(key, ())), state)
+        return (-sizes.get((key, state), -1), -len(zip_rows(state).get(key, ())), state)
 
     return sorted(states, key=order)
 
@@ -399,7 +399,7 @@ def _close_cities(key: str) -> list[str]:
     for match in close:
         states = by_size(match, [s for s in cities[match] if s not in _MILITARY])
         if states:
-            names.append(f"{_zip_rows(states[0])[match][0]['city']}, {states[0]}")
+            names.append(f"{zip_rows(states[0])[match][0]['city']}, {states[0]}")
     return names
 
 

@@ -65,12 +65,12 @@ class Found:
         )
 
 
-def _sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
+def sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
     """Labels of the trial's sites within range of the search's place (none without one)."""
     return tuple(dict.fromkeys(label for label, _, _ in _in_range(trial, search)))
 
 
-def _open_in_range(trial: Trial, search: SavedSearch) -> tuple[tuple[str, float], ...] | None:
+def open_in_range(trial: Trial, search: SavedSearch) -> tuple[tuple[str, float], ...] | None:
     """The open sites within range, (label, miles rounded to 0.1), nearest first; ``None``
     for a search without a place."""
     if search.criteria.near is None:
@@ -102,7 +102,7 @@ def run_search(
     run = SearchRun(source, search.request, NEEDS, templates=str(templates) if templates else None)
     found: dict[str, Found] = {}
     for result in run:
-        in_range = _sites_in_range(result.trial, search)
+        in_range = sites_in_range(result.trial, search)
         if criteria.near is not None and not in_range:
             continue  # the registry matched a site just outside the radius
         found[result.trial.nct_id] = Found(
@@ -111,7 +111,7 @@ def run_search(
             nearest=result.nearest,
             summary=result.summary,
             sites_in_range=in_range,
-            open_in_range=_open_in_range(result.trial, search),
+            open_in_range=open_in_range(result.trial, search),
         )
     return found
 
