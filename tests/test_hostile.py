@@ -32,7 +32,7 @@ from trialfinder.errors import (
 from trialfinder.settings import Settings
 from trialfinder.sources import base
 from trialfinder.sources.base import PagingGuard
-from trialfinder.sources.ctgov import ClinicalTrialsGov, _retry_after_seconds
+from trialfinder.sources.ctgov import ClinicalTrialsGov, retry_after_seconds
 
 from factories import make_page, make_study, many_studies
 from fakeapi import FakeApi
@@ -431,15 +431,15 @@ def test_the_default_budget_is_never_exceeded(retry_after, waits, tries):
 
 
 def test_retry_after_parsing():
-    assert _retry_after_seconds(" 7 ") == 7.0
+    assert retry_after_seconds(" 7 ") == 7.0
     for odd in ("²", "٣", "-5", "1.5", "", None, "Fri, 31 Dec 99999 23:59:59 GMT", "\x00"):
-        assert _retry_after_seconds(odd) is None
-    assert _retry_after_seconds("9" * 5000) == 1e18  # int() would refuse that many digits
-    assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+        assert retry_after_seconds(odd) is None
+    assert retry_after_seconds("9" * 5000) == 1e18  # int() would refuse that many digits
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     soon = email.utils.formatdate(time.time() + 20, usegmt=True)
-    assert 17 <= _retry_after_seconds(soon) <= 20
+    assert 17 <= retry_after_seconds(soon) <= 20
     no_zone = email.utils.formatdate(time.time() + 20).rsplit(" ", 1)[0] + " -0000"
-    assert _retry_after_seconds(no_zone) is not None
+    assert retry_after_seconds(no_zone) is not None
 
 
 # -- a digest against a hostile server ends and frees its lock -----------------------------------

@@ -144,7 +144,7 @@ class _Transient(Exception):
     def __init__(self, response: requests.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
-        self.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+        self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
 
 
 class DeadlineExceeded(requests.exceptions.Timeout):
@@ -186,7 +186,7 @@ def ascii_int(value: str | None) -> int | None:
     return int(value) if len(value) <= 18 else _HUGE
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """``Retry-After`` is either seconds or an HTTP date; anything else (negative, "²") is None."""
     if not value:
         return None
@@ -712,7 +712,7 @@ class ClinicalTrialsGov(Source):
             )
         if status in RETRYABLE_STATUS:
             reason = "is rate-limiting requests" if status == 429 else "is having problems"
-            wanted = _retry_after_seconds(response.headers.get("Retry-After"))
+            wanted = retry_after_seconds(response.headers.get("Retry-After"))
             asked = f"it asked to wait {wanted:g}s; " if wanted and answer.out_of_time else ""
             raise ApiError(
                 f"{self.host} {reason} (HTTP {status}) and did not recover after "
