@@ -738,10 +738,9 @@ def test_untreated_or_treated_disease_asks_for_neither(line):
 
 
 def test_not_treated_phrases_joined_together_leave_the_setting():
-    line = (
-        "Disease-free interval from completion of adjuvant or neoadjuvant systemic treatment to"
-        " recurrence of >= 6 months"
-    )
+    # ("Disease-free interval from completion of adjuvant or neoadjuvant ... to recurrence"
+    # asks for no setting: the span's end is a rule for those whose disease came back.)
+    line = "Relapsed disease after adjuvant or neoadjuvant systemic treatment"
     tags = tag_trial(parse_study(make_study(criteria=criteria([line]))))
     assert [(r.rule, r.values) for r in tags.requirements if r.kind == "disease-setting"] == [
         ("any-of", ("relapsed",))
