@@ -341,7 +341,8 @@ def _labelled(profile: str, nct_id: str):
         ("P17", "NCT03788213", EXCLUDED, "sex"),  # a man, women only
         ("P29", "NCT05519085", EXCLUDED, "disease"),  # a healthy man, a myeloma trial
         ("P13", "NCT06875310", CHECK, None),  # "lung cancer": whether it is NSCLC is unknown
-        ("P26", "NCT04576156", CHECK, None),  # refractory to JAK inhibitors: relapsed too?
+        # Refractory to JAK inhibitors: way (i) in, of "(i), (ii) or (iii)"; (iii) asks relapse.
+        ("P26", "NCT04576156", POSSIBLE, None),
         ("P02", "NCT06208150", POSSIBLE, None),  # myeloma relapsed after one line
     ],
 )

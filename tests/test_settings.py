@@ -787,3 +787,20 @@ def test_the_interval_to_recurrence_asks_no_setting_of_de_novo_disease():
         tags = tag_trial(parse_study(load_real_record(nct_id)))
         assert "relapsed" in tags.settings
         assert not setting_rules(tags)
+
+
+def test_a_setting_of_one_alternative_of_a_lead_in_is_taken_not_asked():
+    """NCT04576156: '(iii) ... having documented relapsed disease' is one of three ways in that
+    its lead-in line offers ('as defined in either inclusion (i), (ii) or (iii):')."""
+    tags = tag(
+        "Inclusion Criteria:\n\n"
+        "* Relapsed/refractory to JAK-inhibitor treatment as defined in either (i), (ii) or "
+        "(iii):\n"
+        "  * (i) No decrease in spleen volume after 6 months of a JAK inhibitor\n"
+        "  * (ii) Treatment with a JAK inhibitor for 3 months or more\n"
+        "  * (iii) Having documented relapsed disease after a JAK inhibitor\n"
+    )
+    assert "relapsed" in tags.settings
+    rules = setting_rules(tags)
+    # The lead-in line asks for any of the settings; no alternative is asked of everyone.
+    assert rules == [("any-of", ("refractory", "relapsed", "resistant"), "inclusion", "")]

@@ -22,7 +22,12 @@ from trialfinder.tagging.context import clause_effects
 from trialfinder.tagging.drug_classes import find_drugs
 from trialfinder.tagging.lexicon import Knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
-from trialfinder.tagging.requirements import Requirement, no_earlier_line, offered_with_or
+from trialfinder.tagging.requirements import (
+    Requirement,
+    no_earlier_line,
+    offered_with_or,
+    one_of_alternatives,
+)
 from trialfinder.tagging.tags import SETTING, Evidence
 from trialfinder.tagging.text import FOLDING_TO_ASCII, may_match, required_words, snippet
 
@@ -386,7 +391,11 @@ def _says_not_treated(fields: Fields, k: Knowledge) -> bool:
 def _requirements(
     item: Item, asserted: dict[str, re.Match[str]], denied: list[str]
 ) -> list[Requirement]:
-    """What one criterion says of the settings: asked for, or ruled out."""
+    """What one criterion says of the settings: asked for, or ruled out; nothing when it is
+    one of the alternatives its lead-in line offers ("as defined in either (i), (ii) or
+    (iii):"), which the trial still takes."""
+    if one_of_alternatives(item):
+        return []
     named = _ordered(asserted)
     if item.section == EXCLUSION:
         # "Previously treated with brentuximab vedotin", "progression within 60 days of a
