@@ -119,6 +119,33 @@ def test_experimental_arms_decide_what_is_tested():
     assert "Another group gets Docetaxel, to compare." in tested
 
 
+@pytest.mark.parametrize(
+    ("label", "who"),
+    [
+        # The label names a class and drugs the record does not link to the arm: said too.
+        ("Fulvestrant and investigator's choice of CDK4/6i (palbociclib or ribociclib)",
+         'Group "Fulvestrant and investigator\'s choice of CDK4/6i (palbociclib or '
+         'ribociclib)" gets'),
+        # It names what the arm is linked to, or nothing: "another group".
+        ("Fulvestrant (Faslodex)", "Another group gets"),
+        ("Control", "Another group gets"),
+    ],
+)  # fmt: skip
+def test_a_comparator_arm_whose_label_names_more_is_named_by_its_label(label, who):
+    """NCT04862663: its comparator arm gives fulvestrant and a CDK4/6 inhibitor, but only
+    fulvestrant is linked to it; "Another group gets Fulvestrant" hid the rest."""
+    interventions = [
+        {"type": "DRUG", "name": "Newmab", "armGroupLabels": ["New"]},
+        {"type": "DRUG", "name": "Fulvestrant", "armGroupLabels": ["New", label]},
+    ]
+    arms = [
+        {"label": "New", "type": "EXPERIMENTAL", "interventionNames": ["Drug: Newmab"]},
+        {"label": label, "type": "ACTIVE_COMPARATOR", "interventionNames": ["Drug: Fulvestrant"]},
+    ]
+    text = summarize(parse_study(make_study(interventions=interventions, arm_groups=arms)))
+    assert f"{who} Fulvestrant, to compare." in text
+
+
 def test_without_experimental_arms_every_intervention_is_tested():
     interventions = [
         {"type": "DRUG", "name": "A-drug", "armGroupLabels": ["Cohort 1"]},

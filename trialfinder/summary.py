@@ -26,7 +26,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
-from trialfinder.tagging.drug_classes import drug_classes
+from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
     COMPARATOR_ARMS,
     EXCLUSION,
@@ -72,6 +72,9 @@ class Comparison:
     gets: tuple[str, ...]  # names as written, the placebo phrase, or the "nothing" phrase
     some: bool  # the arms give a choice of these, or some only at times: not all of them
     compare: bool  # comparator arms (active, placebo, sham, none); else other arms ("Induction")
+    # An arm's label names a treatment its record does not link to it ("Fulvestrant and
+    # Investigator's choice of CDK4/6i" linked to fulvestrant only): the label is said too.
+    labelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
     giving the same are one. ``what`` is what each intervention is (:func:`_what_each_is`)."""
     words = _phrases()["interventions"]
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
+    labelled: set[tuple[tuple[str, ...], bool, bool]] = set()
     for arm in plan.comparator_arms:
         indexes = plan.arms.get(arm.label, ())
         items = [trial.interventions[i] for i in indexes]
@@ -251,7 +255,22 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
         some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
         key = (gets, some, arm.type in COMPARATOR_ARMS)
         given.setdefault(key, []).append(one_line(arm.label))
-    return tuple(Comparison(tuple(arms), *key) for key, arms in given.items())
+        if _names_more(arm.label, items):
+            labelled.add(key)
+    return tuple(
+        Comparison(tuple(arms), *key, labelled=key in labelled) for key, arms in given.items()
+    )
+
+
+def _names_more(label: str, items: list[Intervention]) -> bool:
+    """Whether ``label`` names a drug or a class of drugs that none of ``items`` (an arm's
+    interventions, by any of their names) is."""
+    names = [name for item in items for name in (item.name, *item.other_names)]
+    given = [m.value for name in names for m in find_drugs(name)] + names
+    return any(
+        not any(drug_matches(drug, mention.value) for drug in given)
+        for mention in find_drugs(label)
+    )
 
 
 def _arm_words(arm: ArmGroup, items: list[Intervention]) -> str:
