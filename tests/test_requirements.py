@@ -1380,3 +1380,25 @@ def test_hand_checked_real_records(nct_id, kinds, expected):
 )
 def test_naive_to_a_treatment_rules_the_treatment_out(line, excluded):
     assert included(line, "prior-therapy-excluded") == [("any-of", excluded)]
+
+
+@pytest.mark.parametrize(
+    ("line", "section", "kind", "expected"),
+    [
+        # An upper bound on the lines: what "including" names is counted in them.
+        ("Have received no more than 3 lines of systemic chemotherapy, including prior KRAS "
+         "inhibitor.", "inclusion", "prior-therapy-required", []),
+        ("More than 2 prior lines of therapy, including an anti-PD-1 antibody", "exclusion",
+         "prior-therapy-excluded", []),
+        # A lower bound: the lines must include it.
+        ("At least 2 prior lines of therapy, including a proteasome inhibitor", "inclusion",
+         "prior-therapy-required", [("all-of", ("proteasome inhibitor",))]),
+    ],
+)  # fmt: skip
+def test_a_treatment_counted_in_a_capped_number_of_lines_is_neither_asked_nor_ruled_out(
+    line, section, kind, expected
+):
+    """NCT06411691 (Cohort C: 'no more than 3 lines of systemic chemotherapy, including prior
+    KRAS inhibitor') said 'you must have been treated with a KRAS inhibitor before'."""
+    read = included(line, kind) if section == "inclusion" else excluded(line, kind)
+    assert read == expected

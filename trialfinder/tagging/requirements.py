@@ -1707,6 +1707,8 @@ def _therapy_rules(
                     continue
                 said_after = None
         values = tuple(dict.fromkeys(m.value for m in group))
+        if _EXAMPLES_BEFORE.search(_FILLER.sub("", own_before)) and _capped(before, rules, w):
+            continue  # "no more than 3 lines ..., including prior KRAS inhibitor": counted
         count = rules.counts.search(own_before[-30:], words=w)
         lower_count = count and rules.lower_counts.search(own_before[-30:], words=w)
         # Ruled out after it is said of the treatment itself: as strong as "must not" before
@@ -1729,6 +1731,16 @@ def _therapy_rules(
         if read is not None:
             reads.append(read)
     return reads
+
+
+def _capped(before: str, rules: _Rules, words: frozenset[str]) -> bool:
+    """Whether ``before`` (the sentence up to a list of treatments) sets an upper bound on a
+    count ("no more than 3 lines of systemic chemotherapy, including ..."): what the list then
+    names is counted in it, neither asked for nor ruled out."""
+    return bool(
+        rules.counts.search(before, words=words)
+        and not rules.lower_counts.search(before, words=words)
+    )
 
 
 def _said_after(text: str, start: int, end: int) -> tuple[str, int] | None:
