@@ -66,3 +66,27 @@ def test_the_drug_words_of_a_text_let_the_search_skip_as_its_words_do(text):
     found = find_drugs(text)
     assert find_drugs(text, words) == found
     assert find_drugs(text, frozenset(drug_words(words))) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # Classes listed before one whose last word they leave out (NCT04862663).
+        ("Any prior treatment with, AKT, PI3K or mTOR inhibitors.",
+         ["AKT inhibitor", "PI3K inhibitor", "mTOR inhibitor"]),
+        ("Prior BTK and/or BCL2 inhibitors", ["BTK inhibitor", "BCL2 inhibitor"]),
+        ("Prior CDK4/6 or PARP inhibitors", ["CDK4/6 inhibitor", "PARP inhibitor"]),
+        # A drug before "or" is a drug, and a word that starts no class is no class.
+        ("Docetaxel or PARP inhibitors", ["docetaxel", "PARP inhibitor"]),
+        ("Hypertension or PARP inhibitors", ["PARP inhibitor"]),
+        # Not a list: "(" or another word between them.
+        ("BTK (or BCL2 inhibitors)", ["BCL2 inhibitor"]),
+        ("BTK given with BCL2 inhibitors", ["BCL2 inhibitor"]),
+    ],
+)  # fmt: skip
+def test_classes_listed_with_one_last_word_are_each_named(text, named):
+    mentions = find_drugs(text)
+    assert [m.value for m in mentions] == named
+    # Each where it is written, in order.
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+    assert all(text[m.start : m.end].strip() for m in mentions)

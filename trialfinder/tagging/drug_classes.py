@@ -108,6 +108,21 @@ class DrugClasses:
                 self._add(member, False, generic_name(member))
         for entries in self._index.values():
             entries.sort(key=lambda entry: -len(entry.words))
+        # The last word of a class phrase of several words, in any of its forms ("inhibitors")
+        # -> the last of the words before it -> (those words, the class), longest first:
+        # "AKT, PI3K or mTOR inhibitors" names three.
+        self._shared_last: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        for entries in self._index.values():
+            for entry in entries:
+                if entry.is_class and entry.head:
+                    for form in entry.lasts:
+                        by_end = self._shared_last.setdefault(form, {})
+                        heads = by_end.setdefault(entry.head[-1], [])
+                        if all(head != tuple(entry.head) for head, _ in heads):
+                            heads.append((tuple(entry.head), entry.value))
+        for by_end in self._shared_last.values():
+            for heads in by_end.values():
+                heads.sort(key=lambda head: -len(head[0]))
         # The words a mention can start with, plurals of one-word names and short forms included.
         plurals = {
             entry.words[0] + suffix
@@ -167,9 +182,40 @@ class DrugClasses:
                 continue
             size, mention = self._match_at(text, edges, words, i)
             if mention is not None:
+                if mention.is_class and size > 1 and i > 1:
+                    found += self._sharing_the_last_word(pieces, edges, i, words[i + size - 1])
                 found.append(mention)
             following = i + size
         return found
+
+    def _sharing_the_last_word(
+        self, pieces: list[str], edges: list[int], i: int, last: str
+    ) -> list[Mention]:
+        """The classes listed before the one at word ``i`` that leave out its last word, in
+        order ("AKT, PI3K or mTOR inhibitors": AKT and PI3K inhibitors). Each stands after a
+        comma or "or", "and", "and/or", and is the start of a phrase of a class."""
+        by_end = self._shared_last.get(last)
+        if not by_end:
+            return []
+        words = pieces[1::2]
+        found: list[Mention] = []
+        first = i  # the first word of the list read so far
+        while True:
+            k = first - 1
+            joined = False
+            while k >= 0 and words[k] in _LIST_WORDS:
+                joined, k = True, k - 1
+            between = "".join(pieces[2 * k + 2 : 2 * first + 1 : 2]) if k >= 0 else ""
+            if k < 0 or _LIST_MARKS.fullmatch(between) is None or not (joined or "," in between):
+                return found[::-1]
+            for head, value in by_end.get(words[k], ()):
+                start = k - len(head) + 1
+                if start >= 0 and tuple(words[start : k + 1]) == head:
+                    found.append(Mention(value, edges[2 * start], edges[2 * k + 1], True))
+                    first = start
+                    break
+            else:
+                return found[::-1]
 
     def _entries_starting(self, word: str) -> tuple[_Entry, ...]:
         """The entries of the index a mention starting with ``word`` may be, longest first."""
@@ -211,6 +257,9 @@ class DrugClasses:
 
 
 _WORDS = re.compile(r"[A-Za-z]+|\d+")
+# What may stand between the items of a list: the words "or", "and", "and/or"; commas and spaces.
+_LIST_WORDS = frozenset({"or", "and"})
+_LIST_MARKS = re.compile(r"[\s,/]*")
 # The words of a text in lower case, kept by :meth:`re.Pattern.split` between what separates them.
 _LOW_WORD_PIECES = re.compile(r"([a-z]+|\d+)")
 
