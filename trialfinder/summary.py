@@ -265,12 +265,17 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
 def _names_more(label: str, items: list[Intervention]) -> bool:
     """Whether ``label`` names a drug or a class of drugs that none of ``items`` (an arm's
     interventions, by any of their names) is."""
+    named = find_drugs(label)
+    if not named:
+        return False
     names = [name for item in items for name in (item.name, *item.other_names)]
+    # (A name the label writes as an intervention does is that intervention: no look-up.)
+    written = " | ".join(names).lower()
+    named = [m for m in named if label[m.start : m.end].lower() not in written]
+    if not named:
+        return False
     given = [m.value for name in names for m in find_drugs(name)] + names
-    return any(
-        not any(drug_matches(drug, mention.value) for drug in given)
-        for mention in find_drugs(label)
-    )
+    return any(not any(drug_matches(drug, mention.value) for drug in given) for mention in named)
 
 
 def _arm_words(arm: ArmGroup, items: list[Intervention]) -> str:
