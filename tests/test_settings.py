@@ -804,3 +804,22 @@ def test_a_setting_of_one_alternative_of_a_lead_in_is_taken_not_asked():
     rules = setting_rules(tags)
     # The lead-in line asks for any of the settings; no alternative is asked of everyone.
     assert rules == [("any-of", ("refractory", "relapsed", "resistant"), "inclusion", "")]
+
+
+@pytest.mark.parametrize(
+    ("line", "asked"),
+    [
+        # "or" joining two kinds of one treatment: the setting is still asked of everyone.
+        ("Recurrence within 12 months of completion of adjuvant or neoadjuvant systemic "
+         "treatment", True),
+        ("Progressed on or after a platinum doublet", True),
+        # "or" offering another way in: not asked of everyone.
+        ("Recurrent or metastatic head and neck cancer", False),
+    ],
+)  # fmt: skip
+def test_an_or_after_a_setting_offers_another_way_in_unless_data_says_it_joins_no_other(
+    line, asked
+):
+    tags = included(line)
+    assert tags.settings, line
+    assert bool([r for r in setting_rules(tags) if r[0] == "any-of"]) is asked

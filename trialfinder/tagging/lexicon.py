@@ -186,6 +186,9 @@ class Knowledge:
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
         self.interval_end = re.compile(settings["conditional"]["interval_end"], re.IGNORECASE)
+        # "or" right after a setting, but for the words after which it joins no other way in.
+        not_after = "|".join(map(re.escape, settings["alternatives"]["not_after_or"]))
+        self.or_just_after = re.compile(rf"[\s,]*\bor\s+(?!(?:{not_after})\b)", re.IGNORECASE)
         self.untreated = Guarded(
             re.compile(settings["summary"]["untreated"], re.IGNORECASE),
             tuple(settings["summary"]["untreated_find"]),

@@ -320,7 +320,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 s: m
                 for s, m in asserted.items()
                 if s not in excepted
-                and not (wanted and _beside_another_way_in(text, m, mentions))
+                and not (wanted and _beside_another_way_in(text, m, mentions, k))
                 and not _ends_an_interval(text, m, k)
             }
             requirements.extend(
@@ -459,7 +459,7 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
 
 
 def _beside_another_way_in(
-    text: str, match: re.Match[str], mentions: list[tuple[str, re.Match[str]]]
+    text: str, match: re.Match[str], mentions: list[tuple[str, re.Match[str]]], k: Knowledge
 ) -> bool:
     """Whether an inclusion criterion offers the setting read at ``match`` by "or" beside
     something that is no setting, before it or after it ("Primary locally advanced breast
@@ -471,7 +471,7 @@ def _beside_another_way_in(
         clause_start = max(text.rfind(sign, 0, before.start()) for sign in ".;:\n") + 1
         if not any(clause_start <= other < before.start() for other in others):
             return True
-    after = _OR_JUST_AFTER.match(text, match.end())
+    after = k.or_just_after.match(text, match.end())
     return after is not None and not any(
         after.end() <= other <= after.end() + _NEXT_WORDS for other in others
     )
@@ -489,14 +489,10 @@ _INTERVAL_BACK = 160  # characters looked at before the setting for the span's s
 
 
 # "or" a few words before a setting ("..., or locally recurrent"), or right after one
-# ("recurrent or metastatic", not "progressed on or after", "second-line or later"); a setting
-# named within so many characters after that "or" is the other alternative.
+# ("recurrent or metastatic"; settings.toml [alternatives] says which words after it join no
+# other way in); a setting named within so many characters after that "or" is the other
+# alternative.
 _OR_JUST_BEFORE = re.compile(r"\bor\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
-_OR_JUST_AFTER = re.compile(
-    r"[\s,]*\bor\s+(?!(?:after|following|within|during|on|upon|beyond|before|while|despite"
-    r"|later|subsequent|higher|greater|more)\b)",
-    re.IGNORECASE,
-)
 _NEXT_WORDS = 20
 
 
