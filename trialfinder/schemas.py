@@ -223,7 +223,6 @@ SETTINGS_FILE = DataFile(
                 required={"not_treated": REGEX_I, "untreated": REGEX_I, "untreated_find": TEXTS}
             ),
             "conditional": Table(required={"interval_end": REGEX_I}),
-            "alternatives": Table(required={"not_after_or": TEXTS}),
             "not_treated": ListOf(
                 Table(
                     required={

@@ -186,8 +186,10 @@ class Knowledge:
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
         self.interval_end = re.compile(settings["conditional"]["interval_end"], re.IGNORECASE)
-        # "or" right after a setting, but for the words after which it joins no other way in.
-        not_after = "|".join(map(re.escape, settings["alternatives"]["not_after_or"]))
+        # "or" right after a setting, but for the words after which it joins no other way in:
+        # those of eligibility.toml's `not_alternatives` that start with "or".
+        phrases = load_toml("eligibility.toml")["requirements"]["context"]["not_alternatives"]
+        not_after = "|".join(re.escape(p[3:]) for p in phrases if p.startswith("or "))
         self.or_just_after = re.compile(rf"[\s,]*\bor\s+(?!(?:{not_after})\b)", re.IGNORECASE)
         self.untreated = Guarded(
             re.compile(settings["summary"]["untreated"], re.IGNORECASE),

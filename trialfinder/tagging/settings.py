@@ -489,9 +489,9 @@ _INTERVAL_BACK = 160  # characters looked at before the setting for the span's s
 
 
 # "or" a few words before a setting ("..., or locally recurrent"), or right after one
-# ("recurrent or metastatic"; settings.toml [alternatives] says which words after it join no
-# other way in); a setting named within so many characters after that "or" is the other
-# alternative.
+# ("recurrent or metastatic"; eligibility.toml's `not_alternatives` say which words after it
+# join no other way in); a setting named within so many characters after that "or" is the
+# other alternative.
 _OR_JUST_BEFORE = re.compile(r"\bor\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 _NEXT_WORDS = 20
 
