@@ -264,6 +264,10 @@ NEGATION_AFTER = re.compile(  # within the same phrase: "HR-positive, HER2-negat
     r"^[a-z0-9+*:]+\s?[-\u2212\u2013](?=$|[\s,;/)])"
     r"|^[a-z0-9+*:-]+(?:\s*(?:,|/|\band\b|\bor\b)\s*(?:and\s+)?[a-z0-9]{2,6})+"
     r"\s*(?:wild[- ]?type|negative)\b|^\W{0,3}non-"
+    # "kras), neuroblastoma ras viral oncogene homolog (nras), and ... (braf) wild-type": each
+    # after its name in full (NCT06662786)
+    r"|^[a-z0-9]+\)(?:\s*(?:,|\band\b|\bor\b)\s*(?:and\s+)?(?:[\w-]+\s+){1,8}\([a-z0-9]{2,6}\))+"
+    r"\s*(?:wild[- ]?type|negative)\b"
     r"|^[\w+-]*[ \t()-]{0,3}?(?:[\w+-]+[ \t()-]+){0,3}?(?:negative|wild[- ]?type|wt\b|"
     r"\(-\)|not detected|are (?:not eligible|excluded|ineligible)|is (?:not eligible|excluded))",
     ICASE,
