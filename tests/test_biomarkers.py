@@ -308,6 +308,17 @@ def test_a_her2_score_below_positive_does_not_ask_for_her2(line):
     assert "HER2" not in tags.biomarkers and marker_rules(tags) == []
 
 
+def test_a_her2_score_below_positive_near_the_last_one_does_not_ask_for_her2():
+    """NCT04482309 said "In one part of the trial (Cohort E), your cancer must have this marker:
+    HER2" of "cervical cancer that is HER2 IHC 2+ or 1+", like Cohort D before it: the look for
+    the first mention reached the second and ended before its score."""
+    tags = included(
+        "Cohort D: Metastatic or advanced ovarian cancer that is HER2 IHC 2+ or 1+.\n"
+        "* Cohort E: Metastatic or advanced solid cervical cancer that is HER2 IHC 2+ or 1+."
+    )
+    assert tags.biomarkers == () and marker_rules(tags) == []
+
+
 @pytest.mark.parametrize("line", ["HER2 IHC 3+ or ISH amplified", "HER2 IHC 2+/ISH+"])
 def test_a_her2_positive_score_asks_for_her2(line):
     assert included(line).biomarkers == ("HER2",)

@@ -541,6 +541,14 @@ def _marker_matches(marker: MarkerRule, text: str, lowered: str) -> Iterator[re.
             continue
         window = max(0, position - _FIND_LOOK_BACK, last_end), min(len(text), position + 80)
         match = marker.regex.search(text, *window)
+        while match is not None:
+            # What follows the window may undo a match found near its end ("HER2 IHC 2+"):
+            # only one that holds in the whole text counts.
+            whole = marker.regex.match(text, match.start())
+            if whole is not None:
+                match = whole
+                break
+            match = marker.regex.search(text, match.start() + 1, window[1])
         if match and match.start() >= last_end:
             yield match
             last_end = match.end()
