@@ -206,6 +206,46 @@ def test_each_rule_is_said_in_plain_words(requirement, said):
     assert [r.text for r in key_rules((requirement,))] == [said]
 
 
+@pytest.mark.parametrize(
+    ("text", "values", "said"),
+    [
+        # NCT06472076: not every change of EGFR rules a person out.
+        (
+            "Epidermal growth factor receptor (EGFR) mutations that are sensitive to available"
+            " targeted inhibitor therapy",
+            ("EGFR",),
+            "Your cancer must not have a change in this gene that a targeted medicine can treat:"
+            " EGFR.",
+        ),
+        (
+            "Absence of sensitizing EGFR mutations and ALK and ROS1 rearrangements.",
+            ("EGFR", "ALK", "ROS1"),
+            "Your cancer must not have a change that a targeted medicine can treat in any of these"
+            " genes: EGFR, ALK, ROS1.",
+        ),
+        (
+            "documented additional validated targetable oncogenic driver mutation or alteration",
+            ("EGFR", "BRAF V600E"),
+            "Your cancer must not have these markers if a targeted medicine can treat them: EGFR,"
+            " BRAF V600E.",
+        ),
+        # NCT06561386
+        (
+            "participants with known activating rearranged during transfection (RET) mutations or"
+            " neurotrophic tyrosine receptor kinase (NTRK) fusion gene alterations are excluded.",
+            ("RET", "NTRK"),
+            "Your cancer must not have a change that switches on any of these genes: RET, NTRK.",
+        ),
+        ("Known EGFR or ALK alteration", ("EGFR", "ALK"), None),  # every change
+        ("Known activating mutation", ("KRAS G12C",), None),  # no such sentence: as before
+    ],
+)
+def test_a_marker_ruled_out_only_for_some_changes_says_which(text, values, said):
+    rule = Requirement("biomarker-excluded", "any-of", values, text, "exclusion")
+    plain = rule_sentence(req("biomarker-excluded", "any-of", *values, section="exclusion"))
+    assert rule_sentence(rule) == (said or plain)
+
+
 def test_every_alternative_is_kept():
     markers = ("EGFR exon 19 deletion", "EGFR L858R", "EGFR G719X", "EGFR S768I", "EGFR L861Q",
                "EGFR exon 20 insertion", "EGFR T790M", "EGFR C797S", "EGFR exon 18")  # fmt: skip

@@ -195,8 +195,11 @@ SENTENCES: list[tuple[str, str, str]] = [
      rf"(?:this|one of these|a change in this|a change in one of these) {MARKER_NOUN}: "
      r"(?P<values>.+)\."),
     ("marker", "not", r"(?:Your cancer|You) must not have "
-     rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}: "
+     rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}"
+     r"(?: that a targeted medicine can treat| if a targeted medicine can treat (?:it|them))?: "
      r"(?P<values>.+)\."),
+    ("marker", "not", r"Your cancer must not have a change that (?:a targeted medicine can treat "
+     rf"in|switches on) (?:this|any of these) {MARKER_NOUN}: (?P<values>.+)\."),
     ("ecog", "at-most", r"(?:.+\. )?This is an ECOG score of (?P<n>[0-4])(?: or lower)?\."),
     ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),

@@ -364,6 +364,9 @@ def rule_sentence(requirement: Requirement) -> str:
         if not group:
             return ""
         key = f"{key}-{group}"
+        if requirement.kind == "biomarker-excluded":  # "sensitizing EGFR mutations": only some
+            qualified = f"{key}-{_marker_qualifier(requirement.text)}"
+            key = qualified if isinstance(phrases, dict) and qualified in phrases else key
     phrase = phrases.get(key) if isinstance(phrases, dict) else None
     fields = _fields(requirement.kind, key, values)
     if phrase is None or fields is None:
@@ -498,6 +501,23 @@ def _marker_group(values: tuple[str, ...]) -> str:
     if not groups or ("person" in groups and len(groups) > 1):
         return ""
     return groups.pop() if len(groups) == 1 else "marker"
+
+
+@cache
+def _qualifiers() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(name, pattern) of each `NAME-words` of [requirements.biomarker-excluded], in order."""
+    table = _phrases()["requirements"]["biomarker-excluded"]
+    return tuple(
+        (key.removesuffix("-words"), re.compile(pattern, re.IGNORECASE))
+        for key, pattern in table.items()
+        if key.endswith("-words")
+    )
+
+
+def _marker_qualifier(text: str) -> str:
+    """Which changes of its markers a criterion rules out when not all of them: "treatable"
+    ("sensitive to available targeted inhibitor therapy"), "activating", or "" (all)."""
+    return next((name for name, pattern in _qualifiers() if pattern.search(text)), "")
 
 
 def _marker_keys(requirement: Requirement) -> set[tuple[str, str]]:
