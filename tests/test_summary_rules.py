@@ -125,6 +125,12 @@ CASES = [
         req("biomarker-required", "any-of", "HLA-A*02:01"),
         "You must have this tissue type: HLA-A*02:01.",
     ),
+    # NCT05438667: "KRAS G12V or G12D mutations with matching HLA subtypes" said "You must have
+    # this tissue type: HLA", as if HLA were one.
+    (
+        req("biomarker-required", "any-of", "HLA"),
+        "You must have a tissue type (HLA type) that matches the treatment.",
+    ),
     (
         req(
             "biomarker-excluded",

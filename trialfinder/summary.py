@@ -364,7 +364,9 @@ def rule_sentence(requirement: Requirement) -> str:
         if not group:
             return ""
         key = f"{key}-{group}"
-        if requirement.kind == "biomarker-excluded":  # "sensitizing EGFR mutations": only some
+        if group == "person" and all(str(v).strip().upper() in _markers()[2] for v in values):
+            key = f"{key}-unnamed"  # "matching HLA subtypes": which one, the record does not say
+        elif requirement.kind == "biomarker-excluded":  # "sensitizing EGFR mutations": only some
             qualified = f"{key}-{_marker_qualifier(requirement.text)}"
             key = qualified if isinstance(phrases, dict) and qualified in phrases else key
     phrase = phrases.get(key) if isinstance(phrases, dict) else None
