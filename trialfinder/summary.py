@@ -237,10 +237,18 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
     giving the same are one. ``what`` is what each intervention is (:func:`_what_each_is`)."""
     words = _phrases()["interventions"]
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
+    tested = {one_line(trial.interventions[i].name).lower() for i in plan.tested}
     for arm in plan.comparator_arms:
         indexes = plan.arms.get(arm.label, ())
         items = [trial.interventions[i] for i in indexes]
         gets = _regimen(trial, indexes, what)
+        if gets and {name.lower() for name in gets} == tested:
+            # Just what is tested ("D2 Lymphadenectomy" linked to "D3 Lymphadenectomy", a
+            # "Control" arm of standard care linked to the study drug): the record does not
+            # say how this arm differs. Only its type still says what it gives.
+            gets = ()
+            if arm.type not in ("NO_INTERVENTION", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR"):
+                continue
         if not gets:
             if arm.type == "NO_INTERVENTION":
                 gets = (words["nothing"],)
