@@ -358,6 +358,16 @@ def test_a_rule_another_says_more_precisely_is_not_said():
     assert len(key_rules(apart)) == 2
 
 
+def test_two_limits_of_the_same_sort_say_the_wider():
+    """NCT05419375 said "This is an ECOG score of 1 or lower" to everyone: its "ECOG 0, 1, or 2"
+    is for participants with stage III NSCLC and "ECOG 0 or 1" for those needing adjuvant
+    treatment, under headings not read as parts of the trial."""
+    groups = (req("ecog", "at-most", 2), req("ecog", "at-most", 1))
+    assert [r.requirement.values for r in key_rules(groups)] == [(2,)]
+    lines = (req("prior-lines", "at-least", 1), req("prior-lines", "at-least", 2))
+    assert [r.requirement.values for r in key_rules(lines)] == [(1,)]
+
+
 def test_the_same_sentence_is_said_once():
     twice = (req("ecog", "at-most", 1), req("ecog", "between", 0, 1))
     assert len(key_rules(twice)) == 1

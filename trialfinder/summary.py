@@ -330,7 +330,9 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
     ]
     # "At least one earlier line" says nothing more when "one to three earlier lines" is said
-    # (only a rule of the same kind, for the same people, can be narrower: compare those).
+    # (only a rule of the same kind, for the same people, can be narrower: compare those). Two
+    # limits of the same sort ("ECOG 0, 1 or 2" and "ECOG 0 or 1") are rather those of groups
+    # the criteria name in ways not read as parts of the trial: only the wider holds for all.
     alike: dict[tuple[str, str, str], list[Requirement]] = {}
     for r in wanted:
         alike.setdefault((r.kind, r.cohort, r.section), []).append(r)
@@ -338,7 +340,10 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         wanted = [
             r
             for r in wanted
-            if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
+            if not any(
+                _narrower(r, o) if o.rule == r.rule else _narrower(o, r)
+                for o in alike[(r.kind, r.cohort, r.section)]
+            )
         ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
