@@ -463,6 +463,20 @@ def test_an_arm_linked_only_to_what_is_tested_is_not_said_to_get_it():
     ]
 
 
+def test_treatments_of_different_arms_are_not_said_to_be_given_together():
+    """NCT04250064 said "Some of these treatments are given together" of "Bevacizumab
+    Injection" and "Ultra-low-dose RT", given in two arms."""
+    tags = Tags(categories=("targeted-therapy", "radiation", "combination"))
+    interventions = [drug("Bevacizumab Injection"), drug("Ultra-low-dose RT", "RADIATION")]
+    apart = [arm("Bevacizumab", "EXPERIMENTAL", "Bevacizumab Injection"),
+             arm("RT", "EXPERIMENTAL", "Ultra-low-dose RT")]  # fmt: skip
+    together = [arm("Both", "EXPERIMENTAL", "Bevacizumab Injection", "Ultra-low-dose RT")]
+    for arms, said in ((apart, False), (together, True)):
+        trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+        text = what_it_tests(summarize(trial, tags=tags))
+        assert ("Some of these treatments are given together." in text) is said, text
+
+
 def test_nearest_site_says_where():
     site = Site(facility="City Hospital", city="Denver", state="Colorado", country="United States",
                 status="NOT_YET_RECRUITING")  # fmt: skip

@@ -152,7 +152,7 @@ def summary_facts(
         )
         treatments = () if observational else treatments
     combination = ""
-    if "combination" in tags.categories and len(treatments) > 1:
+    if "combination" in tags.categories and _given_together(trial, plan, treatments):
         combination = phrases["phrases"]["combination"]
     # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
     countries = tuple(
@@ -198,6 +198,24 @@ def summary_facts(
         only_site=site_words(trial.sites[0], IN_PLACE) if len(trial.sites) == 1 else "",
         contact=_first_contact(trial.central_contacts),
     )
+
+
+def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]) -> bool:
+    """Whether some of ``treatments`` (those under test, as said) are given together: two of
+    them in one tested arm, when the record links them to arms ("Bevacizumab Injection" and
+    "Ultra-low-dose RT" in two arms are not)."""
+    if len(treatments) < 2:
+        return False
+    if not plan.tested_arms:
+        return True  # (no arm says which go together: the tagging's reading stands)
+    said = {one_line(t.name).lower() for t in treatments}
+    for arm in plan.tested_arms:
+        names = {
+            one_line(trial.interventions[i].name).lower() for i in plan.arms.get(arm.label, ())
+        }
+        if len(names & said) > 1:
+            return True
+    return False
 
 
 def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
