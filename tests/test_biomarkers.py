@@ -538,6 +538,17 @@ def test_markers_written_after_their_full_names_are_alternatives_only_when_liste
     assert included("anaplastic lymphoma kinase (ALK), ROS1 testing").biomarkers == ()
 
 
+def test_triple_negative_disease_beside_hormone_receptor_low_disease_does_not_rule_out_hr():
+    """NCT06112379 said "Your cancer must not have these markers: HER2, HR+" of "TNBC or hormone
+    receptor-low/HER2-negative breast cancer": hormone receptor-low disease may join."""
+    line = (
+        "Histologically confirmed Stage II or III unilateral or bilateral primary invasive TNBC"
+        " or hormone receptor-low/HER2-negative breast cancer"
+    )
+    assert marker_rules(included(line)) == [("biomarker-excluded", ("HER2",), "inclusion", "")]
+    assert included("Triple-negative breast cancer").excluded_biomarkers == ("HER2", "HR+")
+
+
 def test_markers_of_another_way_in_are_no_rule_for_everyone():
     """NCT03745326: KRAS G12D is asked for; NRAS and HRAS "will also be eligible"."""
     tags = included(
