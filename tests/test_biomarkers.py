@@ -308,6 +308,17 @@ def test_a_her2_score_below_positive_does_not_ask_for_her2(line):
     assert "HER2" not in tags.biomarkers and marker_rules(tags) == []
 
 
+def test_a_her2_score_below_positive_near_the_last_one_does_not_ask_for_her2():
+    """NCT04482309 said "In one part of the trial (Cohort E), your cancer must have this marker:
+    HER2" of "cervical cancer that is HER2 IHC 2+ or 1+", like Cohort D before it: the look for
+    the first mention reached the second and ended before its score."""
+    tags = included(
+        "Cohort D: Metastatic or advanced ovarian cancer that is HER2 IHC 2+ or 1+.\n"
+        "* Cohort E: Metastatic or advanced solid cervical cancer that is HER2 IHC 2+ or 1+."
+    )
+    assert tags.biomarkers == () and marker_rules(tags) == []
+
+
 @pytest.mark.parametrize("line", ["HER2 IHC 3+ or ISH amplified", "HER2 IHC 2+/ISH+"])
 def test_a_her2_positive_score_asks_for_her2(line):
     assert included(line).biomarkers == ("HER2",)
@@ -471,6 +482,71 @@ def test_markers_listed_with_commas_only_are_alternatives():
     ]
     both = marker_rules(included("High-grade lymphoma with MYC and BCL2 rearrangements"))
     assert [values for _, values, _, _ in both] == [("MYC",), ("BCL2",)]
+
+
+@pytest.mark.parametrize(
+    ("line", "excluded"),
+    [
+        # NCT06662786: "must not have a change in this gene: BRAF" dropped KRAS and NRAS.
+        (
+            "Be diagnosed to have Kirsten rat sarcoma viral oncogene (KRAS), neuroblastoma RAS"
+            " viral oncogene homolog (NRAS), and v-raf murine sarcoma viral oncogene homolog B"
+            " (BRAF) wild-type (WT) tumor as determined by local testing",
+            ("KRAS", "NRAS", "BRAF"),
+        ),
+    ],
+)
+def test_markers_each_written_after_its_full_name_are_one_list(line, excluded):
+    assert marker_rules(included(line)) == [("biomarker-excluded", excluded, "inclusion", "")]
+
+
+@pytest.mark.parametrize(
+    ("line", "excluded"),
+    [
+        # NCT06119581 left out ALK and NTRK, NCT06561386 EGFR.
+        (
+            "Have a documented additional validated targetable oncogenic driver mutation or"
+            " alteration in genes such as epidermal growth factor receptor (EGFR), anaplastic"
+            " lymphoma kinase (ALK), BRAF (V600E), human epidermal growth factor receptor 2"
+            " (HER2), MET (exon 14), ROS1, rearranged during transfection (RET), or neurotrophic"
+            " tyrosine receptor kinase (NTRK)1/2/3.",
+            ("EGFR", "ALK", "BRAF V600E", "HER2", "MET exon 14", "ROS1", "RET", "NTRK"),
+        ),
+        (
+            "Participants with epidermal growth factor receptor (EGFR), anaplastic lymphoma"
+            " kinase (ALK), or ROS-1 mutations that are sensitive to available targeted"
+            " inhibitor therapy.",
+            ("EGFR", "ALK", "ROS1"),
+        ),
+    ],
+)
+def test_an_exclusion_of_markers_written_after_their_full_names_rules_out_each(line, excluded):
+    assert marker_rules(excluding(line)) == [("biomarker-excluded", excluded, "exclusion", "")]
+
+
+def test_markers_written_after_their_full_names_are_alternatives_only_when_listed_so():
+    either = "epidermal growth factor receptor (EGFR), anaplastic lymphoma kinase (ALK), or ROS-1"
+    assert marker_rules(included(f"{either} mutations")) == [
+        ("biomarker-required", ("EGFR", "ALK", "ROS1"), "inclusion", "")
+    ]
+    both = included(
+        "epidermal growth factor receptor (EGFR) mutation and anaplastic lymphoma kinase (ALK)"
+        " rearrangement"
+    )
+    assert [values for _, values, _, _ in marker_rules(both)] == [("EGFR",), ("ALK",)]
+    # A full name with no result said of the list is still nothing.
+    assert included("anaplastic lymphoma kinase (ALK), ROS1 testing").biomarkers == ()
+
+
+def test_triple_negative_disease_beside_hormone_receptor_low_disease_does_not_rule_out_hr():
+    """NCT06112379 said "Your cancer must not have these markers: HER2, HR+" of "TNBC or hormone
+    receptor-low/HER2-negative breast cancer": hormone receptor-low disease may join."""
+    line = (
+        "Histologically confirmed Stage II or III unilateral or bilateral primary invasive TNBC"
+        " or hormone receptor-low/HER2-negative breast cancer"
+    )
+    assert marker_rules(included(line)) == [("biomarker-excluded", ("HER2",), "inclusion", "")]
+    assert included("Triple-negative breast cancer").excluded_biomarkers == ("HER2", "HR+")
 
 
 def test_markers_of_another_way_in_are_no_rule_for_everyone():

@@ -381,6 +381,11 @@ def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, rul
         # NCT03671044: an allowance of first-line treatment given.
         "Patients may have received one prior chemotherapy regimen for adjuvant therapy and/or"
         " one chemotherapy treatment/regimen for firstline metastatic therapy",
+        # NCT03067181: said of the people of some arms only (a stage I tumour that recurred
+        # during observation may join), not of everyone.
+        "Patients enrolling on one of the low risk arms must be newly diagnosed with a stage I"
+        " germ cell tumor; for the standard risk arms, patients must be newly diagnosed with"
+        " metastatic germ cell tumor (stage II or higher)",
     ],
 )
 def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):

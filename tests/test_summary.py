@@ -470,6 +470,40 @@ def test_an_arm_without_intervention_and_an_arm_that_is_no_comparison():
     ]
 
 
+def test_an_arm_linked_only_to_what_is_tested_is_not_said_to_get_it():
+    """NCT02139605 said "Another group gets D3 Lymphadenectomy, to compare" of its "D2
+    Lymphadenectomy" arm, NCT03633708 "Another group gets Etelcalcetide" of a control arm of
+    standard care alone, NCT06454773 "Another group gets NCT/NFT" of its placebo arm: each
+    record links its comparator arm to the very treatment under test only."""
+    d2 = arm("D2 Lymphadenectomy", "ACTIVE_COMPARATOR", "D3 Lymphadenectomy")
+    d3 = arm("D3 Lymphadenectomy", "EXPERIMENTAL", "D3 Lymphadenectomy")
+    assert comparison_lines([drug("D3 Lymphadenectomy", "PROCEDURE")], [d3, d2]) == []
+    placebo = arm("control", "PLACEBO_COMPARATOR", "NCT/NFT", description="Placebo")
+    lines = comparison_lines([drug("NCT/NFT")], [arm("intervention", "EXPERIMENTAL", "NCT/NFT"),
+                                                 placebo])  # fmt: skip
+    assert lines[0].startswith("Another group gets a placebo, to compare.")
+    # A comparator giving part of what is tested is still said.
+    names = ["Palbociclib", "Letrozole"]
+    arms = [arm("A", "EXPERIMENTAL", *names), arm("B", "ACTIVE_COMPARATOR", "Letrozole")]
+    assert comparison_lines([drug(n) for n in names], arms) == [
+        "Another group gets Letrozole, to compare."
+    ]
+
+
+def test_treatments_of_different_arms_are_not_said_to_be_given_together():
+    """NCT04250064 said "Some of these treatments are given together" of "Bevacizumab
+    Injection" and "Ultra-low-dose RT", given in two arms."""
+    tags = Tags(categories=("targeted-therapy", "radiation", "combination"))
+    interventions = [drug("Bevacizumab Injection"), drug("Ultra-low-dose RT", "RADIATION")]
+    apart = [arm("Bevacizumab", "EXPERIMENTAL", "Bevacizumab Injection"),
+             arm("RT", "EXPERIMENTAL", "Ultra-low-dose RT")]  # fmt: skip
+    together = [arm("Both", "EXPERIMENTAL", "Bevacizumab Injection", "Ultra-low-dose RT")]
+    for arms, said in ((apart, False), (together, True)):
+        trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+        text = what_it_tests(summarize(trial, tags=tags))
+        assert ("Some of these treatments are given together." in text) is said, text
+
+
 def test_nearest_site_says_where():
     site = Site(facility="City Hospital", city="Denver", state="Colorado", country="United States",
                 status="NOT_YET_RECRUITING")  # fmt: skip

@@ -125,6 +125,12 @@ CASES = [
         req("biomarker-required", "any-of", "HLA-A*02:01"),
         "You must have this tissue type: HLA-A*02:01.",
     ),
+    # NCT05438667: "KRAS G12V or G12D mutations with matching HLA subtypes" said "You must have
+    # this tissue type: HLA", as if HLA were one.
+    (
+        req("biomarker-required", "any-of", "HLA"),
+        "You must have a tissue type (HLA type) that matches the treatment.",
+    ),
     (
         req(
             "biomarker-excluded",
@@ -204,6 +210,46 @@ CASES = [
 def test_each_rule_is_said_in_plain_words(requirement, said):
     assert rule_sentence(requirement) == said
     assert [r.text for r in key_rules((requirement,))] == [said]
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "said"),
+    [
+        # NCT06472076: not every change of EGFR rules a person out.
+        (
+            "Epidermal growth factor receptor (EGFR) mutations that are sensitive to available"
+            " targeted inhibitor therapy",
+            ("EGFR",),
+            "Your cancer must not have a change in this gene that a targeted medicine can treat:"
+            " EGFR.",
+        ),
+        (
+            "Absence of sensitizing EGFR mutations and ALK and ROS1 rearrangements.",
+            ("EGFR", "ALK", "ROS1"),
+            "Your cancer must not have a change that a targeted medicine can treat in any of these"
+            " genes: EGFR, ALK, ROS1.",
+        ),
+        (
+            "documented additional validated targetable oncogenic driver mutation or alteration",
+            ("EGFR", "BRAF V600E"),
+            "Your cancer must not have these markers if a targeted medicine can treat them: EGFR,"
+            " BRAF V600E.",
+        ),
+        # NCT06561386
+        (
+            "participants with known activating rearranged during transfection (RET) mutations or"
+            " neurotrophic tyrosine receptor kinase (NTRK) fusion gene alterations are excluded.",
+            ("RET", "NTRK"),
+            "Your cancer must not have a change that switches on any of these genes: RET, NTRK.",
+        ),
+        ("Known EGFR or ALK alteration", ("EGFR", "ALK"), None),  # every change
+        ("Known activating mutation", ("KRAS G12C",), None),  # no such sentence: as before
+    ],
+)
+def test_a_marker_ruled_out_only_for_some_changes_says_which(text, values, said):
+    rule = Requirement("biomarker-excluded", "any-of", values, text, "exclusion")
+    plain = rule_sentence(req("biomarker-excluded", "any-of", *values, section="exclusion"))
+    assert rule_sentence(rule) == (said or plain)
 
 
 def test_every_alternative_is_kept():
@@ -310,6 +356,16 @@ def test_a_rule_another_says_more_precisely_is_not_said():
     assert len(key_rules(parts)) == 2
     apart = (req("prior-lines", "at-least", 2), req("prior-lines", "between", 1, 3))
     assert len(key_rules(apart)) == 2
+
+
+def test_two_limits_of_the_same_sort_say_the_wider():
+    """NCT05419375 said "This is an ECOG score of 1 or lower" to everyone: its "ECOG 0, 1, or 2"
+    is for participants with stage III NSCLC and "ECOG 0 or 1" for those needing adjuvant
+    treatment, under headings not read as parts of the trial."""
+    groups = (req("ecog", "at-most", 2), req("ecog", "at-most", 1))
+    assert [r.requirement.values for r in key_rules(groups)] == [(2,)]
+    lines = (req("prior-lines", "at-least", 1), req("prior-lines", "at-least", 2))
+    assert [r.requirement.values for r in key_rules(lines)] == [(1,)]
 
 
 def test_the_same_sentence_is_said_once():

@@ -195,8 +195,13 @@ SENTENCES: list[tuple[str, str, str]] = [
      rf"(?:this|one of these|a change in this|a change in one of these) {MARKER_NOUN}: "
      r"(?P<values>.+)\."),
     ("marker", "not", r"(?:Your cancer|You) must not have "
-     rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}: "
+     rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}"
+     r"(?: that a targeted medicine can treat| if a targeted medicine can treat (?:it|them))?: "
      r"(?P<values>.+)\."),
+    ("marker", "have", r"You must have a tissue type \((?P<values>.+) type\) that matches the "
+     r"treatment\."),
+    ("marker", "not", r"Your cancer must not have a change that (?:a targeted medicine can treat "
+     rf"in|switches on) (?:this|any of these) {MARKER_NOUN}: (?P<values>.+)\."),
     ("ecog", "at-most", r"(?:.+\. )?This is an ECOG score of (?P<n>[0-4])(?: or lower)?\."),
     ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
@@ -264,6 +269,10 @@ NEGATION_AFTER = re.compile(  # within the same phrase: "HR-positive, HER2-negat
     r"^[a-z0-9+*:]+\s?[-\u2212\u2013](?=$|[\s,;/)])"
     r"|^[a-z0-9+*:-]+(?:\s*(?:,|/|\band\b|\bor\b)\s*(?:and\s+)?[a-z0-9]{2,6})+"
     r"\s*(?:wild[- ]?type|negative)\b|^\W{0,3}non-"
+    # "kras), neuroblastoma ras viral oncogene homolog (nras), and ... (braf) wild-type": each
+    # after its name in full (NCT06662786)
+    r"|^[a-z0-9]+\)(?:\s*(?:,|\band\b|\bor\b)\s*(?:and\s+)?(?:[\w-]+\s+){1,8}\([a-z0-9]{2,6}\))+"
+    r"\s*(?:wild[- ]?type|negative)\b"
     r"|^[\w+-]*[ \t()-]{0,3}?(?:[\w+-]+[ \t()-]+){0,3}?(?:negative|wild[- ]?type|wt\b|"
     r"\(-\)|not detected|are (?:not eligible|excluded|ineligible)|is (?:not eligible|excluded))",
     ICASE,

@@ -155,7 +155,7 @@ def summary_facts(
         )
         treatments = () if observational else treatments
     combination = ""
-    if "combination" in tags.categories and len(treatments) > 1:
+    if "combination" in tags.categories and _given_together(trial, plan, treatments):
         combination = phrases["phrases"]["combination"]
     # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
     countries = tuple(
@@ -203,6 +203,24 @@ def summary_facts(
     )
 
 
+def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]) -> bool:
+    """Whether some of ``treatments`` (those under test, as said) are given together: two of
+    them in one tested arm, when the record links them to arms ("Bevacizumab Injection" and
+    "Ultra-low-dose RT" in two arms are not)."""
+    if len(treatments) < 2:
+        return False
+    if not plan.tested_arms:
+        return True  # (no arm says which go together: the tagging's reading stands)
+    said = {one_line(t.name).lower() for t in treatments}
+    for arm in plan.tested_arms:
+        names = {
+            one_line(trial.interventions[i].name).lower() for i in plan.arms.get(arm.label, ())
+        }
+        if len(names & said) > 1:
+            return True
+    return False
+
+
 def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
     """The treatments under test (see ``tagging.reader.ArmPlan``), named once each: no test,
     scan, sample, questionnaire or placebo, and no entry that names no intervention."""
@@ -241,10 +259,18 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
     words = _phrases()["interventions"]
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
     labelled: set[tuple[tuple[str, ...], bool, bool]] = set()
+    tested = {one_line(trial.interventions[i].name).lower() for i in plan.tested}
     for arm in plan.comparator_arms:
         indexes = plan.arms.get(arm.label, ())
         items = [trial.interventions[i] for i in indexes]
         gets = _regimen(trial, indexes, what)
+        if gets and {name.lower() for name in gets} == tested:
+            # Just what is tested ("D2 Lymphadenectomy" linked to "D3 Lymphadenectomy", a
+            # "Control" arm of standard care linked to the study drug): the record does not
+            # say how this arm differs. Only its type still says what it gives.
+            gets = ()
+            if arm.type not in ("NO_INTERVENTION", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR"):
+                continue
         if not gets:
             if arm.type == "NO_INTERVENTION":
                 gets = (words["nothing"],)
@@ -346,7 +372,9 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         r for r in sayable if not (r.kind.startswith("biomarker-") and clashing & _marker_keys(r))
     ]
     # "At least one earlier line" says nothing more when "one to three earlier lines" is said
-    # (only a rule of the same kind, for the same people, can be narrower: compare those).
+    # (only a rule of the same kind, for the same people, can be narrower: compare those). Two
+    # limits of the same sort ("ECOG 0, 1 or 2" and "ECOG 0 or 1") are rather those of groups
+    # the criteria name in ways not read as parts of the trial: only the wider holds for all.
     alike: dict[tuple[str, str, str], list[Requirement]] = {}
     for r in wanted:
         alike.setdefault((r.kind, r.cohort, r.section), []).append(r)
@@ -354,7 +382,10 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         wanted = [
             r
             for r in wanted
-            if not any(_narrower(o, r) for o in alike[(r.kind, r.cohort, r.section)])
+            if not any(
+                _narrower(r, o) if o.rule == r.rule else _narrower(o, r)
+                for o in alike[(r.kind, r.cohort, r.section)]
+            )
         ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
@@ -388,6 +419,11 @@ def rule_sentence(requirement: Requirement) -> str:
         if not group:
             return ""
         key = f"{key}-{group}"
+        if group == "person" and all(str(v).strip().upper() in _markers()[2] for v in values):
+            key = f"{key}-unnamed"  # "matching HLA subtypes": which one, the record does not say
+        elif requirement.kind == "biomarker-excluded":  # "sensitizing EGFR mutations": only some
+            qualified = f"{key}-{_marker_qualifier(requirement.text)}"
+            key = qualified if isinstance(phrases, dict) and qualified in phrases else key
     phrase = phrases.get(key) if isinstance(phrases, dict) else None
     fields = _fields(requirement.kind, key, values)
     if phrase is None or fields is None:
@@ -522,6 +558,23 @@ def _marker_group(values: tuple[str, ...]) -> str:
     if not groups or ("person" in groups and len(groups) > 1):
         return ""
     return groups.pop() if len(groups) == 1 else "marker"
+
+
+@cache
+def _qualifiers() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(name, pattern) of each `NAME-words` of [requirements.biomarker-excluded], in order."""
+    table = _phrases()["requirements"]["biomarker-excluded"]
+    return tuple(
+        (key.removesuffix("-words"), re.compile(pattern, re.IGNORECASE))
+        for key, pattern in table.items()
+        if key.endswith("-words")
+    )
+
+
+def _marker_qualifier(text: str) -> str:
+    """Which changes of its markers a criterion rules out when not all of them: "treatable"
+    ("sensitive to available targeted inhibitor therapy"), "activating", or "" (all)."""
+    return next((name for name, pattern in _qualifiers() if pattern.search(text)), "")
 
 
 def _marker_keys(requirement: Requirement) -> set[tuple[str, str]]:

@@ -13,6 +13,10 @@ what the words around it do:
 - else, in an inclusion criterion or a title: the patient must have it; in an exclusion
   criterion ("known BRAF V600E mutation"): the patient must not have it.
 
+Markers of one list are read alike when some have no result written by them: "Kirsten rat
+sarcoma viral oncogene (KRAS), neuroblastoma RAS viral oncogene homolog (NRAS), and ... (BRAF)
+wild-type" rules out all three.
+
 Each criterion gives ``biomarker-required`` requirements, one per marker or per list of
 alternatives ("exon 19 deletion or L858R", "BRCA1 or BRCA2": either satisfies), and one
 ``biomarker-excluded`` requirement with every marker it rules out. The trial's markers
@@ -69,15 +73,16 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
     candidates = _biomarker_candidates(everything, lowered, k)
     if not candidates:
         return Markers((), (), ())
-    mentions: list[_Mention] = []
+    matches: list[tuple[MarkerRule, re.Match[str], int]] = []
     for marker in candidates:
         for match in _marker_matches(marker, everything, lowered):
             index = bisect_right(starts, match.start()) - 1
-            if match.end() - starts[index] > len(parts[index][1]):
-                continue
-            mention = _read(marker, match, index, fields, k)
-            if mention is not None:
-                mentions.append(mention)
+            if match.end() - starts[index] <= len(parts[index][1]):
+                matches.append((marker, match, index))
+    read = [_read(marker, match, index, fields, k) for marker, match, index in matches]
+    if _NO_RESULT in read:
+        read = _read_as_their_list(matches, read, fields, k)
+    mentions = [m for m in read if isinstance(m, _Mention)]
     mentions = _consistent(_mixed_alternatives(sorted(mentions, key=lambda m: m.start), everything))
     requirements = tuple(_requirements(mentions, fields))
     unclear = _unclear(mentions, fields)
@@ -150,6 +155,56 @@ def _either_side(chain: list[_Mention], text: str) -> list[_Mention]:
     return kept
 
 
+_NO_RESULT = "no result"  # what _read says of a marker with no result written by it
+# Between two markers of one list, the second written after its name in full: "Kirsten rat
+# sarcoma viral oncogene (KRAS), neuroblastoma RAS viral oncogene homolog (NRAS), and v-raf
+# murine sarcoma viral oncogene homolog B (BRAF) wild-type" (NCT06662786), "BRAF (V600E),
+# human epidermal growth factor receptor 2 (HER2), MET (exon 14), ROS1" (NCT06119581): a
+# closing bracket, a variant in brackets, commas or a slash, "and" or "or", then the next
+# marker's name in full (a few words) before its own bracket, or nothing.
+_NAMED_GAP = re.compile(
+    r"\)?(?:\s*\([^()]{1,20}\))?[\s,/]*(?:(?:and/or|or|and)\s+)?"
+    r"(?:(?:[A-Za-z][\w.-]*\s+){1,8}\(|\(?)\s*"
+)
+
+
+def _read_as_their_list(
+    found: list[tuple[MarkerRule, re.Match[str], int]],
+    read: list[_Mention | str | None],
+    fields: Fields,
+    k: Knowledge,
+) -> list[_Mention | str | None]:
+    """A marker with no result of its own in a list written with full names (_NAMED_GAP) is
+    read as the others of the list say: "(KRAS), ... (NRAS), and ... (BRAF) wild-type" rules
+    out all three when "wild-type" rules out BRAF. Nothing when they do not all say the same.
+    ``found`` are the mentions (marker, match, part) and ``read`` what :func:`_read` said of
+    each."""
+    order = sorted(range(len(found)), key=lambda i: found[i][1].start())
+    runs: list[list[int]] = []
+    for i in order:
+        if runs:
+            last = runs[-1][-1]
+            end, start = found[last][1].end(), found[i][1].start()
+            if (
+                found[last][2] == found[i][2]
+                and start - end <= 120
+                and _NAMED_GAP.fullmatch(fields.text, end, start)
+            ):
+                runs[-1].append(i)
+                continue
+        runs.append([i])
+    read = list(read)
+    for run in runs:
+        said = {m.kind for i in run if isinstance(m := read[i], _Mention)}
+        if len(said) != 1:
+            continue
+        (kind,) = said
+        for i in run:
+            if read[i] == _NO_RESULT:
+                read[i] = _read(*found[i], fields, k, list_kind=kind)
+    return read
+
+
 def _consistent(mentions: list[_Mention]) -> list[_Mention]:
     """Without the markers a field or criterion both asks for and rules out ("ER+/HER2- or
     triple-negative breast cancer": ER+ or not, either may join)."""
@@ -191,8 +246,12 @@ def _read(
     index: int,
     fields: Fields,
     k: Knowledge,
-) -> _Mention | None:
-    """What one mention of a marker says: required, excluded, or nothing (None)."""
+    list_kind: str = "",
+) -> _Mention | str | None:
+    """What one mention of a marker says: required, excluded, or nothing (None); _NO_RESULT
+    when it says nothing only for want of a result written by it ("mutation", "wild-type").
+    ``list_kind`` (REQUIRED or EXCLUDED) is what the list it is written in says of it (see
+    :func:`_read_as_their_list`)."""
     source, text = fields.parts[index]
     if source == KEYWORD:
         return None  # a topic of the study ("ESR1 mutation" for its subgroups), not a rule
@@ -227,10 +286,13 @@ def _read(
                 or (tags[0] != marker.name and marker.positive is None)
                 or _said_of_the_list(positive, everything, match.start(), match.end())
             )
+            says_result = says_result or bool(list_kind)
             if not says_result and not (
                 _NEGATIVE.search(after[:30]) or _NEGATIVE.search(before[-20:])
             ):
-                return None  # neither a result such as "mutation" nor one that says no
+                # Neither a result such as "mutation" nor one that says no: nothing, unless
+                # the list it is written in says one (_read_as_their_list).
+                return _NO_RESULT
     said = clause_effects(text, start, end)
     if "NEGATED" in said and "HYPOTHETICAL" in said:
         # "testing of ALK with no ALK rearrangement": one of the two, the nearest; what else
@@ -238,7 +300,7 @@ def _read(
         said = said - _EITHER | _nearest(text, start, end)
     if said & NOT_A_RULE:
         return None
-    negated = "NEGATED" in said
+    negated = "NEGATED" in said or (list_kind == EXCLUDED and not in_exclusion)
     if excluded_by_name:
         negated = not negated  # "triple-negative" says no; "not triple-negative" says nothing
         if not negated:
@@ -420,7 +482,9 @@ def _lists(text: str, mentions: list[_Mention]) -> Iterator[list[_Mention]]:
     for mention in mentions:
         if chain:
             between = text[chain[-1].end : mention.start]
-            if len(between) > 80 or _BETWEEN.fullmatch(between) is None:
+            if len(between) > 80 or not (
+                _BETWEEN.fullmatch(between) or _NAMED_GAP.fullmatch(between)
+            ):
                 yield chain
                 chain = []
         chain.append(mention)
@@ -477,6 +541,14 @@ def _marker_matches(marker: MarkerRule, text: str, lowered: str) -> Iterator[re.
             continue
         window = max(0, position - _FIND_LOOK_BACK, last_end), min(len(text), position + 80)
         match = marker.regex.search(text, *window)
+        while match is not None:
+            # What follows the window may undo a match found near its end ("HER2 IHC 2+"):
+            # only one that holds in the whole text counts.
+            whole = marker.regex.match(text, match.start())
+            if whole is not None:
+                match = whole
+                break
+            match = marker.regex.search(text, match.start() + 1, window[1])
         if match and match.start() >= last_end:
             yield match
             last_end = match.end()
