@@ -822,9 +822,7 @@ def test_a_setting_of_one_alternative_of_a_lead_in_is_taken_not_asked():
         ("Recurrent or metastatic head and neck cancer", False),
     ],
 )  # fmt: skip
-def test_an_or_after_a_setting_offers_another_way_in_unless_it_joins_no_alternatives(
-    line, asked
-):
+def test_an_or_after_a_setting_offers_another_way_in_unless_it_joins_no_alternatives(line, asked):
     tags = included(line)
     assert tags.settings, line
     assert bool([r for r in setting_rules(tags) if r[0] == "any-of"]) is asked
