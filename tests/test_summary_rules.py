@@ -46,6 +46,12 @@ CASES = [
     ),
     (
         req("prior-lines", "at-most", 0),
+        "You must not have had any earlier line of treatment for this cancer.",
+    ),
+    (
+        Requirement(
+            "prior-lines", "at-most", (0,), "No prior systemic therapy for metastatic disease"
+        ),
         "You must not have had any earlier line of treatment for cancer that is advanced or has "
         "spread.",
     ),
@@ -399,8 +405,18 @@ def test_values_that_do_not_fit_say_nothing(requirement):
 
 
 def rules_of(kind: str) -> list[str]:
-    """The rules [requirements] has sentences for ("any-of-gene" is the rule "any-of")."""
-    return sorted({re.sub(r"-(change|gene|marker|person)$", "", key) for key in RULES[kind]})
+    """The rules [requirements] has sentences for ("any-of-gene" is the rule "any-of", and so
+    are "any-of-gene-treatable" and "at-most-advanced", said when `NAME-words` are found)."""
+    table = RULES[kind]
+    qualifiers = "|".join(key.removesuffix("-words") for key in table if key.endswith("-words"))
+    rules = set()
+    for key in table:
+        if key.endswith("-words"):
+            continue
+        if qualifiers:
+            key = re.sub(rf"-(?:{qualifiers})$", "", key)
+        rules.add(re.sub(r"-(change|gene|marker|person)$", "", key))
+    return sorted(rules)
 
 
 def sample_values(kind: str, rule: str) -> list[tuple]:

@@ -176,8 +176,10 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("prior-lines", "at-least", rf"You must have had at least (?P<n>{NUMBER}) {LINES_OF}\."),
     ("prior-lines", "at-most",
      rf"You may have had up to (?P<n>{NUMBER}) {LINES_OF}, but not more\."),
-    ("prior-lines", "none", r"You must not have had any earlier line of treatment for cancer "
-     r"that is advanced or has spread\."),
+    ("prior-lines", "none", r"You must not have had any earlier line of treatment for this "
+     r"cancer\."),
+    ("prior-lines", "none-advanced", r"You must not have had any earlier line of treatment for "
+     r"cancer that is advanced or has spread\."),
     ("prior-lines", "exactly", rf"You must have had exactly (?P<n>{NUMBER}) {LINES_OF}\."),
     ("prior-lines", "between",
      rf"You must have had (?P<low>{NUMBER}) to (?P<high>{NUMBER}) {LINES_OF}\."),
@@ -531,19 +533,24 @@ def counts_support(claim: Claim, line: Line, n: int, m: int | None, before: str)
 
 
 def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
-    if claim.rule == "none":
+    if claim.rule in ("none", "none-advanced"):
+        # "For cancer that is advanced or has spread" only where the item says so; "for this
+        # cancer" only where it does not (it would rule out more than the item does).
+        advanced = claim.rule == "none-advanced"
         return [
             line
             for line in lines
-            if (line.section != EXCLUSION and NAIVE.search(line.text))
-            or (
-                line.section == EXCLUSION
-                and re.match(
-                    # (All treatment of the cancer excluded excludes that of advanced cancer.)
-                    r"(?:any |use of )?(?:prior|previous)?\b.*\b(?:therapy|treatment)\b.*"
-                    r"\b(?:advanced|metastatic|for (?:the )?treatment (?:or prevention )?of)\b",
-                    line.text,
-                    ICASE,
+            if bool(ADVANCED_DISEASE.search(line.text)) == advanced
+            and (
+                (line.section != EXCLUSION and NAIVE.search(line.text))
+                or (
+                    line.section == EXCLUSION
+                    and re.match(
+                        r"(?:any |use of )?(?:prior|previous)?\b.*\b(?:therapy|treatment)\b.*"
+                        r"\b(?:advanced|metastatic|for (?:the )?treatment (?:or prevention )?of)\b",
+                        line.text,
+                        ICASE,
+                    )
                 )
             )
         ]
@@ -552,6 +559,13 @@ def support_prior_lines(claim: Claim, lines: list[Line]) -> list[Line]:
         for line in lines
         if any(counts_support(claim, line, *count) for count in counts_of_lines(line.text))
     ]
+
+
+ADVANCED_DISEASE = re.compile(
+    r"\b(?:advanced|metasta\w*|recurrent|incurable|unresectable|inoperable|stage (?:iv|4)"
+    r"|mnsclc|mcrc|mbc|mcrpc)\b",
+    ICASE,
+)
 
 
 def norm(text: str) -> str:

@@ -421,11 +421,13 @@ def rule_sentence(requirement: Requirement) -> str:
         key = f"{key}-{group}"
         if group == "person" and all(str(v).strip().upper() in _markers()[2] for v in values):
             key = f"{key}-unnamed"  # "matching HLA subtypes": which one, the record does not say
-        elif requirement.kind == "biomarker-excluded":  # "sensitizing EGFR mutations": only some
-            qualified = f"{key}-{_marker_qualifier(requirement.text)}"
-            key = qualified if isinstance(phrases, dict) and qualified in phrases else key
-    phrase = phrases.get(key) if isinstance(phrases, dict) else None
+    # Said otherwise when the criterion's words call for it ("sensitizing EGFR mutations": only
+    # some changes; "no prior therapy for metastatic disease": only advanced disease).
     fields = _fields(requirement.kind, key, values)
+    if isinstance(phrases, dict) and (qualifier := _qualifier(requirement.kind, requirement.text)):
+        qualified = f"{key}-{qualifier}"
+        key = qualified if qualified in phrases else key
+    phrase = phrases.get(key) if isinstance(phrases, dict) else None
     if phrase is None or fields is None:
         return ""
     phrase = _by_count(phrase, fields.pop("count"))
@@ -561,9 +563,9 @@ def _marker_group(values: tuple[str, ...]) -> str:
 
 
 @cache
-def _qualifiers() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(name, pattern) of each `NAME-words` of [requirements.biomarker-excluded], in order."""
-    table = _phrases()["requirements"]["biomarker-excluded"]
+def _qualifiers(kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(name, pattern) of each `NAME-words` of [requirements.KIND], in order."""
+    table = _phrases()["requirements"].get(kind, {})
     return tuple(
         (key.removesuffix("-words"), re.compile(pattern, re.IGNORECASE))
         for key, pattern in table.items()
@@ -571,10 +573,11 @@ def _qualifiers() -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
 
 
-def _marker_qualifier(text: str) -> str:
-    """Which changes of its markers a criterion rules out when not all of them: "treatable"
-    ("sensitive to available targeted inhibitor therapy"), "activating", or "" (all)."""
-    return next((name for name, pattern in _qualifiers() if pattern.search(text)), "")
+def _qualifier(kind: str, text: str) -> str:
+    """The name of the first `NAME-words` of [requirements.KIND] found in a criterion: which
+    changes of its markers a criterion rules out when not all of them ("treatable",
+    "activating"), or that its rule holds for advanced disease ("advanced"); "" for none."""
+    return next((name for name, pattern in _qualifiers(kind) if pattern.search(text)), "")
 
 
 def _marker_keys(requirement: Requirement) -> set[tuple[str, str]]:
