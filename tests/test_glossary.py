@@ -165,3 +165,14 @@ def test_explanation_matches_the_plain_reading_on_mixed_words():
     for _ in range(300):
         text = "".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(1, 30)))
         assert glossary.explain_first_uses(text) == _plain_explain(text), text
+
+
+def test_an_adjuvant_given_with_a_vaccine_is_not_explained_as_treatment_after_another():
+    """NCT06411691: "KRAS Vaccine with Poly-ICLC adjuvant" was explained as "treatment given
+    after the main treatment"."""
+    named = '"KRAS Vaccine with Poly-ICLC adjuvant" is an immunotherapy.'
+    vaccine = glossary.explain_first_uses(named)
+    assert "after the main treatment" not in vaccine
+    assert "given with a vaccine" in vaccine
+    after_surgery = glossary.explain_first_uses("It tests adjuvant chemotherapy.")
+    assert "Adjuvant means treatment given after the main treatment" in after_surgery
