@@ -610,3 +610,28 @@ def test_an_age_band_of_the_criteria_does_not_exclude_when_the_record_sets_no_ag
     limited = replace(open_to_all, eligibility=replace(open_to_all.eligibility, min_age_years=11.0))
     ages = [c for c in prescreen(limited, tag_trial(limited), profile).checks if c.rule == "age"]
     assert "fail" in [c.outcome for c in ages]
+
+
+def test_a_setting_of_a_criterion_for_one_cancer_holds_for_that_cancer_only():
+    # NCT05438667: "Non-small cell lung cancer: Recurrent/metastatic non-small cell lung cancer
+    # previously treated ...", "Pancreatic cancer: ...": asked of everyone, it excluded a woman
+    # with newly diagnosed breast cancer by the criterion for lung cancer.
+    criteria = (
+        "Inclusion Criteria:\n\n* Pancreatic cancer: Recurrent/metastatic pancreatic cancer that "
+        "has failed at least one prior systemic therapy;\n"
+    )
+    text = (
+        "Pancreatic cancer: Recurrent/metastatic pancreatic cancer that has failed at least one "
+        "prior systemic therapy;"
+    )
+    trial = _trial(conditions=["Solid Tumor"], criteria=criteria)
+    values = ("refractory", "relapsed")
+    setting = Requirement("disease-setting", "any-of", values, text, "inclusion")
+    tags = Tags(requirements=(setting,))
+    breast = _profile(diagnosis="breast cancer", setting=["newly diagnosed"], prior_lines=0)
+    fit = prescreen(trial, tags, breast)
+    assert not [c for c in fit.checks if c.rule == "disease-setting"], fit.reason
+    assert fit.fit != EXCLUDED
+    pancreas = _profile(diagnosis="pancreatic cancer", setting=["newly diagnosed"], prior_lines=0)
+    fit = prescreen(trial, tags, pancreas)
+    assert fit.fit == EXCLUDED and fit.failed[0].text == text

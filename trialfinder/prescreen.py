@@ -43,7 +43,7 @@ from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.drug_classes import drug_matches
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
-from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.requirements import Requirement, disease_scopes
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
@@ -1074,9 +1074,10 @@ def prescreen(
     facts = _facts(profile)
     today = today or dt.date.today()
     checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
-    requirements = tags.requirements if tags else ()
-    if tags and tags.scoped_requirements:
-        requirements = (*requirements, *_for_this_disease(tags.scoped_requirements, facts))
+    requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
+    if tags and (scoped or tags.scoped_requirements):
+        scoped = (*scoped, *tags.scoped_requirements)
+        requirements = (*requirements, *_for_this_disease(scoped, facts))
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     contradicted |= _ages_against_the_record(trial, requirements)
     for requirement in (*requirements, *washout_requirements(trial)):
@@ -1092,6 +1093,32 @@ def prescreen(
             continue
         checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
+
+
+def _by_scope(
+    requirements: tuple[Requirement, ...], trial: Trial
+) -> tuple[tuple[Requirement, ...], tuple[Requirement, ...]]:
+    """(the requirements for everyone, those of an item limited to people with some diseases,
+    with those diseases as their scope): a setting or marker read from "Pancreatic cancer:
+    Recurrent/metastatic pancreatic cancer that has failed at least one prior systemic therapy"
+    holds for people with pancreatic cancer only (NCT05438667)."""
+    scopes = _scopes(trial.eligibility.criteria)
+    if not scopes:
+        return requirements, ()
+    everyone: list[Requirement] = []
+    scoped: list[Requirement] = []
+    for requirement in requirements:
+        scope = scopes.get((requirement.text, requirement.section, requirement.cohort))
+        if scope and not requirement.scope:
+            scoped.append(replace(requirement, scope=scope))
+        else:
+            everyone.append(requirement)
+    return tuple(everyone), tuple(scoped)
+
+
+@lru_cache(maxsize=1024)
+def _scopes(criteria: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    return disease_scopes(read_criteria(criteria)) if criteria else {}
 
 
 def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[Requirement, ...]:
