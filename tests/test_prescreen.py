@@ -635,3 +635,29 @@ def test_a_setting_of_a_criterion_for_one_cancer_holds_for_that_cancer_only():
     pancreas = _profile(diagnosis="pancreatic cancer", setting=["newly diagnosed"], prior_lines=0)
     fit = prescreen(trial, tags, pancreas)
     assert fit.fit == EXCLUDED and fit.failed[0].text == text
+
+
+def test_a_first_line_title_leaves_a_treated_patient_to_the_trial_team():
+    # NCT05984277 ("... Versus Pembrolizumab Plus Chemotherapy for First-Line Treatment of
+    # Patients With Metastatic Non-Small Cell Lung Cancer"), whose criteria count no lines:
+    # "Could fit" was said to a woman after two lines.
+    trial = _trial(
+        conditions=["Metastatic Non-small Cell Lung Cancer"],
+        title="Drug X Plus Chemotherapy for First-Line Treatment of Metastatic NSCLC",
+    )
+    treated = prescreen(trial, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
+    assert treated.fit == CHECK, treated.reason
+    (lines,) = [c for c in treated.checks if c.rule == "prior-lines"]
+    assert lines.outcome == UNKNOWN and lines.text.startswith("Title: ")
+    assert lines.reason.startswith("The trial's title says it is for first-line treatment")
+    assert "first-line" in lines.question
+    untreated = prescreen(trial, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=0))
+    assert untreated.fit == POSSIBLE
+    after = replace(trial, brief_title="Maintenance Therapy After First Line Induction in NSCLC")
+    checks = prescreen(after, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
+    assert not [c for c in checks.checks if c.rule == "prior-lines"]
+    counted = Tags(
+        requirements=(Requirement("prior-lines", "at-most", (0,), "No prior therapy", "inclusion"),)
+    )
+    checks = prescreen(trial, counted, _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
+    assert [c.text for c in checks.checks if c.rule == "prior-lines"] == ["No prior therapy"]

@@ -20,6 +20,9 @@ of them (``Tags.scoped_requirements``), and is left out otherwise. A person is e
 when every part excludes them. The reader names the parts that have rules of their own;
 unless it names at least two parts of one kind ("Part A", "Part B"), the trial is taken to
 have other parts too, holding only the rules for everyone.
+
+Read here besides the reader's requirements: washout periods, and a title that says the trial
+is for first-line treatment (checked against the earlier lines, it never fails).
 """
 
 from __future__ import annotations
@@ -1078,6 +1081,7 @@ def prescreen(
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
+    requirements = (*requirements, *title_requirements(trial, requirements))
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     contradicted |= _ages_against_the_record(trial, requirements)
     for requirement in (*requirements, *washout_requirements(trial)):
@@ -1091,8 +1095,74 @@ def prescreen(
             tail = rules().sentence(requirement.kind, "unknown-contradicted")
             checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
             continue
+        if requirement.section == TITLE:
+            checks.append(_check_title_lines(requirement, facts))
+            continue
         checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
+
+
+TITLE = "title"  # the section of a requirement read from a title
+
+
+def title_requirements(
+    trial: Trial, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule of no earlier line of treatment read from a title that says the trial is for
+    first-line treatment ("... for First-Line Treatment of Patients With Metastatic NSCLC"),
+    when none of ``requirements`` for everyone counts earlier lines or says whether treated
+    disease is taken. Checked by :func:`_check_title_lines`: it never fails."""
+    entry = rules().rules["prior-lines"]
+    unless = {_value_key(v) for v in entry["title_unless"]}
+    for r in requirements:
+        if r.cohort or r.scope:
+            continue
+        if r.kind == "prior-lines" or (
+            r.kind == "disease-setting" and {_value_key(v) for v in r.values} & unless
+        ):
+            return ()
+    title = _first_line_title(trial.brief_title, trial.official_title)
+    if not title:
+        return ()
+    return (Requirement("prior-lines", "at-most", (0,), f"Title: {title}", TITLE),)
+
+
+@lru_cache(maxsize=1024)
+def _first_line_title(*titles: str) -> str:
+    """The first of ``titles`` that says the trial is for first-line treatment, or ""."""
+    entry = rules().rules["prior-lines"]
+    first = _cues(entry["title_first_line"])
+    not_before = {w.lower() for w in entry["title_not_before"]}
+    not_after = {w.lower() for w in entry["title_not_after"]}
+    for title in titles:
+        for match in first.finditer(title or ""):
+            before = re.findall(r"[\w/-]+", title[: match.start()].lower())[-3:]
+            after = re.findall(r"[\w/-]+", title[match.end() :].lower())[:1]
+            beside = {*before[-1:], *after}
+            if not_before.intersection(before) or not_after.intersection(beside):
+                continue
+            return title
+    return ""
+
+
+def _check_title_lines(requirement: Requirement, facts: _Facts) -> Check:
+    """A first-line title against the earlier lines: no line passes; lines, or none known,
+    stay unknown (the criteria may take treatment of an earlier stage)."""
+    r = rules()
+    says = r.says("prior-lines", "title")
+    question = r.sentence("prior-lines", "question-title")
+    lines = facts.lines
+    if lines == 0:
+        tail = r.sentence("prior-lines", "pass-title")
+        return _check(requirement, PASS, tail, "prior_lines: 0", says=says)
+    if lines is None:
+        tail = r.sentence("prior-lines", "unknown")
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+    words = r.words
+    had = f"{lines} {words['line'] if lines == 1 else words['lines']}"
+    tail = r.sentence("prior-lines", "unknown-title", prior_lines=had)
+    fact = f"prior_lines: {lines}"
+    return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
 
 
 def _by_scope(

@@ -464,8 +464,14 @@ _RULE = Table(
         **words("pass", "fail", "unknown", "question"),
     },
     optional={
-        **words(*_SENTENCES[2:], "question-active"),
+        **words(
+            *_SENTENCES[2:],
+            "question-active",
+            "pass-title",
+            "question-title",
+        ),
         **texts("active_words", "confirmed", "healthy_people"),
+        **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
     },
 )
 _IS_NOT = Table(required=texts("is", "not"))
