@@ -661,3 +661,26 @@ def test_a_first_line_title_leaves_a_treated_patient_to_the_trial_team():
     )
     checks = prescreen(trial, counted, _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
     assert [c.text for c in checks.checks if c.rule == "prior-lines"] == ["No prior therapy"]
+
+
+def test_more_than_one_drug_of_a_class_counts_the_drugs_of_the_profile():
+    # NCT03165734: "Prior treatment with more than one JAK2 inhibitor"; a man who had Jakafi
+    # (ruxolitinib) and fedratinib was told "Could fit".
+    criteria = (
+        "Exclusion Criteria:\n\n* Prior treatment with more than one JAK2 inhibitor\n"
+        "* More than 2 prior JAK inhibitor regimens\n"
+    )
+    trial = _trial(conditions=["Myelofibrosis"], criteria=criteria)
+    two = _profile(diagnosis="primary myelofibrosis", prior_treatments=["Jakafi", "fedratinib"])
+    fit = prescreen(trial, tag_trial(trial), two)
+    assert fit.fit == EXCLUDED
+    assert fit.reason == (
+        "Not for you: The trial does not take people who have had more than one JAK2 inhibitor; "
+        "you had Jakafi and fedratinib."
+    )
+    assert len([c for c in fit.checks if c.rule == "prior-therapy-excluded"]) == 1
+    one = _profile(diagnosis="primary myelofibrosis", prior_treatments=["ruxolitinib"])
+    (count,) = [c for c in prescreen(trial, tag_trial(trial), one).checks if c.rule != "disease"]
+    assert count.outcome == PASS and count.reason.endswith("the profile lists only ruxolitinib.")
+    unknown = prescreen(trial, tag_trial(trial), _profile(diagnosis="primary myelofibrosis"))
+    assert [c.outcome for c in unknown.checks if c.rule != "disease"] == [UNKNOWN]

@@ -21,7 +21,8 @@ when every part excludes them. The reader names the parts that have rules of the
 unless it names at least two parts of one kind ("Part A", "Part B"), the trial is taken to
 have other parts too, holding only the rules for everyone.
 
-Read here besides the reader's requirements: washout periods, and a title that says the trial
+Read here besides the reader's requirements: washout periods, counts of the drugs of a class
+("more than one JAK2 inhibitor") among the exclusion criteria, and a title that says the trial
 is for first-line treatment (checked against the earlier lines, it never fails).
 """
 
@@ -44,7 +45,7 @@ from trialfinder.diseases import (
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
-from trialfinder.tagging.drug_classes import drug_matches
+from trialfinder.tagging.drug_classes import drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import Requirement, disease_scopes
 from trialfinder.tagging.tags import Tags
@@ -312,6 +313,11 @@ def _says_values(requirement: Requirement) -> dict[str, Any]:
     high = numbers[-1] if numbers else ""
     words = rules().words
     lines = words["line"] if (high or low) == 1 else words["lines"]
+    if requirement.rule == "more-than":  # (a class, how many of it)
+        spelled = rules().rules[requirement.kind]["count_numbers"]
+        count = int(values[1])
+        number = spelled[count - 1] if 0 < count <= len(spelled) else str(count)
+        return {"values": str(values[-1]), "count": number}
     return {"values": joined, "low": low, "high": high, "lines": lines}
 
 
@@ -1034,6 +1040,83 @@ def _washouts(criteria: str) -> tuple[Requirement, ...]:
     return tuple(found)
 
 
+def count_requirements(trial: Trial) -> tuple[Requirement, ...]:
+    """The exclusion criteria that count the drugs of one class ("Prior treatment with more than
+    one JAK2 inhibitor": ``prior-therapy-excluded``, rule ``more-than``, values (the class, 1)),
+    for :func:`_check_count` (see ``count_words`` in the data file)."""
+    return _counts(trial.eligibility.criteria)
+
+
+@cache
+def _count_pattern() -> re.Pattern[str]:
+    entry = rules().rules["prior-therapy-excluded"]
+    numbers = "|".join(map(re.escape, entry["count_numbers"]))
+    between = "|".join(map(re.escape, entry["count_between"]))
+    words = _cues(entry["count_words"]).pattern
+    return re.compile(rf"{words}\s+(\d|{numbers})\s+(?:(?:{between})\s+)?(?=\S)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _counts(criteria: str) -> tuple[Requirement, ...]:
+    entry = rules().rules["prior-therapy-excluded"]
+    words = [w.lower() for w in entry["count_words"]]
+    if not criteria or not any(w in criteria.lower() for w in words):
+        return ()
+    numbers = [n.lower() for n in entry["count_numbers"]]
+    not_of = {w.lower() for w in entry["count_not_of"]}
+    found: list[Requirement] = []
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION:
+            continue
+        for match in _count_pattern().finditer(item.text):
+            after = item.text[match.end() : match.end() + _COUNTED_WITHIN]
+            mentions = find_drugs(after)
+            if not mentions or mentions[0].start != 0 or not mentions[0].is_class:
+                continue
+            following = after[mentions[0].end :].lower().split()[:1]
+            if following and following[0].strip(".,;:()") in not_of:
+                continue
+            written = match.group(1).lower()
+            count = int(written) if written.isdigit() else numbers.index(written) + 1
+            found.append(
+                Requirement(
+                    "prior-therapy-excluded",
+                    "more-than",
+                    (mentions[0].value, count, after[: mentions[0].end]),
+                    item.text,
+                    item.section,
+                    item.cohort,
+                )
+            )
+    return tuple(found)
+
+
+_COUNTED_WITHIN = 80  # characters after the count where the class is looked for
+
+
+def _check_count(requirement: Requirement, facts: _Facts) -> Check:
+    """More than ``count`` drugs of a class: each drug of it the profile lists counts once."""
+    kind = requirement.kind
+    value, count = str(requirement.values[0]), int(requirement.values[1])
+    if facts.received is None:
+        question = rules().sentence(kind, "question-count", **_says_values(requirement))
+        return replace(_missing(requirement), question=question)
+    drugs = {d for t in facts.received for d in t.drugs if _drug_is(d, value)}
+    matched = facts.matching(facts.received, value)
+    fact = f"prior_treatments: {', '.join(matched)}" if matched else "prior_treatments"
+    if len(drugs) > count:
+        return _check(
+            requirement, FAIL, rules().sentence(kind, FAIL, matched=_join(matched, "and")), fact
+        )
+    if unsure := _history_unsure(requirement, facts, (value,)):
+        question = rules().sentence(kind, "question-count", **_says_values(requirement))
+        return replace(unsure, question=question)
+    if matched:
+        tail = rules().sentence(kind, "pass-count", matched=_join(matched, "and"))
+        return _check(requirement, PASS, tail, fact)
+    return _check(requirement, PASS, rules().sentence(kind, PASS), fact)
+
+
 _CHECKERS: dict[str, Callable[[Requirement, _Facts], Check]] = {
     "age": _check_age,
     "sex": _check_sex,
@@ -1084,9 +1167,12 @@ def prescreen(
     requirements = (*requirements, *title_requirements(trial, requirements))
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     contradicted |= _ages_against_the_record(trial, requirements)
-    for requirement in (*requirements, *washout_requirements(trial)):
+    for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
         if requirement.kind == "washout":
             checks.append(_check_washout(requirement, facts, today))
+            continue
+        if requirement.rule == "more-than":
+            checks.append(_check_count(requirement, facts))
             continue
         checker = _CHECKERS.get(requirement.kind)
         if checker is None:
