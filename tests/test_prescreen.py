@@ -684,3 +684,26 @@ def test_more_than_one_drug_of_a_class_counts_the_drugs_of_the_profile():
     assert count.outcome == PASS and count.reason.endswith("the profile lists only ruxolitinib.")
     unknown = prescreen(trial, tag_trial(trial), _profile(diagnosis="primary myelofibrosis"))
     assert [c.outcome for c in unknown.checks if c.rule != "disease"] == [UNKNOWN]
+
+
+def test_a_criterion_asking_only_for_treatment_before_is_not_called_refractory():
+    # NCT02227251: "Previously treated, pathologically confirmed de novo DLBCL" was said as
+    # "The trial is for cancer that is refractory"; its title says relapsed/refractory DLBCL.
+    criteria = "Inclusion Criteria:\n\n* Previously treated, pathologically confirmed DLBCL.\n"
+    untitled = _trial(conditions=["Diffuse Large B-cell Lymphoma"], criteria=criteria)
+    treated = _profile(diagnosis="diffuse large B-cell lymphoma", prior_lines=2)
+    (setting,) = [
+        c for c in prescreen(untitled, tag_trial(untitled), treated).checks
+        if c.rule == "disease-setting"
+    ]  # fmt: skip
+    assert setting.outcome == PASS
+    assert setting.reason.startswith("The trial is for cancer that is previously treated;")
+    never = _profile(diagnosis="diffuse large B-cell lymphoma", prior_treatments=[])
+    assert prescreen(untitled, tag_trial(untitled), never).fit == EXCLUDED
+    titled = replace(untitled, brief_title="Drug X in Relapsed/Refractory DLBCL")
+    new = _profile(diagnosis="diffuse large B-cell lymphoma", setting=["newly diagnosed"])
+    fit = prescreen(titled, tag_trial(titled), new)
+    assert fit.fit == EXCLUDED
+    assert fit.failed[0].reason.startswith(
+        "The trial's title or conditions say it is for cancer that is refractory or relapsed;"
+    ), fit.failed[0].reason

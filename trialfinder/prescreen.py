@@ -227,6 +227,8 @@ class _Facts:
             derived = r.lines_settings["none" if self.lines == 0 else "some"]
             self.setting_is.update(_value_key(v) for v in derived["is"])
             self.setting_not.update(_value_key(v) for v in derived["not"])
+        if profile.prior_treatments == ():
+            self.setting_not.add("previously-treated")  # nothing given at all, ever
         self.setting_known = profile.setting is not None or self.lines is not None
 
     def placeless(self, values: Iterable[Any]) -> list[str]:
@@ -667,6 +669,37 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     return _check(
         requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
     )
+
+
+def as_worded(requirement: Requirement, settings: Iterable[str] = ()) -> Requirement:
+    """A requirement for refractory disease read from a criterion that asks only for treatment
+    before ("Previously treated ... DLBCL", see ``refractory_words`` in the data file): as one
+    for the treated settings the record's titles or conditions name (``settings``) when they
+    name refractory disease too, said as theirs (rule "record"); else as one for previously
+    treated disease."""
+    if requirement.rule != "any-of" or "refractory" not in requirement.values:
+        return requirement
+    words = _setting_words()
+    if words[0].search(requirement.text) or not words[1].search(requirement.text):
+        return requirement
+    named = tuple(s for s in settings if s in _TREATED_SETTINGS)
+    if "refractory" in named:
+        return replace(requirement, rule="record", values=named)
+    values = tuple(
+        dict.fromkeys("previously-treated" if v == "refractory" else v for v in requirement.values)
+    )
+    return replace(requirement, values=values)
+
+
+_NAMING = ("title", "official title", "condition")  # the fields a setting is named in, as
+# the tags' evidence gives them
+_TREATED_SETTINGS = ("refractory", "relapsed", "resistant", "recurrent")
+
+
+@cache
+def _setting_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease-setting"]
+    return _cues(entry["refractory_words"]), _cues(entry["treated_words"])
 
 
 # earlier lines --------------------------------------------------------------------------------
@@ -1165,6 +1198,13 @@ def prescreen(
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
     requirements = (*requirements, *title_requirements(trial, requirements))
+    titled = tuple(
+        dict.fromkeys(
+            e.tag
+            for e in (tags.evidence if tags else ())
+            if e.kind == "setting" and e.source in _NAMING
+        )
+    )
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     contradicted |= _ages_against_the_record(trial, requirements)
     for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
@@ -1184,6 +1224,8 @@ def prescreen(
         if requirement.section == TITLE:
             checks.append(_check_title_lines(requirement, facts))
             continue
+        if requirement.kind == "disease-setting":
+            requirement = as_worded(requirement, titled)
         checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
 
