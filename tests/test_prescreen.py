@@ -707,3 +707,25 @@ def test_a_criterion_asking_only_for_treatment_before_is_not_called_refractory()
     assert fit.failed[0].reason.startswith(
         "The trial's title or conditions say it is for cancer that is refractory or relapsed;"
     ), fit.failed[0].reason
+
+
+@pytest.mark.parametrize(
+    ("conditions", "outcome"),
+    [
+        (["Malignant Peripheral Nerve Sheath Tumors"], UNKNOWN),
+        (["Glottis Tumor", "Larynx Cancer"], UNKNOWN),
+        (["Cancer Gi"], UNKNOWN),
+        (["Locally Advanced Malignant Neoplasm"], PASS),
+        (["Cardiovascular Diseases", "Cancer"], PASS),
+    ],
+)
+def test_a_condition_trialfinder_reads_only_as_cancer_is_no_fit_for_every_cancer(
+    conditions, outcome
+):
+    # NCT03141021 (a registry for malignant peripheral nerve sheath tumours) and NCT04057209
+    # (glottic larynx cancer) said "The trial is for people with cancer; you have lung
+    # adenocarcinoma" and "Could fit" to any cancer.
+    check = check_disease(_trial(conditions=conditions), _profile(diagnosis="lung adenocarcinoma"))
+    assert check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert check.reason.startswith(f'The trial is for people with "{conditions[0]}"')

@@ -448,7 +448,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     written = found.text or "; ".join(trial.conditions)
     text = f"Conditions: {written}" if found.source == "conditions" else f"Title: {written}"
     as_written = _join(f'"{c}"' for c in trial.conditions[:_CONDITIONS_QUOTED])
-    names = _join(found.included) if found.included else as_written or "the record's conditions"
+    not_known = found.source == "conditions" and _names_an_unknown_disease(trial.conditions)
+    names = (
+        _join(found.included)
+        if found.included and not not_known
+        else as_written or "the record's conditions"
+    )
     requirement = Requirement("disease", "any", tuple(found.included), text)
     says = rules().says("disease", "any", values=names)
     diagnosis = facts.profile.diagnosis
@@ -506,6 +511,8 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             tail = rules().sentence("disease", "fail", patient=patient)
             left = Requirement("disease", "left-out", (excluded,), criterion, "inclusion")
             return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
+    if not_known:
+        return check(UNKNOWN, "unknown-not-named")
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
     if SAME_OR_BROADER in relations:
         return check(PASS, "pass", patient=patient)
@@ -526,6 +533,25 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     if found.source == "conditions" and _title_takes(trial, mine):
         return check(UNKNOWN, "unknown-title", patient=patient)
     return check(FAIL, "fail", patient=patient)
+
+
+@lru_cache(maxsize=1024)
+def _names_an_unknown_disease(conditions: tuple[str, ...]) -> bool:
+    """Whether the conditions name only general diseases ("cancer"), and one of them holds a
+    word besides the ``general_words`` of the data file: it names a disease the vocabulary does
+    not know ("Malignant Peripheral Nerve Sheath Tumors", "Larynx Cancer")."""
+    vocabulary = diseases()
+    general = {w.lower() for w in rules().rules["disease"]["general_words"]}
+    named = False
+    for condition in conditions:
+        found, _ = vocabulary.find(condition, organs=True)
+        if not found:
+            continue
+        if not all(vocabulary.get(d).general for d in found):
+            return False
+        _, folded = vocabulary.tokens(condition)
+        named = named or bool(set(folded) - general)
+    return named
 
 
 # How many of a record's conditions, none of them known, are quoted as written.

@@ -474,7 +474,7 @@ _RULE = Table(
         ),
         **texts("count_words", "count_numbers", "count_between", "count_not_of"),
         **texts("refractory_words", "treated_words"),
-        **texts("active_words", "confirmed", "healthy_people"),
+        **texts("active_words", "confirmed", "healthy_people", "general_words"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
     },
 )
