@@ -729,3 +729,17 @@ def test_a_condition_trialfinder_reads_only_as_cancer_is_no_fit_for_every_cancer
     assert check.outcome == outcome, check.reason
     if outcome == UNKNOWN:
         assert check.reason.startswith(f'The trial is for people with "{conditions[0]}"')
+
+
+def test_a_marker_of_the_profile_is_named_once_in_a_reason():
+    # NCT05438667 ("KRAS G12V or G12D"): "the profile says yours is KRAS wild-type and KRAS
+    # wild-type", "the profile names KRAS G12C and KRAS G12C".
+    text = "Confirmed KRAS G12V or G12D mutations"
+    requirement = Requirement(
+        "biomarker-required", "any-of", ("KRAS G12V", "KRAS G12D"), text, "inclusion"
+    )
+    for marker, outcome in (("KRAS wild-type", FAIL), ("KRAS G12C", UNKNOWN)):
+        check = check_requirement(requirement, _profile(biomarkers=[marker]))
+        assert check is not None and check.outcome == outcome
+        assert check.reason.count(marker) == 1, check.reason
+        assert check.fact.count(marker) <= 1

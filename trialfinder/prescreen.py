@@ -937,7 +937,7 @@ def _variant_key(variant: str) -> str:
 
 
 def _marker_names(markers: list[Marker]) -> str:
-    return _join([m.written for m in markers], "and")
+    return _join(dict.fromkeys(m.written for m in markers), "and")
 
 
 def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
@@ -956,7 +956,7 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         outcome = PASS if has else FAIL if len(has_not) == len(states) else UNKNOWN
     else:
         outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
-    used = [m for _, u in (has if has else has_not) for m in u]
+    used = list(dict.fromkeys(m for _, u in (has if has else has_not) for m in u))
     fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
     if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
