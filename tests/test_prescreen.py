@@ -743,3 +743,29 @@ def test_a_marker_of_the_profile_is_named_once_in_a_reason():
         assert check is not None and check.outcome == outcome
         assert check.reason.count(marker) == 1, check.reason
         assert check.fact.count(marker) <= 1
+
+
+def test_a_marker_the_title_names_is_asked_about_but_never_excludes():
+    # NCT06305754 ("... in Participants With Epidermal Growth Factor (EGFR)-Mutated, Advanced
+    # Nonsquamous NSCLC ..."), whose criteria do not name EGFR: "Could fit" to EGFR-negative
+    # lung cancers.
+    trial = _trial(
+        conditions=["Non-small Cell Lung Cancer (NSCLC)"],
+        title="Drug X in Participants With EGFR-Mutated Advanced Non-small Cell Lung Cancer",
+    )
+    tags = tag_trial(trial)
+    negative = prescreen(
+        trial, tags, _profile(diagnosis="lung adenocarcinoma", biomarkers=["EGFR negative"])
+    )
+    assert negative.fit == CHECK, negative.reason
+    (marker,) = [c for c in negative.checks if c.rule == "biomarker-required"]
+    assert marker.outcome == UNKNOWN and marker.text.startswith("Title: ")
+    assert marker.reason == (
+        "The trial's title or conditions name cancer with EGFR; the profile says yours is EGFR "
+        "negative; whether the trial takes it, its criteria do not say."
+    )
+    mutated = _profile(diagnosis="lung adenocarcinoma", biomarkers=["EGFR exon 19 deletion"])
+    assert prescreen(trial, tags, mutated).fit == POSSIBLE
+    regardless = replace(trial, brief_title=trial.brief_title + " Regardless of PD-L1 Expression")
+    checks = prescreen(regardless, tag_trial(regardless), _profile(diagnosis="lung adenocarcinoma"))
+    assert not [c for c in checks.checks if c.rule == "biomarker-required"]

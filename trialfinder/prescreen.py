@@ -22,8 +22,9 @@ unless it names at least two parts of one kind ("Part A", "Part B"), the trial i
 have other parts too, holding only the rules for everyone.
 
 Read here besides the reader's requirements: washout periods, counts of the drugs of a class
-("more than one JAK2 inhibitor") among the exclusion criteria, and a title that says the trial
-is for first-line treatment (checked against the earlier lines, it never fails).
+("more than one JAK2 inhibitor") among the exclusion criteria, a title that says the trial is
+for first-line treatment (checked against the earlier lines), and a marker a title or condition
+names that no criterion names (these two never fail).
 """
 
 from __future__ import annotations
@@ -1224,6 +1225,8 @@ def prescreen(
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
     requirements = (*requirements, *title_requirements(trial, requirements))
+    if tags:
+        requirements = (*requirements, *title_markers(trial, tags, requirements))
     titled = tuple(
         dict.fromkeys(
             e.tag
@@ -1248,7 +1251,12 @@ def prescreen(
             checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
             continue
         if requirement.section == TITLE:
-            checks.append(_check_title_lines(requirement, facts))
+            title_checker = (
+                _check_title_marker
+                if requirement.kind == "biomarker-required"
+                else _check_title_lines
+            )
+            checks.append(title_checker(requirement, facts))
             continue
         if requirement.kind == "disease-setting":
             requirement = as_worded(requirement, titled)
@@ -1297,6 +1305,54 @@ def _first_line_title(*titles: str) -> str:
                 continue
             return title
     return ""
+
+
+def title_markers(
+    trial: Trial, tags: Tags, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule for each marker the tags read in a title or condition as one the trial requires
+    ("... in Participants With EGFR-Mutated, Advanced Nonsquamous NSCLC ..."), when no rule of
+    ``requirements`` names the marker. Checked by :func:`_check_title_marker`: it never fails."""
+    named = {
+        read_marker(str(v)).name
+        for r in (*requirements, *tags.requirements, *tags.scoped_requirements)
+        if r.kind in ("biomarker-required", "biomarker-excluded")
+        for v in r.values
+    }
+    not_with = _cues(rules().rules["biomarker-required"]["title_not_with"])
+    excluded = {read_marker(m).name for m in tags.excluded_biomarkers}
+    fields = {
+        "title": f"Title: {trial.brief_title}",
+        "official title": f"Title: {trial.official_title}",
+        "condition": f"Conditions: {'; '.join(trial.conditions)}",
+    }
+    found: dict[str, str] = {}
+    for evidence in tags.evidence:
+        if evidence.kind != "biomarker" or evidence.source not in fields:
+            continue
+        if evidence.tag not in tags.biomarkers or evidence.tag in found:
+            continue
+        name = read_marker(evidence.tag).name
+        if name in named or name in excluded or not_with.search(fields[evidence.source]):
+            continue
+        found[evidence.tag] = fields[evidence.source]
+    return tuple(
+        Requirement("biomarker-required", "title", (marker,), text, TITLE)
+        for marker, text in found.items()
+    )
+
+
+def _check_title_marker(requirement: Requirement, facts: _Facts) -> Check:
+    """A marker a title names (rule "title"): as a criterion's, but a fail stays unknown."""
+    check = _check_markers(requirement, facts)
+    if check.outcome != FAIL:
+        return check
+    r = rules()
+    kind = requirement.kind
+    against = facts.markers.get(read_marker(str(requirement.values[0])).name, [])
+    tail = r.sentence(kind, "unknown-title", against=_marker_names(against))
+    question = r.sentence(kind, "question-title", **_says_values(requirement))
+    return _check(requirement, UNKNOWN, tail, check.fact, question=question)
 
 
 def _check_title_lines(requirement: Requirement, facts: _Facts) -> Check:

@@ -476,6 +476,7 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("active_words", "confirmed", "healthy_people", "general_words"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
+        **texts("title_not_with"),
     },
 )
 _IS_NOT = Table(required=texts("is", "not"))
