@@ -769,3 +769,30 @@ def test_a_marker_the_title_names_is_asked_about_but_never_excludes():
     regardless = replace(trial, brief_title=trial.brief_title + " Regardless of PD-L1 Expression")
     checks = prescreen(regardless, tag_trial(regardless), _profile(diagnosis="lung adenocarcinoma"))
     assert not [c for c in checks.checks if c.rule == "biomarker-required"]
+
+
+def test_a_setting_of_treated_disease_does_not_exclude_where_the_untreated_may_join():
+    # NCT03983954: "All patients must have received at least 1 standard systemic cancer
+    # therapy ... and progressed", then "Treatment-naïve patients will be eligible only if they
+    # refused standard treatment": a man with untreated lung cancer was excluded.
+    criteria = (
+        "Inclusion Criteria:\n\n* All patients must have received at least 1 standard systemic "
+        "cancer therapy and progressed following their most recent regimen.\n"
+        "* Treatment-naïve patients will be eligible only if they refused standard treatment.\n"
+    )
+    trial = _trial(conditions=["NSCLC"], criteria=criteria)
+    text = (
+        "All patients must have received at least 1 standard systemic cancer therapy and "
+        "progressed following their most recent regimen."
+    )
+    setting = Requirement("disease-setting", "any-of", ("refractory",), text, "inclusion")
+    untreated = _profile(
+        diagnosis="lung adenocarcinoma", setting=["newly diagnosed"], prior_lines=0
+    )
+    fit = prescreen(trial, Tags(requirements=(setting,)), untreated)
+    assert fit.fit == CHECK, fit.reason
+    (check,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert check.outcome == UNKNOWN and "never treated" in check.reason
+    closed = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria.replace(
+        "will be eligible", "will not be eligible")))  # fmt: skip
+    assert prescreen(closed, Tags(requirements=(setting,)), untreated).fit == EXCLUDED

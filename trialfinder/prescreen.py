@@ -1235,6 +1235,7 @@ def prescreen(
         )
     )
     contradicted = _contradicted(requirements, tags.settings if tags else ())
+    untreated_too = _takes_the_untreated(trial.eligibility.criteria)
     contradicted |= _ages_against_the_record(trial, requirements)
     for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
         if requirement.kind == "washout":
@@ -1260,6 +1261,13 @@ def prescreen(
             continue
         if requirement.kind == "disease-setting":
             requirement = as_worded(requirement, titled)
+            if untreated_too and _for_treated_disease(requirement):
+                check = checker(requirement, facts)
+                if check.outcome == FAIL:
+                    tail = rules().sentence(requirement.kind, "unknown-untreated")
+                    check = _unknown(requirement, tail)
+                checks.append(check)
+                continue
         checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
 
@@ -1473,6 +1481,39 @@ def _contradicted(
             if _same_part(wanted, excluded) and keys & {_value_key(v) for v in excluded.values}:
                 found.update((wanted, excluded))
     return frozenset(found)
+
+
+_TREATED = frozenset({"refractory", "relapsed", "resistant", "recurrent", "previously-treated"})
+
+
+def _for_treated_disease(requirement: Requirement) -> bool:
+    """A setting of treated disease required of everyone ("refractory", "previously treated")."""
+    return (
+        requirement.rule in ("any-of", "record")
+        and not requirement.cohort
+        and bool({_value_key(v) for v in requirement.values} & _TREATED)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _takes_the_untreated(criteria: str) -> bool:
+    """Whether an inclusion criterion for everyone lets in people never treated ("Treatment-
+    naïve patients will be eligible only if they refused standard treatment", see
+    ``naive_words`` in the data file)."""
+    entry = rules().rules["disease-setting"]
+    naive = _cues(entry["naive_words"])
+    if not criteria or not naive.search(criteria):
+        return False
+    eligible = _cues(entry["eligible_words"])
+    not_eligible = _cues(entry["not_eligible_words"])
+    return any(
+        item.section != EXCLUSION
+        and not item.cohort
+        and naive.search(item.text)
+        and eligible.search(item.text)
+        and not not_eligible.search(item.text)
+        for item in read_criteria(criteria).items
+    )
 
 
 def _same_part(one: Requirement, other: Requirement) -> bool:
