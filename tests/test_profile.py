@@ -225,3 +225,12 @@ def test_any_table_is_a_profile_or_a_list_of_problems(table):
         assert all(line.startswith("any.toml") for line in exc.lines())
         return
     assert isinstance(profile, Profile)
+
+
+def test_a_medicine_not_counted_is_not_said_to_be_no_cancer_treatment():
+    # Dexamethasone is part of the treatment of myeloma and of leukaemia: "dexamethasone = not
+    # a cancer treatment" was said of P01's history (Revlimid, Velcade, dexamethasone).
+    from trialfinder.profile import describe
+
+    lines = describe(profile_from_table({"prior_treatments": ["dexamethasone"]}, "<test>"))
+    assert "prior treatments: dexamethasone = not counted as a cancer treatment" in lines

@@ -59,7 +59,7 @@ class Treatment:
     transplant: str | None = None  # "autologous", "allogeneic" or "any"
     radiation: bool = False
     surgery: bool = False
-    other: bool = False  # a medicine that is not a cancer treatment (dexamethasone, metformin)
+    other: bool = False  # a medicine not counted as a cancer treatment (dexamethasone, metformin)
     stem_only: bool = False  # a drug known only by its name stem ("-tamab"): its class is not
 
     @property
@@ -165,7 +165,7 @@ def _treatment_text(treatment: Treatment) -> str:
     if treatment.surgery:
         return f"{treatment.written} = surgery"
     if treatment.other:
-        return f"{treatment.written} = not a cancer treatment"
+        return f"{treatment.written} = not counted as a cancer treatment"
     return treatment.written
 
 
