@@ -796,3 +796,19 @@ def test_a_setting_of_treated_disease_does_not_exclude_where_the_untreated_may_j
     closed = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria.replace(
         "will be eligible", "will not be eligible")))  # fmt: skip
     assert prescreen(closed, Tags(requirements=(setting,)), untreated).fit == EXCLUDED
+
+
+def test_an_age_limit_in_months_or_days_is_said_as_written():
+    # NCT05711992 ("Minimum age: 1 Day; Maximum age: 25 Years") said "The trial takes people
+    # aged 0.0 to 25"; NCT03118986 ("30 Months") "aged 2.5 to 18".
+    eligibility = Eligibility(
+        min_age_years=1 / 365.25, max_age_years=25.0, min_age_text="1 Day", max_age_text="25 Years"
+    )
+    trial = Trial(nct_id="NCT01000001", conditions=("Leukemia",), eligibility=eligibility)
+    (age,) = [c for c in prescreen(trial, Tags(), _profile(age=9)).checks if c.rule == "age"]
+    assert age.outcome == PASS
+    assert age.reason == "The trial takes people aged 1 day to 25 years; you are 9."
+    whole = replace(eligibility, min_age_years=18.0, min_age_text="18 Years")
+    trial = replace(trial, eligibility=whole)
+    (age,) = [c for c in prescreen(trial, Tags(), _profile(age=9)).checks if c.rule == "age"]
+    assert age.reason == "The trial takes people aged 18 to 25; you are 9."

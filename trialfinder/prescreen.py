@@ -403,9 +403,21 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
         else:
             assert high is not None  # one of the two is given
             requirement = Requirement("age", "at-most", (_years(high),), text)
+        # A limit in months or days ("Minimum age: 30 Months") is said as written.
+        said = None
+        if any(not float(v).is_integer() for v in (low, high) if v is not None):
+            written = {
+                "low": (elig.min_age_text or "").lower(),
+                "high": (elig.max_age_text or "").lower(),
+            }
+            said = rules().says("age", requirement.rule, **written)
+
+        def check(outcome: str, tail: str, fact: str = "", permanent: bool | None = None) -> Check:
+            return _check(requirement, outcome, tail, fact, permanent, says=said)
+
         age = profile.age
         if age is None:
-            checks.append(_missing(requirement))
+            checks.append(check(UNKNOWN, rules().sentence("age", "unknown")))
         else:
             # A person of 17 is 17 to 18; a limit of 17.5 years may or may not be passed.
             too_young = low is not None and age + 1 <= low
@@ -413,12 +425,12 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
             maybe = (low is not None and age < low) or (high is not None and age + 1 > high + 1)
             if too_young or too_old:
                 tail = rules().sentence("age", FAIL, age=age)
-                checks.append(_check(requirement, FAIL, tail, f"age: {age}", permanent=too_old))
+                checks.append(check(FAIL, tail, f"age: {age}", permanent=too_old))
             elif maybe:
-                checks.append(_unknown(requirement, f"you are {age}, close to the limit"))
+                checks.append(check(UNKNOWN, f"you are {age}, close to the limit"))
             else:
                 tail = rules().sentence("age", PASS, age=age)
-                checks.append(_check(requirement, PASS, tail, f"age: {age}"))
+                checks.append(check(PASS, tail, f"age: {age}"))
     if elig.sex in ("FEMALE", "MALE"):
         wanted = elig.sex.lower()
         checks.append(_check_sex(Requirement("sex", "only", (wanted,), f"Sex: {elig.sex}"), facts))
