@@ -812,3 +812,16 @@ def test_an_age_limit_in_months_or_days_is_said_as_written():
     trial = replace(trial, eligibility=whole)
     (age,) = [c for c in prescreen(trial, Tags(), _profile(age=9)).checks if c.rule == "age"]
     assert age.reason == "The trial takes people aged 18 to 25; you are 9."
+
+
+def test_a_marker_that_stands_for_several_names_each_negative_one_it_rests_on():
+    # NCT05501886 ("estrogen receptor positive and/or progesterone receptor positive"): "The
+    # trial is for cancer with HR+; the profile says yours is ER negative" (P15: ER and PR
+    # negative). ER negative alone would not rule HR+ out.
+    text = "Confirmed diagnosis of estrogen receptor positive and/or progesterone receptor positive"
+    requirement = Requirement("biomarker-required", "any-of", ("HR+",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["ER negative", "PR negative"]))
+    assert check is not None and check.outcome == FAIL
+    assert check.reason.endswith("the profile says yours is ER negative and PR negative.")
+    check = check_requirement(requirement, _profile(biomarkers=["ER negative"]))
+    assert check is not None and check.outcome == UNKNOWN

@@ -934,6 +934,7 @@ def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
             parts = {m.part for m in negatives}
             if not set(needs_all) <= parts:
                 continue  # "ER negative" alone: PR may be positive
+            return FAIL, [m for m in negatives if m.part in needs_all]  # ER and PR negative
         if not theirs and variant and any(m.variant and m.positive for m in mine):
             continue
         return FAIL, [marker]
