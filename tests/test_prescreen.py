@@ -825,3 +825,16 @@ def test_a_marker_that_stands_for_several_names_each_negative_one_it_rests_on():
     assert check.reason.endswith("the profile says yours is ER negative and PR negative.")
     check = check_requirement(requirement, _profile(biomarkers=["ER negative"]))
     assert check is not None and check.outcome == UNKNOWN
+
+
+def test_a_marker_that_answers_one_value_is_not_called_another_form_of_the_others():
+    # NCT06380751 ("loss of function mutation in BRCA1, BRCA2, or PALB2"), P18 ("BRCA2
+    # negative"): "the profile names BRCA2 negative, another form of the marker".
+    text = "Documented germline tumour loss of function mutation in BRCA1, BRCA2, or PALB2"
+    values = ("BRCA1", "BRCA2", "PALB2")
+    requirement = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["BRCA2 negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(
+        "the profile says yours is BRCA2 negative, but not whether it has BRCA1 or PALB2."
+    )

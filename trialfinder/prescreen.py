@@ -965,7 +965,8 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         states.append((str(value), state, used))
     has = [(v, used) for v, s, used in states if s == PASS]
     has_not = [(v, used) for v, s, used in states if s == FAIL]
-    others = [m for _, s, used in states if s == UNKNOWN for m in used]
+    answered = {m for _, u in has_not for m in u}
+    others = [m for _, s, used in states if s == UNKNOWN for m in used if m not in answered]
     if kind == "biomarker-required":
         outcome = PASS if has else FAIL if len(has_not) == len(states) else UNKNOWN
     else:
@@ -978,6 +979,11 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     if outcome == UNKNOWN:
         if others:
             tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
+        elif has_not:  # "BRCA2 negative" of "BRCA1, BRCA2 or PALB2"
+            missing = [v for v, s, _ in states if s == UNKNOWN]
+            tail = rules().sentence(
+                kind, "unknown-some", against=_marker_names(list(answered)), missing=_join(missing)
+            )
         else:
             tail = rules().sentence(kind, "unknown")
         return _unknown(requirement, tail)

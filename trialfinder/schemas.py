@@ -472,6 +472,7 @@ _RULE = Table(
             "pass-count",
             "question-count",
             "unknown-untreated",
+            "unknown-some",
         ),
         **texts("count_words", "count_numbers", "count_between", "count_not_of"),
         **texts("refractory_words", "treated_words"),
