@@ -965,7 +965,7 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         states.append((str(value), state, used))
     has = [(v, used) for v, s, used in states if s == PASS]
     has_not = [(v, used) for v, s, used in states if s == FAIL]
-    answered = {m for _, u in has_not for m in u}
+    answered = list(dict.fromkeys(m for _, u in has_not for m in u))  # in order: one wording
     others = [m for _, s, used in states if s == UNKNOWN for m in used if m not in answered]
     if kind == "biomarker-required":
         outcome = PASS if has else FAIL if len(has_not) == len(states) else UNKNOWN
@@ -982,7 +982,7 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         elif has_not:  # "BRCA2 negative" of "BRCA1, BRCA2 or PALB2"
             missing = [v for v, s, _ in states if s == UNKNOWN]
             tail = rules().sentence(
-                kind, "unknown-some", against=_marker_names(list(answered)), missing=_join(missing)
+                kind, "unknown-some", against=_marker_names(answered), missing=_join(missing)
             )
         else:
             tail = rules().sentence(kind, "unknown")
