@@ -172,6 +172,12 @@ def _treatment_text(treatment: Treatment) -> str:
 def _marker_text(marker: Marker) -> str:
     if not marker.known:
         return f"{marker.written} = not known"
+    parts = _marker_rules()["negative_needs_all"].get(marker.name, [])
+    if not marker.positive and marker.part in parts:
+        # "ER negative" alone does not make HR+ negative: PR may be positive
+        every = " and ".join(parts)
+        note = f"{marker.name} is negative only when {every} both are"
+        return f"{marker.written} = {marker.part} negative ({note})"
     name = f"{marker.name} {marker.variant}".strip()
     status = "positive" if marker.positive else "negative"
     level = f", {marker.level}" if marker.level else ""
