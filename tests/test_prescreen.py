@@ -838,3 +838,20 @@ def test_a_marker_that_answers_one_value_is_not_called_another_form_of_the_other
     assert check.reason.endswith(
         "the profile says yours is BRCA2 negative, but not whether it has BRCA1 or PALB2."
     )
+
+
+def test_conditions_naming_only_cancer_leave_a_disease_outside_the_title_to_the_trial_team():
+    # NCT06385925 (condition "Malignant Neoplasm", title "... Treating Patients With Advanced
+    # Solid Tumors Harboring KRAS G12D Mutation") said "The trial is for people with cancer;
+    # you have multiple myeloma" and passed the diagnosis.
+    trial = _trial(
+        conditions=["Malignant Neoplasm"],
+        title="A Study of Drug X Treating Patients With Advanced Solid Tumors",
+    )
+    myeloma = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert myeloma.outcome == UNKNOWN
+    assert myeloma.reason.startswith("The trial is for people with solid tumor; you have")
+    assert "solid tumor" in myeloma.question
+    assert check_disease(trial, _profile(diagnosis="pancreatic cancer")).outcome == PASS
+    untitled = replace(trial, brief_title="A Study of Drug X")
+    assert check_disease(untitled, _profile(diagnosis="multiple myeloma")).outcome == PASS

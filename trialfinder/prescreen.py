@@ -526,6 +526,19 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
     if not_known:
         return check(UNKNOWN, "unknown-not-named")
+    titled = _titled_within(trial) if found.source == "conditions" else ()
+    # Conditions that name only "cancer", a title that names which: "Malignant Neoplasm",
+    # "A Study of TSN1611 Treating Patients With Advanced Solid Tumors ...".
+    if (
+        titled
+        and all(vocabulary.get(t).general for t in found.included)
+        and not any(vocabulary.relation(d, t) == SAME_OR_BROADER for d in mine for t in titled)
+    ):
+        says_titled = rules().says("disease", "any", values=_join(titled))
+        tail = rules().sentence("disease", "unknown-related", patient=patient)
+        fact = f"diagnosis: {diagnosis.text}"
+        asked = rules().question("disease", values=_join(titled))
+        return _check(requirement, UNKNOWN, tail, fact, question=asked, says=says_titled)
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
     if SAME_OR_BROADER in relations:
         return check(PASS, "pass", patient=patient)
@@ -569,6 +582,23 @@ def _names_an_unknown_disease(conditions: tuple[str, ...]) -> bool:
 
 # How many of a record's conditions, none of them known, are quoted as written.
 _CONDITIONS_QUOTED = 3
+
+
+@lru_cache(maxsize=1024)
+def _titled(brief: str, official: str) -> tuple[str, ...]:
+    vocabulary = diseases()
+    for title in (brief, official):
+        named, _ = vocabulary.find(title, bare=False)
+        telling = [n for n in named if not vocabulary.get(n).general]
+        if telling:
+            return tuple(dict.fromkeys(telling))
+    return ()
+
+
+def _titled_within(trial: Trial) -> tuple[str, ...]:
+    """The diseases, not general ones, the first title naming any names ("Advanced Solid
+    Tumors")."""
+    return _titled(trial.brief_title, trial.official_title)
 
 
 def _title_takes(trial: Trial, mine: list[str]) -> bool:
