@@ -649,10 +649,17 @@ def test_a_first_line_title_leaves_a_treated_patient_to_the_trial_team():
     assert treated.fit == CHECK, treated.reason
     (lines,) = [c for c in treated.checks if c.rule == "prior-lines"]
     assert lines.outcome == UNKNOWN and lines.text.startswith("Title: ")
-    assert lines.reason.startswith("The trial's title says it is for first-line treatment")
-    assert "first-line" in lines.question
+    assert lines.reason.startswith('The trial\'s title says "First-Line"; you have had 2 lines')
+    assert '"First-Line" in its title' in lines.question
     untreated = prescreen(trial, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=0))
     assert untreated.fit == POSSIBLE
+    untreated = replace(trial, brief_title="Drug X in Previously Untreated Metastatic NSCLC")
+    (lines,) = [
+        c for c in prescreen(untreated, Tags(), _profile(diagnosis="lung adenocarcinoma",
+        prior_lines=1)).checks if c.rule == "prior-lines"
+    ]  # fmt: skip
+    assert lines.outcome == UNKNOWN
+    assert lines.reason.startswith('The trial\'s title says "Previously Untreated"')
     after = replace(trial, brief_title="Maintenance Therapy After First Line Induction in NSCLC")
     checks = prescreen(after, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
     assert not [c for c in checks.checks if c.rule == "prior-lines"]

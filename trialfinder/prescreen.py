@@ -1328,7 +1328,8 @@ def title_requirements(
     trial: Trial, requirements: Iterable[Requirement] = ()
 ) -> tuple[Requirement, ...]:
     """A rule of no earlier line of treatment read from a title that says the trial is for
-    first-line treatment ("... for First-Line Treatment of Patients With Metastatic NSCLC"),
+    first-line treatment ("... for First-Line Treatment of Patients With Metastatic NSCLC") or
+    for cancer not treated before ("... in Participants With Previously Untreated ..."),
     when none of ``requirements`` for everyone counts earlier lines or says whether treated
     disease is taken. Checked by :func:`_check_title_lines`: it never fails."""
     entry = rules().rules["prior-lines"]
@@ -1340,15 +1341,16 @@ def title_requirements(
             r.kind == "disease-setting" and {_value_key(v) for v in r.values} & unless
         ):
             return ()
-    title = _first_line_title(trial.brief_title, trial.official_title)
+    title, words = _first_line_title(trial.brief_title, trial.official_title)
     if not title:
         return ()
-    return (Requirement("prior-lines", "at-most", (0,), f"Title: {title}", TITLE),)
+    return (Requirement("prior-lines", "at-most", (0, words), f"Title: {title}", TITLE),)
 
 
 @lru_cache(maxsize=1024)
-def _first_line_title(*titles: str) -> str:
-    """The first of ``titles`` that says the trial is for first-line treatment, or ""."""
+def _first_line_title(*titles: str) -> tuple[str, str]:
+    """(the first of ``titles`` that says the trial is for first-line treatment or untreated
+    cancer, its words as written), or ("", "")."""
     entry = rules().rules["prior-lines"]
     first = _cues(entry["title_first_line"])
     not_before = {w.lower() for w in entry["title_not_before"]}
@@ -1360,8 +1362,8 @@ def _first_line_title(*titles: str) -> str:
             beside = {*before[-1:], *after}
             if not_before.intersection(before) or not_after.intersection(beside):
                 continue
-            return title
-    return ""
+            return title, match.group()
+    return "", ""
 
 
 def title_markers(
@@ -1413,11 +1415,13 @@ def _check_title_marker(requirement: Requirement, facts: _Facts) -> Check:
 
 
 def _check_title_lines(requirement: Requirement, facts: _Facts) -> Check:
-    """A first-line title against the earlier lines: no line passes; lines, or none known,
-    stay unknown (the criteria may take treatment of an earlier stage)."""
+    """A first-line (or "previously untreated") title against the earlier lines: no line
+    passes; lines, or none known, stay unknown (the criteria may take treatment of an earlier
+    stage)."""
     r = rules()
-    says = r.says("prior-lines", "title")
-    question = r.sentence("prior-lines", "question-title")
+    words = str(requirement.values[-1])
+    says = r.says("prior-lines", "title", words=words)
+    question = r.sentence("prior-lines", "question-title", words=words)
     lines = facts.lines
     if lines == 0:
         tail = r.sentence("prior-lines", "pass-title")
@@ -1425,8 +1429,7 @@ def _check_title_lines(requirement: Requirement, facts: _Facts) -> Check:
     if lines is None:
         tail = r.sentence("prior-lines", "unknown")
         return _check(requirement, UNKNOWN, tail, question=question, says=says)
-    words = r.words
-    had = f"{lines} {words['line'] if lines == 1 else words['lines']}"
+    had = f"{lines} {r.words['line'] if lines == 1 else r.words['lines']}"
     tail = r.sentence("prior-lines", "unknown-title", prior_lines=had)
     fact = f"prior_lines: {lines}"
     return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
