@@ -691,6 +691,9 @@ def test_more_than_one_drug_of_a_class_counts_the_drugs_of_the_profile():
     assert count.outcome == PASS and count.reason.endswith("the profile lists only ruxolitinib.")
     unknown = prescreen(trial, tag_trial(trial), _profile(diagnosis="primary myelofibrosis"))
     assert [c.outcome for c in unknown.checks if c.rule != "disease"] == [UNKNOWN]
+    recent = criteria.replace("JAK2 inhibitor\n", "JAK2 inhibitor within 6 months\n")
+    trial = replace(trial, eligibility=replace(trial.eligibility, criteria=recent))
+    assert prescreen(trial, tag_trial(trial), two).fit != EXCLUDED
 
 
 def test_a_criterion_asking_only_for_treatment_before_is_not_called_refractory():

@@ -1173,9 +1173,10 @@ def _counts(criteria: str) -> tuple[Requirement, ...]:
         return ()
     numbers = [n.lower() for n in entry["count_numbers"]]
     not_of = {w.lower() for w in entry["count_not_of"]}
+    not_with = _cues(entry["count_not_with"])
     found: list[Requirement] = []
     for item in read_criteria(criteria).items:
-        if item.section != EXCLUSION:
+        if item.section != EXCLUSION or not_with.search(item.text):
             continue
         for match in _count_pattern().finditer(item.text):
             after = item.text[match.end() : match.end() + _COUNTED_WITHIN]

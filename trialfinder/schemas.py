@@ -474,7 +474,7 @@ _RULE = Table(
             "unknown-untreated",
             "unknown-some",
         ),
-        **texts("count_words", "count_numbers", "count_between", "count_not_of"),
+        **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "confirmed", "healthy_people", "general_words"),
