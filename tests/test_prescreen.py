@@ -865,3 +865,29 @@ def test_conditions_naming_only_cancer_leave_a_disease_outside_the_title_to_the_
     assert check_disease(trial, _profile(diagnosis="pancreatic cancer")).outcome == PASS
     untitled = replace(trial, brief_title="A Study of Drug X")
     assert check_disease(untitled, _profile(diagnosis="multiple myeloma")).outcome == PASS
+
+
+def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
+    # NCT03983954 lists the cancers it takes, one of them "ER+/HER2- or triple-negative breast
+    # cancer": its HER2 exclusion excluded a man with HER2-positive stomach cancer, itself on
+    # the list ("GE cancer"), and asked a man with prostate cancer about HER2.
+    criteria = (
+        "Inclusion Criteria:\n\n* Solid tumor from the following list:\n"
+        "* ER+/HER2- or triple-negative breast cancer\n* Gastric cancer\n* Prostate cancer\n"
+    )
+    trial = _trial(
+        conditions=["Breast Cancer", "Gastric Cancer", "Prostate Cancer"], criteria=criteria
+    )
+    her2 = Requirement(
+        "biomarker-excluded", "any-of", ("HER2",), "ER+/HER2- or triple-negative breast cancer",
+        "inclusion",
+    )  # fmt: skip
+    tags = Tags(requirements=(her2,))
+    stomach = _profile(diagnosis="gastric cancer", biomarkers=["HER2 positive"])
+    assert prescreen(trial, tags, stomach).fit == POSSIBLE
+    prostate = prescreen(trial, tags, _profile(diagnosis="prostate cancer"))
+    assert not [c for c in prostate.checks if c.rule == "biomarker-excluded"]
+    breast = _profile(diagnosis="HER2-positive breast cancer", biomarkers=["HER2 positive"])
+    assert prescreen(trial, tags, breast).fit == EXCLUDED
+    single = replace(trial, conditions=("Breast Cancer",))
+    assert prescreen(single, tags, _profile(diagnosis="prostate cancer")).fit == EXCLUDED

@@ -40,6 +40,7 @@ from trialfinder.diseases import (
     NARROWER,
     RELATED,
     SAME_OR_BROADER,
+    UNRELATED,
     diseases,
     trial_diseases,
 )
@@ -1274,6 +1275,7 @@ def prescreen(
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
+    requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
     requirements = (*requirements, *title_requirements(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
@@ -1460,6 +1462,48 @@ def _by_scope(
 @lru_cache(maxsize=1024)
 def _scopes(criteria: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
     return disease_scopes(read_criteria(criteria)) if criteria else {}
+
+
+def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -> bool:
+    """Whether ``requirement``, a marker of an inclusion criterion for everyone in a trial for
+    several diseases, is read from a criterion that names only diseases unrelated to the
+    patient's: "ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954
+    lists is no rule for a prostate cancer. With the diagnosis unknown it holds."""
+    if not requirement.kind.startswith("biomarker") or requirement.section == EXCLUSION:
+        return False
+    if requirement.cohort or requirement.scope or len(trial_diseases(trial).included) < 2:
+        return False
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or not diagnosis.has_cancer:
+        return False
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    named = _named_in(requirement.text)
+    return bool(mine and named) and all(
+        vocabulary.relation(d, n) == UNRELATED and not _kin(d, n) for d in mine for n in named
+    )
+
+
+def _kin(one: str, other: str) -> bool:
+    """Whether two diseases are kinds of one within a broad group (HER2-positive and triple-
+    negative breast cancer: breast cancer, within solid tumors), not only of that group."""
+    vocabulary = diseases()
+
+    def narrow(name: str) -> bool:
+        disease = vocabulary.get(name)
+        above = disease.lineage - {name}
+        return not disease.general and any(not vocabulary.get(a).general for a in above)
+
+    shared = vocabulary.get(one).lineage & vocabulary.get(other).lineage
+    return any(narrow(d) for d in shared)
+
+
+@lru_cache(maxsize=4096)
+def _named_in(text: str) -> tuple[str, ...]:
+    """The diseases ``text`` names, not the general ones ("cancer", "solid tumor")."""
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text, bare=False)
+    return tuple(n for n in found if not vocabulary.get(n).general)
 
 
 def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[Requirement, ...]:
