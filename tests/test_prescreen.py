@@ -611,3 +611,284 @@ def test_an_age_band_of_the_criteria_does_not_exclude_when_the_record_sets_no_ag
     limited = replace(open_to_all, eligibility=replace(open_to_all.eligibility, min_age_years=11.0))
     ages = [c for c in prescreen(limited, tag_trial(limited), profile).checks if c.rule == "age"]
     assert "fail" in [c.outcome for c in ages]
+
+
+def test_a_setting_of_a_criterion_for_one_cancer_holds_for_that_cancer_only():
+    # NCT05438667: "Non-small cell lung cancer: Recurrent/metastatic non-small cell lung cancer
+    # previously treated ...", "Pancreatic cancer: ...": asked of everyone, it excluded a woman
+    # with newly diagnosed breast cancer by the criterion for lung cancer.
+    criteria = (
+        "Inclusion Criteria:\n\n* Pancreatic cancer: Recurrent/metastatic pancreatic cancer that "
+        "has failed at least one prior systemic therapy;\n"
+    )
+    text = (
+        "Pancreatic cancer: Recurrent/metastatic pancreatic cancer that has failed at least one "
+        "prior systemic therapy;"
+    )
+    trial = _trial(conditions=["Solid Tumor"], criteria=criteria)
+    values = ("refractory", "relapsed")
+    setting = Requirement("disease-setting", "any-of", values, text, "inclusion")
+    tags = Tags(requirements=(setting,))
+    breast = _profile(diagnosis="breast cancer", setting=["newly diagnosed"], prior_lines=0)
+    fit = prescreen(trial, tags, breast)
+    assert not [c for c in fit.checks if c.rule == "disease-setting"], fit.reason
+    assert fit.fit != EXCLUDED
+    pancreas = _profile(diagnosis="pancreatic cancer", setting=["newly diagnosed"], prior_lines=0)
+    fit = prescreen(trial, tags, pancreas)
+    assert fit.fit == EXCLUDED and fit.failed[0].text == text
+
+
+def test_a_first_line_title_leaves_a_treated_patient_to_the_trial_team():
+    # NCT05984277 ("... Versus Pembrolizumab Plus Chemotherapy for First-Line Treatment of
+    # Patients With Metastatic Non-Small Cell Lung Cancer"), whose criteria count no lines:
+    # "Could fit" was said to a woman after two lines.
+    trial = _trial(
+        conditions=["Metastatic Non-small Cell Lung Cancer"],
+        title="Drug X Plus Chemotherapy for First-Line Treatment of Metastatic NSCLC",
+    )
+    treated = prescreen(trial, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
+    assert treated.fit == CHECK, treated.reason
+    (lines,) = [c for c in treated.checks if c.rule == "prior-lines"]
+    assert lines.outcome == UNKNOWN and lines.text.startswith("Title: ")
+    assert lines.reason.startswith('The trial\'s title says "First-Line"; you have had 2 lines')
+    assert '"First-Line" in its title' in lines.question
+    untreated = prescreen(trial, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=0))
+    assert untreated.fit == POSSIBLE
+    untreated = replace(trial, brief_title="Drug X in Previously Untreated Metastatic NSCLC")
+    (lines,) = [
+        c for c in prescreen(untreated, Tags(), _profile(diagnosis="lung adenocarcinoma",
+        prior_lines=1)).checks if c.rule == "prior-lines"
+    ]  # fmt: skip
+    assert lines.outcome == UNKNOWN
+    assert lines.reason.startswith('The trial\'s title says "Previously Untreated"')
+    after = replace(trial, brief_title="Maintenance Therapy After First Line Induction in NSCLC")
+    checks = prescreen(after, Tags(), _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
+    assert not [c for c in checks.checks if c.rule == "prior-lines"]
+    counted = Tags(
+        requirements=(Requirement("prior-lines", "at-most", (0,), "No prior therapy", "inclusion"),)
+    )
+    checks = prescreen(trial, counted, _profile(diagnosis="lung adenocarcinoma", prior_lines=2))
+    assert [c.text for c in checks.checks if c.rule == "prior-lines"] == ["No prior therapy"]
+
+
+def test_more_than_one_drug_of_a_class_counts_the_drugs_of_the_profile():
+    # NCT03165734: "Prior treatment with more than one JAK2 inhibitor"; a man who had Jakafi
+    # (ruxolitinib) and fedratinib was told "Could fit".
+    criteria = (
+        "Exclusion Criteria:\n\n* Prior treatment with more than one JAK2 inhibitor\n"
+        "* More than 2 prior JAK inhibitor regimens\n"
+    )
+    trial = _trial(conditions=["Myelofibrosis"], criteria=criteria)
+    two = _profile(diagnosis="primary myelofibrosis", prior_treatments=["Jakafi", "fedratinib"])
+    fit = prescreen(trial, tag_trial(trial), two)
+    assert fit.fit == EXCLUDED
+    assert fit.reason == (
+        "Not for you: The trial does not take people who have had more than one JAK2 inhibitor; "
+        "you had Jakafi and fedratinib."
+    )
+    assert len([c for c in fit.checks if c.rule == "prior-therapy-excluded"]) == 1
+    one = _profile(diagnosis="primary myelofibrosis", prior_treatments=["ruxolitinib"])
+    (count,) = [c for c in prescreen(trial, tag_trial(trial), one).checks if c.rule != "disease"]
+    assert count.outcome == PASS and count.reason.endswith("the profile lists only ruxolitinib.")
+    unknown = prescreen(trial, tag_trial(trial), _profile(diagnosis="primary myelofibrosis"))
+    assert [c.outcome for c in unknown.checks if c.rule != "disease"] == [UNKNOWN]
+    recent = criteria.replace("JAK2 inhibitor\n", "JAK2 inhibitor within 6 months\n")
+    trial = replace(trial, eligibility=replace(trial.eligibility, criteria=recent))
+    assert prescreen(trial, tag_trial(trial), two).fit != EXCLUDED
+
+
+def test_a_criterion_asking_only_for_treatment_before_is_not_called_refractory():
+    # NCT02227251: "Previously treated, pathologically confirmed de novo DLBCL" was said as
+    # "The trial is for cancer that is refractory"; its title says relapsed/refractory DLBCL.
+    criteria = "Inclusion Criteria:\n\n* Previously treated, pathologically confirmed DLBCL.\n"
+    untitled = _trial(conditions=["Diffuse Large B-cell Lymphoma"], criteria=criteria)
+    treated = _profile(diagnosis="diffuse large B-cell lymphoma", prior_lines=2)
+    (setting,) = [
+        c for c in prescreen(untitled, tag_trial(untitled), treated).checks
+        if c.rule == "disease-setting"
+    ]  # fmt: skip
+    assert setting.outcome == PASS
+    assert setting.reason.startswith("The trial is for cancer that is previously treated;")
+    never = _profile(diagnosis="diffuse large B-cell lymphoma", prior_treatments=[])
+    assert prescreen(untitled, tag_trial(untitled), never).fit == EXCLUDED
+    titled = replace(untitled, brief_title="Drug X in Relapsed/Refractory DLBCL")
+    new = _profile(diagnosis="diffuse large B-cell lymphoma", setting=["newly diagnosed"])
+    fit = prescreen(titled, tag_trial(titled), new)
+    assert fit.fit == EXCLUDED
+    assert fit.failed[0].reason.startswith(
+        "The trial's title or conditions say it is for cancer that is refractory or relapsed;"
+    ), fit.failed[0].reason
+
+
+@pytest.mark.parametrize(
+    ("conditions", "outcome"),
+    [
+        (["Malignant Peripheral Nerve Sheath Tumors"], UNKNOWN),
+        (["Glottis Tumor", "Larynx Cancer"], UNKNOWN),
+        (["Cancer Gi"], UNKNOWN),
+        (["Locally Advanced Malignant Neoplasm"], PASS),
+        (["Cardiovascular Diseases", "Cancer"], PASS),
+    ],
+)
+def test_a_condition_trialfinder_reads_only_as_cancer_is_no_fit_for_every_cancer(
+    conditions, outcome
+):
+    # NCT03141021 (a registry for malignant peripheral nerve sheath tumours) and NCT04057209
+    # (glottic larynx cancer) said "The trial is for people with cancer; you have lung
+    # adenocarcinoma" and "Could fit" to any cancer.
+    check = check_disease(_trial(conditions=conditions), _profile(diagnosis="lung adenocarcinoma"))
+    assert check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert check.reason.startswith(f'The trial is for people with "{conditions[0]}"')
+
+
+def test_a_marker_of_the_profile_is_named_once_in_a_reason():
+    # NCT05438667 ("KRAS G12V or G12D"): "the profile says yours is KRAS wild-type and KRAS
+    # wild-type", "the profile names KRAS G12C and KRAS G12C".
+    text = "Confirmed KRAS G12V or G12D mutations"
+    requirement = Requirement(
+        "biomarker-required", "any-of", ("KRAS G12V", "KRAS G12D"), text, "inclusion"
+    )
+    for marker, outcome in (("KRAS wild-type", FAIL), ("KRAS G12C", UNKNOWN)):
+        check = check_requirement(requirement, _profile(biomarkers=[marker]))
+        assert check is not None and check.outcome == outcome
+        assert check.reason.count(marker) == 1, check.reason
+        assert check.fact.count(marker) <= 1
+
+
+def test_a_marker_the_title_names_is_asked_about_but_never_excludes():
+    # NCT06305754 ("... in Participants With Epidermal Growth Factor (EGFR)-Mutated, Advanced
+    # Nonsquamous NSCLC ..."), whose criteria do not name EGFR: "Could fit" to EGFR-negative
+    # lung cancers.
+    trial = _trial(
+        conditions=["Non-small Cell Lung Cancer (NSCLC)"],
+        title="Drug X in Participants With EGFR-Mutated Advanced Non-small Cell Lung Cancer",
+    )
+    tags = tag_trial(trial)
+    negative = prescreen(
+        trial, tags, _profile(diagnosis="lung adenocarcinoma", biomarkers=["EGFR negative"])
+    )
+    assert negative.fit == CHECK, negative.reason
+    (marker,) = [c for c in negative.checks if c.rule == "biomarker-required"]
+    assert marker.outcome == UNKNOWN and marker.text.startswith("Title: ")
+    assert marker.reason == (
+        "The trial's title or conditions name cancer with EGFR; the profile says yours is EGFR "
+        "negative; whether the trial takes it, its criteria do not say."
+    )
+    mutated = _profile(diagnosis="lung adenocarcinoma", biomarkers=["EGFR exon 19 deletion"])
+    assert prescreen(trial, tags, mutated).fit == POSSIBLE
+    regardless = replace(trial, brief_title=trial.brief_title + " Regardless of PD-L1 Expression")
+    checks = prescreen(regardless, tag_trial(regardless), _profile(diagnosis="lung adenocarcinoma"))
+    assert not [c for c in checks.checks if c.rule == "biomarker-required"]
+
+
+def test_a_setting_of_treated_disease_does_not_exclude_where_the_untreated_may_join():
+    # NCT03983954: "All patients must have received at least 1 standard systemic cancer
+    # therapy ... and progressed", then "Treatment-naïve patients will be eligible only if they
+    # refused standard treatment": a man with untreated lung cancer was excluded.
+    criteria = (
+        "Inclusion Criteria:\n\n* All patients must have received at least 1 standard systemic "
+        "cancer therapy and progressed following their most recent regimen.\n"
+        "* Treatment-naïve patients will be eligible only if they refused standard treatment.\n"
+    )
+    trial = _trial(conditions=["NSCLC"], criteria=criteria)
+    text = (
+        "All patients must have received at least 1 standard systemic cancer therapy and "
+        "progressed following their most recent regimen."
+    )
+    setting = Requirement("disease-setting", "any-of", ("refractory",), text, "inclusion")
+    untreated = _profile(
+        diagnosis="lung adenocarcinoma", setting=["newly diagnosed"], prior_lines=0
+    )
+    fit = prescreen(trial, Tags(requirements=(setting,)), untreated)
+    assert fit.fit == CHECK, fit.reason
+    (check,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert check.outcome == UNKNOWN and "never treated" in check.reason
+    closed = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria.replace(
+        "will be eligible", "will not be eligible")))  # fmt: skip
+    assert prescreen(closed, Tags(requirements=(setting,)), untreated).fit == EXCLUDED
+
+
+def test_an_age_limit_in_months_or_days_is_said_as_written():
+    # NCT05711992 ("Minimum age: 1 Day; Maximum age: 25 Years") said "The trial takes people
+    # aged 0.0 to 25"; NCT03118986 ("30 Months") "aged 2.5 to 18".
+    eligibility = Eligibility(
+        min_age_years=1 / 365.25, max_age_years=25.0, min_age_text="1 Day", max_age_text="25 Years"
+    )
+    trial = Trial(nct_id="NCT01000001", conditions=("Leukemia",), eligibility=eligibility)
+    (age,) = [c for c in prescreen(trial, Tags(), _profile(age=9)).checks if c.rule == "age"]
+    assert age.outcome == PASS
+    assert age.reason == "The trial takes people aged 1 day to 25 years; you are 9."
+    whole = replace(eligibility, min_age_years=18.0, min_age_text="18 Years")
+    trial = replace(trial, eligibility=whole)
+    (age,) = [c for c in prescreen(trial, Tags(), _profile(age=9)).checks if c.rule == "age"]
+    assert age.reason == "The trial takes people aged 18 to 25; you are 9."
+
+
+def test_a_marker_that_stands_for_several_names_each_negative_one_it_rests_on():
+    # NCT05501886 ("estrogen receptor positive and/or progesterone receptor positive"): "The
+    # trial is for cancer with HR+; the profile says yours is ER negative" (P15: ER and PR
+    # negative). ER negative alone would not rule HR+ out.
+    text = "Confirmed diagnosis of estrogen receptor positive and/or progesterone receptor positive"
+    requirement = Requirement("biomarker-required", "any-of", ("HR+",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["ER negative", "PR negative"]))
+    assert check is not None and check.outcome == FAIL
+    assert check.reason.endswith("the profile says yours is ER negative and PR negative.")
+    check = check_requirement(requirement, _profile(biomarkers=["ER negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+
+
+def test_a_marker_that_answers_one_value_is_not_called_another_form_of_the_others():
+    # NCT06380751 ("loss of function mutation in BRCA1, BRCA2, or PALB2"), P18 ("BRCA2
+    # negative"): "the profile names BRCA2 negative, another form of the marker".
+    text = "Documented germline tumour loss of function mutation in BRCA1, BRCA2, or PALB2"
+    values = ("BRCA1", "BRCA2", "PALB2")
+    requirement = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["BRCA2 negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(
+        "the profile says yours is BRCA2 negative, but not whether it has BRCA1 or PALB2."
+    )
+
+
+def test_conditions_naming_only_cancer_leave_a_disease_outside_the_title_to_the_trial_team():
+    # NCT06385925 (condition "Malignant Neoplasm", title "... Treating Patients With Advanced
+    # Solid Tumors Harboring KRAS G12D Mutation") said "The trial is for people with cancer;
+    # you have multiple myeloma" and passed the diagnosis.
+    trial = _trial(
+        conditions=["Malignant Neoplasm"],
+        title="A Study of Drug X Treating Patients With Advanced Solid Tumors",
+    )
+    myeloma = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert myeloma.outcome == UNKNOWN
+    assert myeloma.reason.startswith("The trial is for people with solid tumor; you have")
+    assert "solid tumor" in myeloma.question
+    assert check_disease(trial, _profile(diagnosis="pancreatic cancer")).outcome == PASS
+    untitled = replace(trial, brief_title="A Study of Drug X")
+    assert check_disease(untitled, _profile(diagnosis="multiple myeloma")).outcome == PASS
+
+
+def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
+    # NCT03983954 lists the cancers it takes, one of them "ER+/HER2- or triple-negative breast
+    # cancer": its HER2 exclusion excluded a man with HER2-positive stomach cancer, itself on
+    # the list ("GE cancer"), and asked a man with prostate cancer about HER2.
+    criteria = (
+        "Inclusion Criteria:\n\n* Solid tumor from the following list:\n"
+        "* ER+/HER2- or triple-negative breast cancer\n* Gastric cancer\n* Prostate cancer\n"
+    )
+    trial = _trial(
+        conditions=["Breast Cancer", "Gastric Cancer", "Prostate Cancer"], criteria=criteria
+    )
+    her2 = Requirement(
+        "biomarker-excluded", "any-of", ("HER2",), "ER+/HER2- or triple-negative breast cancer",
+        "inclusion",
+    )  # fmt: skip
+    tags = Tags(requirements=(her2,))
+    stomach = _profile(diagnosis="gastric cancer", biomarkers=["HER2 positive"])
+    assert prescreen(trial, tags, stomach).fit == POSSIBLE
+    prostate = prescreen(trial, tags, _profile(diagnosis="prostate cancer"))
+    assert not [c for c in prostate.checks if c.rule == "biomarker-excluded"]
+    breast = _profile(diagnosis="HER2-positive breast cancer", biomarkers=["HER2 positive"])
+    assert prescreen(trial, tags, breast).fit == EXCLUDED
+    single = replace(trial, conditions=("Breast Cancer",))
+    assert prescreen(single, tags, _profile(diagnosis="prostate cancer")).fit == EXCLUDED

@@ -225,3 +225,28 @@ def test_any_table_is_a_profile_or_a_list_of_problems(table):
         assert all(line.startswith("any.toml") for line in exc.lines())
         return
     assert isinstance(profile, Profile)
+
+
+def test_a_medicine_not_counted_is_not_said_to_be_no_cancer_treatment():
+    # Dexamethasone is part of the treatment of myeloma and of leukaemia: "dexamethasone = not
+    # a cancer treatment" was said of P01's history (Revlimid, Velcade, dexamethasone).
+    from trialfinder.profile import describe
+
+    lines = describe(profile_from_table({"prior_treatments": ["dexamethasone"]}, "<test>"))
+    assert "prior treatments: dexamethasone = not counted as a cancer treatment" in lines
+
+
+def test_one_negative_part_of_a_marker_that_stands_for_several_is_not_said_to_be_it():
+    # P15's "ER negative" was described as "ER negative = HR+ negative": PR may be positive.
+    from trialfinder.profile import describe
+
+    (markers,) = [
+        line
+        for line in describe(
+            profile_from_table({"biomarkers": ["ER negative", "PR positive"]}, "t")
+        )
+        if line.startswith("biomarkers:")
+    ]
+    assert "ER negative = HR+ negative" not in markers
+    assert "ER negative = ER negative (HR+ is negative only when ER and PR both are)" in markers
+    assert "PR positive = HR+ positive" in markers

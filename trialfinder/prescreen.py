@@ -20,6 +20,11 @@ of them (``Tags.scoped_requirements``), and is left out otherwise. A person is e
 when every part excludes them. The reader names the parts that have rules of their own;
 unless it names at least two parts of one kind ("Part A", "Part B"), the trial is taken to
 have other parts too, holding only the rules for everyone.
+
+Read here besides the reader's requirements: washout periods, counts of the drugs of a class
+("more than one JAK2 inhibitor") among the exclusion criteria, a title that says the trial is
+for first-line treatment (checked against the earlier lines), and a marker a title or condition
+names that no criterion names (these two never fail).
 """
 
 from __future__ import annotations
@@ -35,15 +40,16 @@ from trialfinder.diseases import (
     NARROWER,
     RELATED,
     SAME_OR_BROADER,
+    UNRELATED,
     diseases,
     trial_diseases,
 )
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
-from trialfinder.tagging.drug_classes import drug_matches
+from trialfinder.tagging.drug_classes import drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
-from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.requirements import Requirement, disease_scopes
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
@@ -223,6 +229,8 @@ class _Facts:
             derived = r.lines_settings["none" if self.lines == 0 else "some"]
             self.setting_is.update(_value_key(v) for v in derived["is"])
             self.setting_not.update(_value_key(v) for v in derived["not"])
+        if profile.prior_treatments == ():
+            self.setting_not.add("previously-treated")  # nothing given at all, ever
         self.setting_known = profile.setting is not None or self.lines is not None
 
     def placeless(self, values: Iterable[Any]) -> list[str]:
@@ -309,6 +317,11 @@ def _says_values(requirement: Requirement) -> dict[str, Any]:
     high = numbers[-1] if numbers else ""
     words = rules().words
     lines = words["line"] if (high or low) == 1 else words["lines"]
+    if requirement.rule == "more-than":  # (a class, how many of it)
+        spelled = rules().rules[requirement.kind]["count_numbers"]
+        count = int(values[1])
+        number = spelled[count - 1] if 0 < count <= len(spelled) else str(count)
+        return {"values": str(values[-1]), "count": number}
     return {"values": joined, "low": low, "high": high, "lines": lines}
 
 
@@ -391,9 +404,21 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
         else:
             assert high is not None  # one of the two is given
             requirement = Requirement("age", "at-most", (_years(high),), text)
+        # A limit in months or days ("Minimum age: 30 Months") is said as written.
+        said = None
+        if any(not float(v).is_integer() for v in (low, high) if v is not None):
+            written = {
+                "low": (elig.min_age_text or "").lower(),
+                "high": (elig.max_age_text or "").lower(),
+            }
+            said = rules().says("age", requirement.rule, **written)
+
+        def check(outcome: str, tail: str, fact: str = "", permanent: bool | None = None) -> Check:
+            return _check(requirement, outcome, tail, fact, permanent, says=said)
+
         age = profile.age
         if age is None:
-            checks.append(_missing(requirement))
+            checks.append(check(UNKNOWN, rules().sentence("age", "unknown")))
         else:
             # A person of 17 is 17 to 18; a limit of 17.5 years may or may not be passed.
             too_young = low is not None and age + 1 <= low
@@ -401,12 +426,12 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
             maybe = (low is not None and age < low) or (high is not None and age + 1 > high + 1)
             if too_young or too_old:
                 tail = rules().sentence("age", FAIL, age=age)
-                checks.append(_check(requirement, FAIL, tail, f"age: {age}", permanent=too_old))
+                checks.append(check(FAIL, tail, f"age: {age}", permanent=too_old))
             elif maybe:
-                checks.append(_unknown(requirement, f"you are {age}, close to the limit"))
+                checks.append(check(UNKNOWN, f"you are {age}, close to the limit"))
             else:
                 tail = rules().sentence("age", PASS, age=age)
-                checks.append(_check(requirement, PASS, tail, f"age: {age}"))
+                checks.append(check(PASS, tail, f"age: {age}"))
     if elig.sex in ("FEMALE", "MALE"):
         wanted = elig.sex.lower()
         checks.append(_check_sex(Requirement("sex", "only", (wanted,), f"Sex: {elig.sex}"), facts))
@@ -437,7 +462,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     written = found.text or "; ".join(trial.conditions)
     text = f"Conditions: {written}" if found.source == "conditions" else f"Title: {written}"
     as_written = _join(f'"{c}"' for c in trial.conditions[:_CONDITIONS_QUOTED])
-    names = _join(found.included) if found.included else as_written or "the record's conditions"
+    not_known = found.source == "conditions" and _names_an_unknown_disease(trial.conditions)
+    names = (
+        _join(found.included)
+        if found.included and not not_known
+        else as_written or "the record's conditions"
+    )
     requirement = Requirement("disease", "any", tuple(found.included), text)
     says = rules().says("disease", "any", values=names)
     diagnosis = facts.profile.diagnosis
@@ -495,6 +525,21 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             tail = rules().sentence("disease", "fail", patient=patient)
             left = Requirement("disease", "left-out", (excluded,), criterion, "inclusion")
             return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
+    if not_known:
+        return check(UNKNOWN, "unknown-not-named")
+    titled = _titled_within(trial) if found.source == "conditions" else ()
+    # Conditions that name only "cancer", a title that names which: "Malignant Neoplasm",
+    # "A Study of TSN1611 Treating Patients With Advanced Solid Tumors ...".
+    if (
+        titled
+        and all(vocabulary.get(t).general for t in found.included)
+        and not any(vocabulary.relation(d, t) == SAME_OR_BROADER for d in mine for t in titled)
+    ):
+        says_titled = rules().says("disease", "any", values=_join(titled))
+        tail = rules().sentence("disease", "unknown-related", patient=patient)
+        fact = f"diagnosis: {diagnosis.text}"
+        asked = rules().question("disease", values=_join(titled))
+        return _check(requirement, UNKNOWN, tail, fact, question=asked, says=says_titled)
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
     if SAME_OR_BROADER in relations:
         return check(PASS, "pass", patient=patient)
@@ -517,8 +562,44 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     return check(FAIL, "fail", patient=patient)
 
 
+@lru_cache(maxsize=1024)
+def _names_an_unknown_disease(conditions: tuple[str, ...]) -> bool:
+    """Whether the conditions name only general diseases ("cancer"), and one of them holds a
+    word besides the ``general_words`` of the data file: it names a disease the vocabulary does
+    not know ("Malignant Peripheral Nerve Sheath Tumors", "Larynx Cancer")."""
+    vocabulary = diseases()
+    general = {w.lower() for w in rules().rules["disease"]["general_words"]}
+    named = False
+    for condition in conditions:
+        found, _ = vocabulary.find(condition, organs=True)
+        if not found:
+            continue
+        if not all(vocabulary.get(d).general for d in found):
+            return False
+        _, folded = vocabulary.tokens(condition)
+        named = named or bool(set(folded) - general)
+    return named
+
+
 # How many of a record's conditions, none of them known, are quoted as written.
 _CONDITIONS_QUOTED = 3
+
+
+@lru_cache(maxsize=1024)
+def _titled(brief: str, official: str) -> tuple[str, ...]:
+    vocabulary = diseases()
+    for title in (brief, official):
+        named, _ = vocabulary.find(title, bare=False)
+        telling = [n for n in named if not vocabulary.get(n).general]
+        if telling:
+            return tuple(dict.fromkeys(telling))
+    return ()
+
+
+def _titled_within(trial: Trial) -> tuple[str, ...]:
+    """The diseases, not general ones, the first title naming any names ("Advanced Solid
+    Tumors")."""
+    return _titled(trial.brief_title, trial.official_title)
 
 
 def _title_takes(trial: Trial, mine: list[str]) -> bool:
@@ -658,6 +739,37 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     return _check(
         requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
     )
+
+
+def as_worded(requirement: Requirement, settings: Iterable[str] = ()) -> Requirement:
+    """A requirement for refractory disease read from a criterion that asks only for treatment
+    before ("Previously treated ... DLBCL", see ``refractory_words`` in the data file): as one
+    for the treated settings the record's titles or conditions name (``settings``) when they
+    name refractory disease too, said as theirs (rule "record"); else as one for previously
+    treated disease."""
+    if requirement.rule != "any-of" or "refractory" not in requirement.values:
+        return requirement
+    words = _setting_words()
+    if words[0].search(requirement.text) or not words[1].search(requirement.text):
+        return requirement
+    named = tuple(s for s in settings if s in _TREATED_SETTINGS)
+    if "refractory" in named:
+        return replace(requirement, rule="record", values=named)
+    values = tuple(
+        dict.fromkeys("previously-treated" if v == "refractory" else v for v in requirement.values)
+    )
+    return replace(requirement, values=values)
+
+
+_NAMING = ("title", "official title", "condition")  # the fields a setting is named in, as
+# the tags' evidence gives them
+_TREATED_SETTINGS = ("refractory", "relapsed", "resistant", "recurrent")
+
+
+@cache
+def _setting_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease-setting"]
+    return _cues(entry["refractory_words"]), _cues(entry["treated_words"])
 
 
 # earlier lines --------------------------------------------------------------------------------
@@ -853,6 +965,7 @@ def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
             parts = {m.part for m in negatives}
             if not set(needs_all) <= parts:
                 continue  # "ER negative" alone: PR may be positive
+            return FAIL, [m for m in negatives if m.part in needs_all]  # ER and PR negative
         if not theirs and variant and any(m.variant and m.positive for m in mine):
             continue
         return FAIL, [marker]
@@ -869,7 +982,7 @@ def _variant_key(variant: str) -> str:
 
 
 def _marker_names(markers: list[Marker]) -> str:
-    return _join([m.written for m in markers], "and")
+    return _join(dict.fromkeys(m.written for m in markers), "and")
 
 
 def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
@@ -883,12 +996,13 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         states.append((str(value), state, used))
     has = [(v, used) for v, s, used in states if s == PASS]
     has_not = [(v, used) for v, s, used in states if s == FAIL]
-    others = [m for _, s, used in states if s == UNKNOWN for m in used]
+    answered = list(dict.fromkeys(m for _, u in has_not for m in u))  # in order: one wording
+    others = [m for _, s, used in states if s == UNKNOWN for m in used if m not in answered]
     if kind == "biomarker-required":
         outcome = PASS if has else FAIL if len(has_not) == len(states) else UNKNOWN
     else:
         outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
-    used = [m for _, u in (has if has else has_not) for m in u]
+    used = list(dict.fromkeys(m for _, u in (has if has else has_not) for m in u))
     fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
     if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
@@ -896,6 +1010,11 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     if outcome == UNKNOWN:
         if others:
             tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
+        elif has_not:  # "BRCA2 negative" of "BRCA1, BRCA2 or PALB2"
+            missing = [v for v, s, _ in states if s == UNKNOWN]
+            tail = rules().sentence(
+                kind, "unknown-some", against=_marker_names(answered), missing=_join(missing)
+            )
         else:
             tail = rules().sentence(kind, "unknown")
         return _unknown(requirement, tail)
@@ -1031,6 +1150,84 @@ def _washouts(criteria: str) -> tuple[Requirement, ...]:
     return tuple(found)
 
 
+def count_requirements(trial: Trial) -> tuple[Requirement, ...]:
+    """The exclusion criteria that count the drugs of one class ("Prior treatment with more than
+    one JAK2 inhibitor": ``prior-therapy-excluded``, rule ``more-than``, values (the class, 1)),
+    for :func:`_check_count` (see ``count_words`` in the data file)."""
+    return _counts(trial.eligibility.criteria)
+
+
+@cache
+def _count_pattern() -> re.Pattern[str]:
+    entry = rules().rules["prior-therapy-excluded"]
+    numbers = "|".join(map(re.escape, entry["count_numbers"]))
+    between = "|".join(map(re.escape, entry["count_between"]))
+    words = _cues(entry["count_words"]).pattern
+    return re.compile(rf"{words}\s+(\d|{numbers})\s+(?:(?:{between})\s+)?(?=\S)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _counts(criteria: str) -> tuple[Requirement, ...]:
+    entry = rules().rules["prior-therapy-excluded"]
+    words = [w.lower() for w in entry["count_words"]]
+    if not criteria or not any(w in criteria.lower() for w in words):
+        return ()
+    numbers = [n.lower() for n in entry["count_numbers"]]
+    not_of = {w.lower() for w in entry["count_not_of"]}
+    not_with = _cues(entry["count_not_with"])
+    found: list[Requirement] = []
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION or not_with.search(item.text):
+            continue
+        for match in _count_pattern().finditer(item.text):
+            after = item.text[match.end() : match.end() + _COUNTED_WITHIN]
+            mentions = find_drugs(after)
+            if not mentions or mentions[0].start != 0 or not mentions[0].is_class:
+                continue
+            following = after[mentions[0].end :].lower().split()[:1]
+            if following and following[0].strip(".,;:()") in not_of:
+                continue
+            written = match.group(1).lower()
+            count = int(written) if written.isdigit() else numbers.index(written) + 1
+            found.append(
+                Requirement(
+                    "prior-therapy-excluded",
+                    "more-than",
+                    (mentions[0].value, count, after[: mentions[0].end]),
+                    item.text,
+                    item.section,
+                    item.cohort,
+                )
+            )
+    return tuple(found)
+
+
+_COUNTED_WITHIN = 80  # characters after the count where the class is looked for
+
+
+def _check_count(requirement: Requirement, facts: _Facts) -> Check:
+    """More than ``count`` drugs of a class: each drug of it the profile lists counts once."""
+    kind = requirement.kind
+    value, count = str(requirement.values[0]), int(requirement.values[1])
+    if facts.received is None:
+        question = rules().sentence(kind, "question-count", **_says_values(requirement))
+        return replace(_missing(requirement), question=question)
+    drugs = {d for t in facts.received for d in t.drugs if _drug_is(d, value)}
+    matched = facts.matching(facts.received, value)
+    fact = f"prior_treatments: {', '.join(matched)}" if matched else "prior_treatments"
+    if len(drugs) > count:
+        return _check(
+            requirement, FAIL, rules().sentence(kind, FAIL, matched=_join(matched, "and")), fact
+        )
+    if unsure := _history_unsure(requirement, facts, (value,)):
+        question = rules().sentence(kind, "question-count", **_says_values(requirement))
+        return replace(unsure, question=question)
+    if matched:
+        tail = rules().sentence(kind, "pass-count", matched=_join(matched, "and"))
+        return _check(requirement, PASS, tail, fact)
+    return _check(requirement, PASS, rules().sentence(kind, PASS), fact)
+
+
 _CHECKERS: dict[str, Callable[[Requirement, _Facts], Check]] = {
     "age": _check_age,
     "sex": _check_sex,
@@ -1074,14 +1271,30 @@ def prescreen(
     facts = _facts(profile)
     today = today or dt.date.today()
     checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
-    requirements = tags.requirements if tags else ()
-    if tags and tags.scoped_requirements:
-        requirements = (*requirements, *_for_this_disease(tags.scoped_requirements, facts))
+    requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
+    if tags and (scoped or tags.scoped_requirements):
+        scoped = (*scoped, *tags.scoped_requirements)
+        requirements = (*requirements, *_for_this_disease(scoped, facts))
+    requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
+    requirements = (*requirements, *title_requirements(trial, requirements))
+    if tags:
+        requirements = (*requirements, *title_markers(trial, tags, requirements))
+    titled = tuple(
+        dict.fromkeys(
+            e.tag
+            for e in (tags.evidence if tags else ())
+            if e.kind == "setting" and e.source in _NAMING
+        )
+    )
     contradicted = _contradicted(requirements, tags.settings if tags else ())
+    untreated_too = _takes_the_untreated(trial.eligibility.criteria)
     contradicted |= _ages_against_the_record(trial, requirements)
-    for requirement in (*requirements, *washout_requirements(trial)):
+    for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
         if requirement.kind == "washout":
             checks.append(_check_washout(requirement, facts, today))
+            continue
+        if requirement.rule == "more-than":
+            checks.append(_check_count(requirement, facts))
             continue
         checker = _CHECKERS.get(requirement.kind)
         if checker is None:
@@ -1090,8 +1303,207 @@ def prescreen(
             tail = rules().sentence(requirement.kind, "unknown-contradicted")
             checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
             continue
+        if requirement.section == TITLE:
+            title_checker = (
+                _check_title_marker
+                if requirement.kind == "biomarker-required"
+                else _check_title_lines
+            )
+            checks.append(title_checker(requirement, facts))
+            continue
+        if requirement.kind == "disease-setting":
+            requirement = as_worded(requirement, titled)
+            if untreated_too and _for_treated_disease(requirement):
+                check = checker(requirement, facts)
+                if check.outcome == FAIL:
+                    tail = rules().sentence(requirement.kind, "unknown-untreated")
+                    check = _unknown(requirement, tail)
+                checks.append(check)
+                continue
         checks.append(checker(requirement, facts))
     return verdict(tuple(checks))
+
+
+TITLE = "title"  # the section of a requirement read from a title
+
+
+def title_requirements(
+    trial: Trial, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule of no earlier line of treatment read from a title that says the trial is for
+    first-line treatment ("... for First-Line Treatment of Patients With Metastatic NSCLC") or
+    for cancer not treated before ("... in Participants With Previously Untreated ..."),
+    when none of ``requirements`` for everyone counts earlier lines or says whether treated
+    disease is taken. Checked by :func:`_check_title_lines`: it never fails."""
+    entry = rules().rules["prior-lines"]
+    unless = {_value_key(v) for v in entry["title_unless"]}
+    for r in requirements:
+        if r.cohort or r.scope:
+            continue
+        if r.kind == "prior-lines" or (
+            r.kind == "disease-setting" and {_value_key(v) for v in r.values} & unless
+        ):
+            return ()
+    title, words = _first_line_title(trial.brief_title, trial.official_title)
+    if not title:
+        return ()
+    return (Requirement("prior-lines", "at-most", (0, words), f"Title: {title}", TITLE),)
+
+
+@lru_cache(maxsize=1024)
+def _first_line_title(*titles: str) -> tuple[str, str]:
+    """(the first of ``titles`` that says the trial is for first-line treatment or untreated
+    cancer, its words as written), or ("", "")."""
+    entry = rules().rules["prior-lines"]
+    first = _cues(entry["title_first_line"])
+    not_before = {w.lower() for w in entry["title_not_before"]}
+    not_after = {w.lower() for w in entry["title_not_after"]}
+    for title in titles:
+        for match in first.finditer(title or ""):
+            before = re.findall(r"[\w/-]+", title[: match.start()].lower())[-3:]
+            after = re.findall(r"[\w/-]+", title[match.end() :].lower())[:1]
+            beside = {*before[-1:], *after}
+            if not_before.intersection(before) or not_after.intersection(beside):
+                continue
+            return title, match.group()
+    return "", ""
+
+
+def title_markers(
+    trial: Trial, tags: Tags, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule for each marker the tags read in a title or condition as one the trial requires
+    ("... in Participants With EGFR-Mutated, Advanced Nonsquamous NSCLC ..."), when no rule of
+    ``requirements`` names the marker. Checked by :func:`_check_title_marker`: it never fails."""
+    named = {
+        read_marker(str(v)).name
+        for r in (*requirements, *tags.requirements, *tags.scoped_requirements)
+        if r.kind in ("biomarker-required", "biomarker-excluded")
+        for v in r.values
+    }
+    not_with = _cues(rules().rules["biomarker-required"]["title_not_with"])
+    excluded = {read_marker(m).name for m in tags.excluded_biomarkers}
+    fields = {
+        "title": f"Title: {trial.brief_title}",
+        "official title": f"Title: {trial.official_title}",
+        "condition": f"Conditions: {'; '.join(trial.conditions)}",
+    }
+    found: dict[str, str] = {}
+    for evidence in tags.evidence:
+        if evidence.kind != "biomarker" or evidence.source not in fields:
+            continue
+        if evidence.tag not in tags.biomarkers or evidence.tag in found:
+            continue
+        name = read_marker(evidence.tag).name
+        if name in named or name in excluded or not_with.search(fields[evidence.source]):
+            continue
+        found[evidence.tag] = fields[evidence.source]
+    return tuple(
+        Requirement("biomarker-required", "title", (marker,), text, TITLE)
+        for marker, text in found.items()
+    )
+
+
+def _check_title_marker(requirement: Requirement, facts: _Facts) -> Check:
+    """A marker a title names (rule "title"): as a criterion's, but a fail stays unknown."""
+    check = _check_markers(requirement, facts)
+    if check.outcome != FAIL:
+        return check
+    r = rules()
+    kind = requirement.kind
+    against = facts.markers.get(read_marker(str(requirement.values[0])).name, [])
+    tail = r.sentence(kind, "unknown-title", against=_marker_names(against))
+    question = r.sentence(kind, "question-title", **_says_values(requirement))
+    return _check(requirement, UNKNOWN, tail, check.fact, question=question)
+
+
+def _check_title_lines(requirement: Requirement, facts: _Facts) -> Check:
+    """A first-line (or "previously untreated") title against the earlier lines: no line
+    passes; lines, or none known, stay unknown (the criteria may take treatment of an earlier
+    stage)."""
+    r = rules()
+    words = str(requirement.values[-1])
+    says = r.says("prior-lines", "title", words=words)
+    question = r.sentence("prior-lines", "question-title", words=words)
+    lines = facts.lines
+    if lines == 0:
+        tail = r.sentence("prior-lines", "pass-title")
+        return _check(requirement, PASS, tail, "prior_lines: 0", says=says)
+    if lines is None:
+        tail = r.sentence("prior-lines", "unknown")
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+    had = f"{lines} {r.words['line'] if lines == 1 else r.words['lines']}"
+    tail = r.sentence("prior-lines", "unknown-title", prior_lines=had)
+    fact = f"prior_lines: {lines}"
+    return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
+
+
+def _by_scope(
+    requirements: tuple[Requirement, ...], trial: Trial
+) -> tuple[tuple[Requirement, ...], tuple[Requirement, ...]]:
+    """(the requirements for everyone, those of an item limited to people with some diseases,
+    with those diseases as their scope): a setting or marker read from "Pancreatic cancer:
+    Recurrent/metastatic pancreatic cancer that has failed at least one prior systemic therapy"
+    holds for people with pancreatic cancer only (NCT05438667)."""
+    scopes = _scopes(trial.eligibility.criteria)
+    if not scopes:
+        return requirements, ()
+    everyone: list[Requirement] = []
+    scoped: list[Requirement] = []
+    for requirement in requirements:
+        scope = scopes.get((requirement.text, requirement.section, requirement.cohort))
+        if scope and not requirement.scope:
+            scoped.append(replace(requirement, scope=scope))
+        else:
+            everyone.append(requirement)
+    return tuple(everyone), tuple(scoped)
+
+
+@lru_cache(maxsize=1024)
+def _scopes(criteria: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    return disease_scopes(read_criteria(criteria)) if criteria else {}
+
+
+def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -> bool:
+    """Whether ``requirement``, a marker of an inclusion criterion for everyone in a trial for
+    several diseases, is read from a criterion that names only diseases unrelated to the
+    patient's: "ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954
+    lists is no rule for a prostate cancer. With the diagnosis unknown it holds."""
+    if not requirement.kind.startswith("biomarker") or requirement.section == EXCLUSION:
+        return False
+    if requirement.cohort or requirement.scope or len(trial_diseases(trial).included) < 2:
+        return False
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or not diagnosis.has_cancer:
+        return False
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    named = _named_in(requirement.text)
+    return bool(mine and named) and all(
+        vocabulary.relation(d, n) == UNRELATED and not _kin(d, n) for d in mine for n in named
+    )
+
+
+def _kin(one: str, other: str) -> bool:
+    """Whether two diseases are kinds of one within a broad group (HER2-positive and triple-
+    negative breast cancer: breast cancer, within solid tumors), not only of that group."""
+    vocabulary = diseases()
+
+    def narrow(name: str) -> bool:
+        disease = vocabulary.get(name)
+        above = disease.lineage - {name}
+        return not disease.general and any(not vocabulary.get(a).general for a in above)
+
+    shared = vocabulary.get(one).lineage & vocabulary.get(other).lineage
+    return any(narrow(d) for d in shared)
+
+
+@lru_cache(maxsize=4096)
+def _named_in(text: str) -> tuple[str, ...]:
+    """The diseases ``text`` names, not the general ones ("cancer", "solid tumor")."""
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text, bare=False)
+    return tuple(n for n in found if not vocabulary.get(n).general)
 
 
 def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[Requirement, ...]:
@@ -1166,6 +1578,39 @@ def _contradicted(
             if _same_part(wanted, excluded) and keys & {_value_key(v) for v in excluded.values}:
                 found.update((wanted, excluded))
     return frozenset(found)
+
+
+_TREATED = frozenset({"refractory", "relapsed", "resistant", "recurrent", "previously-treated"})
+
+
+def _for_treated_disease(requirement: Requirement) -> bool:
+    """A setting of treated disease required of everyone ("refractory", "previously treated")."""
+    return (
+        requirement.rule in ("any-of", "record")
+        and not requirement.cohort
+        and bool({_value_key(v) for v in requirement.values} & _TREATED)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _takes_the_untreated(criteria: str) -> bool:
+    """Whether an inclusion criterion for everyone lets in people never treated ("Treatment-
+    naïve patients will be eligible only if they refused standard treatment", see
+    ``naive_words`` in the data file)."""
+    entry = rules().rules["disease-setting"]
+    naive = _cues(entry["naive_words"])
+    if not criteria or not naive.search(criteria):
+        return False
+    eligible = _cues(entry["eligible_words"])
+    not_eligible = _cues(entry["not_eligible_words"])
+    return any(
+        item.section != EXCLUSION
+        and not item.cohort
+        and naive.search(item.text)
+        and eligible.search(item.text)
+        and not not_eligible.search(item.text)
+        for item in read_criteria(criteria).items
+    )
 
 
 def _same_part(one: Requirement, other: Requirement) -> bool:

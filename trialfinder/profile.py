@@ -59,7 +59,7 @@ class Treatment:
     transplant: str | None = None  # "autologous", "allogeneic" or "any"
     radiation: bool = False
     surgery: bool = False
-    other: bool = False  # a medicine that is not a cancer treatment (dexamethasone, metformin)
+    other: bool = False  # a medicine not counted as a cancer treatment (dexamethasone, metformin)
     stem_only: bool = False  # a drug known only by its name stem ("-tamab"): its class is not
 
     @property
@@ -165,13 +165,19 @@ def _treatment_text(treatment: Treatment) -> str:
     if treatment.surgery:
         return f"{treatment.written} = surgery"
     if treatment.other:
-        return f"{treatment.written} = not a cancer treatment"
+        return f"{treatment.written} = not counted as a cancer treatment"
     return treatment.written
 
 
 def _marker_text(marker: Marker) -> str:
     if not marker.known:
         return f"{marker.written} = not known"
+    parts = _marker_rules()["negative_needs_all"].get(marker.name, [])
+    if not marker.positive and marker.part in parts:
+        # "ER negative" alone does not make HR+ negative: PR may be positive
+        every = " and ".join(parts)
+        note = f"{marker.name} is negative only when {every} both are"
+        return f"{marker.written} = {marker.part} negative ({note})"
     name = f"{marker.name} {marker.variant}".strip()
     status = "positive" if marker.positive else "negative"
     level = f", {marker.level}" if marker.level else ""

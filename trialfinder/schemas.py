@@ -465,8 +465,22 @@ _RULE = Table(
         **words("pass", "fail", "unknown", "question"),
     },
     optional={
-        **words(*_SENTENCES[2:], "question-active"),
-        **texts("active_words", "confirmed", "healthy_people"),
+        **words(
+            *_SENTENCES[2:],
+            "question-active",
+            "pass-title",
+            "question-title",
+            "pass-count",
+            "question-count",
+            "unknown-untreated",
+            "unknown-some",
+        ),
+        **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
+        **texts("refractory_words", "treated_words"),
+        **texts("naive_words", "eligible_words", "not_eligible_words"),
+        **texts("active_words", "confirmed", "healthy_people", "general_words"),
+        **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
+        **texts("title_not_with"),
     },
 )
 _IS_NOT = Table(required=texts("is", "not"))

@@ -222,6 +222,21 @@ def read_requirements(
     return tuple(found), tuple(scoped)
 
 
+def disease_scopes(criteria: Criteria) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """(text, section, cohort) of each item limited to people with some diseases, as
+    :func:`read_requirements` reads it ("Pancreatic cancer: Recurrent/metastatic pancreatic
+    cancer that has failed at least one prior systemic therapy"), and those diseases: the
+    scope of a rule another reader found in that item (a disease setting, a marker)."""
+    rules = _rules()
+    found: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for item in criteria.items:
+        words = item.text.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
+        text = _Text(item, lower(item.text), frozenset(words.split()), frozenset(), rules)
+        if text.skipped and (scope := text.scope_diseases):
+            found[(item.text, item.section, item.cohort)] = scope
+    return found
+
+
 def settings_for_all(
     settings: tuple[Requirement, ...],
     found: tuple[Requirement, ...],
