@@ -1402,3 +1402,18 @@ def test_a_treatment_counted_in_a_capped_number_of_lines_is_neither_asked_nor_ru
     KRAS inhibitor') said 'you must have been treated with a KRAS inhibitor before'."""
     read = included(line, kind) if section == "inclusion" else excluded(line, kind)
     assert read == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # NCT04267848: the second sentence says how the stage is set, not a condition.
+        ("Completely resected stage IIA, IIB IIIA or IIIB (T3-4N2) NSCLC with negative margins. "
+         "Patients will be staged according to the AJCC Staging Manual, 2017",
+         [("any-of", ("non-metastatic",))]),
+        # A condition in the sentence of the stage still makes it no rule.
+        ("Stage II or III disease if surgery will be done", []),
+    ],
+)  # fmt: skip
+def test_a_condition_counts_in_the_sentence_that_says_the_stage(line, expected):
+    assert included(line, "disease-setting") == expected

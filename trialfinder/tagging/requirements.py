@@ -1991,7 +1991,12 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
     if rules.exceptions.search(low, words=words) or rules.allowed(low, words=words):
         return []
     if text.wanted:
-        if rules.stage_earlier.found(low) or rules.hypotheticals.search(low, words=words):
+        # (A condition counts in the sentences that say the stage only: "Patients will be
+        # staged according to the AJCC manual" after "Completely resected stage IIA-IIIB".)
+        said = [(s, e) for s, e in text.sentences if any(s <= at < e for at, _ in found)]
+        if rules.stage_earlier.found(low) or any(
+            rules.hypotheticals.search(low[s:e], words=words) for s, e in said
+        ):
             return []
         rest = low
         for start, end in sorted(found, reverse=True):
