@@ -485,26 +485,19 @@ def test_markers_listed_with_commas_only_are_alternatives():
 
 
 @pytest.mark.parametrize(
-    ("line", "excluded"),
+    ("section", "line", "excluded"),
     [
         # NCT06662786: "must not have a change in this gene: BRAF" dropped KRAS and NRAS.
         (
+            "inclusion",
             "Be diagnosed to have Kirsten rat sarcoma viral oncogene (KRAS), neuroblastoma RAS"
             " viral oncogene homolog (NRAS), and v-raf murine sarcoma viral oncogene homolog B"
             " (BRAF) wild-type (WT) tumor as determined by local testing",
             ("KRAS", "NRAS", "BRAF"),
         ),
-    ],
-)
-def test_markers_each_written_after_its_full_name_are_one_list(line, excluded):
-    assert marker_rules(included(line)) == [("biomarker-excluded", excluded, "inclusion", "")]
-
-
-@pytest.mark.parametrize(
-    ("line", "excluded"),
-    [
         # NCT06119581 left out ALK and NTRK, NCT06561386 EGFR.
         (
+            "exclusion",
             "Have a documented additional validated targetable oncogenic driver mutation or"
             " alteration in genes such as epidermal growth factor receptor (EGFR), anaplastic"
             " lymphoma kinase (ALK), BRAF (V600E), human epidermal growth factor receptor 2"
@@ -513,6 +506,7 @@ def test_markers_each_written_after_its_full_name_are_one_list(line, excluded):
             ("EGFR", "ALK", "BRAF V600E", "HER2", "MET exon 14", "ROS1", "RET", "NTRK"),
         ),
         (
+            "exclusion",
             "Participants with epidermal growth factor receptor (EGFR), anaplastic lymphoma"
             " kinase (ALK), or ROS-1 mutations that are sensitive to available targeted"
             " inhibitor therapy.",
@@ -520,8 +514,9 @@ def test_markers_each_written_after_its_full_name_are_one_list(line, excluded):
         ),
     ],
 )
-def test_an_exclusion_of_markers_written_after_their_full_names_rules_out_each(line, excluded):
-    assert marker_rules(excluding(line)) == [("biomarker-excluded", excluded, "exclusion", "")]
+def test_markers_each_written_after_their_full_name_are_one_list(section, line, excluded):
+    tags = included(line) if section == "inclusion" else excluding(line)
+    assert marker_rules(tags) == [("biomarker-excluded", excluded, section, "")]
 
 
 def test_markers_written_after_their_full_names_are_alternatives_only_when_listed_so():
