@@ -298,6 +298,23 @@ def test_a_setting_ruled_out_for_some_who_join_is_not_said():
     assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
 
 
+def test_a_setting_asked_in_one_part_only_is_not_said_of_the_trial():
+    # NCT04862663: "Key inclusion criteria only for phase III: ... recurrence or progression
+    # while on, or within 12 months of, completing a (neo)adjuvant ET regimen"; its phase Ib
+    # asks no setting.
+    criteria = (
+        "Key inclusion criteria for both phases:\n\n1. Adult females and males.\n\n"
+        "Key inclusion criteria only for phase III:\n\n1. Radiological evidence of breast"
+        " cancer recurrence or progression while on adjuvant endocrine therapy.\n"
+    )
+    title = "Drug X for Metastatic Breast Cancer"
+    tags = tagging.tag_trial(parse_study(make_study(title=title, criteria=criteria)))
+    asked = [r for r in tags.requirements if r.kind == "disease-setting"]
+    assert tags.settings and asked and all(r.cohort for r in asked)
+    assert tags.untreated_too
+    assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
+
+
 @pytest.mark.parametrize(
     "criteria",
     [

@@ -152,7 +152,7 @@ def _asked_of_some(evidence: list[Evidence], setting_rules: tuple[Requirement, .
     asked = {
         value
         for rule in setting_rules
-        if rule.rule == "any-of" and rule.section != EXCLUSION
+        if rule.rule == "any-of" and rule.section != EXCLUSION and not rule.cohort
         for value in rule.values
     }
     read = [e for e in evidence if e.kind == SETTING]
