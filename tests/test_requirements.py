@@ -1417,3 +1417,17 @@ def test_a_treatment_counted_in_a_capped_number_of_lines_is_neither_asked_nor_ru
 )  # fmt: skip
 def test_a_condition_counts_in_the_sentence_that_says_the_stage(line, expected):
     assert included(line, "disease-setting") == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # NCT05711992, a registry of tumours that start in the brain: it leaves out those that
+        # started elsewhere, not people whose tumour spread within the brain.
+        ("CNS metastases of extracranial embryonal tumors", []),
+        ("Brain metastases from an extracranial primary tumour", []),
+        ("Known CNS metastases", [("none", ())]),
+    ],
+)
+def test_brain_metastases_of_a_named_source_are_no_rule_on_all(line, expected):
+    assert excluded(line, "brain-metastases") == expected
