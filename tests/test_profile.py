@@ -250,3 +250,18 @@ def test_one_negative_part_of_a_marker_that_stands_for_several_is_not_said_to_be
     assert "ER negative = HR+ negative" not in markers
     assert "ER negative = ER negative (HR+ is negative only when ER and PR both are)" in markers
     assert "PR positive = HR+ positive" in markers
+
+
+def test_a_marker_numbered_on_its_name_is_described_as_written():
+    # "BRCA2 wild-type" was described as "BRCA 2 negative".
+    from trialfinder.profile import describe
+
+    (markers,) = [
+        line
+        for line in describe(
+            profile_from_table({"biomarkers": ["BRCA2 wild-type", "KRAS G12C"]}, "t")
+        )
+        if line.startswith("biomarkers:")
+    ]
+    assert "BRCA2 wild-type = BRCA2 negative" in markers
+    assert "KRAS G12C = KRAS G12C positive" in markers

@@ -178,7 +178,9 @@ def _marker_text(marker: Marker) -> str:
         every = " and ".join(parts)
         note = f"{marker.name} is negative only when {every} both are"
         return f"{marker.written} = {marker.part} negative ({note})"
-    name = f"{marker.name} {marker.variant}".strip()
+    # A number written onto the name stays on it ("BRCA2"); a variant follows it ("KRAS G12C").
+    joined = marker.variant.isdigit() and marker.name[-1:].isalpha()
+    name = marker.name + marker.variant if joined else f"{marker.name} {marker.variant}".strip()
     status = "positive" if marker.positive else "negative"
     level = f", {marker.level}" if marker.level else ""
     return f"{marker.written} = {name} {status}{level}"
