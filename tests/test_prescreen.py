@@ -892,3 +892,15 @@ def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one()
     assert prescreen(trial, tags, breast).fit == EXCLUDED
     single = replace(trial, conditions=("Breast Cancer",))
     assert prescreen(single, tags, _profile(diagnosis="prostate cancer")).fit == EXCLUDED
+
+
+def test_an_age_close_to_a_limit_in_months_is_left_unknown_in_the_data_files_words():
+    # A child of 1 and a limit of 18 months: whether she has passed it, the profile cannot say.
+    from factories import make_study
+
+    trial = parse_study(make_study(min_age="18 Months"))
+    fit = prescreen(trial, tag_trial(trial), profile_from_table({"age": 1}, "t"))
+    (age,) = [c for c in fit.checks if c.rule == "age"]
+    assert age.outcome == UNKNOWN
+    said = load_toml("prescreen.toml")["rule"]["age"]["unknown-close"].format(age=1)
+    assert age.reason.endswith(said + ".")

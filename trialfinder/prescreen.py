@@ -428,7 +428,7 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
                 tail = rules().sentence("age", FAIL, age=age)
                 checks.append(check(FAIL, tail, f"age: {age}", permanent=too_old))
             elif maybe:
-                checks.append(check(UNKNOWN, f"you are {age}, close to the limit"))
+                checks.append(check(UNKNOWN, rules().sentence("age", "unknown-close", age=age)))
             else:
                 tail = rules().sentence("age", PASS, age=age)
                 checks.append(check(PASS, tail, f"age: {age}"))

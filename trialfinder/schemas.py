@@ -448,6 +448,7 @@ _SENTENCES = (
     "unknown-not-named",
     "unknown-healthy",
     "unknown-contradicted",
+    "unknown-close",
     "unknown-names",
     "unknown-other",
     "unknown-sensitizing",
