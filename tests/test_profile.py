@@ -236,17 +236,18 @@ def test_a_medicine_not_counted_is_not_said_to_be_no_cancer_treatment():
     assert "prior treatments: dexamethasone = not counted as a cancer treatment" in lines
 
 
-def test_one_negative_part_of_a_marker_that_stands_for_several_is_not_said_to_be_it():
-    # P15's "ER negative" was described as "ER negative = HR+ negative": PR may be positive.
+def described_markers(*markers: str) -> str:
+    """The line of ``profile check`` that describes these biomarkers."""
     from trialfinder.profile import describe
 
-    (markers,) = [
-        line
-        for line in describe(
-            profile_from_table({"biomarkers": ["ER negative", "PR positive"]}, "t")
-        )
-        if line.startswith("biomarkers:")
-    ]
+    lines = describe(profile_from_table({"biomarkers": list(markers)}, "t"))
+    (line,) = [line for line in lines if line.startswith("biomarkers:")]
+    return line
+
+
+def test_one_negative_part_of_a_marker_that_stands_for_several_is_not_said_to_be_it():
+    # P15's "ER negative" was described as "ER negative = HR+ negative": PR may be positive.
+    markers = described_markers("ER negative", "PR positive")
     assert "ER negative = HR+ negative" not in markers
     assert "ER negative = ER negative (HR+ is negative only when ER and PR both are)" in markers
     assert "PR positive = HR+ positive" in markers
@@ -254,14 +255,6 @@ def test_one_negative_part_of_a_marker_that_stands_for_several_is_not_said_to_be
 
 def test_a_marker_numbered_on_its_name_is_described_as_written():
     # "BRCA2 wild-type" was described as "BRCA 2 negative".
-    from trialfinder.profile import describe
-
-    (markers,) = [
-        line
-        for line in describe(
-            profile_from_table({"biomarkers": ["BRCA2 wild-type", "KRAS G12C"]}, "t")
-        )
-        if line.startswith("biomarkers:")
-    ]
+    markers = described_markers("BRCA2 wild-type", "KRAS G12C")
     assert "BRCA2 wild-type = BRCA2 negative" in markers
     assert "KRAS G12C = KRAS G12C positive" in markers
