@@ -177,29 +177,6 @@ def test_what_follows_a_label_ending_with_a_colon_is_the_lead_in_of_the_items_un
     ]
 
 
-def test_a_bulleted_label_over_indented_items_ends_at_its_next_sibling():
-    # NCT04482309: "* Part 2:The respective cohorts ... are:" over its cohorts, then criteria
-    # for everyone ("* Has measurable target disease ...").
-    text = (
-        "Inclusion Criteria:\n\n"
-        "* Part 1:The respective cohorts are:\n\n  * Cohort 1: Biliary tract cancer\n"
-        "* Part 2:The respective cohorts are:\n\n  * Cohort A: HER2 IHC 3+\n"
-        "* Has measurable target disease\n"
-    )
-    items = [(i.cohort, i.text) for i in read_criteria(text).items]
-    assert items == [
-        ("Cohort 1", "Biliary tract cancer"),
-        ("Cohort A", "HER2 IHC 3+"),
-        ("", "Has measurable target disease"),
-    ]
-
-
-def test_a_cohort_after_a_full_width_colon_is_read_too():
-    text = "Inclusion Criteria:\nCohort B：\n* Prior sotorasib\n* Cohort C： no prior therapy\n"
-    items = [(i.cohort, i.text) for i in read_criteria(text).items]
-    assert items == [("Cohort B", "Prior sotorasib"), ("Cohort C", "no prior therapy")]
-
-
 def test_words_that_only_begin_like_a_cohort_name_are_not_cohorts():
     text = "Inclusion Criteria:\n* Participants: adults with cancer\n* Partial response: allowed\n"
     assert {i.cohort for i in read_criteria(text).items} == {""}
@@ -437,32 +414,55 @@ def test_no_item_is_empty_text():
     assert items and all(item.text for item in items)
 
 
-def test_a_part_labelled_inside_a_numbered_criterion_ends_with_that_criterion():
-    # NCT05607199: "3. ... for each of the respective parts of the study:" holds indented
-    # "Part 1:", "Part 2A and 2B:" labels; "4. ECOG ..." is a rule for everyone again.
-    text = (
-        "Inclusion Criteria:\n"
-        "1. Age 18 or older.\n"
-        "2. Patients have to meet the following criteria for each part:\n"
-        "   Part 1:\n"
-        "   Solid tumour after at least 2 lines of therapy.\n"
-        "   Part 2:\n"
-        "   Relapsed AML.\n"
-        "   * Prior azacitidine allowed\n"
-        "3. ECOG performance status of 0 or 1.\n"
-        "Exclusion Criteria:\n"
-        "1. Pregnancy.\n"
-    )
-    items = [(i.cohort, i.text) for i in read_criteria(text).items]
-    assert items == [
-        ("", "Age 18 or older."),
-        ("", "Patients have to meet the following criteria for each part:"),
-        ("Part 1", "Solid tumour after at least 2 lines of therapy."),
-        ("Part 2", "Relapsed AML."),
-        ("Part 2", "Prior azacitidine allowed"),
-        ("", "ECOG performance status of 0 or 1."),
-        ("", "Pregnancy."),
-    ]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT04482309: "* Part 2:The respective cohorts ... are:" over its cohorts, then criteria
+        # for everyone ("* Has measurable target disease ...").
+        (
+            "Inclusion Criteria:\n\n"
+            "* Part 1:The respective cohorts are:\n\n  * Cohort 1: Biliary tract cancer\n"
+            "* Part 2:The respective cohorts are:\n\n  * Cohort A: HER2 IHC 3+\n"
+            "* Has measurable target disease\n",
+            [
+                ("Cohort 1", "Biliary tract cancer"),
+                ("Cohort A", "HER2 IHC 3+"),
+                ("", "Has measurable target disease"),
+            ],
+        ),
+        # A cohort label after a full-width colon.
+        (
+            "Inclusion Criteria:\nCohort B：\n* Prior sotorasib\n* Cohort C： no prior therapy\n",
+            [("Cohort B", "Prior sotorasib"), ("Cohort C", "no prior therapy")],
+        ),
+        # NCT05607199: "3. ... for each of the respective parts of the study:" holds indented
+        # "Part 1:", "Part 2A and 2B:" labels; "4. ECOG ..." is a rule for everyone again.
+        (
+            "Inclusion Criteria:\n"
+            "1. Age 18 or older.\n"
+            "2. Patients have to meet the following criteria for each part:\n"
+            "   Part 1:\n"
+            "   Solid tumour after at least 2 lines of therapy.\n"
+            "   Part 2:\n"
+            "   Relapsed AML.\n"
+            "   * Prior azacitidine allowed\n"
+            "3. ECOG performance status of 0 or 1.\n"
+            "Exclusion Criteria:\n"
+            "1. Pregnancy.\n",
+            [
+                ("", "Age 18 or older."),
+                ("", "Patients have to meet the following criteria for each part:"),
+                ("Part 1", "Solid tumour after at least 2 lines of therapy."),
+                ("Part 2", "Relapsed AML."),
+                ("Part 2", "Prior azacitidine allowed"),
+                ("", "ECOG performance status of 0 or 1."),
+                ("", "Pregnancy."),
+            ],
+        ),
+    ],
+)
+def test_each_item_is_read_with_the_cohort_it_is_for(text, expected):
+    assert [(i.cohort, i.text) for i in read_criteria(text).items] == expected
 
 
 def test_a_part_labelled_at_the_margin_keeps_the_numbered_criteria_under_it():
