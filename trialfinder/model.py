@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from trialfinder.errors import InvalidInput, RecordError
@@ -142,7 +143,10 @@ def site_countries(sites: Sequence[Site]) -> set[str]:
     """The country of each of ``sites`` (a tuple, or :class:`Sites` read without being made)."""
     if isinstance(sites, Sites):
         return sites.countries()
-    return {site.country for site in sites}
+    return set(map(_COUNTRY, sites))
+
+
+_COUNTRY = attrgetter("country")
 
 
 @dataclass(frozen=True)
