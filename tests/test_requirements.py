@@ -790,6 +790,31 @@ def test_a_treatment_said_not_exclusionary_is_not_excluded():
     assert excluded("Prior treatment with a KRAS G12C inhibitor", "prior-therapy-excluded")
 
 
+def excluded_treatments(inclusion: list[str], exclusion: list[str], tested: str) -> list[tuple]:
+    study = make_study(
+        criteria=criteria(inclusion, exclusion),
+        interventions=[{"type": "DRUG", "name": tested, "armGroupLabels": ["A"]}],
+        arm_groups=[{"label": "A", "type": "EXPERIMENTAL", "interventionNames": [tested]}],
+    )
+    return [r.values for r in tag_trial(parse_study(study)).requirements if r.kind == KIND_OUT]
+
+
+KIND_OUT = "prior-therapy-excluded"
+
+
+def test_a_treatment_the_inclusion_criteria_say_was_had_is_not_ruled_out():
+    # (NCT02964858: radiation after R-CHOP, and "Prior history of chemotherapy" excluded)
+    had = ["Patients should receive at least 4 cycles of R-CHOP chemotherapy"]
+    assert excluded_treatments(had, ["Prior history of chemotherapy"], "Radiation") == []
+    # The criteria agree: nothing had; the trial's own treatment; another treatment.
+    none = ["No prior chemotherapy for lymphoma"]
+    both = excluded_treatments(none, ["Prior history of chemotherapy"], "Radiation")
+    assert both == [("chemotherapy",), ("chemotherapy",)]
+    planned = ["Planned treatment with pembrolizumab"]
+    assert excluded_treatments(planned, ["Prior anti-PD-1 therapy"], "Pembrolizumab") != []
+    assert excluded_treatments(had, ["Prior anti-PD-1 therapy"], "Radiation") != []
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

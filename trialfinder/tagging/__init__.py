@@ -50,7 +50,12 @@ from trialfinder.tagging.reader import (
     read_criteria,
     text_fields,
 )
-from trialfinder.tagging.requirements import Requirement, read_requirements, settings_for_all
+from trialfinder.tagging.requirements import (
+    Requirement,
+    read_requirements,
+    settings_for_all,
+    without_contradicted_exclusions,
+)
 from trialfinder.tagging.settings import Settings, tag_settings
 from trialfinder.tagging.tags import BIOMARKER, CATEGORY, SETTING, Evidence, Tags
 from trialfinder.tagging.treatments import find_mechanisms, find_terms, not_treatment_kinds
@@ -118,7 +123,11 @@ def tag_trial(trial: Trial) -> Tags:
         settings = tag_settings(fields, k, evidence)
         biomarkers = tag_biomarkers(fields, k, evidence)
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
-    read, scoped = read_requirements(read_criteria(trial.eligibility.criteria))
+    criteria = read_criteria(trial.eligibility.criteria)
+    read, scoped = read_requirements(criteria)
+    if read:
+        treatments = tuple(n for i in trial.interventions for n in (i.name, *i.other_names))
+        read = without_contradicted_exclusions(read, criteria, treatments)
     setting_rules = settings_for_all(settings.requirements, read, k.summary_not_treated.regex)
     untreated_too = (
         settings.untreated_too

@@ -392,6 +392,74 @@ def _treated_before(requirement: Requirement, found: list[Requirement]) -> bool:
     )
 
 
+def without_contradicted_exclusions(
+    found: tuple[Requirement, ...], criteria: Criteria, trial_treatments: tuple[str, ...]
+) -> tuple[Requirement, ...]:
+    """``found`` less the earlier treatments it rules out that an inclusion criterion for the
+    same people names as one they have had or will have ("Prior history of chemotherapy" beside
+    "Patients should receive at least 4 cycles of R-CHOP chemotherapy", in a trial of radiation):
+    the criteria disagree, and nothing is said of that treatment. A treatment of the trial
+    itself (``trial_treatments``: the names of its interventions) stays ruled out ("Prior T-DXd"
+    in a trial of T-DXd), and so does one the inclusion criterion names only to rule it out."""
+    excluded = [r for r in found if r.kind == "prior-therapy-excluded"]
+    if not excluded:
+        return found
+    values = {str(v) for r in excluded for v in r.values}
+    # (Only a criterion that spells a treatment's name is read for it: "R-CHOP chemotherapy"
+    # for chemotherapy. Reading every inclusion criterion for drugs would cost far more.)
+    spellings = [(value, _spellings(value)) for value in values]
+    sources = {r.text for r in excluded}
+    named: dict[str, set[str]] = {}  # treatment ruled out -> the cohorts an inclusion names it in
+    for item in criteria.items:
+        if item.section == EXCLUSION or item.text in sources:
+            continue
+        low = lower(item.text)
+        spelled = [value for value, names in spellings if any(map(low.__contains__, names))]
+        for mention in find_drugs(item.text) if spelled else ():
+            for value in spelled:
+                if (mention.value == value or drug_matches(mention.value, value)) and not (
+                    context_rules().effects(item.text, mention.start, mention.end) & _NOT_HAD
+                ):
+                    named.setdefault(value, set()).add(item.cohort)
+    if named:
+        given = [m.value for name in trial_treatments for m in find_drugs(name)]
+        given += trial_treatments
+        named = {
+            value: cohorts
+            for value, cohorts in named.items()
+            if not any(g == value or drug_matches(g, value) for g in given)
+        }
+    if not named:
+        return found
+    kept: list[Requirement] = []
+    for r in found:
+        if r.kind == "prior-therapy-excluded":
+            left = tuple(
+                v
+                for v in r.values
+                if not any(not r.cohort or not c or c == r.cohort for c in named.get(str(v), ()))
+            )
+            if not left:
+                continue
+            if left != r.values:
+                r = Requirement(r.kind, r.rule, left, r.text, r.section, r.cohort, r.scope)
+        kept.append(r)
+    return tuple(kept)
+
+
+@cache
+def _spellings(treatment: str) -> tuple[str, ...]:
+    """The names of a drug or class, in lower case: the class's phrases and abbreviations."""
+    found = drug_classes().get(treatment)
+    names = (treatment,) if found is None else (found.name, *found.phrases, *found.abbreviations)
+    return tuple({lower(name) for name in names if name.strip()})
+
+
+# What makes a treatment an inclusion criterion names not one the person had ("No prior
+# chemotherapy", "unless treated with ...").
+_NOT_HAD = frozenset({"NEGATED", "HYPOTHETICAL", "EXCEPTION"})
+
+
 # -- phrases, compiled once -------------------------------------------------------------------
 
 
