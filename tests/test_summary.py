@@ -407,6 +407,22 @@ def test_a_trial_of_tests_only_says_what_it_looks_at():
     ]
 
 
+def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():
+    """NCT03180268 said its observation arm "gets Biospecimen Collection, Clinical Observation,
+    Laboratory Biomarker Analysis, Magnetic Resonance Imaging and Quality-of-Life Assessment",
+    all but the observation given in the radiation arm as well."""
+    interventions = [drug("Biospecimen Collection", "PROCEDURE"),
+                     drug("Clinical Observation", "OTHER"),
+                     drug("Magnetic Resonance Imaging", "PROCEDURE"),
+                     drug("Proton Beam Radiation Therapy", "RADIATION")]  # fmt: skip
+    shared = ["Biospecimen Collection", "Magnetic Resonance Imaging"]
+    arms = [arm("Observation", "ACTIVE_COMPARATOR", "Clinical Observation", *shared),
+            arm("Radiation", "EXPERIMENTAL", "Proton Beam Radiation Therapy", *shared)]  # fmt: skip
+    assert comparison_lines(interventions, arms) == [
+        "Another group gets Clinical Observation, to compare."
+    ]
+
+
 def test_an_observational_study_names_no_treatment_under_test():
     interventions = [drug("Alpelisib plus fulvestrant", "OTHER"), drug("No intervention", "OTHER")]
     study = make_study(interventions=interventions, arm_groups=[], phases=[])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -260,10 +260,11 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
     labelled: set[tuple[tuple[str, ...], bool, bool]] = set()
     tested = {one_line(trial.interventions[i].name).lower() for i in plan.tested}
+    in_tested_arms = {i for arm in plan.tested_arms for i in plan.arms.get(arm.label, ())}
     for arm in plan.comparator_arms:
         indexes = plan.arms.get(arm.label, ())
         items = [trial.interventions[i] for i in indexes]
-        gets = _regimen(trial, indexes, what)
+        gets = _regimen(trial, indexes, what, in_tested_arms)
         if gets and {name.lower() for name in gets} == tested:
             # Just what is tested ("D2 Lymphadenectomy" linked to "D3 Lymphadenectomy", a
             # "Control" arm of standard care linked to the study drug): the record does not
@@ -309,12 +310,17 @@ def _arm_words(arm: ArmGroup, items: list[Intervention]) -> str:
     return "\n".join([arm.label, arm.description, *(i.name for i in items)])
 
 
-def _regimen(trial: Trial, indexes: Iterable[int], what: tuple[str, ...]) -> tuple[str, ...]:
+def _regimen(
+    trial: Trial, indexes: Iterable[int], what: tuple[str, ...], shared: Collection[int] = ()
+) -> tuple[str, ...]:
     """An arm's treatments (``trial``'s interventions at ``indexes``, each of which is ``what``
     says), a placebo said once as such; its tests only when it gives no treatment ("CT guided
-    biopsy" against "PET-CT guided biopsy")."""
+    biopsy" against "PET-CT guided biopsy"), and of those only the ones that are not also
+    ``shared`` (given in the arms under test: scans and samples every arm has), when some
+    are."""
     treatments: list[str] = []
     tests: list[str] = []
+    own: list[str] = []  # the tests not shared
     for i in _unique_interventions(trial, indexes):
         kind = what[i]
         if kind == "treatment":
@@ -323,7 +329,9 @@ def _regimen(trial: Trial, indexes: Iterable[int], what: tuple[str, ...]) -> tup
             treatments.append(_phrases()["interventions"]["placebo"])
         elif kind == "test":
             tests.append(one_line(trial.interventions[i].name))
-    return _unique(treatments) or _unique(tests)
+            if i not in shared:
+                own.append(tests[-1])
+    return _unique(treatments) or _unique(own) or _unique(tests)
 
 
 @cache
