@@ -29,7 +29,13 @@ from trialfinder.tagging.requirements import (
     one_of_alternatives,
 )
 from trialfinder.tagging.tags import SETTING, Evidence
-from trialfinder.tagging.text import FOLDING_TO_ASCII, may_match, required_words, snippet
+from trialfinder.tagging.text import (
+    FOLDING_TO_ASCII,
+    may_match,
+    required_words,
+    shared_piece,
+    snippet,
+)
 
 try:  # the reader of regular expressions, to find how far a pattern's matches reach
     from re import _parser as regex_parser  # type: ignore[attr-defined]
@@ -95,16 +101,21 @@ def _candidates(fields: Fields, k: Knowledge) -> dict[int, dict[int, list[int]]]
     """Part -> pattern (its index in ``k.settings``) -> where in the part its words are."""
     lowered, starts = fields.lowered, fields.starts
     found: dict[int, dict[int, list[int]]] = {}
-    for word, patterns in k.setting_words.items():
-        position = lowered.find(word)
-        while position >= 0:
-            part = bisect_right(starts, position) - 1
-            by_pattern = found.setdefault(part, {})
-            for pattern in patterns:
-                by_pattern.setdefault(pattern, []).append(position - starts[part])
-            position = lowered.find(word, position + 1)
+    for piece, words in _setting_pieces(k):
+        at = lowered.find(piece)
+        while at >= 0:
+            for word, offset, patterns in words:
+                position = at - offset
+                if position < 0 or not lowered.startswith(word, position):
+                    continue
+                part = bisect_right(starts, position) - 1
+                by_pattern = found.setdefault(part, {})
+                for pattern in patterns:
+                    by_pattern.setdefault(pattern, []).append(position - starts[part])
+            at = lowered.find(piece, at + 1)
     # A few letters outside a-z match a-z without case ("resıstant"): every pattern near them.
-    for letter in FOLDING_TO_ASCII:
+    # (They are not ASCII: an ASCII text, a flag CPython keeps, holds none.)
+    for letter in () if lowered.isascii() else FOLDING_TO_ASCII:
         position = lowered.find(letter)
         while position >= 0:
             part = bisect_right(starts, position) - 1
@@ -155,6 +166,31 @@ def _grouped(index: dict[str, list[int]]) -> tuple[_WordGroup, ...]:
                 continue
         groups.append(_WordGroup(word, (), rules))
     return tuple(groups)
+
+
+# Setting words sharing a piece this long are looked for by it, with one search of the text.
+SHARED_PIECE = 4
+
+
+@cache
+def _setting_pieces(k: Knowledge) -> tuple[tuple[str, tuple[tuple[str, int, Any], ...]], ...]:
+    """The setting words (``k.setting_words``) grouped by a piece each word of a group holds
+    ("spon" of "sponse " and "unresponsive"): (the piece, then each word with where the piece
+    first stands in it and the patterns the word is of). Every place a word is written holds
+    its piece there, so finding the piece finds the word; a word alone is its own piece."""
+    groups: list[list[str]] = []
+    for word in k.setting_words:
+        for group in groups:
+            if len(shared_piece((*group, word))) >= SHARED_PIECE:
+                group.append(word)
+                break
+        else:
+            groups.append([word])
+    found = []
+    for group in groups:
+        piece = shared_piece(tuple(group)) if len(group) > 1 else group[0]
+        found.append((piece, tuple((w, w.index(piece), k.setting_words[w]) for w in group)))
+    return tuple(found)
 
 
 def _shared_start(one: str, other: str) -> str:
