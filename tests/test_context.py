@@ -27,6 +27,7 @@ from trialfinder.tagging.context import (
     key_regex,
     literal_regex,
     load_rules,
+    lower_case_only,
     match_starts,
     parse_rules,
     rules,
@@ -712,3 +713,31 @@ def test_real_titles_and_outcomes():
     measure = next(o["measure"] for o in outcomes["secondaryOutcomes"] if "DRFS" in o["measure"])
     relapse = measure.index("relapse")
     assert effects(measure, relapse, relapse + 7) == {"NOT_CANCER"}
+
+
+def test_a_pattern_of_lower_case_letters_matches_the_lower_case_text_as_without_case():
+    """The finder matches such a pattern against the text in lower case (faster): every
+    shipped pattern it takes so must match each example there as it does without case."""
+    texts = [example_target(e)[0] for r in SHIPPED for e in (*r.examples, *r.counter_examples)]
+    texts += [t.upper() for t in texts]
+    starts = re.compile(r"\w+|[^\w\s]")
+    checked = 0
+    for rule in SHIPPED:
+        if rule.pattern is None or not lower_case_only(rule.pattern):
+            continue
+        caseless, plain = re.compile(rule.pattern, re.IGNORECASE), re.compile(rule.pattern)
+        for text in texts:
+            lowered = text.lower()
+            for start in (m.start() for m in starts.finditer(text)):
+                one, other = caseless.match(text, start), plain.match(lowered, start)
+                assert (one and one.span()) == (other and other.span()), (rule, text, start)
+                checked += 1
+    assert checked > 10_000
+    assert not lower_case_only(r"\bwild[\s-]?type\s+(?=(?-i:[A-Z][A-Z0-9]+)\b)")
+    assert not lower_case_only(r"(?i)tkis?") and not lower_case_only(r"TKIs?")
+    assert not lower_case_only("re\u017fistant") and lower_case_only(r"\bnot\s+\S+")
+
+
+def test_letters_that_match_a_z_without_case_still_find_a_cue():
+    found = [(m.category, m.span) for m in SHIPPED.modifiers("Patients who are not elıgible")]
+    assert ("NEGATED", (13, 29)) in found
