@@ -374,6 +374,31 @@ def test_two_limits_of_the_same_sort_say_the_wider():
     assert [r.requirement.values for r in key_rules(lines)] == [(1,)]
 
 
+def test_of_several_brain_metastases_rules_for_the_same_people_the_most_permissive_is_said():
+    """NCT05236946, a trial for people with brain metastases ("Patients with radiologically
+    confirmed parenchymal brain metastases", "Patients with asymptomatic ... brain metastases",
+    prior brain radiotherapy excluded), said both "may join, even if it is not treated" and "only
+    on some conditions, such as treatment that left it stable"."""
+    both = (
+        req("brain-metastases", "active-allowed"),
+        req("brain-metastases", "treated-stable"),
+        req("brain-metastases", "none", section="exclusion"),
+    )
+    assert [r.requirement.rule for r in key_rules(both)] == ["active-allowed"]
+    # An exception to the exclusion: only the exception is said.
+    excepted = (
+        req("brain-metastases", "none", section="exclusion"),
+        req("brain-metastases", "treated-stable", section="exclusion"),
+    )
+    assert [r.requirement.rule for r in key_rules(excepted)] == ["treated-stable"]
+    # Rules for different people are each said.
+    parts = (
+        req("brain-metastases", "none", section="exclusion", cohort="Part A"),
+        req("brain-metastases", "treated-stable", section="exclusion", cohort="Part B"),
+    )
+    assert len(key_rules(parts)) == 2
+
+
 def test_the_same_sentence_is_said_once():
     twice = (req("ecog", "at-most", 1), req("ecog", "between", 0, 1))
     assert len(key_rules(twice)) == 1

@@ -387,6 +387,23 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
                 for o in alike[(r.kind, r.cohort, r.section)]
             )
         ]
+    # Brain metastases: of several rules for the same people, the most permissive holds (an item
+    # allowing some people with them is an exception to one excluding them); the sentences of
+    # [requirements.brain-metastases] are listed from the strictest to the most permissive.
+    brain = list(data.get("brain-metastases", {}))
+    wanted = [
+        r
+        for r in wanted
+        if r.kind != "brain-metastases"
+        or r.rule not in brain
+        or not any(
+            o.kind == r.kind
+            and o.cohort == r.cohort
+            and o.rule in brain
+            and brain.index(o.rule) > brain.index(r.rule)
+            for o in wanted
+        )
+    ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
