@@ -258,6 +258,33 @@ def test_a_marker_ruled_out_only_for_some_changes_says_which(text, values, said)
     assert rule_sentence(rule) == (said or plain)
 
 
+@pytest.mark.parametrize(
+    "text, values, said",
+    [
+        # NCT05048797 said "Your cancer must have this marker: HER2.": a HER2-positive cancer
+        # (more of the HER2 protein) does not have what it asks for.
+        (
+            "Histologically documented non-squamous NSCLC with HER2 mutation in exons 19 or 20 by"
+            " tissue NGS or ctDNA",
+            ("HER2",),
+            "Your cancer must have a change in this gene: HER2.",
+        ),
+        ("NSCLC harboring HER2 exon 19 or 20 mutations", ("HER2",), None),
+        ("HER2 (ERBB2) mutant NSCLC", ("HER2",), None),
+        # The protein, or a mutation of another gene: said as before.
+        ("HER2-positive (IHC 3+ or IHC 2+/ISH+) breast cancer", ("HER2",), ""),
+        ("NSCLC with KRAS G12C mutation and PD-L1 TPS >=50%", ("PD-L1",), ""),
+        ("HER2 mutation in exons 19 or 20", ("KRAS G12C",), ""),
+    ],
+)
+def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, said):
+    rule = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    plain = rule_sentence(req("biomarker-required", "any-of", *values))
+    if said is None:
+        said = "Your cancer must have a change in this gene: HER2."
+    assert rule_sentence(rule) == (said or plain)
+
+
 def test_every_alternative_is_kept():
     markers = ("EGFR exon 19 deletion", "EGFR L858R", "EGFR G719X", "EGFR S768I", "EGFR L861Q",
                "EGFR exon 20 insertion", "EGFR T790M", "EGFR C797S", "EGFR exon 18")  # fmt: skip
