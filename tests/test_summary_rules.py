@@ -155,6 +155,17 @@ CASES = [
         req("biomarker-excluded", "any-of", "EGFR", "ALK"),
         "Your cancer must not have a change in any of these genes: EGFR, ALK.",
     ),
+    # A marker ruled out is a test result: "HER2-negative" (NCT06131424: "HER2-negative (IHC
+    # zero, 1+, 2+/ISH-)") takes cancers with some HER2 ("HER2-low"), which "must not have this
+    # marker: HER2" seemed to turn away.
+    (
+        req("biomarker-excluded", "any-of", "HER2"),
+        "Your cancer must not test positive for this marker: HER2.",
+    ),
+    (
+        req("biomarker-excluded", "any-of", "HER2", "HR+"),
+        "Your cancer must not test positive for any of these markers: HER2, HR+.",
+    ),
     (
         req("ecog", "at-most", 1),
         "You must be up and about and able to do light work. This is an ECOG score of 1 or lower.",

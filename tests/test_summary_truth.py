@@ -200,6 +200,8 @@ SENTENCES: list[tuple[str, str, str]] = [
      rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}"
      r"(?: that a targeted medicine can treat| if a targeted medicine can treat (?:it|them))?: "
      r"(?P<values>.+)\."),
+    ("marker", "not", r"Your cancer must not test positive for "
+     rf"(?:this|any of these) {MARKER_NOUN}: (?P<values>.+)\."),
     ("marker", "have", r"You must have a tissue type \((?P<values>.+) type\) that matches the "
      r"treatment\."),
     ("marker", "not", r"Your cancer must not have a change that (?:a targeted medicine can treat "
