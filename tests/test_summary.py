@@ -119,6 +119,24 @@ def test_experimental_arms_decide_what_is_tested():
     assert "Another group gets Docetaxel, to compare." in tested
 
 
+def test_a_name_ending_with_a_full_stop_is_said_without_it():
+    """NCT03997110 said '"Short course palliative radiation." is a kind of radiation therapy'
+    and 'Another group gets Long course palliative treatment., to compare.'"""
+    short, long = "Short course palliative radiation.", "Long course palliative treatment."
+    interventions = [
+        {"type": "RADIATION", "name": short, "armGroupLabels": ["A"]},
+        {"type": "RADIATION", "name": long, "armGroupLabels": ["B"]},
+    ]
+    arms = [
+        {"label": "A", "type": "EXPERIMENTAL"},
+        {"label": "B", "type": "ACTIVE_COMPARATOR"},
+    ]
+    text = summarize(parse_study(make_study(interventions=interventions, arm_groups=arms)))
+    assert '- "Short course palliative radiation" is ' in text
+    assert "Another group gets Long course palliative treatment, to compare." in text
+    assert ".," not in text and '."' not in text
+
+
 @pytest.mark.parametrize(
     ("label", "who"),
     [

@@ -102,7 +102,8 @@ def what_it_tests(summary: str) -> str:
 
 
 def one_line(name: str) -> str:
-    return " ".join(name.split())
+    """A name as a summary says it: on one line, without a full stop at its end."""
+    return " ".join(name.split()).removesuffix(".").rstrip()
 
 
 def test_every_summary_keeps_the_key_facts(summaries):
