@@ -52,7 +52,8 @@ def test_default_summary_says_every_part():
 @pytest.mark.parametrize(
     ("phases", "label", "explained"),
     [
-        (["EARLY_PHASE1"], "It is a early phase 1 trial.", "very small first test"),
+        # (NCT05438667 said "It is a early phase 1 trial.")
+        (["EARLY_PHASE1"], "It is an early phase 1 trial.", "very small first test"),
         (["PHASE1"], "It is a phase 1 trial.", "looks for a safe dose"),
         (["PHASE1", "PHASE2"], "It is a phase 1/2 trial.", "joins two steps"),
         (["PHASE2"], "It is a phase 2 trial.", "shrink or control"),
