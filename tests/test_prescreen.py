@@ -756,6 +756,34 @@ def test_a_marker_of_the_profile_is_named_once_in_a_reason():
         assert check.fact.count(marker) <= 1
 
 
+def test_a_tissue_type_is_said_as_the_persons_own_not_the_cancers():
+    # NCT03745326 ("Patients must be HLA-A*11:01 positive as confirmed by the NIH Department of
+    # Transfusion Medicine"): "The trial is for cancer with HLA-A*11:01", "Ask whether your
+    # cancer has been tested for HLA-A*11:01": a tissue type is found by a blood test of the
+    # person, not in the cancer.
+    text = "Patients must be HLA-A*11:01 positive"
+    requirement = Requirement("biomarker-required", "any-of", ("HLA-A*11:01",), text, "inclusion")
+    unknown = check_requirement(requirement, _profile(biomarkers=["KRAS G12D"]))
+    assert unknown is not None and unknown.outcome == UNKNOWN
+    for said in (unknown.reason, unknown.question):
+        assert "HLA-A*11:01" in said and "cancer" not in said, said
+    assert "tissue type" in unknown.reason and "tissue type" in unknown.question
+    has = check_requirement(requirement, _profile(biomarkers=["HLA-A*11:01"]))
+    assert has is not None and has.outcome == PASS
+    assert "cancer" not in has.reason and "you have HLA-A*11:01" in has.reason, has.reason
+    # NCT05438667: "KRAS G12V or G12D mutations with matching HLA subtypes".
+    text = "KRAS G12V or G12D mutations with matching HLA subtypes"
+    unnamed = Requirement("biomarker-required", "any-of", ("HLA",), text, "inclusion")
+    check = check_requirement(unnamed, _profile(biomarkers=["KRAS G12D"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.startswith("The trial is for people whose tissue type (HLA type) matches")
+    assert "matches the treatment" in check.question and "cancer" not in check.question
+    # A marker of the cancer is still said as the cancer's.
+    kras = Requirement("biomarker-required", "any-of", ("KRAS G12D",), "KRAS G12D", "inclusion")
+    check = check_requirement(kras, _profile(biomarkers=["HLA-A*11:01"]))
+    assert check is not None and check.reason.startswith("The trial is for cancer with KRAS G12D")
+
+
 def test_a_marker_the_title_names_is_asked_about_but_never_excludes():
     # NCT06305754 ("... in Participants With Epidermal Growth Factor (EGFR)-Mutated, Advanced
     # Nonsquamous NSCLC ..."), whose criteria do not name EGFR: "Could fit" to EGFR-negative

@@ -987,8 +987,22 @@ def _marker_names(markers: list[Marker]) -> str:
 
 def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     kind = requirement.kind
+    # A tissue type ("HLA-A*11:01") is the person's own, found by a blood test: said so, with
+    # the `-person` sentences of its kind.
+    # A tissue type the record does not name ("matching HLA subtypes") is said as one that
+    # matches the treatment (`-person-unnamed`).
+    person = "-person" if _of_the_person(requirement) else ""
+    said = person + ("-unnamed" if person and _unnamed(requirement) else "")
+    says = rules().says(kind, f"{requirement.rule}{said}", **_says_values(requirement))
+
+    def unknown(tail: str) -> Check:
+        if not person:
+            return _unknown(requirement, tail)
+        question = rules().sentence(kind, f"question{said}", **_says_values(requirement))
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+
     if facts.profile.biomarkers is None:
-        return _missing(requirement)
+        return unknown(rules().sentence(kind, f"unknown{person}"))
     states = []
     for value in requirement.values:
         wanted = read_marker(str(value))
@@ -1016,13 +1030,28 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
                 kind, "unknown-some", against=_marker_names(answered), missing=_join(missing)
             )
         else:
-            tail = rules().sentence(kind, "unknown")
-        return _unknown(requirement, tail)
+            tail = rules().sentence(kind, f"unknown{person}")
+        return unknown(tail)
     if (outcome == PASS) == (kind == "biomarker-required"):
-        tail = rules().sentence(kind, outcome, matched=_marker_names(used))
+        tail = rules().sentence(kind, f"{outcome}{person}", matched=_marker_names(used))
     else:
-        tail = rules().sentence(kind, outcome, against=_marker_names(used))
-    return _check(requirement, outcome, tail, fact)
+        tail = rules().sentence(kind, f"{outcome}{person}", against=_marker_names(used))
+    return _check(requirement, outcome, tail, fact, says=says)
+
+
+def _of_the_person(requirement: Requirement) -> bool:
+    """Whether every marker of ``requirement`` is one of the person (its kind's `person`
+    names: "HLA-A*11:01"), not of the cancer."""
+    person = tuple(name.upper() for name in rules().rules[requirement.kind].get("person", ()))
+    values = [str(v).strip().upper() for v in requirement.values]
+    return bool(person and values) and all(v.startswith(person) for v in values)
+
+
+def _unnamed(requirement: Requirement) -> bool:
+    """Whether the markers of the person of ``requirement`` are named by their kind only
+    ("HLA"), not which one."""
+    person = {name.upper() for name in rules().rules[requirement.kind].get("person", ())}
+    return all(str(v).strip().upper() in person for v in requirement.values)
 
 
 def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
