@@ -296,6 +296,44 @@ def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, sa
     assert rule_sentence(rule) == (said or plain)
 
 
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        # NCT06140836: only symptoms are ruled out; "such as treatment that left it stable" told
+        # people with untreated metastases without symptoms that they could not join.
+        (
+            "Symptomatic brain metastases or symptomatic leptomeningeal involvement.",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " that it causes no symptoms.",
+        ),
+        (
+            "Patients with known CNS lesions (brain metastasis or carcinomatous meningitis) except"
+            " for asymptomatic brain metastases.",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " that it causes no symptoms.",
+        ),
+        # NCT05984277: "Brain metastases may be treated or untreated, but participants must be
+        # asymptomatic and off steroids".
+        (
+            "Symptomatic brain metastases. Brain metastases may be treated or untreated, but"
+            " participants must be asymptomatic and off steroids for at least 14 days prior to"
+            " start of study intervention.",
+            "If the cancer has spread to the brain, you may join only on some conditions, even if"
+            " it is not treated.",
+        ),
+        # Other states than symptoms: as before.
+        ("Patient with symptomatic uncontrolled brain metastasis.", None),
+        ("Known active central nervous system metastases", None),
+        ("Brain metastases unless asymptomatic, stable, and not requiring steroids", None),
+    ],
+)
+def test_brain_metastases_allowed_on_conditions_say_an_example_the_criterion_gives(text, said):
+    rule = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    plain = rule_sentence(req("brain-metastases", "treated-stable", section="exclusion"))
+    assert plain.endswith("such as treatment that left it stable.")
+    assert rule_sentence(rule) == (said or plain)
+
+
 def test_every_alternative_is_kept():
     markers = ("EGFR exon 19 deletion", "EGFR L858R", "EGFR G719X", "EGFR S768I", "EGFR L861Q",
                "EGFR exon 20 insertion", "EGFR T790M", "EGFR C797S", "EGFR exon 18")  # fmt: skip
@@ -429,6 +467,14 @@ def test_of_several_brain_metastases_rules_for_the_same_people_the_most_permissi
         req("brain-metastases", "treated-stable", section="exclusion"),
     )
     assert [r.requirement.rule for r in key_rules(excepted)] == ["treated-stable"]
+    # Two items ruling out some ("Unstable ... brain metastases", "symptomatic brain metastases",
+    # NCT06417814): one sentence, from the first.
+    twice = (
+        Requirement("brain-metastases", "treated-stable", (), "Unstable brain metastases."),
+        Requirement("brain-metastases", "treated-stable", (), "Symptomatic brain metastases."),
+    )
+    [said] = key_rules(twice)
+    assert said.requirement.text == "Unstable brain metastases."
     # Rules for different people are each said.
     parts = (
         req("brain-metastases", "none", section="exclusion", cohort="Part A"),
@@ -523,7 +569,10 @@ def test_every_phrase_fills_and_reads_plainly():
 def test_phrase_fields_are_known():
     allowed = {"values", "n", "low", "high", "kind", "rule", "cohort"}
     for kind in RULES["show"]:
-        for phrase in flatten(RULES.get(kind, {})):
+        table = RULES.get(kind, {})
+        # (`NAME-words` are patterns, not phrases: "{0,2000}" there is a bound, not a field.)
+        phrases = {k: v for k, v in table.items() if not k.endswith("-words")}
+        for phrase in flatten(phrases):
             fields = {f for _, f, _, _ in string.Formatter().parse(phrase) if f}
             assert fields <= allowed, (kind, phrase)
 

@@ -210,7 +210,8 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
     ("brain", "treated-stable", r"If the cancer has spread to the brain, "
-     r"you may join only on some conditions, such as treatment that left it stable\."),
+     r"you may join only on some conditions, (?:such as treatment that left it stable|such as "
+     r"that it causes no symptoms|even if it is not treated)\."),
     ("brain", "active-allowed",
      r"People whose cancer has spread to the brain may join, even if it is not treated\."),
     ("measurable", "required",

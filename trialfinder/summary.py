@@ -392,20 +392,21 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
             )
         ]
     # Brain metastases: of several rules for the same people, the most permissive holds (an item
-    # allowing some people with them is an exception to one excluding them); the sentences of
-    # [requirements.brain-metastases] are listed from the strictest to the most permissive.
+    # allowing some people with them is an exception to one excluding them; the sentences of
+    # [requirements.brain-metastases] are listed from the strictest to the most permissive), and
+    # it is said once, from the first item that gives it (items may word its conditions apart).
     brain = list(data.get("brain-metastases", {}))
     wanted = [
         r
-        for r in wanted
+        for i, r in enumerate(wanted)
         if r.kind != "brain-metastases"
         or r.rule not in brain
         or not any(
             o.kind == r.kind
             and o.cohort == r.cohort
             and o.rule in brain
-            and brain.index(o.rule) > brain.index(r.rule)
-            for o in wanted
+            and (brain.index(o.rule) > brain.index(r.rule) or (o.rule == r.rule and j < i))
+            for j, o in enumerate(wanted)
         )
     ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
