@@ -756,6 +756,34 @@ def test_a_marker_of_the_profile_is_named_once_in_a_reason():
         assert check.fact.count(marker) <= 1
 
 
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # NCT05048797: a HER2-negative test (of the protein) says nothing of a HER2 mutation.
+        ("Non-squamous NSCLC with HER2 mutation in exons 19 or 20 by tissue NGS or ctDNA", UNKNOWN),
+        # NCT06467357, NCT04482309: IHC 2+ without ISH, or 1+, is HER2-negative and is taken.
+        ("histologically confirmed HER2-expressing (IHC 3+ or IHC 2+) BTC;", UNKNOWN),
+        ("HER2 expression scored using current ASCO/CAP guidelines", UNKNOWN),
+        ("Rare tumors: patients with tumors that express HER2", UNKNOWN),
+        # HER2-positive, as a HER2-negative result rules out: excluded as before.
+        (
+            "HER2-positive disease (defined as IHC 3+; or IHC 2+/ ISH+) by IHC and in situ"
+            " Hybridization (ISH) assay (in participants with IHC 2+ tumors)",
+            FAIL,
+        ),
+        ("HER2-positive expression (IHC 3+ or IHC 2+ with ISH positive)", FAIL),
+        ("HER2 overexpression (IHC 3+, or IHC 2+ with FISH confirmation)", FAIL),
+        ("HER2 positive for gastric cancer on a tumor biopsy.", FAIL),
+    ],
+)
+def test_a_negative_result_does_not_rule_out_a_change_or_a_low_level_the_trial_takes(text, outcome):
+    requirement = Requirement("biomarker-required", "any-of", ("HER2",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["HER2 negative"]))
+    assert check is not None and check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert "HER2 negative" in check.reason and check.question
+
+
 def test_a_tissue_type_is_said_as_the_persons_own_not_the_cancers():
     # NCT03745326 ("Patients must be HLA-A*11:01 positive as confirmed by the NIH Department of
     # Transfusion Medicine"): "The trial is for cancer with HLA-A*11:01", "Ask whether your

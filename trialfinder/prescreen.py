@@ -131,6 +131,11 @@ class _Rules:
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
+        # marker -> what a criterion asks of it that a plain negative result does not rule out
+        self.negative_not_enough = {
+            name: re.compile(pattern, re.IGNORECASE)
+            for name, pattern in self.markers.get("negative_not_enough", {}).items()
+        }
         # marker -> its sensitizing variants, in lower case
         self.sensitizing = {
             name: frozenset(v.lower() for v in variants)
@@ -1018,6 +1023,8 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
     used = list(dict.fromkeys(m for _, u in (has if has else has_not) for m in u))
     fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
+    if kind == "biomarker-required" and outcome == FAIL and _negative_not_enough(requirement, used):
+        return unknown(rules().sentence(kind, "unknown-negative", against=_marker_names(used)))
     if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
         return _unknown(requirement, tail)
@@ -1052,6 +1059,20 @@ def _unnamed(requirement: Requirement) -> bool:
     ("HLA"), not which one."""
     person = {name.upper() for name in rules().rules[requirement.kind].get("person", ())}
     return all(str(v).strip().upper() in person for v in requirement.values)
+
+
+def _negative_not_enough(requirement: Requirement, used: list[Marker]) -> bool:
+    """Whether each of the profile's ``used`` markers is a plain negative result of a marker
+    that ``requirement`` asks something of that such a result does not rule out ("HER2
+    negative" for "HER2 mutation in exons 19 or 20", or "HER2-expressing (IHC 3+ or IHC 2+)")."""
+    asked = rules().negative_not_enough
+    return bool(used) and all(
+        not m.positive
+        and not m.variant
+        and m.name in asked
+        and asked[m.name].search(requirement.text) is not None
+        for m in used
+    )
 
 
 def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:

@@ -480,6 +480,7 @@ _RULE = Table(
             "unknown-person",
             "question-person",
             "question-person-unnamed",
+            "unknown-negative",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
@@ -537,7 +538,8 @@ PRESCREEN = DataFile(
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),
-                }
+                },
+                optional={"negative_not_enough": Names(REGEX_I)},
             ),
             "treatments": Table(
                 required=texts(
