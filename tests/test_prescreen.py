@@ -522,6 +522,25 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
     assert "whether you have brain metastases" not in check.question
 
 
+def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_trial_team():
+    """NCT05984277 ("Symptomatic brain metastases. Brain metastases may be treated or untreated,
+    but participants must be asymptomatic ...") said to a profile with untreated ones "The trial
+    takes people with brain metastases only when they are treated, stable or without symptoms
+    ...; the profile says yours are active." as a reason it could not join."""
+    text = (
+        "Symptomatic brain metastases. Brain metastases may be treated or untreated, but"
+        " participants must be asymptomatic and off steroids for at least 14 days"
+    )
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN, check.reason
+    # Untreated ones ruled out: as before.
+    text = "Known and untreated, or active, brain or leptomeningeal metastases"
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == FAIL
+
+
 def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecognised():
     """NCT06268873 (kidney disease and high blood pressure), for a myeloma: the check quoted
     "Conditions: " with nothing after it and said "the profile does not give a diagnosis

@@ -144,6 +144,7 @@ class _Rules:
         self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
+        self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
@@ -1114,7 +1115,10 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     if (
         outcome == FAIL
         and rule == "treated-stable"
-        and not rules().active_words.search(requirement.text)
+        and (
+            not rules().active_words.search(requirement.text)
+            or rules().untreated_allowed.search(requirement.text)
+        )
     ):
         tail = rules().sentence("brain-metastases", "unknown-active", brain=described)
         question = rules().rules["brain-metastases"]["question-active"]
