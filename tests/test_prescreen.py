@@ -534,6 +534,11 @@ def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_tr
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
     assert check is not None and check.outcome == UNKNOWN, check.reason
+    # NCT04613596: untreated ones ruled out above a size only.
+    text = "Any untreated brain lesions > 1.0 cm in size"
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN, check.reason
     # Untreated ones ruled out: as before.
     text = "Known and untreated, or active, brain or leptomeningeal metastases"
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
