@@ -321,6 +321,19 @@ def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, sa
             "If the cancer has spread to the brain, you may join only on some conditions, even if"
             " it is not treated.",
         ),
+        # NCT04613596 (Phase 3): untreated ones ruled out above a size only.
+        (
+            "Any untreated brain lesions > 1.0 cm in size",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " its size.",
+        ),
+        (
+            "Patients with 3 or fewer brain metastases that are < 1 cm in diameter and"
+            " asymptomatic are eligible. Lesions that have been treated with stereotactic"
+            " radiosurgery must be clinically stable for one month after treatment.",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " its size.",
+        ),
         # Other states than symptoms: as before.
         ("Patient with symptomatic uncontrolled brain metastasis.", None),
         ("Known active central nervous system metastases", None),

@@ -211,7 +211,7 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
     ("brain", "treated-stable", r"If the cancer has spread to the brain, "
      r"you may join only on some conditions, (?:such as treatment that left it stable|such as "
-     r"that it causes no symptoms|even if it is not treated)\."),
+     r"that it causes no symptoms|such as its size|even if it is not treated)\."),
     ("brain", "active-allowed",
      r"People whose cancer has spread to the brain may join, even if it is not treated\."),
     ("measurable", "required",
