@@ -994,12 +994,14 @@ def _marker_names(markers: list[Marker]) -> str:
 def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     kind = requirement.kind
     # A tissue type ("HLA-A*11:01") is the person's own, found by a blood test: said so, with
-    # the `-person` sentences of its kind.
-    # A tissue type the record does not name ("matching HLA subtypes") is said as one that
-    # matches the treatment (`-person-unnamed`).
+    # the `-person` sentences of its kind; one the record does not name ("matching HLA
+    # subtypes") as one that matches the treatment (`-person-unnamed`).
     person = "-person" if _of_the_person(requirement) else ""
     said = person + ("-unnamed" if person and _unnamed(requirement) else "")
-    says = rules().says(kind, f"{requirement.rule}{said}", **_says_values(requirement))
+    rule = f"{requirement.rule}{said}"
+    if rule not in rules().rules[kind]["says"]:
+        rule = requirement.rule  # (a marker a title names is said as such)
+    says = rules().says(kind, rule, **_says_values(requirement))
 
     def unknown(tail: str) -> Check:
         if not person:
