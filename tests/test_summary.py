@@ -120,6 +120,42 @@ def test_experimental_arms_decide_what_is_tested():
     assert "Another group gets Docetaxel, to compare." in tested
 
 
+def test_a_rescue_or_premedication_beside_the_treatments_is_not_said_as_tested():
+    """NCT06305754 said '"H1 Receptor Antagonist" is a medicine', '"Acetaminophen (or
+    equivalent)" is a medicine' under "What does it test?": medicines "Administered as rescue
+    medication per approved product label" beside sacituzumab tirumotecan."""
+    rescue = "Administered as rescue medication per approved product label"
+    interventions = [
+        {"type": "DRUG", "name": "Sacituzumab tirumotecan", "armGroupLabels": ["New"]},
+        {"type": "DRUG", "name": "Carboplatin", "armGroupLabels": ["Usual"]},
+        {
+            "type": "DRUG",
+            "name": "H1 Receptor Antagonist",
+            "description": rescue,
+            "armGroupLabels": ["New"],
+        },
+        {
+            "type": "DRUG",
+            "name": "Acetaminophen (or equivalent)",
+            "description": rescue,
+            "armGroupLabels": ["New"],
+        },
+    ]
+    arms = [
+        {"label": "New", "type": "EXPERIMENTAL"},
+        {"label": "Usual", "type": "ACTIVE_COMPARATOR"},
+    ]
+    text = summarize(parse_study(make_study(interventions=interventions, arm_groups=arms)))
+    tested = text.split("What does it test?")[1].split("Which step")[0]
+    assert '"Sacituzumab tirumotecan" is ' in tested
+    assert "Receptor Antagonist" not in tested and "Acetaminophen" not in tested
+    assert "Another group gets Carboplatin, to compare." in tested
+    # Alone, a supportive medicine is what the trial tests (NCT03118986: olanzapine).
+    alone = [{"type": "DRUG", "name": "Olanzapine", "description": "to prevent nausea"}]
+    text = summarize(parse_study(make_study(interventions=alone, arm_groups=[])))
+    assert '"Olanzapine" is ' in text
+
+
 def test_a_name_ending_with_a_full_stop_is_said_without_it():
     """NCT03997110 said '"Short course palliative radiation." is a kind of radiation therapy'
     and 'Another group gets Long course palliative treatment., to compare.'"""

@@ -239,7 +239,8 @@ def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
 def _what_each_is(trial: Trial) -> tuple[str, ...]:
     """What each of ``trial``'s interventions is, in its order (read once a summary): "none"
     (names no intervention), "placebo" (a placebo and nothing more), "test" (a test, scan,
-    sample or questionnaire) or "treatment"."""
+    sample or questionnaire), "support" (a premedication or rescue medication given beside the
+    treatments: neither tested nor compared) or "treatment"."""
     return tuple(
         _what_it_is(intervention.name, kind)
         for intervention, kind in zip(trial.interventions, not_treatments(trial), strict=True)
