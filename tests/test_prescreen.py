@@ -522,6 +522,30 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
     assert "whether you have brain metastases" not in check.question
 
 
+def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_trial_team():
+    """NCT05984277 ("Symptomatic brain metastases. Brain metastases may be treated or untreated,
+    but participants must be asymptomatic ...") said to a profile with untreated ones "The trial
+    takes people with brain metastases only when they are treated, stable or without symptoms
+    ...; the profile says yours are active." as a reason it could not join."""
+    text = (
+        "Symptomatic brain metastases. Brain metastases may be treated or untreated, but"
+        " participants must be asymptomatic and off steroids for at least 14 days"
+    )
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN, check.reason
+    # NCT04613596: untreated ones ruled out above a size only.
+    text = "Any untreated brain lesions > 1.0 cm in size"
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN, check.reason
+    # Untreated ones ruled out: as before.
+    text = "Known and untreated, or active, brain or leptomeningeal metastases"
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == FAIL
+
+
 def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecognised():
     """NCT06268873 (kidney disease and high blood pressure), for a myeloma: the check quoted
     "Conditions: " with nothing after it and said "the profile does not give a diagnosis
@@ -754,6 +778,62 @@ def test_a_marker_of_the_profile_is_named_once_in_a_reason():
         assert check is not None and check.outcome == outcome
         assert check.reason.count(marker) == 1, check.reason
         assert check.fact.count(marker) <= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # NCT05048797: a HER2-negative test (of the protein) says nothing of a HER2 mutation.
+        ("Non-squamous NSCLC with HER2 mutation in exons 19 or 20 by tissue NGS or ctDNA", UNKNOWN),
+        # NCT06467357, NCT04482309: IHC 2+ without ISH, or 1+, is HER2-negative and is taken.
+        ("histologically confirmed HER2-expressing (IHC 3+ or IHC 2+) BTC;", UNKNOWN),
+        ("HER2 expression scored using current ASCO/CAP guidelines", UNKNOWN),
+        ("Rare tumors: patients with tumors that express HER2", UNKNOWN),
+        # HER2-positive, as a HER2-negative result rules out: excluded as before.
+        (
+            "HER2-positive disease (defined as IHC 3+; or IHC 2+/ ISH+) by IHC and in situ"
+            " Hybridization (ISH) assay (in participants with IHC 2+ tumors)",
+            FAIL,
+        ),
+        ("HER2-positive expression (IHC 3+ or IHC 2+ with ISH positive)", FAIL),
+        ("HER2 overexpression (IHC 3+, or IHC 2+ with FISH confirmation)", FAIL),
+        ("HER2 positive for gastric cancer on a tumor biopsy.", FAIL),
+    ],
+)
+def test_a_negative_result_does_not_rule_out_a_change_or_a_low_level_the_trial_takes(text, outcome):
+    requirement = Requirement("biomarker-required", "any-of", ("HER2",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["HER2 negative"]))
+    assert check is not None and check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert "HER2 negative" in check.reason and check.question
+
+
+def test_a_tissue_type_is_said_as_the_persons_own_not_the_cancers():
+    # NCT03745326 ("Patients must be HLA-A*11:01 positive as confirmed by the NIH Department of
+    # Transfusion Medicine"): "The trial is for cancer with HLA-A*11:01", "Ask whether your
+    # cancer has been tested for HLA-A*11:01": a tissue type is found by a blood test of the
+    # person, not in the cancer.
+    text = "Patients must be HLA-A*11:01 positive"
+    requirement = Requirement("biomarker-required", "any-of", ("HLA-A*11:01",), text, "inclusion")
+    unknown = check_requirement(requirement, _profile(biomarkers=["KRAS G12D"]))
+    assert unknown is not None and unknown.outcome == UNKNOWN
+    for said in (unknown.reason, unknown.question):
+        assert "HLA-A*11:01" in said and "cancer" not in said, said
+    assert "tissue type" in unknown.reason and "tissue type" in unknown.question
+    has = check_requirement(requirement, _profile(biomarkers=["HLA-A*11:01"]))
+    assert has is not None and has.outcome == PASS
+    assert "cancer" not in has.reason and "you have HLA-A*11:01" in has.reason, has.reason
+    # NCT05438667: "KRAS G12V or G12D mutations with matching HLA subtypes".
+    text = "KRAS G12V or G12D mutations with matching HLA subtypes"
+    unnamed = Requirement("biomarker-required", "any-of", ("HLA",), text, "inclusion")
+    check = check_requirement(unnamed, _profile(biomarkers=["KRAS G12D"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.startswith("The trial is for people whose tissue type (HLA type) matches")
+    assert "matches the treatment" in check.question and "cancer" not in check.question
+    # A marker of the cancer is still said as the cancer's.
+    kras = Requirement("biomarker-required", "any-of", ("KRAS G12D",), "KRAS G12D", "inclusion")
+    check = check_requirement(kras, _profile(biomarkers=["HLA-A*11:01"]))
+    assert check is not None and check.reason.startswith("The trial is for cancer with KRAS G12D")
 
 
 def test_a_marker_the_title_names_is_asked_about_but_never_excludes():

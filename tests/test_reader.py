@@ -230,6 +230,36 @@ def test_a_numbered_list_after_a_line_without_a_bullet_is_the_main_list():
     assert {i.lead for i in read_criteria(text).items} == {""}
 
 
+def test_a_line_going_on_with_a_sentence_broken_off_is_part_of_its_item():
+    """NCT03745326 broke its first criterion at "any other CLIA-certified laboratory test on":
+    what followed ("resected tissue. Patients ... expressing G12D mutated NRAS and HRAS will
+    also be eligible ...") was an item of its own, and the summary said the cancer must have
+    KRAS G12D."""
+    text = (
+        "Inclusion Criteria:\n\n"
+        "1. Malignancy expressing G12D mutated KRAS as assessed by a laboratory test on\n\n"
+        "   resected tissue. Patients with G12D mutated NRAS will also be eligible.\n"
+        "2. Patients with\n\n   surgically resected brain metastases are eligible.\n"
+        "3. Age 18 or older.\n"
+        "   adults only\n"
+        "4. ECOG 0-1 and\n"
+        "* no prior therapy\n"
+        "exclusion criteria:\n"
+        "* pregnancy"
+    )
+    assert [i.text for i in read_criteria(text).items] == [
+        "Malignancy expressing G12D mutated KRAS as assessed by a laboratory test on resected"
+        " tissue. Patients with G12D mutated NRAS will also be eligible.",
+        "Patients with surgically resected brain metastases are eligible.",
+        "Age 18 or older.",
+        "adults only",
+        "ECOG 0-1 and",
+        "no prior therapy",
+        "pregnancy",
+    ]
+    assert read_criteria(text).items[-1].section == EXCLUSION
+
+
 def test_markdown_escapes_are_undone():
     assert sections("Inclusion Criteria:\n* HLA-A\\*02:01 positive, ANC \\>= 1.5")[0] == (
         INCLUSION,

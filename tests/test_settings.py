@@ -313,6 +313,13 @@ def test_a_setting_that_is_not_the_patients_cancer_now_does_not_count(line):
         ("Patients with previously treated brain metastases", ()),
         ("At least 2 prior cycles of platinum-based chemoradiotherapy", ()),
         ("No evidence of disease progression after first-line platinum", ()),
+        # The first treatment given with an aim (NCT06252142, a watch-and-wait registry of
+        # rectal cancer after a complete response): not disease treated before and still there.
+        (
+            "Previously treated with the intent of wait-and-watch with TNT or LCRT with or"
+            " without brachytherapy",
+            (),
+        ),
     ],
 )
 def test_what_counts_as_disease_treated_before(line, expected):

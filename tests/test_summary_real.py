@@ -92,9 +92,16 @@ def experimental_names(raw: dict) -> list[str]:
     return list(dict.fromkeys(n for a in arms for n in arm_names(raw, a)))
 
 
+# A medicine given beside the treatments against their side effects (NCT06305754: "Administered
+# as rescue medication per approved product label"): neither tested nor compared.
+RESCUE = re.compile(r"rescue medication|pre-?medication", re.IGNORECASE)
+
+
 def is_treatment(raw: dict, name: str) -> bool:
-    types = {i.get("type") for i in module(raw).get("interventions", []) if i.get("name") == name}
-    return not NOT_TREATMENT.search(name) and types != {"DIAGNOSTIC_TEST"}
+    items = [i for i in module(raw).get("interventions", []) if i.get("name") == name]
+    types = {i.get("type") for i in items}
+    rescue = items and all(RESCUE.search(i.get("description", "")) for i in items)
+    return not NOT_TREATMENT.search(name) and types != {"DIAGNOSTIC_TEST"} and not rescue
 
 
 def what_it_tests(summary: str) -> str:
@@ -102,7 +109,8 @@ def what_it_tests(summary: str) -> str:
 
 
 def one_line(name: str) -> str:
-    return " ".join(name.split())
+    """A name as a summary says it: on one line, without a full stop at its end."""
+    return " ".join(name.split()).removesuffix(".").rstrip()
 
 
 def test_every_summary_keeps_the_key_facts(summaries):

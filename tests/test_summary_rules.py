@@ -155,6 +155,17 @@ CASES = [
         req("biomarker-excluded", "any-of", "EGFR", "ALK"),
         "Your cancer must not have a change in any of these genes: EGFR, ALK.",
     ),
+    # A marker ruled out is a test result: "HER2-negative" (NCT06131424: "HER2-negative (IHC
+    # zero, 1+, 2+/ISH-)") takes cancers with some HER2 ("HER2-low"), which "must not have this
+    # marker: HER2" seemed to turn away.
+    (
+        req("biomarker-excluded", "any-of", "HER2"),
+        "Your cancer must not test positive for this marker: HER2.",
+    ),
+    (
+        req("biomarker-excluded", "any-of", "HER2", "HR+"),
+        "Your cancer must not test positive for any of these markers: HER2, HR+.",
+    ),
     (
         req("ecog", "at-most", 1),
         "You must be up and about and able to do light work. This is an ECOG score of 1 or lower.",
@@ -255,6 +266,84 @@ def test_each_rule_is_said_in_plain_words(requirement, said):
 def test_a_marker_ruled_out_only_for_some_changes_says_which(text, values, said):
     rule = Requirement("biomarker-excluded", "any-of", values, text, "exclusion")
     plain = rule_sentence(req("biomarker-excluded", "any-of", *values, section="exclusion"))
+    assert rule_sentence(rule) == (said or plain)
+
+
+@pytest.mark.parametrize(
+    "text, values, said",
+    [
+        # NCT05048797 said "Your cancer must have this marker: HER2.": a HER2-positive cancer
+        # (more of the HER2 protein) does not have what it asks for.
+        (
+            "Histologically documented non-squamous NSCLC with HER2 mutation in exons 19 or 20 by"
+            " tissue NGS or ctDNA",
+            ("HER2",),
+            "Your cancer must have a change in this gene: HER2.",
+        ),
+        ("NSCLC harboring HER2 exon 19 or 20 mutations", ("HER2",), None),
+        ("HER2 (ERBB2) mutant NSCLC", ("HER2",), None),
+        # The protein, or a mutation of another gene: said as before.
+        ("HER2-positive (IHC 3+ or IHC 2+/ISH+) breast cancer", ("HER2",), ""),
+        ("NSCLC with KRAS G12C mutation and PD-L1 TPS >=50%", ("PD-L1",), ""),
+        ("HER2 mutation in exons 19 or 20", ("KRAS G12C",), ""),
+    ],
+)
+def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, said):
+    rule = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    plain = rule_sentence(req("biomarker-required", "any-of", *values))
+    if said is None:
+        said = "Your cancer must have a change in this gene: HER2."
+    assert rule_sentence(rule) == (said or plain)
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        # NCT06140836: only symptoms are ruled out; "such as treatment that left it stable" told
+        # people with untreated metastases without symptoms that they could not join.
+        (
+            "Symptomatic brain metastases or symptomatic leptomeningeal involvement.",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " that it causes no symptoms.",
+        ),
+        (
+            "Patients with known CNS lesions (brain metastasis or carcinomatous meningitis) except"
+            " for asymptomatic brain metastases.",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " that it causes no symptoms.",
+        ),
+        # NCT05984277: "Brain metastases may be treated or untreated, but participants must be
+        # asymptomatic and off steroids".
+        (
+            "Symptomatic brain metastases. Brain metastases may be treated or untreated, but"
+            " participants must be asymptomatic and off steroids for at least 14 days prior to"
+            " start of study intervention.",
+            "If the cancer has spread to the brain, you may join only on some conditions, even if"
+            " it is not treated.",
+        ),
+        # NCT04613596 (Phase 3): untreated ones ruled out above a size only.
+        (
+            "Any untreated brain lesions > 1.0 cm in size",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " its size.",
+        ),
+        (
+            "Patients with 3 or fewer brain metastases that are < 1 cm in diameter and"
+            " asymptomatic are eligible. Lesions that have been treated with stereotactic"
+            " radiosurgery must be clinically stable for one month after treatment.",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " its size.",
+        ),
+        # Other states than symptoms: as before.
+        ("Patient with symptomatic uncontrolled brain metastasis.", None),
+        ("Known active central nervous system metastases", None),
+        ("Brain metastases unless asymptomatic, stable, and not requiring steroids", None),
+    ],
+)
+def test_brain_metastases_allowed_on_conditions_say_an_example_the_criterion_gives(text, said):
+    rule = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    plain = rule_sentence(req("brain-metastases", "treated-stable", section="exclusion"))
+    assert plain.endswith("such as treatment that left it stable.")
     assert rule_sentence(rule) == (said or plain)
 
 
@@ -374,6 +463,39 @@ def test_two_limits_of_the_same_sort_say_the_wider():
     assert [r.requirement.values for r in key_rules(lines)] == [(1,)]
 
 
+def test_of_several_brain_metastases_rules_for_the_same_people_the_most_permissive_is_said():
+    """NCT05236946, a trial for people with brain metastases ("Patients with radiologically
+    confirmed parenchymal brain metastases", "Patients with asymptomatic ... brain metastases",
+    prior brain radiotherapy excluded), said both "may join, even if it is not treated" and "only
+    on some conditions, such as treatment that left it stable"."""
+    both = (
+        req("brain-metastases", "active-allowed"),
+        req("brain-metastases", "treated-stable"),
+        req("brain-metastases", "none", section="exclusion"),
+    )
+    assert [r.requirement.rule for r in key_rules(both)] == ["active-allowed"]
+    # An exception to the exclusion: only the exception is said.
+    excepted = (
+        req("brain-metastases", "none", section="exclusion"),
+        req("brain-metastases", "treated-stable", section="exclusion"),
+    )
+    assert [r.requirement.rule for r in key_rules(excepted)] == ["treated-stable"]
+    # Two items ruling out some ("Unstable ... brain metastases", "symptomatic brain metastases",
+    # NCT06417814): one sentence, from the first.
+    twice = (
+        Requirement("brain-metastases", "treated-stable", (), "Unstable brain metastases."),
+        Requirement("brain-metastases", "treated-stable", (), "Symptomatic brain metastases."),
+    )
+    [said] = key_rules(twice)
+    assert said.requirement.text == "Unstable brain metastases."
+    # Rules for different people are each said.
+    parts = (
+        req("brain-metastases", "none", section="exclusion", cohort="Part A"),
+        req("brain-metastases", "treated-stable", section="exclusion", cohort="Part B"),
+    )
+    assert len(key_rules(parts)) == 2
+
+
 def test_the_same_sentence_is_said_once():
     twice = (req("ecog", "at-most", 1), req("ecog", "between", 0, 1))
     assert len(key_rules(twice)) == 1
@@ -460,7 +582,10 @@ def test_every_phrase_fills_and_reads_plainly():
 def test_phrase_fields_are_known():
     allowed = {"values", "n", "low", "high", "kind", "rule", "cohort"}
     for kind in RULES["show"]:
-        for phrase in flatten(RULES.get(kind, {})):
+        table = RULES.get(kind, {})
+        # (`NAME-words` are patterns, not phrases: "{0,2000}" there is a bound, not a field.)
+        phrases = {k: v for k, v in table.items() if not k.endswith("-words")}
+        for phrase in flatten(phrases):
             fields = {f for _, f, _, _ in string.Formatter().parse(phrase) if f}
             assert fields <= allowed, (kind, phrase)
 

@@ -200,6 +200,8 @@ SENTENCES: list[tuple[str, str, str]] = [
      rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}"
      r"(?: that a targeted medicine can treat| if a targeted medicine can treat (?:it|them))?: "
      r"(?P<values>.+)\."),
+    ("marker", "not", r"Your cancer must not test positive for "
+     rf"(?:this|any of these) {MARKER_NOUN}: (?P<values>.+)\."),
     ("marker", "have", r"You must have a tissue type \((?P<values>.+) type\) that matches the "
      r"treatment\."),
     ("marker", "not", r"Your cancer must not have a change that (?:a targeted medicine can treat "
@@ -208,7 +210,8 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
     ("brain", "treated-stable", r"If the cancer has spread to the brain, "
-     r"you may join only on some conditions, such as treatment that left it stable\."),
+     r"you may join only on some conditions, (?:such as treatment that left it stable|such as "
+     r"that it causes no symptoms|such as its size|even if it is not treated)\."),
     ("brain", "active-allowed",
      r"People whose cancer has spread to the brain may join, even if it is not treated\."),
     ("measurable", "required",

@@ -131,6 +131,11 @@ class _Rules:
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
+        # marker -> what a criterion asks of it that a plain negative result does not rule out
+        self.negative_not_enough = {
+            name: re.compile(pattern, re.IGNORECASE)
+            for name, pattern in self.markers.get("negative_not_enough", {}).items()
+        }
         # marker -> its sensitizing variants, in lower case
         self.sensitizing = {
             name: frozenset(v.lower() for v in variants)
@@ -139,6 +144,7 @@ class _Rules:
         self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
+        self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
@@ -987,8 +993,24 @@ def _marker_names(markers: list[Marker]) -> str:
 
 def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     kind = requirement.kind
+    # A tissue type ("HLA-A*11:01") is the person's own, found by a blood test: said so, with
+    # the `-person` sentences of its kind; one the record does not name ("matching HLA
+    # subtypes") as one that matches the treatment (`-person-unnamed`).
+    person = "-person" if _of_the_person(requirement) else ""
+    said = person + ("-unnamed" if person and _unnamed(requirement) else "")
+    rule = f"{requirement.rule}{said}"
+    if rule not in rules().rules[kind]["says"]:
+        rule = requirement.rule  # (a marker a title names is said as such)
+    says = rules().says(kind, rule, **_says_values(requirement))
+
+    def unknown(tail: str) -> Check:
+        if not person:
+            return _unknown(requirement, tail)
+        question = rules().sentence(kind, f"question{said}", **_says_values(requirement))
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+
     if facts.profile.biomarkers is None:
-        return _missing(requirement)
+        return unknown(rules().sentence(kind, f"unknown{person}"))
     states = []
     for value in requirement.values:
         wanted = read_marker(str(value))
@@ -1004,6 +1026,8 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         outcome = FAIL if has else PASS if len(has_not) == len(states) else UNKNOWN
     used = list(dict.fromkeys(m for _, u in (has if has else has_not) for m in u))
     fact = f"biomarkers: {', '.join(m.written for m in used)}" if used else "biomarkers"
+    if kind == "biomarker-required" and outcome == FAIL and _negative_not_enough(requirement, used):
+        return unknown(rules().sentence(kind, "unknown-negative", against=_marker_names(used)))
     if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
         return _unknown(requirement, tail)
@@ -1016,13 +1040,42 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
                 kind, "unknown-some", against=_marker_names(answered), missing=_join(missing)
             )
         else:
-            tail = rules().sentence(kind, "unknown")
-        return _unknown(requirement, tail)
+            tail = rules().sentence(kind, f"unknown{person}")
+        return unknown(tail)
     if (outcome == PASS) == (kind == "biomarker-required"):
-        tail = rules().sentence(kind, outcome, matched=_marker_names(used))
+        tail = rules().sentence(kind, f"{outcome}{person}", matched=_marker_names(used))
     else:
-        tail = rules().sentence(kind, outcome, against=_marker_names(used))
-    return _check(requirement, outcome, tail, fact)
+        tail = rules().sentence(kind, f"{outcome}{person}", against=_marker_names(used))
+    return _check(requirement, outcome, tail, fact, says=says)
+
+
+def _of_the_person(requirement: Requirement) -> bool:
+    """Whether every marker of ``requirement`` is one of the person (its kind's `person`
+    names: "HLA-A*11:01"), not of the cancer."""
+    person = tuple(name.upper() for name in rules().rules[requirement.kind].get("person", ()))
+    values = [str(v).strip().upper() for v in requirement.values]
+    return bool(person and values) and all(v.startswith(person) for v in values)
+
+
+def _unnamed(requirement: Requirement) -> bool:
+    """Whether the markers of the person of ``requirement`` are named by their kind only
+    ("HLA"), not which one."""
+    person = {name.upper() for name in rules().rules[requirement.kind].get("person", ())}
+    return all(str(v).strip().upper() in person for v in requirement.values)
+
+
+def _negative_not_enough(requirement: Requirement, used: list[Marker]) -> bool:
+    """Whether each of the profile's ``used`` markers is a plain negative result of a marker
+    that ``requirement`` asks something of that such a result does not rule out ("HER2
+    negative" for "HER2 mutation in exons 19 or 20", or "HER2-expressing (IHC 3+ or IHC 2+)")."""
+    asked = rules().negative_not_enough
+    return bool(used) and all(
+        not m.positive
+        and not m.variant
+        and m.name in asked
+        and asked[m.name].search(requirement.text) is not None
+        for m in used
+    )
 
 
 def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
@@ -1064,7 +1117,10 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     if (
         outcome == FAIL
         and rule == "treated-stable"
-        and not rules().active_words.search(requirement.text)
+        and (
+            not rules().active_words.search(requirement.text)
+            or rules().untreated_allowed.search(requirement.text)
+        )
     ):
         tail = rules().sentence("brain-metastases", "unknown-active", brain=described)
         question = rules().rules["brain-metastases"]["question-active"]

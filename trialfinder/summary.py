@@ -151,7 +151,7 @@ def summary_facts(
     looked_at: tuple[str, ...] = ()
     if observational or not treatments:
         looked_at = _unique(
-            one_line(given[i].name) for i in tested if what[i] in ("treatment", "test")
+            _name(given[i].name) for i in tested if what[i] in ("treatment", "test")
         )
         treatments = () if observational else treatments
     combination = ""
@@ -176,7 +176,7 @@ def summary_facts(
         url=trial.url,
         disease=disease,
         observational=observational,
-        treatments=tuple(Treatment(one_line(i.name), _kind(i, tags, trial)) for i in treatments),
+        treatments=tuple(Treatment(_name(i.name), _kind(i, tags, trial)) for i in treatments),
         looked_at=looked_at,
         comparisons=() if observational else comparisons(trial, plan, what),
         combination=combination,
@@ -203,6 +203,12 @@ def summary_facts(
     )
 
 
+def _name(name: str) -> str:
+    """An intervention's name as a sentence says it: on one line, without a full stop at its end
+    ("Long course palliative treatment." is said "Long course palliative treatment")."""
+    return one_line(name).removesuffix(".").rstrip()
+
+
 def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]) -> bool:
     """Whether some of ``treatments`` (those under test, as said) are given together: two of
     them in one tested arm, when the record links them to arms ("Bevacizumab Injection" and
@@ -211,11 +217,9 @@ def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention,
         return False
     if not plan.tested_arms:
         return True  # (no arm says which go together: the tagging's reading stands)
-    said = {one_line(t.name).lower() for t in treatments}
+    said = {_name(t.name).lower() for t in treatments}
     for arm in plan.tested_arms:
-        names = {
-            one_line(trial.interventions[i].name).lower() for i in plan.arms.get(arm.label, ())
-        }
+        names = {_name(trial.interventions[i].name).lower() for i in plan.arms.get(arm.label, ())}
         if len(names & said) > 1:
             return True
     return False
@@ -235,7 +239,8 @@ def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
 def _what_each_is(trial: Trial) -> tuple[str, ...]:
     """What each of ``trial``'s interventions is, in its order (read once a summary): "none"
     (names no intervention), "placebo" (a placebo and nothing more), "test" (a test, scan,
-    sample or questionnaire) or "treatment"."""
+    sample or questionnaire), "support" (a premedication or rescue medication given beside the
+    treatments: neither tested nor compared) or "treatment"."""
     return tuple(
         _what_it_is(intervention.name, kind)
         for intervention, kind in zip(trial.interventions, not_treatments(trial), strict=True)
@@ -259,7 +264,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
     words = _phrases()["interventions"]
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
     labelled: set[tuple[tuple[str, ...], bool, bool]] = set()
-    tested = {one_line(trial.interventions[i].name).lower() for i in plan.tested}
+    tested = {_name(trial.interventions[i].name).lower() for i in plan.tested}
     in_tested_arms = {i for arm in plan.tested_arms for i in plan.arms.get(arm.label, ())}
     for arm in plan.comparator_arms:
         indexes = plan.arms.get(arm.label, ())
@@ -324,11 +329,11 @@ def _regimen(
     for i in _unique_interventions(trial, indexes):
         kind = what[i]
         if kind == "treatment":
-            treatments.append(one_line(trial.interventions[i].name))
+            treatments.append(_name(trial.interventions[i].name))
         elif kind == "placebo":
             treatments.append(_phrases()["interventions"]["placebo"])
         elif kind == "test":
-            tests.append(one_line(trial.interventions[i].name))
+            tests.append(_name(trial.interventions[i].name))
             if i not in shared:
                 own.append(tests[-1])
     return _unique(treatments) or _unique(own) or _unique(tests)
@@ -395,6 +400,24 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
                 for o in alike[(r.kind, r.cohort, r.section)]
             )
         ]
+    # Brain metastases: of several rules for the same people, the most permissive holds (an item
+    # allowing some people with them is an exception to one excluding them; the sentences of
+    # [requirements.brain-metastases] are listed from the strictest to the most permissive), and
+    # it is said once, from the first item that gives it (items may word its conditions apart).
+    brain = list(data.get("brain-metastases", {}))
+    wanted = [
+        r
+        for i, r in enumerate(wanted)
+        if r.kind != "brain-metastases"
+        or r.rule not in brain
+        or not any(
+            o.kind == r.kind
+            and o.cohort == r.cohort
+            and o.rule in brain
+            and (brain.index(o.rule) > brain.index(r.rule) or (o.rule == r.rule and j < i))
+            for j, o in enumerate(wanted)
+        )
+    ]
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:

@@ -258,6 +258,20 @@ def read_criteria(criteria: str) -> Criteria:
             leads, enclosing = [], None
             if not line:
                 continue
+        elif (
+            items
+            and body[0].islower()
+            and bullet is not None
+            and bullet.end() == indent
+            and items[-1].text[-1] not in _ENDS
+            and len(items[-1].text) + len(line) < MAX_ITEM_CHARS
+        ):
+            # A line without a bullet that goes on with the sentence the last item broke off
+            # ("... any other laboratory test on" over "resected tissue. Patients ... will
+            # also be eligible"): part of that item.
+            last = items[-1]
+            items[-1] = _new_item((f"{last.text} {line}", *last[1:]))
+            continue
         match = None
         if heading is None and (":" in line or "：" in line):  # (a cohort's line holds one)
             match = layout.cohort.match(line)
@@ -455,6 +469,8 @@ def cohort_label(cohort: str) -> tuple[str, tuple[str, ...]]:
 # A line longer than this is a paragraph of several criteria (see _sentences); a shorter one is
 # one item, whole (it is shorter than MAX_ITEM_CHARS).
 _PARAGRAPH = 400
+# What ends a sentence, or a lead-in line.
+_ENDS = frozenset(".;:!?：")
 
 
 def _sentences(paragraph: str) -> list[str]:

@@ -479,8 +479,21 @@ def classified(trial: Trial) -> tuple[Treatment, ...]:
 
 def not_treatments(trial: Trial) -> tuple[str, ...]:
     """For each of ``trial``'s interventions, in the trial's order, as :func:`classify` reads
-    it: "placebo", "test" for a test, scan, sample or questionnaire, "" for anything else."""
-    return tuple(map(_not_a_treatment, classified(trial)))
+    it: "placebo", "test" for a test, scan, sample or questionnaire, "support" for a supportive
+    medicine given beside the trial's treatments as a premedication or rescue medication
+    ("H1 Receptor Antagonist", "Administered as rescue medication", NCT06305754), "" for
+    anything else."""
+    treatments = classified(trial)
+    beside = any(not t.note for t in treatments)
+    support = knowledge().steroid_support
+    return tuple(
+        "support"
+        if beside
+        and t.note.startswith("a supportive")
+        and support.search(t.intervention.description)
+        else _not_a_treatment(t)
+        for t in treatments
+    )
 
 
 def _not_a_treatment(treatment: Treatment) -> str:
