@@ -1456,3 +1456,22 @@ def test_a_condition_counts_in_the_sentence_that_says_the_stage(line, expected):
 )
 def test_brain_metastases_of_a_named_source_are_no_rule_on_all(line, expected):
     assert excluded(line, "brain-metastases") == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # (NCT06411691: gemcitabine alone is not what it asks for)
+        ("Have received 4-6 months of FOLFIRINOX or gemcitabine+nab-paclitaxel", "required"),
+        ("Prior treatment with FOLFIRINOX or gemcitabine plus nab-paclitaxel", "excluded"),
+    ],
+)
+def test_no_rule_from_alternatives_one_of_which_is_a_regimen_of_two(line, kind):
+    read = included if kind == "required" else excluded
+    assert read(line, f"prior-therapy-{kind}") == []
+    alone = line.replace("+nab-paclitaxel", "").replace(" plus nab-paclitaxel", "")
+    assert read(alone, f"prior-therapy-{kind}") == [("any-of", ("FOLFIRINOX", "gemcitabine"))]
+    together = "Have received gemcitabine + nab-paclitaxel"
+    assert included(together, "prior-therapy-required") == [
+        ("all-of", ("gemcitabine", "nab-paclitaxel"))
+    ]

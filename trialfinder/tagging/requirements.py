@@ -98,6 +98,7 @@ import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from trialfinder.diseases import diseases
@@ -1806,6 +1807,8 @@ def _therapy_rules(
                 continue  # "no ..." in the exclusion criteria: ambiguous
             if count or rules.setting_limits.search(sentence, words=w):
                 continue
+            if _combined_in_alternatives(low, group, rules):
+                continue
             reads.append(("prior-therapy-excluded", "any-of", values))
             continue
         if count and not lower_count:
@@ -1924,6 +1927,8 @@ def _required(
         return None  # "(including oxaliplatin, irinotecan, ..., etc.)": examples, not a rule
     # ("and/or" joins no other way in, but asks for one of the two at least.)
     either = rules.or_word.search(joined) or _AND_OR.search(low, first.start, last.end)
+    if either and _combined_in_alternatives(low, group, rules):
+        return None
     rule = "any-of" if either else "all-of"
     refractory = rules.refractory.ends(_FILLER.sub("", own_before)) or _refractory_after(
         low, last.end, end
@@ -1933,6 +1938,17 @@ def _required(
     return ("prior-therapy-required", rule, values)
 
 
+def _combined_in_alternatives(low: str, group: list[Mention], rules: _Rules) -> bool:
+    """Whether a list of treatments joined by "or" also joins two of them as one regimen
+    ("FOLFIRINOX or gemcitabine+nab-paclitaxel"): a list of single treatments would take each
+    drug of the regimen alone, so no rule is read from it."""
+    if not rules.or_word.search(low, group[0].start, group[-1].end):
+        return False
+    return any(_COMBINED.search(low, one.end, other.start) for one, other in pairwise(group))
+
+
+# What joins two treatments given together in a list: "gemcitabine+nab-paclitaxel", "plus".
+_COMBINED = re.compile(r"\+|\bplus\b")
 _OR_AFTER = re.compile(r"\W*(?:or|and/or)\b")
 _AND_OR = re.compile(r"\band/or\b")
 _AND_OR_AFTER = re.compile(r"[\w\s-]{0,30}?\band/or\b")
