@@ -41,6 +41,7 @@ from conftest import needs_shared, real_record_paths
         ("diffuse midline glioma H3 K27M-altered (DIPG)", ("diffuse midline glioma",)),
         ("HER2+ stomach cancer", ("gastric cancer",)),
         ("Tumours of the brain", ("cancer",)),
+        ("cancer of the gall bladder", ("biliary tract cancer",)),
     ],
 )
 def test_a_diagnosis_names_its_most_specific_disease(written, named):
@@ -139,6 +140,10 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         ),
         # NCT06256588: read as any cancer, it passed a lung cancer or a myeloma.
         (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
+        # NCT06214572, NCT06712420: the gall bladder written in two words was the bladder (a
+        # gallbladder cancer was "not for you", a bladder cancer passed).
+        (["Gall Bladder Cancer"], ("biliary tract cancer",), ()),
+        (["Gall Bladder Carcinoma"], ("biliary tract cancer",), ()),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):
