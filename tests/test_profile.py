@@ -165,6 +165,13 @@ def test_procedures_and_other_medicines():
         ("PD-L1 CPS 15", "PD-L1", "", True, "CPS 15"),
         ("PD-L1 0%", "PD-L1", "", False, "0%"),
         ("Philadelphia chromosome negative", "BCR-ABL", "", False, ""),
+        # "not" before the change: these were read as the marker found ("BRAF not mutated" =
+        # BRAF positive), and a trial for wild-type tumours said "Not for you"
+        ("BRAF not mutated", "BRAF", "", False, ""),
+        ("EGFR not mutated", "EGFR", "", False, ""),
+        ("ALK not rearranged", "ALK", "", False, ""),
+        ("HER2 not amplified", "HER2", "", False, ""),
+        ("HER2 non-amplified", "HER2", "", False, ""),
     ],
 )
 def test_markers(written, name, variant, positive, level):
