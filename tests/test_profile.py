@@ -172,6 +172,14 @@ def test_procedures_and_other_medicines():
         ("ALK not rearranged", "ALK", "", False, ""),
         ("HER2 not amplified", "HER2", "", False, ""),
         ("HER2 non-amplified", "HER2", "", False, ""),
+        # a HER2 score of 0 or 1+, HER2-low, is not HER2-positive disease (it was read so)
+        ("HER2 1+", "HER2", "", False, ""),
+        ("HER2 IHC 1+", "HER2", "", False, ""),
+        ("HER2 IHC 0", "HER2", "", False, ""),
+        ("HER2 0", "HER2", "", False, ""),
+        ("HER2-low", "HER2", "", False, ""),
+        ("HER2 low", "HER2", "", False, ""),
+        ("HER2 ultralow", "HER2", "", False, ""),
     ],
 )
 def test_markers(written, name, variant, positive, level):
