@@ -180,6 +180,9 @@ def test_procedures_and_other_medicines():
         ("HER2-low", "HER2", "", False, ""),
         ("HER2 low", "HER2", "", False, ""),
         ("HER2 ultralow", "HER2", "", False, ""),
+        # a negative of one kind of change only: not the whole marker
+        ("MET amplification negative", "MET", "amplification", False, ""),
+        ("HER2 mutation negative", "HER2", "mutant", False, ""),
     ],
 )
 def test_markers(written, name, variant, positive, level):

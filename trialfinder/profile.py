@@ -603,6 +603,9 @@ def read_marker(written: str) -> Marker:
         and w.lower() not in {"wild", "type", "not", "no"}
     ]
     variant = _variant(" ".join([attached, *variant_words]).strip())
+    changes = rules["part_changes"].get(name_base, [])
+    if not status and not variant and {w.lower() for w in rest_words} & set(changes):
+        variant = changes[0]  # "MET amplification negative": not amplified, no more
     return Marker(
         written=written,
         name=name_base,

@@ -531,6 +531,7 @@ PRESCREEN = DataFile(
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),
+                    "part_changes": Names(TEXTS),
                 }
             ),
             "treatments": Table(
