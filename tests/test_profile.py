@@ -180,6 +180,14 @@ def test_procedures_and_other_medicines():
         ("HER2-low", "HER2", "", False, ""),
         ("HER2 low", "HER2", "", False, ""),
         ("HER2 ultralow", "HER2", "", False, ""),
+        # a score of none is the marker not found: a pathology report's "ER 0%, PR 0%" was read
+        # as HR+ positive, and a trial for triple-negative cancer said "Not for you"
+        ("ER 0%", "HR+", "", False, ""),
+        ("PR 0", "HR+", "", False, ""),
+        ("ER <1%", "HR+", "", False, ""),
+        ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
+        ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
+        ("ER 5%", "HR+", "5%", True, ""),
         # a negative of one kind of change only: not the whole marker
         ("MET amplification negative", "MET", "amplification", False, ""),
         ("HER2 mutation negative", "HER2", "mutant", False, ""),

@@ -548,7 +548,7 @@ def _marker_names() -> tuple[str, ...]:
     return tuple(names + list(_marker_rules()["aliases"]))
 
 
-_LEVEL = re.compile(r"(?i)\b(?:(?:CPS|TPS|TC|IC)\s*)?[<>≥≤]?\s*\d+(?:\.\d+)?\s*%?")
+_LEVEL = re.compile(r"(?i)(?:\b(?:CPS|TPS|TC|IC)\s*|(?<!\w))[<>≥≤]?\s*\d+(?:\.\d+)?\s*%?")
 
 
 def read_marker(written: str) -> Marker:
@@ -586,10 +586,11 @@ def read_marker(written: str) -> Marker:
     if level_match:
         level = level_match.group().strip()
         rest_words = _words(rest[: level_match.start()] + " " + rest[level_match.end() :])
-        number = re.search(r"\d+(?:\.\d+)?", level)
-        if number and float(number.group()) == 0 and status is None:
+        if re.fullmatch(rules["zero"], level) and status is None:
             status = False
     joined = " ".join(rest_words).lower()
+    if status is None and joined and re.fullmatch(rules["zero"], joined):
+        status, rest_words = False, []  # "ER 0%": a score of none, not a variant
     if status is None:
         if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", joined) for n in negative):
             status = False

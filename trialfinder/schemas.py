@@ -532,6 +532,7 @@ PRESCREEN = DataFile(
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),
                     "part_changes": Names(TEXTS),
+                    "zero": REGEX,
                 }
             ),
             "treatments": Table(
