@@ -284,3 +284,18 @@ def test_a_marker_numbered_on_its_name_is_described_as_written():
     markers = described_markers("BRCA2 wild-type", "KRAS G12C")
     assert "BRCA2 wild-type = BRCA2 negative" in markers
     assert "KRAS G12C = KRAS G12C positive" in markers
+
+
+@pytest.mark.parametrize("written", ["HER2 2+", "HER2 IHC 2+", "HER2 equivocal"])
+def test_a_score_that_does_not_decide_the_marker_leaves_it_unknown(written):
+    # HER2 2+ is HER2-positive only if ISH finds the gene amplified: "HER2 2+" was read as HER2
+    # positive, and every trial for HER2-negative breast cancer said "Not for you".
+    marker = read_marker(written)
+    assert (marker.name, marker.known) == ("HER2", False)
+    profile = profile_from_table({"biomarkers": [written]}, "t")
+    (warning,) = profile.warnings
+    assert "not a marker trialfinder knows" not in warning
+    assert "does not say whether the cancer is HER2 positive" in warning
+    assert described_markers(written) == f"biomarkers: {written} = not known"
+    assert read_marker("HER2 2+ ISH amplified").positive
+    assert read_marker("HER2 3+").known and read_marker("HER2 3+").positive

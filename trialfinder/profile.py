@@ -524,7 +524,12 @@ def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...]
         return None
     markers = tuple(read_marker(w) for w in written)
     for marker in markers:
-        if not marker.known:
+        if not marker.known and marker.name in _marker_rules()["undecided"]:
+            note = _marker_rules()["undecided_warning"].format(
+                written=marker.written, name=marker.name
+            )
+            warn("biomarkers", note, marker.written)
+        elif not marker.known:
             close = difflib.get_close_matches(marker.name, _marker_names(), n=1, cutoff=0.75)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             warn(
@@ -589,6 +594,10 @@ def read_marker(written: str) -> Marker:
         if re.fullmatch(rules["zero"], level) and status is None:
             status = False
     joined = " ".join(rest_words).lower()
+    undecided = {w.lower() for w in rules["undecided"].get(name_base, [])}
+    said = {w.lower() for w in rest_words}
+    if known and said and said <= undecided and said != {"ihc"}:  # "HER2 2+"
+        return Marker(written=written, name=name_base, known=False, part=part)
     if status is None and joined and re.fullmatch(rules["zero"], joined):
         status, rest_words = False, []  # "ER 0%": a score of none, not a variant
     if status is None:

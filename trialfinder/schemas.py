@@ -533,6 +533,8 @@ PRESCREEN = DataFile(
                     "sensitizing": Names(TEXTS),
                     "part_changes": Names(TEXTS),
                     "zero": REGEX,
+                    "undecided": Names(TEXTS),
+                    "undecided_warning": TEXT,
                 }
             ),
             "treatments": Table(
