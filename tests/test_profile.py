@@ -188,6 +188,11 @@ def test_procedures_and_other_medicines():
         ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
         ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
         ("ER 5%", "HR+", "5%", True, ""),
+        # homologous recombination, not hormone receptors: "HR deficient" was read as HR+
+        ("HR deficient", "HRR", "", True, ""),
+        ("HR-deficient", "HRR", "", True, ""),
+        ("HR proficient", "HRR", "", False, ""),
+        ("homologous recombination proficient", "HRR", "", False, ""),
         # a negative of one kind of change only: not the whole marker
         ("MET amplification negative", "MET", "amplification", False, ""),
         ("HER2 mutation negative", "HER2", "mutant", False, ""),
