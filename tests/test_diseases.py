@@ -88,6 +88,13 @@ def test_acronyms_count_only_as_written():
         ("follicular lymphoma", "chronic lymphocytic leukemia", UNRELATED),
         ("colon cancer", "rectal cancer", UNRELATED),
         ("multiple myeloma", "solid tumor", UNRELATED),
+        # NCT06346392, NCT06764875, NCT07040059 (gastric or gastroesophageal junction cancer)
+        # said "you have esophageal cancer" to an esophageal adenocarcinoma, which may be of
+        # the junction; NCT06036394 (CNS tumours) told a primary CNS lymphoma "Not for you".
+        ("esophageal cancer", "gastroesophageal junction cancer", RELATED),
+        ("gastroesophageal junction cancer", "esophageal cancer", RELATED),
+        ("primary CNS lymphoma", "brain tumor", RELATED),
+        ("primary CNS lymphoma", "solid tumor", UNRELATED),
     ],
 )
 def test_relations(patient, trial, relation):
