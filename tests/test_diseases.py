@@ -95,6 +95,10 @@ def test_acronyms_count_only_as_written():
         ("gastroesophageal junction cancer", "esophageal cancer", RELATED),
         ("primary CNS lymphoma", "brain tumor", RELATED),
         ("primary CNS lymphoma", "solid tumor", UNRELATED),
+        # related to the disease named, not to the narrower ones: NCT02227251 (DLBCL) said
+        # "could not be checked" to P07's CLL, which no DLBCL trial takes
+        ("chronic lymphocytic leukemia", "diffuse large B-cell lymphoma", UNRELATED),
+        ("primary CNS lymphoma", "glioma", UNRELATED),
     ],
 )
 def test_relations(patient, trial, relation):
