@@ -272,6 +272,10 @@ def test_record_age_and_sex_count_as_criteria():
     assert old.failed[0].permanent is True
     fits = prescreen(trial, None, _profile(sex="female", age=65, diagnosis="breast cancer"))
     assert fits.fit == POSSIBLE
+    # a profile without its sex was told "The trial takes only female"
+    unsaid = prescreen(trial, None, _profile(age=40, diagnosis="breast cancer"))
+    (sex,) = [c for c in unsaid.checks if c.rule == "sex"]
+    assert sex.reason == "The trial takes only women; the profile does not give your sex."
 
 
 def test_a_washout_says_from_which_day_the_patient_would_pass():

@@ -376,7 +376,7 @@ def _check_sex(requirement: Requirement, facts: _Facts) -> Check:
     words = rules().words
     says = rules().says("sex", "only", values=words.get(f"only-{wanted}", wanted))
     if sex is None:
-        return _unknown(requirement, rules().sentence("sex", "unknown"))
+        return _check(requirement, UNKNOWN, rules().sentence("sex", "unknown"), says=says)
     outcome = PASS if sex == wanted else FAIL
     tail = rules().sentence("sex", outcome, sex=words.get(sex, sex))
     return _check(requirement, outcome, tail, fact=f"sex: {sex}", says=says)
