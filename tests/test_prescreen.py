@@ -927,3 +927,25 @@ def test_a_negative_of_one_kind_of_change_says_nothing_of_the_others():
     assert check is not None and check.outcome == UNKNOWN
     check = check_requirement(requirement, _profile(biomarkers=["HER2 not amplified"]))
     assert check is not None and check.outcome == FAIL
+
+
+def test_a_level_the_trial_may_not_count_is_not_called_another_form_of_the_marker():
+    # NCT05211895 ("Documented tumour PD-L1 status >= 1% by central lab") said to "PD-L1 80%":
+    # "the profile names PD-L1 80%, another form of the marker"; it is the same marker, at a
+    # level the trial's own test may score otherwise.
+    text = "Documented tumour PD-L1 status ≥ 1% by central lab"
+    requirement = Requirement("biomarker-required", "any-of", ("PD-L1",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["PD-L1 80%"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert "another form" not in check.reason
+    assert check.reason.endswith(
+        "the profile gives PD-L1 80%; whether that level counts, the trial's own test decides."
+    )
+    # ER negative alone is one part of HR+: PR is not known
+    text = "HR-positive (ER+ and/or PgR+) breast cancer"
+    requirement = Requirement("biomarker-required", "any-of", ("HR+",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["ER negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(
+        "the profile says yours is ER negative, but not whether it is PR positive."
+    )

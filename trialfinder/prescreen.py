@@ -1008,7 +1008,17 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
         return _unknown(requirement, tail)
     if outcome == UNKNOWN:
-        if others:
+        markers = rules().markers
+        parts = [p for m in others for p in markers["negative_needs_all"].get(m.name, [])]
+        if others and all(m.level and m.name in markers["levels"] for m in others):
+            tail = rules().sentence(kind, "unknown-level", against=_marker_names(others))
+        elif others and all(not m.positive and m.part in parts for m in others):
+            said = {m.part for m in others}  # "ER negative" of HR+: PR is not known
+            unsaid = _join(dict.fromkeys(f"{p} positive" for p in parts if p not in said))
+            tail = rules().sentence(
+                kind, "unknown-part", against=_marker_names(others), missing=unsaid
+            )
+        elif others:
             tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
         elif has_not:  # "BRCA2 negative" of "BRCA1, BRCA2 or PALB2"
             missing = [v for v, s, _ in states if s == UNKNOWN]

@@ -475,6 +475,8 @@ _RULE = Table(
             "question-count",
             "unknown-untreated",
             "unknown-some",
+            "unknown-level",
+            "unknown-part",
         ),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
         **texts("refractory_words", "treated_words"),
