@@ -949,3 +949,27 @@ def test_a_level_the_trial_may_not_count_is_not_called_another_form_of_the_marke
     assert check.reason.endswith(
         "the profile says yours is ER negative, but not whether it is PR positive."
     )
+
+
+def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_them():
+    # NCT05144867 (radiosurgery or whole-brain radiotherapy, conditions "Brain Metastases,
+    # Adult", inclusion "1 to 3 brain metastases") said "Could fit" to women with breast cancer
+    # and no brain metastases: "The trial takes people with brain metastases, treated or not".
+    text = "1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm"
+    rule = Requirement("brain-metastases", "active-allowed", (), text, "inclusion")
+    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"])
+    none = prescreen(trial, Tags(requirements=(rule,)), _profile(brain_metastases="none"))
+    (brain,) = [c for c in none.checks if c.rule == "brain-metastases"]
+    assert brain.outcome == FAIL and none.fit == EXCLUDED
+    assert brain.reason == (
+        "The trial is for people with brain metastases; the profile says you have none."
+    )
+    treated = prescreen(trial, Tags(requirements=(rule,)), _profile(brain_metastases="active"))
+    assert [c.outcome for c in treated.checks if c.rule == "brain-metastases"] == [PASS]
+    # a trial whose conditions do not name them, or a rule of one part, only allows them
+    other = _trial(conditions=["Breast Cancer"])
+    allowed = prescreen(other, Tags(requirements=(rule,)), _profile(brain_metastases="none"))
+    assert [c.outcome for c in allowed.checks if c.rule == "brain-metastases"] == [PASS]
+    part = replace(rule, cohort="Part 2A3")
+    one = prescreen(trial, Tags(requirements=(part,)), _profile(brain_metastases="none"))
+    assert one.fit != EXCLUDED

@@ -24,7 +24,8 @@ have other parts too, holding only the rules for everyone.
 Read here besides the reader's requirements: washout periods, counts of the drugs of a class
 ("more than one JAK2 inhibitor") among the exclusion criteria, a title that says the trial is
 for first-line treatment (checked against the earlier lines), and a marker a title or condition
-names that no criterion names (these two never fail).
+names that no criterion names (these two never fail). An inclusion rule for everyone that takes
+brain metastases asks for them when the trial's conditions name them.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ class _Rules:
         self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
+        self.brain_conditions = _cues(table["rule"]["brain-metastases"]["for_conditions"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
@@ -1068,7 +1070,11 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     if brain is None:
         return _missing(requirement)
     rule = requirement.rule
-    fails = (rule == "none" and brain != "none") or (rule == "treated-stable" and brain == "active")
+    fails = (
+        (rule == "none" and brain != "none")
+        or (rule == "treated-stable" and brain == "active")
+        or (rule == "required" and brain == "none")
+    )
     outcome = FAIL if fails else PASS
     described = rules().words[f"brain-{brain}"]
     if (
@@ -1286,6 +1292,7 @@ def prescreen(
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
+    requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
@@ -1335,6 +1342,24 @@ def prescreen(
 
 
 TITLE = "title"  # the section of a requirement read from a title
+
+
+def _for_brain_metastases(
+    requirements: tuple[Requirement, ...], trial: Trial
+) -> tuple[Requirement, ...]:
+    """An inclusion rule for everyone that takes brain metastases ("1 to 3 brain metastases")
+    asks for them when the trial's conditions name them: its rule becomes "required"."""
+    if not any(rules().brain_conditions.search(c) for c in trial.conditions):
+        return requirements
+    return tuple(
+        replace(r, rule="required")
+        if r.kind == "brain-metastases"
+        and r.rule == "active-allowed"
+        and r.section == "inclusion"
+        and not r.cohort
+        else r
+        for r in requirements
+    )
 
 
 def title_requirements(
