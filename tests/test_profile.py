@@ -188,6 +188,13 @@ def test_procedures_and_other_medicines():
         ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
         ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
         ("ER 5%", "HR+", "5%", True, ""),
+        # microsatellite stable: "MSI stable" was read as MSI-H/dMMR positive
+        ("MSI stable", "MSI-H/dMMR", "", False, ""),
+        ("MSI-stable", "MSI-H/dMMR", "", False, ""),
+        ("MSI-L", "MSI-H/dMMR", "", False, ""),
+        ("MMR deficient", "MSI-H/dMMR", "", True, ""),
+        ("mismatch repair deficient", "MSI-H/dMMR", "", True, ""),
+        ("mismatch repair proficient", "MSI-H/dMMR", "", False, ""),
         # homologous recombination, not hormone receptors: "HR deficient" was read as HR+
         ("HR deficient", "HRR", "", True, ""),
         ("HR-deficient", "HRR", "", True, ""),
