@@ -188,6 +188,10 @@ def test_procedures_and_other_medicines():
         ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
         ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
         ("ER 5%", "HR+", "5%", True, ""),
+        # both genes: "BRCA1/2 negative" was read as BRCA2 negative only
+        ("BRCA1/2 negative", "BRCA", "", False, ""),
+        ("BRCA 1/2 negative", "BRCA", "", False, ""),
+        ("BRCA1 and BRCA2 negative", "BRCA", "", False, ""),
         # microsatellite stable: "MSI stable" was read as MSI-H/dMMR positive
         ("MSI stable", "MSI-H/dMMR", "", False, ""),
         ("MSI-stable", "MSI-H/dMMR", "", False, ""),
