@@ -188,6 +188,17 @@ def test_procedures_and_other_medicines():
         ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
         ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
         ("ER 5%", "HR+", "5%", True, ""),
+        # a status joined to the name by a hyphen: "HER2-negative" was "not a marker
+        # trialfinder knows"
+        ("HER2-negative", "HER2", "", False, ""),
+        ("HER2-positive", "HER2", "", True, ""),
+        ("ER-positive", "HR+", "", True, ""),
+        ("ALK-positive", "ALK", "", True, ""),
+        ("RET-rearranged", "RET", "", True, ""),
+        ("EGFR-mutated", "EGFR", "", True, ""),
+        ("KRAS-wild-type", "KRAS", "", False, ""),
+        ("PD-L1-negative", "PD-L1", "", False, ""),
+        ("Philadelphia positive", "BCR-ABL", "", True, ""),
         # both genes: "BRCA1/2 negative" was read as BRCA2 negative only
         ("BRCA1/2 negative", "BRCA", "", False, ""),
         ("BRCA 1/2 negative", "BRCA", "", False, ""),

@@ -553,13 +553,23 @@ def _marker_names() -> tuple[str, ...]:
     return tuple(names + list(_marker_rules()["aliases"]))
 
 
+@cache
+def _hyphen_status() -> re.Pattern[str]:
+    """A hyphen between a marker's name and its status ("HER2-negative"), not one inside a
+    status ("non-mutated")."""
+    rules = _marker_rules()
+    words = [w for w in (*rules["positive"], *rules["negative"]) if w[:1].isalpha()]
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?i)(?<=[a-z0-9+])(?<!non)(?<!not)-(?=(?:{body})(?![a-z0-9]))")
+
+
 _LEVEL = re.compile(r"(?i)(?:\b(?:CPS|TPS|TC|IC)\s*|(?<!\w))[<>≥≤]?\s*\d+(?:\.\d+)?\s*%?")
 
 
 def read_marker(written: str) -> Marker:
     """A marker as a profile (or a requirement value) writes it: name, variant, status, level."""
     rules = _marker_rules()
-    text = " ".join(written.split())
+    text = _hyphen_status().sub(" ", " ".join(written.split()))
     status: bool | None = None
     part = ""
     sign = re.search(r"\s*([+-])$", text)
