@@ -187,6 +187,9 @@ def test_procedures_and_other_medicines():
         ("ER <1%", "HR+", "", False, ""),
         ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
         ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
+        # the antibody's name is not the level: "PD-L1 C3 TPS 60% positive, 22"
+        ("PD-L1 (22C3) TPS 60%", "PD-L1", "22C3", True, "TPS 60%"),
+        ("PD-L1 SP263 TC 5%", "PD-L1", "SP263", True, "TC 5%"),
         ("ER 5%", "HR+", "5%", True, ""),
         # a status joined to the name by a hyphen: "HER2-negative" was "not a marker
         # trialfinder knows"

@@ -563,7 +563,9 @@ def _hyphen_status() -> re.Pattern[str]:
     return re.compile(rf"(?i)(?<=[a-z0-9+])(?<!non)(?<!not)-(?=(?:{body})(?![a-z0-9]))")
 
 
-_LEVEL = re.compile(r"(?i)(?:\b(?:CPS|TPS|TC|IC)\s*|(?<!\w))[<>≥≤]?\s*\d+(?:\.\d+)?\s*%?")
+_LEVEL = re.compile(
+    r"(?i)(?:\b(?:CPS|TPS|TC|IC)\s*|(?<!\w))[<>≥≤]?\s*\d+(?:\.\d+)?(?![\d.]*[a-z])\s*%?"
+)  # not a number of a name ("22C3", the antibody)
 
 
 def read_marker(written: str) -> Marker:
