@@ -155,6 +155,9 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # gallbladder cancer was "not for you", a bladder cancer passed).
         (["Gall Bladder Cancer"], ("biliary tract cancer",), ()),
         (["Gall Bladder Carcinoma"], ("biliary tract cancer",), ()),
+        # NCT05099809 (hyperthermia for locally advanced head and neck, cervix, breast,
+        # esophageal and anorectal cancers): read as any cancer, it passed a myeloma.
+        (["Locally Advanced Malignant Neoplasm"], ("solid tumor",), ()),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):
