@@ -41,6 +41,7 @@ from conftest import needs_shared, real_record_paths
         ("diffuse midline glioma H3 K27M-altered (DIPG)", ("diffuse midline glioma",)),
         ("HER2+ stomach cancer", ("gastric cancer",)),
         ("Tumours of the brain", ("cancer",)),
+        ("cancer of the gall bladder", ("biliary tract cancer",)),
     ],
 )
 def test_a_diagnosis_names_its_most_specific_disease(written, named):
@@ -87,6 +88,17 @@ def test_acronyms_count_only_as_written():
         ("follicular lymphoma", "chronic lymphocytic leukemia", UNRELATED),
         ("colon cancer", "rectal cancer", UNRELATED),
         ("multiple myeloma", "solid tumor", UNRELATED),
+        # NCT06346392, NCT06764875, NCT07040059 (gastric or gastroesophageal junction cancer)
+        # said "you have esophageal cancer" to an esophageal adenocarcinoma, which may be of
+        # the junction; NCT06036394 (CNS tumours) told a primary CNS lymphoma "Not for you".
+        ("esophageal cancer", "gastroesophageal junction cancer", RELATED),
+        ("gastroesophageal junction cancer", "esophageal cancer", RELATED),
+        ("primary CNS lymphoma", "brain tumor", RELATED),
+        ("primary CNS lymphoma", "solid tumor", UNRELATED),
+        # related to the disease named, not to the narrower ones: NCT02227251 (DLBCL) said
+        # "could not be checked" to P07's CLL, which no DLBCL trial takes
+        ("chronic lymphocytic leukemia", "diffuse large B-cell lymphoma", UNRELATED),
+        ("primary CNS lymphoma", "glioma", UNRELATED),
     ],
 )
 def test_relations(patient, trial, relation):
@@ -139,6 +151,13 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         ),
         # NCT06256588: read as any cancer, it passed a lung cancer or a myeloma.
         (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
+        # NCT06214572, NCT06712420: the gall bladder written in two words was the bladder (a
+        # gallbladder cancer was "not for you", a bladder cancer passed).
+        (["Gall Bladder Cancer"], ("biliary tract cancer",), ()),
+        (["Gall Bladder Carcinoma"], ("biliary tract cancer",), ()),
+        # NCT05099809 (hyperthermia for locally advanced head and neck, cervix, breast,
+        # esophageal and anorectal cancers): read as any cancer, it passed a myeloma.
+        (["Locally Advanced Malignant Neoplasm"], ("solid tumor",), ()),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):

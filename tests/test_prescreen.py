@@ -272,6 +272,10 @@ def test_record_age_and_sex_count_as_criteria():
     assert old.failed[0].permanent is True
     fits = prescreen(trial, None, _profile(sex="female", age=65, diagnosis="breast cancer"))
     assert fits.fit == POSSIBLE
+    # a profile without its sex was told "The trial takes only female"
+    unsaid = prescreen(trial, None, _profile(age=40, diagnosis="breast cancer"))
+    (sex,) = [c for c in unsaid.checks if c.rule == "sex"]
+    assert sex.reason == "The trial takes only women; the profile does not give your sex."
 
 
 def test_a_washout_says_from_which_day_the_patient_would_pass():
@@ -984,3 +988,68 @@ def test_an_age_close_to_a_limit_in_months_is_left_unknown_in_the_data_files_wor
     assert age.outcome == UNKNOWN
     said = load_toml("prescreen.toml")["rule"]["age"]["unknown-close"].format(age=1)
     assert age.reason.endswith(said + ".")
+
+
+def test_a_negative_of_one_kind_of_change_says_nothing_of_the_others():
+    # NCT05110196 ("tested positive for MET exon14 skipping mutation"): "MET amplification
+    # negative" was read as MET negative, and said "The trial is for cancer with MET; the
+    # profile says yours is MET amplification negative". Amplification is not exon 14 skipping.
+    text = "NSCLC who have tested positive test for MET exon14 skipping mutation"
+    requirement = Requirement("biomarker-required", "any-of", ("MET",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["MET amplification negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+    check = check_requirement(requirement, _profile(biomarkers=["MET negative"]))
+    assert check is not None and check.outcome == FAIL
+    # a HER2-positive cancer is one with the protein or the gene amplified, not a mutation
+    text = "HER2-positive (IHC 3+ or ISH positive) breast cancer"
+    requirement = Requirement("biomarker-required", "any-of", ("HER2",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["HER2 mutation negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+    check = check_requirement(requirement, _profile(biomarkers=["HER2 not amplified"]))
+    assert check is not None and check.outcome == FAIL
+
+
+def test_a_level_the_trial_may_not_count_is_not_called_another_form_of_the_marker():
+    # NCT05211895 ("Documented tumour PD-L1 status >= 1% by central lab") said to "PD-L1 80%":
+    # "the profile names PD-L1 80%, another form of the marker"; it is the same marker, at a
+    # level the trial's own test may score otherwise.
+    text = "Documented tumour PD-L1 status ≥ 1% by central lab"
+    requirement = Requirement("biomarker-required", "any-of", ("PD-L1",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["PD-L1 80%"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert "another form" not in check.reason
+    assert check.reason.endswith(
+        "the profile gives PD-L1 80%; whether that level counts, the trial's own test decides."
+    )
+    # ER negative alone is one part of HR+: PR is not known
+    text = "HR-positive (ER+ and/or PgR+) breast cancer"
+    requirement = Requirement("biomarker-required", "any-of", ("HR+",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["ER negative"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(
+        "the profile says yours is ER negative, but not whether it is PR positive."
+    )
+
+
+def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_them():
+    # NCT05144867 (radiosurgery or whole-brain radiotherapy, conditions "Brain Metastases,
+    # Adult", inclusion "1 to 3 brain metastases") said "Could fit" to women with breast cancer
+    # and no brain metastases: "The trial takes people with brain metastases, treated or not".
+    text = "1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm"
+    rule = Requirement("brain-metastases", "active-allowed", (), text, "inclusion")
+    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"])
+    none = prescreen(trial, Tags(requirements=(rule,)), _profile(brain_metastases="none"))
+    (brain,) = [c for c in none.checks if c.rule == "brain-metastases"]
+    assert brain.outcome == FAIL and none.fit == EXCLUDED
+    assert brain.reason == (
+        "The trial is for people with brain metastases; the profile says you have none."
+    )
+    treated = prescreen(trial, Tags(requirements=(rule,)), _profile(brain_metastases="active"))
+    assert [c.outcome for c in treated.checks if c.rule == "brain-metastases"] == [PASS]
+    # a trial whose conditions do not name them, or a rule of one part, only allows them
+    other = _trial(conditions=["Breast Cancer"])
+    allowed = prescreen(other, Tags(requirements=(rule,)), _profile(brain_metastases="none"))
+    assert [c.outcome for c in allowed.checks if c.rule == "brain-metastases"] == [PASS]
+    part = replace(rule, cohort="Part 2A3")
+    one = prescreen(trial, Tags(requirements=(part,)), _profile(brain_metastases="none"))
+    assert one.fit != EXCLUDED

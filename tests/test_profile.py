@@ -165,6 +165,62 @@ def test_procedures_and_other_medicines():
         ("PD-L1 CPS 15", "PD-L1", "", True, "CPS 15"),
         ("PD-L1 0%", "PD-L1", "", False, "0%"),
         ("Philadelphia chromosome negative", "BCR-ABL", "", False, ""),
+        # "not" before the change: these were read as the marker found ("BRAF not mutated" =
+        # BRAF positive), and a trial for wild-type tumours said "Not for you"
+        ("BRAF not mutated", "BRAF", "", False, ""),
+        ("EGFR not mutated", "EGFR", "", False, ""),
+        ("ALK not rearranged", "ALK", "", False, ""),
+        ("HER2 not amplified", "HER2", "", False, ""),
+        ("HER2 non-amplified", "HER2", "", False, ""),
+        # a HER2 score of 0 or 1+, HER2-low, is not HER2-positive disease (it was read so)
+        ("HER2 1+", "HER2", "", False, ""),
+        ("HER2 IHC 1+", "HER2", "", False, ""),
+        ("HER2 IHC 0", "HER2", "", False, ""),
+        ("HER2 0", "HER2", "", False, ""),
+        ("HER2-low", "HER2", "", False, ""),
+        ("HER2 low", "HER2", "", False, ""),
+        ("HER2 ultralow", "HER2", "", False, ""),
+        # a score of none is the marker not found: a pathology report's "ER 0%, PR 0%" was read
+        # as HR+ positive, and a trial for triple-negative cancer said "Not for you"
+        ("ER 0%", "HR+", "", False, ""),
+        ("PR 0", "HR+", "", False, ""),
+        ("ER <1%", "HR+", "", False, ""),
+        ("PD-L1 TPS <1%", "PD-L1", "", False, "TPS <1%"),
+        ("PD-L1 <1%", "PD-L1", "", False, "<1%"),
+        # the antibody's name is not the level: "PD-L1 C3 TPS 60% positive, 22"
+        ("PD-L1 (22C3) TPS 60%", "PD-L1", "22C3", True, "TPS 60%"),
+        ("PD-L1 SP263 TC 5%", "PD-L1", "SP263", True, "TC 5%"),
+        ("ER 5%", "HR+", "5%", True, ""),
+        # a status joined to the name by a hyphen: "HER2-negative" was "not a marker
+        # trialfinder knows"
+        ("HER2-negative", "HER2", "", False, ""),
+        ("HER2-positive", "HER2", "", True, ""),
+        ("ER-positive", "HR+", "", True, ""),
+        ("ALK-positive", "ALK", "", True, ""),
+        ("RET-rearranged", "RET", "", True, ""),
+        ("EGFR-mutated", "EGFR", "", True, ""),
+        ("KRAS-wild-type", "KRAS", "", False, ""),
+        ("PD-L1-negative", "PD-L1", "", False, ""),
+        ("Philadelphia positive", "BCR-ABL", "", True, ""),
+        # both genes: "BRCA1/2 negative" was read as BRCA2 negative only
+        ("BRCA1/2 negative", "BRCA", "", False, ""),
+        ("BRCA 1/2 negative", "BRCA", "", False, ""),
+        ("BRCA1 and BRCA2 negative", "BRCA", "", False, ""),
+        # microsatellite stable: "MSI stable" was read as MSI-H/dMMR positive
+        ("MSI stable", "MSI-H/dMMR", "", False, ""),
+        ("MSI-stable", "MSI-H/dMMR", "", False, ""),
+        ("MSI-L", "MSI-H/dMMR", "", False, ""),
+        ("MMR deficient", "MSI-H/dMMR", "", True, ""),
+        ("mismatch repair deficient", "MSI-H/dMMR", "", True, ""),
+        ("mismatch repair proficient", "MSI-H/dMMR", "", False, ""),
+        # homologous recombination, not hormone receptors: "HR deficient" was read as HR+
+        ("HR deficient", "HRR", "", True, ""),
+        ("HR-deficient", "HRR", "", True, ""),
+        ("HR proficient", "HRR", "", False, ""),
+        ("homologous recombination proficient", "HRR", "", False, ""),
+        # a negative of one kind of change only: not the whole marker
+        ("MET amplification negative", "MET", "amplification", False, ""),
+        ("HER2 mutation negative", "HER2", "mutant", False, ""),
     ],
 )
 def test_markers(written, name, variant, positive, level):
@@ -258,3 +314,18 @@ def test_a_marker_numbered_on_its_name_is_described_as_written():
     markers = described_markers("BRCA2 wild-type", "KRAS G12C")
     assert "BRCA2 wild-type = BRCA2 negative" in markers
     assert "KRAS G12C = KRAS G12C positive" in markers
+
+
+@pytest.mark.parametrize("written", ["HER2 2+", "HER2 IHC 2+", "HER2 equivocal"])
+def test_a_score_that_does_not_decide_the_marker_leaves_it_unknown(written):
+    # HER2 2+ is HER2-positive only if ISH finds the gene amplified: "HER2 2+" was read as HER2
+    # positive, and every trial for HER2-negative breast cancer said "Not for you".
+    marker = read_marker(written)
+    assert (marker.name, marker.known) == ("HER2", False)
+    profile = profile_from_table({"biomarkers": [written]}, "t")
+    (warning,) = profile.warnings
+    assert "not a marker trialfinder knows" not in warning
+    assert "does not say whether the cancer is HER2 positive" in warning
+    assert described_markers(written) == f"biomarkers: {written} = not known"
+    assert read_marker("HER2 2+ ISH amplified").positive
+    assert read_marker("HER2 3+").known and read_marker("HER2 3+").positive

@@ -579,6 +579,10 @@ def test_no_stage_rule_when_another_inclusion_item_takes_spread_disease():
         "Patients with distant metastasis (including nonregional lymph nodes metastasis) will be "
         "excluded.",
         "Metastatic disease or disease not amenable for definitive locoregional treatment.",
+        # NCT05774951, NCT05952557 (early breast cancer after adjuvant endocrine therapy): a
+        # woman with metastatic breast cancer was told "Could fit"
+        "Inoperable locally advanced or metastatic breast cancer",
+        "Clinically diagnosis of Metastatic breast cancer",  # NCT03797482
     ],
 )
 def test_spread_disease_excluded(line):
@@ -593,6 +597,8 @@ def test_spread_disease_excluded(line):
         "Locally advanced or metastatic disease at initial diagnosis.",
         "Evidence of any metastatic disease in the brain, spine or CSF.",
         "Distant metastases, unless resected",
+        "Has received prior chemotherapy for unresectable locally advanced or metastatic breast "
+        "cancer",
     ],
 )
 def test_no_exclusion_of_spread_disease_that_is_qualified(line):

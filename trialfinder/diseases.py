@@ -248,7 +248,7 @@ class Vocabulary:
             return SAME_OR_BROADER
         if patient in theirs.lineage:
             return NARROWER
-        if mine.related & theirs.lineage:
+        if trial in mine.related:
             return RELATED  # a trial "for lymphoma" and CLL
         return UNRELATED
 

@@ -24,7 +24,8 @@ have other parts too, holding only the rules for everyone.
 Read here besides the reader's requirements: washout periods, counts of the drugs of a class
 ("more than one JAK2 inhibitor") among the exclusion criteria, a title that says the trial is
 for first-line treatment (checked against the earlier lines), and a marker a title or condition
-names that no criterion names (these two never fail).
+names that no criterion names (these two never fail). An inclusion rule for everyone that takes
+brain metastases asks for them when the trial's conditions name them.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class _Rules:
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
         self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
+        self.brain_conditions = _cues(table["rule"]["brain-metastases"]["for_conditions"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
@@ -382,7 +384,7 @@ def _check_sex(requirement: Requirement, facts: _Facts) -> Check:
     words = rules().words
     says = rules().says("sex", "only", values=words.get(f"only-{wanted}", wanted))
     if sex is None:
-        return _unknown(requirement, rules().sentence("sex", "unknown"))
+        return _check(requirement, UNKNOWN, rules().sentence("sex", "unknown"), says=says)
     outcome = PASS if sex == wanted else FAIL
     tail = rules().sentence("sex", outcome, sex=words.get(sex, sex))
     return _check(requirement, outcome, tail, fact=f"sex: {sex}", says=says)
@@ -1032,7 +1034,17 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
         return _unknown(requirement, tail)
     if outcome == UNKNOWN:
-        if others:
+        markers = rules().markers
+        parts = [p for m in others for p in markers["negative_needs_all"].get(m.name, [])]
+        if others and all(m.level and m.name in markers["levels"] for m in others):
+            tail = rules().sentence(kind, "unknown-level", against=_marker_names(others))
+        elif others and all(not m.positive and m.part in parts for m in others):
+            given = {m.part for m in others}  # "ER negative" of HR+: PR is not known
+            unsaid = _join(dict.fromkeys(f"{p} positive" for p in parts if p not in given))
+            tail = rules().sentence(
+                kind, "unknown-part", against=_marker_names(others), missing=unsaid
+            )
+        elif others:
             tail = rules().sentence(kind, "unknown-other", against=_marker_names(others))
         elif has_not:  # "BRCA2 negative" of "BRCA1, BRCA2 or PALB2"
             missing = [v for v, s, _ in states if s == UNKNOWN]
@@ -1111,7 +1123,11 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     if brain is None:
         return _missing(requirement)
     rule = requirement.rule
-    fails = (rule == "none" and brain != "none") or (rule == "treated-stable" and brain == "active")
+    fails = (
+        (rule == "none" and brain != "none")
+        or (rule == "treated-stable" and brain == "active")
+        or (rule == "required" and brain == "none")
+    )
     outcome = FAIL if fails else PASS
     described = rules().words[f"brain-{brain}"]
     if (
@@ -1332,6 +1348,7 @@ def prescreen(
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
+    requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
@@ -1381,6 +1398,24 @@ def prescreen(
 
 
 TITLE = "title"  # the section of a requirement read from a title
+
+
+def _for_brain_metastases(
+    requirements: tuple[Requirement, ...], trial: Trial
+) -> tuple[Requirement, ...]:
+    """An inclusion rule for everyone that takes brain metastases ("1 to 3 brain metastases")
+    asks for them when the trial's conditions name them: its rule becomes "required"."""
+    if not any(rules().brain_conditions.search(c) for c in trial.conditions):
+        return requirements
+    return tuple(
+        replace(r, rule="required")
+        if r.kind == "brain-metastases"
+        and r.rule == "active-allowed"
+        and r.section == "inclusion"
+        and not r.cohort
+        else r
+        for r in requirements
+    )
 
 
 def title_requirements(

@@ -524,7 +524,12 @@ def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...]
         return None
     markers = tuple(read_marker(w) for w in written)
     for marker in markers:
-        if not marker.known:
+        if not marker.known and marker.name in _marker_rules()["undecided"]:
+            note = _marker_rules()["undecided_warning"].format(
+                written=marker.written, name=marker.name
+            )
+            warn("biomarkers", note, marker.written)
+        elif not marker.known:
             close = difflib.get_close_matches(marker.name, _marker_names(), n=1, cutoff=0.75)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             warn(
@@ -548,13 +553,25 @@ def _marker_names() -> tuple[str, ...]:
     return tuple(names + list(_marker_rules()["aliases"]))
 
 
-_LEVEL = re.compile(r"(?i)\b(?:(?:CPS|TPS|TC|IC)\s*)?[<>≥≤]?\s*\d+(?:\.\d+)?\s*%?")
+@cache
+def _hyphen_status() -> re.Pattern[str]:
+    """A hyphen between a marker's name and its status ("HER2-negative"), not one inside a
+    status ("non-mutated")."""
+    rules = _marker_rules()
+    words = [w for w in (*rules["positive"], *rules["negative"]) if w[:1].isalpha()]
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?i)(?<=[a-z0-9+])(?<!non)(?<!not)-(?=(?:{body})(?![a-z0-9]))")
+
+
+_LEVEL = re.compile(
+    r"(?i)(?:\b(?:CPS|TPS|TC|IC)\s*|(?<!\w))[<>≥≤]?\s*\d+(?:\.\d+)?(?![\d.]*[a-z])\s*%?"
+)  # not a number of a name ("22C3", the antibody)
 
 
 def read_marker(written: str) -> Marker:
     """A marker as a profile (or a requirement value) writes it: name, variant, status, level."""
     rules = _marker_rules()
-    text = " ".join(written.split())
+    text = _hyphen_status().sub(" ", " ".join(written.split()))
     status: bool | None = None
     part = ""
     sign = re.search(r"\s*([+-])$", text)
@@ -586,10 +603,15 @@ def read_marker(written: str) -> Marker:
     if level_match:
         level = level_match.group().strip()
         rest_words = _words(rest[: level_match.start()] + " " + rest[level_match.end() :])
-        number = re.search(r"\d+(?:\.\d+)?", level)
-        if number and float(number.group()) == 0 and status is None:
+        if re.fullmatch(rules["zero"], level) and status is None:
             status = False
     joined = " ".join(rest_words).lower()
+    undecided = {w.lower() for w in rules["undecided"].get(name_base, [])}
+    said = {w.lower() for w in rest_words}
+    if known and said and said <= undecided and said != {"ihc"}:  # "HER2 2+"
+        return Marker(written=written, name=name_base, known=False, part=part)
+    if status is None and joined and re.fullmatch(rules["zero"], joined):
+        status, rest_words = False, []  # "ER 0%": a score of none, not a variant
     if status is None:
         if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", joined) for n in negative):
             status = False
@@ -603,6 +625,9 @@ def read_marker(written: str) -> Marker:
         and w.lower() not in {"wild", "type", "not", "no"}
     ]
     variant = _variant(" ".join([attached, *variant_words]).strip())
+    changes = rules["part_changes"].get(name_base, [])
+    if not status and not variant and {w.lower() for w in rest_words} & set(changes):
+        variant = changes[0]  # "MET amplification negative": not amplified, no more
     return Marker(
         written=written,
         name=name_base,
