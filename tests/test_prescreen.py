@@ -990,23 +990,30 @@ def test_an_age_close_to_a_limit_in_months_is_left_unknown_in_the_data_files_wor
     assert age.reason.endswith(said + ".")
 
 
-def test_a_negative_of_one_kind_of_change_says_nothing_of_the_others():
-    # NCT05110196 ("tested positive for MET exon14 skipping mutation"): "MET amplification
-    # negative" was read as MET negative, and said "The trial is for cancer with MET; the
-    # profile says yours is MET amplification negative". Amplification is not exon 14 skipping.
-    text = "NSCLC who have tested positive test for MET exon14 skipping mutation"
-    requirement = Requirement("biomarker-required", "any-of", ("MET",), text, "inclusion")
-    check = check_requirement(requirement, _profile(biomarkers=["MET amplification negative"]))
-    assert check is not None and check.outcome == UNKNOWN
-    check = check_requirement(requirement, _profile(biomarkers=["MET negative"]))
-    assert check is not None and check.outcome == FAIL
-    # a HER2-positive cancer is one with the protein or the gene amplified, not a mutation
-    text = "HER2-positive (IHC 3+ or ISH positive) breast cancer"
-    requirement = Requirement("biomarker-required", "any-of", ("HER2",), text, "inclusion")
-    check = check_requirement(requirement, _profile(biomarkers=["HER2 mutation negative"]))
-    assert check is not None and check.outcome == UNKNOWN
-    check = check_requirement(requirement, _profile(biomarkers=["HER2 not amplified"]))
-    assert check is not None and check.outcome == FAIL
+_MET_SKIPPING = "NSCLC who have tested positive test for MET exon14 skipping mutation"
+_HER2_POSITIVE = "HER2-positive (IHC 3+ or ISH positive) breast cancer"
+
+
+@pytest.mark.parametrize(
+    ("text", "marker", "written", "outcome"),
+    [
+        # NCT05110196 ("tested positive for MET exon14 skipping mutation"): "MET amplification
+        # negative" was read as MET negative, and said "The trial is for cancer with MET; the
+        # profile says yours is MET amplification negative". Amplification is not exon 14
+        # skipping.
+        (_MET_SKIPPING, "MET", "MET amplification negative", UNKNOWN),
+        (_MET_SKIPPING, "MET", "MET negative", FAIL),
+        # a HER2-positive cancer is one with the protein or the gene amplified, not a mutation
+        (_HER2_POSITIVE, "HER2", "HER2 mutation negative", UNKNOWN),
+        (_HER2_POSITIVE, "HER2", "HER2 not amplified", FAIL),
+    ],
+)
+def test_a_negative_of_one_kind_of_change_says_nothing_of_the_others(
+    text, marker, written, outcome
+):
+    requirement = Requirement("biomarker-required", "any-of", (marker,), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=[written]))
+    assert check is not None and check.outcome == outcome
 
 
 def test_a_level_the_trial_may_not_count_is_not_called_another_form_of_the_marker():
