@@ -290,6 +290,11 @@ _TOKEN = re.compile(r"\w+|[^\w \t\f\v]")
 KEY_SIZE = 5  # a token is looked up by its first letters, in lower case: "wild" for "Wild-type"
 
 
+# A compiled cue pattern, what it finds, and (for one matched against the text in lower case)
+# the pattern compiled without case.
+_Matcher = tuple[re.Pattern[str], Any, re.Pattern[str] | None]
+
+
 class _Finder:
     """Every cue of a set of rules, found in one pass over a text's tokens.
 
@@ -315,15 +320,19 @@ class _Finder:
             phrases = {r.phrase for group in literals.values() for r in group if r.phrase}
             sources.append((literal_regex(sorted(phrases)), literals))
         # key -> the expressions to try where a token starts with it (each with what it
-        # finds and whether it is matched against the text in lower case)
-        self.by_key: dict[str, list[tuple[re.Pattern[str], Any, bool]]] = {}
-        self.everywhere: list[tuple[re.Pattern[str], Any, bool]] = []  # starts unknown
+        # finds and, for one matched against the text in lower case, the same expression
+        # without case for a text that needs it)
+        self.by_key: dict[str, list[_Matcher]] = {}
+        self.everywhere: list[_Matcher] = []  # starts unknown: every token
         for source, found in sources:
-            # A pattern of lower-case letters only is matched, without case, against the
-            # text in lower case: the same matches, found faster (see :meth:`find`).
-            caseless = lower_case_only(source)
-            flags = 0 if caseless else re.IGNORECASE
-            matcher = (re.compile(source, flags), found, caseless)
+            # A pattern of lower-case letters only is matched, with case, against the text in
+            # lower case: the same matches, found faster (see :meth:`find`).
+            without_case = re.compile(source, re.IGNORECASE)
+            matcher: _Matcher
+            if lower_case_only(source):
+                matcher = (re.compile(source), found, without_case)
+            else:
+                matcher = (without_case, found, None)
             starts = match_starts(source)
             if starts is None:
                 self.everywhere.append(matcher)
@@ -350,11 +359,13 @@ class _Finder:
             if not matchers:
                 continue
             position = token.start()
-            for regex, found, caseless in matchers:
-                if caseless and folding:
-                    match = re.compile(regex.pattern, re.IGNORECASE).match(text, position)
+            for regex, found, without_case in matchers:
+                if without_case is None:
+                    match = regex.match(text, position)
+                elif folding:
+                    match = without_case.match(text, position)
                 else:
-                    match = regex.match(lowered if caseless else text, position)
+                    match = regex.match(lowered, position)
                 if match is None or match.end() == position:
                     continue
                 rules = found if isinstance(found, list) else found.get(literal_key(match.group()))
