@@ -211,3 +211,15 @@ def test_every_real_cancer_record_names_a_disease():
         if is_cancer_trial(trial) and not trial_diseases(trial).included:
             missing.append(trial.nct_id)
     assert not missing
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Diffuse Large B- Cell Lymphoma", "diffuse large B-cell lymphoma"),
+        ("Peripheral T- cell lymphoma", "T-cell lymphoma"),
+        ("HER2- breast cancer", "HER2-negative breast cancer"),
+    ],
+)
+def test_a_minus_after_a_lone_letter_joins_it_to_the_next_word(text, found):
+    assert found in diseases().find(text, bare=False)[0]

@@ -952,6 +952,23 @@ def test_conditions_naming_only_cancer_leave_a_disease_outside_the_title_to_the_
     assert check_disease(untitled, _profile(diagnosis="multiple myeloma")).outcome == PASS
 
 
+def test_a_title_naming_one_kind_of_the_conditions_disease_leaves_other_kinds_unknown():
+    # NCT02964858 (condition "NonHodgkin Lymphoma", title "Radiation Dose Optimization in
+    # Diffuse Large B- Cell Lymphoma") passed the diagnosis of follicular lymphoma; the stray
+    # space of "B- Cell" was read as "B negative".
+    trial = _trial(
+        conditions=["NonHodgkin Lymphoma"],
+        title="Radiation Dose Optimization in Diffuse Large B- Cell Lymphoma.",
+    )
+    follicular = check_disease(trial, _profile(diagnosis="follicular lymphoma"))
+    assert follicular.outcome == UNKNOWN
+    assert follicular.reason.startswith("The trial is for people with diffuse large B-cell")
+    assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
+    assert check_disease(trial, _profile(diagnosis="multiple myeloma")).outcome == FAIL
+    untitled = replace(trial, brief_title="Radiation Dose Optimization")
+    assert check_disease(untitled, _profile(diagnosis="follicular lymphoma")).outcome == PASS
+
+
 def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
     # NCT03983954 lists the cancers it takes, one of them "ER+/HER2- or triple-negative breast
     # cancer": its HER2 exclusion excluded a man with HER2-positive stomach cancer, itself on

@@ -297,7 +297,9 @@ class _Index:
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _POSSESSIVE = re.compile(r"'s\b")
 _PLUS = re.compile(r"\+")
-_TRAILING_MINUS = re.compile(r"(?<=[A-Za-z0-9])-(?=$|[\s/,;)])")
+# A minus after a marker ("ER-", "HER2- breast cancer") says negative; not after a lone letter,
+# which is a word cut before a space ("Diffuse Large B- Cell Lymphoma").
+_TRAILING_MINUS = re.compile(r"(?<=[A-Za-z0-9])(?<!\b[A-Za-z])-(?=$|[\s/,;)])")
 
 
 def _lineage(name: str, within: dict[str, tuple[str, ...]]) -> set[str]:

@@ -538,10 +538,21 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     titled = _titled_within(trial) if found.source == "conditions" else ()
     # Conditions that name only "cancer", a title that names which: "Malignant Neoplasm",
     # "A Study of TSN1611 Treating Patients With Advanced Solid Tumors ...".
+    # Conditions that name a disease, a title that names one kind of it ("Non-Hodgkin
+    # Lymphoma", "Radiation Dose Optimization in Diffuse Large B-Cell Lymphoma"): a patient
+    # with another kind is not known to fit.
+    general = all(vocabulary.get(t).general for t in found.included)
+    kind_of_it = (
+        bool(titled)
+        and all(any(_strictly_within(t, c) for c in found.included) for t in titled)
+        and any(vocabulary.relation(d, c) == SAME_OR_BROADER for d in mine for c in found.included)
+    )
+    # (A patient whose disease may be the title's kind, its markers unknown, goes on below.)
+    near = (SAME_OR_BROADER,) if general else (SAME_OR_BROADER, NARROWER)
     if (
         titled
-        and all(vocabulary.get(t).general for t in found.included)
-        and not any(vocabulary.relation(d, t) == SAME_OR_BROADER for d in mine for t in titled)
+        and (general or kind_of_it)
+        and not any(vocabulary.relation(d, t) in near for d in mine for t in titled)
     ):
         says_titled = rules().says("disease", "any", values=_join(titled))
         tail = rules().sentence("disease", "unknown-related", patient=patient)
@@ -568,6 +579,15 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     if found.source == "conditions" and _title_takes(trial, mine):
         return check(UNKNOWN, "unknown-title", patient=patient)
     return check(FAIL, "fail", patient=patient)
+
+
+def _strictly_within(narrow: str, wide: str) -> bool:
+    """Whether the disease ``narrow`` is a kind of ``wide``, and not the same."""
+    vocabulary = diseases()
+    return (
+        vocabulary.relation(narrow, wide) == SAME_OR_BROADER
+        and vocabulary.relation(wide, narrow) != SAME_OR_BROADER
+    )
 
 
 @lru_cache(maxsize=1024)
