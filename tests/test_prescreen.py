@@ -935,38 +935,41 @@ def test_a_marker_that_answers_one_value_is_not_called_another_form_of_the_other
     )
 
 
-def test_conditions_naming_only_cancer_leave_a_disease_outside_the_title_to_the_trial_team():
+_TITLED = [
     # NCT06385925 (condition "Malignant Neoplasm", title "... Treating Patients With Advanced
     # Solid Tumors Harboring KRAS G12D Mutation") said "The trial is for people with cancer;
     # you have multiple myeloma" and passed the diagnosis.
-    trial = _trial(
-        conditions=["Malignant Neoplasm"],
-        title="A Study of Drug X Treating Patients With Advanced Solid Tumors",
-    )
-    myeloma = check_disease(trial, _profile(diagnosis="multiple myeloma"))
-    assert myeloma.outcome == UNKNOWN
-    assert myeloma.reason.startswith("The trial is for people with solid tumor; you have")
-    assert "solid tumor" in myeloma.question
-    assert check_disease(trial, _profile(diagnosis="pancreatic cancer")).outcome == PASS
-    untitled = replace(trial, brief_title="A Study of Drug X")
-    assert check_disease(untitled, _profile(diagnosis="multiple myeloma")).outcome == PASS
-
-
-def test_a_title_naming_one_kind_of_the_conditions_disease_leaves_other_kinds_unknown():
+    (
+        ["Malignant Neoplasm"],
+        "A Study of Drug X Treating Patients With Advanced Solid Tumors",
+        [("multiple myeloma", UNKNOWN), ("pancreatic cancer", PASS)],
+        "solid tumor",
+    ),
     # NCT02964858 (condition "NonHodgkin Lymphoma", title "Radiation Dose Optimization in
     # Diffuse Large B- Cell Lymphoma") passed the diagnosis of follicular lymphoma; the stray
     # space of "B- Cell" was read as "B negative".
-    trial = _trial(
-        conditions=["NonHodgkin Lymphoma"],
-        title="Radiation Dose Optimization in Diffuse Large B- Cell Lymphoma.",
-    )
-    follicular = check_disease(trial, _profile(diagnosis="follicular lymphoma"))
-    assert follicular.outcome == UNKNOWN
-    assert follicular.reason.startswith("The trial is for people with diffuse large B-cell")
-    assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
-    assert check_disease(trial, _profile(diagnosis="multiple myeloma")).outcome == FAIL
-    untitled = replace(trial, brief_title="Radiation Dose Optimization")
-    assert check_disease(untitled, _profile(diagnosis="follicular lymphoma")).outcome == PASS
+    (
+        ["NonHodgkin Lymphoma"],
+        "Radiation Dose Optimization in Diffuse Large B- Cell Lymphoma.",
+        [("follicular lymphoma", UNKNOWN), ("DLBCL", PASS), ("multiple myeloma", FAIL)],
+        "diffuse large B-cell lymphoma",
+    ),
+]
+
+
+@pytest.mark.parametrize(("conditions", "title", "outcomes", "named"), _TITLED)
+def test_a_title_narrower_than_the_conditions_leaves_other_diseases_to_the_trial_team(
+    conditions, title, outcomes, named
+):
+    trial = _trial(conditions=conditions, title=title)
+    for diagnosis, outcome in outcomes:
+        check = check_disease(trial, _profile(diagnosis=diagnosis))
+        assert check.outcome == outcome, diagnosis
+        if outcome == UNKNOWN:
+            assert check.reason.startswith(f"The trial is for people with {named}; you have")
+            assert named in check.question
+    untitled = replace(trial, brief_title="A Study of Drug X")
+    assert check_disease(untitled, _profile(diagnosis=outcomes[0][0])).outcome == PASS
 
 
 def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
