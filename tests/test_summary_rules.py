@@ -400,6 +400,30 @@ def test_a_cohort_rule_names_the_cohort_and_comes_after_rules_for_everyone():
     assert [r.requirement.cohort for r in rules] == ["", "Part B", "Cohort 2"]
 
 
+def test_a_part_s_rule_said_in_the_same_words_as_one_for_everyone_is_not_said_again():
+    # NCT04482309: HER2 expression for everyone, and again in Cohorts 7, A and B.
+    rules = key_rules(
+        (
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort A"),
+            req("biomarker-required", "any-of", "HER2"),
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort B"),
+            req("biomarker-required", "any-of", "KRAS G12C", cohort="Cohort B"),
+        )
+    )
+    assert [r.text for r in rules] == [
+        "Your cancer must have this marker: HER2.",
+        "In one part of the trial (Cohort B), your cancer must have this gene change: KRAS G12C.",
+    ]
+    # Without the rule for everyone, each part's rule is said.
+    only_parts = key_rules(
+        (
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort A"),
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort B"),
+        )
+    )
+    assert [r.requirement.cohort for r in only_parts] == ["Cohort A", "Cohort B"]
+
+
 def test_a_rule_of_several_parts_says_some_parts():
     # NCT02227251: "Inclusion Criteria (Parts 1 and 2):"
     [rule] = key_rules((req("ecog", "at-most", 1, cohort="Parts 1 and 2"),))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -421,6 +421,9 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
+        # A part's rule said in the same words as one for everyone says nothing more.
+        if requirement.cohort and rule_sentence(replace(requirement, cohort="")) in rules:
+            continue
         text = rule_sentence(requirement)
         if text and text not in rules:
             rules[text] = KeyRule(text, requirement)
