@@ -1080,3 +1080,57 @@ def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_t
     part = replace(rule, cohort="Part 2A3")
     one = prescreen(trial, Tags(requirements=(part,)), _profile(brain_metastases="none"))
     assert one.fit != EXCLUDED
+
+
+def _performance(rule: str, values: tuple[int, ...], **profile: int) -> Check:
+    requirement = Requirement("ecog", rule, values, "Karnofsky performance status (KPS) ≥ 80")
+    check = check_requirement(requirement, profile_from_table(profile))
+    assert check is not None
+    return check
+
+
+@pytest.mark.parametrize(
+    ("lowest", "ecog", "outcome"),
+    [
+        (80, 1, UNKNOWN),  # ECOG 1 is about Karnofsky 70 to 80
+        (60, 2, UNKNOWN),  # ECOG 2 about 50 to 60
+        (70, 0, PASS),
+        (70, 1, PASS),
+        (70, 3, FAIL),
+        (90, 1, FAIL),
+    ],
+)
+def test_an_ecog_grade_on_the_edge_of_a_karnofsky_limit_is_neither_passed_nor_failed(
+    lowest, ecog, outcome
+):
+    check = _performance("karnofsky-at-least", (lowest,), ecog=ecog)
+    assert check.outcome == outcome
+    if outcome == UNKNOWN:
+        assert "may mean a Karnofsky score of" in check.reason
+        assert check.question == (
+            f"Ask your care team for your Karnofsky performance score (this trial asks for "
+            f"{lowest} or higher)."
+        )
+
+
+def test_a_karnofsky_score_is_checked_on_its_own_scale_and_as_its_ecog_grade():
+    assert _performance("karnofsky-at-least", (80,), karnofsky=80).outcome == PASS
+    assert _performance("karnofsky-at-least", (80,), karnofsky=70).outcome == FAIL
+    check = _performance("at-most", (1,), karnofsky=70)
+    assert (check.outcome, check.fact) == (PASS, "karnofsky: 70")
+    assert check.reason.endswith("your Karnofsky score is 70, about ECOG 1.")
+    assert _performance("at-most", (1,), karnofsky=60).outcome == FAIL
+    # Both given: each against its own scale.
+    assert _performance("karnofsky-at-least", (80,), ecog=1, karnofsky=80).outcome == PASS
+
+
+@needs_shared
+def test_a_real_karnofsky_limit_leaves_ecog_one_to_the_trial_team():
+    # NCT05099809: "Karnofsky performance status (KPS) ≥ 80" was read as ECOG 1 or lower, and
+    # an ECOG 1 profile passed it; ECOG 1 may be Karnofsky 70.
+    trial = parse_study(load_real_record("NCT05099809"))
+    tags = tag_trial(trial)
+    profile = profile_from_table({"ecog": 1})
+    (check,) = [c for c in prescreen(trial, tags, profile).checks if c.rule == "ecog"]
+    assert check.outcome == UNKNOWN
+    assert check.text == "Karnofsky performance status (KPS) ≥ 80"

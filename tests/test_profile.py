@@ -329,3 +329,15 @@ def test_a_score_that_does_not_decide_the_marker_leaves_it_unknown(written):
     assert described_markers(written) == f"biomarkers: {written} = not known"
     assert read_marker("HER2 2+ ISH amplified").positive
     assert read_marker("HER2 3+").known and read_marker("HER2 3+").positive
+
+
+def test_a_karnofsky_score_in_steps_of_ten_is_read_and_described():
+    from trialfinder.profile import describe
+
+    profile = profile_from_table({"karnofsky": 70}, "t")
+    assert profile.karnofsky == 70
+    assert "Karnofsky: 70" in describe(profile)
+    with pytest.raises(InvalidConfig, match="steps of 10"):
+        profile_from_table({"karnofsky": 75}, "t")
+    with pytest.raises(InvalidConfig, match="out of range"):
+        profile_from_table({"karnofsky": 110}, "t")

@@ -50,7 +50,12 @@ from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.drug_classes import drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
-from trialfinder.tagging.requirements import Requirement, disease_scopes
+from trialfinder.tagging.requirements import (
+    Requirement,
+    disease_scopes,
+    ecog_for_karnofsky,
+    karnofsky_range,
+)
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
@@ -1127,15 +1132,54 @@ def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
 
 
 def _check_ecog(requirement: Requirement, facts: _Facts) -> Check:
-    ecog = facts.profile.ecog
-    if ecog is None:
+    """ECOG against an ECOG limit, a Karnofsky score against a Karnofsky limit; across the
+    scales by the conversion of :func:`karnofsky_range`, which is approximate: an ECOG grade
+    whose Karnofsky range holds the trial's lowest score (ECOG 1, 70 to 80, against "KPS >=
+    80") stays unknown. With both scales in the requirement, either will do."""
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    if ecog is None and karnofsky is None:
         return _missing(requirement)
+    rule = requirement.rule
     values = [int(v) for v in requirement.values]
-    low = values[0] if requirement.rule == "between" else 0
-    high = values[-1]
-    outcome = PASS if low <= ecog <= high else FAIL
-    tail = rules().sentence("ecog", outcome, ecog=ecog)
-    return _check(requirement, outcome, tail, f"ecog: {ecog}")
+    found: list[tuple[str, str]] = []  # (outcome, the end of the sentence) for each scale
+    if rule != "karnofsky-at-least":
+        limits = values[:-1] if rule == "at-most-or-karnofsky-at-least" else values
+        found.append(_against_ecog(limits[0] if rule == "between" else 0, limits[-1], facts))
+    if rule.endswith("karnofsky-at-least"):
+        found.append(_against_karnofsky(values[-1], facts))
+    outcomes = [outcome for outcome, _ in found]
+    outcome = PASS if PASS in outcomes else FAIL if set(outcomes) == {FAIL} else UNKNOWN
+    tail = next(tail for done, tail in found if done == outcome)
+    given = [f"ecog: {ecog}"] if ecog is not None else []
+    given += [f"karnofsky: {karnofsky}"] if karnofsky is not None else []
+    fact = "; ".join(given)
+    if outcome == UNKNOWN:
+        question = rules().sentence("ecog", "question-karnofsky", low=values[-1])
+        return _check(requirement, outcome, tail, fact, question=question)
+    return _check(requirement, outcome, tail, fact)
+
+
+def _against_ecog(low: int, high: int, facts: _Facts) -> tuple[str, str]:
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    if ecog is not None:
+        outcome = PASS if low <= ecog <= high else FAIL
+        return outcome, rules().sentence("ecog", outcome, ecog=ecog)
+    assert karnofsky is not None
+    grade = ecog_for_karnofsky(karnofsky)
+    outcome = PASS if low <= grade <= high else FAIL
+    return outcome, rules().sentence("ecog", "karnofsky", karnofsky=karnofsky, ecog=grade)
+
+
+def _against_karnofsky(lowest: int, facts: _Facts) -> tuple[str, str]:
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    if karnofsky is not None:
+        outcome = PASS if karnofsky >= lowest else FAIL
+        return outcome, rules().sentence("ecog", "of-karnofsky", karnofsky=karnofsky)
+    assert ecog is not None
+    below, top = karnofsky_range(ecog)
+    outcome = PASS if below >= lowest else FAIL if top < lowest else UNKNOWN
+    name = "ecog-as-karnofsky" if outcome != UNKNOWN else "unknown-ecog-as-karnofsky"
+    return outcome, rules().sentence("ecog", name, ecog=ecog, low=below, high=top)
 
 
 def _check_brain(requirement: Requirement, facts: _Facts) -> Check:

@@ -40,6 +40,7 @@ KEYS = (
     "refractory_to",
     "biomarkers",
     "ecog",
+    "karnofsky",
     "brain_metastases",
     "measurable_disease",
     "last_treatment",
@@ -96,6 +97,7 @@ class Profile:
     refractory_to: tuple[Treatment, ...] | None = None
     biomarkers: tuple[Marker, ...] | None = None
     ecog: int | None = None
+    karnofsky: int | None = None  # Karnofsky (or Lansky) score, 0 to 100 in steps of 10
     brain_metastases: str | None = None
     measurable_disease: bool | None = None
     last_treatment: dt.date | None = None
@@ -144,6 +146,8 @@ def describe(profile: Profile) -> list[str]:
         )
     if profile.ecog is not None:
         lines.append(f"ECOG: {profile.ecog}")
+    if profile.karnofsky is not None:
+        lines.append(f"Karnofsky: {profile.karnofsky}")
     if profile.brain_metastases is not None:
         lines.append(f"brain metastases: {profile.brain_metastases}")
     if profile.measurable_disease is not None:
@@ -270,6 +274,10 @@ def _read(
                 )
     markers = _markers(c, data, warn)
     ecog = _number(c, data, "ecog", "an ECOG score from 0 to 4", 0, 4)
+    karnofsky = _number(c, data, "karnofsky", "a Karnofsky score from 0 to 100", 0, 100)
+    if karnofsky is not None and karnofsky % 10:
+        c.problem(("karnofsky",), f"{karnofsky} is not a Karnofsky score: they go in steps of 10")
+        karnofsky = None
     brain = data.get("brain_metastases")
     if isinstance(brain, str):
         data = {**data, "brain_metastases": brain.strip().lower()}
@@ -289,6 +297,7 @@ def _read(
         refractory_to=refractory,
         biomarkers=markers,
         ecog=ecog,
+        karnofsky=karnofsky,
         brain_metastases=brain,
         measurable_disease=measurable,
         last_treatment=last,

@@ -377,8 +377,8 @@ ELIGIBILITY = DataFile(
                     "ecog": Table(
                         required={
                             **texts("scales", "percent_scales", "words"),
-                            "karnofsky_to_ecog": ListOf(
-                                ListOf(WHOLE), "a list of [Karnofsky score, ECOG score] pairs"
+                            "karnofsky_highest": ListOf(
+                                WHOLE, "the highest Karnofsky score of each ECOG grade, 0 to 4"
                             ),
                         }
                     ),
@@ -483,6 +483,11 @@ _RULE = Table(
             "unknown-negative",
             "unknown-level",
             "unknown-part",
+            "karnofsky",
+            "of-karnofsky",
+            "ecog-as-karnofsky",
+            "unknown-ecog-as-karnofsky",
+            "question-karnofsky",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),

@@ -35,7 +35,7 @@ from trialfinder.tagging.reader import (
     cohort_label,
     is_cancer_trial,
 )
-from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.requirements import Requirement, as_ecog
 from trialfinder.tagging.settings import for_treated_disease
 from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments
@@ -377,7 +377,7 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     order, limits = _shown_kinds()
     sayable = tuple(
         r
-        for r in requirements
+        for r in map(as_ecog, requirements)  # a Karnofsky limit said as its ECOG grade
         if r.kind in order and (r.section != EXCLUSION or f"{r.kind} {r.rule}" in limits)
     )
     clashing = _clashing_markers(sayable)
