@@ -1134,3 +1134,44 @@ def test_a_real_karnofsky_limit_leaves_ecog_one_to_the_trial_team():
     (check,) = [c for c in prescreen(trial, tags, profile).checks if c.rule == "ecog"]
     assert check.outcome == UNKNOWN
     assert check.text == "Karnofsky performance status (KPS) ≥ 80"
+
+
+def _marker_check(kind: str, value: str, text: str, *markers: str) -> Check:
+    requirement = Requirement(kind, "any-of", (value,), text)
+    check = check_requirement(requirement, profile_from_table({"biomarkers": list(markers)}))
+    assert check is not None
+    return check
+
+
+def test_a_marker_found_by_a_named_test_counts_as_the_marker():
+    check = _marker_check(
+        "biomarker-required", "KRAS G12C", "KRAS G12C mutation", "ctDNA KRAS G12C"
+    )
+    assert check.outcome == PASS
+    excluded = _marker_check("biomarker-excluded", "EGFR", "EGFR mutation", "tissue EGFR L858R")
+    assert excluded.outcome == FAIL
+
+
+@pytest.mark.parametrize(
+    ("kind", "written"),
+    [("biomarker-excluded", "ctDNA EGFR negative"), ("biomarker-required", "ctDNA EGFR negative")],
+)
+def test_a_negative_of_one_test_neither_passes_nor_fails(kind, written):
+    # "ctDNA EGFR negative" was read as EGFR absent: a tissue test may still find it.
+    check = _marker_check(kind, "EGFR", "EGFR sensitizing mutation", written)
+    assert check.outcome == UNKNOWN
+    assert "one test found nothing, but another may still find it" in check.reason
+    assert check.question == "Ask whether your cancer has been tested for EGFR."
+
+
+def test_a_tumour_test_does_not_answer_a_criterion_for_an_inherited_change():
+    text = "Documented germline tumour loss of function mutation in BRCA1, BRCA2, or PALB2"
+    somatic = _marker_check("biomarker-required", "BRCA", text, "somatic BRCA2 mutation")
+    assert somatic.outcome == UNKNOWN
+    assert "whether it is inherited (germline)" in somatic.reason
+    germline = _marker_check("biomarker-required", "BRCA", text, "germline BRCA2 mutation")
+    assert germline.outcome == PASS
+    excluded = _marker_check(
+        "biomarker-excluded", "BRCA", "Known germline BRCA mutation", "tumor BRCA2 mutation"
+    )
+    assert excluded.outcome == UNKNOWN

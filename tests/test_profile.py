@@ -341,3 +341,44 @@ def test_a_karnofsky_score_in_steps_of_ten_is_read_and_described():
         profile_from_table({"karnofsky": 75}, "t")
     with pytest.raises(InvalidConfig, match="out of range"):
         profile_from_table({"karnofsky": 110}, "t")
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "variant", "positive", "source"),
+    [
+        # the test's name was read as the marker's: "germline" was "not a marker trialfinder
+        # knows", and "BRCA2 (germline)" the variant "2 germline"
+        ("germline BRCA2 mutation", "BRCA", "2", True, "germline"),
+        ("somatic BRCA2 mutation", "BRCA", "2", True, "somatic"),
+        ("ctDNA KRAS G12C", "KRAS", "G12C", True, "ctDNA"),
+        ("tissue EGFR L858R", "EGFR", "L858R", True, "tissue"),
+        ("BRCA2 (germline)", "BRCA", "2", True, "germline"),
+        ("EGFR L858R (ctDNA)", "EGFR", "L858R", True, "ctDNA"),
+        ("liquid biopsy KRAS G12C", "KRAS", "G12C", True, "liquid biopsy"),
+        ("germline BRCA negative", "BRCA", "", False, "germline"),
+        ("ctDNA EGFR negative", "EGFR", "", False, "ctDNA"),
+        # a source word that is part of the marker's own name stays in it
+        ("tumor mutational burden high", "TMB-H", "", True, ""),
+        ("KRAS G12C", "KRAS", "G12C", True, ""),
+    ],
+)
+def test_a_marker_written_with_the_test_that_found_it(written, name, variant, positive, source):
+    marker = read_marker(written)
+    assert marker.known
+    assert (marker.name, marker.variant, marker.positive, marker.source) == (
+        name,
+        variant,
+        positive,
+        source,
+    )
+    # a negative result of one test answers nothing: another test may still find the marker
+    assert marker.only_one_test == (bool(source) and not positive)
+
+
+def test_profile_check_says_how_a_marker_with_its_test_was_read():
+    markers = described_markers("germline BRCA2 mutation", "ctDNA EGFR negative")
+    assert markers == (
+        "biomarkers: germline BRCA2 mutation = BRCA2 positive (germline); ctDNA EGFR negative "
+        "= EGFR negative in one test (ctDNA) only: read as unknown, since another test may "
+        "still find it"
+    )

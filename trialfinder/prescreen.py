@@ -137,6 +137,7 @@ class _Rules:
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
+        self.germline = _cues(self.markers["germline"])
         # marker -> what a criterion asks of it that a plain negative result does not rule out
         self.negative_not_enough = {
             name: re.compile(pattern, re.IGNORECASE)
@@ -225,9 +226,11 @@ class _Facts:
         self.unknown_names = tuple(t.written for t in (self.received or ()) if not t.known)
         self.transplants = tuple(t for t in (self.received or ()) if t.transplant)
         self.markers: dict[str, list[Marker]] = {}
+        self.one_test: dict[str, list[Marker]] = {}  # "ctDNA EGFR negative": answers nothing
         for marker in profile.biomarkers or ():
             if marker.known:
-                self.markers.setdefault(marker.name, []).append(marker)
+                found = self.one_test if marker.only_one_test else self.markers
+                found.setdefault(marker.name, []).append(marker)
         r = rules()
         self.setting_is: set[str] = set()
         self.setting_not: set[str] = set()
@@ -978,7 +981,7 @@ def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
     profile's markers the answer rests on."""
     mine = facts.markers.get(wanted.name, [])
     if not mine:
-        return UNKNOWN, []
+        return UNKNOWN, facts.one_test.get(wanted.name, [])
     levels = rules().markers["levels"]
     needs_all = rules().markers["negative_needs_all"].get(wanted.name)
     variant = _variant_key(wanted.variant)
@@ -1058,10 +1061,15 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
         return _unknown(requirement, tail)
+    if has and _not_shown_germline(requirement, used):
+        tail = rules().sentence(kind, "unknown-germline", against=_marker_names(used))
+        return unknown(tail)
     if outcome == UNKNOWN:
         markers = rules().markers
         parts = [p for m in others for p in markers["negative_needs_all"].get(m.name, [])]
-        if others and all(m.level and m.name in markers["levels"] for m in others):
+        if others and all(m.only_one_test for m in others):
+            tail = rules().sentence(kind, "unknown-one-test", against=_marker_names(others))
+        elif others and all(m.level and m.name in markers["levels"] for m in others):
             tail = rules().sentence(kind, "unknown-level", against=_marker_names(others))
         elif others and all(not m.positive and m.part in parts for m in others):
             given = {m.part for m in others}  # "ER negative" of HR+: PR is not known
@@ -1112,6 +1120,17 @@ def _negative_not_enough(requirement: Requirement, used: list[Marker]) -> bool:
         and m.name in asked
         and asked[m.name].search(requirement.text) is not None
         for m in used
+    )
+
+
+def _not_shown_germline(requirement: Requirement, used: list[Marker]) -> bool:
+    """Whether ``requirement`` names an inherited (germline) change and each of the profile's
+    ``used`` markers was found by another test it names ("tumor BRCA2 mutation", "ctDNA ...")."""
+    germline = rules().germline
+    return (
+        bool(used)
+        and all(m.source and not germline.fullmatch(m.source) for m in used)
+        and germline.search(requirement.text) is not None
     )
 
 

@@ -81,6 +81,13 @@ class Marker:
     level: str = ""  # "50%", "CPS 15"
     known: bool = True
     part: str = ""  # for a marker standing for several, which one was written ("ER" of HR+)
+    source: str = ""  # the test that found it, as written ("germline", "ctDNA"); "" if not said
+
+    @property
+    def only_one_test(self) -> bool:
+        """A negative result of one test ("germline BRCA negative"): another may still find
+        the marker, so it answers nothing."""
+        return bool(self.source) and not self.positive
 
 
 @dataclass(frozen=True)
@@ -176,18 +183,29 @@ def _treatment_text(treatment: Treatment) -> str:
 def _marker_text(marker: Marker) -> str:
     if not marker.known:
         return f"{marker.written} = not known"
+    if marker.only_one_test:  # "ctDNA EGFR negative": another test may still find it
+        name = _marker_name_text(marker)
+        return (
+            f"{marker.written} = {name} negative in one test ({marker.source}) only: read as "
+            "unknown, since another test may still find it"
+        )
     parts = _marker_rules()["negative_needs_all"].get(marker.name, [])
     if not marker.positive and marker.part in parts:
         # "ER negative" alone does not make HR+ negative: PR may be positive
         every = " and ".join(parts)
         note = f"{marker.name} is negative only when {every} both are"
         return f"{marker.written} = {marker.part} negative ({note})"
-    # A number written onto the name stays on it ("BRCA2"); a variant follows it ("KRAS G12C").
-    joined = marker.variant.isdigit() and marker.name[-1:].isalpha()
-    name = marker.name + marker.variant if joined else f"{marker.name} {marker.variant}".strip()
+    name = _marker_name_text(marker)
     status = "positive" if marker.positive else "negative"
     level = f", {marker.level}" if marker.level else ""
-    return f"{marker.written} = {name} {status}{level}"
+    source = f" ({marker.source})" if marker.source else ""
+    return f"{marker.written} = {name} {status}{level}{source}"
+
+
+def _marker_name_text(marker: Marker) -> str:
+    # A number written onto the name stays on it ("BRCA2"); a variant follows it ("KRAS G12C").
+    joined = marker.variant.isdigit() and marker.name[-1:].isalpha()
+    return marker.name + marker.variant if joined else f"{marker.name} {marker.variant}".strip()
 
 
 # -- reading the file --------------------------------------------------------------------------
@@ -578,9 +596,31 @@ _LEVEL = re.compile(
 
 
 def read_marker(written: str) -> Marker:
-    """A marker as a profile (or a requirement value) writes it: name, variant, status, level."""
+    """A marker as a profile (or a requirement value) writes it: name, variant, status, level,
+    and the test that found it ("germline BRCA2 mutation" is BRCA2 found by a germline test)."""
+    found = _sources().search(written)
+    if found:
+        plain = _read_marker(written, written)
+        without = " ".join(_sources().sub(" ", written).split())
+        marker = _read_marker(without, written) if without else plain
+        if marker.known and (not plain.known or plain.name == marker.name):
+            return replace(marker, source=found.group("source"))
+        return plain
+    return _read_marker(written, written)
+
+
+@cache
+def _sources() -> re.Pattern[str]:
+    """The words that say which test found a marker (``[markers] sources``), as whole words,
+    alone in brackets or not."""
+    words = sorted(_marker_rules()["sources"], key=len, reverse=True)
+    body = "|".join(r"[\s-]+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?i)(?<![\w-])\(?\s*(?P<source>{body})\s*\)?(?![\w-])")
+
+
+def _read_marker(text: str, written: str) -> Marker:
     rules = _marker_rules()
-    text = _hyphen_status().sub(" ", " ".join(written.split()))
+    text = _hyphen_status().sub(" ", " ".join(text.split()))
     status: bool | None = None
     part = ""
     sign = re.search(r"\s*([+-])$", text)

@@ -488,6 +488,8 @@ _RULE = Table(
             "ecog-as-karnofsky",
             "unknown-ecog-as-karnofsky",
             "question-karnofsky",
+            "unknown-germline",
+            "unknown-one-test",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
@@ -542,7 +544,7 @@ PRESCREEN = DataFile(
             "markers": Table(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
-                    **texts("sensitizing_words"),
+                    **texts("sensitizing_words", "sources", "germline"),
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),
