@@ -1175,3 +1175,44 @@ def test_a_tumour_test_does_not_answer_a_criterion_for_an_inherited_change():
         "biomarker-excluded", "BRCA", "Known germline BRCA mutation", "tumor BRCA2 mutation"
     )
     assert excluded.outcome == UNKNOWN
+
+
+GROUPS = """Inclusion Criteria for Participants with Stage III NSCLC
+
+* Locally advanced, unresectable Stage III NSCLC
+* Eastern Cooperative Oncology Group (ECOG) performance status of 0, 1, or 2
+
+Inclusion Criteria for Participants with Stage II NSCLC Requiring Adjuvant Treatment
+
+* Stage II NSCLC
+* ECOG Performance Status of 0 or 1
+"""
+
+
+def test_a_limit_narrower_than_another_for_the_same_people_does_not_exclude():
+    # NCT05419375: "ECOG 0 or 1" of one group excluded an ECOG 2 patient whom the other group's
+    # "ECOG 0, 1 or 2" takes.
+    trial = _trial(conditions=["Non-small Cell Lung Cancer"], criteria=GROUPS)
+    fit = prescreen(trial, tag_trial(trial), profile_from_table({"ecog": 2}))
+    ecog = {c.text: c for c in fit.checks if c.rule == "ecog"}
+    assert ecog["ECOG Performance Status of 0 or 1"].outcome == UNKNOWN
+    assert "another criterion of the record allows a higher score" in (
+        ecog["ECOG Performance Status of 0 or 1"].reason
+    )
+    assert fit.fit != EXCLUDED
+    # ... and a score both fail still excludes.
+    worse = prescreen(trial, tag_trial(trial), profile_from_table({"ecog": 3}))
+    assert worse.fit == EXCLUDED
+
+
+@needs_shared
+def test_a_real_trial_of_two_groups_takes_the_wider_performance_status():
+    trial = parse_study(load_real_record("NCT05419375"))
+    profile = profile_from_table(
+        {
+            "diagnosis": "stage III non-small cell lung cancer",
+            "setting": ["locally advanced"],
+            "ecog": 2,
+        }
+    )
+    assert prescreen(trial, tag_trial(trial), profile).fit != EXCLUDED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -25,6 +26,7 @@ from trialfinder.tagging.requirements import (
     ecog_for_karnofsky,
     extract,
     karnofsky_range,
+    narrower,
     read_requirements,
 )
 from trialfinder.validation import InvalidConfig
@@ -1512,3 +1514,12 @@ def test_a_karnofsky_limit_is_said_as_the_ecog_grade_it_falls_in():
     assert as_ecog(either).values == (2,)  # the more lenient
     ecog = Requirement("ecog", "at-most", (1,), "ECOG 0-1")
     assert as_ecog(ecog) is ecog
+
+
+def test_a_limit_is_narrower_than_another_only_for_the_same_people():
+    wide = Requirement("ecog", "at-most", (2,), "ECOG 0, 1 or 2", "inclusion")
+    narrow = Requirement("ecog", "at-most", (1,), "ECOG 0 or 1", "inclusion")
+    assert narrower(narrow, wide) and not narrower(wide, narrow)
+    assert not narrower(narrow, narrow)
+    assert not narrower(replace(narrow, cohort="Part B"), wide)
+    assert not narrower(replace(narrow, rule="karnofsky-at-least", values=(70,)), wide)

@@ -55,6 +55,7 @@ from trialfinder.tagging.requirements import (
     disease_scopes,
     ecog_for_karnofsky,
     karnofsky_range,
+    narrower,
 )
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
@@ -1445,6 +1446,7 @@ def prescreen(
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     untreated_too = _takes_the_untreated(trial.eligibility.criteria)
     contradicted |= _ages_against_the_record(trial, requirements)
+    widened = _widened(requirements)
     for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
         if requirement.kind == "washout":
             checks.append(_check_washout(requirement, facts, today))
@@ -1466,6 +1468,13 @@ def prescreen(
                 else _check_title_lines
             )
             checks.append(title_checker(requirement, facts))
+            continue
+        if requirement in widened:
+            check = checker(requirement, facts)
+            if check.outcome == FAIL:
+                tail = rules().sentence(requirement.kind, "unknown-wider")
+                check = replace(_unknown(requirement, tail), question="")
+            checks.append(check)
             continue
         if requirement.kind == "disease-setting":
             requirement = as_worded(requirement, titled)
@@ -1707,6 +1716,16 @@ def _ages_against_the_record(
     if elig.min_age_years is not None or elig.max_age_years is not None:
         return frozenset()
     return frozenset(r for r in requirements if r.kind == "age")
+
+
+def _widened(requirements: tuple[Requirement, ...]) -> frozenset[Requirement]:
+    """The limits another limit of the same kind, for the same people, allows more than ("ECOG
+    0 or 1" beside "ECOG 0, 1 or 2", NCT05419375): those of groups the criteria name in ways
+    not read as parts of the trial. Only for the kinds whose rule has an `unknown-wider`
+    sentence; failing such a limit leaves it to the trial team."""
+    kinds = {kind for kind, rule in rules().rules.items() if "unknown-wider" in rule}
+    limits = [r for r in requirements if r.kind in kinds and r.section != TITLE]
+    return frozenset(r for r in limits if any(o.rule == r.rule and narrower(r, o) for o in limits))
 
 
 def _contradicted(

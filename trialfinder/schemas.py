@@ -490,6 +490,7 @@ _RULE = Table(
             "question-karnofsky",
             "unknown-germline",
             "unknown-one-test",
+            "unknown-wider",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),

@@ -95,6 +95,7 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -2213,6 +2214,39 @@ def karnofsky_range(ecog: int) -> tuple[int, int]:
     highest = _rules().karnofsky_highest
     below = highest[ecog + 1] + 10 if ecog + 1 < len(highest) else 10
     return below, highest[ecog]
+
+
+def count_value(value: object) -> int | None:
+    """A value of a number rule as a whole number from 0 to 99, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if value == int(value) and 0 <= value <= 99 else None
+
+
+def allowed_range(requirement: Requirement) -> tuple[float, float] | None:
+    """The numbers a number rule allows, or None for another rule."""
+    numbers = [count_value(v) for v in requirement.values]
+    if None in numbers or not numbers:
+        return None
+    low, high = numbers[0], numbers[-1]
+    assert low is not None and high is not None
+    return {
+        "at-least": (low, math.inf) if len(numbers) == 1 else None,
+        "at-most": (-math.inf, high) if len(numbers) == 1 else None,
+        "exactly": (low, low) if len(numbers) == 1 else None,
+        "between": (low, high) if len(numbers) == 2 else None,
+    }.get(requirement.rule)
+
+
+def narrower(one: Requirement, other: Requirement) -> bool:
+    """Whether ``one`` allows strictly less than ``other`` of the same kind, for the same people
+    (the same cohort and section): "ECOG 0 or 1" beside "ECOG 0, 1 or 2"."""
+    if (one.kind, one.cohort, one.section) != (other.kind, other.cohort, other.section):
+        return False
+    mine, theirs = allowed_range(one), allowed_range(other)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return theirs[0] <= mine[0] and mine[1] <= theirs[1]
 
 
 def as_ecog(requirement: Requirement) -> Requirement:
