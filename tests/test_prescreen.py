@@ -1216,3 +1216,22 @@ def test_a_real_trial_of_two_groups_takes_the_wider_performance_status():
         }
     )
     assert prescreen(trial, tag_trial(trial), profile).fit != EXCLUDED
+
+
+def test_a_stage_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
+    # NCT05653063 (prostate, head and neck and cervical cancer): a cervical cancer was checked
+    # against "primary prostate cancer patients (T1-4N0M0)", a reason quoting the wrong cancer.
+    trial = _trial(
+        conditions=["Cancer of Prostate", "Cancer Cervix"],
+        criteria=(
+            "Inclusion Criteria:\n\n"
+            "* Consecutive histologically confirmed primary cervical cancer patients (Stage "
+            "IB-IIIB including pelvic node positive)\n"
+            "* Consecutive histologically confirmed primary prostate cancer patients (T1-4N0M0)\n"
+        ),
+    )
+    profile = profile_from_table({"diagnosis": "cervical cancer", "setting": ["metastatic"]})
+    fit = prescreen(trial, tag_trial(trial), profile)
+    quoted = [c.text for c in fit.checks if c.rule == "disease-setting"]
+    assert quoted and all("prostate" not in text for text in quoted)
+    assert fit.fit == EXCLUDED  # by the cervical cancer's own stage

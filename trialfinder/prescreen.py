@@ -1648,11 +1648,12 @@ def _scopes(criteria: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
 
 
 def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -> bool:
-    """Whether ``requirement``, a marker of an inclusion criterion for everyone in a trial for
-    several diseases, is read from a criterion that names only diseases unrelated to the
-    patient's: "ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954
-    lists is no rule for a prostate cancer. With the diagnosis unknown it holds."""
-    if not requirement.kind.startswith("biomarker") or requirement.section == EXCLUSION:
+    """Whether ``requirement``, of an inclusion criterion for everyone in a trial for several
+    diseases, is read from a criterion that names only diseases unrelated to the patient's:
+    "ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists is no rule
+    for a prostate cancer, nor the stage of "primary prostate cancer patients (T1-4N0M0)" of
+    NCT05653063 one for a cervical cancer. With the diagnosis unknown it holds."""
+    if requirement.section == EXCLUSION:
         return False
     if requirement.cohort or requirement.scope or len(trial_diseases(trial).included) < 2:
         return False
