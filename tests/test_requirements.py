@@ -1523,3 +1523,19 @@ def test_a_limit_is_narrower_than_another_only_for_the_same_people():
     assert not narrower(narrow, narrow)
     assert not narrower(replace(narrow, cohort="Part B"), wide)
     assert not narrower(replace(narrow, rule="karnofsky-at-least", values=(70,)), wide)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Patients treated with chemotherapy for any prior malignancy at any time",  # NCT05857631
+        "Prior chemotherapy for another malignancy",
+    ],
+)
+def test_treatment_of_another_cancer_excludes_no_treatment_of_this_one(line):
+    # "You must not have been treated with chemotherapy before": chemotherapy for the cancer of
+    # the trial may be allowed.
+    assert excluded(line, "prior-therapy-excluded") == []
+    assert excluded("Prior chemotherapy", "prior-therapy-excluded") == [
+        ("any-of", ("chemotherapy",))
+    ]
