@@ -1236,3 +1236,25 @@ def test_a_stage_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
     quoted = [c.text for c in fit.checks if c.rule == "disease-setting"]
     assert quoted and all("prostate" not in text for text in quoted)
     assert fit.fit == EXCLUDED  # by the cervical cancer's own stage
+
+
+@pytest.mark.parametrize(
+    ("treatments", "outcome"),
+    [
+        (["cisplatin", "pelvic radiation"], FAIL),
+        (["radiation"], UNKNOWN),  # where it was given, the profile does not say
+        (["stereotactic radiosurgery"], PASS),
+    ],
+)
+def test_radiotherapy_to_the_pelvis_counts_only_when_the_profile_names_the_pelvis(
+    treatments, outcome
+):
+    requirement = Requirement(
+        "prior-therapy-excluded",
+        "any-of",
+        ("pelvic radiotherapy",),
+        "Patients treated with pelvic radiation previously",
+        "exclusion",
+    )
+    profile = profile_from_table({"prior_treatments": treatments})
+    assert check_requirement(requirement, profile).outcome == outcome

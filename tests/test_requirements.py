@@ -1539,3 +1539,10 @@ def test_treatment_of_another_cancer_excludes_no_treatment_of_this_one(line):
     assert excluded("Prior chemotherapy", "prior-therapy-excluded") == [
         ("any-of", ("chemotherapy",))
     ]
+
+
+def test_radiotherapy_to_the_pelvis_is_a_treatment_a_trial_may_leave_out():
+    # NCT05857631: "Patients treated with pelvic radiation previously" was not read, and a
+    # woman whose cervical cancer had pelvic radiation "could fit" its pelvic radiotherapy trial.
+    line = "Patients treated with pelvic radiation previously"
+    assert excluded(line, "prior-therapy-excluded") == [("any-of", ("pelvic radiotherapy",))]
