@@ -1258,3 +1258,35 @@ def test_radiotherapy_to_the_pelvis_counts_only_when_the_profile_names_the_pelvi
     )
     profile = profile_from_table({"prior_treatments": treatments})
     assert check_requirement(requirement, profile).outcome == outcome
+
+
+@needs_shared
+def test_a_part_for_other_diseases_is_no_part_for_this_patient():
+    # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A
+    # and 3B): a cervical cancer that fails Part 1 "could fit" Parts 2A and 2B.
+    trial = parse_study(load_real_record("NCT05607199"))
+    profile = profile_from_table(
+        {"diagnosis": "cervical cancer", "setting": ["relapsed", "metastatic"], "prior_lines": 1}
+    )
+    fit = prescreen(trial, tag_trial(trial), profile)
+    assert fit.fit == EXCLUDED
+    parts = [c for c in fit.checks if c.rule == "disease" and c.cohort == "Part 2A and 2B"]
+    assert [c.outcome for c in parts] == [FAIL]
+    assert parts[0].reason == (
+        "This part of the trial is for people with acute myeloid leukemia or myelodysplastic "
+        "syndrome; you have cervical cancer."
+    )
+    # A myelodysplastic syndrome is left Parts 2A and 2B.
+    mds = profile_from_table(
+        {"diagnosis": "myelodysplastic syndrome", "setting": ["refractory"], "prior_lines": 1}
+    )
+    assert prescreen(trial, tag_trial(trial), mds).fit != EXCLUDED
+
+
+@needs_shared
+def test_diseases_given_as_examples_of_a_wider_group_do_not_close_a_part():
+    # NCT05786924 Part 1B: "GI tumors (e.g., PDAC, CRC, and BTC)" takes a gastric cancer too.
+    trial = parse_study(load_real_record("NCT05786924"))
+    profile = profile_from_table({"diagnosis": "gastric cancer"})
+    checks = prescreen(trial, tag_trial(trial), profile).checks
+    assert not [c for c in checks if c.rule == "disease" and c.cohort == "Part 1B"]

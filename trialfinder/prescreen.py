@@ -155,6 +155,7 @@ class _Rules:
         self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
         self.brain_conditions = _cues(table["rule"]["brain-metastases"]["for_conditions"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
+        self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
@@ -1431,6 +1432,7 @@ def prescreen(
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
+    checks.extend(_parts_for_other_diseases(requirements, trial, facts))
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
     requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
@@ -1666,6 +1668,46 @@ def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -
     return bool(mine and named) and all(
         vocabulary.relation(d, n) == UNRELATED and not _kin(d, n) for d in mine for n in named
     )
+
+
+def _parts_for_other_diseases(
+    requirements: tuple[Requirement, ...], trial: Trial, facts: _Facts
+) -> list[Check]:
+    """A fail for each part of a trial for several diseases whose inclusion criteria name
+    diseases, all unrelated to the patient's: "Patients with relapsed / refractory AML ... or
+    ... MDS" of Parts 2A and 2B of NCT05607199 (solid tumours, AML, MDS and lymphoma) is no part
+    for a cervical cancer, whatever else those criteria ask."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or not diagnosis.has_cancer or len(trial_diseases(trial).included) < 2:
+        return []
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    if not mine:
+        return []
+    named: dict[str, list[tuple[Requirement, tuple[str, ...]]]] = {}
+    examples = rules().examples
+    for requirement in requirements:
+        if not requirement.cohort or requirement.section == EXCLUSION:
+            continue
+        if found := _named_in(requirement.text):
+            named.setdefault(requirement.cohort, []).append((requirement, found))
+    failed = []
+    for items in named.values():
+        if any(examples.search(r.text) for r, _ in items):
+            continue  # "GI tumors (e.g., PDAC, CRC, and BTC)": others may be meant
+        if all(
+            vocabulary.relation(d, n) == UNRELATED and not _kin(d, n)
+            for _, found in items
+            for d in mine
+            for n in found
+        ):
+            first, found = items[0]
+            requirement = replace(first, kind="disease", rule="part", values=found)
+            says = rules().says("disease", "part", values=_join(found))
+            tail = rules().sentence("disease", "fail", patient=_join(mine))
+            fact = f"diagnosis: {diagnosis.text}"
+            failed.append(_check(requirement, FAIL, tail, fact, permanent=True, says=says))
+    return failed
 
 
 def _kin(one: str, other: str) -> bool:

@@ -496,7 +496,7 @@ _RULE = Table(
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
-        **texts("active_words", "untreated_allowed", "confirmed", "healthy_people"),
+        **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
         **texts("general_words", "for_conditions"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
         **texts("title_not_with"),
