@@ -1290,3 +1290,19 @@ def test_diseases_given_as_examples_of_a_wider_group_do_not_close_a_part():
     profile = profile_from_table({"diagnosis": "gastric cancer"})
     checks = prescreen(trial, tag_trial(trial), profile).checks
     assert not [c for c in checks if c.rule == "disease" and c.cohort == "Part 1B"]
+
+
+def test_a_broad_condition_narrowed_by_the_criteria_to_another_disease_is_left_unknown():
+    # NCT05419375 ("Solid Tumors"; every group of its criteria is of NSCLC) "could fit" a
+    # breast cancer.
+    trial = _trial(conditions=["Solid Tumors"], criteria=GROUPS)
+    breast = prescreen(trial, tag_trial(trial), profile_from_table({"diagnosis": "breast cancer"}))
+    disease = breast.checks[0]
+    assert (disease.rule, disease.outcome) == ("disease", UNKNOWN)
+    assert disease.reason == (
+        "The trial is for people with solid tumor; you have breast cancer, but its criteria "
+        "speak only of non-small cell lung cancer."
+    )
+    assert breast.fit == CHECK
+    lung = profile_from_table({"diagnosis": "non-small cell lung cancer"})
+    assert prescreen(trial, tag_trial(trial), lung).checks[0].outcome == PASS

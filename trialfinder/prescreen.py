@@ -1427,7 +1427,10 @@ def prescreen(
     """The checks and the verdict for ``trial`` (with its ``tags``) and ``profile``."""
     facts = _facts(profile)
     today = today or dt.date.today()
-    checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
+    disease = _disease_check(trial, facts)
+    if tags and disease.outcome == PASS:
+        disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
+    checks = [disease, *_record_checks(trial, facts)]
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
@@ -1667,6 +1670,36 @@ def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -
     named = _named_in(requirement.text)
     return bool(mine and named) and all(
         vocabulary.relation(d, n) == UNRELATED and not _kin(d, n) for d in mine for n in named
+    )
+
+
+def _narrowed_by_the_criteria(
+    disease: Check, trial: Trial, requirements: tuple[Requirement, ...], facts: _Facts
+) -> Check:
+    """The check of a record whose conditions name only a broad group ("Solid Tumors") that
+    the patient's disease is in, when its inclusion criteria name diseases of the group, none
+    the patient's: NCT05419375 (a screening study whose every group is of NSCLC) "could fit" a
+    breast cancer. Whether the trial takes it, its criteria say (unknown)."""
+    vocabulary = diseases()
+    assert facts.profile.diagnosis is not None
+    mine = [d for d in facts.profile.diagnosis.diseases if vocabulary.get(d).cancer]
+    included = trial_diseases(trial).included
+    taking = [t for t in included for d in mine if vocabulary.relation(d, t) == SAME_OR_BROADER]
+    if not mine or not all(_strictly_within(d, t) for t in taking for d in mine):
+        return disease  # the conditions name the patient's disease itself
+    named = {
+        n for r in requirements if r.section != EXCLUSION and not r.scope for n in _named_in(r.text)
+    }
+    if not named or not all(any(_strictly_within(n, t) for t in taking) for n in named):
+        return disease
+    if any(vocabulary.relation(d, n) != UNRELATED or _kin(d, n) for d in mine for n in named):
+        return disease
+    tail = rules().sentence("disease", "unknown-criteria", patient=_join(mine), named=_join(named))
+    return replace(
+        disease,
+        outcome=UNKNOWN,
+        reason=disease.reason.split("; ")[0] + f"; {tail}.",
+        question=rules().question("disease", values=_join(named)),
     )
 
 

@@ -491,6 +491,7 @@ _RULE = Table(
             "unknown-germline",
             "unknown-one-test",
             "unknown-wider",
+            "unknown-criteria",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
