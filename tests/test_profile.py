@@ -245,6 +245,16 @@ def test_every_labelled_profile_reads_without_problems():
         assert unknown == [], (path.name, unknown)
 
 
+def test_every_unlabelled_profile_reads_with_its_diagnosis_and_treatments_known():
+    paths = sorted((LABELS.parents[1] / "profiles").glob("Q*.toml"))
+    assert len(paths) >= 5
+    for path in paths:
+        profile = load_profile(path)
+        assert profile.diagnosis is not None and profile.diagnosis.known, path.name
+        unknown = [t.written for t in profile.received() or () if not t.known]
+        assert unknown == [], (path.name, unknown)
+
+
 def test_the_docs_show_the_template():
     import re
 
