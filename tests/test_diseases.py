@@ -108,6 +108,9 @@ def test_acronyms_count_only_as_written():
         ("oropharyngeal cancer", "laryngeal cancer", UNRELATED),
         ("oropharyngeal cancer", "oral cavity cancer", UNRELATED),
         ("head and neck cancer", "laryngeal cancer", NARROWER),
+        # NCT06630793 (anal canal): "squamous cell carcinoma of the anal canal or distal rectum"
+        ("rectal cancer", "anal cancer", RELATED),
+        ("colon cancer", "anal cancer", UNRELATED),
     ],
 )
 def test_relations(patient, trial, relation):
@@ -162,6 +165,13 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
         (["Glottis Tumor", "Larynx Cancer"], ("laryngeal cancer",), ()),
         (["Mouth Neoplasms"], ("oral cavity cancer",), ()),
+        (["Malignant Neoplasm of Anal Canal"], ("anal cancer",), ()),
+        (["Giant Cell Tumor of Bone"], ("giant cell tumor of bone",), ()),
+        (
+            ["Malignant Peripheral Nerve Sheath Tumors"],
+            ("malignant peripheral nerve sheath tumor",),
+            (),
+        ),
         # NCT06214572, NCT06712420: the gall bladder written in two words was the bladder (a
         # gallbladder cancer was "not for you", a bladder cancer passed).
         (["Gall Bladder Cancer"], ("biliary tract cancer",), ()),
