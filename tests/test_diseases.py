@@ -37,6 +37,8 @@ from conftest import needs_shared, real_record_paths
         ("relapsed B-cell acute lymphoblastic leukemia", ("B-cell acute lymphoblastic leukemia",)),
         ("chronic lymphocytic leukemia (CLL)", ("chronic lymphocytic leukemia",)),
         ("classical Hodgkin's lymphoma", ("Hodgkin lymphoma",)),
+        ("oropharyngeal squamous cell carcinoma", ("oropharyngeal cancer",)),
+        ("squamous cell carcinoma of the tongue", ("oral cavity cancer",)),
         ("Non-Hodgkin lymphoma", ("non-Hodgkin lymphoma",)),
         ("diffuse midline glioma H3 K27M-altered (DIPG)", ("diffuse midline glioma",)),
         ("HER2+ stomach cancer", ("gastric cancer",)),
@@ -99,6 +101,16 @@ def test_acronyms_count_only_as_written():
         # "could not be checked" to P07's CLL, which no DLBCL trial takes
         ("chronic lymphocytic leukemia", "diffuse large B-cell lymphoma", UNRELATED),
         ("primary CNS lymphoma", "glioma", UNRELATED),
+        # the places of the head and neck: "Larynx Cancer" (NCT04057209) and "Mouth Neoplasms"
+        # (NCT05774483) were unknown diseases, and an oropharyngeal cancer was read as any
+        # solid tumour
+        ("oropharyngeal cancer", "head and neck cancer", SAME_OR_BROADER),
+        ("oropharyngeal cancer", "laryngeal cancer", UNRELATED),
+        ("oropharyngeal cancer", "oral cavity cancer", UNRELATED),
+        ("head and neck cancer", "laryngeal cancer", NARROWER),
+        # NCT06630793 (anal canal): "squamous cell carcinoma of the anal canal or distal rectum"
+        ("rectal cancer", "anal cancer", RELATED),
+        ("colon cancer", "anal cancer", UNRELATED),
     ],
 )
 def test_relations(patient, trial, relation):
@@ -151,6 +163,15 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         ),
         # NCT06256588: read as any cancer, it passed a lung cancer or a myeloma.
         (["Neoplasms, Head and Neck"], ("head and neck cancer",), ()),
+        (["Glottis Tumor", "Larynx Cancer"], ("laryngeal cancer",), ()),
+        (["Mouth Neoplasms"], ("oral cavity cancer",), ()),
+        (["Malignant Neoplasm of Anal Canal"], ("anal cancer",), ()),
+        (["Giant Cell Tumor of Bone"], ("giant cell tumor of bone",), ()),
+        (
+            ["Malignant Peripheral Nerve Sheath Tumors"],
+            ("malignant peripheral nerve sheath tumor",),
+            (),
+        ),
         # NCT06214572, NCT06712420: the gall bladder written in two words was the bladder (a
         # gallbladder cancer was "not for you", a bladder cancer passed).
         (["Gall Bladder Cancer"], ("biliary tract cancer",), ()),

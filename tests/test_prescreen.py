@@ -751,8 +751,12 @@ def test_a_criterion_asking_only_for_treatment_before_is_not_called_refractory()
 @pytest.mark.parametrize(
     ("conditions", "outcome"),
     [
-        (["Malignant Peripheral Nerve Sheath Tumors"], UNKNOWN),
-        (["Glottis Tumor", "Larynx Cancer"], UNKNOWN),
+        (["Thymus Cancer"], UNKNOWN),
+        # now diseases trialfinder knows (NCT03141021, NCT03295981, NCT04057209, NCT06630793)
+        (["Malignant Peripheral Nerve Sheath Tumors"], FAIL),
+        (["Giant Cell Tumor of Bone"], FAIL),
+        (["Glottis Tumor", "Larynx Cancer"], FAIL),
+        (["Malignant Neoplasm of Anal Canal"], FAIL),
         (["Cancer Gi"], UNKNOWN),
         (["Locally Advanced Malignant Neoplasm"], PASS),
         (["Cardiovascular Diseases", "Cancer"], PASS),
@@ -1080,3 +1084,228 @@ def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_t
     part = replace(rule, cohort="Part 2A3")
     one = prescreen(trial, Tags(requirements=(part,)), _profile(brain_metastases="none"))
     assert one.fit != EXCLUDED
+
+
+def _performance(rule: str, values: tuple[int, ...], **profile: int) -> Check:
+    requirement = Requirement("ecog", rule, values, "Karnofsky performance status (KPS) ≥ 80")
+    check = check_requirement(requirement, profile_from_table(profile))
+    assert check is not None
+    return check
+
+
+@pytest.mark.parametrize(
+    ("lowest", "ecog", "outcome"),
+    [
+        (80, 1, UNKNOWN),  # ECOG 1 is about Karnofsky 70 to 80
+        (60, 2, UNKNOWN),  # ECOG 2 about 50 to 60
+        (70, 0, PASS),
+        (70, 1, PASS),
+        (70, 3, FAIL),
+        (90, 1, FAIL),
+    ],
+)
+def test_an_ecog_grade_on_the_edge_of_a_karnofsky_limit_is_neither_passed_nor_failed(
+    lowest, ecog, outcome
+):
+    check = _performance("karnofsky-at-least", (lowest,), ecog=ecog)
+    assert check.outcome == outcome
+    if outcome == UNKNOWN:
+        assert "may mean a Karnofsky score of" in check.reason
+        assert check.question == (
+            f"Ask your care team for your Karnofsky performance score (this trial asks for "
+            f"{lowest} or higher)."
+        )
+
+
+def test_a_karnofsky_score_is_checked_on_its_own_scale_and_as_its_ecog_grade():
+    assert _performance("karnofsky-at-least", (80,), karnofsky=80).outcome == PASS
+    assert _performance("karnofsky-at-least", (80,), karnofsky=70).outcome == FAIL
+    check = _performance("at-most", (1,), karnofsky=70)
+    assert (check.outcome, check.fact) == (PASS, "karnofsky: 70")
+    assert check.reason.endswith("your Karnofsky score is 70, about ECOG 1.")
+    assert _performance("at-most", (1,), karnofsky=60).outcome == FAIL
+    # Both given: each against its own scale.
+    assert _performance("karnofsky-at-least", (80,), ecog=1, karnofsky=80).outcome == PASS
+
+
+@needs_shared
+def test_a_real_karnofsky_limit_leaves_ecog_one_to_the_trial_team():
+    # NCT05099809: "Karnofsky performance status (KPS) ≥ 80" was read as ECOG 1 or lower, and
+    # an ECOG 1 profile passed it; ECOG 1 may be Karnofsky 70.
+    trial = parse_study(load_real_record("NCT05099809"))
+    tags = tag_trial(trial)
+    profile = profile_from_table({"ecog": 1})
+    (check,) = [c for c in prescreen(trial, tags, profile).checks if c.rule == "ecog"]
+    assert check.outcome == UNKNOWN
+    assert check.text == "Karnofsky performance status (KPS) ≥ 80"
+
+
+def _marker_check(kind: str, value: str, text: str, *markers: str) -> Check:
+    requirement = Requirement(kind, "any-of", (value,), text)
+    check = check_requirement(requirement, profile_from_table({"biomarkers": list(markers)}))
+    assert check is not None
+    return check
+
+
+def test_a_marker_found_by_a_named_test_counts_as_the_marker():
+    check = _marker_check(
+        "biomarker-required", "KRAS G12C", "KRAS G12C mutation", "ctDNA KRAS G12C"
+    )
+    assert check.outcome == PASS
+    excluded = _marker_check("biomarker-excluded", "EGFR", "EGFR mutation", "tissue EGFR L858R")
+    assert excluded.outcome == FAIL
+
+
+@pytest.mark.parametrize(
+    ("kind", "written"),
+    [("biomarker-excluded", "ctDNA EGFR negative"), ("biomarker-required", "ctDNA EGFR negative")],
+)
+def test_a_negative_of_one_test_neither_passes_nor_fails(kind, written):
+    # "ctDNA EGFR negative" was read as EGFR absent: a tissue test may still find it.
+    check = _marker_check(kind, "EGFR", "EGFR sensitizing mutation", written)
+    assert check.outcome == UNKNOWN
+    assert "one test found nothing, but another may still find it" in check.reason
+    assert check.question == "Ask whether your cancer has been tested for EGFR."
+
+
+def test_a_tumour_test_does_not_answer_a_criterion_for_an_inherited_change():
+    text = "Documented germline tumour loss of function mutation in BRCA1, BRCA2, or PALB2"
+    somatic = _marker_check("biomarker-required", "BRCA", text, "somatic BRCA2 mutation")
+    assert somatic.outcome == UNKNOWN
+    assert "whether it is inherited (germline)" in somatic.reason
+    germline = _marker_check("biomarker-required", "BRCA", text, "germline BRCA2 mutation")
+    assert germline.outcome == PASS
+    excluded = _marker_check(
+        "biomarker-excluded", "BRCA", "Known germline BRCA mutation", "tumor BRCA2 mutation"
+    )
+    assert excluded.outcome == UNKNOWN
+
+
+GROUPS = """Inclusion Criteria for Participants with Stage III NSCLC
+
+* Locally advanced, unresectable Stage III NSCLC
+* Eastern Cooperative Oncology Group (ECOG) performance status of 0, 1, or 2
+
+Inclusion Criteria for Participants with Stage II NSCLC Requiring Adjuvant Treatment
+
+* Stage II NSCLC
+* ECOG Performance Status of 0 or 1
+"""
+
+
+def test_a_limit_narrower_than_another_for_the_same_people_does_not_exclude():
+    # NCT05419375: "ECOG 0 or 1" of one group excluded an ECOG 2 patient whom the other group's
+    # "ECOG 0, 1 or 2" takes.
+    trial = _trial(conditions=["Non-small Cell Lung Cancer"], criteria=GROUPS)
+    fit = prescreen(trial, tag_trial(trial), profile_from_table({"ecog": 2}))
+    ecog = {c.text: c for c in fit.checks if c.rule == "ecog"}
+    assert ecog["ECOG Performance Status of 0 or 1"].outcome == UNKNOWN
+    assert "another criterion of the record allows a higher score" in (
+        ecog["ECOG Performance Status of 0 or 1"].reason
+    )
+    assert fit.fit != EXCLUDED
+    # ... and a score both fail still excludes.
+    worse = prescreen(trial, tag_trial(trial), profile_from_table({"ecog": 3}))
+    assert worse.fit == EXCLUDED
+
+
+@needs_shared
+def test_a_real_trial_of_two_groups_takes_the_wider_performance_status():
+    trial = parse_study(load_real_record("NCT05419375"))
+    profile = profile_from_table(
+        {
+            "diagnosis": "stage III non-small cell lung cancer",
+            "setting": ["locally advanced"],
+            "ecog": 2,
+        }
+    )
+    assert prescreen(trial, tag_trial(trial), profile).fit != EXCLUDED
+
+
+def test_a_stage_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
+    # NCT05653063 (prostate, head and neck and cervical cancer): a cervical cancer was checked
+    # against "primary prostate cancer patients (T1-4N0M0)", a reason quoting the wrong cancer.
+    trial = _trial(
+        conditions=["Cancer of Prostate", "Cancer Cervix"],
+        criteria=(
+            "Inclusion Criteria:\n\n"
+            "* Consecutive histologically confirmed primary cervical cancer patients (Stage "
+            "IB-IIIB including pelvic node positive)\n"
+            "* Consecutive histologically confirmed primary prostate cancer patients (T1-4N0M0)\n"
+        ),
+    )
+    profile = profile_from_table({"diagnosis": "cervical cancer", "setting": ["metastatic"]})
+    fit = prescreen(trial, tag_trial(trial), profile)
+    quoted = [c.text for c in fit.checks if c.rule == "disease-setting"]
+    assert quoted and all("prostate" not in text for text in quoted)
+    assert fit.fit == EXCLUDED  # by the cervical cancer's own stage
+
+
+@pytest.mark.parametrize(
+    ("treatments", "outcome"),
+    [
+        (["cisplatin", "pelvic radiation"], FAIL),
+        (["radiation"], UNKNOWN),  # where it was given, the profile does not say
+        (["stereotactic radiosurgery"], PASS),
+    ],
+)
+def test_radiotherapy_to_the_pelvis_counts_only_when_the_profile_names_the_pelvis(
+    treatments, outcome
+):
+    requirement = Requirement(
+        "prior-therapy-excluded",
+        "any-of",
+        ("pelvic radiotherapy",),
+        "Patients treated with pelvic radiation previously",
+        "exclusion",
+    )
+    profile = profile_from_table({"prior_treatments": treatments})
+    assert check_requirement(requirement, profile).outcome == outcome
+
+
+@needs_shared
+def test_a_part_for_other_diseases_is_no_part_for_this_patient():
+    # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A
+    # and 3B): a cervical cancer that fails Part 1 "could fit" Parts 2A and 2B.
+    trial = parse_study(load_real_record("NCT05607199"))
+    profile = profile_from_table(
+        {"diagnosis": "cervical cancer", "setting": ["relapsed", "metastatic"], "prior_lines": 1}
+    )
+    fit = prescreen(trial, tag_trial(trial), profile)
+    assert fit.fit == EXCLUDED
+    parts = [c for c in fit.checks if c.rule == "disease" and c.cohort == "Part 2A and 2B"]
+    assert [c.outcome for c in parts] == [FAIL]
+    assert parts[0].reason == (
+        "This part of the trial is for people with acute myeloid leukemia or myelodysplastic "
+        "syndrome; you have cervical cancer."
+    )
+    # A myelodysplastic syndrome is left Parts 2A and 2B.
+    mds = profile_from_table(
+        {"diagnosis": "myelodysplastic syndrome", "setting": ["refractory"], "prior_lines": 1}
+    )
+    assert prescreen(trial, tag_trial(trial), mds).fit != EXCLUDED
+
+
+@needs_shared
+def test_diseases_given_as_examples_of_a_wider_group_do_not_close_a_part():
+    # NCT05786924 Part 1B: "GI tumors (e.g., PDAC, CRC, and BTC)" takes a gastric cancer too.
+    trial = parse_study(load_real_record("NCT05786924"))
+    profile = profile_from_table({"diagnosis": "gastric cancer"})
+    checks = prescreen(trial, tag_trial(trial), profile).checks
+    assert not [c for c in checks if c.rule == "disease" and c.cohort == "Part 1B"]
+
+
+def test_a_broad_condition_narrowed_by_the_criteria_to_another_disease_is_left_unknown():
+    # NCT05419375 ("Solid Tumors"; every group of its criteria is of NSCLC) "could fit" a
+    # breast cancer.
+    trial = _trial(conditions=["Solid Tumors"], criteria=GROUPS)
+    breast = prescreen(trial, tag_trial(trial), profile_from_table({"diagnosis": "breast cancer"}))
+    disease = breast.checks[0]
+    assert (disease.rule, disease.outcome) == ("disease", UNKNOWN)
+    assert disease.reason == (
+        "The trial is for people with solid tumor; you have breast cancer, but its criteria "
+        "speak only of non-small cell lung cancer."
+    )
+    assert breast.fit == CHECK
+    lung = profile_from_table({"diagnosis": "non-small cell lung cancer"})
+    assert prescreen(trial, tag_trial(trial), lung).checks[0].outcome == PASS

@@ -245,6 +245,16 @@ def test_every_labelled_profile_reads_without_problems():
         assert unknown == [], (path.name, unknown)
 
 
+def test_every_unlabelled_profile_reads_with_its_diagnosis_and_treatments_known():
+    paths = sorted((LABELS.parents[1] / "profiles").glob("Q*.toml"))
+    assert len(paths) >= 5
+    for path in paths:
+        profile = load_profile(path)
+        assert profile.diagnosis is not None and profile.diagnosis.known, path.name
+        unknown = [t.written for t in profile.received() or () if not t.known]
+        assert unknown == [], (path.name, unknown)
+
+
 def test_the_docs_show_the_template():
     import re
 
@@ -329,3 +339,56 @@ def test_a_score_that_does_not_decide_the_marker_leaves_it_unknown(written):
     assert described_markers(written) == f"biomarkers: {written} = not known"
     assert read_marker("HER2 2+ ISH amplified").positive
     assert read_marker("HER2 3+").known and read_marker("HER2 3+").positive
+
+
+def test_a_karnofsky_score_in_steps_of_ten_is_read_and_described():
+    from trialfinder.profile import describe
+
+    profile = profile_from_table({"karnofsky": 70}, "t")
+    assert profile.karnofsky == 70
+    assert "Karnofsky: 70" in describe(profile)
+    with pytest.raises(InvalidConfig, match="steps of 10"):
+        profile_from_table({"karnofsky": 75}, "t")
+    with pytest.raises(InvalidConfig, match="out of range"):
+        profile_from_table({"karnofsky": 110}, "t")
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "variant", "positive", "source"),
+    [
+        # the test's name was read as the marker's: "germline" was "not a marker trialfinder
+        # knows", and "BRCA2 (germline)" the variant "2 germline"
+        ("germline BRCA2 mutation", "BRCA", "2", True, "germline"),
+        ("somatic BRCA2 mutation", "BRCA", "2", True, "somatic"),
+        ("ctDNA KRAS G12C", "KRAS", "G12C", True, "ctDNA"),
+        ("tissue EGFR L858R", "EGFR", "L858R", True, "tissue"),
+        ("BRCA2 (germline)", "BRCA", "2", True, "germline"),
+        ("EGFR L858R (ctDNA)", "EGFR", "L858R", True, "ctDNA"),
+        ("liquid biopsy KRAS G12C", "KRAS", "G12C", True, "liquid biopsy"),
+        ("germline BRCA negative", "BRCA", "", False, "germline"),
+        ("ctDNA EGFR negative", "EGFR", "", False, "ctDNA"),
+        # a source word that is part of the marker's own name stays in it
+        ("tumor mutational burden high", "TMB-H", "", True, ""),
+        ("KRAS G12C", "KRAS", "G12C", True, ""),
+    ],
+)
+def test_a_marker_written_with_the_test_that_found_it(written, name, variant, positive, source):
+    marker = read_marker(written)
+    assert marker.known
+    assert (marker.name, marker.variant, marker.positive, marker.source) == (
+        name,
+        variant,
+        positive,
+        source,
+    )
+    # a negative result of one test answers nothing: another test may still find the marker
+    assert marker.only_one_test == (bool(source) and not positive)
+
+
+def test_profile_check_says_how_a_marker_with_its_test_was_read():
+    markers = described_markers("germline BRCA2 mutation", "ctDNA EGFR negative")
+    assert markers == (
+        "biomarkers: germline BRCA2 mutation = BRCA2 positive (germline); ctDNA EGFR negative "
+        "= EGFR negative in one test (ctDNA) only: read as unknown, since another test may "
+        "still find it"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -18,7 +19,16 @@ from trialfinder.tagging.drug_classes import (
     parse_drug_classes,
 )
 from trialfinder.tagging.reader import read_criteria
-from trialfinder.tagging.requirements import KINDS, Requirement, extract, read_requirements
+from trialfinder.tagging.requirements import (
+    KINDS,
+    Requirement,
+    as_ecog,
+    ecog_for_karnofsky,
+    extract,
+    karnofsky_range,
+    narrower,
+    read_requirements,
+)
 from trialfinder.validation import InvalidConfig
 
 from conftest import load_real_record, needs_shared, real_record_paths
@@ -619,16 +629,17 @@ def test_no_exclusion_of_spread_disease_that_is_qualified(line):
         ("ECOG performance status 0.", ("at-most", (0,))),
         ("WHO performance status of 0 or 1", ("at-most", (1,))),
         ("ECOG 1-2", ("between", (1, 2))),
-        ("Karnofsky performance status ≥ 70", ("at-most", (1,))),  # KPS 70-80 is about ECOG 1
-        ("Karnofsky performance status > 70", ("at-most", (1,))),
-        ("Lansky play-performance score of at least 50", ("at-most", (2,))),
-        ("Karnofsky ≥ 90", ("at-most", (0,))),
-        ("KPS > 12 y/o >/= 50 or LPS for < 12y >/= 50", ("at-most", (2,))),
+        # A Karnofsky or Lansky score stays on its scale: it converts to ECOG only roughly.
+        ("Karnofsky performance status ≥ 70", ("karnofsky-at-least", (70,))),
+        ("Karnofsky performance status > 70", ("karnofsky-at-least", (80,))),
+        ("Lansky play-performance score of at least 50", ("karnofsky-at-least", (50,))),
+        ("Karnofsky ≥ 90", ("karnofsky-at-least", (90,))),
+        ("KPS > 12 y/o >/= 50 or LPS for < 12y >/= 50", ("karnofsky-at-least", (50,))),
         ("ECOG 0 or 1 (patients with disease-related ECOG 2 are allowed)", ("at-most", (2,))),
-        ("ECOG 0 or 1, alternatively Karnofsky 60-100", ("at-most", (2,))),
-        # Either scale will do: the more lenient (a Karnofsky score given, then ECOG by name).
-        ("Karnofsky 70% or higher, or ECOG 2 or less", ("at-most", (2,))),
-        ("KPS ≥ 60 or ECOG ≤ 2", ("at-most", (2,))),
+        # Either scale will do: both are kept, the ECOG score first.
+        ("ECOG 0 or 1, alternatively Karnofsky 60-100", ("at-most-or-karnofsky-at-least", (1, 60))),
+        ("Karnofsky 70% or higher, or ECOG 2 or less", ("at-most-or-karnofsky-at-least", (2, 70))),
+        ("KPS ≥ 60 or ECOG ≤ 2", ("at-most-or-karnofsky-at-least", (2, 60))),
     ],
 )
 def test_ecog(line, expected):
@@ -640,7 +651,7 @@ def test_ecog(line, expected):
     [
         ("ECOG >= 2", ("at-most", (1,))),
         ("Poor performance status, ECOG 3 or more", ("at-most", (2,))),
-        ("KPS < 50", ("at-most", (2,))),
+        ("KPS < 50", ("karnofsky-at-least", (50,))),
     ],
 )
 def test_an_excluded_score_gives_the_allowed_scores(line, expected):
@@ -1284,7 +1295,10 @@ def test_every_real_record_reads_and_every_requirement_comes_from_its_item():
             if r.kind == "prior-lines":
                 assert all(0 <= v <= 15 for v in r.values), (trial.nct_id, r)
             if r.kind == "ecog":
-                assert all(0 <= v <= 4 for v in r.values), (trial.nct_id, r)
+                *ecog, last = r.values
+                karnofsky = r.rule.endswith("karnofsky-at-least")
+                assert all(0 <= v <= 4 for v in (ecog if karnofsky else r.values)), r
+                assert not karnofsky or (10 <= last <= 100 and last % 10 == 0), r
             if r.kind == "age":
                 assert all(0 <= v <= 120 for v in r.values), (trial.nct_id, r)
             if r.rule == "between":
@@ -1361,8 +1375,8 @@ HAND_CHECKED = [
         ("measurable-disease", "required", (), ""),
         ("prior-therapy-excluded", "any-of", ("KRAS G12C inhibitor",), ""),
     }),
-    ("NCT06016452", {"ecog"}, {("ecog", "at-most", (2,), "")}),
-    ("NCT06720727", {"ecog", "age"}, {("ecog", "at-most", (1,), "")}),
+    ("NCT06016452", {"ecog"}, {("ecog", "karnofsky-at-least", (50,), "")}),
+    ("NCT06720727", {"ecog", "age"}, {("ecog", "karnofsky-at-least", (70,), "")}),
     ("NCT06194448", {"prior-therapy-excluded", "transplant", "ecog"}, {
         ("prior-therapy-excluded", "any-of", ("EGFR TKI",), ""),
         ("transplant", "prior-excluded", ("allogeneic",), ""),
@@ -1481,3 +1495,54 @@ def test_no_rule_from_alternatives_one_of_which_is_a_regimen_of_two(line, kind):
     assert included(together, "prior-therapy-required") == [
         ("all-of", ("gemcitabine", "nab-paclitaxel"))
     ]
+
+
+def test_the_karnofsky_conversion_is_one_table_for_both_directions():
+    assert [karnofsky_range(grade) for grade in range(5)] == [
+        (90, 100), (70, 80), (50, 60), (30, 40), (10, 20)
+    ]  # fmt: skip
+    for grade in range(5):
+        low, high = karnofsky_range(grade)
+        assert {ecog_for_karnofsky(k) for k in range(low, high + 10, 10)} == {grade}
+    assert ecog_for_karnofsky(80) == 1 and ecog_for_karnofsky(60) == 2
+
+
+def test_a_karnofsky_limit_is_said_as_the_ecog_grade_it_falls_in():
+    kps = Requirement("ecog", "karnofsky-at-least", (80,), "KPS ≥ 80")
+    assert (as_ecog(kps).rule, as_ecog(kps).values) == ("at-most", (1,))
+    either = Requirement("ecog", "at-most-or-karnofsky-at-least", (1, 60), "ECOG ≤ 1 or KPS ≥ 60")
+    assert as_ecog(either).values == (2,)  # the more lenient
+    ecog = Requirement("ecog", "at-most", (1,), "ECOG 0-1")
+    assert as_ecog(ecog) is ecog
+
+
+def test_a_limit_is_narrower_than_another_only_for_the_same_people():
+    wide = Requirement("ecog", "at-most", (2,), "ECOG 0, 1 or 2", "inclusion")
+    narrow = Requirement("ecog", "at-most", (1,), "ECOG 0 or 1", "inclusion")
+    assert narrower(narrow, wide) and not narrower(wide, narrow)
+    assert not narrower(narrow, narrow)
+    assert not narrower(replace(narrow, cohort="Part B"), wide)
+    assert not narrower(replace(narrow, rule="karnofsky-at-least", values=(70,)), wide)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Patients treated with chemotherapy for any prior malignancy at any time",  # NCT05857631
+        "Prior chemotherapy for another malignancy",
+    ],
+)
+def test_treatment_of_another_cancer_excludes_no_treatment_of_this_one(line):
+    # "You must not have been treated with chemotherapy before": chemotherapy for the cancer of
+    # the trial may be allowed.
+    assert excluded(line, "prior-therapy-excluded") == []
+    assert excluded("Prior chemotherapy", "prior-therapy-excluded") == [
+        ("any-of", ("chemotherapy",))
+    ]
+
+
+def test_radiotherapy_to_the_pelvis_is_a_treatment_a_trial_may_leave_out():
+    # NCT05857631: "Patients treated with pelvic radiation previously" was not read, and a
+    # woman whose cervical cancer had pelvic radiation "could fit" its pelvic radiotherapy trial.
+    line = "Patients treated with pelvic radiation previously"
+    assert excluded(line, "prior-therapy-excluded") == [("any-of", ("pelvic radiotherapy",))]

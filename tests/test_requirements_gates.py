@@ -170,11 +170,18 @@ def test_no_transplant_rule_from_an_exception_or_words_that_only_sound_alike():
 
 
 @pytest.mark.parametrize(
-    ("line", "highest"),
-    [("Performance status ECOG 0-1 or Karnofsky >= 70", 1), ("ECOG ≤ 2", 2), ("Karnofsky ≥ 60", 2)],
+    ("line", "rule"),
+    [
+        (
+            "Performance status ECOG 0-1 or Karnofsky >= 70",
+            ("at-most-or-karnofsky-at-least", (1, 70)),
+        ),
+        ("ECOG ≤ 2", ("at-most", (2,))),
+        ("Karnofsky ≥ 60", ("karnofsky-at-least", (60,))),
+    ],
 )
-def test_performance_scales_read_alone_or_together(line, highest):
-    assert read([line]) == [("ecog", "at-most", (highest,))]
+def test_performance_scales_read_alone_or_together(line, rule):
+    assert read([line]) == [("ecog", *rule)]
 
 
 @pytest.mark.parametrize(
@@ -322,16 +329,16 @@ def test_spread_said_in_the_item_with_the_stage_gives_no_stage_rule():
 
 
 @pytest.mark.parametrize(
-    ("line", "highest"),
+    ("line", "lowest"),
     [
-        ("KPS ≥ 70", 1),
-        ("\u212aPS ≥ 70", 1),  # the Kelvin sign, "k" in lower case
-        ("\u212aarnofsky score of 60 or more", 2),
-        ("KARNOFSKY SCORE OF 60 OR MORE", 2),
+        ("KPS ≥ 70", 70),
+        ("\u212aPS ≥ 70", 70),  # the Kelvin sign, "k" in lower case
+        ("\u212aarnofsky score of 60 or more", 60),
+        ("KARNOFSKY SCORE OF 60 OR MORE", 60),
     ],
 )
-def test_words_in_capitals_or_with_a_letter_whose_lower_case_is_ascii_are_read(line, highest):
-    assert read([line]) == [("ecog", "at-most", (highest,))]
+def test_words_in_capitals_or_with_a_letter_whose_lower_case_is_ascii_are_read(line, lowest):
+    assert read([line]) == [("ecog", "karnofsky-at-least", (lowest,))]
 
 
 def test_an_item_read_among_items_in_other_scripts():

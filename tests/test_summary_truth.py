@@ -594,6 +594,8 @@ TREATMENT_ALIASES = {
     "radiotherapy to the brain": ["brain radiotherapy", "radiation therapy to the brain",
                                   "brain radiation", "whole brain radiotherapy",
                                   "cranial radiotherapy", "cranial irradiation"],
+    "radiotherapy to the pelvis": ["pelvic radiotherapy", "pelvic radiation",
+                                   "pelvic irradiation", "irradiation to the pelvis"],
 }  # fmt: skip
 # Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
 # is no endocrine therapy.

@@ -1051,8 +1051,9 @@ def categories(fmt: str) -> None:
 @cli.group(short_help="A patient's facts, to prescreen trials against.")
 def profile() -> None:
     """A profile is a small TOML file of the facts a patient or navigator knows: age, sex,
-    diagnosis, setting, earlier treatments, test results, ECOG, brain metastases. Every key
-    is optional; a fact left out is unknown, and unknown never rules a trial out.
+    diagnosis, setting, earlier treatments, test results, ECOG or Karnofsky score, brain
+    metastases. Every key is optional; a fact left out is unknown, and unknown never rules a
+    trial out.
 
     \b
       trialfinder profile new me.toml            a commented example to edit

@@ -50,7 +50,13 @@ from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.drug_classes import drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
-from trialfinder.tagging.requirements import Requirement, disease_scopes
+from trialfinder.tagging.requirements import (
+    Requirement,
+    disease_scopes,
+    ecog_for_karnofsky,
+    karnofsky_range,
+    narrower,
+)
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
@@ -132,6 +138,7 @@ class _Rules:
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
+        self.germline = _cues(self.markers["germline"])
         # marker -> what a criterion asks of it that a plain negative result does not rule out
         self.negative_not_enough = {
             name: re.compile(pattern, re.IGNORECASE)
@@ -148,6 +155,7 @@ class _Rules:
         self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
         self.brain_conditions = _cues(table["rule"]["brain-metastases"]["for_conditions"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
+        self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
@@ -220,9 +228,11 @@ class _Facts:
         self.unknown_names = tuple(t.written for t in (self.received or ()) if not t.known)
         self.transplants = tuple(t for t in (self.received or ()) if t.transplant)
         self.markers: dict[str, list[Marker]] = {}
+        self.one_test: dict[str, list[Marker]] = {}  # "ctDNA EGFR negative": answers nothing
         for marker in profile.biomarkers or ():
             if marker.known:
-                self.markers.setdefault(marker.name, []).append(marker)
+                found = self.one_test if marker.only_one_test else self.markers
+                found.setdefault(marker.name, []).append(marker)
         r = rules()
         self.setting_is: set[str] = set()
         self.setting_not: set[str] = set()
@@ -973,7 +983,7 @@ def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
     profile's markers the answer rests on."""
     mine = facts.markers.get(wanted.name, [])
     if not mine:
-        return UNKNOWN, []
+        return UNKNOWN, facts.one_test.get(wanted.name, [])
     levels = rules().markers["levels"]
     needs_all = rules().markers["negative_needs_all"].get(wanted.name)
     variant = _variant_key(wanted.variant)
@@ -1053,10 +1063,15 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     if kind == "biomarker-excluded" and outcome == FAIL and _not_sensitizing(requirement, used):
         tail = rules().sentence(kind, "unknown-sensitizing", against=_marker_names(used))
         return _unknown(requirement, tail)
+    if has and _not_shown_germline(requirement, used):
+        tail = rules().sentence(kind, "unknown-germline", against=_marker_names(used))
+        return unknown(tail)
     if outcome == UNKNOWN:
         markers = rules().markers
         parts = [p for m in others for p in markers["negative_needs_all"].get(m.name, [])]
-        if others and all(m.level and m.name in markers["levels"] for m in others):
+        if others and all(m.only_one_test for m in others):
+            tail = rules().sentence(kind, "unknown-one-test", against=_marker_names(others))
+        elif others and all(m.level and m.name in markers["levels"] for m in others):
             tail = rules().sentence(kind, "unknown-level", against=_marker_names(others))
         elif others and all(not m.positive and m.part in parts for m in others):
             given = {m.part for m in others}  # "ER negative" of HR+: PR is not known
@@ -1110,6 +1125,17 @@ def _negative_not_enough(requirement: Requirement, used: list[Marker]) -> bool:
     )
 
 
+def _not_shown_germline(requirement: Requirement, used: list[Marker]) -> bool:
+    """Whether ``requirement`` names an inherited (germline) change and each of the profile's
+    ``used`` markers was found by another test it names ("tumor BRCA2 mutation", "ctDNA ...")."""
+    germline = rules().germline
+    return (
+        bool(used)
+        and all(m.source and not germline.fullmatch(m.source) for m in used)
+        and germline.search(requirement.text) is not None
+    )
+
+
 def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
     """Whether ``requirement`` rules out only the sensitizing changes of a marker and each of
     the profile's ``used`` markers is a variant of it not among them ("EGFR exon 20")."""
@@ -1127,15 +1153,54 @@ def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
 
 
 def _check_ecog(requirement: Requirement, facts: _Facts) -> Check:
-    ecog = facts.profile.ecog
-    if ecog is None:
+    """ECOG against an ECOG limit, a Karnofsky score against a Karnofsky limit; across the
+    scales by the conversion of :func:`karnofsky_range`, which is approximate: an ECOG grade
+    whose Karnofsky range holds the trial's lowest score (ECOG 1, 70 to 80, against "KPS >=
+    80") stays unknown. With both scales in the requirement, either will do."""
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    if ecog is None and karnofsky is None:
         return _missing(requirement)
+    rule = requirement.rule
     values = [int(v) for v in requirement.values]
-    low = values[0] if requirement.rule == "between" else 0
-    high = values[-1]
-    outcome = PASS if low <= ecog <= high else FAIL
-    tail = rules().sentence("ecog", outcome, ecog=ecog)
-    return _check(requirement, outcome, tail, f"ecog: {ecog}")
+    found: list[tuple[str, str]] = []  # (outcome, the end of the sentence) for each scale
+    if rule != "karnofsky-at-least":
+        limits = values[:-1] if rule == "at-most-or-karnofsky-at-least" else values
+        found.append(_against_ecog(limits[0] if rule == "between" else 0, limits[-1], facts))
+    if rule.endswith("karnofsky-at-least"):
+        found.append(_against_karnofsky(values[-1], facts))
+    outcomes = [outcome for outcome, _ in found]
+    outcome = PASS if PASS in outcomes else FAIL if set(outcomes) == {FAIL} else UNKNOWN
+    tail = next(tail for done, tail in found if done == outcome)
+    given = [f"ecog: {ecog}"] if ecog is not None else []
+    given += [f"karnofsky: {karnofsky}"] if karnofsky is not None else []
+    fact = "; ".join(given)
+    if outcome == UNKNOWN:
+        question = rules().sentence("ecog", "question-karnofsky", low=values[-1])
+        return _check(requirement, outcome, tail, fact, question=question)
+    return _check(requirement, outcome, tail, fact)
+
+
+def _against_ecog(low: int, high: int, facts: _Facts) -> tuple[str, str]:
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    if ecog is not None:
+        outcome = PASS if low <= ecog <= high else FAIL
+        return outcome, rules().sentence("ecog", outcome, ecog=ecog)
+    assert karnofsky is not None
+    grade = ecog_for_karnofsky(karnofsky)
+    outcome = PASS if low <= grade <= high else FAIL
+    return outcome, rules().sentence("ecog", "karnofsky", karnofsky=karnofsky, ecog=grade)
+
+
+def _against_karnofsky(lowest: int, facts: _Facts) -> tuple[str, str]:
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    if karnofsky is not None:
+        outcome = PASS if karnofsky >= lowest else FAIL
+        return outcome, rules().sentence("ecog", "of-karnofsky", karnofsky=karnofsky)
+    assert ecog is not None
+    below, top = karnofsky_range(ecog)
+    outcome = PASS if below >= lowest else FAIL if top < lowest else UNKNOWN
+    name = "ecog-as-karnofsky" if outcome != UNKNOWN else "unknown-ecog-as-karnofsky"
+    return outcome, rules().sentence("ecog", name, ecog=ecog, low=below, high=top)
 
 
 def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
@@ -1362,11 +1427,15 @@ def prescreen(
     """The checks and the verdict for ``trial`` (with its ``tags``) and ``profile``."""
     facts = _facts(profile)
     today = today or dt.date.today()
-    checks = [_disease_check(trial, facts), *_record_checks(trial, facts)]
+    disease = _disease_check(trial, facts)
+    if tags and disease.outcome == PASS:
+        disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
+    checks = [disease, *_record_checks(trial, facts)]
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
         requirements = (*requirements, *_for_this_disease(scoped, facts))
+    checks.extend(_parts_for_other_diseases(requirements, trial, facts))
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
     requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
@@ -1382,6 +1451,7 @@ def prescreen(
     contradicted = _contradicted(requirements, tags.settings if tags else ())
     untreated_too = _takes_the_untreated(trial.eligibility.criteria)
     contradicted |= _ages_against_the_record(trial, requirements)
+    widened = _widened(requirements)
     for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
         if requirement.kind == "washout":
             checks.append(_check_washout(requirement, facts, today))
@@ -1403,6 +1473,13 @@ def prescreen(
                 else _check_title_lines
             )
             checks.append(title_checker(requirement, facts))
+            continue
+        if requirement in widened:
+            check = checker(requirement, facts)
+            if check.outcome == FAIL:
+                tail = rules().sentence(requirement.kind, "unknown-wider")
+                check = replace(_unknown(requirement, tail), question="")
+            checks.append(check)
             continue
         if requirement.kind == "disease-setting":
             requirement = as_worded(requirement, titled)
@@ -1576,11 +1653,12 @@ def _scopes(criteria: str) -> dict[tuple[str, str, str], tuple[str, ...]]:
 
 
 def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -> bool:
-    """Whether ``requirement``, a marker of an inclusion criterion for everyone in a trial for
-    several diseases, is read from a criterion that names only diseases unrelated to the
-    patient's: "ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954
-    lists is no rule for a prostate cancer. With the diagnosis unknown it holds."""
-    if not requirement.kind.startswith("biomarker") or requirement.section == EXCLUSION:
+    """Whether ``requirement``, of an inclusion criterion for everyone in a trial for several
+    diseases, is read from a criterion that names only diseases unrelated to the patient's:
+    "ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists is no rule
+    for a prostate cancer, nor the stage of "primary prostate cancer patients (T1-4N0M0)" of
+    NCT05653063 one for a cervical cancer. With the diagnosis unknown it holds."""
+    if requirement.section == EXCLUSION:
         return False
     if requirement.cohort or requirement.scope or len(trial_diseases(trial).included) < 2:
         return False
@@ -1593,6 +1671,76 @@ def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -
     return bool(mine and named) and all(
         vocabulary.relation(d, n) == UNRELATED and not _kin(d, n) for d in mine for n in named
     )
+
+
+def _narrowed_by_the_criteria(
+    disease: Check, trial: Trial, requirements: tuple[Requirement, ...], facts: _Facts
+) -> Check:
+    """The check of a record whose conditions name only a broad group ("Solid Tumors") that
+    the patient's disease is in, when its inclusion criteria name diseases of the group, none
+    the patient's: NCT05419375 (a screening study whose every group is of NSCLC) "could fit" a
+    breast cancer. Whether the trial takes it, its criteria say (unknown)."""
+    vocabulary = diseases()
+    assert facts.profile.diagnosis is not None
+    mine = [d for d in facts.profile.diagnosis.diseases if vocabulary.get(d).cancer]
+    included = trial_diseases(trial).included
+    taking = [t for t in included for d in mine if vocabulary.relation(d, t) == SAME_OR_BROADER]
+    if not mine or not all(_strictly_within(d, t) for t in taking for d in mine):
+        return disease  # the conditions name the patient's disease itself
+    named = {
+        n for r in requirements if r.section != EXCLUSION and not r.scope for n in _named_in(r.text)
+    }
+    if not named or not all(any(_strictly_within(n, t) for t in taking) for n in named):
+        return disease
+    if any(vocabulary.relation(d, n) != UNRELATED or _kin(d, n) for d in mine for n in named):
+        return disease
+    tail = rules().sentence("disease", "unknown-criteria", patient=_join(mine), named=_join(named))
+    return replace(
+        disease,
+        outcome=UNKNOWN,
+        reason=disease.reason.split("; ")[0] + f"; {tail}.",
+        question=rules().question("disease", values=_join(named)),
+    )
+
+
+def _parts_for_other_diseases(
+    requirements: tuple[Requirement, ...], trial: Trial, facts: _Facts
+) -> list[Check]:
+    """A fail for each part of a trial for several diseases whose inclusion criteria name
+    diseases, all unrelated to the patient's: "Patients with relapsed / refractory AML ... or
+    ... MDS" of Parts 2A and 2B of NCT05607199 (solid tumours, AML, MDS and lymphoma) is no part
+    for a cervical cancer, whatever else those criteria ask."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or not diagnosis.has_cancer or len(trial_diseases(trial).included) < 2:
+        return []
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    if not mine:
+        return []
+    named: dict[str, list[tuple[Requirement, tuple[str, ...]]]] = {}
+    examples = rules().examples
+    for requirement in requirements:
+        if not requirement.cohort or requirement.section == EXCLUSION:
+            continue
+        if found := _named_in(requirement.text):
+            named.setdefault(requirement.cohort, []).append((requirement, found))
+    failed = []
+    for items in named.values():
+        if any(examples.search(r.text) for r, _ in items):
+            continue  # "GI tumors (e.g., PDAC, CRC, and BTC)": others may be meant
+        if all(
+            vocabulary.relation(d, n) == UNRELATED and not _kin(d, n)
+            for _, found in items
+            for d in mine
+            for n in found
+        ):
+            first, found = items[0]
+            requirement = replace(first, kind="disease", rule="part", values=found)
+            says = rules().says("disease", "part", values=_join(found))
+            tail = rules().sentence("disease", "fail", patient=_join(mine))
+            fact = f"diagnosis: {diagnosis.text}"
+            failed.append(_check(requirement, FAIL, tail, fact, permanent=True, says=says))
+    return failed
 
 
 def _kin(one: str, other: str) -> bool:
@@ -1644,6 +1792,16 @@ def _ages_against_the_record(
     if elig.min_age_years is not None or elig.max_age_years is not None:
         return frozenset()
     return frozenset(r for r in requirements if r.kind == "age")
+
+
+def _widened(requirements: tuple[Requirement, ...]) -> frozenset[Requirement]:
+    """The limits another limit of the same kind, for the same people, allows more than ("ECOG
+    0 or 1" beside "ECOG 0, 1 or 2", NCT05419375): those of groups the criteria name in ways
+    not read as parts of the trial. Only for the kinds whose rule has an `unknown-wider`
+    sentence; failing such a limit leaves it to the trial team."""
+    kinds = {kind for kind, rule in rules().rules.items() if "unknown-wider" in rule}
+    limits = [r for r in requirements if r.kind in kinds and r.section != TITLE]
+    return frozenset(r for r in limits if any(o.rule == r.rule and narrower(r, o) for o in limits))
 
 
 def _contradicted(

@@ -40,6 +40,7 @@ KEYS = (
     "refractory_to",
     "biomarkers",
     "ecog",
+    "karnofsky",
     "brain_metastases",
     "measurable_disease",
     "last_treatment",
@@ -80,6 +81,13 @@ class Marker:
     level: str = ""  # "50%", "CPS 15"
     known: bool = True
     part: str = ""  # for a marker standing for several, which one was written ("ER" of HR+)
+    source: str = ""  # the test that found it, as written ("germline", "ctDNA"); "" if not said
+
+    @property
+    def only_one_test(self) -> bool:
+        """A negative result of one test ("germline BRCA negative"): another may still find
+        the marker, so it answers nothing."""
+        return bool(self.source) and not self.positive
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class Profile:
     refractory_to: tuple[Treatment, ...] | None = None
     biomarkers: tuple[Marker, ...] | None = None
     ecog: int | None = None
+    karnofsky: int | None = None  # Karnofsky (or Lansky) score, 0 to 100 in steps of 10
     brain_metastases: str | None = None
     measurable_disease: bool | None = None
     last_treatment: dt.date | None = None
@@ -144,6 +153,8 @@ def describe(profile: Profile) -> list[str]:
         )
     if profile.ecog is not None:
         lines.append(f"ECOG: {profile.ecog}")
+    if profile.karnofsky is not None:
+        lines.append(f"Karnofsky: {profile.karnofsky}")
     if profile.brain_metastases is not None:
         lines.append(f"brain metastases: {profile.brain_metastases}")
     if profile.measurable_disease is not None:
@@ -172,18 +183,29 @@ def _treatment_text(treatment: Treatment) -> str:
 def _marker_text(marker: Marker) -> str:
     if not marker.known:
         return f"{marker.written} = not known"
+    if marker.only_one_test:  # "ctDNA EGFR negative": another test may still find it
+        name = _marker_name_text(marker)
+        return (
+            f"{marker.written} = {name} negative in one test ({marker.source}) only: read as "
+            "unknown, since another test may still find it"
+        )
     parts = _marker_rules()["negative_needs_all"].get(marker.name, [])
     if not marker.positive and marker.part in parts:
         # "ER negative" alone does not make HR+ negative: PR may be positive
         every = " and ".join(parts)
         note = f"{marker.name} is negative only when {every} both are"
         return f"{marker.written} = {marker.part} negative ({note})"
-    # A number written onto the name stays on it ("BRCA2"); a variant follows it ("KRAS G12C").
-    joined = marker.variant.isdigit() and marker.name[-1:].isalpha()
-    name = marker.name + marker.variant if joined else f"{marker.name} {marker.variant}".strip()
+    name = _marker_name_text(marker)
     status = "positive" if marker.positive else "negative"
     level = f", {marker.level}" if marker.level else ""
-    return f"{marker.written} = {name} {status}{level}"
+    source = f" ({marker.source})" if marker.source else ""
+    return f"{marker.written} = {name} {status}{level}{source}"
+
+
+def _marker_name_text(marker: Marker) -> str:
+    # A number written onto the name stays on it ("BRCA2"); a variant follows it ("KRAS G12C").
+    joined = marker.variant.isdigit() and marker.name[-1:].isalpha()
+    return marker.name + marker.variant if joined else f"{marker.name} {marker.variant}".strip()
 
 
 # -- reading the file --------------------------------------------------------------------------
@@ -270,6 +292,10 @@ def _read(
                 )
     markers = _markers(c, data, warn)
     ecog = _number(c, data, "ecog", "an ECOG score from 0 to 4", 0, 4)
+    karnofsky = _number(c, data, "karnofsky", "a Karnofsky score from 0 to 100", 0, 100)
+    if karnofsky is not None and karnofsky % 10:
+        c.problem(("karnofsky",), f"{karnofsky} is not a Karnofsky score: they go in steps of 10")
+        karnofsky = None
     brain = data.get("brain_metastases")
     if isinstance(brain, str):
         data = {**data, "brain_metastases": brain.strip().lower()}
@@ -289,6 +315,7 @@ def _read(
         refractory_to=refractory,
         biomarkers=markers,
         ecog=ecog,
+        karnofsky=karnofsky,
         brain_metastases=brain,
         measurable_disease=measurable,
         last_treatment=last,
@@ -569,9 +596,31 @@ _LEVEL = re.compile(
 
 
 def read_marker(written: str) -> Marker:
-    """A marker as a profile (or a requirement value) writes it: name, variant, status, level."""
+    """A marker as a profile (or a requirement value) writes it: name, variant, status, level,
+    and the test that found it ("germline BRCA2 mutation" is BRCA2 found by a germline test)."""
+    found = _sources().search(written)
+    if found:
+        plain = _read_marker(written, written)
+        without = " ".join(_sources().sub(" ", written).split())
+        marker = _read_marker(without, written) if without else plain
+        if marker.known and (not plain.known or plain.name == marker.name):
+            return replace(marker, source=found.group("source"))
+        return plain
+    return _read_marker(written, written)
+
+
+@cache
+def _sources() -> re.Pattern[str]:
+    """The words that say which test found a marker (``[markers] sources``), as whole words,
+    alone in brackets or not."""
+    words = sorted(_marker_rules()["sources"], key=len, reverse=True)
+    body = "|".join(r"[\s-]+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?i)(?<![\w-])\(?\s*(?P<source>{body})\s*\)?(?![\w-])")
+
+
+def _read_marker(text: str, written: str) -> Marker:
     rules = _marker_rules()
-    text = _hyphen_status().sub(" ", " ".join(written.split()))
+    text = _hyphen_status().sub(" ", " ".join(text.split()))
     status: bool | None = None
     part = ""
     sign = re.search(r"\s*([+-])$", text)

@@ -377,8 +377,8 @@ ELIGIBILITY = DataFile(
                     "ecog": Table(
                         required={
                             **texts("scales", "percent_scales", "words"),
-                            "karnofsky_to_ecog": ListOf(
-                                ListOf(WHOLE), "a list of [Karnofsky score, ECOG score] pairs"
+                            "karnofsky_highest": ListOf(
+                                WHOLE, "the highest Karnofsky score of each ECOG grade, 0 to 4"
                             ),
                         }
                     ),
@@ -483,12 +483,21 @@ _RULE = Table(
             "unknown-negative",
             "unknown-level",
             "unknown-part",
+            "karnofsky",
+            "of-karnofsky",
+            "ecog-as-karnofsky",
+            "unknown-ecog-as-karnofsky",
+            "question-karnofsky",
+            "unknown-germline",
+            "unknown-one-test",
+            "unknown-wider",
+            "unknown-criteria",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
-        **texts("active_words", "untreated_allowed", "confirmed", "healthy_people"),
+        **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
         **texts("general_words", "for_conditions"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
         **texts("title_not_with"),
@@ -537,7 +546,7 @@ PRESCREEN = DataFile(
             "markers": Table(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
-                    **texts("sensitizing_words"),
+                    **texts("sensitizing_words", "sources", "germline"),
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),

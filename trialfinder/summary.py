@@ -14,7 +14,6 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
@@ -35,7 +34,7 @@ from trialfinder.tagging.reader import (
     cohort_label,
     is_cancer_trial,
 )
-from trialfinder.tagging.requirements import Requirement
+from trialfinder.tagging.requirements import Requirement, as_ecog, count_value, narrower
 from trialfinder.tagging.settings import for_treated_disease
 from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments
@@ -377,7 +376,7 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
     order, limits = _shown_kinds()
     sayable = tuple(
         r
-        for r in requirements
+        for r in map(as_ecog, requirements)  # a Karnofsky limit said as its ECOG grade
         if r.kind in order and (r.section != EXCLUSION or f"{r.kind} {r.rule}" in limits)
     )
     clashing = _clashing_markers(sayable)
@@ -396,7 +395,7 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
             r
             for r in wanted
             if not any(
-                _narrower(r, o) if o.rule == r.rule else _narrower(o, r)
+                narrower(r, o) if o.rule == r.rule else narrower(o, r)
                 for o in alike[(r.kind, r.cohort, r.section)]
             )
         ]
@@ -484,7 +483,7 @@ def _fields(kind: str, rule: str, values: tuple[object, ...]) -> dict[str, Any] 
     values do not fit the rule (say nothing rather than something wrong)."""
     data = _phrases()["requirements"]
     if rule in _NUMBER_RULES or rule == "between":
-        counted = [_count(v) for v in values]
+        counted = [count_value(v) for v in values]
         numbers = [n for n in counted if n is not None]
         if not numbers or len(numbers) != len(counted):
             return None
@@ -528,38 +527,6 @@ def _by_count(phrase: str | list[str] | dict[str, str], count: int | None) -> st
     if isinstance(phrase, list):
         return phrase[count] if 0 <= count < len(phrase) else ""
     return phrase.get("zero" if count == 0 else "one" if count == 1 else "many", "")
-
-
-def _range(requirement: Requirement) -> tuple[float, float] | None:
-    """The numbers a number rule allows, or None for another rule."""
-    numbers = [_count(v) for v in requirement.values]
-    if None in numbers or not numbers:
-        return None
-    low, high = numbers[0], numbers[-1]
-    assert low is not None and high is not None
-    return {
-        "at-least": (low, math.inf) if len(numbers) == 1 else None,
-        "at-most": (-math.inf, high) if len(numbers) == 1 else None,
-        "exactly": (low, low) if len(numbers) == 1 else None,
-        "between": (low, high) if len(numbers) == 2 else None,
-    }.get(requirement.rule)
-
-
-def _narrower(one: Requirement, other: Requirement) -> bool:
-    """Whether ``one`` allows strictly less than ``other`` of the same kind, for the same people
-    (so saying ``other`` too adds nothing)."""
-    if (one.kind, one.cohort, one.section) != (other.kind, other.cohort, other.section):
-        return False
-    mine, theirs = _range(one), _range(other)
-    if mine is None or theirs is None or mine == theirs:
-        return False
-    return theirs[0] <= mine[0] and mine[1] <= theirs[1]
-
-
-def _count(value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if value == int(value) and 0 <= value <= 99 else None
 
 
 def _word(number: int) -> str:

@@ -21,8 +21,9 @@ kind                        rule                                values
 ``biomarker-required``      any-of                              markers; each alternative that
                                                                 satisfies the rule
 ``biomarker-excluded``      any-of                              markers a patient must not have
-``ecog``                    at-most, between                    ECOG scores (Karnofsky and
-                                                                Lansky converted)
+``ecog``                    at-most, between,                   ECOG scores; the lowest
+                            karnofsky-at-least,                 Karnofsky or Lansky score
+                            at-most-or-karnofsky-at-least       (the highest ECOG score first)
 ``brain-metastases``        none, treated-stable,               (none)
                             active-allowed
 ``measurable-disease``      required                            (none)
@@ -68,11 +69,12 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
 - ``prior-therapy-excluded``: any-of. Not when the exclusion is limited to a setting ("for
   metastatic disease"), a time ("within 6 months"), a count ("more than one JAK inhibitor"),
   or a subset of the class ("investigational SERDs", "an ADC containing ...").
-- ``ecog``: the highest ECOG score allowed; ranges starting above 0 are between. Karnofsky and
-  Lansky scores convert by the standard table (90-100 is about ECOG 0, 70-80 about 1, 50-60
-  about 2, 30-40 about 3, 10-20 about 4): "Karnofsky >= 70" is ECOG at-most 1. Where an item
-  gives several scales or scores (alternatives, "ECOG 2 allowed if due to the disease"), the
-  most permissive holds.
+- ``ecog``: the highest ECOG score allowed; ranges starting above 0 are between. A Karnofsky
+  or Lansky score is kept on its own scale ("Karnofsky >= 70" is karnofsky-at-least 70), since
+  the two scales convert only approximately (:func:`karnofsky_range`); an item giving both
+  ("ECOG 0-1 or KPS >= 70") is at-most-or-karnofsky-at-least (1, 70): either will do. Where an
+  item gives several scores of one scale (alternatives, "ECOG 2 allowed if due to the
+  disease"), the most permissive holds.
 - ``disease-setting`` (the stage): "any-of non-metastatic" from an inclusion item saying the
   cancer has not spread ("T1-4N0M0", "(all M0)", "no evidence of distant metastases", "Stage
   II or III"), "none-of metastatic" from an exclusion item naming spread disease ("Evidence of
@@ -93,10 +95,11 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
 from typing import Any, NamedTuple
@@ -1033,7 +1036,7 @@ class _Rules:
         self.ecog_words = frozenset(ecog["words"])
         self.ecog_scales = _Cues(ecog["scales"])
         self.percent_scales = _Cues(ecog["percent_scales"])
-        self.karnofsky_to_ecog = [(int(k), int(e)) for k, e in ecog["karnofsky_to_ecog"]]
+        self.karnofsky_highest = tuple(int(k) for k in ecog["karnofsky_highest"])
 
         brain = table["brain_metastases"]
         self.brain_words = frozenset(brain["words"])
@@ -2159,6 +2162,7 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
         return []
     high: int | None = None
     low_score: int | None = None
+    karnofsky: int | None = None  # the lowest Karnofsky or Lansky score allowed
     ranged = False
     for start, end in text.sentences:
         percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
@@ -2182,12 +2186,12 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
         for anchor_at in percent_at:
             window_end = min(end, anchor_at + 90)
             lowest = _karnofsky_floor(low[anchor_at:window_end], text.excluded, rules)
-            if lowest is None:
-                continue
-            hi = next(e for k, e in rules.karnofsky_to_ecog if lowest >= k)
-            high = hi if high is None else max(high, hi)
-            low_score = 0
-            ranged = True
+            if lowest is not None and lowest <= 100:
+                karnofsky = lowest if karnofsky is None else min(karnofsky, lowest)
+    if karnofsky is not None:  # either scale will do: the ECOG limit by name, if any, beside it
+        if high is not None and 0 <= high <= 4:
+            return [("ecog", "at-most-or-karnofsky-at-least", (high, karnofsky))]
+        return [("ecog", "karnofsky-at-least", (karnofsky,))]
     if high is None or not ranged or not 0 <= high <= 4:
         return []
     if low_score and low_score > 0:
@@ -2196,6 +2200,63 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
 
 
 _DIGIT = re.compile(r"\d")
+
+
+def ecog_for_karnofsky(score: int) -> int:
+    """The ECOG grade a Karnofsky (or Lansky) score falls in, by the conversion of
+    ``[requirements.ecog] karnofsky_highest``: 80 is ECOG 1, 60 is ECOG 2."""
+    highest = _rules().karnofsky_highest
+    return max((grade for grade, top in enumerate(highest) if top >= score), default=0)
+
+
+def karnofsky_range(ecog: int) -> tuple[int, int]:
+    """The lowest and highest Karnofsky score an ECOG grade may mean: ECOG 1 is 70 to 80."""
+    highest = _rules().karnofsky_highest
+    below = highest[ecog + 1] + 10 if ecog + 1 < len(highest) else 10
+    return below, highest[ecog]
+
+
+def count_value(value: object) -> int | None:
+    """A value of a number rule as a whole number from 0 to 99, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if value == int(value) and 0 <= value <= 99 else None
+
+
+def allowed_range(requirement: Requirement) -> tuple[float, float] | None:
+    """The numbers a number rule allows, or None for another rule."""
+    numbers = [count_value(v) for v in requirement.values]
+    if None in numbers or not numbers:
+        return None
+    low, high = numbers[0], numbers[-1]
+    assert low is not None and high is not None
+    return {
+        "at-least": (low, math.inf) if len(numbers) == 1 else None,
+        "at-most": (-math.inf, high) if len(numbers) == 1 else None,
+        "exactly": (low, low) if len(numbers) == 1 else None,
+        "between": (low, high) if len(numbers) == 2 else None,
+    }.get(requirement.rule)
+
+
+def narrower(one: Requirement, other: Requirement) -> bool:
+    """Whether ``one`` allows strictly less than ``other`` of the same kind, for the same people
+    (the same cohort and section): "ECOG 0 or 1" beside "ECOG 0, 1 or 2"."""
+    if (one.kind, one.cohort, one.section) != (other.kind, other.cohort, other.section):
+        return False
+    mine, theirs = allowed_range(one), allowed_range(other)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return theirs[0] <= mine[0] and mine[1] <= theirs[1]
+
+
+def as_ecog(requirement: Requirement) -> Requirement:
+    """A performance status requirement as an ECOG limit alone: a Karnofsky limit as the ECOG
+    grade it falls in ("KPS >= 70" is ECOG 1 or lower), the more lenient of two scales."""
+    if requirement.kind != "ecog" or not requirement.rule.endswith("karnofsky-at-least"):
+        return requirement
+    *ecog, karnofsky = (int(v) for v in requirement.values)
+    high = max([*ecog, ecog_for_karnofsky(karnofsky)])
+    return replace(requirement, rule="at-most", values=(high,))
 
 
 def _ecog_bounds(
