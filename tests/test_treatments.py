@@ -437,3 +437,55 @@ def test_a_partner_drug_among_other_names_is_tested_but_not_the_named_drug_s_kin
     assert "immunotherapy" in tags.categories  # the trial gives pembrolizumab
     assert tags.categories_of("Adagrasib") == ("targeted-therapy",)
     assert "immunotherapy" not in summarize(parse_study(study), tags=tags).split("\n\n")[0]
+
+
+# -- other names that disagree -------------------------------------------------------------
+
+
+def test_an_unknown_name_whose_other_names_are_different_medicines_is_neither():
+    """Two different medicines cannot both be names of one drug: they are what it is given
+    with, and say nothing of what it is (nor does the MeSH term one of them matches)."""
+    study = make_study(
+        title="AUR103 Calcium With Trastuzumab and CAPOX in HER2-positive Gastric Cancer",
+        conditions=["Gastric Cancer"],
+        interventions=[
+            drug("AUR103 Calcium", other_names=["Trastuzumab", "Capecitabine"]),
+        ],
+        arm_groups=[arm("Arm A", ["Drug: AUR103 Calcium"])],
+    )
+    study["derivedSection"] = {
+        "interventionBrowseModule": {"meshes": [{"id": "D000068878", "term": "Trastuzumab"}]}
+    }
+    tags = tag_trial(parse_study(study))
+    assert tags.categories_of("AUR103 Calcium") == ()
+    assert tags.categories == ()
+    assert '- "AUR103 Calcium" is a medicine.' in what_it_tests(parse_study(study))
+
+
+def test_an_unknown_name_whose_other_names_are_brands_of_one_medicine_is_that_medicine():
+    tags = tag(
+        [drug("Study drug", other_names=["Herceptin", "trastuzumab"])],
+        [arm("Arm A", ["Drug: Study drug"])],
+        conditions=["Gastric Cancer"],
+    )
+    assert tags.categories_of("Study drug") == ("targeted-therapy",)
+
+
+@needs_shared
+def test_a_real_drug_whose_other_names_are_its_partner_drugs_takes_their_categories_from_its_arms():
+    # NCT07040059: "AUR103 Calcium", other names "Trastuzumab" and "Capecitabine", is given
+    # "with standard dose of Trastuzumab and CAPOX": the arms' words say so, not its names.
+    trial = parse_study(load_real_record("NCT07040059"))
+    tags = tag_trial(trial)
+    assert tags.categories_of("AUR103 Calcium") == ()
+    assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
+    assert all("other name of" not in e.reason for e in tags.evidence)
+    assert '- "AUR103 Calcium" is a medicine.' in what_it_tests(trial)
+
+
+@needs_shared
+def test_a_real_choice_among_medicines_takes_the_categories_its_other_names_list():
+    # NCT03165734: "Physician's Choice medications", other names "corticosteroids",
+    # "hydroxyurea", "danazol", "low-dose ruxolitinib": any one of them is given.
+    tags = tag_trial(parse_study(load_real_record("NCT03165734")))
+    assert "chemotherapy" in tags.comparator_categories  # hydroxyurea

@@ -318,9 +318,15 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         return Treatment(intervention, (), False, 0, "conditioning before cell therapy")
     # Other names are mostly brands of the same drug: when the name was recognised, the first
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
-    others = intervention.other_names if not hits else intervention.other_names[:3]
-    for other in others:
-        for hit in find_terms(other, cancer):
+    named = bool(hits)
+    others = intervention.other_names[:3] if named else intervention.other_names
+    found = [find_terms(other, cancer) for other in others]
+    # A name not recognised whose other names are different medicines is neither of them: they
+    # are what it is given with ("AUR103 Calcium": "Trastuzumab", "Capecitabine", NCT07040059).
+    # A choice among medicines is any of them ("Physician's Choice medications", NCT03165734).
+    disagree = not named and _different_medicines(found) and not _a_choice(intervention, k)
+    for other_hits in () if disagree else found:
+        for hit in other_hits:
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
     if not hits and intervention.description and not _lists_options(intervention.description):
@@ -336,7 +342,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     ):
         hits.extend(_product_named_elsewhere(intervention, trial))
     if not hits and cancer:
-        hits.extend(_mesh_hits(intervention, trial, k))
+        hits.extend(_mesh_hits(intervention, trial, k, other_names=not disagree))
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
     if hits:
         return Treatment(
@@ -347,6 +353,24 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
 
 
 _CELL_TYPES = DRUG_TYPES | {"OTHER"}
+
+
+def _different_medicines(found: list[tuple[Hit, ...]]) -> bool:
+    """Whether two of an intervention's other names (their hits, ``found``) name different
+    medicines: they cannot both be names of it. Umbrella terms name no medicine."""
+    medicines = {frozenset(h.canonical for h in hits if not h.generic) for hits in found}
+    medicines.discard(frozenset())
+    return len(medicines) >= 2
+
+
+def _a_choice(intervention: Intervention, k: Knowledge) -> bool:
+    """Whether an intervention says it is a choice among treatments, or lists what may be given."""
+    description = intervention.description
+    return bool(
+        k.choice_arm.search(intervention.name)
+        or k.choice_arm.search(description)
+        or _lists_options(description)
+    )
 
 
 def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[tuple[Hit, str]]:
@@ -438,9 +462,13 @@ def _lists_options(description: str) -> bool:
     return may_match(lowered, _OPTIONS_WORDS) and _OPTIONS.search(description) is not None
 
 
-def _mesh_hits(intervention: Intervention, trial: Trial, k: Knowledge) -> list[tuple[Hit, str]]:
-    """The second, noisier signal: the MeSH term ClinicalTrials.gov derived for this drug."""
-    names = {name_key(n) for n in (intervention.name, *intervention.other_names) if name_key(n)}
+def _mesh_hits(
+    intervention: Intervention, trial: Trial, k: Knowledge, other_names: bool = True
+) -> list[tuple[Hit, str]]:
+    """The second, noisier signal: the MeSH term ClinicalTrials.gov derived for this drug (by
+    its name, or one of its ``other_names`` too)."""
+    given = (intervention.name, *intervention.other_names) if other_names else (intervention.name,)
+    names = {name_key(n) for n in given if name_key(n)}
     for mesh in trial.intervention_mesh:
         mesh_key = name_key(mesh.term)
         if not mesh_key or not any(mesh_key in n or n in mesh_key for n in names):
