@@ -489,3 +489,42 @@ def test_a_real_choice_among_medicines_takes_the_categories_its_other_names_list
     # "hydroxyurea", "danazol", "low-dose ruxolitinib": any one of them is given.
     tags = tag_trial(parse_study(load_real_record("NCT03165734")))
     assert "chemotherapy" in tags.comparator_categories  # hydroxyurea
+
+
+# -- products of no category ---------------------------------------------------------------
+
+
+def test_particles_activated_by_radiation_are_no_radiotherapy():
+    """NBTXR3 is hafnium oxide particles that radiotherapy activates: its description's
+    "ionizing radiation" does not make it one; the radiotherapy given with it does."""
+    particles = drug(
+        "JNJ-90301900 (NBTXR3)",
+        other_names=["Functionalized hafnium oxide nanoparticles", "NBTXR3"],
+        description="Suspension of inert, crystalline hafnium oxide particles, designed to "
+        "generate oxygen free radicals to destroy cancer cells after activation by ionizing "
+        "radiation.",
+    )
+    alone = tag([particles], [arm("Arm A", ["Drug: JNJ-90301900 (NBTXR3)"])])
+    assert alone.categories == ()
+    radiotherapy = drug("Radiation Therapy", kind="RADIATION")
+    tags = tag(
+        [particles, radiotherapy],
+        [arm("Arm A", ["Drug: JNJ-90301900 (NBTXR3)", "Radiation: Radiation Therapy"])],
+    )
+    assert tags.categories_of("JNJ-90301900 (NBTXR3)") == ()
+    assert tags.categories == ("combination", "radiation")  # the particles with radiotherapy
+    assert reasons(tags, "radiation") == [
+        'radiation: "Radiation Therapy" (radiotherapy) is a radiotherapy (intervention name)'
+    ]
+
+
+@needs_shared
+def test_a_real_trial_of_particles_activated_by_radiotherapy():
+    # NCT04892173: NBTXR3 "activated by ionizing radiation", with radiotherapy, with or
+    # without cetuximab.
+    trial = parse_study(load_real_record("NCT04892173"))
+    tags = tag_trial(trial)
+    assert tags.categories_of("JNJ-90301900 (NBTXR3)") == ()
+    assert tags.categories == ("targeted-therapy", "combination", "radiation")
+    assert all("NBTXR3" not in e.reason for e in tags.evidence_for("radiation"))
+    assert '- "JNJ-90301900 (NBTXR3)" is a medicine.' in what_it_tests(trial)

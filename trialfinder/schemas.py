@@ -38,7 +38,7 @@ from trialfinder.validation import (
     Table,
     did_you_mean,
 )
-from trialfinder.vocabulary import CATEGORY_NAMES, SETTINGS
+from trialfinder.vocabulary import CATEGORY_NAMES, PRODUCT_KINDS, SETTINGS
 
 # Files whose own readers check them (see the module docstring).
 OWN_READERS = {
@@ -177,6 +177,9 @@ LEXICON = DataFile(
             ),
             "palliative": Table(required={"aims": REGEX_I, "find": TEXTS}),
             "mesh_ancestors": Names(CATEGORY),  # MeSH term = category
+            "no_category": Names(
+                Table(required={"kind": Choice(PRODUCT_KINDS, "a product kind"), "names": TEXTS})
+            ),
         },
         optional={
             name: _LEXICON_CATEGORY

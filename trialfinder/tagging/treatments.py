@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
-from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
+from trialfinder.tagging.lexicon import Knowledge, Pattern, Product, Term, knowledge
 from trialfinder.tagging.reader import arm_interventions, is_cancer_trial, per_trial
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
@@ -287,10 +287,13 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     if intervention.type == "DIAGNOSTIC_TEST":
         return Treatment(intervention, (), False, 0, "a test")
     hits = [(hit, "intervention name") for hit in find_terms(name, cancer)]
-    if not hits and intervention.type == "RADIATION" and not k.placebo.search(name):
+    # A product of no category: its description, type and MeSH term say nothing of one.
+    product = product_named(name)
+    named = bool(hits) or product is not None
+    if not named and intervention.type == "RADIATION" and not k.placebo.search(name):
         how = f'"{name}" is listed as a RADIATION intervention'
         hits = [(Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
-    if not hits:
+    if not hits and not named:
         hits = [(hit, "intervention name") for hit in find_mechanisms(name, cancer)]
     # A recognised medicine needs no check for tests and supportive care, only for placebo.
     medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
@@ -306,7 +309,11 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         return Treatment(intervention, (), False, 0, "placebo")
     if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
         return Treatment(intervention, (), False, 0, "a test or procedure, not a treatment")
-    if not hits and ("supportive" in kinds or k.supportive.search(intervention.description[:200])):
+    if (
+        not hits
+        and product is None
+        and ("supportive" in kinds or k.supportive.search(intervention.description[:200]))
+    ):
         if cancer and _regimen_steroid(intervention, trial, k):
             return Treatment(intervention, (), True, 1)  # active, though of no category
         return Treatment(intervention, (), False, 0, "a supportive medicine")
@@ -318,7 +325,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         return Treatment(intervention, (), False, 0, "conditioning before cell therapy")
     # Other names are mostly brands of the same drug: when the name was recognised, the first
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
-    named = bool(hits)
+    named = named or bool(hits)
     others = intervention.other_names[:3] if named else intervention.other_names
     found = [find_terms(other, cancer) for other in others]
     # A name not recognised whose other names are different medicines is neither of them: they
@@ -329,7 +336,12 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         for hit in other_hits:
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
-    if not hits and intervention.description and not _lists_options(intervention.description):
+    if (
+        not hits
+        and product is None
+        and intervention.description
+        and not _lists_options(intervention.description)
+    ):
         for hit in find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
@@ -341,7 +353,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         and k.cell_words.search(name)
     ):
         hits.extend(_product_named_elsewhere(intervention, trial))
-    if not hits and cancer:
+    if not hits and cancer and product is None:
         hits.extend(_mesh_hits(intervention, trial, k, other_names=not disagree))
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
     if hits:
@@ -371,6 +383,19 @@ def _a_choice(intervention: Intervention, k: Knowledge) -> bool:
         or k.choice_arm.search(description)
         or _lists_options(description)
     )
+
+
+@lru_cache(maxsize=1024)
+def product_named(name: str) -> Product | None:
+    """The product of no treatment category (lexicon.toml [no_category]) that ``name`` names:
+    "JNJ-90301900 (NBTXR3)" is NBTXR3, particles that radiotherapy activates, no radiotherapy."""
+    products = knowledge().products
+    words = split_words(lower(name))[0]
+    for i, word in enumerate(words):
+        for spelling, product in products.get(word, ()):
+            if tuple(words[i : i + len(spelling)]) == spelling:
+                return product
+    return None
 
 
 def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[tuple[Hit, str]]:
