@@ -12,6 +12,7 @@ from trialfinder.model import Site, parse_study
 from trialfinder.summary import interventions_under_test, summarize
 from trialfinder.tagging import Tags
 
+from conftest import load_real_record, needs_shared
 from factories import make_study
 
 CLOSING = (
@@ -796,3 +797,14 @@ def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
     )
     text = summary_of(title="Drug X in Solid Tumors", summary=summary, criteria="Adults")
     assert "It is for people whose cancer has been treated before.\n" in text
+
+
+@needs_shared
+def test_a_vaccine_adjuvant_is_said_as_one_not_as_a_biological_medicine():
+    # NCT00184067 lists "Montanide ISA 51" (an oil a peptide vaccine is mixed with) as
+    # BIOLOGICAL, which a summary says as "a biological medicine", made from living cells.
+    text = summarize(parse_study(load_real_record("NCT00184067")))
+    tested = text.split("Which step")[0]
+    assert '- "Montanide ISA 51" is a vaccine adjuvant.' in tested
+    assert "biological" not in tested and "living cells" not in tested
+    assert "immunotherapy" not in tested.lower()

@@ -528,3 +528,31 @@ def test_a_real_trial_of_particles_activated_by_radiotherapy():
     assert tags.categories == ("targeted-therapy", "combination", "radiation")
     assert all("NBTXR3" not in e.reason for e in tags.evidence_for("radiation"))
     assert '- "JNJ-90301900 (NBTXR3)" is a medicine.' in what_it_tests(trial)
+
+
+def test_a_vaccine_adjuvant_is_no_treatment_of_its_own():
+    """Montanide ISA 51 is an oil a peptide vaccine is mixed with: no immunotherapy by itself,
+    and no partner in a combination; a vaccine named with it is still one."""
+    tags = tag(
+        [drug("Montanide ISA 51", kind="BIOLOGICAL"), drug("GM-CSF", kind="BIOLOGICAL")],
+        [arm("Arm A", ["Biological: Montanide ISA 51", "Biological: GM-CSF"])],
+        conditions=["Melanoma"],
+    )
+    assert tags.categories_of("Montanide ISA 51") == ()
+    assert tags.categories == ("immunotherapy",)  # GM-CSF alone: no combination
+    vaccine = tag(
+        [drug("gp100 peptide vaccine in Montanide ISA 51", kind="BIOLOGICAL")],
+        [arm("Arm A", ["Biological: gp100 peptide vaccine in Montanide ISA 51"])],
+        conditions=["Melanoma"],
+    )
+    assert vaccine.categories_of("gp100 peptide vaccine in Montanide ISA 51") == ("immunotherapy",)
+
+
+@needs_shared
+def test_a_real_peptide_vaccine_trial_whose_only_intervention_is_its_adjuvant():
+    # NCT00184067: "Biological: Montanide ISA 51" in arms "Peptide vaccine with Montanide ISA
+    # 51" and "... + GM-CSF"; the immunotherapy is the arm's GM-CSF (and the vaccine).
+    tags = tag_trial(parse_study(load_real_record("NCT00184067")))
+    assert tags.categories_of("Montanide ISA 51") == ()
+    assert tags.categories == ("immunotherapy",)
+    assert all("Montanide" not in e.matched for e in tags.evidence_for("immunotherapy"))

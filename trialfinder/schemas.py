@@ -668,6 +668,7 @@ SUMMARY = DataFile(
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),
+            "known_kinds": Names(TEXT, names=PRODUCT_KINDS),
             "phrases": Table(required=words("combination")),
             "interventions": Table(
                 required={

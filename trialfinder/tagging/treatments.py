@@ -293,7 +293,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     if not named and intervention.type == "RADIATION" and not k.placebo.search(name):
         how = f'"{name}" is listed as a RADIATION intervention'
         hits = [(Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
-    if not hits and not named:
+    if not hits:  # ("Peptide vaccine in Montanide ISA 51": a vaccine, with its adjuvant)
         hits = [(hit, "intervention name") for hit in find_mechanisms(name, cancer)]
     # A recognised medicine needs no check for tests and supportive care, only for placebo.
     medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
@@ -360,6 +360,8 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         return Treatment(
             intervention, tuple(hits), True, max(1, len(agent_names([h for h, _ in hits])))
         )
+    if product is not None and not product.partner:
+        return Treatment(intervention, (), False, 0, f"a {product.kind}, no treatment of its own")
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
     return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
 
