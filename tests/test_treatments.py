@@ -483,12 +483,40 @@ def test_a_real_drug_whose_other_names_are_its_partner_drugs_takes_their_categor
     assert '- "AUR103 Calcium" is a medicine.' in what_it_tests(trial)
 
 
+def test_a_choice_among_medicines_named_as_other_names_is_one_treatment():
+    options = ["hydroxyurea", "low-dose ruxolitinib"]
+    tags = tag(
+        [
+            drug("Pacritinib", arms=["A"]),
+            drug(
+                "Physician's Choice medications",
+                arms=["B"],
+                other_names=options,
+                description="Selected according to the investigator's judgement.",
+            ),
+        ],
+        [
+            arm("A", ["Drug: Pacritinib"]),
+            arm(
+                "B",
+                ["Drug: Physician's Choice medications"],
+                kind="ACTIVE_COMPARATOR",
+                description="Limited to single drugs: hydroxyurea or low-dose ruxolitinib.",
+            ),
+        ],
+        conditions=["Primary Myelofibrosis"],
+    )
+    assert tags.comparator_categories == ("chemotherapy",)  # one of them: no combination
+    assert not reasons(tags, "combination")
+
+
 @needs_shared
 def test_a_real_choice_among_medicines_takes_the_categories_its_other_names_list():
     # NCT03165734: "Physician's Choice medications", other names "corticosteroids",
-    # "hydroxyurea", "danazol", "low-dose ruxolitinib": any one of them is given.
+    # "hydroxyurea", "danazol", "low-dose ruxolitinib": any one of them is given, and
+    # "Investigators can select individual P/C agents but cannot combine agents".
     tags = tag_trial(parse_study(load_real_record("NCT03165734")))
-    assert "chemotherapy" in tags.comparator_categories  # hydroxyurea
+    assert tags.comparator_categories == ("chemotherapy",)  # hydroxyurea, and no combination
 
 
 # -- products of no category ---------------------------------------------------------------

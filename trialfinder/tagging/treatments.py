@@ -330,8 +330,11 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     found = [find_terms(other, cancer) for other in others]
     # A name not recognised whose other names are different medicines is neither of them: they
     # are what it is given with ("AUR103 Calcium": "Trastuzumab", "Capecitabine", NCT07040059).
-    # A choice among medicines is any of them ("Physician's Choice medications", NCT03165734).
-    disagree = not named and _different_medicines(found) and not _a_choice(intervention, k)
+    # A choice among medicines is any one of them ("Physician's Choice medications",
+    # NCT03165734): their categories, but one treatment, not several given together.
+    different = not named and _different_medicines(found)
+    choice = different and _a_choice(intervention, k)
+    disagree = different and not choice
     for other_hits in () if disagree else found:
         for hit in other_hits:
             if all(hit.canonical != h.canonical for h, _ in hits):
@@ -357,9 +360,8 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         hits.extend(_mesh_hits(intervention, trial, k, other_names=not disagree))
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
     if hits:
-        return Treatment(
-            intervention, tuple(hits), True, max(1, len(agent_names([h for h, _ in hits])))
-        )
+        agents = 1 if choice else max(1, len(agent_names([h for h, _ in hits])))
+        return Treatment(intervention, tuple(hits), True, agents)
     if product is not None and not product.partner:
         return Treatment(intervention, (), False, 0, f"a {product.kind}, no treatment of its own")
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
