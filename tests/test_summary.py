@@ -554,7 +554,7 @@ def test_an_arm_without_intervention_and_an_arm_that_is_no_comparison():
             arm("Observation", "NO_INTERVENTION"),
             arm("Induction", "OTHER", "Docetaxel")]  # fmt: skip
     assert comparison_lines([drug(n) for n in names], arms) == [
-        'Group "Observation" gets no treatment from the study, to compare.',
+        'Group "Observation" gets none of these, to compare.',
         'Group "Induction" gets Docetaxel.',
     ]
 
