@@ -462,6 +462,30 @@ def test_an_unknown_name_whose_other_names_are_different_medicines_is_neither():
     assert '- "AUR103 Calcium" is a medicine.' in what_it_tests(parse_study(study))
 
 
+def test_an_unknown_name_whose_other_names_are_treatments_of_different_kinds_is_none():
+    # NCT05099809 (a registry): "Hyperthermia", other names "Radiotherapy", "Chemotherapy",
+    # "Surgery": what it is given with, not what it is.
+    tags = tag(
+        [
+            drug(
+                "Hyperthermia",
+                kind="OTHER",
+                other_names=["Radiotherapy", "Chemotherapy", "Surgery"],
+                description="Delivered once or twice a week with a shortwave diathermy unit.",
+            )
+        ],
+        [arm("Arm A", ["Other: Hyperthermia"])],
+        conditions=["Cervical Cancer"],
+    )
+    assert tags.categories_of("Hyperthermia") == ()
+    # one umbrella term among a medicine's names is the same treatment
+    same = tag(
+        [drug("XYZ-101", other_names=["Cisplatin", "Chemotherapy"])],
+        [arm("Arm A", ["Drug: XYZ-101"])],
+    )
+    assert same.categories_of("XYZ-101") == ("chemotherapy",)
+
+
 def test_an_unknown_name_whose_other_names_are_brands_of_one_medicine_is_that_medicine():
     tags = tag(
         [drug("Study drug", other_names=["Herceptin", "trastuzumab"])],

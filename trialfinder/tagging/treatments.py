@@ -363,7 +363,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         agents = 1 if choice else max(1, len(agent_names([h for h, _ in hits])))
         return Treatment(intervention, tuple(hits), True, agents)
     if product is not None and not product.partner:
-        return Treatment(intervention, (), False, 0, f"a {product.kind}, no treatment of its own")
+        return Treatment(intervention, (), False, 0, f"no treatment of its own ({product.kind})")
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
     return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
 
@@ -373,10 +373,14 @@ _CELL_TYPES = DRUG_TYPES | {"OTHER"}
 
 def _different_medicines(found: list[tuple[Hit, ...]]) -> bool:
     """Whether two of an intervention's other names (their hits, ``found``) name different
-    medicines: they cannot both be names of it. Umbrella terms name no medicine."""
+    treatments: they cannot both be names of it. Umbrella terms name no medicine, but two of
+    no shared category differ ("Hyperthermia": "Radiotherapy", "Chemotherapy", NCT05099809)."""
     medicines = {frozenset(h.canonical for h in hits if not h.generic) for hits in found}
     medicines.discard(frozenset())
-    return len(medicines) >= 2
+    if len(medicines) >= 2:
+        return True
+    kinds = [{h.category for h in hits} for hits in found if hits]
+    return any(a.isdisjoint(b) for i, a in enumerate(kinds) for b in kinds[i + 1 :])
 
 
 def _a_choice(intervention: Intervention, k: Knowledge) -> bool:
