@@ -608,3 +608,38 @@ def test_a_real_peptide_vaccine_trial_whose_only_intervention_is_its_adjuvant():
     assert tags.categories_of("Montanide ISA 51") == ()
     assert tags.categories == ("immunotherapy",)
     assert all("Montanide" not in e.matched for e in tags.evidence_for("immunotherapy"))
+
+
+# -- a medicine given only before the others -----------------------------------------------
+
+
+def test_a_medicine_a_combination_gives_only_as_a_pretreatment_is_not_one_of_its_treatments():
+    name = "Obinutuzumab, naptumomab estafenatox and durvalumab"
+    description = (
+        "Obinutuzumab is given intravenous (I.V.) 1,000 mg concentrate for solution for "
+        "infusion, as pre-treatment.\n\nNAP is given as an intravenous (I.V.) bolus injection. "
+        "Durvalumab is given at a dose of 1120 mg."
+    )
+    tags = tag(
+        [drug(name, kind="COMBINATION_PRODUCT", other_names=["[Gazyva]"], description=description)],
+        [arm("Arm A", [f"Combination Product: {name}"])],
+        conditions=["Esophageal Cancer"],
+    )
+    assert tags.categories_of(name) == ("immunotherapy",)
+    assert tags.categories == ("immunotherapy", "combination")  # naptumomab + durvalumab
+    # a sentence naming two of them does not say which prepares for which
+    both = "Obinutuzumab and durvalumab are given as pre-treatment before naptumomab."
+    tags = tag(
+        [drug(name, kind="COMBINATION_PRODUCT", description=both)],
+        [arm("Arm A", [f"Combination Product: {name}"])],
+        conditions=["Esophageal Cancer"],
+    )
+    assert tags.categories_of(name) == ("targeted-therapy", "immunotherapy")
+
+
+@needs_shared
+def test_a_real_combination_given_after_an_antibody_pretreatment():
+    # NCT03983954: obinutuzumab (a CD20 antibody) given before naptumomab estafenatox, to
+    # curb antibodies against it, in solid tumours: no targeted therapy of the cancer.
+    tags = tag_trial(parse_study(load_real_record("NCT03983954")))
+    assert tags.categories == ("immunotherapy", "combination")

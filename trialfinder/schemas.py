@@ -167,7 +167,9 @@ LEXICON = DataFile(
             "regimens": Names(Table(required={"categories": CATEGORIES, "names": TEXTS})),
             "not_treatment": Table(
                 required={
-                    **dict.fromkeys(("placebo", "test", "supportive", "conditioning"), REGEX_I),
+                    **dict.fromkeys(
+                        ("placebo", "test", "supportive", "pretreatment", "conditioning"), REGEX_I
+                    ),
                     "stem_exceptions": TEXTS,
                 }
             ),

@@ -287,6 +287,9 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     if intervention.type == "DIAGNOSTIC_TEST":
         return Treatment(intervention, (), False, 0, "a test")
     hits = [(hit, "intervention name") for hit in find_terms(name, cancer)]
+    prepared: set[str] = set()  # given only before the others (not counted from any name)
+    if len(hits) > 1 and intervention.description:
+        hits, prepared = _without_pretreatment(hits, intervention.description, k)
     # A product of no category: its description, type and MeSH term say nothing of one.
     product = product_named(name)
     named = bool(hits) or product is not None
@@ -337,7 +340,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     disagree = different and not choice
     for other_hits in () if disagree else found:
         for hit in other_hits:
-            if all(hit.canonical != h.canonical for h, _ in hits):
+            if hit.canonical not in prepared and all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
     if (
         not hits
@@ -381,6 +384,28 @@ def _different_medicines(found: list[tuple[Hit, ...]]) -> bool:
         return True
     kinds = [{h.category for h in hits} for hits in found if hits]
     return any(a.isdisjoint(b) for i, a in enumerate(kinds) for b in kinds[i + 1 :])
+
+
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\n+")
+
+
+def _without_pretreatment(
+    hits: list[tuple[Hit, str]], description: str, k: Knowledge
+) -> tuple[list[tuple[Hit, str]], set[str]]:
+    """The treatments a combination's name names, but for one that a sentence of its
+    ``description``, naming it alone of them, says is given only to prepare for the others (all
+    of them when that would leave none), and what those are."""
+    if not k.pretreatment.may_match(description):
+        return hits, set()
+    prepared: set[str] = set()
+    for sentence in _SENTENCE_END.split(description):
+        if k.pretreatment.regex.search(sentence):
+            lowered = sentence.lower()
+            named = {h.canonical for h, _ in hits if not h.generic and h.matched.lower() in lowered}
+            if len(named) == 1:
+                prepared |= named
+    kept = [(hit, source) for hit, source in hits if hit.canonical not in prepared]
+    return (kept, prepared) if kept else (hits, set())
 
 
 def _a_choice(intervention: Intervention, k: Knowledge) -> bool:
