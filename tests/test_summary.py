@@ -808,3 +808,19 @@ def test_a_vaccine_adjuvant_is_said_as_one_not_as_a_biological_medicine():
     assert '- "Montanide ISA 51" is a vaccine adjuvant.' in tested
     assert "biological" not in tested and "living cells" not in tested
     assert "immunotherapy" not in tested.lower()
+
+
+def test_a_combination_product_of_two_medicines_is_not_said_to_hold_a_device():
+    # Records type two medicines given together as a COMBINATION_PRODUCT (NCT03983954).
+    text = summary_of(
+        title="Drug A and Drug B in Asthma",
+        conditions=["Asthma"],
+        interventions=[
+            {"type": "COMBINATION_PRODUCT", "name": "Drug A and Drug B", "armGroupLabels": []}
+        ],
+    )
+    line = text.split("\n")[1]
+    assert line == (
+        '- "Drug A and Drug B" is a product that joins two medical products, such as a '
+        "medicine and a device."
+    )
