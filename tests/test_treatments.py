@@ -579,7 +579,10 @@ def test_a_real_trial_of_particles_activated_by_radiotherapy():
     assert tags.categories_of("JNJ-90301900 (NBTXR3)") == ()
     assert tags.categories == ("targeted-therapy", "combination", "radiation")
     assert all("NBTXR3" not in e.reason for e in tags.evidence_for("radiation"))
-    assert '- "JNJ-90301900 (NBTXR3)" is a medicine.' in what_it_tests(trial)
+    assert (
+        '- "JNJ-90301900 (NBTXR3)" is a treatment made to help another treatment given with it '
+        "work better." in what_it_tests(trial)
+    )
 
 
 def test_a_vaccine_adjuvant_is_no_treatment_of_its_own():
