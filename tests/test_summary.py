@@ -12,6 +12,7 @@ from trialfinder.model import Site, parse_study
 from trialfinder.summary import interventions_under_test, summarize
 from trialfinder.tagging import Tags
 
+from conftest import load_real_record, needs_shared
 from factories import make_study
 
 CLOSING = (
@@ -553,7 +554,7 @@ def test_an_arm_without_intervention_and_an_arm_that_is_no_comparison():
             arm("Observation", "NO_INTERVENTION"),
             arm("Induction", "OTHER", "Docetaxel")]  # fmt: skip
     assert comparison_lines([drug(n) for n in names], arms) == [
-        'Group "Observation" gets no treatment from the study, to compare.',
+        'Group "Observation" gets none of these, to compare.',
         'Group "Induction" gets Docetaxel.',
     ]
 
@@ -796,3 +797,30 @@ def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
     )
     text = summary_of(title="Drug X in Solid Tumors", summary=summary, criteria="Adults")
     assert "It is for people whose cancer has been treated before.\n" in text
+
+
+@needs_shared
+def test_a_vaccine_adjuvant_is_said_as_one_not_as_a_biological_medicine():
+    # NCT00184067 lists "Montanide ISA 51" (an oil a peptide vaccine is mixed with) as
+    # BIOLOGICAL, which a summary says as "a biological medicine", made from living cells.
+    text = summarize(parse_study(load_real_record("NCT00184067")))
+    tested = text.split("Which step")[0]
+    assert '- "Montanide ISA 51" is a vaccine adjuvant.' in tested
+    assert "biological" not in tested and "living cells" not in tested
+    assert "immunotherapy" not in tested.lower()
+
+
+def test_a_combination_product_of_two_medicines_is_not_said_to_hold_a_device():
+    # Records type two medicines given together as a COMBINATION_PRODUCT (NCT03983954).
+    text = summary_of(
+        title="Drug A and Drug B in Asthma",
+        conditions=["Asthma"],
+        interventions=[
+            {"type": "COMBINATION_PRODUCT", "name": "Drug A and Drug B", "armGroupLabels": []}
+        ],
+    )
+    line = text.split("\n")[1]
+    assert line == (
+        '- "Drug A and Drug B" is a product that joins two medical products, such as a '
+        "medicine and a device."
+    )

@@ -437,3 +437,212 @@ def test_a_partner_drug_among_other_names_is_tested_but_not_the_named_drug_s_kin
     assert "immunotherapy" in tags.categories  # the trial gives pembrolizumab
     assert tags.categories_of("Adagrasib") == ("targeted-therapy",)
     assert "immunotherapy" not in summarize(parse_study(study), tags=tags).split("\n\n")[0]
+
+
+# -- other names that disagree -------------------------------------------------------------
+
+
+def test_an_unknown_name_whose_other_names_are_different_medicines_is_neither():
+    """Two different medicines cannot both be names of one drug: they are what it is given
+    with, and say nothing of what it is (nor does the MeSH term one of them matches)."""
+    study = make_study(
+        title="AUR103 Calcium With Trastuzumab and CAPOX in HER2-positive Gastric Cancer",
+        conditions=["Gastric Cancer"],
+        interventions=[
+            drug("AUR103 Calcium", other_names=["Trastuzumab", "Capecitabine"]),
+        ],
+        arm_groups=[arm("Arm A", ["Drug: AUR103 Calcium"])],
+    )
+    study["derivedSection"] = {
+        "interventionBrowseModule": {"meshes": [{"id": "D000068878", "term": "Trastuzumab"}]}
+    }
+    tags = tag_trial(parse_study(study))
+    assert tags.categories_of("AUR103 Calcium") == ()
+    assert tags.categories == ()
+    assert '- "AUR103 Calcium" is a medicine.' in what_it_tests(parse_study(study))
+
+
+def test_an_unknown_name_whose_other_names_are_treatments_of_different_kinds_is_none():
+    # NCT05099809 (a registry): "Hyperthermia", other names "Radiotherapy", "Chemotherapy",
+    # "Surgery": what it is given with, not what it is.
+    tags = tag(
+        [
+            drug(
+                "Hyperthermia",
+                kind="OTHER",
+                other_names=["Radiotherapy", "Chemotherapy", "Surgery"],
+                description="Delivered once or twice a week with a shortwave diathermy unit.",
+            )
+        ],
+        [arm("Arm A", ["Other: Hyperthermia"])],
+        conditions=["Cervical Cancer"],
+    )
+    assert tags.categories_of("Hyperthermia") == ()
+    # one umbrella term among a medicine's names is the same treatment
+    same = tag(
+        [drug("XYZ-101", other_names=["Cisplatin", "Chemotherapy"])],
+        [arm("Arm A", ["Drug: XYZ-101"])],
+    )
+    assert same.categories_of("XYZ-101") == ("chemotherapy",)
+
+
+def test_an_unknown_name_whose_other_names_are_brands_of_one_medicine_is_that_medicine():
+    tags = tag(
+        [drug("Study drug", other_names=["Herceptin", "trastuzumab"])],
+        [arm("Arm A", ["Drug: Study drug"])],
+        conditions=["Gastric Cancer"],
+    )
+    assert tags.categories_of("Study drug") == ("targeted-therapy",)
+
+
+@needs_shared
+def test_a_real_drug_whose_other_names_are_its_partner_drugs_takes_their_categories_from_its_arms():
+    # NCT07040059: "AUR103 Calcium", other names "Trastuzumab" and "Capecitabine", is given
+    # "with standard dose of Trastuzumab and CAPOX": the arms' words say so, not its names.
+    trial = parse_study(load_real_record("NCT07040059"))
+    tags = tag_trial(trial)
+    assert tags.categories_of("AUR103 Calcium") == ()
+    assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
+    assert all("other name of" not in e.reason for e in tags.evidence)
+    assert '- "AUR103 Calcium" is a medicine.' in what_it_tests(trial)
+
+
+def test_a_choice_among_medicines_named_as_other_names_is_one_treatment():
+    options = ["hydroxyurea", "low-dose ruxolitinib"]
+    tags = tag(
+        [
+            drug("Pacritinib", arms=["A"]),
+            drug(
+                "Physician's Choice medications",
+                arms=["B"],
+                other_names=options,
+                description="Selected according to the investigator's judgement.",
+            ),
+        ],
+        [
+            arm("A", ["Drug: Pacritinib"]),
+            arm(
+                "B",
+                ["Drug: Physician's Choice medications"],
+                kind="ACTIVE_COMPARATOR",
+                description="Limited to single drugs: hydroxyurea or low-dose ruxolitinib.",
+            ),
+        ],
+        conditions=["Primary Myelofibrosis"],
+    )
+    assert tags.comparator_categories == ("chemotherapy",)  # one of them: no combination
+    assert not reasons(tags, "combination")
+
+
+@needs_shared
+def test_a_real_choice_among_medicines_takes_the_categories_its_other_names_list():
+    # NCT03165734: "Physician's Choice medications", other names "corticosteroids",
+    # "hydroxyurea", "danazol", "low-dose ruxolitinib": any one of them is given, and
+    # "Investigators can select individual P/C agents but cannot combine agents".
+    tags = tag_trial(parse_study(load_real_record("NCT03165734")))
+    assert tags.comparator_categories == ("chemotherapy",)  # hydroxyurea, and no combination
+
+
+# -- products of no category ---------------------------------------------------------------
+
+
+def test_particles_activated_by_radiation_are_no_radiotherapy():
+    """NBTXR3 is hafnium oxide particles that radiotherapy activates: its description's
+    "ionizing radiation" does not make it one; the radiotherapy given with it does."""
+    particles = drug(
+        "JNJ-90301900 (NBTXR3)",
+        other_names=["Functionalized hafnium oxide nanoparticles", "NBTXR3"],
+        description="Suspension of inert, crystalline hafnium oxide particles, designed to "
+        "generate oxygen free radicals to destroy cancer cells after activation by ionizing "
+        "radiation.",
+    )
+    alone = tag([particles], [arm("Arm A", ["Drug: JNJ-90301900 (NBTXR3)"])])
+    assert alone.categories == ()
+    radiotherapy = drug("Radiation Therapy", kind="RADIATION")
+    tags = tag(
+        [particles, radiotherapy],
+        [arm("Arm A", ["Drug: JNJ-90301900 (NBTXR3)", "Radiation: Radiation Therapy"])],
+    )
+    assert tags.categories_of("JNJ-90301900 (NBTXR3)") == ()
+    assert tags.categories == ("combination", "radiation")  # the particles with radiotherapy
+    assert reasons(tags, "radiation") == [
+        'radiation: "Radiation Therapy" (radiotherapy) is a radiotherapy (intervention name)'
+    ]
+
+
+@needs_shared
+def test_a_real_trial_of_particles_activated_by_radiotherapy():
+    # NCT04892173: NBTXR3 "activated by ionizing radiation", with radiotherapy, with or
+    # without cetuximab.
+    trial = parse_study(load_real_record("NCT04892173"))
+    tags = tag_trial(trial)
+    assert tags.categories_of("JNJ-90301900 (NBTXR3)") == ()
+    assert tags.categories == ("targeted-therapy", "combination", "radiation")
+    assert all("NBTXR3" not in e.reason for e in tags.evidence_for("radiation"))
+    assert (
+        '- "JNJ-90301900 (NBTXR3)" is a treatment made to help another treatment given with it '
+        "work better." in what_it_tests(trial)
+    )
+
+
+def test_a_vaccine_adjuvant_is_no_treatment_of_its_own():
+    """Montanide ISA 51 is an oil a peptide vaccine is mixed with: no immunotherapy by itself,
+    and no partner in a combination; a vaccine named with it is still one."""
+    tags = tag(
+        [drug("Montanide ISA 51", kind="BIOLOGICAL"), drug("GM-CSF", kind="BIOLOGICAL")],
+        [arm("Arm A", ["Biological: Montanide ISA 51", "Biological: GM-CSF"])],
+        conditions=["Melanoma"],
+    )
+    assert tags.categories_of("Montanide ISA 51") == ()
+    assert tags.categories == ("immunotherapy",)  # GM-CSF alone: no combination
+    vaccine = tag(
+        [drug("gp100 peptide vaccine in Montanide ISA 51", kind="BIOLOGICAL")],
+        [arm("Arm A", ["Biological: gp100 peptide vaccine in Montanide ISA 51"])],
+        conditions=["Melanoma"],
+    )
+    assert vaccine.categories_of("gp100 peptide vaccine in Montanide ISA 51") == ("immunotherapy",)
+
+
+@needs_shared
+def test_a_real_peptide_vaccine_trial_whose_only_intervention_is_its_adjuvant():
+    # NCT00184067: "Biological: Montanide ISA 51" in arms "Peptide vaccine with Montanide ISA
+    # 51" and "... + GM-CSF"; the immunotherapy is the arm's GM-CSF (and the vaccine).
+    tags = tag_trial(parse_study(load_real_record("NCT00184067")))
+    assert tags.categories_of("Montanide ISA 51") == ()
+    assert tags.categories == ("immunotherapy",)
+    assert all("Montanide" not in e.matched for e in tags.evidence_for("immunotherapy"))
+
+
+# -- a medicine given only before the others -----------------------------------------------
+
+
+def test_a_medicine_a_combination_gives_only_as_a_pretreatment_is_not_one_of_its_treatments():
+    name = "Obinutuzumab, naptumomab estafenatox and durvalumab"
+    description = (
+        "Obinutuzumab is given intravenous (I.V.) 1,000 mg concentrate for solution for "
+        "infusion, as pre-treatment.\n\nNAP is given as an intravenous (I.V.) bolus injection. "
+        "Durvalumab is given at a dose of 1120 mg."
+    )
+    tags = tag(
+        [drug(name, kind="COMBINATION_PRODUCT", other_names=["[Gazyva]"], description=description)],
+        [arm("Arm A", [f"Combination Product: {name}"])],
+        conditions=["Esophageal Cancer"],
+    )
+    assert tags.categories_of(name) == ("immunotherapy",)
+    assert tags.categories == ("immunotherapy", "combination")  # naptumomab + durvalumab
+    # a sentence naming two of them does not say which prepares for which
+    both = "Obinutuzumab and durvalumab are given as pre-treatment before naptumomab."
+    tags = tag(
+        [drug(name, kind="COMBINATION_PRODUCT", description=both)],
+        [arm("Arm A", [f"Combination Product: {name}"])],
+        conditions=["Esophageal Cancer"],
+    )
+    assert tags.categories_of(name) == ("targeted-therapy", "immunotherapy")
+
+
+@needs_shared
+def test_a_real_combination_given_after_an_antibody_pretreatment():
+    # NCT03983954: obinutuzumab (a CD20 antibody) given before naptumomab estafenatox, to
+    # curb antibodies against it, in solid tumours: no targeted therapy of the cancer.
+    tags = tag_trial(parse_study(load_real_record("NCT03983954")))
+    assert tags.categories == ("immunotherapy", "combination")

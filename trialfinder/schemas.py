@@ -38,7 +38,7 @@ from trialfinder.validation import (
     Table,
     did_you_mean,
 )
-from trialfinder.vocabulary import CATEGORY_NAMES, SETTINGS
+from trialfinder.vocabulary import CATEGORY_NAMES, PRODUCT_KINDS, SETTINGS
 
 # Files whose own readers check them (see the module docstring).
 OWN_READERS = {
@@ -167,7 +167,9 @@ LEXICON = DataFile(
             "regimens": Names(Table(required={"categories": CATEGORIES, "names": TEXTS})),
             "not_treatment": Table(
                 required={
-                    **dict.fromkeys(("placebo", "test", "supportive", "conditioning"), REGEX_I),
+                    **dict.fromkeys(
+                        ("placebo", "test", "supportive", "pretreatment", "conditioning"), REGEX_I
+                    ),
                     "stem_exceptions": TEXTS,
                 }
             ),
@@ -177,6 +179,9 @@ LEXICON = DataFile(
             ),
             "palliative": Table(required={"aims": REGEX_I, "find": TEXTS}),
             "mesh_ancestors": Names(CATEGORY),  # MeSH term = category
+            "no_category": Names(
+                Table(required={"kind": Choice(PRODUCT_KINDS, "a product kind"), "names": TEXTS})
+            ),
         },
         optional={
             name: _LEXICON_CATEGORY
@@ -674,6 +679,7 @@ SUMMARY = DataFile(
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),
+            "known_kinds": Names(TEXT, names=PRODUCT_KINDS),
             "phrases": Table(required=words("combination")),
             "interventions": Table(
                 required={

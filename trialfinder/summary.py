@@ -37,7 +37,7 @@ from trialfinder.tagging.reader import (
 from trialfinder.tagging.requirements import Requirement, as_ecog, count_value, narrower
 from trialfinder.tagging.settings import for_treated_disease
 from trialfinder.tagging.tags import SETTING
-from trialfinder.tagging.treatments import car_t_source, not_treatments
+from trialfinder.tagging.treatments import car_t_source, not_treatments, product_named
 from trialfinder.templating import render
 from trialfinder.wording import (
     age_text,
@@ -637,6 +637,10 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
                 kinds.append(label)
         if kinds:
             return " and ".join(_unique(kinds))
+    product = product_named(intervention.name)
+    if product is not None and product.kind in phrases["known_kinds"]:
+        known: str = phrases["known_kinds"][product.kind]
+        return known
     said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
     return said
 

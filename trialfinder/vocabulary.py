@@ -54,6 +54,10 @@ TERMINAL_LIMIT = 100
 # The prescreen's verdicts against a patient's profile, best first (the order of a search).
 FITS = ("possible", "check", "excluded")
 
+# What a product of no treatment category is (lexicon.toml [no_category]), and whether it is
+# a cancer treatment given with the others (a partner in a combination).
+PRODUCT_KINDS = {"enhancer": True, "adjuvant": False}
+
 # Treatment approaches (the tagging contract), in the order they are listed.
 CATEGORY_NAMES = (
     "targeted-therapy",

@@ -281,7 +281,11 @@ def _together(given: list[Treatment], extra: list[Hit], choice: bool) -> list[st
     category counts (and the first one the tagger cannot name), unless one of them is itself
     several treatments (a regimen, "Ramucirumab + paclitaxel").
     """
-    hits = [hit for treatment in given for hit, _ in treatment.hits] + extra
+    # An intervention that is one of several medicines gives the first (NCT03165734); the
+    # arm's words naming its other options add none.
+    own = {hit.canonical for treatment in given for hit, _ in treatment.hits}
+    hits = [hit for treatment in given for hit in _given_hits(treatment)]
+    hits += [hit for hit in extra if hit.canonical not in own]
     agents: list[str] = []
     for treatment in given:
         if not treatment.hits:
@@ -299,6 +303,15 @@ def _together(given: list[Treatment], extra: list[Hit], choice: bool) -> list[st
             shown = _shown(agent_names([hit for hit, _ in regimen.hits]), [])
         return shown
     return _shown(agent_names(hits), agents)
+
+
+def _given_hits(treatment: Treatment) -> list[Hit]:
+    """The hits of what ``treatment`` gives: of its first medicine only when it is one of
+    several (one treatment though its hits name more, a choice among its other names)."""
+    hits = [hit for hit, _ in treatment.hits]
+    if treatment.agents == 1 and len(names := agent_names(hits)) > 1:
+        return [hit for hit in hits if hit.canonical == names[0]]
+    return hits
 
 
 def _shown(named: list[str], unnamed: list[str]) -> list[str]:

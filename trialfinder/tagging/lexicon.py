@@ -9,6 +9,7 @@ from typing import Any
 
 from trialfinder.knowledge import load_toml
 from trialfinder.tagging.text import Guarded, name_key, required_words, spellings
+from trialfinder.vocabulary import PRODUCT_KINDS
 
 # When a word ends in stems of several categories, the first category listed here wins
 # (a "-deruxtecan" conjugate is a targeted therapy although "-tecan" is a chemotherapy stem).
@@ -37,6 +38,15 @@ class Term:
     exact: str | None  # short acronyms must be written exactly so ("RT", "ET", "Kd")
     # (category, the end of the evidence sentence after the name), worded once
     phrases: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product of no treatment category (lexicon.toml [no_category])."""
+
+    canonical: str
+    kind: str  # "enhancer", "adjuvant" (vocabulary.PRODUCT_KINDS)
+    partner: bool  # a cancer treatment given with the others (counts in a combination)
 
 
 @dataclass(frozen=True)
@@ -129,10 +139,20 @@ class Knowledge:
                     entries.append((words, term))
         for entries in self.index.values():
             entries.sort(key=lambda entry: -len(entry[0]))
+        # First word -> [(words, product)], longest first, as for `index`.
+        self.products: dict[str, list[tuple[tuple[str, ...], Product]]] = {}
+        for canonical, entry in lexicon["no_category"].items():
+            product = Product(canonical, entry["kind"], PRODUCT_KINDS[entry["kind"]])
+            for alias in (canonical, *entry["names"]):
+                for words in spellings(alias):
+                    self.products.setdefault(words[0], []).append((words, product))
+        for found in self.products.values():
+            found.sort(key=lambda entry: -len(entry[0]))
         not_treatment = lexicon["not_treatment"]
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
         self.supportive = Guarded(re.compile(not_treatment["supportive"], re.IGNORECASE))
         self.conditioning = Guarded(re.compile(not_treatment["conditioning"], re.IGNORECASE))
+        self.pretreatment = Guarded(re.compile(not_treatment["pretreatment"], re.IGNORECASE))
         self.stem_exceptions = frozenset(not_treatment["stem_exceptions"])
         # One scan of a name tells whether it is a placebo, a test or a supportive medicine.
         self.not_treatment = Guarded(

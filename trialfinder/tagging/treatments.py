@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from trialfinder.model import Intervention, Trial
-from trialfinder.tagging.lexicon import Knowledge, Pattern, Term, knowledge
+from trialfinder.tagging.lexicon import Knowledge, Pattern, Product, Term, knowledge
 from trialfinder.tagging.reader import arm_interventions, is_cancer_trial, per_trial
 from trialfinder.tagging.text import lower, may_match, name_key, split_words
 from trialfinder.vocabulary import CATEGORY_NAMES
@@ -287,10 +287,16 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     if intervention.type == "DIAGNOSTIC_TEST":
         return Treatment(intervention, (), False, 0, "a test")
     hits = [(hit, "intervention name") for hit in find_terms(name, cancer)]
-    if not hits and intervention.type == "RADIATION" and not k.placebo.search(name):
+    prepared: set[str] = set()  # given only before the others (not counted from any name)
+    if len(hits) > 1 and intervention.description:
+        hits, prepared = _without_pretreatment(hits, intervention.description, k)
+    # A product of no category: its description, type and MeSH term say nothing of one.
+    product = product_named(name)
+    named = bool(hits) or product is not None
+    if not named and intervention.type == "RADIATION" and not k.placebo.search(name):
         how = f'"{name}" is listed as a RADIATION intervention'
         hits = [(Hit("radiation", "radiotherapy", name, how, generic=True), "intervention type")]
-    if not hits:
+    if not hits:  # ("Peptide vaccine in Montanide ISA 51": a vaccine, with its adjuvant)
         hits = [(hit, "intervention name") for hit in find_mechanisms(name, cancer)]
     # A recognised medicine needs no check for tests and supportive care, only for placebo.
     medicine = intervention.type in ("DRUG", "BIOLOGICAL") and any(
@@ -306,7 +312,11 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         return Treatment(intervention, (), False, 0, "placebo")
     if "test" in kinds and not any(h.category == "radiation" for h, _ in hits):
         return Treatment(intervention, (), False, 0, "a test or procedure, not a treatment")
-    if not hits and ("supportive" in kinds or k.supportive.search(intervention.description[:200])):
+    if (
+        not hits
+        and product is None
+        and ("supportive" in kinds or k.supportive.search(intervention.description[:200]))
+    ):
         if cancer and _regimen_steroid(intervention, trial, k):
             return Treatment(intervention, (), True, 1)  # active, though of no category
         return Treatment(intervention, (), False, 0, "a supportive medicine")
@@ -318,12 +328,26 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         return Treatment(intervention, (), False, 0, "conditioning before cell therapy")
     # Other names are mostly brands of the same drug: when the name was recognised, the first
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
-    others = intervention.other_names if not hits else intervention.other_names[:3]
-    for other in others:
-        for hit in find_terms(other, cancer):
-            if all(hit.canonical != h.canonical for h, _ in hits):
+    named = named or bool(hits)
+    others = intervention.other_names[:3] if named else intervention.other_names
+    found = [find_terms(other, cancer) for other in others]
+    # A name not recognised whose other names are different medicines is neither of them: they
+    # are what it is given with ("AUR103 Calcium": "Trastuzumab", "Capecitabine", NCT07040059).
+    # A choice among medicines is any one of them ("Physician's Choice medications",
+    # NCT03165734): their categories, but one treatment, not several given together.
+    different = not named and _different_medicines(found)
+    choice = different and _a_choice(intervention, k)
+    disagree = different and not choice
+    for other_hits in () if disagree else found:
+        for hit in other_hits:
+            if hit.canonical not in prepared and all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
-    if not hits and intervention.description and not _lists_options(intervention.description):
+    if (
+        not hits
+        and product is None
+        and intervention.description
+        and not _lists_options(intervention.description)
+    ):
         for hit in find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
                 continue
@@ -335,18 +359,76 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         and k.cell_words.search(name)
     ):
         hits.extend(_product_named_elsewhere(intervention, trial))
-    if not hits and cancer:
-        hits.extend(_mesh_hits(intervention, trial, k))
+    if not hits and cancer and product is None:
+        hits.extend(_mesh_hits(intervention, trial, k, other_names=not disagree))
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
     if hits:
-        return Treatment(
-            intervention, tuple(hits), True, max(1, len(agent_names([h for h, _ in hits])))
-        )
+        agents = 1 if choice else max(1, len(agent_names([h for h, _ in hits])))
+        return Treatment(intervention, tuple(hits), True, agents)
+    if product is not None and not product.partner:
+        return Treatment(intervention, (), False, 0, f"no treatment of its own ({product.kind})")
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
     return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
 
 
 _CELL_TYPES = DRUG_TYPES | {"OTHER"}
+
+
+def _different_medicines(found: list[tuple[Hit, ...]]) -> bool:
+    """Whether two of an intervention's other names (their hits, ``found``) name different
+    treatments: they cannot both be names of it. Umbrella terms name no medicine, but two of
+    no shared category differ ("Hyperthermia": "Radiotherapy", "Chemotherapy", NCT05099809)."""
+    medicines = {frozenset(h.canonical for h in hits if not h.generic) for hits in found}
+    medicines.discard(frozenset())
+    if len(medicines) >= 2:
+        return True
+    kinds = [{h.category for h in hits} for hits in found if hits]
+    return any(a.isdisjoint(b) for i, a in enumerate(kinds) for b in kinds[i + 1 :])
+
+
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\n+")
+
+
+def _without_pretreatment(
+    hits: list[tuple[Hit, str]], description: str, k: Knowledge
+) -> tuple[list[tuple[Hit, str]], set[str]]:
+    """The treatments a combination's name names, but for one that a sentence of its
+    ``description``, naming it alone of them, says is given only to prepare for the others (all
+    of them when that would leave none), and what those are."""
+    if not k.pretreatment.may_match(description):
+        return hits, set()
+    prepared: set[str] = set()
+    for sentence in _SENTENCE_END.split(description):
+        if k.pretreatment.regex.search(sentence):
+            lowered = sentence.lower()
+            named = {h.canonical for h, _ in hits if not h.generic and h.matched.lower() in lowered}
+            if len(named) == 1:
+                prepared |= named
+    kept = [(hit, source) for hit, source in hits if hit.canonical not in prepared]
+    return (kept, prepared) if kept else (hits, set())
+
+
+def _a_choice(intervention: Intervention, k: Knowledge) -> bool:
+    """Whether an intervention says it is a choice among treatments, or lists what may be given."""
+    description = intervention.description
+    return bool(
+        k.choice_arm.search(intervention.name)
+        or k.choice_arm.search(description)
+        or _lists_options(description)
+    )
+
+
+@lru_cache(maxsize=1024)
+def product_named(name: str) -> Product | None:
+    """The product of no treatment category (lexicon.toml [no_category]) that ``name`` names:
+    "JNJ-90301900 (NBTXR3)" is NBTXR3, particles that radiotherapy activates, no radiotherapy."""
+    products = knowledge().products
+    words = split_words(lower(name))[0]
+    for i, word in enumerate(words):
+        for spelling, product in products.get(word, ()):
+            if tuple(words[i : i + len(spelling)]) == spelling:
+                return product
+    return None
 
 
 def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[tuple[Hit, str]]:
@@ -438,9 +520,13 @@ def _lists_options(description: str) -> bool:
     return may_match(lowered, _OPTIONS_WORDS) and _OPTIONS.search(description) is not None
 
 
-def _mesh_hits(intervention: Intervention, trial: Trial, k: Knowledge) -> list[tuple[Hit, str]]:
-    """The second, noisier signal: the MeSH term ClinicalTrials.gov derived for this drug."""
-    names = {name_key(n) for n in (intervention.name, *intervention.other_names) if name_key(n)}
+def _mesh_hits(
+    intervention: Intervention, trial: Trial, k: Knowledge, other_names: bool = True
+) -> list[tuple[Hit, str]]:
+    """The second, noisier signal: the MeSH term ClinicalTrials.gov derived for this drug (by
+    its name, or one of its ``other_names`` too)."""
+    given = (intervention.name, *intervention.other_names) if other_names else (intervention.name,)
+    names = {name_key(n) for n in given if name_key(n)}
     for mesh in trial.intervention_mesh:
         mesh_key = name_key(mesh.term)
         if not mesh_key or not any(mesh_key in n or n in mesh_key for n in names):
