@@ -518,6 +518,23 @@ def test_several_comparator_arms_are_named_and_placebo_is_said_plainly():
     ]
 
 
+def test_an_experimental_arm_of_the_investigators_choice_is_said_as_the_comparison():
+    names = ["Newmab", "Pomalidomide", "Carfilzomib"]
+    arms = [arm("Newmab", "EXPERIMENTAL", "Newmab"),
+            arm("PVd or Kd", "EXPERIMENTAL", "Pomalidomide", "Carfilzomib",
+                description="Either PVd or Kd based on investigator's choice.")]  # fmt: skip
+    trial = parse_study(
+        make_study(
+            title="Newmab Versus PVd or Kd in Myeloma",
+            interventions=[drug(n) for n in names],
+            arm_groups=arms,
+        )
+    )
+    tested = what_it_tests(summarize(trial)).splitlines()
+    assert [line.split('"')[1] for line in tested if line.startswith("- ")] == ["Newmab"]
+    assert "Another group gets some of these: Pomalidomide and Carfilzomib, to compare." in tested
+
+
 def test_arms_giving_the_same_are_one_sentence():
     names = ["Newmab", "Placebo"]
     arms = [arm("New 1", "EXPERIMENTAL", "Newmab"), arm("New 2", "EXPERIMENTAL", "Newmab"),

@@ -171,7 +171,14 @@ LEXICON = DataFile(
                     "stem_exceptions": TEXTS,
                 }
             ),
-            "context": Table(required={**texts("generic", "cancer_words"), "choice_arm": REGEX_I}),
+            "context": Table(
+                required={
+                    **texts("generic", "cancer_words"),
+                    "choice_arm": REGEX_I,
+                    "usual_arm": REGEX_I,
+                    "comparison": REGEX_I,
+                }
+            ),
             "regimen_steroids": Table(
                 required={**texts("names", "blood_cancers"), "support": REGEX}
             ),

@@ -28,7 +28,6 @@ from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_count
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
-    COMPARATOR_ARMS,
     EXCLUSION,
     ArmPlan,
     arm_plan,
@@ -285,7 +284,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
-        key = (gets, some, arm.type in COMPARATOR_ARMS)
+        key = (gets, some, plan.compares(arm))
         given.setdefault(key, []).append(one_line(arm.label))
         if _names_more(arm.label, items):
             labelled.add(key)

@@ -535,11 +535,13 @@ def is_cancer_trial(trial: Trial) -> bool:
 class ArmPlan:
     """Which of a trial's interventions (by index) are tested and which are comparators.
 
-    Tested: those given in an EXPERIMENTAL arm; when no arm is marked experimental, those in
-    any arm that is not a comparator (or, when every arm is an active comparator, in any arm
-    that gives a treatment); and always those linked to no arm at all, so nothing is lost.
-    Comparators: those given only in other arms (active comparator, placebo, sham, usual
-    care). ``arms`` maps each arm's label to its interventions, from both sides of the record.
+    Tested: those given in an EXPERIMENTAL arm that is not the comparison (see
+    :func:`_compared_experimental_arms`); when no arm is marked experimental, those in any arm
+    that is not a comparator (or, when every arm is an active comparator, in any arm that gives
+    a treatment); and always those linked to no arm at all, so nothing is lost. Comparators:
+    those given only in other arms (active comparator, placebo, sham, usual care, and an
+    experimental arm that is the comparison). ``arms`` maps each arm's label to its
+    interventions, from both sides of the record.
     """
 
     tested: tuple[int, ...]
@@ -548,11 +550,18 @@ class ArmPlan:
     tested_arms: tuple[ArmGroup, ...]
     comparator_arms: tuple[ArmGroup, ...]
 
+    def compares(self, arm: ArmGroup) -> bool:
+        """Whether ``arm`` gives what the tested treatments are compared with (not, as an arm
+        that only is not tested, another step such as "Induction")."""
+        return arm.type in COMPARATOR_ARMS or (
+            arm.type == "EXPERIMENTAL" and arm not in self.tested_arms
+        )
+
 
 @per_trial
 def arm_plan(trial: Trial) -> ArmPlan:
     arms = arm_interventions(trial)
-    tested_arms = _tested_arms(trial)
+    tested_arms = _tested_arms(trial, arms)
     tested_labels = {a.label for a in tested_arms}
     comparator_arms = tuple(a for a in trial.arm_groups if a.label not in tested_labels)
     linked = {i for indexes in arms.values() for i in indexes}
@@ -589,15 +598,43 @@ def arm_interventions(trial: Trial) -> dict[str, list[int]]:
     return arms
 
 
-def _tested_arms(trial: Trial) -> list[ArmGroup]:
+def _tested_arms(trial: Trial, arms: dict[str, list[int]]) -> list[ArmGroup]:
     """The arms that give the treatments under test (see :class:`ArmPlan`)."""
     experimental = [a for a in trial.arm_groups if a.type == "EXPERIMENTAL"]
     if experimental:
-        return experimental
+        compared = _compared_experimental_arms(trial, experimental, arms)
+        return [a for a in experimental if a.label not in compared]
     others = [a for a in trial.arm_groups if a.type not in COMPARATOR_ARMS]
     if others:
         return others
     return [a for a in trial.arm_groups if a.type not in PLACEBO_ARMS]
+
+
+def _compared_experimental_arms(
+    trial: Trial, experimental: list[ArmGroup], arms: dict[str, list[int]]
+) -> set[str]:
+    """Labels of the arms marked EXPERIMENTAL that are in fact the comparison: each says it
+    gives a chosen or the usual treatment ("PVd or Kd based on principal investigator's
+    choice"), the titles or brief summary compare, another experimental arm says no such thing,
+    and none of the arm's interventions is given in those other arms (the lexicon's
+    ``comparator_arm`` and ``comparison``). A single arm, and arms that share a treatment (the
+    doses of one drug, the new drug added to a chosen one), stay tested."""
+    if len(experimental) < 2:
+        return set()
+    k = knowledge()
+    said = [a for a in experimental if k.comparator_arm.search(f"{a.label}\n{a.description}")]
+    if not said or len(said) == len(experimental):
+        return set()
+    about = "\n".join((trial.brief_title, trial.official_title, trial.brief_summary))
+    if not k.comparison.search(about):
+        return set()
+    names = [i.name.strip().casefold() for i in trial.interventions]
+    tested = {names[i] for a in experimental if a not in said for i in arms.get(a.label, ())}
+    return {
+        a.label
+        for a in said
+        if arms.get(a.label) and tested and tested.isdisjoint(names[i] for i in arms[a.label])
+    }
 
 
 # -- the text settings and biomarkers are read from ---------------------------------------
