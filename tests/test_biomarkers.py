@@ -544,13 +544,39 @@ def test_triple_negative_disease_beside_hormone_receptor_low_disease_does_not_ru
     assert included("Triple-negative breast cancer").excluded_biomarkers == ("HER2", "HR+")
 
 
-def test_markers_of_another_way_in_are_no_rule_for_everyone():
+def test_markers_of_another_way_in_are_alternatives_to_those_asked_for_before():
     """NCT03745326: KRAS G12D is asked for; NRAS and HRAS "will also be eligible"."""
+    tags = included(
+        "Malignancy expressing G12D mutated KRAS as assessed by sequencing. Patients shown to"
+        " have tumors expressing G12D mutated NRAS and HRAS will also be eligible."
+    )
+    alternatives = ("KRAS G12D", "NRAS G12D", "HRAS G12D")
+    assert marker_rules(tags) == [("biomarker-required", alternatives, "inclusion", "")]
+    assert set(tags.biomarkers) >= set(alternatives)
+
+
+def test_markers_of_another_way_in_said_as_an_item_of_its_own_are_no_rule_for_everyone():
+    """A rule "must have KRAS G12D" would be false for a patient with NRAS G12D."""
     tags = included(
         "KRAS G12D mutation\n* Tumors expressing G12D mutated NRAS and HRAS will also be eligible"
     )
-    assert marker_rules(tags) == [("biomarker-required", ("KRAS G12D",), "inclusion", "")]
-    assert set(tags.biomarkers) >= {"KRAS G12D", "NRAS", "HRAS"}
+    assert marker_rules(tags) == []
+    assert set(tags.biomarkers) >= {"KRAS G12D", "NRAS G12D", "HRAS G12D"}
+
+
+def test_a_variant_written_before_a_list_of_ras_genes_is_said_of_each():
+    assert included("G12C-mutant KRAS or NRAS").biomarkers == ("KRAS G12C", "NRAS G12C")
+    assert included("NRAS Q61K mutation").biomarkers == ("NRAS Q61K",)
+    # NCT05786924: "non-" makes the variant one the genes after it need not have.
+    line = "NSCLC with KRAS non-G12C, HRAS, NRAS or BRAF mutations"
+    assert "HRAS G12C" not in included(line).biomarkers
+
+
+@needs_shared
+def test_the_ras_genes_another_way_in_are_one_rule_in_a_real_record():
+    trial = parse_study(load_real_record("NCT03745326"))
+    rules = [r.values for r in tag_trial(trial).requirements if r.kind == "biomarker-required"]
+    assert ("KRAS G12D", "NRAS G12D", "HRAS G12D") in rules
 
 
 def test_an_exclusion_criterion_that_says_who_is_eligible_rules_nothing_out():
