@@ -570,6 +570,30 @@ def test_no_stage_rule_when_another_inclusion_item_takes_spread_disease():
     ]
 
 
+def test_a_stage_iv_by_its_number_beside_no_spread_said_for_everyone_is_not_spread():
+    """NCT05099809: "TNM stages III and IV" head and neck cancers, and for everyone "no
+    metastatic disease (M0)": stage IVA and IVB of those have not spread."""
+    stages = "Locally advanced head and neck cancers, TNM stages III and IV"
+    text = criteria([stages, "Patients should have no metastatic disease (M0)"])
+    assert rules(text, "disease-setting") == [("any-of", ("non-metastatic",))]
+    # Said only by a stage's number or a TNM code, or for one part, it does not outweigh
+    # stage IV.
+    for other in ("Stage II or III cervical cancer", "T1-4N0M0 cancer"):
+        assert rules(criteria([stages, other]), "disease-setting") == []
+    text = criteria([stages, "Part A: patients should have no metastatic disease (M0)"])
+    assert rules(text, "disease-setting") == []
+    # Spread said in words still does.
+    text = criteria(["Locally advanced or metastatic", "No metastatic disease (M0)"])
+    assert rules(text, "disease-setting") == []
+
+
+@needs_shared
+def test_no_spread_said_for_everyone_is_read_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05099809"))
+    found = [(r.rule, r.values) for r in tag_trial(trial).requirements]
+    assert ("any-of", ("non-metastatic",)) in found
+
+
 @pytest.mark.parametrize(
     "line",
     [

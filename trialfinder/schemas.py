@@ -357,6 +357,7 @@ ELIGIBILITY = DataFile(
                                 (
                                     "stages",
                                     "spread",
+                                    "spread_stage",
                                     "elsewhere",
                                     "other_times",
                                     "other_systems",
