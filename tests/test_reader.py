@@ -424,6 +424,45 @@ def test_experimental_arms_stay_tested_without_every_sign_of_a_comparison(arms, 
     assert len(plan.tested_arms) == len(arms)
 
 
+def test_an_experimental_arm_a_title_names_after_versus_is_the_comparison():
+    arms = [
+        ("MeziVd (mezigdomide, bortezomib)", "EXPERIMENTAL", "", ["Mezigdomide", "Bortezomib"]),
+        ("PVd (pomalidomide, bortezomib)", "EXPERIMENTAL", "", ["Pomalidomide", "Bortezomib"]),
+    ]
+    trial = compared_study(arms, "Mezigdomide and Bortezomib (MeziVd) Versus PVd in Myeloma")
+    plan = arm_plan(trial)
+    names = [i.name for i in trial.interventions]
+    assert [names[i] for i in plan.tested] == ["Mezigdomide", "Bortezomib"]
+    assert [names[i] for i in plan.comparators] == ["Pomalidomide"]
+    assert [a.label for a in plan.comparator_arms] == ["PVd (pomalidomide, bortezomib)"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "High Dose X Versus Low Dose X",  # doses of one drug: nothing of its own
+        "MeziVd and PVd in Myeloma",  # no comparison
+        "Myeloma Treatments Versus MeziVd or PVd",  # no arm named before it
+    ],
+)
+def test_arms_a_title_compares_without_every_sign_stay_tested(title):
+    doses = "Dose" in title
+    arms = [
+        ("High Dose" if doses else "MeziVd", "EXPERIMENTAL", "", ["X" if doses else "M"]),
+        ("Low Dose" if doses else "PVd", "EXPERIMENTAL", "", ["X" if doses else "P"]),
+    ]
+    plan = arm_plan(compared_study(arms, title))
+    assert plan.comparators == ()
+    assert len(plan.tested_arms) == 2
+
+
+@needs_shared
+def test_an_arm_named_after_versus_is_read_as_the_comparison_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05519085"))  # MeziVd versus PVd
+    plan = arm_plan(trial)
+    assert [trial.interventions[i].name for i in plan.comparators] == ["Pomalidomide"]
+
+
 @needs_shared
 def test_a_control_arm_marked_experimental_is_read_as_the_comparison_in_a_real_record():
     trial = parse_study(load_real_record("NCT05572515"))  # teclistamab versus PVd or Kd

@@ -177,6 +177,7 @@ LEXICON = DataFile(
                     "choice_arm": REGEX_I,
                     "usual_arm": REGEX_I,
                     "comparison": REGEX_I,
+                    "title_versus": REGEX_I,
                 }
             ),
             "regimen_steroids": Table(

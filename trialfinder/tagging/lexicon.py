@@ -154,6 +154,7 @@ class Knowledge:
             re.compile(f"{context['choice_arm']}|{context['usual_arm']}", re.IGNORECASE)
         )
         self.comparison = Guarded(re.compile(context["comparison"], re.IGNORECASE))
+        self.title_versus = Guarded(re.compile(context["title_versus"], re.IGNORECASE))
         car_t = lexicon["car-t"]
         self.cell_words = Guarded(re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE))
         made_from = car_t["made_from"]

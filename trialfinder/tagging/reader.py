@@ -613,28 +613,70 @@ def _tested_arms(trial: Trial, arms: dict[str, list[int]]) -> list[ArmGroup]:
 def _compared_experimental_arms(
     trial: Trial, experimental: list[ArmGroup], arms: dict[str, list[int]]
 ) -> set[str]:
-    """Labels of the arms marked EXPERIMENTAL that are in fact the comparison: each says it
-    gives a chosen or the usual treatment ("PVd or Kd based on principal investigator's
-    choice"), the titles or brief summary compare, another experimental arm says no such thing,
-    and none of the arm's interventions is given in those other arms (the lexicon's
-    ``comparator_arm`` and ``comparison``). A single arm, and arms that share a treatment (the
-    doses of one drug, the new drug added to a chosen one), stay tested."""
+    """Labels of the arms marked EXPERIMENTAL that are in fact the comparison (the lexicon's
+    ``comparator_arm``, ``comparison`` and ``title_versus``), by either of two signs:
+
+    - the arm says it gives a chosen or the usual treatment ("PVd or Kd based on principal
+      investigator's choice"), the titles or brief summary compare, another experimental arm
+      says no such thing, and none of the arm's interventions is given in those other arms;
+    - a title names the arm only after "versus" and another experimental arm before it, and
+      the arm gives an intervention the other experimental arms do not ("MeziVd Versus ...
+      (PVd)").
+
+    A single arm, and arms that give only what the others give (the doses of one drug), stay
+    tested."""
     if len(experimental) < 2:
         return set()
     k = knowledge()
-    said = [a for a in experimental if k.comparator_arm.search(f"{a.label}\n{a.description}")]
-    if not said or len(said) == len(experimental):
-        return set()
-    about = "\n".join((trial.brief_title, trial.official_title, trial.brief_summary))
-    if not k.comparison.search(about):
-        return set()
     names = [i.name.strip().casefold() for i in trial.interventions]
-    tested = {names[i] for a in experimental if a not in said for i in arms.get(a.label, ())}
-    return {
-        a.label
-        for a in said
-        if arms.get(a.label) and tested and tested.isdisjoint(names[i] for i in arms[a.label])
-    }
+
+    def given(chosen: Iterable[ArmGroup]) -> set[str]:
+        return {names[i] for a in chosen for i in arms.get(a.label, ())}
+
+    compared: set[str] = set()
+    said = [a for a in experimental if k.comparator_arm.search(f"{a.label}\n{a.description}")]
+    if said and len(said) < len(experimental):
+        about = "\n".join((trial.brief_title, trial.official_title, trial.brief_summary))
+        if k.comparison.search(about):
+            tested = given(a for a in experimental if a not in said)
+            compared = {
+                a.label for a in said if given([a]) and tested and tested.isdisjoint(given([a]))
+            }
+    for title in (trial.brief_title, trial.official_title):
+        versus = k.title_versus.search(title)
+        if versus is None:
+            continue
+        before, after = title[: versus.start()], title[versus.end() :]
+        named_before = [a for a in experimental if _names_arm(before, a)]
+        for arm in experimental:
+            if arm in named_before or not _names_arm(after, arm) or not named_before:
+                continue
+            others = given(a for a in experimental if a is not arm)
+            if given([arm]) - others:
+                compared.add(arm.label)
+        break
+    if len(compared) >= len(experimental):
+        return set()
+    return compared
+
+
+_ARM_NAME = re.compile(r"^\s*([^(:]*?)\s*(?:[(:]|$)")
+_BRACKETED = re.compile(r"\(([^()]{2,30})\)")
+
+
+def _names_arm(text: str, arm: ArmGroup) -> bool:
+    """Whether ``text`` names ``arm``: its label before any bracket or colon, or an
+    abbreviation the label gives in brackets ("PVd (pomalidomide, ...)", "... (PVd)"), as
+    whole words in any case."""
+    label = arm.label
+    found = _ARM_NAME.match(label)
+    candidates = [found.group(1)] if found else []
+    candidates += _BRACKETED.findall(label)
+    return any(
+        len(name) >= 2
+        and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+        for name in (c.strip() for c in candidates)
+    )
 
 
 # -- the text settings and biomarkers are read from ---------------------------------------
