@@ -437,3 +437,38 @@ def test_a_partner_drug_among_other_names_is_tested_but_not_the_named_drug_s_kin
     assert "immunotherapy" in tags.categories  # the trial gives pembrolizumab
     assert tags.categories_of("Adagrasib") == ("targeted-therapy",)
     assert "immunotherapy" not in summarize(parse_study(study), tags=tags).split("\n\n")[0]
+
+
+def test_partner_drugs_another_intervention_names_are_not_what_an_unknown_drug_is():
+    # NCT07040059: "AUR103 Calcium" lists "Trastuzumab" and "Capecitabine" among its other names,
+    # beside the intervention "Trastuzumab + CAPOX (Capecitabine + Oxaliplatin)".
+    partners = "Trastuzumab + CAPOX (Capecitabine + Oxaliplatin)"
+    study = make_study(
+        title="AUR103 Calcium in HER2-positive Gastric Cancer",
+        conditions=["Gastric Cancer"],
+        interventions=[
+            drug("AUR103 Calcium", other_names=["Trastuzumab", "Capecitabine"]),
+            drug(partners, other_names=["Trastuzumab", "Capecitabine"]),
+        ],
+        arm_groups=[
+            arm("AUR103 with trastuzumab and CAPOX", ["Drug: AUR103 Calcium"]),
+            arm("Control", [f"Drug: {partners}"], kind="ACTIVE_COMPARATOR"),
+        ],
+    )
+    tags = tag_trial(parse_study(study))
+    assert {"targeted-therapy", "chemotherapy"} <= set(tags.categories)  # the arm gives them
+    assert tags.categories_of("AUR103 Calcium") == ()
+    # Without another intervention naming them, they may be what it is: kept.
+    alone = make_study(
+        title="AUR103 Calcium in HER2-positive Gastric Cancer",
+        conditions=["Gastric Cancer"],
+        interventions=[drug("AUR103 Calcium", other_names=["Trastuzumab"])],
+        arm_groups=[arm("AUR103", ["Drug: AUR103 Calcium"])],
+    )
+    assert tag_trial(parse_study(alone)).categories_of("AUR103 Calcium") == ("targeted-therapy",)
+
+
+@needs_shared
+def test_partner_drugs_among_other_names_are_not_what_it_is_in_a_real_record():
+    tags = tag_trial(parse_study(load_real_record("NCT07040059")))
+    assert tags.categories_of("AUR103 Calcium") == ()

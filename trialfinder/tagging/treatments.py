@@ -232,6 +232,10 @@ class Treatment(NamedTuple):
     active: bool  # a cancer treatment (counts in a combination)
     agents: int  # how many distinct treatments it stands for
     note: str = ""  # why it is not counted, when it is not
+    # Drugs among its other names that another intervention of the trial names: partners
+    # given with it, not what it is (NCT07040059: "AUR103 Calcium", other names "Trastuzumab"
+    # and "Capecitabine", beside "Trastuzumab + CAPOX (Capecitabine + Oxaliplatin)").
+    partners: frozenset[str] = frozenset()
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -246,7 +250,7 @@ class Treatment(NamedTuple):
         (NCT04613596: "Adagrasib", other name "pembrolizumab", is no immunotherapy)."""
         named = {hit.canonical for hit, source in self.hits if source == "intervention name"}
         if not named:
-            return self.categories
+            return _categories_of(hit for hit, _ in self.hits if hit.canonical not in self.partners)
         return _categories_of(hit for hit, _ in self.hits if hit.canonical in named)
 
 
@@ -319,10 +323,16 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     # Other names are mostly brands of the same drug: when the name was recognised, the first
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
     others = intervention.other_names if not hits else intervention.other_names[:3]
+    named_by_name = len(hits)
     for other in others:
         for hit in find_terms(other, cancer):
             if all(hit.canonical != h.canonical for h, _ in hits):
                 hits.append((hit, f'other name of "{name}"'))
+    partners: frozenset[str] = frozenset()
+    if len(hits) > named_by_name and not named_by_name:
+        partners = _given_by_others(intervention, trial, cancer) & {
+            h.canonical for h, _ in hits[named_by_name:]
+        }
     if not hits and intervention.description and not _lists_options(intervention.description):
         for hit in find_mechanisms(intervention.description, cancer):
             if hit.category == "surgery" and intervention.type != "PROCEDURE":
@@ -340,13 +350,27 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
     hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
     if hits:
         return Treatment(
-            intervention, tuple(hits), True, max(1, len(agent_names([h for h, _ in hits])))
+            intervention,
+            tuple(hits),
+            True,
+            max(1, len(agent_names([h for h, _ in hits]))),
+            partners=partners,
         )
     unclassified_drug = cancer and intervention.type in DRUG_TYPES
     return Treatment(intervention, (), unclassified_drug, 1 if unclassified_drug else 0)
 
 
 _CELL_TYPES = DRUG_TYPES | {"OTHER"}
+
+
+def _given_by_others(intervention: Intervention, trial: Trial, cancer: bool) -> frozenset[str]:
+    """The treatments the names of the trial's other interventions name."""
+    return frozenset(
+        hit.canonical
+        for other in trial.interventions
+        if other is not intervention and other.name != intervention.name
+        for hit in find_terms(other.name, cancer)
+    )
 
 
 def _product_named_elsewhere(intervention: Intervention, trial: Trial) -> list[tuple[Hit, str]]:
