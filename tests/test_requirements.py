@@ -301,6 +301,19 @@ def test_a_rule_for_people_with_some_diseases_keeps_them_as_its_scope():
     assert _scoped([line]) == [("prior-lines", "at-least", (2,), ("colorectal cancer",))]
 
 
+def test_a_rule_said_for_solid_tumors_or_lymphoma_is_for_those_diseases():
+    """NCT05607199 (solid tumors, lymphoma, AML and MDS): "Evidence of measurable disease per
+    RECIST, v1.1 for solid tumors" is no rule for a patient with leukemia."""
+    line = "Evidence of measurable disease per RECIST, v1.1 for solid tumors."
+    assert included(line, "measurable-disease") == []
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor",))]
+    line = "For malignant lymphomas, measurable disease is defined as a lesion of 15 mm."
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("lymphoma",))]
+    # The purpose of a treatment limits no one.
+    line = "No prior chemotherapy for lymphoma"
+    assert _scoped([line]) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [

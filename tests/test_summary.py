@@ -12,6 +12,7 @@ from trialfinder.model import Site, parse_study
 from trialfinder.summary import interventions_under_test, summarize
 from trialfinder.tagging import Tags
 
+from conftest import load_real_record, needs_shared
 from factories import make_study
 
 CLOSING = (
@@ -813,3 +814,24 @@ def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
     )
     text = summary_of(title="Drug X in Solid Tumors", summary=summary, criteria="Adults")
     assert "It is for people whose cancer has been treated before.\n" in text
+
+
+def test_a_rule_for_solid_tumors_is_said_only_when_the_trial_is_for_solid_tumors_only():
+    criteria = (
+        "Inclusion Criteria:\n\n* Evidence of measurable disease per RECIST, v1.1 for solid "
+        "tumors.\n* ECOG 0 or 1\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    measurable = "Your cancer must be big enough to measure on a scan or a test."
+    gastric = make_study(conditions=["Gastric Cancer"], criteria=criteria, title="X in cancer")
+    assert measurable in summarize(parse_study(gastric))
+    # NCT05607199 also takes people with leukemia, whose cancer has no lump to measure.
+    mixed = make_study(
+        conditions=["Solid Tumor", "Acute Myeloid Leukemia"], criteria=criteria, title="X"
+    )
+    assert measurable not in summarize(parse_study(mixed))
+
+
+@needs_shared
+def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05607199"))
+    assert "big enough to measure" not in summarize(trial)
