@@ -437,6 +437,22 @@ def test_an_experimental_arm_a_title_names_after_versus_is_the_comparison():
     assert [a.label for a in plan.comparator_arms] == ["PVd (pomalidomide, bortezomib)"]
 
 
+def test_an_experimental_arm_named_after_its_colon_and_after_compared_with_is_the_comparison():
+    # NCT06417814: "Dato-DXd With or Without Osimertinib Compared With Platinum Based Doublet
+    # Chemotherapy"; the arms are "Group 1: ...", "Group 2: ...", "Group 3: ...".
+    arms = [
+        ("Group 1: Dato-DXd + Osimertinib", "EXPERIMENTAL", "", ["Dato-DXd", "Osimertinib"]),
+        ("Group 2: Dato-DXd Monotherapy", "EXPERIMENTAL", "", ["Dato-DXd"]),
+        ("Group 3: Platinum-based Doublet Chemotherapy", "EXPERIMENTAL", "", ["Pemetrexed"]),
+    ]
+    title = "Dato-DXd With or Without Osimertinib Compared With Platinum Based Doublet Chemotherapy"
+    plan = arm_plan(compared_study(arms, title))
+    assert [a.label for a in plan.comparator_arms] == [arms[2][0]]
+    # The title naming its treatment before "compared with" keeps it tested.
+    title = "Dato-DXd or Pemetrexed Compared With Platinum-based Doublet Chemotherapy"
+    assert arm_plan(compared_study(arms, title)).comparator_arms == ()
+
+
 @pytest.mark.parametrize(
     "title",
     [
@@ -461,6 +477,13 @@ def test_an_arm_named_after_versus_is_read_as_the_comparison_in_a_real_record():
     trial = parse_study(load_real_record("NCT05519085"))  # MeziVd versus PVd
     plan = arm_plan(trial)
     assert [trial.interventions[i].name for i in plan.comparators] == ["Pomalidomide"]
+    trial = parse_study(load_real_record("NCT06417814"))  # ... Compared With Platinum ...
+    plan = arm_plan(trial)
+    assert [trial.interventions[i].name for i in plan.comparators] == [
+        "Pemetrexed",
+        "Carboplatin",
+        "Cisplatin",
+    ]
 
 
 @needs_shared

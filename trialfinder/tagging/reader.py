@@ -619,9 +619,11 @@ def _compared_experimental_arms(
     - the arm says it gives a chosen or the usual treatment ("PVd or Kd based on principal
       investigator's choice"), the titles or brief summary compare, another experimental arm
       says no such thing, and none of the arm's interventions is given in those other arms;
-    - a title names the arm only after "versus" and another experimental arm before it, and
-      the arm gives an intervention the other experimental arms do not ("MeziVd Versus ...
-      (PVd)").
+    - a title names the arm only after "versus" (by its label, or an abbreviation it gives in
+      brackets), and another experimental arm, or a treatment it gives, before it; the arm
+      gives an intervention the other experimental arms do not, which the title does not name
+      before "versus" ("MeziVd Versus ... (PVd)", "Dato-DXd With or Without Osimertinib
+      Compared With Platinum Based Doublet Chemotherapy").
 
     A single arm, and arms that give only what the others give (the doses of one drug), stay
     tested."""
@@ -646,37 +648,55 @@ def _compared_experimental_arms(
         versus = k.title_versus.search(title)
         if versus is None:
             continue
-        before, after = title[: versus.start()], title[versus.end() :]
-        named_before = [a for a in experimental if _names_arm(before, a)]
+        before, after = _folded(title[: versus.start()]), _folded(title[versus.end() :])
         for arm in experimental:
-            if arm in named_before or not _names_arm(after, arm) or not named_before:
-                continue
-            others = given(a for a in experimental if a is not arm)
-            if given([arm]) - others:
+            others = [a for a in experimental if a is not arm]
+            own = given([arm]) - given(others)
+            if (
+                own
+                and _names_arm(after, arm)
+                and not _names_arm(before, arm)
+                and not any(_whole(before, name) for name in own)
+                and any(_named(before, a, arms, trial) for a in others)
+            ):
                 compared.add(arm.label)
-        break
+        if compared:
+            break
     if len(compared) >= len(experimental):
         return set()
     return compared
 
 
-_ARM_NAME = re.compile(r"^\s*([^(:]*?)\s*(?:[(:]|$)")
+_ARM_NAME = re.compile(r"[^():]+")
 _BRACKETED = re.compile(r"\(([^()]{2,30})\)")
+_FOLD = re.compile(r"[\s\-–]+")
 
 
-def _names_arm(text: str, arm: ArmGroup) -> bool:
-    """Whether ``text`` names ``arm``: its label before any bracket or colon, or an
-    abbreviation the label gives in brackets ("PVd (pomalidomide, ...)", "... (PVd)"), as
-    whole words in any case."""
-    label = arm.label
-    found = _ARM_NAME.match(label)
-    candidates = [found.group(1)] if found else []
-    candidates += _BRACKETED.findall(label)
-    return any(
-        len(name) >= 2
-        and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
-        for name in (c.strip() for c in candidates)
+def _folded(text: str) -> str:
+    """``text`` in lower case with each run of spaces and dashes one space, between spaces:
+    "Platinum-based" and "Platinum Based" read alike."""
+    return f" {_FOLD.sub(' ', text.casefold()).strip()} "
+
+
+def _names_arm(folded: str, arm: ArmGroup) -> bool:
+    """Whether ``folded`` (see :func:`_folded`) names ``arm``: a part of its label outside
+    brackets and colons ("Group 3: Platinum-based Doublet Chemotherapy"), or an abbreviation
+    the label gives in brackets ("PVd (pomalidomide, ...)", "... (PVd)"), as whole words."""
+    parts = [p.strip(" ,.;") for p in _ARM_NAME.findall(arm.label)]
+    parts += _BRACKETED.findall(arm.label)
+    return any(_whole(folded, part) for part in parts if len(part.strip()) >= 2)
+
+
+def _named(folded: str, arm: ArmGroup, arms: dict[str, list[int]], trial: Trial) -> bool:
+    """Whether ``folded`` names ``arm`` or one of the interventions it gives, as whole words."""
+    return _names_arm(folded, arm) or any(
+        _whole(folded, trial.interventions[i].name) for i in arms.get(arm.label, ())
     )
+
+
+def _whole(folded: str, name: str) -> bool:
+    name = _folded(name).strip()
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded) is not None
 
 
 # -- the text settings and biomarkers are read from ---------------------------------------
