@@ -735,3 +735,23 @@ def test_tissue_for_scoring_a_marker_again_does_not_ask_for_the_marker():
 def test_ros_alone_is_no_marker_away_from_alk():
     tags = included("Increased ROS production after treatment is allowed")
     assert tags.biomarkers == () and marker_rules(tags) == []
+
+
+def test_point_mutations_of_alk_that_exclude_are_not_every_alk_change():
+    # NCT05170204 (Cohort A1, ALK fusion-positive): its exclusion of "ALK point mutations ...:
+    # I1171X, V1180L, G1202R" read as "ALK" clashed with the ALK fusion it asks for.
+    line = (
+        "NSCLC known to have one or more of the following ALK point mutations, as identified by"
+        " site local testing or Sponsor central testing: I1171X (where X is any other amino"
+        " acid), V1180L, G1202R"
+    )
+    assert excluding(line).excluded_biomarkers == ("ALK I1171X",)
+    assert excluding("Known ALK rearrangement").excluded_biomarkers == ("ALK",)
+
+
+@needs_shared
+def test_alk_fusion_is_asked_beside_excluded_point_mutations_in_a_real_record():
+    tags = tag_trial(parse_study(load_real_record("NCT05170204")))
+    rules = {(r.kind, r.values, r.cohort) for r in tags.requirements}
+    assert ("biomarker-required", ("ALK",), "Cohort A1") in rules
+    assert ("biomarker-excluded", ("ALK",), "Cohort A1") not in rules
