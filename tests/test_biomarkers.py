@@ -755,3 +755,6 @@ def test_alk_fusion_is_asked_beside_excluded_point_mutations_in_a_real_record():
     rules = {(r.kind, r.values, r.cohort) for r in tags.requirements}
     assert ("biomarker-required", ("ALK",), "Cohort A1") in rules
     assert ("biomarker-excluded", ("ALK",), "Cohort A1") not in rules
+    assert ("biomarker-excluded", ("ALK I1171X",), "Cohort A1") in rules
+    # (A change of the marker asked for is no trial-wide exclusion of it.)
+    assert tags.excluded_biomarkers == ("EGFR",)

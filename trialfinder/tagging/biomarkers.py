@@ -220,8 +220,9 @@ def _consistent(mentions: list[_Mention]) -> list[_Mention]:
 def _unclear(mentions: list[_Mention], fields: Fields) -> set[tuple[str, str]]:
     """Markers the trial both asks for and rules out in its titles or inclusion criteria
     (unless in different cohorts): it says nothing clear of them. An exclusion criterion that
-    rules out a marker asked for elsewhere ("HER2 mutation without HER2 expression") narrows
-    the requirement and leaves it standing."""
+    rules out a marker asked for elsewhere ("HER2 mutation without HER2 expression"), or one
+    change of it ("ALK I1171X" beside "ALK fusion"), narrows the requirement and leaves it
+    standing."""
     cohorts: dict[tuple[str, str], set[str]] = {}
     for mention in mentions:
         item = fields.items[mention.part]
@@ -229,7 +230,15 @@ def _unclear(mentions: list[_Mention], fields: Fields) -> set[tuple[str, str]]:
             continue
         for tag in mention.tags:
             cohorts.setdefault((tag, mention.kind), set()).add(item.cohort if item else "")
-    unclear: set[tuple[str, str]] = set()
+    # A change of a marker asked for ("ALK I1171X" beside "ALK fusion", NCT05170204) is no
+    # trial-wide exclusion: the criterion's rule stands.
+    unclear: set[tuple[str, str]] = {
+        (tag, EXCLUDED)
+        for mention in mentions
+        if mention.kind == EXCLUDED
+        for tag in mention.tags
+        if " " in tag and (tag.split(" ", 1)[0], REQUIRED) in cohorts
+    }
     for (tag, kind), where in cohorts.items():
         if kind == REQUIRED and (tag, EXCLUDED) in cohorts:
             elsewhere = cohorts[(tag, EXCLUDED)]
