@@ -544,13 +544,39 @@ def test_triple_negative_disease_beside_hormone_receptor_low_disease_does_not_ru
     assert included("Triple-negative breast cancer").excluded_biomarkers == ("HER2", "HR+")
 
 
-def test_markers_of_another_way_in_are_no_rule_for_everyone():
+def test_markers_of_another_way_in_are_alternatives_to_those_asked_for_before():
     """NCT03745326: KRAS G12D is asked for; NRAS and HRAS "will also be eligible"."""
+    tags = included(
+        "Malignancy expressing G12D mutated KRAS as assessed by sequencing. Patients shown to"
+        " have tumors expressing G12D mutated NRAS and HRAS will also be eligible."
+    )
+    alternatives = ("KRAS G12D", "NRAS G12D", "HRAS G12D")
+    assert marker_rules(tags) == [("biomarker-required", alternatives, "inclusion", "")]
+    assert set(tags.biomarkers) >= set(alternatives)
+
+
+def test_markers_of_another_way_in_said_as_an_item_of_its_own_are_no_rule_for_everyone():
+    """A rule "must have KRAS G12D" would be false for a patient with NRAS G12D."""
     tags = included(
         "KRAS G12D mutation\n* Tumors expressing G12D mutated NRAS and HRAS will also be eligible"
     )
-    assert marker_rules(tags) == [("biomarker-required", ("KRAS G12D",), "inclusion", "")]
-    assert set(tags.biomarkers) >= {"KRAS G12D", "NRAS", "HRAS"}
+    assert marker_rules(tags) == []
+    assert set(tags.biomarkers) >= {"KRAS G12D", "NRAS G12D", "HRAS G12D"}
+
+
+def test_a_variant_written_before_a_list_of_ras_genes_is_said_of_each():
+    assert included("G12C-mutant KRAS or NRAS").biomarkers == ("KRAS G12C", "NRAS G12C")
+    assert included("NRAS Q61K mutation").biomarkers == ("NRAS Q61K",)
+    # NCT05786924: "non-" makes the variant one the genes after it need not have.
+    line = "NSCLC with KRAS non-G12C, HRAS, NRAS or BRAF mutations"
+    assert "HRAS G12C" not in included(line).biomarkers
+
+
+@needs_shared
+def test_the_ras_genes_another_way_in_are_one_rule_in_a_real_record():
+    trial = parse_study(load_real_record("NCT03745326"))
+    rules = [r.values for r in tag_trial(trial).requirements if r.kind == "biomarker-required"]
+    assert ("KRAS G12D", "NRAS G12D", "HRAS G12D") in rules
 
 
 def test_an_exclusion_criterion_that_says_who_is_eligible_rules_nothing_out():
@@ -709,3 +735,26 @@ def test_tissue_for_scoring_a_marker_again_does_not_ask_for_the_marker():
 def test_ros_alone_is_no_marker_away_from_alk():
     tags = included("Increased ROS production after treatment is allowed")
     assert tags.biomarkers == () and marker_rules(tags) == []
+
+
+def test_point_mutations_of_alk_that_exclude_are_not_every_alk_change():
+    # NCT05170204 (Cohort A1, ALK fusion-positive): its exclusion of "ALK point mutations ...:
+    # I1171X, V1180L, G1202R" read as "ALK" clashed with the ALK fusion it asks for.
+    line = (
+        "NSCLC known to have one or more of the following ALK point mutations, as identified by"
+        " site local testing or Sponsor central testing: I1171X (where X is any other amino"
+        " acid), V1180L, G1202R"
+    )
+    assert excluding(line).excluded_biomarkers == ("ALK I1171X",)
+    assert excluding("Known ALK rearrangement").excluded_biomarkers == ("ALK",)
+
+
+@needs_shared
+def test_alk_fusion_is_asked_beside_excluded_point_mutations_in_a_real_record():
+    tags = tag_trial(parse_study(load_real_record("NCT05170204")))
+    rules = {(r.kind, r.values, r.cohort) for r in tags.requirements}
+    assert ("biomarker-required", ("ALK",), "Cohort A1") in rules
+    assert ("biomarker-excluded", ("ALK",), "Cohort A1") not in rules
+    assert ("biomarker-excluded", ("ALK I1171X",), "Cohort A1") in rules
+    # (A change of the marker asked for is no trial-wide exclusion of it.)
+    assert tags.excluded_biomarkers == ("EGFR",)

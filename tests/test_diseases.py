@@ -11,9 +11,11 @@ from trialfinder.diseases import (
     RELATED,
     SAME_OR_BROADER,
     UNRELATED,
+    about_trial_diseases,
     diseases,
     read_diagnosis,
     trial_diseases,
+    within_scope,
 )
 from trialfinder.knowledge import InvalidDataFile, data_text, read_data_file
 from trialfinder.model import Trial, parse_study
@@ -244,3 +246,20 @@ def test_every_real_cancer_record_names_a_disease():
 )
 def test_a_minus_after_a_lone_letter_joins_it_to_the_next_word(text, found):
     assert found in diseases().find(text, bare=False)[0]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "scope", "within", "about"),
+    [
+        (["Gastric Cancer"], ("solid tumor",), True, True),
+        (["Ovarian Cancer", "Colorectal Cancer"], ("solid tumor",), True, True),
+        (["Ovarian Cancer", "Colorectal Cancer"], ("ovarian cancer",), False, True),
+        (["Solid Tumor", "Acute Myeloid Leukemia"], ("solid tumor",), False, True),
+        (["Pancreatic Cancer"], ("colorectal cancer",), False, False),
+        (["Larynx Cancer"], ("solid tumor",), False, True),  # a disease not known: unnamed
+    ],
+)
+def test_a_scope_covers_or_is_about_the_trials_diseases(conditions, scope, within, about):
+    trial = Trial(nct_id="NCT01000001", conditions=tuple(conditions))
+    assert within_scope(scope, trial) is within
+    assert about_trial_diseases(scope, trial) is about

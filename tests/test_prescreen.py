@@ -976,6 +976,39 @@ def test_a_title_narrower_than_the_conditions_leaves_other_diseases_to_the_trial
     assert check_disease(untitled, _profile(diagnosis=outcomes[0][0])).outcome == PASS
 
 
+def test_a_criterion_confirming_the_titles_kind_of_the_conditions_disease_rules_out_another():
+    # NCT02964858: condition "NonHodgkin Lymphoma", title "... Diffuse Large B- Cell Lymphoma",
+    # and for everyone "Histological Diagnosis of NHL- DLBCL."
+    confirming = "Histological Diagnosis of NHL- DLBCL."
+    trial = _trial(
+        conditions=["NonHodgkin Lymphoma"],
+        title="Radiation Dose Optimization in Diffuse Large B- Cell Lymphoma.",
+        criteria=f"Inclusion Criteria:\n* {confirming}\n* ECOG 0-3.\n"
+        "Exclusion Criteria:\n* Primary extranodal Testicular Lymphomas.",
+    )
+    follicular = check_disease(trial, _profile(diagnosis="follicular lymphoma"))
+    assert follicular.outcome == FAIL
+    assert follicular.text == confirming
+    assert follicular.reason.startswith("The trial is for people with diffuse large B-cell")
+    assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
+    # Another inclusion criterion that may take the patient's kind, or one for a part only,
+    # or without a confirmed diagnosis: still for the trial team to say.
+    for criteria in (
+        f"Inclusion Criteria:\n* {confirming}\n* Or grade 3B follicular lymphoma",
+        "Inclusion Criteria:\n* Part A: Histological Diagnosis of DLBCL",
+        "Inclusion Criteria:\n* DLBCL in first remission",
+    ):
+        other = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria))
+        assert check_disease(other, _profile(diagnosis="follicular lymphoma")).outcome == UNKNOWN
+
+
+@needs_shared
+def test_a_confirmed_diagnosis_of_the_titles_kind_rules_out_another_in_a_real_record():
+    trial = parse_study(load_real_record("NCT02964858"))
+    assert check_disease(trial, _profile(diagnosis="follicular lymphoma")).outcome == FAIL
+    assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
+
+
 def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
     # NCT03983954 lists the cancers it takes, one of them "ER+/HER2- or triple-negative breast
     # cancer": its HER2 exclusion excluded a man with HER2-positive stomach cancer, itself on

@@ -19,7 +19,7 @@ from trialfinder.tagging.reader import (
     read_criteria,
 )
 
-from conftest import needs_shared, real_record_paths
+from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
 
 
@@ -339,6 +339,165 @@ def test_without_experimental_arms_placebo_and_active_comparators_are_comparator
     plan = arm_plan(trial)
     assert [trial.interventions[i].name for i in plan.tested] == ["Y"]
     assert [trial.interventions[i].name for i in plan.comparators] == ["Placebo"]
+
+
+def compared_study(arms, title="X Versus Investigator's Choice of Y or Z"):
+    """Arms of (label, type, description, interventions) in a trial of ``title``."""
+    names = list(dict.fromkeys(n for *_, given in arms for n in given))
+    return parse_study(
+        make_study(
+            title=title,
+            summary="A study of X.",
+            arm_groups=[
+                {
+                    "label": label,
+                    "type": kind,
+                    "description": text,
+                    "interventionNames": [f"Drug: {n}" for n in given],
+                }
+                for label, kind, text, given in arms
+            ],
+            interventions=[{"type": "DRUG", "name": name} for name in names],
+        )
+    )
+
+
+def test_an_experimental_arm_of_the_chosen_usual_treatment_is_the_comparison():
+    trial = compared_study(
+        [
+            ("X", "EXPERIMENTAL", "X under the skin.", ["X"]),
+            ("Y or Z", "EXPERIMENTAL", "Y or Z based on investigator's choice.", ["Y", "Z"]),
+        ]
+    )
+    plan = arm_plan(trial)
+    names = [i.name for i in trial.interventions]
+    assert [names[i] for i in plan.tested] == ["X"]
+    assert [names[i] for i in plan.comparators] == ["Y", "Z"]
+    assert [a.label for a in plan.comparator_arms] == ["Y or Z"]
+    assert plan.compares(plan.comparator_arms[0])
+    assert not plan.compares(plan.tested_arms[0])
+
+
+@pytest.mark.parametrize(
+    ("arms", "title"),
+    [
+        # one arm: what it gives is what is tested
+        ([("Y", "EXPERIMENTAL", "Standard of care Y.", ["Y"])], "Y Compared With Nothing"),
+        # the new drug added to a chosen one: both arms test it
+        (
+            [
+                ("X + Y", "EXPERIMENTAL", "X and Y.", ["X", "Y"]),
+                ("X + choice", "EXPERIMENTAL", "X, investigator's choice of Z.", ["X", "Z"]),
+            ],
+            "X Versus Placebo",
+        ),
+        # doses of one drug
+        (
+            [
+                ("Low", "EXPERIMENTAL", "X with standard therapy.", ["X"]),
+                ("High", "EXPERIMENTAL", "X at a higher dose.", ["X"]),
+            ],
+            "Comparing Doses of X",
+        ),
+        # every arm says it: none is singled out
+        (
+            [
+                ("A", "EXPERIMENTAL", "Physician's choice of Y, with X.", ["X"]),
+                ("B", "EXPERIMENTAL", "Physician's choice of Y, with Z.", ["Z"]),
+            ],
+            "X Versus Z",
+        ),
+        # the titles and summary do not compare
+        (
+            [
+                ("X", "EXPERIMENTAL", "X.", ["X"]),
+                ("Y", "EXPERIMENTAL", "Standard of care Y.", ["Y"]),
+            ],
+            "A Study of X and Y",
+        ),
+    ],
+)
+def test_experimental_arms_stay_tested_without_every_sign_of_a_comparison(arms, title):
+    trial = compared_study(arms, title)
+    plan = arm_plan(trial)
+    assert plan.comparators == ()
+    assert len(plan.tested_arms) == len(arms)
+
+
+def test_an_experimental_arm_a_title_names_after_versus_is_the_comparison():
+    arms = [
+        ("MeziVd (mezigdomide, bortezomib)", "EXPERIMENTAL", "", ["Mezigdomide", "Bortezomib"]),
+        ("PVd (pomalidomide, bortezomib)", "EXPERIMENTAL", "", ["Pomalidomide", "Bortezomib"]),
+    ]
+    trial = compared_study(arms, "Mezigdomide and Bortezomib (MeziVd) Versus PVd in Myeloma")
+    plan = arm_plan(trial)
+    names = [i.name for i in trial.interventions]
+    assert [names[i] for i in plan.tested] == ["Mezigdomide", "Bortezomib"]
+    assert [names[i] for i in plan.comparators] == ["Pomalidomide"]
+    assert [a.label for a in plan.comparator_arms] == ["PVd (pomalidomide, bortezomib)"]
+
+
+def test_an_experimental_arm_named_after_its_colon_and_after_compared_with_is_the_comparison():
+    # NCT06417814: "Dato-DXd With or Without Osimertinib Compared With Platinum Based Doublet
+    # Chemotherapy"; the arms are "Group 1: ...", "Group 2: ...", "Group 3: ...".
+    arms = [
+        ("Group 1: Dato-DXd + Osimertinib", "EXPERIMENTAL", "", ["Dato-DXd", "Osimertinib"]),
+        ("Group 2: Dato-DXd Monotherapy", "EXPERIMENTAL", "", ["Dato-DXd"]),
+        ("Group 3: Platinum-based Doublet Chemotherapy", "EXPERIMENTAL", "", ["Pemetrexed"]),
+    ]
+    title = "Dato-DXd With or Without Osimertinib Compared With Platinum Based Doublet Chemotherapy"
+    plan = arm_plan(compared_study(arms, title))
+    assert [a.label for a in plan.comparator_arms] == [arms[2][0]]
+    # The title naming its treatment before "compared with" keeps it tested.
+    title = "Dato-DXd or Pemetrexed Compared With Platinum-based Doublet Chemotherapy"
+    assert arm_plan(compared_study(arms, title)).comparator_arms == ()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "High Dose X Versus Low Dose X",  # doses of one drug: nothing of its own
+        "MeziVd and PVd in Myeloma",  # no comparison
+        "Myeloma Treatments Versus MeziVd or PVd",  # no arm named before it
+    ],
+)
+def test_arms_a_title_compares_without_every_sign_stay_tested(title):
+    doses = "Dose" in title
+    arms = [
+        ("High Dose" if doses else "MeziVd", "EXPERIMENTAL", "", ["X" if doses else "M"]),
+        ("Low Dose" if doses else "PVd", "EXPERIMENTAL", "", ["X" if doses else "P"]),
+    ]
+    plan = arm_plan(compared_study(arms, title))
+    assert plan.comparators == ()
+    assert len(plan.tested_arms) == 2
+
+
+@needs_shared
+def test_an_arm_named_after_versus_is_read_as_the_comparison_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05519085"))  # MeziVd versus PVd
+    plan = arm_plan(trial)
+    assert [trial.interventions[i].name for i in plan.comparators] == ["Pomalidomide"]
+    trial = parse_study(load_real_record("NCT06417814"))  # ... Compared With Platinum ...
+    plan = arm_plan(trial)
+    assert [trial.interventions[i].name for i in plan.comparators] == [
+        "Pemetrexed",
+        "Carboplatin",
+        "Cisplatin",
+    ]
+
+
+@needs_shared
+def test_a_control_arm_marked_experimental_is_read_as_the_comparison_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05572515"))  # teclistamab versus PVd or Kd
+    plan = arm_plan(trial)
+    names = [trial.interventions[i].name for i in plan.tested]
+    assert names == ["Teclistamab"]
+    assert [trial.interventions[i].name for i in plan.comparators] == [
+        "Pomalidomide",
+        "Bortezomib",
+        "Dexamethasone",
+        "Carfilzomib",
+    ]
 
 
 def test_without_arms_every_intervention_is_tested():

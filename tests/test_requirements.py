@@ -311,6 +311,19 @@ def test_a_rule_for_people_with_some_diseases_keeps_them_as_its_scope():
     assert _scoped([line]) == [("prior-lines", "at-least", (2,), ("colorectal cancer",))]
 
 
+def test_a_rule_said_for_solid_tumors_or_lymphoma_is_for_those_diseases():
+    """NCT05607199 (solid tumors, lymphoma, AML and MDS): "Evidence of measurable disease per
+    RECIST, v1.1 for solid tumors" is no rule for a patient with leukemia."""
+    line = "Evidence of measurable disease per RECIST, v1.1 for solid tumors."
+    assert included(line, "measurable-disease") == []
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor",))]
+    line = "For malignant lymphomas, measurable disease is defined as a lesion of 15 mm."
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("lymphoma",))]
+    # The purpose of a treatment limits no one.
+    line = "No prior chemotherapy for lymphoma"
+    assert _scoped([line]) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -578,6 +591,30 @@ def test_no_stage_rule_when_another_inclusion_item_takes_spread_disease():
         ("any-of", ("non-metastatic",)),
         ("none-of", ("metastatic",)),
     ]
+
+
+def test_a_stage_iv_by_its_number_beside_no_spread_said_for_everyone_is_not_spread():
+    """NCT05099809: "TNM stages III and IV" head and neck cancers, and for everyone "no
+    metastatic disease (M0)": stage IVA and IVB of those have not spread."""
+    stages = "Locally advanced head and neck cancers, TNM stages III and IV"
+    text = criteria([stages, "Patients should have no metastatic disease (M0)"])
+    assert rules(text, "disease-setting") == [("any-of", ("non-metastatic",))]
+    # Said only by a stage's number or a TNM code, or for one part, it does not outweigh
+    # stage IV.
+    for other in ("Stage II or III cervical cancer", "T1-4N0M0 cancer"):
+        assert rules(criteria([stages, other]), "disease-setting") == []
+    text = criteria([stages, "Part A: patients should have no metastatic disease (M0)"])
+    assert rules(text, "disease-setting") == []
+    # Spread said in words still does.
+    text = criteria(["Locally advanced or metastatic", "No metastatic disease (M0)"])
+    assert rules(text, "disease-setting") == []
+
+
+@needs_shared
+def test_no_spread_said_for_everyone_is_read_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05099809"))
+    found = [(r.rule, r.values) for r in tag_trial(trial).requirements]
+    assert ("any-of", ("non-metastatic",)) in found
 
 
 @pytest.mark.parametrize(

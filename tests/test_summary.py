@@ -519,6 +519,23 @@ def test_several_comparator_arms_are_named_and_placebo_is_said_plainly():
     ]
 
 
+def test_an_experimental_arm_of_the_investigators_choice_is_said_as_the_comparison():
+    names = ["Newmab", "Pomalidomide", "Carfilzomib"]
+    arms = [arm("Newmab", "EXPERIMENTAL", "Newmab"),
+            arm("PVd or Kd", "EXPERIMENTAL", "Pomalidomide", "Carfilzomib",
+                description="Either PVd or Kd based on investigator's choice.")]  # fmt: skip
+    trial = parse_study(
+        make_study(
+            title="Newmab Versus PVd or Kd in Myeloma",
+            interventions=[drug(n) for n in names],
+            arm_groups=arms,
+        )
+    )
+    tested = what_it_tests(summarize(trial)).splitlines()
+    assert [line.split('"')[1] for line in tested if line.startswith("- ")] == ["Newmab"]
+    assert "Another group gets some of these: Pomalidomide and Carfilzomib, to compare." in tested
+
+
 def test_arms_giving_the_same_are_one_sentence():
     names = ["Newmab", "Placebo"]
     arms = [arm("New 1", "EXPERIMENTAL", "Newmab"), arm("New 2", "EXPERIMENTAL", "Newmab"),
@@ -824,3 +841,24 @@ def test_a_combination_product_of_two_medicines_is_not_said_to_hold_a_device():
         '- "Drug A and Drug B" is a product that joins two medical products, such as a '
         "medicine and a device."
     )
+
+
+def test_a_rule_for_solid_tumors_is_said_only_when_the_trial_is_for_solid_tumors_only():
+    criteria = (
+        "Inclusion Criteria:\n\n* Evidence of measurable disease per RECIST, v1.1 for solid "
+        "tumors.\n* ECOG 0 or 1\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    measurable = "Your cancer must be big enough to measure on a scan or a test."
+    gastric = make_study(conditions=["Gastric Cancer"], criteria=criteria, title="X in cancer")
+    assert measurable in summarize(parse_study(gastric))
+    # NCT05607199 also takes people with leukemia, whose cancer has no lump to measure.
+    mixed = make_study(
+        conditions=["Solid Tumor", "Acute Myeloid Leukemia"], criteria=criteria, title="X"
+    )
+    assert measurable not in summarize(parse_study(mixed))
+
+
+@needs_shared
+def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a_real_record():
+    trial = parse_study(load_real_record("NCT05607199"))
+    assert "big enough to measure" not in summarize(trial)

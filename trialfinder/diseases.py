@@ -335,6 +335,37 @@ def read_diagnosis(text: str) -> Diagnosis:
     )
 
 
+def within_scope(scope: tuple[str, ...], trial: Trial) -> bool:
+    """Whether every disease ``trial`` is for is one of the diseases ``scope`` names, or within
+    one (a rule of "measurable disease per RECIST v1.1 for solid tumors" in a trial for gastric
+    cancer holds for everyone); not when the trial names no disease, or one the vocabulary does
+    not know."""
+    found = trial_diseases(trial)
+    if not scope or not found.included or found.unnamed:
+        return False
+    vocabulary = diseases()
+    return all(
+        any(vocabulary.relation(d, s) == SAME_OR_BROADER for s in scope if s in vocabulary.diseases)
+        for d in found.included
+    )
+
+
+def about_trial_diseases(scope: tuple[str, ...], trial: Trial) -> bool:
+    """Whether each disease ``scope`` names is one ``trial`` is for, within one, or one that
+    includes one ("ovarian cancer" in a trial for ovarian, colorectal and kidney cancer; not
+    "colorectal cancer" in a trial whose conditions name only pancreatic cancer)."""
+    found = trial_diseases(trial)
+    vocabulary = diseases()
+    return all(
+        s in vocabulary.diseases
+        and any(
+            SAME_OR_BROADER in (vocabulary.relation(d, s), vocabulary.relation(s, d))
+            for d in found.included
+        )
+        for s in scope
+    )
+
+
 def trial_diseases(trial: Trial) -> TrialDiseases:
     """The diseases ``trial`` is for (see :class:`TrialDiseases`)."""
     return _trial_diseases(trial.conditions, trial.brief_title, trial.official_title)

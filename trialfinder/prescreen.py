@@ -565,8 +565,19 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         and not any(vocabulary.relation(d, t) in near for d in mine for t in titled)
     ):
         says_titled = rules().says("disease", "any", values=_join(titled))
-        tail = rules().sentence("disease", "unknown-related", patient=patient)
         fact = f"diagnosis: {diagnosis.text}"
+        confirming = (
+            _criterion_confirming(trial.eligibility.criteria, titled, tuple(mine))
+            if kind_of_it
+            else ""
+        )
+        if confirming:
+            # ... and a criterion for everyone asks for a confirmed diagnosis of that kind
+            # ("Histological Diagnosis of NHL- DLBCL"): another kind does not fit.
+            tail = rules().sentence("disease", "fail", patient=patient)
+            confirmed = Requirement("disease", "any", titled, confirming, "inclusion")
+            return _check(confirmed, FAIL, tail, fact, says=says_titled)
+        tail = rules().sentence("disease", "unknown-related", patient=patient)
         asked = rules().question("disease", values=_join(titled))
         return _check(requirement, UNKNOWN, tail, fact, question=asked, says=says_titled)
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
@@ -714,6 +725,37 @@ def _criteria_left_out(criteria: str) -> tuple[tuple[str, str], ...]:
                 if disease not in named:
                     found.append((disease, item.text))
     return tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _criterion_confirming(criteria: str, titled: tuple[str, ...], mine: tuple[str, ...]) -> str:
+    """The inclusion criterion for everyone that asks for a confirmed diagnosis (``confirmed``
+    in ``[rule.disease]``) of the title's diseases ``titled`` and of nothing else ("Histological
+    Diagnosis of NHL- DLBCL": its most specific disease is one of them), when no inclusion
+    criterion names a disease that may be the patient's (``mine``); else ""."""
+    if not criteria:
+        return ""
+    r = rules()
+    vocabulary = diseases()
+    may_be_mine = (SAME_OR_BROADER, NARROWER, RELATED)
+    found = ""
+    for item in read_criteria(criteria).items:
+        if item.section == EXCLUSION:
+            continue
+        named = vocabulary.most_specific(vocabulary.find(item.text)[0])
+        if any(vocabulary.relation(d, n) in may_be_mine for d in mine for n in named):
+            return ""
+        if (
+            not found
+            and named
+            and not item.cohort
+            and r.confirmed.search(item.text)
+            and all(
+                any(vocabulary.relation(n, t) == SAME_OR_BROADER for t in titled) for n in named
+            )
+        ):
+            found = item.text
+    return found
 
 
 @lru_cache(maxsize=1024)

@@ -173,7 +173,15 @@ LEXICON = DataFile(
                     "stem_exceptions": TEXTS,
                 }
             ),
-            "context": Table(required={**texts("generic", "cancer_words"), "choice_arm": REGEX_I}),
+            "context": Table(
+                required={
+                    **texts("generic", "cancer_words"),
+                    "choice_arm": REGEX_I,
+                    "usual_arm": REGEX_I,
+                    "comparison": REGEX_I,
+                    "title_versus": REGEX_I,
+                }
+            ),
             "regimen_steroids": Table(
                 required={**texts("names", "blood_cancers"), "support": REGEX}
             ),
@@ -355,6 +363,7 @@ ELIGIBILITY = DataFile(
                                 (
                                     "stages",
                                     "spread",
+                                    "spread_stage",
                                     "elsewhere",
                                     "other_times",
                                     "other_systems",

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from trialfinder.diseases import about_trial_diseases, within_scope
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
@@ -27,7 +28,6 @@ from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_count
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
-    COMPARATOR_ARMS,
     EXCLUSION,
     ArmPlan,
     arm_plan,
@@ -186,7 +186,7 @@ def summary_facts(
         setting=_setting(tags),
         age=age_text(trial),
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
-        requirements=key_rules(tags.requirements),
+        requirements=key_rules(said_requirements(trial, tags)),
         has_criteria=bool(elig.criteria.strip()),
         status=status_text(trial.overall_status).lower() if trial.overall_status else "",
         status_explained=phrases["statuses"].get(
@@ -284,7 +284,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
-        key = (gets, some, arm.type in COMPARATOR_ARMS)
+        key = (gets, some, plan.compares(arm))
         given.setdefault(key, []).append(one_line(arm.label))
         if _names_more(arm.label, items):
             labelled.add(key)
@@ -362,6 +362,20 @@ def _placebo_only(name: str) -> bool:
 
 
 # -- key rules ------------------------------------------------------------------------------
+
+
+def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
+    """The requirements a summary may say: those for everyone, and those of criteria limited to
+    some diseases that include every disease the trial is for ("measurable disease per RECIST
+    v1.1 for solid tumors" in a trial for ovarian and colorectal cancer); not a rule for solid
+    tumors in a trial that also takes leukemia (NCT05607199). When such a criterion is for
+    another disease ("Colorectal cancer: ..." in a trial whose conditions name pancreatic cancer
+    only), the trial takes more than its conditions say: none is said."""
+    scoped = tags.scoped_requirements
+    if not scoped or not all(about_trial_diseases(r.scope, trial) for r in scoped):
+        return tags.requirements
+    covering = tuple(r for r in scoped if within_scope(r.scope, trial))
+    return (*tags.requirements, *covering) if covering else tags.requirements
 
 
 def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:

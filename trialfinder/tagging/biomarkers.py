@@ -220,8 +220,9 @@ def _consistent(mentions: list[_Mention]) -> list[_Mention]:
 def _unclear(mentions: list[_Mention], fields: Fields) -> set[tuple[str, str]]:
     """Markers the trial both asks for and rules out in its titles or inclusion criteria
     (unless in different cohorts): it says nothing clear of them. An exclusion criterion that
-    rules out a marker asked for elsewhere ("HER2 mutation without HER2 expression") narrows
-    the requirement and leaves it standing."""
+    rules out a marker asked for elsewhere ("HER2 mutation without HER2 expression"), or one
+    change of it ("ALK I1171X" beside "ALK fusion"), narrows the requirement and leaves it
+    standing."""
     cohorts: dict[tuple[str, str], set[str]] = {}
     for mention in mentions:
         item = fields.items[mention.part]
@@ -229,7 +230,15 @@ def _unclear(mentions: list[_Mention], fields: Fields) -> set[tuple[str, str]]:
             continue
         for tag in mention.tags:
             cohorts.setdefault((tag, mention.kind), set()).add(item.cohort if item else "")
-    unclear: set[tuple[str, str]] = set()
+    # A change of a marker asked for ("ALK I1171X" beside "ALK fusion", NCT05170204) is no
+    # trial-wide exclusion: the criterion's rule stands.
+    unclear: set[tuple[str, str]] = {
+        (tag, EXCLUDED)
+        for mention in mentions
+        if mention.kind == EXCLUDED
+        for tag in mention.tags
+        if " " in tag and (tag.split(" ", 1)[0], REQUIRED) in cohorts
+    }
     for (tag, kind), where in cohorts.items():
         if kind == REQUIRED and (tag, EXCLUDED) in cohorts:
             elsewhere = cohorts[(tag, EXCLUDED)]
@@ -381,18 +390,28 @@ _NEGATIVE = re.compile(
 )
 
 
-def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirement]:
+def _requirements(mentions: list[_Mention], fields: Fields) -> list[Requirement]:
     """Per criterion: a ``biomarker-required`` requirement for each marker or list of
     alternatives, and one ``biomarker-excluded`` with every marker it rules out."""
     by_part: dict[int, list[_Mention]] = {}
     for mention in mentions:
         if fields.items[mention.part] is not None:
             by_part.setdefault(mention.part, []).append(mention)
+    out: list[Requirement] = []
     for index, found in by_part.items():
         item = fields.items[index]
         assert item is not None
-        if _ALSO_ELIGIBLE.search(item.text):
-            continue  # another way in ("NRAS and HRAS will also be eligible"): no rule for all
+        if also := _ALSO_ELIGIBLE.search(item.text):
+            # Another way in ("Patients ... with G12D mutated NRAS and HRAS will also be
+            # eligible"): with the markers the item asked for before it, one rule of them all.
+            if (either := _with_also_eligible(found, fields, index, also.start())) is not None:
+                out.append(_requirement(REQUIRED, either, item))
+            elif any(m.kind == REQUIRED for m in found) and index - 1 in by_part:
+                # Said as an item of its own: the markers the item before asked for are
+                # no rule for all either.
+                before = fields.items[index - 1]
+                out = [r for r in out if not (r.kind == REQUIRED and _of_item(r, before))]
+            continue  # without them, no rule for all
         groups: list[list[str]] = []
         for chain in _lists(fields.text, [m for m in found if m.kind == REQUIRED]):
             chain = _one_name_each(fields.text, chain)
@@ -414,11 +433,19 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> Iterator[Requirem
             for group in candidates:
                 if not any(set(group) <= set(seen) for seen in groups):
                     groups.append(group)
-        for group in groups:
-            yield _requirement(REQUIRED, group, item)
+        out.extend(_requirement(REQUIRED, group, item) for group in groups)
         excluded = list(dict.fromkeys(t for m in found if m.kind == EXCLUDED for t in m.tags))
         if excluded:
-            yield _requirement(EXCLUDED, excluded, item)
+            out.append(_requirement(EXCLUDED, excluded, item))
+    return out
+
+
+def _of_item(requirement: Requirement, item: Item | None) -> bool:
+    return item is not None and (requirement.text, requirement.section, requirement.cohort) == (
+        item.text,
+        item.section,
+        item.cohort,
+    )
 
 
 # Between two markers of one list: connectors and the words said of the markers.
@@ -490,6 +517,24 @@ def _lists(text: str, mentions: list[_Mention]) -> Iterator[list[_Mention]]:
         chain.append(mention)
     if chain:
         yield chain
+
+
+def _with_also_eligible(
+    found: list[_Mention], fields: Fields, index: int, also: int
+) -> list[str] | None:
+    """The markers of one item that asks for some and then says people with others "will also
+    be eligible" (``also``: where those words are), as alternatives; None when the item asks
+    for none before the sentence that says it, or rules any out."""
+    if any(m.kind == EXCLUDED for m in found):
+        return None
+    offset = fields.starts[index]
+    text = fields.parts[index][1]
+    sentence = max(text.rfind(". ", 0, also), text.rfind("; ", 0, also)) + 1
+    before = [m for m in found if m.start - offset < sentence]
+    after = [m for m in found if m.start - offset >= sentence]
+    if not before or not after:
+        return None
+    return list(dict.fromkeys(tag for m in found for tag in m.tags))
 
 
 def _requirement(kind: str, values: list[str], item: Item) -> Requirement:

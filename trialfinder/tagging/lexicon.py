@@ -168,7 +168,13 @@ class Knowledge:
         self.regimen_steroids = frozenset(steroids["names"])
         self.blood_cancers = tuple(steroids["blood_cancers"])
         self.steroid_support = re.compile(steroids["support"])
-        self.choice_arm = Guarded(re.compile(lexicon["context"]["choice_arm"], re.IGNORECASE))
+        context = lexicon["context"]
+        self.choice_arm = Guarded(re.compile(context["choice_arm"], re.IGNORECASE))
+        self.comparator_arm = Guarded(
+            re.compile(f"{context['choice_arm']}|{context['usual_arm']}", re.IGNORECASE)
+        )
+        self.comparison = Guarded(re.compile(context["comparison"], re.IGNORECASE))
+        self.title_versus = Guarded(re.compile(context["title_versus"], re.IGNORECASE))
         car_t = lexicon["car-t"]
         self.cell_words = Guarded(re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE))
         made_from = car_t["made_from"]

@@ -535,11 +535,13 @@ def is_cancer_trial(trial: Trial) -> bool:
 class ArmPlan:
     """Which of a trial's interventions (by index) are tested and which are comparators.
 
-    Tested: those given in an EXPERIMENTAL arm; when no arm is marked experimental, those in
-    any arm that is not a comparator (or, when every arm is an active comparator, in any arm
-    that gives a treatment); and always those linked to no arm at all, so nothing is lost.
-    Comparators: those given only in other arms (active comparator, placebo, sham, usual
-    care). ``arms`` maps each arm's label to its interventions, from both sides of the record.
+    Tested: those given in an EXPERIMENTAL arm that is not the comparison (see
+    :func:`_compared_experimental_arms`); when no arm is marked experimental, those in any arm
+    that is not a comparator (or, when every arm is an active comparator, in any arm that gives
+    a treatment); and always those linked to no arm at all, so nothing is lost. Comparators:
+    those given only in other arms (active comparator, placebo, sham, usual care, and an
+    experimental arm that is the comparison). ``arms`` maps each arm's label to its
+    interventions, from both sides of the record.
     """
 
     tested: tuple[int, ...]
@@ -548,11 +550,18 @@ class ArmPlan:
     tested_arms: tuple[ArmGroup, ...]
     comparator_arms: tuple[ArmGroup, ...]
 
+    def compares(self, arm: ArmGroup) -> bool:
+        """Whether ``arm`` gives what the tested treatments are compared with (not, as an arm
+        that only is not tested, another step such as "Induction")."""
+        return arm.type in COMPARATOR_ARMS or (
+            arm.type == "EXPERIMENTAL" and arm not in self.tested_arms
+        )
+
 
 @per_trial
 def arm_plan(trial: Trial) -> ArmPlan:
     arms = arm_interventions(trial)
-    tested_arms = _tested_arms(trial)
+    tested_arms = _tested_arms(trial, arms)
     tested_labels = {a.label for a in tested_arms}
     comparator_arms = tuple(a for a in trial.arm_groups if a.label not in tested_labels)
     linked = {i for indexes in arms.values() for i in indexes}
@@ -589,15 +598,105 @@ def arm_interventions(trial: Trial) -> dict[str, list[int]]:
     return arms
 
 
-def _tested_arms(trial: Trial) -> list[ArmGroup]:
+def _tested_arms(trial: Trial, arms: dict[str, list[int]]) -> list[ArmGroup]:
     """The arms that give the treatments under test (see :class:`ArmPlan`)."""
     experimental = [a for a in trial.arm_groups if a.type == "EXPERIMENTAL"]
     if experimental:
-        return experimental
+        compared = _compared_experimental_arms(trial, experimental, arms)
+        return [a for a in experimental if a.label not in compared]
     others = [a for a in trial.arm_groups if a.type not in COMPARATOR_ARMS]
     if others:
         return others
     return [a for a in trial.arm_groups if a.type not in PLACEBO_ARMS]
+
+
+def _compared_experimental_arms(
+    trial: Trial, experimental: list[ArmGroup], arms: dict[str, list[int]]
+) -> set[str]:
+    """Labels of the arms marked EXPERIMENTAL that are in fact the comparison (the lexicon's
+    ``comparator_arm``, ``comparison`` and ``title_versus``), by either of two signs:
+
+    - the arm says it gives a chosen or the usual treatment ("PVd or Kd based on principal
+      investigator's choice"), the titles or brief summary compare, another experimental arm
+      says no such thing, and none of the arm's interventions is given in those other arms;
+    - a title names the arm only after "versus" (by its label, or an abbreviation it gives in
+      brackets), and another experimental arm, or a treatment it gives, before it; the arm
+      gives an intervention the other experimental arms do not, which the title does not name
+      before "versus" ("MeziVd Versus ... (PVd)", "Dato-DXd With or Without Osimertinib
+      Compared With Platinum Based Doublet Chemotherapy").
+
+    A single arm, and arms that give only what the others give (the doses of one drug), stay
+    tested."""
+    if len(experimental) < 2:
+        return set()
+    k = knowledge()
+    names = [i.name.strip().casefold() for i in trial.interventions]
+
+    def given(chosen: Iterable[ArmGroup]) -> set[str]:
+        return {names[i] for a in chosen for i in arms.get(a.label, ())}
+
+    compared: set[str] = set()
+    said = [a for a in experimental if k.comparator_arm.search(f"{a.label}\n{a.description}")]
+    if said and len(said) < len(experimental):
+        about = "\n".join((trial.brief_title, trial.official_title, trial.brief_summary))
+        if k.comparison.search(about):
+            tested = given(a for a in experimental if a not in said)
+            compared = {
+                a.label for a in said if given([a]) and tested and tested.isdisjoint(given([a]))
+            }
+    for title in (trial.brief_title, trial.official_title):
+        versus = k.title_versus.search(title)
+        if versus is None:
+            continue
+        before, after = _folded(title[: versus.start()]), _folded(title[versus.end() :])
+        for arm in experimental:
+            others = [a for a in experimental if a is not arm]
+            own = given([arm]) - given(others)
+            if (
+                own
+                and _names_arm(after, arm)
+                and not _names_arm(before, arm)
+                and not any(_whole(before, name) for name in own)
+                and any(_named(before, a, arms, trial) for a in others)
+            ):
+                compared.add(arm.label)
+        if compared:
+            break
+    if len(compared) >= len(experimental):
+        return set()
+    return compared
+
+
+_ARM_NAME = re.compile(r"[^():]+")
+_BRACKETED = re.compile(r"\(([^()]{2,30})\)")
+_FOLD = re.compile(r"[\s\-–]+")
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case with each run of spaces and dashes one space, between spaces:
+    "Platinum-based" and "Platinum Based" read alike."""
+    return f" {_FOLD.sub(' ', text.casefold()).strip()} "
+
+
+def _names_arm(folded: str, arm: ArmGroup) -> bool:
+    """Whether ``folded`` (see :func:`_folded`) names ``arm``: a part of its label outside
+    brackets and colons ("Group 3: Platinum-based Doublet Chemotherapy"), or an abbreviation
+    the label gives in brackets ("PVd (pomalidomide, ...)", "... (PVd)"), as whole words."""
+    parts = [p.strip(" ,.;") for p in _ARM_NAME.findall(arm.label)]
+    parts += _BRACKETED.findall(arm.label)
+    return any(_whole(folded, part) for part in parts if len(part.strip()) >= 2)
+
+
+def _named(folded: str, arm: ArmGroup, arms: dict[str, list[int]], trial: Trial) -> bool:
+    """Whether ``folded`` names ``arm`` or one of the interventions it gives, as whole words."""
+    return _names_arm(folded, arm) or any(
+        _whole(folded, trial.interventions[i].name) for i in arms.get(arm.label, ())
+    )
+
+
+def _whole(folded: str, name: str) -> bool:
+    name = _folded(name).strip()
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded) is not None
 
 
 # -- the text settings and biomarkers are read from ---------------------------------------

@@ -82,7 +82,8 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   the brain"), of another time ("at diagnosis", "history of"), of another staging system (Ann
   Arbor, ISS) or qualified ("needing upfront systemic therapy", "unless resected"); and none
   for a trial whose inclusion criteria also take spread disease ("or metastatic", "Stage III or
-  IV", "treated brain metastases are allowed").
+  IV", "treated brain metastases are allowed"), but for a stage IV by its number only beside an
+  item for everyone saying in words that the cancer has not spread ("no metastatic disease").
 - ``brain-metastases``: none (brain metastases excluded), treated-stable (only some people
   with brain metastases may join: treated, stable or without symptoms, as the item says; also
   when only active, untreated or symptomatic ones are excluded), active-allowed (untreated or
@@ -215,7 +216,7 @@ def read_requirements(
                 for kind, rule, values in reads
             )
     if any(r.kind == "disease-setting" for r in (*found, *scoped)) and _asks_for_spread(
-        criteria, rules
+        criteria, rules, found
     ):
         found = [r for r in found if r.kind != "disease-setting"]
         scoped = [r for r in scoped if r.kind != "disease-setting"]
@@ -908,6 +909,7 @@ class _Rules:
     lines_curative: re.Pattern[str]
     lines_naive_before: re.Pattern[str]
     stage_spread: _Gated
+    stage_spread_stage: _Gated
     stage_other_times: _Gated
     stage_earlier: _Gated
     stage_other_systems: _Gated
@@ -1026,7 +1028,7 @@ class _Rules:
         self.non_metastatic = [_Gated(p) for p in stage["non_metastatic"]]
         self.stages = _Gated(stage["stages"])
         self.metastatic = [_Gated(p) for p in stage["metastatic"]]
-        for name in ("spread", "other_times", "earlier", "other_systems"):
+        for name in ("spread", "spread_stage", "other_times", "earlier", "other_systems"):
             setattr(self, f"stage_{name}", _Gated(stage[name]))
         self.stage_elsewhere = re.compile(stage["elsewhere"])
         self.stage_not_before = re.compile(stage["not_before"])
@@ -2088,7 +2090,7 @@ def _read_stage(text: _Text, rules: _Rules) -> list[Read]:
         rest = low
         for start, end in sorted(found, reverse=True):
             rest = rest[:start] + " " * (end - start) + rest[end:]
-        if rules.stage_spread.found(rest):
+        if rules.stage_spread.found(rest) or rules.stage_spread_stage.found(rest):
             return []  # "non-metastatic or oligometastatic", "stage III or IV"
         return [NON_METASTATIC]
     for start, end in text.sentences:
@@ -2122,10 +2124,14 @@ def _non_metastatic(
     return found
 
 
-def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
+def _asks_for_spread(criteria: Criteria, rules: _Rules, found: list[Requirement]) -> bool:
     """Whether an inclusion item of the criteria takes people whose cancer has spread: then no
-    stage rule of the trial is right for everyone. (Each pattern is only run on an item holding
-    a piece of every match of it: most items are passed over with a few substring tests.)"""
+    stage rule of the trial is right for everyone. A stage IV said by its number only ("TNM
+    stages III and IV" of head and neck cancers) does not when another inclusion item for
+    everyone, read among ``found``, says in words that the cancer must not have spread ("no
+    metastatic disease (M0)"). (Each pattern is only run on an item holding a piece of every
+    match of it: most items are passed over with a few substring tests.)"""
+    numbered = False
     for item in criteria.items:
         if item.section == EXCLUSION:
             continue
@@ -2134,7 +2140,25 @@ def _asks_for_spread(criteria: Criteria, rules: _Rules) -> bool:
             low = low[:start] + " " * (end - start) + low[end:]
         if rules.stage_spread.found(low):
             return True
-    return False
+        numbered = numbered or rules.stage_spread_stage.found(low)
+    return numbered and not any(_not_spread_for_everyone(r, rules) for r in found)
+
+
+def _not_spread_for_everyone(requirement: Requirement, rules: _Rules) -> bool:
+    """Whether ``requirement`` is an inclusion item for everyone that says in words, not by a
+    stage's number or a TNM code alone, that the cancer has not spread ("no metastatic disease
+    (M0)")."""
+    if (requirement.kind, requirement.rule, requirement.values) != NON_METASTATIC:
+        return False
+    if requirement.cohort or requirement.section == EXCLUSION:
+        return False
+    low = lower(requirement.text)
+    # (A TNM code holds a digit: "T1-4N0M0" is said by numbers too.)
+    return any(
+        not any(map(str.isdigit, match.group()))
+        for pattern in rules.non_metastatic
+        for match in pattern.finditer(low)
+    )
 
 
 # -- performance status ----------------------------------------------------------------------
