@@ -249,6 +249,20 @@ def test_a_minus_after_a_lone_letter_joins_it_to_the_next_word(text, found):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Eastern Cooperative Oncology Group (ECOG) performance status 0 or 1",
+        "Reviewed at the Memorial Sloan Kettering Cancer Center",
+        "Discussed by a multidisciplinary tumor board",
+    ],
+)
+def test_a_disease_word_in_the_name_of_a_group_or_place_names_no_disease(text):
+    assert diseases().find(text) == ([], [])
+    # the same word elsewhere in the text still names one
+    assert diseases().find(f"{text}; metastatic breast cancer")[0] == ["breast cancer"]
+
+
+@pytest.mark.parametrize(
     ("conditions", "scope", "within", "about"),
     [
         (["Gastric Cancer"], ("solid tumor",), True, True),
@@ -256,7 +270,8 @@ def test_a_minus_after_a_lone_letter_joins_it_to_the_next_word(text, found):
         (["Ovarian Cancer", "Colorectal Cancer"], ("ovarian cancer",), False, True),
         (["Solid Tumor", "Acute Myeloid Leukemia"], ("solid tumor",), False, True),
         (["Pancreatic Cancer"], ("colorectal cancer",), False, False),
-        (["Larynx Cancer"], ("solid tumor",), False, True),  # a disease not known: unnamed
+        (["Penile Cancer"], ("solid tumor",), False, True),  # a disease not known: unnamed
+        (["Larynx Cancer"], ("solid tumor",), True, True),  # within head and neck cancer
     ],
 )
 def test_a_scope_covers_or_is_about_the_trials_diseases(conditions, scope, within, about):
