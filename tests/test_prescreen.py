@@ -1009,6 +1009,37 @@ def test_a_confirmed_diagnosis_of_the_titles_kind_rules_out_another_in_a_real_re
     assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
 
 
+def test_a_confirmed_diagnosis_of_the_titles_disease_beside_general_conditions_rules_out_another():
+    # NCT06385925: condition "Malignant Neoplasm", title "... Advanced Solid Tumors ...", and
+    # for everyone "histologically or cytologically confirmed ... metastatic solid tumor"; its
+    # "Eastern Cooperative Oncology Group" names no disease that may be a myeloma.
+    confirming = "Subjects with histologically confirmed metastatic solid tumor harboring KRAS G12D"
+    trial = _trial(
+        conditions=["Malignant Neoplasm"],
+        title="A Study of Drug X in Patients With Advanced Solid Tumors",
+        criteria=f"Inclusion Criteria:\n* {confirming}\n"
+        "* Eastern Cooperative Oncology Group (ECOG) performance status 0 or 1.\n",
+    )
+    myeloma = check_disease(trial, _profile(diagnosis="multiple myeloma"))
+    assert myeloma.outcome == FAIL
+    assert myeloma.text == confirming
+    assert check_disease(trial, _profile(diagnosis="pancreatic cancer")).outcome == PASS
+    # A cancer of no known kind may be a solid tumour: for the trial team to say.
+    assert check_disease(trial, _profile(diagnosis="cancer")).outcome == UNKNOWN
+    # Without a confirmed diagnosis of that kind for everyone, it stays unknown.
+    loose = replace(
+        trial, eligibility=replace(trial.eligibility, criteria="Inclusion Criteria:\n* ECOG 0-1")
+    )
+    assert check_disease(loose, _profile(diagnosis="multiple myeloma")).outcome == UNKNOWN
+
+
+@needs_shared
+def test_a_blood_cancer_is_ruled_out_of_a_real_trial_for_solid_tumors():
+    trial = parse_study(load_real_record("NCT06385925"))
+    assert check_disease(trial, _profile(diagnosis="multiple myeloma")).outcome == FAIL
+    assert check_disease(trial, _profile(diagnosis="colorectal cancer")).outcome == PASS
+
+
 def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
     # NCT03983954 lists the cancers it takes, one of them "ER+/HER2- or triple-negative breast
     # cancer": its HER2 exclusion excluded a man with HER2-positive stomach cancer, itself on

@@ -118,6 +118,9 @@ class Vocabulary:
         self.not_diagnosed = _Index(
             (self._fold(p.split()), "not diagnosed") for p in words["not_diagnosed"]
         )
+        self.not_diseases = _Index(
+            (self._fold(p.split()), "") for p in words.get("not_diseases", ())
+        )
 
     def get(self, name: str) -> Disease:
         return self.diseases[name]
@@ -200,6 +203,10 @@ class Vocabulary:
                     i += cut
                     continue
             size, name = self.phrases.match(folded, i)
+            skip = self.not_diseases.match(folded, i)[0]
+            if skip > size:  # ("Eastern Cooperative Oncology Group")
+                i += skip
+                continue
             if written[i] in self.acronyms.starts:
                 acronym = self.acronyms.match(written, i)
                 if acronym[0] > size:

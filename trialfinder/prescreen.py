@@ -568,12 +568,13 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         fact = f"diagnosis: {diagnosis.text}"
         confirming = (
             _criterion_confirming(trial.eligibility.criteria, titled, tuple(mine))
-            if kind_of_it
+            if kind_of_it or general
             else ""
         )
         if confirming:
             # ... and a criterion for everyone asks for a confirmed diagnosis of that kind
-            # ("Histological Diagnosis of NHL- DLBCL"): another kind does not fit.
+            # ("Histological Diagnosis of NHL- DLBCL"; "Malignant Neoplasm" beside "confirmed
+            # ... metastatic solid tumor", NCT06385925): another kind does not fit.
             tail = rules().sentence("disease", "fail", patient=patient)
             confirmed = Requirement("disease", "any", titled, confirming, "inclusion")
             return _check(confirmed, FAIL, tail, fact, says=says_titled)

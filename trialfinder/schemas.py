@@ -273,7 +273,8 @@ DISEASES = DataFile(
             "words": Table(
                 required=texts(
                     "metastasis", "excluding", "cancer_words", "healthy", "not_diagnosed"
-                )
+                ),
+                optional=texts("not_diseases"),
             ),
             "disease": Names(_DISEASE),
         }
