@@ -24,6 +24,7 @@ from trialfinder.tagging.requirements import (
     Requirement,
     as_ecog,
     ecog_for_karnofsky,
+    ecog_grades_for_karnofsky,
     extract,
     karnofsky_range,
     narrower,
@@ -1534,14 +1535,19 @@ def test_no_rule_from_alternatives_one_of_which_is_a_regimen_of_two(line, kind):
     ]
 
 
-def test_the_karnofsky_conversion_is_one_table_for_both_directions():
+def test_the_karnofsky_conversions_are_two_tables_for_both_directions():
+    # One table (ECOG 1 is about 70-80) and the other in use (Oken 1982: ECOG 1 is 80-90).
     assert [karnofsky_range(grade) for grade in range(5)] == [
-        (90, 100), (70, 80), (50, 60), (30, 40), (10, 20)
+        (90, 100), (70, 90), (50, 70), (30, 50), (10, 30)
     ]  # fmt: skip
     for grade in range(5):
         low, high = karnofsky_range(grade)
-        assert {ecog_for_karnofsky(k) for k in range(low, high + 10, 10)} == {grade}
+        for score in range(low, high + 10, 10):
+            assert grade in ecog_grades_for_karnofsky(score)
     assert ecog_for_karnofsky(80) == 1 and ecog_for_karnofsky(60) == 2
+    assert ecog_grades_for_karnofsky(70) == (1, 2)
+    assert ecog_grades_for_karnofsky(80) == (1, 1)
+    assert ecog_grades_for_karnofsky(100) == (0, 0)
 
 
 def test_a_karnofsky_limit_is_said_as_the_ecog_grade_it_falls_in():

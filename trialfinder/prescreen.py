@@ -53,7 +53,7 @@ from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial,
 from trialfinder.tagging.requirements import (
     Requirement,
     disease_scopes,
-    ecog_for_karnofsky,
+    ecog_grades_for_karnofsky,
     karnofsky_range,
     narrower,
 )
@@ -1218,7 +1218,13 @@ def _check_ecog(requirement: Requirement, facts: _Facts) -> Check:
     given += [f"karnofsky: {karnofsky}"] if karnofsky is not None else []
     fact = "; ".join(given)
     if outcome == UNKNOWN:
-        question = rules().sentence("ecog", "question-karnofsky", low=values[-1])
+        # (unknown on the Karnofsky limit: ask for that score; else for the ECOG grade)
+        of_karnofsky = rule.endswith("karnofsky-at-least") and found[-1][0] == UNKNOWN
+        question = (
+            rules().sentence("ecog", "question-karnofsky", low=values[-1])
+            if of_karnofsky
+            else rules().rules["ecog"]["question"]
+        )
         return _check(requirement, outcome, tail, fact, question=question)
     return _check(requirement, outcome, tail, fact)
 
@@ -1229,9 +1235,14 @@ def _against_ecog(low: int, high: int, facts: _Facts) -> tuple[str, str]:
         outcome = PASS if low <= ecog <= high else FAIL
         return outcome, rules().sentence("ecog", outcome, ecog=ecog)
     assert karnofsky is not None
-    grade = ecog_for_karnofsky(karnofsky)
-    outcome = PASS if low <= grade <= high else FAIL
-    return outcome, rules().sentence("ecog", "karnofsky", karnofsky=karnofsky, ecog=grade)
+    one, other = ecog_grades_for_karnofsky(karnofsky)
+    fits = [low <= grade <= high for grade in (one, other)]
+    if all(fits) or not any(fits):
+        outcome = PASS if all(fits) else FAIL
+        return outcome, rules().sentence("ecog", "karnofsky", karnofsky=karnofsky, ecog=one)
+    return UNKNOWN, rules().sentence(
+        "ecog", "unknown-karnofsky", karnofsky=karnofsky, low=one, high=other
+    )
 
 
 def _against_karnofsky(lowest: int, facts: _Facts) -> tuple[str, str]:

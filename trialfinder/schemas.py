@@ -395,6 +395,9 @@ ELIGIBILITY = DataFile(
                             "karnofsky_highest": ListOf(
                                 WHOLE, "the highest Karnofsky score of each ECOG grade, 0 to 4"
                             ),
+                            "karnofsky_highest_other": ListOf(
+                                WHOLE, "the same by the other conversion in use"
+                            ),
                         }
                     ),
                     "brain_metastases": Table(
@@ -502,6 +505,7 @@ _RULE = Table(
             "of-karnofsky",
             "ecog-as-karnofsky",
             "unknown-ecog-as-karnofsky",
+            "unknown-karnofsky",
             "question-karnofsky",
             "unknown-germline",
             "unknown-one-test",

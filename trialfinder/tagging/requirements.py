@@ -1039,6 +1039,7 @@ class _Rules:
         self.ecog_scales = _Cues(ecog["scales"])
         self.percent_scales = _Cues(ecog["percent_scales"])
         self.karnofsky_highest = tuple(int(k) for k in ecog["karnofsky_highest"])
+        self.karnofsky_highest_other = tuple(int(k) for k in ecog["karnofsky_highest_other"])
 
         brain = table["brain_metastases"]
         self.brain_words = frozenset(brain["words"])
@@ -2233,11 +2234,22 @@ def ecog_for_karnofsky(score: int) -> int:
     return max((grade for grade, top in enumerate(highest) if top >= score), default=0)
 
 
+def ecog_grades_for_karnofsky(score: int) -> tuple[int, int]:
+    """The ECOG grades a Karnofsky score falls in by each conversion in use (``karnofsky_highest``
+    and ``karnofsky_highest_other``), lower first: 70 is ECOG 1 by one and 2 by the other."""
+    other = _rules().karnofsky_highest_other
+    by_other = max((grade for grade, top in enumerate(other) if top >= score), default=0)
+    by_one = ecog_for_karnofsky(score)
+    return min(by_one, by_other), max(by_one, by_other)
+
+
 def karnofsky_range(ecog: int) -> tuple[int, int]:
-    """The lowest and highest Karnofsky score an ECOG grade may mean: ECOG 1 is 70 to 80."""
-    highest = _rules().karnofsky_highest
-    below = highest[ecog + 1] + 10 if ecog + 1 < len(highest) else 10
-    return below, highest[ecog]
+    """The lowest and highest Karnofsky score an ECOG grade may mean by either conversion in
+    use: ECOG 1 is 70 to 90, ECOG 2 50 to 70."""
+    rules = _rules()
+    tables = (rules.karnofsky_highest, rules.karnofsky_highest_other)
+    lowest = min((t[ecog + 1] + 10 for t in tables if ecog + 1 < len(t)), default=10)
+    return lowest, max(t[ecog] for t in tables)
 
 
 def count_value(value: object) -> int | None:
