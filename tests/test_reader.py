@@ -523,3 +523,17 @@ def test_a_risk_group_with_its_own_rules_is_a_part_of_the_trial():
     )
     cohorts = [i.cohort for i in read_criteria(text).items]
     assert cohorts == ["", "Standard risk 1", "Standard risk 2"]
+
+
+@pytest.mark.parametrize(
+    ("line", "cohort"),
+    [
+        ("* STANDARD RISK 1: PATIENTS MUST BE < 11 YEARS OF AGE", "Standard risk 1"),
+        ("* standard risk 1: patients must be < 11 years of age", "Standard risk 1"),
+        ("* HIGH RISK 2: ADULTS", "High risk 2"),
+        ("* PART A: ADULTS", "Part A"),
+    ],
+)
+def test_a_cohort_is_named_alike_in_any_letter_case(line, cohort):
+    # NCT03067181 in capitals: its risk groups keep the names they have in mixed case.
+    assert [i.cohort for i in read_criteria(f"Inclusion Criteria:\n{line}\n").items] == [cohort]

@@ -155,6 +155,13 @@ class _Layout:
             re.I,
         )
         cohort = "|".join(words["cohort_words"])
+        # The case of a cohort's own words, whatever the text's ("STANDARD RISK 1" is "Standard
+        # risk 1"): the first word of each capitalised, the others in lower case.
+        self.cohort_word_case = {
+            word: word.capitalize() if at == 0 else word
+            for phrase in words["cohort_words"]
+            for at, word in enumerate(phrase.lower().split())
+        }
         ident = r"(?:\d{1,2}[A-Za-z]?\d?|[A-Za-z]\d{0,2}|[IVX]{1,4})\b"
         # ("Phase 2 and Phase 3": the word may be said again before each id.)
         again = rf"(?:(?:{cohort})\s+)?"
@@ -441,10 +448,15 @@ _SPACES = re.compile(r"\s+")
 
 
 def _cohort_name(label: str) -> str:
-    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2", "Parts 1 AND 2" -> "Parts 1 and 2"."""
+    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2", "Parts 1 AND 2" -> "Parts 1 and 2",
+    "STANDARD RISK 1" -> "Standard risk 1"."""
     words = _SPACES.sub(" ", label.strip()).split(" ")
+    case = _layout().cohort_word_case
     rest = (
-        w.lower() if w.lower() in _JOINING else w.upper() if len(w) <= 3 else w for w in words[1:]
+        w.lower()
+        if w.lower() in _JOINING
+        else case.get(w.lower()) or (w.upper() if len(w) <= 3 else w)
+        for w in words[1:]
     )
     return " ".join([words[0].capitalize(), *rest])
 
