@@ -232,6 +232,12 @@ def test_an_exclusion_criterion_rules_a_marker_out():
             "Patients with positive oncogene driver mutation (EGFR or ALK/ROS)",
             [("EGFR", "ALK", "ROS1")],
         ),
+        # The same in capitals (NCT05236946, NCT05277844): "MUTATION" is no marker of the list.
+        ("PATIENTS WITH POSITIVE ONCOGENE MUTATION STATUS (EGFR/ALK)", [("EGFR", "ALK")]),
+        (
+            "PATIENTS WITH POSITIVE ONCOGENE DRIVER MUTATION (EGFR OR ALK/ROS)",
+            [("EGFR", "ALK", "ROS1")],
+        ),
     ],
 )
 def test_alternatives_are_one_requirement_either_satisfies(line, groups):

@@ -362,10 +362,18 @@ def _said_of_the_list(positive: re.Pattern[str], text: str, start: int, end: int
     # Walk back over the words of the list ("(EGFR or "), then look before it.
     rest = len(before.rstrip())
     for piece in reversed(_PIECES.findall(before[:rest])):
-        if not _LIST_WORD.fullmatch(piece):
+        if not _LIST_WORD.fullmatch(piece) or _result_in_capitals(positive, piece):
             break
         rest -= len(piece)
     return rest != len(before) and bool(positive.search(before[:rest][-40:]))
+
+
+def _result_in_capitals(positive: re.Pattern[str], piece: str) -> bool:
+    """Whether a word in capitals is a result, no marker of a list: in a criterion written in
+    capitals, "MUTATION" in "POSITIVE ONCOGENE MUTATION STATUS (EGFR/ALK)". (Short ones, "IHC",
+    "TPS", may be names.)"""
+    word = piece.strip(" \t\n,/()")
+    return len(word) > 4 and word.isalpha() and word.isupper() and bool(positive.fullmatch(word))
 
 
 # "Prior therapy for locally advanced or metastatic HER2-positive breast cancer": in an exclusion
