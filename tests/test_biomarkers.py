@@ -715,3 +715,23 @@ def test_tissue_for_scoring_a_marker_again_does_not_ask_for_the_marker():
 def test_ros_alone_is_no_marker_away_from_alk():
     tags = included("Increased ROS production after treatment is allowed")
     assert tags.biomarkers == () and marker_rules(tags) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "required"),
+    [
+        # Criteria written in capitals (real records write whole criteria so): the words around
+        # a marker's name are read in any case, the name itself only in capitals.
+        ("SOLID TUMORS HARBORING KRAS P.G12C MUTATION", ("KRAS G12C",)),  # NCT05288205
+        ("MALIGNANCY EXPRESSING G12D MUTATED KRAS", ("KRAS G12D",)),  # NCT03745326
+        ("MET EXON 14 SKIPPING MUTATION", ("MET exon 14",)),
+        ("MET Exon 14 Skipping Mutation Positive NSCLC", ("MET exon 14",)),  # NCT05110196
+        ("BRAF P.V600E MUTATION", ("BRAF V600E",)),
+        ("HR-POSITIVE ADVANCED BREAST CANCER", ("HR+",)),  # NCT05631795
+        ("HR-Positive Advanced Breast Cancer", ("HR+",)),  # NCT06380751's title
+        ("CONFIRMED DIAGNOSIS OF PH+ CML-CP", ("BCR-ABL",)),  # NCT06427811
+        ("KRAS G12V MUTATION WITH MATCHING HLA SUBTYPES", ("KRAS G12V", "HLA")),  # NCT05438667
+    ],
+)
+def test_the_words_around_a_marker_are_read_in_any_letter_case(line, required):
+    assert included(line).biomarkers == required

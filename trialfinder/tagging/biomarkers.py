@@ -577,7 +577,7 @@ _EXCEPTION_REACH = 30
 # breast cancer patients who have not received trastuzumab"): not everyone with the marker.
 # (Not "mutations that are sensitive to targeted therapy": said of the marker, NCT06561386.)
 _NARROWED = re.compile(r"[^.;:\n]{0,60}?\b(?:who|whose)\b", re.I)
-_EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
+_EXON = re.compile(r"^ex(?:on)? ?(\d+)$", re.IGNORECASE)  # "ex14", "EXON14" -> "exon 14"
 _EXON_NAME = r"exon \1"
 # Between one variant and the next of a list: "G12C or G12D", "exon 19 deletion or exon 21 L858R".
 _NEXT_VARIANT = re.compile(r"(?i)^\W*(?:\w+\W+)?(?:and/or|or|,)(?=\W)")
