@@ -260,6 +260,26 @@ def test_a_line_going_on_with_a_sentence_broken_off_is_part_of_its_item():
     assert read_criteria(text).items[-1].section == EXCLUSION
 
 
+def test_a_sentence_broken_off_in_capitals_goes_on_on_the_line_indented_under_it():
+    """NCT03745326 in capitals: no letter says the indented line goes on with the sentence, its
+    indent does; a line at the item's own indent, or after a full stop, is an item of its own."""
+    text = (
+        "INCLUSION CRITERIA:\n\n"
+        "1. MALIGNANCY EXPRESSING G12D MUTATED KRAS AS ASSESSED BY A LABORATORY TEST ON\n\n"
+        "   RESECTED TISSUE. PATIENTS WITH G12D MUTATED NRAS WILL ALSO BE ELIGIBLE.\n"
+        "2. AGE 18 OR OLDER.\n"
+        "   ADULTS ONLY\n"
+        "ECOG 0-1\n"
+    )
+    assert [i.text for i in read_criteria(text).items] == [
+        "MALIGNANCY EXPRESSING G12D MUTATED KRAS AS ASSESSED BY A LABORATORY TEST ON RESECTED"
+        " TISSUE. PATIENTS WITH G12D MUTATED NRAS WILL ALSO BE ELIGIBLE.",
+        "AGE 18 OR OLDER.",
+        "ADULTS ONLY",
+        "ECOG 0-1",
+    ]
+
+
 def test_markdown_escapes_are_undone():
     assert sections("Inclusion Criteria:\n* HLA-A\\*02:01 positive, ANC \\>= 1.5")[0] == (
         INCLUSION,

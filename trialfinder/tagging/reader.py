@@ -267,15 +267,20 @@ def read_criteria(criteria: str) -> Criteria:
                 continue
         elif (
             items
-            and body[0].islower()
             and bullet is not None
             and bullet.end() == indent
             and items[-1].text[-1] not in _ENDS
+            and (
+                body[0].islower()
+                or (indent > previous[0] and body.isupper() and items[-1].text.isupper())
+            )
             and len(items[-1].text) + len(line) < MAX_ITEM_CHARS
         ):
             # A line without a bullet that goes on with the sentence the last item broke off
             # ("... any other laboratory test on" over "resected tissue. Patients ... will
-            # also be eligible"): part of that item.
+            # also be eligible"): part of that item. In capitals, where no letter says so, a
+            # line indented under the item goes on with it ("... LABORATORY TEST ON" over an
+            # indented "RESECTED TISSUE. ...").
             last = items[-1]
             items[-1] = _new_item((f"{last.text} {line}", *last[1:]))
             continue
