@@ -735,3 +735,19 @@ def test_ros_alone_is_no_marker_away_from_alk():
 )
 def test_the_words_around_a_marker_are_read_in_any_letter_case(line, required):
     assert included(line).biomarkers == required
+
+
+@pytest.mark.parametrize(
+    ("line", "required", "excluded"),
+    [
+        ("EGFR EXON 19 DELETION", ("EGFR exon 19",), ()),
+        ("MSI-HIGH OR DMMR COLORECTAL CANCER", ("MSI-H/dMMR",), ()),
+        ("TMB-HIGH SOLID TUMOR", ("TMB-H",), ()),
+        ("CLAUDIN 18.2-POSITIVE GASTRIC CANCER", ("CLDN18.2",), ()),
+        ("HPV (P16) POSITIVE OROPHARYNGEAL CANCER", ("HPV+",), ()),
+        ("ER-NEGATIVE BREAST CANCER", (), ("HR+",)),
+    ],
+)
+def test_more_marker_results_are_read_in_capitals(line, required, excluded):
+    tags = included(line)
+    assert (tags.biomarkers, tags.excluded_biomarkers) == (required, excluded)
