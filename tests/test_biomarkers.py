@@ -238,6 +238,12 @@ def test_an_exclusion_criterion_rules_a_marker_out():
             "PATIENTS WITH POSITIVE ONCOGENE DRIVER MUTATION (EGFR OR ALK/ROS)",
             [("EGFR", "ALK", "ROS1")],
         ),
+        # The result after the list in capitals (NCT05786924 Part 1D).
+        (
+            "COLORECTAL ADENOCARCINOMA WITH KRAS, HRAS, NRAS, BRAF, AND/OR CRAF (RAF1) MUTATIONS"
+            " OR ALTERATIONS",
+            [("KRAS", "HRAS", "NRAS", "BRAF", "RAF1")],
+        ),
     ],
 )
 def test_alternatives_are_one_requirement_either_satisfies(line, groups):
@@ -751,3 +757,25 @@ def test_the_words_around_a_marker_are_read_in_any_letter_case(line, required):
 def test_more_marker_results_are_read_in_capitals(line, required, excluded):
     tags = included(line)
     assert (tags.biomarkers, tags.excluded_biomarkers) == (required, excluded)
+
+
+@pytest.mark.parametrize(
+    ("line", "excluded"),
+    [
+        # NCT06561386 in capitals: the full names between the markers end no list.
+        (
+            "PARTICIPANTS WITH EPIDERMAL GROWTH FACTOR RECEPTOR (EGFR), ANAPLASTIC LYMPHOMA KINASE"
+            " (ALK), OR ROS-1 MUTATIONS THAT ARE SENSITIVE TO AVAILABLE TARGETED INHIBITOR THERAPY",
+            ("EGFR", "ALK", "ROS1"),
+        ),
+        # NCT07040059 in capitals: "HER2 TESTING HAS NOT BEEN DONE" says no result of HER2.
+        (
+            "IF ARCHIVED SAMPLE IS NOT AVAILABLE, AND HER2 TESTING HAS NOT BEEN DONE, THEN PATIENT"
+            " MUST AGREE TO SUBMIT FRESH TUMOR SAMPLE FOR AN ASSESSMENT OF HER2 STATUS",
+            (),
+        ),
+    ],
+)
+def test_a_list_of_markers_in_capitals_ends_at_a_word_that_names_none(line, excluded):
+    tags = eligible(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}")
+    assert tags.excluded_biomarkers == excluded
