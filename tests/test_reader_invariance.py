@@ -23,7 +23,8 @@ What each rewrite asserts:
 - ``indent-*``: every line indented two more spaces, or every indent doubled.
 - ``crlf``, ``blank-lines``, ``no-blank-lines``, ``trailing-spaces``: Windows line ends, a
   blank line after every line, no blank lines at all, spaces at the end of every line.
-- ``upper``: the whole eligibility text in capitals (real records write whole criteria so).
+- ``upper``, ``upper-some-lines``: the whole eligibility text in capitals, or every second line
+  of it (real records write whole criteria so).
   Lower case is not a rewrite that keeps the meaning: "MET" and "met", "ALL" and "all" differ.
 - ``drug-brand``, ``drug-code``: an intervention named by a generic name of the lexicon
   (``data/lexicon.toml``) named instead by its first brand name or first code name there, in the
@@ -66,15 +67,7 @@ KNOWN: dict[tuple[str, str], str] = {
         'An abbreviation of a class counts only as written ("ADCs"): "ADCS" in capitals is not '
         "read, and the exclusion names two classes of three (less, not false)."
     ),
-    ("NCT06561386", "upper"): (
-        'A list of markers in capitals: after "(EGFR)" the words "ANAPLASTIC LYMPHOMA KINASE" '
-        "look like more names of the list, so the result written after it is not found and "
-        "EGFR and ALK are not excluded (less, not false)."
-    ),
-    ("NCT05786924", "upper"): (
-        '"KRAS, HRAS, NRAS, BRAF, AND/OR CRAF (RAF1) MUTATIONS" in capitals: the list is split '
-        "into KRAS alone and RAF1 alone in some parts (to be read)."
-    ),
+    ("NCT06467357", "upper-some-lines"): 'As for upper: the line with "ADCS" is in capitals.',
 }
 
 Rewrite = Callable[[str], "str | None"]  # the eligibility text rewritten, or None: not applicable
@@ -198,6 +191,7 @@ LAYOUT: dict[str, Rewrite] = {
     "heading-key": heading("Key {0} Criteria:"),
     "heading-no-colon": heading("{0} criteria"),
     "heading-bold": heading("**{0} Criteria:**"),
+    "heading-key-no-colon": heading("Key {0} Criteria"),
     "bullet-star": bullets("*"),
     "bullet-dash": bullets("-"),
     "bullet-dot": bullets("•"),
@@ -211,7 +205,16 @@ LAYOUT: dict[str, Rewrite] = {
     "no-blank-lines": _no_blank_lines,
     "trailing-spaces": lambda text: text.replace("\n", "  \n") + "  ",
     "upper": lambda text: text.upper(),
+    "upper-some-lines": lambda text: _every_other_line_upper(text),
 }
+
+
+def _every_other_line_upper(text: str) -> str:
+    lines = text.split("\n")
+    written = [at for at, line in enumerate(lines) if line.strip()]
+    for at in written[1::2]:
+        lines[at] = lines[at].upper()
+    return "\n".join(lines)
 
 
 # -- drug names ----------------------------------------------------------------------------
