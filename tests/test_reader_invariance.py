@@ -30,7 +30,10 @@ What each rewrite asserts:
   (``data/lexicon.toml``) named instead by its first brand name or first code name there, in the
   interventions, the arms and the eligibility criteria alike (not inside a longer name the
   lexicon knows, "trastuzumab" in "trastuzumab deruxtecan", nor joined by a hyphen,
-  "nab-paclitaxel"). Requirement values are generic names, so they do not change.
+  "nab-paclitaxel"). ``drug-criteria-brand``, ``drug-criteria-code``: every drug the
+  eligibility text names by such a generic name named by its brand or code name instead.
+  Requirement values are generic names, so they do not change. (Only drugs: not the entries
+  that name a kind of treatment, "endocrine therapy" = "ET", nor radiation or surgery.)
 
 ``KNOWN`` lists the (record, rewrite) pairs whose reading still changes, each with why; the test
 fails when one of them reads alike again, so that the list only shrinks.
@@ -217,18 +220,33 @@ def _every_other_line_upper(text: str) -> str:
     return "\n".join(lines)
 
 
+def _layout_variant(rewrite: Rewrite) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    def variant(study: dict[str, Any]) -> dict[str, Any] | None:
+        text = _criteria(study)
+        new = rewrite(text) if text else None
+        return None if new is None or new == text else _with_criteria(study, new)
+
+    return variant
+
+
 # -- drug names ----------------------------------------------------------------------------
+
+
+# The lexicon's categories of drugs (not radiation, surgery or transplants), and the words of
+# its entries that name a kind of treatment, not one drug ("endocrine therapy" = ["ET", ...]).
+DRUG_CATEGORIES = ("car-t", "immunotherapy", "targeted-therapy", "hormone-therapy", "chemotherapy")
+KIND_WORDS = re.compile(r"therap|inhibitor|chemo|agent", re.I)
 
 
 @cache
 def _other_names() -> dict[str, tuple[str, ...]]:
-    """Generic name (lower case) -> the other names the lexicon gives it."""
+    """Generic name of a drug (lower case) -> the other names the lexicon gives it."""
     names: dict[str, tuple[str, ...]] = {}
-    for table in load_toml("lexicon.toml").values():
-        if isinstance(table, dict):
-            for generic, others in table.get("drugs", {}).items():
-                if others:
-                    names.setdefault(generic.lower(), tuple(others))
+    lexicon = load_toml("lexicon.toml")
+    for category in DRUG_CATEGORIES:
+        for generic, others in lexicon[category].get("drugs", {}).items():
+            if others and not KIND_WORDS.search(generic):
+                names.setdefault(generic.lower(), tuple(others))
     return names
 
 
@@ -262,7 +280,10 @@ def _renamed(text: str, generic: str, name: str) -> str:
 
 
 def _brand(others: tuple[str, ...]) -> str | None:
-    brands = [n for n in others if n[:1].isupper() and not re.search(r"\d|-cel\b", n)]
+    """The first brand name: capitalised, not an acronym, no digit ("Keytruda")."""
+    brands = [
+        n for n in others if n[:1].isupper() and not n.isupper() and not re.search(r"\d|-cel\b", n)
+    ]
     return brands[0] if brands else None
 
 
@@ -311,7 +332,32 @@ def drug_names(pick: Callable[[tuple[str, ...]], str | None]) -> Callable[[dict]
     return rewrite
 
 
-DRUGS = {"drug-brand": drug_names(_brand), "drug-code": drug_names(_code)}
+@cache
+def _generics(pick: Callable[[tuple[str, ...]], str | None]) -> re.Pattern[str]:
+    """Every generic name of a drug that has another name ``pick`` gives, as a whole word."""
+    names = sorted((g for g, others in _other_names().items() if pick(others)), key=len)
+    words = "|".join(re.escape(g) for g in reversed(names))
+    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.I)
+
+
+def drugs_in_criteria(pick: Callable[[tuple[str, ...]], str | None]) -> Rewrite:
+    """Every drug the criteria name by a generic name named by its other name instead."""
+
+    def rewrite(text: str) -> str | None:
+        found = {m.group().lower() for m in _generics(pick).finditer(text)}
+        for generic in sorted(found, key=len, reverse=True):
+            text = _renamed(text, generic, pick(_other_names()[generic]) or generic)
+        return text if found else None
+
+    return rewrite
+
+
+DRUGS = {
+    "drug-brand": drug_names(_brand),
+    "drug-code": drug_names(_code),
+    "drug-criteria-brand": _layout_variant(drugs_in_criteria(_brand)),
+    "drug-criteria-code": _layout_variant(drugs_in_criteria(_code)),
+}
 
 
 # -- the check -----------------------------------------------------------------------------
@@ -366,15 +412,6 @@ def _check(name: str, variant: Callable[[dict[str, Any]], dict[str, Any] | None]
     assert not new, "\n".join(f"{p[0]} {p[1]}: {why}" for p, why in new.items())
     fixed = known - changed.keys()
     assert not fixed, f"read alike now, take them out of KNOWN: {sorted(fixed)}"
-
-
-def _layout_variant(rewrite: Rewrite) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
-    def variant(study: dict[str, Any]) -> dict[str, Any] | None:
-        text = _criteria(study)
-        new = rewrite(text) if text else None
-        return None if new is None or new == text else _with_criteria(study, new)
-
-    return variant
 
 
 @needs_shared
