@@ -394,8 +394,8 @@ def _no_name_in_capitals(positive: re.Pattern[str], piece: str) -> bool:
     ("MUTATIONS OR ALTERATIONS") or a word of seven letters or more, longer than a marker's
     name without a digit ("PDGFRA" has six): "TESTING", "ANAPLASTIC"."""
     word = piece.strip(" \t\n,/()")
-    return word.isalpha() and word.isupper() and (
-        len(word) > 6 or _result_in_capitals(positive, word)
+    return (
+        word.isalpha() and word.isupper() and (len(word) > 6 or _result_in_capitals(positive, word))
     )
 
 
