@@ -232,6 +232,18 @@ def test_an_exclusion_criterion_rules_a_marker_out():
             "Patients with positive oncogene driver mutation (EGFR or ALK/ROS)",
             [("EGFR", "ALK", "ROS1")],
         ),
+        # The same in capitals (NCT05236946, NCT05277844): "MUTATION" is no marker of the list.
+        ("PATIENTS WITH POSITIVE ONCOGENE MUTATION STATUS (EGFR/ALK)", [("EGFR", "ALK")]),
+        (
+            "PATIENTS WITH POSITIVE ONCOGENE DRIVER MUTATION (EGFR OR ALK/ROS)",
+            [("EGFR", "ALK", "ROS1")],
+        ),
+        # The result after the list in capitals (NCT05786924 Part 1D).
+        (
+            "COLORECTAL ADENOCARCINOMA WITH KRAS, HRAS, NRAS, BRAF, AND/OR CRAF (RAF1) MUTATIONS"
+            " OR ALTERATIONS",
+            [("KRAS", "HRAS", "NRAS", "BRAF", "RAF1")],
+        ),
     ],
 )
 def test_alternatives_are_one_requirement_either_satisfies(line, groups):
@@ -758,3 +770,61 @@ def test_alk_fusion_is_asked_beside_excluded_point_mutations_in_a_real_record():
     assert ("biomarker-excluded", ("ALK I1171X",), "Cohort A1") in rules
     # (A change of the marker asked for is no trial-wide exclusion of it.)
     assert tags.excluded_biomarkers == ("EGFR",)
+
+
+@pytest.mark.parametrize(
+    ("line", "required"),
+    [
+        # Criteria written in capitals (real records write whole criteria so): the words around
+        # a marker's name are read in any case, the name itself only in capitals.
+        ("SOLID TUMORS HARBORING KRAS P.G12C MUTATION", ("KRAS G12C",)),  # NCT05288205
+        ("MALIGNANCY EXPRESSING G12D MUTATED KRAS", ("KRAS G12D",)),  # NCT03745326
+        ("MET EXON 14 SKIPPING MUTATION", ("MET exon 14",)),
+        ("MET Exon 14 Skipping Mutation Positive NSCLC", ("MET exon 14",)),  # NCT05110196
+        ("BRAF P.V600E MUTATION", ("BRAF V600E",)),
+        ("HR-POSITIVE ADVANCED BREAST CANCER", ("HR+",)),  # NCT05631795
+        ("HR-Positive Advanced Breast Cancer", ("HR+",)),  # NCT06380751's title
+        ("CONFIRMED DIAGNOSIS OF PH+ CML-CP", ("BCR-ABL",)),  # NCT06427811
+        ("KRAS G12V MUTATION WITH MATCHING HLA SUBTYPES", ("KRAS G12V", "HLA")),  # NCT05438667
+    ],
+)
+def test_the_words_around_a_marker_are_read_in_any_letter_case(line, required):
+    assert included(line).biomarkers == required
+
+
+@pytest.mark.parametrize(
+    ("line", "required", "excluded"),
+    [
+        ("EGFR EXON 19 DELETION", ("EGFR exon 19",), ()),
+        ("MSI-HIGH OR DMMR COLORECTAL CANCER", ("MSI-H/dMMR",), ()),
+        ("TMB-HIGH SOLID TUMOR", ("TMB-H",), ()),
+        ("CLAUDIN 18.2-POSITIVE GASTRIC CANCER", ("CLDN18.2",), ()),
+        ("HPV (P16) POSITIVE OROPHARYNGEAL CANCER", ("HPV+",), ()),
+        ("ER-NEGATIVE BREAST CANCER", (), ("HR+",)),
+    ],
+)
+def test_more_marker_results_are_read_in_capitals(line, required, excluded):
+    tags = included(line)
+    assert (tags.biomarkers, tags.excluded_biomarkers) == (required, excluded)
+
+
+@pytest.mark.parametrize(
+    ("line", "excluded"),
+    [
+        # NCT06561386 in capitals: the full names between the markers end no list.
+        (
+            "PARTICIPANTS WITH EPIDERMAL GROWTH FACTOR RECEPTOR (EGFR), ANAPLASTIC LYMPHOMA KINASE"
+            " (ALK), OR ROS-1 MUTATIONS THAT ARE SENSITIVE TO AVAILABLE TARGETED INHIBITOR THERAPY",
+            ("EGFR", "ALK", "ROS1"),
+        ),
+        # NCT07040059 in capitals: "HER2 TESTING HAS NOT BEEN DONE" says no result of HER2.
+        (
+            "IF ARCHIVED SAMPLE IS NOT AVAILABLE, AND HER2 TESTING HAS NOT BEEN DONE, THEN PATIENT"
+            " MUST AGREE TO SUBMIT FRESH TUMOR SAMPLE FOR AN ASSESSMENT OF HER2 STATUS",
+            (),
+        ),
+    ],
+)
+def test_a_list_of_markers_in_capitals_ends_at_a_word_that_names_none(line, excluded):
+    tags = eligible(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}")
+    assert tags.excluded_biomarkers == excluded

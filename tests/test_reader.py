@@ -260,6 +260,26 @@ def test_a_line_going_on_with_a_sentence_broken_off_is_part_of_its_item():
     assert read_criteria(text).items[-1].section == EXCLUSION
 
 
+def test_a_sentence_broken_off_in_capitals_goes_on_on_the_line_indented_under_it():
+    """NCT03745326 in capitals: no letter says the indented line goes on with the sentence, its
+    indent does; a line at the item's own indent, or after a full stop, is an item of its own."""
+    text = (
+        "INCLUSION CRITERIA:\n\n"
+        "1. MALIGNANCY EXPRESSING G12D MUTATED KRAS AS ASSESSED BY A LABORATORY TEST ON\n\n"
+        "   RESECTED TISSUE. PATIENTS WITH G12D MUTATED NRAS WILL ALSO BE ELIGIBLE.\n"
+        "2. AGE 18 OR OLDER.\n"
+        "   ADULTS ONLY\n"
+        "ECOG 0-1\n"
+    )
+    assert [i.text for i in read_criteria(text).items] == [
+        "MALIGNANCY EXPRESSING G12D MUTATED KRAS AS ASSESSED BY A LABORATORY TEST ON RESECTED"
+        " TISSUE. PATIENTS WITH G12D MUTATED NRAS WILL ALSO BE ELIGIBLE.",
+        "AGE 18 OR OLDER.",
+        "ADULTS ONLY",
+        "ECOG 0-1",
+    ]
+
+
 def test_markdown_escapes_are_undone():
     assert sections("Inclusion Criteria:\n* HLA-A\\*02:01 positive, ANC \\>= 1.5")[0] == (
         INCLUSION,
@@ -682,3 +702,17 @@ def test_a_risk_group_with_its_own_rules_is_a_part_of_the_trial():
     )
     cohorts = [i.cohort for i in read_criteria(text).items]
     assert cohorts == ["", "Standard risk 1", "Standard risk 2"]
+
+
+@pytest.mark.parametrize(
+    ("line", "cohort"),
+    [
+        ("* STANDARD RISK 1: PATIENTS MUST BE < 11 YEARS OF AGE", "Standard risk 1"),
+        ("* standard risk 1: patients must be < 11 years of age", "Standard risk 1"),
+        ("* HIGH RISK 2: ADULTS", "High risk 2"),
+        ("* PART A: ADULTS", "Part A"),
+    ],
+)
+def test_a_cohort_is_named_alike_in_any_letter_case(line, cohort):
+    # NCT03067181 in capitals: its risk groups keep the names they have in mixed case.
+    assert [i.cohort for i in read_criteria(f"Inclusion Criteria:\n{line}\n").items] == [cohort]

@@ -147,6 +147,18 @@ def test_lymphodepleting_chemotherapy_before_cell_therapy_is_not_a_treatment_of_
     assert "combination" not in tags.categories
 
 
+@pytest.mark.parametrize("name", ["Aldesleukin", "Proleukin", "Interleukin-2"])
+def test_interleukin_2_by_any_name_supports_infused_cells(name):
+    """NCT03745326's shape: interleukin-2 given after engineered T cells supports them, whether
+    the record names it by its generic or its brand name."""
+    tags = tag(
+        [drug(name), drug("anti-KRAS G12D mTCR PBL", kind="BIOLOGICAL")],
+        [arm("Arm A", [f"Drug: {name}", "Biological: anti-KRAS G12D mTCR PBL"])],
+    )
+    assert tags.categories_of(name) == ()
+    assert tags.categories_of("anti-KRAS G12D mTCR PBL") == ("immunotherapy",)
+
+
 # -- the other categories -----------------------------------------------------------------
 
 

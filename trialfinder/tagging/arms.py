@@ -49,7 +49,7 @@ def _arm_text_hits(arm: ArmGroup, cancer: bool, cell_therapy: bool) -> list[Hit]
             if hit.category in ("surgery", "stem-cell-transplant"):
                 continue
             # Around a cell therapy, chemotherapy is lymphodepletion and IL-2 supports the cells.
-            if cell_therapy and (hit.category == "chemotherapy" or hit.canonical == "aldesleukin"):
+            if cell_therapy and (hit.category == "chemotherapy" or hit.canonical == _ALDESLEUKIN):
                 continue
             if cancer or hit.category in PROCEDURE_CATEGORIES:
                 hits.append(hit)
@@ -217,6 +217,7 @@ def _with_conditioning(
 
 
 _INTERLEUKIN_2 = re.compile(r"interleukin-?2|\bIL-?2\b|aldesleukin", re.IGNORECASE)
+_ALDESLEUKIN = "aldesleukin"  # interleukin-2's generic name in the lexicon
 
 
 def _around_cell_therapy(treatment: Treatment) -> Treatment:
@@ -224,7 +225,8 @@ def _around_cell_therapy(treatment: Treatment) -> Treatment:
     name = treatment.intervention.name
     if hits and all(h.category == "chemotherapy" for h in hits):
         return Treatment(treatment.intervention, (), False, 0, "conditioning before cell therapy")
-    if _INTERLEUKIN_2.search(name):
+    # (By any name the lexicon gives it: "Proleukin" is aldesleukin too.)
+    if _INTERLEUKIN_2.search(name) or (hits and all(h.canonical == _ALDESLEUKIN for h in hits)):
         return Treatment(treatment.intervention, (), False, 0, "support for the infused cells")
     return treatment
 

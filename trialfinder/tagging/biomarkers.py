@@ -363,18 +363,49 @@ def _said_of_the_list(positive: re.Pattern[str], text: str, start: int, end: int
     cut = _CLAUSE_END.search(after)
     after = after[: cut.start()] if cut else after
     head = _LIST_HEAD.match(after)
-    if head and head.end() and positive.search(after[head.end() : head.end() + 45]):
-        return True
+    if head and head.end():
+        rest = head.end()
+        # (In capitals a word such as "MUTATIONS" or "TESTING" looks like a name: the list
+        # ends before the first that is none.)
+        if _CAPITALS_WORD.search(after, 0, rest):
+            for piece in _PIECES.finditer(after, 0, rest):
+                if _no_name_in_capitals(positive, piece.group()):
+                    rest = piece.start()
+                    break
+        if rest and positive.search(after[rest : rest + 45]):
+            return True
     before = text[max(0, start - 120) : start]
     cuts = [m.end() for m in _CLAUSE_END.finditer(before)]
     before = before[cuts[-1] :] if cuts else before
     # Walk back over the words of the list ("(EGFR or "), then look before it.
     rest = len(before.rstrip())
     for piece in reversed(_PIECES.findall(before[:rest])):
-        if not _LIST_WORD.fullmatch(piece):
+        if not _LIST_WORD.fullmatch(piece) or _result_in_capitals(positive, piece):
             break
         rest -= len(piece)
     return rest != len(before) and bool(positive.search(before[:rest][-40:]))
+
+
+def _result_in_capitals(positive: re.Pattern[str], piece: str) -> bool:
+    """Whether a word in capitals is a result, no marker of a list: in a criterion written in
+    capitals, "MUTATION" in "POSITIVE ONCOGENE MUTATION STATUS (EGFR/ALK)". (Short ones, "IHC",
+    "TPS", may be names.)"""
+    word = piece.strip(" \t\n,/()")
+    return len(word) > 4 and word.isalpha() and word.isupper() and bool(positive.fullmatch(word))
+
+
+# A word of five capitals or more, without a digit: it may be no name (see _no_name_in_capitals).
+_CAPITALS_WORD = re.compile(r"\b[A-Z]{5,}\b")
+
+
+def _no_name_in_capitals(positive: re.Pattern[str], piece: str) -> bool:
+    """Whether a word in capitals after a marker is no name of its list: a result
+    ("MUTATIONS OR ALTERATIONS") or a word of seven letters or more, longer than a marker's
+    name without a digit ("PDGFRA" has six): "TESTING", "ANAPLASTIC"."""
+    word = piece.strip(" \t\n,/()")
+    return (
+        word.isalpha() and word.isupper() and (len(word) > 6 or _result_in_capitals(positive, word))
+    )
 
 
 # "Prior therapy for locally advanced or metastatic HER2-positive breast cancer": in an exclusion
@@ -614,7 +645,7 @@ _EXCEPTION_REACH = 30
 # breast cancer patients who have not received trastuzumab"): not everyone with the marker.
 # (Not "mutations that are sensitive to targeted therapy": said of the marker, NCT06561386.)
 _NARROWED = re.compile(r"[^.;:\n]{0,60}?\b(?:who|whose)\b", re.I)
-_EXON = re.compile(r"^ex(?:on)? ?(\d+)$")  # "ex14", "exon14" -> "exon 14"
+_EXON = re.compile(r"^ex(?:on)? ?(\d+)$", re.IGNORECASE)  # "ex14", "EXON14" -> "exon 14"
 _EXON_NAME = r"exon \1"
 # Between one variant and the next of a list: "G12C or G12D", "exon 19 deletion or exon 21 L858R".
 _NEXT_VARIANT = re.compile(r"(?i)^\W*(?:\w+\W+)?(?:and/or|or|,)(?=\W)")

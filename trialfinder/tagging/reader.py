@@ -155,6 +155,13 @@ class _Layout:
             re.I,
         )
         cohort = "|".join(words["cohort_words"])
+        # The case of a cohort's own words, whatever the text's ("STANDARD RISK 1" is "Standard
+        # risk 1"): the first word of each capitalised, the others in lower case.
+        self.cohort_word_case = {
+            word: word.capitalize() if at == 0 else word
+            for phrase in words["cohort_words"]
+            for at, word in enumerate(phrase.lower().split())
+        }
         ident = r"(?:\d{1,2}[A-Za-z]?\d?|[A-Za-z]\d{0,2}|[IVX]{1,4})\b"
         # ("Phase 2 and Phase 3": the word may be said again before each id.)
         again = rf"(?:(?:{cohort})\s+)?"
@@ -260,15 +267,20 @@ def read_criteria(criteria: str) -> Criteria:
                 continue
         elif (
             items
-            and body[0].islower()
             and bullet is not None
             and bullet.end() == indent
             and items[-1].text[-1] not in _ENDS
+            and (
+                body[0].islower()
+                or (indent > previous[0] and body.isupper() and items[-1].text.isupper())
+            )
             and len(items[-1].text) + len(line) < MAX_ITEM_CHARS
         ):
             # A line without a bullet that goes on with the sentence the last item broke off
             # ("... any other laboratory test on" over "resected tissue. Patients ... will
-            # also be eligible"): part of that item.
+            # also be eligible"): part of that item. In capitals, where no letter says so, a
+            # line indented under the item goes on with it ("... LABORATORY TEST ON" over an
+            # indented "RESECTED TISSUE. ...").
             last = items[-1]
             items[-1] = _new_item((f"{last.text} {line}", *last[1:]))
             continue
@@ -441,10 +453,15 @@ _SPACES = re.compile(r"\s+")
 
 
 def _cohort_name(label: str) -> str:
-    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2", "Parts 1 AND 2" -> "Parts 1 and 2"."""
+    """ "PART A" -> "Part A", "cohort  2" -> "Cohort 2", "Parts 1 AND 2" -> "Parts 1 and 2",
+    "STANDARD RISK 1" -> "Standard risk 1"."""
     words = _SPACES.sub(" ", label.strip()).split(" ")
+    case = _layout().cohort_word_case
     rest = (
-        w.lower() if w.lower() in _JOINING else w.upper() if len(w) <= 3 else w for w in words[1:]
+        w.lower()
+        if w.lower() in _JOINING
+        else case.get(w.lower()) or (w.upper() if len(w) <= 3 else w)
+        for w in words[1:]
     )
     return " ".join([words[0].capitalize(), *rest])
 
