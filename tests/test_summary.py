@@ -463,6 +463,45 @@ def test_a_trial_of_tests_only_says_what_it_looks_at():
     ]
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Endoscopic ultrasound placement of Coil and glue",
+        "Ultrasound-guided nerve block",
+        "Cyst drainage under endoscopic ultrasound",
+        "Stent placement guided by ultrasound",
+        "Focused ultrasound",
+    ],
+)
+def test_a_procedure_an_ultrasound_guides_is_no_test(name):
+    """NCT06370169 said it "looks at" an "Endoscopic ultrasound placement of Coil and glue", as
+    if it were a scan: the ultrasound only guides where the coil goes."""
+    trial = parse_study(
+        make_study(
+            title="Coil embolization of gastric varices",
+            conditions=["Gastric Varices"],
+            interventions=[drug(name, "DEVICE")],
+            arm_groups=[arm("A", "EXPERIMENTAL", name)],
+        )
+    )
+    assert what_it_tests(summarize(trial)).splitlines() == [f'- "{name}" is a medical device.']
+
+
+@pytest.mark.parametrize(
+    "name", ["Abdominal ultrasound", "Ultrasound guided biopsy", "Ultrasound guided muscle mass"]
+)
+def test_an_ultrasound_scan_or_what_it_guides_to_measure_is_a_test(name):
+    trial = parse_study(
+        make_study(
+            title="Liver scans",
+            conditions=["Fatty Liver"],
+            interventions=[drug(name, "PROCEDURE")],
+            arm_groups=[arm("A", "EXPERIMENTAL", name)],
+        )
+    )
+    assert what_it_tests(summarize(trial)).splitlines() == [f'It looks at "{name}".']
+
+
 def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():
     """NCT03180268 said its observation arm "gets Biospecimen Collection, Clinical Observation,
     Laboratory Biomarker Analysis, Magnetic Resonance Imaging and Quality-of-Life Assessment",
