@@ -646,3 +646,38 @@ def test_a_real_combination_given_after_an_antibody_pretreatment():
     # curb antibodies against it, in solid tumours: no targeted therapy of the cancer.
     tags = tag_trial(parse_study(load_real_record("NCT03983954")))
     assert tags.categories == ("immunotherapy", "combination")
+
+
+# -- a disease of dendritic cells is no dendritic-cell therapy ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("XR-417", "XR-417 is given to people with blastic plasmacytoid dendritic cell neoplasm."),
+        ("XR-417 for blastic plasmacytoid dendritic cell neoplasm", ""),
+        ("XR-417", "For follicular dendritic cell sarcoma that came back."),
+    ],
+)
+def test_a_disease_of_dendritic_cells_is_not_a_dendritic_cell_therapy(name, description):
+    tags = tag(
+        [drug(name, description=description)],
+        [arm("Arm A", [f"Drug: {name}"])],
+        conditions=["Blastic Plasmacytoid Dendritic Cell Neoplasm"],
+        title="XR-417 in BPDCN",
+    )
+    assert "immunotherapy" not in tags.categories
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Autologous dendritic cells loaded with tumor lysate", "Dendritic cell tumor lysate"],
+)
+def test_dendritic_cells_given_as_a_treatment_are_an_immunotherapy(description):
+    tags = tag(
+        [drug("XR-418", kind="BIOLOGICAL", description=description)],
+        [arm("Arm A", ["Biological: XR-418"])],
+        conditions=["Glioblastoma"],
+        title="XR-418 in glioblastoma",
+    )
+    assert tags.categories == ("immunotherapy",)
