@@ -176,3 +176,27 @@ def test_an_adjuvant_given_with_a_vaccine_is_not_explained_as_treatment_after_an
     assert "given with a vaccine" in vaccine
     after_surgery = glossary.explain_first_uses("It tests adjuvant chemotherapy.")
     assert "Adjuvant means treatment given after the main treatment" in after_surgery
+
+
+def test_a_trial_not_about_cancer_is_told_what_a_term_means_for_any_illness():
+    """NCT06341426 ("Treatment-Resistant Depression") was told "Resistant means the cancer no
+    longer responds to a certain medicine"; radiotherapy for another illness, that it is aimed
+    "to kill cancer cells"."""
+    text = "It is for people with resistant depression. It tests radiation therapy."
+    out = glossary.explain_first_uses(text, cancer=False)
+    assert "cancer" not in out and "tumor" not in out
+    assert "Resistant means the illness does not get better with the usual treatment." in out
+    assert "Radiation therapy means high-energy rays aimed at a part of the body to treat" in out
+    assert "Resistant means the cancer" in glossary.explain_first_uses(text)
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["refractory", "resistant", "radiation therapy", "immunotherapy", "hormone therapy",
+     "targeted therapy", "antibody", "monoclonal antibody", "CAR T", "line of treatment"],
+)  # fmt: skip
+def test_words_other_illnesses_use_too_are_explained_outside_cancer_without_cancer(term):
+    entry = glossary.lookup(term)
+    assert re.search(r"cancer|tumou?r", entry.sentence)
+    assert entry.not_cancer_sentence
+    assert not re.search(r"cancer|tumou?r", entry.not_cancer_sentence)

@@ -502,6 +502,31 @@ def test_an_ultrasound_scan_or_what_it_guides_to_measure_is_a_test(name):
     assert what_it_tests(summarize(trial)).splitlines() == [f'It looks at "{name}".']
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "said"),
+    [
+        ("Single-fraction radiotherapy", "RADIATION", "is a kind of radiation therapy. Radiation "
+         "therapy means high-energy rays aimed at a part of the body to treat it."),
+        ("Endodontic microsurgery", "PROCEDURE", "is a kind of surgery."),
+    ],
+)  # fmt: skip
+def test_surgery_or_radiation_for_another_illness_is_not_said_to_treat_cancer(name, kind, said):
+    """Radiotherapy against a bone disease was explained as rays "to kill cancer cells or
+    shrink tumors" (like NCT06643676's dental microsurgery, a trial not about cancer)."""
+    trial = parse_study(
+        make_study(
+            title="Prevention of heterotopic ossification after hip surgery",
+            conditions=["Heterotopic Ossification"],
+            criteria="Inclusion Criteria:\n\n* Hip replacement\n\nExclusion Criteria:\n\n* None",
+            interventions=[drug(name, kind)],
+            arm_groups=[arm("A", "EXPERIMENTAL", name)],
+        )
+    )
+    part = what_it_tests(summarize(trial))
+    assert part.splitlines() == [f'- "{name}" {said}']
+    assert "cancer" not in part.lower() and "tumor" not in part.lower()
+
+
 def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():
     """NCT03180268 said its observation arm "gets Biospecimen Collection, Clinical Observation,
     Laboratory Biomarker Analysis, Magnetic Resonance Imaging and Quality-of-Life Assessment",

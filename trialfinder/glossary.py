@@ -33,18 +33,36 @@ class Term:
     name: str
     forms: tuple[str, ...]
     means: str
+    # What it means in a summary of a trial not about cancer, where ``means`` speaks of cancer
+    # ("" leaves it unexplained there); None: ``means`` is true of any trial.
+    not_cancer: str | None = None
 
     @cached_property
     def sentence(self) -> str:
         """The definition as a sentence of its own: ``Placebo means a dummy treatment ...``."""
+        return self._sentence(self.means)
+
+    @cached_property
+    def not_cancer_sentence(self) -> str:
+        """The sentence said in a summary of a trial not about cancer ("": none)."""
+        if self.not_cancer is None:
+            return self.sentence
+        return self._sentence(self.not_cancer) if self.not_cancer else ""
+
+    def _sentence(self, means: str) -> str:
         name = self.name[0].upper() + self.name[1:]
-        return f"{name} means {self.means}."
+        return f"{name} means {means}."
 
 
 @cache
 def terms() -> tuple[Term, ...]:
     return tuple(
-        Term(name=name, forms=tuple(entry.get("forms") or [name]), means=entry["means"].strip())
+        Term(
+            name=name,
+            forms=tuple(entry.get("forms") or [name]),
+            means=entry["means"].strip(),
+            not_cancer=entry["not_cancer"].strip() if "not_cancer" in entry else None,
+        )
         for name, entry in load_toml("glossary.toml").items()
     )
 
@@ -192,22 +210,30 @@ def _matches(text: str, words: list[re.Match[str]], form: tuple[str, ...]) -> bo
     return True
 
 
+def _said(term: Term, cancer: bool) -> str:
+    """The sentence that explains ``term`` in a summary of a trial about cancer or not."""
+    return term.sentence if cancer else term.not_cancer_sentence
+
+
 @cache
-def _defined_with() -> dict[str, tuple[Term, ...]]:
+def _defined_with(cancer: bool) -> dict[str, tuple[Term, ...]]:
     """Term name -> the terms its own definition uses, in order (read once)."""
-    return {term.name: tuple(t for _, t in terms_in(term.sentence)) for term in terms()}
+    return {term.name: tuple(t for _, t in terms_in(_said(term, cancer))) for term in terms()}
 
 
-def explain_first_uses(text: str) -> str:
+def explain_first_uses(text: str, cancer: bool = True) -> str:
     """Add each term's definition right after the sentence that first uses it.
 
     A sentence ends at ".", "!" or "?" and the spaces after it, or at the end of its line (one
     paragraph a line), so a definition stays beside its term. Definitions are read for terms
     too, so a word used in a definition is explained as well. Sentences on a line are said
-    with one space between them, as they are joined again.
+    with one space between them, as they are joined again. In a summary of a trial not about
+    cancer (``cancer`` false) a term is explained by its ``not_cancer`` words, where it has
+    them ("Radiation therapy means ... to kill cancer cells" is not said of radiotherapy for a
+    bone disease).
     """
     explained: set[str] = set()
-    defined_with = _defined_with()
+    defined_with = _defined_with(cancer)
 
     def first_uses(used: Iterable[Term]) -> list[Term]:
         """The terms not explained yet, in order, each once; from now on they are."""
@@ -237,7 +263,9 @@ def explain_first_uses(text: str) -> str:
             copied = end
         while queue:
             term = queue.pop(0)
-            pieces.append(" " + term.sentence)
+            said = _said(term, cancer)
+            if said:
+                pieces.append(" " + said)
             queue[0:0] = first_uses(defined_with[term.name])
     pieces.append(text[copied:])
     return _one_space("".join(pieces))

@@ -729,7 +729,9 @@ CATEGORIES_FILE = DataFile(
     )
 )
 COLUMNS = DataFile(Names(Table(required=words("meaning", "example"))))
-GLOSSARY = DataFile(Names(Table(required={"means": TEXT}, optional={"forms": TEXTS})))
+GLOSSARY = DataFile(
+    Names(Table(required={"means": TEXT}, optional={"forms": TEXTS, "not_cancer": TEXT}))
+)
 PLACES = DataFile(
     Table(
         required={

@@ -131,7 +131,7 @@ def summarize(
     """
     facts = summary_facts(trial, tags, nearest)
     text = render(TEMPLATE, templates, s=facts, trial=trial, tags=tags)
-    return explain_first_uses(_tidy(text))
+    return explain_first_uses(_tidy(text), cancer=is_cancer_trial(trial))
 
 
 def summary_facts(
