@@ -798,3 +798,10 @@ def test_the_speed_benchmark_prints_its_figures(capsys, monkeypatch):
     assert "50 trials (242 distinct records)" in printed
     assert "cold:" in printed and "warm:" in printed
     assert re.search(r"biomarkers +\d+\.\d{3} s", printed)
+
+
+@pytest.mark.parametrize("category", ["surgery", "radiation"])
+def test_surgery_and_radiation_are_explained_for_trials_of_other_illnesses_too(category):
+    """Trials not about cancer are tagged surgery or radiation too (NCT06643676, a dental
+    microsurgery): the category's explanation does not say it is always against cancer."""
+    assert "another illness" in CATEGORIES[category]
