@@ -883,12 +883,22 @@ def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
 @needs_shared
 def test_a_vaccine_adjuvant_is_said_as_one_not_as_a_biological_medicine():
     # NCT00184067 lists "Montanide ISA 51" (an oil a peptide vaccine is mixed with) as
-    # BIOLOGICAL, which a summary says as "a biological medicine", made from living cells.
+    # BIOLOGICAL, which a summary says as "a biological medicine", made by or from living things.
     text = summarize(parse_study(load_real_record("NCT00184067")))
     tested = text.split("Which step")[0]
     assert '- "Montanide ISA 51" is a vaccine adjuvant.' in tested
-    assert "biological" not in tested and "living cells" not in tested
+    assert "biological" not in tested and "living" not in tested
     assert "immunotherapy" not in tested.lower()
+
+
+@needs_shared
+def test_a_biological_medicine_of_viruses_is_not_said_to_be_made_from_living_cells():
+    # NCT05948592's TP-102 is bacteriophages, viruses that live in germs: not cells.
+    tested = summarize(parse_study(load_real_record("NCT05948592"))).split("Which step")[0]
+    assert tested.splitlines()[1] == (
+        '- "TP-102" is a biological medicine. Biological means made by or from living cells or '
+        "germs, or their parts."
+    )
 
 
 def test_a_combination_product_of_two_medicines_is_not_said_to_hold_a_device():
