@@ -527,6 +527,28 @@ def test_surgery_or_radiation_for_another_illness_is_not_said_to_treat_cancer(na
     assert "cancer" not in part.lower() and "tumor" not in part.lower()
 
 
+def test_methacholine_to_test_the_airways_is_not_what_it_tests():
+    """NCT04912596 said it tests "Methacholine", breathed in by every group to see how well
+    the inhalers protect the airways (a bronchial challenge)."""
+    interventions = [drug("Albuterol inhaler"), drug("Placebo inhaler", "OTHER"),
+                     drug("Methacholine", "OTHER")]  # fmt: skip
+    arms = [arm("Test", "EXPERIMENTAL", "Albuterol inhaler", "Methacholine"),
+            arm("Placebo", "PLACEBO_COMPARATOR", "Placebo inhaler", "Methacholine")]  # fmt: skip
+    trial = parse_study(
+        make_study(
+            title="Albuterol in asthma",
+            conditions=["Asthma"],
+            interventions=interventions,
+            arm_groups=arms,
+        )  # fmt: skip
+    )
+    assert what_it_tests(summarize(trial)).splitlines() == [
+        '- "Albuterol inhaler" is a medicine.',
+        "Another group gets a placebo, to compare. Placebo means a dummy treatment that looks "
+        "like the real one but has no medicine in it.",
+    ]
+
+
 def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():
     """NCT03180268 said its observation arm "gets Biospecimen Collection, Clinical Observation,
     Laboratory Biomarker Analysis, Magnetic Resonance Imaging and Quality-of-Life Assessment",

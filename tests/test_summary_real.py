@@ -31,13 +31,15 @@ PROMISES = re.compile(
 
 # An intervention that is no treatment, by this test's own words: tests, scans, samples,
 # questionnaires, placebo, and entries that name no intervention (an ultrasound that guides a
-# placement or injection is a procedure, NCT06370169).
+# placement or injection is a procedure, NCT06370169; methacholine is breathed in to test the
+# airways, NCT04912596).
 NOT_TREATMENT = re.compile(
     r"placebo|\bsham\b|questionnaire|survey|quality[- ]of[- ]life|biospecimen|specimen|biopsy"
     r"|imaging|tomography|\bMRI\b|magnetic resonance|\bPET\b|\bCT\b|\bscan"
     r"|(?<!under )(?<!by )ultrasound(?![- ]?(?:guided )?(?:placement|injection))"
     r"|assessment|analysis|laborator|sequencing|\bassay|\btests?\b|screening|observation"
-    r"|echocardiog|monitoring|no intervention|pharmacogenomic|examination|frozen section",
+    r"|echocardiog|monitoring|no intervention|pharmacogenomic|examination|frozen section"
+    r"|methacholine",
     re.IGNORECASE,
 )
 COMPARATOR_ARMS = {"ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"}
