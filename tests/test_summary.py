@@ -540,13 +540,35 @@ def test_methacholine_to_test_the_airways_is_not_what_it_tests():
             conditions=["Asthma"],
             interventions=interventions,
             arm_groups=arms,
-        )  # fmt: skip
+        )
     )
     assert what_it_tests(summarize(trial)).splitlines() == [
         '- "Albuterol inhaler" is a medicine.',
         "Another group gets a placebo, to compare. Placebo means a dummy treatment that looks "
         "like the real one but has no medicine in it.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "said"),
+    [
+        ("Pozelimab + Cemdisiran", "DRUG", '- "Pozelimab + Cemdisiran".'),
+        ("ERCP plus gastroenterostomy", "PROCEDURE", '- "ERCP plus gastroenterostomy".'),
+        ("Baxdrostat/dapagliflozin", "DRUG", '- "Baxdrostat/dapagliflozin" is a medicine.'),
+    ],
+)
+def test_two_treatments_named_as_one_are_not_said_to_be_one_medicine(name, kind, said):
+    """NCT05070858 said "Pozelimab + Cemdisiran" "is a medicine": two are given. One pill of
+    two ("Baxdrostat/dapagliflozin") is one."""
+    trial = parse_study(
+        make_study(
+            title="In myasthenia gravis",
+            conditions=["Myasthenia Gravis"],
+            interventions=[drug(name, kind)],
+            arm_groups=[arm("A", "EXPERIMENTAL", name)],
+        )
+    )
+    assert what_it_tests(summarize(trial)).splitlines() == [said]
 
 
 def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():

@@ -698,7 +698,7 @@ SUMMARY = DataFile(
             "interventions": Table(
                 required={
                     "no_intervention": ListOf(REGEX_I),
-                    **dict.fromkeys(("placebo_with", "choice"), REGEX_I),
+                    **dict.fromkeys(("placebo_with", "choice", "joined"), REGEX_I),
                     **words("placebo", "nothing"),
                 }
             ),

@@ -355,6 +355,11 @@ def _placebo_with() -> re.Pattern[str]:
     return re.compile(_phrases()["interventions"]["placebo_with"], re.IGNORECASE)
 
 
+@cache
+def _joined() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["joined"], re.IGNORECASE)
+
+
 def _placebo_only(name: str) -> bool:
     """Whether a placebo's name gives nothing with it ("Placebo to match olaparib" does not;
     "Dapagliflozin in combination with placebo" does)."""
@@ -655,6 +660,8 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
     if product is not None and product.kind in phrases["known_kinds"]:
         known: str = phrases["known_kinds"][product.kind]
         return known
+    if _joined().search(intervention.name):  # ("Pozelimab + Cemdisiran" is two medicines)
+        return ""
     said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
     return said
 
