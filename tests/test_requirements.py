@@ -18,6 +18,7 @@ from trialfinder.tagging.drug_classes import (
     generic_name,
     parse_drug_classes,
 )
+from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.reader import read_criteria
 from trialfinder.tagging.requirements import (
     KINDS,
@@ -407,6 +408,29 @@ def test_a_negated_inclusion_excludes():
     assert included("No prior EGFR TKI", "prior-therapy-excluded") == [("any-of", ("EGFR TKI",))]
     line = "Participants must not have received prior anti-PD-1 therapy"
     assert excluded(line, "prior-therapy-excluded") == [("any-of", ("anti-PD-(L)1",))]
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        # NCT06429761 in capitals: "T-DXd" is still trastuzumab deruxtecan as "T-DXD".
+        ("PRIOR TREATMENT WITH T-DXD", ("trastuzumab deruxtecan",)),
+        ("prior treatment with t-dxd", ("trastuzumab deruxtecan",)),
+        ("PRIOR TREATMENT WITH ARA-C", ("cytarabine",)),
+        # Other short names count only as written: "KD" and "RT" in capitals are not read.
+        ("PRIOR TREATMENT WITH KD", ()),
+        ("PRIOR TREATMENT WITH RT", ()),
+    ],
+)
+def test_only_the_short_names_the_lexicon_allows_are_read_in_any_case(line, values):
+    assert excluded(line, "prior-therapy-excluded") == ([("any-of", values)] if values else [])
+
+
+def test_every_short_name_read_in_any_case_is_a_lexicon_name_joined_by_a_hyphen():
+    k = knowledge()
+    names = {alias for alias, _ in k.aliases}
+    for alias in k.any_case:
+        assert alias in names and "-" in alias and alias not in (alias.upper(), alias.lower())
 
 
 @pytest.mark.parametrize(

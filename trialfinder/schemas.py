@@ -175,7 +175,7 @@ LEXICON = DataFile(
             ),
             "context": Table(
                 required={
-                    **texts("generic", "cancer_words"),
+                    **texts("generic", "cancer_words", "any_case"),
                     "choice_arm": REGEX_I,
                     "usual_arm": REGEX_I,
                     "comparison": REGEX_I,
