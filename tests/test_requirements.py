@@ -1070,6 +1070,41 @@ def test_no_transplant_rule_from_allowed_timed_or_other_transplants(inclusion, e
     assert rules(criteria(inclusion, exclusion), "transplant") == []
 
 
+def test_a_time_limit_after_a_list_of_transplants_is_of_every_one():
+    """NCT05147467: "within 24 months" ends a list joined by "or", so the donor transplant is
+    excluded only within 24 months, which no rule says: no "ever"."""
+    line = (
+        "Prior history of allogeneic hematopoietic stem cell transplantation, adoptive cell "
+        "immunotherapy or autologous hematopoietic stem cell transplantation within 24 months."
+    )
+    assert rules(criteria([], [line]), "transplant") == []
+    line = "Prior allogeneic SCT or autologous stem cell transplant within 12 weeks"
+    assert rules(criteria([], [line]), "transplant") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # NCT05552976: "at any time" is the first one's own time, "received" starts another.
+        "Participant has previously received allogeneic stem cell transplant at any time or "
+        "received autologous stem cell transplant within 12 weeks of initiating study treatment.",
+        "Prior allogeneic stem cell transplant, or received autologous stem cell transplant "
+        "within 12 weeks",
+    ],
+)
+def test_a_time_limit_of_the_last_transplant_only_leaves_the_first_excluded(line):
+    assert rules(criteria([], [line]), "transplant") == [("prior-excluded", ALLO)]
+
+
+def test_a_time_limit_of_a_planned_transplant_is_not_of_the_one_had_before():
+    """NCT06268873: "within 6 months" is of the planned transplant after ", or"."""
+    line = (
+        "History of organ transplant or bone marrow transplant, or planned organ transplant "
+        "within 6 months following randomisation (including kidney transplant)."
+    )
+    assert rules(criteria([], [line]), "transplant") == [("prior-excluded", ANY)]
+
+
 @pytest.mark.parametrize(
     ("line", "kind"),
     [
