@@ -287,6 +287,22 @@ def test_markdown_escapes_are_undone():
     )
 
 
+def test_html_names_of_signs_are_read_as_the_signs():
+    """NCT06760702 writes "\\&gt; 6 months" and "\\&lt; 6 months": the ";" of each ended a
+    clause mid-sentence, and "previously treated (> 6 months ...) are allowed" read as a rule."""
+    text = (
+        "Exclusion Criteria:\n* Patients with previously treated (\\&gt; 6 months of screening)"
+        " CNS metastases are allowed; interval \\&lt; 6 months, AT&amp;T, &le; 2, &ge;3"
+    )
+    assert sections(text)[0] == (
+        EXCLUSION,
+        "Patients with previously treated (> 6 months of screening) CNS metastases are allowed;"
+        " interval < 6 months, AT&T, ≤ 2, ≥3",
+    )
+    in_capitals = sections("Inclusion Criteria:\n* R&D &nbsp; A&B; &GT; 2")[0]
+    assert in_capitals == (INCLUSION, "R&D &nbsp; A&B; > 2")
+
+
 def test_inclusion_text_leaves_out_every_exclusion_section():
     text = "Inclusion:\n* A\nExclusion:\n* B\nPart 2 additional inclusion criteria:\n* C"
     assert inclusion_criteria(text) == "A\nC"

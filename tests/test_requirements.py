@@ -18,6 +18,7 @@ from trialfinder.tagging.drug_classes import (
     generic_name,
     parse_drug_classes,
 )
+from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.reader import read_criteria
 from trialfinder.tagging.requirements import (
     KINDS,
@@ -407,6 +408,29 @@ def test_a_negated_inclusion_excludes():
     assert included("No prior EGFR TKI", "prior-therapy-excluded") == [("any-of", ("EGFR TKI",))]
     line = "Participants must not have received prior anti-PD-1 therapy"
     assert excluded(line, "prior-therapy-excluded") == [("any-of", ("anti-PD-(L)1",))]
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        # NCT06429761 in capitals: "T-DXd" is still trastuzumab deruxtecan as "T-DXD".
+        ("PRIOR TREATMENT WITH T-DXD", ("trastuzumab deruxtecan",)),
+        ("prior treatment with t-dxd", ("trastuzumab deruxtecan",)),
+        ("PRIOR TREATMENT WITH ARA-C", ("cytarabine",)),
+        # Other short names count only as written: "KD" and "RT" in capitals are not read.
+        ("PRIOR TREATMENT WITH KD", ()),
+        ("PRIOR TREATMENT WITH RT", ()),
+    ],
+)
+def test_only_the_short_names_the_lexicon_allows_are_read_in_any_case(line, values):
+    assert excluded(line, "prior-therapy-excluded") == ([("any-of", values)] if values else [])
+
+
+def test_every_short_name_read_in_any_case_is_a_lexicon_name_joined_by_a_hyphen():
+    k = knowledge()
+    names = {alias for alias, _ in k.aliases}
+    for alias in k.any_case:
+        assert alias in names and "-" in alias and alias not in (alias.upper(), alias.lower())
 
 
 @pytest.mark.parametrize(
@@ -1044,6 +1068,41 @@ def test_transplant(inclusion, exclusion, expected):
 )
 def test_no_transplant_rule_from_allowed_timed_or_other_transplants(inclusion, exclusion):
     assert rules(criteria(inclusion, exclusion), "transplant") == []
+
+
+def test_a_time_limit_after_a_list_of_transplants_is_of_every_one():
+    """NCT05147467: "within 24 months" ends a list joined by "or", so the donor transplant is
+    excluded only within 24 months, which no rule says: no "ever"."""
+    line = (
+        "Prior history of allogeneic hematopoietic stem cell transplantation, adoptive cell "
+        "immunotherapy or autologous hematopoietic stem cell transplantation within 24 months."
+    )
+    assert rules(criteria([], [line]), "transplant") == []
+    line = "Prior allogeneic SCT or autologous stem cell transplant within 12 weeks"
+    assert rules(criteria([], [line]), "transplant") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # NCT05552976: "at any time" is the first one's own time, "received" starts another.
+        "Participant has previously received allogeneic stem cell transplant at any time or "
+        "received autologous stem cell transplant within 12 weeks of initiating study treatment.",
+        "Prior allogeneic stem cell transplant, or received autologous stem cell transplant "
+        "within 12 weeks",
+    ],
+)
+def test_a_time_limit_of_the_last_transplant_only_leaves_the_first_excluded(line):
+    assert rules(criteria([], [line]), "transplant") == [("prior-excluded", ALLO)]
+
+
+def test_a_time_limit_of_a_planned_transplant_is_not_of_the_one_had_before():
+    """NCT06268873: "within 6 months" is of the planned transplant after ", or"."""
+    line = (
+        "History of organ transplant or bone marrow transplant, or planned organ transplant "
+        "within 6 months following randomisation (including kidney transplant)."
+    )
+    assert rules(criteria([], [line]), "transplant") == [("prior-excluded", ANY)]
 
 
 @pytest.mark.parametrize(

@@ -824,3 +824,16 @@ def test_a_setting_of_one_alternative_of_a_lead_in_is_taken_not_asked():
     rules = setting_rules(tags)
     # The lead-in line asks for any of the settings; no alternative is asked of everyone.
     assert rules == [("any-of", ("refractory", "relapsed", "resistant"), "inclusion", "")]
+
+
+def test_treated_brain_metastases_allowed_rule_out_no_treated_disease_whatever_the_signs():
+    """NCT06760702 writes '>' as '\\&gt;': its ';' ended the clause before "are allowed", and
+    "previously treated" brain metastases ruled out every cancer treated before."""
+    line = (
+        "Known symptomatic or untreated or recently treated (≤ 6 months of screening) CNS "
+        "metastases. Patients with previously treated ({sign} 6 months of screening) and are now "
+        "stable and asymptomatic, from CNS perspective, are allowed."
+    )
+    for sign in (">", "\\&gt;", "&gt;"):
+        criteria = f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}"
+        assert setting_rules(tag(criteria.format(sign=sign))) == []

@@ -284,7 +284,7 @@ def test_a_marker_ruled_out_only_for_some_changes_says_which(text, values, said)
         ("HER2 (ERBB2) mutant NSCLC", ("HER2",), None),
         # The protein, or a mutation of another gene: said as before.
         ("HER2-positive (IHC 3+ or IHC 2+/ISH+) breast cancer", ("HER2",), ""),
-        ("NSCLC with KRAS G12C mutation and PD-L1 TPS >=50%", ("PD-L1",), ""),
+        ("NSCLC with KRAS G12C mutation and PD-L1 positive tumour", ("PD-L1",), ""),
         ("HER2 mutation in exons 19 or 20", ("KRAS G12C",), ""),
     ],
 )
@@ -294,6 +294,65 @@ def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, sa
     if said is None:
         said = "Your cancer must have a change in this gene: HER2."
     assert rule_sentence(rule) == (said or plain)
+
+
+@pytest.mark.parametrize(
+    "text, values, said",
+    [
+        # NCT04613596, NCT06357533, NCT06103864, NCT06561386, NCT05211895: the level asked.
+        (
+            "NSCLC with KRAS G12C mutation and PD-L1 TPS >=50%",
+            ("PD-L1",),
+            "Your cancer must have this marker: PD-L1 (TPS at least 50%).",
+        ),
+        (
+            "Known tumour PD-L1 expression status defined as TC ≥ 50%",
+            ("PD-L1",),
+            "Your cancer must have this marker: PD-L1 (TC at least 50%).",
+        ),
+        (
+            "PD-L1 positive TNBC based on results from a PD-L1 (22C3) assay (CPS ≥ 10).",
+            ("PD-L1",),
+            "Your cancer must have this marker: PD-L1 (CPS at least 10).",
+        ),
+        (
+            "Measurable PD-L1 ≥ 1% Tumor Cell (TC) score by the VENTANA PD-L1 (SP263) assay",
+            ("PD-L1",),
+            "Your cancer must have this marker: PD-L1 (TC at least 1%).",
+        ),
+        (
+            "Documented tumour PD-L1 status > 1% by central lab",
+            ("PD-L1",),
+            "Your cancer must have this marker: PD-L1 (more than 1%).",
+        ),
+        # A range, two scores, a number of no score: the marker alone.
+        ("PD-L1 TPS ≥ 1% and < 50%", ("PD-L1",), "Your cancer must have this marker: PD-L1."),
+        ("PD-L1 TPS 1-49%", ("PD-L1",), "Your cancer must have this marker: PD-L1."),
+        ("PD-L1 TPS ≥ 50% or CPS ≥ 10", ("PD-L1",), "Your cancer must have this marker: PD-L1."),
+        ("PD-L1 expression ≥ 10", ("PD-L1",), "Your cancer must have this marker: PD-L1."),
+        # NCT05786924: "KRAS non-G12C" leaves G12C out.
+        (
+            "Advanced/metastatic NSCLC with KRAS non-G12C mutations",
+            ("KRAS",),
+            "Your cancer must have a change in this gene: KRAS (other than G12C).",
+        ),
+        (
+            "NSCLC with KRAS non-G12C or BRAF mutations",
+            ("KRAS", "BRAF"),
+            "Your cancer must have a change in one of these genes: KRAS (other than G12C) or BRAF.",
+        ),
+        (
+            "NSCLC with KRAS or BRAF mutations",
+            ("KRAS",),
+            "Your cancer must have a change in this gene: KRAS.",
+        ),
+    ],
+)
+def test_a_required_marker_is_said_with_the_level_or_the_changes_the_criterion_asks(
+    text, values, said
+):
+    rule = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    assert rule_sentence(rule) == said
 
 
 @pytest.mark.parametrize(

@@ -420,9 +420,43 @@ def said_as_unwanted(value: str, lines: list[Line]) -> Line | None:
 TRIPLE_NEGATIVE = re.compile(r"\btriple[- ]negative\b|\btnbc\b", ICASE)
 
 
+# What a summary says a required marker must be, in brackets after its name: "KRAS (other than
+# G12C)", "PD-L1 (TPS at least 50%)".
+ASKED = re.compile(r"(?P<marker>.+?) \((?P<asked>[^()]+)\)")
+OTHER_THAN = re.compile(r"other than (?P<variant>\w+)")
+LEVEL = re.compile(r"(?:(?P<score>[A-Z]+) )?(?:at least|more than) (?P<n>\d+(?:\.\d+)?)(?P<pc>%?)")
+SCORE_WORDS = {
+    "TPS": r"\btps\b|tumou?r proportion score",
+    "TC": r"\btc\b|tumou?r cells?",
+    "CPS": r"\bcps\b|combined positive score",
+    "IC": r"\bic\b|immune cells?",
+}
+
+
+def asked_in(line: str, position: int, asked: str) -> tuple[bool, bool]:
+    """Whether the criterion names, after the marker at ``position``, what the summary says is
+    asked of it, and whether that is a "non-" the marker's own negation test would take as one."""
+    after = line.lower()[position:]
+    other = OTHER_THAN.fullmatch(asked)
+    if other is not None:
+        variant = re.escape(other["variant"].lower())
+        return bool(re.match(rf"[\w-]*\W{{0,3}}non[\s-]?{variant}\b", after)), True
+    level = LEVEL.fullmatch(asked)
+    if level is None:
+        return False, False
+    clause = re.split(r"[;]|\.\s", after, maxsplit=1)[0]
+    number = rf"(?:≥|>=|>|at least|greater than|more than|above)\s*{re.escape(level['n'])}"
+    if not re.search(number + (r"\s*%" if level["pc"] else r"(?!\s*%)"), clause):
+        return False, False
+    score = level["score"]
+    return score is None or bool(re.search(SCORE_WORDS[score], clause)), False
+
+
 def support_marker(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
     supporting = []
-    for value in claim.values:
+    for said in claim.values:
+        qualified = ASKED.fullmatch(said)
+        value = qualified["marker"] if qualified else said
         here = []
         if claim.rule == "not" and value.lower() in ("her2", "hr+"):
             here = [line for line in lines if line.section != EXCLUSION
@@ -430,6 +464,14 @@ def support_marker(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
         for line in [] if here else lines:
             for position in names_marker(line.text, value):
                 is_negated = negated(line.text.lower(), position)
+                if qualified:
+                    found, non = asked_in(line.text, position, qualified["asked"])
+                    if not found:
+                        continue
+                    if non:  # "KRAS non-G12C": the "non-" is what is asked, no negation
+                        lowered = line.text.lower()
+                        rest = lowered[position:].replace("non", "   ", 1)
+                        is_negated = negated(lowered[:position] + rest, position)
                 if claim.rule == "have":
                     ok = line.section != EXCLUSION and not is_negated
                 else:
@@ -439,8 +481,8 @@ def support_marker(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
                     break
         if not here:
             if claim.rule == "have":
-                return [], f"{value!r} is not named without a negation in an inclusion item"
-            return [], f"{value!r} is not named in an exclusion item or with a negation"
+                return [], f"{said!r} is not named without a negation in an inclusion item"
+            return [], f"{said!r} is not named in an exclusion item or with a negation"
         if claim.rule == "not" and (wanted := said_as_wanted(value, lines)):
             return [], f"{value!r} is wanted in an inclusion item: {wanted.text[:80]!r}"
         if claim.rule == "have" and (unwanted := said_as_unwanted(value, lines)):

@@ -175,7 +175,7 @@ LEXICON = DataFile(
             ),
             "context": Table(
                 required={
-                    **texts("generic", "cancer_words"),
+                    **texts("generic", "cancer_words", "any_case"),
                     "choice_arm": REGEX_I,
                     "usual_arm": REGEX_I,
                     "comparison": REGEX_I,
@@ -660,7 +660,19 @@ _SUMMARY_REQUIREMENTS = Table(
         **texts("show", "limits", "digits", "numbers", "comma_lists"),
         "max_rules": WHOLE,
         **words("cohort", "cohorts", "or", "and"),
-        "markers": Table(required={"change_words": REGEX, **texts("genes", "person")}),
+        "markers": Table(
+            required={"change_words": REGEX, **texts("genes", "person")},
+            optional={
+                "levels": Table(
+                    required={
+                        "level_markers": TEXTS,
+                        **dict.fromkeys(("threshold", "below", "other_than"), REGEX_I),
+                        "scores": Names(REGEX_I),
+                        **words("at-least", "more-than", "said", "said-other-than"),
+                    }
+                )
+            },
+        ),
         "transplant-kinds": Table(required=words("autologous", "allogeneic", "any")),
     },
     others=Names(_BY_COUNT),  # [requirements.KIND]: rule -> sentence(s)

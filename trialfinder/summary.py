@@ -475,6 +475,8 @@ def rule_sentence(requirement: Requirement) -> str:
             key = f"{key}-unnamed"  # "matching HLA subtypes": which one, the record does not say
     # Said otherwise when the criterion's words call for it ("sensitizing EGFR mutations": only
     # some changes; "no prior therapy for metastatic disease": only advanced disease).
+    if requirement.kind == "biomarker-required":
+        values = tuple(_marker_asked(str(v).strip(), requirement.text) for v in values)
     fields = _fields(requirement.kind, key, values)
     if isinstance(phrases, dict) and (qualifier := _qualifier(requirement.kind, requirement.text)):
         qualified = f"{key}-{qualifier}"
@@ -580,6 +582,60 @@ def _marker_group(values: tuple[str, ...]) -> str:
     if not groups or ("person" in groups and len(groups) > 1):
         return ""
     return groups.pop() if len(groups) == 1 else "marker"
+
+
+class _Levels(NamedTuple):
+    markers: frozenset[str]
+    threshold: re.Pattern[str]
+    below: re.Pattern[str]
+    scores: tuple[tuple[str, re.Pattern[str]], ...]
+    other_than: re.Pattern[str]
+    words: dict[str, str]
+
+
+@cache
+def _levels() -> _Levels | None:
+    table = _phrases()["requirements"]["markers"].get("levels")
+    if table is None:
+        return None
+    return _Levels(
+        frozenset(table["level_markers"]),
+        re.compile(table["threshold"], re.IGNORECASE),
+        re.compile(table["below"], re.IGNORECASE),
+        tuple((name, re.compile(p, re.IGNORECASE)) for name, p in table["scores"].items()),
+        re.compile(table["other_than"], re.IGNORECASE),
+        {k: v for k, v in table.items() if isinstance(v, str)},
+    )
+
+
+def _marker_asked(marker: str, text: str) -> str:
+    """A required marker with what the criterion asks of it, when it says so plainly: a level
+    ("PD-L1 (TPS at least 50%)") or the changes left out ("KRAS (other than G12C)"); else the
+    marker alone."""
+    levels = _levels()
+    if levels is None:
+        return marker
+    name = re.compile(r"\b" + re.escape(marker).replace(r"\-", "-?") + r"\b", re.IGNORECASE)
+    found = name.search(text)
+    if found is None:
+        return marker
+    other = levels.other_than.match(text, found.end())
+    if other is not None:
+        return levels.words["said-other-than"].format(marker=marker, variant=other["variant"])
+    if marker not in levels.markers:
+        return marker
+    rest = re.split(r"[.;](?:\s|$)", text[found.end() :], maxsplit=1)[0]
+    thresholds = list(levels.threshold.finditer(rest))
+    scores = [score for score, pattern in levels.scores if pattern.search(rest)]
+    if len(thresholds) != 1 or len(scores) > 1 or levels.below.search(rest):
+        return marker
+    at = thresholds[0]
+    if not (at["percent"] or scores):
+        return marker
+    n = at["n"] + (at["percent"] or "")
+    level = levels.words["at-least" if at["least"] else "more-than"].format(n=n)
+    level = f"{scores[0]} {level}" if scores else level
+    return levels.words["said"].format(marker=marker, level=level)
 
 
 @cache

@@ -35,7 +35,8 @@ class Term:
     categories: tuple[str, ...]
     generic: bool  # an umbrella term such as "chemotherapy"
     agents: int  # how many treatments the term stands for (regimens: 2)
-    exact: str | None  # short acronyms must be written exactly so ("RT", "ET", "Kd")
+    exact: str | None  # short acronyms must be written exactly so ("RT", "ET", "Kd"), but
+    # those of lexicon.toml [context] any_case ("T-DXd")
     # (category, the end of the evidence sentence after the name), worded once
     phrases: tuple[tuple[str, str], ...]
 
@@ -95,6 +96,7 @@ class Knowledge:
         lexicon = load_toml("lexicon.toml")
         self.is_a = {name: table["is_a"] for name, table in load_toml("categories.toml").items()}
         generic = {name_key(g) for g in lexicon["context"]["generic"]}
+        self.any_case = frozenset(lexicon["context"]["any_case"])
         self.terms: dict[str, Term] = {}
         self.aliases: list[tuple[str, Term]] = []
         self.stems: list[tuple[str, str, str]] = []  # (stem, category, meaning)
@@ -253,7 +255,7 @@ class Knowledge:
         key = name_key(alias)
         if not key or key in self.terms:
             return
-        exact = alias if len(key) <= 4 else None
+        exact = alias if len(key) <= 4 and alias not in self.any_case else None
         if agents > 1:
             phrases = tuple(
                 (c, f" is a regimen of several treatments, including {self.is_a[c]}")

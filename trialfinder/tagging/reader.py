@@ -99,6 +99,10 @@ class Criteria:
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
 _ESCAPED = operator.itemgetter(1)  # a match's character after the backslash (called in C)
+# HTML's names of signs, which some records carry, once more escaped ("\&gt; 6 months"): their
+# ";" would end a clause in the middle of a sentence (NCT06760702).
+_HTML_SIGN = re.compile(r"\\?&(gt|lt|ge|le|amp);", re.IGNORECASE)
+_HTML_SIGNS = {"gt": ">", "lt": "<", "ge": "≥", "le": "≤", "amp": "&"}
 _BULLET = re.compile(
     r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?(?:[a-zA-Z]|[ivx]{2,4}|[IVX]{2,4})[.)](?=\s))?\s*"
 )
@@ -229,6 +233,8 @@ def read_criteria(criteria: str) -> Criteria:
     """The eligibility text ``criteria`` split into sections, cohorts and items."""
     layout = _layout()
     text = (criteria or "")[:MAX_CRITERIA_CHARS]
+    if "&" in text:
+        text = _HTML_SIGN.sub(lambda m: _HTML_SIGNS[m[1].lower()], text)
     if "\\" in text:  # (every escape starts with one)
         text = _MARKDOWN_ESCAPE.sub(_ESCAPED, text)
     text = _break_inline_headings(text, layout)

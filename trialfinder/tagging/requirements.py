@@ -2503,7 +2503,9 @@ def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
             before = low[previous : match.start()]
             kind = _transplant_type(low, match, previous, rules)
             read = None
-            if not (rules.hypotheticals.search(before) or rules.with_or_without.search(before)):
+            if _limit_shared(low, mentions[index:], end, rules) and text.excluded:
+                pass  # "A, B or C within 24 months": the time limit is of A too
+            elif not (rules.hypotheticals.search(before) or rules.with_or_without.search(before)):
                 read = _transplant_rule(
                     text, rules, low[start : match.start()], before, clause, kind
                 )
@@ -2521,6 +2523,34 @@ def _read_transplant(text: _Text, rules: _Rules) -> list[Read]:
             if read is not None:
                 reads.append(read)
     return list(dict.fromkeys(reads))
+
+
+# Between two transplants of one list: other items after commas, then "or" (and the kind of
+# the next transplant): "allogeneic HSCT, adoptive cell immunotherapy or autologous HSCT".
+_LIST_GAP = re.compile(r"((?:\s*,\s*[a-z][\w -]*?)*)\s*,?\s+(?:and/)?or\s+(?:([\w-]+)\s+)?")
+
+
+def _limit_shared(low: str, mentions: list[re.Match[str]], end: int, rules: _Rules) -> bool:
+    """Whether a time limit after the last of ``mentions`` is of the first too: they are one
+    list of things had ("A, B or C within 24 months"), the limit after the last, and nothing
+    between them says a time, a plan or a verb of its own ("A at any time or received B
+    within 12 weeks", "A, or planned B within 6 months" are not one list)."""
+    if len(mentions) < 2:
+        return False
+    for match, following in zip(mentions, mentions[1:], strict=False):
+        gap = _LIST_GAP.fullmatch(low, match.end(), following.start())
+        if gap is None:
+            return False
+        items, kind = gap.group(1), gap.group(2)
+        if items and any(
+            cues.search(items)
+            for cues in (rules.time_limits, rules.transplant_ongoing, rules.transplant_frames)
+        ):
+            return False
+        if kind and not any(c.search(kind) for c in rules.transplant_types.values()):
+            return False
+    last = mentions[-1]
+    return bool(rules.time_limits.search(low[last.end() : _clause_end(low, last.end(), end)]))
 
 
 def _echo(low: str, match: re.Match[str]) -> bool:
