@@ -1150,6 +1150,25 @@ def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_t
     assert one.fit != EXCLUDED
 
 
+def test_a_trial_for_people_with_brain_metastases_asks_a_profile_that_does_not_say():
+    # NCT05144867 said "Could fit" to a woman with breast cancer whose profile does not say
+    # whether she has brain metastases: the trial is for people who have them.
+    text = "1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm"
+    rule = Requirement("brain-metastases", "active-allowed", (), text, "inclusion")
+    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"])
+    unsaid = prescreen(trial, Tags(requirements=(rule,)), _profile(diagnosis="breast cancer"))
+    assert unsaid.fit == CHECK
+    assert unsaid.reason == (
+        "Nothing in the profile rules you out, but your brain metastasis status could not be"
+        " checked"
+    )
+    assert unsaid.questions[0].startswith("Ask whether you have brain metastases")
+    # a trial that only allows them does not ask
+    other = _trial(conditions=["Breast Cancer"])
+    allowed = prescreen(other, Tags(requirements=(rule,)), _profile(diagnosis="breast cancer"))
+    assert allowed.fit == POSSIBLE
+
+
 def _performance(rule: str, values: tuple[int, ...], **profile: int) -> Check:
     requirement = Requirement("ecog", rule, values, "Karnofsky performance status (KPS) ≥ 80")
     check = check_requirement(requirement, profile_from_table(profile))

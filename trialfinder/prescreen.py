@@ -79,6 +79,7 @@ class Check:
     question: str = ""  # what to ask the care team, when unknown
     passes_on: dt.date | None = None  # a washout: the first day the person would pass
     contradicted: bool = False  # the record says the opposite elsewhere: shown, not weighed
+    key: bool = False  # key by its rule (`key_rules`) though its kind is not
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +171,10 @@ class _Rules:
 
     def key(self, kind: str) -> bool:
         return bool(self.rules.get(kind, {}).get("key"))
+
+    def is_key(self, check: Check) -> bool:
+        """Whether a check matters most: by its kind, or by its rule (`key_rules`)."""
+        return check.key or self.key(check.rule)
 
     def permanent(self, kind: str) -> bool:
         return bool(self.rules.get(kind, {}).get("permanent"))
@@ -324,6 +329,7 @@ def _check(
         cohort=requirement.cohort,
         question=question if outcome == UNKNOWN else "",
         passes_on=passes_on,
+        key=rule in r.rules[kind].get("key_rules", ()),
     )
 
 
@@ -1958,7 +1964,7 @@ def verdict(checks: tuple[Check, ...]) -> Fit:
         reason = _fill(template, {"reason": failed.reason})
         questions: tuple[str, ...] = ()
     else:
-        key = [c for c in own if r.key(c.rule) and not c.contradicted]
+        key = [c for c in own if r.is_key(c) and not c.contradicted]
         names = r.words["fact-names"]
         if fit == POSSIBLE:
             passed = list(dict.fromkeys(names.get(c.rule, c.rule) for c in key))
@@ -1973,7 +1979,7 @@ def verdict(checks: tuple[Check, ...]) -> Fit:
             else:
                 reason = r.verdict["check-nothing"]
         ordered = sorted(
-            (c for c in own if c.outcome == UNKNOWN and c.question), key=lambda c: not r.key(c.rule)
+            (c for c in own if c.outcome == UNKNOWN and c.question), key=lambda c: not r.is_key(c)
         )
         questions = tuple(dict.fromkeys(c.question for c in ordered))
         if named and fitting:
@@ -1985,7 +1991,7 @@ def _part_fit(checks: list[Check]) -> str:
     if any(c.outcome == FAIL for c in checks):
         return EXCLUDED
     r = rules()
-    key = [c for c in checks if r.key(c.rule) and not c.contradicted]
+    key = [c for c in checks if r.is_key(c) and not c.contradicted]
     disease = [c for c in key if c.rule == "disease"]
     if disease and all(c.outcome == PASS for c in key):
         return POSSIBLE

@@ -517,7 +517,7 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
-        **texts("general_words", "for_conditions"),
+        **texts("general_words", "for_conditions", "key_rules"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
         **texts("title_not_with"),
     },
