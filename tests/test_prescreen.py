@@ -1401,3 +1401,18 @@ def test_a_broad_condition_narrowed_by_the_criteria_to_another_disease_is_left_u
     assert breast.fit == CHECK
     lung = profile_from_table({"diagnosis": "non-small cell lung cancer"})
     assert prescreen(trial, tag_trial(trial), lung).checks[0].outcome == PASS
+
+
+def test_a_variant_of_uncertain_significance_is_not_the_mutation_a_trial_rules_out():
+    # "BRCA1 VUS" was read as BRCA1 positive: "Known BRCA1 or BRCA2 mutation" said "Not for you".
+    text = "Known BRCA1 or BRCA2 mutation"
+    requirement = Requirement("biomarker-excluded", "any-of", ("BRCA",), text, "exclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["BRCA1 VUS"]))
+    assert check is not None and check.outcome == UNKNOWN
+    # a germline BRCA2 written with its letter passes a criterion for germline BRCA
+    text = "Deleterious or suspected deleterious germline BRCA mutation"
+    requirement = Requirement("biomarker-required", "any-of", ("BRCA",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["gBRCA2"]))
+    assert check is not None and check.outcome == PASS
+    check = check_requirement(requirement, _profile(biomarkers=["tBRCA2 mutation"]))
+    assert check is not None and check.outcome == UNKNOWN

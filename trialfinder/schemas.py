@@ -565,7 +565,10 @@ PRESCREEN = DataFile(
             "markers": Table(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
-                    **texts("sensitizing_words", "sources", "germline"),
+                    **texts("sensitizing_words", "sources", "germline", "before_name"),
+                    **texts("uncertain"),
+                    "uncertain_warning": TEXT,
+                    "source_letters": Names(TEXT),
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),
