@@ -1416,3 +1416,46 @@ def test_a_variant_of_uncertain_significance_is_not_the_mutation_a_trial_rules_o
     assert check is not None and check.outcome == PASS
     check = check_requirement(requirement, _profile(biomarkers=["tBRCA2 mutation"]))
     assert check is not None and check.outcome == UNKNOWN
+
+
+def test_a_trial_for_one_risk_group_of_mds_checks_the_profile_s_group():
+    # NCT05949684 (luspatercept for "IPSS-R Very Low, Low, or Intermediate-Risk Myelodysplastic
+    # Syndrome") said "Could fit" to a profile with higher-risk MDS.
+    title = "Luspatercept for IPSS-R Very Low, Low, or Intermediate-Risk Myelodysplastic Syndrome"
+    trial = _trial(conditions=["Myelodysplastic Syndromes"], title=title)
+
+    def fit(diagnosis: str):
+        return prescreen(trial, Tags(), _profile(diagnosis=diagnosis))
+
+    higher = fit("myelodysplastic syndrome, higher risk")
+    assert higher.fit == EXCLUDED
+    assert higher.reason == (
+        "Not for you: The trial is for people with lower-risk myelodysplastic syndrome; the"
+        " profile says yours is higher-risk."
+    )
+    assert fit("MDS, IPSS-R very high").fit == EXCLUDED
+    assert fit("lower-risk MDS").fit == POSSIBLE
+    unsaid = fit("myelodysplastic syndrome")
+    assert unsaid.fit == CHECK
+    assert unsaid.questions == (
+        "Ask whether your myelodysplastic syndrome counts as lower-risk for this trial.",
+    )
+    assert fit("MDS, IPSS-R intermediate risk").fit == CHECK  # either group
+    assert fit("acute myeloid leukemia").fit == EXCLUDED  # the disease decides, as before
+    # a trial for both groups, or one that names a group for one part only, asks for neither
+    both = _trial(conditions=["Lower-risk MDS", "Higher-risk MDS"])
+    assert prescreen(both, Tags(), _profile(diagnosis="higher-risk MDS")).fit == POSSIBLE
+    every = _trial(
+        conditions=["MDS"], title="Very Low, Low, Intermediate, High or Very High Risk MDS"
+    )
+    assert prescreen(every, Tags(), _profile(diagnosis="low-risk MDS")).fit == POSSIBLE
+    parts = _trial(
+        conditions=["Myelodysplastic Syndromes"],
+        criteria="Inclusion Criteria:\n\nPart A:\n\n* Lower-risk MDS\n\nPart B:\n\n* AML\n",
+    )
+    assert prescreen(parts, Tags(), _profile(diagnosis="higher-risk MDS")).fit != EXCLUDED
+    criteria = _trial(
+        conditions=["Myelodysplastic Syndromes"],
+        criteria="Inclusion Criteria:\n\n* Higher-risk MDS (IPSS-R > 3.5)\n",
+    )
+    assert prescreen(criteria, Tags(), _profile(diagnosis="low risk MDS")).fit == EXCLUDED

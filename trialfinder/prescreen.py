@@ -138,6 +138,7 @@ class _Rules:
         self.settings: dict[str, dict[str, Any]] = table["setting"]
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
+        self.risk_groups: dict[str, dict[str, Any]] = table["risk_groups"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
         self.germline = _cues(self.markers["germline"])
         # marker -> what a criterion asks of it that a plain negative result does not rule out
@@ -1490,6 +1491,8 @@ def prescreen(
     disease = _disease_check(trial, facts)
     if tags and disease.outcome == PASS:
         disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
+    if disease.outcome == PASS:
+        disease = _by_risk_group(disease, trial, facts)
     checks = [disease, *_record_checks(trial, facts)]
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
@@ -1761,6 +1764,91 @@ def _narrowed_by_the_criteria(
         reason=disease.reason.split("; ")[0] + f"; {tail}.",
         question=rules().question("disease", values=_join(named)),
     )
+
+
+def _fold_words(text: str) -> str:
+    """``text`` in lower case, words apart, without hyphens, commas or brackets."""
+    return " " + " ".join(re.split(r"[^a-z0-9]+", text.lower())).strip() + " "
+
+
+def _phrases(phrases: Iterable[str]) -> str:
+    return "|".join(re.escape(_fold_words(p).strip()) for p in sorted(phrases, key=len)[::-1])
+
+
+@cache
+def _risk_groups() -> tuple[tuple[str, re.Pattern[str], dict[str, Any]], ...]:
+    """(disease, its words, {group: (trial, profile and clash patterns)}) of ``[risk_groups]``."""
+    found = []
+    for disease, entry in rules().risk_groups.items():
+        words = re.compile(rf" (?:{_phrases(entry['disease_words'])}) ")
+        groups = {
+            name: (
+                re.compile(
+                    rf" (?:{_phrases(group['trial'])})((?: [a-z0-9]+){{0,{entry['gap']}}}?)"
+                    rf" (?:{_phrases(entry['disease_words'])}) "
+                ),
+                re.compile(rf" (?:{_phrases(group['profile'])}) "),
+                re.compile(rf" (?:{_phrases(group['clash'])}) "),
+                entry["gap"],
+            )
+            for name, group in entry["groups"].items()
+        }
+        found.append((disease, words, groups))
+    return tuple(found)
+
+
+def _trial_risk_groups(trial: Trial, groups: dict[str, Any]) -> set[str]:
+    """The risk groups the record names right before the disease's name, in its titles,
+    conditions, keywords or inclusion criteria (of a trial that names no parts: a group one
+    part asks for is not asked of the others)."""
+    criteria = read_criteria(trial.eligibility.criteria)
+    items = () if criteria.cohorts else tuple(i.text for i in criteria.inclusion())
+    texts = (trial.brief_title, trial.official_title, *trial.conditions, *trial.keywords, *items)
+    named: set[str] = set()
+    for text in texts:
+        folded = _fold_words(text or "")
+        for name, (written, _, clash, gap) in groups.items():
+            for match in written.finditer(folded):
+                before = " " + " ".join(folded[: match.start()].split()[-gap:]) + " "
+                if clash.search(before):
+                    named.update(groups)  # "very low, low, intermediate, high or very high"
+                else:
+                    named.add(name)
+    return named
+
+
+def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
+    """The disease check of a trial for one risk group of the patient's disease ("lower-risk
+    MDS", NCT05949684): a profile of another group fails, one that names none is asked."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None:
+        return disease
+    vocabulary = diseases()
+    for name, _, groups in _risk_groups():
+        if not any(vocabulary.relation(d, name) == SAME_OR_BROADER for d in diagnosis.diseases):
+            continue
+        named = _trial_risk_groups(trial, groups)
+        if len(named) != 1:
+            continue
+        (group,) = named
+        mine = [
+            g
+            for g, (_, written, _, _) in groups.items()
+            if written.search(_fold_words(diagnosis.text))
+        ]
+        values = {"group": group, "disease": name, "mine": _join(mine)}
+        outcome = UNKNOWN if len(mine) != 1 else PASS if mine == [group] else FAIL
+        said = rules().says("disease", "group", **values)
+        tail = rules().sentence("disease", f"{outcome}-group", **values)
+        question = rules().sentence("disease", "question-group", **values)
+        return replace(
+            disease,
+            outcome=outcome,
+            permanent=True,
+            reason=f"{said}; {tail}.",
+            question=question if outcome == UNKNOWN else "",
+        )
+    return disease
 
 
 def _parts_for_other_diseases(

@@ -511,6 +511,10 @@ _RULE = Table(
             "unknown-one-test",
             "unknown-wider",
             "unknown-criteria",
+            "pass-group",
+            "fail-group",
+            "unknown-group",
+            "question-group",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
@@ -592,6 +596,15 @@ PRESCREEN = DataFile(
                 )
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
+            "risk_groups": Names(
+                Table(
+                    required={
+                        "disease_words": TEXTS,
+                        "gap": WHOLE,
+                        "groups": Names(Table(required=texts("trial", "profile", "clash"))),
+                    }
+                )
+            ),
             "washout": Table(
                 required={**texts("treatments", "not_about", "shorter"), "units": Names(WHOLE)}
             ),
