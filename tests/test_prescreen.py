@@ -1459,3 +1459,38 @@ def test_a_trial_for_one_risk_group_of_mds_checks_the_profile_s_group():
         criteria="Inclusion Criteria:\n\n* Higher-risk MDS (IPSS-R > 3.5)\n",
     )
     assert prescreen(criteria, Tags(), _profile(diagnosis="low risk MDS")).fit == EXCLUDED
+
+
+def test_a_trial_for_treatment_after_the_surgery_that_removed_the_cancer_asks_a_recurrent_one():
+    # NCT05857631 (postoperative radiotherapy, "endometrial cancer post hysterectomy requiring
+    # adjuvant (chemo)radiotherapy") said "Could fit" to a recurrent endometrial cancer.
+    item = (
+        "Histologically confirmed diagnosis of endometrial cancer post hysterectomy requiring"
+        " adjuvant (chemo)radiotherapy to pelvis"
+    )
+    trial = _trial(conditions=["Endometrial Cancer"], criteria=f"Inclusion Criteria:\n\n* {item}\n")
+
+    def fit(**facts):
+        return prescreen(trial, Tags(), _profile(diagnosis="endometrial carcinoma", **facts))
+
+    recurrent = fit(setting=["recurrent"], prior_lines=1)
+    assert recurrent.fit == CHECK  # never excluded: surgery for a recurrence may count
+    (setting,) = [c for c in recurrent.checks if c.rule == "disease-setting"]
+    assert setting.reason == (
+        "The trial is for cancer that is removed by surgery; the profile does not say whether"
+        " yours is."
+    )
+    assert (
+        recurrent.questions[0]
+        == "Ask whether your cancer counts as removed by surgery for this trial."
+    )
+    assert fit(setting=["adjuvant"]).fit == POSSIBLE
+    # treated disease, or treatment before surgery, named in the item: no such rule
+    for other in (
+        "Resected recurrent endometrial cancer requiring adjuvant therapy",
+        "Endometrial cancer after surgery, planned for neoadjuvant or adjuvant therapy",
+    ):
+        trial = _trial(
+            conditions=["Endometrial Cancer"], criteria=f"Inclusion Criteria:\n\n* {other}\n"
+        )
+        assert fit(setting=["recurrent"]).fit == POSSIBLE

@@ -363,7 +363,13 @@ def _plain(value: Any) -> str:
 
 
 _SETTING_VALUES = frozenset(
-    {"newly-diagnosed", "treatment-naive", "previously-treated", "castration-resistant"}
+    {
+        "newly-diagnosed",
+        "treatment-naive",
+        "previously-treated",
+        "castration-resistant",
+        "removed-by-surgery",
+    }
 )
 
 
@@ -1502,6 +1508,7 @@ def prescreen(
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
     requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
+    requirements = (*requirements, *adjuvant_requirements(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
     titled = tuple(
@@ -1599,6 +1606,37 @@ def title_requirements(
     if not title:
         return ()
     return (Requirement("prior-lines", "at-most", (0, words), f"Title: {title}", TITLE),)
+
+
+def adjuvant_requirements(
+    trial: Trial, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule of cancer removed by surgery read from an inclusion criterion for everyone that
+    asks for treatment after that surgery ("endometrial cancer post hysterectomy requiring
+    adjuvant (chemo)radiotherapy", NCT05857631), when no requirement for everyone says the
+    setting already (see ``adjuvant_words`` in the data file)."""
+    if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
+        return ()
+    entry = rules().rules["disease-setting"]
+    adjuvant, neither, surgery = _adjuvant_words()
+    refractory, _ = _setting_words()
+    criteria = read_criteria(trial.eligibility.criteria)
+    for item in criteria.inclusion():
+        text = item.text
+        if item.cohort or not adjuvant.search(text) or not surgery.search(text):
+            continue
+        if neither.search(text) or refractory.search(text):
+            continue
+        value = entry["adjuvant_value"]
+        return (Requirement("disease-setting", "any-of", (value,), text, "inclusion"),)
+    return ()
+
+
+@cache
+def _adjuvant_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease-setting"]
+    adjuvant = re.compile(rf"(?<![\w(/-]){_cues(entry['adjuvant_words']).pattern}", re.I)
+    return adjuvant, _cues(entry["adjuvant_not"]), _cues(entry["surgery_words"])
 
 
 @lru_cache(maxsize=1024)

@@ -522,6 +522,8 @@ _RULE = Table(
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
         **texts("general_words", "for_conditions", "key_rules"),
+        **texts("adjuvant_words", "adjuvant_not", "surgery_words"),
+        **words("adjuvant_value"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
         **texts("title_not_with"),
     },
