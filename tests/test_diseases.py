@@ -152,11 +152,10 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # NCT03256916: "carcinoma" beside an organ names that organ's cancer, not any solid
         # tumor too (a lung cancer passed the check of a trial for cervical cancer).
         (["Carcinoma Cervix,Stage III"], ("cervical cancer",), ()),
-        (
-            ["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"],
-            ("ovarian cancer", "germ cell tumor"),
-            (),
-        ),
+        # NCT03067181: a germ cell tumour of the ovary is its own kind of ovarian cancer (a
+        # high grade serous ovarian cancer "could fit" a trial for germ cell tumours).
+        (["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"], ("ovarian germ cell tumor",), ()),
+        (["Malignant Ovarian Teratoma"], ("ovarian germ cell tumor",), ()),
         # NCT03067181: germ cell tumors by their kinds, not any solid tumor ("carcinoma").
         (
             ["Extragonadal Embryonal Carcinoma", "Testicular Mixed Choriocarcinoma and Teratoma"],
@@ -278,3 +277,10 @@ def test_a_scope_covers_or_is_about_the_trials_diseases(conditions, scope, withi
     trial = Trial(nct_id="NCT01000001", conditions=tuple(conditions))
     assert within_scope(scope, trial) is within
     assert about_trial_diseases(scope, trial) is about
+
+
+def test_a_germ_cell_tumor_of_the_ovary_is_narrower_than_ovarian_cancer():
+    vocabulary = diseases()
+    assert vocabulary.relation("ovarian germ cell tumor", "ovarian cancer") == SAME_OR_BROADER
+    assert vocabulary.relation("ovarian germ cell tumor", "germ cell tumor") == SAME_OR_BROADER
+    assert vocabulary.relation("ovarian cancer", "ovarian germ cell tumor") == NARROWER
