@@ -1494,3 +1494,24 @@ def test_a_trial_for_treatment_after_the_surgery_that_removed_the_cancer_asks_a_
             conditions=["Endometrial Cancer"], criteria=f"Inclusion Criteria:\n\n* {other}\n"
         )
         assert fit(setting=["recurrent"]).fit == POSSIBLE
+
+
+def test_a_title_for_treatment_after_the_surgery_that_removed_the_cancer_asks_an_advanced_one():
+    # NCT06109779 ("Adjuvant Therapy for Biliary Tract Cancer After Resection") said "Could
+    # fit" to an advanced, progressing cholangiocarcinoma.
+    title = (
+        "Rilvegostomig + Chemotherapy as Adjuvant Therapy for Biliary Tract Cancer After Resection"
+    )
+    trial = _trial(conditions=["Biliary Tract Cancer"], title=title)
+    profile = _profile(diagnosis="intrahepatic cholangiocarcinoma", setting=["advanced"])
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    (setting,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert setting.text == f"Title: {title}"
+    # an adjuvant title without the surgery, or with treatment before it, gives no such rule
+    for other in (
+        "Adjuvant Endocrine Therapy in Early Breast Cancer",
+        "Neoadjuvant and Adjuvant Chemotherapy After Resection",
+    ):
+        plain = _trial(conditions=["Biliary Tract Cancer"], title=other)
+        assert prescreen(plain, Tags(), profile).fit == POSSIBLE

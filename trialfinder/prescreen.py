@@ -1611,19 +1611,21 @@ def title_requirements(
 def adjuvant_requirements(
     trial: Trial, requirements: Iterable[Requirement] = ()
 ) -> tuple[Requirement, ...]:
-    """A rule of cancer removed by surgery read from an inclusion criterion for everyone that
-    asks for treatment after that surgery ("endometrial cancer post hysterectomy requiring
-    adjuvant (chemo)radiotherapy", NCT05857631), when no requirement for everyone says the
-    setting already (see ``adjuvant_words`` in the data file)."""
+    """A rule of cancer removed by surgery read from an inclusion criterion for everyone, or a
+    title, that asks for treatment after that surgery ("endometrial cancer post hysterectomy
+    requiring adjuvant (chemo)radiotherapy", NCT05857631; "Adjuvant Therapy for Biliary Tract
+    Cancer After Resection", NCT06109779), when no requirement for everyone says the setting
+    already (see ``adjuvant_words`` in the data file)."""
     if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
         return ()
     entry = rules().rules["disease-setting"]
     adjuvant, neither, surgery = _adjuvant_words()
     refractory, _ = _setting_words()
     criteria = read_criteria(trial.eligibility.criteria)
-    for item in criteria.inclusion():
-        text = item.text
-        if item.cohort or not adjuvant.search(text) or not surgery.search(text):
+    items = [i.text for i in criteria.inclusion() if not i.cohort]
+    titles = [f"Title: {t}" for t in dict.fromkeys((trial.brief_title, trial.official_title)) if t]
+    for text in (*items, *titles):
+        if not adjuvant.search(text) or not surgery.search(text):
             continue
         if neither.search(text) or refractory.search(text):
             continue
