@@ -45,7 +45,9 @@ from conftest import needs_shared, real_record_paths
         ("diffuse midline glioma H3 K27M-altered (DIPG)", ("diffuse midline glioma",)),
         ("HER2+ stomach cancer", ("gastric cancer",)),
         ("Tumours of the brain", ("cancer",)),
-        ("cancer of the gall bladder", ("biliary tract cancer",)),
+        ("cancer of the gall bladder", ("gallbladder cancer",)),
+        ("intrahepatic cholangiocarcinoma", ("cholangiocarcinoma",)),
+        ("biliary tract cancer", ("biliary tract cancer",)),
     ],
 )
 def test_a_diagnosis_names_its_most_specific_disease(written, named):
@@ -72,6 +74,9 @@ def test_a_search_asks_for_the_disease_trials_are_listed_under():
     )
     assert read_diagnosis("metastatic rectal cancer").search_terms == ("colorectal cancer",)
     assert read_diagnosis("DLBCL").search_terms == ("diffuse large B-cell lymphoma",)
+    assert read_diagnosis("intrahepatic cholangiocarcinoma").search_terms == (
+        "biliary tract cancer",
+    )
 
 
 def test_acronyms_count_only_as_written():
@@ -152,11 +157,10 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # NCT03256916: "carcinoma" beside an organ names that organ's cancer, not any solid
         # tumor too (a lung cancer passed the check of a trial for cervical cancer).
         (["Carcinoma Cervix,Stage III"], ("cervical cancer",), ()),
-        (
-            ["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"],
-            ("ovarian cancer", "germ cell tumor"),
-            (),
-        ),
+        # NCT03067181: a germ cell tumour of the ovary is its own kind of ovarian cancer (a
+        # high grade serous ovarian cancer "could fit" a trial for germ cell tumours).
+        (["Stage I Ovarian Embryonal Carcinoma AJCC v6 and v7"], ("ovarian germ cell tumor",), ()),
+        (["Malignant Ovarian Teratoma"], ("ovarian germ cell tumor",), ()),
         # NCT03067181: germ cell tumors by their kinds, not any solid tumor ("carcinoma").
         (
             ["Extragonadal Embryonal Carcinoma", "Testicular Mixed Choriocarcinoma and Teratoma"],
@@ -176,8 +180,8 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         ),
         # NCT06214572, NCT06712420: the gall bladder written in two words was the bladder (a
         # gallbladder cancer was "not for you", a bladder cancer passed).
-        (["Gall Bladder Cancer"], ("biliary tract cancer",), ()),
-        (["Gall Bladder Carcinoma"], ("biliary tract cancer",), ()),
+        (["Gall Bladder Cancer"], ("gallbladder cancer",), ()),
+        (["Gall Bladder Carcinoma"], ("gallbladder cancer",), ()),
         # NCT05099809 (hyperthermia for locally advanced head and neck, cervix, breast,
         # esophageal and anorectal cancers): read as any cancer, it passed a myeloma.
         (["Locally Advanced Malignant Neoplasm"], ("solid tumor",), ()),
@@ -278,3 +282,21 @@ def test_a_scope_covers_or_is_about_the_trials_diseases(conditions, scope, withi
     trial = Trial(nct_id="NCT01000001", conditions=tuple(conditions))
     assert within_scope(scope, trial) is within
     assert about_trial_diseases(scope, trial) is about
+
+
+def test_a_germ_cell_tumor_of_the_ovary_is_narrower_than_ovarian_cancer():
+    vocabulary = diseases()
+    assert vocabulary.relation("ovarian germ cell tumor", "ovarian cancer") == SAME_OR_BROADER
+    assert vocabulary.relation("ovarian germ cell tumor", "germ cell tumor") == SAME_OR_BROADER
+    assert vocabulary.relation("ovarian cancer", "ovarian germ cell tumor") == NARROWER
+
+
+def test_gallbladder_cancer_and_cholangiocarcinoma_are_kinds_of_biliary_tract_cancer():
+    # NCT05833815 (everolimus in gallbladder carcinoma) said "Could fit" to an intrahepatic
+    # cholangiocarcinoma: both were read as biliary tract cancer. A trial for one may or may not
+    # take the other (asked); a trial for biliary tract cancer takes both.
+    vocabulary = diseases()
+    assert vocabulary.relation("cholangiocarcinoma", "gallbladder cancer") == RELATED
+    assert vocabulary.relation("gallbladder cancer", "cholangiocarcinoma") == RELATED
+    assert vocabulary.relation("cholangiocarcinoma", "biliary tract cancer") == SAME_OR_BROADER
+    assert vocabulary.relation("gallbladder cancer", "biliary tract cancer") == SAME_OR_BROADER

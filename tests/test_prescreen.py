@@ -1150,6 +1150,25 @@ def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_t
     assert one.fit != EXCLUDED
 
 
+def test_a_trial_for_people_with_brain_metastases_asks_a_profile_that_does_not_say():
+    # NCT05144867 said "Could fit" to a woman with breast cancer whose profile does not say
+    # whether she has brain metastases: the trial is for people who have them.
+    text = "1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm"
+    rule = Requirement("brain-metastases", "active-allowed", (), text, "inclusion")
+    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"])
+    unsaid = prescreen(trial, Tags(requirements=(rule,)), _profile(diagnosis="breast cancer"))
+    assert unsaid.fit == CHECK
+    assert unsaid.reason == (
+        "Nothing in the profile rules you out, but your brain metastasis status could not be"
+        " checked"
+    )
+    assert unsaid.questions[0].startswith("Ask whether you have brain metastases")
+    # a trial that only allows them does not ask
+    other = _trial(conditions=["Breast Cancer"])
+    allowed = prescreen(other, Tags(requirements=(rule,)), _profile(diagnosis="breast cancer"))
+    assert allowed.fit == POSSIBLE
+
+
 def _performance(rule: str, values: tuple[int, ...], **profile: int) -> Check:
     requirement = Requirement("ecog", rule, values, "Karnofsky performance status (KPS) ≥ 80")
     check = check_requirement(requirement, profile_from_table(profile))
@@ -1382,3 +1401,117 @@ def test_a_broad_condition_narrowed_by_the_criteria_to_another_disease_is_left_u
     assert breast.fit == CHECK
     lung = profile_from_table({"diagnosis": "non-small cell lung cancer"})
     assert prescreen(trial, tag_trial(trial), lung).checks[0].outcome == PASS
+
+
+def test_a_variant_of_uncertain_significance_is_not_the_mutation_a_trial_rules_out():
+    # "BRCA1 VUS" was read as BRCA1 positive: "Known BRCA1 or BRCA2 mutation" said "Not for you".
+    text = "Known BRCA1 or BRCA2 mutation"
+    requirement = Requirement("biomarker-excluded", "any-of", ("BRCA",), text, "exclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["BRCA1 VUS"]))
+    assert check is not None and check.outcome == UNKNOWN
+    # a germline BRCA2 written with its letter passes a criterion for germline BRCA
+    text = "Deleterious or suspected deleterious germline BRCA mutation"
+    requirement = Requirement("biomarker-required", "any-of", ("BRCA",), text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=["gBRCA2"]))
+    assert check is not None and check.outcome == PASS
+    check = check_requirement(requirement, _profile(biomarkers=["tBRCA2 mutation"]))
+    assert check is not None and check.outcome == UNKNOWN
+
+
+def test_a_trial_for_one_risk_group_of_mds_checks_the_profile_s_group():
+    # NCT05949684 (luspatercept for "IPSS-R Very Low, Low, or Intermediate-Risk Myelodysplastic
+    # Syndrome") said "Could fit" to a profile with higher-risk MDS.
+    title = "Luspatercept for IPSS-R Very Low, Low, or Intermediate-Risk Myelodysplastic Syndrome"
+    trial = _trial(conditions=["Myelodysplastic Syndromes"], title=title)
+
+    def fit(diagnosis: str):
+        return prescreen(trial, Tags(), _profile(diagnosis=diagnosis))
+
+    higher = fit("myelodysplastic syndrome, higher risk")
+    assert higher.fit == EXCLUDED
+    assert higher.reason == (
+        "Not for you: The trial is for people with lower-risk myelodysplastic syndrome; the"
+        " profile says yours is higher-risk."
+    )
+    assert fit("MDS, IPSS-R very high").fit == EXCLUDED
+    assert fit("lower-risk MDS").fit == POSSIBLE
+    unsaid = fit("myelodysplastic syndrome")
+    assert unsaid.fit == CHECK
+    assert unsaid.questions == (
+        "Ask whether your myelodysplastic syndrome counts as lower-risk for this trial.",
+    )
+    assert fit("MDS, IPSS-R intermediate risk").fit == CHECK  # either group
+    assert fit("acute myeloid leukemia").fit == EXCLUDED  # the disease decides, as before
+    # a trial for both groups, or one that names a group for one part only, asks for neither
+    both = _trial(conditions=["Lower-risk MDS", "Higher-risk MDS"])
+    assert prescreen(both, Tags(), _profile(diagnosis="higher-risk MDS")).fit == POSSIBLE
+    every = _trial(
+        conditions=["MDS"], title="Very Low, Low, Intermediate, High or Very High Risk MDS"
+    )
+    assert prescreen(every, Tags(), _profile(diagnosis="low-risk MDS")).fit == POSSIBLE
+    parts = _trial(
+        conditions=["Myelodysplastic Syndromes"],
+        criteria="Inclusion Criteria:\n\nPart A:\n\n* Lower-risk MDS\n\nPart B:\n\n* AML\n",
+    )
+    assert prescreen(parts, Tags(), _profile(diagnosis="higher-risk MDS")).fit != EXCLUDED
+    criteria = _trial(
+        conditions=["Myelodysplastic Syndromes"],
+        criteria="Inclusion Criteria:\n\n* Higher-risk MDS (IPSS-R > 3.5)\n",
+    )
+    assert prescreen(criteria, Tags(), _profile(diagnosis="low risk MDS")).fit == EXCLUDED
+
+
+def test_a_trial_for_treatment_after_the_surgery_that_removed_the_cancer_asks_a_recurrent_one():
+    # NCT05857631 (postoperative radiotherapy, "endometrial cancer post hysterectomy requiring
+    # adjuvant (chemo)radiotherapy") said "Could fit" to a recurrent endometrial cancer.
+    item = (
+        "Histologically confirmed diagnosis of endometrial cancer post hysterectomy requiring"
+        " adjuvant (chemo)radiotherapy to pelvis"
+    )
+    trial = _trial(conditions=["Endometrial Cancer"], criteria=f"Inclusion Criteria:\n\n* {item}\n")
+
+    def fit(**facts):
+        return prescreen(trial, Tags(), _profile(diagnosis="endometrial carcinoma", **facts))
+
+    recurrent = fit(setting=["recurrent"], prior_lines=1)
+    assert recurrent.fit == CHECK  # never excluded: surgery for a recurrence may count
+    (setting,) = [c for c in recurrent.checks if c.rule == "disease-setting"]
+    assert setting.reason == (
+        "The trial is for cancer that is removed by surgery; the profile does not say whether"
+        " yours is."
+    )
+    assert (
+        recurrent.questions[0]
+        == "Ask whether your cancer counts as removed by surgery for this trial."
+    )
+    assert fit(setting=["adjuvant"]).fit == POSSIBLE
+    # treated disease, or treatment before surgery, named in the item: no such rule
+    for other in (
+        "Resected recurrent endometrial cancer requiring adjuvant therapy",
+        "Endometrial cancer after surgery, planned for neoadjuvant or adjuvant therapy",
+    ):
+        trial = _trial(
+            conditions=["Endometrial Cancer"], criteria=f"Inclusion Criteria:\n\n* {other}\n"
+        )
+        assert fit(setting=["recurrent"]).fit == POSSIBLE
+
+
+def test_a_title_for_treatment_after_the_surgery_that_removed_the_cancer_asks_an_advanced_one():
+    # NCT06109779 ("Adjuvant Therapy for Biliary Tract Cancer After Resection") said "Could
+    # fit" to an advanced, progressing cholangiocarcinoma.
+    title = (
+        "Rilvegostomig + Chemotherapy as Adjuvant Therapy for Biliary Tract Cancer After Resection"
+    )
+    trial = _trial(conditions=["Biliary Tract Cancer"], title=title)
+    profile = _profile(diagnosis="intrahepatic cholangiocarcinoma", setting=["advanced"])
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    (setting,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert setting.text == f"Title: {title}"
+    # an adjuvant title without the surgery, or with treatment before it, gives no such rule
+    for other in (
+        "Adjuvant Endocrine Therapy in Early Breast Cancer",
+        "Neoadjuvant and Adjuvant Chemotherapy After Resection",
+    ):
+        plain = _trial(conditions=["Biliary Tract Cancer"], title=other)
+        assert prescreen(plain, Tags(), profile).fit == POSSIBLE

@@ -367,6 +367,12 @@ def test_a_karnofsky_score_in_steps_of_ten_is_read_and_described():
         ("liquid biopsy KRAS G12C", "KRAS", "G12C", True, "liquid biopsy"),
         ("germline BRCA negative", "BRCA", "", False, "germline"),
         ("ctDNA EGFR negative", "EGFR", "", False, "ctDNA"),
+        # a letter on the name for the test: "gBRCA2" was BRCA2 of no test in particular
+        ("gBRCA2", "BRCA", "2", True, "germline"),
+        ("gBRCA1/2", "BRCA", "", True, "germline"),
+        ("gBRCA2 mutation", "BRCA", "2", True, "germline"),
+        ("tBRCA1 mutation", "BRCA", "1", True, "tumor"),
+        ("TP53 mutation", "TP53", "", True, ""),
         # a source word that is part of the marker's own name stays in it
         ("tumor mutational burden high", "TMB-H", "", True, ""),
         ("KRAS G12C", "KRAS", "G12C", True, ""),
@@ -392,3 +398,43 @@ def test_profile_check_says_how_a_marker_with_its_test_was_read():
         "= EGFR negative in one test (ctDNA) only: read as unknown, since another test may "
         "still find it"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "variant"),
+    [
+        ("BRCA2 pathogenic variant", "2"),
+        ("BRCA2 likely pathogenic variant", "2"),
+        ("pathogenic BRCA1 variant", "1"),
+        ("deleterious BRCA2 mutation", "2"),
+        ("suspected deleterious BRCA1 mutation", "1"),
+    ],
+)
+def test_a_harmful_change_is_read_as_the_marker_whatever_the_words(written, variant):
+    # "BRCA2 pathogenic variant" was the variant "2 pathogenic variant", and "pathogenic BRCA1
+    # variant" a marker named "pathogenic" that trialfinder did not know.
+    marker = read_marker(written)
+    assert marker.known and marker.positive
+    assert (marker.name, marker.variant, marker.source) == ("BRCA", variant, "")
+    assert described_markers(written) == f"biomarkers: {written} = BRCA{variant} positive"
+    assert profile_from_table({"biomarkers": [written]}, "t").warnings == ()
+
+
+def test_profile_check_says_a_lettered_germline_marker_was_read_as_germline():
+    assert described_markers("gBRCA2", "gBRCA1/2") == (
+        "biomarkers: gBRCA2 = BRCA2 positive (germline); gBRCA1/2 = BRCA positive (germline)"
+    )
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["BRCA1 VUS", "BRCA2 variant of uncertain significance", "ATM variant of unknown significance"],
+)
+def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
+    # "BRCA1 VUS" was BRCA1 positive, and a trial ruling out "Known BRCA1 or BRCA2 mutation"
+    # said "Not for you".
+    marker = read_marker(written)
+    assert not marker.known
+    (warning,) = profile_from_table({"biomarkers": [written]}, "t").warnings
+    assert "uncertain significance" in warning and "not a marker trialfinder knows" not in warning
+    assert described_markers(written) == f"biomarkers: {written} = not known"

@@ -79,6 +79,7 @@ class Check:
     question: str = ""  # what to ask the care team, when unknown
     passes_on: dt.date | None = None  # a washout: the first day the person would pass
     contradicted: bool = False  # the record says the opposite elsewhere: shown, not weighed
+    key: bool = False  # key by its rule (`key_rules`) though its kind is not
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class _Rules:
         self.settings: dict[str, dict[str, Any]] = table["setting"]
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
+        self.risk_groups: dict[str, dict[str, Any]] = table["risk_groups"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
         self.germline = _cues(self.markers["germline"])
         # marker -> what a criterion asks of it that a plain negative result does not rule out
@@ -170,6 +172,10 @@ class _Rules:
 
     def key(self, kind: str) -> bool:
         return bool(self.rules.get(kind, {}).get("key"))
+
+    def is_key(self, check: Check) -> bool:
+        """Whether a check matters most: by its kind, or by its rule (`key_rules`)."""
+        return check.key or self.key(check.rule)
 
     def permanent(self, kind: str) -> bool:
         return bool(self.rules.get(kind, {}).get("permanent"))
@@ -324,6 +330,7 @@ def _check(
         cohort=requirement.cohort,
         question=question if outcome == UNKNOWN else "",
         passes_on=passes_on,
+        key=rule in r.rules[kind].get("key_rules", ()),
     )
 
 
@@ -356,7 +363,13 @@ def _plain(value: Any) -> str:
 
 
 _SETTING_VALUES = frozenset(
-    {"newly-diagnosed", "treatment-naive", "previously-treated", "castration-resistant"}
+    {
+        "newly-diagnosed",
+        "treatment-naive",
+        "previously-treated",
+        "castration-resistant",
+        "removed-by-surgery",
+    }
 )
 
 
@@ -1484,6 +1497,8 @@ def prescreen(
     disease = _disease_check(trial, facts)
     if tags and disease.outcome == PASS:
         disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
+    if disease.outcome == PASS:
+        disease = _by_risk_group(disease, trial, facts)
     checks = [disease, *_record_checks(trial, facts)]
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
@@ -1493,6 +1508,7 @@ def prescreen(
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
     requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
+    requirements = (*requirements, *adjuvant_requirements(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
     titled = tuple(
@@ -1590,6 +1606,39 @@ def title_requirements(
     if not title:
         return ()
     return (Requirement("prior-lines", "at-most", (0, words), f"Title: {title}", TITLE),)
+
+
+def adjuvant_requirements(
+    trial: Trial, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule of cancer removed by surgery read from an inclusion criterion for everyone, or a
+    title, that asks for treatment after that surgery ("endometrial cancer post hysterectomy
+    requiring adjuvant (chemo)radiotherapy", NCT05857631; "Adjuvant Therapy for Biliary Tract
+    Cancer After Resection", NCT06109779), when no requirement for everyone says the setting
+    already (see ``adjuvant_words`` in the data file)."""
+    if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
+        return ()
+    entry = rules().rules["disease-setting"]
+    adjuvant, neither, surgery = _adjuvant_words()
+    refractory, _ = _setting_words()
+    criteria = read_criteria(trial.eligibility.criteria)
+    items = [i.text for i in criteria.inclusion() if not i.cohort]
+    titles = [f"Title: {t}" for t in dict.fromkeys((trial.brief_title, trial.official_title)) if t]
+    for text in (*items, *titles):
+        if not adjuvant.search(text) or not surgery.search(text):
+            continue
+        if neither.search(text) or refractory.search(text):
+            continue
+        value = entry["adjuvant_value"]
+        return (Requirement("disease-setting", "any-of", (value,), text, "inclusion"),)
+    return ()
+
+
+@cache
+def _adjuvant_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease-setting"]
+    adjuvant = re.compile(rf"(?<![\w(/-]){_cues(entry['adjuvant_words']).pattern}", re.I)
+    return adjuvant, _cues(entry["adjuvant_not"]), _cues(entry["surgery_words"])
 
 
 @lru_cache(maxsize=1024)
@@ -1755,6 +1804,91 @@ def _narrowed_by_the_criteria(
         reason=disease.reason.split("; ")[0] + f"; {tail}.",
         question=rules().question("disease", values=_join(named)),
     )
+
+
+def _fold_words(text: str) -> str:
+    """``text`` in lower case, words apart, without hyphens, commas or brackets."""
+    return " " + " ".join(re.split(r"[^a-z0-9]+", text.lower())).strip() + " "
+
+
+def _phrases(phrases: Iterable[str]) -> str:
+    return "|".join(re.escape(_fold_words(p).strip()) for p in sorted(phrases, key=len)[::-1])
+
+
+@cache
+def _risk_groups() -> tuple[tuple[str, re.Pattern[str], dict[str, Any]], ...]:
+    """(disease, its words, {group: (trial, profile and clash patterns)}) of ``[risk_groups]``."""
+    found = []
+    for disease, entry in rules().risk_groups.items():
+        words = re.compile(rf" (?:{_phrases(entry['disease_words'])}) ")
+        groups = {
+            name: (
+                re.compile(
+                    rf" (?:{_phrases(group['trial'])})((?: [a-z0-9]+){{0,{entry['gap']}}}?)"
+                    rf" (?:{_phrases(entry['disease_words'])}) "
+                ),
+                re.compile(rf" (?:{_phrases(group['profile'])}) "),
+                re.compile(rf" (?:{_phrases(group['clash'])}) "),
+                entry["gap"],
+            )
+            for name, group in entry["groups"].items()
+        }
+        found.append((disease, words, groups))
+    return tuple(found)
+
+
+def _trial_risk_groups(trial: Trial, groups: dict[str, Any]) -> set[str]:
+    """The risk groups the record names right before the disease's name, in its titles,
+    conditions, keywords or inclusion criteria (of a trial that names no parts: a group one
+    part asks for is not asked of the others)."""
+    criteria = read_criteria(trial.eligibility.criteria)
+    items = () if criteria.cohorts else tuple(i.text for i in criteria.inclusion())
+    texts = (trial.brief_title, trial.official_title, *trial.conditions, *trial.keywords, *items)
+    named: set[str] = set()
+    for text in texts:
+        folded = _fold_words(text or "")
+        for name, (written, _, clash, gap) in groups.items():
+            for match in written.finditer(folded):
+                before = " " + " ".join(folded[: match.start()].split()[-gap:]) + " "
+                if clash.search(before):
+                    named.update(groups)  # "very low, low, intermediate, high or very high"
+                else:
+                    named.add(name)
+    return named
+
+
+def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
+    """The disease check of a trial for one risk group of the patient's disease ("lower-risk
+    MDS", NCT05949684): a profile of another group fails, one that names none is asked."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None:
+        return disease
+    vocabulary = diseases()
+    for name, _, groups in _risk_groups():
+        if not any(vocabulary.relation(d, name) == SAME_OR_BROADER for d in diagnosis.diseases):
+            continue
+        named = _trial_risk_groups(trial, groups)
+        if len(named) != 1:
+            continue
+        (group,) = named
+        mine = [
+            g
+            for g, (_, written, _, _) in groups.items()
+            if written.search(_fold_words(diagnosis.text))
+        ]
+        values = {"group": group, "disease": name, "mine": _join(mine)}
+        outcome = UNKNOWN if len(mine) != 1 else PASS if mine == [group] else FAIL
+        said = rules().says("disease", "group", **values)
+        tail = rules().sentence("disease", f"{outcome}-group", **values)
+        question = rules().sentence("disease", "question-group", **values)
+        return replace(
+            disease,
+            outcome=outcome,
+            permanent=True,
+            reason=f"{said}; {tail}.",
+            question=question if outcome == UNKNOWN else "",
+        )
+    return disease
 
 
 def _parts_for_other_diseases(
@@ -1958,7 +2092,7 @@ def verdict(checks: tuple[Check, ...]) -> Fit:
         reason = _fill(template, {"reason": failed.reason})
         questions: tuple[str, ...] = ()
     else:
-        key = [c for c in own if r.key(c.rule) and not c.contradicted]
+        key = [c for c in own if r.is_key(c) and not c.contradicted]
         names = r.words["fact-names"]
         if fit == POSSIBLE:
             passed = list(dict.fromkeys(names.get(c.rule, c.rule) for c in key))
@@ -1973,7 +2107,7 @@ def verdict(checks: tuple[Check, ...]) -> Fit:
             else:
                 reason = r.verdict["check-nothing"]
         ordered = sorted(
-            (c for c in own if c.outcome == UNKNOWN and c.question), key=lambda c: not r.key(c.rule)
+            (c for c in own if c.outcome == UNKNOWN and c.question), key=lambda c: not r.is_key(c)
         )
         questions = tuple(dict.fromkeys(c.question for c in ordered))
         if named and fitting:
@@ -1985,7 +2119,7 @@ def _part_fit(checks: list[Check]) -> str:
     if any(c.outcome == FAIL for c in checks):
         return EXCLUDED
     r = rules()
-    key = [c for c in checks if r.key(c.rule) and not c.contradicted]
+    key = [c for c in checks if r.is_key(c) and not c.contradicted]
     disease = [c for c in key if c.rule == "disease"]
     if disease and all(c.outcome == PASS for c in key):
         return POSSIBLE

@@ -551,7 +551,12 @@ def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...]
         return None
     markers = tuple(read_marker(w) for w in written)
     for marker in markers:
-        if not marker.known and marker.name in _marker_rules()["undecided"]:
+        if not marker.known and _uncertain().search(marker.written):
+            note = _marker_rules()["uncertain_warning"].format(
+                written=marker.written, name=marker.name
+            )
+            warn("biomarkers", note, marker.written)
+        elif not marker.known and marker.name in _marker_rules()["undecided"]:
             note = _marker_rules()["undecided_warning"].format(
                 written=marker.written, name=marker.name
             )
@@ -598,6 +603,14 @@ _LEVEL = re.compile(
 def read_marker(written: str) -> Marker:
     """A marker as a profile (or a requirement value) writes it: name, variant, status, level,
     and the test that found it ("germline BRCA2 mutation" is BRCA2 found by a germline test)."""
+    lettered = _source_letter(written)
+    if lettered is not None:
+        return lettered
+    before = _before_name().match(written)
+    if before:
+        marker = read_marker(written[before.end() :])
+        if marker.known:
+            return replace(marker, written=written)
     found = _sources().search(written)
     if found:
         plain = _read_marker(written, written)
@@ -607,6 +620,37 @@ def read_marker(written: str) -> Marker:
             return replace(marker, source=found.group("source"))
         return plain
     return _read_marker(written, written)
+
+
+def _source_letter(written: str) -> Marker | None:
+    """A marker whose name carries a letter that says which test found it ("gBRCA2" is BRCA2 of
+    a germline test: ``[markers] source_letters``), or None."""
+    letters = _marker_rules()["source_letters"]
+    text = written.strip()
+    if len(text) < 3 or text[0] not in letters or not text[1].isupper():
+        return None
+    rest = text[1:]
+    named = _marker_name(rest.split(" ")[0])[0]
+    if named is None or _marker_name(text)[0] not in (None, named):
+        return None
+    marker = _read_marker(rest, written)
+    return replace(marker, source=letters[text[0]]) if marker.known else None
+
+
+@cache
+def _uncertain() -> re.Pattern[str]:
+    """The words of a variant of uncertain significance (``[markers] uncertain``)."""
+    words = sorted(_marker_rules()["uncertain"], key=len, reverse=True)
+    body = "|".join(r"[\s-]+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?i)(?<![\w-])(?:{body})(?![\w-])")
+
+
+@cache
+def _before_name() -> re.Pattern[str]:
+    """Status words written before a marker's name ("pathogenic BRCA1 variant")."""
+    words = sorted(_marker_rules()["before_name"], key=len, reverse=True)
+    body = "|".join(r"[\s-]+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?i)\s*(?:{body})\s+(?=\S)")
 
 
 @cache
@@ -658,6 +702,8 @@ def _read_marker(text: str, written: str) -> Marker:
     undecided = {w.lower() for w in rules["undecided"].get(name_base, [])}
     said = {w.lower() for w in rest_words}
     if known and said and said <= undecided and said != {"ihc"}:  # "HER2 2+"
+        return Marker(written=written, name=name_base, known=False, part=part)
+    if known and _uncertain().search(rest):  # "BRCA1 VUS"
         return Marker(written=written, name=name_base, known=False, part=part)
     if status is None and joined and re.fullmatch(rules["zero"], joined):
         status, rest_words = False, []  # "ER 0%": a score of none, not a variant

@@ -511,13 +511,19 @@ _RULE = Table(
             "unknown-one-test",
             "unknown-wider",
             "unknown-criteria",
+            "pass-group",
+            "fail-group",
+            "unknown-group",
+            "question-group",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
-        **texts("general_words", "for_conditions"),
+        **texts("general_words", "for_conditions", "key_rules"),
+        **texts("adjuvant_words", "adjuvant_not", "surgery_words"),
+        **words("adjuvant_value"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
         **texts("title_not_with"),
     },
@@ -565,7 +571,10 @@ PRESCREEN = DataFile(
             "markers": Table(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
-                    **texts("sensitizing_words", "sources", "germline"),
+                    **texts("sensitizing_words", "sources", "germline", "before_name"),
+                    **texts("uncertain"),
+                    "uncertain_warning": TEXT,
+                    "source_letters": Names(TEXT),
                     "aliases": Names(TEXT),
                     "negative_needs_all": Names(TEXTS),
                     "sensitizing": Names(TEXTS),
@@ -589,6 +598,15 @@ PRESCREEN = DataFile(
                 )
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
+            "risk_groups": Names(
+                Table(
+                    required={
+                        "disease_words": TEXTS,
+                        "gap": WHOLE,
+                        "groups": Names(Table(required=texts("trial", "profile", "clash"))),
+                    }
+                )
+            ),
             "washout": Table(
                 required={**texts("treatments", "not_about", "shorter"), "units": Names(WHOLE)}
             ),
