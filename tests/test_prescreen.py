@@ -976,30 +976,69 @@ def test_a_title_narrower_than_the_conditions_leaves_other_diseases_to_the_trial
     assert check_disease(untitled, _profile(diagnosis=outcomes[0][0])).outcome == PASS
 
 
-def test_a_criterion_confirming_the_titles_kind_of_the_conditions_disease_rules_out_another():
-    # NCT02964858: condition "NonHodgkin Lymphoma", title "... Diffuse Large B- Cell Lymphoma",
-    # and for everyone "Histological Diagnosis of NHL- DLBCL."
-    confirming = "Histological Diagnosis of NHL- DLBCL."
-    trial = _trial(
-        conditions=["NonHodgkin Lymphoma"],
-        title="Radiation Dose Optimization in Diffuse Large B- Cell Lymphoma.",
-        criteria=f"Inclusion Criteria:\n* {confirming}\n* ECOG 0-3.\n"
-        "Exclusion Criteria:\n* Primary extranodal Testicular Lymphomas.",
-    )
-    follicular = check_disease(trial, _profile(diagnosis="follicular lymphoma"))
-    assert follicular.outcome == FAIL
-    assert follicular.text == confirming
-    assert follicular.reason.startswith("The trial is for people with diffuse large B-cell")
-    assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
-    # Another inclusion criterion that may take the patient's kind, or one for a part only,
-    # or without a confirmed diagnosis: still for the trial team to say.
-    for criteria in (
-        f"Inclusion Criteria:\n* {confirming}\n* Or grade 3B follicular lymphoma",
-        "Inclusion Criteria:\n* Part A: Histological Diagnosis of DLBCL",
-        "Inclusion Criteria:\n* DLBCL in first remission",
-    ):
-        other = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria))
-        assert check_disease(other, _profile(diagnosis="follicular lymphoma")).outcome == UNKNOWN
+# (conditions, title, the criterion for everyone confirming the title's disease, another
+# criterion, a patient with another disease, a patient with the title's)
+_CONFIRMED = {
+    # NCT02964858: a condition, and a title naming one kind of it
+    "DLBCL": (
+        ["NonHodgkin Lymphoma"],
+        "Radiation Dose Optimization in Diffuse Large B- Cell Lymphoma.",
+        "Histological Diagnosis of NHL- DLBCL.",
+        "ECOG 0-3.",
+        "follicular lymphoma",
+        "DLBCL",
+    ),
+    # NCT06385925: conditions naming only cancer, and a title naming which; "Eastern
+    # Cooperative Oncology Group" names no disease that may be a myeloma
+    "solid tumor": (
+        ["Malignant Neoplasm"],
+        "A Study of Drug X in Patients With Advanced Solid Tumors",
+        "Subjects with histologically confirmed metastatic solid tumor harboring KRAS G12D",
+        "Eastern Cooperative Oncology Group (ECOG) performance status 0 or 1.",
+        "multiple myeloma",
+        "pancreatic cancer",
+    ),
+}
+
+
+def _confirmed_trial(case: str, criteria: str | None = None) -> Trial:
+    conditions, title, confirming, other, _, _ = _CONFIRMED[case]
+    if criteria is None:
+        criteria = f"Inclusion Criteria:\n* {confirming}\n* {other}\n"
+    return _trial(conditions=conditions, title=title, criteria=criteria)
+
+
+@pytest.mark.parametrize("case", sorted(_CONFIRMED))
+def test_a_confirmed_diagnosis_of_the_titles_disease_rules_out_another(case):
+    _, _, confirming, _, theirs, ours = _CONFIRMED[case]
+    trial = _confirmed_trial(case)
+    other = check_disease(trial, _profile(diagnosis=theirs))
+    assert (other.outcome, other.text) == (FAIL, confirming)
+    assert other.reason.startswith("The trial is for people with ") and theirs in other.reason
+    assert check_disease(trial, _profile(diagnosis=ours)).outcome == PASS
+
+
+@pytest.mark.parametrize(
+    ("case", "criteria", "diagnosis"),
+    [
+        # another inclusion criterion that may take the patient's kind, one for a part only,
+        # one without a confirmed diagnosis: for the trial team to say
+        (
+            "DLBCL",
+            "* Histological Diagnosis of NHL- DLBCL.\n* Or grade 3B follicular lymphoma",
+            "follicular lymphoma",
+        ),
+        ("DLBCL", "* Part A: Histological Diagnosis of DLBCL", "follicular lymphoma"),
+        ("DLBCL", "* DLBCL in first remission", "follicular lymphoma"),
+        ("solid tumor", "* ECOG 0-1", "multiple myeloma"),
+        # a cancer of no known kind may be a solid tumour
+        ("solid tumor", None, "cancer"),
+    ],
+)
+def test_a_diagnosis_the_criteria_may_take_stays_unknown(case, criteria, diagnosis):
+    written = None if criteria is None else f"Inclusion Criteria:\n{criteria}\n"
+    trial = _confirmed_trial(case, written)
+    assert check_disease(trial, _profile(diagnosis=diagnosis)).outcome == UNKNOWN
 
 
 @needs_shared
@@ -1007,30 +1046,6 @@ def test_a_confirmed_diagnosis_of_the_titles_kind_rules_out_another_in_a_real_re
     trial = parse_study(load_real_record("NCT02964858"))
     assert check_disease(trial, _profile(diagnosis="follicular lymphoma")).outcome == FAIL
     assert check_disease(trial, _profile(diagnosis="DLBCL")).outcome == PASS
-
-
-def test_a_confirmed_diagnosis_of_the_titles_disease_beside_general_conditions_rules_out_another():
-    # NCT06385925: condition "Malignant Neoplasm", title "... Advanced Solid Tumors ...", and
-    # for everyone "histologically or cytologically confirmed ... metastatic solid tumor"; its
-    # "Eastern Cooperative Oncology Group" names no disease that may be a myeloma.
-    confirming = "Subjects with histologically confirmed metastatic solid tumor harboring KRAS G12D"
-    trial = _trial(
-        conditions=["Malignant Neoplasm"],
-        title="A Study of Drug X in Patients With Advanced Solid Tumors",
-        criteria=f"Inclusion Criteria:\n* {confirming}\n"
-        "* Eastern Cooperative Oncology Group (ECOG) performance status 0 or 1.\n",
-    )
-    myeloma = check_disease(trial, _profile(diagnosis="multiple myeloma"))
-    assert myeloma.outcome == FAIL
-    assert myeloma.text == confirming
-    assert check_disease(trial, _profile(diagnosis="pancreatic cancer")).outcome == PASS
-    # A cancer of no known kind may be a solid tumour: for the trial team to say.
-    assert check_disease(trial, _profile(diagnosis="cancer")).outcome == UNKNOWN
-    # Without a confirmed diagnosis of that kind for everyone, it stays unknown.
-    loose = replace(
-        trial, eligibility=replace(trial.eligibility, criteria="Inclusion Criteria:\n* ECOG 0-1")
-    )
-    assert check_disease(loose, _profile(diagnosis="multiple myeloma")).outcome == UNKNOWN
 
 
 @needs_shared
