@@ -1614,6 +1614,11 @@ def test_a_karnofsky_limit_is_said_as_the_ecog_grade_it_falls_in():
     assert (as_ecog(kps).rule, as_ecog(kps).values) == ("at-most", (1,))
     either = Requirement("ecog", "at-most-or-karnofsky-at-least", (1, 60), "ECOG ≤ 1 or KPS ≥ 60")
     assert as_ecog(either).values == (2,)  # the more lenient
+    # 70 is ECOG 1 by one conversion and 2 by the other; 50 is 2 or 3: only the higher grade
+    # holds of everyone the limit takes.
+    for score, grade in ((70, 2), (50, 3), (90, 1)):
+        limit = Requirement("ecog", "karnofsky-at-least", (score,), f"KPS ≥ {score}")
+        assert as_ecog(limit).values == (grade,)
     ecog = Requirement("ecog", "at-most", (1,), "ECOG 0-1")
     assert as_ecog(ecog) is ecog
 

@@ -2286,12 +2286,14 @@ def narrower(one: Requirement, other: Requirement) -> bool:
 
 
 def as_ecog(requirement: Requirement) -> Requirement:
-    """A performance status requirement as an ECOG limit alone: a Karnofsky limit as the ECOG
-    grade it falls in ("KPS >= 70" is ECOG 1 or lower), the more lenient of two scales."""
+    """A performance status requirement as an ECOG limit alone: a Karnofsky limit as the highest
+    ECOG grade it may fall in by either conversion in use ("KPS >= 70" is ECOG 2 or lower: 70 is
+    ECOG 1 by one and 2 by the other, so only "2 or lower" holds of everyone it takes), the more
+    lenient of two scales."""
     if requirement.kind != "ecog" or not requirement.rule.endswith("karnofsky-at-least"):
         return requirement
     *ecog, karnofsky = (int(v) for v in requirement.values)
-    high = max([*ecog, ecog_for_karnofsky(karnofsky)])
+    high = max([*ecog, ecog_grades_for_karnofsky(karnofsky)[1]])
     return replace(requirement, rule="at-most", values=(high,))
 
 
