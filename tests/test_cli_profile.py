@@ -51,7 +51,7 @@ def test_profile_check_reports_every_problem_with_its_line(tmp_path):
     assert result.exit_code == ExitCode.CONFIG
     lines = result.stderr.splitlines()
     assert lines[0] == f"trialfinder: error: {path}:2: ecog: 9 is out of range: " + (
-        "write an ECOG score from 0 to 4, 0 to 4"
+        "write an ECOG score, 0 to 4"
     )
     assert lines[1].startswith(f"trialfinder: error: {path}:3: brain_metastases: 'yes'")
     assert lines[2].startswith(f"trialfinder: error: {path}:4: prior_lines: -1 is out of range")

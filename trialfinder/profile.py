@@ -291,8 +291,8 @@ def _read(
                     treatment.written,
                 )
     markers = _markers(c, data, warn)
-    ecog = _number(c, data, "ecog", "an ECOG score from 0 to 4", 0, 4)
-    karnofsky = _number(c, data, "karnofsky", "a Karnofsky score from 0 to 100", 0, 100)
+    ecog = _number(c, data, "ecog", "an ECOG score", 0, 4)
+    karnofsky = _number(c, data, "karnofsky", "a Karnofsky score", 0, 100)
     if karnofsky is not None and karnofsky % 10:
         c.problem(("karnofsky",), f"{karnofsky} is not a Karnofsky score: they go in steps of 10")
         karnofsky = None
