@@ -24,6 +24,7 @@ from trialfinder.prescreen import (
     POSSIBLE,
     UNKNOWN,
     Check,
+    Fit,
     check_disease,
     check_requirement,
     criteria_left_out,
@@ -348,6 +349,7 @@ def _labelled(profile: str, nct_id: str):
         # Refractory to JAK inhibitors: way (i) in, of "(i), (ii) or (iii)"; (iii) asks relapse.
         ("P26", "NCT04576156", POSSIBLE, None),
         ("P02", "NCT06208150", POSSIBLE, None),  # myeloma relapsed after one line
+        ("P24", "NCT05319392", EXCLUDED, "prior-therapy-required"),  # no gastrectomy had
     ],
 )
 def test_labelled_pairs(profile, nct_id, fit, rule):
@@ -1368,6 +1370,36 @@ def test_radiotherapy_to_the_pelvis_counts_only_when_the_profile_names_the_pelvi
     )
     profile = profile_from_table({"prior_treatments": treatments})
     assert check_requirement(requirement, profile).outcome == outcome
+
+
+def test_a_required_gastrectomy_is_read_and_checked_against_the_operations_listed():
+    # NCT05319392 ("Patients who underwent Total or partial Gastrectomy after Biopsy
+    # examination") said "Could fit" to a stomach cancer treated with drugs only.
+    criteria = (
+        "Inclusion Criteria:\n\n* Patients who underwent Total or partial Gastrectomy after"
+        " Biopsy examination\n\nExclusion Criteria:\n\n* Patients with only biopsy available\n"
+    )
+    trial = _trial(conditions=["Gastric Adenocarcinoma"], criteria=criteria)
+    tags = tag_trial(trial)
+    (required,) = [r for r in tags.requirements if r.kind == "prior-therapy-required"]
+    assert required.values == ("gastrectomy",)
+
+    def fit(treatments: list[str]) -> Fit:
+        profile = _profile(diagnosis="stomach cancer", prior_treatments=treatments)
+        return prescreen(trial, tags, profile)
+
+    drugs_only = fit(["capecitabine", "oxaliplatin"])
+    assert drugs_only.fit == EXCLUDED
+    assert drugs_only.failed[0].reason == (
+        "The trial takes people who have had gastrectomy; the profile does not list gastrectomy."
+    )
+    assert fit(["subtotal gastrectomy", "capecitabine"]).fit == POSSIBLE
+    # an operation the profile does not name may have been the gastrectomy
+    unnamed = fit(["surgery", "capecitabine"])
+    assert unnamed.fit == POSSIBLE  # (not a key fact: the verdict asks nothing more)
+    (check,) = [c for c in unnamed.checks if c.rule == "prior-therapy-required"]
+    assert check.outcome == UNKNOWN
+    assert check.reason.endswith("the profile lists surgery without saying which operation it was.")
 
 
 @needs_shared

@@ -142,6 +142,11 @@ def test_procedures_and_other_medicines():
         assert treatment.radiation and treatment.drugs == ("brain radiotherapy",)
     for written in ("radiotherapy", "radiation to the prostate", "SBRT to the lung"):
         assert resolve_treatment(written).drugs == ()
+    # an operation some trials ask for is named; other surgery is surgery, no more
+    for written in ("gastrectomy", "subtotal gastrectomy"):
+        treatment = resolve_treatment(written)
+        assert treatment.surgery and treatment.drugs == ("gastrectomy",)
+    assert resolve_treatment("Whipple").drugs == ()
     assert resolve_treatment("dexamethasone").other
     assert resolve_treatment("Jardiance").other
     assert not resolve_treatment("Zorblatamab").known  # a name stem, no class

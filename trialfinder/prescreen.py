@@ -152,6 +152,7 @@ class _Rules:
             for name, variants in self.markers["sensitizing"].items()
         }
         self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
+        self.surgery_classes = frozenset(table["treatments"]["surgery_classes"])
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
         self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
@@ -263,6 +264,14 @@ class _Facts:
         if not set(map(str, values)) & rules().radiation_classes:
             return []
         return [t.written for t in self.received or () if t.radiation and not t.drugs]
+
+    def unnamed_operations(self, values: Iterable[Any]) -> list[str]:
+        """The surgery written without saying which operation it was ("surgery", "Whipple"),
+        when a value is one operation (``surgery_classes``): whether it was that one, the profile
+        does not say."""
+        if not set(map(str, values)) & rules().surgery_classes:
+            return []
+        return [t.written for t in self.received or () if t.surgery and not t.drugs]
 
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
@@ -906,10 +915,14 @@ def _check_prior_excluded(requirement: Requirement, facts: _Facts) -> Check:
 
 def _history_unsure(requirement: Requirement, facts: _Facts, names: Iterable[Any]) -> Check | None:
     """``unknown`` when the profile cannot tell whether ``names`` were had: radiotherapy without
-    its place, treatments trialfinder does not know, or no whole history; else None."""
+    its place, surgery without its operation, treatments trialfinder does not know, or no whole
+    history; else None."""
     kind = requirement.kind
     if placeless := facts.placeless(names):
         tail = rules().sentence(kind, "unknown-place", names=_join(placeless, "and"))
+        return _unknown(requirement, tail)
+    if unnamed := facts.unnamed_operations(names):
+        tail = rules().sentence(kind, "unknown-operation", names=_join(unnamed, "and"))
         return _unknown(requirement, tail)
     if facts.unknown_names:
         return _unknown(

@@ -462,6 +462,7 @@ class _TreatmentWords:
         self.surgery = _phrases(table["surgery"])
         self.other = {_name(n) for n in table["other"]}
         self.radiation_classes = frozenset(table["radiation_classes"])
+        self.surgery_classes = frozenset(table["surgery_classes"])
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
 
 
@@ -504,7 +505,8 @@ def resolve_treatment(written: str) -> Treatment:
     named = drug_classes().get(written)
     if named is not None:
         radiation = named.name in _vocabulary().radiation_classes
-        return Treatment(written, drugs=(named.name,), radiation=radiation)
+        surgery = named.name in _vocabulary().surgery_classes
+        return Treatment(written, drugs=(named.name,), radiation=radiation, surgery=surgery)
     if words.radiation.search(written):
         # where it was given, when a class of radiotherapy names it ("whole brain radiotherapy");
         # else no drug: a check about radiotherapy to one place stays unknown

@@ -474,6 +474,7 @@ _SENTENCES = (
     "unknown-eligible",
     "unknown-shorter",
     "unknown-place",
+    "unknown-operation",
 )
 _RULE = Table(
     required={
@@ -595,6 +596,7 @@ PRESCREEN = DataFile(
                     "qualifiers",
                     "other",
                     "radiation_classes",
+                    "surgery_classes",
                 )
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
