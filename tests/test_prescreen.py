@@ -1403,6 +1403,27 @@ def test_a_required_gastrectomy_is_read_and_checked_against_the_operations_liste
 
 
 @needs_shared
+def test_the_gemcitabine_a_response_was_had_to_is_required():
+    # NCT06214572 ("Stable disease or partial response ... after initial 3 months of
+    # Gemcitabine based chemotherapy") said "Could fit" to a gallbladder cancer never given it.
+    trial = parse_study(load_real_record("NCT06214572"))
+    tags = tag_trial(trial)
+
+    def fit(treatments: list[str]) -> Fit:
+        profile = _profile(
+            diagnosis="gallbladder adenocarcinoma",
+            setting=["locally advanced"],
+            prior_treatments=treatments,
+        )
+        return prescreen(trial, tags, profile, today=dt.date(2026, 12, 1))
+
+    without = fit(["capecitabine"])
+    assert without.fit == EXCLUDED
+    assert [c.rule for c in without.failed] == ["prior-therapy-required"]
+    assert fit(["gemcitabine-cisplatin"]).fit != EXCLUDED
+
+
+@needs_shared
 def test_a_part_for_other_diseases_is_no_part_for_this_patient():
     # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A
     # and 3B): a cervical cancer that fails Part 1 "could fit" Parts 2A and 2B.

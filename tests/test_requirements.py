@@ -477,6 +477,24 @@ def test_radiotherapy_to_the_brain_is_a_treatment_had(line):
     assert excluded(waited, "prior-therapy-excluded") == []
 
 
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        # NCT06214572
+        (
+            "Stable disease or partial response (RECIST 1.1) after initial 3 months of"
+            " Gemcitabine based chemotherapy",
+            ("gemcitabine",),
+        ),
+        ("Complete response to induction chemotherapy", ("chemotherapy",)),
+        ("Patients who underwent Total or partial Gastrectomy", ("gastrectomy",)),  # NCT05319392
+    ],
+)
+def test_a_response_to_a_treatment_or_an_operation_undergone_is_a_treatment_had(line, values):
+    (found,) = included(line, "prior-therapy-required")
+    assert found[1] == values
+
+
 def test_brand_and_code_names_become_generic_names():
     found = excluded("Prior treatment with Revlimid or JNJ-68284528", "prior-therapy-excluded")
     assert found == [("any-of", ("lenalidomide", "ciltacabtagene autoleucel"))]
