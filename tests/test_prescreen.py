@@ -1424,6 +1424,32 @@ def test_the_gemcitabine_a_response_was_had_to_is_required():
 
 
 @needs_shared
+def test_a_trial_for_people_free_of_disease_on_scans_is_not_for_measurable_disease():
+    # NCT06109779 ("Confirmed to be disease-free by imaging") did not exclude a
+    # cholangiocarcinoma the profile says can be measured on scans.
+    trial = parse_study(load_real_record("NCT06109779"))
+    tags = tag_trial(trial)
+
+    def fit(measurable: bool) -> Fit:
+        profile = _profile(
+            diagnosis="intrahepatic cholangiocarcinoma", measurable_disease=measurable
+        )
+        return prescreen(trial, tags, profile, today=dt.date(2026, 12, 1))
+
+    measured = fit(True)
+    assert measured.fit == EXCLUDED
+    assert measured.reason == (
+        "Not for you: The trial takes people in whom scans find no cancer; the profile says yours"
+        " can be measured on scans."
+    )
+    unmeasured = fit(False)  # none to measure may still be some: never a pass
+    assert unmeasured.fit == CHECK
+    (check,) = [c for c in unmeasured.checks if c.rule == "measurable-disease"]
+    assert check.outcome == UNKNOWN
+    assert check.question == "Ask whether your latest scans show any cancer."
+
+
+@needs_shared
 def test_a_part_for_other_diseases_is_no_part_for_this_patient():
     # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A
     # and 3B): a cervical cancer that fails Part 1 "could fit" Parts 2A and 2B.

@@ -791,6 +791,19 @@ def test_measurable_disease_with_another_way_in_allowed_in_its_own_sentence():
     assert included(stays, "measurable-disease") == [("required", ())]
 
 
+def test_no_disease_found_on_scans_is_read_only_of_the_cancer_now():
+    # NCT06109779
+    line = "Confirmed to be disease-free by imaging within 28 days prior to randomization."
+    assert included(line, "measurable-disease") == [("disease-free", ())]
+    assert excluded(line, "measurable-disease") == []
+    for other in (
+        "Patients with a prior malignancy disease-free for at least 5 years",
+        "Another cancer confirmed to be disease-free by imaging",
+        "Disease-free interval of at least 6 months from completion of adjuvant therapy",
+    ):
+        assert included(other, "measurable-disease") == [], other
+
+
 def test_a_count_of_lines_from_none_asks_for_no_disease_setting():
     """The trial stays one for previously treated disease (its settings), but the item does not
     ask everyone for refractory disease: people never treated may join."""

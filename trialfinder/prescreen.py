@@ -1314,6 +1314,15 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
 
 def _check_measurable(requirement: Requirement, facts: _Facts) -> Check:
     measurable = facts.profile.measurable_disease
+    if requirement.rule == "disease-free":
+        # Disease that can be measured on scans is disease scans find; none to measure may
+        # still be some.
+        if measurable:
+            tail = rules().sentence(requirement.kind, "fail-disease-free")
+            return _check(requirement, FAIL, tail, "measurable_disease: true")
+        kind = requirement.kind
+        unknown = _unknown(requirement, rules().sentence(kind, "unknown-disease-free"))
+        return replace(unknown, question=rules().sentence(kind, "question-disease-free"))
     if measurable is None:
         return _missing(requirement)
     outcome = PASS if measurable else FAIL

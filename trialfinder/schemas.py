@@ -411,7 +411,16 @@ ELIGIBILITY = DataFile(
                             "limits",
                         )
                     ),
-                    "measurable_disease": Table(required=texts("words", "phrases", "alternatives")),
+                    "measurable_disease": Table(
+                        required=texts(
+                            "words",
+                            "phrases",
+                            "alternatives",
+                            "disease_free_words",
+                            "disease_free",
+                            "disease_free_not",
+                        )
+                    ),
                     "transplant": Table(
                         required={
                             **texts(
@@ -516,6 +525,9 @@ _RULE = Table(
             "fail-group",
             "unknown-group",
             "question-group",
+            "fail-disease-free",
+            "unknown-disease-free",
+            "question-disease-free",
         ),
         **texts("person"),
         **texts("count_words", "count_numbers", "count_between", "count_not_of", "count_not_with"),

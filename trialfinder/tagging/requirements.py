@@ -26,7 +26,7 @@ kind                        rule                                values
                             at-most-or-karnofsky-at-least       (the highest ECOG score first)
 ``brain-metastases``        none, treated-stable,               (none)
                             active-allowed
-``measurable-disease``      required                            (none)
+``measurable-disease``      required, disease-free              (none)
 ``transplant``              prior-required, prior-excluded,     "autologous", "allogeneic" or
                             ineligible-required,                "any"
                             eligible-required
@@ -1050,6 +1050,9 @@ class _Rules:
         self.measurable_words = frozenset(measurable["words"])
         self.measurable = _Cues(measurable["phrases"])
         self.measurable_alternatives = _Cues(measurable["alternatives"])
+        self.disease_free_words = frozenset(measurable["disease_free_words"])
+        self.disease_free = _Cues(measurable["disease_free"])
+        self.disease_free_not = _Cues(measurable["disease_free_not"])
 
         transplant = table["transplant"]
         self.transplant_words = frozenset(transplant["words"])
@@ -2461,7 +2464,7 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
         return []
     mention = rules.measurable.search(low, words=text.words)
     if mention is None:
-        return []
+        return _read_disease_free(text, rules)
     start, end = text.sentence_of(mention.start())
     if rules.measurable_alternatives.search(low, start, end) or rules.negations.search(
         low, start, mention.start()
@@ -2475,6 +2478,21 @@ def _read_measurable(text: _Text, rules: _Rules) -> list[Read]:
         ):
             return []
     return [("measurable-disease", "required", ())]
+
+
+def _read_disease_free(text: _Text, rules: _Rules) -> list[Read]:
+    """An inclusion item asking that scans find no disease ("Confirmed to be disease-free by
+    imaging"), not said of another cancer, a time or an outcome."""
+    low = text.low
+    mention = rules.disease_free.search(low, words=text.words)
+    if mention is None:
+        return []
+    start, end = text.sentence_of(mention.start())
+    if rules.disease_free_not.search(low, start, end) or rules.negations.search(
+        low, start, mention.start()
+    ):
+        return []
+    return [("measurable-disease", "disease-free", ())]
 
 
 # -- stem cell transplant ---------------------------------------------------------------------
@@ -2671,7 +2689,7 @@ _READERS: tuple[tuple[Reader, Callable[[_Rules], tuple[frozenset[str], ...]] | N
     (_read_prior_therapy, None),
     (_read_ecog, lambda rules: (rules.ecog_words,)),
     (_read_brain, lambda rules: (rules.brain_words,)),
-    (_read_measurable, lambda rules: (rules.measurable_words,)),
+    (_read_measurable, lambda rules: (rules.measurable_words | rules.disease_free_words,)),
     (_read_transplant, lambda rules: (rules.transplant_words,)),
     (_read_stage, lambda rules: (rules.stage_words,)),
 )
