@@ -118,6 +118,10 @@ def test_acronyms_count_only_as_written():
         # NCT06630793 (anal canal): "squamous cell carcinoma of the anal canal or distal rectum"
         ("rectal cancer", "anal cancer", RELATED),
         ("colon cancer", "anal cancer", UNRELATED),
+        # carcinoma in situ has not invaded: no solid tumour trial is known to take it or not
+        ("lung adenocarcinoma", "carcinoma in situ", UNRELATED),
+        ("carcinoma in situ", "solid tumor", RELATED),
+        ("breast carcinoma in situ", "breast cancer", RELATED),
     ],
 )
 def test_relations(patient, trial, relation):
@@ -185,6 +189,9 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # NCT05099809 (hyperthermia for locally advanced head and neck, cervix, breast,
         # esophageal and anorectal cancers): read as any cancer, it passed a myeloma.
         (["Locally Advanced Malignant Neoplasm"], ("solid tumor",), ()),
+        # NCT06056843 (a breast examination study): "Carcinoma in Situ" was any solid tumour,
+        # so that a lung cancer "could fit".
+        (["Breast Cancer", "Carcinoma in Situ"], ("breast cancer", "carcinoma in situ"), ()),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):

@@ -1449,6 +1449,36 @@ def test_a_trial_for_people_free_of_disease_on_scans_is_not_for_measurable_disea
     assert check.question == "Ask whether your latest scans show any cancer."
 
 
+def test_a_screening_trial_open_to_healthy_volunteers_does_not_rule_out_another_cancer():
+    # NCT06056843 (women with a positive breast examination; conditions "Breast Cancer",
+    # "Carcinoma in Situ") said "Could fit: your diagnosis fits" to a lung cancer, the second
+    # condition read as any solid tumour.
+    criteria = (
+        "Inclusion Criteria:\n\n* Clinical breast examination positive women with no debilitating"
+        " illness.\n\nExclusion Criteria:\n\n* Women with confirmed diagnosis of breast cancer"
+        " or those already treated for the disease.\n"
+    )
+
+    def disease(purpose: str, healthy: bool) -> Check:
+        trial = _trial(
+            conditions=["Breast Cancer", "Carcinoma in Situ"],
+            criteria=criteria,
+            healthy_volunteers=healthy,
+            primary_purpose=purpose,
+        )
+        return check_disease(trial, _profile(diagnosis="lung adenocarcinoma"))
+
+    screening = disease("SCREENING", True)
+    assert screening.outcome == UNKNOWN
+    assert screening.reason == (
+        "The trial is for people with breast cancer or carcinoma in situ; the trial also takes"
+        " people without the disease."
+    )
+    # a trial for treatment, or closed to healthy volunteers, is for its diseases
+    assert disease("TREATMENT", True).outcome == FAIL
+    assert disease("SCREENING", False).outcome == FAIL
+
+
 @needs_shared
 def test_a_part_for_other_diseases_is_no_part_for_this_patient():
     # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A

@@ -622,7 +622,20 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return check(UNKNOWN, "unknown-not-named")
     if found.source == "conditions" and _title_takes(trial, mine):
         return check(UNKNOWN, "unknown-title", patient=patient)
+    if _takes_people_without_it(trial):
+        return check(UNKNOWN, "unknown-healthy")
     return check(FAIL, "fail", patient=patient)
+
+
+def _takes_people_without_it(trial: Trial) -> bool:
+    """Whether a screening, diagnostic or prevention trial (``open_purposes``) takes healthy
+    volunteers and asks for no confirmed diagnosis: a patient with another disease is not ruled
+    out by its conditions."""
+    return (
+        trial.primary_purpose in rules().rules["disease"]["open_purposes"]
+        and bool(trial.eligibility.healthy_volunteers)
+        and not _needs_the_disease(trial.eligibility.criteria)
+    )
 
 
 def _strictly_within(narrow: str, wide: str) -> bool:

@@ -534,7 +534,7 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
-        **texts("general_words", "for_conditions", "key_rules"),
+        **texts("general_words", "for_conditions", "key_rules", "open_purposes"),
         **texts("adjuvant_words", "adjuvant_not", "surgery_words"),
         **words("adjuvant_value"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
