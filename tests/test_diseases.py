@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -211,6 +212,36 @@ def test_titles_when_the_conditions_name_no_disease():
     assert found.included == ("breast cancer",) and found.source == "title"
     healthy = trial_diseases(Trial(nct_id="NCT01000002", conditions=("Healthy Participants",)))
     assert healthy.healthy and healthy.included == ()
+
+
+def test_the_title_naming_a_kind_of_cancer_before_one_naming_only_cancer():
+    # NCT06491082 ("... Neuropathy in Cancer Patients", officially "... in Solid Cancer
+    # Patients") said "your diagnosis fits" to a myeloma.
+    trial = Trial(
+        nct_id="NCT01000001",
+        conditions=("Chemotherapy-induced Peripheral Neuropathy",),
+        brief_title="Chemotherapy Induced Neuropathy in Cancer Patients",
+        official_title="Evaluation of Chemotherapy Induced Neuropathy in Solid Cancer Patients",
+    )
+    found = trial_diseases(trial)
+    assert found.included == ("solid tumor",) and found.source == "title"
+    assert found.text == trial.official_title
+    # the first title, when it names a kind already or the other names none
+    general = replace(trial, official_title="Evaluation of Neuropathy in Patients")
+    assert trial_diseases(general).included == ("cancer",)
+
+
+def test_hpb_cancers_are_those_of_the_liver_pancreas_and_bile_ducts():
+    # NCT06475911 ("Major HPB Surgeries for Cancers", conditions "Carcinoma") said "your
+    # diagnosis fits" to a lung cancer.
+    vocabulary = diseases()
+    (named,) = vocabulary.find("Major HPB Surgeries for Cancers")[0]
+    assert named == "liver, pancreas or bile duct cancer"
+    for kind in ("pancreatic cancer", "cholangiocarcinoma", "liver cancer", "gallbladder cancer"):
+        assert vocabulary.relation(kind, named) == SAME_OR_BROADER, kind
+        assert vocabulary.relation(kind, "gastrointestinal cancer") == SAME_OR_BROADER, kind
+    assert vocabulary.relation("lung adenocarcinoma", named) == UNRELATED
+    assert vocabulary.relation("colorectal cancer", named) == UNRELATED
 
 
 def test_a_condition_with_a_cancer_word_but_no_known_disease_is_unnamed():

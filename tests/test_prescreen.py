@@ -350,6 +350,9 @@ def _labelled(profile: str, nct_id: str):
         ("P26", "NCT04576156", POSSIBLE, None),
         ("P02", "NCT06208150", POSSIBLE, None),  # myeloma relapsed after one line
         ("P24", "NCT05319392", EXCLUDED, "prior-therapy-required"),  # no gastrectomy had
+        ("P01", "NCT06491082", EXCLUDED, "disease"),  # "chemotherapy for solid cancer"
+        ("P09", "NCT06475911", CHECK, None),  # a lung cancer in a study of HPB cancer surgery
+        ("P23", "NCT06475911", POSSIBLE, None),  # a pancreatic cancer in the same
     ],
 )
 def test_labelled_pairs(profile, nct_id, fit, rule):

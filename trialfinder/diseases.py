@@ -403,8 +403,16 @@ def _trial_diseases(conditions: tuple[str, ...], title: str, official: str) -> T
             "; ".join(conditions),
             healthy,
         )
+    first: TrialDiseases | None = None
     for text in (title, official):
         found, left_out = vocabulary.find(text)
-        if found:
-            return TrialDiseases(vocabulary.telling(found), tuple(left_out), unnamed, "title", text)
-    return TrialDiseases((), tuple(dict.fromkeys(excluded)), unnamed, "conditions", "")
+        if not found:
+            continue
+        named = TrialDiseases(vocabulary.telling(found), tuple(left_out), unnamed, "title", text)
+        if first is None:
+            first = named
+        # A title that names only a general disease ("... in Cancer Patients"), beside one that
+        # names a kind of it ("... in Solid Cancer Patients", NCT06491082): the kind.
+        if not all(vocabulary.get(d).general for d in named.included):
+            return named
+    return first or TrialDiseases((), tuple(dict.fromkeys(excluded)), unnamed, "conditions", "")
