@@ -1482,6 +1482,43 @@ def test_a_screening_trial_open_to_healthy_volunteers_does_not_rule_out_another_
     assert disease("SCREENING", False).outcome == FAIL
 
 
+def test_a_trial_ruling_out_its_own_disease_once_diagnosed_is_not_for_that_disease():
+    # NCT06056843 said "Could fit: your diagnosis fits" to a HER2-positive breast cancer,
+    # though it leaves out "Women with confirmed diagnosis of breast cancer".
+    criterion = (
+        "Women with confirmed diagnosis of breast cancer or those already treated for the disease."
+    )
+    criteria = (
+        "Inclusion Criteria:\n\n* Clinical breast examination positive women.\n\n"
+        f"Exclusion Criteria:\n\n* {criterion}\n"
+    )
+
+    def disease(healthy: bool, excluded: str = criterion) -> Check:
+        trial = _trial(
+            conditions=["Breast Cancer", "Carcinoma in Situ"],
+            criteria=criteria.replace(criterion, excluded),
+            healthy_volunteers=healthy,
+            primary_purpose="SCREENING",
+        )
+        return check_disease(trial, _profile(diagnosis="HER2 positive breast cancer"))
+
+    diagnosed = disease(True)
+    assert diagnosed.outcome == FAIL
+    assert diagnosed.text == criterion
+    assert diagnosed.reason == (
+        "The trial does not take people diagnosed with breast cancer; you have HER2-positive"
+        " breast cancer."
+    )
+    assert disease(False).outcome == PASS  # a trial for people with it
+    # a narrower kind, or another illness, ruled out: no rule on the condition as a whole
+    for narrower in (
+        "Confirmed diagnosis of breast cancer stage IV.",
+        "Diagnosed with metastatic breast cancer.",
+        "History of confirmed diagnosis of breast cancer.",
+    ):
+        assert disease(True, narrower).outcome == PASS, narrower
+
+
 @needs_shared
 def test_a_part_for_other_diseases_is_no_part_for_this_patient():
     # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A

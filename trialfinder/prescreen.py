@@ -565,6 +565,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             tail = rules().sentence("disease", "fail", patient=patient)
             left = Requirement("disease", "left-out", (excluded,), criterion, "inclusion")
             return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
+    for excluded, criterion in _diagnosis_excluded(trial):
+        if any(vocabulary.relation(d, excluded) == SAME_OR_BROADER for d in mine):
+            says_left = rules().says("disease", "diagnosed", values=excluded)
+            tail = rules().sentence("disease", "fail", patient=patient)
+            left = Requirement("disease", "left-out", (excluded,), criterion, EXCLUSION)
+            return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says_left)
     if not_known:
         return check(UNKNOWN, "unknown-not-named")
     titled = _titled_within(trial) if found.source == "conditions" else ()
@@ -792,6 +798,45 @@ def _criterion_confirming(criteria: str, titled: tuple[str, ...], mine: tuple[st
         ):
             found = item.text
     return found
+
+
+def _diagnosis_excluded(trial: Trial) -> tuple[tuple[str, str], ...]:
+    """(disease, criterion) for each condition of the record that an exclusion criterion for
+    everyone rules out once diagnosed, as the condition is written and with nothing after it
+    that narrows it ("Women with confirmed diagnosis of breast cancer or those already treated
+    for the disease", NCT06056843, a breast examination study): a trial for people not yet
+    diagnosed with it, open to healthy volunteers."""
+    if not trial.eligibility.healthy_volunteers:
+        return ()
+    return _confirmed_in_exclusions(trial.eligibility.criteria, trial.conditions)
+
+
+@lru_cache(maxsize=1024)
+def _confirmed_in_exclusions(
+    criteria: str, conditions: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    r = rules()
+    if not criteria or not conditions or not r.confirmed.search(criteria):
+        return ()
+    vocabulary = diseases()
+    found: list[tuple[str, str]] = []
+    for condition in conditions:
+        named, left_out = vocabulary.find(condition, organs=True)
+        if not named or left_out:
+            continue
+        # The cue, the condition as written, then the end of a clause or another alternative.
+        pattern = re.compile(
+            rf"{r.confirmed.pattern}\s+(?:of\s+|with\s+)?{re.escape(condition)}"
+            r"(?=\s*(?:[.,;]|$)|\s+or\s)",
+            re.IGNORECASE,
+        )
+        for item in read_criteria(criteria).items:
+            if item.section != EXCLUSION or item.cohort:
+                continue
+            match = pattern.search(item.text)
+            if match and not _ANOTHER_ILLNESS.search(item.text[: match.start()]):
+                found += [(disease, item.text) for disease in named]
+    return tuple(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=1024)
