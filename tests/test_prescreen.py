@@ -353,6 +353,9 @@ def _labelled(profile: str, nct_id: str):
         ("P01", "NCT06491082", EXCLUDED, "disease"),  # "chemotherapy for solid cancer"
         ("P09", "NCT06475911", CHECK, None),  # a lung cancer in a study of HPB cancer surgery
         ("P23", "NCT06475911", POSSIBLE, None),  # a pancreatic cancer in the same
+        # one line of chemotherapy for metastatic disease allowed; which of her two was, unknown
+        ("P16", "NCT03671044", CHECK, None),
+        ("P16", "NCT06189209", POSSIBLE, None),  # two lines, three of chemotherapy allowed
     ],
 )
 def test_labelled_pairs(profile, nct_id, fit, rule):

@@ -804,6 +804,38 @@ def test_no_disease_found_on_scans_is_read_only_of_the_cancer_now():
         assert included(other, "measurable-disease") == [], other
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # NCT03671044
+        (
+            "Patients may have received one prior chemotherapy regimen for adjuvant therapy"
+            " and/or one chemotherapy treatment/regimen for firstline metastatic therapy",
+            [("chemotherapy-at-most", (1,))],
+        ),
+        # NCT06189209 (the lower bound, of chemotherapy only, is not read)
+        (
+            "Patients who have received at least 1 but not more than 3 prior chemotherapy"
+            " regimens in a metastatic setting.",
+            [("chemotherapy-at-most", (3,))],
+        ),
+        ("At least one chemotherapy for metastatic disease", []),
+        ("More than 1 line of chemotherapy for metastatic disease", []),  # a lower bound here
+        ("Up to one prior chemotherapy regimen for adjuvant therapy", []),  # not for advanced
+        ("Must have received one chemotherapy regimen for metastatic disease", []),
+        ("And/or one chemotherapy regimen for metastatic disease", []),  # no "may have" before
+    ],
+)
+def test_a_ceiling_on_lines_of_chemotherapy_for_advanced_disease(line, expected):
+    assert included(line, "prior-lines") == expected
+
+
+def test_more_lines_of_chemotherapy_than_allowed_excluded_is_a_ceiling():
+    # NCT04862663 (phase III)
+    line = "More than 1 line of chemotherapy for metastatic disease."
+    assert excluded(line, "prior-lines") == [("chemotherapy-at-most", (1,))]
+
+
 def test_a_count_of_lines_from_none_asks_for_no_disease_setting():
     """The trial stays one for previously treated disease (its settings), but the item does not
     ask everyone for refractory disease: people never treated may join."""
@@ -1525,7 +1557,8 @@ HAND_CHECKED = [
         ("prior-lines", "at-least", (2,), ""),
     }),
     ("NCT03983954", {"prior-lines", "measurable-disease"}, set()),  # only for some parts
-    ("NCT06189209", {"prior-lines"}, set()),  # a count of chemotherapy regimens
+    # a count of chemotherapy regimens: no count of lines, a ceiling on those of chemotherapy
+    ("NCT06189209", {"prior-lines"}, {("prior-lines", "chemotherapy-at-most", (3,), "")}),
     # or lytic bone lesions; the CDK4/6 inhibitors are planned, not had
     ("NCT04862663", {"measurable-disease", "prior-therapy-required"}, set()),
     ("NCT05147467", {"measurable-disease"}, set()),  # or splenomegaly

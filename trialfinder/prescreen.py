@@ -941,13 +941,23 @@ def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
     if lines is None:
         return _missing(requirement)
     values = [int(v) for v in requirement.values]
+    words = rules().words
+    had = f"{lines} {words['line'] if lines == 1 else words['lines']}"
+    if requirement.rule == "chemotherapy-at-most":
+        # Lines of chemotherapy are some of the lines: no more lines than the limit passes;
+        # more may be of other treatments, so they never fail it.
+        if lines <= values[0]:
+            tail = rules().sentence("prior-lines", PASS, prior_lines=had)
+            return _check(requirement, PASS, tail, f"prior_lines: {lines}")
+        tail = rules().sentence("prior-lines", "unknown-chemotherapy", prior_lines=had)
+        unknown = _unknown(requirement, tail)
+        question = rules().sentence("prior-lines", "question-chemotherapy")
+        return replace(unknown, question=question)
     low = values[0] if requirement.rule in ("at-least", "between", "exactly") else None
     high = values[-1] if requirement.rule in ("at-most", "between", "exactly") else None
     too_many = high is not None and lines > high
     too_few = low is not None and lines < low
     outcome = FAIL if too_many or too_few else PASS
-    words = rules().words
-    had = f"{lines} {words['line'] if lines == 1 else words['lines']}"
     tail = rules().sentence("prior-lines", outcome, prior_lines=had)
     # Too many lines lasts; too few may change with the next treatment.
     return _check(requirement, outcome, tail, f"prior_lines: {lines}", permanent=too_many)

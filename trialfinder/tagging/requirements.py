@@ -15,6 +15,7 @@ kind                        rule                                values
                                                                 ``settings``); non-metastatic,
                                                                 metastatic (read here)
 ``prior-lines``             at-least, at-most, exactly, between counts of earlier lines
+                            chemotherapy-at-most
 ``prior-therapy-required``  any-of, all-of                      drugs or drug classes
 ``prior-therapy-excluded``  any-of                              drugs or drug classes
 ``refractory-required``     any-of, all-of                      drugs or drug classes
@@ -52,8 +53,10 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   Ages at diagnosis, in days or months, or of other people are not read.
 - ``prior-lines``: counts of earlier lines of treatment, as the item counts them (usually for
   advanced disease; the text says). A count about a drug or class ("up to one prior taxane
-  regimen", "2 lines of chemotherapy") is no count of lines and is not read. In the exclusion
-  criteria "more than 2 prior lines" is at-most 2.
+  regimen", "2 lines of chemotherapy") is no count of lines and is not read, but for a ceiling
+  on the lines of chemotherapy for advanced or metastatic disease ("not more than 3 prior
+  chemotherapy regimens in a metastatic setting"): chemotherapy-at-most, which other lines do
+  not count against. In the exclusion criteria "more than 2 prior lines" is at-most 2.
 - ``prior-therapy-required`` / ``refractory-required``: values are class names (see
   :mod:`trialfinder.tagging.drug_classes`) or generic drug names; all-of when the item lists
   them with "and", any-of with "or". A list followed by an unrecognised alternative ("platinum
@@ -976,6 +979,7 @@ class _Rules:
         self.line_nouns = frozenset(self.prior_lines["words"])
         for name in ("any_treatment", "for_advanced", "not_any", "curative", "naive_before"):
             setattr(self, f"lines_{name}", re.compile(self.prior_lines[name]))
+        self.chemotherapy_lines = re.compile(self.prior_lines["chemotherapy_lines"])
         self.lines_gap = int(self.prior_lines["gap"])
         # No-lines rules are read from a match of `any_treatment` only: an item without one of
         # the words its matches start with is not read for them.
@@ -1558,7 +1562,34 @@ def _read_prior_lines(text: _Text, rules: _Rules) -> list[Read]:
         if read is not None:
             found.append((match.start(), match.end(), read))
     reads = list(dict.fromkeys(read for _, _, read in sorted(found)))
+    if not reads:
+        return _chemotherapy_lines(text, rules)
     return reads if len(reads) == 1 else []  # two different counts: say nothing
+
+
+_MAY_HAVE = re.compile(r"\bmay\s+have\s+(?:received|had)\b")
+
+
+def _chemotherapy_lines(text: _Text, rules: _Rules) -> list[Read]:
+    """A ceiling on the lines of chemotherapy for advanced or metastatic disease (see
+    ``chemotherapy_lines`` in the data file): rule "chemotherapy-at-most"."""
+    low = text.low
+    if "chemotherap" not in low:
+        return []
+    found: set[int] = set()
+    for match in rules.chemotherapy_lines.finditer(low):
+        start, _ = text.sentence_of(match.start())
+        cap = " ".join(match.group("cap").split())
+        if text.excluded != (cap == "more than"):
+            continue
+        if cap == "and/or" and not _MAY_HAVE.search(low, start, match.start()):
+            continue
+        count = rules.value(match.group("n"))
+        if count is not None:
+            found.add(count)
+    if len(found) != 1:
+        return []  # none, or two different counts: say nothing
+    return [("prior-lines", "chemotherapy-at-most", (found.pop(),))]
 
 
 def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> Read | None:
