@@ -571,6 +571,48 @@ def test_two_treatments_named_as_one_are_not_said_to_be_one_medicine(name, kind,
     assert what_it_tests(summarize(trial)).splitlines() == [said]
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (
+            "Standard maintenance therapy as decided by the treating medical oncologist",
+            '- "Standard maintenance therapy as decided by the treating medical oncologist".',
+        ),
+        ("Standard of care", '- "Standard of care".'),
+        ("Usual treatment per investigator", '- "Usual treatment per investigator".'),
+        ("Standard dose olaparib", '- "Standard dose olaparib" is a medicine.'),
+    ],
+)
+def test_the_usual_treatment_someone_decides_on_is_not_said_to_be_a_medicine(name, said):
+    """NCT05278052 said "Standard maintenance therapy as decided by the treating medical
+    oncologist" "is a medicine", of an arm of maintenance therapy or observation: the record
+    does not say what it is."""
+    trial = parse_study(
+        make_study(
+            title="In lung cancer",
+            conditions=["Lung Cancer"],
+            interventions=[drug(name)],
+            arm_groups=[arm("A", "EXPERIMENTAL", name)],
+        )
+    )
+    assert what_it_tests(summarize(trial, tags=Tags())).splitlines()[0].startswith(said)
+
+
+def test_a_sham_device_is_said_as_a_sham_not_a_placebo():
+    """NCT05742711 said its sham device arm gets "a placebo", "a dummy treatment that ... has
+    no medicine in it": a sham is an inactive device or procedure."""
+    interventions = [drug("Primary Relief", "DEVICE"),
+                     drug("Primary Relief - Sham Device", "DEVICE")]  # fmt: skip
+    arms = [arm("Treatment", "EXPERIMENTAL", "Primary Relief"),
+            arm("Control", "SHAM_COMPARATOR", "Primary Relief - Sham Device")]  # fmt: skip
+    [line] = comparison_lines(interventions, arms)
+    assert line.startswith("Another group gets a sham, to compare. Sham means an inactive")
+    assert "placebo" not in line.lower() and "medicine" not in line
+    # A sham arm that links no intervention is said the same way.
+    bare = [arms[0], arm("Control", "SHAM_COMPARATOR")]
+    assert comparison_lines(interventions[:1], bare)[0].startswith("Another group gets a sham,")
+
+
 def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():
     """NCT03180268 said its observation arm "gets Biospecimen Collection, Clinical Observation,
     Laboratory Biomarker Analysis, Magnetic Resonance Imaging and Quality-of-Life Assessment",

@@ -728,8 +728,10 @@ SUMMARY = DataFile(
             "interventions": Table(
                 required={
                     "no_intervention": ListOf(REGEX_I),
-                    **dict.fromkeys(("placebo_with", "choice", "joined"), REGEX_I),
-                    **words("placebo", "nothing"),
+                    **dict.fromkeys(
+                        ("placebo_with", "choice", "joined", "usual_care", "sham"), REGEX_I
+                    ),
+                    **words("placebo", "sham_said", "nothing"),
                 }
             ),
             "requirements": _SUMMARY_REQUIREMENTS,

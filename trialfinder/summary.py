@@ -68,7 +68,7 @@ class Comparison:
     """What one or more comparator arms give, to compare with the treatments under test."""
 
     arms: tuple[str, ...]  # the arms' labels
-    gets: tuple[str, ...]  # names as written, the placebo phrase, or the "nothing" phrase
+    gets: tuple[str, ...]  # names as written, the placebo or sham phrase, or the "nothing" one
     some: bool  # the arms give a choice of these, or some only at times: not all of them
     compare: bool  # comparator arms (active, placebo, sham, none); else other arms ("Induction")
     # An arm's label names a treatment its record does not link to it ("Fulvestrant and
@@ -237,7 +237,8 @@ def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
 
 def _what_each_is(trial: Trial) -> tuple[str, ...]:
     """What each of ``trial``'s interventions is, in its order (read once a summary): "none"
-    (names no intervention), "placebo" (a placebo and nothing more), "test" (a test, scan,
+    (names no intervention), "placebo" (a placebo and nothing more), "sham" (a placebo device
+    or procedure: "Sham Device"), "test" (a test, scan,
     sample or questionnaire), "support" (a premedication or rescue medication given beside the
     treatments: neither tested nor compared) or "treatment"."""
     return tuple(
@@ -253,7 +254,9 @@ def _what_it_is(name: str, not_treatment: str) -> str:
     if not name or _no_intervention().search(name):
         return "none"
     if not_treatment == "placebo":
-        return "placebo" if _placebo_only(name) else "treatment"
+        if not _placebo_only(name):
+            return "treatment"
+        return "sham" if _sham().search(name) else "placebo"
     return not_treatment or "treatment"
 
 
@@ -279,8 +282,10 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
         if not gets:
             if arm.type == "NO_INTERVENTION":
                 gets = (words["nothing"],)
-            elif arm.type in ("PLACEBO_COMPARATOR", "SHAM_COMPARATOR"):
+            elif arm.type == "PLACEBO_COMPARATOR":
                 gets = (words["placebo"],)
+            elif arm.type == "SHAM_COMPARATOR":
+                gets = (words["sham_said"],)
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
@@ -329,8 +334,9 @@ def _regimen(
         kind = what[i]
         if kind == "treatment":
             treatments.append(_name(trial.interventions[i].name))
-        elif kind == "placebo":
-            treatments.append(_phrases()["interventions"]["placebo"])
+        elif kind in ("placebo", "sham"):
+            words = _phrases()["interventions"]
+            treatments.append(words["placebo" if kind == "placebo" else "sham_said"])
         elif kind == "test":
             tests.append(_name(trial.interventions[i].name))
             if i not in shared:
@@ -348,6 +354,16 @@ def _no_intervention() -> re.Pattern[str]:
 @cache
 def _choice() -> re.Pattern[str]:
     return re.compile(_phrases()["interventions"]["choice"], re.IGNORECASE)
+
+
+@cache
+def _sham() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["sham"], re.IGNORECASE)
+
+
+@cache
+def _usual_care() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["usual_care"], re.IGNORECASE)
 
 
 @cache
@@ -717,6 +733,8 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
         known: str = phrases["known_kinds"][product.kind]
         return known
     if _joined().search(intervention.name):  # ("Pozelimab + Cemdisiran" is two medicines)
+        return ""
+    if _usual_care().search(one_line(intervention.name)):  # (a usual treatment: which, unsaid)
         return ""
     said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
     return said
