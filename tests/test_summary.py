@@ -246,6 +246,30 @@ def test_tags_say_the_kind_of_treatment_and_the_setting():
 
 
 @pytest.mark.parametrize(
+    ("min_age", "max_age", "criteria", "said"),
+    [
+        # NCT06201611: a maximum age of 18 beside "Patients aged >= 18 years".
+        (None, "18 Years", "Patients aged >= 18 years", None),
+        # A year apart (NCT04861558: "79 Years" beside "<= 78 years old") is no disagreement.
+        ("18 Years", "79 Years", "Aged 18 to 78 years", "People aged 18 years to 79 years"),
+    ],
+)
+def test_ages_that_do_not_agree_are_not_said(min_age, max_age, criteria, said):
+    text = summary_of(
+        title="Drug X in Neuropathy",
+        conditions=["Diabetic Neuropathy"],
+        min_age=min_age,
+        max_age=max_age,
+        criteria=f"Inclusion Criteria:\n\n* {criteria}\n\nExclusion Criteria:\n\n* Pregnancy",
+    )
+    if said is None:
+        assert "The record gives ages that do not agree." in text
+        assert "People aged" not in text
+    else:
+        assert said in text and "do not agree" not in text
+
+
+@pytest.mark.parametrize(
     "title, criteria",
     [
         ("Drug X in Newly Diagnosed or Relapsed AML", "Newly diagnosed or relapsed AML"),

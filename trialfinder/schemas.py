@@ -720,6 +720,7 @@ SUMMARY = DataFile(
                 }
             ),
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
+            "ages": Table(required=words("disagree")),
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),

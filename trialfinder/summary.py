@@ -14,6 +14,7 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
@@ -34,7 +35,13 @@ from trialfinder.tagging.reader import (
     cohort_label,
     is_cancer_trial,
 )
-from trialfinder.tagging.requirements import Requirement, as_ecog, count_value, narrower
+from trialfinder.tagging.requirements import (
+    Requirement,
+    allowed_range,
+    as_ecog,
+    count_value,
+    narrower,
+)
 from trialfinder.tagging.settings import for_treated_disease
 from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments, product_named
@@ -102,6 +109,7 @@ class SummaryFacts:
     more_conditions: bool
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
+    age_note: str  # said instead of the age when the record's age limits disagree, or ""
     sex: str  # a sentence
     requirements: tuple[KeyRule, ...]
     has_criteria: bool
@@ -185,6 +193,7 @@ def summary_facts(
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial),
+        age_note=phrases["ages"]["disagree"] if _ages_disagree(trial, tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(said_requirements(trial, tags)),
         has_criteria=bool(elig.criteria.strip()),
@@ -769,6 +778,25 @@ def _setting(tags: Tags | None) -> str:
     if relapsed is not None and re.search(read["not_only_relapsed"], relapsed.text, re.I):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
+
+
+def _ages_disagree(trial: Trial, tags: Tags) -> bool:
+    """Whether the record's age fields and an age rule its criteria set for everyone leave no
+    more than one year of age between them (fields "up to 18 years" beside "Patients aged >= 18
+    years", NCT06201611): one of them is wrong, and the record does not say which. Limits a
+    year apart ("79 years" beside "<= 78 years") do not count."""
+    elig = trial.eligibility
+    if elig.min_age_years is None and elig.max_age_years is None:
+        return False
+    low = elig.min_age_years or 0.0
+    high = math.inf if elig.max_age_years is None else elig.max_age_years
+    for requirement in tags.requirements:
+        if requirement.kind != "age" or requirement.cohort or requirement.scope:
+            continue
+        allowed = allowed_range(requirement)
+        if allowed is not None and min(high, allowed[1]) - max(low, allowed[0]) < 1:
+            return True
+    return False
 
 
 def _sex(field: str, tags: Tags) -> str:
