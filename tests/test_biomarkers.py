@@ -856,14 +856,3 @@ def test_markers_an_inclusion_criterion_says_are_all_absent_stay_ruled_out():
     assert [r[1] for r in marker_rules(tags) if r[0] == "biomarker-excluded"] == [
         ("KRAS", "NRAS", "BRAF")
     ]
-
-
-def test_a_marker_of_one_cancer_in_a_list_of_those_that_may_join_is_no_rule_for_all():
-    """NCT03983954 said "Your cancer must not test positive for this marker: HER2" of everyone,
-    from "ER+/HER2- or triple-negative breast cancer", one of the cancers of a list."""
-    tags = eligible(
-        "Inclusion Criteria:\n\n* Confirmed solid tumor from the following list, that is "
-        "metastatic:\n  1. Pancreatic adenocarcinoma\n  2. ER+/HER2- or triple-negative breast "
-        "cancer\n  3. Melanoma\n\nExclusion Criteria:\n\n* Pregnancy"
-    )
-    assert marker_rules(tags) == []
