@@ -246,6 +246,25 @@ def test_tags_say_the_kind_of_treatment_and_the_setting():
 
 
 @pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        (["Breast Cancer", "Pancreatic Adenocarcinoma", "Melanoma"], False),
+        (["Breast Cancer"], True),
+    ],
+)
+def test_a_rule_of_one_of_the_listed_diseases_is_not_said_of_everyone(conditions, said):
+    """NCT03983954 said "Your cancer must not test positive for this marker: HER2" of every
+    cancer it takes, from "ER+/HER2- or triple-negative breast cancer", one of them."""
+    criteria = (
+        "Inclusion Criteria:\n\n* Solid tumor from the following list:\n"
+        "  1. Pancreatic adenocarcinoma\n  2. ER+/HER2- or triple-negative breast cancer\n"
+        "  3. Melanoma\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    text = summary_of(title="Drug X in Solid Tumors", conditions=conditions, criteria=criteria)
+    assert ("must not test positive for this marker: HER2" in text) is said
+
+
+@pytest.mark.parametrize(
     ("min_age", "max_age", "criteria", "said"),
     [
         # NCT06201611: a maximum age of 18 beside "Patients aged >= 18 years".

@@ -21,7 +21,13 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from trialfinder.diseases import about_trial_diseases, within_scope
+from trialfinder.diseases import (
+    about_trial_diseases,
+    named_diseases,
+    only_other_diseases,
+    trial_diseases,
+    within_scope,
+)
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
@@ -400,12 +406,30 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
     v1.1 for solid tumors" in a trial for ovarian and colorectal cancer); not a rule for solid
     tumors in a trial that also takes leukemia (NCT05607199). When such a criterion is for
     another disease ("Colorectal cancer: ..." in a trial whose conditions name pancreatic cancer
-    only), the trial takes more than its conditions say: none is said."""
+    only), the trial takes more than its conditions say: none is said.
+
+    In a trial for several diseases, a rule of an inclusion criterion that names some of them
+    only ("ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists) is
+    a rule for people with those: it is not said either."""
+    everyone = tags.requirements
+    if len(trial_diseases(trial).included) > 1:
+        everyone = tuple(r for r in everyone if not _of_some_diseases(r, trial))
     scoped = tags.scoped_requirements
     if not scoped or not all(about_trial_diseases(r.scope, trial) for r in scoped):
-        return tags.requirements
+        return everyone
     covering = tuple(r for r in scoped if within_scope(r.scope, trial))
-    return (*tags.requirements, *covering) if covering else tags.requirements
+    return (*everyone, *covering) if covering else everyone
+
+
+def _of_some_diseases(requirement: Requirement, trial: Trial) -> bool:
+    """Whether ``requirement``, of an inclusion criterion for everyone, is read from words that
+    name only diseases unrelated to one ``trial`` is for (as the prescreen reads them)."""
+    if requirement.section == EXCLUSION or requirement.cohort or requirement.scope:
+        return False
+    named = named_diseases(requirement.text)
+    return bool(named) and any(
+        only_other_diseases(d, named) for d in trial_diseases(trial).included
+    )
 
 
 def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
