@@ -750,6 +750,22 @@ def test_a_choice_of_treatments_is_never_said_as_all_of_them():
     ]
 
 
+def test_a_treatment_given_only_when_needed_is_said_among_some_of_these():
+    """NCT06087614 said its comparator arm "gets Standard Arm and Cisplatin injection", of a
+    cisplatin that "will be given if clinically indicated"."""
+    cisplatin = drug("Cisplatin injection") | {"description": "Given if clinically indicated."}
+    interventions = [drug("DE-HyART", "RADIATION"), drug("Standard Arm", "RADIATION"), cisplatin]
+    arms = [arm("Arm 3", "EXPERIMENTAL", "DE-HyART", "Cisplatin injection"),
+            arm("Arm 2", "ACTIVE_COMPARATOR", "Standard Arm", "Cisplatin injection")]  # fmt: skip
+    assert comparison_lines(interventions, arms) == [
+        "Another group gets some of these: Standard Arm and Cisplatin injection, to compare."
+    ]
+    cisplatin["description"] = "Given weekly."
+    assert comparison_lines(interventions, arms) == [
+        "Another group gets Standard Arm and Cisplatin injection, to compare."
+    ]
+
+
 def test_a_placebo_given_with_a_drug_keeps_the_drug():
     names = ["Baxdrostat", "Dapagliflozin in combination with placebo"]
     arms = [arm("Baxdrostat", "EXPERIMENTAL", "Baxdrostat"),

@@ -730,7 +730,8 @@ SUMMARY = DataFile(
                 required={
                     "no_intervention": ListOf(REGEX_I),
                     **dict.fromkeys(
-                        ("placebo_with", "choice", "joined", "usual_care", "sham"), REGEX_I
+                        ("placebo_with", "choice", "at_times", "joined", "usual_care", "sham"),
+                        REGEX_I,
                     ),
                     **words("placebo", "sham_said", "nothing"),
                 }

@@ -303,7 +303,10 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
                 gets = (words["sham_said"],)
             else:
                 continue  # the record does not say what this arm gives
-        some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
+        some = len(gets) > 1 and (
+            _choice().search(_arm_words(arm, items)) is not None
+            or any(_at_times().search(item.description) for item in items)
+        )
         key = (gets, some, plan.compares(arm))
         given.setdefault(key, []).append(one_line(arm.label))
         if _names_more(arm.label, items):
@@ -369,6 +372,11 @@ def _no_intervention() -> re.Pattern[str]:
 @cache
 def _choice() -> re.Pattern[str]:
     return re.compile(_phrases()["interventions"]["choice"], re.IGNORECASE)
+
+
+@cache
+def _at_times() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["at_times"], re.IGNORECASE)
 
 
 @cache
