@@ -828,3 +828,31 @@ def test_more_marker_results_are_read_in_capitals(line, required, excluded):
 def test_a_list_of_markers_in_capitals_ends_at_a_word_that_names_none(line, excluded):
     tags = eligible(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}")
     assert tags.excluded_biomarkers == excluded
+
+
+@pytest.mark.parametrize(
+    ("line", "excluded"),
+    [
+        # NCT06662786: either each rules a person out, or only both together do.
+        (
+            "Participant with known mismatch repair deficiency (dMMR)/ high microsatellite "
+            "instability (MSI-H) status and human epidermal growth factor receptor 2 "
+            "(HER2)-positive/amplified tumor",
+            [],
+        ),
+        ("Known EGFR mutation and ALK rearrangement", []),
+        ("Known EGFR mutation and/or ALK rearrangement", [("EGFR", "ALK")]),
+        ("Known EGFR mutation, or ALK rearrangement", [("EGFR", "ALK")]),
+        ("Known EGFR mutation. Known ALK rearrangement and prior chemotherapy", [("EGFR", "ALK")]),
+    ],
+)
+def test_markers_an_exclusion_criterion_joins_with_and_are_not_each_ruled_out(line, excluded):
+    tags = eligible(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}")
+    assert [r[1] for r in marker_rules(tags) if r[0] == "biomarker-excluded"] == excluded
+
+
+def test_markers_an_inclusion_criterion_says_are_all_absent_stay_ruled_out():
+    tags = included("KRAS, NRAS, and BRAF wild-type tumor")
+    assert [r[1] for r in marker_rules(tags) if r[0] == "biomarker-excluded"] == [
+        ("KRAS", "NRAS", "BRAF")
+    ]

@@ -14,6 +14,8 @@ from trialfinder.diseases import (
     UNRELATED,
     about_trial_diseases,
     diseases,
+    named_diseases,
+    only_other_diseases,
     read_diagnosis,
     trial_diseases,
     within_scope,
@@ -338,3 +340,13 @@ def test_gallbladder_cancer_and_cholangiocarcinoma_are_kinds_of_biliary_tract_ca
     assert vocabulary.relation("gallbladder cancer", "cholangiocarcinoma") == RELATED
     assert vocabulary.relation("cholangiocarcinoma", "biliary tract cancer") == SAME_OR_BROADER
     assert vocabulary.relation("gallbladder cancer", "biliary tract cancer") == SAME_OR_BROADER
+
+
+def test_a_criterion_naming_only_other_diseases_is_no_rule_for_a_disease():
+    """NCT03983954 lists "ER+/HER2- or triple-negative breast cancer" among the cancers it
+    takes: no rule for a pancreatic cancer; one for a breast cancer, and for a kind of it."""
+    named = named_diseases("ER+/HER2- or triple-negative breast cancer")
+    assert named
+    assert only_other_diseases("pancreatic cancer", named)
+    assert not only_other_diseases("breast cancer", named)
+    assert not only_other_diseases("HER2-positive breast cancer", named_diseases("breast cancer"))

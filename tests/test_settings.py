@@ -837,3 +837,20 @@ def test_treated_brain_metastases_allowed_rule_out_no_treated_disease_whatever_t
     for sign in (">", "\\&gt;", "&gt;"):
         criteria = f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}"
         assert setting_rules(tag(criteria.format(sign=sign))) == []
+
+
+@pytest.mark.parametrize(
+    ("untreated", "too"),
+    [
+        # NCT03983954: said for "progressed following their most recent regimen" alone.
+        ("Treatment-naïve patients will be eligible only if they refused standard treatment", True),
+        ("Patients with newly diagnosed disease are excluded. Prior therapy is allowed.", False),
+    ],
+)
+def test_untreated_disease_said_to_be_eligible_is_taken_too(untreated, too):
+    tags = tag(
+        "Inclusion Criteria:\n\n* Progressed following their most recent regimen.\n"
+        f"* {untreated}\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    assert tags.settings == ("refractory",)
+    assert tags.untreated_too is too

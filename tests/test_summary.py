@@ -246,6 +246,49 @@ def test_tags_say_the_kind_of_treatment_and_the_setting():
 
 
 @pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        (["Breast Cancer", "Pancreatic Adenocarcinoma", "Melanoma"], False),
+        (["Breast Cancer"], True),
+    ],
+)
+def test_a_rule_of_one_of_the_listed_diseases_is_not_said_of_everyone(conditions, said):
+    """NCT03983954 said "Your cancer must not test positive for this marker: HER2" of every
+    cancer it takes, from "ER+/HER2- or triple-negative breast cancer", one of them."""
+    criteria = (
+        "Inclusion Criteria:\n\n* Solid tumor from the following list:\n"
+        "  1. Pancreatic adenocarcinoma\n  2. ER+/HER2- or triple-negative breast cancer\n"
+        "  3. Melanoma\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    text = summary_of(title="Drug X in Solid Tumors", conditions=conditions, criteria=criteria)
+    assert ("must not test positive for this marker: HER2" in text) is said
+
+
+@pytest.mark.parametrize(
+    ("min_age", "max_age", "criteria", "said"),
+    [
+        # NCT06201611: a maximum age of 18 beside "Patients aged >= 18 years".
+        (None, "18 Years", "Patients aged >= 18 years", None),
+        # A year apart (NCT04861558: "79 Years" beside "<= 78 years old") is no disagreement.
+        ("18 Years", "79 Years", "Aged 18 to 78 years", "People aged 18 years to 79 years"),
+    ],
+)
+def test_ages_that_do_not_agree_are_not_said(min_age, max_age, criteria, said):
+    text = summary_of(
+        title="Drug X in Neuropathy",
+        conditions=["Diabetic Neuropathy"],
+        min_age=min_age,
+        max_age=max_age,
+        criteria=f"Inclusion Criteria:\n\n* {criteria}\n\nExclusion Criteria:\n\n* Pregnancy",
+    )
+    if said is None:
+        assert "The record gives ages that do not agree." in text
+        assert "People aged" not in text
+    else:
+        assert said in text and "do not agree" not in text
+
+
+@pytest.mark.parametrize(
     "title, criteria",
     [
         ("Drug X in Newly Diagnosed or Relapsed AML", "Newly diagnosed or relapsed AML"),
@@ -571,6 +614,48 @@ def test_two_treatments_named_as_one_are_not_said_to_be_one_medicine(name, kind,
     assert what_it_tests(summarize(trial)).splitlines() == [said]
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (
+            "Standard maintenance therapy as decided by the treating medical oncologist",
+            '- "Standard maintenance therapy as decided by the treating medical oncologist".',
+        ),
+        ("Standard of care", '- "Standard of care".'),
+        ("Usual treatment per investigator", '- "Usual treatment per investigator".'),
+        ("Standard dose olaparib", '- "Standard dose olaparib" is a medicine.'),
+    ],
+)
+def test_the_usual_treatment_someone_decides_on_is_not_said_to_be_a_medicine(name, said):
+    """NCT05278052 said "Standard maintenance therapy as decided by the treating medical
+    oncologist" "is a medicine", of an arm of maintenance therapy or observation: the record
+    does not say what it is."""
+    trial = parse_study(
+        make_study(
+            title="In lung cancer",
+            conditions=["Lung Cancer"],
+            interventions=[drug(name)],
+            arm_groups=[arm("A", "EXPERIMENTAL", name)],
+        )
+    )
+    assert what_it_tests(summarize(trial, tags=Tags())).splitlines()[0].startswith(said)
+
+
+def test_a_sham_device_is_said_as_a_sham_not_a_placebo():
+    """NCT05742711 said its sham device arm gets "a placebo", "a dummy treatment that ... has
+    no medicine in it": a sham is an inactive device or procedure."""
+    interventions = [drug("Primary Relief", "DEVICE"),
+                     drug("Primary Relief - Sham Device", "DEVICE")]  # fmt: skip
+    arms = [arm("Treatment", "EXPERIMENTAL", "Primary Relief"),
+            arm("Control", "SHAM_COMPARATOR", "Primary Relief - Sham Device")]  # fmt: skip
+    [line] = comparison_lines(interventions, arms)
+    assert line.startswith("Another group gets a sham, to compare. Sham means an inactive")
+    assert "placebo" not in line.lower() and "medicine" not in line
+    # A sham arm that links no intervention is said the same way.
+    bare = [arms[0], arm("Control", "SHAM_COMPARATOR")]
+    assert comparison_lines(interventions[:1], bare)[0].startswith("Another group gets a sham,")
+
+
 def test_a_comparison_of_tests_leaves_out_those_the_tested_arm_has_too():
     """NCT03180268 said its observation arm "gets Biospecimen Collection, Clinical Observation,
     Laboratory Biomarker Analysis, Magnetic Resonance Imaging and Quality-of-Life Assessment",
@@ -662,6 +747,22 @@ def test_a_choice_of_treatments_is_never_said_as_all_of_them():
                 description=description)]  # fmt: skip
     assert comparison_lines([drug(n) for n in names], arms) == [
         "Another group gets some of these: Tamoxifen, Anastrozole and Letrozole, to compare."
+    ]
+
+
+def test_a_treatment_given_only_when_needed_is_said_among_some_of_these():
+    """NCT06087614 said its comparator arm "gets Standard Arm and Cisplatin injection", of a
+    cisplatin that "will be given if clinically indicated"."""
+    cisplatin = drug("Cisplatin injection") | {"description": "Given if clinically indicated."}
+    interventions = [drug("DE-HyART", "RADIATION"), drug("Standard Arm", "RADIATION"), cisplatin]
+    arms = [arm("Arm 3", "EXPERIMENTAL", "DE-HyART", "Cisplatin injection"),
+            arm("Arm 2", "ACTIVE_COMPARATOR", "Standard Arm", "Cisplatin injection")]  # fmt: skip
+    assert comparison_lines(interventions, arms) == [
+        "Another group gets some of these: Standard Arm and Cisplatin injection, to compare."
+    ]
+    cisplatin["description"] = "Given weekly."
+    assert comparison_lines(interventions, arms) == [
+        "Another group gets Standard Arm and Cisplatin injection, to compare."
     ]
 
 

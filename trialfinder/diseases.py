@@ -342,6 +342,35 @@ def read_diagnosis(text: str) -> Diagnosis:
     )
 
 
+def named_diseases(text: str) -> tuple[str, ...]:
+    """The diseases ``text`` names, not the general ones ("cancer", "solid tumor")."""
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text, bare=False)
+    return tuple(n for n in found if not vocabulary.get(n).general)
+
+
+def kin(one: str, other: str) -> bool:
+    """Whether two diseases are kinds of one within a broad group (HER2-positive and triple-
+    negative breast cancer: breast cancer, within solid tumors), not only of that group."""
+    vocabulary = diseases()
+
+    def narrow(name: str) -> bool:
+        disease = vocabulary.get(name)
+        above = disease.lineage - {name}
+        return not disease.general and any(not vocabulary.get(a).general for a in above)
+
+    shared = vocabulary.get(one).lineage & vocabulary.get(other).lineage
+    return any(narrow(d) for d in shared)
+
+
+def only_other_diseases(disease: str, named: tuple[str, ...]) -> bool:
+    """Whether every one of ``named`` (the diseases a criterion names) is unrelated to
+    ``disease``, and no kind of one with it: "ER+/HER2- or triple-negative breast cancer" is no
+    rule for a prostate cancer."""
+    vocabulary = diseases()
+    return all(vocabulary.relation(disease, n) == UNRELATED and not kin(disease, n) for n in named)
+
+
 def within_scope(scope: tuple[str, ...], trial: Trial) -> bool:
     """Whether every disease ``trial`` is for is one of the diseases ``scope`` names, or within
     one (a rule of "measurable disease per RECIST v1.1 for solid tumors" in a trial for gastric

@@ -43,6 +43,9 @@ from trialfinder.diseases import (
     SAME_OR_BROADER,
     UNRELATED,
     diseases,
+    kin,
+    named_diseases,
+    only_other_diseases,
     trial_diseases,
 )
 from trialfinder.knowledge import load_toml
@@ -1860,10 +1863,8 @@ def _of_another_disease(requirement: Requirement, trial: Trial, facts: _Facts) -
         return False
     vocabulary = diseases()
     mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
-    named = _named_in(requirement.text)
-    return bool(mine and named) and all(
-        vocabulary.relation(d, n) == UNRELATED and not _kin(d, n) for d in mine for n in named
-    )
+    named = named_diseases(requirement.text)
+    return bool(mine and named) and all(only_other_diseases(d, named) for d in mine)
 
 
 def _narrowed_by_the_criteria(
@@ -1881,11 +1882,14 @@ def _narrowed_by_the_criteria(
     if not mine or not all(_strictly_within(d, t) for t in taking for d in mine):
         return disease  # the conditions name the patient's disease itself
     named = {
-        n for r in requirements if r.section != EXCLUSION and not r.scope for n in _named_in(r.text)
+        n
+        for r in requirements
+        if r.section != EXCLUSION and not r.scope
+        for n in named_diseases(r.text)
     }
     if not named or not all(any(_strictly_within(n, t) for t in taking) for n in named):
         return disease
-    if any(vocabulary.relation(d, n) != UNRELATED or _kin(d, n) for d in mine for n in named):
+    if any(vocabulary.relation(d, n) != UNRELATED or kin(d, n) for d in mine for n in named):
         return disease
     tail = rules().sentence("disease", "unknown-criteria", patient=_join(mine), named=_join(named))
     return replace(
@@ -2000,14 +2004,14 @@ def _parts_for_other_diseases(
     for requirement in requirements:
         if not requirement.cohort or requirement.section == EXCLUSION:
             continue
-        if found := _named_in(requirement.text):
+        if found := named_diseases(requirement.text):
             named.setdefault(requirement.cohort, []).append((requirement, found))
     failed = []
     for items in named.values():
         if any(examples.search(r.text) for r, _ in items):
             continue  # "GI tumors (e.g., PDAC, CRC, and BTC)": others may be meant
         if all(
-            vocabulary.relation(d, n) == UNRELATED and not _kin(d, n)
+            vocabulary.relation(d, n) == UNRELATED and not kin(d, n)
             for _, found in items
             for d in mine
             for n in found
@@ -2021,28 +2025,7 @@ def _parts_for_other_diseases(
     return failed
 
 
-def _kin(one: str, other: str) -> bool:
-    """Whether two diseases are kinds of one within a broad group (HER2-positive and triple-
-    negative breast cancer: breast cancer, within solid tumors), not only of that group."""
-    vocabulary = diseases()
-
-    def narrow(name: str) -> bool:
-        disease = vocabulary.get(name)
-        above = disease.lineage - {name}
-        return not disease.general and any(not vocabulary.get(a).general for a in above)
-
-    shared = vocabulary.get(one).lineage & vocabulary.get(other).lineage
-    return any(narrow(d) for d in shared)
-
-
 @lru_cache(maxsize=4096)
-def _named_in(text: str) -> tuple[str, ...]:
-    """The diseases ``text`` names, not the general ones ("cancer", "solid tumor")."""
-    vocabulary = diseases()
-    found, _ = vocabulary.find(text, bare=False)
-    return tuple(n for n in found if not vocabulary.get(n).general)
-
-
 def _for_this_disease(scoped: tuple[Requirement, ...], facts: _Facts) -> tuple[Requirement, ...]:
     """The requirements of criteria limited to some diseases ("solid tumor patients must ...")
     that hold for this patient: the diagnosis is one of those diseases, or within one. With the

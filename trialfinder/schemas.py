@@ -737,6 +737,7 @@ SUMMARY = DataFile(
                 }
             ),
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
+            "ages": Table(required=words("disagree")),
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),
@@ -745,8 +746,11 @@ SUMMARY = DataFile(
             "interventions": Table(
                 required={
                     "no_intervention": ListOf(REGEX_I),
-                    **dict.fromkeys(("placebo_with", "choice", "joined"), REGEX_I),
-                    **words("placebo", "nothing"),
+                    **dict.fromkeys(
+                        ("placebo_with", "choice", "at_times", "joined", "usual_care", "sham"),
+                        REGEX_I,
+                    ),
+                    **words("placebo", "sham_said", "nothing"),
                 }
             ),
             "requirements": _SUMMARY_REQUIREMENTS,

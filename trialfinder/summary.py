@@ -14,13 +14,20 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from trialfinder.diseases import about_trial_diseases, within_scope
+from trialfinder.diseases import (
+    about_trial_diseases,
+    named_diseases,
+    only_other_diseases,
+    trial_diseases,
+    within_scope,
+)
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
@@ -34,7 +41,13 @@ from trialfinder.tagging.reader import (
     cohort_label,
     is_cancer_trial,
 )
-from trialfinder.tagging.requirements import Requirement, as_ecog, count_value, narrower
+from trialfinder.tagging.requirements import (
+    Requirement,
+    allowed_range,
+    as_ecog,
+    count_value,
+    narrower,
+)
 from trialfinder.tagging.settings import for_treated_disease
 from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments, product_named
@@ -68,7 +81,7 @@ class Comparison:
     """What one or more comparator arms give, to compare with the treatments under test."""
 
     arms: tuple[str, ...]  # the arms' labels
-    gets: tuple[str, ...]  # names as written, the placebo phrase, or the "nothing" phrase
+    gets: tuple[str, ...]  # names as written, the placebo or sham phrase, or the "nothing" one
     some: bool  # the arms give a choice of these, or some only at times: not all of them
     compare: bool  # comparator arms (active, placebo, sham, none); else other arms ("Induction")
     # An arm's label names a treatment its record does not link to it ("Fulvestrant and
@@ -102,6 +115,7 @@ class SummaryFacts:
     more_conditions: bool
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
+    age_note: str  # said instead of the age when the record's age limits disagree, or ""
     sex: str  # a sentence
     requirements: tuple[KeyRule, ...]
     has_criteria: bool
@@ -185,6 +199,7 @@ def summary_facts(
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial),
+        age_note=phrases["ages"]["disagree"] if _ages_disagree(trial, tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(said_requirements(trial, tags)),
         has_criteria=bool(elig.criteria.strip()),
@@ -237,7 +252,8 @@ def interventions_under_test(trial: Trial) -> tuple[Intervention, ...]:
 
 def _what_each_is(trial: Trial) -> tuple[str, ...]:
     """What each of ``trial``'s interventions is, in its order (read once a summary): "none"
-    (names no intervention), "placebo" (a placebo and nothing more), "test" (a test, scan,
+    (names no intervention), "placebo" (a placebo and nothing more), "sham" (a placebo device
+    or procedure: "Sham Device"), "test" (a test, scan,
     sample or questionnaire), "support" (a premedication or rescue medication given beside the
     treatments: neither tested nor compared) or "treatment"."""
     return tuple(
@@ -253,7 +269,9 @@ def _what_it_is(name: str, not_treatment: str) -> str:
     if not name or _no_intervention().search(name):
         return "none"
     if not_treatment == "placebo":
-        return "placebo" if _placebo_only(name) else "treatment"
+        if not _placebo_only(name):
+            return "treatment"
+        return "sham" if _sham().search(name) else "placebo"
     return not_treatment or "treatment"
 
 
@@ -279,11 +297,16 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
         if not gets:
             if arm.type == "NO_INTERVENTION":
                 gets = (words["nothing"],)
-            elif arm.type in ("PLACEBO_COMPARATOR", "SHAM_COMPARATOR"):
+            elif arm.type == "PLACEBO_COMPARATOR":
                 gets = (words["placebo"],)
+            elif arm.type == "SHAM_COMPARATOR":
+                gets = (words["sham_said"],)
             else:
                 continue  # the record does not say what this arm gives
-        some = len(gets) > 1 and _choice().search(_arm_words(arm, items)) is not None
+        some = len(gets) > 1 and (
+            _choice().search(_arm_words(arm, items)) is not None
+            or any(_at_times().search(item.description) for item in items)
+        )
         key = (gets, some, plan.compares(arm))
         given.setdefault(key, []).append(one_line(arm.label))
         if _names_more(arm.label, items):
@@ -329,8 +352,9 @@ def _regimen(
         kind = what[i]
         if kind == "treatment":
             treatments.append(_name(trial.interventions[i].name))
-        elif kind == "placebo":
-            treatments.append(_phrases()["interventions"]["placebo"])
+        elif kind in ("placebo", "sham"):
+            words = _phrases()["interventions"]
+            treatments.append(words["placebo" if kind == "placebo" else "sham_said"])
         elif kind == "test":
             tests.append(_name(trial.interventions[i].name))
             if i not in shared:
@@ -348,6 +372,21 @@ def _no_intervention() -> re.Pattern[str]:
 @cache
 def _choice() -> re.Pattern[str]:
     return re.compile(_phrases()["interventions"]["choice"], re.IGNORECASE)
+
+
+@cache
+def _at_times() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["at_times"], re.IGNORECASE)
+
+
+@cache
+def _sham() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["sham"], re.IGNORECASE)
+
+
+@cache
+def _usual_care() -> re.Pattern[str]:
+    return re.compile(_phrases()["interventions"]["usual_care"], re.IGNORECASE)
 
 
 @cache
@@ -375,12 +414,30 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
     v1.1 for solid tumors" in a trial for ovarian and colorectal cancer); not a rule for solid
     tumors in a trial that also takes leukemia (NCT05607199). When such a criterion is for
     another disease ("Colorectal cancer: ..." in a trial whose conditions name pancreatic cancer
-    only), the trial takes more than its conditions say: none is said."""
+    only), the trial takes more than its conditions say: none is said.
+
+    In a trial for several diseases, a rule of an inclusion criterion that names some of them
+    only ("ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists) is
+    a rule for people with those: it is not said either."""
+    everyone = tags.requirements
+    if len(trial_diseases(trial).included) > 1:
+        everyone = tuple(r for r in everyone if not _of_some_diseases(r, trial))
     scoped = tags.scoped_requirements
     if not scoped or not all(about_trial_diseases(r.scope, trial) for r in scoped):
-        return tags.requirements
+        return everyone
     covering = tuple(r for r in scoped if within_scope(r.scope, trial))
-    return (*tags.requirements, *covering) if covering else tags.requirements
+    return (*everyone, *covering) if covering else everyone
+
+
+def _of_some_diseases(requirement: Requirement, trial: Trial) -> bool:
+    """Whether ``requirement``, of an inclusion criterion for everyone, is read from words that
+    name only diseases unrelated to one ``trial`` is for (as the prescreen reads them)."""
+    if requirement.section == EXCLUSION or requirement.cohort or requirement.scope:
+        return False
+    named = named_diseases(requirement.text)
+    return bool(named) and any(
+        only_other_diseases(d, named) for d in trial_diseases(trial).included
+    )
 
 
 def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
@@ -718,6 +775,8 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
         return known
     if _joined().search(intervention.name):  # ("Pozelimab + Cemdisiran" is two medicines)
         return ""
+    if _usual_care().search(one_line(intervention.name)):  # (a usual treatment: which, unsaid)
+        return ""
     said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
     return said
 
@@ -751,6 +810,25 @@ def _setting(tags: Tags | None) -> str:
     if relapsed is not None and re.search(read["not_only_relapsed"], relapsed.text, re.I):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
+
+
+def _ages_disagree(trial: Trial, tags: Tags) -> bool:
+    """Whether the record's age fields and an age rule its criteria set for everyone leave no
+    more than one year of age between them (fields "up to 18 years" beside "Patients aged >= 18
+    years", NCT06201611): one of them is wrong, and the record does not say which. Limits a
+    year apart ("79 years" beside "<= 78 years") do not count."""
+    elig = trial.eligibility
+    if elig.min_age_years is None and elig.max_age_years is None:
+        return False
+    low = elig.min_age_years or 0.0
+    high = math.inf if elig.max_age_years is None else elig.max_age_years
+    for requirement in tags.requirements:
+        if requirement.kind != "age" or requirement.cohort or requirement.scope:
+            continue
+        allowed = allowed_range(requirement)
+        if allowed is not None and min(high, allowed[1]) - max(low, allowed[0]) < 1:
+            return True
+    return False
 
 
 def _sex(field: str, tags: Tags) -> str:

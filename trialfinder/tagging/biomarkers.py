@@ -465,10 +465,41 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> list[Requirement]
                 if not any(set(group) <= set(seen) for seen in groups):
                     groups.append(group)
         out.extend(_requirement(REQUIRED, group, item) for group in groups)
-        excluded = list(dict.fromkeys(t for m in found if m.kind == EXCLUDED for t in m.tags))
+        ruled_out = [m for m in found if m.kind == EXCLUDED]
+        if item.section == EXCLUSION:
+            ruled_out = _each_ruled_out(fields.text, ruled_out)
+        excluded = list(dict.fromkeys(t for m in ruled_out for t in m.tags))
         if excluded:
             out.append(_requirement(EXCLUDED, excluded, item))
     return out
+
+
+def _each_ruled_out(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """The markers of an exclusion criterion that each rule a person out: not those of one
+    clause joined by "and" with no "or" ("dMMR/MSI-H status and HER2-positive/amplified tumor"),
+    which may rule out only a person who has all of them."""
+    runs: list[list[_Mention]] = []
+    for mention in mentions:
+        if runs:
+            between = text[runs[-1][-1].end : mention.start]
+            if len(between) <= _CLAUSE_GAP and not _CLAUSE_BREAK.search(between):
+                runs[-1].append(mention)
+                continue
+        runs.append([mention])
+    kept: list[_Mention] = []
+    for run in runs:
+        # (Between two names of one marker, "(dMMR)/ high microsatellite instability", no list.)
+        pairs = zip(run, run[1:], strict=False)
+        betweens = [text[a.end : b.start] for a, b in pairs if a.tags != b.tags]
+        if not any(_AND.search(b) for b in betweens) or any(_OR.search(b) for b in betweens):
+            kept.extend(run)
+    return kept
+
+
+# Between two markers of one clause of an exclusion criterion (see _each_ruled_out).
+_CLAUSE_GAP = 120
+_CLAUSE_BREAK = re.compile(r"[.;:]\s|\n")
+_OR = re.compile(r"(?i)\bor\b|\beither\b")
 
 
 def _of_item(requirement: Requirement, item: Item | None) -> bool:

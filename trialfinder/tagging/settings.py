@@ -27,6 +27,7 @@ from trialfinder.tagging.requirements import (
     no_earlier_line,
     offered_with_or,
     one_of_alternatives,
+    said_allowed,
 )
 from trialfinder.tagging.tags import SETTING, Evidence
 from trialfinder.tagging.text import (
@@ -394,7 +395,8 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
 def _untreated_too(fields: Fields, k: Knowledge) -> bool:
     """Whether a title, condition, keyword, the summary or an inclusion criterion offers
     untreated disease beside other disease ("newly diagnosed or relapsed", "either treatment
-    naive or progressed")."""
+    naive or progressed"), or says in the sentence that names it that it is allowed
+    ("Treatment-naïve patients will be eligible only if they refused standard treatment")."""
     phrases, words = k.untreated, k.untreated.words
     lowered, starts = fields.lowered, fields.starts
     # (One look at the whole text first: most trials name no untreated disease at all.)
@@ -404,7 +406,22 @@ def _untreated_too(fields: Fields, k: Knowledge) -> bool:
         if item is not None and item.section == EXCLUSION:
             continue
         low = lowered[start : start + len(text)]
-        if (words is None or may_match(low, words)) and offered_with_or(low, phrases.regex):
+        if (words is None or may_match(low, words)) and (
+            offered_with_or(low, phrases.regex) or _said_allowed_after(low, phrases.regex)
+        ):
+            return True
+    return False
+
+
+_SENTENCE_END = re.compile(r"[.;](?:\s|$)|\n")
+
+
+def _said_allowed_after(low: str, phrases: re.Pattern[str]) -> bool:
+    """Whether a sentence of ``low`` says one of ``phrases`` is allowed after it ("treatment-
+    naive patients will be eligible"; not "are not eligible")."""
+    for match in phrases.finditer(low):
+        end = _SENTENCE_END.search(low, match.end())
+        if said_allowed(low[match.start() : end.start() if end else len(low)]):
             return True
     return False
 
