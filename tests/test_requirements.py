@@ -490,6 +490,28 @@ def test_drugs_given_as_examples_of_a_class_are_not_values():
 @pytest.mark.parametrize(
     "line",
     [
+        # NCT06103864, NCT06350097
+        "Prior exposure to any treatment including ADC containing a chemotherapeutic agent "
+        "targeting topoisomerase I and TROP2-targeted therapy.",
+        "Prior exposure to an ADC containing a topoisomerase I inhibitor payload",
+        "Prior treatment with a topoisomerase-1 inhibitor-based ADC",
+        "Previous TOP1i ADCs",
+    ],
+)
+def test_an_adc_named_by_its_topoisomerase_i_payload_is_a_class_excluded(line):
+    (found,) = excluded(line, "prior-therapy-excluded")
+    assert found[0] == "any-of"
+    assert found[1][0] == "topoisomerase I inhibitor ADC"
+    # the drugs of that class, and only them
+    for drug in ("Enhertu", "sacituzumab govitecan", "Dato-DXd", "sacituzumab tirumotecan"):
+        assert drug_matches(drug, "topoisomerase I inhibitor ADC")
+    for drug in ("enfortumab vedotin", "trastuzumab emtansine", "irinotecan"):
+        assert not drug_matches(drug, "topoisomerase I inhibitor ADC")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "Prior BCMA-directed therapy is allowed",
         "Known hypersensitivity to pembrolizumab or its excipients",
         "Prior treatment with pembrolizumab within 4 weeks of the first dose",
@@ -500,7 +522,7 @@ def test_drugs_given_as_examples_of_a_class_are_not_values():
         "Pneumonitis from prior chemoradiation therapy",
         "Disease progression during prior chemotherapy",
         "Participants to be treated with palbociclib: QTcF ≥ 470 ms",
-        "Prior exposure to an ADC containing a topoisomerase I inhibitor payload",
+        "Prior exposure to any ADC with MMAE payload",  # NCT06346392: some ADCs only
         "History of exposure to cumulative doses of anthracyclines above 360 mg/m2",
     ],
 )

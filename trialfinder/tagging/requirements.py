@@ -68,7 +68,7 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   ``[requirements.prior_therapy] plans``.
 - ``prior-therapy-excluded``: any-of. Not when the exclusion is limited to a setting ("for
   metastatic disease"), a time ("within 6 months"), a count ("more than one JAK inhibitor"),
-  or a subset of the class ("investigational SERDs", "an ADC containing ...").
+  or a subset of the class ("investigational SERDs", "an ADC with MMAE payload").
 - ``ecog``: the highest ECOG score allowed; ranges starting above 0 are between. A Karnofsky
   or Lansky score is kept on its own scale ("Karnofsky >= 70" is karnofsky-at-least 70), since
   the two scales convert only approximately (:func:`karnofsky_range`); an item giving both
@@ -1970,7 +1970,7 @@ _FILLER = re.compile(
 
 def _keep(mentions: list[Mention], low: str, rules: _Rules, words: frozenset[str]) -> list[Mention]:
     """The mentions that name what a rule is about: not a class narrowed to some of its drugs
-    ("investigational SERDs", "an ADC containing ..."), not a class that only carries a drug
+    ("investigational SERDs", "an ADC with MMAE payload"), not a class that only carries a drug
     ("cisplatin-based chemotherapy"), not a drug or class given as an example of a class named
     before it ("immune checkpoint inhibitors, including anti-PD-1")."""
     classes = drug_classes()
