@@ -326,6 +326,28 @@ def test_a_rule_said_for_solid_tumors_or_lymphoma_is_for_those_diseases():
     assert _scoped([line]) == []
 
 
+def test_a_rule_said_for_each_of_several_diseases_is_for_all_of_them():
+    # NCT05605119: solid tumors, non-Hodgkin and Hodgkin lymphoma ("et al." ends no sentence)
+    line = (
+        "Evidence of measurable disease per RECIST, v1.1 for solid tumors (Eisenhauer et al. "
+        "2009) and per Lugano Criteria for Lymphoma (Cheson et al. 2014)."
+    )
+    assert included(line, "measurable-disease") == []
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor", "lymphoma"))]
+    # The same disease said again in a sentence of its own (NCT06760702)
+    line = (
+        "Evidence of measurable disease per RECIST, v1.1 for solid tumors. Measurable disease "
+        "for solid tumors is defined as at least one lesion of 10 mm."
+    )
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor",))]
+    # Each sentence for people with another disease: whose rule is whose is not told.
+    line = (
+        "Measurable disease per RECIST for solid tumors. Evaluable disease per Lugano criteria "
+        "for lymphoma is enough."
+    )
+    assert _scoped([line]) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [

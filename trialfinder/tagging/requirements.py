@@ -1119,16 +1119,20 @@ class _Rules:
                 return True
         return False
 
-    def scope_matches(self, text: str) -> list[str]:
-        """The words of ``text`` that limit it to some people: each scope's match, with the
-        words of its clause before it ("solid" of "solid tumor patients must")."""
+    def scope_matches(self, text: str) -> list[tuple[int, str]]:
+        """The words of ``text`` that limit it to some people, and where each ends: each match
+        of each scope, with the words of its clause before it ("solid" of "solid tumor patients
+        must"). A scope may match more than once ("measurable disease per RECIST for solid
+        tumors and per Lugano Criteria for Lymphoma")."""
         found = []
         for scope, pieces in self.scopes:
-            if (not pieces or _holds(text, pieces)) and (match := scope.search(text)):
+            if pieces and not _holds(text, pieces):
+                continue
+            for match in scope.finditer(text):
                 start = max(
                     (m.end() for m in _CLAUSE_MARK.finditer(text, 0, match.start())), default=0
                 )
-                found.append(text[start : match.end()])
+                found.append((match.end(), text[start : match.end()]))
         return found
 
     def allowed(
@@ -1210,7 +1214,10 @@ def _rules() -> _Rules:
 
 # -- an item, prepared once for every reader --------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?=\s|$)")
+# ("et al. 2009" ends no sentence: NCT05605119.)
+_SENTENCE_END = re.compile(
+    r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?<!\bet al\.)(?=\s|$)"
+)
 
 
 class _Text:
@@ -1272,10 +1279,15 @@ class _Text:
             return ()
         named: list[str] = []
         for text in (self.low, lead):
-            for scope in rules.scope_matches(text) if text else ():
-                named += _diseases_named(scope)
+            by_sentence: dict[int, set[str]] = {}
+            for end, scope in rules.scope_matches(text) if text else ():
+                found = _diseases_named(scope)
+                named += found
                 if not named:
                     return ()  # limited by something else than a disease
+                by_sentence.setdefault(_sentence_at(text, end), set()).update(found)
+            if len({frozenset(found) for found in by_sentence.values()}) > 1:
+                return ()  # sentences for other people: whose rule is whose is not told
         return tuple(dict.fromkeys(named))
 
     @property
@@ -1289,6 +1301,11 @@ class _Text:
             if start <= position < end:
                 return start, end
         return 0, len(self.low)
+
+
+def _sentence_at(low: str, position: int) -> int:
+    """The number of the sentence of ``low`` that ends at ``position`` or holds it."""
+    return next((i for i, (_, end) in enumerate(_sentences(low)) if position <= end), -1)
 
 
 def _sentences(low: str) -> list[tuple[int, int]]:
