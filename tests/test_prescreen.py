@@ -1371,6 +1371,27 @@ def test_radiotherapy_to_the_pelvis_counts_only_when_the_profile_names_the_pelvi
 
 
 @needs_shared
+def test_a_part_whose_rules_are_all_for_another_disease_is_still_a_part():
+    # NCT05607199, Parts 2A and 2B: "Patients with relapsed / refractory AML (...) or ...
+    # MDS ...". Written out, "acute myeloid leukemia" limits that item's rules to AML: a
+    # patient with MDS is asked none of them, and Parts 2A and 2B are still there to join.
+    raw = load_real_record("NCT05607199")
+    module = raw["protocolSection"]["eligibilityModule"]
+    module["eligibilityCriteria"] = module["eligibilityCriteria"].replace(
+        "Patients with relapsed / refractory AML",
+        "Patients with relapsed / refractory acute myeloid leukemia",
+    )
+    trial = parse_study(raw)
+    tags = tag_trial(trial)
+    mds = profile_from_table(
+        {"diagnosis": "myelodysplastic syndrome", "setting": ["refractory"], "prior_lines": 1}
+    )
+    fit = prescreen(trial, tags, mds)
+    assert fit.fit != EXCLUDED
+    assert fit.cohorts == ("Part 2A", "Part 2B")
+
+
+@needs_shared
 def test_a_part_for_other_diseases_is_no_part_for_this_patient():
     # NCT05607199 (solid tumours in Part 1, AML or MDS in Parts 2A and 2B, lymphoma in Parts 3A
     # and 3B): a cervical cancer that fails Part 1 "could fit" Parts 2A and 2B.
