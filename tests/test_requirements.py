@@ -334,6 +334,14 @@ def test_a_rule_said_for_each_of_several_diseases_is_for_all_of_them():
     )
     assert included(line, "measurable-disease") == []
     assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor", "lymphoma"))]
+    # NCT06761586: lymphoma, and CLL ("per iwCLL Criteria for CLL")
+    line = (
+        "Evidence of measurable disease as per Lugano Criteria for Lymphoma or evidence of "
+        "measurable disease as per iwCLL Criteria for CLL."
+    )
+    assert _scoped([line]) == [
+        ("measurable-disease", "required", (), ("lymphoma", "chronic lymphocytic leukemia"))
+    ]
     # The same disease said again in a sentence of its own (NCT06760702)
     line = (
         "Evidence of measurable disease per RECIST, v1.1 for solid tumors. Measurable disease "
