@@ -553,6 +553,8 @@ def test_an_adc_named_by_its_topoisomerase_i_payload_is_a_class_excluded(line):
         "Disease progression during prior chemotherapy",
         "Participants to be treated with palbociclib: QTcF ≥ 470 ms",
         "Prior exposure to any ADC with MMAE payload",  # NCT06346392: some ADCs only
+        "Prior treatment with an MMAE-based ADC",
+        "Prior MMAE-containing antibody-drug conjugate",
         "History of exposure to cumulative doses of anthracyclines above 360 mg/m2",
     ],
 )
