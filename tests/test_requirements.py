@@ -95,6 +95,26 @@ def test_age_from_an_inclusion_item(line, expected):
     assert included(line, "age") == [expected]
 
 
+def test_an_age_for_everyone_that_a_part_s_own_age_rules_out_is_not_for_everyone():
+    # NCT03067181: the last two lines are for a pilot study, written as items for everyone.
+    text = (
+        "Inclusion Criteria:\n\n* Standard risk 1: Patients must be < 11 years of age\n"
+        "* Standard risk 2: Patients must be >= 11 and < 25 years of age\n"
+        "* Eligibility criteria to participate in the pilot study of the AYA-Hears instrument\n"
+        "* >= 11 and < 25 years old at enrollment\n"
+    )
+    found = [(r.cohort, r.rule, r.values) for r in extract(read_criteria(text)) if r.kind == "age"]
+    assert found == [
+        ("Standard risk 1", "at-most", (10,)),
+        ("Standard risk 2", "between", (11, 24)),
+    ]
+    # an age for everyone that every part's own age allows some of stays
+    text = text.replace("< 11 years of age", "< 15 years of age")
+    assert ("", "between", (11, 24)) in [
+        (r.cohort, r.rule, r.values) for r in extract(read_criteria(text)) if r.kind == "age"
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

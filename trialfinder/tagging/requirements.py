@@ -47,6 +47,10 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   scope the reader does not name as a cohort ("Colorectal cancer: ...", "Dose-escalation
   part: ..."). Items under a lead-in that offers alternatives ("one of the following:") give
   no rule either. When in doubt, nothing is said: unknown never excludes.
+- A number rule for everyone (age, lines, ECOG) that allows no one a part of the trial allows
+  by its own rule of that kind is no rule for everyone: it is of people the reader does not
+  name as a part (a pilot study's "aged 11 to 24" beside "Standard risk 1: < 11 years of age"),
+  and is not read.
 - ``age``: whole years of age, as a person states it: "over 18" is at-least 18 (18 and a half
   is over 18), "under 18" is at-most 17; an exclusion ("age < 18") gives the allowed side.
   Ages at diagnosis, in days or months, or of other people are not read.
@@ -220,6 +224,8 @@ def read_requirements(
     ):
         found = [r for r in found if r.kind != "disease-setting"]
         scoped = [r for r in scoped if r.kind != "disease-setting"]
+    if any(r.cohort for r in found):
+        found = [r for r in found if not _no_one_of_a_part(r, found)]
     every = [*found, *scoped]
     if any(no_earlier_line(r) for r in every):
         found = [r for r in found if not (no_earlier_line(r) and _treated_before(r, every))]
@@ -375,6 +381,24 @@ def no_earlier_line(requirement: Requirement) -> bool:
     """Whether ``requirement`` allows no earlier line of treatment ("no prior systemic therapy
     for advanced disease": at most, or exactly, none)."""
     return requirement.kind == "prior-lines" and requirement.values == (0,)
+
+
+def _no_one_of_a_part(requirement: Requirement, found: list[Requirement]) -> bool:
+    """Whether ``requirement``, a number rule for everyone, allows no one a part of the trial
+    allows by its own rule of the same kind ("aged 11 to 24" beside "Standard risk 1: < 11 years
+    of age", NCT03067181, where the first is of a pilot study the criteria do not name as a
+    part): it is then not a rule for everyone, and is not read as one."""
+    if requirement.cohort:
+        return False
+    mine = allowed_range(requirement)
+    if mine is None:
+        return False
+    for other in found:
+        if other.cohort and other.kind == requirement.kind:
+            theirs = allowed_range(other)
+            if theirs is not None and (theirs[1] < mine[0] or mine[1] < theirs[0]):
+                return True
+    return False
 
 
 def _treated_before(requirement: Requirement, found: list[Requirement]) -> bool:
