@@ -39,6 +39,7 @@ from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
 
 from conftest import load_real_record, needs_shared, real_record_paths
+from factories import make_study
 
 LABELS = Path(__file__).resolve().parents[1] / "benchmarks" / "labels"
 EXAMPLES = load_toml("prescreen_examples.toml")["example"]
@@ -1368,6 +1369,25 @@ def test_radiotherapy_to_the_pelvis_counts_only_when_the_profile_names_the_pelvi
     )
     profile = profile_from_table({"prior_treatments": treatments})
     assert check_requirement(requirement, profile).outcome == outcome
+
+
+def test_a_marker_of_one_tumour_type_of_a_list_holds_for_people_with_that_tumour():
+    # NCT03983954: "solid tumor from the following list:" ... "ER+/HER2- or triple-negative
+    # breast cancer": a HER2-positive breast cancer cannot join; an ovarian cancer may.
+    criteria = (
+        "Inclusion Criteria:\n\n* Solid tumor from the following list:\n\n"
+        "  * High-grade serous ovarian cancer\n  * ER+/HER2- or triple-negative breast cancer\n"
+    )
+    trial = parse_study(
+        make_study(criteria=criteria, title="X in solid tumors", conditions=["Solid Tumor"])
+    )
+    tags = tag_trial(trial)
+    breast = profile_from_table(
+        {"diagnosis": "breast cancer", "biomarkers": ["HER2 positive", "ER negative"]}
+    )
+    assert prescreen(trial, tags, breast).fit == EXCLUDED
+    ovarian = profile_from_table({"diagnosis": "ovarian cancer", "biomarkers": ["HER2 positive"]})
+    assert prescreen(trial, tags, ovarian).fit != EXCLUDED
 
 
 @needs_shared

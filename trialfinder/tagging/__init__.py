@@ -144,10 +144,10 @@ def tag_trial(trial: Trial) -> Tags:
         excluded_biomarkers=biomarkers.excluded,
         requirements=(
             *setting_rules,
-            *biomarkers.requirements,
+            *(r for r in biomarkers.requirements if not r.scope),
             *read,
         ),
-        scoped_requirements=scoped,
+        scoped_requirements=(*scoped, *(r for r in biomarkers.requirements if r.scope)),
         untreated_too=untreated_too,
     )
 

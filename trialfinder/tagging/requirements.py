@@ -46,7 +46,9 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   "planned"), "with or without", a time limit on what is excluded ("within 4 weeks"), or a
   scope the reader does not name as a cohort ("Colorectal cancer: ...", "Dose-escalation
   part: ..."). Items under a lead-in that offers alternatives ("one of the following:") give
-  no rule either. When in doubt, nothing is said: unknown never excludes.
+  no rule either; a marker of one that names a disease its list's other items do not ("ER+/
+  HER2- or triple-negative breast cancer") holds for people with that disease
+  (:func:`alternative_scope`). When in doubt, nothing is said: unknown never excludes.
 - A number rule for everyone (age, lines, ECOG) that allows no one a part of the trial allows
   by its own rule of that kind is no rule for everyone: it is of people the reader does not
   name as a part (a pilot study's "aged 11 to 24" beside "Standard risk 1: < 11 years of age"),
@@ -103,7 +105,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
@@ -375,6 +377,44 @@ def one_of_alternatives(item: Item) -> bool:
         and item.lead
         and _rules().alternative_leads.search(lower(item.lead))
     )
+
+
+def alternative_scope(item: Item, others: Iterable[Item]) -> tuple[str, ...]:
+    """The diseases an item of a list of alternatives is ("ER+/HER2- or triple-negative breast
+    cancer" under "Solid tumor from the following list:"), each as the nearest disease of its
+    kind that no marker defines (breast cancer): what the item asks of a marker, it asks of
+    people with those diseases only. () when it is no such item, names no disease, or when
+    another item of its list (``others``: the items of the criteria) names a disease within
+    those: then they do not tell its people from the others' ("High-grade B-cell lymphoma with
+    MYC and BCL2 rearrangements", read as a lymphoma, beside "Diffuse large B-cell lymphoma")."""
+    if not one_of_alternatives(item):
+        return ()
+    vocabulary = diseases()
+    named: list[str] = []
+    for name in _named_diseases(item.text):
+        plain = [
+            d
+            for d in vocabulary.get(name).lineage
+            if not vocabulary.get(d).markers and not vocabulary.get(d).general
+        ]
+        if plain:  # the most specific of them: the one within all the others
+            named.append(max(plain, key=lambda d: len(vocabulary.get(d).lineage)))
+    if not named:
+        return ()
+    for other in others:
+        if other.lead != item.lead or other.section != item.section or other == item:
+            continue
+        if other.cohort == item.cohort and any(
+            vocabulary.get(d).lineage.intersection(named) for d in _named_diseases(other.text)
+        ):
+            return ()
+    return tuple(dict.fromkeys(named))
+
+
+def _named_diseases(text: str) -> tuple[str, ...]:
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text)
+    return vocabulary.telling(found) if found else ()
 
 
 def no_earlier_line(requirement: Requirement) -> bool:
