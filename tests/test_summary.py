@@ -999,6 +999,17 @@ def test_a_rule_said_for_each_disease_of_the_trial_is_said_to_everyone():
     assert measurable not in summarize(parse_study(mixed))
 
 
+def test_a_marker_of_an_item_for_one_of_the_trial_s_diseases_is_not_said_to_everyone():
+    criteria = (
+        "Inclusion Criteria:\n\n* Colorectal cancer: metastatic disease with KRAS G12C mutation\n"
+        "* Pancreatic cancer: metastatic disease\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    both = make_study(
+        criteria=criteria, conditions=["Colorectal Cancer", "Pancreatic Cancer"], title="X"
+    )
+    assert "KRAS G12C." not in summarize(parse_study(both))
+
+
 @needs_shared
 def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a_real_record():
     trial = parse_study(load_real_record("NCT05607199"))

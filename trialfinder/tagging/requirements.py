@@ -240,14 +240,18 @@ def disease_scopes(criteria: Criteria) -> dict[tuple[str, str, str], tuple[str, 
     :func:`read_requirements` reads it ("Pancreatic cancer: Recurrent/metastatic pancreatic
     cancer that has failed at least one prior systemic therapy"), and those diseases: the
     scope of a rule another reader found in that item (a disease setting, a marker)."""
-    rules = _rules()
     found: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for item in criteria.items:
-        words = item.text.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
-        text = _Text(item, lower(item.text), frozenset(words.split()), frozenset(), rules)
-        if text.skipped and (scope := text.scope_diseases):
+        if scope := item_scope(item):
             found[(item.text, item.section, item.cohort)] = scope
     return found
+
+
+def item_scope(item: Item) -> tuple[str, ...]:
+    """The diseases ``item`` is limited to, as :func:`disease_scopes` reads them, or ()."""
+    words = item.text.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
+    text = _Text(item, lower(item.text), frozenset(words.split()), frozenset(), _rules())
+    return text.scope_diseases if text.skipped else ()
 
 
 def settings_for_all(
