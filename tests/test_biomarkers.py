@@ -388,6 +388,29 @@ def test_a_marker_of_one_of_the_kinds_that_may_join_is_not_asked_of_everyone():
     )
     tags = eligible(text, title="Drug X in Lymphoma", conditions=("Lymphoma",))
     assert tags.biomarkers == () and marker_rules(tags) == []
+    # (nor of people with a lymphoma: the list names no disease the others are not)
+    assert tags.scoped_requirements == ()
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        # NCT03983954: a breast cancer of the list must be HER2-negative, not an ovarian one
+        "Histologically confirmed solid tumor from the following list, that is metastatic:",
+        "Solid tumor meeting one or more of the following:",
+    ],
+)
+def test_a_marker_of_one_tumour_type_of_a_list_is_not_asked_of_everyone(lead):
+    text = (
+        f"Inclusion Criteria:\n\n* {lead}\n\n  * Pancreatic adenocarcinoma\n"
+        "  * High-grade serous ovarian cancer\n  * ER+/HER2- or triple-negative breast cancer\n"
+    )
+    tags = eligible(text, title="Drug X in Solid Tumors", conditions=("Solid Tumor",))
+    assert tags.excluded_biomarkers == () and marker_rules(tags) == []
+    # ... but of people with breast cancer: the breast cancers of the list are HER2-negative
+    assert [(r.kind, r.values, r.scope) for r in tags.scoped_requirements] == [
+        ("biomarker-excluded", ("HER2",), ("breast cancer",))
+    ]
 
 
 def test_a_marker_asked_for_in_one_part_named_after_it_is_not_asked_of_everyone():

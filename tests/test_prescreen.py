@@ -40,6 +40,7 @@ from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Tags
 
 from conftest import load_real_record, needs_shared, real_record_paths
+from factories import make_study
 
 LABELS = Path(__file__).resolve().parents[1] / "benchmarks" / "labels"
 EXAMPLES = load_toml("prescreen_examples.toml")["example"]
@@ -1520,6 +1521,46 @@ def test_a_trial_ruling_out_its_own_disease_once_diagnosed_is_not_for_that_disea
         "History of confirmed diagnosis of breast cancer.",
     ):
         assert disease(True, narrower).outcome == PASS, narrower
+
+
+def test_a_marker_of_one_tumour_type_of_a_list_holds_for_people_with_that_tumour():
+    # NCT03983954: "solid tumor from the following list:" ... "ER+/HER2- or triple-negative
+    # breast cancer": a HER2-positive breast cancer cannot join; an ovarian cancer may.
+    criteria = (
+        "Inclusion Criteria:\n\n* Solid tumor from the following list:\n\n"
+        "  * High-grade serous ovarian cancer\n  * ER+/HER2- or triple-negative breast cancer\n"
+    )
+    trial = parse_study(
+        make_study(criteria=criteria, title="X in solid tumors", conditions=["Solid Tumor"])
+    )
+    tags = tag_trial(trial)
+    breast = profile_from_table(
+        {"diagnosis": "breast cancer", "biomarkers": ["HER2 positive", "ER negative"]}
+    )
+    assert prescreen(trial, tags, breast).fit == EXCLUDED
+    ovarian = profile_from_table({"diagnosis": "ovarian cancer", "biomarkers": ["HER2 positive"]})
+    assert prescreen(trial, tags, ovarian).fit != EXCLUDED
+
+
+@needs_shared
+def test_a_part_whose_rules_are_all_for_another_disease_is_still_a_part():
+    # NCT05607199, Parts 2A and 2B: "Patients with relapsed / refractory AML (...) or ...
+    # MDS ...". Written out, "acute myeloid leukemia" limits that item's rules to AML: a
+    # patient with MDS is asked none of them, and Parts 2A and 2B are still there to join.
+    raw = load_real_record("NCT05607199")
+    module = raw["protocolSection"]["eligibilityModule"]
+    module["eligibilityCriteria"] = module["eligibilityCriteria"].replace(
+        "Patients with relapsed / refractory AML",
+        "Patients with relapsed / refractory acute myeloid leukemia",
+    )
+    trial = parse_study(raw)
+    tags = tag_trial(trial)
+    mds = profile_from_table(
+        {"diagnosis": "myelodysplastic syndrome", "setting": ["refractory"], "prior_lines": 1}
+    )
+    fit = prescreen(trial, tags, mds)
+    assert fit.fit != EXCLUDED
+    assert fit.cohorts == ("Part 2A", "Part 2B")
 
 
 @needs_shared

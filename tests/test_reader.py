@@ -14,6 +14,7 @@ from trialfinder.tagging.reader import (
     INCLUSION,
     arm_plan,
     cohort_label,
+    every_part,
     inclusion_criteria,
     is_cancer_trial,
     read_criteria,
@@ -145,6 +146,20 @@ def test_a_label_naming_every_part_the_criteria_name_is_for_everyone():
     # A part the label does not name keeps it a rule of some parts.
     other = text + "Part 3 additional inclusion criteria:\n* Prior lenalidomide\n"
     assert [i.cohort for i in read_criteria(other).items][0] == "Parts 1 and 2"
+
+
+def test_parts_that_together_name_every_part_of_the_criteria_are_everyone():
+    # NCT04613596: "Phase 2: ..." and "Phase 3: ..." are the only parts its criteria name.
+    cohorts = read_criteria(
+        "Inclusion Criteria:\n* Phase 2: NSCLC with KRAS G12C mutation\n"
+        "* Phase 3: NSCLC with KRAS G12C mutation and PD-L1 TPS >=50%\n"
+    ).cohorts
+    assert cohorts == ("Phase 2", "Phase 3")
+    assert every_part(("Phase 2", "Phase 3"), cohorts)
+    assert every_part(("Phases 2 and 3",), cohorts)
+    assert not every_part(("Phase 2",), cohorts)
+    assert not every_part(("Phase 2",), ("Phase 2",))  # one part named: others may exist
+    assert not every_part(("Phase 2", "Cohort A"), ("Phase 2", "Cohort A"))  # two ways
 
 
 def test_a_label_saying_the_word_again_names_every_part_it_lists():

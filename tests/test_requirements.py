@@ -95,6 +95,26 @@ def test_age_from_an_inclusion_item(line, expected):
     assert included(line, "age") == [expected]
 
 
+def test_an_age_for_everyone_that_a_part_s_own_age_rules_out_is_not_for_everyone():
+    # NCT03067181: the last two lines are for a pilot study, written as items for everyone.
+    text = (
+        "Inclusion Criteria:\n\n* Standard risk 1: Patients must be < 11 years of age\n"
+        "* Standard risk 2: Patients must be >= 11 and < 25 years of age\n"
+        "* Eligibility criteria to participate in the pilot study of the AYA-Hears instrument\n"
+        "* >= 11 and < 25 years old at enrollment\n"
+    )
+    found = [(r.cohort, r.rule, r.values) for r in extract(read_criteria(text)) if r.kind == "age"]
+    assert found == [
+        ("Standard risk 1", "at-most", (10,)),
+        ("Standard risk 2", "between", (11, 24)),
+    ]
+    # an age for everyone that every part's own age allows some of stays
+    text = text.replace("< 11 years of age", "< 15 years of age")
+    assert ("", "between", (11, 24)) in [
+        (r.cohort, r.rule, r.values) for r in extract(read_criteria(text)) if r.kind == "age"
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
@@ -326,6 +346,36 @@ def test_a_rule_said_for_solid_tumors_or_lymphoma_is_for_those_diseases():
     assert _scoped([line]) == []
 
 
+def test_a_rule_said_for_each_of_several_diseases_is_for_all_of_them():
+    # NCT05605119: solid tumors, non-Hodgkin and Hodgkin lymphoma ("et al." ends no sentence)
+    line = (
+        "Evidence of measurable disease per RECIST, v1.1 for solid tumors (Eisenhauer et al. "
+        "2009) and per Lugano Criteria for Lymphoma (Cheson et al. 2014)."
+    )
+    assert included(line, "measurable-disease") == []
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor", "lymphoma"))]
+    # NCT06761586: lymphoma, and CLL ("per iwCLL Criteria for CLL")
+    line = (
+        "Evidence of measurable disease as per Lugano Criteria for Lymphoma or evidence of "
+        "measurable disease as per iwCLL Criteria for CLL."
+    )
+    assert _scoped([line]) == [
+        ("measurable-disease", "required", (), ("lymphoma", "chronic lymphocytic leukemia"))
+    ]
+    # The same disease said again in a sentence of its own (NCT06760702)
+    line = (
+        "Evidence of measurable disease per RECIST, v1.1 for solid tumors. Measurable disease "
+        "for solid tumors is defined as at least one lesion of 10 mm."
+    )
+    assert _scoped([line]) == [("measurable-disease", "required", (), ("solid tumor",))]
+    # Each sentence for people with another disease: whose rule is whose is not told.
+    line = (
+        "Measurable disease per RECIST for solid tumors. Evaluable disease per Lugano criteria "
+        "for lymphoma is enough."
+    )
+    assert _scoped([line]) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -508,6 +558,28 @@ def test_drugs_given_as_examples_of_a_class_are_not_values():
 @pytest.mark.parametrize(
     "line",
     [
+        # NCT06103864, NCT06350097
+        "Prior exposure to any treatment including ADC containing a chemotherapeutic agent "
+        "targeting topoisomerase I and TROP2-targeted therapy.",
+        "Prior exposure to an ADC containing a topoisomerase I inhibitor payload",
+        "Prior treatment with a topoisomerase-1 inhibitor-based ADC",
+        "Previous TOP1i ADCs",
+    ],
+)
+def test_an_adc_named_by_its_topoisomerase_i_payload_is_a_class_excluded(line):
+    (found,) = excluded(line, "prior-therapy-excluded")
+    assert found[0] == "any-of"
+    assert found[1][0] == "topoisomerase I inhibitor ADC"
+    # the drugs of that class, and only them
+    for drug in ("Enhertu", "sacituzumab govitecan", "Dato-DXd", "sacituzumab tirumotecan"):
+        assert drug_matches(drug, "topoisomerase I inhibitor ADC")
+    for drug in ("enfortumab vedotin", "trastuzumab emtansine", "irinotecan"):
+        assert not drug_matches(drug, "topoisomerase I inhibitor ADC")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "Prior BCMA-directed therapy is allowed",
         "Known hypersensitivity to pembrolizumab or its excipients",
         "Prior treatment with pembrolizumab within 4 weeks of the first dose",
@@ -518,7 +590,9 @@ def test_drugs_given_as_examples_of_a_class_are_not_values():
         "Pneumonitis from prior chemoradiation therapy",
         "Disease progression during prior chemotherapy",
         "Participants to be treated with palbociclib: QTcF ≥ 470 ms",
-        "Prior exposure to an ADC containing a topoisomerase I inhibitor payload",
+        "Prior exposure to any ADC with MMAE payload",  # NCT06346392: some ADCs only
+        "Prior treatment with an MMAE-based ADC",
+        "Prior MMAE-containing antibody-drug conjugate",
         "History of exposure to cumulative doses of anthracyclines above 360 mg/m2",
     ],
 )

@@ -1077,6 +1077,40 @@ def test_a_rule_for_solid_tumors_is_said_only_when_the_trial_is_for_solid_tumors
     assert measurable not in summarize(parse_study(mixed))
 
 
+def test_a_rule_said_for_each_disease_of_the_trial_is_said_to_everyone():
+    # NCT05605119 takes solid tumors and lymphoma; each is to have measurable disease.
+    criteria = (
+        "Inclusion Criteria:\n\n* Evidence of measurable disease per RECIST, v1.1 for solid "
+        "tumors (Eisenhauer et al. 2009) and per Lugano Criteria for Lymphoma (Cheson et al. "
+        "2014).\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    measurable = "Your cancer must be big enough to measure on a scan or a test."
+    both = make_study(
+        conditions=["Solid Tumor", "Non Hodgkin Lymphoma", "Hodgkin Lymphoma"],
+        criteria=criteria,
+        title="X",
+    )
+    assert measurable in summarize(parse_study(both))
+    # ... but not to people with leukemia, of whom it says nothing
+    mixed = make_study(
+        conditions=["Solid Tumor", "Lymphoma", "Acute Myeloid Leukemia"],
+        criteria=criteria,
+        title="X",
+    )
+    assert measurable not in summarize(parse_study(mixed))
+
+
+def test_a_marker_of_an_item_for_one_of_the_trial_s_diseases_is_not_said_to_everyone():
+    criteria = (
+        "Inclusion Criteria:\n\n* Colorectal cancer: metastatic disease with KRAS G12C mutation\n"
+        "* Pancreatic cancer: metastatic disease\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    both = make_study(
+        criteria=criteria, conditions=["Colorectal Cancer", "Pancreatic Cancer"], title="X"
+    )
+    assert "KRAS G12C." not in summarize(parse_study(both))
+
+
 @needs_shared
 def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a_real_record():
     trial = parse_study(load_real_record("NCT05607199"))

@@ -16,6 +16,7 @@ from trialfinder import glossary
 from trialfinder.model import parse_study
 from trialfinder.summary import key_rules, said_requirements, summarize, summary_facts
 from trialfinder.tagging import tag_trial
+from trialfinder.tagging.reader import read_criteria
 from trialfinder.wording import age_text, phase_text, status_text
 
 from conftest import needs_shared, real_record_paths
@@ -54,7 +55,8 @@ def test_every_rule_a_summary_says_is_one_of_its_requirements():
         summary = summarize(trial, tags=tags)
         part = summary.partition("What are some key rules?\n")[2].split("\n\n")[0]
         said = [line[2:] for line in part.splitlines() if line.startswith("- ")]
-        expected = [rule.text for rule in key_rules(said_requirements(trial, tags))]
+        parts = read_criteria(trial.eligibility.criteria).cohorts
+        expected = [rule.text for rule in key_rules(said_requirements(trial, tags), parts)]
         assert len(said) == len(expected), trial.nct_id
         assert all(s.startswith(e) for s, e in zip(said, expected, strict=True)), trial.nct_id
 

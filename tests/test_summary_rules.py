@@ -483,6 +483,41 @@ def test_a_part_s_rule_said_in_the_same_words_as_one_for_everyone_is_not_said_ag
     assert [r.requirement.cohort for r in only_parts] == ["Cohort A", "Cohort B"]
 
 
+def test_a_rule_every_part_says_in_the_same_words_is_said_once_for_everyone():
+    # NCT04613596: "Phase 2: ... NSCLC with KRAS G12C mutation", "Phase 3: ... the same".
+    parts = ("Phase 2", "Phase 3")
+    found = (
+        req("biomarker-required", "any-of", "KRAS G12C", cohort="Phase 2"),
+        req("biomarker-required", "any-of", "KRAS G12C", cohort="Phase 3"),
+        req("biomarker-required", "any-of", "PD-L1", cohort="Phase 3"),
+        req("ecog", "at-most", 1, cohort="Phase 2"),
+        req("ecog", "at-most", 2, cohort="Phase 3"),
+    )
+    rules = key_rules(found, parts)
+    assert [(r.text, r.requirement.cohort) for r in rules[:2]] == [
+        ("Your cancer must have this gene change: KRAS G12C.", ""),
+        (
+            "In one part of the trial (Phase 3), your cancer must have this marker: PD-L1.",
+            "Phase 3",
+        ),
+    ]
+    # ECOG limits said apart stay each part's
+    assert [r.requirement.cohort for r in rules[2:]] == ["Phase 2", "Phase 3"]
+    # A part the rule leaves out, a part named with another word, or one part alone: each
+    # part's rule is said for that part only.
+    for others in (("Phase 2", "Phase 3", "Phase 4"), ("Phase 2", "Phase 3", "Cohort A")):
+        said = key_rules(found[:2], others)
+        assert [r.requirement.cohort for r in said] == ["Phase 2", "Phase 3"]
+    [alone] = key_rules(found[:1], ("Phase 2",))
+    assert alone.requirement.cohort == "Phase 2"
+    # A label naming several parts counts for each ("Phases 2 and 3").
+    [both] = key_rules(
+        (req("measurable-disease", "required", cohort="Parts 1 and 2"),),
+        ("Part 1", "Part 2", "Parts 1 and 2"),
+    )
+    assert both.requirement.cohort == ""
+
+
 def test_a_rule_of_several_parts_says_some_parts():
     # NCT02227251: "Inclusion Criteria (Parts 1 and 2):"
     [rule] = key_rules((req("ecog", "at-most", 1, cohort="Parts 1 and 2"),))

@@ -633,6 +633,10 @@ TREATMENT_ALIASES = {
     "imid": ["immunomodulatory agent", "immunomodulatory drug", "immunomodulatory imide"],
     "antibody-drug conjugate": ["antibody drug conjugate"],
     "trastuzumab deruxtecan": ["t-dxd", "ds-8201", "enhertu"],
+    "antibody-drug conjugate carrying a topoisomerase i inhibitor": [
+        "adc containing a chemotherapeutic agent targeting topoisomerase i",
+        "adc containing a topoisomerase i inhibitor", "topoisomerase i inhibitor adc",
+        "adc with a topoisomerase i inhibitor", "top1 inhibitor adc", "top1i adc"],
     "radiotherapy to the brain": ["brain radiotherapy", "radiation therapy to the brain",
                                   "brain radiation", "whole brain radiotherapy",
                                   "cranial radiotherapy", "cranial irradiation"],

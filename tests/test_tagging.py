@@ -805,3 +805,28 @@ def test_surgery_and_radiation_are_explained_for_trials_of_other_illnesses_too(c
     """Trials not about cancer are tagged surgery or radiation too (NCT06643676, a dental
     microsurgery): the category's explanation does not say it is always against cancer."""
     assert "another illness" in CATEGORIES[category]
+
+
+def test_a_marker_of_an_item_for_one_disease_holds_for_people_with_that_disease_only():
+    criteria = (
+        "Inclusion Criteria:\n\n* Colorectal cancer: metastatic disease with KRAS G12C mutation\n"
+        "* Pancreatic cancer: metastatic disease\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    both = tag_trial(
+        parse_study(
+            make_study(
+                criteria=criteria, conditions=["Colorectal Cancer", "Pancreatic Cancer"], title="X"
+            )
+        )
+    )
+    assert not [r for r in both.requirements if r.kind.startswith("biomarker")]
+    assert [(r.kind, r.values, r.scope) for r in both.scoped_requirements] == [
+        ("biomarker-required", ("KRAS G12C",), ("colorectal cancer",))
+    ]
+    # A trial for that disease only: the rule holds for everyone in it.
+    one = tag_trial(
+        parse_study(make_study(criteria=criteria, conditions=["Colorectal Cancer"], title="X"))
+    )
+    assert [(r.kind, r.values) for r in one.requirements if r.kind.startswith("biomarker")] == [
+        ("biomarker-required", ("KRAS G12C",))
+    ]

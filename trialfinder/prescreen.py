@@ -17,9 +17,10 @@ Parts of a trial: a rule read under a cohort ("Part A") holds for that cohort on
 with cohort "" holds for everyone. A rule of a criterion limited to people with some diseases
 ("solid tumor patients must have received at least two lines") holds when the diagnosis is one
 of them (``Tags.scoped_requirements``), and is left out otherwise. A person is excluded only
-when every part excludes them. The reader names the parts that have rules of their own;
-unless it names at least two parts of one kind ("Part A", "Part B"), the trial is taken to
-have other parts too, holding only the rules for everyone.
+when every part excludes them. The reader names the parts that have rules of their own (for
+everyone in the part, or for some diseases only: a part whose rules are all for other diseases
+than the patient's is still a part); unless it names at least two parts of one kind ("Part
+A", "Part B"), the trial is taken to have other parts too, holding only the rules for everyone.
 
 Read here besides the reader's requirements: washout periods, counts of the drugs of a class
 ("more than one JAK2 inhibitor") among the exclusion criteria, a title that says the trial is
@@ -1654,7 +1655,10 @@ def prescreen(
                 checks.append(check)
                 continue
         checks.append(checker(requirement, facts))
-    return verdict(tuple(checks))
+    # Every part the reader found rules for is a part, those whose rules all hold for other
+    # diseases than the patient's too (they are left out above): its rules for everyone decide.
+    read = (*tags.requirements, *tags.scoped_requirements) if tags else ()
+    return verdict(tuple(checks), tuple(r.cohort for r in read if r.cohort))
 
 
 TITLE = "title"  # the section of a requirement read from a title
@@ -2147,10 +2151,11 @@ def _same_part(one: Requirement, other: Requirement) -> bool:
     return not one.cohort or not other.cohort or one.cohort == other.cohort
 
 
-def verdict(checks: tuple[Check, ...]) -> Fit:
-    """The :class:`Fit` of these checks, part by part (see the module docstring)."""
+def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
+    """The :class:`Fit` of these checks, part by part (see the module docstring): the parts
+    the checks name, and ``parts_read``, those of the trial's rules that gave no check."""
     r = rules()
-    parts = _parts([c.cohort for c in checks if c.cohort])
+    parts = _parts([c.cohort for c in checks if c.cohort] + list(parts_read))
     outcomes = []
     for name, applies in parts:
         own = [c for c in checks if applies(c.cohort)]

@@ -39,7 +39,9 @@ from trialfinder.tagging.reader import (
     ArmPlan,
     arm_plan,
     cohort_label,
+    every_part,
     is_cancer_trial,
+    read_criteria,
 )
 from trialfinder.tagging.requirements import (
     Requirement,
@@ -201,7 +203,9 @@ def summary_facts(
         age=age_text(trial),
         age_note=phrases["ages"]["disagree"] if _ages_disagree(trial, tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
-        requirements=key_rules(said_requirements(trial, tags)),
+        requirements=key_rules(
+            said_requirements(trial, tags), read_criteria(elig.criteria).cohorts
+        ),
         has_criteria=bool(elig.criteria.strip()),
         status=status_text(trial.overall_status).lower() if trial.overall_status else "",
         status_explained=phrases["statuses"].get(
@@ -440,13 +444,17 @@ def _of_some_diseases(requirement: Requirement, trial: Trial) -> bool:
     )
 
 
-def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
+def key_rules(
+    requirements: tuple[Requirement, ...], parts: tuple[str, ...] = ()
+) -> tuple[KeyRule, ...]:
     """The key rules a summary says, one sentence per requirement (``[requirements]``).
 
     Only the kinds listed in ``show``, in that order (rules for everyone before those of one
     part of the trial), at most ``max_rules``. A rule of the exclusion criteria is said only
     when it is a limit; a marker both required and excluded (for the same people) is not said;
-    a rule the data has no sentence for is not said.
+    a rule the data has no sentence for is not said. ``parts``: the parts of the trial its
+    criteria name (:attr:`~trialfinder.tagging.reader.Criteria.cohorts`); a rule said in the
+    same words for every one of them is said once, for everyone.
     """
     data = _phrases()["requirements"]
     order, limits = _shown_kinds()
@@ -493,6 +501,8 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
             for j, o in enumerate(wanted)
         )
     ]
+    if parts:
+        wanted = _for_every_part(wanted, parts)
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
@@ -505,6 +515,27 @@ def key_rules(requirements: tuple[Requirement, ...]) -> tuple[KeyRule, ...]:
         if len(rules) >= data["max_rules"]:
             break
     return tuple(rules.values())
+
+
+def _for_every_part(wanted: list[Requirement], parts: tuple[str, ...]) -> list[Requirement]:
+    """``wanted``, a part's rule made a rule for everyone when every part of the trial
+    (``parts``, see :func:`~trialfinder.tagging.reader.every_part`) has a rule said in the same
+    words ("Phase 2: ... with KRAS G12C mutation", "Phase 3: ... with KRAS G12C mutation"). The
+    rules of each part are those left once the rules of one part are weighed against each
+    other (the most permissive of them), so each part asks what is said."""
+    by_sentence: dict[str, set[str]] = {}
+    for r in wanted:
+        if r.cohort:
+            by_sentence.setdefault(rule_sentence(replace(r, cohort="")), set()).add(r.cohort)
+    everyone = {text for text, some in by_sentence.items() if text and every_part(some, parts)}
+    if not everyone:
+        return wanted
+    return [
+        replace(r, cohort="")
+        if r.cohort and rule_sentence(replace(r, cohort="")) in everyone
+        else r
+        for r in wanted
+    ]
 
 
 @cache

@@ -27,8 +27,10 @@ Modules, each deciding one thing:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
+from trialfinder.diseases import within_scope
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.tagging.arms import tag_palliative, tag_treatments
@@ -44,6 +46,7 @@ from trialfinder.tagging.queries import (
 from trialfinder.tagging.reader import (
     CRITERIA_SOURCES,
     EXCLUSION,
+    Criteria,
     forget_trials,
     inclusion_criteria,
     is_cancer_trial,
@@ -52,6 +55,7 @@ from trialfinder.tagging.reader import (
 )
 from trialfinder.tagging.requirements import (
     Requirement,
+    item_scope,
     read_requirements,
     settings_for_all,
     without_contradicted_exclusions,
@@ -128,6 +132,7 @@ def tag_trial(trial: Trial) -> Tags:
     if read:
         treatments = tuple(n for i in trial.interventions for n in (i.name, *i.other_names))
         read = without_contradicted_exclusions(read, criteria, treatments)
+    markers, scoped_markers = _by_item_scope(biomarkers.requirements, criteria, trial)
     setting_rules = settings_for_all(settings.requirements, read, k.summary_not_treated.regex)
     untreated_too = (
         settings.untreated_too
@@ -142,14 +147,32 @@ def tag_trial(trial: Trial) -> Tags:
         intervention_categories=tuple(per_intervention),
         comparator_categories=tuple(c for c in CATEGORY_NAMES if c in comparators),
         excluded_biomarkers=biomarkers.excluded,
-        requirements=(
-            *setting_rules,
-            *biomarkers.requirements,
-            *read,
-        ),
-        scoped_requirements=scoped,
+        requirements=(*setting_rules, *markers, *read),
+        scoped_requirements=(*scoped, *scoped_markers),
         untreated_too=untreated_too,
     )
+
+
+def _by_item_scope(
+    found: tuple[Requirement, ...], criteria: Criteria, trial: Trial
+) -> tuple[tuple[Requirement, ...], tuple[Requirement, ...]]:
+    """(the marker rules ``found`` for everyone, those for people with some diseases): a rule
+    read from an item limited to some diseases ("Colorectal cancer: ... with KRAS G12C
+    mutation") holds for people with them only, as the requirements of such an item do
+    (:func:`~trialfinder.tagging.requirements.item_scope`), unless every disease the trial is
+    for is one of them ("Participants with PIK3CA mutant breast cancer" in a trial for breast
+    cancer)."""
+    everyone: list[Requirement] = []
+    scoped: list[Requirement] = []
+    for r in found:
+        if not r.scope:
+            key = (r.text, r.section, r.cohort)
+            item = next((i for i in criteria.items if (i.text, i.section, i.cohort) == key), None)
+            scope = item_scope(item) if item is not None else ()
+            if scope and not within_scope(scope, trial):
+                r = replace(r, scope=scope)
+        (scoped if r.scope else everyone).append(r)
+    return tuple(everyone), tuple(scoped)
 
 
 def _asked_of_some(evidence: list[Evidence], setting_rules: tuple[Requirement, ...]) -> bool:

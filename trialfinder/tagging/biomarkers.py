@@ -36,6 +36,7 @@ from trialfinder.tagging.lexicon import Knowledge, MarkerRule
 from trialfinder.tagging.reader import EXCLUSION, KEYWORD, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import (
     Requirement,
+    alternative_scope,
     excepted_after,
     one_of_alternatives,
     said_allowed,
@@ -64,6 +65,9 @@ class _Mention(NamedTuple):
     part: int
     start: int  # in the joined text
     end: int
+    # The diseases of people it holds for, in an item of a list of alternatives (see
+    # requirements.alternative_scope); () for everyone.
+    scope: tuple[str, ...] = ()
 
 
 def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Markers:
@@ -85,6 +89,8 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
     mentions = [m for m in read if isinstance(m, _Mention)]
     mentions = _consistent(_mixed_alternatives(sorted(mentions, key=lambda m: m.start), everything))
     requirements = tuple(_requirements(mentions, fields))
+    # (A marker of people with some diseases only is no marker of the trial's.)
+    mentions = [m for m in mentions if not m.scope]
     unclear = _unclear(mentions, fields)
     required: list[str] = []
     excluded: list[str] = []
@@ -269,8 +275,13 @@ def _read(
     item = fields.items[index]
     start, end = match.start() - offset, match.end() - offset
     in_exclusion = item is not None and item.section == EXCLUSION
+    scope: tuple[str, ...] = ()
     if item is not None and one_of_alternatives(item):
-        return None  # "ii) High-grade B-cell lymphoma with MYC and BCL2 rearrangements"
+        # "ii) High-grade B-cell lymphoma with MYC and BCL2 rearrangements": of people with
+        # that disease only, or of no one it can name.
+        scope = alternative_scope(item, (i for i in fields.items if i is not None))
+        if not scope:
+            return None
     if in_exclusion and _TREATED_FOR.search(text, 0, start):
         return None  # "prior therapy for HER2-positive disease" excludes the therapy
     if in_exclusion and _NARROWED.match(text, end):
@@ -323,7 +334,7 @@ def _read(
     if excepted and (negated or in_exclusion):
         return None  # "EGFR mutation other than exon 19 deletion": not every EGFR mutation
     kind = EXCLUDED if negated or in_exclusion else REQUIRED
-    return _Mention(tags, kind, index, match.start(), match.end())
+    return _Mention(tags, kind, index, match.start(), match.end(), scope)
 
 
 def _ruled_out_after(text: str, start: int, end: int) -> bool:
@@ -436,7 +447,7 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> list[Requirement]
             # Another way in ("Patients ... with G12D mutated NRAS and HRAS will also be
             # eligible"): with the markers the item asked for before it, one rule of them all.
             if (either := _with_also_eligible(found, fields, index, also.start())) is not None:
-                out.append(_requirement(REQUIRED, either, item))
+                out.append(_requirement(REQUIRED, either, item, found[0].scope))
             elif any(m.kind == REQUIRED for m in found) and index - 1 in by_part:
                 # Said as an item of its own: the markers the item before asked for are
                 # no rule for all either.
@@ -464,13 +475,14 @@ def _requirements(mentions: list[_Mention], fields: Fields) -> list[Requirement]
             for group in candidates:
                 if not any(set(group) <= set(seen) for seen in groups):
                     groups.append(group)
-        out.extend(_requirement(REQUIRED, group, item) for group in groups)
+        scope = found[0].scope  # (that of its item)
+        out.extend(_requirement(REQUIRED, group, item, scope) for group in groups)
         ruled_out = [m for m in found if m.kind == EXCLUDED]
         if item.section == EXCLUSION:
             ruled_out = _each_ruled_out(fields.text, ruled_out)
         excluded = list(dict.fromkeys(t for m in ruled_out for t in m.tags))
         if excluded:
-            out.append(_requirement(EXCLUDED, excluded, item))
+            out.append(_requirement(EXCLUDED, excluded, item, scope))
     return out
 
 
@@ -599,8 +611,10 @@ def _with_also_eligible(
     return list(dict.fromkeys(tag for m in found for tag in m.tags))
 
 
-def _requirement(kind: str, values: list[str], item: Item) -> Requirement:
-    return Requirement(kind, "any-of", tuple(values), item.text, item.section, item.cohort)
+def _requirement(
+    kind: str, values: list[str], item: Item, scope: tuple[str, ...] = ()
+) -> Requirement:
+    return Requirement(kind, "any-of", tuple(values), item.text, item.section, item.cohort, scope)
 
 
 def _add_evidence(tag: str, mention: _Mention, fields: Fields, evidence: list[Evidence]) -> None:

@@ -340,16 +340,29 @@ def _for_every_part(items: list[Item]) -> tuple[Item, ...]:
     """``items``, those of a label that names every part the criteria name ("Parts 1 and 2"
     beside "Part 1" and "Part 2") made rules for everyone."""
     cohorts = {*map(_COHORT, items)} - {""}  # (each read once, in C)
-    labels = {name: cohort_label(name) for name in cohorts}
-    several = {name for name, (_, ids) in labels.items() if len(ids) > 1}
+    several = {name for name in cohorts if len(cohort_label(name)[1]) > 1}
     if not several:
         return tuple(items)
-    words = {word for word, _ in labels.values()}
-    named = {ident for _, ids in labels.values() for ident in ids}
-    everyone = {name for name in several if len(words) == 1 and set(labels[name][1]) >= named}
+    everyone = {name for name in several if every_part((name,), cohorts)}
     if not everyone:
         return tuple(items)
     return tuple(item._replace(cohort="") if item.cohort in everyone else item for item in items)
+
+
+def every_part(some: Iterable[str], cohorts: Iterable[str]) -> bool:
+    """Whether the parts ``some`` are together every part of the trial the criteria name
+    (``cohorts``, as :attr:`Criteria.cohorts`): all of them are named with one word ("Phase 2",
+    "Phase 3"), two parts at least, and ``some`` names each ("Phase 2" and "Phase 3", or
+    "Phases 2 and 3"). What is asked in each of them is then asked of everyone, as the criteria
+    name no other people."""
+    labels = [cohort_label(name) for name in cohorts]
+    named = {ident for _, ids in labels for ident in ids}
+    if len(named) < 2 or len({word for word, _ in labels}) != 1:
+        return False
+    given = [cohort_label(name) for name in some]
+    return {word for word, _ in given} == {labels[0][0]} and {
+        ident for _, ids in given for ident in ids
+    } >= named
 
 
 def _break_inline_headings(text: str, layout: _Layout) -> str:

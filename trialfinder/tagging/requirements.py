@@ -47,7 +47,13 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   "planned"), "with or without", a time limit on what is excluded ("within 4 weeks"), or a
   scope the reader does not name as a cohort ("Colorectal cancer: ...", "Dose-escalation
   part: ..."). Items under a lead-in that offers alternatives ("one of the following:") give
-  no rule either. When in doubt, nothing is said: unknown never excludes.
+  no rule either; a marker of one that names a disease its list's other items do not ("ER+/
+  HER2- or triple-negative breast cancer") holds for people with that disease
+  (:func:`alternative_scope`). When in doubt, nothing is said: unknown never excludes.
+- A number rule for everyone (age, lines, ECOG) that allows no one a part of the trial allows
+  by its own rule of that kind is no rule for everyone: it is of people the reader does not
+  name as a part (a pilot study's "aged 11 to 24" beside "Standard risk 1: < 11 years of age"),
+  and is not read.
 - ``age``: whole years of age, as a person states it: "over 18" is at-least 18 (18 and a half
   is over 18), "under 18" is at-most 17; an exclusion ("age < 18") gives the allowed side.
   Ages at diagnosis, in days or months, or of other people are not read.
@@ -71,7 +77,7 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   ``[requirements.prior_therapy] plans``.
 - ``prior-therapy-excluded``: any-of. Not when the exclusion is limited to a setting ("for
   metastatic disease"), a time ("within 6 months"), a count ("more than one JAK inhibitor"),
-  or a subset of the class ("investigational SERDs", "an ADC containing ...").
+  or a subset of the class ("investigational SERDs", "an ADC with MMAE payload").
 - ``ecog``: the highest ECOG score allowed; ranges starting above 0 are between. A Karnofsky
   or Lansky score is kept on its own scale ("Karnofsky >= 70" is karnofsky-at-least 70), since
   the two scales convert only approximately (:func:`karnofsky_range`); an item giving both
@@ -102,7 +108,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
@@ -223,6 +229,8 @@ def read_requirements(
     ):
         found = [r for r in found if r.kind != "disease-setting"]
         scoped = [r for r in scoped if r.kind != "disease-setting"]
+    if any(r.cohort for r in found):
+        found = [r for r in found if not _no_one_of_a_part(r, found)]
     every = [*found, *scoped]
     if any(no_earlier_line(r) for r in every):
         found = [r for r in found if not (no_earlier_line(r) and _treated_before(r, every))]
@@ -235,14 +243,18 @@ def disease_scopes(criteria: Criteria) -> dict[tuple[str, str, str], tuple[str, 
     :func:`read_requirements` reads it ("Pancreatic cancer: Recurrent/metastatic pancreatic
     cancer that has failed at least one prior systemic therapy"), and those diseases: the
     scope of a rule another reader found in that item (a disease setting, a marker)."""
-    rules = _rules()
     found: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for item in criteria.items:
-        words = item.text.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
-        text = _Text(item, lower(item.text), frozenset(words.split()), frozenset(), rules)
-        if text.skipped and (scope := text.scope_diseases):
+        if scope := item_scope(item):
             found[(item.text, item.section, item.cohort)] = scope
     return found
+
+
+def item_scope(item: Item) -> tuple[str, ...]:
+    """The diseases ``item`` is limited to, as :func:`disease_scopes` reads them, or ()."""
+    words = item.text.encode("ascii", "replace").translate(_ITEM_WORD_BYTES).decode("ascii")
+    text = _Text(item, lower(item.text), frozenset(words.split()), frozenset(), _rules())
+    return text.scope_diseases if text.skipped else ()
 
 
 def settings_for_all(
@@ -374,10 +386,66 @@ def one_of_alternatives(item: Item) -> bool:
     )
 
 
+def alternative_scope(item: Item, others: Iterable[Item]) -> tuple[str, ...]:
+    """The diseases an item of a list of alternatives is ("ER+/HER2- or triple-negative breast
+    cancer" under "Solid tumor from the following list:"), each as the nearest disease of its
+    kind that no marker defines (breast cancer): what the item asks of a marker, it asks of
+    people with those diseases only. () when it is no such item, names no disease, or when
+    another item of its list (``others``: the items of the criteria) names a disease within
+    those: then they do not tell its people from the others' ("High-grade B-cell lymphoma with
+    MYC and BCL2 rearrangements", read as a lymphoma, beside "Diffuse large B-cell lymphoma")."""
+    if not one_of_alternatives(item):
+        return ()
+    vocabulary = diseases()
+    named: list[str] = []
+    for name in _named_diseases(item.text):
+        plain = [
+            d
+            for d in vocabulary.get(name).lineage
+            if not vocabulary.get(d).markers and not vocabulary.get(d).general
+        ]
+        if plain:  # the most specific of them: the one within all the others
+            named.append(max(plain, key=lambda d: len(vocabulary.get(d).lineage)))
+    if not named:
+        return ()
+    for other in others:
+        if other.lead != item.lead or other.section != item.section or other == item:
+            continue
+        if other.cohort == item.cohort and any(
+            vocabulary.get(d).lineage.intersection(named) for d in _named_diseases(other.text)
+        ):
+            return ()
+    return tuple(dict.fromkeys(named))
+
+
+def _named_diseases(text: str) -> tuple[str, ...]:
+    vocabulary = diseases()
+    found, _ = vocabulary.find(text)
+    return vocabulary.telling(found) if found else ()
+
+
 def no_earlier_line(requirement: Requirement) -> bool:
     """Whether ``requirement`` allows no earlier line of treatment ("no prior systemic therapy
     for advanced disease": at most, or exactly, none)."""
     return requirement.kind == "prior-lines" and requirement.values == (0,)
+
+
+def _no_one_of_a_part(requirement: Requirement, found: list[Requirement]) -> bool:
+    """Whether ``requirement``, a number rule for everyone, allows no one a part of the trial
+    allows by its own rule of the same kind ("aged 11 to 24" beside "Standard risk 1: < 11 years
+    of age", NCT03067181, where the first is of a pilot study the criteria do not name as a
+    part): it is then not a rule for everyone, and is not read as one."""
+    if requirement.cohort:
+        return False
+    mine = allowed_range(requirement)
+    if mine is None:
+        return False
+    for other in found:
+        if other.cohort and other.kind == requirement.kind:
+            theirs = allowed_range(other)
+            if theirs is not None and (theirs[1] < mine[0] or mine[1] < theirs[0]):
+                return True
+    return False
 
 
 def _treated_before(requirement: Requirement, found: list[Requirement]) -> bool:
@@ -1126,16 +1194,20 @@ class _Rules:
                 return True
         return False
 
-    def scope_matches(self, text: str) -> list[str]:
-        """The words of ``text`` that limit it to some people: each scope's match, with the
-        words of its clause before it ("solid" of "solid tumor patients must")."""
+    def scope_matches(self, text: str) -> list[tuple[int, str]]:
+        """The words of ``text`` that limit it to some people, and where each ends: each match
+        of each scope, with the words of its clause before it ("solid" of "solid tumor patients
+        must"). A scope may match more than once ("measurable disease per RECIST for solid
+        tumors and per Lugano Criteria for Lymphoma")."""
         found = []
         for scope, pieces in self.scopes:
-            if (not pieces or _holds(text, pieces)) and (match := scope.search(text)):
+            if pieces and not _holds(text, pieces):
+                continue
+            for match in scope.finditer(text):
                 start = max(
                     (m.end() for m in _CLAUSE_MARK.finditer(text, 0, match.start())), default=0
                 )
-                found.append(text[start : match.end()])
+                found.append((match.end(), text[start : match.end()]))
         return found
 
     def allowed(
@@ -1217,7 +1289,10 @@ def _rules() -> _Rules:
 
 # -- an item, prepared once for every reader --------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?=\s|$)")
+# ("et al. 2009" ends no sentence: NCT05605119.)
+_SENTENCE_END = re.compile(
+    r"[.;；](?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\betc\.)(?<!\bet al\.)(?=\s|$)"
+)
 
 
 class _Text:
@@ -1279,10 +1354,15 @@ class _Text:
             return ()
         named: list[str] = []
         for text in (self.low, lead):
-            for scope in rules.scope_matches(text) if text else ():
-                named += _diseases_named(scope)
+            by_sentence: dict[int, set[str]] = {}
+            for end, scope in rules.scope_matches(text) if text else ():
+                found = _diseases_named(scope)
+                named += found
                 if not named:
                     return ()  # limited by something else than a disease
+                by_sentence.setdefault(_sentence_at(text, end), set()).update(found)
+            if len({frozenset(found) for found in by_sentence.values()}) > 1:
+                return ()  # sentences for other people: whose rule is whose is not told
         return tuple(dict.fromkeys(named))
 
     @property
@@ -1296,6 +1376,11 @@ class _Text:
             if start <= position < end:
                 return start, end
         return 0, len(self.low)
+
+
+def _sentence_at(low: str, position: int) -> int:
+    """The number of the sentence of ``low`` that ends at ``position`` or holds it."""
+    return next((i for i, (_, end) in enumerate(_sentences(low)) if position <= end), -1)
 
 
 def _sentences(low: str) -> list[tuple[int, int]]:
@@ -2004,7 +2089,7 @@ _FILLER = re.compile(
 
 def _keep(mentions: list[Mention], low: str, rules: _Rules, words: frozenset[str]) -> list[Mention]:
     """The mentions that name what a rule is about: not a class narrowed to some of its drugs
-    ("investigational SERDs", "an ADC containing ..."), not a class that only carries a drug
+    ("investigational SERDs", "an ADC with MMAE payload"), not a class that only carries a drug
     ("cisplatin-based chemotherapy"), not a drug or class given as an example of a class named
     before it ("immune checkpoint inhibitors, including anti-PD-1")."""
     classes = drug_classes()
