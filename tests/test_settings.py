@@ -399,6 +399,25 @@ def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):
     assert not [r for r in setting_rules(included(line)) if r[0] == "none-of"]
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # A change of phase, not a treatment that failed (NCT06427811).
+        ("Known second chronic phase of CML after previous progression to CML-AP/CML-BC.", ()),
+        ("Disease that progressed to prior standard treatment", ("refractory",)),
+    ],
+)
+def test_progression_to_a_phase_is_no_setting(line, expected):
+    tags = tag(
+        f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {line}\n",
+        title="Drug X in Chronic Myeloid Leukemia",
+    )
+    assert [values for rule, values, _, _ in setting_rules(tags) if rule == "none-of"] == (
+        [expected] if expected else []
+    )
+    assert included(line).settings == expected
+
+
 def test_a_requirement_keeps_its_cohort():
     criteria = (
         "Inclusion Criteria:\n\n* Adults\n\nPart A:\n\n* Relapsed or refractory disease\n\n"
