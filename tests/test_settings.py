@@ -400,6 +400,47 @@ def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        # A criterion saying a treatment was given names the setting the disease was treated
+        # in: it may not have responded (NCT06411691, NCT05317416, NCT06256588).
+        "Cohort A: Have received 4-6 months of FOLFIRINOX or gemcitabine+nab-paclitaxel for the"
+        " 1st line treatment of metastatic unresectable PDAC.",
+        "History of induction therapy for newly diagnosed MM, followed by high dose therapy and"
+        " autologous stem cell transplant.",
+        "Has newly diagnosed unresected LA HNSCC of the larynx and completed cisplatin plus"
+        " radiotherapy with curative intent.",
+    ],
+)
+def test_untreated_words_naming_the_setting_of_a_treatment_given_rule_out_no_response(line):
+    """Newly diagnosed disease treated once has not come back: relapsed only stays ruled out."""
+    ruled_out = [r[1] for r in setting_rules(included(line)) if r[0] == "none-of"]
+    assert ruled_out == ([("relapsed",)] if "newly diagnosed" in line else [])
+
+
+@pytest.mark.parametrize(
+    ("line", "ruled_out"),
+    [
+        # Denied or only allowed, the treatment was not given to everyone.
+        (
+            "Newly diagnosed AML, must not have received any prior therapy",
+            ("refractory", "relapsed", "resistant"),
+        ),
+        (
+            "Have not received any systemic therapy for metastatic NSCLC",
+            ("refractory", "resistant"),
+        ),
+        (
+            "Newly diagnosed AML; patients may have received hydroxyurea",
+            ("refractory", "relapsed", "resistant"),
+        ),
+    ],
+)
+def test_untreated_words_beside_a_treatment_not_given_still_rule_settings_out(line, ruled_out):
+    assert setting_rules(included(line)) == [("none-of", ruled_out, "inclusion", "")]
+
+
+@pytest.mark.parametrize(
     ("line", "expected"),
     [
         # A change of phase, not a treatment that failed (NCT06427811).

@@ -236,6 +236,12 @@ SETTINGS_FILE = DataFile(
                 required={"not_treated": REGEX_I, "untreated": REGEX_I, "untreated_find": TEXTS}
             ),
             "conditional": Table(required={"interval_end": REGEX_I}),
+            "given": Table(
+                required={
+                    "treatment": REGEX_I,
+                    "still_rules_out": ListOf(Choice(SETTINGS, "a setting"), "a list of settings"),
+                }
+            ),
             "not_treated": ListOf(
                 Table(
                     required={

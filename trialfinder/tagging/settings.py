@@ -6,9 +6,10 @@ do: a setting that is negated, hypothetical, to be prevented or not about the ca
 count. Each criterion that names settings gives a requirement: an inclusion criterion "any-of"
 the settings it asks for, an exclusion criterion "none-of" those it rules out; criteria saying
 the disease was not treated ("treatment-naive", "no prior systemic therapy for metastatic
-disease") give "none-of" the settings that cannot be (``[[not_treated]]``). The trial's settings
-are those of its titles, conditions, keywords and summary and those its inclusion criteria ask
-for, never those of its exclusion criteria.
+disease") give "none-of" the settings that cannot be (``[[not_treated]]``): only relapsed where
+the criterion says a treatment was given (``[given]``: "received ... for the 1st line
+treatment"). The trial's settings are those of its titles, conditions, keywords and summary
+and those its inclusion criteria ask for, never those of its exclusion criteria.
 """
 
 from __future__ import annotations
@@ -506,9 +507,26 @@ def _not_treated(fields: Fields, k: Knowledge) -> list[Requirement]:
                 if (not rule.negated or "NEGATED" in said) and not said & rule.unless:
                     ruled_out.update(rule.rules_out)
                     break
+        if ruled_out and _says_treatment_given(item.text, k):
+            ruled_out &= k.given_still_rules_out
         if ruled_out:
             found.append(_requirement("none-of", _ordered(ruled_out), item))
     return found
+
+
+# What the context may say of a treatment named as given that then was not given to everyone.
+NOT_GIVEN = frozenset({"NEGATED", "HYPOTHETICAL", "EXCEPTION"})
+
+
+def _says_treatment_given(text: str, k: Knowledge) -> bool:
+    """Whether a criterion says a treatment was given (settings.toml [given]: "Have received
+    FOLFIRINOX ... for the 1st line treatment", "History of induction therapy for newly diagnosed
+    MM"), not denied nor only allowed: its not-treated words name the setting the disease was
+    treated in, not disease never treated (they rule out ``given_still_rules_out`` only)."""
+    return any(
+        not clause_effects(text, match.start(), match.end()) & NOT_GIVEN
+        for match in k.treatment_given.finditer(text)
+    )
 
 
 def _beside_another_way_in(
