@@ -440,6 +440,24 @@ def test_untreated_words_beside_a_treatment_not_given_still_rule_settings_out(li
     assert setting_rules(included(line)) == [("none-of", ruled_out, "inclusion", "")]
 
 
+def test_untreated_for_advanced_disease_does_not_deny_resistance_asked_for_elsewhere():
+    """NCT06065748: first treatment of advanced disease that resisted adjuvant hormone therapy.
+    "No prior systemic therapy for advanced disease" does not say the disease is not resistant."""
+    tags = tag(
+        "Inclusion Criteria:\n\n* Resistance to prior adjuvant endocrine therapy\n"
+        "* No prior systemic anti-cancer therapy for advanced disease\n"
+    )
+    assert [(rule, values) for rule, values, _, _ in setting_rules(tags)] == [
+        ("any-of", ("refractory", "resistant"))
+    ]
+    # Asked of the people of another part only: each part keeps its own rule.
+    parts = tag(
+        "Inclusion Criteria:\n\n* Adults\n\nPart A:\n\n* Resistance to prior adjuvant endocrine"
+        " therapy\n\nPart B:\n\n* No prior systemic anti-cancer therapy for advanced disease\n"
+    )
+    assert ("none-of", ("refractory", "resistant"), "inclusion", "Part B") in setting_rules(parts)
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
@@ -457,6 +475,20 @@ def test_progression_to_a_phase_is_no_setting(line, expected):
         [expected] if expected else []
     )
     assert included(line).settings == expected
+
+
+@needs_shared
+def test_real_criteria_read_as_untreated_by_mistake_rule_no_treated_disease_out():
+    """NCT06411691 (first-line chemotherapy received), NCT06065748 (no therapy for advanced
+    disease, resistant to adjuvant therapy), NCT06427811 (second chronic phase after progression
+    to blast crisis, a trial for disease whose treatment failed)."""
+    for nct_id in ("NCT06411691", "NCT06065748", "NCT06427811"):
+        tags = real(nct_id)
+        ruled_out = [
+            r for r in tags.requirements if r.kind == "disease-setting" and r.rule == "none-of"
+        ]
+        assert ruled_out == [], nct_id
+    assert settings_module.for_treated_disease(real("NCT06427811").settings, ())
 
 
 def test_a_requirement_keeps_its_cohort():

@@ -8,14 +8,16 @@ the settings it asks for, an exclusion criterion "none-of" those it rules out; c
 the disease was not treated ("treatment-naive", "no prior systemic therapy for metastatic
 disease") give "none-of" the settings that cannot be (``[[not_treated]]``): only relapsed where
 the criterion says a treatment was given (``[given]``: "received ... for the 1st line
-treatment"). The trial's settings are those of its titles, conditions, keywords and summary
-and those its inclusion criteria ask for, never those of its exclusion criteria.
+treatment"), and none another inclusion criterion asks of the same people. The trial's settings
+are those of its titles, conditions, keywords and summary and those its inclusion criteria ask
+for, never those of its exclusion criteria.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from dataclasses import replace
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -364,7 +366,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             requirements.extend(
                 _requirements(item, ruled, [s for s in denied if s not in excepted])
             )
-    not_treated = _not_treated(fields, k)
+    not_treated = _not_asked_for(_not_treated(fields, k), requirements, k)
     requirements.extend(not_treated)
     from_summary = [s for s, (index, _) in first.items() if parts[index][0] == SUMMARY]
     if from_summary and (not_treated or _says_not_treated(fields, k)):
@@ -527,6 +529,35 @@ def _says_treatment_given(text: str, k: Knowledge) -> bool:
         not clause_effects(text, match.start(), match.end()) & NOT_GIVEN
         for match in k.treatment_given.finditer(text)
     )
+
+
+def _not_asked_for(
+    not_treated: list[Requirement], requirements: list[Requirement], k: Knowledge
+) -> list[Requirement]:
+    """The not-treated requirements less the settings an inclusion criterion asks of the same
+    people, and those that are such a setting too (``setting_also``: resistant disease is
+    refractory): "No prior systemic anti-cancer therapy for advanced disease" beside "Resistance
+    to prior adjuvant endocrine therapy" (NCT06065748) speaks of the advanced disease, never
+    treated, not of how it answered treatment given before."""
+    asked = [r for r in requirements if r.rule == "any-of" and r.section != EXCLUSION]
+    if not asked:
+        return not_treated
+    kept: list[Requirement] = []
+    for requirement in not_treated:
+        wanted = {
+            value
+            for a in asked
+            if not requirement.cohort or not a.cohort or requirement.cohort == a.cohort
+            for value in a.values
+        }
+        values = tuple(
+            v
+            for v in requirement.values
+            if v not in wanted and not wanted & set(k.setting_also.get(str(v), ()))
+        )
+        if values:
+            kept.append(replace(requirement, values=values))
+    return kept
 
 
 def _beside_another_way_in(
