@@ -1682,3 +1682,49 @@ def test_a_title_for_treatment_after_the_surgery_that_removed_the_cancer_asks_an
     ):
         plain = _trial(conditions=["Biliary Tract Cancer"], title=other)
         assert prescreen(plain, Tags(), profile).fit == POSSIBLE
+
+
+def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passed():
+    # NCT06016452 (chlorophyllin for radionecrosis in glioma) said "Could fit" to a
+    # glioblastoma whose profile says nothing of radionecrosis.
+    criteria = (
+        "Inclusion Criteria:\n\n* Histological diagnosis of diffuse glioma.\n"
+        "* Radionecrosis on imaging with new neurological symptoms\n\n"
+        "Exclusion Criteria:\n\n* Disease progression\n"
+    )
+    conditions = ["Diffuse Glioma", "Radionecrosis of Brain", "Glioblastoma Multiforme"]
+    trial = _trial(conditions=conditions, criteria=criteria)
+    profile = _profile(diagnosis="glioblastoma")
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease" and c.outcome == UNKNOWN]
+    assert asked.reason == (
+        "The trial is for people with Radionecrosis of Brain, as its conditions and criteria"
+        " say; the profile does not say whether you have it."
+    )
+    assert asked.question == "Ask whether you have Radionecrosis of Brain, as this trial asks."
+    # a condition the criteria do not ask for, or rule out, is left alone
+    for other in ("* Karnofsky score of 50 or more\n", "* No radionecrosis on imaging\n"):
+        plain = _trial(conditions=conditions, criteria=f"Inclusion Criteria:\n\n{other}")
+        assert prescreen(plain, Tags(), profile).fit == POSSIBLE
+
+
+def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed():
+    # NCT00184067 (a booster for people who completed two earlier vaccine protocols) said
+    # "Could fit" to a melanoma profile that says nothing of them.
+    criteria = (
+        "Inclusion Criteria:\n\n* Patients who have completed protocol 10M-01-1 or 10M-00-4"
+        " are eligible for this study provided that:\n\n"
+        "  1. They have received all injections with evidence of an immune response.\n"
+        "* ECOG performance status of 0 or 1.\n"
+    )
+    trial = _trial(conditions=["Melanoma"], criteria=criteria)
+    fit = prescreen(trial, Tags(), _profile(diagnosis="metastatic melanoma"))
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
+    assert asked.rule == "disease"
+    assert asked.reason == (
+        "The trial is for people who took part in an earlier study, as a criterion says; the"
+        " profile does not say whether you did."
+    )
+    assert asked.question == "Ask whether you took part in the earlier study this trial asks for."

@@ -860,6 +860,63 @@ def _needs_the_disease(criteria: str) -> bool:
     )
 
 
+def asked_beside_the_disease(trial: Trial) -> tuple[Check, ...]:
+    """Unknown disease checks for what an inclusion criterion for everyone asks besides the
+    disease that no profile says: a complication its conditions name ("Radionecrosis of
+    Brain" beside "Radionecrosis on imaging ...", NCT06016452; see ``complications`` in
+    ``[rule.disease]``), or having taken part in an earlier study ("Patients who have completed
+    protocol 10M-01-1", NCT00184067; ``earlier_study``). Asked, never passed."""
+    found = _asked_beside(trial.eligibility.criteria, trial.conditions)
+    checks = []
+    for rule, values, text in found:
+        requirement = Requirement("disease", rule, (values,), text, "inclusion")
+        says = rules().says("disease", rule, values=values)
+        tail = rules().sentence("disease", f"unknown-{rule}")
+        question = rules().sentence("disease", f"question-{rule}", values=values)
+        checks.append(_check(requirement, UNKNOWN, tail, question=question, says=says))
+    return tuple(checks)
+
+
+@cache
+def _beside_words() -> tuple[dict[str, re.Pattern[str]], re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease"]
+    complications = {name: _cues(spellings) for name, spellings in entry["complications"].items()}
+    negated = re.compile(rf"{_cues(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I)
+    return complications, negated, _cues(entry["earlier_study"])
+
+
+@lru_cache(maxsize=1024)
+def _asked_beside(criteria: str, conditions: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    if not criteria:
+        return ()
+    complications, negated, earlier = _beside_words()
+    vocabulary = diseases()
+    named = [
+        (condition, cue)
+        for condition in conditions
+        for cue in complications.values()
+        if cue.search(condition) and not vocabulary.find(condition, organs=True)[0]
+    ]
+    asked = named or earlier.search(criteria)
+    if not asked:
+        return ()
+    items = [
+        i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
+    ]
+    found: list[tuple[str, str, str]] = []
+    for condition, cue in named:
+        for text in items:
+            match = cue.search(text)
+            if match and not negated.search(text[: match.start()]):
+                found.append(("complication", condition, text))
+                break
+    for text in items:
+        if earlier.search(text):
+            found.append(("earlier-study", "", text))
+            break
+    return tuple(found)
+
+
 def _defined_by(markers: tuple[str, ...], facts: _Facts) -> str:
     """Whether the patient has the markers that define a narrower disease."""
     if not markers:
@@ -1592,7 +1649,7 @@ def prescreen(
         disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
     if disease.outcome == PASS:
         disease = _by_risk_group(disease, trial, facts)
-    checks = [disease, *_record_checks(trial, facts)]
+    checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
