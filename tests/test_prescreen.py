@@ -1728,3 +1728,26 @@ def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed
         " profile does not say whether you did."
     )
     assert asked.question == "Ask whether you took part in the earlier study this trial asks for."
+
+
+def test_a_trial_for_cancer_under_wait_and_watch_asks_the_setting_never_passes_it():
+    # NCT06252142 (rectal cancer "suitable for wait and watch") said "Could fit" to a metastatic
+    # rectal cancer progressing after three lines.
+    criteria = (
+        "Inclusion Criteria:\n\n* Age more than 18 years.\n* Patients diagnosed with locally"
+        " advanced rectal cancer and suitable for wait and watch as per international consensus"
+        " guidelines\n"
+    )
+    trial = _trial(conditions=["Rectal Neoplasms"], criteria=criteria)
+    profile = _profile(diagnosis="metastatic rectal cancer", setting=["metastatic", "refractory"])
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    assert fit.reason.endswith("but your disease setting could not be checked")
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.outcome == UNKNOWN
+    assert asked.reason == (
+        "The trial is for people whose cancer is to be watched closely rather than treated for"
+        ' now ("wait and watch"), as a criterion says; the profile does not say whether yours'
+        " is."
+    )
+    assert asked.question == 'Ask whether your cancer counts as "wait and watch" for this trial.'

@@ -861,18 +861,19 @@ def _needs_the_disease(criteria: str) -> bool:
 
 
 def asked_beside_the_disease(trial: Trial) -> tuple[Check, ...]:
-    """Unknown disease checks for what an inclusion criterion for everyone asks besides the
-    disease that no profile says: a complication its conditions name ("Radionecrosis of
-    Brain" beside "Radionecrosis on imaging ...", NCT06016452; see ``complications`` in
-    ``[rule.disease]``), or having taken part in an earlier study ("Patients who have completed
-    protocol 10M-01-1", NCT00184067; ``earlier_study``). Asked, never passed."""
-    found = _asked_beside(trial.eligibility.criteria, trial.conditions)
+    """Unknown checks for what an inclusion criterion for everyone asks besides the disease
+    that no profile says: a complication its conditions name ("Radionecrosis of Brain" beside
+    "Radionecrosis on imaging ...", NCT06016452; see ``complications`` in ``[rule.disease]``),
+    having taken part in an earlier study ("Patients who have completed protocol 10M-01-1",
+    NCT00184067; ``earlier_study``), or cancer watched rather than operated on ("suitable for
+    wait and watch", NCT06252142; ``watch_words`` in ``[rule.disease-setting]``). Asked, never
+    passed."""
     checks = []
-    for rule, values, text in found:
-        requirement = Requirement("disease", rule, (values,), text, "inclusion")
-        says = rules().says("disease", rule, values=values)
-        tail = rules().sentence("disease", f"unknown-{rule}")
-        question = rules().sentence("disease", f"question-{rule}", values=values)
+    for kind, rule, values, text in _asked_beside(trial.eligibility.criteria, trial.conditions):
+        requirement = Requirement(kind, rule, (values,), text, "inclusion")
+        says = rules().says(kind, rule, values=values)
+        tail = rules().sentence(kind, f"unknown-{rule}")
+        question = rules().sentence(kind, f"question-{rule}", values=values)
         checks.append(_check(requirement, UNKNOWN, tail, question=question, says=says))
     return tuple(checks)
 
@@ -882,14 +883,19 @@ def _beside_words() -> tuple[dict[str, re.Pattern[str]], re.Pattern[str], re.Pat
     entry = rules().rules["disease"]
     complications = {name: _cues(spellings) for name, spellings in entry["complications"].items()}
     negated = re.compile(rf"{_cues(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I)
-    return complications, negated, _cues(entry["earlier_study"])
+    watch = rules().rules["disease-setting"]["watch_words"]
+    asked = _cues([*entry["earlier_study"], *watch])
+    return complications, negated, asked
 
 
 @lru_cache(maxsize=1024)
-def _asked_beside(criteria: str, conditions: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+def _asked_beside(
+    criteria: str, conditions: tuple[str, ...]
+) -> tuple[tuple[str, str, str, str], ...]:
+    """(kind, rule, the words asked for, the criterion) of :func:`asked_beside_the_disease`."""
     if not criteria:
         return ()
-    complications, negated, earlier = _beside_words()
+    complications, negated, asked = _beside_words()
     vocabulary = diseases()
     named = [
         (condition, cue)
@@ -897,23 +903,29 @@ def _asked_beside(criteria: str, conditions: tuple[str, ...]) -> tuple[tuple[str
         for cue in complications.values()
         if cue.search(condition) and not vocabulary.find(condition, organs=True)[0]
     ]
-    asked = named or earlier.search(criteria)
-    if not asked:
+    if not named and not asked.search(criteria):
         return ()
     items = [
         i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
     ]
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[str, str, str, str]] = []
     for condition, cue in named:
         for text in items:
             match = cue.search(text)
             if match and not negated.search(text[: match.start()]):
-                found.append(("complication", condition, text))
+                found.append(("disease", "complication", condition, text))
                 break
+    watch = {w.lower() for w in rules().rules["disease-setting"]["watch_words"]}
+    seen: set[str] = set()
     for text in items:
-        if earlier.search(text):
-            found.append(("earlier-study", "", text))
-            break
+        for match in asked.finditer(text):
+            words = match.group()
+            rule = "watch" if words.lower() in watch else "earlier-study"
+            if rule in seen or negated.search(text[: match.start()]):
+                continue
+            seen.add(rule)
+            kind = "disease-setting" if rule == "watch" else "disease"
+            found.append((kind, rule, words if rule == "watch" else "", text))
     return tuple(found)
 
 
