@@ -1751,3 +1751,26 @@ def test_a_trial_for_cancer_under_wait_and_watch_asks_the_setting_never_passes_i
         " is."
     )
     assert asked.question == 'Ask whether your cancer counts as "wait and watch" for this trial.'
+
+
+def test_having_had_a_treatment_does_not_pass_a_criterion_asking_how_the_cancer_answered_it():
+    # NCT06214572 ("Stable disease or partial response (RECIST 1.1) after initial 3 months of
+    # Gemcitabine based chemotherapy") was passed by having had gemcitabine.
+    text = (
+        "Stable disease or partial response (RECIST 1.1) after initial 3 months of Gemcitabine"
+        " based chemotherapy"
+    )
+    requirement = Requirement("prior-therapy-required", "all-of", ("gemcitabine",), text)
+    check = check_requirement(requirement, _profile(prior_treatments=["gemcitabine", "cisplatin"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason == (
+        "The trial takes people who have had gemcitabine; you had gemcitabine; whether your"
+        " cancer responded or held stable after it, as the criterion asks, the profile does not"
+        " say."
+    )
+    assert check.question == (
+        "Ask whether your cancer responded, or held stable, after gemcitabine, as this trial asks."
+    )
+    plain = replace(requirement, text="Prior gemcitabine based chemotherapy")
+    passed = check_requirement(plain, _profile(prior_treatments=["gemcitabine"]))
+    assert passed is not None and passed.outcome == PASS

@@ -1084,13 +1084,23 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
     satisfied = bool(had) if requirement.rule == "any-of" else not missing
     matched = list(dict.fromkeys(n for names in found.values() for n in names))
     if satisfied:
+        fact = f"prior_treatments: {', '.join(matched)}"
+        if _response_words().search(requirement.text):
+            tail = rules().sentence(kind, "unknown-response", matched=_join(matched, "and"))
+            question = rules().sentence(kind, "question-response", **_says_values(requirement))
+            return replace(_check(requirement, UNKNOWN, tail, fact), question=question)
         tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
-        return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+        return _check(requirement, PASS, tail, fact)
     if unsure := _history_unsure(requirement, facts, missing):
         return unsure
     word = "or" if requirement.rule == "any-of" else "and"
     tail = rules().sentence(kind, FAIL, missing=_join(missing, word))
     return _check(requirement, FAIL, tail, "prior_treatments")
+
+
+@cache
+def _response_words() -> re.Pattern[str]:
+    return _cues(rules().rules["prior-therapy-required"]["response_words"])
 
 
 def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
