@@ -1774,3 +1774,29 @@ def test_having_had_a_treatment_does_not_pass_a_criterion_asking_how_the_cancer_
     plain = replace(requirement, text="Prior gemcitabine based chemotherapy")
     passed = check_requirement(plain, _profile(prior_treatments=["gemcitabine"]))
     assert passed is not None and passed.outcome == PASS
+
+
+def test_a_trial_for_higher_risk_myelofibrosis_rules_out_a_lower_risk_one_only():
+    # NCT04576156 ("Intermediate-2 or High-risk Myelofibrosis") said "Could fit" to a profile
+    # with DIPSS intermediate-1 myelofibrosis; one that names no group stays as it was (the
+    # labels keep it a "could fit").
+    title = "Imetelstat for Intermediate-2 or High-risk Myelofibrosis (MF)"
+    trial = _trial(conditions=["Myelofibrosis"], title=title)
+
+    def fit(diagnosis: str):
+        return prescreen(trial, Tags(), _profile(diagnosis=diagnosis))
+
+    lower = fit("DIPSS intermediate-1 primary myelofibrosis")
+    assert lower.fit == EXCLUDED
+    assert lower.reason == (
+        "Not for you: The trial is for people with higher-risk myelofibrosis; the profile says"
+        " yours is lower-risk."
+    )
+    assert fit("high-risk myelofibrosis").fit == POSSIBLE
+    assert fit("primary myelofibrosis").fit == POSSIBLE
+    # "Intermediate-1, Intermediate-2, or High-Risk" names both groups: neither is asked
+    both = _trial(
+        conditions=["Primary Myelofibrosis"],
+        criteria="Inclusion Criteria:\n\n* DIPSS Intermediate-1, Intermediate-2, or High-Risk MF\n",
+    )
+    assert prescreen(both, Tags(), _profile(diagnosis="low-risk myelofibrosis")).fit == POSSIBLE

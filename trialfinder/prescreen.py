@@ -2049,6 +2049,8 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
             for g, (_, written, _, _) in groups.items()
             if written.search(_fold_words(diagnosis.text))
         ]
+        if not mine and rules().risk_groups[name].get("ask_unnamed", True) is False:
+            return disease  # (the trial's own score decides)
         values = {"group": group, "disease": name, "mine": _join(mine)}
         outcome = UNKNOWN if len(mine) != 1 else PASS if mine == [group] else FAIL
         said = rules().says("disease", "group", **values)

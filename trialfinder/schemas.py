@@ -631,7 +631,8 @@ PRESCREEN = DataFile(
                         "disease_words": TEXTS,
                         "gap": WHOLE,
                         "groups": Names(Table(required=texts("trial", "profile", "clash"))),
-                    }
+                    },
+                    optional={"ask_unnamed": FLAG},
                 )
             ),
             "washout": Table(
