@@ -250,7 +250,7 @@ def test_a_bcma_exclusion_names_the_drug_the_patient_had():
     assert fit.fit == EXCLUDED
     failed = fit.failed[0]
     assert failed.reason == (
-        "The trial does not take people who have had BCMA-directed therapy; you had teclistamab."
+        "The trial does not take people who have had a BCMA-directed therapy; you had teclistamab."
     )
     assert failed.permanent is True
     assert failed.fact == "prior_treatments: teclistamab"
@@ -1397,7 +1397,8 @@ def test_a_required_gastrectomy_is_read_and_checked_against_the_operations_liste
     drugs_only = fit(["capecitabine", "oxaliplatin"])
     assert drugs_only.fit == EXCLUDED
     assert drugs_only.failed[0].reason == (
-        "The trial takes people who have had gastrectomy; the profile does not list gastrectomy."
+        "The trial takes people who have had a gastrectomy (an operation removing all or part"
+        " of the stomach); the profile does not list a gastrectomy."
     )
     assert fit(["subtotal gastrectomy", "capecitabine"]).fit == POSSIBLE
     # an operation the profile does not name may have been the gastrectomy
@@ -1800,3 +1801,22 @@ def test_a_trial_for_higher_risk_myelofibrosis_rules_out_a_lower_risk_one_only()
         criteria="Inclusion Criteria:\n\n* DIPSS Intermediate-1, Intermediate-2, or High-Risk MF\n",
     )
     assert prescreen(both, Tags(), _profile(diagnosis="low-risk myelofibrosis")).fit == POSSIBLE
+
+
+def test_a_class_of_earlier_treatment_is_said_with_its_article_and_a_drug_as_written():
+    # "The trial takes people who have had gastrectomy": a class is said as drug_classes.toml
+    # says it, a drug by its name.
+    profile = _profile(prior_treatments=["cisplatin"])
+    required = Requirement("prior-therapy-required", "all-of", ("anti-CD38", "lenalidomide"), "t")
+    check = check_requirement(required, profile)
+    assert check is not None and check.reason == (
+        "The trial takes people who have had an anti-CD38 antibody and lenalidomide; the profile"
+        " does not list an anti-CD38 antibody and lenalidomide."
+    )
+    excluded = Requirement("prior-therapy-excluded", "any-of", ("platinum",), "t", "exclusion")
+    check = check_requirement(excluded, profile)
+    assert check is not None
+    assert (
+        check.reason
+        == "The trial does not take people who have had platinum chemotherapy; you had cisplatin."
+    )

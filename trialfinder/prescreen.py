@@ -51,7 +51,7 @@ from trialfinder.diseases import (
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
-from trialfinder.tagging.drug_classes import drug_matches, find_drugs
+from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import (
     Requirement,
@@ -348,7 +348,7 @@ def _check(
 
 def _says_values(requirement: Requirement) -> dict[str, Any]:
     values = requirement.values
-    joined = _join(values, "and" if requirement.rule == "all-of" else "or")
+    joined = _join(_said(requirement.kind, values), "and" if requirement.rule == "all-of" else "or")
     numbers = [v for v in values if isinstance(v, (int, float))]
     low = numbers[0] if numbers else ""
     high = numbers[-1] if numbers else ""
@@ -360,6 +360,26 @@ def _says_values(requirement: Requirement) -> dict[str, Any]:
         number = spelled[count - 1] if 0 < count <= len(spelled) else str(count)
         return {"values": str(values[-1]), "count": number}
     return {"values": joined, "low": low, "high": high, "lines": lines}
+
+
+_TREATMENT_KINDS = frozenset(
+    {"prior-therapy-required", "prior-therapy-excluded", "refractory-required"}
+)
+
+
+def _said(kind: str, values: Iterable[Any], again: bool = False) -> list[Any]:
+    """The values of a rule of earlier treatment as a sentence names them: a drug class by its
+    ``said`` in drug_classes.toml ("a gastrectomy (an operation ...)", "an anti-CD38 antibody"),
+    a drug's name as written; the values of other kinds as they are. Named ``again`` (after the
+    sentence of the rule), without the explanation in brackets."""
+    if kind not in _TREATMENT_KINDS:
+        return list(values)
+    classes = drug_classes()
+    said = [classes.said(str(v)) for v in values]
+    return [_EXPLAINED.sub("", s) for s in said] if again else said
+
+
+_EXPLAINED = re.compile(r"\s+\([^()]*\)$")
 
 
 def _join(values: Iterable[Any], word: str = "or") -> str:
@@ -1094,7 +1114,7 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
     if unsure := _history_unsure(requirement, facts, missing):
         return unsure
     word = "or" if requirement.rule == "any-of" else "and"
-    tail = rules().sentence(kind, FAIL, missing=_join(missing, word))
+    tail = rules().sentence(kind, FAIL, missing=_join(_said(kind, missing, again=True), word))
     return _check(requirement, FAIL, tail, "prior_treatments")
 
 
@@ -1135,7 +1155,7 @@ def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
         )
     if outcome == FAIL:
         missing = [v for v, s in states.items() if s == FAIL]
-        tail = rules().sentence(kind, FAIL, missing=_join(missing, "or"))
+        tail = rules().sentence(kind, FAIL, missing=_join(_said(kind, missing, again=True), "or"))
         return _check(requirement, FAIL, tail, "prior_treatments")
     return _missing(requirement)
 
