@@ -1820,3 +1820,28 @@ def test_a_class_of_earlier_treatment_is_said_with_its_article_and_a_drug_as_wri
         check.reason
         == "The trial does not take people who have had platinum chemotherapy; you had cisplatin."
     )
+
+
+def test_a_post_mastectomy_radiotherapy_trial_asks_whether_the_cancer_was_removed():
+    # NCT02992574 ("Trial Evaluating Role of Post Mastectomy Radiotherapy in Women With Node
+    # Negative Early Breast Cancer", "Upfront total mastectomy") said "Could fit" to a newly
+    # diagnosed breast cancer not yet treated at all; its exclusion of M1 disease said nothing of
+    # the surgery.
+    title = (
+        "Trial Evaluating Role of Post Mastectomy Radiotherapy in Women With Node Negative Early"
+        " Breast Cancer"
+    )
+    trial = _trial(conditions=["Breastcancer"], title=title)
+    m1 = Requirement("disease-setting", "none-of", ("metastatic",), "Any M1 patients", "exclusion")
+    profile = _profile(
+        diagnosis="HER2-positive breast cancer",
+        setting=["newly diagnosed", "early-stage"],
+        prior_treatments=[],
+    )
+    fit = prescreen(trial, Tags(requirements=(m1,)), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
+    assert asked.text == f"Title: {title}"
+    assert asked.reason.startswith("The trial is for cancer that is removed by surgery")
+    after = _profile(diagnosis="breast cancer", setting=["adjuvant", "early-stage"])
+    assert prescreen(trial, Tags(requirements=(m1,)), after).fit == POSSIBLE

@@ -1806,9 +1806,13 @@ def adjuvant_requirements(
     """A rule of cancer removed by surgery read from an inclusion criterion for everyone, or a
     title, that asks for treatment after that surgery ("endometrial cancer post hysterectomy
     requiring adjuvant (chemo)radiotherapy", NCT05857631; "Adjuvant Therapy for Biliary Tract
-    Cancer After Resection", NCT06109779), when no requirement for everyone says the setting
-    already (see ``adjuvant_words`` in the data file)."""
-    if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
+    Cancer After Resection", NCT06109779; "Post Mastectomy Radiotherapy", NCT02992574), when no
+    requirement for everyone asks for a setting already (one ruling out metastatic disease does
+    not say it; see ``adjuvant_words`` in the data file)."""
+    if any(
+        r.kind == "disease-setting" and r.rule != "none-of" and not r.cohort and not r.scope
+        for r in requirements
+    ):
         return ()
     entry = rules().rules["disease-setting"]
     adjuvant, neither, surgery = _adjuvant_words()
