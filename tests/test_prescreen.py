@@ -1845,3 +1845,23 @@ def test_a_post_mastectomy_radiotherapy_trial_asks_whether_the_cancer_was_remove
     assert asked.reason.startswith("The trial is for cancer that is removed by surgery")
     after = _profile(diagnosis="breast cancer", setting=["adjuvant", "early-stage"])
     assert prescreen(trial, Tags(requirements=(m1,)), after).fit == POSSIBLE
+
+
+def test_an_adjuvant_title_names_the_surgery_an_inclusion_criterion_asks_for():
+    # NCT03788213 ("One Week Versus Three Week in Adjuvant Radiotherapy in Breast Cancer",
+    # "Underwent curative intent surgery for the breast cancer") said "Could fit" to a newly
+    # diagnosed breast cancer not yet operated on, and to metastatic ones.
+    title = "One Week Versus Three Week in Adjuvant Radiotherapy in Breast Cancer"
+    criteria = (
+        "Inclusion Criteria:\n\n* Underwent curative intent surgery for the breast cancer with"
+        " complete microscopic resection\n"
+    )
+    trial = _trial(conditions=["Breast Cancer Female"], title=title, criteria=criteria)
+    profile = _profile(diagnosis="breast cancer", setting=["newly diagnosed"], prior_treatments=[])
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.text == f"Title: {title}"
+    # without a criterion asking for the surgery, the adjuvant title alone says nothing of it
+    plain = _trial(conditions=["Breast Cancer Female"], title=title)
+    assert prescreen(plain, Tags(), profile).fit == POSSIBLE

@@ -1820,8 +1820,14 @@ def adjuvant_requirements(
     criteria = read_criteria(trial.eligibility.criteria)
     items = [i.text for i in criteria.inclusion() if not i.cohort]
     titles = [f"Title: {t}" for t in dict.fromkeys((trial.brief_title, trial.official_title)) if t]
+    # A title for adjuvant treatment names the surgery when an inclusion criterion for everyone
+    # asks for it ("... Adjuvant Radiotherapy in Breast Cancer" beside "Underwent curative intent
+    # surgery for the breast cancer", NCT03788213).
+    operated = any(surgery.search(text) for text in items)
     for text in (*items, *titles):
-        if not adjuvant.search(text) or not surgery.search(text):
+        if not adjuvant.search(text):
+            continue
+        if not surgery.search(text) and not (operated and text in titles):
             continue
         if neither.search(text) or refractory.search(text):
             continue
