@@ -1865,3 +1865,27 @@ def test_an_adjuvant_title_names_the_surgery_an_inclusion_criterion_asks_for():
     # without a criterion asking for the surgery, the adjuvant title alone says nothing of it
     plain = _trial(conditions=["Breast Cancer Female"], title=title)
     assert prescreen(plain, Tags(), profile).fit == POSSIBLE
+
+
+def test_a_stage_rule_does_not_hide_that_an_adjuvant_trial_asks_for_the_surgery():
+    # NCT04472845 ("HYPofractionated Adjuvant RadioTherapy ...", "Breast conserving surgery(BCS)
+    # with axillary clearance or total mastectomy", "pT3-4pN2-3 M0 disease") said "Could fit" to a
+    # newly diagnosed breast cancer not yet operated on: its M0 rule was taken as the setting.
+    title = "HYPofractionated Adjuvant RadioTherapy in 1 Versus 2 Weeks in High-risk Patients"
+    criteria = (
+        "Inclusion Criteria:\n\n* Breast conserving surgery(BCS) with axillary clearance or total"
+        " mastectomy with axillary clearance(TMAC)\n"
+    )
+    trial = _trial(conditions=["Breast Cancer"], title=title, criteria=criteria)
+    m0 = Requirement("disease-setting", "any-of", ("non-metastatic",), "pT3-4pN2-3 M0 disease")
+    profile = _profile(
+        diagnosis="breast cancer", setting=["newly diagnosed", "early-stage"], prior_treatments=[]
+    )
+    fit = prescreen(trial, Tags(requirements=(m0,)), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
+    assert asked.text == f"Title: {title}"
+    # a setting rule that is no stage says it already
+    treated = Requirement("disease-setting", "any-of", ("relapsed",), "Relapsed breast cancer")
+    fit = prescreen(trial, Tags(requirements=(treated,)), profile)
+    assert not [c for c in fit.checks if c.text == f"Title: {title}"]

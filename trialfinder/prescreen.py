@@ -54,6 +54,8 @@ from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import (
+    METASTATIC_EXCLUDED,
+    NON_METASTATIC,
     Requirement,
     disease_scopes,
     ecog_grades_for_karnofsky,
@@ -1807,10 +1809,13 @@ def adjuvant_requirements(
     title, that asks for treatment after that surgery ("endometrial cancer post hysterectomy
     requiring adjuvant (chemo)radiotherapy", NCT05857631; "Adjuvant Therapy for Biliary Tract
     Cancer After Resection", NCT06109779; "Post Mastectomy Radiotherapy", NCT02992574), when no
-    requirement for everyone asks for a setting already (one ruling out metastatic disease does
-    not say it; see ``adjuvant_words`` in the data file)."""
+    requirement for everyone asks for a setting already (a stage, "M0" or "no M1", does not say
+    it; see ``adjuvant_words`` in the data file)."""
     if any(
-        r.kind == "disease-setting" and r.rule != "none-of" and not r.cohort and not r.scope
+        r.kind == "disease-setting"
+        and (r.rule, r.values) not in _STAGES
+        and not r.cohort
+        and not r.scope
         for r in requirements
     ):
         return ()
@@ -1834,6 +1839,11 @@ def adjuvant_requirements(
         value = entry["adjuvant_value"]
         return (Requirement("disease-setting", "any-of", (value,), text, "inclusion"),)
     return ()
+
+
+# The stage rules of the reader ("all M0", "M1 patients"): they do not say whether the cancer
+# was removed.
+_STAGES = frozenset((rule, values) for _, rule, values in (NON_METASTATIC, METASTATIC_EXCLUDED))
 
 
 @cache
