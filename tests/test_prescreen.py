@@ -1678,7 +1678,7 @@ def test_a_title_for_treatment_after_the_surgery_that_removed_the_cancer_asks_an
     assert setting.text == f"Title: {title}"
     # an adjuvant title without the surgery, or with treatment before it, gives no such rule
     for other in (
-        "Adjuvant Endocrine Therapy in Early Breast Cancer",
+        "Adjuvant Endocrine Therapy in Breast Cancer",
         "Neoadjuvant and Adjuvant Chemotherapy After Resection",
     ):
         plain = _trial(conditions=["Biliary Tract Cancer"], title=other)
@@ -1889,3 +1889,28 @@ def test_a_stage_rule_does_not_hide_that_an_adjuvant_trial_asks_for_the_surgery(
     treated = Requirement("disease-setting", "any-of", ("relapsed",), "Relapsed breast cancer")
     fit = prescreen(trial, Tags(requirements=(treated,)), profile)
     assert not [c for c in fit.checks if c.text == f"Title: {title}"]
+
+
+def test_a_title_naming_the_stage_asks_a_profile_whose_settings_rule_it_out():
+    # NCT05099809 ("Hyperthermia in Locally Advanced Cancers") and NCT03946202 ("... Locally
+    # Advanced/Recurrent Breast Cancer") said "Could fit" to a stage II breast cancer.
+    trial = _trial(
+        conditions=["Breast Cancer"],
+        title="Intra-tumoural Radiation Sensitizer in Locally Advanced/Recurrent Breast Cancer",
+    )
+    early = _profile(diagnosis="breast cancer", setting=["newly diagnosed", "early-stage"])
+    fit = prescreen(trial, Tags(), early)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.reason == (
+        "The trial's title names cancer that is locally advanced; the profile says yours is"
+        " newly diagnosed and early-stage; whether the trial takes it, its criteria say."
+    )
+    # a profile the title may fit, or one without settings, is not asked; it never fails
+    for settings in ({"setting": ["locally advanced"]}, {"setting": ["recurrent"]}, {}):
+        profile = _profile(diagnosis="breast cancer", **settings)
+        assert prescreen(trial, Tags(), profile).fit == POSSIBLE, settings
+    # the course of the cancer in a title ("Relapsed/Refractory") is left to the criteria
+    relapsed = _trial(conditions=["Multiple Myeloma"], title="ISB 2001 in Relapsed/Refractory MM")
+    newly = _profile(diagnosis="multiple myeloma", setting=["newly diagnosed"])
+    assert not [c for c in prescreen(relapsed, Tags(), newly).checks if c.rule != "disease"]

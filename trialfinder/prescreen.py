@@ -403,6 +403,7 @@ _SETTING_VALUES = frozenset(
         "previously-treated",
         "castration-resistant",
         "removed-by-surgery",
+        "locally-advanced",
     }
 )
 
@@ -994,6 +995,39 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     return _check(
         requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
     )
+
+
+def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
+    """An unknown check when a title names the stage of the cancer it is for
+    ("Locally Advanced/Recurrent Breast Cancer", see ``title_settings`` in the data file) and the
+    profile's settings rule out every one of them (an early-stage breast cancer); else none: a
+    title never fails, nor passes, a setting."""
+    facts = _facts(profile)
+    if not facts.setting_known:
+        return ()
+    title, values = _title_settings(trial.brief_title, trial.official_title)
+    keys = {_value_key(v) for v in values}
+    if not keys or keys & facts.setting_is or not keys <= facts.setting_not:
+        return ()
+    requirement = Requirement("disease-setting", "title", values, f"Title: {title}", TITLE)
+    kind = requirement.kind
+    settings = _join(profile.setting or (), "and")
+    tail = rules().sentence(kind, "unknown-title", settings=settings)
+    question = rules().sentence(kind, "question-title", **_says_values(requirement))
+    return (_check(requirement, UNKNOWN, tail, question=question),)
+
+
+@lru_cache(maxsize=1024)
+def _title_settings(*titles: str) -> tuple[str, tuple[str, ...]]:
+    """(the first of ``titles`` naming a stage of the cancer, the settings it names)."""
+    named = rules().rules["disease-setting"]["title_settings"]
+    words = _cues(list(named))
+    by_word = {_value_key(w): v for w, v in named.items()}
+    for title in titles:
+        found = [by_word[_value_key(m.group())] for m in words.finditer(title or "")]
+        if found:
+            return title, tuple(dict.fromkeys(found))
+    return "", ()
 
 
 def as_worded(requirement: Requirement, settings: Iterable[str] = ()) -> Requirement:
@@ -1694,6 +1728,7 @@ def prescreen(
     if disease.outcome == PASS:
         disease = _by_risk_group(disease, trial, facts)
     checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
+    checks.extend(title_setting_checks(trial, profile))
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)

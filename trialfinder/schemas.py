@@ -547,6 +547,7 @@ _RULE = Table(
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
         **texts("general_words", "for_conditions", "key_rules", "open_purposes"),
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
+        "title_settings": Names(TEXT),
         "complications": Names(TEXTS),
         **texts("adjuvant_words", "adjuvant_not", "surgery_words"),
         **words("adjuvant_value"),
