@@ -1914,3 +1914,25 @@ def test_a_title_naming_the_stage_asks_a_profile_whose_settings_rule_it_out():
     relapsed = _trial(conditions=["Multiple Myeloma"], title="ISB 2001 in Relapsed/Refractory MM")
     newly = _profile(diagnosis="multiple myeloma", setting=["newly diagnosed"])
     assert not [c for c in prescreen(relapsed, Tags(), newly).checks if c.rule != "disease"]
+
+
+def test_a_study_of_women_treated_with_breast_radiotherapy_rules_out_one_never_treated():
+    # NCT05450016 (breast cosmesis after breast radiotherapy, "Patient received breast RT") said
+    # "Could fit" to a newly diagnosed breast cancer not yet treated at all.
+    criteria = "Inclusion Criteria:\n\n* Patient received breast RT\n"
+    trial = _trial(conditions=["Breast Cancer"], criteria=criteria)
+    tags = tag_trial(trial)
+    (required,) = [r for r in tags.requirements if r.kind == "prior-therapy-required"]
+    assert required.values == ("breast radiotherapy",)
+    untreated = _profile(diagnosis="breast cancer", prior_treatments=[])
+    fit = prescreen(trial, tags, untreated)
+    assert fit.fit == EXCLUDED
+    assert fit.reason == (
+        "Not for you: The trial takes people who have had radiotherapy to the breast; the profile"
+        " does not list radiotherapy to the breast."
+    )
+    # radiotherapy that does not say where it was given may have been to the breast
+    unplaced = _profile(diagnosis="breast cancer", prior_treatments=["radiotherapy"])
+    assert prescreen(trial, tags, unplaced).fit == POSSIBLE
+    placed = _profile(diagnosis="breast cancer", prior_treatments=["whole breast radiotherapy"])
+    assert prescreen(trial, tags, placed).fit == POSSIBLE
