@@ -1936,3 +1936,30 @@ def test_a_study_of_women_treated_with_breast_radiotherapy_rules_out_one_never_t
     assert prescreen(trial, tags, unplaced).fit == POSSIBLE
     placed = _profile(diagnosis="breast cancer", prior_treatments=["whole breast radiotherapy"])
     assert prescreen(trial, tags, placed).fit == POSSIBLE
+
+
+def test_a_title_saying_the_trial_comes_after_a_treatment_asks_a_profile_without_it():
+    # NCT06129864 ("... Head and Neck Squamous Cell Carcinoma Following Definitive Concurrent
+    # Chemoradiotherapy") said "Could fit" to a newly diagnosed cancer not yet treated at all.
+    title = (
+        "Volrustomig for Unresected Locally Advanced Head and Neck Squamous Cell Carcinoma"
+        " Following Definitive Concurrent Chemoradiotherapy"
+    )
+    trial = _trial(conditions=["Head and Neck Squamous Cell Carcinoma"], title=title)
+    untreated = _profile(diagnosis="oropharyngeal squamous cell carcinoma", prior_treatments=[])
+    fit = prescreen(trial, Tags(), untreated)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "prior-therapy-required"]
+    assert asked.outcome == UNKNOWN
+    assert asked.reason == (
+        "The trial's title says it comes after chemoradiation; the profile does not list it;"
+        " whether the trial takes you without it, its criteria say."
+    )
+    treated = _profile(
+        diagnosis="oropharyngeal squamous cell carcinoma", prior_treatments=["chemoradiation"]
+    )
+    assert prescreen(trial, Tags(), treated).fit == POSSIBLE
+    # a criterion for everyone that names it already says what the trial asks
+    named = Requirement("prior-therapy-required", "all-of", ("chemoradiation",), "Prior CRT")
+    fit = prescreen(trial, Tags(requirements=(named,)), untreated)
+    assert [c.text for c in fit.checks if c.rule == "prior-therapy-required"] == ["Prior CRT"]

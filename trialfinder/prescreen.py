@@ -1738,6 +1738,7 @@ def prescreen(
     requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
     requirements = (*requirements, *adjuvant_requirements(trial, requirements))
+    requirements = (*requirements, *title_treatments(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
     titled = tuple(
@@ -1766,11 +1767,10 @@ def prescreen(
             checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
             continue
         if requirement.section == TITLE:
-            title_checker = (
-                _check_title_marker
-                if requirement.kind == "biomarker-required"
-                else _check_title_lines
-            )
+            title_checker = {
+                "biomarker-required": _check_title_marker,
+                "prior-therapy-required": _check_title_treatment,
+            }.get(requirement.kind, _check_title_lines)
             checks.append(title_checker(requirement, facts))
             continue
         if requirement in widened:
@@ -1940,6 +1940,58 @@ def title_markers(
         Requirement("biomarker-required", "title", (marker,), text, TITLE)
         for marker, text in found.items()
     )
+
+
+def title_treatments(
+    trial: Trial, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule of a treatment had before, read from a title that says the trial comes after it
+    ("... Following Definitive Concurrent Chemoradiotherapy", NCT06129864; see ``title_after``
+    in the data file), when no requirement for everyone names it. Checked by
+    :func:`_check_title_treatment`: it never fails."""
+    title, value = _title_treatment(trial.brief_title, trial.official_title)
+    if not value:
+        return ()
+    for r in requirements:
+        if (
+            r.kind in ("prior-therapy-required", "refractory-required")
+            and not r.cohort
+            and any(_drug_is(str(v), value) or _drug_is(value, str(v)) for v in r.values)
+        ):
+            return ()
+    return (Requirement("prior-therapy-required", "title", (value,), f"Title: {title}", TITLE),)
+
+
+@lru_cache(maxsize=1024)
+def _title_treatment(*titles: str) -> tuple[str, str]:
+    """(the first of ``titles`` that says the trial comes after a treatment, the treatment)."""
+    entry = rules().rules["prior-therapy-required"]
+    after = _cues(entry["title_after"])
+    within = int(entry["title_within"])
+    for title in titles:
+        for match in after.finditer(title or ""):
+            following = title[match.end() : match.end() + within + 20]
+            mentions = find_drugs(following)
+            if mentions and mentions[0].start <= within:
+                return title, mentions[0].value
+    return "", ""
+
+
+def _check_title_treatment(requirement: Requirement, facts: _Facts) -> Check:
+    """A treatment a title says the trial comes after (rule "title"): had passes; anything else
+    stays unknown."""
+    r = rules()
+    kind = requirement.kind
+    value = str(requirement.values[0])
+    question = r.sentence(kind, "question-title", **_says_values(requirement))
+    matched = facts.matching(facts.received, value)
+    if matched:
+        tail = r.sentence(kind, "pass-title", matched=_join(matched, "and"))
+        return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+    if facts.received is None:
+        return replace(_missing(requirement), question=question)
+    tail = r.sentence(kind, "unknown-title")
+    return _check(requirement, UNKNOWN, tail, "prior_treatments", question=question)
 
 
 def _check_title_marker(requirement: Requirement, facts: _Facts) -> Check:

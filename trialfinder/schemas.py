@@ -548,6 +548,8 @@ _RULE = Table(
         **texts("general_words", "for_conditions", "key_rules", "open_purposes"),
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
         "title_settings": Names(TEXT),
+        **texts("title_after"),
+        "title_within": WHOLE,
         "complications": Names(TEXTS),
         **texts("adjuvant_words", "adjuvant_not", "surgery_words"),
         **words("adjuvant_value"),
