@@ -352,7 +352,9 @@ def _labelled(profile: str, nct_id: str):
         ("P24", "NCT05319392", EXCLUDED, "prior-therapy-required"),  # no gastrectomy had
         ("P01", "NCT06491082", EXCLUDED, "disease"),  # "chemotherapy for solid cancer"
         ("P09", "NCT06475911", CHECK, None),  # a lung cancer in a study of HPB cancer surgery
-        ("P23", "NCT06475911", POSSIBLE, None),  # a pancreatic cancer in the same
+        # a pancreatic cancer in the same, treated with medicines only: whether she had (or
+        # has) the operation is asked
+        ("P23", "NCT06475911", CHECK, None),
         # one line of chemotherapy for metastatic disease allowed; which of her two was, unknown
         ("P16", "NCT03671044", CHECK, None),
         ("P16", "NCT06189209", POSSIBLE, None),  # two lines, three of chemotherapy allowed
@@ -1963,3 +1965,25 @@ def test_a_title_saying_the_trial_comes_after_a_treatment_asks_a_profile_without
     named = Requirement("prior-therapy-required", "all-of", ("chemoradiation",), "Prior CRT")
     fit = prescreen(trial, Tags(requirements=(named,)), untreated)
     assert [c.text for c in fit.checks if c.rule == "prior-therapy-required"] == ["Prior CRT"]
+
+
+def test_a_study_of_people_having_cancer_surgery_asks_a_profile_that_lists_no_operation():
+    # NCT06475911 ("All patients undergoing major HPB cancer surgeries at ILBS from 2010 till
+    # 30th June 2024") said "Could fit" to advanced cancers treated with medicines only.
+    criteria = (
+        "Inclusion Criteria:\n\n1. All patients undergoing major HPB cancer surgeries at ILBS"
+        " from 2010 till 30th June 2024.\n"
+    )
+    trial = _trial(conditions=["Carcinoma"], criteria=criteria)
+    medicines = _profile(
+        diagnosis="intrahepatic cholangiocarcinoma", prior_treatments=["gemcitabine", "cisplatin"]
+    )
+    fit = prescreen(trial, Tags(), medicines)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.reason == (
+        "The trial is for people having an operation for their cancer, as a criterion says; the"
+        " profile lists no operation."
+    )
+    operated = _profile(diagnosis="intrahepatic cholangiocarcinoma", prior_treatments=["Whipple"])
+    assert prescreen(trial, Tags(), operated).fit == POSSIBLE

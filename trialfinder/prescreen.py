@@ -1017,6 +1017,35 @@ def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     return (_check(requirement, UNKNOWN, tail, question=question),)
 
 
+def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
+    """An unknown check when an inclusion criterion for everyone is for people having an
+    operation for their cancer ("All patients undergoing major HPB cancer surgeries",
+    NCT06475911; ``surgery_trial_words`` in the data file) and the profile lists no operation:
+    asked, never failed."""
+    text = _surgery_criterion(trial.eligibility.criteria)
+    if not text:
+        return ()
+    received = _facts(profile).received
+    if received and any(t.surgery for t in received):
+        return ()
+    requirement = Requirement("disease-setting", "surgery", (), text, "inclusion")
+    kind = requirement.kind
+    tail = rules().sentence(kind, "unknown-surgery")
+    question = rules().sentence(kind, "question-surgery")
+    return (_check(requirement, UNKNOWN, tail, question=question),)
+
+
+@lru_cache(maxsize=1024)
+def _surgery_criterion(criteria: str) -> str:
+    words = _cues(rules().rules["disease-setting"]["surgery_trial_words"])
+    if not criteria or not words.search(criteria):
+        return ""
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION and not item.cohort and words.search(item.text):
+            return item.text
+    return ""
+
+
 @lru_cache(maxsize=1024)
 def _title_settings(*titles: str) -> tuple[str, tuple[str, ...]]:
     """(the first of ``titles`` naming a stage of the cancer, the settings it names)."""
@@ -1729,6 +1758,7 @@ def prescreen(
         disease = _by_risk_group(disease, trial, facts)
     checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
     checks.extend(title_setting_checks(trial, profile))
+    checks.extend(surgery_checks(trial, profile))
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
