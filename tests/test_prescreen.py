@@ -1987,3 +1987,10 @@ def test_a_study_of_people_having_cancer_surgery_asks_a_profile_that_lists_no_op
     )
     operated = _profile(diagnosis="intrahepatic cholangiocarcinoma", prior_treatments=["Whipple"])
     assert prescreen(trial, Tags(), operated).fit == POSSIBLE
+    # NCT06816836: "... undergoing open surgeries for GCs"
+    open_surgery = _trial(
+        conditions=["Gynecologic Cancer"],
+        criteria="Inclusion Criteria:\n\n* All patients undergoing open surgeries for GCs.\n",
+    )
+    cervix = _profile(diagnosis="cervical cancer", prior_treatments=["cisplatin"])
+    assert prescreen(open_surgery, Tags(), cervix).fit == CHECK
