@@ -251,7 +251,7 @@ def test_a_bcma_exclusion_names_the_drug_the_patient_had():
     assert fit.fit == EXCLUDED
     failed = fit.failed[0]
     assert failed.reason == (
-        "The trial does not take people who have had BCMA-directed therapy; you had teclistamab."
+        "The trial does not take people who have had a BCMA-directed therapy; you had teclistamab."
     )
     assert failed.permanent is True
     assert failed.fact == "prior_treatments: teclistamab"
@@ -353,7 +353,9 @@ def _labelled(profile: str, nct_id: str):
         ("P24", "NCT05319392", EXCLUDED, "prior-therapy-required"),  # no gastrectomy had
         ("P01", "NCT06491082", EXCLUDED, "disease"),  # "chemotherapy for solid cancer"
         ("P09", "NCT06475911", CHECK, None),  # a lung cancer in a study of HPB cancer surgery
-        ("P23", "NCT06475911", POSSIBLE, None),  # a pancreatic cancer in the same
+        # a pancreatic cancer in the same, treated with medicines only: whether she had (or
+        # has) the operation is asked
+        ("P23", "NCT06475911", CHECK, None),
         # one line of chemotherapy for metastatic disease allowed; which of her two was, unknown
         ("P16", "NCT03671044", CHECK, None),
         ("P16", "NCT06189209", POSSIBLE, None),  # two lines, three of chemotherapy allowed
@@ -1398,7 +1400,8 @@ def test_a_required_gastrectomy_is_read_and_checked_against_the_operations_liste
     drugs_only = fit(["capecitabine", "oxaliplatin"])
     assert drugs_only.fit == EXCLUDED
     assert drugs_only.failed[0].reason == (
-        "The trial takes people who have had gastrectomy; the profile does not list gastrectomy."
+        "The trial takes people who have had a gastrectomy (an operation removing all or part"
+        " of the stomach); the profile does not list a gastrectomy."
     )
     assert fit(["subtotal gastrectomy", "capecitabine"]).fit == POSSIBLE
     # an operation the profile does not name may have been the gastrectomy
@@ -1718,8 +1721,317 @@ def test_a_title_for_treatment_after_the_surgery_that_removed_the_cancer_asks_an
     assert setting.text == f"Title: {title}"
     # an adjuvant title without the surgery, or with treatment before it, gives no such rule
     for other in (
-        "Adjuvant Endocrine Therapy in Early Breast Cancer",
+        "Adjuvant Endocrine Therapy in Breast Cancer",
         "Neoadjuvant and Adjuvant Chemotherapy After Resection",
     ):
         plain = _trial(conditions=["Biliary Tract Cancer"], title=other)
         assert prescreen(plain, Tags(), profile).fit == POSSIBLE
+
+
+def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passed():
+    # NCT06016452 (chlorophyllin for radionecrosis in glioma) said "Could fit" to a
+    # glioblastoma whose profile says nothing of radionecrosis.
+    criteria = (
+        "Inclusion Criteria:\n\n* Histological diagnosis of diffuse glioma.\n"
+        "* Radionecrosis on imaging with new neurological symptoms\n\n"
+        "Exclusion Criteria:\n\n* Disease progression\n"
+    )
+    conditions = ["Diffuse Glioma", "Radionecrosis of Brain", "Glioblastoma Multiforme"]
+    trial = _trial(conditions=conditions, criteria=criteria)
+    profile = _profile(diagnosis="glioblastoma")
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease" and c.outcome == UNKNOWN]
+    assert asked.reason == (
+        "The trial is for people with Radionecrosis of Brain, as its conditions and criteria"
+        " say; the profile does not say whether you have it."
+    )
+    assert asked.question == "Ask whether you have Radionecrosis of Brain, as this trial asks."
+    # a condition the criteria do not ask for, or rule out, is left alone
+    for other in ("* Karnofsky score of 50 or more\n", "* No radionecrosis on imaging\n"):
+        plain = _trial(conditions=conditions, criteria=f"Inclusion Criteria:\n\n{other}")
+        assert prescreen(plain, Tags(), profile).fit == POSSIBLE
+
+
+def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed():
+    # NCT00184067 (a booster for people who completed two earlier vaccine protocols) said
+    # "Could fit" to a melanoma profile that says nothing of them.
+    criteria = (
+        "Inclusion Criteria:\n\n* Patients who have completed protocol 10M-01-1 or 10M-00-4"
+        " are eligible for this study provided that:\n\n"
+        "  1. They have received all injections with evidence of an immune response.\n"
+        "* ECOG performance status of 0 or 1.\n"
+    )
+    trial = _trial(conditions=["Melanoma"], criteria=criteria)
+    fit = prescreen(trial, Tags(), _profile(diagnosis="metastatic melanoma"))
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
+    assert asked.rule == "disease"
+    assert asked.reason == (
+        "The trial is for people who took part in an earlier study, as a criterion says; the"
+        " profile does not say whether you did."
+    )
+    assert asked.question == "Ask whether you took part in the earlier study this trial asks for."
+
+
+def test_a_trial_for_cancer_under_wait_and_watch_asks_the_setting_never_passes_it():
+    # NCT06252142 (rectal cancer "suitable for wait and watch") said "Could fit" to a metastatic
+    # rectal cancer progressing after three lines.
+    criteria = (
+        "Inclusion Criteria:\n\n* Age more than 18 years.\n* Patients diagnosed with locally"
+        " advanced rectal cancer and suitable for wait and watch as per international consensus"
+        " guidelines\n"
+    )
+    trial = _trial(conditions=["Rectal Neoplasms"], criteria=criteria)
+    profile = _profile(diagnosis="metastatic rectal cancer", setting=["metastatic", "refractory"])
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    assert fit.reason.endswith("but your disease setting could not be checked")
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.outcome == UNKNOWN
+    assert asked.reason == (
+        "The trial is for people whose cancer is to be watched closely rather than treated for"
+        ' now ("wait and watch"), as a criterion says; the profile does not say whether yours'
+        " is."
+    )
+    assert asked.question == 'Ask whether your cancer counts as "wait and watch" for this trial.'
+
+
+def test_having_had_a_treatment_does_not_pass_a_criterion_asking_how_the_cancer_answered_it():
+    # NCT06214572 ("Stable disease or partial response (RECIST 1.1) after initial 3 months of
+    # Gemcitabine based chemotherapy") was passed by having had gemcitabine.
+    text = (
+        "Stable disease or partial response (RECIST 1.1) after initial 3 months of Gemcitabine"
+        " based chemotherapy"
+    )
+    requirement = Requirement("prior-therapy-required", "all-of", ("gemcitabine",), text)
+    check = check_requirement(requirement, _profile(prior_treatments=["gemcitabine", "cisplatin"]))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason == (
+        "The trial takes people who have had gemcitabine; you had gemcitabine; whether your"
+        " cancer responded or held stable after it, as the criterion asks, the profile does not"
+        " say."
+    )
+    assert check.question == (
+        "Ask whether your cancer responded, or held stable, after gemcitabine, as this trial asks."
+    )
+    plain = replace(requirement, text="Prior gemcitabine based chemotherapy")
+    passed = check_requirement(plain, _profile(prior_treatments=["gemcitabine"]))
+    assert passed is not None and passed.outcome == PASS
+
+
+def test_a_trial_for_higher_risk_myelofibrosis_rules_out_a_lower_risk_one_only():
+    # NCT04576156 ("Intermediate-2 or High-risk Myelofibrosis") said "Could fit" to a profile
+    # with DIPSS intermediate-1 myelofibrosis; one that names no group stays as it was (the
+    # labels keep it a "could fit").
+    title = "Imetelstat for Intermediate-2 or High-risk Myelofibrosis (MF)"
+    trial = _trial(conditions=["Myelofibrosis"], title=title)
+
+    def fit(diagnosis: str):
+        return prescreen(trial, Tags(), _profile(diagnosis=diagnosis))
+
+    lower = fit("DIPSS intermediate-1 primary myelofibrosis")
+    assert lower.fit == EXCLUDED
+    assert lower.reason == (
+        "Not for you: The trial is for people with higher-risk myelofibrosis; the profile says"
+        " yours is lower-risk."
+    )
+    assert fit("high-risk myelofibrosis").fit == POSSIBLE
+    assert fit("primary myelofibrosis").fit == POSSIBLE
+    # "Intermediate-1, Intermediate-2, or High-Risk" names both groups: neither is asked
+    both = _trial(
+        conditions=["Primary Myelofibrosis"],
+        criteria="Inclusion Criteria:\n\n* DIPSS Intermediate-1, Intermediate-2, or High-Risk MF\n",
+    )
+    assert prescreen(both, Tags(), _profile(diagnosis="low-risk myelofibrosis")).fit == POSSIBLE
+
+
+def test_a_class_of_earlier_treatment_is_said_with_its_article_and_a_drug_as_written():
+    # "The trial takes people who have had gastrectomy": a class is said as drug_classes.toml
+    # says it, a drug by its name.
+    profile = _profile(prior_treatments=["cisplatin"])
+    required = Requirement("prior-therapy-required", "all-of", ("anti-CD38", "lenalidomide"), "t")
+    check = check_requirement(required, profile)
+    assert check is not None and check.reason == (
+        "The trial takes people who have had an anti-CD38 antibody and lenalidomide; the profile"
+        " does not list an anti-CD38 antibody and lenalidomide."
+    )
+    excluded = Requirement("prior-therapy-excluded", "any-of", ("platinum",), "t", "exclusion")
+    check = check_requirement(excluded, profile)
+    assert check is not None
+    assert (
+        check.reason
+        == "The trial does not take people who have had platinum chemotherapy; you had cisplatin."
+    )
+
+
+def test_a_post_mastectomy_radiotherapy_trial_asks_whether_the_cancer_was_removed():
+    # NCT02992574 ("Trial Evaluating Role of Post Mastectomy Radiotherapy in Women With Node
+    # Negative Early Breast Cancer", "Upfront total mastectomy") said "Could fit" to a newly
+    # diagnosed breast cancer not yet treated at all; its exclusion of M1 disease said nothing of
+    # the surgery.
+    title = (
+        "Trial Evaluating Role of Post Mastectomy Radiotherapy in Women With Node Negative Early"
+        " Breast Cancer"
+    )
+    trial = _trial(conditions=["Breastcancer"], title=title)
+    m1 = Requirement("disease-setting", "none-of", ("metastatic",), "Any M1 patients", "exclusion")
+    profile = _profile(
+        diagnosis="HER2-positive breast cancer",
+        setting=["newly diagnosed", "early-stage"],
+        prior_treatments=[],
+    )
+    fit = prescreen(trial, Tags(requirements=(m1,)), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
+    assert asked.text == f"Title: {title}"
+    assert asked.reason.startswith("The trial is for cancer that is removed by surgery")
+    after = _profile(diagnosis="breast cancer", setting=["adjuvant", "early-stage"])
+    assert prescreen(trial, Tags(requirements=(m1,)), after).fit == POSSIBLE
+
+
+def test_an_adjuvant_title_names_the_surgery_an_inclusion_criterion_asks_for():
+    # NCT03788213 ("One Week Versus Three Week in Adjuvant Radiotherapy in Breast Cancer",
+    # "Underwent curative intent surgery for the breast cancer") said "Could fit" to a newly
+    # diagnosed breast cancer not yet operated on, and to metastatic ones.
+    title = "One Week Versus Three Week in Adjuvant Radiotherapy in Breast Cancer"
+    criteria = (
+        "Inclusion Criteria:\n\n* Underwent curative intent surgery for the breast cancer with"
+        " complete microscopic resection\n"
+    )
+    trial = _trial(conditions=["Breast Cancer Female"], title=title, criteria=criteria)
+    profile = _profile(diagnosis="breast cancer", setting=["newly diagnosed"], prior_treatments=[])
+    fit = prescreen(trial, Tags(), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.text == f"Title: {title}"
+    # without a criterion asking for the surgery, the adjuvant title alone says nothing of it
+    plain = _trial(conditions=["Breast Cancer Female"], title=title)
+    assert prescreen(plain, Tags(), profile).fit == POSSIBLE
+
+
+def test_a_stage_rule_does_not_hide_that_an_adjuvant_trial_asks_for_the_surgery():
+    # NCT04472845 ("HYPofractionated Adjuvant RadioTherapy ...", "Breast conserving surgery(BCS)
+    # with axillary clearance or total mastectomy", "pT3-4pN2-3 M0 disease") said "Could fit" to a
+    # newly diagnosed breast cancer not yet operated on: its M0 rule was taken as the setting.
+    title = "HYPofractionated Adjuvant RadioTherapy in 1 Versus 2 Weeks in High-risk Patients"
+    criteria = (
+        "Inclusion Criteria:\n\n* Breast conserving surgery(BCS) with axillary clearance or total"
+        " mastectomy with axillary clearance(TMAC)\n"
+    )
+    trial = _trial(conditions=["Breast Cancer"], title=title, criteria=criteria)
+    m0 = Requirement("disease-setting", "any-of", ("non-metastatic",), "pT3-4pN2-3 M0 disease")
+    profile = _profile(
+        diagnosis="breast cancer", setting=["newly diagnosed", "early-stage"], prior_treatments=[]
+    )
+    fit = prescreen(trial, Tags(requirements=(m0,)), profile)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
+    assert asked.text == f"Title: {title}"
+    # a setting rule that is no stage says it already
+    treated = Requirement("disease-setting", "any-of", ("relapsed",), "Relapsed breast cancer")
+    fit = prescreen(trial, Tags(requirements=(treated,)), profile)
+    assert not [c for c in fit.checks if c.text == f"Title: {title}"]
+
+
+def test_a_title_naming_the_stage_asks_a_profile_whose_settings_rule_it_out():
+    # NCT05099809 ("Hyperthermia in Locally Advanced Cancers") and NCT03946202 ("... Locally
+    # Advanced/Recurrent Breast Cancer") said "Could fit" to a stage II breast cancer.
+    trial = _trial(
+        conditions=["Breast Cancer"],
+        title="Intra-tumoural Radiation Sensitizer in Locally Advanced/Recurrent Breast Cancer",
+    )
+    early = _profile(diagnosis="breast cancer", setting=["newly diagnosed", "early-stage"])
+    fit = prescreen(trial, Tags(), early)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.reason == (
+        "The trial's title names cancer that is locally advanced; the profile says yours is"
+        " newly diagnosed and early-stage; whether the trial takes it, its criteria say."
+    )
+    # a profile the title may fit, or one without settings, is not asked; it never fails
+    for settings in ({"setting": ["locally advanced"]}, {"setting": ["recurrent"]}, {}):
+        profile = _profile(diagnosis="breast cancer", **settings)
+        assert prescreen(trial, Tags(), profile).fit == POSSIBLE, settings
+    # the course of the cancer in a title ("Relapsed/Refractory") is left to the criteria
+    relapsed = _trial(conditions=["Multiple Myeloma"], title="ISB 2001 in Relapsed/Refractory MM")
+    newly = _profile(diagnosis="multiple myeloma", setting=["newly diagnosed"])
+    assert not [c for c in prescreen(relapsed, Tags(), newly).checks if c.rule != "disease"]
+
+
+def test_a_study_of_women_treated_with_breast_radiotherapy_rules_out_one_never_treated():
+    # NCT05450016 (breast cosmesis after breast radiotherapy, "Patient received breast RT") said
+    # "Could fit" to a newly diagnosed breast cancer not yet treated at all.
+    criteria = "Inclusion Criteria:\n\n* Patient received breast RT\n"
+    trial = _trial(conditions=["Breast Cancer"], criteria=criteria)
+    tags = tag_trial(trial)
+    (required,) = [r for r in tags.requirements if r.kind == "prior-therapy-required"]
+    assert required.values == ("breast radiotherapy",)
+    untreated = _profile(diagnosis="breast cancer", prior_treatments=[])
+    fit = prescreen(trial, tags, untreated)
+    assert fit.fit == EXCLUDED
+    assert fit.reason == (
+        "Not for you: The trial takes people who have had radiotherapy to the breast; the profile"
+        " does not list radiotherapy to the breast."
+    )
+    # radiotherapy that does not say where it was given may have been to the breast
+    unplaced = _profile(diagnosis="breast cancer", prior_treatments=["radiotherapy"])
+    assert prescreen(trial, tags, unplaced).fit == POSSIBLE
+    placed = _profile(diagnosis="breast cancer", prior_treatments=["whole breast radiotherapy"])
+    assert prescreen(trial, tags, placed).fit == POSSIBLE
+
+
+def test_a_title_saying_the_trial_comes_after_a_treatment_asks_a_profile_without_it():
+    # NCT06129864 ("... Head and Neck Squamous Cell Carcinoma Following Definitive Concurrent
+    # Chemoradiotherapy") said "Could fit" to a newly diagnosed cancer not yet treated at all.
+    title = (
+        "Volrustomig for Unresected Locally Advanced Head and Neck Squamous Cell Carcinoma"
+        " Following Definitive Concurrent Chemoradiotherapy"
+    )
+    trial = _trial(conditions=["Head and Neck Squamous Cell Carcinoma"], title=title)
+    untreated = _profile(diagnosis="oropharyngeal squamous cell carcinoma", prior_treatments=[])
+    fit = prescreen(trial, Tags(), untreated)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "prior-therapy-required"]
+    assert asked.outcome == UNKNOWN
+    assert asked.reason == (
+        "The trial's title says it comes after chemoradiation; the profile does not list it;"
+        " whether the trial takes you without it, its criteria say."
+    )
+    treated = _profile(
+        diagnosis="oropharyngeal squamous cell carcinoma", prior_treatments=["chemoradiation"]
+    )
+    assert prescreen(trial, Tags(), treated).fit == POSSIBLE
+    # a criterion for everyone that names it already says what the trial asks
+    named = Requirement("prior-therapy-required", "all-of", ("chemoradiation",), "Prior CRT")
+    fit = prescreen(trial, Tags(requirements=(named,)), untreated)
+    assert [c.text for c in fit.checks if c.rule == "prior-therapy-required"] == ["Prior CRT"]
+
+
+def test_a_study_of_people_having_cancer_surgery_asks_a_profile_that_lists_no_operation():
+    # NCT06475911 ("All patients undergoing major HPB cancer surgeries at ILBS from 2010 till
+    # 30th June 2024") said "Could fit" to advanced cancers treated with medicines only.
+    criteria = (
+        "Inclusion Criteria:\n\n1. All patients undergoing major HPB cancer surgeries at ILBS"
+        " from 2010 till 30th June 2024.\n"
+    )
+    trial = _trial(conditions=["Carcinoma"], criteria=criteria)
+    medicines = _profile(
+        diagnosis="intrahepatic cholangiocarcinoma", prior_treatments=["gemcitabine", "cisplatin"]
+    )
+    fit = prescreen(trial, Tags(), medicines)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.reason == (
+        "The trial is for people having an operation for their cancer, as a criterion says; the"
+        " profile lists no operation."
+    )
+    operated = _profile(diagnosis="intrahepatic cholangiocarcinoma", prior_treatments=["Whipple"])
+    assert prescreen(trial, Tags(), operated).fit == POSSIBLE
+    # NCT06816836: "... undergoing open surgeries for GCs"
+    open_surgery = _trial(
+        conditions=["Gynecologic Cancer"],
+        criteria="Inclusion Criteria:\n\n* All patients undergoing open surgeries for GCs.\n",
+    )
+    cervix = _profile(diagnosis="cervical cancer", prior_treatments=["cisplatin"])
+    assert prescreen(open_surgery, Tags(), cervix).fit == CHECK

@@ -893,6 +893,13 @@ def test_no_disease_found_on_scans_is_read_only_of_the_cancer_now():
             " regimens in a metastatic setting.",
             [("chemotherapy-at-most", (3,))],
         ),
+        # NCT03983954 (there under a cohort's name the reader does not read as a part: no rule)
+        (
+            "Subjects with only ESCC who may have received up to 1 prior chemotherapy as a line"
+            " for metastatic disease or up to 2 prior chemotherapies if they also received"
+            " neoadjuvant/adjuvant systemic therapy",
+            [("chemotherapy-at-most", (1,))],
+        ),
         ("At least one chemotherapy for metastatic disease", []),
         ("More than 1 line of chemotherapy for metastatic disease", []),  # a lower bound here
         ("Up to one prior chemotherapy regimen for adjuvant therapy", []),  # not for advanced

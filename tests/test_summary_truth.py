@@ -642,6 +642,8 @@ TREATMENT_ALIASES = {
                                   "cranial radiotherapy", "cranial irradiation"],
     "radiotherapy to the pelvis": ["pelvic radiotherapy", "pelvic radiation",
                                    "pelvic irradiation", "irradiation to the pelvis"],
+    "radiotherapy to the breast": ["breast rt", "breast radiotherapy", "breast radiation",
+                                   "breast irradiation"],
 }  # fmt: skip
 # Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
 # is no endocrine therapy.

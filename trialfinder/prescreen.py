@@ -52,9 +52,11 @@ from trialfinder.diseases import (
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
-from trialfinder.tagging.drug_classes import drug_matches, find_drugs
+from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
 from trialfinder.tagging.requirements import (
+    METASTATIC_EXCLUDED,
+    NON_METASTATIC,
     Requirement,
     disease_scopes,
     ecog_grades_for_karnofsky,
@@ -349,7 +351,7 @@ def _check(
 
 def _says_values(requirement: Requirement) -> dict[str, Any]:
     values = requirement.values
-    joined = _join(values, "and" if requirement.rule == "all-of" else "or")
+    joined = _join(_said(requirement.kind, values), "and" if requirement.rule == "all-of" else "or")
     numbers = [v for v in values if isinstance(v, (int, float))]
     low = numbers[0] if numbers else ""
     high = numbers[-1] if numbers else ""
@@ -361,6 +363,26 @@ def _says_values(requirement: Requirement) -> dict[str, Any]:
         number = spelled[count - 1] if 0 < count <= len(spelled) else str(count)
         return {"values": str(values[-1]), "count": number}
     return {"values": joined, "low": low, "high": high, "lines": lines}
+
+
+_TREATMENT_KINDS = frozenset(
+    {"prior-therapy-required", "prior-therapy-excluded", "refractory-required"}
+)
+
+
+def _said(kind: str, values: Iterable[Any], again: bool = False) -> list[Any]:
+    """The values of a rule of earlier treatment as a sentence names them: a drug class by its
+    ``said`` in drug_classes.toml ("a gastrectomy (an operation ...)", "an anti-CD38 antibody"),
+    a drug's name as written; the values of other kinds as they are. Named ``again`` (after the
+    sentence of the rule), without the explanation in brackets."""
+    if kind not in _TREATMENT_KINDS:
+        return list(values)
+    classes = drug_classes()
+    said = [classes.said(str(v)) for v in values]
+    return [_EXPLAINED.sub("", s) for s in said] if again else said
+
+
+_EXPLAINED = re.compile(r"\s+\([^()]*\)$")
 
 
 def _join(values: Iterable[Any], word: str = "or") -> str:
@@ -382,6 +404,7 @@ _SETTING_VALUES = frozenset(
         "previously-treated",
         "castration-resistant",
         "removed-by-surgery",
+        "locally-advanced",
     }
 )
 
@@ -861,6 +884,75 @@ def _needs_the_disease(criteria: str) -> bool:
     )
 
 
+def asked_beside_the_disease(trial: Trial) -> tuple[Check, ...]:
+    """Unknown checks for what an inclusion criterion for everyone asks besides the disease
+    that no profile says: a complication its conditions name ("Radionecrosis of Brain" beside
+    "Radionecrosis on imaging ...", NCT06016452; see ``complications`` in ``[rule.disease]``),
+    having taken part in an earlier study ("Patients who have completed protocol 10M-01-1",
+    NCT00184067; ``earlier_study``), or cancer watched rather than operated on ("suitable for
+    wait and watch", NCT06252142; ``watch_words`` in ``[rule.disease-setting]``). Asked, never
+    passed."""
+    checks = []
+    for kind, rule, values, text in _asked_beside(trial.eligibility.criteria, trial.conditions):
+        requirement = Requirement(kind, rule, (values,), text, "inclusion")
+        says = rules().says(kind, rule, values=values)
+        tail = rules().sentence(kind, f"unknown-{rule}")
+        question = rules().sentence(kind, f"question-{rule}", values=values)
+        checks.append(_check(requirement, UNKNOWN, tail, question=question, says=says))
+    return tuple(checks)
+
+
+@cache
+def _beside_words() -> tuple[dict[str, re.Pattern[str]], re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease"]
+    complications = {name: _cues(spellings) for name, spellings in entry["complications"].items()}
+    negated = re.compile(rf"{_cues(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I)
+    watch = rules().rules["disease-setting"]["watch_words"]
+    asked = _cues([*entry["earlier_study"], *watch])
+    return complications, negated, asked
+
+
+@lru_cache(maxsize=1024)
+def _asked_beside(
+    criteria: str, conditions: tuple[str, ...]
+) -> tuple[tuple[str, str, str, str], ...]:
+    """(kind, rule, the words asked for, the criterion) of :func:`asked_beside_the_disease`."""
+    if not criteria:
+        return ()
+    complications, negated, asked = _beside_words()
+    vocabulary = diseases()
+    named = [
+        (condition, cue)
+        for condition in conditions
+        for cue in complications.values()
+        if cue.search(condition) and not vocabulary.find(condition, organs=True)[0]
+    ]
+    if not named and not asked.search(criteria):
+        return ()
+    items = [
+        i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
+    ]
+    found: list[tuple[str, str, str, str]] = []
+    for condition, cue in named:
+        for text in items:
+            match = cue.search(text)
+            if match and not negated.search(text[: match.start()]):
+                found.append(("disease", "complication", condition, text))
+                break
+    watch = {w.lower() for w in rules().rules["disease-setting"]["watch_words"]}
+    seen: set[str] = set()
+    for text in items:
+        for match in asked.finditer(text):
+            words = match.group()
+            rule = "watch" if words.lower() in watch else "earlier-study"
+            if rule in seen or negated.search(text[: match.start()]):
+                continue
+            seen.add(rule)
+            kind = "disease-setting" if rule == "watch" else "disease"
+            found.append((kind, rule, words if rule == "watch" else "", text))
+    return tuple(found)
+
+
 def _defined_by(markers: tuple[str, ...], facts: _Facts) -> str:
     """Whether the patient has the markers that define a narrower disease."""
     if not markers:
@@ -904,6 +996,68 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     return _check(
         requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
     )
+
+
+def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
+    """An unknown check when a title names the stage of the cancer it is for
+    ("Locally Advanced/Recurrent Breast Cancer", see ``title_settings`` in the data file) and the
+    profile's settings rule out every one of them (an early-stage breast cancer); else none: a
+    title never fails, nor passes, a setting."""
+    facts = _facts(profile)
+    if not facts.setting_known:
+        return ()
+    title, values = _title_settings(trial.brief_title, trial.official_title)
+    keys = {_value_key(v) for v in values}
+    if not keys or keys & facts.setting_is or not keys <= facts.setting_not:
+        return ()
+    requirement = Requirement("disease-setting", "title", values, f"Title: {title}", TITLE)
+    kind = requirement.kind
+    settings = _join(profile.setting or (), "and")
+    tail = rules().sentence(kind, "unknown-title", settings=settings)
+    question = rules().sentence(kind, "question-title", **_says_values(requirement))
+    return (_check(requirement, UNKNOWN, tail, question=question),)
+
+
+def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
+    """An unknown check when an inclusion criterion for everyone is for people having an
+    operation for their cancer ("All patients undergoing major HPB cancer surgeries",
+    NCT06475911; ``surgery_trial_words`` in the data file) and the profile lists no operation:
+    asked, never failed."""
+    text = _surgery_criterion(trial.eligibility.criteria)
+    if not text:
+        return ()
+    received = _facts(profile).received
+    if received and any(t.surgery for t in received):
+        return ()
+    requirement = Requirement("disease-setting", "surgery", (), text, "inclusion")
+    kind = requirement.kind
+    tail = rules().sentence(kind, "unknown-surgery")
+    question = rules().sentence(kind, "question-surgery")
+    return (_check(requirement, UNKNOWN, tail, question=question),)
+
+
+@lru_cache(maxsize=1024)
+def _surgery_criterion(criteria: str) -> str:
+    words = _cues(rules().rules["disease-setting"]["surgery_trial_words"])
+    if not criteria or not words.search(criteria):
+        return ""
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION and not item.cohort and words.search(item.text):
+            return item.text
+    return ""
+
+
+@lru_cache(maxsize=1024)
+def _title_settings(*titles: str) -> tuple[str, tuple[str, ...]]:
+    """(the first of ``titles`` naming a stage of the cancer, the settings it names)."""
+    named = rules().rules["disease-setting"]["title_settings"]
+    words = _cues(list(named))
+    by_word = {_value_key(w): v for w, v in named.items()}
+    for title in titles:
+        found = [by_word[_value_key(m.group())] for m in words.finditer(title or "")]
+        if found:
+            return title, tuple(dict.fromkeys(found))
+    return "", ()
 
 
 def as_worded(requirement: Requirement, settings: Iterable[str] = ()) -> Requirement:
@@ -1016,13 +1170,23 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
     satisfied = bool(had) if requirement.rule == "any-of" else not missing
     matched = list(dict.fromkeys(n for names in found.values() for n in names))
     if satisfied:
+        fact = f"prior_treatments: {', '.join(matched)}"
+        if _response_words().search(requirement.text):
+            tail = rules().sentence(kind, "unknown-response", matched=_join(matched, "and"))
+            question = rules().sentence(kind, "question-response", **_says_values(requirement))
+            return replace(_check(requirement, UNKNOWN, tail, fact), question=question)
         tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
-        return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+        return _check(requirement, PASS, tail, fact)
     if unsure := _history_unsure(requirement, facts, missing):
         return unsure
     word = "or" if requirement.rule == "any-of" else "and"
-    tail = rules().sentence(kind, FAIL, missing=_join(missing, word))
+    tail = rules().sentence(kind, FAIL, missing=_join(_said(kind, missing, again=True), word))
     return _check(requirement, FAIL, tail, "prior_treatments")
+
+
+@cache
+def _response_words() -> re.Pattern[str]:
+    return _cues(rules().rules["prior-therapy-required"]["response_words"])
 
 
 def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
@@ -1057,7 +1221,7 @@ def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
         )
     if outcome == FAIL:
         missing = [v for v, s in states.items() if s == FAIL]
-        tail = rules().sentence(kind, FAIL, missing=_join(missing, "or"))
+        tail = rules().sentence(kind, FAIL, missing=_join(_said(kind, missing, again=True), "or"))
         return _check(requirement, FAIL, tail, "prior_treatments")
     return _missing(requirement)
 
@@ -1593,7 +1757,9 @@ def prescreen(
         disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
     if disease.outcome == PASS:
         disease = _by_risk_group(disease, trial, facts)
-    checks = [disease, *_record_checks(trial, facts)]
+    checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
+    checks.extend(title_setting_checks(trial, profile))
+    checks.extend(surgery_checks(trial, profile))
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
@@ -1603,6 +1769,7 @@ def prescreen(
     requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
     requirements = (*requirements, *adjuvant_requirements(trial, requirements))
+    requirements = (*requirements, *title_treatments(trial, requirements))
     if tags:
         requirements = (*requirements, *title_markers(trial, tags, requirements))
     titled = tuple(
@@ -1631,11 +1798,10 @@ def prescreen(
             checks.append(replace(_unknown(requirement, tail), question="", contradicted=True))
             continue
         if requirement.section == TITLE:
-            title_checker = (
-                _check_title_marker
-                if requirement.kind == "biomarker-required"
-                else _check_title_lines
-            )
+            title_checker = {
+                "biomarker-required": _check_title_marker,
+                "prior-therapy-required": _check_title_treatment,
+            }.get(requirement.kind, _check_title_lines)
             checks.append(title_checker(requirement, facts))
             continue
         if requirement in widened:
@@ -1711,9 +1877,16 @@ def adjuvant_requirements(
     """A rule of cancer removed by surgery read from an inclusion criterion for everyone, or a
     title, that asks for treatment after that surgery ("endometrial cancer post hysterectomy
     requiring adjuvant (chemo)radiotherapy", NCT05857631; "Adjuvant Therapy for Biliary Tract
-    Cancer After Resection", NCT06109779), when no requirement for everyone says the setting
-    already (see ``adjuvant_words`` in the data file)."""
-    if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
+    Cancer After Resection", NCT06109779; "Post Mastectomy Radiotherapy", NCT02992574), when no
+    requirement for everyone asks for a setting already (a stage, "M0" or "no M1", does not say
+    it; see ``adjuvant_words`` in the data file)."""
+    if any(
+        r.kind == "disease-setting"
+        and (r.rule, r.values) not in _STAGES
+        and not r.cohort
+        and not r.scope
+        for r in requirements
+    ):
         return ()
     entry = rules().rules["disease-setting"]
     adjuvant, neither, surgery = _adjuvant_words()
@@ -1721,14 +1894,25 @@ def adjuvant_requirements(
     criteria = read_criteria(trial.eligibility.criteria)
     items = [i.text for i in criteria.inclusion() if not i.cohort]
     titles = [f"Title: {t}" for t in dict.fromkeys((trial.brief_title, trial.official_title)) if t]
+    # A title for adjuvant treatment names the surgery when an inclusion criterion for everyone
+    # asks for it ("... Adjuvant Radiotherapy in Breast Cancer" beside "Underwent curative intent
+    # surgery for the breast cancer", NCT03788213).
+    operated = any(surgery.search(text) for text in items)
     for text in (*items, *titles):
-        if not adjuvant.search(text) or not surgery.search(text):
+        if not adjuvant.search(text):
+            continue
+        if not surgery.search(text) and not (operated and text in titles):
             continue
         if neither.search(text) or refractory.search(text):
             continue
         value = entry["adjuvant_value"]
         return (Requirement("disease-setting", "any-of", (value,), text, "inclusion"),)
     return ()
+
+
+# The stage rules of the reader ("all M0", "M1 patients"): they do not say whether the cancer
+# was removed.
+_STAGES = frozenset((rule, values) for _, rule, values in (NON_METASTATIC, METASTATIC_EXCLUDED))
 
 
 @cache
@@ -1790,6 +1974,58 @@ def title_markers(
         Requirement("biomarker-required", "title", (marker,), text, TITLE)
         for marker, text in found.items()
     )
+
+
+def title_treatments(
+    trial: Trial, requirements: Iterable[Requirement] = ()
+) -> tuple[Requirement, ...]:
+    """A rule of a treatment had before, read from a title that says the trial comes after it
+    ("... Following Definitive Concurrent Chemoradiotherapy", NCT06129864; see ``title_after``
+    in the data file), when no requirement for everyone names it. Checked by
+    :func:`_check_title_treatment`: it never fails."""
+    title, value = _title_treatment(trial.brief_title, trial.official_title)
+    if not value:
+        return ()
+    for r in requirements:
+        if (
+            r.kind in ("prior-therapy-required", "refractory-required")
+            and not r.cohort
+            and any(_drug_is(str(v), value) or _drug_is(value, str(v)) for v in r.values)
+        ):
+            return ()
+    return (Requirement("prior-therapy-required", "title", (value,), f"Title: {title}", TITLE),)
+
+
+@lru_cache(maxsize=1024)
+def _title_treatment(*titles: str) -> tuple[str, str]:
+    """(the first of ``titles`` that says the trial comes after a treatment, the treatment)."""
+    entry = rules().rules["prior-therapy-required"]
+    after = _cues(entry["title_after"])
+    within = int(entry["title_within"])
+    for title in titles:
+        for match in after.finditer(title or ""):
+            following = title[match.end() : match.end() + within + 20]
+            mentions = find_drugs(following)
+            if mentions and mentions[0].start <= within:
+                return title, mentions[0].value
+    return "", ""
+
+
+def _check_title_treatment(requirement: Requirement, facts: _Facts) -> Check:
+    """A treatment a title says the trial comes after (rule "title"): had passes; anything else
+    stays unknown."""
+    r = rules()
+    kind = requirement.kind
+    value = str(requirement.values[0])
+    question = r.sentence(kind, "question-title", **_says_values(requirement))
+    matched = facts.matching(facts.received, value)
+    if matched:
+        tail = r.sentence(kind, "pass-title", matched=_join(matched, "and"))
+        return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+    if facts.received is None:
+        return replace(_missing(requirement), question=question)
+    tail = r.sentence(kind, "unknown-title")
+    return _check(requirement, UNKNOWN, tail, "prior_treatments", question=question)
 
 
 def _check_title_marker(requirement: Requirement, facts: _Facts) -> Check:
@@ -1974,6 +2210,8 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
             for g, (_, written, _, _) in groups.items()
             if written.search(_fold_words(diagnosis.text))
         ]
+        if not mine and rules().risk_groups[name].get("ask_unnamed", True) is False:
+            return disease  # (the trial's own score decides)
         values = {"group": group, "disease": name, "mine": _join(mine)}
         outcome = UNKNOWN if len(mine) != 1 else PASS if mine == [group] else FAIL
         said = rules().says("disease", "group", **values)

@@ -621,9 +621,7 @@ def _fields(kind: str, rule: str, values: tuple[object, ...]) -> dict[str, Any] 
 def _said(kind: str, value: str) -> str:
     """A drug class as a sentence names it ("a proteasome inhibitor"); anything else as is."""
     if kind in ("prior-therapy-required", "prior-therapy-excluded", "refractory-required"):
-        found = drug_classes().get(value)
-        if found is not None and found.said:
-            return found.said
+        return drug_classes().said(value)
     return value
 
 

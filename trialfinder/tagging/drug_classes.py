@@ -164,6 +164,12 @@ class DrugClasses:
         """The class named ``name`` (its name, a phrase or an abbreviation), or None."""
         return self._exact.get(name.strip()) or self._by_key.get(name_key(name))
 
+    def said(self, value: str) -> str:
+        """``value`` as a sentence names it: a class by its ``said`` ("a proteasome inhibitor",
+        "a gastrectomy (...)"), anything else (a drug's name) as written."""
+        found = self.get(value)
+        return found.said if found is not None and found.said else value
+
     def mentions(self, text: str) -> list[Mention]:
         """The classes and member drugs named in ``text``, leftmost-longest, in order."""
         low = lower(text)
