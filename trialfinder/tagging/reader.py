@@ -727,6 +727,7 @@ def _whole(folded: str, name: str) -> bool:
 
 SUMMARY = "summary"
 KEYWORD = "keyword"
+CONDITION = "condition"
 _ITEM_SOURCES = {INCLUSION: "inclusion criteria", EXCLUSION: "exclusion criteria", "": "criteria"}
 CRITERIA_SOURCES = frozenset(_ITEM_SOURCES.values())  # the sources of what a criterion says
 
@@ -749,7 +750,7 @@ def text_fields(trial: Trial) -> Fields:
     """Titles, conditions, keywords, every criterion (inclusion and exclusion, each with its
     section and cohort) and the brief summary, joined and lower-cased once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
-    fields += [("condition", c) for c in trial.conditions]
+    fields += [(CONDITION, c) for c in trial.conditions]
     fields += [(KEYWORD, kw) for kw in trial.keywords]
     parts = [field for field in fields if field[1]]
     items: list[Item | None] = [None] * len(parts)
