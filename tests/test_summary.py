@@ -819,6 +819,37 @@ def test_treatments_of_different_arms_are_not_said_to_be_given_together():
         assert ("Some of these treatments are given together." in text) is said, text
 
 
+@pytest.mark.parametrize(
+    ("label", "description", "said"),
+    [
+        # NCT06712420: chemotherapy, then surgery, in one arm.
+        ("Neoadjuvant chemotherapy followed by surgery", "Chemotherapy every 21 days.", False),
+        ("Chemo arm", "Chemotherapy for 4 cycles, then surgery.", False),
+        # One after the other, and some at once: still said (NCT06890598).
+        (
+            "Part A",
+            "Chemotherapy in combination with surgery for up to 1 year followed by chemotherapy"
+            " alone.",
+            True,
+        ),
+        ("Both", "", True),
+    ],
+)
+def test_treatments_one_arm_gives_one_after_another_are_not_said_to_be_given_together(
+    label, description, said
+):
+    tags = Tags(categories=("chemotherapy", "surgery", "combination"))
+    interventions = [drug("Neoadjuvant chemotherapy"), drug("Curative surgery", "PROCEDURE")]
+    arms = [
+        arm(label, "EXPERIMENTAL", "Neoadjuvant chemotherapy", "Curative surgery",
+            description=description),
+        arm("Upfront surgery", "EXPERIMENTAL", "Curative surgery"),
+    ]  # fmt: skip
+    trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+    text = what_it_tests(summarize(trial, tags=tags))
+    assert ("Some of these treatments are given together." in text) is said, text
+
+
 def test_nearest_site_says_where():
     site = Site(facility="City Hospital", city="Denver", state="Colorado", country="United States",
                 status="NOT_YET_RECRUITING")  # fmt: skip

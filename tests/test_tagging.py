@@ -279,6 +279,21 @@ def test_two_drugs_in_one_experimental_arm_are_a_combination():
     )
 
 
+def test_treatments_one_arm_gives_one_after_another_are_a_combination_in_sequence():
+    # NCT06712420: "Neoadjuvant chemotherapy followed by surgery" (combination counts two
+    # treatments of one group); the evidence does not say they are given together.
+    label = "Neoadjuvant chemotherapy followed by surgery"
+    tags = tag(
+        [drug("Gemcitabine", arms=[label]), drug("Surgery", arms=[label], kind="PROCEDURE")],
+        [arm(label, ["Drug: Gemcitabine", "Procedure: Surgery"])],
+    )
+    assert "combination" in tags.categories
+    assert reasons(tags, "combination") == (
+        f'combination: arm "{label}" gives gemcitabine + surgery in the same group (its words'
+        " say one follows another)"
+    )
+
+
 def test_arm_labels_on_the_interventions_are_enough():
     tags = tag(
         [drug("Iberdomide", arms=["Combo"]), drug("Daratumumab", arms=["Combo"])],

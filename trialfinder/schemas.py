@@ -180,6 +180,8 @@ LEXICON = DataFile(
                     "usual_arm": REGEX_I,
                     "comparison": REGEX_I,
                     "title_versus": REGEX_I,
+                    "in_sequence": REGEX_I,
+                    "given_together": REGEX_I,
                 }
             ),
             "regimen_steroids": Table(
