@@ -433,6 +433,18 @@ def test_a_setting_read_only_where_another_way_in_is_offered_is_not_said(criteri
     assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
 
 
+def test_earlier_lines_are_not_asked_in_a_trial_that_takes_the_never_treated_too():
+    # NCT03983954: "All patients must have received at least 1 standard systemic cancer
+    # therapy ... and progressed", then "Treatment-naive patients will be eligible only if
+    # they refused standard treatment".
+    lines = "* Must have received at least 1 prior systemic therapy and progressed\n"
+    naive = "* Treatment-naive patients will be eligible only if they refused standard treatment\n"
+    title = "Drug X in Solid Tumors"
+    for criteria, said in ((lines, True), (lines + naive, False)):
+        text = summary_of(title=title, criteria=f"Inclusion Criteria:\n\n{criteria}")
+        assert ("earlier line of treatment" in text) is said, text
+
+
 def test_without_tags_the_summary_tags_the_trial_itself(monkeypatch):
     trial = parse_study(make_study())
     tags = tagging.tag_trial(trial)

@@ -297,7 +297,7 @@ ELIGIBILITY = DataFile(
                 required={
                     **texts("inclusion", "exclusion", "both", "qualifiers", "cohort_words"),
                     **dict.fromkeys(("exclusion_leads", "inclusion_leads"), ListOf(REGEX_I)),
-                    **dict.fromkeys(("inline", "all_cohorts"), REGEX_I),
+                    **dict.fromkeys(("inline", "all_cohorts", "step_label"), REGEX_I),
                 }
             ),
             "requirements": Table(

@@ -423,8 +423,14 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
 
     In a trial for several diseases, a rule of an inclusion criterion that names some of them
     only ("ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists) is
-    a rule for people with those: it is not said either."""
+    a rule for people with those: it is not said either.
+
+    When the trial takes disease never treated too (``Tags.untreated_too``: "Treatment-naïve
+    patients will be eligible only if they refused standard treatment", NCT03983954), a rule
+    asking for earlier lines of treatment is not said: someone never treated may join."""
     everyone = tags.requirements
+    if tags.untreated_too:
+        everyone = tuple(r for r in everyone if not _asks_for_earlier_lines(r))
     if len(trial_diseases(trial).included) > 1:
         everyone = tuple(r for r in everyone if not _of_some_diseases(r, trial))
     scoped = tags.scoped_requirements
@@ -432,6 +438,17 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
         return everyone
     covering = tuple(r for r in scoped if within_scope(r.scope, trial))
     return (*everyone, *covering) if covering else everyone
+
+
+def _asks_for_earlier_lines(requirement: Requirement) -> bool:
+    """Whether ``requirement``, of an inclusion criterion, asks for one earlier line of
+    treatment or more."""
+    if requirement.kind != "prior-lines" or requirement.section == EXCLUSION:
+        return False
+    if requirement.rule not in ("at-least", "between", "exactly") or not requirement.values:
+        return False
+    low = count_value(requirement.values[0])
+    return low is not None and low > 0
 
 
 def _of_some_diseases(requirement: Requirement, trial: Trial) -> bool:

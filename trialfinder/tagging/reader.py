@@ -170,9 +170,13 @@ class _Layout:
         # ("Phase 2 and Phase 3": the word may be said again before each id.)
         again = rf"(?:(?:{cohort})\s+)?"
         label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{again}{ident})*)"
+        # Or a part named by its step ("Dose Escalation and MTD Expansion:", step_label).
+        step = rf"(?P<step>\b(?:{words['step_label']}))"
         # (Its colon is not optional: a line without one is not looked at.)
         self.cohort = re.compile(
-            rf"^(?:(?:for|in)\s+)?{label}\b(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$", re.IGNORECASE
+            rf"^(?:(?:(?:for|in)\s+)?{label}|(?:(?:for|in)\s+(?:the\s+)?)?{step})\b"
+            rf"(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$",
+            re.IGNORECASE,
         )
         self.cohort_in_heading = re.compile(label, re.IGNORECASE)
         self.all_cohorts = re.compile(words["all_cohorts"], re.IGNORECASE)
@@ -293,7 +297,13 @@ def read_criteria(criteria: str) -> Criteria:
         match = None
         if heading is None and (":" in line or "：" in line):  # (a cohort's line holds one)
             match = layout.cohort.match(line)
-        if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
+        opens = match and (not match.group("after") or match.group("after").rstrip().endswith(":"))
+        if match and opens and match.group("step"):
+            # (A part named by its step labels the criterion on its line only: a list under
+            # it, "For the Dose-escalation ... Cohorts: ... from the following list:", stays
+            # the items it was, each read as the disease it names.)
+            match = None
+        elif match and opens:
             cohort = _cohort_name(match.group("label"))
             # ("Phase 3: ... patients must have one of the following:": what follows the label
             # is the lead-in of the items under it.)
@@ -307,7 +317,7 @@ def read_criteria(criteria: str) -> Criteria:
             continue
         item_cohort = cohort
         if match and len(match.group("rest")) <= 40:
-            item_cohort = _cohort_name(match.group("label"))
+            item_cohort = _step_name(match) if match.group("step") else _cohort_name(match["label"])
             line = match.group("after").strip() or line
         lead_in = line.endswith((":", "："))  # ("Prior treatment with:")
         kind = _bullet_kind(raw) if leads or lead_in else ""
@@ -470,6 +480,13 @@ def _cohort_name(label: str) -> str:
         for w in words[1:]
     )
     return " ".join([words[0].capitalize(), *rest])
+
+
+def _step_name(match: re.Match[str]) -> str:
+    """A part named by its step, as written, on one line and starting with a capital ("MTD
+    Expansion", "Dose-escalation")."""
+    name = _SPACES.sub(" ", match.group("step").strip())
+    return name[:1].upper() + name[1:]
 
 
 _JOINING = ("and", "or")
