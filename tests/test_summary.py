@@ -845,6 +845,11 @@ def test_treatments_of_different_arms_are_not_said_to_be_given_together():
             True,
         ),
         ("Both", "", True),
+        # NCT06214572: "in addition to" need not be at once; one of the listed is given.
+        ("RT", "Surgery in addition to chemotherapy. This is followed by chemotherapy.", False),
+        ("Choice", "Participants will receive one of the following therapies alone", False),
+        # NCT02513394: a schedule, not a treatment after another.
+        ("Arm A", "Daily, day 1 to 21 followed by 7 days off, in addition to surgery", True),
     ],
 )
 def test_treatments_one_arm_gives_one_after_another_are_not_said_to_be_given_together(

@@ -182,6 +182,7 @@ LEXICON = DataFile(
                     "title_versus": REGEX_I,
                     "in_sequence": REGEX_I,
                     "given_together": REGEX_I,
+                    "one_of": REGEX_I,
                 }
             ),
             "regimen_steroids": Table(

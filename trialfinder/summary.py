@@ -33,7 +33,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
-from trialfinder.tagging.arms import in_sequence
+from trialfinder.tagging.arms import given_apart
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
     EXCLUSION,
@@ -229,15 +229,16 @@ def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention,
     them in one tested arm, when the record links them to arms ("Bevacizumab Injection" and
     "Ultra-low-dose RT" in two arms are not), and the arm's words do not say one follows
     another and never that some go together ("Neoadjuvant chemotherapy followed by surgery",
-    NCT06712420: ``tagging.arms.in_sequence``)."""
+    NCT06712420), nor that it gives one of them ("one of the following ... alone",
+    NCT06214572): ``tagging.arms.given_apart``."""
     if len(treatments) < 2:
         return False
     if not plan.tested_arms:
         return True  # (no arm says which go together: the tagging's reading stands)
     said = {_name(t.name).lower() for t in treatments}
     for arm in plan.tested_arms:
-        if in_sequence(f"{arm.label} {arm.description}"):
-            continue  # (one after another: not said)
+        if given_apart(f"{arm.label} {arm.description}"):
+            continue  # (one after another, or one of them: not said)
         names = {_name(trial.interventions[i].name).lower() for i in plan.arms.get(arm.label, ())}
         if len(names & said) > 1:
             return True

@@ -288,6 +288,14 @@ def in_sequence(words: str, k: Knowledge | None = None) -> bool:
     return bool(k.in_sequence.search(words)) and not k.given_together.search(words)
 
 
+def given_apart(words: str, k: Knowledge | None = None) -> bool:
+    """Whether an arm's words (its label and description) say its treatments are not all given
+    at once: one after another (:func:`in_sequence`), or one of them ("one of the following
+    ... alone", NCT06214572: lexicon ``one_of``)."""
+    k = k or knowledge()
+    return in_sequence(words, k) or bool(k.one_of.search(words))
+
+
 def _together(given: list[Treatment], extra: list[Hit], choice: bool) -> list[str]:
     """The distinct treatments an arm gives together, as shown in the evidence.
 
