@@ -192,8 +192,8 @@ def test_a_part_named_by_its_step_is_a_cohort():
     assert [(i.cohort, i.text[:22]) for i in read_criteria(text).items] == [
         ("", "Adults"),
         ("", "Previous therapy:"),
-        ("Dose Escalation and MTD Expansion", "i. All patients must h"),
-        ("Esophageal Cohort Expansion", "Group 1 - no prior CPI"),
+        ("Dose escalation and MTD expansion", "i. All patients must h"),
+        ("Esophageal cohort expansion", "Group 1 - no prior CPI"),
         ("", "For the Dose-escalatio"),
         ("", "Melanoma"),
         ("", "ECOG 0 or 1"),

@@ -1558,9 +1558,9 @@ HAND_CHECKED = [
     }),
     # only for some parts, each named by its step ("Dose Escalation and MTD Expansion: ...")
     ("NCT03983954", {"prior-lines", "measurable-disease"}, {
-        ("prior-lines", "at-least", (1,), "Dose Escalation and MTD Expansion"),
-        ("measurable-disease", "required", (), "MTD Dose Expansion"),
-        ("measurable-disease", "required", (), "Esophageal Cohort Expansion"),
+        ("prior-lines", "at-least", (1,), "Dose escalation and MTD expansion"),
+        ("measurable-disease", "required", (), "MTD dose expansion"),
+        ("measurable-disease", "required", (), "Esophageal cohort expansion"),
     }),
     # a count of chemotherapy regimens: no count of lines, a ceiling on those of chemotherapy
     ("NCT06189209", {"prior-lines"}, {("prior-lines", "chemotherapy-at-most", (3,), "")}),

@@ -483,9 +483,14 @@ def _cohort_name(label: str) -> str:
 
 
 def _step_name(match: re.Match[str]) -> str:
-    """A part named by its step, as written, on one line and starting with a capital ("MTD
-    Expansion", "Dose-escalation")."""
-    name = _SPACES.sub(" ", match.group("step").strip())
+    """A part named by its step, in one case whatever the text's: "DOSE ESCALATION AND MTD
+    EXPANSION" is "Dose escalation and MTD expansion" (a word of three letters or fewer is an
+    abbreviation, in capitals), "Dose-escalation" stays."""
+    words = [
+        w.lower() if len(w) > 3 or w.lower() in _JOINING else w.upper()
+        for w in _SPACES.sub(" ", match.group("step").strip()).split(" ")
+    ]
+    name = " ".join(words)
     return name[:1].upper() + name[1:]
 
 
