@@ -200,3 +200,12 @@ def test_words_other_illnesses_use_too_are_explained_outside_cancer_without_canc
     assert re.search(r"cancer|tumou?r", entry.sentence)
     assert entry.not_cancer_sentence
     assert not re.search(r"cancer|tumou?r", entry.not_cancer_sentence)
+
+
+def test_a_dose_expansion_is_not_explained_as_an_escalation():
+    # NCT03983954: "In one part of the trial (MTD Dose Expansion), ..." was followed by "Dose
+    # escalation means giving a medicine at higher and higher amounts".
+    out = glossary.explain_first_uses("In one part of the trial (MTD Dose Expansion), ...")
+    assert "Dose expansion means giving a dose already found in the trial to more people" in out
+    assert "higher and higher" not in out
+    assert "higher and higher" in glossary.explain_first_uses("It is a dose-escalation study.")

@@ -192,6 +192,29 @@ def test_what_follows_a_label_ending_with_a_colon_is_the_lead_in_of_the_items_un
     ]
 
 
+def test_a_part_named_by_its_step_is_a_cohort():
+    # NCT03983954: "Dose Escalation and MTD Expansion: ... progressed ..." is for those parts;
+    # such a label over a list labels its own line only.
+    text = (
+        "Inclusion Criteria:\n\n1. Adults\n2. Previous therapy:\n\n"
+        "   a. Dose Escalation and MTD Expansion: i. All patients must have progressed following"
+        " their most recent regimen.\n\n"
+        "   b. Esophageal Cohort Expansion: Group 1 - no prior CPI\n"
+        "3. For the Dose-escalation Cohorts: one of the following:\n"
+        "   1. Melanoma\n"
+        "4. ECOG 0 or 1\n"
+    )
+    assert [(i.cohort, i.text[:22]) for i in read_criteria(text).items] == [
+        ("", "Adults"),
+        ("", "Previous therapy:"),
+        ("Dose escalation and MTD expansion", "i. All patients must h"),
+        ("Esophageal cohort expansion", "Group 1 - no prior CPI"),
+        ("", "For the Dose-escalatio"),
+        ("", "Melanoma"),
+        ("", "ECOG 0 or 1"),
+    ]
+
+
 def test_words_that_only_begin_like_a_cohort_name_are_not_cohorts():
     text = "Inclusion Criteria:\n* Participants: adults with cancer\n* Partial response: allowed\n"
     assert {i.cohort for i in read_criteria(text).items} == {""}

@@ -1637,7 +1637,12 @@ HAND_CHECKED = [
         ("ecog", "at-most", (2,), ""),  # ECOG 2 allowed when due to the disease
         ("prior-lines", "at-least", (2,), ""),
     }),
-    ("NCT03983954", {"prior-lines", "measurable-disease"}, set()),  # only for some parts
+    # only for some parts, each named by its step ("Dose Escalation and MTD Expansion: ...")
+    ("NCT03983954", {"prior-lines", "measurable-disease"}, {
+        ("prior-lines", "at-least", (1,), "Dose escalation and MTD expansion"),
+        ("measurable-disease", "required", (), "MTD dose expansion"),
+        ("measurable-disease", "required", (), "Esophageal cohort expansion"),
+    }),
     # a count of chemotherapy regimens: no count of lines, a ceiling on those of chemotherapy
     ("NCT06189209", {"prior-lines"}, {("prior-lines", "chemotherapy-at-most", (3,), "")}),
     # or lytic bone lesions; the CDK4/6 inhibitors are planned, not had

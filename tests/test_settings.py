@@ -393,6 +393,10 @@ def test_criteria_saying_the_disease_was_not_treated_rule_settings_out(line, rul
         "Patients enrolling on one of the low risk arms must be newly diagnosed with a stage I"
         " germ cell tumor; for the standard risk arms, patients must be newly diagnosed with"
         " metastatic germ cell tumor (stage II or higher)",
+        # Untreated disease ruled out, as an inclusion criterion: the opposite of a rule
+        # against treated disease.
+        "Treatment-naive patients are not eligible",
+        "Previously untreated patients will not be enrolled",
     ],
 )
 def test_words_of_untreated_disease_in_another_sense_rule_nothing_out(line):

@@ -433,6 +433,18 @@ def test_a_setting_read_only_where_another_way_in_is_offered_is_not_said(criteri
     assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
 
 
+def test_earlier_lines_are_not_asked_in_a_trial_that_takes_the_never_treated_too():
+    # NCT03983954: "All patients must have received at least 1 standard systemic cancer
+    # therapy ... and progressed", then "Treatment-naive patients will be eligible only if
+    # they refused standard treatment".
+    lines = "* Must have received at least 1 prior systemic therapy and progressed\n"
+    naive = "* Treatment-naive patients will be eligible only if they refused standard treatment\n"
+    title = "Drug X in Solid Tumors"
+    for criteria, said in ((lines, True), (lines + naive, False)):
+        text = summary_of(title=title, criteria=f"Inclusion Criteria:\n\n{criteria}")
+        assert ("earlier line of treatment" in text) is said, text
+
+
 def test_without_tags_the_summary_tags_the_trial_itself(monkeypatch):
     trial = parse_study(make_study())
     tags = tagging.tag_trial(trial)
@@ -817,6 +829,42 @@ def test_treatments_of_different_arms_are_not_said_to_be_given_together():
         trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
         text = what_it_tests(summarize(trial, tags=tags))
         assert ("Some of these treatments are given together." in text) is said, text
+
+
+@pytest.mark.parametrize(
+    ("label", "description", "said"),
+    [
+        # NCT06712420: chemotherapy, then surgery, in one arm.
+        ("Neoadjuvant chemotherapy followed by surgery", "Chemotherapy every 21 days.", False),
+        ("Chemo arm", "Chemotherapy for 4 cycles, then surgery.", False),
+        # One after the other, and some at once: still said (NCT06890598).
+        (
+            "Part A",
+            "Chemotherapy in combination with surgery for up to 1 year followed by chemotherapy"
+            " alone.",
+            True,
+        ),
+        ("Both", "", True),
+        # NCT06214572: "in addition to" need not be at once; one of the listed is given.
+        ("RT", "Surgery in addition to chemotherapy. This is followed by chemotherapy.", False),
+        ("Choice", "Participants will receive one of the following therapies alone", False),
+        # NCT02513394: a schedule, not a treatment after another.
+        ("Arm A", "Daily, day 1 to 21 followed by 7 days off, in addition to surgery", True),
+    ],
+)
+def test_treatments_one_arm_gives_one_after_another_are_not_said_to_be_given_together(
+    label, description, said
+):
+    tags = Tags(categories=("chemotherapy", "surgery", "combination"))
+    interventions = [drug("Neoadjuvant chemotherapy"), drug("Curative surgery", "PROCEDURE")]
+    arms = [
+        arm(label, "EXPERIMENTAL", "Neoadjuvant chemotherapy", "Curative surgery",
+            description=description),
+        arm("Upfront surgery", "EXPERIMENTAL", "Curative surgery"),
+    ]  # fmt: skip
+    trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+    text = what_it_tests(summarize(trial, tags=tags))
+    assert ("Some of these treatments are given together." in text) is said, text
 
 
 def test_nearest_site_says_where():

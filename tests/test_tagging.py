@@ -279,6 +279,21 @@ def test_two_drugs_in_one_experimental_arm_are_a_combination():
     )
 
 
+def test_treatments_one_arm_gives_one_after_another_are_a_combination_in_sequence():
+    # NCT06712420: "Neoadjuvant chemotherapy followed by surgery" (combination counts two
+    # treatments of one group); the evidence does not say they are given together.
+    label = "Neoadjuvant chemotherapy followed by surgery"
+    tags = tag(
+        [drug("Gemcitabine", arms=[label]), drug("Surgery", arms=[label], kind="PROCEDURE")],
+        [arm(label, ["Drug: Gemcitabine", "Procedure: Surgery"])],
+    )
+    assert "combination" in tags.categories
+    assert reasons(tags, "combination") == (
+        f'combination: arm "{label}" gives gemcitabine + surgery in the same group (its words'
+        " say one follows another)"
+    )
+
+
 def test_arm_labels_on_the_interventions_are_enough():
     tags = tag(
         [drug("Iberdomide", arms=["Combo"]), drug("Daratumumab", arms=["Combo"])],
@@ -830,3 +845,71 @@ def test_a_marker_of_an_item_for_one_disease_holds_for_people_with_that_disease_
     assert [(r.kind, r.values) for r in one.requirements if r.kind.startswith("biomarker")] == [
         ("biomarker-required", ("KRAS G12C",))
     ]
+
+
+# NCT05786924: "Acquired Resistance to KRAS G12C Inhibitor" is one of its conditions; only its
+# part with KRAS G12C ("Part 2A4") had such an inhibitor, the others have other mutations.
+_PARTS = (
+    "Inclusion Criteria:\n\n* Metastatic solid tumors with RAS or RAF mutations\n\n"
+    "Part 1 Dose Escalation cohort ONLY:\n\n* Part 1A: NSCLC with KRAS non-G12C mutations\n"
+    "* Part 2A4: NSCLC with a KRAS G12C mutation\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "known_for_all"),
+    [
+        (_PARTS, False),
+        # Without parts, a condition names whom the whole trial is for.
+        ("Inclusion Criteria:\n\n* NSCLC with a KRAS G12C mutation\n", True),
+        # Asked of everyone by a criterion, it is the trial's setting whatever the parts.
+        (_PARTS.replace("* Metastatic", "* Resistance to a KRAS G12C inhibitor\n* M"), True),
+    ],
+)
+def test_a_setting_named_only_in_a_condition_of_a_trial_with_parts_is_not_known_for_all(
+    criteria, known_for_all
+):
+    conditions = ["Non-small Cell Lung Cancer", "Acquired Resistance to KRAS G12C Inhibitor"]
+    tags = tag(
+        [drug("Drug X")],
+        title="Drug X in RAS-mutant Cancers",
+        summary="Drug X in people with RAS-mutant cancers.",
+        conditions=conditions,
+        criteria=criteria,
+    )
+    assert "resistant" in tags.settings
+    assert tags.untreated_too is not known_for_all
+
+
+# NCT05438667: the criteria ask for treated disease only of people with some cancers; the
+# others may join when no standard treatment exists.
+_BY_DISEASE = (
+    "Inclusion Criteria:\n\n"
+    "1. Advanced solid tumors who have failed standard treatment, are intolerant to standard"
+    " treatment, or for whom no standard treatment exists.\n"
+    "2. Pancreatic cancer: Recurrent/metastatic pancreatic cancer that has failed at least one"
+    " prior systemic therapy;\n"
+    "3. Other tumors: Other advanced solid tumors that have failed standard treatment, or for"
+    " which no standard treatment exists;\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "known_for_all"),
+    [
+        (_BY_DISEASE, False),
+        (_BY_DISEASE + "4. Must have failed at least one prior systemic therapy\n", True),
+    ],
+)
+def test_a_setting_asked_only_of_people_with_some_diseases_is_not_known_for_all(
+    criteria, known_for_all
+):
+    tags = tag(
+        [drug("Drug X")],
+        title="TCR-T Cell Therapy on Advanced Solid Tumors",
+        summary="Drug X in solid tumors.",
+        conditions=["Pancreatic Cancer"],
+        criteria=criteria,
+    )
+    assert "refractory" in tags.settings
+    assert tags.untreated_too is not known_for_all

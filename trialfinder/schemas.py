@@ -180,6 +180,9 @@ LEXICON = DataFile(
                     "usual_arm": REGEX_I,
                     "comparison": REGEX_I,
                     "title_versus": REGEX_I,
+                    "in_sequence": REGEX_I,
+                    "given_together": REGEX_I,
+                    "one_of": REGEX_I,
                 }
             ),
             "regimen_steroids": Table(
@@ -301,7 +304,7 @@ ELIGIBILITY = DataFile(
                 required={
                     **texts("inclusion", "exclusion", "both", "qualifiers", "cohort_words"),
                     **dict.fromkeys(("exclusion_leads", "inclusion_leads"), ListOf(REGEX_I)),
-                    **dict.fromkeys(("inline", "all_cohorts"), REGEX_I),
+                    **dict.fromkeys(("inline", "all_cohorts", "step_label"), REGEX_I),
                 }
             ),
             "requirements": Table(

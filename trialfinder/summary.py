@@ -33,6 +33,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
+from trialfinder.tagging.arms import given_apart
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
     EXCLUSION,
@@ -230,13 +231,18 @@ def _name(name: str) -> str:
 def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]) -> bool:
     """Whether some of ``treatments`` (those under test, as said) are given together: two of
     them in one tested arm, when the record links them to arms ("Bevacizumab Injection" and
-    "Ultra-low-dose RT" in two arms are not)."""
+    "Ultra-low-dose RT" in two arms are not), and the arm's words do not say one follows
+    another and never that some go together ("Neoadjuvant chemotherapy followed by surgery",
+    NCT06712420), nor that it gives one of them ("one of the following ... alone",
+    NCT06214572): ``tagging.arms.given_apart``."""
     if len(treatments) < 2:
         return False
     if not plan.tested_arms:
         return True  # (no arm says which go together: the tagging's reading stands)
     said = {_name(t.name).lower() for t in treatments}
     for arm in plan.tested_arms:
+        if given_apart(f"{arm.label} {arm.description}"):
+            continue  # (one after another, or one of them: not said)
         names = {_name(trial.interventions[i].name).lower() for i in plan.arms.get(arm.label, ())}
         if len(names & said) > 1:
             return True
@@ -422,8 +428,14 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
 
     In a trial for several diseases, a rule of an inclusion criterion that names some of them
     only ("ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists) is
-    a rule for people with those: it is not said either."""
+    a rule for people with those: it is not said either.
+
+    When the trial takes disease never treated too (``Tags.untreated_too``: "Treatment-naïve
+    patients will be eligible only if they refused standard treatment", NCT03983954), a rule
+    asking for earlier lines of treatment is not said: someone never treated may join."""
     everyone = tags.requirements
+    if tags.untreated_too:
+        everyone = tuple(r for r in everyone if not _asks_for_earlier_lines(r))
     if len(trial_diseases(trial).included) > 1:
         everyone = tuple(r for r in everyone if not _of_some_diseases(r, trial))
     scoped = tags.scoped_requirements
@@ -431,6 +443,17 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
         return everyone
     covering = tuple(r for r in scoped if within_scope(r.scope, trial))
     return (*everyone, *covering) if covering else everyone
+
+
+def _asks_for_earlier_lines(requirement: Requirement) -> bool:
+    """Whether ``requirement``, of an inclusion criterion, asks for one earlier line of
+    treatment or more."""
+    if requirement.kind != "prior-lines" or requirement.section == EXCLUSION:
+        return False
+    if requirement.rule not in ("at-least", "between", "exactly") or not requirement.values:
+        return False
+    low = count_value(requirement.values[0])
+    return low is not None and low > 0
 
 
 def _of_some_diseases(requirement: Requirement, trial: Trial) -> bool:

@@ -44,6 +44,7 @@ from trialfinder.tagging.queries import (
     normalize_biomarker,
 )
 from trialfinder.tagging.reader import (
+    CONDITION,
     CRITERIA_SOURCES,
     EXCLUSION,
     Criteria,
@@ -55,6 +56,7 @@ from trialfinder.tagging.reader import (
 )
 from trialfinder.tagging.requirements import (
     Requirement,
+    disease_scopes,
     item_scope,
     read_requirements,
     settings_for_all,
@@ -136,7 +138,7 @@ def tag_trial(trial: Trial) -> Tags:
     setting_rules = settings_for_all(settings.requirements, read, k.summary_not_treated.regex)
     untreated_too = (
         settings.untreated_too
-        or _asked_of_some(evidence, setting_rules)
+        or _asked_of_some(evidence, setting_rules, criteria)
         or _ruled_out_for_some(settings.settings, setting_rules)
     )
     return Tags(
@@ -175,20 +177,38 @@ def _by_item_scope(
     return tuple(everyone), tuple(scoped)
 
 
-def _asked_of_some(evidence: list[Evidence], setting_rules: tuple[Requirement, ...]) -> bool:
-    """Whether every setting of the trial was read first in the criteria, and is asked by no
-    criterion of everyone who joins: each that names it offers another way in ("Progressed
-    following prior treatment or who have no satisfactory alternative treatment options", see
+def _asked_of_some(
+    evidence: list[Evidence], setting_rules: tuple[Requirement, ...], criteria: Criteria
+) -> bool:
+    """Whether no setting of the trial is known to be for everyone who joins: each was read
+    first in the criteria, or in one of its conditions while its criteria have parts (a
+    condition may name one part's disease: "Acquired Resistance to KRAS G12C Inhibitor" among
+    32 conditions, for the one part with KRAS G12C, NCT05786924), and is asked by no criterion
+    of everyone: each that names it offers another way in ("Progressed following prior
+    treatment or who have no satisfactory alternative treatment options", see
     :func:`settings_for_all`). The trial is then not only for disease treated before. (A
-    setting named in a title or condition is the trial's own word for whom it is for.)"""
+    setting named in a title is the trial's own word for whom it is for; one setting for
+    everyone is enough, as the summary joins them by "or".)"""
+    read = [e for e in evidence if e.kind == SETTING]
+    parts = bool(criteria.cohorts)
+    if not read or not all(
+        e.source in CRITERIA_SOURCES or (parts and e.source == CONDITION) for e in read
+    ):
+        return False
+    # (An item for people with some diseases, "Pancreatic cancer: ... has failed at least one
+    # prior systemic therapy" beside "Other tumors: ... or for which no standard treatment
+    # exists", NCT05438667, asks no one else: see ``disease_scopes``.)
+    scoped = disease_scopes(criteria)
     asked = {
         value
         for rule in setting_rules
-        if rule.rule == "any-of" and rule.section != EXCLUSION and not rule.cohort
+        if rule.rule == "any-of"
+        and rule.section != EXCLUSION
+        and not rule.cohort
+        and (rule.text, rule.section, rule.cohort) not in scoped
         for value in rule.values
     }
-    read = [e for e in evidence if e.kind == SETTING]
-    return bool(read) and all(e.source in CRITERIA_SOURCES and e.tag not in asked for e in read)
+    return all(e.tag not in asked for e in read)
 
 
 def _ruled_out_for_some(settings: tuple[str, ...], setting_rules: tuple[Requirement, ...]) -> bool:

@@ -263,6 +263,9 @@ def _tag_combination(
         side.categories.add("combination")
         source = side.arm_source(label) if trial.arm_groups else "interventions"
         note = " (a choice among treatments: one of each kind counts)" if choice else ""
+        given_how = "together"
+        if in_sequence(words, k):
+            given_how = "in the same group (its words say one follows another)"
         side.evidence.append(
             Evidence(
                 "combination",
@@ -270,10 +273,27 @@ def _tag_combination(
                 source,
                 shorten(label, EVIDENCE_WIDTH),
                 " + ".join(shown),
-                f"combination: {source} gives {' + '.join(shown)} together{note}",
+                f"combination: {source} gives {' + '.join(shown)} {given_how}{note}",
             )
         )
         return
+
+
+def in_sequence(words: str, k: Knowledge | None = None) -> bool:
+    """Whether an arm's words (its label and description) say one treatment follows another
+    and never that some are given together ("Neoadjuvant chemotherapy followed by surgery",
+    NCT06712420; not "X in combination with Y followed by X alone"): lexicon ``in_sequence``
+    and ``given_together``."""
+    k = k or knowledge()
+    return bool(k.in_sequence.search(words)) and not k.given_together.search(words)
+
+
+def given_apart(words: str, k: Knowledge | None = None) -> bool:
+    """Whether an arm's words (its label and description) say its treatments are not all given
+    at once: one after another (:func:`in_sequence`), or one of them ("one of the following
+    ... alone", NCT06214572: lexicon ``one_of``)."""
+    k = k or knowledge()
+    return in_sequence(words, k) or bool(k.one_of.search(words))
 
 
 def _together(given: list[Treatment], extra: list[Hit], choice: bool) -> list[str]:

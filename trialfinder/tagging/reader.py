@@ -170,9 +170,13 @@ class _Layout:
         # ("Phase 2 and Phase 3": the word may be said again before each id.)
         again = rf"(?:(?:{cohort})\s+)?"
         label = rf"(?P<label>\b(?:{cohort})\s+{ident}(?:\s*(?:and|,|&|/|or)\s*{again}{ident})*)"
+        # Or a part named by its step ("Dose Escalation and MTD Expansion:", step_label).
+        step = rf"(?P<step>\b(?:{words['step_label']}))"
         # (Its colon is not optional: a line without one is not looked at.)
         self.cohort = re.compile(
-            rf"^(?:(?:for|in)\s+)?{label}\b(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$", re.IGNORECASE
+            rf"^(?:(?:(?:for|in)\s+)?{label}|(?:(?:for|in)\s+(?:the\s+)?)?{step})\b"
+            rf"(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$",
+            re.IGNORECASE,
         )
         self.cohort_in_heading = re.compile(label, re.IGNORECASE)
         self.all_cohorts = re.compile(words["all_cohorts"], re.IGNORECASE)
@@ -293,7 +297,13 @@ def read_criteria(criteria: str) -> Criteria:
         match = None
         if heading is None and (":" in line or "：" in line):  # (a cohort's line holds one)
             match = layout.cohort.match(line)
-        if match and (not match.group("after") or match.group("after").rstrip().endswith(":")):
+        opens = match and (not match.group("after") or match.group("after").rstrip().endswith(":"))
+        if match and opens and match.group("step"):
+            # (A part named by its step labels the criterion on its line only: a list under
+            # it, "For the Dose-escalation ... Cohorts: ... from the following list:", stays
+            # the items it was, each read as the disease it names.)
+            match = None
+        elif match and opens:
             cohort = _cohort_name(match.group("label"))
             # ("Phase 3: ... patients must have one of the following:": what follows the label
             # is the lead-in of the items under it.)
@@ -307,7 +317,7 @@ def read_criteria(criteria: str) -> Criteria:
             continue
         item_cohort = cohort
         if match and len(match.group("rest")) <= 40:
-            item_cohort = _cohort_name(match.group("label"))
+            item_cohort = _step_name(match) if match.group("step") else _cohort_name(match["label"])
             line = match.group("after").strip() or line
         lead_in = line.endswith((":", "："))  # ("Prior treatment with:")
         kind = _bullet_kind(raw) if leads or lead_in else ""
@@ -483,6 +493,18 @@ def _cohort_name(label: str) -> str:
         for w in words[1:]
     )
     return " ".join([words[0].capitalize(), *rest])
+
+
+def _step_name(match: re.Match[str]) -> str:
+    """A part named by its step, in one case whatever the text's: "DOSE ESCALATION AND MTD
+    EXPANSION" is "Dose escalation and MTD expansion" (a word of three letters or fewer is an
+    abbreviation, in capitals), "Dose-escalation" stays."""
+    words = [
+        w.lower() if len(w) > 3 or w.lower() in _JOINING else w.upper()
+        for w in _SPACES.sub(" ", match.group("step").strip()).split(" ")
+    ]
+    name = " ".join(words)
+    return name[:1].upper() + name[1:]
 
 
 _JOINING = ("and", "or")
@@ -740,6 +762,7 @@ def _whole(folded: str, name: str) -> bool:
 
 SUMMARY = "summary"
 KEYWORD = "keyword"
+CONDITION = "condition"
 _ITEM_SOURCES = {INCLUSION: "inclusion criteria", EXCLUSION: "exclusion criteria", "": "criteria"}
 CRITERIA_SOURCES = frozenset(_ITEM_SOURCES.values())  # the sources of what a criterion says
 
@@ -762,7 +785,7 @@ def text_fields(trial: Trial) -> Fields:
     """Titles, conditions, keywords, every criterion (inclusion and exclusion, each with its
     section and cohort) and the brief summary, joined and lower-cased once."""
     fields = [("title", trial.brief_title), ("official title", trial.official_title)]
-    fields += [("condition", c) for c in trial.conditions]
+    fields += [(CONDITION, c) for c in trial.conditions]
     fields += [(KEYWORD, kw) for kw in trial.keywords]
     parts = [field for field in fields if field[1]]
     items: list[Item | None] = [None] * len(parts)

@@ -51,7 +51,8 @@ class Tags:
     scoped_requirements: tuple[Requirement, ...] = ()
     # The trial offers untreated disease too, beside its ``settings`` ("Newly diagnosed or
     # relapsed AML"), or reads them only in criteria that offer another way in ("... or who
-    # have no satisfactory alternative treatment"): it is not only for them.
+    # have no satisfactory alternative treatment"), in criteria for some diseases only, or in a
+    # condition while its criteria have parts: it is not known to be only for them.
     untreated_too: bool = False
 
     def categories_of(self, intervention_name: str) -> tuple[str, ...]:
