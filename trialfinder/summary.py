@@ -433,7 +433,8 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
     When the trial takes disease never treated too (``Tags.untreated_too``: "Treatment-naïve
     patients will be eligible only if they refused standard treatment", NCT03983954), a rule
     asking for earlier lines of treatment is not said: someone never treated may join."""
-    everyone = tags.requirements
+    shown, _ = _shown_kinds()  # (only these are said: the others need no look)
+    everyone = tuple(r for r in tags.requirements if r.kind in shown)
     if tags.untreated_too:
         everyone = tuple(r for r in everyone if not _asks_for_earlier_lines(r))
     if len(trial_diseases(trial).included) > 1:

@@ -198,14 +198,16 @@ def _asked_of_some(
     # (An item for people with some diseases, "Pancreatic cancer: ... has failed at least one
     # prior systemic therapy" beside "Other tumors: ... or for which no standard treatment
     # exists", NCT05438667, asks no one else: see ``disease_scopes``.)
-    scoped = disease_scopes(criteria)
+    wanted = [
+        rule
+        for rule in setting_rules
+        if rule.rule == "any-of" and rule.section != EXCLUSION and not rule.cohort
+    ]
+    scoped = disease_scopes(criteria) if wanted else {}
     asked = {
         value
-        for rule in setting_rules
-        if rule.rule == "any-of"
-        and rule.section != EXCLUSION
-        and not rule.cohort
-        and (rule.text, rule.section, rule.cohort) not in scoped
+        for rule in wanted
+        if (rule.text, rule.section, rule.cohort) not in scoped
         for value in rule.values
     }
     return all(e.tag not in asked for e in read)
