@@ -281,7 +281,7 @@ def _what_it_is(name: str, not_treatment: str) -> str:
     if not_treatment == "placebo":
         if not _placebo_only(name):
             return "treatment"
-        return "sham" if _sham().search(name) else "placebo"
+        return "sham" if _intervention_words("sham").search(name) else "placebo"
     return not_treatment or "treatment"
 
 
@@ -314,8 +314,8 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and (
-            _choice().search(_arm_words(arm, items)) is not None
-            or any(_at_times().search(item.description) for item in items)
+            _intervention_words("choice").search(_arm_words(arm, items)) is not None
+            or any(_intervention_words("at_times").search(item.description) for item in items)
         )
         key = (gets, some, plan.compares(arm))
         given.setdefault(key, []).append(one_line(arm.label))
@@ -380,39 +380,16 @@ def _no_intervention() -> re.Pattern[str]:
 
 
 @cache
-def _choice() -> re.Pattern[str]:
-    return re.compile(_phrases()["interventions"]["choice"], re.IGNORECASE)
-
-
-@cache
-def _at_times() -> re.Pattern[str]:
-    return re.compile(_phrases()["interventions"]["at_times"], re.IGNORECASE)
-
-
-@cache
-def _sham() -> re.Pattern[str]:
-    return re.compile(_phrases()["interventions"]["sham"], re.IGNORECASE)
-
-
-@cache
-def _usual_care() -> re.Pattern[str]:
-    return re.compile(_phrases()["interventions"]["usual_care"], re.IGNORECASE)
-
-
-@cache
-def _placebo_with() -> re.Pattern[str]:
-    return re.compile(_phrases()["interventions"]["placebo_with"], re.IGNORECASE)
-
-
-@cache
-def _joined() -> re.Pattern[str]:
-    return re.compile(_phrases()["interventions"]["joined"], re.IGNORECASE)
+def _intervention_words(name: str) -> re.Pattern[str]:
+    """A pattern of ``[interventions]`` in summary.toml ("choice", "sham", "joined", ...),
+    compiled once."""
+    return re.compile(_phrases()["interventions"][name], re.IGNORECASE)
 
 
 def _placebo_only(name: str) -> bool:
     """Whether a placebo's name gives nothing with it ("Placebo to match olaparib" does not;
     "Dapagliflozin in combination with placebo" does)."""
-    return _placebo_with().search(name) is None
+    return _intervention_words("placebo_with").search(name) is None
 
 
 # -- key rules ------------------------------------------------------------------------------
@@ -826,9 +803,13 @@ def _kind(intervention: Intervention, tags: Tags | None, trial: Trial) -> str:
     if product is not None and product.kind in phrases["known_kinds"]:
         known: str = phrases["known_kinds"][product.kind]
         return known
-    if _joined().search(intervention.name):  # ("Pozelimab + Cemdisiran" is two medicines)
+    if _intervention_words("joined").search(
+        intervention.name
+    ):  # ("Pozelimab + Cemdisiran" is two medicines)
         return ""
-    if _usual_care().search(one_line(intervention.name)):  # (a usual treatment: which, unsaid)
+    if _intervention_words("usual_care").search(
+        one_line(intervention.name)
+    ):  # (a usual treatment: which, unsaid)
         return ""
     said: str = phrases["intervention_types"].get(intervention.type.upper(), "")
     return said
