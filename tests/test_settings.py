@@ -936,6 +936,34 @@ def test_treated_brain_metastases_allowed_rule_out_no_treated_disease_whatever_t
 
 
 @pytest.mark.parametrize(
+    ("title", "too"),
+    [
+        # NCT06427811: the second group named in the title need not have been treated.
+        (
+            "Drug X in Previously Treated Patients With CML Without T315I Mutation and in"
+            " Patients With CML With T315I Mutation",
+            True,
+        ),
+        (
+            "Drug X in Patients With Ph+ CML-CP (Without T315I Mutation), Previously Treated"
+            " With Two or More TKIs and Ph+ CML-CP With T315I Mutation",
+            True,
+        ),
+        # Each group has it: it is said of everyone.
+        (
+            "Drug X in Patients With Relapsed AML and in Patients With Relapsed MDS",
+            False,
+        ),
+        ("Drug X in Patients With Relapsed and Refractory Myeloma", False),
+    ],
+)
+def test_a_setting_the_title_gives_one_of_two_groups_only_is_not_the_only_one(title, too):
+    tags = tag(title=title)
+    assert tags.settings  # the trial still takes such disease
+    assert tags.untreated_too is too
+
+
+@pytest.mark.parametrize(
     ("untreated", "too"),
     [
         # NCT03983954: said for "progressed following their most recent regimen" alone.

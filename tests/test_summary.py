@@ -397,6 +397,20 @@ def test_a_setting_ruled_out_for_some_who_join_is_not_said():
     assert "It is for people whose cancer" not in summary_of(title=title, criteria=criteria)
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        # NCT06427811: only the first of the title's two groups was treated before.
+        "Drug X in Previously Treated Patients With CML Without T315I Mutation and in Patients"
+        " With CML With T315I Mutation",
+        "Drug X in Patients With Ph+ CML-CP (Without T315I Mutation), Previously Treated With Two"
+        " or More Tyrosine Kinase Inhibitors and Ph+ CML-CP With T315I Mutation",
+    ],
+)
+def test_a_setting_the_title_gives_one_of_two_groups_is_not_said_of_everyone(title):
+    assert "It is for people whose cancer" not in summary_of(title=title, criteria="Adults")
+
+
 def test_a_setting_asked_in_one_part_only_is_not_said_of_the_trial():
     # NCT04862663: "Key inclusion criteria only for phase III: ... recurrence or progression
     # while on, or within 12 months of, completing a (neo)adjuvant ET regimen"; its phase Ib

@@ -239,6 +239,7 @@ SETTINGS_FILE = DataFile(
                 required={"not_treated": REGEX_I, "untreated": REGEX_I, "untreated_find": TEXTS}
             ),
             "conditional": Table(required={"interval_end": REGEX_I}),
+            "groups": Table(required={"another": REGEX_I}),
             "given": Table(
                 required={
                     "treatment": REGEX_I,

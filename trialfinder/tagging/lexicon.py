@@ -217,6 +217,7 @@ class Knowledge:
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )
         self.interval_end = re.compile(settings["conditional"]["interval_end"], re.IGNORECASE)
+        self.another_group = re.compile(settings["groups"]["another"], re.IGNORECASE)
         self.treatment_given = re.compile(settings["given"]["treatment"], re.IGNORECASE)
         self.given_still_rules_out = frozenset(settings["given"]["still_rules_out"])
         # "or" right after a setting, but for the words after which it joins no other way in:

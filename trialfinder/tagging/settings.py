@@ -65,7 +65,8 @@ class Settings(NamedTuple):
     settings: tuple[str, ...]
     requirements: tuple[Requirement, ...]
     # The titles, conditions, summary or inclusion criteria offer untreated disease as well
-    # ("Newly diagnosed or relapsed AML"): the trial is not only for these settings.
+    # ("Newly diagnosed or relapsed AML"), or a title names two groups and gives a setting to
+    # one only (settings.toml [groups]): the trial is not only for these settings.
     untreated_too: bool = False
 
 
@@ -307,6 +308,7 @@ def _span(items: list[tuple[Any, Any]]) -> tuple[int, int] | None:
 def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Settings:
     parts, items = fields.parts, fields.items
     first: dict[str, tuple[int, re.Match[str]]] = {}  # setting -> where it was first read
+    one_group = False  # a title, condition, keyword or the summary gives one only to a group
     requirements: list[Requirement] = []
     patterns, arounds = k.settings, _arounds(k)
     for index, by_pattern in sorted(_candidates(fields, k).items()):
@@ -329,16 +331,23 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
         asserted: dict[str, re.Match[str]] = {}
         denied: list[str] = []
         excepted: set[str] = set()
+        # Outside the criteria, where the part names two groups of patients: the groups
+        # each setting is asserted in (a setting of one group only is not said of everyone).
+        groups = [m.start("next") for m in k.another_group.finditer(text)] if item is None else []
+        reached: dict[str, set[int]] = {}
         for setting, match in sorted(mentions, key=lambda m: m[1].start()):
-            if item is None and setting in asserted:
+            if item is None and setting in asserted and not groups:
                 continue  # (the same: only its first assertion in the part counts)
             said = clause_effects(text, match.start(), match.end())
             if said & NOT_A_RULE:
                 excepted.add(setting)
             if not said & NOT_ASSERTED:
                 asserted.setdefault(setting, match)
+                reached.setdefault(setting, set()).add(bisect_right(groups, match.start()))
             elif "NEGATED" in said and not said & NOT_ABOUT_IT and not _COUNT.search(match.group()):
                 denied.append(setting)  # (a count denied is a cap: "not more than 2 prior lines")
+        if any(len(reached[s]) <= len(groups) for s in asserted):
+            one_group = True  # (the trial's still: some who join have it)
         # A setting that is another too (settings.toml `also`: resistant disease is refractory).
         # Not in an exclusion: leaving out platinum-resistant disease leaves in other
         # refractory disease.
@@ -392,7 +401,9 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             )
         )
     kept = tuple(s for s in SETTINGS if s in first)
-    return Settings(kept, tuple(requirements), bool(kept) and _untreated_too(fields, k))
+    return Settings(
+        kept, tuple(requirements), bool(kept) and (one_group or _untreated_too(fields, k))
+    )
 
 
 def _untreated_too(fields: Fields, k: Knowledge) -> bool:
