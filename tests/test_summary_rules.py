@@ -473,14 +473,50 @@ def test_a_part_s_rule_said_in_the_same_words_as_one_for_everyone_is_not_said_ag
         "Your cancer must have this marker: HER2.",
         "In one part of the trial (Cohort B), your cancer must have this gene change: KRAS G12C.",
     ]
-    # Without the rule for everyone, each part's rule is said.
+    # Without the rule for everyone, it is said once for the parts that have it.
     only_parts = key_rules(
         (
             req("biomarker-required", "any-of", "HER2", cohort="Cohort A"),
             req("biomarker-required", "any-of", "HER2", cohort="Cohort B"),
         )
     )
-    assert [r.requirement.cohort for r in only_parts] == ["Cohort A", "Cohort B"]
+    assert [r.requirement.cohort for r in only_parts] == ["Cohort A"]
+    assert [r.cohort for r in only_parts[0].others] == ["Cohort B"]
+
+
+def test_a_rule_several_parts_say_in_the_same_words_is_said_once_naming_them():
+    # NCT04482309: "In one part of the trial (Cohort 7), ... HER2." then Cohort A, Cohort B.
+    rules = key_rules(
+        (
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort 7"),
+            req("ecog", "at-most", 1, cohort="Cohort A"),
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort A"),
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort B"),
+            req("biomarker-required", "any-of", "HER2", cohort="Cohort B"),
+        )
+    )
+    assert [r.text for r in rules] == [
+        "In some parts of the trial (Cohort 7, Cohort A and Cohort B), your cancer must have "
+        "this marker: HER2.",
+        "In one part of the trial (Cohort A), you must be up and about and able to do light "
+        "work. This is an ECOG score of 1 or lower.",
+    ]
+    # Each part's requirement is kept, to find the criterion of each.
+    said = rules[0]
+    assert [r.cohort for r in (said.requirement, *said.others)] == [
+        "Cohort 7",
+        "Cohort A",
+        "Cohort B",
+        "Cohort B",
+    ]
+    # NCT05607199: a label naming parts itself ("Part 3A and 3B") is listed with commas.
+    [both] = key_rules(
+        (
+            req("prior-lines", "at-least", 2, cohort="Part 1"),
+            req("prior-lines", "at-least", 2, cohort="Part 3A and 3B"),
+        )
+    )
+    assert both.text.startswith("In some parts of the trial (Part 1, Part 3A and 3B), ")
 
 
 def test_a_rule_every_part_says_in_the_same_words_is_said_once_for_everyone():
@@ -503,11 +539,12 @@ def test_a_rule_every_part_says_in_the_same_words_is_said_once_for_everyone():
     ]
     # ECOG limits said apart stay each part's
     assert [r.requirement.cohort for r in rules[2:]] == ["Phase 2", "Phase 3"]
-    # A part the rule leaves out, a part named with another word, or one part alone: each
-    # part's rule is said for that part only.
+    # A part the rule leaves out, a part named with another word, or one part alone: the
+    # rule is said for those parts only.
     for others in (("Phase 2", "Phase 3", "Phase 4"), ("Phase 2", "Phase 3", "Cohort A")):
-        said = key_rules(found[:2], others)
-        assert [r.requirement.cohort for r in said] == ["Phase 2", "Phase 3"]
+        [said] = key_rules(found[:2], others)
+        assert said.text.startswith("In some parts of the trial (Phase 2 and Phase 3), ")
+        assert [r.cohort for r in (said.requirement, *said.others)] == ["Phase 2", "Phase 3"]
     [alone] = key_rules(found[:1], ("Phase 2",))
     assert alone.requirement.cohort == "Phase 2"
     # A label naming several parts counts for each ("Phases 2 and 3").

@@ -87,6 +87,12 @@ def same_cohort(ours: str, said: str) -> bool:
     return bool(said_words) and said_words[0].startswith(word[:4]) and ident in said_words[1:]
 
 
+def claim_parts(said: str) -> list[str]:
+    """The parts a rule is said for: "Cohort 7, Cohort A and Cohort B" names three, "Parts 1
+    and 2" one (a label of the criteria)."""
+    return re.split(r"(?:,| and) (?=[A-Z][a-z]+ )", said)
+
+
 def criteria_lines(criteria: str) -> list[Line]:
     """Items of the criteria with their section and cohort, by this file's own simple rules."""
     text = re.sub(r"\\([<>=\[\]()*_~#.+!-])", r"\1", criteria or "")
@@ -1009,9 +1015,17 @@ def check(raw: dict, summary: str) -> list[str]:
         found, why = support(claim, lines)
         cohorts = {line.cohort for line in found}
         if claim.cohort:
-            if cohort_name(claim.cohort) not in " ".join(criteria.lower().split()):
-                why, found = f"the criteria name no {claim.cohort!r}", []
-            found = [line for line in found if same_cohort(line.cohort, claim.cohort)]
+            # A rule said once for several parts ("Cohort 7, Cohort A and Cohort B") holds
+            # for each: each is named in the criteria and has a line saying it.
+            supported = found
+            for named in claim_parts(claim.cohort):
+                if cohort_name(named) not in " ".join(criteria.lower().split()):
+                    why, found = f"the criteria name no {named!r}", []
+                    break
+                found = [line for line in supported if same_cohort(line.cohort, named)]
+                if not found:
+                    why = f"{why} (for {named!r})"
+                    break
         elif len(cohorts) == 1 and "" not in cohorts:
             why, found = f"said for everyone, but the criteria give it for {cohorts} only", []
         if not found:
@@ -1233,6 +1247,11 @@ TRUE_AND_FALSE = [
     ("NCT05786924", f"In one part of the trial (Part 2A3), {ACTIVE_BRAIN[0].lower()}"
      f"{ACTIVE_BRAIN[1:]}", f"In one part of the trial (Part 2A1), {ACTIVE_BRAIN[0].lower()}"
      f"{ACTIVE_BRAIN[1:]}"),  # "... and active CNS metastatic disease" in Part 2A3 only
+    # One rule said for several parts holds for each ("Part 2A3: ... KRAS non-G12C or BRAF").
+    ("NCT05786924", "In some parts of the trial (Part 2A and Part 2A3), your cancer must have a "
+     "change in one of these genes: KRAS (other than G12C) or BRAF.",
+     "In some parts of the trial (Part 2A and Part 2A4), your cancer must have a change in one "
+     "of these genes: KRAS (other than G12C) or BRAF."),  # "Part 2A4: ... KRAS G12C"
     ("NCT06346392", NO_BRAIN, STABLE_BRAIN),  # "CNS metastases or CNS pathology including: ..."
     ("NCT06380751", NO_BRAIN, STABLE_BRAIN),  # "brain metastases, ..., or leptomeningeal disease"
     ("NCT06411691", NO_BRAIN, STABLE_BRAIN),  # "brain metastases and/or leptomeningeal spread"
@@ -1345,6 +1364,8 @@ def test_our_own_sections_and_cohorts():
     cohort_c = [line for line in criteria_of("NCT06411691") if line.cohort == "cohort c"]
     assert cohort_c and "no more than 3 lines" in cohort_c[0].text
     assert same_cohort("part 1", "Parts 1 and 2") and same_cohort("", "Part B")
+    assert claim_parts("Cohort 7, Cohort A and Cohort B") == ["Cohort 7", "Cohort A", "Cohort B"]
+    assert claim_parts("Parts 1 and 2") == ["Parts 1 and 2"]
     assert not same_cohort("part 1", "Part 2") and not same_cohort("cohort a", "Part A")
 
 

@@ -94,10 +94,12 @@ class Comparison:
 
 @dataclass(frozen=True)
 class KeyRule:
-    """One key rule in plain words, and the requirement of the criteria it says."""
+    """One key rule in plain words, and the requirement of the criteria it says; a rule said
+    once for several parts of the trial keeps the requirement of each other part too."""
 
     text: str
     requirement: Requirement
+    others: tuple[Requirement, ...] = ()  # the same rule of the other parts the text names
 
 
 @dataclass(frozen=True)
@@ -505,14 +507,27 @@ def key_rules(
     if parts:
         wanted = _for_every_part(wanted, parts)
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
+    # A rule said in the same words for several parts is said once, naming them all, where
+    # the first of them comes.
+    same: dict[str, list[Requirement]] = {}
+    for r in wanted:
+        if r.cohort:
+            same.setdefault(rule_sentence(replace(r, cohort="")), []).append(r)
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
         # A part's rule said in the same words as one for everyone says nothing more.
-        if requirement.cohort and rule_sentence(replace(requirement, cohort="")) in rules:
+        bare = rule_sentence(replace(requirement, cohort="")) if requirement.cohort else ""
+        if bare and bare in rules:
             continue
-        text = rule_sentence(requirement)
+        others: tuple[Requirement, ...] = ()
+        if bare:
+            first, *others_list = same[bare]
+            if first is not requirement:
+                continue  # (said with the first)
+            others = tuple(others_list)
+        text = rule_sentence(requirement, tuple(r.cohort for r in others))
         if text and text not in rules:
-            rules[text] = KeyRule(text, requirement)
+            rules[text] = KeyRule(text, requirement, others)
         if len(rules) >= data["max_rules"]:
             break
     return tuple(rules.values())
@@ -547,8 +562,10 @@ def _shown_kinds() -> tuple[dict[str, int], frozenset[str]]:
     return {kind: i for i, kind in enumerate(data["show"])}, frozenset(data["limits"])
 
 
-def rule_sentence(requirement: Requirement) -> str:
-    """One requirement in plain words, or "" when the data has no sentence for it."""
+def rule_sentence(requirement: Requirement, other_parts: tuple[str, ...] = ()) -> str:
+    """One requirement in plain words, or "" when the data has no sentence for it; said for
+    ``other_parts`` of the trial too when it names its own ("In some parts of the trial
+    (Cohort 7, Cohort A and Cohort B), ...")."""
     data = _phrases()["requirements"]
     phrases = data.get(requirement.kind, {})
     values = tuple(v for v in requirement.values if str(v).strip())
@@ -579,9 +596,12 @@ def rule_sentence(requirement: Requirement) -> str:
     text = phrase.format(**fields)
     if requirement.cohort:
         rule = text[0].lower() + text[1:] if not phrase.startswith("{") else text
-        several = len(cohort_label(requirement.cohort)[1]) > 1  # "Parts 1 and 2"
+        named = list(dict.fromkeys(one_line(c) for c in (requirement.cohort, *other_parts)))
+        several = len(named) > 1 or len(cohort_label(requirement.cohort)[1]) > 1  # "Parts 1 and 2"
         sentence = data["cohorts" if several else "cohort"]
-        text = sentence.format(cohort=one_line(requirement.cohort), rule=rule)
+        # (A name that holds "and" itself, "Part 3A and 3B", is listed with commas only.)
+        listed = ", ".join(named) if any(" and " in n for n in named) else _join(named, data["and"])
+        text = sentence.format(cohort=listed, rule=rule)
     return text
 
 
