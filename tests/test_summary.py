@@ -265,6 +265,25 @@ def test_a_rule_of_one_of_the_listed_diseases_is_not_said_of_everyone(conditions
 
 
 @pytest.mark.parametrize(
+    ("criteria", "higher"),
+    [
+        # NCT06350097: 18 for everyone, 20 in Japan.
+        ("Participant must be ≥ 18 years; Participant from Japan must be ≥ 20 years.", True),
+        ("Male or female ≥ 18 years or age (or the legal age of adulthood per country).", True),
+        ("Participants must be ≥ 18 years of age. Other age restrictions may apply.", True),
+        ("Participants must be ≥ 18 years of age in the opinion of the investigator.", False),
+    ],
+)
+def test_a_lowest_age_higher_in_some_places_is_said_beside_the_age(criteria, higher):
+    text = summary_of(
+        criteria=f"Inclusion Criteria:\n\n* {criteria}\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    assert "People aged 18 years and older can join.\n" in text
+    note = "People aged 18 years and older can join.\nIn some places the lowest age to join may"
+    assert (note in text) is higher
+
+
+@pytest.mark.parametrize(
     ("min_age", "max_age", "criteria", "said"),
     [
         # NCT06201611: a maximum age of 18 beside "Patients aged >= 18 years".

@@ -763,7 +763,9 @@ SUMMARY = DataFile(
                 }
             ),
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
-            "ages": Table(required=words("disagree")),
+            "ages": Table(
+                required={**words("disagree", "higher_note"), "higher_somewhere": REGEX_I}
+            ),
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),

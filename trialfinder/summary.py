@@ -121,6 +121,8 @@ class SummaryFacts:
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
     age_note: str  # said instead of the age when the record's age limits disagree, or ""
+    # said after the age when the lowest age may be higher in some places, or ""
+    age_elsewhere: str
     sex: str  # a sentence
     requirements: tuple[KeyRule, ...]
     has_criteria: bool
@@ -205,6 +207,7 @@ def summary_facts(
         setting=_setting(tags),
         age=age_text(trial),
         age_note=phrases["ages"]["disagree"] if _ages_disagree(trial, tags) else "",
+        age_elsewhere=phrases["ages"]["higher_note"] if _age_higher_somewhere(tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(
             said_requirements(trial, tags), read_criteria(elig.criteria).cohorts
@@ -883,6 +886,17 @@ def _ages_disagree(trial: Trial, tags: Tags) -> bool:
         if allowed is not None and min(high, allowed[1]) - max(low, allowed[0]) < 1:
             return True
     return False
+
+
+def _age_higher_somewhere(tags: Tags) -> bool:
+    """Whether the age rule of the criteria for everyone says the lowest age may be higher in
+    some places (summary.toml ``[ages] higher_somewhere``: "Participant from Japan must be
+    ≥ 20 years", "or the legal age of adulthood per country-specific regulations")."""
+    pattern = re.compile(_phrases()["ages"]["higher_somewhere"], re.IGNORECASE)
+    return any(
+        r.kind == "age" and not r.cohort and not r.scope and pattern.search(r.text)
+        for r in tags.requirements
+    )
 
 
 def _sex(field: str, tags: Tags) -> str:
