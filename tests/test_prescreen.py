@@ -2035,3 +2035,33 @@ def test_a_study_of_people_having_cancer_surgery_asks_a_profile_that_lists_no_op
     )
     cervix = _profile(diagnosis="cervical cancer", prior_treatments=["cisplatin"])
     assert prescreen(open_surgery, Tags(), cervix).fit == CHECK
+
+
+def test_a_trial_for_people_receiving_chemotherapy_now_asks_it_never_passes_nor_fails_it():
+    # NCT06491082 ("All patients receiving chemotherapy for solid cancer") said "Could fit" to a
+    # newly diagnosed cancer not yet treated: no profile says what is being given now.
+    criteria = (
+        "Inclusion Criteria:\n\n* All patients receiving chemotherapy for solid cancer\n"
+        "* Patient aged>18years\n\nExclusion Criteria:\n\n* Pre-existing neuropathy\n"
+    )
+    trial = _trial(conditions=["Solid Tumor"], criteria=criteria)
+    untreated = _profile(diagnosis="glioblastoma", setting=["newly diagnosed"], prior_treatments=[])
+    treated = _profile(diagnosis="glioblastoma", prior_treatments=["temozolomide"])
+    for profile in (untreated, treated):
+        fit = prescreen(trial, Tags(), profile)
+        assert fit.fit == CHECK
+        (asked,) = [c for c in fit.checks if c.text.startswith("All patients receiving")]
+        assert asked.outcome == UNKNOWN
+        assert asked.reason == (
+            'The trial is for people "receiving chemotherapy" now, as a criterion says; the'
+            " profile does not say whether you are."
+        )
+        assert 'Ask whether you are "receiving chemotherapy" now, as this trial asks.' in (
+            fit.questions
+        )
+    # a criterion that rules it out, or names it for some people only, asks nothing
+    other = _trial(
+        conditions=["Solid Tumor"],
+        criteria="Exclusion Criteria:\n\n* Patients receiving chemotherapy\n",
+    )
+    assert not [c for c in prescreen(other, Tags(), untreated).checks if c.outcome == UNKNOWN]

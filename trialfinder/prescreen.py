@@ -1023,28 +1023,47 @@ def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     operation for their cancer ("All patients undergoing major HPB cancer surgeries",
     NCT06475911; ``surgery_trial_words`` in the data file) and the profile lists no operation:
     asked, never failed."""
-    text = _surgery_criterion(trial.eligibility.criteria)
+    checks = []
+    text, _ = _inclusion_naming(trial.eligibility.criteria, "surgery_trial_words")
+    received = _facts(profile).received
+    if text and not (received and any(t.surgery for t in received)):
+        requirement = Requirement("disease-setting", "surgery", (), text, "inclusion")
+        kind = requirement.kind
+        tail = rules().sentence(kind, "unknown-surgery")
+        question = rules().sentence(kind, "question-surgery")
+        checks.append(_check(requirement, UNKNOWN, tail, question=question))
+    checks.extend(treatment_now_checks(trial))
+    return tuple(checks)
+
+
+def treatment_now_checks(trial: Trial) -> tuple[Check, ...]:
+    """An unknown check when an inclusion criterion for everyone is for people receiving a
+    treatment now ("All patients receiving chemotherapy for solid cancer", NCT06491082;
+    ``treatment_now_words`` in the data file): no profile says what is given now, so it is
+    asked, never passed nor failed."""
+    text, words = _inclusion_naming(trial.eligibility.criteria, "treatment_now_words")
     if not text:
         return ()
-    received = _facts(profile).received
-    if received and any(t.surgery for t in received):
-        return ()
-    requirement = Requirement("disease-setting", "surgery", (), text, "inclusion")
+    requirement = Requirement("disease-setting", "treatment-now", (words,), text, "inclusion")
     kind = requirement.kind
-    tail = rules().sentence(kind, "unknown-surgery")
-    question = rules().sentence(kind, "question-surgery")
-    return (_check(requirement, UNKNOWN, tail, question=question),)
+    says = rules().says(kind, "treatment-now", values=words)
+    tail = rules().sentence(kind, "unknown-treatment-now")
+    question = rules().sentence(kind, "question-treatment-now", values=words)
+    return (_check(requirement, UNKNOWN, tail, question=question, says=says),)
 
 
 @lru_cache(maxsize=1024)
-def _surgery_criterion(criteria: str) -> str:
-    words = _cues(rules().rules["disease-setting"]["surgery_trial_words"])
+def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
+    """(the first inclusion criterion for everyone naming one of the words of ``words_key`` in
+    ``[rule.disease-setting]``, the words as written), or ("", "")."""
+    words = _cues(rules().rules["disease-setting"][words_key])
     if not criteria or not words.search(criteria):
-        return ""
+        return "", ""
     for item in read_criteria(criteria).items:
-        if item.section != EXCLUSION and not item.cohort and words.search(item.text):
-            return item.text
-    return ""
+        match = words.search(item.text)
+        if item.section != EXCLUSION and not item.cohort and match:
+            return item.text, match.group()
+    return "", ""
 
 
 @lru_cache(maxsize=1024)
