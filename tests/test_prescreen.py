@@ -1786,7 +1786,9 @@ def test_a_trial_for_cancer_under_wait_and_watch_asks_the_setting_never_passes_i
     profile = _profile(diagnosis="metastatic rectal cancer", setting=["metastatic", "refractory"])
     fit = prescreen(trial, Tags(), profile)
     assert fit.fit == CHECK
-    assert fit.reason.endswith("but your disease setting could not be checked")
+    assert fit.reason.endswith(
+        "but whether your cancer is to be watched rather than treated for now could not be checked"
+    )
     (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
     assert asked.outcome == UNKNOWN
     assert asked.reason == (
@@ -2065,3 +2067,49 @@ def test_a_trial_for_people_receiving_chemotherapy_now_asks_it_never_passes_nor_
         criteria="Exclusion Criteria:\n\n* Patients receiving chemotherapy\n",
     )
     assert not [c for c in prescreen(other, Tags(), untreated).checks if c.outcome == UNKNOWN]
+
+
+def test_the_verdict_line_names_what_a_rule_asks_not_the_fact_its_kind_reads():
+    # A trial for people having an operation said "your disease setting could not be checked",
+    # one for people of an earlier study "your diagnosis", a title naming a treatment before
+    # "your prior-therapy-required" (NCT06475911, NCT00184067, NCT06129864).
+    start = "Nothing in the profile rules you out, but "
+    surgery = _trial(
+        conditions=["Pancreatic Cancer"],
+        criteria="Inclusion Criteria:\n\n* All patients undergoing major HPB cancer surgeries\n",
+    )
+    fit = prescreen(surgery, Tags(), _profile(diagnosis="pancreatic cancer"))
+    assert fit.reason == (
+        start + "whether you are having the operation the trial is about could not be checked"
+    )
+    study = _trial(
+        conditions=["Melanoma"],
+        criteria="Inclusion Criteria:\n\n* Patients who have completed protocol 10M-01-1\n",
+    )
+    fit = prescreen(study, Tags(), _profile(diagnosis="melanoma"))
+    assert fit.reason == (
+        start + "whether you took part in the earlier study the trial asks for could not be checked"
+    )
+    titled = _trial(
+        conditions=["Head and Neck Squamous Cell Carcinoma"],
+        title="Durvalumab Following Definitive Concurrent Chemoradiotherapy in Head and Neck"
+        " Cancer",
+    )
+    fit = prescreen(titled, tag_trial(titled), _profile(diagnosis="head and neck cancer"))
+    assert fit.reason == (
+        start + "whether you had the treatment the trial's title names could not be checked"
+    )
+    # beside a fact of the profile left unknown, both are named
+    staged = _trial(conditions=["Breast Cancer"], title="Locally Advanced Breast Cancer")
+    early = _profile(diagnosis="breast cancer", setting=["early-stage"])
+    fit = prescreen(staged, Tags(), early)
+    assert fit.reason == (
+        start + "whether the trial takes your cancer at the stage its title names could not be"
+        " checked"
+    )
+    both = prescreen(surgery, Tags(), _profile(diagnosis="cancer"))
+    assert both.fit == CHECK
+    assert both.reason == (
+        start + "your diagnosis and whether you are having the operation the trial is about"
+        " could not be checked"
+    )

@@ -86,6 +86,7 @@ class Check:
     passes_on: dt.date | None = None  # a washout: the first day the person would pass
     contradicted: bool = False  # the record says the opposite elsewhere: shown, not weighed
     key: bool = False  # key by its rule (`key_rules`) though its kind is not
+    asks: str = ""  # the requirement's rule ("surgery"), which may name what is unknown
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -346,6 +347,7 @@ def _check(
         question=question if outcome == UNKNOWN else "",
         passes_on=passes_on,
         key=rule in r.rules[kind].get("key_rules", ()),
+        asks=requirement.rule,
     )
 
 
@@ -2434,11 +2436,20 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
             fits = "fit" if len(passed) > 1 else "fits"
             reason = _fill(r.verdict["possible"], {"facts": _join(passed, "and"), "fit": fits})
         else:
+            # What a rule asks that is no fact of the profile ("whether you are having the
+            # operation") is said so, not as the fact its kind reads.
+            asked = r.words["asked-names"]
+            unsure = [c for c in key if c.outcome == UNKNOWN]
+            phrases = list(dict.fromkeys(asked.get(f"{c.rule} {c.asks}", "") for c in unsure))
             unknown = list(
-                dict.fromkeys(names.get(c.rule, c.rule) for c in key if c.outcome == UNKNOWN)
+                dict.fromkeys(
+                    names.get(c.rule, c.rule) for c in unsure if f"{c.rule} {c.asks}" not in asked
+                )
             )
-            if unknown:
-                reason = _fill(r.verdict["check"], {"facts": "your " + _join(unknown, "and")})
+            facts = ["your " + _join(unknown, "and")] if unknown else []
+            facts += [p for p in phrases if p]
+            if facts:
+                reason = _fill(r.verdict["check"], {"facts": _join(facts, "and")})
             else:
                 reason = r.verdict["check-nothing"]
         ordered = sorted(

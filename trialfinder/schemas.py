@@ -606,6 +606,7 @@ PRESCREEN = DataFile(
                         "transplants-had",
                     ),
                     "fact-names": Names(TEXT),
+                    "asked-names": Names(TEXT),
                 }
             ),
             "setting": Names(Table(required=texts("written", "is", "not"))),
