@@ -1742,11 +1742,16 @@ def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passe
     fit = prescreen(trial, Tags(), profile)
     assert fit.fit == CHECK
     (asked,) = [c for c in fit.checks if c.rule == "disease" and c.outcome == UNKNOWN]
+    # said in lower case by its name, as other diseases are, not in the record's capitals
     assert asked.reason == (
-        "The trial is for people with Radionecrosis of Brain, as its conditions and criteria"
+        "The trial is for people with radionecrosis, as its conditions and criteria"
         " say; the profile does not say whether you have it."
     )
-    assert asked.question == "Ask whether you have Radionecrosis of Brain, as this trial asks."
+    assert asked.question == "Ask whether you have radionecrosis, as this trial asks."
+    assert fit.reason == (
+        "Nothing in the profile rules you out, but whether you have the condition the trial is"
+        " for could not be checked"
+    )
     # a condition the criteria do not ask for, or rule out, is left alone
     for other in ("* Karnofsky score of 50 or more\n", "* No radionecrosis on imaging\n"):
         plain = _trial(conditions=conditions, criteria=f"Inclusion Criteria:\n\n{other}")

@@ -923,10 +923,12 @@ def _asked_beside(
         return ()
     complications, negated, asked = _beside_words()
     vocabulary = diseases()
+    # Each is said by its name in the data, in lower case as other diseases are ("radionecrosis"
+    # for the condition "Radionecrosis of Brain"), not in the record's capitals.
     named = [
-        (condition, cue)
+        (name, cue)
         for condition in conditions
-        for cue in complications.values()
+        for name, cue in complications.items()
         if cue.search(condition) and not vocabulary.find(condition, organs=True)[0]
     ]
     if not named and not asked.search(criteria):
@@ -935,11 +937,11 @@ def _asked_beside(
         i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
     ]
     found: list[tuple[str, str, str, str]] = []
-    for condition, cue in named:
+    for name, cue in dict.fromkeys(named):
         for text in items:
             match = cue.search(text)
             if match and not negated.search(text[: match.start()]):
-                found.append(("disease", "complication", condition, text))
+                found.append(("disease", "complication", name, text))
                 break
     watch = {w.lower() for w in rules().rules["disease-setting"]["watch_words"]}
     seen: set[str] = set()
