@@ -1027,17 +1027,17 @@ def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     operation for their cancer ("All patients undergoing major HPB cancer surgeries",
     NCT06475911; ``surgery_trial_words`` in the data file) and the profile lists no operation:
     asked, never failed."""
-    checks = []
     text, _ = _inclusion_naming(trial.eligibility.criteria, "surgery_trial_words")
+    if not text:
+        return ()
     received = _facts(profile).received
-    if text and not (received and any(t.surgery for t in received)):
-        requirement = Requirement("disease-setting", "surgery", (), text, "inclusion")
-        kind = requirement.kind
-        tail = rules().sentence(kind, "unknown-surgery")
-        question = rules().sentence(kind, "question-surgery")
-        checks.append(_check(requirement, UNKNOWN, tail, question=question))
-    checks.extend(treatment_now_checks(trial))
-    return tuple(checks)
+    if received and any(t.surgery for t in received):
+        return ()
+    requirement = Requirement("disease-setting", "surgery", (), text, "inclusion")
+    kind = requirement.kind
+    tail = rules().sentence(kind, "unknown-surgery")
+    question = rules().sentence(kind, "question-surgery")
+    return (_check(requirement, UNKNOWN, tail, question=question),)
 
 
 def treatment_now_checks(trial: Trial) -> tuple[Check, ...]:
@@ -1783,6 +1783,7 @@ def prescreen(
     checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
     checks.extend(title_setting_checks(trial, profile))
     checks.extend(surgery_checks(trial, profile))
+    checks.extend(treatment_now_checks(trial))
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
