@@ -2118,3 +2118,11 @@ def test_the_verdict_line_names_what_a_rule_asks_not_the_fact_its_kind_reads():
         start + "your diagnosis and whether you are having the operation the trial is about"
         " could not be checked"
     )
+    requirement = Requirement("prior-lines", "at-least", (1,), "At least 1 prior line", "inclusion")
+    lines = check_requirement(requirement, _profile(diagnosis="cancer"))
+    assert lines is not None and lines.outcome == UNKNOWN
+    three = verdict((*both.checks, lines))
+    assert three.reason == (
+        start + "your diagnosis, number of earlier treatments and whether you are having the"
+        " operation the trial is about could not be checked"
+    )

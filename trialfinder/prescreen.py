@@ -2449,7 +2449,7 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
                     names.get(c.rule, c.rule) for c in unsure if f"{c.rule} {c.asks}" not in asked
                 )
             )
-            facts = ["your " + _join(unknown, "and")] if unknown else []
+            facts = [f"your {unknown[0]}", *unknown[1:]] if unknown else []
             facts += [p for p in phrases if p]
             if facts:
                 reason = _fill(r.verdict["check"], {"facts": _join(facts, "and")})
