@@ -2105,6 +2105,13 @@ def test_the_verdict_line_names_what_a_rule_asks_not_the_fact_its_kind_reads():
         start + "whether you had the treatment the trial's title names could not be checked"
     )
     # beside a fact of the profile left unknown, both are named
+    # and a title's treatment the profile lists passes by its name, not by its kind's
+    had = _profile(diagnosis="head and neck cancer", prior_treatments=["chemoradiotherapy"])
+    fit = prescreen(titled, tag_trial(titled), had)
+    assert fit.reason == (
+        "Could fit: your diagnosis and earlier treatments fit, and nothing in the profile rules"
+        " you out"
+    )
     staged = _trial(conditions=["Breast Cancer"], title="Locally Advanced Breast Cancer")
     early = _profile(diagnosis="breast cancer", setting=["early-stage"])
     fit = prescreen(staged, Tags(), early)
