@@ -1742,11 +1742,16 @@ def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passe
     fit = prescreen(trial, Tags(), profile)
     assert fit.fit == CHECK
     (asked,) = [c for c in fit.checks if c.rule == "disease" and c.outcome == UNKNOWN]
+    # said in lower case by its name, as other diseases are, not in the record's capitals
     assert asked.reason == (
-        "The trial is for people with Radionecrosis of Brain, as its conditions and criteria"
+        "The trial is for people with radionecrosis, as its conditions and criteria"
         " say; the profile does not say whether you have it."
     )
-    assert asked.question == "Ask whether you have Radionecrosis of Brain, as this trial asks."
+    assert asked.question == "Ask whether you have radionecrosis, as this trial asks."
+    assert fit.reason == (
+        "Nothing in the profile rules you out, but whether you have the condition the trial is"
+        " for could not be checked"
+    )
     # a condition the criteria do not ask for, or rule out, is left alone
     for other in ("* Karnofsky score of 50 or more\n", "* No radionecrosis on imaging\n"):
         plain = _trial(conditions=conditions, criteria=f"Inclusion Criteria:\n\n{other}")
@@ -1786,7 +1791,9 @@ def test_a_trial_for_cancer_under_wait_and_watch_asks_the_setting_never_passes_i
     profile = _profile(diagnosis="metastatic rectal cancer", setting=["metastatic", "refractory"])
     fit = prescreen(trial, Tags(), profile)
     assert fit.fit == CHECK
-    assert fit.reason.endswith("but your disease setting could not be checked")
+    assert fit.reason.endswith(
+        "but whether your cancer is to be watched rather than treated for now could not be checked"
+    )
     (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
     assert asked.outcome == UNKNOWN
     assert asked.reason == (
@@ -2035,3 +2042,94 @@ def test_a_study_of_people_having_cancer_surgery_asks_a_profile_that_lists_no_op
     )
     cervix = _profile(diagnosis="cervical cancer", prior_treatments=["cisplatin"])
     assert prescreen(open_surgery, Tags(), cervix).fit == CHECK
+
+
+def test_a_trial_for_people_receiving_chemotherapy_now_asks_it_never_passes_nor_fails_it():
+    # NCT06491082 ("All patients receiving chemotherapy for solid cancer") said "Could fit" to a
+    # newly diagnosed cancer not yet treated: no profile says what is being given now.
+    criteria = (
+        "Inclusion Criteria:\n\n* All patients receiving chemotherapy for solid cancer\n"
+        "* Patient aged>18years\n\nExclusion Criteria:\n\n* Pre-existing neuropathy\n"
+    )
+    trial = _trial(conditions=["Solid Tumor"], criteria=criteria)
+    untreated = _profile(diagnosis="glioblastoma", setting=["newly diagnosed"], prior_treatments=[])
+    treated = _profile(diagnosis="glioblastoma", prior_treatments=["temozolomide"])
+    for profile in (untreated, treated):
+        fit = prescreen(trial, Tags(), profile)
+        assert fit.fit == CHECK
+        (asked,) = [c for c in fit.checks if c.text.startswith("All patients receiving")]
+        assert asked.outcome == UNKNOWN
+        assert asked.reason == (
+            'The trial is for people "receiving chemotherapy" now, as a criterion says; the'
+            " profile does not say whether you are."
+        )
+        assert 'Ask whether you are "receiving chemotherapy" now, as this trial asks.' in (
+            fit.questions
+        )
+    # a criterion that rules it out, or names it for some people only, asks nothing
+    other = _trial(
+        conditions=["Solid Tumor"],
+        criteria="Exclusion Criteria:\n\n* Patients receiving chemotherapy\n",
+    )
+    assert not [c for c in prescreen(other, Tags(), untreated).checks if c.outcome == UNKNOWN]
+
+
+def test_the_verdict_line_names_what_a_rule_asks_not_the_fact_its_kind_reads():
+    # A trial for people having an operation said "your disease setting could not be checked",
+    # one for people of an earlier study "your diagnosis", a title naming a treatment before
+    # "your prior-therapy-required" (NCT06475911, NCT00184067, NCT06129864).
+    start = "Nothing in the profile rules you out, but "
+    surgery = _trial(
+        conditions=["Pancreatic Cancer"],
+        criteria="Inclusion Criteria:\n\n* All patients undergoing major HPB cancer surgeries\n",
+    )
+    fit = prescreen(surgery, Tags(), _profile(diagnosis="pancreatic cancer"))
+    assert fit.reason == (
+        start + "whether you are having the operation the trial is about could not be checked"
+    )
+    study = _trial(
+        conditions=["Melanoma"],
+        criteria="Inclusion Criteria:\n\n* Patients who have completed protocol 10M-01-1\n",
+    )
+    fit = prescreen(study, Tags(), _profile(diagnosis="melanoma"))
+    assert fit.reason == (
+        start + "whether you took part in the earlier study the trial asks for could not be checked"
+    )
+    titled = _trial(
+        conditions=["Head and Neck Squamous Cell Carcinoma"],
+        title="Durvalumab Following Definitive Concurrent Chemoradiotherapy in Head and Neck"
+        " Cancer",
+    )
+    fit = prescreen(titled, tag_trial(titled), _profile(diagnosis="head and neck cancer"))
+    assert fit.reason == (
+        start + "whether you had the treatment the trial's title names could not be checked"
+    )
+    # beside a fact of the profile left unknown, both are named
+    # and a title's treatment the profile lists passes by its name, not by its kind's
+    had = _profile(diagnosis="head and neck cancer", prior_treatments=["chemoradiotherapy"])
+    fit = prescreen(titled, tag_trial(titled), had)
+    assert fit.reason == (
+        "Could fit: your diagnosis and earlier treatments fit, and nothing in the profile rules"
+        " you out"
+    )
+    staged = _trial(conditions=["Breast Cancer"], title="Locally Advanced Breast Cancer")
+    early = _profile(diagnosis="breast cancer", setting=["early-stage"])
+    fit = prescreen(staged, Tags(), early)
+    assert fit.reason == (
+        start + "whether the trial takes your cancer at the stage its title names could not be"
+        " checked"
+    )
+    both = prescreen(surgery, Tags(), _profile(diagnosis="cancer"))
+    assert both.fit == CHECK
+    assert both.reason == (
+        start + "your diagnosis and whether you are having the operation the trial is about"
+        " could not be checked"
+    )
+    requirement = Requirement("prior-lines", "at-least", (1,), "At least 1 prior line", "inclusion")
+    lines = check_requirement(requirement, _profile(diagnosis="cancer"))
+    assert lines is not None and lines.outcome == UNKNOWN
+    three = verdict((*both.checks, lines))
+    assert three.reason == (
+        start + "your diagnosis, number of earlier treatments and whether you are having the"
+        " operation the trial is about could not be checked"
+    )

@@ -86,6 +86,7 @@ class Check:
     passes_on: dt.date | None = None  # a washout: the first day the person would pass
     contradicted: bool = False  # the record says the opposite elsewhere: shown, not weighed
     key: bool = False  # key by its rule (`key_rules`) though its kind is not
+    asks: str = ""  # the requirement's rule ("surgery"), which may name what is unknown
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -346,6 +347,7 @@ def _check(
         question=question if outcome == UNKNOWN else "",
         passes_on=passes_on,
         key=rule in r.rules[kind].get("key_rules", ()),
+        asks=requirement.rule,
     )
 
 
@@ -921,10 +923,12 @@ def _asked_beside(
         return ()
     complications, negated, asked = _beside_words()
     vocabulary = diseases()
+    # Each is said by its name in the data, in lower case as other diseases are ("radionecrosis"
+    # for the condition "Radionecrosis of Brain"), not in the record's capitals.
     named = [
-        (condition, cue)
+        (name, cue)
         for condition in conditions
-        for cue in complications.values()
+        for name, cue in complications.items()
         if cue.search(condition) and not vocabulary.find(condition, organs=True)[0]
     ]
     if not named and not asked.search(criteria):
@@ -933,11 +937,11 @@ def _asked_beside(
         i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
     ]
     found: list[tuple[str, str, str, str]] = []
-    for condition, cue in named:
+    for name, cue in dict.fromkeys(named):
         for text in items:
             match = cue.search(text)
             if match and not negated.search(text[: match.start()]):
-                found.append(("disease", "complication", condition, text))
+                found.append(("disease", "complication", name, text))
                 break
     watch = {w.lower() for w in rules().rules["disease-setting"]["watch_words"]}
     seen: set[str] = set()
@@ -1023,7 +1027,7 @@ def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     operation for their cancer ("All patients undergoing major HPB cancer surgeries",
     NCT06475911; ``surgery_trial_words`` in the data file) and the profile lists no operation:
     asked, never failed."""
-    text = _surgery_criterion(trial.eligibility.criteria)
+    text, _ = _inclusion_naming(trial.eligibility.criteria, "surgery_trial_words")
     if not text:
         return ()
     received = _facts(profile).received
@@ -1036,15 +1040,34 @@ def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     return (_check(requirement, UNKNOWN, tail, question=question),)
 
 
+def treatment_now_checks(trial: Trial) -> tuple[Check, ...]:
+    """An unknown check when an inclusion criterion for everyone is for people receiving a
+    treatment now ("All patients receiving chemotherapy for solid cancer", NCT06491082;
+    ``treatment_now_words`` in the data file): no profile says what is given now, so it is
+    asked, never passed nor failed."""
+    text, words = _inclusion_naming(trial.eligibility.criteria, "treatment_now_words")
+    if not text:
+        return ()
+    requirement = Requirement("disease-setting", "treatment-now", (words,), text, "inclusion")
+    kind = requirement.kind
+    says = rules().says(kind, "treatment-now", values=words)
+    tail = rules().sentence(kind, "unknown-treatment-now")
+    question = rules().sentence(kind, "question-treatment-now", values=words)
+    return (_check(requirement, UNKNOWN, tail, question=question, says=says),)
+
+
 @lru_cache(maxsize=1024)
-def _surgery_criterion(criteria: str) -> str:
-    words = _cues(rules().rules["disease-setting"]["surgery_trial_words"])
+def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
+    """(the first inclusion criterion for everyone naming one of the words of ``words_key`` in
+    ``[rule.disease-setting]``, the words as written), or ("", "")."""
+    words = _cues(rules().rules["disease-setting"][words_key])
     if not criteria or not words.search(criteria):
-        return ""
+        return "", ""
     for item in read_criteria(criteria).items:
-        if item.section != EXCLUSION and not item.cohort and words.search(item.text):
-            return item.text
-    return ""
+        match = words.search(item.text)
+        if item.section != EXCLUSION and not item.cohort and match:
+            return item.text, match.group()
+    return "", ""
 
 
 @lru_cache(maxsize=1024)
@@ -1760,6 +1783,7 @@ def prescreen(
     checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
     checks.extend(title_setting_checks(trial, profile))
     checks.extend(surgery_checks(trial, profile))
+    checks.extend(treatment_now_checks(trial))
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
     if tags and (scoped or tags.scoped_requirements):
         scoped = (*scoped, *tags.scoped_requirements)
@@ -2415,11 +2439,20 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
             fits = "fit" if len(passed) > 1 else "fits"
             reason = _fill(r.verdict["possible"], {"facts": _join(passed, "and"), "fit": fits})
         else:
+            # What a rule asks that is no fact of the profile ("whether you are having the
+            # operation") is said so, not as the fact its kind reads.
+            asked = r.words["asked-names"]
+            unsure = [c for c in key if c.outcome == UNKNOWN]
+            phrases = list(dict.fromkeys(asked.get(f"{c.rule} {c.asks}", "") for c in unsure))
             unknown = list(
-                dict.fromkeys(names.get(c.rule, c.rule) for c in key if c.outcome == UNKNOWN)
+                dict.fromkeys(
+                    names.get(c.rule, c.rule) for c in unsure if f"{c.rule} {c.asks}" not in asked
+                )
             )
-            if unknown:
-                reason = _fill(r.verdict["check"], {"facts": "your " + _join(unknown, "and")})
+            facts = [f"your {unknown[0]}", *unknown[1:]] if unknown else []
+            facts += [p for p in phrases if p]
+            if facts:
+                reason = _fill(r.verdict["check"], {"facts": _join(facts, "and")})
             else:
                 reason = r.verdict["check-nothing"]
         ordered = sorted(
