@@ -2133,3 +2133,35 @@ def test_the_verdict_line_names_what_a_rule_asks_not_the_fact_its_kind_reads():
         start + "your diagnosis, number of earlier treatments and whether you are having the"
         " operation the trial is about could not be checked"
     )
+
+
+@needs_shared
+def test_a_part_named_by_its_step_that_rules_a_person_out_leaves_the_others_to_the_trial_team():
+    # NCT03983954 names parts by their step ("Dose escalation and MTD expansion", "MTD dose
+    # expansion", "Esophageal cohort expansion"): the first asks for progression after standard
+    # treatment, and a newly diagnosed, untreated cancer was told "Could fit" through the other
+    # two, which may be the same part named again, or for another cancer.
+    trial = parse_study(load_real_record("NCT03983954"))
+    tags = tag_trial(trial)
+    untreated = _profile(
+        diagnosis="oropharyngeal squamous cell carcinoma",
+        setting=["newly diagnosed", "locally advanced"],
+        prior_treatments=[],
+        measurable_disease=True,
+    )
+    fit = prescreen(trial, tags, untreated, today=dt.date(2026, 12, 1))
+    assert fit.fit == CHECK
+    assert fit.reason.startswith(
+        "Nothing in the profile rules you out, but which part of the trial you could join"
+        " could not be checked"
+    )
+    assert "The parts that could fit" not in fit.reason
+    # Treated and progressing, every part may take the person: it could fit.
+    treated = _profile(
+        diagnosis="pancreatic adenocarcinoma",
+        setting=["metastatic", "refractory"],
+        prior_lines=1,
+        prior_treatments=["FOLFIRINOX"],
+        measurable_disease=True,
+    )
+    assert prescreen(trial, tags, treated, today=dt.date(2026, 12, 1)).fit == POSSIBLE

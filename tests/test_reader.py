@@ -17,6 +17,7 @@ from trialfinder.tagging.reader import (
     every_part,
     inclusion_criteria,
     is_cancer_trial,
+    named_by_step,
     read_criteria,
 )
 
@@ -770,3 +771,19 @@ def test_a_risk_group_with_its_own_rules_is_a_part_of_the_trial():
 def test_a_cohort_is_named_alike_in_any_letter_case(line, cohort):
     # NCT03067181 in capitals: its risk groups keep the names they have in mixed case.
     assert [i.cohort for i in read_criteria(f"Inclusion Criteria:\n{line}\n").items] == [cohort]
+
+
+@pytest.mark.parametrize(
+    ("cohort", "by_step"),
+    [
+        ("Dose escalation and MTD expansion", True),
+        ("MTD dose expansion", True),
+        ("Esophageal cohort expansion", True),
+        ("Part A", False),
+        ("Cohort 2", False),
+        ("Parts 1 and 2", False),
+        ("", False),
+    ],
+)
+def test_a_part_named_by_its_step_is_told_from_one_named_by_a_label(cohort, by_step):
+    assert named_by_step(cohort) is by_step

@@ -53,7 +53,13 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
-from trialfinder.tagging.reader import EXCLUSION, cohort_label, is_cancer_trial, read_criteria
+from trialfinder.tagging.reader import (
+    EXCLUSION,
+    cohort_label,
+    is_cancer_trial,
+    named_by_step,
+    read_criteria,
+)
 from trialfinder.tagging.requirements import (
     METASTATIC_EXCLUDED,
     NON_METASTATIC,
@@ -2426,6 +2432,15 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
     _, fit, own = best
     named = len(parts) > 1 or parts[0][0] != ""
     fitting = tuple(n for n, f, _ in outcomes if f != EXCLUDED and n)
+    # Parts named by their step ("MTD dose expansion" beside "Dose escalation and MTD
+    # expansion", "Esophageal cohort expansion") may be one part named twice, and whom such a
+    # part is for is not read: when one of them rules the person out or asks what the profile
+    # does not say, whether another lets them in is left to the trial team.
+    by_step = fit == POSSIBLE and any(
+        named_by_step(name) and part_fit != POSSIBLE for name, part_fit, _ in outcomes
+    )
+    if by_step:
+        fit, fitting = CHECK, ()
     if fit == EXCLUDED:
         failed = next(c for c in own if c.outcome == FAIL)
         template = r.verdict["excluded-cohorts" if named else "excluded"]
@@ -2451,7 +2466,9 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
             )
             facts = [f"your {unknown[0]}", *unknown[1:]] if unknown else []
             facts += [p for p in phrases if p]
-            if facts:
+            if by_step:
+                reason = r.verdict["check-parts"]
+            elif facts:
                 reason = _fill(r.verdict["check"], {"facts": _join(facts, "and")})
             else:
                 reason = r.verdict["check-nothing"]

@@ -585,6 +585,7 @@ PRESCREEN = DataFile(
                     "possible",
                     "check",
                     "check-nothing",
+                    "check-parts",
                     "fits-cohorts",
                 )
             ),

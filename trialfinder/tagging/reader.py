@@ -178,6 +178,7 @@ class _Layout:
             rf"(?P<rest>[^:：]*)[:：]\s*(?P<after>.*)$",
             re.IGNORECASE,
         )
+        self.step_part = re.compile(words["step_label"], re.IGNORECASE)
         self.cohort_in_heading = re.compile(label, re.IGNORECASE)
         self.all_cohorts = re.compile(words["all_cohorts"], re.IGNORECASE)
 
@@ -493,6 +494,12 @@ def _cohort_name(label: str) -> str:
         for w in words[1:]
     )
     return " ".join([words[0].capitalize(), *rest])
+
+
+def named_by_step(cohort: str) -> bool:
+    """Whether ``cohort`` is a part named by its step ("Dose escalation and MTD expansion",
+    "Esophageal cohort expansion"), not by a label with an id ("Part A", "Cohort 2")."""
+    return bool(cohort) and _layout().step_part.fullmatch(cohort) is not None
 
 
 def _step_name(match: re.Match[str]) -> str:
