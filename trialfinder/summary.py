@@ -507,19 +507,21 @@ def key_rules(
             for j, o in enumerate(wanted)
         )
     ]
+    # Each part's rule in the words it would have for everyone, worked out once.
+    for_all = {r: rule_sentence(replace(r, cohort="")) for r in wanted if r.cohort}
     if parts:
-        wanted = _for_every_part(wanted, parts)
+        wanted = _for_every_part(wanted, parts, for_all)
     wanted.sort(key=lambda r: (order[r.kind], r.cohort != ""))
     # A rule said in the same words for several parts is said once, naming them all, where
     # the first of them comes.
     same: dict[str, list[Requirement]] = {}
     for r in wanted:
         if r.cohort:
-            same.setdefault(rule_sentence(replace(r, cohort="")), []).append(r)
+            same.setdefault(for_all[r], []).append(r)
     rules: dict[str, KeyRule] = {}
     for requirement in wanted:
         # A part's rule said in the same words as one for everyone says nothing more.
-        bare = rule_sentence(replace(requirement, cohort="")) if requirement.cohort else ""
+        bare = for_all[requirement] if requirement.cohort else ""
         if bare and bare in rules:
             continue
         others: tuple[Requirement, ...] = ()
@@ -536,25 +538,23 @@ def key_rules(
     return tuple(rules.values())
 
 
-def _for_every_part(wanted: list[Requirement], parts: tuple[str, ...]) -> list[Requirement]:
+def _for_every_part(
+    wanted: list[Requirement], parts: tuple[str, ...], for_all: dict[Requirement, str]
+) -> list[Requirement]:
     """``wanted``, a part's rule made a rule for everyone when every part of the trial
     (``parts``, see :func:`~trialfinder.tagging.reader.every_part`) has a rule said in the same
     words ("Phase 2: ... with KRAS G12C mutation", "Phase 3: ... with KRAS G12C mutation"). The
     rules of each part are those left once the rules of one part are weighed against each
-    other (the most permissive of them), so each part asks what is said."""
+    other (the most permissive of them), so each part asks what is said. ``for_all``: each
+    part's rule in the words it would have for everyone."""
     by_sentence: dict[str, set[str]] = {}
     for r in wanted:
         if r.cohort:
-            by_sentence.setdefault(rule_sentence(replace(r, cohort="")), set()).add(r.cohort)
+            by_sentence.setdefault(for_all[r], set()).add(r.cohort)
     everyone = {text for text, some in by_sentence.items() if text and every_part(some, parts)}
     if not everyone:
         return wanted
-    return [
-        replace(r, cohort="")
-        if r.cohort and rule_sentence(replace(r, cohort="")) in everyone
-        else r
-        for r in wanted
-    ]
+    return [replace(r, cohort="") if r.cohort and for_all[r] in everyone else r for r in wanted]
 
 
 @cache
