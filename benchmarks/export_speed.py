@@ -17,7 +17,9 @@ times, side by side in the same run, each in a fresh child process (interpreter 
 It prints each run's wall time, its ratio to the floor (the table has its own floor: a table
 asks for each site's details), CPU time per trial (user + system, worker processes included),
 and peak memory: of the command's own process, and of all its processes together (sampled every
-20 ms from /proc). The command's requests are checked to be the floor's, page by page.
+20 ms from /proc), both as resident sizes (a page two processes share counts twice) and as
+proportional set sizes (each shared page divided between its processes: what they take
+together). The command's requests are checked to be the floor's, page by page.
 
 ``--distinct`` adds the CPU per trial on distinct records, stage by stage, in one process: the
 242 real records, each processed once (the fake API repeats them, and any memo keyed on record
@@ -81,16 +83,21 @@ class Run:
     cpu: float
     peak_main_mb: float
     peak_all_mb: float
+    peak_shared_mb: float = 0.0  # all processes, each shared page counted once (PSS)
     output: str = ""
 
 
 class TreeMemory:
-    """Samples the resident memory of a process and its descendants (Linux /proc)."""
+    """Samples the resident memory of a process and its descendants (Linux /proc): the
+    resident size of each (a page two processes share counts in both) and their proportional
+    set sizes (a shared page divided between the processes that share it), whose sum is the
+    memory they take together."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_main = 0
         self.peak_all = 0
+        self.peak_shared = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -101,9 +108,12 @@ class TreeMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.02):
-            sizes = {pid: _rss_kb(pid) for pid in _tree(self.pid)}
+            tree = _tree(self.pid)
+            sizes = {pid: _status_kb(pid, "VmRSS:") for pid in tree}
             self.peak_main = max(self.peak_main, sizes.get(self.pid, 0))
             self.peak_all = max(self.peak_all, sum(sizes.values()))
+            shared = sum(_status_kb(pid, "Pss:", "smaps_rollup") for pid in tree)
+            self.peak_shared = max(self.peak_shared, shared)
 
 
 def _tree(pid: int) -> list[int]:
@@ -120,11 +130,12 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _status_kb(pid: int, field: str, file: str = "status") -> int:
+    """The figure in kB of ``field`` in /proc/PID/``file`` (0 once the process is gone)."""
     try:
-        with open(f"/proc/{pid}/status") as status:
+        with open(f"/proc/{pid}/{file}") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -148,7 +159,13 @@ def timed(name: str, argv: list[str], env: dict[str, str], stdout: Path | None =
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Run(
-        name, wall, cpu, memory.peak_main / 1024, memory.peak_all / 1024, (printed or b"").decode()
+        name,
+        wall,
+        cpu,
+        memory.peak_main / 1024,
+        memory.peak_all / 1024,
+        memory.peak_shared / 1024,
+        (printed or b"").decode(),
     )
 
 
@@ -253,13 +270,14 @@ def report(trials: int, latency_ms: float, runs: list[Run]) -> None:
     print(f"\n{trials:,} trials, latency {latency_ms:g} ms (load average {load:.1f} after)")
     print(
         f"  {'run':<22}{'wall':>9}{'x floor':>9}{'CPU/trial':>11}{'peak main':>11}{'peak all':>10}"
+        f"{'all, PSS':>10}"
     )
     for run in runs:
         floor = floors.get(run.output) or floors.get(run.name)
         ratio = f"{run.wall / floor:8.2f}x" if floor else ""
         print(
             f"  {run.name:<22}{run.wall:8.2f}s{ratio:>9}{run.cpu / trials * 1000:8.2f} ms"
-            f"{run.peak_main_mb:8.0f} MB{run.peak_all_mb:7.0f} MB",
+            f"{run.peak_main_mb:8.0f} MB{run.peak_all_mb:7.0f} MB{run.peak_shared_mb:7.0f} MB",
             flush=True,
         )
 
