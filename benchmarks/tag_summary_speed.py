@@ -2,9 +2,10 @@
 
     python benchmarks/tag_summary_speed.py [PASSES]
 
-Every pass forgets what tagging and the glossary remember (``clear_caches``), so no record is
-cheaper for having been seen; the figure is processor time (``time.process_time``), the least of
-PASSES passes (5), per trial: wall time on a shared machine says more about the other work on it.
+Every pass forgets what tagging remembers of the trials it read (``clear_caches``; the glossary
+remembers nothing of a text), so no record is cheaper for having been seen; the figure is
+processor time (``time.process_time``), the least of PASSES passes (5), per trial: wall time on
+a shared machine says more about the other work on it.
 
 For a count that does not depend on the machine's load at all, run the passes under callgrind
 twice and subtract (instructions per trial = the difference / passes / records):
@@ -23,7 +24,6 @@ from common import shared_dir
 
 
 def main() -> int:
-    from trialfinder import glossary
     from trialfinder.model import parse_study
     from trialfinder.summary import summarize
     from trialfinder.tagging import clear_caches, tag_trial
@@ -33,12 +33,9 @@ def main() -> int:
         print(f"skipped: reference records not found at {shared_dir() / 'records'}")
         return 0
     trials = [parse_study(json.loads(p.read_text(encoding="utf-8"))) for p in paths]
-    forget_terms = getattr(glossary, "_terms_in", None)
 
     def one_pass() -> None:
         clear_caches()
-        if forget_terms is not None:
-            forget_terms.cache_clear()
         for trial in trials:
             summarize(trial, tags=tag_trial(trial))
 
