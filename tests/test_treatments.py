@@ -8,7 +8,7 @@ import pytest
 from trialfinder.model import parse_study
 from trialfinder.summary import summarize
 from trialfinder.tagging import Tags, tag_trial
-from trialfinder.tagging.treatments import car_t_source
+from trialfinder.tagging.treatments import car_t_source, find_terms
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import arm, drug, make_study
@@ -681,3 +681,32 @@ def test_dendritic_cells_given_as_a_treatment_are_an_immunotherapy(description):
         title="XR-418 in glioblastoma",
     )
     assert tags.categories == ("immunotherapy",)
+
+
+# -- names in a text -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "how"),
+    [
+        ("Pembrolizumab", '"Pembrolizumab" is an immunotherapy'),
+        ("PEMBROLIZUMAB every 3 weeks", '"PEMBROLIZUMAB" is an immunotherapy'),
+        ("Keytruda", '"Keytruda" (pembrolizumab) is an immunotherapy'),
+        ("MK-3475", '"MK-3475" (pembrolizumab) is an immunotherapy'),
+    ],
+)
+def test_a_name_says_its_generic_name_only_when_written_otherwise(text, how):
+    assert [hit.how for hit in find_terms(text, True)] == [how]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # Antibodies whose names end in four letters ("-bart", "-ment") start conjugates too.
+        ("Foobart Vedotin", "foobart vedotin"),
+        ("then Barment deruxtecan", "barment deruxtecan"),
+        ("an unnamed abcdefnib", "abcdefnib"),  # a stem, on a word the lexicon does not know
+    ],
+)
+def test_names_the_lexicon_does_not_list_are_read_by_their_endings(text, canonical):
+    assert [hit.canonical for hit in find_terms(text, True)] == [canonical]

@@ -129,9 +129,11 @@ class Knowledge:
         self.antibody_endings = tuple(conjugates["antibody_endings"])
         self.payload_endings = tuple(conjugates["payload_endings"])
         self.conjugate_means = conjugates["means"]
-        # The last letters every stem ends in: one set look-up rules out most words quickly.
-        self.ending_size = min(3, *(len(stem) for stem in self.stem_tuple))
-        self.stem_endings = frozenset(stem[-self.ending_size :] for stem in self.stem_tuple)
+        # The last letters every stem and every antibody's name ends in: one set look-up rules
+        # out most words quickly.
+        endings = (*self.stem_tuple, *self.antibody_endings)
+        self.ending_size = min(3, *(len(ending) for ending in endings))
+        self.name_endings = frozenset(ending[-self.ending_size :] for ending in endings)
         # First word -> [(words, term)], longest first: one dict look-up per word of a text.
         self.index: dict[str, list[tuple[tuple[str, ...], Term]]] = {}
         for alias, term in self.aliases:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import string
-from itertools import accumulate, compress, repeat
+from itertools import repeat
 from typing import Any
 
 try:  # the reader of regular expressions, to find the words a pattern needs
@@ -157,18 +157,23 @@ def byte_table(keep: str) -> bytes:
 
 
 _WORD_BYTES = byte_table(string.ascii_lowercase + string.digits)
-_PLUS_ONE = (1).__add__
 
 
 def split_words(lowered: str) -> tuple[list[str], list[int]]:
     """The words (runs of a-z and 0-9) of a lower-case text, and where each begins.
 
-    Done with a byte table and splits, which run in C: far faster than a pattern on long texts.
+    Done with a byte table and a split, which run in C: far faster than a pattern on long
+    texts. Each word is then found after the one before it (only separators lie between).
     """
     spaced = lowered.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii")
-    pieces = spaced.split(" ")  # words, and an empty piece between two separators in a row
-    offsets = accumulate(map(_PLUS_ONE, map(len, pieces)), initial=0)
-    return list(compress(pieces, pieces)), list(compress(offsets, pieces))
+    words = spaced.split()
+    starts = []
+    at = 0
+    for word in words:
+        at = spaced.find(word, at)
+        starts.append(at)
+        at += len(word)
+    return words, starts
 
 
 class WordStarts:

@@ -35,12 +35,14 @@ def find_terms(text: str, cancer: bool) -> tuple[Hit, ...]:
     """Lexicon names (longest first) and, in cancer trials, INN stems, in ``text``."""
     k = knowledge()
     words, starts = split_words(lower(text))
-    index, stems, endings, last = k.index, k.stem_tuple, k.stem_endings, -k.ending_size
+    index, stems, endings, last = k.index, k.stem_tuple, k.name_endings, -k.ending_size
     antibody = k.antibody_endings
     hits: list[Hit] = []
     free = 0  # the first word not yet part of a recognised name
     for i, word in enumerate(words):
-        if i < free:
+        # Most words neither start a name nor end in the last letters of a stem or of an
+        # antibody's name: two look-ups rule them out.
+        if i < free or (word not in index and word[last:] not in endings):
             continue
         # Only an antibody's name starts a conjugate (the first test of _conjugate_at).
         conjugate = cancer and word.endswith(antibody)
@@ -59,13 +61,7 @@ def find_terms(text: str, cancer: bool) -> tuple[Hit, ...]:
             hits.append(Hit("targeted-therapy", f"{word} {words[i + 1]}", written, how))
             free = i + 2
             continue
-        # Only a word that ends in a stem's last letters can end in the stem (one set look-up).
-        if (
-            len(word) >= 6
-            and word[last:] in endings
-            and word.endswith(stems)
-            and word not in k.stem_exceptions
-        ):
+        if len(word) >= 6 and word.endswith(stems) and word not in k.stem_exceptions:
             start = starts[i]
             hit = _stem_hit(word, text[start : start + len(word)], cancer, text, start, k)
             if hit is not None:
@@ -140,7 +136,12 @@ def after_operation(text: str, start: int) -> bool:
 
 
 def _term_hits(term: Term, written: str) -> list[Hit]:
-    same = written == term.canonical or name_key(written) == term.key
+    # (Written as the generic name but for case, as it mostly is: the same name key.)
+    same = (
+        written == term.canonical
+        or written.lower() == term.canonical
+        or name_key(written) == term.key
+    )
     name = f'"{written}"' if same else f'"{written}" ({term.canonical})'
     return [
         Hit(category, term.canonical, written, name + phrase, term.generic, term.agents)
@@ -361,7 +362,8 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         hits.extend(_product_named_elsewhere(intervention, trial))
     if not hits and cancer and product is None:
         hits.extend(_mesh_hits(intervention, trial, k, other_names=not disagree))
-    hits = [(h, s) for h, s in hits if cancer or h.category in PROCEDURE_CATEGORIES]
+    if not cancer:  # outside cancer trials, only procedures count
+        hits = [(h, s) for h, s in hits if h.category in PROCEDURE_CATEGORIES]
     if hits:
         agents = 1 if choice else max(1, len(agent_names([h for h, _ in hits])))
         return Treatment(intervention, tuple(hits), True, agents)
