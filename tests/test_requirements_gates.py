@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from trialfinder.tagging.reader import read_criteria
-from trialfinder.tagging.requirements import extract
+from trialfinder.tagging.requirements import disease_scopes, extract, item_scope, read_requirements
 
 
 def criteria(inclusion: list[str], exclusion: list[str] | None = None) -> str:
@@ -193,7 +193,7 @@ def test_performance_scales_read_alone_or_together(line, rule):
         "Colorectal cancer \u2013 ",  # an en dash
         "Dose escalation part - ",
         "Colorectal cancer patients must have had ",
-        "In the case of colorectal cancer, ",
+        "Patients with colorectal cancer must have had ",
         "For some parts of the study, ",
     ],
 )
@@ -358,3 +358,22 @@ def test_an_item_read_among_items_in_other_scripts():
 )
 def test_the_longest_comparison_that_goes_on_from_a_shorter_one_is_read(line, expected):
     assert read([line]) == [("prior-lines", *expected)]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "Colorectal cancer: ",
+        "Colorectal cancer patients must have had ",
+        "Patients with colorectal cancer must have had ",
+        "Measurable disease per RECIST for solid tumors; ",
+    ],
+)
+def test_the_diseases_an_item_is_limited_to_are_read_alike_from_its_words_or_its_text(scope):
+    read = read_criteria(criteria([f"{scope}at least 2 prior lines of therapy", "Age 18 or older"]))
+    item = read.items[0]
+    _, scoped = read_requirements(read)
+    assert item_scope(item)
+    assert scoped
+    assert {r.scope for r in scoped} == {item_scope(item)}
+    assert disease_scopes(read) == {(item.text, item.section, item.cohort): item_scope(item)}

@@ -56,7 +56,6 @@ from trialfinder.tagging.reader import (
 )
 from trialfinder.tagging.requirements import (
     Requirement,
-    disease_scopes,
     item_scope,
     read_requirements,
     settings_for_all,
@@ -166,11 +165,16 @@ def _by_item_scope(
     cancer)."""
     everyone: list[Requirement] = []
     scoped: list[Requirement] = []
+    scopes: dict[tuple[str, str, str], tuple[str, ...]] = {}  # of the first item of each key
+    if any(not r.scope for r in found):
+        keys = {(r.text, r.section, r.cohort) for r in found if not r.scope}
+        for item in criteria.items:
+            key = (item.text, item.section, item.cohort)
+            if key in keys and key not in scopes:
+                scopes[key] = item_scope(item)
     for r in found:
         if not r.scope:
-            key = (r.text, r.section, r.cohort)
-            item = next((i for i in criteria.items if (i.text, i.section, i.cohort) == key), None)
-            scope = item_scope(item) if item is not None else ()
+            scope = scopes.get((r.text, r.section, r.cohort), ())
             if scope and not within_scope(scope, trial):
                 r = replace(r, scope=scope)
         (scoped if r.scope else everyone).append(r)
@@ -203,7 +207,14 @@ def _asked_of_some(
         for rule in setting_rules
         if rule.rule == "any-of" and rule.section != EXCLUSION and not rule.cohort
     ]
-    scoped = disease_scopes(criteria) if wanted else {}
+    # (Only the items of those rules are looked at, not every item as ``disease_scopes`` does:
+    # a key is scoped when an item of it is.)
+    keys = {(rule.text, rule.section, rule.cohort) for rule in wanted}
+    scoped = {
+        key
+        for item in criteria.items
+        if (key := (item.text, item.section, item.cohort)) in keys and item_scope(item)
+    }
     asked = {
         value
         for rule in wanted

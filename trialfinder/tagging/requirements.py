@@ -279,23 +279,21 @@ def settings_for_all(
         if r.kind == "prior-lines"
         and (r.rule == "at-most" or (r.rule in ("between", "exactly") and r.values[0] == 0))
     }
-    return tuple(
-        r
-        for r in settings
-        if not (
-            (
-                r.rule == "any-of"
-                and r.section != EXCLUSION
-                and (
-                    (r.text, r.section, r.cohort) in from_none
-                    or _another_way_in(lower(r.text), not_treated)
-                    or (not r.cohort and _FOR_A_PART.search(lower(r.text)))
-                    or _of_a_later_disease(lower(r.text))
-                )
-            )
-            or (r.section != EXCLUSION and not r.cohort and _FOR_SOME_PARTS.search(lower(r.text)))
-        )
-    )
+    kept: list[Requirement] = []
+    for r in settings:
+        if r.section != EXCLUSION:
+            low = lower(r.text)  # (once for the tests below)
+            if not r.cohort and _FOR_SOME_PARTS.search(low):
+                continue
+            if r.rule == "any-of" and (
+                (r.text, r.section, r.cohort) in from_none
+                or _another_way_in(low, not_treated)
+                or (not r.cohort and _FOR_A_PART.search(low))
+                or _of_a_later_disease(low)
+            ):
+                continue
+        kept.append(r)
+    return tuple(kept)
 
 
 def _of_a_later_disease(low: str) -> bool:
@@ -1015,8 +1013,21 @@ class _Rules:
             for pieces in [_required_pieces(scope)]
         ]
         # ... and, given the words of the item, only on one holding a word of each set its
-        # matches hold (a few set look-ups).
-        self.scope_words = [_whole_words_needed(scope) for scope, _ in self.scopes]
+        # matches hold: a bit for each set, and each word the bits of the sets it is in (one
+        # look-up of the item's words tells which scopes may match).
+        scope_words = [_whole_words_needed(scope) for scope, _ in self.scopes]
+        self.scope_word_bits: dict[str, int] = {}
+        self.scope_needs: list[int] = []  # the bits of each scope's sets
+        bit = 1
+        for needed in scope_words:
+            need = 0
+            for needed_words in needed:
+                need |= bit
+                for word in needed_words:
+                    self.scope_word_bits[word] = self.scope_word_bits.get(word, 0) | bit
+                bit <<= 1
+            self.scope_needs.append(need)
+        self.scope_gate = frozenset(self.scope_word_bits)
         self.alternative_leads = _Cues(context["alternative_leads"])
         self.not_negated = re.compile(r"(?:\bnot|\bno|\bnever|n't)\s+(?:be\s+|been\s+)?$")
 
@@ -1187,21 +1198,36 @@ class _Rules:
     def scoped(self, text: str, words: frozenset[str] | None = None) -> bool:
         """Whether ``text`` (an item with these words; None: not known) holds only for some
         people, in a way the reader does not name."""
-        for (scope, pieces), needed in zip(self.scopes, self.scope_words, strict=True):
-            if words is not None and any(map(words.isdisjoint, needed)):
+        found = self._scope_sets(words)
+        for (scope, pieces), need in zip(self.scopes, self.scope_needs, strict=True):
+            if found & need != need:
                 continue
             if (not pieces or _holds(text, pieces)) and scope.search(text):
                 return True
         return False
 
-    def scope_matches(self, text: str) -> list[tuple[int, str]]:
-        """The words of ``text`` that limit it to some people, and where each ends: each match
-        of each scope, with the words of its clause before it ("solid" of "solid tumor patients
-        must"). A scope may match more than once ("measurable disease per RECIST for solid
-        tumors and per Lugano Criteria for Lymphoma")."""
+    def _scope_sets(self, words: frozenset[str] | None) -> int:
+        """The bits of the sets of words of the scopes that a text with ``words`` holds a word
+        of (all, when its words are not known)."""
+        if words is None:
+            return -1
+        found = 0
+        for word in self.scope_gate.intersection(words):
+            found |= self.scope_word_bits[word]
+        return found
+
+    def scope_matches(
+        self, text: str, words: frozenset[str] | None = None
+    ) -> list[tuple[int, str]]:
+        """The words of ``text`` (with these words; None: not known) that limit it to some
+        people, and where each ends: each match of each scope, with the words of its clause
+        before it ("solid" of "solid tumor patients must"). A scope may match more than once
+        ("measurable disease per RECIST for solid tumors and per Lugano Criteria for
+        Lymphoma")."""
         found = []
-        for scope, pieces in self.scopes:
-            if pieces and not _holds(text, pieces):
+        present = self._scope_sets(words)
+        for (scope, pieces), need in zip(self.scopes, self.scope_needs, strict=True):
+            if present & need != need or (pieces and not _holds(text, pieces)):
                 continue
             for match in scope.finditer(text):
                 start = max(
@@ -1353,9 +1379,9 @@ class _Text:
         if any(_OTHER_PEOPLE.match(self.low, start) for start, _ in self.sentences[1:]):
             return ()
         named: list[str] = []
-        for text in (self.low, lead):
+        for text, words in ((self.low, self.words), (lead, None)):
             by_sentence: dict[int, set[str]] = {}
-            for end, scope in rules.scope_matches(text) if text else ():
+            for end, scope in rules.scope_matches(text, words) if text else ():
                 found = _diseases_named(scope)
                 named += found
                 if not named:
@@ -2896,8 +2922,12 @@ def _items_to_read(items: tuple[Item, ...], rules: _Rules) -> list[_ToRead]:
         gate = 0
         for word in deciding.intersection(cut):
             gate |= bits[word]
-        if gate & _FIRST_SETS or item.lead:
-            candidates.append((index, item, frozenset(cut), gate | _FRAMED if item.lead else gate))
+        if item.lead:
+            gate |= _FRAMED
+        # (An item no reader takes, and that is not read for earlier treatment, is passed over
+        # before the set of its words is built.)
+        if gate & _FRAMED or (gate & _FIRST_SETS and _readers_of(gate)):
+            candidates.append((index, item, frozenset(cut), gate))
     framed = [own for _, _, own, gate in candidates if gate & _FRAMED]
     # (Whether a word can belong to the name of a drug does not depend on the other words: one
     # look through the words of all the framed items is one look through each.)
