@@ -71,6 +71,21 @@ def test_the_drug_words_of_a_text_let_the_search_skip_as_its_words_do(text):
 @pytest.mark.parametrize(
     ("text", "named"),
     [
+        ("Prior treatment with anthracyclines", ["anthracycline"]),
+        ("Refractory to fluoropyrimidines", ["fluoropyrimidine"]),
+        ("Prior taxanes", ["taxane"]),
+    ],
+)
+def test_a_class_named_in_the_plural_is_found_with_the_words_of_its_text_alone(text, named):
+    words = _words(text)  # no other word of a class beside it
+    assert [m.value for m in find_drugs(text)] == named
+    assert [m.value for m in find_drugs(text, words)] == named
+    assert [m.value for m in find_drugs(text, frozenset(drug_words(words)))] == named
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
         # Classes listed before one whose last word they leave out (NCT04862663).
         ("Any prior treatment with, AKT, PI3K or mTOR inhibitors.",
          ["AKT inhibitor", "PI3K inhibitor", "mTOR inhibitor"]),

@@ -70,6 +70,14 @@ def excluded(line: str, kind: str) -> list[tuple[str, tuple]]:
     return rules(criteria(["Adults"], [line]), kind)
 
 
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [("Prior treatment with anthracyclines", "anthracycline"), ("Prior taxanes", "taxane")],
+)
+def test_a_class_named_in_the_plural_is_an_earlier_treatment_ruled_out(line, named):
+    assert excluded(line, "prior-therapy-excluded") == [("any-of", (named,))]
+
+
 def test_every_kind_read_here_is_a_documented_kind():
     assert set(KINDS) >= MINE
 

@@ -141,13 +141,15 @@ class DrugClasses:
         self._starts = frozenset(self._index) | plurals | exact
         # The entries a mention starting with each of these words may be, longest first.
         self._entries_at = {word: self._entries_starting(word) for word in self._starts}
-        # The longest word of each phrase and member, as split_words cuts it: every mention of
-        # one holds it, so a text without any of them names none (a quick test).
+        # The longest word of each phrase and member, as split_words cuts it, in each form a
+        # mention may write it (a last word in the plural too: "prior taxanes"): every mention
+        # of one holds it, so a text without any of them names none (a quick test).
         # (A one-letter word tells nothing: "S-1" is only found beside another telling word.)
         self.key_words = frozenset(
-            key
+            form
             for phrase in (*self._phrases(), *self._exact)
             if (words := split_words(phrase.lower())[0]) and len(key := _key_word(words)) > 1
+            for form in (_last_forms(key) if key == words[-1] else (key,))
         )
         self.stems = tuple(sorted({stem for c in classes.values() for stem in c.stems}))
 
