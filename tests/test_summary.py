@@ -728,6 +728,23 @@ def test_an_observational_study_names_no_treatment_under_test():
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Non-intervention", False),
+        ("No intervention: usual follow-up", False),
+        ("N/A", False),
+        ("Observational study", False),
+        ("Piano intervention", True),  # (the words of no_intervention, from a word's start)
+        ("Casino intervention program", True),
+    ],
+)
+def test_an_entry_that_names_no_intervention_is_not_said_to_be_tested(name, shown):
+    interventions = [drug("Pembrolizumab", "DRUG"), drug(name, "OTHER")]
+    text = summarize(parse_study(make_study(interventions=interventions, arm_groups=[])))
+    assert (f'"{name}"' in text) is shown
+
+
 def comparison_lines(interventions: list[dict], arms: list[dict]) -> list[str]:
     trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
     lines = what_it_tests(summarize(trial)).splitlines()
@@ -1073,6 +1090,25 @@ def test_a_contact_is_built_from_a_real_name_phone_and_email(contact, said, not_
     text = summary_of(central_contacts=[{"role": "CONTACT", **contact}])
     assert said in text
     assert not_said not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        # The words of [contacts] not_a_name are whole words: inside a name they are not there.
+        ("Pleasance Mustafa", "Pleasance Mustafa"),
+        ("Dr. Numberg", "Dr. Numberg"),
+        ("Please call the number below", "the study team"),
+        ("Study questions", "the study team"),
+        ("Trial office or", "the study team"),  # (a name cut off after "or")
+        ("Mira Tor", "Mira Tor"),
+        ("Help desk 555 0100", "the study team"),
+        ("Study Contact", "the study team"),
+    ],
+)
+def test_a_contact_name_is_left_out_only_for_the_words_that_say_it_is_none(name, said):
+    text = summary_of(central_contacts=[{"name": name, "phone": "617-555-0100"}])
+    assert f"You can contact {said}.\n" in text
 
 
 def test_countries_are_named_as_people_name_them_and_joined():

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trialfinder.diseases import (
@@ -178,12 +178,8 @@ def summary_facts(
     if "combination" in tags.categories and _given_together(trial, plan, treatments):
         combination = phrases["phrases"]["combination"]
     # As a sentence names them ("South Korea", "the United States"), A to Z without "the".
-    countries = tuple(
-        sorted(
-            {country_name(c, article=True) for c in site_countries(trial.sites) if c.strip()},
-            key=lambda name: name.removeprefix("the ").casefold(),
-        )
-    )
+    named = set(map(_country_said, filter(str.strip, site_countries(trial.sites))))
+    countries = tuple(sorted(named, key=_country_order))
     nearest_place = nearest_distance = nearest_status = ""
     if nearest is not None:
         nearest_place = site_words(nearest.site, IN_PLACE)
@@ -212,7 +208,7 @@ def summary_facts(
         requirements=key_rules(
             said_requirements(trial, tags), read_criteria(elig.criteria).cohorts
         ),
-        has_criteria=bool(elig.criteria.strip()),
+        has_criteria=bool(elig.criteria) and not elig.criteria.isspace(),  # (no stripped copy)
         status=status_text(trial.overall_status).lower() if trial.overall_status else "",
         status_explained=phrases["statuses"].get(
             trial.overall_status.upper() or "none", phrases["statuses"]["none"]
@@ -225,6 +221,14 @@ def summary_facts(
         only_site=site_words(trial.sites[0], IN_PLACE) if len(trial.sites) == 1 else "",
         contact=_first_contact(trial.central_contacts),
     )
+
+
+_country_said = partial(country_name, article=True)  # "the United States"
+
+
+def _country_order(name: str) -> str:
+    """Where a country's name goes in a list A to Z: "the United States" under U."""
+    return name.removeprefix("the ").casefold()
 
 
 def _name(name: str) -> str:
@@ -380,8 +384,26 @@ def _regimen(
 @cache
 def _no_intervention() -> re.Pattern[str]:
     """Any of the ``no_intervention`` patterns, as one."""
-    patterns = _phrases()["interventions"]["no_intervention"]
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+    return _any_of(_phrases()["interventions"]["no_intervention"])
+
+
+_WORD_START = r"\b"
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One pattern (case ignored) that finds a match wherever one of ``patterns`` would: only
+    asked whether there is one, so the order of the choices does not matter.
+
+    The patterns that start at a word's edge (``\bplease\b``) and hold no choice of their own
+    share one ``\b``: the engine tries every choice at every character of the text, and a
+    ``\b`` checked once there fails most places before any of them is looked at.
+    """
+    at_edge = [p for p in patterns if p.startswith(_WORD_START) and "|" not in p]
+    others = [f"(?:{p})" for p in patterns if p not in at_edge]
+    if at_edge:
+        edge = "|".join(f"(?:{p.removeprefix(_WORD_START)})" for p in at_edge)
+        others.insert(0, f"{_WORD_START}(?:{edge})")
+    return re.compile("|".join(others) or "(?!)", re.IGNORECASE)
 
 
 @cache
@@ -857,16 +879,30 @@ def _setting(tags: Tags | None) -> str:
         return ""  # "no prior therapy for metastatic disease", of everyone: first-line
     phrases = _phrases()
     words = dict(phrases["settings"])
-    read = phrases["settings_read"]
+    treated = phrases["settings_read"]["treated"]
+    read = _settings_read()
     refractory = next((e for e in tags.evidence_for("refractory") if e.kind == SETTING), None)
-    if refractory is not None and not re.search(read["no_response"], refractory.matched, re.I):
-        words["refractory"] = read["treated"]  # "previously treated": no word of no response
-    if refractory is not None and re.search(read["intolerant"], refractory.text, re.I):
-        words["refractory"] = read["treated"]  # "progressed ... or are intolerant"
+    if refractory is not None and not read.no_response.search(refractory.matched):
+        words["refractory"] = treated  # "previously treated": no word of no response
+    if refractory is not None and read.intolerant.search(refractory.text):
+        words["refractory"] = treated  # "progressed ... or are intolerant"
     relapsed = next((e for e in tags.evidence_for("relapsed") if e.kind == SETTING), None)
-    if relapsed is not None and re.search(read["not_only_relapsed"], relapsed.text, re.I):
+    if relapsed is not None and read.not_only_relapsed.search(relapsed.text):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
+
+
+class _SettingsRead(NamedTuple):
+    no_response: re.Pattern[str]
+    intolerant: re.Pattern[str]
+    not_only_relapsed: re.Pattern[str]
+
+
+@cache
+def _settings_read() -> _SettingsRead:
+    """The patterns of ``[settings_read]``, compiled once (case ignored)."""
+    read = _phrases()["settings_read"]
+    return _SettingsRead(*(re.compile(read[name], re.IGNORECASE) for name in _SettingsRead._fields))
 
 
 def _ages_disagree(trial: Trial, tags: Tags) -> bool:
@@ -892,11 +928,16 @@ def _age_higher_somewhere(tags: Tags) -> bool:
     """Whether the age rule of the criteria for everyone says the lowest age may be higher in
     some places (summary.toml ``[ages] higher_somewhere``: "Participant from Japan must be
     ≥ 20 years", "or the legal age of adulthood per country-specific regulations")."""
-    pattern = re.compile(_phrases()["ages"]["higher_somewhere"], re.IGNORECASE)
+    pattern = _higher_somewhere()
     return any(
         r.kind == "age" and not r.cohort and not r.scope and pattern.search(r.text)
         for r in tags.requirements
     )
+
+
+@cache
+def _higher_somewhere() -> re.Pattern[str]:
+    return re.compile(_phrases()["ages"]["higher_somewhere"], re.IGNORECASE)
 
 
 def _sex(field: str, tags: Tags) -> str:
@@ -979,7 +1020,7 @@ def _contact_patterns() -> _ContactPatterns:
         re.compile(data["email"]),
         re.compile(data["extension"], re.IGNORECASE),
         re.compile(data["web_address"]),
-        re.compile("|".join(f"(?:{p})" for p in data["not_a_name"]) or "(?!)", re.IGNORECASE),
+        _any_of(data["not_a_name"]),
     )
 
 
