@@ -593,8 +593,9 @@ def test_no_setting_is_read_from_an_exclusion_criterion_of_a_real_record():
 
 
 # -- the quick looks miss nothing ---------------------------------------------------------
-# A setting pattern is tried only around the words it needs; a not-treated rule only in the
-# criteria holding its `find` words. These compare the tags with and without those looks.
+# A setting pattern is tried only around the words it needs, where the other words it needs
+# are; a not-treated rule only in the criteria holding its `find` words. These compare the
+# tags with and without those looks.
 
 # The health checks of speed and of drawn phrases filtered out count against a time budget
 # that a busy machine exhausts (they failed under a load of 8 to 12 and passed when rerun);
@@ -638,6 +639,7 @@ def looking_everywhere():
     with (
         mock.patch.object(settings_module, "_candidates", everywhere),
         mock.patch.object(settings_module, "_windows", lambda positions, size, around: [(0, size)]),
+        mock.patch.object(settings_module, "_holds_each", lambda piece, word_sets: True),
     ):
         yield
 

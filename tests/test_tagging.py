@@ -549,6 +549,30 @@ def test_the_words_a_pattern_needs(pattern, words):
     assert tagging_text.required_words(re.compile(pattern, re.IGNORECASE)) == words
 
 
+@pytest.mark.parametrize(
+    ("pattern", "word_sets"),
+    [
+        (
+            r"\b(?:2nd|3rd|4th)(?: or later)?[ -]lines?\b",
+            [("2nd", "3rd", "4th"), (" ", "-"), ("line",)],
+        ),
+        # A look behind holds no word of the match.
+        (
+            r"(?<!up to )\bat least (?:one|two) prior\b",
+            [("at least ",), ("one", "two"), (" prior",)],
+        ),
+        (r"\bpain\b|\w+", []),
+        (r"(?:x|)ray", [("ray",)]),
+    ],
+)
+def test_each_set_of_words_a_pattern_needs(pattern, word_sets):
+    regex = re.compile(pattern, re.IGNORECASE)
+    assert tagging_text.required_word_sets(regex) == word_sets
+    # The words a pattern is looked for by are the most selective of them.
+    most_selective = max(word_sets, key=lambda words: min(map(len, words)), default=None)
+    assert tagging_text.required_words(regex) == most_selective
+
+
 LEADING = [
     (r"(?:key |main )?(?:inclusion|non-inclusion) criteria\b", None),
     (r"abc|de", ("abc", "de")),

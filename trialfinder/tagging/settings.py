@@ -36,6 +36,7 @@ from trialfinder.tagging.tags import SETTING, Evidence
 from trialfinder.tagging.text import (
     FOLDING_TO_ASCII,
     may_match,
+    required_word_sets,
     required_words,
     shared_piece,
     snippet,
@@ -225,6 +226,36 @@ def _windows(positions: list[int], size: int, around: tuple[int, int]) -> list[t
     return windows
 
 
+# A set of words a setting's pattern needs is checked in a stretch of text before the pattern
+# runs there when it has at most this many words, each of at least this many letters (more,
+# or shorter ones, are nearly always there and cost more to look for than they save).
+CHECKED_WORDS = 4
+CHECKED_SIZE = 2
+
+
+@cache
+def _other_words(k: Knowledge) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """For each setting pattern (by its index in ``k.settings``), the other sets of words one
+    of each every match holds, besides those it is looked for by ("2nd", "3rd" or "4th" beside
+    "line"): a stretch of text without one of a set cannot hold a match (read once)."""
+    return tuple(
+        tuple(
+            found
+            for found in required_word_sets(regex)
+            if found != words
+            and len(found) <= CHECKED_WORDS
+            and min(map(len, found)) >= CHECKED_SIZE
+        )
+        for _, regex, words in k.settings
+    )
+
+
+def _holds_each(piece: str, word_sets: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``piece`` (in lower case) may hold a match of a pattern that needs a word of each
+    of ``word_sets`` (see :func:`may_match`)."""
+    return all(may_match(piece, words) for words in word_sets)
+
+
 @cache
 def _arounds(k: Knowledge) -> tuple[tuple[int, int], ...]:
     """:func:`_around` of each setting pattern, by its index in ``k.settings`` (read once)."""
@@ -310,10 +341,12 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
     first: dict[str, tuple[int, re.Match[str]]] = {}  # setting -> where it was first read
     one_group = False  # a title, condition, keyword or the summary gives one only to a group
     requirements: list[Requirement] = []
-    patterns, arounds = k.settings, _arounds(k)
+    patterns, arounds, checks = k.settings, _arounds(k), _other_words(k)
+    lowered, starts = fields.lowered, fields.starts
     for index, by_pattern in sorted(_candidates(fields, k).items()):
         source, text = parts[index]
         item = items[index]
+        offset = starts[index]
         # Outside the criteria (a title, a condition, the summary) a setting only counts where
         # it is first asserted, for the trial's settings: one already kept (and the settings it
         # also is) needs no more reading there.
@@ -324,6 +357,10 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
             if setting in known:
                 continue
             for start, end in _windows(positions, len(text), arounds[pattern]):
+                if checks[pattern] and not _holds_each(
+                    lowered[offset + start : offset + end], checks[pattern]
+                ):
+                    continue
                 for match in regex.finditer(text, start, end):
                     mentions.append((setting, match))
         if not mentions:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Collection
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeVar
 
 try:  # the reader of regular expressions, to find the words a pattern needs
     from re import _parser as regex_parser  # type: ignore[attr-defined]
@@ -47,17 +48,35 @@ def required_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case pieces of text one of which every match of ``regex`` contains (None: unknown).
 
     Read from the parsed pattern: a run of plain letters in sequence, or one such run for each
-    alternative of a group that must match.
+    alternative of a group that must match (the most selective of
+    :func:`required_word_sets`).
     """
+    return _most_selective(required_word_sets(regex))
+
+
+def required_word_sets(regex: re.Pattern[str]) -> list[tuple[str, ...]]:
+    """Each set of lower-case pieces one of which every match of ``regex`` contains, one for
+    each part of the pattern every match goes through (none when unknown)."""
     try:
         parsed = regex_parser.parse(regex.pattern, regex.flags)
     except Exception:  # noqa: BLE001 (a pattern the reader does not follow is simply run)
-        return None
-    found = _sequence_words(list(parsed))
-    return tuple(sorted(found)) if found else None
+        return []
+    return [tuple(sorted(words)) for words in _word_options(list(parsed))]
+
+
+_Words = TypeVar("_Words", bound=Collection[str])
+
+
+def _most_selective(options: list[_Words]) -> _Words | None:
+    """The choice whose shortest piece is longest (the first of equals)."""
+    return max(options, key=lambda words: min(map(len, words)), default=None)
 
 
 def _sequence_words(items: list[tuple[Any, Any]]) -> set[str] | None:
+    return _most_selective(_word_options(items))
+
+
+def _word_options(items: list[tuple[Any, Any]]) -> list[set[str]]:
     constants = regex_parser
     options: list[set[str]] = []
     run: list[str] = []
@@ -83,8 +102,7 @@ def _sequence_words(items: list[tuple[Any, Any]]) -> set[str] | None:
             found = {chr(char).lower() for _, char in value}
         if found:
             options.append(found)
-    # The most selective choice: the one whose shortest piece is longest.
-    return max(options, key=lambda words: min(map(len, words)), default=None)
+    return options
 
 
 def leading_words(regex: re.Pattern[str]) -> tuple[str, ...] | None:
