@@ -777,10 +777,9 @@ SUMMARY = DataFile(
             "phrases": Table(required=words("combination")),
             "interventions": Table(
                 required={
-                    "no_intervention": ListOf(REGEX_I),
+                    **dict.fromkeys(("no_intervention", "choice"), ListOf(REGEX_I)),
                     **dict.fromkeys(
-                        ("placebo_with", "choice", "at_times", "joined", "usual_care", "sham"),
-                        REGEX_I,
+                        ("placebo_with", "at_times", "joined", "usual_care", "sham"), REGEX_I
                     ),
                     **words("placebo", "sham_said", "nothing"),
                 }

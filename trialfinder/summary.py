@@ -323,7 +323,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and (
-            _intervention_words("choice").search(_arm_words(arm, items)) is not None
+            _choice().search(_arm_words(arm, items)) is not None
             or any(_intervention_words("at_times").search(item.description) for item in items)
         )
         key = (gets, some, plan.compares(arm))
@@ -385,6 +385,12 @@ def _regimen(
 def _no_intervention() -> re.Pattern[str]:
     """Any of the ``no_intervention`` patterns, as one."""
     return _any_of(_phrases()["interventions"]["no_intervention"])
+
+
+@cache
+def _choice() -> re.Pattern[str]:
+    """Any of the ``choice`` patterns (an arm gives a choice of its treatments), as one."""
+    return _any_of(_phrases()["interventions"]["choice"])
 
 
 _WORD_START = r"\b"
