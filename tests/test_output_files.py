@@ -7,6 +7,7 @@ with their documented codes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -75,7 +76,9 @@ def wait_for_second_page(api, process: subprocess.Popen, timeout: float = 30.0) 
 
 
 def wait_until_idle(pid: int, deadline: float, quiet: float = 0.3) -> None:
-    """Until the process has used no CPU for ``quiet`` seconds (or, without /proc, a second)."""
+    """Until the process has used no CPU for ``quiet`` seconds and none of its threads is
+    ready to run (on a busy machine a thread may wait that long for a CPU without being idle);
+    without /proc, a second."""
     stat = Path(f"/proc/{pid}/stat")
     if not stat.exists():
         time.sleep(1.0)
@@ -85,11 +88,18 @@ def wait_until_idle(pid: int, deadline: float, quiet: float = 0.3) -> None:
         fields = stat.read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
 
+    def ready() -> bool:  # a thread running or waiting for a CPU ("R")
+        states = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):  # (a thread that has just ended)
+                states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+        return "R" in states
+
     used = cpu()
     while True:
         time.sleep(quiet)
         now = cpu()
-        if now == used:
+        if now == used and not ready():
             return
         assert time.monotonic() < deadline, "the export never waited for its next page"
         used = now
