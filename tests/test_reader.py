@@ -269,6 +269,17 @@ def test_a_numbered_list_after_a_line_without_a_bullet_is_the_main_list():
     assert {i.lead for i in read_criteria(text).items} == {""}
 
 
+def test_a_number_with_decimals_starting_an_item_is_no_list_number():
+    """NCT03118986 starts an item "2.5 to < 18 years of age": "2." was taken for the item's
+    number, and the age rule read from "5 to < 18 years"."""
+    text = "Inclusion Criteria:\n\n2.5 to < 18 years of age.\n1.5 x ULN or less\n3. ECOG 0-1\n"
+    assert [i.text for i in read_criteria(text).items] == [
+        "2.5 to < 18 years of age.",
+        "1.5 x ULN or less",
+        "ECOG 0-1",
+    ]
+
+
 def test_a_line_going_on_with_a_sentence_broken_off_is_part_of_its_item():
     """NCT03745326 broke its first criterion at "any other CLIA-certified laboratory test on":
     what followed ("resected tissue. Patients ... expressing G12D mutated NRAS and HRAS will

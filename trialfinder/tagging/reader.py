@@ -104,7 +104,7 @@ _ESCAPED = operator.itemgetter(1)  # a match's character after the backslash (ca
 _HTML_SIGN = re.compile(r"\\?&(gt|lt|ge|le|amp);", re.IGNORECASE)
 _HTML_SIGNS = {"gt": ">", "lt": "<", "ge": "≥", "le": "≤", "amp": "&"}
 _BULLET = re.compile(
-    r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)]|\(?(?:[a-zA-Z]|[ivx]{2,4}|[IVX]{2,4})[.)](?=\s))?\s*"
+    r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)](?!\d)|\(?(?:[a-zA-Z]|[ivx]{2,4}|[IVX]{2,4})[.)](?=\s))?\s*"
 )
 # The kind of a line's bullet: a sign, a number, a letter or a roman numeral. An item numbered
 # or lettered ("1.", "a)", "ii)") at the indent of a lead-in line with a bullet of another kind
