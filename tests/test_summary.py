@@ -288,8 +288,21 @@ def test_a_lowest_age_higher_in_some_places_is_said_beside_the_age(criteria, hig
     [
         # NCT06201611: a maximum age of 18 beside "Patients aged >= 18 years".
         (None, "18 Years", "Patients aged >= 18 years", None),
-        # A year apart (NCT04861558: "79 Years" beside "<= 78 years old") is no disagreement.
-        ("18 Years", "79 Years", "Aged 18 to 78 years", "People aged 18 years to 79 years"),
+        # Criteria that stop a year below the highest age field (NCT04861558: "79 Years" beside
+        # "<= 78 years old") are said in the record's numbers: under the field's age.
+        ("18 Years", "79 Years", "Aged 18 to 78 years", "People aged 18 years to under 79 years"),
+        ("0 Years", "18 Years", "Age less than 18 years", "People aged under 18 years can"),
+        ("18 Years", "60 Years", "Healthy adults under age 60", "aged 18 years to under 60 years"),
+        # Criteria that say the fields' ages are said as the fields.
+        ("18 Years", "75 Years", "Aged 18 to 75 years", "People aged 18 years to 75 years can"),
+        ("18 Years", None, "Aged 18 years or older", "People aged 18 years and older can"),
+        # Criteria a little below the lowest field ("2.5 to < 18" beside 30 months, NCT03118986).
+        ("30 Months", "18 Years", "2.5 to < 18 years", "aged 30 months to under 18 years"),
+        # Any other narrowing leaves a field's age that the criteria rule out: not said.
+        ("18 Years", "80 Years", "Aged 18 to 75 years", None),
+        ("18 Years", None, "Aged 18 to 75 years", None),
+        ("18 Years", "75 Years", "Aged 21 to 75 years", None),
+        ("18 Months", "18 Years", "Aged 2 years or older", None),
     ],
 )
 def test_ages_that_do_not_agree_are_not_said(min_age, max_age, criteria, said):
@@ -305,6 +318,23 @@ def test_ages_that_do_not_agree_are_not_said(min_age, max_age, criteria, said):
         assert "People aged" not in text
     else:
         assert said in text and "do not agree" not in text
+
+
+@pytest.mark.parametrize(
+    ("min_age", "max_age", "said"),
+    [
+        ("0 Years", "6 Months", "People aged 0 years to 6 months can join."),
+        ("18 Years", "18 Years", "People aged 18 years to 18 years can join."),
+        ("65 Years", None, "People aged 65 years and older can join."),
+    ],
+)
+def test_age_fields_without_an_age_rule_are_said_as_they_are(min_age, max_age, said):
+    text = summary_of(
+        min_age=min_age,
+        max_age=max_age,
+        criteria="Inclusion Criteria:\n\n* Signed consent\n\nExclusion Criteria:\n\n* Pregnancy",
+    )
+    assert said in text
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from enum import Enum
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -187,6 +188,7 @@ def summary_facts(
         if nearest.site.status and nearest.site.status != trial.overall_status:
             nearest_status = status_text(nearest.site.status).lower()
     elig = trial.eligibility
+    ages = _ages(trial, tags)
     return SummaryFacts(
         nct_id=trial.nct_id,
         url=trial.url,
@@ -201,8 +203,8 @@ def summary_facts(
         conditions=tuple(one_line(c) for c in trial.conditions[:MAX_CONDITIONS]),
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
-        age=age_text(trial),
-        age_note=phrases["ages"]["disagree"] if _ages_disagree(trial, tags) else "",
+        age=age_text(trial, below_highest=ages is _Ages.BELOW_HIGHEST),
+        age_note=phrases["ages"]["disagree"] if ages is _Ages.DISAGREE else "",
         age_elsewhere=phrases["ages"]["higher_note"] if _age_higher_somewhere(tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(
@@ -911,23 +913,44 @@ def _settings_read() -> _SettingsRead:
     return _SettingsRead(*(re.compile(read[name], re.IGNORECASE) for name in _SettingsRead._fields))
 
 
-def _ages_disagree(trial: Trial, tags: Tags) -> bool:
-    """Whether the record's age fields and an age rule its criteria set for everyone leave no
-    more than one year of age between them (fields "up to 18 years" beside "Patients aged >= 18
-    years", NCT06201611): one of them is wrong, and the record does not say which. Limits a
-    year apart ("79 years" beside "<= 78 years") do not count."""
+class _Ages(Enum):
+    """How the record's age fields stand beside the ages its criteria allow everyone."""
+
+    AGREE = "agree"  # the fields can be said as they are
+    BELOW_HIGHEST = "below highest"  # the criteria stop a year below the highest age field
+    DISAGREE = "disagree"  # the fields allow ages the criteria rule out in another way
+
+
+def _ages(trial: Trial, tags: Tags) -> _Ages:
+    """Whether the record's age fields can be said as they are. The criteria for everyone
+    (all their age rules together, no cohort's nor a place's) may stop a year below the
+    highest age field ("less than 18 years" beside "18 Years", NCT03633708; "<= 78 years"
+    beside "79 Years", NCT04861558): "under 18 years" then says both in the record's own
+    numbers. Any other narrowing, or fields and criteria that leave no more than a year
+    between them ("up to 18 years" beside "Patients aged >= 18 years", NCT06201611), means
+    one of them is wrong, and the record does not say which. A lowest age of the criteria a
+    little below the fields' ("2.5 to < 18 years" beside "30 Months") is no disagreement:
+    the criteria's ages are read down to whole years."""
     elig = trial.eligibility
     if elig.min_age_years is None and elig.max_age_years is None:
-        return False
-    low = elig.min_age_years or 0.0
-    high = math.inf if elig.max_age_years is None else elig.max_age_years
-    for requirement in tags.requirements:
-        if requirement.kind != "age" or requirement.cohort or requirement.scope:
-            continue
-        allowed = allowed_range(requirement)
-        if allowed is not None and min(high, allowed[1]) - max(low, allowed[0]) < 1:
-            return True
-    return False
+        return _Ages.AGREE
+    field_low = elig.min_age_years or 0.0
+    field_high = math.inf if elig.max_age_years is None else elig.max_age_years
+    ranges = [
+        allowed_range(r)
+        for r in tags.requirements
+        if r.kind == "age" and not r.cohort and not r.scope
+    ]
+    allowed = [r for r in ranges if r is not None]
+    if not allowed:
+        return _Ages.AGREE
+    low, high = max(r[0] for r in allowed), min(r[1] for r in allowed)
+    if min(field_high, high) - max(field_low, low) < 1 or low > field_low:
+        return _Ages.DISAGREE
+    if high >= field_high:
+        return _Ages.AGREE
+    in_years = elig.max_age_text.lower().endswith("years")
+    return _Ages.BELOW_HIGHEST if in_years and field_high - high == 1 else _Ages.DISAGREE
 
 
 def _age_higher_somewhere(tags: Tags) -> bool:

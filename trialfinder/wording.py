@@ -70,15 +70,22 @@ def sex_text(sex: str) -> str:
     return SEX_NAMES.get(sex, sex)
 
 
-def age_text(trial: Trial) -> str:
-    """``18 years and older``, ``18 years to 75 years``, ``up to 17 years`` or ``any age``."""
-    low, high = trial.eligibility.min_age_text, trial.eligibility.max_age_text
+def age_text(trial: Trial, *, below_highest: bool = False) -> str:
+    """``18 years and older``, ``18 years to 75 years``, ``up to 17 years`` or ``any age``.
+
+    ``below_highest`` says the record's highest age itself is not allowed ("less than 18
+    years" beside a highest age of 18 years): ``18 years to under 80 years``, ``under 18
+    years`` (a lowest age of 0 is then not said)."""
+    elig = trial.eligibility
+    low, high = elig.min_age_text.lower(), elig.max_age_text.lower()
+    if high and below_highest:
+        return f"{low} to under {high}" if elig.min_age_years else f"under {high}"
     if low and high:
-        return f"{low.lower()} to {high.lower()}"
+        return f"{low} to {high}"
     if low:
-        return f"{low.lower()} and older"
+        return f"{low} and older"
     if high:
-        return f"up to {high.lower()}"
+        return f"up to {high}"
     return "any age"
 
 
