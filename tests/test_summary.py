@@ -338,6 +338,25 @@ def test_age_fields_without_an_age_rule_are_said_as_they_are(min_age, max_age, s
 
 
 @pytest.mark.parametrize(
+    ("min_age", "max_age"),
+    [
+        ("65 Years", "18 Years"),  # the lowest above the highest
+        ("N/A", "N/A"),
+        ("abc", None),
+        (None, "18 Years\nSee the trial page for ages"),  # a line of its own slipped in
+    ],
+)
+def test_age_fields_that_are_no_ages_are_not_said(min_age, max_age):
+    text = summary_of(
+        min_age=min_age,
+        max_age=max_age,
+        criteria="Inclusion Criteria:\n\n* Signed consent\n\nExclusion Criteria:\n\n* Pregnancy",
+    )
+    assert "The record does not give clear ages. The trial page and the study team" in text
+    assert "People aged" not in text and "of any age" not in text
+
+
+@pytest.mark.parametrize(
     "title, criteria",
     [
         ("Drug X in Newly Diagnosed or Relapsed AML", "Newly diagnosed or relapsed AML"),

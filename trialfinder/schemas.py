@@ -768,7 +768,10 @@ SUMMARY = DataFile(
             ),
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
             "ages": Table(
-                required={**words("disagree", "higher_note"), "higher_somewhere": REGEX_I}
+                required={
+                    **words("disagree", "unclear", "higher_note"),
+                    "higher_somewhere": REGEX_I,
+                }
             ),
             "disease": Table(required=words("cancer", "other")),
             "categories": Names(TEXT, names=CATEGORY_NAMES),

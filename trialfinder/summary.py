@@ -204,7 +204,7 @@ def summary_facts(
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial, below_highest=ages is _Ages.BELOW_HIGHEST),
-        age_note=phrases["ages"]["disagree"] if ages is _Ages.DISAGREE else "",
+        age_note=phrases["ages"][ages.value] if ages in _AGES_NOT_SAID else "",
         age_elsewhere=phrases["ages"]["higher_note"] if _age_higher_somewhere(tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(
@@ -919,6 +919,11 @@ class _Ages(Enum):
     AGREE = "agree"  # the fields can be said as they are
     BELOW_HIGHEST = "below highest"  # the criteria stop a year below the highest age field
     DISAGREE = "disagree"  # the fields allow ages the criteria rule out in another way
+    UNCLEAR = "unclear"  # a field is no age ("N/A"), or the lowest is above the highest
+
+
+# (said instead of the ages, in the words of summary.toml's [ages] key of the same name)
+_AGES_NOT_SAID = frozenset({_Ages.DISAGREE, _Ages.UNCLEAR})
 
 
 def _ages(trial: Trial, tags: Tags) -> _Ages:
@@ -930,12 +935,18 @@ def _ages(trial: Trial, tags: Tags) -> _Ages:
     between them ("up to 18 years" beside "Patients aged >= 18 years", NCT06201611), means
     one of them is wrong, and the record does not say which. A lowest age of the criteria a
     little below the fields' ("2.5 to < 18 years" beside "30 Months") is no disagreement:
-    the criteria's ages are read down to whole years."""
+    the criteria's ages are read down to whole years. Fields that are no age, or a lowest age
+    above the highest, are not said at all."""
     elig = trial.eligibility
+    written = (elig.min_age_text, elig.min_age_years), (elig.max_age_text, elig.max_age_years)
+    if any(text.strip() and years is None for text, years in written):
+        return _Ages.UNCLEAR
     if elig.min_age_years is None and elig.max_age_years is None:
         return _Ages.AGREE
     field_low = elig.min_age_years or 0.0
     field_high = math.inf if elig.max_age_years is None else elig.max_age_years
+    if field_low > field_high:
+        return _Ages.UNCLEAR
     ranges = [
         allowed_range(r)
         for r in tags.requirements

@@ -77,7 +77,7 @@ def age_text(trial: Trial, *, below_highest: bool = False) -> str:
     years" beside a highest age of 18 years): ``18 years to under 80 years``, ``under 18
     years`` (a lowest age of 0 is then not said)."""
     elig = trial.eligibility
-    low, high = elig.min_age_text.lower(), elig.max_age_text.lower()
+    low, high = one_line(elig.min_age_text).lower(), one_line(elig.max_age_text).lower()
     if high and below_highest:
         return f"{low} to under {high}" if elig.min_age_years else f"under {high}"
     if low and high:
