@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -86,8 +87,10 @@ _WORD = re.compile(r"[^\W_]+")
 _JOINER = re.compile(r"[ \t-]{1,3}")
 
 
-def _plain_terms(sentence):
-    forms = sorted(
+@functools.cache
+def _plain_forms():
+    """Every form as its words in lower case, with its term, longest first."""
+    return sorted(
         (
             (tuple(w.lower() for w in _WORD.findall(form)), term)
             for term in glossary.terms()
@@ -95,6 +98,10 @@ def _plain_terms(sentence):
         ),
         key=lambda item: -len(item[0]),
     )
+
+
+def _plain_terms(sentence):
+    forms = _plain_forms()
     words = list(_WORD.finditer(sentence))
     found, i = [], 0
     while i < len(words):
@@ -113,13 +120,29 @@ def _plain_terms(sentence):
     return found
 
 
+def _sentences(line):
+    """A line's sentences; a quoted name is part of its sentence, whatever it holds, when the
+    line's quotes pair up."""
+    if line.count('"') % 2:
+        return [s for s in re.split(r"(?<=[.!?])\s+", line) if s]
+    sentences = [""]
+    for k, piece in enumerate(re.split(r'("[^"]*")', line)):
+        if k % 2:  # a quoted name: its sentences, one space apart, stay in this one
+            sentences[-1] += re.sub(r"(?<=[.!?])\s+", " ", piece)
+            continue
+        first, *rest = re.split(r"(?<=[.!?])\s+", piece)
+        sentences[-1] += first
+        sentences.extend(rest)
+    return [s for s in sentences if s]
+
+
 def _plain_explain(text):
     explained, lines = set(), []
     for line in text.split("\n"):
         if not line.strip():
             lines.append(line)
             continue
-        out, queue = [], [s for s in re.split(r"(?<=[.!?])\s+", line) if s]
+        out, queue = [], _sentences(line)
         while queue:
             sentence = queue.pop(0)
             out.append(sentence)
@@ -147,6 +170,10 @@ AWKWARD = [
     "no punctuation at the end: refractory",
     "Two gaps.\u2028Line separator inside a line. Placebo.\u00a0Chemotherapy.",
     "Relapsed? Remission! Randomized. Phase 2. Cohort A.",
+    # A quoted name holds sentences of its own: they are part of the sentence that quotes it.
+    'It is for people with "Myeloma. Free care!". Then placebo.',
+    '- "Drug X. Refractory? Yes" is a medicine. A "cohort." Phase 2.',
+    'An odd quote " in refractory. Then "placebo. Then" cohort.',
 ]
 
 
@@ -162,6 +189,7 @@ def test_explanation_matches_the_plain_reading_on_mixed_words():
     words = [f for term in glossary.terms() for f in (*term.forms, term.name.upper())]
     words += ["the", "cancer", "x", "é", "2", "İ"]
     gaps = [" ", "  ", "-", " - ", "\t", ". ", ".  ", "! ", "? ", ".\n", "\n", ", ", "_", ".\t"]
+    gaps += [' "', '" ', '." ', ' ".']
     for _ in range(300):
         text = "".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(1, 30)))
         assert glossary.explain_first_uses(text) == _plain_explain(text), text

@@ -249,8 +249,7 @@ def explain_first_uses(text: str, cancer: bool = True) -> str:
     copied = 0  # the text before this is in ``pieces``
     i = 0
     while i < len(uses):
-        gap = _SENTENCE_GAP.search(text, uses[i][0])
-        end = len(text) if gap is None else gap.start()  # where this use's sentence ends
+        end = _sentence_end(text, uses[i][0])
         used = []
         while i < len(uses) and uses[i][0] < end:
             used.append(uses[i][1])
@@ -269,6 +268,22 @@ def explain_first_uses(text: str, cancer: bool = True) -> str:
             queue[0:0] = first_uses(defined_with[term.name])
     pieces.append(text[copied:])
     return _one_space("".join(pieces))
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """Where the sentence holding ``start`` ends: at the first gap after a ".", "!" or "?" that
+    is not inside a quoted name of the record (a name may hold sentences of its own: "It is for
+    people with "Myeloma. Free care."" ends after the quote), or at the end of the line."""
+    for gap in _SENTENCE_GAP.finditer(text, start):
+        if gap.group() == "\n":
+            return gap.start()
+        line_start = text.rfind("\n", 0, gap.start()) + 1
+        line_end = text.find("\n", gap.start())
+        quotes = text.count('"', line_start, len(text) if line_end < 0 else line_end)
+        if quotes % 2 == 0 and text.count('"', line_start, gap.start()) % 2:
+            continue  # inside the quotes of a line whose quotes pair up
+        return gap.start()
+    return len(text)
 
 
 def _one_space(text: str) -> str:
