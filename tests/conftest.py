@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,15 @@ needs_shared = pytest.mark.skipif(
     not (SHARED / "records").is_dir(),
     reason=f"reference records not found at {SHARED} (set TRIALFINDER_SHARED_DIR)",
 )
+
+
+def as_from_a_terminal() -> None:
+    """Run in a child process before it starts (``preexec_fn``): Ctrl-C, SIGTERM and SIGHUP as a
+    terminal leaves them to a command. A test run started in the background of a script, or
+    under ``nohup``, ignores some of them, and a child would inherit that: a signal a test sends
+    would then stop nothing."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def real_record_paths() -> list[Path]:

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from trialfinder.cli import cli
 from trialfinder.errors import ExitCode
 
+from conftest import as_from_a_terminal
 from factories import many_studies
 
 PAGE = 5  # the fake API serves pages of 5, so that an export spans three pages
@@ -54,13 +55,20 @@ def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def start(*args: str, **options) -> subprocess.Popen:
-    """trialfinder in a process of its own (the fake API's address is in the environment)."""
+def start(*args: str, ignored: tuple[int, ...] = ()) -> subprocess.Popen:
+    """trialfinder in a process of its own (the fake API's address is in the environment), with
+    the stop signals as a terminal leaves them, but for those ``ignored``."""
+
+    def signals() -> None:
+        as_from_a_terminal()
+        for signum in ignored:
+            signal.signal(signum, signal.SIG_IGN)
+
     return subprocess.Popen(
         [sys.executable, "-m", "trialfinder", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        **options,
+        preexec_fn=signals,
     )
 
 
@@ -303,14 +311,14 @@ def test_sigterm_while_writing_to_standard_output(api):
     assert [json.loads(line)["nct_id"] for line in stdout.splitlines()] == IDS[:PAGE]
 
 
-def test_a_hangup_ignored_by_nohup_stays_ignored(api, tmp_path):
+# `nohup` ignores SIGHUP; a shell ignores SIGINT for a command it starts in the background.
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGINT])
+def test_a_signal_the_caller_ignores_stays_ignored(api, tmp_path, signum):
     out = tmp_path / "trials.json"
     api.fail("/studies", action="delay", delay=1.0, after_pages=1)
-    process = start(
-        "search", "-o", str(out), preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    )
+    process = start("search", "-o", str(out), ignored=(signum,))
     wait_for_second_page(api, process)
-    process.send_signal(signal.SIGHUP)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert [record["nct_id"] for record in json.loads(out.read_bytes())] == IDS

@@ -29,7 +29,13 @@ from trialfinder.settings import Settings
 from trialfinder.sources.ctgov import ClinicalTrialsGov
 from trialfinder.workers import TrialWork
 
-from conftest import SMALL_PAGE, load_real_record, needs_shared, real_record_paths
+from conftest import (
+    SMALL_PAGE,
+    as_from_a_terminal,
+    load_real_record,
+    needs_shared,
+    real_record_paths,
+)
 from factories import make_study, many_studies
 from fakeapi import FakeApi
 
@@ -240,6 +246,7 @@ def export_with_a_pool_at_work(api: FakeApi, out: Path) -> tuple[subprocess.Pope
         stderr=subprocess.PIPE,
         env={**os.environ, "TRIALFINDER_WORKERS": "2"},
         start_new_session=True,  # its own process group, as a terminal gives a command
+        preexec_fn=as_from_a_terminal,
     )
     deadline = time.monotonic() + 60
     pool: list[int] = []
