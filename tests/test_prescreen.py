@@ -652,6 +652,60 @@ def test_an_age_band_of_the_criteria_does_not_exclude_when_the_record_sets_no_ag
     assert "fail" in [c.outcome for c in ages]
 
 
+def _aged(trial: Trial, low: str, high: str) -> Trial:
+    """``trial`` with the age fields ``low`` and ``high`` ("18 Years", "" for none)."""
+    years = {t: float(t.split()[0]) if t[:1].isdigit() else None for t in (low, high)}
+    elig = replace(
+        trial.eligibility,
+        min_age_text=low,
+        max_age_text=high,
+        min_age_years=years[low],
+        max_age_years=years[high],
+    )
+    return replace(trial, eligibility=elig)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "criterion", "age", "outcomes"),
+    [
+        # NCT06201611: a highest age of 18 beside "Patients aged >= 18 years": one is wrong.
+        ("", "18 Years", "Patients aged >= 18 years", 64, ["unknown", "pass"]),
+        ("18 Years", "60 Years", "Aged 18 to 75 years", 64, ["unknown", "pass"]),
+        ("65 Years", "18 Years", "Signed consent", 64, ["unknown"]),  # the lowest above the highest
+        # The criteria's own limits rule out, beside fields that allow more or the same.
+        ("", "18 Years", "Patients aged >= 18 years", 10, ["pass", "fail"]),
+        ("18 Years", "80 Years", "Aged 18 to 75 years", 80, ["pass", "fail"]),
+        ("18 Years", "80 Years", "Age > 18 and < 80 years of age", 80, ["pass", "fail"]),
+        # Fields that rule out, beside criteria that do too, that set no limit on that side,
+        # or that say no age.
+        ("18 Years", "60 Years", "Aged 18 to 60 years", 64, ["fail", "fail"]),
+        ("18 Years", "60 Years", "Aged 18 years or older", 64, ["fail", "pass"]),
+        # (two rules that set the two limits together)
+        (
+            "18 Years",
+            "60 Years",
+            "Aged 18 or older\n* Aged 75 or younger",
+            64,
+            ["unknown", "pass", "pass"],
+        ),
+        ("18 Years", "60 Years", "Signed consent", 64, ["fail"]),
+        ("18 Years", "60 Years", "Aged 16 years or older", 17, ["unknown", "pass"]),
+        ("18 Years", "60 Years", "Aged 60 years or younger", 17, ["fail", "pass"]),
+    ],
+)
+def test_an_age_field_the_criteria_contradict_rules_no_one_out(low, high, criterion, age, outcomes):
+    trial = _aged(_trial(criteria=f"Inclusion Criteria:\n\n* {criterion}\n"), low, high)
+    profile = profile_from_table({"age": age}, "<test>")
+    fit = prescreen(trial, tag_trial(trial), profile)
+    ages = [c for c in fit.checks if c.rule == "age"]
+    assert [c.outcome for c in ages] == outcomes
+    for check in ages:
+        if check.outcome == "unknown":
+            assert "the record's ages do not agree, so this is left to the trial team" in (
+                check.reason
+            )
+
+
 def test_a_setting_of_a_criterion_for_one_cancer_holds_for_that_cancer_only():
     # NCT05438667: "Non-small cell lung cancer: Recurrent/metastatic non-small cell lung cancer
     # previously treated ...", "Pancreatic cancer: ...": asked of everyone, it excluded a woman

@@ -32,12 +32,14 @@ brain metastases asks for them when the trial's conditions name them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
+from trialfinder.ages import RecordAges, record_ages
 from trialfinder.diseases import (
     NARROWER,
     RELATED,
@@ -64,6 +66,7 @@ from trialfinder.tagging.requirements import (
     METASTATIC_EXCLUDED,
     NON_METASTATIC,
     Requirement,
+    allowed_range,
     disease_scopes,
     ecog_grades_for_karnofsky,
     karnofsky_range,
@@ -457,8 +460,9 @@ def _check_sex(requirement: Requirement, facts: _Facts) -> Check:
     return _check(requirement, outcome, tail, fact=f"sex: {sex}", says=says)
 
 
-def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
-    """The record's own age limits and sex, which count as criteria."""
+def _record_checks(trial: Trial, tags: Tags | None, facts: _Facts) -> list[Check]:
+    """The record's own age limits and sex, which count as criteria; an age limit that the
+    criteria contradict for the person (``_age_fields_doubtful``) rules no one out."""
     checks: list[Check] = []
     elig = trial.eligibility
     profile = facts.profile
@@ -500,8 +504,12 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
             too_old = high is not None and age > high
             maybe = (low is not None and age < low) or (high is not None and age + 1 > high + 1)
             if too_young or too_old:
-                tail = rules().sentence("age", FAIL, age=age)
-                checks.append(check(FAIL, tail, f"age: {age}", permanent=too_old))
+                if not _age_fields_doubtful(trial, tags, age):
+                    tail = rules().sentence("age", FAIL, age=age)
+                    checks.append(check(FAIL, tail, f"age: {age}", permanent=too_old))
+                else:
+                    tail = rules().sentence("age", "unknown-disagree", age=age)
+                    checks.append(check(UNKNOWN, tail, f"age: {age}"))
             elif maybe:
                 checks.append(check(UNKNOWN, rules().sentence("age", "unknown-close", age=age)))
             else:
@@ -511,6 +519,27 @@ def _record_checks(trial: Trial, facts: _Facts) -> list[Check]:
         wanted = elig.sex.lower()
         checks.append(_check_sex(Requirement("sex", "only", (wanted,), f"Sex: {elig.sex}"), facts))
     return checks
+
+
+def _age_fields_doubtful(trial: Trial, tags: Tags | None, age: int) -> bool:
+    """Whether the record's age fields, which rule out a person of ``age``, are in doubt: they
+    are unclear or leave no age to the criteria (``ages.record_ages``: no age, the lowest above
+    the highest, "up to 18 years" beside "Patients aged >= 18 years", NCT06201611), or an age
+    rule of the criteria for everyone sets a limit on the same side that takes the person
+    ("aged 18 to 75 years" beside a highest age of 60 takes 64; "aged 18 or older" sets no
+    highest age, and leaves the field's alone). One of the two is then wrong, and the record
+    does not say which. The criteria's own age rules are checked on their own."""
+    everyone = [r for r in (tags.requirements if tags else ()) if r.kind == "age"]
+    if record_ages(trial, everyone) in (RecordAges.UNCLEAR, RecordAges.NO_AGE_BETWEEN):
+        return True
+    ranges = [allowed_range(r) for r in everyone if not r.cohort and not r.scope]
+    allowed = [r for r in ranges if r is not None]
+    lowest = trial.eligibility.min_age_years
+    too_young = lowest is not None and age < lowest
+    if not allowed:
+        return False
+    low, high = max(r[0] for r in allowed), min(r[1] for r in allowed)
+    return low <= age <= high and (low > 0 if too_young else high < math.inf)
 
 
 def _years(value: float) -> int | float:
@@ -1786,7 +1815,7 @@ def prescreen(
         disease = _narrowed_by_the_criteria(disease, trial, tags.requirements, facts)
     if disease.outcome == PASS:
         disease = _by_risk_group(disease, trial, facts)
-    checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, facts)]
+    checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, tags, facts)]
     checks.extend(title_setting_checks(trial, profile))
     checks.extend(surgery_checks(trial, profile))
     checks.extend(treatment_now_checks(trial))

@@ -486,6 +486,7 @@ _SENTENCES = (
     "unknown-not-named",
     "unknown-healthy",
     "unknown-contradicted",
+    "unknown-disagree",
     "unknown-close",
     "unknown-names",
     "unknown-other",

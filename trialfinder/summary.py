@@ -14,14 +14,13 @@ is explained at its first use (``data/glossary.toml``).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
-from enum import Enum
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from trialfinder.ages import RecordAges, record_ages
 from trialfinder.diseases import (
     about_trial_diseases,
     named_diseases,
@@ -47,7 +46,6 @@ from trialfinder.tagging.reader import (
 )
 from trialfinder.tagging.requirements import (
     Requirement,
-    allowed_range,
     as_ecog,
     count_value,
     narrower,
@@ -188,7 +186,7 @@ def summary_facts(
         if nearest.site.status and nearest.site.status != trial.overall_status:
             nearest_status = status_text(nearest.site.status).lower()
     elig = trial.eligibility
-    ages = _ages(trial, tags)
+    ages = record_ages(trial, tags.requirements)
     return SummaryFacts(
         nct_id=trial.nct_id,
         url=trial.url,
@@ -203,8 +201,8 @@ def summary_facts(
         conditions=tuple(one_line(c) for c in trial.conditions[:MAX_CONDITIONS]),
         more_conditions=len(trial.conditions) > MAX_CONDITIONS,
         setting=_setting(tags),
-        age=age_text(trial, below_highest=ages is _Ages.BELOW_HIGHEST),
-        age_note=phrases["ages"][ages.value] if ages in _AGES_NOT_SAID else "",
+        age=age_text(trial, below_highest=ages is RecordAges.BELOW_HIGHEST),
+        age_note=phrases["ages"][_AGES_NOT_SAID[ages]] if ages in _AGES_NOT_SAID else "",
         age_elsewhere=phrases["ages"]["higher_note"] if _age_higher_somewhere(tags) else "",
         sex=phrases["sex"].get(_sex(elig.sex, tags), phrases["sex"]["none"]),
         requirements=key_rules(
@@ -913,55 +911,12 @@ def _settings_read() -> _SettingsRead:
     return _SettingsRead(*(re.compile(read[name], re.IGNORECASE) for name in _SettingsRead._fields))
 
 
-class _Ages(Enum):
-    """How the record's age fields stand beside the ages its criteria allow everyone."""
-
-    AGREE = "agree"  # the fields can be said as they are
-    BELOW_HIGHEST = "below highest"  # the criteria stop a year below the highest age field
-    DISAGREE = "disagree"  # the fields allow ages the criteria rule out in another way
-    UNCLEAR = "unclear"  # a field is no age ("N/A"), or the lowest is above the highest
-
-
-# (said instead of the ages, in the words of summary.toml's [ages] key of the same name)
-_AGES_NOT_SAID = frozenset({_Ages.DISAGREE, _Ages.UNCLEAR})
-
-
-def _ages(trial: Trial, tags: Tags) -> _Ages:
-    """Whether the record's age fields can be said as they are. The criteria for everyone
-    (all their age rules together, no cohort's nor a place's) may stop a year below the
-    highest age field ("less than 18 years" beside "18 Years", NCT03633708; "<= 78 years"
-    beside "79 Years", NCT04861558): "under 18 years" then says both in the record's own
-    numbers. Any other narrowing, or fields and criteria that leave no more than a year
-    between them ("up to 18 years" beside "Patients aged >= 18 years", NCT06201611), means
-    one of them is wrong, and the record does not say which. A lowest age of the criteria a
-    little below the fields' ("2.5 to < 18 years" beside "30 Months") is no disagreement:
-    the criteria's ages are read down to whole years. Fields that are no age, or a lowest age
-    above the highest, are not said at all."""
-    elig = trial.eligibility
-    written = (elig.min_age_text, elig.min_age_years), (elig.max_age_text, elig.max_age_years)
-    if any(text.strip() and years is None for text, years in written):
-        return _Ages.UNCLEAR
-    if elig.min_age_years is None and elig.max_age_years is None:
-        return _Ages.AGREE
-    field_low = elig.min_age_years or 0.0
-    field_high = math.inf if elig.max_age_years is None else elig.max_age_years
-    if field_low > field_high:
-        return _Ages.UNCLEAR
-    ranges = [
-        allowed_range(r)
-        for r in tags.requirements
-        if r.kind == "age" and not r.cohort and not r.scope
-    ]
-    allowed = [r for r in ranges if r is not None]
-    if not allowed:
-        return _Ages.AGREE
-    low, high = max(r[0] for r in allowed), min(r[1] for r in allowed)
-    if min(field_high, high) - max(field_low, low) < 1 or low > field_low:
-        return _Ages.DISAGREE
-    if high >= field_high:
-        return _Ages.AGREE
-    in_years = elig.max_age_text.lower().endswith("years")
-    return _Ages.BELOW_HIGHEST if in_years and field_high - high == 1 else _Ages.DISAGREE
+# The ages said instead of the fields', by the key of their words in summary.toml's [ages].
+_AGES_NOT_SAID = {
+    RecordAges.NARROWER: "disagree",
+    RecordAges.NO_AGE_BETWEEN: "disagree",
+    RecordAges.UNCLEAR: "unclear",
+}
 
 
 def _age_higher_somewhere(tags: Tags) -> bool:
