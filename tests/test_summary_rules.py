@@ -866,3 +866,34 @@ def test_every_drug_class_says_how_a_sentence_names_it():
     classes = drug_classes().classes
     assert len(classes) > 40
     assert all(drug_classes().get(name).said for name in classes)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        (["Non-small Cell Lung Cancer"], True),
+        # NCT04474964: a brain tumour is in the brain already; the rule is about its spread
+        # along the brain and spine, which "spread to the brain" does not say.
+        (["Medulloblastoma, WNT-activated"], False),
+        (["Glioma"], False),
+        (["Glioma", "Non-small Cell Lung Cancer"], True),  # (not all in the brain)
+    ],
+)
+def test_spread_to_the_brain_is_not_said_of_a_brain_tumour(conditions, said):
+    criteria = (
+        "Inclusion Criteria:\n\n* No evidence of metastatic disease in the brain, spine or CSF\n\n"
+        "Exclusion Criteria:\n\n* Pregnancy"
+    )
+    study = make_study(title="Radiotherapy", conditions=conditions, criteria=criteria)
+    trial = parse_study(study)
+    assert any(r.kind == "brain-metastases" for r in tag_trial(trial).requirements)
+    text = summarize(trial)
+    assert ("You cannot join if the cancer has spread to the brain." in text) is said
+
+
+def test_the_diseases_a_kind_is_not_said_for_are_diseases_trialfinder_knows():
+    from trialfinder.diseases import diseases
+
+    for kind, names in RULES["not_for_diseases"].items():
+        assert kind in RULES["show"]
+        assert set(names) <= set(diseases().diseases), names

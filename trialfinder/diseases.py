@@ -402,6 +402,15 @@ def about_trial_diseases(scope: tuple[str, ...], trial: Trial) -> bool:
     )
 
 
+def all_within(trial: Trial, names: Iterable[str]) -> bool:
+    """Whether every disease ``trial`` is for is one of the diseases ``names``, or within one
+    (a medulloblastoma is within "brain tumor"). False for a trial that names none."""
+    included = trial_diseases(trial).included
+    known = diseases().diseases
+    names = tuple(names)
+    return bool(included) and all(any(n in known[d].lineage for n in names) for d in included)
+
+
 def trial_diseases(trial: Trial) -> TrialDiseases:
     """The diseases ``trial`` is for (see :class:`TrialDiseases`)."""
     return _trial_diseases(trial.conditions, trial.brief_title, trial.official_title)

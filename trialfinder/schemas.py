@@ -741,6 +741,7 @@ _SUMMARY_REQUIREMENTS = Table(
         ),
         "transplant-kinds": Table(required=words("autologous", "allogeneic", "any")),
     },
+    optional={"not_for_diseases": Names(TEXTS)},
     others=Names(_BY_COUNT),  # [requirements.KIND]: rule -> sentence(s)
 )
 SUMMARY = DataFile(

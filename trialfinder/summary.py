@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from trialfinder.ages import RecordAges, record_ages
 from trialfinder.diseases import (
     about_trial_diseases,
+    all_within,
     named_diseases,
     only_other_diseases,
     trial_diseases,
@@ -440,11 +441,16 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
     only ("ER+/HER2- or triple-negative breast cancer" among the cancers NCT03983954 lists) is
     a rule for people with those: it is not said either.
 
+    Kinds of rule ``[requirements] not_for_diseases`` names are not said for a trial whose
+    diseases are all within the diseases it gives them (spread to the brain, of a brain tumour).
+
     When the trial takes disease never treated too (``Tags.untreated_too``: "Treatment-naïve
     patients will be eligible only if they refused standard treatment", NCT03983954), a rule
     asking for earlier lines of treatment is not said: someone never treated may join."""
     shown, _ = _shown_kinds()  # (only these are said: the others need no look)
-    everyone = tuple(r for r in tags.requirements if r.kind in shown)
+    unsaid = _phrases()["requirements"].get("not_for_diseases", {})
+    said = {k for k in shown if k not in unsaid or not all_within(trial, unsaid[k])}
+    everyone = tuple(r for r in tags.requirements if r.kind in said)
     if tags.untreated_too:
         everyone = tuple(r for r in everyone if not _asks_for_earlier_lines(r))
     if len(trial_diseases(trial).included) > 1:
@@ -452,7 +458,7 @@ def said_requirements(trial: Trial, tags: Tags) -> tuple[Requirement, ...]:
     scoped = tags.scoped_requirements
     if not scoped or not all(about_trial_diseases(r.scope, trial) for r in scoped):
         return everyone
-    covering = tuple(r for r in scoped if within_scope(r.scope, trial))
+    covering = tuple(r for r in scoped if r.kind in said and within_scope(r.scope, trial))
     return (*everyone, *covering) if covering else everyone
 
 
