@@ -1281,3 +1281,25 @@ def test_a_marker_of_an_item_for_one_of_the_trial_s_diseases_is_not_said_to_ever
 def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a_real_record():
     trial = parse_study(load_real_record("NCT05607199"))
     assert "big enough to measure" not in summarize(trial)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        # NCT05144867: the record's conditions name two procedures beside two illnesses.
+        (
+            ["Breast Cancer", "Brain Metastases", "Stereotactic Radiosurgery", "Surgery"],
+            'It is for people with "Breast Cancer" or "Brain Metastases".',
+        ),
+        (["Multiple Myeloma", "Oncology", "Aged"], 'It is for people with "Multiple Myeloma".'),
+        # An illness a procedure caused is one ("Radiotherapy Side Effect", NCT04472845).
+        (["Radiotherapy Side Effect"], 'It is for people with "Radiotherapy Side Effect".'),
+        (["Chemotherapy-induced Nausea"], 'It is for people with "Chemotherapy-induced Nausea".'),
+        (["Healthy Volunteers"], None),
+        (["Abdominoplasty", "Intervention"], None),
+    ],
+)
+def test_a_condition_that_names_no_illness_is_not_said_as_one(conditions, said):
+    text = summary_of(conditions=conditions)
+    lines = [line for line in text.splitlines() if line.startswith("It is for people with")]
+    assert [line.split(". ")[0] + "." for line in lines] == ([said] if said else [])

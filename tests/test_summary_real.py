@@ -138,7 +138,7 @@ AGE_LINES = {
 
 def age_line(summary: str) -> str:
     """The summary's sentence on ages."""
-    for sentence in re.split(r"(?<=\.)\s+", summary):
+    for sentence in re.split(r"(?<=[.?!])\s+|\n", summary):
         if sentence.startswith("People aged") or "ages that do not agree" in sentence:
             return sentence
         if sentence.startswith("People of any age"):

@@ -776,6 +776,7 @@ SUMMARY = DataFile(
                 }
             ),
             "disease": Table(required=words("cancer", "other")),
+            "conditions": Table(required={"not_an_illness": ListOf(REGEX_I)}),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),
             "known_kinds": Names(TEXT, names=PRODUCT_KINDS),

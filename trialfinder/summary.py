@@ -188,6 +188,8 @@ def summary_facts(
             nearest_status = status_text(nearest.site.status).lower()
     elig = trial.eligibility
     ages = record_ages(trial, tags.requirements)
+    not_an_illness = _not_an_illness()
+    illnesses = [c for c in trial.conditions if not not_an_illness.fullmatch(c.strip())]
     return SummaryFacts(
         nct_id=trial.nct_id,
         url=trial.url,
@@ -199,8 +201,8 @@ def summary_facts(
         combination=combination,
         phase=phase_text(trial.phases).lower(),
         phase_explained=_phase_explained(trial, observational).format(disease=disease),
-        conditions=tuple(one_line(c) for c in trial.conditions[:MAX_CONDITIONS]),
-        more_conditions=len(trial.conditions) > MAX_CONDITIONS,
+        conditions=tuple(one_line(c) for c in illnesses[:MAX_CONDITIONS]),
+        more_conditions=len(illnesses) > MAX_CONDITIONS,
         setting=_setting(tags),
         age=age_text(trial, below_highest=ages is RecordAges.BELOW_HIGHEST),
         age_note=phrases["ages"][_AGES_NOT_SAID[ages]] if ages in _AGES_NOT_SAID else "",
@@ -934,6 +936,13 @@ def _age_higher_somewhere(tags: Tags) -> bool:
         r.kind == "age" and not r.cohort and not r.scope and pattern.search(r.text)
         for r in tags.requirements
     )
+
+
+@cache
+def _not_an_illness() -> re.Pattern[str]:
+    """A condition that names no illness (``[conditions] not_an_illness``), case ignored."""
+    patterns = _phrases()["conditions"]["not_an_illness"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 @cache
