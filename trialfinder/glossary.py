@@ -278,11 +278,12 @@ def _sentence_end(text: str, start: int) -> int:
         if gap.group() == "\n":
             return gap.start()
         line_start = text.rfind("\n", 0, gap.start()) + 1
+        if text.count('"', line_start, gap.start()) % 2 == 0:
+            return gap.start()  # not after an opening quote
         line_end = text.find("\n", gap.start())
-        quotes = text.count('"', line_start, len(text) if line_end < 0 else line_end)
-        if quotes % 2 == 0 and text.count('"', line_start, gap.start()) % 2:
-            continue  # inside the quotes of a line whose quotes pair up
-        return gap.start()
+        if text.count('"', line_start, len(text) if line_end < 0 else line_end) % 2:
+            return gap.start()  # the line's quotes do not pair up: none is a name's
+        continue  # inside the quotes of a name
     return len(text)
 
 
