@@ -89,8 +89,8 @@ _JOINER = re.compile(r"[ \t-]{1,3}")
 
 @functools.cache
 def _plain_forms():
-    """Every form as its words in lower case, with its term, longest first."""
-    return sorted(
+    """Every form as its words in lower case, with its term, longest first, by first word."""
+    forms = sorted(
         (
             (tuple(w.lower() for w in _WORD.findall(form)), term)
             for term in glossary.terms()
@@ -98,6 +98,10 @@ def _plain_forms():
         ),
         key=lambda item: -len(item[0]),
     )
+    by_first_word = {}
+    for form, term in forms:
+        by_first_word.setdefault(form[0], []).append((form, term))
+    return by_first_word
 
 
 def _plain_terms(sentence):
@@ -105,7 +109,7 @@ def _plain_terms(sentence):
     words = list(_WORD.finditer(sentence))
     found, i = [], 0
     while i < len(words):
-        for form, term in forms:
+        for form, term in forms.get(words[i].group(0).lower(), ()):
             run = words[i : i + len(form)]
             if len(run) == len(form) and all(
                 w.group(0).lower() == f
