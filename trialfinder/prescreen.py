@@ -534,11 +534,11 @@ def _age_fields_doubtful(trial: Trial, tags: Tags | None, age: int) -> bool:
         return True
     ranges = [allowed_range(r) for r in everyone if not r.cohort and not r.scope]
     allowed = [r for r in ranges if r is not None]
-    lowest = trial.eligibility.min_age_years
-    too_young = lowest is not None and age < lowest
     if not allowed:
         return False
     low, high = max(r[0] for r in allowed), min(r[1] for r in allowed)
+    lowest = trial.eligibility.min_age_years
+    too_young = lowest is not None and age < lowest
     return low <= age <= high and (low > 0 if too_young else high < math.inf)
 
 
