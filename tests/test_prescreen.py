@@ -1210,33 +1210,43 @@ def test_a_trial_for_people_with_brain_metastases_is_not_for_a_profile_without_t
     # NCT05144867 (radiosurgery or whole-brain radiotherapy, conditions "Brain Metastases,
     # Adult", inclusion "1 to 3 brain metastases") said "Could fit" to women with breast cancer
     # and no brain metastases: "The trial takes people with brain metastases, treated or not".
-    text = "1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm"
-    rule = Requirement("brain-metastases", "active-allowed", (), text, "inclusion")
-    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"])
-    none = prescreen(trial, Tags(requirements=(rule,)), _profile(brain_metastases="none"))
+    criteria = (
+        "Inclusion Criteria:\n\n* 1 to 3 brain metastases, each with a maximum diameter of no"
+        " more than 3 cm\n"
+    )
+    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"], criteria=criteria)
+    tags = tag_trial(trial)
+    none = prescreen(trial, tags, _profile(brain_metastases="none"))
     (brain,) = [c for c in none.checks if c.rule == "brain-metastases"]
     assert brain.outcome == FAIL and none.fit == EXCLUDED
     assert brain.reason == (
         "The trial is for people with brain metastases; the profile says you have none."
     )
-    treated = prescreen(trial, Tags(requirements=(rule,)), _profile(brain_metastases="active"))
+    treated = prescreen(trial, tags, _profile(brain_metastases="active"))
     assert [c.outcome for c in treated.checks if c.rule == "brain-metastases"] == [PASS]
     # a trial whose conditions do not name them, or a rule of one part, only allows them
-    other = _trial(conditions=["Breast Cancer"])
-    allowed = prescreen(other, Tags(requirements=(rule,)), _profile(brain_metastases="none"))
+    other = _trial(conditions=["Breast Cancer"], criteria=criteria)
+    allowed = prescreen(other, tag_trial(other), _profile(brain_metastases="none"))
     assert [c.outcome for c in allowed.checks if c.rule == "brain-metastases"] == [PASS]
-    part = replace(rule, cohort="Part 2A3")
-    one = prescreen(trial, Tags(requirements=(part,)), _profile(brain_metastases="none"))
+    parts = criteria.replace("* 1 to 3", "Part 2A3:\n\n* 1 to 3") + "\nPart 2A4:\n\n* Adults\n"
+    part = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"], criteria=parts)
+    part_tags = tag_trial(part)
+    assert [r.cohort for r in part_tags.requirements if r.kind == "brain-metastases"] == [
+        "Part 2A3"
+    ]
+    one = prescreen(part, part_tags, _profile(brain_metastases="none"))
     assert one.fit != EXCLUDED
 
 
 def test_a_trial_for_people_with_brain_metastases_asks_a_profile_that_does_not_say():
     # NCT05144867 said "Could fit" to a woman with breast cancer whose profile does not say
     # whether she has brain metastases: the trial is for people who have them.
-    text = "1 to 3 brain metastases, each with a maximum diameter of no more than 3 cm"
-    rule = Requirement("brain-metastases", "active-allowed", (), text, "inclusion")
-    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"])
-    unsaid = prescreen(trial, Tags(requirements=(rule,)), _profile(diagnosis="breast cancer"))
+    criteria = (
+        "Inclusion Criteria:\n\n* 1 to 3 brain metastases, each with a maximum diameter of no"
+        " more than 3 cm\n"
+    )
+    trial = _trial(conditions=["Breast Cancer", "Brain Metastases, Adult"], criteria=criteria)
+    unsaid = prescreen(trial, tag_trial(trial), _profile(diagnosis="breast cancer"))
     assert unsaid.fit == CHECK
     assert unsaid.reason == (
         "Nothing in the profile rules you out, but your brain metastasis status could not be"
@@ -1244,8 +1254,8 @@ def test_a_trial_for_people_with_brain_metastases_asks_a_profile_that_does_not_s
     )
     assert unsaid.questions[0].startswith("Ask whether you have brain metastases")
     # a trial that only allows them does not ask
-    other = _trial(conditions=["Breast Cancer"])
-    allowed = prescreen(other, Tags(requirements=(rule,)), _profile(diagnosis="breast cancer"))
+    other = _trial(conditions=["Breast Cancer"], criteria=criteria)
+    allowed = prescreen(other, tag_trial(other), _profile(diagnosis="breast cancer"))
     assert allowed.fit == POSSIBLE
 
 

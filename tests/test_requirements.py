@@ -24,6 +24,7 @@ from trialfinder.tagging.requirements import (
     KINDS,
     Requirement,
     as_ecog,
+    asked_by_the_conditions,
     ecog_for_karnofsky,
     ecog_grades_for_karnofsky,
     extract,
@@ -1811,3 +1812,27 @@ def test_radiotherapy_to_the_pelvis_is_a_treatment_a_trial_may_leave_out():
     # woman whose cervical cancer had pelvic radiation "could fit" its pelvic radiotherapy trial.
     line = "Patients treated with pelvic radiation previously"
     assert excluded(line, "prior-therapy-excluded") == [("any-of", ("pelvic radiotherapy",))]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "rule", "cohort", "section", "expected"),
+    [
+        # NCT05144867: "1 to 3 brain metastases" in a trial for "Brain Metastases, Adult".
+        (
+            ["Breast Cancer", "Brain Metastases, Adult"],
+            "active-allowed",
+            "",
+            "inclusion",
+            "required",
+        ),
+        (["Asymptomatic Brain Metastases"], "active-allowed", "", "inclusion", "required"),
+        (["Breast Cancer"], "active-allowed", "", "inclusion", "active-allowed"),
+        (["Brain Metastases"], "active-allowed", "Part 2A3", "inclusion", "active-allowed"),
+        (["Brain Metastases"], "treated-stable", "", "exclusion", "treated-stable"),
+        (["Brain Metastases"], "none", "", "exclusion", "none"),
+    ],
+)
+def test_a_trial_for_brain_metastases_asks_for_them(conditions, rule, cohort, section, expected):
+    taken = Requirement("brain-metastases", rule, (), "1 to 3 brain metastases", section, cohort)
+    (read,) = asked_by_the_conditions((taken,), conditions)
+    assert read.rule == expected

@@ -189,12 +189,17 @@ CASES = [
     ),
     (
         req("brain-metastases", "treated-stable", section="exclusion"),
-        "If the cancer has spread to the brain, you may join only on some conditions, such as "
-        "treatment that left it stable.",
+        "If the cancer has spread to the brain, you may join only on some conditions. The trial "
+        "page lists them.",
     ),
     (
         req("brain-metastases", "active-allowed"),
-        "People whose cancer has spread to the brain may join, even if it is not treated.",
+        "People whose cancer has spread to the brain may join in some cases, even if it is not "
+        "treated.",
+    ),
+    (
+        req("brain-metastases", "required"),
+        "The trial is for people whose cancer has spread to the brain.",
     ),
     (
         req("measurable-disease", "required"),
@@ -393,16 +398,25 @@ def test_a_required_marker_is_said_with_the_level_or_the_changes_the_criterion_a
             "If the cancer has spread to the brain, you may join only on some conditions, such as"
             " its size.",
         ),
-        # Other states than symptoms: as before.
+        # Treatment asked for: an example of it.
+        (
+            "Brain metastases unless treated with surgery and/or radiation, and stable",
+            "If the cancer has spread to the brain, you may join only on some conditions, such as"
+            " treatment that left it stable.",
+        ),
+        # Symptoms, stability or steroids only (NCT06350097's "unstable brain metastases"): no
+        # example, as "such as treatment" would turn away people with untreated stable ones.
         ("Patient with symptomatic uncontrolled brain metastasis.", None),
         ("Known active central nervous system metastases", None),
         ("Brain metastases unless asymptomatic, stable, and not requiring steroids", None),
+        ("Spinal cord compression and unstable brain metastases.", None),
+        ("Any untreated brain metastases", None),
     ],
 )
 def test_brain_metastases_allowed_on_conditions_say_an_example_the_criterion_gives(text, said):
     rule = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     plain = rule_sentence(req("brain-metastases", "treated-stable", section="exclusion"))
-    assert plain.endswith("such as treatment that left it stable.")
+    assert plain.endswith("only on some conditions. The trial page lists them.")
     assert rule_sentence(rule) == (said or plain)
 
 

@@ -216,10 +216,12 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("ecog", "between", r"Your ECOG score must be (?P<low>[0-4]) to (?P<high>[0-4])\."),
     ("brain", "none", r"You cannot join if the cancer has spread to the brain\."),
     ("brain", "treated-stable", r"If the cancer has spread to the brain, "
-     r"you may join only on some conditions, (?:such as treatment that left it stable|such as "
-     r"that it causes no symptoms|such as its size|even if it is not treated)\."),
-    ("brain", "active-allowed",
-     r"People whose cancer has spread to the brain may join, even if it is not treated\."),
+     r"you may join only on some conditions(?:, such as treatment that left it stable|, such as "
+     r"that it causes no symptoms|, such as its size|, even if it is not treated|\. The trial "
+     r"page lists them)\."),
+    ("brain", "active-allowed", r"People whose cancer has spread to the brain may join in some "
+     r"cases, even if it is not treated\."),
+    ("brain", "required", r"The trial is for people whose cancer has spread to the brain\."),
     ("measurable", "required",
      r"Your cancer must be big enough to measure on a scan or a test\."),
     ("transplant", "prior",
@@ -986,7 +988,10 @@ def support(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
         found = [line for line in lines if ecog_supports(claim, line)]
         return found, f"no item sets the ECOG score {claim.rule} {claim.values}"
     if claim.kind == "brain":
-        found = [line for line in lines if brain_supports(claim.rule, line)]
+        # (a trial for people with them takes them in an item, and names them in its
+        # conditions: checked in `check`)
+        rule = "active-allowed" if claim.rule == "required" else claim.rule
+        found = [line for line in lines if brain_supports(rule, line)]
         return found, f"no item says brain metastases: {claim.rule}"
     if claim.kind == "measurable":
         found = [
@@ -998,6 +1003,15 @@ def support(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
         return found, "no inclusion item requires measurable disease (without an alternative)"
     found = [line for line in lines if transplant_supports(claim, line)]
     return found, f"no item says transplant {claim.rule} {claim.values}"
+
+
+BRAIN_CONDITION = re.compile(r"\b(?:brain|cns|intracranial)\s+(?:metasta|mets\b)", re.IGNORECASE)
+
+
+def conditions_name_brain(raw: dict) -> bool:
+    """Whether the record's conditions name brain metastases."""
+    conditions = raw["protocolSection"].get("conditionsModule", {}).get("conditions", [])
+    return any(BRAIN_CONDITION.search(c) for c in conditions)
 
 
 def check(raw: dict, summary: str) -> list[str]:
@@ -1013,6 +1027,8 @@ def check(raw: dict, summary: str) -> list[str]:
             problems.append(f"{nct_id}: {sentence!r}: not a rule this check knows")
             continue
         found, why = support(claim, lines)
+        if claim.kind == "brain" and claim.rule == "required" and not conditions_name_brain(raw):
+            why, found = "the conditions do not name brain metastases", []
         cohorts = {line.cohort for line in found}
         if claim.cohort:
             # A rule said once for several parts ("Cohort 7, Cohort A and Cohort B") holds
@@ -1170,7 +1186,10 @@ STABLE_BRAIN = (
     "If the cancer has spread to the brain, you may join only on some conditions, such as"
     " treatment that left it stable."
 )
-ACTIVE_BRAIN = "People whose cancer has spread to the brain may join, even if it is not treated."
+ACTIVE_BRAIN = (
+    "People whose cancer has spread to the brain may join in some cases, even if it is not treated."
+)
+FOR_BRAIN = "The trial is for people whose cancer has spread to the brain."
 TRUE_AND_FALSE = [
     # (record, a true sentence, a false one)
     ("NCT04975997", "You must have had one to two earlier lines of treatment.",
@@ -1244,6 +1263,8 @@ TRUE_AND_FALSE = [
     ("NCT04474964", NO_BRAIN, ACTIVE_BRAIN),  # "No evidence of metastatic disease in the brain"
     ("NCT04603807", ACTIVE_BRAIN, NO_BRAIN),  # "Participants with ... CNS lesions"
     ("NCT05144867", ACTIVE_BRAIN, NO_BRAIN),  # "1 to 3 brain metastases"; "> 3" excluded
+    ("NCT05144867", FOR_BRAIN, NO_BRAIN),  # ... and its conditions: "Brain Metastases, Adult"
+    ("NCT04603807", ACTIVE_BRAIN, FOR_BRAIN),  # takes them; its conditions do not name them
     ("NCT05786924", f"In one part of the trial (Part 2A3), {ACTIVE_BRAIN[0].lower()}"
      f"{ACTIVE_BRAIN[1:]}", f"In one part of the trial (Part 2A1), {ACTIVE_BRAIN[0].lower()}"
      f"{ACTIVE_BRAIN[1:]}"),  # "... and active CNS metastatic disease" in Part 2A3 only

@@ -172,7 +172,6 @@ class _Rules:
         washout = table["washout"]
         self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
         self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
-        self.brain_conditions = _cues(table["rule"]["brain-metastases"]["for_conditions"])
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
         self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
@@ -1825,7 +1824,6 @@ def prescreen(
         requirements = (*requirements, *_for_this_disease(scoped, facts))
     checks.extend(_parts_for_other_diseases(requirements, trial, facts))
     requirements = tuple(r for r in requirements if not _of_another_disease(r, trial, facts))
-    requirements = _for_brain_metastases(requirements, trial)
     requirements = (*requirements, *title_requirements(trial, requirements))
     requirements = (*requirements, *adjuvant_requirements(trial, requirements))
     requirements = (*requirements, *title_treatments(trial, requirements))
@@ -1887,24 +1885,6 @@ def prescreen(
 
 
 TITLE = "title"  # the section of a requirement read from a title
-
-
-def _for_brain_metastases(
-    requirements: tuple[Requirement, ...], trial: Trial
-) -> tuple[Requirement, ...]:
-    """An inclusion rule for everyone that takes brain metastases ("1 to 3 brain metastases")
-    asks for them when the trial's conditions name them: its rule becomes "required"."""
-    if not any(rules().brain_conditions.search(c) for c in trial.conditions):
-        return requirements
-    return tuple(
-        replace(r, rule="required")
-        if r.kind == "brain-metastases"
-        and r.rule == "active-allowed"
-        and r.section == "inclusion"
-        and not r.cohort
-        else r
-        for r in requirements
-    )
 
 
 def title_requirements(

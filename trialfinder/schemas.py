@@ -420,6 +420,7 @@ ELIGIBILITY = DataFile(
                             "untreated",
                             "treatment_of",
                             "limits",
+                            "for_conditions",
                         )
                     ),
                     "measurable_disease": Table(
@@ -560,7 +561,7 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
-        **texts("general_words", "for_conditions", "key_rules", "open_purposes"),
+        **texts("general_words", "key_rules", "open_purposes"),
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
         "title_settings": Names(TEXT),
         **texts("title_after", "surgery_trial_words", "treatment_now_words"),

@@ -56,6 +56,7 @@ from trialfinder.tagging.reader import (
 )
 from trialfinder.tagging.requirements import (
     Requirement,
+    asked_by_the_conditions,
     item_scope,
     read_requirements,
     settings_for_all,
@@ -130,6 +131,7 @@ def tag_trial(trial: Trial) -> Tags:
     evidence.sort(key=lambda e: (e.kind != CATEGORY, _CATEGORY_ORDER.get(e.tag, 99)))
     criteria = read_criteria(trial.eligibility.criteria)
     read, scoped = read_requirements(criteria)
+    read = asked_by_the_conditions(read, trial.conditions)
     if read:
         treatments = tuple(n for i in trial.interventions for n in (i.name, *i.other_names))
         read = without_contradicted_exclusions(read, criteria, treatments)

@@ -26,7 +26,7 @@ kind                        rule                                values
                             karnofsky-at-least,                 Karnofsky or Lansky score
                             at-most-or-karnofsky-at-least       (the highest ECOG score first)
 ``brain-metastases``        none, treated-stable,               (none)
-                            active-allowed
+                            active-allowed, required
 ``measurable-disease``      required, disease-free              (none)
 ``transplant``              prior-required, prior-excluded,     "autologous", "allogeneic" or
                             ineligible-required,                "any"
@@ -193,6 +193,27 @@ def extract(criteria: Criteria) -> tuple[Requirement, ...]:
     prior-lines, prior-therapy-required, prior-therapy-excluded, refractory-required, ecog,
     brain-metastases, measurable-disease, transplant, and the stage (``disease-setting``)."""
     return read_requirements(criteria)[0]
+
+
+def asked_by_the_conditions(
+    requirements: tuple[Requirement, ...], conditions: Iterable[str]
+) -> tuple[Requirement, ...]:
+    """``requirements`` with an inclusion rule for everyone that takes brain metastases ("1 to 3
+    brain metastases", active-allowed) made one that asks for them ("required") when the trial's
+    conditions name them (``for_conditions`` of ``[requirements.brain_metastases]``: "Brain
+    Metastases, Adult", NCT05144867): the trial is for people whose cancer has spread there."""
+    named = _rules().brain_conditions.regex
+    if not any(named.search(c.lower()) for c in conditions):
+        return requirements
+    return tuple(
+        replace(r, rule="required")
+        if r.kind == "brain-metastases"
+        and r.rule == "active-allowed"
+        and r.section == "inclusion"
+        and not r.cohort
+        else r
+        for r in requirements
+    )
 
 
 def read_requirements(
@@ -1128,6 +1149,7 @@ class _Rules:
         self.brain_words = frozenset(brain["words"])
         for name in ("phrases", "active", "stable", "untreated", "treatment_of", "limits"):
             setattr(self, f"brain_{name}", _Cues(brain[name]))
+        self.brain_conditions = _Cues(brain["for_conditions"])
 
         measurable = table["measurable_disease"]
         self.measurable_words = frozenset(measurable["words"])
