@@ -1191,6 +1191,21 @@ def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
     assert "It is for people whose cancer has been treated before.\n" in text
 
 
+def test_any_setting_read_beside_intolerance_is_said_to_be_treated_only():
+    # NCT05147467: "Relapsed/Refractory" in its title, "Refractory, recurrent, or intolerant to
+    # BTK inhibitors" in its criteria: some who join only could not take a treatment.
+    criteria = (
+        "Inclusion Criteria:\n\n* Refractory, recurrent, or intolerant to BTK inhibitors and "
+        "immunochemotherapy\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    title = "Drug X in Relapsed/Refractory Chronic Lymphocytic Leukemia"
+    text = summary_of(title=title, conditions=["Chronic Lymphocytic Leukemia"], criteria=criteria)
+    assert "It is for people whose cancer has been treated before.\n" in text
+    plain = criteria.replace(", or intolerant", "")
+    said = summary_of(title=title, conditions=["Chronic Lymphocytic Leukemia"], criteria=plain)
+    assert "It is for people whose cancer did not respond to treatment" in said
+
+
 @needs_shared
 def test_a_vaccine_adjuvant_is_said_as_one_not_as_a_biological_medicine():
     # NCT00184067 lists "Montanide ISA 51" (an oil a peptide vaccine is mixed with) as

@@ -898,8 +898,10 @@ def _setting(tags: Tags | None) -> str:
     refractory = next((e for e in tags.evidence_for("refractory") if e.kind == SETTING), None)
     if refractory is not None and not read.no_response.search(refractory.matched):
         words["refractory"] = treated  # "previously treated": no word of no response
-    if refractory is not None and read.intolerant.search(refractory.text):
-        words["refractory"] = treated  # "progressed ... or are intolerant"
+    if any(e.kind == SETTING and read.intolerant.search(e.text) for e in tags.evidence):
+        # "Refractory, recurrent, or intolerant to BTK inhibitors" (NCT05147467): some who
+        # join could not take a treatment; that it was treated is all that holds of everyone.
+        return treated
     relapsed = next((e for e in tags.evidence_for("relapsed") if e.kind == SETTING), None)
     if relapsed is not None and read.not_only_relapsed.search(relapsed.text):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
