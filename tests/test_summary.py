@@ -877,6 +877,25 @@ def test_a_treatment_given_only_when_needed_is_said_among_some_of_these():
     ]
 
 
+@pytest.mark.parametrize(
+    ("description", "some"),
+    [
+        # NCT05048797: "Investigator's choice of platinum chemotherapy (cisplatin)".
+        ("Investigator's choice of platinum chemotherapy (cisplatin)", True),
+        ("Either cisplatin or carboplatin, at the physician's discretion", True),
+        # A dose or a time written with "or" or "±" is no choice.
+        ("AUC 5 or 6 IV on Day 1, infused over 30 ± 5 minutes", False),
+    ],
+)
+def test_a_treatment_described_as_a_choice_is_said_among_some_of_these(description, some):
+    cisplatin = drug("Cisplatin") | {"description": description}
+    interventions = [drug("Newmab"), cisplatin, drug("Pemetrexed")]
+    arms = [arm("New", "EXPERIMENTAL", "Newmab"),
+            arm("Standard", "ACTIVE_COMPARATOR", "Cisplatin", "Pemetrexed")]  # fmt: skip
+    said = "some of these: Cisplatin and Pemetrexed" if some else "Cisplatin and Pemetrexed"
+    assert comparison_lines(interventions, arms) == [f"Another group gets {said}, to compare."]
+
+
 def test_a_placebo_given_with_a_drug_keeps_the_drug():
     names = ["Baxdrostat", "Dapagliflozin in combination with placebo"]
     arms = [arm("Baxdrostat", "EXPERIMENTAL", "Baxdrostat"),

@@ -786,7 +786,15 @@ SUMMARY = DataFile(
                 required={
                     **dict.fromkeys(("no_intervention", "choice"), ListOf(REGEX_I)),
                     **dict.fromkeys(
-                        ("placebo_with", "at_times", "joined", "usual_care", "sham"), REGEX_I
+                        (
+                            "placebo_with",
+                            "at_times",
+                            "choice_described",
+                            "joined",
+                            "usual_care",
+                            "sham",
+                        ),
+                        REGEX_I,
                     ),
                     **words("placebo", "sham_said", "nothing"),
                 }

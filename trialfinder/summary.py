@@ -327,7 +327,11 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and (
             _choice().search(_arm_words(arm, items)) is not None
-            or any(_intervention_words("at_times").search(item.description) for item in items)
+            or any(
+                _intervention_words(key).search(item.description)
+                for item in items
+                for key in ("at_times", "choice_described")
+            )
         )
         key = (gets, some, plan.compares(arm))
         given.setdefault(key, []).append(one_line(arm.label))
@@ -893,7 +897,7 @@ def _setting(tags: Tags | None) -> str:
         return ""  # "no prior therapy for metastatic disease", of everyone: first-line
     phrases = _phrases()
     words = dict(phrases["settings"])
-    treated = phrases["settings_read"]["treated"]
+    treated: str = phrases["settings_read"]["treated"]
     read = _settings_read()
     refractory = next((e for e in tags.evidence_for("refractory") if e.kind == SETTING), None)
     if refractory is not None and not read.no_response.search(refractory.matched):
