@@ -42,6 +42,8 @@ def ages_of(min_age: str | None, max_age: str | None, criterion: str) -> RecordA
         (None, "18 Years", "Patients aged >= 18 years", RecordAges.NO_AGE_BETWEEN),
         ("65 Years", "18 Years", "Signed consent", RecordAges.UNCLEAR),
         ("N/A", None, "Signed consent", RecordAges.UNCLEAR),
+        (None, None, "Signed consent", RecordAges.AGREE),
+        (None, None, "Aged 18 years or older", RecordAges.CRITERIA_ONLY),
     ],
 )
 def test_record_ages(min_age, max_age, criterion, expected):
@@ -57,3 +59,19 @@ def test_a_rule_for_one_part_of_the_trial_is_not_for_everyone():
     requirements = tag_trial(trial).requirements
     assert ("between", (18, 40), "Part A") in [(r.rule, r.values, r.cohort) for r in requirements]
     assert record_ages(trial, requirements) is RecordAges.AGREE
+
+
+def test_ages_the_criteria_set_for_some_parts_only_are_ages_all_the_same():
+    # NCT03067181: no age field; "Standard risk 1: Patients must be < 11 years of age".
+    criteria = (
+        "Inclusion Criteria:\n\nStandard risk 1:\n\n* Patients must be < 11 years of age\n\n"
+        "Standard risk 2:\n\n* Patients must be >= 11 and < 25 years of age\n\n"
+        "Exclusion Criteria:\n\n* Pregnancy"
+    )
+    trial = parse_study(make_study(min_age=None, max_age=None, criteria=criteria))
+    requirements = tag_trial(trial).requirements
+    assert {r.cohort for r in requirements if r.kind == "age"} == {
+        "Standard risk 1",
+        "Standard risk 2",
+    }
+    assert record_ages(trial, requirements) is RecordAges.CRITERIA_ONLY

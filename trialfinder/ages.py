@@ -22,6 +22,7 @@ class RecordAges(Enum):
     NARROWER = "narrower"  # the criteria rule out some of the fields' ages in another way
     NO_AGE_BETWEEN = "no age between"  # no age fits both the fields and the criteria
     UNCLEAR = "unclear"  # a field is no age ("N/A"), or the lowest is above the highest
+    CRITERIA_ONLY = "criteria only"  # no age field, but the criteria set ages, for some or all
 
 
 def record_ages(trial: Trial, requirements: Iterable[Requirement]) -> RecordAges:
@@ -35,12 +36,17 @@ def record_ages(trial: Trial, requirements: Iterable[Requirement]) -> RecordAges
     years", NCT06201611), means one of them is wrong, and the record does not say which. A
     lowest age of the criteria a little below the fields' ("2.5 to < 18 years" beside "30
     Months") is no disagreement: the criteria's ages are read down to whole years. Fields that
-    are no age, or a lowest age above the highest, are unclear."""
+    are no age, or a lowest age above the highest, are unclear. A record with no age field
+    whose criteria set ages, for everyone or for some parts ("Standard risk 1: Patients must be
+    < 11 years of age", NCT03067181), is not open to any age."""
     elig = trial.eligibility
     written = (elig.min_age_text, elig.min_age_years), (elig.max_age_text, elig.max_age_years)
     if any(text.strip() and years is None for text, years in written):
         return RecordAges.UNCLEAR
+    requirements = tuple(requirements)
     if elig.min_age_years is None and elig.max_age_years is None:
+        if any(r.kind == "age" for r in requirements):
+            return RecordAges.CRITERIA_ONLY
         return RecordAges.AGREE
     field_low = elig.min_age_years or 0.0
     field_high = math.inf if elig.max_age_years is None else elig.max_age_years

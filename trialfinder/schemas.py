@@ -772,7 +772,7 @@ SUMMARY = DataFile(
             "sex": Names(TEXT, names=(*API_SEXES, "none")),
             "ages": Table(
                 required={
-                    **words("disagree", "unclear", "higher_note"),
+                    **words("disagree", "unclear", "criteria_only", "higher_note"),
                     "higher_somewhere": REGEX_I,
                 }
             ),

@@ -930,6 +930,7 @@ _AGES_NOT_SAID = {
     RecordAges.NARROWER: "disagree",
     RecordAges.NO_AGE_BETWEEN: "disagree",
     RecordAges.UNCLEAR: "unclear",
+    RecordAges.CRITERIA_ONLY: "criteria_only",
 }
 
 
