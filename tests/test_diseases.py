@@ -195,6 +195,13 @@ def test_a_narrower_disease_is_defined_by_its_markers():
         # NCT06056843 (a breast examination study): "Carcinoma in Situ" was any solid tumour,
         # so that a lung cancer "could fit".
         (["Breast Cancer", "Carcinoma in Situ"], ("breast cancer", "carcinoma in situ"), ()),
+        # NCT05742711: "Cancer of Endometrium" was any cancer, so that the title's cervix alone
+        # was read, and a woman with endometrial cancer was "not for you".
+        (
+            ["Cancer of Endometrium", "Cancer of Cervix"],
+            ("endometrial cancer", "cervical cancer"),
+            (),
+        ),
     ],
 )
 def test_a_trial_is_for_the_diseases_its_conditions_name(conditions, included, excluded):
