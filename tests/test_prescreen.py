@@ -2229,3 +2229,35 @@ def test_a_part_named_by_its_step_that_rules_a_person_out_leaves_the_others_to_t
         measurable_disease=True,
     )
     assert prescreen(trial, tags, treated, today=dt.date(2026, 12, 1)).fit == POSSIBLE
+
+
+OVARIAN_FIRST_LINE = "Patients with ovarian cancer must have had first-line chemotherapy"
+
+
+@pytest.mark.parametrize(
+    ("conditions", "item", "diagnosis", "outcome"),
+    [
+        # NCT03745326 (any cancer with KRAS G12D; its conditions name digestive cancers only).
+        (["Pancreatic Cancer"], OVARIAN_FIRST_LINE, "ovarian cancer", UNKNOWN),
+        (["Pancreatic Cancer"], "Patients with non-small cell lung cancer (NSCLC) must have had "
+         "targeted therapy", "non-small cell lung cancer", UNKNOWN),
+        # a cancer the criteria do not name
+        (["Pancreatic Cancer"], OVARIAN_FIRST_LINE, "breast cancer", FAIL),
+        # named as left out, or only as a history of the trial's own disease (NCT02227251)
+        (["Pancreatic Cancer"], "No history of ovarian cancer", "ovarian cancer", FAIL),
+        (["Diffuse Large B-cell Lymphoma"], "DLBCL transformed from previously diagnosed indolent "
+         "lymphoma (e.g., follicular lymphoma)", "follicular lymphoma", FAIL),
+        # an acronym in no words of cancer ("chemotherapy options listed as ICC", NCT06103864)
+        (["Breast Cancer"], "Eligible for one of the chemotherapy options listed as ICC",
+         "cholangiocarcinoma", FAIL),
+    ],
+)  # fmt: skip
+def test_a_disease_the_inclusion_criteria_name_beside_the_conditions_is_not_ruled_out(
+    conditions, item, diagnosis, outcome
+):
+    criteria = f"Inclusion Criteria:\n\n* Measurable disease\n* {item}\n"
+    trial = _trial(conditions=conditions, criteria=criteria)
+    check = check_disease(trial, _profile(diagnosis=diagnosis))
+    assert check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert check.reason.endswith("its conditions do not name it, but its criteria do.")

@@ -691,6 +691,8 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return check(UNKNOWN, "unknown-not-named")
     if found.source == "conditions" and _title_takes(trial, mine):
         return check(UNKNOWN, "unknown-title", patient=patient)
+    if found.source == "conditions" and _inclusion_names_it(trial, mine, found.included):
+        return check(UNKNOWN, "unknown-named-in-criteria", patient=patient)
     if _takes_people_without_it(trial):
         return check(UNKNOWN, "unknown-healthy")
     return check(FAIL, "fail", patient=patient)
@@ -754,6 +756,34 @@ def _titled_within(trial: Trial) -> tuple[str, ...]:
     """The diseases, not general ones, the first title naming any names ("Advanced Solid
     Tumors")."""
     return _titled(trial.brief_title, trial.official_title)
+
+
+_NOT_THIS = re.compile(r"\b(?:no|not|without|excluding|except|other than|never)\b", re.IGNORECASE)
+
+
+def _inclusion_names_it(trial: Trial, mine: list[str], conditions: tuple[str, ...]) -> bool:
+    """Whether an inclusion criterion for everyone names the patient's disease (or one it is
+    within) beside the trial's conditions, in words that do not leave it out: "Patients with
+    ovarian cancer or prostate cancer must have had approved first-line chemotherapy" in a trial
+    whose conditions name digestive cancers only (NCT03745326, for any cancer with KRAS G12D).
+    A disease its conditions' diseases are within ("solid tumor" beside "Pancreatic Cancer")
+    says nothing more, and a general one ("cancer") too; so does a kind of the same disease as
+    the conditions' ("DLBCL transformed from ... follicular lymphoma": its history)."""
+    vocabulary = diseases()
+    for item in read_criteria(trial.eligibility.criteria).items:
+        if item.section == EXCLUSION or item.cohort or _NOT_THIS.search(item.text):
+            continue
+        if vocabulary.cancer_words.isdisjoint(vocabulary.tokens(item.text)[1]):
+            continue  # (an acronym alone: "chemotherapy options listed as ICC" is no cancer)
+        for named in named_diseases(item.text):
+            if vocabulary.get(named).general or any(
+                vocabulary.relation(c, named) == SAME_OR_BROADER or kin(c, named)
+                for c in conditions
+            ):
+                continue
+            if any(vocabulary.relation(d, named) == SAME_OR_BROADER for d in mine):
+                return True
+    return False
 
 
 def _title_takes(trial: Trial, mine: list[str]) -> bool:

@@ -488,6 +488,7 @@ _SENTENCES = (
     "unknown-healthy",
     "unknown-contradicted",
     "unknown-disagree",
+    "unknown-named-in-criteria",
     "unknown-close",
     "unknown-names",
     "unknown-other",
