@@ -1142,8 +1142,13 @@ def test_a_marker_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one()
     assert not [c for c in prostate.checks if c.rule == "biomarker-excluded"]
     breast = _profile(diagnosis="HER2-positive breast cancer", biomarkers=["HER2 positive"])
     assert prescreen(trial, tags, breast).fit == EXCLUDED
+    # Conditions naming breast cancer only: a prostate cancer is ruled out by them unless the
+    # criteria name it too (then it is left to the trial team).
     single = replace(trial, conditions=("Breast Cancer",))
-    assert prescreen(single, tags, _profile(diagnosis="prostate cancer")).fit == EXCLUDED
+    assert prescreen(single, tags, _profile(diagnosis="prostate cancer")).fit == CHECK
+    breast_items = criteria.split("* Gastric cancer")[0]
+    breast_only = replace(single, eligibility=replace(trial.eligibility, criteria=breast_items))
+    assert prescreen(breast_only, tags, _profile(diagnosis="prostate cancer")).fit == EXCLUDED
 
 
 def test_an_age_close_to_a_limit_in_months_is_left_unknown_in_the_data_files_words():
