@@ -1337,3 +1337,27 @@ def test_a_condition_that_names_no_illness_is_not_said_as_one(conditions, said):
     text = summary_of(conditions=conditions)
     lines = [line for line in text.splitlines() if line.startswith("It is for people with")]
     assert [line.split(". ")[0] + "." for line in lines] == ([said] if said else [])
+
+
+@pytest.mark.parametrize(
+    ("healthy_volunteers", "criterion", "said"),
+    [
+        # NCT05594173: "Healthy adults under age 60", condition "Dysphagia" (what it studies).
+        (True, "Healthy adults under age 60", "It is for healthy people."),
+        # A trial that takes healthy volunteers beside people with the condition.
+        (True, "Adults with dysphagia after a stroke", 'It is for people with "Dysphagia".'),
+        (False, "Healthy adults under age 60", 'It is for people with "Dysphagia".'),
+    ],
+)
+def test_a_trial_of_healthy_people_is_not_said_to_be_for_people_with_its_conditions(
+    healthy_volunteers, criterion, said
+):
+    study = make_study(
+        title="Swallowing of thickened liquids",
+        conditions=["Dysphagia"],
+        criteria=f"Inclusion Criteria:\n\n* {criterion}\n\nExclusion Criteria:\n\n* Pregnancy",
+    )
+    study["protocolSection"]["eligibilityModule"]["healthyVolunteers"] = healthy_volunteers
+    text = summarize(parse_study(study))
+    assert said in text
+    assert text.count("It is for") == 1

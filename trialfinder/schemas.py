@@ -778,7 +778,13 @@ SUMMARY = DataFile(
                 }
             ),
             "disease": Table(required=words("cancer", "other")),
-            "conditions": Table(required={"not_an_illness": ListOf(REGEX_I)}),
+            "conditions": Table(
+                required={
+                    "not_an_illness": ListOf(REGEX_I),
+                    "healthy_people": REGEX_I,
+                    **words("healthy_only"),
+                }
+            ),
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),
             "known_kinds": Names(TEXT, names=PRODUCT_KINDS),

@@ -118,6 +118,7 @@ class SummaryFacts:
     phase_explained: str
     conditions: tuple[str, ...]
     more_conditions: bool
+    healthy_only: str  # said instead of the conditions when the trial takes healthy people only
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
     age_note: str  # said instead of the age when the record's age limits disagree, or ""
@@ -190,6 +191,9 @@ def summary_facts(
     ages = record_ages(trial, tags.requirements)
     not_an_illness = _not_an_illness()
     illnesses = [c for c in trial.conditions if not not_an_illness.fullmatch(c.strip())]
+    healthy_only = _healthy_only(trial)
+    if healthy_only:
+        illnesses = []  # "Dysphagia" of a study of healthy swallowing (NCT05594173)
     return SummaryFacts(
         nct_id=trial.nct_id,
         url=trial.url,
@@ -203,6 +207,7 @@ def summary_facts(
         phase_explained=_phase_explained(trial, observational).format(disease=disease),
         conditions=tuple(one_line(c) for c in illnesses[:MAX_CONDITIONS]),
         more_conditions=len(illnesses) > MAX_CONDITIONS,
+        healthy_only=phrases["conditions"]["healthy_only"] if healthy_only else "",
         setting=_setting(tags),
         age=age_text(trial, below_highest=ages is RecordAges.BELOW_HIGHEST),
         age_note=phrases["ages"][_AGES_NOT_SAID[ages]] if ages in _AGES_NOT_SAID else "",
@@ -943,6 +948,25 @@ def _age_higher_somewhere(tags: Tags) -> bool:
         r.kind == "age" and not r.cohort and not r.scope and pattern.search(r.text)
         for r in tags.requirements
     )
+
+
+def _healthy_only(trial: Trial) -> bool:
+    """Whether the trial takes healthy people only: the record says it takes healthy volunteers,
+    and an inclusion criterion for everyone asks for healthy people (``[conditions]
+    healthy_people``: "Healthy adults under age 60", NCT05594173; "Healthy children",
+    NCT00973089). Its conditions are then what it studies, not what its people have."""
+    if not trial.eligibility.healthy_volunteers:
+        return False
+    asks = _healthy_people()
+    return any(
+        item.section != EXCLUSION and not item.cohort and asks.search(item.text)
+        for item in read_criteria(trial.eligibility.criteria).items
+    )
+
+
+@cache
+def _healthy_people() -> re.Pattern[str]:
+    return re.compile(_phrases()["conditions"]["healthy_people"], re.IGNORECASE)
 
 
 @cache
