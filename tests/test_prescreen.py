@@ -537,6 +537,26 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
     assert "whether you have brain metastases" not in check.question
 
 
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # NCT05110196: the person is "neurologically unstable", not the metastases.
+        (
+            "Patients with symptomatic central nervous system (CNS) metastases who are"
+            " neurologically unstable or have required increasing doses of steroids",
+            UNKNOWN,
+        ),
+        # NCT06350097, NCT06417814: unstable metastases are growing ones.
+        ("Spinal cord compression and unstable brain metastases.", FAIL),
+        ("Unstable spinal cord compression and/or unstable brain metastases.", FAIL),
+    ],
+)
+def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome):
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == outcome, check.reason
+
+
 def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_trial_team():
     """NCT05984277 ("Symptomatic brain metastases. Brain metastases may be treated or untreated,
     but participants must be asymptomatic ...") said to a profile with untreated ones "The trial
