@@ -175,6 +175,7 @@ class _Rules:
         self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
         self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
+        self.named_not = _cues(table["rule"]["disease"]["named_not"])
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
         self.washout_shorter = _cues(washout["shorter"])
@@ -758,9 +759,6 @@ def _titled_within(trial: Trial) -> tuple[str, ...]:
     return _titled(trial.brief_title, trial.official_title)
 
 
-_NOT_THIS = re.compile(r"\b(?:no|not|without|excluding|except|other than|never)\b", re.IGNORECASE)
-
-
 def _inclusion_names_it(trial: Trial, mine: list[str], conditions: tuple[str, ...]) -> bool:
     """Whether an inclusion criterion for everyone names the patient's disease (or one it is
     within) beside the trial's conditions, in words that do not leave it out: "Patients with
@@ -771,7 +769,7 @@ def _inclusion_names_it(trial: Trial, mine: list[str], conditions: tuple[str, ..
     the conditions' ("DLBCL transformed from ... follicular lymphoma": its history)."""
     vocabulary = diseases()
     for item in read_criteria(trial.eligibility.criteria).items:
-        if item.section == EXCLUSION or item.cohort or _NOT_THIS.search(item.text):
+        if item.section == EXCLUSION or item.cohort or rules().named_not.search(item.text):
             continue
         if vocabulary.cancer_words.isdisjoint(vocabulary.tokens(item.text)[1]):
             continue  # (an acronym alone: "chemotherapy options listed as ICC" is no cancer)

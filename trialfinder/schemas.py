@@ -562,6 +562,7 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
+        **texts("named_not"),
         **texts("general_words", "key_rules", "open_purposes"),
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
         "title_settings": Names(TEXT),
