@@ -20,6 +20,7 @@ from trialfinder.tagging.reader import (
     named_by_step,
     read_criteria,
 )
+from trialfinder.tagging.requirements import read_requirements
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -798,3 +799,31 @@ def test_a_cohort_is_named_alike_in_any_letter_case(line, cohort):
 )
 def test_a_part_named_by_its_step_is_told_from_one_named_by_a_label(cohort, by_step):
     assert named_by_step(cohort) is by_step
+
+
+# NCT04956640: one long exclusion paragraph, read as its sentences.
+SOME_PARTS = (
+    "For some parts of the study only: have untreated active central nervous system (CNS)"
+    " metastases and/or leptomeningeal disease. Patients with treated CNS metastases are"
+    " eligible for this study if their disease is asymptomatic, radiographically stable for at"
+    " least 30 days, and they do not require treatment with steroids in the two-week period"
+    " prior to study treatment. Patients with active CNS metastases are eligible for one part"
+    " of the study."
+)
+
+
+def test_a_long_paragraph_that_opens_with_whom_it_is_for_says_it_of_each_sentence():
+    criteria = f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {SOME_PARTS}\n"
+    items = [i for i in read_criteria(criteria).items if i.section == EXCLUSION]
+    assert len(SOME_PARTS) > 400 and len(items) == 3
+    assert [i.lead for i in items] == [
+        "",
+        "For some parts of the study only:",
+        "For some parts of the study only:",
+    ]
+    found, _ = read_requirements(read_criteria(criteria))
+    assert not [r for r in found if r.kind == "brain-metastases"]
+    # (a paragraph that opens otherwise keeps its sentences' rules)
+    plain = criteria.replace("For some parts of the study only: have", "Have")
+    found, _ = read_requirements(read_criteria(plain))
+    assert {r.rule for r in found if r.kind == "brain-metastases"} == {"treated-stable"}

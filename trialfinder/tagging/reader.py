@@ -332,9 +332,14 @@ def read_criteria(criteria: str) -> Criteria:
         if len(line) <= _PARAGRAPH:  # (the usual case: one criterion, shorter than the cut)
             items.append(_new_item((line, section, item_cohort, lead)))
         else:
+            # A paragraph that opens with whom it is for ("For some parts of the study only:
+            # have untreated active CNS metastases ... Patients with treated CNS metastases are
+            # eligible ...", NCT04956640) says it of all its sentences: those words lead each.
+            opening = _PARAGRAPH_LEAD.match(line)
+            own_lead = opening.group(1) if opening and not lead else lead
             items += [
-                _new_item((p[:MAX_ITEM_CHARS], section, item_cohort, lead))
-                for p in _sentences(line)
+                _new_item((p[:MAX_ITEM_CHARS], section, item_cohort, own_lead if i else lead))
+                for i, p in enumerate(_sentences(line))
             ]
         if lead_in:
             leads.append((indent, line, kind))
@@ -536,6 +541,10 @@ def cohort_label(cohort: str) -> tuple[str, tuple[str, ...]]:
 _PARAGRAPH = 400
 # What ends a sentence, or a lead-in line.
 _ENDS = frozenset(".;:!?：")
+
+
+# The words before a colon that open a paragraph ("For some parts of the study only:").
+_PARAGRAPH_LEAD = re.compile(r"^\W*([^:.;]{3,60}:)\s")
 
 
 def _sentences(paragraph: str) -> list[str]:
