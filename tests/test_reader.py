@@ -827,3 +827,17 @@ def test_a_long_paragraph_that_opens_with_whom_it_is_for_says_it_of_each_sentenc
     plain = criteria.replace("For some parts of the study only: have", "Have")
     found, _ = read_requirements(read_criteria(plain))
     assert {r.rule for r in found if r.kind == "brain-metastases"} == {"treated-stable"}
+
+
+def test_a_connector_on_a_line_of_its_own_joins_the_next_criterion():
+    # NCT03745326: "... must have had approved first-line chemotherapy." / "OR" / "-declined
+    # standard treatment.": the last is an alternative, not a criterion of its own.
+    text = (
+        "Inclusion Criteria:\n\n* Patients must have had first-line chemotherapy.\n\n   OR\n\n"
+        "   -declined standard treatment.\n* Adults\n"
+    )
+    assert [i.text for i in read_criteria(text).items] == [
+        "Patients must have had first-line chemotherapy.",
+        "or declined standard treatment.",
+        "Adults",
+    ]

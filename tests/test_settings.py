@@ -980,3 +980,25 @@ def test_untreated_disease_said_to_be_eligible_is_taken_too(untreated, too):
     )
     assert tags.settings == ("refractory",)
     assert tags.untreated_too is too
+
+
+@pytest.mark.parametrize(
+    ("alternative", "too"),
+    [
+        # NCT03745326: "... must have had approved first-line chemotherapy." / "OR" /
+        # "-declined standard treatment."
+        ("OR\n\n   -declined standard treatment.", True),
+        ("or refused standard therapy", True),
+        # declined, but said as no alternative
+        ("Patients who declined standard treatment are not eligible.", False),
+    ],
+)
+def test_standard_treatment_declined_as_an_alternative_takes_untreated_disease_too(
+    alternative, too
+):
+    tags = tag(
+        "Inclusion Criteria:\n\n* Progressed following their most recent regimen.\n\n"
+        f"   {alternative}\n\nExclusion Criteria:\n\n* Pregnancy"
+    )
+    assert tags.settings == ("refractory",)
+    assert tags.untreated_too is too

@@ -252,6 +252,7 @@ def read_criteria(criteria: str) -> Criteria:
     # (indent, bullet kind) of the criterion, while such a cohort is open.
     enclosing: tuple[int, str] | None = None
     previous = (0, "")  # (indent, line as written) of the last criterion
+    joined = ""  # a connector on a line of its own ("OR"), said with the next criterion
     for raw in text.splitlines():
         body = raw.lstrip()
         if not body:
@@ -264,6 +265,13 @@ def read_criteria(criteria: str) -> Criteria:
         line = line.strip("*_ ").strip()
         if not line:
             continue
+        if line.lower() in _CONNECTORS:
+            # ("... must have had approved first-line chemotherapy." / "OR" / "-declined
+            # standard treatment.", NCT03745326: the next criterion is an alternative.)
+            joined = line.lower()
+            continue
+        if joined:
+            line, joined = f"{joined} {line.lstrip('-–• ')}", ""
         # Whether it may start with a heading (see _heading), tested here: most lines do not,
         # and only a line ending with a colon may be a lead-in heading.
         head = line[:reach]
@@ -542,6 +550,9 @@ _PARAGRAPH = 400
 # What ends a sentence, or a lead-in line.
 _ENDS = frozenset(".;:!?：")
 
+
+# A line holding only one of these joins the criteria around it.
+_CONNECTORS = frozenset({"or", "and/or"})
 
 # The words before a colon that open a paragraph ("For some parts of the study only:").
 _PARAGRAPH_LEAD = re.compile(r"^\W*([^:.;]{3,60}:)\s")
