@@ -841,3 +841,9 @@ def test_a_connector_on_a_line_of_its_own_joins_the_next_criterion():
         "or declined standard treatment.",
         "Adults",
     ]
+    # (before a heading, it joins nothing)
+    text = "Inclusion Criteria:\n\n* Adults\nOR\nExclusion Criteria:\n\n* Pregnancy\n"
+    assert [(i.section, i.text) for i in read_criteria(text).items] == [
+        (INCLUSION, "Adults"),
+        (EXCLUSION, "Pregnancy"),
+    ]

@@ -270,8 +270,6 @@ def read_criteria(criteria: str) -> Criteria:
             # standard treatment.", NCT03745326: the next criterion is an alternative.)
             joined = line.lower()
             continue
-        if joined:
-            line, joined = f"{joined} {line.lstrip('-–• ')}", ""
         # Whether it may start with a heading (see _heading), tested here: most lines do not,
         # and only a line ending with a colon may be a lead-in heading.
         head = line[:reach]
@@ -281,9 +279,11 @@ def read_criteria(criteria: str) -> Criteria:
             heading = _heading(line, layout, may_start)
         if heading is not None:
             section, cohort, line = heading
-            leads, enclosing = [], None
+            leads, enclosing, joined = [], None, ""
             if not line:
                 continue
+        elif joined:
+            line, joined = f"{joined} {line.lstrip('-–• ')}", ""
         elif (
             items
             and bullet is not None
