@@ -980,6 +980,12 @@ def test_a_setting_of_treated_disease_does_not_exclude_where_the_untreated_may_j
     closed = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria.replace(
         "will be eligible", "will not be eligible")))  # fmt: skip
     assert prescreen(closed, Tags(requirements=(setting,)), untreated).fit == EXCLUDED
+    # NCT03745326: "... must have had approved first-line chemotherapy." / "OR" / "-declined
+    # standard treatment."
+    declined = replace(trial, eligibility=replace(trial.eligibility, criteria=criteria.replace(
+        "* Treatment-naïve patients will be eligible only if they refused standard treatment.",
+        "\n   OR\n\n   -declined standard treatment.")))  # fmt: skip
+    assert prescreen(declined, Tags(requirements=(setting,)), untreated).fit == CHECK
 
 
 def test_an_age_limit_in_months_or_days_is_said_as_written():
