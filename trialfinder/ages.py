@@ -25,6 +25,18 @@ class RecordAges(Enum):
     CRITERIA_ONLY = "criteria only"  # no age field, but the criteria set ages, for some or all
 
 
+def criteria_ages(requirements: Iterable[Requirement]) -> tuple[float, float] | None:
+    """The ages all the age rules for everyone among ``requirements`` allow together (no
+    cohort's nor a place's), whole years, or None when there is none."""
+    ranges = [
+        allowed_range(r) for r in requirements if r.kind == "age" and not r.cohort and not r.scope
+    ]
+    allowed = [r for r in ranges if r is not None]
+    if not allowed:
+        return None
+    return max(r[0] for r in allowed), min(r[1] for r in allowed)
+
+
 def record_ages(trial: Trial, requirements: Iterable[Requirement]) -> RecordAges:
     """Whether ``trial``'s age fields can be taken as they are, beside the age rules of its
     criteria for everyone (``requirements``: all of them together, no cohort's nor a place's).
@@ -52,13 +64,10 @@ def record_ages(trial: Trial, requirements: Iterable[Requirement]) -> RecordAges
     field_high = math.inf if elig.max_age_years is None else elig.max_age_years
     if field_low > field_high:
         return RecordAges.UNCLEAR
-    ranges = [
-        allowed_range(r) for r in requirements if r.kind == "age" and not r.cohort and not r.scope
-    ]
-    allowed = [r for r in ranges if r is not None]
-    if not allowed:
+    allowed = criteria_ages(requirements)
+    if allowed is None:
         return RecordAges.AGREE
-    low, high = max(r[0] for r in allowed), min(r[1] for r in allowed)
+    low, high = allowed
     if min(field_high, high) - max(field_low, low) < 1:
         return RecordAges.NO_AGE_BETWEEN
     if low > field_low:

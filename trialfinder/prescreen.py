@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
-from trialfinder.ages import RecordAges, record_ages
+from trialfinder.ages import RecordAges, criteria_ages, record_ages
 from trialfinder.diseases import (
     NARROWER,
     RELATED,
@@ -66,7 +66,6 @@ from trialfinder.tagging.requirements import (
     METASTATIC_EXCLUDED,
     NON_METASTATIC,
     Requirement,
-    allowed_range,
     disease_scopes,
     ecog_grades_for_karnofsky,
     karnofsky_range,
@@ -529,14 +528,13 @@ def _age_fields_doubtful(trial: Trial, tags: Tags | None, age: int) -> bool:
     ("aged 18 to 75 years" beside a highest age of 60 takes 64; "aged 18 or older" sets no
     highest age, and leaves the field's alone). One of the two is then wrong, and the record
     does not say which. The criteria's own age rules are checked on their own."""
-    everyone = [r for r in (tags.requirements if tags else ()) if r.kind == "age"]
-    if record_ages(trial, everyone) in (RecordAges.UNCLEAR, RecordAges.NO_AGE_BETWEEN):
+    requirements = tags.requirements if tags else ()
+    if record_ages(trial, requirements) in (RecordAges.UNCLEAR, RecordAges.NO_AGE_BETWEEN):
         return True
-    ranges = [allowed_range(r) for r in everyone if not r.cohort and not r.scope]
-    allowed = [r for r in ranges if r is not None]
-    if not allowed:
+    allowed = criteria_ages(requirements)
+    if allowed is None:
         return False
-    low, high = max(r[0] for r in allowed), min(r[1] for r in allowed)
+    low, high = allowed
     lowest = trial.eligibility.min_age_years
     too_young = lowest is not None and age < lowest
     return low <= age <= high and (low > 0 if too_young else high < math.inf)

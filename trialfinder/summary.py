@@ -972,8 +972,7 @@ def _healthy_people() -> re.Pattern[str]:
 @cache
 def _not_an_illness() -> re.Pattern[str]:
     """A condition that names no illness (``[conditions] not_an_illness``), case ignored."""
-    patterns = _phrases()["conditions"]["not_an_illness"]
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return _any_of(_phrases()["conditions"]["not_an_illness"])
 
 
 @cache
