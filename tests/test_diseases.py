@@ -314,6 +314,25 @@ def test_a_disease_word_in_the_name_of_a_group_or_place_names_no_disease(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # NCT04482309 (a trial that leaves gastric cancer out): its HER2 rule for everyone was
+        # read as a rule for people with gastric cancer, and not said.
+        ("HER2 expression scored using current ASCO/CAP guidelines for scoring HER2 for gastric "
+         "cancer", []),
+        ("Response graded per the RANO guidelines for brain tumors", []),
+        # The guideline's words end with its clause, or six words on.
+        ("Graded per the RANO guidelines. Patients with breast cancer", ["breast cancer"]),
+        ("Treated per guidelines for the care of adults with advanced breast cancer",
+         ["breast cancer"]),
+        ("Patients with gastric cancer, scored per guidelines", ["gastric cancer"]),
+    ],
+)  # fmt: skip
+def test_a_disease_a_guideline_is_for_is_not_the_patients(text, named):
+    assert diseases().find(text)[0] == named
+
+
+@pytest.mark.parametrize(
     ("conditions", "scope", "within", "about"),
     [
         (["Gastric Cancer"], ("solid tumor",), True, True),

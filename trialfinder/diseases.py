@@ -121,6 +121,14 @@ class Vocabulary:
         self.not_diseases = _Index(
             (self._fold(p.split()), "") for p in words.get("not_diseases", ())
         )
+        reference = "|".join(re.escape(w) for w in words.get("reference", ()))
+        # A word of `reference` and the next few words of its clause.
+        self.reference = re.compile(
+            rf"\b(?:{reference})\b(?:[^\w.;:\n]+\w+){{0,{_REFERENCE_REACH}}}"
+            if reference
+            else "(?!)",
+            re.IGNORECASE,
+        )
 
     def get(self, name: str) -> Disease:
         return self.diseases[name]
@@ -185,6 +193,7 @@ class Vocabulary:
         """(diseases named, diseases named after "excluding"), leftmost-longest, in order.
         ``organs``: organ words count too (in a trial's conditions); ``bare``: a bare cancer
         word ("carcinoma") names a disease too."""
+        text = self.reference.sub(" ", text)
         written, folded = self.tokens(text)
         cancer_text = not self.cancer_words.isdisjoint(folded)
         found: list[str] = []
@@ -300,6 +309,9 @@ class _Index:
     def search(self, words: list[str]) -> bool:
         return any(self.match(words, i)[0] for i in range(len(words)))
 
+
+# How many words after a word of `reference` ("guidelines"), in its clause, are the guideline's.
+_REFERENCE_REACH = 6
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _POSSESSIVE = re.compile(r"'s\b")

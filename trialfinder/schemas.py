@@ -284,7 +284,7 @@ DISEASES = DataFile(
                 required=texts(
                     "metastasis", "excluding", "cancer_words", "healthy", "not_diagnosed"
                 ),
-                optional=texts("not_diseases"),
+                optional=texts("not_diseases", "reference"),
             ),
             "disease": Names(_DISEASE),
         }
