@@ -896,6 +896,76 @@ def test_a_treatment_described_as_a_choice_is_said_among_some_of_these(descripti
     assert comparison_lines(interventions, arms) == [f"Another group gets {said}, to compare."]
 
 
+ADD_ON = "Another group gets Pembrolizumab, to compare."
+
+
+@pytest.mark.parametrize(
+    ("descriptions", "too"),
+    [
+        # NCT04613596: cohorts of adagrasib with pembrolizumab, one of adagrasib alone.
+        (
+            ["Adagrasib in combination with pembrolizumab", "Adagrasib monotherapy"],
+            " Some of the groups that get the treatment above get it too.",
+        ),
+        (
+            ["Adagrasib plus pembrolizumab", "Adagrasib + Pembrolizumab 200 mg"],
+            " The groups that get the treatment above get it too.",
+        ),
+        (
+            ["Adagrasib with a standard dose of pembrolizumab"],
+            " The group that gets the treatment above gets it too.",
+        ),
+        # Words that give no pembrolizumab for sure.
+        (["Adagrasib with or without pembrolizumab"], ""),
+        (["Adagrasib in patients who progressed after pembrolizumab and chemotherapy"], ""),
+        (["Adagrasib for pembrolizumab-naive patients with a partner drug"], ""),
+        (["Adagrasib compared with pembrolizumab"], ""),
+        (["Adagrasib twice daily"], ""),
+        # Too many words between the cue and the drug.
+        (["Adagrasib combined with daily oral dosing for many weeks before any pembrolizumab"], ""),
+    ],
+)
+def test_a_comparators_treatment_the_tested_groups_get_too_is_said(descriptions, too):
+    """NCT04613596 said "Another group gets Pembrolizumab, to compare." beside adagrasib alone,
+    though its groups under test get adagrasib "in combination with pembrolizumab"."""
+    interventions = [drug("Adagrasib"), drug("Pembrolizumab")]
+    arms = [arm(f"Cohort {n}", "EXPERIMENTAL", "Adagrasib", description=text)
+            for n, text in enumerate(descriptions, 1)]  # fmt: skip
+    arms.append(arm("Comparator", "ACTIVE_COMPARATOR", "Pembrolizumab"))
+    assert comparison_lines(interventions, arms) == [ADD_ON + too]
+
+
+def test_a_treatment_given_too_is_read_in_an_interventions_own_description():
+    """NCT07040059: "AUR103 Calcium will be administered with standard dose of Trastuzumab and
+    CAPOX", of an intervention linked to every group under test; an intervention sharing its
+    name with another (NCT04613596's four "Adagrasib") describes no group of its own."""
+    new = drug("Newdrug") | {"description": "Given with a standard dose of pembrolizumab."}
+    arms = [arm("A", "EXPERIMENTAL", "Newdrug"), arm("B", "EXPERIMENTAL", "Newdrug"),
+            arm("Comparator", "ACTIVE_COMPARATOR", "Pembrolizumab")]  # fmt: skip
+    assert comparison_lines([new, drug("Pembrolizumab")], arms) == [
+        ADD_ON + " The groups that get the treatment above get it too."
+    ]
+    alone = drug("Newdrug") | {"description": "Given alone."}
+    assert comparison_lines([new, alone, drug("Pembrolizumab")], arms) == [ADD_ON]
+
+
+@pytest.mark.parametrize(
+    ("tested", "description"),
+    [
+        # NCT03671044: a new form of docetaxel against Taxotere, "docetaxel" in its words.
+        ("Nanosomal Docetaxel", "Nanosomal docetaxel with Taxotere premedication"),
+        # The comparison's name is in the tested one's: said already.
+        ("Newdrug + Pembrolizumab", "Newdrug with pembrolizumab"),
+    ],
+)
+def test_what_is_tested_itself_is_not_said_to_be_given_too(tested, description):
+    comparator = "Taxotere" if "Docetaxel" in tested else "Pembrolizumab"
+    arms = [arm("A", "EXPERIMENTAL", tested, description=description),
+            arm("Comparator", "ACTIVE_COMPARATOR", comparator)]  # fmt: skip
+    lines = comparison_lines([drug(tested), drug(comparator)], arms)
+    assert lines == [f"Another group gets {comparator}, to compare."]
+
+
 def test_a_placebo_given_with_a_drug_keeps_the_drug():
     names = ["Baxdrostat", "Dapagliflozin in combination with placebo"]
     arms = [arm("Baxdrostat", "EXPERIMENTAL", "Baxdrostat"),

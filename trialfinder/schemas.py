@@ -801,9 +801,12 @@ SUMMARY = DataFile(
                             "joined",
                             "usual_care",
                             "sham",
+                            "given_too",
+                            "given_too_not",
                         ),
                         REGEX_I,
                     ),
+                    "given_too_words": WHOLE,
                     **words("placebo", "sham_said", "nothing"),
                 }
             ),

@@ -90,6 +90,10 @@ class Comparison:
     # An arm's label names a treatment its record does not link to it ("Fulvestrant and
     # Investigator's choice of CDK4/6i" linked to fulvestrant only): the label is said too.
     labelled: bool = False
+    # The groups under test get these too, by their own words though not by the record's links
+    # (:func:`given_too`): "every" one of them, "some", "one" (the only one), or "" when none is
+    # known to.
+    too: str = ""
 
 
 @dataclass(frozen=True)
@@ -308,6 +312,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
     words = _phrases()["interventions"]
     given: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
     labelled: set[tuple[tuple[str, ...], bool, bool]] = set()
+    too: dict[tuple[tuple[str, ...], bool, bool], str] = {}
     tested = {_name(trial.interventions[i].name).lower() for i in plan.tested}
     in_tested_arms = {i for arm in plan.tested_arms for i in plan.arms.get(arm.label, ())}
     for arm in plan.comparator_arms:
@@ -342,9 +347,96 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
         given.setdefault(key, []).append(one_line(arm.label))
         if _names_more(arm.label, items):
             labelled.add(key)
+        if (
+            key not in too
+            and plan.compares(arm)
+            and all(what[i] == "treatment" for i in indexes)
+            and not in_tested_arms.intersection(indexes)
+        ):
+            too[key] = given_too(trial, plan, gets)
     return tuple(
-        Comparison(tuple(arms), *key, labelled=key in labelled) for key, arms in given.items()
+        Comparison(tuple(arms), *key, labelled=key in labelled, too=too.get(key, ""))
+        for key, arms in given.items()
     )
+
+
+def given_too(trial: Trial, plan: ArmPlan, names: tuple[str, ...]) -> str:
+    """Whether the arms under test give the treatments ``names`` too, by their own words
+    ("Adagrasib in combination with pembrolizumab"): "every" one of them, "some", "one" (the
+    only one), or "".
+
+    An arm's words are its label, its description and the descriptions of its interventions
+    that no other intervention shares a name with (an arm linked by name to every "Adagrasib"
+    of the record is not described by each). A treatment that is what is tested, by name or by
+    drug ("Taxotere" against "Nanosomal Docetaxel"), is no treatment given too; one whose name
+    a tested one holds is said already.
+    """
+    # (By name only: records put what is given with a drug among its other names, NCT04613596.)
+    tested_drugs = [m.value for i in plan.tested for m in find_drugs(trial.interventions[i].name)]
+    tested_names = " | ".join(trial.interventions[i].name for i in plan.tested).lower()
+    wanted = []
+    for name in names:
+        drugs = [m.value for m in find_drugs(name) if not m.is_class]
+        if any(_same_drug(d, t) for d in drugs for t in tested_drugs):
+            return ""
+        if name.lower() in tested_names:
+            return ""  # said already ("Surgical debulking + CCRT" against "CCRT")
+        wanted.append((name, drugs))
+    counts: dict[str, int] = {}
+    for item in trial.interventions:
+        counts[item.name.lower()] = counts.get(item.name.lower(), 0) + 1
+    giving = 0
+    for arm in plan.tested_arms:
+        own = [
+            trial.interventions[i].description
+            for i in plan.arms.get(arm.label, ())
+            if counts[trial.interventions[i].name.lower()] == 1
+        ]
+        text = "\n".join([arm.label, arm.description, *own])
+        giving += all(_gives(text, name, drugs) for name, drugs in wanted)
+    if not giving:
+        return ""
+    if giving < len(plan.tested_arms):
+        return "some"
+    return "one" if giving == 1 else "every"
+
+
+def _gives(text: str, name: str, drugs: list[str]) -> bool:
+    """Whether ``text`` gives the treatment ``name`` (whose drugs are ``drugs``) with something
+    else: each drug named, one of them after words that give it with (``given_too``); a name
+    without drugs, as written."""
+    if drugs:
+        found = [m for m in find_drugs(text) if not m.is_class]
+        places = [[(m.start, m.end) for m in found if _same_drug(m.value, d)] for d in drugs]
+        if not all(places):
+            return False
+        spans = [span for each in places for span in each]
+    else:
+        lowered, wanted = text.lower(), name.lower()
+        spans = [(m.start(), m.end()) for m in re.finditer(re.escape(wanted), lowered)]
+    return any(_given_with(text, start, end) for start, end in spans)
+
+
+def _same_drug(one: str, other: str) -> bool:
+    """Whether two drugs found by name are one, or one is a form of the other."""
+    return drug_matches(one, other) or drug_matches(other, one)
+
+
+def _given_with(text: str, start: int, end: int) -> bool:
+    """Whether the treatment named at ``text[start:end]`` is given with another: see
+    ``given_too`` in summary.toml."""
+    before = _CLAUSE_END.split(text[:start])[-1]
+    after = text[end:].split(None, 1)[:1]
+    words = _phrases()["interventions"]["given_too_words"]
+    cues = list(_intervention_words("given_too").finditer(before))
+    if not cues or len(before[cues[-1].end() :].split()) > words:
+        return False
+    said_apart = _intervention_words("given_too_not")
+    return not said_apart.search(before) and not (after and said_apart.search(after[0]))
+
+
+# Where a clause of an arm's words ends: a sentence, a colon, a bracket or a line.
+_CLAUSE_END = re.compile(r"[.;:](?:\s|$)|[\n()\[\]]")
 
 
 def _names_more(label: str, items: list[Intervention]) -> bool:
