@@ -274,19 +274,26 @@ def test_a_marker_ruled_out_only_for_some_changes_says_which(text, values, said)
     assert rule_sentence(rule) == (said or plain)
 
 
+CERTAIN_HER2 = (
+    "Your cancer must have a certain change in this gene: HER2. The trial page says which."
+)
+
+
 @pytest.mark.parametrize(
     "text, values, said",
     [
         # NCT05048797 said "Your cancer must have this marker: HER2.": a HER2-positive cancer
-        # (more of the HER2 protein) does not have what it asks for.
+        # (more of the HER2 protein) does not have what it asks for; nor does any change of
+        # the gene but those of the exons it names.
         (
             "Histologically documented non-squamous NSCLC with HER2 mutation in exons 19 or 20 by"
             " tissue NGS or ctDNA",
             ("HER2",),
-            "Your cancer must have a change in this gene: HER2.",
+            CERTAIN_HER2,
         ),
-        ("NSCLC harboring HER2 exon 19 or 20 mutations", ("HER2",), None),
+        ("NSCLC harboring HER2 exon 19 or 20 mutations", ("HER2",), CERTAIN_HER2),
         ("HER2 (ERBB2) mutant NSCLC", ("HER2",), None),
+        ("NSCLC with a HER2 mutation", ("HER2",), None),
         # The protein, or a mutation of another gene: said as before.
         ("HER2-positive (IHC 3+ or IHC 2+/ISH+) breast cancer", ("HER2",), ""),
         ("NSCLC with KRAS G12C mutation and PD-L1 positive tumour", ("PD-L1",), ""),
@@ -299,6 +306,63 @@ def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, sa
     if said is None:
         said = "Your cancer must have a change in this gene: HER2."
     assert rule_sentence(rule) == (said or plain)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "certain"),
+    [
+        # NCT06350097: "1 of the 2 common EGFR mutations ... (Ex19del or L858R)".
+        ("The tumour harbors 1 of the 2 common EGFR mutations (Ex19del or L858R)", ("EGFR",), True),
+        # NCT06411691.
+        ("Have one of the KRAS mutations included in the vaccine", ("KRAS",), True),
+        ("Germline BRCA1 or BRCA2 mutation", ("BRCA1", "BRCA2"), True),
+        ("NSCLC with MET exon14 skipping mutation", ("MET",), True),
+        ("Activating EGFR mutation", ("EGFR",), True),
+        # Any change of the gene, or the change named, or left out, by the rule itself.
+        ("NSCLC with an EGFR mutation", ("EGFR",), False),
+        ("KRAS G12C-mutated NSCLC", ("KRAS G12C",), False),
+        ("NSCLC with KRAS non-G12C mutations", ("KRAS",), False),
+    ],
+)
+def test_a_gene_asked_only_for_certain_changes_says_so(text, values, certain):
+    rule = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    said = rule_sentence(rule)
+    assert said.startswith("Your cancer must have a certain change") is certain
+    assert said.endswith("The trial page says which.") is certain
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "said"),
+    [
+        # NCT06065748: "Documented estrogen receptor-positive (ER+), HER2-negative tumor".
+        (
+            "Documented estrogen receptor-positive (ER+), HER2-negative tumor",
+            ("HR+",),
+            "Your cancer must be estrogen receptor positive (ER+).",
+        ),
+        (
+            "ER+/HER2- early-stage resected invasive breast cancer",
+            ("HR+",),
+            "Your cancer must be estrogen receptor positive (ER+).",
+        ),
+        # Either receptor will do, or the rule names another marker too: as before.
+        ("ER+ and/or PR+ breast cancer", ("HR+",), "Your cancer must have this marker: HR+."),
+        (
+            "Hormone receptor-positive breast cancer",
+            ("HR+",),
+            "Your cancer must have this marker: HR+.",
+        ),
+        (
+            "HER2-positive/estrogen receptor (ER)-positive breast cancer",
+            ("HER2",),
+            "Your cancer must have this marker: HER2.",
+        ),
+    ],
+)
+def test_hormone_receptors_asked_as_the_estrogen_receptor_say_so(text, values, said):
+    """An ER-negative, PR-positive cancer was told it may join a trial that asks for ER+."""
+    rule = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    assert rule_sentence(rule) == said
 
 
 @pytest.mark.parametrize(

@@ -202,6 +202,9 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("marker", "have", r"(?:Your cancer|You) must have "
      rf"(?:this|one of these|a change in this|a change in one of these) {MARKER_NOUN}: "
      r"(?P<values>.+)\."),
+    ("marker", "have", r"Your cancer must have a certain change in (?:this|one of these) "
+     rf"{MARKER_NOUN}: (?P<values>.+?)\. The trial page says which\."),
+    ("marker", "have", r"Your cancer must be estrogen receptor positive \((?P<values>ER\+)\)\."),
     ("marker", "not", r"(?:Your cancer|You) must not have "
      rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}"
      r"(?: that a targeted medicine can treat| if a targeted medicine can treat (?:it|them))?: "
@@ -321,6 +324,7 @@ MARKER_ALIASES = {
              "deficient mismatch repair"],
     "hr+": ["hr+", "hr-positive", "hormone receptor", "er+", "er-positive", "estrogen receptor",
             "oestrogen receptor"],
+    "er+": ["er+", "er-positive", "estrogen receptor", "oestrogen receptor"],
     "brca": ["brca", "brca1", "brca2"],
     "ros1": ["ros1", "ros-1", "ros 1", "alk/ros"],
     "raf1": ["raf1", "craf", "c-raf"],

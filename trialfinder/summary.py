@@ -724,9 +724,8 @@ def rule_sentence(requirement: Requirement, other_parts: tuple[str, ...] = ()) -
     if requirement.kind == "biomarker-required":
         values = tuple(_marker_asked(str(v).strip(), requirement.text) for v in values)
     fields = _fields(requirement.kind, key, values)
-    if isinstance(phrases, dict) and (qualifier := _qualifier(requirement.kind, requirement.text)):
-        qualified = f"{key}-{qualifier}"
-        key = qualified if qualified in phrases else key
+    if isinstance(phrases, dict):
+        key = _qualified(requirement, key, phrases)
     phrase = phrases.get(key) if isinstance(phrases, dict) else None
     if phrase is None or fields is None:
         return ""
@@ -896,11 +895,22 @@ def _qualifiers(kind: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
 
 
-def _qualifier(kind: str, text: str) -> str:
-    """The name of the first `NAME-words` of [requirements.KIND] found in a criterion: which
-    changes of its markers a criterion rules out when not all of them ("treatable",
-    "activating"), or that its rule holds for advanced disease ("advanced"); "" for none."""
-    return next((name for name, pattern in _qualifiers(kind) if pattern.search(text)), "")
+def _qualified(requirement: Requirement, key: str, phrases: dict[str, Any]) -> str:
+    """``key`` with the name of the first `NAME-words` of [requirements.KIND] found in the
+    requirement's criterion that ``phrases`` has a "KEY-NAME" sentence for (and, when it has
+    `NAME-markers`, whose values are all among them): which changes of its markers a criterion
+    asks for or rules out when not all of them ("certain", "treatable", "activating"), or that
+    its rule holds for advanced disease ("advanced"); else ``key``."""
+    for name, pattern in _qualifiers(requirement.kind):
+        qualified = f"{key}-{name}"
+        if qualified not in phrases:
+            continue
+        markers = phrases.get(f"{name}-markers")
+        if markers is not None and not set(map(str, requirement.values)) <= set(markers):
+            continue
+        if pattern.search(requirement.text):
+            return qualified
+    return key
 
 
 def _marker_keys(requirement: Requirement) -> set[tuple[str, str]]:
