@@ -2281,6 +2281,19 @@ OVARIAN_FIRST_LINE = "Patients with ovarian cancer must have had first-line chem
         # an acronym in no words of cancer ("chemotherapy options listed as ICC", NCT06103864)
         (["Breast Cancer"], "Eligible for one of the chemotherapy options listed as ICC",
          "cholangiocarcinoma", FAIL),
+        # A group the conditions' diseases are within, named beside one of them: the trial takes
+        # the group (NCT02754115, conditions colorectal and ovarian cancer).
+        (["Colorectal Cancer", "Ovarian Cancer"], "Colorectal and gynecological oncology cases "
+         "posted for CRS with HIPEC", "cervical cancer", UNKNOWN),
+        # Named alone, as a manner of speaking ("For malignant lymphomas, measurable disease
+        # is ...", NCT05607199; "CNS tumor with BCOR internal tandem duplication" under a heading
+        # of embryonal tumours, NCT05711992), or a class of cancers ("solid tumor"): no wider.
+        (["Ovarian Cancer"], "Gynecological oncology cases posted for CRS", "cervical cancer",
+         FAIL),
+        (["Non Hodgkin Lymphoma"], "For malignant lymphomas, measurable disease is a lesion of "
+         "10 mm", "Hodgkin lymphoma", FAIL),
+        (["Pancreatic Cancer"], "Pancreatic cancer or another solid tumor measurable per RECIST",
+         "breast cancer", FAIL),
     ],
 )  # fmt: skip
 def test_a_disease_the_inclusion_criteria_name_beside_the_conditions_is_not_ruled_out(

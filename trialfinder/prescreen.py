@@ -762,24 +762,48 @@ def _inclusion_names_it(trial: Trial, mine: list[str], conditions: tuple[str, ..
     within) beside the trial's conditions, in words that do not leave it out: "Patients with
     ovarian cancer or prostate cancer must have had approved first-line chemotherapy" in a trial
     whose conditions name digestive cancers only (NCT03745326, for any cancer with KRAS G12D).
-    A disease its conditions' diseases are within ("solid tumor" beside "Pancreatic Cancer")
-    says nothing more, and a general one ("cancer") too; so does a kind of the same disease as
-    the conditions' ("DLBCL transformed from ... follicular lymphoma": its history)."""
+    A disease its conditions' diseases are within ("solid tumor" beside "Pancreatic Cancer",
+    "For malignant lymphomas, measurable disease is ...") says nothing more, and a general one
+    ("cancer") too; unless the item names one of the conditions' diseases beside it and it is
+    no mere class of cancers ("Colorectal and gynecological oncology cases" beside "Colorectal
+    Cancer" and "Ovarian Cancer", NCT02754115, for a cervical cancer). Nor does a kind of the
+    same disease as the conditions' ("DLBCL transformed from ... follicular lymphoma": its
+    history)."""
     vocabulary = diseases()
     for item in read_criteria(trial.eligibility.criteria).items:
         if item.section == EXCLUSION or item.cohort or rules().named_not.search(item.text):
             continue
         if vocabulary.cancer_words.isdisjoint(vocabulary.tokens(item.text)[1]):
             continue  # (an acronym alone: "chemotherapy options listed as ICC" is no cancer)
-        for named in named_diseases(item.text):
+        named_here = named_diseases(item.text)
+        own = any(  # (a condition's disease, or a kind of it)
+            vocabulary.relation(n, c) == SAME_OR_BROADER for n in named_here for c in conditions
+        )
+        for named in named_here:
             if vocabulary.get(named).general or any(
-                vocabulary.relation(c, named) == SAME_OR_BROADER or kin(c, named)
-                for c in conditions
+                _says_nothing_more(c, named, own) for c in conditions
             ):
                 continue
             if any(vocabulary.relation(d, named) == SAME_OR_BROADER for d in mine):
                 return True
     return False
+
+
+def _says_nothing_more(condition: str, named: str, own: bool) -> bool:
+    """Whether an inclusion criterion's disease ``named`` says nothing more than a trial's
+    ``condition`` (see :func:`_inclusion_names_it`); ``own``: whether the criterion names one
+    of the conditions' diseases too."""
+    vocabulary = diseases()
+    if vocabulary.relation(condition, named) == SAME_OR_BROADER:
+        return named == condition or not own or _class_of(named)
+    return kin(condition, named)
+
+
+def _class_of(disease: str) -> bool:
+    """Whether ``disease`` is a class of cancers only general words are above ("solid tumor",
+    "blood cancer"): criteria name it of any cancer of the class, as a manner of speaking."""
+    vocabulary = diseases()
+    return all(vocabulary.get(d).general for d in vocabulary.get(disease).lineage - {disease})
 
 
 def _title_takes(trial: Trial, mine: list[str]) -> bool:
