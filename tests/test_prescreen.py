@@ -1584,6 +1584,29 @@ def test_a_screening_trial_open_to_healthy_volunteers_does_not_rule_out_another_
     assert disease("SCREENING", False).outcome == FAIL
 
 
+@pytest.mark.parametrize(
+    ("conditions", "title", "outcome"),
+    [
+        # NCT06923098: "PET/CT Guided Biopsy Versus CT Guided Biopsy in Evaluation of Suspected
+        # Lung Neoplasms" (conditions "Lung Diseases") told a breast cancer with lung metastases
+        # "not for you".
+        (["Lung Diseases"], "Evaluation of Suspected Lung Neoplasms", UNKNOWN),
+        (["Suspected Lung Cancer"], "Biopsy of lung lesions", UNKNOWN),
+        # named straight somewhere: for that disease
+        (["Suspected Lung Cancer", "Lung Cancer"], "Biopsy of lung lesions", FAIL),
+        (["Lung Diseases"], "Evaluation of Lung Neoplasms", FAIL),
+    ],
+)
+def test_a_trial_for_a_suspected_disease_does_not_rule_out_another(conditions, title, outcome):
+    trial = _trial(conditions=conditions, title=title)
+    check = check_disease(trial, _profile(diagnosis="triple-negative breast cancer"))
+    assert check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert "only suspected" in check.reason
+    # a lung cancer fits as before
+    assert check_disease(trial, _profile(diagnosis="lung adenocarcinoma")).outcome == PASS
+
+
 def test_a_trial_ruling_out_its_own_disease_once_diagnosed_is_not_for_that_disease():
     # NCT06056843 said "Could fit: your diagnosis fits" to a HER2-positive breast cancer,
     # though it leaves out "Women with confirmed diagnosis of breast cancer".

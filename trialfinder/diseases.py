@@ -76,6 +76,9 @@ class TrialDiseases:
     source: str  # "conditions" or "title"
     text: str  # what was read, as written
     healthy: bool = False  # a condition names healthy volunteers ("Healthy Participants")
+    # What named the diseases says them only suspected ("Suspected Lung Neoplasms"): the trial
+    # is for people not yet diagnosed, whatever they turn out to have.
+    suspected: bool = False
 
 
 class Vocabulary:
@@ -434,10 +437,13 @@ def _trial_diseases(conditions: tuple[str, ...], title: str, official: str) -> T
     included: list[str] = []
     excluded: list[str] = []
     unnamed = healthy = False
+    suspected = []  # of each condition that names a disease, whether it says it suspected
     for condition in conditions:
         found, left_out = vocabulary.find(condition, organs=True)
         included += found
         excluded += left_out
+        if found:
+            suspected.append(vocabulary.not_diagnosed.search(vocabulary.tokens(condition)[1]))
         if not found and not left_out:
             _, folded = vocabulary.tokens(condition)
             if vocabulary.healthy.search(folded):
@@ -452,13 +458,17 @@ def _trial_diseases(conditions: tuple[str, ...], title: str, official: str) -> T
             "conditions",
             "; ".join(conditions),
             healthy,
+            suspected=bool(suspected) and all(suspected),
         )
     first: TrialDiseases | None = None
     for text in (title, official):
         found, left_out = vocabulary.find(text)
         if not found:
             continue
-        named = TrialDiseases(vocabulary.telling(found), tuple(left_out), unnamed, "title", text)
+        doubt = vocabulary.not_diagnosed.search(vocabulary.tokens(text)[1])
+        named = TrialDiseases(
+            vocabulary.telling(found), tuple(left_out), unnamed, "title", text, suspected=doubt
+        )
         if first is None:
             first = named
         # A title that names only a general disease ("... in Cancer Patients"), beside one that

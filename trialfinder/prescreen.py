@@ -686,6 +686,8 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return check(FAIL, "fail", patient=patient)
     if RELATED in relations:
         return check(UNKNOWN, "unknown-related", patient=patient)
+    if found.suspected:
+        return check(UNKNOWN, "unknown-suspected", patient=patient)
     if found.unnamed or not found.included:
         return check(UNKNOWN, "unknown-not-named")
     if found.source == "conditions" and _title_takes(trial, mine):

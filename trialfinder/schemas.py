@@ -486,6 +486,7 @@ _SENTENCES = (
     "unknown-title",
     "unknown-not-named",
     "unknown-healthy",
+    "unknown-suspected",
     "unknown-contradicted",
     "unknown-disagree",
     "unknown-named-in-criteria",
