@@ -37,7 +37,7 @@ from trialfinder.prescreen import (
 from trialfinder.profile import Profile, load_profile, profile_from_table
 from trialfinder.tagging import tag_trial
 from trialfinder.tagging.requirements import Requirement
-from trialfinder.tagging.tags import Tags
+from trialfinder.tagging.tags import Evidence, Tags
 
 from conftest import load_real_record, needs_shared, real_record_paths
 from factories import make_study
@@ -1582,6 +1582,33 @@ def test_a_screening_trial_open_to_healthy_volunteers_does_not_rule_out_another_
     # a trial for treatment, or closed to healthy volunteers, is for its diseases
     assert disease("TREATMENT", True).outcome == FAIL
     assert disease("SCREENING", False).outcome == FAIL
+
+
+def test_no_line_for_advanced_disease_beside_adjuvant_treatment_resisted_is_checked():
+    """NCT06065748 ("Resistance to prior adjuvant endocrine therapy"; "No prior systemic
+    anti-cancer therapy for advanced disease") said "Could fit" to a woman treated with
+    letrozole and palbociclib for metastatic disease: cancer treated before only as adjuvant
+    treatment does not contradict no earlier line for advanced disease."""
+    trial = _trial(conditions=["Breast Cancer"])
+    resisted = "Resistance to prior adjuvant endocrine therapy (ET)"
+    wanted = Requirement("disease-setting", "any-of", ("resistant",), resisted, "inclusion")
+    said = Evidence("resistant", "setting", "inclusion criteria", resisted, "resistance", "")
+    treated = _profile(diagnosis="breast cancer", prior_lines=1)
+
+    def lines_check(rule_text: str, setting_text: str = resisted) -> Check:
+        none = Requirement("prior-lines", "at-most", (0,), rule_text, "inclusion")
+        wanted_here = replace(wanted, text=setting_text)
+        evidence = (replace(said, text=setting_text),)
+        tags = Tags(settings=("resistant",), requirements=(none, wanted_here), evidence=evidence)
+        return next(c for c in prescreen(trial, tags, treated).checks if c.rule == "prior-lines")
+
+    advanced = "No prior systemic anti-cancer therapy for advanced disease"
+    assert lines_check(advanced).outcome == FAIL
+    # Of any disease, or beside treated disease not said of adjuvant treatment (nor of
+    # treatment before surgery): "no treatment for metastatic disease" means no other one.
+    assert lines_check("No prior systemic therapy").contradicted
+    assert lines_check(advanced, "Progressed after prior endocrine therapy").contradicted
+    assert lines_check(advanced, "Resistance to prior neoadjuvant endocrine therapy").contradicted
 
 
 @pytest.mark.parametrize(

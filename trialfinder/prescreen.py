@@ -1888,7 +1888,11 @@ def prescreen(
             if e.kind == "setting" and e.source in _NAMING
         )
     )
-    contradicted = _contradicted(requirements, tags.settings if tags else ())
+    contradicted = _contradicted(
+        requirements,
+        tags.settings if tags else (),
+        tuple(e.text for e in tags.evidence if e.kind == "setting") if tags else (),
+    )
     untreated_too = _takes_the_untreated(trial.eligibility.criteria)
     contradicted |= _ages_against_the_record(trial, requirements)
     widened = _widened(requirements)
@@ -2399,14 +2403,17 @@ def _widened(requirements: tuple[Requirement, ...]) -> frozenset[Requirement]:
 
 
 def _contradicted(
-    requirements: tuple[Requirement, ...], settings: tuple[str, ...]
+    requirements: tuple[Requirement, ...], settings: tuple[str, ...], said: tuple[str, ...] = ()
 ) -> frozenset[Requirement]:
     """The requirements the record itself contradicts (see ``data/prescreen.toml``): a
     setting ruled out that another criterion (of the same part, or of everyone) requires or
     that the tags found in the titles, conditions or inclusion criteria (and the requirement
     for it, unless the tags name it too); a marker both required and excluded; no earlier
     line at all where the record asks for refractory or resistant disease (of the same part,
-    or in its titles): "no treatment for metastatic disease" then means no other one."""
+    or in its titles): "no treatment for metastatic disease" then means no other one; unless
+    that disease is said of adjuvant treatment only ("Resistance to prior adjuvant endocrine
+    therapy", NCT06065748: the texts the tags read the settings in are ``said``) and the rule
+    of no earlier line is of advanced disease only (``advanced_words``)."""
     found: set[Requirement] = set()
     named = {_value_key(s) for s in settings}
     by_kind: dict[str, list[Requirement]] = {}
@@ -2428,12 +2435,17 @@ def _contradicted(
     for lines in by_kind.get("prior-lines", ()):
         if lines.values != (0,):
             continue
-        if named & treated or any(
-            wanted.rule == "any-of"
+        asking = [
+            wanted
+            for wanted in by_kind.get("disease-setting", ())
+            if wanted.rule == "any-of"
             and _same_part(wanted, lines)
             and {_value_key(v) for v in wanted.values} & treated
-            for wanted in by_kind.get("disease-setting", ())
-        ):
+        ]
+        if not (named & treated or asking):
+            continue
+        texts = [*(said if named & treated else ()), *(w.text for w in asking)]
+        if not texts or not _advanced_only(lines.text) or not all(map(_adjuvant_only, texts)):
             found.add(lines)
     for wanted in by_kind.get("biomarker-required", ()):
         for excluded in by_kind.get("biomarker-excluded", ()):
@@ -2441,6 +2453,24 @@ def _contradicted(
             if _same_part(wanted, excluded) and keys & {_value_key(v) for v in excluded.values}:
                 found.update((wanted, excluded))
     return frozenset(found)
+
+
+def _advanced_only(text: str) -> bool:
+    """Whether a rule of no earlier line speaks of advanced disease only ("No prior systemic
+    therapy for advanced disease")."""
+    return _advanced_words().search(text) is not None
+
+
+@cache
+def _advanced_words() -> re.Pattern[str]:
+    return _cues(rules().rules["prior-lines"]["advanced_words"])
+
+
+def _adjuvant_only(text: str) -> bool:
+    """Whether a text that asks for treated disease speaks of adjuvant treatment ("Resistance
+    to prior adjuvant endocrine therapy"), not of treatment before surgery."""
+    adjuvant, neither, _ = _adjuvant_words()
+    return adjuvant.search(text) is not None and neither.search(text) is None
 
 
 _TREATED = frozenset({"refractory", "relapsed", "resistant", "recurrent", "previously-treated"})

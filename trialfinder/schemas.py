@@ -570,7 +570,7 @@ _RULE = Table(
         **texts("title_after", "surgery_trial_words", "treatment_now_words"),
         "title_within": WHOLE,
         "complications": Names(TEXTS),
-        **texts("adjuvant_words", "adjuvant_not", "surgery_words"),
+        **texts("adjuvant_words", "adjuvant_not", "surgery_words", "advanced_words"),
         **words("adjuvant_value"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
         **texts("title_not_with"),
