@@ -584,6 +584,20 @@ def test_tests_scans_samples_questionnaires_and_placebo_are_not_what_it_tests():
     assert [i.name for i in interventions_under_test(trial)] == ["Sotorasib"]
 
 
+def test_a_trial_of_tests_only_with_a_phase_does_not_say_what_a_treatment_would_do():
+    """NCT05419375, a screening platform of phase 2, said "Phase 2 looks at whether the
+    treatment can shrink or control the cancer"."""
+    interventions = [drug("Screening platform", "OTHER") | {"description": "Biomarker testing"}]
+    arms = [arm("NSCLC", "OTHER", "Screening platform")]
+    study = make_study(interventions=interventions, arm_groups=arms, phases=["PHASE2"])
+    text = summarize(parse_study(study))
+    assert 'It looks at "Screening platform".' in text
+    assert "This study gives no treatment to test. It looks at what is named above." in text
+    assert "shrink" not in text
+    treated = make_study(interventions=[drug("Newmab")], phases=["PHASE2"])
+    assert "Phase 2 looks at whether the treatment can shrink" in summarize(parse_study(treated))
+
+
 def test_a_trial_of_tests_only_says_what_it_looks_at():
     interventions = [
         drug("PET-CT guided biopsy", "PROCEDURE"),

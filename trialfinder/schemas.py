@@ -759,6 +759,7 @@ SUMMARY = DataFile(
                     "PHASE2+PHASE3",
                     "none",
                     "observational",
+                    "tests_only",
                 ),
             ),
             "statuses": Names(TEXT, names=(*API_STATUSES, "none")),

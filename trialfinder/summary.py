@@ -208,7 +208,9 @@ def summary_facts(
         comparisons=() if observational else comparisons(trial, plan, what),
         combination=combination,
         phase=phase_text(trial.phases).lower(),
-        phase_explained=_phase_explained(trial, observational).format(disease=disease),
+        phase_explained=_phase_explained(
+            trial, observational, tests_only=not treatments and bool(looked_at)
+        ).format(disease=disease),
         conditions=tuple(one_line(c) for c in illnesses[:MAX_CONDITIONS]),
         more_conditions=len(illnesses) > MAX_CONDITIONS,
         healthy_only=phrases["conditions"]["healthy_only"] if healthy_only else "",
@@ -1098,10 +1100,14 @@ def _sex(field: str, tags: Tags) -> str:
     return asked.pop() if len(asked) == 1 else said
 
 
-def _phase_explained(trial: Trial, observational: bool) -> str:
+def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False) -> str:
+    """What the trial's phase means; for a trial that tests no treatment (``tests_only``: a
+    screening platform, a biopsy method) with a phase all the same, that it gives none."""
     phases: dict[str, str] = _phrases()["phases"]
     if not trial.phases:
         return phases["observational"] if observational else phases["none"]
+    if tests_only and not observational and [p.upper() for p in trial.phases] != ["NA"]:
+        return phases["tests_only"]
     return phases.get("+".join(p.upper() for p in trial.phases), "")
 
 
