@@ -1415,12 +1415,17 @@ def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a
         (["Chemotherapy-induced Nausea"], 'It is for people with "Chemotherapy-induced Nausea".'),
         (["Healthy Volunteers"], None),
         (["Abdominoplasty", "Intervention"], None),
+        # A marker's status alone (NCT06131424, a study of breast cancer): read as any cancer.
+        (["HER2-negative"], None),
+        (["Breast Cancer", "HER2-positive", "ER+", "KRAS G12C", "BRAF Gene Mutation"],
+         'It is for people with "Breast Cancer".'),
+        (["BRAF Mutation-Related Tumors"], 'It is for people with "BRAF Mutation-Related Tumors".'),
     ],
-)
+)  # fmt: skip
 def test_a_condition_that_names_no_illness_is_not_said_as_one(conditions, said):
     text = summary_of(conditions=conditions)
     lines = [line for line in text.splitlines() if line.startswith("It is for people with")]
-    assert [line.split(". ")[0] + "." for line in lines] == ([said] if said else [])
+    assert [line.split(". ")[0].rstrip(".") + "." for line in lines] == ([said] if said else [])
 
 
 @pytest.mark.parametrize(
