@@ -1814,25 +1814,30 @@ def test_radiotherapy_to_the_pelvis_is_a_treatment_a_trial_may_leave_out():
     assert excluded(line, "prior-therapy-excluded") == [("any-of", ("pelvic radiotherapy",))]
 
 
+THREE = "1 to 3 brain metastases"
+
+
 @pytest.mark.parametrize(
-    ("conditions", "rule", "cohort", "section", "expected"),
+    ("conditions", "rule", "cohort", "section", "text", "expected"),
     [
         # NCT05144867: "1 to 3 brain metastases" in a trial for "Brain Metastases, Adult".
-        (
-            ["Breast Cancer", "Brain Metastases, Adult"],
-            "active-allowed",
-            "",
-            "inclusion",
-            "required",
-        ),
-        (["Asymptomatic Brain Metastases"], "active-allowed", "", "inclusion", "required"),
-        (["Breast Cancer"], "active-allowed", "", "inclusion", "active-allowed"),
-        (["Brain Metastases"], "active-allowed", "Part 2A3", "inclusion", "active-allowed"),
-        (["Brain Metastases"], "treated-stable", "", "exclusion", "treated-stable"),
-        (["Brain Metastases"], "none", "", "exclusion", "none"),
+        (["Breast Cancer", "Brain Metastases, Adult"], "active-allowed", "", "inclusion", THREE,
+         "required"),
+        (["Asymptomatic Brain Metastases"], "active-allowed", "", "inclusion", THREE, "required"),
+        (["Breast Cancer"], "active-allowed", "", "inclusion", THREE, "active-allowed"),
+        # A part's people (NCT05786924: "Part 2A3: ... NSCLC with KRAS non-G12C or BRAF
+        # mutations ... and active CNS metastatic disease"), unless only allowed.
+        (["Brain Metastases"], "active-allowed", "Part 2A3", "inclusion",
+         "NSCLC with BRAF mutations and active CNS metastatic disease", "required"),
+        (["Brain Metastases"], "active-allowed", "Cohort B", "inclusion",
+         "Active brain metastases are allowed", "active-allowed"),
+        (["Brain Metastases"], "treated-stable", "", "exclusion", THREE, "treated-stable"),
+        (["Brain Metastases"], "none", "", "exclusion", THREE, "none"),
     ],
-)
-def test_a_trial_for_brain_metastases_asks_for_them(conditions, rule, cohort, section, expected):
-    taken = Requirement("brain-metastases", rule, (), "1 to 3 brain metastases", section, cohort)
+)  # fmt: skip
+def test_a_trial_for_brain_metastases_asks_for_them(
+    conditions, rule, cohort, section, text, expected
+):
+    taken = Requirement("brain-metastases", rule, (), text, section, cohort)
     (read,) = asked_by_the_conditions((taken,), conditions)
     assert read.rule == expected

@@ -199,7 +199,7 @@ CASES = [
     ),
     (
         req("brain-metastases", "required"),
-        "The trial is for people whose cancer has spread to the brain.",
+        "It is for people whose cancer has spread to the brain.",
     ),
     (
         req("measurable-disease", "required"),

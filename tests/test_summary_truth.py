@@ -224,7 +224,7 @@ SENTENCES: list[tuple[str, str, str]] = [
      r"page lists them)\."),
     ("brain", "active-allowed", r"People whose cancer has spread to the brain may join in some "
      r"cases, even if it is not treated\."),
-    ("brain", "required", r"The trial is for people whose cancer has spread to the brain\."),
+    ("brain", "required", r"It is for people whose cancer has spread to the brain\."),
     ("measurable", "required",
      r"Your cancer must be big enough to measure on a scan or a test\."),
     ("transplant", "prior",
@@ -1193,7 +1193,7 @@ STABLE_BRAIN = (
 ACTIVE_BRAIN = (
     "People whose cancer has spread to the brain may join in some cases, even if it is not treated."
 )
-FOR_BRAIN = "The trial is for people whose cancer has spread to the brain."
+FOR_BRAIN = "It is for people whose cancer has spread to the brain."
 TRUE_AND_FALSE = [
     # (record, a true sentence, a false one)
     ("NCT04975997", "You must have had one to two earlier lines of treatment.",

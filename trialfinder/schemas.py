@@ -421,6 +421,7 @@ ELIGIBILITY = DataFile(
                             "treatment_of",
                             "limits",
                             "for_conditions",
+                            "allowed",
                         )
                     ),
                     "measurable_disease": Table(

@@ -201,16 +201,18 @@ def asked_by_the_conditions(
     """``requirements`` with an inclusion rule for everyone that takes brain metastases ("1 to 3
     brain metastases", active-allowed) made one that asks for them ("required") when the trial's
     conditions name them (``for_conditions`` of ``[requirements.brain_metastases]``: "Brain
-    Metastases, Adult", NCT05144867): the trial is for people whose cancer has spread there."""
+    Metastases, Adult", NCT05144867): the trial is for people whose cancer has spread there.
+    A part's rule asks for them too, unless its words only allow them (``allowed``)."""
     named = _rules().brain_conditions.regex
     if not any(named.search(c.lower()) for c in conditions):
         return requirements
+    allowed = _rules().brain_allowed.regex
     return tuple(
         replace(r, rule="required")
         if r.kind == "brain-metastases"
         and r.rule == "active-allowed"
         and r.section == "inclusion"
-        and not r.cohort
+        and (not r.cohort or not allowed.search(r.text.lower()))
         else r
         for r in requirements
     )
@@ -1150,6 +1152,7 @@ class _Rules:
         for name in ("phrases", "active", "stable", "untreated", "treatment_of", "limits"):
             setattr(self, f"brain_{name}", _Cues(brain[name]))
         self.brain_conditions = _Cues(brain["for_conditions"])
+        self.brain_allowed = _Cues(brain["allowed"])
 
         measurable = table["measurable_disease"]
         self.measurable_words = frozenset(measurable["words"])
