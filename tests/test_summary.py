@@ -1146,7 +1146,7 @@ def test_names_with_line_breaks_and_markdown_stay_on_one_line():
         interventions=interventions, arm_groups=arms, conditions=["Multiple\nMyeloma", "# Heading"]
     )
     assert '- "**Drug A** (oral)" is a medicine.' in text
-    assert 'It is for people with "Multiple Myeloma" or "# Heading".' in text
+    assert 'It is about "Multiple Myeloma" and "# Heading".' in text
 
 
 def test_contact_without_phone_or_name():
@@ -1407,7 +1407,7 @@ def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a
         # NCT05144867: the record's conditions name two procedures beside two illnesses.
         (
             ["Breast Cancer", "Brain Metastases", "Stereotactic Radiosurgery", "Surgery"],
-            'It is for people with "Breast Cancer" or "Brain Metastases".',
+            'It is about "Breast Cancer" and "Brain Metastases".',
         ),
         (["Multiple Myeloma", "Oncology", "Aged"], 'It is for people with "Multiple Myeloma".'),
         # An illness a procedure caused is one ("Radiotherapy Side Effect", NCT04472845).
@@ -1424,8 +1424,30 @@ def test_a_rule_for_solid_tumors_is_not_said_of_a_trial_that_takes_leukemia_in_a
 )  # fmt: skip
 def test_a_condition_that_names_no_illness_is_not_said_as_one(conditions, said):
     text = summary_of(conditions=conditions)
-    lines = [line for line in text.splitlines() if line.startswith("It is for people with")]
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.startswith(("It is for people with", "It is about"))
+    ]
     assert [line.split(". ")[0].rstrip(".") + "." for line in lines] == ([said] if said else [])
+
+
+@pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        (["Melanoma"], 'It is for people with "Melanoma".'),
+        # NCT05236946: both are asked for; NCT06816836: gynaecological cancer, with frailty or
+        # sarcopenia as what it studies. "Or" would say one of them is enough.
+        (["Asymptomatic Brain Metastases", "Driver Mutation Positive Non-small Cell Lung Cancer"],
+         'It is about "Asymptomatic Brain Metastases" and "Driver Mutation Positive Non-small Cell'
+         ' Lung Cancer".'),
+        (["Gynecologic Cancer", "Frailty", "Sarcopenia"],
+         'It is about "Gynecologic Cancer", "Frailty" and "Sarcopenia".'),
+    ],
+)  # fmt: skip
+def test_several_conditions_are_what_it_is_about_not_alternatives(conditions, said):
+    lines = summary_of(conditions=conditions).splitlines()
+    assert any(line == said or line.startswith(said + " ") for line in lines)
 
 
 @pytest.mark.parametrize(
