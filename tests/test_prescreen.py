@@ -50,6 +50,7 @@ def _trial(**fields) -> Trial:
     eligibility = Eligibility(
         criteria=fields.pop("criteria", ""),
         healthy_volunteers=fields.pop("healthy_volunteers", None),
+        sex=fields.pop("eligibility_sex", ""),
     )
     return Trial(
         nct_id="NCT01000001",
@@ -278,6 +279,26 @@ def test_record_age_and_sex_count_as_criteria():
     unsaid = prescreen(trial, None, _profile(age=40, diagnosis="breast cancer"))
     (sex,) = [c for c in unsaid.checks if c.rule == "sex"]
     assert sex.reason == "The trial takes only women; the profile does not give your sex."
+
+
+def test_a_sex_field_the_criteria_contradict_leaves_the_sex_to_the_trial_team():
+    # NCT04472845: sex "FEMALE" in the record, "2. Female or male" in its criteria, told a man
+    # with breast cancer "not for you".
+    trial = _trial(
+        conditions=["Breast Cancer"],
+        criteria="Inclusion Criteria:\n\n1. Age ≥18 years\n2. Female or male\n",
+        eligibility_sex="FEMALE",
+    )
+    man = _profile(sex="male", age=60, diagnosis="breast cancer")
+    fit = prescreen(trial, tag_trial(trial), man)
+    (field,) = [c for c in fit.checks if c.rule == "sex"]
+    assert field.outcome == UNKNOWN and fit.fit != EXCLUDED
+    assert field.reason.endswith(
+        "its criteria take women and men: the record does not agree with itself."
+    )
+    # The field alone still rules a man out.
+    alone = _trial(conditions=["Breast Cancer"], criteria="Adults", eligibility_sex="FEMALE")
+    assert prescreen(alone, tag_trial(alone), man).fit == EXCLUDED
 
 
 def test_a_washout_says_from_which_day_the_patient_would_pass():

@@ -201,6 +201,18 @@ def test_sex_from_an_item(line, sex):
     "line",
     [
         "Male or female ≥ 18 years",
+        "Males and females ≥ 18 years of age.",
+        "Female or male",  # NCT04472845, whose sex field says FEMALE
+        "Women and Men; ≥18 years at the time of screening",
+    ],
+)
+def test_both_sexes_from_an_item(line):
+    assert included(line, "sex") == [("any", ("female", "male"))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "Women of childbearing potential must use effective contraception",
         "Men must agree to use a condom",
         "Female participants who:",

@@ -1283,6 +1283,16 @@ def test_a_sex_the_criteria_ask_of_everyone_is_said_when_the_record_says_any():
     assert "People of any sex can join." in summary_of(sex="ALL", criteria="Adults")
 
 
+def test_a_sex_field_the_criteria_for_everyone_contradict_is_not_said():
+    # NCT04472845: sex "FEMALE" in the record, "2. Female or male" in its criteria.
+    both = "Inclusion Criteria:\n\n1. Age ≥18 years\n2. Female or male\n"
+    assert "The record does not agree on which sexes can join." in summary_of(
+        sex="FEMALE", criteria=both
+    )
+    assert "Only women can join." in summary_of(sex="FEMALE", criteria="Adults")
+    assert "People of any sex can join." in summary_of(sex="ALL", criteria=both)
+
+
 def test_refractory_disease_read_beside_intolerance_is_said_to_be_treated():
     # NCT06008288: "who have progressed after prior systemic therapy or are intolerant and lack
     # satisfactory alternative treatment options" (its brief summary).

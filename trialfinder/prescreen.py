@@ -447,13 +447,19 @@ def _check_age(requirement: Requirement, facts: _Facts) -> Check:
     )
 
 
-def _check_sex(requirement: Requirement, facts: _Facts) -> Check:
+def _check_sex(requirement: Requirement, facts: _Facts, doubtful: bool = False) -> Check:
+    """A rule of one sex. ``doubtful``: the record's sex field rules a person out while an
+    inclusion criterion for everyone takes both sexes ("Female or male", NCT04472845, a rule
+    ``any`` that rules no one out and is no check of its own): unknown."""
     sex = facts.profile.sex
-    wanted = str(requirement.values[0]) if requirement.values else ""
     words = rules().words
+    wanted = str(requirement.values[0]) if requirement.values else ""
     says = rules().says("sex", "only", values=words.get(f"only-{wanted}", wanted))
     if sex is None:
         return _check(requirement, UNKNOWN, rules().sentence("sex", "unknown"), says=says)
+    if doubtful and sex != wanted:
+        tail = rules().sentence("sex", "unknown-disagree", sex=words.get(sex, sex))
+        return _check(requirement, UNKNOWN, tail, fact=f"sex: {sex}", says=says)
     outcome = PASS if sex == wanted else FAIL
     tail = rules().sentence("sex", outcome, sex=words.get(sex, sex))
     return _check(requirement, outcome, tail, fact=f"sex: {sex}", says=says)
@@ -516,7 +522,12 @@ def _record_checks(trial: Trial, tags: Tags | None, facts: _Facts) -> list[Check
                 checks.append(check(PASS, tail, f"age: {age}"))
     if elig.sex in ("FEMALE", "MALE"):
         wanted = elig.sex.lower()
-        checks.append(_check_sex(Requirement("sex", "only", (wanted,), f"Sex: {elig.sex}"), facts))
+        both = tags is not None and any(
+            r.kind == "sex" and r.rule == "any" and not r.cohort and r.section != EXCLUSION
+            for r in tags.requirements
+        )
+        field = Requirement("sex", "only", (wanted,), f"Sex: {elig.sex}")
+        checks.append(_check_sex(field, facts, doubtful=both))
     return checks
 
 
@@ -1904,7 +1915,7 @@ def prescreen(
             checks.append(_check_count(requirement, facts))
             continue
         checker = _CHECKERS.get(requirement.kind)
-        if checker is None:
+        if checker is None or (requirement.kind == "sex" and requirement.rule == "any"):
             continue
         if requirement in contradicted:
             tail = rules().sentence(requirement.kind, "unknown-contradicted")

@@ -463,7 +463,9 @@ ELIGIBILITY = DataFile(
                         )
                     ),
                     "sex": Table(
-                        required=texts("female", "male", "before", "nouns", "then", "not_with")
+                        required=texts(
+                            "female", "male", "before", "nouns", "then", "not_with", "both"
+                        )
                     ),
                 }
             ),
@@ -774,7 +776,7 @@ SUMMARY = DataFile(
                     "not_only_relapsed": REGEX_I,
                 }
             ),
-            "sex": Names(TEXT, names=(*API_SEXES, "none")),
+            "sex": Names(TEXT, names=(*API_SEXES, "none", "disagree")),
             "ages": Table(
                 required={
                     **words("disagree", "unclear", "criteria_only", "higher_note"),

@@ -1087,17 +1087,25 @@ def _higher_somewhere() -> re.Pattern[str]:
 def _sex(field: str, tags: Tags) -> str:
     """Which sexes can join: the record's field ("ALL", "FEMALE", "MALE"), or "none"; but when it
     says all or nothing and an inclusion criterion asks one sex of everyone ("Male
-    participants"), that sex."""
+    participants"), that sex; and "disagree" when it says one sex and an inclusion criterion
+    for everyone takes both ("Female or male", NCT04472845)."""
     said = field.upper() or "none"
     if said not in ("ALL", "none"):
+        if any(_for_everyone(r) and r.kind == "sex" and r.rule == "any" for r in tags.requirements):
+            return "disagree"
         return said
     asked = {
         str(r.values[0]).upper()
         for r in tags.requirements
-        if r.kind == "sex" and r.rule == "only" and r.values and not r.cohort
-        if r.section != EXCLUSION and not r.scope
+        if r.kind == "sex" and r.rule == "only" and r.values and _for_everyone(r)
     }
     return asked.pop() if len(asked) == 1 else said
+
+
+def _for_everyone(requirement: Requirement) -> bool:
+    """Whether ``requirement`` is of an inclusion criterion (or one under no heading) for
+    everyone."""
+    return not requirement.cohort and requirement.section != EXCLUSION and not requirement.scope
 
 
 def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False) -> str:

@@ -9,7 +9,8 @@ of the record. The kinds, and the rules and values each takes:
 kind                        rule                                values
 ==========================  ==================================  ==============================
 ``age``                     at-least, at-most, between          years (numbers)
-``sex``                     only                                "female" or "male"
+``sex``                     only, any                           "female" or "male"; any:
+                                                                both ("Female or male")
 ``disease-setting``         any-of, none-of                     refractory, relapsed,
                                                                 resistant (read by
                                                                 ``settings``); non-metastatic,
@@ -1209,7 +1210,11 @@ class _Rules:
         self.sex_start = re.compile(
             rf"^(?:(?:{sex_before})\s+)*(?:(?P<female>{female})|(?P<male>{male}))(?!\w)"
         )
-        self.sex_words = frozenset(w for w in (*sex["female"], *sex["male"]) if " " not in w)
+        both = "|".join(_phrase(w) for w in sorted(sex["both"], key=len, reverse=True))
+        self.sex_both = re.compile(rf"^(?:(?:{sex_before})\s+)*(?:{both})(?!\w)")
+        self.sex_words = frozenset(
+            w for w in (*sex["female"], *sex["male"], *sex["both"]) if " " not in w
+        )
         self.female = re.compile(rf"\b{female}\b")
         self.male = re.compile(rf"\b{male}\b")
         nouns, then = _alternation(sex["nouns"]), _alternation(sex["then"])
@@ -1597,6 +1602,9 @@ def _age_rule(bounds: list[tuple[str, int]], excluded: bool) -> list[Read]:
 def _read_sex(text: _Text, rules: _Rules) -> list[Read]:
     if not text.wanted or text.lead:
         return []
+    both = rules.sex_both.match(text.low)
+    if both is not None and rules.sex_then.match(text.low, both.end()):
+        return [("sex", "any", ("female", "male"))]
     match = rules.sex_start.match(text.low)
     if match is None:
         return []
