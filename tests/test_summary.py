@@ -1121,7 +1121,7 @@ def test_missing_parts_still_give_a_correct_summary():
     assert "The record lists no other rules to join." in text
     # (Not "no sites yet": NCT02299791, completed, said so, as if sites were still to come.)
     assert "The record lists no sites." in text
-    assert "The record gives no phone or email to ask about it." in text
+    assert "The record gives no main phone or email to ask about it." in text
     assert "It is for people with" not in text
     assert text.endswith(CLOSING)
 
@@ -1147,6 +1147,25 @@ def test_names_with_line_breaks_and_markdown_stay_on_one_line():
     )
     assert '- "**Drug A** (oral)" is a medicine.' in text
     assert 'It is about "Multiple Myeloma" and "# Heading".' in text
+
+
+def test_a_sites_contact_is_said_when_the_record_names_no_central_one():
+    """NCT06816836, one site with "Rakhi Rakhi, MD, 9051133005, rakhi.mittal@tmckolkata.com",
+    said "The record gives no phone or email to ask about it"."""
+    contact = {"name": "Rakhi Rakhi, MD", "phone": "9051133005", "email": "r@example.org"}
+    site = {"facility": "Tata Medical Center", "city": "Kolkata", "country": "India",
+            "contacts": [contact]}  # fmt: skip
+    text = summary_of(central_contacts=[], locations=[site])
+    assert "You can contact Rakhi Rakhi, MD at Tata Medical Center in Kolkata, India." in text
+    assert "Phone: 9051133005." in text
+    # Of several sites, without a place to be near, none is chosen.
+    other = {"facility": "Other", "city": "Delhi", "country": "India", "contacts": [contact]}
+    several = summary_of(central_contacts=[], locations=[site, other])
+    assert "The trial page may list a contact for each site." in several
+    # A central contact comes first.
+    central = summary_of(central_contacts=[{"name": "Ann Lee", "phone": "555 0100 100"}],
+                         locations=[site])  # fmt: skip
+    assert "You can contact Ann Lee." in central and "Rakhi" not in central
 
 
 def test_contact_without_phone_or_name():
@@ -1233,7 +1252,7 @@ def test_template_failing_at_render_is_a_config_error(tmp_path, body):
         ),
         (  # no phone and no email: no contact to give, whatever the name
             {"name": "First line of the email MUST contain the NCT# and Site #."},
-            "The record gives no phone or email to ask about it.",
+            "The record gives no main phone or email to ask about it.",
             "You can contact",
         ),
     ],

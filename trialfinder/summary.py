@@ -140,6 +140,9 @@ class SummaryFacts:
     nearest_status: str  # the site's own status when it differs from the trial's, or ""
     only_site: str  # the place of the only site, or ""
     contact: Contact | None
+    # Where the contact is when it is a site's (the record names no central contact): the
+    # nearest site's, or the only site's. "" for a central contact.
+    contact_at: str = ""
 
 
 def summarize(
@@ -233,7 +236,7 @@ def summary_facts(
         nearest_distance=nearest_distance,
         nearest_status=nearest_status,
         only_site=site_words(trial.sites[0], IN_PLACE) if len(trial.sites) == 1 else "",
-        contact=_first_contact(trial.central_contacts),
+        **_contact(trial, nearest),
     )
 
 
@@ -1117,6 +1120,22 @@ def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False
     if tests_only and not observational and [p.upper() for p in trial.phases] != ["NA"]:
         return phases["tests_only"]
     return phases.get("+".join(p.upper() for p in trial.phases), "")
+
+
+def _contact(trial: Trial, nearest: NearestSite | None) -> dict[str, Any]:
+    """The fields ``contact`` and ``contact_at`` of the facts: the record's central contact; or,
+    when it names none, the contact of the nearest site (near a place) or of the only site,
+    where the record gives one (a search that needs no site details does not fetch them)."""
+    central = _first_contact(trial.central_contacts)
+    if central is not None:
+        return {"contact": central}
+    site = nearest.site if nearest is not None else None
+    if site is None and len(trial.sites) == 1:
+        site = trial.sites[0]
+    found = _first_contact(site.contacts) if site is not None else None
+    if site is None or found is None:
+        return {"contact": None}
+    return {"contact": found, "contact_at": site_words(site, IN_PLACE)}
 
 
 def _first_contact(contacts: tuple[Contact, ...]) -> Contact | None:
