@@ -1479,13 +1479,24 @@ def test_several_conditions_are_what_it_is_about_not_alternatives(conditions, sa
     assert any(line == said or line.startswith(said + " ") for line in lines)
 
 
+def test_the_conditions_of_a_trial_taking_healthy_volunteers_are_what_it_is_about():
+    """NCT04588402, a study of HPV in healthy young women, said 'It is for people with
+    "Cervical Cancer"'; NCT06056843, a breast examination study that excludes women once
+    diagnosed with breast cancer, said it was for them."""
+    study = make_study(conditions=["Cervical Cancer"])
+    study["protocolSection"]["eligibilityModule"]["healthyVolunteers"] = True
+    text = summarize(parse_study(study))
+    assert 'It is about "Cervical Cancer".' in text
+    assert "It is for people with" not in text
+
+
 @pytest.mark.parametrize(
     ("healthy_volunteers", "criterion", "said"),
     [
         # NCT05594173: "Healthy adults under age 60", condition "Dysphagia" (what it studies).
         (True, "Healthy adults under age 60", "It is for healthy people."),
         # A trial that takes healthy volunteers beside people with the condition.
-        (True, "Adults with dysphagia after a stroke", 'It is for people with "Dysphagia".'),
+        (True, "Adults with dysphagia after a stroke", 'It is about "Dysphagia".'),
         (False, "Healthy adults under age 60", 'It is for people with "Dysphagia".'),
     ],
 )
@@ -1500,4 +1511,4 @@ def test_a_trial_of_healthy_people_is_not_said_to_be_for_people_with_its_conditi
     study["protocolSection"]["eligibilityModule"]["healthyVolunteers"] = healthy_volunteers
     text = summarize(parse_study(study))
     assert said in text
-    assert text.count("It is for") == 1
+    assert text.count("It is for") + text.count("It is about") == 1

@@ -122,6 +122,11 @@ class SummaryFacts:
     phase_explained: str
     conditions: tuple[str, ...]
     more_conditions: bool
+    # The trial takes healthy volunteers (the record's field): its conditions are what it is
+    # about, not who it is for ("Cervical Cancer" of a study of HPV in healthy young women,
+    # NCT04588402; "Breast Cancer" of a breast examination study that excludes it once
+    # diagnosed, NCT06056843).
+    about_only: bool
     healthy_only: str  # said instead of the conditions when the trial takes healthy people only
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
@@ -216,6 +221,7 @@ def summary_facts(
         ).format(disease=disease),
         conditions=tuple(one_line(c) for c in illnesses[:MAX_CONDITIONS]),
         more_conditions=len(illnesses) > MAX_CONDITIONS,
+        about_only=bool(illnesses) and bool(elig.healthy_volunteers),
         healthy_only=phrases["conditions"]["healthy_only"] if healthy_only else "",
         setting=_setting(tags),
         age=age_text(trial, below_highest=ages is RecordAges.BELOW_HIGHEST),
