@@ -999,6 +999,25 @@ def test_an_arm_without_intervention_and_an_arm_that_is_no_comparison():
     ]
 
 
+@pytest.mark.parametrize(
+    ("arms", "said"),
+    [
+        # NCT02210780: an EXPERIMENTAL arm "Placebo qw" beside one of dupilumab.
+        ([arm("Placebo qw", "EXPERIMENTAL", "Placebo"), arm("Dupi", "EXPERIMENTAL", "Dupilumab")],
+         True),
+        # NCT06948422: "Participants will receive orforglipron orally or placebo."
+        ([arm("GZL1", "EXPERIMENTAL", "Dupilumab", "Placebo",
+              description="Participants will receive dupilumab or placebo.")], True),
+        # A placebo beside the treatment, no choice said: a dummy, no comparison.
+        ([arm("A", "EXPERIMENTAL", "Dupilumab", "Placebo")], False),
+    ],
+)  # fmt: skip
+def test_a_placebo_of_an_arm_under_test_is_said_to_be_given_to_some(arms, said):
+    lines = comparison_lines([drug("Dupilumab"), drug("Placebo")], arms)
+    some = [line for line in lines if line.startswith("Some people get a placebo, to compare.")]
+    assert bool(some) is said
+
+
 def test_an_arm_linked_only_to_what_is_tested_is_not_said_to_get_it():
     """NCT02139605 said "Another group gets D3 Lymphadenectomy, to compare" of its "D2
     Lymphadenectomy" arm, NCT03633708 "Another group gets Etelcalcetide" of a control arm of
@@ -1006,7 +1025,13 @@ def test_an_arm_linked_only_to_what_is_tested_is_not_said_to_get_it():
     record links its comparator arm to the very treatment under test only."""
     d2 = arm("D2 Lymphadenectomy", "ACTIVE_COMPARATOR", "D3 Lymphadenectomy")
     d3 = arm("D3 Lymphadenectomy", "EXPERIMENTAL", "D3 Lymphadenectomy")
-    assert comparison_lines([drug("D3 Lymphadenectomy", "PROCEDURE")], [d3, d2]) == []
+    # ... though it is compared with it (NCT05144867: radiosurgery against whole-brain
+    # radiotherapy, both arms linked to radiosurgery): said, not with what.
+    assert comparison_lines([drug("D3 Lymphadenectomy", "PROCEDURE")], [d3, d2]) == [
+        "Another group is compared with it. The trial page says what it gets."
+    ]
+    other = arm("D2 Lymphadenectomy", "OTHER", "D3 Lymphadenectomy")
+    assert comparison_lines([drug("D3 Lymphadenectomy", "PROCEDURE")], [d3, other]) == []
     placebo = arm("control", "PLACEBO_COMPARATOR", "NCT/NFT", description="Placebo")
     lines = comparison_lines([drug("NCT/NFT")], [arm("intervention", "EXPERIMENTAL", "NCT/NFT"),
                                                  placebo])  # fmt: skip

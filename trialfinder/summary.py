@@ -90,6 +90,11 @@ class Comparison:
     # An arm's label names a treatment its record does not link to it ("Fulvestrant and
     # Investigator's choice of CDK4/6i" linked to fulvestrant only): the label is said too.
     labelled: bool = False
+    # The arms give what is tested, by the record's links, and are compared with it all the
+    # same ("Arm 1", ACTIVE_COMPARATOR, "Stereotactic Radiosurgery" like the arm under test,
+    # its description "The WBRT dosage schedule ...", NCT05144867): ``gets`` is empty, and the
+    # summary says they are compared, not with what.
+    unnamed: bool = False
     # The groups under test get these too, by their own words though not by the record's links
     # (:func:`given_too`): "every" one of them, "some", "one" (the only one), or "" when none is
     # known to.
@@ -333,9 +338,12 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
         if gets and {name.lower() for name in gets} == tested:
             # Just what is tested ("D2 Lymphadenectomy" linked to "D3 Lymphadenectomy", a
             # "Control" arm of standard care linked to the study drug): the record does not
-            # say how this arm differs. Only its type still says what it gives.
+            # say how this arm differs. Its type may still say what it gives; else that it is
+            # compared is said, not with what.
             gets = ()
             if arm.type not in ("NO_INTERVENTION", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR"):
+                if plan.compares(arm):
+                    given.setdefault(_UNNAMED, []).append(one_line(arm.label))
                 continue
         if not gets:
             if arm.type == "NO_INTERVENTION":
@@ -365,10 +373,40 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             and not in_tested_arms.intersection(indexes)
         ):
             too[key] = given_too(trial, plan, gets)
-    return tuple(
-        Comparison(tuple(arms), *key, labelled=key in labelled, too=too.get(key, ""))
+    said = [
+        Comparison(
+            tuple(arms),
+            *key,
+            labelled=key in labelled,
+            too=too.get(key, ""),
+            unnamed=key == _UNNAMED,
+        )
         for key, arms in given.items()
-    )
+    ]
+    # A placebo of an arm under test that gives nothing else (an EXPERIMENTAL arm "Placebo qw",
+    # NCT02210780) or says it gives one or the other ("Participants will receive orforglipron
+    # orally or placebo", NCT06948422) is given to some people, to compare, though no arm is a
+    # comparator. (Beside a treatment, a placebo may be a dummy that keeps a secret which
+    # treatment is given: no comparison.)
+    kinds = []
+    for arm in plan.tested_arms:
+        indexes = plan.arms.get(arm.label, ())
+        dummies = [what[i] for i in indexes if what[i] in ("placebo", "sham")]
+        if dummies and (
+            len(dummies) == len(indexes) or _choice().search(f"{arm.label}\n{arm.description}")
+        ):
+            kinds += [kind for kind in dummies if kind not in kinds]
+    shown = {name for c in said for name in c.gets}
+    for kind in kinds:
+        name = words["placebo" if kind == "placebo" else "sham_said"]
+        if name not in shown:
+            said.append(Comparison((), (name,), False, True))
+    return tuple(said)
+
+
+# The key of arms that are compared with what is tested though they give it too (see
+# ``Comparison.unnamed``).
+_UNNAMED: tuple[tuple[str, ...], bool, bool] = ((), False, True)
 
 
 def given_too(trial: Trial, plan: ArmPlan, names: tuple[str, ...]) -> str:
