@@ -25,6 +25,21 @@ from factories import make_study
 KNOWLEDGE = lexicon.knowledge()
 
 
+@pytest.mark.parametrize(
+    ("marker", "text", "left_out"),
+    [
+        ("KRAS", "NSCLC with KRAS non-G12C mutations", "G12C"),
+        ("KRAS", "NSCLC with KRAS non G12C or BRAF mutations", "G12C"),
+        ("KRAS", "KRAS mutation (other than G12C)", ""),  # (a word between: not right after)
+        ("KRAS", "KRAS (other than G12C) mutation", "G12C"),
+        ("KRAS", "KRAS G12C mutation", ""),
+        ("BRAF", "NSCLC with KRAS non-G12C or BRAF mutations", ""),
+    ],
+)
+def test_a_change_left_out_right_after_a_marker(marker, text, left_out):
+    assert biomarkers.left_out_variant(marker, text) == left_out
+
+
 def eligible(criteria, title="Drug X in Lung Cancer", conditions=("Non-small Cell Lung Cancer",)):
     study = make_study(
         title=title,

@@ -1038,6 +1038,28 @@ def test_a_marker_that_stands_for_several_names_each_negative_one_it_rests_on():
     assert check is not None and check.outcome == UNKNOWN
 
 
+@pytest.mark.parametrize(
+    ("text", "values", "markers", "outcome"),
+    [
+        # NCT05786924 Part 2A1, "KRAS non-G12C mutations", passed a KRAS G12C.
+        ("Advanced/metastatic NSCLC with KRAS non-G12C mutations", ("KRAS",), ["KRAS G12C"],
+         FAIL),
+        ("NSCLC with KRAS (other than G12C) mutation", ("KRAS",), ["KRAS G12C"], FAIL),
+        ("NSCLC with KRAS non-G12C mutations", ("KRAS",), ["KRAS G12D"], PASS),
+        # One of the alternatives left: unknown.
+        ("NSCLC with KRAS non-G12C or BRAF mutations", ("KRAS", "BRAF"), ["KRAS G12C"], UNKNOWN),
+        # No change left out.
+        ("NSCLC with KRAS mutations", ("KRAS",), ["KRAS G12C"], PASS),
+    ],
+)  # fmt: skip
+def test_a_change_of_a_marker_left_out_does_not_pass(text, values, markers, outcome):
+    requirement = Requirement("biomarker-required", "any-of", values, text, "inclusion")
+    check = check_requirement(requirement, _profile(biomarkers=markers))
+    assert check is not None and check.outcome == outcome, check.reason
+    if "non-G12C" in text or "other than" in text:
+        assert "KRAS other than G12C" in check.reason
+
+
 def test_a_marker_that_answers_one_value_is_not_called_another_form_of_the_others():
     # NCT06380751 ("loss of function mutation in BRCA1, BRCA2, or PALB2"), P18 ("BRCA2
     # negative"): "the profile names BRCA2 negative, another form of the marker".

@@ -54,6 +54,7 @@ from trialfinder.diseases import (
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker
+from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
     EXCLUSION,
@@ -361,7 +362,16 @@ def _check(
 
 def _says_values(requirement: Requirement) -> dict[str, Any]:
     values = requirement.values
-    joined = _join(_said(requirement.kind, values), "and" if requirement.rule == "all-of" else "or")
+    said = _said(requirement.kind, values)
+    if requirement.kind == "biomarker-required":
+        words = rules().words
+        said = [
+            words["other-than"].format(marker=v, variant=left)
+            if (left := left_out_variant(str(v), requirement.text))
+            else v
+            for v in said
+        ]
+    joined = _join(said, "and" if requirement.rule == "all-of" else "or")
     numbers = [v for v in values if isinstance(v, (int, float))]
     low = numbers[0] if numbers else ""
     high = numbers[-1] if numbers else ""
@@ -1472,6 +1482,12 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     for value in requirement.values:
         wanted = read_marker(str(value))
         state, used = _marker_state(wanted, facts) if wanted.known else (UNKNOWN, [])
+        if (
+            kind == "biomarker-required"
+            and state == PASS
+            and _left_out(str(value), used, requirement)
+        ):
+            state = FAIL  # "KRAS non-G12C mutations" of a KRAS G12C (NCT05786924)
         states.append((str(value), state, used))
     has = [(v, used) for v, s, used in states if s == PASS]
     has_not = [(v, used) for v, s, used in states if s == FAIL]
@@ -1519,6 +1535,13 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     else:
         tail = rules().sentence(kind, f"{outcome}{person}", against=_marker_names(used))
     return _check(requirement, outcome, tail, fact, says=says)
+
+
+def _left_out(value: str, used: list[Marker], requirement: Requirement) -> bool:
+    """Whether each of the profile's ``used`` markers, which have ``value``, has the change of
+    it that ``requirement``'s criterion leaves out ("KRAS non-G12C": a KRAS G12C)."""
+    left_out = left_out_variant(value, requirement.text)
+    return bool(left_out and used) and all(m.variant.upper() == left_out.upper() for m in used)
 
 
 def _of_the_person(requirement: Requirement) -> bool:

@@ -215,7 +215,11 @@ _MARKER = Table(
 )
 BIOMARKERS = DataFile(
     Table(
-        required={"context": Table(required={"positive": REGEX}, optional={"either": REGEX})},
+        required={
+            "context": Table(
+                required={"positive": REGEX}, optional={"either": REGEX, "left_out": REGEX}
+            )
+        },
         others=_MARKER,
     )
 )
@@ -606,6 +610,7 @@ PRESCREEN = DataFile(
                         "only-male",
                         "line",
                         "lines",
+                        "other-than",
                         "brain-none",
                         "brain-treated-stable",
                         "brain-active",
@@ -739,7 +744,7 @@ _SUMMARY_REQUIREMENTS = Table(
                 "levels": Table(
                     required={
                         "level_markers": TEXTS,
-                        **dict.fromkeys(("threshold", "below", "other_than"), REGEX_I),
+                        **dict.fromkeys(("threshold", "below"), REGEX_I),
                         "scores": Names(REGEX_I),
                         **words("at-least", "more-than", "said", "said-other-than"),
                     }

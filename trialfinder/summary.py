@@ -35,6 +35,7 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.arms import given_apart
+from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
     EXCLUSION,
@@ -884,7 +885,6 @@ class _Levels(NamedTuple):
     threshold: re.Pattern[str]
     below: re.Pattern[str]
     scores: tuple[tuple[str, re.Pattern[str]], ...]
-    other_than: re.Pattern[str]
     words: dict[str, str]
 
 
@@ -898,7 +898,6 @@ def _levels() -> _Levels | None:
         re.compile(table["threshold"], re.IGNORECASE),
         re.compile(table["below"], re.IGNORECASE),
         tuple((name, re.compile(p, re.IGNORECASE)) for name, p in table["scores"].items()),
-        re.compile(table["other_than"], re.IGNORECASE),
         {k: v for k, v in table.items() if isinstance(v, str)},
     )
 
@@ -910,14 +909,13 @@ def _marker_asked(marker: str, text: str) -> str:
     levels = _levels()
     if levels is None:
         return marker
+    if left_out := left_out_variant(marker, text):
+        return levels.words["said-other-than"].format(marker=marker, variant=left_out)
+    if marker not in levels.markers:
+        return marker
     name = re.compile(r"\b" + re.escape(marker).replace(r"\-", "-?") + r"\b", re.IGNORECASE)
     found = name.search(text)
     if found is None:
-        return marker
-    other = levels.other_than.match(text, found.end())
-    if other is not None:
-        return levels.words["said-other-than"].format(marker=marker, variant=other["variant"])
-    if marker not in levels.markers:
         return marker
     rest = re.split(r"[.;](?:\s|$)", text[found.end() :], maxsplit=1)[0]
     thresholds = list(levels.threshold.finditer(rest))

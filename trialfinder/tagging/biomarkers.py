@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from trialfinder.tagging.context import clause_covering, clause_effects, rules
-from trialfinder.tagging.lexicon import Knowledge, MarkerRule
+from trialfinder.tagging.lexicon import Knowledge, MarkerRule, knowledge
 from trialfinder.tagging.reader import EXCLUSION, KEYWORD, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import (
     Requirement,
@@ -68,6 +68,19 @@ class _Mention(NamedTuple):
     # The diseases of people it holds for, in an item of a list of alternatives (see
     # requirements.alternative_scope); () for everyone.
     scope: tuple[str, ...] = ()
+
+
+def left_out_variant(marker: str, text: str) -> str:
+    """The change of ``marker`` that ``text`` (the criterion asking for it) leaves out right
+    after its first mention ("KRAS non-G12C mutations": "G12C"), or "" (``left_out`` of
+    ``[context]`` in biomarkers.toml)."""
+    pattern = knowledge().biomarker_context.get("left_out")
+    if pattern is None:
+        return ""
+    name = re.compile(r"\b" + re.escape(marker).replace(r"\-", "-?") + r"\b", re.IGNORECASE)
+    found = name.search(text)
+    left = pattern.match(text, found.end()) if found is not None else None
+    return left["variant"] if left is not None else ""
 
 
 def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Markers:
