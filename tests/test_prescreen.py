@@ -569,6 +569,12 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
         ),
         # NCT06350097, NCT06417814: unstable metastases are growing ones.
         ("Spinal cord compression and unstable brain metastases.", FAIL),
+        # NCT03983954, NCT06764875: allowed only once treated.
+        ("Known parenchymal brain metastases, unless treated with surgery and/or radiation", FAIL),
+        (
+            "Brain metastases unless asymptomatic, treated and stable and not requiring steroids",
+            FAIL,
+        ),
         ("Unstable spinal cord compression and/or unstable brain metastases.", FAIL),
     ],
 )
