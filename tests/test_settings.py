@@ -169,6 +169,25 @@ def test_an_exclusion_of_a_treatment_or_of_something_else_treated_rules_no_setti
 
 
 @pytest.mark.parametrize(
+    ("exclusion", "ruled_out"),
+    [
+        # NCT02964858, radiotherapy after first-line R-CHOP: any chemotherapy, after the setting.
+        ("Relapse or progression of disease during chemotherapy.", True),
+        # The treatment said first: a treatment for that disease ruled out, not the disease.
+        ("Prior chemotherapy for advanced or recurrent NSCLC", False),
+        # A treatment of its own, after the setting: that treatment ruled out.
+        ("Progression during platinum-based chemotherapy", False),
+    ],
+)
+def test_an_exclusion_of_a_setting_during_any_chemotherapy_rules_the_setting_out(
+    exclusion, ruled_out
+):
+    tags = tag(f"Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n* {exclusion}")
+    rules = [r for r in tags.requirements if r.kind == "disease-setting" and r.rule == "none-of"]
+    assert bool(rules) is ruled_out
+
+
+@pytest.mark.parametrize(
     "inclusion",
     [
         # NCT06140836, a first-line trial that lets in some people treated before.

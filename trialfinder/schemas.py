@@ -248,6 +248,7 @@ SETTINGS_FILE = DataFile(
                 required={
                     "treatment": REGEX_I,
                     "still_rules_out": ListOf(Choice(SETTINGS, "a setting"), "a list of settings"),
+                    "any_treatment": TEXTS,
                 }
             ),
             "not_treated": ListOf(

@@ -222,6 +222,7 @@ class Knowledge:
         self.another_group = re.compile(settings["groups"]["another"], re.IGNORECASE)
         self.treatment_given = re.compile(settings["given"]["treatment"], re.IGNORECASE)
         self.given_still_rules_out = frozenset(settings["given"]["still_rules_out"])
+        self.any_treatment = frozenset(settings["given"]["any_treatment"])
         # "or" right after a setting, but for the words after which it joins no other way in:
         # those of eligibility.toml's `not_alternatives` that start with "or".
         phrases = load_toml("eligibility.toml")["requirements"]["context"]["not_alternatives"]

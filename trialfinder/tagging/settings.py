@@ -410,7 +410,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 and not _ends_an_interval(text, m, k)
             }
             requirements.extend(
-                _requirements(item, ruled, [s for s in denied if s not in excepted])
+                _requirements(item, ruled, [s for s in denied if s not in excepted], k)
             )
     not_treated = _not_asked_for(_not_treated(fields, k), requirements, k)
     requirements.extend(not_treated)
@@ -493,7 +493,7 @@ def _says_not_treated(fields: Fields, k: Knowledge) -> bool:
 
 
 def _requirements(
-    item: Item, asserted: dict[str, re.Match[str]], denied: list[str]
+    item: Item, asserted: dict[str, re.Match[str]], denied: list[str], k: Knowledge
 ) -> list[Requirement]:
     """What one criterion says of the settings: asked for, or ruled out; nothing when it is
     one of the alternatives its lead-in line offers ("as defined in either (i), (ii) or
@@ -504,8 +504,14 @@ def _requirements(
     if item.section == EXCLUSION:
         # "Previously treated with brentuximab vedotin", "progression within 60 days of a
         # proteasome inhibitor": the treatment is excluded (a requirement of its own), not
-        # every cancer treated before.
-        if not named or find_drugs(item.text):
+        # every cancer treated before; unless it names any treatment of a kind
+        # (``any_treatment``) after the setting ("progression of disease during
+        # chemotherapy"; not "Prior chemotherapy ... for recurrent NSCLC": the treatment).
+        drugs = find_drugs(item.text)
+        if not named or any(
+            m.value not in k.any_treatment or m.start < min(s.start() for s in asserted.values())
+            for m in drugs
+        ):
             return []
         return [_requirement("none-of", named, item)]
     found = [_requirement("any-of", named, item)] if named else []
