@@ -875,6 +875,19 @@ def test_a_choice_of_treatments_is_never_said_as_all_of_them():
     ]
 
 
+def test_a_platinum_doublet_is_said_among_some_of_these():
+    """NCT06627647 said its comparator arm "gets Pembrolizumab, Carboplatin, Cisplatin and
+    Pemetrexed" of "Pembrolizumab in combination with platinum-based doublet chemotherapy"."""
+    names = ["Newmab", "Pembrolizumab", "Carboplatin", "Cisplatin", "Pemetrexed"]
+    described = "Pembrolizumab in combination with platinum-based doublet chemotherapy"
+    arms = [arm("New", "EXPERIMENTAL", "Newmab"),
+            arm("B", "ACTIVE_COMPARATOR", *names[1:], description=described)]  # fmt: skip
+    assert comparison_lines([drug(n) for n in names], arms) == [
+        "Another group gets some of these: Pembrolizumab, Carboplatin, Cisplatin and Pemetrexed,"
+        " to compare."
+    ]
+
+
 def test_a_treatment_given_only_when_needed_is_said_among_some_of_these():
     """NCT06087614 said its comparator arm "gets Standard Arm and Cisplatin injection", of a
     cisplatin that "will be given if clinically indicated"."""
