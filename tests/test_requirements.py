@@ -1322,6 +1322,20 @@ def test_each_requirement_carries_its_item_section_and_cohort():
     }
 
 
+def test_the_rules_of_an_optional_side_study_are_no_rules_for_the_trial():
+    """NCT06194448: "In addition, the following are considered criteria for exclusion from the
+    exploratory genetic research:" before "Prior allogeneic bone marrow transplant." told a
+    person with a donor transplant "not for you"."""
+    text = (
+        "Inclusion Criteria:\n\n* Adults\n\nExclusion Criteria:\n\n"
+        "1. Pregnancy\n2. In addition, the following are considered criteria for exclusion from"
+        " the exploratory genetic research:\n\n    * Prior allogeneic bone marrow transplant.\n"
+    )
+    assert rules(text, "transplant") == []
+    plain = criteria(["Adults"], ["Prior allogeneic bone marrow transplant."])
+    assert rules(plain, "transplant") == [("prior-excluded", ("allogeneic",))]
+
+
 def test_a_lead_in_line_gives_its_frame_and_its_alternatives():
     text = (
         "Exclusion Criteria:\n\n* Prior treatment with:\n  * Second-generation AR inhibitors "
@@ -1639,9 +1653,10 @@ HAND_CHECKED = [
     }),
     ("NCT06016452", {"ecog"}, {("ecog", "karnofsky-at-least", (50,), "")}),
     ("NCT06720727", {"ecog", "age"}, {("ecog", "karnofsky-at-least", (70,), "")}),
+    # (Its "Prior allogeneic bone marrow transplant" rules people out of the optional genetic
+    # research only: no transplant rule.)
     ("NCT06194448", {"prior-therapy-excluded", "transplant", "ecog"}, {
         ("prior-therapy-excluded", "any-of", ("EGFR TKI",), ""),
-        ("transplant", "prior-excluded", ("allogeneic",), ""),
         ("ecog", "at-most", (1,), ""),
     }),
     ("NCT05994521", {"age", "ecog"}, {
