@@ -584,6 +584,22 @@ def test_tests_scans_samples_questionnaires_and_placebo_are_not_what_it_tests():
     assert [i.name for i in interventions_under_test(trial)] == ["Sotorasib"]
 
 
+@pytest.mark.parametrize(
+    ("purpose", "said"),
+    [
+        # NCT03118986, olanzapine against vomiting in children with cancer, supportive care.
+        ("SUPPORTIVE_CARE", "Phase 2 looks at whether the treatment works."),
+        ("PREVENTION", "Phase 2 looks at whether the treatment works."),
+        ("TREATMENT", "Phase 2 looks at whether the treatment can shrink or control the cancer."),
+        ("", "Phase 2 looks at whether the treatment can shrink or control the cancer."),
+    ],
+)
+def test_a_trial_not_for_treating_the_illness_does_not_say_its_phase_shrinks_it(purpose, said):
+    study = make_study(phases=["PHASE2"])
+    study["protocolSection"]["designModule"]["designInfo"] = {"primaryPurpose": purpose}
+    assert said in summarize(parse_study(study))
+
+
 def test_a_trial_of_tests_only_with_a_phase_does_not_say_what_a_treatment_would_do():
     """NCT05419375, a screening platform of phase 2, said "Phase 2 looks at whether the
     treatment can shrink or control the cancer"."""

@@ -771,6 +771,9 @@ SUMMARY = DataFile(
                     "tests_only",
                 ),
             ),
+            "phases_not_treating": Names(
+                TEXT, names=(*API_PHASES, "PHASE1+PHASE2", "PHASE2+PHASE3")
+            ),
             "statuses": Names(TEXT, names=(*API_STATUSES, "none")),
             "intervention_types": Names(TEXT, names=API_INTERVENTION_TYPES),
             "settings": Names(TEXT, names=SETTINGS),

@@ -1161,7 +1161,12 @@ def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False
         return phases["observational"] if observational else phases["none"]
     if tests_only and not observational and [p.upper() for p in trial.phases] != ["NA"]:
         return phases["tests_only"]
-    return phases.get("+".join(p.upper() for p in trial.phases), "")
+    key = "+".join(p.upper() for p in trial.phases)
+    purpose = trial.primary_purpose.upper()
+    not_treating: dict[str, str] = _phrases()["phases_not_treating"]
+    if purpose and purpose != "TREATMENT" and key in not_treating:
+        return not_treating[key]
+    return phases.get(key, "")
 
 
 def _contact(trial: Trial, nearest: NearestSite | None) -> dict[str, Any]:
