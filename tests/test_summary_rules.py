@@ -308,6 +308,22 @@ def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, sa
     assert rule_sentence(rule) == (said or plain)
 
 
+def test_an_inherited_change_asked_is_said_to_be_the_persons():
+    """NCT06380751: "Documented germline tumour loss of function mutation in BRCA1, BRCA2, or
+    PALB2" was said "Your cancer must have a certain change ..."."""
+    text = "Documented germline tumour loss of function mutation in BRCA1, BRCA2, or PALB2"
+    rule = Requirement(
+        "biomarker-required", "any-of", ("BRCA1", "BRCA2", "PALB2"), text, "inclusion"
+    )
+    assert rule_sentence(rule) == (
+        "You must have a certain inherited change in one of these genes: BRCA1, BRCA2 or PALB2."
+        " The trial page says which."
+    )
+    for either in ("Germline or somatic BRCA1 mutation", "Somatic or germline BRCA1 mutation"):
+        rule = Requirement("biomarker-required", "any-of", ("BRCA1",), either, "inclusion")
+        assert rule_sentence(rule).startswith("Your cancer must have")
+
+
 @pytest.mark.parametrize(
     ("text", "values", "certain"),
     [
@@ -315,7 +331,7 @@ def test_a_mutation_of_a_marker_is_said_as_a_change_in_the_gene(text, values, sa
         ("The tumour harbors 1 of the 2 common EGFR mutations (Ex19del or L858R)", ("EGFR",), True),
         # NCT06411691.
         ("Have one of the KRAS mutations included in the vaccine", ("KRAS",), True),
-        ("Germline BRCA1 or BRCA2 mutation", ("BRCA1", "BRCA2"), True),
+        ("Somatic or germline BRCA1 or BRCA2 mutation", ("BRCA1", "BRCA2"), True),
         ("NSCLC with MET exon14 skipping mutation", ("MET",), True),
         ("Activating EGFR mutation", ("EGFR",), True),
         # Any change of the gene, or the change named, or left out, by the rule itself.

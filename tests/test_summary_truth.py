@@ -202,8 +202,8 @@ SENTENCES: list[tuple[str, str, str]] = [
     ("marker", "have", r"(?:Your cancer|You) must have "
      rf"(?:this|one of these|a change in this|a change in one of these) {MARKER_NOUN}: "
      r"(?P<values>.+)\."),
-    ("marker", "have", r"Your cancer must have a certain change in (?:this|one of these) "
-     rf"{MARKER_NOUN}: (?P<values>.+?)\. The trial page says which\."),
+    ("marker", "have", r"(?:Your cancer|You) must have a certain (?:inherited )?change in "
+     rf"(?:this|one of these) {MARKER_NOUN}: (?P<values>.+?)\. The trial page says which\."),
     ("marker", "have", r"Your cancer must be estrogen receptor positive \((?P<values>ER\+)\)\."),
     ("marker", "not", r"(?:Your cancer|You) must not have "
      rf"(?:this|these|a change in this|a change in any of these) {MARKER_NOUN}"
