@@ -178,6 +178,12 @@ def test_an_age_ruled_out_after_it_among_the_inclusion_criteria():
     assert included("Patients older than 65 years are not eligible", "age") == [("at-most", (65,))]
 
 
+@pytest.mark.parametrize("line", ["Pediatric Patients (<18 years)", "Patients (< 18 years of age)"])
+def test_an_excluded_age_in_a_bracket_of_its_own_is_an_age_rule(line):
+    # NCT06370169 ("Pediatric Patients (<18 years)") said "People aged 18 months to 80 years".
+    assert excluded(line, "age") == [("at-least", (18,))]
+
+
 def test_an_age_inside_a_combined_exclusion_is_no_age_rule():
     assert excluded('"Poor risk" tumour (age >= 11 years old and stage IV disease)', "age") == []
 

@@ -1513,7 +1513,13 @@ def _read_age(text: _Text, rules: _Rules) -> list[Read]:
             if not _is_age(match, before, low, rules):
                 continue
             rest = low[match.end() : end].strip(" .;,)")
-            if text.excluded and (match.start() - start > 30 or "(" in before or len(rest) > 15):
+            # ("Pediatric patients (<18 years)": the bracket holds the age alone.)
+            alone = before.rstrip().endswith("(") and not rest and "(" not in before.rstrip()[:-1]
+            if (
+                text.excluded
+                and not alone
+                and (match.start() - start > 30 or "(" in before or len(rest) > 15)
+            ):
                 return []  # "(age >= 11 and stage IV)": one condition of several
             if rules.not_the_person.search(before) or rules.other_times.search(
                 low, match.end(), end
