@@ -827,7 +827,11 @@ def test_an_entry_that_names_no_intervention_is_not_said_to_be_tested(name, show
 def comparison_lines(interventions: list[dict], arms: list[dict]) -> list[str]:
     trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
     lines = what_it_tests(summarize(trial)).splitlines()
-    return [line for line in lines if " get" in line and not line.startswith("- ")]
+    return [
+        line
+        for line in lines
+        if (" get" in line or "to compare" in line) and not line.startswith("- ")
+    ]
 
 
 def test_a_comparator_arm_is_named_by_its_whole_regimen():
@@ -1057,7 +1061,7 @@ def test_an_arm_linked_only_to_what_is_tested_is_not_said_to_get_it():
     # ... though it is compared with it (NCT05144867: radiosurgery against whole-brain
     # radiotherapy, both arms linked to radiosurgery): said, not with what.
     assert comparison_lines([drug("D3 Lymphadenectomy", "PROCEDURE")], [d3, d2]) == [
-        "Another group is compared with it. The trial page says what it gets."
+        "Another group is treated in another way, to compare. The trial page says how."
     ]
     other = arm("D2 Lymphadenectomy", "OTHER", "D3 Lymphadenectomy")
     assert comparison_lines([drug("D3 Lymphadenectomy", "PROCEDURE")], [d3, other]) == []

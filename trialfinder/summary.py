@@ -94,7 +94,8 @@ class Comparison:
     # The arms give what is tested, by the record's links, and are compared with it all the
     # same ("Arm 1", ACTIVE_COMPARATOR, "Stereotactic Radiosurgery" like the arm under test,
     # its description "The WBRT dosage schedule ...", NCT05144867): ``gets`` is empty, and the
-    # summary says they are compared, not with what.
+    # summary says they are treated in another way, not how (NCT00184067's comparison gets the
+    # same vaccine without GM-CSF: "compared with it" would say it gets none of it).
     unnamed: bool = False
     # The groups under test get these too, by their own words though not by the record's links
     # (:func:`given_too`): "every" one of them, "some", "one" (the only one), or "" when none is
