@@ -1633,6 +1633,32 @@ def test_a_screening_trial_open_to_healthy_volunteers_does_not_rule_out_another_
     assert disease("SCREENING", False).outcome == FAIL
 
 
+@pytest.mark.parametrize(
+    ("text", "setting", "outcome"),
+    [
+        # NCT06750094: "Participants must have recurrent, unresectable or metastatic disease"
+        # said "the profile does not say whether yours is" (relapsed) to a metastatic cancer.
+        ("Participants must have recurrent, unresectable or metastatic disease", ["metastatic"],
+         PASS),
+        ("ABC/MBC (locoregionally recurrent not amenable to curative therapy or metastatic)",
+         ["metastatic"], PASS),
+        # Relapsed disease alone: as before.
+        ("Participants must have recurrent disease", ["metastatic"], UNKNOWN),
+        # Spread disease offered, but the profile does not say it has spread.
+        ("Participants must have recurrent, unresectable or metastatic disease", ["refractory"],
+         UNKNOWN),
+    ],
+)  # fmt: skip
+def test_relapsed_disease_offered_beside_spread_disease_passes_a_spread_cancer(
+    text, setting, outcome
+):
+    requirement = Requirement("disease-setting", "any-of", ("relapsed",), text, "inclusion")
+    check = check_requirement(requirement, _profile(setting=setting))
+    assert check is not None and check.outcome == outcome, check.reason
+    if outcome == PASS:
+        assert "the criterion takes cancer that has spread too" in check.reason
+
+
 def test_no_line_for_advanced_disease_beside_adjuvant_treatment_resisted_is_checked():
     """NCT06065748 ("Resistance to prior adjuvant endocrine therapy"; "No prior systemic
     anti-cancer therapy for advanced disease") said "Could fit" to a woman treated with

@@ -72,6 +72,7 @@ from trialfinder.tagging.requirements import (
     karnofsky_range,
     narrower,
 )
+from trialfinder.tagging.settings import relapsed_or_spread
 from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
@@ -1102,11 +1103,25 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         outcome = FAIL if has else PASS if against else UNKNOWN
     else:
         outcome = PASS if has else FAIL if against else UNKNOWN
+    if (
+        outcome == UNKNOWN
+        and requirement.rule == "any-of"
+        and "relapsed" in values
+        and facts.setting_is & _SPREAD
+        and relapsed_or_spread(requirement.text)
+    ):
+        # "Participants must have recurrent, unresectable or metastatic disease" (NCT06750094):
+        # cancer that has spread is one of the ways in.
+        tail = rules().sentence("disease-setting", "pass-spread", settings=settings)
+        return _check(requirement, PASS, tail, fact)
     if outcome == UNKNOWN:
         return _unknown(requirement, rules().sentence("disease-setting", "unknown"))
     return _check(
         requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
     )
+
+
+_SPREAD = frozenset({"metastatic", "advanced"})  # the profile's settings of cancer that spread
 
 
 def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:

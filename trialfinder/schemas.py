@@ -240,7 +240,12 @@ SETTINGS_FILE = DataFile(
         required={
             **dict.fromkeys(SETTINGS, _SETTING),
             "summary": Table(
-                required={"not_treated": REGEX_I, "untreated": REGEX_I, "untreated_find": TEXTS}
+                required={
+                    "not_treated": REGEX_I,
+                    "untreated": REGEX_I,
+                    "untreated_find": TEXTS,
+                    "relapsed_or_spread": REGEX_I,
+                }
             ),
             "conditional": Table(required={"interval_end": REGEX_I}),
             "groups": Table(required={"another": REGEX_I}),
@@ -521,6 +526,7 @@ _RULE = Table(
             *_SENTENCES[2:],
             "question-active",
             "pass-title",
+            "pass-spread",
             "question-title",
             "pass-count",
             "question-count",
@@ -782,7 +788,6 @@ SUMMARY = DataFile(
                     "no_response": REGEX_I,
                     "treated": TEXT,
                     "intolerant": REGEX_I,
-                    "not_only_relapsed": REGEX_I,
                 }
             ),
             "sex": Names(TEXT, names=(*API_SEXES, "none", "disagree")),

@@ -52,7 +52,7 @@ from trialfinder.tagging.requirements import (
     count_value,
     narrower,
 )
-from trialfinder.tagging.settings import for_treated_disease
+from trialfinder.tagging.settings import for_treated_disease, relapsed_or_spread
 from trialfinder.tagging.tags import SETTING
 from trialfinder.tagging.treatments import car_t_source, not_treatments, product_named
 from trialfinder.templating import render
@@ -1062,7 +1062,7 @@ def _setting(tags: Tags | None) -> str:
         # join could not take a treatment; that it was treated is all that holds of everyone.
         return treated
     relapsed = next((e for e in tags.evidence_for("relapsed") if e.kind == SETTING), None)
-    if relapsed is not None and read.not_only_relapsed.search(relapsed.text):
+    if relapsed is not None and relapsed_or_spread(relapsed.text):
         words["relapsed"] = ""  # "Stage IV or recurrent": not only disease that came back
     return ", or ".join(words[s] for s in tags.settings if words.get(s))
 
@@ -1070,7 +1070,6 @@ def _setting(tags: Tags | None) -> str:
 class _SettingsRead(NamedTuple):
     no_response: re.Pattern[str]
     intolerant: re.Pattern[str]
-    not_only_relapsed: re.Pattern[str]
 
 
 @cache

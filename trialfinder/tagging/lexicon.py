@@ -215,6 +215,9 @@ class Knowledge:
             for name, table in settings.items()
             if isinstance(table, dict) and "plain" in table
         }
+        self.relapsed_or_spread = re.compile(
+            settings["summary"]["relapsed_or_spread"], re.IGNORECASE
+        )
         self.summary_not_treated = Guarded(
             re.compile(settings["summary"]["not_treated"], re.IGNORECASE)
         )

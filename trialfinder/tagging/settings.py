@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from trialfinder.tagging.context import clause_effects
 from trialfinder.tagging.drug_classes import find_drugs
-from trialfinder.tagging.lexicon import Knowledge
+from trialfinder.tagging.lexicon import Knowledge, knowledge
 from trialfinder.tagging.reader import EXCLUSION, SUMMARY, Fields, Item
 from trialfinder.tagging.requirements import (
     Requirement,
@@ -481,6 +481,14 @@ def _kept(setting: str, first: dict[str, Any], k: Knowledge) -> bool:
     """Whether the trial's ``setting`` and those it also is (``setting_also``) are all kept
     (in ``first``): asserting it again changes nothing of the trial's settings."""
     return setting in first and all(other in first for other in k.setting_also.get(setting, ()))
+
+
+def relapsed_or_spread(text: str) -> bool:
+    """Whether ``text``, where relapsed disease was read, offers disease that need not have come
+    back beside it ("Stage IV or recurrent", "recurrent, unresectable or metastatic"), or speaks
+    of those whose disease came back in a condition ("Disease-free interval ... to recurrence"):
+    ``relapsed_or_spread`` in settings.toml."""
+    return knowledge().relapsed_or_spread.search(text) is not None
 
 
 def _says_not_treated(fields: Fields, k: Knowledge) -> bool:
