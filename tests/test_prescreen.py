@@ -1832,6 +1832,36 @@ def test_a_broad_condition_narrowed_by_the_criteria_to_another_disease_is_left_u
     assert breast.fit == CHECK
     lung = profile_from_table({"diagnosis": "non-small cell lung cancer"})
     assert prescreen(trial, tag_trial(trial), lung).checks[0].outcome == PASS
+    # NCT05099809 ("Locally Advanced Malignant Neoplasm"): the cancers its inclusion criterion
+    # lists, in an item no requirement is read from.
+    listed = (
+        "Inclusion Criteria:\n\n* Histopathologically proven cases of locally advanced head and"
+        " neck cancers, locally advanced cancer cervix, breast cancers, cancer oesophagus\n"
+    )
+    trial = _trial(conditions=["Locally Advanced Malignant Neoplasm"], criteria=listed)
+    prostate = profile_from_table({"diagnosis": "prostate cancer"})
+    assert prescreen(trial, tag_trial(trial), prostate).checks[0].outcome == UNKNOWN
+    breast = profile_from_table({"diagnosis": "breast cancer"})
+    assert prescreen(trial, tag_trial(trial), breast).checks[0].outcome == PASS
+
+
+def test_the_settings_a_diagnosis_names_count_as_the_profiles():
+    """P19 ("non-metastatic castration-resistant prostate cancer", setting = ["castration-
+    resistant"]) was asked whether its cancer was metastatic by a trial for nmCRPC."""
+    requirement = Requirement(
+        "disease-setting", "none-of", ("metastatic",), "History of metastatic disease", "exclusion"
+    )
+    told = profile_from_table(
+        {"diagnosis": "non-metastatic castration-resistant prostate cancer",
+         "setting": ["castration-resistant"]}
+    )  # fmt: skip
+    check = check_requirement(requirement, told)
+    assert check is not None and check.outcome == PASS
+    untold = profile_from_table(
+        {"diagnosis": "prostate cancer", "setting": ["castration-resistant"]}
+    )
+    check = check_requirement(requirement, untold)
+    assert check is not None and check.outcome == UNKNOWN
 
 
 def test_a_variant_of_uncertain_significance_is_not_the_mutation_a_trial_rules_out():

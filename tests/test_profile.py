@@ -18,6 +18,7 @@ from trialfinder.profile import (
     profile_from_table,
     read_marker,
     resolve_treatment,
+    settings_in,
     template,
 )
 from trialfinder.validation import InvalidConfig
@@ -443,3 +444,19 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
     (warning,) = profile_from_table({"biomarkers": [written]}, "t").warnings
     assert "uncertain significance" in warning and "not a marker trialfinder knows" not in warning
     assert described_markers(written) == f"biomarkers: {written} = not known"
+
+
+@pytest.mark.parametrize(
+    ("diagnosis", "settings"),
+    [
+        ("non-metastatic castration-resistant prostate cancer",
+         ("non-metastatic", "castration-resistant")),
+        ("metastatic breast cancer, ER positive HER2 negative", ("metastatic",)),
+        ("DLBCL relapsed after R-CHOP", ("relapsed",)),
+        ("stage IV NSCLC (adenocarcinoma)", ("metastatic",)),
+        ("not metastatic lung cancer", ()),
+        ("multiple myeloma", ()),
+    ],
+)  # fmt: skip
+def test_the_settings_a_diagnosis_names(diagnosis, settings):
+    assert settings_in(diagnosis) == settings

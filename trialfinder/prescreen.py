@@ -53,7 +53,7 @@ from trialfinder.diseases import (
 )
 from trialfinder.knowledge import load_toml
 from trialfinder.model import Trial
-from trialfinder.profile import Marker, Profile, Treatment, read_marker
+from trialfinder.profile import Marker, Profile, Treatment, read_marker, settings_in
 from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
@@ -260,7 +260,10 @@ class _Facts:
         r = rules()
         self.setting_is: set[str] = set()
         self.setting_not: set[str] = set()
-        for name in profile.setting or ():
+        # (The diagnosis may name them too: "non-metastatic castration-resistant prostate
+        # cancer" with setting = ["castration-resistant"].)
+        written = settings_in(profile.diagnosis.text) if profile.diagnosis else ()
+        for name in dict.fromkeys((*(profile.setting or ()), *written)):
             entry = r.settings[name]
             self.setting_is.update(_value_key(v) for v in (name, *entry["is"]))
             self.setting_not.update(_value_key(v) for v in entry["not"])
@@ -273,7 +276,7 @@ class _Facts:
             self.setting_not.update(_value_key(v) for v in derived["not"])
         if profile.prior_treatments == ():
             self.setting_not.add("previously-treated")  # nothing given at all, ever
-        self.setting_known = profile.setting is not None or self.lines is not None
+        self.setting_known = profile.setting is not None or self.lines is not None or bool(written)
 
     def placeless(self, values: Iterable[Any]) -> list[str]:
         """The radiotherapy written without a place, when a value is radiotherapy to one place
@@ -2257,7 +2260,10 @@ def _narrowed_by_the_criteria(
     """The check of a record whose conditions name only a broad group ("Solid Tumors") that
     the patient's disease is in, when its inclusion criteria name diseases of the group, none
     the patient's: NCT05419375 (a screening study whose every group is of NSCLC) "could fit" a
-    breast cancer. Whether the trial takes it, its criteria say (unknown)."""
+    breast cancer; NCT05099809 ("Locally Advanced Malignant Neoplasm"; "locally advanced head
+    and neck cancers ..., cancer cervix ..., breast cancers, cancer oesophagus") a prostate
+    cancer. Whether the trial takes it, its criteria say (unknown). The diseases are those the
+    requirements read for everyone name, and those of the inclusion criteria for everyone."""
     vocabulary = diseases()
     assert facts.profile.diagnosis is not None
     mine = [d for d in facts.profile.diagnosis.diseases if vocabulary.get(d).cancer]
@@ -2270,6 +2276,11 @@ def _narrowed_by_the_criteria(
         for r in requirements
         if r.section != EXCLUSION and not r.scope
         for n in named_diseases(r.text)
+    } | {
+        n
+        for item in read_criteria(trial.eligibility.criteria).items
+        if item.section != EXCLUSION and not item.cohort and not rules().named_not.search(item.text)
+        for n in named_diseases(item.text)
     }
     if not named or not all(any(_strictly_within(n, t) for t in taking) for n in named):
         return disease

@@ -395,6 +395,26 @@ def setting_words() -> dict[str, str]:
     return words
 
 
+def settings_in(text: str) -> tuple[str, ...]:
+    """The settings a free text names ("non-metastatic castration-resistant prostate cancer":
+    non-metastatic, castration-resistant), each way of writing one a whole phrase, the longest
+    first; not one denied just before it ("not metastatic", "no relapse", "without spread")."""
+    found = []
+    for match in _setting_phrases().finditer(_key(text)):
+        if not _DENIED.search(_key(text)[: match.start()]):
+            found.append(setting_words()[match.group()])
+    return tuple(dict.fromkeys(found))
+
+
+@cache
+def _setting_phrases() -> re.Pattern[str]:
+    phrases = sorted(setting_words(), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases if p) + r")\b")
+
+
+_DENIED = re.compile(r"\b(?:no|not|without|never)\s+$")
+
+
 @cache
 def words_as_written() -> tuple[str, ...]:
     table = load_toml("prescreen.toml")["setting"]
