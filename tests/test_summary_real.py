@@ -133,6 +133,8 @@ AGE_LINES = {
     "NCT04861558": "People aged 18 years to under 79 years can join.",  # "≤78 years old"
     "NCT06630793": "People aged 18 years to under 80 years can join.",  # "< 80 years"
     "NCT06201611": "The record gives ages that do not agree.",
+    # "18 Months" in its field, "Pediatric Patients (<18 years)" among its exclusions.
+    "NCT06370169": "The record gives ages that do not agree.",
     # No age field; "Standard risk 1: Patients must be < 11 years of age" (and 11 to 24 for
     # standard risk 2): not "People of any age can join".
     "NCT03067181": "The record gives no ages of its own, but its rules set age limits.",
