@@ -32,7 +32,6 @@ from conftest import needs_shared, real_record_paths
         ("multiple myeloma, first relapse", ("multiple myeloma",)),
         ("myeloma that came back", ("multiple myeloma",)),
         ("Stage IV lung adenocarcinoma, EGFR exon 19 deletion", ("lung adenocarcinoma",)),
-        ("metastatic non-small cell lung cancer (adenocarcinoma)", ("non-small cell lung cancer",)),
         # where it spread is not where it started
         (
             "triple negative breast cancer with lung and liver metastases",
@@ -51,6 +50,9 @@ from conftest import needs_shared, real_record_paths
         ("cancer of the gall bladder", ("gallbladder cancer",)),
         ("intrahepatic cholangiocarcinoma", ("cholangiocarcinoma",)),
         ("biliary tract cancer", ("biliary tract cancer",)),
+        # The kind after the broad name (P11: a non-squamous trial asked its diagnosis).
+        ("metastatic non-small cell lung cancer (adenocarcinoma)", ("lung adenocarcinoma",)),
+        ("non-small cell lung cancer (squamous)", ("squamous non-small cell lung cancer",)),
     ],
 )
 def test_a_diagnosis_names_its_most_specific_disease(written, named):
