@@ -108,6 +108,12 @@ def test_acronyms_count_only_as_written():
         ("esophageal cancer", "gastroesophageal junction cancer", RELATED),
         ("gastroesophageal junction cancer", "esophageal cancer", RELATED),
         ("primary CNS lymphoma", "brain tumor", RELATED),
+        # NCT05994521 ("Cancer Gi"; "a periampullary cancer": of the pancreatic head, the distal
+        # bile duct, the duodenum or the ampulla).
+        ("pancreatic cancer", "periampullary cancer", RELATED),
+        ("cholangiocarcinoma", "periampullary cancer", RELATED),
+        ("colorectal cancer", "periampullary cancer", UNRELATED),
+        ("periampullary cancer", "gastrointestinal cancer", SAME_OR_BROADER),
         ("primary CNS lymphoma", "solid tumor", UNRELATED),
         # related to the disease named, not to the narrower ones: NCT02227251 (DLBCL) said
         # "could not be checked" to P07's CLL, which no DLBCL trial takes
