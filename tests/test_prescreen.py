@@ -1810,6 +1810,21 @@ def test_a_part_for_other_diseases_is_no_part_for_this_patient():
 
 
 @needs_shared
+def test_a_part_that_leaves_out_the_patients_disease_is_no_part_for_them():
+    # NCT04482309 told lung cancers "The parts that could fit: Cohort A, Cohort B, Cohort 7",
+    # of a Cohort 7 "excluding ... breast, non-small cell lung cancer, gastric cancer, and
+    # colorectal cancer"; Cohort A leaves out breast, gastric and colorectal cancer in brackets,
+    # and then takes NSCLC ("Patients with non-small cell lung cancer can be included").
+    trial = parse_study(load_real_record("NCT04482309"))
+    lung = profile_from_table({"diagnosis": "metastatic non-small cell lung cancer"})
+    fit = prescreen(trial, tag_trial(trial), lung)
+    assert "Cohort 7" not in fit.cohorts and {"Cohort A", "Cohort B"} <= set(fit.cohorts)
+    (seven,) = [c for c in fit.checks if c.rule == "disease" and c.cohort == "Cohort 7"]
+    assert seven.outcome == FAIL
+    assert seven.reason.startswith("This part of the trial leaves out non-small cell lung cancer")
+
+
+@needs_shared
 def test_diseases_given_as_examples_of_a_wider_group_do_not_close_a_part():
     # NCT05786924 Part 1B: "GI tumors (e.g., PDAC, CRC, and BTC)" takes a gastric cancer too.
     trial = parse_study(load_real_record("NCT05786924"))

@@ -2388,7 +2388,8 @@ def _parts_for_other_diseases(
     """A fail for each part of a trial for several diseases whose inclusion criteria name
     diseases, all unrelated to the patient's: "Patients with relapsed / refractory AML ... or
     ... MDS" of Parts 2A and 2B of NCT05607199 (solid tumours, AML, MDS and lymphoma) is no part
-    for a cervical cancer, whatever else those criteria ask."""
+    for a cervical cancer, whatever else those criteria ask; or leave the patient's out
+    ("Cohort 7: ... excluding ... non-small cell lung cancer", NCT04482309)."""
     diagnosis = facts.profile.diagnosis
     if diagnosis is None or not diagnosis.has_cancer or len(trial_diseases(trial).included) < 2:
         return []
@@ -2398,13 +2399,30 @@ def _parts_for_other_diseases(
         return []
     named: dict[str, list[tuple[Requirement, tuple[str, ...]]]] = {}
     examples = rules().examples
+    failed = []
+    left_out_of: set[str] = set()  # the parts that leave the patient's disease out
     for requirement in requirements:
         if not requirement.cohort or requirement.section == EXCLUSION:
             continue
         if found := named_diseases(requirement.text):
             named.setdefault(requirement.cohort, []).append((requirement, found))
-    failed = []
-    for items in named.values():
+        left_out = [
+            n
+            for clause in _CLAUSES.split(requirement.text)  # ("(excluding breast ...). NSCLC")
+            for n in vocabulary.find(clause)[1]
+            if not vocabulary.get(n).general
+            and any(vocabulary.relation(d, n) == SAME_OR_BROADER for d in mine)
+        ]
+        if left_out and requirement.cohort not in left_out_of:
+            left_out_of.add(requirement.cohort)
+            part = replace(requirement, kind="disease", rule="part", values=tuple(left_out))
+            says = rules().says("disease", "part-left-out", values=_join(left_out))
+            tail = rules().sentence("disease", "fail", patient=_join(mine))
+            fact = f"diagnosis: {diagnosis.text}"
+            failed.append(_check(part, FAIL, tail, fact, permanent=True, says=says))
+    for cohort, items in named.items():
+        if cohort in left_out_of:
+            continue
         if any(examples.search(r.text) for r, _ in items):
             continue  # "GI tumors (e.g., PDAC, CRC, and BTC)": others may be meant
         if all(
@@ -2420,6 +2438,9 @@ def _parts_for_other_diseases(
             fact = f"diagnosis: {diagnosis.text}"
             failed.append(_check(requirement, FAIL, tail, fact, permanent=True, says=says))
     return failed
+
+
+_CLAUSES = re.compile(r"[.;)\n]")  # where what "excluding" leaves out ends
 
 
 @lru_cache(maxsize=4096)
