@@ -1633,6 +1633,24 @@ def test_a_screening_trial_open_to_healthy_volunteers_does_not_rule_out_another_
     assert disease("SCREENING", False).outcome == FAIL
 
 
+def test_treated_disease_a_title_names_is_asked_of_a_profile_it_rules_out():
+    # NCT05862012 ("Study of ISB 2001 in Relapsed/Refractory Multiple Myeloma"; no setting in
+    # its criteria) said "Could fit" to a newly diagnosed myeloma.
+    trial = _trial(
+        conditions=["Relapsed/Refractory Multiple Myeloma"],
+        title="Study of ISB 2001 in Relapsed/Refractory Multiple Myeloma",
+        criteria="Inclusion Criteria:\n\n* Participants with pathologically confirmed MM\n",
+    )
+    new = _profile(diagnosis="multiple myeloma", setting=["newly diagnosed"])
+    fit = prescreen(trial, tag_trial(trial), new)
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.outcome == UNKNOWN and fit.fit == CHECK
+    assert "whose title names cancer that is refractory or relapsed" in asked.question
+    relapsed = _profile(diagnosis="multiple myeloma", setting=["relapsed"])
+    assert not [c for c in prescreen(trial, tag_trial(trial), relapsed).checks
+                if c.rule == "disease-setting"]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("text", "setting", "outcome"),
     [

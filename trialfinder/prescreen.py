@@ -1147,6 +1147,29 @@ def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     return (_check(requirement, UNKNOWN, tail, question=question),)
 
 
+def _titled_course_checks(
+    titled: tuple[str, ...], requirements: tuple[Requirement, ...], facts: _Facts, tags: Tags | None
+) -> list[Check]:
+    """An unknown check when the record's titles or conditions name treated disease
+    ("Relapsed/Refractory Multiple Myeloma", NCT05862012; ``titled``), no criterion for everyone
+    says a setting, and the profile's settings rule out every one of them (newly diagnosed):
+    asked, never failed, since the criteria may take more than the titles name."""
+    named = tuple(s for s in titled if s in _TREATED_SETTINGS)
+    if not named or not facts.setting_known or tags is None:
+        return []
+    if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
+        return []
+    if not {_value_key(s) for s in named} <= facts.setting_not:
+        return []
+    evidence = next(e for e in tags.evidence if e.kind == "setting" and e.tag in named)
+    requirement = Requirement("disease-setting", "record", named, f"Title: {evidence.text}", TITLE)
+    kind = requirement.kind
+    settings = _join(facts.profile.setting or (), "and")
+    tail = rules().sentence(kind, "unknown-title", settings=settings)
+    question = rules().sentence(kind, "question-title", **_says_values(requirement))
+    return [_check(requirement, UNKNOWN, tail, question=question)]
+
+
 def surgery_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     """An unknown check when an inclusion criterion for everyone is for people having an
     operation for their cancer ("All patients undergoing major HPB cancer surgeries",
@@ -1946,6 +1969,7 @@ def prescreen(
         tuple(e.text for e in tags.evidence if e.kind == "setting") if tags else (),
     )
     untreated_too = _takes_the_untreated(trial.eligibility.criteria)
+    checks.extend(_titled_course_checks(titled, requirements, facts, tags))
     contradicted |= _ages_against_the_record(trial, requirements)
     widened = _widened(requirements)
     for requirement in (*requirements, *washout_requirements(trial), *count_requirements(trial)):
