@@ -1507,6 +1507,8 @@ def test_a_stage_of_a_criterion_naming_another_cancer_is_no_rule_for_this_one():
     ("treatments", "outcome"),
     [
         (["cisplatin", "pelvic radiation"], FAIL),
+        # P19 was told its "radiation to the prostate" did not say where it was given.
+        (["radiation to the prostate", "goserelin"], FAIL),
         (["radiation"], UNKNOWN),  # where it was given, the profile does not say
         (["stereotactic radiosurgery"], PASS),
     ],
@@ -1890,6 +1892,7 @@ def test_the_settings_a_diagnosis_names_count_as_the_profiles():
     )  # fmt: skip
     check = check_requirement(requirement, told)
     assert check is not None and check.outcome == PASS
+    assert "non-metastatic" in check.reason  # (said among the profile's settings)
     untold = profile_from_table(
         {"diagnosis": "prostate cancer", "setting": ["castration-resistant"]}
     )

@@ -263,6 +263,7 @@ class _Facts:
         # (The diagnosis may name them too: "non-metastatic castration-resistant prostate
         # cancer" with setting = ["castration-resistant"].)
         written = settings_in(profile.diagnosis.text) if profile.diagnosis else ()
+        self.diagnosis_settings = tuple(s for s in written if s not in (profile.setting or ()))
         for name in dict.fromkeys((*(profile.setting or ()), *written)):
             entry = r.settings[name]
             self.setting_is.update(_value_key(v) for v in (name, *entry["is"]))
@@ -1085,7 +1086,7 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     if not facts.setting_known:
         return _missing(requirement)
     values = {_value_key(v) for v in requirement.values}
-    written = list(facts.profile.setting or ())
+    written = [*(facts.profile.setting or ()), *facts.diagnosis_settings]
     if facts.lines is not None:
         words = rules().words
         written.append(
