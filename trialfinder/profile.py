@@ -399,10 +399,12 @@ def settings_in(text: str) -> tuple[str, ...]:
     """The settings a free text names ("non-metastatic castration-resistant prostate cancer":
     non-metastatic, castration-resistant), each way of writing one a whole phrase, the longest
     first; not one denied just before it ("not metastatic", "no relapse", "without spread")."""
-    found = []
-    for match in _setting_phrases().finditer(_key(text)):
-        if not _DENIED.search(_key(text)[: match.start()]):
-            found.append(setting_words()[match.group()])
+    key = _key(text)
+    found = [
+        setting_words()[match.group()]
+        for match in _setting_phrases().finditer(key)
+        if not _DENIED.search(key[: match.start()])
+    ]
     return tuple(dict.fromkeys(found))
 
 

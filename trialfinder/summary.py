@@ -15,6 +15,7 @@ is explained at its first use (``data/glossary.toml``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from functools import cache, partial
@@ -433,9 +434,7 @@ def given_too(trial: Trial, plan: ArmPlan, names: tuple[str, ...]) -> str:
         if name.lower() in tested_names:
             return ""  # said already ("Surgical debulking + CCRT" against "CCRT")
         wanted.append((name, drugs))
-    counts: dict[str, int] = {}
-    for item in trial.interventions:
-        counts[item.name.lower()] = counts.get(item.name.lower(), 0) + 1
+    counts = Counter(item.name.lower() for item in trial.interventions)
     giving = 0
     for arm in plan.tested_arms:
         own = [
