@@ -105,3 +105,13 @@ def test_classes_listed_with_one_last_word_are_each_named(text, named):
     # Each where it is written, in order.
     assert [m.start for m in mentions] == sorted(m.start for m in mentions)
     assert all(text[m.start : m.end].strip() for m in mentions)
+
+
+def test_a_long_text_naming_drugs_thousands_of_times_finds_each_once_in_order():
+    # An arm description of 150,000 characters (a hostile record) once took seconds: each name
+    # found was compared with every mention before it.
+    text = "Adagrasib with pembrolizumab and an anti-PD-1 antibody. " * 2000
+    found = find_drugs(text)
+    assert [m.value for m in found[:3]] == ["adagrasib", "pembrolizumab", "anti-PD-(L)1"]
+    assert len(found) == 6000
+    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))

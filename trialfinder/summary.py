@@ -475,7 +475,9 @@ def _same_drug(one: str, other: str) -> bool:
 def _given_with(text: str, start: int, end: int) -> bool:
     """Whether the treatment named at ``text[start:end]`` is given with another: see
     ``given_too`` in summary.toml."""
-    before = _CLAUSE_END.split(text[:start])[-1]
+    # (A clause's last 300 characters: enough for the cue, and no quadratic cost on a hostile
+    # description naming a drug thousands of times.)
+    before = _CLAUSE_END.split(text[max(0, start - 300) : start])[-1]
     after = text[end:].split(None, 1)[:1]
     words = _phrases()["interventions"]["given_too_words"]
     cues = list(_intervention_words("given_too").finditer(before))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import string
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, compress, count, product
@@ -431,7 +432,13 @@ def find_drugs(text: str, words: frozenset[str] | set[str] | None = None) -> lis
     quick = _drug_words()
     no_classes = words is not None and quick.classes.isdisjoint(words)
     found = [] if no_classes else drug_classes().mentions(text)
-    taken = [(m.start, m.end) for m in found]
+    # What the classes take, in order of start, with the furthest end so far; the names found
+    # below come in order of start too, so the furthest end of those taken tells whether one
+    # overlaps them (no look through every mention for each: a long text names thousands).
+    spans = sorted((m.start, m.end) for m in found)
+    starts = [start for start, _ in spans]
+    furthest = list(accumulate((end for _, end in spans), max))
+    named_end = -1  # the furthest end of the names taken
     cursor = 0
     terms = () if words is not None and not _lexicon_words(words, quick) else find_terms(text, True)
     for hit in terms:
@@ -445,9 +452,10 @@ def find_drugs(text: str, words: frozenset[str] | set[str] | None = None) -> lis
         # Short regimen names are mostly other words in criteria ("AC of the oesophagus").
         if hit.agents > 1 and len(name_key(hit.matched)) <= 4:
             continue
-        if any(s < end and start < e for s, e in taken):
+        before = bisect_left(starts, end)  # the classes that start before this name ends
+        if start < named_end or (before and furthest[before - 1] > start):
             continue
-        taken.append((start, end))
+        named_end = max(named_end, end)
         found.append(Mention(hit.canonical, start, end, False))
     found.sort(key=lambda m: m.start)
     return found
