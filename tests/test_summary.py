@@ -1226,6 +1226,15 @@ def test_a_sites_contact_is_said_when_the_record_names_no_central_one():
     assert "You can contact Ann Lee." in central and "Rakhi" not in central
 
 
+def test_a_bracket_ending_a_contacts_name_is_left_out():
+    # NCT06631443: "Dr. Shivakumar Gudi, MBBS, MD (Radiation Oncology)" was followed by
+    # "Radiation therapy means ..." in a study that gives no radiation.
+    name = "Dr. Shivakumar Gudi, MBBS, MD (Radiation Oncology)"
+    text = summary_of(central_contacts=[{"name": name, "phone": "022 2417 7000"}])
+    assert "You can contact Dr. Shivakumar Gudi, MBBS, MD.\n" in text
+    assert "Radiation therapy means" not in text.split("How can I ask about it?")[1]
+
+
 def test_contact_without_phone_or_name():
     text = summary_of(central_contacts=[{"email": "x@example.org"}])
     assert "You can contact the study team." in text

@@ -1217,15 +1217,20 @@ def _extension(text: str) -> str:
 
 def _contact_name(name: str) -> str:
     """``name`` when it reads as a name (or a team's), without any web address in it; else "".
-    A name written twice ("Allist Co., Ltd Allist Co., Ltd") is said once."""
+    A name written twice ("Allist Co., Ltd Allist Co., Ltd") is said once; a bracket at its end
+    is left out ("Dr. Shivakumar Gudi, MBBS, MD (Radiation Oncology)", NCT06631443: a
+    department, whose words the glossary would explain as if the trial gave radiation)."""
     patterns = _contact_patterns()
-    name = one_line(patterns.web_address.sub("", name))
+    name = _LAST_BRACKET.sub("", one_line(patterns.web_address.sub("", name)))
     half, rest = name[: len(name) // 2], name[len(name) // 2 :]
     if half and rest.strip() == half.strip():
         name = half.strip()
     if patterns.not_a_name.search(name):
         return ""
     return name.strip(" .,;-")
+
+
+_LAST_BRACKET = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 class _ContactPatterns(NamedTuple):
