@@ -830,7 +830,7 @@ def comparison_lines(interventions: list[dict], arms: list[dict]) -> list[str]:
     return [
         line
         for line in lines
-        if (" get" in line or "to compare" in line) and not line.startswith("- ")
+        if (" get" in line or "to compare" in line) and not line.startswith(("- ", "Every group"))
     ]
 
 
@@ -893,6 +893,44 @@ def test_a_choice_of_treatments_is_never_said_as_all_of_them():
     assert comparison_lines([drug(n) for n in names], arms) == [
         "Another group gets some of these: Tamoxifen, Anastrozole and Letrozole, to compare."
     ]
+
+
+def every_group_lines(interventions: list[dict], arms: list[dict]) -> list[str]:
+    trial = parse_study(make_study(interventions=interventions, arm_groups=arms))
+    return [line for line in what_it_tests(summarize(trial)).splitlines()
+            if line.startswith("Every group")]  # fmt: skip
+
+
+def test_what_every_group_gets_is_said_as_such():
+    """NCT06356129 (golcadomide plus R-CHOP against placebo plus R-CHOP) listed R-CHOP's drugs
+    as what it tests; they are what every group gets."""
+    names = ["Golcadomide", "Rituximab", "Prednisone", "Placebo"]
+    arms = [arm("A", "EXPERIMENTAL", "Golcadomide", "Rituximab", "Prednisone"),
+            arm("B", "PLACEBO_COMPARATOR", "Placebo", "Rituximab", "Prednisone")]  # fmt: skip
+    assert every_group_lines([drug(n) for n in names], arms) == [
+        'Every group in the trial gets "Rituximab" and "Prednisone".'
+    ]
+    # Not said when the comparison is linked to what is tested only (NCT05144867), when an arm
+    # gives a choice, or of two platinum drugs (one or the other, NCT06561386).
+    d3 = [arm("D3", "EXPERIMENTAL", "Surgery"), arm("D2", "ACTIVE_COMPARATOR", "Surgery")]
+    assert every_group_lines([drug("Surgery", "PROCEDURE")], d3) == []
+    chosen = [arm("A", "EXPERIMENTAL", "Golcadomide", "Rituximab"),
+              arm("B", "ACTIVE_COMPARATOR", "Prednisone", "Rituximab",
+                  description="Prednisone or dexamethasone")]  # fmt: skip
+    assert every_group_lines([drug(n) for n in ("Golcadomide", "Rituximab", "Prednisone")],
+                             chosen) == []  # fmt: skip
+    platinum = ["Newmab", "Cisplatin", "Carboplatin", "Docetaxel"]
+    both = [arm("A", "EXPERIMENTAL", "Newmab", "Cisplatin", "Carboplatin"),
+            arm("B", "ACTIVE_COMPARATOR", "Docetaxel", "Cisplatin", "Carboplatin")]  # fmt: skip
+    assert every_group_lines([drug(n) for n in platinum], both) == []
+    assert comparison_lines([drug(n) for n in platinum], both) == [
+        "Another group gets some of these: Docetaxel, Cisplatin and Carboplatin, to compare."
+    ]
+    # Nor of a treatment given only when needed (NCT06087614: "if clinically indicated").
+    cisplatin = drug("Cisplatin") | {"description": "Given if clinically indicated."}
+    needed = [arm("A", "EXPERIMENTAL", "Newmab", "Cisplatin"),
+              arm("B", "ACTIVE_COMPARATOR", "Docetaxel", "Cisplatin")]  # fmt: skip
+    assert every_group_lines([drug("Newmab"), cisplatin, drug("Docetaxel")], needed) == []
 
 
 def test_a_platinum_doublet_is_said_among_some_of_these():

@@ -826,6 +826,7 @@ SUMMARY = DataFile(
                         REGEX_I,
                     ),
                     "given_too_words": WHOLE,
+                    "alternatives": TEXTS,
                     **words("placebo", "sham_said", "nothing"),
                 }
             ),

@@ -126,6 +126,9 @@ class SummaryFacts:
     looked_at: tuple[str, ...]  # what it studies when that is no treatment (tests, exposures)
     comparisons: tuple[Comparison, ...]
     combination: str  # a sentence, or ""
+    # The treatments above that every arm gets (a targeted drug given beside delayed or upfront
+    # radiotherapy, NCT05236946): not what tells the groups apart.
+    every_group_gets: tuple[str, ...]
     phase: str  # "phase 2", "phase 1/2", "early phase 1", "not applicable", "not stated"
     phase_explained: str
     conditions: tuple[str, ...]
@@ -223,6 +226,7 @@ def summary_facts(
         looked_at=looked_at,
         comparisons=() if observational else comparisons(trial, plan, what),
         combination=combination,
+        every_group_gets=_every_group_gets(trial, plan, treatments),
         phase=phase_text(trial.phases).lower(),
         phase_explained=_phase_explained(
             trial, observational, tests_only=not treatments and bool(looked_at)
@@ -266,6 +270,48 @@ def _name(name: str) -> str:
     """An intervention's name as a sentence says it: on one line, without a full stop at its end
     ("Long course palliative treatment." is said "Long course palliative treatment")."""
     return one_line(name).removesuffix(".").rstrip()
+
+
+def _every_group_gets(
+    trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]
+) -> tuple[str, ...]:
+    """The names of ``treatments`` (those under test) linked to every arm of a trial with a
+    comparison, when some are not: what every group gets is not what is compared. Not said
+    when the links are in doubt: a comparator arm linked to nothing of its own (the record
+    links it to what is tested only, NCT05144867) or an arm that gives a choice."""
+    if not plan.comparator_arms or len(trial.arm_groups) < 2:
+        return ()
+    linked = [set(plan.arms.get(arm.label, ())) for arm in trial.arm_groups]
+    shared = set.intersection(*linked)
+    tested = set(plan.tested)
+    if any(not set(plan.arms.get(arm.label, ())) - tested for arm in plan.comparator_arms):
+        return ()
+    if any(_choice().search(f"{arm.label}\n{arm.description}") for arm in trial.arm_groups):
+        return ()
+    indexes = [i for i, item in enumerate(trial.interventions) if item in treatments]
+    everywhere = [
+        i
+        for i in indexes
+        if i in shared
+        and not any(  # ("given if clinically indicated": not to everyone for sure)
+            _intervention_words(key).search(trial.interventions[i].description)
+            for key in ("at_times", "choice_described")
+        )
+    ]
+    if not everywhere or len(everywhere) == len(indexes) and len(indexes) > 1:
+        return ()
+    names = _unique(_name(trial.interventions[i].name) for i in everywhere)
+    return () if _alternatives_in(names) else names
+
+
+def _alternatives_in(names: Iterable[str]) -> bool:
+    """Whether ``names`` name two drugs of a class whose members are mostly given one or the
+    other (``alternatives`` in summary.toml: cisplatin and carboplatin)."""
+    drugs = [m.value for name in names for m in find_drugs(name) if not m.is_class]
+    return any(
+        sum(drug_matches(d, alternative) for d in dict.fromkeys(drugs)) > 1
+        for alternative in _phrases()["interventions"]["alternatives"]
+    )
 
 
 def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]) -> bool:
@@ -358,7 +404,8 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and (
-            _choice().search(_arm_words(arm, items)) is not None
+            _alternatives_in(gets)
+            or _choice().search(_arm_words(arm, items)) is not None
             or any(
                 _intervention_words(key).search(item.description)
                 for item in items
