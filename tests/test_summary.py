@@ -1596,6 +1596,21 @@ def test_the_conditions_of_a_trial_taking_healthy_volunteers_are_what_it_is_abou
 
 
 @pytest.mark.parametrize(
+    ("purpose", "said"),
+    [
+        # NCT06370169: "EUS Guided Coil Embolization for Primary Prophylaxis of Gastric Varices"
+        # said "It is for people with "Gastric Varices Bleeding"" of people who have not bled.
+        ("PREVENTION", 'It is about "Gastric Varices Bleeding".'),
+        ("SCREENING", 'It is about "Gastric Varices Bleeding".'),
+        ("TREATMENT", 'It is for people with "Gastric Varices Bleeding".'),
+    ],
+)
+def test_the_conditions_of_a_trial_to_prevent_or_screen_are_what_it_is_about(purpose, said):
+    study = make_study(conditions=["Gastric Varices Bleeding"], primary_purpose=purpose)
+    assert said in summarize(parse_study(study))
+
+
+@pytest.mark.parametrize(
     ("healthy_volunteers", "criterion", "said"),
     [
         # NCT05594173: "Healthy adults under age 60", condition "Dysphagia" (what it studies).

@@ -133,10 +133,12 @@ class SummaryFacts:
     phase_explained: str
     conditions: tuple[str, ...]
     more_conditions: bool
-    # The trial takes healthy volunteers (the record's field): its conditions are what it is
-    # about, not who it is for ("Cervical Cancer" of a study of HPV in healthy young women,
-    # NCT04588402; "Breast Cancer" of a breast examination study that excludes it once
-    # diagnosed, NCT06056843).
+    # The trial takes healthy volunteers (the record's field), or its purpose is to prevent,
+    # screen for or diagnose (``_NOT_FOR_THE_ILL``): its conditions are what it is about, not
+    # who it is for ("Cervical Cancer" of a study of HPV in healthy young women, NCT04588402;
+    # "Breast Cancer" of a breast examination study that excludes it once diagnosed,
+    # NCT06056843; "Gastric Varices Bleeding" of a trial to prevent the first bleeding,
+    # NCT06370169).
     about_only: bool
     healthy_only: str  # said instead of the conditions when the trial takes healthy people only
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
@@ -233,7 +235,8 @@ def summary_facts(
         ).format(disease=disease),
         conditions=tuple(one_line(c) for c in illnesses[:MAX_CONDITIONS]),
         more_conditions=len(illnesses) > MAX_CONDITIONS,
-        about_only=bool(illnesses) and bool(elig.healthy_volunteers),
+        about_only=bool(illnesses)
+        and (bool(elig.healthy_volunteers) or trial.primary_purpose.upper() in _NOT_FOR_THE_ILL),
         healthy_only=phrases["conditions"]["healthy_only"] if healthy_only else "",
         setting=_setting(tags),
         age=age_text(trial, below_highest=ages is RecordAges.BELOW_HIGHEST),
@@ -1125,6 +1128,10 @@ def _settings_read() -> _SettingsRead:
     """The patterns of ``[settings_read]``, compiled once (case ignored)."""
     read = _phrases()["settings_read"]
     return _SettingsRead(*(re.compile(read[name], re.IGNORECASE) for name in _SettingsRead._fields))
+
+
+# The primary purposes of trials whose conditions may be what people do not have yet.
+_NOT_FOR_THE_ILL = frozenset({"PREVENTION", "SCREENING", "DIAGNOSTIC"})
 
 
 # The ages said instead of the fields', by the key of their words in summary.toml's [ages].
