@@ -2301,12 +2301,7 @@ def _narrowed_by_the_criteria(
         for r in requirements
         if r.section != EXCLUSION and not r.scope
         for n in named_diseases(r.text)
-    } | {
-        n
-        for item in read_criteria(trial.eligibility.criteria).items
-        if item.section != EXCLUSION and not item.cohort and not rules().named_not.search(item.text)
-        for n in named_diseases(item.text)
-    }
+    } | _inclusion_diseases(trial.eligibility.criteria)
     if not named or not all(any(_strictly_within(n, t) for t in taking) for n in named):
         return disease
     if any(vocabulary.relation(d, n) != UNRELATED or kin(d, n) for d in mine for n in named):
@@ -2317,6 +2312,18 @@ def _narrowed_by_the_criteria(
         outcome=UNKNOWN,
         reason=disease.reason.split("; ")[0] + f"; {tail}.",
         question=rules().question("disease", values=_join(named)),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _inclusion_diseases(criteria: str) -> frozenset[str]:
+    """The diseases the inclusion criteria for everyone name, not to leave them out: read once
+    per record, not once per profile."""
+    return frozenset(
+        n
+        for item in read_criteria(criteria).items
+        if item.section != EXCLUSION and not item.cohort and not rules().named_not.search(item.text)
+        for n in named_diseases(item.text)
     )
 
 

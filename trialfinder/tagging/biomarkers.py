@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from trialfinder.tagging.context import clause_covering, clause_effects, rules
@@ -77,10 +78,15 @@ def left_out_variant(marker: str, text: str) -> str:
     pattern = knowledge().biomarker_context.get("left_out")
     if pattern is None:
         return ""
-    name = re.compile(r"\b" + re.escape(marker).replace(r"\-", "-?") + r"\b", re.IGNORECASE)
-    found = name.search(text)
+    found = _named(marker).search(text)
     left = pattern.match(text, found.end()) if found is not None else None
     return left["variant"] if left is not None else ""
+
+
+@lru_cache(maxsize=256)
+def _named(marker: str) -> re.Pattern[str]:
+    """Where a text names ``marker`` (a hyphen in it optional), case ignored."""
+    return re.compile(r"\b" + re.escape(marker).replace(r"\-", "-?") + r"\b", re.IGNORECASE)
 
 
 def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Markers:
