@@ -37,7 +37,7 @@ from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_count
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.arms import given_apart
 from trialfinder.tagging.biomarkers import left_out_variant
-from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
+from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
     EXCLUSION,
     ArmPlan,
@@ -493,7 +493,8 @@ def given_too(trial: Trial, plan: ArmPlan, names: tuple[str, ...]) -> str:
             if counts[trial.interventions[i].name.lower()] == 1
         ]
         text = "\n".join([arm.label, arm.description, *own])
-        giving += all(_gives(text, name, drugs) for name, drugs in wanted)
+        found = [m for m in find_drugs(text) if not m.is_class]  # (once an arm)
+        giving += all(_gives(text, found, name, drugs) for name, drugs in wanted)
     if not giving:
         return ""
     if giving < len(plan.tested_arms):
@@ -501,12 +502,11 @@ def given_too(trial: Trial, plan: ArmPlan, names: tuple[str, ...]) -> str:
     return "one" if giving == 1 else "every"
 
 
-def _gives(text: str, name: str, drugs: list[str]) -> bool:
-    """Whether ``text`` gives the treatment ``name`` (whose drugs are ``drugs``) with something
-    else: each drug named, one of them after words that give it with (``given_too``); a name
-    without drugs, as written."""
+def _gives(text: str, found: list[Mention], name: str, drugs: list[str]) -> bool:
+    """Whether ``text`` (whose drugs named are ``found``) gives the treatment ``name`` (whose
+    drugs are ``drugs``) with something else: each drug named, one of them after words that
+    give it with (``given_too``); a name without drugs, as written."""
     if drugs:
-        found = [m for m in find_drugs(text) if not m.is_class]
         places = [[(m.start, m.end) for m in found if _same_drug(m.value, d)] for d in drugs]
         if not all(places):
             return False
