@@ -2496,3 +2496,59 @@ def test_a_disease_the_inclusion_criteria_name_beside_the_conditions_is_not_rule
     assert check.outcome == outcome, check.reason
     if outcome == UNKNOWN:
         assert check.reason.endswith("its conditions do not name it, but its criteria do.")
+
+
+G12D_TITLE = "T Cells Recognizing the G12D Variant of Mutated RAS in HLA-A*11:01 Patients"
+
+
+@pytest.mark.parametrize(
+    ("title", "item", "outcome"),
+    [
+        # NCT03745326, for any cancer with KRAS G12D, told a breast cancer "not for you" for
+        # its conditions' digestive cancers.
+        (G12D_TITLE, "Confirmation of the diagnosis of cancer by the NCI Laboratory of Pathology",
+         UNKNOWN),
+        (G12D_TITLE, "Histologically confirmed malignancy, metastatic or unresectable", UNKNOWN),
+        # a title that names the disease, a confirmed diagnosis of a named one, a "confirmed"
+        # that is not of the cancer, or cancer left out: the conditions hold
+        ("T Cells for Pancreatic Cancer", "Confirmation of the diagnosis of cancer", FAIL),
+        (G12D_TITLE, "Histologically confirmed diagnosis of pancreatic cancer", FAIL),
+        (G12D_TITLE, "Confirmed availability of a representative formalin-fixed, paraffin-"
+         "embedded (FFPE) tumor specimen", FAIL),
+        (G12D_TITLE, "No confirmed diagnosis of another cancer", FAIL),
+    ],
+)  # fmt: skip
+def test_criteria_asking_only_for_a_cancer_do_not_rule_out_another(title, item, outcome):
+    criteria = f"Inclusion Criteria:\n\n* Measurable disease\n* {item}\n"
+    trial = _trial(conditions=["Pancreatic Cancer", "Colon Cancer"], title=title, criteria=criteria)
+    check = check_disease(trial, _profile(diagnosis="breast cancer"))
+    assert check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert check.reason.endswith("its criteria ask only for a confirmed diagnosis of cancer.")
+
+
+@pytest.mark.parametrize(
+    ("conditions", "title", "criteria", "outcome"),
+    [
+        # NCT03225586, a population study of "consenting adults between 35-70 years of age"
+        # whose conditions name "Cancer" among eight others, told people without cancer "not
+        # for you"; NCT06923098, for a lung lesion only suspected of cancer, too.
+        (["Cardiovascular Diseases", "Lung Diseases", "Cancer", "Injuries"], "PURE",
+         "Inclusion Criteria:\n* consenting adults between 35-70 years of age", UNKNOWN),
+        (["Lung Diseases"], "Biopsy in Evaluation of Suspected Lung Neoplasms",
+         "* CT thorax with lung lesion more than 10 mm", UNKNOWN),
+        # a confirmed diagnosis asked for, or a cancer named: for people with it
+        (["Cardiovascular Diseases", "Cancer"], "PURE",
+         "* Histologically confirmed cancer of any type", FAIL),
+        (["Breast Cancer", "Hypofractionation", "Radiotherapy Side Effect"], "Hypofractionated "
+         "radiotherapy", "* Women aged 18 or older", FAIL),
+        (["Lung Diseases"], "Biopsy in Evaluation of Lung Neoplasms", "* Lung lesion", FAIL),
+    ],
+)  # fmt: skip
+def test_a_person_without_cancer_is_not_ruled_out_by_a_study_that_asks_for_none(
+    conditions, title, criteria, outcome
+):
+    trial = _trial(conditions=conditions, title=title, criteria=criteria)
+    for diagnosis in ("type 2 diabetes", "breast lump, not diagnosed"):
+        check = check_disease(trial, _profile(diagnosis=diagnosis))
+        assert check.outcome == outcome, (diagnosis, check.reason)

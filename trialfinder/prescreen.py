@@ -177,6 +177,12 @@ class _Rules:
         self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.named_not = _cues(table["rule"]["disease"]["named_not"])
+        # a confirmed diagnosis of cancer in general words: "diagnosis of cancer", "histologically
+        # confirmed malignancy" (up to three words between)
+        any_cancer = _cues(table["rule"]["disease"]["any_cancer"]).pattern
+        self.confirmed_any_cancer = re.compile(
+            rf"{self.confirmed.pattern}(?:\W+[\w-]+){{0,3}}?\W+{any_cancer}", re.IGNORECASE
+        )
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
         self.washout_shorter = _cues(washout["shorter"])
@@ -633,6 +639,15 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             trial.eligibility.criteria
         ):
             return check(UNKNOWN, "unknown-healthy")
+        if found.suspected:
+            return check(UNKNOWN, "unknown-suspected-none")
+        if not _needs_the_disease(trial.eligibility.criteria) and _names_other_diseases(trial):
+            # "Cardiovascular Diseases; ...; Cancer; Injuries" of a population study that takes
+            # "consenting adults between 35-70 years of age" (NCT03225586)
+            tail = rules().sentence("disease", "unknown-other-diseases")
+            says_other = rules().says("disease", "other-diseases", values=names)
+            fact = f"diagnosis: {diagnosis.text}"
+            return _check(requirement, UNKNOWN, tail, fact, question=question, says=says_other)
         if diagnosis.not_diagnosed:
             return check(FAIL, "fail-not-diagnosed", permanent=False, diagnosis=diagnosis.text)
         return check(FAIL, "fail-no-cancer", diagnosis=diagnosis.text)
@@ -722,7 +737,46 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return check(UNKNOWN, "unknown-named-in-criteria", patient=patient)
     if _takes_people_without_it(trial):
         return check(UNKNOWN, "unknown-healthy")
+    if (
+        found.source == "conditions"
+        and not _titled_within(trial)
+        and _confirms_any_cancer(trial.eligibility.criteria)
+    ):
+        return check(UNKNOWN, "unknown-any-cancer", patient=patient)
     return check(FAIL, "fail", patient=patient)
+
+
+def _names_other_diseases(trial: Trial) -> bool:
+    """Whether the record's conditions name cancer in general words only ("Cancer"), beside
+    conditions that name no cancer ("Cardiovascular Diseases; ...; Cancer; Injuries")."""
+    vocabulary = diseases()
+    found = [vocabulary.find(condition)[0] for condition in trial.conditions]
+    cancers = [d for named in found for d in named if vocabulary.get(d).cancer]
+    return (
+        bool(cancers)
+        and all(vocabulary.get(d).general for d in cancers)
+        and any(not any(vocabulary.get(d).cancer for d in named) for named in found)
+    )
+
+
+def _confirms_any_cancer(criteria: str) -> bool:
+    """Whether an inclusion criterion for everyone asks for a confirmed diagnosis (``confirmed``
+    in ``[rule.disease]``) of cancer in general words only ("Confirmation of the diagnosis of
+    cancer by the NCI Laboratory of Pathology", NCT03745326, whose conditions name digestive
+    cancers but whose criteria take any cancer with KRAS G12D)."""
+    r = rules()
+    vocabulary = diseases()
+    for item in read_criteria(criteria).items:
+        if item.section == EXCLUSION or item.cohort or r.named_not.search(item.text):
+            continue
+        named = vocabulary.find(item.text)[0]
+        if (
+            named
+            and r.confirmed_any_cancer.search(item.text)
+            and all(vocabulary.get(n).general for n in named)
+        ):
+            return True
+    return False
 
 
 def _takes_people_without_it(trial: Trial) -> bool:
