@@ -1138,6 +1138,17 @@ _CONFIRMED = {
         "multiple myeloma",
         "pancreatic cancer",
     ),
+    # NCT06692738: a title naming the kind, then its acronym in brackets; another criterion
+    # naming the wider disease only says it again
+    "squamous NSCLC": (
+        ["Non-small Cell Lung Cancer"],
+        "Rilvegostomig Plus Chemotherapy for Metastatic Squamous Non-small Cell Lung Cancer "
+        "(NSCLC)",
+        "Histologically or cytologically documented squamous NSCLC.",
+        "Stage IV mNSCLC not amenable to curative treatment.",
+        "lung adenocarcinoma",
+        "squamous cell lung cancer",
+    ),
 }
 
 
@@ -1170,6 +1181,11 @@ def test_a_confirmed_diagnosis_of_the_titles_disease_rules_out_another(case):
         ),
         ("DLBCL", "* Part A: Histological Diagnosis of DLBCL", "follicular lymphoma"),
         ("DLBCL", "* DLBCL in first remission", "follicular lymphoma"),
+        (
+            "squamous NSCLC",
+            "* Histologically documented squamous NSCLC or non-squamous NSCLC",
+            "lung adenocarcinoma",
+        ),
         ("solid tumor", "* ECOG 0-1", "multiple myeloma"),
         # a cancer of no known kind may be a solid tumour
         ("solid tumor", None, "cancer"),

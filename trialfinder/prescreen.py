@@ -822,11 +822,22 @@ def _names_an_unknown_disease(conditions: tuple[str, ...]) -> bool:
 _CONDITIONS_QUOTED = 3
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
 @lru_cache(maxsize=1024)
 def _titled(brief: str, official: str) -> tuple[str, ...]:
     vocabulary = diseases()
     for title in (brief, official):
         named, _ = vocabulary.find(title, bare=False)
+        outside, _ = vocabulary.find(_BRACKETED.sub(" ", title), bare=False)
+        if set(named) - set(outside) and all(
+            any(vocabulary.relation(o, n) == SAME_OR_BROADER for o in outside)
+            for n in set(named) - set(outside)
+        ):
+            # a bracket that only names again what is named before it ("Metastatic Squamous
+            # Non-small Cell Lung Cancer (NSCLC)", NCT06692738)
+            named = outside
         telling = [n for n in named if not vocabulary.get(n).general]
         if telling:
             return tuple(dict.fromkeys(telling))
@@ -980,7 +991,9 @@ def _criterion_confirming(criteria: str, titled: tuple[str, ...], mine: tuple[st
         if item.section == EXCLUSION:
             continue
         named = vocabulary.most_specific(vocabulary.find(item.text)[0])
-        if any(vocabulary.relation(d, n) in may_be_mine for d in mine for n in named):
+        # (a disease wider than the title's says it again: "Stage IV mNSCLC" of squamous NSCLC)
+        kinds = [n for n in named if not any(_strictly_within(t, n) for t in titled)]
+        if any(vocabulary.relation(d, n) in may_be_mine for d in mine for n in kinds):
             return ""
         if (
             not found
