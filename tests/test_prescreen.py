@@ -371,7 +371,8 @@ def _labelled(profile: str, nct_id: str):
         # Refractory to JAK inhibitors: way (i) in, of "(i), (ii) or (iii)"; (iii) asks relapse.
         ("P26", "NCT04576156", POSSIBLE, None),
         ("P02", "NCT06208150", POSSIBLE, None),  # myeloma relapsed after one line
-        ("P24", "NCT05319392", EXCLUDED, "prior-therapy-required"),  # no gastrectomy had
+        # a history of medicines only: whether he had the gastrectomy it asks for is asked
+        ("P24", "NCT05319392", POSSIBLE, None),
         ("P01", "NCT06491082", EXCLUDED, "disease"),  # "chemotherapy for solid cancer"
         ("P09", "NCT06475911", CHECK, None),  # a lung cancer in a study of HPB cancer surgery
         # a pancreatic cancer in the same, treated with medicines only: whether she had (or
@@ -1559,12 +1560,19 @@ def test_a_required_gastrectomy_is_read_and_checked_against_the_operations_liste
         profile = _profile(diagnosis="stomach cancer", prior_treatments=treatments)
         return prescreen(trial, tags, profile)
 
-    drugs_only = fit(["capecitabine", "oxaliplatin"])
-    assert drugs_only.fit == EXCLUDED
-    assert drugs_only.failed[0].reason == (
+    # a history naming other operations or radiotherapy is taken as whole ...
+    operated = fit(["capecitabine", "oxaliplatin", "radiotherapy"])
+    assert operated.fit == EXCLUDED
+    assert operated.failed[0].reason == (
         "The trial takes people who have had a gastrectomy (an operation removing all or part"
         " of the stomach); the profile does not list a gastrectomy."
     )
+    # ... one of medicines only may leave the operations out: asked, not ruled out
+    drugs_only = fit(["capecitabine", "oxaliplatin"])
+    assert drugs_only.fit == POSSIBLE
+    (asked,) = [c for c in drugs_only.checks if c.rule == "prior-therapy-required"]
+    assert asked.outcome == UNKNOWN
+    assert asked.question.startswith("Ask whether you have had a gastrectomy (an operation")
     assert fit(["subtotal gastrectomy", "capecitabine"]).fit == POSSIBLE
     # an operation the profile does not name may have been the gastrectomy
     unnamed = fit(["surgery", "capecitabine"])
@@ -2288,6 +2296,16 @@ def test_a_study_of_women_treated_with_breast_radiotherapy_rules_out_one_never_t
     assert prescreen(trial, tags, unplaced).fit == POSSIBLE
     placed = _profile(diagnosis="breast cancer", prior_treatments=["whole breast radiotherapy"])
     assert prescreen(trial, tags, placed).fit == POSSIBLE
+    # NCT05450016 said "Not for you" to P16, whose list holds only drugs ("after KEYNOTE-522
+    # chemo-immunotherapy", which includes an operation): it may leave local treatment out
+    drugs_only = _profile(diagnosis="breast cancer", prior_treatments=["paclitaxel", "Keytruda"])
+    (local,) = [c for c in prescreen(trial, tags, drugs_only).checks if c.rule == required.kind]
+    assert local.outcome == UNKNOWN
+    assert local.reason.endswith("the profile lists no radiotherapy or surgery at all, so whether "
+                                 "you had it, it does not say.")  # fmt: skip
+    # a list naming local treatment is taken as whole
+    operated = _profile(diagnosis="breast cancer", prior_treatments=["paclitaxel", "mastectomy"])
+    assert prescreen(trial, tags, operated).fit == EXCLUDED
 
 
 def test_a_title_saying_the_trial_comes_after_a_treatment_asks_a_profile_without_it():

@@ -300,6 +300,20 @@ class _Facts:
             return []
         return [t.written for t in self.received or () if t.surgery and not t.drugs]
 
+    def no_local_treatment(self, values: Iterable[Any]) -> bool:
+        """Whether every value is radiotherapy to one place or one operation and the profile,
+        listing treatments, lists no radiotherapy or surgery at all: a list of drugs
+        ("after KEYNOTE-522 chemo-immunotherapy", which includes an operation) may leave them
+        out. An empty list (never treated) is no such doubt."""
+        local = rules().radiation_classes | rules().surgery_classes
+        wanted = set(map(str, values))
+        return (
+            bool(wanted)
+            and wanted <= local
+            and bool(self.received)
+            and not any(t.radiation or t.surgery for t in self.received or ())
+        )
+
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
         return [t.written for t in treatments or () if any(_drug_is(d, value) for d in t.drugs)]
@@ -1418,6 +1432,9 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
         return _check(requirement, PASS, tail, fact)
     if unsure := _history_unsure(requirement, facts, missing):
         return unsure
+    if facts.no_local_treatment(missing):
+        tail = rules().sentence(kind, "unknown-local")
+        return _unknown(requirement, tail)
     word = "or" if requirement.rule == "any-of" else "and"
     tail = rules().sentence(kind, FAIL, missing=_join(_said(kind, missing, again=True), word))
     return _check(requirement, FAIL, tail, "prior_treatments")

@@ -514,6 +514,7 @@ _SENTENCES = (
     "unknown-eligible",
     "unknown-shorter",
     "unknown-place",
+    "unknown-local",
     "unknown-operation",
 )
 _RULE = Table(
