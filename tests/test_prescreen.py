@@ -2586,3 +2586,47 @@ def test_a_person_without_cancer_is_not_ruled_out_by_a_study_that_asks_for_none(
     for diagnosis in ("type 2 diabetes", "breast lump, not diagnosed"):
         check = check_disease(trial, _profile(diagnosis=diagnosis))
         assert check.outcome == outcome, (diagnosis, check.reason)
+
+
+@pytest.mark.parametrize(
+    ("item", "history", "outcome"),
+    [
+        # NCT05277844 told P12 (chemo-immunotherapy, then sotorasib) "Not for you" for
+        # "Patients with progressive disease after 2-3 months of initial TKI therapy".
+        ("Patients with progressive disease after 2-3 months of initial TKI therapy",
+         {"prior_treatments": ["carboplatin", "pemetrexed", "sotorasib"]}, UNKNOWN),
+        ("Patients with progressive disease after 2-3 months of initial TKI therapy",
+         {"prior_treatments": ["osimertinib"]}, FAIL),
+        # NCT02964858 told P05 (relapsed after R-CHOP, refractory to CAR T) the same for
+        # "Relapse or progression of disease during chemotherapy": during it, the cancer must
+        # have stopped responding to it
+        ("Relapse or progression of disease during chemotherapy.",
+         {"prior_treatments": ["R-CHOP", "axicabtagene ciloleucel"],
+          "refractory_to": ["axicabtagene ciloleucel"]}, UNKNOWN),
+        ("Relapse or progression of disease during chemotherapy.",
+         {"prior_treatments": ["R-CHOP"], "refractory_to": ["R-CHOP"]}, FAIL),
+        ("Progressive disease or clinical relapse (as defined by IMWG response criteria) "
+         "following ASCT", {"prior_treatments": ["VRd", "autologous stem cell transplant"]},
+         FAIL),
+        ("Progressive disease or clinical relapse (as defined by IMWG response criteria) "
+         "following ASCT", {"prior_treatments": ["VRd", "daratumumab"]}, UNKNOWN),
+        # no treatment named, or none said to have been grown on: any treated cancer
+        ("Patients with progressive disease after initial standard systemic therapy",
+         {"prior_treatments": ["carboplatin"]}, FAIL),
+        # growth said in one sentence, a treatment named in the next: any treated cancer
+        ("Relapsed disease. Treatment after ASCT", {"prior_treatments": ["carboplatin"]}, FAIL),
+    ],
+)  # fmt: skip
+def test_cancer_grown_on_a_named_treatment_rules_out_only_a_profile_that_had_it(
+    item, history, outcome
+):
+    criteria = f"Inclusion Criteria:\n\n* Measurable disease\n\nExclusion Criteria:\n\n* {item}\n"
+    trial = _trial(conditions=["Non-small Cell Lung Cancer"], criteria=criteria)
+    tags = tag_trial(trial)
+    profile = _profile(
+        diagnosis="lung adenocarcinoma", setting=["relapsed", "refractory"], **history
+    )
+    checks = [c for c in prescreen(trial, tags, profile).checks if c.rule == "disease-setting"]
+    assert [c.outcome for c in checks] == [outcome], [c.reason for c in checks]
+    if outcome == UNKNOWN:
+        assert "it speaks of cancer that grew on or after" in checks[0].reason

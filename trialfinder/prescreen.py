@@ -177,6 +177,13 @@ class _Rules:
         self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.named_not = _cues(table["rule"]["disease"]["named_not"])
+        setting = table["rule"]["disease-setting"]
+        self.grew_on = _cues([*setting["grew_during"], *setting["grew_after"]])
+        self.grew_during = _cues(setting["grew_during"])
+        self.treatments_named: dict[str, str] = {
+            k.lower(): v for k, v in setting["treatments_named"].items()
+        }
+        self.treatment_words = _cues(list(setting["treatments_named"]))
         # a confirmed diagnosis of cancer in general words: "diagnosis of cancer", "histologically
         # confirmed malignancy" (up to three words between)
         any_cancer = _cues(table["rule"]["disease"]["any_cancer"]).pattern
@@ -313,6 +320,17 @@ class _Facts:
             and bool(self.received)
             and not any(t.radiation or t.surgery for t in self.received or ())
         )
+
+    @staticmethod
+    def had_in_words(kind: str, treatments: Iterable[Treatment] | None) -> bool:
+        """Whether ``treatments`` hold one of ``kind`` (``treatments_named`` in
+        ``[rule.disease-setting]``): "transplant", "radiation", or a drug name stem."""
+        treatments = tuple(treatments or ())
+        if kind == "transplant":
+            return any(t.transplant for t in treatments)
+        if kind == "radiation":
+            return any(t.radiation for t in treatments)
+        return any(d.endswith(kind) for t in treatments for d in t.drugs)
 
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
@@ -1201,9 +1219,51 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         return _check(requirement, PASS, tail, fact)
     if outcome == UNKNOWN:
         return _unknown(requirement, rules().sentence("disease-setting", "unknown"))
+    if (
+        outcome == FAIL
+        and requirement.rule == "none-of"
+        and (named := _grew_on(requirement, facts))
+    ):
+        # "Relapse or progression of disease during chemotherapy", "No disease progression
+        # following platinum-based cCRT": of the treatment it names, not any treated cancer
+        tail = rules().sentence("disease-setting", "unknown-named", treatments=_join(named, "or"))
+        return _unknown(requirement, tail)
     return _check(
         requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
     )
+
+
+def _grew_on(requirement: Requirement, facts: _Facts) -> list[str]:
+    """The treatments a criterion says the cancer grew on, during or after (one of
+    ``refractory_words``, then one of ``grew_on`` in ``[rule.disease-setting]``: "progression of
+    disease during chemotherapy"), when the profile lists none of them; [] when it names none,
+    or the profile lists one."""
+    r = rules()
+    grew, _ = _setting_words()
+    text = requirement.text
+    named: list[str] = []
+    for cue in r.grew_on.finditer(text):
+        before = _REACH.split(text[max(0, cue.start() - _REACH_CHARS) : cue.start()])[-1]
+        if not grew.search(before):
+            continue  # ("newly diagnosed MM, followed by ... transplant": no growth said)
+        reach = _REACH.split(text[cue.end() : cue.end() + _REACH_CHARS])[0]
+        # grown during a treatment: one the cancer stopped responding to; after it: one had
+        during = r.grew_during.fullmatch(cue.group(0)) is not None
+        treatments = facts.profile.refractory_to if during else facts.received
+        mentions = find_drugs(reach)
+        if any(facts.matching(treatments, m.value) for m in mentions):
+            return []
+        words = [w.group(0) for w in r.treatment_words.finditer(reach)]
+        if any(facts.had_in_words(r.treatments_named[w.lower()], treatments) for w in words):
+            return []
+        named += [reach[m.start : m.end] for m in mentions] + words
+    return list(dict.fromkeys(named))
+
+
+# How far before "during", "after" ... growth, and after it a treatment, is looked for, and
+# where the search stops.
+_REACH_CHARS = 60
+_REACH = re.compile(r"[.;:]")
 
 
 _SPREAD = frozenset({"metastatic", "advanced"})  # the profile's settings of cancer that spread

@@ -515,6 +515,7 @@ _SENTENCES = (
     "unknown-shorter",
     "unknown-place",
     "unknown-local",
+    "unknown-named",
     "unknown-operation",
 )
 _RULE = Table(
@@ -581,7 +582,8 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
-        **texts("named_not", "any_cancer"),
+        **texts("named_not", "any_cancer", "grew_during", "grew_after"),
+        "treatments_named": Names(TEXT),
         **texts("general_words", "key_rules", "open_purposes"),
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
         "title_settings": Names(TEXT),
