@@ -2630,3 +2630,34 @@ def test_cancer_grown_on_a_named_treatment_rules_out_only_a_profile_that_had_it(
     assert [c.outcome for c in checks] == [outcome], [c.reason for c in checks]
     if outcome == UNKNOWN:
         assert "it speaks of cancer that grew on or after" in checks[0].reason
+
+
+def test_a_history_shorter_than_its_lines_of_treatment_rules_nothing_out_by_what_it_leaves_out():
+    # NCT05572515 ("... including an anti-CD38 monoclonal antibody ... and lenalidomide") told a
+    # profile of two lines listing lenalidomide only "Not for you", and "Could fit" without it.
+    criteria = (
+        "Inclusion Criteria:\n\n* Received 1 to 3 prior lines of therapy including an anti-CD38"
+        " monoclonal antibody and lenalidomide\n\nExclusion Criteria:\n\n* Prior pomalidomide\n"
+    )
+    trial = _trial(conditions=["Multiple Myeloma"], criteria=criteria)
+    tags = tag_trial(trial)
+
+    def checks(treatments: list[str], lines: int) -> dict[str, Check]:
+        profile = _profile(diagnosis="multiple myeloma", prior_lines=lines,
+                           prior_treatments=treatments)  # fmt: skip
+        fit = prescreen(trial, tags, profile)
+        return {c.rule: c for c in fit.checks if c.rule.startswith("prior-therapy")}
+
+    partial = checks(["lenalidomide"], 2)
+    assert {r: c.outcome for r, c in partial.items()} == {
+        "prior-therapy-required": UNKNOWN,
+        "prior-therapy-excluded": UNKNOWN,
+    }
+    assert partial["prior-therapy-required"].reason.endswith(
+        "the profile lists fewer treatments than its 2 lines of treatment, so whether you had it,"
+        " it does not say."
+    )
+    # as many treatments as lines: the list is taken as whole
+    whole = checks(["lenalidomide", "bortezomib"], 2)
+    assert whole["prior-therapy-required"].outcome == FAIL
+    assert whole["prior-therapy-excluded"].outcome == PASS

@@ -282,6 +282,11 @@ class _Facts:
             self.setting_is.update(_value_key(v) for v in (name, *entry["is"]))
             self.setting_not.update(_value_key(v) for v in entry["not"])
         self.lines = profile.prior_lines
+        # fewer cancer treatments listed than lines of treatment: the list is not the whole story
+        listed = [t for t in self.received or () if not t.other]
+        self.partial_history = (
+            self.history_known and self.lines is not None and len(listed) < self.lines
+        )
         if self.lines is None and profile.prior_treatments == ():
             self.lines = 0  # no treatment at all: no earlier line
         if self.lines is not None:
@@ -1470,6 +1475,9 @@ def _history_unsure(requirement: Requirement, facts: _Facts, names: Iterable[Any
         )
     if not facts.history_known:
         return _missing(requirement)
+    if facts.partial_history:
+        tail = rules().sentence(kind, "unknown-partial", lines=facts.lines)
+        return _unknown(requirement, tail)
     return None
 
 

@@ -515,6 +515,7 @@ _SENTENCES = (
     "unknown-shorter",
     "unknown-place",
     "unknown-local",
+    "unknown-partial",
     "unknown-named",
     "unknown-operation",
 )
