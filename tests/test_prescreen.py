@@ -2661,3 +2661,33 @@ def test_a_history_shorter_than_its_lines_of_treatment_rules_nothing_out_by_what
     whole = checks(["lenalidomide", "bortezomib"], 2)
     assert whole["prior-therapy-required"].outcome == FAIL
     assert whole["prior-therapy-excluded"].outcome == PASS
+
+
+@pytest.mark.parametrize(
+    ("setting", "outcome"),
+    [
+        # NCT05519085 passed a myeloma that never responded (refractory to every drug of its one
+        # line) on "achieved minimal response [MR] or better to at least 1 prior antimyeloma
+        # therapy", as if it asked for one line only
+        (["refractory"], UNKNOWN),
+        # cancer that relapsed came back after it responded
+        (["relapsed"], PASS),
+    ],
+)
+def test_lines_the_cancer_must_have_responded_to_are_asked_of_cancer_that_never_relapsed(
+    setting, outcome
+):
+    item = (
+        "Participants achieved minimal response [MR] or better to at least 1 prior antimyeloma"
+        " therapy"
+    )
+    trial = _trial(conditions=["Multiple Myeloma"], criteria=f"Inclusion Criteria:\n\n* {item}\n")
+    tags = tag_trial(trial)
+    assert [r.rule for r in tags.requirements if r.kind == "prior-lines"] == ["at-least"]
+    profile = _profile(diagnosis="multiple myeloma", setting=setting, prior_lines=1)
+    (lines,) = [c for c in prescreen(trial, tags, profile).checks if c.rule == "prior-lines"]
+    assert lines.outcome == outcome, lines.reason
+    if outcome == UNKNOWN:
+        assert lines.question == (
+            "Ask whether your cancer responded to your earlier treatment as this trial asks."
+        )

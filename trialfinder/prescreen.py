@@ -1412,6 +1412,11 @@ def _setting_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
 # earlier lines --------------------------------------------------------------------------------
 
 
+@cache
+def _lines_response_words() -> re.Pattern[str]:
+    return _cues(rules().rules["prior-lines"]["response_words"])
+
+
 def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
     lines = facts.lines
     if lines is None:
@@ -1434,6 +1439,16 @@ def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
     too_many = high is not None and lines > high
     too_few = low is not None and lines < low
     outcome = FAIL if too_many or too_few else PASS
+    if (
+        outcome == PASS
+        and "relapsed" not in facts.setting_is
+        and _lines_response_words().search(requirement.text)
+    ):
+        # "achieved minimal response [MR] or better to at least 1 prior antimyeloma therapy";
+        # cancer that relapsed came back after it responded
+        tail = rules().sentence("prior-lines", "unknown-response", prior_lines=had)
+        question = rules().sentence("prior-lines", "question-response")
+        return replace(_unknown(requirement, tail), question=question)
     tail = rules().sentence("prior-lines", outcome, prior_lines=had)
     # Too many lines lasts; too few may change with the next treatment.
     return _check(requirement, outcome, tail, f"prior_lines: {lines}", permanent=too_many)
