@@ -1021,3 +1021,20 @@ def test_standard_treatment_declined_as_an_alternative_takes_untreated_disease_t
     )
     assert tags.settings == ("refractory",)
     assert tags.untreated_too is too
+
+
+@pytest.mark.parametrize(
+    ("title", "plain"),
+    [
+        # NCT06427811 ("... in Previously Treated Indian Patients With Ph+ CML-CP") explained its
+        # refractory tag as "the cancer did not respond to treatment", which the record does not say
+        ("Asciminib in Previously Treated Patients With CML", "the cancer was treated before"),
+        ("Drug X After at Least Two Prior Lines of Therapy", "the cancer was treated before"),
+        ("Drug X in Refractory Myeloma", "the cancer did not respond to treatment"),
+        ("Drug X After Progression on Osimertinib", "the cancer did not respond to treatment"),
+    ],
+)
+def test_refractory_evidence_says_what_the_words_say(title, plain):
+    tags = tag(title=title)
+    (evidence,) = [e for e in tags.evidence if e.tag == "refractory"]
+    assert evidence.reason.split(": ", 2)[2].startswith(plain), evidence.reason

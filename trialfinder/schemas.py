@@ -233,7 +233,11 @@ _SETTING = Table(
         **texts("search_terms", "find"),
         "tag_patterns": ListOf(REGEX_I),
     },
-    optional={"also": ListOf(Choice(SETTINGS, "a setting"), "a list of settings")},
+    optional={
+        "also": ListOf(Choice(SETTINGS, "a setting"), "a list of settings"),
+        **words("plain_treated"),
+        "said_of_response": REGEX_I,
+    },
 )
 SETTINGS_FILE = DataFile(
     Table(

@@ -209,6 +209,9 @@ class Knowledge:
             for name, table in settings.items()
             if isinstance(table, dict) and "plain" in table
         }
+        refractory = settings["refractory"]
+        self.treated_plain = refractory["plain_treated"]
+        self.said_of_response = re.compile(refractory["said_of_response"], re.IGNORECASE)
         # Setting -> the settings it also is, outside the exclusion criteria ([resistant] also).
         self.setting_also = {
             name: tuple(table.get("also", ()))

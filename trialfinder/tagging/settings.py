@@ -427,6 +427,9 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
         del first["relapsed"]
     for setting, (index, match) in sorted(first.items(), key=lambda s: SETTINGS.index(s[0])):
         source, text = parts[index]
+        plain = k.setting_plain.get(setting, setting)
+        if setting == "refractory" and not k.said_of_response.search(match.group()):
+            plain = k.treated_plain  # ("Previously Treated": treated, not known to resist)
         evidence.append(
             Evidence(
                 setting,
@@ -434,7 +437,7 @@ def tag_settings(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Sett
                 source,
                 snippet(text, match.start(), match.end()),
                 match.group(),
-                f'{setting}: "{match.group()}" ({source}): {k.setting_plain.get(setting, setting)}',
+                f'{setting}: "{match.group()}" ({source}): {plain}',
             )
         )
     kept = tuple(s for s in SETTINGS if s in first)
