@@ -2068,15 +2068,20 @@ def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passe
         assert prescreen(plain, Tags(), profile).fit == POSSIBLE
 
 
-def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed():
-    # NCT00184067 (a booster for people who completed two earlier vaccine protocols) said
-    # "Could fit" to a melanoma profile that says nothing of them.
-    criteria = (
-        "Inclusion Criteria:\n\n* Patients who have completed protocol 10M-01-1 or 10M-00-4"
-        " are eligible for this study provided that:\n\n"
-        "  1. They have received all injections with evidence of an immune response.\n"
-        "* ECOG performance status of 0 or 1.\n"
-    )
+@pytest.mark.parametrize(
+    "item",
+    [
+        # NCT00184067 (a booster for people who completed two earlier vaccine protocols) said
+        # "Could fit" to a melanoma profile that says nothing of them.
+        "Patients who have completed protocol 10M-01-1 or 10M-00-4 are eligible for this study"
+        " provided that:\n\n  1. They have received all injections with evidence of an immune"
+        " response.",
+        # NCT05450016 (photographs of breasts of women of earlier projects) likewise
+        "Already provided written informed consent on earlier projects",
+    ],
+)
+def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed(item):
+    criteria = f"Inclusion Criteria:\n\n* {item}\n* ECOG performance status of 0 or 1.\n"
     trial = _trial(conditions=["Melanoma"], criteria=criteria)
     fit = prescreen(trial, Tags(), _profile(diagnosis="metastatic melanoma"))
     assert fit.fit == CHECK
