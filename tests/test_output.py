@@ -23,7 +23,7 @@ from trialfinder.output import (
 from trialfinder.pipeline import build_result, to_record
 from trialfinder.vocabulary import FORMATS
 
-from factories import make_study
+from factories import BOSTON_SITE, make_study
 
 
 def records(count: int = 2) -> list[dict]:
@@ -109,6 +109,25 @@ def test_show_text_leads_with_the_summary_and_lists_the_nearest_sites_first():
     result = build_result(parse_study(make_study()))
     text = trial_text(result.trial, summary=result.summary, near=Place("02115", 42.34, -71.09))
     assert text.startswith(f"In plain words\n  {result.summary.splitlines()[0]}\n")
-    assert "Sites: 1 in 1 country, nearest first from 02115" in text
+    assert "Sites: 1 in 1 country, 1 recruiting, nearest first from 02115" in text
     assert "  - 2.0 mi: Dana-Farber Cancer Institute, Boston," in text
     assert "nearest first" not in trial_text(result.trial, summary=result.summary)
+
+
+def test_show_lists_the_sites_that_take_patients_first_and_counts_those_recruiting():
+    # NCT02227251 lists 160 completed sites before its 13 recruiting ones.
+    closed = [{**BOSTON_SITE, "facility": f"Closed {n}", "status": "COMPLETED"} for n in range(25)]
+    open_sites = [{**BOSTON_SITE, "facility": f"Open {n}"} for n in range(2)]
+    locations = [*closed, {**BOSTON_SITE, "facility": "No status", "status": ""}, *open_sites]
+    text = trial_text(parse_study(make_study(locations=locations)))
+    sites = text.split("\nSites: ", 1)[1].splitlines()
+    assert sites[0] == "28 in 1 country, 2 recruiting"
+    assert [line.split(",")[0] for line in sites[1:5]] == [
+        "  - Open 0",
+        "  - Open 1",
+        "  - No status",
+        "  - Closed 0",
+    ]
+    assert "... and 8 more" in text
+    unknown = trial_text(parse_study(make_study(locations=[{**BOSTON_SITE, "status": ""}])))
+    assert "Sites: 1 in 1 country\n" in unknown

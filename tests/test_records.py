@@ -9,9 +9,11 @@ from trialfinder.model import Contact, Site, parse_study
 from trialfinder.records import (
     Counted,
     contact_record,
+    recruiting_sites,
     site_contact,
     site_details,
     site_record,
+    sites_open_first,
     sites_with_distances,
     tag_record,
     trial_details,
@@ -149,3 +151,18 @@ def test_counted_counts_what_passed_through():
     assert counted.count == 0
     assert list(counted) == ["a", "b", "c"]
     assert counted.count == 3
+
+
+def test_sites_that_take_patients_come_first_then_those_without_a_status_then_closed_ones():
+    sites = [
+        Site(facility="A", status="COMPLETED"),
+        Site(facility="B"),
+        Site(facility="C", status="RECRUITING"),
+        Site(facility="D", status="WITHDRAWN"),
+        Site(facility="E", status="ENROLLING_BY_INVITATION"),
+        Site(facility="F", status="NOT_YET_RECRUITING"),
+    ]
+    assert [s.facility for s in sites_open_first(sites)] == ["C", "E", "F", "B", "A", "D"]
+    assert recruiting_sites(sites) == 1
+    assert recruiting_sites([Site(facility="A", status="COMPLETED")]) == 0
+    assert recruiting_sites([Site(facility="B")]) is None

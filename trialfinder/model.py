@@ -30,6 +30,10 @@ _YEARS_PER_UNIT = {
     "minute": 1 / (365.25 * 24 * 60),
 }
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+?)s?\s*$")
+# Statuses (RecruitmentStatus) of a trial or a site that takes patients or is about to.
+RECRUITING_STATUSES = frozenset(
+    {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"}
+)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from trialfinder.geo import Place, nearest_site
 from trialfinder.inert import inert, json_text
 from trialfinder.model import Trial
 from trialfinder.pipeline import OutputNeeds
-from trialfinder.records import sites_with_distances
+from trialfinder.records import recruiting_sites, sites_open_first, sites_with_distances
 from trialfinder.shortlist import write_csv
 from trialfinder.templating import TEXT_WIDTH
 from trialfinder.templating import render as render_template
@@ -328,7 +328,8 @@ def trial_text(
 
     ``summary`` (the plain-language summary) leads when given, then ``fit`` (the prescreen
     against the profile ``profile_name``: its checks, failed first, and the questions). With
-    ``near``, the sites are listed nearest first, with their distances; with ``tags`` (from
+    ``near``, the sites are listed nearest first, with their distances, else those that take
+    patients first (:func:`sites_open_first`); with ``tags`` (from
     :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
     """
     countries = sorted({s.country for s in trial.sites if s.country})
@@ -347,7 +348,8 @@ def trial_text(
             trial=trial,
             age=age_text(trial),
             countries=countries,
-            sites=trial.sites[:max_sites],
+            sites=sites_open_first(trial.sites)[:max_sites],
+            recruiting=recruiting_sites(trial.sites),
             tags=tags,
             summary=summary,
             fit=fit,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from trialfinder.geo import Place, sites_by_distance
-from trialfinder.model import Contact, Site, Trial
+from trialfinder.model import RECRUITING_STATUSES, Contact, Site, Trial
 from trialfinder.tagging.tags import Tags
 
 
@@ -182,6 +182,20 @@ def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | 
     """Every site of ``trial``, nearest to ``near`` first; sites without coordinates last."""
     located = [(n.site, n.distance_mi) for n in sites_by_distance(trial, near.lat, near.lon)]
     return located + [(s, None) for s in trial.sites if not s.has_coordinates]
+
+
+def sites_open_first(sites: Iterable[Site]) -> list[Site]:
+    """``sites``, those that take patients or are about to first, then those without a
+    status, then the closed ones; in the record's order within each group."""
+    return sorted(
+        sites, key=lambda s: 0 if s.status in RECRUITING_STATUSES else 2 if s.status else 1
+    )
+
+
+def recruiting_sites(sites: Iterable[Site]) -> int | None:
+    """How many of ``sites`` are recruiting; None when none of them gives a status."""
+    statuses = [s.status for s in sites if s.status]
+    return statuses.count("RECRUITING") if statuses else None
 
 
 class Counted:

@@ -28,7 +28,7 @@ from typing import IO, Any
 from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import InvalidInput, TrialfinderError
-from trialfinder.model import normalize_nct_id
+from trialfinder.model import RECRUITING_STATUSES, normalize_nct_id
 from trialfinder.records import Counted
 from trialfinder.sources.base import Source
 from trialfinder.wording import (
@@ -96,10 +96,6 @@ NEW, UPDATED, UNCHANGED, DROPPED = "new", "updated", "unchanged", "dropped"
 ID_COLUMN = "nct_id"
 COMMENT = "#"
 SHORTLIST_HINT = "give a shortlist written by `trialfinder search -o FILE.csv` (or .xlsx)"
-# Statuses of a trial that takes patients; a trial that leaves them is "no longer recruiting".
-RECRUITING_STATUSES = frozenset(
-    {"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"}
-)
 ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
 # Day 0 of Excel's serial dates (1900 system, after its 29 February 1900 that never was).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
