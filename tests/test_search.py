@@ -161,6 +161,27 @@ def test_nearest_first_then_the_limit():
     assert run.shown == 2 and run.seen == 4  # all were fetched and sorted first
 
 
+def test_nearest_first_the_report_says_when_the_limit_left_trials_out():
+    # `search myeloma --near 02115 --limit 8` said "8 shown after the local filters.", not
+    # that more had passed them.
+    untreated = "Inclusion Criteria:\n\n* Newly diagnosed, untreated myeloma"
+    found = located([44.0, 42.4, 43.0, 42.5])
+    found[0] = make_study(
+        nct_id="NCT07009999",
+        title="Teclistamab in Newly Diagnosed Multiple Myeloma",
+        criteria=untreated,
+    )
+    run = SearchRun(ListSource(found), build_request(SearchOptions(near="02115", limit=2)))
+    assert len(list(run)) == 2 and (run.seen, run.unconfirmed) == (4, 1)
+    assert run.report()[1] == (
+        "4 trials matched the registry search within 100 miles of 02115 (Boston, MA); "
+        "2 shown after the local filters (use --limit 0 to check them all)."
+    )
+    every = SearchRun(ListSource(found), build_request(SearchOptions(near="02115", limit=3)))
+    assert len(list(every)) == 3
+    assert every.report()[1].endswith("; 3 shown after the local filters.")
+
+
 def test_a_failure_after_sorting_is_raised_once_what_arrived_is_shown():
     found = located([44.0, 42.4, 43.0, 42.5])
     run = SearchRun(

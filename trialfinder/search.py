@@ -125,6 +125,7 @@ class SearchRun:
         self.seen = 0  # trials fetched and tagged
         self.unconfirmed = 0  # of those, how many the tags did not confirm a setting of
         self.left_out = 0  # of the others, how many `wanted` left out
+        self.passed = 0  # trials that passed every check, shown or not
         self.shown = 0
         self._returned: set[str] = set()
         self._shown: Generator[Any, None, None] | None = None
@@ -193,6 +194,7 @@ class SearchRun:
                 self.fit_counts[outcome.fit] += 1
                 if self.fits and outcome.fit not in self.fits:
                     continue
+            self.passed += 1
             yield outcome
             if outcome.fit is None or rank(outcome.fit) == best:
                 kept += 1
@@ -213,6 +215,14 @@ class SearchRun:
     @property
     def limit_reached(self) -> bool:
         return self.limit is not None and self.shown >= self.limit
+
+    @property
+    def limit_left_out(self) -> bool:
+        """Whether the limit left out trials that could have been shown: some were never
+        checked, or more passed the checks than were shown (sorted by distance, every
+        trial is checked before the limit applies)."""
+        unchecked = self.seen < (self.results.total or 0)
+        return self.limit_reached and (unchecked or self.passed > self.shown)
 
     def report(self, finished: bool = True, quiet: bool = False) -> list[str]:
         """Lines for people: skipped records, local filtering, how many matched and shown.
@@ -267,7 +277,7 @@ class SearchRun:
         shown = f"{self.shown:,} shown" + (" after the local filters" if self.filtered else "")
         hint = ""
         if self.filtered:
-            if self.limit_reached and self.seen < (total or 0):
+            if self.limit_left_out:
                 hint = " (use --limit 0 to check them all)"
         elif total is not None and self.shown < total:
             hint = " (use --limit 0 to see all)"
