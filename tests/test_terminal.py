@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from itertools import takewhile
 
 import pytest
 from click.testing import CliRunner
@@ -175,6 +176,40 @@ def test_no_hint_when_standard_error_is_not_a_terminal(fake_api):
     result = CliRunner().invoke(cli, ["search"])
     assert result.exit_code == 0
     assert "next:" not in result.stderr and "trials matched" in result.stderr
+
+
+def _untreated_and_treated() -> list[dict]:
+    untreated = make_study(
+        nct_id="NCT09000001",
+        title="Teclistamab in Newly Diagnosed Multiple Myeloma",
+        criteria="Inclusion Criteria:\n\n* Newly diagnosed, untreated myeloma",
+    )
+    return [untreated, *many_studies(2)]
+
+
+LEFT_OUT = (
+    "trialfinder: 1 of 3 fetched trials was left out: its record does not say the disease "
+    "was treated before (use --setting any to see it)"
+)
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_messages_on_standard_error_wrap_at_spaces_to_the_terminal(fake_api, columns):
+    # At 80 columns the terminal cut "...do not say t" | "he disease was treated before".
+    fake_api.studies = _untreated_and_treated()
+    screen = run_on_screen("search", "myeloma", "-o", os.devnull, columns=columns)
+    assert screen.returncode == 0, screen.text
+    start = next(i for i, line in enumerate(screen.lines) if line.startswith(LEFT_OUT[:30]))
+    after = takewhile(lambda line: line.startswith("  "), screen.lines[start + 1 :])
+    message = [screen.lines[start], *after]
+    assert len(message) > 1 and " ".join(line.strip() for line in message) == LEFT_OUT
+
+
+def test_messages_to_a_file_or_a_pipe_keep_a_line_each(fake_api):
+    fake_api.studies = _untreated_and_treated()
+    result = CliRunner().invoke(cli, ["search", "myeloma", "-o", os.devnull])
+    assert result.exit_code == 0
+    assert LEFT_OUT in result.stderr.splitlines()
 
 
 def test_the_bar_of_a_real_search_counts_against_the_registry_total(fake_api):

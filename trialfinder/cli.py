@@ -147,7 +147,7 @@ class TrialfinderGroup(click.Group):
                 what, code = f"stopped by {exc.signal_name}", exc.exit_code
             else:
                 what, code = "interrupted", ExitCode.INTERRUPTED
-            click.echo(inert(f"trialfinder: {'; '.join([what, *notes_of(exc)])}"), err=True)
+            _say(f"trialfinder: {'; '.join([what, *notes_of(exc)])}")
             ctx.exit(code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
@@ -267,9 +267,39 @@ def _report(ctx: click.Context, lines: list[str], hint: str | None, exc: BaseExc
 
         traceback.print_exception(exc, file=sys.stderr)
     for line in lines:
-        click.echo(inert(f"trialfinder: error: {line}"), err=True)
+        _say(f"trialfinder: error: {line}")
     if hint:
-        click.echo(inert(f"  hint: {hint}"), err=True)
+        _say(f"  hint: {hint}", indent="    ")
+
+
+def _say(message: str, indent: str = "  ", dim: bool = False) -> None:
+    """``message`` on standard error, inert; on a terminal, wrapped at spaces to its width
+    (its later lines indented by ``indent``), where the terminal would cut words in two."""
+    text = inert(message)
+    columns = _terminal_columns(sys.stderr)
+    if columns:
+        import textwrap
+
+        text = "\n".join(
+            textwrap.fill(
+                line,
+                columns,
+                subsequent_indent=indent,
+                break_long_words=False,  # a path or a URL stays whole
+                break_on_hyphens=False,  # as do "--limit" and "non-small"
+            )
+            for line in text.splitlines()
+        )
+    click.echo(click.style(text, dim=True) if dim else text, err=True)
+
+
+def _terminal_columns(stream: IO[str]) -> int:
+    """The width of the terminal ``stream`` writes to; 0 for a file, a pipe or a terminal
+    that gives no size."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else 0
+    except (OSError, ValueError):  # (io.UnsupportedOperation is both)
+        return 0
 
 
 def _log_handler(fmt: str, datefmt: str | None = None) -> logging.Handler:
@@ -656,7 +686,7 @@ def search(
     )
     if request.conditions_from_profile and not app.quiet:
         said = " or ".join(f'"{t}"' for t in request.criteria.conditions)
-        click.echo(inert(f"trialfinder: searching for {said}, the profile's diagnosis"), err=True)
+        _say(f"trialfinder: searching for {said}, the profile's diagnosis")
     previous = read_shortlist(compare_with) if compare_with else None
     check(["summary.txt.j2"], app.templates)  # template problems stop us before searching
     source = app.source()
@@ -694,18 +724,17 @@ def search(
             if progress is not None:
                 progress.stop()
             for line in run.report(finished, quiet=app.quiet):
-                click.echo(inert(f"trialfinder: {line}"), err=True)
+                _say(f"trialfinder: {line}")
     if previous is not None and run.limit_reached and run.results.total != run.shown:
-        click.echo(
+        _say(
             f"trialfinder: warning: --limit showed {counted(run.shown, 'trial')}, "
             "there may be more; "
-            "trials beyond it are marked dropped",
-            err=True,
+            "trials beyond it are marked dropped"
         )
     if not app.quiet and sys.stderr.isatty():
         hint = next_step(click.get_current_context(), run, source, shown, near)
         if hint:
-            click.echo(click.style(inert(hint), dim=True), err=True)
+            _say(hint, dim=True)
 
 
 # How the search command's options are named in messages about rules between them.
@@ -738,7 +767,7 @@ def _load_profile(path: Path, app: App) -> Profile:
 
     profile = load_profile(path)
     for warning in profile.warnings:
-        click.echo(inert(f"trialfinder: warning: {warning}"), err=True)
+        _say(f"trialfinder: warning: {warning}")
     return profile
 
 
@@ -1198,19 +1227,17 @@ def digest_check(app: App, config_path: Path) -> None:
         )
     )
     if smtp.username and not smtp.password():
-        click.echo(
+        _say(
             f"note: {smtp.password_env} is not set here; the scheduled run needs it "
-            "(the SMTP password)",
-            err=True,
+            "(the SMTP password)"
         )
     from trialfinder.digest.addresses import parse_mailbox
 
     everyone = [smtp.sender, *(r for search in config.searches for r in search.recipients)]
     for address in dict.fromkeys(a for a in everyone if parse_mailbox(a).needs_smtputf8):
-        click.echo(
+        _say(
             f"note: {address} has a non-ASCII name before the @: it is sent with SMTPUTF8, "
-            f"which {smtp.host} must offer (else its messages are not delivered)",
-            err=True,
+            f"which {smtp.host} must offer (else its messages are not delivered)"
         )
 
 
