@@ -176,6 +176,12 @@ BROKEN = [
     ),
     (
         "summary.toml",
+        "not_other_names = [",
+        "not_other_name = [",
+        "interventions.not_other_name: unknown key (did you mean 'not_other_names'?)",
+    ),
+    (
+        "summary.toml",
         "RECRUITING = ",
         "RECRUITNG = ",
         "statuses.RECRUITNG: unknown name (did you mean 'RECRUITING'?)",

@@ -23,7 +23,7 @@ from trialfinder.output import (
 from trialfinder.pipeline import build_result, to_record
 from trialfinder.vocabulary import FORMATS
 
-from factories import BOSTON_SITE, make_study
+from factories import BOSTON_SITE, drug, make_study
 
 
 def records(count: int = 2) -> list[dict]:
@@ -131,3 +131,10 @@ def test_show_lists_the_sites_that_take_patients_first_and_counts_those_recruiti
     assert "... and 8 more" in text
     unknown = trial_text(parse_study(make_study(locations=[{**BOSTON_SITE, "status": ""}])))
     assert "Sites: 1 in 1 country\n" in unknown
+
+
+def test_show_says_an_intervention_is_also_called_only_by_its_other_names():
+    # NCT06370169 said "Coil and glue (also called Ultrasound)".
+    coil = drug("Coil and glue", kind="DEVICE", other_names=["Ultrasound", "EUS-CG"])
+    text = trial_text(parse_study(make_study(interventions=[coil])))
+    assert "- Device: Coil and glue (also called EUS-CG)\n" in text

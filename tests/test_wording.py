@@ -20,6 +20,7 @@ from trialfinder.wording import (
     distance_words,
     miles_text,
     one_line,
+    other_names,
     phase_text,
     place_text,
     sex_text,
@@ -31,7 +32,7 @@ from trialfinder.wording import (
     status_text,
 )
 
-from factories import BOSTON_SITE, make_study
+from factories import BOSTON_SITE, drug, make_study
 
 
 def test_one_line_joins_every_run_of_whitespace():
@@ -201,3 +202,19 @@ def test_the_summary_and_the_comparison_name_a_site_with_the_shared_label():
         "updated: nearest site Old Clinic (Austin) -> "
         "Dana-Farber Cancer Institute (Boston, Massachusetts)"
     )
+
+
+def test_other_names_leave_out_other_interventions_and_kinds_of_treatment():
+    # NCT05099809 said "Hyperthermia (also called Radiotherapy, Chemotherapy, Surgery)".
+    study = make_study(
+        interventions=[
+            drug("Hyperthermia", kind="OTHER", other_names=["Radiotherapy", " chemotherapy"]),
+            drug("Adagrasib", other_names=["MRTX849", "pembrolizumab", "mrtx849", "Adagrasib"]),
+            drug("Pembrolizumab", other_names=["Keytruda", "Surgery"]),
+        ]
+    )
+    trial = parse_study(study)
+    hyperthermia, adagrasib, pembrolizumab = trial.interventions
+    assert other_names(hyperthermia, trial) == []
+    assert other_names(adagrasib, trial) == ["MRTX849"]
+    assert other_names(pembrolizumab, trial) == ["Keytruda"]

@@ -837,7 +837,7 @@ SUMMARY = DataFile(
                         REGEX_I,
                     ),
                     "given_too_words": WHOLE,
-                    "alternatives": TEXTS,
+                    **texts("alternatives", "not_other_names"),
                     **words("placebo", "sham_said", "nothing"),
                 }
             ),

@@ -17,7 +17,7 @@ from typing import Any
 from trialfinder.counting import counted
 from trialfinder.geo import country_name, country_names
 from trialfinder.knowledge import load_toml
-from trialfinder.model import Site, Trial
+from trialfinder.model import Intervention, Site, Trial
 
 PHASE_NAMES = {
     "EARLY_PHASE1": "Early phase 1",
@@ -141,6 +141,28 @@ def short_label(label: str) -> str:
         if label.endswith(f", {formal}"):
             return label.removesuffix(formal) + name
     return label
+
+
+def other_names(intervention: Intervention, trial: Trial) -> list[str]:
+    """The other names of ``intervention`` worth saying, once each: not its own name, not
+    another intervention of ``trial``, not a word for a kind of treatment or test
+    (``summary.toml``'s ``not_other_names``)."""
+    said = {_folded(i.name) for i in trial.interventions} | _not_other_names()
+    kept = []
+    for name in intervention.other_names:
+        if _folded(name) not in said:
+            said.add(_folded(name))
+            kept.append(name)
+    return kept
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+@cache
+def _not_other_names() -> frozenset[str]:
+    return frozenset(map(_folded, load_toml("summary.toml")["interventions"]["not_other_names"]))
 
 
 def about_text(record: Mapping[str, Any]) -> str:
