@@ -144,6 +144,15 @@ def test_record_keeps_central_contact_and_first_posted_for_json():
     assert record_of(central_contacts=[])["central_contact"] is None
 
 
+def test_the_nearest_site_cell_is_its_name_as_people_read_it():
+    # NCT06760702's "Uro-Science Centre, S.P. Medical College &amp; AG of Hospitals".
+    site = {**BOSTON_SITE, "facility": "S.P. Medical College &amp; AG of Hospitals"}
+    record = trial_record(parse_study(make_study()), {"nearest_site": site})
+    (row,) = read_csv(csv_text([record]))
+    assert row["nearest_site"] == "S.P. Medical College & AG of Hospitals"
+    assert record["nearest_site"]["facility"] == "S.P. Medical College &amp; AG of Hospitals"
+
+
 def test_annotations_fill_tag_location_summary_and_evidence_columns():
     trial = parse_study(make_study())
     record = trial_record(

@@ -138,3 +138,19 @@ def test_show_says_an_intervention_is_also_called_only_by_its_other_names():
     coil = drug("Coil and glue", kind="DEVICE", other_names=["Ultrasound", "EUS-CG"])
     text = trial_text(parse_study(make_study(interventions=[coil])))
     assert "- Device: Coil and glue (also called EUS-CG)\n" in text
+
+
+def test_show_gives_the_criteria_and_the_sites_as_people_read_them():
+    # NCT02227251 and NCT06760702 showed "greater than (\>) 3 months", "\&lt; 6 months".
+    criteria = (
+        "Inclusion Criteria:\n\n* Life expectancy of greater than (\\>) 3 months\n\n"
+        "Exclusion Criteria:\n\n* Red blood cell \\[RBC\\] transfusion \\&lt; 6 months\n"
+        "* Any condition that, in the Investigator\\&#39;s opinion, ..."
+    )
+    site = {**BOSTON_SITE, "facility": "S.P. Medical College &amp; AG of Hospitals"}
+    text = trial_text(parse_study(make_study(criteria=criteria, locations=[site])))
+    assert "greater than (>) 3 months" in text
+    assert "cell [RBC] transfusion < 6 months" in text
+    assert "Investigator's opinion" in text
+    assert "  - S.P. Medical College & AG of Hospitals, Boston," in text
+    assert "\\" not in text and "&amp;" not in text

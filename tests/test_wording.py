@@ -23,6 +23,7 @@ from trialfinder.wording import (
     other_names,
     phase_text,
     place_text,
+    registry_text,
     sex_text,
     short_label,
     shorten,
@@ -218,3 +219,24 @@ def test_other_names_leave_out_other_interventions_and_kinds_of_treatment():
     assert other_names(hyperthermia, trial) == []
     assert other_names(adagrasib, trial) == ["MRTX849"]
     assert other_names(pembrolizumab, trial) == ["Keytruda"]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        (r"greater than (\>) 3 months", "greater than (>) 3 months"),  # NCT02227251
+        (r"cell \[RBC\] transfusion", "cell [RBC] transfusion"),
+        (r"\&lt; 6 months", "< 6 months"),  # NCT06760702
+        (r"Investigator\&#39;s opinion", "Investigator's opinion"),
+        ("S.P. Medical College &amp; AG of Hospitals", "S.P. Medical College & AG of Hospitals"),
+        (r"10\^9/L, 3\*ULN, Johnson \& Johnson", "10^9/L, 3*ULN, Johnson & Johnson"),
+        ("AT&T; a \\ b; ≥ 18", "AT&T; a \\ b; ≥ 18"),
+    ],
+)
+def test_registry_text_undoes_markdown_escapes_and_html_names_of_signs(written, read):
+    assert registry_text(written) == read
+
+
+def test_a_site_is_named_as_people_read_it():
+    site = Site(facility="S.P. Medical College &amp; AG of Hospitals", city="Bikaner")
+    assert site_name(site) == "S.P. Medical College & AG of Hospitals, Bikaner"

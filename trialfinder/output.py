@@ -30,6 +30,7 @@ from trialfinder.wording import (
     one_line,
     phase_text,
     place_text,
+    registry_text,
     shorten,
     site_label,
     status_text,
@@ -266,7 +267,7 @@ def _nearest_cell(site: Mapping[str, Any] | None) -> str:
     if not site:
         return "no site location given"
     place = place_text(site.get("city"), site.get("state") or site.get("country"))
-    label = site_label(_shorten(site.get("facility") or "", 45), place)
+    label = site_label(_shorten(registry_text(site.get("facility") or ""), 45), place)
     status = status_text(site["status"]).lower() if site.get("status") else "status not given"
     return f"{label} ({status})"
 

@@ -34,6 +34,7 @@ from trialfinder.sources.base import Source
 from trialfinder.wording import (
     phase_text,
     place_text,
+    registry_text,
     sex_text,
     site_label,
     status_text,
@@ -205,7 +206,7 @@ def row_values(record: Mapping[str, Any]) -> dict[str, Any]:
         **{column: record.get(column) for column in CSV_COLUMNS},
         "status_text": status_text(status) if status else None,
         "phase_text": phase_text(phases) if phases else None,
-        "nearest_site": site.get("facility"),
+        "nearest_site": registry_text(site["facility"]) if site.get("facility") else None,
         "nearest_city": site.get("city"),
         "nearest_state": site.get("state"),
         "nearest_country": site.get("country"),

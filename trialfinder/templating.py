@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 from trialfinder.counting import counted
 from trialfinder.errors import ConfigError
 from trialfinder.geo import country_name
-from trialfinder.wording import category_words, other_names, phase_text, status_text
+from trialfinder.wording import (
+    category_words,
+    other_names,
+    phase_text,
+    registry_text,
+    status_text,
+)
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -132,6 +138,7 @@ def _environment(folder: str | None) -> jinja2.Environment:
         country=country_name,
         category_words=category_words,
         other_names=other_names,
+        registry_text=registry_text,
         listed=_listed,
     )
     return env

@@ -10,6 +10,9 @@ format and renders nothing.
 
 from __future__ import annotations
 
+import html
+import operator
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -29,6 +32,25 @@ PHASE_NAMES = {
 }
 SEX_NAMES = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
 ELLIPSIS = "…"
+# The registry keeps some text as markdown, its signs escaped ("greater than (\>) 3 months",
+# "cell \[RBC\]"), and some with HTML's names of signs, at times escaped once more ("\&lt; 6
+# months", "Investigator\&#39;s opinion", "S.P. Medical College &amp; AG of Hospitals").
+_MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!^&\\-])")
+_ESCAPED = operator.itemgetter(1)  # a match's character after the backslash (called in C)
+_HTML_SIGN = re.compile(
+    r"\\?(&(?:gt|lt|ge|le|amp|quot|apos|#\d{1,7}|#x[0-9a-f]{1,6});)", re.IGNORECASE
+)
+
+
+def registry_text(text: str) -> str:
+    """A record's text as people read it: the registry's markdown escapes and HTML's names of
+    signs undone ("\\&lt; 6 months" is "< 6 months"). For what is shown and read, never for
+    what is stored."""
+    if "&" in text:
+        text = _HTML_SIGN.sub(lambda m: html.unescape(m[1].lower()), text)
+    if "\\" in text:  # (every escape starts with one)
+        text = _MARKDOWN_ESCAPE.sub(_ESCAPED, text)
+    return text
 
 
 def one_line(text: str) -> str:
@@ -114,7 +136,7 @@ def site_label(facility: str | None, place: str, form: str = "{facility}, {place
     """A site as people name it: its facility, then where it is (:func:`place_text`), put
     together as ``form`` says (``"{facility} in {place}"`` in a sentence); the one of them
     that is known when the other is not."""
-    name = one_line(facility or "")
+    name = one_line(registry_text(facility or ""))
     if name and place:
         return form.format(facility=name, place=place)
     return name or place

@@ -36,6 +36,7 @@ from trialfinder.tagging.text import (
     leading_words,
     lower,
 )
+from trialfinder.wording import registry_text
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
@@ -97,12 +98,6 @@ class Criteria:
         return "\n".join(i.text for i in self.items if i.wanted)
 
 
-_MARKDOWN_ESCAPE = re.compile(r"\\([<>=\[\]()*_~#.+!-])")
-_ESCAPED = operator.itemgetter(1)  # a match's character after the backslash (called in C)
-# HTML's names of signs, which some records carry, once more escaped ("\&gt; 6 months"): their
-# ";" would end a clause in the middle of a sentence (NCT06760702).
-_HTML_SIGN = re.compile(r"\\?&(gt|lt|ge|le|amp);", re.IGNORECASE)
-_HTML_SIGNS = {"gt": ">", "lt": "<", "ge": "≥", "le": "≤", "amp": "&"}
 _BULLET = re.compile(
     r"^\s*(?:[*•·\-–+>#]+|\(?\d{1,2}[.)](?!\d)|\(?(?:[a-zA-Z]|[ivx]{2,4}|[IVX]{2,4})[.)](?=\s))?\s*"
 )
@@ -238,10 +233,8 @@ def read_criteria(criteria: str) -> Criteria:
     """The eligibility text ``criteria`` split into sections, cohorts and items."""
     layout = _layout()
     text = (criteria or "")[:MAX_CRITERIA_CHARS]
-    if "&" in text:
-        text = _HTML_SIGN.sub(lambda m: _HTML_SIGNS[m[1].lower()], text)
-    if "\\" in text:  # (every escape starts with one)
-        text = _MARKDOWN_ESCAPE.sub(_ESCAPED, text)
+    # (HTML's names of signs left in would end a clause at their ";", NCT06760702.)
+    text = registry_text(text)
     text = _break_inline_headings(text, layout)
     items: list[Item] = []
     section, cohort = "", ""
