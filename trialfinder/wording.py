@@ -1,7 +1,8 @@
 """How trialfinder words a trial's facts for people, one definition each: status, phase, sex,
 age, distance (its count said by counting.counted), treatment approaches in words, a
-site's name and place, the short words of the table's About column, and text put on one line
-and cut to a width.
+site's name and place, an intervention's other names, the short words of the table's About
+column, a record's text as people read it (:func:`registry_text`), and text put on one line and
+cut to a width.
 
 Summaries, CSV and workbook cells, tables, ``show`` and digests all say these things the same
 way because they all call these functions. This module only words things: it reads no record
