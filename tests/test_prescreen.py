@@ -2694,3 +2694,27 @@ def test_lines_the_cancer_must_have_responded_to_are_asked_of_cancer_that_never_
         assert lines.question == (
             "Ask whether your cancer responded to your earlier treatment as this trial asks."
         )
+
+
+@pytest.mark.parametrize(
+    ("history", "outcome"),
+    [
+        # NCT06256588 ("completed cisplatin plus radiotherapy") told a laryngeal cancer treated
+        # with "chemoradiation with weekly cisplatin" "Not for you": the cisplatin was dropped
+        (["chemoradiation with weekly cisplatin"], PASS),
+        (["carbo/taxol"], FAIL),
+        # an entry partly read leaves what it may hold unknown
+        (["FOLFOXIRI + bev"], UNKNOWN),
+    ],
+)
+def test_every_drug_of_a_history_entry_counts(history, outcome):
+    trial = _trial(
+        conditions=["Head and Neck Cancer"],
+        criteria="Inclusion Criteria:\n\n* Completed cisplatin plus radiotherapy (CRT)\n",
+    )
+    tags = tag_trial(trial)
+    profile = _profile(diagnosis="laryngeal cancer", prior_treatments=history)
+    (required,) = [
+        c for c in prescreen(trial, tags, profile).checks if c.rule == "prior-therapy-required"
+    ]
+    assert required.outcome == outcome, required.reason

@@ -123,11 +123,44 @@ def test_refractory_drugs_missing_from_the_history_are_counted_as_received():
         ("R-ICE", ("rituximab", "ifosfamide", "carboplatin", "etoposide")),
         ("platinum chemotherapy", ("platinum",)),
         ("Yescarta", ("axicabtagene ciloleucel",)),
+        # every drug of an entry, short names a navigator writes too: "carbo/taxol" was read as
+        # paclitaxel alone, "gem/abraxane" as nab-paclitaxel alone
+        ("carbo/taxol", ("paclitaxel", "carboplatin")),
+        ("gem/abraxane", ("nab-paclitaxel", "gemcitabine")),
+        ("carbo/pem", ("carboplatin", "pemetrexed")),
+        ("Tagrisso 80 mg daily", ("osimertinib",)),
     ],
 )
 def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, drugs):
     treatment = resolve_treatment(written)
-    assert treatment.drugs == drugs and treatment.known
+    assert treatment.drugs == drugs and treatment.known and not treatment.unread
+
+
+@pytest.mark.parametrize(
+    "written, drugs",
+    [
+        # "chemoradiation with cisplatin" was read as radiation only: a trial asking for
+        # cisplatin or platinum told a patient who had it "Not for you" (NCT06256588)
+        ("chemoradiation with cisplatin", ("chemoradiation", "cisplatin")),
+        ("concurrent chemoradiation with carboplatin and paclitaxel",
+         ("chemoradiation", "carboplatin", "paclitaxel")),
+        ("chemo-radiation (cisplatin)", ("cisplatin",)),
+        ("chemoradiation", ("chemoradiation",)),
+    ],
+)  # fmt: skip
+def test_chemoradiation_is_radiotherapy_and_the_drugs_given_with_it(written, drugs):
+    treatment = resolve_treatment(written)
+    assert treatment.radiation and treatment.drugs == drugs
+
+
+def test_an_entry_with_a_word_naming_nothing_known_is_partly_read_and_said_so():
+    treatment = resolve_treatment("FOLFOXIRI + bev")
+    assert treatment.drugs == ("bevacizumab",) and treatment.unread == ("FOLFOXIRI",)
+    profile = parse_profile('prior_treatments = ["FOLFOXIRI + bev"]\n', "me.toml")
+    assert profile.warnings == (
+        "me.toml:1: prior_treatments: 'FOLFOXIRI + bev': 'FOLFOXIRI' is not a treatment"
+        " trialfinder knows; the checks that need it stay unknown",
+    )
 
 
 def test_procedures_and_other_medicines():
@@ -150,6 +183,8 @@ def test_procedures_and_other_medicines():
         treatment = resolve_treatment(written)
         assert treatment.surgery and treatment.drugs == ("gastrectomy",)
     assert resolve_treatment("Whipple").drugs == ()
+    for written in ("partial glossectomy and neck dissection", "TURBT", "radical cystectomy"):
+        assert resolve_treatment(written).surgery
     assert resolve_treatment("dexamethasone").other
     assert resolve_treatment("Jardiance").other
     assert not resolve_treatment("Zorblatamab").known  # a name stem, no class

@@ -262,7 +262,9 @@ class _Facts:
         self.profile = profile
         self.received = _without_repeats(profile.received())
         self.history_known = profile.prior_treatments is not None
-        self.unknown_names = tuple(t.written for t in (self.received or ()) if not t.known)
+        self.unknown_names = tuple(
+            t.written for t in (self.received or ()) if not t.known or t.unread
+        )
         self.transplants = tuple(t for t in (self.received or ()) if t.transplant)
         self.markers: dict[str, list[Marker]] = {}
         self.one_test: dict[str, list[Marker]] = {}  # "ctDNA EGFR negative": answers nothing

@@ -22,7 +22,7 @@ from typing import Any
 from trialfinder.diseases import Diagnosis, read_diagnosis
 from trialfinder.errors import ConfigError
 from trialfinder.knowledge import data_text, load_toml
-from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, drug_classes, find_drugs
+from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, Mention, drug_classes, find_drugs
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.text import name_key
 from trialfinder.validation import Checker, InvalidConfig, KeyLines, Problem, parse_toml
@@ -62,6 +62,7 @@ class Treatment:
     surgery: bool = False
     other: bool = False  # a medicine not counted as a cancer treatment (dexamethasone, metformin)
     stem_only: bool = False  # a drug known only by its name stem ("-tamab"): its class is not
+    unread: tuple[str, ...] = ()  # words of the entry that name nothing known ("carbo" alone)
 
     @property
     def known(self) -> bool:
@@ -170,7 +171,8 @@ def _treatment_text(treatment: Treatment) -> str:
     if not treatment.known:
         return f"{treatment.written} = not known"
     if treatment.drugs and [treatment.written.lower()] != [d.lower() for d in treatment.drugs]:
-        return f"{treatment.written} = {', '.join(treatment.drugs)}"
+        unread = f" ({', '.join(treatment.unread)}: not known)" if treatment.unread else ""
+        return f"{treatment.written} = {', '.join(treatment.drugs)}{unread}"
     if treatment.radiation and not treatment.drugs:
         return f"{treatment.written} = radiation"
     if treatment.surgery:
@@ -452,6 +454,14 @@ def _treatments(
                 "checks that need it stay unknown",
                 treatment.written,
             )
+        elif treatment.unread:
+            unread = ", ".join(repr(w) for w in treatment.unread)
+            warn(
+                key,
+                f"{treatment.written!r}: {unread} is not a treatment trialfinder knows; the "
+                "checks that need it stay unknown",
+                treatment.written,
+            )
         elif not treatment.known:
             hint = _treatment_hint(treatment.written)
             warn(
@@ -486,6 +496,7 @@ class _TreatmentWords:
         self.radiation_classes = frozenset(table["radiation_classes"])
         self.surgery_classes = frozenset(table["surgery_classes"])
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
+        self.abbreviations = {k.lower(): v for k, v in table["abbreviations"].items()}
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:
@@ -518,32 +529,57 @@ def resolve_treatment(written: str) -> Treatment:
         return Treatment(written, other=True)
     term = knowledge().terms.get(name_key(written))
     if term is not None:
+        # (a radioligand, "Pluvicto", or chemoradiation: radiotherapy too)
+        radiation = "radiation" in term.categories
         if term.agents > 1:
-            return Treatment(written, drugs=(term.canonical,))
+            return Treatment(written, drugs=(term.canonical,), radiation=radiation)
         if DRUG_CATEGORIES.intersection(term.categories) and not term.generic:
-            return Treatment(written, drugs=(term.canonical,))
-        if "radiation" in term.categories and not term.generic:  # a radioligand: "Pluvicto"
+            return Treatment(written, drugs=(term.canonical,), radiation=radiation)
+        if radiation and not term.generic:
             return Treatment(written, drugs=(term.canonical,), radiation=True)
-    named = drug_classes().get(written)
-    if named is not None:
-        radiation = named.name in _vocabulary().radiation_classes
-        surgery = named.name in _vocabulary().surgery_classes
-        return Treatment(written, drugs=(named.name,), radiation=radiation, surgery=surgery)
+    one_class = drug_classes().get(written)
+    if one_class is not None:
+        radiation = one_class.name in _vocabulary().radiation_classes
+        surgery = one_class.name in _vocabulary().surgery_classes
+        return Treatment(written, drugs=(one_class.name,), radiation=radiation, surgery=surgery)
+    mentions = find_drugs(written)
+    named, unread = _entry_words(written, mentions)
     if words.radiation.search(written):
-        # where it was given, when a class of radiotherapy names it ("whole brain radiotherapy");
-        # else no drug: a check about radiotherapy to one place stays unknown
-        places = tuple(dict.fromkeys(m.value for m in find_drugs(written) if m.is_class))
-        return Treatment(written, drugs=places, radiation=True)
+        # where it was given, when a class of radiotherapy names it ("whole brain radiotherapy"),
+        # and the drugs given with it ("chemoradiation with cisplatin"); without a place, a
+        # check about radiotherapy to one place stays unknown. (Its other words say where and
+        # how: "SBRT to lung", "IMRT 60 Gy".)
+        return Treatment(written, drugs=named, radiation=True)
     if words.surgery.search(written):
         return Treatment(written, surgery=True)
-    mentions = find_drugs(written)
-    if mentions:
-        drugs = tuple(dict.fromkeys(m.value for m in mentions))
-        by_name = any(m.is_class or _named_drug(m.value) for m in mentions)
-        return Treatment(written, drugs=drugs, stem_only=not by_name)
+    if named:
+        by_name = len(named) > len(mentions) or any(
+            m.is_class or _named_drug(m.value) for m in mentions
+        )
+        return Treatment(written, drugs=named, stem_only=not by_name, unread=unread)
     if term is not None and term.generic and DRUG_CATEGORIES.intersection(term.categories):
         return Treatment(written, drugs=(term.canonical,))  # "chemotherapy"
     return Treatment(written)
+
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9-]*", re.IGNORECASE)
+
+
+def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the drugs and classes an entry names, by the lexicon or by a profile's ``abbreviations``;
+    its words that name nothing known, neither a qualifier nor a number)."""
+    words = _vocabulary()
+    named = [m.value for m in mentions]
+    unread = []
+    for word in _WORD.finditer(written):
+        text = word.group(0).lower()
+        if any(m.start <= word.start() < m.end for m in mentions):
+            continue
+        if text in words.abbreviations:
+            named.append(words.abbreviations[text])
+        elif text not in words.qualifiers and not text.replace("-", "").isdigit():
+            unread.append(word.group(0))
+    return tuple(dict.fromkeys(named)), tuple(unread)
 
 
 def _named_drug(generic: str) -> bool:

@@ -673,6 +673,7 @@ PRESCREEN = DataFile(
                     "radiation_classes",
                     "surgery_classes",
                 )
+                | {"abbreviations": Names(TEXT)}
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
             "risk_groups": Names(
