@@ -602,6 +602,14 @@ def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_tr
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
     assert check is not None and check.outcome == UNKNOWN, check.reason
+    # NCT06467357: only those untreated and with symptoms ruled out.
+    text = (
+        "Clinically active central nervous system metastases, defined as untreated and"
+        " symptomatic, or requiring therapy with corticosteroids"
+    )
+    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
+    check = check_requirement(requirement, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN, check.reason
     # Untreated ones ruled out: as before.
     text = "Known and untreated, or active, brain or leptomeningeal metastases"
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
