@@ -129,8 +129,16 @@ def test_refractory_drugs_missing_from_the_history_are_counted_as_received():
         ("gem/abraxane", ("nab-paclitaxel", "gemcitabine")),
         ("carbo/pem", ("carboplatin", "pemetrexed")),
         ("Tagrisso 80 mg daily", ("osimertinib",)),
+        # a regimen by its drugs, however it is written: "6 cycles of R-CHOP" was one opaque
+        # name (NCT03934567 told a follicular lymphoma after it "does not list an anti-CD20
+        # antibody"), and "Isa-KRd" was read as VRd (NCT05572515: "does not list an anti-CD38")
+        ("6 cycles of R-CHOP", ("rituximab", "cyclophosphamide", "doxorubicin", "vincristine",
+                                "prednisone")),
+        ("Isa-KRd", ("isatuximab", "carfilzomib", "lenalidomide", "dexamethasone")),
+        ("R-EPOCH", ("rituximab", "etoposide", "prednisone", "vincristine", "cyclophosphamide",
+                     "doxorubicin")),
     ],
-)
+)  # fmt: skip
 def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, drugs):
     treatment = resolve_treatment(written)
     assert treatment.drugs == drugs and treatment.known and not treatment.unread
@@ -189,6 +197,10 @@ def test_procedures_and_other_medicines():
     assert resolve_treatment("Jardiance").other
     assert not resolve_treatment("Zorblatamab").known  # a name stem, no class
     assert not resolve_treatment("something new").known
+    # a regimen the lexicon files under another whose drugs no table gives: not known, so
+    # never read as the other ("VAC" is not TPF)
+    assert not resolve_treatment("VAC").known
+    assert resolve_treatment("VAC + bev").unread == ("VAC",)
 
 
 @pytest.mark.parametrize(

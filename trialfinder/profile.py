@@ -531,8 +531,12 @@ def resolve_treatment(written: str) -> Treatment:
     if term is not None:
         # (a radioligand, "Pluvicto", or chemoradiation: radiotherapy too)
         radiation = "radiation" in term.categories
-        if term.agents > 1:
+        if term.agents > 1 and radiation:
             return Treatment(written, drugs=(term.canonical,), radiation=radiation)
+        if term.agents > 1:
+            # a regimen the lexicon counts as a kind of another ("R-EPOCH" of "R-CHOP"), whose
+            # drugs [regimens] does not give: which drugs, trialfinder does not know
+            return Treatment(written)
         if DRUG_CATEGORIES.intersection(term.categories) and not term.generic:
             return Treatment(written, drugs=(term.canonical,), radiation=radiation)
         if radiation and not term.generic:
@@ -569,8 +573,17 @@ def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...]
     """(the drugs and classes an entry names, by the lexicon or by a profile's ``abbreviations``;
     its words that name nothing known, neither a qualifier nor a number)."""
     words = _vocabulary()
-    named = [m.value for m in mentions]
+    named: list[str] = []
     unread = []
+    for m in mentions:
+        regimen = words.regimens.get(_name(written[m.start : m.end]))
+        term = knowledge().terms.get(name_key(m.value))
+        if regimen is not None:
+            named.extend(regimen)  # ("6 cycles of R-CHOP")
+        elif term is not None and term.agents > 1 and "radiation" not in term.categories:
+            unread.append(written[m.start : m.end])  # (a regimen of unknown drugs, as above)
+        else:
+            named.append(m.value)
     for word in _WORD.finditer(written):
         text = word.group(0).lower()
         if any(m.start <= word.start() < m.end for m in mentions):
