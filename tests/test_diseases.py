@@ -69,6 +69,16 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     diabetes = read_diagnosis("type 2 diabetes")
     assert diabetes.diseases == ("type 2 diabetes",) and not diabetes.has_cancer
     assert not read_diagnosis("feeling unwell").known
+    # "awaiting biopsy for possible myeloma" was read as myeloma, and NCT05862012 ("pathologically
+    # confirmed MM") said "Could fit"; "no cancer" and "cancer free" were read as cancer
+    for written in ("awaiting biopsy for possible myeloma", "query lymphoma", "?lymphoma",
+                    "probable CLL"):  # fmt: skip
+        doubt = read_diagnosis(written)
+        assert doubt.not_diagnosed and doubt.diseases == () and not doubt.has_cancer, written
+    for written in ("no cancer", "healthy, no cancer", "cancer free"):
+        none = read_diagnosis(written)
+        assert none.healthy and none.diseases == (), written
+    assert read_diagnosis("colon cancer, free of disease after surgery").has_cancer
     assert read_diagnosis("multiple myeloma").search_terms == ("multiple myeloma",)
     assert healthy.search_terms == ()
 

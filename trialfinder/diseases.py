@@ -121,6 +121,13 @@ class Vocabulary:
         self.not_diagnosed = _Index(
             (self._fold(p.split()), "not diagnosed") for p in words["not_diagnosed"]
         )
+        self.profile_not_diagnosed = _Index(
+            (self._fold(p.split()), "not diagnosed")
+            for p in (*words["not_diagnosed"], *words["profile_not_diagnosed"])
+        )
+        self.profile_healthy = _Index(
+            (self._fold(p.split()), "healthy") for p in words["profile_healthy"]
+        )
         self.not_diseases = _Index(
             (self._fold(p.split()), "") for p in words.get("not_diseases", ())
         )
@@ -345,10 +352,14 @@ def diseases() -> Vocabulary:
 def read_diagnosis(text: str) -> Diagnosis:
     """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases")."""
     vocabulary = diseases()
-    _, folded = vocabulary.tokens(text)
+    written, folded = vocabulary.tokens(text)
     found, _ = vocabulary.find(text)
-    not_diagnosed = vocabulary.not_diagnosed.search(folded)
-    healthy = not found and vocabulary.healthy.search(folded)
+    if vocabulary.profile_healthy.search(folded) and all(vocabulary.get(d).general for d in found):
+        found = []  # ("no cancer", "cancer free")
+    not_diagnosed = vocabulary.profile_not_diagnosed.search(folded) or text.lstrip().startswith("?")
+    healthy = not found and (
+        vocabulary.healthy.search(folded) or vocabulary.profile_healthy.search(folded)
+    )
     return Diagnosis(
         text=text,
         diseases=() if not_diagnosed else vocabulary.most_specific(found),

@@ -296,7 +296,13 @@ DISEASES = DataFile(
             "spelling": Names(TEXT),
             "words": Table(
                 required=texts(
-                    "metastasis", "excluding", "cancer_words", "healthy", "not_diagnosed"
+                    "metastasis",
+                    "excluding",
+                    "cancer_words",
+                    "healthy",
+                    "not_diagnosed",
+                    "profile_healthy",
+                    "profile_not_diagnosed",
                 ),
                 optional=texts("not_diseases", "reference"),
             ),
