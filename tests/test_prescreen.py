@@ -323,6 +323,36 @@ def test_a_washout_says_from_which_day_the_patient_would_pass():
     assert later.fit == POSSIBLE
 
 
+@pytest.mark.parametrize(
+    ("which", "outcome"),
+    [
+        # a period that may be shorter for some drugs: not failed before it ends
+        ("shorter", UNKNOWN),
+        # NCT06761586 ("within the past 28 days or 5 half-lives, whichever is longer") said the
+        # wait "may be shorter for some treatments": 28 days is the least
+        ("longer", FAIL),
+    ],
+)
+def test_a_washout_of_days_or_half_lives(which, outcome):
+    criteria = (
+        "Exclusion Criteria:\n\n* Anticancer therapy within the past 28 days or 5 half-lives,"
+        f" whichever is {which}, before the first dose\n"
+    )
+    trial = _trial(conditions=["Multiple Myeloma"], criteria=criteria)
+    profile = _profile(diagnosis="myeloma", last_treatment=dt.date(2026, 11, 25))
+    fit = prescreen(trial, None, profile, today=dt.date(2026, 12, 1))
+    (washout,) = [c for c in fit.checks if c.rule == "washout"]
+    assert washout.outcome == outcome, washout.reason
+    if outcome == FAIL:
+        assert washout.passes_on == dt.date(2026, 12, 24)
+        assert washout.reason.endswith("you would pass from 2026-12-24 at the earliest, later for"
+                                       " some treatments.")  # fmt: skip
+        # after the days, the half-lives may still be running
+        after = prescreen(trial, None, profile, today=dt.date(2026, 12, 24))
+        (washout,) = [c for c in after.checks if c.rule == "washout"]
+        assert washout.outcome == UNKNOWN
+
+
 def test_unknown_drug_names_leave_treatment_checks_unknown():
     requirement = Requirement(
         "prior-therapy-excluded", "any-of", ("anti-CD38",), "Prior anti-CD38 antibody", "exclusion"

@@ -193,6 +193,7 @@ class _Rules:
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
         self.washout_shorter = _cues(washout["shorter"])
+        self.washout_longer = _cues(washout["longer"])
         units = "|".join(sorted(washout["units"], key=len, reverse=True))
         self.washout_units = washout["units"]
         self.washout_period = re.compile(
@@ -1937,15 +1938,22 @@ def _check_washout(requirement: Requirement, facts: _Facts, today: dt.date) -> C
         )
     passes_on = last + dt.timedelta(days=days + 1)
     fact = f"last_treatment: {last.isoformat()}"
-    if today < passes_on and rules().washout_shorter.search(requirement.text):
+    longer = rules().washout_longer.search(requirement.text) is not None
+    if today < passes_on and rules().washout_shorter.search(requirement.text) and not longer:
         tail = rules().sentence(
             "washout", "unknown-shorter", last=last.isoformat(), date=passes_on.isoformat()
         )
         question = rules().question("washout")
         return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
     if today < passes_on:
-        tail = rules().sentence("washout", FAIL, last=last.isoformat(), date=passes_on.isoformat())
+        name = "fail-longer" if longer else FAIL
+        tail = rules().sentence("washout", name, last=last.isoformat(), date=passes_on.isoformat())
         return _check(requirement, FAIL, tail, fact, says=says, passes_on=passes_on)
+    if longer:
+        # (the half-lives of the drug may make the wait longer than the days)
+        tail = rules().sentence("washout", "unknown-longer", last=last.isoformat())
+        question = rules().question("washout")
+        return _check(requirement, UNKNOWN, tail, fact, question=question, says=says)
     tail = rules().sentence("washout", PASS, last=last.isoformat())
     return _check(requirement, PASS, tail, fact, says=says)
 

@@ -526,6 +526,8 @@ _SENTENCES = (
     "unknown-place",
     "unknown-local",
     "unknown-partial",
+    "unknown-longer",
+    "fail-longer",
     "unknown-named",
     "unknown-operation",
 )
@@ -693,7 +695,10 @@ PRESCREEN = DataFile(
                 )
             ),
             "washout": Table(
-                required={**texts("treatments", "not_about", "shorter"), "units": Names(WHOLE)}
+                required={
+                    **texts("treatments", "not_about", "shorter", "longer"),
+                    "units": Names(WHOLE),
+                }
             ),
         }
     )
