@@ -212,6 +212,12 @@ def test_procedures_and_other_medicines():
         ("PIK3CA wild-type", "PIK3CA", "", False, ""),
         ("HER2-", "HER2", "", False, ""),
         ("HER2 positive", "HER2", "", True, ""),
+        # the tests that decided it, not a form of HER2: "HER2 2+ FISH negative" was "another
+        # form of the marker", so NCT05296798 (HER2-positive only) asked rather than excluded
+        ("HER2 2+ FISH negative", "HER2", "", False, ""),
+        ("HER2 IHC 2+, ISH not amplified", "HER2", "", False, ""),
+        ("HER2 IHC 2+ FISH positive", "HER2", "", True, ""),
+        ("HER2 3+", "HER2", "3", True, ""),
         ("ER positive", "HR+", "", True, ""),
         ("BRCA1 mutation", "BRCA", "1", True, ""),
         ("BRCA2 negative", "BRCA", "2", False, ""),

@@ -792,6 +792,12 @@ def _read_marker(text: str, written: str) -> Marker:
         and not any(w.lower() == s for s in negative | positive)
         and w.lower() not in {"wild", "type", "not", "no"}
     ]
+    tests = {w.lower() for w in rules["test_words"].get(name_base, [])}
+    deciding = {w.lower() for w in rules["deciding_tests"].get(name_base, [])}
+    said_tests = {w.lower() for w in variant_words}
+    if variant_words and said_tests <= tests and (not status or said_tests & deciding):
+        # "HER2 2+ FISH negative", "HER2 IHC 2+ FISH positive": the tests that decided it
+        variant_words = []
     variant = _variant(" ".join([attached, *variant_words]).strip())
     changes = rules["part_changes"].get(name_base, [])
     if not status and not variant and {w.lower() for w in rest_words} & set(changes):

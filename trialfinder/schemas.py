@@ -665,6 +665,8 @@ PRESCREEN = DataFile(
                     "part_changes": Names(TEXTS),
                     "zero": REGEX,
                     "undecided": Names(TEXTS),
+                    "test_words": Names(TEXTS),
+                    "deciding_tests": Names(TEXTS),
                     "undecided_warning": TEXT,
                 },
                 optional={"negative_not_enough": Names(REGEX_I)},
