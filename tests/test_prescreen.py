@@ -2319,6 +2319,29 @@ def test_a_title_naming_the_stage_asks_a_profile_whose_settings_rule_it_out():
     assert not [c for c in prescreen(relapsed, Tags(), newly).checks if c.rule != "disease"]
 
 
+@pytest.mark.parametrize(
+    ("conditions", "title", "asked"),
+    [
+        # NCT06194448 ("... With Stage III, Unresectable NSCLC With EGFR Mutations") said "Could
+        # fit" to a stage IV lung cancer
+        (["Non-small Cell Lung Cancer"], "Osimertinib With Stage III, Unresectable NSCLC", True),
+        (["Non-small Cell Lung Cancer"], "Drug X for Stage III or IV NSCLC", False),
+        # stage III of a lymphoma is no locally advanced cancer
+        (["Hodgkin Lymphoma"], "A+AVD in Untreated Stage 3/4 Classical Hodgkin Lymphoma", False),
+    ],
+)
+def test_a_title_naming_a_stage_by_number_asks_a_metastatic_cancer(conditions, title, asked):
+    trial = _trial(conditions=conditions, title=title)
+    profile = _profile(diagnosis="stage IV lung adenocarcinoma", setting=["metastatic"])
+    checks = [c for c in prescreen(trial, Tags(), profile).checks if c.rule == "disease-setting"]
+    assert bool(checks) == asked
+    if asked:
+        assert checks[0].outcome == UNKNOWN
+        assert checks[0].reason.startswith(
+            "The trial's title names cancer that is locally advanced"
+        )
+
+
 def test_a_study_of_women_treated_with_breast_radiotherapy_rules_out_one_never_treated():
     # NCT05450016 (breast cosmesis after breast radiotherapy, "Patient received breast RT") said
     # "Could fit" to a newly diagnosed breast cancer not yet treated at all.

@@ -1285,7 +1285,11 @@ def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     facts = _facts(profile)
     if not facts.setting_known:
         return ()
-    title, values = _title_settings(trial.brief_title, trial.official_title)
+    blood = any(
+        diseases().relation(d, "blood cancer") == SAME_OR_BROADER
+        for d in trial_diseases(trial).included
+    )
+    title, values = _title_settings(trial.brief_title, trial.official_title, stages=not blood)
     keys = {_value_key(v) for v in values}
     if not keys or keys & facts.setting_is or not keys <= facts.setting_not:
         return ()
@@ -1369,13 +1373,24 @@ def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1024)
-def _title_settings(*titles: str) -> tuple[str, tuple[str, ...]]:
-    """(the first of ``titles`` naming a stage of the cancer, the settings it names)."""
-    named = rules().rules["disease-setting"]["title_settings"]
+@cache
+def _spread_stage() -> re.Pattern[str]:
+    """A stage IV by its number, as the criteria's stage rules read it (``spread_stage``)."""
+    pattern = load_toml("eligibility.toml")["requirements"]["stage"]["spread_stage"]
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str, ...]]:
+    """(the first of ``titles`` naming a stage of the cancer, the settings it names); with
+    ``stages``, stages by number too (``title_stages``)."""
+    entry = rules().rules["disease-setting"]
+    named = {**entry["title_settings"], **(entry["title_stages"] if stages else {})}
     words = _cues(list(named))
     by_word = {_value_key(w): v for w, v in named.items()}
     for title in titles:
         found = [by_word[_value_key(m.group())] for m in words.finditer(title or "")]
+        if stages and found and _spread_stage().search(title or ""):
+            found.append("metastatic")  # ("Stage III or IV", "Stage 3/4")
         if found:
             return title, tuple(dict.fromkeys(found))
     return "", ()

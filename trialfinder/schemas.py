@@ -600,6 +600,7 @@ _RULE = Table(
         **texts("general_words", "key_rules", "open_purposes"),
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
         "title_settings": Names(TEXT),
+        "title_stages": Names(TEXT),
         **texts("title_after", "surgery_trial_words", "treatment_now_words"),
         "title_within": WHOLE,
         "complications": Names(TEXTS),
