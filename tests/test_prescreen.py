@@ -2105,6 +2105,20 @@ def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passe
         plain = _trial(conditions=conditions, criteria=f"Inclusion Criteria:\n\n{other}")
         assert prescreen(plain, Tags(), profile).fit == POSSIBLE
 
+    # NCT04861558 (CRS and HIPEC for "Colorectal cancer with peritoneal metastases +/- liver
+    # metastases") said "Could fit" to colorectal cancers whose profiles say nothing of them
+    peritoneal = _trial(
+        conditions=["Colorectal Cancer", "Peritoneal Metastases"],
+        criteria="Inclusion Criteria:\n\n* Colorectal cancer with peritoneal metastases\n",
+    )
+    colon = _profile(diagnosis="colon adenocarcinoma, metastatic to liver")
+    (asked,) = [
+        c
+        for c in prescreen(peritoneal, Tags(), colon).checks
+        if c.rule == "disease" and c.outcome == UNKNOWN
+    ]
+    assert asked.question == "Ask whether you have peritoneal metastases, as this trial asks."
+
 
 @pytest.mark.parametrize(
     "item",
