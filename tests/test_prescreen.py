@@ -2793,3 +2793,20 @@ def test_every_drug_of_a_history_entry_counts(history, outcome):
         c for c in prescreen(trial, tags, profile).checks if c.rule == "prior-therapy-required"
     ]
     assert required.outcome == outcome, required.reason
+
+
+def test_a_setting_ruled_out_by_words_of_untreated_cancer_is_said_as_such():
+    # NCT06760637 ("Previously untreated with any systemic anticancer therapy for their locally
+    # advanced or metastatic disease") told a profile that never said "refractory" or
+    # "resistant": "The trial does not take cancer that is refractory or resistant"
+    item = (
+        "Previously untreated with any systemic anticancer therapy for their locally advanced or"
+        " metastatic disease"
+    )
+    requirement = Requirement("disease-setting", "none-of", ("refractory", "resistant"), item)
+    profile = _profile(setting=["metastatic", "progressive"], prior_lines=2)
+    check = check_requirement(requirement, profile)
+    assert check is not None and check.outcome == FAIL
+    assert check.reason.startswith(
+        "The trial is for cancer not treated before, in the way a criterion says; the profile"
+    )

@@ -1210,6 +1210,11 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     )
     has = values & facts.setting_is
     against = values <= facts.setting_not
+    says = None
+    if requirement.rule == "none-of" and _untreated().search(requirement.text):
+        # "Previously untreated ...", "treatment naïve": not "does not take cancer that is
+        # refractory or resistant", words the profile may never have used
+        says = rules().says("disease-setting", "untreated")
     if requirement.rule == "none-of":
         outcome = FAIL if has else PASS if against else UNKNOWN
     else:
@@ -1226,7 +1231,9 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         tail = rules().sentence("disease-setting", "pass-spread", settings=settings)
         return _check(requirement, PASS, tail, fact)
     if outcome == UNKNOWN:
-        return _unknown(requirement, rules().sentence("disease-setting", "unknown"))
+        tail = rules().sentence("disease-setting", "unknown")
+        question = rules().question("disease-setting", **_says_values(requirement))
+        return _check(requirement, UNKNOWN, tail, question=question, says=says)
     if (
         outcome == FAIL
         and requirement.rule == "none-of"
@@ -1236,9 +1243,14 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         # following platinum-based cCRT": of the treatment it names, not any treated cancer
         tail = rules().sentence("disease-setting", "unknown-named", treatments=_join(named, "or"))
         return _unknown(requirement, tail)
-    return _check(
-        requirement, outcome, rules().sentence("disease-setting", outcome, settings=settings), fact
-    )
+    tail = rules().sentence("disease-setting", outcome, settings=settings)
+    return _check(requirement, outcome, tail, fact, says=says)
+
+
+@cache
+def _untreated() -> re.Pattern[str]:
+    """Words of cancer never treated, as the summary reads them (``untreated`` in settings.toml)."""
+    return re.compile(load_toml("settings.toml")["summary"]["untreated"], re.IGNORECASE)
 
 
 def _grew_on(requirement: Requirement, facts: _Facts) -> list[str]:
