@@ -2333,6 +2333,23 @@ def test_a_title_naming_the_stage_asks_a_profile_whose_settings_rule_it_out():
     assert not [c for c in prescreen(relapsed, Tags(), newly).checks if c.rule != "disease"]
 
 
+def test_a_record_for_treated_disease_asks_a_profile_with_no_line_of_treatment_yet():
+    # NCT05862012 (conditions "Relapsed/Refractory Multiple Myeloma") said "Could fit" to an
+    # untreated myeloma (prior_lines = 0, no setting written)
+    trial = _trial(conditions=["Relapsed/Refractory Multiple Myeloma"], criteria="* ECOG 0-2")
+    untreated = _profile(diagnosis="multiple myeloma", prior_lines=0)
+    fit = prescreen(trial, tag_trial(trial), untreated)
+    assert fit.fit == CHECK
+    (asked,) = [c for c in fit.checks if c.rule == "disease-setting"]
+    assert asked.reason.endswith(
+        "the profile says you have had no line of treatment yet; whether the trial takes you,"
+        " its criteria say."
+    )
+    # a relapse after surgery alone has no line either: said so, it is not asked
+    after_surgery = _profile(diagnosis="multiple myeloma", prior_lines=0, setting=["relapsed"])
+    assert prescreen(trial, tag_trial(trial), after_surgery).fit == POSSIBLE
+
+
 @pytest.mark.parametrize(
     ("conditions", "title", "asked"),
     [

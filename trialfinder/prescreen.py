@@ -1325,13 +1325,20 @@ def _titled_course_checks(
         return []
     if any(r.kind == "disease-setting" and not r.cohort and not r.scope for r in requirements):
         return []
-    if not {_value_key(s) for s in named} <= facts.setting_not:
+    keys = {_value_key(s) for s in named}
+    # (No line of treatment yet, and no setting of these said: a smouldering or untreated
+    # myeloma against "Relapsed/Refractory Multiple Myeloma".)
+    no_lines = facts.lines == 0 and not keys & facts.setting_is
+    if not keys <= facts.setting_not and not no_lines:
         return []
     evidence = next(e for e in tags.evidence if e.kind == "setting" and e.tag in named)
     requirement = Requirement("disease-setting", "record", named, f"Title: {evidence.text}", TITLE)
     kind = requirement.kind
     settings = _join(facts.profile.setting or (), "and")
-    tail = rules().sentence(kind, "unknown-title", settings=settings)
+    if keys <= facts.setting_not:
+        tail = rules().sentence(kind, "unknown-title", settings=settings)
+    else:
+        tail = rules().sentence(kind, "unknown-title-no-lines")
     question = rules().sentence(kind, "question-title", **_says_values(requirement))
     return [_check(requirement, UNKNOWN, tail, question=question)]
 

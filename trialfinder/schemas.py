@@ -526,6 +526,7 @@ _SENTENCES = (
     "unknown-place",
     "unknown-local",
     "unknown-partial",
+    "unknown-title-no-lines",
     "unknown-longer",
     "fail-longer",
     "unknown-named",
