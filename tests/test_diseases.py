@@ -79,6 +79,15 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         none = read_diagnosis(written)
         assert none.healthy and none.diseases == (), written
     assert read_diagnosis("colon cancer, free of disease after surgery").has_cancer
+    # a disease named after another as its history is not what the patient has now:
+    # "therapy-related AML after breast cancer" was told "Could fit" by NCT03946202 (for
+    # primary locally advanced breast cancer)
+    assert read_diagnosis("therapy-related AML after breast cancer").diseases == (
+        "acute myeloid leukemia",
+    )
+    assert read_diagnosis("myeloma, previous breast cancer 2010").diseases == ("multiple myeloma",)
+    # the primary a metastasis is from is the disease
+    assert read_diagnosis("lung metastases from breast cancer").diseases == ("breast cancer",)
     assert read_diagnosis("multiple myeloma").search_terms == ("multiple myeloma",)
     assert healthy.search_terms == ()
 

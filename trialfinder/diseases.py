@@ -128,6 +128,8 @@ class Vocabulary:
         self.profile_healthy = _Index(
             (self._fold(p.split()), "healthy") for p in words["profile_healthy"]
         )
+        history = "|".join(re.escape(w) for w in words["profile_history"])
+        self.profile_history = re.compile(rf"\b(?:{history})\b", re.IGNORECASE)
         self.not_diseases = _Index(
             (self._fold(p.split()), "") for p in words.get("not_diseases", ())
         )
@@ -354,6 +356,11 @@ def read_diagnosis(text: str) -> Diagnosis:
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
     found, _ = vocabulary.find(text)
+    for cue in vocabulary.profile_history.finditer(text):
+        now, _ = vocabulary.find(text[: cue.start()])
+        if now:
+            found = now  # ("therapy-related AML after breast cancer": the AML)
+            break
     if vocabulary.profile_healthy.search(folded) and all(vocabulary.get(d).general for d in found):
         found = []  # ("no cancer", "cancer free")
     not_diagnosed = vocabulary.profile_not_diagnosed.search(folded) or text.lstrip().startswith("?")

@@ -303,6 +303,7 @@ DISEASES = DataFile(
                     "not_diagnosed",
                     "profile_healthy",
                     "profile_not_diagnosed",
+                    "profile_history",
                 ),
                 optional=texts("not_diseases", "reference"),
             ),
