@@ -2827,3 +2827,21 @@ def test_a_setting_ruled_out_by_words_of_untreated_cancer_is_said_as_such():
     assert check.reason.startswith(
         "The trial is for cancer not treated before, in the way a criterion says; the profile"
     )
+
+
+@pytest.mark.parametrize(
+    ("history", "ending"),
+    [
+        (["stem cell transplant"], "the profile lists stem cell transplant without saying whether"
+         " the cells were your own or a donor's."),
+        (["VRd", "DKx-9"], "the profile names DKx-9, which trialfinder does not know."),
+    ],
+)  # fmt: skip
+def test_a_transplant_check_left_unknown_says_why(history, ending):
+    # it said "the profile does not list your treatments" of a profile that lists them
+    requirement = Requirement(
+        "transplant", "prior-excluded", ("allogeneic",), "Prior allogeneic transplant", "exclusion"
+    )
+    check = check_requirement(requirement, _profile(prior_treatments=history))
+    assert check is not None and check.outcome == UNKNOWN
+    assert check.reason.endswith(ending), check.reason

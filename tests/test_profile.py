@@ -175,6 +175,10 @@ def test_procedures_and_other_medicines():
     assert resolve_treatment("autologous stem cell transplant").transplant == "autologous"
     assert resolve_treatment("allo-SCT").transplant == "allogeneic"
     assert resolve_treatment("stem cell transplant").transplant == "any"
+    # from a donor, though the word "allogeneic" is not written (NCT05552976's check said "the
+    # profile does not list your treatments" of a "haplo transplant")
+    for written in ("haplo transplant", "cord blood transplant", "MUD transplant 2021"):
+        assert resolve_treatment(written).transplant == "allogeneic", written
     assert resolve_treatment("stereotactic radiosurgery to the brain").radiation
     assert resolve_treatment("gamma knife radiosurgery").radiation
     assert resolve_treatment("debulking surgery").surgery

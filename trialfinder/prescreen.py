@@ -1640,7 +1640,14 @@ def _check_transplant(requirement: Requirement, facts: _Facts) -> Check:
         else:
             outcome = FAIL
     if outcome == UNKNOWN:
-        tail = rules().sentence("transplant", "unknown")
+        if vague:  # "stem cell transplant": from the patient or a donor, it does not say
+            names = _join([t.written for t in vague], "and")
+            tail = rules().sentence("transplant", "unknown-vague", names=names)
+        elif facts.unknown_names:
+            names = _join(facts.unknown_names, "and")
+            tail = rules().sentence("transplant", "unknown-names", names=names)
+        else:
+            tail = rules().sentence("transplant", "unknown")
         return _check(requirement, UNKNOWN, tail, question=question, says=says)
     permanent = requirement.rule == "prior-excluded"
     tail = rules().sentence("transplant", outcome, transplants=described)

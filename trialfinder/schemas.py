@@ -527,6 +527,7 @@ _SENTENCES = (
     "unknown-place",
     "unknown-local",
     "unknown-partial",
+    "unknown-vague",
     "unknown-title-no-lines",
     "unknown-longer",
     "fail-longer",
