@@ -13,9 +13,10 @@ from spec_check import check_request, spec_available
 from trialfinder.cli import cli
 from trialfinder.errors import ExitCode
 
+from conftest import load_real_record, needs_shared
 from factories import make_study
 
-BOSTON_ZIP_FILTER = "distance(42.3427,-71.0922,50mi)"
+BOSTON_ZIP_FILTER = "distance(42.3427,-71.0922,200mi)"
 SPEC_GEO_PATTERN = re.compile(r"^distance\(-?\d+(\.\d+)?,-?\d+(\.\d+)?,\d+(\.\d+)?(km|mi)?\)$")
 
 
@@ -70,7 +71,7 @@ def run(*args):
 
 def test_search_near_sends_filter_geo_and_sorts_by_distance(fake_api, studies):
     fake_api.studies = studies
-    result = run("search", "--near", "02115", "--within", "50mi", "--format", "json")
+    result = run("search", "--near", "02115", "--within", "200mi", "--format", "json")
     assert result.exit_code == 0, result.output
     (request,) = fake_api.studies_requests()
     assert request.params["filter.geo"] == BOSTON_ZIP_FILTER
@@ -79,14 +80,10 @@ def test_search_near_sends_filter_geo_and_sorts_by_distance(fake_api, studies):
     if spec_available():
         check_request(f"{fake_api.url}/studies?{urlencode(request.params)}")
     records = json.loads(result.stdout)
-    assert [r["nct_id"] for r in records] == [
-        "NCT01000001",
-        "NCT01000002",
-        "NCT01000003",
-        "NCT01000009",
-    ]
+    # The fake registry sends every trial: those with no site within 200 miles are left out.
+    assert [r["nct_id"] for r in records] == ["NCT01000001", "NCT01000002"]
     # Worked out by hand (spherical law of cosines, R = 3958.8 mi) from 42.3427, -71.0922.
-    assert [r["distance_mi"] for r in records] == [2.0, 188.1, 2691.4, None]
+    assert [r["distance_mi"] for r in records] == [2.0, 188.1]
     assert records[0]["nearest_site"]["facility"] == "Dana-Farber Cancer Institute"
     assert records[0]["nearest_site"]["status"] == "RECRUITING"
     assert set(records[0]["nearest_site"]) == {
@@ -99,8 +96,22 @@ def test_search_near_sends_filter_geo_and_sorts_by_distance(fake_api, studies):
         "contact",  # whom to call there: None when the site names nobody to reach
     }
     assert records[0]["nearest_site"]["contact"] is None
-    assert records[3]["nearest_site"] is None
-    assert "within 50 miles of 02115 (Boston, MA)" in result.stderr
+    assert "within 200 miles of 02115 (Boston, MA)" in result.stderr
+    assert "2 of 4 fetched trials were left out: no site of theirs within 200 miles" in (
+        " ".join(result.stderr.split())
+    )
+
+
+@needs_shared
+def test_search_near_leaves_out_a_trial_whose_sites_in_range_are_closed(fake_api):
+    # NCT02227251 recruits in Poland; its Boston sites (Dana Farber, Tufts, Lahey, UMass) are
+    # completed. NCT05786924 recruits at Dana-Farber.
+    fake_api.studies = [load_real_record("NCT02227251"), load_real_record("NCT05786924")]
+    result = run("search", "--near", "02115", "--setting", "any", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["nct_id"] for r in json.loads(result.stdout)] == ["NCT05786924"]
+    said = " ".join(result.stderr.split())
+    assert "1 of 2 fetched trials was left out: no site of it within 100 miles may enrol" in said
 
 
 def test_distance_sort_fetches_everything_before_the_limit(fake_api, studies):
@@ -119,7 +130,9 @@ def test_distance_sort_fetches_everything_before_the_limit(fake_api, studies):
 def test_sort_relevance_keeps_the_registry_order(fake_api, studies):
     fake_api.studies = studies
     result = run(
-        "search", "--near", "02115", "--sort", "relevance", "--limit", "2", "--format", "json"
+        "search",
+        *("--near", "02115", "--within", "200mi", "--sort", "relevance", "--limit", "2"),
+        *("--format", "json"),
     )
     assert result.exit_code == 0, result.output
     (request,) = fake_api.studies_requests()
@@ -129,8 +142,10 @@ def test_sort_relevance_keeps_the_registry_order(fake_api, studies):
     if spec_available():
         check_request(f"{fake_api.url}/studies?{urlencode(request.params)}")
     records = json.loads(result.stdout)
-    assert [r["nct_id"] for r in records] == ["NCT01000003", "NCT01000009"]
-    assert records[0]["distance_mi"] == 2691.4  # the distance is still worked out
+    # The registry's order of the trials with a site within 200 miles (San Francisco and the
+    # unlocated trial, sent first, have none).
+    assert [r["nct_id"] for r in records] == ["NCT01000002", "NCT01000001"]
+    assert records[0]["distance_mi"] == 188.1  # the distance is still worked out
 
 
 def test_without_near_the_keys_are_null(fake_api, studies):
@@ -145,10 +160,10 @@ def test_without_near_the_keys_are_null(fake_api, studies):
 
 def test_table_shows_nearest_site_and_distance(fake_api, studies):
     fake_api.studies = studies
-    result = run("search", "--near", "02115", "--within", "80km")
+    result = run("search", "--near", "02115", "--within", "320km")
     assert result.exit_code == 0, result.output
     assert fake_api.studies_requests()[0].params["filter.geo"] == (
-        "distance(42.3427,-71.0922,49.71mi)"
+        "distance(42.3427,-71.0922,198.84mi)"
     )
     # Piped, the table is tab-separated: a header line, then one line per trial.
     lines = [line.split("\t") for line in result.stdout.splitlines()]
@@ -157,10 +172,9 @@ def test_table_shows_nearest_site_and_distance(fake_api, studies):
     boston = rows[0]
     assert boston[0] == "NCT01000001"
     assert boston[site] == "Dana-Farber Cancer Institute, Boston, Massachusetts (recruiting)"
-    assert boston[distance] == "2" and "2691.4" in [row[distance] for row in rows]
+    assert boston[distance] == "2" and "188.1" in [row[distance] for row in rows]
     titles = [row[1] for row in rows]
-    assert titles.index("Boston trial") < titles.index("New York trial")
-    assert titles.index("New York trial") < titles.index("San Francisco trial")
+    assert titles == ["Boston trial", "New York trial"]
     plain = run("search").stdout
     assert "Nearest site" not in plain and "Distance" not in plain
 
@@ -240,3 +254,14 @@ def test_show_near_says_when_no_site_is_open(fake_api):
     said = " ".join(result.stdout.split())  # (wrapped to the width)
     assert "Nearest site: Lifespan, Providence" in said
     assert "(no site is recruiting; this one is completed)" in said
+
+
+def test_show_near_names_a_nearest_site_without_a_status(fake_api):
+    no_status = {**PROVIDENCE_CLOSED, "facility": "Rhode Island Hospital", "status": ""}
+    fake_api.studies = [make_study(nct_id="NCT01000001", locations=[MSK, no_status])]
+    result = run("show", "NCT01000001", "--near", "02115")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    # A site that gives no status may enrol: it is nearer than the recruiting one in New York.
+    assert "Nearest site: Rhode Island Hospital, Providence" in said
+    assert "(this site gives no status)" in said and "no site is recruiting" not in said

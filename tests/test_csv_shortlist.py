@@ -750,16 +750,16 @@ def test_compare_names_a_new_nearest_site(tmp_path):
     old_path, new_path = tmp_path / "old.csv", tmp_path / "new.csv"
     before = [make_study(locations=[NEW_YORK_SITE], last_updated="2025-05-01")]
     after = [make_study(locations=[NEW_YORK_SITE, BOSTON_SITE], last_updated="2025-06-01")]
+    near = ("--near", "02115", "--within", "200mi")  # New York is 188 miles away
     with FakeApi(before) as api:
-        result = run("--api-url", api.url, "search", "--near", "02115", "-o", str(old_path))
+        result = run("--api-url", api.url, "search", *near, "-o", str(old_path))
         assert result.exit_code == 0, result.output
         api.studies = after
         result = run(
             "--api-url",
             api.url,
             "search",
-            "--near",
-            "02115",
+            *near,
             "--ids-file",
             str(old_path),
             "--compare",

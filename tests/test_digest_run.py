@@ -425,6 +425,31 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
     assert "NEAREST SITE CLOSED (1)" in message.get_body(("plain",)).get_content()
 
 
+def test_closed_sites_in_range_do_not_make_a_trial_near(fake_api, smtp, tmp_path):
+    legnica = {
+        **BOSTON,
+        "facility": "Wojewodzki Szpital Specjalistyczny w Legnicy",
+        "city": "Legnica",
+        "state": "",
+        "zip": "59-220",
+        "country": "Poland",
+        "geoPoint": {"lat": 51.21006, "lon": 16.1619},
+    }
+    completed = [{**site, "status": "COMPLETED"} for site in (BOSTON, WORCESTER)]
+    fake_api.studies[:] = [
+        # As NCT02227251: recruiting in Poland, its Boston sites completed.
+        make_study("NCT01000001", title="Closed near Boston", locations=[*completed, legnica]),
+        make_study("NCT01000002", title="No site status", locations=[{**WORCESTER, "status": ""}]),
+    ]
+    config = write_config(tmp_path, smtp.port, search_extra='near = "02115"\nwithin = "100mi"')
+    run(config)
+    (received,) = smtp.received
+    assert received.message["Subject"] == "1 new: refractory myeloma trials near Boston"
+    text = received.message.get_body(("plain",)).get_content()
+    assert "Closed near Boston" not in text and "Legnica" not in text
+    assert "No site status" in text  # a site that gives no status may enrol
+
+
 def crashed_run(config, monkeypatch) -> None:
     """A run that dies right after the SMTP server took the message."""
     with monkeypatch.context() as patch:

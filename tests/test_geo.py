@@ -19,12 +19,13 @@ from trialfinder.geo import (
     geo_filter,
     geocode,
     haversine_mi,
+    is_near,
     nearest_site,
     parse_distance,
     sites_by_distance,
 )
 from trialfinder.knowledge import load_toml
-from trialfinder.model import parse_study
+from trialfinder.model import CLOSED_STATUSES, parse_study
 from trialfinder.pipeline import ResultOptions, build_result, by_distance, sort_results, to_record
 from trialfinder.request import SearchRequest
 from trialfinder.search import fetch_criteria
@@ -270,7 +271,9 @@ def test_criteria_order_and_fetching():
     by_relevance = SearchRequest(
         SearchCriteria(near=boston, sort="relevance", settings=("any",)), limit=5
     )
-    assert fetch_criteria(by_relevance).limit == 5
+    # Whether a trial has a site there that may enrol is checked here: the limit counts those.
+    assert fetch_criteria(by_relevance).limit is None
+    assert fetch_criteria(by_relevance).page_size == 100
     assert by_relevance.criteria.to_params()["sort"] == "@relevance"
     plain = SearchRequest(SearchCriteria(settings=("any",)), limit=5)
     assert plain.criteria.order is None and fetch_criteria(plain).limit == 5
@@ -384,11 +387,46 @@ def test_falls_back_to_the_nearest_site_of_any_status():
     trial = _trial(
         _site("Far completed", "COMPLETED", 45.0, -75.0),
         _site("Near active", "ACTIVE_NOT_RECRUITING", 40.1, -75.0),
-        _site("No status", "", 41.0, -75.0),
+        _site("Suspended", "SUSPENDED", 41.0, -75.0),
     )
     nearest = nearest_site(trial, 40.0, -75.0)
     assert nearest.site.facility == "Near active"
-    assert not nearest.is_open
+    assert not nearest.is_open and not nearest.may_enrol
+
+
+def test_a_site_without_a_status_may_enrol():
+    trial = _trial(
+        _site("Near active", "ACTIVE_NOT_RECRUITING", 40.1, -75.0),
+        _site("No status", "", 41.0, -75.0),
+        _site("Recruiting, farther", "RECRUITING", 42.0, -75.0),
+    )
+    nearest = nearest_site(trial, 40.0, -75.0)
+    assert nearest.site.facility == "No status"
+    assert nearest.may_enrol and not nearest.is_open
+
+
+def test_a_trial_is_near_by_a_site_that_may_enrol_only():
+    here = Place("here", 40.0, -75.0)
+    closed_here = [_site(f"{s} here", s, 40.1, -75.0) for s in sorted(CLOSED_STATUSES)]
+    recruiting_far = _site("Recruiting, far", "RECRUITING", 45.0, -75.0)
+    assert not is_near(_trial(*closed_here, recruiting_far), here, 100)
+    assert is_near(_trial(recruiting_far), here, 400)
+    for status in ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", ""):
+        trial = _trial(*closed_here, _site("Here", status, 40.5, -75.0))
+        assert is_near(trial, here, 100), status  # a site with no status counts
+        assert not is_near(trial, here, 30)  # 34.5 miles away
+    assert not is_near(_trial(_site("Unlocated", "RECRUITING")), here, 100)
+
+
+@needs_shared
+def test_real_record_with_only_completed_sites_near_boston_is_not_near():
+    trial = parse_study(load_real_record("NCT02227251"))  # recruiting in Poland
+    boston = geocode("02115")
+    # Dana Farber, Tufts, Lahey and UMass are all COMPLETED.
+    assert any(n.distance_mi <= 100 for n in sites_by_distance(trial, boston.lat, boston.lon))
+    assert not is_near(trial, boston, 100)
+    nearest = nearest_site(trial, boston.lat, boston.lon)
+    assert nearest.may_enrol and nearest.site.city == "Legnica"
 
 
 def test_sites_without_coordinates_are_never_chosen_and_are_counted():

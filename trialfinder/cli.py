@@ -551,8 +551,9 @@ def _fits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 @click.option(
     "--near",
     metavar="PLACE",
-    help="Only trials with a site near PLACE: a US ZIP code (02115), 'City, ST' "
-    "(Houston, TX) or lat,lon (29.76,-95.37). Adds each trial's nearest open site.",
+    help="Only trials with a site near PLACE that may enrol (one the record calls closed does "
+    "not count): a US ZIP code (02115), 'City, ST' (Houston, TX) or lat,lon (29.76,-95.37). "
+    "Adds each trial's nearest site that may enrol.",
 )
 @click.option(
     "--within",
@@ -641,9 +642,9 @@ def search(
     """Search for trials, e.g. `trialfinder search "multiple myeloma"`.
 
     With no CONDITION, all cancers are searched. With --near, only trials with a site within
-    --within of the place are found, nearest first. The setting (by default, disease treated
-    before), --category and --biomarker are checked on each trial found, with its tags. For a
-    shortlist (CSV, or an Excel workbook with -o FILE.xlsx):
+    --within of the place that may enrol are found, nearest first. The setting (by default,
+    disease treated before), --category and --biomarker are checked on each trial found, with
+    its tags. For a shortlist (CSV, or an Excel workbook with -o FILE.xlsx):
     `trialfinder search myeloma -o shortlist.csv`; a week later, the same search
     `trialfinder search myeloma --compare shortlist.csv -o new.csv` shows what is new, what
     changed and what left, with the columns you added carried forward.

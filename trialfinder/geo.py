@@ -10,9 +10,11 @@ trialfinder; nothing is downloaded at run time):
 - ``lat,lon`` in decimal degrees is taken as it is.
 
 Distances are great-circle (haversine) distances on a sphere of the Earth's mean radius, in
-miles. The nearest site of a trial is the nearest site whose own status is recruiting or not
-yet recruiting, else the nearest site of any status; sites without coordinates are never
-chosen, only counted.
+miles. A site *may enrol* unless its own status says it is closed (``Site.may_enrol``: a site
+with no status counts). The nearest site of a trial is the nearest site that may enrol, else
+the nearest site of any status; a trial is near a place when a site that may enrol is within
+the distance (:func:`is_near`), whatever its closed sites there. Sites without coordinates are
+never chosen, only counted.
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ class NearestSite:
         """The site itself is recruiting or about to (its own status, not the trial's)."""
         return self.site.status in OPEN_STATUSES
 
+    @property
+    def may_enrol(self) -> bool:
+        """The site's own status does not say it is closed (see ``Site.may_enrol``)."""
+        return self.site.may_enrol
+
 
 # -- distances ------------------------------------------------------------------------------
 
@@ -115,16 +122,25 @@ def _measured(sites: Iterable[Site], lat: float, lon: float) -> list[tuple[float
 
 
 def nearest_site(trial: Trial, lat: float, lon: float) -> NearestSite | None:
-    """The nearest open (recruiting / not yet recruiting) site, else the nearest of any status.
+    """The nearest site that may enrol, else the nearest of any status.
 
     ``None`` when no site of the trial has coordinates. Ties go to the site listed first.
     """
     measured = _measured(trial.sites, lat, lon)
     if not measured:
         return None
-    open_sites = [m for m in measured if m[2].status in OPEN_STATUSES]
-    distance, _, site = min(open_sites or measured, key=lambda m: (m[0], m[1]))
+    enrolling = [m for m in measured if m[2].may_enrol]
+    distance, _, site = min(enrolling or measured, key=lambda m: (m[0], m[1]))
     return NearestSite(site, distance, len(trial.sites) - len(measured))
+
+
+def is_near(trial: Trial, place: Place, within_mi: float) -> bool:
+    """Whether a site of ``trial`` that may enrol is within ``within_mi`` miles of ``place``
+    (the registry finds a trial by any of its sites, closed ones too)."""
+    return any(
+        distance <= within_mi and site.may_enrol
+        for distance, _, site in _measured(trial.sites, place.lat, place.lon)
+    )
 
 
 def sites_by_distance(trial: Trial, lat: float, lon: float) -> list[NearestSite]:

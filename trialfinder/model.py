@@ -19,6 +19,11 @@ from trialfinder.errors import InvalidInput, RecordError
 
 STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$")
+# The registry's recruitment statuses (of a trial, or of one of its sites) that say it takes
+# no one: the others, a status the registry adds later and no status at all may enrol.
+CLOSED_STATUSES = frozenset(
+    {"ACTIVE_NOT_RECRUITING", "COMPLETED", "SUSPENDED", "TERMINATED", "WITHDRAWN"}
+)
 
 # Age units allowed by the API's pattern, converted to years.
 _YEARS_PER_UNIT = {
@@ -88,6 +93,11 @@ class Site:
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def may_enrol(self) -> bool:
+        """Whether the site may take patients: its own status does not say it is closed."""
+        return self.status not in CLOSED_STATUSES
 
 
 class Sites(Sequence[Site]):

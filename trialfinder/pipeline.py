@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialfinder.errors import PartialResults, RecordError, TrialfinderError
-from trialfinder.geo import NearestSite, Place, nearest_site
+from trialfinder.geo import NearestSite, Place, is_near, nearest_site
 from trialfinder.model import Trial, parse_study
 from trialfinder.prescreen import Fit, prescreen, rank
 from trialfinder.profile import Profile
@@ -48,7 +48,8 @@ class ResultOptions:
 
     templates: str | None = None  # a folder of the user's own templates
     near: Place | None = None  # the patient's place: find each trial's nearest site
-    within_mi: float | None = None  # the search radius in miles, when `near` is given
+    # The search radius in miles, when `near` is given: a result has a site there that may enrol.
+    within_mi: float | None = None
     profile: Profile | None = None  # a patient's profile: prescreen each trial against it
     summary: bool = True  # write the plain-language summary (a table does not show it)
 
@@ -182,6 +183,7 @@ class TagFilter:
 
 
 # What became of one record (Outcome.kind).
+FAR = "far"  # no site of it that may enrol is within the search's distance of its place
 KEPT = "kept"  # a result, shown unless the verdicts asked for leave it out
 UNCONFIRMED = "unconfirmed"  # its tags do not confirm a setting searched for
 LEFT_OUT = "left out"  # it does not match the wanted categories or biomarkers
@@ -202,7 +204,7 @@ class TrialJob:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one record: ``kind`` is one of KEPT, UNCONFIRMED, LEFT_OUT, SKIPPED,
+    """What became of one record: ``kind`` is one of KEPT, FAR, UNCONFIRMED, LEFT_OUT, SKIPPED,
     STOPPED. ``value`` is the result or its record (KEPT), why it was skipped (SKIPPED), or
     the error (STOPPED); ``distance`` (the nearest site's) and ``fit`` (the prescreen's
     verdict) are what the search sorts and counts a KEPT result by."""
@@ -230,6 +232,9 @@ def assess(job: TrialJob, raw: Any) -> Outcome:
         trial = parse_study(raw, lazy_sites=not job.options.near)
     except RecordError as exc:
         return Outcome(SKIPPED, exc.record_id, exc.reason)
+    near, within = job.options.near, job.options.within_mi
+    if near is not None and within is not None and not is_near(trial, near, within):
+        return Outcome(FAR, trial.nct_id)
     try:
         tags = tag_trial(trial)
         if not job.confirm.accepts(tags):

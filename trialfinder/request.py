@@ -102,8 +102,14 @@ class SearchRequest:
     @property
     def checked_here(self) -> bool:
         """Whether trialfinder, not the registry, decides which trials found are shown:
-        their tags are checked, or a profile's verdicts order them."""
-        return self.confirm.active or self.wanted.active or self.profile is not None
+        their tags are checked, a place's sites that may enrol, or a profile's verdicts order
+        them."""
+        return (
+            self.confirm.active
+            or self.wanted.active
+            or self.criteria.near is not None
+            or self.profile is not None
+        )
 
 
 class Problem(NamedTuple):

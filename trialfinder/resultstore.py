@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trialfinder.model import StudyText
-from trialfinder.pipeline import KEPT, LEFT_OUT, UNCONFIRMED, Outcome, TrialJob
+from trialfinder.pipeline import FAR, KEPT, LEFT_OUT, UNCONFIRMED, Outcome, TrialJob
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -52,7 +52,7 @@ log = logging.getLogger("trialfinder")
 
 STORE_FILE = "results.sqlite"
 KEEP_DAYS = 30
-STORED_KINDS = (KEPT, UNCONFIRMED, LEFT_OUT)
+STORED_KINDS = (KEPT, FAR, UNCONFIRMED, LEFT_OUT)
 # Keys asked for in one query: SQLite allows 32,766 parameters (999 before 3.32).
 _QUERY_KEYS = 900
 

@@ -25,6 +25,7 @@ from typing import Any
 from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.pipeline import (
+    FAR,
     LEFT_OUT,
     UNCONFIRMED,
     Outcome,
@@ -122,8 +123,9 @@ class SearchRun:
         self.stopped_early = False  # the limit was reached before every trial was checked
         self.fetch = fetch_criteria(request, needs)  # what the registry is asked for
         self.results = source.search(self.fetch, on_progress=on_progress)
-        self.seen = 0  # trials fetched and tagged
-        self.unconfirmed = 0  # of those, how many the tags did not confirm a setting of
+        self.seen = 0  # trials fetched
+        self.far = 0  # of those, how many have no site within range that may enrol
+        self.unconfirmed = 0  # of the others, how many the tags did not confirm a setting of
         self.left_out = 0  # of the others, how many `wanted` left out
         self.passed = 0  # trials that passed every check, shown or not
         self.shown = 0
@@ -184,6 +186,9 @@ class SearchRun:
         for outcome in outcomes:
             self.seen += 1
             self._returned.add(outcome.nct_id)
+            if outcome.kind == FAR:
+                self.far += 1
+                continue
             if outcome.kind == UNCONFIRMED:
                 self.unconfirmed += 1
                 continue
@@ -205,7 +210,7 @@ class SearchRun:
     @property
     def filtered(self) -> bool:
         """Whether trials are checked here, after the registry search."""
-        return self.confirm.active or self.wanted.active
+        return self.confirm.active or self.wanted.active or self.criteria.near is not None
 
     @property
     def missing_ids(self) -> list[str]:
@@ -238,17 +243,31 @@ class SearchRun:
                 f"{counted(skipped, 'record')} could not be read and {was} skipped "
                 "(see the warnings above)"
             )
+        if self.far and not quiet:
+            one = self.far == 1
+            lines.append(
+                f"{self.far:,} of {counted(self.seen, 'fetched trial')} "
+                f"{'was' if one else 'were'} left out: no site of {'it' if one else 'theirs'} "
+                f"within {counted(self.criteria.within_mi or 0, 'mile')} may enrol "
+                "(the registry finds a trial by its closed sites too)"
+            )
         if self.unconfirmed and not quiet:
             one = self.unconfirmed == 1
             left_out = "was left out: its record does" if one else "were left out: their records do"
+            checked = self.seen - self.far
+            of = f"the other {checked:,}" if self.far else counted(self.seen, "fetched trial")
             lines.append(
-                f"{self.unconfirmed:,} of {counted(self.seen, 'fetched trial')} {left_out} "
+                f"{self.unconfirmed:,} of {of} {left_out} "
                 f"not say {settings_words(self.confirm.settings)} "
                 f"(use --setting any to see {'it' if one else 'them'})"
             )
         if self.wanted.active and not quiet:
-            checked = self.seen - self.unconfirmed
-            of = f"the other {checked:,}" if self.unconfirmed else counted(checked, "fetched trial")
+            checked = self.seen - self.far - self.unconfirmed
+            of = (
+                f"the other {checked:,}"
+                if self.far or self.unconfirmed
+                else counted(checked, "fetched trial")
+            )
             one = self.left_out == 1
             lines.append(
                 f"{self.left_out:,} of {of} did not match {self.wanted.describe()} "

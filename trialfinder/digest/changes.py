@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trialfinder.model import CLOSED_STATUSES
 from trialfinder.wording import miles_text, phase_text, short_label, status_text
 
 # The kinds of change, in the order the email shows them; a trial is listed once, under the
@@ -69,9 +70,6 @@ FIT_SENTENCES = {
     "excluded": "Checked against your profile, it no longer fits you (it was {before}).",
 }
 RECRUITING = "RECRUITING"
-CLOSED_STATUSES = frozenset(
-    {"ACTIVE_NOT_RECRUITING", "SUSPENDED", "TERMINATED", "COMPLETED", "WITHDRAWN"}
-)
 
 
 @dataclass(frozen=True)

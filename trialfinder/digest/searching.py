@@ -98,19 +98,16 @@ def run_search(
     source: Source, search: SavedSearch, templates: Path | None = None
 ) -> dict[str, Found]:
     """The current results of ``search``, by NCT id; raises the source's errors."""
-    criteria = search.criteria
+    # With a place, the search keeps only trials with a site there that may enrol (geo.is_near).
     run = SearchRun(source, search.request, NEEDS, templates=str(templates) if templates else None)
     found: dict[str, Found] = {}
     for result in run:
-        in_range = sites_in_range(result.trial, search)
-        if criteria.near is not None and not in_range:
-            continue  # the registry matched a site just outside the radius
         found[result.trial.nct_id] = Found(
             trial=result.trial,
             tags=result.tags,
             nearest=result.nearest,
             summary=result.summary,
-            sites_in_range=in_range,
+            sites_in_range=sites_in_range(result.trial, search),
             open_in_range=open_in_range(result.trial, search),
         )
     return found
