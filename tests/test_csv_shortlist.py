@@ -1211,6 +1211,43 @@ def test_dropped_says_why_when_the_registry_tells(tmp_path):
     }
 
 
+def test_a_dropped_row_carries_the_status_the_registry_gives_now(tmp_path):
+    old_path = tmp_path / "old.csv"
+    with FakeApi(studies_1_to(2)) as api:
+        api.filter_statuses = True
+        assert run("--api-url", api.url, "search", "-o", str(old_path)).exit_code == 0
+        closed = make_study(
+            nct_id="NCT01000001", status="ACTIVE_NOT_RECRUITING", last_updated="2025-08-04"
+        )
+        api.studies = [closed, api.studies[1]]
+        result = run("--api-url", api.url, "search", "--compare", str(old_path))
+    assert result.exit_code == 0, result.output
+    dropped = read_csv(result.stdout)[-1]
+    assert dropped["change"] == (
+        "dropped: no longer recruiting (status Recruiting -> Active not recruiting)"
+    )
+    # Sorted on status, the trial does not show as recruiting.
+    assert (dropped["status"], dropped["status_text"]) == (
+        "ACTIVE_NOT_RECRUITING",
+        "Active not recruiting",
+    )
+    assert dropped["last_updated"] == "2025-08-04"
+    old = read_csv(old_path.read_text(encoding="utf-8"))[0]
+    assert dropped["title"] == old["title"]  # the rest as the old shortlist has it
+
+
+def test_a_dropped_row_keeps_its_old_status_when_the_registry_does_not_tell():
+    from trialfinder.shortlist import RegistryState, compare
+
+    old = {"nct_id": "NCT01000001", "status": "RECRUITING", "last_updated": "2025-01-02"}
+    gone = {"NCT01000001": old, "NCT01000002": {**old, "nct_id": "NCT01000002"}}
+    states = {"NCT01000002": RegistryState("COMPLETED")}  # no date given
+    rows = list(compare([], gone, lambda ids: states))
+    assert rows[0] == {"change": "dropped: no longer in the results", **old}
+    assert (rows[1]["status"], rows[1]["status_text"]) == ("COMPLETED", "Completed")
+    assert rows[1]["last_updated"] == "2025-01-02"
+
+
 def test_dropped_without_an_answer_from_the_registry_says_what_is_known(tmp_path):
     from trialfinder.errors import SourceError
     from trialfinder.shortlist import compare, dropped_why

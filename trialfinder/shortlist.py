@@ -103,7 +103,17 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Serial numbers of 1 January 1990 and 31 December 2099: a wider number is no trial's date.
 EXCEL_SERIALS = range(32874, 73051)
 
-StatusLookup = Callable[[list[str]], Mapping[str, str]]
+
+@dataclass(frozen=True)
+class RegistryState:
+    """What the registry says now of a trial that left the results: its status and the date of
+    its last update ("" when not given)."""
+
+    status: str
+    last_updated: str = ""
+
+
+StatusLookup = Callable[[list[str]], Mapping[str, RegistryState]]
 
 
 class Shortlist(dict[str, dict[str, Any]]):
@@ -739,7 +749,8 @@ def compare(
     ``new``: not in the previous shortlist; ``updated: ...``: its last update date moved
     (saying what changed where the previous row shows it: status, phase, nearest site);
     ``unchanged``; ``dropped: why``: in the previous shortlist only, with its previous values
-    (``lookup`` gives the current status of such trials, to say why). The user's own columns
+    but for its status and last update, the registry's now when ``lookup`` (the current state
+    of such trials) tells them, which also say why. The user's own columns
     (``previous.extra_columns``) are carried forward by NCT id. Streams: only the previous
     shortlist is held in memory.
     """
@@ -752,10 +763,11 @@ def compare(
         carried = {name: (old or {}).get(name, "") for name in extras}
         yield {CHANGE_COLUMN: change_of(row, old), **row, **carried}
     gone = [nct_id for nct_id in previous if nct_id not in seen]
-    statuses = _current_statuses(lookup, gone) if gone else {}
+    states = _current_states(lookup, gone) if gone else {}
     for nct_id in gone:
-        old = previous[nct_id]
-        yield {CHANGE_COLUMN: dropped_why(old, statuses.get(nct_id)), **old}
+        old, now = previous[nct_id], states.get(nct_id)
+        why = dropped_why(old, now.status if now else None)
+        yield {CHANGE_COLUMN: why, **old, **_current_cells(now)}
 
 
 def change_of(row: Mapping[str, Any], old: Mapping[str, Any] | None) -> str:
@@ -791,7 +803,18 @@ def dropped_why(old: Mapping[str, Any], status: str | None) -> str:
     return f"{DROPPED}: no longer in the results"
 
 
-def _current_statuses(lookup: StatusLookup | None, ids: list[str]) -> Mapping[str, str]:
+def _current_cells(now: RegistryState | None) -> dict[str, str]:
+    """The cells of a dropped row that say the trial's state now: its status (a spreadsheet
+    sorted on it must not show a closed trial recruiting) and, when known, its last update."""
+    if now is None or not now.status:
+        return {}
+    cells = {"status": now.status, "status_text": status_text(now.status)}
+    if now.last_updated:
+        cells["last_updated"] = now.last_updated
+    return cells
+
+
+def _current_states(lookup: StatusLookup | None, ids: list[str]) -> Mapping[str, RegistryState]:
     if lookup is None:
         return {}
     try:
@@ -804,9 +827,10 @@ def _current_statuses(lookup: StatusLookup | None, ids: list[str]) -> Mapping[st
 
 
 def status_lookup(source: Source) -> StatusLookup:
-    """A lookup of the registry's current status of trials, by NCT id, through ``source``."""
+    """A lookup of the registry's current status and last update of trials, by NCT id,
+    through ``source``."""
 
-    def lookup(ids: list[str]) -> dict[str, str]:
+    def lookup(ids: list[str]) -> dict[str, RegistryState]:
         criteria = SearchCriteria(
             ids=tuple(ids),
             settings=("any",),
@@ -814,7 +838,10 @@ def status_lookup(source: Source) -> StatusLookup:
             cancer_only=False,
             site_details=False,
         )
-        return {trial.nct_id: trial.overall_status for trial in source.search(criteria)}
+        return {
+            trial.nct_id: RegistryState(trial.overall_status, trial.last_updated)
+            for trial in source.search(criteria)
+        }
 
     return lookup
 
