@@ -127,7 +127,7 @@ def test_values_come_from_the_record_with_lists_joined():
     assert row["min_age"] == "18" and row["max_age"] == "0.5"
     assert row["sites_count"] == "1"
     assert row["central_contact_name"] == "Ana Núñez"
-    assert row["central_contact_phone"] == TEXT_MARK + "617-555-0100 ext. 12"
+    assert row["central_contact_phone"] == "617-555-0100 ext. 12"
     assert row["central_contact_email"] == "a@x.org"
     assert row["first_posted"] == "2024-01-15" and row["last_updated"] == "2025-06-01"
     assert row["url"] == "https://clinicaltrials.gov/study/NCT01000001"
@@ -317,7 +317,7 @@ def test_hostile_titles_and_contact_names_are_neutralised(hostile, tmp_path):
     (row,) = read_csv((tmp_path / "s.csv").read_text(encoding="utf-8"))
     for column in ("title", "central_contact_name", "interventions"):
         assert row[column] == "'" + hostile.strip()  # the model strips surrounding blanks
-    assert row["central_contact_phone"] == TEXT_MARK + "+1 617-555-0100"
+    assert row["central_contact_phone"] == "'+1 617-555-0100"
     assert row["central_contact_email"] == "'=x@y.org"
     assert not any(formula_like(cell) for cell in row.values())
 
@@ -969,7 +969,7 @@ def test_near_gives_the_nearest_sites_status_and_its_own_contact(tmp_path):
     assert row["nearest_site_status"] == "Recruiting"
     # The listed contact, not the investigators: the one a patient is meant to call.
     assert row["nearest_contact_name"] == "Omar Nadeem"
-    assert row["nearest_contact_phone"] == TEXT_MARK + "617-632-3000 ext. 4"
+    assert row["nearest_contact_phone"] == "617-632-3000 ext. 4"
     assert row["nearest_contact_email"] == ""
     assert row["central_contact_name"] == "Study Team"  # the trial's own, unchanged
 
@@ -995,32 +995,57 @@ def test_the_boston_site_of_a_real_trial_gives_its_own_contact_not_the_call_cent
     (row,) = read_csv(csv_text([to_record(result)]))
     assert row["nearest_city"] == "Boston" and row["nearest_site_status"] == "Recruiting"
     assert row["nearest_contact_name"] == "Omar Nadeem, Site 010"
-    assert row["nearest_contact_phone"] == TEXT_MARK + "617-632-3000"
-    assert row["central_contact_phone"] == TEXT_MARK + "855-907-3286"  # the sponsor's centre
+    assert row["nearest_contact_phone"] == "617-632-3000"
+    assert row["central_contact_phone"] == "855-907-3286"  # the sponsor's centre
 
 
 # -- phone numbers ------------------------------------------------------------------------
 
+# Phone numbers as records give them: none can be read as a formula, none is altered.
 PHONES = [
-    "+1 617-555-0100",
+    "(888) 209-9326",  # NCT02227251
     "06123456789",
     "18772854559",
-    "+33 1 23 45 67 89",
     "(+86) 2164175590",
     "617-632-3000 ext. 12",
-    "+44 (0)20 7946 0958",
     "01-02-2024",
+    "00306932704780",
 ]
+# Those that start with +, which Excel and Google Sheets read as a formula and LibreOffice
+# '+16175550100' as a number: the ' shows, where an invisible mark would go into a dialer.
+PLUS_PHONES = ["+1 617-555-0100", "+ 33 4 72 73 84 99", "+44 (0)20 7946 0958", "+302313307533"]
+
+
+def _phone_cells(phone: str) -> dict[str, str]:
+    record = record_of()
+    record["central_contact"] = {"phone": phone}
+    record["nearest_site"] = {"contact": {"phone": phone}}
+    (row,) = read_csv(csv_text([record]))
+    return {column: row[column] for column in ("central_contact_phone", "nearest_contact_phone")}
 
 
 @pytest.mark.parametrize("phone", PHONES)
-def test_a_phone_number_keeps_its_text_behind_an_invisible_mark(phone):
-    from trialfinder.shortlist import phone_cell
+def test_a_phone_number_that_is_no_formula_is_written_as_given(phone):
+    assert set(_phone_cells(phone).values()) == {phone}
+    assert not formula_like(phone)
 
-    cell = phone_cell(phone)
-    assert cell == TEXT_MARK + phone
-    assert not formula_like(cell) and not cell[0].isdigit()
-    assert phone_cell(cell) == cell  # once is enough
+
+@pytest.mark.parametrize("phone", PLUS_PHONES)
+def test_a_phone_number_starting_with_plus_gets_the_quote_of_any_formula_like_cell(phone):
+    assert set(_phone_cells(phone).values()) == {"'" + phone}  # NCT06056843: '+ 33 4 ...'
+
+
+@needs_shared
+def test_the_phones_of_real_records_are_written_as_given_or_quoted():
+    for nct_id, cell in (
+        ("NCT02227251", "(888) 209-9326"),
+        ("NCT06056843", "'+ 33 4 72 73 84 99"),
+    ):
+        (row,) = read_csv(
+            csv_text([to_record(build_result(parse_study(load_real_record(nct_id))))])
+        )
+        assert row["central_contact_phone"] == cell, nct_id
+        assert TEXT_MARK not in "".join(row.values())
 
 
 @pytest.mark.parametrize(
@@ -1033,16 +1058,18 @@ def test_anything_else_in_a_phone_column_is_neutralised_as_any_cell(text):
     assert row["central_contact_phone"] == "'" + text
 
 
-def test_the_commonest_phone_shapes_of_the_registry_are_marked():
-    """The commonest shapes of phone numbers in the registry's records (9 for a digit),
-    those that start with + or are plain digits (read as a formula or a number) included."""
-    from trialfinder.shortlist import phone_cell
+def test_a_shortlist_of_an_earlier_version_is_read_without_its_phone_marks(tmp_path):
+    from trialfinder.shortlist import read_shortlist
 
-    shapes = ["+99 (9) 99 9999 9999", "99999999999", "+999999999999", "9-999-999-9999"]
-    for shape in shapes:
-        phone = shape.replace("9", "0")
-        assert phone_cell(phone) == TEXT_MARK + phone
-    assert phone_cell("999-999-9999 (U.S. Only)") == "999-999-9999 (U.S. Only)"
+    path = tmp_path / "old.csv"
+    path.write_text(
+        "nct_id,central_contact_phone,nearest_contact_phone\r\n"
+        f"NCT01000001,{TEXT_MARK}(888) 209-9326,{TEXT_MARK}+33 4 72 73 84 99\r\n",
+        encoding="utf-8",
+    )
+    row = read_shortlist(path)["NCT01000001"]
+    assert row["central_contact_phone"] == "(888) 209-9326"
+    assert row["nearest_contact_phone"] == "+33 4 72 73 84 99"
 
 
 # -- dates as spreadsheets write them -----------------------------------------------------
@@ -1322,10 +1349,11 @@ def test_the_documented_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_pa
 
 
 @needs_soffice
-def test_libreoffice_opens_a_shortlist_with_phones_as_text_and_nothing_run(tmp_path):
+def test_libreoffice_opens_a_shortlist_with_phones_as_written_and_nothing_run(tmp_path):
     """CSV -> LibreOffice (importing at its most eager: formulas evaluated, dates detected)
-    -> xlsx -> openpyxl: phones are text as written, hostile cells are text, dates are dates;
-    then LibreOffice saves it as CSV again, and a comparison finds nothing changed."""
+    -> xlsx -> openpyxl: phones are as written (a + one with its '; digits alone a number, the
+    price of writing them unaltered), hostile cells are text, dates are dates; then LibreOffice
+    saves it as CSV again, and a comparison finds nothing changed."""
     import openpyxl
 
     from officekit import CSV_EXPORT, CSV_IMPORT, convert
@@ -1351,8 +1379,11 @@ def test_libreoffice_opens_a_shortlist_with_phones_as_text_and_nothing_run(tmp_p
         for row, phone, study in zip(sheet.iter_rows(min_row=2), phones, studies, strict=True):
             cells = dict(zip(header, row, strict=True))
             for column in ("central_contact_phone", "nearest_contact_phone"):
-                assert cells[column].data_type == "s"
-                assert cells[column].value == TEXT_MARK + phone  # shown as written
+                if phone.startswith("+"):
+                    assert cells[column].data_type == "s"
+                    assert cells[column].value == "'" + phone  # not run, nor a number
+                else:
+                    assert cells[column].value == int(phone)  # the workbook keeps it text
             title = study["protocolSection"]["identificationModule"]["briefTitle"]
             assert cells["title"].data_type == "s" and cells["title"].value == "'" + title.strip()
             assert cells["nct_id"].data_type == "s"
@@ -1368,7 +1399,9 @@ def test_libreoffice_opens_a_shortlist_with_phones_as_text_and_nothing_run(tmp_p
     assert [(r["change"], r["notes"]) for r in rows] == [
         ("unchanged", f"note {n}, with a comma") for n in range(1, 5)
     ]
-    assert [r["central_contact_phone"] for r in rows] == [TEXT_MARK + p for p in phones]
+    assert [r["central_contact_phone"] for r in rows] == [
+        "'" + p if p.startswith("+") else p for p in phones
+    ]
 
 
 def spreadsheet_saved_notes(path) -> None:

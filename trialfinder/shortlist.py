@@ -85,7 +85,7 @@ CSV_COLUMNS = (
 FIT_COLUMNS = ("fit", "fit_reason", "failed_criteria", "unknown_criteria")
 # Columns whose values are numbers: a number there is written as is, never neutralised.
 CSV_NUMERIC_COLUMNS = frozenset({"distance_mi", "sites_count", "min_age", "max_age"})
-# Columns of phone numbers: see phone_cell.
+# Columns of phone numbers: read back without the TEXT_MARK earlier versions wrote.
 CSV_PHONE_COLUMNS = frozenset({"nearest_contact_phone", "central_contact_phone"})
 # Columns of dates (YYYY-MM-DD, or YYYY-MM when the registry gives only a month).
 CSV_DATE_COLUMNS = frozenset({"first_posted", "last_updated"})
@@ -137,11 +137,8 @@ class Shortlist(dict[str, dict[str, Any]]):
 # Leading blanks, separators and quotes are skipped first, as some spreadsheets do.
 _FORMULA_START = re.compile(r"^[ \n,;\"]*[=+\-@\t\r]")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-# A phone number: digits, spaces and ( ) . - / + only, maybe an extension. Even run as a
-# formula it could only be arithmetic: no function, no link, no command.
-_PHONE = re.compile(r"^(?:\+|\(\+?)?\d[\d ().\-/+]*(?: ?(?:ext\.?|x) ?\d+)?$", re.IGNORECASE)
-# U+2060 WORD JOINER: invisible, not a space (no spreadsheet trims it), and not a formula or
-# number start, so "+1 617..." and "0612..." stay text as written (see phone_cell).
+# U+2060 WORD JOINER, which shortlists of earlier versions put in front of phone numbers; it
+# went along, unseen, when a number was copied into a dialer. Removed when a cell is read.
 TEXT_MARK = "\u2060"
 
 
@@ -183,25 +180,13 @@ def csv_value(value: Any, safe: bool = True) -> str:
     return str(value)
 
 
-def phone_cell(text: str) -> str:
-    """A phone number that spreadsheets show as written: a leading ``+`` is not read as a
-    formula, nor ``0612345678`` as the number 612345678.
-
-    A phone number gets :data:`TEXT_MARK` in front, which LibreOffice and Excel keep as an
-    invisible part of the text (where the OWASP ``'`` shows in LibreOffice); anything else
-    in a phone column is neutralised as any cell is.
-    """
-    text = text.removeprefix(TEXT_MARK)
-    return TEXT_MARK + text if _PHONE.match(text) else neutralise(text)
-
-
 def safe_cell(column: str, text: str, numeric: Container[str] = CSV_NUMERIC_COLUMNS) -> str:
-    """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers,
-    phone numbers stay text (:func:`phone_cell`)."""
+    """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers.
+
+    A phone number is neutralised as any cell: only one that starts with ``+`` gets the
+    ``'``, which shows, where an invisible mark would be copied into a dialer unseen."""
     if column in numeric and _NUMBER.match(text):
         return text
-    if column in CSV_PHONE_COLUMNS and text:
-        return phone_cell(text)
     return neutralise(text)
 
 
