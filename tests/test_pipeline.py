@@ -8,6 +8,7 @@ import json
 from trialfinder.geo import Place
 from trialfinder.model import parse_study
 from trialfinder.pipeline import (
+    FAR,
     KEPT,
     ResultOptions,
     TagFilter,
@@ -156,3 +157,20 @@ def test_a_search_record_with_a_summary_is_the_same_with_sites_left_unmade():
         outcome = assess(job, study)
         assert outcome.kind == KEPT, path.name
         assert outcome.value == to_record(build_result(parse_study(study))), path.name
+
+
+def test_near_a_place_a_trial_without_a_site_there_that_may_enrol_is_far():
+    boston = {
+        "facility": "Dana-Farber Cancer Institute",
+        "status": "COMPLETED",
+        "city": "Boston",
+        "country": "United States",
+        "geoPoint": {"lat": 42.35843, "lon": -71.05977},
+    }
+    job = TrialJob(options=ResultOptions(near=BOSTON, within_mi=100.0))
+    closed = make_study(locations=[boston])
+    assert assess(job, closed).kind == FAR
+    no_status = make_study(locations=[{**boston, "status": ""}])
+    outcome = assess(job, no_status)
+    assert outcome.kind == KEPT and outcome.distance is not None
+    assert assess(TrialJob(options=ResultOptions(near=BOSTON)), closed).kind == KEPT  # no radius
