@@ -233,9 +233,9 @@ def assess(job: TrialJob, raw: Any) -> Outcome:
     except RecordError as exc:
         return Outcome(SKIPPED, exc.record_id, exc.reason)
     near, within = job.options.near, job.options.within_mi
-    if near is not None and within is not None and not is_near(trial, near, within):
-        return Outcome(FAR, trial.nct_id)
     try:
+        if near is not None and within is not None and not is_near(trial, near, within):
+            return Outcome(FAR, trial.nct_id)
         tags = tag_trial(trial)
         if not job.confirm.accepts(tags):
             return Outcome(UNCONFIRMED, trial.nct_id)
