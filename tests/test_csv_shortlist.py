@@ -1004,13 +1004,13 @@ def test_the_boston_site_of_a_real_trial_gives_its_own_contact_not_the_call_cent
 # Phone numbers as records give them: none can be read as a formula, none is altered.
 PHONES = [
     "(888) 209-9326",  # NCT02227251
-    "06123456789",
-    "18772854559",
     "(+86) 2164175590",
     "617-632-3000 ext. 12",
     "01-02-2024",
-    "00306932704780",
 ]
+# Digits alone, which a spreadsheet would open as a number, its leading zeros lost
+# ("00306932704780" as 306932704780): the ' shows, and keeps them.
+DIGIT_PHONES = ["06123456789", "18772854559", "00306932704780"]
 # Those that start with +, which Excel and Google Sheets read as a formula and LibreOffice
 # '+16175550100' as a number: the ' shows, where an invisible mark would go into a dialer.
 PLUS_PHONES = ["+1 617-555-0100", "+ 33 4 72 73 84 99", "+44 (0)20 7946 0958", "+302313307533"]
@@ -1033,6 +1033,25 @@ def test_a_phone_number_that_is_no_formula_is_written_as_given(phone):
 @pytest.mark.parametrize("phone", PLUS_PHONES)
 def test_a_phone_number_starting_with_plus_gets_the_quote_of_any_formula_like_cell(phone):
     assert set(_phone_cells(phone).values()) == {"'" + phone}  # NCT06056843: '+ 33 4 ...'
+
+
+@pytest.mark.parametrize("phone", DIGIT_PHONES)
+def test_a_phone_number_of_digits_alone_gets_the_quote_that_keeps_its_zeros(phone):
+    assert set(_phone_cells(phone).values()) == {"'" + phone}
+
+
+def test_a_shortlist_read_back_gives_the_phones_as_the_records_do(tmp_path):
+    from trialfinder.shortlist import read_shortlist
+
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "nct_id,central_contact_phone,nearest_contact_phone\r\n"
+        "NCT01000001,'00306932704780,'+33 4 72 73 84 99\r\n",
+        encoding="utf-8",
+    )
+    row = read_shortlist(path)["NCT01000001"]
+    assert row["central_contact_phone"] == "00306932704780"
+    assert row["nearest_contact_phone"] == "+33 4 72 73 84 99"
 
 
 @needs_shared
@@ -1351,8 +1370,8 @@ def test_the_documented_weekly_recipe_finds_new_trials_as_well_as_changes(tmp_pa
 @needs_soffice
 def test_libreoffice_opens_a_shortlist_with_phones_as_written_and_nothing_run(tmp_path):
     """CSV -> LibreOffice (importing at its most eager: formulas evaluated, dates detected)
-    -> xlsx -> openpyxl: phones are as written (a + one with its '; digits alone a number, the
-    price of writing them unaltered), hostile cells are text, dates are dates; then LibreOffice
+    -> xlsx -> openpyxl: phones are as written (a + one, and one of digits alone, with its '),
+    hostile cells are text, dates are dates; then LibreOffice
     saves it as CSV again, and a comparison finds nothing changed."""
     import openpyxl
 
@@ -1379,11 +1398,9 @@ def test_libreoffice_opens_a_shortlist_with_phones_as_written_and_nothing_run(tm
         for row, phone, study in zip(sheet.iter_rows(min_row=2), phones, studies, strict=True):
             cells = dict(zip(header, row, strict=True))
             for column in ("central_contact_phone", "nearest_contact_phone"):
-                if phone.startswith("+"):
-                    assert cells[column].data_type == "s"
-                    assert cells[column].value == "'" + phone  # not run, nor a number
-                else:
-                    assert cells[column].value == int(phone)  # the workbook keeps it text
+                # not run, nor a number whose leading zero is lost
+                assert cells[column].data_type == "s"
+                assert cells[column].value == "'" + phone
             title = study["protocolSection"]["identificationModule"]["briefTitle"]
             assert cells["title"].data_type == "s" and cells["title"].value == "'" + title.strip()
             assert cells["nct_id"].data_type == "s"
@@ -1399,9 +1416,7 @@ def test_libreoffice_opens_a_shortlist_with_phones_as_written_and_nothing_run(tm
     assert [(r["change"], r["notes"]) for r in rows] == [
         ("unchanged", f"note {n}, with a comma") for n in range(1, 5)
     ]
-    assert [r["central_contact_phone"] for r in rows] == [
-        "'" + p if p.startswith("+") else p for p in phones
-    ]
+    assert [r["central_contact_phone"] for r in rows] == ["'" + p for p in phones]
 
 
 def spreadsheet_saved_notes(path) -> None:

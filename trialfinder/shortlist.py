@@ -183,11 +183,17 @@ def csv_value(value: Any, safe: bool = True) -> str:
 def safe_cell(column: str, text: str, numeric: Container[str] = CSV_NUMERIC_COLUMNS) -> str:
     """``text`` made safe to open; numbers in ``numeric`` columns (even -3.5) stay numbers.
 
-    A phone number is neutralised as any cell: only one that starts with ``+`` gets the
-    ``'``, which shows, where an invisible mark would be copied into a dialer unseen."""
+    A phone number is neutralised as any cell, and one of digits alone gets the ``'`` too:
+    it shows, where an invisible mark would be copied into a dialer unseen."""
     if column in numeric and _NUMBER.match(text):
         return text
+    if column in CSV_PHONE_COLUMNS and _DIGITS_ONLY.match(text):
+        return "'" + text  # ("00302103501711": else a number, its leading zeros lost)
     return neutralise(text)
+
+
+# A phone of digits alone, which a spreadsheet would open as a number.
+_DIGITS_ONLY = re.compile(r"^\d+$")
 
 
 def row_values(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -553,7 +559,8 @@ def cell_text(column: str, value: Any, day_first: bool = False) -> str:
     if text.startswith("'") and formula_like(text[1:]):
         text = text[1:]  # the ' that makes a formula-like cell safe in CSV; written again there
     if column in CSV_PHONE_COLUMNS:
-        return text.strip().removeprefix(TEXT_MARK)
+        text = text.strip().removeprefix(TEXT_MARK)
+        return text[1:] if text.startswith("'") and _DIGITS_ONLY.match(text[1:]) else text
     if column in CSV_NUMERIC_COLUMNS:
         try:
             return csv_value(float(text))
