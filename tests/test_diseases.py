@@ -86,6 +86,10 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         "acute myeloid leukemia",
     )
     assert read_diagnosis("myeloma, previous breast cancer 2010").diseases == ("multiple myeloma",)
+    # smouldering myeloma is not yet myeloma: a myeloma trial may or may not take it
+    # (NCT05862012, for relapsed or refractory myeloma, said "Could fit" to it)
+    assert read_diagnosis("smouldering multiple myeloma").diseases == ("smoldering myeloma",)
+    assert diseases().relation("smoldering myeloma", "multiple myeloma") == RELATED
     # the primary a metastasis is from is the disease
     assert read_diagnosis("lung metastases from breast cancer").diseases == ("breast cancer",)
     assert read_diagnosis("multiple myeloma").search_terms == ("multiple myeloma",)
