@@ -2845,3 +2845,18 @@ def test_a_transplant_check_left_unknown_says_why(history, ending):
     check = check_requirement(requirement, _profile(prior_treatments=history))
     assert check is not None and check.outcome == UNKNOWN
     assert check.reason.endswith(ending), check.reason
+
+
+def test_the_profiles_own_settings_win_over_a_history_its_diagnosis_names():
+    # "ER+ early breast cancer in 2019, 3 years after surgery now with bone mets" with setting
+    # metastatic: the early stage the diagnosis names cancelled the metastatic fail, and
+    # NCT05514054 ("without evidence of distant metastasis") said "Could fit"
+    requirement = Requirement(
+        "disease-setting", "any-of", ("non-metastatic",), "without evidence of distant metastasis"
+    )
+    profile = _profile(
+        diagnosis="ER+ early breast cancer in 2019, 3 years after surgery now with bone mets",
+        setting=["metastatic"],
+    )
+    check = check_requirement(requirement, profile)
+    assert check is not None and check.outcome == FAIL, check.reason

@@ -515,6 +515,13 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("stage IV NSCLC (adenocarcinoma)", ("metastatic",)),
         ("not metastatic lung cancer", ()),
         ("multiple myeloma", ()),
+        # denied a few words before, or "free" after: "no evidence of metastatic disease" was
+        # read as metastatic, and NCT05514054 (early breast cancer) said "Not for you"
+        ("breast cancer, no evidence of metastatic disease", ()),
+        ("negative for metastatic disease", ()),
+        ("prostate cancer, no longer hormone sensitive", ()),
+        ("lymphoma, relapse-free since 2020", ()),
+        ("no prior treatment, now metastatic", ("metastatic",)),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):

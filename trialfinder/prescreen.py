@@ -278,9 +278,20 @@ class _Facts:
         self.setting_not: set[str] = set()
         # (The diagnosis may name them too: "non-metastatic castration-resistant prostate
         # cancer" with setting = ["castration-resistant"].)
+        for name in profile.setting or ():
+            entry = r.settings[name]
+            self.setting_is.update(_value_key(v) for v in (name, *entry["is"]))
+            self.setting_not.update(_value_key(v) for v in entry["not"])
+        # The settings the diagnosis names, unless the profile's own settings rule them out
+        # ("early breast cancer in 2019 ... now with bone mets" beside setting = ["metastatic"])
         written = settings_in(profile.diagnosis.text) if profile.diagnosis else ()
-        self.diagnosis_settings = tuple(s for s in written if s not in (profile.setting or ()))
-        for name in dict.fromkeys((*(profile.setting or ()), *written)):
+        self.diagnosis_settings = tuple(
+            s
+            for s in written
+            if s not in (profile.setting or ())
+            and not {_value_key(v) for v in (s, *r.settings[s]["is"])} & self.setting_not
+        )
+        for name in self.diagnosis_settings:
             entry = r.settings[name]
             self.setting_is.update(_value_key(v) for v in (name, *entry["is"]))
             self.setting_not.update(_value_key(v) for v in entry["not"])

@@ -137,7 +137,9 @@ def describe(profile: Profile) -> list[str]:
             read = "nothing diagnosed yet"
         else:
             read = ", ".join(diagnosis.diseases) or "not recognised"
-        lines.append(f"diagnosis: {diagnosis.text} (read as: {read})")
+        named = settings_in(diagnosis.text)
+        also = f"; settings it names: {', '.join(named)}" if named else ""
+        lines.append(f"diagnosis: {diagnosis.text} (read as: {read}{also})")
     if profile.setting is not None:
         lines.append(f"setting: {', '.join(profile.setting) or 'none given'}")
     if profile.prior_lines is not None:
@@ -405,7 +407,7 @@ def settings_in(text: str) -> tuple[str, ...]:
     found = [
         setting_words()[match.group()]
         for match in _setting_phrases().finditer(key)
-        if not _DENIED.search(key[: match.start()])
+        if not _DENIED.search(key[: match.start()]) and not _FREE.match(key, match.end())
     ]
     return tuple(dict.fromkeys(found))
 
@@ -416,7 +418,13 @@ def _setting_phrases() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases if p) + r")\b")
 
 
-_DENIED = re.compile(r"\b(?:no|not|without|never)\s+$")
+# Denied within two words before ("no evidence of metastatic disease", "not yet metastatic",
+# "no longer hormone sensitive", "negative for", "ruled out"), or "free" after ("relapse free").
+_DENIED = re.compile(
+    r"\b(?:no|not|without|never|negative\s+for|ruled\s+out|rule\s+out|free\s+of)"
+    r"(?:\s+[a-z0-9]+){0,2}\s+$"
+)
+_FREE = re.compile(r"\s+free\b")
 
 
 @cache
