@@ -222,6 +222,13 @@ def test_procedures_and_other_medicines():
         ("HER2 IHC 2+, ISH not amplified", "HER2", "", False, ""),
         ("HER2 IHC 2+ FISH positive", "HER2", "", True, ""),
         ("HER2 3+", "HER2", "3", True, ""),
+        # read backwards before: "HER2 nonamplified" positive, "EGFR normal" positive,
+        # "KRAS G12C not found" a variant "G12C found"
+        ("HER2 nonamplified", "HER2", "", False, ""),
+        ("EGFR normal", "EGFR", "", False, ""),
+        ("MMR intact", "MSI-H/dMMR", "", False, ""),
+        ("KRAS G12C not found", "KRAS", "G12C", False, ""),
+        ("EGFR exon 19 deletion found", "EGFR", "exon 19", True, ""),
         ("ER positive", "HR+", "", True, ""),
         ("BRCA1 mutation", "BRCA", "1", True, ""),
         ("BRCA2 negative", "BRCA", "2", False, ""),
@@ -526,3 +533,16 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):
     assert settings_in(diagnosis) == settings
+
+
+def test_several_results_in_one_entry_are_read_one_by_one():
+    # "ER-/PR-/HER2+" was read as HR+ and HER2 dropped, so NCT04862663 ("HR+/ HER2- breast
+    # cancer") said "Could fit" to an HR-negative, HER2-positive cancer
+    profile = profile_from_table({"biomarkers": ["ER-/PR-/HER2+", "KRAS G12C"]}, "t")
+    assert [(m.name, m.part, m.positive) for m in profile.biomarkers] == [
+        ("HR+", "ER", False),
+        ("HR+", "PR", False),
+        ("HER2", "", True),
+        ("KRAS", "", True),
+    ]
+    assert [m.written for m in profile.biomarkers][:3] == ["ER-", "PR-", "HER2+"]

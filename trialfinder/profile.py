@@ -630,7 +630,7 @@ def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...]
     written = _strings(c, data, "biomarkers", "test results")
     if written is None:
         return None
-    markers = tuple(read_marker(w) for w in written)
+    markers = tuple(read_marker(part) for w in written for part in _marker_parts(w))
     for marker in markers:
         if not marker.known and _uncertain().search(marker.written):
             note = _marker_rules()["uncertain_warning"].format(
@@ -819,6 +819,27 @@ def _read_marker(text: str, written: str) -> Marker:
         known=known,
         part=part,
     )
+
+
+# One result of several written in one entry: a name, then its sign or status word.
+_ONE_RESULT = re.compile(
+    r"\s*([A-Za-z][A-Za-z0-9]*\s*(?:[+-]|\s(?:positive|negative|pos|neg)\b))\s*[/,;]?",
+    re.IGNORECASE,
+)
+
+
+def _marker_parts(written: str) -> list[str]:
+    """The results an entry writes, one by one: "ER+/PR-/HER2-" (as pathology reports give
+    them) is three; an entry that is not wholly such results is one."""
+    parts = []
+    at = 0
+    while at < len(written):
+        match = _ONE_RESULT.match(written, at)
+        if not match or match.end() == at:
+            return [written]
+        parts.append(match.group(1).strip())
+        at = match.end()
+    return parts if len(parts) > 1 else [written]
 
 
 def _status_words(words: list[str]) -> set[str]:
