@@ -49,6 +49,13 @@ def test_minimal_config_gets_the_documented_defaults(monkeypatch, tmp_path):
     assert search.topic == "Myeloma" and not search.send_when_empty
 
 
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path):
+    # as Windows Notepad saves it: "not valid TOML (at line 1, column 1)" before
+    path = tmp_path / "digest.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert load_config(path).searches[0].topic == "Myeloma"
+
+
 def test_ssl_changes_the_default_port_and_keys_map_to_search_criteria(tmp_path):
     text = MINIMAL.replace('host = "smtp.example.org"', 'host = "h"\nsecurity = "ssl"').replace(
         'condition = "multiple myeloma"',

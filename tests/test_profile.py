@@ -86,6 +86,22 @@ def test_a_missing_file_is_a_config_error(tmp_path):
     assert caught.value.exit_code == ExitCode.CONFIG
 
 
+def test_a_profile_saved_with_a_byte_order_mark_is_read(tmp_path):
+    # as Windows Notepad saves it: "not valid TOML (at line 1, column 1)" before
+    path = tmp_path / "me.toml"
+    path.write_bytes(b"\xef\xbb\xbfage = 60\n")
+    assert load_profile(path).age == 60
+
+
+def test_a_last_treatment_to_come_is_a_problem_not_a_washout():
+    # a date in the future was taken, and a washout counted from it said "Not for you"
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(InvalidConfig) as caught:
+        parse_profile(f"last_treatment = {tomorrow.isoformat()}\n", "me.toml")
+    assert "is in the future" in caught.value.lines()[0]
+    assert parse_profile(f"last_treatment = {dt.date.today().isoformat()}\n", "me.toml")
+
+
 def test_unknown_names_are_warnings_with_their_line():
     text = (
         'diagnosis = "feeling unwell"\n'

@@ -225,7 +225,7 @@ def load_profile(path: str | Path) -> Profile:
     or :class:`ConfigError` (no such file)."""
     path = Path(path).expanduser()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (a byte-order mark, as Notepad writes)
     except FileNotFoundError:
         raise ConfigError(f"profile file {str(path)!r} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -308,6 +308,11 @@ def _read(
     )
     measurable = c.get(data, (), "measurable_disease", bool, "true or false")
     last = _date(c, data, "last_treatment")
+    if last is not None and last > dt.date.today():
+        # (a washout counted from a date to come would rule the patient out for nothing)
+        c.problem(("last_treatment",), f"{last.isoformat()} is in the future: give the date of "
+                  "your last treatment so far")  # fmt: skip
+        last = None
     return Profile(
         source=source,
         age=age,

@@ -193,7 +193,7 @@ def load_config(path: str | Path) -> DigestConfig:
     """Read and validate ``path``; raises :class:`InvalidConfig` listing every problem."""
     path = Path(path).expanduser()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (a byte-order mark, as Notepad writes)
     except FileNotFoundError:
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
