@@ -221,6 +221,30 @@ def test_other_names_leave_out_other_interventions_and_kinds_of_treatment():
     assert other_names(pembrolizumab, trial) == ["Keytruda"]
 
 
+def test_other_names_leave_out_shared_names_groups_descriptions_and_misspelt_interventions():
+    study = make_study(
+        interventions=[
+            # NCT04638790: each drug of ABVD "also called ABVD"
+            drug("Doxorubicin", other_names=["ABVD", "Adriamycin"]),
+            drug("Vinblastine", other_names=["ABVD"]),
+            # NCT06016452: an arm's label; NCT05742711: a description of a sham device
+            drug("Chlorophyllin", other_names=["Stratum A (Symptomatic)"]),
+            drug(
+                "Sham Device",
+                kind="DEVICE",
+                other_names=["Standard Treatment for Postoperative Pain"],
+            ),
+            # NCT04613596: the other intervention misspelt
+            drug("Adagrasib", other_names=["Pemrolizumab", "MRTX849"]),
+            drug("Pembrolizumab", other_names=["Keytruda"]),
+        ],
+        arm_groups=[{"label": "Stratum A (Symptomatic)", "type": "EXPERIMENTAL"}],
+    )
+    trial = parse_study(study)
+    said = [other_names(i, trial) for i in trial.interventions]
+    assert said == [["Adriamycin"], [], [], [], ["MRTX849"], ["Keytruda"]]
+
+
 @pytest.mark.parametrize(
     ("written", "read"),
     [

@@ -855,7 +855,8 @@ SUMMARY = DataFile(
                         REGEX_I,
                     ),
                     "given_too_words": WHOLE,
-                    **texts("alternatives", "not_other_names"),
+                    **texts("alternatives", "not_other_names", "not_other_name_words"),
+                    "other_name_words": WHOLE,
                     **words("placebo", "sham_said", "nothing"),
                 }
             ),

@@ -11,6 +11,7 @@ format and renders nothing.
 
 from __future__ import annotations
 
+import difflib
 import html
 import operator
 import re
@@ -168,19 +169,43 @@ def short_label(label: str) -> str:
 
 def other_names(intervention: Intervention, trial: Trial) -> list[str]:
     """The other names of ``intervention`` worth saying, once each: not its own name, not
-    another intervention of ``trial``, not a word for a kind of treatment or test
-    (``summary.toml``'s ``not_other_names``)."""
+    another intervention of ``trial`` nor a name another one gives too (a regimen: "ABVD" of
+    each of its drugs), not an arm's label ("Stratum A (Symptomatic)"), not a word for a kind
+    of treatment or test (``summary.toml``'s ``not_other_names``)."""
     said = {_folded(i.name) for i in trial.interventions} | _not_other_names()
+    said |= {_folded(arm.label) for arm in trial.arm_groups}
+    said |= {
+        _folded(name)
+        for other in trial.interventions
+        if other is not intervention
+        for name in other.other_names
+    }
+    words, most = _other_name_words()
+    others = [_folded(i.name) for i in trial.interventions if i is not intervention]
     kept = []
     for name in intervention.other_names:
-        if _folded(name) not in said:
-            said.add(_folded(name))
+        folded = _folded(name)
+        found = set(re.findall(r"[a-z0-9]+", folded))
+        if (
+            folded not in said
+            and not found & words
+            and len(folded.split()) <= most
+            # (nor another intervention misspelt: "Pemrolizumab" of adagrasib, NCT04613596)
+            and not difflib.get_close_matches(folded, others, n=1, cutoff=0.85)
+        ):
+            said.add(folded)
             kept.append(name)
     return kept
 
 
 def _folded(name: str) -> str:
     return " ".join(name.casefold().split())
+
+
+@cache
+def _other_name_words() -> tuple[frozenset[str], int]:
+    table = load_toml("summary.toml")["interventions"]
+    return frozenset(map(_folded, table["not_other_name_words"])), table["other_name_words"]
 
 
 @cache
