@@ -91,3 +91,30 @@ def test_at_80_and_120_columns_every_row_shows_its_id_and_all_its_about_text(wid
     assert headers[1] == ("Title; nearest site" if place else "Title")
     widths = [len(cell) for cell in text.splitlines()[1].split("┃")[1:-1]]
     assert widths[1] == max(widths) and widths[1] >= width // 3  # the title's column is widest
+
+
+@needs_shared
+@pytest.mark.parametrize("width", [60, 72])
+@pytest.mark.parametrize("fit", [False, True])
+def test_narrower_every_row_shows_its_whole_id_fit_and_about_text(width, fit):
+    # At 60 and 72 columns the NCT id ("NCT058…") and the fit ("pos…") were cut: the About
+    # text goes under the title instead of beside it
+    records = _records()
+    for n, record in enumerate(records):
+        record["fit"] = ("possible", "check", "excluded")[n % 3]
+    out = io.StringIO()
+    Console(file=out, width=width, soft_wrap=False).print(
+        results_table(records, width=width, show_fit=fit)
+    )
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= width
+    headers, rows = table_rows(text)
+    assert [row[0] for row in rows] == [r["nct_id"] for r in records]
+    if fit:
+        assert [row[1] for row in rows] == [r["fit"] for r in records]
+    # beside the title while there is room for both, else under it
+    where = headers.index("About" if "About" in headers else "Title")
+    assert ("About" in headers) == (width == 72 and not fit)
+    for row, record in zip(rows, records, strict=True):
+        about = about_text(record).replace(" ", "")
+        assert about in row[where].replace(" ", ""), row[0]

@@ -156,6 +156,7 @@ _PHASE_WIDTH = 13  # "Early phase 1"
 _DISTANCE_WIDTH = 10  # "2,691.4 mi"
 _ABOUT_WIDTH = (14, 18)  # narrow, wide: its longest word ("immunotherapy") fits either
 _FIT_WIDTH = 8  # "possible", "excluded"
+_TITLE_LEAST = 20  # the narrowest title column worth reading
 _TITLE_SHARE = 0.6  # of what the fixed columns leave, in a wide table (the rest: conditions)
 
 
@@ -185,13 +186,19 @@ def results_table(
         fixed += [_PHASE_WIDTH] + ([_DISTANCE_WIDTH] if show_distance else [])
     columns = len(fixed) + 1 + (1 if wide else 0)  # the title, and conditions or site
     room = width - (3 * columns + 1) - sum(fixed)  # each column: its borders and padding
-    title_width = max(20, int(room * _TITLE_SHARE) if wide else room)
+    # Too narrow for the About column beside a title of _TITLE_LEAST: it goes under the title,
+    # so that the NCT id and the fit are never cut (at 60 or 72 columns).
+    about_under = not wide and room < _TITLE_LEAST
+    if about_under:
+        room += about_width + 3
+    least = _TITLE_LEAST // 2 if about_under else _TITLE_LEAST
+    title_width = max(least, int(room * _TITLE_SHARE) if wide else room)
     extra_width = max(12, room - title_width)  # conditions or the nearest site, when wide
 
     table = Table(show_lines=False, header_style="bold", expand=False)
-    table.add_column("NCT id", no_wrap=True, width=_ID_WIDTH)
+    table.add_column("NCT id", no_wrap=True, width=_ID_WIDTH, min_width=_ID_WIDTH)
     if show_fit:
-        table.add_column("Fit", no_wrap=True, width=_FIT_WIDTH)
+        table.add_column("Fit", no_wrap=True, width=_FIT_WIDTH, min_width=_FIT_WIDTH)
     title_header = "Title" if wide or not show_distance else "Title; nearest site"
     table.add_column(title_header, width=title_width)
     table.add_column("Status" if wide else "Status, phase", width=_STATUS_WIDTH)
@@ -200,7 +207,8 @@ def results_table(
     if wide and not show_distance:
         table.add_column("Conditions", width=extra_width)
     # A word longer than the column is folded, not cut.
-    table.add_column("About", width=about_width, overflow="fold")
+    if not about_under:
+        table.add_column("About", width=about_width, overflow="fold")
     if wide and show_distance:
         table.add_column("Nearest site", width=extra_width)
         table.add_column("Distance", no_wrap=True, justify="right", width=_DISTANCE_WIDTH)
@@ -214,6 +222,8 @@ def results_table(
         distance = distance_text(record.get("distance_mi"))
         if show_distance and not wide:
             title.append(f"\n{distance}: {inert(site)}", style="dim")
+        if about_under and (about := about_text(record)):
+            title.append(f"\n{about}", style="dim")
         cells: list[Text] = [Text(inert(record["nct_id"]))]
         if show_fit:
             fit = record.get("fit") or ""
@@ -225,7 +235,8 @@ def results_table(
             cells.append(Text(f"{status}\n{phase}"))
         if wide and not show_distance:
             cells.append(Text(_shorten(", ".join(record.get("conditions") or ()), 120)))
-        cells.append(Text(about_text(record)))
+        if not about_under:
+            cells.append(Text(about_text(record)))
         if wide and show_distance:
             cells += [Text(inert(site)), Text(distance)]
         # Text, not markup: "[link=...]" or "[/]" in a record is shown as written; every
