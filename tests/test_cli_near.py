@@ -212,9 +212,10 @@ def test_show_near_lists_sites_by_distance(fake_api):
     result = run("show", "NCT01000001", "--near", "Boston, MA")
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "nearest first from Boston, MA" in text
+    assert "nearest first from Boston, MA, closed ones last" in text
     assert "Nearest open site: Dana-Farber Cancer Institute" in text
-    order = [text.index(name) for name in ("- ", "Lifespan", "Memorial Sloan", "UCSF")]
+    # the closed site in Providence, nearer than New York, after the open ones
+    order = [text.index(name) for name in ("- ", "Memorial Sloan", "UCSF", "Lifespan")]
     assert order == sorted(order)
     assert re.search(r"- [\d.]+ mi: Lifespan, Providence, Rhode Island, .* \(completed\)", text)
 

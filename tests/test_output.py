@@ -109,7 +109,7 @@ def test_show_text_leads_with_the_summary_and_lists_the_nearest_sites_first():
     result = build_result(parse_study(make_study()))
     text = trial_text(result.trial, summary=result.summary, near=Place("02115", 42.34, -71.09))
     assert text.startswith(f"In plain words\n  {result.summary.splitlines()[0]}\n")
-    assert "Sites: 1 in 1 country, 1 recruiting, nearest first from 02115" in text
+    assert "Sites: 1 in 1 country, 1 recruiting, nearest first from 02115, closed ones last" in text
     assert "  - 2.0 mi: Dana-Farber Cancer Institute, Boston," in text
     assert "nearest first" not in trial_text(result.trial, summary=result.summary)
 

@@ -340,9 +340,10 @@ def trial_text(
 
     ``summary`` (the plain-language summary) leads when given, then ``fit`` (the prescreen
     against the profile ``profile_name``: its checks, failed first, and the questions). With
-    ``near``, the sites are listed nearest first, with their distances, else those that take
-    patients first (:func:`sites_open_first`); with ``tags`` (from
-    :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are shown.
+    ``near``, the sites that may enrol are listed nearest first, then the closed ones, with
+    their distances, else those that take patients first (:func:`sites_open_first`); with
+    ``tags`` (from :func:`trialfinder.tagging.tag_trial`), its tags and their evidence are
+    shown.
     """
     countries = sorted({s.country for s in trial.sites if s.country})
     context: dict[str, Any] = {"near": None, "nearest": None, "site_distances": [], "unlocated": 0}
@@ -350,7 +351,11 @@ def trial_text(
         context = {
             "near": near,
             "nearest": nearest_site(trial, near.lat, near.lon),
-            "site_distances": sites_with_distances(trial, near)[:max_sites],
+            # those that may enrol first (nearest first within each): a list of the nearest
+            # twenty all completed hid the open ones (NCT02227251 near 02115)
+            "site_distances": sorted(
+                sites_with_distances(trial, near), key=lambda pair: not pair[0].may_enrol
+            )[:max_sites],
             "unlocated": sum(1 for s in trial.sites if not s.has_coordinates),
         }
     return inert(
