@@ -417,6 +417,13 @@ def test_a_trial_is_near_by_a_site_that_may_enrol_only():
         assert not is_near(trial, here, 30)  # 34.5 miles away
     assert not is_near(_trial(_site("Unlocated", "RECRUITING")), here, 100)
 
+    # A trial closed as a whole (shown with --status any): any site. A completed trial was
+    # near by a site giving no status, not by one marked completed (NCT02210780 near 02115).
+    for statuses in (("COMPLETED",), ("",), ("COMPLETED", "")):
+        sites = [_site(f"Here {n}", s, 40.1, -75.0) for n, s in enumerate(statuses)]
+        closed_trial = parse_study(make_study(status="COMPLETED", locations=sites))
+        assert is_near(closed_trial, here, 100), statuses
+
 
 @needs_shared
 def test_real_record_with_only_completed_sites_near_boston_is_not_near():

@@ -29,7 +29,7 @@ from typing import Any
 
 from trialfinder.errors import InvalidInput
 from trialfinder.knowledge import load_toml
-from trialfinder.model import Site, Trial
+from trialfinder.model import CLOSED_STATUSES, Site, Trial
 
 # One ZIP code of the zipcodes package: zip_code, city, state, lat, long, active, ...
 ZipRow = dict[str, Any]
@@ -136,9 +136,12 @@ def nearest_site(trial: Trial, lat: float, lon: float) -> NearestSite | None:
 
 def is_near(trial: Trial, place: Place, within_mi: float) -> bool:
     """Whether a site of ``trial`` that may enrol is within ``within_mi`` miles of ``place``
-    (the registry finds a trial by any of its sites, closed ones too)."""
+    (the registry finds a trial by any of its sites, closed ones too). Of a trial closed as a
+    whole (shown with ``--status any``), any site: none of its sites may enrol, whatever
+    status each gives or leaves out."""
+    closed = trial.overall_status in CLOSED_STATUSES
     return any(
-        distance <= within_mi and site.may_enrol
+        distance <= within_mi and (closed or site.may_enrol)
         for distance, _, site in _measured(trial.sites, place.lat, place.lon)
     )
 
