@@ -562,3 +562,16 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         ("KRAS", "", True),
     ]
     assert [m.written for m in profile.biomarkers][:3] == ["ER-", "PR-", "HER2+"]
+
+
+@pytest.mark.parametrize(
+    "written", ["declined Ibrance", "planned: Kisqali", "did not take Ibrance"]
+)
+def test_a_treatment_not_given_is_no_treatment_received(written):
+    # "declined Ibrance" counted as palbociclib received: "you had declined Ibrance" was a
+    # reason given for "Not for you"
+    treatment = resolve_treatment(written)
+    assert treatment.drugs == () and not treatment.known
+    profile = profile_from_table({"prior_treatments": [written, "letrozole"]}, "t")
+    (warning,) = profile.warnings
+    assert "says it was not given" in warning and "counts as no treatment received" in warning

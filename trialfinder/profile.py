@@ -63,10 +63,11 @@ class Treatment:
     other: bool = False  # a medicine not counted as a cancer treatment (dexamethasone, metformin)
     stem_only: bool = False  # a drug known only by its name stem ("-tamab"): its class is not
     unread: tuple[str, ...] = ()  # words of the entry that name nothing known ("carbo" alone)
+    not_given: str = ""  # the words saying it was not given ("declined"): no treatment received
 
     @property
     def known(self) -> bool:
-        if self.stem_only:
+        if self.stem_only or self.not_given:
             return False
         return bool(self.drugs or self.transplant or self.radiation or self.surgery or self.other)
 
@@ -467,6 +468,13 @@ def _treatments(
                 "checks that need it stay unknown",
                 treatment.written,
             )
+        elif treatment.not_given:
+            warn(
+                key,
+                f"{treatment.written!r} says it was not given ({treatment.not_given!r}): it counts"
+                " as no treatment received, and the checks that need it stay unknown",
+                treatment.written,
+            )
         elif treatment.unread:
             unread = ", ".join(repr(w) for w in treatment.unread)
             warn(
@@ -510,6 +518,7 @@ class _TreatmentWords:
         self.surgery_classes = frozenset(table["surgery_classes"])
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
         self.abbreviations = {k.lower(): v for k, v in table["abbreviations"].items()}
+        self.not_given = _phrases(table["not_given"])
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:
@@ -531,6 +540,8 @@ def resolve_treatment(written: str) -> Treatment:
     """What one written treatment is: drugs (generic or class names), a transplant, radiation,
     surgery, another medicine, or nothing trialfinder knows."""
     words = _vocabulary()
+    if said := words.not_given.search(written):
+        return Treatment(written, not_given=said.group(0))
     if words.transplant.search(written):
         auto, allo = words.autologous.search(written), words.allogeneic.search(written)
         kind = "any" if bool(auto) == bool(allo) else "autologous" if auto else "allogeneic"

@@ -687,7 +687,7 @@ PRESCREEN = DataFile(
                     "radiation_classes",
                     "surgery_classes",
                 )
-                | {"abbreviations": Names(TEXT)}
+                | {"abbreviations": Names(TEXT), "not_given": TEXTS}
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
             "risk_groups": Names(
