@@ -151,6 +151,7 @@ def test_refractory_drugs_missing_from_the_history_are_counted_as_received():
         ("6 cycles of R-CHOP", ("rituximab", "cyclophosphamide", "doxorubicin", "vincristine",
                                 "prednisone")),
         ("Isa-KRd", ("isatuximab", "carfilzomib", "lenalidomide", "dexamethasone")),
+        ("Opdualag", ("nivolumab", "relatlimab")),  # was nivolumab alone
         ("R-EPOCH", ("rituximab", "etoposide", "prednisone", "vincristine", "cyclophosphamide",
                      "doxorubicin")),
     ],
