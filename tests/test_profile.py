@@ -203,8 +203,8 @@ def test_procedures_and_other_medicines():
     for written in ("stereotactic radiosurgery to the brain", "whole brain radiotherapy", "SRS"):
         treatment = resolve_treatment(written)
         assert treatment.radiation and treatment.drugs == ("brain radiotherapy",)
-    for written in ("radiotherapy", "SBRT to the lung"):
-        assert resolve_treatment(written).drugs == ()
+    for written in ("radiotherapy", "SBRT to the lung", "SRS to spine", "SRS to liver"):
+        assert resolve_treatment(written).drugs == ()  # ("SRS to spine" was brain radiotherapy)
     # ... to the pelvis when it is to the prostate
     assert resolve_treatment("radiation to the prostate").drugs == ("pelvic radiotherapy",)
     # an operation some trials ask for is named; other surgery is surgery, no more

@@ -519,6 +519,7 @@ class _TreatmentWords:
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
         self.abbreviations = {k.lower(): v for k, v in table["abbreviations"].items()}
         self.not_given = _phrases(table["not_given"])
+        self.not_brain = _phrases(table["not_brain"])
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:
@@ -577,6 +578,8 @@ def resolve_treatment(written: str) -> Treatment:
         # and the drugs given with it ("chemoradiation with cisplatin"); without a place, a
         # check about radiotherapy to one place stays unknown. (Its other words say where and
         # how: "SBRT to lung", "IMRT 60 Gy".)
+        if words.not_brain.search(written):
+            named = tuple(d for d in named if d != "brain radiotherapy")  # ("SRS to spine")
         return Treatment(written, drugs=named, radiation=True)
     if words.surgery.search(written):
         return Treatment(written, surgery=True)

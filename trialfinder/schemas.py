@@ -687,7 +687,7 @@ PRESCREEN = DataFile(
                     "radiation_classes",
                     "surgery_classes",
                 )
-                | {"abbreviations": Names(TEXT), "not_given": TEXTS}
+                | {"abbreviations": Names(TEXT), "not_given": TEXTS, "not_brain": TEXTS}
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
             "risk_groups": Names(
