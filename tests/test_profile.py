@@ -246,6 +246,10 @@ def test_procedures_and_other_medicines():
         ("MMR intact", "MSI-H/dMMR", "", False, ""),
         ("KRAS G12C not found", "KRAS", "G12C", False, ""),
         ("EGFR exon 19 deletion found", "EGFR", "exon 19", True, ""),
+        # a low burden is no high one: "TMB low" and "TMB 5" were TMB-H positive
+        ("TMB low", "TMB-H", "", False, ""),
+        ("TMB 5", "TMB-H", "", False, "5"),
+        ("TMB 12 mut/Mb", "TMB-H", "", True, "12"),
         ("ER positive", "HR+", "", True, ""),
         ("BRCA1 mutation", "BRCA", "1", True, ""),
         ("BRCA2 negative", "BRCA", "2", False, ""),

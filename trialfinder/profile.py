@@ -825,6 +825,13 @@ def _read_marker(text: str, written: str) -> Marker:
     if variant_words and said_tests <= tests and (not status or said_tests & deciding):
         # "HER2 2+ FISH negative", "HER2 IHC 2+ FISH positive": the tests that decided it
         variant_words = []
+    low = {w.lower() for w in rules["low_words"].get(name_base, [])}
+    if variant_words and {w.lower() for w in variant_words} <= low:
+        status, variant_words = False, []  # "TMB low"
+    number = re.match(r"\d+(?:\.\d+)?", level)
+    if name_base in rules["high_from"] and number:
+        status = float(number.group()) >= rules["high_from"][name_base]  # "TMB 5"
+        variant_words = [w for w in variant_words if "/" not in w]  # ("mut/Mb")
     variant = _variant(" ".join([attached, *variant_words]).strip())
     changes = rules["part_changes"].get(name_base, [])
     if not status and not variant and {w.lower() for w in rest_words} & set(changes):

@@ -670,6 +670,8 @@ PRESCREEN = DataFile(
                     "zero": REGEX,
                     "undecided": Names(TEXTS),
                     "test_words": Names(TEXTS),
+                    "low_words": Names(TEXTS),
+                    "high_from": Names(WHOLE),
                     "deciding_tests": Names(TEXTS),
                     "undecided_warning": TEXT,
                 },
