@@ -567,6 +567,16 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         ("KRAS", "", True),
     ]
     assert [m.written for m in profile.biomarkers][:3] == ["ER-", "PR-", "HER2+"]
+    # each variant of one marker with its own status: "EGFR L858R, T790M neg" lost its L858R
+    for written in ("EGFR L858R, T790M neg", "EGFR L858R (T790M negative)"):
+        markers = profile_from_table({"biomarkers": [written]}, "t").biomarkers
+        assert [(m.name, m.variant, m.positive) for m in markers] == [
+            ("EGFR", "L858R", True),
+            ("EGFR", "T790M", False),
+        ], written
+    # a bracket that gives the test is no other result
+    (her2,) = profile_from_table({"biomarkers": ["HER2 positive (IHC 3+)"]}, "t").biomarkers
+    assert (her2.name, her2.variant, her2.positive) == ("HER2", "", True)
 
 
 @pytest.mark.parametrize(

@@ -822,8 +822,10 @@ def _read_marker(text: str, written: str) -> Marker:
     tests = {w.lower() for w in rules["test_words"].get(name_base, [])}
     deciding = {w.lower() for w in rules["deciding_tests"].get(name_base, [])}
     said_tests = {w.lower() for w in variant_words}
-    if variant_words and said_tests <= tests and (not status or said_tests & deciding):
-        # "HER2 2+ FISH negative", "HER2 IHC 2+ FISH positive": the tests that decided it
+    worded = any(w.lower() in negative | positive for w in rest_words)  # ("positive", not "+")
+    if variant_words and said_tests <= tests and (not status or said_tests & deciding or worded):
+        # "HER2 2+ FISH negative", "HER2 IHC 2+ FISH positive", "HER2 positive (IHC 3+)":
+        # the tests that decided it
         variant_words = []
     low = {w.lower() for w in rules["low_words"].get(name_base, [])}
     if variant_words and {w.lower() for w in variant_words} <= low:
@@ -856,7 +858,12 @@ _ONE_RESULT = re.compile(
 
 def _marker_parts(written: str) -> list[str]:
     """The results an entry writes, one by one: "ER+/PR-/HER2-" (as pathology reports give
-    them) is three; an entry that is not wholly such results is one."""
+    them) is three, and so is each variant of one marker given its own status after a comma or
+    in brackets ("EGFR L858R, T790M neg": EGFR L858R, and EGFR T790M negative); an entry that
+    is not wholly such results is one."""
+    variants = _variant_parts(written)
+    if variants:
+        return variants
     parts = []
     at = 0
     while at < len(written):
@@ -866,6 +873,28 @@ def _marker_parts(written: str) -> list[str]:
         parts.append(match.group(1).strip())
         at = match.end()
     return parts if len(parts) > 1 else [written]
+
+
+def _variant_parts(written: str) -> list[str]:
+    """Each variant of the marker an entry starts with, when a comma, semicolon or bracket
+    separates them and each later one names no marker but gives its own status; else []."""
+    pieces = [p.strip() for p in re.split(r"[,;()]", written) if p.strip()]
+    if len(pieces) < 2:
+        return []
+    name = _marker_name(pieces[0])[0]
+    rules = _marker_rules()
+    statuses = _status_words(rules["negative"]) | _status_words(rules["positive"])
+    if name is None:
+        return []
+    later = pieces[1:]
+    for piece in later:
+        words = piece.lower().split()
+        if _marker_name(piece)[0] is not None or len(words) < 2:
+            return []
+        if not any(" ".join(words[i:]) in statuses for i in range(1, len(words))):
+            return []
+    head = pieces[0].split(" ")[0]
+    return [pieces[0], *(f"{head} {piece}" for piece in later)]
 
 
 def _status_words(words: list[str]) -> set[str]:
