@@ -75,6 +75,13 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
                     "probable CLL"):  # fmt: skip
         doubt = read_diagnosis(written)
         assert doubt.not_diagnosed and doubt.diseases == () and not doubt.has_cancer, written
+    # a doubt after a disease named is about something else
+    assert read_diagnosis("metastatic NSCLC, possible brain metastases").diseases == (
+        "non-small cell lung cancer",
+    )
+    assert read_diagnosis("multiple myeloma; query AL amyloidosis").diseases == (
+        "multiple myeloma",
+    )
     for written in ("no cancer", "healthy, no cancer", "cancer free"):
         none = read_diagnosis(written)
         assert none.healthy and none.diseases == (), written

@@ -2860,3 +2860,11 @@ def test_the_profiles_own_settings_win_over_a_history_its_diagnosis_names():
     )
     check = check_requirement(requirement, profile)
     assert check is not None and check.outcome == FAIL, check.reason
+
+
+def test_a_run_of_hyphens_after_confirmed_reads_in_no_time():
+    # "Histologically confirmed " + 80 hyphens + " melanoma" took minutes: two patterns that
+    # both took "-" in one repeated group
+    item = "Histologically confirmed " + "-" * 5000 + " melanoma"
+    trial = _trial(conditions=["Pancreatic Cancer"], title="Drug X", criteria=f"* {item}")
+    assert check_disease(trial, _profile(diagnosis="breast cancer")).outcome == FAIL

@@ -121,10 +121,8 @@ class Vocabulary:
         self.not_diagnosed = _Index(
             (self._fold(p.split()), "not diagnosed") for p in words["not_diagnosed"]
         )
-        self.profile_not_diagnosed = _Index(
-            (self._fold(p.split()), "not diagnosed")
-            for p in (*words["not_diagnosed"], *words["profile_not_diagnosed"])
-        )
+        doubts = "|".join(re.escape(w) for w in words["profile_not_diagnosed"])
+        self.doubt = re.compile(rf"(?<![\w-])(?:{doubts})(?![\w-])", re.IGNORECASE)
         self.profile_healthy = _Index(
             (self._fold(p.split()), "healthy") for p in words["profile_healthy"]
         )
@@ -356,14 +354,28 @@ def read_diagnosis(text: str) -> Diagnosis:
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
     found, _ = vocabulary.find(text)
-    for cue in vocabulary.profile_history.finditer(text):
+    cues = sorted(
+        [*vocabulary.profile_history.finditer(text), *vocabulary.doubt.finditer(text)],
+        key=lambda m: m.start(),
+    )
+    for cue in cues:
         now, _ = vocabulary.find(text[: cue.start()])
         if now:
-            found = now  # ("therapy-related AML after breast cancer": the AML)
+            # ("therapy-related AML after breast cancer": the AML; "multiple myeloma; query AL
+            # amyloidosis": the myeloma)
+            found = now
             break
     if vocabulary.profile_healthy.search(folded) and all(vocabulary.get(d).general for d in found):
         found = []  # ("no cancer", "cancer free")
-    not_diagnosed = vocabulary.profile_not_diagnosed.search(folded) or text.lstrip().startswith("?")
+    # Nothing diagnosed yet: said plainly ("not yet diagnosed"), or a doubt ("possible",
+    # "query") before any disease is named ("awaiting biopsy for possible myeloma"), not after
+    # one ("metastatic NSCLC, possible brain metastases")
+    doubt = vocabulary.doubt.search(text)
+    not_diagnosed = (
+        vocabulary.not_diagnosed.search(folded)
+        or text.lstrip().startswith("?")
+        or (doubt is not None and not vocabulary.find(text[: doubt.start()])[0])
+    )
     healthy = not found and (
         vocabulary.healthy.search(folded) or vocabulary.profile_healthy.search(folded)
     )

@@ -188,7 +188,8 @@ class _Rules:
         # confirmed malignancy" (up to three words between)
         any_cancer = _cues(table["rule"]["disease"]["any_cancer"]).pattern
         self.confirmed_any_cancer = re.compile(
-            rf"{self.confirmed.pattern}(?:\W+[\w-]+){{0,3}}?\W+{any_cancer}", re.IGNORECASE
+            rf"{self.confirmed.pattern}(?:[^\w-]+[\w-]+){{0,3}}?[^\w-]+{any_cancer}",
+            re.IGNORECASE,
         )
         self.washout_treatments = _cues(washout["treatments"])
         self.washout_not_about = _cues(washout["not_about"])
