@@ -2710,6 +2710,11 @@ def test_a_person_without_cancer_is_not_ruled_out_by_a_study_that_asks_for_none(
         # no treatment named, or none said to have been grown on: any treated cancer
         ("Patients with progressive disease after initial standard systemic therapy",
          {"prior_treatments": ["carboplatin"]}, FAIL),
+        # written with hyphens ("tyrosine-kinase inhibitor", "stem-cell transplant") it raised
+        ("Progression during tyrosine-kinase inhibitor therapy",
+         {"prior_treatments": ["carboplatin"], "refractory_to": ["carboplatin"]}, UNKNOWN),
+        ("Relapse following autologous stem-cell transplant",
+         {"prior_treatments": ["VRd"]}, UNKNOWN),
         # growth said in one sentence, a treatment named in the next: any treated cancer
         ("Relapsed disease. Treatment after ASCT", {"prior_treatments": ["carboplatin"]}, FAIL),
     ],

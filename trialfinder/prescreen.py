@@ -181,7 +181,7 @@ class _Rules:
         self.grew_on = _cues([*setting["grew_during"], *setting["grew_after"]])
         self.grew_during = _cues(setting["grew_during"])
         self.treatments_named: dict[str, str] = {
-            k.lower(): v for k, v in setting["treatments_named"].items()
+            _spaced(k): v for k, v in setting["treatments_named"].items()
         }
         self.treatment_words = _cues(list(setting["treatments_named"]))
         # a confirmed diagnosis of cancer in general words: "diagnosis of cancer", "histologically
@@ -237,6 +237,11 @@ class _Kept(dict[str, Any]):
 
 def _fill(template: str, values: dict[str, Any]) -> str:
     return template.format_map(_Kept(values)) if "{" in template else template
+
+
+def _spaced(phrase: str) -> str:
+    """A phrase as :func:`_cues` matches it: any case, spaces or hyphens between its words."""
+    return " ".join(re.split(r"[\s-]+", phrase.lower().strip()))
 
 
 def _cues(phrases: list[str]) -> re.Pattern[str]:
@@ -1286,7 +1291,7 @@ def _grew_on(requirement: Requirement, facts: _Facts) -> list[str]:
         if any(facts.matching(treatments, m.value) for m in mentions):
             return []
         words = [w.group(0) for w in r.treatment_words.finditer(reach)]
-        if any(facts.had_in_words(r.treatments_named[w.lower()], treatments) for w in words):
+        if any(facts.had_in_words(r.treatments_named[_spaced(w)], treatments) for w in words):
             return []
         named += [reach[m.start : m.end] for m in mentions] + words
     return list(dict.fromkeys(named))
