@@ -2801,7 +2801,7 @@ def test_lines_the_cancer_must_have_responded_to_are_asked_of_cancer_that_never_
         (["chemoradiation with weekly cisplatin"], PASS),
         (["carbo/taxol"], FAIL),
         # an entry partly read leaves what it may hold unknown
-        (["FOLFOXIRI + bev"], UNKNOWN),
+        (["FLOXOX + bev"], UNKNOWN),
     ],
 )
 def test_every_drug_of_a_history_entry_counts(history, outcome):

@@ -179,13 +179,17 @@ def test_chemoradiation_is_radiotherapy_and_the_drugs_given_with_it(written, dru
 
 
 def test_an_entry_with_a_word_naming_nothing_known_is_partly_read_and_said_so():
-    treatment = resolve_treatment("FOLFOXIRI + bev")
-    assert treatment.drugs == ("bevacizumab",) and treatment.unread == ("FOLFOXIRI",)
-    profile = parse_profile('prior_treatments = ["FOLFOXIRI + bev"]\n', "me.toml")
+    treatment = resolve_treatment("FLOXOX + bev")
+    assert treatment.drugs == ("bevacizumab",) and treatment.unread == ("FLOXOX",)
+    profile = parse_profile('prior_treatments = ["FLOXOX + bev"]\n', "me.toml")
     assert profile.warnings == (
-        "me.toml:1: prior_treatments: 'FOLFOXIRI + bev': 'FOLFOXIRI' is not a treatment"
+        "me.toml:1: prior_treatments: 'FLOXOX + bev': 'FLOXOX' is not a treatment"
         " trialfinder knows; the checks that need it stay unknown",
     )
+    # doses, counts and schedules, and a regimen of the profile's table, are read
+    for written in ("lenalidomide 25mg", "R-CHOP x6", "pembrolizumab 200mg q3w",
+                    "carboplatin AUC5", "docetaxel 75 mg/m2", "FOLFOXIRI + bev"):  # fmt: skip
+        assert resolve_treatment(written).unread == (), written
 
 
 def test_procedures_and_other_medicines():

@@ -520,6 +520,7 @@ class _TreatmentWords:
         self.abbreviations = {k.lower(): v for k, v in table["abbreviations"].items()}
         self.not_given = _phrases(table["not_given"])
         self.not_brain = _phrases(table["not_brain"])
+        self.dose = re.compile(table["dose"], re.IGNORECASE)
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:
@@ -617,7 +618,13 @@ def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...]
             continue
         if text in words.abbreviations:
             named.append(words.abbreviations[text])
-        elif text not in words.qualifiers and not text.replace("-", "").isdigit():
+        elif _name(text) in words.regimens:
+            named.extend(words.regimens[_name(text)])  # ("FOLFOXIRI + bev")
+        elif (
+            text not in words.qualifiers
+            and not text.replace("-", "").isdigit()
+            and not words.dose.match(text)
+        ):
             unread.append(word.group(0))
     return tuple(dict.fromkeys(named)), tuple(unread)
 

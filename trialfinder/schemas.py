@@ -689,7 +689,12 @@ PRESCREEN = DataFile(
                     "radiation_classes",
                     "surgery_classes",
                 )
-                | {"abbreviations": Names(TEXT), "not_given": TEXTS, "not_brain": TEXTS}
+                | {
+                    "abbreviations": Names(TEXT),
+                    "not_given": TEXTS,
+                    "not_brain": TEXTS,
+                    "dose": REGEX_I,
+                }
             ),
             "regimens": Names(TEXTS),  # regimen = [its drugs]
             "risk_groups": Names(
