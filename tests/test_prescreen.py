@@ -2873,3 +2873,31 @@ def test_a_run_of_hyphens_after_confirmed_reads_in_no_time():
     item = "Histologically confirmed " + "-" * 5000 + " melanoma"
     trial = _trial(conditions=["Pancreatic Cancer"], title="Drug X", criteria=f"* {item}")
     assert check_disease(trial, _profile(diagnosis="breast cancer")).outcome == FAIL
+
+
+def test_a_title_check_says_what_the_profile_says_of_its_course_from_its_diagnosis_too():
+    # "the profile says yours is ; whether the trial takes it, its criteria say": the settings
+    # came from the diagnosis ("newly diagnosed multiple myeloma"), none were written
+    trial = _trial(conditions=["Relapsed/Refractory Multiple Myeloma"], criteria="* ECOG 0-2")
+    profile = _profile(diagnosis="newly diagnosed multiple myeloma")
+    (asked,) = [c for c in prescreen(trial, tag_trial(trial), profile).checks
+                if c.rule == "disease-setting"]  # fmt: skip
+    assert "the profile says yours is newly diagnosed;" in asked.reason, asked.reason
+
+
+def test_a_partial_history_leaves_refractory_and_transplant_checks_unknown():
+    # one line of treatment said, none listed that could answer: not "never had it"
+    refractory = Requirement(
+        "refractory-required", "any-of", ("lenalidomide",), "Refractory to len"
+    )
+    transplant = Requirement("transplant", "prior-required", ("autologous",), "Prior ASCT")
+    profile = _profile(prior_lines=2, prior_treatments=["bortezomib"])
+    for requirement in (refractory, transplant):
+        check = check_requirement(requirement, profile)
+        assert check is not None and check.outcome == UNKNOWN, check.reason
+    reason = check_requirement(transplant, profile).reason
+    assert reason.endswith("fewer treatments than its 2 lines of treatment, so whether you had one,"
+                           " it does not say.")  # fmt: skip
+    one = _profile(prior_lines=1, prior_treatments=[])
+    requirement = Requirement("prior-therapy-required", "any-of", ("lenalidomide",), "Prior len")
+    assert "its 1 line of treatment," in check_requirement(requirement, one).reason

@@ -346,6 +346,19 @@ class _Facts:
             and not any(t.radiation or t.surgery for t in self.received or ())
         )
 
+    @property
+    def history_whole(self) -> bool:
+        """Whether the history lists every treatment: given, every name known, not partial."""
+        return self.history_known and not self.unknown_names and not self.partial_history
+
+    def settings_said(self) -> str:
+        """What the profile says of the course of the cancer: its settings, those its
+        diagnosis names, and its lines ("metastatic and treated with 2 lines of treatment")."""
+        written = [*(self.profile.setting or ()), *self.diagnosis_settings]
+        if self.lines is not None:
+            written.append(f"treated with {_lines_text(self)}")
+        return _join(written, "and")
+
     @staticmethod
     def had_in_words(kind: str, treatments: Iterable[Treatment] | None) -> bool:
         """Whether ``treatments`` hold one of ``kind`` (``treatments_named`` in
@@ -360,6 +373,12 @@ class _Facts:
     def matching(self, treatments: Iterable[Treatment] | None, value: str) -> list[str]:
         """The written names of ``treatments`` that give a drug of ``value``."""
         return [t.written for t in treatments or () if any(_drug_is(d, value) for d in t.drugs)]
+
+
+def _lines_text(facts: _Facts) -> str:
+    """ "1 line of treatment", "2 lines of treatment"."""
+    words = rules().words
+    return f"{facts.lines} {words['line'] if facts.lines == 1 else words['lines']}"
 
 
 def _without_repeats(treatments: tuple[Treatment, ...] | None) -> tuple[Treatment, ...] | None:
@@ -1210,13 +1229,7 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     if not facts.setting_known:
         return _missing(requirement)
     values = {_value_key(v) for v in requirement.values}
-    written = [*(facts.profile.setting or ()), *facts.diagnosis_settings]
-    if facts.lines is not None:
-        words = rules().words
-        written.append(
-            f"treated with {facts.lines} {words['line'] if facts.lines == 1 else words['lines']}"
-        )
-    settings = _join(written, "and")
+    settings = facts.settings_said()
     fact = "; ".join(
         part
         for part in (
@@ -1324,7 +1337,7 @@ def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
         return ()
     requirement = Requirement("disease-setting", "title", values, f"Title: {title}", TITLE)
     kind = requirement.kind
-    settings = _join(profile.setting or (), "and")
+    settings = facts.settings_said()
     tail = rules().sentence(kind, "unknown-title", settings=settings)
     question = rules().sentence(kind, "question-title", **_says_values(requirement))
     return (_check(requirement, UNKNOWN, tail, question=question),)
@@ -1351,7 +1364,7 @@ def _titled_course_checks(
     evidence = next(e for e in tags.evidence if e.kind == "setting" and e.tag in named)
     requirement = Requirement("disease-setting", "record", named, f"Title: {evidence.text}", TITLE)
     kind = requirement.kind
-    settings = _join(facts.profile.setting or (), "and")
+    settings = facts.settings_said()
     if keys <= facts.setting_not:
         tail = rules().sentence(kind, "unknown-title", settings=settings)
     else:
@@ -1408,7 +1421,6 @@ def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
     return "", ""
 
 
-@lru_cache(maxsize=1024)
 @cache
 def _spread_stage() -> re.Pattern[str]:
     """A stage IV by its number, as the criteria's stage rules read it (``spread_stage``)."""
@@ -1416,6 +1428,7 @@ def _spread_stage() -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)
 def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str, ...]]:
     """(the first of ``titles`` naming a stage of the cancer, the settings it names); with
     ``stages``, stages by number too (``title_stages``)."""
@@ -1545,7 +1558,7 @@ def _history_unsure(requirement: Requirement, facts: _Facts, names: Iterable[Any
     if not facts.history_known:
         return _missing(requirement)
     if facts.partial_history:
-        tail = rules().sentence(kind, "unknown-partial", lines=facts.lines)
+        tail = rules().sentence(kind, "unknown-partial", lines=_lines_text(facts))
         return _unknown(requirement, tail)
     return None
 
@@ -1594,11 +1607,7 @@ def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
         if refractory:
             states[value] = PASS
             matched += refractory
-        elif (
-            facts.history_known
-            and not facts.unknown_names
-            and not facts.matching(facts.received, value)
-        ):
+        elif facts.history_whole and not facts.matching(facts.received, value):
             states[value] = FAIL  # never had it, so the cancer cannot have stopped responding
         else:
             states[value] = UNKNOWN
@@ -1642,20 +1651,12 @@ def _check_transplant(requirement: Requirement, facts: _Facts) -> Check:
     else:
         described = words["transplants-none"]
     fact = f"prior_treatments: {', '.join(t.written for t in had)}" if had else "prior_treatments"
-    if requirement.rule == "prior-excluded":
-        if had:
-            outcome = FAIL
-        elif vague or facts.unknown_names or not facts.history_known:
-            outcome = UNKNOWN
-        else:
-            outcome = PASS
+    if had:
+        outcome = FAIL if requirement.rule == "prior-excluded" else PASS
+    elif vague or not facts.history_whole:
+        outcome = UNKNOWN
     else:
-        if had:
-            outcome = PASS
-        elif vague or facts.unknown_names or not facts.history_known:
-            outcome = UNKNOWN
-        else:
-            outcome = FAIL
+        outcome = PASS if requirement.rule == "prior-excluded" else FAIL
     if outcome == UNKNOWN:
         if vague:  # "stem cell transplant": from the patient or a donor, it does not say
             names = _join([t.written for t in vague], "and")
@@ -1663,6 +1664,8 @@ def _check_transplant(requirement: Requirement, facts: _Facts) -> Check:
         elif facts.unknown_names:
             names = _join(facts.unknown_names, "and")
             tail = rules().sentence("transplant", "unknown-names", names=names)
+        elif facts.partial_history:
+            tail = rules().sentence("transplant", "unknown-partial", lines=_lines_text(facts))
         else:
             tail = rules().sentence("transplant", "unknown")
         return _check(requirement, UNKNOWN, tail, question=question, says=says)
