@@ -161,8 +161,10 @@ def test_sites_that_take_patients_come_first_then_those_without_a_status_then_cl
         Site(facility="D", status="WITHDRAWN"),
         Site(facility="E", status="ENROLLING_BY_INVITATION"),
         Site(facility="F", status="NOT_YET_RECRUITING"),
+        # a status the registry may add, or "temporarily not available": may enrol, not closed
+        Site(facility="G", status="TEMPORARILY_NOT_AVAILABLE"),
     ]
-    assert [s.facility for s in sites_open_first(sites)] == ["C", "E", "F", "B", "A", "D"]
+    assert [s.facility for s in sites_open_first(sites)] == ["C", "E", "F", "B", "G", "A", "D"]
     assert recruiting_sites(sites) == 1
     assert recruiting_sites([Site(facility="A", status="COMPLETED")]) == 0
     assert recruiting_sites([Site(facility="B")]) is None

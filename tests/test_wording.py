@@ -264,3 +264,11 @@ def test_registry_text_undoes_markdown_escapes_and_html_names_of_signs(written, 
 def test_a_site_is_named_as_people_read_it():
     site = Site(facility="S.P. Medical College &amp; AG of Hospitals", city="Bikaner")
     assert site_name(site) == "S.P. Medical College & AG of Hospitals, Bikaner"
+
+
+def test_a_search_radius_is_said_in_whole_miles_or_to_a_tenth():
+    from trialfinder.counting import radius_text
+
+    # "--within 80km" was said "within 49.7097 miles"
+    assert radius_text(80 / 1.609344) == "49.7 miles"
+    assert radius_text(100.0) == "100 miles" and radius_text(1) == "1 mile"

@@ -21,3 +21,8 @@ def counted(number: float, word: str, plural: str = "") -> str:
         plural = word[:-1] + "ies" if _CONSONANT_Y.search(word) else word + "s"
     said = f"{number:,.6g}" if isinstance(number, float) else f"{number:,}"
     return f"{said} {plural}"
+
+
+def radius_text(miles: float) -> str:
+    """A search's radius: ``100 miles``, ``49.7 miles`` (of ``--within 80km``)."""
+    return counted(round(miles, 1) if miles % 1 else int(miles), "mile")

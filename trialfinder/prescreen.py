@@ -516,9 +516,12 @@ _SETTING_VALUES = frozenset(
 )
 
 
-def _unknown(requirement: Requirement, tail: str, **question_values: Any) -> Check:
+def _unknown(
+    requirement: Requirement, tail: str, says: str | None = None, **question_values: Any
+) -> Check:
     values = {**_says_values(requirement), **question_values}
-    return _check(requirement, UNKNOWN, tail, question=rules().question(requirement.kind, **values))
+    question = rules().question(requirement.kind, **values)
+    return _check(requirement, UNKNOWN, tail, question=question, says=says)
 
 
 def _missing(requirement: Requirement) -> Check:
@@ -1261,9 +1264,7 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         tail = rules().sentence("disease-setting", "pass-spread", settings=settings)
         return _check(requirement, PASS, tail, fact)
     if outcome == UNKNOWN:
-        tail = rules().sentence("disease-setting", "unknown")
-        question = rules().question("disease-setting", **_says_values(requirement))
-        return _check(requirement, UNKNOWN, tail, question=question, says=says)
+        return _unknown(requirement, rules().sentence("disease-setting", "unknown"), says=says)
     if (
         outcome == FAIL
         and requirement.rule == "none-of"
@@ -1272,7 +1273,7 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         # "Relapse or progression of disease during chemotherapy", "No disease progression
         # following platinum-based cCRT": of the treatment it names, not any treated cancer
         tail = rules().sentence("disease-setting", "unknown-named", treatments=_join(named, "or"))
-        return _unknown(requirement, tail)
+        return _unknown(requirement, tail, says=says)
     tail = rules().sentence("disease-setting", outcome, settings=settings)
     return _check(requirement, outcome, tail, fact, says=says)
 

@@ -185,10 +185,11 @@ def sites_with_distances(trial: Trial, near: Place) -> list[tuple[Site, float | 
 
 
 def sites_open_first(sites: Iterable[Site]) -> list[Site]:
-    """``sites``, those that take patients or are about to first, then those without a
-    status, then the closed ones; in the record's order within each group."""
+    """``sites``, those that take patients or are about to first, then the others that may
+    enrol (without a status, or one the registry adds later), then the closed ones; in the
+    record's order within each group."""
     return sorted(
-        sites, key=lambda s: 0 if s.status in RECRUITING_STATUSES else 2 if s.status else 1
+        sites, key=lambda s: 0 if s.status in RECRUITING_STATUSES else 1 if s.may_enrol else 2
     )
 
 

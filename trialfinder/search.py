@@ -22,7 +22,7 @@ from collections.abc import Generator, Iterator
 from itertools import islice
 from typing import Any
 
-from trialfinder.counting import counted
+from trialfinder.counting import counted, radius_text
 from trialfinder.criteria import SearchCriteria
 from trialfinder.pipeline import (
     FAR,
@@ -248,7 +248,7 @@ class SearchRun:
             lines.append(
                 f"{self.far:,} of {counted(self.seen, 'fetched trial')} "
                 f"{'was' if one else 'were'} left out: no site of {'it' if one else 'theirs'} "
-                f"within {counted(self.criteria.within_mi or 0, 'mile')} may enrol "
+                f"within {radius_text(self.criteria.within_mi or 0)} may enrol "
                 "(the registry finds a trial by its closed sites too)"
             )
         if self.unconfirmed and not quiet:
@@ -286,7 +286,7 @@ class SearchRun:
         place = self.criteria.near
         within = ""
         if place and self.criteria.within_mi is not None:
-            within = f" within {counted(self.criteria.within_mi, 'mile')} of {place.name}"
+            within = f" within {radius_text(self.criteria.within_mi)} of {place.name}"
         if total is None:
             matched = f"{counted(self.shown, 'trial')} found{within}"
         elif self.filtered:
