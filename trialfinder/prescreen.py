@@ -56,6 +56,7 @@ from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker, settings_in
 from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import drug_classes, drug_matches, find_drugs
+from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.reader import (
     EXCLUSION,
     cohort_label,
@@ -1244,7 +1245,7 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     has = values & facts.setting_is
     against = values <= facts.setting_not
     says = None
-    if requirement.rule == "none-of" and _untreated().search(requirement.text):
+    if requirement.rule == "none-of" and knowledge().untreated.search(requirement.text):
         # "Previously untreated ...", "treatment naïve": not "does not take cancer that is
         # refractory or resistant", words the profile may never have used
         says = rules().says("disease-setting", "untreated")
@@ -1276,12 +1277,6 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         return _unknown(requirement, tail, says=says)
     tail = rules().sentence("disease-setting", outcome, settings=settings)
     return _check(requirement, outcome, tail, fact, says=says)
-
-
-@cache
-def _untreated() -> re.Pattern[str]:
-    """Words of cancer never treated, as the summary reads them (``untreated`` in settings.toml)."""
-    return re.compile(load_toml("settings.toml")["summary"]["untreated"], re.IGNORECASE)
 
 
 def _grew_on(requirement: Requirement, facts: _Facts) -> list[str]:
@@ -1480,11 +1475,6 @@ def _setting_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
 # earlier lines --------------------------------------------------------------------------------
 
 
-@cache
-def _lines_response_words() -> re.Pattern[str]:
-    return _cues(rules().rules["prior-lines"]["response_words"])
-
-
 def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
     lines = facts.lines
     if lines is None:
@@ -1510,7 +1500,7 @@ def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
     if (
         outcome == PASS
         and "relapsed" not in facts.setting_is
-        and _lines_response_words().search(requirement.text)
+        and _response_words().search(requirement.text)
     ):
         # "achieved minimal response [MR] or better to at least 1 prior antimyeloma therapy";
         # cancer that relapsed came back after it responded
