@@ -846,17 +846,28 @@ def _confirms_any_cancer(criteria: str) -> bool:
     cancers but whose criteria take any cancer with KRAS G12D)."""
     r = rules()
     vocabulary = diseases()
-    for item in read_criteria(criteria).items:
-        if item.section == EXCLUSION or item.cohort or r.named_not.search(item.text):
+    return any(
+        not r.named_not.search(text)
+        and r.confirmed_any_cancer.search(text)
+        and all(vocabulary.get(n).general for n in named)
+        for text, named in _confirming(criteria)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _confirming(criteria: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(text, the diseases it names) of each inclusion criterion for everyone that asks for a
+    confirmed diagnosis (``confirmed`` in ``[rule.disease]``) and names a disease."""
+    r = rules()
+    vocabulary = diseases()
+    found = []
+    for item in read_criteria(criteria).items if criteria else ():
+        if item.section == EXCLUSION or item.cohort or not r.confirmed.search(item.text):
             continue
         named = vocabulary.find(item.text)[0]
-        if (
-            named
-            and r.confirmed_any_cancer.search(item.text)
-            and all(vocabulary.get(n).general for n in named)
-        ):
-            return True
-    return False
+        if named:
+            found.append((item.text, tuple(named)))
+    return tuple(found)
 
 
 def _takes_people_without_it(trial: Trial) -> bool:
@@ -1132,17 +1143,9 @@ def _needs_the_disease(criteria: str) -> bool:
     """Whether an inclusion criterion for everyone asks for a confirmed diagnosis of a disease
     ("Confirmed diagnosis of primary breast cancer") and no criterion speaks of healthy people
     (see ``confirmed`` in ``[rule.disease]``)."""
-    r = rules()
-    if not criteria or r.healthy_people.search(criteria):
+    if not criteria or rules().healthy_people.search(criteria):
         return False
-    vocabulary = diseases()
-    return any(
-        item.section != EXCLUSION
-        and not item.cohort
-        and r.confirmed.search(item.text)
-        and vocabulary.find(item.text)[0]
-        for item in read_criteria(criteria).items
-    )
+    return bool(_confirming(criteria))
 
 
 def asked_beside_the_disease(trial: Trial) -> tuple[Check, ...]:
@@ -1323,11 +1326,13 @@ def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     facts = _facts(profile)
     if not facts.setting_known:
         return ()
-    blood = any(
-        diseases().relation(d, "blood cancer") == SAME_OR_BROADER
+    staged_otherwise = rules().rules["disease-setting"]["title_stages_not_of"]
+    stages = not any(
+        diseases().relation(d, other) == SAME_OR_BROADER
         for d in trial_diseases(trial).included
+        for other in staged_otherwise
     )
-    title, values = _title_settings(trial.brief_title, trial.official_title, stages=not blood)
+    title, values = _title_settings(trial.brief_title, trial.official_title, stages=stages)
     keys = {_value_key(v) for v in values}
     if not keys or keys & facts.setting_is or not keys <= facts.setting_not:
         return ()

@@ -604,6 +604,7 @@ _RULE = Table(
         **texts("complication_not", "earlier_study", "watch_words", "response_words"),
         "title_settings": Names(TEXT),
         "title_stages": Names(TEXT),
+        "title_stages_not_of": TEXTS,
         **texts("title_after", "surgery_trial_words", "treatment_now_words"),
         "title_within": WHOLE,
         "complications": Names(TEXTS),
