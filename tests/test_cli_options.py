@@ -123,7 +123,9 @@ def test_quiet_still_reports_ids_not_found(fake_api, tmp_path):
     ids.write_text("NCT01000001\nNCT09999999\n", encoding="utf-8")
     result = run("search", "--ids-file", str(ids), "--quiet", "--format", "json")
     assert result.exit_code == 0
-    assert result.stderr.strip() == "trialfinder: 1 NCT id not found: NCT09999999"
+    assert result.stderr.strip() == (
+        "trialfinder: 1 NCT id not found with this search's options: NCT09999999"
+    )
 
 
 def test_debug_logs_each_retry(fake_api):

@@ -422,7 +422,7 @@ def test_ids_file_fetches_exactly_those_trials_in_one_query(tmp_path):
     for default_filter in ("filter.overallStatus", "query.term", "filter.advanced"):
         assert default_filter not in request.params
     missing = [line for line in result.stderr.splitlines() if "not found" in line]
-    assert missing == ["trialfinder: 1 NCT id not found: NCT09999999"]
+    assert missing == ["trialfinder: 1 NCT id not found with this search's options: NCT09999999"]
 
 
 def test_ids_file_keeps_filters_the_user_asked_for(tmp_path):
@@ -484,7 +484,7 @@ def test_more_than_a_query_of_ids_is_paged(tmp_path, monkeypatch):
     ]
     assert len(read_csv(result.stdout)) == 5
     assert "5 trials matched; 5 shown." in result.stderr
-    assert "1 NCT id not found: NCT01000009" in result.stderr
+    assert "1 NCT id not found with this search's options: NCT01000009" in result.stderr
 
 
 @needs_spec
@@ -609,7 +609,7 @@ def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(
         ("unchanged", "NCT01000002"),
         ("dropped: no longer in the results", "NCT01000003"),
     ]
-    assert "1 NCT id not found: NCT01000003" in result.stderr
+    assert "1 NCT id not found with this search's options: NCT01000003" in result.stderr
 
 
 def test_compare_with_a_file_that_is_not_a_shortlist_is_a_usage_error(tmp_path):

@@ -227,7 +227,7 @@ def test_ids_not_found_are_named():
     )
     assert [r.trial.nct_id for r in run] == ["NCT05000000"]
     assert run.missing_ids == ["NCT09999999"]
-    assert run.report()[-1] == "1 NCT id not found: NCT09999999"
+    assert run.report()[-1] == "1 NCT id not found with this search's options: NCT09999999"
 
 
 def test_settings_words():

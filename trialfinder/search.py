@@ -305,7 +305,7 @@ class SearchRun:
         lines.extend(self._fit_lines(quiet))
         if self.criteria.ids and not self.limit_reached and self.missing_ids:
             lines.append(
-                f"{counted(len(self.missing_ids), 'NCT id')} not found: "
+                f"{counted(len(self.missing_ids), 'NCT id')} not found with this search's options: "
                 + ", ".join(self.missing_ids)
             )
         return lines
