@@ -2656,6 +2656,7 @@ def test_criteria_asking_only_for_a_cancer_do_not_rule_out_another(title, item, 
     assert check.outcome == outcome, check.reason
     if outcome == UNKNOWN:
         assert check.reason.endswith("its criteria ask only for a confirmed diagnosis of cancer.")
+        assert check.text == item  # the criterion quoted is the one that says so
 
 
 @pytest.mark.parametrize(

@@ -820,9 +820,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
     if (
         found.source == "conditions"
         and not _titled_within(trial)
-        and _confirms_any_cancer(trial.eligibility.criteria)
+        and (confirming := _confirms_any_cancer(trial.eligibility.criteria))
     ):
-        return check(UNKNOWN, "unknown-any-cancer", patient=patient)
+        tail = rules().sentence("disease", "unknown-any-cancer", patient=patient)
+        any_cancer = Requirement("disease", "any", tuple(found.included), confirming, "inclusion")
+        fact = f"diagnosis: {diagnosis.text}"
+        return _check(any_cancer, UNKNOWN, tail, fact, question=question, says=says)
     return check(FAIL, "fail", patient=patient)
 
 
@@ -839,18 +842,22 @@ def _names_other_diseases(trial: Trial) -> bool:
     )
 
 
-def _confirms_any_cancer(criteria: str) -> bool:
-    """Whether an inclusion criterion for everyone asks for a confirmed diagnosis (``confirmed``
+def _confirms_any_cancer(criteria: str) -> str:
+    """The inclusion criterion for everyone that asks for a confirmed diagnosis (``confirmed``
     in ``[rule.disease]``) of cancer in general words only ("Confirmation of the diagnosis of
     cancer by the NCI Laboratory of Pathology", NCT03745326, whose conditions name digestive
-    cancers but whose criteria take any cancer with KRAS G12D)."""
+    cancers but whose criteria take any cancer with KRAS G12D); "" when none does."""
     r = rules()
     vocabulary = diseases()
-    return any(
-        not r.named_not.search(text)
-        and r.confirmed_any_cancer.search(text)
-        and all(vocabulary.get(n).general for n in named)
-        for text, named in _confirming(criteria)
+    return next(
+        (
+            text
+            for text, named in _confirming(criteria)
+            if not r.named_not.search(text)
+            and r.confirmed_any_cancer.search(text)
+            and all(vocabulary.get(n).general for n in named)
+        ),
+        "",
     )
 
 
