@@ -82,9 +82,13 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     assert read_diagnosis("multiple myeloma; query AL amyloidosis").diseases == (
         "multiple myeloma",
     )
-    for written in ("no cancer", "healthy, no cancer", "cancer free"):
+    for written in ("no cancer", "no cancer, carer", "cancer free"):
         none = read_diagnosis(written)
-        assert none.healthy and none.diseases == (), written
+        # no cancer, and nothing said of other illness: not a healthy volunteer (a diabetes
+        # trial said "the profile says you have no illness" of "no cancer, carer")
+        assert none.cancer_free and none.known and not none.healthy, written
+        assert none.diseases == () and not none.has_cancer, written
+    assert read_diagnosis("healthy, no cancer").healthy
     assert read_diagnosis("colon cancer, free of disease after surgery").has_cancer
     # a disease named after another as its history is not what the patient has now:
     # "therapy-related AML after breast cancer" was told "Could fit" by NCT03946202 (for

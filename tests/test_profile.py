@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialfinder.errors import ConfigError, ExitCode
+from trialfinder.prescreen import check_requirement
 from trialfinder.profile import (
     KEYS,
     Profile,
@@ -21,6 +22,7 @@ from trialfinder.profile import (
     settings_in,
     template,
 )
+from trialfinder.tagging.requirements import Requirement
 from trialfinder.validation import InvalidConfig
 
 LABELS = Path(__file__).resolve().parents[1] / "benchmarks" / "labels" / "profiles"
@@ -225,6 +227,8 @@ def test_procedures_and_other_medicines():
     # a regimen the lexicon files under another whose drugs no table gives: not known, so
     # never read as the other ("VAC" is not TPF)
     assert not resolve_treatment("VAC").known
+    (warning,) = profile_from_table({"prior_treatments": ["Tal-P"]}, "t").warnings
+    assert "did you mean" not in warning and "write them instead" in warning  # not "'Tal-P'?"
     assert resolve_treatment("VAC + bev").unread == ("VAC",)
 
 
@@ -594,3 +598,6 @@ def test_a_treatment_not_given_is_no_treatment_received(written):
     profile = profile_from_table({"prior_treatments": [written, "letrozole"]}, "t")
     (warning,) = profile.warnings
     assert "says it was not given" in warning and "counts as no treatment received" in warning
+    # ... so a trial ruling out palbociclib does not rule out this profile
+    excluded = Requirement("prior-therapy-excluded", "any-of", ("palbociclib",), "Prior palbo")
+    assert check_requirement(excluded, profile).outcome == "pass"

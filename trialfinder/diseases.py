@@ -45,11 +45,12 @@ class Diagnosis:
     diseases: tuple[str, ...]  # the most specific diseases named, in order
     healthy: bool = False  # a healthy volunteer
     not_diagnosed: bool = False  # nothing diagnosed yet ("breast lump, not diagnosed")
+    cancer_free: bool = False  # no cancer, nothing said of other illness ("no cancer, carer")
 
     @property
     def known(self) -> bool:
         """Whether the prescreen can use it at all."""
-        return bool(self.diseases) or self.healthy or self.not_diagnosed
+        return bool(self.diseases) or self.healthy or self.not_diagnosed or self.cancer_free
 
     @property
     def has_cancer(self) -> bool:
@@ -376,14 +377,14 @@ def read_diagnosis(text: str) -> Diagnosis:
         or text.lstrip().startswith("?")
         or (doubt is not None and not vocabulary.find(text[: doubt.start()])[0])
     )
-    healthy = not found and (
-        vocabulary.healthy.search(folded) or vocabulary.profile_healthy.search(folded)
-    )
+    healthy = not found and vocabulary.healthy.search(folded)
+    cancer_free = not found and not healthy and vocabulary.profile_healthy.search(folded)
     return Diagnosis(
         text=text,
         diseases=() if not_diagnosed else vocabulary.most_specific(found),
         healthy=bool(healthy),
         not_diagnosed=bool(not_diagnosed),
+        cancer_free=bool(cancer_free),
     )
 
 

@@ -271,7 +271,9 @@ class _Facts:
         self.received = _without_repeats(profile.received())
         self.history_known = profile.prior_treatments is not None
         self.unknown_names = tuple(
-            t.written for t in (self.received or ()) if not t.known or t.unread
+            t.written
+            for t in (self.received or ())
+            if (not t.known and not t.not_given) or t.unread
         )
         self.transplants = tuple(t for t in (self.received or ()) if t.transplant)
         self.markers: dict[str, list[Marker]] = {}

@@ -136,6 +136,8 @@ def describe(profile: Profile) -> list[str]:
             read = "no disease (a healthy volunteer)"
         elif diagnosis.not_diagnosed:
             read = "nothing diagnosed yet"
+        elif diagnosis.cancer_free:
+            read = "no cancer"
         else:
             read = ", ".join(diagnosis.diseases) or "not recognised"
         named = settings_in(diagnosis.text)
@@ -472,7 +474,7 @@ def _treatments(
             warn(
                 key,
                 f"{treatment.written!r} says it was not given ({treatment.not_given!r}): it counts"
-                " as no treatment received, and the checks that need it stay unknown",
+                " as no treatment received",
                 treatment.written,
             )
         elif treatment.unread:
@@ -646,6 +648,9 @@ def _known_names() -> tuple[str, ...]:
 
 def _treatment_hint(written: str) -> str:
     close = difflib.get_close_matches(written, _known_names(), n=1, cutoff=0.8)
+    if close and name_key(close[0]) == name_key(written):
+        # a regimen the lexicon names but whose drugs no table gives ("Tal-P")
+        return " (a regimen whose drugs it does not know: write them instead)"
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
