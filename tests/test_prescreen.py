@@ -632,7 +632,8 @@ def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_tr
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
     assert check is not None and check.outcome == UNKNOWN, check.reason
-    # NCT06467357: only those untreated and with symptoms ruled out.
+    # NCT06467357: only those untreated and with symptoms ruled out; said so, not "the criterion
+    # does not say whether active ones are left out"
     text = (
         "Clinically active central nervous system metastases, defined as untreated and"
         " symptomatic, or requiring therapy with corticosteroids"
@@ -640,6 +641,7 @@ def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_tr
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
     assert check is not None and check.outcome == UNKNOWN, check.reason
+    assert "leaves out only some that are not treated" in check.reason
     # Untreated ones ruled out: as before.
     text = "Known and untreated, or active, brain or leptomeningeal metastases"
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")

@@ -1952,15 +1952,14 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     )
     outcome = FAIL if fails else PASS
     described = rules().words[f"brain-{brain}"]
+    some = rules().untreated_allowed.search(requirement.text) is not None
     if (
         outcome == FAIL
         and rule == "treated-stable"
-        and (
-            not rules().active_words.search(requirement.text)
-            or rules().untreated_allowed.search(requirement.text)
-        )
+        and (not rules().active_words.search(requirement.text) or some)
     ):
-        tail = rules().sentence("brain-metastases", "unknown-active", brain=described)
+        name = "unknown-some-active" if some else "unknown-active"
+        tail = rules().sentence("brain-metastases", name, brain=described)
         question = rules().rules["brain-metastases"]["question-active"]
         return replace(_unknown(requirement, tail), question=question)
     tail = rules().sentence("brain-metastases", outcome, brain=described)

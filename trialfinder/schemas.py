@@ -527,6 +527,7 @@ _SENTENCES = (
     "unknown-place",
     "unknown-local",
     "unknown-partial",
+    "unknown-some-active",
     "unknown-vague",
     "unknown-title-no-lines",
     "unknown-longer",
