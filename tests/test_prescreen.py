@@ -615,38 +615,32 @@ def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome)
     assert check is not None and check.outcome == outcome, check.reason
 
 
-def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_trial_team():
-    """NCT05984277 ("Symptomatic brain metastases. Brain metastases may be treated or untreated,
-    but participants must be asymptomatic ...") said to a profile with untreated ones "The trial
-    takes people with brain metastases only when they are treated, stable or without symptoms
-    ...; the profile says yours are active." as a reason it could not join."""
-    text = (
-        "Symptomatic brain metastases. Brain metastases may be treated or untreated, but"
-        " participants must be asymptomatic and off steroids for at least 14 days"
-    )
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # NCT05984277 said to a profile with untreated ones "The trial takes people with brain
+        # metastases only when they are treated, stable or without symptoms ...; the profile
+        # says yours are active." as a reason it could not join
+        ("Symptomatic brain metastases. Brain metastases may be treated or untreated, but"
+         " participants must be asymptomatic and off steroids for at least 14 days", UNKNOWN),
+        # NCT04613596: untreated ones ruled out above a size only
+        ("Any untreated brain lesions > 1.0 cm in size", UNKNOWN),
+        # NCT06467357: only those untreated and with symptoms
+        ("Clinically active central nervous system metastases, defined as untreated and"
+         " symptomatic, or requiring therapy with corticosteroids", UNKNOWN),
+        # untreated ones ruled out: as before
+        ("Known and untreated, or active, brain or leptomeningeal metastases", FAIL),
+    ],
+)  # fmt: skip
+def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_trial_team(
+    text, outcome
+):
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
-    assert check is not None and check.outcome == UNKNOWN, check.reason
-    # NCT04613596: untreated ones ruled out above a size only.
-    text = "Any untreated brain lesions > 1.0 cm in size"
-    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
-    check = check_requirement(requirement, _profile(brain_metastases="active"))
-    assert check is not None and check.outcome == UNKNOWN, check.reason
-    # NCT06467357: only those untreated and with symptoms ruled out; said so, not "the criterion
-    # does not say whether active ones are left out"
-    text = (
-        "Clinically active central nervous system metastases, defined as untreated and"
-        " symptomatic, or requiring therapy with corticosteroids"
-    )
-    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
-    check = check_requirement(requirement, _profile(brain_metastases="active"))
-    assert check is not None and check.outcome == UNKNOWN, check.reason
-    assert "leaves out only some that are not treated" in check.reason
-    # Untreated ones ruled out: as before.
-    text = "Known and untreated, or active, brain or leptomeningeal metastases"
-    requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
-    check = check_requirement(requirement, _profile(brain_metastases="active"))
-    assert check is not None and check.outcome == FAIL
+    assert check is not None and check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        # said so, not "the criterion does not say whether active ones are left out"
+        assert "leaves out only some that are not treated" in check.reason
 
 
 def test_a_known_diagnosis_against_a_trial_for_no_cancer_is_not_called_unrecognised():
