@@ -75,6 +75,15 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
                     "probable CLL"):  # fmt: skip
         doubt = read_diagnosis(written)
         assert doubt.not_diagnosed and doubt.diseases == () and not doubt.has_cancer, written
+    # a past, ruled-out or only suspected disease beside the one the patient has now
+    for written, now in (
+        ("history of breast cancer, now lung adenocarcinoma", ("lung adenocarcinoma",)),
+        ("lung adenocarcinoma, breast cancer survivor", ("lung adenocarcinoma",)),
+        ("multiple myeloma, lymphoma ruled out", ("multiple myeloma",)),
+        ("metastatic breast cancer, suspected liver metastases", ("breast cancer",)),
+    ):
+        assert read_diagnosis(written).diseases == now, written
+    assert read_diagnosis("suspected lung cancer").not_diagnosed
     # a doubt after a disease named is about something else
     assert read_diagnosis("metastatic NSCLC, possible brain metastases").diseases == (
         "non-small cell lung cancer",

@@ -582,6 +582,19 @@ def test_several_results_in_one_entry_are_read_one_by_one():
             ("EGFR", "L858R", True),
             ("EGFR", "T790M", False),
         ], written
+    # "ALK-negative, EGFR-positive" lost its EGFR; "KRAS mutant (not G12C)" was G12C positive
+    written = ["ALK-negative, EGFR-positive", "KRAS mutant (not G12C)"]
+    markers = profile_from_table({"biomarkers": written}, "t").biomarkers
+    assert [(m.name, m.variant, m.positive) for m in markers] == [
+        ("ALK", "", False),
+        ("EGFR", "", True),
+        ("KRAS", "", True),
+        ("KRAS", "G12C", False),
+    ]
+    # a result not given yet is no result: "EGFR result pending" was EGFR positive
+    pending = profile_from_table({"biomarkers": ["EGFR result pending"]}, "t")
+    assert not pending.biomarkers[0].known
+    assert "gives no result yet" in pending.warnings[0]
     # a bracket that gives the test is no other result
     (her2,) = profile_from_table({"biomarkers": ["HER2 positive (IHC 3+)"]}, "t").biomarkers
     assert (her2.name, her2.variant, her2.positive) == ("HER2", "", True)
@@ -601,3 +614,14 @@ def test_a_treatment_not_given_is_no_treatment_received(written):
     # ... so a trial ruling out palbociclib does not rule out this profile
     excluded = Requirement("prior-therapy-excluded", "any-of", ("palbociclib",), "Prior palbo")
     assert check_requirement(excluded, profile).outcome == "pass"
+
+
+def test_an_entry_naming_a_transplant_keeps_the_drugs_of_its_line():
+    # "VRd x4 then ASCT" was a transplant alone, so NCT05572515 said "does not list lenalidomide"
+    treatment = resolve_treatment("dara-VRd induction, ASCT, len maintenance")
+    assert treatment.transplant == "autologous"
+    assert treatment.drugs == ("daratumumab", "bortezomib", "lenalidomide", "dexamethasone")
+    # and what a patient says of how a drug went is no unknown word, nor "not given"
+    for written in ("pembrolizumab - did not respond", "pembrolizumab - not tolerated"):
+        given = resolve_treatment(written)
+        assert given.drugs == ("pembrolizumab",) and given.known and not given.unread, written

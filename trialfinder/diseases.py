@@ -129,6 +129,16 @@ class Vocabulary:
         )
         history = "|".join(re.escape(w) for w in words["profile_history"])
         self.profile_history = re.compile(rf"\b(?:{history})\b", re.IGNORECASE)
+        not_now = "|".join(
+            re.escape(w) for w in (*words["profile_history"], *words["profile_not_now"])
+        )
+        self.profile_not_now = re.compile(rf"\b(?:{not_now})\b", re.IGNORECASE)
+        # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
+        self.undiagnosed = _Index(
+            (self._fold(p.split()), "not diagnosed")
+            for p in words["not_diagnosed"]
+            if p not in words["profile_not_diagnosed"]
+        )
         self.not_diseases = _Index(
             (self._fold(p.split()), "") for p in words.get("not_diseases", ())
         )
@@ -355,6 +365,15 @@ def read_diagnosis(text: str) -> Diagnosis:
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
     found, _ = vocabulary.find(text)
+    clauses = re.split(r"[,;]|\bnow\b", text, flags=re.IGNORECASE)
+    current = [
+        d
+        for c in clauses
+        if not vocabulary.profile_not_now.search(c)
+        for d in vocabulary.find(c)[0]
+    ]
+    if current and len(current) < len(found):
+        found = current  # ("history of breast cancer, now lung adenocarcinoma")
     cues = sorted(
         [*vocabulary.profile_history.finditer(text), *vocabulary.doubt.finditer(text)],
         key=lambda m: m.start(),
@@ -373,7 +392,7 @@ def read_diagnosis(text: str) -> Diagnosis:
     # one ("metastatic NSCLC, possible brain metastases")
     doubt = vocabulary.doubt.search(text)
     not_diagnosed = (
-        vocabulary.not_diagnosed.search(folded)
+        vocabulary.undiagnosed.search(folded)
         or text.lstrip().startswith("?")
         or (doubt is not None and not vocabulary.find(text[: doubt.start()])[0])
     )

@@ -549,7 +549,10 @@ def resolve_treatment(written: str) -> Treatment:
     if words.transplant.search(written):
         auto, allo = words.autologous.search(written), words.allogeneic.search(written)
         kind = "any" if bool(auto) == bool(allo) else "autologous" if auto else "allogeneic"
-        return Treatment(written, transplant=kind)
+        # and the drugs of the same line written with it ("VRd x4 then ASCT")
+        named, _ = _entry_words(written, find_drugs(written))
+        drugs = tuple(d for d in named if not words.transplant.search(d))
+        return Treatment(written, drugs=drugs, transplant=kind)
     regimen = words.regimens.get(_name(written))
     if regimen is not None:
         return Treatment(written, drugs=regimen)
@@ -663,7 +666,12 @@ def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...]
         return None
     markers = tuple(read_marker(part) for w in written for part in _marker_parts(w))
     for marker in markers:
-        if not marker.known and _uncertain().search(marker.written):
+        if not marker.known and _no_result().search(marker.written):
+            note = _marker_rules()["no_result_warning"].format(
+                written=marker.written, name=marker.name
+            )
+            warn("biomarkers", note, marker.written)
+        elif not marker.known and _uncertain().search(marker.written):
             note = _marker_rules()["uncertain_warning"].format(
                 written=marker.written, name=marker.name
             )
@@ -750,6 +758,14 @@ def _source_letter(written: str) -> Marker | None:
 
 
 @cache
+def _no_result() -> re.Pattern[str]:
+    """The words of a result not yet given (``[markers] no_result``)."""
+    words = sorted(_marker_rules()["no_result"], key=len, reverse=True)
+    body = "|".join(r"[\s-]+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?i)(?<![\w-])(?:{body})(?![\w-])")
+
+
+@cache
 def _uncertain() -> re.Pattern[str]:
     """The words of a variant of uncertain significance (``[markers] uncertain``)."""
     words = sorted(_marker_rules()["uncertain"], key=len, reverse=True)
@@ -815,7 +831,8 @@ def _read_marker(text: str, written: str) -> Marker:
     said = {w.lower() for w in rest_words}
     if known and said and said <= undecided and said != {"ihc"}:  # "HER2 2+"
         return Marker(written=written, name=name_base, known=False, part=part)
-    if known and _uncertain().search(rest):  # "BRCA1 VUS"
+    if known and (_uncertain().search(rest) or _no_result().search(rest)):
+        # "BRCA1 VUS", "EGFR result pending"
         return Marker(written=written, name=name_base, known=False, part=part)
     if status is None and joined and re.fullmatch(rules["zero"], joined):
         status, rest_words = False, []  # "ER 0%": a score of none, not a variant
@@ -863,7 +880,7 @@ def _read_marker(text: str, written: str) -> Marker:
 
 # One result of several written in one entry: a name, then its sign or status word.
 _ONE_RESULT = re.compile(
-    r"\s*([A-Za-z][A-Za-z0-9]*\s*(?:[+-]|\s(?:positive|negative|pos|neg)\b))\s*[/,;]?",
+    r"\s*([A-Za-z][A-Za-z0-9]*\s*(?:[\s-](?:positive|negative|pos|neg)\b|[+-]))\s*[/,;]?",
     re.IGNORECASE,
 )
 
@@ -898,13 +915,18 @@ def _variant_parts(written: str) -> list[str]:
     statuses = _status_words(rules["negative"]) | _status_words(rules["positive"])
     if name is None:
         return []
-    later = pieces[1:]
-    for piece in later:
-        words = piece.lower().split()
-        if _marker_name(piece)[0] is not None or len(words) < 2:
+    later = []
+    for piece in pieces[1:]:
+        words = piece.split()
+        if words and words[0].lower() in ("not", "no", "non"):
+            # "KRAS mutant (not G12C)", "EGFR exon 19 deletion, no T790M"
+            words = [*words[1:], "negative"]
+        lowered = [w.lower() for w in words]
+        if _marker_name(" ".join(words))[0] is not None or len(words) < 2:
             return []
-        if not any(" ".join(words[i:]) in statuses for i in range(1, len(words))):
+        if not any(" ".join(lowered[i:]) in statuses for i in range(1, len(lowered))):
             return []
+        later.append(" ".join(words))
     head = pieces[0].split(" ")[0]
     return [pieces[0], *(f"{head} {piece}" for piece in later)]
 

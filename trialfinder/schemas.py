@@ -304,6 +304,7 @@ DISEASES = DataFile(
                     "profile_healthy",
                     "profile_not_diagnosed",
                     "profile_history",
+                    "profile_not_now",
                 ),
                 optional=texts("not_diseases", "reference"),
             ),
@@ -662,7 +663,8 @@ PRESCREEN = DataFile(
                 required={
                     **texts("negative", "positive", "variant_noise", "levels"),
                     **texts("sensitizing_words", "sources", "germline", "before_name"),
-                    **texts("uncertain"),
+                    **texts("uncertain", "no_result"),
+                    "no_result_warning": TEXT,
                     "uncertain_warning": TEXT,
                     "source_letters": Names(TEXT),
                     "aliases": Names(TEXT),
