@@ -591,6 +591,16 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         ("KRAS", "", True),
         ("KRAS", "G12C", False),
     ]
+    # names joined by "/" under one status, a cDNA change or an allele fraction beside a variant
+    written = ["EGFR/ALK/ROS1 negative", "EGFR exon 19 del (c.2235_2249del)", "KRAS G12C (VAF 12%)"]
+    markers = profile_from_table({"biomarkers": written}, "t").biomarkers
+    assert [(m.name, m.variant, m.positive) for m in markers] == [
+        ("EGFR", "", False),
+        ("ALK", "", False),
+        ("ROS1", "", False),
+        ("EGFR", "exon 19", True),
+        ("KRAS", "G12C", True),
+    ]
     # a result not given yet is no result: "EGFR result pending" was EGFR positive
     pending = profile_from_table({"biomarkers": ["EGFR result pending"]}, "t")
     assert not pending.biomarkers[0].known

@@ -841,10 +841,13 @@ def _read_marker(text: str, written: str) -> Marker:
             status = False
         else:
             status = True
+    vaf = any(w.lower() == "vaf" for w in rest_words)  # ("VAF 12%": how much, not which)
     variant_words = [
         w
         for w in rest_words
         if w.lower() not in noise
+        and not _VARIANT_DETAIL.match(w)
+        and not (vaf and re.fullmatch(r"\d+(?:\.\d+)?%", w))
         and not any(w.lower() == s for s in negative | positive)
         and w.lower() not in {"wild", "type", "not", "no"}
     ]
@@ -880,7 +883,14 @@ def _read_marker(text: str, written: str) -> Marker:
 
 # One result of several written in one entry: a name, then its sign or status word.
 _ONE_RESULT = re.compile(
-    r"\s*([A-Za-z][A-Za-z0-9]*\s*(?:[\s-](?:positive|negative|pos|neg)\b|[+-]))\s*[/,;]?",
+    r"\s*([A-Za-z][A-Za-z0-9]*\s*(?:[\s-](?:positive|negative|pos|neg|wild[\s-]?type|mutant|mutated)"
+    r"\b|[+-]))\s*[/,;]?",
+    re.IGNORECASE,
+)
+# Names joined by "/" with one status after them all ("EGFR/ALK/ROS1 negative").
+_NAMES_ONE_STATUS = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9-]*(?:\s*/\s*[A-Za-z][A-Za-z0-9-]*)+)\s+"
+    r"(positive|negative|wild[\s-]?type|not detected)\s*$",
     re.IGNORECASE,
 )
 
@@ -893,6 +903,11 @@ def _marker_parts(written: str) -> list[str]:
     variants = _variant_parts(written)
     if variants:
         return variants
+    joined = _NAMES_ONE_STATUS.match(written)
+    if joined:
+        names = [n.strip() for n in joined.group(1).split("/")]
+        if all(_marker_name(n)[0] is not None for n in names):
+            return [f"{n} {joined.group(2)}" for n in names]
     parts = []
     at = 0
     while at < len(written):
@@ -929,6 +944,11 @@ def _variant_parts(written: str) -> list[str]:
         later.append(" ".join(words))
     head = pieces[0].split(" ")[0]
     return [pieces[0], *(f"{head} {piece}" for piece in later)]
+
+
+# Details of a variant that are not the variant: a cDNA change ("c.2235_2249del"), an allele
+# fraction ("VAF", "12%").
+_VARIANT_DETAIL = re.compile(r"(?i)^(?:c\.\S*|\S*_\S*|vaf)$")
 
 
 def _status_words(words: list[str]) -> set[str]:
