@@ -362,47 +362,30 @@ def test_haversine_known_distances():
     assert haversine_mi(10, 179.5, 10, -179.5) == pytest.approx(haversine_mi(10, -0.5, 10, 0.5))
 
 
-def test_recruiting_site_wins_over_a_closer_closed_one():
-    trial = _trial(
-        _site("Closed next door", "COMPLETED", 40.0, -75.0),
-        _site("Open farther away", "RECRUITING", 41.0, -75.0),
-        _site("Soon open, farthest", "NOT_YET_RECRUITING", 42.0, -75.0),
-    )
-    nearest = nearest_site(trial, 40.0, -75.0)
-    assert nearest.site.facility == "Open farther away"
-    assert nearest.distance_mi == pytest.approx(69.094, abs=1e-3)  # one degree of latitude
-    assert nearest.is_open
-
-
-def test_not_yet_recruiting_counts_as_open():
-    trial = _trial(
-        _site("Withdrawn", "WITHDRAWN", 40.0, -75.0),
-        _site("Not yet", "NOT_YET_RECRUITING", 40.5, -75.0),
-        _site("Recruiting", "RECRUITING", 45.0, -75.0),
-    )
-    assert nearest_site(trial, 40.0, -75.0).site.facility == "Not yet"
-
-
-def test_falls_back_to_the_nearest_site_of_any_status():
-    trial = _trial(
-        _site("Far completed", "COMPLETED", 45.0, -75.0),
-        _site("Near active", "ACTIVE_NOT_RECRUITING", 40.1, -75.0),
-        _site("Suspended", "SUSPENDED", 41.0, -75.0),
-    )
-    nearest = nearest_site(trial, 40.0, -75.0)
-    assert nearest.site.facility == "Near active"
-    assert not nearest.is_open and not nearest.may_enrol
-
-
-def test_a_site_without_a_status_may_enrol():
-    trial = _trial(
-        _site("Near active", "ACTIVE_NOT_RECRUITING", 40.1, -75.0),
-        _site("No status", "", 41.0, -75.0),
-        _site("Recruiting, farther", "RECRUITING", 42.0, -75.0),
-    )
-    nearest = nearest_site(trial, 40.0, -75.0)
-    assert nearest.site.facility == "No status"
-    assert nearest.may_enrol and not nearest.is_open
+@pytest.mark.parametrize(
+    ("sites", "nearest", "is_open", "may_enrol"),
+    [
+        # a recruiting site wins over a closer closed one
+        ([("Closed next door", "COMPLETED", 40.0), ("Open farther away", "RECRUITING", 41.0),
+          ("Soon open, farthest", "NOT_YET_RECRUITING", 42.0)], "Open farther away", True, True),
+        # not yet recruiting counts as open
+        ([("Withdrawn", "WITHDRAWN", 40.0), ("Not yet", "NOT_YET_RECRUITING", 40.5),
+          ("Recruiting", "RECRUITING", 45.0)], "Not yet", True, True),
+        # none may enrol: the nearest of any status
+        ([("Far completed", "COMPLETED", 45.0), ("Near active", "ACTIVE_NOT_RECRUITING", 40.1),
+          ("Suspended", "SUSPENDED", 41.0)], "Near active", False, False),
+        # a site without a status may enrol
+        ([("Near active", "ACTIVE_NOT_RECRUITING", 40.1), ("No status", "", 41.0),
+          ("Recruiting, farther", "RECRUITING", 42.0)], "No status", False, True),
+    ],
+)  # fmt: skip
+def test_the_nearest_site_is_the_nearest_that_may_enrol(sites, nearest, is_open, may_enrol):
+    trial = _trial(*(_site(name, status, lat, -75.0) for name, status, lat in sites))
+    found = nearest_site(trial, 40.0, -75.0)
+    assert found.site.facility == nearest
+    assert (found.is_open, found.may_enrol) == (is_open, may_enrol)
+    latitude = next(lat for name, _, lat in sites if name == nearest)
+    assert found.distance_mi == pytest.approx(69.094 * (latitude - 40.0), abs=0.05)  # a degree
 
 
 def test_a_trial_is_near_by_a_site_that_may_enrol_only():

@@ -582,25 +582,18 @@ def test_several_results_in_one_entry_are_read_one_by_one():
             ("EGFR", "L858R", True),
             ("EGFR", "T790M", False),
         ], written
-    # "ALK-negative, EGFR-positive" lost its EGFR; "KRAS mutant (not G12C)" was G12C positive
-    written = ["ALK-negative, EGFR-positive", "KRAS mutant (not G12C)"]
-    markers = profile_from_table({"biomarkers": written}, "t").biomarkers
-    assert [(m.name, m.variant, m.positive) for m in markers] == [
-        ("ALK", "", False),
-        ("EGFR", "", True),
-        ("KRAS", "", True),
-        ("KRAS", "G12C", False),
-    ]
+    # "ALK-negative, EGFR-positive" lost its EGFR; "KRAS mutant (not G12C)" was G12C positive;
     # names joined by "/" under one status, a cDNA change or an allele fraction beside a variant
-    written = ["EGFR/ALK/ROS1 negative", "EGFR exon 19 del (c.2235_2249del)", "KRAS G12C (VAF 12%)"]
-    markers = profile_from_table({"biomarkers": written}, "t").biomarkers
-    assert [(m.name, m.variant, m.positive) for m in markers] == [
-        ("EGFR", "", False),
-        ("ALK", "", False),
-        ("ROS1", "", False),
-        ("EGFR", "exon 19", True),
-        ("KRAS", "G12C", True),
-    ]
+    read = {
+        "ALK-negative, EGFR-positive": [("ALK", "", False), ("EGFR", "", True)],
+        "KRAS mutant (not G12C)": [("KRAS", "", True), ("KRAS", "G12C", False)],
+        "EGFR/ALK/ROS1 negative": [("EGFR", "", False), ("ALK", "", False), ("ROS1", "", False)],
+        "EGFR exon 19 del (c.2235_2249del)": [("EGFR", "exon 19", True)],
+        "KRAS G12C (VAF 12%)": [("KRAS", "G12C", True)],
+    }
+    for written, results in read.items():
+        markers = profile_from_table({"biomarkers": [written]}, "t").biomarkers
+        assert [(m.name, m.variant, m.positive) for m in markers] == results, written
     # a result not given yet is no result: "EGFR result pending" was EGFR positive
     pending = profile_from_table({"biomarkers": ["EGFR result pending"]}, "t")
     assert not pending.biomarkers[0].known
