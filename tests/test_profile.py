@@ -558,6 +558,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("prostate cancer, no longer hormone sensitive", ()),
         ("lymphoma, relapse-free since 2020", ()),
         ("no prior treatment, now metastatic", ("metastatic",)),
+        # a clause of the past says nothing of now beside one that does: "stage IV NSCLC,
+        # previously early-stage" was early-stage too, and NCT05419375 said "Could fit"
+        ("stage IV NSCLC, previously early-stage", ("metastatic",)),
+        ("castration-sensitive until 2025, now castration-resistant", ("castration-resistant",)),
+        ("ovarian cancer, platinum-sensitive no longer", ()),
+        ("DLBCL relapsed after R-CHOP", ("relapsed",)),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):

@@ -411,13 +411,34 @@ def settings_in(text: str) -> tuple[str, ...]:
     """The settings a free text names ("non-metastatic castration-resistant prostate cancer":
     non-metastatic, castration-resistant), each way of writing one a whole phrase, the longest
     first; not one denied just before it ("not metastatic", "no relapse", "without spread")."""
+    by_clause = [_clause_settings(c) for c in _CLAUSE.split(text)]
+    now = [found for clause, found in zip(_CLAUSE.split(text), by_clause, strict=True)
+           if not _PAST.search(clause)]  # fmt: skip
+    # A clause of the past ("previously early-stage", "3 years after surgery", "until 2025")
+    # says nothing of now when another clause names a setting.
+    kept = [s for found in now for s in found] or [s for found in by_clause for s in found]
+    return tuple(dict.fromkeys(kept))
+
+
+def _clause_settings(text: str) -> list[str]:
     key = _key(text)
-    found = [
+    return [
         setting_words()[match.group()]
         for match in _setting_phrases().finditer(key)
-        if not _DENIED.search(key[: match.start()]) and not _FREE.match(key, match.end())
+        if not _DENIED.search(key[: match.start()])
+        and not _FREE.match(key, match.end())
+        and not _NO_LONGER.match(key, match.end())
     ]
-    return tuple(dict.fromkeys(found))
+
+
+# The clauses of a diagnosis, and the words of one about the past.
+_CLAUSE = re.compile(r"[,;]|\bnow\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:previously|formerly|until|after|following|history\s+of|prior|in\s+remission\s+since"
+    r"|was|were)\b",
+    re.IGNORECASE,
+)
+_NO_LONGER = re.compile(r"\s+no\s+longer\b")
 
 
 @cache
