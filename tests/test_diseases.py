@@ -75,6 +75,11 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
                     "probable CLL"):  # fmt: skip
         doubt = read_diagnosis(written)
         assert doubt.not_diagnosed and doubt.diseases == () and not doubt.has_cancer, written
+    # what a disease became is what it is now ("MDS progressed to AML" was MDS and AML)
+    assert read_diagnosis("MDS progressed to AML").diseases == ("acute myeloid leukemia",)
+    assert read_diagnosis("follicular lymphoma transformed to DLBCL").diseases == (
+        "diffuse large B-cell lymphoma",
+    )
     # a past, ruled-out or only suspected disease beside the one the patient has now
     for written, now in (
         ("history of breast cancer, now lung adenocarcinoma", ("lung adenocarcinoma",)),

@@ -133,6 +133,8 @@ class Vocabulary:
             re.escape(w) for w in (*words["profile_history"], *words["profile_not_now"])
         )
         self.profile_not_now = re.compile(rf"\b(?:{not_now})\b", re.IGNORECASE)
+        became = "|".join(re.escape(w) for w in words["profile_became"])
+        self.profile_became = re.compile(rf"\b(?:{became})\b", re.IGNORECASE)
         # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
         self.undiagnosed = _Index(
             (self._fold(p.split()), "not diagnosed")
@@ -365,6 +367,9 @@ def read_diagnosis(text: str) -> Diagnosis:
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
     found, _ = vocabulary.find(text)
+    became = vocabulary.profile_became.search(text)
+    if became and vocabulary.find(text[became.end() :])[0]:
+        found = vocabulary.find(text[became.end() :])[0]  # ("MDS progressed to AML": the AML)
     clauses = re.split(r"[,;]|\bnow\b", text, flags=re.IGNORECASE)
     current = [
         d

@@ -305,6 +305,7 @@ DISEASES = DataFile(
                     "profile_not_diagnosed",
                     "profile_history",
                     "profile_not_now",
+                    "profile_became",
                 ),
                 optional=texts("not_diseases", "reference"),
             ),
