@@ -548,6 +548,9 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
          ("non-metastatic", "castration-resistant")),
         ("metastatic breast cancer, ER positive HER2 negative", ("metastatic",)),
         ("DLBCL relapsed after R-CHOP", ("relapsed",)),
+        # a disease that became another: no treatment failed
+        ("MDS progressed to AML", ()),
+        ("progressed on osimertinib", ("refractory",)),
         ("stage IV NSCLC (adenocarcinoma)", ("metastatic",)),
         ("not metastatic lung cancer", ()),
         ("multiple myeloma", ()),
@@ -564,6 +567,9 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("castration-sensitive until 2025, now castration-resistant", ("castration-resistant",)),
         ("ovarian cancer, platinum-sensitive no longer", ()),
         ("DLBCL relapsed after R-CHOP", ("relapsed",)),
+        # a disease that became another: no treatment failed
+        ("MDS progressed to AML", ()),
+        ("progressed on osimertinib", ("refractory",)),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):

@@ -428,6 +428,7 @@ def _clause_settings(text: str) -> list[str]:
         if not _DENIED.search(key[: match.start()])
         and not _FREE.match(key, match.end())
         and not _NO_LONGER.match(key, match.end())
+        and not _BECAME.match(key, match.end())
     ]
 
 
@@ -439,6 +440,8 @@ _PAST = re.compile(
     re.IGNORECASE,
 )
 _NO_LONGER = re.compile(r"\s+no\s+longer\b")
+# "progressed to AML": the disease became another, no treatment failed
+_BECAME = re.compile(r"\s+(?:to|into)\b")
 
 
 @cache
