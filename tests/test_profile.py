@@ -602,6 +602,7 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         "EGFR/ALK/ROS1 negative": [("EGFR", "", False), ("ALK", "", False), ("ROS1", "", False)],
         "EGFR exon 19 del (c.2235_2249del)": [("EGFR", "exon 19", True)],
         "KRAS G12C (VAF 12%)": [("KRAS", "G12C", True)],
+        "ER 90%, PR 0%": [("HR+", "90%", True), ("HR+", "", False)],  # PR was dropped
     }
     for written, results in read.items():
         markers = profile_from_table({"biomarkers": [written]}, "t").biomarkers

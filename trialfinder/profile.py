@@ -932,6 +932,9 @@ def _marker_parts(written: str) -> list[str]:
         names = [n.strip() for n in joined.group(1).split("/")]
         if all(_marker_name(n)[0] is not None for n in names):
             return [f"{n} {joined.group(2)}" for n in names]
+    pieces = [p.strip() for p in re.split(r"[,;]", written) if p.strip()]
+    if len(pieces) > 1 and all(_read_marker(p, p).known for p in pieces):
+        return pieces  # ("ER 90%, PR 0%": each a marker of its own)
     parts = []
     at = 0
     while at < len(written):
