@@ -550,6 +550,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("DLBCL relapsed after R-CHOP", ("relapsed",)),
         # a disease that became another: no treatment failed
         ("MDS progressed to AML", ()),
+        # a setting in doubt: "relapse not confirmed" was relapsed, and NCT05317416 said "Not
+        # for you" to a newly diagnosed myeloma
+        ("myeloma, relapse not confirmed", ()),
+        ("breast cancer, suspected recurrence", ()),
+        ("myeloma, possible relapse", ()),
+        ("myeloma, refractory status unknown", ()),
         ("progressed on osimertinib", ("refractory",)),
         ("stage IV NSCLC (adenocarcinoma)", ("metastatic",)),
         ("not metastatic lung cancer", ()),
@@ -569,6 +575,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("DLBCL relapsed after R-CHOP", ("relapsed",)),
         # a disease that became another: no treatment failed
         ("MDS progressed to AML", ()),
+        # a setting in doubt: "relapse not confirmed" was relapsed, and NCT05317416 said "Not
+        # for you" to a newly diagnosed myeloma
+        ("myeloma, relapse not confirmed", ()),
+        ("breast cancer, suspected recurrence", ()),
+        ("myeloma, possible relapse", ()),
+        ("myeloma, refractory status unknown", ()),
         ("progressed on osimertinib", ("refractory",)),
     ],
 )  # fmt: skip
@@ -603,6 +615,9 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         "EGFR exon 19 del (c.2235_2249del)": [("EGFR", "exon 19", True)],
         "KRAS G12C (VAF 12%)": [("KRAS", "G12C", True)],
         "ER 90%, PR 0%": [("HR+", "90%", True), ("HR+", "", False)],  # PR was dropped
+        # a result of the past beside one of now: the HER2 positive counted
+        "HER2 negative, previously HER2 positive": [("HER2", "", False)],
+        "HER2 positive on biopsy, now HER2 negative": [("HER2", "", False)],
     }
     for written, results in read.items():
         markers = profile_from_table({"biomarkers": [written]}, "t").biomarkers
@@ -610,7 +625,10 @@ def test_several_results_in_one_entry_are_read_one_by_one():
     # a result not given yet is no result: "EGFR result pending" was EGFR positive
     pending = profile_from_table({"biomarkers": ["EGFR result pending"]}, "t")
     assert not pending.biomarkers[0].known
-    assert "gives no result yet" in pending.warnings[0]
+    assert "gives no firm result yet" in pending.warnings[0]
+    # nor is a result only suspected ("HER2 positive (suspected)" was firm)
+    doubt = profile_from_table({"biomarkers": ["HER2 positive (suspected)"]}, "t")
+    assert not doubt.biomarkers[0].known
     # a bracket that gives the test is no other result
     (her2,) = profile_from_table({"biomarkers": ["HER2 positive (IHC 3+)"]}, "t").biomarkers
     assert (her2.name, her2.variant, her2.positive) == ("HER2", "", True)

@@ -429,6 +429,8 @@ def _clause_settings(text: str) -> list[str]:
         and not _FREE.match(key, match.end())
         and not _NO_LONGER.match(key, match.end())
         and not _BECAME.match(key, match.end())
+        and not _DOUBTED_AFTER.match(key, match.end())
+        and not _DOUBTED_BEFORE.search(key[: match.start()])
     ]
 
 
@@ -440,6 +442,20 @@ _PAST = re.compile(
     re.IGNORECASE,
 )
 _NO_LONGER = re.compile(r"\s+no\s+longer\b")
+_NOW = re.compile(r"\bnow\b", re.IGNORECASE)
+# A result of the past beside one of now ("previously HER2 positive")
+_MARKER_PAST = re.compile(
+    r"\b(?:previously|formerly|originally|initially|at\s+diagnosis)\b", re.IGNORECASE
+)
+# A setting in doubt, after its word ("relapse not confirmed", "relapse unlikely", "refractory
+# status unknown") or before it ("possible relapse", "suspected recurrence")
+_DOUBTED_AFTER = re.compile(
+    r"\s+(?:not\s+confirmed|unconfirmed|unlikely|suspected|not\s+excluded|status\s+unknown"
+    r"|unknown|possible|questionable)\b"
+)
+_DOUBTED_BEFORE = re.compile(
+    r"\b(?:possible|suspected|probable|query|evaluating\s+for|questionable|likely)\s+$"
+)
 # "progressed to AML": the disease became another, no treatment failed
 _BECAME = re.compile(r"\s+(?:to|into)\b")
 
@@ -924,6 +940,13 @@ def _marker_parts(written: str) -> list[str]:
     them) is three, and so is each variant of one marker given its own status after a comma or
     in brackets ("EGFR L858R, T790M neg": EGFR L858R, and EGFR T790M negative); an entry that
     is not wholly such results is one."""
+    now = _NOW.split(written)
+    if len(now) > 1 and _read_marker(now[-1].strip(" ,;"), now[-1]).known:
+        return _marker_parts(now[-1].strip(" ,;"))  # ("HER2 positive on biopsy, now negative")
+    pieces = [p.strip() for p in re.split(r"[,;]", written) if p.strip()]
+    current = [p for p in pieces if not _MARKER_PAST.search(p)]
+    if 0 < len(current) < len(pieces):
+        return _marker_parts(", ".join(current))  # ("HER2 negative, previously HER2 positive")
     variants = _variant_parts(written)
     if variants:
         return variants
