@@ -71,6 +71,7 @@ from trialfinder.tagging.requirements import (
     disease_scopes,
     ecog_grades_for_karnofsky,
     karnofsky_range,
+    names_spread_stage,
     narrower,
 )
 from trialfinder.tagging.settings import relapsed_or_spread
@@ -1431,13 +1432,6 @@ def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
     return "", ""
 
 
-@cache
-def _spread_stage() -> re.Pattern[str]:
-    """A stage IV by its number, as the criteria's stage rules read it (``spread_stage``)."""
-    pattern = load_toml("eligibility.toml")["requirements"]["stage"]["spread_stage"]
-    return re.compile(pattern, re.IGNORECASE)
-
-
 @lru_cache(maxsize=1024)
 def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str, ...]]:
     """(the first of ``titles`` naming a stage of the cancer, the settings it names); with
@@ -1448,7 +1442,7 @@ def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str,
     by_word = {_value_key(w): v for w, v in named.items()}
     for title in titles:
         found = [by_word[_value_key(m.group())] for m in words.finditer(title or "")]
-        if stages and found and _spread_stage().search(title or ""):
+        if stages and found and names_spread_stage(title or ""):
             found.append("metastatic")  # ("Stage III or IV", "Stage 3/4")
         if found:
             return title, tuple(dict.fromkeys(found))

@@ -1338,6 +1338,12 @@ def _alternation(phrases: list[str] | tuple[str, ...]) -> str:
     return "(?:" + _phrase_tree(ordered, r"\s*", whole_words=False) + ")"
 
 
+def names_spread_stage(text: str) -> bool:
+    """Whether ``text`` names a stage IV by its number, as the stage rules read criteria
+    ("Stage III or IV", "Stage 3/4"; ``spread_stage`` in eligibility.toml)."""
+    return _rules().stage_spread_stage.found(text.lower())
+
+
 @cache
 def _rules() -> _Rules:
     return _Rules(load_toml("eligibility.toml")["requirements"])
