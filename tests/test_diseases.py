@@ -80,6 +80,21 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     assert read_diagnosis("follicular lymphoma transformed to DLBCL").diseases == (
         "diffuse large B-cell lymphoma",
     )
+    # a transformation in short words: "follicular lymphoma transformed to large cell" was told
+    # "Not for you" by a trial for DLBCL transformed from indolent lymphoma (NCT02227251);
+    # "with small cell transformation" keeps the first histology beside the new one
+    for written, now in (
+        ("follicular lymphoma transformed to large cell", ("large B-cell lymphoma",)),
+        ("transformed follicular lymphoma", ("large B-cell lymphoma",)),
+        ("FL with high-grade transformation", ("large B-cell lymphoma",)),
+        ("lung adenocarcinoma transformed to small cell", ("small cell lung cancer",)),
+        (
+            "EGFR-mutant lung adenocarcinoma with small cell transformation",
+            ("lung adenocarcinoma", "small cell lung cancer"),
+        ),
+        ("MDS evolved into AML, prior breast cancer", ("acute myeloid leukemia",)),
+    ):
+        assert read_diagnosis(written).diseases == now, written
     # a past, ruled-out or only suspected disease beside the one the patient has now
     for written, now in (
         ("history of breast cancer, now lung adenocarcinoma", ("lung adenocarcinoma",)),

@@ -1240,6 +1240,23 @@ def test_a_confirmed_diagnosis_of_the_titles_kind_rules_out_another_in_a_real_re
 
 
 @needs_shared
+@pytest.mark.parametrize(
+    "nct_id, diagnosis, outcome",
+    [
+        # DLBCL "transformed from previously diagnosed indolent lymphoma": a large B-cell
+        # lymphoma may be diffuse
+        ("NCT02227251", "follicular lymphoma transformed to large cell", UNKNOWN),
+        ("NCT02227251", "transformed follicular lymphoma", UNKNOWN),
+        # extensive-stage small cell lung cancer
+        ("NCT06646276", "EGFR-mutant lung adenocarcinoma with small cell transformation", PASS),
+    ],
+)
+def test_a_transformation_in_short_words_is_the_disease_it_became(nct_id, diagnosis, outcome):
+    trial = parse_study(load_real_record(nct_id))
+    assert check_disease(trial, _profile(diagnosis=diagnosis)).outcome == outcome
+
+
+@needs_shared
 def test_a_blood_cancer_is_ruled_out_of_a_real_trial_for_solid_tumors():
     trial = parse_study(load_real_record("NCT06385925"))
     assert check_disease(trial, _profile(diagnosis="multiple myeloma")).outcome == FAIL

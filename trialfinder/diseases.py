@@ -361,15 +361,24 @@ def diseases() -> Vocabulary:
     return Vocabulary(load_toml(DATA_FILE))
 
 
+def _named_now(vocabulary: Vocabulary, text: str) -> list[str]:
+    """The diseases ``text`` names, of a change only what it became ("MDS progressed to AML":
+    the AML; "transformed to large cell" is a disease of its own)."""
+    found, _ = vocabulary.find(text)
+    became = vocabulary.profile_became.search(text)
+    if became:
+        after, _ = vocabulary.find(text[became.start() :])
+        if after:
+            return after
+    return found
+
+
 @lru_cache(maxsize=256)
 def read_diagnosis(text: str) -> Diagnosis:
     """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases")."""
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
-    found, _ = vocabulary.find(text)
-    became = vocabulary.profile_became.search(text)
-    if became and vocabulary.find(text[became.end() :])[0]:
-        found = vocabulary.find(text[became.end() :])[0]  # ("MDS progressed to AML": the AML)
+    found = _named_now(vocabulary, text)
     clauses = re.split(r"[,;]|\bnow\b", text, flags=re.IGNORECASE)
     current = [
         d
@@ -384,7 +393,7 @@ def read_diagnosis(text: str) -> Diagnosis:
         key=lambda m: m.start(),
     )
     for cue in cues:
-        now, _ = vocabulary.find(text[: cue.start()])
+        now = _named_now(vocabulary, text[: cue.start()])
         if now:
             # ("therapy-related AML after breast cancer": the AML; "multiple myeloma; query AL
             # amyloidosis": the myeloma)
