@@ -73,6 +73,27 @@ def test_first_run_sends_everything_as_new_then_nothing_twice(two_trials, smtp, 
     assert (report.sent, report.unchanged, len(smtp.received)) == (0, 2, 2)
 
 
+def test_the_email_says_how_many_trials_the_setting_left_out(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = [
+        make_study("NCT01000001"),
+        make_study(
+            "NCT01000002",
+            title="Daratumumab for Newly Diagnosed Myeloma",
+            criteria="Inclusion Criteria:\n\n* Newly diagnosed, untreated multiple myeloma",
+            summary="This study tests daratumumab as the first treatment for myeloma.",
+        ),
+    ]
+    run(write_config(tmp_path, smtp.port))
+    (received,) = smtp.received
+    text = " ".join(received.message.get_body(("plain",)).get_content().split())
+    assert received.message["Subject"] == "1 new: refractory myeloma trials near Boston"
+    assert "Newly Diagnosed" not in text
+    assert (
+        "1 of 2 fetched trials was left out: its record does not say the disease was treated "
+        "before."
+    ) in text
+
+
 def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):
     config = write_config(tmp_path, smtp.port)
     run(config)
@@ -397,6 +418,11 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
     assert received.message["Subject"] == "1 new: refractory myeloma trials near Boston"
     assert "Only in Seattle" not in text
     assert "Sites within 50 miles of 02115" in text
+    # the email says what the place left out, and why, as the search does
+    html = received.message.get_body(("html",)).get_content()
+    left_out = "1 of 2 fetched trials was left out: no site of it within 50 miles may enrol"
+    assert left_out in " ".join(text.split()) and left_out in html
+    assert "--setting" not in text
     assert (
         "Nearest site: Dana-Farber Cancer Institute, Boston, Massachusetts, United States (" in text
     )

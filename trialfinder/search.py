@@ -229,6 +229,42 @@ class SearchRun:
         unchecked = self.seen < (self.results.total or 0)
         return self.limit_reached and (unchecked or self.passed > self.shown)
 
+    def left_out_lines(self, hints: bool = True) -> list[str]:
+        """How many fetched trials the place, the setting and the wanted categories or
+        biomarkers left out, and why (``hints``: how to see them on the command line)."""
+        lines: list[str] = []
+        if self.far:
+            one = self.far == 1
+            lines.append(
+                f"{self.far:,} of {counted(self.seen, 'fetched trial')} "
+                f"{'was' if one else 'were'} left out: no site of {'it' if one else 'theirs'} "
+                f"within {radius_text(self.criteria.within_mi or 0)} may enrol "
+                "(the registry finds a trial by its closed sites too)"
+            )
+        if self.unconfirmed:
+            one = self.unconfirmed == 1
+            left_out = "was left out: its record does" if one else "were left out: their records do"
+            checked = self.seen - self.far
+            of = f"the other {checked:,}" if self.far else counted(self.seen, "fetched trial")
+            lines.append(
+                f"{self.unconfirmed:,} of {of} {left_out} "
+                f"not say {settings_words(self.confirm.settings)}"
+                + (f" (use --setting any to see {'it' if one else 'them'})" if hints else "")
+            )
+        if self.wanted.active:
+            checked = self.seen - self.far - self.unconfirmed
+            of = (
+                f"the other {checked:,}"
+                if self.far or self.unconfirmed
+                else counted(checked, "fetched trial")
+            )
+            one = self.left_out == 1
+            lines.append(
+                f"{self.left_out:,} of {of} did not match {self.wanted.describe()} "
+                f"and {'was' if one else 'were'} left out"
+            )
+        return lines
+
     def report(self, finished: bool = True, quiet: bool = False) -> list[str]:
         """Lines for people: skipped records, local filtering, how many matched and shown.
 
@@ -243,36 +279,8 @@ class SearchRun:
                 f"{counted(skipped, 'record')} could not be read and {was} skipped "
                 "(see the warnings above)"
             )
-        if self.far and not quiet:
-            one = self.far == 1
-            lines.append(
-                f"{self.far:,} of {counted(self.seen, 'fetched trial')} "
-                f"{'was' if one else 'were'} left out: no site of {'it' if one else 'theirs'} "
-                f"within {radius_text(self.criteria.within_mi or 0)} may enrol "
-                "(the registry finds a trial by its closed sites too)"
-            )
-        if self.unconfirmed and not quiet:
-            one = self.unconfirmed == 1
-            left_out = "was left out: its record does" if one else "were left out: their records do"
-            checked = self.seen - self.far
-            of = f"the other {checked:,}" if self.far else counted(self.seen, "fetched trial")
-            lines.append(
-                f"{self.unconfirmed:,} of {of} {left_out} "
-                f"not say {settings_words(self.confirm.settings)} "
-                f"(use --setting any to see {'it' if one else 'them'})"
-            )
-        if self.wanted.active and not quiet:
-            checked = self.seen - self.far - self.unconfirmed
-            of = (
-                f"the other {checked:,}"
-                if self.far or self.unconfirmed
-                else counted(checked, "fetched trial")
-            )
-            one = self.left_out == 1
-            lines.append(
-                f"{self.left_out:,} of {of} did not match {self.wanted.describe()} "
-                f"and {'was' if one else 'were'} left out"
-            )
+        if not quiet:
+            lines.extend(self.left_out_lines())
         if not finished:
             return lines
         total = self.results.total

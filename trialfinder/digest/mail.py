@@ -117,6 +117,7 @@ class DigestContent:
     found: dict[str, Found]
     generated: dt.datetime
     fits: Mapping[str, Fit] | None = None  # the prescreen against the recipient's profile
+    left_out: tuple[str, ...] = ()  # what the search's filters left out (SearchFound.left_out)
 
     @property
     def profile_name(self) -> str:
@@ -252,6 +253,7 @@ def template_context(
         "counts": counts_text(content.changes),
         "total_changes": len(content.changes),
         "results_count": len(content.found),
+        "left_out": [one_line(line[:1].upper() + line[1:]) for line in content.left_out],
         "groups": groups,
         "summaries_shown": shown,
         "summaries_left_out": left_out,

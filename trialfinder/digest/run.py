@@ -34,7 +34,7 @@ from trialfinder.digest.changes import Snapshot, TrialState, compare
 from trialfinder.digest.config import DigestConfig, SavedSearch
 from trialfinder.digest.mail import TEMPLATES, DigestContent, build_message, message_id_for
 from trialfinder.digest.searching import (
-    Found,
+    SearchFound,
     fits_for,
     look_up,
     run_search,
@@ -165,7 +165,7 @@ class DigestRun:
 
     def run_search(self, search: SavedSearch) -> None:
         try:
-            found = run_search(self.source, search, self.config.templates)
+            outcome = run_search(self.source, search, self.config.templates)
         except SourceError as exc:
             self.report.search_failures += 1
             log.error(
@@ -174,6 +174,7 @@ class DigestRun:
                 exc.message,
             )
             return
+        found = outcome.trials
         current = snapshot_of(found)
         previous = {r: self.state.snapshot(search.name, r) for r in search.recipients}
         gone = {nct for snap in previous.values() if snap for nct in snap if nct not in current}
@@ -192,13 +193,13 @@ class DigestRun:
         for recipient in search.recipients:
             fits = fits_for(found, search.profile_for(recipient))
             mine = with_fits(current, fits)
-            self.digest_for(search, recipient, found, previous[recipient], mine, looked_up, fits)
+            self.digest_for(search, recipient, outcome, previous[recipient], mine, looked_up, fits)
 
     def digest_for(
         self,
         search: SavedSearch,
         recipient: str,
-        found: dict[str, Found],
+        found: SearchFound,
         before: Snapshot | None,
         current: Snapshot,
         looked_up: dict[str, TrialState | None],
@@ -234,7 +235,9 @@ class DigestRun:
         if self.deferred(search.name, recipient):
             return
         try:
-            content = DigestContent(search, recipient, changes, found, self.now, fits)
+            content = DigestContent(
+                search, recipient, changes, found.trials, self.now, fits, found.left_out
+            )
             message_id = message_id_for(
                 search.name, recipient, before, snapshot, self.config.smtp.sender, self.now
             )

@@ -65,6 +65,16 @@ class Found:
         )
 
 
+@dataclass(frozen=True)
+class SearchFound:
+    """A saved search's current results, by NCT id, and what its filters left out."""
+
+    trials: dict[str, Found]
+    # How many fetched trials the place, the setting or the wanted categories left out, and
+    # why: one sentence each, for the email to say what it does not list.
+    left_out: tuple[str, ...] = ()
+
+
 def sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
     """Labels of the trial's sites within range of the search's place (none without one)."""
     return tuple(dict.fromkeys(label for label, _, _ in _in_range(trial, search)))
@@ -94,10 +104,8 @@ def _in_range(trial: Trial, search: SavedSearch) -> list[tuple[str, float, str]]
     ]
 
 
-def run_search(
-    source: Source, search: SavedSearch, templates: Path | None = None
-) -> dict[str, Found]:
-    """The current results of ``search``, by NCT id; raises the source's errors."""
+def run_search(source: Source, search: SavedSearch, templates: Path | None = None) -> SearchFound:
+    """The current results of ``search``; raises the source's errors."""
     # With a place, the search keeps only trials with a site there that may enrol (geo.is_near).
     run = SearchRun(source, search.request, NEEDS, templates=str(templates) if templates else None)
     found: dict[str, Found] = {}
@@ -110,7 +118,7 @@ def run_search(
             sites_in_range=sites_in_range(result.trial, search),
             open_in_range=open_in_range(result.trial, search),
         )
-    return found
+    return SearchFound(found, tuple(run.left_out_lines(hints=False)))
 
 
 def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
