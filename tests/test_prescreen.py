@@ -1256,6 +1256,45 @@ def test_a_transformation_in_short_words_is_the_disease_it_became(nct_id, diagno
     assert check_disease(trial, _profile(diagnosis=diagnosis)).outcome == outcome
 
 
+@pytest.mark.parametrize(
+    "exclusion, diagnosis, outcome",
+    [
+        # a criterion that is only a disease's name leaves that disease out ...
+        ("Acute promyelocytic leukemia (AML M3 subtype).", "acute promyelocytic leukemia", FAIL),
+        ("Patients with leukemia, myelodysplastic syndrome, or lymphoma.", "MDS", FAIL),
+        # ... not a broader one the patient may have
+        ("Acute promyelocytic leukemia (AML M3 subtype).", "AML", PASS),
+        # ... and not when any other word stands in it
+        ("Lymphoma (except CLL/SLL)", "follicular lymphoma", PASS),
+        ("History of another malignancy: acute promyelocytic leukemia", "APL", PASS),
+        ("Untreated acute promyelocytic leukemia", "APL", PASS),
+        # cancer in general words is no disease left out
+        ("History of malignancies.", "AML", PASS),
+    ],
+)
+def test_an_exclusion_naming_only_a_disease_leaves_it_out(exclusion, diagnosis, outcome):
+    criteria = (
+        "Inclusion Criteria:\n\n* Relapsed acute myeloid leukemia or lymphoma or MDS\n\n"
+        f"Exclusion Criteria:\n\n* {exclusion}\n"
+    )
+    conditions = ["Acute Myeloid Leukemia", "Myelodysplastic Syndromes", "Lymphoma"]
+    trial = _trial(conditions=conditions, criteria=criteria)
+    check = check_disease(trial, _profile(diagnosis=diagnosis))
+    assert check.outcome == outcome, check.reason
+    if outcome == FAIL:
+        assert check.text == exclusion
+        assert check.reason.startswith("The trial leaves out ")
+
+
+def test_an_exclusion_naming_a_disease_under_a_line_of_other_words_is_not_read():
+    criteria = (
+        "Inclusion Criteria:\n\n* Relapsed lymphoma\n\nExclusion Criteria:\n\n"
+        "* Prior malignancy, except:\n  * follicular lymphoma\n"
+    )
+    trial = _trial(conditions=["Lymphoma"], criteria=criteria)
+    assert check_disease(trial, _profile(diagnosis="follicular lymphoma")).outcome == PASS
+
+
 @needs_shared
 def test_a_blood_cancer_is_ruled_out_of_a_real_trial_for_solid_tumors():
     trial = parse_study(load_real_record("NCT06385925"))

@@ -265,6 +265,27 @@ class Vocabulary:
         ]
         return list(dict.fromkeys(found)), list(dict.fromkeys(excluded))
 
+    def named_only(self, text: str, words: frozenset[str]) -> list[str]:
+        """The diseases ``text`` names when it holds nothing else but ``words`` ("Acute
+        promyelocytic leukemia (AML M3 subtype)"); none when any other word stands in it."""
+        written, folded = self.tokens(text)
+        found: list[str] = []
+        i = 0
+        while i < len(folded):
+            size, name = self.phrases.match(folded, i)
+            if written[i] in self.acronyms.starts:
+                acronym = self.acronyms.match(written, i)
+                if acronym[0] > size:
+                    size, name = acronym
+            if size:
+                found.append(name)
+                i += size
+            elif folded[i] in words:
+                i += 1
+            else:
+                return []
+        return list(dict.fromkeys(found))
+
     def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         """``names`` without those another of them is within, nor general ones beside others."""
         return self.telling(

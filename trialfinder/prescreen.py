@@ -179,6 +179,8 @@ class _Rules:
         self.examples = _cues(table["rule"]["disease"]["examples"])
         self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
         self.named_not = _cues(table["rule"]["disease"]["named_not"])
+        self.named_only = frozenset(table["rule"]["disease"]["named_only"])
+        self.named_only_not = _cues(table["rule"]["disease"]["named_only_not"])
         setting = table["rule"]["disease-setting"]
         self.grew_on = _cues([*setting["grew_during"], *setting["grew_after"]])
         self.grew_during = _cues(setting["grew_during"])
@@ -674,6 +676,23 @@ def _is_cancer(
 
 
 def _disease_check(trial: Trial, facts: _Facts) -> Check:
+    """The disease the record is for, then a criterion that leaves the patient's out by name."""
+    by_record = _disease_of_record(trial, facts)
+    diagnosis = facts.profile.diagnosis
+    if by_record.outcome == FAIL or diagnosis is None:
+        return by_record
+    vocabulary = diseases()
+    mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    for excluded, criterion in _named_in_exclusions(trial.eligibility.criteria):
+        if any(vocabulary.relation(d, excluded) == SAME_OR_BROADER for d in mine):
+            says = rules().says("disease", "left-out", values=excluded)
+            tail = rules().sentence("disease", "fail", patient=_join(mine))
+            left = Requirement("disease", "left-out", (excluded,), criterion, EXCLUSION)
+            return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says)
+    return by_record
+
+
+def _disease_of_record(trial: Trial, facts: _Facts) -> Check:
     found = trial_diseases(trial)
     vocabulary = diseases()
     written = found.text or "; ".join(trial.conditions)
@@ -1107,6 +1126,30 @@ def _criterion_confirming(criteria: str, titled: tuple[str, ...], mine: tuple[st
         ):
             found = item.text
     return found
+
+
+@lru_cache(maxsize=1024)
+def _named_in_exclusions(criteria: str) -> tuple[tuple[str, str], ...]:
+    """(disease, criterion) for each cancer an exclusion criterion for everyone names and
+    nothing else (see ``named_only`` in ``[rule.disease]``): "Primary CNS lymphoma"."""
+    if not criteria:
+        return ()
+    vocabulary, words, narrowing = diseases(), rules().named_only, rules().named_only_not
+    found: list[tuple[str, str]] = []
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION or item.cohort or narrowing.search(item.text):
+            continue
+        if item.lead and not _only_words(item.lead, words):
+            continue
+        for name in vocabulary.named_only(item.text, words):
+            disease = vocabulary.get(name)
+            if disease.cancer and not disease.general:
+                found.append((name, item.text))
+    return tuple(dict.fromkeys(found))
+
+
+def _only_words(text: str, words: frozenset[str]) -> bool:
+    return all(w.lower() in words for w in re.findall(r"[A-Za-z0-9]+", text))
 
 
 def _diagnosis_excluded(trial: Trial) -> tuple[tuple[str, str], ...]:
