@@ -2888,6 +2888,45 @@ def test_a_setting_ruled_out_by_words_of_untreated_cancer_is_said_as_such():
 
 
 @pytest.mark.parametrize(
+    "item",
+    [
+        "Have not received any prior systemic anti-cancer therapy for metastatic NSCLC",
+        "Unresectable, previously untreated, locally advanced or metastatic BTC.",
+    ],
+)
+@pytest.mark.parametrize(
+    "setting, lines, outcome",
+    [
+        # came back or grew after surgery and adjuvant treatment: no line for advanced disease
+        (["metastatic", "relapsed"], 0, PASS),
+        (["metastatic", "progressed"], 0, PASS),
+        # came back, lines not given: it may not have been treated since
+        (["relapsed"], None, UNKNOWN),
+        # treated for advanced disease
+        (["metastatic", "relapsed"], 1, FAIL),
+        (["refractory"], None, FAIL),
+    ],
+)
+def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_early_treatment(
+    item, setting, lines, outcome
+):
+    # NCT06348199 told a woman whose lung cancer came back after surgery and adjuvant
+    # chemotherapy, with nothing yet for the metastases: "Not for you"
+    requirement = Requirement("disease-setting", "none-of", ("refractory", "resistant"), item)
+    facts = {"setting": setting} if lines is None else {"setting": setting, "prior_lines": lines}
+    check = check_requirement(requirement, _profile(**facts))
+    assert check is not None and check.outcome == outcome, check.reason
+
+
+def test_treatment_naive_without_a_stage_still_rules_out_treated_cancer():
+    requirement = Requirement(
+        "disease-setting", "none-of", ("refractory", "resistant"), "Treatment naïve"
+    )
+    check = check_requirement(requirement, _profile(setting=["refractory"], prior_lines=0))
+    assert check is not None and check.outcome == FAIL
+
+
+@pytest.mark.parametrize(
     ("history", "ending"),
     [
         (["stem cell transplant"], "the profile lists stem cell transplant without saying whether"

@@ -184,6 +184,7 @@ class _Rules:
         setting = table["rule"]["disease-setting"]
         self.grew_on = _cues([*setting["grew_during"], *setting["grew_after"]])
         self.grew_during = _cues(setting["grew_during"])
+        self.for_advanced = _cues(setting["for_advanced"])
         self.treatments_named: dict[str, str] = {
             _spaced(k): v for k, v in setting["treatments_named"].items()
         }
@@ -364,6 +365,15 @@ class _Facts:
         if self.lines is not None:
             written.append(f"treated with {_lines_text(self)}")
         return _join(written, "and")
+
+    def treated_only_by_relapse(self) -> bool:
+        """Whether the profile says its cancer was treated only by saying it came back
+        ("relapsed"), which it may have done after surgery alone, and no other setting says
+        so ("refractory", "platinum-resistant")."""
+        named = {*(self.profile.setting or ()), *self.diagnosis_settings}
+        settings = rules().settings
+        treated = {n for n in named if "previously-treated" in settings[n]["is"]}
+        return treated == {"relapsed"}
 
     @staticmethod
     def had_in_words(kind: str, treatments: Iterable[Treatment] | None) -> bool:
@@ -1331,6 +1341,20 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         # following platinum-based cCRT": of the treatment it names, not any treated cancer
         tail = rules().sentence("disease-setting", "unknown-named", treatments=_join(named, "or"))
         return _unknown(requirement, tail, says=says)
+    if (
+        outcome == FAIL
+        and requirement.rule == "none-of"
+        and "relapsed" not in values
+        and rules().for_advanced.search(requirement.text)
+    ):
+        # "No prior systemic therapy for metastatic disease": of lines for advanced disease,
+        # which a cancer that came back after surgery or adjuvant treatment has not had
+        if facts.lines == 0:
+            tail = rules().sentence("disease-setting", "pass-no-line")
+            return _check(requirement, PASS, tail, fact, says=says)
+        if facts.lines is None and facts.treated_only_by_relapse():
+            tail = rules().sentence("disease-setting", "unknown-no-line")
+            return _unknown(requirement, tail, says=says)
     tail = rules().sentence("disease-setting", outcome, settings=settings)
     return _check(requirement, outcome, tail, fact, says=says)
 
