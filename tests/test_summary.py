@@ -239,8 +239,8 @@ def test_tags_say_the_kind_of_treatment_and_the_setting():
     assert '- "Cisplatin" is a kind of chemotherapy. Chemotherapy means' in text
     assert "Some of these treatments are given together." in text
     assert (
-        "It is for people whose cancer did not respond to treatment, or came back after treatment."
-        in text
+        "It is for people whose cancer did not respond or stopped responding to treatment, or came"
+        " back after treatment." in text
     )
     assert "whose cancer" not in summarize(trial, tags=Tags())
 
@@ -410,7 +410,10 @@ def test_disease_that_came_back_offered_beside_refractory_disease_is_left_out():
     # NCT06750094: "Recurrent, Unresectable or Metastatic CRC" beside "progression on" a line.
     title = "Drug X in Recurrent, Unresectable or Metastatic Colorectal Cancer"
     text = summary_of(title=title, criteria="Progression on one line of therapy")
-    assert "It is for people whose cancer did not respond to treatment.\n" in text
+    assert (
+        "It is for people whose cancer did not respond or stopped responding to treatment.\n"
+        in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -438,7 +441,11 @@ def test_a_trial_for_treated_disease_says_so(title, criteria):
         ("Drug X in Previously Treated Rectal Cancer", "Adults", "has been treated before"),
         ("Drug X in Cancer", "At least two prior lines of systemic therapy", "has been treated"),
         ("Drug X in Cancer", "Must have exhausted all effective therapies", "has been treated"),
-        ("Drug X in Refractory AML", "Adults", "did not respond to treatment"),
+        (
+            "Drug X in Refractory AML",
+            "Adults",
+            "did not respond or stopped responding to treatment",
+        ),
         ("Drug X in Cancer", "Progressed on at least one prior line", "did not respond"),
         ("Drug X in Cancer", "Non-responders to prior BCG", "did not respond"),
     ],
@@ -1440,7 +1447,9 @@ def test_any_setting_read_beside_intolerance_is_said_to_be_treated_only():
     assert "It is for people whose cancer has been treated before.\n" in text
     plain = criteria.replace(", or intolerant", "")
     said = summary_of(title=title, conditions=["Chronic Lymphocytic Leukemia"], criteria=plain)
-    assert "It is for people whose cancer did not respond to treatment" in said
+    assert (
+        "It is for people whose cancer did not respond or stopped responding to treatment" in said
+    )
 
 
 @needs_shared
