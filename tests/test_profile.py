@@ -606,6 +606,17 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         "KRAS G12C (VAF 12%)": [("KRAS", "G12C", True)],
         "ER 90%, PR 0%": [("HR+", "90%", True), ("HR+", "", False)],  # PR was dropped
         # a result of the past beside one of now: the HER2 positive counted
+        # a hyphen within a name is no minus: "HLA-A11 positive" was "HLA-" (negative) and
+        # "A11 positive", and NCT06898385 (HLA-A*11:01 only) said "Not for you"
+        "HLA-A11 positive": [("HLA", "A11", True)],
+        "HLA-A11+": [("HLA", "A11", True)],
+        "KRAS-G12C positive": [("KRAS", "G12C", True)],
+        "FLT3-ITD positive": [("FLT3", "ITD", True)],
+        "FLT3-ITD+": [("FLT3", "ITD", True)],
+        "PD-L1 positive": [("PD-L1", "", True)],
+        "BCR-ABL positive": [("BCR-ABL", "", True)],
+        "FGFR2-fusion positive": [("FGFR", "2", True)],
+        "ER+/PR-": [("HR+", "", True), ("HR+", "", False)],
         "HER2 negative, previously HER2 positive": [("HER2", "", False)],
         "HER2 positive on biopsy, now HER2 negative": [("HER2", "", False)],
     }

@@ -921,10 +921,11 @@ def _read_marker(text: str, written: str) -> Marker:
     )
 
 
-# One result of several written in one entry: a name, then its sign or status word.
+# One result of several written in one entry: a name, then its sign or status word. A minus
+# right before a letter or digit is a hyphen within a name ("HLA-A11 positive", "KRAS-G12C").
 _ONE_RESULT = re.compile(
     r"\s*([A-Za-z][A-Za-z0-9]*\s*(?:[\s-](?:positive|negative|pos|neg|wild[\s-]?type|mutant|mutated)"
-    r"\b|[+-]))\s*[/,;]?",
+    r"\b|\+|-(?![A-Za-z0-9*])))\s*[/,;]?",
     re.IGNORECASE,
 )
 # Names joined by "/" with one status after them all ("EGFR/ALK/ROS1 negative").
@@ -1046,4 +1047,10 @@ def _marker_name(text: str) -> tuple[str | None, str, str]:
     for known, name in _known_marker_keys():
         if key.startswith(known) and any(ch.isdigit() for ch in key[len(known) :]):
             return name, text[len(first) :], key[len(known) :].upper()
+    head, hyphen, tail = first.partition("-")
+    if hyphen and tail:
+        # a variant joined to the name by a hyphen ("FLT3-ITD"), as "KRAS-G12C" is above
+        named, rest, attached = _marker_name(head)
+        if named is not None and not rest:
+            return named, f" {tail}{text[len(first) :]}", attached
     return None, text, ""
