@@ -2918,6 +2918,62 @@ def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_earl
     assert check is not None and check.outcome == outcome, check.reason
 
 
+@pytest.mark.parametrize(
+    "kind, values, criterion, markers, outcome",
+    [
+        # a HER2 mutation is no HER2 protein: NCT05501886 told a woman with HER2 IHC 1+ and an
+        # ERBB2 L755S mutation "The trial does not take cancer with HER2"
+        (
+            "biomarker-excluded",
+            ("HER2",),
+            "Documented HER2 immunohistochemistry (IHC) negative as per ASCO-CAP 2018 guidance",
+            ["HER2 IHC 1+", "ERBB2 L755S mutation"],
+            PASS,
+        ),
+        # ... nor when the criterion says HER2- only (ASCO/CAP: protein or copies)
+        ("biomarker-excluded", ("HER2",), "HR+/ HER2- breast cancer", ["HER2 mutation"], UNKNOWN),
+        ("biomarker-excluded", ("HER2",), "HR+/ HER2- breast cancer", ["HER2 3+"], FAIL),
+        # EGFR amplification is no sensitizing EGFR mutation (NCT05984277)
+        (
+            "biomarker-excluded",
+            ("EGFR", "ALK", "ROS1"),
+            "Absence of sensitizing EGFR mutations and ALK and ROS1 rearrangements.",
+            ["EGFR amplification", "ALK negative", "ROS1 negative"],
+            UNKNOWN,
+        ),
+        (
+            "biomarker-excluded",
+            ("EGFR", "ALK", "ROS1"),
+            "Absence of sensitizing EGFR mutations and ALK and ROS1 rearrangements.",
+            ["EGFR L858R", "ALK negative", "ROS1 negative"],
+            FAIL,
+        ),
+        # MET amplification is no MET exon 14 skipping; HER2 amplification no HER2 mutation
+        ("biomarker-required", ("MET",), "MET exon 14 skipping mutation", ["MET amplification"],
+         UNKNOWN),
+        ("biomarker-required", ("HER2",), "HER2 mutation in exons 19 or 20",
+         ["HER2 amplification"], UNKNOWN),
+        # words of another marker's change are not this one's: "rearrangement" is ALK's
+        (
+            "biomarker-excluded",
+            ("EGFR", "ALK"),
+            "NSCLC with confirmed EGFR wild-type and ALK rearrangement negative",
+            ["EGFR exon 19 deletion"],
+            FAIL,
+        ),
+        # criteria say "mutation" of rearrangements too
+        ("biomarker-excluded", ("ALK",), "Participants with ALK mutations",
+         ["ALK rearrangement"], FAIL),
+    ],
+)  # fmt: skip
+def test_a_result_of_another_kind_of_change_says_nothing_of_the_criterions(
+    kind, values, criterion, markers, outcome
+):
+    requirement = Requirement(kind, "any-of", values, criterion)
+    check = check_requirement(requirement, _profile(biomarkers=markers))
+    assert check is not None and check.outcome == outcome, check.reason
+
+
 def test_treatment_naive_without_a_stage_still_rules_out_treated_cancer():
     requirement = Requirement(
         "disease-setting", "none-of", ("refractory", "resistant"), "Treatment naïve"

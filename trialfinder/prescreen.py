@@ -160,6 +160,10 @@ class _Rules:
         self.risk_groups: dict[str, dict[str, Any]] = table["risk_groups"]
         self.sensitizing_words = _cues(self.markers["sensitizing_words"])
         self.germline = _cues(self.markers["germline"])
+        self.change_kinds = {
+            kind: _cues(words) for kind, words in self.markers["change_kinds"].items()
+        }
+        self.change_variant = re.compile(self.markers["change_variant"])
         # marker -> what a criterion asks of it that a plain negative result does not rule out
         self.negative_not_enough = {
             name: re.compile(pattern, re.IGNORECASE)
@@ -1752,12 +1756,16 @@ def _has_status(wanted: Marker, facts: _Facts) -> str:
     return outcome
 
 
-def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
+def _marker_state(
+    wanted: Marker, facts: _Facts, kinds: frozenset[str] = frozenset()
+) -> tuple[str, list[Marker]]:
     """(PASS: the tumour has the marker (variant), FAIL: it has not, UNKNOWN), and the
-    profile's markers the answer rests on."""
-    mine = facts.markers.get(wanted.name, [])
+    profile's markers the answer rests on; of those, only results of a kind of change in
+    ``kinds``, or of no kind said (see ``change_kinds``)."""
+    every = facts.markers.get(wanted.name, [])
+    mine = [m for m in every if _same_kind(m, kinds)]
     if not mine:
-        return UNKNOWN, facts.one_test.get(wanted.name, [])
+        return UNKNOWN, every or facts.one_test.get(wanted.name, [])  # (every: other kinds)
     levels = rules().markers["levels"]
     needs_all = rules().markers["negative_needs_all"].get(wanted.name)
     variant = _variant_key(wanted.variant)
@@ -1785,6 +1793,49 @@ def _marker_state(wanted: Marker, facts: _Facts) -> tuple[str, list[Marker]]:
         # "BRCA1 negative" and "BRCA2 negative" answer "BRCA" only together
         return UNKNOWN, negatives
     return UNKNOWN, positives or negatives
+
+
+def _change_kinds(text: str) -> frozenset[str]:
+    """The kinds of change (``change_kinds``) ``text`` names: "mutation", "amplification"."""
+    return frozenset(k for k, words in rules().change_kinds.items() if words.search(text))
+
+
+def _same_kind(marker: Marker, kinds: frozenset[str]) -> bool:
+    """Whether a result of the profile may answer a criterion about ``kinds`` of change."""
+    if not kinds:
+        return True
+    mine = _change_kinds(marker.written)
+    if rules().change_variant.match(marker.variant):
+        mine |= {"mutation"}
+    loose = [frozenset(group) for group in rules().markers["loose_kinds"]]
+    return not mine or any(mine & kinds or (mine & group and kinds & group) for group in loose)
+
+
+def _criterion_kinds(requirement: Requirement, name: str) -> frozenset[str]:
+    """The kinds of change a criterion names beside a marker's name (within its sentence, a
+    few words either side), or in the whole criterion when the name is not found in it; when
+    it names none, those the marker's bare status means (``unsaid_kinds``)."""
+    text = requirement.text
+    rule = next((m for m in knowledge().biomarkers if m.name == name), None)
+    spans = [m.span() for m in rule.regex.finditer(text)] if rule is not None else []
+    kinds: frozenset[str] = frozenset() if spans else _change_kinds(text)
+    others = [
+        m.span() for r in knowledge().biomarkers if r.name != name for m in r.regex.finditer(text)
+    ]
+    for start, end in spans:
+        # up to the end of its sentence or another marker's name ("EGFR wild-type and ALK
+        # rearrangement negative": "rearrangement" is ALK's)
+        low = max([start - _KIND_REACH, *(e for _, e in others if e <= start)])
+        high = min([end + _KIND_REACH, *(b for b, _ in others if b >= end)])
+        before = re.split(r"[.;]", text[max(0, low) : start])[-1]
+        after = re.split(r"[.;]", text[end:high])[0]
+        kinds |= _change_kinds(f"{before} {text[start:end]} {after}")
+    return kinds or frozenset(rules().markers["unsaid_kinds"].get(name, ()))
+
+
+# How far either side of a marker's name (in characters) a criterion's words of a kind of change
+# are taken to be about it ("sensitizing EGFR mutations", "HER2 immunohistochemistry (IHC)").
+_KIND_REACH = 40
 
 
 def _variant_key(variant: str) -> str:
@@ -1820,7 +1871,8 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
     states = []
     for value in requirement.values:
         wanted = read_marker(str(value))
-        state, used = _marker_state(wanted, facts) if wanted.known else (UNKNOWN, [])
+        kinds = _criterion_kinds(requirement, wanted.name)
+        state, used = _marker_state(wanted, facts, kinds) if wanted.known else (UNKNOWN, [])
         if (
             kind == "biomarker-required"
             and state == PASS
