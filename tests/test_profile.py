@@ -572,6 +572,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("myeloma, possible relapse", ()),
         ("myeloma, refractory status unknown", ()),
         ("progressed on osimertinib", ("refractory",)),
+        # "unresectable" was no setting ("did you mean 'resectable'?", its opposite), and
+        # "borderline resectable" was early-stage
+        ("unresectable pancreatic cancer", ("unresectable",)),
+        ("locally advanced, not resectable", ("locally-advanced", "unresectable")),
+        ("borderline resectable pancreatic cancer", ("borderline-resectable",)),
+        ("resectable pancreatic cancer", ("early-stage",)),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):
