@@ -95,6 +95,22 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("MDS evolved into AML, prior breast cancer", ("acute myeloid leukemia",)),
     ):
         assert read_diagnosis(written).diseases == now, written
+    # a cancer named by its cells, then its organ: "invasive ductal carcinoma of the breast" was
+    # any solid tumour, and trials for breast cancer asked whether it was breast cancer
+    for written, now in (
+        ("invasive ductal carcinoma of the breast", ("breast cancer",)),
+        ("serous carcinoma of the ovary", ("ovarian cancer",)),
+        ("squamous cell carcinoma of the oral tongue", ("oral cavity cancer",)),
+        ("uterine serous carcinoma", ("endometrial cancer",)),
+        ("endometrial adenocarcinoma, endometrioid type, grade 3", ("endometrial cancer",)),
+        ("high-grade serous carcinoma of the fallopian tube", ("ovarian cancer",)),
+        # not where it spread, nor a place it is only found in
+        ("carcinoma with lung metastases", ("solid tumor",)),
+        ("metastatic carcinoma in the lung", ("solid tumor",)),
+        ("carcinoma of unknown primary, liver lesions", ("solid tumor",)),
+        ("therapy-related AML after breast cancer", ("acute myeloid leukemia",)),
+    ):
+        assert read_diagnosis(written).diseases == now, written
     # a past, ruled-out or only suspected disease beside the one the patient has now
     for written, now in (
         ("history of breast cancer, now lung adenocarcinoma", ("lung adenocarcinoma",)),
@@ -447,3 +463,10 @@ def test_a_criterion_naming_only_other_diseases_is_no_rule_for_a_disease():
     assert only_other_diseases("pancreatic cancer", named)
     assert not only_other_diseases("breast cancer", named)
     assert not only_other_diseases("HER2-positive breast cancer", named_diseases("breast cancer"))
+
+
+def test_every_organ_word_of_a_profile_names_a_known_disease():
+    vocabulary = diseases()
+    assert "uterine" in vocabulary.profile_organs
+    for word, name in vocabulary.profile_organs.items():
+        assert vocabulary.get(name).cancer, word

@@ -114,6 +114,10 @@ class Vocabulary:
         self.organs = {
             w: name for name, e in entries.items() for o in e.get("organs", ()) for w in [o.lower()]
         }
+        self.profile_organs = {
+            **self.organs,
+            **{w.lower(): name for w, name in words.get("profile_organs", {}).items()},
+        }
         self.cancer_words = frozenset(self._fold(" ".join(words["cancer_words"]).split()))
         self.metastasis = frozenset(self._fold(" ".join(words["metastasis"]).split()))
         self.excluding = [tuple(self._fold(p.split())) for p in words["excluding"]]
@@ -286,6 +290,33 @@ class Vocabulary:
                 return []
         return list(dict.fromkeys(found))
 
+    def organ_named(self, text: str) -> list[str]:
+        """The diseases organ words name beside a cancer word ("carcinoma of the breast",
+        "endometrial adenocarcinoma"; see ``profile_organs``)."""
+        written, folded = self.tokens(text)
+        found: list[str] = []
+        for i, word in enumerate(folded):
+            if word not in self.cancer_words:
+                continue
+            after = folded[i + 1 : i + 5]
+            if after[:1] == ["of"]:
+                start = 2 if after[1:2] == ["the"] else 1
+                organ = next(
+                    (
+                        self.profile_organs[w]
+                        for w in after[start : start + 2]
+                        if w in self.profile_organs
+                    ),
+                    None,
+                )
+                if organ:
+                    found.append(organ)
+            before = folded[max(0, i - 3) : i]
+            for at, w in enumerate(before):
+                if w in self.profile_organs and self.metastasis.isdisjoint(before[at:]):
+                    found.append(self.profile_organs[w])
+        return list(dict.fromkeys(found))
+
     def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         """``names`` without those another of them is within, nor general ones beside others."""
         return self.telling(
@@ -400,6 +431,9 @@ def read_diagnosis(text: str) -> Diagnosis:
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
     found = _named_now(vocabulary, text)
+    organs = vocabulary.organ_named(text) if found else []
+    if organs and all(any(d in vocabulary.get(o).lineage for o in organs) for d in found):
+        found = organs  # ("carcinoma of the breast": not any solid tumour)
     clauses = re.split(r"[,;]|\bnow\b", text, flags=re.IGNORECASE)
     current = [
         d

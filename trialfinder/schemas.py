@@ -307,7 +307,10 @@ DISEASES = DataFile(
                     "profile_not_now",
                     "profile_became",
                 ),
-                optional=texts("not_diseases", "reference"),
+                optional={
+                    **texts("not_diseases", "reference"),
+                    "profile_organs": Names(TEXT),
+                },
             ),
             "disease": Names(_DISEASE),
         }
