@@ -319,6 +319,12 @@ def test_a_washout_says_from_which_day_the_patient_would_pass():
     assert failed.passes_on == dt.date(2026, 12, 12)
     assert failed.permanent is False
     assert "you would pass from 2026-12-12" in failed.reason
+    # a wait is said as one: "Not yet", not "Not for you"
+    assert fit.reason.startswith("Not yet: The trial does not take people treated within 21")
+    other = _profile(diagnosis="breast cancer", last_treatment=dt.date(2026, 11, 20))
+    assert prescreen(trial, None, other, today=dt.date(2026, 12, 1)).reason.startswith(
+        "Not for you: The trial is for people with multiple myeloma"
+    )
     later = prescreen(trial, None, profile, today=dt.date(2026, 12, 12))
     assert later.fit == POSSIBLE
 

@@ -3002,7 +3002,11 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
         fit, fitting = CHECK, ()
     if fit == EXCLUDED:
         failed = next(c for c in own if c.outcome == FAIL)
-        template = r.verdict["excluded-cohorts" if named else "excluded"]
+        # only a time since the last treatment: not yet, rather than not for you
+        wait = all(c.rule == "washout" for c in own if c.outcome == FAIL)
+        template = r.verdict[
+            ("excluded-cohorts" if named else "excluded") + ("-wait" if wait else "")
+        ]
         reason = _fill(template, {"reason": failed.reason})
         questions: tuple[str, ...] = ()
     else:

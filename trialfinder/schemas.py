@@ -635,6 +635,8 @@ PRESCREEN = DataFile(
                 required=words(
                     "excluded",
                     "excluded-cohorts",
+                    "excluded-wait",
+                    "excluded-cohorts-wait",
                     "possible",
                     "check",
                     "check-nothing",
