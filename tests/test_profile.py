@@ -171,8 +171,15 @@ def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, dr
         ("chemoradiation with cisplatin", ("chemoradiation", "cisplatin")),
         ("concurrent chemoradiation with carboplatin and paclitaxel",
          ("chemoradiation", "carboplatin", "paclitaxel")),
-        ("chemo-radiation (cisplatin)", ("cisplatin",)),
+        ("chemo-radiation (cisplatin)", ("cisplatin", "chemoradiation")),
         ("chemoradiation", ("chemoradiation",)),
+        # radiation with a chemotherapy is chemoradiation: "radiation with concurrent
+        # temozolomide" was asked whether it was, by a trial following chemoradiation
+        ("radiation with concurrent temozolomide", ("temozolomide", "chemoradiation")),
+        ("weekly carbo/taxol with radiation (60 Gy)",
+         ("paclitaxel", "carboplatin", "chemoradiation")),
+        # not radiation with another kind of medicine
+        ("radiation with pembrolizumab", ("pembrolizumab",)),
     ],
 )  # fmt: skip
 def test_chemoradiation_is_radiotherapy_and_the_drugs_given_with_it(written, drugs):

@@ -626,6 +626,10 @@ def resolve_treatment(written: str) -> Treatment:
         # how: "SBRT to lung", "IMRT 60 Gy".)
         if words.not_brain.search(written):
             named = tuple(d for d in named if d != "brain radiotherapy")  # ("SRS to spine")
+        if _CHEMORADIATION not in named and any(_is_chemotherapy(d) for d in named):
+            # radiation with a chemotherapy ("radiation with concurrent temozolomide") is
+            # chemoradiation, as a trial "following concurrent chemoradiation" asks
+            named = (*named, _CHEMORADIATION)
         return Treatment(written, drugs=named, radiation=True)
     if words.surgery.search(written):
         return Treatment(written, surgery=True)
@@ -640,6 +644,12 @@ def resolve_treatment(written: str) -> Treatment:
 
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]*", re.IGNORECASE)
+_CHEMORADIATION = "chemoradiation"  # the lexicon's name of chemotherapy given with radiation
+
+
+def _is_chemotherapy(drug: str) -> bool:
+    term = knowledge().terms.get(name_key(drug))
+    return term is not None and "chemotherapy" in term.categories
 
 
 def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
