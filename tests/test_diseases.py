@@ -109,6 +109,10 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("metastatic carcinoma in the lung", ("solid tumor",)),
         ("carcinoma of unknown primary, liver lesions", ("solid tumor",)),
         ("therapy-related AML after breast cancer", ("acute myeloid leukemia",)),
+        # short forms navigators write, unknown before
+        ("HGSOC, platinum resistant", ("ovarian cancer",)),
+        ("mUC after EV", ("bladder cancer",)),
+        ("tFL after R-CHOP", ("large B-cell lymphoma",)),
     ):
         assert read_diagnosis(written).diseases == now, written
     # a past, ruled-out or only suspected disease beside the one the patient has now

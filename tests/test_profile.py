@@ -156,6 +156,12 @@ def test_refractory_drugs_missing_from_the_history_are_counted_as_received():
         ("Opdualag", ("nivolumab", "relatlimab")),  # was nivolumab alone
         ("R-EPOCH", ("rituximab", "etoposide", "prednisone", "vincristine", "cyclophosphamide",
                      "doxorubicin")),
+        # short names patients and navigators write, unknown before
+        ("adjuvant TMZ x6", ("temozolomide",)),
+        ("Rydapt", ("midostaurin",)),
+        ("Balversa", ("erdafitinib",)),
+        ("gem/cis", ("gemcitabine", "cisplatin")),
+        ("ddMVAC", ("methotrexate", "vinblastine", "doxorubicin", "cisplatin")),
     ],
 )  # fmt: skip
 def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, drugs):
@@ -205,6 +211,8 @@ def test_procedures_and_other_medicines():
     assert resolve_treatment("autologous stem cell transplant").transplant == "autologous"
     assert resolve_treatment("allo-SCT").transplant == "allogeneic"
     assert resolve_treatment("stem cell transplant").transplant == "any"
+    assert resolve_treatment("allo BMT").transplant == "allogeneic"  # "BMT" was unknown
+    assert resolve_treatment("BMT").transplant == "any"
     # from a donor, though the word "allogeneic" is not written (NCT05552976's check said "the
     # profile does not list your treatments" of a "haplo transplant")
     for written in ("haplo transplant", "cord blood transplant", "MUD transplant 2021"):
