@@ -166,6 +166,34 @@ def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination
     ]
 
 
+@pytest.mark.parametrize(
+    "description, said",
+    [
+        # NCT05984277: "carboplatin plus either pemetrexed or paclitaxel" was four drugs
+        # "together"
+        ("Volrustomig plus carboplatin plus either pemetrexed or paclitaxel", "either"),
+        ("Participants receive one of the following: carboplatin or paclitaxel with volrustomig",
+         "one of the following"),
+        ("Volrustomig; carboplatin and paclitaxel may be given", "may be given"),
+    ],
+)  # fmt: skip
+def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(description, said):
+    tags = tag(
+        [drug("Volrustomig"), drug("Carboplatin"), drug("Paclitaxel")],
+        [
+            arm(
+                "Arm 1",
+                ["Drug: Volrustomig", "Drug: Carboplatin", "Drug: Paclitaxel"],
+                description=description,
+            )
+        ],
+        conditions=["Lung Cancer"],
+    )
+    (reason,) = reasons(tags, "combination")
+    assert reason.endswith(f'in the same group, not all to everyone (its words say "{said}")')
+    assert "together" not in reason
+
+
 def test_a_regimen_among_the_options_is_a_combination():
     tags = tag(
         [drug("FOLFOX"), drug("Capecitabine")],

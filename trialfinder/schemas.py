@@ -183,6 +183,7 @@ LEXICON = DataFile(
                     "in_sequence": REGEX_I,
                     "given_together": REGEX_I,
                     "one_of": REGEX_I,
+                    "alternatives": REGEX_I,
                 }
             ),
             "regimen_steroids": Table(

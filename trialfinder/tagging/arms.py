@@ -266,6 +266,9 @@ def _tag_combination(
         given_how = "together"
         if in_sequence(words, k):
             given_how = "in the same group (its words say one follows another)"
+        elif not choice and (offered := k.alternatives.search(words)):
+            given_how = f'in the same group, not all to everyone (its words say "{offered[0]}")'
+
         side.evidence.append(
             Evidence(
                 "combination",
