@@ -1641,3 +1641,34 @@ def test_a_trial_of_healthy_people_is_not_said_to_be_for_people_with_its_conditi
     text = summarize(parse_study(study))
     assert said in text
     assert text.count("It is for") + text.count("It is about") == 1
+
+
+@pytest.mark.parametrize(
+    "fludarabine, arm",
+    [
+        # its own description says so (NCT06898385)
+        ("Fludarabine is used for lymphodepletion.", "Cells"),
+        # given only beside the cells (NCT03745326, "lymphodepleting preparative regimen")
+        ("Fludarabine 30 mg/m2 IV daily for 3 days.", "Cells"),
+    ],
+)
+def test_medicines_that_only_prepare_for_a_cell_therapy_are_not_said_to_be_tested(fludarabine, arm):
+    interventions = [
+        {"type": "BIOLOGICAL", "name": "KRAS TCR-T cells", "armGroupLabels": [arm],
+         "description": "TCR-T cells given after lymphodepletion."},
+        {"type": "DRUG", "name": "Fludarabine", "armGroupLabels": [arm],
+         "description": fludarabine},
+    ]  # fmt: skip
+    arms = [{"label": arm, "type": "EXPERIMENTAL", "interventionNames": ["Biological: KRAS "
+             "TCR-T cells", "Drug: Fludarabine"]}]  # fmt: skip
+    text = summary_of(
+        title="TCR-T Cells for KRAS G12V Pancreatic Cancer",
+        conditions=["Pancreatic Cancer"],
+        interventions=interventions,
+        arm_groups=arms,
+    )
+    assert '- "Fludarabine"' not in text
+    assert (
+        "Before the cells are given, people also get medicines that prepare the body for"
+        ' them: "Fludarabine".'
+    ) in " ".join(text.split())

@@ -35,7 +35,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
-from trialfinder.tagging.arms import given_apart
+from trialfinder.tagging.arms import conditioning, given_apart
 from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
@@ -123,6 +123,10 @@ class SummaryFacts:
     disease: str  # "the cancer" or "the illness"
     observational: bool
     treatments: tuple[Treatment, ...]  # the treatments under test
+    # medicines the arms under test give only to prepare the body for a cell therapy
+    # (lymphodepletion: "Fludarabine is used for lymphodepletion", NCT06898385): not tested
+    conditioning: tuple[str, ...]
+    conditioning_said: str  # the sentence that leads them in
     looked_at: tuple[str, ...]  # what it studies when that is no treatment (tests, exposures)
     comparisons: tuple[Comparison, ...]
     combination: str  # a sentence, or ""
@@ -225,6 +229,10 @@ def summary_facts(
         disease=disease,
         observational=observational,
         treatments=tuple(Treatment(_name(i.name), _kind(i, tags, trial)) for i in treatments),
+        conditioning=()
+        if observational
+        else _unique(_name(given[i].name) for i in tested if what[i] == "conditioning"),
+        conditioning_said=phrases["phrases"]["conditioning"],
         looked_at=looked_at,
         comparisons=() if observational else comparisons(trial, plan, what),
         combination=combination,
@@ -354,10 +362,14 @@ def _what_each_is(trial: Trial) -> tuple[str, ...]:
     (names no intervention), "placebo" (a placebo and nothing more), "sham" (a placebo device
     or procedure: "Sham Device"), "test" (a test, scan,
     sample or questionnaire), "support" (a premedication or rescue medication given beside the
-    treatments: neither tested nor compared) or "treatment"."""
+    treatments: neither tested nor compared), "conditioning" (given only to prepare the body
+    for a cell therapy) or "treatment"."""
+    preparing = conditioning(trial)
     return tuple(
-        _what_it_is(intervention.name, kind)
-        for intervention, kind in zip(trial.interventions, not_treatments(trial), strict=True)
+        "conditioning" if i in preparing else _what_it_is(intervention.name, kind)
+        for i, (intervention, kind) in enumerate(
+            zip(trial.interventions, not_treatments(trial), strict=True)
+        )
     )
 
 

@@ -15,10 +15,17 @@ from dataclasses import dataclass, field
 
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import Knowledge, knowledge
-from trialfinder.tagging.reader import PLACEBO_ARMS, ArmPlan, arm_plan, is_cancer_trial
+from trialfinder.tagging.reader import (
+    PLACEBO_ARMS,
+    ArmPlan,
+    arm_plan,
+    is_cancer_trial,
+    per_trial,
+)
 from trialfinder.tagging.tags import CATEGORY, Evidence
 from trialfinder.tagging.text import lower
 from trialfinder.tagging.treatments import (
+    CONDITIONING,
     PROCEDURE_CATEGORIES,
     Hit,
     Treatment,
@@ -195,6 +202,17 @@ def _cell_therapy_arms(treatments: list[Treatment], plan: ArmPlan) -> set[str]:
     return found | {""} if cells - linked else found
 
 
+@per_trial
+def conditioning(trial: Trial) -> frozenset[int]:
+    """The interventions the arms under test give only to prepare the body for a cell therapy
+    (lymphodepletion), by their index: not treatments under test."""
+    plan = arm_plan(trial)
+    treatments = list(classified(trial))
+    cell_arms = _cell_therapy_arms(treatments, plan)
+    given = _with_conditioning(treatments, plan, plan.tested_arms, cell_arms)
+    return frozenset(i for i, t in enumerate(given) if t.note == CONDITIONING)
+
+
 def _with_conditioning(
     treatments: list[Treatment],
     plan: ArmPlan,
@@ -224,7 +242,7 @@ def _around_cell_therapy(treatment: Treatment) -> Treatment:
     hits = [hit for hit, _ in treatment.hits]
     name = treatment.intervention.name
     if hits and all(h.category == "chemotherapy" for h in hits):
-        return Treatment(treatment.intervention, (), False, 0, "conditioning before cell therapy")
+        return Treatment(treatment.intervention, (), False, 0, CONDITIONING)
     # (By any name the lexicon gives it: "Proleukin" is aldesleukin too.)
     if _INTERLEUKIN_2.search(name) or (hits and all(h.canonical == _ALDESLEUKIN for h in hits)):
         return Treatment(treatment.intervention, (), False, 0, "support for the infused cells")

@@ -15,6 +15,8 @@ from trialfinder.vocabulary import CATEGORY_NAMES
 
 PROCEDURE_CATEGORIES = frozenset({"radiation", "surgery", "stem-cell-transplant"})
 DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC", "RADIATION"})
+# The note of a medicine given only to prepare the body for a cell therapy (lymphodepletion).
+CONDITIONING = "conditioning before cell therapy"
 
 
 # -- matching names -----------------------------------------------------------------------
@@ -326,7 +328,7 @@ def classify(intervention: Intervention, cancer: bool, trial: Trial, k: Knowledg
         and all(h.category == "chemotherapy" for h, _ in hits)
         and k.conditioning.search(intervention.description)
     ):
-        return Treatment(intervention, (), False, 0, "conditioning before cell therapy")
+        return Treatment(intervention, (), False, 0, CONDITIONING)
     # Other names are mostly brands of the same drug: when the name was recognised, the first
     # few are enough (they sometimes name a partner drug, "Everolimus (CapOx)").
     named = named or bool(hits)
@@ -569,8 +571,9 @@ def not_treatments(trial: Trial) -> tuple[str, ...]:
     """For each of ``trial``'s interventions, in the trial's order, as :func:`classify` reads
     it: "placebo", "test" for a test, scan, sample or questionnaire, "support" for a supportive
     medicine given beside the trial's treatments as a premedication or rescue medication
-    ("H1 Receptor Antagonist", "Administered as rescue medication", NCT06305754), "" for
-    anything else."""
+    ("H1 Receptor Antagonist", "Administered as rescue medication", NCT06305754),
+    "conditioning" for medicines given only to prepare the body for a cell therapy
+    (lymphodepletion), "" for anything else."""
     treatments = classified(trial)
     beside = any(not t.note for t in treatments)
     support = knowledge().steroid_support
@@ -588,4 +591,6 @@ def _not_a_treatment(treatment: Treatment) -> str:
     note = treatment.note
     if note == "placebo":
         return "placebo"
+    if note == CONDITIONING:
+        return "conditioning"
     return "test" if note.startswith("a test") else ""
