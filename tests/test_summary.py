@@ -1672,3 +1672,36 @@ def test_medicines_that_only_prepare_for_a_cell_therapy_are_not_said_to_be_teste
         "Before the cells are given, people also get medicines that prepare the body for"
         ' them: "Fludarabine".'
     ) in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        # NCT06087614, NCT05857631
+        "Concurrent weekly cisplatin 40mg/m2. This will be given if clinically indicated",
+        "Patients who require adjuvant chemotherapy will receive 5 cycles of cisplatin",
+    ],
+)
+def test_a_treatment_given_only_when_needed_is_said_so_where_it_is_listed(description):
+    interventions = [
+        {"type": "RADIATION", "name": "Pelvic radiotherapy", "armGroupLabels": ["A"]},
+        {"type": "DRUG", "name": "Cisplatin", "armGroupLabels": ["A"], "description": description},
+    ]
+    arms = [
+        {
+            "label": "A",
+            "type": "EXPERIMENTAL",
+            "interventionNames": ["Radiation: Pelvic radiotherapy", "Drug: Cisplatin"],
+        }
+    ]
+    text = " ".join(
+        summary_of(
+            title="Short Radiotherapy for Endometrial Cancer",
+            conditions=["Endometrial Cancer"],
+            interventions=interventions,
+            arm_groups=arms,
+        ).split()
+    )
+    assert (
+        '- "Cisplatin" is a kind of chemotherapy, given only to some people, when needed.' in text
+    )

@@ -883,7 +883,7 @@ SUMMARY = DataFile(
                     "given_too_words": WHOLE,
                     **texts("alternatives", "not_other_names", "not_other_name_words"),
                     "other_name_words": WHOLE,
-                    **words("placebo", "sham_said", "nothing"),
+                    **words("placebo", "sham_said", "nothing", "at_times_said"),
                 }
             ),
             "requirements": _SUMMARY_REQUIREMENTS,

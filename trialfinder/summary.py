@@ -79,6 +79,9 @@ IN_PLACE = "{facility} in {place}"  # how a sentence names a site
 class Treatment:
     name: str
     kind: str  # "a medicine", "an immunotherapy", ... or "" when the record does not say
+    # its description says it is given only when needed ("if clinically indicated",
+    # "Patients who require adjuvant chemotherapy ... will receive"): said after it, or ""
+    at_times: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,9 @@ def summary_facts(
         url=trial.url,
         disease=disease,
         observational=observational,
-        treatments=tuple(Treatment(_name(i.name), _kind(i, tags, trial)) for i in treatments),
+        treatments=tuple(
+            Treatment(_name(i.name), _kind(i, tags, trial), _said_at_times(i)) for i in treatments
+        ),
         conditioning=()
         if observational
         else _unique(_name(given[i].name) for i in tested if what[i] == "conditioning"),
@@ -631,6 +636,13 @@ def _any_of(patterns: list[str]) -> re.Pattern[str]:
 
 
 @cache
+def _said_at_times(intervention: Intervention) -> str:
+    """What a summary says after a treatment given only when needed (``at_times``), or ""."""
+    if _intervention_words("at_times").search(intervention.description):
+        return str(_phrases()["interventions"]["at_times_said"])
+    return ""
+
+
 def _intervention_words(name: str) -> re.Pattern[str]:
     """A pattern of ``[interventions]`` in summary.toml ("choice", "sham", "joined", ...),
     compiled once."""
