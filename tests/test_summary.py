@@ -1702,6 +1702,4 @@ def test_a_treatment_given_only_when_needed_is_said_so_where_it_is_listed(descri
             arm_groups=arms,
         ).split()
     )
-    assert (
-        '- "Cisplatin" is a kind of chemotherapy, given only to some people, when needed.' in text
-    )
+    assert '- "Cisplatin" is a kind of chemotherapy, given to some people, when needed.' in text
