@@ -124,6 +124,17 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     ):
         assert read_diagnosis(written).diseases == now, written
     assert read_diagnosis("suspected lung cancer").not_diagnosed
+    # ... or a doubt said after the disease, as a clause of its own: "lung cancer, possible"
+    # was lung cancer
+    for written in (
+        "lung cancer, possible",
+        "myeloma?",
+        "myeloma (suspected)",
+        "lung cancer; query",
+    ):
+        doubt = read_diagnosis(written)
+        assert doubt.not_diagnosed and doubt.diseases == (), written
+    assert read_diagnosis("lung adenocarcinoma, stage?").diseases == ("lung adenocarcinoma",)
     # a doubt after a disease named is about something else
     assert read_diagnosis("metastatic NSCLC, possible brain metastases").diseases == (
         "non-small cell lung cancer",

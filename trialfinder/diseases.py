@@ -460,9 +460,16 @@ def read_diagnosis(text: str) -> Diagnosis:
     # "query") before any disease is named ("awaiting biopsy for possible myeloma"), not after
     # one ("metastatic NSCLC, possible brain metastases")
     doubt = vocabulary.doubt.search(text)
+    # ... or after it, as a clause of its own ("lung cancer, possible", "myeloma?")
+    # (a question of a disease it names: not "lung cancer, stage?")
+    last = re.split(r"[,;(]", text)[-1].strip(" .)")
+    doubted = (last.endswith("?") and bool(vocabulary.find(last)[0])) or (
+        last != text.strip(" .") and vocabulary.doubt.fullmatch(last) is not None
+    )
     not_diagnosed = (
         vocabulary.undiagnosed.search(folded)
         or text.lstrip().startswith("?")
+        or doubted
         or (doubt is not None and not vocabulary.find(text[: doubt.start()])[0])
     )
     healthy = not found and vocabulary.healthy.search(folded)
