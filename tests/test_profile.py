@@ -593,6 +593,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("locally advanced, not resectable", ("locally-advanced", "unresectable")),
         ("borderline resectable pancreatic cancer", ("borderline-resectable",)),
         ("resectable pancreatic cancer", ("early-stage",)),
+        # the words people write: "recurred after carboplatin" named no setting
+        ("ovarian cancer recurred after carboplatin", ("relapsed",)),
+        ("grew on FOLFOX", ("refractory",)),
+        ("spread to the liver", ("metastatic",)),
+        ("bone mets", ("metastatic",)),
+        ("no brain metastases", ()),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):
