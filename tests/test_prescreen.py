@@ -2265,17 +2265,27 @@ def test_a_trial_for_higher_risk_myelofibrosis_rules_out_a_lower_risk_one_only()
     lower = fit("DIPSS intermediate-1 primary myelofibrosis")
     assert lower.fit == EXCLUDED
     assert lower.reason == (
-        "Not for you: The trial is for people with higher-risk myelofibrosis; the profile says"
-        " yours is lower-risk."
+        "Not for you: The trial is for people with intermediate-2-risk or high-risk"
+        " myelofibrosis; the profile says yours is intermediate-1-risk."
     )
     assert fit("high-risk myelofibrosis").fit == POSSIBLE
     assert fit("primary myelofibrosis").fit == POSSIBLE
-    # "Intermediate-1, Intermediate-2, or High-Risk" names both groups: neither is asked
-    both = _trial(
-        conditions=["Primary Myelofibrosis"],
-        criteria="Inclusion Criteria:\n\n* DIPSS Intermediate-1, Intermediate-2, or High-Risk MF\n",
-    )
-    assert prescreen(both, Tags(), _profile(diagnosis="low-risk myelofibrosis")).fit == POSSIBLE
+    # "Intermediate-1, Intermediate-2, or High-Risk" (NCT03165734) leaves out low risk only: it
+    # said "Could fit" to a DIPSS low-risk myelofibrosis when the groups were lower and higher
+    for criterion in (
+        "DIPSS Intermediate-1, Intermediate-2, or High-Risk MF",
+        "Dynamic International Prognostic Scoring System Intermediate-1, Intermediate-2, or"
+        " High-Risk (Passamonti et al 2010",
+    ):
+        all_but_low = _trial(
+            conditions=["Primary Myelofibrosis"], criteria=f"Inclusion Criteria:\n\n* {criterion}\n"
+        )
+        for diagnosis, expected in (
+            ("low-risk myelofibrosis", EXCLUDED),
+            ("DIPSS intermediate-1 myelofibrosis", POSSIBLE),
+            ("lower-risk myelofibrosis", CHECK),  # low or intermediate-1
+        ):
+            assert prescreen(all_but_low, Tags(), _profile(diagnosis=diagnosis)).fit == expected
 
 
 def test_a_class_of_earlier_treatment_is_said_with_its_article_and_a_drug_as_written():

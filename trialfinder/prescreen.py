@@ -2697,14 +2697,20 @@ def _risk_groups() -> tuple[tuple[str, re.Pattern[str], dict[str, Any]], ...]:
     found = []
     for disease, entry in rules().risk_groups.items():
         words = re.compile(rf" (?:{_phrases(entry['disease_words'])}) ")
+        scored = (
+            rf"| (?:{_phrases(entry['score_words'])})(?: [a-z0-9]+){{0,{entry['gap']}}}? "
+            if entry.get("score_words")
+            else ""
+        )
         groups = {
             name: (
                 re.compile(
                     rf" (?:{_phrases(group['trial'])})((?: [a-z0-9]+){{0,{entry['gap']}}}?)"
                     rf" (?:{_phrases(entry['disease_words'])}) "
+                    + (rf"{scored}(?:{_phrases(group['trial'])}) " if scored else "")
                 ),
                 re.compile(rf" (?:{_phrases(group['profile'])}) "),
-                re.compile(rf" (?:{_phrases(group['clash'])}) "),
+                re.compile(rf" (?:{_phrases(group['clash'])}) ") if group["clash"] else None,
                 entry["gap"],
             )
             for name, group in entry["groups"].items()
@@ -2726,7 +2732,7 @@ def _trial_risk_groups(trial: Trial, groups: dict[str, Any]) -> set[str]:
         for name, (written, _, clash, gap) in groups.items():
             for match in written.finditer(folded):
                 before = " " + " ".join(folded[: match.start()].split()[-gap:]) + " "
-                if clash.search(before):
+                if clash is not None and clash.search(before):
                     named.update(groups)  # "very low, low, intermediate, high or very high"
                 else:
                     named.add(name)
@@ -2744,9 +2750,8 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
         if not any(vocabulary.relation(d, name) == SAME_OR_BROADER for d in diagnosis.diseases):
             continue
         named = _trial_risk_groups(trial, groups)
-        if len(named) != 1:
+        if not named or named == set(groups):
             continue
-        (group,) = named
         mine = [
             g
             for g, (_, written, _, _) in groups.items()
@@ -2754,8 +2759,13 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
         ]
         if not mine and rules().risk_groups[name].get("ask_unnamed", True) is False:
             return disease  # (the trial's own score decides)
-        values = {"group": group, "disease": name, "mine": _join(mine)}
-        outcome = UNKNOWN if len(mine) != 1 else PASS if mine == [group] else FAIL
+        group = _join([g for g in groups if g in named], "or")
+        values = {"group": group, "disease": name, "mine": _join(mine, "or")}
+        inside = [g for g in mine if g in named]
+        # a profile in one of the groups passes, in none fails; partly inside them, asked
+        outcome = UNKNOWN if not mine else FAIL if not inside else PASS
+        if inside and len(inside) < len(mine):
+            outcome = UNKNOWN
         said = rules().says("disease", "group", **values)
         tail = rules().sentence("disease", f"{outcome}-group", **values)
         question = rules().sentence("disease", "question-group", **values)

@@ -723,7 +723,7 @@ PRESCREEN = DataFile(
                         "gap": WHOLE,
                         "groups": Names(Table(required=texts("trial", "profile", "clash"))),
                     },
-                    optional={"ask_unnamed": FLAG},
+                    optional={"ask_unnamed": FLAG, "score_words": TEXTS},
                 )
             ),
             "washout": Table(
