@@ -2980,6 +2980,11 @@ def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_earl
         # criteria say "mutation" of rearrangements too
         ("biomarker-excluded", ("ALK",), "Participants with ALK mutations",
          ["ALK rearrangement"], FAIL),
+        # a deficiency found by its genomic scar is no mutation of a repair gene
+        ("biomarker-required", ("HRR",), "Deleterious mutation in an HRR gene",
+         ["HRD positive"], UNKNOWN),
+        ("biomarker-required", ("HRR",), "HRD-positive tumour (genomic instability score >= 42)",
+         ["HRD positive"], PASS),
     ],
 )  # fmt: skip
 def test_a_result_of_another_kind_of_change_says_nothing_of_the_criterions(
