@@ -93,6 +93,9 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
             ("lung adenocarcinoma", "small cell lung cancer"),
         ),
         ("MDS evolved into AML, prior breast cancer", ("acute myeloid leukemia",)),
+        # "from" says where it came from: "secondary AML from MDS" was AML and MDS
+        ("secondary AML from MDS", ("acute myeloid leukemia",)),
+        ("liver metastases from colon cancer", ("colon cancer",)),
     ):
         assert read_diagnosis(written).diseases == now, written
     # a cancer named by its cells, then its organ: "invasive ductal carcinoma of the breast" was
