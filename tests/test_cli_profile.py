@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -167,6 +168,27 @@ def test_csv_and_the_table_carry_the_fit(myeloma, tmp_path):
     header, *lines = table.stdout.splitlines()
     assert header.split("\t")[-1] == "Fit"
     assert [line.split("\t")[-1] for line in lines][:2] == ["possible", "possible"]
+
+
+@needs_shared
+def test_a_workbook_carries_the_fit_and_explains_it(myeloma, tmp_path):
+    # a workbook of a prescreened search had no verdicts, though sorted by them: every trial
+    # looked like a candidate
+    path = tmp_path / "list.xlsx"
+    assert run("search", "--profile", P01, "--setting", "any", "-o", str(path)).exit_code == 0
+    book = openpyxl.load_workbook(path)
+    rows = list(book["Trials"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[-4:] == ["fit", "fit_reason", "failed_criteria", "unknown_criteria"]
+    row = next(r for r in rows if r[header.index("nct_id")] == "NCT05572515")
+    bcma = dict(zip(header, row, strict=True))
+    assert bcma["fit"] == "excluded" and bcma["fit_reason"].startswith("Not for you: ")
+    assert "BCMA" in bcma["failed_criteria"]
+    explained = [r[0] for r in book["About the columns"].iter_rows(values_only=True)]
+    assert {"fit", "fit_reason", "failed_criteria", "unknown_criteria"} <= set(explained)
+    plain = tmp_path / "plain.xlsx"
+    run("search", "multiple myeloma", "--setting", "any", "-o", str(plain))
+    assert "fit" not in next(openpyxl.load_workbook(plain)["Trials"].iter_rows(values_only=True))
 
 
 @needs_shared

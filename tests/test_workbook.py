@@ -22,7 +22,7 @@ from trialfinder.knowledge import load_toml
 from trialfinder.model import parse_study
 from trialfinder.pipeline import build_result, to_record
 from trialfinder.records import trial_record
-from trialfinder.shortlist import CSV_COLUMNS
+from trialfinder.shortlist import CSV_COLUMNS, FIT_COLUMNS
 from trialfinder.workbook import ABOUT_SHEET, CUT, MAX_CELL, SHEET, write_xlsx
 
 from factories import BOSTON_SITE, make_study, many_studies
@@ -160,7 +160,7 @@ def test_the_column_meanings_are_the_docs():
         documented[name] = {"meaning": meaning, "example": example}
     assert list(documented) == list(CSV_COLUMNS)
     assert documented == {name: about[name] for name in CSV_COLUMNS}
-    assert set(about) == {*CSV_COLUMNS, "change"}
+    assert set(about) == {*CSV_COLUMNS, *FIT_COLUMNS, "change"}
 
 
 def test_text_a_workbook_cannot_hold_is_made_to_fit_and_says_so():

@@ -313,13 +313,13 @@ def render(
 
     ``show_distance`` adds the nearest-site columns to the table (the other formats always
     carry ``nearest_site`` and ``distance_mi``); ``show_fit`` the prescreen's verdict to the
-    table and its columns to CSV (JSON carries it in every record that has it). ``options``
+    table and its columns to CSV and xlsx (JSON carries it in every record that has it). ``options``
     go to the other renderers (``bom``, ``previous`` and ``lookup`` for CSV; ``previous`` and
     ``lookup`` for xlsx, which writes bytes to ``out``).
     """
     if fmt == "table":
         return write_table(records, out, show_distance=show_distance, show_fit=show_fit)
-    if fmt == "csv" and show_fit:
+    if fmt in ("csv", "xlsx") and show_fit:
         options["fit"] = True
     return RENDERERS[fmt](records, out, **options)
 

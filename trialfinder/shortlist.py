@@ -237,15 +237,20 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     return {column: safe_cell(column, csv_value(values[column])) for column in CSV_COLUMNS}
 
 
-def fit_cells(record: Mapping[str, Any]) -> dict[str, str]:
-    """The :data:`FIT_COLUMNS` of one record, made safe (empty without a prescreen)."""
+def fit_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The :data:`FIT_COLUMNS` of one record (None without a prescreen)."""
     checks = record.get("checks") or ()
-    values = {
+    return {
         "fit": record.get("fit"),
         "fit_reason": record.get("fit_reason"),
         "failed_criteria": [c["text"] for c in checks if c.get("outcome") == "fail"],
         "unknown_criteria": [c["text"] for c in checks if c.get("outcome") == "unknown"],
     }
+
+
+def fit_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """The :data:`FIT_COLUMNS` of one record, made safe (empty without a prescreen)."""
+    values = fit_values(record)
     return {column: safe_cell(column, csv_value(values[column])) for column in FIT_COLUMNS}
 
 

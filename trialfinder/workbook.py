@@ -26,8 +26,10 @@ from trialfinder.shortlist import (
     CSV_COLUMNS,
     CSV_DATE_COLUMNS,
     CSV_NUMERIC_COLUMNS,
+    FIT_COLUMNS,
     compare,
     csv_value,
+    fit_values,
     formula_like,
     row_values,
 )
@@ -67,10 +69,17 @@ WIDTHS = {
     "url": 40,
     "summary": 80,
     "evidence": 60,
+    "fit": 10,
+    "fit_reason": 60,
+    "failed_criteria": 60,
+    "unknown_criteria": 60,
 }
 DEFAULT_WIDTH = 16
 # Long texts wrap within their column (rows grow); others stay on one line.
-WRAPPED = frozenset({"title", "conditions", "interventions", "summary", "evidence", "change"})
+WRAPPED = frozenset(
+    {"title", "conditions", "interventions", "summary", "evidence", "change", "fit_reason"}
+    | {"failed_criteria", "unknown_criteria"}
+)
 DATE_FORMAT = "yyyy-mm-dd"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # XML 1.0 cannot carry these, nor can a workbook: inert() removes the controls, this the rest.
@@ -83,23 +92,31 @@ def write_xlsx(
     *,
     previous: Mapping[str, Mapping[str, Any]] | None = None,
     lookup: Any = None,
+    fit: bool = False,
 ) -> int:
     """A workbook of ``records`` (and, with ``previous``, a first ``change`` column, the
-    dropped trials and the user's own columns, as :func:`trialfinder.shortlist.write_csv` does),
-    written to ``out`` once the records have all arrived. A search that fails part-way still
-    leaves a workbook of what arrived (kept as FILE.partial). Returns the number of records.
+    dropped trials and the user's own columns, as :func:`trialfinder.shortlist.write_csv` does;
+    ``fit``, a search with a profile, adds the prescreen's :data:`FIT_COLUMNS` after the
+    others), written to ``out`` once the records have all arrived. A search that fails
+    part-way still leaves a workbook of what arrived (kept as FILE.partial). Returns the
+    number of records.
     """
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
-    extras = list(getattr(previous, "extra_columns", ())) if previous is not None else []
-    columns = (*((CHANGE_COLUMN,) if previous is not None else ()), *CSV_COLUMNS, *extras)
+    base = (*CSV_COLUMNS, *(FIT_COLUMNS if fit else ()))
+    extras = [
+        c
+        for c in (getattr(previous, "extra_columns", ()) if previous is not None else ())
+        if c not in base
+    ]
+    columns = (*((CHANGE_COLUMN,) if previous is not None else ()), *base, *extras)
     styles = _Styles()
     _lay_out(sheet, columns)
     sheet.append([styles.header(sheet, name) for name in columns])
     counter = Counted(records)
-    rows: Iterable[Mapping[str, Any]] = (_texts(record) for record in counter)
+    rows: Iterable[Mapping[str, Any]] = (_texts(record, fit) for record in counter)
     if previous is not None:
         rows = compare(rows, previous, lookup)
     count = 0
@@ -122,10 +139,12 @@ def write_xlsx(
     return counter.count
 
 
-def _texts(record: Mapping[str, Any]) -> dict[str, Any]:
+def _texts(record: Mapping[str, Any], fit: bool = False) -> dict[str, Any]:
     """The shortlist row of one record as text (as the CSV has it, not neutralised: a workbook's
-    text cells are never formulas), for comparing and writing alike."""
-    return {column: csv_value(value, safe=False) for column, value in row_values(record).items()}
+    text cells are never formulas), for comparing and writing alike; with ``fit``, the
+    prescreen's columns too."""
+    values = {**row_values(record), **(fit_values(record) if fit else {})}
+    return {column: csv_value(value, safe=False) for column, value in values.items()}
 
 
 def _lay_out(sheet: Any, columns: tuple[str, ...]) -> None:
