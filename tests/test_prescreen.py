@@ -20,6 +20,7 @@ from trialfinder.prescreen import (
     CHECK,
     EXCLUDED,
     FAIL,
+    NOT_YET,
     PASS,
     POSSIBLE,
     UNKNOWN,
@@ -314,7 +315,7 @@ def test_a_washout_says_from_which_day_the_patient_would_pass():
     assert washout.values == (21, "within 21 days")
     profile = _profile(diagnosis="myeloma", last_treatment=dt.date(2026, 11, 20))
     fit = prescreen(trial, None, profile, today=dt.date(2026, 12, 1))
-    assert fit.fit == EXCLUDED
+    assert fit.fit == NOT_YET
     (failed,) = fit.failed
     assert failed.passes_on == dt.date(2026, 12, 12)
     assert failed.permanent is False

@@ -245,7 +245,7 @@ def results_table(
     return table
 
 
-_FIT_STYLES = {"possible": "green", "check": "yellow", "excluded": "dim"}
+_FIT_STYLES = {"possible": "green", "check": "yellow", "not-yet": "cyan", "excluded": "dim"}
 
 
 class _Arrived:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -79,7 +79,7 @@ from trialfinder.tagging.tags import Tags
 from trialfinder.vocabulary import FITS as FITS  # re-exported: search.py imports it here
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-POSSIBLE, CHECK, EXCLUDED = FITS  # best first: the order of a search with a profile
+POSSIBLE, CHECK, NOT_YET, EXCLUDED = FITS  # best first: the order of a search with a profile
 DATA_FILE = "prescreen.toml"
 
 
@@ -117,7 +117,7 @@ class Check:
 class Fit:
     """The verdict for one trial and one profile."""
 
-    fit: str  # POSSIBLE, CHECK or EXCLUDED
+    fit: str  # POSSIBLE, CHECK, NOT_YET or EXCLUDED
     reason: str  # one line
     checks: tuple[Check, ...]
     questions: tuple[str, ...] = ()
@@ -141,8 +141,16 @@ class Fit:
         }
 
 
+def verdict_counts(counts: Mapping[str, int]) -> str:
+    """ "2 possible, 0 check, 3 excluded", and how many are not yet, when any."""
+    return ", ".join(
+        f"{counts.get(f, 0):,} {f.replace('-', ' ')}" for f in FITS if f != NOT_YET or counts.get(f)
+    )
+
+
 def rank(fit: str | None) -> int:
-    """The order of a search with a profile: possible, check, excluded (then no verdict)."""
+    """The order of a search with a profile: possible, check, not yet, excluded (then no
+    verdict)."""
     return FITS.index(fit) if fit in FITS else len(FITS)
 
 
@@ -3019,6 +3027,8 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
         ]
         reason = _fill(template, {"reason": failed.reason})
         questions: tuple[str, ...] = ()
+        if wait:
+            fit = NOT_YET
     else:
         key = [c for c in own if r.is_key(c) and not c.contradicted]
         names = r.words["fact-names"]

@@ -35,7 +35,7 @@ from trialfinder.pipeline import (
     TrialResult,
     sort_results,
 )
-from trialfinder.prescreen import EXCLUDED, FITS, rank
+from trialfinder.prescreen import EXCLUDED, FITS, rank, verdict_counts
 from trialfinder.request import SearchRequest
 from trialfinder.resultstore import StoreSettings
 from trialfinder.sources.base import ProgressCallback, Source
@@ -323,7 +323,7 @@ class SearchRun:
         ``fits`` left out (said even when ``quiet``: trials were hidden)."""
         if self.profile is None:
             return []
-        counts = ", ".join(f"{self.fit_counts[f]:,} {f}" for f in FITS)
+        counts = verdict_counts(self.fit_counts)
         checked = sum(self.fit_counts.values())
         of = f" (of the first {checked:,} checked)" if self.stopped_early else ""
         hidden = [f for f in FITS if self.fits and f not in self.fits and self.fit_counts[f]]

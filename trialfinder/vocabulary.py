@@ -51,8 +51,9 @@ DEFAULT_WITHIN = "100mi"
 # Most trials shown on a terminal when --limit is not given (elsewhere: all of them).
 TERMINAL_LIMIT = 100
 
-# The prescreen's verdicts against a patient's profile, best first (the order of a search).
-FITS = ("possible", "check", "excluded")
+# The prescreen's verdicts against a patient's profile, best first (the order of a search):
+# "not-yet" is ruled out only by the time since the last treatment, which passes.
+FITS = ("possible", "check", "not-yet", "excluded")
 
 # What a product of no treatment category is (lexicon.toml [no_category]), and whether it is
 # a cancer treatment given with the others (a partner in a combination).

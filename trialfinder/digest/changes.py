@@ -30,6 +30,7 @@ KINDS = (
     "new_site",
     "updated",
     "now_check",
+    "now_not_yet",
     "now_excluded",
     "gone",
 )
@@ -44,6 +45,7 @@ KIND_TITLES = {
     "new_site": "New site nearby",
     "updated": "Updated",
     "now_check": "Now to check",
+    "now_not_yet": "Not yet for you",
     "now_excluded": "No longer for you",
     "gone": "No longer matching this search",
 }
@@ -59,14 +61,22 @@ KIND_COUNTS = {
     "new_site": "new site nearby",
     "updated": "updated",
     "now_check": "now to check",
+    "now_not_yet": "not yet for you",
     "now_excluded": "newly excluded",
     "gone": "no longer matching",
 }
 # The kind of change a new verdict of the prescreen makes, and its sentence.
-FIT_KINDS = {"possible": "now_possible", "check": "now_check", "excluded": "now_excluded"}
+FIT_KINDS = {
+    "possible": "now_possible",
+    "check": "now_check",
+    "not-yet": "now_not_yet",
+    "excluded": "now_excluded",
+}
 FIT_SENTENCES = {
     "possible": "Checked against your profile, it could fit you now (it was {before}).",
     "check": "Checked against your profile, it now needs checking (it was {before}).",
+    "not-yet": "Checked against your profile, it could fit you only after a wait since your"
+    " last treatment (it was {before}).",
     "excluded": "Checked against your profile, it no longer fits you (it was {before}).",
 }
 RECRUITING = "RECRUITING"

@@ -28,7 +28,7 @@ from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found
 from trialfinder.inert import inert
 from trialfinder.model import STUDY_URL
-from trialfinder.prescreen import rank
+from trialfinder.prescreen import rank, verdict_counts
 from trialfinder.templating import render
 from trialfinder.vocabulary import FITS
 from trialfinder.wording import (
@@ -247,7 +247,7 @@ def template_context(
     counted = Counter(f.fit for f in fits.values())
     return {
         "profile": content.profile_name,
-        "fit_counts": ", ".join(f"{counted[f]} {f}" for f in FITS) if fits else "",
+        "fit_counts": verdict_counts(counted) if fits else "",
         "search_name": one_line(content.search.name),
         "topic": one_line(content.search.topic),
         "counts": counts_text(content.changes),
