@@ -644,6 +644,11 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         "BCR-ABL positive": [("BCR-ABL", "", True)],
         "FGFR2-fusion positive": [("FGFR", "2", True)],
         "ER+/PR-": [("HR+", "", True), ("HR+", "", False)],
+        # a sign written with "ve", a score of none by a hyphen: "HER2-ve" was HER2 positive
+        "HER2-ve": [("HER2", "", False)],
+        "ER +ve": [("HR+", "", True)],
+        "EGFR-ve": [("EGFR", "", False)],
+        "HER2-zero": [("HER2", "", False)],
         "HER2 negative, previously HER2 positive": [("HER2", "", False)],
         "HER2 positive on biopsy, now HER2 negative": [("HER2", "", False)],
     }

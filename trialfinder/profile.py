@@ -840,8 +840,16 @@ def _sources() -> re.Pattern[str]:
     return re.compile(rf"(?i)(?<![\w-])\(?\s*(?P<source>{body})\s*\)?(?![\w-])")
 
 
+# A sign written with "ve" ("HER2-ve", "ER +ve", as British and Indian reports write them), or a
+# score of none joined by a hyphen ("HER2-zero", "HER2-null"): the status in words.
+_SIGN_VE = re.compile(r"(?<=[A-Za-z0-9])\s*([+-])\s*ve\b", re.IGNORECASE)
+_HYPHEN_NONE = re.compile(r"(?<=[A-Za-z0-9])-(?:zero|null)\b", re.IGNORECASE)
+
+
 def _read_marker(text: str, written: str) -> Marker:
     rules = _marker_rules()
+    text = _SIGN_VE.sub(lambda m: " positive" if m[1] == "+" else " negative", text)
+    text = _HYPHEN_NONE.sub(" negative", text)
     text = _hyphen_status().sub(" ", " ".join(text.split()))
     status: bool | None = None
     part = ""
