@@ -86,7 +86,20 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     for written, now in (
         ("follicular lymphoma transformed to large cell", ("large B-cell lymphoma",)),
         ("transformed follicular lymphoma", ("large B-cell lymphoma",)),
-        ("FL with high-grade transformation", ("large B-cell lymphoma",)),
+        # not another disease's transformation, nor one denied
+        ("mycosis fungoides with large cell transformation", ("T-cell lymphoma",)),
+        ("prostate adenocarcinoma, transformed to small cell", ("prostate cancer",)),
+        ("CLL, no Richter transformation", ("chronic lymphocytic leukemia",)),
+        ("lung adenocarcinoma, no small cell transformation", ("lung adenocarcinoma",)),
+        # a disease denied is none the patient has: "AML (non-APL)" was read as APL
+        ("acute myeloid leukemia (non-APL)", ("acute myeloid leukemia",)),
+        ("AML, not APL", ("acute myeloid leukemia",)),
+        ("relapsed AML (APL excluded)", ("acute myeloid leukemia",)),
+        ("non-small cell lung cancer", ("non-small cell lung cancer",)),
+        # of two organ words the later; not where it came from or spread to
+        ("squamous cell carcinoma of the uterine cervix", ("cervical cancer",)),
+        ("carcinoma of the lung, metastatic from breast", ("solid tumor",)),
+        ("base of tongue squamous cell carcinoma", ("solid tumor",)),
         ("lung adenocarcinoma transformed to small cell", ("small cell lung cancer",)),
         (
             "EGFR-mutant lung adenocarcinoma with small cell transformation",

@@ -1266,20 +1266,25 @@ def test_a_transformation_in_short_words_is_the_disease_it_became(nct_id, diagno
 @pytest.mark.parametrize(
     "exclusion, diagnosis, outcome",
     [
-        # a criterion that is only a disease's name leaves that disease out ...
-        ("Acute promyelocytic leukemia (AML M3 subtype).", "acute promyelocytic leukemia", FAIL),
-        ("Patients with leukemia, myelodysplastic syndrome, or lymphoma.", "MDS", FAIL),
-        # ... not a broader one the patient may have
+        # a criterion that is only a disease's name asks a patient with it (an APL was told
+        # "Could fit" by NCT05607199); not failed: the name may stand for a narrower kind
+        ("Acute promyelocytic leukemia (AML M3 subtype).", "acute promyelocytic leukemia", UNKNOWN),
+        ("Patients with mantle cell lymphoma.", "mantle cell lymphoma", UNKNOWN),
+        # ... not a broader disease the patient may have
         ("Acute promyelocytic leukemia (AML M3 subtype).", "AML", PASS),
-        # ... and not when any other word stands in it
+        # ... nor when any other word stands in it
         ("Lymphoma (except CLL/SLL)", "follicular lymphoma", PASS),
         ("History of another malignancy: acute promyelocytic leukemia", "APL", PASS),
         ("Untreated acute promyelocytic leukemia", "APL", PASS),
         # cancer in general words is no disease left out
         ("History of malignancies.", "AML", PASS),
+        # nor is the trial's own disease, or one it is within ("Richter's transformation" of a
+        # trial for large B-cell lymphoma)
+        ("Myelodysplastic syndrome", "MDS", PASS),
+        ("Lymphoma", "follicular lymphoma", PASS),
     ],
 )
-def test_an_exclusion_naming_only_a_disease_leaves_it_out(exclusion, diagnosis, outcome):
+def test_an_exclusion_naming_only_a_disease_asks_about_it(exclusion, diagnosis, outcome):
     criteria = (
         "Inclusion Criteria:\n\n* Relapsed acute myeloid leukemia or lymphoma or MDS\n\n"
         f"Exclusion Criteria:\n\n* {exclusion}\n"
@@ -1288,9 +1293,10 @@ def test_an_exclusion_naming_only_a_disease_leaves_it_out(exclusion, diagnosis, 
     trial = _trial(conditions=conditions, criteria=criteria)
     check = check_disease(trial, _profile(diagnosis=diagnosis))
     assert check.outcome == outcome, check.reason
-    if outcome == FAIL:
+    if outcome == UNKNOWN:
         assert check.text == exclusion
         assert check.reason.startswith("The trial leaves out ")
+        assert check.question.startswith("Ask whether your diagnosis is the ")
 
 
 def test_an_exclusion_naming_a_disease_under_a_line_of_other_words_is_not_read():
@@ -2978,6 +2984,10 @@ def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_earl
             ["EGFR exon 19 deletion"],
             FAIL,
         ),
+        # the names of tests are no kinds: FISH and IHC find ALK and ROS1 fusions
+        ("biomarker-excluded", ("ALK", "ROS1"),
+         "Absence of sensitizing EGFR mutations and ALK and ROS1 rearrangements.",
+         ["ROS1 positive by FISH", "ALK negative"], FAIL),
         # criteria say "mutation" of rearrangements too
         ("biomarker-excluded", ("ALK",), "Participants with ALK mutations",
          ["ALK rearrangement"], FAIL),
@@ -2994,6 +3004,20 @@ def test_a_result_of_another_kind_of_change_says_nothing_of_the_criterions(
     requirement = Requirement(kind, "any-of", values, criterion)
     check = check_requirement(requirement, _profile(biomarkers=markers))
     assert check is not None and check.outcome == outcome, check.reason
+
+
+def test_untreated_for_advanced_disease_asks_a_profile_with_earlier_medicines():
+    # adjuvant treatment ended how long ago, such trials often limit ("> 6 months between the
+    # end of adjuvant treatment and the diagnosis", NCT06467357): asked, not passed
+    item = "Unresectable, previously untreated, locally advanced or metastatic BTC."
+    requirement = Requirement("disease-setting", "none-of", ("refractory", "resistant"), item)
+    profile = _profile(setting=["progressed"], prior_lines=0, prior_treatments=["capecitabine"])
+    check = check_requirement(requirement, profile)
+    assert check is not None and check.outcome == UNKNOWN
+    assert "whether your earlier treatment (capecitabine) counts" in check.reason
+    radiotherapy = _profile(setting=["relapsed"], prior_lines=0, prior_treatments=["SBRT"])
+    passed = check_requirement(requirement, radiotherapy)
+    assert passed is not None and passed.outcome == PASS
 
 
 def test_treatment_naive_without_a_stage_still_rules_out_treated_cancer():

@@ -592,6 +592,8 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("unresectable pancreatic cancer", ("unresectable",)),
         ("locally advanced, not resectable", ("locally-advanced", "unresectable")),
         ("borderline resectable pancreatic cancer", ("borderline-resectable",)),
+        # a patient too frail for surgery is no unresectable cancer
+        ("stage I lung adenocarcinoma, medically inoperable", ()),
         ("resectable pancreatic cancer", ("early-stage",)),
         # the words people write: "recurred after carboplatin" named no setting
         ("ovarian cancer recurred after carboplatin", ("relapsed",)),

@@ -114,10 +114,17 @@ class Vocabulary:
         self.organs = {
             w: name for name, e in entries.items() for o in e.get("organs", ()) for w in [o.lower()]
         }
+        self.became_short: dict[str, tuple[str, str]] = {
+            w.lower(): (names[0], names[1]) for w, names in words.get("became_short", {}).items()
+        }
         self.profile_organs = {
             **self.organs,
             **{w.lower(): name for w, name in words.get("profile_organs", {}).items()},
         }
+        not_origin = "|".join(re.escape(w) for w in words.get("organ_not_origin", ()))
+        self.organ_not_origin = re.compile(
+            rf"\b(?:{not_origin})\b" if not_origin else r"(?!)", re.I
+        )
         self.cancer_words = frozenset(self._fold(" ".join(words["cancer_words"]).split()))
         self.metastasis = frozenset(self._fold(" ".join(words["metastasis"]).split()))
         self.excluding = [tuple(self._fold(p.split())) for p in words["excluding"]]
@@ -293,6 +300,8 @@ class Vocabulary:
     def organ_named(self, text: str) -> list[str]:
         """The diseases organ words name beside a cancer word ("carcinoma of the breast",
         "endometrial adenocarcinoma"; see ``profile_organs``)."""
+        if self.organ_not_origin.search(text):
+            return []
         written, folded = self.tokens(text)
         found: list[str] = []
         for i, word in enumerate(folded):
@@ -301,20 +310,17 @@ class Vocabulary:
             after = folded[i + 1 : i + 5]
             if after[:1] == ["of"]:
                 start = 2 if after[1:2] == ["the"] else 1
-                organ = next(
-                    (
-                        self.profile_organs[w]
-                        for w in after[start : start + 2]
-                        if w in self.profile_organs
-                    ),
-                    None,
-                )
-                if organ:
-                    found.append(organ)
+                # of two organ words the later ("of the uterine cervix")
+                organs = [
+                    self.profile_organs[w]
+                    for w in after[start : start + 2]
+                    if w in self.profile_organs
+                ]
+                found.extend(organs[-1:])
             before = folded[max(0, i - 3) : i]
-            for at, w in enumerate(before):
-                if w in self.profile_organs and self.metastasis.isdisjoint(before[at:]):
-                    found.append(self.profile_organs[w])
+            near = [w for w in before if w in self.profile_organs]
+            if near and self.metastasis.isdisjoint(before[before.index(near[-1]) :]):
+                found.append(self.profile_organs[near[-1]])  # ("uterine cervical carcinoma")
         return list(dict.fromkeys(found))
 
     def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -415,14 +421,37 @@ def diseases() -> Vocabulary:
 
 def _named_now(vocabulary: Vocabulary, text: str) -> list[str]:
     """The diseases ``text`` names, of a change only what it became ("MDS progressed to AML":
-    the AML; "transformed to large cell" is a disease of its own)."""
+    the AML; "follicular lymphoma transformed to large cell": a large B-cell lymphoma)."""
     found, _ = vocabulary.find(text)
     became = vocabulary.profile_became.search(text)
     if became:
         after, _ = vocabulary.find(text[became.start() :])
         if after:
             return after
+    for words, (within, target) in vocabulary.became_short.items():
+        short = re.search(rf"\b{re.escape(words)}(?:\s+transformation\b)?", text, re.IGNORECASE)
+        if not short or not any(within in vocabulary.get(d).lineage for d in found):
+            continue
+        if became and became.end() <= short.start():
+            return [target]  # ("transformed to large cell")
+        if short.group().lower().endswith("transformation"):
+            return [*found, target]  # ("with small cell transformation")
     return found
+
+
+# A disease denied in a diagnosis ("AML, not APL", "CLL, no Richter transformation"): from the
+# denial to the end of its clause; and an acronym right after "non" ("AML (non-APL)"), not a
+# word ("non-small cell", "non-Hodgkin").
+_DENIED = re.compile(r"\b(?:not|no|without|excluding|except)\b[^,;()]*", re.IGNORECASE)
+_NON = re.compile(r"\bnon[\s-]?([A-Za-z0-9]+)", re.IGNORECASE)
+
+
+def _undenied(vocabulary: Vocabulary, text: str) -> str:
+    """``text`` without the diseases it denies (see ``_DENIED``)."""
+    text = _DENIED.sub(" ", text)
+    return _NON.sub(
+        lambda m: " " if m[1].isupper() and m[1] in vocabulary.acronyms.starts else m[0], text
+    )
 
 
 @lru_cache(maxsize=256)
@@ -430,25 +459,26 @@ def read_diagnosis(text: str) -> Diagnosis:
     """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases")."""
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
-    found = _named_now(vocabulary, text)
-    organs = vocabulary.organ_named(text) if found else []
+    read = _undenied(vocabulary, text)  # the words the diseases are read from
+    found = _named_now(vocabulary, read)
+    organs = vocabulary.organ_named(read) if found else []
     if organs and all(any(d in vocabulary.get(o).lineage for o in organs) for d in found):
         found = organs  # ("carcinoma of the breast": not any solid tumour)
-    clauses = re.split(r"[,;]|\bnow\b", text, flags=re.IGNORECASE)
+    clauses = re.split(r"[,;()]|\bnow\b", read, flags=re.IGNORECASE)
     current = [
         d
         for c in clauses
         if not vocabulary.profile_not_now.search(c)
-        for d in vocabulary.find(c)[0]
+        for d in _named_now(vocabulary, c)
     ]
     if current and len(current) < len(found):
         found = current  # ("history of breast cancer, now lung adenocarcinoma")
     cues = sorted(
-        [*vocabulary.profile_history.finditer(text), *vocabulary.doubt.finditer(text)],
+        [*vocabulary.profile_history.finditer(read), *vocabulary.doubt.finditer(read)],
         key=lambda m: m.start(),
     )
     for cue in cues:
-        now = _named_now(vocabulary, text[: cue.start()])
+        now = _named_now(vocabulary, read[: cue.start()])
         if now:
             # ("therapy-related AML after breast cancer": the AML; "multiple myeloma; query AL
             # amyloidosis": the myeloma)

@@ -378,6 +378,16 @@ class _Facts:
             written.append(f"treated with {_lines_text(self)}")
         return _join(written, "and")
 
+    def cancer_medicines(self) -> tuple[Treatment, ...]:
+        """The treatments of the history that give a cancer medicine (not radiotherapy or
+        surgery alone, nor a supportive medicine)."""
+        radiation = rules().radiation_classes
+        return tuple(
+            t
+            for t in self.received or ()
+            if t.drugs and not t.other and not all(d in radiation for d in t.drugs)
+        )
+
     def treated_only_by_relapse(self) -> bool:
         """Whether the profile says its cancer was treated only by saying it came back
         ("relapsed"), which it may have done after surgery alone, and no other setting says
@@ -705,12 +715,20 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         return by_record
     vocabulary = diseases()
     mine = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    own = trial_diseases(trial).included
     for excluded, criterion in _named_in_exclusions(trial.eligibility.criteria):
+        if any(vocabulary.relation(o, excluded) == SAME_OR_BROADER for o in own):
+            continue  # the trial's own disease, or one it is within: the words name a kind of it
         if any(vocabulary.relation(d, excluded) == SAME_OR_BROADER for d in mine):
+            # Asked, never failed: a disease's name in a criterion may stand for a narrower
+            # kind than the vocabulary knows ("Brainstem glioma" is read as any diffuse midline
+            # glioma), and a profile's words for a broader one ("secondary CNS lymphoma").
             says = rules().says("disease", "left-out", values=excluded)
-            tail = rules().sentence("disease", "fail", patient=_join(mine))
+            tail = rules().sentence("disease", "unknown-left-out", patient=_join(mine))
+            question = rules().sentence("disease", "question-left-out", values=excluded)
             left = Requirement("disease", "left-out", (excluded,), criterion, EXCLUSION)
-            return _check(left, FAIL, tail, f"diagnosis: {diagnosis.text}", says=says)
+            fact = f"diagnosis: {diagnosis.text}"
+            return _check(left, UNKNOWN, tail, fact, question=question, says=says)
     return by_record
 
 
@@ -1361,6 +1379,12 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     ):
         # "No prior systemic therapy for metastatic disease": of lines for advanced disease,
         # which a cancer that came back after surgery or adjuvant treatment has not had
+        medicines = [t.written for t in facts.cancer_medicines()]
+        if facts.lines == 0 and medicines:
+            tail = rules().sentence(
+                "disease-setting", "unknown-early-treatment", treatments=_join(medicines, "and")
+            )
+            return _unknown(requirement, tail, says=says)
         if facts.lines == 0:
             tail = rules().sentence("disease-setting", "pass-no-line")
             return _check(requirement, PASS, tail, fact, says=says)
