@@ -89,9 +89,32 @@ def test_the_email_says_how_many_trials_the_setting_left_out(fake_api, smtp, tmp
     assert received.message["Subject"] == "1 new: refractory myeloma trials near Boston"
     assert "Newly Diagnosed" not in text
     assert (
-        "1 of 2 fetched trials was left out: its record does not say the disease was treated "
-        "before."
+        "1 of 2 trials the registry found was left out: its record does not say the disease was "
+        "treated before."
     ) in text
+
+
+def test_the_email_says_what_its_categories_left_out_in_words(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = [
+        make_study("NCT01000001"),
+        make_study(
+            "NCT01000002",
+            title="Selinexor in Relapsed or Refractory Multiple Myeloma",
+            interventions=[{"type": "DRUG", "name": "Selinexor", "armGroupLabels": ["A"]}],
+            arm_groups=[
+                {"label": "A", "type": "EXPERIMENTAL", "interventionNames": ["Drug: Selinexor"]}
+            ],
+            summary="This study tests selinexor in people whose myeloma came back.",
+        ),
+    ]
+    run(write_config(tmp_path, smtp.port, search_extra='categories = ["immunotherapy"]'))
+    (received,) = smtp.received
+    text = " ".join(received.message.get_body(("plain",)).get_content().split())
+    assert (
+        "1 of 2 trials the registry found did not match the treatment approach asked for"
+        " (immunotherapy) and was left out."
+    ) in text
+    assert "--category" not in text
 
 
 def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):
@@ -420,7 +443,7 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
     assert "Sites within 50 miles of 02115" in text
     # the email says what the place left out, and why, as the search does
     html = received.message.get_body(("html",)).get_content()
-    left_out = "1 of 2 fetched trials was left out: no site of it within 50 miles may enrol"
+    left_out = "1 of 2 trials the registry found was left out: no site of it within 50 miles may"
     assert left_out in " ".join(text.split()) and left_out in html
     assert "--setting" not in text
     assert (
@@ -449,6 +472,15 @@ def test_near_a_place_reports_nearest_sites_and_new_sites_within_range(fake_api,
         "the nearest open site is now 37 mi away (UMass Memorial, Worcester, Massachusetts)."
     ) in text
     assert "NEAREST SITE CLOSED (1)" in message.get_body(("plain",)).get_content()
+
+
+def test_a_distance_in_kilometres_is_said_in_miles_as_a_search_says_it(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = [make_study("NCT01000001", title="Near Boston", locations=[BOSTON])]
+    run(write_config(tmp_path, smtp.port, search_extra='near = "02115"\nwithin = "80km"'))
+    message = smtp.received[0].message
+    for part in ("plain", "html"):
+        text = " ".join(message.get_body((part,)).get_content().split())
+        assert "Sites within 49.7 miles of 02115." in text  # not 49.7097
 
 
 def test_closed_sites_in_range_do_not_make_a_trial_near(fake_api, smtp, tmp_path):
@@ -691,6 +723,9 @@ def test_past_max_summaries_trials_are_listed_without_their_summary(two_trials, 
     text = smtp.received[0].message.get_body(("plain",)).get_content()
     assert text.count("What does it test?") == 1
     assert "summary is shown for the first\n1 trial only" in text.replace("\r\n", "\n")
+    # so does the HTML part (it showed every summary while saying it showed one)
+    html = smtp.received[0].message.get_body(("html",)).get_content()
+    assert html.count("What does it test?") == 1
     # Both trials are still there, with their links.
     assert "study/NCT01000001" in text and "study/NCT01000002" in text
 

@@ -23,6 +23,11 @@ def counted(number: float, word: str, plural: str = "") -> str:
     return f"{said} {plural}"
 
 
+def radius_miles(miles: float) -> float | int:
+    """A search's radius as people read it: ``100``, ``49.7`` (of ``--within 80km``)."""
+    return round(miles, 1) if miles % 1 else int(miles)
+
+
 def radius_text(miles: float) -> str:
     """A search's radius: ``100 miles``, ``49.7 miles`` (of ``--within 80km``)."""
-    return counted(round(miles, 1) if miles % 1 else int(miles), "mile")
+    return counted(radius_miles(miles), "mile")

@@ -30,6 +30,7 @@ from trialfinder.records import site_record, tag_record, trial_record
 from trialfinder.summary import summarize
 from trialfinder.tagging import Tags, biomarker_matches, tag_trial
 from trialfinder.tagging.settings import SETTINGS, for_treated_disease
+from trialfinder.wording import category_words
 
 
 @dataclass(frozen=True)
@@ -175,11 +176,23 @@ class TagFilter:
             return for_treated_disease(tags.settings, tags.requirements)
         return bool(set(self.settings) & set(tags.settings))
 
-    def describe(self) -> str:
-        parts = [f"--category {c}" for c in self.categories]
-        parts += [f"--biomarker {b}" for b in self.biomarkers]
-        parts += [f"--setting {s}" for s in self.settings]
-        return ", ".join(parts)
+    def describe(self, options: bool = True) -> str:
+        """What it asks, as the command line's options ("--category immunotherapy"), or in
+        words (``options`` False: "the treatment approach immunotherapy", for an email)."""
+        if options:
+            parts = [f"--category {c}" for c in self.categories]
+            parts += [f"--biomarker {b}" for b in self.biomarkers]
+            parts += [f"--setting {s}" for s in self.settings]
+            return ", ".join(parts)
+        words = []
+        if self.categories:
+            approaches = " or ".join(category_words(self.categories))
+            words.append(f"the treatment approach asked for ({approaches})")
+        if self.biomarkers:
+            words.append(f"the marker asked for ({' or '.join(self.biomarkers)})")
+        if self.settings:
+            words.append(f"the setting asked for ({' or '.join(self.settings)})")
+        return " and ".join(words)
 
 
 # What became of one record (Outcome.kind).

@@ -231,36 +231,40 @@ class SearchRun:
 
     def left_out_lines(self, hints: bool = True) -> list[str]:
         """How many fetched trials the place, the setting and the wanted categories or
-        biomarkers left out, and why (``hints``: how to see them on the command line)."""
+        biomarkers left out, and why; ``hints`` False says it for an email: no command-line
+        options, and "trials the registry found" for fetched ones."""
         lines: list[str] = []
+        fetched = ("fetched trial", "fetched trials")
+        if not hints:
+            fetched = ("trial the registry found", "trials the registry found")
         if self.far:
             one = self.far == 1
             lines.append(
-                f"{self.far:,} of {counted(self.seen, 'fetched trial')} "
+                f"{self.far:,} of {counted(self.seen, *fetched)} "
                 f"{'was' if one else 'were'} left out: no site of {'it' if one else 'theirs'} "
-                f"within {radius_text(self.criteria.within_mi or 0)} may enrol "
-                "(the registry finds a trial by its closed sites too)"
+                f"within {radius_text(self.criteria.within_mi or 0)} may enrol"
+                + (" (the registry finds a trial by its closed sites too)" if hints else "")
             )
         if self.unconfirmed:
             one = self.unconfirmed == 1
             left_out = "was left out: its record does" if one else "were left out: their records do"
             checked = self.seen - self.far
-            of = f"the other {checked:,}" if self.far else counted(self.seen, "fetched trial")
+            of = f"the other {checked:,}" if self.far else counted(self.seen, *fetched)
             lines.append(
                 f"{self.unconfirmed:,} of {of} {left_out} "
                 f"not say {settings_words(self.confirm.settings)}"
                 + (f" (use --setting any to see {'it' if one else 'them'})" if hints else "")
             )
-        if self.wanted.active:
+        if self.wanted.active and (hints or self.left_out):
             checked = self.seen - self.far - self.unconfirmed
             of = (
                 f"the other {checked:,}"
                 if self.far or self.unconfirmed
-                else counted(checked, "fetched trial")
+                else counted(checked, *fetched)
             )
             one = self.left_out == 1
             lines.append(
-                f"{self.left_out:,} of {of} did not match {self.wanted.describe()} "
+                f"{self.left_out:,} of {of} did not match {self.wanted.describe(hints)} "
                 f"and {'was' if one else 'were'} left out"
             )
         return lines

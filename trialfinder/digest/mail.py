@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from trialfinder.counting import radius_miles
 from trialfinder.digest.addresses import parse_mailbox
 from trialfinder.digest.changes import KIND_TITLES, KINDS, Change, Snapshot, counts_text
 from trialfinder.digest.config import SavedSearch
@@ -237,7 +238,7 @@ def template_context(
                 item["notes"] = [n for n in item["notes"] if n]
             if item["summary"]:
                 if max_summaries is not None and shown >= max_summaries:
-                    item.update(summary="", summary_paragraphs=[])
+                    item.update(summary="", summary_paragraphs=[], summary_sections=[])
                     left_out += 1
                 else:
                     shown += 1
@@ -245,6 +246,7 @@ def template_context(
         if items:
             groups.append({"kind": kind, "title": title, "items": items})
     counted = Counter(f.fit for f in fits.values())
+    within = content.search.criteria.within_mi
     return {
         "profile": content.profile_name,
         "fit_counts": verdict_counts(counted) if fits else "",
@@ -260,7 +262,8 @@ def template_context(
         "recipient": content.recipient,
         "generated": content.generated.strftime("%Y-%m-%d"),
         "near": content.search.criteria.near.name if content.search.criteria.near else None,
-        "within_mi": content.search.criteria.within_mi,
+        # as a search says it ("49.7 miles" of "80km"), not 49.7097
+        "within_mi": None if within is None else radius_miles(within),
         "unsubscribe": unsubscribe,
         # The header's addresses without its angle brackets, to show and link in the bodies.
         "unsubscribe_links": re.findall(r"<((?:https?|mailto):[^<>\s]+)>", unsubscribe or ""),
