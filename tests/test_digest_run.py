@@ -298,6 +298,16 @@ def test_send_when_empty(two_trials, smtp, tmp_path):
     )
 
 
+def test_a_first_digest_of_a_search_that_matches_nothing_says_so(fake_api, smtp, tmp_path):
+    fake_api.studies[:] = []
+    run(write_config(tmp_path, smtp.port, digest_extra="send_when_empty = true"))
+    message = smtp.received[0].message
+    for part in ("plain", "html"):
+        text = " ".join(message.get_body((part,)).get_content().split())
+        assert "This is the first digest of this search. It matches no trial yet." in text
+        assert "since the last digest" not in text
+
+
 def test_a_failed_search_does_not_stop_the_others(two_trials, smtp, tmp_path, caplog):
     second = """
 [[search]]

@@ -119,6 +119,7 @@ class DigestContent:
     generated: dt.datetime
     fits: Mapping[str, Fit] | None = None  # the prescreen against the recipient's profile
     left_out: tuple[str, ...] = ()  # what the search's filters left out (SearchFound.left_out)
+    first: bool = False  # the first digest of this search for this recipient
 
     @property
     def profile_name(self) -> str:
@@ -255,6 +256,7 @@ def template_context(
         "counts": counts_text(content.changes),
         "total_changes": len(content.changes),
         "results_count": len(content.found),
+        "first_digest": content.first,
         "left_out": [one_line(line[:1].upper() + line[1:]) for line in content.left_out],
         "groups": groups,
         "summaries_shown": shown,

@@ -236,7 +236,14 @@ class DigestRun:
             return
         try:
             content = DigestContent(
-                search, recipient, changes, found.trials, self.now, fits, found.left_out
+                search,
+                recipient,
+                changes,
+                found.trials,
+                self.now,
+                fits,
+                found.left_out,
+                first=before is None,
             )
             message_id = message_id_for(
                 search.name, recipient, before, snapshot, self.config.smtp.sender, self.now
