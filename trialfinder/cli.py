@@ -650,7 +650,8 @@ def search(
     changed and what left, with the columns you added carried forward.
 
     With --profile, each trial is prescreened against the patient's facts: possible trials
-    come first, then those to check, then those excluded (see `trialfinder profile --help`).
+    come first, then those to check, those ruled out only until a wait since the last
+    treatment passes (not-yet), then those excluded (see `trialfinder profile --help`).
     """
     from trialfinder.counting import counted
     from trialfinder.output import NEEDS, render
