@@ -176,18 +176,26 @@ def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination
          "one of the following"),
         ("Volrustomig; the chemotherapy may be one of these: carboplatin, paclitaxel",
          "may be one of"),
+        # "or" between two of the treatments it gives (NCT06692738)
+        ("Volrustomig + carboplatin + paclitaxel or nab-paclitaxel",
+         "paclitaxel or nab-paclitaxel"),
     ],
 )  # fmt: skip
 def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(description, said):
     tags = tag(
-        [drug("Volrustomig"), drug("Carboplatin"), drug("Paclitaxel")],
+        [drug("Volrustomig"), drug("Carboplatin"), drug("Paclitaxel"), drug("Nab-paclitaxel")],
         [
             arm(
                 "Arm 1",
-                ["Drug: Volrustomig", "Drug: Carboplatin", "Drug: Paclitaxel"],
+                [
+                    "Drug: Volrustomig",
+                    "Drug: Carboplatin",
+                    "Drug: Paclitaxel",
+                    "Drug: Nab-paclitaxel",
+                ],
                 description=description,
             )
-        ],
+        ],  # fmt: skip
         conditions=["Lung Cancer"],
     )
     (reason,) = reasons(tags, "combination")

@@ -10,10 +10,12 @@ comparator arms, found the same way and said so in their evidence.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from trialfinder.model import ArmGroup, Trial
+from trialfinder.tagging.drug_classes import find_drugs
 from trialfinder.tagging.lexicon import Knowledge, knowledge
 from trialfinder.tagging.reader import (
     PLACEBO_ARMS,
@@ -284,8 +286,8 @@ def _tag_combination(
         given_how = "together"
         if in_sequence(words, k):
             given_how = "in the same group (its words say one follows another)"
-        elif not choice and (offered := k.alternatives.search(words)):
-            given_how = f'in the same group, not all to everyone (its words say "{offered[0]}")'
+        elif not choice and (offered := _alternatives_said(words, shown, k)):
+            given_how = f'in the same group, not all to everyone (its words say "{offered}")'
 
         side.evidence.append(
             Evidence(
@@ -298,6 +300,30 @@ def _tag_combination(
             )
         )
         return
+
+
+# Between two treatments named one after the other: "or" ("paclitaxel or nab-paclitaxel",
+# "mFOLFOX6 (oxaliplatin, 5-FU) or FOLFIRI").
+_OR_BETWEEN = re.compile(r"\s*\)?\s*,?\s*or\s+(?:\(\s*)?", re.IGNORECASE)
+
+
+def _alternatives_said(words: str, shown: list[str], k: Knowledge) -> str:
+    """The words of an arm that offer some of its treatments as alternatives (lexicon
+    ``alternatives``, or "or" between two of the ``shown`` treatments it names), or ""."""
+    offered = k.alternatives.search(words)
+    if offered:
+        return offered[0]
+    given = {name.lower() for name in shown}
+    mentions = find_drugs(words) if " or " in words.lower() else []
+    for one, other in itertools.pairwise(mentions):
+        named = {one.value.lower(), other.value.lower()}
+        if (
+            len(named) == 2
+            and named <= given
+            and _OR_BETWEEN.fullmatch(words, one.end, other.start)
+        ):
+            return words[one.start : other.end]
+    return ""
 
 
 def in_sequence(words: str, k: Knowledge | None = None) -> bool:
