@@ -1703,3 +1703,21 @@ def test_a_treatment_given_only_when_needed_is_said_so_where_it_is_listed(descri
         ).split()
     )
     assert '- "Cisplatin" is a kind of chemotherapy, given to some people, when needed.' in text
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Sotorasib 960 mg daily. Patients who require a dose reduction will receive 480 mg.",
+        "Panitumumab every 2 weeks; if clinically indicated, premedication may be given.",
+    ],
+)
+def test_a_dose_or_a_premedication_given_when_needed_is_no_treatment_given_when_needed(
+    description,
+):
+    interventions = [
+        {"type": "DRUG", "name": "Sotorasib", "armGroupLabels": ["A"], "description": description}
+    ]
+    arms = [{"label": "A", "type": "EXPERIMENTAL", "interventionNames": ["Drug: Sotorasib"]}]
+    text = summary_of(interventions=interventions, arm_groups=arms)
+    assert "when needed" not in text

@@ -876,6 +876,8 @@ SUMMARY = DataFile(
                         (
                             "placebo_with",
                             "at_times",
+                            "at_times_giving",
+                            "at_times_not",
                             "choice_described",
                             "joined",
                             "usual_care",

@@ -635,14 +635,20 @@ def _any_of(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(others) or "(?!)", re.IGNORECASE)
 
 
-@cache
 def _said_at_times(intervention: Intervention) -> str:
-    """What a summary says after a treatment given only when needed (``at_times``), or ""."""
-    if _intervention_words("at_times").search(intervention.description):
-        return str(_phrases()["interventions"]["at_times_said"])
+    """What a summary says after a treatment its description gives only when needed
+    (``at_times``, in a sentence that gives it: one naming it, or ``at_times_giving``), or ""."""
+    at_times, giving = _intervention_words("at_times"), _intervention_words("at_times_giving")
+    other = _intervention_words("at_times_not")
+    name = one_line(intervention.name).lower()
+    for sentence in re.split(r"(?<=[.;])\s+", intervention.description):
+        gives_it = name in sentence.lower() or giving.search(sentence)
+        if at_times.search(sentence) and gives_it and not other.search(sentence):
+            return str(_phrases()["interventions"]["at_times_said"])
     return ""
 
 
+@cache
 def _intervention_words(name: str) -> re.Pattern[str]:
     """A pattern of ``[interventions]`` in summary.toml ("choice", "sham", "joined", ...),
     compiled once."""
