@@ -125,6 +125,20 @@ def test_one_fail_for_everyone_excludes():
     assert fit.questions == ()
 
 
+def test_a_part_ruled_out_only_by_a_wait_makes_the_trial_not_yet_whatever_the_order_of_parts():
+    # Part A for another disease, Part B only a wait away: "not-yet" depended on which part came
+    # first, and a patient who could join Part B later was told "No part of the trial fits"
+    other_disease = _check(FAIL, "disease", "Part A")
+    wait = _check(FAIL, "washout", "Part B")
+    disease_b = _check(PASS, "disease", "Part B")
+    for checks in ((other_disease, wait, disease_b), (wait, disease_b, other_disease)):
+        fit = verdict(checks)
+        assert fit.fit == NOT_YET, checks
+        assert fit.reason == "No part of the trial fits yet: A washout fail."
+    # a wait beside another fail in the same part rules it out
+    assert verdict((_check(FAIL, "washout"), _check(FAIL, "ecog"))).fit == EXCLUDED
+
+
 def test_possible_needs_the_key_facts_to_pass_and_check_says_which_are_unknown():
     assert verdict((_check(PASS, "disease"), _check(UNKNOWN, "ecog"))).fit == POSSIBLE
     fit = verdict((_check(PASS, "disease"), _check(UNKNOWN, "prior-lines")))

@@ -160,7 +160,10 @@ def rank(fit: str | None) -> int:
 class _Rules:
     def __init__(self, table: dict[str, Any]) -> None:
         self.rules: dict[str, dict[str, Any]] = table["rule"]
-        self.verdict: dict[str, str] = table["verdict"]
+        self.verdict: dict[str, str] = {
+            k: v for k, v in table["verdict"].items() if isinstance(v, str)
+        }
+        self.verdict_wait_rules = frozenset(table["verdict"]["wait_rules"])
         self.words: dict[str, Any] = table["words"]
         self.settings: dict[str, dict[str, Any]] = table["setting"]
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
@@ -3032,7 +3035,7 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
     best = min(outcomes, key=lambda o: rank(o[1]))
     _, fit, own = best
     named = len(parts) > 1 or parts[0][0] != ""
-    fitting = tuple(n for n, f, _ in outcomes if f != EXCLUDED and n)
+    fitting = tuple(n for n, f, _ in outcomes if f not in (EXCLUDED, NOT_YET) and n)
     # Parts named by their step ("MTD dose expansion" beside "Dose escalation and MTD
     # expansion", "Esophageal cohort expansion") may be one part named twice, and whom such a
     # part is for is not read: when one of them rules the person out or asks what the profile
@@ -3042,17 +3045,13 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
     )
     if by_step:
         fit, fitting = CHECK, ()
-    if fit == EXCLUDED:
+    if fit in (EXCLUDED, NOT_YET):
         failed = next(c for c in own if c.outcome == FAIL)
-        # only a time since the last treatment: not yet, rather than not for you
-        wait = all(c.rule == "washout" for c in own if c.outcome == FAIL)
         template = r.verdict[
-            ("excluded-cohorts" if named else "excluded") + ("-wait" if wait else "")
+            ("excluded-cohorts" if named else "excluded") + ("-wait" if fit == NOT_YET else "")
         ]
         reason = _fill(template, {"reason": failed.reason})
         questions: tuple[str, ...] = ()
-        if wait:
-            fit = NOT_YET
     else:
         key = [c for c in own if r.is_key(c) and not c.contradicted]
         names = r.words["fact-names"]
@@ -3089,8 +3088,11 @@ def verdict(checks: tuple[Check, ...], parts_read: tuple[str, ...] = ()) -> Fit:
 
 
 def _part_fit(checks: list[Check]) -> str:
-    if any(c.outcome == FAIL for c in checks):
-        return EXCLUDED
+    failed = [c for c in checks if c.outcome == FAIL]
+    if failed:
+        # only a time since the last treatment (``wait_rules``): not yet, rather than not for you
+        waits = rules().verdict_wait_rules
+        return NOT_YET if all(c.rule in waits for c in failed) else EXCLUDED
     r = rules()
     key = [c for c in checks if r.is_key(c) and not c.contradicted]
     disease = [c for c in key if c.rule == "disease"]

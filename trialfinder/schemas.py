@@ -638,17 +638,20 @@ PRESCREEN = DataFile(
         required={
             "rule": Names(_RULE),
             "verdict": Table(
-                required=words(
-                    "excluded",
-                    "excluded-cohorts",
-                    "excluded-wait",
-                    "excluded-cohorts-wait",
-                    "possible",
-                    "check",
-                    "check-nothing",
-                    "check-parts",
-                    "fits-cohorts",
-                )
+                required={
+                    **words(
+                        "excluded",
+                        "excluded-cohorts",
+                        "excluded-wait",
+                        "excluded-cohorts-wait",
+                        "possible",
+                        "check",
+                        "check-nothing",
+                        "check-parts",
+                        "fits-cohorts",
+                    ),
+                    "wait_rules": TEXTS,
+                }
             ),
             "words": Table(
                 required={
