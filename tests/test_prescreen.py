@@ -2309,6 +2309,24 @@ def test_a_trial_for_higher_risk_myelofibrosis_rules_out_a_lower_risk_one_only()
             assert prescreen(all_but_low, Tags(), _profile(diagnosis=diagnosis)).fit == expected
 
 
+@pytest.mark.parametrize(
+    "title, low, high",
+    [
+        # a range names each group in it: "Intermediate-1 or Higher" excluded a high-risk one
+        ("DIPSS Intermediate-1 or Higher Myelofibrosis", EXCLUDED, POSSIBLE),
+        ("Intermediate-1 to High myelofibrosis", EXCLUDED, POSSIBLE),
+        ("Intermediate or High-Risk Myelofibrosis", EXCLUDED, POSSIBLE),
+        ("DIPSS score of intermediate-2 or high myelofibrosis", EXCLUDED, POSSIBLE),
+    ],
+)
+def test_a_range_of_myelofibrosis_risk_groups_takes_each_group_in_it(title, low, high):
+    trial = _trial(conditions=["Myelofibrosis"], title=title)
+    for diagnosis, expected in (("DIPSS low risk myelofibrosis", low),
+                                ("high-risk myelofibrosis", high),
+                                ("DIPSS intermediate-2 myelofibrosis", POSSIBLE)):  # fmt: skip
+        assert prescreen(trial, Tags(), _profile(diagnosis=diagnosis)).fit == expected, diagnosis
+
+
 def test_a_class_of_earlier_treatment_is_said_with_its_article_and_a_drug_as_written():
     # "The trial takes people who have had gastrectomy": a class is said as drug_classes.toml
     # says it, a drug by its name.
