@@ -96,6 +96,13 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("AML, not APL", ("acute myeloid leukemia",)),
         ("relapsed AML (APL excluded)", ("acute myeloid leukemia",)),
         ("non-small cell lung cancer", ("non-small cell lung cancer",)),
+        # ... and only the denial's own words: what follows it is read
+        (
+            "CLL without treatment until 2023 when it transformed to DLBCL",
+            ("diffuse large B-cell lymphoma",),
+        ),
+        ("No evidence of disease after surgery for colon cancer", ("colon cancer",)),
+        ("AML, not APL?", ("acute myeloid leukemia",)),
         # of two organ words the later; not where it came from or spread to
         ("squamous cell carcinoma of the uterine cervix", ("cervical cancer",)),
         ("carcinoma of the lung, metastatic from breast", ("solid tumor",)),

@@ -439,10 +439,17 @@ def _named_now(vocabulary: Vocabulary, text: str) -> list[str]:
     return found
 
 
-# A disease denied in a diagnosis ("AML, not APL", "CLL, no Richter transformation"): from the
-# denial to the end of its clause; and an acronym right after "non" ("AML (non-APL)"), not a
-# word ("non-small cell", "non-Hodgkin").
-_DENIED = re.compile(r"\b(?:not|no|without|excluding|except)\b[^,;()]*", re.IGNORECASE)
+# A disease denied in a diagnosis ("AML, not APL", "CLL, no Richter transformation", "no evidence
+# of large cell transformation"): the denial and up to five words after it in its clause, not a
+# word that starts another thought ("CLL without treatment until 2023 when it transformed to
+# DLBCL", "no evidence of disease after surgery for colon cancer"); and an acronym right after
+# "non" ("AML (non-APL)"), not a word ("non-small cell", "non-Hodgkin").
+_DENIED = re.compile(
+    r"\b(?:not|no|without|excluding|except)\b"
+    r"(?:\s+(?!(?:now|when|then|until|after|before|but|since|and|transformed|became|progressed)\b)"
+    r"[\w/-]+){1,5}",
+    re.IGNORECASE,
+)
 _NON = re.compile(r"\bnon[\s-]?([A-Za-z0-9]+)", re.IGNORECASE)
 
 
@@ -489,18 +496,18 @@ def read_diagnosis(text: str) -> Diagnosis:
     # Nothing diagnosed yet: said plainly ("not yet diagnosed"), or a doubt ("possible",
     # "query") before any disease is named ("awaiting biopsy for possible myeloma"), not after
     # one ("metastatic NSCLC, possible brain metastases")
-    doubt = vocabulary.doubt.search(text)
+    doubt = vocabulary.doubt.search(read)
     # ... or after it, as a clause of its own ("lung cancer, possible", "myeloma?")
-    # (a question of a disease it names: not "lung cancer, stage?")
-    last = re.split(r"[,;(]", text)[-1].strip(" .)")
+    # (a question of a disease it names: not "lung cancer, stage?", nor "AML, not APL?")
+    last = re.split(r"[,;(]", read)[-1].strip(" .)")
     doubted = (last.endswith("?") and bool(vocabulary.find(last)[0])) or (
-        last != text.strip(" .") and vocabulary.doubt.fullmatch(last) is not None
+        last != read.strip(" .") and vocabulary.doubt.fullmatch(last) is not None
     )
     not_diagnosed = (
         vocabulary.undiagnosed.search(folded)
         or text.lstrip().startswith("?")
         or doubted
-        or (doubt is not None and not vocabulary.find(text[: doubt.start()])[0])
+        or (doubt is not None and not vocabulary.find(read[: doubt.start()])[0])
     )
     healthy = not found and vocabulary.healthy.search(folded)
     cancer_free = not found and not healthy and vocabulary.profile_healthy.search(folded)
