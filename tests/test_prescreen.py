@@ -3023,6 +3023,15 @@ def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_earl
         # criteria say "mutation" of rearrangements too
         ("biomarker-excluded", ("ALK",), "Participants with ALK mutations",
          ["ALK rearrangement"], FAIL),
+        # a kind the criterion denies is none it asks about ("no germline mutation")
+        ("biomarker-excluded", ("HER2",), "HER2-positive, and no germline mutation",
+         ["HER2 V777L", "HER2 IHC 0"], PASS),
+        # kinds stand for each other in some markers only: not MET amplification for MET
+        # overexpression; a fusion found by FISH for "ALK mutations"
+        ("biomarker-required", ("MET",), "MET overexpression (IHC 3+)", ["MET amplification"],
+         UNKNOWN),
+        ("biomarker-excluded", ("ALK",), "Participants with ALK mutations",
+         ["ALK positive by FISH"], FAIL),
         # a deficiency found by its genomic scar is no mutation of a repair gene
         ("biomarker-required", ("HRR",), "Deleterious mutation in an HRR gene",
          ["HRD positive"], UNKNOWN),

@@ -175,6 +175,11 @@ class _Rules:
             kind: _cues(words) for kind, words in self.markers["change_kinds"].items()
         }
         self.change_variant = re.compile(self.markers["change_variant"])
+        # marker -> the groups of kinds that stand for each other in it ("*": in every marker)
+        self._loose_kinds = {
+            name: tuple(frozenset(group) for group in groups)
+            for name, groups in self.markers["loose_kinds"].items()
+        }
         # marker -> what a criterion asks of it that a plain negative result does not rule out
         self.negative_not_enough = {
             name: re.compile(pattern, re.IGNORECASE)
@@ -225,6 +230,10 @@ class _Rules:
 
     def key(self, kind: str) -> bool:
         return bool(self.rules.get(kind, {}).get("key"))
+
+    def loose_kinds(self, marker: str) -> tuple[frozenset[str], ...]:
+        """The groups of kinds of change that stand for each other in ``marker``."""
+        return (*self._loose_kinds.get("*", ()), *self._loose_kinds.get(marker, ()))
 
     def is_key(self, check: Check) -> bool:
         """Whether a check matters most: by its kind, or by its rule (`key_rules`)."""
@@ -1831,46 +1840,71 @@ def _marker_state(
 
 
 def _change_kinds(text: str) -> frozenset[str]:
-    """The kinds of change (``change_kinds``) ``text`` names: "mutation", "amplification"."""
-    return frozenset(k for k, words in rules().change_kinds.items() if words.search(text))
+    """The kinds of change (``change_kinds``) ``text`` names, not those it denies ("no
+    germline mutation"): "mutation", "amplification"."""
+    found = set()
+    for kind, words in rules().change_kinds.items():
+        for match in words.finditer(text):
+            if not _KIND_DENIED.search(text, max(0, match.start() - 30), match.start()):
+                found.add(kind)
+                break
+    return frozenset(found)
+
+
+# A kind of change denied by the words right before it ("no germline mutation", "not amplified").
+_KIND_DENIED = re.compile(r"\b(?:no|not|non|without)\b(?:\W+\w+){0,2}\W*$", re.IGNORECASE)
 
 
 def _same_kind(marker: Marker, kinds: frozenset[str]) -> bool:
-    """Whether a result of the profile may answer a criterion about ``kinds`` of change."""
+    """Whether a result of the profile may answer a criterion about ``kinds`` of change: one
+    that names no kind, one of them, or one of a group that kinds of this marker stand for
+    each other in (``loose_kinds``)."""
     if not kinds:
         return True
     mine = _change_kinds(marker.written)
     if rules().change_variant.match(marker.variant):
         mine |= {"mutation"}
-    loose = [frozenset(group) for group in rules().markers["loose_kinds"]]
-    return not mine or any(mine & kinds or (mine & group and kinds & group) for group in loose)
+    if not mine or mine & kinds:
+        return True
+    return any(mine & group and kinds & group for group in rules().loose_kinds(marker.name))
 
 
 def _criterion_kinds(requirement: Requirement, name: str) -> frozenset[str]:
     """The kinds of change a criterion names beside a marker's name (within its sentence, a
-    few words either side), or in the whole criterion when the name is not found in it; when
-    it names none, those the marker's bare status means (``unsaid_kinds``)."""
-    text = requirement.text
+    few words either side, not past another marker's name), or in the whole criterion when the
+    name is not found in it; when it names none, those the marker's bare status means
+    (``unsaid_kinds``)."""
+    return _kinds_beside(requirement.text, name) or frozenset(
+        rules().markers["unsaid_kinds"].get(name, ())
+    )
+
+
+@lru_cache(maxsize=4096)
+def _kinds_beside(text: str, name: str) -> frozenset[str]:
     rule = next((m for m in knowledge().biomarkers if m.name == name), None)
     spans = [m.span() for m in rule.regex.finditer(text)] if rule is not None else []
-    kinds: frozenset[str] = frozenset() if spans else _change_kinds(text)
+    if not spans:
+        return _change_kinds(text)
     others = [
         m.span() for r in knowledge().biomarkers if r.name != name for m in r.regex.finditer(text)
     ]
+    kinds: frozenset[str] = frozenset()
     for start, end in spans:
         # up to the end of its sentence or another marker's name ("EGFR wild-type and ALK
         # rearrangement negative": "rearrangement" is ALK's)
         low = max([start - _KIND_REACH, *(e for _, e in others if e <= start)])
         high = min([end + _KIND_REACH, *(b for b, _ in others if b >= end)])
-        before = re.split(r"[.;]", text[max(0, low) : start])[-1]
-        after = re.split(r"[.;]", text[end:high])[0]
+        before = _SENTENCE_END.split(text[max(0, low) : start])[-1]
+        after = _SENTENCE_END.split(text[end:high])[0]
         kinds |= _change_kinds(f"{before} {text[start:end]} {after}")
-    return kinds or frozenset(rules().markers["unsaid_kinds"].get(name, ()))
+    return kinds
 
 
 # How far either side of a marker's name (in characters) a criterion's words of a kind of change
 # are taken to be about it ("sensitizing EGFR mutations", "HER2 immunohistochemistry (IHC)").
 _KIND_REACH = 40
+# The end of a sentence: a full stop before a space (not "e.g." or "i.e."), or a semicolon.
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.(?=\s|$)|;")
 
 
 def _variant_key(variant: str) -> str:

@@ -693,7 +693,7 @@ PRESCREEN = DataFile(
                     "change_kinds": Names(TEXTS),
                     "change_variant": REGEX,
                     "unsaid_kinds": Names(TEXTS),
-                    "loose_kinds": ListOf(TEXTS),
+                    "loose_kinds": Names(ListOf(TEXTS)),
                     "zero": REGEX,
                     "undecided": Names(TEXTS),
                     "test_words": Names(TEXTS),
