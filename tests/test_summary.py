@@ -1721,3 +1721,28 @@ def test_a_dose_or_a_premedication_given_when_needed_is_no_treatment_given_when_
     arms = [{"label": "A", "type": "EXPERIMENTAL", "interventionNames": ["Drug: Sotorasib"]}]
     text = summary_of(interventions=interventions, arm_groups=arms)
     assert "when needed" not in text
+
+
+def test_a_transplants_conditioning_is_said_as_what_the_trial_tests():
+    # "conditioning regimen" before a transplant is the treatment under test, not medicines that
+    # prepare the body for a cell therapy
+    interventions = [
+        {"type": "DRUG", "name": "Busulfan", "armGroupLabels": ["A"],
+         "description": "Busulfan-based conditioning regimen before allogeneic HSCT."},
+        {"type": "PROCEDURE", "name": "Allogeneic HSCT", "armGroupLabels": ["A"]},
+    ]  # fmt: skip
+    arms = [
+        {
+            "label": "A",
+            "type": "EXPERIMENTAL",
+            "interventionNames": ["Drug: Busulfan", "Procedure: Allogeneic HSCT"],
+        }
+    ]
+    text = summary_of(
+        title="Busulfan Conditioning Before Transplant in AML",
+        conditions=["Acute Myeloid Leukemia"],
+        interventions=interventions,
+        arm_groups=arms,
+    )
+    assert "prepare the body" not in text
+    assert '- "Busulfan"' in text

@@ -168,7 +168,15 @@ LEXICON = DataFile(
             "not_treatment": Table(
                 required={
                     **dict.fromkeys(
-                        ("placebo", "test", "supportive", "pretreatment", "conditioning"), REGEX_I
+                        (
+                            "placebo",
+                            "test",
+                            "supportive",
+                            "pretreatment",
+                            "conditioning",
+                            "lymphodepletion",
+                        ),
+                        REGEX_I,
                     ),
                     "stem_exceptions": TEXTS,
                 }

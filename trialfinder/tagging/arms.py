@@ -212,7 +212,23 @@ def conditioning(trial: Trial) -> frozenset[int]:
     treatments = list(classified(trial))
     cell_arms = _cell_therapy_arms(treatments, plan)
     given = _with_conditioning(treatments, plan, plan.tested_arms, cell_arms)
-    return frozenset(i for i, t in enumerate(given) if t.note == CONDITIONING)
+    lymphodepletion = knowledge().lymphodepletion
+    # Around a cell therapy, or said to be lymphodepletion: not a transplant's conditioning,
+    # which is a treatment the summary names.
+    return frozenset(
+        i
+        for i, t in enumerate(given)
+        if t.note == CONDITIONING
+        and (
+            bool(cell_arms)
+            and ("" in cell_arms or all(a in cell_arms for a in _arms_giving(i, plan)))
+            or lymphodepletion.search(t.intervention.description) is not None
+        )
+    )
+
+
+def _arms_giving(index: int, plan: ArmPlan) -> list[str]:
+    return [label for label, given in plan.arms.items() if index in given]
 
 
 def _with_conditioning(

@@ -156,6 +156,7 @@ class Knowledge:
         self.placebo = re.compile(not_treatment["placebo"], re.IGNORECASE)
         self.supportive = Guarded(re.compile(not_treatment["supportive"], re.IGNORECASE))
         self.conditioning = Guarded(re.compile(not_treatment["conditioning"], re.IGNORECASE))
+        self.lymphodepletion = re.compile(not_treatment["lymphodepletion"], re.IGNORECASE)
         self.pretreatment = Guarded(re.compile(not_treatment["pretreatment"], re.IGNORECASE))
         self.stem_exceptions = frozenset(not_treatment["stem_exceptions"])
         # One scan of a name tells whether it is a placebo, a test or a supportive medicine.

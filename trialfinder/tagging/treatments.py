@@ -571,9 +571,8 @@ def not_treatments(trial: Trial) -> tuple[str, ...]:
     """For each of ``trial``'s interventions, in the trial's order, as :func:`classify` reads
     it: "placebo", "test" for a test, scan, sample or questionnaire, "support" for a supportive
     medicine given beside the trial's treatments as a premedication or rescue medication
-    ("H1 Receptor Antagonist", "Administered as rescue medication", NCT06305754),
-    "conditioning" for medicines given only to prepare the body for a cell therapy
-    (lymphodepletion), "" for anything else."""
+    ("H1 Receptor Antagonist", "Administered as rescue medication", NCT06305754), "" for
+    anything else (what prepares the body for a cell therapy: ``arms.conditioning``)."""
     treatments = classified(trial)
     beside = any(not t.note for t in treatments)
     support = knowledge().steroid_support
@@ -591,6 +590,4 @@ def _not_a_treatment(treatment: Treatment) -> str:
     note = treatment.note
     if note == "placebo":
         return "placebo"
-    if note == CONDITIONING:
-        return "conditioning"
     return "test" if note.startswith("a test") else ""
