@@ -107,6 +107,9 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("squamous cell carcinoma of the uterine cervix", ("cervical cancer",)),
         ("carcinoma of the lung, metastatic from breast", ("solid tumor",)),
         ("base of tongue squamous cell carcinoma", ("solid tumor",)),
+        # where it spread, or "primary", leaves the organ named
+        ("invasive ductal carcinoma of the breast with bone metastases", ("breast cancer",)),
+        ("primary invasive ductal carcinoma of the breast", ("breast cancer",)),
         ("lung adenocarcinoma transformed to small cell", ("small cell lung cancer",)),
         (
             "EGFR-mutant lung adenocarcinoma with small cell transformation",

@@ -184,8 +184,10 @@ def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, dr
         ("radiation with concurrent temozolomide", ("temozolomide", "chemoradiation")),
         ("weekly carbo/taxol with radiation (60 Gy)",
          ("paclitaxel", "carboplatin", "chemoradiation")),
-        # not radiation with another kind of medicine
+        # not radiation with another kind of medicine, nor one given before or after it
         ("radiation with pembrolizumab", ("pembrolizumab",)),
+        ("SBRT to lung, then carboplatin/pemetrexed", ("carboplatin", "pemetrexed")),
+        ("radiotherapy after 6 cycles of FOLFOX", ("fluorouracil", "leucovorin", "oxaliplatin")),
     ],
 )  # fmt: skip
 def test_chemoradiation_is_radiotherapy_and_the_drugs_given_with_it(written, drugs):

@@ -626,7 +626,7 @@ def resolve_treatment(written: str) -> Treatment:
         # how: "SBRT to lung", "IMRT 60 Gy".)
         if words.not_brain.search(written):
             named = tuple(d for d in named if d != "brain radiotherapy")  # ("SRS to spine")
-        if _CHEMORADIATION not in named and any(_is_chemotherapy(d) for d in named):
+        if _CHEMORADIATION not in named and _given_with_radiation(written, named):
             # radiation with a chemotherapy ("radiation with concurrent temozolomide") is
             # chemoradiation, as a trial "following concurrent chemoradiation" asks
             named = (*named, _CHEMORADIATION)
@@ -650,6 +650,22 @@ _CHEMORADIATION = "chemoradiation"  # the lexicon's name of chemotherapy given w
 def _is_chemotherapy(drug: str) -> bool:
     term = knowledge().terms.get(name_key(drug))
     return term is not None and "chemotherapy" in term.categories
+
+
+def _given_with_radiation(written: str, drugs: tuple[str, ...]) -> bool:
+    """Whether an entry naming radiation gives a chemotherapy with it, not before or after
+    ("SBRT to lung, then carboplatin/pemetrexed", "WBRT 2022; temozolomide 2023")."""
+    k = knowledge()
+    together = k.given_together.search(written) or _WITH.search(written)
+    return (
+        any(_is_chemotherapy(d) for d in drugs)
+        and together is not None
+        and not k.in_sequence.search(written)
+        and ";" not in written
+    )
+
+
+_WITH = re.compile(r"\bwith\b|\bchemo[\s-]?radi", re.IGNORECASE)
 
 
 def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
