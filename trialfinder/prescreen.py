@@ -141,10 +141,15 @@ class Fit:
         }
 
 
+def verdict_said(fit: str) -> str:
+    """A verdict as a sentence says it: "not yet" of not-yet."""
+    return fit.replace("-", " ")
+
+
 def verdict_counts(counts: Mapping[str, int]) -> str:
     """ "2 possible, 0 check, 3 excluded", and how many are not yet, when any."""
     return ", ".join(
-        f"{counts.get(f, 0):,} {f.replace('-', ' ')}" for f in FITS if f != NOT_YET or counts.get(f)
+        f"{counts.get(f, 0):,} {verdict_said(f)}" for f in FITS if f != NOT_YET or counts.get(f)
     )
 
 

@@ -35,7 +35,7 @@ from trialfinder.pipeline import (
     TrialResult,
     sort_results,
 )
-from trialfinder.prescreen import EXCLUDED, FITS, rank, verdict_counts
+from trialfinder.prescreen import EXCLUDED, FITS, rank, verdict_counts, verdict_said
 from trialfinder.request import SearchRequest
 from trialfinder.resultstore import StoreSettings
 from trialfinder.sources.base import ProgressCallback, Source
@@ -332,7 +332,7 @@ class SearchRun:
         of = f" (of the first {checked:,} checked)" if self.stopped_early else ""
         hidden = [f for f in FITS if self.fits and f not in self.fits and self.fit_counts[f]]
         if hidden:
-            left = " and ".join(f"{self.fit_counts[f]:,} {f}" for f in hidden)
+            left = " and ".join(f"{self.fit_counts[f]:,} {verdict_said(f)}" for f in hidden)
             tail = f"; {left} left out (--fit {','.join(self.fits)})"
         elif self.fit_counts[EXCLUDED]:
             tail = "; excluded trials are shown last"
