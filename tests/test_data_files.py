@@ -228,6 +228,20 @@ BROKEN = [
         "name = [",
         "name: unknown key (did you mean 'names'?)",
     ),
+    # names a file gives of another table of it
+    (
+        "diseases.toml",
+        'uterine = "endometrial cancer"',
+        'uterine = "endometrial cancr"',
+        "words.profile_organs.uterine: no disease 'endometrial cancr' (did you mean"
+        " 'endometrial cancer'?)",
+    ),
+    (
+        "prescreen.toml",
+        'unsaid_kinds = { HER2 = ["expression"',
+        'unsaid_kinds = { HER2 = ["expresion"',
+        "markers.unsaid_kinds.HER2: no kind of change 'expresion' in change_kinds",
+    ),
 ]
 
 

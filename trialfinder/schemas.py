@@ -130,6 +130,50 @@ def names_in(
     return check
 
 
+def _kinds_named(data: dict[str, Any], c: Checker) -> None:
+    """Every kind of change `unsaid_kinds` and `loose_kinds` name is one of `change_kinds`."""
+    markers = data["markers"]
+    known = tuple(markers["change_kinds"])
+    named = [
+        (("markers", "unsaid_kinds", marker), kind)
+        for marker, kinds in markers["unsaid_kinds"].items()
+        for kind in kinds
+    ] + [
+        (("markers", "loose_kinds", marker), kind)
+        for marker, groups in markers["loose_kinds"].items()
+        for group in groups
+        for kind in group
+    ]
+    for path, kind in named:
+        if kind not in known:
+            c.problem(
+                path,
+                f"no kind of change {kind!r} in change_kinds",
+                c.key_lines.find(path, f'"{kind}"'),
+            )
+
+
+def _disease_words_named(data: dict[str, Any], c: Checker) -> None:
+    """The diseases `profile_organs` and `became_short` name are diseases of the file, two a
+    change (the disease it is within, the disease it becomes)."""
+    known = tuple(data["disease"])
+    words = data["words"]
+    named = [
+        (("words", "profile_organs", w), name)
+        for w, name in words.get("profile_organs", {}).items()
+    ]
+    for short, names in words.get("became_short", {}).items():
+        path = ("words", "became_short", short)
+        if len(names) != 2:
+            c.problem(path, "two diseases: the one it is within, and the one it becomes")
+        named += [(path, name) for name in names]
+    for path, name in named:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            advice = f" (did you mean {close[0]!r}?)" if close else ""
+            c.problem(path, f"no disease {name!r}{advice}", c.key_lines.find(path, f'"{name}"'))
+
+
 # -- lexicon.toml: treatments by name, stem and phrase ---------------------------------------
 
 _MECHANISM = Table(required={"pattern": REGEX_I, "means": TEXT}, optional={"find": TEXTS})
@@ -329,6 +373,7 @@ DISEASES = DataFile(
     checks=(
         names_in(("disease",), "within", _disease_names, "disease"),
         names_in(("disease",), "related", _disease_names, "disease"),
+        _disease_words_named,
     ),
 )
 
@@ -749,7 +794,8 @@ PRESCREEN = DataFile(
                 }
             ),
         }
-    )
+    ),
+    checks=(_kinds_named,),
 )
 
 _VALUE = Either(TEXT, NUMBER, what="text or a number")
