@@ -633,7 +633,8 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
 def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome):
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
 
 
 @pytest.mark.parametrize(
@@ -658,7 +659,8 @@ def test_active_brain_metastases_a_criterion_allows_untreated_are_left_to_the_tr
 ):
     requirement = Requirement("brain-metastases", "treated-stable", (), text, "exclusion")
     check = check_requirement(requirement, _profile(brain_metastases="active"))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
     if outcome == UNKNOWN:
         # said so, not "the criterion does not say whether active ones are left out"
         assert "leaves out only some that are not treated" in check.reason
@@ -979,7 +981,8 @@ def test_a_marker_of_the_profile_is_named_once_in_a_reason():
 def test_a_negative_result_does_not_rule_out_a_change_or_a_low_level_the_trial_takes(text, outcome):
     requirement = Requirement("biomarker-required", "any-of", ("HER2",), text, "inclusion")
     check = check_requirement(requirement, _profile(biomarkers=["HER2 negative"]))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
     if outcome == UNKNOWN:
         assert "HER2 negative" in check.reason and check.question
 
@@ -1117,7 +1120,8 @@ def test_a_marker_that_stands_for_several_names_each_negative_one_it_rests_on():
 def test_a_change_of_a_marker_left_out_does_not_pass(text, values, markers, outcome):
     requirement = Requirement("biomarker-required", "any-of", values, text, "inclusion")
     check = check_requirement(requirement, _profile(biomarkers=markers))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
     if "non-G12C" in text or "other than" in text:
         assert "KRAS other than G12C" in check.reason
 
@@ -1815,7 +1819,8 @@ def test_relapsed_disease_offered_beside_spread_disease_passes_a_spread_cancer(
 ):
     requirement = Requirement("disease-setting", "any-of", ("relapsed",), text, "inclusion")
     check = check_requirement(requirement, _profile(setting=setting))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
     if outcome == PASS:
         assert "the criterion takes cancer that has spread too" in check.reason
 
@@ -2970,7 +2975,8 @@ def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_earl
     requirement = Requirement("disease-setting", "none-of", ("refractory", "resistant"), item)
     facts = {"setting": setting} if lines is None else {"setting": setting, "prior_lines": lines}
     check = check_requirement(requirement, _profile(**facts))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
 
 
 @pytest.mark.parametrize(
@@ -3044,7 +3050,8 @@ def test_a_result_of_another_kind_of_change_says_nothing_of_the_criterions(
 ):
     requirement = Requirement(kind, "any-of", values, criterion)
     check = check_requirement(requirement, _profile(biomarkers=markers))
-    assert check is not None and check.outcome == outcome, check.reason
+    assert check is not None
+    assert check.outcome == outcome, check.reason
 
 
 def test_untreated_for_advanced_disease_asks_a_profile_with_earlier_medicines():
