@@ -86,6 +86,7 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     for written, now in (
         ("follicular lymphoma transformed to large cell", ("large B-cell lymphoma",)),
         ("transformed follicular lymphoma", ("large B-cell lymphoma",)),
+        ("follicular lymphoma transformed to large-cell", ("large B-cell lymphoma",)),
         # not another disease's transformation, nor one denied
         ("mycosis fungoides with large cell transformation", ("T-cell lymphoma",)),
         ("prostate adenocarcinoma, transformed to small cell", ("prostate cancer",)),

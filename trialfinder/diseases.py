@@ -429,7 +429,8 @@ def _named_now(vocabulary: Vocabulary, text: str) -> list[str]:
         if after:
             return after
     for words, (within, target) in vocabulary.became_short.items():
-        short = re.search(rf"\b{re.escape(words)}(?:\s+transformation\b)?", text, re.IGNORECASE)
+        spelled = r"[\s-]+".join(map(re.escape, words.split()))  # ("small-cell")
+        short = re.search(rf"\b{spelled}(?:\s+transformation\b)?", text, re.IGNORECASE)
         if not short or not any(within in vocabulary.get(d).lineage for d in found):
             continue
         if became and became.end() <= short.start():
