@@ -117,9 +117,14 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
             ("lung adenocarcinoma", "small cell lung cancer"),
         ),
         ("MDS evolved into AML, prior breast cancer", ("acute myeloid leukemia",)),
-        # "from" says where it came from: "secondary AML from MDS" was AML and MDS
-        ("secondary AML from MDS", ("acute myeloid leukemia",)),
+        # "from" may name the first disease ("secondary AML from MDS") or the patient's own
+        # ("liver cancer from colon cancer"): both are kept
+        ("liver cancer from colon cancer", ("liver cancer", "colon cancer")),
         ("liver metastases from colon cancer", ("colon cancer",)),
+        # a question of a second disease leaves the first
+        ("Multiple myeloma, AL amyloidosis?", ("multiple myeloma",)),
+        ("Not yet treated metastatic lung adenocarcinoma", ("lung adenocarcinoma",)),
+        ("invasive ductal carcinoma of the breast, metastatic to bone", ("breast cancer",)),
     ):
         assert read_diagnosis(written).diseases == now, written
     # a cancer named by its cells, then its organ: "invasive ductal carcinoma of the breast" was

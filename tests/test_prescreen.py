@@ -1286,8 +1286,11 @@ def test_a_transformation_in_short_words_is_the_disease_it_became(nct_id, diagno
     [
         # a criterion that is only a disease's name asks a patient with it (an APL was told
         # "Could fit" by NCT05607199); not failed: the name may stand for a narrower kind
-        ("Acute promyelocytic leukemia (AML M3 subtype).", "acute promyelocytic leukemia", UNKNOWN),
-        ("Patients with mantle cell lymphoma.", "mantle cell lymphoma", UNKNOWN),
+        # ... failed when it names the patient's own disease by its own name
+        ("Acute promyelocytic leukemia (AML M3 subtype).", "acute promyelocytic leukemia", FAIL),
+        ("APL", "acute promyelocytic leukemia", UNKNOWN),
+        ("Patients with mantle cell lymphoma.", "mantle cell lymphoma", FAIL),
+        ("MCL", "mantle cell lymphoma", UNKNOWN),  # by another name: asked
         # ... not a broader disease the patient may have
         ("Acute promyelocytic leukemia (AML M3 subtype).", "AML", PASS),
         # ... nor when any other word stands in it
@@ -3038,6 +3041,11 @@ def test_untreated_for_advanced_disease_takes_a_cancer_that_came_back_after_earl
          UNKNOWN),
         ("biomarker-excluded", ("ALK",), "Participants with ALK mutations",
          ["ALK positive by FISH"], FAIL),
+        # HER2 amplified answers "IHC 3+ or ISH positive", not "IHC 3+" alone (NCT04482309)
+        ("biomarker-required", ("HER2",), "Advanced solid tumors that are HER2 IHC 3+",
+         ["HER2 amplified by NGS"], UNKNOWN),
+        ("biomarker-required", ("HER2",), "HER2-positive (IHC 3+ or ISH positive)",
+         ["HER2 amplified"], PASS),
         # a deficiency found by its genomic scar is no mutation of a repair gene
         ("biomarker-required", ("HRR",), "Deleterious mutation in an HRR gene",
          ["HRD positive"], UNKNOWN),

@@ -599,10 +599,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("resectable pancreatic cancer", ("early-stage",)),
         # the words people write: "recurred after carboplatin" named no setting
         ("ovarian cancer recurred after carboplatin", ("relapsed",)),
-        ("grew on FOLFOX", ("refractory",)),
+        ("grew during FOLFOX", ("refractory",)),
         ("spread to the liver", ("metastatic",)),
-        ("bone mets", ("metastatic",)),
-        ("no brain metastases", ()),
+        # not where a tumour grew on a scan, a result returned, or lymph node metastases
+        ("tumour grew on the last MRI", ()),
+        ("biopsy returned KRAS G12C", ()),
+        ("oral cavity SCC with neck lymph node metastases", ()),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):

@@ -737,14 +737,19 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
         if any(vocabulary.relation(o, excluded) == SAME_OR_BROADER for o in own):
             continue  # the trial's own disease, or one it is within: the words name a kind of it
         if any(vocabulary.relation(d, excluded) == SAME_OR_BROADER for d in mine):
-            # Asked, never failed: a disease's name in a criterion may stand for a narrower
-            # kind than the vocabulary knows ("Brainstem glioma" is read as any diffuse midline
-            # glioma), and a profile's words for a broader one ("secondary CNS lymphoma").
             says = rules().says("disease", "left-out", values=excluded)
-            tail = rules().sentence("disease", "unknown-left-out", patient=_join(mine))
-            question = rules().sentence("disease", "question-left-out", values=excluded)
             left = Requirement("disease", "left-out", (excluded,), criterion, EXCLUSION)
             fact = f"diagnosis: {diagnosis.text}"
+            if excluded in mine and excluded.lower() in criterion.lower():
+                # the patient's own disease, by its own name ("Acute promyelocytic leukemia
+                # (AML M3 subtype)" of an APL)
+                tail = rules().sentence("disease", "fail", patient=_join(mine))
+                return _check(left, FAIL, tail, fact, says=says)
+            # Else asked: a disease's name in a criterion may stand for a narrower kind than
+            # the vocabulary knows ("Brainstem glioma" is read as any diffuse midline glioma),
+            # and a profile's words for a broader one ("secondary CNS lymphoma").
+            tail = rules().sentence("disease", "unknown-left-out", patient=_join(mine))
+            question = rules().sentence("disease", "question-left-out", values=excluded)
             return _check(left, UNKNOWN, tail, fact, question=question, says=says)
     return by_record
 
