@@ -121,8 +121,7 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         # ("liver cancer from colon cancer"): both are kept
         ("liver cancer from colon cancer", ("liver cancer", "colon cancer")),
         ("liver metastases from colon cancer", ("colon cancer",)),
-        # a question of a second disease leaves the first
-        ("Multiple myeloma, AL amyloidosis?", ("multiple myeloma",)),
+        ("Multiple myeloma, AL amyloidosis?", ("multiple myeloma", "AL amyloidosis")),
         ("Not yet treated metastatic lung adenocarcinoma", ("lung adenocarcinoma",)),
         ("invasive ductal carcinoma of the breast, metastatic to bone", ("breast cancer",)),
     ):
@@ -158,15 +157,17 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
     assert read_diagnosis("suspected lung cancer").not_diagnosed
     # ... or a doubt said after the disease, as a clause of its own: "lung cancer, possible"
     # was lung cancer
-    for written in (
-        "lung cancer, possible",
-        "myeloma?",
-        "myeloma (suspected)",
-        "lung cancer; query",
-    ):
+    for written in ("lung cancer, possible", "myeloma (suspected)", "lung cancer; query"):
         doubt = read_diagnosis(written)
         assert doubt.not_diagnosed and doubt.diseases == (), written
+    # a question mark may ask of a detail: the disease stays ("relapsed DLBCL?" made a patient
+    # "nothing diagnosed yet"), and a second disease questioned stays beside the first
     assert read_diagnosis("lung adenocarcinoma, stage?").diseases == ("lung adenocarcinoma",)
+    assert read_diagnosis("relapsed DLBCL?").diseases == ("diffuse large B-cell lymphoma",)
+    assert read_diagnosis("metastatic breast cancer, second primary lung cancer?").diseases == (
+        "breast cancer",
+        "lung cancer",
+    )
     # a doubt after a disease named is about something else
     assert read_diagnosis("metastatic NSCLC, possible brain metastases").diseases == (
         "non-small cell lung cancer",

@@ -1286,8 +1286,12 @@ def test_a_transformation_in_short_words_is_the_disease_it_became(nct_id, diagno
     [
         # a criterion that is only a disease's name asks a patient with it (an APL was told
         # "Could fit" by NCT05607199); not failed: the name may stand for a narrower kind
-        # ... failed when it names the patient's own disease by its own name
+        # ... failed when it names the patient's own disease by its own name, in the criterion
+        # and the profile alike
         ("Acute promyelocytic leukemia (AML M3 subtype).", "acute promyelocytic leukemia", FAIL),
+        ("Acute promyelocytic leukemia (AML M3 subtype).", "AML M3", UNKNOWN),
+        # (NCT05984147: "secondary CNS lymphoma" is read as primary CNS lymphoma)
+        ("Primary CNS lymphoma", "DLBCL with secondary CNS lymphoma", UNKNOWN),
         ("APL", "acute promyelocytic leukemia", UNKNOWN),
         ("Patients with mantle cell lymphoma.", "mantle cell lymphoma", FAIL),
         ("MCL", "mantle cell lymphoma", UNKNOWN),  # by another name: asked
@@ -3074,6 +3078,17 @@ def test_untreated_for_advanced_disease_asks_a_profile_with_earlier_medicines():
     radiotherapy = _profile(setting=["relapsed"], prior_lines=0, prior_treatments=["SBRT"])
     passed = check_requirement(requirement, radiotherapy)
     assert passed is not None and passed.outcome == PASS
+
+
+def test_a_tissue_type_the_record_does_not_name_is_asked_whatever_the_profiles_type():
+    # NCT05438667 ("matching HLA subtypes") said "Could fit" to HLA-A11, HLA-B07, any type
+    requirement = Requirement(
+        "biomarker-required", "any-of", ("HLA",), "KRAS G12V or G12D with matching HLA subtypes"
+    )
+    check = check_requirement(requirement, _profile(biomarkers=["HLA-A11 positive"]))
+    assert check is not None
+    assert check.outcome == UNKNOWN
+    assert "whether it matches the treatment" in check.reason
 
 
 def test_treatment_naive_without_a_stage_still_rules_out_treated_cancer():

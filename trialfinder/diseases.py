@@ -468,9 +468,6 @@ def read_diagnosis(text: str) -> Diagnosis:
     vocabulary = diseases()
     written, folded = vocabulary.tokens(text)
     read = _undenied(vocabulary, text)  # the words the diseases are read from
-    asked = re.match(r"(.*[,;(])([^,;(]*\?\W*)$", read, re.DOTALL)
-    if asked and vocabulary.find(asked[1])[0]:
-        read = asked[1]  # a question of a second disease: "Multiple myeloma, AL amyloidosis?"
     found = _named_now(vocabulary, read)
     if not found and _named_now(vocabulary, text):
         # a denial that leaves no disease denies something else ("Not yet treated metastatic
@@ -506,16 +503,11 @@ def read_diagnosis(text: str) -> Diagnosis:
     # "query") before any disease is named ("awaiting biopsy for possible myeloma"), not after
     # one ("metastatic NSCLC, possible brain metastases")
     doubt = vocabulary.doubt.search(read)
-    # ... or after it, as a clause of its own ("lung cancer, possible", "myeloma?")
+    # ... or after it, as a clause of its own ("lung cancer, possible", "myeloma (suspected)")
     # (a question of a disease it names: not "lung cancer, stage?", nor "AML, not APL?")
-    clauses_said = re.split(r"[,;(]", read)
-    last = clauses_said[-1].strip(" .)")
-    # (a question of a second disease leaves the first: "Multiple myeloma, AL amyloidosis?")
-    before_last = ",".join(clauses_said[:-1])
-    questioned = last.endswith("?") and bool(vocabulary.find(last)[0])
-    doubted = (questioned and not vocabulary.find(before_last)[0]) or (
-        last != read.strip(" .") and vocabulary.doubt.fullmatch(last) is not None
-    )
+    # (a question mark is no doubt of the disease: "relapsed DLBCL?" may ask of a detail)
+    last = re.split(r"[,;(]", read)[-1].strip(" .)")
+    doubted = last != read.strip(" .") and vocabulary.doubt.fullmatch(last) is not None
     not_diagnosed = (
         vocabulary.undiagnosed.search(folded)
         or text.lstrip().startswith("?")

@@ -740,9 +740,12 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             says = rules().says("disease", "left-out", values=excluded)
             left = Requirement("disease", "left-out", (excluded,), criterion, EXCLUSION)
             fact = f"diagnosis: {diagnosis.text}"
-            if excluded in mine and excluded.lower() in criterion.lower():
-                # the patient's own disease, by its own name ("Acute promyelocytic leukemia
-                # (AML M3 subtype)" of an APL)
+            named = excluded.lower()
+            if named in criterion.lower() and named in diagnosis.text.lower():
+                # the patient's own disease, by its own name in the criterion and the profile
+                # ("Acute promyelocytic leukemia (AML M3 subtype)" of an acute promyelocytic
+                # leukemia); not a name trialfinder gave a profile's words ("secondary CNS
+                # lymphoma" read as primary CNS lymphoma)
                 tail = rules().sentence("disease", "fail", patient=_join(mine))
                 return _check(left, FAIL, tail, fact, says=says)
             # Else asked: a disease's name in a criterion may stand for a narrower kind than
@@ -2000,6 +2003,11 @@ def _check_markers(requirement: Requirement, facts: _Facts) -> Check:
         else:
             tail = rules().sentence(kind, f"unknown{person}")
         return unknown(tail)
+    if said == "-person-unnamed" and outcome == PASS and kind == "biomarker-required":
+        # "matching HLA subtypes": which type matches, the record does not say
+        return unknown(
+            rules().sentence(kind, "unknown-person-unnamed", against=_marker_names(used))
+        )
     if (outcome == PASS) == (kind == "biomarker-required"):
         tail = rules().sentence(kind, f"{outcome}{person}", matched=_marker_names(used))
     else:

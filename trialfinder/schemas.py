@@ -623,6 +623,7 @@ _RULE = Table(
             "pass-person",
             "fail-person",
             "unknown-person",
+            "unknown-person-unnamed",
             "question-person",
             "question-person-unnamed",
             "unknown-negative",
