@@ -611,6 +611,14 @@ def test_the_settings_a_diagnosis_names(diagnosis, settings):
     assert settings_in(diagnosis) == settings
 
 
+def test_a_level_each_trial_decides_on_is_no_result_either_way():
+    # "ER-low (5%)" was HR+ positive, and trials for triple-negative cancer (NCT06189209)
+    # said "Not for you": many take ER-low
+    profile = profile_from_table({"biomarkers": ["ER-low (5%)", "ER low", "ER positive"]}, "t")
+    assert [m.known for m in profile.biomarkers] == [False, False, True]
+    assert "each trial says" in profile.warnings[0]
+
+
 def test_several_results_in_one_entry_are_read_one_by_one():
     # "ER-/PR-/HER2+" was read as HR+ and HER2 dropped, so NCT04862663 ("HR+/ HER2- breast
     # cancer") said "Could fit" to an HR-negative, HER2-positive cancer

@@ -742,6 +742,11 @@ def _markers(c: Checker, data: dict[str, Any], warn: Warn) -> tuple[Marker, ...]
                 written=marker.written, name=marker.name
             )
             warn("biomarkers", note, marker.written)
+        elif not marker.known and marker.name in _marker_rules()["trial_decides"]:
+            note = _marker_rules()["trial_decides_warning"].format(
+                written=marker.written, name=marker.name
+            )
+            warn("biomarkers", note, marker.written)
         elif not marker.known and marker.name in _marker_rules()["undecided"]:
             note = _marker_rules()["undecided_warning"].format(
                 written=marker.written, name=marker.name
@@ -905,6 +910,8 @@ def _read_marker(text: str, written: str) -> Marker:
     said = {w.lower() for w in rest_words}
     if known and said and said <= undecided and said != {"ihc"}:  # "HER2 2+"
         return Marker(written=written, name=name_base, known=False, part=part)
+    if known and said & {w.lower() for w in rules["trial_decides"].get(name_base, [])}:
+        return Marker(written=written, name=name_base, known=False, part=part)  # "ER-low"
     if known and (_uncertain().search(rest) or _no_result().search(rest)):
         # "BRCA1 VUS", "EGFR result pending"
         return Marker(written=written, name=name_base, known=False, part=part)

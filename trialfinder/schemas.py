@@ -750,6 +750,8 @@ PRESCREEN = DataFile(
                     "loose_kinds": Names(ListOf(TEXTS)),
                     "zero": REGEX,
                     "undecided": Names(TEXTS),
+                    "trial_decides": Names(TEXTS),
+                    "trial_decides_warning": TEXT,
                     "test_words": Names(TEXTS),
                     "low_words": Names(TEXTS),
                     "high_from": Names(WHOLE),
