@@ -364,6 +364,7 @@ DISEASES = DataFile(
                     **texts("not_diseases", "reference"),
                     "profile_organs": Names(TEXT),
                     "organ_not_origin": TEXTS,
+                    "origin_spread": TEXTS,
                     "became_short": Names(TEXTS),
                 },
             ),
