@@ -326,7 +326,7 @@ class Vocabulary:
 
     def origin_named(self, text: str) -> str:
         """The cancer an organ word names as where the disease came from: after "from" with a
-        word of spread right before it ("adenocarcinoma of the lung, metastatic from breast") or
+        word of spread just before ("adenocarcinoma of the lung, metastatic from breast") or
         "primary" after ("from colorectal primary"); not a biopsy's place ("biopsy from the
         liver"). Else ""."""
         written, folded = self.tokens(text)
@@ -334,7 +334,7 @@ class Vocabulary:
             if word != "from":
                 continue
             after = [w for w in folded[i + 1 : i + 4] if w not in ("the", "a", "an")]
-            spread = i > 0 and folded[i - 1] in self.spread_words  # ("metastatic from")
+            spread = not self.spread_words.isdisjoint(folded[max(0, i - 3) : i])
             if after and after[0] in self.profile_organs and (spread or "primary" in after[1:3]):
                 return self.profile_organs[after[0]]
         return ""
