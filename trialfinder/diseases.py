@@ -114,11 +114,10 @@ class Vocabulary:
         self.organs = {
             w: name for name, e in entries.items() for o in e.get("organs", ()) for w in [o.lower()]
         }
-        self.spread_words = frozenset(self._fold(" ".join(words.get("origin_spread", ())).split()))
         self.became_short: dict[str, tuple[str, str]] = {
             w.lower(): (names[0], names[1]) for w, names in words.get("became_short", {}).items()
         }
-        self.profile_organs: dict[str, str] = {
+        self.profile_organs = {
             **self.organs,
             **{w.lower(): name for w, name in words.get("profile_organs", {}).items()},
         }
@@ -324,21 +323,6 @@ class Vocabulary:
                 found.append(self.profile_organs[near[-1]])  # ("uterine cervical carcinoma")
         return list(dict.fromkeys(found))
 
-    def origin_named(self, text: str) -> str:
-        """The cancer an organ word names as where the disease came from: after "from" with a
-        word of spread just before ("adenocarcinoma of the lung, metastatic from breast") or
-        "primary" after ("from colorectal primary"); not a biopsy's place ("biopsy from the
-        liver"). Else ""."""
-        written, folded = self.tokens(text)
-        for i, word in enumerate(folded[:-1]):
-            if word != "from":
-                continue
-            after = [w for w in folded[i + 1 : i + 4] if w not in ("the", "a", "an")]
-            spread = not self.spread_words.isdisjoint(folded[max(0, i - 3) : i])
-            if after and after[0] in self.profile_organs and (spread or "primary" in after[1:3]):
-                return self.profile_organs[after[0]]
-        return ""
-
     def most_specific(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         """``names`` without those another of them is within, nor general ones beside others."""
         return self.telling(
@@ -493,12 +477,6 @@ def read_diagnosis(text: str) -> Diagnosis:
     organs = vocabulary.organ_named(read) if found else []
     if organs and all(any(d in vocabulary.get(o).lineage for o in organs) for d in found):
         found = organs  # ("carcinoma of the breast": not any solid tumour)
-    origin = vocabulary.origin_named(read) if found else ""
-    if origin:
-        # where it came from, named by its organ, is the cancer ("adenocarcinoma of the lung,
-        # metastatic from breast": a breast cancer, not a lung adenocarcinoma; "liver cancer
-        # from colon cancer": the colon cancer)
-        found = [d for d in found if origin in vocabulary.get(d).lineage] or [origin]
     clauses = re.split(r"[,;()]|\bnow\b", read, flags=re.IGNORECASE)
     current = [
         d

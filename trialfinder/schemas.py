@@ -364,7 +364,6 @@ DISEASES = DataFile(
                     **texts("not_diseases", "reference"),
                     "profile_organs": Names(TEXT),
                     "organ_not_origin": TEXTS,
-                    "origin_spread": TEXTS,
                     "became_short": Names(TEXTS),
                 },
             ),
