@@ -1324,6 +1324,21 @@ def test_an_exclusion_naming_only_a_disease_asks_about_it(exclusion, diagnosis, 
         assert check.question.startswith("Ask whether your diagnosis is the ")
 
 
+def test_an_exclusion_of_a_broader_disease_than_the_profiles_is_asked_not_failed():
+    # NCT05605119 ("Patients with leukemia or myelodysplastic syndrome or multiple myeloma", a
+    # trial for solid tumours and lymphoma): a CLL is a leukemia, but also a lymphoma's kin
+    criteria = (
+        "Inclusion Criteria:\n\n* Relapsed solid tumor or lymphoma\n\nExclusion Criteria:\n\n"
+        "* Patients with leukemia or myelodysplastic syndrome or multiple myeloma\n"
+    )
+    trial = _trial(conditions=["Solid Tumor", "Non-hodgkin Lymphoma"], criteria=criteria)
+    cll = check_disease(trial, _profile(diagnosis="chronic lymphocytic leukemia"))
+    assert cll.outcome == UNKNOWN, cll.reason
+    # a leukemia of the past beside the cancer of now is none the patient has
+    past = _profile(diagnosis="Breast cancer, HER2-positive; childhood leukemia in remission")
+    assert check_disease(trial, past).outcome != FAIL
+
+
 def test_an_exclusion_naming_a_disease_under_a_line_of_other_words_is_not_read():
     criteria = (
         "Inclusion Criteria:\n\n* Relapsed lymphoma\n\nExclusion Criteria:\n\n"

@@ -741,7 +741,7 @@ def _disease_check(trial: Trial, facts: _Facts) -> Check:
             left = Requirement("disease", "left-out", (excluded,), criterion, EXCLUSION)
             fact = f"diagnosis: {diagnosis.text}"
             named = excluded.lower()
-            if named in criterion.lower() and named in diagnosis.text.lower():
+            if excluded in mine and named in criterion.lower() and named in diagnosis.text.lower():
                 # the patient's own disease, by its own name in the criterion and the profile
                 # ("Acute promyelocytic leukemia (AML M3 subtype)" of an acute promyelocytic
                 # leukemia); not a name trialfinder gave a profile's words ("secondary CNS
