@@ -114,9 +114,12 @@ class Vocabulary:
         self.organs = {
             w: name for name, e in entries.items() for o in e.get("organs", ()) for w in [o.lower()]
         }
-        self.became_short: dict[str, tuple[str, str]] = {
-            w.lower(): (names[0], names[1]) for w, names in words.get("became_short", {}).items()
-        }
+        # short words of a change ("small cell", hyphenated or not, with or without
+        # "transformation" after) -> (the disease it is within, the disease it becomes)
+        self.became_short: list[tuple[re.Pattern[str], str, str]] = [
+            (_short_change(w), names[0], names[1])
+            for w, names in words.get("became_short", {}).items()
+        ]
         self.profile_organs = {
             **self.organs,
             **{w.lower(): name for w, name in words.get("profile_organs", {}).items()},
@@ -402,6 +405,13 @@ _PLUS = re.compile(r"\+")
 _TRAILING_MINUS = re.compile(r"(?<=[A-Za-z0-9])(?<!\b[A-Za-z])-(?=$|[\s/,;)])")
 
 
+def _short_change(words: str) -> re.Pattern[str]:
+    """The words of a change ("small cell"), hyphenated or not, with "transformation" after
+    them or not."""
+    spelled = r"[\s-]+".join(map(re.escape, words.split()))
+    return re.compile(rf"\b{spelled}(?:\s+transformation\b)?", re.IGNORECASE)
+
+
 def _lineage(name: str, within: dict[str, tuple[str, ...]]) -> set[str]:
     found = {name}
     todo = list(within[name])
@@ -428,9 +438,8 @@ def _named_now(vocabulary: Vocabulary, text: str) -> list[str]:
         after, _ = vocabulary.find(text[became.start() :])
         if after:
             return after
-    for words, (within, target) in vocabulary.became_short.items():
-        spelled = r"[\s-]+".join(map(re.escape, words.split()))  # ("small-cell")
-        short = re.search(rf"\b{spelled}(?:\s+transformation\b)?", text, re.IGNORECASE)
+    for pattern, within, target in vocabulary.became_short:
+        short = pattern.search(text)
         if not short or not any(within in vocabulary.get(d).lineage for d in found):
             continue
         if became and became.end() <= short.start():
@@ -503,9 +512,8 @@ def read_diagnosis(text: str) -> Diagnosis:
     # "query") before any disease is named ("awaiting biopsy for possible myeloma"), not after
     # one ("metastatic NSCLC, possible brain metastases")
     doubt = vocabulary.doubt.search(read)
-    # ... or after it, as a clause of its own ("lung cancer, possible", "myeloma (suspected)")
-    # (a question of a disease it names: not "lung cancer, stage?", nor "AML, not APL?")
-    # (a question mark is no doubt of the disease: "relapsed DLBCL?" may ask of a detail)
+    # ... or after it, as a clause of its own ("lung cancer, possible", "myeloma (suspected)");
+    # a question mark is none ("relapsed DLBCL?" may ask of a detail)
     last = re.split(r"[,;(]", read)[-1].strip(" .)")
     doubted = last != read.strip(" .") and vocabulary.doubt.fullmatch(last) is not None
     not_diagnosed = (
