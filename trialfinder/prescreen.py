@@ -1852,6 +1852,7 @@ def _marker_state(
     return UNKNOWN, positives or negatives
 
 
+@lru_cache(maxsize=4096)
 def _change_kinds(text: str) -> frozenset[str]:
     """The kinds of change (``change_kinds``) ``text`` names, not those it denies ("no
     germline mutation"): "mutation", "amplification"."""
