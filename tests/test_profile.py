@@ -308,7 +308,7 @@ def test_procedures_and_other_medicines():
         # the antibody's name is not the level: "PD-L1 C3 TPS 60% positive, 22"
         ("PD-L1 (22C3) TPS 60%", "PD-L1", "22C3", True, "TPS 60%"),
         ("PD-L1 SP263 TC 5%", "PD-L1", "SP263", True, "TC 5%"),
-        ("ER 5%", "HR+", "5%", True, ""),
+        ("ER 50%", "HR+", "50%", True, ""),
         # a status joined to the name by a hyphen: "HER2-negative" was "not a marker
         # trialfinder knows"
         ("HER2-negative", "HER2", "", False, ""),
@@ -617,6 +617,19 @@ def test_a_level_each_trial_decides_on_is_no_result_either_way():
     profile = profile_from_table({"biomarkers": ["ER-low (5%)", "ER low", "ER positive"]}, "t")
     assert [m.known for m in profile.biomarkers] == [False, False, True]
     assert "each trial says" in profile.warnings[0]
+    # the same level as a share of cells (ASCO/CAP's ER-low, 1-10%): "ER 5%" was ER positive;
+    # none, below 1% and above 10% keep their status
+    written = ["ER 5%", "PR 1-10%", "ER 10%", "ER weakly positive", "ER 0%", "ER <1%", "ER 11%"]
+    profile = profile_from_table({"biomarkers": written}, "t")
+    assert [(m.known, m.positive) for m in profile.biomarkers] == [
+        (False, True),
+        (False, True),
+        (False, True),
+        (False, True),
+        (True, False),
+        (True, False),
+        (True, True),
+    ]
 
 
 def test_several_results_in_one_entry_are_read_one_by_one():

@@ -867,6 +867,17 @@ _SIGN_VE = re.compile(r"(?<=[A-Za-z0-9])\s*([+-])\s*ve\b", re.IGNORECASE)
 _HYPHEN_NONE = re.compile(r"(?<=[A-Za-z0-9])-(?:zero|null)\b", re.IGNORECASE)
 
 
+_SHARE = re.compile(r"(?:\d+(?:\.\d+)?\s*%?\s*(?:-|to)\s*)?(\d+(?:\.\d+)?)\s*%")
+
+
+def _share_up_to(said: str, most: float | None) -> bool:
+    """Whether `said` gives a share of cells above none, at most `most` percent ("5%", "1-10%")."""
+    if most is None:
+        return False
+    shares = [float(m[1]) for m in _SHARE.finditer(said)]
+    return bool(shares) and all(0 < share <= most for share in shares)
+
+
 def _read_marker(text: str, written: str) -> Marker:
     rules = _marker_rules()
     text = _SIGN_VE.sub(lambda m: " positive" if m[1] == "+" else " negative", text)
@@ -917,6 +928,8 @@ def _read_marker(text: str, written: str) -> Marker:
         return Marker(written=written, name=name_base, known=False, part=part)
     if status is None and joined and re.fullmatch(rules["zero"], joined):
         status, rest_words = False, []  # "ER 0%": a score of none, not a variant
+    elif known and _share_up_to(joined, rules["trial_decides_percent"].get(name_base)):
+        return Marker(written=written, name=name_base, known=False, part=part)  # "ER 5%"
     if status is None:
         if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", joined) for n in negative):
             status = False
