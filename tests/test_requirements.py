@@ -816,7 +816,14 @@ def test_no_exclusion_of_spread_disease_that_is_qualified(line):
         ("Lansky play-performance score of at least 50", ("karnofsky-at-least", (50,))),
         ("Karnofsky ≥ 90", ("karnofsky-at-least", (90,))),
         ("KPS > 12 y/o >/= 50 or LPS for < 12y >/= 50", ("karnofsky-at-least", (50,))),
-        ("ECOG 0 or 1 (patients with disease-related ECOG 2 are allowed)", ("at-most", (2,))),
+        # a higher score allowed on a condition: 1 for everyone, 2 for some (NCT05607199 passed
+        # every ECOG 2, whatever its cause)
+        ("ECOG 0 or 1 (patients with disease-related ECOG 2 allowed)", ("at-most-some", (1, 2))),
+        ("ECOG 0-1 (ECOG 2 allowed if due to bone pain)", ("at-most-some", (1, 2))),
+        ("ECOG 0 or 1; ECOG 2 is allowed if related to the disease", ("at-most-some", (1, 2))),
+        # a condition on the whole limit, or in the clause of the bracket of the scale's name
+        ("ECOG 0-1, or 2 if due to myeloma", ("at-most", (2,))),
+        ("Eastern Cooperative Oncology Group (ECOG) performance status 0-1", ("at-most", (1,))),
         # Either scale will do: both are kept, the ECOG score first.
         ("ECOG 0 or 1, alternatively Karnofsky 60-100", ("at-most-or-karnofsky-at-least", (1, 60))),
         ("Karnofsky 70% or higher, or ECOG 2 or less", ("at-most-or-karnofsky-at-least", (2, 70))),
@@ -1676,7 +1683,7 @@ HAND_CHECKED = [
     ("NCT05110196", {"prior-lines", "ecog"}, {("ecog", "at-most", (2,), "")}),
     ("NCT04892173", {"ecog"}, set()),  # ECOG 2 is one way to be ineligible for cisplatin
     ("NCT06760702", {"ecog", "prior-lines"}, {
-        ("ecog", "at-most", (2,), ""),  # ECOG 2 allowed when due to the disease
+        ("ecog", "at-most-some", (1, 2), ""),  # ECOG 2 allowed when due to the disease
         ("prior-lines", "at-least", (2,), ""),
     }),
     # only for some parts, each named by its step ("Dose Escalation and MTD Expansion: ...")
@@ -1806,6 +1813,8 @@ def test_a_karnofsky_limit_is_said_as_the_ecog_grade_it_falls_in():
     assert (as_ecog(kps).rule, as_ecog(kps).values) == ("at-most", (1,))
     either = Requirement("ecog", "at-most-or-karnofsky-at-least", (1, 60), "ECOG ≤ 1 or KPS ≥ 60")
     assert as_ecog(either).values == (2,)  # the more lenient
+    some = replace(kps, rule="at-most-some", values=(1, 2))
+    assert (as_ecog(some).rule, as_ecog(some).values) == ("at-most", (2,))  # said of everyone
     # 70 is ECOG 1 by one conversion and 2 by the other; 50 is 2 or 3: only the higher grade
     # holds of everyone the limit takes.
     for score, grade in ((70, 2), (50, 3), (90, 1)):

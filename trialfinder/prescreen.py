@@ -2090,6 +2090,8 @@ def _check_ecog(requirement: Requirement, facts: _Facts) -> Check:
     rule = requirement.rule
     values = [int(v) for v in requirement.values]
     found: list[tuple[str, str]] = []  # (outcome, the end of the sentence) for each scale
+    if rule == "at-most-some":
+        return _check_ecog_some(requirement, facts, *values)
     if rule != "karnofsky-at-least":
         limits = values[:-1] if rule == "at-most-or-karnofsky-at-least" else values
         found.append(_against_ecog(limits[0] if rule == "between" else 0, limits[-1], facts))
@@ -2110,6 +2112,25 @@ def _check_ecog(requirement: Requirement, facts: _Facts) -> Check:
             else rules().rules["ecog"]["question"]
         )
         return _check(requirement, outcome, tail, fact, question=question)
+    return _check(requirement, outcome, tail, fact)
+
+
+def _check_ecog_some(requirement: Requirement, facts: _Facts, everyone: int, some: int) -> Check:
+    """ECOG against a limit for everyone (``everyone``) and a higher one allowed on a condition
+    the criterion names (``some``): a profile between the two is asked, not passed."""
+    ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
+    fact = f"ecog: {ecog}" if ecog is not None else f"karnofsky: {karnofsky}"
+    outcome, tail = _against_ecog(0, some, facts)
+    if outcome == PASS and (lower := _against_ecog(0, everyone, facts))[0] != PASS:
+        return _check(
+            requirement,
+            UNKNOWN,
+            rules().sentence("ecog", "unknown-some", given=lower[1]),
+            fact,
+            question=rules().sentence("ecog", "question-some", high=some),
+        )
+    if outcome == UNKNOWN:
+        return _check(requirement, outcome, tail, fact, question=rules().rules["ecog"]["question"])
     return _check(requirement, outcome, tail, fact)
 
 

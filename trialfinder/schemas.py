@@ -484,7 +484,7 @@ ELIGIBILITY = DataFile(
                     ),
                     "ecog": Table(
                         required={
-                            **texts("scales", "percent_scales", "words"),
+                            **texts("scales", "percent_scales", "conditional", "words"),
                             "karnofsky_highest": ListOf(
                                 WHOLE, "the highest Karnofsky score of each ECOG grade, 0 to 4"
                             ),
@@ -620,6 +620,7 @@ _RULE = Table(
             "unknown-early-treatment",
             "unknown-no-line",
             "unknown-some",
+            "question-some",
             "pass-person",
             "fail-person",
             "unknown-person",

@@ -23,7 +23,7 @@ kind                        rule                                values
 ``biomarker-required``      any-of                              markers; each alternative that
                                                                 satisfies the rule
 ``biomarker-excluded``      any-of                              markers a patient must not have
-``ecog``                    at-most, between,                   ECOG scores; the lowest
+``ecog``                    at-most, between, at-most-some,     ECOG scores; the lowest
                             karnofsky-at-least,                 Karnofsky or Lansky score
                             at-most-or-karnofsky-at-least       (the highest ECOG score first)
 ``brain-metastases``        none, treated-stable,               (none)
@@ -83,8 +83,9 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   or Lansky score is kept on its own scale ("Karnofsky >= 70" is karnofsky-at-least 70), since
   the two scales convert only approximately (:func:`karnofsky_range`); an item giving both
   ("ECOG 0-1 or KPS >= 70") is at-most-or-karnofsky-at-least (1, 70): either will do. Where an
-  item gives several scores of one scale (alternatives, "ECOG 2 allowed if due to the
-  disease"), the most permissive holds.
+  item gives several scores of one scale (alternatives), the most permissive holds; a higher
+  score allowed on a condition ("disease related ECOG 2 are allowed") gives at-most-some (1,
+  2): 1 or lower for everyone, 2 for some.
 - ``disease-setting`` (the stage): "any-of non-metastatic" from an inclusion item saying the
   cancer has not spread ("T1-4N0M0", "(all M0)", "no evidence of distant metastases", "Stage
   II or III"), "none-of metastatic" from an exclusion item naming spread disease ("Evidence of
@@ -1145,6 +1146,7 @@ class _Rules:
         self.ecog_words = frozenset(ecog["words"])
         self.ecog_scales = _Cues(ecog["scales"])
         self.percent_scales = _Cues(ecog["percent_scales"])
+        self.ecog_conditional = _Cues(ecog["conditional"])
         self.karnofsky_highest = tuple(int(k) for k in ecog["karnofsky_highest"])
         self.karnofsky_highest_other = tuple(int(k) for k in ecog["karnofsky_highest_other"])
 
@@ -2379,6 +2381,7 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     low_score: int | None = None
     karnofsky: int | None = None  # the lowest Karnofsky or Lansky score allowed
     ranged = False
+    some: int | None = None  # the highest score allowed on a condition only
     for start, end in text.sentences:
         percent_at = [m.start() for m in rules.percent_scales.finditer(low, start, end, text.words)]
         for anchor in rules.ecog_scales.finditer(low, start, end, text.words):
@@ -2395,6 +2398,9 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
             if bounds is None:
                 continue
             lo, hi, is_range = bounds
+            if not text.excluded and _on_condition(low, start, end, anchor.start(), text, rules):
+                some = hi if some is None else max(some, hi)
+                continue
             high = hi if high is None else max(high, hi)
             low_score = lo if low_score is None else min(low_score, lo)
             ranged = ranged or is_range
@@ -2407,11 +2413,29 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
         if high is not None and 0 <= high <= 4:
             return [("ecog", "at-most-or-karnofsky-at-least", (high, karnofsky))]
         return [("ecog", "karnofsky-at-least", (karnofsky,))]
+    if high is None and some is not None:
+        high, ranged = some, True  # (no score for everyone beside it: the one given stands)
     if high is None or not ranged or not 0 <= high <= 4:
         return []
     if low_score and low_score > 0:
         return [("ecog", "between", (low_score, high))] if low_score <= high else []
+    if some is not None and high < some <= 4:
+        return [("ecog", "at-most-some", (high, some))]
     return [("ecog", "at-most", (high,))]
+
+
+def _on_condition(low: str, start: int, end: int, at: int, text: _Text, rules: _Rules) -> bool:
+    """Whether the score of the scale named at ``at`` is allowed on a condition only: one of
+    ``conditional`` in its bracket, or else in its clause of the sentence ``start:end``
+    ("(Patients with disease related ECOG 2 are allowed)", "; ECOG 2 allowed if ...")."""
+    opened = low.rfind("(", start, at)
+    if opened != -1 and low.find(")", opened, at) == -1:
+        closed = low.find(")", at, end)
+        begin, stop = opened, end if closed == -1 else closed
+    else:
+        begin = max(start, *(low.rfind(mark, start, at) + 1 for mark in (";", ",")))
+        stop = min([end, *(i for mark in (";", "(") if (i := low.find(mark, at, end)) != -1)])
+    return rules.ecog_conditional.search(low, begin, stop, text.words) is not None
 
 
 _DIGIT = re.compile(r"\d")
@@ -2480,6 +2504,8 @@ def as_ecog(requirement: Requirement) -> Requirement:
     ECOG grade it may fall in by either conversion in use ("KPS >= 70" is ECOG 2 or lower: 70 is
     ECOG 1 by one and 2 by the other, so only "2 or lower" holds of everyone it takes), the more
     lenient of two scales."""
+    if requirement.kind == "ecog" and requirement.rule == "at-most-some":
+        return replace(requirement, rule="at-most", values=requirement.values[-1:])
     if requirement.kind != "ecog" or not requirement.rule.endswith("karnofsky-at-least"):
         return requirement
     *ecog, karnofsky = (int(v) for v in requirement.values)
