@@ -210,6 +210,7 @@ class _Rules:
         self.grew_on = _cues([*setting["grew_during"], *setting["grew_after"]])
         self.grew_during = _cues(setting["grew_during"])
         self.for_advanced = _cues(setting["for_advanced"])
+        self.hormone_sensitive = _cues(setting["hormone_sensitive"])
         self.treatments_named: dict[str, str] = {
             _spaced(k): v for k, v in setting["treatments_named"].items()
         }
@@ -1370,6 +1371,8 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         # "Previously untreated ...", "treatment naïve": not "does not take cancer that is
         # refractory or resistant", words the profile may never have used
         says = rules().says("disease-setting", "untreated")
+    if requirement.rule == "none-of" and rules().hormone_sensitive.search(requirement.text):
+        return _check_hormone_sensitive(requirement, facts, fact, settings)
     if requirement.rule == "none-of":
         outcome = FAIL if has else PASS if against else UNKNOWN
     else:
@@ -1418,6 +1421,29 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
             return _unknown(requirement, tail, says=says)
     tail = rules().sentence("disease-setting", outcome, settings=settings)
     return _check(requirement, outcome, tail, fact, says=says)
+
+
+def _check_hormone_sensitive(
+    requirement: Requirement, facts: _Facts, fact: str, settings: str
+) -> Check:
+    """A setting ruled out by words of prostate cancer that still responds to hormone therapy
+    (``hormone_sensitive``): only castration-resistant cancer fails; cancer that came back, or
+    grew on another treatment, is asked."""
+    says = rules().says("disease-setting", "hormone-sensitive")
+    if "castration-resistant" in facts.setting_is:
+        tail = rules().sentence("disease-setting", FAIL, settings=settings)
+        return _check(requirement, FAIL, tail, fact, says=says)
+    if "castration-sensitive" in facts.setting_is:
+        tail = rules().sentence("disease-setting", "pass-hormone-sensitive")
+        return _check(requirement, PASS, tail, fact, says=says)
+    values = {_value_key(v) for v in requirement.values}
+    if values & facts.setting_is:
+        tail = rules().sentence("disease-setting", "unknown-hormone-sensitive", settings=settings)
+        return _unknown(requirement, tail, says=says)
+    if values <= facts.setting_not:
+        tail = rules().sentence("disease-setting", PASS, settings=settings)
+        return _check(requirement, PASS, tail, fact, says=says)
+    return _unknown(requirement, rules().sentence("disease-setting", "unknown"), says=says)
 
 
 def _grew_on(requirement: Requirement, facts: _Facts) -> list[str]:
