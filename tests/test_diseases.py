@@ -152,6 +152,16 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("lung adenocarcinoma, breast cancer survivor", ("lung adenocarcinoma",)),
         ("multiple myeloma, lymphoma ruled out", ("multiple myeloma",)),
         ("metastatic breast cancer, suspected liver metastases", ("breast cancer",)),
+        # a cancer of the past in a clause of its own: "breast cancer 2012 treated, NED" was a
+        # breast cancer now, which trials leaving out breast cancer said "Not for you" to
+        ("urothelial bladder cancer; breast cancer 2012 treated, NED", ("bladder cancer",)),
+        ("metastatic melanoma; colon cancer 2015 resected, no recurrence", ("melanoma",)),
+        ("thyroid cancer, RAI refractory; Hodgkin lymphoma at age 16 (cured)", ("thyroid cancer",)),
+        ("metastatic NSCLC; colon cancer 10 years ago", ("non-small cell lung cancer",)),
+        ("metastatic melanoma; past breast cancer", ("melanoma",)),
+        # ... not when it is the only one, nor of the one named now
+        ("breast cancer, NED", ("breast cancer",)),
+        ("breast cancer NED for 5 years; now lung cancer", ("lung cancer",)),
     ):
         assert read_diagnosis(written).diseases == now, written
     assert read_diagnosis("suspected lung cancer").not_diagnosed

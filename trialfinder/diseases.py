@@ -147,6 +147,8 @@ class Vocabulary:
             re.escape(w) for w in (*words["profile_history"], *words["profile_not_now"])
         )
         self.profile_not_now = re.compile(rf"\b(?:{not_now})\b", re.IGNORECASE)
+        past = "|".join(re.escape(w) for w in words["profile_past"])
+        self.profile_past = re.compile(rf"(?<![\w-])(?:{past})(?![\w-])", re.IGNORECASE)
         became = "|".join(re.escape(w) for w in words["profile_became"])
         self.profile_became = re.compile(rf"\b(?:{became})\b", re.IGNORECASE)
         # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
@@ -487,11 +489,18 @@ def read_diagnosis(text: str) -> Diagnosis:
     if organs and all(any(d in vocabulary.get(o).lineage for o in organs) for d in found):
         found = organs  # ("carcinoma of the breast": not any solid tumour)
     clauses = re.split(r"[,;()]|\bnow\b", read, flags=re.IGNORECASE)
+    past = {  # (read in the words as written: "no recurrence" is no denial of a disease)
+        d
+        for part in re.split(r";|\bnow\b", text, flags=re.IGNORECASE)
+        if vocabulary.profile_past.search(part)
+        for d in _named_now(vocabulary, part)
+    }
     current = [
         d
         for c in clauses
         if not vocabulary.profile_not_now.search(c)
         for d in _named_now(vocabulary, c)
+        if d not in past
     ]
     if current and len(current) < len(found):
         found = current  # ("history of breast cancer, now lung adenocarcinoma")

@@ -358,6 +358,7 @@ DISEASES = DataFile(
                     "profile_not_diagnosed",
                     "profile_history",
                     "profile_not_now",
+                    "profile_past",
                     "profile_became",
                 ),
                 optional={
