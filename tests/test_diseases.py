@@ -144,6 +144,9 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("HGSOC, platinum resistant", ("ovarian cancer",)),
         ("mUC after EV", ("bladder cancer",)),
         ("tFL after R-CHOP", ("large B-cell lymphoma",)),
+        # "GE junction" (as clinics write it) was any solid tumour
+        ("GE junction adenocarcinoma (Siewert II)", ("gastroesophageal junction cancer",)),
+        ("OGJ adenocarcinoma", ("gastroesophageal junction cancer",)),
     ):
         assert read_diagnosis(written).diseases == now, written
     # a past, ruled-out or only suspected disease beside the one the patient has now
