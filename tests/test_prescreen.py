@@ -3181,3 +3181,33 @@ def test_a_partial_history_leaves_refractory_and_transplant_checks_unknown():
     one = _profile(prior_lines=1, prior_treatments=[])
     requirement = Requirement("prior-therapy-required", "any-of", ("lenalidomide",), "Prior len")
     assert "its 1 line of treatment," in check_requirement(requirement, one).reason
+
+
+# -- pregnancy, breastfeeding -----------------------------------------------------------------
+
+
+def test_pregnancy_is_checked_only_of_a_profile_that_speaks_of_it():
+    # A pregnant woman was told "Could fit ... nothing in the profile rules you out" by trials
+    # whose criteria say "Pregnant or lactating" (NCT03256916): the profile had no way to say it
+    trial = _trial(
+        conditions=["Cervical Cancer"],
+        criteria="Inclusion Criteria:\n\n* Cervical cancer\n\nExclusion Criteria:\n\n"
+        "* Pregnant or lactating",
+    )
+    tags = tag_trial(trial)
+    asked = {
+        "pregnant": {"sex": "female", "diagnosis": "cervical cancer, currently 20 weeks pregnant"},
+        "said not": {"sex": "female", "diagnosis": "cervical cancer", "pregnant": False,
+                     "breastfeeding": False},
+        "silent": {"sex": "female", "diagnosis": "cervical cancer"},
+        "a man": {"sex": "male", "diagnosis": "cervical cancer", "pregnant": True},
+    }  # fmt: skip
+    outcomes = {
+        who: [c.outcome for c in prescreen(trial, tags, profile_from_table(facts)).checks
+              if c.rule == "pregnancy"]
+        for who, facts in asked.items()
+    }  # fmt: skip
+    assert outcomes == {"pregnant": [FAIL], "said not": [PASS], "silent": [], "a man": []}
+    fit = prescreen(trial, tags, profile_from_table(asked["pregnant"]))
+    assert fit.fit == EXCLUDED
+    assert "does not take people who are pregnant or breastfeeding" in fit.reason

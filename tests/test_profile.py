@@ -20,6 +20,7 @@ from trialfinder.profile import (
     read_marker,
     resolve_treatment,
     settings_in,
+    states_in,
     template,
 )
 from trialfinder.tagging.requirements import Requirement
@@ -719,3 +720,22 @@ def test_an_entry_naming_a_transplant_keeps_the_drugs_of_its_line():
     for written in ("pembrolizumab - did not respond", "pembrolizumab - not tolerated"):
         given = resolve_treatment(written)
         assert given.drugs == ("pembrolizumab",) and given.known and not given.unread, written
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("cervical cancer, currently 20 weeks pregnant", {"pregnant": True}),
+        ("relapsed Hodgkin lymphoma; currently breastfeeding", {"breastfeeding": True}),
+        ("breast cancer, not pregnant", {"pregnant": False}),
+        ("breast cancer", {}),
+    ],
+)
+def test_a_diagnosis_may_say_the_person_is_pregnant_or_breastfeeding(written, said):
+    assert states_in(written) == said
+    profile = profile_from_table({"diagnosis": written}, "t")
+    assert profile.pregnant == said.get("pregnant")
+    assert profile.breastfeeding == said.get("breastfeeding")
+    # the keys say it for the diagnosis
+    keyed = profile_from_table({"diagnosis": written, "pregnant": False}, "t")
+    assert keyed.pregnant is False

@@ -49,6 +49,7 @@ MINE = {
     "brain-metastases",
     "measurable-disease",
     "transplant",
+    "pregnancy",
 }
 
 
@@ -1598,6 +1599,11 @@ def test_every_real_record_reads_and_every_requirement_comes_from_its_item():
 # (nct id, the kinds checked, every requirement of those kinds as (kind, rule, values, cohort)),
 # written after reading each record's criteria.
 HAND_CHECKED = [
+    ("NCT03256916", {"pregnancy"}, {("pregnancy", "excluded", ("pregnant", "breastfeeding"), "")}),
+    ("NCT05984147", {"pregnancy"}, {
+        ("pregnancy", "excluded", ("pregnant",), ""),  # "Positive pregnancy test for WOCBP"
+        ("pregnancy", "excluded", ("breastfeeding",), ""),  # "Lactating women or WOCBP ..."
+    }),
     ("NCT07030517", MINE - {"age", "sex", "brain-metastases", "transplant"}, {
         ("prior-lines", "at-least", (3,), ""),
         ("prior-therapy-required", "all-of", ("proteasome inhibitor", "anti-CD38", "IMiD"), ""),
@@ -1883,3 +1889,25 @@ def test_a_trial_for_brain_metastases_asks_for_them(
     taken = Requirement("brain-metastases", rule, (), text, section, cohort)
     (read,) = asked_by_the_conditions((taken,), conditions)
     assert read.rule == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Pregnant or lactating", [("excluded", ("pregnant", "breastfeeding"))]),
+        ("Women who are pregnant or breast-feeding", [("excluded", ("pregnant", "breastfeeding"))]),
+        ("Positive serum pregnancy test", [("excluded", ("pregnant",))]),
+        (
+            "Lactating women or WOCBP not willing to use contraception",
+            [("excluded", ("breastfeeding",))],
+        ),
+        # not a partner's, a pregnancy to avoid or to come, a test, a nursing home
+        ("Men whose partners are pregnant or breastfeeding", []),
+        ("Women of childbearing potential not using contraception to avoid pregnancy", []),
+        ("Planning to become pregnant during the study", []),
+        ("Resident of a nursing home", []),
+    ],
+)
+def test_pregnancy_and_breastfeeding_ruled_out(line, expected):
+    assert excluded(line, "pregnancy") == expected
+    assert included(line, "pregnancy") == []

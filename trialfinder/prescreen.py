@@ -2102,6 +2102,32 @@ def _not_sensitizing(requirement: Requirement, used: list[Marker]) -> bool:
     )
 
 
+# pregnancy, breastfeeding --------------------------------------------------------------------
+
+
+def _asked_of_pregnancy(profile: Profile) -> bool:
+    """Whether the pregnancy rules are checked for ``profile``: one that says whether the person
+    is pregnant or breastfeeding, and not a man's (a rule nearly every trial has is no
+    question for a profile that does not speak of it)."""
+    said = profile.pregnant is not None or profile.breastfeeding is not None
+    return said and profile.sex != "male"
+
+
+def _check_pregnancy(requirement: Requirement, facts: _Facts) -> Check:
+    """Pregnancy or breastfeeding, ruled out, against what the profile says of each."""
+    profile = facts.profile
+    said = {"pregnant": profile.pregnant, "breastfeeding": profile.breastfeeding}
+    asked = [str(v) for v in requirement.values]
+    fact = "; ".join(f"{s}: {str(v).lower()}" for s, v in said.items() if v is not None)
+    if states := [s for s in asked if said.get(s)]:
+        tail = rules().sentence("pregnancy", FAIL, states=_join(states, "and"))
+        return _check(requirement, FAIL, tail, fact)
+    if all(said.get(s) is False for s in asked):
+        return _check(requirement, PASS, rules().sentence("pregnancy", PASS), fact)
+    unsaid = _join([s for s in asked if said.get(s) is None], "or")
+    return _unknown(requirement, rules().sentence("pregnancy", UNKNOWN, states=unsaid))
+
+
 # performance status, brain metastases, measurable disease ---------------------------------------
 
 
@@ -2399,6 +2425,7 @@ _CHECKERS: dict[str, Callable[[Requirement, _Facts], Check]] = {
     "brain-metastases": _check_brain,
     "measurable-disease": _check_measurable,
     "transplant": _check_transplant,
+    "pregnancy": _check_pregnancy,
 }
 
 
@@ -2472,6 +2499,8 @@ def prescreen(
             continue
         checker = _CHECKERS.get(requirement.kind)
         if checker is None or (requirement.kind == "sex" and requirement.rule == "any"):
+            continue
+        if requirement.kind == "pregnancy" and not _asked_of_pregnancy(profile):
             continue
         if requirement in contradicted:
             tail = rules().sentence(requirement.kind, "unknown-contradicted")

@@ -44,6 +44,8 @@ KEYS = (
     "brain_metastases",
     "measurable_disease",
     "last_treatment",
+    "pregnant",
+    "breastfeeding",
 )
 SEXES = ("female", "male")
 BRAIN_METASTASES = ("none", "treated-stable", "active")
@@ -110,6 +112,8 @@ class Profile:
     brain_metastases: str | None = None
     measurable_disease: bool | None = None
     last_treatment: dt.date | None = None
+    pregnant: bool | None = None
+    breastfeeding: bool | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -167,6 +171,9 @@ def describe(profile: Profile) -> list[str]:
         lines.append(f"measurable disease: {'yes' if profile.measurable_disease else 'no'}")
     if profile.last_treatment is not None:
         lines.append(f"last treatment: {profile.last_treatment.isoformat()}")
+    for state in ("pregnant", "breastfeeding"):
+        if (said := getattr(profile, state)) is not None:
+            lines.append(f"{state}: {'yes' if said else 'no'}")
     return lines or ["no facts: every check will be unknown"]
 
 
@@ -310,6 +317,12 @@ def _read(
         data, (), "brain_metastases", BRAIN_METASTASES, "none, treated-stable or active"
     )
     measurable = c.get(data, (), "measurable_disease", bool, "true or false")
+    pregnant = c.get(data, (), "pregnant", bool, "true or false")
+    breastfeeding = c.get(data, (), "breastfeeding", bool, "true or false")
+    if written is not None:  # ("cervical cancer, 20 weeks pregnant")
+        said = states_in(written)
+        pregnant = said.get("pregnant") if pregnant is None else pregnant
+        breastfeeding = said.get("breastfeeding") if breastfeeding is None else breastfeeding
     last = _date(c, data, "last_treatment")
     if last is not None and last > dt.date.today():
         # (a washout counted from a date to come would rule the patient out for nothing)
@@ -331,6 +344,8 @@ def _read(
         brain_metastases=brain,
         measurable_disease=measurable,
         last_treatment=last,
+        pregnant=pregnant,
+        breastfeeding=breastfeeding,
     )
 
 
@@ -397,6 +412,28 @@ def _settings(c: Checker, data: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 @cache
+@cache
+def _state_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    table = load_toml("prescreen.toml")["states"]
+    return tuple(
+        (state, re.compile(rf"(?i)(?<![\w-])(?:{'|'.join(map(re.escape, words))})(?![\w-])"))
+        for state, words in table["written"].items()
+    )
+
+
+def states_in(text: str) -> dict[str, bool]:
+    """Whether a free text says the person is pregnant or breastfeeding ("20 weeks pregnant":
+    ``{"pregnant": True}``; "not pregnant": ``False``), by ``[states]`` of prescreen.toml."""
+    denied = load_toml("prescreen.toml")["states"]["denied"]
+    said: dict[str, bool] = {}
+    for state, pattern in _state_words():
+        for match in pattern.finditer(text):
+            before = text[: match.start()].split()[-2:]
+            said[state] = not any(w.lower().strip(",;") in denied for w in before)
+            break
+    return said
+
+
 def setting_words() -> dict[str, str]:
     """Each way of writing a setting (as :func:`_key` folds it) -> its name."""
     table = load_toml("prescreen.toml")["setting"]

@@ -517,6 +517,14 @@ ELIGIBILITY = DataFile(
                             "disease_free_not",
                         )
                     ),
+                    "pregnancy": Table(
+                        required={
+                            **texts(
+                                "words", "pregnant", "breastfeeding", "not_before", "not_after"
+                            ),
+                            "reach": WHOLE,
+                        }
+                    ),
                     "transplant": Table(
                         required={
                             **texts(
@@ -735,6 +743,7 @@ PRESCREEN = DataFile(
                 }
             ),
             "setting": Names(Table(required=texts("written", "is", "not"))),
+            "states": Table(required={"written": Names(TEXTS), "denied": TEXTS}),
             "lines_settings": Names(_IS_NOT, names=("none", "some"), every=True),
             "markers": Table(
                 required={

@@ -32,6 +32,7 @@ kind                        rule                                values
 ``transplant``              prior-required, prior-excluded,     "autologous", "allogeneic" or
                             ineligible-required,                "any"
                             eligible-required
+``pregnancy``               excluded                            "pregnant", "breastfeeding"
 ==========================  ==================================  ==============================
 
 ``section`` is "inclusion", "exclusion" or "" (no heading); ``cohort`` is "" when the rule holds
@@ -157,6 +158,7 @@ KINDS = (
     "brain-metastases",
     "measurable-disease",
     "transplant",
+    "pregnancy",
 )
 
 Value = str | int | float
@@ -1164,6 +1166,16 @@ class _Rules:
         self.disease_free_words = frozenset(measurable["disease_free_words"])
         self.disease_free = _Cues(measurable["disease_free"])
         self.disease_free_not = _Cues(measurable["disease_free_not"])
+
+        pregnancy = table["pregnancy"]
+        self.pregnancy_words = frozenset(pregnancy["words"])
+        self.pregnant = _Cues(pregnancy["pregnant"])
+        self.breastfeeding = _Cues(pregnancy["breastfeeding"])
+        self.pregnancy_not_before = _Cues(pregnancy["not_before"])
+        self.pregnancy_not_after = re.compile(
+            rf"\s*(?:{_alternation(pregnancy['not_after'])})\b", re.IGNORECASE
+        )
+        self.pregnancy_reach = int(pregnancy["reach"])
 
         transplant = table["transplant"]
         self.transplant_words = frozenset(transplant["words"])
@@ -2708,6 +2720,32 @@ def _read_disease_free(text: _Text, rules: _Rules) -> list[Read]:
     return [("measurable-disease", "disease-free", ())]
 
 
+# -- pregnancy, breastfeeding -----------------------------------------------------------------
+
+
+def _read_pregnancy(text: _Text, rules: _Rules) -> list[Read]:
+    """An exclusion item naming pregnancy or breastfeeding of the person ("Pregnant or
+    lactating women"): see ``[requirements.pregnancy]``."""
+    if not text.excluded:
+        return []
+    low = text.low
+    named: list[str] = []
+    for state, cues in (("pregnant", rules.pregnant), ("breastfeeding", rules.breastfeeding)):
+        for match in cues.finditer(low, words=text.words):
+            start, _ = text.sentence_of(match.start())
+            clause = max(start, low.rfind(",", start, match.start()) + 1)
+            before = max(clause, match.start() - rules.pregnancy_reach)
+            if (
+                rules.pregnancy_not_before.search(low, before, match.start(), text.words)
+                or rules.negations.search(low, before, match.start(), text.words)
+                or rules.pregnancy_not_after.match(low, match.end())
+            ):
+                continue
+            named.append(state)
+            break
+    return [("pregnancy", "excluded", tuple(named))] if named else []
+
+
 # -- stem cell transplant ---------------------------------------------------------------------
 
 
@@ -2905,6 +2943,7 @@ _READERS: tuple[tuple[Reader, Callable[[_Rules], tuple[frozenset[str], ...]] | N
     (_read_measurable, lambda rules: (rules.measurable_words | rules.disease_free_words,)),
     (_read_transplant, lambda rules: (rules.transplant_words,)),
     (_read_stage, lambda rules: (rules.stage_words,)),
+    (_read_pregnancy, lambda rules: (rules.pregnancy_words,)),
 )
 
 
