@@ -607,6 +607,18 @@ def test_a_trial_not_for_treating_the_illness_does_not_say_its_phase_shrinks_it(
     assert said in summarize(parse_study(study))
 
 
+def test_a_trial_for_a_complication_does_not_say_its_phase_shrinks_the_cancer():
+    # NCT06016452 treats radionecrosis (its conditions: "Radionecrosis of Brain" beside gliomas)
+    # and turns away progressing gliomas, yet said its phase looks at shrinking the cancer
+    study = make_study(phases=["PHASE2"], conditions=["Glioma", "Radionecrosis of Brain"])
+    study["protocolSection"]["designModule"]["designInfo"] = {"primaryPurpose": "TREATMENT"}
+    text = summarize(parse_study(study))
+    assert "Phase 2 looks at whether the treatment works." in text
+    assert "shrink" not in text
+    glioma = make_study(phases=["PHASE2"], conditions=["Glioma"])
+    assert "shrink or control the cancer" in summarize(parse_study(glioma))
+
+
 def test_a_trial_of_tests_only_with_a_phase_does_not_say_what_a_treatment_would_do():
     """NCT05419375, a screening platform of phase 2, said "Phase 2 looks at whether the
     treatment can shrink or control the cancer"."""

@@ -426,6 +426,48 @@ def _lineage(name: str, within: dict[str, tuple[str, ...]]) -> set[str]:
 
 
 @cache
+def _complication_cues() -> dict[str, re.Pattern[str]]:
+    names: dict[str, list[str]] = load_toml(DATA_FILE)["complications"]["names"]
+    return {
+        name: re.compile(
+            r"(?<![a-z0-9])(?:"
+            + "|".join(
+                r"[\s-]*".join(map(re.escape, re.split(r"[\s-]+", spelling)))
+                for spelling in sorted(spellings, key=len, reverse=True)
+            )
+            + r")(?![a-z0-9])",
+            re.IGNORECASE,
+        )
+        for name, spellings in names.items()
+    }
+
+
+def complications_in(text: str) -> tuple[str, ...]:
+    """The complications (``[complications]`` of the data file: a state of the patient, not a
+    disease trialfinder knows) ``text`` names, by their names: "Radionecrosis of Brain" gives
+    ("radionecrosis",)."""
+    return tuple(name for name, cue in _complication_cues().items() if cue.search(text))
+
+
+def complication_at(name: str, text: str) -> re.Match[str] | None:
+    """Where ``text`` names the complication ``name`` (one of :func:`complications_in`)."""
+    return _complication_cues()[name].search(text)
+
+
+def complications_named(conditions: Iterable[str]) -> tuple[str, ...]:
+    """The complications a record's ``conditions`` name, each a condition naming no disease
+    trialfinder knows ("Radionecrosis of Brain" beside glioma, NCT06016452)."""
+    vocabulary = diseases()
+    found = [
+        name
+        for condition in conditions
+        if not vocabulary.find(condition, organs=True)[0]
+        for name in complications_in(condition)
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+@cache
 def diseases() -> Vocabulary:
     """The vocabulary of ``data/diseases.toml``, compiled once."""
     return Vocabulary(load_toml(DATA_FILE))

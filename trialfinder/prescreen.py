@@ -45,6 +45,8 @@ from trialfinder.diseases import (
     RELATED,
     SAME_OR_BROADER,
     UNRELATED,
+    complication_at,
+    complications_named,
     diseases,
     kin,
     named_diseases,
@@ -1286,13 +1288,12 @@ def asked_beside_the_disease(trial: Trial) -> tuple[Check, ...]:
 
 
 @cache
-def _beside_words() -> tuple[dict[str, re.Pattern[str]], re.Pattern[str], re.Pattern[str]]:
+def _beside_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
     entry = rules().rules["disease"]
-    complications = {name: _cues(spellings) for name, spellings in entry["complications"].items()}
     negated = re.compile(rf"{_cues(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I)
     watch = rules().rules["disease-setting"]["watch_words"]
     asked = _cues([*entry["earlier_study"], *watch])
-    return complications, negated, asked
+    return negated, asked
 
 
 @lru_cache(maxsize=1024)
@@ -1302,25 +1303,19 @@ def _asked_beside(
     """(kind, rule, the words asked for, the criterion) of :func:`asked_beside_the_disease`."""
     if not criteria:
         return ()
-    complications, negated, asked = _beside_words()
-    vocabulary = diseases()
+    negated, asked = _beside_words()
     # Each is said by its name in the data, in lower case as other diseases are ("radionecrosis"
     # for the condition "Radionecrosis of Brain"), not in the record's capitals.
-    named = [
-        (name, cue)
-        for condition in conditions
-        for name, cue in complications.items()
-        if cue.search(condition) and not vocabulary.find(condition, organs=True)[0]
-    ]
+    named = complications_named(conditions)
     if not named and not asked.search(criteria):
         return ()
     items = [
         i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
     ]
     found: list[tuple[str, str, str, str]] = []
-    for name, cue in dict.fromkeys(named):
+    for name in named:
         for text in items:
-            match = cue.search(text)
+            match = complication_at(name, text)
             if match and not negated.search(text[: match.start()]):
                 found.append(("disease", "complication", name, text))
                 break

@@ -368,6 +368,7 @@ DISEASES = DataFile(
                     "became_short": Names(TEXTS),
                 },
             ),
+            "complications": Table(required={"names": Names(TEXTS)}),
             "disease": Names(_DISEASE),
         }
     ),
@@ -689,7 +690,6 @@ _RULE = Table(
         "title_stages_not_of": TEXTS,
         **texts("title_after", "surgery_trial_words", "treatment_now_words"),
         "title_within": WHOLE,
-        "complications": Names(TEXTS),
         **texts("adjuvant_words", "adjuvant_not", "surgery_words", "advanced_words"),
         **words("adjuvant_value"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),

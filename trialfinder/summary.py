@@ -25,6 +25,7 @@ from trialfinder.ages import RecordAges, record_ages
 from trialfinder.diseases import (
     about_trial_diseases,
     all_within,
+    complications_named,
     named_diseases,
     only_other_diseases,
     trial_diseases,
@@ -1249,7 +1250,10 @@ def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False
     key = "+".join(p.upper() for p in trial.phases)
     purpose = trial.primary_purpose.upper()
     not_treating: dict[str, str] = _phrases()["phases_not_treating"]
-    if purpose and purpose != "TREATMENT" and key in not_treating:
+    # (a trial whose conditions name a complication, "Radionecrosis of Brain" beside gliomas,
+    # may treat it rather than the disease: NCT06016452)
+    treats_another = (purpose and purpose != "TREATMENT") or complications_named(trial.conditions)
+    if treats_another and key in not_treating:
         return not_treating[key]
     return phases.get(key, "")
 
