@@ -950,6 +950,22 @@ def test_what_every_group_gets_is_said_as_such():
     needed = [arm("A", "EXPERIMENTAL", "Newmab", "Cisplatin"),
               arm("B", "ACTIVE_COMPARATOR", "Docetaxel", "Cisplatin")]  # fmt: skip
     assert every_group_lines([drug("Newmab"), cisplatin, drug("Docetaxel")], needed) == []
+    # ... nor of one given or not ("Standard maintenance therapy/Observation", NCT05278052)
+    maintenance = drug("Maintenance") | {"description": "Standard maintenance therapy/Observation"}
+    observed = [arm("A", "ACTIVE_COMPARATOR", "Maintenance"),
+                arm("B", "EXPERIMENTAL", "Radiation", "Maintenance")]  # fmt: skip
+    assert every_group_lines([maintenance, drug("Radiation", "RADIATION")], observed) == []
+
+
+def test_what_an_add_on_trial_gives_every_group_is_said():
+    """NCT05552976 (mezigdomide with carfilzomib and dexamethasone against carfilzomib and
+    dexamethasone) listed all three as tested and never said what every group gets: the
+    comparison linked to part of what is tested only was taken for a record in doubt."""
+    names = ["Mezigdomide", "Carfilzomib", "Dexamethasone"]
+    arms = [arm("MeziKd", "EXPERIMENTAL", *names), arm("Kd", "ACTIVE_COMPARATOR", *names[1:])]
+    assert every_group_lines([drug(n) for n in names], arms) == [
+        'Every group in the trial gets "Carfilzomib" and "Dexamethasone".'
+    ]
 
 
 def test_a_platinum_doublet_is_said_among_some_of_these():

@@ -300,9 +300,11 @@ def _every_group_gets(
         return ()
     linked = [set(plan.arms.get(arm.label, ())) for arm in trial.arm_groups]
     shared = set.intersection(*linked)
-    tested = set(plan.tested)
-    if any(not set(plan.arms.get(arm.label, ())) - tested for arm in plan.comparator_arms):
-        return ()
+    tested_links = [set(plan.arms.get(arm.label, ())) for arm in plan.tested_arms]
+    for arm in plan.comparator_arms:
+        links = set(plan.arms.get(arm.label, ()))
+        if not links or links in tested_links:
+            return ()  # (linked to nothing, or to just what an arm under test gets: in doubt)
     if any(_choice().search(f"{arm.label}\n{arm.description}") for arm in trial.arm_groups):
         return ()
     indexes = [i for i, item in enumerate(trial.interventions) if item in treatments]
