@@ -108,6 +108,7 @@ PIECES: dict[str, tuple[str, ...]] = {
     "Phase": (_P, "designModule", "phases"),
     "StudyType": (_P, "designModule", "studyType"),
     "DesignPrimaryPurpose": (_P, "designModule", "designInfo", "primaryPurpose"),
+    "DesignInterventionModel": (_P, "designModule", "designInfo", "interventionModel"),
     "EligibilityCriteria": (_P, "eligibilityModule", "eligibilityCriteria"),
     "CentralContactName": (*_CONTACTS, "name"),
     "CentralContactRole": (*_CONTACTS, "role"),

@@ -1774,3 +1774,16 @@ def test_a_transplants_conditioning_is_said_as_what_the_trial_tests():
     )
     assert "prepare the body" not in text
     assert '- "Busulfan"' in text
+
+
+def test_a_crossover_trial_says_its_groups_take_turns():
+    """NCT03418623, a crossover trial, said "Another group gets a placebo, to compare": each
+    person there gets both, one after the other."""
+    arms = [arm("GET73", "EXPERIMENTAL", "GET73"), arm("Placebo", "PLACEBO_COMPARATOR", "Placebo")]
+    study = make_study(interventions=[drug("GET73"), drug("Placebo")], arm_groups=arms)
+    said = "In this trial people may switch groups partway through"
+    assert said not in summarize(parse_study(study))
+    study["protocolSection"]["designModule"]["designInfo"] = {"interventionModel": "CROSSOVER"}
+    text = what_it_tests(summarize(parse_study(study)))
+    assert "Another group gets a placebo, to compare." in text
+    assert said in text.splitlines()[-1]

@@ -179,6 +179,7 @@ class Trial:
     phases: tuple[str, ...] = ()
     study_type: str = ""
     primary_purpose: str = ""
+    intervention_model: str = ""  # "PARALLEL", "CROSSOVER", ... (designInfo)
     conditions: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     interventions: tuple[Intervention, ...] = ()
@@ -308,6 +309,7 @@ def _parse(
         phases=r.texts(design, "phases"),
         study_type=r.text(design, "studyType"),
         primary_purpose=r.text(r.obj(design, "designInfo"), "primaryPurpose"),
+        intervention_model=r.text(r.obj(design, "designInfo"), "interventionModel"),
         conditions=r.texts(conditions, "conditions"),
         keywords=r.texts(conditions, "keywords"),
         interventions=tuple(

@@ -942,7 +942,7 @@ SUMMARY = DataFile(
             "categories": Names(TEXT, names=CATEGORY_NAMES),
             "car_t_made_from": Table(required=words("autologous", "allogeneic")),
             "known_kinds": Names(TEXT, names=PRODUCT_KINDS),
-            "phrases": Table(required=words("combination", "conditioning")),
+            "phrases": Table(required=words("combination", "conditioning", "crossover")),
             "interventions": Table(
                 required={
                     **dict.fromkeys(("no_intervention", "choice"), ListOf(REGEX_I)),

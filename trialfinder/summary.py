@@ -133,6 +133,7 @@ class SummaryFacts:
     conditioning_said: str  # the sentence that leads them in
     looked_at: tuple[str, ...]  # what it studies when that is no treatment (tests, exposures)
     comparisons: tuple[Comparison, ...]
+    crossover: str  # a sentence after the comparisons when groups take turns, or ""
     combination: str  # a sentence, or ""
     # The treatments above that every arm gets (a targeted drug given beside delayed or upfront
     # radiotherapy, NCT05236946): not what tells the groups apart.
@@ -241,6 +242,11 @@ def summary_facts(
         conditioning_said=phrases["phrases"]["conditioning"],
         looked_at=looked_at,
         comparisons=() if observational else comparisons(trial, plan, what),
+        crossover=(
+            phrases["phrases"]["crossover"]
+            if trial.intervention_model.upper() == "CROSSOVER" and not observational
+            else ""
+        ),
         combination=combination,
         every_group_gets=_every_group_gets(trial, plan, treatments),
         phase=phase_text(trial.phases).lower(),

@@ -86,6 +86,7 @@ SEARCH_FIELDS = (
     "StudyType",
     "Phase",
     "DesignPrimaryPurpose",
+    "DesignInterventionModel",
     "ArmsInterventionsModule",
     "EligibilityModule",
     "CentralContactName",
