@@ -185,8 +185,17 @@ def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, dr
         ("radiation with concurrent temozolomide", ("temozolomide", "chemoradiation")),
         ("weekly carbo/taxol with radiation (60 Gy)",
          ("paclitaxel", "carboplatin", "chemoradiation")),
-        # not radiation with another kind of medicine, nor one given before or after it
+        # the short forms oncologists write: "concurrent cisplatin-RT" was cisplatin only, and
+        # asked whether it was chemoradiation by a trial following it (NCT06256588)
+        ("concurrent cisplatin-RT", ("cisplatin", "chemoradiation")),
+        ("RT with weekly cisplatin", ("cisplatin", "chemoradiation")),
+        ("cisplatin chemoRT", ("cisplatin", "chemoradiation")),
+        ("IMRT 70 Gy", ()),
+        # not radiation with another kind of medicine, nor one given before or after it, nor
+        # one named beside it with "and" (which may be either)
         ("radiation with pembrolizumab", ("pembrolizumab",)),
+        ("carboplatin, then RT", ("carboplatin",)),
+        ("cisplatin and radiation", ("cisplatin",)),
         ("SBRT to lung, then carboplatin/pemetrexed", ("carboplatin", "pemetrexed")),
         ("radiotherapy after 6 cycles of FOLFOX", ("fluorouracil", "leucovorin", "oxaliplatin")),
     ],

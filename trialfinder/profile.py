@@ -702,7 +702,7 @@ def _given_with_radiation(written: str, drugs: tuple[str, ...]) -> bool:
     )
 
 
-_WITH = re.compile(r"\bwith\b|\bchemo[\s-]?radi", re.IGNORECASE)
+_WITH = re.compile(r"\bwith\b|\bchemo[\s-]?(?:radi|rt\b)|\bc?crt\b|-rt\b", re.IGNORECASE)
 
 
 def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
