@@ -2106,6 +2106,9 @@ def test_a_trial_for_one_risk_group_of_mds_checks_the_profile_s_group():
         "Ask whether your myelodysplastic syndrome counts as lower-risk for this trial.",
     )
     assert fit("MDS, IPSS-R intermediate risk").fit == CHECK  # either group
+    # the group of the MDS, not of another cancer the diagnosis names: "low-risk prostate
+    # cancer" made a high-risk MDS a question
+    assert fit("MDS-EB2, IPSS-R high risk; low-risk prostate cancer").fit == EXCLUDED
     assert fit("acute myeloid leukemia").fit == EXCLUDED  # the disease decides, as before
     # a trial for both groups, or one that names a group for one part only, asks for neither
     both = _trial(conditions=["Lower-risk MDS", "Higher-risk MDS"])
@@ -3211,3 +3214,27 @@ def test_pregnancy_is_checked_only_of_a_profile_that_speaks_of_it():
     fit = prescreen(trial, tags, profile_from_table(asked["pregnant"]))
     assert fit.fit == EXCLUDED
     assert "does not take people who are pregnant or breastfeeding" in fit.reason
+
+
+def test_another_cancer_besides_the_trial_s_is_asked_of_a_profile_naming_two():
+    # NCT05607199 ("Previous or concomitant additional malignancy, except ...") said "Could fit"
+    # to MDS with a prostate cancer under watch: the profile named both
+    criteria = (
+        "Inclusion Criteria:\n\n* Myelodysplastic syndrome\n\nExclusion Criteria:\n\n"
+        "* Previous or concomitant additional malignancy, except for basal-cell carcinoma of the"
+        " skin"
+    )
+    trial = _trial(conditions=["Myelodysplastic Syndromes"], criteria=criteria)
+    tags = tag_trial(trial)
+
+    def fit(diagnosis: str):
+        return prescreen(trial, tags, _profile(diagnosis=diagnosis))
+
+    both = fit("MDS, higher risk; prostate cancer on active surveillance")
+    assert both.fit == CHECK
+    asked = [c for c in both.checks if c.asks == "other-cancer"]
+    assert [c.outcome for c in asked] == [UNKNOWN]
+    assert "myelodysplastic syndrome and prostate cancer" in asked[0].reason
+    # one cancer, or one and its kind, or a cancer of the past: nothing asked
+    for diagnosis in ("MDS, higher risk", "MDS; breast cancer 2012, NED"):
+        assert not [c for c in fit(diagnosis).checks if c.asks == "other-cancer"], diagnosis

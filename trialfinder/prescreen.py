@@ -1477,6 +1477,61 @@ _REACH = re.compile(r"[.;:]")
 _SPREAD = frozenset({"metastatic", "advanced"})  # the profile's settings of cancer that spread
 
 
+def other_cancer_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
+    """An unknown check when the profile's diagnosis names two cancers, neither a kind of the
+    other, and an exclusion criterion for everyone speaks of another cancer ("Previous or
+    concomitant additional malignancy", see ``other_cancer_words``); else none."""
+    facts = _facts(profile)
+    named = _cancers_named(facts)
+    if len(named) < 2:
+        return ()
+    text = _other_cancer_item(trial.eligibility.criteria)
+    if not text:
+        return ()
+    cancers = _join(list(named), "and")
+    requirement = Requirement("disease", "other-cancer", (cancers,), text, "exclusion")
+    tail = rules().sentence("disease", "unknown-other-cancer", values=cancers)
+    question = rules().sentence("disease", "question-other-cancer", values=cancers)
+    return (_check(requirement, UNKNOWN, tail, question=question),)
+
+
+def _cancers_named(facts: _Facts) -> tuple[str, ...]:
+    """The cancers a profile's diagnosis names, when two of them are unrelated diseases."""
+    diagnosis = facts.profile.diagnosis
+    if diagnosis is None or diagnosis.not_diagnosed:
+        return ()
+    vocabulary = diseases()
+    cancers = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    apart = any(
+        vocabulary.relation(one, other) == UNRELATED == vocabulary.relation(other, one)
+        for i, one in enumerate(cancers)
+        for other in cancers[i + 1 :]
+    )
+    return tuple(cancers) if apart else ()
+
+
+@lru_cache(maxsize=1024)
+def _other_cancer_item(criteria: str) -> str:
+    """The first exclusion criterion for everyone that speaks of another cancer, or ""."""
+    words, nouns = _other_cancer_cues()
+    if not criteria or not nouns.search(criteria):
+        return ""
+    for item in read_criteria(criteria).items:
+        if item.section != EXCLUSION or item.cohort:
+            continue
+        for clause in re.split(r"[.;:]", item.text):
+            word = words.search(clause)
+            if word and nouns.search(clause, word.end()):
+                return item.text
+    return ""
+
+
+@cache
+def _other_cancer_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    entry = rules().rules["disease"]
+    return _cues(entry["other_cancer_words"]), _cues(entry["other_cancer_nouns"])
+
+
 def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     """An unknown check when a title names the stage of the cancer it is for
     ("Locally Advanced/Recurrent Breast Cancer", see ``title_settings`` in the data file) and the
@@ -2456,6 +2511,7 @@ def prescreen(
         disease = _by_risk_group(disease, trial, facts)
     checks = [disease, *asked_beside_the_disease(trial), *_record_checks(trial, tags, facts)]
     checks.extend(title_setting_checks(trial, profile))
+    checks.extend(other_cancer_checks(trial, profile))
     checks.extend(surgery_checks(trial, profile))
     checks.extend(treatment_now_checks(trial))
     requirements, scoped = _by_scope(tags.requirements, trial) if tags else ((), ())
@@ -2911,11 +2967,8 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
         named = _trial_risk_groups(trial, groups)
         if not named or named == set(groups):
             continue
-        mine = [
-            g
-            for g, (_, written, _, _) in groups.items()
-            if written.search(_fold_words(diagnosis.text))
-        ]
+        text = _fold_words(_parts_about(diagnosis.text, name))
+        mine = [g for g, (_, written, _, _) in groups.items() if written.search(text)]
         if not mine and rules().risk_groups[name].get("ask_unnamed", True) is False:
             return disease  # (the trial's own score decides)
         group = _join([g for g in groups if g in named], "or")
@@ -2936,6 +2989,18 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
             question=question if outcome == UNKNOWN else "",
         )
     return disease
+
+
+def _parts_about(text: str, disease: str) -> str:
+    """The parts of a diagnosis (between semicolons or "now") that name ``disease`` (or a kind
+    of it) or no disease: "MDS, IPSS-R high risk; low-risk prostate cancer" is high risk."""
+    vocabulary = diseases()
+    kept = []
+    for part in re.split(r";|\bnow\b", text, flags=re.IGNORECASE):
+        named, _ = vocabulary.find(part)
+        if not named or any(vocabulary.relation(d, disease) == SAME_OR_BROADER for d in named):
+            kept.append(part)
+    return ";".join(kept)
 
 
 def _parts_for_other_diseases(
