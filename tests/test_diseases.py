@@ -147,6 +147,12 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         # "GE junction" (as clinics write it) was any solid tumour
         ("GE junction adenocarcinoma (Siewert II)", ("gastroesophageal junction cancer",)),
         ("OGJ adenocarcinoma", ("gastroesophageal junction cancer",)),
+        # ... not the junction as a landmark
+        (
+            "Squamous cell carcinoma of the esophagus extending to the GE junction",
+            ("esophageal cancer",),
+        ),
+        ("Gastric adenocarcinoma, GE junction not involved", ("gastric cancer",)),
     ):
         assert read_diagnosis(written).diseases == now, written
     # a past, ruled-out or only suspected disease beside the one the patient has now
