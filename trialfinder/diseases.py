@@ -149,6 +149,8 @@ class Vocabulary:
         self.profile_not_now = re.compile(rf"\b(?:{not_now})\b", re.IGNORECASE)
         past = "|".join(re.escape(w) for w in words["profile_past"])
         self.profile_past = re.compile(rf"(?<![\w-])(?:{past})(?![\w-])", re.IGNORECASE)
+        active = "|".join(re.escape(w) for w in words["profile_active"])
+        self.profile_active = re.compile(rf"(?<![\w-])(?:{active})(?![\w-])", re.IGNORECASE)
         became = "|".join(re.escape(w) for w in words["profile_became"])
         self.profile_became = re.compile(rf"\b(?:{became})\b", re.IGNORECASE)
         # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
@@ -425,6 +427,31 @@ def _lineage(name: str, within: dict[str, tuple[str, ...]]) -> set[str]:
     return found
 
 
+def _past_diseases(vocabulary: Vocabulary, text: str) -> set[str]:
+    """The diseases of the parts of a diagnosis that say of a cancer that it is past, beside a
+    part that says of another that it is active (``profile_past``, ``profile_active``). Read in
+    the words as written: "no recurrence" is no denial of a disease."""
+    pieces = re.split(r"(;|\bnow\b)", text, flags=re.IGNORECASE)
+    # (each part, the diseases it names, whether "now" leads it in)
+    parts = [
+        (part, _named_now(vocabulary, part), i > 0 and pieces[i - 1].lower() == "now")
+        for i, part in enumerate(pieces)
+        if i % 2 == 0
+    ]
+    active = [
+        set(named)
+        for part, named, now in parts
+        if named and (now or vocabulary.profile_active.search(part))
+    ]
+    return {
+        d
+        for part, named, _ in parts
+        if vocabulary.profile_past.search(part) and not vocabulary.profile_active.search(part)
+        for d in named
+        if any(d not in others for others in active)
+    }
+
+
 @cache
 def _complication_cues() -> dict[str, re.Pattern[str]]:
     names: dict[str, list[str]] = load_toml(DATA_FILE)["complications"]["names"]
@@ -531,12 +558,7 @@ def read_diagnosis(text: str) -> Diagnosis:
     if organs and all(any(d in vocabulary.get(o).lineage for o in organs) for d in found):
         found = organs  # ("carcinoma of the breast": not any solid tumour)
     clauses = re.split(r"[,;()]|\bnow\b", read, flags=re.IGNORECASE)
-    past = {  # (read in the words as written: "no recurrence" is no denial of a disease)
-        d
-        for part in re.split(r";|\bnow\b", text, flags=re.IGNORECASE)
-        if vocabulary.profile_past.search(part)
-        for d in _named_now(vocabulary, part)
-    }
+    past = _past_diseases(vocabulary, text)
     current = [
         d
         for c in clauses

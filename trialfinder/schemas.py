@@ -359,6 +359,7 @@ DISEASES = DataFile(
                     "profile_history",
                     "profile_not_now",
                     "profile_past",
+                    "profile_active",
                     "profile_became",
                 ),
                 optional={
