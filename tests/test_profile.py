@@ -738,13 +738,23 @@ def test_an_entry_naming_a_transplant_keeps_the_drugs_of_its_line():
         ("relapsed Hodgkin lymphoma; currently breastfeeding", {"breastfeeding": True}),
         ("breast cancer, not pregnant", {"pregnant": False}),
         ("breast cancer", {}),
+        ("breast cancer, neither pregnant nor breastfeeding",
+         {"pregnant": False, "breastfeeding": False}),
+        ("breast cancer, currently pregnant: no", {"pregnant": False}),
+        # only a clause that says nothing else: these say no state of now (a first version read
+        # each as pregnant or breastfeeding, and trials excluding them said "Not for you")
+        ("breast cancer diagnosed while breastfeeding in 2024", {}),
+        ("breast cancer, stopped breastfeeding last year", {}),
+        ("gestational trophoblastic neoplasia after a molar pregnancy", {}),
+        ("breast cancer, pregnancy test negative", {}),
+        ("lung cancer; wife is pregnant", {}),
     ],
-)
+)  # fmt: skip
 def test_a_diagnosis_may_say_the_person_is_pregnant_or_breastfeeding(written, said):
     assert states_in(written) == said
     profile = profile_from_table({"diagnosis": written}, "t")
     assert profile.pregnant == said.get("pregnant")
     assert profile.breastfeeding == said.get("breastfeeding")
     # the keys say it for the diagnosis
-    keyed = profile_from_table({"diagnosis": written, "pregnant": False}, "t")
-    assert keyed.pregnant is False
+    keyed = profile_from_table({"diagnosis": written, "pregnant": not said.get("pregnant")}, "t")
+    assert keyed.pregnant is (not said.get("pregnant"))

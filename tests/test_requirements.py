@@ -1906,8 +1906,20 @@ def test_a_trial_for_brain_metastases_asks_for_them(
         ("Women of childbearing potential not using contraception to avoid pregnancy", []),
         ("Planning to become pregnant during the study", []),
         ("Resident of a nursing home", []),
+        # nor pregnancy as a time ("prior to current pregnancy", NCT06209411), a heading, an item
+        # that lets some in or holds for some only (NCT06898385, NCT06112379, NCT03067181)
+        ("Pregnancy or lactation", [("excluded", ("pregnant", "breastfeeding"))]),
+        ("Preexisting diabetes diagnosis prior to current pregnancy", []),
+        ("Pregnant Women:", []),
+        ("Women who are breastfeeding and are unwilling to stop breastfeeding", []),
+        ("Female participants should refrain from breastfeeding", []),
+        ("Pregnant females (this criteria applies ONLY to patients who will receive chemotherapy)",
+         []),
+        ("Males with pregnant partners", []),
+        ("Prior pregnancy-associated breast cancer", []),
+        ("Resident of a nursing facility", []),
     ],
-)
+)  # fmt: skip
 def test_pregnancy_and_breastfeeding_ruled_out(line, expected):
     assert excluded(line, "pregnancy") == expected
     assert included(line, "pregnancy") == []

@@ -411,29 +411,27 @@ def _settings(c: Checker, data: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(found))
 
 
-@cache
-@cache
-def _state_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    table = load_toml("prescreen.toml")["states"]
-    return tuple(
-        (state, re.compile(rf"(?i)(?<![\w-])(?:{'|'.join(map(re.escape, words))})(?![\w-])"))
-        for state, words in table["written"].items()
-    )
-
-
 def states_in(text: str) -> dict[str, bool]:
     """Whether a free text says the person is pregnant or breastfeeding ("20 weeks pregnant":
-    ``{"pregnant": True}``; "not pregnant": ``False``), by ``[states]`` of prescreen.toml."""
-    denied = load_toml("prescreen.toml")["states"]["denied"]
-    said: dict[str, bool] = {}
-    for state, pattern in _state_words():
-        for match in pattern.finditer(text):
-            before = text[: match.start()].split()[-2:]
-            said[state] = not any(w.lower().strip(",;") in denied for w in before)
-            break
-    return said
+    ``{"pregnant": True}``; "not pregnant": ``False``), by ``[states]`` of prescreen.toml: only
+    in a clause of nothing else."""
+    table = load_toml("prescreen.toml")["states"]
+    states = {w.lower(): state for state, words in table["written"].items() for w in words}
+    said, denied = {w.lower() for w in table["said"]}, {w.lower() for w in table["denied"]}
+    found: dict[str, bool] = {}
+    for clause in re.split(r"[,;()]", text):
+        words = re.findall(
+            r"[a-z0-9'-]+", clause.lower().replace("breast feeding", "breastfeeding")
+        )
+        named = [states[w] for w in words if w in states]
+        others = [w for w in words if w not in states and w not in said and not w.isdigit()]
+        if named and all(w in denied for w in others):
+            for state in named:
+                found.setdefault(state, not others)
+    return found
 
 
+@cache
 def setting_words() -> dict[str, str]:
     """Each way of writing a setting (as :func:`_key` folds it) -> its name."""
     table = load_toml("prescreen.toml")["setting"]

@@ -522,7 +522,13 @@ ELIGIBILITY = DataFile(
                     "pregnancy": Table(
                         required={
                             **texts(
-                                "words", "pregnant", "breastfeeding", "not_before", "not_after"
+                                "words",
+                                "pregnant",
+                                "pregnancy_first",
+                                "breastfeeding",
+                                "not_before",
+                                "not_after",
+                                "unless",
                             ),
                             "reach": WHOLE,
                         }
@@ -747,7 +753,7 @@ PRESCREEN = DataFile(
                 }
             ),
             "setting": Names(Table(required=texts("written", "is", "not"))),
-            "states": Table(required={"written": Names(TEXTS), "denied": TEXTS}),
+            "states": Table(required={"written": Names(TEXTS), **texts("said", "denied")}),
             "lines_settings": Names(_IS_NOT, names=("none", "some"), every=True),
             "markers": Table(
                 required={

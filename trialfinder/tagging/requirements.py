@@ -1172,9 +1172,13 @@ class _Rules:
         self.pregnant = _Cues(pregnancy["pregnant"])
         self.breastfeeding = _Cues(pregnancy["breastfeeding"])
         self.pregnancy_not_before = _Cues(pregnancy["not_before"])
-        self.pregnancy_not_after = re.compile(
-            rf"\s*(?:{_alternation(pregnancy['not_after'])})\b", re.IGNORECASE
+        self.pregnancy_first = re.compile(
+            rf"\W*(?:{_alternation(pregnancy['pregnancy_first'])})\b", re.IGNORECASE
         )
+        self.pregnancy_not_after = re.compile(
+            rf"[\s-]*(?:{_alternation(pregnancy['not_after'])})\b", re.IGNORECASE
+        )
+        self.pregnancy_unless = _Cues(pregnancy["unless"])
         self.pregnancy_reach = int(pregnancy["reach"])
 
         transplant = table["transplant"]
@@ -2726,11 +2730,20 @@ def _read_disease_free(text: _Text, rules: _Rules) -> list[Read]:
 def _read_pregnancy(text: _Text, rules: _Rules) -> list[Read]:
     """An exclusion item naming pregnancy or breastfeeding of the person ("Pregnant or
     lactating women"): see ``[requirements.pregnancy]``."""
-    if not text.excluded:
-        return []
     low = text.low
+    if (
+        not text.excluded
+        or low.rstrip().endswith(":")
+        or rules.pregnancy_unless.search(low, words=text.words)
+    ):
+        return []
     named: list[str] = []
+    first = rules.pregnancy_first.match(low)
+    if first and not rules.pregnancy_not_after.match(low, first.end()):
+        named.append("pregnant")  # ("Pregnancy or lactation")
     for state, cues in (("pregnant", rules.pregnant), ("breastfeeding", rules.breastfeeding)):
+        if state in named:
+            continue
         for match in cues.finditer(low, words=text.words):
             start, _ = text.sentence_of(match.start())
             clause = max(start, low.rfind(",", start, match.start()) + 1)
