@@ -195,6 +195,8 @@ def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, dr
         # one named beside it with "and" (which may be either)
         ("radiation with pembrolizumab", ("pembrolizumab",)),
         ("carboplatin, then RT", ("carboplatin",)),
+        ("carboplatin pre-RT", ("carboplatin",)),
+        ("FOLFOX post-RT", ("fluorouracil", "leucovorin", "oxaliplatin")),
         ("cisplatin and radiation", ("cisplatin",)),
         ("SBRT to lung, then carboplatin/pemetrexed", ("carboplatin", "pemetrexed")),
         ("radiotherapy after 6 cycles of FOLFOX", ("fluorouracil", "leucovorin", "oxaliplatin")),
@@ -203,6 +205,13 @@ def test_treatments_resolve_through_the_lexicon_regimens_and_classes(written, dr
 def test_chemoradiation_is_radiotherapy_and_the_drugs_given_with_it(written, drugs):
     treatment = resolve_treatment(written)
     assert treatment.radiation and treatment.drugs == drugs
+
+
+def test_radiotherapy_s_short_forms_are_read_in_capitals_only():
+    # "Rt mastectomy" (the right breast) was radiotherapy once "RT" was read in any case
+    assert resolve_treatment("IMRT 70 Gy").radiation
+    right = resolve_treatment("Rt mastectomy")
+    assert right.surgery and not right.radiation
 
 
 def test_an_entry_with_a_word_naming_nothing_known_is_partly_read_and_said_so():

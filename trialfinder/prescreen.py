@@ -1366,7 +1366,12 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         # "Previously untreated ...", "treatment naïve": not "does not take cancer that is
         # refractory or resistant", words the profile may never have used
         says = rules().says("disease-setting", "untreated")
-    if requirement.rule == "none-of" and rules().hormone_sensitive.search(requirement.text):
+    if (
+        requirement.rule == "none-of"
+        and requirement.section != EXCLUSION
+        and values <= set(_TREATED_SETTINGS)
+        and rules().hormone_sensitive.search(requirement.text)
+    ):
         return _check_hormone_sensitive(requirement, facts, fact, settings)
     if requirement.rule == "none-of":
         outcome = FAIL if has else PASS if against else UNKNOWN

@@ -588,7 +588,7 @@ class _TreatmentWords:
         self.transplant = _phrases(table["transplant"])
         self.autologous = _phrases(table["autologous"])
         self.allogeneic = _phrases(table["allogeneic"])
-        self.radiation = _phrases(table["radiation"])
+        self.radiation = _phrases(table["radiation"], table["radiation_short"])
         self.surgery = _phrases(table["surgery"])
         self.other = {_name(n) for n in table["other"]}
         self.radiation_classes = frozenset(table["radiation_classes"])
@@ -600,14 +600,13 @@ class _TreatmentWords:
         self.dose = re.compile(table["dose"], re.IGNORECASE)
 
 
-def _phrases(phrases: list[str]) -> re.Pattern[str]:
+def _phrases(phrases: list[str], exact: list[str] | None = None) -> re.Pattern[str]:
+    """Any of ``phrases`` (case, spaces and hyphens aside) or of ``exact`` (as written)."""
     ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(
-        r"(?<![A-Za-z0-9])(?:"
-        + "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
-        + r")(?![A-Za-z0-9])",
-        re.IGNORECASE,
-    )
+    body = "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
+    as_written = "|".join(re.escape(w) for w in sorted(exact or (), key=len, reverse=True))
+    either = f"(?i:{body})" + (f"|{as_written}" if as_written else "")
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")
 
 
 def _name(text: str) -> str:
@@ -700,7 +699,8 @@ def _given_with_radiation(written: str, drugs: tuple[str, ...]) -> bool:
     )
 
 
-_WITH = re.compile(r"\bwith\b|\bchemo[\s-]?(?:radi|rt\b)|\bc?crt\b|-rt\b", re.IGNORECASE)
+# ("with", "chemo-radiation (cisplatin)", or joined by a hyphen: "cisplatin-RT"; not "pre-RT")
+_WITH = re.compile(r"(?i:\bwith\b|\bchemo[\s-]?radi)|(?<!\bpre)(?<!\bpost)(?<=[A-Za-z0-9])-RT\b")
 
 
 def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -793,6 +793,7 @@ PRESCREEN = DataFile(
                     "surgery",
                     "qualifiers",
                     "other",
+                    "radiation_short",
                     "radiation_classes",
                     "surgery_classes",
                 )
