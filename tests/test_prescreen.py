@@ -3235,6 +3235,25 @@ def test_another_cancer_besides_the_trial_s_is_asked_of_a_profile_naming_two():
     asked = [c for c in both.checks if c.asks == "other-cancer"]
     assert [c.outcome for c in asked] == [UNKNOWN]
     assert "myelodysplastic syndrome and prostate cancer" in asked[0].reason
-    # one cancer, or one and its kind, or a cancer of the past: nothing asked
-    for diagnosis in ("MDS, higher risk", "relapsed MDS; breast cancer 2012, NED"):
+    # one cancer, one written two ways, two kinds of one, or a cancer of the past: nothing asked
+    for diagnosis in (
+        "MDS, higher risk",
+        "relapsed MDS; breast cancer 2012, NED",
+        "small cell lung cancer (neuroendocrine carcinoma of the lung)",
+        "follicular lymphoma; now DLBCL",
+    ):
         assert not [c for c in fit(diagnosis).checks if c.asks == "other-cancer"], diagnosis
+    # nor of an exclusion that is of other treatment, trials or illness
+    for item in (
+        "Concurrent treatment with any other anti-cancer therapy",
+        "Participation in another clinical trial with an investigational cancer drug",
+        "Other serious illness including cancer-related pain",
+    ):
+        other = _trial(
+            conditions=["Myelodysplastic Syndromes"],
+            criteria=f"Inclusion Criteria:\n\n* MDS\n\nExclusion Criteria:\n\n* {item}",
+        )
+        checks = prescreen(
+            other, tag_trial(other), _profile(diagnosis="MDS; prostate cancer")
+        ).checks
+        assert not [c for c in checks if c.asks == "other-cancer"], item

@@ -1501,40 +1501,57 @@ def other_cancer_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
 
 
 def _cancers_named(facts: _Facts) -> tuple[str, ...]:
-    """The cancers a profile's diagnosis names, when two of them are unrelated diseases."""
+    """The cancers a profile's diagnosis names, when two of them, named in parts of their own
+    (between semicolons, or after "now", "also", "plus"), are unrelated diseases and not kinds
+    of one ("small cell lung cancer (neuroendocrine carcinoma of the lung)" is one cancer)."""
     diagnosis = facts.profile.diagnosis
     if diagnosis is None or diagnosis.not_diagnosed:
         return ()
     vocabulary = diseases()
     cancers = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
+    parts = [
+        {d for d in cancers if d in vocabulary.find(part)[0]}
+        for part in _DIAGNOSIS_PARTS.split(diagnosis.text)
+    ]
     apart = any(
         vocabulary.relation(one, other) == UNRELATED == vocabulary.relation(other, one)
-        for i, one in enumerate(cancers)
-        for other in cancers[i + 1 :]
+        and not kin(one, other)
+        for i, first in enumerate(parts)
+        for later in parts[i + 1 :]
+        for one in first
+        for other in later
     )
     return tuple(cancers) if apart else ()
+
+
+_DIAGNOSIS_PARTS = re.compile(r";|\b(?:now|also|plus)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1024)
 def _other_cancer_item(criteria: str) -> str:
     """The first exclusion criterion for everyone that speaks of another cancer, or ""."""
-    words, nouns = _other_cancer_cues()
-    if not criteria or not nouns.search(criteria):
+    if not criteria:
         return ""
+    said = _other_cancer_said()
     for item in read_criteria(criteria).items:
         if item.section != EXCLUSION or item.cohort:
             continue
-        for clause in re.split(r"[.;:]", item.text):
-            word = words.search(clause)
-            if word and nouns.search(clause, word.end()):
-                return item.text
+        if said.search(item.text):
+            return item.text
     return ""
 
 
 @cache
-def _other_cancer_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _other_cancer_said() -> re.Pattern[str]:
+    """One of ``other_cancer_words``, at most two words, then one of ``other_cancer_nouns``
+    ("additional malignancy", "other active malignancy"): not "other anti-cancer therapy",
+    "cancer-related pain"."""
     entry = rules().rules["disease"]
-    return _cues(entry["other_cancer_words"]), _cues(entry["other_cancer_nouns"])
+    words, nouns = _cues(entry["other_cancer_words"]), _cues(entry["other_cancer_nouns"])
+    return re.compile(
+        rf"(?:{words.pattern})(?:\s+[\w/]+){{0,2}}?\s+(?<!anti-)(?:{nouns.pattern})(?!-)",
+        re.IGNORECASE,
+    )
 
 
 def title_setting_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
