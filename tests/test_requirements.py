@@ -822,8 +822,13 @@ def test_no_exclusion_of_spread_disease_that_is_qualified(line):
         ("ECOG 0 or 1 (patients with disease-related ECOG 2 allowed)", ("at-most-some", (1, 2))),
         ("ECOG 0-1 (ECOG 2 allowed if due to bone pain)", ("at-most-some", (1, 2))),
         ("ECOG 0 or 1; ECOG 2 is allowed if related to the disease", ("at-most-some", (1, 2))),
-        # a condition on the whole limit, or in the clause of the bracket of the scale's name
-        ("ECOG 0-1, or 2 if due to myeloma", ("at-most", (2,))),
+        ("ECOG 0-1, or 2 if due to myeloma", ("at-most-some", (1, 2))),
+        # beside a Karnofsky limit, the most permissive (a first version dropped the ECOG 3)
+        (
+            "Karnofsky >= 70 or ECOG 0-2 (ECOG 3 allowed if due to leukemia)",
+            ("at-most-or-karnofsky-at-least", (3, 70)),
+        ),
+        # a condition in the clause of the bracket of the scale's name is none
         ("Eastern Cooperative Oncology Group (ECOG) performance status 0-1", ("at-most", (1,))),
         # Either scale will do: both are kept, the ECOG score first.
         ("ECOG 0 or 1, alternatively Karnofsky 60-100", ("at-most-or-karnofsky-at-least", (1, 60))),
@@ -833,6 +838,19 @@ def test_no_exclusion_of_spread_disease_that_is_qualified(line):
 )
 def test_ecog(line, expected):
     assert included(line, "ecog") == [expected]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a score allowed on a condition with none for everyone, and a condition of another
+        # score: nothing read (a first version read "at most 3" for everyone)
+        "ECOG 3 is allowed if due to myeloma-related bone pain",
+        "ECOG 0 or 1 if older than 70, or 2",
+    ],
+)
+def test_no_ecog_rule_from_a_score_on_a_condition_alone(line):
+    assert included(line, "ecog") == []
 
 
 @pytest.mark.parametrize(

@@ -2414,7 +2414,11 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
             if bounds is None:
                 continue
             lo, hi, is_range = bounds
-            if not text.excluded and _on_condition(low, start, end, anchor.start(), text, rules):
+            if not text.excluded and (last := _last_on_condition(match, end, text, rules)):
+                # ("ECOG 0-1, or 2 if due to myeloma": 1 for everyone, 2 for some)
+                some = last if some is None else max(some, last)
+                hi = max(s for s in _run_scores(match, rules) if s != last)
+            elif not text.excluded and _on_condition(low, start, end, anchor.start(), text, rules):
                 some = hi if some is None else max(some, hi)
                 continue
             high = hi if high is None else max(high, hi)
@@ -2426,11 +2430,11 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
             if lowest is not None and lowest <= 100:
                 karnofsky = lowest if karnofsky is None else min(karnofsky, lowest)
     if karnofsky is not None:  # either scale will do: the ECOG limit by name, if any, beside it
+        if some is not None and high is not None:
+            high = max(high, some)  # (beside another scale, the most permissive, as before)
         if high is not None and 0 <= high <= 4:
             return [("ecog", "at-most-or-karnofsky-at-least", (high, karnofsky))]
         return [("ecog", "karnofsky-at-least", (karnofsky,))]
-    if high is None and some is not None:
-        high, ranged = some, True  # (no score for everyone beside it: the one given stands)
     if high is None or not ranged or not 0 <= high <= 4:
         return []
     if low_score and low_score > 0:
@@ -2438,6 +2442,32 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
     if some is not None and high < some <= 4:
         return [("ecog", "at-most-some", (high, some))]
     return [("ecog", "at-most", (high,))]
+
+
+def _run_scores(match: re.Match[str], rules: _Rules) -> list[int]:
+    """The scores of a run of them ("0-1, or 2": 0, 1, 2)."""
+    values = (rules.value(s) for s in _SCORES.findall(match.group("run")))
+    return [v for v in values if v is not None]
+
+
+def _last_on_condition(match: re.Match[str], end: int, text: _Text, rules: _Rules) -> int | None:
+    """The last score of a run of them offered with "or" on a condition that follows it in its
+    clause ("ECOG 0-1, or 2 if due to myeloma": 2), when the run has lower scores too."""
+    run = match.group("run")
+    scores = _run_scores(match, rules)
+    if len(set(scores)) < 2 or not _OR_LAST.search(run):
+        return None
+    stop = min([end, *(i for mark in ";(" if (i := text.low.find(mark, match.end(), end)) != -1)])
+    cue = rules.ecog_conditional.search(text.low, match.end(), stop, text.words)
+    if cue is None or _LONE_SCORE.search(text.low, cue.end(), stop):
+        return None  # (no condition, or one of another score: "if older than 70, or 2")
+    return scores[-1] if scores[-1] == max(scores) else None
+
+
+_LONE_SCORE = re.compile(r"(?<![\w.])[0-4](?![\w.%])")
+
+
+_OR_LAST = re.compile(r"\bor\s+\S+\s*$")  # ("0-1, or 2": the last score offered with "or")
 
 
 def _on_condition(low: str, start: int, end: int, at: int, text: _Text, rules: _Rules) -> bool:
