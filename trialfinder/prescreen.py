@@ -2989,8 +2989,12 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
         named = _trial_risk_groups(trial, groups)
         if not named or named == set(groups):
             continue
-        text = _fold_words(_parts_about(diagnosis.text, name))
-        mine = [g for g, (_, written, _, _) in groups.items() if written.search(text)]
+        text = _fold_words(diagnosis.text)
+        mine = [
+            g
+            for g, (_, written, _, _) in groups.items()
+            if any(not _names_another_disease(text, m.end(), name) for m in written.finditer(text))
+        ]
         if not mine and rules().risk_groups[name].get("ask_unnamed", True) is False:
             return disease  # (the trial's own score decides)
         group = _join([g for g in groups if g in named], "or")
@@ -3013,16 +3017,15 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
     return disease
 
 
-def _parts_about(text: str, disease: str) -> str:
-    """The parts of a diagnosis (between semicolons or "now") that name ``disease`` (or a kind
-    of it) or no disease: "MDS, IPSS-R high risk; low-risk prostate cancer" is high risk."""
+def _names_another_disease(folded: str, at: int, disease: str) -> bool:
+    """Whether the words right after a risk group of ``disease`` at ``at`` of a folded diagnosis
+    name another disease, unrelated to it ("low risk prostate cancer" beside an MDS)."""
     vocabulary = diseases()
-    kept = []
-    for part in re.split(r";|\bnow\b", text, flags=re.IGNORECASE):
-        named, _ = vocabulary.find(part)
-        if not named or any(vocabulary.relation(d, disease) == SAME_OR_BROADER for d in named):
-            kept.append(part)
-    return ";".join(kept)
+    named, _ = vocabulary.find(" ".join(folded[at - 1 :].split()[:3]))
+    return bool(named) and all(
+        vocabulary.relation(d, disease) == UNRELATED == vocabulary.relation(disease, d)
+        for d in named
+    )
 
 
 def _parts_for_other_diseases(
