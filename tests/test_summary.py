@@ -617,6 +617,9 @@ def test_a_trial_for_a_complication_does_not_say_its_phase_shrinks_the_cancer():
     assert "shrink" not in text
     glioma = make_study(phases=["PHASE2"], conditions=["Glioma"])
     assert "shrink or control the cancer" in summarize(parse_study(glioma))
+    # ... the cancer where it spread is none: a HIPEC trial treats the cancer
+    hipec = make_study(phases=["PHASE2"], conditions=["Colorectal Cancer", "Peritoneal Metastases"])
+    assert "shrink or control the cancer" in summarize(parse_study(hipec))
 
 
 def test_a_trial_of_tests_only_with_a_phase_does_not_say_what_a_treatment_would_do():

@@ -481,15 +481,17 @@ def complication_at(name: str, text: str) -> re.Match[str] | None:
     return _complication_cues()[name].search(text)
 
 
-def complications_named(conditions: Iterable[str]) -> tuple[str, ...]:
+def complications_named(conditions: Iterable[str], of_the_cancer: bool = True) -> tuple[str, ...]:
     """The complications a record's ``conditions`` name, each a condition naming no disease
-    trialfinder knows ("Radionecrosis of Brain" beside glioma, NCT06016452)."""
+    trialfinder knows ("Radionecrosis of Brain" beside glioma, NCT06016452); without those that
+    are the cancer where it spread (``of_the_cancer``: peritoneal metastases) unless asked."""
     vocabulary = diseases()
+    itself = load_toml(DATA_FILE)["complications"]["of_the_cancer"]
     found = [
         name
         for condition in conditions
-        if not vocabulary.find(condition, organs=True)[0]
         for name in complications_in(condition)
+        if (of_the_cancer or name not in itself) and not vocabulary.find(condition, organs=True)[0]
     ]
     return tuple(dict.fromkeys(found))
 

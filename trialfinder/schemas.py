@@ -369,7 +369,7 @@ DISEASES = DataFile(
                     "became_short": Names(TEXTS),
                 },
             ),
-            "complications": Table(required={"names": Names(TEXTS)}),
+            "complications": Table(required={"names": Names(TEXTS), "of_the_cancer": TEXTS}),
             "disease": Names(_DISEASE),
         }
     ),

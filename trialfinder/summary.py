@@ -1260,7 +1260,9 @@ def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False
     not_treating: dict[str, str] = _phrases()["phases_not_treating"]
     # (a trial whose conditions name a complication, "Radionecrosis of Brain" beside gliomas,
     # may treat it rather than the disease: NCT06016452)
-    treats_another = (purpose and purpose != "TREATMENT") or complications_named(trial.conditions)
+    treats_another = (purpose and purpose != "TREATMENT") or complications_named(
+        trial.conditions, of_the_cancer=False
+    )
     if treats_another and key in not_treating:
         return not_treating[key]
     return phases.get(key, "")
