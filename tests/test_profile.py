@@ -639,6 +639,9 @@ def test_a_level_each_trial_decides_on_is_no_result_either_way():
     # the same level as a share of cells (ASCO/CAP's ER-low, 1-10%): "ER 5%" was ER positive;
     # none, below 1% and above 10% keep their status
     written = ["ER 5%", "PR 1-10%", "ER 10%", "ER weakly positive", "ER 0%", "ER <1%", "ER 11%"]
+    # ... not below 1% (negative), nor "weak" beside a share above 10% (a first version made
+    # "ER positive (Allred 8, 95%, weak to strong)" unknown)
+    written += ["ER 0.5%", "ER positive (Allred 8, 95%, weak to strong)", "PR weakly positive 60%"]
     profile = profile_from_table({"biomarkers": written}, "t")
     assert [(m.known, m.positive) for m in profile.biomarkers] == [
         (False, True),
@@ -647,6 +650,9 @@ def test_a_level_each_trial_decides_on_is_no_result_either_way():
         (False, True),
         (True, False),
         (True, False),
+        (True, True),
+        (True, False),
+        (True, True),
         (True, True),
     ]
 

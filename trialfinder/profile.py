@@ -905,12 +905,18 @@ _HYPHEN_NONE = re.compile(r"(?<=[A-Za-z0-9])-(?:zero|null)\b", re.IGNORECASE)
 _SHARE = re.compile(r"(?:\d+(?:\.\d+)?\s*%?\s*(?:-|to)\s*)?(\d+(?:\.\d+)?)\s*%")
 
 
-def _share_up_to(said: str, most: float | None) -> bool:
-    """Whether `said` gives a share of cells above none, at most `most` percent ("5%", "1-10%")."""
-    if most is None:
-        return False
+def _share_in(said: str, bounds: list[int] | None) -> str:
+    """Where the shares of cells `said` gives lie against the range `bounds` ("5%", "1-10%"):
+    "below", "in" or "above" it, or "" (no share, no range, or some on each side)."""
     shares = [float(m[1]) for m in _SHARE.finditer(said)]
-    return bool(shares) and all(0 < share <= most for share in shares)
+    if not bounds or not shares:
+        return ""
+    low, high = bounds
+    if all(0 < share < low for share in shares):
+        return "below"
+    if all(low <= share <= high for share in shares):
+        return "in"
+    return "above" if all(share > high for share in shares) else ""
 
 
 def _read_marker(text: str, written: str) -> Marker:
@@ -956,14 +962,16 @@ def _read_marker(text: str, written: str) -> Marker:
     said = {w.lower() for w in rest_words}
     if known and said and said <= undecided and said != {"ihc"}:  # "HER2 2+"
         return Marker(written=written, name=name_base, known=False, part=part)
-    if known and said & {w.lower() for w in rules["trial_decides"].get(name_base, [])}:
+    share = _share_in(joined, rules["trial_decides_percent"].get(name_base)) if known else ""
+    decides = said & {w.lower() for w in rules["trial_decides"].get(name_base, [])}
+    if known and decides and share != "above":
         return Marker(written=written, name=name_base, known=False, part=part)  # "ER-low"
     if known and (_uncertain().search(rest) or _no_result().search(rest)):
         # "BRCA1 VUS", "EGFR result pending"
         return Marker(written=written, name=name_base, known=False, part=part)
-    if status is None and joined and re.fullmatch(rules["zero"], joined):
-        status, rest_words = False, []  # "ER 0%": a score of none, not a variant
-    elif known and _share_up_to(joined, rules["trial_decides_percent"].get(name_base)):
+    if status is None and joined and (re.fullmatch(rules["zero"], joined) or share == "below"):
+        status, rest_words = False, []  # "ER 0%", "ER 0.5%": a score of none, not a variant
+    elif share == "in":
         return Marker(written=written, name=name_base, known=False, part=part)  # "ER 5%"
     if status is None:
         if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", joined) for n in negative):

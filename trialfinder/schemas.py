@@ -774,7 +774,7 @@ PRESCREEN = DataFile(
                     "zero": REGEX,
                     "undecided": Names(TEXTS),
                     "trial_decides": Names(TEXTS),
-                    "trial_decides_percent": Names(WHOLE),
+                    "trial_decides_percent": Names(ListOf(WHOLE, "the lowest and highest share")),
                     "trial_decides_warning": TEXT,
                     "test_words": Names(TEXTS),
                     "low_words": Names(TEXTS),
