@@ -1083,8 +1083,8 @@ def categories(fmt: str) -> None:
 def profile() -> None:
     """A profile is a small TOML file of the facts a patient or navigator knows: age, sex,
     diagnosis, setting, earlier treatments, test results, ECOG or Karnofsky score, brain
-    metastases. Every key is optional; a fact left out is unknown, and unknown never rules a
-    trial out.
+    metastases, pregnancy or breastfeeding. Every key is optional; a fact left out is unknown,
+    and unknown never rules a trial out.
 
     \b
       trialfinder profile new me.toml            a commented example to edit

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from trialfinder.knowledge import load_toml
+from trialfinder.knowledge import load_toml, phrases_pattern
 from trialfinder.model import Trial
 
 DATA_FILE = "diseases.toml"
@@ -455,18 +455,7 @@ def _past_diseases(vocabulary: Vocabulary, text: str) -> set[str]:
 @cache
 def _complication_cues() -> dict[str, re.Pattern[str]]:
     names: dict[str, list[str]] = load_toml(DATA_FILE)["complications"]["names"]
-    return {
-        name: re.compile(
-            r"(?<![a-z0-9])(?:"
-            + "|".join(
-                r"[\s-]*".join(map(re.escape, re.split(r"[\s-]+", spelling)))
-                for spelling in sorted(spellings, key=len, reverse=True)
-            )
-            + r")(?![a-z0-9])",
-            re.IGNORECASE,
-        )
-        for name, spellings in names.items()
-    }
+    return {name: phrases_pattern(spellings) for name, spellings in names.items()}
 
 
 def complications_in(text: str) -> tuple[str, ...]:

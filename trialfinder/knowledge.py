@@ -7,6 +7,8 @@ the file, the line and the key (with a did-you-mean), every problem at once.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -54,3 +56,14 @@ def parse_data(text: str, name: str, file: str | Path) -> dict[str, Any]:
     data = parse_toml(text, file, hint, error=InvalidDataFile)
     check_shape(data, schema.shape, text, file, schema.checks, hint, error=InvalidDataFile)
     return data
+
+
+def phrases_pattern(phrases: Iterable[str], as_written: Iterable[str] = ()) -> re.Pattern[str]:
+    """Any of a data file's ``phrases`` as whole words, case, spaces and hyphens aside ("stem
+    cell transplant" finds "Stem-cell transplant"), the longest first; or of ``as_written``
+    exactly ("RT", not "Rt")."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    body = "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
+    exact = "|".join(re.escape(w) for w in sorted(as_written, key=len, reverse=True))
+    either = f"(?i:{body})" + (f"|{exact}" if exact else "")
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")

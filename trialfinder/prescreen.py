@@ -53,7 +53,7 @@ from trialfinder.diseases import (
     only_other_diseases,
     trial_diseases,
 )
-from trialfinder.knowledge import load_toml
+from trialfinder.knowledge import load_toml, phrases_pattern
 from trialfinder.model import Trial
 from trialfinder.profile import Marker, Profile, Treatment, read_marker, settings_in
 from trialfinder.tagging.biomarkers import left_out_variant
@@ -176,10 +176,10 @@ class _Rules:
         self.lines_settings: dict[str, dict[str, list[str]]] = table["lines_settings"]
         self.markers: dict[str, Any] = table["markers"]
         self.risk_groups: dict[str, dict[str, Any]] = table["risk_groups"]
-        self.sensitizing_words = _cues(self.markers["sensitizing_words"])
-        self.germline = _cues(self.markers["germline"])
+        self.sensitizing_words = phrases_pattern(self.markers["sensitizing_words"])
+        self.germline = phrases_pattern(self.markers["germline"])
         self.change_kinds = {
-            kind: _cues(words) for kind, words in self.markers["change_kinds"].items()
+            kind: phrases_pattern(words) for kind, words in self.markers["change_kinds"].items()
         }
         self.change_variant = re.compile(self.markers["change_variant"])
         # marker -> the groups of kinds that stand for each other in it ("*": in every marker)
@@ -200,34 +200,36 @@ class _Rules:
         self.radiation_classes = frozenset(table["treatments"]["radiation_classes"])
         self.surgery_classes = frozenset(table["treatments"]["surgery_classes"])
         washout = table["washout"]
-        self.active_words = _cues(table["rule"]["brain-metastases"]["active_words"])
-        self.untreated_allowed = _cues(table["rule"]["brain-metastases"]["untreated_allowed"])
-        self.confirmed = _cues(table["rule"]["disease"]["confirmed"])
-        self.examples = _cues(table["rule"]["disease"]["examples"])
-        self.healthy_people = _cues(table["rule"]["disease"]["healthy_people"])
-        self.named_not = _cues(table["rule"]["disease"]["named_not"])
+        self.active_words = phrases_pattern(table["rule"]["brain-metastases"]["active_words"])
+        self.untreated_allowed = phrases_pattern(
+            table["rule"]["brain-metastases"]["untreated_allowed"]
+        )
+        self.confirmed = phrases_pattern(table["rule"]["disease"]["confirmed"])
+        self.examples = phrases_pattern(table["rule"]["disease"]["examples"])
+        self.healthy_people = phrases_pattern(table["rule"]["disease"]["healthy_people"])
+        self.named_not = phrases_pattern(table["rule"]["disease"]["named_not"])
         self.named_only = frozenset(table["rule"]["disease"]["named_only"])
-        self.named_only_not = _cues(table["rule"]["disease"]["named_only_not"])
+        self.named_only_not = phrases_pattern(table["rule"]["disease"]["named_only_not"])
         setting = table["rule"]["disease-setting"]
-        self.grew_on = _cues([*setting["grew_during"], *setting["grew_after"]])
-        self.grew_during = _cues(setting["grew_during"])
-        self.for_advanced = _cues(setting["for_advanced"])
-        self.hormone_sensitive = _cues(setting["hormone_sensitive"])
+        self.grew_on = phrases_pattern([*setting["grew_during"], *setting["grew_after"]])
+        self.grew_during = phrases_pattern(setting["grew_during"])
+        self.for_advanced = phrases_pattern(setting["for_advanced"])
+        self.hormone_sensitive = phrases_pattern(setting["hormone_sensitive"])
         self.treatments_named: dict[str, str] = {
             _spaced(k): v for k, v in setting["treatments_named"].items()
         }
-        self.treatment_words = _cues(list(setting["treatments_named"]))
+        self.treatment_words = phrases_pattern(list(setting["treatments_named"]))
         # a confirmed diagnosis of cancer in general words: "diagnosis of cancer", "histologically
         # confirmed malignancy" (up to three words between)
-        any_cancer = _cues(table["rule"]["disease"]["any_cancer"]).pattern
+        any_cancer = phrases_pattern(table["rule"]["disease"]["any_cancer"]).pattern
         self.confirmed_any_cancer = re.compile(
             rf"{self.confirmed.pattern}(?:[^\w-]+[\w-]+){{0,3}}?[^\w-]+{any_cancer}",
             re.IGNORECASE,
         )
-        self.washout_treatments = _cues(washout["treatments"])
-        self.washout_not_about = _cues(washout["not_about"])
-        self.washout_shorter = _cues(washout["shorter"])
-        self.washout_longer = _cues(washout["longer"])
+        self.washout_treatments = phrases_pattern(washout["treatments"])
+        self.washout_not_about = phrases_pattern(washout["not_about"])
+        self.washout_shorter = phrases_pattern(washout["shorter"])
+        self.washout_longer = phrases_pattern(washout["longer"])
         units = "|".join(sorted(washout["units"], key=len, reverse=True))
         self.washout_units = washout["units"]
         self.washout_period = re.compile(
@@ -277,14 +279,8 @@ def _fill(template: str, values: dict[str, Any]) -> str:
 
 
 def _spaced(phrase: str) -> str:
-    """A phrase as :func:`_cues` matches it: any case, spaces or hyphens between its words."""
+    """A phrase as ``phrases_pattern`` matches it: any case, spaces or hyphens between words."""
     return " ".join(re.split(r"[\s-]+", phrase.lower().strip()))
-
-
-def _cues(phrases: list[str]) -> re.Pattern[str]:
-    ordered = sorted(phrases, key=len, reverse=True)
-    body = "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
-    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
 
 
 @cache
@@ -1290,9 +1286,11 @@ def asked_beside_the_disease(trial: Trial) -> tuple[Check, ...]:
 @cache
 def _beside_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
     entry = rules().rules["disease"]
-    negated = re.compile(rf"{_cues(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I)
+    negated = re.compile(
+        rf"{phrases_pattern(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I
+    )
     watch = rules().rules["disease-setting"]["watch_words"]
-    asked = _cues([*entry["earlier_study"], *watch])
+    asked = phrases_pattern([*entry["earlier_study"], *watch])
     return negated, asked
 
 
@@ -1547,7 +1545,10 @@ def _other_cancer_said() -> re.Pattern[str]:
     ("additional malignancy", "other active malignancy"): not "other anti-cancer therapy",
     "cancer-related pain"."""
     entry = rules().rules["disease"]
-    words, nouns = _cues(entry["other_cancer_words"]), _cues(entry["other_cancer_nouns"])
+    words, nouns = (
+        phrases_pattern(entry["other_cancer_words"]),
+        phrases_pattern(entry["other_cancer_nouns"]),
+    )
     return re.compile(
         rf"(?:{words.pattern})(?:\s+[\w/]+){{0,2}}?\s+(?<!anti-)(?:{nouns.pattern})(?!-)",
         re.IGNORECASE,
@@ -1648,7 +1649,7 @@ def treatment_now_checks(trial: Trial) -> tuple[Check, ...]:
 def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
     """(the first inclusion criterion for everyone naming one of the words of ``words_key`` in
     ``[rule.disease-setting]``, the words as written), or ("", "")."""
-    words = _cues(rules().rules["disease-setting"][words_key])
+    words = phrases_pattern(rules().rules["disease-setting"][words_key])
     if not criteria or not words.search(criteria):
         return "", ""
     for item in read_criteria(criteria).items:
@@ -1664,7 +1665,7 @@ def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str,
     ``stages``, stages by number too (``title_stages``)."""
     entry = rules().rules["disease-setting"]
     named = {**entry["title_settings"], **(entry["title_stages"] if stages else {})}
-    words = _cues(list(named))
+    words = phrases_pattern(list(named))
     by_word = {_value_key(w): v for w, v in named.items()}
     for title in titles:
         found = [by_word[_value_key(m.group())] for m in words.finditer(title or "")]
@@ -1703,7 +1704,7 @@ _TREATED_SETTINGS = ("refractory", "relapsed", "resistant", "recurrent")
 @cache
 def _setting_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
     entry = rules().rules["disease-setting"]
-    return _cues(entry["refractory_words"]), _cues(entry["treated_words"])
+    return phrases_pattern(entry["refractory_words"]), phrases_pattern(entry["treated_words"])
 
 
 # earlier lines --------------------------------------------------------------------------------
@@ -1817,7 +1818,7 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
 
 @cache
 def _response_words() -> re.Pattern[str]:
-    return _cues(rules().rules["prior-therapy-required"]["response_words"])
+    return phrases_pattern(rules().rules["prior-therapy-required"]["response_words"])
 
 
 def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
@@ -2417,7 +2418,7 @@ def _count_pattern() -> re.Pattern[str]:
     entry = rules().rules["prior-therapy-excluded"]
     numbers = "|".join(map(re.escape, entry["count_numbers"]))
     between = "|".join(map(re.escape, entry["count_between"]))
-    words = _cues(entry["count_words"]).pattern
+    words = phrases_pattern(entry["count_words"]).pattern
     return re.compile(rf"{words}\s+(\d|{numbers})\s+(?:(?:{between})\s+)?(?=\S)", re.IGNORECASE)
 
 
@@ -2429,7 +2430,7 @@ def _counts(criteria: str) -> tuple[Requirement, ...]:
         return ()
     numbers = [n.lower() for n in entry["count_numbers"]]
     not_of = {w.lower() for w in entry["count_not_of"]}
-    not_with = _cues(entry["count_not_with"])
+    not_with = phrases_pattern(entry["count_not_with"])
     found: list[Requirement] = []
     for item in read_criteria(criteria).items:
         if item.section != EXCLUSION or not_with.search(item.text):
@@ -2682,8 +2683,8 @@ _STAGES = frozenset((rule, values) for _, rule, values in (NON_METASTATIC, METAS
 @cache
 def _adjuvant_words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     entry = rules().rules["disease-setting"]
-    adjuvant = re.compile(rf"(?<![\w(/-]){_cues(entry['adjuvant_words']).pattern}", re.I)
-    return adjuvant, _cues(entry["adjuvant_not"]), _cues(entry["surgery_words"])
+    adjuvant = re.compile(rf"(?<![\w(/-]){phrases_pattern(entry['adjuvant_words']).pattern}", re.I)
+    return adjuvant, phrases_pattern(entry["adjuvant_not"]), phrases_pattern(entry["surgery_words"])
 
 
 @lru_cache(maxsize=1024)
@@ -2691,7 +2692,7 @@ def _first_line_title(*titles: str) -> tuple[str, str]:
     """(the first of ``titles`` that says the trial is for first-line treatment or untreated
     cancer, its words as written), or ("", "")."""
     entry = rules().rules["prior-lines"]
-    first = _cues(entry["title_first_line"])
+    first = phrases_pattern(entry["title_first_line"])
     not_before = {w.lower() for w in entry["title_not_before"]}
     not_after = {w.lower() for w in entry["title_not_after"]}
     for title in titles:
@@ -2717,7 +2718,7 @@ def title_markers(
         if r.kind in ("biomarker-required", "biomarker-excluded")
         for v in r.values
     }
-    not_with = _cues(rules().rules["biomarker-required"]["title_not_with"])
+    not_with = phrases_pattern(rules().rules["biomarker-required"]["title_not_with"])
     excluded = {read_marker(m).name for m in tags.excluded_biomarkers}
     fields = {
         "title": f"Title: {trial.brief_title}",
@@ -2764,7 +2765,7 @@ def title_treatments(
 def _title_treatment(*titles: str) -> tuple[str, str]:
     """(the first of ``titles`` that says the trial comes after a treatment, the treatment)."""
     entry = rules().rules["prior-therapy-required"]
-    after = _cues(entry["title_after"])
+    after = phrases_pattern(entry["title_after"])
     within = int(entry["title_within"])
     for title in titles:
         for match in after.finditer(title or ""):
@@ -3190,7 +3191,7 @@ def _advanced_only(text: str) -> bool:
 
 @cache
 def _advanced_words() -> re.Pattern[str]:
-    return _cues(rules().rules["prior-lines"]["advanced_words"])
+    return phrases_pattern(rules().rules["prior-lines"]["advanced_words"])
 
 
 def _adjuvant_only(text: str) -> bool:
@@ -3218,11 +3219,11 @@ def _takes_the_untreated(criteria: str) -> bool:
     naïve patients will be eligible only if they refused standard treatment", see
     ``naive_words`` in the data file)."""
     entry = rules().rules["disease-setting"]
-    naive = _cues(entry["naive_words"])
+    naive = phrases_pattern(entry["naive_words"])
     if not criteria or not naive.search(criteria):
         return False
-    eligible = _cues(entry["eligible_words"])
-    not_eligible = _cues(entry["not_eligible_words"])
+    eligible = phrases_pattern(entry["eligible_words"])
+    not_eligible = phrases_pattern(entry["not_eligible_words"])
     return any(
         item.section != EXCLUSION
         and not item.cohort

@@ -21,7 +21,7 @@ from typing import Any
 
 from trialfinder.diseases import Diagnosis, read_diagnosis
 from trialfinder.errors import ConfigError
-from trialfinder.knowledge import data_text, load_toml
+from trialfinder.knowledge import data_text, load_toml, phrases_pattern
 from trialfinder.tagging.drug_classes import DRUG_CATEGORIES, Mention, drug_classes, find_drugs
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.text import name_key
@@ -585,28 +585,19 @@ def _vocabulary() -> _TreatmentWords:
 class _TreatmentWords:
     def __init__(self, table: dict[str, Any], everything: dict[str, Any]) -> None:
         self.regimens = {_name(k): tuple(v) for k, v in everything["regimens"].items()}
-        self.transplant = _phrases(table["transplant"])
-        self.autologous = _phrases(table["autologous"])
-        self.allogeneic = _phrases(table["allogeneic"])
-        self.radiation = _phrases(table["radiation"], table["radiation_short"])
-        self.surgery = _phrases(table["surgery"])
+        self.transplant = phrases_pattern(table["transplant"])
+        self.autologous = phrases_pattern(table["autologous"])
+        self.allogeneic = phrases_pattern(table["allogeneic"])
+        self.radiation = phrases_pattern(table["radiation"], table["radiation_short"])
+        self.surgery = phrases_pattern(table["surgery"])
         self.other = {_name(n) for n in table["other"]}
         self.radiation_classes = frozenset(table["radiation_classes"])
         self.surgery_classes = frozenset(table["surgery_classes"])
         self.qualifiers = frozenset(q.lower() for q in table["qualifiers"])
         self.abbreviations = {k.lower(): v for k, v in table["abbreviations"].items()}
-        self.not_given = _phrases(table["not_given"])
-        self.not_brain = _phrases(table["not_brain"])
+        self.not_given = phrases_pattern(table["not_given"])
+        self.not_brain = phrases_pattern(table["not_brain"])
         self.dose = re.compile(table["dose"], re.IGNORECASE)
-
-
-def _phrases(phrases: list[str], exact: list[str] | None = None) -> re.Pattern[str]:
-    """Any of ``phrases`` (case, spaces and hyphens aside) or of ``exact`` (as written)."""
-    ordered = sorted(phrases, key=len, reverse=True)
-    body = "|".join(r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", p)) for p in ordered)
-    as_written = "|".join(re.escape(w) for w in sorted(exact or (), key=len, reverse=True))
-    either = f"(?i:{body})" + (f"|{as_written}" if as_written else "")
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")
 
 
 def _name(text: str) -> str:
