@@ -2244,7 +2244,8 @@ def _check_ecog_some(requirement: Requirement, facts: _Facts, everyone: int, som
     """ECOG against a limit for everyone (``everyone``) and a higher one allowed on a condition
     the criterion names (``some``): a profile between the two is asked, not passed."""
     ecog, karnofsky = facts.profile.ecog, facts.profile.karnofsky
-    fact = f"ecog: {ecog}" if ecog is not None else f"karnofsky: {karnofsky}"
+    given = [f"ecog: {ecog}"] if ecog is not None else []
+    fact = "; ".join([*given, *([f"karnofsky: {karnofsky}"] if karnofsky is not None else [])])
     outcome, tail = _against_ecog(0, some, facts)
     if outcome == PASS and (lower := _against_ecog(0, everyone, facts))[0] != PASS:
         return _check(
