@@ -188,6 +188,33 @@ def test_no_cancer_no_diagnosis_and_unknown_words():
             "NSCLC progressing over the past 3 months; prostate cancer on active surveillance",
             ("non-small cell lung cancer", "prostate cancer"),
         ),
+        # ... nor when the old cancer's part is no more active ("never relapsed") or says it is
+        # past too, nor without saying when: the cancer of now after its surgery is "NED" as
+        # often (a second version read "Early breast cancer, on letrozole, NED; endometrial
+        # cancer 2019, cured, adjuvant brachytherapy" as endometrial cancer only)
+        (
+            "Early breast cancer, ER+ HER2-, on letrozole, NED; endometrial cancer 2019, stage IA,"
+            " cured, adjuvant brachytherapy",
+            ("breast cancer", "endometrial cancer"),
+        ),
+        (
+            "breast cancer stage II, resected 2025, no evidence of disease, on tamoxifen; Hodgkin"
+            " lymphoma at 19, relapsed, cured by transplant in 2010",
+            ("breast cancer", "Hodgkin lymphoma"),
+        ),
+        (
+            "lung adenocarcinoma NED; kidney cancer 2019, never recurred",
+            ("lung adenocarcinoma", "kidney cancer"),
+        ),
+        # a relative's cancer is none of the patient's
+        (
+            "Metastatic colon cancer, liver metastases; father had prostate cancer",
+            ("colon cancer",),
+        ),
+        (
+            "Breast cancer stage II 2024, NED; now on tamoxifen, mother had ovarian cancer",
+            ("breast cancer",),
+        ),
     ):
         assert read_diagnosis(written).diseases == now, written
     assert read_diagnosis("suspected lung cancer").not_diagnosed

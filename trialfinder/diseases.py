@@ -150,7 +150,11 @@ class Vocabulary:
         past = "|".join(re.escape(w) for w in words["profile_past"])
         self.profile_past = re.compile(rf"(?<![\w-])(?:{past})(?![\w-])", re.IGNORECASE)
         active = "|".join(re.escape(w) for w in words["profile_active"])
-        self.profile_active = re.compile(rf"(?<![\w-])(?:{active})(?![\w-])", re.IGNORECASE)
+        # (not denied: "never relapsed", "no progression", "not metastatic")
+        self.profile_active = re.compile(
+            rf"(?<!\bnot )(?<!\bnever )(?<!\bno )(?<![\w-])(?:{active})(?![\w-])", re.IGNORECASE
+        )
+        self.profile_past_when = re.compile(words["profile_past_when"], re.IGNORECASE)
         became = "|".join(re.escape(w) for w in words["profile_became"])
         self.profile_became = re.compile(rf"\b(?:{became})\b", re.IGNORECASE)
         # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
@@ -427,6 +431,16 @@ def _lineage(name: str, within: dict[str, tuple[str, ...]]) -> set[str]:
     return found
 
 
+def _named_in(vocabulary: Vocabulary, part: str) -> list[str]:
+    """The diseases a part of a diagnosis names in its clauses of now (not "mother had ...")."""
+    return [
+        d
+        for clause in re.split(r"[,()]", part)
+        if not vocabulary.profile_not_now.search(clause)
+        for d in _named_now(vocabulary, clause)
+    ]
+
+
 def _past_diseases(vocabulary: Vocabulary, text: str) -> set[str]:
     """The diseases of the parts of a diagnosis that say of a cancer that it is past, beside a
     part that says of another that it is active (``profile_past``, ``profile_active``). Read in
@@ -434,19 +448,28 @@ def _past_diseases(vocabulary: Vocabulary, text: str) -> set[str]:
     pieces = re.split(r"(;|\bnow\b)", text, flags=re.IGNORECASE)
     # (each part, the diseases it names, whether "now" leads it in)
     parts = [
-        (part, _named_now(vocabulary, part), i > 0 and pieces[i - 1].lower() == "now")
+        (part, _named_in(vocabulary, part), i > 0 and pieces[i - 1].lower() == "now")
         for i, part in enumerate(pieces)
         if i % 2 == 0
     ]
+    past = [
+        bool(vocabulary.profile_past.search(part))
+        and bool(vocabulary.profile_past_when.search(part))
+        and not vocabulary.profile_active.search(part)
+        for part, _, _ in parts
+    ]
     active = [
         set(named)
-        for part, named, now in parts
-        if named and (now or vocabulary.profile_active.search(part))
+        for (part, named, now), was in zip(parts, past, strict=True)
+        if named
+        and not was
+        and not vocabulary.profile_past.search(part)
+        and (now or vocabulary.profile_active.search(part))
     ]
     return {
         d
-        for part, named, _ in parts
-        if vocabulary.profile_past.search(part) and not vocabulary.profile_active.search(part)
+        for (_, named, _), was in zip(parts, past, strict=True)
+        if was
         for d in named
         if any(d not in others for others in active)
     }

@@ -361,7 +361,8 @@ DISEASES = DataFile(
                     "profile_past",
                     "profile_active",
                     "profile_became",
-                ),
+                )
+                | {"profile_past_when": REGEX},
                 optional={
                     **texts("not_diseases", "reference"),
                     "profile_organs": Names(TEXT),
