@@ -2109,6 +2109,8 @@ def test_a_trial_for_one_risk_group_of_mds_checks_the_profile_s_group():
     # the group of the MDS, not of another cancer the diagnosis names: "low-risk prostate
     # cancer" made a high-risk MDS a question
     assert fit("MDS-EB2, IPSS-R high risk; low-risk prostate cancer").fit == EXCLUDED
+    assert fit("MDS, IPSS-R low; prostate cancer 2018, high risk").fit == POSSIBLE
+    assert fit("MDS, lower risk; CLL, high risk (17p deletion)").fit == POSSIBLE
     # ... and of the MDS in a part that names another of its family (a first version read only
     # the parts naming the MDS itself, and took "now higher-risk ... AML-like" for lower risk)
     assert fit("MDS, IPSS-R low in 2022; now higher-risk, myeloid neoplasm with TP53").fit == CHECK

@@ -2991,11 +2991,11 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
         named = _trial_risk_groups(trial, groups)
         if not named or named == set(groups):
             continue
-        text = _fold_words(diagnosis.text)
+        clauses = _clauses_about(diagnosis.text, name)
         mine = [
             g
             for g, (_, written, _, _) in groups.items()
-            if any(not _names_another_disease(text, m.end(), name) for m in written.finditer(text))
+            if any(written.search(clause) for clause in clauses)
         ]
         if not mine and rules().risk_groups[name].get("ask_unnamed", True) is False:
             return disease  # (the trial's own score decides)
@@ -3019,15 +3019,25 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
     return disease
 
 
-def _names_another_disease(folded: str, at: int, disease: str) -> bool:
-    """Whether the words right after a risk group of ``disease`` at ``at`` of a folded diagnosis
-    name another disease, unrelated to it ("low risk prostate cancer" beside an MDS)."""
+def _clauses_about(text: str, disease: str) -> list[str]:
+    """The clauses of a diagnosis (folded) that may speak of ``disease``: each clause speaks of
+    the diseases it names, or else of those the clause before it in its part named ("prostate
+    cancer, low risk"; "low-risk prostate cancer"); those of diseases all unrelated to
+    ``disease`` are left out, so a risk group of another cancer is not the MDS's."""
     vocabulary = diseases()
-    named, _ = vocabulary.find(" ".join(folded[at - 1 :].split()[:3]))
-    return bool(named) and all(
-        vocabulary.relation(d, disease) == UNRELATED == vocabulary.relation(disease, d)
-        for d in named
-    )
+    kept = []
+    for part in re.split(r";|\bnow\b", text, flags=re.IGNORECASE):
+        owner: list[str] = []
+        for clause in re.split(r"[,()]", part):
+            named, _ = vocabulary.find(clause)
+            owner = list(named) or owner
+            if owner and all(
+                vocabulary.relation(d, disease) == UNRELATED == vocabulary.relation(disease, d)
+                for d in owner
+            ):
+                continue
+            kept.append(_fold_words(clause))
+    return kept
 
 
 def _parts_for_other_diseases(
