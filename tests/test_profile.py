@@ -210,8 +210,12 @@ def test_chemoradiation_is_radiotherapy_and_the_drugs_given_with_it(written, dru
 def test_radiotherapy_s_short_forms_are_read_in_capitals_only():
     # "Rt mastectomy" (the right breast) was radiotherapy once "RT" was read in any case
     assert resolve_treatment("IMRT 70 Gy").radiation
-    right = resolve_treatment("Rt mastectomy")
-    assert right.surgery and not right.radiation
+    for written in ("Rt mastectomy", "RT mastectomy"):  # (the right side, before an operation)
+        right = resolve_treatment(written)
+        assert right.surgery and not right.radiation, written
+    # a hyphen joins RT to a chemotherapy only (not "postop-RT", "hypo-RT")
+    for written in ("capecitabine, postop-RT", "FOLFOX, hypo-RT"):
+        assert "chemoradiation" not in resolve_treatment(written).drugs, written
 
 
 def test_an_entry_with_a_word_naming_nothing_known_is_partly_read_and_said_so():
@@ -642,6 +646,7 @@ def test_a_level_each_trial_decides_on_is_no_result_either_way():
     # ... not below 1% (negative), nor "weak" beside a share above 10% (a first version made
     # "ER positive (Allred 8, 95%, weak to strong)" unknown)
     written += ["ER 0.5%", "ER positive (Allred 8, 95%, weak to strong)", "PR weakly positive 60%"]
+    written += ["ER negative (<1%)", "ER-negative (less than 1%)"]
     profile = profile_from_table({"biomarkers": written}, "t")
     assert [(m.known, m.positive) for m in profile.biomarkers] == [
         (False, True),
@@ -654,6 +659,8 @@ def test_a_level_each_trial_decides_on_is_no_result_either_way():
         (True, False),
         (True, True),
         (True, True),
+        (True, False),
+        (True, False),
     ]
 
 
@@ -762,6 +769,8 @@ def test_an_entry_naming_a_transplant_keeps_the_drugs_of_its_line():
         ("breast cancer, stopped breastfeeding last year", {}),
         ("gestational trophoblastic neoplasia after a molar pregnancy", {}),
         ("breast cancer, pregnancy test negative", {}),
+        ("triple negative breast cancer, pregnant (terminated)", {}),
+        ("triple negative breast cancer, breastfeeding (stopped)", {}),
         ("lung cancer; wife is pregnant", {}),
     ],
 )  # fmt: skip

@@ -419,7 +419,7 @@ def states_in(text: str) -> dict[str, bool]:
     states = {w.lower(): state for state, words in table["written"].items() for w in words}
     said, denied = {w.lower() for w in table["said"]}, {w.lower() for w in table["denied"]}
     found: dict[str, bool] = {}
-    for clause in re.split(r"[,;()]", text):
+    for clause in re.split(r"[,;]", text):  # (a bracket says more of its clause: "(terminated)")
         words = re.findall(
             r"[a-z0-9'-]+", clause.lower().replace("breast feeding", "breastfeeding")
         )
@@ -644,7 +644,9 @@ def resolve_treatment(written: str) -> Treatment:
         return Treatment(written, drugs=(one_class.name,), radiation=radiation, surgery=surgery)
     mentions = find_drugs(written)
     named, unread = _entry_words(written, mentions)
-    if words.radiation.search(written):
+    if (rays := words.radiation.search(written)) and not (
+        rays.group() in _SIDES and words.surgery.match(written, rays.end() + 1)
+    ):
         # where it was given, when a class of radiotherapy names it ("whole brain radiotherapy"),
         # and the drugs given with it ("chemoradiation with cisplatin"); without a place, a
         # check about radiotherapy to one place stays unknown. (Its other words say where and
@@ -669,6 +671,7 @@ def resolve_treatment(written: str) -> Treatment:
 
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9-]*", re.IGNORECASE)
+_SIDES = frozenset({"RT"})  # ("RT mastectomy": the right side, before an operation's name)
 _CHEMORADIATION = "chemoradiation"  # the lexicon's name of chemotherapy given with radiation
 
 
@@ -681,17 +684,22 @@ def _given_with_radiation(written: str, drugs: tuple[str, ...]) -> bool:
     """Whether an entry naming radiation gives a chemotherapy with it, not before or after
     ("SBRT to lung, then carboplatin/pemetrexed", "WBRT 2022; temozolomide 2023")."""
     k = knowledge()
-    together = k.given_together.search(written) or _WITH.search(written)
+    together = (
+        k.given_together.search(written) is not None
+        or _WITH.search(written) is not None
+        or any(_is_chemotherapy(m[1]) for m in _JOINED_RT.finditer(written))
+    )
     return (
         any(_is_chemotherapy(d) for d in drugs)
-        and together is not None
+        and together
         and not k.in_sequence.search(written)
         and ";" not in written
     )
 
 
-# ("with", "chemo-radiation (cisplatin)", or joined by a hyphen: "cisplatin-RT"; not "pre-RT")
-_WITH = re.compile(r"(?i:\bwith\b|\bchemo[\s-]?radi)|(?<!\bpre)(?<!\bpost)(?<=[A-Za-z0-9])-RT\b")
+_WITH = re.compile(r"\bwith\b|\bchemo[\s-]?radi", re.IGNORECASE)  # ("chemo-radiation (cisplatin)")
+# A medicine joined to RT by a hyphen ("cisplatin-RT": given with it; not "postop-RT")
+_JOINED_RT = re.compile(r"\b([A-Za-z][A-Za-z0-9]*)-RT\b")
 
 
 def _entry_words(written: str, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -893,13 +901,16 @@ _SIGN_VE = re.compile(r"(?<=[A-Za-z0-9])\s*([+-])\s*ve\b", re.IGNORECASE)
 _HYPHEN_NONE = re.compile(r"(?<=[A-Za-z0-9])-(?:zero|null)\b", re.IGNORECASE)
 
 
-_SHARE = re.compile(r"(?:\d+(?:\.\d+)?\s*%?\s*(?:-|to)\s*)?(\d+(?:\.\d+)?)\s*%")
+_SHARE = re.compile(
+    r"(?:\d+(?:\.\d+)?\s*%?\s*(?:-|to)\s*)?(<\s*|less than\s+|below\s+)?(\d+(?:\.\d+)?)\s*%", re.I
+)
 
 
 def _share_in(said: str, bounds: list[int] | None) -> str:
     """Where the shares of cells `said` gives lie against the range `bounds` ("5%", "1-10%"):
     "below", "in" or "above" it, or "" (no share, no range, or some on each side)."""
-    shares = [float(m[1]) for m in _SHARE.finditer(said)]
+    # ("<1%" is below 1)
+    shares = [float(m[2]) - (0.001 if m[1] else 0) for m in _SHARE.finditer(said)]
     if not bounds or not shares:
         return ""
     low, high = bounds
