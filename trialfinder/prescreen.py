@@ -1376,6 +1376,19 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
     else:
         outcome = PASS if has else FAIL if against else UNKNOWN
     if (
+        outcome == FAIL
+        and requirement.section == EXCLUSION
+        and rules().hormone_sensitive.search(requirement.text)
+        and "castration-sensitive" not in facts.setting_is
+    ):
+        # "Metastatic castration-sensitive prostate cancer" ruled out is of sensitive cancer
+        # only: a castration-resistant one passes, one the profile does not say is asked
+        if "castration-resistant" in facts.setting_is:
+            tail = rules().sentence("disease-setting", "pass-hormone-resistant")
+            return _check(requirement, PASS, tail, fact)
+        tail = rules().sentence("disease-setting", "unknown-hormone-sensitive", settings=settings)
+        return _unknown(requirement, tail)
+    if (
         outcome == UNKNOWN
         and requirement.rule == "any-of"
         and "relapsed" in values

@@ -637,6 +637,7 @@ _RULE = Table(
             "pass-no-line",
             "unknown-early-treatment",
             "pass-hormone-sensitive",
+            "pass-hormone-resistant",
             "unknown-hormone-sensitive",
             "unknown-no-line",
             "unknown-some",
