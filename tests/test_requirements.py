@@ -1936,6 +1936,10 @@ def test_a_trial_for_brain_metastases_asks_for_them(
         ("Males with pregnant partners", []),
         ("Prior pregnancy-associated breast cancer", []),
         ("Resident of a nursing facility", []),
+        ("Pregnancy loss in the last 3 months", []),
+        ("Breastfeeding women may take part if they pump and discard milk", []),
+        ("Pregnant women are excluded from Part B only", []),
+        ("Breastfeeding women (breastfeeding must be stopped before the first dose)", []),
     ],
 )  # fmt: skip
 def test_pregnancy_and_breastfeeding_ruled_out(line, expected):
