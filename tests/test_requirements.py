@@ -823,6 +823,11 @@ def test_no_exclusion_of_spread_disease_that_is_qualified(line):
         ("ECOG 0-1 (ECOG 2 allowed if due to bone pain)", ("at-most-some", (1, 2))),
         ("ECOG 0 or 1; ECOG 2 is allowed if related to the disease", ("at-most-some", (1, 2))),
         ("ECOG 0-1, or 2 if due to myeloma", ("at-most-some", (1, 2))),
+        # a higher score in a bracket of its own, for some (a bracket was read as nothing, and
+        # "2 or lower" failed the ECOG 3 the bracket allows)
+        ("ECOG 0-2 (3 if due to bone disease)", ("at-most-some", (2, 3))),
+        ("ECOG ≤ 2 (≤ 3 for patients with disease-related bone pain)", ("at-most-some", (2, 3))),
+        ("ECOG 0-1 (see appendix 2)", ("at-most", (1,))),
         # beside a Karnofsky limit, the most permissive (a first version dropped the ECOG 3)
         (
             "Karnofsky >= 70 or ECOG 0-2 (ECOG 3 allowed if due to leukemia)",

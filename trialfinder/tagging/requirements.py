@@ -2421,6 +2421,9 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
             elif not text.excluded and _on_condition(low, start, end, anchor.start(), text, rules):
                 some = hi if some is None else max(some, hi)
                 continue
+            elif not text.excluded and (more := _bracket_for_some(match, end, text, rules)):
+                # ("ECOG 0-2 (3 if due to bone disease)": 2 for everyone, 3 for some)
+                some = more if some is None or more > some else some
             high = hi if high is None else max(high, hi)
             low_score = lo if low_score is None else min(low_score, lo)
             ranged = ranged or is_range
@@ -2467,6 +2470,18 @@ def _last_on_condition(match: re.Match[str], end: int, text: _Text, rules: _Rule
 _LONE_SCORE = re.compile(r"(?<![\w.])[0-4](?![\w.%])")
 
 
+def _bracket_for_some(match: re.Match[str], end: int, text: _Text, rules: _Rules) -> int | None:
+    """A higher score in a bracket right after a run of them, for some people or on a condition
+    ("ECOG 0-2 (3 if due to bone disease)", "(3 for dose escalation)": 3), or None. (A
+    bracket that denies it, "(2 not allowed)", is asked too: never a pass.)"""
+    bracket = _BRACKET_SCORE.match(text.low, match.end(), end)
+    if bracket is None:
+        return None
+    score = int(bracket["score"])
+    return score if score > max(_run_scores(match, rules)) else None
+
+
+_BRACKET_SCORE = re.compile(r"\s*\(\s*(?:ecog\s*)?(?:[≤<]=?\s*)?(?P<score>[0-4])(?![\w.%])")
 _OR_LAST = re.compile(r"\bor\s+\S+\s*$")  # ("0-1, or 2": the last score offered with "or")
 
 
