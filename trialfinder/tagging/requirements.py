@@ -2418,7 +2418,7 @@ def _read_ecog(text: _Text, rules: _Rules) -> list[Read]:
                 # ("ECOG 0-1, or 2 if due to myeloma": 1 for everyone, 2 for some)
                 some = last if some is None else max(some, last)
                 hi = max(s for s in _run_scores(match, rules) if s != last)
-            elif not text.excluded and _on_condition(low, start, end, anchor.start(), text, rules):
+            elif not text.excluded and _on_condition(start, end, anchor.start(), text, rules):
                 some = hi if some is None else max(some, hi)
                 continue
             elif not text.excluded and (more := _bracket_for_some(match, end, text, rules)):
@@ -2485,10 +2485,11 @@ _BRACKET_SCORE = re.compile(r"\s*\(\s*(?:ecog\s*)?(?:[≤<]=?\s*)?(?P<score>[0-4
 _OR_LAST = re.compile(r"\bor\s+\S+\s*$")  # ("0-1, or 2": the last score offered with "or")
 
 
-def _on_condition(low: str, start: int, end: int, at: int, text: _Text, rules: _Rules) -> bool:
+def _on_condition(start: int, end: int, at: int, text: _Text, rules: _Rules) -> bool:
     """Whether the score of the scale named at ``at`` is allowed on a condition only: one of
     ``conditional`` in its bracket, or else in its clause of the sentence ``start:end``
     ("(Patients with disease related ECOG 2 are allowed)", "; ECOG 2 allowed if ...")."""
+    low = text.low
     opened = low.rfind("(", start, at)
     if opened != -1 and low.find(")", opened, at) == -1:
         closed = low.find(")", at, end)
