@@ -32,10 +32,11 @@ from trialfinder.prescreen import (
     prescreen,
     rank,
     rule_kinds,
+    rules,
     verdict,
     washout_requirements,
 )
-from trialfinder.profile import Profile, load_profile, profile_from_table
+from trialfinder.profile import KEYS, Profile, load_profile, profile_from_table
 from trialfinder.tagging import tag_trial
 from trialfinder.tagging.requirements import Requirement
 from trialfinder.tagging.tags import Evidence, Tags
@@ -95,6 +96,18 @@ def test_every_example_of_the_rules_gives_its_outcome(example):
         assert "{" not in check.question
     else:
         assert check.question == ""
+
+
+@pytest.mark.parametrize(
+    "example", EXAMPLES, ids=[f"{e['rule']}-{i}" for i, e in enumerate(EXAMPLES)]
+)
+def test_a_profile_with_none_of_a_rule_s_facts_leaves_its_check_unknown(example):
+    # the `facts` of each [rule.*] are profile keys, and without any of them nothing is decided
+    facts = rules().rules[example["rule"]]["facts"]
+    assert set(facts) <= set(KEYS), facts
+    unsaid = {k: v for k, v in example["profile"].items() if k not in facts}
+    check = _run(example | {"profile": unsaid})
+    assert check.outcome == UNKNOWN, (facts, unsaid, check.reason)
 
 
 def test_every_rule_kind_has_examples_that_pass_fail_and_stay_unknown():
