@@ -147,8 +147,7 @@ class Vocabulary:
             re.escape(w) for w in (*words["profile_history"], *words["profile_not_now"])
         )
         self.profile_not_now = re.compile(rf"\b(?:{not_now})\b", re.IGNORECASE)
-        past = "|".join(re.escape(w) for w in words["profile_past"])
-        self.profile_past = re.compile(rf"(?<![\w-])(?:{past})(?![\w-])", re.IGNORECASE)
+        self.profile_past = phrases_pattern(words["profile_past"])
         active = "|".join(re.escape(w) for w in words["profile_active"])
         # (not denied: "never relapsed", "no progression", "not metastatic")
         self.profile_active = re.compile(
@@ -446,33 +445,18 @@ def _past_diseases(vocabulary: Vocabulary, text: str) -> set[str]:
     part that says of another that it is active (``profile_past``, ``profile_active``). Read in
     the words as written: "no recurrence" is no denial of a disease."""
     pieces = re.split(r"(;|\bnow\b)", text, flags=re.IGNORECASE)
-    # (each part, the diseases it names, whether "now" leads it in)
-    parts = [
-        (part, _named_in(vocabulary, part), i > 0 and pieces[i - 1].lower() == "now")
-        for i, part in enumerate(pieces)
-        if i % 2 == 0
-    ]
-    past = [
-        bool(vocabulary.profile_past.search(part))
-        and bool(vocabulary.profile_past_when.search(part))
-        and not vocabulary.profile_active.search(part)
-        for part, _, _ in parts
-    ]
-    active = [
-        set(named)
-        for (part, named, now), was in zip(parts, past, strict=True)
-        if named
-        and not was
-        and not vocabulary.profile_past.search(part)
-        and (now or vocabulary.profile_active.search(part))
-    ]
-    return {
-        d
-        for (_, named, _), was in zip(parts, past, strict=True)
-        if was
-        for d in named
-        if any(d not in others for others in active)
-    }
+    past: list[list[str]] = []  # the diseases of each part that says they are past
+    active: list[set[str]] = []  # those of each part that says they are active
+    for i in range(0, len(pieces), 2):
+        part = pieces[i]
+        named = _named_in(vocabulary, part)
+        gone = vocabulary.profile_past.search(part) is not None
+        going = vocabulary.profile_active.search(part) is not None
+        if gone and not going and vocabulary.profile_past_when.search(part):
+            past.append(named)
+        elif named and not gone and (going or (i > 0 and pieces[i - 1].lower() == "now")):
+            active.append(set(named))
+    return {d for named in past for d in named if any(d not in others for others in active)}
 
 
 @cache

@@ -45,6 +45,7 @@ from trialfinder.diseases import (
     RELATED,
     SAME_OR_BROADER,
     UNRELATED,
+    Diagnosis,
     complication_at,
     complications_named,
     diseases,
@@ -1498,7 +1499,8 @@ def other_cancer_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     other, and an exclusion criterion for everyone speaks of another cancer ("Previous or
     concomitant additional malignancy", see ``other_cancer_words``); else none."""
     facts = _facts(profile)
-    named = _cancers_named(facts)
+    diagnosis = facts.profile.diagnosis
+    named = _cancers_named(diagnosis) if diagnosis is not None else ()
     if len(named) < 2:
         return ()
     text = _other_cancer_item(trial.eligibility.criteria)
@@ -1511,12 +1513,12 @@ def other_cancer_checks(trial: Trial, profile: Profile) -> tuple[Check, ...]:
     return (_check(requirement, UNKNOWN, tail, question=question),)
 
 
-def _cancers_named(facts: _Facts) -> tuple[str, ...]:
+@lru_cache(maxsize=64)  # (of the profile: asked once, not once per trial)
+def _cancers_named(diagnosis: Diagnosis) -> tuple[str, ...]:
     """The cancers a profile's diagnosis names, when two of them, named in parts of their own
     (between semicolons, or after "now", "also", "plus"), are unrelated diseases and not kinds
     of one ("small cell lung cancer (neuroendocrine carcinoma of the lung)" is one cancer)."""
-    diagnosis = facts.profile.diagnosis
-    if diagnosis is None or diagnosis.not_diagnosed:
+    if diagnosis.not_diagnosed:
         return ()
     vocabulary = diseases()
     cancers = [d for d in diagnosis.diseases if vocabulary.get(d).cancer]
@@ -3032,7 +3034,8 @@ def _by_risk_group(disease: Check, trial: Trial, facts: _Facts) -> Check:
     return disease
 
 
-def _clauses_about(text: str, disease: str) -> list[str]:
+@lru_cache(maxsize=64)  # (of the profile's diagnosis: read once, not once per trial)
+def _clauses_about(text: str, disease: str) -> tuple[str, ...]:
     """The clauses of a diagnosis (folded) that may speak of ``disease``: each clause speaks of
     the diseases it names, or else of those the clause before it in its part named ("prostate
     cancer, low risk"; "low-risk prostate cancer"); those of diseases all unrelated to
@@ -3050,7 +3053,7 @@ def _clauses_about(text: str, disease: str) -> list[str]:
             ):
                 continue
             kept.append(_fold_words(clause))
-    return kept
+    return tuple(kept)
 
 
 def _parts_for_other_diseases(
