@@ -48,12 +48,22 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
     return {row["nct_id"]: row for row in rows}
 
 
+def reasons(row: dict[str, Any]) -> list[str]:
+    """The evidence's sentences, the part of it users read (``show``, the CSV column)."""
+    return [e["reason"] for e in row.get("evidence") or []]
+
+
 def changed_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """Keys whose value changed; a key the old output did not have counts only when filled."""
+    """Keys whose value changed; a key the old output did not have counts only when filled.
+    Evidence counts when its sentences changed."""
     return [
         k
         for k in sorted(a.keys() | b.keys())
-        if k != "evidence" and (a.get(k) or None) != (b.get(k) or None)
+        if (
+            reasons(a) != reasons(b)
+            if k == "evidence"
+            else (a.get(k) or None) != (b.get(k) or None)
+        )
     ]
 
 
@@ -95,6 +105,12 @@ def summarize_changes(old_path: Path, new_path: Path) -> None:
                     if gone or came:
                         parts.append(f"summary {section} -{len(gone)}+{len(came)}")
                         counts[f"summary {section}"] = counts.get(f"summary {section}", 0) + 1
+            elif key == "evidence":
+                was, now = reasons(a), reasons(b)
+                gone = sum(x not in now for x in was)
+                came = sum(x not in was for x in now)
+                parts.append(f"evidence -{gone}+{came}")
+                counts[key] = counts.get(key, 0) + 1
             elif isinstance(b.get(key) or a.get(key), list) and key != "requirements":
                 was, now = a.get(key) or [], b.get(key) or []
                 removed = [x for x in was if x not in now]
@@ -130,6 +146,13 @@ def diff(old_path: Path, new_path: Path) -> None:
                 for line in list(lines)[2:]:
                     if not line.startswith("@@"):
                         print("    " + line)
+            elif key == "evidence":
+                was, now = reasons(a), reasons(b)
+                print("  evidence:")
+                for line in [f"    -{x}" for x in was if x not in now]:
+                    print(line)
+                for line in [f"    +{x}" for x in now if x not in was]:
+                    print(line)
             else:
                 print(f"  {key}: {a.get(key)!r} -> {b.get(key)!r}")
     print(f"{changed} of {len(old.keys() | new.keys())} records changed")

@@ -161,7 +161,7 @@ def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination
     )
     assert tags.categories == ("targeted-therapy", "combination", "chemotherapy")
     assert reasons(tags, "combination") == [
-        'combination: arm "Arm A" gives ramucirumab + paclitaxel together '
+        'combination: arm "Arm A" gives ramucirumab + paclitaxel in the same group '
         "(a choice among treatments: one of each kind counts)"
     ]
 
@@ -172,13 +172,21 @@ def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination
         # NCT05984277: "carboplatin plus either pemetrexed or paclitaxel" was four drugs
         # "together"
         ("Volrustomig plus carboplatin plus either pemetrexed or paclitaxel", "either"),
-        ("Participants receive one of the following: carboplatin or paclitaxel with volrustomig",
+        ("Participants receive one of the following: carboplatin and paclitaxel with volrustomig",
          "one of the following"),
+        # (beside "or" between two of its treatments, those are quoted)
+        ("Participants receive one of the following: carboplatin or paclitaxel with volrustomig",
+         "carboplatin or paclitaxel"),
         ("Volrustomig; the chemotherapy may be one of these: carboplatin, paclitaxel",
          "may be one of"),
-        # "or" between two of the treatments it gives (NCT06692738)
+        # "or" between two of the treatments it gives (NCT06692738): those words only
         ("Volrustomig + carboplatin + paclitaxel or nab-paclitaxel",
          "paclitaxel or nab-paclitaxel"),
+        # NCT05952557: "camizestrant ± abemaciclib" was given "together"
+        ("Volrustomig ± carboplatin + paclitaxel", "Volrustomig ±"),
+        # the words that summaries read as a choice too, quoted so that a reader can judge
+        ("Volrustomig with carboplatin and paclitaxel until progression or toxicity",
+         "until progression or toxicity"),
     ],
 )  # fmt: skip
 def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(description, said):
@@ -199,8 +207,41 @@ def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(desc
         conditions=["Lung Cancer"],
     )
     (reason,) = reasons(tags, "combination")
-    assert reason.endswith(f'in the same group, not all to everyone (its words say "{said}")')
+    head, quoted = reason.split(' in the same group, maybe not all to everyone (its words say "')
+    assert said in quoted
     assert "together" not in reason
+
+
+def test_two_platinum_drugs_in_one_arm_are_not_said_to_be_given_together():
+    # NCT05048797, NCT06561386: cisplatin and carboplatin are mostly one or the other
+    tags = tag(
+        [drug("Pembrolizumab"), drug("Pemetrexed"), drug("Cisplatin"), drug("Carboplatin")],
+        [
+            arm(
+                "Arm 2",
+                ["Drug: Pembrolizumab", "Drug: Pemetrexed", "Drug: Cisplatin", "Drug: Carboplatin"],
+                description="Pembrolizumab plus pemetrexed plus platinum chemotherapy",
+            )
+        ],
+        conditions=["Lung Cancer"],
+    )
+    (reason,) = reasons(tags, "combination")
+    assert reason.endswith(
+        "in the same group, maybe not all to everyone (cisplatin and carboplatin are mostly given"
+        " one or the other)"
+    )
+
+
+@needs_shared
+def test_summaries_and_tags_agree_on_which_groups_offer_a_choice():
+    # One definition (tagging.arms.offers_choice): a group whose summary line says "some of
+    # these" is never said by the tags to give its treatments together.
+    for nct_id in ("NCT05952557", "NCT05048797", "NCT06561386", "NCT06692738"):
+        trial = parse_study(load_real_record(nct_id))
+        tags = tag_trial(trial)
+        assert "some of these" in summarize(trial, tags=tags), nct_id
+        said = [e.reason for e in tags.evidence if e.tag == "combination"]
+        assert said and not any(r.endswith("together") for r in said), nct_id
 
 
 def test_a_regimen_among_the_options_is_a_combination():

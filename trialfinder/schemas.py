@@ -235,7 +235,8 @@ LEXICON = DataFile(
                     "in_sequence": REGEX_I,
                     "given_together": REGEX_I,
                     "one_of": REGEX_I,
-                    "alternatives": REGEX_I,
+                    "choice": ListOf(REGEX_I),
+                    "alternative_classes": TEXTS,
                 }
             ),
             "regimen_steroids": Table(
@@ -958,7 +959,7 @@ SUMMARY = DataFile(
             "phrases": Table(required=words("combination", "conditioning", "crossover")),
             "interventions": Table(
                 required={
-                    **dict.fromkeys(("no_intervention", "choice"), ListOf(REGEX_I)),
+                    "no_intervention": ListOf(REGEX_I),
                     **dict.fromkeys(
                         (
                             "placebo_with",
@@ -975,7 +976,7 @@ SUMMARY = DataFile(
                         REGEX_I,
                     ),
                     "given_too_words": WHOLE,
-                    **texts("alternatives", "not_other_names", "not_other_name_words"),
+                    **texts("not_other_names", "not_other_name_words"),
                     "other_name_words": WHOLE,
                     **words("placebo", "sham_said", "nothing", "at_times_said"),
                 }

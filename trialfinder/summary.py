@@ -36,7 +36,7 @@ from trialfinder.glossary import explain_first_uses
 from trialfinder.knowledge import load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
-from trialfinder.tagging.arms import conditioning, given_apart
+from trialfinder.tagging.arms import alternatives_in, conditioning, given_apart, offers_choice
 from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
@@ -311,7 +311,7 @@ def _every_group_gets(
         links = set(plan.arms.get(arm.label, ()))
         if not links or links in tested_links:
             return ()  # (linked to nothing, or to just what an arm under test gets: in doubt)
-    if any(_choice().search(f"{arm.label}\n{arm.description}") for arm in trial.arm_groups):
+    if any(offers_choice(f"{arm.label}\n{arm.description}") for arm in trial.arm_groups):
         return ()
     indexes = [i for i, item in enumerate(trial.interventions) if item in treatments]
     everywhere = [
@@ -326,17 +326,7 @@ def _every_group_gets(
     if not everywhere or len(everywhere) == len(indexes) and len(indexes) > 1:
         return ()
     names = _unique(_name(trial.interventions[i].name) for i in everywhere)
-    return () if _alternatives_in(names) else names
-
-
-def _alternatives_in(names: Iterable[str]) -> bool:
-    """Whether ``names`` name two drugs of a class whose members are mostly given one or the
-    other (``alternatives`` in summary.toml: cisplatin and carboplatin)."""
-    drugs = [m.value for name in names for m in find_drugs(name) if not m.is_class]
-    return any(
-        sum(drug_matches(d, alternative) for d in dict.fromkeys(drugs)) > 1
-        for alternative in _phrases()["interventions"]["alternatives"]
-    )
+    return () if alternatives_in(names) is not None else names
 
 
 def _given_together(trial: Trial, plan: ArmPlan, treatments: tuple[Intervention, ...]) -> bool:
@@ -433,8 +423,8 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
             else:
                 continue  # the record does not say what this arm gives
         some = len(gets) > 1 and (
-            _alternatives_in(gets)
-            or _choice().search(_arm_words(arm, items)) is not None
+            alternatives_in(gets) is not None
+            or offers_choice(_arm_words(arm, items)) is not None
             or any(
                 _intervention_words(key).search(item.description)
                 for item in items
@@ -472,7 +462,7 @@ def comparisons(trial: Trial, plan: ArmPlan, what: tuple[str, ...]) -> tuple[Com
         indexes = plan.arms.get(arm.label, ())
         dummies = [what[i] for i in indexes if what[i] in ("placebo", "sham")]
         if dummies and (
-            len(dummies) == len(indexes) or _choice().search(f"{arm.label}\n{arm.description}")
+            len(dummies) == len(indexes) or offers_choice(f"{arm.label}\n{arm.description}")
         ):
             kinds += [kind for kind in dummies if kind not in kinds]
     shown = {name for c in said for name in c.gets}
@@ -617,12 +607,6 @@ def _regimen(
 def _no_intervention() -> re.Pattern[str]:
     """Any of the ``no_intervention`` patterns, as one."""
     return _any_of(_phrases()["interventions"]["no_intervention"])
-
-
-@cache
-def _choice() -> re.Pattern[str]:
-    """Any of the ``choice`` patterns (an arm gives a choice of its treatments), as one."""
-    return _any_of(_phrases()["interventions"]["choice"])
 
 
 _WORD_START = r"\b"

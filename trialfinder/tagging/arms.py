@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from trialfinder.model import ArmGroup, Trial
-from trialfinder.tagging.drug_classes import find_drugs
+from trialfinder.tagging.drug_classes import drug_matches, find_drugs
 from trialfinder.tagging.lexicon import Knowledge, knowledge
 from trialfinder.tagging.reader import (
     PLACEBO_ARMS,
@@ -25,7 +26,7 @@ from trialfinder.tagging.reader import (
     per_trial,
 )
 from trialfinder.tagging.tags import CATEGORY, Evidence
-from trialfinder.tagging.text import lower
+from trialfinder.tagging.text import lower, snippet
 from trialfinder.tagging.treatments import (
     CONDITIONING,
     PROCEDURE_CATEGORIES,
@@ -38,7 +39,7 @@ from trialfinder.tagging.treatments import (
     negated_before,
 )
 from trialfinder.vocabulary import CATEGORY_NAMES
-from trialfinder.wording import shorten
+from trialfinder.wording import registry_text, shorten
 
 EVIDENCE_WIDTH = 160  # characters of the text a piece of evidence quotes
 
@@ -302,8 +303,16 @@ def _tag_combination(
         given_how = "together"
         if in_sequence(words, k):
             given_how = "in the same group (its words say one follows another)"
-        elif not choice and (offered := _alternatives_said(words, shown, k)):
-            given_how = f'in the same group, not all to everyone (its words say "{offered}")'
+        elif choice:
+            given_how = "in the same group"
+        elif (found := offers_choice(words, k)) is not None:
+            said = _choice_said(words, found, shown, label)
+            given_how = f'in the same group, maybe not all to everyone (its words say "{said}")'
+        elif pair := alternatives_in(shown, k):
+            given_how = (
+                f"in the same group, maybe not all to everyone ({pair[0]} and {pair[1]} are"
+                " mostly given one or the other)"
+            )
 
         side.evidence.append(
             Evidence(
@@ -318,17 +327,23 @@ def _tag_combination(
         return
 
 
+def offers_choice(words: str, k: Knowledge | None = None) -> re.Match[str] | None:
+    """Where the words of an arm (its label and description) say it may give some of its
+    treatments only, or one of them (lexicon ``choice``: "or", "±", "investigator's choice",
+    "one of the following"), or None. Neither the tags nor the summary say such an arm gives
+    all its treatments to everyone in it."""
+    return (k or knowledge()).choice.search(words)
+
+
 # Between two treatments named one after the other: "or" ("paclitaxel or nab-paclitaxel",
 # "mFOLFOX6 (oxaliplatin, 5-FU) or FOLFIRI").
 _OR_BETWEEN = re.compile(r"\s*\)?\s*,?\s*or\s+(?:\(\s*)?", re.IGNORECASE)
 
 
-def _alternatives_said(words: str, shown: list[str], k: Knowledge) -> str:
-    """The words of an arm that offer some of its treatments as alternatives (lexicon
-    ``alternatives``, or "or" between two of the ``shown`` treatments it names), or ""."""
-    offered = k.alternatives.search(words)
-    if offered:
-        return offered[0]
+def _choice_said(words: str, found: re.Match[str], shown: list[str], label: str) -> str:
+    """The words to quote for a choice an arm offers: "or" between two of the ``shown``
+    treatments it names ("paclitaxel or nab-paclitaxel"), else the words around ``found`` in
+    the arm's ``label`` or in its description (``words`` is both, the label first)."""
     given = {name.lower() for name in shown}
     mentions = find_drugs(words) if " or " in words.lower() else []
     for one, other in itertools.pairwise(mentions):
@@ -339,7 +354,23 @@ def _alternatives_said(words: str, shown: list[str], k: Knowledge) -> str:
             and _OR_BETWEEN.fullmatch(words, one.end, other.start)
         ):
             return words[one.start : other.end]
-    return ""
+    if found.start() < len(label):
+        return registry_text(snippet(label, found.start(), found.end(), width=30))
+    skip = len(label) + 1
+    piece = snippet(words[skip:], found.start() - skip, found.end() - skip, width=30)
+    return registry_text(piece)  # (the registry escapes brackets: "calcium \[folinic acid\]")
+
+
+def alternatives_in(names: Iterable[str], k: Knowledge | None = None) -> tuple[str, str] | None:
+    """Two drugs ``names`` name of a class whose members are mostly given one or the other
+    (lexicon ``alternative_classes``: cisplatin and carboplatin), or None."""
+    found = (m.value for name in names for m in find_drugs(name) if not m.is_class)
+    drugs = list(dict.fromkeys(found))
+    for alternative in (k or knowledge()).alternative_classes:
+        members = [d for d in drugs if drug_matches(d, alternative)]
+        if len(members) > 1:
+            return members[0], members[1]
+    return None
 
 
 def in_sequence(words: str, k: Knowledge | None = None) -> bool:

@@ -183,7 +183,8 @@ class Knowledge:
         self.in_sequence = Guarded(re.compile(context["in_sequence"], re.IGNORECASE))
         self.given_together = Guarded(re.compile(context["given_together"], re.IGNORECASE))
         self.one_of = Guarded(re.compile(context["one_of"], re.IGNORECASE))
-        self.alternatives = Guarded(re.compile(context["alternatives"], re.IGNORECASE))
+        self.choice = re.compile("|".join(f"(?:{p})" for p in context["choice"]), re.IGNORECASE)
+        self.alternative_classes = tuple(context["alternative_classes"])
         car_t = lexicon["car-t"]
         self.cell_words = Guarded(re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE))
         made_from = car_t["made_from"]
