@@ -2257,6 +2257,8 @@ def test_a_complication_the_conditions_and_criteria_ask_for_is_asked_never_passe
         " response.",
         # NCT05450016 (photographs of breasts of women of earlier projects) likewise
         "Already provided written informed consent on earlier projects",
+        # NCT04524416 (long-term follow-up of an implant given in an earlier study)
+        "Patient who received a MINIject glaucoma implant within a prior clinical study",
     ],
 )
 def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed(item):
@@ -2267,10 +2269,10 @@ def test_a_trial_for_people_who_completed_an_earlier_study_is_asked_never_passed
     (asked,) = [c for c in fit.checks if c.outcome == UNKNOWN]
     assert asked.rule == "disease"
     assert asked.reason == (
-        "The trial is for people who took part in an earlier study, as a criterion says; the"
+        "The trial is for people who are or were in another study, as a criterion says; the"
         " profile does not say whether you did."
     )
-    assert asked.question == "Ask whether you took part in the earlier study this trial asks for."
+    assert asked.question == "Ask whether you are or were in the study this trial asks for."
 
 
 def test_a_trial_for_cancer_under_wait_and_watch_asks_the_setting_never_passes_it():
@@ -2665,7 +2667,7 @@ def test_the_verdict_line_names_what_a_rule_asks_not_the_fact_its_kind_reads():
     )
     fit = prescreen(study, Tags(), _profile(diagnosis="melanoma"))
     assert fit.reason == (
-        start + "whether you took part in the earlier study the trial asks for could not be checked"
+        start + "whether you are or were in the study the trial asks for could not be checked"
     )
     titled = _trial(
         conditions=["Head and Neck Squamous Cell Carcinoma"],

@@ -14,6 +14,7 @@ from trialfinder.tagging.reader import (
     INCLUSION,
     arm_plan,
     cohort_label,
+    earlier_study,
     every_part,
     inclusion_criteria,
     is_cancer_trial,
@@ -847,3 +848,48 @@ def test_a_connector_on_a_line_of_its_own_joins_the_next_criterion():
         (INCLUSION, "Adults"),
         (EXCLUSION, "Pregnancy"),
     ]
+
+
+# -- a trial for people of another study ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Patients who have completed protocol 10M-01-1 or 10M-00-4 are eligible for this study",
+        "Patient who received a MINIject glaucoma implant within a prior clinical study",
+        "Subjects must be co-enrolled on the protocol 03C0277.",
+        "Participant is currently enrolled in the parent study and receiving asciminib",
+    ],
+)
+def test_a_criterion_for_people_of_another_study_is_found(item):
+    criteria = f"Inclusion Criteria:\n\n* Age 18 or older\n* {item}\n"
+    assert earlier_study(criteria) == item
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        # an exclusion, a denial, a treatment allowed wherever it was had, a time before
+        "Inclusion Criteria:\n* Age 18\nExclusion Criteria:\n* Participation in a parent study",
+        "Inclusion Criteria:\n* Has not participated in a prior clinical study",
+        "Inclusion Criteria:\n* Patients treated with nivolumab in a prior clinical trial are"
+        " eligible",
+        "Inclusion Criteria:\n* Signed informed consent prior to study specific procedures",
+        # for one part only
+        "Inclusion Criteria:\nPart B:\n* Completed the parent study",
+        # NCT06372145 shape: a criterion with an alternative that does not ask it
+        "Inclusion Criteria:\n* Participants who completed the parent study\n\nOR\n\n* Adults"
+        " with relapsing multiple sclerosis",
+    ],
+)
+def test_no_criterion_for_people_of_another_study_is_found_where_none_asks_it(criteria):
+    assert earlier_study(criteria) == ""
+
+
+def test_alternatives_that_each_ask_for_another_study_are_found():
+    criteria = (
+        "Inclusion Criteria:\n* Participants who completed the parent study\n\nOR\n\n"
+        "* Participants of the pivotal trials who stopped early\n"
+    )
+    assert earlier_study(criteria) == "Participants who completed the parent study"

@@ -1790,3 +1790,22 @@ def test_a_crossover_trial_says_its_groups_take_turns():
     text = what_it_tests(summarize(parse_study(study)))
     assert "Another group gets a placebo, to compare." in text
     assert said in text.splitlines()[-1]
+
+
+def test_a_trial_for_people_of_another_study_says_so():
+    # NCT04524416 ("Patient who received a MINIject glaucoma implant within a prior clinical
+    # study") was said to be open to anyone aged 18 to 99 with glaucoma
+    said = "You can join only if you are or were in another study, as its criteria say."
+    text = summary_of(
+        criteria="Inclusion Criteria:\n\n* Patient who received a MINIject glaucoma implant"
+        " within a prior clinical study\n"
+    )
+    assert said in text.split("Who is it for?")[1].split("What are some key rules?")[0]
+    assert said not in summary_of()
+
+
+@needs_shared
+def test_real_follow_on_studies_say_who_can_join():
+    for nct_id in ("NCT04524416", "NCT00184067"):
+        text = summarize(parse_study(load_real_record(nct_id)))
+        assert "You can join only if you are or were in another study" in text, nct_id

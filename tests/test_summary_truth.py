@@ -1054,6 +1054,15 @@ def check(raw: dict, summary: str) -> list[str]:
 
 
 MODAL = re.compile(r"\b(?:must|cannot|at least|up to|only)\b", ICASE)
+# Said when an inclusion criterion takes only people of another study: one that names taking
+# part (completed, enrolled, received, consent) and another study, protocol or project.
+ANOTHER_STUDY = "You can join only if you are or were in another study, as its criteria say."
+ANOTHER_STUDY_LINE = re.compile(
+    r"\b(?:completed|co-enrolled|enrolled|received|participat\w*|consent)\b.*"
+    r"(?:\b(?:prior|previous|earlier|parent|pivotal|feeder)\s+(?:clinical\s+)?"
+    r"(?:stud(?:y|ies)|trials?|protocols?|projects?)\b|\bprotocol\s+[\w-]*\d)",
+    ICASE,
+)
 # Sentences outside the rules that a summary says from the record's own fields, and the field
 # value each needs.
 FIELD_SENTENCES = {
@@ -1079,13 +1088,18 @@ def outside_the_rules(nct_id: str, protocol: dict, summary: str) -> list[str]:
         "status": protocol.get("statusModule", {}).get("overallStatus", ""),
     }
     ages = " ".join((eligibility.get("minimumAge", ""), eligibility.get("maximumAge", "")))
+    criteria = eligibility.get("eligibilityCriteria", "")
     problems = []
     for sentence in re.split(r"(?<=[.?!])\s+", rest):
         sentence = sentence.strip()
         if not MODAL.search(sentence):
             continue
         field = FIELD_SENTENCES.get(sentence)
-        if re.fullmatch(r"People aged .+ can join\.", sentence):
+        if sentence == ANOTHER_STUDY:
+            inclusion = re.split(r"exclusion criteria", criteria, maxsplit=1, flags=ICASE)[0]
+            if not any(ANOTHER_STUDY_LINE.search(line) for line in inclusion.splitlines()):
+                problems.append(f"{nct_id}: {sentence!r}: no inclusion criterion asks for a study")
+        elif re.fullmatch(r"People aged .+ can join\.", sentence):
             if not set(re.findall(r"\d+", sentence)) <= set(re.findall(r"\d+", ages)):
                 problems.append(f"{nct_id}: {sentence!r}: the record's ages are {ages.strip()!r}")
         elif field is None:
@@ -1303,6 +1317,14 @@ def test_the_checker_fails_what_it_cannot_read_and_rules_said_elsewhere():
     summary = summarize(parse_study(raw), tags=Tags())
     [problem] = check(raw, summary.replace("People of any sex can join.", "Only women can join."))
     assert "sex is 'ALL'" in problem
+    said = summary.replace(
+        "People of any sex can join.", f"People of any sex can join. {ANOTHER_STUDY}"
+    )
+    [problem] = check(raw, said)
+    assert "no inclusion criterion asks for a study" in problem
+    follow_up = load_real_record("NCT04524416")  # "... within a prior clinical study"
+    assert ANOTHER_STUDY in summarize(parse_study(follow_up))
+    assert check(follow_up, summarize(parse_study(follow_up))) == []
     moved = summary.replace("It is a phase 3 trial.", "It is a phase 3 trial. You must be 30.")
     [problem] = check(raw, moved)
     assert "said outside the rules" in problem

@@ -63,6 +63,7 @@ from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.reader import (
     EXCLUSION,
     cohort_label,
+    earlier_study,
     is_cancer_trial,
     named_by_step,
     read_criteria,
@@ -1290,8 +1291,7 @@ def _beside_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
     negated = re.compile(
         rf"{phrases_pattern(entry['complication_not']).pattern}\s*(?:\w+\s+){{0,3}}$", re.I
     )
-    watch = rules().rules["disease-setting"]["watch_words"]
-    asked = phrases_pattern([*entry["earlier_study"], *watch])
+    asked = phrases_pattern(rules().rules["disease-setting"]["watch_words"])
     return negated, asked
 
 
@@ -1306,7 +1306,8 @@ def _asked_beside(
     # Each is said by its name in the data, in lower case as other diseases are ("radionecrosis"
     # for the condition "Radionecrosis of Brain"), not in the record's capitals.
     named = complications_named(conditions)
-    if not named and not asked.search(criteria):
+    earlier = earlier_study(criteria)
+    if not named and not earlier and not asked.search(criteria):
         return ()
     items = [
         i.text for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort
@@ -1318,17 +1319,13 @@ def _asked_beside(
             if match and not negated.search(text[: match.start()]):
                 found.append(("disease", "complication", name, text))
                 break
-    watch = {w.lower() for w in rules().rules["disease-setting"]["watch_words"]}
-    seen: set[str] = set()
+    if earlier:
+        found.append(("disease", "earlier-study", "", earlier))
     for text in items:
-        for match in asked.finditer(text):
-            words = match.group()
-            rule = "watch" if words.lower() in watch else "earlier-study"
-            if rule in seen or negated.search(text[: match.start()]):
-                continue
-            seen.add(rule)
-            kind = "disease-setting" if rule == "watch" else "disease"
-            found.append((kind, rule, words if rule == "watch" else "", text))
+        match = asked.search(text)
+        if match and not negated.search(text[: match.start()]):
+            found.append(("disease-setting", "watch", match.group(), text))
+            break
     return tuple(found)
 
 

@@ -395,6 +395,7 @@ ELIGIBILITY = DataFile(
                     **dict.fromkeys(("inline", "all_cohorts", "step_label"), REGEX_I),
                 }
             ),
+            "earlier_study": Table(required=texts("phrases", "weak", "denied", "allowing")),
             "requirements": Table(
                 required={
                     "context": Table(
@@ -696,7 +697,7 @@ _RULE = Table(
         **texts("named_only_not"),
         "treatments_named": Names(TEXT),
         **texts("general_words", "key_rules", "open_purposes"),
-        **texts("complication_not", "earlier_study", "watch_words", "response_words"),
+        **texts("complication_not", "watch_words", "response_words"),
         **texts("other_cancer_words", "other_cancer_nouns"),
         "title_settings": Names(TEXT),
         "title_stages": Names(TEXT),
@@ -950,7 +951,7 @@ SUMMARY = DataFile(
                 required={
                     "not_an_illness": ListOf(REGEX_I),
                     "healthy_people": REGEX_I,
-                    **words("healthy_only"),
+                    **words("healthy_only", "earlier_study"),
                 }
             ),
             "categories": Names(TEXT, names=CATEGORY_NAMES),

@@ -44,6 +44,7 @@ from trialfinder.tagging.reader import (
     ArmPlan,
     arm_plan,
     cohort_label,
+    earlier_study,
     every_part,
     is_cancer_trial,
     read_criteria,
@@ -150,6 +151,7 @@ class SummaryFacts:
     # NCT06370169).
     about_only: bool
     healthy_only: str  # said instead of the conditions when the trial takes healthy people only
+    earlier_study: str  # said when only people who took part in an earlier study can join
     setting: str  # "did not respond to treatment, or came back after treatment", or ""
     age: str  # "18 years and older", "any age", ...
     age_note: str  # said instead of the age when the record's age limits disagree, or ""
@@ -258,6 +260,11 @@ def summary_facts(
         about_only=bool(illnesses)
         and (bool(elig.healthy_volunteers) or trial.primary_purpose.upper() in _NOT_FOR_THE_ILL),
         healthy_only=phrases["conditions"]["healthy_only"] if healthy_only else "",
+        earlier_study=(
+            phrases["conditions"]["earlier_study"]
+            if earlier_study(trial.eligibility.criteria)
+            else ""
+        ),
         setting=_setting(tags),
         age=age_text(trial, below_highest=ages is RecordAges.BELOW_HIGHEST),
         age_note=phrases["ages"][_AGES_NOT_SAID[ages]] if ages in _AGES_NOT_SAID else "",

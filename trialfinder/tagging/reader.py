@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple, TypeVar
 
-from trialfinder.knowledge import load_toml
+from trialfinder.knowledge import load_toml, phrases_pattern
 from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.text import (
@@ -140,6 +140,12 @@ class _Layout:
             words["both"] + words["exclusion"] + words["inclusion"], words["qualifiers"]
         )
         self.exclusion_lead = _any(words["exclusion_leads"])
+        earlier = table["earlier_study"]
+        self.earlier_study = phrases_pattern([*earlier["phrases"], *earlier["weak"]])
+        self.earlier_study_weak = frozenset(" ".join(p.lower().split()) for p in earlier["weak"])
+        denied = phrases_pattern(earlier["denied"]).pattern
+        self.earlier_study_denied = re.compile(rf"(?:{denied})\s*(?:\S+\s+){{0,3}}$", re.I)
+        self.earlier_study_allowing = phrases_pattern(earlier["allowing"])
         self.inclusion_lead = _any(words["inclusion_leads"])
         # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
         # where such a heading starts (found first: see _break_inline_headings).
@@ -559,6 +565,46 @@ def _sentences(paragraph: str) -> list[str]:
 def inclusion_criteria(criteria: str) -> str:
     """The parts of an eligibility text that say what a person must have, one item a line."""
     return read_criteria(criteria).inclusion_text
+
+
+def earlier_study(criteria: str) -> str:
+    """The inclusion criterion for everyone that takes only people who took part in an earlier
+    study ("Patient who received a MINIject glaucoma implant within a prior clinical study"),
+    or "": see ``[earlier_study]`` in ``data/eligibility.toml``. A criterion with others given
+    as alternatives to it ("OR" on a line of its own) counts only when each of them asks the
+    same."""
+    layout = _layout()
+    if not criteria or not layout.earlier_study.search(criteria):
+        return ""
+    items = [i for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort]
+    runs: list[list[Item]] = []  # each criterion with those given as alternatives to it
+    for item in items:
+        if runs and item.text.startswith(_ALTERNATIVE_STARTS):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    for run in runs:
+        if all(_asks_earlier_study(item.text, layout) for item in run):
+            return run[0].text
+    return ""
+
+
+_ALTERNATIVE_STARTS = tuple(f"{word} " for word in _CONNECTORS)  # ("or The Phase 2b LTS ...")
+_SENTENCE_END = re.compile(r"[.;]")
+
+
+def _asks_earlier_study(text: str, layout: _Layout) -> bool:
+    for match in layout.earlier_study.finditer(text):
+        start = max(text.rfind(".", 0, match.start()), text.rfind(";", 0, match.start())) + 1
+        end = _SENTENCE_END.search(text, match.end())
+        if layout.earlier_study_denied.search(text, start, match.start()):
+            continue
+        weak = " ".join(match.group().lower().split()) in layout.earlier_study_weak
+        if not weak or not layout.earlier_study_allowing.search(
+            text, start, end.start() if end else len(text)
+        ):
+            return True
+    return False
 
 
 # -- is it about cancer -------------------------------------------------------------------
