@@ -1426,7 +1426,15 @@ _HER2_POSITIVE = "HER2-positive (IHC 3+ or ISH positive) breast cancer"
         (_MET_SKIPPING, "MET", "MET negative", FAIL),
         # a HER2-positive cancer is one with the protein or the gene amplified, not a mutation
         (_HER2_POSITIVE, "HER2", "HER2 mutation negative", UNKNOWN),
-        (_HER2_POSITIVE, "HER2", "HER2 not amplified", FAIL),
+        # and a criterion that takes either is not ruled out by a result of one of them: "HER2
+        # not amplified" failed NCT06282575 ("HER2-positive disease (defined as IHC 3+; or IHC
+        # 2+/ ISH+)"), which IHC 3+ alone meets
+        (_HER2_POSITIVE, "HER2", "HER2 not amplified", UNKNOWN),
+        (_HER2_POSITIVE, "HER2", "HER2 non-amplified", UNKNOWN),
+        (_HER2_POSITIVE, "HER2", "ERBB2 amplification not detected", UNKNOWN),
+        (_HER2_POSITIVE, "HER2", "HER2 IHC 0, not amplified by FISH", FAIL),
+        (_HER2_POSITIVE, "HER2", "HER2 negative", FAIL),
+        ("HER2 amplification by ISH", "HER2", "HER2 not amplified", FAIL),
     ],
 )
 def test_a_negative_of_one_kind_of_change_says_nothing_of_the_others(

@@ -189,6 +189,8 @@ class _Rules:
             name: tuple(frozenset(group) for group in groups)
             for name, groups in self.markers["loose_kinds"].items()
         }
+        # marker -> kind -> the kinds a negative result of that kind answers too
+        self.negative_answers: dict[str, dict[str, list[str]]] = self.markers["negative_answers"]
         # marker -> what a criterion asks of it that a plain negative result does not rule out
         self.negative_not_enough = {
             name: re.compile(pattern, re.IGNORECASE)
@@ -1931,7 +1933,9 @@ def _marker_state(
     profile's markers the answer rests on; of those, only results of a kind of change in
     ``kinds``, or of no kind said (see ``change_kinds``)."""
     every = facts.markers.get(wanted.name, [])
-    mine = [m for m in every if _same_kind(m, kinds)]
+    # (Negative results of several kinds answer together: "HER2 IHC 0", "not amplified".)
+    tested = frozenset(k for m in every if not m.positive for k in _result_kinds(m))
+    mine = [m for m in every if _same_kind(m, kinds, tested)]
     if not mine:
         return UNKNOWN, every or facts.one_test.get(wanted.name, [])  # (every: other kinds)
     levels = rules().markers["levels"]
@@ -1980,18 +1984,45 @@ def _change_kinds(text: str) -> frozenset[str]:
 _KIND_DENIED = re.compile(r"\b(?:no|not|non|without)\b(?:\W+\w+){0,2}\W*$", re.IGNORECASE)
 
 
-def _same_kind(marker: Marker, kinds: frozenset[str]) -> bool:
+def _same_kind(marker: Marker, kinds: frozenset[str], tested: frozenset[str]) -> bool:
     """Whether a result of the profile may answer a criterion about ``kinds`` of change: one
     that names no kind, one of them, or one of a group that kinds of this marker stand for
-    each other in (``loose_kinds``)."""
+    each other in (``loose_kinds``). Negative results must answer each of them, together
+    (``tested``: the kinds of the profile's negative results of the marker): the criterion
+    takes any ("HER2-positive (IHC 3+; or IHC 2+/ISH+)"), and "HER2 not amplified" does not
+    rule out IHC 3+."""
     if not kinds:
         return True
-    mine = _change_kinds(marker.written)
+    mine = _result_kinds(marker)
+    if not mine:
+        return True
+    if not marker.positive:
+        also = rules().negative_answers.get(marker.name, {})
+        mine = mine | tested
+        mine = mine.union(*(also.get(kind, ()) for kind in mine))
+    groups = rules().loose_kinds(marker.name)
+
+    def answers(kind: str) -> bool:
+        return kind in mine or any(kind in group and mine & group for group in groups)
+
+    if not marker.positive:
+        return all(answers(kind) for kind in kinds)
+    return any(answers(kind) for kind in kinds)
+
+
+def _result_kinds(marker: Marker) -> frozenset[str]:
+    """The kinds of change a result of the profile is of: those its words name, denied or not
+    ("not amplified" is a result of amplification), and a mutation for a variant such as
+    G12C."""
+    mine = _named_kinds(marker.written)
     if rules().change_variant.match(marker.variant):
         mine |= {"mutation"}
-    if not mine or mine & kinds:
-        return True
-    return any(mine & group and kinds & group for group in rules().loose_kinds(marker.name))
+    return mine
+
+
+@lru_cache(maxsize=1024)
+def _named_kinds(text: str) -> frozenset[str]:
+    return frozenset(k for k, words in rules().change_kinds.items() if words.search(text))
 
 
 def _criterion_kinds(requirement: Requirement, name: str) -> frozenset[str]:

@@ -131,19 +131,29 @@ def names_in(
 
 
 def _kinds_named(data: dict[str, Any], c: Checker) -> None:
-    """Every kind of change `unsaid_kinds` and `loose_kinds` name is one of `change_kinds`."""
+    """Every kind of change `unsaid_kinds`, `loose_kinds` and `negative_answers` name is one of
+    `change_kinds`."""
     markers = data["markers"]
     known = tuple(markers["change_kinds"])
-    named = [
-        (("markers", "unsaid_kinds", marker), kind)
-        for marker, kinds in markers["unsaid_kinds"].items()
-        for kind in kinds
-    ] + [
-        (("markers", "loose_kinds", marker), kind)
-        for marker, groups in markers["loose_kinds"].items()
-        for group in groups
-        for kind in group
-    ]
+    named = (
+        [
+            (("markers", "unsaid_kinds", marker), kind)
+            for marker, kinds in markers["unsaid_kinds"].items()
+            for kind in kinds
+        ]
+        + [
+            (("markers", "loose_kinds", marker), kind)
+            for marker, groups in markers["loose_kinds"].items()
+            for group in groups
+            for kind in group
+        ]
+        + [
+            (("markers", "negative_answers", marker, first), kind)
+            for marker, answers in markers["negative_answers"].items()
+            for first, more in answers.items()
+            for kind in (first, *more)
+        ]
+    )
     for path, kind in named:
         if kind not in known:
             c.problem(
@@ -775,6 +785,7 @@ PRESCREEN = DataFile(
                     "change_variant": REGEX,
                     "unsaid_kinds": Names(TEXTS),
                     "loose_kinds": Names(ListOf(TEXTS)),
+                    "negative_answers": Names(Names(TEXTS)),
                     "zero": REGEX,
                     "undecided": Names(TEXTS),
                     "trial_decides": Names(TEXTS),
