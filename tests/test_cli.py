@@ -167,6 +167,8 @@ def test_without_a_terminal_all_results_are_fetched_by_default():
         (["search", "--stauts", "any"], "Did you mean '--status'?"),
         (["show", "NCT12345X"], "is not an NCT id"),
         (["show", "12345678"], "is not an NCT id"),
+        # a digit dropped from NCT00184067 showed that trial, exit 0
+        (["show", "NCT0184067"], "is not an NCT id"),
     ],
 )
 def test_bad_input_is_a_usage_error(args, message):
@@ -179,7 +181,7 @@ def test_bad_input_is_a_usage_error(args, message):
 @responses.activate
 def test_show_prints_one_trial_in_full():
     responses.get(f"{STUDIES}/NCT01000001", json=make_study())
-    result = run("show", "nct1000001")
+    result = run("show", "nct01000001")
     assert result.exit_code == 0
     for text in (
         "NCT01000001",

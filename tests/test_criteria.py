@@ -66,7 +66,7 @@ def test_later_pages_and_single_trial_requests_validate():
     params["pageToken"] = "ZVt07cGHkvI2wRk2CJf6_LLq14bEL8swd7KrgP4YnzmVtA"
     check_request(f"{API}/studies?{urlencode(params)}")
     check_request(f"{API}/studies/NCT01234567")
-    ids = SearchCriteria(ids=("nct1234567", "NCT04267848"), statuses=("any",), settings=("any",))
+    ids = SearchCriteria(ids=("nct01234567", "NCT04267848"), statuses=("any",), settings=("any",))
     check_request(first_page_url(ids))
     check_request(first_page_url(SearchCriteria(site_details=False)))
     check_request(f"{API}/studies/NCT01234567?{urlencode(SOURCE.study_params())}")

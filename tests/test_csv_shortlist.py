@@ -407,7 +407,7 @@ def studies_1_to(count: int, **overrides) -> list[dict]:
 def test_ids_file_fetches_exactly_those_trials_in_one_query(tmp_path):
     ids_file = tmp_path / "ids.txt"
     ids_file.write_text(
-        "# my shortlist\n\nNCT01000002\n  nct1000004   # seen in clinic\nNCT01000002\n"
+        "# my shortlist\n\nNCT01000002\n  nct01000004   # seen in clinic\nNCT01000002\n"
         "NCT09999999\n",
         encoding="utf-8",
     )
@@ -583,6 +583,40 @@ def test_compare_marks_new_updated_unchanged_and_dropped(tmp_path):
     assert "3 trials matched the registry search; 3 shown after the local filters." in result.stderr
 
 
+def test_a_trial_whose_record_cannot_be_read_keeps_its_row_and_its_notes(tmp_path):
+    # A record the search had to skip was "dropped: no longer in the results", then "new" the
+    # week after, with the navigator's notes gone.
+    week1, week2, week3 = (tmp_path / f"week{n}.csv" for n in (1, 2, 3))
+    studies = [make_study(nct_id=f"NCT0100000{n}", last_updated="2025-05-01") for n in (1, 2)]
+    with FakeApi(studies) as api:
+        assert run("--api-url", api.url, "search", "-o", str(week1)).exit_code == 0
+    rows = read_csv(week1.read_text("utf-8"))
+    with week1.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, [*rows[0], "notes"])
+        writer.writeheader()
+        writer.writerows({**row, "notes": f"called {row['nct_id'][-1]}/12"} for row in rows)
+    broken = make_study(nct_id="NCT01000002", last_updated="2025-05-01")
+    broken["protocolSection"]["conditionsModule"]["conditions"] = "Myeloma"  # not a list
+    with FakeApi([studies[0], broken]) as api:
+        result = run("--api-url", api.url, "search", "--compare", str(week1), "-o", str(week2))
+    assert result.exit_code == 0, result.output
+    assert [(r["change"], r["nct_id"], r["notes"]) for r in read_csv(week2.read_text("utf-8"))] == [
+        ("unchanged", "NCT01000001", "called 1/12"),
+        (
+            "not read: the registry's record could not be read this time; the row is as before",
+            "NCT01000002",
+            "called 2/12",
+        ),
+    ]
+    with FakeApi(studies) as api:
+        result = run("--api-url", api.url, "search", "--compare", str(week2), "-o", str(week3))
+    assert result.exit_code == 0, result.output
+    assert [(r["change"], r["nct_id"], r["notes"]) for r in read_csv(week3.read_text("utf-8"))] == [
+        ("unchanged", "NCT01000001", "called 1/12"),
+        ("unchanged", "NCT01000002", "called 2/12"),
+    ]
+
+
 def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):
     first, compared, again = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     with FakeApi(studies_1_to(3)) as api:
@@ -680,7 +714,7 @@ def test_read_ids_from_a_compared_excel_shortlist_skips_dropped_rows(tmp_path):
     rows = [
         ["change", "nct_id", "title", "last_updated"],
         ["new", "NCT01000002", "Two,\nlines", "2025-06-01"],
-        ["unchanged", "nct1000001", "One", "2025-05-01"],
+        ["unchanged", "nct01000001", "One", "2025-05-01"],
         [
             "dropped: no longer recruiting (status Recruiting -> Completed)",
             "NCT01000003",

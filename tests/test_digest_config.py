@@ -493,6 +493,12 @@ def test_digest_init_writes_an_example_that_digest_check_accepts(tmp_path):
     assert path.read_text(encoding="utf-8") == "# mine\n"
     assert CliRunner().invoke(cli, ["digest", "init", str(path), "--force"]).exit_code == 0
     assert path.read_text(encoding="utf-8") == example
+    # A file in the way of its folder is no file that "exists" (--force did not help).
+    under_a_file = path / "digest.toml"
+    for extra in ([], ["--force"]):
+        blocked = CliRunner().invoke(cli, ["digest", "init", str(under_a_file), *extra])
+        assert blocked.exit_code == ExitCode.USAGE
+        assert f"cannot make the folder {path}: a file is in the way" in blocked.stderr
 
 
 def test_digest_init_without_a_path_writes_to_the_configuration_folder(tmp_path):

@@ -117,6 +117,24 @@ def test_the_email_says_what_its_categories_left_out_in_words(fake_api, smtp, tm
     assert "--category" not in text
 
 
+def test_a_trial_whose_record_cannot_be_read_is_not_reported_gone(two_trials, smtp, tmp_path):
+    # A record with a field of the wrong type was skipped, then said to be "No longer listed in
+    # the registry" (exit 0), and "new" the week it could be read again.
+    config = write_config(tmp_path, smtp.port)
+    run(config)
+    sent = len(smtp.received)
+    readable = two_trials.studies[1]
+    broken = make_study("NCT01000002", title="Elranatamab in myeloma")
+    broken["protocolSection"]["conditionsModule"]["conditions"] = "Myeloma"  # not a list
+    two_trials.studies[1] = broken
+    report = run(config)
+    assert report.exit_code == ExitCode.OK
+    assert len(smtp.received) == sent  # nothing changed that can be told
+    two_trials.studies[1] = readable
+    run(config)
+    assert len(smtp.received) == sent  # nor new when it can be read again
+
+
 def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):
     config = write_config(tmp_path, smtp.port)
     run(config)
@@ -376,6 +394,20 @@ def test_cli_dry_run(two_trials, smtp, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert len(list(out.glob("*.eml"))) == 1 and smtp.received == []
+
+
+def test_a_dry_run_into_a_folder_that_cannot_be_made_is_a_usage_error(two_trials, smtp, tmp_path):
+    # ("--out afile/x" ran every search, then said "unexpected error ... this is a bug", exit 1)
+    config = write_config(tmp_path, smtp.port)
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "x"
+    result = CliRunner().invoke(
+        cli, ["digest", "run", "--config", str(config), "--dry-run", "--out", str(out)]
+    )
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert f"cannot make the folder {out}" in result.stderr
+    assert "bug" not in result.stderr
+    assert two_trials.pages_served == 0  # no search ran
 
 
 def test_a_second_run_at_once_exits_with_a_clear_message(two_trials, smtp, tmp_path):

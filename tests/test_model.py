@@ -140,9 +140,11 @@ def test_records_without_an_nct_id_are_errors(data):
 
 
 def test_nct_ids_are_normalised():
-    assert normalize_nct_id(" nct1234567 ") == "NCT01234567"
+    assert normalize_nct_id(" nct01234567 ") == "NCT01234567"
     assert normalize_nct_id("NCT04267848") == "NCT04267848"
-    for bad in ("NCT0", "NCT123456789", "12345678", "NCT1234567X", ""):
+    # (a digit dropped from NCT00184067 is no other trial's id filled out with a zero)
+    bad_ids = ("NCT0", "NCT123456789", "12345678", "NCT1234567X", "", "NCT0184067", "nct1234567")
+    for bad in bad_ids:
         with pytest.raises(InvalidInput, match="is not an NCT id") as raised:
             normalize_nct_id(bad)
         assert raised.value.exit_code == ExitCode.USAGE

@@ -178,14 +178,14 @@ def test_a_400_shows_the_apis_own_text_and_is_not_retried():
 def test_unknown_trial_is_not_found():
     responses.get(f"{STUDIES}/NCT09999999", status=404, body="Not Found")
     with pytest.raises(TrialNotFound, match="NCT09999999 was not found") as caught:
-        make_source().get("nct9999999")
+        make_source().get("nct09999999")
     assert caught.value.exit_code == 4
 
 
 @responses.activate
 def test_get_fetches_the_record_by_canonical_id_with_the_search_fields():
     responses.get(f"{STUDIES}/NCT01000001", json=make_study())
-    trial = make_source().get("NCT1000001")
+    trial = make_source().get("nct01000001")
     assert trial.nct_id == "NCT01000001"
     assert params_of(responses.calls[0]) == {"fields": "|".join(SEARCH_FIELDS)}
     check_calls_against_spec()

@@ -307,7 +307,7 @@ def test_ids_file_reads_a_workbook_and_a_plain_list_of_ids_in_one(tmp_path):
     old = export(tmp_path)
     assert read_ids(old) == [f"NCT0100000{n}" for n in (1, 2, 3, 4, 5, 9)]
     plain = openpyxl.Workbook()
-    for cell in ("NCT01000003", None, "nct1000001", "NCT01000003"):
+    for cell in ("NCT01000003", None, "nct01000001", "NCT01000003"):
         plain.active.append([cell])
     plain.save(tmp_path / "ids.xlsx")
     assert read_ids(tmp_path / "ids.xlsx") == ["NCT01000003", "NCT01000001"]

@@ -315,11 +315,23 @@ def _log_handler(fmt: str, datefmt: str | None = None) -> logging.Handler:
     return handler
 
 
+def _make_folder(path: Path) -> None:
+    """Make the folder ``path`` (and those above it) or stop with a usage error saying why."""
+    if path.is_dir():
+        return
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # (mkdir says "File exists" where a file is in the way of the folder)
+        reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+        raise click.UsageError(f"cannot make the folder {path}: {reason or exc}") from None
+
+
 def _write_new(path: Path, text: str, force: bool, make_folder: bool = False) -> None:
     """Write an example file the user asked for, never over an existing one without --force."""
+    if make_folder:
+        _make_folder(path.parent)
     try:
-        if make_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w" if force else "x", encoding="utf-8") as out:
             out.write(text)
     except FileExistsError:
@@ -695,7 +707,6 @@ def search(
     render_options: dict[str, Any] = {"bom": excel} if fmt == "csv" else {}
     if previous is not None:
         render_options["previous"] = previous
-        render_options["lookup"] = status_lookup(source)  # why a trial left the results
     finished = False
     run = SearchRun(
         source,
@@ -705,6 +716,10 @@ def search(
         workers=app.settings.workers,
         store=StoreSettings.from_settings(app.settings),
     )
+    if previous is not None:
+        # Why a trial left the results; one whose record could not be read has not.
+        skipped = run.results.skipped
+        render_options["lookup"] = status_lookup(source, lambda: (e.record_id for e in skipped))
     shown: list[str] = []  # the NCT id of the first trial written, for the hint
     with _progress(sys.stderr.isatty(), run, source) as progress:
         records = Counted(run.records())
@@ -1282,6 +1297,8 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
 
     _digest_logging(quiet or app.quiet, app.debug)
     config = _load_digest_config(config_path, app)
+    if dry_run:
+        _make_folder(out_dir)  # (before any search runs)
     report = run_digest(config, app.source(), out_dir=out_dir if dry_run else None)
     if report.exit_code:
         raise click.exceptions.Exit(report.exit_code)

@@ -18,7 +18,9 @@ from typing import Any
 from trialfinder.errors import InvalidInput, RecordError
 
 STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
-NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]0*[1-9]\d{0,7}$")
+# Exactly eight digits: a shorter number is no id filled out with zeros ("NCT0184067", a digit
+# dropped, is not NCT00184067, another trial).
+NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]\d{8}$")
 # The registry's recruitment statuses (of a trial, or of one of its sites) that say it takes
 # no one: the others, a status the registry adds later and no status at all may enrol.
 CLOSED_STATUSES = frozenset(
@@ -209,7 +211,7 @@ def is_nct_id(text: str) -> bool:
 
 
 def normalize_nct_id(text: str) -> str:
-    """``nct1234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars.
+    """``nct01234567`` and ``NCT01234567`` name the same trial: return the canonical 11 chars.
 
     Anything else is :class:`~trialfinder.errors.InvalidInput` (a usage error).
     """
@@ -219,7 +221,7 @@ def normalize_nct_id(text: str) -> str:
             f"{text!r} is not an NCT id (NCT followed by 8 digits)",
             hint="NCT ids look like NCT01234567",
         )
-    return f"NCT{int(text[3:]):08d}"
+    return f"NCT{text[3:]}"
 
 
 def age_in_years(text: str) -> float | None:

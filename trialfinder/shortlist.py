@@ -107,10 +107,20 @@ EXCEL_SERIALS = range(32874, 73051)
 @dataclass(frozen=True)
 class RegistryState:
     """What the registry says now of a trial that left the results: its status and the date of
-    its last update ("" when not given)."""
+    its last update ("" when not given); ``unread`` when the registry sent its record but it
+    could not be read (the trial may still be in the results)."""
 
     status: str
     last_updated: str = ""
+    unread: bool = False
+
+
+# A trial whose record could not be read this time is no trial that left the results: its row
+# stays, as it was, and is compared again next time (rows marked dropped are not).
+NOT_READ = "not read"
+NOT_READ_WHY = (
+    f"{NOT_READ}: the registry's record could not be read this time; the row is as before"
+)
 
 
 StatusLookup = Callable[[list[str]], Mapping[str, RegistryState]]
@@ -763,6 +773,9 @@ def compare(
     states = _current_states(lookup, gone) if gone else {}
     for nct_id in gone:
         old, now = previous[nct_id], states.get(nct_id)
+        if now is not None and now.unread:
+            yield {**old, CHANGE_COLUMN: NOT_READ_WHY}
+            continue
         why = dropped_why(old, now.status if now else None)
         yield {CHANGE_COLUMN: why, **old, **_current_cells(now)}
 
@@ -823,9 +836,10 @@ def _current_states(lookup: StatusLookup | None, ids: list[str]) -> Mapping[str,
         return {}
 
 
-def status_lookup(source: Source) -> StatusLookup:
+def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -> StatusLookup:
     """A lookup of the registry's current status and last update of trials, by NCT id,
-    through ``source``."""
+    through ``source``. A trial whose record could not be read, by the search (``unread``:
+    asked once the search is done) or by the lookup, is ``unread``."""
 
     def lookup(ids: list[str]) -> dict[str, RegistryState]:
         criteria = SearchCriteria(
@@ -835,10 +849,15 @@ def status_lookup(source: Source) -> StatusLookup:
             cancer_only=False,
             site_details=False,
         )
-        return {
+        results = source.search(criteria)
+        states = {
             trial.nct_id: RegistryState(trial.overall_status, trial.last_updated)
-            for trial in source.search(criteria)
+            for trial in results
         }
+        skipped = {e.record_id for e in results.skipped}
+        for nct_id in skipped.union(unread()).intersection(ids):
+            states[nct_id] = RegistryState("", unread=True)
+        return states
 
     return lookup
 

@@ -177,7 +177,15 @@ class DigestRun:
         found = outcome.trials
         current = snapshot_of(found)
         previous = {r: self.state.snapshot(search.name, r) for r in search.recipients}
-        gone = {nct for snap in previous.values() if snap for nct in snap if nct not in current}
+        # (A record that could not be read is still in the results: not looked up, it is
+        # carried over and reported once it can be read.)
+        gone = {
+            nct
+            for snap in previous.values()
+            if snap
+            for nct in snap
+            if nct not in current and nct not in outcome.unread
+        }
         try:
             looked_up = look_up(self.source, gone)
         except SourceError as exc:

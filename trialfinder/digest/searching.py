@@ -73,6 +73,9 @@ class SearchFound:
     # How many fetched trials the place, the setting or the wanted categories left out, and
     # why: one sentence each, for the email to say what it does not list.
     left_out: tuple[str, ...] = ()
+    # The NCT ids of records the registry sent that could not be read: still in the results,
+    # their changes are reported once they can be read.
+    unread: frozenset[str] = frozenset()
 
 
 def sites_in_range(trial: Trial, search: SavedSearch) -> tuple[str, ...]:
@@ -118,14 +121,16 @@ def run_search(source: Source, search: SavedSearch, templates: Path | None = Non
             sites_in_range=sites_in_range(result.trial, search),
             open_in_range=open_in_range(result.trial, search),
         )
-    return SearchFound(found, tuple(run.left_out_lines(hints=False)))
+    unread = frozenset(e.record_id for e in run.results.skipped if e.record_id)
+    return SearchFound(found, tuple(run.left_out_lines(hints=False)), unread)
 
 
 def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | None]:
     """The current state of trials that left the results: closed, changed, or withdrawn.
 
     Searched by id in batches, whatever their status; a trial the registry no longer has
-    maps to None.
+    maps to None. One whose record the registry sent but could not be read is left out (not
+    looked up: reported on a later run), never taken for gone.
     """
     ids = sorted(set(nct_ids))
     if not ids:
@@ -136,7 +141,8 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
         criteria = SearchCriteria(
             ids=batch, settings=("any",), statuses=("any",), cancer_only=False
         )
-        for trial in source.search(criteria):
+        results = source.search(criteria)
+        for trial in results:
             if trial.nct_id in seen:
                 seen[trial.nct_id] = TrialState(
                     status=trial.overall_status,
@@ -144,6 +150,8 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
                     title=trial.title,
                     phases=tuple(trial.phases),
                 )
+        for unread in results.skipped:
+            seen.pop(unread.record_id, None)
     return seen
 
 
