@@ -15,10 +15,12 @@ from spec_check import check_request, spec_available
 
 from trialfinder.cli import cli
 from trialfinder.criteria import SearchCriteria
+from trialfinder.errors import ExitCode
 from trialfinder.settings import Settings
 from trialfinder.sources.ctgov import ClinicalTrialsGov, make_session
 
 from factories import many_studies
+from fakeapi import FakeApi
 
 
 def run(*args: str):
@@ -80,6 +82,19 @@ def test_show_of_a_listed_trial_costs_no_request_and_matches_a_fresh_show(api):
     as_json = run("show", "NCT10000007", "--format", "json")
     assert json.loads(as_json.stdout)["nct_id"] == "NCT10000007"
     assert len(api.requests) == 2
+
+
+def test_show_against_another_server_never_answers_from_a_listing_of_the_first(api):
+    # A trial listed by a search against one server answered `show` against another, for the
+    # cache's lifetime (a test mirror, or a hostile one, speaking for the registry).
+    assert "NCT10000007" in list_table()
+    with FakeApi([]) as other:
+        shown = run("--api-url", other.url, "show", "NCT10000007")
+        assert shown.exit_code == ExitCode.NOT_FOUND, shown.output
+        assert len(other.requests) == 1
+    assert len(api.requests) == 1
+    assert run("show", "NCT10000007").exit_code == 0  # the first server's listing still serves
+    assert len(api.requests) == 1
 
 
 def test_show_asks_for_the_fields_of_a_search_with_site_details(api):

@@ -566,7 +566,11 @@ class ClinicalTrialsGov(Source):
     def get(self, nct_id: str) -> Trial:
         nct_id = normalize_nct_id(nct_id)
         cache = self._cache()
-        listed = cache.listed_study(nct_id, self.study_params()["fields"]) if cache else None
+        listed = (
+            cache.listed_study(nct_id, self._listing(self.study_params()["fields"]))
+            if cache
+            else None
+        )
         if listed is not None:  # a search listed it a moment ago, with the same fields
             return parse_study(listed)
         answer = self._get_answer(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
@@ -673,7 +677,12 @@ class ClinicalTrialsGov(Source):
         if cache is None or not key or getattr(page, "from_cache", True):
             return
         ids = [nct_id for nct_id in map(nct_id_of, studies) if nct_id]
-        cache.remember_listing(key, ids, fields, getattr(page, "expires", None))
+        cache.remember_listing(key, ids, self._listing(fields), getattr(page, "expires", None))
+
+    def _listing(self, fields: str) -> str:
+        """What a cached listing is noted under: the server and the fields asked for (a trial
+        another server listed is no answer of this one's)."""
+        return f"{self.base_url} {fields}"
 
     # -- HTTP -------------------------------------------------------------------------------
 
