@@ -93,8 +93,10 @@ def test_show_against_another_server_never_answers_from_a_listing_of_the_first(a
         assert shown.exit_code == ExitCode.NOT_FOUND, shown.output
         assert len(other.requests) == 1
     assert len(api.requests) == 1
-    assert run("show", "NCT10000007").exit_code == 0  # the first server's listing still serves
+    again = run("--debug", "show", "NCT10000007")  # the first server's listing still serves
+    assert again.exit_code == 0
     assert len(api.requests) == 1
+    assert f"NCT10000007: from a search page of {api.url}" in again.stderr  # and --debug says so
 
 
 def test_show_asks_for_the_fields_of_a_search_with_site_details(api):

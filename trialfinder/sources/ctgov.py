@@ -572,6 +572,7 @@ class ClinicalTrialsGov(Source):
             else None
         )
         if listed is not None:  # a search listed it a moment ago, with the same fields
+            log.debug("%s: from a search page of %s in the cache", nct_id, self.base_url)
             return parse_study(listed)
         answer = self._get_answer(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
         got = nct_id_of(answer.data)
