@@ -1186,6 +1186,26 @@ def test_a_file_that_writes_days_first_is_read_so_throughout(tmp_path):
     assert read_shortlist(path)["NCT01000002"]["last_updated"] == "2025-05-06"
 
 
+def test_a_shortlist_saved_with_semicolons_is_read(tmp_path):
+    # Spreadsheets where the decimal sign is a comma save CSV with ";" (and dates as
+    # 18.05.2025): such a file was refused, "no nct_id column in its header".
+    from trialfinder.shortlist import is_shortlist, read_ids, read_shortlist
+
+    path = tmp_path / "german.csv"
+    path.write_text(
+        'nct_id;last_updated;notes\nNCT01000001;18.05.2025;"called; no answer"\n',
+        encoding="utf-8",
+    )
+    assert is_shortlist(path.read_text(encoding="utf-8"))
+    row = read_shortlist(path)["NCT01000001"]
+    assert row["last_updated"] == "2025-05-18"
+    assert row["notes"] == "called; no answer"
+    assert read_ids(path) == ["NCT01000001"]
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text("nct_id\tnotes\nNCT01000002\tcalled\n", encoding="utf-8")
+    assert read_shortlist(tabs)["NCT01000002"]["notes"] == "called"
+
+
 # -- a shortlist saved again by a spreadsheet -------------------------------------------------
 
 

@@ -353,15 +353,29 @@ def _decode(data: bytes, path: Path) -> str:
 
 def is_shortlist(text: str) -> bool:
     """True when the first line that is not blank or a comment is a header naming nct_id."""
+    return _delimiter(text) is not None
+
+
+# What separates the cells of a CSV shortlist: commas, or the semicolons a spreadsheet writes
+# where the decimal sign is a comma (dates as 18.05.2025), or tabs.
+_DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str | None:
+    """The delimiter by which the first line that is not blank or a comment names nct_id, or
+    None when it does not."""
     for line in text.splitlines():
         if line.strip() and not line.lstrip().startswith(COMMENT):
             _allow_cells_of(line)
-            try:
-                header = next(csv.reader([line]), [])
-            except csv.Error:
-                return False
-            return ID_COLUMN in (cell.strip().lower() for cell in header)
-    return False
+            for delimiter in _DELIMITERS:
+                try:
+                    header = next(csv.reader([line], delimiter=delimiter), [])
+                except csv.Error:
+                    continue
+                if ID_COLUMN in (cell.strip().lower() for cell in header):
+                    return delimiter
+            return None
+    return None
 
 
 def _allow_cells_of(text: str) -> None:
@@ -423,7 +437,7 @@ def _csv_table(text: str, path: Path) -> _Table:
             break
         skipped += 1
     lines.seek(position)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, delimiter=_delimiter(text) or ",")
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
