@@ -1371,6 +1371,12 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         and rules().hormone_sensitive.search(requirement.text)
     ):
         return _check_hormone_sensitive(requirement, facts, fact, settings)
+    if (said := _medicine_setting(requirement.text, facts)) is not None:
+        # ("Tumor must be platinum refractory": a platinum-sensitive cancer is not)
+        setting, wanted = said
+        outcome = PASS if wanted == (requirement.rule == "any-of") else FAIL
+        tail = rules().sentence("disease-setting", f"{outcome}-medicine", setting=setting)
+        return _check(requirement, outcome, tail, fact)
     if requirement.rule == "none-of":
         outcome = FAIL if has else PASS if against else UNKNOWN
     else:
@@ -1835,9 +1841,38 @@ def _response_words() -> re.Pattern[str]:
     return phrases_pattern(rules().rules["prior-therapy-required"]["response_words"])
 
 
+def _medicine_setting(text: str, facts: _Facts, medicine: str = "") -> tuple[str, bool] | None:
+    """(the profile's setting of a medicine, whether it is the one the criterion ``text``
+    names) when ``text`` names one setting of a medicine of ``medicine_settings`` (or, given
+    ``medicine``, is about it) and the profile says which it has ("platinum-sensitive"
+    against "Tumor must be platinum refractory"); else None."""
+    entries = rules().rules["disease-setting"]["medicine_settings"]
+    for name, entry in entries.items():
+        if medicine and not drug_matches(medicine, name):
+            continue
+        low = text.lower()
+        resistant = any(w in low for w in entry["resistant_words"])
+        sensitive = any(w in low for w in entry["sensitive_words"])
+        if medicine:
+            resistant, sensitive = True, False  # ("stopped responding to platinum")
+        if resistant == sensitive:
+            continue
+        for setting in (entry["resistant"], entry["sensitive"]):
+            if setting in facts.setting_is:
+                return setting, setting == (entry["resistant"] if resistant else entry["sensitive"])
+    return None
+
+
 def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
     kind = requirement.kind
     profile = facts.profile
+    if len(requirement.values) == 1 and (
+        said := _medicine_setting(requirement.text, facts, str(requirement.values[0]))
+    ):
+        setting, stopped = said
+        outcome = PASS if stopped else FAIL
+        tail = rules().sentence(kind, f"{outcome}-medicine", setting=setting)
+        return _check(requirement, outcome, tail, f"setting: {setting}")
     if profile.refractory_to is None and profile.prior_treatments is None:
         return _missing(requirement)
     states: dict[str, str] = {}

@@ -680,6 +680,8 @@ _RULE = Table(
             "fail-disease-free",
             "unknown-disease-free",
             "question-disease-free",
+            "pass-medicine",
+            "fail-medicine",
             "unknown-chemotherapy",
             "question-chemotherapy",
             "unknown-complication",
@@ -704,6 +706,14 @@ _RULE = Table(
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
         **texts("named_not", "any_cancer", "grew_during", "grew_after", "named_only"),
         **texts("for_advanced", "hormone_sensitive"),
+        "medicine_settings": Names(
+            Table(
+                required={
+                    **words("resistant", "sensitive"),
+                    **texts("resistant_words", "sensitive_words"),
+                }
+            )
+        ),
         **texts("named_only_not"),
         "treatments_named": Names(TEXT),
         **texts("general_words", "key_rules", "open_purposes"),
