@@ -1749,6 +1749,19 @@ def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
         return replace(unknown, question=question)
     low = values[0] if requirement.rule in ("at-least", "between", "exactly") else None
     high = values[-1] if requirement.rule in ("at-most", "between", "exactly") else None
+    early = high == 0 and lines == 0 and not rules().for_advanced.search(requirement.text)
+    medicines = [t.written for t in facts.cancer_medicines()] if early else []
+    if medicines:
+        # No line, but cancer medicines given (before or after surgery, for early disease):
+        # whether a criterion not limited to advanced disease counts them ("any previous
+        # systemic therapy ... for treatment or prevention of breast cancer") is not read.
+        tail = rules().sentence(
+            "prior-lines",
+            "unknown-early-treatment",
+            prior_lines=had,
+            treatments=_join(medicines, "and"),
+        )
+        return _unknown(requirement, tail)
     too_many = high is not None and lines > high
     too_few = low is not None and lines < low
     outcome = FAIL if too_many or too_few else PASS
