@@ -205,6 +205,7 @@ class _Rules:
         self.surgery_classes = frozenset(table["treatments"]["surgery_classes"])
         washout = table["washout"]
         self.active_words = phrases_pattern(table["rule"]["brain-metastases"]["active_words"])
+        self.treated_when = re.compile(table["rule"]["brain-metastases"]["treated_when"], re.I)
         self.untreated_allowed = phrases_pattern(
             table["rule"]["brain-metastases"]["untreated_allowed"]
         )
@@ -2400,6 +2401,15 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
         name = "unknown-some-active" if some else "unknown-active"
         tail = rules().sentence("brain-metastases", name, brain=described)
         question = rules().rules["brain-metastases"]["question-active"]
+        return replace(_unknown(requirement, tail), question=question)
+    if (
+        outcome == PASS
+        and rule == "treated-stable"
+        and brain == "treated-stable"
+        and rules().treated_when.search(requirement.text)
+    ):
+        tail = rules().sentence("brain-metastases", "unknown-treated-when", brain=described)
+        question = rules().sentence("brain-metastases", "question-treated-when")
         return replace(_unknown(requirement, tail), question=question)
     tail = rules().sentence("brain-metastases", outcome, brain=described)
     # Having had brain metastases lasts; active ones may become treated and stable.

@@ -682,6 +682,8 @@ _RULE = Table(
             "question-disease-free",
             "pass-medicine",
             "fail-medicine",
+            "unknown-treated-when",
+            "question-treated-when",
             "unknown-chemotherapy",
             "question-chemotherapy",
             "unknown-complication",
@@ -706,6 +708,7 @@ _RULE = Table(
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
         **texts("named_not", "any_cancer", "grew_during", "grew_after", "named_only"),
         **texts("for_advanced", "hormone_sensitive"),
+        "treated_when": REGEX_I,
         "medicine_settings": Names(
             Table(
                 required={
