@@ -1905,8 +1905,13 @@ def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
         outcome = PASS if PASS in outcomes else FAIL if outcomes == {FAIL} else UNKNOWN
     else:
         outcome = PASS if outcomes == {PASS} else FAIL if FAIL in outcomes else UNKNOWN
+    named = _join(dict.fromkeys(matched), "and")
+    if outcome == PASS and _asks_the_latest(requirement, facts):
+        tail = rules().sentence(kind, "unknown-last", matched=named)
+        question = rules().sentence(kind, "question-last", matched=named)
+        return replace(_unknown(requirement, tail), question=question)
     if outcome == PASS:
-        tail = rules().sentence(kind, PASS, matched=_join(dict.fromkeys(matched), "and"))
+        tail = rules().sentence(kind, PASS, matched=named)
         return _check(
             requirement, PASS, tail, f"refractory_to: {', '.join(dict.fromkeys(matched))}"
         )
@@ -1915,6 +1920,20 @@ def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
         tail = rules().sentence(kind, FAIL, missing=_join(_said(kind, missing, again=True), "or"))
         return _check(requirement, FAIL, tail, "prior_treatments")
     return _missing(requirement)
+
+
+def _asks_the_latest(requirement: Requirement, facts: _Facts) -> bool:
+    """Whether ``requirement`` asks for the treatment it names to be the latest one
+    (``last_words``) and the profile lists others besides it, in no order it vouches for."""
+    if not _last_words().search(requirement.text):
+        return False
+    asked = {name for v in requirement.values for name in facts.matching(facts.received, str(v))}
+    return any(t.written not in asked for t in facts.received or ())
+
+
+@cache
+def _last_words() -> re.Pattern[str]:
+    return phrases_pattern(rules().rules["refractory-required"]["last_words"])
 
 
 def _check_transplant(requirement: Requirement, facts: _Facts) -> Check:

@@ -684,6 +684,8 @@ _RULE = Table(
             "fail-medicine",
             "unknown-treated-when",
             "question-treated-when",
+            "unknown-last",
+            "question-last",
             "unknown-chemotherapy",
             "question-chemotherapy",
             "unknown-complication",
@@ -709,6 +711,7 @@ _RULE = Table(
         **texts("named_not", "any_cancer", "grew_during", "grew_after", "named_only"),
         **texts("for_advanced", "hormone_sensitive"),
         "treated_when": REGEX_I,
+        **texts("last_words"),
         "medicine_settings": Names(
             Table(
                 required={
