@@ -444,7 +444,9 @@ def _labelled(profile: str, nct_id: str):
         ("P23", "NCT06475911", CHECK, None),
         # one line of chemotherapy for metastatic disease allowed; which of her two was, unknown
         ("P16", "NCT03671044", CHECK, None),
-        ("P16", "NCT06189209", POSSIBLE, None),  # two lines, three of chemotherapy allowed
+        # two lines, and at least one to three of chemotherapy asked: whether one of hers was
+        # chemotherapy for metastatic disease is asked (a profile of no line fails)
+        ("P16", "NCT06189209", CHECK, None),
     ],
 )
 def test_labelled_pairs(profile, nct_id, fit, rule):

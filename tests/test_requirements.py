@@ -945,11 +945,11 @@ def test_no_disease_found_on_scans_is_read_only_of_the_cancer_now():
             " and/or one chemotherapy treatment/regimen for firstline metastatic therapy",
             [("chemotherapy-at-most", (1,))],
         ),
-        # NCT06189209 (the lower bound, of chemotherapy only, is not read)
+        # NCT06189209: the floor too (a profile of no line passed it)
         (
             "Patients who have received at least 1 but not more than 3 prior chemotherapy"
             " regimens in a metastatic setting.",
-            [("chemotherapy-at-most", (3,))],
+            [("chemotherapy-at-most", (3,)), ("chemotherapy-at-least", (1,))],
         ),
         # NCT03983954 (there under a cohort's name the reader does not read as a part: no rule)
         (
@@ -1722,7 +1722,10 @@ HAND_CHECKED = [
         ("measurable-disease", "required", (), "Esophageal cohort expansion"),
     }),
     # a count of chemotherapy regimens: no count of lines, a ceiling on those of chemotherapy
-    ("NCT06189209", {"prior-lines"}, {("prior-lines", "chemotherapy-at-most", (3,), "")}),
+    ("NCT06189209", {"prior-lines"}, {
+        ("prior-lines", "chemotherapy-at-most", (3,), ""),
+        ("prior-lines", "chemotherapy-at-least", (1,), ""),
+    }),
     # or lytic bone lesions; the CDK4/6 inhibitors are planned, not had
     ("NCT04862663", {"measurable-disease", "prior-therapy-required"}, set()),
     ("NCT05147467", {"measurable-disease"}, set()),  # or splenomegaly

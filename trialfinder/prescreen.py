@@ -1738,6 +1738,14 @@ def _check_lines(requirement: Requirement, facts: _Facts) -> Check:
     values = [int(v) for v in requirement.values]
     words = rules().words
     had = f"{lines} {words['line'] if lines == 1 else words['lines']}"
+    if requirement.rule == "chemotherapy-at-least":
+        # Fewer lines than that are fewer lines of chemotherapy; more may be of other treatments.
+        if lines < values[0]:
+            tail = rules().sentence("prior-lines", FAIL, prior_lines=had)
+            return _check(requirement, FAIL, tail, f"prior_lines: {lines}")
+        tail = rules().sentence("prior-lines", "unknown-chemotherapy", prior_lines=had)
+        question = rules().sentence("prior-lines", "question-chemotherapy")
+        return replace(_unknown(requirement, tail), question=question)
     if requirement.rule == "chemotherapy-at-most":
         # Lines of chemotherapy are some of the lines: no more lines than the limit passes;
         # more may be of other treatments, so they never fail it.

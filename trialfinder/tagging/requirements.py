@@ -16,7 +16,8 @@ kind                        rule                                values
                                                                 ``settings``); non-metastatic,
                                                                 metastatic (read here)
 ``prior-lines``             at-least, at-most, exactly, between counts of earlier lines
-                            chemotherapy-at-most
+                            chemotherapy-at-most,
+                            chemotherapy-at-least
 ``prior-therapy-required``  any-of, all-of                      drugs or drug classes
 ``prior-therapy-excluded``  any-of                              drugs or drug classes
 ``refractory-required``     any-of, all-of                      drugs or drug classes
@@ -64,7 +65,9 @@ How the rules are read (:func:`extract`; the phrases are data, ``data/eligibilit
   regimen", "2 lines of chemotherapy") is no count of lines and is not read, but for a ceiling
   on the lines of chemotherapy for advanced or metastatic disease ("not more than 3 prior
   chemotherapy regimens in a metastatic setting"): chemotherapy-at-most, which other lines do
-  not count against. In the exclusion criteria "more than 2 prior lines" is at-most 2.
+  not count against, and a floor said with it ("at least 1 but not more than 3 prior
+  chemotherapy regimens"): chemotherapy-at-least. In the exclusion criteria "more than 2 prior
+  lines" is at-most 2.
 - ``prior-therapy-required`` / ``refractory-required``: values are class names (see
   :mod:`trialfinder.tagging.drug_classes`) or generic drug names; all-of when the item lists
   them with "and", any-of with "or". A list followed by an unrecognised alternative ("platinum
@@ -1751,6 +1754,7 @@ def _chemotherapy_lines(text: _Text, rules: _Rules) -> list[Read]:
     if "chemotherap" not in low:
         return []
     found: set[int] = set()
+    floors: set[int] = set()
     for match in rules.chemotherapy_lines.finditer(low):
         start, _ = text.sentence_of(match.start())
         cap = " ".join(match.group("cap").split())
@@ -1761,9 +1765,20 @@ def _chemotherapy_lines(text: _Text, rules: _Rules) -> list[Read]:
         count = rules.value(match.group("n"))
         if count is not None:
             found.add(count)
+        if not text.excluded and (floor := _FLOOR_BEFORE.search(low, start, match.start())):
+            least = rules.value(floor.group(1))
+            if least is not None and count is not None and least <= count:
+                floors.add(least)
     if len(found) != 1:
         return []  # none, or two different counts: say nothing
-    return [("prior-lines", "chemotherapy-at-most", (found.pop(),))]
+    read: list[Read] = [("prior-lines", "chemotherapy-at-most", (found.pop(),))]
+    if len(floors) == 1:
+        read.append(("prior-lines", "chemotherapy-at-least", (floors.pop(),)))
+    return read
+
+
+# A floor said before the ceiling: "at least 1 but not more than 3 prior chemotherapy regimens".
+_FLOOR_BEFORE = re.compile(r"\bat\s+least\s+(one|two|three|[1-3])\s+(?:but|and)\s*$")
 
 
 def _line_rule(kind: str, match: re.Match[str], text: _Text, rules: _Rules) -> Read | None:
