@@ -362,6 +362,14 @@ def test_procedures_and_other_medicines():
         # a negative of one kind of change only: not the whole marker
         ("MET amplification negative", "MET", "amplification", False, ""),
         ("HER2 mutation negative", "HER2", "mutant", False, ""),
+        # a fusion named with its partner: "EML4-ALK fusion" was "not a marker trialfinder
+        # knows", and "CD74-ROS1 fusion" read as CD7
+        ("EML4-ALK fusion", "ALK", "", True, ""),
+        ("EML4-ALK positive", "ALK", "", True, ""),
+        ("CD74-ROS1 fusion", "ROS1", "", True, ""),
+        ("KIF5B-RET", "RET", "", True, ""),
+        ("KRAS-G12C", "KRAS", "G12C", True, ""),  # a variant is no partner
+        ("HER2-NEGATIVE", "HER2", "", False, ""),
     ],
 )
 def test_markers(written, name, variant, positive, level):

@@ -828,6 +828,38 @@ _LEVEL = re.compile(
 def read_marker(written: str) -> Marker:
     """A marker as a profile (or a requirement value) writes it: name, variant, status, level,
     and the test that found it ("germline BRCA2 mutation" is BRCA2 found by a germline test)."""
+    marker = _read_whole(written)
+    pair = _PAIR.match(written)
+    variant = marker.variant.upper()
+    if pair and (not marker.known or (pair[2] in variant and pair[2] != variant)):
+        # A fusion named with its partner ("EML4-ALK fusion"; "CD74-ROS1", read as CD7 of a
+        # variant "4ROS1"): the one gene of the two trialfinder knows, when one only; not a
+        # variant named after a hyphen ("FLT3-ITD").
+        return _of_the_pair(pair, written) or marker
+    return marker
+
+
+# Two genes joined by a hyphen, then the rest ("EML4-ALK fusion"); not a variant ("KRAS-G12C")
+# nor an allele ("HLA-A11"): the second has two letters at least.
+_PAIR = re.compile(
+    r"^\s*([A-Z][A-Z0-9]{1,9})\s*[-:/]{1,2}\s*(?![A-Z]\d{2,4}[A-Z*]\b)"
+    r"(?=[A-Z0-9]*[A-Z][A-Z0-9]*[A-Z])([A-Z][A-Z0-9]{1,9})\b(.*)$"
+)
+
+
+def _of_the_pair(pair: re.Match[str], written: str) -> Marker | None:
+    reads = [_read_whole(f"{gene}{pair[3]}") for gene in (pair[1], pair[2])]
+    named = [
+        replace(m, written=written)
+        for m, gene in zip(reads, (pair[1], pair[2]), strict=True)
+        if m.known and gene.upper().startswith(m.name.upper())
+    ]
+    exact = [m for m in named if not m.variant]
+    found = exact or named
+    return found[0] if len(found) == 1 else None
+
+
+def _read_whole(written: str) -> Marker:
     lettered = _source_letter(written)
     if lettered is not None:
         return lettered
