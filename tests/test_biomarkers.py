@@ -894,3 +894,15 @@ def test_markers_an_inclusion_criterion_says_are_all_absent_stay_ruled_out():
     assert [r[1] for r in marker_rules(tags) if r[0] == "biomarker-excluded"] == [
         ("KRAS", "NRAS", "BRAF")
     ]
+
+
+@needs_shared
+def test_the_people_a_drug_works_in_are_no_marker_of_the_patient():
+    # NCT06140836: "Participants must not be exposed previously with TKIs that demonstrated
+    # activities in ROS1-positive NSCLC" was a requirement of ROS1, quoted as the reason a
+    # ROS1-negative cancer fails; the ROS1 fusion it asks for is read from its own criterion.
+    tags = tag_trial(parse_study(load_real_record("NCT06140836")))
+    asked = [r.text for r in tags.requirements if r.kind == "biomarker-required"]
+    assert asked == [
+        "Participant has a ROS1 gene rearrangement/fusion as detected by a local test."
+    ]
