@@ -487,6 +487,23 @@ def test_more_than_a_query_of_ids_is_paged(tmp_path, monkeypatch):
     assert "1 NCT id not found with this search's options: NCT01000009" in result.stderr
 
 
+def test_a_failure_after_the_first_query_of_ids_does_not_say_the_list_was_whole(
+    tmp_path, monkeypatch
+):
+    # 2,500 ids, the second query failing, said "1,000 of 1,000 trials fetched"
+    from trialfinder.sources import ctgov
+
+    monkeypatch.setattr(ctgov, "MAX_IDS_PER_QUERY", 2)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(f"NCT{1000000 + n:08d}" for n in range(1, 6)), encoding="utf-8")
+    with FakeApi(studies_1_to(5)) as api:
+        api.fail("/studies", status=400, body="bad request", after_pages=1)
+        result = run("--api-url", api.url, "search", "--ids-file", str(ids_file), "--format", "csv")
+    assert result.exit_code == 5, result.output  # partial results
+    assert "results are incomplete: 2 trials fetched, then" in result.stderr
+    assert "2 of 2" not in result.stderr
+
+
 @needs_spec
 def test_a_thousand_and_one_ids_take_two_valid_queries(tmp_path):
     ids = [f"NCT{2000000 + n:08d}" for n in range(1001)]

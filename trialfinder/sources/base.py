@@ -364,7 +364,10 @@ class SearchResults:
         return self.total if self.limit is None else min(self.total, self.limit)
 
     def _partial(self, cause: SourceError) -> PartialResults:
-        of_total = f" of {self.expected:,}" if self.expected is not None else ""
+        # (Not "of" a total the fetched trials passed: a server that announced fewer than it sent.)
+        expected = self.expected
+        known = expected is not None and expected >= self.fetched
+        of_total = f" of {expected:,}" if known else ""
         return PartialResults(
             f"results are incomplete: {self.fetched:,}{of_total} trials fetched, "
             f"then {cause.message}",

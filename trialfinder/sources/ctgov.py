@@ -614,14 +614,16 @@ class ClinicalTrialsGov(Source):
         if len(criteria.ids) <= MAX_IDS_PER_QUERY:
             yield from self._query_pages(criteria, seen, as_text)
             return
-        # One query per batch of ids; the total grows as each batch reports its own.
+        # One query per batch of ids; the total is known once the last batch reports its own
+        # (before, a failure would be said "1,000 of 1,000 trials fetched" of 2,500 ids).
         total = 0
         for start in range(0, len(criteria.ids), MAX_IDS_PER_QUERY):
             batch = replace(criteria, ids=criteria.ids[start : start + MAX_IDS_PER_QUERY])
+            last = start + MAX_IDS_PER_QUERY >= len(criteria.ids)
             for page in self._query_pages(batch, seen, as_text):
                 if page.total is not None:
                     total += page.total
-                    page = Page(studies=page.studies, total=total)
+                    page = Page(studies=page.studies, total=total if last else None)
                 yield page
                 del page  # not held while the next page is fetched
 
