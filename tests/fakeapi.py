@@ -290,6 +290,7 @@ class FakeApi:
         # would answer with nothing, say one with the setting words (`query.term`).
         self.answers: Callable[[dict[str, str]], bool] = lambda params: True
         self.filter_statuses = False  # apply filter.overallStatus (off: every status is served)
+        self.max_page_size = 1000  # a mirror may send fewer a page than asked
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
@@ -363,7 +364,7 @@ class FakeApi:
         if not self.answers(params):
             matching = []
         size = int(params.get("pageSize") or 10)
-        size = 10 if size == 0 else min(size, 1000)
+        size = 10 if size == 0 else min(size, self.max_page_size)
         token = params.get("pageToken", "")
         if token.startswith("empty"):
             start = 0

@@ -501,3 +501,19 @@ def test_what_a_refusal_shows_of_the_server_is_inert():
         source.get("NCT01000001")
     assert "with another record; it is not shown" in wrong.value.message
     assert "\x1b" not in wrong.value.message
+
+
+def test_a_server_that_sends_fewer_trials_a_page_than_asked_is_paged_to_the_end(fake_api):
+    # A mirror that sends 20 a page stopped every search past 4 pages, exit 5, "kept sending
+    # pages": the pages a count needs were counted with the page size asked for.
+    fake_api.studies = many_studies(242)
+    fake_api.max_page_size = 20
+    result = CliRunner().invoke(cli, ["search", "--format", "ndjson", "--setting", "any"])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert len(result.stdout.splitlines()) == 242
+    # (a page of fewer than the API's default of 10 is counted as 10: a page of one trial
+    # cannot make a count of thousands into thousands of requests)
+    fake_api.max_page_size = 2
+    result = CliRunner().invoke(cli, ["search", "--format", "ndjson", "--setting", "any"])
+    assert result.exit_code == ExitCode.PARTIAL
+    assert "kept sending pages" in result.stderr

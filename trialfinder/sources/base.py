@@ -44,6 +44,8 @@ COUNT_MARGIN_SHARE = 0.01
 MAX_TRIALS = 2_000_000
 # Empty pages in a row before paging stops (the API may send an empty page with a next token).
 MAX_EMPTY_PAGES = 3
+# The fewest trials a page the pages of a search are counted with (the API's default pageSize).
+SMALLEST_PAGE = 10
 
 
 def count_margin(announced: int) -> int:
@@ -96,6 +98,12 @@ class PagingGuard:
         """
         if self.pages == 0 and isinstance(total, int) and not isinstance(total, bool):
             self.announced = total if total >= 0 else None
+        if self.pages == 0 and more and self.announced is not None:
+            # The API's pageSize is a most: a server that announced its count (a mirror, say)
+            # may send fewer a page, and the pages that count needs are counted with its own
+            # size; never below the API's default size, so a page of one trial cannot make a
+            # count of thousands into thousands of requests.
+            self.page_size = min(self.page_size, max(len(studies), SMALLEST_PAGE))
         self.pages += 1
         kept: list[Any] = []
         repeated = 0
