@@ -346,6 +346,9 @@ BAD_RECIPIENTS = [
     ('"a..b@example.org"', "is not an email address"),
     ('"undisclosed: a@example.org;"', "is not an email address"),
     ('"a@"', "is not an email address"),
+    # a typo of "-" and an unfinished domain were sent to every week, exit 0
+    ('"user@e_x.org"', "the domain has a '_'"),
+    ('"user@localhost"', "is one part only"),
 ]
 
 

@@ -116,6 +116,12 @@ def parse_mailbox(text: str) -> Mailbox:
         domain = ascii_host(parsed.domain, allow_ip=False)
     except InvalidInput as exc:
         raise InvalidInput(f"{text!r}: the domain {exc.message}") from None
+    # (A mail domain has no "_", which some host names do; and one of one part, "localhost",
+    # is a domain left unfinished in a recipient's address: "user@example" for example.org.)
+    if "_" in domain:
+        raise InvalidInput(f"{text!r}: the domain has a '_', which no mail domain has")
+    if "." not in domain:
+        raise InvalidInput(f"{text!r}: the domain {domain!r} is one part only; write all of it")
     mailbox = Mailbox(parsed.display_name, parsed.username, domain)
     if len(mailbox.address.encode()) > MAX_ADDRESS:
         raise InvalidInput(f"{text!r} is longer than {MAX_ADDRESS} bytes")
