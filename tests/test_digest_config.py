@@ -308,6 +308,20 @@ def test_cli_check_reports_each_problem_and_exits_config(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_cli_check_refuses_a_state_folder_the_run_cannot_use(tmp_path):
+    # "valid", then the first scheduled run failed: "cannot create the lock file"
+    (tmp_path / "afile").write_text("x")
+    path = tmp_path / "digest.toml"
+    state = tmp_path / "afile" / "state.sqlite3"
+    path.write_text(MINIMAL + f'\n[state]\npath = "{state}"\n')
+    result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
+    assert result.exit_code == ExitCode.CONFIG, result.output
+    assert "cannot create the lock file" in result.stderr
+    usable = tmp_path / "state" / "state.sqlite3"
+    path.write_text(MINIMAL + f'\n[state]\npath = "{usable}"\n')
+    assert CliRunner().invoke(cli, ["digest", "check", "--config", str(path)]).exit_code == 0
+
+
 def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):
     path = tmp_path / "digest.toml"
     path.write_text(

@@ -1232,6 +1232,7 @@ def digest_check(app: App, config_path: Path) -> None:
 
     config = _load_digest_config(config_path, app)
     check_templates(config)
+    _check_state_folder(config.state.path)
     smtp = config.smtp
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
@@ -1256,6 +1257,15 @@ def digest_check(app: App, config_path: Path) -> None:
             f"note: {address} has a non-ASCII name before the @: it is sent with SMTPUTF8, "
             f"which {smtp.host} must offer (else its messages are not delivered)"
         )
+
+
+def _check_state_folder(path: Path) -> None:
+    """Take and release the run's lock beside the state file, as a run does: a folder that
+    cannot be made or written stops the check (exit 6), not the first scheduled run."""
+    from trialfinder.digest.state import RunLock, StateBusy
+
+    with contextlib.suppress(StateBusy), RunLock(path, timeout=0):  # (busy: the folder works)
+        pass
 
 
 @digest.command("run", short_help="Run the saved searches and send the digests.")
