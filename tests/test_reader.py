@@ -893,3 +893,12 @@ def test_alternatives_that_each_ask_for_another_study_are_found():
         "* Participants of the pivotal trials who stopped early\n"
     )
     assert earlier_study(criteria) == "Participants who completed the parent study"
+
+
+def test_every_phrase_of_another_study_holds_a_word_it_is_looked_for_by():
+    # (the criteria are searched only where one of `find` is)
+    from trialfinder.knowledge import load_toml
+
+    table = load_toml("eligibility.toml")["earlier_study"]
+    for phrase in [*table["phrases"], *table["weak"]]:
+        assert any(word in phrase.lower() for word in table["find"]), phrase

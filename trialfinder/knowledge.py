@@ -67,3 +67,23 @@ def phrases_pattern(phrases: Iterable[str], as_written: Iterable[str] = ()) -> r
     exact = "|".join(re.escape(w) for w in sorted(as_written, key=len, reverse=True))
     either = f"(?i:{body})" + (f"|{exact}" if exact else "")
     return re.compile(rf"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])")
+
+
+_WORD_START = r"\b"
+
+
+def any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One pattern (case ignored) that finds a match wherever one of a data file's
+    ``patterns`` would, the leftmost: for asking whether there is one, and where.
+
+    The patterns that start at a word's edge (``\bplease\b``) and hold no choice of their own
+    share one ``\b``: the engine tries every choice at every character of the text, and a
+    ``\b`` checked once there fails most places before any of them is looked at.
+    """
+    patterns = list(patterns)
+    at_edge = [p for p in patterns if p.startswith(_WORD_START) and "|" not in p]
+    others = [f"(?:{p})" for p in patterns if p not in at_edge]
+    if at_edge:
+        edge = "|".join(f"(?:{p.removeprefix(_WORD_START)})" for p in at_edge)
+        others.insert(0, f"{_WORD_START}(?:{edge})")
+    return re.compile("|".join(others) or "(?!)", re.IGNORECASE)

@@ -405,7 +405,7 @@ ELIGIBILITY = DataFile(
                     **dict.fromkeys(("inline", "all_cohorts", "step_label"), REGEX_I),
                 }
             ),
-            "earlier_study": Table(required=texts("phrases", "weak", "denied", "allowing")),
+            "earlier_study": Table(required=texts("phrases", "weak", "denied", "allowing", "find")),
             "requirements": Table(
                 required={
                     "context": Table(

@@ -33,7 +33,7 @@ from trialfinder.diseases import (
 )
 from trialfinder.geo import country_name
 from trialfinder.glossary import explain_first_uses
-from trialfinder.knowledge import load_toml
+from trialfinder.knowledge import any_of, load_toml
 from trialfinder.model import ArmGroup, Contact, Intervention, Trial, site_countries
 from trialfinder.tagging import CATEGORIES, tag_trial
 from trialfinder.tagging.arms import alternatives_in, conditioning, given_apart, offers_choice
@@ -613,26 +613,7 @@ def _regimen(
 @cache
 def _no_intervention() -> re.Pattern[str]:
     """Any of the ``no_intervention`` patterns, as one."""
-    return _any_of(_phrases()["interventions"]["no_intervention"])
-
-
-_WORD_START = r"\b"
-
-
-def _any_of(patterns: list[str]) -> re.Pattern[str]:
-    """One pattern (case ignored) that finds a match wherever one of ``patterns`` would: only
-    asked whether there is one, so the order of the choices does not matter.
-
-    The patterns that start at a word's edge (``\bplease\b``) and hold no choice of their own
-    share one ``\b``: the engine tries every choice at every character of the text, and a
-    ``\b`` checked once there fails most places before any of them is looked at.
-    """
-    at_edge = [p for p in patterns if p.startswith(_WORD_START) and "|" not in p]
-    others = [f"(?:{p})" for p in patterns if p not in at_edge]
-    if at_edge:
-        edge = "|".join(f"(?:{p.removeprefix(_WORD_START)})" for p in at_edge)
-        others.insert(0, f"{_WORD_START}(?:{edge})")
-    return re.compile("|".join(others) or "(?!)", re.IGNORECASE)
+    return any_of(_phrases()["interventions"]["no_intervention"])
 
 
 def _said_at_times(intervention: Intervention) -> str:
@@ -1206,7 +1187,7 @@ def _healthy_people() -> re.Pattern[str]:
 @cache
 def _not_an_illness() -> re.Pattern[str]:
     """A condition that names no illness (``[conditions] not_an_illness``), case ignored."""
-    return _any_of(_phrases()["conditions"]["not_an_illness"])
+    return any_of(_phrases()["conditions"]["not_an_illness"])
 
 
 @cache
@@ -1337,7 +1318,7 @@ def _contact_patterns() -> _ContactPatterns:
         re.compile(data["email"]),
         re.compile(data["extension"], re.IGNORECASE),
         re.compile(data["web_address"]),
-        _any_of(data["not_a_name"]),
+        any_of(data["not_a_name"]),
     )
 
 

@@ -31,6 +31,7 @@ from trialfinder.model import ArmGroup, Trial
 from trialfinder.tagging.lexicon import knowledge
 from trialfinder.tagging.text import (
     FOLDING_TO_ASCII,
+    Guarded,
     WordStarts,
     capital_words,
     leading_words,
@@ -141,7 +142,11 @@ class _Layout:
         )
         self.exclusion_lead = _any(words["exclusion_leads"])
         earlier = table["earlier_study"]
-        self.earlier_study = phrases_pattern([*earlier["phrases"], *earlier["weak"]])
+        # (Looked for only where the words every phrase holds one of are: a criteria text is
+        # long, and the phrases' pattern slow to try at each of its characters.)
+        self.earlier_study = Guarded(
+            phrases_pattern([*earlier["phrases"], *earlier["weak"]]), tuple(earlier["find"])
+        )
         self.earlier_study_weak = frozenset(" ".join(p.lower().split()) for p in earlier["weak"])
         denied = phrases_pattern(earlier["denied"]).pattern
         self.earlier_study_denied = re.compile(rf"(?:{denied})\s*(?:\S+\s+){{0,3}}$", re.I)
@@ -574,7 +579,7 @@ def earlier_study(criteria: str) -> str:
     as alternatives to it ("OR" on a line of its own) counts only when each of them asks the
     same."""
     layout = _layout()
-    if not criteria or not layout.earlier_study.search(criteria):
+    if not criteria or not layout.earlier_study.may_match(criteria):
         return ""
     items = [i for i in read_criteria(criteria).items if i.section != EXCLUSION and not i.cohort]
     runs: list[list[Item]] = []  # each criterion with those given as alternatives to it
@@ -594,7 +599,9 @@ _SENTENCE_END = re.compile(r"[.;]")
 
 
 def _asks_earlier_study(text: str, layout: _Layout) -> bool:
-    for match in layout.earlier_study.finditer(text):
+    if not layout.earlier_study.may_match(text):
+        return False
+    for match in layout.earlier_study.regex.finditer(text):
         start = max(text.rfind(".", 0, match.start()), text.rfind(";", 0, match.start())) + 1
         end = _SENTENCE_END.search(text, match.end())
         if layout.earlier_study_denied.search(text, start, match.start()):
