@@ -906,3 +906,26 @@ def test_the_people_a_drug_works_in_are_no_marker_of_the_patient():
     assert asked == [
         "Participant has a ROS1 gene rearrangement/fusion as detected by a local test."
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # NCT06038539: "HR-ve status (ER-negative and PR-negative)" was read as nothing, so an
+        # ER-positive cancer was asked, not ruled out; "ER negative and PR negative" likewise
+        # ("negative" after PR was taken for a second "no" of ER negative)
+        (
+            "Patients with known HR-ve status (ER-negative and PR-negative)",
+            [("biomarker-excluded", ("HR+",))],
+        ),
+        ("ER negative and PR negative breast cancer", [("biomarker-excluded", ("HR+",))]),
+        ("Not ER negative", []),  # ("not triple-negative" says nothing, nor does this)
+        (
+            "ER+ve and HER2-ve breast cancer",
+            [("biomarker-required", ("HR+",)), ("biomarker-excluded", ("HER2",))],
+        ),
+    ],
+)
+def test_hormone_receptors_ruled_out_as_reports_write_them(line, expected):
+    tags = eligible(f"Inclusion Criteria:\n\n* {line}\n", conditions=("Breast Cancer",))
+    assert [(r.kind, r.values) for r in tags.requirements if r.kind.startswith("bio")] == expected

@@ -281,8 +281,9 @@ NEGATION_BEFORE = re.compile(
     ICASE,
 )
 NEGATION_AFTER = re.compile(  # within the same phrase: "HR-positive, HER2-negative" is two
-    # "HER2-" (a bare minus); "KRAS, NRAS and BRAF wild-type": a list of short names, then the word
-    r"^[a-z0-9+*:]+\s?[-\u2212\u2013](?=$|[\s,;/)])"
+    # "HER2-" (a bare minus); "HR-ve", as British and Indian reports write it;
+    # "KRAS, NRAS and BRAF wild-type": a list of short names, then the word
+    r"^[a-z0-9+*:]+\s?[-\u2212\u2013](?=$|[\s,;/)])|^\s?-\s?ve\b"
     r"|^[a-z0-9+*:-]+(?:\s*(?:,|/|\band\b|\bor\b)\s*(?:and\s+)?[a-z0-9]{2,6})+"
     r"\s*(?:wild[- ]?type|negative)\b|^\W{0,3}non-"
     # "kras), neuroblastoma ras viral oncogene homolog (nras), and ... (braf) wild-type": each
@@ -322,8 +323,9 @@ MARKER_ALIASES = {
               "microsatellite instability high"],
     "dmmr": ["dmmr", "mismatch repair deficient", "mismatch repair-deficient",
              "deficient mismatch repair"],
+    # ("HR-ve status (ER-negative and PR-negative)", NCT06038539: the short names alone)
     "hr+": ["hr+", "hr-positive", "hormone receptor", "er+", "er-positive", "estrogen receptor",
-            "oestrogen receptor"],
+            "oestrogen receptor", "hr", "er"],
     "er+": ["er+", "er-positive", "estrogen receptor", "oestrogen receptor"],
     "brca": ["brca", "brca1", "brca2"],
     "ros1": ["ros1", "ros-1", "ros 1", "alk/ros"],
@@ -1295,6 +1297,9 @@ TRUE_AND_FALSE = [
     ("NCT06380751", NO_BRAIN, STABLE_BRAIN),  # "brain metastases, ..., or leptomeningeal disease"
     ("NCT06411691", NO_BRAIN, STABLE_BRAIN),  # "brain metastases and/or leptomeningeal spread"
     # "Prior high-dose chemotherapy requiring hematopoietic stem cell rescue"
+    # "HR-ve status (ER-negative and PR-negative)"
+    ("NCT06038539", "Your cancer must not test positive for this marker: HR+.",
+     "Your cancer must have this marker: HR+."),
     ("NCT06726265", "You must not have had a stem cell transplant with your own cells before.",
      "You must not have had a stem cell transplant with cells from a donor before."),
 ]  # fmt: skip

@@ -341,6 +341,8 @@ def _read(
         return None
     negated = "NEGATED" in said or (list_kind == EXCLUDED and not in_exclusion)
     if excluded_by_name:
+        if negated and _status_of_the_next(text, start, end):
+            negated = False  # "ER negative and PR negative": the second "negative" is PR's
         negated = not negated  # "triple-negative" says no; "not triple-negative" says nothing
         if not negated:
             return None
@@ -354,6 +356,23 @@ def _read(
         return None  # "EGFR mutation other than exon 19 deletion": not every EGFR mutation
     kind = EXCLUDED if negated or in_exclusion else REQUIRED
     return _Mention(tags, kind, index, match.start(), match.end(), scope)
+
+
+def _status_of_the_next(text: str, start: int, end: int) -> bool:
+    """Whether every negation of a name that says no by itself ("ER negative") comes from a
+    status word said after another marker's name ("... and PR negative"): that one's own."""
+    low, _ = rules().clause(text, start, end)
+    negations = [m for m in clause_covering(text, start, end) if m.category == "NEGATED"]
+    return bool(negations) and all(
+        m.direction == "backward"
+        and m.span[0] + low >= end
+        and _ANOTHER_NAME.search(text, end, m.span[0] + low) is not None
+        for m in negations
+    )
+
+
+# A marker's name between a mention and a status word after it ("ER negative and PR negative").
+_ANOTHER_NAME = re.compile(r"\b[A-Z][A-Za-z]?[A-Z0-9]+\b")
 
 
 def _ruled_out_after(text: str, start: int, end: int) -> bool:
