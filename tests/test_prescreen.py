@@ -1437,6 +1437,15 @@ _HER2_POSITIVE = "HER2-positive (IHC 3+ or ISH positive) breast cancer"
         (_HER2_POSITIVE, "HER2", "HER2 IHC 0, not amplified by FISH", FAIL),
         (_HER2_POSITIVE, "HER2", "HER2 negative", FAIL),
         ("HER2 amplification by ISH", "HER2", "HER2 not amplified", FAIL),
+        # a fusion with one partner not found: another fusion of the gene may be (it said "Not
+        # for you" to NCT06140836, "a ROS1 gene rearrangement/fusion")
+        (
+            "Participant has a ROS1 gene rearrangement/fusion",
+            "ROS1",
+            "CD74-ROS1 fusion not detected",
+            UNKNOWN,
+        ),
+        ("Participant has a ROS1 gene rearrangement/fusion", "ROS1", "ROS1 fusion negative", FAIL),
     ],
 )
 def test_a_negative_of_one_kind_of_change_says_nothing_of_the_others(

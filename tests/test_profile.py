@@ -369,6 +369,9 @@ def test_procedures_and_other_medicines():
         ("CD74-ROS1 fusion", "ROS1", "", True, ""),
         ("KIF5B-RET", "RET", "", True, ""),
         ("KRAS-G12C", "KRAS", "G12C", True, ""),  # a variant is no partner
+        # a negative result is of that fusion only: another ROS1 fusion is not ruled out
+        ("CD74-ROS1 fusion not detected", "ROS1", "CD74", False, ""),
+        ("EML4-ALK negative", "ALK", "EML4", False, ""),
         ("HER2-NEGATIVE", "HER2", "", False, ""),
     ],
 )

@@ -848,15 +848,25 @@ _PAIR = re.compile(
 
 
 def _of_the_pair(pair: re.Match[str], written: str) -> Marker | None:
-    reads = [_read_whole(f"{gene}{pair[3]}") for gene in (pair[1], pair[2])]
-    named = [
-        replace(m, written=written)
-        for m, gene in zip(reads, (pair[1], pair[2]), strict=True)
-        if m.known and gene.upper().startswith(m.name.upper())
+    """The gene of a fusion named with its partner, as ``read_marker`` reads it. A negative
+    result is of that fusion only ("CD74-ROS1 fusion not detected" does not rule out another
+    ROS1 fusion): the partner is its variant, as "BRCA2 negative" says nothing of BRCA1."""
+    genes = (pair[1], pair[2])
+    reads = [
+        (_read_whole(f"{gene}{pair[3]}"), partner)
+        for gene, partner in zip(genes, reversed(genes), strict=True)
     ]
-    exact = [m for m in named if not m.variant]
+    named = [
+        (m, p)
+        for (m, p), gene in zip(reads, genes, strict=True)
+        if m.known and gene.upper().startswith(m.name.upper())  # ("FGFR2" is FGFR)
+    ]
+    exact = [(m, p) for m, p in named if not m.variant]  # (not "CD7" of a variant "4")
     found = exact or named
-    return found[0] if len(found) == 1 else None
+    if len(found) != 1:
+        return None
+    marker, partner = found[0]
+    return replace(marker, written=written, variant=marker.variant if marker.positive else partner)
 
 
 def _read_whole(written: str) -> Marker:
