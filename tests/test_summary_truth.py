@@ -658,6 +658,9 @@ TREATMENT_ALIASES = {
                                    "pelvic irradiation", "irradiation to the pelvis"],
     "radiotherapy to the breast": ["breast rt", "breast radiotherapy", "breast radiation",
                                    "breast irradiation"],
+    # (TRIDENT-3, NCT06140836)
+    "ros1 inhibitor": ["tkis that demonstrated activities in ros1-positive",
+                       "tki that demonstrated activity in ros1-positive"],
 }  # fmt: skip
 # Short forms that name a class only as written, in capitals ("adjuvant ET", "ADCs"): "et al."
 # is no endocrine therapy.
@@ -739,9 +742,18 @@ def negated_treatment(text: str, position: int) -> bool:
     """Whether the treatment at ``position`` of ``text`` (in norm's form) is said with a
     negation: near it, or at the opening of its clause."""
     opening = NEGATED_OPENING.match(text)
-    return negated(text, position) or bool(
-        opening and not CLAUSE_TURN.search(text, opening.end(), position)
+    return (
+        negated(text, position)
+        or bool(opening and not CLAUSE_TURN.search(text, opening.end(), position))
+        or NOT_EXPOSED.search(text[:position]) is not None
     )
+
+
+# "must not be exposed previously with TKIs that ..." (NCT06140836): what follows in the clause
+NOT_EXPOSED = re.compile(
+    r"\b(?:must|should|may)\s+not\s+(?:have\s+)?(?:been\s+|be\s+)?(?:previously\s+)?"
+    r"(?:exposed|treated|received)\b[^.;]*$"
+)
 
 
 def support_treatments(claim: Claim, lines: list[Line]) -> tuple[list[Line], str]:
