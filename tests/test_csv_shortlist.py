@@ -502,6 +502,12 @@ def test_a_failure_after_the_first_query_of_ids_does_not_say_the_list_was_whole(
     assert result.exit_code == 5, result.output  # partial results
     assert "results are incomplete: 2 trials fetched, then" in result.stderr
     assert "2 of 2" not in result.stderr
+    # nor "of" the limit ("1,000 of 3,000 trials fetched" with --limit 3000)
+    with FakeApi(studies_1_to(5)) as api:
+        api.fail("/studies", status=400, body="bad request", after_pages=1)
+        args = ("--api-url", api.url, "search", "--ids-file", str(ids_file), "--limit", "10")
+        result = run(*args, "--format", "csv")
+    assert "results are incomplete: 2 trials fetched, then" in result.stderr
 
 
 @needs_spec

@@ -517,3 +517,11 @@ def test_a_server_that_sends_fewer_trials_a_page_than_asked_is_paged_to_the_end(
     result = CliRunner().invoke(cli, ["search", "--format", "ndjson", "--setting", "any"])
     assert result.exit_code == ExitCode.PARTIAL
     assert "kept sending pages" in result.stderr
+
+
+def test_small_pages_with_a_huge_count_take_no_more_pages_than_full_ones_would():
+    # one trial a page and a count of two million: at most the pages of the most trials a
+    # thousand a page (was up to 200,003 requests, about 55 hours at one a second)
+    guard = PagingGuard("registry.test", page_size=1000)
+    guard.admit(many_studies(1), 2_000_000, more=True)
+    assert guard.max_pages == base.MOST_PAGES + base.MAX_EMPTY_PAGES

@@ -143,7 +143,16 @@ def test_nct_ids_are_normalised():
     assert normalize_nct_id(" nct01234567 ") == "NCT01234567"
     assert normalize_nct_id("NCT04267848") == "NCT04267848"
     # (a digit dropped from NCT00184067 is no other trial's id filled out with a zero)
-    bad_ids = ("NCT0", "NCT123456789", "12345678", "NCT1234567X", "", "NCT0184067", "nct1234567")
+    bad_ids = (
+        "NCT0",
+        "NCT123456789",
+        "12345678",
+        "NCT1234567X",
+        "",
+        "NCT0184067",
+        "nct1234567",
+        "NCT\uff10\uff14\uff12\uff16\uff17\uff18\uff14\uff18",
+    )  # (full-width digits)
     for bad in bad_ids:
         with pytest.raises(InvalidInput, match="is not an NCT id") as raised:
             normalize_nct_id(bad)

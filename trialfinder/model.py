@@ -20,7 +20,7 @@ from trialfinder.errors import InvalidInput, RecordError
 STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 # Exactly eight digits: a shorter number is no id filled out with zeros ("NCT0184067", a digit
 # dropped, is not NCT00184067, another trial).
-NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt]\d{8}$")
+NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt][0-9]{8}$")  # (not other scripts' digits)
 # The registry's recruitment statuses (of a trial, or of one of its sites) that say it takes
 # no one: the others, a status the registry adds later and no status at all may enrol.
 CLOSED_STATUSES = frozenset(

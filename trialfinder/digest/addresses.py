@@ -76,8 +76,9 @@ def forbidden_character(text: str) -> str | None:
     return None
 
 
-def parse_mailbox(text: str) -> Mailbox:
-    """Exactly one address; raises :class:`InvalidInput` saying what is wrong with it."""
+def parse_mailbox(text: str, recipient: bool = False) -> Mailbox:
+    """Exactly one address; raises :class:`InvalidInput` saying what is wrong with it. A
+    ``recipient``'s domain is a mail domain: no "_" (a sender's may be a host's name)."""
     example = "write one address, e.g. 'Name <someone@example.org>'"
     bad = forbidden_character(text)
     if bad:
@@ -116,16 +117,18 @@ def parse_mailbox(text: str) -> Mailbox:
         domain = ascii_host(parsed.domain, allow_ip=False)
     except InvalidInput as exc:
         raise InvalidInput(f"{text!r}: the domain {exc.message}") from None
-    # (A mail domain has no "_", which some host names do; and one of one part, "localhost",
-    # is a domain left unfinished in a recipient's address: "user@example" for example.org.)
-    if "_" in domain:
+    if recipient and "_" in domain:  # (some host names have one; no mail domain does)
         raise InvalidInput(f"{text!r}: the domain has a '_', which no mail domain has")
-    if "." not in domain:
-        raise InvalidInput(f"{text!r}: the domain {domain!r} is one part only; write all of it")
     mailbox = Mailbox(parsed.display_name, parsed.username, domain)
     if len(mailbox.address.encode()) > MAX_ADDRESS:
         raise InvalidInput(f"{text!r} is longer than {MAX_ADDRESS} bytes")
     return mailbox
+
+
+def one_part_domain(mailbox: Mailbox) -> bool:
+    """Whether the domain is of one part ("user@localhost"): a local mailbox, or a domain left
+    unfinished ("user@example" for example.org); `digest check` notes it."""
+    return "." not in mailbox.domain
 
 
 def ascii_host(text: str, allow_ip: bool = True) -> str:

@@ -44,8 +44,10 @@ COUNT_MARGIN_SHARE = 0.01
 MAX_TRIALS = 2_000_000
 # Empty pages in a row before paging stops (the API may send an empty page with a next token).
 MAX_EMPTY_PAGES = 3
-# The fewest trials a page the pages of a search are counted with (the API's default pageSize).
+# The fewest trials a page the pages of a search are counted with (the API's default pageSize),
+# and the most pages any search may take: those of the most trials, a thousand a page.
 SMALLEST_PAGE = 10
+MOST_PAGES = 2_000
 
 
 def count_margin(announced: int) -> int:
@@ -70,6 +72,7 @@ class PagingGuard:
     pages: int = 0
     received: int = 0  # trials passed on (records without an NCT id included)
     empty: int = 0  # empty pages in a row
+    own_page: int = 0  # the server's own page size, when its first page is shorter
 
     @property
     def allowed(self) -> int:
@@ -80,14 +83,20 @@ class PagingGuard:
 
     @property
     def max_pages(self) -> int:
-        return math.ceil(self.allowed / max(1, self.page_size)) + MAX_EMPTY_PAGES
+        pages = math.ceil(self.allowed / max(1, self.page_size))
+        if self.own_page:
+            # (counted with the server's own size, but never more than the most a search of
+            # full pages may need: a page of one trial with a count of millions stops there)
+            pages = max(pages, min(math.ceil(self.allowed / self.own_page), MOST_PAGES))
+        return pages + MAX_EMPTY_PAGES
 
     def before_page(self) -> None:
         """Raises when one more page would go past the page ceiling."""
         if self.pages >= self.max_pages:
             raise PagingStopped(
                 f"{self.source} kept sending pages: {self.pages:,} pages of at most "
-                f"{self.page_size:,} trials, more than {self._count_said} need; stopping"
+                f"{self.own_page or self.page_size:,} trials, more than {self._count_said} need; "
+                "stopping"
             )
 
     def admit(self, studies: list[Any], total: Any, more: bool) -> tuple[list[Any], Any]:
@@ -103,7 +112,7 @@ class PagingGuard:
             # may send fewer a page, and the pages that count needs are counted with its own
             # size; never below the API's default size, so a page of one trial cannot make a
             # count of thousands into thousands of requests.
-            self.page_size = min(self.page_size, max(len(studies), SMALLEST_PAGE))
+            self.own_page = max(len(studies), SMALLEST_PAGE)
         self.pages += 1
         kept: list[Any] = []
         repeated = 0
@@ -372,8 +381,9 @@ class SearchResults:
         return self.total if self.limit is None else min(self.total, self.limit)
 
     def _partial(self, cause: SourceError) -> PartialResults:
-        # (Not "of" a total the fetched trials passed: a server that announced fewer than it sent.)
-        expected = self.expected
+        # "Of" a total the registry announced (capped by the limit), not of the limit alone,
+        # nor of a total the fetched trials passed (a server that announced fewer than it sent).
+        expected = self.expected if self.total is not None else None
         known = expected is not None and expected >= self.fetched
         of_total = f" of {expected:,}" if known else ""
         return PartialResults(
