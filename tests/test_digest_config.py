@@ -316,10 +316,12 @@ def test_cli_check_refuses_a_state_folder_the_run_cannot_use(tmp_path):
     path.write_text(MINIMAL + f'\n[state]\npath = "{state}"\n')
     result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
     assert result.exit_code == ExitCode.CONFIG, result.output
-    assert "cannot create the lock file" in result.stderr
+    assert f"{str(tmp_path / 'afile')!r} is a file" in result.stderr
     usable = tmp_path / "state" / "state.sqlite3"
     path.write_text(MINIMAL + f'\n[state]\npath = "{usable}"\n')
     assert CliRunner().invoke(cli, ["digest", "check", "--config", str(path)]).exit_code == 0
+    # and it makes nothing (run with sudo, it left a lock file the service user could not open)
+    assert not (tmp_path / "state").exists()
 
 
 def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):

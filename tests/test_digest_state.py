@@ -280,7 +280,8 @@ def test_an_unwritable_state_folder_is_a_config_error(tmp_path):
 
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(ConfigError, match="cannot create the lock file"):
+    # (not "File exists": no lock file is there, a file is where its folder should be)
+    with pytest.raises(ConfigError, match="cannot create the lock file .*: a file is in the way"):
         RunLock(blocker / "digest.sqlite3", timeout=0).acquire()
     with pytest.raises(ConfigError, match="cannot create the digest state file"):
         DigestState.open(blocker / "digest.sqlite3")

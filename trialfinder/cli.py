@@ -1229,10 +1229,11 @@ def digest_check(app: App, config_path: Path) -> None:
     """Check the configuration file and say precisely what is wrong (line and key)."""
     from trialfinder.counting import counted
     from trialfinder.digest.run import check_templates
+    from trialfinder.digest.state import check_state_place
 
     config = _load_digest_config(config_path, app)
     check_templates(config)
-    _check_state_folder(config.state.path)
+    check_state_place(config.state.path)  # (a folder a run cannot use stops the check)
     smtp = config.smtp
     recipients = {r.lower() for s in config.searches for r in s.recipients}
     click.echo(
@@ -1265,15 +1266,6 @@ def digest_check(app: App, config_path: Path) -> None:
             f"note: {address} has a non-ASCII name before the @: it is sent with SMTPUTF8, "
             f"which {smtp.host} must offer (else its messages are not delivered)"
         )
-
-
-def _check_state_folder(path: Path) -> None:
-    """Take and release the run's lock beside the state file, as a run does: a folder that
-    cannot be made or written stops the check (exit 6), not the first scheduled run."""
-    from trialfinder.digest.state import RunLock, StateBusy
-
-    with contextlib.suppress(StateBusy), RunLock(path, timeout=0):  # (busy: the folder works)
-        pass
 
 
 @digest.command("run", short_help="Run the saved searches and send the digests.")

@@ -628,6 +628,26 @@ def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
     return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
 
 
+def check_state_place(state_path: Path) -> None:
+    """Raises :class:`ConfigError` when a run could not make or write the state file's folder
+    (a file in the way, no permission), without making anything: a check run as another user
+    (with sudo, say) leaves no file a scheduled run cannot open."""
+    state = real_path(state_path)
+    probe = state.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    hint = "check [state] path in the config: its folder must be writable"
+    if not probe.is_dir():
+        raise ConfigError(
+            f"cannot make the folder {str(state.parent)!r}: {str(probe)!r} is a file", hint=hint
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write in {str(probe)!r}: permission denied", hint=hint)
+    for existing in (state, Path(str(state) + ".lock")):
+        if existing.exists() and not os.access(existing, os.R_OK | os.W_OK):
+            raise ConfigError(f"{str(existing)!r} cannot be read and written here", hint=hint)
+
+
 def real_path(path: Path) -> Path:
     """The state file's real path: ``~`` expanded and every symbolic link followed."""
     return Path(os.path.realpath(Path(path).expanduser()))
@@ -658,8 +678,11 @@ class RunLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
+            # (mkdir says "File exists" of a file in the way of the folder)
+            in_the_way = isinstance(exc, (FileExistsError, NotADirectoryError))
+            reason = "a file is in the way of its folder" if in_the_way else exc.strerror
             raise ConfigError(
-                f"cannot create the lock file {str(self.path)!r}: {exc.strerror}",
+                f"cannot create the lock file {str(self.path)!r}: {reason}",
                 hint="check [state] path in the config: its folder must be writable",
             ) from None
         deadline = time.monotonic() + self.timeout
