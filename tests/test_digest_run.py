@@ -408,6 +408,13 @@ def test_a_dry_run_into_a_folder_that_cannot_be_made_is_a_usage_error(two_trials
     assert f"cannot make the folder {out}" in result.stderr
     assert "bug" not in result.stderr
     assert two_trials.pages_served == 0  # no search ran
+    # nor a name longer than a folder's may be (was exit 1, "this is a bug")
+    long = tmp_path / ("x" * 300)
+    result = CliRunner().invoke(
+        cli, ["digest", "run", "--config", str(config), "--dry-run", "--out", str(long)]
+    )
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "cannot make the folder" in result.stderr
 
 
 def test_a_second_run_at_once_exits_with_a_clear_message(two_trials, smtp, tmp_path):

@@ -316,15 +316,16 @@ def _log_handler(fmt: str, datefmt: str | None = None) -> logging.Handler:
 
 
 def _make_folder(path: Path) -> None:
-    """Make the folder ``path`` (and those above it) or stop with a usage error saying why."""
-    if path.is_dir():
-        return
+    """Make the folder ``path`` (and those above it), one files can be written in, or stop
+    with a usage error saying why."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         # (mkdir says "File exists" where a file is in the way of the folder)
         reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
         raise click.UsageError(f"cannot make the folder {path}: {reason or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise click.UsageError(f"cannot write in the folder {path}: permission denied")
 
 
 def _write_new(path: Path, text: str, force: bool, make_folder: bool = False) -> None:
