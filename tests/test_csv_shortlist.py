@@ -640,6 +640,29 @@ def test_a_trial_whose_record_cannot_be_read_keeps_its_row_and_its_notes(tmp_pat
     ]
 
 
+def test_a_record_whose_id_cannot_be_read_is_not_taken_for_a_trial_that_left(tmp_path):
+    # The id itself unreadable (its identification of the wrong kind): the row said "dropped",
+    # and --ids-file said the trial was "not found" (with "use --limit 0 to see all")
+    week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
+    studies = [make_study(nct_id=f"NCT0100000{n}", last_updated="2025-05-01") for n in (1, 2)]
+    with FakeApi(studies) as api:
+        assert run("--api-url", api.url, "search", "-o", str(week1)).exit_code == 0
+    broken = make_study(nct_id="NCT01000002", last_updated="2025-05-01")
+    broken["protocolSection"]["identificationModule"] = "broken"
+    with FakeApi([studies[0], broken]) as api:
+        args = ("--api-url", api.url, "search", "--compare", str(week1), "-o", str(week2))
+        result = run(*args)
+        ids = run("--api-url", api.url, "search", "--ids-file", str(week1), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(week2.read_text("utf-8"))
+    assert [(r["change"].split(":")[0], r["nct_id"]) for r in rows] == [
+        ("unchanged", "NCT01000001"),
+        ("not read", "NCT01000002"),
+    ]
+    assert "not found" not in ids.stderr
+    assert "--limit 0" not in ids.stderr
+
+
 def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):
     first, compared, again = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     with FakeApi(studies_1_to(3)) as api:

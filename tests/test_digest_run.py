@@ -133,6 +133,12 @@ def test_a_trial_whose_record_cannot_be_read_is_not_reported_gone(two_trials, sm
     two_trials.studies[1] = readable
     run(config)
     assert len(smtp.received) == sent  # nor new when it can be read again
+    # nor when the part that holds its NCT id is what cannot be read
+    unnamed = make_study("NCT01000002", title="Elranatamab in myeloma")
+    unnamed["protocolSection"]["identificationModule"] = "broken"
+    two_trials.studies[1] = unnamed
+    assert run(config).exit_code == ExitCode.OK
+    assert len(smtp.received) == sent
 
 
 def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):

@@ -214,8 +214,13 @@ class SearchRun:
 
     @property
     def missing_ids(self) -> list[str]:
-        """NCT ids asked for (``criteria.ids``) that no fetched trial carried."""
-        return [nct_id for nct_id in self.criteria.ids if nct_id not in self._returned]
+        """NCT ids asked for (``criteria.ids``) that no fetched trial carried, nor a record that
+        could not be read; none when such a record's id could not be read either (it may be
+        any of them)."""
+        unread = {e.record_id for e in self.results.skipped}
+        if unread - set(self.criteria.ids):
+            return []
+        return [i for i in self.criteria.ids if i not in self._returned and i not in unread]
 
     @property
     def limit_reached(self) -> bool:
@@ -310,8 +315,8 @@ class SearchRun:
         if self.filtered:
             if self.limit_left_out:
                 hint = " (use --limit 0 to check them all)"
-        elif total is not None and self.shown < total:
-            hint = " (use --limit 0 to see all)"
+        elif total is not None and self.shown < total and self.limit_reached:
+            hint = " (use --limit 0 to see all)"  # (not when skipped records are the rest)
         if not quiet:
             lines.append(f"{matched}; {shown}{hint}.")
         lines.extend(self._fit_lines(quiet))

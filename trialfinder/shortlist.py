@@ -863,13 +863,21 @@ def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -
             cancer_only=False,
             site_details=False,
         )
-        results = source.search(criteria)
-        states = {
-            trial.nct_id: RegistryState(trial.overall_status, trial.last_updated)
-            for trial in results
-        }
-        skipped = {e.record_id for e in results.skipped}
-        for nct_id in skipped.union(unread()).intersection(ids):
+        unreadable = set(unread())  # (by the search: known before this lookup may fail)
+        states: dict[str, RegistryState] = {}
+        try:
+            results = source.search(criteria)
+            for trial in results:
+                states[trial.nct_id] = RegistryState(trial.overall_status, trial.last_updated)
+            unreadable.update(e.record_id for e in results.skipped)
+        except TrialfinderError:
+            if not unreadable:
+                raise
+            states = {}  # (what the search could not read is said so all the same)
+        if unreadable - set(ids):
+            # A record whose NCT id could not be read may be any of those not found.
+            unreadable.update(nct_id for nct_id in ids if nct_id not in states)
+        for nct_id in unreadable.intersection(ids):
             states[nct_id] = RegistryState("", unread=True)
         return states
 

@@ -152,6 +152,11 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
                 )
         for unread in results.skipped:
             seen.pop(unread.record_id, None)
+        if any(unread.record_id not in batch for unread in results.skipped):
+            # A record whose NCT id could not be read may be any of those not found.
+            for nct_id in batch:
+                if seen.get(nct_id, False) is None:
+                    del seen[nct_id]
     return seen
 
 
