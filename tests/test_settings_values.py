@@ -67,7 +67,17 @@ def test_the_size_limits_in_bytes():
 
 
 @pytest.mark.parametrize(
-    "url", ["http://[::1", "ftp://example.org/api", "https://", "http://h:99999", "example.org"]
+    "url",
+    [
+        "http://[::1",
+        "ftp://example.org/api",
+        "https://",
+        "http://h:99999",
+        "example.org",
+        # (a show then said a real trial "was not found on ClinicalTrials.gov")
+        "https://example.org/api/v2?x=1",
+        "https://example.org/api/v2#top",
+    ],
 )
 def test_a_bad_api_url_option_is_a_usage_error(url):
     result = CliRunner().invoke(cli, ["--api-url", url, "show", "NCT01000001"])

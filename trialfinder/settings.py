@@ -151,6 +151,9 @@ def api_url_problem(url: str) -> str | None:
         return "it must start with https:// (or http://)"
     if not parts.hostname:
         return "it names no host"
+    if parts.query or parts.fragment or url.strip().endswith(("?", "#")):
+        # (paths are added after it: "...?x/studies/NCT..." would ask for something else)
+        return "it must end with the path, without ? or #"
     return None
 
 
