@@ -185,8 +185,8 @@ def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination
         # NCT05952557: "camizestrant ± abemaciclib" was given "together"
         ("Volrustomig ± carboplatin + paclitaxel", "Volrustomig ±"),
         # the words that summaries read as a choice too, quoted so that a reader can judge
-        ("Volrustomig with carboplatin and paclitaxel until progression or toxicity",
-         "until progression or toxicity"),
+        ("Volrustomig with carboplatin and paclitaxel, one or two cycles",
+         "one or two cycles"),
     ],
 )  # fmt: skip
 def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(description, said):
@@ -210,6 +210,25 @@ def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(desc
     head, quoted = reason.split(' in the same group, maybe not all to everyone (its words say "')
     assert said in quoted
     assert "together" not in reason
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        # how long or how it is given is no choice of treatment (NCT06417814, NCT06208150)
+        "Volrustomig plus carboplatin until disease progression or unacceptable toxicity",
+        "Volrustomig plus carboplatin until unacceptable toxicity, or other discontinuation",
+        "Volrustomig plus carboplatin; carboplatin may be given orally or intravenously",
+    ],
+)
+def test_words_of_how_long_or_how_a_treatment_is_given_offer_no_choice(description):
+    tags = tag(
+        [drug("Volrustomig"), drug("Carboplatin")],
+        [arm("Arm 1", ["Drug: Volrustomig", "Drug: Carboplatin"], description=description)],
+        conditions=["Lung Cancer"],
+    )
+    (reason,) = reasons(tags, "combination")
+    assert reason.endswith("gives volrustomig + carboplatin together"), reason
 
 
 def test_two_platinum_drugs_in_one_arm_are_not_said_to_be_given_together():

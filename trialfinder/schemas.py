@@ -246,6 +246,7 @@ LEXICON = DataFile(
                     "given_together": REGEX_I,
                     "one_of": REGEX_I,
                     "choice": ListOf(REGEX_I),
+                    "not_choice": TEXTS,
                     "alternative_classes": TEXTS,
                 }
             ),

@@ -331,8 +331,17 @@ def offers_choice(words: str, k: Knowledge | None = None) -> re.Match[str] | Non
     """Where the words of an arm (its label and description) say it may give some of its
     treatments only, or one of them (lexicon ``choice``: "or", "±", "investigator's choice",
     "one of the following"), or None. Neither the tags nor the summary say such an arm gives
-    all its treatments to everyone in it."""
-    return (k or knowledge()).choice.search(words)
+    all its treatments to everyone in it. Not inside words that offer no choice of treatment
+    (lexicon ``not_choice``: "until disease progression or unacceptable toxicity")."""
+    k = k or knowledge()
+    found = k.choice.search(words)
+    if found is None:
+        return None
+    spans = [m.span() for m in k.not_choice.finditer(words)]
+    for found in k.choice.finditer(words):
+        if not any(low <= found.start() and found.end() <= high for low, high in spans):
+            return found
+    return None
 
 
 # Between two treatments named one after the other: "or" ("paclitaxel or nab-paclitaxel",

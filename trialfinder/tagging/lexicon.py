@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from trialfinder.knowledge import any_of, load_toml
+from trialfinder.knowledge import any_of, load_toml, phrases_pattern
 from trialfinder.tagging.text import Guarded, name_key, required_words, spellings
 from trialfinder.vocabulary import PRODUCT_KINDS
 
@@ -184,6 +184,7 @@ class Knowledge:
         self.given_together = Guarded(re.compile(context["given_together"], re.IGNORECASE))
         self.one_of = Guarded(re.compile(context["one_of"], re.IGNORECASE))
         self.choice = any_of(context["choice"])
+        self.not_choice = phrases_pattern(context["not_choice"])
         self.alternative_classes = tuple(context["alternative_classes"])
         car_t = lexicon["car-t"]
         self.cell_words = Guarded(re.compile(car_t["named_elsewhere"]["cell_words"], re.IGNORECASE))
