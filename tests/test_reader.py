@@ -876,6 +876,11 @@ def test_a_criterion_for_people_of_another_study_is_found(item):
         "Inclusion Criteria:\n* Patients treated with nivolumab in a prior clinical trial are"
         " eligible",
         "Inclusion Criteria:\n* Signed informed consent prior to study specific procedures",
+        # a treatment had in a prior trial, denied or timed
+        "Inclusion Criteria:\n* Must not have received any investigational drug in a prior"
+        " clinical trial within 4 weeks",
+        "Inclusion Criteria:\n* At least 28 days since any treatment received in a prior"
+        " clinical study",
         # for one part only
         "Inclusion Criteria:\nPart B:\n* Completed the parent study",
         # NCT06372145 shape: a criterion with an alternative that does not ask it

@@ -406,7 +406,9 @@ ELIGIBILITY = DataFile(
                     **dict.fromkeys(("inline", "all_cohorts", "step_label"), REGEX_I),
                 }
             ),
-            "earlier_study": Table(required=texts("phrases", "weak", "denied", "allowing", "find")),
+            "earlier_study": Table(
+                required=texts("phrases", "weak", "denied", "allowing", "weak_not", "find")
+            ),
             "requirements": Table(
                 required={
                     "context": Table(

@@ -151,6 +151,7 @@ class _Layout:
         denied = phrases_pattern(earlier["denied"]).pattern
         self.earlier_study_denied = re.compile(rf"(?:{denied})\s*(?:\S+\s+){{0,3}}$", re.I)
         self.earlier_study_allowing = phrases_pattern(earlier["allowing"])
+        self.earlier_study_weak_not = phrases_pattern(earlier["weak_not"])
         self.inclusion_lead = _any(words["inclusion_leads"])
         # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
         # where such a heading starts (found first: see _break_inline_headings).
@@ -607,8 +608,10 @@ def _asks_earlier_study(text: str, layout: _Layout) -> bool:
         if layout.earlier_study_denied.search(text, start, match.start()):
             continue
         weak = " ".join(match.group().lower().split()) in layout.earlier_study_weak
-        if not weak or not layout.earlier_study_allowing.search(
-            text, start, end.start() if end else len(text)
+        stop = end.start() if end else len(text)
+        if not weak or not (
+            layout.earlier_study_allowing.search(text, start, stop)
+            or layout.earlier_study_weak_not.search(text, start, stop)
         ):
             return True
     return False
