@@ -1251,16 +1251,12 @@ def digest_check(app: App, config_path: Path) -> None:
             f"note: {smtp.password_env} is not set here; the scheduled run needs it "
             "(the SMTP password)"
         )
-    from trialfinder.digest.addresses import one_part_domain, parse_mailbox
+    from trialfinder.digest.addresses import odd_domain, parse_mailbox
 
     recipients_written = [r for search in config.searches for r in search.recipients]
-    for address in dict.fromkeys(
-        a for a in recipients_written if one_part_domain(parse_mailbox(a))
-    ):
-        _say(
-            f"note: {address} has a domain of one part: right for a mailbox on the SMTP server's "
-            "own machine, else finish the domain (example.org)"
-        )
+    for address in dict.fromkeys(recipients_written):
+        if odd := odd_domain(parse_mailbox(address)):
+            _say(f"note: the domain of {address} {odd}")
     everyone = [smtp.sender, *recipients_written]
     for address in dict.fromkeys(a for a in everyone if parse_mailbox(a).needs_smtputf8):
         _say(

@@ -76,9 +76,8 @@ def forbidden_character(text: str) -> str | None:
     return None
 
 
-def parse_mailbox(text: str, recipient: bool = False) -> Mailbox:
-    """Exactly one address; raises :class:`InvalidInput` saying what is wrong with it. A
-    ``recipient``'s domain is a mail domain: no "_" (a sender's may be a host's name)."""
+def parse_mailbox(text: str) -> Mailbox:
+    """Exactly one address; raises :class:`InvalidInput` saying what is wrong with it."""
     example = "write one address, e.g. 'Name <someone@example.org>'"
     bad = forbidden_character(text)
     if bad:
@@ -117,18 +116,24 @@ def parse_mailbox(text: str, recipient: bool = False) -> Mailbox:
         domain = ascii_host(parsed.domain, allow_ip=False)
     except InvalidInput as exc:
         raise InvalidInput(f"{text!r}: the domain {exc.message}") from None
-    if recipient and "_" in domain:  # (some host names have one; no mail domain does)
-        raise InvalidInput(f"{text!r}: the domain has a '_', which no mail domain has")
     mailbox = Mailbox(parsed.display_name, parsed.username, domain)
     if len(mailbox.address.encode()) > MAX_ADDRESS:
         raise InvalidInput(f"{text!r} is longer than {MAX_ADDRESS} bytes")
     return mailbox
 
 
-def one_part_domain(mailbox: Mailbox) -> bool:
-    """Whether the domain is of one part ("user@localhost"): a local mailbox, or a domain left
-    unfinished ("user@example" for example.org); `digest check` notes it."""
-    return "." not in mailbox.domain
+def odd_domain(mailbox: Mailbox) -> str:
+    """What is odd in a recipient's domain, which `digest check` notes (a refusal would stop
+    every recipient's digest): a "_", which no mail domain has ("user@e_x.org", a typo of
+    "-"), or one part only ("user@localhost": a mailbox on the SMTP server's own machine, or a
+    domain left unfinished); else ""."""
+    if "_" in mailbox.domain:
+        return "has a '_', which no mail domain has"
+    if "." not in mailbox.domain:
+        return (
+            "is of one part: right for a mailbox on the SMTP server's own machine, else finish it"
+        )
+    return ""
 
 
 def ascii_host(text: str, allow_ip: bool = True) -> str:

@@ -387,7 +387,7 @@ def _read_search(
     elif not recipients:
         c.problem((*p, "recipients"), "give at least one email address")
     for address in recipients or ():
-        c.check((*p, "recipients"), functools.partial(parse_mailbox, address, recipient=True))
+        c.check((*p, "recipients"), functools.partial(parse_mailbox, address))
 
     options = SearchOptions(
         conditions=c.strings(table, p, "condition", "a condition, or a list of them") or (),
