@@ -920,6 +920,11 @@ def test_the_people_a_drug_works_in_are_no_marker_of_the_patient():
         ),
         ("ER negative and PR negative breast cancer", [("biomarker-excluded", ("HR+",))]),
         ("Not ER negative", []),  # ("not triple-negative" says nothing, nor does this)
+        # alternatives ask none of them of everyone; an exclusion of the pair is not read
+        ("ER negative or PR negative", []),
+        ("ER negative and/or PR negative", []),
+        ("Either ER negative and PR negative (triple negative) or HER2 positive", []),
+        ("ER low (1-10%) or ER negative and PR negative", []),
         (
             "ER+ve and HER2-ve breast cancer",
             [("biomarker-required", ("HR+",)), ("biomarker-excluded", ("HER2",))],
@@ -929,3 +934,14 @@ def test_the_people_a_drug_works_in_are_no_marker_of_the_patient():
 def test_hormone_receptors_ruled_out_as_reports_write_them(line, expected):
     tags = eligible(f"Inclusion Criteria:\n\n* {line}\n", conditions=("Breast Cancer",))
     assert [(r.kind, r.values) for r in tags.requirements if r.kind.startswith("bio")] == expected
+
+
+def test_an_exclusion_of_both_hormone_receptors_negative_is_not_read_as_their_absence():
+    # "ER negative and PR negative" among the exclusions keeps HR-negative cancers out: it was
+    # read as "must not be HR+", excluding HR-positive ones
+    tags = eligible(
+        "Inclusion Criteria:\n\n* Breast cancer\n\nExclusion Criteria:\n\n* ER negative and"
+        " PR negative\n",
+        conditions=("Breast Cancer",),
+    )
+    assert not [r for r in tags.requirements if r.kind.startswith("bio")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialfinder.tagging.drug_classes import drug_classes, drug_words, find_drugs
+from trialfinder.tagging.drug_classes import drug_classes, drug_matches, drug_words, find_drugs
 
 
 @pytest.mark.parametrize(
@@ -115,3 +115,10 @@ def test_a_long_text_naming_drugs_thousands_of_times_finds_each_once_in_order():
     assert [m.value for m in found[:3]] == ["adagrasib", "pembrolizumab", "anti-PD-(L)1"]
     assert len(found) == 6000
     assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
+
+
+def test_the_ros1_inhibitors_a_criterion_may_list_are_of_the_class():
+    # "Progression on at least one prior ROS1 TKI (crizotinib, entrectinib, or lorlatinib)"
+    # failed a patient after lorlatinib, which the class left out
+    for drug in ("crizotinib", "entrectinib", "repotrectinib", "taletrectinib", "lorlatinib"):
+        assert drug_matches(drug, "ROS1 inhibitor"), drug

@@ -187,6 +187,9 @@ def test_a_drug_with_a_chemotherapy_of_the_investigators_choice_is_a_combination
         # the words that summaries read as a choice too, quoted so that a reader can judge
         ("Volrustomig with carboplatin and paclitaxel, one or two cycles",
          "one or two cycles"),
+        # some get one only at progression: no words of how long (was "together")
+        ("Volrustomig and carboplatin; paclitaxel only with progressive disease or withdrawal"
+         " of carboplatin", "progressive disease or withdrawal"),
     ],
 )  # fmt: skip
 def test_an_arm_offering_alternatives_is_not_said_to_give_them_all_together(description, said):

@@ -341,7 +341,7 @@ def _read(
         return None
     negated = "NEGATED" in said or (list_kind == EXCLUDED and not in_exclusion)
     if excluded_by_name:
-        if negated and _status_of_the_next(text, start, end):
+        if negated and not in_exclusion and _status_of_the_next(text, start, end):
             negated = False  # "ER negative and PR negative": the second "negative" is PR's
         negated = not negated  # "triple-negative" says no; "not triple-negative" says nothing
         if not negated:
@@ -360,15 +360,23 @@ def _read(
 
 def _status_of_the_next(text: str, start: int, end: int) -> bool:
     """Whether every negation of a name that says no by itself ("ER negative") comes from a
-    status word said after another marker's name ("... and PR negative"): that one's own."""
-    low, _ = rules().clause(text, start, end)
+    status word said after "and" and another marker's name ("... and PR negative"): that one's
+    own. Not in a clause of alternatives ("ER negative or PR negative", "either ... or HER2
+    positive"), which asks none of them of everyone."""
+    low, high = rules().clause(text, start, end)
+    if _ALTERNATIVE_WORDS.search(text, low, high):
+        return False
     negations = [m for m in clause_covering(text, start, end) if m.category == "NEGATED"]
     return bool(negations) and all(
         m.direction == "backward"
         and m.span[0] + low >= end
         and _ANOTHER_NAME.search(text, end, m.span[0] + low) is not None
+        and _AND.search(text, end, m.span[0] + low) is not None
         for m in negations
     )
+
+
+_ALTERNATIVE_WORDS = re.compile(r"(?i)\bor\b|\beither\b")  # ("and/or" holds "or")
 
 
 # A marker's name between a mention and a status word after it ("ER negative and PR negative").
