@@ -881,6 +881,11 @@ def test_a_criterion_for_people_of_another_study_is_found(item):
         " clinical trial within 4 weeks",
         "Inclusion Criteria:\n* At least 28 days since any treatment received in a prior"
         " clinical study",
+        # the trial's own steps, or what was had or assessed in another study among others
+        "Inclusion Criteria:\n* Patients who completed protocol therapy",
+        "Inclusion Criteria:\n* PD-L1 as assessed in the parent study or locally",
+        "Inclusion Criteria:\n* Prior anti-PD-1 (including in a prior clinical trial)",
+        "Inclusion Criteria:\n* Patients who participated in a prior clinical trial are excluded",
         # for one part only
         "Inclusion Criteria:\nPart B:\n* Completed the parent study",
         # NCT06372145 shape: a criterion with an alternative that does not ask it

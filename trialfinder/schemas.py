@@ -407,7 +407,9 @@ ELIGIBILITY = DataFile(
                 }
             ),
             "earlier_study": Table(
-                required=texts("phrases", "weak", "denied", "allowing", "weak_not", "find")
+                required=texts(
+                    "phrases", "weak", "denied", "allowing", "weak_not", "not_with", "find"
+                )
             ),
             "requirements": Table(
                 required={

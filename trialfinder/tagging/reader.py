@@ -152,6 +152,7 @@ class _Layout:
         self.earlier_study_denied = re.compile(rf"(?:{denied})\s*(?:\S+\s+){{0,3}}$", re.I)
         self.earlier_study_allowing = phrases_pattern(earlier["allowing"])
         self.earlier_study_weak_not = phrases_pattern(earlier["weak_not"])
+        self.earlier_study_not_with = phrases_pattern(earlier["not_with"])
         self.inclusion_lead = _any(words["inclusion_leads"])
         # A heading inside a paragraph, with the spaces and the dash before it (replaced), and
         # where such a heading starts (found first: see _break_inline_headings).
@@ -609,6 +610,8 @@ def _asks_earlier_study(text: str, layout: _Layout) -> bool:
             continue
         weak = " ".join(match.group().lower().split()) in layout.earlier_study_weak
         stop = end.start() if end else len(text)
+        if layout.earlier_study_not_with.search(text, start, stop):
+            continue
         if not weak or not (
             layout.earlier_study_allowing.search(text, start, stop)
             or layout.earlier_study_weak_not.search(text, start, stop)
