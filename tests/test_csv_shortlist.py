@@ -663,6 +663,25 @@ def test_a_record_whose_id_cannot_be_read_is_not_taken_for_a_trial_that_left(tmp
     assert "--limit 0" not in ids.stderr
 
 
+def test_a_trial_that_left_is_dropped_beside_an_unread_record_of_another_trial(tmp_path):
+    # Another trial's record unreadable (its id read) made every trial not found "not read",
+    # hiding one that had left the registry, week after week
+    week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
+    studies = [make_study(nct_id=f"NCT0100000{n}", last_updated="2025-05-01") for n in (1, 2)]
+    with FakeApi(studies) as api:
+        assert run("--api-url", api.url, "search", "-o", str(week1)).exit_code == 0
+    other = make_study(nct_id="NCT01000003", last_updated="2025-05-01")
+    other["protocolSection"]["conditionsModule"]["conditions"] = "Myeloma"  # not a list
+    with FakeApi([studies[0], other]) as api:
+        args = ("--api-url", api.url, "search", "--compare", str(week1), "-o", str(week2))
+        assert run(*args).exit_code == 0
+    rows = read_csv(week2.read_text("utf-8"))
+    assert [(r["change"], r["nct_id"]) for r in rows] == [
+        ("unchanged", "NCT01000001"),
+        ("dropped: no longer in the results", "NCT01000002"),
+    ]
+
+
 def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):
     first, compared, again = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     with FakeApi(studies_1_to(3)) as api:

@@ -24,6 +24,7 @@ from typing import Any
 
 from trialfinder.counting import counted, radius_text
 from trialfinder.criteria import SearchCriteria
+from trialfinder.model import is_nct_id
 from trialfinder.pipeline import (
     FAR,
     LEFT_OUT,
@@ -218,8 +219,8 @@ class SearchRun:
         could not be read; none when such a record's id could not be read either (it may be
         any of them)."""
         unread = {e.record_id for e in self.results.skipped}
-        if unread - set(self.criteria.ids):
-            return []
+        if any(not is_nct_id(record_id) for record_id in unread):
+            return []  # (a record whose id could not be read may be any of them)
         return [i for i in self.criteria.ids if i not in self._returned and i not in unread]
 
     @property

@@ -28,7 +28,7 @@ from typing import IO, Any
 from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import InvalidInput, TrialfinderError
-from trialfinder.model import RECRUITING_STATUSES, normalize_nct_id
+from trialfinder.model import RECRUITING_STATUSES, is_nct_id, normalize_nct_id
 from trialfinder.records import Counted
 from trialfinder.sources.base import Source
 from trialfinder.wording import (
@@ -874,7 +874,7 @@ def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -
             if not unreadable:
                 raise
             states = {}  # (what the search could not read is said so all the same)
-        if unreadable - set(ids):
+        if any(not is_nct_id(record_id) for record_id in unreadable):
             # A record whose NCT id could not be read may be any of those not found.
             unreadable.update(nct_id for nct_id in ids if nct_id not in states)
         for nct_id in unreadable.intersection(ids):

@@ -11,7 +11,7 @@ from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import Snapshot, TrialState
 from trialfinder.digest.config import SavedSearch
 from trialfinder.geo import OPEN_STATUSES, NearestSite
-from trialfinder.model import Site, Trial
+from trialfinder.model import Site, Trial, is_nct_id
 from trialfinder.pipeline import OutputNeeds
 from trialfinder.prescreen import Fit, prescreen
 from trialfinder.profile import Profile
@@ -152,7 +152,7 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
                 )
         for unread in results.skipped:
             seen.pop(unread.record_id, None)
-        if any(unread.record_id not in batch for unread in results.skipped):
+        if any(not is_nct_id(unread.record_id) for unread in results.skipped):
             # A record whose NCT id could not be read may be any of those not found.
             for nct_id in batch:
                 if seen.get(nct_id, False) is None:
