@@ -423,6 +423,17 @@ def test_a_dry_run_into_a_folder_that_cannot_be_made_is_a_usage_error(two_trials
     assert "cannot make the folder" in result.stderr
 
 
+def test_out_without_dry_run_is_a_usage_error_and_sends_nothing(two_trials, smtp, tmp_path):
+    # ("--out preview/" alone sent the real messages and recorded them)
+    config = write_config(tmp_path, smtp.port)
+    result = CliRunner().invoke(
+        cli, ["digest", "run", "--config", str(config), "--out", str(tmp_path / "preview")]
+    )
+    assert result.exit_code == ExitCode.USAGE
+    assert "add --dry-run" in result.stderr
+    assert smtp.received == [] and two_trials.pages_served == 0
+
+
 def test_a_second_run_at_once_exits_with_a_clear_message(two_trials, smtp, tmp_path):
     config = write_config(tmp_path, smtp.port)
     with RunLock(tmp_path / "state" / "digest.sqlite3", timeout=0):

@@ -520,8 +520,13 @@ def test_a_server_that_sends_fewer_trials_a_page_than_asked_is_paged_to_the_end(
 
 
 def test_small_pages_with_a_huge_count_take_no_more_pages_than_full_ones_would():
-    # one trial a page and a count of two million: at most the pages of the most trials a
-    # thousand a page (was up to 200,003 requests, about 55 hours at one a second)
+    # one trial a page and a count of two million: at most an hour of pages at one a second
+    # (was up to 200,003 requests, about 55 hours)
     guard = PagingGuard("registry.test", page_size=1000)
     guard.admit(many_studies(1), 2_000_000, more=True)
     assert guard.max_pages == base.MOST_PAGES + base.MAX_EMPTY_PAGES
+    # an honest server of 10 a page and 30,000 trials needs 3,000 pages: within the most
+    # (2,000 pages stopped it at 20,030 trials, saying the count needed fewer)
+    honest = PagingGuard("registry.test", page_size=1000)
+    honest.admit(many_studies(10), 30_000, more=True)
+    assert honest.max_pages >= 3_000 + base.MAX_EMPTY_PAGES

@@ -1302,6 +1302,10 @@ def digest_run(app: App, config_path: Path, dry_run: bool, out_dir: Path, quiet:
     """
     from trialfinder.digest.run import run_digest
 
+    out_given = click.get_current_context().get_parameter_source("out_dir")
+    if not dry_run and out_given == click.core.ParameterSource.COMMANDLINE:
+        # (without it the messages are sent: --out alone said nothing, and mail went out)
+        raise click.UsageError("--out is the folder of a --dry-run's messages; add --dry-run")
     _digest_logging(quiet or app.quiet, app.debug)
     config = _load_digest_config(config_path, app)
     if dry_run:

@@ -45,9 +45,9 @@ MAX_TRIALS = 2_000_000
 # Empty pages in a row before paging stops (the API may send an empty page with a next token).
 MAX_EMPTY_PAGES = 3
 # The fewest trials a page the pages of a search are counted with (the API's default pageSize),
-# and the most pages any search may take: those of the most trials, a thousand a page.
+# and the most pages a search of short pages may take: an hour of them at one a second.
 SMALLEST_PAGE = 10
-MOST_PAGES = 2_000
+MOST_PAGES = 3_600
 
 
 def count_margin(announced: int) -> int:
@@ -92,6 +92,12 @@ class PagingGuard:
 
     def before_page(self) -> None:
         """Raises when one more page would go past the page ceiling."""
+        if self.pages >= self.max_pages and self.own_page and self.pages >= MOST_PAGES:
+            raise PagingStopped(
+                f"{self.source} sends {self.own_page:,} trials a page or fewer: {self.pages:,} "
+                f"pages is the most a search takes; stopping",
+                hint="ask for fewer trials (--limit), or use a server that sends more a page",
+            )
         if self.pages >= self.max_pages:
             raise PagingStopped(
                 f"{self.source} kept sending pages: {self.pages:,} pages of at most "
