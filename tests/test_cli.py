@@ -216,6 +216,14 @@ def test_unknown_trial_exits_not_found():
     assert result.stderr.startswith("trialfinder: error: NCT09999999 was not found")
 
 
+def test_a_trial_not_found_at_another_server_names_that_server(fake_api):
+    # ("... was not found on ClinicalTrials.gov" of a server at a wrong path)
+    result = CliRunner().invoke(cli, ["show", "NCT09999999"])
+    assert result.exit_code == 4
+    assert f"NCT09999999 was not found on {fake_api.url}" in result.stderr
+    assert "check --api-url" in result.stderr
+
+
 @responses.activate
 def test_network_unreachable_is_one_line_naming_the_host():
     responses.get(STUDIES, body=requests.ConnectionError("Name or service not known"))

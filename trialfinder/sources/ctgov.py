@@ -56,7 +56,7 @@ from trialfinder.errors import (
     TrialNotFound,
 )
 from trialfinder.model import StudyText, Trial, nct_id_of, normalize_nct_id, parse_study
-from trialfinder.settings import Settings, variable
+from trialfinder.settings import DEFAULT_API_URL, Settings, variable
 from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
 
 if TYPE_CHECKING:
@@ -705,9 +705,12 @@ class ClinicalTrialsGov(Source):
         response = answer.response
         status = response.status_code
         if status == 404 and not_found:
+            # (A server at another URL is named as such: a wrong path there says 404 too.)
+            where = "ClinicalTrials.gov" if self.base_url == DEFAULT_API_URL else self.base_url
             raise TrialNotFound(
-                f"{not_found} was not found on ClinicalTrials.gov",
-                hint="check the NCT id; trials are listed at https://clinicaltrials.gov",
+                f"{not_found} was not found on {where}",
+                hint="check the NCT id; trials are listed at https://clinicaltrials.gov"
+                + ("" if where == "ClinicalTrials.gov" else ", and check --api-url"),
             )
         if status == 400 and "pageToken" in params:
             text = " ".join(response.text.split()) or "no explanation given"
