@@ -640,13 +640,19 @@ def test_a_trial_whose_record_cannot_be_read_keeps_its_row_and_its_notes(tmp_pat
     ]
 
 
-def test_a_record_whose_id_cannot_be_read_is_not_taken_for_a_trial_that_left(tmp_path):
-    # The id itself unreadable (its identification of the wrong kind): the row said "dropped",
-    # and --ids-file said the trial was "not found" (with "use --limit 0 to see all")
+def _first_week(tmp_path):
+    """Trials NCT01000001 and NCT01000002 as a first week's shortlist, and the next week's path."""
     week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
     studies = [make_study(nct_id=f"NCT0100000{n}", last_updated="2025-05-01") for n in (1, 2)]
     with FakeApi(studies) as api:
         assert run("--api-url", api.url, "search", "-o", str(week1)).exit_code == 0
+    return studies, week1, week2
+
+
+def test_a_record_whose_id_cannot_be_read_is_not_taken_for_a_trial_that_left(tmp_path):
+    # The id itself unreadable (its identification of the wrong kind): the row said "dropped",
+    # and --ids-file said the trial was "not found" (with "use --limit 0 to see all")
+    studies, week1, week2 = _first_week(tmp_path)
     broken = make_study(nct_id="NCT01000002", last_updated="2025-05-01")
     broken["protocolSection"]["identificationModule"] = "broken"
     with FakeApi([studies[0], broken]) as api:
@@ -666,10 +672,7 @@ def test_a_record_whose_id_cannot_be_read_is_not_taken_for_a_trial_that_left(tmp
 def test_a_trial_that_left_is_dropped_beside_an_unread_record_of_another_trial(tmp_path):
     # Another trial's record unreadable (its id read) made every trial not found "not read",
     # hiding one that had left the registry, week after week
-    week1, week2 = tmp_path / "week1.csv", tmp_path / "week2.csv"
-    studies = [make_study(nct_id=f"NCT0100000{n}", last_updated="2025-05-01") for n in (1, 2)]
-    with FakeApi(studies) as api:
-        assert run("--api-url", api.url, "search", "-o", str(week1)).exit_code == 0
+    studies, week1, week2 = _first_week(tmp_path)
     other = make_study(nct_id="NCT01000003", last_updated="2025-05-01")
     other["protocolSection"]["conditionsModule"]["conditions"] = "Myeloma"  # not a list
     with FakeApi([studies[0], other]) as api:
