@@ -686,6 +686,16 @@ def test_several_results_in_one_entry_are_read_one_by_one():
         ("KRAS", "", True),
     ]
     assert [m.written for m in profile.biomarkers][:3] == ["ER-", "PR-", "HER2+"]
+    # each with its own status after "and" ("ER negative and PR negative" was ER of a variant
+    # "and PR", so a trial for HR-negative cancer asked whether it is PR positive); not names
+    # that share one ("BRCA1 and BRCA2 negative")
+    both = profile_from_table({"biomarkers": ["ER negative and PR negative"]}, "t").biomarkers
+    assert [(m.name, m.part, m.positive) for m in both] == [
+        ("HR+", "ER", False),
+        ("HR+", "PR", False),
+    ]
+    shared = profile_from_table({"biomarkers": ["BRCA1 and BRCA2 negative"]}, "t").biomarkers
+    assert [(m.name, m.positive) for m in shared] == [("BRCA", False)]
     # each variant of one marker with its own status: "EGFR L858R, T790M neg" lost its L858R
     for written in ("EGFR L858R, T790M neg", "EGFR L858R (T790M negative)"):
         markers = profile_from_table({"biomarkers": [written]}, "t").biomarkers

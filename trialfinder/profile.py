@@ -1100,6 +1100,9 @@ def _marker_parts(written: str) -> list[str]:
     pieces = [p.strip() for p in re.split(r"[,;]", written) if p.strip()]
     if len(pieces) > 1 and all(_read_marker(p, p).known for p in pieces):
         return pieces  # ("ER 90%, PR 0%": each a marker of its own)
+    pieces = [p.strip() for p in re.split(r"\s+and\s+", written) if p.strip()]
+    if len(pieces) > 1 and all(_read_marker(p, p).known and _with_status(p) for p in pieces):
+        return pieces  # ("ER negative and PR negative"; not "BRCA1 and BRCA2 negative")
     parts = []
     at = 0
     while at < len(written):
@@ -1109,6 +1112,16 @@ def _marker_parts(written: str) -> list[str]:
         parts.append(match.group(1).strip())
         at = match.end()
     return parts if len(parts) > 1 else [written]
+
+
+def _with_status(piece: str) -> bool:
+    """Whether a piece of an entry ends with a result of its own ("PR negative", "ER+")."""
+    rules = _marker_rules()
+    statuses = _status_words(rules["negative"]) | _status_words(rules["positive"])
+    low = piece.lower().rstrip(" .")
+    return low.endswith(("+", "-")) or any(
+        low.endswith((f" {status}", f"-{status}")) for status in statuses
+    )
 
 
 def _variant_parts(written: str) -> list[str]:
