@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialfinder.ages import RecordAges, criteria_ages, record_ages
 from trialfinder.diseases import (
@@ -1372,7 +1372,7 @@ def _check_setting(requirement: Requirement, facts: _Facts) -> Check:
         and rules().hormone_sensitive.search(requirement.text)
     ):
         return _check_hormone_sensitive(requirement, facts, fact, settings)
-    if (said := _medicine_setting(requirement.text, facts)) is not None:
+    if (said := _medicine_setting_named(requirement.text, facts)) is not None:
         # ("Tumor must be platinum refractory": a platinum-sensitive cancer is not)
         setting, wanted = said
         outcome = PASS if wanted == (requirement.rule == "any-of") else FAIL
@@ -1863,25 +1863,55 @@ def _response_words() -> re.Pattern[str]:
     return phrases_pattern(rules().rules["prior-therapy-required"]["response_words"])
 
 
-def _medicine_setting(text: str, facts: _Facts, medicine: str = "") -> tuple[str, bool] | None:
-    """(the profile's setting of a medicine, whether it is the one the criterion ``text``
-    names) when ``text`` names one setting of a medicine of ``medicine_settings`` (or, given
-    ``medicine``, is about it) and the profile says which it has ("platinum-sensitive"
-    against "Tumor must be platinum refractory"); else None."""
+class _MedicineSetting(NamedTuple):
+    """A medicine's two settings (``medicine_settings``), and the words that name each."""
+
+    medicine: str
+    resistant: str
+    sensitive: str
+    resistant_words: re.Pattern[str]
+    sensitive_words: re.Pattern[str]
+
+    def said(self, facts: _Facts) -> str | None:
+        """Which of the two the profile's setting says, if either."""
+        return next((s for s in (self.resistant, self.sensitive) if s in facts.setting_is), None)
+
+
+@cache
+def _medicine_settings() -> tuple[_MedicineSetting, ...]:
     entries = rules().rules["disease-setting"]["medicine_settings"]
-    for name, entry in entries.items():
-        if medicine and not drug_matches(medicine, name):
-            continue
-        low = text.lower()
-        resistant = any(w in low for w in entry["resistant_words"])
-        sensitive = any(w in low for w in entry["sensitive_words"])
-        if medicine:
-            resistant, sensitive = True, False  # ("stopped responding to platinum")
-        if resistant == sensitive:
-            continue
-        for setting in (entry["resistant"], entry["sensitive"]):
-            if setting in facts.setting_is:
-                return setting, setting == (entry["resistant"] if resistant else entry["sensitive"])
+    return tuple(
+        _MedicineSetting(
+            name,
+            entry["resistant"],
+            entry["sensitive"],
+            phrases_pattern(entry["resistant_words"]),
+            phrases_pattern(entry["sensitive_words"]),
+        )
+        for name, entry in entries.items()
+    )
+
+
+def _medicine_setting_named(text: str, facts: _Facts) -> tuple[str, bool] | None:
+    """(the profile's setting of a medicine, whether it is the one ``text`` names) when the
+    criterion names one setting of a medicine only ("Tumor must be platinum refractory") and the
+    profile says which it has; else None."""
+    for medicine in _medicine_settings():
+        resistant = medicine.resistant_words.search(text) is not None
+        if resistant == (medicine.sensitive_words.search(text) is not None):
+            continue  # (neither, or both: "platinum-resistant or platinum-sensitive")
+        if (setting := medicine.said(facts)) is not None:
+            wanted = medicine.resistant if resistant else medicine.sensitive
+            return setting, setting == wanted
+    return None
+
+
+def _stopped_responding(drug: str, facts: _Facts) -> tuple[str, bool] | None:
+    """(the profile's setting of ``drug``'s medicine, whether it says the cancer stopped
+    responding to it) for a rule that it did ("platinum-sensitive": it did not); else None."""
+    for medicine in _medicine_settings():
+        if drug_matches(drug, medicine.medicine) and (setting := medicine.said(facts)):
+            return setting, setting == medicine.resistant
     return None
 
 
@@ -1889,7 +1919,7 @@ def _check_refractory(requirement: Requirement, facts: _Facts) -> Check:
     kind = requirement.kind
     profile = facts.profile
     if len(requirement.values) == 1 and (
-        said := _medicine_setting(requirement.text, facts, str(requirement.values[0]))
+        said := _stopped_responding(str(requirement.values[0]), facts)
     ):
         setting, stopped = said
         outcome = PASS if stopped else FAIL

@@ -334,11 +334,10 @@ def offers_choice(words: str, k: Knowledge | None = None) -> re.Match[str] | Non
     all its treatments to everyone in it. Not inside words that offer no choice of treatment
     (lexicon ``not_choice``: "until disease progression or unacceptable toxicity")."""
     k = k or knowledge()
-    found = k.choice.search(words)
-    if found is None:
-        return None
-    spans = [m.span() for m in k.not_choice.finditer(words)]
+    spans: list[tuple[int, int]] | None = None  # (looked for once a choice word is found)
     for found in k.choice.finditer(words):
+        if spans is None:
+            spans = [m.span() for m in k.not_choice.finditer(words)]
         if not any(low <= found.start() and found.end() <= high for low, high in spans):
             return found
     return None
