@@ -1114,13 +1114,18 @@ def _marker_parts(written: str) -> list[str]:
     return parts if len(parts) > 1 else [written]
 
 
+@cache
+def _result_words() -> frozenset[str]:
+    """Every word of a result, negative or positive (``[markers]``), in lower case."""
+    rules = _marker_rules()
+    return frozenset(_status_words(rules["negative"]) | _status_words(rules["positive"]))
+
+
 def _with_status(piece: str) -> bool:
     """Whether a piece of an entry ends with a result of its own ("PR negative", "ER+")."""
-    rules = _marker_rules()
-    statuses = _status_words(rules["negative"]) | _status_words(rules["positive"])
     low = piece.lower().rstrip(" .")
     return low.endswith(("+", "-")) or any(
-        low.endswith((f" {status}", f"-{status}")) for status in statuses
+        low.endswith((f" {status}", f"-{status}")) for status in _result_words()
     )
 
 
@@ -1131,8 +1136,7 @@ def _variant_parts(written: str) -> list[str]:
     if len(pieces) < 2:
         return []
     name = _marker_name(pieces[0])[0]
-    rules = _marker_rules()
-    statuses = _status_words(rules["negative"]) | _status_words(rules["positive"])
+    statuses = _result_words()
     if name is None:
         return []
     later = []
