@@ -465,6 +465,10 @@ def test_one_result_after_a_colon_is_still_asked_for():
         "HER2-positive or triple-negative breast cancer",
         "Triple-negative or HER2-positive breast cancer",
         "KRAS wild-type or KRAS G12C-mutant colorectal cancer",
+        # the cancer named after each way in: HR+ was ruled out for everyone
+        "Triple negative breast cancer or HER2 positive breast cancer",
+        # a way in read as no rule of its own: HER2 was asked of everyone
+        "ER negative and PR negative, or HER2 positive breast cancer",
     ],
 )
 def test_alternatives_of_both_kinds_neither_ask_for_nor_rule_out(line):

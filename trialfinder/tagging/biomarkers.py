@@ -47,6 +47,9 @@ from trialfinder.tagging.text import capital_runs, snippet, whole_capital_positi
 
 REQUIRED = "biomarker-required"
 EXCLUDED = "biomarker-excluded"
+# A result written as one of several ways in ("ER negative and PR negative, or HER2 positive"):
+# it neither asks nor rules out, but makes the markers beside it alternatives.
+_ONE_WAY_IN = "one way in"
 # What the context may say of a marker that then neither requires nor excludes it.
 NOT_A_RULE = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER", "EXCEPTION"})
 _EITHER = frozenset({"NEGATED", "HYPOTHETICAL"})
@@ -62,7 +65,7 @@ class Markers(NamedTuple):
 
 class _Mention(NamedTuple):
     tags: tuple[str, ...]  # the marker, or its variants written together ("G12C or G12D")
-    kind: str  # REQUIRED or EXCLUDED
+    kind: str  # REQUIRED, EXCLUDED or _ONE_WAY_IN
     part: int
     start: int  # in the joined text
     end: int
@@ -106,7 +109,8 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
     if _NO_RESULT in read:
         read = _read_as_their_list(matches, read, fields, k)
     mentions = [m for m in read if isinstance(m, _Mention)]
-    mentions = _consistent(_mixed_alternatives(sorted(mentions, key=lambda m: m.start), everything))
+    mentions = _mixed_alternatives(sorted(mentions, key=lambda m: m.start), everything)
+    mentions = _consistent([m for m in mentions if m.kind != _ONE_WAY_IN])
     requirements = tuple(_requirements(mentions, fields))
     # (A marker of people with some diseases only is no marker of the trial's.)
     mentions = [m for m in mentions if not m.scope]
@@ -122,11 +126,14 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
     return Markers(tuple(required), tuple(excluded), requirements)
 
 
-# Between two markers of a list of alternatives, whatever is said of each ("HER2-positive or
-# triple-negative", "KRAS wild-type or KRAS G12C-mutant").
+# Between two markers of a list of alternatives, whatever is said of each and of the cancer
+# ("HER2-positive or triple-negative", "KRAS wild-type or KRAS G12C-mutant", "Triple negative
+# breast cancer or HER2 positive breast cancer"), and of a marker read as no rule between them
+# ("ER negative and PR negative, or HER2 positive").
 _ALTERNATIVES_GAP = re.compile(
     r"(?i)(?:[\s,/&()+:-]|\b(?:or|and|either|mutations?|mutated|mutant|positive|negative|wild|"
-    r"type|WT|non-?mutated|unmutated|status|gene|expression|low|high|\d+)\b)*"
+    r"type|WT|non-?mutated|unmutated|status|gene|expression|low|high|\d+|breast|cancers?|"
+    r"carcinomas?|disease|tumou?rs?)\b|(?-i:\b[A-Z][A-Za-z]?[A-Z0-9]+\b))*"
 )
 _OR = re.compile(r"(?i)(?<!and/)\bor\b")  # ("and/or" joins two markers, not two lists)
 _JOINED = re.compile(r"(?i),|\band\b")
@@ -175,7 +182,9 @@ def _either_side(chain: list[_Mention], text: str) -> list[_Mention]:
         if mention.kind == REQUIRED:
             if asked:
                 kept.append(mention)
-        elif tags := tuple(tag for tag in mention.tags if tag in ruled_out):
+        elif mention.kind == EXCLUDED and (
+            tags := tuple(tag for tag in mention.tags if tag in ruled_out)
+        ):
             kept.append(mention._replace(tags=tags))
     return kept
 
@@ -221,7 +230,7 @@ def _read_as_their_list(
     read = list(read)
     for run in runs:
         said = {m.kind for i in run if isinstance(m := read[i], _Mention)}
-        if len(said) != 1:
+        if len(said) != 1 or _ONE_WAY_IN in said:
             continue
         (kind,) = said
         for i in run:
@@ -342,6 +351,9 @@ def _read(
     negated = "NEGATED" in said or (list_kind == EXCLUDED and not in_exclusion)
     if excluded_by_name:
         if negated and not in_exclusion and _status_of_the_next(text, start, end):
+            if _ALTERNATIVE_WORDS.search(text, *rules().clause(text, start, end)):
+                # "ER negative and PR negative, or HER2 positive": one way in of several.
+                return _Mention(tags, _ONE_WAY_IN, index, match.start(), match.end(), scope)
             negated = False  # "ER negative and PR negative": the second "negative" is PR's
         negated = not negated  # "triple-negative" says no; "not triple-negative" says nothing
         if not negated:
@@ -361,11 +373,8 @@ def _read(
 def _status_of_the_next(text: str, start: int, end: int) -> bool:
     """Whether every negation of a name that says no by itself ("ER negative") comes from a
     status word said after "and" and another marker's name ("... and PR negative"): that one's
-    own. Not in a clause of alternatives ("ER negative or PR negative", "either ... or HER2
-    positive"), which asks none of them of everyone."""
-    low, high = rules().clause(text, start, end)
-    if _ALTERNATIVE_WORDS.search(text, low, high):
-        return False
+    own ("ER negative or PR negative" asks neither of everyone)."""
+    low, _ = rules().clause(text, start, end)
     negations = [m for m in clause_covering(text, start, end) if m.category == "NEGATED"]
     return bool(negations) and all(
         m.direction == "backward"
