@@ -949,3 +949,19 @@ def test_an_exclusion_of_both_hormone_receptors_negative_is_not_read_as_their_ab
         conditions=("Breast Cancer",),
     )
     assert not [r for r in tags.requirements if r.kind.startswith("bio")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ALK-positive anaplastic large cell lymphoma (NPM1-ALK fusion)",
+        "NPM1::ALK fusion detected",
+        "NPM-ALK or NPM1 / ALK positive ALCL",
+    ],
+)
+def test_the_npm1_alk_fusion_asks_for_alk_not_an_npm1_mutation(line):
+    assert included(line).biomarkers == ("ALK",)
+
+
+def test_an_npm1_mutation_is_still_asked_for():
+    assert included("NPM1-mutated acute myeloid leukemia").biomarkers == ("NPM1",)
