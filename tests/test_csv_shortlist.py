@@ -685,6 +685,32 @@ def test_a_trial_that_left_is_dropped_beside_an_unread_record_of_another_trial(t
     ]
 
 
+@pytest.mark.parametrize(("delimiter", "bom"), [(";", BOM), ("\t", ""), (",", BOM)])
+def test_a_comparison_is_written_as_the_compared_file_was(tmp_path, delimiter, bom):
+    # A shortlist a spreadsheet saved with semicolons, compared in place, came back with
+    # commas: the spreadsheet that saved it then showed each row in one cell.
+    studies, week1, _ = _first_week(tmp_path)
+    rows = list(csv.reader(io.StringIO(week1.read_text("utf-8-sig"), newline="")))
+    rows[0].append("notes")
+    for row in rows[1:]:
+        row.append(f"called; {row[0][-1]}/12")
+    saved = io.StringIO(newline="")
+    csv.writer(saved, delimiter=delimiter).writerows(rows)
+    week1.write_bytes((bom + saved.getvalue()).encode())
+    with FakeApi(studies) as api:
+        args = ("--api-url", api.url, "search", "--compare", str(week1), "-o", str(week1))
+        assert run(*args).exit_code == 0
+    written = week1.read_text("utf-8")
+    assert written.startswith(bom + '"change"' + delimiter + '"nct_id"')
+    again = list(
+        csv.DictReader(io.StringIO(written.removeprefix(BOM), newline=""), delimiter=delimiter)
+    )
+    assert [(r["change"], r["nct_id"], r["notes"]) for r in again] == [
+        ("unchanged", "NCT01000001", "called; 1/12"),
+        ("unchanged", "NCT01000002", "called; 2/12"),
+    ]
+
+
 def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):
     first, compared, again = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     with FakeApi(studies_1_to(3)) as api:

@@ -128,17 +128,25 @@ StatusLookup = Callable[[list[str]], Mapping[str, RegistryState]]
 
 class Shortlist(dict[str, dict[str, Any]]):
     """NCT id -> row (column -> value), in file order; ``extra_columns``: the columns the
-    user added, in the file's order and spelling, carried forward by :func:`compare`.
+    user added, in the file's order and spelling, carried forward by :func:`compare`;
+    ``delimiter`` and ``bom``: how its CSV was written (a comparison is written alike, so a
+    spreadsheet that saved semicolons opens it as it opened this one).
 
     Cells of trialfinder's columns are text as trialfinder writes it (dates ``YYYY-MM-DD``);
     cells of the user's columns are kept as read (a workbook's dates and numbers typed).
     """
 
     def __init__(
-        self, rows: Iterable[tuple[str, dict[str, Any]]] = (), extra_columns: Iterable[str] = ()
+        self,
+        rows: Iterable[tuple[str, dict[str, Any]]] = (),
+        extra_columns: Iterable[str] = (),
+        delimiter: str = ",",
+        bom: bool = False,
     ) -> None:
         super().__init__(rows)
         self.extra_columns: list[str] = list(extra_columns)
+        self.delimiter = delimiter
+        self.bom = bom
 
 
 # -- cells and the CSV writer ---------------------------------------------------------------
@@ -284,8 +292,9 @@ def write_csv(
     ``previous`` (a shortlist read by :func:`trialfinder.shortlist.read_shortlist`) adds a
     first ``change`` column, rows for the trials that left the results (``lookup`` asks the
     registry why, see :func:`trialfinder.shortlist.compare`) and, last, the columns the user
-    added to it. ``fit`` (a search with a profile) adds the :data:`FIT_COLUMNS` after the
-    others. Returns the number of records written (dropped rows not counted).
+    added to it, written with its delimiter (and byte-order mark, if it had one). ``fit`` (a
+    search with a profile) adds the :data:`FIT_COLUMNS` after the others. Returns the number of
+    records written (dropped rows not counted).
     """
     counter = Counted(records)
     base = CSV_COLUMNS + (FIT_COLUMNS if fit else ())
@@ -294,7 +303,7 @@ def write_csv(
         rows = ({**csv_cells(record), **fit_cells(record)} for record in counter)
     else:
         rows = (csv_cells(record) for record in counter)
-    if bom:
+    if bom or getattr(previous, "bom", False):
         out.write(BOM)
     write = out.write
     if previous is None:
@@ -306,25 +315,25 @@ def write_csv(
     columns = (CHANGE_COLUMN, *base, *extras)
     # The user's own columns may hold numbers: they stay numbers, as in numeric columns.
     numeric = CSV_NUMERIC_COLUMNS | set(extras)
-    write(csv_line([neutralise(column) for column in columns]))
+    delimiter = getattr(previous, "delimiter", ",")
+    write(csv_line([neutralise(column) for column in columns], delimiter))
     # The previous shortlist's cells were read from a file: make them safe again.
     for row in compare(rows, previous, lookup):
-        write(
-            csv_line([safe_cell(column, csv_value(row.get(column)), numeric) for column in columns])
-        )
+        cells = [safe_cell(column, csv_value(row.get(column)), numeric) for column in columns]
+        write(csv_line(cells, delimiter))
     return counter.count
 
 
-def csv_line(cells: Iterable[str]) -> str:
+def csv_line(cells: Iterable[str], delimiter: str = ",") -> str:
     """One CSV line of text cells, each quoted (RFC 4180, as ``csv.writer`` writes with
-    ``QUOTE_ALL``), ended by CR LF.
+    ``QUOTE_ALL``), separated by ``delimiter``, ended by CR LF.
 
     Every cell quoted, as OWASP advises: a separator inside a cell can never start a new cell.
     Written here rather than by ``csv.writer``, which looks at every character of a cell in
     turn: a row holds about 2,000 characters (the summary), and doubling the quotes with one
     ``str.replace`` a cell is about three times faster; tests check both give the same bytes.
     """
-    return ",".join(['"' + cell.replace('"', '""') + '"' for cell in cells]) + "\r\n"
+    return delimiter.join(['"' + cell.replace('"', '""') + '"' for cell in cells]) + "\r\n"
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -395,6 +404,8 @@ class _Table:
     header: list[str]
     rows: Iterator[tuple[int, list[Any]]]
     where: str  # "{path}, line" or "{path}, sheet 'Trials', row": how to name a row
+    delimiter: str = ","  # (of a CSV file)
+    bom: bool = False  # whether the CSV file began with a byte-order mark
 
     def columns(self) -> dict[str, int]:
         """Header name (lower case, stripped) -> its first position."""
@@ -423,10 +434,10 @@ def _open_table(path: Path) -> _Table | tuple[str, Iterator[tuple[int, str]]]:
     text = _decode(data, path)
     if not is_shortlist(text):
         return f"{path}, line", _listed_ids(text)
-    return _csv_table(text, path)
+    return _csv_table(text, path, bom=data.startswith(BOM.encode()))
 
 
-def _csv_table(text: str, path: Path) -> _Table:
+def _csv_table(text: str, path: Path, bom: bool) -> _Table:
     _allow_cells_of(text)
     lines = io.StringIO(text.removeprefix(BOM), newline="")
     skipped = 0
@@ -437,7 +448,8 @@ def _csv_table(text: str, path: Path) -> _Table:
             break
         skipped += 1
     lines.seek(position)
-    reader = csv.reader(lines, delimiter=_delimiter(text) or ",")
+    delimiter = _delimiter(text) or ","
+    reader = csv.reader(lines, delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
@@ -451,7 +463,7 @@ def _csv_table(text: str, path: Path) -> _Table:
 
     cells = rows()
     header = next(cells, (0, []))[1]
-    return _Table(header, cells, f"{path}, line")
+    return _Table(header, cells, f"{path}, line", delimiter, bom)
 
 
 def _listed_ids(text: str) -> Iterator[tuple[int, str]]:
@@ -544,7 +556,9 @@ def read_shortlist(path: Path) -> Shortlist:
             index < len(cells) and cells[index] not in (None, "") for _, cells in raw_rows.values()
         )
     ]
-    shortlist = Shortlist(extra_columns=[name for name, _ in extras])
+    shortlist = Shortlist(
+        extra_columns=[name for name, _ in extras], delimiter=table.delimiter, bom=table.bom
+    )
     for nct_id, (known, cells) in raw_rows.items():
         row = {column: cell_text(column, known.get(column), day_first) for column in CSV_COLUMNS}
         row[ID_COLUMN] = nct_id
