@@ -6,6 +6,7 @@ nothing lost (every undelivered change arrives) and nothing sent twice.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -421,6 +422,32 @@ def test_a_dry_run_into_a_folder_that_cannot_be_made_is_a_usage_error(two_trials
     )
     assert result.exit_code == ExitCode.USAGE, result.output
     assert "cannot make the folder" in result.stderr
+
+
+@pytest.mark.parametrize("in_the_way", ["folder", "symbolic link", "pipe"])
+def test_a_preview_never_writes_through_what_is_in_the_way(two_trials, smtp, tmp_path, in_the_way):
+    # A folder at a preview's name ended the run with exit 1 ("this is a bug"); a symbolic link
+    # there was written through, over the file it points to; a pipe waited for a reader.
+    config = write_config(tmp_path, smtp.port)
+    out = tmp_path / "eml"
+    out.mkdir()
+    name = out / "refractory-myeloma-near-boston--navigator@example.org.eml"
+    elsewhere = tmp_path / "notes.txt"
+    elsewhere.write_text("my notes")
+    if in_the_way == "folder":
+        name.mkdir()
+    elif in_the_way == "symbolic link":
+        name.symlink_to(elsewhere)
+    else:
+        os.mkfifo(name)
+    result = CliRunner().invoke(
+        cli, ["digest", "run", "--config", str(config), "--dry-run", "--out", str(out)]
+    )
+    assert result.exit_code == ExitCode.OUTPUT, result.output
+    assert f"cannot write {name}: " in result.stderr and "is in the way" in result.stderr
+    assert "bug" not in result.stderr
+    assert elsewhere.read_text() == "my notes"
+    assert smtp.received == []
 
 
 def test_out_without_dry_run_is_a_usage_error_and_sends_nothing(two_trials, smtp, tmp_path):

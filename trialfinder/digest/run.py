@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +46,7 @@ from trialfinder.digest.searching import (
 )
 from trialfinder.digest.smtp import SendFailure, printable, send_message
 from trialfinder.digest.state import DigestState, Pending, RunLock, real_path, recipient_key
-from trialfinder.errors import ConfigError, ExitCode, SourceError, TrialfinderError
+from trialfinder.errors import ConfigError, ExitCode, OutputError, SourceError, TrialfinderError
 from trialfinder.templating import check
 
 if TYPE_CHECKING:
@@ -341,9 +344,35 @@ class DigestRun:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         name = f"{_slug(pending.search)}--{_slug(pending.recipient)}.eml"
         path = self.out_dir / name
-        path.write_bytes(pending.message)
+        _write_preview(path, pending.message)
         self.report.written.append(path)
         log.info("dry run: wrote %s (%s)", path, subject or pending.message_id)
+
+
+# Why a preview cannot take its name, by the error opening it says.
+_IN_THE_WAY = {
+    errno.ELOOP: "a symbolic link is in the way",
+    errno.EISDIR: "a folder is in the way",
+    errno.ENXIO: "something that is not a file is in the way",
+}
+
+
+def _write_preview(path: Path, message: bytes) -> None:
+    """Write one dry run's message to ``path``, a file of its own: never through a symbolic
+    link (to a file elsewhere) nor into a pipe that waits for a reader; :class:`OutputError`
+    (which ends the run) when it cannot."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags, 0o666)
+        with os.fdopen(fd, "wb") as out:
+            if not stat.S_ISREG(os.fstat(out.fileno()).st_mode):
+                raise OSError(errno.ENXIO, "not a file")
+            out.write(message)
+    except OSError as exc:
+        reason = _IN_THE_WAY.get(exc.errno or 0) or exc.strerror or str(exc)
+        raise OutputError(
+            f"cannot write {path}: {reason}", hint="remove it, or give --out another folder"
+        ) from None
 
 
 def check_templates(config: DigestConfig) -> None:
@@ -417,7 +446,7 @@ def _run(run: DigestRun) -> RunReport:
         try:
             run.run_search(search)
         except TrialfinderError as exc:
-            if isinstance(exc, ConfigError):  # the state file's errors too
+            if isinstance(exc, (ConfigError, OutputError)):  # the state file's, a preview's
                 raise
             run.report.search_failures += 1
             log.error("search %r failed: %s", search.name, exc.message)
