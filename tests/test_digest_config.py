@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -322,6 +323,17 @@ def test_cli_check_refuses_a_state_folder_the_run_cannot_use(tmp_path):
     assert CliRunner().invoke(cli, ["digest", "check", "--config", str(path)]).exit_code == 0
     # and it makes nothing (run with sudo, it left a lock file the service user could not open)
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc file system here")
+def test_cli_check_refuses_a_state_folder_no_file_can_be_made_in(tmp_path):
+    # Run as root, whom the permission bits let write anywhere, "digest check" said a state
+    # under /proc was fine; the scheduled run then failed.
+    path = tmp_path / "digest.toml"
+    path.write_text(MINIMAL + '\n[state]\npath = "/proc/state.sqlite3"\n')
+    result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
+    assert result.exit_code == ExitCode.CONFIG, result.output
+    assert "cannot write in '/proc'" in result.stderr
 
 
 def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):

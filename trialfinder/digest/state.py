@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -643,6 +644,14 @@ def check_state_place(state_path: Path) -> None:
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write in {str(probe)!r}: permission denied", hint=hint)
+    try:
+        # (The permission bits say yes to root, in /proc too: a file made and gone at once.)
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write in {str(probe)!r}: {exc.strerror or exc}", hint=hint
+        ) from None
     for existing in (state, Path(str(state) + ".lock")):
         if existing.exists() and not os.access(existing, os.R_OK | os.W_OK):
             raise ConfigError(f"{str(existing)!r} cannot be read and written here", hint=hint)
