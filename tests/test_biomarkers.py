@@ -965,3 +965,41 @@ def test_the_npm1_alk_fusion_asks_for_alk_not_an_npm1_mutation(line):
 
 def test_an_npm1_mutation_is_still_asked_for():
     assert included("NPM1-mutated acute myeloid leukemia").biomarkers == ("NPM1",)
+
+
+@pytest.mark.parametrize(
+    "line, required, excluded",
+    [
+        # "ER positive" without a hyphen was not read; beside "or triple negative" the
+        # hormone receptors were then ruled out of everyone
+        ("HR positive, HER2 negative advanced breast cancer", ("HR+",), ("HER2",)),
+        (
+            "ER positive and/or PR positive, HER2 negative breast cancer, or triple negative "
+            "breast cancer",
+            (),
+            ("HER2",),
+        ),
+        # each way in says its own "no": what is ruled out is what every one rules out
+        ("HER2-negative breast cancer or triple-negative breast cancer", (), ("HER2",)),
+        ("HER2- or TNBC", (), ("HER2",)),
+        ("EGFR wild-type or ALK negative", (), ()),
+        # one "no" before them all rules out each
+        ("No EGFR or ALK alteration", (), ("EGFR", "ALK")),
+        ("No EGFR-mutant or ALK-rearranged disease", (), ("EGFR", "ALK")),
+    ],
+)
+def test_ways_in_that_each_rule_markers_out_rule_out_what_all_do(line, required, excluded):
+    tags = eligible(f"Inclusion Criteria:\n\n* {line}\n", conditions=("Breast Cancer",))
+    assert (tags.biomarkers, tags.excluded_biomarkers) == (required, excluded)
+
+
+def test_a_marker_named_in_a_rule_of_who_else_may_join_is_not_asked_of_everyone():
+    # NCT06131424: "The HR positive patients will be considered eligible for the study if they
+    # have received ET as adjuvant therapy ..." beside "regardless of HR status"
+    line = (
+        "Must have progressed on any systemic anticancer therapy in the metastatic setting. "
+        "The HR positive patients will be considered eligible for the study if they have "
+        "received ET as adjuvant therapy in the early BC setting and progressed within 24 months"
+    )
+    tags = eligible(f"Inclusion Criteria:\n\n* {line}\n", conditions=("Breast Cancer",))
+    assert tags.biomarkers == ()

@@ -171,8 +171,12 @@ def _either_side(chain: list[_Mention], text: str) -> list[_Mention]:
         elif len(branches) > 1 and _JOINED.search(gap):
             return chain
         branches[-1].append(mention)
-    if len(branches) < 2 or len({m.kind for m in chain}) < 2:
+    if len(branches) < 2:
         return chain
+    if len({m.kind for m in chain}) < 2 and not (
+        chain[0].kind == EXCLUDED and _each_says_no(branches, text)
+    ):
+        return chain  # ("No EGFR or ALK alteration": one "no" of both)
     ruled_out = set.intersection(
         *({tag for m in branch if m.kind == EXCLUDED for tag in m.tags} for branch in branches)
     )
@@ -187,6 +191,24 @@ def _either_side(chain: list[_Mention], text: str) -> list[_Mention]:
         ):
             kept.append(mention._replace(tags=tags))
     return kept
+
+
+def _each_says_no(branches: list[list[_Mention]], text: str) -> bool:
+    """Whether each way in of a list that rules markers out says its own "no" after its
+    markers ("HER2-negative breast cancer or triple-negative breast cancer": an HR-positive,
+    HER2-negative cancer joins by the first), not one "no" before them all ("No EGFR or ALK
+    alteration"). The last says it in its own words, or the list is one of the other kind."""
+    return all(
+        _OWN_NO.search(text, branch[-1].start, following[0].start)
+        for branch, following in zip(branches, branches[1:], strict=False)
+    )
+
+
+# A negative result written after a marker ("HER2-negative", "HER2-", "EGFR wild-type").
+_OWN_NO = re.compile(
+    r"(?i)negativ|-ve\b|wild[\s-]?type|\bWT\b|non-?mutated|unmutated|non-?amplified"
+    r"|\w[-\u2212\u2013](?![a-z])"
+)
 
 
 _NO_RESULT = "no result"  # what _read says of a marker with no result written by it
@@ -558,7 +580,7 @@ def _each_ruled_out(text: str, mentions: list[_Mention]) -> list[_Mention]:
         # (Between two names of one marker, "(dMMR)/ high microsatellite instability", no list.)
         pairs = zip(run, run[1:], strict=False)
         betweens = [text[a.end : b.start] for a, b in pairs if a.tags != b.tags]
-        if not any(_AND.search(b) for b in betweens) or any(_OR.search(b) for b in betweens):
+        if not any(_AND.search(b) for b in betweens) or any(_OR_EITHER.search(b) for b in betweens):
             kept.extend(run)
     return kept
 
@@ -566,7 +588,7 @@ def _each_ruled_out(text: str, mentions: list[_Mention]) -> list[_Mention]:
 # Between two markers of one clause of an exclusion criterion (see _each_ruled_out).
 _CLAUSE_GAP = 120
 _CLAUSE_BREAK = re.compile(r"[.;:]\s|\n")
-_OR = re.compile(r"(?i)\bor\b|\beither\b")
+_OR_EITHER = re.compile(r"(?i)\bor\b|\beither\b")
 
 
 def _of_item(requirement: Requirement, item: Item | None) -> bool:
