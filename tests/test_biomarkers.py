@@ -469,6 +469,11 @@ def test_one_result_after_a_colon_is_still_asked_for():
         "Triple negative breast cancer or HER2 positive breast cancer",
         # a way in read as no rule of its own: HER2 was asked of everyone
         "ER negative and PR negative, or HER2 positive breast cancer",
+        # both results, the cancer named after each: HER2 was asked, and a HER2-low cancer
+        # was told "Not for you"
+        "HER2-positive breast cancer or HER2-low breast cancer",
+        # (the first mention read as both results, the second was left ruling KRAS out)
+        "KRAS mutant tumors or KRAS wild-type tumors",
     ],
 )
 def test_alternatives_of_both_kinds_neither_ask_for_nor_rule_out(line):

@@ -50,6 +50,9 @@ EXCLUDED = "biomarker-excluded"
 # A result written as one of several ways in ("ER negative and PR negative, or HER2 positive"):
 # it neither asks nor rules out, but makes the markers beside it alternatives.
 _ONE_WAY_IN = "one way in"
+# Both results of a marker welcome ("HER2 status: positive or negative", "KRAS mutant tumors
+# or KRAS wild-type tumors"): it selects no one, and what else its item says of it is unclear.
+_BOTH_RESULTS = "both results"
 # What the context may say of a marker that then neither requires nor excludes it.
 NOT_A_RULE = frozenset({"HYPOTHETICAL", "PREVENTION", "NOT_CANCER", "EXCEPTION"})
 _EITHER = frozenset({"NEGATED", "HYPOTHETICAL"})
@@ -65,7 +68,7 @@ class Markers(NamedTuple):
 
 class _Mention(NamedTuple):
     tags: tuple[str, ...]  # the marker, or its variants written together ("G12C or G12D")
-    kind: str  # REQUIRED, EXCLUDED or _ONE_WAY_IN
+    kind: str  # REQUIRED, EXCLUDED, _ONE_WAY_IN or _BOTH_RESULTS
     part: int
     start: int  # in the joined text
     end: int
@@ -110,7 +113,7 @@ def tag_biomarkers(fields: Fields, k: Knowledge, evidence: list[Evidence]) -> Ma
         read = _read_as_their_list(matches, read, fields, k)
     mentions = [m for m in read if isinstance(m, _Mention)]
     mentions = _mixed_alternatives(sorted(mentions, key=lambda m: m.start), everything)
-    mentions = _consistent([m for m in mentions if m.kind != _ONE_WAY_IN])
+    mentions = [m for m in _consistent(mentions) if m.kind in (REQUIRED, EXCLUDED)]
     requirements = tuple(_requirements(mentions, fields))
     # (A marker of people with some diseases only is no marker of the trial's.)
     mentions = [m for m in mentions if not m.scope]
@@ -252,7 +255,7 @@ def _read_as_their_list(
     read = list(read)
     for run in runs:
         said = {m.kind for i in run if isinstance(m := read[i], _Mention)}
-        if len(said) != 1 or _ONE_WAY_IN in said:
+        if len(said) != 1 or not said <= {REQUIRED, EXCLUDED}:
             continue
         (kind,) = said
         for i in run:
@@ -347,7 +350,8 @@ def _read(
         after = _clause(everything, match.end())
         either = k.biomarker_context.get("either")
         if either is not None and either.search(after):
-            return None  # "HER2 status: positive or negative": both results are welcome
+            # "HER2 status: positive or negative": both results are welcome
+            return _Mention(tags, _BOTH_RESULTS, index, match.start(), match.end(), scope)
         positive = marker.positive or k.biomarker_context["positive"]
         if not positive.search(after[:45]):  # (usually it does: "EGFR mutation")
             before = _clause(everything, match.start(), backwards=True)
