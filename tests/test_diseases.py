@@ -574,3 +574,27 @@ def test_a_criterion_naming_only_other_diseases_is_no_rule_for_a_disease():
     assert only_other_diseases("pancreatic cancer", named)
     assert not only_other_diseases("breast cancer", named)
     assert not only_other_diseases("HER2-positive breast cancer", named_diseases("breast cancer"))
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        # NCT05099809: a broad phrase ("advanced cancer") took the words of a narrower one
+        ("locally advanced cancer cervix (LACC)", ("cervical cancer",)),
+        ("cancer oesophagus (TNM stages IIA and IVA)", ("esophageal cancer",)),
+        ("anorectal cancers (TNM stages IIA to IIIC)", ("anorectal cancer",)),
+        ("carcinoma of the breast", ("breast cancer",)),
+        ("carcinoma cervix", ("cervical cancer",)),
+        ("carcinoma of the nasopharynx", ("nasopharyngeal cancer",)),
+        ("locally advanced cancer", ()),  # (the broad phrase alone names no disease)
+    ],
+)
+def test_diseases_written_organ_last_are_named(text, named):
+    assert named_diseases(text) == named
+
+
+def test_a_trial_for_anorectal_cancer_may_or_may_not_take_an_anal_or_rectal_cancer():
+    vocabulary = diseases()
+    for patient in ("anal cancer", "rectal cancer"):
+        assert vocabulary.relation(patient, "anorectal cancer") == RELATED
+        assert vocabulary.relation("anorectal cancer", patient) == RELATED

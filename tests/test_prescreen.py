@@ -2080,6 +2080,29 @@ def test_a_broad_condition_narrowed_by_the_criteria_to_another_disease_is_left_u
     assert prescreen(trial, tag_trial(trial), breast).checks[0].outcome == PASS
 
 
+def test_every_cancer_a_broad_trials_criteria_list_is_named_and_no_other_passes():
+    # NCT05099809 told a woman with cervical cancer "its criteria speak only of head and neck
+    # cancer or breast cancer" (its "cancer cervix", "cancer oesophagus" and "anorectal
+    # cancers" were not read); once they were, a pancreatic cancer passed as a gastrointestinal
+    # cancer's kin of the anorectal one.
+    listed = (
+        "Inclusion Criteria:\n\n* Histopathologically proven cases of locally advanced head and"
+        " neck cancers (LAHNC), TNM stages III and IV and locally advanced cancer cervix (LACC),"
+        " FIGO stages IIB - IVA, locally advanced and recurrent breast cancers, cancer oesophagus"
+        " (TNM stages IIA and IVA), anorectal cancers (TNM stages IIA to IIIC)\n"
+    )
+    trial = _trial(conditions=["Locally Advanced Malignant Neoplasm"], criteria=listed)
+    for diagnosis in ("cervical cancer", "esophageal cancer", "breast cancer"):
+        profile = profile_from_table({"diagnosis": diagnosis})
+        assert prescreen(trial, tag_trial(trial), profile).checks[0].outcome == PASS, diagnosis
+    rectal = prescreen(trial, tag_trial(trial), profile_from_table({"diagnosis": "rectal cancer"}))
+    assert "speak only of" not in rectal.checks[0].reason
+    pancreas = profile_from_table({"diagnosis": "pancreatic cancer"})
+    disease = prescreen(trial, tag_trial(trial), pancreas).checks[0]
+    assert disease.outcome == UNKNOWN
+    assert "anorectal cancer" in disease.reason and "cervical cancer" in disease.reason
+
+
 def test_the_settings_a_diagnosis_names_count_as_the_profiles():
     """P19 ("non-metastatic castration-resistant prostate cancer", setting = ["castration-
     resistant"]) was asked whether its cancer was metastatic by a trial for nmCRPC."""

@@ -270,6 +270,16 @@ class Vocabulary:
                     size, name = 1, organ
             if size == 1 and not bare and folded[i] in self.cancer_words:
                 size = 0
+            if size > 1 and self.diseases[name].general:
+                # A broad phrase overlapping a narrower one ("locally advanced cancer cervix":
+                # "advanced cancer", "cancer cervix"): the narrower one.
+                later = next(
+                    (j for j in range(i + 1, i + size) if self._narrower_from(folded, j, i + size)),
+                    0,
+                )
+                if later:
+                    i = later
+                    continue
             if size:
                 (excluded if leaving_out else found).append(name)
                 if not leaving_out and (size > 1 or folded[i] not in self.cancer_words):
@@ -285,6 +295,12 @@ class Vocabulary:
             if n in named or not any(n != o and n in self.diseases[o].lineage for o in found)
         ]
         return list(dict.fromkeys(found)), list(dict.fromkeys(excluded))
+
+    def _narrower_from(self, folded: list[str], start: int, end: int) -> bool:
+        """Whether a phrase of a disease that is not general starts at ``start`` and goes on
+        past ``end``."""
+        size, name = self.phrases.match(folded, start)
+        return start + size > end and not self.diseases[name].general
 
     def named_only(self, text: str, words: frozenset[str]) -> list[str]:
         """The diseases ``text`` names when it holds nothing else but ``words`` ("Acute

@@ -3056,7 +3056,9 @@ def _narrowed_by_the_criteria(
     } | _inclusion_diseases(trial.eligibility.criteria)
     if not named or not all(any(_strictly_within(n, t) for t in taking) for n in named):
         return disease
-    if any(vocabulary.relation(d, n) != UNRELATED or kin(d, n) for d in mine for n in named):
+    # (Not kin: a pancreatic cancer is no kind of the anorectal cancer a criterion names
+    # because both are gastrointestinal; saying so asks, it does not exclude.)
+    if any(vocabulary.relation(d, n) != UNRELATED for d in mine for n in named):
         return disease
     tail = rules().sentence("disease", "unknown-criteria", patient=_join(mine), named=_join(named))
     return replace(
