@@ -643,6 +643,13 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
             FAIL,
         ),
         ("Unstable spinal cord compression and/or unstable brain metastases.", FAIL),
+        # NCT04862663 said "the criterion does not say whether active ones are left out"
+        (
+            "Spinal cord compression, brain metastases or leptomeningeal metastases unless these"
+            " lesions are definitively treated (eg. radiotherapy, surgery) and clinically stable"
+            " off steroids for management of symptoms for at least 4 weeks",
+            FAIL,
+        ),
     ],
 )
 def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome):
