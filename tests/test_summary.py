@@ -607,6 +607,19 @@ def test_a_trial_not_for_treating_the_illness_does_not_say_its_phase_shrinks_it(
     assert said in summarize(parse_study(study))
 
 
+@pytest.mark.parametrize("phases", [["PHASE3"], ["PHASE2", "PHASE3"]])
+def test_a_trial_of_one_group_does_not_say_its_phase_compares_treatments(phases):
+    # NCT04638790: a phase 3 trial of one treatment plan for each stage of Hodgkin lymphoma,
+    # "SINGLE_GROUP", was said to compare "the new treatment with the usual treatment"
+    study = make_study(phases=phases)
+    study["protocolSection"]["designModule"]["designInfo"] = {"interventionModel": "SINGLE_GROUP"}
+    text = summarize(parse_study(study))
+    assert "compare" not in text.replace("not designed to compare groups", "")
+    assert "This trial is not designed to compare groups." in text
+    study["protocolSection"]["designModule"]["designInfo"] = {"interventionModel": "PARALLEL"}
+    assert "compares" in summarize(parse_study(study))
+
+
 def test_a_trial_for_a_complication_does_not_say_its_phase_shrinks_the_cancer():
     # NCT06016452 treats radionecrosis (its conditions: "Radionecrosis of Brain" beside gliomas)
     # and turns away progressing gliomas, yet said its phase looks at shrinking the cancer

@@ -961,6 +961,9 @@ SUMMARY = DataFile(
             "phases_not_treating": Names(
                 TEXT, names=(*API_PHASES, "PHASE1+PHASE2", "PHASE2+PHASE3")
             ),
+            "phases_single_group": Names(
+                TEXT, names=(*API_PHASES, "PHASE1+PHASE2", "PHASE2+PHASE3")
+            ),
             "statuses": Names(TEXT, names=(*API_STATUSES, "none")),
             "intervention_types": Names(TEXT, names=API_INTERVENTION_TYPES),
             "settings": Names(TEXT, names=SETTINGS),

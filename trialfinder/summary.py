@@ -1237,6 +1237,9 @@ def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False
     )
     if treats_another and key in not_treating:
         return not_treating[key]
+    single: dict[str, str] = _phrases()["phases_single_group"]
+    if trial.intervention_model.upper() == "SINGLE_GROUP" and key in single:
+        return single[key]
     return phases.get(key, "")
 
 
