@@ -74,6 +74,14 @@ def test_longest_form_wins():
     assert "Antibody means" not in out
 
 
+def test_an_embryonal_carcinoma_is_explained_as_a_germ_cell_tumor():
+    # NCT03067181: "Carcinoma means cancer that starts in the skin or in the lining of organs",
+    # of a germ cell tumour
+    out = glossary.explain_first_uses('It is about "Extragonadal Embryonal Carcinoma".')
+    assert "Embryonal carcinoma means a germ cell tumor" in out
+    assert "Carcinoma means" not in out
+
+
 def test_blank_lines_and_lines_without_terms_are_kept():
     text = "Title\n\nNo jargon here.\n- a bullet"
     assert glossary.explain_first_uses(text) == text
