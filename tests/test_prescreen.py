@@ -3326,3 +3326,22 @@ def test_another_cancer_besides_the_trial_s_is_asked_of_a_profile_naming_two():
             other, tag_trial(other), _profile(diagnosis="MDS; prostate cancer")
         ).checks
         assert not [c for c in checks if c.asks == "other-cancer"], item
+
+
+def test_a_cancer_metastatic_from_the_start_is_not_newly_diagnosed_after_treatment():
+    # "de novo metastatic" was read as newly diagnosed: after three lines the patient failed
+    # every trial for progressing disease ("the profile says yours is newly diagnosed,
+    # metastatic and treated with 3 lines of treatment")
+    profile = profile_from_table(
+        {"diagnosis": "de novo metastatic breast cancer", "setting": ["de novo", "metastatic"],
+         "prior_lines": 3}
+    )  # fmt: skip
+    requirement = Requirement(
+        "disease-setting",
+        "any-of",
+        ("refractory",),
+        "Radiographic progression on endocrine therapy",
+    )
+    check = check_requirement(requirement, profile)
+    assert check is not None and check.outcome != FAIL, check.reason
+    assert "newly diagnosed" not in check.reason

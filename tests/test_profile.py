@@ -639,6 +639,16 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("tumour grew on the last MRI", ()),
         ("biopsy returned KRAS G12C", ()),
         ("oral cavity SCC with neck lymph node metastases", ()),
+        # spread to lymph nodes is regional: "spread to 2 axillary lymph nodes" was metastatic,
+        # and the adjuvant trials for node-positive breast cancer said "Not for you"
+        ("stage II breast cancer, spread to 2 axillary lymph nodes", ()),
+        ("cervical cancer, spread to pelvic lymph nodes", ()),
+        ("metastatic lymph nodes in the neck", ()),
+        ("spread to distant lymph nodes", ("metastatic",)),
+        ("spread to the lymph nodes and bones", ("metastatic",)),
+        # "de novo" says how it was first found, not that it is new: a cancer metastatic at
+        # diagnosis and treated with three lines since was "newly diagnosed"
+        ("de novo metastatic breast cancer", ("de-novo", "metastatic")),
     ],
 )  # fmt: skip
 def test_the_settings_a_diagnosis_names(diagnosis, settings):

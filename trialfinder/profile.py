@@ -464,6 +464,7 @@ def _clause_settings(text: str) -> list[str]:
         and not _FREE.match(key, match.end())
         and not _NO_LONGER.match(key, match.end())
         and not _BECAME.match(key, match.end())
+        and not _TO_NODES.match(key, match.end())
         and not _DOUBTED_AFTER.match(key, match.end())
         and not _DOUBTED_BEFORE.search(key[: match.start()])
     ]
@@ -493,6 +494,12 @@ _DOUBTED_BEFORE = re.compile(
 )
 # "progressed to AML": the disease became another, no treatment failed
 _BECAME = re.compile(r"\s+(?:to|into)\b")
+# Spread to lymph nodes ("spread to 2 axillary lymph nodes", "metastatic lymph nodes") is most
+# often regional disease, stage II or III, not spread to distant parts: no setting is read.
+_TO_NODES = re.compile(
+    r"(?:\s+(?!distant\b)[a-z0-9]+){0,5}?\s+(?:lymph\s+)?nod(?:es?|al)\b"
+    r"(?!\s+(?:and|plus|as\s+well)\b)"  # ("spread to nodes and liver": spread)
+)
 
 
 @cache
