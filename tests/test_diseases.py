@@ -598,3 +598,32 @@ def test_a_trial_for_anorectal_cancer_may_or_may_not_take_an_anal_or_rectal_canc
     for patient in ("anal cancer", "rectal cancer"):
         assert vocabulary.relation(patient, "anorectal cancer") == RELATED
         assert vocabulary.relation("anorectal cancer", patient) == RELATED
+
+
+@pytest.mark.parametrize(
+    "diagnosis, read",
+    [
+        # a pathology report's words: read as a neuroendocrine tumour anywhere, the patient
+        # failed the trials for small cell lung cancer ("you have neuroendocrine tumor")
+        (
+            "extensive-stage small cell neuroendocrine carcinoma of the lung",
+            "small cell lung cancer",
+        ),
+        (
+            "poorly differentiated neuroendocrine carcinoma of the lung",
+            "lung neuroendocrine carcinoma",
+        ),
+        ("lung NEC", "lung neuroendocrine carcinoma"),
+        ("neuroendocrine tumor of the pancreas", "neuroendocrine tumor"),
+    ],
+)
+def test_a_neuroendocrine_carcinoma_of_the_lung_is_a_lung_cancer(diagnosis, read):
+    assert read_diagnosis(diagnosis).diseases == (read,)
+    vocabulary = diseases()
+    assert vocabulary.relation(read, "lung cancer") in (
+        (SAME_OR_BROADER,) if read != "neuroendocrine tumor" else (UNRELATED,)
+    )
+
+
+def test_a_lung_neuroendocrine_carcinoma_may_or_may_not_be_taken_by_a_trial_for_sclc():
+    assert diseases().relation("lung neuroendocrine carcinoma", "small cell lung cancer") == RELATED
