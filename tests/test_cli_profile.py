@@ -59,6 +59,17 @@ def test_profile_check_reports_every_problem_with_its_line(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_short_name_of_several_diseases_is_a_warning_naming_them(tmp_path):
+    path = tmp_path / "me.toml"
+    path.write_text('diagnosis = "metastatic cutaneous MM"\n')
+    result = run("profile", "check", str(path))
+    assert result.exit_code == 0
+    assert f"{path}:1: diagnosis: 'MM' may mean multiple myeloma, malignant melanoma" in (
+        result.stderr
+    )
+    assert "write the disease's name" in result.stderr
+
+
 def test_an_unknown_drug_is_a_warning_naming_it(tmp_path):
     path = tmp_path / "me.toml"
     path.write_text('prior_treatments = ["Revlimid", "Velcad"]\n')

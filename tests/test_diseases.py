@@ -277,7 +277,29 @@ def test_a_search_asks_for_the_disease_trials_are_listed_under():
 def test_acronyms_count_only_as_written():
     assert read_diagnosis("ALL in second relapse").diseases == ("acute lymphoblastic leukemia",)
     assert not read_diagnosis("all of them").known
-    assert read_diagnosis("MM").diseases == ("multiple myeloma",)
+    assert read_diagnosis("RRMM").diseases == ("multiple myeloma",)
+
+
+@pytest.mark.parametrize(
+    "diagnosis, read, unread",
+    [
+        # each failed every trial for the patient's own cancer
+        ("sigmoid adenocarcinoma, background of UC", ("solid tumor",), "UC"),
+        ("metastatic cutaneous MM", (), "MM"),
+        ("ICC, FIGO IIIB", (), "ICC"),
+        ("DLBCL, ABC type", ("diffuse large B-cell lymphoma",), "ABC"),
+        ("MM", (), "MM"),
+    ],
+)
+def test_a_short_name_of_several_diseases_names_none_in_a_diagnosis(diagnosis, read, unread):
+    found = read_diagnosis(diagnosis)
+    assert found.diseases == read
+    assert [name for name, _ in found.ambiguous] == [unread]
+
+
+def test_a_short_name_beside_the_disease_it_names_is_no_doubt():
+    assert read_diagnosis("multiple myeloma (MM)").ambiguous == ()
+    assert read_diagnosis("urothelial carcinoma (UC)").diseases == ("bladder cancer",)
 
 
 @pytest.mark.parametrize(

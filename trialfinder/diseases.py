@@ -46,6 +46,8 @@ class Diagnosis:
     healthy: bool = False  # a healthy volunteer
     not_diagnosed: bool = False  # nothing diagnosed yet ("breast lump, not diagnosed")
     cancer_free: bool = False  # no cancer, nothing said of other illness ("no cancer, carer")
+    # short names that may mean more than one disease, not read ("MM"), with what they may mean
+    ambiguous: tuple[tuple[str, str], ...] = ()
 
     @property
     def known(self) -> bool:
@@ -154,6 +156,10 @@ class Vocabulary:
             rf"(?<!\bnot )(?<!\bnever )(?<!\bno )(?<![\w-])(?:{active})(?![\w-])", re.IGNORECASE
         )
         self.profile_past_when = re.compile(words["profile_past_when"], re.IGNORECASE)
+        # short name -> what else it may mean (as written: "MM", not "mm")
+        self.profile_ambiguous: dict[str, str] = dict(words.get("profile_ambiguous", {}))
+        names = "|".join(re.escape(a) for a in self.profile_ambiguous)
+        self.ambiguous_names = re.compile(rf"(?<![\w-])(?:{names})(?![\w-])" if names else "(?!)")
         became = "|".join(re.escape(w) for w in words["profile_became"])
         self.profile_became = re.compile(rf"\b(?:{became})\b", re.IGNORECASE)
         # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
@@ -558,8 +564,17 @@ def _undenied(vocabulary: Vocabulary, text: str) -> str:
 
 @lru_cache(maxsize=256)
 def read_diagnosis(text: str) -> Diagnosis:
-    """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases")."""
+    """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases"); not
+    by a short name that may mean several ("MM": ``profile_ambiguous`` of diseases.toml)."""
     vocabulary = diseases()
+    ambiguous = tuple(
+        dict.fromkeys(
+            (m.group(), vocabulary.profile_ambiguous[m.group()])
+            for m in vocabulary.ambiguous_names.finditer(text)
+        )
+    )
+    written_as = text
+    text = vocabulary.ambiguous_names.sub(" ", text)
     written, folded = vocabulary.tokens(text)
     read = _undenied(vocabulary, text)  # the words the diseases are read from
     found = _named_now(vocabulary, read)
@@ -612,11 +627,13 @@ def read_diagnosis(text: str) -> Diagnosis:
     healthy = not found and vocabulary.healthy.search(folded)
     cancer_free = not found and not healthy and vocabulary.profile_healthy.search(folded)
     return Diagnosis(
-        text=text,
+        text=written_as,
         diseases=() if not_diagnosed else vocabulary.most_specific(found),
         healthy=bool(healthy),
         not_diagnosed=bool(not_diagnosed),
         cancer_free=bool(cancer_free),
+        # (no word of one that names what the rest of the diagnosis does: "multiple myeloma (MM)")
+        ambiguous=tuple(a for a in ambiguous if not set(vocabulary.find(a[0])[0]) & set(found)),
     )
 
 

@@ -286,6 +286,12 @@ def _read(
             c.problem(("diagnosis",), "write the diagnosis in words, or leave the key out")
         else:
             diagnosis = read_diagnosis(" ".join(written.split()))
+            for name, meanings in diagnosis.ambiguous:
+                warn(
+                    "diagnosis",
+                    f"{name!r} may mean {meanings}, so it is not read; write the disease's name",
+                    name,
+                )
             if not diagnosis.known:
                 warn(
                     "diagnosis",

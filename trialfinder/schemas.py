@@ -378,6 +378,7 @@ DISEASES = DataFile(
                 optional={
                     **texts("not_diseases", "reference"),
                     "profile_organs": Names(TEXT),
+                    "profile_ambiguous": Names(TEXT),
                     "organ_not_origin": TEXTS,
                     "became_short": Names(TEXTS),
                 },
