@@ -649,3 +649,18 @@ def test_a_neuroendocrine_carcinoma_of_the_lung_is_a_lung_cancer(diagnosis, read
 
 def test_a_lung_neuroendocrine_carcinoma_may_or_may_not_be_taken_by_a_trial_for_sclc():
     assert diseases().relation("lung neuroendocrine carcinoma", "small cell lung cancer") == RELATED
+
+
+@pytest.mark.parametrize(
+    "diagnosis, read",
+    [
+        # AML outside the marrow: it was a sarcoma, failed by the AML part of NCT05607199
+        ("myeloid sarcoma", "acute myeloid leukemia"),
+        # urothelial cancer of the renal pelvis: it was a kidney cancer, and a trial for renal
+        # cell carcinoma only could fit
+        ("carcinoma of the renal pelvis", "bladder cancer"),
+        ("upper tract urothelial carcinoma", "bladder cancer"),
+    ],
+)
+def test_a_cancer_named_by_where_it_grows_is_the_cancer_it_is(diagnosis, read):
+    assert read_diagnosis(diagnosis).diseases == (read,)
