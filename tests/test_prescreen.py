@@ -2638,6 +2638,45 @@ def test_a_title_saying_the_trial_comes_after_a_treatment_asks_a_profile_without
     assert [c.text for c in fit.checks if c.rule == "prior-therapy-required"] == ["Prior CRT"]
 
 
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        # NCT05514054 passed a woman just starting tamoxifen: "you had Nolvadex"
+        (
+            "Participants must have received at least 24 months but not more than 60 months of"
+            " any adjuvant ET, from time of adjuvant ET initiation.",
+            UNKNOWN,
+        ),
+        ("Completed 2 years or more of adjuvant endocrine therapy", UNKNOWN),
+        ("Prior endocrine therapy", PASS),
+        ("At least 1 cycle of endocrine therapy", PASS),  # (having had it is that)
+    ],
+)
+def test_a_treatment_asked_for_some_time_is_not_passed_on_its_name(text, outcome):
+    requirement = Requirement("prior-therapy-required", "any-of", ("endocrine therapy",), text)
+    check = check_requirement(requirement, _profile(prior_treatments=["tamoxifen"]))
+    assert check is not None and check.outcome == outcome, check.reason
+    if outcome == UNKNOWN:
+        assert check.reason.endswith(
+            "whether for as long as the trial asks, the profile does not say."
+        )
+    fails = check_requirement(requirement, _profile(prior_treatments=["paclitaxel"]))
+    assert fails is not None and fails.outcome == FAIL
+
+
+def test_a_title_asking_a_treatment_for_some_time_is_not_passed_on_its_name():
+    # NCT05774951: "... After at Least 2 Years of Standard Adjuvant Endocrine Therapy"
+    title = (
+        "A Study of Camizestrant in Early Breast Cancer After at Least 2 Years of Endocrine Therapy"
+    )
+    trial = _trial(conditions=["Breast Cancer"], title=title)
+    fit = prescreen(
+        trial, Tags(), _profile(diagnosis="breast cancer", prior_treatments=["tamoxifen"])
+    )
+    (asked,) = [c for c in fit.checks if c.rule == "prior-therapy-required"]
+    assert asked.outcome == UNKNOWN
+
+
 def test_a_study_of_people_having_cancer_surgery_asks_a_profile_that_lists_no_operation():
     # NCT06475911 ("All patients undergoing major HPB cancer surgeries at ILBS from 2010 till
     # 30th June 2024") said "Could fit" to advanced cancers treated with medicines only.

@@ -1846,6 +1846,8 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
             tail = rules().sentence(kind, "unknown-response", matched=_join(matched, "and"))
             question = rules().sentence(kind, "question-response", **_says_values(requirement))
             return replace(_check(requirement, UNKNOWN, tail, fact), question=question)
+        if long_enough := _for_some_time(requirement, matched, fact):
+            return long_enough
         tail = rules().sentence(kind, PASS, matched=_join(matched, "and"))
         return _check(requirement, PASS, tail, fact)
     if unsure := _history_unsure(requirement, facts, missing):
@@ -1861,6 +1863,22 @@ def _check_prior_required(requirement: Requirement, facts: _Facts) -> Check:
 @cache
 def _response_words() -> re.Pattern[str]:
     return phrases_pattern(rules().rules["prior-therapy-required"]["response_words"])
+
+
+@cache
+def _duration() -> re.Pattern[str]:
+    return re.compile(rules().rules["prior-therapy-required"]["duration"], re.IGNORECASE)
+
+
+def _for_some_time(requirement: Requirement, matched: list[str], fact: str) -> Check | None:
+    """The check of a treatment had that the criterion asks for some time at least (its
+    ``duration``): unknown, as the profile does not say for how long; else None."""
+    if not _duration().search(requirement.text):
+        return None
+    kind = requirement.kind
+    tail = rules().sentence(kind, "unknown-duration", matched=_join(matched, "and"))
+    question = rules().sentence(kind, "question-duration", **_says_values(requirement))
+    return replace(_check(requirement, UNKNOWN, tail, fact), question=question)
 
 
 class _MedicineSetting(NamedTuple):
@@ -2944,8 +2962,11 @@ def _check_title_treatment(requirement: Requirement, facts: _Facts) -> Check:
     question = r.sentence(kind, "question-title", **_says_values(requirement))
     matched = facts.matching(facts.received, value)
     if matched:
+        fact = f"prior_treatments: {', '.join(matched)}"
+        if long_enough := _for_some_time(requirement, matched, fact):
+            return long_enough
         tail = r.sentence(kind, "pass-title", matched=_join(matched, "and"))
-        return _check(requirement, PASS, tail, f"prior_treatments: {', '.join(matched)}")
+        return _check(requirement, PASS, tail, fact)
     if facts.received is None:
         return replace(_missing(requirement), question=question)
     tail = r.sentence(kind, "unknown-title")

@@ -704,6 +704,8 @@ _RULE = Table(
             "question-watch",
             "unknown-response",
             "question-response",
+            "unknown-duration",
+            "question-duration",
             "unknown-surgery",
             "question-surgery",
             "unknown-treatment-now",
@@ -717,6 +719,7 @@ _RULE = Table(
         **texts("named_not", "any_cancer", "grew_during", "grew_after", "named_only"),
         **texts("for_advanced", "hormone_sensitive"),
         "treated_when": REGEX_I,
+        "duration": REGEX_I,
         **texts("last_words"),
         "medicine_settings": Names(
             Table(
