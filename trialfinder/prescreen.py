@@ -883,6 +883,10 @@ def _disease_of_record(trial: Trial, facts: _Facts) -> Check:
         tail = rules().sentence("disease", "unknown-related", patient=patient)
         asked = rules().question("disease", values=_join(titled))
         return _check(requirement, UNKNOWN, tail, fact, question=asked, says=says_titled)
+    if found.suspected:
+        # A study of people whose disease is only suspected (a biopsy of "Suspected Lung
+        # Neoplasms", NCT06923098) is not known to take one whose disease is diagnosed.
+        return check(UNKNOWN, "unknown-suspected", patient=patient)
     relations = [vocabulary.relation(d, t) for d in mine for t in found.included]
     if SAME_OR_BROADER in relations:
         return check(PASS, "pass", patient=patient)
@@ -898,8 +902,6 @@ def _disease_of_record(trial: Trial, facts: _Facts) -> Check:
         return check(FAIL, "fail", patient=patient)
     if RELATED in relations:
         return check(UNKNOWN, "unknown-related", patient=patient)
-    if found.suspected:
-        return check(UNKNOWN, "unknown-suspected", patient=patient)
     if found.unnamed or not found.included:
         return check(UNKNOWN, "unknown-not-named")
     if found.source == "conditions" and _title_takes(trial, mine):
