@@ -912,3 +912,29 @@ def test_every_phrase_of_another_study_holds_a_word_it_is_looked_for_by():
     table = load_toml("eligibility.toml")["earlier_study"]
     for phrase in [*table["phrases"], *table["weak"]]:
         assert any(word in phrase.lower() for word in table["find"]), phrase
+
+
+def test_criteria_numbered_in_brackets_in_one_paragraph_are_items_of_their_own():
+    # NCT05421650: each section one paragraph, "(1) ... (2) ... (8)", was read as one item, and
+    # only its first rules (age, sex) were read
+    text = (
+        "1) Inclusion Criteria\n\n(1) Women aged 20 to 70 years (2) Newly diagnosed cervical"
+        " cancer (3) ECOG performance score 0-1\n\n2) Exclusion Criteria\n\n(1) Pregnancy"
+        " (2) Prior pelvic RT (3) Distant metastasis (e.g., lung)\n"
+    )
+    items = read_criteria(text).items
+    assert [(i.section, i.text) for i in items] == [
+        ("inclusion", "Women aged 20 to 70 years"),
+        ("inclusion", "Newly diagnosed cervical cancer"),
+        ("inclusion", "ECOG performance score 0-1"),
+        ("exclusion", "Pregnancy"),
+        ("exclusion", "Prior pelvic RT"),
+        ("exclusion", "Distant metastasis (e.g., lung)"),
+    ]
+
+
+def test_numbers_in_brackets_inside_a_criterion_are_not_items():
+    text = "Inclusion Criteria:\n\n* Stage (2) disease per the (1) and (3) systems\n"
+    assert [i.text for i in read_criteria(text).items] == [
+        "Stage (2) disease per the (1) and (3) systems"
+    ]

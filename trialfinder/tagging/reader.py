@@ -249,6 +249,7 @@ def read_criteria(criteria: str) -> Criteria:
     # (HTML's names of signs left in would end a clause at their ";", NCT06760702.)
     text = registry_text(text)
     text = _break_inline_headings(text, layout)
+    text = _break_inline_numbers(text)
     items: list[Item] = []
     section, cohort = "", ""
     leads: list[tuple[int, str, str]] = []  # (indent, line, bullet kind) of open lead-ins
@@ -393,6 +394,37 @@ def every_part(some: Iterable[str], cohorts: Iterable[str]) -> bool:
     return {word for word, _ in given} == {labels[0][0]} and {
         ident for _, ids in given for ident in ids
     } >= named
+
+
+# A criterion numbered in brackets in a paragraph of them, and the next number ("(1) Women aged
+# ... (2) Patients newly diagnosed ...", NCT05421650).
+_FIRST_NUMBER = re.compile(r"^[ \t]*\(1\)[ \t]", re.MULTILINE)
+_NEXT_NUMBER = re.compile(r"[ \t]\((\d{1,2})\)[ \t]")
+
+
+def _break_inline_numbers(text: str) -> str:
+    """A line break before each number of a paragraph that numbers its criteria in brackets, one
+    after another from (1), when it holds (2) and (3) at least: each is a criterion of its own
+    (the paragraph was read as one, and only its first rules)."""
+    if "(3)" not in text:
+        return text
+    pieces: list[str] = []
+    copied = 0
+    for first in _FIRST_NUMBER.finditer(text):
+        end = text.find("\n", first.end())
+        end = len(text) if end < 0 else end
+        breaks: list[int] = []
+        for number in _NEXT_NUMBER.finditer(text, first.end(), end):
+            if int(number[1]) != len(breaks) + 2:
+                break
+            breaks.append(number.start())
+        if len(breaks) < 2:
+            continue
+        for at in breaks:
+            pieces.append(text[copied:at])
+            pieces.append("\n")
+            copied = at + 1
+    return "".join(pieces) + text[copied:] if pieces else text
 
 
 def _break_inline_headings(text: str, layout: _Layout) -> str:
