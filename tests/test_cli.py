@@ -294,6 +294,22 @@ def test_unexpected_errors_are_one_line_without_debug(monkeypatch):
     assert "Traceback" not in result.stderr
 
 
+def test_a_library_panic_is_one_line_too(monkeypatch):
+    # A Rust extension's panic (pyo3's PanicException) is a BaseException: it went past the
+    # one-line report as a 100-line traceback
+    class PanicException(BaseException):
+        pass
+
+    def panic(*args, **kwargs):
+        raise PanicException("end byte index 5 is not a char boundary")
+
+    monkeypatch.setattr("trialfinder.sources.create", panic)
+    result = CliRunner().invoke(cli, ["search"])
+    assert result.exit_code == 1
+    assert "unexpected error: PanicException: end byte index" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run(
         [sys.executable, "-m", "trialfinder", "--help"], capture_output=True, text=True, check=False

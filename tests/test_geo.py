@@ -66,6 +66,12 @@ def test_zip_code_is_its_centroid():
     assert geocode(" 02115-4321 ") == place  # ZIP+4 and stray spaces
 
 
+@pytest.mark.parametrize("written", ["０２１１５", "0211５", "٠٢١١٥"])
+def test_a_zip_code_in_digits_of_another_script_is_read(written):
+    # The ZIP code library panicked on "０２１１５" and took a whole digest run down
+    assert geocode(written) == geocode("02115")
+
+
 def test_unknown_zip_code():
     with pytest.raises(InvalidInput, match="00000 is not a known US ZIP code") as info:
         geocode("00000")

@@ -151,7 +151,10 @@ class TrialfinderGroup(click.Group):
             ctx.exit(code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except Exception as exc:
+        except (SystemExit, GeneratorExit):
+            raise
+        # (BaseException: a library's panic, PanicException of a Rust extension, is one.)
+        except BaseException as exc:
             if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
                 # A full disk anywhere (a renderer's own stream is more precise, see outfile).
                 where = exc.filename or "the output"

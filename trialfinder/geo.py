@@ -51,7 +51,7 @@ PLACE_HINT = (
 )
 MAX_CANDIDATES_SHOWN = 12
 
-_ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
+_ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$", re.ASCII)
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 _LAT_LON = re.compile(rf"^({_NUMBER})\s*[,\s]\s*({_NUMBER})$")
 _LOOKS_NUMERIC = re.compile(r"^[\d\s.,+-]+$")
@@ -219,6 +219,9 @@ def geocode(text: str) -> Place:
     text = " ".join((text or "").split())
     if not text:
         raise InvalidInput("no place given", hint=PLACE_HINT)
+    # Digits of other scripts ("０２１１５") as 0-9, as numbers elsewhere are read; the ZIP code
+    # library stops the whole process on anything else.
+    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     zip_match = _ZIP.match(text)
     if zip_match:
         return _geocode_zip(zip_match.group(1))
