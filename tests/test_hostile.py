@@ -336,6 +336,19 @@ def test_show_refuses_a_record_of_another_trial(serve):
     assert result.stdout == ""
 
 
+@responses.activate
+def test_show_of_a_record_that_cannot_be_read_is_a_bad_answer(monkeypatch):
+    # "phases": 2 ended show with "unexpected error: RecordError ... this is a bug", exit 1
+    api = "https://ctgov.test/api/v2"
+    study = make_study(nct_id="NCT01000001")
+    study["protocolSection"]["designModule"]["phases"] = 2
+    responses.get(f"{api}/studies/NCT01000001", json=study)
+    monkeypatch.setenv("TRIALFINDER_API_URL", api)
+    result = CliRunner().invoke(cli, ["--no-cache", "show", "NCT01000001"])
+    assert_clean_failure(result, ExitCode.NETWORK, "sent a record that cannot be read: NCT01000001")
+    assert "bug" not in result.stderr
+
+
 def test_show_follows_the_apis_own_redirect_from_an_alias(serve):
     api = serve("alias", other="NCT02000002")
     result = CliRunner().invoke(cli, ["show", "NCT01000001", "--format", "json"])

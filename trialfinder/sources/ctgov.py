@@ -51,6 +51,7 @@ from trialfinder.errors import (
     ApiError,
     BadResponse,
     NetworkError,
+    RecordError,
     RedirectRefused,
     ResponseTooLarge,
     TrialNotFound,
@@ -573,7 +574,7 @@ class ClinicalTrialsGov(Source):
         )
         if listed is not None:  # a search listed it a moment ago, with the same fields
             log.debug("%s: from a search page of %s in the cache", nct_id, self.base_url)
-            return parse_study(listed)
+            return self._trial(listed)
         answer = self._get_answer(f"/studies/{nct_id}", self.study_params(), not_found=nct_id)
         got = nct_id_of(answer.data)
         # An NCT id alias is answered with a 301 to its trial's own id (API_NOTES, fetchStudy).
@@ -585,7 +586,22 @@ class ClinicalTrialsGov(Source):
                 f"{self.host} answered the request for {nct_id} with {other}; it is not shown",
                 hint="check that --api-url points to the ClinicalTrials.gov API v2",
             )
-        return parse_study(answer.data)
+        try:
+            return self._trial(answer.data)
+        except BadResponse:
+            self._forget(answer.response)  # (not kept in the cache for the next try)
+            raise
+
+    def _trial(self, data: Any) -> Trial:
+        """The trial of one record the API sent; a record that cannot be read is a bad answer
+        (a search skips such a record, but the one asked for is all there is to show)."""
+        try:
+            return parse_study(data)
+        except RecordError as exc:
+            raise BadResponse(
+                f"{self.host} sent a record that cannot be read: {exc}",
+                hint="try again later; if it persists, the registry's record is at fault",
+            ) from None
 
     @staticmethod
     def study_params() -> dict[str, str]:
