@@ -123,6 +123,15 @@ def test_sites_without_valid_coordinates_have_none():
             lambda s: s["protocolSection"]["eligibilityModule"].update(healthyVolunteers="no"),
             "'healthyVolunteers'",
         ),
+        # an age as a number was read as no limit, and a date not a date went into a digest
+        # ("Record updated on yesterday.")
+        (lambda s: s["protocolSection"]["eligibilityModule"].update(minimumAge=18), "'minimumAge'"),
+        (
+            lambda s: s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"].update(
+                date="yesterday"
+            ),
+            "should be a date",
+        ),
     ],
 )
 def test_a_field_of_the_wrong_type_names_the_record(mutate, message):
@@ -131,6 +140,15 @@ def test_a_field_of_the_wrong_type_names_the_record(mutate, message):
     with pytest.raises(RecordError, match=message) as caught:
         parse_study(study)
     assert caught.value.record_id == "NCT01234567"
+
+
+@pytest.mark.parametrize("nct_id", [12345, "12345", "NCT1234", "NCT０１２３４５６７"])
+def test_a_record_whose_nct_id_is_not_one_cannot_be_read(nct_id):
+    # "nctId": 12345 went into a digest as a new trial with a broken link
+    study = make_study()
+    study["protocolSection"]["identificationModule"]["nctId"] = nct_id
+    with pytest.raises(RecordError, match="is not NCT and 8 digits"):
+        parse_study(study)
 
 
 @pytest.mark.parametrize("data", [None, [], "text", {}, {"protocolSection": {}}])

@@ -277,6 +277,10 @@ def parse_study(data: Any, lazy_sites: bool = False) -> Trial:
         raise RecordError("record", str(exc)) from None
     if not nct_id:
         raise RecordError("record", "it has no NCT id")
+    if not is_nct_id(nct_id):
+        # ("12345" went into a digest as a trial with a broken link, and its own trial as
+        # "no longer listed in the registry")
+        raise RecordError("record", f"its NCT id {nct_id!r} is not NCT and 8 digits")
     try:
         return _parse(reader, data, protocol, ident, nct_id, lazy_sites)
     except _WrongType as exc:
@@ -300,8 +304,8 @@ def _parse(
     sponsor = r.obj(protocol, "sponsorCollaboratorsModule")
     description = r.obj(protocol, "descriptionModule")
     browse = r.obj(r.obj(data, "derivedSection"), "interventionBrowseModule")
-    min_age = r.text(elig, "minimumAge")
-    max_age = r.text(elig, "maximumAge")
+    min_age = r.age(elig, "minimumAge")
+    max_age = r.age(elig, "maximumAge")
     return Trial(
         nct_id=nct_id,
         brief_title=r.text(ident, "briefTitle"),
@@ -347,9 +351,9 @@ def _parse(
         else tuple(_site(r, item) for item in r.objs(contacts, "locations")),
         central_contacts=tuple(_contact(r, item) for item in r.objs(contacts, "centralContacts")),
         lead_sponsor=r.text(r.obj(sponsor, "leadSponsor"), "name"),
-        first_posted=r.text(r.obj(status, "studyFirstPostDateStruct"), "date"),
-        last_updated=r.text(r.obj(status, "lastUpdatePostDateStruct"), "date"),
-        start_date=r.text(r.obj(status, "startDateStruct"), "date"),
+        first_posted=r.date(r.obj(status, "studyFirstPostDateStruct"), "date"),
+        last_updated=r.date(r.obj(status, "lastUpdatePostDateStruct"), "date"),
+        start_date=r.date(r.obj(status, "startDateStruct"), "date"),
         brief_summary=r.text(description, "briefSummary"),
         intervention_mesh=_mesh(r, browse, "meshes"),
         intervention_mesh_ancestors=_mesh(r, browse, "ancestors"),
@@ -454,6 +458,21 @@ class _Reader:
         value = self._get(obj, key, (str, int, float), "text")
         return "" if value is None else _clean(str(value))
 
+    def date(self, obj: Mapping[str, Any], key: str) -> str:
+        """A date as the API writes it, ``2025-05-18`` or ``2025-05``; "" when there is none."""
+        value = self.text(obj, key)
+        if value and not _DATE.fullmatch(value):
+            raise _WrongType(f"field {key!r} should be a date (YYYY-MM-DD), got {value[:40]!r}")
+        return value
+
+    def age(self, obj: Mapping[str, Any], key: str) -> str:
+        """An age limit as the API writes it (``18 Years``); "" when there is none (no limit).
+        Text only: 18 as a number was read as no limit at all ("N/A" is text, read as unclear)."""
+        value = obj.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _WrongType(f"field {key!r} should be an age such as '18 Years', got {value!r}")
+        return self.text(obj, key)
+
     def texts(self, obj: Mapping[str, Any], key: str) -> tuple[str, ...]:
         items = self._get(obj, key, (list,), "a list") or []
         for item in items:
@@ -474,6 +493,7 @@ class _Reader:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?")
 
 
 def _clean(text: str) -> str:

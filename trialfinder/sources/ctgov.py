@@ -56,7 +56,14 @@ from trialfinder.errors import (
     ResponseTooLarge,
     TrialNotFound,
 )
-from trialfinder.model import StudyText, Trial, nct_id_of, normalize_nct_id, parse_study
+from trialfinder.model import (
+    StudyText,
+    Trial,
+    is_nct_id,
+    nct_id_of,
+    normalize_nct_id,
+    parse_study,
+)
 from trialfinder.settings import DEFAULT_API_URL, Settings, variable
 from trialfinder.sources.base import Page, PagingGuard, ProgressCallback, SearchResults, Source
 
@@ -139,7 +146,6 @@ RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5  # same-origin redirects only (an NCT id alias answers 301 to its trial)
 CHUNK_SIZE = 64 * 1024  # an answer is read this much at a time, the limits checked after each
 DEFAULT_PORTS = {"http": 80, "https": 443}
-NCT_ID = re.compile(r"NCT[0-9]{8}")
 
 
 class _Transient(Exception):
@@ -581,7 +587,7 @@ class ClinicalTrialsGov(Source):
         redirected_to = urlsplit(answer.response.url).path.rsplit("/", 1)[-1].upper()
         if got != nct_id and not (answer.response.history and got == redirected_to):
             self._forget(answer.response)
-            other = f"the record of {got}" if got and NCT_ID.fullmatch(got) else "another record"
+            other = f"the record of {got}" if got and is_nct_id(got) else "another record"
             raise BadResponse(
                 f"{self.host} answered the request for {nct_id} with {other}; it is not shown",
                 hint="check that --api-url points to the ClinicalTrials.gov API v2",
