@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
+import time
+from dataclasses import replace
 
 import pytest
 import trustme
@@ -198,3 +202,53 @@ def test_a_hostile_reply_is_kept_on_one_printable_line():
             "refused the recipient: 550 5.1.1 ]0;owned no [2J such user"
         )
         assert info.value.message.isprintable()
+
+
+class _DrippingServer:
+    """A server on loopback whose greeting never ends: a "220-" line every ``every`` seconds."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            while not self.stop.wait(self.every):
+                try:
+                    connection.sendall(b"220-still here\r\n")
+                except OSError:
+                    return
+
+    def __enter__(self) -> _DrippingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.listener.close()
+        self.thread.join(5)
+
+
+def test_a_server_that_answers_a_little_at_a_time_for_ever_fails_by_the_deadline():
+    # Each line came within the timeout, so the run waited for ever (and every run after it
+    # waited on the lock)
+    with _DrippingServer(every=0.05) as server:
+        started = time.monotonic()
+        with pytest.raises(SendFailure) as info:
+            send_message(
+                replace(config(server.port, "none"), timeout=0.2),
+                None,
+                "d@example.org",
+                "a@example.org",
+                MESSAGE,
+            )
+        took = time.monotonic() - started
+    assert info.value.definite  # nothing was handed over
+    assert (
+        info.value.message == f"the SMTP server 127.0.0.1:{server.port} did not finish within 0.6 s"
+    )
+    assert took < 3

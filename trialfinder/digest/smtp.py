@@ -12,8 +12,12 @@ the server must offer; otherwise the message is refused here, before anything is
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import ssl
+import threading
+from typing import Any
 
 from trialfinder.digest.config import SmtpConfig
 from trialfinder.wording import one_line
@@ -46,17 +50,38 @@ def _reason(exc: BaseException) -> str:
     return printable(text)
 
 
-def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
-    """An open, secured, logged-in connection; raises a definite :class:`SendFailure`."""
+class _Held(smtplib.SMTP):
+    """A client that puts itself in ``holder`` before it connects (and reads the greeting), so
+    that a deadline can cut a connection still being made."""
+
+    def __init__(self, holder: list[smtplib.SMTP], *args: Any, **kwargs: Any) -> None:
+        holder.append(self)
+        super().__init__(*args, **kwargs)
+
+
+class _HeldSSL(smtplib.SMTP_SSL):
+    """:class:`_Held` over SSL from the start."""
+
+    def __init__(self, holder: list[smtplib.SMTP], *args: Any, **kwargs: Any) -> None:
+        holder.append(self)
+        super().__init__(*args, **kwargs)
+
+
+def connect(
+    config: SmtpConfig, password: str | None, holder: list[smtplib.SMTP] | None = None
+) -> smtplib.SMTP:
+    """An open, secured, logged-in connection; raises a definite :class:`SendFailure`.
+    ``holder`` is given the client before it connects (for a deadline to cut it)."""
     where = f"{config.host}:{config.port}"
     try:
         context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+        held = holder if holder is not None else []
         if config.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=config.timeout, context=context
+            client: smtplib.SMTP = _HeldSSL(
+                held, config.host, config.port, timeout=config.timeout, context=context
             )
         else:
-            client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+            client = _Held(held, config.host, config.port, timeout=config.timeout)
     except Exception as exc:  # nothing was sent: any error is a refusal
         raise SendFailure(
             f"cannot connect to the SMTP server {where}: {_reason(exc)}", True
@@ -82,12 +107,53 @@ def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
     return client
 
 
+# One message's whole exchange takes at most this many times ``[smtp] timeout``: each wait is
+# bounded by the timeout, but a server may answer a little at a time for ever (a greeting of
+# endless "220-" lines, one a second, hung a run and every run after it on the lock).
+EXCHANGE_TIMEOUTS = 3
+
+
 def send_message(
     config: SmtpConfig, password: str | None, sender: str, recipient: str, data: bytes
 ) -> None:
-    """Send ``data`` (a whole RFC 5322 message) to one recipient; raises :class:`SendFailure`."""
+    """Send ``data`` (a whole RFC 5322 message) to one recipient; raises :class:`SendFailure`,
+    also when the exchange goes on past its deadline (``EXCHANGE_TIMEOUTS``)."""
+    limit = EXCHANGE_TIMEOUTS * config.timeout
+    holder: list[smtplib.SMTP] = []
+    deadline = threading.Timer(limit, _cut, (holder,))
+    deadline.daemon = True
+    deadline.start()
+    try:
+        _send(config, password, sender, recipient, data, holder)
+    except SendFailure as failure:
+        if deadline.is_alive():
+            raise
+        where = f"{config.host}:{config.port}"
+        raise SendFailure(
+            f"the SMTP server {where} did not finish within {limit:g} s", failure.definite
+        ) from failure
+    finally:
+        deadline.cancel()
+
+
+def _cut(holder: list[smtplib.SMTP]) -> None:
+    """Shut the connection of a deadline that passed: the read or write waiting on it ends."""
+    sock = holder[0].sock if holder else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _send(
+    config: SmtpConfig,
+    password: str | None,
+    sender: str,
+    recipient: str,
+    data: bytes,
+    holder: list[smtplib.SMTP],
+) -> None:
     where = f"{config.host}:{config.port}"
-    client = connect(config, password)
+    client = connect(config, password, holder)
     try:
         try:
             client.ehlo_or_helo_if_needed()
