@@ -711,6 +711,23 @@ def test_a_comparison_is_written_as_the_compared_file_was(tmp_path, delimiter, b
     ]
 
 
+def test_an_empty_answer_keeps_every_row_to_be_compared_again(tmp_path):
+    # A broken mirror answering with no trial at all: every row became "dropped", and the next
+    # run by --ids-file of the same file said it "lists no NCT ids"
+    studies, week1, week2 = _first_week(tmp_path)
+    with FakeApi([]) as api:
+        args = ("--api-url", api.url, "search", "--ids-file", str(week1), "--compare", str(week1))
+        result = run(*args, "-o", str(week2))
+    assert result.exit_code == 0, result.output
+    rows = read_csv(week2.read_text("utf-8"))
+    assert [(r["change"].split(":")[0], r["nct_id"]) for r in rows] == [
+        ("not checked", "NCT01000001"),
+        ("not checked", "NCT01000002"),
+    ]
+    assert "could not ask why 2 trials left the results" in result.stderr
+    assert shortlist.read_ids(week2) == ["NCT01000001", "NCT01000002"]
+
+
 def test_compare_against_itself_is_all_unchanged_and_a_compared_list_reads_back(tmp_path):
     first, compared, again = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     with FakeApi(studies_1_to(3)) as api:

@@ -142,6 +142,24 @@ def test_a_trial_whose_record_cannot_be_read_is_not_reported_gone(two_trials, sm
     assert len(smtp.received) == sent
 
 
+def test_an_empty_answer_does_not_say_every_trial_left_the_registry(two_trials, smtp, tmp_path):
+    # A broken mirror answering every search with no trial: the digest told everyone that all
+    # their trials were "No longer listed in the registry"
+    config = write_config(tmp_path, smtp.port)
+    run(config)
+    sent = len(smtp.received)
+    two_trials.studies[:] = []
+    assert run(config).exit_code == ExitCode.OK
+    assert len(smtp.received) == sent  # nothing to tell
+    # and once the registry answers again, nothing had changed
+    two_trials.studies[:] = [
+        make_study("NCT01000001", status="NOT_YET_RECRUITING", title="Teclistamab after CAR T"),
+        make_study("NCT01000002", title="Elranatamab in myeloma"),
+    ]
+    assert run(config).exit_code == ExitCode.OK
+    assert len(smtp.received) == sent
+
+
 def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):
     config = write_config(tmp_path, smtp.port)
     run(config)

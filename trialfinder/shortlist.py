@@ -117,6 +117,12 @@ class RegistryState:
 
 # A trial whose record could not be read this time is no trial that left the results: its row
 # stays, as it was, and is compared again next time (rows marked dropped are not).
+# A trial that left the results when the registry could not be asked why (it failed, or
+# answered a look-up of the trials with none of them): kept as it was, compared again.
+NOT_CHECKED_WHY = (
+    "not checked: it left the results, and the registry could not be asked why;"
+    " the row is as before"
+)
 NOT_READ = "not read"
 NOT_READ_WHY = (
     f"{NOT_READ}: the registry's record could not be read this time; the row is as before"
@@ -800,6 +806,9 @@ def compare(
     gone = [nct_id for nct_id in previous if nct_id not in seen]
     states = _current_states(lookup, gone) if gone else {}
     for nct_id in gone:
+        if states is None:
+            yield {**previous[nct_id], CHANGE_COLUMN: NOT_CHECKED_WHY}
+            continue
         old, now = previous[nct_id], states.get(nct_id)
         if now is not None and now.unread:
             yield {**old, CHANGE_COLUMN: NOT_READ_WHY}
@@ -852,7 +861,11 @@ def _current_cells(now: RegistryState | None) -> dict[str, str]:
     return cells
 
 
-def _current_states(lookup: StatusLookup | None, ids: list[str]) -> Mapping[str, RegistryState]:
+def _current_states(
+    lookup: StatusLookup | None, ids: list[str]
+) -> Mapping[str, RegistryState] | None:
+    """The registry's state of the trials ``ids`` that left the results; None when it could not
+    be asked (their rows are kept as they were, to be compared again)."""
     if lookup is None:
         return {}
     try:
@@ -861,7 +874,7 @@ def _current_states(lookup: StatusLookup | None, ids: list[str]) -> Mapping[str,
         log.warning(
             "could not ask why %s left the results: %s", counted(len(ids), "trial"), exc.message
         )
-        return {}
+        return None
 
 
 def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -> StatusLookup:
@@ -884,6 +897,7 @@ def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -
             for trial in results:
                 states[trial.nct_id] = RegistryState(trial.overall_status, trial.last_updated)
             unreadable.update(e.record_id for e in results.skipped)
+            results.check_ids_answered(len(ids))
         except TrialfinderError:
             if not unreadable:
                 raise

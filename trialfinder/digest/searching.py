@@ -142,7 +142,9 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
             ids=batch, settings=("any",), statuses=("any",), cancer_only=False
         )
         results = source.search(criteria)
-        for trial in results:
+        trials = list(results)
+        results.check_ids_answered(len(batch))
+        for trial in trials:
             if trial.nct_id in seen:
                 seen[trial.nct_id] = TrialState(
                     status=trial.overall_status,
