@@ -76,6 +76,11 @@ class ResponseTooLarge(BadResponse):
     """An answer went past the size limit (as sent, or once decompressed); it was not read on."""
 
 
+class NoneOfTheIds(BadResponse):
+    """A look-up of trials by their NCT ids was answered with none of them: not believed, as
+    the registry keeps every trial it has listed."""
+
+
 class RedirectRefused(SourceError):
     """The API redirected to another scheme, host or port: trialfinder contacts only its own."""
 

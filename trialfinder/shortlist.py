@@ -27,10 +27,10 @@ from typing import IO, Any
 
 from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
-from trialfinder.errors import InvalidInput, TrialfinderError
+from trialfinder.errors import InvalidInput, NoneOfTheIds, TrialfinderError
 from trialfinder.model import RECRUITING_STATUSES, is_nct_id, normalize_nct_id
 from trialfinder.records import Counted
-from trialfinder.sources.base import Source
+from trialfinder.sources.base import Source, check_ids_answered
 from trialfinder.wording import (
     phase_text,
     place_text,
@@ -117,10 +117,10 @@ class RegistryState:
 
 # A trial whose record could not be read this time is no trial that left the results: its row
 # stays, as it was, and is compared again next time (rows marked dropped are not).
-# A trial that left the results when the registry could not be asked why (it failed, or
-# answered a look-up of the trials with none of them): kept as it was, compared again.
+# A trial that left the results when the registry answered a look-up of those trials with none
+# of them (not believed, nor the search that lost them): kept as it was, compared again.
 NOT_CHECKED_WHY = (
-    "not checked: it left the results, and the registry could not be asked why;"
+    "not checked: it left the results, and the registry's answer on why was not believed;"
     " the row is as before"
 )
 NOT_READ = "not read"
@@ -864,8 +864,9 @@ def _current_cells(now: RegistryState | None) -> dict[str, str]:
 def _current_states(
     lookup: StatusLookup | None, ids: list[str]
 ) -> Mapping[str, RegistryState] | None:
-    """The registry's state of the trials ``ids`` that left the results; None when it could not
-    be asked (their rows are kept as they were, to be compared again)."""
+    """The registry's state of the trials ``ids`` that left the results ({} when it could not
+    be asked); None when it answered with none of them (their rows are kept as they were, to
+    be compared again)."""
     if lookup is None:
         return {}
     try:
@@ -874,7 +875,8 @@ def _current_states(
         log.warning(
             "could not ask why %s left the results: %s", counted(len(ids), "trial"), exc.message
         )
-        return None
+        # (An answer of none of them is not believed: nor is the search that lost them.)
+        return None if isinstance(exc, NoneOfTheIds) else {}
 
 
 def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -> StatusLookup:
@@ -897,7 +899,7 @@ def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -
             for trial in results:
                 states[trial.nct_id] = RegistryState(trial.overall_status, trial.last_updated)
             unreadable.update(e.record_id for e in results.skipped)
-            results.check_ids_answered(len(ids))
+            check_ids_answered(len(ids), results.received)
         except TrialfinderError:
             if not unreadable:
                 raise

@@ -16,7 +16,7 @@ from trialfinder.pipeline import OutputNeeds
 from trialfinder.prescreen import Fit, prescreen
 from trialfinder.profile import Profile
 from trialfinder.search import SearchRun
-from trialfinder.sources.base import Source
+from trialfinder.sources.base import Source, check_ids_answered
 from trialfinder.tagging import Tags
 from trialfinder.wording import site_name
 
@@ -136,15 +136,14 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
     if not ids:
         return {}
     seen: dict[str, TrialState | None] = dict.fromkeys(ids)
+    received = 0
     for start in range(0, len(ids), LOOKUP_BATCH):
         batch = tuple(ids[start : start + LOOKUP_BATCH])
         criteria = SearchCriteria(
             ids=batch, settings=("any",), statuses=("any",), cancer_only=False
         )
         results = source.search(criteria)
-        trials = list(results)
-        results.check_ids_answered(len(batch))
-        for trial in trials:
+        for trial in results:
             if trial.nct_id in seen:
                 seen[trial.nct_id] = TrialState(
                     status=trial.overall_status,
@@ -152,6 +151,7 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
                     title=trial.title,
                     phases=tuple(trial.phases),
                 )
+        received += results.received
         for unread in results.skipped:
             seen.pop(unread.record_id, None)
         if any(not is_nct_id(unread.record_id) for unread in results.skipped):
@@ -159,6 +159,7 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
             for nct_id in batch:
                 if seen.get(nct_id, False) is None:
                     del seen[nct_id]
+    check_ids_answered(len(ids), received)
     return seen
 
 

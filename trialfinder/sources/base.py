@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from trialfinder.counting import counted
 from trialfinder.criteria import SearchCriteria
 from trialfinder.errors import (
-    BadResponse,
+    NoneOfTheIds,
     PagingStopped,
     PartialResults,
     RecordError,
@@ -329,19 +329,6 @@ class SearchResults:
         """Records the registry sent: the trials fetched and the records skipped."""
         return self.fetched + len(self.skipped)
 
-    def check_ids_answered(self, asked: int) -> None:
-        """After a look-up of ``asked`` trials by their NCT ids, whatever their status: raise
-        :class:`BadResponse` when the registry sent none of two or more. It keeps every trial
-        it has listed, so such an answer (an empty page from a broken mirror) is not believed:
-        every trial of a digest was "no longer listed in the registry", and every row of a
-        shortlist dropped."""
-        if asked >= 2 and not self.received:
-            raise BadResponse(
-                f"the registry answered a look-up of {asked} trials by their NCT ids with none"
-                " of them; it keeps every trial it has listed, so the answer is not believed",
-                hint="try again later",
-            )
-
     def __iter__(self) -> Iterator[Trial]:
         return self.each(Parsing())
 
@@ -437,3 +424,17 @@ class Source(ABC):
     @abstractmethod
     def get(self, nct_id: str) -> Trial:
         """One trial in full; raises :class:`~trialfinder.errors.TrialNotFound`."""
+
+
+def check_ids_answered(asked: int, received: int) -> None:
+    """After a look-up of ``asked`` trials by their NCT ids, whatever their status, in which the
+    registry sent ``received`` records: raise :class:`NoneOfTheIds` when it sent none of two or
+    more. It keeps every trial it has listed, so such an answer (an empty page from a broken
+    mirror) is not believed: every trial of a digest was "no longer listed in the registry",
+    and every row of a shortlist dropped."""
+    if asked >= 2 and not received:
+        raise NoneOfTheIds(
+            f"the registry answered a look-up of {asked} trials by their NCT ids with none"
+            " of them; it keeps every trial it has listed, so the answer is not believed",
+            hint="try again later",
+        )
