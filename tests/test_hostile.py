@@ -388,6 +388,19 @@ def test_a_huge_retry_after_is_capped(serve, monkeypatch):
     assert 0.4 <= elapsed < 2
 
 
+@responses.activate
+def test_a_servers_explanation_of_a_refusal_is_cut_to_one_short_line():
+    # a 400 with 30 MiB of explanation was printed whole (and mailed whole by cron)
+    api = "https://ctgov.test/api/v2"
+    responses.get(f"{api}/studies", status=400, body="zzzz " * 200_000)
+    source = ClinicalTrialsGov(Settings(api_url=api, min_interval=0, cache=False))
+    with pytest.raises(ApiError) as refused:
+        list(source.search(SearchCriteria()))
+    assert refused.value.message.startswith("ClinicalTrials.gov rejected the search: zzzz zzzz")
+    assert refused.value.message.endswith("…")
+    assert len(refused.value.message) < 400
+
+
 def test_retry_after_waits_stop_where_the_budget_ends_and_the_tries_are_counted(serve, monkeypatch):
     monkeypatch.setenv("TRIALFINDER_RETRY_AFTER_MAX", "0.6")
     monkeypatch.setenv("TRIALFINDER_MAX_RETRY_SECONDS", "1")
@@ -398,7 +411,7 @@ def test_retry_after_waits_stop_where_the_budget_ends_and_the_tries_are_counted(
         ExitCode.NETWORK,
         "is rate-limiting requests (HTTP 429) and did not recover after 2 tries "
         "(no more fit in the 1s a request may take)",
-        "it asked to wait 3600s",
+        "it asked to wait 60 minutes",
     )
     assert len(api.requests) == 2
     assert elapsed < 1.5  # 0.6 s waited once; the second wait would have gone past 1 s

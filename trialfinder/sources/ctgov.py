@@ -194,6 +194,30 @@ def ascii_int(value: str | None) -> int | None:
     return int(value) if len(value) <= 18 else _HUGE
 
 
+# How much of a server's own explanation of a refusal is shown (a hostile one sent 30 MiB, and
+# a cron job mailed it whole).
+MAX_SERVER_WORDS = 300
+
+
+def _server_words(text: str) -> str:
+    """A server's explanation on one line, cut to :data:`MAX_SERVER_WORDS` characters."""
+    words = " ".join(text[: MAX_SERVER_WORDS * 4].split())
+    if not words:
+        return "no explanation given"
+    return words if len(words) <= MAX_SERVER_WORDS else words[: MAX_SERVER_WORDS - 1] + "…"
+
+
+def _duration(seconds: float) -> str:
+    """``90 s``, ``25 minutes``, ``3 hours``, ``11,574 days``: a wait a server asked for."""
+    if seconds < 120:
+        return f"{seconds:g} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} minutes"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} hours"
+    return f"{round(seconds / 86400):,} days"
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """``Retry-After`` is either seconds or an HTTP date; anything else (negative, "²") is None."""
     if not value:
@@ -735,14 +759,14 @@ class ClinicalTrialsGov(Source):
                 + ("" if where == "ClinicalTrials.gov" else ", and check --api-url"),
             )
         if status == 400 and "pageToken" in params:
-            text = " ".join(response.text.split()) or "no explanation given"
+            text = _server_words(response.text)
             raise ApiError(
                 f"ClinicalTrials.gov rejected the token for the next page: {text}",
                 hint="tokens expire when the registry refreshes its data; run the search again",
                 status=status,
             )
         if status == 400:
-            text = " ".join(response.text.split()) or "no explanation given"
+            text = _server_words(response.text)
             raise ApiError(
                 f"ClinicalTrials.gov rejected the search: {text}",
                 hint="check the search words and options; run with --debug to see the request",
@@ -751,7 +775,9 @@ class ClinicalTrialsGov(Source):
         if status in RETRYABLE_STATUS:
             reason = "is rate-limiting requests" if status == 429 else "is having problems"
             wanted = retry_after_seconds(response.headers.get("Retry-After"))
-            asked = f"it asked to wait {wanted:g}s; " if wanted and answer.out_of_time else ""
+            asked = ""
+            if wanted and answer.out_of_time:
+                asked = f"it asked to wait {_duration(wanted)}; "
             raise ApiError(
                 f"{self.host} {reason} (HTTP {status}) and did not recover after "
                 f"{self._tries(answer.tries, answer.out_of_time)}",
