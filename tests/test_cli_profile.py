@@ -70,6 +70,15 @@ def test_a_short_name_of_several_diseases_is_a_warning_naming_them(tmp_path):
     assert "write the disease's name" in result.stderr
 
 
+def test_a_diagnosis_of_a_whole_file_is_refused_at_once(tmp_path):
+    # 80,000 characters of "history of " took a minute to read, at each use of the profile
+    path = tmp_path / "me.toml"
+    path.write_text('diagnosis = "' + "history of " * 8_000 + '"\n')
+    result = run("profile", "check", str(path))
+    assert result.exit_code == ExitCode.CONFIG
+    assert f"{path}:1: diagnosis: 88,000 characters is too long" in result.stderr
+
+
 def test_an_unknown_drug_is_a_warning_naming_it(tmp_path):
     path = tmp_path / "me.toml"
     path.write_text('prior_treatments = ["Revlimid", "Velcad"]\n')

@@ -266,6 +266,9 @@ def profile_from_table(
     return replace(profile, warnings=tuple(w.describe(path) for w in ordered))
 
 
+MAX_DIAGNOSIS_CHARS = 1_000
+
+
 def _read(
     data: dict[str, Any], c: Checker, lines: KeyLines, warnings: list[Problem], source: str
 ) -> Profile:
@@ -284,6 +287,13 @@ def _read(
     if written is not None:
         if not written.strip():
             c.problem(("diagnosis",), "write the diagnosis in words, or leave the key out")
+        elif len(written) > MAX_DIAGNOSIS_CHARS:
+            # (reading is not linear in the length: 80,000 characters took a minute)
+            c.problem(
+                ("diagnosis",),
+                f"{len(written):,} characters is too long: write the diagnosis in a sentence or"
+                f" two ({MAX_DIAGNOSIS_CHARS:,} characters at most)",
+            )
         else:
             diagnosis = read_diagnosis(" ".join(written.split()))
             for name, meanings in diagnosis.ambiguous:
