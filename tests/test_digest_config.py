@@ -336,6 +336,18 @@ def test_cli_check_refuses_a_state_folder_no_file_can_be_made_in(tmp_path):
     assert "cannot write in '/proc'" in result.stderr
 
 
+def test_cli_check_refuses_a_state_path_that_is_another_kind_of_file(tmp_path):
+    # "valid", then the first scheduled run failed: "file is not a database"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    path = tmp_path / "digest.toml"
+    path.write_text(MINIMAL + f'\n[state]\npath = "{notes}"\n')
+    result = CliRunner().invoke(cli, ["digest", "check", "--config", str(path)])
+    assert result.exit_code == ExitCode.CONFIG, result.output
+    assert "is a file, not a digest state" in result.stderr
+    assert notes.read_text() == "my notes\n"
+
+
 def test_cli_check_accepts_a_valid_file_and_notes_a_missing_password(tmp_path):
     path = tmp_path / "digest.toml"
     path.write_text(

@@ -655,6 +655,27 @@ def check_state_place(state_path: Path) -> None:
     for existing in (state, Path(str(state) + ".lock")):
         if existing.exists() and not os.access(existing, os.R_OK | os.W_OK):
             raise ConfigError(f"{str(existing)!r} cannot be read and written here", hint=hint)
+    if not _a_database_or_nothing(state):
+        raise ConfigError(
+            f"{str(state)!r} is a file, not a digest state: it would not be written over",
+            hint="check [state] path in the config: give a new file's name, or the state's",
+        )
+
+
+def _a_database_or_nothing(path: Path) -> bool:
+    """Whether ``path`` is missing, empty, or begins as an SQLite database does (a state file
+    of notes, say, passed the check, and the first scheduled run then failed)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # (what cannot be read is said above, or by the run)
+    return not head or head == _SQLITE_HEADER
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def real_path(path: Path) -> Path:
