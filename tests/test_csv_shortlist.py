@@ -1344,6 +1344,29 @@ def add_notes(header, rows):
         row += [f"note {number}, with a comma", f"6/{number}/2025"]
 
 
+def test_a_users_column_named_as_one_of_ours_comes_along_renamed(tmp_path):
+    # "Status" (left voicemail) and "Summary" (own notes) beside trialfinder's "status" and
+    # "summary" were dropped without a word
+    studies, week1, week2 = _first_week(tmp_path)
+    rows = list(csv.reader(io.StringIO(week1.read_text("utf-8-sig"), newline="")))
+    rows[0] += ["Status", "Summary"]
+    for row in rows[1:]:
+        row += [f"left voicemail {row[0][-1]}", "my own note"]
+    with week1.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    with FakeApi(studies) as api:
+        assert (
+            run("--api-url", api.url, "search", "--compare", str(week1), "-o", str(week2)).exit_code
+            == 0
+        )
+    compared = read_csv(week2.read_text("utf-8"))
+    assert [(r["Status (2)"], r["Summary (2)"]) for r in compared] == [
+        ("left voicemail 1", "my own note"),
+        ("left voicemail 2", "my own note"),
+    ]
+    assert {r["status"] for r in compared} == {"RECRUITING"}
+
+
 def test_a_shortlist_saved_again_unchanged_compares_unchanged_and_keeps_its_notes(tmp_path):
     old_path, new_path = tmp_path / "shortlist.csv", tmp_path / "week2.csv"
     studies = [

@@ -575,13 +575,18 @@ def read_shortlist(path: Path) -> Shortlist:
 
 
 def _extra_columns(header: list[Any]) -> list[tuple[str, int]]:
-    """The user's own columns: (name as written, position), named uniquely."""
+    """The user's own columns: (name as written, position), named uniquely. Each of
+    trialfinder's names is trialfinder's column where it first stands (as :meth:`_Table.columns`
+    reads it); a column of the same name after it is the user's ("Status" beside "status",
+    renamed "Status (2)": it was dropped, notes and all)."""
     ours = {*CSV_COLUMNS, CHANGE_COLUMN}
     extras: list[tuple[str, int]] = []
     taken = set(ours)
+    seen: set[str] = set()
     for index, cell in enumerate(header):
         name = str(cell if cell is not None else "").strip()
-        if _column_name(name) in ours:
+        if _column_name(name) in ours and _column_name(name) not in seen:
+            seen.add(_column_name(name))
             continue
         name = name or f"column {index + 1}"
         unique, count = name, 1
