@@ -1367,6 +1367,19 @@ def test_a_users_column_named_as_one_of_ours_comes_along_renamed(tmp_path):
     assert {r["status"] for r in compared} == {"RECRUITING"}
 
 
+def test_rows_whose_cells_are_not_carried_forward_are_named(tmp_path, caplog):
+    # a second row of a trial, and a row of notes without an id, were lost without a word
+    from trialfinder.shortlist import read_shortlist
+
+    path = tmp_path / "g.csv"
+    path.write_text("nct_id,notes\nNCT01000001,first\nNCT01000001,SECOND COPY\n,orphan note\n")
+    assert read_shortlist(path)["NCT01000001"]["notes"] == "SECOND COPY"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}, line 3 lists NCT01000001 again (first at 2): only this row is carried forward",
+        f"{path}, line 4 has no NCT id; what it holds is not carried forward",
+    ]
+
+
 def test_a_shortlist_saved_again_unchanged_compares_unchanged_and_keeps_its_notes(tmp_path):
     old_path, new_path = tmp_path / "shortlist.csv", tmp_path / "week2.csv"
     studies = [

@@ -539,9 +539,14 @@ def read_shortlist(path: Path) -> Shortlist:
         )
     extras = _extra_columns(table.header)
     raw_rows: dict[str, tuple[dict[str, Any], list[Any]]] = {}
+    numbers: dict[str, int] = {}
     for number, known, cells in _table_rows(table):
         raw = str(known.get(ID_COLUMN) or "").strip()
         if not raw:
+            if any(cell not in (None, "") for cell in cells):
+                log.warning(
+                    "%s %s has no NCT id; what it holds is not carried forward", table.where, number
+                )
             continue
         try:
             nct_id = normalize_nct_id(raw)
@@ -549,7 +554,16 @@ def read_shortlist(path: Path) -> Shortlist:
             raise InvalidInput(
                 f"{table.where} {number}: {raw!r} is not an NCT id", hint=SHORTLIST_HINT
             ) from None
+        if nct_id in numbers:
+            log.warning(
+                "%s %s lists %s again (first at %s): only this row is carried forward",
+                table.where,
+                number,
+                nct_id,
+                numbers[nct_id],
+            )
         raw_rows[nct_id] = (known, cells)
+        numbers[nct_id] = number
     day_first = _day_first(
         known.get(column) for known, _ in raw_rows.values() for column in CSV_DATE_COLUMNS
     )
