@@ -1367,6 +1367,19 @@ def test_a_users_column_named_as_one_of_ours_comes_along_renamed(tmp_path):
     assert {r["status"] for r in compared} == {"RECRUITING"}
 
 
+def test_a_malformed_id_is_named_by_the_line_its_row_starts_on(tmp_path):
+    # a summary of several lines above it made the message name a later trial's line
+    from trialfinder.errors import InvalidInput
+    from trialfinder.shortlist import read_shortlist
+
+    path = tmp_path / "h.csv"
+    path.write_text(
+        'nct_id,summary\nNCT01000001,"one\ntwo"\nNCT1234,"three\nfour\nfive"\nNCT01000002,y\n'
+    )
+    with pytest.raises(InvalidInput, match=r"h\.csv, line 4: 'NCT1234' is not an NCT id"):
+        read_shortlist(path)
+
+
 def test_rows_whose_cells_are_not_carried_forward_are_named(tmp_path, caplog):
     # a second row of a trial, and a row of notes without an id, were lost without a word
     from trialfinder.shortlist import read_shortlist

@@ -458,9 +458,12 @@ def _csv_table(text: str, path: Path, bom: bool) -> _Table:
     reader = csv.reader(lines, delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        # Each row by the line it starts on: a cell of several lines (a summary) ends it later.
+        ended = 0
         try:
             for cells in reader:
-                yield reader.line_num + skipped, cells
+                yield ended + 1 + skipped, cells
+                ended = reader.line_num
         except csv.Error as exc:
             raise InvalidInput(
                 f"{path}, line {reader.line_num + skipped}: not readable as CSV: {exc}",
