@@ -841,6 +841,16 @@ def test_past_max_summaries_trials_are_listed_without_their_summary(two_trials, 
     assert "study/NCT01000001" in text and "study/NCT01000002" in text
 
 
+def test_no_summaries_at_all_is_said_so(two_trials, smtp, tmp_path):
+    # "the plain-language summary is shown for the first 0 trials only"
+    run(write_config(tmp_path, smtp.port, digest_extra="max_summaries = 0"))
+    text = smtp.received[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = smtp.received[0].message.get_body(("html",)).get_content()
+    assert "What does it test?" not in text and "first\n0 trials" not in text
+    assert "Plain-language summaries are left out of this email" in text
+    assert "Plain-language summaries are left out of this email" in html
+
+
 def test_two_runs_at_once_send_each_change_once(two_trials, smtp, tmp_path):
     import threading
 

@@ -218,7 +218,7 @@ def normalize_nct_id(text: str) -> str:
     text = text.strip()
     if not is_nct_id(text):
         raise InvalidInput(
-            f"{text!r} is not an NCT id (NCT followed by 8 digits)",
+            f"{text!r} is not an NCT id (NCT followed by 8 digits, 0 to 9)",
             hint="NCT ids look like NCT01234567",
         )
     return f"NCT{text[3:]}"
