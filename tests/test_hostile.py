@@ -315,6 +315,16 @@ def test_a_redirect_to_another_host_is_refused(serve):
 
 
 @responses.activate
+def test_a_redirect_to_a_file_is_refused_as_a_redirect():
+    # it said "could not reach ctgov.test", though the server had answered
+    api = "https://ctgov.test/api/v2"
+    responses.get(f"{api}/studies", status=302, headers={"Location": "file:///etc/passwd"})
+    source = ClinicalTrialsGov(Settings(api_url=api, min_interval=0, cache=False))
+    with pytest.raises(RedirectRefused, match="redirected the request to an address that is not"):
+        list(source.search(SearchCriteria()))
+
+
+@responses.activate
 def test_a_redirect_from_https_to_http_is_refused():
     api = "https://ctgov.test/api/v2"
     responses.get(f"{api}/studies", status=302, headers={"Location": "http://ctgov.test/api/v2/x"})

@@ -884,6 +884,15 @@ class ClinicalTrialsGov(Source):
                 f"{self.host} redirected the request more than {MAX_REDIRECTS} times; stopping",
                 hint="check that --api-url points to the ClinicalTrials.gov API v2",
             ) from exc
+        except requests.exceptions.InvalidSchema as exc:
+            # (The API's own address is http or https: this is a redirect to file:// or the
+            # like, which no adapter takes. It was "could not reach", though the server answered.)
+            raise RedirectRefused(
+                f"{self.host} redirected the request to an address that is not http or https; "
+                f"trialfinder contacts only the configured API ({self.settings.api_url.strip()}),"
+                " so it stopped there",
+                hint="check that --api-url points to the ClinicalTrials.gov API v2",
+            ) from exc
         except requests.RequestException as exc:
             raise NetworkError(
                 f"could not reach {self.host}",
