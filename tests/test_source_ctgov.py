@@ -97,6 +97,24 @@ def test_a_repeated_page_token_stops_instead_of_looping():
 
 
 @responses.activate
+def test_a_page_token_that_is_not_text_stops_unless_every_trial_announced_came():
+    # {"a": 1} as a token was "the same page token twice", exit 5, though all 5 trials came
+    page = make_page(many_studies(5), "x", total=5)
+    page["nextPageToken"] = {"a": 1}
+    responses.get(STUDIES, json=page)
+    assert len(list(make_source().search(SearchCriteria()))) == 5
+
+
+@responses.activate
+def test_a_page_token_that_is_not_text_stops_when_trials_are_missing():
+    page = make_page(many_studies(5), "x", total=9)
+    page["nextPageToken"] = {"a": 1}
+    responses.get(STUDIES, json=page)
+    with pytest.raises(PartialResults, match="sent a page token that is not text"):
+        list(make_source().search(SearchCriteria()))
+
+
+@responses.activate
 def test_429_then_200_honours_retry_after_without_really_sleeping():
     sleep = FakeSleep()
     responses.get(STUDIES, status=429, headers={"Retry-After": "7"}, body="slow down")

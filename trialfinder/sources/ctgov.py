@@ -705,7 +705,12 @@ class ClinicalTrialsGov(Source):
             if not token:
                 guard.finish()
                 return
-            if not isinstance(token, str) or token in seen_tokens:
+            if not isinstance(token, str):
+                if guard.announced is not None and guard.received >= guard.announced:
+                    guard.finish()  # (every trial it announced came: nothing is missing)
+                    return
+                raise BadResponse(f"{self.host} sent a page token that is not text; stopping")
+            if token in seen_tokens:
                 raise BadResponse(f"{self.host} sent the same page token twice; stopping")
             seen_tokens.add(token)
             params = {k: v for k, v in params.items() if k != "countTotal"}
