@@ -2541,6 +2541,20 @@ def test_a_title_naming_the_stage_asks_a_profile_whose_settings_rule_it_out():
     assert not [c for c in prescreen(relapsed, Tags(), newly).checks if c.rule != "disease"]
 
 
+def test_a_title_naming_metastatic_lymph_nodes_names_no_spread_cancer():
+    # NCT05421650 ("Surgical Debulking of Metastatic Lymph Nodes in Cervical Cancer Stage
+    # IIICr") asked the locally advanced cancers it is for whether the trial takes them
+    trial = _trial(
+        conditions=["Cervical Cancer"],
+        title="Surgical Debulking of Metastatic Lymph Nodes in Cervical Cancer Stage IIICr",
+    )
+    local = _profile(diagnosis="cervical cancer", setting=["locally advanced"])
+    assert not [c for c in prescreen(trial, Tags(), local).checks if c.rule == "disease-setting"]
+    spread = _trial(conditions=["Cervical Cancer"], title="Drug X in Metastatic Cervical Cancer")
+    asked = [c for c in prescreen(spread, Tags(), local).checks if c.rule == "disease-setting"]
+    assert [c.outcome for c in asked] == [UNKNOWN]
+
+
 def test_a_record_for_treated_disease_asks_a_profile_with_no_line_of_treatment_yet():
     # NCT05862012 (conditions "Relapsed/Refractory Multiple Myeloma") said "Could fit" to an
     # untreated myeloma (prior_lines = 0, no setting written)

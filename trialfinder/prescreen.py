@@ -1689,9 +1689,15 @@ def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str,
     entry = rules().rules["disease-setting"]
     named = {**entry["title_settings"], **(entry["title_stages"] if stages else {})}
     words = phrases_pattern(list(named))
+    not_before = phrases_pattern(entry["title_settings_not_before"])
     by_word = {_value_key(w): v for w, v in named.items()}
     for title in titles:
-        found = [by_word[_value_key(m.group())] for m in words.finditer(title or "")]
+        found = [
+            by_word[_value_key(m.group())]
+            for m in words.finditer(title or "")
+            if by_word[_value_key(m.group())] != "metastatic"
+            or not not_before.match((title or "")[m.end() :].lstrip())
+        ]
         if stages and found and names_spread_stage(title or ""):
             found.append("metastatic")  # ("Stage III or IV", "Stage 3/4")
         if found:

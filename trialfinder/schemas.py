@@ -742,7 +742,7 @@ _RULE = Table(
         **texts("adjuvant_words", "adjuvant_not", "surgery_words", "advanced_words"),
         **words("adjuvant_value"),
         **texts("title_first_line", "title_not_before", "title_not_after", "title_unless"),
-        **texts("title_not_with"),
+        **texts("title_not_with", "title_settings_not_before"),
     },
 )
 _IS_NOT = Table(required=texts("is", "not"))
