@@ -1380,6 +1380,18 @@ def test_a_malformed_id_is_named_by_the_line_its_row_starts_on(tmp_path):
         read_shortlist(path)
 
 
+def test_a_shortlist_without_its_dates_is_not_said_to_have_changed():
+    # every row of a shortlist whose last_updated column was deleted was "updated: last updated
+    # ? -> 2014-05-21"
+    from trialfinder.shortlist import change_of
+
+    row = {"last_updated": "2025-06-01", "status": "RECRUITING"}
+    assert change_of(row, {"status": "RECRUITING"}).startswith("not compared:")
+    assert change_of(row, {"status": "NOT_YET_RECRUITING"}) == (
+        "updated: status Not yet recruiting -> Recruiting"
+    )
+
+
 def test_rows_whose_cells_are_not_carried_forward_are_named(tmp_path, caplog):
     # a second row of a trial, and a row of notes without an id, were lost without a word
     from trialfinder.shortlist import read_shortlist

@@ -123,6 +123,9 @@ NOT_CHECKED_WHY = (
     "not checked: it left the results, and the registry's answer on why was not believed;"
     " the row is as before"
 )
+# A trial in both shortlists, the earlier one without its date of last update: what changed is
+# not known.
+NOT_COMPARED = "not compared: the earlier shortlist does not give its last update"
 NOT_READ = "not read"
 NOT_READ_WHY = (
     f"{NOT_READ}: the registry's record could not be read this time; the row is as before"
@@ -845,6 +848,7 @@ def change_of(row: Mapping[str, Any], old: Mapping[str, Any] | None) -> str:
         return NEW
     if (old.get("last_updated") or "") == (row.get("last_updated") or ""):
         return UNCHANGED
+    before_date = str(old.get("last_updated") or "").strip()
     changes = [
         f"{what} {before} -> {after}"
         for what, before, after in (
@@ -854,8 +858,11 @@ def change_of(row: Mapping[str, Any], old: Mapping[str, Any] | None) -> str:
         )
         if before is not None and before != after
     ]
+    if not changes and not before_date:
+        # (A shortlist without its last_updated column called every trial updated.)
+        return NOT_COMPARED
     if not changes:
-        changes = [f"last updated {old.get('last_updated') or '?'} -> {row.get('last_updated')}"]
+        changes = [f"last updated {before_date} -> {row.get('last_updated')}"]
     return f"{UPDATED}: " + "; ".join(changes)
 
 
