@@ -975,9 +975,9 @@ def test_an_npm1_mutation_is_still_asked_for():
 @pytest.mark.parametrize(
     "line, required, excluded",
     [
-        # "ER positive" without a hyphen was not read; beside "or triple negative" the
-        # hormone receptors were then ruled out of everyone
-        ("HR positive, HER2 negative advanced breast cancer", ("HR+",), ("HER2",)),
+        # "ER positive" without a hyphen is not read ("HR positive patients will be considered
+        # eligible if ..." is said of some); beside "or triple negative" the hormone receptors
+        # were ruled out of everyone
         (
             "ER positive and/or PR positive, HER2 negative breast cancer, or triple negative "
             "breast cancer",
