@@ -1008,3 +1008,14 @@ def test_a_marker_named_in_a_rule_of_who_else_may_join_is_not_asked_of_everyone(
     )
     tags = eligible(f"Inclusion Criteria:\n\n* {line}\n", conditions=("Breast Cancer",))
     assert tags.biomarkers == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Known HER2 positive disease or ER negative disease", "Known HER2 positive or ER negative"],
+)
+def test_a_result_of_each_of_two_markers_is_no_pair_of_both_results(line):
+    # "positive ... or ER negative" was read as both results of HER2 welcome, and the exclusion
+    # of HER2-positive disease said nothing
+    tags = eligible(f"Inclusion Criteria:\n\n* Breast cancer\n\nExclusion Criteria:\n\n* {line}\n")
+    assert tags.excluded_biomarkers == ("HER2",)

@@ -349,8 +349,13 @@ def _read(
     if marker.needs_context and not excluded_by_name:
         after = _clause(everything, match.end())
         either = k.biomarker_context.get("either")
-        if either is not None and either.search(after):
-            # "HER2 status: positive or negative": both results are welcome
+        both = either.search(after) if either is not None else None
+        own = {marker.name.upper(), *(tag.upper() for tag in tags)}
+        if both is not None and all(
+            name.upper() in own for name in _ANOTHER_NAME.findall(both.group())
+        ):
+            # "HER2 status: positive or negative": both results are welcome (not "HER2
+            # positive disease or ER negative disease": two markers, one way in each)
             return _Mention(tags, _BOTH_RESULTS, index, match.start(), match.end(), scope)
         positive = marker.positive or k.biomarker_context["positive"]
         if not positive.search(after[:45]):  # (usually it does: "EGFR mutation")
