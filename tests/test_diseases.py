@@ -285,13 +285,17 @@ def test_acronyms_count_only_as_written():
     [
         # each failed every trial for the patient's own cancer
         ("sigmoid adenocarcinoma, background of UC", ("solid tumor",), "UC"),
-        ("metastatic cutaneous MM", (), "MM"),
-        ("ICC, FIGO IIIB", (), "ICC"),
+        ("metastatic cutaneous MM", ("cancer",), "MM"),
+        ("ICC, FIGO IIIB", ("cancer",), "ICC"),
         ("DLBCL, ABC type", ("diffuse large B-cell lymphoma",), "ABC"),
-        ("MM", (), "MM"),
+        ("DLBCL, ABC-type", ("diffuse large B-cell lymphoma",), "ABC"),
+        ("MM", ("cancer",), "MM"),
+        # a cancer of the past beside it is not the cancer of now ("read as: breast cancer")
+        ("MM, relapsed after VRd; breast cancer in remission since 2012", ("cancer",), "MM"),
+        ("metastatic UC; history of prostate cancer in 2015", ("cancer",), "UC"),
     ],
 )
-def test_a_short_name_of_several_diseases_names_none_in_a_diagnosis(diagnosis, read, unread):
+def test_a_short_name_of_several_diseases_names_only_a_cancer(diagnosis, read, unread):
     found = read_diagnosis(diagnosis)
     assert found.diseases == read
     assert [name for name, _ in found.ambiguous] == [unread]

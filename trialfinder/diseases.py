@@ -159,7 +159,8 @@ class Vocabulary:
         # short name -> what else it may mean (as written: "MM", not "mm")
         self.profile_ambiguous: dict[str, str] = dict(words.get("profile_ambiguous", {}))
         names = "|".join(re.escape(a) for a in self.profile_ambiguous)
-        self.ambiguous_names = re.compile(rf"(?<![\w-])(?:{names})(?![\w-])" if names else "(?!)")
+        # (not within a word: "mUC", "RRMM"; beside a hyphen it is one: "ABC-type", "UC-associated")
+        self.ambiguous_names = re.compile(rf"(?<!\w)(?:{names})(?!\w)" if names else "(?!)")
         became = "|".join(re.escape(w) for w in words["profile_became"])
         self.profile_became = re.compile(rf"\b(?:{became})\b", re.IGNORECASE)
         # Nothing diagnosed yet, said in the whole text (not a doubt: see `doubt`)
@@ -564,8 +565,9 @@ def _undenied(vocabulary: Vocabulary, text: str) -> str:
 
 @lru_cache(maxsize=256)
 def read_diagnosis(text: str) -> Diagnosis:
-    """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases"); not
-    by a short name that may mean several ("MM": ``profile_ambiguous`` of diseases.toml)."""
+    """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases"); a short
+    name that may mean several ("MM": ``profile_ambiguous`` of diseases.toml) is a cancer not
+    known."""
     vocabulary = diseases()
     ambiguous = tuple(
         dict.fromkeys(
@@ -574,7 +576,9 @@ def read_diagnosis(text: str) -> Diagnosis:
         )
     )
     written_as = text
-    text = vocabulary.ambiguous_names.sub(" ", text)
+    # Each stands as a cancer not known, not as nothing: "MM, relapsed after
+    # VRd; breast cancer in remission since 2012" left the past breast cancer as the cancer of now.
+    text = vocabulary.ambiguous_names.sub(" cancer ", text)
     written, folded = vocabulary.tokens(text)
     read = _undenied(vocabulary, text)  # the words the diseases are read from
     found = _named_now(vocabulary, read)
