@@ -646,6 +646,12 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("metastatic lymph nodes in the neck", ()),
         ("spread to distant lymph nodes", ("metastatic",)),
         ("spread to the lymph nodes and bones", ("metastatic",)),
+        ("spread to lymph nodes, liver and bones", ("metastatic",)),
+        ("lung cancer spread to the mediastinal nodes", ()),  # (the lung is where it began)
+        ("metastatic breast cancer spread to lymph nodes", ("metastatic",)),
+        # only spread is read so: "refractory" was lost before "... in lymph nodes"
+        ("refractory Hodgkin lymphoma in lymph nodes", ("refractory",)),
+        ("castration-resistant prostate cancer, pelvic nodal disease", ("castration-resistant",)),
         # "de novo" says how it was first found, not that it is new: a cancer metastatic at
         # diagnosis and treated with three lines since was "newly diagnosed"
         ("de novo metastatic breast cancer", ("de-novo", "metastatic")),

@@ -462,7 +462,8 @@ def settings_in(text: str) -> tuple[str, ...]:
     """The settings a free text names ("non-metastatic castration-resistant prostate cancer":
     non-metastatic, castration-resistant), each way of writing one a whole phrase, the longest
     first; not one denied just before it ("not metastatic", "no relapse", "without spread")."""
-    by_clause = [_clause_settings(c) for c in _CLAUSE.split(text)]
+    clauses = _CLAUSE.split(text)
+    by_clause = [_clause_settings(c, " ".join(clauses[i + 1 :])) for i, c in enumerate(clauses)]
     now = [found for clause, found in zip(_CLAUSE.split(text), by_clause, strict=True)
            if not _PAST.search(clause)]  # fmt: skip
     # A clause of the past ("previously early-stage", "3 years after surgery", "until 2025")
@@ -471,16 +472,23 @@ def settings_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kept))
 
 
-def _clause_settings(text: str) -> list[str]:
+def _clause_settings(text: str, later: str = "") -> list[str]:
+    """The settings one clause names; not spread to lymph nodes (:data:`_TO_NODES`) when no
+    distant place is named after it, in this clause or ``later`` ones."""
     key = _key(text)
     return [
         setting_words()[match.group()]
         for match in _setting_phrases().finditer(key)
         if not _DENIED.search(key[: match.start()])
+        and not (
+            setting_words()[match.group()] == "metastatic"
+            and _TO_NODES.match(key, match.end())
+            and not _DISTANT_SITES.search(key, match.end())
+            and not _DISTANT_SITES.search(later)
+        )
         and not _FREE.match(key, match.end())
         and not _NO_LONGER.match(key, match.end())
         and not _BECAME.match(key, match.end())
-        and not _TO_NODES.match(key, match.end())
         and not _DOUBTED_AFTER.match(key, match.end())
         and not _DOUBTED_BEFORE.search(key[: match.start()])
     ]
@@ -511,10 +519,16 @@ _DOUBTED_BEFORE = re.compile(
 # "progressed to AML": the disease became another, no treatment failed
 _BECAME = re.compile(r"\s+(?:to|into)\b")
 # Spread to lymph nodes ("spread to 2 axillary lymph nodes", "metastatic lymph nodes") is most
-# often regional disease, stage II or III, not spread to distant parts: no setting is read.
+# often regional disease, stage II or III, not spread to distant parts: no setting is read, when
+# no distant place is named after it ("spread to lymph nodes, liver and bones").
+# A few words at most between, none a disease's ("metastatic breast cancer spread to nodes").
 _TO_NODES = re.compile(
-    r"(?:\s+(?!distant\b)[a-z0-9]+){0,5}?\s+(?:lymph\s+)?nod(?:es?|al)\b"
-    r"(?!\s+(?:and|plus|as\s+well)\b)"  # ("spread to nodes and liver": spread)
+    r"(?:\s+(?!distant\b|cancer\b|carcinoma\b|lymphoma\b|disease\b|tumou?r\b)[a-z0-9]+){0,3}?"
+    r"\s+(?:lymph\s+)?nod(?:es?|al)\b"
+)
+_DISTANT_SITES = re.compile(
+    r"(?i)\b(?:distant|liver|hepatic|bones?|osseous|lungs?|pulmonary|brain|cns|peritone\w*|"
+    r"adrenals?|pleura\w*|skin|spine|spinal|ovar\w*|omentum|stage\s+(?:iv|4))\b"
 )
 
 
