@@ -641,6 +641,8 @@ def test_a_trial_for_anorectal_cancer_may_or_may_not_take_an_anal_or_rectal_canc
         ),
         ("lung NEC", "lung neuroendocrine carcinoma"),
         ("neuroendocrine tumor of the pancreas", "neuroendocrine tumor"),
+        # of another organ it is no lung cancer ("lung neuroendocrine carcinoma" of the cervix)
+        ("large cell neuroendocrine carcinoma of the cervix, recurrent", "neuroendocrine tumor"),
     ],
 )
 def test_a_neuroendocrine_carcinoma_of_the_lung_is_a_lung_cancer(diagnosis, read):
