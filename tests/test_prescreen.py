@@ -669,6 +669,11 @@ def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome)
          " participants must be asymptomatic and off steroids for at least 14 days", UNKNOWN),
         # NCT04613596: untreated ones ruled out above a size only
         ("Any untreated brain lesions > 1.0 cm in size", UNKNOWN),
+        # only those with symptoms, whatever the "unless treated" after
+        (
+            "Symptomatic brain metastases or spinal cord compression unless definitively treated",
+            UNKNOWN,
+        ),
         # NCT06467357: only those untreated and with symptoms
         ("Clinically active central nervous system metastases, defined as untreated and"
          " symptomatic, or requiring therapy with corticosteroids", UNKNOWN),
