@@ -614,7 +614,7 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
     """The reason said "the profile says yours are active; whether the criterion counts them,
     it says", and the question asked whether the patient had brain metastases at all."""
     requirement = Requirement(
-        "brain-metastases", "treated-stable", (), "Symptomatic brain metastases", "exclusion"
+        "brain-metastases", "treated-stable", (), "Brain metastases requiring steroids", "exclusion"
     )
     check = check_requirement(requirement, _profile(brain_metastases="active"))
     assert check is not None and check.outcome == UNKNOWN
@@ -622,6 +622,11 @@ def test_active_brain_metastases_a_criterion_does_not_name_are_left_to_the_trial
         "the profile says yours are active, and the criterion does not say whether active ones "
         "are left out."
     )
+    # those with symptoms only: some active ones are left out, which the profile does not say
+    symptoms = replace(requirement, text="Symptomatic brain metastases")
+    check = check_requirement(symptoms, _profile(brain_metastases="active"))
+    assert check is not None and check.outcome == UNKNOWN
+    assert "leaves out only some that are not treated" in check.reason
     assert "whether you have brain metastases" not in check.question
 
 
