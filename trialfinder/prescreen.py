@@ -571,6 +571,7 @@ _SETTING_VALUES = frozenset(
         "castration-resistant",
         "removed-by-surgery",
         "locally-advanced",
+        "de-novo",
     }
 )
 
