@@ -3410,4 +3410,8 @@ def test_a_cancer_metastatic_from_the_start_is_not_newly_diagnosed_after_treatme
     check = check_requirement(requirement, profile)
     assert check is not None and check.outcome != FAIL, check.reason
     assert "newly diagnosed" not in check.reason
-    assert "de-novo" not in check.reason  # (said "de novo", as written)
+    treated = Requirement(
+        "disease-setting", "any-of", ("previously-treated",), "Must have received two lines"
+    )
+    check = check_requirement(treated, profile)
+    assert check is not None and "the profile says yours is de novo, metastatic" in check.reason
