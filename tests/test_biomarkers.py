@@ -1019,3 +1019,21 @@ def test_a_result_of_each_of_two_markers_is_no_pair_of_both_results(line):
     # of HER2-positive disease said nothing
     tags = eligible(f"Inclusion Criteria:\n\n* Breast cancer\n\nExclusion Criteria:\n\n* {line}\n")
     assert tags.excluded_biomarkers == ("HER2",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["HER2-negative (IHC 0) disease", "HER2 negative breast cancer", "EGFR wild-type disease"],
+)
+def test_a_negative_result_among_the_exclusions_rules_nothing_out(line):
+    # "HER2-negative disease" among the exclusions was "must not test positive for HER2": the
+    # trial leaves out HER2-negative cancer, and a HER2-positive one was told "Not for you"
+    tags = eligible(f"Inclusion Criteria:\n\n* Breast cancer\n\nExclusion Criteria:\n\n* {line}\n")
+    assert tags.excluded_biomarkers == () and tags.biomarkers == ()
+
+
+def test_a_marker_said_to_be_excluded_among_the_exclusions_still_is():
+    tags = eligible(
+        "Inclusion Criteria:\n\n* NSCLC\n\nExclusion Criteria:\n\n* RET mutations are excluded\n"
+    )
+    assert tags.excluded_biomarkers == ("RET",)

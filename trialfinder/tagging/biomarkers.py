@@ -428,7 +428,13 @@ def _ruled_out_after(text: str, start: int, end: int) -> bool:
     eligible"), not before it ("no EGFR mutation")."""
     low, _ = rules().clause(text, start, end)
     negations = [m for m in clause_covering(text, start, end) if m.category == "NEGATED"]
-    return bool(negations) and all(m.span[0] >= end - low for m in negations)
+    return bool(negations) and all(
+        m.span[0] >= end - low
+        # (a result, "HER2-negative disease", is no "are excluded": ruling out a negative
+        # result asks for a positive one, which is not read)
+        and not _NEGATIVE.match(text, low + m.span[0], low + m.span[1])
+        for m in negations
+    )
 
 
 def _nearest(text: str, start: int, end: int) -> frozenset[str]:
