@@ -17,6 +17,7 @@ import smtplib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from trialfinder.digest.config import SmtpConfig
@@ -50,38 +51,68 @@ def _reason(exc: BaseException) -> str:
     return printable(text)
 
 
-class _Held(smtplib.SMTP):
-    """A client that puts itself in ``holder`` before it connects (and reads the greeting), so
-    that a deadline can cut a connection still being made."""
+def _answer_within(client: smtplib.SMTP, read: Callable[[], tuple[int, bytes]]) -> Any:
+    """One whole answer of the server, within the client's timeout: a server may send it a
+    line at a time for ever, each line within the timeout of a read (a greeting of endless
+    "220-" lines, one a second, hung a run, and every scheduled run after it on the lock). A
+    timer shuts the socket the answer is read from, whatever it is then (plain, or TLS after
+    STARTTLS), and marks the client ``cut``."""
 
-    def __init__(self, holder: list[smtplib.SMTP], *args: Any, **kwargs: Any) -> None:
-        holder.append(self)
-        super().__init__(*args, **kwargs)
+    sock = client.sock
+    if sock is None or not isinstance(client.timeout, (int, float)):
+        return read()
+    cut = threading.Event()
+
+    def shut() -> None:
+        cut.set()
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(client.timeout, shut)
+    timer.daemon = True
+    timer.start()
+    try:
+        return read()
+    except Exception:
+        if cut.is_set():
+            raise AnswerTooSlow(client.timeout) from None
+        raise
+    finally:
+        timer.cancel()
 
 
-class _HeldSSL(smtplib.SMTP_SSL):
-    """:class:`_Held` over SSL from the start."""
+class AnswerTooSlow(smtplib.SMTPServerDisconnected):
+    """The server did not send a whole answer within the timeout; the connection was shut."""
 
-    def __init__(self, holder: list[smtplib.SMTP], *args: Any, **kwargs: Any) -> None:
-        holder.append(self)
-        super().__init__(*args, **kwargs)
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"no whole answer within {timeout:g} s")
 
 
-def connect(
-    config: SmtpConfig, password: str | None, holder: list[smtplib.SMTP] | None = None
-) -> smtplib.SMTP:
-    """An open, secured, logged-in connection; raises a definite :class:`SendFailure`.
-    ``holder`` is given the client before it connects (for a deadline to cut it)."""
+class _Client(smtplib.SMTP):
+    """A client whose every answer from the server comes within its timeout, or none does."""
+
+    def getreply(self) -> Any:
+        return _answer_within(self, super().getreply)
+
+
+class _ClientSSL(smtplib.SMTP_SSL):
+    """:class:`_Client` over SSL from the start."""
+
+    def getreply(self) -> Any:
+        return _answer_within(self, super().getreply)
+
+
+def connect(config: SmtpConfig, password: str | None) -> smtplib.SMTP:
+    """An open, secured, logged-in connection; raises a definite :class:`SendFailure`."""
     where = f"{config.host}:{config.port}"
     try:
         context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
-        held = holder if holder is not None else []
         if config.security == "ssl":
-            client: smtplib.SMTP = _HeldSSL(
-                held, config.host, config.port, timeout=config.timeout, context=context
+            client: smtplib.SMTP = _ClientSSL(
+                config.host, config.port, timeout=config.timeout, context=context
             )
         else:
-            client = _Held(held, config.host, config.port, timeout=config.timeout)
+            client = _Client(config.host, config.port, timeout=config.timeout)
     except Exception as exc:  # nothing was sent: any error is a refusal
         raise SendFailure(
             f"cannot connect to the SMTP server {where}: {_reason(exc)}", True
@@ -107,53 +138,13 @@ def connect(
     return client
 
 
-# One message's whole exchange takes at most this many times ``[smtp] timeout``: each wait is
-# bounded by the timeout, but a server may answer a little at a time for ever (a greeting of
-# endless "220-" lines, one a second, hung a run and every run after it on the lock).
-EXCHANGE_TIMEOUTS = 3
-
-
 def send_message(
     config: SmtpConfig, password: str | None, sender: str, recipient: str, data: bytes
 ) -> None:
-    """Send ``data`` (a whole RFC 5322 message) to one recipient; raises :class:`SendFailure`,
-    also when the exchange goes on past its deadline (``EXCHANGE_TIMEOUTS``)."""
-    limit = EXCHANGE_TIMEOUTS * config.timeout
-    holder: list[smtplib.SMTP] = []
-    deadline = threading.Timer(limit, _cut, (holder,))
-    deadline.daemon = True
-    deadline.start()
-    try:
-        _send(config, password, sender, recipient, data, holder)
-    except SendFailure as failure:
-        if deadline.is_alive():
-            raise
-        where = f"{config.host}:{config.port}"
-        raise SendFailure(
-            f"the SMTP server {where} did not finish within {limit:g} s", failure.definite
-        ) from failure
-    finally:
-        deadline.cancel()
-
-
-def _cut(holder: list[smtplib.SMTP]) -> None:
-    """Shut the connection of a deadline that passed: the read or write waiting on it ends."""
-    sock = holder[0].sock if holder else None
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
-def _send(
-    config: SmtpConfig,
-    password: str | None,
-    sender: str,
-    recipient: str,
-    data: bytes,
-    holder: list[smtplib.SMTP],
-) -> None:
+    """Send ``data`` (a whole RFC 5322 message) to one recipient; raises :class:`SendFailure`.
+    Every answer of the server comes within ``[smtp] timeout``, or the exchange ends there."""
     where = f"{config.host}:{config.port}"
-    client = connect(config, password, holder)
+    client = connect(config, password)
     try:
         try:
             client.ehlo_or_helo_if_needed()
