@@ -160,6 +160,25 @@ def test_an_empty_answer_does_not_say_every_trial_left_the_registry(two_trials, 
     assert len(smtp.received) == sent
 
 
+def test_an_answer_to_a_look_up_with_none_of_the_trials_asked_for_is_not_believed(
+    two_trials, smtp, tmp_path, monkeypatch
+):
+    # A mirror that ignores filter.ids answered the look-up of the trials that left with other
+    # trials: each was "No longer listed in the registry"
+    config = write_config(tmp_path, smtp.port)
+    run(config)
+    sent = len(smtp.received)
+    two_trials.studies.pop(1)  # NCT01000002 left the results...
+    real_page = two_trials._page
+    monkeypatch.setattr(
+        two_trials,
+        "_page",
+        lambda params: real_page({k: v for k, v in params.items() if k != "filter.ids"}),
+    )
+    assert run(config).exit_code == ExitCode.OK
+    assert len(smtp.received) == sent  # ...but the look-up's answer named only NCT01000001
+
+
 def test_changes_of_the_week_arrive_grouped(two_trials, smtp, tmp_path):
     config = write_config(tmp_path, smtp.port)
     run(config)

@@ -928,7 +928,10 @@ def status_lookup(source: Source, unread: Callable[[], Iterable[str]] = tuple) -
             for trial in results:
                 states[trial.nct_id] = RegistryState(trial.overall_status, trial.last_updated)
             unreadable.update(e.record_id for e in results.skipped)
-            check_ids_answered(len(ids), results.received)
+            answered = [i for i in ids if i in states or i in unreadable]
+            if any(not is_nct_id(record_id) for record_id in unreadable):
+                answered = ids  # (a record whose id cannot be read may be any of them)
+            check_ids_answered(len(ids), len(answered), len(set(states) - set(ids)))
         except TrialfinderError:
             if not unreadable:
                 raise

@@ -136,7 +136,7 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
     if not ids:
         return {}
     seen: dict[str, TrialState | None] = dict.fromkeys(ids)
-    received = 0
+    others = 0  # trials sent that were not asked for
     for start in range(0, len(ids), LOOKUP_BATCH):
         batch = tuple(ids[start : start + LOOKUP_BATCH])
         criteria = SearchCriteria(
@@ -144,6 +144,7 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
         )
         results = source.search(criteria)
         for trial in results:
+            others += trial.nct_id not in seen
             if trial.nct_id in seen:
                 seen[trial.nct_id] = TrialState(
                     status=trial.overall_status,
@@ -151,7 +152,6 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
                     title=trial.title,
                     phases=tuple(trial.phases),
                 )
-        received += results.received
         for unread in results.skipped:
             seen.pop(unread.record_id, None)
         if any(not is_nct_id(unread.record_id) for unread in results.skipped):
@@ -159,7 +159,8 @@ def look_up(source: Source, nct_ids: Iterable[str]) -> dict[str, TrialState | No
             for nct_id in batch:
                 if seen.get(nct_id, False) is None:
                     del seen[nct_id]
-    check_ids_answered(len(ids), received)
+    answered = sum(1 for nct_id in ids if seen.get(nct_id, True) is not None)
+    check_ids_answered(len(ids), answered, others)
     return seen
 
 

@@ -426,13 +426,22 @@ class Source(ABC):
         """One trial in full; raises :class:`~trialfinder.errors.TrialNotFound`."""
 
 
-def check_ids_answered(asked: int, received: int) -> None:
+def check_ids_answered(asked: int, answered: int, others: int = 0) -> None:
     """After a look-up of ``asked`` trials by their NCT ids, whatever their status, in which the
-    registry sent ``received`` records: raise :class:`NoneOfTheIds` when it sent none of two or
-    more. It keeps every trial it has listed, so such an answer (an empty page from a broken
-    mirror) is not believed: every trial of a digest was "no longer listed in the registry",
-    and every row of a shortlist dropped."""
-    if asked >= 2 and not received:
+    registry sent (or sent unreadable) ``answered`` of them and ``others`` trials not asked for:
+    raise :class:`NoneOfTheIds` when it sent none of them, but other trials (a mirror that
+    ignores the ids: each trial asked for was "no longer listed in the registry"), or nothing at
+    all for two or more (an empty page from a broken mirror: every trial of a digest had left,
+    and every row of a shortlist was dropped). The registry keeps every trial it has listed."""
+    if answered:
+        return  # (a trial under another id, besides: an alias the registry answers with)
+    if others:
+        raise NoneOfTheIds(
+            f"the registry answered a look-up of {counted(asked, 'trial')} by their NCT ids with"
+            f" {counted(others, 'trial')} not asked for, so the answer is not believed",
+            hint="check that --api-url points to the ClinicalTrials.gov API v2",
+        )
+    if asked >= 2:
         raise NoneOfTheIds(
             f"the registry answered a look-up of {asked} trials by their NCT ids with none"
             " of them; it keeps every trial it has listed, so the answer is not believed",
