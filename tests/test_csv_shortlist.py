@@ -1349,9 +1349,11 @@ def test_a_users_column_named_as_one_of_ours_comes_along_renamed(tmp_path):
     # "summary" were dropped without a word
     studies, week1, week2 = _first_week(tmp_path)
     rows = list(csv.reader(io.StringIO(week1.read_text("utf-8-sig"), newline="")))
-    rows[0] += ["Status", "Summary"]
+    rows[0] += ["Summary"]
+    rows[0].insert(1, "Status")  # (to the left of trialfinder's status, as often inserted)
     for row in rows[1:]:
-        row += [f"left voicemail {row[0][-1]}", "my own note"]
+        row += ["my own note"]
+        row.insert(1, f"left voicemail {row[0][-1]}")
     with week1.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows(rows)
     with FakeApi(studies) as api:

@@ -417,11 +417,22 @@ class _Table:
     bom: bool = False  # whether the CSV file began with a byte-order mark
 
     def columns(self) -> dict[str, int]:
-        """Header name (lower case, stripped) -> its first position."""
+        """Header name (lower case, stripped) -> its position: for each of trialfinder's, the
+        first written as trialfinder writes it, else the first in any case (a user's "Status"
+        to the left of trialfinder's "status" is the user's); for any other, the first."""
         found: dict[str, int] = {}
         for index, name in enumerate(self.header):
-            found.setdefault(_column_name(name), index)
+            key = _column_name(name)
+            if key in _OURS and str(name if name is not None else "").strip() == key:
+                found.setdefault(f"exact {key}", index)
+            found.setdefault(key, index)
+        for key in _OURS:
+            if f"exact {key}" in found:
+                found[key] = found.pop(f"exact {key}")
         return found
+
+
+_OURS = frozenset({*CSV_COLUMNS, CHANGE_COLUMN})
 
 
 def _column_name(name: Any) -> str:
@@ -543,7 +554,7 @@ def read_shortlist(path: Path) -> Shortlist:
             f"{path} is not a trialfinder shortlist (no {ID_COLUMN} column in its header)",
             hint=SHORTLIST_HINT,
         )
-    extras = _extra_columns(table.header)
+    extras = _extra_columns(table.header, table.columns())
     raw_rows: dict[str, tuple[dict[str, Any], list[Any]]] = {}
     numbers: dict[str, int] = {}
     for number, known, cells in _table_rows(table):
@@ -594,19 +605,16 @@ def read_shortlist(path: Path) -> Shortlist:
     return shortlist
 
 
-def _extra_columns(header: list[Any]) -> list[tuple[str, int]]:
-    """The user's own columns: (name as written, position), named uniquely. Each of
-    trialfinder's names is trialfinder's column where it first stands (as :meth:`_Table.columns`
-    reads it); a column of the same name after it is the user's ("Status" beside "status",
-    renamed "Status (2)": it was dropped, notes and all)."""
-    ours = {*CSV_COLUMNS, CHANGE_COLUMN}
+def _extra_columns(header: list[Any], columns: dict[str, int]) -> list[tuple[str, int]]:
+    """The user's own columns: (name as written, position), named uniquely. trialfinder's are
+    those ``columns`` (see :meth:`_Table.columns`) places; a column of the same name elsewhere is
+    the user's ("Status" beside "status", renamed "Status (2)": it was dropped, notes and all)."""
+    ours = {columns[name] for name in _OURS if name in columns}
     extras: list[tuple[str, int]] = []
-    taken = set(ours)
-    seen: set[str] = set()
+    taken = set(_OURS)
     for index, cell in enumerate(header):
         name = str(cell if cell is not None else "").strip()
-        if _column_name(name) in ours and _column_name(name) not in seen:
-            seen.add(_column_name(name))
+        if index in ours:
             continue
         name = name or f"column {index + 1}"
         unique, count = name, 1
