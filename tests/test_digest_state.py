@@ -12,7 +12,7 @@ from trialfinder.criteria import SearchCriteria
 from trialfinder.digest.changes import TrialState, compare, counts_text
 from trialfinder.digest.config import SavedSearch
 from trialfinder.digest.searching import Found, snapshot_of
-from trialfinder.digest.state import DigestState, Pending, RunLock, StateBusy
+from trialfinder.digest.state import DigestState, Pending, RunLock, StateBusy, check_state_place
 from trialfinder.geo import geocode
 from trialfinder.model import parse_study
 from trialfinder.request import SearchRequest
@@ -247,8 +247,42 @@ def test_a_broken_state_file_is_a_clear_config_error(tmp_path):
 
     path = tmp_path / "digest.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ConfigError, match="cannot use the digest state file"):
+    with pytest.raises(ConfigError, match="is a file, not a digest state: it is not written to"):
         DigestState.open(path)
+
+
+@pytest.mark.parametrize("what", ["folder", "pipe", "another database"])
+def test_a_state_path_of_something_else_is_refused_and_left_alone(tmp_path, what):
+    # a folder passed `digest check`, then the run failed unclearly; a pipe hung both; another
+    # program's database had the digest's tables written into it
+    import os
+    import sqlite3
+
+    from trialfinder.errors import ConfigError
+
+    path = tmp_path / "state"
+    if what == "folder":
+        path.mkdir()
+    elif what == "pipe":
+        os.mkfifo(path)
+    else:
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE patients (name TEXT)")
+        db.commit()
+        db.close()
+    before = path.read_bytes() if what == "another database" else None
+    for opening in (DigestState.open, DigestState.open_readonly, check_state_place):
+        with pytest.raises(ConfigError, match="not a digest state"):
+            opening(path)
+    if before is not None:
+        assert path.read_bytes() == before
+
+
+def test_a_state_of_the_digest_is_no_other_programs_database(tmp_path):
+    path = tmp_path / "digest.sqlite3"
+    DigestState.open(path).close()
+    check_state_place(path)  # (no error)
+    DigestState.open(path).close()
 
 
 def test_a_second_run_gives_up_after_the_lock_timeout(tmp_path):

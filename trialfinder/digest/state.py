@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -291,6 +292,7 @@ class DigestState:
     def open(cls, path: Path, timeout: float = 10.0) -> DigestState:
         """Read-write; ``timeout``: seconds to wait while another program writes to it."""
         path = real_path(path)
+        refuse_another_file(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
@@ -320,6 +322,7 @@ class DigestState:
     def open_readonly(cls, path: Path) -> DigestState:
         """For dry runs and ``digest status``: reads the state if there is one, never writes."""
         path = real_path(path)
+        refuse_another_file(path)
         if not path.exists():
             db = sqlite3.connect(":memory:", isolation_level=None)
             db.executescript(SCHEMA)
@@ -655,24 +658,52 @@ def check_state_place(state_path: Path) -> None:
     for existing in (state, Path(str(state) + ".lock")):
         if existing.exists() and not os.access(existing, os.R_OK | os.W_OK):
             raise ConfigError(f"{str(existing)!r} cannot be read and written here", hint=hint)
-    if not _a_database_or_nothing(state):
+    refuse_another_file(state)
+
+
+def refuse_another_file(path: Path) -> None:
+    """Raises :class:`ConfigError` unless ``path`` is missing, empty, or a digest state (or an
+    SQLite database with no table yet): a file of notes passed the check and the first run
+    failed; a folder did the same; a pipe hung both; another program's database had the
+    digest's tables written into it."""
+    why = _another_file(path)
+    if why:
         raise ConfigError(
-            f"{str(state)!r} is a file, not a digest state: it would not be written over",
+            f"{str(path)!r} {why}, not a digest state: it is not written to",
             hint="check [state] path in the config: give a new file's name, or the state's",
         )
 
 
-def _a_database_or_nothing(path: Path) -> bool:
-    """Whether ``path`` is missing, empty, or begins as an SQLite database does (a state file
-    of notes, say, passed the check, and the first scheduled run then failed)."""
+def _another_file(path: Path) -> str:
+    """What ``path`` is, when it is something other than nothing or a digest state; or ""."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return ""  # (what cannot be reached is said by the permission checks, or by the run)
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a file"
     try:
         with open(path, "rb") as file:
             head = file.read(len(_SQLITE_HEADER))
-    except FileNotFoundError:
-        return True
     except OSError:
-        return True  # (what cannot be read is said above, or by the run)
-    return not head or head == _SQLITE_HEADER
+        return ""
+    if not head:
+        return ""
+    if head != _SQLITE_HEADER:
+        return "is a file"
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return ""  # (a damaged state is said by the run, which knows its words)
+    return "" if not tables or "meta" in tables else "is another program's database"
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
