@@ -487,6 +487,38 @@ def test_a_preview_never_writes_through_what_is_in_the_way(two_trials, smtp, tmp
     assert smtp.received == []
 
 
+def test_a_preview_replaces_a_hard_link_at_its_name_without_writing_into_it(
+    two_trials, smtp, tmp_path
+):
+    # a hard link to a file of the user's at a preview's name: the file held the email after
+    config = write_config(tmp_path, smtp.port)
+    out = tmp_path / "eml"
+    out.mkdir()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    os.link(notes, out / "refractory-myeloma-near-boston--navigator@example.org.eml")
+    result = CliRunner().invoke(
+        cli, ["digest", "run", "--config", str(config), "--dry-run", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert notes.read_text() == "my notes"
+    assert (
+        "Subject:"
+        in (out / "refractory-myeloma-near-boston--navigator@example.org.eml").read_text()
+    )
+
+
+def test_two_searches_of_one_file_name_keep_a_preview_each(two_trials, smtp, tmp_path):
+    # "all" and "all!" are one file name: one preview was written over the other
+    config = write_config(tmp_path, smtp.port)
+    text = config.read_text()
+    second = text[text.index("[[search]]") :].replace('name = "', 'name = "!', 1)
+    config.write_text(text + "\n" + second)
+    report = run(config, out_dir=tmp_path / "eml")
+    assert len(report.written) == 2 and len(set(report.written)) == 2
+    assert all(path.exists() for path in report.written)
+
+
 def test_out_without_dry_run_is_a_usage_error_and_sends_nothing(two_trials, smtp, tmp_path):
     # ("--out preview/" alone sent the real messages and recorded them)
     config = write_config(tmp_path, smtp.port)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import logging
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,36 +342,52 @@ class DigestRun:
     def write(self, pending: Pending, subject: str) -> None:
         assert self.out_dir is not None
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{_slug(pending.search)}--{_slug(pending.recipient)}.eml"
-        path = self.out_dir / name
+        stem = f"{_slug(pending.search)}--{_slug(pending.recipient)}"
+        path, number = self.out_dir / f"{stem}.eml", 1
+        while path in self.report.written:  # ("all" and "all!" are one slug: both are kept)
+            number += 1
+            path = self.out_dir / f"{stem}-{number}.eml"
         _write_preview(path, pending.message)
         self.report.written.append(path)
         log.info("dry run: wrote %s (%s)", path, subject or pending.message_id)
 
 
-# Why a preview cannot take its name, by the error opening it says.
-_IN_THE_WAY = {
-    errno.ELOOP: "a symbolic link is in the way",
-    errno.EISDIR: "a folder is in the way",
-    errno.ENXIO: "something that is not a file is in the way",
-}
-
-
 def _write_preview(path: Path, message: bytes) -> None:
-    """Write one dry run's message to ``path``, a file of its own: never through a symbolic
-    link (to a file elsewhere) nor into a pipe that waits for a reader; :class:`OutputError`
-    (which ends the run) when it cannot."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+    """Write one dry run's message as ``path``: a new file, renamed to that name once whole, so
+    that nothing is written into what was there (a hard link to a file of the user's was
+    written over), nor through a symbolic link, nor into a pipe; a folder, link or pipe at the
+    name is :class:`OutputError` (which ends the run)."""
     try:
-        fd = os.open(path, flags, 0o666)
-        with os.fdopen(fd, "wb") as out:
-            if not stat.S_ISREG(os.fstat(out.fileno()).st_mode):
-                raise OSError(errno.ENXIO, "not a file")
-            out.write(message)
+        there = os.lstat(path)
+    except FileNotFoundError:
+        there = None
     except OSError as exc:
-        reason = _IN_THE_WAY.get(exc.errno or 0) or exc.strerror or str(exc)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if there is not None and not stat.S_ISREG(there.st_mode):
+        what = (
+            "a folder"
+            if stat.S_ISDIR(there.st_mode)
+            else "a symbolic link"
+            if stat.S_ISLNK(there.st_mode)
+            else "something that is not a file"
+        )
         raise OutputError(
-            f"cannot write {path}: {reason}", hint="remove it, or give --out another folder"
+            f"cannot write {path}: {what} is in the way",
+            hint="remove it, or give --out another folder",
+        )
+    temp = ""
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(message)
+        os.replace(temp, path)
+    except OSError as exc:
+        if temp:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="remove what is in the way, or give --out another folder",
         ) from None
 
 
