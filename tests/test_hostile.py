@@ -325,6 +325,18 @@ def test_a_redirect_to_a_file_is_refused_as_a_redirect():
 
 
 @responses.activate
+@pytest.mark.parametrize("location", ["http://[::1", "http://ctgov.test:99999/x"])
+def test_a_redirect_to_an_address_that_cannot_be_read_is_refused(location):
+    # "http://[::1" was "unexpected error: ValueError: Invalid IPv6 URL", a bug, exit 1, and
+    # ended a whole digest run
+    api = "https://ctgov.test/api/v2"
+    responses.get(f"{api}/studies", status=302, headers={"Location": location})
+    source = ClinicalTrialsGov(Settings(api_url=api, min_interval=0, cache=False))
+    with pytest.raises(RedirectRefused, match="to an address that cannot be read"):
+        list(source.search(SearchCriteria()))
+
+
+@responses.activate
 def test_a_redirect_from_https_to_http_is_refused():
     api = "https://ctgov.test/api/v2"
     responses.get(f"{api}/studies", status=302, headers={"Location": "http://ctgov.test/api/v2/x"})

@@ -580,6 +580,25 @@ class ClinicalTrialsGov(Source):
         adapter = GuardedAdapter(self.settings, self.pacer, self._count_request)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        self.session.hooks["response"].append(self._readable_redirect)
+
+    def _readable_redirect(self, response: requests.Response, *args: Any, **kwargs: Any) -> Any:
+        """A response hook (run before requests follows a redirect): a redirect to an address
+        that cannot be read ("http://[::1") is refused; urllib's ValueError went up as a bug,
+        exit 1, and ended a whole digest run."""
+        if response.is_redirect:
+            try:
+                parts = urlsplit(response.headers.get("location", ""))
+                parts.port  # noqa: B018 (reading them checks them)
+                parts.hostname  # noqa: B018
+            except ValueError:
+                response.close()
+                raise RedirectRefused(
+                    f"{self.host} redirected the request to an address that cannot be read; "
+                    "trialfinder stopped there",
+                    hint="check that --api-url points to the ClinicalTrials.gov API v2",
+                ) from None
+        return response
 
     def _count_request(self) -> None:
         self.requests_sent += 1
