@@ -433,7 +433,7 @@ def test_retry_after_waits_stop_where_the_budget_ends_and_the_tries_are_counted(
         ExitCode.NETWORK,
         "is rate-limiting requests (HTTP 429) and did not recover after 2 tries "
         "(no more fit in the 1s a request may take)",
-        "it asked to wait 60 minutes",
+        "it asked to wait 60 minutes; try again after that",
     )
     assert len(api.requests) == 2
     assert elapsed < 1.5  # 0.6 s waited once; the second wait would have gone past 1 s

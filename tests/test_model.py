@@ -130,7 +130,7 @@ def test_sites_without_valid_coordinates_have_none():
             lambda s: s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"].update(
                 date="yesterday"
             ),
-            "should be a date",
+            "'lastUpdatePostDateStruct.date' should be a date",
         ),
     ],
 )

@@ -351,9 +351,9 @@ def _parse(
         else tuple(_site(r, item) for item in r.objs(contacts, "locations")),
         central_contacts=tuple(_contact(r, item) for item in r.objs(contacts, "centralContacts")),
         lead_sponsor=r.text(r.obj(sponsor, "leadSponsor"), "name"),
-        first_posted=r.date(r.obj(status, "studyFirstPostDateStruct"), "date"),
-        last_updated=r.date(r.obj(status, "lastUpdatePostDateStruct"), "date"),
-        start_date=r.date(r.obj(status, "startDateStruct"), "date"),
+        first_posted=r.date(status, "studyFirstPostDateStruct"),
+        last_updated=r.date(status, "lastUpdatePostDateStruct"),
+        start_date=r.date(status, "startDateStruct"),
         brief_summary=r.text(description, "briefSummary"),
         intervention_mesh=_mesh(r, browse, "meshes"),
         intervention_mesh_ancestors=_mesh(r, browse, "ancestors"),
@@ -458,11 +458,14 @@ class _Reader:
         value = self._get(obj, key, (str, int, float), "text")
         return "" if value is None else _clean(str(value))
 
-    def date(self, obj: Mapping[str, Any], key: str) -> str:
-        """A date as the API writes it, ``2025-05-18`` or ``2025-05``; "" when there is none."""
-        value = self.text(obj, key)
+    def date(self, obj: Mapping[str, Any], struct: str) -> str:
+        """The date of a date structure as the API writes it (``studyFirstPostDateStruct``:
+        ``2025-05-18`` or ``2025-05``); "" when there is none."""
+        value = self.text(self.obj(obj, struct), "date")
         if value and not _DATE.fullmatch(value):
-            raise _WrongType(f"field {key!r} should be a date (YYYY-MM-DD), got {value[:40]!r}")
+            raise _WrongType(
+                f"field '{struct}.date' should be a date (YYYY-MM-DD), got {value[:40]!r}"
+            )
         return value
 
     def age(self, obj: Mapping[str, Any], key: str) -> str:

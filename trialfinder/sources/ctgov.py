@@ -799,13 +799,13 @@ class ClinicalTrialsGov(Source):
         if status in RETRYABLE_STATUS:
             reason = "is rate-limiting requests" if status == 429 else "is having problems"
             wanted = retry_after_seconds(response.headers.get("Retry-After"))
-            asked = ""
+            hint = "try again in a few minutes"
             if wanted and answer.out_of_time:
-                asked = f"it asked to wait {_duration(wanted)}; "
+                hint = f"it asked to wait {_duration(wanted)}; try again after that"
             raise ApiError(
                 f"{self.host} {reason} (HTTP {status}) and did not recover after "
                 f"{self._tries(answer.tries, answer.out_of_time)}",
-                hint=f"{asked}try again in a few minutes",
+                hint=hint,
                 status=status,
             )
         if status != 200:
