@@ -421,15 +421,13 @@ class _Table:
         first written as trialfinder writes it, else the first in any case (a user's "Status"
         to the left of trialfinder's "status" is the user's); for any other, the first."""
         found: dict[str, int] = {}
+        exact: dict[str, int] = {}
         for index, name in enumerate(self.header):
             key = _column_name(name)
-            if key in _OURS and str(name if name is not None else "").strip() == key:
-                found.setdefault(f"exact {key}", index)
             found.setdefault(key, index)
-        for key in _OURS:
-            if f"exact {key}" in found:
-                found[key] = found.pop(f"exact {key}")
-        return found
+            if key in _OURS and str(name if name is not None else "").strip() == key:
+                exact.setdefault(key, index)
+        return {**found, **exact}
 
 
 _OURS = frozenset({*CSV_COLUMNS, CHANGE_COLUMN})
