@@ -474,7 +474,8 @@ def settings_in(text: str) -> tuple[str, ...]:
 
 def _clause_settings(text: str, later: str = "") -> list[str]:
     """The settings one clause names; not spread to lymph nodes (:data:`_TO_NODES`) when no
-    distant place is named after it, in this clause or ``later`` ones."""
+    distant place is named after it in this clause, or as the list the next clause is (``later``:
+    the clauses after it)."""
     key = _key(text)
     return [
         setting_words()[match.group()]
@@ -484,7 +485,7 @@ def _clause_settings(text: str, later: str = "") -> list[str]:
             setting_words()[match.group()] == "metastatic"
             and _TO_NODES.match(key, match.end())
             and not _DISTANT_SITES.search(key, match.end())
-            and not _DISTANT_SITES.search(later)
+            and not _SITES_LISTED.fullmatch(_key(later.split(",")[0] if later else ""))
         )
         and not _FREE.match(key, match.end())
         and not _NO_LONGER.match(key, match.end())
@@ -520,16 +521,20 @@ _DOUBTED_BEFORE = re.compile(
 _BECAME = re.compile(r"\s+(?:to|into)\b")
 # Spread to lymph nodes ("spread to 2 axillary lymph nodes", "metastatic lymph nodes") is most
 # often regional disease, stage II or III, not spread to distant parts: no setting is read, when
-# no distant place is named after it ("spread to lymph nodes, liver and bones").
-# A few words at most between, none a disease's ("metastatic breast cancer spread to nodes").
-_TO_NODES = re.compile(
-    r"(?:\s+(?!distant\b|cancer\b|carcinoma\b|lymphoma\b|disease\b|tumou?r\b)[a-z0-9]+){0,3}?"
-    r"\s+(?:lymph\s+)?nod(?:es?|al)\b"
-)
+# no distant place is named after it ("spread to lymph nodes, liver and bones"). A few words at
+# most between.
+_TO_NODES = re.compile(r"(?:\s+(?!distant\b)[a-z0-9]+){0,6}?\s+(?:lymph\s+)?nod(?:es?|al)\b")
 _DISTANT_SITES = re.compile(
     r"(?i)\b(?:distant|liver|hepatic|bones?|osseous|lungs?|pulmonary|brain|cns|peritone\w*|"
     r"adrenals?|pleura\w*|skin|spine|spinal|ovar\w*|omentum|stage\s+(?:iv|4))\b"
 )
+# A clause that is a list of such places only ("..., liver and bones"), not one that says more
+# of them ("PET: no distant metastases", "bone scan negative").
+_SITE = (
+    r"(?:the\s+)?(?:liver|bones?|lungs?|brain|peritoneum|adrenals?|pleura|skin|spine|ovar(?:y|ies)"
+    r"|omentum)"
+)
+_SITES_LISTED = re.compile(rf"\s*(?:and\s+)?{_SITE}(?:\s+(?:and\s+)?{_SITE})*\s*")
 
 
 @cache
