@@ -641,8 +641,7 @@ def test_a_trial_for_anorectal_cancer_may_or_may_not_take_an_anal_or_rectal_canc
         ),
         ("lung NEC", "lung neuroendocrine carcinoma"),
         ("neuroendocrine tumor of the pancreas", "neuroendocrine tumor"),
-        # of another organ it is no lung cancer ("lung neuroendocrine carcinoma" of the cervix)
-        ("large cell neuroendocrine carcinoma of the cervix, recurrent", "neuroendocrine tumor"),
+        ("large cell neuroendocrine carcinoma of lung", "lung neuroendocrine carcinoma"),
     ],
 )
 def test_a_neuroendocrine_carcinoma_of_the_lung_is_a_lung_cancer(diagnosis, read):
@@ -651,6 +650,24 @@ def test_a_neuroendocrine_carcinoma_of_the_lung_is_a_lung_cancer(diagnosis, read
     assert vocabulary.relation(read, "lung cancer") in (
         (SAME_OR_BROADER,) if read != "neuroendocrine tumor" else (UNRELATED,)
     )
+
+
+@pytest.mark.parametrize(
+    "diagnosis",
+    ["large cell neuroendocrine carcinoma, right upper lobe", "LCNEC", "LCNEC of the cervix"],
+)
+def test_a_large_cell_neuroendocrine_carcinoma_of_no_organ_said_is_asked_of_each(diagnosis):
+    # read as a lung cancer, a cervical one failed cervical trials; read as a neuroendocrine
+    # tumour anywhere, a lung one failed 22 lung trials
+    (read,) = read_diagnosis(diagnosis).diseases
+    vocabulary = diseases()
+    for trial in (
+        "lung cancer",
+        "small cell lung cancer",
+        "neuroendocrine tumor",
+        "cervical cancer",
+    ):
+        assert vocabulary.relation(read, trial) == RELATED, trial
 
 
 def test_a_lung_neuroendocrine_carcinoma_may_or_may_not_be_taken_by_a_trial_for_sclc():
