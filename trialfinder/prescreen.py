@@ -209,6 +209,9 @@ class _Rules:
         self.untreated_allowed = phrases_pattern(
             table["rule"]["brain-metastases"]["untreated_allowed"]
         )
+        self.symptomatic_only = phrases_pattern(
+            table["rule"]["brain-metastases"]["symptomatic_only"]
+        )
         self.confirmed = phrases_pattern(table["rule"]["disease"]["confirmed"])
         self.examples = phrases_pattern(table["rule"]["disease"]["examples"])
         self.healthy_people = phrases_pattern(table["rule"]["disease"]["healthy_people"])
@@ -2476,7 +2479,13 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     )
     outcome = FAIL if fails else PASS
     described = rules().words[f"brain-{brain}"]
-    some = rules().untreated_allowed.search(requirement.text) is not None
+    some = rules().untreated_allowed.search(requirement.text) is not None or (
+        rules().symptomatic_only.search(requirement.text) is not None
+        and all(
+            m.group().lower().startswith("unless")
+            for m in rules().active_words.finditer(requirement.text)
+        )
+    )
     if (
         outcome == FAIL
         and rule == "treated-stable"

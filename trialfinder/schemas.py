@@ -716,6 +716,7 @@ _RULE = Table(
         **texts("refractory_words", "treated_words"),
         **texts("naive_words", "eligible_words", "not_eligible_words"),
         **texts("active_words", "untreated_allowed", "confirmed", "healthy_people", "examples"),
+        **texts("symptomatic_only"),
         **texts("named_not", "any_cancer", "grew_during", "grew_after", "named_only"),
         **texts("for_advanced", "hormone_sensitive"),
         "treated_when": REGEX_I,
