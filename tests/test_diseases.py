@@ -292,7 +292,10 @@ def test_acronyms_count_only_as_written():
         ("MM", ("cancer",), "MM"),
         # a cancer of the past beside it is not the cancer of now ("read as: breast cancer")
         ("MM, relapsed after VRd; breast cancer in remission since 2012", ("cancer",), "MM"),
-        ("metastatic UC; history of prostate cancer in 2015", ("cancer",), "UC"),
+        # "UC" may be no cancer at all ("you have cancer" to a colitis), nor made one by an organ
+        ("UC since 2019, on mesalamine", (), "UC"),
+        ("renal UC", (), "UC"),
+        ("lung MM (mesothelioma)", ("mesothelioma",), "MM"),
     ],
 )
 def test_a_short_name_of_several_diseases_names_only_a_cancer(diagnosis, read, unread):

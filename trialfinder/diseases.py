@@ -158,6 +158,8 @@ class Vocabulary:
         self.profile_past_when = re.compile(words["profile_past_when"], re.IGNORECASE)
         # short name -> what else it may mean (as written: "MM", not "mm")
         self.profile_ambiguous: dict[str, str] = dict(words.get("profile_ambiguous", {}))
+        # those whose every meaning is a cancer
+        self.ambiguous_cancers = frozenset(words.get("profile_ambiguous_cancers", ()))
         names = "|".join(re.escape(a) for a in self.profile_ambiguous)
         # (not within a word: "mUC", "RRMM"; beside a hyphen it is one: "ABC-type", "UC-associated")
         self.ambiguous_names = re.compile(rf"(?<!\w)(?:{names})(?!\w)" if names else "(?!)")
@@ -576,9 +578,14 @@ def read_diagnosis(text: str) -> Diagnosis:
         )
     )
     written_as = text
-    # Each stands as a cancer not known, not as nothing: "MM, relapsed after
-    # VRd; breast cancer in remission since 2012" left the past breast cancer as the cancer of now.
-    text = vocabulary.ambiguous_names.sub(" cancer ", text)
+    # Each stands as a cancer not known when every meaning is one, a clause of its own named so
+    # that no organ before it makes a disease with it ("lung MM" was lung cancer), not as
+    # nothing: "MM, relapsed after VRd; breast cancer in remission since 2012" left the past
+    # breast cancer as the cancer of now. ("UC" may be ulcerative colitis: nothing.)
+    text = vocabulary.ambiguous_names.sub(
+        lambda m: " ; malignant neoplasm ; " if m.group() in vocabulary.ambiguous_cancers else " ",
+        text,
+    )
     written, folded = vocabulary.tokens(text)
     read = _undenied(vocabulary, text)  # the words the diseases are read from
     found = _named_now(vocabulary, read)

@@ -297,9 +297,14 @@ def _read(
         else:
             diagnosis = read_diagnosis(" ".join(written.split()))
             for name, meanings in diagnosis.ambiguous:
+                read = (
+                    "read as a cancer of a kind not known"
+                    if "cancer" in diagnosis.diseases
+                    else "not read"
+                )
                 warn(
                     "diagnosis",
-                    f"{name!r} may mean {meanings}, so it is not read; write the disease's name",
+                    f"{name!r} may mean {meanings}, so it is {read}; write the disease's name",
                     name,
                 )
             if not diagnosis.known:

@@ -379,6 +379,7 @@ DISEASES = DataFile(
                     **texts("not_diseases", "reference"),
                     "profile_organs": Names(TEXT),
                     "profile_ambiguous": Names(TEXT),
+                    "profile_ambiguous_cancers": TEXTS,
                     "organ_not_origin": TEXTS,
                     "became_short": Names(TEXTS),
                 },
