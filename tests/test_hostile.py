@@ -325,7 +325,9 @@ def test_a_redirect_to_a_file_is_refused_as_a_redirect():
 
 
 @responses.activate
-@pytest.mark.parametrize("location", ["http://[::1", "http://ctgov.test:99999/x"])
+@pytest.mark.parametrize(
+    "location", ["http://[::1", "http://ctgov.test:99999/x", f"http://{'a' * 64}.test/x"]
+)
 def test_a_redirect_to_an_address_that_cannot_be_read_is_refused(location):
     # "http://[::1" was "unexpected error: ValueError: Invalid IPv6 URL", a bug, exit 1, and
     # ended a whole digest run

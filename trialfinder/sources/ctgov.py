@@ -589,8 +589,8 @@ class ClinicalTrialsGov(Source):
         if response.is_redirect:
             try:
                 parts = urlsplit(response.headers.get("location", ""))
-                parts.port  # noqa: B018 (reading them checks them)
-                parts.hostname  # noqa: B018
+                parts.port  # noqa: B018 (reading it checks it)
+                (parts.hostname or "").encode("idna")  # (a name part of 64 letters or more)
             except ValueError:
                 response.close()
                 raise RedirectRefused(
