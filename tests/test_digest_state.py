@@ -268,6 +268,7 @@ def test_a_state_path_of_something_else_is_refused_and_left_alone(tmp_path, what
     else:
         db = sqlite3.connect(path)
         db.execute("CREATE TABLE patients (name TEXT)")
+        db.execute("CREATE TABLE meta (key TEXT, value TEXT)")  # (a browser's History has one)
         db.commit()
         db.close()
     before = path.read_bytes() if what == "another database" else None

@@ -703,10 +703,12 @@ def _another_file(path: Path) -> str:
             db.close()
     except sqlite3.Error:
         return ""  # (a damaged state is said by the run, which knows its words)
-    return "" if not tables or "meta" in tables else "is another program's database"
+    # (Its own tables: a browser's History database has a "meta" table too.)
+    return "" if not tables or tables >= _TABLES else "is another program's database"
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_TABLES = frozenset({"meta", "delivered"})  # (in every version of the state)
 
 
 def real_path(path: Path) -> Path:
