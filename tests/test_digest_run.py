@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 import pytest
 from click.testing import CliRunner
@@ -502,10 +503,12 @@ def test_a_preview_replaces_a_hard_link_at_its_name_without_writing_into_it(
     )
     assert result.exit_code == 0, result.output
     assert notes.read_text() == "my notes"
-    assert (
-        "Subject:"
-        in (out / "refractory-myeloma-near-boston--navigator@example.org.eml").read_text()
-    )
+    preview = out / "refractory-myeloma-near-boston--navigator@example.org.eml"
+    assert "Subject:" in preview.read_text()
+    # a new file as any other: 0o666 less the umask (a temporary file's 0o600 was kept)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(preview.stat().st_mode) == 0o666 & ~umask
 
 
 def test_two_searches_of_one_file_name_keep_a_preview_each(two_trials, smtp, tmp_path):

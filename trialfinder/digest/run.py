@@ -24,8 +24,8 @@ import datetime as dt
 import logging
 import os
 import re
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,7 +377,9 @@ def _write_preview(path: Path, message: bytes) -> None:
         )
     temp = ""
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # (0o666 less the umask, as any new file: mkstemp's 0o600 was not the preview's due)
+        temp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
         with os.fdopen(fd, "wb") as out:
             out.write(message)
         os.replace(temp, path)
