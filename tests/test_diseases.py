@@ -284,7 +284,11 @@ def test_acronyms_count_only_as_written():
     "diagnosis, read, unread",
     [
         # each failed every trial for the patient's own cancer
-        ("sigmoid adenocarcinoma, background of UC", ("solid tumor",), "UC"),
+        # a short name that may be no cancer, alone in its clause, is the disease of now: not
+        # known ("metastatic UC" beside a past breast cancer was that breast cancer)
+        ("sigmoid adenocarcinoma, background of UC", (), "UC"),
+        ("metastatic UC; history of breast cancer 2010", (), "UC"),
+        ("MGUS, no MM", (), "MM"),
         ("metastatic cutaneous MM", ("cancer",), "MM"),
         ("ICC, FIGO IIIB", ("cancer",), "ICC"),
         ("DLBCL, ABC type", ("diffuse large B-cell lymphoma",), "ABC"),

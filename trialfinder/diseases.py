@@ -565,6 +565,16 @@ def _undenied(vocabulary: Vocabulary, text: str) -> str:
     )
 
 
+_DENIED_BEFORE = re.compile(r"(?i)\b(?:no|not|without|never)\s+(?:\w+\s+){0,2}$")
+
+
+def _clause_around(text: str, at: int) -> str:
+    """The clause of ``text`` (between commas, semicolons or brackets) that holds ``at``."""
+    low = max(text.rfind(c, 0, at) for c in ",;()") + 1
+    highs = [i for i in (text.find(c, at) for c in ",;()") if i >= 0]
+    return text[low : min(highs) if highs else len(text)]
+
+
 @lru_cache(maxsize=256)
 def read_diagnosis(text: str) -> Diagnosis:
     """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases"); a short
@@ -578,14 +588,34 @@ def read_diagnosis(text: str) -> Diagnosis:
         )
     )
     written_as = text
-    # Each stands as a cancer not known when every meaning is one, a clause of its own named so
-    # that no organ before it makes a disease with it ("lung MM" was lung cancer), not as
-    # nothing: "MM, relapsed after VRd; breast cancer in remission since 2012" left the past
-    # breast cancer as the cancer of now. ("UC" may be ulcerative colitis: nothing.)
-    text = vocabulary.ambiguous_names.sub(
-        lambda m: " ; malignant neoplasm ; " if m.group() in vocabulary.ambiguous_cancers else " ",
-        text,
-    )
+
+    # Each stands as a cancer not known when every meaning is one, in words no organ before it
+    # makes a disease with ("lung MM" was lung cancer) and a denial before it still denies
+    # ("MGUS, no MM"), not as nothing: "MM, relapsed after VRd; breast cancer in remission since
+    # 2012" left the past breast cancer as the cancer of now. "UC" may be ulcerative colitis:
+    # nothing, and its clause names no disease known (see below).
+    def stand_in(m: re.Match[str]) -> str:
+        if m.group() not in vocabulary.ambiguous_cancers or _DENIED_BEFORE.search(
+            m.string, 0, m.start()
+        ):
+            return " "
+        return " malignant neoplasm "
+
+    def alone(m: re.Match[str]) -> bool:
+        """Whether a short name that may be no cancer is the disease of its clause."""
+        clause = vocabulary.ambiguous_names.sub(" ", _clause_around(m.string, m.start()))
+        named = vocabulary.find(vocabulary.ambiguous_names.sub(" ", m.string), bare=False)[0]
+        return not (
+            m.group() in vocabulary.ambiguous_cancers
+            or _DENIED_BEFORE.search(m.string, 0, m.start())
+            or vocabulary.find(clause, bare=False)[0]
+            or vocabulary.profile_history.search(clause)
+            # ("urothelial carcinoma (UC)": the name of what the text names)
+            or set(vocabulary.find(m.group())[0]) & set(named)
+        )
+
+    unknown_clause = any(alone(m) for m in vocabulary.ambiguous_names.finditer(text))
+    text = vocabulary.ambiguous_names.sub(stand_in, text)
     written, folded = vocabulary.tokens(text)
     read = _undenied(vocabulary, text)  # the words the diseases are read from
     found = _named_now(vocabulary, read)
@@ -639,7 +669,9 @@ def read_diagnosis(text: str) -> Diagnosis:
     cancer_free = not found and not healthy and vocabulary.profile_healthy.search(folded)
     return Diagnosis(
         text=written_as,
-        diseases=() if not_diagnosed else vocabulary.most_specific(found),
+        # (a clause that is a short name alone, "metastatic UC", is the disease of now: not
+        # known, whatever a clause of the past names, "history of breast cancer 2010")
+        diseases=() if not_diagnosed or unknown_clause else vocabulary.most_specific(found),
         healthy=bool(healthy),
         not_diagnosed=bool(not_diagnosed),
         cancer_free=bool(cancer_free),
