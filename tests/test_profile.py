@@ -648,8 +648,10 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("spread to the lymph nodes and bones", ("metastatic",)),
         ("spread to lymph nodes, liver and bones", ("metastatic",)),
         ("lung cancer spread to the mediastinal nodes", ()),  # (the lung is where it began)
-        ("metastatic breast cancer spread to lymph nodes", ()),  # (in doubt: said of the nodes)
-        ("metastatic adenocarcinoma in 3/15 regional lymph nodes", ()),
+        # "metastatic" before other words is said of the cancer
+        ("metastatic breast cancer spread to lymph nodes", ("metastatic",)),
+        ("now metastatic breast cancer to the lymph nodes", ("metastatic",)),
+        ("spread to 3/15 regional lymph nodes", ()),
         # a distant place said of something else ("no distant metastases") is no spread there
         ("stage II breast cancer, spread to 1 lymph node (pN1a), PET: no distant metastases", ()),
         ("spread to 1 lymph node, bone scan negative", ()),

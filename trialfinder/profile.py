@@ -488,7 +488,9 @@ def _clause_settings(text: str, later: str = "") -> list[str]:
         if not _DENIED.search(key[: match.start()])
         and not (
             setting_words()[match.group()] == "metastatic"
-            and _TO_NODES.match(key, match.end())
+            and (_TO_NODES if match.group().startswith("spread") else _NODES_NEXT).match(
+                key, match.end()
+            )
             and not _DISTANT_SITES.search(key, match.end())
             and not _SITES_LISTED.fullmatch(_key(later.split(",")[0] if later else ""))
         )
@@ -527,8 +529,11 @@ _BECAME = re.compile(r"\s+(?:to|into)\b")
 # Spread to lymph nodes ("spread to 2 axillary lymph nodes", "metastatic lymph nodes") is most
 # often regional disease, stage II or III, not spread to distant parts: no setting is read, when
 # no distant place is named after it ("spread to lymph nodes, liver and bones"). A few words at
-# most between.
+# most between "spread" and them.
 _TO_NODES = re.compile(r"(?:\s+(?!distant\b)[a-z0-9]+){0,6}?\s+(?:lymph\s+)?nod(?:es?|al)\b")
+# ... and "metastatic" right before them ("metastatic lymph nodes"); after other words it is said
+# of the cancer ("now metastatic breast cancer to the lymph nodes").
+_NODES_NEXT = re.compile(r"\s+(?:lymph\s+)?nod(?:es?|al)\b")
 _DISTANT_SITES = re.compile(
     r"(?i)\b(?:distant|liver|hepatic|bones?|osseous|lungs?|pulmonary|brain|cns|peritone\w*|"
     r"adrenals?|pleura\w*|skin|spine|spinal|ovar\w*|omentum|stage\s+(?:iv|4))\b"
