@@ -679,6 +679,7 @@ def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome)
             "Symptomatic brain metastases or spinal cord compression unless definitively treated",
             UNKNOWN,
         ),
+        ("Symptomatic CNS metastases requiring active treatment", UNKNOWN),
         # ... but untreated or active ones beside symptomatic ones are left out (NCT05296798)
         ("Untreated or symptomatic brain metastases", FAIL),
         ("Known active uncontrolled or symptomatic central nervous system (CNS) metastases", FAIL),

@@ -2479,11 +2479,13 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     )
     outcome = FAIL if fails else PASS
     described = rules().words[f"brain-{brain}"]
+    symptomatic = rules().symptomatic_only.search(requirement.text)
     some = rules().untreated_allowed.search(requirement.text) is not None or (
-        rules().symptomatic_only.search(requirement.text) is not None
-        and all(
-            m.group().lower().startswith("unless")
-            for m in rules().active_words.finditer(requirement.text)
+        # those with symptoms, no untreated or active ones named beside them just before
+        # ("Untreated or symptomatic brain metastases" leaves out every untreated one)
+        symptomatic is not None
+        and not rules().active_words.search(
+            requirement.text, max(0, symptomatic.start() - 40), symptomatic.start()
         )
     )
     if (
