@@ -283,29 +283,32 @@ def test_acronyms_count_only_as_written():
 @pytest.mark.parametrize(
     "diagnosis, read, unread",
     [
-        # each failed every trial for the patient's own cancer
-        # a short name that may be no cancer, alone in its clause, is the disease of now: not
-        # known ("metastatic UC" beside a past breast cancer was that breast cancer)
-        ("sigmoid adenocarcinoma, background of UC", (), "UC"),
-        ("metastatic UC; history of breast cancer 2010", (), "UC"),
-        ("MGUS, no MM", (), "MM"),
-        ("metastatic cutaneous MM", ("cancer",), "MM"),
-        ("ICC, FIGO IIIB", ("cancer",), "ICC"),
-        ("DLBCL, ABC type", ("diffuse large B-cell lymphoma",), "ABC"),
-        ("DLBCL, ABC-type", ("diffuse large B-cell lymphoma",), "ABC"),
-        ("MM", ("cancer",), "MM"),
-        # a cancer of the past beside it is not the cancer of now ("read as: breast cancer")
-        ("MM, relapsed after VRd; breast cancer in remission since 2012", ("cancer",), "MM"),
-        # "UC" may be no cancer at all ("you have cancer" to a colitis), nor made one by an organ
-        ("UC since 2019, on mesalamine", (), "UC"),
-        ("renal UC", (), "UC"),
-        ("lung MM (mesothelioma)", ("mesothelioma",), "MM"),
+        # a word of another meaning beside it: each failed every trial for the patient's own
+        # cancer (ulcerative colitis read as a bladder cancer, a melanoma as a myeloma, ...)
+        ("sigmoid adenocarcinoma, background of UC", ("solid tumor",), ["UC"]),
+        ("UC since 2019, on mesalamine", (), ["UC"]),  # (no cancer: "you have cancer" was false)
+        ("lung adenocarcinoma; ulcerative colitis (UC)", ("lung adenocarcinoma",), ["UC"]),
+        ("metastatic cutaneous MM", ("cancer",), ["MM"]),
+        ("lung MM (mesothelioma)", ("mesothelioma",), ["MM"]),  # (not a lung cancer)
+        ("ICC, FIGO IIIB", ("cancer",), ["ICC"]),
+        ("DLBCL, ABC type", ("diffuse large B-cell lymphoma",), ["ABC"]),
+        ("DLBCL, ABC-type", ("diffuse large B-cell lymphoma",), ["ABC"]),
+        ("previously untreated ABC DLBCL; prostate cancer 2012",
+         ("diffuse large B-cell lymphoma", "prostate cancer"), ["ABC"]),
+        # none: the usual meaning, and a cancer of the past beside it stays past (read as nothing
+        # or as "cancer", these were read as the breast cancer of 2010, or 2012)
+        ("MM, relapsed after VRd; breast cancer in remission 2012", ("multiple myeloma",), []),
+        ("never treated MM; history of breast cancer 2005", ("multiple myeloma",), []),
+        ("metastatic UC; history of breast cancer 2010", ("bladder cancer",), []),
+        ("renal UC", ("bladder cancer",), []),
     ],
-)
-def test_a_short_name_of_several_diseases_names_only_a_cancer(diagnosis, read, unread):
+)  # fmt: skip
+def test_a_short_name_of_several_diseases_is_doubted_where_the_diagnosis_says_so(
+    diagnosis, read, unread
+):
     found = read_diagnosis(diagnosis)
     assert found.diseases == read
-    assert [name for name, _ in found.ambiguous] == [unread]
+    assert [name for name, _ in found.ambiguous] == unread
 
 
 def test_a_short_name_beside_the_disease_it_names_is_no_doubt():

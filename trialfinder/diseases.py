@@ -160,6 +160,12 @@ class Vocabulary:
         self.profile_ambiguous: dict[str, str] = dict(words.get("profile_ambiguous", {}))
         # those whose every meaning is a cancer
         self.ambiguous_cancers = frozenset(words.get("profile_ambiguous_cancers", ()))
+        # name -> the words that say it may not mean its usual disease
+        hints = words.get("profile_ambiguous_hints", {})
+        self.ambiguous_hints = {
+            name: phrases_pattern(hints.get(name, ())) if hints.get(name) else re.compile("(?!)")
+            for name in self.profile_ambiguous
+        }
         names = "|".join(re.escape(a) for a in self.profile_ambiguous)
         # (not within a word: "mUC", "RRMM"; beside a hyphen it is one: "ABC-type", "UC-associated")
         self.ambiguous_names = re.compile(rf"(?<!\w)(?:{names})(?!\w)" if names else "(?!)")
@@ -565,14 +571,7 @@ def _undenied(vocabulary: Vocabulary, text: str) -> str:
     )
 
 
-_DENIED_BEFORE = re.compile(r"(?i)\b(?:no|not|without|never)\s+(?:\w+\s+){0,2}$")
-
-
-def _clause_around(text: str, at: int) -> str:
-    """The clause of ``text`` (between commas, semicolons or brackets) that holds ``at``."""
-    low = max(text.rfind(c, 0, at) for c in ",;()") + 1
-    highs = [i for i in (text.find(c, at) for c in ",;()") if i >= 0]
-    return text[low : min(highs) if highs else len(text)]
+_DENIED_BEFORE = re.compile(r"(?i)\b(?:no|not|without)\s+$")
 
 
 @lru_cache(maxsize=256)
@@ -581,41 +580,28 @@ def read_diagnosis(text: str) -> Diagnosis:
     name that may mean several ("MM": ``profile_ambiguous`` of diseases.toml) is a cancer not
     known."""
     vocabulary = diseases()
+    # A short name of several diseases is taken for its usual one ("MM" a myeloma) unless the
+    # diagnosis holds a word of another ("cutaneous MM"; "background of UC", ulcerative colitis:
+    # `profile_ambiguous_hints`): then it stands for a cancer not known when every meaning is
+    # one, as a clause of its own that no organ before it makes a disease with ("lung MM" was
+    # lung cancer), and for nothing otherwise; a denial right before it still denies.
+    hinted = [
+        m
+        for m in vocabulary.ambiguous_names.finditer(text)
+        if vocabulary.ambiguous_hints[m.group()].search(text)
+    ]
     ambiguous = tuple(
-        dict.fromkeys(
-            (m.group(), vocabulary.profile_ambiguous[m.group()])
-            for m in vocabulary.ambiguous_names.finditer(text)
-        )
+        dict.fromkeys((m.group(), vocabulary.profile_ambiguous[m.group()]) for m in hinted)
     )
     written_as = text
-
-    # Each stands as a cancer not known when every meaning is one, in words no organ before it
-    # makes a disease with ("lung MM" was lung cancer) and a denial before it still denies
-    # ("MGUS, no MM"), not as nothing: "MM, relapsed after VRd; breast cancer in remission since
-    # 2012" left the past breast cancer as the cancer of now. "UC" may be ulcerative colitis:
-    # nothing, and its clause names no disease known (see below).
-    def stand_in(m: re.Match[str]) -> str:
-        if m.group() not in vocabulary.ambiguous_cancers or _DENIED_BEFORE.search(
-            m.string, 0, m.start()
-        ):
-            return " "
-        return " malignant neoplasm "
-
-    def alone(m: re.Match[str]) -> bool:
-        """Whether a short name that may be no cancer is the disease of its clause."""
-        clause = vocabulary.ambiguous_names.sub(" ", _clause_around(m.string, m.start()))
-        named = vocabulary.find(vocabulary.ambiguous_names.sub(" ", m.string), bare=False)[0]
-        return not (
-            m.group() in vocabulary.ambiguous_cancers
-            or _DENIED_BEFORE.search(m.string, 0, m.start())
-            or vocabulary.find(clause, bare=False)[0]
-            or vocabulary.profile_history.search(clause)
-            # ("urothelial carcinoma (UC)": the name of what the text names)
-            or set(vocabulary.find(m.group())[0]) & set(named)
+    pieces, copied = [], 0
+    for m in hinted:
+        cancer = m.group() in vocabulary.ambiguous_cancers and not _DENIED_BEFORE.search(
+            text, 0, m.start()
         )
-
-    unknown_clause = any(alone(m) for m in vocabulary.ambiguous_names.finditer(text))
-    text = vocabulary.ambiguous_names.sub(stand_in, text)
+        pieces += [text[copied : m.start()], " ; malignant neoplasm ; " if cancer else " "]
+        copied = m.end()
+    text = "".join(pieces) + text[copied:]
     written, folded = vocabulary.tokens(text)
     read = _undenied(vocabulary, text)  # the words the diseases are read from
     found = _named_now(vocabulary, read)
@@ -669,9 +655,7 @@ def read_diagnosis(text: str) -> Diagnosis:
     cancer_free = not found and not healthy and vocabulary.profile_healthy.search(folded)
     return Diagnosis(
         text=written_as,
-        # (a clause that is a short name alone, "metastatic UC", is the disease of now: not
-        # known, whatever a clause of the past names, "history of breast cancer 2010")
-        diseases=() if not_diagnosed or unknown_clause else vocabulary.most_specific(found),
+        diseases=() if not_diagnosed else vocabulary.most_specific(found),
         healthy=bool(healthy),
         not_diagnosed=bool(not_diagnosed),
         cancer_free=bool(cancer_free),

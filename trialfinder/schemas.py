@@ -380,6 +380,7 @@ DISEASES = DataFile(
                     "profile_organs": Names(TEXT),
                     "profile_ambiguous": Names(TEXT),
                     "profile_ambiguous_cancers": TEXTS,
+                    "profile_ambiguous_hints": Names(TEXTS),
                     "organ_not_origin": TEXTS,
                     "became_short": Names(TEXTS),
                 },
