@@ -652,6 +652,8 @@ def test_a_variant_of_uncertain_significance_leaves_the_marker_unknown(written):
         ("metastatic breast cancer spread to lymph nodes", ("metastatic",)),
         ("now metastatic breast cancer to the lymph nodes", ("metastatic",)),
         ("spread to 3/15 regional lymph nodes", ()),
+        ("stage III breast cancer with metastatic disease in 4 axillary lymph nodes", ()),
+        ("metastatic in 3 of 12 lymph nodes", ()),
         # a distant place said of something else ("no distant metastases") is no spread there
         ("stage II breast cancer, spread to 1 lymph node (pN1a), PET: no distant metastases", ()),
         ("spread to 1 lymph node, bone scan negative", ()),

@@ -531,9 +531,11 @@ _BECAME = re.compile(r"\s+(?:to|into)\b")
 # no distant place is named after it ("spread to lymph nodes, liver and bones"). A few words at
 # most between "spread" and them.
 _TO_NODES = re.compile(r"(?:\s+(?!distant\b)[a-z0-9]+){0,6}?\s+(?:lymph\s+)?nod(?:es?|al)\b")
-# ... and "metastatic" right before them ("metastatic lymph nodes"); after other words it is said
-# of the cancer ("now metastatic breast cancer to the lymph nodes").
-_NODES_NEXT = re.compile(r"\s+(?:lymph\s+)?nod(?:es?|al)\b")
+# ... and "metastatic" a few words before them, none "cancer" ("metastatic disease in 4 axillary
+# lymph nodes"; but "now metastatic breast cancer to the lymph nodes" is said of the cancer).
+_NODES_NEXT = re.compile(
+    r"(?:\s+(?!distant\b|cancers?\b)[a-z0-9]+){0,6}?\s+(?:lymph\s+)?nod(?:es?|al)\b"
+)
 _DISTANT_SITES = re.compile(
     r"(?i)\b(?:distant|liver|hepatic|bones?|osseous|lungs?|pulmonary|brain|cns|peritone\w*|"
     r"adrenals?|pleura\w*|skin|spine|spinal|ovar\w*|omentum|stage\s+(?:iv|4))\b"
