@@ -682,6 +682,7 @@ def test_active_brain_metastases_against_a_criterion_on_stability(text, outcome)
         ("Symptomatic CNS metastases requiring active treatment", UNKNOWN),
         # ... but untreated or active ones beside symptomatic ones are left out (NCT05296798)
         ("Untreated or symptomatic brain metastases", FAIL),
+        ("Symptomatic brain metastases or untreated brain metastases", FAIL),
         ("Known active uncontrolled or symptomatic central nervous system (CNS) metastases", FAIL),
         # NCT06467357: only those untreated and with symptoms
         ("Clinically active central nervous system metastases, defined as untreated and"

@@ -2467,6 +2467,9 @@ def _against_karnofsky(lowest: int, facts: _Facts) -> tuple[str, str]:
     return outcome, rules().sentence("ecog", name, ecog=ecog, low=below, high=top)
 
 
+_TREATMENT_AFTER = re.compile(r"\s+(?:treatment|therapy)\b", re.IGNORECASE)
+
+
 def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     brain = facts.profile.brain_metastases
     if brain is None:
@@ -2479,19 +2482,21 @@ def _check_brain(requirement: Requirement, facts: _Facts) -> Check:
     )
     outcome = FAIL if fails else PASS
     described = rules().words[f"brain-{brain}"]
-    symptomatic = rules().symptomatic_only.search(requirement.text)
-    some = rules().untreated_allowed.search(requirement.text) is not None or (
-        # those with symptoms, no untreated or active ones named beside them just before
-        # ("Untreated or symptomatic brain metastases" leaves out every untreated one)
-        symptomatic is not None
-        and not rules().active_words.search(
-            requirement.text, max(0, symptomatic.start() - 40), symptomatic.start()
+    text = requirement.text
+    some = rules().untreated_allowed.search(text) is not None or (
+        # those with symptoms only: untreated or active ones named beside them ("Untreated or
+        # symptomatic brain metastases") are all left out; "unless treated" and "active
+        # treatment" name none
+        rules().symptomatic_only.search(text) is not None
+        and not any(
+            not m.group().lower().startswith("unless") and not _TREATMENT_AFTER.match(text, m.end())
+            for m in rules().active_words.finditer(text)
         )
     )
     if (
         outcome == FAIL
         and rule == "treated-stable"
-        and (not rules().active_words.search(requirement.text) or some)
+        and (not rules().active_words.search(text) or some)
     ):
         name = "unknown-some-active" if some else "unknown-active"
         tail = rules().sentence("brain-metastases", name, brain=described)
