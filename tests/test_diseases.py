@@ -301,6 +301,10 @@ def test_acronyms_count_only_as_written():
         ("never treated MM; history of breast cancer 2005", ("multiple myeloma",), []),
         ("metastatic UC; history of breast cancer 2010", ("bladder cancer",), []),
         ("renal UC", ("bladder cancer",), []),
+        # a hint counts in its own part of the diagnosis only ("type 2 diabetes" made a
+        # breast cancer no cancer at all; "Lynch syndrome associated" a urothelial one nothing)
+        ("HR positive ABC; type 2 diabetes", ("breast cancer", "type 2 diabetes"), []),
+        ("UC, Lynch syndrome associated; history of colon cancer 2012", ("bladder cancer",), []),
     ],
 )  # fmt: skip
 def test_a_short_name_of_several_diseases_is_doubted_where_the_diagnosis_says_so(

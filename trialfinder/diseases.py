@@ -574,21 +574,31 @@ def _undenied(vocabulary: Vocabulary, text: str) -> str:
 _DENIED_BEFORE = re.compile(r"(?i)\b(?:no|not|without)\s+$")
 
 
+def _clause_of(text: str, start: int, end: int) -> str:
+    """The part of ``text`` between semicolons around ``start:end``: where a hint of a short
+    name's other meaning counts ("HR positive ABC, HER2 negative; type 2 diabetes" hints
+    nothing)."""
+    low = text.rfind(";", 0, start) + 1
+    high = text.find(";", end)
+    return text[low : high if high >= 0 else len(text)]
+
+
 @lru_cache(maxsize=256)
 def read_diagnosis(text: str) -> Diagnosis:
     """The diseases a profile's ``diagnosis`` names (no organ words: "lung metastases"); a short
     name that may mean several ("MM": ``profile_ambiguous`` of diseases.toml) is a cancer not
     known."""
     vocabulary = diseases()
-    # A short name of several diseases is taken for its usual one ("MM" a myeloma) unless the
-    # diagnosis holds a word of another ("cutaneous MM"; "background of UC", ulcerative colitis:
-    # `profile_ambiguous_hints`): then it stands for a cancer not known when every meaning is
-    # one, as a clause of its own that no organ before it makes a disease with ("lung MM" was
-    # lung cancer), and for nothing otherwise; a denial right before it still denies.
+    # A short name of several diseases is taken for its usual one ("MM" a myeloma) unless its
+    # part of the diagnosis (between semicolons) holds a word of another ("cutaneous MM";
+    # "background of UC", ulcerative colitis: `profile_ambiguous_hints`): then it stands for a
+    # cancer not known when every meaning is one, as a clause of its own that no organ before
+    # it makes a disease with ("lung MM" was lung cancer), and for nothing otherwise; a denial
+    # right before it still denies.
     hinted = [
         m
         for m in vocabulary.ambiguous_names.finditer(text)
-        if vocabulary.ambiguous_hints[m.group()].search(text)
+        if vocabulary.ambiguous_hints[m.group()].search(_clause_of(text, m.start(), m.end()))
     ]
     ambiguous = tuple(
         dict.fromkeys((m.group(), vocabulary.profile_ambiguous[m.group()]) for m in hinted)
