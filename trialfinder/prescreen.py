@@ -1687,14 +1687,20 @@ def _inclusion_naming(criteria: str, words_key: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1024)
+@cache
+def _title_words(stages: bool) -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str]]:
+    """(the words of ``title_settings``, and with ``stages`` of ``title_stages``; each word's
+    setting; ``title_settings_not_before``), compiled once: read for every trial and profile."""
+    entry = rules().rules["disease-setting"]
+    named = {**entry["title_settings"], **(entry["title_stages"] if stages else {})}
+    by_word = {_value_key(w): v for w, v in named.items()}
+    return phrases_pattern(list(named)), by_word, phrases_pattern(entry["title_settings_not_before"])
+
+
 def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str, ...]]:
     """(the first of ``titles`` naming a stage of the cancer, the settings it names); with
     ``stages``, stages by number too (``title_stages``)."""
-    entry = rules().rules["disease-setting"]
-    named = {**entry["title_settings"], **(entry["title_stages"] if stages else {})}
-    words = phrases_pattern(list(named))
-    not_before = phrases_pattern(entry["title_settings_not_before"])
-    by_word = {_value_key(w): v for w, v in named.items()}
+    words, by_word, not_before = _title_words(stages)
     for title in titles:
         found = [
             by_word[_value_key(m.group())]
