@@ -1694,7 +1694,8 @@ def _title_words(stages: bool) -> tuple[re.Pattern[str], dict[str, str], re.Patt
     entry = rules().rules["disease-setting"]
     named = {**entry["title_settings"], **(entry["title_stages"] if stages else {})}
     by_word = {_value_key(w): v for w, v in named.items()}
-    return phrases_pattern(list(named)), by_word, phrases_pattern(entry["title_settings_not_before"])
+    not_before = phrases_pattern(entry["title_settings_not_before"])
+    return phrases_pattern(list(named)), by_word, not_before
 
 
 def _title_settings(*titles: str, stages: bool = False) -> tuple[str, tuple[str, ...]]:
