@@ -618,6 +618,12 @@ def test_a_trial_of_one_group_does_not_say_its_phase_compares_treatments(phases)
     assert "This trial is not designed to compare groups." in text
     study["protocolSection"]["designModule"]["designInfo"] = {"interventionModel": "PARALLEL"}
     assert "compares" in summarize(parse_study(study))
+    # a record of one group with an arm it calls a comparator (NCT06372145) said both
+    study["protocolSection"]["designModule"]["designInfo"] = {"interventionModel": "SINGLE_GROUP"}
+    study["protocolSection"]["armsInterventionsModule"]["armGroups"].append(
+        {"label": "Usual", "type": "ACTIVE_COMPARATOR", "interventionNames": []}
+    )
+    assert "not designed to compare groups" not in summarize(parse_study(study))
 
 
 def test_a_trial_for_a_complication_does_not_say_its_phase_shrinks_the_cancer():

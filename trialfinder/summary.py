@@ -40,6 +40,7 @@ from trialfinder.tagging.arms import alternatives_in, conditioning, given_apart,
 from trialfinder.tagging.biomarkers import left_out_variant
 from trialfinder.tagging.drug_classes import Mention, drug_classes, drug_matches, find_drugs
 from trialfinder.tagging.reader import (
+    COMPARATOR_ARMS,
     EXCLUSION,
     ArmPlan,
     arm_plan,
@@ -1238,7 +1239,14 @@ def _phase_explained(trial: Trial, observational: bool, tests_only: bool = False
     if treats_another and key in not_treating:
         return not_treating[key]
     single: dict[str, str] = _phrases()["phases_single_group"]
-    if trial.intervention_model.upper() == "SINGLE_GROUP" and key in single:
+    # (not beside an arm the record calls a comparator: NCT06372145, "SINGLE_GROUP" with a
+    # teriflunomide comparator, said both that another group gets it to compare and that it is
+    # not designed to compare groups)
+    if (
+        trial.intervention_model.upper() == "SINGLE_GROUP"
+        and key in single
+        and not any(arm.type in COMPARATOR_ARMS for arm in trial.arm_groups)
+    ):
         return single[key]
     return phases.get(key, "")
 
